@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# infra.sh installs and runs the real local infrastructure of the platform:
+# a private PostgreSQL cluster (Debian's postgresql) and a single-node Apache
+# Kafka broker in KRaft mode (jars from Maven Central). No Docker is needed.
+#
+#   infra.sh install                 apt packages, Kafka jars, Go modules (idempotent)
+#   infra.sh start  STATE PG_PORT KAFKA_PORT    start (init on first use) both
+#   infra.sh stop   STATE                       stop both
+#   infra.sh kafka-start|kafka-stop|pg-start|pg-stop ...  one of them
+#
+# STATE is a folder under .local/ (git-ignored); re-running reuses it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+KAFKA_HOME=${KAFKA_HOME:-$ROOT/.local/kafka}
+APT_PACKAGES=(postgresql postgresql-contrib tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+  libtesseract-dev libleptonica-dev poppler-utils)
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] || { log "PostgreSQL binaries not found; run: $0 install"; exit 1; }
+  echo "$d"
+}
+
+install() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+  if [ ! -f "$KAFKA_HOME/libs/.complete" ] || [ "$ROOT/deployments/local/kafka/pom.xml" -nt "$KAFKA_HOME/libs/.complete" ]; then
+    log "copying Kafka jars from Maven Central into $KAFKA_HOME/libs"
+    rm -rf "$KAFKA_HOME/libs"
+    mvn -q -B -f "$ROOT/deployments/local/kafka/pom.xml" dependency:copy-dependencies \
+      -DoutputDirectory="$KAFKA_HOME/libs" -DincludeScope=runtime
+    touch "$KAFKA_HOME/libs/.complete"
+  fi
+  (cd "$ROOT" && go mod download all 2>/dev/null || for m in pkg cli e2e services/*; do (cd "$ROOT/$m" && go mod download); done)
+}
+
+# pg_datadir prints where the cluster of STATE lives. The postgres user must be
+# able to reach it; when the checkout sits in a folder it cannot enter (for
+# example under /root), the data goes to /var/tmp with a link from STATE.
+pg_datadir() {
+  local state=$1
+  if runuser -u postgres -- test -x "$state" 2>/dev/null; then
+    echo "$state/pg"
+  else
+    echo "/var/tmp/claims-pg-$(printf '%s' "$state" | sha1sum | cut -c1-12)"
+  fi
+}
+
+pg_start() {
+  local state=$1 port=$2 bin data
+  bin=$(pg_bindir)
+  mkdir -p "$state"
+  chmod 755 "$state"
+  data=$(pg_datadir "$state")
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "initialising PostgreSQL cluster in $data"
+    mkdir -p "$data"
+    chown postgres:postgres "$data"
+    chmod 700 "$data"
+    runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    log "PostgreSQL already running ($data)"
+  else
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null
+  fi
+  for db in intake adjudication payout; do
+    runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
+      runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE $db" >/dev/null
+  done
+}
+
+pg_stop() {
+  local state=$1 bin data
+  bin=$(pg_bindir)
+  data=$(pg_datadir "$state")
+  [ -f "$data/PG_VERSION" ] || return 0
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    log "stopping PostgreSQL ($data)"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
+}
+
+# kafka_java replaces the calling (sub)shell with the JVM, so that a
+# background call's pid is the broker's own.
+kafka_java() {
+  exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ROOT/deployments/local/kafka/log4j2.properties" \
+    -Dkafka.logs.dir="$1" -cp "$KAFKA_HOME/libs/*" "${@:2}"
+}
+
+kafka_start() {
+  local state=$1 port=$2 cport=$(($2 + 1)) dir="$1/kafka"
+  mkdir -p "$dir"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    log "Kafka already running (pid $(cat "$dir/pid"))"
+    return 0
+  fi
+  sed -e "s#@PORT@#$port#g" -e "s#@CPORT@#$cport#g" -e "s#@DATA@#$dir/data#g" \
+    "$ROOT/deployments/local/kafka/server.properties.in" >"$dir/server.properties"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    local cluster
+    cluster=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+    log "formatting Kafka storage in $dir/data (cluster $cluster)"
+    (kafka_java "$dir" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" --standalone) >"$dir/format.log" 2>&1
+  fi
+  log "starting Kafka on 127.0.0.1:$port (controller $cport)"
+  kafka_java "$dir" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+  local i
+  for i in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+      log "Kafka is listening on 127.0.0.1:$port"
+      return 0
+    fi
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { log "Kafka exited; see $dir/stdout.log"; tail -n 30 "$dir/stdout.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  log "Kafka did not start within 60s; see $dir/stdout.log"
+  exit 1
+}
+
+kafka_stop() {
+  local dir="$1/kafka" pid i
+  [ -f "$dir/pid" ] || return 0
+  pid=$(cat "$dir/pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping Kafka (pid $pid)"
+    kill -TERM "$pid"
+    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$dir/pid"
+}
+
+cmd=${1:-}
+shift || true
+[ $# -ge 1 ] && set -- "$(realpath -m "$1")" "${@:2}"
+case "$cmd" in
+  install) install ;;
+  start) pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
+  stop) kafka_stop "$1"; pg_stop "$1" ;;
+  pg-start) pg_start "$1" "$2" ;;
+  pg-stop) pg_stop "$1" ;;
+  kafka-start) kafka_start "$1" "$2" ;;
+  kafka-stop) kafka_stop "$1" ;;
+  *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|kafka-start|kafka-stop ..." >&2; exit 2 ;;
+esac

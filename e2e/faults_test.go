@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus/kafkatest"
+)
+
+// TestAdjudicationKilledBetweenDatabaseAndOffsetCommit kills adjudication
+// (SIGKILL) right after it committed a new case and before it committed the
+// Kafka offset. The restarted consumer gets the event again; the inbox
+// absorbs it: one case, one decision.
+func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Brokers(t))
+	sys.start("intake")
+	sys.start("payout")
+	crashing := sys.start("adjudication", "ADJUDICATION_FAULT=crash-after-apply")
+	for _, name := range []string{"intake", "payout", "adjudication"} {
+		sys.waitReady(name)
+	}
+
+	r := sys.reportAndRequest(t, "P-E2E-CRASH")
+	crashing.waitExit(t, 60*time.Second)
+	db := openDB(t, sys.dsn["adjudication"])
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, r.ClaimID); got != 1 {
+		t.Fatalf("after the crash: got %d cases, want 1 (committed before the kill)", got)
+	}
+
+	sys.start("adjudication")
+	sys.waitReady("adjudication")
+	// The claim request was not acknowledged to Kafka, so it comes again.
+	eventually(t, 90*time.Second, "claim request redelivered", func() bool {
+		return metricValue(t, sys.url("adjudication", "/metrics"),
+			`consumer_events_total{consumer="adjudication.claim-requests",result="applied"}`) >= 1
+	})
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, r.ClaimID); got != 1 {
+		t.Fatalf("after redelivery: got %d cases, want 1", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM inbox WHERE claim_id = $1 AND event_type = $2`, r.ClaimID, events.ClaimRequested.Name); got != 1 {
+		t.Fatalf("got %d inbox receipts for the claim request, want 1", got)
+	}
+
+	decide := map[string]any{"outcome": "approve", "amount_fen": 5000, "decided_by": "h"}
+	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decide, nil); status != http.StatusOK {
+		t.Fatalf("decide: got %d, want 200", status)
+	}
+	readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
+		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1
+	})
+	decisions := readTopic(t, sys.brokers, sys.topics.Adjudication(), 30*time.Second, func(es []events.Envelope) bool { return len(es) >= 1 })
+	if got := countOf(decisions, r.ClaimID, events.ClaimDecided); got != 1 {
+		t.Fatalf("got %d decision events, want 1", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM decisions`); got != 1 {
+		t.Fatalf("got %d decisions, want 1", got)
+	}
+}
+
+// TestBrokerOutageLosesNoEvents stops the Kafka broker while intake keeps
+// taking reports, then starts it again: every event arrives, in order per
+// claim. The test runs a broker of its own so that stopping it disturbs no
+// other test.
+func TestBrokerOutageLosesNoEvents(t *testing.T) {
+	t.Parallel()
+	broker := startPrivateBroker(t)
+	sys := newSystem(t, []string{broker.addr})
+	sys.start("intake")
+	sys.waitReady("intake")
+
+	broker.stop(t)
+	eventually(t, 30*time.Second, "intake reports Kafka unreachable", func() bool {
+		return call(t, http.MethodGet, sys.url("intake", "/readyz"), nil, nil) == http.StatusServiceUnavailable
+	})
+	const claims = 15
+	var reports []report
+	for i := 0; i < claims; i++ {
+		reports = append(reports, sys.reportAndRequest(t, fmt.Sprintf("P-OUTAGE-%03d", i)))
+	}
+	broker.start(t)
+
+	got := readTopic(t, sys.brokers, sys.topics.Intake(), 120*time.Second, func(es []events.Envelope) bool { return len(es) >= 2*claims })
+	if len(got) != 2*claims {
+		t.Fatalf("got %d events, want %d", len(got), 2*claims)
+	}
+	byClaim := map[string][]string{}
+	for _, e := range got {
+		byClaim[e.ClaimID] = append(byClaim[e.ClaimID], e.Type)
+	}
+	want := []string{events.IncidentReported.Name, events.ClaimRequested.Name}
+	for _, r := range reports {
+		if !equal(byClaim[r.ClaimID], want) {
+			t.Fatalf("claim %s: got events %v, want %v", r.ClaimID, byClaim[r.ClaimID], want)
+		}
+	}
+	eventually(t, 30*time.Second, "outbox drained", func() bool {
+		return metricValue(t, sys.url("intake", "/metrics"), "outbox_pending") == 0
+	})
+}
+
+type privateBroker struct {
+	dir, addr string
+	port      int
+}
+
+// startPrivateBroker starts a single-node KRaft broker in a temporary folder
+// with the project's own infra script.
+func startPrivateBroker(t *testing.T) *privateBroker {
+	t.Helper()
+	b := &privateBroker{dir: t.TempDir(), port: freePortPair(t)}
+	b.addr = fmt.Sprintf("127.0.0.1:%d", b.port)
+	b.start(t)
+	t.Cleanup(func() { b.stop(t) })
+	return b
+}
+
+func (b *privateBroker) start(t *testing.T) {
+	t.Helper()
+	infra(t, "kafka-start", b.dir, fmt.Sprint(b.port))
+}
+
+func (b *privateBroker) stop(t *testing.T) {
+	t.Helper()
+	infra(t, "kafka-stop", b.dir)
+}
+
+func infra(t *testing.T, args ...string) {
+	t.Helper()
+	root := os.Getenv("CLAIMS_REPO_ROOT")
+	if root == "" {
+		t.Fatalf("CLAIMS_REPO_ROOT is not set: run the tests with `make test`")
+	}
+	cmd := exec.Command("bash", append([]string{filepath.Join(root, "deployments/local/infra.sh")}, args...)...)
+	cmd.Env = append(os.Environ(), "KAFKA_HEAP_OPTS=-Xms128m -Xmx384m")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("infra.sh %v: %v\n%s", args, err, out)
+	}
+}
+
+// freePortPair finds a port p such that p and p+1 (the controller) are free.
+func freePortPair(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		p := 20000 + rand.IntN(20000)
+		if portFree(p) && portFree(p+1) {
+			return p
+		}
+	}
+	t.Fatalf("no free pair of ports found")
+	return 0
+}
+
+func portFree(p int) bool {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
+func openDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func count(t *testing.T, db *sql.DB, query string, args ...any) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var n int
+	if err := db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}

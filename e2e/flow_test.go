@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus/kafkatest"
+)
+
+// TestClaimFlowsFromReportToPayoutEvent drives one claim through the three
+// services and reads the finance event back from Kafka.
+func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Brokers(t))
+	sys.startAll()
+
+	r := sys.reportAndRequest(t, "P-E2E-0001")
+	eventually(t, 60*time.Second, "case opened", func() bool {
+		return call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
+	})
+	decision := map[string]any{"outcome": "approve", "amount_fen": 987654, "decided_by": "handler-e2e"}
+	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
+		t.Fatalf("decide: got status %d, want 200", status)
+	}
+	var conflict struct {
+		Error struct{ Code, Message string }
+	}
+	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, &conflict); status != http.StatusConflict || conflict.Error.Code != "conflict" {
+		t.Fatalf("second decision: got %d %+v, want 409 conflict", status, conflict)
+	}
+
+	got := readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
+		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1
+	})
+	var types []string
+	var completed events.PayoutData
+	for _, e := range got {
+		if e.ClaimID != r.ClaimID {
+			continue
+		}
+		types = append(types, e.Type)
+		if e.Type == events.PayoutCompleted.Name {
+			if err := json.Unmarshal(e.Data, &completed); err != nil {
+				t.Fatalf("decode payout-completed: %v", err)
+			}
+		}
+	}
+	if want := []string{events.PayoutScheduled.Name, events.PayoutCompleted.Name}; !equal(types, want) {
+		t.Fatalf("got payout events %v, want %v", types, want)
+	}
+	if completed.AmountFen != 987654 || completed.Currency != "CNY" || completed.Status != "completed" || completed.BankReference == "" {
+		t.Fatalf("got completed payout %+v, want 987654 fen CNY completed with a bank reference", completed)
+	}
+	if completed.ValueDate == "" || completed.ObligationID == "" {
+		t.Fatalf("got value date %q obligation %q, want both set", completed.ValueDate, completed.ObligationID)
+	}
+}
+
+// TestRejectionOwesNothing shows a rejected claim creates no payment.
+func TestRejectionOwesNothing(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Brokers(t))
+	sys.startAll()
+
+	rejected := sys.reportAndRequest(t, "P-E2E-0002")
+	approved := sys.reportAndRequest(t, "P-E2E-0003")
+	for _, r := range []report{rejected, approved} {
+		eventually(t, 60*time.Second, "case opened", func() bool {
+			return call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
+		})
+	}
+	var bad struct{ Error struct{ Code, Field string } }
+	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
+		map[string]any{"outcome": "reject", "decided_by": "h"}, &bad); status != http.StatusBadRequest || bad.Error.Field != "reason" {
+		t.Fatalf("reject without reason: got %d %+v, want 400 on field reason", status, bad)
+	}
+	call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
+		map[string]any{"outcome": "reject", "reason": "Incident within the 90-day waiting period (clause 4.2)", "decided_by": "h"}, nil)
+	call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+approved.ClaimID+"/decision"),
+		map[string]any{"outcome": "approve", "amount_fen": 100, "decided_by": "h"}, nil)
+
+	// Payout consumes both decisions; wait until it has, then look.
+	decisions := readTopic(t, sys.brokers, sys.topics.Adjudication(), 60*time.Second, func(es []events.Envelope) bool { return len(es) >= 2 })
+	if len(decisions) != 2 {
+		t.Fatalf("got %d decision events, want 2", len(decisions))
+	}
+	eventually(t, 60*time.Second, "approved claim paid", func() bool {
+		var list struct{ Obligations []struct{ State string } }
+		call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+approved.ClaimID), nil, &list)
+		return len(list.Obligations) == 1 && list.Obligations[0].State == "completed"
+	})
+	var list struct{ Obligations []any }
+	call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+rejected.ClaimID), nil, &list)
+	if len(list.Obligations) != 0 {
+		t.Fatalf("got %d obligations for a rejected claim, want 0", len(list.Obligations))
+	}
+}
+
+func countOf(es []events.Envelope, claimID string, t events.Type) int {
+	n := 0
+	for _, e := range es {
+		if e.ClaimID == claimID && e.Type == t.Name {
+			n++
+		}
+	}
+	return n
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

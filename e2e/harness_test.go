@@ -1,0 +1,334 @@
+// Package e2e drives the built services (bin/) as separate processes over the
+// real PostgreSQL and Kafka that `make test` starts. Each test has its own
+// databases, topics and consumer groups, so tests run in parallel.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// system is one private deployment of the three services.
+type system struct {
+	t       *testing.T
+	prefix  string
+	brokers []string
+	dsn     map[string]string
+	addr    map[string]string
+	procs   map[string]*proc
+	topics  events.Topics
+}
+
+// newSystem prepares databases, ports and topics for the three services
+// without starting them.
+func newSystem(t *testing.T, brokers []string) *system {
+	t.Helper()
+	prefix := kafkatest.Prefix(t)
+	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
+		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{}}
+	for _, name := range []string{"intake", "adjudication", "payout"} {
+		s.dsn[name] = pgtest.NewDatabase(t)
+		s.addr[name] = freeAddr(t)
+	}
+	return s
+}
+
+// start runs service name with extra environment and waits until it is ready.
+func (s *system) start(name string, extra ...string) *proc {
+	s.t.Helper()
+	upper := strings.ToUpper(name)
+	env := append([]string{
+		upper + "_HTTP_ADDR=" + s.addr[name],
+		upper + "_DATABASE_DSN=" + s.dsn[name],
+		"KAFKA_BROKERS=" + strings.Join(s.brokers, ","),
+		"TOPIC_PREFIX=" + s.prefix,
+		"SHUTDOWN_GRACE=5s",
+		"PAYOUT_EXECUTE_INTERVAL=100ms",
+	}, extra...)
+	p := startProc(s.t, name, env)
+	s.procs[name] = p
+	return p
+}
+
+// startAll starts the three services and waits until each is ready.
+func (s *system) startAll() {
+	s.t.Helper()
+	for _, name := range []string{"intake", "adjudication", "payout"} {
+		s.start(name)
+	}
+	for _, name := range []string{"intake", "adjudication", "payout"} {
+		s.waitReady(name)
+	}
+}
+
+func (s *system) url(name, path string) string { return "http://" + s.addr[name] + path }
+
+// waitReady polls /readyz until 200.
+func (s *system) waitReady(name string) {
+	s.t.Helper()
+	eventually(s.t, 90*time.Second, name+" ready", func() bool {
+		resp, err := http.Get(s.url(name, "/readyz"))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// proc is one running service binary.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+func binDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CLAIMS_BIN_DIR")
+	if dir == "" {
+		t.Fatalf("CLAIMS_BIN_DIR is not set: run the tests with `make test`, which builds the services")
+	}
+	return dir
+}
+
+func startProc(t *testing.T, name string, env []string) *proc {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir(t), name))
+	cmd.Env = append(os.Environ(), env...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("--- %s log ---\n%s", name, lastLines(out.String(), 60))
+		}
+	})
+	return p
+}
+
+// stop asks for a graceful shutdown and waits for it.
+func (p *proc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// waitExit waits for the process to end on its own.
+func (p *proc) waitExit(t *testing.T, within time.Duration) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(within):
+		t.Fatalf("%s still running after %v, want it to have exited", p.name, within)
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// eventually polls cond until it holds or within has passed.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached within %v", what, within)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// call sends a JSON request and decodes a JSON answer into out (if not nil).
+func call(t *testing.T, method, url string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatalf("encode body: %v", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, url, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type report struct {
+	ID      string `json:"id"`
+	ClaimID string `json:"claim_id"`
+}
+
+// reportAndRequest files a report and makes the claim request on it.
+func (s *system) reportAndRequest(t *testing.T, policy string) report {
+	t.Helper()
+	var r report
+	status := call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
+		"policy_number": policy, "insured_name": "王五", "incident_type": "medical",
+		"incident_time": "2026-09-28T10:00:00+08:00",
+		"reporter":      map[string]string{"name": "王五", "role": "insured"},
+	}, &r)
+	if status != http.StatusCreated {
+		t.Fatalf("POST /v1/reports: got status %d, want 201", status)
+	}
+	if status := call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+		t.Fatalf("POST claim-request: got status %d, want 201", status)
+	}
+	return r
+}
+
+// readTopic reads every event of topic from the start until stop says enough
+// or within has passed, and returns them in partition order.
+func readTopic(t *testing.T, brokers []string, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	if err != nil {
+		t.Fatalf("dial kafka: %v", err)
+	}
+	parts, err := conn.ReadPartitions(topic)
+	conn.Close()
+	if err != nil {
+		t.Fatalf("read partitions of %s: %v", topic, err)
+	}
+	var (
+		mu  sync.Mutex
+		all []events.Envelope
+		wg  sync.WaitGroup
+	)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	for _, p := range parts {
+		wg.Add(1)
+		go func(partition int) {
+			defer wg.Done()
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: partition, MaxWait: 200 * time.Millisecond})
+			defer r.Close()
+			for {
+				m, err := r.ReadMessage(readCtx)
+				if err != nil {
+					return
+				}
+				e, err := events.Decode(m.Value)
+				if err != nil {
+					t.Errorf("partition %d offset %d: %v", partition, m.Offset, err)
+					continue
+				}
+				mu.Lock()
+				all = append(all, e)
+				enough := stop(all)
+				mu.Unlock()
+				if enough {
+					stopReading()
+				}
+			}
+		}(p.ID)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if !stop(all) {
+		t.Fatalf("topic %s: condition not met within %v; read %d events", topic, within, len(all))
+	}
+	return all
+}
+
+func metricValue(t *testing.T, url, series string) float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("get metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, series+" ") {
+			var v float64
+			fmt.Sscanf(strings.TrimPrefix(line, series+" "), "%g", &v)
+			return v
+		}
+	}
+	return 0
+}

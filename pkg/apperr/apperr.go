@@ -1,0 +1,75 @@
+// Package apperr holds the one application error type of the platform. Every
+// layer returns *Error for what a caller can act on; the HTTP port maps its
+// Code to a status in one table (package httpapi). Anything else is an
+// internal error: logged in full, answered with a generic message.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a machine-readable error code, stable across releases.
+type Code string
+
+// The codes a client may see.
+const (
+	Invalid          Code = "invalid_argument"
+	NotFound         Code = "not_found"
+	Conflict         Code = "conflict"
+	Unauthenticated  Code = "unauthenticated"
+	Forbidden        Code = "forbidden"
+	TooLarge         Code = "payload_too_large"
+	UnsupportedMedia Code = "unsupported_media_type"
+	Unprocessable    Code = "unprocessable"
+	Unavailable      Code = "unavailable"
+	Internal         Code = "internal"
+)
+
+// Error is an error a person can understand, with a code a program can use.
+// Field names the input field at fault, when there is one.
+type Error struct {
+	Code    Code
+	Message string
+	Field   string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	msg := string(e.Code) + ": " + e.Message
+	if e.Field != "" {
+		msg += " (field " + e.Field + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error with a code and a message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField reports that one input field is wrong and why.
+func InvalidField(field, format string, args ...any) *Error {
+	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of err, or Internal when err is not an *Error.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns the *Error inside err, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

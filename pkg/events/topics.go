@@ -1,0 +1,40 @@
+package events
+
+// TopicSpec is a topic with the partitions the design gives it. Six
+// partitions let up to six instances of a consuming service share the work;
+// all of a claim's events go to one partition because the key is the claim id.
+type TopicSpec struct {
+	Name       string
+	Partitions int
+}
+
+// Topics names the topics of one deployment. Prefix is empty in production;
+// tests set a unique prefix so that they never read each other's events.
+type Topics struct {
+	Prefix string
+}
+
+// Intake carries incident reports and claim requests.
+func (t Topics) Intake() string { return t.Prefix + "claims.intake.v1" }
+
+// Adjudication carries decisions.
+func (t Topics) Adjudication() string { return t.Prefix + "claims.adjudication.v1" }
+
+// Payout carries the finance events: the public contract with finance.
+func (t Topics) Payout() string { return t.Prefix + "claims.payout.v1" }
+
+// All lists every topic with its partitions.
+func (t Topics) All() []TopicSpec {
+	return []TopicSpec{
+		{Name: t.Intake(), Partitions: 6},
+		{Name: t.Adjudication(), Partitions: 6},
+		{Name: t.Payout(), Partitions: 6},
+	}
+}
+
+// Outgoing is an event bound for a topic, as a use case hands it to its
+// repository to be stored in the outbox with the state change.
+type Outgoing struct {
+	Topic    string
+	Envelope Envelope
+}

@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/logging"
+)
+
+// RequestIDHeader carries the request id in and out.
+const RequestIDHeader = "X-Request-Id"
+
+// Check is one readiness check (database, Kafka).
+type Check func(ctx context.Context) error
+
+// Options configure NewEngine.
+type Options struct {
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	// Ready lists the checks /readyz runs, by name.
+	Ready map[string]Check
+	// OpenAPI is the service's OpenAPI 3 document, served at /openapi.json.
+	OpenAPI []byte
+	// MaxBodyBytes limits JSON bodies; 1 MiB when zero.
+	MaxBodyBytes int64
+}
+
+// NewEngine returns a gin engine with request ids, access logs, metrics,
+// panic recovery and the operational routes /healthz, /readyz, /metrics and
+// /openapi.json already in place.
+func NewEngine(o Options) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "http_request_duration_seconds",
+		Help:    "HTTP requests by route, method and status.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "method", "status"})
+	o.Registry.MustRegister(requests, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	maxBody := o.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = 1 << 20
+	}
+	e.Use(func(c *gin.Context) {
+		start := time.Now()
+		id := c.GetHeader(RequestIDHeader)
+		if id == "" || len(id) > 128 {
+			id = uuid.NewString()
+		}
+		c.Header(RequestIDHeader, id)
+		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
+		if c.Request.Body != nil && c.ContentType() == "application/json" {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				o.Log.ErrorContext(c.Request.Context(), "panic in handler", "panic", fmt.Sprint(p))
+				WriteError(c, o.Log, fmt.Errorf("panic: %v", p))
+			}
+			route := c.FullPath()
+			if route == "" {
+				route = "unmatched"
+			}
+			status := c.Writer.Status()
+			requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+			if route != "/healthz" && route != "/readyz" && route != "/metrics" {
+				o.Log.InfoContext(c.Request.Context(), "http request", "method", c.Request.Method, "route", route,
+					"status", status, "duration_ms", time.Since(start).Milliseconds())
+			}
+		}()
+		c.Next()
+	})
+	e.NoRoute(func(c *gin.Context) {
+		WriteError(c, o.Log, apperr.New(apperr.NotFound, "no such endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{
+			Code: "method_not_allowed", Message: "method " + c.Request.Method + " is not allowed here",
+			RequestID: logging.RequestID(c.Request.Context())}})
+	})
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "alive"}) })
+	e.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+		defer cancel()
+		results, ok := map[string]string{}, true
+		for name, check := range o.Ready {
+			if err := check(ctx); err != nil {
+				results[name], ok = err.Error(), false
+			} else {
+				results[name] = "ok"
+			}
+		}
+		status := http.StatusOK
+		if !ok {
+			status = http.StatusServiceUnavailable
+		}
+		c.JSON(status, gin.H{"ready": ok, "checks": results})
+	})
+	metrics := promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})
+	e.GET("/metrics", gin.WrapH(metrics))
+	e.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", o.OpenAPI) })
+	return e
+}
+
+// BindJSON decodes the request body into v, refusing unknown fields, and
+// turns every failure into a clear invalid_argument error.
+func BindJSON(c *gin.Context, v any) error {
+	if c.Request.Body == nil {
+		return apperr.New(apperr.Invalid, "the request needs a JSON body")
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &tooLarge):
+			return apperr.New(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
+		case errors.Is(err, io.EOF):
+			return apperr.New(apperr.Invalid, "the request body is empty; a JSON object is expected")
+		case errors.As(err, &typeErr):
+			return apperr.InvalidField(typeErr.Field, "must be of JSON type %s", typeErr.Type.String())
+		case errors.As(err, &syntaxErr):
+			return apperr.New(apperr.Invalid, "the request body is not valid JSON (at byte %d)", syntaxErr.Offset)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return apperr.InvalidField(field, "is not a known field")
+		default:
+			return apperr.New(apperr.Invalid, "the request body could not be read as JSON: %v", err)
+		}
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "the request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+// Serve serves h on ln until ctx ends, then stops taking requests and waits
+// up to grace for requests in flight.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package kafkabus
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/events"
+)
+
+// Handler applies one event. It must apply it inside one database transaction
+// together with its inbox receipt (package inbox), so that it can be called
+// again for the same event without a second effect. An error wrapping
+// events.ErrMalformed parks the message; any other error is retried.
+type Handler func(ctx context.Context, e events.Envelope) error
+
+// Parker stores a message that can never be applied.
+type Parker func(ctx context.Context, m kafka.Message, cause error) error
+
+// Consumer reads one topic in a consumer group and hands each event to its
+// handler. The offset is committed only after the handler returned, i.e.
+// after the database commit: a crash in between redelivers the event, and the
+// inbox absorbs it.
+type Consumer struct {
+	Name    string
+	Brokers []string
+	Topic   string
+	GroupID string
+	Handle  Handler
+	Park    Parker
+	Log     *slog.Logger
+	// AfterApply, when set, runs after the handler succeeded and before the
+	// offset is committed. It exists for fault-injection tests.
+	AfterApply func(events.Envelope)
+	// OnApplied, when set, is told about every message handled (for metrics).
+	OnApplied func(e events.Envelope, err error)
+}
+
+// Run consumes until ctx ends; it returns after committing what it handled.
+func (c *Consumer) Run(ctx context.Context) error {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        c.Brokers,
+		GroupID:        c.GroupID,
+		Topic:          c.Topic,
+		MinBytes:       1,
+		MaxBytes:       10 << 20,
+		MaxWait:        250 * time.Millisecond,
+		CommitInterval: 0,
+		StartOffset:    kafka.FirstOffset,
+		HeartbeatInterval:     1 * time.Second,
+		SessionTimeout:        10 * time.Second,
+		RebalanceTimeout:      10 * time.Second,
+		JoinGroupBackoff:      500 * time.Millisecond,
+		WatchPartitionChanges: true,
+		ReadBackoffMin:        50 * time.Millisecond,
+		ReadBackoffMax:        500 * time.Millisecond,
+	})
+	defer r.Close()
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			c.Log.Warn("consumer: fetch failed", "consumer", c.Name, "error", err.Error())
+			if !sleep(ctx, time.Second) {
+				return nil
+			}
+			continue
+		}
+		if !c.apply(ctx, m) {
+			return nil
+		}
+		// Commit with a context that outlives a shutdown signal: the effect is
+		// already in the database, so recording the offset is always right.
+		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = r.CommitMessages(commitCtx, m)
+		cancel()
+		if err != nil {
+			c.Log.Warn("consumer: offset commit failed; the event may be redelivered", "consumer", c.Name,
+				"partition", m.Partition, "offset", m.Offset, "error", err.Error())
+		}
+	}
+}
+
+// apply hands m to the handler until it succeeds or is parked. It returns
+// false when ctx ended first.
+func (c *Consumer) apply(ctx context.Context, m kafka.Message) bool {
+	backoff := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		e, err := events.Decode(m.Value)
+		if err == nil {
+			err = c.Handle(ctx, e)
+		}
+		if c.OnApplied != nil {
+			c.OnApplied(e, err)
+		}
+		switch {
+		case err == nil:
+			if c.AfterApply != nil {
+				c.AfterApply(e)
+			}
+			return true
+		case errors.Is(err, events.ErrMalformed):
+			c.Log.Error("consumer: event cannot be applied; parked as a dead letter", "consumer", c.Name,
+				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err.Error())
+			if perr := c.Park(ctx, m, err); perr != nil {
+				c.Log.Error("consumer: parking failed; will retry", "consumer", c.Name, "error", perr.Error())
+				break
+			}
+			return true
+		case ctx.Err() != nil:
+			return false
+		default:
+			c.Log.Warn("consumer: handler failed; will retry", "consumer", c.Name, "event_id", e.ID,
+				"claim_id", e.ClaimID, "attempt", attempt, "error", err.Error())
+		}
+		if !sleep(ctx, backoff) {
+			return false
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

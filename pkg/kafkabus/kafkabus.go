@@ -1,0 +1,157 @@
+// Package kafkabus is the platform's one package over segmentio/kafka-go: a
+// synchronous publisher for the outbox relay, explicit topic creation, a
+// consumer loop that commits offsets only after the effect is committed, and
+// a reachability check for /readyz.
+package kafkabus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/outbox"
+)
+
+// Publisher writes messages with acks from all in-sync replicas, waiting for
+// each batch. It implements outbox.Publisher.
+type Publisher struct {
+	w *kafka.Writer
+}
+
+// NewPublisher returns a publisher for brokers. Messages are hashed by key,
+// so a claim's events always land in the same partition.
+func NewPublisher(brokers []string) *Publisher {
+	return &Publisher{w: &kafka.Writer{
+		Addr:                   kafka.TCP(brokers...),
+		Balancer:               &kafka.Hash{},
+		RequiredAcks:           kafka.RequireAll,
+		Async:                  false,
+		BatchTimeout:           2 * time.Millisecond,
+		BatchSize:              500,
+		MaxAttempts:            3,
+		WriteTimeout:           10 * time.Second,
+		AllowAutoTopicCreation: false,
+	}}
+}
+
+// Publish writes msgs and returns when the broker has acknowledged them all.
+func (p *Publisher) Publish(ctx context.Context, msgs []outbox.Message) error {
+	km := make([]kafka.Message, len(msgs))
+	for i, m := range msgs {
+		km[i] = kafka.Message{
+			Topic: m.Topic,
+			Key:   []byte(m.Key),
+			Value: m.Value,
+			Headers: []kafka.Header{
+				{Key: "content-type", Value: []byte(events.ContentType)},
+				{Key: "ce_id", Value: []byte(m.EventID)},
+				{Key: "ce_type", Value: []byte(m.Type)},
+			},
+		}
+	}
+	return p.w.WriteMessages(ctx, km...)
+}
+
+// Close flushes and closes the writer.
+func (p *Publisher) Close() error { return p.w.Close() }
+
+// EnsureTopics creates the topics that do not exist yet, with their
+// partitions. Brokers run with auto-creation off, so this is the only way a
+// topic comes to be.
+func EnsureTopics(ctx context.Context, brokers []string, specs []events.TopicSpec) error {
+	if len(brokers) == 0 {
+		return errors.New("kafka: no brokers configured")
+	}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	req := &kafka.CreateTopicsRequest{}
+	for _, s := range specs {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1})
+	}
+	resp, err := client.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("kafka: create topics: %w", err)
+	}
+	for name, terr := range resp.Errors {
+		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("kafka: create topic %s: %w", name, terr)
+		}
+	}
+	return waitForTopics(ctx, client, specs)
+}
+
+// waitForTopics returns once every topic has a leader for every partition.
+func waitForTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) error {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+		if err == nil && topicsReady(md, specs) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = errors.New("partitions have no leader yet")
+			}
+			return fmt.Errorf("kafka: topics not ready: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func topicsReady(md *kafka.MetadataResponse, specs []events.TopicSpec) bool {
+	byName := map[string]kafka.Topic{}
+	for _, t := range md.Topics {
+		byName[t.Name] = t
+	}
+	for _, s := range specs {
+		t, ok := byName[s.Name]
+		if !ok || t.Error != nil || len(t.Partitions) < s.Partitions {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.Host == "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Ping tells whether any broker accepts a connection and answers for metadata.
+func Ping(ctx context.Context, brokers []string) error {
+	var lastErr error
+	for _, b := range brokers {
+		d := kafka.Dialer{Timeout: 2 * time.Second}
+		conn, err := d.DialContext(ctx, "tcp", b)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		_, err = conn.Brokers()
+		conn.Close()
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+	}
+	if lastErr == nil {
+		lastErr = errors.New("no brokers configured")
+	}
+	return fmt.Errorf("kafka unreachable: %w", lastErr)
+}
+
+// HostPort joins a host and a port into a broker address.
+func HostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

@@ -1,0 +1,87 @@
+package kafkabus_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/outbox"
+)
+
+func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
+	t.Parallel()
+	brokers := kafkatest.Brokers(t)
+	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, kafkabus.EnsureTopics(ctx, brokers, topics.All()))
+	// Creating them again is not an error.
+	require.NoError(t, kafkabus.EnsureTopics(ctx, brokers, topics.All()))
+
+	pub := kafkabus.NewPublisher(brokers)
+	defer pub.Close()
+	const claims, perClaim = 5, 4
+	var msgs []outbox.Message
+	for i := 0; i < perClaim; i++ {
+		for c := 0; c < claims; c++ {
+			claimID := string(rune('a' + c))
+			e, err := events.New(events.ClaimRequested, "test", claimID, time.Now(), map[string]int{"seq": i})
+			require.NoError(t, err)
+			v, err := json.Marshal(e)
+			require.NoError(t, err)
+			msgs = append(msgs, outbox.Message{Topic: topics.Intake(), Key: claimID, EventID: e.ID, Type: e.Type, Value: v})
+		}
+	}
+	require.NoError(t, pub.Publish(ctx, msgs))
+
+	var mu sync.Mutex
+	seen := map[string][]int{}
+	total := 0
+	done := make(chan struct{})
+	consumerCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	c := &kafkabus.Consumer{
+		Name: "test", Brokers: brokers, Topic: topics.Intake(), GroupID: topics.Prefix + "group",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Handle: func(_ context.Context, e events.Envelope) error {
+			var d map[string]int
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			seen[e.ClaimID] = append(seen[e.ClaimID], d["seq"])
+			total++
+			if total == claims*perClaim {
+				close(done)
+			}
+			return nil
+		},
+		Park: func(context.Context, kafka.Message, error) error { return nil },
+	}
+	go c.Run(consumerCtx) //nolint:errcheck
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatalf("got %d events, want %d", total, claims*perClaim)
+	}
+	for claim, seqs := range seen {
+		require.Equal(t, []int{0, 1, 2, 3}, seqs, "order of claim %s", claim)
+	}
+}
+
+func TestPingFailsForAClosedPort(t *testing.T) {
+	t.Parallel()
+	err := kafkabus.Ping(context.Background(), []string{"127.0.0.1:1"})
+	require.Error(t, err)
+}

@@ -1,0 +1,43 @@
+package servicekit
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/inbox"
+	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/lifecycle"
+)
+
+// NewConsumer returns a consumer of topic in group whose unusable messages
+// are parked in the service's dead_letters table and whose results are
+// counted in consumer_events_total.
+func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *kafkabus.Consumer {
+	handled := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "consumer_events_total", Help: "Events handed to a consumer's handler, by result.",
+		ConstLabels: prometheus.Labels{"consumer": name},
+	}, []string{"result"})
+	k.Registry.MustRegister(handled)
+	return &kafkabus.Consumer{
+		Name: name, Brokers: k.cfg.KafkaBrokers, Topic: topic, GroupID: group, Handle: handle, Log: k.Log,
+		Park: func(ctx context.Context, m kafka.Message, cause error) error {
+			return inbox.Park(k.DB.WithContext(ctx), inbox.DeadLetter{Consumer: name, Topic: m.Topic,
+				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})
+		},
+		OnApplied: func(_ events.Envelope, err error) {
+			result := "applied"
+			if err != nil {
+				result = "error"
+			}
+			handled.WithLabelValues(result).Inc()
+		},
+	}
+}
+
+// ConsumerComponent runs c as a component of the service.
+func ConsumerComponent(c *kafkabus.Consumer) lifecycle.Component {
+	return lifecycle.Component{Name: "consumer " + c.Name, Run: c.Run}
+}

@@ -1,0 +1,159 @@
+// Package servicekit assembles what every service runs on: its PostgreSQL
+// database with migrations applied, its Kafka topics, the outbox relay, the
+// HTTP engine with the operational routes, and the run loop with graceful
+// shutdown. Each service's internal/service adds its adapters, use cases and
+// ports on top.
+package servicekit
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi"
+	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
+)
+
+// Config is the part of a service's configuration the kit needs.
+type Config struct {
+	Name          string
+	HTTPAddr      string
+	DatabaseDSN   string
+	DatabaseConns int
+	KafkaBrokers  []string
+	Topics        events.Topics
+	Migrations    []postgres.Migration
+	OpenAPI       []byte
+	ShutdownGrace time.Duration
+}
+
+// Kit is a started service base. Run it after registering the routes and
+// components of the service.
+type Kit struct {
+	cfg       Config
+	Log       *slog.Logger
+	DB        *gorm.DB
+	Publisher *kafkabus.Publisher
+	Relay     *outbox.Relay
+	Registry  *prometheus.Registry
+	Engine    *gin.Engine
+	listener  net.Listener
+}
+
+// Start connects to the database and applies migrations, creates the topics,
+// builds the relay and the HTTP engine, and binds the HTTP port (":0" picks a
+// free one). Nothing is served until Run.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
+	if cfg.ShutdownGrace == 0 {
+		cfg.ShutdownGrace = 15 * time.Second
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.Migrate(ctx, db, cfg.Migrations, log); err != nil {
+		_ = postgres.Close(db)
+		return nil, err
+	}
+	if err := ensureTopics(ctx, cfg, log); err != nil {
+		_ = postgres.Close(db)
+		return nil, err
+	}
+	pub := kafkabus.NewPublisher(cfg.KafkaBrokers)
+	reg := prometheus.NewRegistry()
+	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_published_total", Help: "Events published from the outbox."})
+	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "outbox_pending", Help: "Events stored but not yet published.",
+	}, func() float64 {
+		n, err := outbox.Pending(context.Background(), db)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+	relay := outbox.NewRelay(db, pub, log, relayLockKey(cfg.Name))
+	relay.OnPublished = func(n int) { published.Add(float64(n)) }
+	engine := httpapi.NewEngine(httpapi.Options{
+		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI,
+		Ready: map[string]httpapi.Check{
+			"database": func(ctx context.Context) error { return postgres.Ping(ctx, db) },
+			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
+		},
+	})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		_ = postgres.Close(db)
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	return &Kit{cfg: cfg, Log: log, DB: db, Publisher: pub, Relay: relay, Registry: reg, Engine: engine, listener: ln}, nil
+}
+
+// ensureTopics creates the topics, waiting for a broker that is still coming
+// up rather than failing the start at once.
+func ensureTopics(ctx context.Context, cfg Config, log *slog.Logger) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := kafkabus.EnsureTopics(tctx, cfg.KafkaBrokers, cfg.Topics.All())
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		log.Warn("waiting for Kafka to create topics", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// relayLockKey derives the advisory lock of a service's relay from its name.
+func relayLockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("outbox-relay:" + name))
+	return int64(h.Sum64() >> 1)
+}
+
+// Addr is where the HTTP server listens.
+func (k *Kit) Addr() string { return k.listener.Addr().String() }
+
+// Run serves HTTP and runs the relay and the given components until ctx ends
+// or one fails; then it stops taking requests, lets work in flight finish,
+// flushes the publisher and closes the database.
+func (k *Kit) Run(ctx context.Context, components ...lifecycle.Component) error {
+	all := append([]lifecycle.Component{
+		{Name: "http", Run: func(ctx context.Context) error {
+			return httpapi.Serve(ctx, k.listener, k.Engine, k.cfg.ShutdownGrace)
+		}},
+		{Name: "outbox-relay", Run: k.Relay.Run},
+	}, components...)
+	k.Log.Info("service started", "http", k.Addr(), "kafka", k.cfg.KafkaBrokers)
+	err := lifecycle.Run(ctx, k.Log, all...)
+	// Publish what the last requests stored, if Kafka is there to take it.
+	flushCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	_, _ = k.Relay.PublishPending(flushCtx)
+	cancel()
+	if cerr := k.Publisher.Close(); cerr != nil {
+		k.Log.Warn("closing Kafka publisher", "error", cerr.Error())
+	}
+	if cerr := postgres.Close(k.DB); cerr != nil {
+		k.Log.Warn("closing database", "error", cerr.Error())
+	}
+	k.Log.Info("service stopped")
+	return err
+}

@@ -1,0 +1,43 @@
+// Command adjudication runs the adjudication service: cases and decisions.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"claims.local/adjudication/internal/service"
+	"claims.local/pkg/config"
+	"claims.local/pkg/logging"
+)
+
+func main() {
+	log := logging.New(os.Stdout, "adjudication", slog.LevelInfo)
+	env := config.FromOS()
+	cfg := service.Config{
+		HTTPAddr:      env.String("ADJUDICATION_HTTP_ADDR", "127.0.0.1:8082"),
+		DatabaseDSN:   env.String("ADJUDICATION_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/adjudication?sslmode=disable"),
+		KafkaBrokers:  env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
+		TopicPrefix:   env.String("TOPIC_PREFIX", ""),
+		ShutdownGrace: env.Duration("SHUTDOWN_GRACE", 15*time.Second),
+		Fault:         env.String("ADJUDICATION_FAULT", ""),
+	}
+	if err := env.Err(); err != nil {
+		log.Error("bad configuration", "error", err.Error())
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	svc, err := service.Start(ctx, cfg, log)
+	if err != nil {
+		log.Error("adjudication could not start", "error", err.Error())
+		os.Exit(1)
+	}
+	if err := svc.Run(ctx); err != nil {
+		log.Error("adjudication stopped with an error", "error", err.Error())
+		os.Exit(1)
+	}
+}

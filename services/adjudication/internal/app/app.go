@@ -1,0 +1,99 @@
+// Package app holds adjudication's use cases: open a case from a claim
+// request, decide it, and read cases back.
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/events"
+	"claims.local/pkg/inbox"
+)
+
+// Producer is the source name of adjudication's events.
+const Producer = "adjudication"
+
+// ClaimsConsumer is the inbox name of the consumer of claim requests.
+const ClaimsConsumer = "adjudication.claim-requests"
+
+// Repository stores cases.
+type Repository interface {
+	// Open stores c unless a case for its claim exists, recording receipt in
+	// the same transaction; it reports whether a case was created.
+	Open(ctx context.Context, receipt inbox.Receipt, c domain.Case) (bool, error)
+	Get(ctx context.Context, claimID string) (domain.Case, error)
+	List(ctx context.Context, f ListFilter) ([]domain.Case, error)
+	// Update loads a case under a row lock, applies change and stores the
+	// result with the events change returns, in one transaction.
+	Update(ctx context.Context, claimID string, change func(*domain.Case) ([]events.Outgoing, error)) (domain.Case, error)
+}
+
+// ListFilter narrows a list of cases.
+type ListFilter struct {
+	State string
+	Limit int
+}
+
+// Service is adjudication's application layer.
+type Service struct {
+	repo   Repository
+	topics events.Topics
+	now    func() time.Time
+}
+
+// NewService returns the use cases over repo.
+func NewService(repo Repository, topics events.Topics, now func() time.Time) *Service {
+	return &Service{repo: repo, topics: topics, now: now}
+}
+
+// OpenCase opens the case of a claim request event, once.
+func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
+	var d events.ClaimRequestedData
+	if err := events.DecodeData(e, events.ClaimRequested, &d); err != nil {
+		return err
+	}
+	c := domain.Case{
+		ID: uuid.NewString(), ClaimID: e.ClaimID, ReportID: d.ReportID, PolicyNumber: d.PolicyNumber,
+		InsuredName: d.InsuredName, IncidentType: d.IncidentType, IncidentTime: d.IncidentTime,
+		FirstReceivedAt: d.FirstReceivedAt, OpenedAt: s.now().UTC(), State: domain.StateReceived,
+	}
+	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
+	_, err := s.repo.Open(ctx, receipt, c)
+	return err
+}
+
+// Decide records a handler's decision and announces it.
+func (s *Service) Decide(ctx context.Context, claimID string, in domain.DecisionInput) (domain.Case, error) {
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) ([]events.Outgoing, error) {
+		now := s.now()
+		if err := c.Decide(in, now); err != nil {
+			return nil, err
+		}
+		d := c.Decision
+		outcome := events.OutcomeApproved
+		if d.Outcome == domain.Reject {
+			outcome = events.OutcomeRejected
+		}
+		e, err := events.New(events.ClaimDecided, Producer, c.ClaimID, now, events.ClaimDecidedData{
+			ClaimID: c.ClaimID, CaseID: c.ID, Outcome: outcome, AmountFen: d.AmountFen, Currency: "CNY",
+			Reason: d.Reason, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, nil
+	})
+}
+
+// Case returns the case of a claim.
+func (s *Service) Case(ctx context.Context, claimID string) (domain.Case, error) {
+	return s.repo.Get(ctx, claimID)
+}
+
+// Cases lists cases, oldest request first.
+func (s *Service) Cases(ctx context.Context, f ListFilter) ([]domain.Case, error) {
+	return s.repo.List(ctx, f)
+}

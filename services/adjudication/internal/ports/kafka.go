@@ -1,0 +1,19 @@
+package ports
+
+import (
+	"context"
+
+	"claims.local/adjudication/internal/app"
+	"claims.local/pkg/events"
+)
+
+// ClaimRequests returns the handler of intake's topic: claim requests open
+// cases; the other intake events are not adjudication's business.
+func ClaimRequests(a *app.Service) func(context.Context, events.Envelope) error {
+	return func(ctx context.Context, e events.Envelope) error {
+		if e.Type != events.ClaimRequested.Name {
+			return nil
+		}
+		return a.OpenCase(ctx, e)
+	}
+}

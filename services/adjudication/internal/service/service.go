@@ -1,0 +1,82 @@
+// Package service wires adjudication: adapters, use cases and ports on the
+// servicekit base. main and the component tests both start it here.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"syscall"
+	"time"
+
+	"claims.local/adjudication/internal/adapters"
+	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/ports"
+	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/servicekit"
+)
+
+// FaultCrashAfterApply makes the process kill itself (SIGKILL) after the
+// database commit of the first claim request it applies, before the offset
+// commit. Only the
+// fault-injection tests set it.
+const FaultCrashAfterApply = "crash-after-apply"
+
+// Config is adjudication's configuration.
+type Config struct {
+	HTTPAddr      string
+	DatabaseDSN   string
+	KafkaBrokers  []string
+	TopicPrefix   string
+	ShutdownGrace time.Duration
+	Fault         string
+}
+
+// Adjudication is a started adjudication service.
+type Adjudication struct {
+	kit      *servicekit.Kit
+	consumer *kafkabus.Consumer
+}
+
+// Start connects adjudication to its database and Kafka and binds its port.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, error) {
+	migrations, err := adapters.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	topics := events.Topics{Prefix: cfg.TopicPrefix}
+	kit, err := servicekit.Start(ctx, servicekit.Config{
+		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	a := app.NewService(adapters.NewCases(kit.DB, kit.Relay.Wake), topics, time.Now)
+	ports.Register(kit.Engine, a, log)
+	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", ports.ClaimRequests(a))
+	switch cfg.Fault {
+	case "":
+	case FaultCrashAfterApply:
+		consumer.AfterApply = func(e events.Envelope) {
+			if e.Type != events.ClaimRequested.Name {
+				return
+			}
+			log.Warn("fault injection: killing the process after the database commit, before the offset commit", "event_id", e.ID)
+			_ = syscall.Kill(syscall.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	default:
+		return nil, fmt.Errorf("unknown fault %q", cfg.Fault)
+	}
+	return &Adjudication{kit: kit, consumer: consumer}, nil
+}
+
+// Addr is where adjudication's HTTP API listens.
+func (s *Adjudication) Addr() string { return s.kit.Addr() }
+
+// Run serves and consumes until ctx ends.
+func (s *Adjudication) Run(ctx context.Context) error {
+	return s.kit.Run(ctx, servicekit.ConsumerComponent(s.consumer))
+}

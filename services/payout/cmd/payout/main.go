@@ -1,0 +1,46 @@
+// Command payout runs the payout service: payment obligations, execution and
+// the finance events.
+package main
+
+import (
+	_ "time/tzdata" // Asia/Shanghai without relying on the host's zone files
+
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"claims.local/payout/internal/service"
+	"claims.local/pkg/config"
+	"claims.local/pkg/logging"
+)
+
+func main() {
+	log := logging.New(os.Stdout, "payout", slog.LevelInfo)
+	env := config.FromOS()
+	cfg := service.Config{
+		HTTPAddr:        env.String("PAYOUT_HTTP_ADDR", "127.0.0.1:8083"),
+		DatabaseDSN:     env.String("PAYOUT_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/payout?sslmode=disable"),
+		KafkaBrokers:    env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
+		TopicPrefix:     env.String("TOPIC_PREFIX", ""),
+		ShutdownGrace:   env.Duration("SHUTDOWN_GRACE", 15*time.Second),
+		ExecuteInterval: env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
+	}
+	if err := env.Err(); err != nil {
+		log.Error("bad configuration", "error", err.Error())
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	svc, err := service.Start(ctx, cfg, log)
+	if err != nil {
+		log.Error("payout could not start", "error", err.Error())
+		os.Exit(1)
+	}
+	if err := svc.Run(ctx); err != nil {
+		log.Error("payout stopped with an error", "error", err.Error())
+		os.Exit(1)
+	}
+}
