@@ -3,6 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +59,27 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	}
 	if completed.ValueDate == "" || completed.ObligationID == "" {
 		t.Fatalf("got value date %q obligation %q, want both set", completed.ValueDate, completed.ObligationID)
+	}
+
+	// What a finance team runs first: claimsctl events tail on the payout topic.
+	out, err := exec.Command(filepath.Join(binDir(t), "claimsctl"), "events", "tail", "--brokers", sys.brokers[0],
+		"--topic", sys.topics.Payout(), "--from-beginning", "--max", "2", "--idle-exit", "30s").Output()
+	if err != nil {
+		t.Fatalf("claimsctl events tail: %v", err)
+	}
+	var tailed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var l struct{ Type, Key string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("claimsctl events tail printed %q: %v", line, err)
+		}
+		if l.Key != r.ClaimID {
+			t.Fatalf("got key %s, want claim %s", l.Key, r.ClaimID)
+		}
+		tailed = append(tailed, l.Type)
+	}
+	if want := []string{events.PayoutScheduled.Name, events.PayoutCompleted.Name}; !equal(tailed, want) {
+		t.Fatalf("claimsctl events tail: got %v, want %v", tailed, want)
 	}
 }
 

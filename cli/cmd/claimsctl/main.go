@@ -4,6 +4,7 @@
 //
 //	claimsctl deadline --rule decision --from 2026-09-30T16:20:00+08:00
 //	claimsctl rules
+//	claimsctl events tail --topic claims.payout.v1 --from-beginning
 //
 // Output is one JSON object on stdout. Errors go to stderr; bad arguments
 // exit with status 2, failures to write the output with status 1.
@@ -34,6 +35,8 @@ type env struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	readFile func(name string) ([]byte, error)
+	// tail follows Kafka topics; nil where no network may be used (fuzzing).
+	tail tailFunc
 }
 
 // command is one subcommand. run receives the arguments after the
@@ -50,6 +53,7 @@ func commands() []command {
 	return []command{
 		{name: "deadline", summary: "compute a statutory deadline (R3-R9) with its legal basis", run: runDeadline},
 		{name: "rules", summary: "print the deadline rules R3-R9 and their legal basis", run: runRules},
+		{name: "events", summary: "follow a topic's events: events tail --topic claims.payout.v1", run: runEvents},
 	}
 }
 
@@ -60,7 +64,7 @@ func main() {
 // run executes claimsctl with args (without the program name) and returns
 // the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	return runWith(env{stdout: stdout, stderr: stderr, readFile: readFileLimited}, args)
+	return runWith(env{stdout: stdout, stderr: stderr, readFile: readFileLimited, tail: tailKafka}, args)
 }
 
 func runWith(e env, args []string) int {

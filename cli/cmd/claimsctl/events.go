@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/events"
+)
+
+// tailRequest says what to follow.
+type tailRequest struct {
+	brokers       []string
+	topic         string
+	fromBeginning bool
+	max           int
+	idle          time.Duration
+}
+
+// tailLine is what events tail prints for each event: one JSON object a line.
+type tailLine struct {
+	Topic     string          `json:"topic"`
+	Partition int             `json:"partition"`
+	Offset    int64           `json:"offset"`
+	Key       string          `json:"key"`
+	ID        string          `json:"id,omitempty"`
+	Type      string          `json:"type,omitempty"`
+	Time      *time.Time      `json:"time,omitempty"`
+	Source    string          `json:"source,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Error     string          `json:"error,omitempty"`
+}
+
+type tailFunc func(ctx context.Context, req tailRequest, out func(tailLine)) error
+
+// runEvents follows a topic and prints one line per event, the first thing a
+// finance team runs against claims.payout.v1.
+func runEvents(e env, args []string) int {
+	if len(args) == 0 || args[0] != "tail" {
+		return usageError(e, "events", "the only subcommand is tail")
+	}
+	fs := flag.NewFlagSet("events tail", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	brokers := fs.String("brokers", envOr("KAFKA_BROKERS", "127.0.0.1:59092"), "Kafka brokers, comma-separated")
+	topic := fs.String("topic", "claims.payout.v1", "topic to follow")
+	fromBeginning := fs.Bool("from-beginning", false, "start at the oldest event instead of the newest")
+	max := fs.Int("max", 0, "stop after this many events (0: never)")
+	idle := fs.Duration("idle-exit", 0, "stop after this long without an event (0: never)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError(e, "events", "%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(e, "events", "unexpected argument %q", fs.Arg(0))
+	}
+	if strings.TrimSpace(*topic) == "" || strings.TrimSpace(*brokers) == "" {
+		return usageError(e, "events", "--topic and --brokers must not be empty")
+	}
+	if *max < 0 || *idle < 0 {
+		return usageError(e, "events", "--max and --idle-exit must not be negative")
+	}
+	if e.tail == nil {
+		return usageError(e, "events", "following Kafka is not available here")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	err := e.tail(ctx, tailRequest{brokers: strings.Split(*brokers, ","), topic: *topic, fromBeginning: *fromBeginning,
+		max: *max, idle: *idle}, func(l tailLine) { _ = enc.Encode(l) })
+	if err != nil {
+		fmt.Fprintf(e.stderr, "claimsctl events tail: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// tailKafka reads every partition of the topic without a consumer group, so
+// it never moves a service's offsets.
+func tailKafka(ctx context.Context, req tailRequest, out func(tailLine)) error {
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := kafka.DialContext(dialCtx, "tcp", req.brokers[0])
+	cancel()
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", req.brokers[0], err)
+	}
+	parts, err := conn.ReadPartitions(req.topic)
+	conn.Close()
+	if err != nil {
+		return fmt.Errorf("read partitions of %s: %w", req.topic, err)
+	}
+	ctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	var (
+		mu      sync.Mutex
+		printed int
+		last    = time.Now()
+		wg      sync.WaitGroup
+	)
+	start := kafka.LastOffset
+	if req.fromBeginning {
+		start = kafka.FirstOffset
+	}
+	for _, p := range parts {
+		wg.Add(1)
+		go func(partition int) {
+			defer wg.Done()
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: req.brokers, Topic: req.topic, Partition: partition,
+				MaxWait: 250 * time.Millisecond, StartOffset: start})
+			defer r.Close()
+			for {
+				m, err := r.ReadMessage(ctx)
+				if err != nil {
+					return
+				}
+				line := tailLine{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key)}
+				if env, err := events.Decode(m.Value); err != nil {
+					line.Error = err.Error()
+				} else {
+					t := env.Time
+					line.ID, line.Type, line.Time, line.Source, line.Data = env.ID, env.Type, &t, env.Source, env.Data
+				}
+				mu.Lock()
+				out(line)
+				printed++
+				last = time.Now()
+				done := req.max > 0 && printed >= req.max
+				mu.Unlock()
+				if done {
+					stopAll()
+				}
+			}
+		}(p.ID)
+	}
+	if req.idle > 0 {
+		go func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					mu.Lock()
+					quiet := time.Since(last) >= req.idle
+					mu.Unlock()
+					if quiet {
+						stopAll()
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
