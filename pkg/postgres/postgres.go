@@ -152,3 +152,17 @@ func applyOne(ctx context.Context, conn *sql.Conn, m Migration, log *slog.Logger
 	}
 	return nil
 }
+
+// Collect concatenates the migration sets of sources, in order: a service
+// lists the shared tables (outbox, inbox) first, then its own.
+func Collect(sources ...func() ([]Migration, error)) ([]Migration, error) {
+	var all []Migration
+	for _, src := range sources {
+		m, err := src()
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, m...)
+	}
+	return all, nil
+}

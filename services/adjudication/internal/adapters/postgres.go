@@ -25,17 +25,9 @@ var migrationFS embed.FS
 
 // Migrations lists adjudication's schema: the outbox, the inbox, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	var all []postgres.Migration
-	for _, f := range []func() ([]postgres.Migration, error){outbox.Migrations, inbox.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outbox.Migrations, inbox.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "adjudication")
-	}} {
-		m, err := f()
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, m...)
-	}
-	return all, nil
+	})
 }
 
 type caseRow struct {
