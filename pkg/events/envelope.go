@@ -77,7 +77,8 @@ func Decode(value []byte) (Envelope, error) {
 		return Envelope{}, fmt.Errorf("%w: no claim id", ErrMalformed)
 	case e.SchemaVersion < 1:
 		return Envelope{}, fmt.Errorf("%w: schema version %d", ErrMalformed, e.SchemaVersion)
-	case len(e.Data) == 0:
+	case len(e.Data) == 0 || string(e.Data) == "null":
+		// "data": null would decode into a zero payload without error.
 		return Envelope{}, fmt.Errorf("%w: no data", ErrMalformed)
 	}
 	return e, nil

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ type Options struct {
 	Ready map[string]Check
 	// OpenAPI is the service's OpenAPI 3 document, served at /openapi.json.
 	OpenAPI []byte
-	// MaxBodyBytes limits JSON bodies; 1 MiB when zero.
+	// MaxBodyBytes limits request bodies; 1 MiB when zero.
 	MaxBodyBytes int64
 }
 
@@ -66,7 +67,9 @@ func NewEngine(o Options) *gin.Engine {
 		}
 		c.Header(RequestIDHeader, id)
 		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
-		if c.Request.Body != nil && c.ContentType() == "application/json" {
+		// Every body is limited, whatever its declared type: BindJSON reads
+		// a body as JSON whatever the Content-Type says.
+		if c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
 		}
 		defer func() {
@@ -128,29 +131,72 @@ func BindJSON(c *gin.Context, v any) error {
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.As(err, &tooLarge):
-			return apperr.New(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
-		case errors.Is(err, io.EOF):
-			return apperr.New(apperr.Invalid, "the request body is empty; a JSON object is expected")
-		case errors.As(err, &typeErr):
-			return apperr.InvalidField(typeErr.Field, "must be of JSON type %s", typeErr.Type.String())
-		case errors.As(err, &syntaxErr):
-			return apperr.New(apperr.Invalid, "the request body is not valid JSON (at byte %d)", syntaxErr.Offset)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return apperr.InvalidField(field, "is not a known field")
-		default:
-			return apperr.New(apperr.Invalid, "the request body could not be read as JSON: %v", err)
-		}
+		return decodeError(err)
 	}
-	if dec.More() {
+	// Only white space may follow the object (More would let a stray '}' or
+	// ']' through).
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return decodeError(err)
+		}
 		return apperr.New(apperr.Invalid, "the request body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+func decodeError(err error) error {
+	var tooLarge *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &tooLarge):
+		return apperr.New(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
+	case errors.Is(err, io.EOF):
+		return apperr.New(apperr.Invalid, "the request body is empty; a JSON object is expected")
+	case errors.As(err, &typeErr):
+		want := jsonType(typeErr.Type)
+		switch {
+		case typeErr.Field == "":
+			return apperr.New(apperr.Invalid, "the request body must be a JSON %s", want)
+		case want == "number" && strings.HasPrefix(typeErr.Value, "number"):
+			return apperr.InvalidField(typeErr.Field, "must be a whole number within range")
+		default:
+			return apperr.InvalidField(typeErr.Field, "must be a JSON %s", want)
+		}
+	case errors.As(err, &syntaxErr):
+		return apperr.New(apperr.Invalid, "the request body is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return apperr.InvalidField(field, "is not a known field")
+	default:
+		return apperr.New(apperr.Invalid, "the request body could not be read as JSON: %v", err)
+	}
+}
+
+// jsonType names the JSON type that decodes into t, so that a message never
+// shows a Go type name to a client.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch k := t.Kind(); {
+	case k == reflect.Bool:
+		return "boolean"
+	case k >= reflect.Int && k <= reflect.Float64:
+		return "number"
+	case k == reflect.String:
+		return "string"
+	case k == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		return "string" // base64
+	case k == reflect.Slice || k == reflect.Array:
+		return "array"
+	case k == reflect.Map || k == reflect.Struct:
+		return "object"
+	default:
+		return "value"
+	}
 }
 
 // Serve serves h on ln until ctx ends, then stops taking requests and waits

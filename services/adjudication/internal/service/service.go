@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/ports"
@@ -72,6 +74,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	}
 	return &Adjudication{kit: kit, consumer: consumer}, nil
 }
+
+// Routes lists the HTTP routes adjudication serves, for the test that keeps its
+// OpenAPI document true to them.
+func (s *Adjudication) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
 
 // Addr is where adjudication's HTTP API listens.
 func (s *Adjudication) Addr() string { return s.kit.Addr() }

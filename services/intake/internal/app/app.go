@@ -32,9 +32,11 @@ type Service struct {
 	now    func() time.Time
 }
 
-// NewService returns the use cases over repo.
+// NewService returns the use cases over repo. The clock is read to the
+// microsecond, the precision PostgreSQL keeps, so that a time in an answer or
+// an event equals the one read back later.
 func NewService(repo Repository, topics events.Topics, now func() time.Time) *Service {
-	return &Service{repo: repo, topics: topics, now: now}
+	return &Service{repo: repo, topics: topics, now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
 // ReportIncident validates and stores a report and announces it.

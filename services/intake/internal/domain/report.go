@@ -75,7 +75,8 @@ var policyNumberPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{2,39}$`)
 // refused: devices' clocks differ.
 const clockSkew = 10 * time.Minute
 
-// NewIncidentReport validates in and returns the report to store.
+// NewIncidentReport validates in and returns the report to store. Times are
+// kept to the microsecond, as they are stored.
 func NewIncidentReport(id, claimID string, in NewReport, now time.Time) (IncidentReport, error) {
 	policy := strings.TrimSpace(in.PolicyNumber)
 	if policy == "" {
@@ -107,7 +108,7 @@ func NewIncidentReport(id, claimID string, in NewReport, now time.Time) (Inciden
 	}
 	return IncidentReport{
 		ID: id, ClaimID: claimID, PolicyNumber: policy, InsuredName: insured, IncidentType: kind,
-		IncidentTime: in.IncidentTime.UTC(), Reporter: Reporter{Name: reporter, Role: in.Reporter.Role}, ReportedAt: now.UTC(),
+		IncidentTime: in.IncidentTime.UTC().Truncate(time.Microsecond), Reporter: Reporter{Name: reporter, Role: in.Reporter.Role}, ReportedAt: now.UTC(),
 	}, nil
 }
 

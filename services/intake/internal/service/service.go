@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/ports"
@@ -46,6 +48,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	ports.Register(kit.Engine, app.NewService(repo, topics, time.Now), log)
 	return &Intake{kit: kit}, nil
 }
+
+// Routes lists the HTTP routes intake serves, for the test that keeps its
+// OpenAPI document true to them.
+func (s *Intake) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
 
 // Addr is where intake's HTTP API listens.
 func (s *Intake) Addr() string { return s.kit.Addr() }

@@ -64,9 +64,12 @@ type Service struct {
 	shanghai *time.Location
 }
 
-// NewService returns the use cases.
+// NewService returns the use cases. The clock is read to the microsecond,
+// the precision PostgreSQL keeps, so that a time in an answer or an event
+// equals the one read back later.
 func NewService(repo Repository, bank Bank, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
-	return &Service{repo: repo, bank: bank, topics: topics, now: now, shanghai: shanghai}
+	return &Service{repo: repo, bank: bank, topics: topics, shanghai: shanghai,
+		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
 // HandleDecision schedules the payment of an approved claim, once. A

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/ports"
@@ -64,6 +66,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		executor: lifecycle.Component{Name: "payment executor", Run: ports.Executor(a, log, interval)},
 	}, nil
 }
+
+// Routes lists the HTTP routes payout serves, for the test that keeps its
+// OpenAPI document true to them.
+func (s *Payout) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
 
 // Addr is where payout's HTTP API listens.
 func (s *Payout) Addr() string { return s.kit.Addr() }

@@ -1,0 +1,329 @@
+package outbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// openDB returns a fresh database with the outbox table.
+func openDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn, 10)
+	require.NoError(t, err, "open database")
+	t.Cleanup(func() { _ = postgres.Close(db) })
+	migrations, err := outbox.Migrations()
+	require.NoError(t, err, "read outbox migrations")
+	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil), "migrate")
+	return db
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// envelope returns a fresh claim-requested envelope for claimID.
+func envelope(t *testing.T, claimID string, seq int) events.Envelope {
+	t.Helper()
+	e, err := events.New(events.ClaimRequested, "test", claimID, time.Now(), map[string]int{"seq": seq})
+	require.NoError(t, err)
+	return e
+}
+
+// appendCommitted stores n events, each in its own committed transaction,
+// and returns their ids in append order.
+func appendCommitted(t *testing.T, db *gorm.DB, topic string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range n {
+		e := envelope(t, fmt.Sprintf("claim-%d", i%3), i)
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, topic, e) }))
+		ids[i] = e.ID
+	}
+	return ids
+}
+
+func pending(t *testing.T, db *gorm.DB) int64 {
+	t.Helper()
+	n, err := outbox.Pending(context.Background(), db)
+	require.NoError(t, err)
+	return n
+}
+
+func countRows(t *testing.T, db *gorm.DB, where string) int64 {
+	t.Helper()
+	var n int64
+	require.NoError(t, db.Raw("SELECT count(*) FROM outbox WHERE "+where).Scan(&n).Error)
+	return n
+}
+
+// recorder is a Publisher that remembers what it was given.
+type recorder struct {
+	mu    sync.Mutex
+	msgs  []outbox.Message
+	calls int
+	fail  error
+	delay time.Duration
+}
+
+func (r *recorder) Publish(_ context.Context, msgs []outbox.Message) error {
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	if r.fail != nil {
+		return r.fail
+	}
+	r.msgs = append(r.msgs, msgs...)
+	return nil
+}
+
+func (r *recorder) eventIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.msgs))
+	for i, m := range r.msgs {
+		out[i] = m.EventID
+	}
+	return out
+}
+
+func TestAppendIsPartOfTheCallersTransaction(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	rollback := errors.New("state change failed")
+
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := outbox.Append(tx, "topic", envelope(t, "c1", 0)); err != nil {
+			return err
+		}
+		return rollback
+	})
+	require.ErrorIs(t, err, rollback)
+	if got := countRows(t, db, "true"); got != 0 {
+		t.Fatalf("got %d outbox rows after a rolled-back transaction, want 0", got)
+	}
+
+	// The same append in a transaction that commits is stored, pending.
+	e := envelope(t, "c1", 1)
+	require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, "topic", e) }))
+	if got := pending(t, db); got != 1 {
+		t.Fatalf("got %d pending events after a commit, want 1", got)
+	}
+	var stored struct {
+		EventID, Topic, MsgKey, EventType string
+		Payload                           []byte
+	}
+	require.NoError(t, db.Raw("SELECT event_id, topic, msg_key, event_type, payload FROM outbox").Scan(&stored).Error)
+	if stored.EventID != e.ID || stored.Topic != "topic" || stored.MsgKey != "c1" || stored.EventType != events.ClaimRequested.Name {
+		t.Fatalf("got row %+v, want event %s on topic with key c1 and type %s", stored, e.ID, events.ClaimRequested.Name)
+	}
+	decoded, err := events.Decode(stored.Payload)
+	require.NoError(t, err, "stored payload is a valid envelope")
+	if decoded.ID != e.ID {
+		t.Fatalf("got payload of event %s, want %s", decoded.ID, e.ID)
+	}
+}
+
+func TestAppendAllKeepsOrderAndRefusesDuplicateEventIDs(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	a, b := envelope(t, "c1", 0), envelope(t, "c1", 1)
+	require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+		return outbox.AppendAll(tx, []events.Outgoing{{Topic: "x", Envelope: a}, {Topic: "y", Envelope: b}})
+	}))
+	var ids []string
+	require.NoError(t, db.Raw("SELECT event_id FROM outbox ORDER BY id").Scan(&ids).Error)
+	require.Equal(t, []string{a.ID, b.ID}, ids, "event ids in id order")
+
+	// An event id is stored once: appending it again fails the transaction.
+	err := db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, "x", a) })
+	if err == nil {
+		t.Fatalf("got no error appending event %s twice, want a unique violation", a.ID)
+	}
+	if got := countRows(t, db, "true"); got != 2 {
+		t.Fatalf("got %d rows, want 2", got)
+	}
+}
+
+func TestPublishPendingPublishesInIDOrderAndMarksSent(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	ctx := context.Background()
+	ids := appendCommitted(t, db, "claims.intake.v1", 5)
+
+	pub := &recorder{}
+	relay := outbox.NewRelay(db, pub, discard(), 42)
+	relay.Batch = 2
+	var reported atomic.Int64
+	relay.OnPublished = func(n int) { reported.Add(int64(n)) }
+
+	var counts []int
+	for range 4 {
+		n, err := relay.PublishPending(ctx)
+		require.NoError(t, err)
+		counts = append(counts, n)
+	}
+	require.Equal(t, []int{2, 2, 1, 0}, counts, "events published per call with batch 2")
+	require.Equal(t, ids, pub.eventIDs(), "events published in id order")
+	if got := reported.Load(); got != 5 {
+		t.Fatalf("got OnPublished total %d, want 5", got)
+	}
+	if got := pending(t, db); got != 0 {
+		t.Fatalf("got %d pending after publishing, want 0", got)
+	}
+	if got := countRows(t, db, "sent_at IS NOT NULL"); got != 5 {
+		t.Fatalf("got %d rows marked sent, want 5", got)
+	}
+	if pub.calls != 3 {
+		t.Fatalf("got %d Publish calls, want 3 (no call when nothing is pending)", pub.calls)
+	}
+
+	// Each message carries the envelope as stored, keyed by claim.
+	for i, m := range pub.msgs {
+		e, err := events.Decode(m.Value)
+		require.NoError(t, err, "message %d", i)
+		if m.Topic != "claims.intake.v1" || m.Key != e.ClaimID || m.EventID != e.ID || m.Type != e.Type {
+			t.Fatalf("got message %+v, want topic claims.intake.v1, key %s, id %s, type %s", m, e.ClaimID, e.ID, e.Type)
+		}
+	}
+}
+
+func TestPublishFailureLeavesEventsPendingUntilALaterCall(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	ctx := context.Background()
+	ids := appendCommitted(t, db, "topic", 3)
+
+	pub := &recorder{fail: errors.New("broker down")}
+	relay := outbox.NewRelay(db, pub, discard(), 42)
+	n, err := relay.PublishPending(ctx)
+	if err == nil || n != 0 {
+		t.Fatalf("got n=%d err=%v, want 0 and an error", n, err)
+	}
+	require.ErrorIs(t, err, pub.fail)
+	if got := pending(t, db); got != 3 {
+		t.Fatalf("got %d pending after a failed publish, want 3", got)
+	}
+
+	pub.fail = nil
+	n, err = relay.PublishPending(ctx)
+	require.NoError(t, err)
+	if n != 3 {
+		t.Fatalf("got %d published after recovery, want 3", n)
+	}
+	require.Equal(t, ids, pub.eventIDs(), "events published in id order after recovery")
+	if got := pending(t, db); got != 0 {
+		t.Fatalf("got %d pending after recovery, want 0", got)
+	}
+}
+
+func TestConcurrentRelaysWithOneLockNeverPublishARowTwice(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	const total = 60
+	ids := appendCommitted(t, db, "topic", total)
+
+	// One publisher shared by both relays; the delay widens the window in
+	// which both hold a transaction at once.
+	pub := &recorder{delay: 5 * time.Millisecond}
+	relays := []*outbox.Relay{outbox.NewRelay(db, pub, discard(), 7), outbox.NewRelay(db, pub, discard(), 7)}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, r := range relays {
+		r.Batch = 5
+		wg.Go(func() {
+			<-start
+			for ctx.Err() == nil {
+				if _, err := r.PublishPending(ctx); err != nil {
+					t.Errorf("PublishPending: got %v, want no error", err)
+					return
+				}
+				n, err := outbox.Pending(ctx, db)
+				if err != nil || n == 0 {
+					return
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	got := pub.eventIDs()
+	seen := map[string]int{}
+	for _, id := range got {
+		seen[id]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s: got published %d times, want 1", id, n)
+		}
+	}
+	if len(got) != total {
+		t.Fatalf("got %d messages published, want %d", len(got), total)
+	}
+	require.Equal(t, ids, got, "events published in id order across both relays")
+}
+
+func TestRunPublishesWhenWokenAndStopsWithItsContext(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	pub := &recorder{}
+	relay := outbox.NewRelay(db, pub, discard(), 42)
+	relay.Interval = time.Hour // only Wake can make it look again
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+
+	ids := appendCommitted(t, db, "topic", 2)
+	relay.Wake()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(pub.eventIDs()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Equal(t, ids, pub.eventIDs(), "events published after Wake")
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("got Run error %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("got Run still running 10s after cancel, want it stopped")
+	}
+}
+
+// The payload stored is the JSON of the envelope, so that consumers read
+// exactly what the producer built.
+func TestPayloadIsTheEnvelopeJSON(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	e := envelope(t, "c9", 9)
+	require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, "t", e) }))
+	var payload []byte
+	require.NoError(t, db.Raw("SELECT payload FROM outbox").Row().Scan(&payload))
+	want, err := json.Marshal(e)
+	require.NoError(t, err)
+	require.JSONEq(t, string(want), string(payload))
+}
