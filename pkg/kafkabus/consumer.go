@@ -42,14 +42,14 @@ type Consumer struct {
 // Run consumes until ctx ends; it returns after committing what it handled.
 func (c *Consumer) Run(ctx context.Context) error {
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        c.Brokers,
-		GroupID:        c.GroupID,
-		Topic:          c.Topic,
-		MinBytes:       1,
-		MaxBytes:       10 << 20,
-		MaxWait:        250 * time.Millisecond,
-		CommitInterval: 0,
-		StartOffset:    kafka.FirstOffset,
+		Brokers:               c.Brokers,
+		GroupID:               c.GroupID,
+		Topic:                 c.Topic,
+		MinBytes:              1,
+		MaxBytes:              10 << 20,
+		MaxWait:               250 * time.Millisecond,
+		CommitInterval:        0,
+		StartOffset:           kafka.FirstOffset,
 		HeartbeatInterval:     1 * time.Second,
 		SessionTimeout:        10 * time.Second,
 		RebalanceTimeout:      10 * time.Second,

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"claims.local/pkg/apperr"
 	"claims.local/intake/internal/domain"
+	"claims.local/pkg/apperr"
 )
 
 func TestNewIncidentReportValidation(t *testing.T) {
