@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -153,5 +154,35 @@ func TestPingAnswersWhileOpenAndFailsAfterClose(t *testing.T) {
 	require.NoError(t, postgres.Close(db))
 	if err := postgres.Ping(context.Background(), db); err == nil {
 		t.Fatal("got no error pinging a closed pool, want one")
+	}
+}
+
+func TestCollectConcatenatesInOrderAndStopsAtAnError(t *testing.T) {
+	set := func(ids ...string) func() ([]postgres.Migration, error) {
+		return func() ([]postgres.Migration, error) {
+			var out []postgres.Migration
+			for _, id := range ids {
+				out = append(out, postgres.Migration{ID: id, SQL: "SELECT 1"})
+			}
+			return out, nil
+		}
+	}
+	got, err := postgres.Collect(set("outbox/1", "outbox/2"), set(), set("svc/1"))
+	require.NoError(t, err)
+	var ids []string
+	for _, m := range got {
+		ids = append(ids, m.ID)
+	}
+	require.Equal(t, []string{"outbox/1", "outbox/2", "svc/1"}, ids, "migration ids in source order")
+
+	broken := errors.New("unreadable")
+	called := false
+	_, err = postgres.Collect(set("a"), func() ([]postgres.Migration, error) { return nil, broken },
+		func() ([]postgres.Migration, error) { called = true; return nil, nil })
+	if !errors.Is(err, broken) {
+		t.Fatalf("got %v, want the failing source's error", err)
+	}
+	if called {
+		t.Fatal("got the source after the failing one read, want Collect to stop")
 	}
 }

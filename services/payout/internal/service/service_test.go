@@ -219,15 +219,25 @@ func specMismatches(t *testing.T, routes gin.RoutesInfo, spec []byte) []string {
 	return got
 }
 
-// publish sends raw messages to a topic of this deployment, as intake's
-// relay would.
+// publish sends raw messages to a topic of this deployment and, like an
+// outbox relay, tries again while the broker is not ready for them (a
+// partition just created may answer "not leader" for a moment).
 func (r *running) publish(t *testing.T, msgs ...outbox.Message) {
 	t.Helper()
 	pub := kafkabus.NewPublisher(r.brokers)
 	defer pub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, pub.Publish(ctx, msgs), "publish to Kafka")
+	for {
+		err := pub.Publish(ctx, msgs)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("publish to Kafka: got %v, want the messages sent within 30s", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // eventually polls cond every 50ms until it holds or within has passed.
