@@ -16,6 +16,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
@@ -43,7 +44,7 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 	sys.start("adjudication")
 	sys.waitReady("adjudication")
 	// The claim request was not acknowledged to Kafka, so it comes again.
-	eventually(t, 90*time.Second, "claim request redelivered", func() bool {
+	apitest.Eventually(t, 90*time.Second, "claim request redelivered", func() bool {
 		return metricValue(t, sys.url("adjudication", "/metrics"),
 			`consumer_events_total{consumer="adjudication.claim-requests",result="applied"}`) >= 1
 	})
@@ -82,7 +83,7 @@ func TestBrokerOutageLosesNoEvents(t *testing.T) {
 	sys.waitReady("intake")
 
 	broker.stop(t)
-	eventually(t, 30*time.Second, "intake reports Kafka unreachable", func() bool {
+	apitest.Eventually(t, 30*time.Second, "intake reports Kafka unreachable", func() bool {
 		return call(t, http.MethodGet, sys.url("intake", "/readyz"), nil, nil) == http.StatusServiceUnavailable
 	})
 	const claims = 15
@@ -106,7 +107,7 @@ func TestBrokerOutageLosesNoEvents(t *testing.T) {
 			t.Fatalf("claim %s: got events %v, want %v", r.ClaimID, byClaim[r.ClaimID], want)
 		}
 	}
-	eventually(t, 30*time.Second, "outbox drained", func() bool {
+	apitest.Eventually(t, 30*time.Second, "outbox drained", func() bool {
 		return metricValue(t, sys.url("intake", "/metrics"), "outbox_pending") == 0
 	})
 }

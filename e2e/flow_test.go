@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
@@ -21,7 +22,7 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	sys.startAll()
 
 	r := sys.reportAndRequest(t, "P-E2E-0001")
-	eventually(t, 60*time.Second, "case opened", func() bool {
+	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
 		return call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 	})
 	decision := map[string]any{"outcome": "approve", "amount_fen": 987654, "decided_by": "handler-e2e"}
@@ -92,7 +93,7 @@ func TestRejectionOwesNothing(t *testing.T) {
 	rejected := sys.reportAndRequest(t, "P-E2E-0002")
 	approved := sys.reportAndRequest(t, "P-E2E-0003")
 	for _, r := range []report{rejected, approved} {
-		eventually(t, 60*time.Second, "case opened", func() bool {
+		apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
 			return call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 		})
 	}
@@ -111,7 +112,7 @@ func TestRejectionOwesNothing(t *testing.T) {
 	if len(decisions) != 2 {
 		t.Fatalf("got %d decision events, want 2", len(decisions))
 	}
-	eventually(t, 60*time.Second, "approved claim paid", func() bool {
+	apitest.Eventually(t, 60*time.Second, "approved claim paid", func() bool {
 		var list struct{ Obligations []struct{ State string } }
 		call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+approved.ClaimID), nil, &list)
 		return len(list.Obligations) == 1 && list.Obligations[0].State == "completed"

@@ -23,6 +23,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/postgres/pgtest"
 )
@@ -85,7 +86,7 @@ func (s *system) url(name, path string) string { return "http://" + s.addr[name]
 // waitReady polls /readyz until 200.
 func (s *system) waitReady(name string) {
 	s.t.Helper()
-	eventually(s.t, 90*time.Second, name+" ready", func() bool {
+	apitest.Eventually(s.t, 90*time.Second, name+" ready", func() bool {
 		resp, err := http.Get(s.url(name, "/readyz"))
 		if err != nil {
 			return false
@@ -191,18 +192,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// eventually polls cond until it holds or within has passed.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within %v", what, within)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // call sends a JSON request and decodes a JSON answer into out (if not nil).

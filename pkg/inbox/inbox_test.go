@@ -1,7 +1,6 @@
 package inbox_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -9,29 +8,18 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 )
 
 // openDB returns a fresh database with the inbox and dead-letter tables.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	dsn := pgtest.NewDatabase(t)
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dsn, 5)
-	require.NoError(t, err, "open database")
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := inbox.Migrations()
-	require.NoError(t, err, "read inbox migrations")
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil), "migrate")
-	return db
+	return pgtest.NewMigrated(t, 5, inbox.Migrations)
 }
 
 func count(t *testing.T, db *gorm.DB, table string) int64 {
 	t.Helper()
-	var n int64
-	require.NoError(t, db.Raw("SELECT count(*) FROM "+table).Scan(&n).Error)
-	return n
+	return pgtest.Count(t, db, "SELECT count(*) FROM "+table)
 }
 
 // record runs inbox.Record in a transaction of its own that commits.

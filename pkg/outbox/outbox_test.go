@@ -17,22 +17,13 @@ import (
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 )
 
 // openDB returns a fresh database with the outbox table.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	dsn := pgtest.NewDatabase(t)
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dsn, 10)
-	require.NoError(t, err, "open database")
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := outbox.Migrations()
-	require.NoError(t, err, "read outbox migrations")
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil), "migrate")
-	return db
+	return pgtest.NewMigrated(t, 10, outbox.Migrations)
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -67,9 +58,7 @@ func pending(t *testing.T, db *gorm.DB) int64 {
 
 func countRows(t *testing.T, db *gorm.DB, where string) int64 {
 	t.Helper()
-	var n int64
-	require.NoError(t, db.Raw("SELECT count(*) FROM outbox WHERE "+where).Scan(&n).Error)
-	return n
+	return pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE "+where)
 }
 
 // recorder is a Publisher that remembers what it was given.

@@ -18,10 +18,7 @@ import (
 
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), 5)
-	require.NoError(t, err, "open database")
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	return db
+	return pgtest.Open(t, pgtest.NewDatabase(t), 5)
 }
 
 func appliedIDs(t *testing.T, db *gorm.DB) []string {

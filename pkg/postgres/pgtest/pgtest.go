@@ -1,6 +1,7 @@
 // Package pgtest gives each test a database of its own on the real
-// PostgreSQL that `make test` starts. A missing server is a test failure,
-// never a skip.
+// PostgreSQL that `make test` starts, opened and migrated if it likes, and
+// reads single numbers from it. A missing server is a test failure, never a
+// skip.
 package pgtest
 
 import (
@@ -15,6 +16,9 @@ import (
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the admin connection
+	"gorm.io/gorm"
+
+	"claims.local/pkg/postgres"
 )
 
 // AdminDSNEnv names the variable holding a DSN of a role that may create databases.
@@ -66,4 +70,42 @@ func WithDatabase(t testing.TB, dsn, name string) string {
 	}
 	u.Path = "/" + name
 	return fmt.Sprint(u)
+}
+
+// Open opens dsn through postgres.Open with at most maxConns connections and
+// closes it when the test ends.
+func Open(t testing.TB, dsn string, maxConns int) *gorm.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dsn, maxConns)
+	if err != nil {
+		t.Fatalf("open database: got %v, want no error", err)
+	}
+	t.Cleanup(func() { _ = postgres.Close(db) })
+	return db
+}
+
+// NewMigrated opens a new database (see NewDatabase) with at most maxConns
+// connections and applies the migrations that migrations lists, such as a
+// service's adapters.Migrations.
+func NewMigrated(t testing.TB, maxConns int, migrations func() ([]postgres.Migration, error)) *gorm.DB {
+	t.Helper()
+	db := Open(t, NewDatabase(t), maxConns)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatalf("list migrations: got %v, want no error", err)
+	}
+	if err := postgres.Migrate(context.Background(), db, ms, nil); err != nil {
+		t.Fatalf("migrate: got %v, want no error", err)
+	}
+	return db
+}
+
+// Count returns the one number query selects, such as a count(*).
+func Count(t testing.TB, db *gorm.DB, query string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Raw(query, args...).Scan(&n).Error; err != nil {
+		t.Fatalf("%s: got %v, want no error", query, err)
+	}
+	return n
 }

@@ -15,7 +15,6 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 )
 
@@ -29,23 +28,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 10)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := adapters.Migrations()
-	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil))
-	f := &fixture{db: db}
-	f.repo = adapters.NewReports(db, func() { f.commits.Add(1) })
+	f := &fixture{db: pgtest.NewMigrated(t, 10, adapters.Migrations)}
+	f.repo = adapters.NewReports(f.db, func() { f.commits.Add(1) })
 	return f
-}
-
-func (f *fixture) count(t *testing.T, query string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, f.db.Raw(query, args...).Scan(&n).Error)
-	return n
 }
 
 func sample(id string) domain.IncidentReport {
@@ -81,7 +66,7 @@ func TestAddThenGetReturnsTheReportWithItsEvent(t *testing.T) {
 	got, err := f.repo.Get(ctx, "r1")
 	require.NoError(t, err)
 	require.Equal(t, r, got, "report read back")
-	if n := f.count(t, "SELECT count(*) FROM outbox WHERE msg_key = ?", r.ClaimID); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox WHERE msg_key = ?", r.ClaimID); n != 1 {
 		t.Fatalf("got %d outbox rows for the claim, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
@@ -100,7 +85,7 @@ func TestAddIsAtomic(t *testing.T) {
 	if err := f.repo.Add(ctx, r, event(t, r)); err == nil {
 		t.Fatal("got no error adding report r1 twice, want one")
 	}
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows after a failed Add, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
@@ -148,7 +133,7 @@ func TestUpdateStoresTheChangeWithItsEvents(t *testing.T) {
 	if got.ClaimRequestedAt == nil || !got.ClaimRequestedAt.Equal(at) {
 		t.Fatalf("got claim_requested_at %v, want %v", got.ClaimRequestedAt, at)
 	}
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
 	if n := f.commits.Load() - before; n != 1 {
@@ -182,7 +167,7 @@ func TestUpdateThatFailsChangesNothing(t *testing.T) {
 	got, err := f.repo.Get(ctx, "r1")
 	require.NoError(t, err)
 	require.Equal(t, r, got, "report after a failed change")
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 0 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 0 {
 		t.Fatalf("got %d outbox rows after a failed change, want 0", n)
 	}
 }
@@ -217,7 +202,7 @@ func TestConcurrentClaimRequestsAreReceivedOnce(t *testing.T) {
 	if got := firsts.Load(); got != 1 {
 		t.Fatalf("got %d first claim requests from %d concurrent ones, want 1", got, n)
 	}
-	if got := f.count(t, "SELECT count(*) FROM outbox"); got != 1 {
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); got != 1 {
 		t.Fatalf("got %d events, want 1", got)
 	}
 }
