@@ -130,6 +130,10 @@ func (i DayInfo) Reason() string {
 	return i.Kind.String()
 }
 
+// EmbeddedData returns a copy of the holiday data built into the binary, in
+// the format Parse reads: the starting point of a calendar update.
+func EmbeddedData() []byte { return []byte(embeddedHolidays) }
+
 // Default returns the calendar built from the embedded copy of
 // shared/data/cn-holidays.json (2007-2027; 2027 provisional). It parses the
 // embedded data on every call, so callers should build it once and share it.

@@ -23,12 +23,22 @@ func (t Topics) Adjudication() string { return t.Prefix + "claims.adjudication.v
 // Payout carries the finance events: the public contract with finance.
 func (t Topics) Payout() string { return t.Prefix + "claims.payout.v1" }
 
+// Deadlines carries the deadline alarms (at risk, breached) and moves of
+// every service, so that one escalation consumer or console reads them all.
+func (t Topics) Deadlines() string { return t.Prefix + "claims.deadlines.v1" }
+
+// Calendar carries working-day calendar updates. It has one partition so
+// that every service sees the updates in the order they were submitted.
+func (t Topics) Calendar() string { return t.Prefix + "claims.calendar.v1" }
+
 // All lists every topic with its partitions.
 func (t Topics) All() []TopicSpec {
 	return []TopicSpec{
 		{Name: t.Intake(), Partitions: 6},
 		{Name: t.Adjudication(), Partitions: 6},
 		{Name: t.Payout(), Partitions: 6},
+		{Name: t.Deadlines(), Partitions: 6},
+		{Name: t.Calendar(), Partitions: 1},
 	}
 }
 

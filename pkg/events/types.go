@@ -1,6 +1,9 @@
 package events
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Type names an event type and the schema version of its data.
 type Type struct {
@@ -16,7 +19,15 @@ var (
 	PayoutScheduled  = Type{Name: "claims.payout.payout-scheduled", Version: 1}
 	PayoutCompleted  = Type{Name: "claims.payout.payout-completed", Version: 1}
 	PayoutFailed     = Type{Name: "claims.payout.payout-failed", Version: 1}
+	DeadlineAtRisk   = Type{Name: "claims.deadline.at-risk", Version: 1}
+	DeadlineBreached = Type{Name: "claims.deadline.breached", Version: 1}
+	DeadlineMoved    = Type{Name: "claims.deadline.moved", Version: 1}
+	CalendarUpdated  = Type{Name: "claims.calendar.updated", Version: 1}
 )
+
+// CalendarKey is the claimid and Kafka key of calendar events, which are
+// about no claim: all of them share one key and so one partition, in order.
+const CalendarKey = "calendar"
 
 // Reporter is who reported an incident.
 type Reporter struct {
@@ -82,4 +93,38 @@ type PayoutData struct {
 	ValueDate     string     `json:"value_date,omitempty"`
 	ScheduledAt   time.Time  `json:"scheduled_at"`
 	CompletedAt   *time.Time `json:"completed_at,omitempty"`
+}
+
+// DeadlineData is the payload of the deadline events (at-risk, breached,
+// moved) about one tracked obligation. Service is the service that owes it;
+// Subject names what is owed (e.g. "case/<id>"). PreviousDueDate and
+// PreviousDueAt are set on moved events only.
+type DeadlineData struct {
+	ObligationID    string     `json:"obligation_id"`
+	Service         string     `json:"service"`
+	ClaimID         string     `json:"claim_id"`
+	Subject         string     `json:"subject"`
+	Rule            string     `json:"rule"`
+	RNumber         string     `json:"r_number"`
+	State           string     `json:"state"`
+	ClockStart      time.Time  `json:"clock_start"`
+	DueDate         string     `json:"due_date"`
+	DueAt           time.Time  `json:"due_at"`
+	AtRiskFrom      time.Time  `json:"at_risk_from"`
+	Basis           string     `json:"basis"`
+	CalendarVersion string     `json:"calendar_version"`
+	Provisional     bool       `json:"provisional"`
+	DetectedAt      time.Time  `json:"detected_at"`
+	PreviousDueDate string     `json:"previous_due_date,omitempty"`
+	PreviousDueAt   *time.Time `json:"previous_due_at,omitempty"`
+}
+
+// CalendarUpdatedData carries a new version of the working-day calendar, in
+// the format of cn-holidays.json, with who submitted it and why (the audit).
+type CalendarUpdatedData struct {
+	Version     string          `json:"version"`
+	Calendar    json.RawMessage `json:"calendar"`
+	Reason      string          `json:"reason"`
+	SubmittedBy string          `json:"submitted_by"`
+	SubmittedAt time.Time       `json:"submitted_at"`
 }

@@ -23,6 +23,8 @@ import (
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackinghttp"
 )
 
 // Config is the part of a service's configuration the kit needs.
@@ -36,6 +38,10 @@ type Config struct {
 	Migrations    []postgres.Migration
 	OpenAPI       []byte
 	ShutdownGrace time.Duration
+	// Deadlines, when set, makes the service track statutory deadlines:
+	// the monitor, the calendar consumer and the routes of package
+	// trackinghttp. Migrations must then include trackingpg.Migrations.
+	Deadlines *DeadlinesConfig
 }
 
 // Kit is a started service base. Run it after registering the routes and
@@ -48,7 +54,11 @@ type Kit struct {
 	Relay     *outbox.Relay
 	Registry  *prometheus.Registry
 	Engine    *gin.Engine
-	listener  net.Listener
+	// Tracker and Deadlines are set when Config.Deadlines is.
+	Tracker    *tracking.Tracker
+	Deadlines  *tracking.Deadlines
+	components []lifecycle.Component
+	listener   net.Listener
 }
 
 // Start connects to the database and applies migrations, creates the topics,
@@ -61,6 +71,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Deadlines != nil {
+		if cfg.OpenAPI, err = trackinghttp.MergeOpenAPI(cfg.OpenAPI); err != nil {
+			_ = postgres.Close(db)
+			return nil, err
+		}
 	}
 	if err := postgres.Migrate(ctx, db, cfg.Migrations, log); err != nil {
 		_ = postgres.Close(db)
@@ -96,7 +112,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		_ = postgres.Close(db)
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	return &Kit{cfg: cfg, Log: log, DB: db, Publisher: pub, Relay: relay, Registry: reg, Engine: engine, listener: ln}, nil
+	k := &Kit{cfg: cfg, Log: log, DB: db, Publisher: pub, Relay: relay, Registry: reg, Engine: engine, listener: ln}
+	if cfg.Deadlines != nil {
+		if err := k.startDeadlines(ctx, *cfg.Deadlines); err != nil {
+			_ = ln.Close()
+			_ = postgres.Close(db)
+			return nil, err
+		}
+	}
+	return k, nil
 }
 
 // ensureTopics creates the topics, waiting for a broker that is still coming
@@ -141,7 +165,7 @@ func (k *Kit) Run(ctx context.Context, components ...lifecycle.Component) error 
 			return httpapi.Serve(ctx, k.listener, k.Engine, k.cfg.ShutdownGrace)
 		}},
 		{Name: "outbox-relay", Run: k.Relay.Run},
-	}, components...)
+	}, append(k.components, components...)...)
 	k.Log.Info("service started", "http", k.Addr(), "kafka", k.cfg.KafkaBrokers)
 	err := lifecycle.Run(ctx, k.Log, all...)
 	// Publish what the last requests stored, if Kafka is there to take it.

@@ -18,12 +18,14 @@ func main() {
 	log := logging.New(os.Stdout, "adjudication", slog.LevelInfo)
 	env := config.FromOS()
 	cfg := service.Config{
-		HTTPAddr:      env.String("ADJUDICATION_HTTP_ADDR", "127.0.0.1:8082"),
-		DatabaseDSN:   env.String("ADJUDICATION_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/adjudication?sslmode=disable"),
-		KafkaBrokers:  env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
-		TopicPrefix:   env.String("TOPIC_PREFIX", ""),
-		ShutdownGrace: env.Duration("SHUTDOWN_GRACE", 15*time.Second),
-		Fault:         env.String("ADJUDICATION_FAULT", ""),
+		HTTPAddr:            env.String("ADJUDICATION_HTTP_ADDR", "127.0.0.1:8082"),
+		DatabaseDSN:         env.String("ADJUDICATION_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/adjudication?sslmode=disable"),
+		KafkaBrokers:        env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
+		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
+		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
+		Fault:               env.String("ADJUDICATION_FAULT", ""),
+		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
+		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
 	if err := env.Err(); err != nil {
 		log.Error("bad configuration", "error", err.Error())

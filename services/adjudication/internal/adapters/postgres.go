@@ -14,10 +14,11 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -25,7 +26,7 @@ var migrationFS embed.FS
 
 // Migrations lists adjudication's schema: the outbox, the inbox, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "adjudication")
 	})
 }
@@ -43,6 +44,7 @@ type caseRow struct {
 	State           string
 	Version         int
 	Decision        *decisionRow `gorm:"foreignKey:CaseID"`
+	RejectionLetter *letterRow   `gorm:"foreignKey:CaseID"`
 }
 
 func (caseRow) TableName() string { return "cases" }
@@ -57,6 +59,15 @@ type decisionRow struct {
 }
 
 func (decisionRow) TableName() string { return "decisions" }
+
+type letterRow struct {
+	CaseID  string `gorm:"primaryKey"`
+	Channel string
+	SentBy  string
+	SentAt  time.Time
+}
+
+func (letterRow) TableName() string { return "rejection_letters" }
 
 func toRow(c domain.Case) caseRow {
 	return caseRow{
@@ -76,6 +87,9 @@ func (w caseRow) toDomain() domain.Case {
 		c.Decision = &domain.Decision{Outcome: domain.Outcome(d.Outcome), AmountFen: d.AmountFen, Reason: d.Reason,
 			DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt.UTC()}
 	}
+	if l := w.RejectionLetter; l != nil {
+		c.RejectionLetter = &domain.LetterSent{Channel: l.Channel, SentBy: l.SentBy, SentAt: l.SentAt.UTC()}
+	}
 	return c
 }
 
@@ -83,19 +97,20 @@ func (w caseRow) toDomain() domain.Case {
 type Cases struct {
 	db          *gorm.DB
 	afterCommit func()
+	deadlines   *tracking.Tracker
 }
 
 // NewCases returns the repository; afterCommit (may be nil) runs after a
-// commit that stored events.
-func NewCases(db *gorm.DB, afterCommit func()) *Cases {
+// commit that stored events; deadlines applies the deadline steps.
+func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cases {
 	if afterCommit == nil {
 		afterCommit = func() {}
 	}
-	return &Cases{db: db, afterCommit: afterCommit}
+	return &Cases{db: db, afterCommit: afterCommit, deadlines: deadlines}
 }
 
 // Open stores a new case once per claim and once per event.
-func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case) (bool, error) {
+func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		first, err := inbox.Record(tx, receipt)
@@ -108,7 +123,10 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case) 
 			return fmt.Errorf("open case: %w", res.Error)
 		}
 		created = res.RowsAffected == 1
-		return nil
+		if !created {
+			return nil
+		}
+		return trackingpg.Apply(tx, s.deadlines, c.OpenedAt, steps...)
 	})
 	return created, err
 }
@@ -116,7 +134,7 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case) 
 // Get returns the case of a claim with its decision.
 func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {
 	var row caseRow
-	err := s.db.WithContext(ctx).Preload("Decision").Where("claim_id = ?", claimID).Take(&row).Error
+	err := s.db.WithContext(ctx).Preload("Decision").Preload("RejectionLetter").Where("claim_id = ?", claimID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return domain.Case{}, apperr.New(apperr.NotFound, "no case for claim %q", claimID)
 	}
@@ -128,7 +146,7 @@ func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {
 
 // List returns cases, oldest request first.
 func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, error) {
-	q := s.db.WithContext(ctx).Preload("Decision").Order("first_received_at, id")
+	q := s.db.WithContext(ctx).Preload("Decision").Preload("RejectionLetter").Order("first_received_at, id")
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
 	}
@@ -149,28 +167,22 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 
 // Update changes a case under a row lock. Two handlers deciding at once are
 // serialised here: the second sees the first's decision and is refused.
-func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) ([]events.Outgoing, error)) (domain.Case, error) {
+func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
 	var result domain.Case
 	var sent bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row caseRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("claim_id = ?", claimID).Take(&row).Error
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Preload("Decision").Preload("RejectionLetter").
+			Where("claim_id = ?", claimID).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return apperr.New(apperr.NotFound, "no case for claim %q", claimID)
 		}
 		if err != nil {
 			return fmt.Errorf("load case: %w", err)
 		}
-		var d decisionRow
-		switch err := tx.Where("case_id = ?", row.ID).Take(&d).Error; {
-		case err == nil:
-			row.Decision = &d
-		case !errors.Is(err, gorm.ErrRecordNotFound):
-			return fmt.Errorf("load decision: %w", err)
-		}
 		c := row.toDomain()
-		hadDecision := c.Decision != nil
-		out, err := change(&c)
+		hadDecision, hadLetter := c.Decision != nil, c.RejectionLetter != nil
+		eff, err := change(&c)
 		if err != nil {
 			return err
 		}
@@ -189,11 +201,14 @@ func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.
 				return fmt.Errorf("store decision: %w", err)
 			}
 		}
-		if err := outbox.AppendAll(tx, out); err != nil {
-			return err
+		if l := c.RejectionLetter; l != nil && !hadLetter {
+			if err := tx.Create(&letterRow{CaseID: c.ID, Channel: l.Channel, SentBy: l.SentBy, SentAt: l.SentAt}).Error; err != nil {
+				return fmt.Errorf("store rejection letter: %w", err)
+			}
 		}
-		result, sent = c, len(out) > 0
-		return nil
+		result = c
+		sent, err = trackingpg.Commit(tx, s.deadlines, time.Now(), eff)
+		return err
 	})
 	if err != nil {
 		return domain.Case{}, err

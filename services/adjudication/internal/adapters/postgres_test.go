@@ -17,8 +17,8 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 type fixture struct {
@@ -29,23 +29,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 5)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := adapters.Migrations()
-	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil))
-	f := &fixture{db: db}
-	f.repo = adapters.NewCases(db, func() { f.commits.Add(1) })
+	f := &fixture{db: pgtest.NewMigrated(t, 5, adapters.Migrations)}
+	f.repo = adapters.NewCases(f.db, func() { f.commits.Add(1) }, tracking.NewTracker(tracking.NewCalendars(nil), -1))
 	return f
-}
-
-func (f *fixture) count(t *testing.T, query string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, f.db.Raw(query, args...).Scan(&n).Error)
-	return n
 }
 
 func newCase(claimID string, received time.Time) domain.Case {
@@ -80,7 +66,7 @@ func TestOpenThenGetReturnsTheCase(t *testing.T) {
 	got, err := f.repo.Get(ctx, "claim-1")
 	require.NoError(t, err)
 	require.Equal(t, c, got, "case read back")
-	if n := f.count(t, "SELECT count(*) FROM inbox WHERE event_id = 'e1'"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox WHERE event_id = 'e1'"); n != 1 {
 		t.Fatalf("got %d receipts for e1, want 1", n)
 	}
 }
@@ -115,11 +101,11 @@ func TestOpenIsIdempotentPerReceiptAndPerClaim(t *testing.T) {
 	require.Equal(t, first, got, "the first case stands")
 	_, err = f.repo.Get(ctx, "claim-2")
 	wantCode(t, err, apperr.NotFound)
-	if n := f.count(t, "SELECT count(*) FROM cases"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM cases"); n != 1 {
 		t.Fatalf("got %d cases, want 1", n)
 	}
 	// The second event for the claim was recorded although it opened nothing.
-	if n := f.count(t, "SELECT count(*) FROM inbox"); n != 2 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 2 {
 		t.Fatalf("got %d receipts, want 2 (e1 and e2)", n)
 	}
 }
@@ -131,9 +117,9 @@ func TestUnknownClaimIsNotFound(t *testing.T) {
 	_, err := f.repo.Get(ctx, "nope")
 	wantCode(t, err, apperr.NotFound)
 	called := false
-	_, err = f.repo.Update(ctx, "nope", func(*domain.Case) ([]events.Outgoing, error) {
+	_, err = f.repo.Update(ctx, "nope", func(*domain.Case) (tracking.Effects, error) {
 		called = true
-		return nil, nil
+		return tracking.Effects{}, nil
 	})
 	wantCode(t, err, apperr.NotFound)
 	if called {
@@ -141,11 +127,11 @@ func TestUnknownClaimIsNotFound(t *testing.T) {
 	}
 }
 
-func decidedEvent(t *testing.T, c domain.Case) []events.Outgoing {
+func decidedEvent(t *testing.T, c domain.Case) tracking.Effects {
 	t.Helper()
 	e, err := events.New(events.ClaimDecided, "adjudication", c.ClaimID, time.Now(), map[string]string{"case_id": c.ID})
 	require.NoError(t, err)
-	return []events.Outgoing{{Topic: "t.claims.adjudication.v1", Envelope: e}}
+	return tracking.Effects{Events: []events.Outgoing{{Topic: "t.claims.adjudication.v1", Envelope: e}}}
 }
 
 func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
@@ -155,11 +141,11 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 	_, err := f.repo.Open(ctx, inbox.Receipt{}, newCase("claim-1", t0))
 	require.NoError(t, err)
 
-	versionBefore := f.count(t, "SELECT version FROM cases")
+	versionBefore := pgtest.Count(t, f.db, "SELECT version FROM cases")
 	decidedAt := time.Date(2026, 10, 9, 1, 0, 0, 654321000, time.UTC)
-	updated, err := f.repo.Update(ctx, "claim-1", func(c *domain.Case) ([]events.Outgoing, error) {
+	updated, err := f.repo.Update(ctx, "claim-1", func(c *domain.Case) (tracking.Effects, error) {
 		if err := c.Decide(domain.DecisionInput{Outcome: "reject", Reason: "waiting period", DecidedBy: "h1"}, decidedAt); err != nil {
-			return nil, err
+			return tracking.Effects{}, err
 		}
 		return decidedEvent(t, *c), nil
 	})
@@ -172,10 +158,10 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 		t.Fatalf("got state %s, want rejected", got.State)
 	}
 	require.Equal(t, want, got.Decision, "decision read back")
-	if n := f.count(t, "SELECT version FROM cases"); n != versionBefore+1 {
+	if n := pgtest.Count(t, f.db, "SELECT version FROM cases"); n != versionBefore+1 {
 		t.Fatalf("got version %d, want %d", n, versionBefore+1)
 	}
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
@@ -183,9 +169,9 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 	}
 
 	// A second decision is refused by the case, and nothing changes.
-	_, err = f.repo.Update(ctx, "claim-1", func(c *domain.Case) ([]events.Outgoing, error) {
+	_, err = f.repo.Update(ctx, "claim-1", func(c *domain.Case) (tracking.Effects, error) {
 		if err := c.Decide(domain.DecisionInput{Outcome: "approve", AmountFen: 1, DecidedBy: "h2"}, time.Now()); err != nil {
-			return nil, err
+			return tracking.Effects{}, err
 		}
 		return decidedEvent(t, *c), nil
 	})
@@ -193,7 +179,7 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 	again, err := f.repo.Get(ctx, "claim-1")
 	require.NoError(t, err)
 	require.Equal(t, got, again, "case after a refused second decision")
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows after a refused decision, want 1", n)
 	}
 }
@@ -206,7 +192,7 @@ func TestUpdateThatFailsChangesNothing(t *testing.T) {
 	_, err := f.repo.Open(ctx, inbox.Receipt{}, c)
 	require.NoError(t, err)
 	boom := errors.New("boom")
-	_, err = f.repo.Update(ctx, "claim-1", func(x *domain.Case) ([]events.Outgoing, error) {
+	_, err = f.repo.Update(ctx, "claim-1", func(x *domain.Case) (tracking.Effects, error) {
 		x.State = domain.StateApproved
 		return decidedEvent(t, *x), boom
 	})
@@ -216,7 +202,7 @@ func TestUpdateThatFailsChangesNothing(t *testing.T) {
 	got, err := f.repo.Get(ctx, "claim-1")
 	require.NoError(t, err)
 	require.Equal(t, c, got, "case after a failed change")
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 0 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 0 {
 		t.Fatalf("got %d outbox rows, want 0", n)
 	}
 }
@@ -233,8 +219,8 @@ func TestListFiltersOrdersAndLimits(t *testing.T) {
 		_, err := f.repo.Open(ctx, inbox.Receipt{}, newCase(x.claim, t0.Add(x.at)))
 		require.NoError(t, err)
 	}
-	_, err := f.repo.Update(ctx, "c2", func(c *domain.Case) ([]events.Outgoing, error) {
-		return nil, c.Decide(domain.DecisionInput{Outcome: "approve", AmountFen: 100, DecidedBy: "h"}, t0)
+	_, err := f.repo.Update(ctx, "c2", func(c *domain.Case) (tracking.Effects, error) {
+		return tracking.Effects{}, c.Decide(domain.DecisionInput{Outcome: "approve", AmountFen: 100, DecidedBy: "h"}, t0)
 	})
 	require.NoError(t, err)
 

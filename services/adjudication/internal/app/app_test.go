@@ -18,29 +18,19 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 var topics = events.Topics{Prefix: "test."}
 
+// tracker counts with the calendar built into the binary.
+func tracker() *tracking.Tracker { return tracking.NewTracker(tracking.NewCalendars(nil), -1) }
+
+// openDB returns a fresh database with the service's tables.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 20)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := adapters.Migrations()
-	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil))
-	return db
-}
-
-func count(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, db.Raw(query, args...).Scan(&n).Error)
-	return n
+	return pgtest.NewMigrated(t, 20, adapters.Migrations)
 }
 
 func receivedCase(claimID string) domain.Case {
@@ -54,11 +44,11 @@ func TestConcurrentDecisionsOnOneCaseExactlyOneWins(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	repo := adapters.NewCases(db, nil)
+	repo := adapters.NewCases(db, nil, tracker())
 	created, err := repo.Open(ctx, inbox.Receipt{}, receivedCase("claim-1"))
 	require.NoError(t, err)
 	require.True(t, created, "case opened")
-	a := app.NewService(repo, topics, time.Now)
+	a := app.NewService(repo, tracker(), topics, time.Now)
 
 	const n = 10
 	type result struct {
@@ -90,10 +80,10 @@ func TestConcurrentDecisionsOnOneCaseExactlyOneWins(t *testing.T) {
 	if len(winners) != 1 {
 		t.Fatalf("got %d successful decisions of %d concurrent ones, want exactly 1", len(winners), n)
 	}
-	if got := count(t, db, "SELECT count(*) FROM decisions"); got != 1 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM decisions"); got != 1 {
 		t.Fatalf("got %d rows in decisions, want 1", got)
 	}
-	if got := count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ClaimDecided.Name); got != 1 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ClaimDecided.Name); got != 1 {
 		t.Fatalf("got %d claim-decided events in the outbox, want 1", got)
 	}
 
@@ -111,7 +101,7 @@ func TestConcurrentDecisionsOnOneCaseExactlyOneWins(t *testing.T) {
 	want := events.ClaimDecidedData{ClaimID: "claim-1", CaseID: stored.ID, Outcome: events.OutcomeApproved,
 		AmountFen: stored.Decision.AmountFen, Currency: "CNY", DecidedBy: stored.Decision.DecidedBy, DecidedAt: stored.Decision.DecidedAt}
 	require.Equal(t, want, d, "claim-decided data")
-	if got := count(t, db, "SELECT count(*) FROM outbox WHERE topic = ?", topics.Adjudication()); got != 1 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE topic = ?", topics.Adjudication()); got != 1 {
 		t.Fatalf("got %d events on %s, want 1", got, topics.Adjudication())
 	}
 }
@@ -130,14 +120,14 @@ func TestOpenCaseOncePerEventAndPerClaim(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	a := app.NewService(adapters.NewCases(db, nil), topics, time.Now)
+	a := app.NewService(adapters.NewCases(db, nil, tracker()), tracker(), topics, time.Now)
 	at := time.Date(2026, 9, 30, 8, 20, 0, 5000, time.UTC)
 
 	e := claimRequested(t, "claim-1", at)
 	require.NoError(t, a.OpenCase(ctx, e))
 	require.NoError(t, a.OpenCase(ctx, e), "redelivered event")
 	require.NoError(t, a.OpenCase(ctx, claimRequested(t, "claim-1", at.Add(time.Hour))), "a second request for the claim")
-	if got := count(t, db, "SELECT count(*) FROM cases"); got != 1 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM cases"); got != 1 {
 		t.Fatalf("got %d cases, want 1", got)
 	}
 	c, err := a.Case(ctx, "claim-1")
@@ -151,7 +141,7 @@ func TestOpenCaseRefusesAnEventItCannotRead(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	a := app.NewService(adapters.NewCases(db, nil), topics, time.Now)
+	a := app.NewService(adapters.NewCases(db, nil, tracker()), tracker(), topics, time.Now)
 
 	newer := claimRequested(t, "claim-1", time.Now())
 	newer.SchemaVersion = 2
@@ -163,7 +153,7 @@ func TestOpenCaseRefusesAnEventItCannotRead(t *testing.T) {
 	if err := a.OpenCase(ctx, other); !errors.Is(err, events.ErrMalformed) {
 		t.Fatalf("other type: got %v, want ErrMalformed", err)
 	}
-	if got := count(t, db, "SELECT count(*) FROM cases") + count(t, db, "SELECT count(*) FROM inbox"); got != 0 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM cases") + pgtest.Count(t, db, "SELECT count(*) FROM inbox"); got != 0 {
 		t.Fatalf("got %d cases and receipts, want 0", got)
 	}
 }

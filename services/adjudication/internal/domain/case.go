@@ -4,6 +4,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,6 +49,43 @@ type Case struct {
 	OpenedAt        time.Time
 	State           State
 	Decision        *Decision
+	// RejectionLetter records the sending of the written rejection notice
+	// (R5) of a rejected case.
+	RejectionLetter *LetterSent
+}
+
+// LetterSent records how and when a letter left the company.
+type LetterSent struct {
+	Channel string
+	SentBy  string
+	SentAt  time.Time
+}
+
+// LetterChannels lists the ways a rejection letter can be sent.
+func LetterChannels() []string { return []string{"post", "email", "sms", "app", "in_person"} }
+
+// RecordRejectionLetterSent records that the written notice of a rejection
+// was sent (Insurance Law art. 24; Reg. art. 24: within 3 days of the
+// decision, with reasons). A case that is not rejected has no such letter,
+// and a letter is sent once.
+func (c *Case) RecordRejectionLetterSent(channel, sentBy string, now time.Time) error {
+	if c.State != StateRejected {
+		return apperr.New(apperr.Conflict, "case of claim %s is %s; only a rejected case has a rejection letter", c.ClaimID, c.State)
+	}
+	if c.RejectionLetter != nil {
+		return apperr.New(apperr.Conflict, "the rejection letter of claim %s was already sent on %s", c.ClaimID,
+			c.RejectionLetter.SentAt.Format(time.RFC3339))
+	}
+	channel = strings.TrimSpace(channel)
+	if !slices.Contains(LetterChannels(), channel) {
+		return apperr.InvalidField("channel", "must be one of %s", strings.Join(LetterChannels(), ", "))
+	}
+	by := strings.TrimSpace(sentBy)
+	if by == "" {
+		return apperr.InvalidField("sent_by", "is required")
+	}
+	c.RejectionLetter = &LetterSent{Channel: channel, SentBy: by, SentAt: now.UTC()}
+	return nil
 }
 
 // Decision is the decision on a case. AmountFen is in fen (1/100 yuan).

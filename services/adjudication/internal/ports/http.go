@@ -34,6 +34,13 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.GET("/cases", h.listCases)
 	v1.GET("/cases/:claimId", h.getCase)
 	v1.POST("/cases/:claimId/decision", h.decide)
+	v1.POST("/cases/:claimId/rejection-letter", h.rejectionLetterSent)
+}
+
+type letterJSON struct {
+	Channel string    `json:"channel"`
+	SentBy  string    `json:"sent_by"`
+	SentAt  time.Time `json:"sent_at"`
 }
 
 type decisionJSON struct {
@@ -56,6 +63,7 @@ type caseResponse struct {
 	OpenedAt        time.Time     `json:"opened_at"`
 	State           string        `json:"state"`
 	Decision        *decisionJSON `json:"decision"`
+	RejectionLetter *letterJSON   `json:"rejection_letter"`
 }
 
 func toResponse(c domain.Case) caseResponse {
@@ -67,6 +75,9 @@ func toResponse(c domain.Case) caseResponse {
 	if d := c.Decision; d != nil {
 		r.Decision = &decisionJSON{Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Reason,
 			DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt}
+	}
+	if l := c.RejectionLetter; l != nil {
+		r.RejectionLetter = &letterJSON{Channel: l.Channel, SentBy: l.SentBy, SentAt: l.SentAt}
 	}
 	return r
 }
@@ -118,6 +129,25 @@ func (h *HTTP) decide(c *gin.Context) {
 	cs, err := h.app.Decide(c.Request.Context(), c.Param("claimId"), domain.DecisionInput{
 		Outcome: req.Outcome, AmountFen: req.AmountFen, Reason: req.Reason, DecidedBy: req.DecidedBy,
 	})
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, toResponse(cs))
+}
+
+type letterSentRequest struct {
+	Channel string `json:"channel"`
+	SentBy  string `json:"sent_by"`
+}
+
+func (h *HTTP) rejectionLetterSent(c *gin.Context) {
+	var req letterSentRequest
+	if err := httpapi.BindJSON(c, &req); err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	cs, err := h.app.RecordRejectionLetterSent(c.Request.Context(), c.Param("claimId"), req.Channel, req.SentBy)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return

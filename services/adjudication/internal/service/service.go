@@ -33,6 +33,10 @@ type Config struct {
 	TopicPrefix   string
 	ShutdownGrace time.Duration
 	Fault         string
+	// DeadlineSweep is how often the deadline monitor sweeps, and
+	// RiskLeadWorkingDays how early an obligation is at risk.
+	DeadlineSweep       time.Duration
+	RiskLeadWorkingDays int
 }
 
 // Adjudication is a started adjudication service.
@@ -51,11 +55,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 	}, log)
 	if err != nil {
 		return nil, err
 	}
-	a := app.NewService(adapters.NewCases(kit.DB, kit.Relay.Wake), topics, time.Now)
+	a := app.NewService(adapters.NewCases(kit.DB, kit.Relay.Wake, kit.Tracker), kit.Tracker, topics, time.Now)
 	ports.Register(kit.Engine, a, log)
 	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", ports.ClaimRequests(a))
 	switch cfg.Fault {

@@ -21,12 +21,14 @@ func main() {
 	log := logging.New(os.Stdout, "payout", slog.LevelInfo)
 	env := config.FromOS()
 	cfg := service.Config{
-		HTTPAddr:        env.String("PAYOUT_HTTP_ADDR", "127.0.0.1:8083"),
-		DatabaseDSN:     env.String("PAYOUT_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/payout?sslmode=disable"),
-		KafkaBrokers:    env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
-		TopicPrefix:     env.String("TOPIC_PREFIX", ""),
-		ShutdownGrace:   env.Duration("SHUTDOWN_GRACE", 15*time.Second),
-		ExecuteInterval: env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
+		HTTPAddr:            env.String("PAYOUT_HTTP_ADDR", "127.0.0.1:8083"),
+		DatabaseDSN:         env.String("PAYOUT_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/payout?sslmode=disable"),
+		KafkaBrokers:        env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
+		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
+		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
+		ExecuteInterval:     env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
+		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
+		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
 	if err := env.Err(); err != nil {
 		log.Error("bad configuration", "error", err.Error())

@@ -13,10 +13,11 @@ import (
 
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -24,7 +25,7 @@ var migrationFS embed.FS
 
 // Migrations lists payout's schema: the outbox, the inbox, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "payout")
 	})
 }
@@ -67,20 +68,21 @@ func (w obligationRow) toDomain() domain.Obligation {
 type Obligations struct {
 	db          *gorm.DB
 	afterCommit func()
+	deadlines   *tracking.Tracker
 }
 
 // NewObligations returns the repository; afterCommit (may be nil) runs after
 // a commit that stored events.
-func NewObligations(db *gorm.DB, afterCommit func()) *Obligations {
+func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Obligations {
 	if afterCommit == nil {
 		afterCommit = func() {}
 	}
-	return &Obligations{db: db, afterCommit: afterCommit}
+	return &Obligations{db: db, afterCommit: afterCommit, deadlines: deadlines}
 }
 
 // Schedule stores o once per claim and type, and once per event. A zero o
 // records only the receipt (a decision that owes nothing).
-func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, out func(domain.Obligation) ([]events.Outgoing, error)) (bool, error) {
+func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, out func(domain.Obligation) (tracking.Effects, error)) (bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		first, err := inbox.Record(tx, receipt)
@@ -96,11 +98,12 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 			return nil
 		}
 		created = true
-		evs, err := out(o)
+		eff, err := out(o)
 		if err != nil {
 			return err
 		}
-		return outbox.AppendAll(tx, evs)
+		_, err = trackingpg.Commit(tx, s.deadlines, o.ScheduledAt, eff)
+		return err
 	})
 	if err == nil && created {
 		s.afterCommit()
@@ -112,7 +115,7 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 // so that several instances never execute the same one at once, and keeps
 // the lock across the bank call: the bank's idempotency key covers a crash
 // between the call and the commit.
-func (s *Obligations) ExecuteNextDue(ctx context.Context, now time.Time, work func(*domain.Obligation) ([]events.Outgoing, error)) (bool, error) {
+func (s *Obligations) ExecuteNextDue(ctx context.Context, now time.Time, work func(*domain.Obligation) (tracking.Effects, error)) (bool, error) {
 	found, sent := false, false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row obligationRow
@@ -127,7 +130,7 @@ func (s *Obligations) ExecuteNextDue(ctx context.Context, now time.Time, work fu
 		}
 		found = true
 		o := row.toDomain()
-		evs, err := work(&o)
+		eff, err := work(&o)
 		if err != nil {
 			return err
 		}
@@ -135,11 +138,8 @@ func (s *Obligations) ExecuteNextDue(ctx context.Context, now time.Time, work fu
 		if err := tx.Save(&updated).Error; err != nil {
 			return fmt.Errorf("store obligation: %w", err)
 		}
-		if err := outbox.AppendAll(tx, evs); err != nil {
-			return err
-		}
-		sent = len(evs) > 0
-		return nil
+		sent, err = trackingpg.Commit(tx, s.deadlines, now, eff)
+		return err
 	})
 	if err == nil && sent {
 		s.afterCommit()

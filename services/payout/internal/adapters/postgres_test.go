@@ -17,8 +17,8 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 type fixture struct {
@@ -29,23 +29,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 5)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := adapters.Migrations()
-	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil))
-	f := &fixture{db: db}
-	f.repo = adapters.NewObligations(db, func() { f.commits.Add(1) })
+	f := &fixture{db: pgtest.NewMigrated(t, 5, adapters.Migrations)}
+	f.repo = adapters.NewObligations(f.db, func() { f.commits.Add(1) }, tracking.NewTracker(tracking.NewCalendars(nil), -1))
 	return f
-}
-
-func (f *fixture) count(t *testing.T, query string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, f.db.Raw(query, args...).Scan(&n).Error)
-	return n
 }
 
 var t0 = time.Date(2026, 10, 9, 1, 0, 0, 123456000, time.UTC)
@@ -63,12 +49,12 @@ func receipt(eventID, claimID string) inbox.Receipt {
 
 // announce returns an out function that counts its calls and returns one
 // payout-scheduled event.
-func announce(t *testing.T, calls *int) func(domain.Obligation) ([]events.Outgoing, error) {
-	return func(o domain.Obligation) ([]events.Outgoing, error) {
+func announce(t *testing.T, calls *int) func(domain.Obligation) (tracking.Effects, error) {
+	return func(o domain.Obligation) (tracking.Effects, error) {
 		*calls++
 		e, err := events.New(events.PayoutScheduled, "payout", o.ClaimID, o.ScheduledAt, map[string]string{"obligation_id": o.ID})
 		require.NoError(t, err)
-		return []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: e}}, nil
+		return tracking.Effects{Events: []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: e}}}, nil
 	}
 }
 
@@ -93,7 +79,7 @@ func TestScheduleThenGetReturnsTheObligation(t *testing.T) {
 	got, err := f.repo.Get(ctx, o.ID)
 	require.NoError(t, err)
 	require.Equal(t, o, got, "obligation read back")
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
@@ -132,10 +118,10 @@ func TestScheduleIsIdempotentPerReceiptAndPerClaim(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("got %d event calls, want 1 (only for the first obligation)", calls)
 	}
-	if n := f.count(t, "SELECT count(*) FROM obligations"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations"); n != 1 {
 		t.Fatalf("got %d obligations, want 1", n)
 	}
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
@@ -152,14 +138,14 @@ func TestScheduleOfNothingRecordsOnlyTheReceipt(t *testing.T) {
 	if created {
 		t.Fatal("got created=true for a decision that owes nothing, want false")
 	}
-	if n := f.count(t, "SELECT count(*) FROM inbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 1 {
 		t.Fatalf("got %d receipts, want 1", n)
 	}
 	// The event is spent: offering an obligation under it now stores nothing.
 	calls := 0
 	created, err = f.repo.Schedule(ctx, receipt("e1", "claim-1"), obligation(t, "claim-1", t0), announce(t, &calls))
 	require.NoError(t, err)
-	if created || calls != 0 || f.count(t, "SELECT count(*) FROM obligations") != 0 {
+	if created || calls != 0 || pgtest.Count(t, f.db, "SELECT count(*) FROM obligations") != 0 {
 		t.Fatalf("got created=%v with %d event calls, want nothing stored for a spent event", created, calls)
 	}
 }
@@ -178,7 +164,7 @@ func TestListNewestFirstByClaimWithLimit(t *testing.T) {
 	var ids []string
 	for i, claim := range []string{"c1", "c2", "c3"} {
 		o := obligation(t, claim, t0.Add(time.Duration(i)*time.Hour))
-		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, func(domain.Obligation) ([]events.Outgoing, error) { return nil, nil })
+		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, func(domain.Obligation) (tracking.Effects, error) { return tracking.Effects{}, nil })
 		require.NoError(t, err)
 		ids = append(ids, o.ID)
 	}
@@ -202,10 +188,10 @@ func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	noop := func(domain.Obligation) ([]events.Outgoing, error) { return nil, nil }
-	never := func(o *domain.Obligation) ([]events.Outgoing, error) {
+	noop := func(domain.Obligation) (tracking.Effects, error) { return tracking.Effects{}, nil }
+	never := func(o *domain.Obligation) (tracking.Effects, error) {
 		t.Errorf("got work called with %s, want no call", o.ID)
-		return nil, nil
+		return tracking.Effects{}, nil
 	}
 
 	found, err := f.repo.ExecuteNextDue(ctx, t0, never)
@@ -225,9 +211,9 @@ func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
 
 	// A failing work changes nothing.
 	boom := errors.New("boom")
-	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Minute), func(x *domain.Obligation) ([]events.Outgoing, error) {
+	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Minute), func(x *domain.Obligation) (tracking.Effects, error) {
 		x.Fail("should not stick")
-		return nil, boom
+		return tracking.Effects{}, boom
 	})
 	if !found || !errors.Is(err, boom) {
 		t.Fatalf("got found=%v err=%v, want true and the work's error", found, err)
@@ -239,16 +225,16 @@ func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
 	// A work that completes it stores the result with its event.
 	commitsBefore := f.commits.Load()
 	completedAt := t0.Add(2 * time.Minute)
-	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Minute), func(x *domain.Obligation) ([]events.Outgoing, error) {
+	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Minute), func(x *domain.Obligation) (tracking.Effects, error) {
 		if x.ID != o.ID {
 			t.Errorf("got work on %s, want %s", x.ID, o.ID)
 		}
 		if err := x.Complete("REF-1", completedAt); err != nil {
-			return nil, err
+			return tracking.Effects{}, err
 		}
 		e, err := events.New(events.PayoutCompleted, "payout", x.ClaimID, completedAt, map[string]string{"obligation_id": x.ID})
 		require.NoError(t, err)
-		return []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: e}}, nil
+		return tracking.Effects{Events: []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: e}}}, nil
 	})
 	require.NoError(t, err)
 	if !found {
@@ -259,7 +245,7 @@ func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
 	if got.State != domain.StateCompleted || got.BankReference != "REF-1" || got.Attempts != 1 || got.CompletedAt == nil || !got.CompletedAt.Equal(completedAt) {
 		t.Fatalf("got %+v, want completed with REF-1 at %v", got, completedAt)
 	}
-	if n := f.count(t, "SELECT count(*) FROM outbox"); n != 1 {
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
 	if n := f.commits.Load() - commitsBefore; n != 1 {

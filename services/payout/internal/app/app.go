@@ -10,8 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"claims.local/payout/internal/domain"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/tracking"
 )
 
 // Producer is the source name of payout's events.
@@ -24,11 +26,11 @@ const DecisionsConsumer = "payout.decisions"
 type Repository interface {
 	// Schedule stores o with its events unless the claim already has an
 	// obligation of o's type, recording receipt in the same transaction.
-	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, out func(domain.Obligation) ([]events.Outgoing, error)) (bool, error)
+	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, out func(domain.Obligation) (tracking.Effects, error)) (bool, error)
 	// ExecuteNextDue locks one scheduled obligation due at now that no other
 	// instance holds, lets work change it, and stores the result with its
 	// events. It reports false when nothing was due.
-	ExecuteNextDue(ctx context.Context, now time.Time, work func(*domain.Obligation) ([]events.Outgoing, error)) (bool, error)
+	ExecuteNextDue(ctx context.Context, now time.Time, work func(*domain.Obligation) (tracking.Effects, error)) (bool, error)
 	Get(ctx context.Context, id string) (domain.Obligation, error)
 	List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error)
 }
@@ -58,6 +60,7 @@ type Bank interface {
 // Service is payout's application layer.
 type Service struct {
 	repo     Repository
+	deadline *tracking.Tracker
 	bank     Bank
 	topics   events.Topics
 	now      func() time.Time
@@ -67,8 +70,8 @@ type Service struct {
 // NewService returns the use cases. The clock is read to the microsecond,
 // the precision PostgreSQL keeps, so that a time in an answer or an event
 // equals the one read back later.
-func NewService(repo Repository, bank Bank, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
-	return &Service{repo: repo, bank: bank, topics: topics, shanghai: shanghai,
+func NewService(repo Repository, deadlines *tracking.Tracker, bank Bank, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
+	return &Service{repo: repo, deadline: deadlines, bank: bank, topics: topics, shanghai: shanghai,
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
@@ -88,32 +91,48 @@ func (s *Service) HandleDecision(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	_, err = s.repo.Schedule(ctx, receipt, o, func(o domain.Obligation) ([]events.Outgoing, error) {
-		return s.payoutEvent(events.PayoutScheduled, o)
+	// R6: pay within 10 days of the agreement on the amount. Until
+	// adjudication records the claimant's agreement, the approval stands
+	// for it.
+	pay, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: subject(o.ID), Rule: deadline.Payment,
+		ClockStart: d.DecidedAt}, s.now())
+	if err != nil {
+		return errors.Join(events.ErrMalformed, err)
+	}
+	_, err = s.repo.Schedule(ctx, receipt, o, func(o domain.Obligation) (tracking.Effects, error) {
+		evs, err := s.payoutEvent(events.PayoutScheduled, o)
+		return tracking.Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)}}, err
 	})
 	return err
 }
+
+// subject names a payment obligation in payout's deadline tracking.
+func subject(obligationID string) string { return "payout/" + obligationID }
 
 // ExecuteDue pays every obligation that is due, and returns how many it tried.
 func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
 	tried := 0
 	for ctx.Err() == nil {
-		found, err := s.repo.ExecuteNextDue(ctx, s.now(), func(o *domain.Obligation) ([]events.Outgoing, error) {
+		found, err := s.repo.ExecuteNextDue(ctx, s.now(), func(o *domain.Obligation) (tracking.Effects, error) {
 			ref, err := s.bank.Transfer(ctx, TransferRequest{IdempotencyKey: o.ID, AmountFen: o.AmountFen,
 				Currency: o.Currency, Reference: o.ClaimID})
 			var bankErr *BankError
 			switch {
 			case err == nil:
-				if err := o.Complete(ref, s.now()); err != nil {
-					return nil, err
+				now := s.now()
+				if err := o.Complete(ref, now); err != nil {
+					return tracking.Effects{}, err
 				}
-				return s.payoutEvent(events.PayoutCompleted, *o)
+				evs, err := s.payoutEvent(events.PayoutCompleted, *o)
+				return tracking.Effects{Events: evs, Steps: []tracking.Step{tracking.Complete(subject(o.ID), deadline.Payment, now)}}, err
 			case errors.As(err, &bankErr) && bankErr.Permanent:
+				// The payment is still owed: its R6 deadline stays open.
 				o.Fail(bankErr.Reason)
-				return s.payoutEvent(events.PayoutFailed, *o)
+				evs, err := s.payoutEvent(events.PayoutFailed, *o)
+				return tracking.Effects{Events: evs}, err
 			default:
 				o.RetryLater(err.Error(), s.now())
-				return nil, nil
+				return tracking.Effects{}, nil
 			}
 		})
 		if err != nil || !found {

@@ -16,22 +16,19 @@ import (
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/events"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 var topics = events.Topics{Prefix: "test."}
 
+// tracker counts with the calendar built into the binary.
+func tracker() *tracking.Tracker { return tracking.NewTracker(tracking.NewCalendars(nil), -1) }
+
+// openDB returns a fresh database with the service's tables.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 10)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	migrations, err := adapters.Migrations()
-	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, db, migrations, nil))
-	return db
+	return pgtest.NewMigrated(t, 10, adapters.Migrations)
 }
 
 func shanghai(t *testing.T) *time.Location {
@@ -39,13 +36,6 @@ func shanghai(t *testing.T) *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
 	return loc
-}
-
-func count(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, db.Raw(query, args...).Scan(&n).Error)
-	return n
 }
 
 // countingBank counts every transfer asked of the bank behind it.
@@ -101,16 +91,16 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	repo := adapters.NewObligations(db, nil)
+	repo := adapters.NewObligations(db, nil, tracker())
 	sim := adapters.NewBankSimulator()
 	bank := &countingBank{inner: sim}
-	a := app.NewService(repo, bank, topics, time.Now, shanghai(t))
+	a := app.NewService(repo, tracker(), bank, topics, time.Now, shanghai(t))
 
 	const n = 20
 	for i := range n {
 		require.NoError(t, a.HandleDecision(ctx, decided(t, fmt.Sprintf("claim-%02d", i), events.OutcomeApproved, int64(1000+i))))
 	}
-	if got := count(t, db, "SELECT count(*) FROM obligations WHERE state = 'scheduled'"); got != n {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM obligations WHERE state = 'scheduled'"); got != n {
 		t.Fatalf("got %d scheduled obligations, want %d", got, n)
 	}
 
@@ -133,8 +123,11 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	if got := tried.Load(); got != n {
 		t.Fatalf("got %d obligations tried by 3 executors, want %d", got, n)
 	}
-	if got := count(t, db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
 		t.Fatalf("got %d obligations completed in one attempt, want %d", got, n)
+	}
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
+		t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
 	}
 	if got := bank.calls.Load(); got != n {
 		t.Fatalf("got %d transfers asked of the bank, want %d", got, n)
@@ -169,7 +162,7 @@ func TestHandleDecisionSchedulesOncePerEventAndClaim(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	a := app.NewService(adapters.NewObligations(db, nil), adapters.NewBankSimulator(), topics, time.Now, shanghai(t))
+	a := app.NewService(adapters.NewObligations(db, nil, tracker()), tracker(), adapters.NewBankSimulator(), topics, time.Now, shanghai(t))
 
 	approved := decided(t, "claim-1", events.OutcomeApproved, 5000)
 	require.NoError(t, a.HandleDecision(ctx, approved))
@@ -186,7 +179,7 @@ func TestHandleDecisionSchedulesOncePerEventAndClaim(t *testing.T) {
 	if len(scheduled) != 1 || scheduled[0].ObligationID != list[0].ID || !scheduled[0].ScheduledAt.Equal(list[0].ScheduledAt) {
 		t.Fatalf("got payout-scheduled events %+v, want one for obligation %s scheduled at %v", scheduled, list[0].ID, list[0].ScheduledAt)
 	}
-	if got := count(t, db, "SELECT count(*) FROM inbox"); got != 3 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM inbox"); got != 3 {
 		t.Fatalf("got %d receipts, want 3 (the redelivery adds none)", got)
 	}
 }
@@ -195,7 +188,7 @@ func TestHandleDecisionRefusesWhatItCannotPay(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	a := app.NewService(adapters.NewObligations(db, nil), adapters.NewBankSimulator(), topics, time.Now, shanghai(t))
+	a := app.NewService(adapters.NewObligations(db, nil, tracker()), tracker(), adapters.NewBankSimulator(), topics, time.Now, shanghai(t))
 
 	for name, e := range map[string]events.Envelope{
 		"approval without amount": decided(t, "claim-1", events.OutcomeApproved, 0),
@@ -214,7 +207,7 @@ func TestHandleDecisionRefusesWhatItCannotPay(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrMalformed so that it is parked", name, err)
 		}
 	}
-	if got := count(t, db, "SELECT count(*) FROM obligations") + count(t, db, "SELECT count(*) FROM outbox"); got != 0 {
+	if got := pgtest.Count(t, db, "SELECT count(*) FROM obligations") + pgtest.Count(t, db, "SELECT count(*) FROM outbox"); got != 0 {
 		t.Fatalf("got %d obligations and events, want 0", got)
 	}
 }
@@ -223,7 +216,7 @@ func TestBankRefusalsAreRetriedOrFailed(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	repo := adapters.NewObligations(db, nil)
+	repo := adapters.NewObligations(db, nil, tracker())
 	now := time.Date(2026, 10, 9, 1, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	schedule := func(a *app.Service, claimID string) string {
@@ -236,7 +229,7 @@ func TestBankRefusalsAreRetriedOrFailed(t *testing.T) {
 	}
 
 	// A transient refusal leaves the obligation scheduled for later, silently.
-	transient := app.NewService(repo, scriptedBank{err: errors.New("connection reset")}, topics, clock, shanghai(t))
+	transient := app.NewService(repo, tracker(), scriptedBank{err: errors.New("connection reset")}, topics, clock, shanghai(t))
 	id := schedule(transient, "claim-1")
 	k, err := transient.ExecuteDue(ctx)
 	require.NoError(t, err)
@@ -253,7 +246,7 @@ func TestBankRefusalsAreRetriedOrFailed(t *testing.T) {
 	}
 
 	// A permanent refusal fails it and tells finance.
-	permanent := app.NewService(repo, scriptedBank{err: &app.BankError{Permanent: true, Reason: "account closed"}}, topics,
+	permanent := app.NewService(repo, tracker(), scriptedBank{err: &app.BankError{Permanent: true, Reason: "account closed"}}, topics,
 		func() time.Time { return now.Add(time.Minute) }, shanghai(t))
 	k, err = permanent.ExecuteDue(ctx)
 	require.NoError(t, err)

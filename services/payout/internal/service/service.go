@@ -27,6 +27,10 @@ type Config struct {
 	TopicPrefix     string
 	ShutdownGrace   time.Duration
 	ExecuteInterval time.Duration
+	// DeadlineSweep is how often the deadline monitor sweeps, and
+	// RiskLeadWorkingDays how early an obligation is at risk.
+	DeadlineSweep       time.Duration
+	RiskLeadWorkingDays int
 }
 
 // Payout is a started payout service.
@@ -50,11 +54,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 	}, log)
 	if err != nil {
 		return nil, err
 	}
-	a := app.NewService(adapters.NewObligations(kit.DB, kit.Relay.Wake), adapters.NewBankSimulator(), topics, time.Now, shanghai)
+	a := app.NewService(adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker), kit.Tracker, adapters.NewBankSimulator(), topics, time.Now, shanghai)
 	ports.Register(kit.Engine, a, log)
 	interval := cfg.ExecuteInterval
 	if interval <= 0 {

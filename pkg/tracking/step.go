@@ -1,0 +1,74 @@
+package tracking
+
+import (
+	"time"
+
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/events"
+)
+
+// Step is one change to a service's obligations that a use case makes
+// together with its own state change; the service's repository applies the
+// steps in the same transaction (trackingpg.Apply). Build steps with Open,
+// Complete, Pause and Resume.
+type Step struct {
+	// New is set for an obligation to start tracking.
+	New *Obligation
+	// Subject and Rule name the existing obligation the other steps act on.
+	Subject string
+	Rule    deadline.RuleID
+	Action  Action
+	At      time.Time
+}
+
+// Action is what a step does to an existing obligation.
+type Action string
+
+// The actions on existing obligations.
+const (
+	ActionComplete Action = "complete"
+	ActionPause    Action = "pause"
+	ActionResume   Action = "resume"
+)
+
+// Open starts tracking o. Opening an obligation whose subject and rule are
+// already tracked changes nothing, so a redelivered event is harmless.
+func Open(o Obligation) Step { return Step{New: &o, Subject: o.Subject, Rule: o.Rule} }
+
+// Complete marks the obligation of subject under rule done at at: met, or
+// missed when late.
+func Complete(subject string, rule deadline.RuleID, at time.Time) Step {
+	return Step{Subject: subject, Rule: rule, Action: ActionComplete, At: at}
+}
+
+// Pause stops the clock of the obligation at at (R3 notice sent).
+func Pause(subject string, rule deadline.RuleID, at time.Time) Step {
+	return Step{Subject: subject, Rule: rule, Action: ActionPause, At: at}
+}
+
+// Resume restarts the clock at at (supplement received).
+func Resume(subject string, rule deadline.RuleID, at time.Time) Step {
+	return Step{Subject: subject, Rule: rule, Action: ActionResume, At: at}
+}
+
+// ApplyTo performs a step on an existing obligation.
+func (t *Tracker) ApplyTo(o *Obligation, s Step, now time.Time) error {
+	switch s.Action {
+	case ActionComplete:
+		return t.Complete(o, s.At, now)
+	case ActionPause:
+		return t.Pause(o, s.At, now)
+	case ActionResume:
+		_, err := t.Resume(o, s.At, now)
+		return err
+	}
+	return nil
+}
+
+// Effects is what a use case's state change sets off, to be stored in the
+// same transaction: the events that announce it and the steps it makes on
+// the service's deadlines.
+type Effects struct {
+	Events []events.Outgoing
+	Steps  []Step
+}

@@ -1,0 +1,188 @@
+package tracking
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
+)
+
+// Calendars holds the calendar version a service instance counts with. It
+// starts with the calendar built into the binary (sequence 0) and moves to a
+// newer version when the monitor finds one stored; it never goes back to an
+// older sequence. Safe for concurrent use.
+type Calendars struct {
+	mu   sync.RWMutex
+	calc *deadline.Calculator
+	seq  int64
+}
+
+// NewCalendars starts with cal at sequence 0 (nil means calendar.Default()).
+func NewCalendars(cal *calendar.Calendar) *Calendars {
+	return &Calendars{calc: deadline.NewCalculator(cal)}
+}
+
+// Active returns the calculator in force and its sequence number.
+func (c *Calendars) Active() (*deadline.Calculator, int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.calc, c.seq
+}
+
+// Advance makes cal, stored as seq, the calendar in force if seq is newer
+// than the one in force, and reports whether it did.
+func (c *Calendars) Advance(seq int64, cal *calendar.Calendar) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if seq <= c.seq {
+		return false
+	}
+	c.calc, c.seq = deadline.NewCalculator(cal), seq
+	return true
+}
+
+// Tracker creates and moves obligations through their states, computing
+// their deadlines with the calendar in force.
+type Tracker struct {
+	cals *Calendars
+	// riskLead is the number of working days before the due date from
+	// which an open obligation is at risk.
+	riskLead int
+}
+
+// NewTracker returns a tracker counting with cals; riskLeadWorkingDays
+// below zero means deadline.DefaultRiskLead.
+func NewTracker(cals *Calendars, riskLeadWorkingDays int) *Tracker {
+	if riskLeadWorkingDays < 0 {
+		riskLeadWorkingDays = deadline.DefaultRiskLead
+	}
+	return &Tracker{cals: cals, riskLead: riskLeadWorkingDays}
+}
+
+// Calendars returns the calendar holder the tracker counts with.
+func (t *Tracker) Calendars() *Calendars { return t.cals }
+
+// New returns a new open obligation for spec with its deadline computed.
+func (t *Tracker) New(spec Spec, now time.Time) (Obligation, error) {
+	if spec.ClaimID == "" || spec.Subject == "" {
+		return Obligation{}, fmt.Errorf("tracking: obligation %s needs a claim id and a subject", spec.Rule)
+	}
+	o := Obligation{
+		ID: uuid.NewString(), ClaimID: spec.ClaimID, Subject: spec.Subject, Rule: spec.Rule,
+		ClockStart: spec.ClockStart, Override: spec.override(), State: StateOpen,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+	}
+	if err := t.derive(&o); err != nil {
+		return Obligation{}, err
+	}
+	return o, nil
+}
+
+// derive computes o's deadline fields from its inputs with the calendar in
+// force.
+func (t *Tracker) derive(o *Obligation) error {
+	calc, seq := t.cals.Active()
+	d, err := calc.Compute(o.request())
+	if err != nil {
+		return fmt.Errorf("tracking: compute %s of %s: %w", o.Rule, o.Subject, err)
+	}
+	o.DueDate, o.DueAt, o.AtRiskFrom = d.DueDate, d.DueAt, calc.AtRiskFrom(d, t.riskLead)
+	o.Basis, o.Explanation, o.Provisional = d.Basis, d.Explanation, d.Provisional
+	o.CalendarVersion, o.CalendarSeq = d.CalendarVersion, seq
+	return nil
+}
+
+// Recompute derives o's deadline again with the calendar in force and
+// reports whether the due time moved. Alarms already raised are withdrawn
+// when the new times are still ahead at now, so that they are raised again
+// for the new date. Done obligations are left as they are.
+func (t *Tracker) Recompute(o *Obligation, now time.Time) (moved bool, err error) {
+	if !o.Owed() {
+		return false, nil
+	}
+	before := o.DueDate
+	if err := t.derive(o); err != nil {
+		return false, err
+	}
+	if o.AtRiskAlertedAt != nil && now.Before(o.AtRiskFrom) {
+		o.AtRiskAlertedAt = nil
+	}
+	if o.BreachedAlertedAt != nil && !now.After(o.DueAt) {
+		o.BreachedAlertedAt = nil
+	}
+	o.UpdatedAt = now.UTC()
+	// DueAt is always the end of DueDate; the date is compared because a
+	// DueAt read back from the database has lost its nanoseconds.
+	return before != o.DueDate, nil
+}
+
+// Pause stops the clock of an open R4 obligation at the instant the
+// missing-documents notice (R3) was sent (Judicial Interpretation II of the
+// Insurance Law, art. 15).
+func (t *Tracker) Pause(o *Obligation, at, now time.Time) error {
+	rule, err := deadline.RuleByID(o.Rule)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !rule.Pausable:
+		return apperr.New(apperr.Conflict, "the clock of %s (%s) cannot be paused", rule.ID, rule.RNumber)
+	case o.State != StateOpen:
+		return apperr.New(apperr.Conflict, "obligation %s is %s; only an open one can be paused", o.ID, o.State)
+	case at.Before(o.ClockStart):
+		return apperr.New(apperr.Invalid, "a pause cannot start before the clock start %s", o.ClockStart.Format(time.RFC3339))
+	case len(o.Pauses) > 0 && at.Before(o.Pauses[len(o.Pauses)-1].ResumedAt):
+		return apperr.New(apperr.Invalid, "a pause cannot start before the previous one ended")
+	}
+	at = at.UTC()
+	o.State, o.PausedAt, o.UpdatedAt = StatePaused, &at, now.UTC()
+	return nil
+}
+
+// Resume restarts the clock when the supplement arrives and recomputes the
+// due time with the paused days deducted. It reports whether the due time
+// moved.
+func (t *Tracker) Resume(o *Obligation, at, now time.Time) (bool, error) {
+	if o.State != StatePaused || o.PausedAt == nil {
+		return false, apperr.New(apperr.Conflict, "obligation %s is %s; only a paused one can be resumed", o.ID, o.State)
+	}
+	if at.Before(*o.PausedAt) {
+		return false, apperr.New(apperr.Invalid, "the supplement cannot arrive before the notice was sent")
+	}
+	closed := *o
+	closed.Pauses = append(append([]deadline.Pause(nil), o.Pauses...), deadline.Pause{PausedAt: *o.PausedAt, ResumedAt: at.UTC()})
+	closed.State, closed.PausedAt = StateOpen, nil
+	moved, err := t.Recompute(&closed, now)
+	if err != nil {
+		return false, err
+	}
+	*o = closed
+	return moved, nil
+}
+
+// Complete marks the obligation met at at, or missed when at is after its
+// due time. A paused obligation is resumed at at first, so that the time
+// awaited is still deducted. Completing a done obligation again changes
+// nothing.
+func (t *Tracker) Complete(o *Obligation, at, now time.Time) error {
+	if !o.Owed() {
+		return nil
+	}
+	if o.State == StatePaused {
+		if _, err := t.Resume(o, at, now); err != nil {
+			return err
+		}
+	}
+	at = at.UTC()
+	o.DoneAt, o.UpdatedAt = &at, now.UTC()
+	o.State = StateMet
+	if at.After(o.DueAt) {
+		o.State = StateMissed
+	}
+	return nil
+}

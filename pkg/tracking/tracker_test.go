@@ -1,0 +1,202 @@
+package tracking_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/tracking"
+)
+
+// at parses an RFC 3339 time or fails the test.
+func at(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	require.NoError(t, err)
+	return v
+}
+
+func newTracker() *tracking.Tracker { return tracking.NewTracker(tracking.NewCalendars(nil), -1) }
+
+func decisionSpec(t *testing.T, from string) tracking.Spec {
+	t.Helper()
+	return tracking.Spec{ClaimID: "claim-1", Subject: "claim/claim-1", Rule: deadline.Decision, ClockStart: at(t, from)}
+}
+
+// WithExtraHoliday returns the embedded calendar data with day declared a
+// day off, as a mid-year change such as the 2020 extension of the Spring
+// Festival would.
+func WithExtraHoliday(t *testing.T, day, name string) []byte {
+	t.Helper()
+	var file map[string]any
+	require.NoError(t, json.Unmarshal(calendar.EmbeddedData(), &file))
+	years := file["years"].(map[string]any)
+	year := years[day[:4]].(map[string]any)
+	year["days"] = append(year["days"].([]any), map[string]any{"date": day, "name": name, "offDay": true})
+	out, err := json.Marshal(file)
+	require.NoError(t, err)
+	return out
+}
+
+func TestNewComputesTheDeadlineWithItsRiskStart(t *testing.T) {
+	tr := newTracker()
+	now := at(t, "2026-09-30T08:21:00Z")
+	o, err := tr.New(decisionSpec(t, "2026-09-30T16:20:00+08:00"), now)
+	require.NoError(t, err)
+	// Five working days after 09-30 across National Day: 10-09 and the
+	// make-up Saturday 10-10, then 10-12 and 10-13.
+	assert.Equal(t, "2026-10-13", o.DueDate.String())
+	assert.Equal(t, "2026-10-13T23:59:59+08:00", o.DueAt.Format(time.RFC3339))
+	assert.Equal(t, "2026-10-12T00:00:00+08:00", o.AtRiskFrom.Format(time.RFC3339), "one working day of lead")
+	assert.Equal(t, tracking.StateOpen, o.State)
+	assert.NotEmpty(t, o.Explanation)
+	assert.Contains(t, o.Basis, "第二十三条")
+	assert.Equal(t, int64(0), o.CalendarSeq)
+}
+
+func TestNewRefusesAnObligationWithoutSubject(t *testing.T) {
+	_, err := newTracker().New(tracking.Spec{ClaimID: "c", Rule: deadline.Decision, ClockStart: time.Now()}, time.Now())
+	require.Error(t, err)
+}
+
+func TestNewAppliesTheContractOverrideOfItsRuleOnly(t *testing.T) {
+	spec := decisionSpec(t, "2026-03-02T10:00:00+08:00")
+	spec.Overrides = []deadline.Override{
+		{Rule: deadline.Payment, Length: 7, Unit: deadline.Days},
+		{Rule: deadline.Decision, Length: 3, Unit: deadline.WorkingDays},
+	}
+	o, err := newTracker().New(spec, time.Now())
+	require.NoError(t, err)
+	require.NotNil(t, o.Override)
+	assert.Equal(t, 3, o.Override.Length)
+	assert.Equal(t, "2026-03-05", o.DueDate.String())
+}
+
+func TestRiskAndDelay(t *testing.T) {
+	o, err := newTracker().New(decisionSpec(t, "2026-03-02T10:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	// Due Monday 2026-03-09, at risk from Friday 03-06 00:00.
+	require.Equal(t, "2026-03-09", o.DueDate.String())
+	tests := []struct {
+		name      string
+		state     tracking.State
+		now       string
+		wantRisk  tracking.Risk
+		wantDelay time.Duration
+	}{
+		{"on track", tracking.StateOpen, "2026-03-05T23:59:59+08:00", tracking.RiskOnTrack, 0},
+		{"at risk from the lead day", tracking.StateOpen, "2026-03-06T00:00:00+08:00", tracking.RiskAtRisk, 0},
+		{"at risk on the last day", tracking.StateOpen, "2026-03-09T23:59:59+08:00", tracking.RiskAtRisk, 0},
+		{"breached after midnight", tracking.StateOpen, "2026-03-10T00:00:01+08:00", tracking.RiskBreached, time.Second},
+		{"paused is never breached", tracking.StatePaused, "2026-04-01T00:00:00+08:00", tracking.RiskPaused, 0},
+		{"met is done", tracking.StateMet, "2026-04-01T00:00:00+08:00", tracking.RiskNone, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := o
+			o.State = tc.state
+			now := at(t, tc.now)
+			assert.Equal(t, tc.wantRisk, o.RiskAt(now))
+			assert.InDelta(t, tc.wantDelay, o.Delay(now), float64(time.Millisecond))
+		})
+	}
+}
+
+func TestCompleteIsMetOnTheLastDayAndMissedAfterIt(t *testing.T) {
+	tests := []struct {
+		name string
+		done string
+		want tracking.State
+	}{
+		{"same day", "2026-03-02T18:00:00+08:00", tracking.StateMet},
+		{"last instant of the due date", "2026-03-09T23:59:59+08:00", tracking.StateMet},
+		{"next morning", "2026-03-10T08:30:00+08:00", tracking.StateMissed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker()
+			o, err := tr.New(decisionSpec(t, "2026-03-02T10:00:00+08:00"), time.Now())
+			require.NoError(t, err)
+			require.NoError(t, tr.Complete(&o, at(t, tc.done), time.Now()))
+			assert.Equal(t, tc.want, o.State)
+			require.NotNil(t, o.DoneAt)
+			// A second completion changes nothing.
+			first := *o.DoneAt
+			require.NoError(t, tr.Complete(&o, at(t, "2027-01-01T00:00:00Z"), time.Now()))
+			assert.Equal(t, first, *o.DoneAt)
+		})
+	}
+}
+
+func TestPauseAndResumeDeductTheDaysAwaited(t *testing.T) {
+	tr := newTracker()
+	o, err := tr.New(decisionSpec(t, "2026-03-02T10:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	require.NoError(t, tr.Pause(&o, at(t, "2026-03-03T09:00:00+08:00"), time.Now()))
+	assert.Equal(t, tracking.StatePaused, o.State)
+	err = tr.Pause(&o, at(t, "2026-03-03T10:00:00+08:00"), time.Now())
+	require.Error(t, err, "a paused obligation cannot be paused again")
+
+	moved, err := tr.Resume(&o, at(t, "2026-03-06T15:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	assert.True(t, moved)
+	assert.Equal(t, tracking.StateOpen, o.State)
+	require.Len(t, o.Pauses, 1)
+	// 03-03 counted (day 1), 03-04..06 deducted, then 03-09..12 are days
+	// 2-5.
+	assert.Equal(t, "2026-03-12", o.DueDate.String())
+	want, err := deadline.NewCalculator(nil).Compute(deadline.Request{Rule: deadline.Decision, From: o.ClockStart, Pauses: o.Pauses})
+	require.NoError(t, err)
+	assert.Equal(t, want.DueDate, o.DueDate, "the tracker and the calculator agree")
+}
+
+func TestPauseIsRefusedForRulesWithoutPause(t *testing.T) {
+	tr := newTracker()
+	o, err := tr.New(tracking.Spec{ClaimID: "c", Subject: "payout/1", Rule: deadline.Payment, ClockStart: at(t, "2026-03-02T10:00:00+08:00")}, time.Now())
+	require.NoError(t, err)
+	require.Error(t, tr.Pause(&o, at(t, "2026-03-03T10:00:00+08:00"), time.Now()))
+}
+
+func TestCompleteWhilePausedClosesThePauseFirst(t *testing.T) {
+	tr := newTracker()
+	o, err := tr.New(decisionSpec(t, "2026-03-02T10:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	require.NoError(t, tr.Pause(&o, at(t, "2026-03-03T09:00:00+08:00"), time.Now()))
+	// Decided on 03-11, which is after the unpaused due date 03-09 but
+	// within the deadline once the days awaited are deducted.
+	require.NoError(t, tr.Complete(&o, at(t, "2026-03-11T10:00:00+08:00"), time.Now()))
+	assert.Equal(t, tracking.StateMet, o.State)
+	assert.Nil(t, o.PausedAt)
+}
+
+func TestRecomputeWithANewCalendarMovesTheDeadlineAndWithdrawsAlarms(t *testing.T) {
+	cals := tracking.NewCalendars(nil)
+	tr := tracking.NewTracker(cals, 1)
+	o, err := tr.New(decisionSpec(t, "2026-12-01T10:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "2026-12-08", o.DueDate.String())
+	alarm := at(t, "2026-12-07T01:00:00+08:00")
+	o.AtRiskAlertedAt = &alarm
+
+	updated, err := calendar.Parse(WithExtraHoliday(t, "2026-12-03", "test holiday"))
+	require.NoError(t, err)
+	assert.True(t, cals.Advance(1, updated))
+	assert.False(t, cals.Advance(1, calendar.Default()), "the same sequence is not applied twice")
+
+	moved, err := tr.Recompute(&o, at(t, "2026-12-07T02:00:00+08:00"))
+	require.NoError(t, err)
+	assert.True(t, moved)
+	assert.Equal(t, "2026-12-09", o.DueDate.String())
+	assert.Equal(t, int64(1), o.CalendarSeq)
+	assert.Equal(t, updated.Version(), o.CalendarVersion)
+	assert.Nil(t, o.AtRiskAlertedAt, "the at-risk alarm is raised again for the new date")
+
+	moved, err = tr.Recompute(&o, time.Now())
+	require.NoError(t, err)
+	assert.False(t, moved, "recomputing with the same calendar moves nothing")
+}

@@ -1,0 +1,412 @@
+// Package trackinghttp serves a service's deadlines over HTTP: the list the
+// console's work queue sorts by, one obligation with its explanation, the
+// compliance report (R13) as JSON or CSV, and the working-day calendar with
+// its audited versions. Every service that tracks deadlines registers the
+// same routes and merges OpenAPIPaths into its OpenAPI document.
+package trackinghttp
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/httpapi"
+	"claims.local/pkg/tracking"
+)
+
+// OpenAPIPaths is the OpenAPI 3 fragment (paths and components) of these
+// routes; MergeOpenAPI adds it to a service's document.
+//
+//go:embed openapi.json
+var OpenAPIPaths []byte
+
+// Register adds the deadline and calendar routes to e.
+func Register(e *gin.Engine, d *tracking.Deadlines, log *slog.Logger) {
+	h := &handler{d: d, log: log}
+	v1 := e.Group("/v1")
+	v1.GET("/deadlines", h.list)
+	v1.GET("/deadlines/:id", h.get)
+	v1.GET("/compliance-report", h.compliance)
+	v1.GET("/calendar", h.calendar)
+	v1.GET("/calendar/versions", h.versions)
+	v1.POST("/calendar/versions", h.submit)
+}
+
+type handler struct {
+	d   *tracking.Deadlines
+	log *slog.Logger
+}
+
+type pauseResponse struct {
+	PausedAt  time.Time `json:"paused_at"`
+	ResumedAt time.Time `json:"resumed_at"`
+}
+
+type overrideResponse struct {
+	Length int    `json:"length"`
+	Unit   string `json:"unit"`
+}
+
+type obligationResponse struct {
+	ID                string            `json:"id"`
+	ClaimID           string            `json:"claim_id"`
+	Subject           string            `json:"subject"`
+	Rule              string            `json:"rule"`
+	RNumber           string            `json:"r_number"`
+	State             string            `json:"state"`
+	Risk              string            `json:"risk"`
+	ClockStart        time.Time         `json:"clock_start"`
+	DueDate           string            `json:"due_date"`
+	DueAt             string            `json:"due_at"`
+	AtRiskFrom        string            `json:"at_risk_from"`
+	Basis             string            `json:"basis"`
+	Explanation       string            `json:"explanation"`
+	Provisional       bool              `json:"provisional"`
+	CalendarVersion   string            `json:"calendar_version"`
+	Pauses            []pauseResponse   `json:"pauses"`
+	PausedAt          *time.Time        `json:"paused_at"`
+	Override          *overrideResponse `json:"override"`
+	DoneAt            *time.Time        `json:"done_at"`
+	DelaySeconds      int64             `json:"delay_seconds"`
+	AtRiskAlertedAt   *time.Time        `json:"at_risk_alerted_at"`
+	BreachedAlertedAt *time.Time        `json:"breached_alerted_at"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
+}
+
+// shanghai formats an instant as RFC 3339 in Asia/Shanghai, the zone the
+// rules count in, so that a due time reads 2026-10-13T23:59:59+08:00.
+func shanghai(t time.Time) string { return t.In(calendar.Location()).Format(time.RFC3339) }
+
+func toResponse(o tracking.Obligation, now time.Time) obligationResponse {
+	r := obligationResponse{
+		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), State: string(o.State),
+		Risk: string(o.RiskAt(now)), ClockStart: o.ClockStart, DueDate: o.DueDate.String(), DueAt: shanghai(o.DueAt),
+		AtRiskFrom: shanghai(o.AtRiskFrom), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
+		CalendarVersion: o.CalendarVersion, Pauses: []pauseResponse{}, PausedAt: o.PausedAt, DoneAt: o.DoneAt,
+		DelaySeconds: int64(o.Delay(now).Seconds()), AtRiskAlertedAt: o.AtRiskAlertedAt,
+		BreachedAlertedAt: o.BreachedAlertedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+	}
+	if rule, err := deadline.RuleByID(o.Rule); err == nil {
+		r.RNumber = rule.RNumber
+	}
+	for _, p := range o.Pauses {
+		r.Pauses = append(r.Pauses, pauseResponse{PausedAt: p.PausedAt, ResumedAt: p.ResumedAt})
+	}
+	if o.Override != nil {
+		r.Override = &overrideResponse{Length: o.Override.Length, Unit: o.Override.Unit.String()}
+	}
+	return r
+}
+
+func (h *handler) fail(c *gin.Context, err error) { httpapi.WriteError(c, h.log, err) }
+
+func (h *handler) list(c *gin.Context) {
+	f, err := parseListFilter(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	page, err := h.d.List(c.Request.Context(), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	now := h.d.Now()
+	out := make([]obligationResponse, len(page.Obligations))
+	for i, o := range page.Obligations {
+		out[i] = toResponse(o, now)
+	}
+	body := gin.H{"deadlines": out, "next_page_token": nil}
+	if page.Next != nil {
+		body["next_page_token"] = encodeCursor(*page.Next)
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+func parseListFilter(c *gin.Context) (tracking.ListFilter, error) {
+	var f tracking.ListFilter
+	if s := c.Query("state"); s != "" {
+		for _, part := range strings.Split(s, ",") {
+			st, err := tracking.ParseState(strings.TrimSpace(part))
+			if err != nil {
+				return f, err
+			}
+			f.States = append(f.States, st)
+		}
+	}
+	if s := c.Query("risk"); s != "" {
+		r, err := tracking.ParseRisk(s)
+		if err != nil {
+			return f, err
+		}
+		f.Risk = r
+	}
+	f.Rule, f.ClaimID = deadline.RuleID(c.Query("rule")), c.Query("claim_id")
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"due_from", &f.DueFrom}, {"due_to", &f.DueTo}} {
+		if s := c.Query(p.name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return f, apperr.InvalidField(p.name, "must be an RFC 3339 time such as 2026-10-13T23:59:59+08:00")
+			}
+			*p.dst = &t
+		}
+	}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return f, apperr.InvalidField("limit", "must be a whole number from 1 to %d", tracking.MaxListLimit)
+		}
+		f.Limit = n
+	}
+	if s := c.Query("page_token"); s != "" {
+		cur, err := decodeCursor(s)
+		if err != nil {
+			return f, apperr.InvalidField("page_token", "is not a token this service gave out")
+		}
+		f.After = &cur
+	}
+	return f, nil
+}
+
+func encodeCursor(c tracking.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.DueAt.UTC().Format(time.RFC3339Nano) + "|" + c.ID))
+}
+
+func decodeCursor(s string) (tracking.Cursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return tracking.Cursor{}, err
+	}
+	at, id, ok := strings.Cut(string(raw), "|")
+	if !ok || id == "" {
+		return tracking.Cursor{}, fmt.Errorf("no id in cursor")
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	return tracking.Cursor{DueAt: t, ID: id}, err
+}
+
+func (h *handler) get(c *gin.Context) {
+	o, err := h.d.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toResponse(o, h.d.Now()))
+}
+
+type lateResponse struct {
+	ObligationID string     `json:"obligation_id"`
+	ClaimID      string     `json:"claim_id"`
+	Subject      string     `json:"subject"`
+	State        string     `json:"state"`
+	DueAt        string     `json:"due_at"`
+	DoneAt       *time.Time `json:"done_at"`
+	DelaySeconds int64      `json:"delay_seconds"`
+}
+
+type ruleLineResponse struct {
+	Rule         string         `json:"rule"`
+	RNumber      string         `json:"r_number"`
+	Total        int            `json:"total"`
+	Met          int            `json:"met"`
+	Missed       int            `json:"missed"`
+	Open         int            `json:"open"`
+	OpenBreached int            `json:"open_breached"`
+	OnTimeRate   float64        `json:"on_time_rate"`
+	Worst        []lateResponse `json:"worst"`
+}
+
+func (h *handler) compliance(c *gin.Context) {
+	from, err := parseDate(c, "from")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	to, err := parseDate(c, "to")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "csv" {
+		h.fail(c, apperr.InvalidField("format", "must be json or csv"))
+		return
+	}
+	r, err := h.d.Compliance(c.Request.Context(), from, to)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if format == "csv" {
+		body, err := complianceCSV(r)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="compliance-%s-%s-%s.csv"`, r.Service, r.From, r.To))
+		c.Data(http.StatusOK, "text/csv; charset=utf-8", body)
+		return
+	}
+	lines := make([]ruleLineResponse, len(r.Rules))
+	for i, l := range r.Rules {
+		lines[i] = ruleLineResponse{Rule: string(l.Rule), RNumber: l.RNumber, Total: l.Total, Met: l.Met, Missed: l.Missed,
+			Open: l.Open, OpenBreached: l.OpenBreached, OnTimeRate: l.OnTimeRate(), Worst: []lateResponse{}}
+		for _, w := range l.Worst {
+			lines[i].Worst = append(lines[i].Worst, lateResponse{ObligationID: w.ObligationID, ClaimID: w.ClaimID,
+				Subject: w.Subject, State: string(w.State), DueAt: shanghai(w.DueAt), DoneAt: w.DoneAt,
+				DelaySeconds: int64(w.Delay.Seconds())})
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"service": r.Service, "from": r.From.String(), "to": r.To.String(),
+		"generated_at": r.GeneratedAt, "rules": lines})
+}
+
+// CSVHeader is the header row of the compliance report in CSV.
+var csvHeader = []string{"service", "from", "to", "rule", "r_number", "total", "met", "missed", "open",
+	"open_breached", "on_time_rate", "worst_delay_seconds", "worst_claim_id"}
+
+func complianceCSV(r tracking.ComplianceReport) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.Write(csvHeader); err != nil {
+		return nil, err
+	}
+	for _, l := range r.Rules {
+		worstDelay, worstClaim := "0", ""
+		if len(l.Worst) > 0 {
+			worstDelay, worstClaim = strconv.FormatInt(int64(l.Worst[0].Delay.Seconds()), 10), l.Worst[0].ClaimID
+		}
+		if err := w.Write([]string{r.Service, r.From.String(), r.To.String(), string(l.Rule), l.RNumber,
+			strconv.Itoa(l.Total), strconv.Itoa(l.Met), strconv.Itoa(l.Missed), strconv.Itoa(l.Open),
+			strconv.Itoa(l.OpenBreached), strconv.FormatFloat(l.OnTimeRate(), 'f', 4, 64), worstDelay, worstClaim}); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func parseDate(c *gin.Context, name string) (calendar.Date, error) {
+	s := c.Query(name)
+	if s == "" {
+		return calendar.Date{}, apperr.InvalidField(name, "is required (YYYY-MM-DD, a due date in Asia/Shanghai)")
+	}
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		return calendar.Date{}, apperr.InvalidField(name, "must be a date YYYY-MM-DD")
+	}
+	return d, nil
+}
+
+func (h *handler) calendar(c *gin.Context) {
+	cal, seq := h.d.ActiveCalendar()
+	years := cal.Years()
+	provisional := []int{}
+	if len(years) > 0 {
+		thisYear := h.d.Now().In(calendar.Location()).Year()
+		for y := years[0]; y <= max(years[len(years)-1], thisYear+1); y++ {
+			if cal.Provisional(y) {
+				provisional = append(provisional, y)
+			}
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"version": cal.Version(), "seq": seq, "source": cal.Source(), "years": years,
+		"provisional_years": provisional})
+}
+
+type versionResponse struct {
+	Seq         int64     `json:"seq"`
+	Version     string    `json:"version"`
+	Reason      string    `json:"reason"`
+	SubmittedBy string    `json:"submitted_by"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	AppliedAt   time.Time `json:"applied_at"`
+	EventID     string    `json:"event_id"`
+}
+
+func (h *handler) versions(c *gin.Context) {
+	vs, err := h.d.CalendarVersions(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := make([]versionResponse, len(vs))
+	for i, v := range vs {
+		out[i] = versionResponse(v)
+	}
+	c.JSON(http.StatusOK, gin.H{"versions": out})
+}
+
+type submitRequest struct {
+	Calendar    json.RawMessage `json:"calendar"`
+	Reason      string          `json:"reason"`
+	SubmittedBy string          `json:"submitted_by"`
+}
+
+func (h *handler) submit(c *gin.Context) {
+	var req submitRequest
+	if err := httpapi.BindJSON(c, &req); err != nil {
+		h.fail(c, err)
+		return
+	}
+	v, err := h.d.SubmitCalendar(c.Request.Context(), tracking.CalendarSubmission(req))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"version": v.Version, "reason": v.Reason, "submitted_by": v.SubmittedBy,
+		"submitted_at": v.SubmittedAt, "event_id": v.EventID})
+}
+
+// MergeOpenAPI returns the service's OpenAPI document with the paths and
+// component schemas of these routes added.
+func MergeOpenAPI(service []byte) ([]byte, error) {
+	var doc, frag map[string]any
+	if err := json.Unmarshal(service, &doc); err != nil {
+		return nil, fmt.Errorf("service OpenAPI document: %w", err)
+	}
+	if err := json.Unmarshal(OpenAPIPaths, &frag); err != nil {
+		return nil, fmt.Errorf("deadline OpenAPI fragment: %w", err)
+	}
+	for _, key := range []string{"paths", "components.schemas", "components.parameters"} {
+		dst, src := section(doc, key), section(frag, key)
+		for k, v := range src {
+			if _, dup := dst[k]; dup && key == "paths" {
+				return nil, fmt.Errorf("path %s is already in the service's document", k)
+			}
+			dst[k] = v
+		}
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// section returns the object at a dotted key of doc, creating it if absent.
+func section(doc map[string]any, key string) map[string]any {
+	cur := doc
+	for _, part := range strings.Split(key, ".") {
+		next, ok := cur[part].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[part] = next
+		}
+		cur = next
+	}
+	return cur
+}

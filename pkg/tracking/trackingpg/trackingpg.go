@@ -1,0 +1,499 @@
+// Package trackingpg stores a service's deadline obligations and calendar
+// versions in its PostgreSQL database. A service's repository calls Apply in
+// the transaction of its own state change; Store serves the use cases of
+// package tracking and its monitor.
+package trackingpg
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/events"
+	"claims.local/pkg/inbox"
+	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
+	"claims.local/pkg/tracking"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the schema of the obligations and calendar versions,
+// to run with the service's own migrations.
+func Migrations() ([]postgres.Migration, error) {
+	return postgres.MigrationsFromFS(migrationFS, "migrations", "tracking")
+}
+
+type obligationRow struct {
+	ID                string `gorm:"primaryKey"`
+	ClaimID           string
+	Subject           string
+	Rule              string
+	ClockStart        time.Time
+	Pauses            []byte
+	PausedAt          *time.Time
+	OverrideLength    *int
+	OverrideUnit      *string
+	DueDate           string
+	DueAt             time.Time
+	AtRiskFrom        time.Time
+	Basis             string
+	Explanation       string
+	Provisional       bool
+	CalendarVersion   string
+	CalendarSeq       int64
+	State             string
+	DoneAt            *time.Time
+	AtRiskAlertedAt   *time.Time
+	BreachedAlertedAt *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (obligationRow) TableName() string { return "deadline_obligations" }
+
+type pauseJSON struct {
+	PausedAt  time.Time `json:"paused_at"`
+	ResumedAt time.Time `json:"resumed_at"`
+}
+
+func toRow(o tracking.Obligation) (obligationRow, error) {
+	ps := make([]pauseJSON, len(o.Pauses))
+	for i, p := range o.Pauses {
+		ps[i] = pauseJSON{PausedAt: p.PausedAt.UTC(), ResumedAt: p.ResumedAt.UTC()}
+	}
+	pauses, err := json.Marshal(ps)
+	if err != nil {
+		return obligationRow{}, err
+	}
+	r := obligationRow{
+		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), ClockStart: o.ClockStart.UTC(),
+		Pauses: pauses, PausedAt: o.PausedAt, DueDate: o.DueDate.String(), DueAt: o.DueAt.UTC(),
+		AtRiskFrom: o.AtRiskFrom.UTC(), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
+		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt,
+		AtRiskAlertedAt: o.AtRiskAlertedAt, BreachedAlertedAt: o.BreachedAlertedAt,
+		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
+	}
+	if ov := o.Override; ov != nil {
+		unit := ov.Unit.String()
+		r.OverrideLength, r.OverrideUnit = &ov.Length, &unit
+	}
+	return r, nil
+}
+
+func (r obligationRow) toDomain() (tracking.Obligation, error) {
+	var ps []pauseJSON
+	if err := json.Unmarshal(r.Pauses, &ps); err != nil {
+		return tracking.Obligation{}, fmt.Errorf("obligation %s: pauses: %w", r.ID, err)
+	}
+	due, err := calendar.ParseDate(r.DueDate[:min(len(r.DueDate), 10)])
+	if err != nil {
+		return tracking.Obligation{}, fmt.Errorf("obligation %s: due date: %w", r.ID, err)
+	}
+	o := tracking.Obligation{
+		ID: r.ID, ClaimID: r.ClaimID, Subject: r.Subject, Rule: deadline.RuleID(r.Rule), ClockStart: r.ClockStart.UTC(),
+		PausedAt: utc(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
+		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
+		Provisional: r.Provisional, CalendarVersion: r.CalendarVersion, CalendarSeq: r.CalendarSeq,
+		State: tracking.State(r.State), DoneAt: utc(r.DoneAt), AtRiskAlertedAt: utc(r.AtRiskAlertedAt),
+		BreachedAlertedAt: utc(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	for _, p := range ps {
+		o.Pauses = append(o.Pauses, deadline.Pause{PausedAt: p.PausedAt, ResumedAt: p.ResumedAt})
+	}
+	if r.OverrideLength != nil && r.OverrideUnit != nil {
+		unit, err := deadline.ParseUnit(*r.OverrideUnit)
+		if err != nil {
+			return tracking.Obligation{}, fmt.Errorf("obligation %s: override: %w", r.ID, err)
+		}
+		o.Override = &deadline.Override{Rule: o.Rule, Length: *r.OverrideLength, Unit: unit}
+	}
+	return o, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toDomain(rows []obligationRow) ([]tracking.Obligation, error) {
+	out := make([]tracking.Obligation, len(rows))
+	for i, r := range rows {
+		o, err := r.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+// Insert stores a new obligation inside tx, unless one exists for its
+// subject and rule.
+func Insert(tx *gorm.DB, o tracking.Obligation) error {
+	r, err := toRow(o)
+	if err != nil {
+		return err
+	}
+	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "subject"}, {Name: "rule"}}, DoNothing: true}).
+		Create(&r).Error; err != nil {
+		return fmt.Errorf("track %s of %s: %w", o.Rule, o.Subject, err)
+	}
+	return nil
+}
+
+// save writes every column of o inside tx.
+func save(tx *gorm.DB, o tracking.Obligation) error {
+	r, err := toRow(o)
+	if err != nil {
+		return err
+	}
+	if err := tx.Select("*").Save(&r).Error; err != nil {
+		return fmt.Errorf("store obligation %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// Apply performs a use case's steps inside tx, the transaction of its state
+// change. A step on an obligation that is not tracked (created before
+// tracking existed) is skipped.
+func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.Step) error {
+	for _, s := range steps {
+		if s.New != nil {
+			if err := Insert(tx, *s.New); err != nil {
+				return err
+			}
+			continue
+		}
+		var r obligationRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("subject = ? AND rule = ?", s.Subject, string(s.Rule)).Take(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("load obligation %s of %s: %w", s.Rule, s.Subject, err)
+		}
+		o, err := r.toDomain()
+		if err != nil {
+			return err
+		}
+		if err := t.ApplyTo(&o, s, now); err != nil {
+			return err
+		}
+		if err := save(tx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Commit stores a use case's effects inside tx: its events in the outbox and
+// its deadline steps. It reports whether there were events, so that the
+// caller wakes the relay after the commit.
+func Commit(tx *gorm.DB, t *tracking.Tracker, now time.Time, eff tracking.Effects) (bool, error) {
+	if err := Apply(tx, t, now, eff.Steps...); err != nil {
+		return false, err
+	}
+	return len(eff.Events) > 0, outbox.AppendAll(tx, eff.Events)
+}
+
+// Store is the PostgreSQL implementation of tracking.Store and
+// tracking.MonitorStore.
+type Store struct {
+	db          *gorm.DB
+	afterCommit func()
+}
+
+// NewStore returns the store; afterCommit (may be nil) runs after a commit
+// that stored events, to wake the outbox relay.
+func NewStore(db *gorm.DB, afterCommit func()) *Store {
+	if afterCommit == nil {
+		afterCommit = func() {}
+	}
+	return &Store{db: db, afterCommit: afterCommit}
+}
+
+// List returns a page of obligations, soonest due first.
+func (s *Store) List(ctx context.Context, f tracking.ListFilter, now time.Time) (tracking.Page, error) {
+	q := s.db.WithContext(ctx).Model(&obligationRow{})
+	if len(f.States) > 0 {
+		states := make([]string, len(f.States))
+		for i, st := range f.States {
+			states[i] = string(st)
+		}
+		q = q.Where("state IN ?", states)
+	}
+	switch f.Risk {
+	case "":
+	case tracking.RiskNone:
+		q = q.Where("state IN ('met', 'missed')")
+	case tracking.RiskPaused:
+		q = q.Where("state = 'paused'")
+	case tracking.RiskOnTrack:
+		q = q.Where("state = 'open' AND at_risk_from > ?", now)
+	case tracking.RiskAtRisk:
+		q = q.Where("state = 'open' AND at_risk_from <= ? AND due_at >= ?", now, now)
+	case tracking.RiskBreached:
+		q = q.Where("state = 'open' AND due_at < ?", now)
+	}
+	if f.Rule != "" {
+		q = q.Where("rule = ?", string(f.Rule))
+	}
+	if f.ClaimID != "" {
+		q = q.Where("claim_id = ?", f.ClaimID)
+	}
+	if f.DueFrom != nil {
+		q = q.Where("due_at >= ?", *f.DueFrom)
+	}
+	if f.DueTo != nil {
+		q = q.Where("due_at <= ?", *f.DueTo)
+	}
+	if f.After != nil {
+		q = q.Where("(due_at, id) > (?, ?)", f.After.DueAt, f.After.ID)
+	}
+	var rows []obligationRow
+	if err := q.Order("due_at, id").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+		return tracking.Page{}, fmt.Errorf("list obligations: %w", err)
+	}
+	var page tracking.Page
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		last := rows[len(rows)-1]
+		page.Next = &tracking.Cursor{DueAt: last.DueAt.UTC(), ID: last.ID}
+	}
+	obs, err := toDomain(rows)
+	page.Obligations = obs
+	return page, err
+}
+
+// Get returns one obligation.
+func (s *Store) Get(ctx context.Context, id string) (tracking.Obligation, error) {
+	var r obligationRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return tracking.Obligation{}, apperr.New(apperr.NotFound, "no obligation %q", id)
+	}
+	if err != nil {
+		return tracking.Obligation{}, fmt.Errorf("load obligation: %w", err)
+	}
+	return r.toDomain()
+}
+
+// Compliance counts the obligations due from..to per rule and finds the
+// worst delays, in two statements over the due-date index.
+func (s *Store) Compliance(ctx context.Context, from, to calendar.Date, now time.Time) ([]tracking.RuleCompliance, error) {
+	db := s.db.WithContext(ctx)
+	var counts []struct {
+		Rule                                      string
+		Total, Met, Missed, OpenCount, OpenBreach int
+	}
+	err := db.Raw(`SELECT rule, count(*) AS total,
+		count(*) FILTER (WHERE state = 'met') AS met,
+		count(*) FILTER (WHERE state = 'missed') AS missed,
+		count(*) FILTER (WHERE state IN ('open', 'paused')) AS open_count,
+		count(*) FILTER (WHERE state = 'open' AND due_at < ?) AS open_breach
+		FROM deadline_obligations WHERE due_date BETWEEN CAST(? AS date) AND CAST(? AS date) GROUP BY rule`,
+		now, from.String(), to.String()).Scan(&counts).Error
+	if err != nil {
+		return nil, fmt.Errorf("compliance counts: %w", err)
+	}
+	var worst []struct {
+		ID, ClaimID, Subject, Rule, State string
+		DueAt                             time.Time
+		DoneAt                            *time.Time
+		DelayMicros                       int64
+	}
+	err = db.Raw(`SELECT id, claim_id, subject, rule, state, due_at, done_at, delay_micros FROM (
+		SELECT id, claim_id, subject, rule, state, due_at, done_at, delay_micros,
+			row_number() OVER (PARTITION BY rule ORDER BY delay_micros DESC, id) AS rank
+		FROM (SELECT *, (EXTRACT(EPOCH FROM (CASE WHEN state = 'missed' THEN done_at ELSE CAST(? AS timestamptz) END) - due_at) * 1000000)::bigint AS delay_micros
+			FROM deadline_obligations
+			WHERE due_date BETWEEN CAST(? AS date) AND CAST(? AS date)
+			AND (state = 'missed' OR (state = 'open' AND due_at < ?))) late
+		) ranked WHERE rank <= ? ORDER BY rule, rank`,
+		now, from.String(), to.String(), now, tracking.WorstPerRule).Scan(&worst).Error
+	if err != nil {
+		return nil, fmt.Errorf("compliance worst delays: %w", err)
+	}
+	lines := make(map[string]*tracking.RuleCompliance)
+	var out []tracking.RuleCompliance
+	for _, c := range counts {
+		out = append(out, tracking.RuleCompliance{Rule: deadline.RuleID(c.Rule), Total: c.Total, Met: c.Met,
+			Missed: c.Missed, Open: c.OpenCount, OpenBreached: c.OpenBreach})
+	}
+	for i := range out {
+		lines[string(out[i].Rule)] = &out[i]
+	}
+	for _, w := range worst {
+		l := lines[w.Rule]
+		if l == nil {
+			continue
+		}
+		l.Worst = append(l.Worst, tracking.Late{ObligationID: w.ID, ClaimID: w.ClaimID, Subject: w.Subject,
+			State: tracking.State(w.State), DueAt: w.DueAt.In(calendar.Location()), DoneAt: utc(w.DoneAt),
+			Delay: time.Duration(w.DelayMicros) * time.Microsecond})
+	}
+	return out, nil
+}
+
+type calendarRow struct {
+	Seq         int64 `gorm:"primaryKey;autoIncrement"`
+	Version     string
+	Data        []byte
+	Reason      string
+	SubmittedBy string
+	SubmittedAt time.Time
+	AppliedAt   time.Time
+	EventID     string
+}
+
+func (calendarRow) TableName() string { return "calendar_versions" }
+
+// CalendarVersions lists the stored versions, newest first, without their
+// data.
+func (s *Store) CalendarVersions(ctx context.Context) ([]tracking.CalendarVersion, error) {
+	var rows []calendarRow
+	if err := s.db.WithContext(ctx).Omit("data").Order("seq DESC").Limit(1000).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list calendar versions: %w", err)
+	}
+	out := make([]tracking.CalendarVersion, len(rows))
+	for i, r := range rows {
+		out[i] = tracking.CalendarVersion{Seq: r.Seq, Version: r.Version, Reason: r.Reason, SubmittedBy: r.SubmittedBy,
+			SubmittedAt: r.SubmittedAt.UTC(), AppliedAt: r.AppliedAt.UTC(), EventID: r.EventID}
+	}
+	return out, nil
+}
+
+// StoreCalendar records a calendar version once per event.
+func (s *Store) StoreCalendar(ctx context.Context, receipt inbox.Receipt, v tracking.CalendarVersion, data []byte) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		first, err := inbox.Record(tx, receipt)
+		if err != nil || !first {
+			return err
+		}
+		r := calendarRow{Version: v.Version, Data: data, Reason: v.Reason, SubmittedBy: v.SubmittedBy,
+			SubmittedAt: v.SubmittedAt, AppliedAt: v.AppliedAt, EventID: v.EventID}
+		if err := tx.Create(&r).Error; err != nil {
+			return fmt.Errorf("store calendar version: %w", err)
+		}
+		return nil
+	})
+}
+
+// LatestCalendar returns the newest stored version above after.
+func (s *Store) LatestCalendar(ctx context.Context, after int64) (int64, []byte, bool, error) {
+	var rows []calendarRow
+	if err := s.db.WithContext(ctx).Where("seq > ?", after).Order("seq DESC").Limit(1).Find(&rows).Error; err != nil {
+		return 0, nil, false, fmt.Errorf("latest calendar: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil, false, nil
+	}
+	return rows[0].Seq, rows[0].Data, true, nil
+}
+
+// Announce stores events in the outbox.
+func (s *Store) Announce(ctx context.Context, out []events.Outgoing) error {
+	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return outbox.AppendAll(tx, out) }); err != nil {
+		return err
+	}
+	s.afterCommit()
+	return nil
+}
+
+// RaiseAlarms marks up to limit obligations whose alarm is due and stores
+// its events, in one transaction. The rows are locked with SKIP LOCKED and
+// re-checked by the WHERE clause, so a second monitor neither waits nor
+// raises the same alarm.
+func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.Time, limit int, announce func(tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+	var where, order string
+	set := map[string]any{"updated_at": now.UTC()}
+	switch alarm {
+	case tracking.AlarmBreached:
+		where, order = "state = 'open' AND breached_alerted_at IS NULL AND due_at < ?", "due_at"
+		// A breach found before its at-risk alarm needs no at-risk alarm.
+		set["breached_alerted_at"] = now.UTC()
+		set["at_risk_alerted_at"] = gorm.Expr("COALESCE(at_risk_alerted_at, ?)", now.UTC())
+	case tracking.AlarmAtRisk:
+		where, order = "state = 'open' AND at_risk_alerted_at IS NULL AND at_risk_from <= ?", "at_risk_from"
+		set["at_risk_alerted_at"] = now.UTC()
+	default:
+		return 0, fmt.Errorf("unknown alarm %q", alarm)
+	}
+	return s.batch(ctx, func(tx *gorm.DB) ([]obligationRow, error) {
+		var rows []obligationRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where(where, now).Order(order).Limit(limit).Find(&rows).Error
+		return rows, err
+	}, func(tx *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
+		if err := tx.Model(&obligationRow{}).Where("id = ?", o.ID).Updates(set).Error; err != nil {
+			return nil, err
+		}
+		return announce(*o)
+	})
+}
+
+// RecomputeStale recomputes up to limit owed obligations computed with a
+// calendar older than seq.
+func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+	return s.batch(ctx, func(tx *gorm.DB) ([]obligationRow, error) {
+		var rows []obligationRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("state IN ('open', 'paused') AND calendar_seq < ?", seq).Order("calendar_seq, id").Limit(limit).Find(&rows).Error
+		return rows, err
+	}, func(tx *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
+		out, err := recompute(o)
+		if err != nil {
+			return nil, err
+		}
+		return out, save(tx, *o)
+	})
+}
+
+// batch runs one monitor transaction: take rows, change each, store the
+// events, commit, and wake the relay if there were events.
+func (s *Store) batch(ctx context.Context, take func(*gorm.DB) ([]obligationRow, error),
+	change func(*gorm.DB, *tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+	n, sent := 0, false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		rows, err := take(tx)
+		if err != nil {
+			return fmt.Errorf("take obligations: %w", err)
+		}
+		n = len(rows)
+		var out []events.Outgoing
+		for _, r := range rows {
+			o, err := r.toDomain()
+			if err != nil {
+				return err
+			}
+			evs, err := change(tx, &o)
+			if err != nil {
+				return err
+			}
+			out = append(out, evs...)
+		}
+		sent = len(out) > 0
+		return outbox.AppendAll(tx, out)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if sent {
+		s.afterCommit()
+	}
+	return n, nil
+}
