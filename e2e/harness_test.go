@@ -64,6 +64,7 @@ func (s *system) start(name string, extra ...string) *proc {
 		"TOPIC_PREFIX=" + s.prefix,
 		"SHUTDOWN_GRACE=5s",
 		"PAYOUT_EXECUTE_INTERVAL=100ms",
+		"DEADLINE_SWEEP_INTERVAL=200ms",
 	}, extra...)
 	p := startProc(s.t, name, env)
 	s.procs[name] = p

@@ -121,7 +121,7 @@ func TestUpdateStoresTheChangeWithItsEvents(t *testing.T) {
 
 	at := time.Date(2026, 10, 1, 1, 2, 3, 456789000, time.UTC)
 	updated, err := f.repo.Update(ctx, "r1", func(x *domain.IncidentReport) ([]events.Outgoing, error) {
-		if !x.RequestClaim(at) {
+		if first, err := x.RequestClaim(nil, at); err != nil || !first {
 			t.Errorf("got RequestClaim false on a fresh report, want true")
 		}
 		return event(t, *x), nil
@@ -157,7 +157,7 @@ func TestUpdateThatFailsChangesNothing(t *testing.T) {
 
 	refused := apperr.New(apperr.Conflict, "no")
 	_, err := f.repo.Update(ctx, "r1", func(x *domain.IncidentReport) ([]events.Outgoing, error) {
-		x.RequestClaim(time.Now())
+		_, _ = x.RequestClaim(nil, time.Now())
 		x.PolicyNumber = "CHANGED"
 		return event(t, *x), refused
 	})
@@ -186,7 +186,7 @@ func TestConcurrentClaimRequestsAreReceivedOnce(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			_, err := f.repo.Update(ctx, "r1", func(x *domain.IncidentReport) ([]events.Outgoing, error) {
-				if !x.RequestClaim(time.Date(2026, 10, 1, 0, 0, i, 0, time.UTC)) {
+				if first, _ := x.RequestClaim(nil, time.Date(2026, 10, 1, 0, 0, i, 0, time.UTC)); !first {
 					return nil, nil
 				}
 				firsts.Add(1)

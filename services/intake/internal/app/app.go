@@ -61,12 +61,13 @@ func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport) (doma
 }
 
 // RequestClaim receives the claim request on a report and hands it to
-// adjudication. Asking again returns the same request and sends nothing new.
-func (s *Service) RequestClaim(ctx context.Context, reportID string) (r domain.IncidentReport, created bool, err error) {
+// adjudication; receivedAt, if set, is when a request on paper was received.
+// Asking again returns the same request and sends nothing new.
+func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt *time.Time) (r domain.IncidentReport, created bool, err error) {
 	r, err = s.repo.Update(ctx, reportID, func(r *domain.IncidentReport) ([]events.Outgoing, error) {
 		now := s.now()
-		if created = r.RequestClaim(now); !created {
-			return nil, nil
+		if created, err = r.RequestClaim(receivedAt, now); err != nil || !created {
+			return nil, err
 		}
 		e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, events.ClaimRequestedData{
 			ClaimID: r.ClaimID, ReportID: r.ID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,

@@ -112,16 +112,35 @@ func NewIncidentReport(id, claimID string, in NewReport, now time.Time) (Inciden
 	}, nil
 }
 
-// RequestClaim records that the claim request was received at now. It
-// reports false when the request had already been received: the first
-// receipt stands, as the decision clock (R4) starts there.
-func (r *IncidentReport) RequestClaim(now time.Time) (first bool) {
+// MaxBackdating is how long before its entry a claim request may have been
+// received: five years, the limitation period of life insurance claims
+// (Insurance Law art. 26).
+const MaxBackdating = 5 * 365 * 24 * time.Hour
+
+// RequestClaim records that the claim request was received: at receivedAt
+// when a request that came in on paper (at a branch, by post) is entered
+// later, otherwise at now. The decision clock (R4) starts at the first
+// receipt, so a request received earlier must be entered with that time.
+// It reports false when the request had already been received: the first
+// receipt stands.
+func (r *IncidentReport) RequestClaim(receivedAt *time.Time, now time.Time) (first bool, err error) {
 	if r.ClaimRequestedAt != nil {
-		return false
+		return false, nil
 	}
 	t := now.UTC()
+	if receivedAt != nil {
+		switch {
+		case receivedAt.After(now.Add(clockSkew)):
+			return false, apperr.InvalidField("received_at", "lies in the future")
+		case receivedAt.Before(r.IncidentTime):
+			return false, apperr.InvalidField("received_at", "is before the incident")
+		case receivedAt.Before(now.Add(-MaxBackdating)):
+			return false, apperr.InvalidField("received_at", "is more than five years ago")
+		}
+		t = receivedAt.UTC().Truncate(time.Microsecond)
+	}
 	r.ClaimRequestedAt = &t
-	return true
+	return true, nil
 }
 
 func personName(field, s string) (string, error) {

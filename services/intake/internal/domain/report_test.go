@@ -56,13 +56,51 @@ func TestNewIncidentReportValidation(t *testing.T) {
 func TestRequestClaimKeepsFirstReceipt(t *testing.T) {
 	first := time.Date(2026, 9, 30, 8, 20, 0, 0, time.UTC)
 	r := domain.IncidentReport{ID: "r1"}
-	if !r.RequestClaim(first) {
-		t.Fatalf("got first=false on the first request, want true")
+	if ok, err := r.RequestClaim(nil, first); err != nil || !ok {
+		t.Fatalf("got first=%v err=%v on the first request, want true and no error", ok, err)
 	}
-	if r.RequestClaim(first.Add(time.Hour)) {
+	if ok, _ := r.RequestClaim(nil, first.Add(time.Hour)); ok {
 		t.Fatalf("got first=true on a repeated request, want false")
 	}
 	if !r.ClaimRequestedAt.Equal(first) {
 		t.Fatalf("got claim requested at %v, want %v", r.ClaimRequestedAt, first)
+	}
+}
+
+func TestRequestClaimReceivedEarlierOnPaper(t *testing.T) {
+	now := time.Date(2026, 10, 20, 2, 0, 0, 0, time.UTC)
+	incident := time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		receivedAt time.Time
+		wantField  string
+	}{
+		{"a week ago at a branch", now.Add(-7 * 24 * time.Hour), ""},
+		{"in the future", now.Add(time.Hour), "received_at"},
+		{"before the incident", incident.Add(-time.Hour), "received_at"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := domain.IncidentReport{ID: "r1", IncidentTime: incident}
+			first, err := r.RequestClaim(&tc.receivedAt, now)
+			if tc.wantField != "" {
+				e, ok := apperr.As(err)
+				if !ok || e.Code != apperr.Invalid || e.Field != tc.wantField {
+					t.Fatalf("got %v, want invalid_argument on %s", err, tc.wantField)
+				}
+				if r.ClaimRequestedAt != nil {
+					t.Fatalf("got a receipt recorded after a refusal, want none")
+				}
+				return
+			}
+			if err != nil || !first || !r.ClaimRequestedAt.Equal(tc.receivedAt) {
+				t.Fatalf("got first=%v err=%v at %v, want true, nil, %v", first, err, r.ClaimRequestedAt, tc.receivedAt)
+			}
+		})
+	}
+	r := domain.IncidentReport{ID: "r2", IncidentTime: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)}
+	old := now.Add(-domain.MaxBackdating - time.Hour)
+	if _, err := r.RequestClaim(&old, now); apperr.CodeOf(err) != apperr.Invalid {
+		t.Fatalf("got %v for a request received over five years ago, want invalid_argument", err)
 	}
 }

@@ -95,8 +95,19 @@ func (h *HTTP) getReport(c *gin.Context) {
 	c.JSON(http.StatusOK, toResponse(r))
 }
 
+type claimRequest struct {
+	ReceivedAt *time.Time `json:"received_at"`
+}
+
 func (h *HTTP) requestClaim(c *gin.Context) {
-	r, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"))
+	var req claimRequest
+	if c.Request.ContentLength != 0 {
+		if err := httpapi.BindJSON(c, &req); err != nil {
+			httpapi.WriteError(c, h.log, err)
+			return
+		}
+	}
+	r, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
