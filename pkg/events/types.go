@@ -58,6 +58,20 @@ type ClaimRequestedData struct {
 	IncidentType    string    `json:"incident_type"`
 	IncidentTime    time.Time `json:"incident_time"`
 	FirstReceivedAt time.Time `json:"first_received_at"`
+	// IncidentPlace is the administrative division code (行政区划代码) of
+	// the place of the incident, when known.
+	IncidentPlace string `json:"incident_place,omitempty"`
+	// Supplements are the R4 clock stops: each one-time notice of missing
+	// documents (R3) and the arrival of the supplement it asked for.
+	Supplements []Supplement `json:"supplements,omitempty"`
+	// Documents are the supporting documents with what was read from them
+	// (machine reading, or a handler's correction where there is one).
+	Documents []ClaimDocument `json:"documents,omitempty"`
+	// ClaimedAmountFen is the total of the invoices claimed, in fen, when
+	// the claim is for expenses.
+	ClaimedAmountFen int64 `json:"claimed_amount_fen,omitempty"`
+	// Beneficiary is who claims the benefit, when not the insured.
+	Beneficiary *Person `json:"beneficiary,omitempty"`
 }
 
 // Decision outcomes.
