@@ -34,7 +34,7 @@ func (s *system) deadlinesOf(t *testing.T, name, claimID string) []deadlineJSON 
 	var page struct {
 		Deadlines []deadlineJSON `json:"deadlines"`
 	}
-	if status := call(t, http.MethodGet, s.url(name, "/v1/deadlines?claim_id="+claimID), nil, &page); status != http.StatusOK {
+	if status := s.call(t, http.MethodGet, s.url(name, "/v1/deadlines?claim_id="+claimID), nil, &page); status != http.StatusOK {
 		t.Fatalf("GET %s deadlines: got status %d, want 200", name, status)
 	}
 	return page.Deadlines
@@ -45,7 +45,7 @@ func (s *system) deadlinesOf(t *testing.T, name, claimID string) []deadlineJSON 
 func (s *system) reportReceivedAt(t *testing.T, policy string, receivedAt time.Time) report {
 	t.Helper()
 	var r report
-	status := call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
+	status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
 		"policy_number": policy, "insured_name": "赵六", "incident_type": "medical",
 		"incident_time": receivedAt.Add(-5 * 24 * time.Hour).Format(time.RFC3339),
 		"reporter":      map[string]string{"name": "赵六", "role": "insured"},
@@ -54,7 +54,7 @@ func (s *system) reportReceivedAt(t *testing.T, policy string, receivedAt time.T
 		t.Fatalf("POST /v1/reports: got status %d, want 201", status)
 	}
 	body := map[string]any{"received_at": receivedAt.Format(time.RFC3339)}
-	if status := call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), body, nil); status != http.StatusCreated {
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), body, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request: got status %d, want 201", status)
 	}
 	return r
@@ -108,11 +108,11 @@ func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 	}
 
 	approve := map[string]any{"outcome": "approve", "amount_fen": 120000, "decided_by": "handler-late"}
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), approve, nil); status != http.StatusOK {
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), approve, nil); status != http.StatusOK {
 		t.Fatalf("decide: got status %d, want 200", status)
 	}
 	var after deadlineJSON
-	call(t, http.MethodGet, sys.url("adjudication", "/v1/deadlines/"+decision.ID), nil, &after)
+	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/deadlines/"+decision.ID), nil, &after)
 	if after.State != "missed" || after.DelaySeconds <= 0 {
 		t.Fatalf("got decision deadline %+v after the decision, want missed with a delay", after)
 	}
@@ -132,7 +132,7 @@ func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 		} `json:"rules"`
 	}
 	path := fmt.Sprintf("/v1/compliance-report?from=%s&to=%s", from, to)
-	if status := call(t, http.MethodGet, sys.url("adjudication", path), nil, &report); status != http.StatusOK {
+	if status := sys.call(t, http.MethodGet, sys.url("adjudication", path), nil, &report); status != http.StatusOK {
 		t.Fatalf("compliance report: got status %d, want 200", status)
 	}
 	found := false
@@ -144,7 +144,12 @@ func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 	if report.Service != "adjudication" || !found {
 		t.Fatalf("got compliance report %+v, want decision missed once, worst being claim %s", report, r.ClaimID)
 	}
-	resp, err := http.Get(sys.url("adjudication", path+"&format=csv"))
+	req, err := http.NewRequest(http.MethodGet, sys.url("adjudication", path+"&format=csv"), nil)
+	if err != nil {
+		t.Fatalf("compliance CSV: %v", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+sys.token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("compliance CSV: %v", err)
 	}
@@ -198,11 +203,11 @@ func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 	cal := calendar.Default()
 	holiday := cal.NextWorkingDay(calendar.DateOf(time.Now()))
 	data := withHoliday(t, calendar.EmbeddedData(), holiday)
-	submit := map[string]any{"calendar": json.RawMessage(data), "reason": "e2e: State Council notice adding " + holiday.String(), "submitted_by": "ops-e2e"}
+	submit := map[string]any{"calendar": json.RawMessage(data), "reason": "e2e: State Council notice adding " + holiday.String()}
 	var accepted struct {
 		Version string `json:"version"`
 	}
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/calendar/versions"), submit, &accepted); status != http.StatusAccepted {
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/calendar/versions"), submit, &accepted); status != http.StatusAccepted {
 		t.Fatalf("submit calendar: got status %d, want 202", status)
 	}
 	moved := sys.deadlineEvents(t, r.ClaimID, events.DeadlineMoved)
@@ -217,7 +222,7 @@ func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 		var active struct {
 			Version string `json:"version"`
 		}
-		call(t, http.MethodGet, sys.url("payout", "/v1/calendar"), nil, &active)
+		sys.call(t, http.MethodGet, sys.url("payout", "/v1/calendar"), nil, &active)
 		return active.Version == accepted.Version
 	})
 	var versions struct {
@@ -226,16 +231,16 @@ func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 			Version     string `json:"version"`
 		} `json:"versions"`
 	}
-	call(t, http.MethodGet, sys.url("payout", "/v1/calendar/versions"), nil, &versions)
-	if len(versions.Versions) != 1 || versions.Versions[0].SubmittedBy != "ops-e2e" {
-		t.Fatalf("got calendar versions %+v in payout, want the one submitted by ops-e2e", versions)
+	sys.call(t, http.MethodGet, sys.url("payout", "/v1/calendar/versions"), nil, &versions)
+	if len(versions.Versions) != 1 || versions.Versions[0].SubmittedBy != apitest.Everyone().Subject {
+		t.Fatalf("got calendar versions %+v in payout, want the one submitted by the signed-in tester", versions)
 	}
 
 	var refused struct {
 		Error struct{ Code, Field string }
 	}
-	bad := map[string]any{"calendar": map[string]any{"years": map[string]any{"20x6": map[string]any{}}}, "reason": "typo", "submitted_by": "ops"}
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/calendar/versions"), bad, &refused); status != http.StatusBadRequest || refused.Error.Field != "calendar" {
+	bad := map[string]any{"calendar": map[string]any{"years": map[string]any{"20x6": map[string]any{}}}, "reason": "typo"}
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/calendar/versions"), bad, &refused); status != http.StatusBadRequest || refused.Error.Field != "calendar" {
 		t.Fatalf("bad calendar: got %d %+v, want 400 on field calendar", status, refused)
 	}
 }

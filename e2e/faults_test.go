@@ -56,7 +56,7 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 	}
 
 	decide := map[string]any{"outcome": "approve", "amount_fen": 5000, "decided_by": "h"}
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decide, nil); status != http.StatusOK {
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decide, nil); status != http.StatusOK {
 		t.Fatalf("decide: got %d, want 200", status)
 	}
 	readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
@@ -84,7 +84,7 @@ func TestBrokerOutageLosesNoEvents(t *testing.T) {
 
 	broker.stop(t)
 	apitest.Eventually(t, 30*time.Second, "intake reports Kafka unreachable", func() bool {
-		return call(t, http.MethodGet, sys.url("intake", "/readyz"), nil, nil) == http.StatusServiceUnavailable
+		return sys.call(t, http.MethodGet, sys.url("intake", "/readyz"), nil, nil) == http.StatusServiceUnavailable
 	})
 	const claims = 15
 	var reports []report

@@ -23,16 +23,16 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 
 	r := sys.reportAndRequest(t, "P-E2E-0001")
 	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
-		return call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
+		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 	})
 	decision := map[string]any{"outcome": "approve", "amount_fen": 987654, "decided_by": "handler-e2e"}
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
 		t.Fatalf("decide: got status %d, want 200", status)
 	}
 	var conflict struct {
 		Error struct{ Code, Message string }
 	}
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, &conflict); status != http.StatusConflict || conflict.Error.Code != "conflict" {
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, &conflict); status != http.StatusConflict || conflict.Error.Code != "conflict" {
 		t.Fatalf("second decision: got %d %+v, want 409 conflict", status, conflict)
 	}
 
@@ -94,17 +94,17 @@ func TestRejectionOwesNothing(t *testing.T) {
 	approved := sys.reportAndRequest(t, "P-E2E-0003")
 	for _, r := range []report{rejected, approved} {
 		apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
-			return call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
+			return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 		})
 	}
 	var bad struct{ Error struct{ Code, Field string } }
-	if status := call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
 		map[string]any{"outcome": "reject", "decided_by": "h"}, &bad); status != http.StatusBadRequest || bad.Error.Field != "reason" {
 		t.Fatalf("reject without reason: got %d %+v, want 400 on field reason", status, bad)
 	}
-	call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
+	sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
 		map[string]any{"outcome": "reject", "reason": "Incident within the 90-day waiting period (clause 4.2)", "decided_by": "h"}, nil)
-	call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+approved.ClaimID+"/decision"),
+	sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+approved.ClaimID+"/decision"),
 		map[string]any{"outcome": "approve", "amount_fen": 100, "decided_by": "h"}, nil)
 
 	// Payout consumes both decisions; wait until it has, then look.
@@ -114,11 +114,11 @@ func TestRejectionOwesNothing(t *testing.T) {
 	}
 	apitest.Eventually(t, 60*time.Second, "approved claim paid", func() bool {
 		var list struct{ Obligations []struct{ State string } }
-		call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+approved.ClaimID), nil, &list)
+		sys.call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+approved.ClaimID), nil, &list)
 		return len(list.Obligations) == 1 && list.Obligations[0].State == "completed"
 	})
 	var list struct{ Obligations []any }
-	call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+rejected.ClaimID), nil, &list)
+	sys.call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+rejected.ClaimID), nil, &list)
 	if len(list.Obligations) != 0 {
 		t.Fatalf("got %d obligations for a rejected claim, want 0", len(list.Obligations))
 	}

@@ -37,6 +37,10 @@ type system struct {
 	addr    map[string]string
 	procs   map[string]*proc
 	topics  events.Topics
+	// authKeys is the AUTH_KEYS of the services; token signs the test in
+	// with every role.
+	authKeys string
+	token    string
 }
 
 // newSystem prepares databases, ports and topics for the three services
@@ -44,8 +48,10 @@ type system struct {
 func newSystem(t *testing.T, brokers []string) *system {
 	t.Helper()
 	prefix := kafkatest.Prefix(t)
+	keys := apitest.Keys(t)
 	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
-		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{}}
+		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
+		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone())}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		s.dsn[name] = pgtest.NewDatabase(t)
 		s.addr[name] = freeAddr(t)
@@ -64,6 +70,7 @@ func (s *system) start(name string, extra ...string) *proc {
 		"TOPIC_PREFIX=" + s.prefix,
 		"SHUTDOWN_GRACE=5s",
 		"PAYOUT_EXECUTE_INTERVAL=100ms",
+		"AUTH_KEYS=" + s.authKeys,
 		"DEADLINE_SWEEP_INTERVAL=200ms",
 	}, extra...)
 	p := startProc(s.t, name, env)
@@ -195,8 +202,9 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// call sends a JSON request and decodes a JSON answer into out (if not nil).
-func call(t *testing.T, method, url string, body any, out any) int {
+// call sends a JSON request signed in as the system's user (every role)
+// and decodes a JSON answer into out (if not nil).
+func (s *system) call(t *testing.T, method, url string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -211,6 +219,7 @@ func call(t *testing.T, method, url string, body any, out any) int {
 		t.Fatalf("new request: %v", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
@@ -234,7 +243,7 @@ type report struct {
 func (s *system) reportAndRequest(t *testing.T, policy string) report {
 	t.Helper()
 	var r report
-	status := call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
+	status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
 		"policy_number": policy, "insured_name": "王五", "incident_type": "medical",
 		"incident_time": "2026-09-28T10:00:00+08:00",
 		"reporter":      map[string]string{"name": "王五", "role": "insured"},
@@ -242,7 +251,7 @@ func (s *system) reportAndRequest(t *testing.T, policy string) report {
 	if status != http.StatusCreated {
 		t.Fatalf("POST /v1/reports: got status %d, want 201", status)
 	}
-	if status := call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request: got status %d, want 201", status)
 	}
 	return r

@@ -20,6 +20,13 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+# The token key of this development installation: made once, kept in .local/dev.
+KEYFILE=$STATE/auth-keys
+if [ ! -s "$KEYFILE" ]; then
+  umask 077
+  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$KEYFILE"
+fi
+export AUTH_KEYS=$(cat "$KEYFILE")
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) "$ROOT/bin/intake" &
 pids+=($!)
@@ -44,6 +51,12 @@ cat >&2 <<MSG
   Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
   try:  make demo      stop: Ctrl-C
 
+[run] development users (tokens valid 8 h; AUTH_KEYS is in $KEYFILE):
 MSG
+for user in handler-1:handler senior-1:senior_handler cat-1:catastrophe_coordinator finance-1:finance auditor-1:auditor admin-1:admin; do
+  token=$("$ROOT/bin/claimsctl" token --sub "${user%%:*}" --roles "${user##*:}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  printf '  %-10s %-24s %s\n' "${user%%:*}" "${user##*:}" "$token" >&2
+done
+echo >&2
 wait -n "${pids[@]}" || true
 echo "[run] a service exited; stopping the rest" >&2

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/kafkabus"
@@ -38,6 +39,10 @@ type Config struct {
 	Migrations    []postgres.Migration
 	OpenAPI       []byte
 	ShutdownGrace time.Duration
+	// AuthKeys verify the bearer tokens every /v1 call must carry, and
+	// Permissions says which roles may call each route (deny by default).
+	AuthKeys    []auth.Key
+	Permissions auth.Permissions
 	// Deadlines, when set, makes the service track statutory deadlines:
 	// the monitor, the calendar consumer and the routes of package
 	// trackinghttp. Migrations must then include trackingpg.Migrations.
@@ -67,6 +72,12 @@ type Kit struct {
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = 15 * time.Second
+	}
+	if len(cfg.AuthKeys) == 0 {
+		return nil, fmt.Errorf("%s: no token verification keys (AUTH_KEYS): every API call is signed in", cfg.Name)
+	}
+	if cfg.Deadlines != nil {
+		cfg.Permissions = cfg.Permissions.Merge(trackinghttp.Permissions())
 	}
 	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
 	if err != nil {
@@ -107,6 +118,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
 		},
 	})
+	engine.Use(auth.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		_ = postgres.Close(db)

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // Exit statuses.
@@ -37,6 +38,10 @@ type env struct {
 	readFile func(name string) ([]byte, error)
 	// tail follows Kafka topics; nil where no network may be used (fuzzing).
 	tail tailFunc
+	// getenv reads the environment (AUTH_KEYS); nil reads nothing.
+	getenv func(string) string
+	// now is the clock; nil means time.Now.
+	now func() time.Time
 }
 
 // command is one subcommand. run receives the arguments after the
@@ -54,6 +59,7 @@ func commands() []command {
 		{name: "deadline", summary: "compute a statutory deadline (R3-R9) with its legal basis", run: runDeadline},
 		{name: "rules", summary: "print the deadline rules R3-R9 and their legal basis", run: runRules},
 		{name: "events", summary: "follow a topic's events: events tail --topic claims.payout.v1", run: runEvents},
+		{name: "token", summary: "sign a user in for development: token --sub handler-1 --roles handler", run: runToken},
 	}
 }
 
@@ -64,7 +70,7 @@ func main() {
 // run executes claimsctl with args (without the program name) and returns
 // the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	return runWith(env{stdout: stdout, stderr: stderr, readFile: readFileLimited, tail: tailKafka}, args)
+	return runWith(env{stdout: stdout, stderr: stderr, readFile: readFileLimited, tail: tailKafka, getenv: os.Getenv, now: time.Now}, args)
 }
 
 func runWith(e env, args []string) int {

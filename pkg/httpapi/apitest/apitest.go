@@ -6,6 +6,8 @@ package apitest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"claims.local/pkg/auth"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/outbox"
 )
@@ -69,8 +72,9 @@ type Answer struct {
 
 // Client sends requests to one service.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	token string
 }
 
 // NewClient returns a Client for the service at base, such as
@@ -91,6 +95,9 @@ func (c *Client) Do(t testing.TB, method, path, body string) Answer {
 	require.NoError(t, err)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	require.NoError(t, err, "%s %s", method, path)
@@ -146,4 +153,41 @@ func Publish(t testing.TB, brokers []string, msgs ...outbox.Message) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// Keys returns a fresh signing key for the services of one test.
+func Keys(t testing.TB) []auth.Key {
+	t.Helper()
+	secret := make([]byte, 32)
+	_, err := rand.Read(secret)
+	require.NoError(t, err)
+	return []auth.Key{{ID: "test", Secret: []byte(hex.EncodeToString(secret))}}
+}
+
+// Everyone is a principal holding every role, for tests about something
+// other than permissions.
+func Everyone() auth.Principal {
+	return auth.Principal{Subject: "tester", Name: "测试员", Roles: auth.Roles()}
+}
+
+// Token signs p in with the first of keys for an hour.
+func Token(t testing.TB, keys []auth.Key, p auth.Principal) string {
+	t.Helper()
+	token, err := auth.NewSigner(keys[0], time.Hour).Issue(p, time.Now())
+	require.NoError(t, err)
+	return token
+}
+
+// As returns a copy of c that calls as p, signed with the first of keys.
+func (c *Client) As(t testing.TB, keys []auth.Key, p auth.Principal) *Client {
+	t.Helper()
+	return c.WithToken(Token(t, keys, p))
+}
+
+// WithToken returns a copy of c that sends token as its bearer token; an
+// empty token sends none.
+func (c *Client) WithToken(token string) *Client {
+	cp := *c
+	cp.token = token
+	return &cp
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/httpapi"
@@ -43,6 +44,22 @@ func Register(e *gin.Engine, d *tracking.Deadlines, log *slog.Logger) {
 	v1.GET("/calendar", h.calendar)
 	v1.GET("/calendar/versions", h.versions)
 	v1.POST("/calendar/versions", h.submit)
+}
+
+// Permissions is who may call these routes: every role reads deadlines and
+// the calendar in force; compliance reports are for senior handlers,
+// auditors and admins; the calendar's audit is for auditors and admins; only
+// an admin submits a new calendar.
+func Permissions() auth.Permissions {
+	everyone := auth.Roles()
+	return auth.Permissions{
+		"GET /v1/deadlines":          everyone,
+		"GET /v1/deadlines/:id":      everyone,
+		"GET /v1/compliance-report":  {auth.SeniorHandler, auth.Auditor, auth.Admin},
+		"GET /v1/calendar":           everyone,
+		"GET /v1/calendar/versions":  {auth.Auditor, auth.Admin},
+		"POST /v1/calendar/versions": {auth.Admin},
+	}
 }
 
 type handler struct {
@@ -355,18 +372,22 @@ func (h *handler) versions(c *gin.Context) {
 }
 
 type submitRequest struct {
-	Calendar    json.RawMessage `json:"calendar"`
-	Reason      string          `json:"reason"`
-	SubmittedBy string          `json:"submitted_by"`
+	Calendar json.RawMessage `json:"calendar"`
+	Reason   string          `json:"reason"`
 }
 
 func (h *handler) submit(c *gin.Context) {
+	actor, err := auth.Actor(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	var req submitRequest
 	if err := httpapi.BindJSON(c, &req); err != nil {
 		h.fail(c, err)
 		return
 	}
-	v, err := h.d.SubmitCalendar(c.Request.Context(), tracking.CalendarSubmission(req))
+	v, err := h.d.SubmitCalendar(c.Request.Context(), tracking.CalendarSubmission{Calendar: req.Calendar, Reason: req.Reason, SubmittedBy: actor.Subject})
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -6,6 +6,7 @@ package trackingpg
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -415,33 +416,30 @@ func (s *Store) Announce(ctx context.Context, out []events.Outgoing) error {
 }
 
 // RaiseAlarms marks up to limit obligations whose alarm is due and stores
-// its events, in one transaction. The rows are locked with SKIP LOCKED and
-// re-checked by the WHERE clause, so a second monitor neither waits nor
-// raises the same alarm.
+// its events, in one transaction. One UPDATE takes the rows with SKIP LOCKED,
+// marks them and returns them, so a second monitor neither waits nor raises
+// the same alarm, and a batch costs one round trip however large.
 func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.Time, limit int, announce func(tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
-	var where, order string
-	set := map[string]any{"updated_at": now.UTC()}
+	var where, order, set string
 	switch alarm {
 	case tracking.AlarmBreached:
-		where, order = "state = 'open' AND breached_alerted_at IS NULL AND due_at < ?", "due_at"
 		// A breach found before its at-risk alarm needs no at-risk alarm.
-		set["breached_alerted_at"] = now.UTC()
-		set["at_risk_alerted_at"] = gorm.Expr("COALESCE(at_risk_alerted_at, ?)", now.UTC())
+		where, order = "state = 'open' AND breached_alerted_at IS NULL AND due_at < @now", "due_at"
+		set = "breached_alerted_at = @now, at_risk_alerted_at = COALESCE(o.at_risk_alerted_at, @now)"
 	case tracking.AlarmAtRisk:
-		where, order = "state = 'open' AND at_risk_alerted_at IS NULL AND at_risk_from <= ?", "at_risk_from"
-		set["at_risk_alerted_at"] = now.UTC()
+		where, order = "state = 'open' AND at_risk_alerted_at IS NULL AND at_risk_from <= @now", "at_risk_from"
+		set = "at_risk_alerted_at = @now"
 	default:
 		return 0, fmt.Errorf("unknown alarm %q", alarm)
 	}
+	query := `UPDATE deadline_obligations o SET ` + set + `, updated_at = @now
+		FROM (SELECT id FROM deadline_obligations WHERE ` + where + ` ORDER BY ` + order + ` LIMIT @limit FOR UPDATE SKIP LOCKED) due
+		WHERE o.id = due.id RETURNING o.*`
 	return s.batch(ctx, func(tx *gorm.DB) ([]obligationRow, error) {
 		var rows []obligationRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where(where, now).Order(order).Limit(limit).Find(&rows).Error
+		err := tx.Raw(query, sql.Named("now", now.UTC()), sql.Named("limit", limit)).Scan(&rows).Error
 		return rows, err
-	}, func(tx *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
-		if err := tx.Model(&obligationRow{}).Where("id = ?", o.ID).Updates(set).Error; err != nil {
-			return nil, err
-		}
+	}, func(_ *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
 		return announce(*o)
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"claims.local/adjudication/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/logging"
 )
@@ -27,6 +28,12 @@ func main() {
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
+	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
+	if err != nil {
+		log.Error("bad configuration: AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first)", "error", err.Error())
+		os.Exit(2)
+	}
+	cfg.AuthKeys = keys
 	if err := env.Err(); err != nil {
 		log.Error("bad configuration", "error", err.Error())
 		os.Exit(2)

@@ -13,6 +13,7 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
 )
 
@@ -25,6 +26,20 @@ var OpenAPI []byte
 type HTTP struct {
 	app *app.Service
 	log *slog.Logger
+}
+
+// Permissions is adjudication's written permission table: who may call each
+// route (package auth refuses everything else). Deciding is for handlers;
+// readers add the catastrophe team, auditors and admins.
+func Permissions() auth.Permissions {
+	deciders := []auth.Role{auth.Handler, auth.SeniorHandler}
+	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
+	return auth.Permissions{
+		"GET /v1/cases":                            readers,
+		"GET /v1/cases/:claimId":                   readers,
+		"POST /v1/cases/:claimId/decision":         deciders,
+		"POST /v1/cases/:claimId/rejection-letter": deciders,
+	}
 }
 
 // Register adds adjudication's routes to e.

@@ -14,6 +14,7 @@ import (
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/ports"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/servicekit"
@@ -27,6 +28,8 @@ const FaultCrashAfterApply = "crash-after-apply"
 
 // Config is adjudication's configuration.
 type Config struct {
+	// AuthKeys verify the bearer tokens of API calls (current key first).
+	AuthKeys      []auth.Key
 	HTTPAddr      string
 	DatabaseDSN   string
 	KafkaBrokers  []string
@@ -53,6 +56,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	}
 	topics := events.Topics{Prefix: cfg.TopicPrefix}
 	kit, err := servicekit.Start(ctx, servicekit.Config{
+		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},

@@ -10,17 +10,21 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/ports"
 	"claims.local/adjudication/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking/trackinghttp"
 )
 
 // running is one adjudication started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
+	keys    []auth.Key
 	svc     *service.Adjudication
 	dsn     string
 	prefix  string
@@ -32,9 +36,10 @@ func start(t *testing.T) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
-	cfg := service.Config{HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix}
+	keys := apitest.Keys(t)
+	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix}
 	svc, c := apitest.Start(t, "adjudication", service.Start, cfg)
-	return &running{Client: c, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
 }
 
 func claimRequested(t *testing.T, topics events.Topics, claimID string, firstReceivedAt time.Time) outbox.Message {
@@ -53,6 +58,12 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
 	r.WantRoutesDocumented(t, r.svc.Routes(), 3)
+}
+
+func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()))
 }
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -108,14 +119,14 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		{"report over too long a period", "GET", "/v1/compliance-report?from=2020-01-01&to=2026-12-31", "GET /v1/compliance-report", "", 400, "invalid_argument", "to"},
 		{"report in an unknown format", "GET", "/v1/compliance-report?from=2026-01-01&to=2026-12-31&format=xlsx", "GET /v1/compliance-report", "", 400, "invalid_argument", "format"},
 		{"calendar without reason", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
-			`{"calendar":{"years":{"2027":{"days":[]}}},"submitted_by":"ops"}`, 400, "invalid_argument", "reason"},
-		{"calendar without submitter", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
-			`{"calendar":{"years":{"2027":{"days":[]}}},"reason":"notice"}`, 400, "invalid_argument", "submitted_by"},
+			`{"calendar":{"years":{"2027":{"days":[]}}}}`, 400, "invalid_argument", "reason"},
+		{"calendar naming its own submitter", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
+			`{"calendar":{"years":{"2027":{"days":[]}}},"reason":"notice","submitted_by":"someone else"}`, 400, "invalid_argument", "submitted_by"},
 		{"calendar with a day listed twice", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
-			`{"calendar":{"years":{"2027":{"days":[{"date":"2027-01-01","offDay":true},{"date":"2027-01-01","offDay":true}]}}},"reason":"notice","submitted_by":"ops"}`,
+			`{"calendar":{"years":{"2027":{"days":[{"date":"2027-01-01","offDay":true},{"date":"2027-01-01","offDay":true}]}}},"reason":"notice"}`,
 			400, "invalid_argument", "calendar"},
 		{"calendar that is not an object", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
-			`{"calendar":"2027","reason":"notice","submitted_by":"ops"}`, 400, "invalid_argument", "calendar"},
+			`{"calendar":"2027","reason":"notice"}`, 400, "invalid_argument", "calendar"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"claims.local/intake/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/logging"
 )
@@ -24,6 +25,12 @@ func main() {
 		TopicPrefix:   env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace: env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 	}
+	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
+	if err != nil {
+		log.Error("bad configuration: AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first)", "error", err.Error())
+		os.Exit(2)
+	}
+	cfg.AuthKeys = keys
 	if err := env.Err(); err != nil {
 		log.Error("bad configuration", "error", err.Error())
 		os.Exit(2)

@@ -11,6 +11,7 @@ import (
 
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
 )
 
@@ -23,6 +24,17 @@ var OpenAPI []byte
 type HTTP struct {
 	app *app.Service
 	log *slog.Logger
+}
+
+// Permissions is intake's written permission table: who may call each
+// route (package auth refuses everything else).
+func Permissions() auth.Permissions {
+	takers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Admin}
+	return auth.Permissions{
+		"POST /v1/reports":                   takers,
+		"GET /v1/reports/:id":                append(takers, auth.Auditor),
+		"POST /v1/reports/:id/claim-request": takers,
+	}
 }
 
 // Register adds intake's routes to e.

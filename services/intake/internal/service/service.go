@@ -12,12 +12,15 @@ import (
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/ports"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/servicekit"
 )
 
 // Config is intake's configuration.
 type Config struct {
+	// AuthKeys verify the bearer tokens of API calls (current key first).
+	AuthKeys      []auth.Key
 	HTTPAddr      string
 	DatabaseDSN   string
 	KafkaBrokers  []string
@@ -38,6 +41,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	}
 	topics := events.Topics{Prefix: cfg.TopicPrefix}
 	kit, err := servicekit.Start(ctx, servicekit.Config{
+		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
 	}, log)

@@ -10,7 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"claims.local/intake/internal/ports"
 	"claims.local/intake/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
@@ -21,17 +23,19 @@ import (
 // running is one intake started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
-	svc *service.Intake
-	dsn string
+	keys []auth.Key
+	svc  *service.Intake
+	dsn  string
 }
 
 // start starts intake and stops it, waiting for Run to return, at cleanup.
 func start(t *testing.T) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
-	cfg := service.Config{HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: kafkatest.Brokers(t), TopicPrefix: kafkatest.Prefix(t)}
+	keys := apitest.Keys(t)
+	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: kafkatest.Brokers(t), TopicPrefix: kafkatest.Prefix(t)}
 	svc, c := apitest.Start(t, "intake", service.Start, cfg)
-	return &running{Client: c, svc: svc, dsn: dsn}
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn}
 }
 
 type reporter struct {
@@ -76,6 +80,12 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
 	r.WantRoutesDocumented(t, r.svc.Routes(), 3)
+}
+
+func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions())
 }
 
 func TestHealthAndReadiness(t *testing.T) {

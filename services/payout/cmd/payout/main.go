@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"claims.local/payout/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/logging"
 )
@@ -30,6 +31,12 @@ func main() {
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
+	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
+	if err != nil {
+		log.Error("bad configuration: AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first)", "error", err.Error())
+		os.Exit(2)
+	}
+	cfg.AuthKeys = keys
 	if err := env.Err(); err != nil {
 		log.Error("bad configuration", "error", err.Error())
 		os.Exit(2)

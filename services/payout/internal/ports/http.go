@@ -13,6 +13,7 @@ import (
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
 )
 
@@ -25,6 +26,17 @@ var OpenAPI []byte
 type HTTP struct {
 	app *app.Service
 	log *slog.Logger
+}
+
+// Permissions is payout's written permission table: who may call each route
+// (package auth refuses everything else). Finance reads payouts; handlers
+// see their claims' payments; auditors and admins read everything.
+func Permissions() auth.Permissions {
+	readers := []auth.Role{auth.Finance, auth.Handler, auth.SeniorHandler, auth.Auditor, auth.Admin}
+	return auth.Permissions{
+		"GET /v1/obligations":     readers,
+		"GET /v1/obligations/:id": readers,
+	}
 }
 
 // Register adds payout's routes to e.

@@ -13,6 +13,7 @@ import (
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/ports"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
@@ -21,6 +22,8 @@ import (
 
 // Config is payout's configuration.
 type Config struct {
+	// AuthKeys verify the bearer tokens of API calls (current key first).
+	AuthKeys        []auth.Key
 	HTTPAddr        string
 	DatabaseDSN     string
 	KafkaBrokers    []string
@@ -52,6 +55,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	}
 	topics := events.Topics{Prefix: cfg.TopicPrefix}
 	kit, err := servicekit.Start(ctx, servicekit.Config{
+		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},

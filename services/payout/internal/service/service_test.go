@@ -9,17 +9,21 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/payout/internal/ports"
 	"claims.local/payout/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking/trackinghttp"
 )
 
 // running is one payout started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
+	keys    []auth.Key
 	svc     *service.Payout
 	dsn     string
 	prefix  string
@@ -31,10 +35,11 @@ func start(t *testing.T) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
-	cfg := service.Config{HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix,
+	keys := apitest.Keys(t)
+	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix,
 		ExecuteInterval: 50 * time.Millisecond}
 	svc, c := apitest.Start(t, "payout", service.Start, cfg)
-	return &running{Client: c, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
 }
 
 func claimDecided(t *testing.T, topics events.Topics, claimID, outcome string, amountFen int64) outbox.Message {
@@ -54,6 +59,12 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
 	r.WantRoutesDocumented(t, r.svc.Routes(), 2)
+}
+
+func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()))
 }
 
 func TestHealthAndReadiness(t *testing.T) {
