@@ -21,24 +21,28 @@ import (
 )
 
 // State is where an obligation stands. Open and paused obligations are
-// still owed; met and missed ones are done, on time or late.
+// still owed; met and missed ones are done, on time or late; a cancelled one
+// is owed no more because another took its place (a case found complex
+// moves from the 5-working-day decision to the 30-day one) or its subject
+// ended (a claim withdrawn).
 type State string
 
 // The states of an obligation.
 const (
-	StateOpen   State = "open"
-	StatePaused State = "paused"
-	StateMet    State = "met"
-	StateMissed State = "missed"
+	StateOpen      State = "open"
+	StatePaused    State = "paused"
+	StateMet       State = "met"
+	StateMissed    State = "missed"
+	StateCancelled State = "cancelled"
 )
 
 // ParseState checks a state given by a caller.
 func ParseState(s string) (State, error) {
 	switch st := State(s); st {
-	case StateOpen, StatePaused, StateMet, StateMissed:
+	case StateOpen, StatePaused, StateMet, StateMissed, StateCancelled:
 		return st, nil
 	}
-	return "", apperr.InvalidField("state", "must be one of open, paused, met, missed; got %q", s)
+	return "", apperr.InvalidField("state", "must be one of open, paused, met, missed, cancelled; got %q", s)
 }
 
 // Risk is how an obligation stands against its deadline now.
@@ -95,8 +99,11 @@ type Obligation struct {
 	CalendarSeq int64
 
 	State State
-	// DoneAt is when the obligation was met (or met late: missed).
+	// DoneAt is when the obligation was met (or met late: missed), or
+	// cancelled.
 	DoneAt *time.Time
+	// CancelReason says why a cancelled obligation is owed no more.
+	CancelReason string
 	// AtRiskAlertedAt and BreachedAlertedAt record the alarms raised, so
 	// that each is raised once.
 	AtRiskAlertedAt   *time.Time

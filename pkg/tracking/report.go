@@ -11,7 +11,8 @@ import (
 // rule, how many obligations that fell due in the period were met, missed
 // and are still owed, with the worst delays. An obligation belongs to the
 // period in which its due date falls (both ends included, Asia/Shanghai
-// dates), so every obligation is counted in exactly one period.
+// dates), so every obligation is counted in exactly one period. Cancelled
+// obligations were owed by no one and are not counted.
 type ComplianceReport struct {
 	Service     string
 	From, To    calendar.Date

@@ -19,6 +19,8 @@ type Step struct {
 	Rule    deadline.RuleID
 	Action  Action
 	At      time.Time
+	// Reason says why an obligation is cancelled.
+	Reason string
 }
 
 // Action is what a step does to an existing obligation.
@@ -29,6 +31,7 @@ const (
 	ActionComplete Action = "complete"
 	ActionPause    Action = "pause"
 	ActionResume   Action = "resume"
+	ActionCancel   Action = "cancel"
 )
 
 // Open starts tracking o. Opening an obligation whose subject and rule are
@@ -51,6 +54,12 @@ func Resume(subject string, rule deadline.RuleID, at time.Time) Step {
 	return Step{Subject: subject, Rule: rule, Action: ActionResume, At: at}
 }
 
+// Cancel ends the obligation of subject under rule at at without meeting
+// it, for reason: another obligation took its place or its subject ended.
+func Cancel(subject string, rule deadline.RuleID, at time.Time, reason string) Step {
+	return Step{Subject: subject, Rule: rule, Action: ActionCancel, At: at, Reason: reason}
+}
+
 // ApplyTo performs a step on an existing obligation.
 func (t *Tracker) ApplyTo(o *Obligation, s Step, now time.Time) error {
 	switch s.Action {
@@ -61,6 +70,8 @@ func (t *Tracker) ApplyTo(o *Obligation, s Step, now time.Time) error {
 	case ActionResume:
 		_, err := t.Resume(o, s.At, now)
 		return err
+	case ActionCancel:
+		return t.Cancel(o, s.At, s.Reason, now)
 	}
 	return nil
 }

@@ -186,3 +186,17 @@ func (t *Tracker) Complete(o *Obligation, at, now time.Time) error {
 	}
 	return nil
 }
+
+// Cancel ends an owed obligation without meeting it, for reason. Cancelling
+// a done obligation changes nothing.
+func (t *Tracker) Cancel(o *Obligation, at time.Time, reason string, now time.Time) error {
+	if !o.Owed() {
+		return nil
+	}
+	if reason == "" {
+		return fmt.Errorf("tracking: cancelling %s of %s needs a reason", o.Rule, o.Subject)
+	}
+	at = at.UTC()
+	o.State, o.DoneAt, o.PausedAt, o.CancelReason, o.UpdatedAt = StateCancelled, &at, nil, reason, now.UTC()
+	return nil
+}

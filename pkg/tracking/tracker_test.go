@@ -200,3 +200,16 @@ func TestRecomputeWithANewCalendarMovesTheDeadlineAndWithdrawsAlarms(t *testing.
 	require.NoError(t, err)
 	assert.False(t, moved, "recomputing with the same calendar moves nothing")
 }
+
+func TestCancelEndsAnOwedObligationWithItsReason(t *testing.T) {
+	tr := newTracker()
+	o, err := tr.New(decisionSpec(t, "2026-03-02T10:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	require.Error(t, tr.Cancel(&o, time.Now(), "", time.Now()), "a reason is required")
+	require.NoError(t, tr.Cancel(&o, at(t, "2026-03-03T10:00:00+08:00"), "case found complex: the 30-day rule applies", time.Now()))
+	assert.Equal(t, tracking.StateCancelled, o.State)
+	assert.False(t, o.Owed())
+	assert.Equal(t, tracking.RiskNone, o.RiskAt(at(t, "2026-04-01T00:00:00+08:00")))
+	require.NoError(t, tr.Complete(&o, time.Now(), time.Now()))
+	assert.Equal(t, tracking.StateCancelled, o.State, "a cancelled obligation is not met later")
+}

@@ -97,6 +97,7 @@ type obligationResponse struct {
 	PausedAt          *time.Time        `json:"paused_at"`
 	Override          *overrideResponse `json:"override"`
 	DoneAt            *time.Time        `json:"done_at"`
+	CancelReason      string            `json:"cancel_reason,omitempty"`
 	DelaySeconds      int64             `json:"delay_seconds"`
 	AtRiskAlertedAt   *time.Time        `json:"at_risk_alerted_at"`
 	BreachedAlertedAt *time.Time        `json:"breached_alerted_at"`
@@ -113,7 +114,7 @@ func toResponse(o tracking.Obligation, now time.Time) obligationResponse {
 		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), State: string(o.State),
 		Risk: string(o.RiskAt(now)), ClockStart: o.ClockStart, DueDate: o.DueDate.String(), DueAt: shanghai(o.DueAt),
 		AtRiskFrom: shanghai(o.AtRiskFrom), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
-		CalendarVersion: o.CalendarVersion, Pauses: []pauseResponse{}, PausedAt: o.PausedAt, DoneAt: o.DoneAt,
+		CalendarVersion: o.CalendarVersion, Pauses: []pauseResponse{}, PausedAt: o.PausedAt, DoneAt: o.DoneAt, CancelReason: o.CancelReason,
 		DelaySeconds: int64(o.Delay(now).Seconds()), AtRiskAlertedAt: o.AtRiskAlertedAt,
 		BreachedAlertedAt: o.BreachedAlertedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}

@@ -55,6 +55,7 @@ type obligationRow struct {
 	CalendarSeq       int64
 	State             string
 	DoneAt            *time.Time
+	CancelReason      string
 	AtRiskAlertedAt   *time.Time
 	BreachedAlertedAt *time.Time
 	CreatedAt         time.Time
@@ -81,7 +82,7 @@ func toRow(o tracking.Obligation) (obligationRow, error) {
 		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), ClockStart: o.ClockStart.UTC(),
 		Pauses: pauses, PausedAt: o.PausedAt, DueDate: o.DueDate.String(), DueAt: o.DueAt.UTC(),
 		AtRiskFrom: o.AtRiskFrom.UTC(), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
-		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt,
+		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt, CancelReason: o.CancelReason,
 		AtRiskAlertedAt: o.AtRiskAlertedAt, BreachedAlertedAt: o.BreachedAlertedAt,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
 	}
@@ -106,7 +107,7 @@ func (r obligationRow) toDomain() (tracking.Obligation, error) {
 		PausedAt: utc(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
 		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
 		Provisional: r.Provisional, CalendarVersion: r.CalendarVersion, CalendarSeq: r.CalendarSeq,
-		State: tracking.State(r.State), DoneAt: utc(r.DoneAt), AtRiskAlertedAt: utc(r.AtRiskAlertedAt),
+		State: tracking.State(r.State), DoneAt: utc(r.DoneAt), CancelReason: r.CancelReason, AtRiskAlertedAt: utc(r.AtRiskAlertedAt),
 		BreachedAlertedAt: utc(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, p := range ps {
@@ -240,7 +241,7 @@ func (s *Store) List(ctx context.Context, f tracking.ListFilter, now time.Time) 
 	switch f.Risk {
 	case "":
 	case tracking.RiskNone:
-		q = q.Where("state IN ('met', 'missed')")
+		q = q.Where("state IN ('met', 'missed', 'cancelled')")
 	case tracking.RiskPaused:
 		q = q.Where("state = 'paused'")
 	case tracking.RiskOnTrack:
@@ -306,7 +307,7 @@ func (s *Store) Compliance(ctx context.Context, from, to calendar.Date, now time
 		count(*) FILTER (WHERE state = 'missed') AS missed,
 		count(*) FILTER (WHERE state IN ('open', 'paused')) AS open_count,
 		count(*) FILTER (WHERE state = 'open' AND due_at < ?) AS open_breach
-		FROM deadline_obligations WHERE due_date BETWEEN CAST(? AS date) AND CAST(? AS date) GROUP BY rule`,
+		FROM deadline_obligations WHERE due_date BETWEEN CAST(? AS date) AND CAST(? AS date) AND state <> 'cancelled' GROUP BY rule`,
 		now, from.String(), to.String()).Scan(&counts).Error
 	if err != nil {
 		return nil, fmt.Errorf("compliance counts: %w", err)

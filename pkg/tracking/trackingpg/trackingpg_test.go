@@ -299,6 +299,9 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 	later := f.track(t, deadline.Decision, "2026-03-03T11:00:00+08:00")  // due 03-10
 	open := f.track(t, deadline.Decision, "2026-03-04T11:00:00+08:00")   // due 03-11, still open: breached
 	f.track(t, deadline.Decision, "2026-04-01T11:00:00+08:00")           // due in April: outside
+	cancelled := f.track(t, deadline.Decision, "2026-03-04T12:00:00+08:00")
+	f.apply(t, tracking.Cancel(cancelled.Subject, deadline.Decision, f.now, "complex: 30-day rule"))
+	require.Equal(t, "complex: 30-day rule", f.get(t, cancelled.ID).CancelReason)
 	f.apply(t,
 		tracking.Complete(onTime.Subject, deadline.Decision, at(t, "2026-03-05T10:00:00+08:00")),
 		tracking.Complete(late.Subject, deadline.Decision, at(t, "2026-03-10T10:00:00+08:00")),
