@@ -20,7 +20,7 @@ export CLAIMS_TEST_PG_ADMIN_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres
 export CLAIMS_TEST_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export CLAIMS_BIN_DIR="$ROOT/bin"
 export CLAIMS_REPO_ROOT="$ROOT"
-MODULES=(./pkg/... ./cli/... ./services/intake/... ./services/adjudication/... ./services/payout/... ./e2e/...)
+MODULES=(./pkg/... ./cli/... ./deployments/... ./services/intake/... ./services/adjudication/... ./services/payout/... ./e2e/...)
 
 if [ "${BENCH:-}" = 1 ]; then
   go test -run '^$' -bench . -benchmem "${MODULES[@]}"

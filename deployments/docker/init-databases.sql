@@ -1,0 +1,4 @@
+-- One database per service: each service owns its data.
+CREATE DATABASE intake;
+CREATE DATABASE adjudication;
+CREATE DATABASE payout;
