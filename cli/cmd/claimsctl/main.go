@@ -5,6 +5,7 @@
 //	claimsctl deadline --rule decision --from 2026-09-30T16:20:00+08:00
 //	claimsctl rules
 //	claimsctl events tail --topic claims.payout.v1 --from-beginning
+//	claimsctl doc inspect scan.jpg
 //
 // Output is one JSON object on stdout. Errors go to stderr; bad arguments
 // exit with status 2, failures to write the output with status 1.
@@ -18,6 +19,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"claims.local/pkg/document/ocr"
 )
 
 // Exit statuses.
@@ -42,6 +45,9 @@ type env struct {
 	getenv func(string) string
 	// now is the clock; nil means time.Now.
 	now func() time.Time
+	// inspect reads documents with OCR; nil where Tesseract may not run
+	// (fuzzing).
+	inspect inspectFunc
 }
 
 // command is one subcommand. run receives the arguments after the
@@ -59,18 +65,27 @@ func commands() []command {
 		{name: "deadline", summary: "compute a statutory deadline (R3-R9) with its legal basis", run: runDeadline},
 		{name: "rules", summary: "print the deadline rules R3-R9 and their legal basis", run: runRules},
 		{name: "events", summary: "follow a topic's events: events tail --topic claims.payout.v1", run: runEvents},
+		{name: "doc", summary: "read a supporting document with OCR: doc inspect FILE", run: runDoc},
 		{name: "token", summary: "sign a user in for development: token --sub handler-1 --roles handler", run: runToken},
 	}
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "doc" {
+		// Tesseract's OpenMP runtime reads OMP_THREAD_LIMIT only when the
+		// program is loaded: restart with it set (see package ocr).
+		if err := ocr.RestartSingleThreaded(); err != nil {
+			fmt.Fprintf(os.Stderr, "claimsctl: %v (continuing multi-threaded)\n", err)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run executes claimsctl with args (without the program name) and returns
 // the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	return runWith(env{stdout: stdout, stderr: stderr, readFile: readFileLimited, tail: tailKafka, getenv: os.Getenv, now: time.Now}, args)
+	return runWith(env{stdout: stdout, stderr: stderr, readFile: readFileLimited, tail: tailKafka, getenv: os.Getenv, now: time.Now,
+		inspect: inspectDocument}, args)
 }
 
 func runWith(e env, args []string) int {

@@ -1,0 +1,299 @@
+package document
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"claims.local/pkg/calendar"
+)
+
+// Fields are the values read from a document. A zero value means "not
+// found": IDNumber and InvoiceNumber are empty, EventDate is the zero Date
+// (IsValid is false), HasAmount is false, Names is nil.
+type Fields struct {
+	// IDNumber is an 18-character resident ID number whose GB 11643
+	// checksum verifies.
+	IDNumber string
+	// HasAmount reports whether a total was read. TotalAmountFen is the
+	// total in fen: the figures (小写) when they were read, else the
+	// capitals (大写).
+	HasAmount      bool
+	TotalAmountFen int64
+	// FiguresFen and CapitalsFen are the two readings of the total, each
+	// valid when its Has flag is set. AmountsDisagree is set when both were
+	// read and differ: the two must agree on a Chinese voucher (a cheque
+	// whose amounts differ is void, Negotiable Instruments Law art. 8), so
+	// either the document or its OCR is wrong and a handler must look at
+	// the original.
+	HasFigures, HasCapitals bool
+	FiguresFen, CapitalsFen int64
+	AmountsDisagree         bool
+	// EventDate is the date of the insured event the document proves:
+	// death, admission, visit, accident or appraisal, depending on the type.
+	EventDate calendar.Date
+	// InvoiceNumber is the number of an invoice or receipt (发票号码/票据号码).
+	InvoiceNumber string
+	// Names are the people named in the document (姓名, 患者, 死者, 持卡人…),
+	// in order of appearance, without repeats.
+	Names []string
+}
+
+// Extract returns the fields of a document of type t from its text.
+func Extract(text string, t Type) Fields {
+	return extractNormalized(Normalize(text), t)
+}
+
+func extractNormalized(norm string, t Type) Fields {
+	var f Fields
+	f.IDNumber, _ = findIDNumber(norm)
+	f.FiguresFen, f.HasFigures = findFigures(norm)
+	f.CapitalsFen, f.HasCapitals = findCapitals(norm)
+	switch {
+	case f.HasFigures:
+		f.HasAmount, f.TotalAmountFen = true, f.FiguresFen
+	case f.HasCapitals:
+		f.HasAmount, f.TotalAmountFen = true, f.CapitalsFen
+	}
+	f.AmountsDisagree = f.HasFigures && f.HasCapitals && f.FiguresFen != f.CapitalsFen
+	f.EventDate = findEventDate(norm, t)
+	f.InvoiceNumber = findInvoiceNumber(norm)
+	f.Names = findNames(norm)
+	return f
+}
+
+// figureLabels introduce an amount in figures, most specific first: a
+// total written as 小写 beats one labelled 合计. Read-only.
+var figureLabels = [][]string{
+	{"小写"},
+	{"合计金额", "金额合计", "费用合计", "总金额", "总费用", "医疗费总额", "价税合计"},
+	{"合计", "总计", "total", "Total", "TOTAL", "Amount", "amount"},
+}
+
+// labelledFigures matches figures after a label: up to 12 characters that
+// are not digits (":", "(", "¥", OCR noise for ¥ such as Y or 羊) and then
+// the amount. Read-only.
+var labelledFigures = regexp.MustCompile(`^[^0-9\n]{0,12}?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?`)
+
+// yuanFigures matches an amount in figures after a yuan sign. Read-only.
+var yuanFigures = regexp.MustCompile(`[¥](\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?`)
+
+// findFigures returns the total in figures: the first amount after the most
+// specific label found, else the largest amount after a ¥ sign.
+func findFigures(norm string) (int64, bool) {
+	for _, labels := range figureLabels {
+		for _, label := range labels {
+			for rest := norm; ; {
+				i := strings.Index(rest, label)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(label):]
+				if m := labelledFigures.FindStringSubmatch(rest); m != nil {
+					if fen, err := figuresToFen(m[1], m[2]); err == nil {
+						return fen, true
+					}
+				}
+			}
+		}
+	}
+	var best int64
+	found := false
+	for _, m := range yuanFigures.FindAllStringSubmatch(norm, -1) {
+		if fen, err := figuresToFen(m[1], m[2]); err == nil && fen >= best {
+			best, found = fen, true
+		}
+	}
+	return best, found
+}
+
+// capitalRun matches a run of capital numerals with yuan units. Read-only.
+var capitalRun = regexp.MustCompile(`[零〇壹贰叁参肆伍陆柒捌玖拾佰仟万萬亿億元圆角分整正]+`)
+
+// findCapitals returns the total in capitals: the run after 大写 when there
+// is one, else the longest run that parses and names 元, 圆 or 角.
+func findCapitals(norm string) (int64, bool) {
+	joined := squeeze(norm)
+	if _, after, ok := strings.Cut(joined, "大写"); ok {
+		after = strings.TrimLeft(after, ":()人民币")
+		if loc := capitalRun.FindStringIndex(after); loc != nil && loc[0] <= 6 {
+			if fen, err := ParseCapitalAmount(after[loc[0]:loc[1]]); err == nil {
+				return fen, true
+			}
+		}
+	}
+	var best int64
+	bestLen := 0
+	found := false
+	for _, run := range capitalRun.FindAllString(joined, -1) {
+		if !strings.ContainsAny(run, "元圆角") || utf8.RuneCountInString(run) <= bestLen {
+			continue
+		}
+		if fen, err := ParseCapitalAmount(run); err == nil {
+			best, bestLen, found = fen, utf8.RuneCountInString(run), true
+		}
+	}
+	return best, found
+}
+
+// eventDateLabels are the labels of each type's event date, most specific
+// first. Types without an insured event (ID card, bank card, relationship
+// proof, other) have none. Read-only.
+var eventDateLabels = map[Type][]string{
+	DeathCertificate:     {"死亡日期", "死亡时间", "date of death"},
+	DischargeSummary:     {"入院日期", "入院时间", "住院日期", "admission date"},
+	MedicalInvoice:       {"就诊日期", "入院日期", "住院日期", "住院时间", "门诊日期", "收费日期", "开票日期", "date of visit"},
+	DiagnosisCertificate: {"就诊日期", "诊断日期", "门诊日期", "就诊时间", "date of visit"},
+	AccidentReport:       {"事故时间", "事故发生时间", "事故日期", "发生时间", "date of accident"},
+	DisabilityAppraisal:  {"鉴定日期", "鉴定时间", "评定日期", "date of appraisal"},
+}
+
+// datePattern matches 2026年3月5日, 2026-03-05, 2026.03.05 and 2026/3/5.
+// Read-only.
+var datePattern = regexp.MustCompile(`(\d{4})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})`)
+
+// findEventDate returns the first valid date that follows one of t's event
+// date labels within 20 characters.
+func findEventDate(norm string, t Type) calendar.Date {
+	lower := strings.ToLower(norm)
+	for _, label := range eventDateLabels[t] {
+		for rest := lower; ; {
+			i := strings.Index(rest, label)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(label):]
+			window := rest
+			if len(window) > 60 {
+				window = window[:60]
+			}
+			loc := datePattern.FindStringSubmatchIndex(window)
+			if loc == nil || utf8.RuneCountInString(window[:loc[0]]) > 20 {
+				continue
+			}
+			m := func(g int) int { return atoiDigits(window[loc[2*g]:loc[2*g+1]]) }
+			d := calendar.Date{Year: m(1), Month: time.Month(m(2)), Day: m(3)}
+			if d.IsValid() && d.Year >= 1900 {
+				return d
+			}
+		}
+	}
+	return calendar.Date{}
+}
+
+// ParseDate parses a date written as 2026年3月5日, 2026-03-05 or 2026.03.05
+// (with or without leading zeros) and rejects impossible dates.
+func ParseDate(s string) (calendar.Date, bool) {
+	norm := squeeze(Normalize(s))
+	loc := datePattern.FindStringSubmatchIndex(norm)
+	if loc == nil || loc[0] != 0 {
+		return calendar.Date{}, false
+	}
+	if rest := strings.TrimPrefix(norm[loc[1]:], "日"); rest != "" {
+		return calendar.Date{}, false
+	}
+	m := func(g int) int { return atoiDigits(norm[loc[2*g]:loc[2*g+1]]) }
+	d := calendar.Date{Year: m(1), Month: time.Month(m(2)), Day: m(3)}
+	return d, d.IsValid()
+}
+
+// invoiceNumberPattern matches an invoice or receipt number after its label:
+// 8 digits on a paper VAT invoice, 10 on a medical receipt, 20 on a
+// digital invoice. Read-only.
+var invoiceNumberPattern = regexp.MustCompile(`(?:发票号码|票据号码|发票号|票据号|(?i:invoice\s*no\.?|receipt\s*no\.?))[^0-9A-Za-z\n]{0,6}([0-9]{6,20})\b`)
+
+// findInvoiceNumber returns the first labelled invoice or receipt number.
+func findInvoiceNumber(norm string) string {
+	if m := invoiceNumberPattern.FindStringSubmatch(norm); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// nameLabels introduce a person's name. 姓名 may be followed by the name
+// directly (an ID card prints "姓名 张伟", whose space OCR normalisation
+// removes); the others are words of running text too ("当事人承担…") and
+// count as labels only before a colon. Read-only.
+var nameLabels = []string{"姓名", "患者", "病人", "死者", "持卡人", "户主", "被鉴定人", "当事人", "交款人", "申请人", "被保险人"}
+
+// nameStops are the field labels that may follow a name on the same line
+// once OCR spaces are gone ("姓名张三性别男"); a name is cut before them.
+// Read-only.
+var nameStops = []string{"性别", "民族", "年龄", "出生", "住址", "身份", "科室", "科别", "床号", "住院", "门诊",
+	"就诊", "入院", "出院", "诊断", "电话", "职业", "籍贯", "婚姻", "与户主", "户主", "关系", "户号", "卡号", "证件",
+	"国籍", "工作", "单位", "日期", "编号", "签名", "男", "女"}
+
+// namePattern matches a label's name: an optional colon, then 2 to 10 Han
+// characters or the middle dot of minority names. Read-only.
+var namePattern = regexp.MustCompile(`^(:?)([\p{Han}·]{2,10})`)
+
+// findNames returns the names that follow name labels, in order of
+// appearance, without repeats. A name has 2 to 4 characters (复姓 included),
+// or up to 10 with the middle dot of a minority name (阿依古丽·买买提).
+func findNames(norm string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(norm, "\n") {
+		for i := 0; i < len(line); {
+			label, at := firstLabel(line[i:], nameLabels)
+			if at < 0 {
+				break
+			}
+			rest := line[i+at+len(label):]
+			i += at + len(label)
+			m := namePattern.FindStringSubmatch(rest)
+			if m == nil || m[1] == "" && label != "姓名" {
+				continue
+			}
+			if startsWithAny(m[2], nameLabels) || startsWithAny(m[2], nameStops) {
+				continue // 患者姓名:张三 or 与户主关系: a label, not a name
+			}
+			name := cutAtStop(m[2])
+			n := utf8.RuneCountInString(name)
+			if n < 2 || n > 4 && !strings.Contains(name, "·") {
+				continue
+			}
+			if !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+// firstLabel returns the label of labels that occurs first in s, and where.
+func firstLabel(s string, labels []string) (string, int) {
+	best, at := "", -1
+	for _, l := range labels {
+		if i := strings.Index(s, l); i >= 0 && (at < 0 || i < at) {
+			best, at = l, i
+		}
+	}
+	return best, at
+}
+
+// cutAtStop cuts name before the first field label it runs into. The first
+// character is the surname and never cut (surnames such as 关 or 单 exist).
+func cutAtStop(name string) string {
+	_, first := utf8.DecodeRuneInString(name)
+	end := len(name)
+	for _, stop := range nameStops {
+		if i := strings.Index(name[first:], stop); i >= 0 && first+i < end {
+			end = first + i
+		}
+	}
+	return name[:end]
+}
+
+// startsWithAny reports whether s starts with one of the words of two or
+// more characters in words.
+func startsWithAny(s string, words []string) bool {
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= 2 && strings.HasPrefix(s, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,403 @@
+// Package ocr reads supporting documents with Tesseract (through gosseract)
+// and poppler, and hands their text to package document for classification
+// and field extraction.
+//
+// A Pipeline keeps a pool of warm Tesseract clients, one per worker, each
+// worker on its own locked OS thread, each client loaded once with
+// chi_sim+eng. Images (JPEG, PNG, TIFF, every page) are decoded in Go, after
+// their headers passed the limits, and reach Tesseract as 8-bit gray PGM
+// made here: the C decoders never see an upload. A PDF's page count and
+// page sizes are checked with pdfinfo first; pages with a text layer are
+// read with pdftotext -layout, the others rasterised with pdftoppm at 200
+// dpi and recognised.
+//
+// # Threads
+//
+// Debian's libtesseract runs its LSTM with OpenMP (libgomp). Workers must
+// stay single-threaded, or OpenMP threads of every worker fight for the
+// cores: on this two-core machine ten test pages took 6-7 s on one worker
+// without OMP_THREAD_LIMIT=1 and 3.2 s with it. libgomp reads the variable
+// once, when the program is loaded, so setting it from Go is too late for
+// the running process: call RestartSingleThreaded at the top of main (or
+// TestMain), which re-executes the program with OMP_THREAD_LIMIT=1 unless
+// the variable is set. New sets it too when it is missing, for the poppler
+// and tesseract processes the program starts.
+//
+// # gosseract v2.4.1
+//
+// A gosseract client is not safe for concurrent use; each worker owns one.
+// Clients must not be initialised concurrently: gosseract's initialisation
+// (run by the first recognition) redirects the process's stderr with
+// freopen and dup2. Clients are therefore created one after another at
+// start-up, warmed with a blank page so that the language data is loaded
+// there, and re-created under a lock. While one is initialised, file
+// descriptor 2 briefly points to /dev/null, and a file opened by another
+// goroutine at that instant could be given descriptor 2 and lose it again:
+// recycling is kept rare for that reason too.
+//
+// Client.Text leaks the C string of every result (a few KB a page), and
+// Tesseract's own caches grow with use: after Config.RecycleAfter pages a
+// worker closes its client and makes a new one, which returns Tesseract's
+// memory; the leaked text is not returned, so RSS still grows by roughly
+// the size of the text read. GetBoundingBoxes runs recognition a second
+// time and is not used.
+//
+// # Accuracy
+//
+// The defaults were measured on the test pages (package scantest: ten
+// document types, skewed, grainy): page segmentation mode 4 (one column of
+// lines) reads forms best, keeping each label with its value (mode 3 split
+// labels and values into columns). The languages are chi_sim+eng, as the
+// platform specifies; chi_sim alone read the same pages, English ones
+// included, with no field wrong and about 40% faster, while chi_sim+eng now
+// and then reads a noisy Chinese line as Latin letters (2 names in 10
+// pages). Set Config.Languages to chi_sim to trade.
+package ocr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/otiai10/gosseract/v2"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/document"
+)
+
+// threadLimitVar is the OpenMP variable that caps the threads of each
+// Tesseract worker.
+const threadLimitVar = "OMP_THREAD_LIMIT"
+
+// Config sets up a Pipeline. Zero fields take the defaults listed.
+type Config struct {
+	// Workers is the number of Tesseract clients, hence of pages
+	// recognised at once (default: the number of CPUs).
+	Workers int
+	// Languages are the Tesseract languages (default chi_sim and eng).
+	Languages []string
+	// RecycleAfter is the number of pages after which a worker closes its
+	// client and makes a new one, so that memory stays bounded (default
+	// 200).
+	RecycleAfter int
+	// Limits bound uploads (default document.DefaultLimits).
+	Limits document.Limits
+	// DPI is the resolution PDF pages are rasterised at (default 200).
+	DPI int
+	// ImageDPI is the resolution Tesseract assumes for uploaded images,
+	// which seldom say theirs (default 300).
+	ImageDPI int
+	// PageSegMode is Tesseract's page segmentation mode (default
+	// gosseract.PSM_SINGLE_COLUMN, 4).
+	PageSegMode gosseract.PageSegMode
+	// TempDir holds the PDF and its rasterised pages while a document is
+	// read (default os.TempDir()).
+	TempDir string
+	// CommandTimeout bounds each poppler command (default 2 minutes).
+	CommandTimeout time.Duration
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Workers <= 0 {
+		c.Workers = runtime.NumCPU()
+	}
+	if len(c.Languages) == 0 {
+		c.Languages = []string{"chi_sim", "eng"}
+	}
+	if c.RecycleAfter <= 0 {
+		c.RecycleAfter = 200
+	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.DPI <= 0 {
+		c.DPI = 200
+	}
+	if c.ImageDPI <= 0 {
+		c.ImageDPI = 300
+	}
+	if c.PageSegMode <= 0 {
+		c.PageSegMode = gosseract.PSM_SINGLE_COLUMN
+	}
+	if c.CommandTimeout <= 0 {
+		c.CommandTimeout = 2 * time.Minute
+	}
+	return c
+}
+
+// Result is what reading a document gave: its type, confidence and fields
+// (from document.Analyze), its format, its number of pages, and its text
+// (pages separated by a blank line).
+type Result struct {
+	document.Analysis
+	Media document.Media
+	Pages int
+	// RecognisedPages is how many pages went through Tesseract; the others
+	// came from a PDF's text layer.
+	RecognisedPages int
+	Text            string
+}
+
+// ErrClosed is returned by Inspect after Close.
+var ErrClosed = errors.New("ocr: pipeline closed")
+
+// Pipeline reads documents. It is safe for concurrent use; at most
+// Config.Workers pages are recognised at once, the others wait.
+type Pipeline struct {
+	cfg  Config
+	jobs chan job
+	quit chan struct{}
+	wg   sync.WaitGroup
+	// initMu serialises the creation of Tesseract clients (see the package
+	// documentation).
+	initMu    sync.Mutex
+	closeOnce sync.Once
+}
+
+// job is one page for a worker to recognise.
+type job struct {
+	ctx   context.Context
+	index int
+	pgm   []byte
+	dpi   int
+	out   chan<- pageText // buffered: a worker never blocks on it
+}
+
+// pageText is a worker's answer to a job.
+type pageText struct {
+	index int
+	text  string
+	err   error
+}
+
+// New starts a pipeline: it creates the workers' Tesseract clients one
+// after another and loads their languages, so that a missing language
+// fails here and the first document is read at full speed. Close releases
+// them.
+func New(cfg Config) (*Pipeline, error) {
+	cfg = cfg.withDefaults()
+	if _, set := os.LookupEnv(threadLimitVar); !set {
+		// For child processes; see the package documentation for this
+		// process's own OpenMP runtime.
+		if err := os.Setenv(threadLimitVar, "1"); err != nil {
+			return nil, fmt.Errorf("ocr: setting %s: %w", threadLimitVar, err)
+		}
+	}
+	p := &Pipeline{cfg: cfg, jobs: make(chan job), quit: make(chan struct{})}
+	for i := 0; i < cfg.Workers; i++ {
+		ready := make(chan error, 1)
+		p.wg.Add(1)
+		go p.work(ready)
+		if err := <-ready; err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Close stops the workers once their current page is done and frees their
+// clients. It is safe to call more than once.
+func (p *Pipeline) Close() error {
+	p.closeOnce.Do(func() { close(p.quit) })
+	p.wg.Wait()
+	return nil
+}
+
+// Workers returns the number of workers.
+func (p *Pipeline) Workers() int { return p.cfg.Workers }
+
+// Limits returns the limits the pipeline enforces.
+func (p *Pipeline) Limits() document.Limits { return p.cfg.Limits }
+
+// Inspect reads one document: it recognises the format from the content,
+// checks it against the limits, reads the text of every page, classifies
+// it and extracts its fields. Refusals are *apperr.Error with code
+// payload_too_large, unsupported_media_type or unprocessable. Cancelling
+// ctx stops the work before the next page or command; a page already in
+// Tesseract (about a second) is finished first.
+func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	if err := p.cfg.Limits.CheckSize(int64(len(data))); err != nil {
+		return Result{}, err
+	}
+	media, err := document.Sniff(data)
+	if err != nil {
+		return Result{}, err
+	}
+	var texts []string
+	var recognised int
+	if media == document.PDF {
+		texts, recognised, err = p.readPDF(ctx, data)
+	} else {
+		texts, err = p.readImage(ctx, data)
+		recognised = len(texts)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	text := strings.Join(texts, "\n\n")
+	return Result{
+		Analysis:        document.Analyze(text),
+		Media:           media,
+		Pages:           len(texts),
+		RecognisedPages: recognised,
+		Text:            text,
+	}, nil
+}
+
+// readImage recognises every page of an image file.
+func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]string, error) {
+	info, err := document.ProbeImage(data, p.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	r := p.newRun(ctx, len(info.Sizes))
+	for i := range info.Sizes {
+		img, err := document.DecodeGray(data, info, i)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.submit(i, encodePGM(img), p.cfg.ImageDPI); err != nil {
+			return nil, err
+		}
+	}
+	return r.wait()
+}
+
+// run collects the pages of one document as workers recognise them.
+type run struct {
+	p       *Pipeline
+	ctx     context.Context
+	texts   []string
+	out     chan pageText
+	pending int
+}
+
+func (p *Pipeline) newRun(ctx context.Context, pages int) *run {
+	return &run{p: p, ctx: ctx, texts: make([]string, pages), out: make(chan pageText, pages)}
+}
+
+// submit hands page index to the next free worker, waiting for one.
+func (r *run) submit(index int, pgm []byte, dpi int) error {
+	j := job{ctx: r.ctx, index: index, pgm: pgm, dpi: dpi, out: r.out}
+	select {
+	case r.p.jobs <- j:
+		r.pending++
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	case <-r.p.quit:
+		return ErrClosed
+	}
+}
+
+// wait returns the texts of all pages once the submitted ones are done.
+func (r *run) wait() ([]string, error) {
+	for ; r.pending > 0; r.pending-- {
+		select {
+		case pt := <-r.out:
+			if pt.err != nil {
+				return nil, pt.err
+			}
+			r.texts[pt.index] = pt.text
+		case <-r.ctx.Done():
+			return nil, r.ctx.Err()
+		}
+	}
+	return r.texts, nil
+}
+
+// work is one worker: it owns a Tesseract client on a locked OS thread and
+// recognises pages until the pipeline closes. It reports on ready once its
+// first client is made.
+func (p *Pipeline) work(ready chan<- error) {
+	defer p.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	client, err := p.newClient()
+	ready <- err
+	if err != nil {
+		return
+	}
+	defer func() {
+		if client != nil {
+			client.Close()
+		}
+	}()
+	pages := 0
+	for {
+		var j job
+		select {
+		case <-p.quit:
+			return
+		case j = <-p.jobs:
+		}
+		if err := j.ctx.Err(); err != nil {
+			j.out <- pageText{index: j.index, err: err}
+			continue
+		}
+		if client == nil || pages >= p.cfg.RecycleAfter {
+			if client != nil {
+				client.Close()
+			}
+			if client, err = p.newClient(); err != nil {
+				j.out <- pageText{index: j.index, err: err}
+				continue
+			}
+			pages = 0
+		}
+		text, err := recognise(client, j.pgm, j.dpi)
+		pages++
+		j.out <- pageText{index: j.index, text: text, err: err}
+	}
+}
+
+// newClient makes a Tesseract client with the configured languages and
+// warms it with a blank page, which loads the language data. Clients are
+// made one at a time (see the package documentation).
+func (p *Pipeline) newClient() (*gosseract.Client, error) {
+	p.initMu.Lock()
+	defer p.initMu.Unlock()
+	c := gosseract.NewClient()
+	fail := func(err error) (*gosseract.Client, error) {
+		c.Close()
+		return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the OCR engine cannot start", Err: err}
+	}
+	if err := c.SetLanguage(p.cfg.Languages...); err != nil {
+		return fail(err)
+	}
+	// Tesseract's tprintf diagnostics go to /dev/null rather than stderr.
+	if err := c.SetVariable(gosseract.DEBUG_FILE, os.DevNull); err != nil {
+		return fail(err)
+	}
+	if err := c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(int(p.cfg.PageSegMode))); err != nil {
+		return fail(err)
+	}
+	if _, err := recognise(c, blankPGM(), 300); err != nil {
+		return fail(fmt.Errorf("loading %s: %w", strings.Join(p.cfg.Languages, "+"), err))
+	}
+	return c, nil
+}
+
+// recognise reads the text of one page given as PGM.
+func recognise(c *gosseract.Client, pgm []byte, dpi int) (string, error) {
+	if err := c.SetImageFromBytes(pgm); err != nil {
+		return "", fmt.Errorf("ocr: setting the page: %w", err)
+	}
+	if err := c.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
+		return "", fmt.Errorf("ocr: setting the resolution: %w", err)
+	}
+	text, err := c.Text()
+	if err != nil {
+		return "", fmt.Errorf("ocr: recognising: %w", err)
+	}
+	return text, nil
+}

@@ -1,0 +1,239 @@
+package ocr
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/document"
+)
+
+// minTextLayerChars is the number of letters and digits a page's text layer
+// must have to be used instead of OCR. A scanned page often carries a few
+// stray characters (a page number, a scanner's stamp) in a text layer.
+const minTextLayerChars = 16
+
+// maxCommandOutput bounds what a poppler command may print (the text of 50
+// pages is far less).
+const maxCommandOutput = 16 << 20
+
+// readPDF reads every page of a PDF: from its text layer where it has one,
+// by rasterising and recognising it otherwise. It returns the pages' texts
+// and how many were recognised.
+func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]string, int, error) {
+	dir, err := os.MkdirTemp(p.cfg.TempDir, "claims-ocr-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("ocr: temporary folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	pdfPath := filepath.Join(dir, "document.pdf")
+	if err := os.WriteFile(pdfPath, data, 0o600); err != nil {
+		return nil, 0, fmt.Errorf("ocr: writing the PDF: %w", err)
+	}
+
+	sizes, err := p.pdfPageSizes(ctx, pdfPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	layer, err := p.pdfText(ctx, pdfPath, len(sizes))
+	if err != nil {
+		return nil, 0, err
+	}
+
+	r := p.newRun(ctx, len(sizes))
+	recognised := 0
+	for i, size := range sizes {
+		if i < len(layer) && countLettersDigits(layer[i]) >= minTextLayerChars {
+			r.texts[i] = strings.TrimSpace(layer[i])
+			continue
+		}
+		w := int64(math.Ceil(size[0] / 72 * float64(p.cfg.DPI)))
+		h := int64(math.Ceil(size[1] / 72 * float64(p.cfg.DPI)))
+		if err := p.cfg.Limits.CheckPixels(i+1, w, h); err != nil {
+			return nil, 0, err
+		}
+		img, err := p.rasterise(ctx, pdfPath, dir, i+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := r.submit(i, img, p.cfg.DPI); err != nil {
+			return nil, 0, err
+		}
+		recognised++
+	}
+	texts, err := r.wait()
+	return texts, recognised, err
+}
+
+// pdfInfoPage matches pdfinfo's "Page    1 size: 595.276 x 841.89 pts (A4)"
+// lines. Read-only.
+var pdfInfoPage = regexp.MustCompile(`(?m)^Page\s+(\d+)\s+size:\s+([0-9.]+)\s+x\s+([0-9.]+)\s+pts`)
+
+// pdfPageSizes runs pdfinfo and returns each page's size in points, after
+// checking the page count. pdfinfo is asked for at most MaxPages+1 pages,
+// so a PDF of a million pages costs no more than one of 51.
+func (p *Pipeline) pdfPageSizes(ctx context.Context, path string) ([][2]float64, error) {
+	out, err := p.command(ctx, "pdfinfo", "-f", "1", "-l", strconv.Itoa(p.cfg.Limits.MaxPages+1), path)
+	if err != nil {
+		return nil, err
+	}
+	pages := -1
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Pages:"); ok {
+			if pages, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+				return nil, apperr.New(apperr.Unprocessable, "the PDF's page count cannot be read")
+			}
+		}
+	}
+	if pages < 0 {
+		return nil, apperr.New(apperr.Unprocessable, "the PDF's page count cannot be read")
+	}
+	if err := p.cfg.Limits.CheckPages(pages); err != nil {
+		return nil, err
+	}
+	sizes := make([][2]float64, pages)
+	found := 0
+	for _, m := range pdfInfoPage.FindAllSubmatch(out, -1) {
+		n, _ := strconv.Atoi(string(m[1]))
+		w, errW := strconv.ParseFloat(string(m[2]), 64)
+		h, errH := strconv.ParseFloat(string(m[3]), 64)
+		if n < 1 || n > pages || errW != nil || errH != nil || w <= 0 || h <= 0 || w > 1e6 || h > 1e6 {
+			return nil, apperr.New(apperr.Unprocessable, "the PDF's page %s has no usable size", m[1])
+		}
+		sizes[n-1] = [2]float64{w, h}
+		found++
+	}
+	if found != pages {
+		return nil, apperr.New(apperr.Unprocessable, "the PDF's page sizes cannot be read")
+	}
+	return sizes, nil
+}
+
+// pdfText runs pdftotext -layout over the first pages pages and returns
+// each page's text layer (pdftotext ends every page with a form feed).
+func (p *Pipeline) pdfText(ctx context.Context, path string, pages int) ([]string, error) {
+	out, err := p.command(ctx, "pdftotext", "-layout", "-enc", "UTF-8", "-f", "1", "-l", strconv.Itoa(pages), path, "-")
+	if err != nil {
+		return nil, err
+	}
+	layer := strings.Split(string(out), "\f")
+	return layer[:min(len(layer), pages)], nil
+}
+
+// rasterise renders page (1-based) at the configured resolution in gray
+// with pdftoppm, and returns it as PGM for Tesseract after checking the
+// PNG it made like any uploaded image.
+func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int) ([]byte, error) {
+	prefix := filepath.Join(dir, fmt.Sprintf("page-%d", page))
+	n := strconv.Itoa(page)
+	if _, err := p.command(ctx, "pdftoppm", "-r", strconv.Itoa(p.cfg.DPI), "-png", "-gray", "-singlefile",
+		"-f", n, "-l", n, pdfPath, prefix); err != nil {
+		return nil, err
+	}
+	pngPath := prefix + ".png"
+	defer os.Remove(pngPath)
+	data, err := os.ReadFile(pngPath)
+	if err != nil {
+		return nil, fmt.Errorf("ocr: reading the rasterised page %d: %w", page, err)
+	}
+	info, err := document.ProbeImage(data, document.Limits{MaxBytes: math.MaxInt64, MaxPages: 1,
+		MaxPixelsPerPage: p.cfg.Limits.MaxPixelsPerPage})
+	if err != nil {
+		return nil, fmt.Errorf("ocr: the rasterised page %d: %w", page, err)
+	}
+	img, err := document.DecodeGray(data, info, 0)
+	if err != nil {
+		return nil, fmt.Errorf("ocr: the rasterised page %d: %w", page, err)
+	}
+	return encodePGM(img), nil
+}
+
+// command runs a poppler command with the configured timeout and returns
+// its output. A failure of the command on the document, or a timeout, is
+// unprocessable, with the command's first line of complaint; a command
+// that cannot be started is an internal error; a cancelled ctx returns
+// ctx's error.
+func (p *Pipeline) command(ctx context.Context, name string, args ...string) ([]byte, error) {
+	cmdCtx, cancel := context.WithTimeout(ctx, p.cfg.CommandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(cmdCtx, name, args...)
+	stdout := &cappedBuffer{limit: maxCommandOutput}
+	stderr := &cappedBuffer{limit: 4096, discardExtra: true}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	switch {
+	case err == nil:
+		return stdout.buf.Bytes(), nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case cmdCtx.Err() != nil:
+		return nil, apperr.New(apperr.Unprocessable, "%s took longer than %v on this PDF", name, p.cfg.CommandTimeout)
+	case stdout.overflow:
+		return nil, apperr.New(apperr.TooLarge, "the PDF's text is larger than %d bytes", maxCommandOutput)
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		return nil, fmt.Errorf("ocr: running %s: %w", name, err)
+	}
+	msg := firstLine(stderr.buf.String())
+	if strings.Contains(strings.ToLower(msg), "password") {
+		return nil, apperr.New(apperr.Unprocessable, "the PDF is encrypted")
+	}
+	return nil, &apperr.Error{Code: apperr.Unprocessable, Message: "the PDF cannot be read",
+		Err: fmt.Errorf("%s: %s", name, msg)}
+}
+
+// cappedBuffer collects a command's output up to limit bytes. Past it, the
+// write fails, which stops the command, or with discardExtra the rest is
+// dropped (for diagnostics, of which the first lines are enough).
+type cappedBuffer struct {
+	buf          bytes.Buffer
+	limit        int
+	discardExtra bool
+	overflow     bool
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if room := b.limit - b.buf.Len(); len(p) > room {
+		b.overflow = true
+		if !b.discardExtra {
+			return 0, errors.New("output too large")
+		}
+		b.buf.Write(p[:max(room, 0)])
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+// firstLine returns the first non-empty line of s, or "no message".
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return "no message"
+}
+
+// countLettersDigits counts the letters and digits of s.
+func countLettersDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
+}
