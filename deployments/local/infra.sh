@@ -16,6 +16,8 @@ KAFKA_HOME=${KAFKA_HOME:-$ROOT/.local/kafka}
 APT_PACKAGES=(postgresql postgresql-contrib tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
   libtesseract-dev libleptonica-dev poppler-utils fonts-droid-fallback fonts-dejavu-core)
 
+SCHEMATHESIS_VERSION=4.32.5
+
 log() { printf '[infra] %s\n' "$*" >&2; }
 
 pg_bindir() {
@@ -44,6 +46,13 @@ install() {
     touch "$KAFKA_HOME/libs/.complete"
   fi
   (cd "$ROOT" && go mod download all 2>/dev/null || for m in pkg cli e2e services/*; do (cd "$ROOT/$m" && go mod download); done)
+  # schemathesis fuzzes each service's OpenAPI document in the tests (PyPI).
+  local venv=$ROOT/.local/tools/venv
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 }
 
 # pg_datadir prints where the cluster of STATE lives. The postgres user must be
