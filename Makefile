@@ -5,6 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 SERVICES := intake adjudication payout
 LOCAL := deployments/local
+WEB := console/web
 
 # Ports of `make run` and of `make test`; they do not collide.
 PG_PORT ?= 55432
@@ -12,12 +13,12 @@ KAFKA_PORT ?= 59092
 TEST_PG_PORT ?= 55442
 TEST_KAFKA_PORT ?= 59192
 
-.PHONY: help install build run test demo infra-up infra-down bench clean
+.PHONY: help install build web run test demo infra-up infra-down bench clean
 
 help:
 	@echo "make run    install what is missing, start PostgreSQL, Kafka and the services (Ctrl-C stops all)"
 	@echo "make test   install what is missing and run every test against real PostgreSQL and Kafka"
-	@echo "make build  build the binaries into bin/"
+	@echo "make build  build the binaries into bin/ and the web console into console/web/dist"
 	@echo "make demo   drive one claim from report to payout event (needs make run in another terminal)"
 
 install:
@@ -27,6 +28,17 @@ build:
 	@mkdir -p bin
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -o ../../bin/$$s ./cmd/$$s) || exit 1; done
 	@if [ -d cli/cmd/claimsctl ]; then (cd cli && $(GO) build -o ../bin/claimsctl ./cmd/claimsctl); fi
+	@(cd console && $(GO) build -o ../bin/console ./cmd/console)
+	@$(MAKE) --no-print-directory web
+
+# The web console: npm ci only when the lock file changed, then the build
+# into console/web/dist (served by bin/console).
+web: $(WEB)/node_modules/.installed
+	@cd $(WEB) && npm run --silent build
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: install build
 	@PG_PORT=$(PG_PORT) KAFKA_PORT=$(KAFKA_PORT) bash $(LOCAL)/run.sh
@@ -49,4 +61,4 @@ bench: install build
 clean:
 	@bash $(LOCAL)/infra.sh stop .local/dev || true
 	@bash $(LOCAL)/infra.sh stop .local/test || true
-	rm -rf bin .local/dev .local/test
+	rm -rf bin .local/dev .local/test console/web/dist

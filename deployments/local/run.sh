@@ -41,9 +41,15 @@ for port in 8081 8082 8083; do
     sleep 0.5
   done
 done
+# The web console: the built files and the services' APIs on one origin.
+CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
+  CONSOLE_USERS_FILE="$ROOT/deployments/local/seed/users.json" "$ROOT/bin/console" &
+pids+=($!)
+for _ in $(seq 1 40); do curl -fsS http://127.0.0.1:8080/readyz >/dev/null 2>&1 && break; sleep 0.25; done
 cat >&2 <<MSG
 
 [run] the platform is up:
+  console       http://127.0.0.1:8080   (sign in with a development user below)
   intake        http://127.0.0.1:8081   (/readyz, /metrics, /openapi.json)
   adjudication  http://127.0.0.1:8082
   payout        http://127.0.0.1:8083
@@ -51,11 +57,11 @@ cat >&2 <<MSG
   Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
   try:  make demo      stop: Ctrl-C
 
-[run] development users (tokens valid 8 h; AUTH_KEYS is in $KEYFILE):
+[run] development users: console password, then an API token valid 8 h (AUTH_KEYS is in $KEYFILE):
 MSG
 for user in handler-1:handler senior-1:senior_handler cat-1:catastrophe_coordinator finance-1:finance auditor-1:auditor admin-1:admin; do
   token=$("$ROOT/bin/claimsctl" token --sub "${user%%:*}" --roles "${user##*:}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-  printf '  %-10s %-24s %s\n' "${user%%:*}" "${user##*:}" "$token" >&2
+  printf '  %-10s %-24s %-14s %s\n' "${user%%:*}" "${user##*:}" "${user%%:*}-dev" "$token" >&2
 done
 echo >&2
 wait -n "${pids[@]}" || true

@@ -20,12 +20,14 @@ export CLAIMS_TEST_PG_ADMIN_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres
 export CLAIMS_TEST_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export CLAIMS_BIN_DIR="$ROOT/bin"
 export CLAIMS_REPO_ROOT="$ROOT"
-MODULES=(./pkg/... ./cli/... ./deployments/... ./services/intake/... ./services/adjudication/... ./services/payout/... ./e2e/...)
+MODULES=(./pkg/... ./cli/... ./deployments/... ./services/intake/... ./services/adjudication/... ./services/payout/... ./console/... ./e2e/...)
 
 if [ "${BENCH:-}" = 1 ]; then
   go test -run '^$' -bench . -benchmem "${MODULES[@]}"
   exit
 fi
+echo "[test] web console unit tests"
+(cd console/web && npm test --silent)
 echo "[test] go vet"
 go vet "${MODULES[@]}"
 echo "[test] go test"

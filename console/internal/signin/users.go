@@ -1,0 +1,147 @@
+// Package signin is the console's own sign-in: a directory of users with
+// bcrypt-hashed passwords read from a file, a limiter of failed attempts,
+// and the HTTP handler that exchanges a user name and password for a
+// short-lived token the services verify (package auth).
+//
+// It serves development and small installations. Production sign-in goes
+// through an OpenID Connect provider instead (console/README.md).
+package signin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"claims.local/pkg/auth"
+)
+
+// User is a person who may sign in to the console.
+type User struct {
+	// Subject is the user name typed at sign-in and the token's subject.
+	Subject string
+	Name    string
+	Roles   []auth.Role
+	hash    []byte
+}
+
+// Principal returns the principal a token for u names.
+func (u User) Principal() auth.Principal {
+	return auth.Principal{Subject: u.Subject, Name: u.Name, Roles: u.Roles}
+}
+
+// Directory holds the users, by subject.
+type Directory struct {
+	users map[string]User
+	// decoy is compared against when the user is unknown, so that an
+	// unknown name takes as long to refuse as a wrong password.
+	decoy []byte
+}
+
+// fileUser is one entry of the users file.
+type fileUser struct {
+	Username       string   `json:"username"`
+	Name           string   `json:"name"`
+	Roles          []string `json:"roles"`
+	PasswordBcrypt string   `json:"password_bcrypt"`
+}
+
+// usersFile is the users file: {"users": [...]}; other top-level fields
+// (a comment) are ignored.
+type usersFile struct {
+	Users []fileUser `json:"users"`
+}
+
+// LoadUsers reads the users file at path.
+func LoadUsers(path string) (*Directory, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("users file: %w", err)
+	}
+	d, err := ParseUsers(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("users file %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// ParseUsers reads a users file. Every user needs a user name, a known role
+// and a bcrypt hash; a user name may appear once.
+func ParseUsers(r io.Reader) (*Directory, error) {
+	var f usersFile
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if len(f.Users) == 0 {
+		return nil, errors.New("no users")
+	}
+	d := &Directory{users: make(map[string]User, len(f.Users))}
+	for i, fu := range f.Users {
+		name := strings.TrimSpace(fu.Username)
+		if name == "" {
+			return nil, fmt.Errorf("user %d has no username", i+1)
+		}
+		if _, dup := d.users[name]; dup {
+			return nil, fmt.Errorf("user %q appears twice", name)
+		}
+		if len(fu.Roles) == 0 {
+			return nil, fmt.Errorf("user %q has no role", name)
+		}
+		u := User{Subject: name, Name: fu.Name, hash: []byte(fu.PasswordBcrypt)}
+		for _, r := range fu.Roles {
+			role, err := auth.ParseRole(r)
+			if err != nil {
+				return nil, fmt.Errorf("user %q: %w", name, err)
+			}
+			u.Roles = append(u.Roles, role)
+		}
+		cost, err := bcrypt.Cost(u.hash)
+		if err != nil {
+			return nil, fmt.Errorf("user %q: password_bcrypt is not a bcrypt hash", name)
+		}
+		if d.decoy == nil {
+			// The decoy costs what the real hashes cost.
+			if d.decoy, err = bcrypt.GenerateFromPassword([]byte("decoy password for unknown users"), cost); err != nil {
+				return nil, fmt.Errorf("make decoy hash: %w", err)
+			}
+		}
+		d.users[name] = u
+	}
+	return d, nil
+}
+
+// Len is the number of users.
+func (d *Directory) Len() int { return len(d.users) }
+
+// Authenticate returns the user whose name and password these are. An
+// unknown name and a wrong password are refused alike, in about the same
+// time.
+func (d *Directory) Authenticate(username, password string) (User, bool) {
+	u, known := d.users[strings.TrimSpace(username)]
+	hash := u.hash
+	if !known {
+		hash = d.decoy
+	}
+	if err := bcrypt.CompareHashAndPassword(hash, []byte(password)); err != nil || !known {
+		return User{}, false
+	}
+	return u, true
+}
+
+// HashPassword returns the bcrypt hash of password to write in a users file.
+func HashPassword(password string) (string, error) {
+	if len(password) < 8 {
+		return "", errors.New("a password needs 8 characters or more")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}

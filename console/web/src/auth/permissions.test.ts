@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { Role, User } from '../api/types';
+import { canDecide, canSee, homePath } from './permissions';
+
+const as = (...roles: Role[]): User => ({ subject: 'u', name: 'u', roles });
+
+describe('pages by role', () => {
+  it('keeps the finance page from a handler', () => {
+    expect(canSee(as('handler'), 'payouts')).toBe(false);
+    expect(canSee(as('finance'), 'payouts')).toBe(true);
+  });
+  it('lets handlers decide and finance not', () => {
+    expect(canDecide(as('handler'))).toBe(true);
+    expect(canDecide(as('finance'))).toBe(false);
+    expect(canDecide(as('auditor'))).toBe(false);
+  });
+  it('gives compliance to those the tracking API allows', () => {
+    expect(canSee(as('senior_handler'), 'compliance')).toBe(true);
+    expect(canSee(as('handler'), 'compliance')).toBe(false);
+    expect(canSee(as('finance'), 'compliance')).toBe(false);
+  });
+  it('lands each role on a page it may see', () => {
+    expect(homePath(as('handler'))).toBe('/queue');
+    expect(homePath(as('finance'))).toBe('/payouts');
+    expect(homePath(as('auditor'))).toBe('/queue');
+  });
+});

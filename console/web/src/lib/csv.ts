@@ -1,0 +1,24 @@
+// CSV files for spreadsheets: a byte-order mark so that Excel reads the
+// Chinese text as UTF-8, CRLF line ends, quoting where needed.
+
+export function toCsv(rows: readonly (readonly (string | number)[])[]): string {
+  const cell = (v: string | number) => {
+    let s = String(v);
+    // A cell that a spreadsheet would run as a formula is written as text.
+    if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return '\uFEFF' + rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Saves a blob as a file through the browser. */
+export function download(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,58 @@
+// Times: the platform counts in Asia/Shanghai (product.md), and so does the
+// console, whatever the browser's own zone.
+
+export const ZONE = 'Asia/Shanghai';
+
+/** Date and time to the minute, as a Shanghai wall clock shows them. */
+const wallClock: Intl.DateTimeFormatOptions = {
+  timeZone: ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
+
+function locale(lang: string): string {
+  return lang === 'en' ? 'en-GB' : 'zh-CN';
+}
+
+/** An instant as a Shanghai date and time, e.g. 2026/09/28 10:00. */
+export function formatDateTime(iso: string | null | undefined, lang: string): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale(lang), wallClock).format(d);
+}
+
+/** The Shanghai calendar date of an instant, YYYY-MM-DD. */
+export function shanghaiDate(d: Date): string {
+  const p = shanghaiParts(d);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** The Shanghai wall-clock fields of an instant, zero-padded. */
+function shanghaiParts(d: Date): Record<'year' | 'month' | 'day' | 'hour' | 'minute', string> {
+  const parts = new Intl.DateTimeFormat('en-CA', wallClock).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
+}
+
+/** The value of a datetime-local input (Shanghai wall time) as RFC 3339. */
+export function localInputToRFC3339(v: string): string | null {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2}))?$/.exec(v);
+  if (!m) return null;
+  return `${m[1]}T${m[2]}:${m[3] ?? '00'}+08:00`;
+}
+
+/** The current Shanghai wall time as a datetime-local value. */
+export function nowLocalInput(now = new Date()): string {
+  const p = shanghaiParts(now);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** Whole hours from now until iso (negative when past). */
+export function hoursUntil(iso: string, now = Date.now()): number {
+  return Math.round((Date.parse(iso) - now) / 3_600_000);
+}

@@ -1,0 +1,7 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests of the console's pure helpers (masking, money, i18n); the pages
+// are tested in a real browser by e2e/console_test.go.
+export default defineConfig({
+  test: { environment: 'node', include: ['src/**/*.test.ts'] },
+});
