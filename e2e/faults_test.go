@@ -55,7 +55,7 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 		t.Fatalf("got %d inbox receipts for the claim request, want 1", got)
 	}
 
-	decide := map[string]any{"outcome": "approve", "amount_fen": 5000, "decided_by": "h"}
+	decide := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 5000, "approved_fen": 5000}}}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decide, nil); status != http.StatusOK {
 		t.Fatalf("decide: got %d, want 200", status)
 	}

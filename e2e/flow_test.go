@@ -25,7 +25,7 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
 		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 	})
-	decision := map[string]any{"outcome": "approve", "amount_fen": 987654, "decided_by": "handler-e2e"}
+	decision := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 987654, "approved_fen": 987654}}}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
 		t.Fatalf("decide: got status %d, want 200", status)
 	}
@@ -99,13 +99,13 @@ func TestRejectionOwesNothing(t *testing.T) {
 	}
 	var bad struct{ Error struct{ Code, Field string } }
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
-		map[string]any{"outcome": "reject", "decided_by": "h"}, &bad); status != http.StatusBadRequest || bad.Error.Field != "reason" {
+		map[string]any{"outcome": "reject"}, &bad); status != http.StatusBadRequest || bad.Error.Field != "reasons" {
 		t.Fatalf("reject without reason: got %d %+v, want 400 on field reason", status, bad)
 	}
 	sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
-		map[string]any{"outcome": "reject", "reason": "Incident within the 90-day waiting period (clause 4.2)", "decided_by": "h"}, nil)
+		map[string]any{"outcome": "reject", "reasons": []map[string]string{{"code": "WAITING_PERIOD", "text": "Incident within the 90-day waiting period", "clause": "《示例医疗保险条款》第四条第二款"}}}, nil)
 	sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+approved.ClaimID+"/decision"),
-		map[string]any{"outcome": "approve", "amount_fen": 100, "decided_by": "h"}, nil)
+		map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 100, "approved_fen": 100}}}, nil)
 
 	// Payout consumes both decisions; wait until it has, then look.
 	decisions := readTopic(t, sys.brokers, sys.topics.Adjudication(), 60*time.Second, func(es []events.Envelope) bool { return len(es) >= 2 })

@@ -27,6 +27,13 @@ if [ ! -s "$KEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$KEYFILE"
 fi
 export AUTH_KEYS=$(cat "$KEYFILE")
+# The key payout seals payee details with (AES-256-GCM), made once as well.
+DATAKEYFILE=$STATE/payout-data-keys
+if [ ! -s "$DATAKEYFILE" ]; then
+  umask 077
+  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
+fi
+export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) "$ROOT/bin/intake" &
 pids+=($!)
@@ -41,6 +48,8 @@ for port in 8081 8082 8083; do
     sleep 0.5
   done
 done
+# Development policy and product data, through adjudication's import API.
+bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
 # The web console: the built files and the services' APIs on one origin.
 CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
   CONSOLE_USERS_FILE="$ROOT/deployments/local/seed/users.json" "$ROOT/bin/console" &

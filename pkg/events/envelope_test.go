@@ -180,6 +180,8 @@ func TestTopicsArePrefixedAndPartitioned(t *testing.T) {
 		{Name: "t1.claims.payout.v1", Partitions: 6},
 		{Name: "t1.claims.deadlines.v1", Partitions: 6},
 		{Name: "t1.claims.calendar.v1", Partitions: 1},
+		{Name: "t1.claims.notifications.v1", Partitions: 6},
+		{Name: "t1.claims.catastrophes.v1", Partitions: 1, Compacted: true},
 	}
 	require.Equal(t, want, topics.All())
 	if got := (events.Topics{}).Payout(); got != "claims.payout.v1" {

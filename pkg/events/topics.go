@@ -6,6 +6,10 @@ package events
 type TopicSpec struct {
 	Name       string
 	Partitions int
+	// Compacted topics keep the last message of each key forever
+	// (cleanup.policy=compact): the current state of every key can be read
+	// from the beginning.
+	Compacted bool
 }
 
 // Topics names the topics of one deployment. Prefix is empty in production;
@@ -31,6 +35,15 @@ func (t Topics) Deadlines() string { return t.Prefix + "claims.deadlines.v1" }
 // that every service sees the updates in the order they were submitted.
 func (t Topics) Calendar() string { return t.Prefix + "claims.calendar.v1" }
 
+// Notifications carries the notices payout asks the SMS or mail gateway to
+// send (R9 result notices, R10 notices to a person an agent collected for).
+func (t Topics) Notifications() string { return t.Prefix + "claims.notifications.v1" }
+
+// Catastrophes carries the state of every declared catastrophe, keyed by
+// its code, compacted: a service that starts reads it from the beginning and
+// knows every active catastrophe before it takes traffic (R8).
+func (t Topics) Catastrophes() string { return t.Prefix + "claims.catastrophes.v1" }
+
 // All lists every topic with its partitions.
 func (t Topics) All() []TopicSpec {
 	return []TopicSpec{
@@ -39,6 +52,8 @@ func (t Topics) All() []TopicSpec {
 		{Name: t.Payout(), Partitions: 6},
 		{Name: t.Deadlines(), Partitions: 6},
 		{Name: t.Calendar(), Partitions: 1},
+		{Name: t.Notifications(), Partitions: 6},
+		{Name: t.Catastrophes(), Partitions: 1, Compacted: true},
 	}
 }
 

@@ -72,6 +72,9 @@ type ClaimRequestedData struct {
 	ClaimedAmountFen int64 `json:"claimed_amount_fen,omitempty"`
 	// Beneficiary is who claims the benefit, when not the insured.
 	Beneficiary *Person `json:"beneficiary,omitempty"`
+	// CatastropheCode tags a claim whose incident matches an active
+	// catastrophe (R8): it takes the fast channel.
+	CatastropheCode string `json:"catastrophe_code,omitempty"`
 }
 
 // Decision outcomes.
@@ -94,7 +97,9 @@ type ClaimDecidedData struct {
 }
 
 // PayoutData is the payload of every finance event (scheduled, completed,
-// failed). It is the public contract with finance; see payout.schema.json.
+// failed, reversed). It is the public contract with finance; see
+// schemas/payout.v1.schema.json. Members after CompletedAt were added
+// in schema version 1 as optional members.
 type PayoutData struct {
 	ObligationID  string     `json:"obligation_id"`
 	ClaimID       string     `json:"claim_id"`
@@ -107,6 +112,27 @@ type PayoutData struct {
 	ValueDate     string     `json:"value_date,omitempty"`
 	ScheduledAt   time.Time  `json:"scheduled_at"`
 	CompletedAt   *time.Time `json:"completed_at,omitempty"`
+	// CaseID and PolicyNumber tie the payment to adjudication's case and
+	// the policy, for finance's reconciliation.
+	CaseID       string `json:"case_id,omitempty"`
+	PolicyNumber string `json:"policy_number,omitempty"`
+	// Payee is who is paid, masked (R11).
+	Payee *MaskedPayee `json:"payee,omitempty"`
+	// AgreedAmountFen is the amount agreed with the claimant and
+	// AdvancedFen the advance deducted from it: AmountFen is their
+	// difference for a final payment.
+	AgreedAmountFen int64 `json:"agreed_amount_fen,omitempty"`
+	AdvancedFen     int64 `json:"advanced_fen,omitempty"`
+	// DueDate is the last day of the payment deadline (R6).
+	DueDate string `json:"due_date,omitempty"`
+	// Attempt counts the transfers asked of the bank so far.
+	Attempt int `json:"attempt,omitempty"`
+	// ReversedAt and ReversalReason are set when the bank returned a
+	// completed payment (退汇); ReplacesObligationID on the obligation
+	// that pays it again.
+	ReversedAt           *time.Time `json:"reversed_at,omitempty"`
+	ReversalReason       string     `json:"reversal_reason,omitempty"`
+	ReplacesObligationID string     `json:"replaces_obligation_id,omitempty"`
 }
 
 // DeadlineData is the payload of the deadline events (at-risk, breached,

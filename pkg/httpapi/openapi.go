@@ -60,3 +60,41 @@ func ginPathToOpenAPI(p string) string {
 	}
 	return strings.Join(parts, "/")
 }
+
+// MergeOpenAPI returns the OpenAPI document service with the paths and the
+// component schemas and parameters of fragment added, for routes a shared
+// package registers on every service that uses it. A path already in the
+// service's document is an error: one of the two would be lost.
+func MergeOpenAPI(service, fragment []byte) ([]byte, error) {
+	var doc, frag map[string]any
+	if err := json.Unmarshal(service, &doc); err != nil {
+		return nil, fmt.Errorf("service OpenAPI document: %w", err)
+	}
+	if err := json.Unmarshal(fragment, &frag); err != nil {
+		return nil, fmt.Errorf("OpenAPI fragment: %w", err)
+	}
+	for _, key := range []string{"paths", "components.schemas", "components.parameters"} {
+		dst, src := section(doc, key), section(frag, key)
+		for k, v := range src {
+			if _, dup := dst[k]; dup && key == "paths" {
+				return nil, fmt.Errorf("path %s is already in the service's document", k)
+			}
+			dst[k] = v
+		}
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// section returns the object at a dotted key of doc, creating it if absent.
+func section(doc map[string]any, key string) map[string]any {
+	cur := doc
+	for _, part := range strings.Split(key, ".") {
+		next, ok := cur[part].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[part] = next
+		}
+		cur = next
+	}
+	return cur
+}

@@ -71,7 +71,11 @@ func EnsureTopics(ctx context.Context, brokers []string, specs []events.TopicSpe
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
 	for _, s := range specs {
-		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1})
+		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
+		if s.Compacted {
+			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
+		}
+		req.Topics = append(req.Topics, tc)
 	}
 	resp, err := client.CreateTopics(ctx, req)
 	if err != nil {

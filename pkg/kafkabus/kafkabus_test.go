@@ -85,3 +85,33 @@ func TestPingFailsForAClosedPort(t *testing.T) {
 	err := kafkabus.Ping(context.Background(), []string{"127.0.0.1:1"})
 	require.Error(t, err)
 }
+
+func TestCompactedTopicsAreCreatedCompacted(t *testing.T) {
+	t.Parallel()
+	brokers := kafkatest.Brokers(t)
+	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, kafkabus.EnsureTopics(ctx, brokers, topics.All()))
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	policy := func(topic string) string {
+		t.Helper()
+		resp, err := client.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: topic, ConfigNames: []string{"cleanup.policy"}}}})
+		require.NoError(t, err)
+		require.Len(t, resp.Resources, 1)
+		require.NoError(t, resp.Resources[0].Error)
+		for _, e := range resp.Resources[0].ConfigEntries {
+			if e.ConfigName == "cleanup.policy" {
+				return e.ConfigValue
+			}
+		}
+		return ""
+	}
+	if got := policy(topics.Catastrophes()); got != "compact" {
+		t.Fatalf("got cleanup.policy %q on the catastrophes topic, want compact", got)
+	}
+	if got := policy(topics.Intake()); got != "delete" {
+		t.Fatalf("got cleanup.policy %q on the intake topic, want delete", got)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/reveal/revealhttp"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	// Permissions says which roles may call each route (deny by default).
 	AuthKeys    []auth.Key
 	Permissions auth.Permissions
+	// Reveals, when set, serves the audit of personal-data reveals
+	// (package revealhttp). Migrations must then include reveal.Migrations.
+	Reveals bool
 	// Deadlines, when set, makes the service track statutory deadlines:
 	// the monitor, the calendar consumer and the routes of package
 	// trackinghttp. Migrations must then include trackingpg.Migrations.
@@ -79,12 +83,21 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.Deadlines != nil {
 		cfg.Permissions = cfg.Permissions.Merge(trackinghttp.Permissions())
 	}
+	if cfg.Reveals {
+		cfg.Permissions = cfg.Permissions.Merge(revealhttp.Permissions())
+	}
 	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Deadlines != nil {
 		if cfg.OpenAPI, err = trackinghttp.MergeOpenAPI(cfg.OpenAPI); err != nil {
+			_ = postgres.Close(db)
+			return nil, err
+		}
+	}
+	if cfg.Reveals {
+		if cfg.OpenAPI, err = httpapi.MergeOpenAPI(cfg.OpenAPI, revealhttp.OpenAPIPaths); err != nil {
 			_ = postgres.Close(db)
 			return nil, err
 		}
@@ -125,6 +138,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	k := &Kit{cfg: cfg, Log: log, DB: db, Publisher: pub, Relay: relay, Registry: reg, Engine: engine, listener: ln}
+	if cfg.Reveals {
+		revealhttp.Register(engine, db, log)
+	}
 	if cfg.Deadlines != nil {
 		if err := k.startDeadlines(ctx, *cfg.Deadlines); err != nil {
 			_ = ln.Close()

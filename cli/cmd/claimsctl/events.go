@@ -23,8 +23,12 @@ type tailRequest struct {
 	brokers       []string
 	topic         string
 	fromBeginning bool
-	max           int
-	idle          time.Duration
+	// fromOffset, when set, starts every partition at this offset; since,
+	// when set, at the first message written at or after it.
+	fromOffset *int64
+	since      time.Time
+	max        int
+	idle       time.Duration
 }
 
 // tailLine is what events tail prints for each event: one JSON object a line.
@@ -50,35 +54,64 @@ func runEvents(e env, args []string) int {
 		return usageError(e, "events", "the only subcommand is tail")
 	}
 	fs := flag.NewFlagSet("events tail", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	brokers := fs.String("brokers", envOr("KAFKA_BROKERS", "127.0.0.1:59092"), "Kafka brokers, comma-separated")
-	topic := fs.String("topic", "claims.payout.v1", "topic to follow")
+	flags := addTailFlags(fs, "topic to follow")
 	fromBeginning := fs.Bool("from-beginning", false, "start at the oldest event instead of the newest")
-	max := fs.Int("max", 0, "stop after this many events (0: never)")
-	idle := fs.Duration("idle-exit", 0, "stop after this long without an event (0: never)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError(e, "events", "%v", err)
+	req, msg := flags.parse(fs, args[1:])
+	if msg != "" {
+		return usageError(e, "events", "%s", msg)
 	}
-	if fs.NArg() > 0 {
-		return usageError(e, "events", "unexpected argument %q", fs.Arg(0))
+	req.fromBeginning = *fromBeginning
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	return follow(e, "events", req, func(l tailLine) { _ = enc.Encode(l) })
+}
+
+// tailFlags are the flags every tail command has.
+type tailFlags struct {
+	brokers, topic *string
+	max            *int
+	idle           *time.Duration
+}
+
+// addTailFlags adds the common tail flags to fs; topicHelp says what the
+// topic is.
+func addTailFlags(fs *flag.FlagSet, topicHelp string) tailFlags {
+	fs.SetOutput(io.Discard)
+	return tailFlags{
+		brokers: fs.String("brokers", envOr("KAFKA_BROKERS", "127.0.0.1:59092"), "Kafka brokers, comma-separated"),
+		topic:   fs.String("topic", "claims.payout.v1", topicHelp),
+		max:     fs.Int("max", 0, "stop after this many events (0: never)"),
+		idle:    fs.Duration("idle-exit", 0, "stop after this long without an event (0: never)"),
 	}
-	if strings.TrimSpace(*topic) == "" || strings.TrimSpace(*brokers) == "" {
-		return usageError(e, "events", "--topic and --brokers must not be empty")
+}
+
+// parse parses args with fs and checks the common flags. It returns the
+// request or what is wrong with the arguments.
+func (f tailFlags) parse(fs *flag.FlagSet, args []string) (tailRequest, string) {
+	if err := fs.Parse(args); err != nil {
+		return tailRequest{}, err.Error()
 	}
-	if *max < 0 || *idle < 0 {
-		return usageError(e, "events", "--max and --idle-exit must not be negative")
+	switch {
+	case fs.NArg() > 0:
+		return tailRequest{}, fmt.Sprintf("unexpected argument %q", fs.Arg(0))
+	case strings.TrimSpace(*f.topic) == "" || strings.TrimSpace(*f.brokers) == "":
+		return tailRequest{}, "--topic and --brokers must not be empty"
+	case *f.max < 0 || *f.idle < 0:
+		return tailRequest{}, "--max and --idle-exit must not be negative"
 	}
+	return tailRequest{brokers: strings.Split(*f.brokers, ","), topic: *f.topic, max: *f.max, idle: *f.idle}, ""
+}
+
+// follow runs the tail of command name with req until it ends or the
+// process is interrupted, handing each event to out.
+func follow(e env, name string, req tailRequest, out func(tailLine)) int {
 	if e.tail == nil {
-		return usageError(e, "events", "following Kafka is not available here")
+		return usageError(e, name, "following Kafka is not available here")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false)
-	err := e.tail(ctx, tailRequest{brokers: strings.Split(*brokers, ","), topic: *topic, fromBeginning: *fromBeginning,
-		max: *max, idle: *idle}, func(l tailLine) { _ = enc.Encode(l) })
-	if err != nil {
-		fmt.Fprintf(e.stderr, "claimsctl events tail: %v\n", err)
+	if err := e.tail(ctx, req, out); err != nil {
+		fmt.Fprintf(e.stderr, "claimsctl %s tail: %v\n", name, err)
 		return exitFailure
 	}
 	return exitOK
@@ -117,6 +150,16 @@ func tailKafka(ctx context.Context, req tailRequest, out func(tailLine)) error {
 			r := kafka.NewReader(kafka.ReaderConfig{Brokers: req.brokers, Topic: req.topic, Partition: partition,
 				MaxWait: 250 * time.Millisecond, StartOffset: start})
 			defer r.Close()
+			switch {
+			case req.fromOffset != nil:
+				if err := r.SetOffset(*req.fromOffset); err != nil {
+					return
+				}
+			case !req.since.IsZero():
+				if err := r.SetOffsetAt(ctx, req.since); err != nil {
+					return
+				}
+			}
 			for {
 				m, err := r.ReadMessage(ctx)
 				if err != nil {

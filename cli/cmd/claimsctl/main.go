@@ -65,6 +65,7 @@ func commands() []command {
 		{name: "deadline", summary: "compute a statutory deadline (R3-R9) with its legal basis", run: runDeadline},
 		{name: "rules", summary: "print the deadline rules R3-R9 and their legal basis", run: runRules},
 		{name: "events", summary: "follow a topic's events: events tail --topic claims.payout.v1", run: runEvents},
+		{name: "payouts", summary: "follow the finance topic, one line per payout: payouts tail --from-offset 0", run: runPayouts},
 		{name: "doc", summary: "read a supporting document with OCR: doc inspect FILE", run: runDoc},
 		{name: "token", summary: "sign a user in for development: token --sub handler-1 --roles handler", run: runToken},
 	}

@@ -212,6 +212,28 @@ func Commit(tx *gorm.DB, t *tracking.Tracker, now time.Time, eff tracking.Effect
 	return len(eff.Events) > 0, outbox.AppendAll(tx, eff.Events)
 }
 
+// RiskCondition is the SQL condition, with its arguments, that selects the
+// obligations at risk at now, on the columns of the deadline_obligations
+// table qualified by alias ("" or "o."), so that a service's own queue
+// can join its obligations and filter by risk the same way the list does.
+// A row with no obligation (NULL state) counts as RiskNone.
+func RiskCondition(alias string, risk tracking.Risk, now time.Time) (string, []any) {
+	c := func(col string) string { return alias + col }
+	switch risk {
+	case tracking.RiskNone:
+		return "(" + c("state") + " IS NULL OR " + c("state") + " IN ('met', 'missed', 'cancelled'))", nil
+	case tracking.RiskPaused:
+		return c("state") + " = 'paused'", nil
+	case tracking.RiskOnTrack:
+		return c("state") + " = 'open' AND " + c("at_risk_from") + " > ?", []any{now}
+	case tracking.RiskAtRisk:
+		return c("state") + " = 'open' AND " + c("at_risk_from") + " <= ? AND " + c("due_at") + " >= ?", []any{now, now}
+	case tracking.RiskBreached:
+		return c("state") + " = 'open' AND " + c("due_at") + " < ?", []any{now}
+	}
+	return "true", nil
+}
+
 // Store is the PostgreSQL implementation of tracking.Store and
 // tracking.MonitorStore.
 type Store struct {
@@ -238,18 +260,9 @@ func (s *Store) List(ctx context.Context, f tracking.ListFilter, now time.Time) 
 		}
 		q = q.Where("state IN ?", states)
 	}
-	switch f.Risk {
-	case "":
-	case tracking.RiskNone:
-		q = q.Where("state IN ('met', 'missed', 'cancelled')")
-	case tracking.RiskPaused:
-		q = q.Where("state = 'paused'")
-	case tracking.RiskOnTrack:
-		q = q.Where("state = 'open' AND at_risk_from > ?", now)
-	case tracking.RiskAtRisk:
-		q = q.Where("state = 'open' AND at_risk_from <= ? AND due_at >= ?", now, now)
-	case tracking.RiskBreached:
-		q = q.Where("state = 'open' AND due_at < ?", now)
+	if f.Risk != "" {
+		cond, args := RiskCondition("", f.Risk, now)
+		q = q.Where(cond, args...)
 	}
 	if f.Rule != "" {
 		q = q.Where("rule = ?", string(f.Rule))

@@ -1,9 +1,10 @@
-// Package adapters holds adjudication's PostgreSQL repository.
+// Package adapters holds adjudication's PostgreSQL repositories.
 package adapters
 
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
@@ -29,68 +32,6 @@ func Migrations() ([]postgres.Migration, error) {
 	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "adjudication")
 	})
-}
-
-type caseRow struct {
-	ID              string `gorm:"primaryKey"`
-	ClaimID         string
-	ReportID        string
-	PolicyNumber    string
-	InsuredName     string
-	IncidentType    string
-	IncidentTime    time.Time
-	FirstReceivedAt time.Time
-	OpenedAt        time.Time
-	State           string
-	Version         int
-	Decision        *decisionRow `gorm:"foreignKey:CaseID"`
-	RejectionLetter *letterRow   `gorm:"foreignKey:CaseID"`
-}
-
-func (caseRow) TableName() string { return "cases" }
-
-type decisionRow struct {
-	CaseID    string `gorm:"primaryKey"`
-	Outcome   string
-	AmountFen int64
-	Reason    string
-	DecidedBy string
-	DecidedAt time.Time
-}
-
-func (decisionRow) TableName() string { return "decisions" }
-
-type letterRow struct {
-	CaseID  string `gorm:"primaryKey"`
-	Channel string
-	SentBy  string
-	SentAt  time.Time
-}
-
-func (letterRow) TableName() string { return "rejection_letters" }
-
-func toRow(c domain.Case) caseRow {
-	return caseRow{
-		ID: c.ID, ClaimID: c.ClaimID, ReportID: c.ReportID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
-		IncidentType: c.IncidentType, IncidentTime: c.IncidentTime, FirstReceivedAt: c.FirstReceivedAt,
-		OpenedAt: c.OpenedAt, State: string(c.State),
-	}
-}
-
-func (w caseRow) toDomain() domain.Case {
-	c := domain.Case{
-		ID: w.ID, ClaimID: w.ClaimID, ReportID: w.ReportID, PolicyNumber: w.PolicyNumber, InsuredName: w.InsuredName,
-		IncidentType: w.IncidentType, IncidentTime: w.IncidentTime.UTC(), FirstReceivedAt: w.FirstReceivedAt.UTC(),
-		OpenedAt: w.OpenedAt.UTC(), State: domain.State(w.State),
-	}
-	if d := w.Decision; d != nil {
-		c.Decision = &domain.Decision{Outcome: domain.Outcome(d.Outcome), AmountFen: d.AmountFen, Reason: d.Reason,
-			DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt.UTC()}
-	}
-	if l := w.RejectionLetter; l != nil {
-		c.RejectionLetter = &domain.LetterSent{Channel: l.Channel, SentBy: l.SentBy, SentAt: l.SentAt.UTC()}
-	}
-	return c
 }
 
 // Cases is the PostgreSQL implementation of app.Repository.
@@ -109,7 +50,8 @@ func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cas
 	return &Cases{db: db, afterCommit: afterCommit, deadlines: deadlines}
 }
 
-// Open stores a new case once per claim and once per event.
+// Open stores a new case once per claim and once per event, with its
+// documents, its audit entries and its deadline steps.
 func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -117,8 +59,11 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 		if err != nil || !first {
 			return err
 		}
-		row := toRow(c)
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}}, DoNothing: true}).Create(&row)
+		row, err := toRow(c)
+		if err != nil {
+			return err
+		}
+		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return fmt.Errorf("open case: %w", res.Error)
 		}
@@ -126,29 +71,63 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 		if !created {
 			return nil
 		}
+		if docs := documentRows(c); len(docs) > 0 {
+			if err := tx.Create(&docs).Error; err != nil {
+				return fmt.Errorf("store documents: %w", err)
+			}
+		}
+		if err := appendAudit(tx, c); err != nil {
+			return err
+		}
 		return trackingpg.Apply(tx, s.deadlines, c.OpenedAt, steps...)
 	})
 	return created, err
 }
 
-// Get returns the case of a claim with its decision.
-func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {
+// load reads the case of a claim with everything but its letter's PDF,
+// under a row lock when lock is set.
+func load(tx *gorm.DB, claimID string, lock bool) (caseRow, error) {
+	q := preload(tx)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
 	var row caseRow
-	err := s.db.WithContext(ctx).Preload("Decision").Preload("RejectionLetter").Where("claim_id = ?", claimID).Take(&row).Error
+	err := q.Where("claim_id = ?", claimID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return domain.Case{}, apperr.New(apperr.NotFound, "no case for claim %q", claimID)
+		return caseRow{}, apperr.New(apperr.NotFound, "no case for claim %q", claimID)
 	}
 	if err != nil {
-		return domain.Case{}, fmt.Errorf("load case: %w", err)
+		return caseRow{}, fmt.Errorf("load case: %w", err)
 	}
-	return row.toDomain(), nil
+	return row, nil
+}
+
+// preload adds a case's parts to q, the letter without its PDF.
+func preload(q *gorm.DB) *gorm.DB {
+	return q.Preload("Decision").Preload("Decision.Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line_no") }).
+		Preload("RejectionLetter", func(db *gorm.DB) *gorm.DB { return db.Omit("pdf") }).
+		Preload("Agreement").
+		Preload("Overrides", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
+}
+
+// Get returns the case of a claim.
+func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {
+	row, err := load(s.db.WithContext(ctx), claimID, false)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	return row.toDomain()
 }
 
 // List returns cases, oldest request first.
 func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, error) {
-	q := s.db.WithContext(ctx).Preload("Decision").Preload("RejectionLetter").Order("first_received_at, id")
+	q := preload(s.db.WithContext(ctx)).Order("first_received_at, id")
 	if f.State != "" {
-		q = q.Where("state = ?", f.State)
+		q = q.Where("state = ?", string(f.State))
+	}
+	if f.Assignee != "" {
+		q = q.Where("assignee = ?", f.Assignee)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
@@ -160,51 +139,48 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 	}
 	out := make([]domain.Case, len(rows))
 	for i, r := range rows {
-		out[i] = r.toDomain()
+		c, err := r.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
 	}
 	return out, nil
 }
 
 // Update changes a case under a row lock. Two handlers deciding at once are
-// serialised here: the second sees the first's decision and is refused.
+// serialised here: the second sees the first's decision and is refused. The
+// version check makes a lost update impossible even without the lock.
 func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
 	var result domain.Case
 	var sent bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row caseRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Preload("Decision").Preload("RejectionLetter").
-			Where("claim_id = ?", claimID).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apperr.New(apperr.NotFound, "no case for claim %q", claimID)
-		}
+		row, err := load(tx, claimID, true)
 		if err != nil {
-			return fmt.Errorf("load case: %w", err)
+			return err
 		}
-		c := row.toDomain()
-		hadDecision, hadLetter := c.Decision != nil, c.RejectionLetter != nil
+		c, err := row.toDomain()
+		if err != nil {
+			return err
+		}
+		before, err := row.toDomain()
+		if err != nil {
+			return err
+		}
 		eff, err := change(&c)
 		if err != nil {
 			return err
 		}
-		res := tx.Model(&caseRow{}).Where("id = ? AND version = ?", row.ID, row.Version).
-			Updates(map[string]any{"state": string(c.State), "version": row.Version + 1})
-		if res.Error != nil {
-			return fmt.Errorf("store case: %w", res.Error)
+		c.Version = row.Version + 1
+		if err := store(tx, row, before, c); err != nil {
+			return err
 		}
-		if res.RowsAffected != 1 {
-			return apperr.New(apperr.Conflict, "case of claim %s changed meanwhile; reload and try again", claimID)
+		if err := appendAudit(tx, c); err != nil {
+			return err
 		}
-		if c.Decision != nil && !hadDecision {
-			dd := c.Decision
-			if err := tx.Create(&decisionRow{CaseID: c.ID, Outcome: string(dd.Outcome), AmountFen: dd.AmountFen,
-				Reason: dd.Reason, DecidedBy: dd.DecidedBy, DecidedAt: dd.DecidedAt}).Error; err != nil {
-				return fmt.Errorf("store decision: %w", err)
-			}
-		}
-		if l := c.RejectionLetter; l != nil && !hadLetter {
-			if err := tx.Create(&letterRow{CaseID: c.ID, Channel: l.Channel, SentBy: l.SentBy, SentAt: l.SentAt}).Error; err != nil {
-				return fmt.Errorf("store rejection letter: %w", err)
-			}
+		c.Changes = nil
+		if l := c.RejectionLetter; l != nil {
+			l.PDF = nil
 		}
 		result = c
 		sent, err = trackingpg.Commit(tx, s.deadlines, time.Now(), eff)
@@ -217,4 +193,283 @@ func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.
 		s.afterCommit()
 	}
 	return result, nil
+}
+
+// store writes what change made of the case.
+func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
+	next, err := toRow(c)
+	if err != nil {
+		return err
+	}
+	res := tx.Model(&caseRow{}).Where("id = ? AND version = ?", row.ID, row.Version).Updates(map[string]any{
+		"state": next.State, "version": c.Version, "assignee": next.Assignee, "supplements": next.Supplements,
+		"complex_reason": next.ComplexReason, "complex_by": next.ComplexBy, "complex_at": next.ComplexAt,
+		"closed_reason": next.ClosedReason, "closed_by": next.ClosedBy, "closed_at": next.ClosedAt,
+	})
+	if res.Error != nil {
+		return fmt.Errorf("store case: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return apperr.New(apperr.Conflict, "case of claim %s changed meanwhile; reload and try again", c.ClaimID)
+	}
+	if err := storeDecision(tx, before.Decision, c); err != nil {
+		return err
+	}
+	if err := storeLetter(tx, before.RejectionLetter, c); err != nil {
+		return err
+	}
+	if c.Agreement != nil && before.Agreement == nil {
+		if err := tx.Create(toAgreementRow(c.ID, *c.Agreement)).Error; err != nil {
+			return fmt.Errorf("store agreement: %w", err)
+		}
+	}
+	for _, o := range c.Overrides[len(before.Overrides):] {
+		if err := tx.Create(&overrideRow{CaseID: c.ID, CheckName: string(o.Check), Reason: o.Reason, OverriddenBy: o.By, OverriddenAt: o.At}).Error; err != nil {
+			return fmt.Errorf("store check override: %w", err)
+		}
+	}
+	return nil
+}
+
+func storeDecision(tx *gorm.DB, before *domain.Decision, c domain.Case) error {
+	d := c.Decision
+	switch {
+	case before == nil && d != nil:
+		row, err := toDecisionRow(c.ID, *d)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("store decision: %w", err)
+		}
+	case before != nil && d == nil:
+		if err := tx.Where("case_id = ?", c.ID).Delete(&decisionRow{}).Error; err != nil {
+			return fmt.Errorf("discard decision: %w", err)
+		}
+	case before != nil && d.ApprovedAt != nil && before.ApprovedAt == nil:
+		if err := tx.Model(&decisionRow{}).Where("case_id = ?", c.ID).
+			Updates(map[string]any{"approved_by": d.ApprovedBy, "approved_at": *d.ApprovedAt}).Error; err != nil {
+			return fmt.Errorf("store approval: %w", err)
+		}
+	}
+	return nil
+}
+
+func storeLetter(tx *gorm.DB, before *domain.RejectionLetter, c domain.Case) error {
+	l := c.RejectionLetter
+	switch {
+	case l == nil:
+	case before == nil:
+		row := toLetterRow(c.ID, *l)
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("store rejection letter: %w", err)
+		}
+	case before.Sent == nil && l.Sent != nil:
+		if err := tx.Model(&letterRow{}).Where("case_id = ?", c.ID).
+			Updates(map[string]any{"channel": l.Sent.Channel, "sent_by": l.Sent.SentBy, "sent_at": l.Sent.SentAt}).Error; err != nil {
+			return fmt.Errorf("store rejection letter: %w", err)
+		}
+	}
+	return nil
+}
+
+// appendAudit appends the case's new audit entries.
+func appendAudit(tx *gorm.DB, c domain.Case) error {
+	if len(c.Changes) == 0 {
+		return nil
+	}
+	rows := make([]auditRow, len(c.Changes))
+	for i, ch := range c.Changes {
+		details, err := json.Marshal(ch.Details)
+		if err != nil {
+			return fmt.Errorf("audit details: %w", err)
+		}
+		if ch.Details == nil {
+			details = []byte("{}")
+		}
+		rows[i] = auditRow{CaseID: c.ID, ClaimID: c.ClaimID, At: ch.At, Actor: ch.Actor, Action: ch.Action,
+			FromState: string(ch.From), ToState: string(ch.To), Reason: ch.Reason, Details: details}
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+// Timeline returns the audit of a claim's case, oldest first.
+func (s *Cases) Timeline(ctx context.Context, claimID string) ([]domain.Change, error) {
+	db := s.db.WithContext(ctx)
+	if _, err := caseID(db, claimID); err != nil {
+		return nil, err
+	}
+	var rows []auditRow
+	if err := db.Where("claim_id = ?", claimID).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read audit: %w", err)
+	}
+	out := make([]domain.Change, len(rows))
+	for i, r := range rows {
+		var details map[string]any
+		if err := json.Unmarshal(r.Details, &details); err != nil {
+			return nil, fmt.Errorf("audit entry %d: %w", r.Seq, err)
+		}
+		out[i] = domain.Change{Action: r.Action, From: domain.State(r.FromState), To: domain.State(r.ToState), Actor: r.Actor,
+			Reason: r.Reason, At: r.At.UTC(), Details: details}
+	}
+	return out, nil
+}
+
+func caseID(db *gorm.DB, claimID string) (string, error) {
+	var ids []string
+	if err := db.Model(&caseRow{}).Where("claim_id = ?", claimID).Pluck("id", &ids).Error; err != nil {
+		return "", fmt.Errorf("find case: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", apperr.New(apperr.NotFound, "no case for claim %q", claimID)
+	}
+	return ids[0], nil
+}
+
+// LetterPDF returns the stored PDF of a claim's rejection letter.
+func (s *Cases) LetterPDF(ctx context.Context, claimID string) ([]byte, error) {
+	db := s.db.WithContext(ctx)
+	id, err := caseID(db, claimID)
+	if err != nil {
+		return nil, err
+	}
+	var pdfs [][]byte
+	if err := db.Model(&letterRow{}).Where("case_id = ? AND pdf IS NOT NULL", id).Pluck("pdf", &pdfs).Error; err != nil {
+		return nil, fmt.Errorf("read letter: %w", err)
+	}
+	if len(pdfs) == 0 {
+		return nil, apperr.New(apperr.NotFound, "no stored rejection letter for claim %q", claimID)
+	}
+	return pdfs[0], nil
+}
+
+// NextLetterNumber draws from the sequence of rejection letter numbers.
+func (s *Cases) NextLetterNumber(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Raw("SELECT nextval('rejection_letter_numbers')").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("draw letter number: %w", err)
+	}
+	return n, nil
+}
+
+// Evidence returns the amounts approved per benefit on the policy's other
+// cases (decisions in effect or awaiting approval), and the invoices of
+// other cases with one of c's invoice numbers.
+func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error) {
+	db := s.db.WithContext(ctx)
+	var used []struct {
+		Benefit string
+		Fen     int64
+	}
+	if err := db.Raw(`SELECT l.benefit, sum(l.approved_fen) AS fen FROM decision_lines l JOIN cases c ON c.id = l.case_id
+		WHERE c.policy_number = ? AND c.id <> ? GROUP BY l.benefit`, c.PolicyNumber, c.ID).Scan(&used).Error; err != nil {
+		return nil, nil, fmt.Errorf("amounts used on policy: %w", err)
+	}
+	out := make(map[string]int64, len(used))
+	for _, u := range used {
+		out[u.Benefit] = u.Fen
+	}
+	keys := c.InvoiceKeys()
+	if len(keys) == 0 {
+		return out, nil, nil
+	}
+	var matches []struct {
+		ClaimID        string
+		InvoiceNumber  string
+		TotalAmountFen int64
+	}
+	if err := db.Raw(`SELECT c.claim_id, d.invoice_number, d.total_amount_fen FROM case_documents d JOIN cases c ON c.id = d.case_id
+		WHERE d.invoice_key IN ? AND d.case_id <> ? ORDER BY c.claim_id, d.position`, keys, c.ID).Scan(&matches).Error; err != nil {
+		return nil, nil, fmt.Errorf("invoices on other claims: %w", err)
+	}
+	invoices := make([]domain.InvoiceMatch, len(matches))
+	for i, m := range matches {
+		invoices[i] = domain.InvoiceMatch{ClaimID: m.ClaimID, InvoiceNumber: m.InvoiceNumber, AmountFen: m.TotalAmountFen}
+	}
+	return out, invoices, nil
+}
+
+// queueRow is a queued case's id with the deadline it owes.
+type queueRow struct {
+	ID        string
+	Rule      *string
+	DueAt     *time.Time
+	DueDate   *string
+	State     *string
+	RiskFrom  *time.Time
+	RankOrder int
+}
+
+// Queue returns the cases with work left, each with the decision (R4) or
+// rejection notice (R5) deadline it owes: open deadlines soonest due first,
+// then paused ones (the claimant has the documents to send), then cases
+// owing none (waiting for the claimant's agreement), oldest request first.
+func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]app.QueueItem, error) {
+	states := f.States
+	if len(states) == 0 {
+		for _, st := range domain.States() {
+			if st != domain.StateAgreed && st != domain.StateClosed {
+				states = append(states, st)
+			}
+		}
+	}
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
+	db := s.db.WithContext(ctx)
+	q := db.Table("cases AS c").
+		Select(`c.id, o.rule, o.due_at, o.due_date, o.state, o.at_risk_from AS risk_from,
+			CASE o.state WHEN 'open' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END AS rank_order`).
+		Joins(`LEFT JOIN LATERAL (SELECT d.rule, d.due_at, d.due_date, d.state, d.at_risk_from FROM deadline_obligations d
+			WHERE d.subject = 'claim/' || c.claim_id AND d.state IN ('open', 'paused') ORDER BY d.due_at LIMIT 1) o ON true`).
+		Where("c.state IN ?", names)
+	switch {
+	case f.Unassigned:
+		q = q.Where("c.assignee = ''")
+	case f.Assignee != "":
+		q = q.Where("c.assignee = ?", f.Assignee)
+	}
+	if f.Risk != "" {
+		// The lateral join keeps only owed obligations: no row means none.
+		cond, args := trackingpg.RiskCondition("o.", f.Risk, now)
+		q = q.Where(cond, args...)
+	}
+	var rows []queueRow
+	if err := q.Order("rank_order, o.due_at, c.first_received_at, c.id").Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("work queue: %w", err)
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var cases []caseRow
+	if err := preload(db).Where("id IN ?", ids).Find(&cases).Error; err != nil {
+		return nil, fmt.Errorf("work queue: load cases: %w", err)
+	}
+	byID := make(map[string]caseRow, len(cases))
+	for _, c := range cases {
+		byID[c.ID] = c
+	}
+	out := make([]app.QueueItem, len(rows))
+	for i, r := range rows {
+		c, err := byID[r.ID].toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = app.QueueItem{Case: c}
+		if r.Rule == nil {
+			continue
+		}
+		due, err := calendar.ParseDate((*r.DueDate)[:min(len(*r.DueDate), 10)])
+		if err != nil {
+			return nil, fmt.Errorf("work queue: due date of claim %s: %w", c.ClaimID, err)
+		}
+		o := tracking.Obligation{State: tracking.State(*r.State), DueAt: r.DueAt.In(calendar.Location()), AtRiskFrom: *r.RiskFrom}
+		out[i].Deadline = &app.QueueDeadline{Rule: deadline.RuleID(*r.Rule), DueAt: o.DueAt, DueDate: due, State: o.State, Risk: o.RiskAt(now)}
+	}
+	return out, nil
 }

@@ -37,7 +37,26 @@ func newFixture(t *testing.T) *fixture {
 func newCase(claimID string, received time.Time) domain.Case {
 	return domain.Case{ID: uuid.NewString(), ClaimID: claimID, ReportID: "r-" + claimID, PolicyNumber: "P-2026-000123",
 		InsuredName: "张三", IncidentType: "medical", IncidentTime: received.Add(-48 * time.Hour), FirstReceivedAt: received,
-		OpenedAt: received.Add(time.Second), State: domain.StateReceived}
+		OpenedAt: received.Add(time.Second), State: domain.StateReceived, Version: 1}
+}
+
+var (
+	handler   = domain.Actor{Subject: "h1", Roles: []string{domain.RoleHandler}}
+	authority = func() domain.Authority {
+		a, err := domain.NewAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: domain.Unlimited})
+		if err != nil {
+			panic(err)
+		}
+		return a
+	}()
+)
+
+func approve(amount int64) domain.DecisionInput {
+	return domain.DecisionInput{Outcome: "approve", Lines: []domain.BenefitLine{{Benefit: "medical_expense", ClaimedFen: amount, ApprovedFen: amount}}}
+}
+
+func reject() domain.DecisionInput {
+	return domain.DecisionInput{Outcome: "reject", Reasons: []domain.RejectionReason{{Code: "WAITING_PERIOD", Text: "等待期内", Clause: "《条款》第四条"}}}
 }
 
 func receipt(eventID, claimID string) inbox.Receipt {
@@ -144,7 +163,7 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 	versionBefore := pgtest.Count(t, f.db, "SELECT version FROM cases")
 	decidedAt := time.Date(2026, 10, 9, 1, 0, 0, 654321000, time.UTC)
 	updated, err := f.repo.Update(ctx, "claim-1", func(c *domain.Case) (tracking.Effects, error) {
-		if err := c.Decide(domain.DecisionInput{Outcome: "reject", Reason: "waiting period", DecidedBy: "h1"}, decidedAt); err != nil {
+		if err := c.Decide(handler, authority, reject(), decidedAt); err != nil {
 			return tracking.Effects{}, err
 		}
 		return decidedEvent(t, *c), nil
@@ -153,7 +172,7 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 	got, err := f.repo.Get(ctx, "claim-1")
 	require.NoError(t, err)
 	require.Equal(t, updated, got, "Update's result equals what is stored")
-	want := &domain.Decision{Outcome: domain.Reject, Reason: "waiting period", DecidedBy: "h1", DecidedAt: decidedAt}
+	want := &domain.Decision{Outcome: domain.Reject, Reasons: reject().Reasons, DecidedBy: "h1", DecidedAt: decidedAt}
 	if got.State != domain.StateRejected {
 		t.Fatalf("got state %s, want rejected", got.State)
 	}
@@ -170,7 +189,7 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 
 	// A second decision is refused by the case, and nothing changes.
 	_, err = f.repo.Update(ctx, "claim-1", func(c *domain.Case) (tracking.Effects, error) {
-		if err := c.Decide(domain.DecisionInput{Outcome: "approve", AmountFen: 1, DecidedBy: "h2"}, time.Now()); err != nil {
+		if err := c.Decide(handler, authority, approve(1), time.Now()); err != nil {
 			return tracking.Effects{}, err
 		}
 		return decidedEvent(t, *c), nil
@@ -220,7 +239,7 @@ func TestListFiltersOrdersAndLimits(t *testing.T) {
 		require.NoError(t, err)
 	}
 	_, err := f.repo.Update(ctx, "c2", func(c *domain.Case) (tracking.Effects, error) {
-		return tracking.Effects{}, c.Decide(domain.DecisionInput{Outcome: "approve", AmountFen: 100, DecidedBy: "h"}, t0)
+		return tracking.Effects{}, c.Decide(handler, authority, approve(100), t0)
 	})
 	require.NoError(t, err)
 
@@ -235,12 +254,12 @@ func TestListFiltersOrdersAndLimits(t *testing.T) {
 		return out
 	}
 	require.Equal(t, []string{"c1", "c2", "c3"}, list(app.ListFilter{}), "all cases, oldest request first")
-	require.Equal(t, []string{"c1", "c3"}, list(app.ListFilter{State: "received"}), "received cases")
-	require.Equal(t, []string{"c2"}, list(app.ListFilter{State: "approved"}), "approved cases")
-	require.Equal(t, []string{}, list(app.ListFilter{State: "rejected"}), "rejected cases")
+	require.Equal(t, []string{"c1", "c3"}, list(app.ListFilter{State: domain.StateReceived}), "received cases")
+	require.Equal(t, []string{"c2"}, list(app.ListFilter{State: domain.StateApproved}), "approved cases")
+	require.Equal(t, []string{}, list(app.ListFilter{State: domain.StateRejected}), "rejected cases")
 	require.Equal(t, []string{"c1", "c2"}, list(app.ListFilter{Limit: 2}), "first two cases")
 
-	cases, err := f.repo.List(ctx, app.ListFilter{State: "approved"})
+	cases, err := f.repo.List(ctx, app.ListFilter{State: domain.StateApproved})
 	require.NoError(t, err)
 	if cases[0].Decision == nil || cases[0].Decision.AmountFen != 100 {
 		t.Fatalf("got decision %+v in the list, want the stored one of 100 fen", cases[0].Decision)

@@ -1,5 +1,8 @@
 // Package app holds adjudication's use cases: open a case from a claim
-// request, decide it, and read cases back.
+// request, move it through review, documents, the complex path and the
+// decision with its four-eyes approval, record the claimant's agreement,
+// issue and send the rejection notice, run the checks, and read cases, the
+// work queue and the audit back.
 package app
 
 import (
@@ -10,6 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
@@ -24,55 +29,131 @@ const ClaimsConsumer = "adjudication.claim-requests"
 
 // Repository stores cases.
 type Repository interface {
-	// Open stores c unless a case for its claim exists, recording receipt
-	// and applying the deadline steps in the same transaction; it reports
-	// whether a case was created.
+	// Open stores c unless a case for its claim exists, recording receipt,
+	// the case's audit entries and the deadline steps in the same
+	// transaction; it reports whether a case was created.
 	Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error)
+	// Get returns the case of a claim, its letter without the PDF.
 	Get(ctx context.Context, claimID string) (domain.Case, error)
 	List(ctx context.Context, f ListFilter) ([]domain.Case, error)
+	// Queue returns the work queue: cases with the deadline they owe,
+	// soonest due first.
+	Queue(ctx context.Context, f QueueFilter, now time.Time) ([]QueueItem, error)
 	// Update loads a case under a row lock, applies change and stores the
-	// result with the effects change returns, in one transaction.
+	// result, its audit entries and the effects change returns, in one
+	// transaction.
 	Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error)
+	// Timeline returns the audit of a case, oldest first.
+	Timeline(ctx context.Context, claimID string) ([]domain.Change, error)
+	// LetterPDF returns the stored PDF of a claim's rejection letter.
+	LetterPDF(ctx context.Context, claimID string) ([]byte, error)
+	// NextLetterNumber draws the next number of the rejection letters.
+	NextLetterNumber(ctx context.Context) (int64, error)
+	// Evidence returns what the checks need from other claims: the
+	// amounts approved per benefit on the other cases of the policy, and
+	// the invoices of other cases with one of c's invoice numbers.
+	Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error)
+}
+
+// Policies stores the policy and product data the policy system sends.
+type Policies interface {
+	PutProduct(ctx context.Context, p domain.Product, by string, now time.Time) (created bool, err error)
+	Product(ctx context.Context, code string) (domain.Product, error)
+	PutPolicy(ctx context.Context, p domain.Policy, by string, now time.Time) (created bool, err error)
+	Policy(ctx context.Context, number string) (domain.Policy, error)
+}
+
+// Renderer renders a rejection notice as a PDF.
+type Renderer interface {
+	Render(n domain.RejectionNotice) ([]byte, error)
 }
 
 // ListFilter narrows a list of cases.
 type ListFilter struct {
-	State string
-	Limit int
+	State    domain.State
+	Assignee string
+	Limit    int
+}
+
+// QueueFilter narrows the work queue. States empty means every state with
+// work left (not agreed, not closed); Unassigned asks for cases nobody has.
+type QueueFilter struct {
+	States     []domain.State
+	Assignee   string
+	Unassigned bool
+	Risk       tracking.Risk
+	Limit      int
+	Offset     int
+}
+
+// QueueItem is one case of the work queue with the deadline it owes now, if
+// any: the decision (R4) before it is decided, the rejection notice (R5)
+// after a rejection.
+type QueueItem struct {
+	Case     domain.Case
+	Deadline *QueueDeadline
+}
+
+// QueueDeadline is the deadline a queued case owes and how it stands.
+type QueueDeadline struct {
+	Rule    deadline.RuleID
+	DueAt   time.Time
+	DueDate calendar.Date
+	State   tracking.State
+	Risk    tracking.Risk
+}
+
+// Deps are what the use cases run on.
+type Deps struct {
+	Cases     Repository
+	Policies  Policies
+	Letters   Renderer
+	Deadlines *tracking.Tracker
+	Topics    events.Topics
+	Authority domain.Authority
+	Issuer    domain.LetterIssuer
+	Now       func() time.Time
 }
 
 // Service is adjudication's application layer.
 type Service struct {
-	repo     Repository
-	deadline *tracking.Tracker
-	topics   events.Topics
-	now      func() time.Time
+	repo      Repository
+	policies  Policies
+	letters   Renderer
+	deadline  *tracking.Tracker
+	topics    events.Topics
+	authority domain.Authority
+	issuer    domain.LetterIssuer
+	now       func() time.Time
 }
 
-// NewService returns the use cases over repo. The clock is read to the
+// NewService returns the use cases over d. The clock is read to the
 // microsecond, the precision PostgreSQL keeps, so that a time in an answer or
 // an event equals the one read back later.
-func NewService(repo Repository, deadlines *tracking.Tracker, topics events.Topics, now func() time.Time) *Service {
-	return &Service{repo: repo, deadline: deadlines, topics: topics, now: func() time.Time { return now().Truncate(time.Microsecond) }}
+func NewService(d Deps) *Service {
+	now := d.Now
+	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Deadlines, topics: d.Topics,
+		authority: d.Authority, issuer: d.Issuer, now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
 // subject names a claim's obligations in adjudication's deadline tracking.
 func subject(claimID string) string { return "claim/" + claimID }
 
-// OpenCase opens the case of a claim request event, once.
+// OpenCase opens the case of a claim request event, once, with its decision
+// deadline (R4: 5 working days from the first receipt, or the contract's
+// period) and the clock stops the request brings.
 func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	var d events.ClaimRequestedData
 	if err := events.DecodeData(e, events.ClaimRequested, &d); err != nil {
 		return err
 	}
-	c := domain.Case{
-		ID: uuid.NewString(), ClaimID: e.ClaimID, ReportID: d.ReportID, PolicyNumber: d.PolicyNumber,
-		InsuredName: d.InsuredName, IncidentType: d.IncidentType, IncidentTime: d.IncidentTime,
-		FirstReceivedAt: d.FirstReceivedAt, OpenedAt: s.now().UTC(), State: domain.StateReceived,
+	now := s.now()
+	c := domain.Open(caseFromRequest(e.ClaimID, d, now), domain.System("intake"), now)
+	_, product, err := s.policyOf(ctx, c.PolicyNumber)
+	if err != nil {
+		return err
 	}
-	// R4: decide within 5 working days of the first receipt of the request.
-	decide, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID), Rule: deadline.Decision,
-		ClockStart: c.FirstReceivedAt}, s.now())
+	decide, err := s.decisionObligation(&c, deadline.Decision, product, now)
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
@@ -81,53 +162,93 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	return err
 }
 
-// Decide records a handler's decision and announces it.
-func (s *Service) Decide(ctx context.Context, claimID string, in domain.DecisionInput) (domain.Case, error) {
-	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
-		now := s.now()
-		if err := c.Decide(in, now); err != nil {
-			return tracking.Effects{}, err
-		}
-		d := c.Decision
-		outcome := events.OutcomeApproved
-		if d.Outcome == domain.Reject {
-			outcome = events.OutcomeRejected
-		}
-		e, err := events.New(events.ClaimDecided, Producer, c.ClaimID, now, events.ClaimDecidedData{
-			ClaimID: c.ClaimID, CaseID: c.ID, Outcome: outcome, AmountFen: d.AmountFen, Currency: "CNY",
-			Reason: d.Reason, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt,
-		})
-		if err != nil {
-			return tracking.Effects{}, err
-		}
-		eff := tracking.Effects{
-			Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
-			Steps:  []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.Decision, now)},
-		}
-		if d.Outcome == domain.Reject {
-			// R5: the written rejection notice is due within 3 days of
-			// the decision.
-			letter, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID),
-				Rule: deadline.RejectionNotice, ClockStart: now}, now)
-			if err != nil {
-				return tracking.Effects{}, err
-			}
-			eff.Steps = append(eff.Steps, tracking.Open(letter))
-		}
-		return eff, nil
-	})
+func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time) domain.Case {
+	c := domain.Case{
+		ID: uuid.NewString(), ClaimID: claimID, ReportID: d.ReportID, PolicyNumber: d.PolicyNumber,
+		InsuredName: d.InsuredName, IncidentType: d.IncidentType, IncidentTime: d.IncidentTime.UTC(),
+		IncidentPlace: d.IncidentPlace, FirstReceivedAt: d.FirstReceivedAt.UTC(), OpenedAt: now.UTC(),
+		ClaimedAmountFen: max(d.ClaimedAmountFen, 0),
+	}
+	if b := d.Beneficiary; b != nil {
+		c.Beneficiary = &domain.Person{Name: b.Name, Relation: b.Relation}
+	}
+	for _, doc := range d.Documents {
+		c.Documents = append(c.Documents, domain.Document{DocumentID: doc.DocumentID, Type: doc.Type, SHA256: doc.SHA256,
+			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate})
+	}
+	for _, sup := range d.Supplements {
+		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: "intake"})
+	}
+	return c
 }
 
-// RecordRejectionLetterSent records that the written rejection notice of a
-// rejected claim was sent, which meets its R5 deadline.
-func (s *Service) RecordRejectionLetterSent(ctx context.Context, claimID, channel, sentBy string) (domain.Case, error) {
-	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
-		now := s.now()
-		if err := c.RecordRejectionLetterSent(channel, sentBy, now); err != nil {
-			return tracking.Effects{}, err
+// decisionObligation returns the decision deadline of c under rule (R4's 5
+// working days or, for a complex case, 30 days; the product's contract
+// period where it sets one), counted from the first receipt with the case's
+// clock stops deducted, and paused while documents are awaited.
+func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, product *domain.Product, now time.Time) (tracking.Obligation, error) {
+	spec := tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID), Rule: rule, ClockStart: c.FirstReceivedAt}
+	if product != nil {
+		spec.Overrides = product.DeadlineOverrides
+	}
+	o, err := s.deadline.New(spec, now)
+	if err != nil {
+		return tracking.Obligation{}, err
+	}
+	closed, open := c.Pauses()
+	if len(closed) > 0 {
+		o.Pauses = closed
+		if _, err := s.deadline.Recompute(&o, now); err != nil {
+			return tracking.Obligation{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.RejectionNotice, now)}}, nil
-	})
+	}
+	if open != nil {
+		if err := s.deadline.Pause(&o, *open, now); err != nil {
+			return tracking.Obligation{}, err
+		}
+	}
+	return o, nil
+}
+
+// policyOf returns the policy and its product, or nils when the policy is
+// not in adjudication's data.
+func (s *Service) policyOf(ctx context.Context, number string) (*domain.Policy, *domain.Product, error) {
+	p, err := s.policies.Policy(ctx, number)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	pr, err := s.policies.Product(ctx, p.ProductCode)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &p, &pr, nil
+}
+
+// productOfCase returns the product of the policy of a claim's case, nil when
+// the policy is not in adjudication's data.
+func (s *Service) productOfCase(ctx context.Context, claimID string) (*domain.Product, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return nil, err
+	}
+	_, product, err := s.policyOf(ctx, c.PolicyNumber)
+	return product, err
+}
+
+// evidence gathers what the checks read for c.
+func (s *Service) evidence(ctx context.Context, c domain.Case) (domain.Evidence, error) {
+	policy, product, err := s.policyOf(ctx, c.PolicyNumber)
+	if err != nil {
+		return domain.Evidence{}, err
+	}
+	used, invoices, err := s.repo.Evidence(ctx, c)
+	if err != nil {
+		return domain.Evidence{}, err
+	}
+	return domain.Evidence{Policy: policy, Product: product, UsedFen: used, Invoices: invoices}, nil
 }
 
 // Case returns the case of a claim.
@@ -138,4 +259,28 @@ func (s *Service) Case(ctx context.Context, claimID string) (domain.Case, error)
 // Cases lists cases, oldest request first.
 func (s *Service) Cases(ctx context.Context, f ListFilter) ([]domain.Case, error) {
 	return s.repo.List(ctx, f)
+}
+
+// Queue returns the work queue, soonest deadline first.
+func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, error) {
+	return s.repo.Queue(ctx, f, s.now())
+}
+
+// Timeline returns the audit of a case: every change, who made it, when and
+// why, oldest first.
+func (s *Service) Timeline(ctx context.Context, claimID string) ([]domain.Change, error) {
+	return s.repo.Timeline(ctx, claimID)
+}
+
+// Checks runs the automatic checks on a case now.
+func (s *Service) Checks(ctx context.Context, claimID string) ([]domain.CheckResult, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.evidence(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return domain.RunChecks(&c, ev), nil
 }

@@ -1,146 +1,550 @@
-// Package domain holds adjudication's rules about cases and their decision
-// (核定). Later work deepens the states (review, awaiting documents, complex,
-// agreement); the walking skeleton knows received and decided.
+// Package domain holds adjudication's rules about cases: their states and the
+// transitions between them, the decision (核定) with authority limits and
+// four-eyes approval, the complex-case path, the claimant's agreement to the
+// amount (达成协议), the rejection notice (R5), the automatic checks that
+// inform the handler, and the audit of every change.
 package domain
 
 import (
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/deadline"
 )
 
 // State is where a case stands.
 type State string
 
-// The states of a case.
+// The states of a case. A decision above the decider's authority waits in
+// PendingApproval for a second, senior person; Approved, PartlyApproved and
+// Rejected are the decided states.
 const (
-	StateReceived State = "received"
-	StateApproved State = "approved"
-	StateRejected State = "rejected"
+	StateReceived          State = "received"
+	StateUnderReview       State = "under_review"
+	StateAwaitingDocuments State = "awaiting_documents"
+	StateComplex           State = "complex"
+	StatePendingApproval   State = "pending_approval"
+	StateApproved          State = "approved"
+	StatePartlyApproved    State = "partly_approved"
+	StateRejected          State = "rejected"
+	StateAgreed            State = "agreed"
+	StateClosed            State = "closed"
 )
 
-// Outcome is what a handler decided.
-type Outcome string
+// States lists every state in the order of a case's life.
+func States() []State {
+	return []State{StateReceived, StateUnderReview, StateAwaitingDocuments, StateComplex, StatePendingApproval,
+		StateApproved, StatePartlyApproved, StateRejected, StateAgreed, StateClosed}
+}
 
-// The outcomes of a decision.
-const (
-	Approve Outcome = "approve"
-	Reject  Outcome = "reject"
+// ParseState checks a state given by a caller; field names the input.
+func ParseState(field, s string) (State, error) {
+	if st := State(s); slices.Contains(States(), st) {
+		return st, nil
+	}
+	return "", apperr.InvalidField(field, "must be one of %s; got %q", joinStates(States()), s)
+}
+
+// transition is one move the state machine allows: action takes a case
+// from one state to another.
+type transition struct {
+	action   string
+	from, to State
+}
+
+// moves lists the transitions of action from each of froms to each of tos.
+func moves(action string, froms, tos []State) []transition {
+	var out []transition
+	for _, f := range froms {
+		for _, t := range tos {
+			out = append(out, transition{action, f, t})
+		}
+	}
+	return out
+}
+
+// undecided are the states before any decision.
+var undecided = []State{StateReceived, StateUnderReview, StateAwaitingDocuments, StateComplex}
+
+// decidable are the states a case is decided from: not while documents are
+// awaited (the R4 clock is stopped then).
+var decidable = []State{StateReceived, StateUnderReview, StateComplex}
+
+// machine is the state machine: every change of state goes through
+// Case.moveTo, which refuses any move not listed here for its action.
+//
+//   - A case is decided from received, under review or complex; a decision
+//     above the decider's authority waits in pending approval, and the
+//     senior approver makes it take effect or returns it to review.
+//   - A case is complex from received or under review; one marked complex
+//     while awaiting documents stays so and returns to complex when they
+//     arrive.
+//   - A decided case is closed after the rejection letter is sent (R5) or
+//     after the claimant agreed (R6 runs in payout); an undecided case is
+//     closed when the claim is withdrawn.
+var machine = slices.Concat(
+	moves(ActionReviewStarted, []State{StateReceived}, []State{StateUnderReview}),
+	moves(ActionDocumentsRequested, decidable, []State{StateAwaitingDocuments}),
+	moves(ActionDocumentsReceived, []State{StateAwaitingDocuments}, []State{StateUnderReview, StateComplex}),
+	moves(ActionMarkedComplex, []State{StateReceived, StateUnderReview}, []State{StateComplex}),
+	moves(ActionMarkedComplex, []State{StateAwaitingDocuments}, []State{StateAwaitingDocuments}),
+	moves(ActionDecided, decidable, []State{StateApproved, StatePartlyApproved, StateRejected}),
+	moves(ActionDecisionProposed, decidable, []State{StatePendingApproval}),
+	moves(ActionDecisionApproved, []State{StatePendingApproval}, []State{StateApproved, StatePartlyApproved}),
+	moves(ActionDecisionReturned, []State{StatePendingApproval}, []State{StateUnderReview, StateComplex}),
+	moves(ActionAgreementRecorded, []State{StateApproved, StatePartlyApproved}, []State{StateAgreed}),
+	moves(ActionClosed, append(slices.Clone(undecided), StateRejected, StateAgreed), []State{StateClosed}),
 )
 
-// MaxAmountFen bounds an approved amount (one hundred million yuan) so that a
-// typo cannot send a number no policy covers.
-const MaxAmountFen int64 = 100_000_000_00
+// CanMove reports whether some action of the state machine takes a case
+// from one state to another.
+func CanMove(from, to State) bool {
+	return slices.ContainsFunc(machine, func(t transition) bool { return t.from == from && t.to == to })
+}
+
+// actionsFrom lists the actions the state machine allows from s.
+func actionsFrom(s State) []string {
+	var out []string
+	for _, t := range machine {
+		if t.from == s && !slices.Contains(out, t.action) {
+			out = append(out, t.action)
+		}
+	}
+	return out
+}
+
+// Undecided reports whether s is a state before any decision was made.
+func (s State) Undecided() bool { return slices.Contains(undecided, s) }
+
+// Person is a named party of a claim and their relation to the insured.
+type Person struct {
+	Name     string
+	Relation string
+}
+
+// Document is a supporting document handed on with the claim request and the
+// fields read from it.
+type Document struct {
+	DocumentID     string
+	Type           string
+	SHA256         string
+	InvoiceNumber  string
+	TotalAmountFen int64
+	EventDate      string
+}
+
+// Supplement is one stop of the decision clock (R4): a request for documents
+// sent at NoticeSentAt (an R3 notice from intake, or a handler's request) and
+// the arrival of the supplement at ReceivedAt, nil while awaited (Judicial
+// Interpretation II of the Insurance Law, art. 15).
+type Supplement struct {
+	NoticeSentAt time.Time
+	ReceivedAt   *time.Time
+	RequestedBy  string
+	Documents    []string
+	Note         string
+}
+
+// Mark records who did something to a case, when and why: marking it
+// complex, closing it.
+type Mark struct {
+	Reason string
+	By     string
+	At     time.Time
+}
+
+// Change is one entry of a case's audit: who changed what, when and why.
+// Details hold what the entry needs beyond the state (amounts, reasons,
+// check results); they never hold a full account number.
+type Change struct {
+	Action  string
+	From    State
+	To      State
+	Actor   string
+	Reason  string
+	At      time.Time
+	Details map[string]any
+}
+
+// The audit actions.
+const (
+	ActionOpened             = "opened"
+	ActionReviewStarted      = "review_started"
+	ActionDocumentsRequested = "documents_requested"
+	ActionDocumentsReceived  = "documents_received"
+	ActionMarkedComplex      = "marked_complex"
+	ActionAssigned           = "assigned"
+	ActionDecided            = "decided"
+	ActionDecisionProposed   = "decision_proposed"
+	ActionDecisionApproved   = "decision_approved"
+	ActionDecisionReturned   = "decision_returned"
+	ActionCheckOverridden    = "check_overridden"
+	ActionLetterGenerated    = "letter_generated"
+	ActionLetterSent         = "letter_sent"
+	ActionAgreementRecorded  = "agreement_recorded"
+	ActionClosed             = "closed"
+)
 
 // Case is one claim under adjudication. FirstReceivedAt is when the claim
 // request was first received, the clock start of the decision deadline (R4).
 type Case struct {
-	ID              string
-	ClaimID         string
-	ReportID        string
-	PolicyNumber    string
-	InsuredName     string
-	IncidentType    string
-	IncidentTime    time.Time
-	FirstReceivedAt time.Time
-	OpenedAt        time.Time
-	State           State
+	ID               string
+	ClaimID          string
+	ReportID         string
+	PolicyNumber     string
+	InsuredName      string
+	IncidentType     string
+	IncidentTime     time.Time
+	IncidentPlace    string
+	FirstReceivedAt  time.Time
+	OpenedAt         time.Time
+	ClaimedAmountFen int64
+	// Beneficiary is who claims, when not the insured.
+	Beneficiary *Person
+	Documents   []Document
+	Supplements []Supplement
+	State       State
+	// Version counts the stored changes of the case; a caller that read
+	// version N may ask for its change to apply only to version N.
+	Version  int
+	Assignee string
+	// Complex is set once a senior handler found the case complex: its
+	// decision is then due under the 30-day rule (R4), or the contract's.
+	Complex         *Mark
 	Decision        *Decision
-	// RejectionLetter records the sending of the written rejection notice
-	// (R5) of a rejected case.
-	RejectionLetter *LetterSent
+	RejectionLetter *RejectionLetter
+	Agreement       *Agreement
+	Overrides       []CheckOverride
+	Closure         *Mark
+	// Changes are the audit entries of the changes made since the case was
+	// loaded; the repository appends them to the audit and never loads them
+	// back into a case.
+	Changes []Change
 }
 
-// LetterSent records how and when a letter left the company.
-type LetterSent struct {
-	Channel string
-	SentBy  string
-	SentAt  time.Time
+// DecisionRule is the rule of the decision deadline the case owes: R4's 5
+// working days, or its 30 days once the case is complex.
+func (c *Case) DecisionRule() deadline.RuleID {
+	if c.Complex != nil {
+		return deadline.ComplexDecision
+	}
+	return deadline.Decision
 }
 
-// LetterChannels lists the ways a rejection letter can be sent.
-func LetterChannels() []string { return []string{"post", "email", "sms", "app", "in_person"} }
+// Pauses returns the R4 clock stops of the case: the closed ones, and the
+// start of the open one while documents are awaited (nil otherwise).
+func (c *Case) Pauses() ([]deadline.Pause, *time.Time) {
+	var closed []deadline.Pause
+	var open *time.Time
+	for _, s := range c.Supplements {
+		if s.ReceivedAt == nil {
+			at := s.NoticeSentAt
+			open = &at
+			continue
+		}
+		closed = append(closed, deadline.Pause{PausedAt: s.NoticeSentAt, ResumedAt: *s.ReceivedAt})
+	}
+	return closed, open
+}
 
-// RecordRejectionLetterSent records that the written notice of a rejection
-// was sent (Insurance Law art. 24; Reg. art. 24: within 3 days of the
-// decision, with reasons). A case that is not rejected has no such letter,
-// and a letter is sent once.
-func (c *Case) RecordRejectionLetterSent(channel, sentBy string, now time.Time) error {
-	if c.State != StateRejected {
-		return apperr.New(apperr.Conflict, "case of claim %s is %s; only a rejected case has a rejection letter", c.ClaimID, c.State)
+// Open starts a case from a claim request. The supplements the request
+// brings (R3 notices and the arrival of what they asked for) become the R4
+// clock stops; one that cannot be (sent before the claim was received,
+// arriving before it was asked for, overlapping another, in the future) is
+// left out and named in the audit, which keeps the deadline on the safe,
+// earlier side. A request whose last supplement is still awaited opens
+// awaiting documents.
+func Open(c Case, actor Actor, now time.Time) Case {
+	kept, dropped := normalizeSupplements(c.FirstReceivedAt, c.Supplements, now)
+	c.Supplements = kept
+	c.State, c.Version = StateReceived, 1
+	if len(kept) > 0 && kept[len(kept)-1].ReceivedAt == nil {
+		c.State = StateAwaitingDocuments
 	}
-	if c.RejectionLetter != nil {
-		return apperr.New(apperr.Conflict, "the rejection letter of claim %s was already sent on %s", c.ClaimID,
-			c.RejectionLetter.SentAt.Format(time.RFC3339))
+	details := map[string]any{"documents": len(c.Documents), "supplements": len(kept)}
+	if len(dropped) > 0 {
+		details["ignored_supplements"] = dropped
 	}
-	channel = strings.TrimSpace(channel)
-	if !slices.Contains(LetterChannels(), channel) {
-		return apperr.InvalidField("channel", "must be one of %s", strings.Join(LetterChannels(), ", "))
+	c.record(Change{Action: ActionOpened, To: c.State, Actor: actor.Subject, At: now, Details: details})
+	return c
+}
+
+// normalizeSupplements orders supplements by their notice and keeps those
+// that can be clock stops.
+func normalizeSupplements(clockStart time.Time, in []Supplement, now time.Time) (kept []Supplement, dropped []string) {
+	sorted := slices.Clone(in)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].NoticeSentAt.Before(sorted[j].NoticeSentAt) })
+	for _, s := range sorted {
+		why := ""
+		switch {
+		case s.NoticeSentAt.Before(clockStart):
+			why = "notice sent before the claim request was received"
+		case s.NoticeSentAt.After(now):
+			why = "notice sent in the future"
+		case s.ReceivedAt != nil && s.ReceivedAt.Before(s.NoticeSentAt):
+			why = "supplement received before the notice was sent"
+		case s.ReceivedAt != nil && s.ReceivedAt.After(now):
+			why = "supplement received in the future"
+		case len(kept) > 0 && kept[len(kept)-1].ReceivedAt == nil:
+			why = "notice sent while an earlier one was still awaited"
+		case len(kept) > 0 && s.NoticeSentAt.Before(*kept[len(kept)-1].ReceivedAt):
+			why = "notice sent before the previous supplement arrived"
+		}
+		if why != "" {
+			dropped = append(dropped, s.NoticeSentAt.UTC().Format(time.RFC3339)+": "+why)
+			continue
+		}
+		s.NoticeSentAt = s.NoticeSentAt.UTC()
+		if s.ReceivedAt != nil {
+			r := s.ReceivedAt.UTC()
+			s.ReceivedAt = &r
+		}
+		kept = append(kept, s)
 	}
-	by := strings.TrimSpace(sentBy)
-	if by == "" {
-		return apperr.InvalidField("sent_by", "is required")
+	return kept, dropped
+}
+
+// CheckVersion refuses a change meant for another version of the case than
+// the stored one (optimistic locking); 0 means the caller did not say.
+func (c *Case) CheckVersion(version int) error {
+	if version != 0 && version != c.Version {
+		return apperr.New(apperr.Conflict, "case of claim %s changed since you read it (you saw version %d, it is now %d); reload it and try again",
+			c.ClaimID, version, c.Version)
 	}
-	c.RejectionLetter = &LetterSent{Channel: channel, SentBy: by, SentAt: now.UTC()}
 	return nil
 }
 
-// Decision is the decision on a case. AmountFen is in fen (1/100 yuan).
-type Decision struct {
-	Outcome   Outcome
-	AmountFen int64
-	Reason    string
-	DecidedBy string
-	DecidedAt time.Time
+// record appends an audit entry.
+func (c *Case) record(ch Change) {
+	ch.At = ch.At.UTC()
+	c.Changes = append(c.Changes, ch)
 }
 
-// DecisionInput is what a handler submits.
-type DecisionInput struct {
-	Outcome   string
-	AmountFen int64
-	Reason    string
-	DecidedBy string
-}
-
-// Decide records the decision on a case that has none yet. A second decision
-// is refused: a claim is decided once.
-func (c *Case) Decide(in DecisionInput, now time.Time) error {
-	if c.State != StateReceived {
-		return apperr.New(apperr.Conflict, "case of claim %s is already %s; it cannot be decided again", c.ClaimID, c.State)
-	}
-	by := strings.TrimSpace(in.DecidedBy)
-	if by == "" {
-		return apperr.InvalidField("decided_by", "is required")
-	}
-	reason := strings.TrimSpace(in.Reason)
-	if utf8.RuneCountInString(reason) > 2000 {
-		return apperr.InvalidField("reason", "is longer than 2000 characters")
-	}
-	d := Decision{Outcome: Outcome(in.Outcome), DecidedBy: by, DecidedAt: now.UTC(), Reason: reason}
-	switch d.Outcome {
-	case Approve:
-		if in.AmountFen <= 0 {
-			return apperr.InvalidField("amount_fen", "must be a positive whole number of fen for an approval")
+// moveTo changes the state if the state machine allows the change's action
+// from the current state to to, recording the change; what names the action
+// for the refusal ("be decided").
+func (c *Case) moveTo(to State, what string, ch Change) error {
+	if !slices.Contains(machine, transition{ch.Action, c.State, to}) {
+		allowed := "nothing: the case is finished"
+		if next := actionsFrom(c.State); len(next) > 0 {
+			allowed = strings.Join(next, ", ")
 		}
-		if in.AmountFen > MaxAmountFen {
-			return apperr.InvalidField("amount_fen", "exceeds the largest amount the platform pays (%d fen)", MaxAmountFen)
-		}
-		d.AmountFen = in.AmountFen
-		c.State = StateApproved
-	case Reject:
-		if in.AmountFen != 0 {
-			return apperr.InvalidField("amount_fen", "must be 0 or absent for a rejection")
-		}
-		if reason == "" {
-			return apperr.InvalidField("reason", "is required for a rejection: say why the claim is not covered")
-		}
-		c.State = StateRejected
-	default:
-		return apperr.InvalidField("outcome", "must be approve or reject")
+		return apperr.New(apperr.Conflict, "case of claim %s is %s: it cannot %s (what can happen from %s: %s)",
+			c.ClaimID, c.State, what, c.State, allowed)
 	}
-	c.Decision = &d
+	ch.From, ch.To = c.State, to
+	c.State = to
+	c.record(ch)
 	return nil
+}
+
+// refuse returns the conflict for an action the state machine allows in no
+// state like the current one.
+func (c *Case) refuse(what string) error {
+	return apperr.New(apperr.Conflict, "case of claim %s is %s: it cannot %s", c.ClaimID, c.State, what)
+}
+
+// StartReview moves a received case under review and, when nobody has it
+// yet, assigns it to the actor.
+func (c *Case) StartReview(actor Actor, now time.Time) error {
+	if err := c.moveTo(StateUnderReview, "start review", Change{Action: ActionReviewStarted, Actor: actor.Subject, At: now}); err != nil {
+		return err
+	}
+	if c.Assignee == "" {
+		c.assign(actor.Subject, actor, "took the case to review it", now)
+	}
+	return nil
+}
+
+// Limits on what a person may type into a case.
+const (
+	maxReason        = 1000
+	maxNote          = 2000
+	maxSubject       = 128
+	maxDocumentTypes = 20
+)
+
+// RequestDocuments records a request for missing documents: the case awaits
+// them and the decision clock (R4) stops now (Judicial Interpretation II of
+// the Insurance Law, art. 15).
+func (c *Case) RequestDocuments(actor Actor, documents []string, note string, now time.Time) error {
+	if len(documents) == 0 {
+		return apperr.InvalidField("documents", "name at least one document the claimant must supply")
+	}
+	if len(documents) > maxDocumentTypes {
+		return apperr.InvalidField("documents", "has %d documents, more than %d", len(documents), maxDocumentTypes)
+	}
+	docs := make([]string, len(documents))
+	for i, d := range documents {
+		d = strings.TrimSpace(d)
+		if err := checkText("documents["+strconv.Itoa(i)+"]", d, maxSubject, false); err != nil {
+			return err
+		}
+		docs[i] = d
+	}
+	note, err := optionalText("note", note, maxNote)
+	if err != nil {
+		return err
+	}
+	if err := c.moveTo(StateAwaitingDocuments, "await documents", Change{Action: ActionDocumentsRequested, Actor: actor.Subject,
+		Reason: note, At: now, Details: map[string]any{"documents": docs}}); err != nil {
+		return err
+	}
+	c.Supplements = append(c.Supplements, Supplement{NoticeSentAt: now.UTC(), RequestedBy: actor.Subject, Documents: docs, Note: note})
+	return nil
+}
+
+// RecordDocumentsReceived records that the documents asked for arrived at
+// at (now when zero): the decision clock (R4) runs again and the case goes
+// back to review, or to the complex path if it was marked complex.
+func (c *Case) RecordDocumentsReceived(actor Actor, at, now time.Time) (time.Time, error) {
+	if at.IsZero() {
+		at = now
+	}
+	to := StateUnderReview
+	if c.Complex != nil {
+		to = StateComplex
+	}
+	if c.State != StateAwaitingDocuments || len(c.Supplements) == 0 || c.Supplements[len(c.Supplements)-1].ReceivedAt != nil {
+		return time.Time{}, c.refuse("record documents received: no documents are awaited")
+	}
+	last := &c.Supplements[len(c.Supplements)-1]
+	switch {
+	case at.After(now):
+		return time.Time{}, apperr.InvalidField("received_at", "is in the future")
+	case at.Before(last.NoticeSentAt):
+		return time.Time{}, apperr.InvalidField("received_at", "is before the request was sent on %s", last.NoticeSentAt.Format(time.RFC3339))
+	}
+	if err := c.moveTo(to, "record documents received", Change{Action: ActionDocumentsReceived, Actor: actor.Subject, At: now,
+		Details: map[string]any{"received_at": at.UTC()}}); err != nil {
+		return time.Time{}, err
+	}
+	received := at.UTC()
+	last.ReceivedAt = &received
+	return received, nil
+}
+
+// MarkComplex puts the case on the complex path: its decision is due under
+// the 30-day rule (R4; notice §8.3(1)) or the contract's period. Only a
+// senior handler may, and must say why. A case awaiting documents stays so
+// and returns to the complex path when they arrive.
+func (c *Case) MarkComplex(actor Actor, reason string, now time.Time) error {
+	if err := requireSenior(actor, "marking a case complex"); err != nil {
+		return err
+	}
+	reason, err := requiredText("reason", reason, maxReason, "say why the case is complex")
+	if err != nil {
+		return err
+	}
+	if c.Complex != nil {
+		return apperr.New(apperr.Conflict, "case of claim %s was already marked complex on %s", c.ClaimID, c.Complex.At.Format(time.RFC3339))
+	}
+	to := StateComplex
+	if c.State == StateAwaitingDocuments {
+		to = c.State
+	}
+	if err := c.moveTo(to, "be marked complex", Change{Action: ActionMarkedComplex, Actor: actor.Subject, Reason: reason, At: now}); err != nil {
+		return err
+	}
+	c.Complex = &Mark{Reason: reason, By: actor.Subject, At: now.UTC()}
+	return nil
+}
+
+// Assign gives the case to assignee ("" takes it from whoever has it). A
+// handler may take an unassigned case for themselves or give up their own; a
+// senior handler may assign and reassign anyone.
+func (c *Case) Assign(actor Actor, assignee, reason string, now time.Time) error {
+	assignee = strings.TrimSpace(assignee)
+	if assignee != "" {
+		if err := checkText("assignee", assignee, maxSubject, false); err != nil {
+			return err
+		}
+	}
+	reason, err := optionalText("reason", reason, maxReason)
+	if err != nil {
+		return err
+	}
+	if c.State == StateClosed {
+		return c.refuse("be assigned")
+	}
+	if assignee == c.Assignee {
+		return apperr.New(apperr.Conflict, "case of claim %s is already assigned to %q", c.ClaimID, assignee)
+	}
+	if !actor.Senior() {
+		own := c.Assignee == actor.Subject && assignee == ""
+		take := c.Assignee == "" && assignee == actor.Subject
+		if !own && !take {
+			return apperr.New(apperr.Forbidden, "a handler may take an unassigned case or give up their own; assigning to others needs the %s role", RoleSenior)
+		}
+	}
+	c.assign(assignee, actor, reason, now)
+	return nil
+}
+
+func (c *Case) assign(assignee string, actor Actor, reason string, now time.Time) {
+	c.record(Change{Action: ActionAssigned, From: c.State, To: c.State, Actor: actor.Subject, Reason: reason, At: now,
+		Details: map[string]any{"assignee": assignee, "previous_assignee": c.Assignee}})
+	c.Assignee = assignee
+}
+
+// Close ends the case: after the rejection letter was sent (R5), after the
+// claimant agreed to the amount, or when the claim is withdrawn before the
+// decision. It reports whether the claim was withdrawn, in which case the
+// decision deadline is owed no more.
+func (c *Case) Close(actor Actor, reason string, now time.Time) (withdrawn bool, err error) {
+	reason, err = requiredText("reason", reason, maxReason, "say why the case is closed")
+	if err != nil {
+		return false, err
+	}
+	if c.State == StateRejected && (c.RejectionLetter == nil || c.RejectionLetter.Sent == nil) {
+		return false, apperr.New(apperr.Conflict, "case of claim %s is rejected and its rejection letter is not sent yet: record the sending first (R5)", c.ClaimID)
+	}
+	withdrawn = c.State.Undecided()
+	if err := c.moveTo(StateClosed, "be closed", Change{Action: ActionClosed, Actor: actor.Subject, Reason: reason, At: now,
+		Details: map[string]any{"withdrawn": withdrawn}}); err != nil {
+		return false, err
+	}
+	c.Closure = &Mark{Reason: reason, By: actor.Subject, At: now.UTC()}
+	return withdrawn, nil
+}
+
+// requiredText trims s and refuses it empty (saying hint), too long, or
+// with control characters other than line breaks.
+func requiredText(field, s string, limit int, hint string) (string, error) {
+	s = normalizeLong(s)
+	if s == "" {
+		return "", apperr.InvalidField(field, "is required: %s", hint)
+	}
+	return s, checkText(field, s, limit, true)
+}
+
+// optionalText is requiredText for a text that may be empty.
+func optionalText(field, s string, limit int) (string, error) {
+	s = normalizeLong(s)
+	if s == "" {
+		return "", nil
+	}
+	return s, checkText(field, s, limit, true)
+}
+
+func joinStates(states []State) string {
+	parts := make([]string, len(states))
+	for i, s := range states {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shortText refuses a one-line value that is empty (when required), longer
+// than limit characters or holds control characters; it returns it trimmed.
+func shortText(field, s string, limit int, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" && !required {
+		return "", nil
+	}
+	return s, checkText(field, s, limit, false)
 }

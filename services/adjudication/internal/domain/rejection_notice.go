@@ -136,14 +136,7 @@ func NewRejectionNotice(draft RejectionNotice) (RejectionNotice, error) {
 	if n.RegulatorHotline == "" {
 		n.RegulatorHotline = RegulatorHotline
 	}
-	n.Reasons = make([]RejectionReason, len(draft.Reasons))
-	for i, r := range draft.Reasons {
-		n.Reasons[i] = RejectionReason{
-			Code:   strings.TrimSpace(r.Code),
-			Text:   normalizeLong(r.Text),
-			Clause: strings.TrimSpace(r.Clause),
-		}
-	}
+	n.Reasons = trimReasons(draft.Reasons)
 	if err := n.Validate(); err != nil {
 		return RejectionNotice{}, err
 	}
@@ -199,24 +192,60 @@ func (n RejectionNotice) validateReasons() error {
 	if len(n.Reasons) == 0 {
 		return apperr.InvalidField("reasons", "needs at least one reason: the law requires the notice to state why (说明理由)")
 	}
-	if len(n.Reasons) > MaxRejectionReasons {
-		return apperr.InvalidField("reasons", "has %d reasons, more than %d", len(n.Reasons), MaxRejectionReasons)
+	return validateReasons(n.Reasons)
+}
+
+// trimReasons returns a copy of reasons with their texts trimmed (and CRLF
+// line ends made LF).
+func trimReasons(reasons []RejectionReason) []RejectionReason {
+	if len(reasons) == 0 {
+		return nil
 	}
-	for i, r := range n.Reasons {
+	out := make([]RejectionReason, len(reasons))
+	for i, r := range reasons {
+		out[i] = RejectionReason{Code: strings.TrimSpace(r.Code), Text: normalizeLong(r.Text), Clause: strings.TrimSpace(r.Clause)}
+	}
+	return out
+}
+
+// normalizeReasons trims reasons and checks them as validateReasons does;
+// none is fine here (the caller says when reasons are required).
+func normalizeReasons(reasons []RejectionReason) ([]RejectionReason, error) {
+	out := trimReasons(reasons)
+	return out, validateReasons(out)
+}
+
+// validateReasons checks each reason: a code, a text, and a clause naming
+// the contract or statute in 《》, so that the reason can be printed on the
+// rejection notice (R5) as it stands.
+func validateReasons(reasons []RejectionReason) error {
+	if len(reasons) > MaxRejectionReasons {
+		return apperr.InvalidField("reasons", "has %d reasons, more than %d", len(reasons), MaxRejectionReasons)
+	}
+	for i, r := range reasons {
 		prefix := "reasons[" + strconv.Itoa(i) + "]."
-		if err := checkReasonCode(prefix+"code", r.Code); err != nil {
+		if err := checkCode(prefix+"code", r.Code); err != nil {
 			return err
 		}
 		if err := checkText(prefix+"text", r.Text, maxLongText, true); err != nil {
 			return err
 		}
-		if err := checkText(prefix+"clause", r.Clause, maxClause, false); err != nil {
+		if err := checkClause(prefix+"clause", r.Clause); err != nil {
 			return err
 		}
-		open := strings.Index(r.Clause, "《")
-		if open < 0 || !strings.Contains(r.Clause[open:], "》") {
-			return apperr.InvalidField(prefix+"clause", "must name the contract or statute in 《》, e.g. 《XX重大疾病保险条款》第七条第（二）项; got %q", r.Clause)
-		}
+	}
+	return nil
+}
+
+// checkClause accepts a citation of a contract or statute provision that
+// names the document in 《》.
+func checkClause(field, clause string) error {
+	if err := checkText(field, clause, maxClause, false); err != nil {
+		return err
+	}
+	open := strings.Index(clause, "《")
+	if open < 0 || !strings.Contains(clause[open:], "》") {
+		return apperr.InvalidField(field, "must name the contract or statute in 《》, e.g. 《XX重大疾病保险条款》第七条第（二）项; got %q", clause)
 	}
 	return nil
 }
@@ -252,9 +281,9 @@ func checkText(field, value string, limit int, multiline bool) error {
 	return nil
 }
 
-// checkReasonCode accepts a short code of ASCII letters, digits, '.', '_'
-// and '-', such as WAITING_PERIOD or EXCL-03.
-func checkReasonCode(field, code string) error {
+// checkCode accepts a short code of ASCII letters, digits, '.', '_' and
+// '-', such as WAITING_PERIOD, EXCL-03 or medical_expense.
+func checkCode(field, code string) error {
 	if code == "" {
 		return apperr.InvalidField(field, "is required")
 	}

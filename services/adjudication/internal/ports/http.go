@@ -2,19 +2,23 @@
 package ports
 
 import (
+	"context"
 	_ "embed"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
+	"claims.local/adjudication/internal/policydata"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/tracking"
 )
 
 // OpenAPI is adjudication's OpenAPI 3 document.
@@ -29,16 +33,37 @@ type HTTP struct {
 }
 
 // Permissions is adjudication's written permission table: who may call each
-// route (package auth refuses everything else). Deciding is for handlers;
-// readers add the catastrophe team, auditors and admins.
+// route (package auth refuses everything else). Handlers and senior handlers
+// work cases; marking a case complex and approving a decision above a
+// handler's authority are for senior handlers; readers add the catastrophe
+// team, auditors and admins (finance reads payout, not cases: R11); only an
+// admin imports policy data.
 func Permissions() auth.Permissions {
-	deciders := []auth.Role{auth.Handler, auth.SeniorHandler}
+	workers := []auth.Role{auth.Handler, auth.SeniorHandler}
+	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
 	return auth.Permissions{
-		"GET /v1/cases":                            readers,
-		"GET /v1/cases/:claimId":                   readers,
-		"POST /v1/cases/:claimId/decision":         deciders,
-		"POST /v1/cases/:claimId/rejection-letter": deciders,
+		"GET /v1/cases":                                  readers,
+		"GET /v1/cases/:claimId":                         readers,
+		"GET /v1/cases/:claimId/timeline":                readers,
+		"GET /v1/cases/:claimId/checks":                  readers,
+		"GET /v1/cases/:claimId/rejection-letter":        readers,
+		"GET /v1/queue":                                  readers,
+		"POST /v1/cases/:claimId/review":                 workers,
+		"POST /v1/cases/:claimId/assignment":             workers,
+		"POST /v1/cases/:claimId/document-request":       workers,
+		"POST /v1/cases/:claimId/documents-received":     workers,
+		"POST /v1/cases/:claimId/complex":                seniors,
+		"POST /v1/cases/:claimId/decision":               workers,
+		"POST /v1/cases/:claimId/decision/approval":      seniors,
+		"POST /v1/cases/:claimId/checks/:check/override": workers,
+		"POST /v1/cases/:claimId/rejection-letter":       workers,
+		"POST /v1/cases/:claimId/agreement":              workers,
+		"POST /v1/cases/:claimId/close":                  workers,
+		"GET /v1/products/:code":                         readers,
+		"PUT /v1/products/:code":                         {auth.Admin},
+		"GET /v1/policies/:number":                       readers,
+		"PUT /v1/policies/:number":                       {auth.Admin},
 	}
 }
 
@@ -47,125 +72,383 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	h := &HTTP{app: a, log: log}
 	v1 := e.Group("/v1")
 	v1.GET("/cases", h.listCases)
-	v1.GET("/cases/:claimId", h.getCase)
-	v1.POST("/cases/:claimId/decision", h.decide)
-	v1.POST("/cases/:claimId/rejection-letter", h.rejectionLetterSent)
+	v1.GET("/queue", h.queue)
+	cs := v1.Group("/cases/:claimId")
+	cs.GET("", h.getCase)
+	cs.GET("/timeline", h.timeline)
+	cs.GET("/checks", h.checks)
+	cs.GET("/rejection-letter", h.rejectionLetter)
+	cs.POST("/review", serve(h, h.startReview))
+	cs.POST("/assignment", serve(h, h.assign))
+	cs.POST("/document-request", serve(h, h.requestDocuments))
+	cs.POST("/documents-received", serve(h, h.documentsReceived))
+	cs.POST("/complex", serve(h, h.markComplex))
+	cs.POST("/decision", serve(h, h.decide))
+	cs.POST("/decision/approval", serve(h, h.reviewDecision))
+	cs.POST("/checks/:check/override", h.overrideCheck)
+	cs.POST("/rejection-letter", serve(h, h.rejectionLetterSent))
+	cs.POST("/agreement", serve(h, h.agreement))
+	cs.POST("/close", serve(h, h.closeCase))
+	v1.GET("/products/:code", h.getProduct)
+	v1.PUT("/products/:code", h.putProduct)
+	v1.GET("/policies/:number", h.getPolicy)
+	v1.PUT("/policies/:number", h.putPolicy)
 }
 
-type letterJSON struct {
-	Channel string    `json:"channel"`
-	SentBy  string    `json:"sent_by"`
-	SentAt  time.Time `json:"sent_at"`
-}
-
-type decisionJSON struct {
-	Outcome   string    `json:"outcome"`
-	AmountFen int64     `json:"amount_fen"`
-	Reason    string    `json:"reason,omitempty"`
-	DecidedBy string    `json:"decided_by"`
-	DecidedAt time.Time `json:"decided_at"`
-}
-
-type caseResponse struct {
-	ID              string        `json:"id"`
-	ClaimID         string        `json:"claim_id"`
-	ReportID        string        `json:"report_id"`
-	PolicyNumber    string        `json:"policy_number"`
-	InsuredName     string        `json:"insured_name"`
-	IncidentType    string        `json:"incident_type"`
-	IncidentTime    time.Time     `json:"incident_time"`
-	FirstReceivedAt time.Time     `json:"first_received_at"`
-	OpenedAt        time.Time     `json:"opened_at"`
-	State           string        `json:"state"`
-	Decision        *decisionJSON `json:"decision"`
-	RejectionLetter *letterJSON   `json:"rejection_letter"`
-}
-
-func toResponse(c domain.Case) caseResponse {
-	r := caseResponse{
-		ID: c.ID, ClaimID: c.ClaimID, ReportID: c.ReportID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
-		IncidentType: c.IncidentType, IncidentTime: c.IncidentTime, FirstReceivedAt: c.FirstReceivedAt,
-		OpenedAt: c.OpenedAt, State: string(c.State),
+// actor is the signed-in caller as the rules see them.
+func actor(c *gin.Context) (domain.Actor, error) {
+	p, err := auth.Actor(c)
+	if err != nil {
+		return domain.Actor{}, err
 	}
-	if d := c.Decision; d != nil {
-		r.Decision = &decisionJSON{Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Reason,
-			DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt}
+	roles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = string(r)
 	}
-	if l := c.RejectionLetter; l != nil {
-		r.RejectionLetter = &letterJSON{Channel: l.Channel, SentBy: l.SentBy, SentAt: l.SentAt}
-	}
-	return r
+	return domain.Actor{Subject: p.Subject, Roles: roles}, nil
 }
 
-func (h *HTTP) listCases(c *gin.Context) {
-	f := app.ListFilter{State: c.Query("state")}
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			httpapi.WriteError(c, h.log, apperr.InvalidField("limit", "must be a whole number from 1 to 500"))
+// bind reads the request body as Req and finds the signed-in actor; when
+// either fails it answers the error and reports false.
+func bind[Req any](h *HTTP, c *gin.Context) (Req, domain.Actor, bool) {
+	var req Req
+	if err := httpapi.BindJSON(c, &req); err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return req, domain.Actor{}, false
+	}
+	who, err := actor(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return req, domain.Actor{}, false
+	}
+	return req, who, true
+}
+
+// serve answers a change of a case: it binds the request body as Req, runs
+// do as the signed-in actor and answers with the case it returns.
+func serve[Req any](h *HTTP, do func(ctx context.Context, who domain.Actor, claimID string, req Req) (domain.Case, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, who, ok := bind[Req](h, c)
+		if !ok {
 			return
 		}
-		f.Limit = n
+		cs, err := do(c.Request.Context(), who, c.Param("claimId"), req)
+		h.answer(c, http.StatusOK, toResponse(cs), err)
 	}
-	cases, err := h.app.Cases(c.Request.Context(), f)
+}
+
+// answer writes v with status, or the error.
+func (h *HTTP) answer(c *gin.Context, status int, v any, err error) {
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
+	c.JSON(status, v)
+}
+
+// queryInt reads a whole-number query parameter from lo to hi, def when absent.
+func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, apperr.InvalidField(name, "must be a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
+func (h *HTTP) listCases(c *gin.Context) {
+	f := app.ListFilter{Assignee: c.Query("assignee")}
+	var err error
+	if s := c.Query("state"); s != "" {
+		if f.State, err = domain.ParseState("state", s); err != nil {
+			httpapi.WriteError(c, h.log, err)
+			return
+		}
+	}
+	if f.Limit, err = queryInt(c, "limit", 100, 1, 500); err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	cases, err := h.app.Cases(c.Request.Context(), f)
 	out := make([]caseResponse, len(cases))
 	for i, cs := range cases {
 		out[i] = toResponse(cs)
 	}
-	c.JSON(http.StatusOK, gin.H{"cases": out})
+	h.answer(c, http.StatusOK, gin.H{"cases": out}, err)
+}
+
+func (h *HTTP) queue(c *gin.Context) {
+	f, err := queueFilter(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	items, err := h.app.Queue(c.Request.Context(), f)
+	var next *int
+	if len(items) == f.Limit {
+		n := f.Offset + f.Limit
+		next = &n
+	}
+	h.answer(c, http.StatusOK, gin.H{"items": toQueue(items), "next_offset": next}, err)
+}
+
+func queueFilter(c *gin.Context) (app.QueueFilter, error) {
+	f := app.QueueFilter{Assignee: c.Query("assignee")}
+	if s := c.Query("state"); s != "" {
+		for _, part := range strings.Split(s, ",") {
+			st, err := domain.ParseState("state", strings.TrimSpace(part))
+			if err != nil {
+				return app.QueueFilter{}, err
+			}
+			f.States = append(f.States, st)
+		}
+	}
+	switch c.Query("unassigned") {
+	case "", "false":
+	case "true":
+		if f.Assignee != "" {
+			return app.QueueFilter{}, apperr.InvalidField("unassigned", "cannot be combined with assignee")
+		}
+		f.Unassigned = true
+	default:
+		return app.QueueFilter{}, apperr.InvalidField("unassigned", "must be true or false")
+	}
+	if s := c.Query("risk"); s != "" {
+		r, err := tracking.ParseRisk(s)
+		if err != nil {
+			return app.QueueFilter{}, err
+		}
+		f.Risk = r
+	}
+	var err error
+	if f.Limit, err = queryInt(c, "limit", 100, 1, 500); err != nil {
+		return app.QueueFilter{}, err
+	}
+	if f.Offset, err = queryInt(c, "offset", 0, 0, 1_000_000); err != nil {
+		return app.QueueFilter{}, err
+	}
+	return f, nil
 }
 
 func (h *HTTP) getCase(c *gin.Context) {
 	cs, err := h.app.Case(c.Request.Context(), c.Param("claimId"))
-	if err != nil {
-		httpapi.WriteError(c, h.log, err)
-		return
+	h.answer(c, http.StatusOK, toResponse(cs), err)
+}
+
+func (h *HTTP) timeline(c *gin.Context) {
+	changes, err := h.app.Timeline(c.Request.Context(), c.Param("claimId"))
+	h.answer(c, http.StatusOK, gin.H{"entries": toEntries(changes)}, err)
+}
+
+func (h *HTTP) checks(c *gin.Context) {
+	results, err := h.app.Checks(c.Request.Context(), c.Param("claimId"))
+	h.answer(c, http.StatusOK, gin.H{"checks": toChecks(results)}, err)
+}
+
+type emptyRequest struct{}
+
+func (h *HTTP) startReview(ctx context.Context, who domain.Actor, claimID string, _ emptyRequest) (domain.Case, error) {
+	return h.app.StartReview(ctx, who, claimID)
+}
+
+type assignRequest struct {
+	Assignee string `json:"assignee"`
+	Reason   string `json:"reason"`
+}
+
+func (h *HTTP) assign(ctx context.Context, who domain.Actor, claimID string, req assignRequest) (domain.Case, error) {
+	return h.app.Assign(ctx, who, claimID, req.Assignee, req.Reason)
+}
+
+type documentRequest struct {
+	Documents []string `json:"documents"`
+	Note      string   `json:"note"`
+}
+
+func (h *HTTP) requestDocuments(ctx context.Context, who domain.Actor, claimID string, req documentRequest) (domain.Case, error) {
+	return h.app.RequestDocuments(ctx, who, claimID, req.Documents, req.Note)
+}
+
+type documentsReceivedRequest struct {
+	ReceivedAt *time.Time `json:"received_at"`
+}
+
+func (h *HTTP) documentsReceived(ctx context.Context, who domain.Actor, claimID string, req documentsReceivedRequest) (domain.Case, error) {
+	var at time.Time
+	if req.ReceivedAt != nil {
+		at = *req.ReceivedAt
 	}
-	c.JSON(http.StatusOK, toResponse(cs))
+	return h.app.RecordDocumentsReceived(ctx, who, claimID, at)
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h *HTTP) markComplex(ctx context.Context, who domain.Actor, claimID string, req reasonRequest) (domain.Case, error) {
+	return h.app.MarkComplex(ctx, who, claimID, req.Reason)
+}
+
+func (h *HTTP) closeCase(ctx context.Context, who domain.Actor, claimID string, req reasonRequest) (domain.Case, error) {
+	return h.app.Close(ctx, who, claimID, req.Reason)
 }
 
 type decideRequest struct {
-	Outcome   string `json:"outcome"`
-	AmountFen int64  `json:"amount_fen"`
-	Reason    string `json:"reason"`
-	DecidedBy string `json:"decided_by"`
+	Outcome string       `json:"outcome"`
+	Lines   []lineJSON   `json:"lines"`
+	Reasons []reasonJSON `json:"reasons"`
+	Note    string       `json:"note"`
+	Version int          `json:"version"`
 }
 
-func (h *HTTP) decide(c *gin.Context) {
-	var req decideRequest
-	if err := httpapi.BindJSON(c, &req); err != nil {
-		httpapi.WriteError(c, h.log, err)
-		return
+func (h *HTTP) decide(ctx context.Context, who domain.Actor, claimID string, req decideRequest) (domain.Case, error) {
+	in := domain.DecisionInput{Outcome: req.Outcome, Note: req.Note, Version: req.Version}
+	for _, l := range req.Lines {
+		in.Lines = append(in.Lines, domain.BenefitLine(l))
 	}
-	cs, err := h.app.Decide(c.Request.Context(), c.Param("claimId"), domain.DecisionInput{
-		Outcome: req.Outcome, AmountFen: req.AmountFen, Reason: req.Reason, DecidedBy: req.DecidedBy,
-	})
-	if err != nil {
-		httpapi.WriteError(c, h.log, err)
-		return
+	for _, r := range req.Reasons {
+		in.Reasons = append(in.Reasons, domain.RejectionReason(r))
 	}
-	c.JSON(http.StatusOK, toResponse(cs))
+	return h.app.Decide(ctx, who, claimID, in)
+}
+
+type approvalRequest struct {
+	Verdict string `json:"verdict"`
+	Reason  string `json:"reason"`
+	Version int    `json:"version"`
+}
+
+func (h *HTTP) reviewDecision(ctx context.Context, who domain.Actor, claimID string, req approvalRequest) (domain.Case, error) {
+	return h.app.ReviewDecision(ctx, who, claimID, req.Verdict, req.Reason, req.Version)
+}
+
+// overrideCheck is served per request: it reads the check from the path.
+func (h *HTTP) overrideCheck(c *gin.Context) {
+	serve(h, func(ctx context.Context, who domain.Actor, claimID string, req reasonRequest) (domain.Case, error) {
+		check, err := domain.ParseCheckName(c.Param("check"))
+		if err != nil {
+			return domain.Case{}, err
+		}
+		return h.app.OverrideCheck(ctx, who, claimID, check, req.Reason)
+	})(c)
 }
 
 type letterSentRequest struct {
 	Channel string `json:"channel"`
-	SentBy  string `json:"sent_by"`
 }
 
-func (h *HTTP) rejectionLetterSent(c *gin.Context) {
-	var req letterSentRequest
-	if err := httpapi.BindJSON(c, &req); err != nil {
-		httpapi.WriteError(c, h.log, err)
-		return
-	}
-	cs, err := h.app.RecordRejectionLetterSent(c.Request.Context(), c.Param("claimId"), req.Channel, req.SentBy)
+func (h *HTTP) rejectionLetterSent(ctx context.Context, who domain.Actor, claimID string, req letterSentRequest) (domain.Case, error) {
+	return h.app.RecordRejectionLetterSent(ctx, who, claimID, req.Channel)
+}
+
+// rejectionLetter answers the stored PDF of the rejection notice, exactly
+// as generated (and, once sent, as sent), with its SHA-256.
+func (h *HTTP) rejectionLetter(c *gin.Context) {
+	who, err := actor(c)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, toResponse(cs))
+	pdf, cs, err := h.app.RejectionLetter(c.Request.Context(), who, c.Param("claimId"))
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="rejection-letter-`+fileSafe(cs.ClaimID)+`.pdf"`)
+	c.Header("X-Letter-SHA256", cs.RejectionLetter.SHA256)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/pdf", pdf)
+}
+
+// fileSafe keeps the letters, digits, '-' and '_' of s, for a file name.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+type agreementRequest struct {
+	AgreedBy string    `json:"agreed_by"`
+	Channel  string    `json:"channel"`
+	Payee    payeeJSON `json:"payee"`
+}
+
+func (h *HTTP) agreement(ctx context.Context, who domain.Actor, claimID string, req agreementRequest) (domain.Case, error) {
+	p := req.Payee
+	in := domain.AgreementInput{AgreedBy: req.AgreedBy, Channel: req.Channel, Payee: domain.PayeeInput{
+		Name: p.Name, Role: p.Role, BankName: p.BankName, AccountNumber: p.AccountNumber}}
+	if o := p.OnBehalfOf; o != nil {
+		in.Payee.OnBehalfOf = &domain.Person{Name: o.Name, Relation: o.Relation}
+	}
+	return h.app.RecordAgreement(ctx, who, claimID, in)
+}
+
+// productResponse is a product with its code.
+type productResponse struct {
+	Code string `json:"code"`
+	policydata.Product
+}
+
+// policyResponse is a policy with its number.
+type policyResponse struct {
+	Number string `json:"number"`
+	policydata.Policy
+}
+
+// created is 201 for a new resource, 200 for a replaced one.
+func created(isNew bool) int {
+	if isNew {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+// importDoc imports one document of the policy system: it binds the body
+// as In, converts it with the key of the path parameter param, stores it and
+// answers 201 for a new document, 200 for a replaced one.
+func importDoc[In interface{ ToDomain(key string) (D, error) }, D any](h *HTTP, c *gin.Context, param string,
+	store func(context.Context, domain.Actor, D) (D, bool, error), answer func(D) any) {
+	req, who, ok := bind[In](h, c)
+	if !ok {
+		return
+	}
+	d, err := req.ToDomain(c.Param(param))
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	d, isNew, err := store(c.Request.Context(), who, d)
+	h.answer(c, created(isNew), answer(d), err)
+}
+
+func productJSON(p domain.Product) any {
+	return productResponse{Code: p.Code, Product: policydata.FromProduct(p)}
+}
+
+func policyJSON(p domain.Policy) any {
+	return policyResponse{Number: p.Number, Policy: policydata.FromPolicy(p)}
+}
+
+func (h *HTTP) putProduct(c *gin.Context) {
+	importDoc[policydata.Product](h, c, "code", h.app.PutProduct, productJSON)
+}
+
+func (h *HTTP) getProduct(c *gin.Context) {
+	p, err := h.app.Product(c.Request.Context(), c.Param("code"))
+	h.answer(c, http.StatusOK, productJSON(p), err)
+}
+
+func (h *HTTP) putPolicy(c *gin.Context) {
+	importDoc[policydata.Policy](h, c, "number", h.app.PutPolicy, policyJSON)
+}
+
+func (h *HTTP) getPolicy(c *gin.Context) {
+	p, err := h.app.Policy(c.Request.Context(), c.Param("number"))
+	h.answer(c, http.StatusOK, policyJSON(p), err)
 }

@@ -6,13 +6,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"claims.local/adjudication/internal/adapters"
+	"claims.local/adjudication/internal/adapters/letter"
 	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/ports"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
@@ -40,6 +44,36 @@ type Config struct {
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
 	RiskLeadWorkingDays int
+	// AuthorityLimits are the authority limits per role, in fen
+	// (domain.Unlimited for none): a decision above the decider's limit
+	// needs a senior approver (four-eyes).
+	AuthorityLimits map[string]int64
+	// Issuer is the company that signs rejection notices (R5), and
+	// LetterFonts the fonts they are set in.
+	Issuer      domain.LetterIssuer
+	LetterFonts letter.Fonts
+}
+
+// ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
+// may be "unlimited": handler:5000000,senior_handler:unlimited.
+func ParseAuthorityLimits(s string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, part := range strings.Split(s, ",") {
+		role, value, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || role == "" {
+			return nil, fmt.Errorf("authority limits are written role:fen[,role:fen]; got %q", part)
+		}
+		if value == "unlimited" {
+			out[role] = domain.Unlimited
+			continue
+		}
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("authority limit of %s: %q is not a whole number of fen or unlimited", role, value)
+		}
+		out[role] = n
+	}
+	return out, nil
 }
 
 // Adjudication is a started adjudication service.
@@ -50,6 +84,17 @@ type Adjudication struct {
 
 // Start connects adjudication to its database and Kafka and binds its port.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, error) {
+	authority, err := domain.NewAuthority(cfg.AuthorityLimits)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Issuer.Validate(); err != nil {
+		return nil, fmt.Errorf("letter issuer: %w", err)
+	}
+	renderer, err := letter.NewRenderer(cfg.LetterFonts)
+	if err != nil {
+		return nil, err
+	}
 	migrations, err := adapters.Migrations()
 	if err != nil {
 		return nil, err
@@ -64,7 +109,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if err != nil {
 		return nil, err
 	}
-	a := app.NewService(adapters.NewCases(kit.DB, kit.Relay.Wake, kit.Tracker), kit.Tracker, topics, time.Now)
+	a := app.NewService(app.Deps{
+		Cases: adapters.NewCases(kit.DB, kit.Relay.Wake, kit.Tracker), Policies: adapters.NewPolicies(kit.DB), Letters: renderer,
+		Deadlines: kit.Tracker, Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
+	})
 	ports.Register(kit.Engine, a, log)
 	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", ports.ClaimRequests(a))
 	switch cfg.Fault {

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/adapters/letter"
+	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/ports"
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/auth"
@@ -37,7 +40,11 @@ func start(t *testing.T) *running {
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix}
+	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix,
+		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
+		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
+			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},
+		LetterFonts: letter.DefaultFonts()}
 	svc, c := apitest.Start(t, "adjudication", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
 }
@@ -57,7 +64,7 @@ func claimRequested(t *testing.T, topics events.Topics, claimID string, firstRec
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 3)
+	r.WantRoutesDocumented(t, r.svc.Routes(), len(ports.Permissions()))
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
@@ -75,7 +82,7 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 	t.Parallel()
 	r := start(t)
 	doc := r.Spec(t)
-	const approve = `{"outcome":"approve","amount_fen":123456,"decided_by":"handler-1"}`
+	const approve = `{"outcome":"approve","lines":[{"benefit":"medical_expense","claimed_fen":123456,"approved_fen":123456}]}`
 	tests := []struct {
 		name         string
 		method, path string
@@ -90,8 +97,10 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 			`approve`, 400, "invalid_argument", ""},
 		{"decision with an unknown field", "POST", "/v1/cases/no-such-claim/decision", "POST /v1/cases/{claimId}/decision",
 			`{"outcome":"approve","amount":1}`, 400, "invalid_argument", "amount"},
+		{"decision naming its own decider", "POST", "/v1/cases/no-such-claim/decision", "POST /v1/cases/{claimId}/decision",
+			`{"outcome":"approve","decided_by":"someone"}`, 400, "invalid_argument", "decided_by"},
 		{"decision with a text amount", "POST", "/v1/cases/no-such-claim/decision", "POST /v1/cases/{claimId}/decision",
-			`{"outcome":"approve","amount_fen":"1"}`, 400, "invalid_argument", "amount_fen"},
+			`{"outcome":"approve","lines":[{"benefit":"a","claimed_fen":"1","approved_fen":1}]}`, 400, "invalid_argument", "lines.claimed_fen"},
 		{"decision body too large", "POST", "/v1/cases/no-such-claim/decision", "POST /v1/cases/{claimId}/decision",
 			`{"outcome":"approve","reason":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "payload_too_large", ""},
 		{"unknown case", "GET", "/v1/cases/no-such-claim", "GET /v1/cases/{claimId}", "", 404, "not_found", ""},
@@ -101,7 +110,41 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		{"negative limit", "GET", "/v1/cases?limit=-1", "GET /v1/cases", "", 400, "invalid_argument", "limit"},
 		{"method not allowed", "PUT", "/v1/cases/x/decision", "", approve, 405, "method_not_allowed", ""},
 		{"letter for an unknown claim", "POST", "/v1/cases/no-such-claim/rejection-letter", "POST /v1/cases/{claimId}/rejection-letter",
-			`{"channel":"post","sent_by":"h1"}`, 404, "not_found", ""},
+			`{"channel":"post"}`, 404, "not_found", ""},
+		{"letter naming its own sender", "POST", "/v1/cases/no-such-claim/rejection-letter", "POST /v1/cases/{claimId}/rejection-letter",
+			`{"channel":"post","sent_by":"h1"}`, 400, "invalid_argument", "sent_by"},
+		{"download of an unknown letter", "GET", "/v1/cases/no-such-claim/rejection-letter", "GET /v1/cases/{claimId}/rejection-letter",
+			"", 404, "not_found", ""},
+		{"cases in an unknown state", "GET", "/v1/cases?state=done", "GET /v1/cases", "", 400, "invalid_argument", "state"},
+		{"queue in an unknown state", "GET", "/v1/queue?state=received,done", "GET /v1/queue", "", 400, "invalid_argument", "state"},
+		{"queue at an unknown risk", "GET", "/v1/queue?risk=red", "GET /v1/queue", "", 400, "invalid_argument", "risk"},
+		{"queue unassigned and assigned", "GET", "/v1/queue?unassigned=true&assignee=h1", "GET /v1/queue", "", 400, "invalid_argument", "unassigned"},
+		{"queue with a negative offset", "GET", "/v1/queue?offset=-1", "GET /v1/queue", "", 400, "invalid_argument", "offset"},
+		{"timeline of an unknown claim", "GET", "/v1/cases/no-such-claim/timeline", "GET /v1/cases/{claimId}/timeline", "", 404, "not_found", ""},
+		{"checks of an unknown claim", "GET", "/v1/cases/no-such-claim/checks", "GET /v1/cases/{claimId}/checks", "", 404, "not_found", ""},
+		{"override of an unknown check", "POST", "/v1/cases/no-such-claim/checks/luck/override", "POST /v1/cases/{claimId}/checks/{check}/override",
+			`{"reason":"x"}`, 404, "not_found", ""},
+		{"complex of an unknown claim", "POST", "/v1/cases/no-such-claim/complex", "POST /v1/cases/{claimId}/complex",
+			`{"reason":"x"}`, 404, "not_found", ""},
+		{"review with a body that is not an object", "POST", "/v1/cases/no-such-claim/review", "POST /v1/cases/{claimId}/review",
+			`[]`, 400, "invalid_argument", ""},
+		{"agreement with an unknown field", "POST", "/v1/cases/no-such-claim/agreement", "POST /v1/cases/{claimId}/agreement",
+			`{"agreed_by":"李四","amount_fen":1}`, 400, "invalid_argument", "amount_fen"},
+		{"approval of an unknown claim", "POST", "/v1/cases/no-such-claim/decision/approval", "POST /v1/cases/{claimId}/decision/approval",
+			`{"verdict":"approve"}`, 404, "not_found", ""},
+		{"documents received in bad time", "POST", "/v1/cases/no-such-claim/documents-received", "POST /v1/cases/{claimId}/documents-received",
+			`{"received_at":"yesterday"}`, 400, "invalid_argument", ""},
+		{"unknown product", "GET", "/v1/products/NOPE", "GET /v1/products/{code}", "", 404, "not_found", ""},
+		{"unknown policy", "GET", "/v1/policies/NOPE", "GET /v1/policies/{number}", "", 404, "not_found", ""},
+		{"product without benefits", "PUT", "/v1/products/MED-1", "PUT /v1/products/{code}",
+			`{"name":"医疗","notice_kind":"indemnity","benefits":[]}`, 400, "invalid_argument", "benefits"},
+		{"product with a bad code", "PUT", "/v1/products/MED%201", "PUT /v1/products/{code}",
+			`{"name":"医疗","notice_kind":"indemnity"}`, 400, "invalid_argument", "code"},
+		{"policy of an unknown product", "PUT", "/v1/policies/P-9", "PUT /v1/policies/{number}",
+			`{"product_code":"NOPE","policyholder_name":"张三","insured_name":"张三","effective_from":"2026-01-01","effective_to":"2026-12-31","coverages":[]}`,
+			422, "unprocessable", "product_code"},
+		{"policy with a bad date", "PUT", "/v1/policies/P-9", "PUT /v1/policies/{number}",
+			`{"product_code":"NOPE","effective_from":"2026-13-01"}`, 400, "invalid_argument", "effective_from"},
 		{"letter without a body", "POST", "/v1/cases/no-such-claim/rejection-letter", "POST /v1/cases/{claimId}/rejection-letter",
 			``, 400, "invalid_argument", ""},
 		{"deadlines in an unknown state", "GET", "/v1/deadlines?state=open,late", "GET /v1/deadlines", "", 400, "invalid_argument", "state"},
@@ -188,19 +231,38 @@ func TestClaimRequestOpensACaseThatIsDecidedOnce(t *testing.T) {
 	// A bad decision is refused, a good one is recorded once.
 	path := "/v1/cases/" + claimID + "/decision"
 	op := "POST /v1/cases/{claimId}/decision"
-	doc.WantError(t, op, r.Do(t, http.MethodPost, path, `{"outcome":"approve","decided_by":"handler-1"}`), 400, "invalid_argument", "amount_fen")
-	doc.WantError(t, op, r.Do(t, http.MethodPost, path, `{"outcome":"reject","decided_by":"handler-1"}`), 400, "invalid_argument", "reason")
-	decided := r.Do(t, http.MethodPost, path, `{"outcome":"approve","amount_fen":123456,"decided_by":"handler-1"}`)
+	doc.WantError(t, op, r.Do(t, http.MethodPost, path, `{"outcome":"approve"}`), 400, "invalid_argument", "lines")
+	doc.WantError(t, op, r.Do(t, http.MethodPost, path, `{"outcome":"reject"}`), 400, "invalid_argument", "reasons")
+	doc.WantError(t, op, r.Do(t, http.MethodPost, path, `{"outcome":"reject","reasons":[{"code":"X","text":"late","clause":"clause 4"}]}`),
+		400, "invalid_argument", "reasons[0].clause")
+	decided := r.Do(t, http.MethodPost, path, approveBody(123456))
 	if decided.Status != http.StatusOK {
 		t.Fatalf("decision: got status %d (%s), want 200", decided.Status, decided.Body)
 	}
-	doc.WantError(t, op, r.Do(t, http.MethodPost, path, `{"outcome":"reject","reason":"late","decided_by":"handler-2"}`), 409, "conflict", "")
+	doc.WantError(t, op, r.Do(t, http.MethodPost, path, rejectBody), 409, "conflict", "")
 
 	got := r.Do(t, http.MethodGet, "/v1/cases/"+claimID, "")
 	require.JSONEq(t, string(decided.Body), string(got.Body), "the case read back equals the decision's answer")
+	var answer struct {
+		Decision struct {
+			DecidedBy string `json:"decided_by"`
+			AmountFen int64  `json:"amount_fen"`
+		} `json:"decision"`
+	}
+	require.NoError(t, json.Unmarshal(decided.Body, &answer))
+	if answer.Decision.DecidedBy != apitest.Everyone().Subject || answer.Decision.AmountFen != 123456 {
+		t.Fatalf("got decision %+v, want 123456 fen decided by the signed-in %s", answer.Decision, apitest.Everyone().Subject)
+	}
 	list := r.Do(t, http.MethodGet, "/v1/cases?state=approved&limit=10", "")
 	require.JSONEq(t, `{"cases":[`+string(decided.Body)+`]}`, string(list.Body), "approved cases")
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ClaimDecided.Name); n != 1 {
 		t.Fatalf("got %d claim-decided events, want 1", n)
 	}
 }
+
+// approveBody approves fen on the medical expense benefit.
+func approveBody(fen int64) string {
+	return fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"medical_expense","claimed_fen":%d,"approved_fen":%d}]}`, fen, fen)
+}
+
+const rejectBody = `{"outcome":"reject","reasons":[{"code":"WAITING_PERIOD","text":"等待期内发病，不属于保险责任。","clause":"《示例医疗保险条款》第四条"}],"note":"见条款"}`

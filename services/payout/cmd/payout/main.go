@@ -1,5 +1,6 @@
-// Command payout runs the payout service: payment obligations, execution and
-// the finance events.
+// Command payout runs the payout service: payment obligations from
+// agreements, execution through the (simulated) bank, the finance events
+// and the result notices.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/logging"
+	"claims.local/pkg/sealed"
 )
 
 func main() {
@@ -28,6 +30,9 @@ func main() {
 		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		ExecuteInterval:     env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
+		ResealInterval:      env.Duration("PAYOUT_RESEAL_INTERVAL", 10*time.Minute),
+		BankLatency:         env.Duration("PAYOUT_BANK_SIM_LATENCY", 500*time.Millisecond),
+		Fault:               env.String("PAYOUT_FAULT", ""),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
@@ -37,6 +42,12 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.AuthKeys = keys
+	dataKeys, err := sealed.ParseKeys(env.String("PAYOUT_DATA_KEYS", ""))
+	if err != nil {
+		log.Error("bad configuration: PAYOUT_DATA_KEYS must hold the payee data keys as id:base64key[,id:base64key] (current first, 32-byte keys)", "error", err.Error())
+		os.Exit(2)
+	}
+	cfg.DataKeys = dataKeys
 	if err := env.Err(); err != nil {
 		log.Error("bad configuration", "error", err.Error())
 		os.Exit(2)

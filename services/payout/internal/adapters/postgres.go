@@ -1,9 +1,11 @@
-// Package adapters holds payout's PostgreSQL repository and the bank simulator.
+// Package adapters holds payout's PostgreSQL repository and the bank
+// simulator.
 package adapters
 
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,11 +13,14 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/reveal"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -23,128 +28,290 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrations lists payout's schema: the outbox, the inbox, then its own tables.
+// Migrations lists payout's schema: the outbox, the inbox, the deadlines,
+// then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, reveal.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "payout")
 	})
 }
 
 type obligationRow struct {
-	ID            string `gorm:"primaryKey"`
-	ClaimID       string
-	PayoutType    string
-	AmountFen     int64
-	Currency      string
-	State         string
-	Attempts      int
-	LastError     string
-	BankReference string
-	ScheduledAt   time.Time
-	NextAttemptAt time.Time
-	CompletedAt   *time.Time
+	ID               string `gorm:"primaryKey"`
+	ClaimID          string
+	CaseID           string
+	PolicyNumber     string
+	PayoutType       string
+	AmountFen        int64
+	AgreedAmountFen  int64
+	AdvancedFen      int64
+	Currency         string
+	State            string
+	Attempts         int
+	LastError        string
+	BankReference    string
+	PayeeSealed      []byte
+	PayeeKeyID       string
+	AgreedAt         *time.Time
+	ScheduledAt      time.Time
+	NextAttemptAt    time.Time
+	SentAt           *time.Time
+	CompletedAt      *time.Time
+	ValueDate        *string
+	ReversedAt       *time.Time
+	ReversalReason   string
+	Replaces         *string
+	PayeeCorrectedBy string
+	PayeeCorrectedAt *time.Time
 }
 
 func (obligationRow) TableName() string { return "obligations" }
 
-func toRow(o domain.Obligation) obligationRow {
-	return obligationRow{ID: o.ID, ClaimID: o.ClaimID, PayoutType: string(o.Type), AmountFen: o.AmountFen,
-		Currency: o.Currency, State: string(o.State), Attempts: o.Attempts, LastError: o.LastError,
-		BankReference: o.BankReference, ScheduledAt: o.ScheduledAt, NextAttemptAt: o.NextAttemptAt, CompletedAt: o.CompletedAt}
+// payeeJSON is the plaintext of obligations.payee_sealed.
+type payeeJSON struct {
+	Name          string      `json:"name"`
+	Role          string      `json:"role"`
+	BankName      string      `json:"bank_name"`
+	AccountNumber string      `json:"account_number"`
+	OnBehalfOf    *personJSON `json:"on_behalf_of,omitempty"`
 }
 
-func (w obligationRow) toDomain() domain.Obligation {
-	o := domain.Obligation{ID: w.ID, ClaimID: w.ClaimID, Type: domain.PayoutType(w.PayoutType), AmountFen: w.AmountFen,
-		Currency: w.Currency, State: domain.State(w.State), Attempts: w.Attempts, LastError: w.LastError,
-		BankReference: w.BankReference, ScheduledAt: w.ScheduledAt.UTC(), NextAttemptAt: w.NextAttemptAt.UTC()}
-	if w.CompletedAt != nil {
-		t := w.CompletedAt.UTC()
-		o.CompletedAt = &t
-	}
-	return o
+type personJSON struct {
+	Name     string `json:"name"`
+	Relation string `json:"relation"`
 }
 
-// Obligations is the PostgreSQL implementation of app.Repository.
+// payeeAAD binds a sealed payee to its obligation: a box copied to another
+// row does not open there.
+func payeeAAD(obligationID string) []byte {
+	return []byte("payout/obligations/" + obligationID + "/payee")
+}
+
+// Obligations is the PostgreSQL implementation of app.Repository. Payees
+// are sealed with keys (package sealed) before they reach the database and
+// opened when read.
 type Obligations struct {
 	db          *gorm.DB
 	afterCommit func()
 	deadlines   *tracking.Tracker
+	keys        *sealed.Keyring
+	shanghai    *time.Location
 }
 
 // NewObligations returns the repository; afterCommit (may be nil) runs after
-// a commit that stored events.
-func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Obligations {
+// a commit that stored events, to wake the outbox relay.
+func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker, keys *sealed.Keyring, shanghai *time.Location) *Obligations {
 	if afterCommit == nil {
 		afterCommit = func() {}
 	}
-	return &Obligations{db: db, afterCommit: afterCommit, deadlines: deadlines}
+	return &Obligations{db: db, afterCommit: afterCommit, deadlines: deadlines, keys: keys, shanghai: shanghai}
 }
 
-// Schedule stores o once per claim and type, and once per event. A zero o
-// records only the receipt (a decision that owes nothing).
-func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, out func(domain.Obligation) (tracking.Effects, error)) (bool, error) {
-	created := false
+func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
+	r := obligationRow{ID: o.ID, ClaimID: o.ClaimID, CaseID: o.CaseID, PolicyNumber: o.PolicyNumber, PayoutType: string(o.Type),
+		AmountFen: o.AmountFen, AgreedAmountFen: o.AgreedAmountFen, AdvancedFen: o.AdvancedFen, Currency: o.Currency,
+		State: string(o.State), Attempts: o.Attempts, LastError: o.LastError, BankReference: o.BankReference,
+		ScheduledAt: o.ScheduledAt, NextAttemptAt: o.NextAttemptAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
+		ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, PayeeCorrectedBy: o.PayeeCorrectedBy,
+		PayeeCorrectedAt: o.PayeeCorrectedAt}
+	if !o.AgreedAt.IsZero() {
+		t := o.AgreedAt
+		r.AgreedAt = &t
+	}
+	if d := o.ValueDate(s.shanghai); d != "" {
+		r.ValueDate = &d
+	}
+	if o.Replaces != "" {
+		r.Replaces = &o.Replaces
+	}
+	if o.Payee == (domain.Payee{}) {
+		return r, nil
+	}
+	p := payeeJSON{Name: o.Payee.Name, Role: string(o.Payee.Role), BankName: o.Payee.BankName, AccountNumber: o.Payee.AccountNumber}
+	if w := o.Payee.OnBehalfOf; w != nil {
+		p.OnBehalfOf = &personJSON{Name: w.Name, Relation: w.Relation}
+	}
+	plain, err := json.Marshal(p)
+	if err != nil {
+		return obligationRow{}, err
+	}
+	if r.PayeeSealed, err = s.keys.Seal(plain, payeeAAD(o.ID)); err != nil {
+		return obligationRow{}, err
+	}
+	r.PayeeKeyID = s.keys.Current()
+	return r, nil
+}
+
+func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
+	o := domain.Obligation{ID: r.ID, ClaimID: r.ClaimID, CaseID: r.CaseID, PolicyNumber: r.PolicyNumber,
+		Type: domain.PayoutType(r.PayoutType), AmountFen: r.AmountFen, AgreedAmountFen: r.AgreedAmountFen,
+		AdvancedFen: r.AdvancedFen, Currency: r.Currency, State: domain.State(r.State), Attempts: r.Attempts,
+		LastError: r.LastError, BankReference: r.BankReference, ScheduledAt: r.ScheduledAt.UTC(),
+		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: utc(r.SentAt), CompletedAt: utc(r.CompletedAt),
+		ReversedAt: utc(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
+		PayeeCorrectedAt: utc(r.PayeeCorrectedAt)}
+	if r.AgreedAt != nil {
+		o.AgreedAt = r.AgreedAt.UTC()
+	}
+	if r.Replaces != nil {
+		o.Replaces = *r.Replaces
+	}
+	if r.PayeeSealed == nil {
+		return o, nil
+	}
+	plain, err := s.keys.Open(r.PayeeSealed, payeeAAD(r.ID))
+	if err != nil {
+		return domain.Obligation{}, fmt.Errorf("open the payee of obligation %s: %w", r.ID, err)
+	}
+	var p payeeJSON
+	if err := json.Unmarshal(plain, &p); err != nil {
+		return domain.Obligation{}, fmt.Errorf("payee of obligation %s: %w", r.ID, err)
+	}
+	o.Payee = domain.Payee{Name: p.Name, Role: domain.Role(p.Role), BankName: p.BankName, AccountNumber: p.AccountNumber}
+	if p.OnBehalfOf != nil {
+		o.Payee.OnBehalfOf = &domain.Person{Name: p.OnBehalfOf.Name, Relation: p.OnBehalfOf.Relation}
+	}
+	return o, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Schedule stores o once per event, and once per claim and type among the
+// obligations not reversed (a unique index), with the effects decide
+// returns.
+func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
+	created, sent := false, false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		first, err := inbox.Record(tx, receipt)
 		if err != nil || !first || o.ID == "" {
 			return err
 		}
-		row := toRow(o)
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}, {Name: "payout_type"}}, DoNothing: true}).Create(&row)
+		row, err := s.toRow(o)
+		if err != nil {
+			return err
+		}
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}, {Name: "payout_type"}},
+			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "state <> 'reversed'"}}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return fmt.Errorf("schedule obligation: %w", res.Error)
 		}
+		var existing *domain.Obligation
 		if res.RowsAffected == 0 {
-			return nil
+			var r obligationRow
+			if err := tx.Where("claim_id = ? AND payout_type = ? AND state <> 'reversed'", o.ClaimID, string(o.Type)).Take(&r).Error; err != nil {
+				return fmt.Errorf("load the obligation of claim %s: %w", o.ClaimID, err)
+			}
+			e, err := s.toDomain(r)
+			if err != nil {
+				return err
+			}
+			existing = &e
 		}
-		created = true
-		eff, err := out(o)
+		created = existing == nil
+		eff, err := decide(existing)
 		if err != nil {
 			return err
 		}
-		_, err = trackingpg.Commit(tx, s.deadlines, o.ScheduledAt, eff)
-		return err
-	})
-	if err == nil && created {
-		s.afterCommit()
-	}
-	return created, err
-}
-
-// ExecuteNextDue locks the oldest due obligation with FOR UPDATE SKIP LOCKED,
-// so that several instances never execute the same one at once, and keeps
-// the lock across the bank call: the bank's idempotency key covers a crash
-// between the call and the commit.
-func (s *Obligations) ExecuteNextDue(ctx context.Context, now time.Time, work func(*domain.Obligation) (tracking.Effects, error)) (bool, error) {
-	found, sent := false, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row obligationRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("state = ? AND next_attempt_at <= ?", string(domain.StateScheduled), now).
-			Order("next_attempt_at, id").Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("find due obligation: %w", err)
-		}
-		found = true
-		o := row.toDomain()
-		eff, err := work(&o)
-		if err != nil {
-			return err
-		}
-		updated := toRow(o)
-		if err := tx.Save(&updated).Error; err != nil {
-			return fmt.Errorf("store obligation: %w", err)
-		}
-		sent, err = trackingpg.Commit(tx, s.deadlines, now, eff)
+		sent, err = s.commit(tx, o.ScheduledAt, eff)
 		return err
 	})
 	if err == nil && sent {
 		s.afterCommit()
 	}
+	return created && err == nil, err
+}
+
+// commit stores a change's effects inside tx: new obligations, notices,
+// events and deadline steps. It reports whether there were events.
+func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool, error) {
+	for _, o := range eff.Create {
+		row, err := s.toRow(o)
+		if err != nil {
+			return false, err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return false, fmt.Errorf("create obligation: %w", err)
+		}
+	}
+	for _, n := range eff.Notices {
+		row, err := toNoticeRow(n)
+		if err != nil {
+			return false, err
+		}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return false, fmt.Errorf("store notice: %w", err)
+		}
+	}
+	return trackingpg.Commit(tx, s.deadlines, now, tracking.Effects{Events: eff.Events, Steps: eff.Steps})
+}
+
+// change runs work on the obligation locked by lock inside one
+// transaction and stores the result with its effects. The payee is sealed
+// again with the current key on every write (a lazy re-seal).
+func (s *Obligations) change(ctx context.Context, now time.Time, lock func(tx *gorm.DB, r *obligationRow) error, work func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, bool, error) {
+	var out domain.Obligation
+	found, sent := false, false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row obligationRow
+		err := lock(tx, &row)
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("lock obligation: %w", err)
+		}
+		found = true
+		o, err := s.toDomain(row)
+		if err != nil {
+			return err
+		}
+		eff, err := work(&o)
+		if err != nil {
+			return err
+		}
+		updated, err := s.toRow(o)
+		if err != nil {
+			return err
+		}
+		if err := tx.Select("*").Save(&updated).Error; err != nil {
+			return fmt.Errorf("store obligation: %w", err)
+		}
+		out = o
+		sent, err = s.commit(tx, now, eff)
+		return err
+	})
+	if err == nil && sent {
+		s.afterCommit()
+	}
+	return out, found, err
+}
+
+// Next locks the due obligation in state that waited longest with FOR
+// UPDATE SKIP LOCKED, so that several instances never work on the same one
+// at once.
+func (s *Obligations) Next(ctx context.Context, now time.Time, state domain.State, work func(*domain.Obligation) (app.Effects, error)) (bool, error) {
+	_, found, err := s.change(ctx, now, func(tx *gorm.DB, r *obligationRow) error {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("state = ? AND next_attempt_at <= ?", string(state), now).Order("next_attempt_at, id").Take(r).Error
+	}, work)
 	return found, err
+}
+
+// Update locks obligation id, waiting for another holder to finish.
+func (s *Obligations) Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, error) {
+	o, found, err := s.change(ctx, now, func(tx *gorm.DB, r *obligationRow) error {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(r).Error
+	}, change)
+	if err == nil && !found {
+		return domain.Obligation{}, apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
+	}
+	return o, err
 }
 
 // Get returns one obligation.
@@ -157,25 +324,122 @@ func (s *Obligations) Get(ctx context.Context, id string) (domain.Obligation, er
 	if err != nil {
 		return domain.Obligation{}, fmt.Errorf("load obligation: %w", err)
 	}
-	return row.toDomain(), nil
+	return s.toDomain(row)
+}
+
+// Reveal reads obligation id, decrypts its payee and records the reveal in
+// the same transaction.
+func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.Obligation) (reveal.Reveal, error)) (domain.Obligation, error) {
+	var o domain.Obligation
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row obligationRow
+		err := tx.Where("id = ?", id).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
+		}
+		if err != nil {
+			return fmt.Errorf("load obligation: %w", err)
+		}
+		if o, err = s.toDomain(row); err != nil {
+			return err
+		}
+		r, err := record(o)
+		if err != nil {
+			return err
+		}
+		return reveal.Record(tx, r)
+	})
+	return o, err
+}
+
+// newest finds into rows up to limit (1 to 500, else 100) rows ordered by
+// the time column newest first, of one claim when claimID is set.
+func (s *Obligations) newest(ctx context.Context, rows any, column, claimID string, limit int) error {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	q := s.db.WithContext(ctx).Order(column + " DESC, id").Limit(limit)
+	if claimID != "" {
+		q = q.Where("claim_id = ?", claimID)
+	}
+	return q.Find(rows).Error
 }
 
 // List returns obligations, newest first, of one claim when claimID is set.
 func (s *Obligations) List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	q := s.db.WithContext(ctx).Order("scheduled_at DESC, id").Limit(limit)
-	if claimID != "" {
-		q = q.Where("claim_id = ?", claimID)
-	}
 	var rows []obligationRow
-	if err := q.Find(&rows).Error; err != nil {
+	if err := s.newest(ctx, &rows, "scheduled_at", claimID, limit); err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
 	out := make([]domain.Obligation, len(rows))
 	for i, r := range rows {
-		out[i] = r.toDomain()
+		o, err := s.toDomain(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = o
 	}
 	return out, nil
+}
+
+// Reconciliation counts and sums per day and payout type, in one statement:
+// completed payouts by value date, and returned ones by the Asia/Shanghai
+// date of their return.
+func (s *Obligations) Reconciliation(ctx context.Context, p domain.Period) ([]domain.DayTotal, error) {
+	var rows []struct {
+		Day            string
+		PayoutType     string
+		CompletedCount int64
+		CompletedFen   int64
+		ReversedCount  int64
+		ReversedFen    int64
+	}
+	err := s.db.WithContext(ctx).Raw(`WITH c AS (
+			SELECT value_date AS day, payout_type, count(*) AS n, sum(amount_fen)::bigint AS fen FROM obligations
+			WHERE value_date BETWEEN CAST(@from AS date) AND CAST(@to AS date) GROUP BY 1, 2),
+		r AS (
+			SELECT (reversed_at AT TIME ZONE 'Asia/Shanghai')::date AS day, payout_type, count(*) AS n, sum(amount_fen)::bigint AS fen
+			FROM obligations WHERE reversed_at >= @start AND reversed_at < @end GROUP BY 1, 2)
+		SELECT to_char(COALESCE(c.day, r.day), 'YYYY-MM-DD') AS day, COALESCE(c.payout_type, r.payout_type) AS payout_type,
+			COALESCE(c.n, 0) AS completed_count, COALESCE(c.fen, 0) AS completed_fen,
+			COALESCE(r.n, 0) AS reversed_count, COALESCE(r.fen, 0) AS reversed_fen
+		FROM c FULL OUTER JOIN r ON c.day = r.day AND c.payout_type = r.payout_type
+		ORDER BY 1, 2`,
+		map[string]any{"from": p.From.Format(time.DateOnly), "to": p.To.Format(time.DateOnly), "start": p.From.UTC(), "end": p.End().UTC()}).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reconciliation: %w", err)
+	}
+	out := make([]domain.DayTotal, len(rows))
+	for i, r := range rows {
+		out[i] = domain.DayTotal{Date: r.Day, Type: domain.PayoutType(r.PayoutType), CompletedCount: r.CompletedCount,
+			CompletedFen: r.CompletedFen, ReversedCount: r.ReversedCount, ReversedFen: r.ReversedFen}
+	}
+	return out, nil
+}
+
+// Reseal seals up to limit payees whose key is not the current one again
+// with it, skipping rows another instance holds.
+func (s *Obligations) Reseal(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []obligationRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Select("id", "payee_sealed").
+			Where("payee_sealed IS NOT NULL AND payee_key_id <> ?", s.keys.Current()).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+			return fmt.Errorf("find payees to reseal: %w", err)
+		}
+		for _, r := range rows {
+			box, err := s.keys.Reseal(r.PayeeSealed, payeeAAD(r.ID))
+			if err != nil {
+				return fmt.Errorf("reseal the payee of obligation %s: %w", r.ID, err)
+			}
+			if err := tx.Model(&obligationRow{}).Where("id = ?", r.ID).
+				Updates(map[string]any{"payee_sealed": box, "payee_key_id": s.keys.Current()}).Error; err != nil {
+				return fmt.Errorf("store resealed payee: %w", err)
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
 }

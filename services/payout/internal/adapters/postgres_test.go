@@ -1,8 +1,10 @@
 package adapters_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,48 +17,93 @@ import (
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 )
 
 type fixture struct {
 	repo    *adapters.Obligations
 	db      *gorm.DB
+	tracker *tracking.Tracker
 	commits atomic.Int64
+}
+
+func keyring(t *testing.T, ids ...string) *sealed.Keyring {
+	t.Helper()
+	var keys []sealed.Key
+	for _, id := range ids {
+		keys = append(keys, sealed.Key{ID: id, Secret: bytes.Repeat([]byte(id[:1]), sealed.KeyBytes)})
+	}
+	k, err := sealed.New(keys)
+	require.NoError(t, err)
+	return k
+}
+
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	return loc
+}
+
+func migrations() ([]postgres.Migration, error) {
+	return postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{db: pgtest.NewMigrated(t, 5, adapters.Migrations)}
-	f.repo = adapters.NewObligations(f.db, func() { f.commits.Add(1) }, tracking.NewTracker(tracking.NewCalendars(nil), -1))
+	f := &fixture{db: pgtest.NewMigrated(t, 8, migrations), tracker: tracking.NewTracker(tracking.NewCalendars(nil), -1)}
+	f.repo = adapters.NewObligations(f.db, func() { f.commits.Add(1) }, f.tracker, keyring(t, "k1"), shanghai(t))
 	return f
 }
 
 var t0 = time.Date(2026, 10, 9, 1, 0, 0, 123456000, time.UTC)
 
+const account = "6222020200112233445"
+
 func obligation(t *testing.T, claimID string, at time.Time) domain.Obligation {
 	t.Helper()
-	o, err := domain.NewFinalObligation(uuid.NewString(), claimID, 123456, at)
+	o, err := domain.NewFinalObligation(uuid.NewString(), domain.Agreement{ClaimID: claimID, CaseID: "k-" + claimID,
+		PolicyNumber: "P-1", AmountFen: 123456, Currency: "CNY", AgreedAt: at,
+		Payee: domain.Payee{Name: "李四", Role: domain.RoleAgent, BankName: "中国工商银行", AccountNumber: account,
+			OnBehalfOf: &domain.Person{Name: "赵六", Relation: "parent"}}}, at)
 	require.NoError(t, err)
 	return o
 }
 
 func receipt(eventID, claimID string) inbox.Receipt {
-	return inbox.Receipt{Consumer: app.DecisionsConsumer, EventID: eventID, EventType: events.ClaimDecided.Name, ClaimID: claimID}
+	return inbox.Receipt{Consumer: app.AgreementsConsumer, EventID: eventID, EventType: events.AgreementReached.Name, ClaimID: claimID}
 }
 
-// announce returns an out function that counts its calls and returns one
-// payout-scheduled event.
-func announce(t *testing.T, calls *int) func(domain.Obligation) (tracking.Effects, error) {
-	return func(o domain.Obligation) (tracking.Effects, error) {
+func event(t *testing.T, typ events.Type, o domain.Obligation) events.Outgoing {
+	t.Helper()
+	e, err := events.New(typ, "payout", o.ClaimID, o.ScheduledAt, map[string]string{"obligation_id": o.ID})
+	require.NoError(t, err)
+	return events.Outgoing{Topic: "t.claims.payout.v1", Envelope: e}
+}
+
+// announce returns a decide function that counts its calls, records what it
+// was given, and returns one payout-scheduled event for a new obligation.
+func announce(t *testing.T, calls *int, existing **domain.Obligation) func(*domain.Obligation) (app.Effects, error) {
+	return func(e *domain.Obligation) (app.Effects, error) {
 		*calls++
-		e, err := events.New(events.PayoutScheduled, "payout", o.ClaimID, o.ScheduledAt, map[string]string{"obligation_id": o.ID})
-		require.NoError(t, err)
-		return tracking.Effects{Events: []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: e}}}, nil
+		if existing != nil {
+			*existing = e
+		}
+		if e != nil {
+			return app.Effects{}, nil
+		}
+		return app.Effects{Events: []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: event(t, events.PayoutScheduled, domain.Obligation{ClaimID: "x"}).Envelope}}}, nil
 	}
 }
+
+func nothing(*domain.Obligation) (app.Effects, error) { return app.Effects{}, nil }
 
 func wantCode(t *testing.T, err error, code apperr.Code) {
 	t.Helper()
@@ -65,25 +112,62 @@ func wantCode(t *testing.T, err error, code apperr.Code) {
 	}
 }
 
-func TestScheduleThenGetReturnsTheObligation(t *testing.T) {
+func TestScheduleThenGetReturnsTheObligationWithItsPayeeSealed(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	o := obligation(t, "claim-1", t0)
 	calls := 0
-	created, err := f.repo.Schedule(ctx, receipt("e1", "claim-1"), o, announce(t, &calls))
+	created, err := f.repo.Schedule(ctx, receipt("e1", "claim-1"), o, announce(t, &calls, nil))
 	require.NoError(t, err)
 	if !created || calls != 1 {
-		t.Fatalf("got created=%v with %d event calls, want true and 1", created, calls)
+		t.Fatalf("got created=%v with %d decide calls, want true and 1", created, calls)
 	}
 	got, err := f.repo.Get(ctx, o.ID)
 	require.NoError(t, err)
-	require.Equal(t, o, got, "obligation read back")
+	require.Equal(t, o, got, "obligation read back, payee opened")
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
 		t.Fatalf("got %d after-commit calls, want 1", n)
+	}
+	// R11: no column of the row holds the account number, the names or
+	// the bank in the clear.
+	var row string
+	require.NoError(t, f.db.Raw(`SELECT row_to_json(o)::text FROM obligations o WHERE id = ?`, o.ID).Scan(&row).Error)
+	for _, secret := range []string{account, "3445", "李四", "赵六", "工商", hexOf(account), hexOf("李四")} {
+		if strings.Contains(row, secret) {
+			t.Fatalf("got row %s holding %q, want the payee sealed", row, secret)
+		}
+	}
+	if n := pgtest.Count(t, f.db, `SELECT count(*) FROM obligations WHERE payee_key_id = 'k1' AND payee_sealed IS NOT NULL`); n != 1 {
+		t.Fatalf("got %d payees sealed with key k1, want 1", n)
+	}
+}
+
+func hexOf(s string) string {
+	const digits = "0123456789abcdef"
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		b.WriteByte(digits[c>>4])
+		b.WriteByte(digits[c&15])
+	}
+	return b.String()
+}
+
+func TestAPayeeSealedForOneRowDoesNotOpenInAnother(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a, b := obligation(t, "claim-1", t0), obligation(t, "claim-2", t0)
+	for _, o := range []domain.Obligation{a, b} {
+		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.db.Exec(`UPDATE obligations SET payee_sealed = (SELECT payee_sealed FROM obligations WHERE id = ?) WHERE id = ?`, a.ID, b.ID).Error)
+	if _, err := f.repo.Get(ctx, b.ID); !errors.Is(err, sealed.ErrOpen) {
+		t.Fatalf("got %v for a payee copied from another row, want sealed.ErrOpen", err)
 	}
 }
 
@@ -93,30 +177,45 @@ func TestScheduleIsIdempotentPerReceiptAndPerClaim(t *testing.T) {
 	ctx := context.Background()
 	first := obligation(t, "claim-1", t0)
 	calls := 0
-	_, err := f.repo.Schedule(ctx, receipt("e1", "claim-1"), first, announce(t, &calls))
+	_, err := f.repo.Schedule(ctx, receipt("e1", "claim-1"), first, announce(t, &calls, nil))
 	require.NoError(t, err)
 
 	tests := []struct {
-		name string
-		r    inbox.Receipt
-		o    domain.Obligation
+		name         string
+		r            inbox.Receipt
+		o            domain.Obligation
+		wantExisting bool
 	}{
-		{"same event again", receipt("e1", "claim-1"), obligation(t, "claim-1", t0.Add(time.Hour))},
-		{"another event for the same claim", receipt("e2", "claim-1"), obligation(t, "claim-1", t0.Add(time.Hour))},
-		{"same event id for another claim", receipt("e1", "claim-2"), obligation(t, "claim-2", t0)},
-		{"no event, same claim", inbox.Receipt{}, obligation(t, "claim-1", t0)},
+		{"same event again", receipt("e1", "claim-1"), obligation(t, "claim-1", t0.Add(time.Hour)), false},
+		{"another event for the same claim", receipt("e2", "claim-1"), obligation(t, "claim-1", t0.Add(time.Hour)), true},
+		{"no event, same claim", inbox.Receipt{}, obligation(t, "claim-1", t0), true},
 	}
 	for _, tt := range tests {
-		created, err := f.repo.Schedule(ctx, tt.r, tt.o, announce(t, &calls))
+		calls = 0
+		var existing *domain.Obligation
+		created, err := f.repo.Schedule(ctx, tt.r, tt.o, announce(t, &calls, &existing))
 		require.NoError(t, err, tt.name)
 		if created {
 			t.Fatalf("%s: got created=true, want false", tt.name)
 		}
+		if tt.wantExisting && (calls != 1 || existing == nil || existing.ID != first.ID) {
+			t.Fatalf("%s: got %d decide calls with %v, want one with the existing obligation %s", tt.name, calls, existing, first.ID)
+		}
+		if !tt.wantExisting && calls != 0 {
+			t.Fatalf("%s: got %d decide calls, want none for a spent event", tt.name, calls)
+		}
 		_, err = f.repo.Get(ctx, tt.o.ID)
 		wantCode(t, err, apperr.NotFound)
 	}
-	if calls != 1 {
-		t.Fatalf("got %d event calls, want 1 (only for the first obligation)", calls)
+	// A decide error rolls the receipt back: the event can be tried again.
+	_, err = f.repo.Schedule(ctx, receipt("e3", "claim-1"), obligation(t, "claim-1", t0), func(*domain.Obligation) (app.Effects, error) {
+		return app.Effects{}, events.ErrMalformed
+	})
+	if !errors.Is(err, events.ErrMalformed) {
+		t.Fatalf("got %v, want the decide error", err)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox WHERE event_id = 'e3'"); n != 0 {
+		t.Fatalf("got %d receipts of a refused event, want 0", n)
 	}
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations"); n != 1 {
 		t.Fatalf("got %d obligations, want 1", n)
@@ -124,8 +223,19 @@ func TestScheduleIsIdempotentPerReceiptAndPerClaim(t *testing.T) {
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
 		t.Fatalf("got %d outbox rows, want 1", n)
 	}
-	if n := f.commits.Load(); n != 1 {
-		t.Fatalf("got %d after-commit calls, want 1", n)
+}
+
+func TestTheDatabaseRefusesASecondPaymentOfAClaim(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.repo.Schedule(ctx, inbox.Receipt{}, obligation(t, "claim-1", t0), nothing)
+	require.NoError(t, err)
+	// Past the repository, straight into the table: the unique index holds.
+	err = f.db.Exec(`INSERT INTO obligations (id, claim_id, payout_type, amount_fen, currency, state, scheduled_at, next_attempt_at)
+		VALUES ('dup', 'claim-1', 'final', 1, 'CNY', 'scheduled', now(), now())`).Error
+	if err == nil || !strings.Contains(err.Error(), "obligations_one_per_claim_and_type") {
+		t.Fatalf("got %v, want the unique index obligations_one_per_claim_and_type to refuse", err)
 	}
 }
 
@@ -136,17 +246,16 @@ func TestScheduleOfNothingRecordsOnlyTheReceipt(t *testing.T) {
 	created, err := f.repo.Schedule(ctx, receipt("e1", "claim-1"), domain.Obligation{}, nil)
 	require.NoError(t, err)
 	if created {
-		t.Fatal("got created=true for a decision that owes nothing, want false")
+		t.Fatal("got created=true for an agreement that owes nothing, want false")
 	}
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 1 {
 		t.Fatalf("got %d receipts, want 1", n)
 	}
-	// The event is spent: offering an obligation under it now stores nothing.
 	calls := 0
-	created, err = f.repo.Schedule(ctx, receipt("e1", "claim-1"), obligation(t, "claim-1", t0), announce(t, &calls))
+	created, err = f.repo.Schedule(ctx, receipt("e1", "claim-1"), obligation(t, "claim-1", t0), announce(t, &calls, nil))
 	require.NoError(t, err)
 	if created || calls != 0 || pgtest.Count(t, f.db, "SELECT count(*) FROM obligations") != 0 {
-		t.Fatalf("got created=%v with %d event calls, want nothing stored for a spent event", created, calls)
+		t.Fatalf("got created=%v with %d decide calls, want nothing stored for a spent event", created, calls)
 	}
 }
 
@@ -154,6 +263,8 @@ func TestUnknownObligationIsNotFound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	_, err := f.repo.Get(context.Background(), "nope")
+	wantCode(t, err, apperr.NotFound)
+	_, err = f.repo.Update(context.Background(), "nope", t0, nothing)
 	wantCode(t, err, apperr.NotFound)
 }
 
@@ -164,7 +275,7 @@ func TestListNewestFirstByClaimWithLimit(t *testing.T) {
 	var ids []string
 	for i, claim := range []string{"c1", "c2", "c3"} {
 		o := obligation(t, claim, t0.Add(time.Duration(i)*time.Hour))
-		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, func(domain.Obligation) (tracking.Effects, error) { return tracking.Effects{}, nil })
+		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
 		require.NoError(t, err)
 		ids = append(ids, o.ID)
 	}
@@ -184,36 +295,38 @@ func TestListNewestFirstByClaimWithLimit(t *testing.T) {
 	require.Equal(t, []string{}, list("c9", 10), "unknown claim")
 }
 
-func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
+func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	noop := func(domain.Obligation) (tracking.Effects, error) { return tracking.Effects{}, nil }
-	never := func(o *domain.Obligation) (tracking.Effects, error) {
+	never := func(o *domain.Obligation) (app.Effects, error) {
 		t.Errorf("got work called with %s, want no call", o.ID)
-		return tracking.Effects{}, nil
+		return app.Effects{}, nil
 	}
-
-	found, err := f.repo.ExecuteNextDue(ctx, t0, never)
+	found, err := f.repo.Next(ctx, t0, domain.StateScheduled, never)
 	require.NoError(t, err)
 	if found {
 		t.Fatal("got found=true on an empty table, want false")
 	}
-
 	o := obligation(t, "claim-1", t0.Add(time.Minute))
-	_, err = f.repo.Schedule(ctx, inbox.Receipt{}, o, noop)
+	_, err = f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
 	require.NoError(t, err)
-	found, err = f.repo.ExecuteNextDue(ctx, t0, never)
-	require.NoError(t, err)
-	if found {
-		t.Fatal("got found=true before the obligation is due, want false")
+	for _, tt := range []struct {
+		name  string
+		at    time.Time
+		state domain.State
+	}{{"before it is due", t0, domain.StateScheduled}, {"in another state", t0.Add(time.Hour), domain.StateSent}} {
+		found, err = f.repo.Next(ctx, tt.at, tt.state, never)
+		require.NoError(t, err)
+		if found {
+			t.Fatalf("%s: got found=true, want false", tt.name)
+		}
 	}
-
 	// A failing work changes nothing.
 	boom := errors.New("boom")
-	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Minute), func(x *domain.Obligation) (tracking.Effects, error) {
-		x.Fail("should not stick")
-		return tracking.Effects{}, boom
+	found, err = f.repo.Next(ctx, t0.Add(time.Minute), domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
+		_ = x.Submit(t0)
+		return app.Effects{}, boom
 	})
 	if !found || !errors.Is(err, boom) {
 		t.Fatalf("got found=%v err=%v, want true and the work's error", found, err)
@@ -222,19 +335,17 @@ func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, o, got, "obligation after a failed work")
 
-	// A work that completes it stores the result with its event.
+	// A work that submits and completes it stores the result with its effects.
 	commitsBefore := f.commits.Load()
-	completedAt := t0.Add(2 * time.Minute)
-	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Minute), func(x *domain.Obligation) (tracking.Effects, error) {
-		if x.ID != o.ID {
-			t.Errorf("got work on %s, want %s", x.ID, o.ID)
+	settled := t0.Add(2 * time.Minute)
+	found, err = f.repo.Next(ctx, t0.Add(time.Minute), domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
+		if err := x.Submit(t0.Add(time.Minute)); err != nil {
+			return app.Effects{}, err
 		}
-		if err := x.Complete("REF-1", completedAt); err != nil {
-			return tracking.Effects{}, err
+		if err := x.Complete("REF-1", settled); err != nil {
+			return app.Effects{}, err
 		}
-		e, err := events.New(events.PayoutCompleted, "payout", x.ClaimID, completedAt, map[string]string{"obligation_id": x.ID})
-		require.NoError(t, err)
-		return tracking.Effects{Events: []events.Outgoing{{Topic: "t.claims.payout.v1", Envelope: e}}}, nil
+		return app.Effects{Events: []events.Outgoing{event(t, events.PayoutCompleted, *x)}}, nil
 	})
 	require.NoError(t, err)
 	if !found {
@@ -242,19 +353,214 @@ func TestExecuteNextDueTakesOnlyWhatIsDue(t *testing.T) {
 	}
 	got, err = f.repo.Get(ctx, o.ID)
 	require.NoError(t, err)
-	if got.State != domain.StateCompleted || got.BankReference != "REF-1" || got.Attempts != 1 || got.CompletedAt == nil || !got.CompletedAt.Equal(completedAt) {
-		t.Fatalf("got %+v, want completed with REF-1 at %v", got, completedAt)
+	if got.State != domain.StateCompleted || got.BankReference != "REF-1" || got.Attempts != 1 || got.CompletedAt == nil ||
+		!got.CompletedAt.Equal(settled) || got.Payee.AccountNumber != account {
+		t.Fatalf("got %+v, want completed with REF-1 at %v", got, settled)
 	}
-	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
-		t.Fatalf("got %d outbox rows, want 1", n)
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations WHERE value_date = '2026-10-09'"); n != 1 {
+		t.Fatalf("got %d obligations with value date 2026-10-09, want 1", n)
 	}
 	if n := f.commits.Load() - commitsBefore; n != 1 {
 		t.Fatalf("got %d after-commit calls for the completion, want 1", n)
 	}
-	// A completed obligation is never due again.
-	found, err = f.repo.ExecuteNextDue(ctx, t0.Add(time.Hour), never)
+	found, err = f.repo.Next(ctx, t0.Add(time.Hour), domain.StateScheduled, never)
 	require.NoError(t, err)
 	if found {
 		t.Fatal("got found=true for a completed obligation, want false")
+	}
+}
+
+// complete pays o through the repository.
+func complete(t *testing.T, f *fixture, o domain.Obligation, at time.Time) {
+	t.Helper()
+	_, err := f.repo.Schedule(context.Background(), inbox.Receipt{}, o, nothing)
+	require.NoError(t, err)
+	_, err = f.repo.Update(context.Background(), o.ID, at, func(x *domain.Obligation) (app.Effects, error) {
+		if err := x.Submit(at); err != nil {
+			return app.Effects{}, err
+		}
+		return app.Effects{}, x.Complete("REF-"+x.ID[:8], at)
+	})
+	require.NoError(t, err)
+}
+
+func TestAReversedPaymentMakesRoomForItsOneReplacement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	o := obligation(t, "claim-1", t0)
+	complete(t, f, o, t0)
+	var replacement domain.Obligation
+	_, err := f.repo.Update(ctx, o.ID, t0.Add(time.Hour), func(x *domain.Obligation) (app.Effects, error) {
+		if err := x.Reverse("退汇", t0.Add(time.Hour)); err != nil {
+			return app.Effects{}, err
+		}
+		var err error
+		replacement, err = x.Replacement(uuid.NewString(), t0.Add(time.Hour))
+		return app.Effects{Create: []domain.Obligation{replacement}}, err
+	})
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, replacement.ID)
+	require.NoError(t, err)
+	require.Equal(t, replacement, got, "replacement read back")
+	// A second replacement of the same payment is refused by the database.
+	err = f.db.Exec(`INSERT INTO obligations (id, claim_id, payout_type, amount_fen, currency, state, scheduled_at, next_attempt_at, replaces)
+		VALUES ('second', 'claim-2', 'final', 1, 'CNY', 'failed', now(), now(), ?)`, o.ID).Error
+	if err == nil || !strings.Contains(err.Error(), "obligations_one_replacement") {
+		t.Fatalf("got %v, want the unique index obligations_one_replacement to refuse", err)
+	}
+}
+
+func notice(t *testing.T, o domain.Obligation, rule string) app.Notice {
+	t.Helper()
+	n := domain.Notice{ID: uuid.NewString(), ClaimID: o.ClaimID, ObligationID: o.ID, PolicyNumber: o.PolicyNumber, Rule: rule,
+		Template: domain.TemplatePayoutResult, RecipientRole: domain.RecipientPayee, RecipientName: "李*", AmountFen: o.AmountFen,
+		ValueDate: "2026-10-09", Text: "尊敬的客户", CreatedAt: t0}
+	e, err := events.New(events.NotificationRequested, "payout", o.ClaimID, t0, map[string]string{"notification_id": n.ID})
+	require.NoError(t, err)
+	return app.Notice{Notice: n, Event: events.Outgoing{Topic: "t.claims.notifications.v1", Envelope: e}}
+}
+
+func TestNoticesAreSentOnceAndMeetTheirDeadline(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	o := obligation(t, "claim-1", t0)
+	complete(t, f, o, t0)
+	r9, err := f.tracker.New(tracking.Spec{ClaimID: o.ClaimID, Subject: "payout/" + o.ID, Rule: deadline.ResultNotification, ClockStart: t0}, t0)
+	require.NoError(t, err)
+	store := func(n app.Notice) {
+		t.Helper()
+		_, err := f.repo.Update(ctx, o.ID, t0, func(*domain.Obligation) (app.Effects, error) {
+			return app.Effects{Notices: []app.Notice{n}, Steps: []tracking.Step{tracking.Open(r9)}}, nil
+		})
+		require.NoError(t, err)
+	}
+	n := notice(t, o, domain.NoticeResult)
+	store(n)
+	store(notice(t, o, domain.NoticeResult)) // a second R9 notice of the same payment is not stored
+	store(notice(t, o, domain.NoticeAgentCollection))
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM notifications WHERE sent_at IS NULL"); got != 2 {
+		t.Fatalf("got %d unsent notices, want 2 (one per rule)", got)
+	}
+	list, err := f.repo.Notices(ctx, o.ClaimID, 10)
+	require.NoError(t, err)
+	if len(list) != 2 || list[0].SentAt != nil {
+		t.Fatalf("got notices %+v, want 2 unsent", list)
+	}
+
+	steps := func(x domain.Notice) []tracking.Step {
+		if x.Rule != domain.NoticeResult {
+			return nil
+		}
+		return []tracking.Step{tracking.Complete("payout/"+x.ObligationID, deadline.ResultNotification, t0.Add(time.Minute))}
+	}
+	down := errors.New("kafka down")
+	if _, err := f.repo.SendNotices(ctx, t0, 10, func([]outbox.Message) error { return down }, steps); !errors.Is(err, down) {
+		t.Fatalf("got %v, want the publisher's error", err)
+	}
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM notifications WHERE sent_at IS NULL"); got != 2 {
+		t.Fatalf("got %d unsent notices after a failed send, want 2", got)
+	}
+	var published []outbox.Message
+	sent, err := f.repo.SendNotices(ctx, t0.Add(time.Minute), 10, func(m []outbox.Message) error { published = append(published, m...); return nil }, steps)
+	require.NoError(t, err)
+	if sent != 2 || len(published) != 2 {
+		t.Fatalf("got %d sent as %d messages, want 2", sent, len(published))
+	}
+	ofR9 := 0
+	for _, m := range published {
+		if m.Key != o.ClaimID || m.Type != events.NotificationRequested.Name || m.Topic != "t.claims.notifications.v1" {
+			t.Fatalf("got message %s %s %s, want a notice keyed by claim on the notifications topic", m.Topic, m.Key, m.Type)
+		}
+		e, err := events.Decode(m.Value)
+		require.NoError(t, err)
+		if e.ID == n.Event.Envelope.ID && m.EventID == e.ID {
+			ofR9++
+		}
+	}
+	if ofR9 != 1 {
+		t.Fatalf("got the R9 notice's event %d times, want once", ofR9)
+	}
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'result-notification' AND state = 'met'"); got != 1 {
+		t.Fatalf("got %d R9 deadlines met, want 1", got)
+	}
+	again, err := f.repo.SendNotices(ctx, t0.Add(time.Hour), 10, func(m []outbox.Message) error {
+		t.Errorf("got %d notices sent again, want none", len(m))
+		return nil
+	}, steps)
+	require.NoError(t, err)
+	if again != 0 {
+		t.Fatalf("got %d sent again, want 0", again)
+	}
+}
+
+func TestReconciliationCountsByShanghaiDayAndType(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	loc := shanghai(t)
+	// 2026-10-09 23:59:59 and 2026-10-10 00:00:00 in Shanghai.
+	lastOf9 := time.Date(2026, 10, 9, 23, 59, 59, 0, loc)
+	firstOf10 := time.Date(2026, 10, 10, 0, 0, 0, 0, loc)
+	a, b, c := obligation(t, "c1", t0), obligation(t, "c2", t0), obligation(t, "c3", t0)
+	complete(t, f, a, lastOf9)
+	complete(t, f, b, firstOf10)
+	complete(t, f, c, firstOf10.Add(time.Hour))
+	_, err := f.repo.Update(ctx, c.ID, firstOf10.Add(48*time.Hour), func(x *domain.Obligation) (app.Effects, error) {
+		return app.Effects{}, x.Reverse("退汇", firstOf10.Add(48*time.Hour))
+	})
+	require.NoError(t, err)
+	p, err := domain.ParsePeriod("2026-10-01", "2026-10-31", loc)
+	require.NoError(t, err)
+	got, err := f.repo.Reconciliation(ctx, p)
+	require.NoError(t, err)
+	want := []domain.DayTotal{
+		{Date: "2026-10-09", Type: "final", CompletedCount: 1, CompletedFen: 123456},
+		{Date: "2026-10-10", Type: "final", CompletedCount: 2, CompletedFen: 246912},
+		{Date: "2026-10-12", Type: "final", ReversedCount: 1, ReversedFen: 123456},
+	}
+	require.Equal(t, want, got)
+	p, err = domain.ParsePeriod("2026-10-10", "2026-10-10", loc)
+	require.NoError(t, err)
+	got, err = f.repo.Reconciliation(ctx, p)
+	require.NoError(t, err)
+	require.Equal(t, want[1:2], got, "one day only")
+}
+
+func TestResealMovesEveryPayeeToTheCurrentKey(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	var ids []string
+	for _, claim := range []string{"c1", "c2", "c3"} {
+		o := obligation(t, claim, t0)
+		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
+		require.NoError(t, err)
+		ids = append(ids, o.ID)
+	}
+	rotated := adapters.NewObligations(f.db, nil, f.tracker, keyring(t, "k2", "k1"), shanghai(t))
+	// Before the reseal the rotated ring still opens the old boxes.
+	if _, err := rotated.Get(ctx, ids[0]); err != nil {
+		t.Fatalf("got %v reading an old box with the old key listed, want it opened", err)
+	}
+	total := 0
+	for {
+		n, err := rotated.Reseal(ctx, 2)
+		require.NoError(t, err)
+		if n == 0 {
+			break
+		}
+		total += n
+	}
+	if total != 3 || pgtest.Count(t, f.db, "SELECT count(*) FROM obligations WHERE payee_key_id = 'k2'") != 3 {
+		t.Fatalf("got %d resealed, want all 3 under k2", total)
+	}
+	newOnly := adapters.NewObligations(f.db, nil, f.tracker, keyring(t, "k2"), shanghai(t))
+	for _, id := range ids {
+		o, err := newOnly.Get(ctx, id)
+		if err != nil || o.Payee.AccountNumber != account {
+			t.Fatalf("got %v, %+v with the new key alone, want the payee", err, o.Payee)
+		}
 	}
 }

@@ -1,10 +1,13 @@
-// Package app holds payout's use cases: schedule the payment of an approved
-// claim, execute due payments through the bank, and read obligations back.
+// Package app holds payout's use cases: create the payment obligation of an
+// agreement (R6), pay it through the bank exactly once, recover what a
+// crash left unknown, tell finance (the payout events) and the payee (R9,
+// R10), take corrected payee details and bank returns, and report.
 package app
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,142 +16,178 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/outbox"
+	"claims.local/pkg/reveal"
 	"claims.local/pkg/tracking"
 )
 
 // Producer is the source name of payout's events.
 const Producer = "payout"
 
-// DecisionsConsumer is the inbox name of the consumer of decisions.
-const DecisionsConsumer = "payout.decisions"
+// AgreementsConsumer is the inbox name of the consumer of adjudication's
+// topic, where agreements arrive.
+const AgreementsConsumer = "payout.agreements"
 
-// Repository stores obligations.
+// Effects is what a change of an obligation sets off, stored in its
+// transaction: events for the outbox, deadline steps, notices for the
+// gateway, and new obligations (the replacement of a reversed payment).
+type Effects struct {
+	Events  []events.Outgoing
+	Steps   []tracking.Step
+	Notices []Notice
+	Create  []domain.Obligation
+}
+
+// Notice is a notice with the event that carries it to the gateway.
+type Notice struct {
+	domain.Notice
+	Event events.Outgoing
+}
+
+// Repository stores obligations and notices.
 type Repository interface {
-	// Schedule stores o with its events unless the claim already has an
-	// obligation of o's type, recording receipt in the same transaction.
-	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, out func(domain.Obligation) (tracking.Effects, error)) (bool, error)
-	// ExecuteNextDue locks one scheduled obligation due at now that no other
-	// instance holds, lets work change it, and stores the result with its
-	// events. It reports false when nothing was due.
-	ExecuteNextDue(ctx context.Context, now time.Time, work func(*domain.Obligation) (tracking.Effects, error)) (bool, error)
+	// Schedule stores o with the effects decide returns, once per event
+	// and once per claim and type: when the claim already has an obligation
+	// of o's type, decide gets it instead and o is not stored. receipt is
+	// recorded in the same transaction; an error of decide rolls all back.
+	// A zero o records only the receipt. It reports whether o was stored.
+	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (Effects, error)) (bool, error)
+	// Next locks one obligation in state whose next attempt is due at now
+	// and that no other instance holds, lets work change it, and stores the
+	// result with its effects. It reports false when none was due.
+	Next(ctx context.Context, now time.Time, state domain.State, work func(*domain.Obligation) (Effects, error)) (bool, error)
+	// Update locks obligation id, lets change change it, and stores the
+	// result with its effects.
+	Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (Effects, error)) (domain.Obligation, error)
 	Get(ctx context.Context, id string) (domain.Obligation, error)
 	List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error)
-}
-
-// TransferRequest asks the bank to move money. The bank executes a key once,
-// however often it is asked.
-type TransferRequest struct {
-	IdempotencyKey string
-	AmountFen      int64
-	Currency       string
-	Reference      string
-}
-
-// BankError is a refusal by the bank. Permanent ones need a person.
-type BankError struct {
-	Permanent bool
-	Reason    string
-}
-
-func (e *BankError) Error() string { return "bank: " + e.Reason }
-
-// Bank moves money.
-type Bank interface {
-	Transfer(ctx context.Context, req TransferRequest) (reference string, err error)
+	// Reconciliation counts and sums the completed and reversed payouts of
+	// each day of p and payout type.
+	Reconciliation(ctx context.Context, p domain.Period) ([]domain.DayTotal, error)
+	// Notices lists notices, newest first, of one claim when claimID is set.
+	Notices(ctx context.Context, claimID string, limit int) ([]domain.Notice, error)
+	// SendNotices locks up to limit unsent notices, hands their events to
+	// send, and marks them sent with the steps sent returns, in one
+	// transaction. It returns how many it sent.
+	SendNotices(ctx context.Context, now time.Time, limit int, send func([]outbox.Message) error, sent func(domain.Notice) []tracking.Step) (int, error)
+	// Reseal seals up to limit payees sealed with an old key again with the
+	// current one, and returns how many.
+	Reseal(ctx context.Context, limit int) (int, error)
+	// Reveal reads obligation id with its payee in clear and records the
+	// reveal that record returns for it, in one transaction: no reveal
+	// without its record.
+	Reveal(ctx context.Context, id string, record func(domain.Obligation) (reveal.Reveal, error)) (domain.Obligation, error)
 }
 
 // Service is payout's application layer.
 type Service struct {
-	repo     Repository
-	deadline *tracking.Tracker
-	bank     Bank
-	topics   events.Topics
-	now      func() time.Time
-	shanghai *time.Location
+	repo          Repository
+	deadline      *tracking.Tracker
+	bank          Bank
+	gateway       outbox.Publisher
+	topics        events.Topics
+	now           func() time.Time
+	shanghai      *time.Location
+	afterBankCall func(obligationID string)
 }
 
 // NewService returns the use cases. The clock is read to the microsecond,
 // the precision PostgreSQL keeps, so that a time in an answer or an event
 // equals the one read back later.
-func NewService(repo Repository, deadlines *tracking.Tracker, bank Bank, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
-	return &Service{repo: repo, deadline: deadlines, bank: bank, topics: topics, shanghai: shanghai,
+// Notices go to the gateway's topic through gateway.
+func NewService(repo Repository, deadlines *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
+	return &Service{repo: repo, deadline: deadlines, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai,
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
-// HandleDecision schedules the payment of an approved claim, once. A
-// rejection owes nothing.
-func (s *Service) HandleDecision(ctx context.Context, e events.Envelope) error {
-	var d events.ClaimDecidedData
-	if err := events.DecodeData(e, events.ClaimDecided, &d); err != nil {
+// Location is Asia/Shanghai, where value dates are counted.
+func (s *Service) Location() *time.Location { return s.shanghai }
+
+// AfterBankCall sets f to run after the bank answered a transfer and before
+// payout records the answer. Only fault-injection tests set it, before the
+// service runs.
+func (s *Service) AfterBankCall(f func(obligationID string)) { s.afterBankCall = f }
+
+// subject names a payment obligation in payout's deadline tracking: its
+// payment (R6) and its result notice (R9).
+func subject(obligationID string) string { return "payout/" + obligationID }
+
+// HandleAgreement creates the payment obligation of an agreement, once, and
+// starts its R6 clock at the agreement (10 days, or the contract's
+// payment period). A decision alone owes nothing until the claimant agrees
+// to the amount. An agreement paid in full by advances creates nothing; one
+// for a claim that already has a final payment of other terms is parked for
+// a person (it is an error of the event, never a second payment).
+func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error {
+	var d events.AgreementReachedData
+	if err := events.DecodeData(e, events.AgreementReached, &d); err != nil {
 		return err
 	}
-	receipt := inbox.Receipt{Consumer: DecisionsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
-	if d.Outcome != events.OutcomeApproved {
+	if d.ClaimID != e.ClaimID {
+		return fmt.Errorf("%w: agreement for claim %q in an event of claim %q", events.ErrMalformed, d.ClaimID, e.ClaimID)
+	}
+	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
+	a := domain.Agreement{ClaimID: d.ClaimID, CaseID: d.CaseID, PolicyNumber: d.PolicyNumber, AmountFen: d.AmountFen,
+		AdvancedFen: d.AdvancedFen, Currency: d.Currency, AgreedAt: d.AgreedAt, PaymentPeriodDays: d.PaymentPeriodDays,
+		Payee: domain.Payee{Name: d.Payee.Name, Role: domain.Role(d.Payee.Role), BankName: d.Payee.BankName, AccountNumber: d.Payee.AccountNumber}}
+	if p := d.Payee.OnBehalfOf; p != nil {
+		a.Payee.OnBehalfOf = &domain.Person{Name: p.Name, Relation: p.Relation}
+	}
+	now := s.now()
+	o, err := domain.NewFinalObligation(uuid.NewString(), a, now)
+	if errors.Is(err, domain.ErrNothingToPay) {
 		_, err := s.repo.Schedule(ctx, receipt, domain.Obligation{}, nil)
 		return err
 	}
-	o, err := domain.NewFinalObligation(uuid.NewString(), e.ClaimID, d.AmountFen, s.now())
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	// R6: pay within 10 days of the agreement on the amount. Until
-	// adjudication records the claimant's agreement, the approval stands
-	// for it.
-	pay, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: subject(o.ID), Rule: deadline.Payment,
-		ClockStart: d.DecidedAt}, s.now())
+	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: subject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
+	if a.PaymentPeriodDays > 0 {
+		spec.Overrides = []deadline.Override{{Rule: deadline.Payment, Length: a.PaymentPeriodDays, Unit: deadline.Days}}
+	}
+	pay, err := s.deadline.New(spec, now)
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	_, err = s.repo.Schedule(ctx, receipt, o, func(o domain.Obligation) (tracking.Effects, error) {
-		evs, err := s.payoutEvent(events.PayoutScheduled, o)
-		return tracking.Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)}}, err
+	_, err = s.repo.Schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
+		if existing != nil {
+			if existing.SameTerms(a) {
+				return Effects{}, nil
+			}
+			return Effects{}, fmt.Errorf("%w: claim %s already owes a final payment of %d fen agreed with %d fen advanced; "+
+				"an agreement of %d fen with %d fen advanced needs a person", events.ErrMalformed, o.ClaimID,
+				existing.AgreedAmountFen, existing.AdvancedFen, a.AmountFen, a.AdvancedFen)
+		}
+		evs, err := s.payoutEvent(events.PayoutScheduled, o, pay.DueDate.String())
+		return Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)}}, err
 	})
 	return err
 }
 
-// subject names a payment obligation in payout's deadline tracking.
-func subject(obligationID string) string { return "payout/" + obligationID }
-
-// ExecuteDue pays every obligation that is due, and returns how many it tried.
-func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
-	tried := 0
-	for ctx.Err() == nil {
-		found, err := s.repo.ExecuteNextDue(ctx, s.now(), func(o *domain.Obligation) (tracking.Effects, error) {
-			ref, err := s.bank.Transfer(ctx, TransferRequest{IdempotencyKey: o.ID, AmountFen: o.AmountFen,
-				Currency: o.Currency, Reference: o.ClaimID})
-			var bankErr *BankError
-			switch {
-			case err == nil:
-				now := s.now()
-				if err := o.Complete(ref, now); err != nil {
-					return tracking.Effects{}, err
-				}
-				evs, err := s.payoutEvent(events.PayoutCompleted, *o)
-				return tracking.Effects{Events: evs, Steps: []tracking.Step{tracking.Complete(subject(o.ID), deadline.Payment, now)}}, err
-			case errors.As(err, &bankErr) && bankErr.Permanent:
-				// The payment is still owed: its R6 deadline stays open.
-				o.Fail(bankErr.Reason)
-				evs, err := s.payoutEvent(events.PayoutFailed, *o)
-				return tracking.Effects{Events: evs}, err
-			default:
-				o.RetryLater(err.Error(), s.now())
-				return tracking.Effects{}, nil
-			}
-		})
-		if err != nil || !found {
-			return tried, err
-		}
-		tried++
+// payoutEvent announces o to finance. dueDate is the R6 due date, given
+// when the obligation is created.
+func (s *Service) payoutEvent(t events.Type, o domain.Obligation, dueDate string) ([]events.Outgoing, error) {
+	m := o.Payee.Masked()
+	d := events.PayoutData{
+		ObligationID: o.ID, ClaimID: o.ClaimID, CaseID: o.CaseID, PolicyNumber: o.PolicyNumber, PayoutType: string(o.Type),
+		AmountFen: o.AmountFen, AgreedAmountFen: o.AgreedAmountFen, AdvancedFen: o.AdvancedFen, Currency: o.Currency,
+		Status: string(o.State), BankReference: o.BankReference, ValueDate: o.ValueDate(s.shanghai), DueDate: dueDate,
+		Attempt: o.Attempts, ScheduledAt: o.ScheduledAt, CompletedAt: o.CompletedAt, ReversedAt: o.ReversedAt,
+		ReversalReason: o.ReversalReason, ReplacesObligationID: o.Replaces,
+		Payee: &events.MaskedPayee{Name: m.Name, Role: string(m.Role), BankName: m.BankName, AccountNumber: m.AccountNumber},
 	}
-	return tried, nil
-}
-
-func (s *Service) payoutEvent(t events.Type, o domain.Obligation) ([]events.Outgoing, error) {
-	e, err := events.New(t, Producer, o.ClaimID, s.now(), events.PayoutData{
-		ObligationID: o.ID, ClaimID: o.ClaimID, PayoutType: string(o.Type), AmountFen: o.AmountFen,
-		Currency: o.Currency, Status: string(o.State), BankReference: o.BankReference, FailureReason: o.LastError,
-		ValueDate: o.ValueDate(s.shanghai), ScheduledAt: o.ScheduledAt, CompletedAt: o.CompletedAt,
-	})
+	if m.OnBehalfOf != nil {
+		d.Payee.OnBehalfOf = &events.Person{Name: m.OnBehalfOf.Name, Relation: m.OnBehalfOf.Relation}
+	}
+	switch o.State {
+	case domain.StateScheduled:
+		// The date the transfer is to go out.
+		d.ValueDate = o.NextAttemptAt.In(s.shanghai).Format(time.DateOnly)
+	case domain.StateFailed:
+		d.FailureReason = o.LastError
+	}
+	e, err := events.New(t, Producer, o.ClaimID, s.now(), d)
 	if err != nil {
 		return nil, err
 	}
@@ -163,4 +202,47 @@ func (s *Service) Obligation(ctx context.Context, id string) (domain.Obligation,
 // Obligations lists obligations, of one claim when claimID is set.
 func (s *Service) Obligations(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
 	return s.repo.List(ctx, claimID, limit)
+}
+
+// Notices lists the notices asked of the gateway, of one claim when claimID
+// is set: the development sink, and the record that R9 and R10 were met.
+func (s *Service) Notices(ctx context.Context, claimID string, limit int) ([]domain.Notice, error) {
+	return s.repo.Notices(ctx, claimID, limit)
+}
+
+// Report is the reconciliation report of a period.
+type Report struct {
+	Period domain.Period
+	Days   []domain.DayTotal
+	Totals []domain.DayTotal
+}
+
+// Reconciliation reports, per Asia/Shanghai day from..to (YYYY-MM-DD) and
+// payout type, the count and sum of completed payouts by value date and of
+// the payouts returned by the bank: the totals of the payout-completed and
+// payout-reversed events of those days.
+func (s *Service) Reconciliation(ctx context.Context, from, to string) (Report, error) {
+	p, err := domain.ParsePeriod(from, to, s.shanghai)
+	if err != nil {
+		return Report{}, err
+	}
+	days, err := s.repo.Reconciliation(ctx, p)
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{Period: p, Days: days, Totals: domain.Totals(days)}, nil
+}
+
+// Reseal seals every payee sealed with an old data key again with the
+// current key, so that the old key can be retired. It returns how many.
+func (s *Service) Reseal(ctx context.Context) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := s.repo.Reseal(ctx, 200)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, nil
 }

@@ -1,11 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,69 +16,115 @@ import (
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
+	"claims.local/payout/internal/fakeclock"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/schemas"
+	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 )
 
 var topics = events.Topics{Prefix: "test."}
 
-// tracker counts with the calendar built into the binary.
-func tracker() *tracking.Tracker { return tracking.NewTracker(tracking.NewCalendars(nil), -1) }
-
-// openDB returns a fresh database with the service's tables.
-func openDB(t *testing.T) *gorm.DB {
-	t.Helper()
-	return pgtest.NewMigrated(t, 10, adapters.Migrations)
+// gateway records the notices handed to it, or fails with err.
+type gateway struct {
+	mu   sync.Mutex
+	err  error
+	msgs []outbox.Message
 }
 
-func shanghai(t *testing.T) *time.Location {
+func (g *gateway) Publish(_ context.Context, msgs []outbox.Message) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err != nil {
+		return g.err
+	}
+	g.msgs = append(g.msgs, msgs...)
+	return nil
+}
+
+// env is one payout's use cases over a fresh database, with a simulated
+// bank that settles at once.
+type env struct {
+	db      *gorm.DB
+	clock   *fakeclock.Clock
+	bank    *adapters.BankSimulator
+	gateway *gateway
+	repo    *adapters.Obligations
+	tracker *tracking.Tracker
+	loc     *time.Location
+}
+
+func newEnv(t *testing.T) *env {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
-	return loc
-}
-
-// countingBank counts every transfer asked of the bank behind it.
-type countingBank struct {
-	inner app.Bank
-	calls atomic.Int64
-}
-
-func (b *countingBank) Transfer(ctx context.Context, req app.TransferRequest) (string, error) {
-	b.calls.Add(1)
-	return b.inner.Transfer(ctx, req)
-}
-
-// scriptedBank answers every transfer with err.
-type scriptedBank struct{ err error }
-
-func (b scriptedBank) Transfer(context.Context, app.TransferRequest) (string, error) {
-	return "", b.err
-}
-
-func decided(t *testing.T, claimID, outcome string, amountFen int64) events.Envelope {
-	t.Helper()
-	e, err := events.New(events.ClaimDecided, "adjudication", claimID, time.Now(), events.ClaimDecidedData{
-		ClaimID: claimID, CaseID: "case-" + claimID, Outcome: outcome, AmountFen: amountFen, Currency: "CNY",
-		DecidedBy: "h1", DecidedAt: time.Now().UTC(),
+	db := pgtest.NewMigrated(t, 10, func() ([]postgres.Migration, error) {
+		return postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
 	})
+	keys, err := sealed.New([]sealed.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
+	require.NoError(t, err)
+	// Monday 10:00 in Shanghai: no test crosses a Shanghai midnight.
+	c := fakeclock.New(time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC))
+	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
+	return &env{db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
+		repo: adapters.NewObligations(db, nil, tr, keys, loc)}
+}
+
+// service returns a new instance of the use cases, as a restarted process
+// would have, over bank.
+func (e *env) service(bank app.Bank) *app.Service {
+	return app.NewService(e.repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc)
+}
+
+// settle runs the executor's rounds until no payment is on its way: submit,
+// let time pass, ask the bank.
+func (e *env) settle(t *testing.T, a *app.Service) {
+	t.Helper()
+	ctx := context.Background()
+	for range 20 {
+		_, err := a.ExecuteDue(ctx)
+		require.NoError(t, err)
+		e.clock.Add(2 * time.Second)
+		_, err = a.CheckSent(ctx)
+		require.NoError(t, err)
+		if count(t, e.db, "SELECT count(*) FROM obligations WHERE state IN ('scheduled', 'sent')") == 0 {
+			return
+		}
+	}
+	t.Fatalf("got payments still moving after 20 rounds, want them settled")
+}
+
+const account = "6222020200112233445"
+
+func agreement(t *testing.T, claimID string, amountFen int64, change ...func(*events.AgreementReachedData)) events.Envelope {
+	t.Helper()
+	d := events.AgreementReachedData{ClaimID: claimID, CaseID: "case-" + claimID, PolicyNumber: "P-2026-000123", AmountFen: amountFen,
+		Currency: "CNY", Payee: events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
+		AgreedBy: "李四", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)}
+	for _, c := range change {
+		c(&d)
+	}
+	e, err := events.New(events.AgreementReached, "adjudication", claimID, d.AgreedAt, d)
 	require.NoError(t, err)
 	return e
+}
+
+func agent(amountFen int64) func(*events.AgreementReachedData) {
+	return func(d *events.AgreementReachedData) {
+		d.AmountFen = amountFen
+		d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
+			OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
+	}
 }
 
 func payoutEvents(t *testing.T, db *gorm.DB, typ events.Type) []events.PayoutData {
 	t.Helper()
 	var payloads [][]byte
-	rows, err := db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", typ.Name).Rows()
-	require.NoError(t, err)
-	defer rows.Close()
-	for rows.Next() {
-		var p []byte
-		require.NoError(t, rows.Scan(&p))
-		payloads = append(payloads, p)
-	}
-	require.NoError(t, rows.Err())
+	require.NoError(t, db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", typ.Name).Scan(&payloads).Error)
 	out := make([]events.PayoutData, len(payloads))
 	for i, p := range payloads {
 		e, err := events.Decode(p)
@@ -87,182 +134,444 @@ func payoutEvents(t *testing.T, db *gorm.DB, typ events.Type) []events.PayoutDat
 	return out
 }
 
+// wantContract checks every finance event and notice payout stored against
+// the public JSON Schemas, and that none holds the account number.
+func wantContract(t *testing.T, e *env) {
+	t.Helper()
+	v, err := schemas.NewValidator()
+	require.NoError(t, err)
+	var payloads [][]byte
+	require.NoError(t, e.db.Raw("SELECT payload FROM outbox WHERE topic = ? ORDER BY id", topics.Payout()).Scan(&payloads).Error)
+	var notices [][]byte
+	require.NoError(t, e.db.Raw("SELECT payload FROM notifications ORDER BY id").Scan(&notices).Error)
+	for _, p := range append(payloads, notices...) {
+		if err := v.Validate(p); err != nil {
+			t.Fatalf("got %v for event %s, want it valid against the published schema", err, p)
+		}
+		if bytes.Contains(p, []byte(account)) || bytes.Contains(p, []byte("6217000011118812")) {
+			t.Fatalf("got event %s holding an account number, want it masked", p)
+		}
+	}
+}
+
+func count(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
+	t.Helper()
+	return pgtest.Count(t, db, query, args...)
+}
+
+func TestAgreementCreatesOnePaymentClockedFromTheAgreement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	first := agreement(t, "claim-1", 123456, func(d *events.AgreementReachedData) { d.AdvancedFen, d.PaymentPeriodDays = 20000, 15 })
+	require.NoError(t, a.HandleAgreement(ctx, first))
+	require.NoError(t, a.HandleAgreement(ctx, first), "redelivered agreement")
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-1", 123456, func(d *events.AgreementReachedData) { d.AdvancedFen = 20000 })),
+		"the same agreement sent again under a new event id")
+
+	list, err := a.Obligations(ctx, "", 10)
+	require.NoError(t, err)
+	if len(list) != 1 || list[0].AmountFen != 103456 || list[0].AgreedAmountFen != 123456 || list[0].State != domain.StateScheduled ||
+		list[0].Payee.AccountNumber != account || list[0].CaseID != "case-claim-1" {
+		t.Fatalf("got %+v, want one payment of 123456 - 20000 fen to the agreed account", list)
+	}
+	// R6 runs from the agreement, for the contract's 15 days.
+	want, err := deadline.NewCalculator(nil).Compute(deadline.Request{Rule: deadline.Payment, From: first.Time,
+		Overrides: []deadline.Override{{Rule: deadline.Payment, Length: 15, Unit: deadline.Days}}})
+	require.NoError(t, err)
+	var r6 struct {
+		ClockStart time.Time
+		DueDate    string
+		State      string
+	}
+	require.NoError(t, e.db.Raw(`SELECT clock_start, due_date::text, state FROM deadline_obligations WHERE rule = 'payment' AND subject = ?`,
+		"payout/"+list[0].ID).Scan(&r6).Error)
+	if !r6.ClockStart.Equal(first.Time) || r6.DueDate != want.DueDate.String() || r6.State != "open" {
+		t.Fatalf("got R6 %+v, want open from %v due %s", r6, first.Time, want.DueDate)
+	}
+	scheduled := payoutEvents(t, e.db, events.PayoutScheduled)
+	if len(scheduled) != 1 || scheduled[0].ObligationID != list[0].ID || scheduled[0].DueDate != want.DueDate.String() ||
+		scheduled[0].Payee == nil || scheduled[0].Payee.AccountNumber != "****3445" || scheduled[0].Payee.Name != "李*" ||
+		scheduled[0].AmountFen != 103456 || scheduled[0].AdvancedFen != 20000 || scheduled[0].CaseID != "case-claim-1" {
+		t.Fatalf("got payout-scheduled %+v, want one for %s with the R6 due date and the payee masked", scheduled, list[0].ID)
+	}
+	wantContract(t, e)
+	if got := count(t, e.db, "SELECT count(*) FROM inbox"); got != 2 {
+		t.Fatalf("got %d receipts, want 2 (the redelivery adds none)", got)
+	}
+}
+
+func TestAgreementsThatCannotBePaidAsAgreed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-1", 5000)))
+
+	parked := map[string]events.Envelope{
+		"other terms for a claim already owed": agreement(t, "claim-1", 7000),
+		"advances above the amount":            agreement(t, "claim-2", 5000, func(d *events.AgreementReachedData) { d.AdvancedFen = 5001 }),
+		"no payee account":                     agreement(t, "claim-3", 5000, func(d *events.AgreementReachedData) { d.Payee.AccountNumber = "" }),
+		"agent for no one":                     agreement(t, "claim-4", 5000, func(d *events.AgreementReachedData) { d.Payee.Role = "agent" }),
+		"a decision": func() events.Envelope {
+			ev, err := events.New(events.ClaimDecided, "adjudication", "claim-5", time.Now(), events.ClaimDecidedData{ClaimID: "claim-5",
+				Outcome: events.OutcomeApproved, AmountFen: 5000, Currency: "CNY"})
+			require.NoError(t, err)
+			return ev
+		}(),
+		"newer schema": func() events.Envelope {
+			ev := agreement(t, "claim-6", 5000)
+			ev.SchemaVersion = 2
+			return ev
+		}(),
+		"claim ids disagree": func() events.Envelope {
+			ev := agreement(t, "claim-7", 5000)
+			ev.ClaimID = "claim-8"
+			return ev
+		}(),
+	}
+	for name, ev := range parked {
+		if err := a.HandleAgreement(ctx, ev); !errors.Is(err, events.ErrMalformed) {
+			t.Errorf("%s: got %v, want ErrMalformed so that it is parked for a person", name, err)
+		}
+	}
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-9", 5000, func(d *events.AgreementReachedData) { d.AdvancedFen = 5000 })),
+		"an agreement paid in full by advances")
+	if got := count(t, e.db, "SELECT count(*) FROM obligations"); got != 1 {
+		t.Fatalf("got %d obligations, want only claim-1's", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM inbox"); got != 2 {
+		t.Fatalf("got %d receipts, want 2 (claim-1 and the one owing nothing; parked events are not received)", got)
+	}
+}
+
 func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	t.Parallel()
-	db := openDB(t)
+	e := newEnv(t)
 	ctx := context.Background()
-	repo := adapters.NewObligations(db, nil, tracker())
-	sim := adapters.NewBankSimulator()
-	bank := &countingBank{inner: sim}
-	a := app.NewService(repo, tracker(), bank, topics, time.Now, shanghai(t))
-
 	const n = 20
 	for i := range n {
-		require.NoError(t, a.HandleDecision(ctx, decided(t, fmt.Sprintf("claim-%02d", i), events.OutcomeApproved, int64(1000+i))))
+		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
 	}
-	if got := pgtest.Count(t, db, "SELECT count(*) FROM obligations WHERE state = 'scheduled'"); got != n {
-		t.Fatalf("got %d scheduled obligations, want %d", got, n)
-	}
-
 	var wg sync.WaitGroup
-	var tried atomic.Int64
 	start := make(chan struct{})
 	for i := range 3 {
+		a := e.service(e.bank) // three instances
 		wg.Go(func() {
 			<-start
-			k, err := a.ExecuteDue(ctx)
-			if err != nil {
-				t.Errorf("ExecuteDue #%d: got %v, want no error", i, err)
+			for range 30 {
+				if _, err := a.ExecuteDue(ctx); err != nil {
+					t.Errorf("instance %d: ExecuteDue: got %v, want no error", i, err)
+				}
+				e.clock.Add(100 * time.Millisecond)
+				if _, err := a.CheckSent(ctx); err != nil {
+					t.Errorf("instance %d: CheckSent: got %v, want no error", i, err)
+				}
 			}
-			tried.Add(int64(k))
 		})
 	}
 	close(start)
 	wg.Wait()
+	e.settle(t, e.service(e.bank))
 
-	if got := tried.Load(); got != n {
-		t.Fatalf("got %d obligations tried by 3 executors, want %d", got, n)
-	}
-	if got := pgtest.Count(t, db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
 		t.Fatalf("got %d obligations completed in one attempt, want %d", got, n)
 	}
-	if got := pgtest.Count(t, db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
-		t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
-	}
-	if got := bank.calls.Load(); got != n {
-		t.Fatalf("got %d transfers asked of the bank, want %d", got, n)
-	}
-	if got := sim.Transfers(); got != n {
+	if got := count(t, e.db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); got != n {
 		t.Fatalf("got %d transfers executed by the bank, want %d", got, n)
 	}
-	completed := payoutEvents(t, db, events.PayoutCompleted)
-	if len(completed) != n {
-		t.Fatalf("got %d payout-completed events, want %d", len(completed), n)
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
+		t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
 	}
+	completed := payoutEvents(t, e.db, events.PayoutCompleted)
 	seen := map[string]bool{}
 	for _, d := range completed {
 		if seen[d.ObligationID] {
 			t.Fatalf("got two payout-completed events for obligation %s, want one", d.ObligationID)
 		}
 		seen[d.ObligationID] = true
-		o, err := a.Obligation(ctx, d.ObligationID)
+		o, err := e.repo.Get(ctx, d.ObligationID)
 		require.NoError(t, err)
-		want := events.PayoutData{ObligationID: o.ID, ClaimID: o.ClaimID, PayoutType: "final", AmountFen: o.AmountFen,
-			Currency: "CNY", Status: "completed", BankReference: o.BankReference,
-			ValueDate: o.CompletedAt.In(shanghai(t)).Format(time.DateOnly), ScheduledAt: o.ScheduledAt, CompletedAt: o.CompletedAt}
-		require.Equal(t, want, d, "payout-completed data of %s equals the stored obligation", o.ID)
-	}
-	// Nothing is left to do.
-	if k, err := a.ExecuteDue(ctx); err != nil || k != 0 {
-		t.Fatalf("ExecuteDue after all were paid: got %d, %v; want 0, nil", k, err)
-	}
-}
-
-func TestHandleDecisionSchedulesOncePerEventAndClaim(t *testing.T) {
-	t.Parallel()
-	db := openDB(t)
-	ctx := context.Background()
-	a := app.NewService(adapters.NewObligations(db, nil, tracker()), tracker(), adapters.NewBankSimulator(), topics, time.Now, shanghai(t))
-
-	approved := decided(t, "claim-1", events.OutcomeApproved, 5000)
-	require.NoError(t, a.HandleDecision(ctx, approved))
-	require.NoError(t, a.HandleDecision(ctx, approved), "redelivered decision")
-	require.NoError(t, a.HandleDecision(ctx, decided(t, "claim-1", events.OutcomeApproved, 7000)), "second decision for the claim")
-	require.NoError(t, a.HandleDecision(ctx, decided(t, "claim-2", events.OutcomeRejected, 0)), "rejection")
-
-	list, err := a.Obligations(ctx, "", 100)
-	require.NoError(t, err)
-	if len(list) != 1 || list[0].ClaimID != "claim-1" || list[0].AmountFen != 5000 || list[0].State != domain.StateScheduled {
-		t.Fatalf("got obligations %+v, want one scheduled payment of 5000 fen for claim-1", list)
-	}
-	scheduled := payoutEvents(t, db, events.PayoutScheduled)
-	if len(scheduled) != 1 || scheduled[0].ObligationID != list[0].ID || !scheduled[0].ScheduledAt.Equal(list[0].ScheduledAt) {
-		t.Fatalf("got payout-scheduled events %+v, want one for obligation %s scheduled at %v", scheduled, list[0].ID, list[0].ScheduledAt)
-	}
-	if got := pgtest.Count(t, db, "SELECT count(*) FROM inbox"); got != 3 {
-		t.Fatalf("got %d receipts, want 3 (the redelivery adds none)", got)
-	}
-}
-
-func TestHandleDecisionRefusesWhatItCannotPay(t *testing.T) {
-	t.Parallel()
-	db := openDB(t)
-	ctx := context.Background()
-	a := app.NewService(adapters.NewObligations(db, nil, tracker()), tracker(), adapters.NewBankSimulator(), topics, time.Now, shanghai(t))
-
-	for name, e := range map[string]events.Envelope{
-		"approval without amount": decided(t, "claim-1", events.OutcomeApproved, 0),
-		"other event type": func() events.Envelope {
-			e := decided(t, "claim-2", events.OutcomeApproved, 10)
-			e.Type = events.ClaimRequested.Name
-			return e
-		}(),
-		"newer schema": func() events.Envelope {
-			e := decided(t, "claim-3", events.OutcomeApproved, 10)
-			e.SchemaVersion = 2
-			return e
-		}(),
-	} {
-		if err := a.HandleDecision(ctx, e); !errors.Is(err, events.ErrMalformed) {
-			t.Errorf("%s: got %v, want ErrMalformed so that it is parked", name, err)
+		if d.AmountFen != o.AmountFen || d.BankReference != o.BankReference || d.ValueDate != o.ValueDate(e.loc) ||
+			!d.CompletedAt.Equal(*o.CompletedAt) || d.Status != "completed" || d.Attempt != 1 {
+			t.Fatalf("got payout-completed %+v, want it equal to the stored obligation %+v", d, o)
 		}
 	}
-	if got := pgtest.Count(t, db, "SELECT count(*) FROM obligations") + pgtest.Count(t, db, "SELECT count(*) FROM outbox"); got != 0 {
-		t.Fatalf("got %d obligations and events, want 0", got)
+	if len(seen) != n {
+		t.Fatalf("got %d payout-completed events, want %d", len(seen), n)
+	}
+	wantContract(t, e)
+}
+
+// droppingBank loses every transfer before it reaches the bank, as when the
+// process dies between marking it sent and the call.
+type droppingBank struct{ app.Bank }
+
+func (droppingBank) Submit(context.Context, app.TransferRequest) (app.Transfer, error) {
+	return app.Transfer{}, errors.New("connection refused")
+}
+
+func TestACrashAroundTheBankCallIsRecoveredByAskingTheBank(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// crash runs the first instance until it dies (or loses the
+		// answer), leaving the obligation sent.
+		crash           func(t *testing.T, e *env, ctx context.Context)
+		wantSubmissions int64
+	}{
+		{"after the bank took it, before the answer was recorded", func(t *testing.T, e *env, ctx context.Context) {
+			dying, die := context.WithCancel(ctx)
+			a := e.service(e.bank)
+			a.AfterBankCall(func(string) { die() })
+			if _, err := a.ExecuteDue(dying); !errors.Is(err, context.Canceled) {
+				t.Fatalf("got %v, want the instance to die after the bank call", err)
+			}
+		}, 1},
+		{"before the bank got it", func(t *testing.T, e *env, ctx context.Context) {
+			_, err := e.service(droppingBank{e.bank}).ExecuteDue(ctx)
+			require.NoError(t, err)
+		}, 1},
+		{"the bank's answer was lost", func(t *testing.T, e *env, ctx context.Context) {
+			e.bank.FailNext(adapters.SimLostAnswer, 1)
+			_, err := e.service(e.bank).ExecuteDue(ctx)
+			require.NoError(t, err)
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ctx := context.Background()
+			require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, "claim-1", 5000)))
+			tt.crash(t, e, ctx)
+			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1"); got != 1 {
+				t.Fatalf("after the crash: got %d obligations sent, want 1 (marked before the bank call)", got)
+			}
+			// A restarted instance asks the bank and records what it did.
+			e.settle(t, e.service(e.bank))
+			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != 1 {
+				t.Fatalf("got %d completed obligations, want 1", got)
+			}
+			if got := count(t, e.db, "SELECT executions FROM banksim.transfers"); got != 1 {
+				t.Fatalf("got %d executions at the bank, want 1", got)
+			}
+			if got := count(t, e.db, "SELECT submissions FROM banksim.transfers"); got != tt.wantSubmissions {
+				t.Fatalf("got %d submissions at the bank, want %d", got, tt.wantSubmissions)
+			}
+			if got := len(payoutEvents(t, e.db, events.PayoutCompleted)); got != 1 {
+				t.Fatalf("got %d payout-completed events, want 1", got)
+			}
+			// Redelivering the agreement now pays nothing more.
+			require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, "claim-1", 5000)))
+			e.settle(t, e.service(e.bank))
+			if got := count(t, e.db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); got != 1 {
+				t.Fatalf("after a redelivered agreement: got %d executions, want 1", got)
+			}
+		})
 	}
 }
 
-func TestBankRefusalsAreRetriedOrFailed(t *testing.T) {
+func TestBankRefusalsAreRetriedOrWaitForCorrectedPayee(t *testing.T) {
 	t.Parallel()
-	db := openDB(t)
+	e := newEnv(t)
 	ctx := context.Background()
-	repo := adapters.NewObligations(db, nil, tracker())
-	now := time.Date(2026, 10, 9, 1, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	schedule := func(a *app.Service, claimID string) string {
+	a := e.service(e.bank)
+	// Ends in 0002: times out at the first attempt, then goes through.
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "transient", 5000, func(d *events.AgreementReachedData) {
+		d.Payee.AccountNumber = "6222000011110002"
+	})))
+	// Ends in 0000: no such account.
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "permanent", 7000, func(d *events.AgreementReachedData) {
+		d.Payee.AccountNumber = "6222000011110000"
+	})))
+	e.settle(t, a)
+	get := func(claimID string) domain.Obligation {
 		t.Helper()
-		require.NoError(t, a.HandleDecision(ctx, decided(t, claimID, events.OutcomeApproved, 100)))
-		list, err := a.Obligations(ctx, claimID, 1)
+		l, err := a.Obligations(ctx, claimID, 1)
 		require.NoError(t, err)
-		require.Len(t, list, 1)
-		return list[0].ID
+		require.Len(t, l, 1)
+		return l[0]
 	}
+	if o := get("transient"); o.State != domain.StateCompleted || o.Attempts != 2 {
+		t.Fatalf("got %+v, want completed at the second attempt", o)
+	}
+	refused := get("permanent")
+	if refused.State != domain.StateFailed || refused.Attempts != 1 || !strings.HasPrefix(refused.LastError, app.FailureInvalidAccount) {
+		t.Fatalf("got %+v, want failed for an invalid account after one attempt", refused)
+	}
+	failed := payoutEvents(t, e.db, events.PayoutFailed)
+	if len(failed) != 1 || failed[0].ObligationID != refused.ID || failed[0].FailureReason != refused.LastError {
+		t.Fatalf("got payout-failed %+v, want one for %s with the bank's reason", failed, refused.ID)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE subject = ? AND state = 'open'", "payout/"+refused.ID); got != 1 {
+		t.Fatalf("got %d open R6 deadlines for the refused payment, want 1: it is still owed", got)
+	}
+	// A handler corrects the account; the payment goes through.
+	_, err := a.CorrectPayee(ctx, refused.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行",
+		AccountNumber: "6216-6000-0000-0001 23"}, "handler-2")
+	require.NoError(t, err)
+	e.settle(t, a)
+	paid := get("permanent")
+	if paid.State != domain.StateCompleted || paid.Attempts != 2 || paid.PayeeCorrectedBy != "handler-2" || paid.Payee.AccountNumber != "621660000000000123" {
+		t.Fatalf("got %+v, want paid at the second attempt to the corrected account", paid)
+	}
+	if got := len(payoutEvents(t, e.db, events.PayoutScheduled)); got != 3 {
+		t.Fatalf("got %d payout-scheduled events, want 3 (two agreements, one correction)", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state IN ('met', 'missed')"); got != 2 {
+		t.Fatalf("got %d R6 deadlines done, want 2", got)
+	}
+	if _, err := a.CorrectPayee(ctx, paid.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行", AccountNumber: account}, "h"); err == nil {
+		t.Fatal("correcting the payee of a completed payment: got no error, want a conflict")
+	}
+	wantContract(t, e)
+}
 
-	// A transient refusal leaves the obligation scheduled for later, silently.
-	transient := app.NewService(repo, tracker(), scriptedBank{err: errors.New("connection reset")}, topics, clock, shanghai(t))
-	id := schedule(transient, "claim-1")
-	k, err := transient.ExecuteDue(ctx)
-	require.NoError(t, err)
-	if k != 1 {
-		t.Fatalf("got %d tried, want 1", k)
-	}
-	o, err := transient.Obligation(ctx, id)
-	require.NoError(t, err)
-	if o.State != domain.StateScheduled || o.Attempts != 1 || o.LastError != "connection reset" || !o.NextAttemptAt.Equal(now.Add(time.Second)) {
-		t.Fatalf("got %+v, want scheduled, 1 attempt, the error, next attempt at %v", o, now.Add(time.Second))
-	}
-	if k, _ := transient.ExecuteDue(ctx); k != 0 {
-		t.Fatalf("got %d tried before the retry time, want 0", k)
-	}
+func TestResultNoticesR9AndR10(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "by-agent", 0, agent(150000))))
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "by-agent-small", 0, agent(100000))))
+	e.settle(t, a)
 
-	// A permanent refusal fails it and tells finance.
-	permanent := app.NewService(repo, tracker(), scriptedBank{err: &app.BankError{Permanent: true, Reason: "account closed"}}, topics,
-		func() time.Time { return now.Add(time.Minute) }, shanghai(t))
-	k, err = permanent.ExecuteDue(ctx)
+	notices, err := a.Notices(ctx, "by-agent", 10)
 	require.NoError(t, err)
-	if k != 1 {
-		t.Fatalf("got %d tried, want 1", k)
+	if len(notices) != 2 {
+		t.Fatalf("got %d notices for an agent collecting RMB 1,500, want 2 (R9 and R10)", len(notices))
 	}
-	o, err = permanent.Obligation(ctx, id)
+	byRule := map[string]domain.Notice{}
+	for _, n := range notices {
+		byRule[n.Rule] = n
+		if n.SentAt != nil {
+			t.Fatalf("got notice %s sent before the notifier ran, want unsent", n.ID)
+		}
+	}
+	r9, r10 := byRule["R9"], byRule["R10"]
+	o, err := a.Obligations(ctx, "by-agent", 1)
 	require.NoError(t, err)
-	if o.State != domain.StateFailed || o.Attempts != 2 || o.LastError != "account closed" {
-		t.Fatalf("got %+v, want failed after 2 attempts with the bank's reason", o)
+	date := o[0].CompletedAt.In(e.loc).Format("2006年1月2日")
+	wantR9 := "尊敬的客户：保单P-2026-000123的理赔款人民币1500.00元已于" + date + "以银行转账方式支付至中国建设银行尾号8812的账户，请查收。如有疑问，请联系您的理赔服务人员。"
+	wantR10 := "尊敬的客户：保单P-2026-000123的理赔款人民币1500.00元已于" + date + "由代领人王*代您领取，以银行转账方式支付至中国建设银行尾号8812的账户。如非您本人授权，请及时与我公司联系。"
+	if r9.Text != wantR9 || r9.RecipientRole != "payee" || r9.RecipientName != "王*" {
+		t.Fatalf("got R9 notice %+v, want %q to the payee", r9, wantR9)
 	}
-	failed := payoutEvents(t, db, events.PayoutFailed)
-	if len(failed) != 1 || failed[0].ObligationID != id || failed[0].Status != "failed" || failed[0].FailureReason != "account closed" {
-		t.Fatalf("got payout-failed events %+v, want one for %s with the reason", failed, id)
+	if r10.Text != wantR10 || r10.RecipientRole != "represented" || r10.RecipientName != "李*" || r10.RecipientRelation != "spouse" {
+		t.Fatalf("got R10 notice %+v, want %q to the person collected for", r10, wantR10)
 	}
-	if got := len(payoutEvents(t, db, events.PayoutCompleted)); got != 0 {
-		t.Fatalf("got %d payout-completed events, want 0", got)
+	small, err := a.Notices(ctx, "by-agent-small", 10)
+	require.NoError(t, err)
+	if len(small) != 1 || small[0].Rule != "R9" {
+		t.Fatalf("got %+v for an agent collecting exactly RMB 1,000, want the R9 notice only", small)
+	}
+	r9Open := func() int64 {
+		return count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'result-notification' AND state = 'open'")
+	}
+	if got := r9Open(); got != 2 {
+		t.Fatalf("got %d open R9 deadlines, want 2 (one per completed payment)", got)
+	}
+	// The gateway's topic is down: nothing is lost, R9 stays owed.
+	e.gateway.err = errors.New("kafka down")
+	if _, err := a.SendNotices(ctx); err == nil {
+		t.Fatal("got no error with the gateway down, want one")
+	}
+	if got := r9Open(); got != 2 {
+		t.Fatalf("got %d open R9 deadlines with the gateway down, want 2", got)
+	}
+	e.gateway.err = nil
+	sent, err := a.SendNotices(ctx)
+	require.NoError(t, err)
+	if sent != 3 || len(e.gateway.msgs) != 3 {
+		t.Fatalf("got %d sent, %d messages, want 3", sent, len(e.gateway.msgs))
+	}
+	if got := r9Open(); got != 0 {
+		t.Fatalf("got %d open R9 deadlines after sending, want 0", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'result-notification' AND state = 'met'"); got != 2 {
+		t.Fatalf("got %d R9 deadlines met, want 2", got)
+	}
+	for _, m := range e.gateway.msgs {
+		if m.Topic != topics.Notifications() || m.Type != events.NotificationRequested.Name {
+			t.Fatalf("got message on %s of type %s, want the notifications topic", m.Topic, m.Type)
+		}
+	}
+	wantContract(t, e)
+}
+
+func TestAReturnedPaymentIsReversedAndPaidAgainOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-1", 8000)))
+	e.settle(t, a)
+	l, err := a.Obligations(ctx, "claim-1", 1)
+	require.NoError(t, err)
+	first := l[0]
+	if _, _, err := a.Reverse(ctx, first.ID, "退汇：账户已销户", ptr(e.clock.Now().Add(time.Hour))); err == nil {
+		t.Fatal("a return in the future: got no error, want one")
+	}
+	reversed, replacement, err := a.Reverse(ctx, first.ID, "退汇：账户已销户", nil)
+	require.NoError(t, err)
+	if reversed.State != domain.StateReversed || replacement.Replaces != first.ID || replacement.State != domain.StateFailed {
+		t.Fatalf("got %+v and %+v, want the payment reversed and a replacement waiting for payee details", reversed, replacement)
+	}
+	if _, _, err := a.Reverse(ctx, first.ID, "again", nil); err == nil {
+		t.Fatal("reversing twice: got no error, want a conflict")
+	}
+	rev := payoutEvents(t, e.db, events.PayoutReversed)
+	if len(rev) != 1 || rev[0].ObligationID != first.ID || rev[0].ReversalReason != "退汇：账户已销户" || rev[0].ValueDate != first.ValueDate(e.loc) {
+		t.Fatalf("got payout-reversed %+v, want one for %s keeping its value date", rev, first.ID)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'open' AND subject = ?",
+		"payout/"+replacement.ID); got != 1 {
+		t.Fatalf("got %d open payment deadlines for the replacement, want 1", got)
+	}
+	_, err = a.CorrectPayee(ctx, replacement.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行",
+		AccountNumber: "6216600000000009"}, "handler-1")
+	require.NoError(t, err)
+	e.settle(t, a)
+	paid, err := a.Obligation(ctx, replacement.ID)
+	require.NoError(t, err)
+	if paid.State != domain.StateCompleted {
+		t.Fatalf("got replacement %+v, want it paid", paid)
+	}
+	// Each key moved money once: the first payment and its replacement.
+	if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers WHERE executions = 1"); got != 2 {
+		t.Fatalf("got %d keys executed, want 2", got)
+	}
+	scheduled := payoutEvents(t, e.db, events.PayoutScheduled)
+	if len(scheduled) != 2 || scheduled[1].ReplacesObligationID != first.ID {
+		t.Fatalf("got payout-scheduled %+v, want the replacement's naming %s", scheduled, first.ID)
+	}
+	day := paid.ValueDate(e.loc)
+	r, err := a.Reconciliation(ctx, day, day)
+	require.NoError(t, err)
+	want := []domain.DayTotal{{Date: day, Type: domain.PayoutFinal, CompletedCount: 2, CompletedFen: 16000, ReversedCount: 1, ReversedFen: 8000}}
+	require.Equal(t, want, r.Days)
+	wantContract(t, e)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestResealMovesPayeesToANewKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, "claim-1", 5000)))
+	keys, err := sealed.New([]sealed.Key{{ID: "k2", Secret: bytes.Repeat([]byte{9}, sealed.KeyBytes)},
+		{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
+	require.NoError(t, err)
+	rotated := app.NewService(adapters.NewObligations(e.db, nil, e.tracker, keys, e.loc), e.tracker, e.bank, e.gateway, topics, e.clock.Now, e.loc)
+	n, err := rotated.Reseal(ctx)
+	require.NoError(t, err)
+	if n != 1 || count(t, e.db, "SELECT count(*) FROM obligations WHERE payee_key_id = 'k2'") != 1 {
+		t.Fatalf("got %d resealed, want the one payee under k2", n)
+	}
+	if n, _ := rotated.Reseal(ctx); n != 0 {
+		t.Fatalf("got %d resealed again, want 0", n)
 	}
 }

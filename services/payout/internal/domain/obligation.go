@@ -1,88 +1,281 @@
-// Package domain holds payout's rules about payment obligations. Amounts are
-// integer fen (1/100 yuan), currency CNY; never floating point.
+// Package domain holds payout's rules about payment obligations, their
+// payees and the notices of their results. Amounts are integer fen (1/100
+// yuan), currency CNY; never floating point.
 package domain
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"claims.local/pkg/apperr"
 )
 
-// PayoutType tells what an obligation pays. The walking skeleton pays final
-// settlements; advances and offsets come with the catastrophe work (R7, R8).
+// PayoutType tells what an obligation pays. Payout creates final payments
+// from agreements (R6); advances (R7, R8) and offsets come with the
+// catastrophe work.
 type PayoutType string
 
 // The payout types.
 const (
-	PayoutFinal PayoutType = "final"
+	PayoutFinal   PayoutType = "final"
+	PayoutAdvance PayoutType = "advance"
+	PayoutOffset  PayoutType = "offset"
 )
 
 // State is where an obligation stands.
+//
+//	scheduled ──submit──► sent ──bank: succeeded──► completed ──bank returned it──► reversed
+//	    ▲                  │ bank: timeout (transient): back to scheduled, later
+//	    │                  └ bank: invalid account, rejected (permanent) ──► failed
+//	    └──── payee details corrected by a handler ◄──────────────────────────┘
 type State string
 
-// The states of an obligation.
+// The states of an obligation. A sent obligation's outcome is asked of the
+// bank until it is known: the bank may have executed the transfer even when
+// payout never heard its answer.
 const (
 	StateScheduled State = "scheduled"
+	StateSent      State = "sent"
 	StateCompleted State = "completed"
 	StateFailed    State = "failed"
+	StateReversed  State = "reversed"
 )
 
 // Currency is the only currency paid.
 const Currency = "CNY"
 
+// Delays of the execution: a sent transfer is first asked about after
+// FirstCheck, then after half the time it has been waiting, at most
+// MaxCheck; a transient failure is retried after 1 s, 2 s, 4 s ... at most
+// MaxBackoff.
+const (
+	FirstCheck = 250 * time.Millisecond
+	MaxCheck   = time.Minute
+	MaxBackoff = 5 * time.Minute
+)
+
+// ErrNothingToPay means an agreement is fully covered by advances already
+// paid: no obligation is created.
+var ErrNothingToPay = errors.New("the agreed amount is fully covered by advances")
+
+// Agreement is what payout needs of the claimant's agreement to the amount
+// (R6: pay within 10 days of it, or PaymentPeriodDays of the contract).
+type Agreement struct {
+	ClaimID           string
+	CaseID            string
+	PolicyNumber      string
+	AmountFen         int64
+	AdvancedFen       int64
+	Currency          string
+	Payee             Payee
+	AgreedAt          time.Time
+	PaymentPeriodDays int
+}
+
 // Obligation is a payment the company owes on a claim. Its id is also the
-// idempotency key at the bank, so a transfer retried after a crash is never
-// made twice.
+// idempotency key at the bank: the bank moves money at most once per key,
+// so a transfer asked again after a crash or a lost answer is never made
+// twice. Attempts counts the transfers asked of the bank; the bank reports
+// which attempt it last saw, so that a stale answer is never taken for the
+// current one.
 type Obligation struct {
-	ID            string
-	ClaimID       string
-	Type          PayoutType
-	AmountFen     int64
-	Currency      string
-	State         State
-	Attempts      int
-	LastError     string
-	BankReference string
-	ScheduledAt   time.Time
-	NextAttemptAt time.Time
-	CompletedAt   *time.Time
+	ID               string
+	ClaimID          string
+	CaseID           string
+	PolicyNumber     string
+	Type             PayoutType
+	AmountFen        int64
+	AgreedAmountFen  int64
+	AdvancedFen      int64
+	Currency         string
+	Payee            Payee
+	State            State
+	Attempts         int
+	LastError        string
+	BankReference    string
+	AgreedAt         time.Time
+	ScheduledAt      time.Time
+	NextAttemptAt    time.Time
+	SentAt           *time.Time
+	CompletedAt      *time.Time
+	ReversedAt       *time.Time
+	ReversalReason   string
+	Replaces         string
+	PayeeCorrectedBy string
+	PayeeCorrectedAt *time.Time
 }
 
-// NewFinalObligation returns the obligation to pay an approved amount.
-func NewFinalObligation(id, claimID string, amountFen int64, now time.Time) (Obligation, error) {
-	if amountFen <= 0 {
-		return Obligation{}, fmt.Errorf("approved amount %d fen is not positive", amountFen)
+// NewFinalObligation returns the obligation to pay an agreement: the agreed
+// amount less the advances already paid, so that the claim is never paid
+// more than agreed in total. It returns ErrNothingToPay when advances cover
+// it all.
+func NewFinalObligation(id string, a Agreement, now time.Time) (Obligation, error) {
+	switch {
+	case a.ClaimID == "":
+		return Obligation{}, apperr.InvalidField("claim_id", "is required")
+	case a.AmountFen <= 0:
+		return Obligation{}, apperr.InvalidField("amount_fen", "the agreed amount %d fen is not positive", a.AmountFen)
+	case a.AdvancedFen < 0:
+		return Obligation{}, apperr.InvalidField("advanced_fen", "must not be negative")
+	case a.AdvancedFen > a.AmountFen:
+		return Obligation{}, apperr.InvalidField("advanced_fen", "advances of %d fen exceed the agreed %d fen", a.AdvancedFen, a.AmountFen)
+	case a.Currency != Currency:
+		return Obligation{}, apperr.InvalidField("currency", "must be %s", Currency)
+	case a.AgreedAt.IsZero():
+		return Obligation{}, apperr.InvalidField("agreed_at", "is required: it starts the payment deadline (R6)")
+	case a.PaymentPeriodDays < 0:
+		return Obligation{}, apperr.InvalidField("payment_period_days", "must not be negative")
+	case a.AdvancedFen == a.AmountFen:
+		return Obligation{}, ErrNothingToPay
 	}
-	return Obligation{ID: id, ClaimID: claimID, Type: PayoutFinal, AmountFen: amountFen, Currency: Currency,
-		State: StateScheduled, ScheduledAt: now.UTC(), NextAttemptAt: now.UTC()}, nil
-}
-
-// Complete records the bank's confirmation.
-func (o *Obligation) Complete(bankReference string, now time.Time) error {
-	if o.State != StateScheduled {
-		return fmt.Errorf("obligation %s is %s, not scheduled", o.ID, o.State)
+	payee, err := CheckPayee(a.Payee, "payee.")
+	if err != nil {
+		return Obligation{}, err
 	}
 	t := now.UTC()
-	o.State, o.BankReference, o.CompletedAt, o.LastError = StateCompleted, bankReference, &t, ""
+	return Obligation{ID: id, ClaimID: a.ClaimID, CaseID: a.CaseID, PolicyNumber: a.PolicyNumber, Type: PayoutFinal,
+		AmountFen: a.AmountFen - a.AdvancedFen, AgreedAmountFen: a.AmountFen, AdvancedFen: a.AdvancedFen, Currency: Currency,
+		Payee: payee, State: StateScheduled, AgreedAt: a.AgreedAt.UTC(), ScheduledAt: t, NextAttemptAt: t}, nil
+}
+
+// SameTerms tells whether o pays what a second agreement for its claim asks:
+// then the second one is a repeat and changes nothing.
+func (o *Obligation) SameTerms(a Agreement) bool {
+	return o.AgreedAmountFen == a.AmountFen && o.AdvancedFen == a.AdvancedFen
+}
+
+func (o *Obligation) refuse(what string) error {
+	return apperr.New(apperr.Conflict, "cannot %s: obligation %s is %s", what, o.ID, o.State)
+}
+
+// Submit records that a transfer is about to be asked of the bank: it is
+// stored before the bank is called, so that after a crash the bank is asked
+// what became of it.
+func (o *Obligation) Submit(now time.Time) error {
+	if o.State != StateScheduled {
+		return o.refuse("submit")
+	}
+	t := now.UTC()
+	o.State, o.SentAt, o.NextAttemptAt = StateSent, &t, t.Add(FirstCheck)
 	o.Attempts++
 	return nil
 }
 
-// RetryLater records a transient failure and when to try again: after 1s,
-// 2s, 4s ... at most 5 minutes.
-func (o *Obligation) RetryLater(reason string, now time.Time) {
-	o.Attempts++
-	o.LastError = reason
-	backoff := time.Second << min(o.Attempts-1, 10)
-	o.NextAttemptAt = now.UTC().Add(min(backoff, 5*time.Minute))
+// Resubmitted records that the transfer was asked of the bank again
+// because the bank had not received it (the process stopped before the
+// call got through); it is the same attempt.
+func (o *Obligation) Resubmitted(now time.Time) {
+	t := now.UTC()
+	o.SentAt, o.NextAttemptAt = &t, t.Add(FirstCheck)
 }
 
-// Fail records a permanent failure: a person must correct the payee first.
-func (o *Obligation) Fail(reason string) {
-	o.Attempts++
+// Pending records that the bank has the transfer but no result yet: ask
+// again after half the time it has waited, between FirstCheck and MaxCheck.
+func (o *Obligation) Pending(now time.Time) {
+	wait := FirstCheck
+	if o.SentAt != nil {
+		wait = min(max(now.Sub(*o.SentAt)/2, FirstCheck), MaxCheck)
+	}
+	o.NextAttemptAt = now.UTC().Add(wait)
+}
+
+// Complete records the bank's confirmation of the transfer, settled at
+// settledAt: the value date.
+func (o *Obligation) Complete(bankReference string, settledAt time.Time) error {
+	if o.State != StateSent {
+		return o.refuse("complete")
+	}
+	if bankReference == "" {
+		return errors.New("a completed transfer needs the bank's reference")
+	}
+	t := settledAt.UTC()
+	o.State, o.BankReference, o.CompletedAt, o.LastError = StateCompleted, bankReference, &t, ""
+	return nil
+}
+
+// RetryLater records a transient failure and schedules the transfer again
+// after 1 s, 2 s, 4 s ... at most MaxBackoff.
+func (o *Obligation) RetryLater(reason string, now time.Time) error {
+	if o.State != StateSent {
+		return o.refuse("retry")
+	}
+	backoff := time.Second << min(max(o.Attempts-1, 0), 10)
+	o.State, o.LastError, o.NextAttemptAt = StateScheduled, reason, now.UTC().Add(min(backoff, MaxBackoff))
+	return nil
+}
+
+// Fail records a permanent failure (invalid account, rejected): a handler
+// must correct the payee details first. The payment is still owed, and its
+// R6 deadline stays open.
+func (o *Obligation) Fail(reason string) error {
+	if o.State != StateSent {
+		return o.refuse("fail")
+	}
 	o.State, o.LastError = StateFailed, reason
+	return nil
 }
 
-// ValueDate is the Asia/Shanghai date on which the money moved.
+// CorrectPayee replaces the payee details of a failed obligation with those
+// a handler confirmed with the claimant, and schedules the payment again at
+// once.
+func (o *Obligation) CorrectPayee(p Payee, by string, now time.Time) error {
+	if o.State != StateFailed {
+		return o.refuse("correct the payee of")
+	}
+	payee, err := CheckPayee(p, "")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(by) == "" {
+		return apperr.New(apperr.Unauthenticated, "sign in first")
+	}
+	t := now.UTC()
+	o.Payee, o.State, o.NextAttemptAt, o.PayeeCorrectedBy, o.PayeeCorrectedAt = payee, StateScheduled, t, by, &t
+	return nil
+}
+
+// maxReason bounds reversal reasons.
+const maxReason = 500
+
+// Reverse records that the bank returned a completed payment (退汇) at at,
+// for reason. The money is owed again: Replacement returns the obligation
+// that pays it.
+func (o *Obligation) Reverse(reason string, at time.Time) error {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case o.State != StateCompleted:
+		return o.refuse("reverse")
+	case reason == "":
+		return apperr.InvalidField("reason", "is required: say why the bank returned the payment")
+	case len([]rune(reason)) > maxReason:
+		return apperr.InvalidField("reason", "must be at most %d characters", maxReason)
+	case o.CompletedAt != nil && at.Before(*o.CompletedAt):
+		return apperr.InvalidField("returned_at", "is before the payment completed (%s)", o.CompletedAt.Format(time.RFC3339))
+	}
+	t := at.UTC()
+	o.State, o.ReversedAt, o.ReversalReason = StateReversed, &t, reason
+	return nil
+}
+
+// Replacement returns the obligation that pays a reversed one again, with
+// its own id (a new idempotency key at the bank). It waits, failed, for a
+// handler to confirm or correct the payee details, since the bank refused
+// the account it was paid to.
+func (o *Obligation) Replacement(id string, now time.Time) (Obligation, error) {
+	if o.State != StateReversed {
+		return Obligation{}, o.refuse("replace")
+	}
+	t := now.UTC()
+	return Obligation{ID: id, ClaimID: o.ClaimID, CaseID: o.CaseID, PolicyNumber: o.PolicyNumber, Type: o.Type,
+		AmountFen: o.AmountFen, AgreedAmountFen: o.AgreedAmountFen, AdvancedFen: o.AdvancedFen, Currency: o.Currency,
+		Payee: o.Payee, State: StateFailed, AgreedAt: o.AgreedAt, ScheduledAt: t, NextAttemptAt: t, Replaces: o.ID,
+		LastError: fmt.Sprintf("the bank returned payment %s (%s): confirm or correct the payee details", o.ID, o.ReversalReason)}, nil
+}
+
+// ValueDate is the Asia/Shanghai date on which the money moved, or "" while
+// it has not.
 func (o *Obligation) ValueDate(shanghai *time.Location) string {
 	if o.CompletedAt == nil {
 		return ""

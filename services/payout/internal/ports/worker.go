@@ -8,14 +8,15 @@ import (
 	"claims.local/payout/internal/app"
 )
 
-// Executor pays due obligations every interval until ctx ends.
-func Executor(a *app.Service, log *slog.Logger, interval time.Duration) func(context.Context) error {
+// every runs work at once and then every interval until ctx ends, logging
+// its failures: the next round tries again.
+func every(log *slog.Logger, interval time.Duration, what string, work func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if _, err := a.ExecuteDue(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("executing due payments failed; will retry", "error", err.Error())
+			if err := work(ctx); err != nil && ctx.Err() == nil {
+				log.Warn(what+" failed; will retry", "error", err.Error())
 			}
 			select {
 			case <-ctx.Done():
@@ -24,4 +25,36 @@ func Executor(a *app.Service, log *slog.Logger, interval time.Duration) func(con
 			}
 		}
 	}
+}
+
+// Executor pays due obligations and asks the bank about sent ones every
+// interval until ctx ends.
+func Executor(a *app.Service, log *slog.Logger, interval time.Duration) func(context.Context) error {
+	return every(log, interval, "executing due payments", func(ctx context.Context) error {
+		if _, err := a.ExecuteDue(ctx); err != nil {
+			return err
+		}
+		_, err := a.CheckSent(ctx)
+		return err
+	})
+}
+
+// Notifier hands waiting notices to the gateway's topic every interval.
+func Notifier(a *app.Service, log *slog.Logger, interval time.Duration) func(context.Context) error {
+	return every(log, interval, "sending notices", func(ctx context.Context) error {
+		_, err := a.SendNotices(ctx)
+		return err
+	})
+}
+
+// Resealer seals payees sealed with an old data key again with the current
+// one, at start and every interval, so that an old key can be retired.
+func Resealer(a *app.Service, log *slog.Logger, interval time.Duration) func(context.Context) error {
+	return every(log, interval, "resealing payee data", func(ctx context.Context) error {
+		n, err := a.Reseal(ctx)
+		if n > 0 {
+			log.Info("payee data sealed again with the current key", "obligations", n)
+		}
+		return err
+	})
 }

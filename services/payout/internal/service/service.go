@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,19 +18,37 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/postgres"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 )
+
+// FaultCrashAfterBankCall makes the process kill itself (SIGKILL) after the
+// bank took the first transfer and before payout recorded its answer. Only
+// the fault-injection tests set it.
+const FaultCrashAfterBankCall = "crash-after-bank-call"
 
 // Config is payout's configuration.
 type Config struct {
 	// AuthKeys verify the bearer tokens of API calls (current key first).
-	AuthKeys        []auth.Key
+	AuthKeys []auth.Key
+	// DataKeys seal payee details at rest (current key first; the others
+	// only open what they sealed, until the resealer has moved it).
+	DataKeys        []sealed.Key
 	HTTPAddr        string
 	DatabaseDSN     string
 	KafkaBrokers    []string
 	TopicPrefix     string
 	ShutdownGrace   time.Duration
 	ExecuteInterval time.Duration
+	// ResealInterval is how often payees sealed with an old key are sealed
+	// again with the current one; 10 minutes when zero.
+	ResealInterval time.Duration
+	// BankLatency is how long the bank simulator takes to settle a
+	// transfer.
+	BankLatency time.Duration
+	// Fault is a fault to inject (FaultCrashAfterBankCall), for tests.
+	Fault string
 	// DeadlineSweep is how often the deadline monitor sweeps, and
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
@@ -38,9 +57,9 @@ type Config struct {
 
 // Payout is a started payout service.
 type Payout struct {
-	kit      *servicekit.Kit
-	consumer *kafkabus.Consumer
-	executor lifecycle.Component
+	kit        *servicekit.Kit
+	consumer   *kafkabus.Consumer
+	components []lifecycle.Component
 }
 
 // Start connects payout to its database and Kafka and binds its port.
@@ -49,7 +68,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load Asia/Shanghai time zone: %w", err)
 	}
-	migrations, err := adapters.Migrations()
+	keys, err := sealed.New(cfg.DataKeys)
+	if err != nil {
+		return nil, fmt.Errorf("payee data keys (PAYOUT_DATA_KEYS): %w", err)
+	}
+	if cfg.Fault != "" && cfg.Fault != FaultCrashAfterBankCall {
+		return nil, fmt.Errorf("unknown fault %q", cfg.Fault)
+	}
+	migrations, err := postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
 	if err != nil {
 		return nil, err
 	}
@@ -59,20 +85,39 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+		Reveals:   true,
 	}, log)
 	if err != nil {
 		return nil, err
 	}
-	a := app.NewService(adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker), kit.Tracker, adapters.NewBankSimulator(), topics, time.Now, shanghai)
+	// No real bank is reachable: the simulator stands for it.
+	bank := adapters.NewBankSimulator(kit.DB, cfg.BankLatency, time.Now)
+	repo := adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker, keys, shanghai)
+	a := app.NewService(repo, kit.Tracker, bank, kit.Publisher, topics, time.Now, shanghai)
+	if cfg.Fault == FaultCrashAfterBankCall {
+		a.AfterBankCall(func(id string) {
+			log.Warn("fault injection: killing the process after the bank call, before recording its answer", "obligation_id", id)
+			_ = syscall.Kill(syscall.Getpid(), syscall.SIGKILL)
+			select {}
+		})
+	}
 	ports.Register(kit.Engine, a, log)
 	interval := cfg.ExecuteInterval
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
+	reseal := cfg.ResealInterval
+	if reseal <= 0 {
+		reseal = 10 * time.Minute
+	}
 	return &Payout{
 		kit:      kit,
-		consumer: kit.NewConsumer(app.DecisionsConsumer, topics.Adjudication(), cfg.TopicPrefix+"payout", ports.Decisions(a)),
-		executor: lifecycle.Component{Name: "payment executor", Run: ports.Executor(a, log, interval)},
+		consumer: kit.NewConsumer(app.AgreementsConsumer, topics.Adjudication(), cfg.TopicPrefix+"payout", ports.Agreements(a)),
+		components: []lifecycle.Component{
+			{Name: "payment executor", Run: ports.Executor(a, log, interval)},
+			{Name: "notifier", Run: ports.Notifier(a, log, interval)},
+			{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
+		},
 	}, nil
 }
 
@@ -83,7 +128,7 @@ func (s *Payout) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
 // Addr is where payout's HTTP API listens.
 func (s *Payout) Addr() string { return s.kit.Addr() }
 
-// Run serves, consumes and pays until ctx ends.
+// Run serves, consumes, pays and notifies until ctx ends.
 func (s *Payout) Run(ctx context.Context) error {
-	return s.kit.Run(ctx, servicekit.ConsumerComponent(s.consumer), s.executor)
+	return s.kit.Run(ctx, append([]lifecycle.Component{servicekit.ConsumerComponent(s.consumer)}, s.components...)...)
 }

@@ -1,0 +1,226 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/outbox"
+)
+
+// payoutEnv is what payout needs beyond the harness: its payee data key and
+// a quick simulated bank.
+func payoutEnv(extra ...string) []string {
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{42}, 32))
+	return append([]string{"PAYOUT_DATA_KEYS=e2e:" + key, "PAYOUT_BANK_SIM_LATENCY=200ms"}, extra...)
+}
+
+// agreed publishes adjudication's agreement-reached for claimID on its topic,
+// as adjudication does when a handler records the claimant's agreement.
+func (s *system) agreed(t *testing.T, claimID string, amountFen int64, payee events.Payee) {
+	t.Helper()
+	at := time.Now().UTC()
+	e, err := events.New(events.AgreementReached, "adjudication", claimID, at, events.AgreementReachedData{ClaimID: claimID,
+		CaseID: "case-" + claimID, PolicyNumber: "P-E2E-PAY", AmountFen: amountFen, Currency: "CNY", Payee: payee,
+		AgreedBy: payee.Name, Channel: "signed_form", RecordedBy: "handler-e2e", AgreedAt: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apitest.Publish(t, s.brokers, outbox.Message{Topic: s.topics.Adjudication(), Key: claimID, EventID: e.ID, Type: e.Type, Value: v})
+}
+
+func beneficiary(account string) events.Payee {
+	return events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account}
+}
+
+// TestAgreementToPaymentToFinanceAndPayee runs payout alone against Kafka:
+// agreements in; payments completed once each; the finance events on
+// claims.payout.v1 match the schema's promises and the daily
+// reconciliation; claimsctl payouts tail prints them; the payees (and the
+// person an agent collected for) are notified on claims.notifications.v1.
+func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Brokers(t))
+	sys.start("payout", payoutEnv()...)
+	sys.waitReady("payout")
+
+	claims := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
+	sys.agreed(t, claims[0], 123456, beneficiary("6222020200112233445"))
+	sys.agreed(t, claims[1], 250000, events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
+		OnBehalfOf: &events.Person{Name: "赵六", Relation: "parent"}})
+	sys.agreed(t, claims[2], 700, beneficiary("6222020200112233445"))
+	sys.agreed(t, claims[0], 123456, beneficiary("6222020200112233445")) // adjudication sends it again
+
+	isPayout := func(e events.Envelope) bool { return strings.HasPrefix(e.Type, "claims.payout.payout-") }
+	got := readTopic(t, sys.brokers, sys.topics.Payout(), 90*time.Second, func(es []events.Envelope) bool {
+		n := 0
+		for _, c := range claims {
+			n += countOf(es, c, events.PayoutCompleted)
+		}
+		return n == len(claims)
+	})
+	sums := map[string][2]int64{}
+	var finance int
+	for _, e := range got {
+		if !isPayout(e) {
+			continue
+		}
+		finance++
+		if e.Type != events.PayoutCompleted.Name {
+			continue
+		}
+		var d events.PayoutData
+		if err := events.DecodeData(e, events.PayoutCompleted, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Payee == nil || !strings.HasPrefix(d.Payee.AccountNumber, "****") || strings.Contains(string(e.Data), "6222020200112233445") {
+			t.Fatalf("got payout-completed %s, want the payee masked", e.Data)
+		}
+		k := d.ValueDate + "," + d.PayoutType
+		sums[k] = [2]int64{sums[k][0] + 1, sums[k][1] + d.AmountFen}
+	}
+	for _, c := range claims {
+		if n := countOf(got, c, events.PayoutCompleted); n != 1 {
+			t.Fatalf("claim %s: got %d payout-completed events, want exactly 1", c, n)
+		}
+		if n := countOf(got, c, events.PayoutScheduled); n != 1 {
+			t.Fatalf("claim %s: got %d payout-scheduled events, want exactly 1", c, n)
+		}
+	}
+
+	// The reconciliation report equals the completed events of the topic.
+	var dates []string
+	for k := range sums {
+		dates = append(dates, strings.Split(k, ",")[0])
+	}
+	from, to := dates[0], dates[0]
+	for _, d := range dates {
+		from, to = min(from, d), max(to, d)
+	}
+	var report struct {
+		Days []struct {
+			Date               string `json:"date"`
+			PayoutType         string `json:"payout_type"`
+			CompletedCount     int64  `json:"completed_count"`
+			CompletedAmountFen int64  `json:"completed_amount_fen"`
+		} `json:"days"`
+	}
+	if status := sys.call(t, http.MethodGet, sys.url("payout", "/v1/reconciliation?from="+from+"&to="+to), nil, &report); status != http.StatusOK {
+		t.Fatalf("GET /v1/reconciliation: got %d, want 200", status)
+	}
+	reported := map[string][2]int64{}
+	for _, d := range report.Days {
+		reported[d.Date+","+d.PayoutType] = [2]int64{d.CompletedCount, d.CompletedAmountFen}
+	}
+	if fmt.Sprint(reported) != fmt.Sprint(sums) {
+		t.Fatalf("got reconciliation %v, want the completed events' %v", reported, sums)
+	}
+	if want := [2]int64{3, 123456 + 250000 + 700}; len(sums) == 1 && sums[from+",final"] != want {
+		t.Fatalf("got %v, want 3 payments of %d fen in all", sums, want[1])
+	}
+
+	// Notices: R9 to each payee, R10 to the person the agent collected RMB
+	// 2,500 for.
+	notices := readTopic(t, sys.brokers, sys.topics.Notifications(), 60*time.Second, func(es []events.Envelope) bool { return len(es) >= 4 })
+	rules := map[string][]string{}
+	for _, e := range notices {
+		var d events.NotificationData
+		if err := events.DecodeData(e, events.NotificationRequested, &d); err != nil {
+			t.Fatal(err)
+		}
+		rules[d.ClaimID] = append(rules[d.ClaimID], d.Rule)
+		if !strings.Contains(d.Text, "人民币"+events.Yuan(d.AmountFen)+"元") || strings.Contains(d.Text, "6217000011118812") {
+			t.Fatalf("got notice text %q, want the amount and no account number", d.Text)
+		}
+	}
+	if len(notices) != 4 || len(rules[claims[0]]) != 1 || len(rules[claims[1]]) != 2 || len(rules[claims[2]]) != 1 {
+		t.Fatalf("got notices %v, want R9 for each payment and R10 for the agent's", rules)
+	}
+	var r9 struct {
+		Deadlines []struct{ State string } `json:"deadlines"`
+	}
+	apitest.Eventually(t, 30*time.Second, "R9 met for every payment", func() bool {
+		sys.call(t, http.MethodGet, sys.url("payout", "/v1/deadlines?rule=result-notification&state=met"), nil, &r9)
+		return len(r9.Deadlines) == 3
+	})
+
+	// What a finance team runs first.
+	out, err := exec.Command(filepath.Join(binDir(t), "claimsctl"), "payouts", "tail", "--brokers", sys.brokers[0],
+		"--topic", sys.topics.Payout(), "--from-offset", "0", "--max", fmt.Sprint(finance), "--idle-exit", "30s").Output()
+	if err != nil {
+		t.Fatalf("claimsctl payouts tail: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	completedLines := 0
+	for _, l := range lines {
+		if strings.Contains(l, "  completed  ") {
+			completedLines++
+		}
+		if strings.Contains(l, "6222020200112233445") {
+			t.Fatalf("claimsctl payouts tail printed %q, want the account masked", l)
+		}
+	}
+	if len(lines) != finance || completedLines != 3 || !strings.Contains(string(out), "1234.56 CNY") {
+		t.Fatalf("claimsctl payouts tail printed %d lines (%d completed):\n%s\nwant %d lines, 3 completed, 1234.56 CNY among them",
+			len(lines), completedLines, out, finance)
+	}
+}
+
+// TestPayoutKilledBetweenBankCallAndCommitPaysOnce kills payout (SIGKILL)
+// after the bank took a transfer and before payout recorded the answer.
+// The restarted payout finds the obligation sent, asks the bank what became
+// of it, and completes it: one transfer, one completion event.
+func TestPayoutKilledBetweenBankCallAndCommitPaysOnce(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Brokers(t))
+	crashing := sys.start("payout", payoutEnv("PAYOUT_FAULT=crash-after-bank-call")...)
+	sys.waitReady("payout")
+	claim := uuid.NewString()
+	sys.agreed(t, claim, 424242, beneficiary("6222020200112233445"))
+	crashing.waitExit(t, 60*time.Second)
+
+	db := openDB(t, sys.dsn["payout"])
+	if got := count(t, db, `SELECT count(*) FROM obligations WHERE claim_id = $1 AND state = 'sent' AND attempts = 1`, claim); got != 1 {
+		t.Fatalf("after the crash: got %d obligations sent, want 1 (marked before the bank call)", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM banksim.transfers`); got != 1 {
+		t.Fatalf("after the crash: got %d transfers at the bank, want 1 (the bank took it)", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM outbox WHERE event_type = $1`, events.PayoutCompleted.Name); got != 0 {
+		t.Fatalf("after the crash: got %d completion events, want 0", got)
+	}
+
+	sys.start("payout", payoutEnv()...)
+	sys.waitReady("payout")
+	got := readTopic(t, sys.brokers, sys.topics.Payout(), 90*time.Second, func(es []events.Envelope) bool {
+		return countOf(es, claim, events.PayoutCompleted) >= 1
+	})
+	if n := countOf(got, claim, events.PayoutCompleted); n != 1 {
+		t.Fatalf("got %d payout-completed events, want 1", n)
+	}
+	if got := count(t, db, `SELECT executions FROM banksim.transfers`); got != 1 {
+		t.Fatalf("got %d executions at the bank, want 1", got)
+	}
+	if got := count(t, db, `SELECT submissions FROM banksim.transfers`); got != 1 {
+		t.Fatalf("got %d submissions at the bank, want 1: recovery asked the bank instead of sending again", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM obligations WHERE claim_id = $1 AND state = 'completed' AND attempts = 1`, claim); got != 1 {
+		t.Fatalf("got %d obligations completed in one attempt, want 1", got)
+	}
+}

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/events"
+	"claims.local/pkg/tracking"
+)
+
+// Decide records a handler's decision. Within the handler's authority it
+// takes effect at once: the decision deadline (R4) is met, claim-decided is
+// announced, and a rejection opens the rejection notice's deadline (R5) and
+// generates the notice. Above it, the decision waits for a senior approver.
+// The checks the handler saw are kept in the audit.
+func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string, in domain.DecisionInput) (domain.Case, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	ev, err := s.evidence(ctx, c)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	if ev.Product != nil {
+		in.Benefits = ev.Product.BenefitCodes()
+	}
+	in.Checks = domain.RunChecks(&c, ev)
+	number := ""
+	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
+		if number, err = s.letterNumber(ctx); err != nil {
+			return domain.Case{}, err
+		}
+	}
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		if err := c.Decide(actor, s.authority, in, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		if !c.Decision.Final() {
+			return tracking.Effects{}, nil
+		}
+		return s.decided(c, ev.Product, number, actor, now)
+	})
+}
+
+// ReviewDecision is the senior approver's verdict on a decision above its
+// decider's authority: approved, it takes effect as Decide describes;
+// returned, the case goes back to review.
+func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimID, verdict, reason string, version int) (domain.Case, error) {
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		if err := c.ReviewDecision(actor, s.authority, verdict, reason, version, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		if c.Decision == nil {
+			return tracking.Effects{}, nil
+		}
+		// Only approvals and partial approvals need approval: no letter.
+		return s.decided(c, nil, "", actor, now)
+	})
+}
+
+// decided returns the effects of a decision that took effect: claim-decided,
+// the decision deadline met, and for a rejection the rejection notice's
+// deadline (R5: 3 days from the decision) and the notice itself.
+func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber string, actor domain.Actor, now time.Time) (tracking.Effects, error) {
+	d := c.Decision
+	outcome := events.OutcomeApproved
+	if d.Outcome == domain.Reject {
+		outcome = events.OutcomeRejected
+	}
+	e, err := events.New(events.ClaimDecided, Producer, c.ClaimID, now, events.ClaimDecidedData{
+		ClaimID: c.ClaimID, CaseID: c.ID, Outcome: outcome, AmountFen: d.AmountFen, Currency: "CNY",
+		Reason: d.Summary(), DecidedBy: d.DecidedBy, DecidedAt: d.EffectiveAt(),
+	})
+	if err != nil {
+		return tracking.Effects{}, err
+	}
+	eff := tracking.Effects{
+		Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
+		Steps:  []tracking.Step{tracking.Complete(subject(c.ClaimID), c.DecisionRule(), d.EffectiveAt())},
+	}
+	if d.Outcome != domain.Reject {
+		return eff, nil
+	}
+	letter, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID),
+		Rule: deadline.RejectionNotice, ClockStart: d.EffectiveAt()}, now)
+	if err != nil {
+		return tracking.Effects{}, err
+	}
+	eff.Steps = append(eff.Steps, tracking.Open(letter))
+	if err := s.attachLetter(c, product, letterNumber, actor, now); err != nil {
+		// A reason the fonts cannot print is the handler's to fix; any
+		// other failure leaves the letter to be generated on its first
+		// download, which reports it.
+		if e, ok := apperr.As(err); ok && strings.HasPrefix(e.Field, "reasons") {
+			return tracking.Effects{}, err
+		}
+	}
+	return eff, nil
+}
+
+// letterNumber draws the number of a new rejection letter. A number drawn
+// for a decision that then fails is not reused.
+func (s *Service) letterNumber(ctx context.Context) (string, error) {
+	n, err := s.repo.NextLetterNumber(ctx)
+	if err != nil {
+		return "", err
+	}
+	return domain.LetterNumber(calendar.DateOf(s.now()).Year, n), nil
+}
+
+// attachLetter generates the rejection notice of c and keeps it with the case.
+func (s *Service) attachLetter(c *domain.Case, product *domain.Product, number string, actor domain.Actor, now time.Time) error {
+	n, err := c.RejectionNotice(domain.NoticeKindFor(product, c.IncidentType), s.issuer, number, calendar.DateOf(now))
+	if err != nil {
+		return err
+	}
+	pdf, err := s.letters.Render(n)
+	if err != nil {
+		return err
+	}
+	return c.AttachRejectionLetter(actor, n, pdf, now)
+}
+
+// RejectionLetter returns the PDF of a rejected case's written notice (R5)
+// and the case. A letter is generated once, at the rejection or, for a case
+// rejected without one, at its first download; afterwards the stored bytes
+// are returned as they are.
+func (s *Service) RejectionLetter(ctx context.Context, actor domain.Actor, claimID string) ([]byte, domain.Case, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return nil, domain.Case{}, err
+	}
+	switch l := c.RejectionLetter; {
+	case l != nil && l.Stored():
+		pdf, err := s.repo.LetterPDF(ctx, claimID)
+		return pdf, c, err
+	case l != nil:
+		return nil, domain.Case{}, apperr.New(apperr.NotFound, "the rejection letter of claim %s was sent on %s, before letters were kept: no PDF is stored",
+			claimID, l.Sent.SentAt.Format(time.RFC3339))
+	case c.State != domain.StateRejected:
+		return nil, domain.Case{}, apperr.New(apperr.NotFound, "case of claim %s is %s: only a rejected case has a rejection letter", claimID, c.State)
+	}
+	_, product, err := s.policyOf(ctx, c.PolicyNumber)
+	if err != nil {
+		return nil, domain.Case{}, err
+	}
+	number, err := s.letterNumber(ctx)
+	if err != nil {
+		return nil, domain.Case{}, err
+	}
+	var pdf []byte
+	c, err = s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		if c.RejectionLetter != nil {
+			return tracking.Effects{}, apperr.New(apperr.Conflict, "the rejection letter of claim %s was generated meanwhile: download it again", claimID)
+		}
+		if err := s.attachLetter(c, product, number, actor, s.now()); err != nil {
+			return tracking.Effects{}, err
+		}
+		pdf = c.RejectionLetter.PDF
+		return tracking.Effects{}, nil
+	})
+	return pdf, c, err
+}
+
+// RecordRejectionLetterSent records that the rejection notice was sent,
+// which meets its deadline (R5); the letter is kept unchanged from then on.
+func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Actor, claimID, channel string) (domain.Case, error) {
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		if err := c.RecordRejectionLetterSent(actor, channel, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.RejectionNotice, now)}}, nil
+	})
+}
+
+// RecordAgreement records the claimant's agreement to the decided amount
+// (达成协议) and announces it to payout, whose payment deadline (R6: 10 days,
+// or the contract's period) starts at it. The full account number travels
+// only in the event.
+func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
+	product, err := s.productOfCase(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	days := 0
+	if product != nil {
+		days = product.PaymentPeriodDays()
+	}
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		account, err := c.RecordAgreement(actor, in, days, now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		a := c.Agreement
+		payee := events.Payee{Name: a.Payee.Name, Role: a.Payee.Role, BankName: a.Payee.BankName, AccountNumber: account}
+		if p := a.Payee.OnBehalfOf; p != nil {
+			payee.OnBehalfOf = &events.Person{Name: p.Name, Relation: p.Relation}
+		}
+		e, err := events.New(events.AgreementReached, Producer, c.ClaimID, now, events.AgreementReachedData{
+			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
+			Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
+			PaymentPeriodDays: a.PaymentPeriodDays,
+		})
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}}, nil
+	})
+}

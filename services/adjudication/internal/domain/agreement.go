@@ -1,0 +1,128 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
+)
+
+// AgreementChannels lists how a claimant's agreement to the amount can be
+// given: a signed form, a recorded phone call, in the app, or in person.
+func AgreementChannels() []string {
+	return []string{"signed_form", "phone_recorded", "app", "in_person"}
+}
+
+// PayeeRoles lists who may be paid: the beneficiary, the insured, the
+// policyholder, or an agent collecting for one of them (R10).
+func PayeeRoles() []string { return []string{"beneficiary", "insured", "policyholder", "agent"} }
+
+// PayeeInput is who is paid and where, as the handler enters it.
+// AccountNumber is the full account number: it goes to payout in the
+// agreement event and is kept nowhere in adjudication but masked.
+type PayeeInput struct {
+	Name          string
+	Role          string
+	BankName      string
+	AccountNumber string
+	OnBehalfOf    *Person
+}
+
+// Payee is who is paid, with the account number masked to its last four
+// digits (R11: personal data are not disclosed).
+type Payee struct {
+	Name          string
+	Role          string
+	BankName      string
+	AccountMasked string
+	OnBehalfOf    *Person
+}
+
+// AgreementInput is the claimant's agreement as the handler records it.
+type AgreementInput struct {
+	AgreedBy string
+	Channel  string
+	Payee    PayeeInput
+}
+
+// Agreement is the claimant's agreement to the amount decided (达成赔偿或者
+// 给付保险金的协议): who agreed, how, when, and who recorded it. AgreedAt
+// starts the payment clock (R6: 10 days, or the contract's
+// PaymentPeriodDays), which payout tracks.
+type Agreement struct {
+	AmountFen         int64
+	AgreedBy          string
+	Channel           string
+	RecordedBy        string
+	AgreedAt          time.Time
+	Payee             Payee
+	PaymentPeriodDays int
+}
+
+// RecordAgreement records the claimant's agreement to the decided amount of
+// an approved or partly approved case. It returns the full account number,
+// normalized, for the agreement event; the case keeps it masked.
+func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays int, now time.Time) (string, error) {
+	agreedBy, err := shortText("agreed_by", in.AgreedBy, maxShortText, true)
+	if err != nil {
+		return "", err
+	}
+	channel := strings.TrimSpace(in.Channel)
+	if !slices.Contains(AgreementChannels(), channel) {
+		return "", apperr.InvalidField("channel", "must be one of %s", strings.Join(AgreementChannels(), ", "))
+	}
+	payee, account, err := checkPayee(in.Payee)
+	if err != nil {
+		return "", err
+	}
+	if c.Decision == nil || !c.Decision.Final() || c.Decision.Outcome == Reject {
+		return "", c.refuse("record an agreement: only an approved or partly approved case has an amount to agree")
+	}
+	a := Agreement{AmountFen: c.Decision.AmountFen, AgreedBy: agreedBy, Channel: channel, RecordedBy: actor.Subject,
+		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays}
+	if err := c.moveTo(StateAgreed, "record an agreement", Change{Action: ActionAgreementRecorded, Actor: actor.Subject, At: now,
+		Details: map[string]any{"amount_fen": a.AmountFen, "agreed_by": agreedBy, "channel": channel, "payee_name": payee.Name,
+			"payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked}}); err != nil {
+		return "", err
+	}
+	c.Agreement = &a
+	return account, nil
+}
+
+func checkPayee(in PayeeInput) (Payee, string, error) {
+	var p Payee
+	var err error
+	if p.Name, err = shortText("payee.name", in.Name, maxShortText, true); err != nil {
+		return Payee{}, "", err
+	}
+	p.Role = strings.TrimSpace(in.Role)
+	if !slices.Contains(PayeeRoles(), p.Role) {
+		return Payee{}, "", apperr.InvalidField("payee.role", "must be one of %s", strings.Join(PayeeRoles(), ", "))
+	}
+	if p.BankName, err = shortText("payee.bank_name", in.BankName, maxShortText, true); err != nil {
+		return Payee{}, "", err
+	}
+	account, err := bankaccount.Normalize("payee.account_number", in.AccountNumber)
+	if err != nil {
+		return Payee{}, "", err
+	}
+	p.AccountMasked = bankaccount.Mask(account)
+	switch {
+	case p.Role == "agent" && in.OnBehalfOf == nil:
+		return Payee{}, "", apperr.InvalidField("payee.on_behalf_of", "is required for an agent: name the person the agent collects for (R10)")
+	case p.Role != "agent" && in.OnBehalfOf != nil:
+		return Payee{}, "", apperr.InvalidField("payee.on_behalf_of", "is only for an agent")
+	case in.OnBehalfOf != nil:
+		var who Person
+		if who.Name, err = shortText("payee.on_behalf_of.name", in.OnBehalfOf.Name, maxShortText, true); err != nil {
+			return Payee{}, "", err
+		}
+		if who.Relation, err = shortText("payee.on_behalf_of.relation", in.OnBehalfOf.Relation, maxShortText, true); err != nil {
+			return Payee{}, "", err
+		}
+		p.OnBehalfOf = &who
+	}
+	return p, account, nil
+}

@@ -1,0 +1,431 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+)
+
+// CheckName names an automatic check.
+type CheckName string
+
+// The automatic checks that help the handler decide. They inform; the
+// handler decides, and may override a check that did not pass, saying why.
+const (
+	CheckPolicyInForce    CheckName = "policy_in_force"
+	CheckWaitingPeriod    CheckName = "waiting_period"
+	CheckExclusions       CheckName = "exclusions"
+	CheckSumInsured       CheckName = "sum_insured"
+	CheckDuplicateInvoice CheckName = "duplicate_invoice"
+	CheckBeneficiary      CheckName = "beneficiary"
+)
+
+// CheckNames lists the checks in the order they are shown.
+func CheckNames() []CheckName {
+	return []CheckName{CheckPolicyInForce, CheckWaitingPeriod, CheckExclusions, CheckSumInsured, CheckDuplicateInvoice, CheckBeneficiary}
+}
+
+// Result is what a check found.
+type Result string
+
+// The results: Unknown when the data to check is missing (a policy not
+// imported), Warn when a person should look.
+const (
+	ResultPass    Result = "pass"
+	ResultWarn    Result = "warn"
+	ResultFail    Result = "fail"
+	ResultUnknown Result = "unknown"
+)
+
+// CheckResult is one check's result with its reason in plain words, and the
+// handler's override if there is one.
+type CheckResult struct {
+	Check    CheckName
+	Result   Result
+	Reason   string
+	Override *CheckOverride
+}
+
+// CheckOverride records that a handler accepted a check that did not pass,
+// and why.
+type CheckOverride struct {
+	Check  CheckName
+	Reason string
+	By     string
+	At     time.Time
+}
+
+// Evidence is what the checks read beyond the case: the policy and its
+// product (nil when not imported), the amounts approved per benefit on the
+// policy's other claims, and the documents of other claims that bear one of
+// the case's invoice numbers.
+type Evidence struct {
+	Policy   *Policy
+	Product  *Product
+	UsedFen  map[string]int64
+	Invoices []InvoiceMatch
+}
+
+// InvoiceMatch is an invoice of another claim with one of the case's
+// invoice numbers.
+type InvoiceMatch struct {
+	ClaimID       string
+	InvoiceNumber string
+	AmountFen     int64
+}
+
+// InvoiceKey is the form of an invoice number compared across claims: upper
+// case, without spaces or dashes, full-width characters made half-width.
+func InvoiceKey(number string) string {
+	var b strings.Builder
+	for _, r := range number {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
+			r -= 0xFEE0
+		}
+		if unicode.IsSpace(r) || r == '-' || r == 0x3000 {
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// InvoiceKeys lists the keys of the case's invoices.
+func (c *Case) InvoiceKeys() []string {
+	var out []string
+	for _, d := range c.Documents {
+		if k := InvoiceKey(d.InvoiceNumber); k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// RunChecks runs every check on the case with the evidence, and attaches
+// the latest override of each.
+func RunChecks(c *Case, ev Evidence) []CheckResult {
+	day := calendar.DateOf(c.IncidentTime)
+	out := []CheckResult{
+		checkPolicyInForce(c, ev, day),
+		checkWaitingPeriod(c, ev, day),
+		checkExclusions(c, ev, day),
+		checkSumInsured(c, ev),
+		checkDuplicateInvoice(c, ev),
+		checkBeneficiary(c, ev),
+	}
+	for i := range out {
+		for j := len(c.Overrides) - 1; j >= 0; j-- {
+			if c.Overrides[j].Check == out[i].Check {
+				o := c.Overrides[j]
+				out[i].Override = &o
+				break
+			}
+		}
+	}
+	return out
+}
+
+func unknownPolicy(check CheckName, c *Case) CheckResult {
+	return CheckResult{Check: check, Result: ResultUnknown,
+		Reason: fmt.Sprintf("policy %s is not in adjudication's policy data: check it in the policy system", c.PolicyNumber)}
+}
+
+func checkPolicyInForce(c *Case, ev Evidence, day calendar.Date) CheckResult {
+	p := ev.Policy
+	if p == nil {
+		return unknownPolicy(CheckPolicyInForce, c)
+	}
+	r := CheckResult{Check: CheckPolicyInForce, Result: ResultFail}
+	switch {
+	case day.Before(p.EffectiveFrom):
+		r.Reason = fmt.Sprintf("the incident on %s is before policy %s took effect on %s", day, p.Number, p.EffectiveFrom)
+	case day.After(p.EffectiveTo):
+		r.Reason = fmt.Sprintf("the incident on %s is after the cover of policy %s ended on %s", day, p.Number, p.EffectiveTo)
+	case !p.InForceOn(day):
+		r.Reason = fmt.Sprintf("policy %s was terminated on %s, before the incident on %s", p.Number, *p.TerminatedOn, day)
+	case p.InsuredName != c.InsuredName:
+		r.Reason = fmt.Sprintf("policy %s insures %s, but the claim names %s as the insured", p.Number, p.InsuredName, c.InsuredName)
+	default:
+		r.Result = ResultPass
+		r.Reason = fmt.Sprintf("policy %s insures %s from %s to %s; the incident on %s is within", p.Number, p.InsuredName, p.EffectiveFrom, p.EffectiveTo, day)
+	}
+	return r
+}
+
+func checkWaitingPeriod(c *Case, ev Evidence, day calendar.Date) CheckResult {
+	if ev.Policy == nil || ev.Product == nil {
+		return unknownPolicy(CheckWaitingPeriod, c)
+	}
+	for _, w := range ev.Product.WaitingPeriods {
+		if w.IncidentType != c.IncidentType {
+			continue
+		}
+		last := ev.Policy.EffectiveFrom.AddDays(w.Days - 1)
+		if !day.After(last) {
+			return CheckResult{Check: CheckWaitingPeriod, Result: ResultFail, Reason: fmt.Sprintf(
+				"the incident on %s is within the %d-day waiting period for %s, from %s to %s (%s)",
+				day, w.Days, c.IncidentType, ev.Policy.EffectiveFrom, last, w.Clause)}
+		}
+		return CheckResult{Check: CheckWaitingPeriod, Result: ResultPass, Reason: fmt.Sprintf(
+			"the incident on %s is after the %d-day waiting period for %s, which ended on %s", day, w.Days, c.IncidentType, last)}
+	}
+	return CheckResult{Check: CheckWaitingPeriod, Result: ResultPass, Reason: fmt.Sprintf(
+		"product %s has no waiting period for %s", ev.Product.Code, c.IncidentType)}
+}
+
+// covering returns the product's benefits that cover the case's incident
+// type and that the policy covers.
+func covering(c *Case, ev Evidence) (all []Benefit, held []Benefit) {
+	for _, b := range ev.Product.Benefits {
+		if !b.Covers(c.IncidentType) {
+			continue
+		}
+		all = append(all, b)
+		if _, ok := ev.Policy.Coverage(b.Code); ok {
+			held = append(held, b)
+		}
+	}
+	return all, held
+}
+
+func benefitCodes(bs []Benefit) string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.Code
+	}
+	return strings.Join(out, ", ")
+}
+
+func checkExclusions(c *Case, ev Evidence, day calendar.Date) CheckResult {
+	if ev.Policy == nil || ev.Product == nil {
+		return unknownPolicy(CheckExclusions, c)
+	}
+	r := CheckResult{Check: CheckExclusions, Result: ResultFail}
+	all, held := covering(c, ev)
+	if len(all) == 0 {
+		r.Reason = fmt.Sprintf("no benefit of product %s covers %s", ev.Product.Code, c.IncidentType)
+		return r
+	}
+	if len(held) == 0 {
+		r.Reason = fmt.Sprintf("policy %s holds none of the benefits that cover %s (%s)", ev.Policy.Number, c.IncidentType, benefitCodes(all))
+		return r
+	}
+	var found []string
+	for _, e := range ev.Product.Exclusions {
+		if !slices.Contains(e.IncidentTypes, c.IncidentType) {
+			continue
+		}
+		if e.WithinDays > 0 && day.After(ev.Policy.EffectiveFrom.AddDays(e.WithinDays-1)) {
+			continue
+		}
+		found = append(found, fmt.Sprintf("%s: %s (%s)", e.Code, e.Text, e.Clause))
+	}
+	if len(found) > 0 {
+		r.Reason = "an exclusion applies to " + c.IncidentType + ": " + strings.Join(found, "; ")
+		return r
+	}
+	r.Result = ResultPass
+	r.Reason = fmt.Sprintf("%s is covered by %s, and no exclusion applies", c.IncidentType, benefitCodes(held))
+	return r
+}
+
+// payable is what is left to pay on a benefit of the policy: the sum
+// insured less what was paid before the platform and what was approved on
+// the policy's other claims, and no more than the benefit's per-claim limit.
+type payable struct {
+	benefit Benefit
+	left    int64
+	note    string
+}
+
+func payables(c *Case, ev Evidence) []payable {
+	_, held := covering(c, ev)
+	out := make([]payable, 0, len(held))
+	for _, b := range held {
+		cov, _ := ev.Policy.Coverage(b.Code)
+		used := cov.UsedFen + ev.UsedFen[b.Code]
+		left := max(cov.SumInsuredFen-used, 0)
+		note := fmt.Sprintf("%s: %s yuan left of %s (used %s)", b.Code, yuan(left), yuan(cov.SumInsuredFen), yuan(used))
+		if b.PerClaimLimitFen > 0 && b.PerClaimLimitFen < left {
+			left = b.PerClaimLimitFen
+			note += fmt.Sprintf(", at most %s per claim", yuan(left))
+		}
+		out = append(out, payable{benefit: b, left: left, note: note})
+	}
+	return out
+}
+
+func checkSumInsured(c *Case, ev Evidence) CheckResult {
+	if ev.Policy == nil || ev.Product == nil {
+		return unknownPolicy(CheckSumInsured, c)
+	}
+	ps := payables(c, ev)
+	r := CheckResult{Check: CheckSumInsured, Result: ResultFail}
+	if len(ps) == 0 {
+		r.Reason = fmt.Sprintf("policy %s has no cover for %s", ev.Policy.Number, c.IncidentType)
+		return r
+	}
+	var total int64
+	notes := make([]string, len(ps))
+	for i, p := range ps {
+		total += p.left
+		notes[i] = p.note
+	}
+	left := strings.Join(notes, "; ")
+	if c.Decision != nil {
+		for _, l := range c.Decision.Lines {
+			i := slices.IndexFunc(ps, func(p payable) bool { return p.benefit.Code == l.Benefit })
+			switch {
+			case i < 0 && l.ApprovedFen > 0:
+				r.Reason = fmt.Sprintf("the decision pays %s yuan on %s, which does not cover %s", yuan(l.ApprovedFen), l.Benefit, c.IncidentType)
+				return r
+			case i >= 0 && l.ApprovedFen > ps[i].left:
+				r.Reason = fmt.Sprintf("the decision pays %s yuan on %s, more than is left: %s", yuan(l.ApprovedFen), l.Benefit, ps[i].note)
+				return r
+			}
+		}
+		r.Result, r.Reason = ResultPass, "the decision is within what is left: "+left
+		return r
+	}
+	switch {
+	case total == 0:
+		r.Reason = "the sum insured is used up: " + left
+	case c.ClaimedAmountFen > total:
+		r.Result, r.Reason = ResultWarn, fmt.Sprintf("%s yuan claimed, more than the %s yuan left: %s", yuan(c.ClaimedAmountFen), yuan(total), left)
+	default:
+		r.Result, r.Reason = ResultPass, left
+	}
+	return r
+}
+
+func checkDuplicateInvoice(c *Case, ev Evidence) CheckResult {
+	r := CheckResult{Check: CheckDuplicateInvoice, Result: ResultPass}
+	var fails, warns []string
+	seen := map[string]int64{}
+	count := 0
+	for _, d := range c.Documents {
+		k := InvoiceKey(d.InvoiceNumber)
+		if k == "" {
+			continue
+		}
+		count++
+		if amount, ok := seen[k]; ok && amount == d.TotalAmountFen {
+			fails = append(fails, fmt.Sprintf("invoice %s (%s yuan) is handed in twice with this claim", d.InvoiceNumber, yuan(amount)))
+		}
+		seen[k] = d.TotalAmountFen
+		for _, m := range ev.Invoices {
+			if InvoiceKey(m.InvoiceNumber) != k {
+				continue
+			}
+			if m.AmountFen == d.TotalAmountFen {
+				fails = append(fails, fmt.Sprintf("invoice %s (%s yuan) was already claimed on claim %s", d.InvoiceNumber, yuan(m.AmountFen), m.ClaimID))
+			} else {
+				warns = append(warns, fmt.Sprintf("invoice number %s is on claim %s with another amount (%s yuan, here %s yuan): check both",
+					d.InvoiceNumber, m.ClaimID, yuan(m.AmountFen), yuan(d.TotalAmountFen)))
+			}
+		}
+	}
+	switch {
+	case len(fails) > 0:
+		r.Result, r.Reason = ResultFail, strings.Join(append(fails, warns...), "; ")
+	case len(warns) > 0:
+		r.Result, r.Reason = ResultWarn, strings.Join(warns, "; ")
+	case count == 0:
+		r.Reason = "the claim has no invoices"
+	default:
+		r.Reason = fmt.Sprintf("%d invoice(s), none claimed before", count)
+	}
+	return r
+}
+
+func checkBeneficiary(c *Case, ev Evidence) CheckResult {
+	p := ev.Policy
+	if p == nil {
+		return unknownPolicy(CheckBeneficiary, c)
+	}
+	r := CheckResult{Check: CheckBeneficiary, Result: ResultPass}
+	claimant := c.Beneficiary
+	if claimant == nil || claimant.Relation == "self" || claimant.Name == p.InsuredName && claimant.Relation == "" {
+		name := c.InsuredName
+		if claimant != nil {
+			name = claimant.Name
+		}
+		if name != p.InsuredName {
+			r.Result, r.Reason = ResultFail, fmt.Sprintf("%s claims as the insured, but policy %s insures %s", name, p.Number, p.InsuredName)
+			return r
+		}
+		r.Reason = fmt.Sprintf("the insured %s claims", name)
+		return r
+	}
+	named := make([]string, len(p.Beneficiaries))
+	for i, b := range p.Beneficiaries {
+		named[i] = b.Name + " (" + b.Relation + ")"
+		if b.Name != claimant.Name {
+			continue
+		}
+		if claimant.Relation != "" && b.Relation != claimant.Relation {
+			r.Result, r.Reason = ResultWarn, fmt.Sprintf("%s is a named beneficiary as %s, but the claim says %s", b.Name, b.Relation, claimant.Relation)
+			return r
+		}
+		r.Reason = fmt.Sprintf("%s is a named beneficiary (%s)", b.Name, b.Relation)
+		return r
+	}
+	if len(p.Beneficiaries) == 0 {
+		r.Result = ResultWarn
+		if c.IncidentType == "death" {
+			r.Reason = fmt.Sprintf("policy %s names no beneficiary: the legal heirs benefit (Insurance Law art. 42); check the proof that %s is one", p.Number, claimant.Name)
+		} else {
+			r.Reason = fmt.Sprintf("%s claims a living benefit of %s: check the insured's authorisation", claimant.Name, p.InsuredName)
+		}
+		return r
+	}
+	r.Result, r.Reason = ResultFail, fmt.Sprintf("%s is not a beneficiary named on policy %s (named: %s)", claimant.Name, p.Number, strings.Join(named, ", "))
+	return r
+}
+
+// OverrideCheck records that the handler accepts a check that did not pass,
+// and why; the checks inform, the handler decides. current is the check's
+// result now.
+func (c *Case) OverrideCheck(actor Actor, current CheckResult, reason string, now time.Time) error {
+	reason, err := requiredText("reason", reason, maxReason, "say why the check's finding is accepted")
+	if err != nil {
+		return err
+	}
+	if c.State == StateClosed {
+		return c.refuse("have a check overridden")
+	}
+	if current.Result == ResultPass {
+		return apperr.New(apperr.Conflict, "check %s passed: there is nothing to override", current.Check)
+	}
+	o := CheckOverride{Check: current.Check, Reason: reason, By: actor.Subject, At: now.UTC()}
+	c.Overrides = append(c.Overrides, o)
+	c.record(Change{Action: ActionCheckOverridden, From: c.State, To: c.State, Actor: actor.Subject, Reason: reason, At: now,
+		Details: map[string]any{"check": string(current.Check), "result": string(current.Result), "finding": current.Reason}})
+	return nil
+}
+
+// ParseCheckName checks a check name given by a caller.
+func ParseCheckName(s string) (CheckName, error) {
+	if n := CheckName(s); slices.Contains(CheckNames(), n) {
+		return n, nil
+	}
+	names := make([]string, len(CheckNames()))
+	for i, n := range CheckNames() {
+		names[i] = string(n)
+	}
+	return "", apperr.New(apperr.NotFound, "no check %q; the checks are %s", s, strings.Join(names, ", "))
+}
+
+// checksDetails is what the audit keeps of check results.
+func checksDetails(results []CheckResult) []map[string]any {
+	out := make([]map[string]any, len(results))
+	for i, r := range results {
+		out[i] = map[string]any{"check": string(r.Check), "result": string(r.Result), "reason": r.Reason, "overridden": r.Override != nil}
+	}
+	return out
+}

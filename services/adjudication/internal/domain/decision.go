@@ -1,0 +1,312 @@
+package domain
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"claims.local/pkg/apperr"
+)
+
+// Outcome is what a handler decided.
+type Outcome string
+
+// The outcomes of a decision.
+const (
+	Approve       Outcome = "approve"
+	PartlyApprove Outcome = "partly_approve"
+	Reject        Outcome = "reject"
+)
+
+// state is the decided state of an outcome.
+func (o Outcome) state() State {
+	switch o {
+	case Approve:
+		return StateApproved
+	case PartlyApprove:
+		return StatePartlyApproved
+	}
+	return StateRejected
+}
+
+// MaxAmountFen bounds an approved amount (one hundred million yuan) so that a
+// typo cannot send a number no policy covers.
+const MaxAmountFen int64 = 100_000_000_00
+
+// MaxBenefitLines bounds the benefit lines of one decision.
+const MaxBenefitLines = 20
+
+// BenefitLine is the decision on one benefit of the policy: what was
+// claimed and what is paid, in fen.
+type BenefitLine struct {
+	Benefit     string
+	ClaimedFen  int64
+	ApprovedFen int64
+}
+
+// Decision is the decision (核定) on a case. AmountFen is the total approved,
+// in fen. Reasons say why a claim is rejected or partly paid, each citing
+// the contract clause; Note is the handler's free text. A decision above the
+// decider's authority limit NeedsApproval and takes effect when a second,
+// senior person approves it (ApprovedBy, ApprovedAt).
+type Decision struct {
+	Outcome       Outcome
+	Lines         []BenefitLine
+	Reasons       []RejectionReason
+	Note          string
+	AmountFen     int64
+	DecidedBy     string
+	DecidedAt     time.Time
+	NeedsApproval bool
+	ApprovedBy    string
+	ApprovedAt    *time.Time
+}
+
+// Final reports whether the decision has taken effect.
+func (d *Decision) Final() bool { return !d.NeedsApproval || d.ApprovedAt != nil }
+
+// EffectiveAt is when the decision took effect: its approval, or its making
+// when it needed none. It meets the decision deadline (R4) and starts the
+// rejection notice's three days (R5).
+func (d *Decision) EffectiveAt() time.Time {
+	if d.ApprovedAt != nil {
+		return *d.ApprovedAt
+	}
+	return d.DecidedAt
+}
+
+// Summary is the decision's reasons in one line, for the claim-decided
+// event: "CODE: text (clause); ...", then the note.
+func (d *Decision) Summary() string {
+	parts := make([]string, 0, len(d.Reasons)+1)
+	for _, r := range d.Reasons {
+		parts = append(parts, r.Code+": "+r.Text+" ("+r.Clause+")")
+	}
+	if d.Note != "" {
+		parts = append(parts, d.Note)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// DecisionInput is what a handler submits. Benefits, when not nil, are the
+// benefit codes of the policy's product: a line naming another is refused.
+type DecisionInput struct {
+	Outcome  string
+	Lines    []BenefitLine
+	Reasons  []RejectionReason
+	Note     string
+	Version  int
+	Benefits []string
+	// Checks are the check results the handler saw, kept in the audit.
+	Checks []CheckResult
+}
+
+// newDecision checks in and returns the decision it describes, not yet
+// attributed to anyone.
+//
+//   - approve: at least one benefit line, each paid in full;
+//   - partly_approve: at least one line, something paid and something not,
+//     and the reasons for what is not paid;
+//   - reject: nothing paid, and the reasons (Insurance Law art. 24 requires
+//     the notice to state them).
+func newDecision(in DecisionInput) (Decision, error) {
+	d := Decision{Outcome: Outcome(strings.TrimSpace(in.Outcome))}
+	switch d.Outcome {
+	case Approve, PartlyApprove, Reject:
+	default:
+		return Decision{}, apperr.InvalidField("outcome", "must be approve, partly_approve or reject")
+	}
+	lines, total, err := checkLines(in.Lines, in.Benefits)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Lines, d.AmountFen = lines, total
+	if d.Note, err = optionalText("note", in.Note, maxNote); err != nil {
+		return Decision{}, err
+	}
+	if d.Reasons, err = normalizeReasons(in.Reasons); err != nil {
+		return Decision{}, err
+	}
+	short := false
+	for _, l := range lines {
+		short = short || l.ApprovedFen < l.ClaimedFen
+	}
+	switch d.Outcome {
+	case Approve:
+		if len(lines) == 0 {
+			return Decision{}, apperr.InvalidField("lines", "an approval needs at least one benefit line with the amount paid")
+		}
+		if short {
+			return Decision{}, apperr.InvalidField("lines", "an approval pays every line in full; use partly_approve when less is paid than claimed")
+		}
+	case PartlyApprove:
+		if len(lines) == 0 || total == 0 {
+			return Decision{}, apperr.InvalidField("lines", "a partial approval pays something: give the benefit lines with the amounts paid")
+		}
+		if !short {
+			return Decision{}, apperr.InvalidField("lines", "every line is paid in full: use approve")
+		}
+		if len(d.Reasons) == 0 {
+			return Decision{}, apperr.InvalidField("reasons", "say why part of the claim is not paid, citing the clause")
+		}
+	case Reject:
+		if total != 0 {
+			return Decision{}, apperr.InvalidField("lines", "a rejection pays nothing: every approved_fen must be 0")
+		}
+		if len(d.Reasons) == 0 {
+			return Decision{}, apperr.InvalidField("reasons", "a rejection needs its reasons, each citing the clause (Insurance Law art. 24)")
+		}
+	}
+	return d, nil
+}
+
+// checkLines validates the benefit lines and returns them trimmed with
+// their total.
+func checkLines(in []BenefitLine, benefits []string) ([]BenefitLine, int64, error) {
+	if len(in) == 0 {
+		return nil, 0, nil
+	}
+	if len(in) > MaxBenefitLines {
+		return nil, 0, apperr.InvalidField("lines", "has %d lines, more than %d", len(in), MaxBenefitLines)
+	}
+	out := make([]BenefitLine, len(in))
+	seen := map[string]bool{}
+	var total int64
+	for i, l := range in {
+		p := "lines[" + strconv.Itoa(i) + "]."
+		l.Benefit = strings.TrimSpace(l.Benefit)
+		if err := checkCode(p+"benefit", l.Benefit); err != nil {
+			return nil, 0, err
+		}
+		if benefits != nil && !slices.Contains(benefits, l.Benefit) {
+			return nil, 0, apperr.InvalidField(p+"benefit", "%q is not a benefit of the policy's product (%s)", l.Benefit, strings.Join(benefits, ", "))
+		}
+		if seen[l.Benefit] {
+			return nil, 0, apperr.InvalidField(p+"benefit", "%q is listed twice", l.Benefit)
+		}
+		seen[l.Benefit] = true
+		if l.ClaimedFen <= 0 || l.ClaimedFen > MaxAmountFen {
+			return nil, 0, apperr.InvalidField(p+"claimed_fen", "must be a whole number of fen from 1 to %d", MaxAmountFen)
+		}
+		if l.ApprovedFen < 0 || l.ApprovedFen > l.ClaimedFen {
+			return nil, 0, apperr.InvalidField(p+"approved_fen", "must be from 0 to the %d fen claimed", l.ClaimedFen)
+		}
+		total += l.ApprovedFen
+		if total > MaxAmountFen {
+			return nil, 0, apperr.InvalidField("lines", "approve more than the largest amount the platform pays (%d fen)", MaxAmountFen)
+		}
+		out[i] = l
+	}
+	return out, total, nil
+}
+
+// Decide records a handler's decision on a case that is not decided yet.
+// Within the decider's authority it takes effect at once; above it, the
+// case waits in pending approval for a senior person (four-eyes). A second
+// decision is refused: a claim is decided once.
+func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now time.Time) error {
+	if err := c.CheckVersion(in.Version); err != nil {
+		return err
+	}
+	if c.Decision != nil {
+		return apperr.New(apperr.Conflict, "case of claim %s was already decided by %s on %s; it cannot be decided again",
+			c.ClaimID, c.Decision.DecidedBy, c.Decision.DecidedAt.Format(time.RFC3339))
+	}
+	d, err := newDecision(in)
+	if err != nil {
+		return err
+	}
+	d.DecidedBy, d.DecidedAt = actor.Subject, now.UTC()
+	d.NeedsApproval = !authority.Covers(actor, d.AmountFen)
+	to, action := d.Outcome.state(), ActionDecided
+	if d.NeedsApproval {
+		to, action = StatePendingApproval, ActionDecisionProposed
+	}
+	details := decisionDetails(d)
+	if len(in.Checks) > 0 {
+		details["checks"] = checksDetails(in.Checks)
+	}
+	if err := c.moveTo(to, "be decided", Change{Action: action, Actor: actor.Subject, Reason: d.Summary(), At: now,
+		Details: details}); err != nil {
+		return err
+	}
+	c.Decision = &d
+	return nil
+}
+
+// Verdict is what the senior approver says of a decision above the
+// decider's authority.
+type Verdict string
+
+// The verdicts.
+const (
+	VerdictApprove Verdict = "approve"
+	VerdictReturn  Verdict = "return"
+)
+
+// ReviewDecision is the second pair of eyes on a decision above its
+// decider's authority limit: a senior person other than the decider either
+// approves it, within their own limit, and it takes effect, or returns it to
+// review with a reason, and it is discarded.
+func (c *Case) ReviewDecision(actor Actor, authority Authority, verdict, reason string, version int, now time.Time) error {
+	if err := c.CheckVersion(version); err != nil {
+		return err
+	}
+	if err := requireSenior(actor, "approving a decision above a handler's authority"); err != nil {
+		return err
+	}
+	if c.State != StatePendingApproval || c.Decision == nil || !c.Decision.NeedsApproval {
+		return c.refuse("have its decision approved: no decision awaits approval")
+	}
+	d := c.Decision
+	if actor.Subject == d.DecidedBy {
+		return apperr.New(apperr.Forbidden, "four-eyes: %s made this decision and cannot approve it; another senior handler must", actor.Subject)
+	}
+	reason, err := optionalText("reason", reason, maxReason)
+	if err != nil {
+		return err
+	}
+	switch Verdict(strings.TrimSpace(verdict)) {
+	case VerdictApprove:
+		if !authority.Covers(actor, d.AmountFen) {
+			return apperr.New(apperr.Forbidden, "%d fen is above your authority limit of %d fen", d.AmountFen, authority.LimitOf(actor))
+		}
+		if err := c.moveTo(d.Outcome.state(), "have its decision approved", Change{Action: ActionDecisionApproved,
+			Actor: actor.Subject, Reason: reason, At: now, Details: map[string]any{"amount_fen": d.AmountFen, "decided_by": d.DecidedBy}}); err != nil {
+			return err
+		}
+		at := now.UTC()
+		d.ApprovedBy, d.ApprovedAt = actor.Subject, &at
+	case VerdictReturn:
+		if reason == "" {
+			return apperr.InvalidField("reason", "is required: say why the decision goes back to review")
+		}
+		back := StateUnderReview
+		if c.Complex != nil {
+			back = StateComplex
+		}
+		if err := c.moveTo(back, "have its decision returned", Change{Action: ActionDecisionReturned, Actor: actor.Subject,
+			Reason: reason, At: now, Details: decisionDetails(*d)}); err != nil {
+			return err
+		}
+		c.Decision = nil
+	default:
+		return apperr.InvalidField("verdict", "must be approve or return")
+	}
+	return nil
+}
+
+// decisionDetails is what the audit keeps of a decision.
+func decisionDetails(d Decision) map[string]any {
+	lines := make([]map[string]any, len(d.Lines))
+	for i, l := range d.Lines {
+		lines[i] = map[string]any{"benefit": l.Benefit, "claimed_fen": l.ClaimedFen, "approved_fen": l.ApprovedFen}
+	}
+	reasons := make([]map[string]any, len(d.Reasons))
+	for i, r := range d.Reasons {
+		reasons[i] = map[string]any{"code": r.Code, "text": r.Text, "clause": r.Clause}
+	}
+	return map[string]any{"outcome": string(d.Outcome), "amount_fen": d.AmountFen, "lines": lines, "reasons": reasons,
+		"note": d.Note, "needs_approval": d.NeedsApproval}
+}

@@ -1,0 +1,286 @@
+package ports
+
+import (
+	"time"
+
+	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/deadline"
+)
+
+// The JSON of adjudication's answers and requests. Amounts are integer fen;
+// an account number is never answered, only its last four digits.
+
+type personJSON struct {
+	Name     string `json:"name"`
+	Relation string `json:"relation"`
+}
+
+type documentJSON struct {
+	DocumentID     string `json:"document_id"`
+	Type           string `json:"type"`
+	SHA256         string `json:"sha256"`
+	InvoiceNumber  string `json:"invoice_number,omitempty"`
+	TotalAmountFen int64  `json:"total_amount_fen,omitempty"`
+	EventDate      string `json:"event_date,omitempty"`
+}
+
+type supplementJSON struct {
+	NoticeSentAt time.Time  `json:"notice_sent_at"`
+	ReceivedAt   *time.Time `json:"received_at"`
+	RequestedBy  string     `json:"requested_by"`
+	Documents    []string   `json:"documents"`
+	Note         string     `json:"note,omitempty"`
+}
+
+type markJSON struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+type lineJSON struct {
+	Benefit     string `json:"benefit"`
+	ClaimedFen  int64  `json:"claimed_fen"`
+	ApprovedFen int64  `json:"approved_fen"`
+}
+
+type reasonJSON struct {
+	Code   string `json:"code"`
+	Text   string `json:"text"`
+	Clause string `json:"clause"`
+}
+
+type decisionJSON struct {
+	Outcome       string       `json:"outcome"`
+	AmountFen     int64        `json:"amount_fen"`
+	Lines         []lineJSON   `json:"lines"`
+	Reasons       []reasonJSON `json:"reasons"`
+	Note          string       `json:"note,omitempty"`
+	DecidedBy     string       `json:"decided_by"`
+	DecidedAt     time.Time    `json:"decided_at"`
+	NeedsApproval bool         `json:"needs_approval"`
+	ApprovedBy    string       `json:"approved_by,omitempty"`
+	ApprovedAt    *time.Time   `json:"approved_at,omitempty"`
+	EffectiveAt   *time.Time   `json:"effective_at"`
+}
+
+type letterJSON struct {
+	LetterNumber string     `json:"letter_number,omitempty"`
+	IssueDate    string     `json:"issue_date,omitempty"`
+	SHA256       string     `json:"sha256,omitempty"`
+	GeneratedAt  *time.Time `json:"generated_at,omitempty"`
+	GeneratedBy  string     `json:"generated_by,omitempty"`
+	Channel      string     `json:"channel,omitempty"`
+	SentBy       string     `json:"sent_by,omitempty"`
+	SentAt       *time.Time `json:"sent_at,omitempty"`
+}
+
+type payeeJSON struct {
+	Name          string      `json:"name"`
+	Role          string      `json:"role"`
+	BankName      string      `json:"bank_name"`
+	AccountNumber string      `json:"account_number"`
+	OnBehalfOf    *personJSON `json:"on_behalf_of,omitempty"`
+}
+
+type agreementJSON struct {
+	AmountFen         int64     `json:"amount_fen"`
+	AgreedBy          string    `json:"agreed_by"`
+	Channel           string    `json:"channel"`
+	RecordedBy        string    `json:"recorded_by"`
+	AgreedAt          time.Time `json:"agreed_at"`
+	Payee             payeeJSON `json:"payee"`
+	PaymentPeriodDays int       `json:"payment_period_days,omitempty"`
+}
+
+type overrideJSON struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+type caseResponse struct {
+	ID               string           `json:"id"`
+	ClaimID          string           `json:"claim_id"`
+	ReportID         string           `json:"report_id"`
+	PolicyNumber     string           `json:"policy_number"`
+	InsuredName      string           `json:"insured_name"`
+	IncidentType     string           `json:"incident_type"`
+	IncidentTime     time.Time        `json:"incident_time"`
+	IncidentPlace    string           `json:"incident_place,omitempty"`
+	FirstReceivedAt  time.Time        `json:"first_received_at"`
+	OpenedAt         time.Time        `json:"opened_at"`
+	ClaimedAmountFen int64            `json:"claimed_amount_fen"`
+	Beneficiary      *personJSON      `json:"beneficiary"`
+	Documents        []documentJSON   `json:"documents"`
+	Supplements      []supplementJSON `json:"supplements"`
+	State            string           `json:"state"`
+	Version          int              `json:"version"`
+	Assignee         string           `json:"assignee"`
+	Complex          *markJSON        `json:"complex"`
+	Decision         *decisionJSON    `json:"decision"`
+	RejectionLetter  *letterJSON      `json:"rejection_letter"`
+	Agreement        *agreementJSON   `json:"agreement"`
+	Closure          *markJSON        `json:"closure"`
+}
+
+func toMark(m *domain.Mark) *markJSON {
+	if m == nil {
+		return nil
+	}
+	return &markJSON{Reason: m.Reason, By: m.By, At: m.At}
+}
+
+func toPerson(p *domain.Person) *personJSON {
+	if p == nil {
+		return nil
+	}
+	return &personJSON{Name: p.Name, Relation: p.Relation}
+}
+
+func toResponse(c domain.Case) caseResponse {
+	r := caseResponse{
+		ID: c.ID, ClaimID: c.ClaimID, ReportID: c.ReportID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
+		IncidentType: c.IncidentType, IncidentTime: c.IncidentTime, IncidentPlace: c.IncidentPlace,
+		FirstReceivedAt: c.FirstReceivedAt, OpenedAt: c.OpenedAt, ClaimedAmountFen: c.ClaimedAmountFen,
+		Beneficiary: toPerson(c.Beneficiary), Documents: []documentJSON{}, Supplements: []supplementJSON{},
+		State: string(c.State), Version: c.Version, Assignee: c.Assignee, Complex: toMark(c.Complex), Closure: toMark(c.Closure),
+	}
+	for _, d := range c.Documents {
+		r.Documents = append(r.Documents, documentJSON(d))
+	}
+	for _, s := range c.Supplements {
+		docs := s.Documents
+		if docs == nil {
+			docs = []string{}
+		}
+		r.Supplements = append(r.Supplements, supplementJSON{NoticeSentAt: s.NoticeSentAt, ReceivedAt: s.ReceivedAt,
+			RequestedBy: s.RequestedBy, Documents: docs, Note: s.Note})
+	}
+	if d := c.Decision; d != nil {
+		r.Decision = toDecision(*d)
+	}
+	if l := c.RejectionLetter; l != nil {
+		r.RejectionLetter = toLetter(*l)
+	}
+	if a := c.Agreement; a != nil {
+		r.Agreement = &agreementJSON{AmountFen: a.AmountFen, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy,
+			AgreedAt: a.AgreedAt, PaymentPeriodDays: a.PaymentPeriodDays, Payee: payeeJSON{Name: a.Payee.Name, Role: a.Payee.Role,
+				BankName: a.Payee.BankName, AccountNumber: a.Payee.AccountMasked, OnBehalfOf: toPerson(a.Payee.OnBehalfOf)}}
+	}
+	return r
+}
+
+func toDecision(d domain.Decision) *decisionJSON {
+	out := &decisionJSON{Outcome: string(d.Outcome), AmountFen: d.AmountFen, Lines: []lineJSON{}, Reasons: []reasonJSON{},
+		Note: d.Note, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval,
+		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt}
+	if d.Final() {
+		at := d.EffectiveAt()
+		out.EffectiveAt = &at
+	}
+	for _, l := range d.Lines {
+		out.Lines = append(out.Lines, lineJSON(l))
+	}
+	for _, x := range d.Reasons {
+		out.Reasons = append(out.Reasons, reasonJSON(x))
+	}
+	return out
+}
+
+func toLetter(l domain.RejectionLetter) *letterJSON {
+	out := &letterJSON{LetterNumber: l.Number, SHA256: l.SHA256, GeneratedBy: l.GeneratedBy}
+	if l.Stored() {
+		at := l.GeneratedAt
+		out.IssueDate, out.GeneratedAt = l.IssueDate.String(), &at
+	}
+	if s := l.Sent; s != nil {
+		at := s.SentAt
+		out.Channel, out.SentBy, out.SentAt = s.Channel, s.SentBy, &at
+	}
+	return out
+}
+
+type checkJSON struct {
+	Check    string        `json:"check"`
+	Result   string        `json:"result"`
+	Reason   string        `json:"reason"`
+	Override *overrideJSON `json:"override"`
+}
+
+func toChecks(results []domain.CheckResult) []checkJSON {
+	out := make([]checkJSON, len(results))
+	for i, r := range results {
+		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason}
+		if o := r.Override; o != nil {
+			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At}
+		}
+	}
+	return out
+}
+
+type entryJSON struct {
+	At        time.Time      `json:"at"`
+	Actor     string         `json:"actor"`
+	Action    string         `json:"action"`
+	FromState string         `json:"from_state"`
+	ToState   string         `json:"to_state"`
+	Reason    string         `json:"reason,omitempty"`
+	Details   map[string]any `json:"details"`
+}
+
+func toEntries(changes []domain.Change) []entryJSON {
+	out := make([]entryJSON, len(changes))
+	for i, ch := range changes {
+		details := ch.Details
+		if details == nil {
+			details = map[string]any{}
+		}
+		out[i] = entryJSON{At: ch.At, Actor: ch.Actor, Action: ch.Action, FromState: string(ch.From), ToState: string(ch.To),
+			Reason: ch.Reason, Details: details}
+	}
+	return out
+}
+
+type queueDeadlineJSON struct {
+	Rule    string    `json:"rule"`
+	RNumber string    `json:"r_number"`
+	DueDate string    `json:"due_date"`
+	DueAt   time.Time `json:"due_at"`
+	State   string    `json:"state"`
+	Risk    string    `json:"risk"`
+}
+
+type queueItemJSON struct {
+	ClaimID         string             `json:"claim_id"`
+	CaseID          string             `json:"case_id"`
+	PolicyNumber    string             `json:"policy_number"`
+	InsuredName     string             `json:"insured_name"`
+	IncidentType    string             `json:"incident_type"`
+	FirstReceivedAt time.Time          `json:"first_received_at"`
+	State           string             `json:"state"`
+	Assignee        string             `json:"assignee"`
+	Complex         bool               `json:"complex"`
+	Version         int                `json:"version"`
+	Deadline        *queueDeadlineJSON `json:"deadline"`
+}
+
+func toQueue(items []app.QueueItem) []queueItemJSON {
+	out := make([]queueItemJSON, len(items))
+	for i, it := range items {
+		c := it.Case
+		out[i] = queueItemJSON{ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
+			IncidentType: c.IncidentType, FirstReceivedAt: c.FirstReceivedAt, State: string(c.State), Assignee: c.Assignee,
+			Complex: c.Complex != nil, Version: c.Version}
+		if d := it.Deadline; d != nil {
+			rnumber := ""
+			if rule, err := deadline.RuleByID(d.Rule); err == nil {
+				rnumber = rule.RNumber
+			}
+			out[i].Deadline = &queueDeadlineJSON{Rule: string(d.Rule), RNumber: rnumber, DueDate: d.DueDate.String(), DueAt: d.DueAt,
+				State: string(d.State), Risk: string(d.Risk)}
+		}
+	}
+	return out
+}

@@ -1,0 +1,221 @@
+package adapters
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"claims.local/payout/internal/app"
+	"claims.local/payout/internal/domain"
+	"claims.local/pkg/postgres"
+)
+
+//go:embed banksim_migrations/*.sql
+var bankMigrationFS embed.FS
+
+// BankSimulatorMigrations is the schema of the simulator's ledger.
+func BankSimulatorMigrations() ([]postgres.Migration, error) {
+	return postgres.MigrationsFromFS(bankMigrationFS, "banksim_migrations", "banksim")
+}
+
+// What the simulator can be told to do with the next transfers it takes
+// (FailNext), besides the failures of the bank (app.Failure*).
+const (
+	// SimLostAnswer takes the transfer but answers Submit with a
+	// connection error, as when the network drops the bank's answer.
+	SimLostAnswer = "lost-answer"
+)
+
+// Account numbers that make the simulator fail, like a bank's test
+// accounts: ending 0000 invalid account, 0001 rejected, 0002 a timeout at
+// the first attempt (then success).
+const (
+	AccountInvalidSuffix  = "0000"
+	AccountRejectedSuffix = "0001"
+	AccountTimeoutSuffix  = "0002"
+)
+
+// BankSimulator behaves like a bank for development and tests: it takes a
+// transfer with an idempotency key and answers pending; the transfer
+// settles Latency later as a success or a failure (invalid account,
+// rejected, timeout), which Status reports. It moves money at most once per
+// key: a key that is pending or succeeded is never executed again, and a
+// failed one only under a higher attempt number. Its ledger is a table of
+// its own (schema banksim), written by its own statements outside any
+// payout transaction, so it survives a crash of payout as a bank would.
+type BankSimulator struct {
+	db      *gorm.DB
+	latency time.Duration
+	now     func() time.Time
+	mu      sync.Mutex
+	script  []string
+}
+
+// NewBankSimulator returns a simulator keeping its ledger in db; transfers
+// settle latency after they are taken, by the clock now.
+func NewBankSimulator(db *gorm.DB, latency time.Duration, now func() time.Time) *BankSimulator {
+	return &BankSimulator{db: db, latency: latency, now: now}
+}
+
+// FailNext makes the next n transfers taken end in failure code
+// (app.FailureInvalidAccount, app.FailureRejected, app.FailureTimeout) or
+// lose their answer (SimLostAnswer).
+func (b *BankSimulator) FailNext(code string, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for range n {
+		b.script = append(b.script, code)
+	}
+}
+
+type transferRow struct {
+	IdempotencyKey string `gorm:"primaryKey"`
+	Attempt        int
+	Executions     int
+	Submissions    int
+	AmountFen      int64
+	Currency       string
+	AccountMasked  string
+	State          string
+	Outcome        string
+	Reference      string
+	FailureCode    string
+	AcceptedAt     time.Time
+	SettleAt       time.Time
+	SettledAt      *time.Time
+}
+
+func (transferRow) TableName() string { return "banksim.transfers" }
+
+func failure(code string) *app.BankError {
+	switch code {
+	case app.FailureInvalidAccount:
+		return &app.BankError{Code: code, Permanent: true, Reason: "收款账户不存在 (no such account)"}
+	case app.FailureRejected:
+		return &app.BankError{Code: code, Permanent: true, Reason: "收款行退回：账户状态异常或户名不符 (refused: account frozen or name mismatch)"}
+	default:
+		return &app.BankError{Code: app.FailureTimeout, Reason: "清算超时，未扣款 (clearing timed out; nothing moved)"}
+	}
+}
+
+func (r transferRow) transfer() app.Transfer {
+	t := app.Transfer{State: app.TransferState(r.State), Attempt: r.Attempt, Reference: r.Reference}
+	if r.SettledAt != nil {
+		t.SettledAt = r.SettledAt.UTC()
+	}
+	if r.State == string(app.TransferFailed) {
+		t.Failure = failure(r.FailureCode)
+	}
+	return t
+}
+
+// outcome decides what a new attempt becomes: the script first, then the
+// test accounts. It reports whether the answer is to be lost, and whether a
+// step of the script decided (to be used up only by a new attempt).
+func (b *BankSimulator) outcome(req app.TransferRequest) (code string, lose, scripted bool) {
+	if len(b.script) > 0 {
+		if b.script[0] == SimLostAnswer {
+			return string(app.TransferSucceeded), true, true
+		}
+		return b.script[0], false, true
+	}
+	switch {
+	case strings.HasSuffix(req.AccountNumber, AccountInvalidSuffix):
+		return app.FailureInvalidAccount, false, false
+	case strings.HasSuffix(req.AccountNumber, AccountRejectedSuffix):
+		return app.FailureRejected, false, false
+	case strings.HasSuffix(req.AccountNumber, AccountTimeoutSuffix) && req.Attempt == 1:
+		return app.FailureTimeout, false, false
+	}
+	return string(app.TransferSucceeded), false, false
+}
+
+// Submit takes a transfer. A repeat of a key that is pending or succeeded,
+// or of an attempt already seen, returns the transfer as it stands.
+func (b *BankSimulator) Submit(ctx context.Context, req app.TransferRequest) (app.Transfer, error) {
+	if req.AmountFen <= 0 || req.Currency != domain.Currency || req.Attempt < 1 || req.IdempotencyKey == "" {
+		return app.Transfer{State: app.TransferFailed, Attempt: req.Attempt, Failure: &app.BankError{Code: app.FailureRejected,
+			Permanent: true, Reason: "malformed transfer: a key, an attempt and a positive amount in CNY are required"}}, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now().UTC().Truncate(time.Microsecond)
+	var out transferRow
+	lost := false
+	err := b.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		outcome, lose, scripted := b.outcome(req)
+		fresh := transferRow{IdempotencyKey: req.IdempotencyKey, Attempt: req.Attempt, Submissions: 1, AmountFen: req.AmountFen,
+			Currency: req.Currency, AccountMasked: domain.MaskAccount(req.AccountNumber), State: string(app.TransferPending),
+			Outcome: outcome, AcceptedAt: now, SettleAt: now.Add(b.latency)}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh)
+		if res.Error != nil {
+			return fmt.Errorf("bank simulator: take transfer: %w", res.Error)
+		}
+		newAttempt := res.RowsAffected == 1
+		if !newAttempt {
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("idempotency_key = ?", req.IdempotencyKey).Take(&out).Error; err != nil {
+				return fmt.Errorf("bank simulator: load transfer: %w", err)
+			}
+			update := map[string]any{"submissions": out.Submissions + 1}
+			if out.State == string(app.TransferFailed) && req.Attempt > out.Attempt {
+				// A new attempt of a key that moved no money.
+				newAttempt = true
+				update = map[string]any{"submissions": out.Submissions + 1, "attempt": req.Attempt, "amount_fen": req.AmountFen,
+					"account_masked": fresh.AccountMasked, "state": fresh.State, "outcome": outcome, "reference": "",
+					"failure_code": "", "accepted_at": now, "settle_at": fresh.SettleAt, "settled_at": nil}
+			}
+			if err := tx.Model(&transferRow{}).Where("idempotency_key = ?", req.IdempotencyKey).Updates(update).Error; err != nil {
+				return fmt.Errorf("bank simulator: update transfer: %w", err)
+			}
+		}
+		if newAttempt && scripted {
+			b.script = b.script[1:]
+		}
+		lost = newAttempt && lose
+		return tx.Where("idempotency_key = ?", req.IdempotencyKey).Take(&out).Error
+	})
+	if err != nil {
+		return app.Transfer{}, err
+	}
+	if lost {
+		return app.Transfer{}, errors.New("bank simulator: connection reset before the answer arrived")
+	}
+	return out.transfer(), nil
+}
+
+// Status settles the transfer of key if its time has come and reports it;
+// a key the bank never took is unknown.
+func (b *BankSimulator) Status(ctx context.Context, key string) (app.Transfer, error) {
+	now := b.now().UTC().Truncate(time.Microsecond)
+	var out transferRow
+	err := b.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Exec(`UPDATE banksim.transfers SET
+				state = CASE WHEN outcome = 'succeeded' THEN 'succeeded' ELSE 'failed' END,
+				executions = executions + CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END,
+				reference = CASE WHEN outcome = 'succeeded'
+					THEN 'SIM-' || substr(encode(sha256(convert_to(idempotency_key || '/' || attempt, 'UTF8')), 'hex'), 1, 16) ELSE '' END,
+				failure_code = CASE WHEN outcome = 'succeeded' THEN '' ELSE outcome END,
+				settled_at = ?
+			WHERE idempotency_key = ? AND state = 'pending' AND settle_at <= ?`, now, key, now).Error
+		if err != nil {
+			return fmt.Errorf("bank simulator: settle: %w", err)
+		}
+		err = tx.Where("idempotency_key = ?", key).Take(&out).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			out = transferRow{State: string(app.TransferUnknown)}
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return app.Transfer{}, err
+	}
+	return out.transfer(), nil
+}

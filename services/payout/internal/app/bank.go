@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// TransferRequest asks the bank to move money. IdempotencyKey is the
+// obligation id; Attempt numbers the transfers asked under that key.
+type TransferRequest struct {
+	IdempotencyKey string
+	Attempt        int
+	AmountFen      int64
+	Currency       string
+	PayeeName      string
+	BankName       string
+	AccountNumber  string
+	// Remark is what the payee's statement shows: the policy and claim.
+	Remark string
+}
+
+// TransferState is what the bank says of a transfer.
+type TransferState string
+
+// The transfer states. Unknown means the bank never received the key.
+const (
+	TransferPending   TransferState = "pending"
+	TransferSucceeded TransferState = "succeeded"
+	TransferFailed    TransferState = "failed"
+	TransferUnknown   TransferState = "unknown"
+)
+
+// The failure codes of the bank. Invalid account and rejected are
+// permanent: the payee details must be corrected. A timeout is transient:
+// nothing moved, and the transfer is asked again later.
+const (
+	FailureInvalidAccount = "invalid_account"
+	FailureRejected       = "rejected"
+	FailureTimeout        = "timeout"
+)
+
+// BankError is the bank's refusal of a transfer.
+type BankError struct {
+	Code      string
+	Permanent bool
+	Reason    string
+}
+
+func (e *BankError) Error() string { return e.Code + ": " + e.Reason }
+
+// Transfer is the bank's answer about one idempotency key: the last
+// attempt it received, and that attempt's state.
+type Transfer struct {
+	State     TransferState
+	Attempt   int
+	Reference string
+	SettledAt time.Time
+	Failure   *BankError
+}
+
+// Bank moves money. It executes a key at most once: asking again for a key
+// that is pending or succeeded returns that transfer, and only a key whose
+// last attempt failed (no money moved) may be tried again, with a higher
+// attempt number. Results come later: Submit answers pending, and Status
+// tells the outcome once the bank has it.
+type Bank interface {
+	// Submit hands a transfer to the bank. An error means no answer came
+	// back: the bank may or may not have the transfer, so ask Status.
+	Submit(ctx context.Context, req TransferRequest) (Transfer, error)
+	// Status asks what became of the transfer with key.
+	Status(ctx context.Context, key string) (Transfer, error)
+}

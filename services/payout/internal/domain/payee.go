@@ -1,0 +1,135 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
+)
+
+// Role says in what capacity a payee is paid.
+type Role string
+
+// The payee roles. An agent collects for one of the others, named in
+// Payee.OnBehalfOf (R10).
+const (
+	RoleBeneficiary  Role = "beneficiary"
+	RoleInsured      Role = "insured"
+	RolePolicyholder Role = "policyholder"
+	RoleAgent        Role = "agent"
+)
+
+// Roles lists the payee roles.
+func Roles() []Role { return []Role{RoleBeneficiary, RoleInsured, RolePolicyholder, RoleAgent} }
+
+// maxText bounds names and bank names.
+const maxText = 200
+
+// Person is a party of a claim and their relation to the insured (self,
+// spouse, child, parent, other).
+type Person struct {
+	Name     string
+	Relation string
+}
+
+// Payee is who receives a payment and where. Name, BankName and
+// AccountNumber are personal data (R11): the repository keeps them
+// encrypted and every answer, event and log shows them masked (Masked).
+type Payee struct {
+	Name          string
+	Role          Role
+	BankName      string
+	AccountNumber string
+	OnBehalfOf    *Person
+}
+
+// MaskedPayee is a payee as it may be shown: the names keep their first
+// character, the account number its last four digits.
+type MaskedPayee struct {
+	Name          string
+	Role          Role
+	BankName      string
+	AccountNumber string
+	OnBehalfOf    *Person
+}
+
+// CheckPayee normalizes a payee and checks it can be paid: a name, a known
+// role, a bank, an account number of 6 to 32 digits (spaces and dashes are
+// dropped), and a person named for an agent only. Errors name the field at
+// fault under prefix ("payee." for an event, "" for a request) and never
+// quote the account number.
+func CheckPayee(p Payee, prefix string) (Payee, error) {
+	var err error
+	out := Payee{Role: Role(strings.TrimSpace(string(p.Role)))}
+	if out.Name, err = text(prefix+"name", p.Name); err != nil {
+		return Payee{}, err
+	}
+	if !slices.Contains(Roles(), out.Role) {
+		return Payee{}, apperr.InvalidField(prefix+"role", "must be one of beneficiary, insured, policyholder, agent")
+	}
+	if out.BankName, err = text(prefix+"bank_name", p.BankName); err != nil {
+		return Payee{}, err
+	}
+	if out.AccountNumber, err = bankaccount.Normalize(prefix+"account_number", p.AccountNumber); err != nil {
+		return Payee{}, err
+	}
+	switch {
+	case out.Role == RoleAgent && p.OnBehalfOf == nil:
+		return Payee{}, apperr.InvalidField(prefix+"on_behalf_of", "is required for an agent: name the person the agent collects for (R10)")
+	case out.Role != RoleAgent && p.OnBehalfOf != nil:
+		return Payee{}, apperr.InvalidField(prefix+"on_behalf_of", "is only for an agent")
+	case p.OnBehalfOf != nil:
+		var who Person
+		if who.Name, err = text(prefix+"on_behalf_of.name", p.OnBehalfOf.Name); err != nil {
+			return Payee{}, err
+		}
+		if who.Relation, err = text(prefix+"on_behalf_of.relation", p.OnBehalfOf.Relation); err != nil {
+			return Payee{}, err
+		}
+		out.OnBehalfOf = &who
+	}
+	return out, nil
+}
+
+func text(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", apperr.InvalidField(field, "is required")
+	case utf8.RuneCountInString(s) > maxText:
+		return "", apperr.InvalidField(field, "must be at most %d characters", maxText)
+	case !utf8.ValidString(s):
+		return "", apperr.InvalidField(field, "must be UTF-8 text")
+	}
+	return s, nil
+}
+
+// Masked returns p as it may be shown (R11).
+func (p Payee) Masked() MaskedPayee {
+	m := MaskedPayee{Name: MaskName(p.Name), Role: p.Role, BankName: p.BankName, AccountNumber: MaskAccount(p.AccountNumber)}
+	if p.OnBehalfOf != nil {
+		m.OnBehalfOf = &Person{Name: MaskName(p.OnBehalfOf.Name), Relation: p.OnBehalfOf.Relation}
+	}
+	return m
+}
+
+// MaskName keeps the first character of a name and masks the others: 李四
+// becomes 李*, 欧阳娜娜 欧***; a name of one character is masked whole.
+func MaskName(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n <= 1 {
+		return "*"
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	return string(first) + strings.Repeat("*", n-1)
+}
+
+// MaskAccount shows the last four digits of an account number behind four
+// asterisks, whatever its length: ****3445 (package bankaccount).
+func MaskAccount(account string) string { return bankaccount.Mask(account) }
+
+// AccountTail is the last four digits of an account number, as notices
+// quote it ("尾号3445"); none for a number of four digits or fewer.
+func AccountTail(account string) string { return strings.TrimPrefix(bankaccount.Mask(account), "****") }
