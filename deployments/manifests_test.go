@@ -98,7 +98,7 @@ func (m *manifests) add(t *testing.T, file string, obj runtime.Object) {
 		m.configMaps[o.Name] = o
 	case *corev1.Secret:
 		m.secrets[o.Name] = o
-	case *corev1.Namespace:
+	case *corev1.Namespace, *corev1.PersistentVolumeClaim:
 	default:
 		t.Fatalf("%s: got an unexpected %T, want a kind this test knows", file, obj)
 	}
@@ -199,7 +199,14 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 					}
 				}
 			}
-			for _, required := range []string{"AUTH_KEYS", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS"} {
+			required := []string{"AUTH_KEYS", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS"}
+			switch name {
+			case "payout":
+				required = append(required, "PAYOUT_DATA_KEYS")
+			case "intake":
+				required = append(required, "INTAKE_STORAGE_DIR")
+			}
+			for _, required := range required {
 				if !set[required] {
 					t.Errorf("got no %s in the %s deployment, want it set", required, name)
 				}

@@ -40,19 +40,15 @@ func (s *system) deadlinesOf(t *testing.T, name, claimID string) []deadlineJSON 
 	return page.Deadlines
 }
 
-// reportReceivedAt files a report and a claim request that was received on
-// paper at receivedAt.
+// reportReceivedAt files a report, marks every item of its checklist
+// satisfied, and makes a claim request that was received on paper at
+// receivedAt. The checklist is satisfied first so that intake meets its
+// missing-documents obligation (R3) in the request's own transaction: the
+// only deadline events of the claim are adjudication's.
 func (s *system) reportReceivedAt(t *testing.T, policy string, receivedAt time.Time) report {
 	t.Helper()
-	var r report
-	status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
-		"policy_number": policy, "insured_name": "赵六", "incident_type": "medical",
-		"incident_time": receivedAt.Add(-5 * 24 * time.Hour).Format(time.RFC3339),
-		"reporter":      map[string]string{"name": "赵六", "role": "insured"},
-	}, &r)
-	if status != http.StatusCreated {
-		t.Fatalf("POST /v1/reports: got status %d, want 201", status)
-	}
+	r := s.newReport(t, policy, "赵六", receivedAt.Add(-5*24*time.Hour))
+	s.satisfyChecklist(t, r.ID)
 	body := map[string]any{"received_at": receivedAt.Format(time.RFC3339)}
 	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), body, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request: got status %d, want 201", status)
@@ -107,10 +103,7 @@ func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 		t.Fatalf("got decision deadline %+v, want open and breached, due %s", decision, breached[0].DueDate)
 	}
 
-	approve := map[string]any{"outcome": "approve", "amount_fen": 120000, "decided_by": "handler-late"}
-	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), approve, nil); status != http.StatusOK {
-		t.Fatalf("decide: got status %d, want 200", status)
-	}
+	sys.approve(t, r.ClaimID, 120000)
 	var after deadlineJSON
 	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/deadlines/"+decision.ID), nil, &after)
 	if after.State != "missed" || after.DelaySeconds <= 0 {
@@ -170,7 +163,8 @@ func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 		t.Fatalf("got CSV decision row %q, want missed 1 and the claim as the worst", decisionRow)
 	}
 
-	// The approval owes a payment within 10 days (R6), met when paid.
+	// The agreement owes a payment within 10 days (R6), met when paid.
+	sys.agree(t, r.ClaimID)
 	apitest.Eventually(t, 60*time.Second, "payment deadline met", func() bool {
 		for _, d := range sys.deadlinesOf(t, "payout", r.ClaimID) {
 			if d.Rule == "payment" && d.State == "met" {

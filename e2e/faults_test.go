@@ -55,10 +55,8 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 		t.Fatalf("got %d inbox receipts for the claim request, want 1", got)
 	}
 
-	decide := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 5000, "approved_fen": 5000}}}
-	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decide, nil); status != http.StatusOK {
-		t.Fatalf("decide: got %d, want 200", status)
-	}
+	sys.approve(t, r.ClaimID, 5000)
+	sys.agree(t, r.ClaimID)
 	readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
 		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1
 	})

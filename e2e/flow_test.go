@@ -35,6 +35,7 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, &conflict); status != http.StatusConflict || conflict.Error.Code != "conflict" {
 		t.Fatalf("second decision: got %d %+v, want 409 conflict", status, conflict)
 	}
+	sys.agree(t, r.ClaimID)
 
 	got := readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
 		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1
@@ -104,13 +105,14 @@ func TestRejectionOwesNothing(t *testing.T) {
 	}
 	sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+rejected.ClaimID+"/decision"),
 		map[string]any{"outcome": "reject", "reasons": []map[string]string{{"code": "WAITING_PERIOD", "text": "Incident within the 90-day waiting period", "clause": "《示例医疗保险条款》第四条第二款"}}}, nil)
-	sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+approved.ClaimID+"/decision"),
-		map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 100, "approved_fen": 100}}}, nil)
+	sys.approve(t, approved.ClaimID, 100)
+	sys.agree(t, approved.ClaimID)
 
-	// Payout consumes both decisions; wait until it has, then look.
-	decisions := readTopic(t, sys.brokers, sys.topics.Adjudication(), 60*time.Second, func(es []events.Envelope) bool { return len(es) >= 2 })
-	if len(decisions) != 2 {
-		t.Fatalf("got %d decision events, want 2", len(decisions))
+	// Payout consumes both decisions and the agreement; wait until it has,
+	// then look.
+	decisions := readTopic(t, sys.brokers, sys.topics.Adjudication(), 60*time.Second, func(es []events.Envelope) bool { return len(es) >= 3 })
+	if len(decisions) != 3 {
+		t.Fatalf("got %d adjudication events, want 3 (two decisions, one agreement)", len(decisions))
 	}
 	apitest.Eventually(t, 60*time.Second, "approved claim paid", func() bool {
 		var list struct{ Obligations []struct{ State string } }

@@ -6,6 +6,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,6 +43,10 @@ type system struct {
 	// with every role.
 	authKeys string
 	token    string
+	// dataKeys is payout's PAYOUT_DATA_KEYS; storage intake's folder of
+	// uploaded documents.
+	dataKeys string
+	storage  string
 }
 
 // newSystem prepares databases, ports and topics for the three services
@@ -51,12 +57,23 @@ func newSystem(t *testing.T, brokers []string) *system {
 	keys := apitest.Keys(t)
 	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
 		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
-		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone())}
+		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone()),
+		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir()}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		s.dsn[name] = pgtest.NewDatabase(t)
 		s.addr[name] = freeAddr(t)
 	}
 	return s
+}
+
+// randomBytes returns n bytes from crypto/rand.
+func randomBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("random bytes: %v", err)
+	}
+	return b
 }
 
 // start runs service name with extra environment and waits until it is ready.
@@ -72,6 +89,9 @@ func (s *system) start(name string, extra ...string) *proc {
 		"PAYOUT_EXECUTE_INTERVAL=100ms",
 		"AUTH_KEYS=" + s.authKeys,
 		"DEADLINE_SWEEP_INTERVAL=200ms",
+		"PAYOUT_DATA_KEYS=" + s.dataKeys,
+		"PAYOUT_BANK_SIM_LATENCY=200ms",
+		"INTAKE_STORAGE_DIR=" + s.storage,
 	}, extra...)
 	p := startProc(s.t, name, env)
 	s.procs[name] = p
@@ -239,18 +259,17 @@ type report struct {
 	ClaimID string `json:"claim_id"`
 }
 
-// reportAndRequest files a report and makes the claim request on it.
+// reportAndRequest files a report, marks every item of its guidance
+// checklist satisfied (a handler saw the originals at the counter) and
+// makes the claim request on it, which intake then hands to adjudication at
+// once, as a complete claim. Each call files a new claim: a report of an
+// incident already reported (same policy, insured, type and date) would be
+// linked to the first, so the incident is moved a day earlier until it is
+// new.
 func (s *system) reportAndRequest(t *testing.T, policy string) report {
 	t.Helper()
-	var r report
-	status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
-		"policy_number": policy, "insured_name": "王五", "incident_type": "medical",
-		"incident_time": "2026-09-28T10:00:00+08:00",
-		"reporter":      map[string]string{"name": "王五", "role": "insured"},
-	}, &r)
-	if status != http.StatusCreated {
-		t.Fatalf("POST /v1/reports: got status %d, want 201", status)
-	}
+	r := s.newReport(t, policy, "王五", time.Date(2026, 9, 28, 2, 0, 0, 0, time.UTC))
+	s.satisfyChecklist(t, r.ID)
 	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request: got status %d, want 201", status)
 	}

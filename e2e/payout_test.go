@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,12 +18,6 @@ import (
 	"claims.local/pkg/outbox"
 )
 
-// payoutEnv is what payout needs beyond the harness: its payee data key and
-// a quick simulated bank.
-func payoutEnv(extra ...string) []string {
-	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{42}, 32))
-	return append([]string{"PAYOUT_DATA_KEYS=e2e:" + key, "PAYOUT_BANK_SIM_LATENCY=200ms"}, extra...)
-}
 
 // agreed publishes adjudication's agreement-reached for claimID on its topic,
 // as adjudication does when a handler records the claimant's agreement.
@@ -57,7 +49,7 @@ func beneficiary(account string) events.Payee {
 func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Brokers(t))
-	sys.start("payout", payoutEnv()...)
+	sys.start("payout")
 	sys.waitReady("payout")
 
 	claims := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
@@ -189,7 +181,7 @@ func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 func TestPayoutKilledBetweenBankCallAndCommitPaysOnce(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Brokers(t))
-	crashing := sys.start("payout", payoutEnv("PAYOUT_FAULT=crash-after-bank-call")...)
+	crashing := sys.start("payout", "PAYOUT_FAULT=crash-after-bank-call")
 	sys.waitReady("payout")
 	claim := uuid.NewString()
 	sys.agreed(t, claim, 424242, beneficiary("6222020200112233445"))
@@ -206,7 +198,7 @@ func TestPayoutKilledBetweenBankCallAndCommitPaysOnce(t *testing.T) {
 		t.Fatalf("after the crash: got %d completion events, want 0", got)
 	}
 
-	sys.start("payout", payoutEnv()...)
+	sys.start("payout")
 	sys.waitReady("payout")
 	got := readTopic(t, sys.brokers, sys.topics.Payout(), 90*time.Second, func(es []events.Envelope) bool {
 		return countOf(es, claim, events.PayoutCompleted) >= 1

@@ -13,14 +13,22 @@ TOKEN=$(AUTH_KEYS=$AUTH_KEYS "$ROOT/bin/claimsctl" token --sub demo-handler --ro
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" "$@"; }
 
 echo "1. report an incident to intake"
+# Another day each run: a report of an incident already reported is linked
+# to the first one, not filed again.
+when=$(date -u -d "-$((RANDOM % 300 + 1)) days" +%Y-%m-%dT02:00:00Z)
 report=$(api -X POST "$INTAKE/v1/reports" -H 'Content-Type: application/json' -d '{
   "policy_number": "P-2026-000123", "insured_name": "张三", "incident_type": "medical",
-  "incident_time": "2026-09-28T10:00:00+08:00", "reporter": {"name": "李四", "role": "beneficiary"}}')
+  "incident_time": "'"$when"'", "reporter": {"name": "李四", "role": "beneficiary"}}')
 echo "$report"
 id=$(echo "$report" | json "['id']")
 claim=$(echo "$report" | json "['claim_id']")
 
-echo "2. make the claim request"
+echo "2. the checklist (R1) lists what to provide; here a handler saw every original at the counter"
+for item in $(api "$INTAKE/v1/reports/$id" | json "['checklist']['missing']" | tr -d "[]',"); do
+  api -X POST "$INTAKE/v1/reports/$id/checklist/items/$item/satisfy" -H 'Content-Type: application/json' \
+    -d '{"reason": "原件已在柜面核验 (demo)"}' >/dev/null
+done
+echo "   make the claim request: complete, it goes to adjudication at once"
 api -X POST "$INTAKE/v1/reports/$id/claim-request"; echo
 
 echo "3. wait for adjudication to open the case"
@@ -30,9 +38,14 @@ for _ in $(seq 1 60); do
 done
 api "$ADJ/v1/cases/$claim"; echo
 
-echo "4. approve 1,234.56 yuan"
+echo "4. approve 1,234.56 yuan (signed in as a senior handler: within the authority limit)"
 api -X POST "$ADJ/v1/cases/$claim/decision" -H 'Content-Type: application/json' \
-  -d '{"outcome": "approve", "amount_fen": 123456, "decided_by": "handler-1"}'; echo
+  -d '{"outcome": "approve", "lines": [{"benefit": "medical_expense", "claimed_fen": 123456, "approved_fen": 123456}]}'; echo
+
+echo "   the claimant agrees to the amount (R6: pay within 10 days from now)"
+api -X POST "$ADJ/v1/cases/$claim/agreement" -H 'Content-Type: application/json' -d '{
+  "agreed_by": "李四", "channel": "signed_form",
+  "payee": {"name": "李四", "role": "beneficiary", "bank_name": "中国工商银行", "account_number": "6222020200112233445"}}'; echo
 
 echo "5. wait for payout to pay it"
 for _ in $(seq 1 60); do

@@ -35,7 +35,7 @@ if [ ! -s "$DATAKEYFILE" ]; then
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
-INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) "$ROOT/bin/intake" &
+INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
 pids+=($!)
 ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) "$ROOT/bin/adjudication" &
 pids+=($!)

@@ -449,3 +449,26 @@ func TestSpecMismatches(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyLimitsRaiseTheLimitOfTheirRouteOnly(t *testing.T) {
+	e, _ := newEngine(t, httpapi.Options{MaxBodyBytes: 16, BodyLimits: map[string]int64{"POST /upload/:id": 1024}})
+	read := func(c *gin.Context) {
+		if _, err := io.ReadAll(c.Request.Body); err != nil {
+			httpapi.WriteError(c, slog.Default(), apperr.New(apperr.TooLarge, "too large"))
+			return
+		}
+		c.Status(http.StatusNoContent)
+	}
+	e.POST("/upload/:id", read)
+	e.POST("/other", read)
+	body := strings.Repeat("x", 512)
+	if rec := serve(e, http.MethodPost, "/upload/7", "application/octet-stream", body); rec.Code != http.StatusNoContent {
+		t.Fatalf("got %d for 512 bytes on the raised route, want 204", rec.Code)
+	}
+	if rec := serve(e, http.MethodPost, "/other", "application/octet-stream", body); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("got %d for 512 bytes on another route, want 413", rec.Code)
+	}
+	if rec := serve(e, http.MethodPost, "/upload/7", "application/octet-stream", strings.Repeat("x", 2048)); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("got %d for 2048 bytes on the raised route, want 413", rec.Code)
+	}
+}

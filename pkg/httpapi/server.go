@@ -40,6 +40,10 @@ type Options struct {
 	OpenAPI []byte
 	// MaxBodyBytes limits request bodies; 1 MiB when zero.
 	MaxBodyBytes int64
+	// BodyLimits overrides MaxBodyBytes for some routes, keyed
+	// "METHOD /path" with gin's path parameters ("POST /v1/reports/:id/documents"):
+	// uploads need more than a JSON body.
+	BodyLimits map[string]int64
 }
 
 // NewEngine returns a gin engine with request ids, access logs, metrics,
@@ -70,7 +74,11 @@ func NewEngine(o Options) *gin.Engine {
 		// Every body is limited, whatever its declared type: BindJSON reads
 		// a body as JSON whatever the Content-Type says.
 		if c.Request.Body != nil {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+			limit := maxBody
+			if l, ok := o.BodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
+				limit = l
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		}
 		defer func() {
 			if p := recover(); p != nil {

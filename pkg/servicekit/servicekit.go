@@ -44,6 +44,9 @@ type Config struct {
 	// Permissions says which roles may call each route (deny by default).
 	AuthKeys    []auth.Key
 	Permissions auth.Permissions
+	// BodyLimits raises the 1 MiB request-body limit for some routes,
+	// keyed "METHOD /path" (see httpapi.Options.BodyLimits).
+	BodyLimits map[string]int64
 	// Reveals, when set, serves the audit of personal-data reveals
 	// (package revealhttp). Migrations must then include reveal.Migrations.
 	Reveals bool
@@ -125,7 +128,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	relay := outbox.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
-		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI,
+		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
 		Ready: map[string]httpapi.Check{
 			"database": func(ctx context.Context) error { return postgres.Ping(ctx, db) },
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },

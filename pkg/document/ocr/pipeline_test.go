@@ -169,27 +169,7 @@ func TestInspectMultiPageTIFF(t *testing.T) {
 // a panic or a crash of Tesseract.
 func TestInspectHostile(t *testing.T) {
 	p := newPipeline(t, ocr.Config{Workers: 1})
-	truncated, err := scantest.TruncatedPNG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name     string
-		data     []byte
-		wantCode apperr.Code
-		wantMsg  string
-	}{
-		{"empty file", nil, apperr.Unprocessable, "empty"},
-		{"truncated png", truncated, apperr.Unprocessable, "truncated"},
-		{"png header claiming 100000x100000 pixels", scantest.PNGHeaderOnly(100000, 100000), apperr.TooLarge, "100000x100000"},
-		{"pdf of 51 pages", scantest.BlankPDF(51), apperr.TooLarge, "51 pages"},
-		{"pdf of 20000 pages", scantest.BlankPDF(20000), apperr.TooLarge, "20000 pages"},
-		{"random bytes", scantest.RandomBytes(4096, 1), apperr.UnsupportedMedia, "not a JPEG, PNG, TIFF or PDF"},
-		{"pdf header and garbage", []byte("%PDF-1.4\n" + strings.Repeat("garbage ", 100)), apperr.Unprocessable, "PDF"},
-		{"pdf with a page of 5 by 5 metres", hugePagePDF(), apperr.TooLarge, "pixels"},
-		{"over 20 MiB", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 20<<20)...), apperr.TooLarge, "bytes"},
-	}
-	for _, tt := range tests {
+	for _, tt := range hostileFiles(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			_, err := inspect(t, p, tt.data)

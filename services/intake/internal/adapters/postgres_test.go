@@ -3,6 +3,7 @@ package adapters_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,11 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"claims.local/intake/checklists"
 	"claims.local/intake/internal/adapters"
+	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/document"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 // fixture is a Reports repository on a fresh database, counting the
@@ -29,24 +35,52 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{db: pgtest.NewMigrated(t, 10, adapters.Migrations)}
-	f.repo = adapters.NewReports(f.db, func() { f.commits.Add(1) })
+	f.repo = adapters.NewReports(f.db, func() { f.commits.Add(1) }, tracking.NewTracker(tracking.NewCalendars(nil), -1))
 	return f
 }
 
-func sample(id string) domain.IncidentReport {
+func checklist(t *testing.T, kind domain.IncidentType) domain.ChecklistTemplate {
+	t.Helper()
+	lists, err := adapters.LoadChecklists(checklists.V1)
+	require.NoError(t, err)
+	c, err := lists.Resolve(kind, "")
+	require.NoError(t, err)
+	return c
+}
+
+func sample(t *testing.T, id string) domain.IncidentReport {
+	t.Helper()
 	return domain.IncidentReport{
-		ID: id, ClaimID: "claim-" + id, PolicyNumber: "P-2026-000123", InsuredName: "张三",
+		ID: id, ClaimID: "claim-" + id, PolicyNumber: "P-" + id, InsuredName: "张三", ProductCode: "PM-2026",
 		IncidentType: domain.IncidentMedical, IncidentTime: time.Date(2026, 9, 28, 2, 0, 0, 0, time.UTC),
-		Reporter:   domain.Reporter{Name: "李四", Role: domain.RoleBeneficiary},
-		ReportedAt: time.Date(2026, 9, 30, 8, 20, 0, 123456000, time.UTC),
+		IncidentPlace: "310115", Description: "住院治疗", Contact: "13800000000",
+		Reporter:         domain.Reporter{Name: "李四", Role: domain.RoleBeneficiary, Relation: domain.RelationSpouse},
+		Beneficiary:      &domain.Person{Name: "李四", Relation: domain.RelationSpouse},
+		ClaimedAmountFen: 123456,
+		ReportedAt:       time.Date(2026, 9, 30, 8, 20, 0, 123456000, time.UTC),
+		Checklist:        checklist(t, domain.IncidentMedical),
 	}
 }
 
-func event(t *testing.T, r domain.IncidentReport) []events.Outgoing {
+func event(t *testing.T, r domain.IncidentReport) tracking.Effects {
 	t.Helper()
 	e, err := events.New(events.IncidentReported, "intake", r.ClaimID, r.ReportedAt, map[string]string{"report_id": r.ID})
 	require.NoError(t, err)
-	return []events.Outgoing{{Topic: "t.claims.intake.v1", Envelope: e}}
+	return tracking.Effects{Events: []events.Outgoing{{Topic: "t.claims.intake.v1", Envelope: e}}}
+}
+
+// concurrently runs f(0) to f(n-1) at once and waits for all.
+func concurrently(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
 }
 
 func wantCode(t *testing.T, err error, code apperr.Code) {
@@ -56,16 +90,24 @@ func wantCode(t *testing.T, err error, code apperr.Code) {
 	}
 }
 
-func TestAddThenGetReturnsTheReportWithItsEvent(t *testing.T) {
+func (f *fixture) create(t *testing.T, r domain.IncidentReport) {
+	t.Helper()
+	out, err := f.repo.Create(context.Background(), r, nil, event(t, r), "handler-1")
+	require.NoError(t, err)
+	if out.Linked || out.Replayed {
+		t.Fatalf("got %+v creating report %s, want a new report", out, r.ID)
+	}
+}
+
+func TestCreateThenGetReturnsTheReportWithItsEvent(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
-	r := sample("r1")
-	require.NoError(t, f.repo.Add(ctx, r, event(t, r)))
+	r := sample(t, "r1")
+	f.create(t, r)
 
-	got, err := f.repo.Get(ctx, "r1")
+	got, err := f.repo.Get(context.Background(), "r1")
 	require.NoError(t, err)
-	require.Equal(t, r, got, "report read back")
+	require.Equal(t, domain.ClaimFile{Report: r}, got, "claim file read back")
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox WHERE msg_key = ?", r.ClaimID); n != 1 {
 		t.Fatalf("got %d outbox rows for the claim, want 1", n)
 	}
@@ -74,22 +116,114 @@ func TestAddThenGetReturnsTheReportWithItsEvent(t *testing.T) {
 	}
 }
 
-func TestAddIsAtomic(t *testing.T) {
+func TestCreateIsAtomic(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
-	r := sample("r1")
-	require.NoError(t, f.repo.Add(ctx, r, event(t, r)))
+	r := sample(t, "r1")
+	f.create(t, r)
 
 	// The same id again fails, and its event is not stored either.
-	if err := f.repo.Add(ctx, r, event(t, r)); err == nil {
+	other := r
+	other.PolicyNumber = "P-OTHER"
+	if _, err := f.repo.Create(context.Background(), other, nil, event(t, other), "h"); err == nil {
 		t.Fatal("got no error adding report r1 twice, want one")
 	}
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
-		t.Fatalf("got %d outbox rows after a failed Add, want 1", n)
+		t.Fatalf("got %d outbox rows after a failed Create, want 1", n)
 	}
 	if n := f.commits.Load(); n != 1 {
-		t.Fatalf("got %d after-commit calls, want 1 (none for the failed Add)", n)
+		t.Fatalf("got %d after-commit calls, want 1 (none for the failed Create)", n)
+	}
+}
+
+func TestTheSameIncidentIsLinkedNotStoredTwice(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	first := sample(t, "r1")
+	f.create(t, first)
+
+	// The same policy, insured, type and Shanghai date, another hour and
+	// another reporter: one incident.
+	again := sample(t, "r2")
+	again.PolicyNumber, again.ClaimID = first.PolicyNumber, "claim-r2"
+	again.IncidentTime = first.IncidentTime.Add(3 * time.Hour)
+	again.Reporter = domain.Reporter{Name: "王五", Role: domain.RoleAgent}
+	out, err := f.repo.Create(context.Background(), again, nil, event(t, again), "handler-2")
+	require.NoError(t, err)
+	if !out.Linked || out.File.Report.ID != "r1" {
+		t.Fatalf("got linked=%v report %s, want linked to r1", out.Linked, out.File.Report.ID)
+	}
+	if l := out.File.Report.Links; len(l) != 1 || l[0].Reporter != again.Reporter || l[0].By != "handler-2" {
+		t.Fatalf("got links %+v, want the agent's report linked by handler-2", l)
+	}
+	// Another day is another incident.
+	later := sample(t, "r3")
+	later.PolicyNumber, later.IncidentTime = first.PolicyNumber, first.IncidentTime.Add(24*time.Hour)
+	f.create(t, later)
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports"); n != 2 {
+		t.Fatalf("got %d reports, want 2", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 2 {
+		t.Fatalf("got %d events, want 2: a linked report announces nothing", n)
+	}
+}
+
+func TestConcurrentReportsOfOneIncidentMakeOneReport(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const n = 8
+	var created atomic.Int64
+	concurrently(n, func(i int) {
+		r := sample(t, fmt.Sprintf("r%d", i))
+		r.PolicyNumber = "P-SAME"
+		out, err := f.repo.Create(context.Background(), r, nil, event(t, r), "h")
+		if err != nil {
+			t.Errorf("Create #%d: got %v, want no error", i, err)
+			return
+		}
+		if !out.Linked {
+			created.Add(1)
+		}
+	})
+	if got := created.Load(); got != 1 {
+		t.Fatalf("got %d reports created from %d concurrent ones of one incident, want 1", got, n)
+	}
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM report_links"); got != n-1 {
+		t.Fatalf("got %d links, want %d", got, n-1)
+	}
+}
+
+func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	key := &app.IdempotencyKey{Principal: "handler-1", Key: "k-1", RequestHash: "h1"}
+	r := sample(t, "r1")
+	out, err := f.repo.Create(ctx, r, key, event(t, r), "handler-1")
+	require.NoError(t, err)
+	if out.Replayed || out.Linked {
+		t.Fatalf("got %+v for the first request, want a new report", out)
+	}
+
+	retry := sample(t, "r-retry")
+	retry.PolicyNumber = "P-ELSEWHERE"
+	out, err = f.repo.Create(ctx, retry, key, event(t, retry), "handler-1")
+	require.NoError(t, err)
+	if !out.Replayed || out.File.Report.ID != "r1" {
+		t.Fatalf("got replayed=%v report %s for the retry, want r1 replayed", out.Replayed, out.File.Report.ID)
+	}
+	_, err = f.repo.Create(ctx, retry, &app.IdempotencyKey{Principal: "handler-1", Key: "k-1", RequestHash: "h2"}, event(t, retry), "handler-1")
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.Conflict || e.Field != "Idempotency-Key" {
+		t.Fatalf("got %v for the key with another request, want a conflict on Idempotency-Key", err)
+	}
+	// Keys are per principal.
+	other, err := f.repo.Create(ctx, retry, &app.IdempotencyKey{Principal: "handler-2", Key: "k-1", RequestHash: "h2"}, event(t, retry), "handler-2")
+	require.NoError(t, err)
+	if other.Replayed || other.File.Report.ID != "r-retry" {
+		t.Fatalf("got %+v for another principal's key, want a new report", other)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 2 {
+		t.Fatalf("got %d events, want 2", n)
 	}
 }
 
@@ -101,9 +235,9 @@ func TestUnknownReportIsNotFound(t *testing.T) {
 	wantCode(t, err, apperr.NotFound)
 
 	called := false
-	_, err = f.repo.Update(ctx, "nope", func(*domain.IncidentReport) ([]events.Outgoing, error) {
+	_, err = f.repo.Update(ctx, "nope", func(*domain.ClaimFile) (tracking.Effects, error) {
 		called = true
-		return nil, nil
+		return tracking.Effects{}, nil
 	})
 	wantCode(t, err, apperr.NotFound)
 	if called {
@@ -115,33 +249,30 @@ func TestUpdateStoresTheChangeWithItsEvents(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	r := sample("r1")
-	require.NoError(t, f.repo.Add(ctx, r, nil))
+	r := sample(t, "r1")
+	f.create(t, r)
 	before := f.commits.Load()
 
 	at := time.Date(2026, 10, 1, 1, 2, 3, 456789000, time.UTC)
-	updated, err := f.repo.Update(ctx, "r1", func(x *domain.IncidentReport) ([]events.Outgoing, error) {
-		if first, err := x.RequestClaim(nil, at); err != nil || !first {
+	updated, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		if first, err := x.Report.RequestClaim(nil, at); err != nil || !first {
 			t.Errorf("got RequestClaim false on a fresh report, want true")
 		}
-		return event(t, *x), nil
+		return event(t, x.Report), nil
 	})
 	require.NoError(t, err)
 	got, err := f.repo.Get(ctx, "r1")
 	require.NoError(t, err)
 	require.Equal(t, updated, got, "Update's result equals what is stored")
-	if got.ClaimRequestedAt == nil || !got.ClaimRequestedAt.Equal(at) {
-		t.Fatalf("got claim_requested_at %v, want %v", got.ClaimRequestedAt, at)
-	}
-	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
-		t.Fatalf("got %d outbox rows, want 1", n)
+	if got.Report.ClaimRequestedAt == nil || !got.Report.ClaimRequestedAt.Equal(at) {
+		t.Fatalf("got claim_requested_at %v, want %v", got.Report.ClaimRequestedAt, at)
 	}
 	if n := f.commits.Load() - before; n != 1 {
 		t.Fatalf("got %d after-commit calls for an Update with an event, want 1", n)
 	}
 
 	// A change that sends nothing does not wake the relay.
-	_, err = f.repo.Update(ctx, "r1", func(*domain.IncidentReport) ([]events.Outgoing, error) { return nil, nil })
+	_, err = f.repo.Update(ctx, "r1", func(*domain.ClaimFile) (tracking.Effects, error) { return tracking.Effects{}, nil })
 	require.NoError(t, err)
 	if n := f.commits.Load() - before; n != 1 {
 		t.Fatalf("got %d after-commit calls after a change without events, want still 1", n)
@@ -152,23 +283,27 @@ func TestUpdateThatFailsChangesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	r := sample("r1")
-	require.NoError(t, f.repo.Add(ctx, r, nil))
+	r := sample(t, "r1")
+	f.create(t, r)
+	before, err := f.repo.Get(ctx, "r1")
+	require.NoError(t, err)
 
 	refused := apperr.New(apperr.Conflict, "no")
-	_, err := f.repo.Update(ctx, "r1", func(x *domain.IncidentReport) ([]events.Outgoing, error) {
-		_, _ = x.RequestClaim(nil, time.Now())
-		x.PolicyNumber = "CHANGED"
-		return event(t, *x), refused
+	_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		_, _ = x.Report.RequestClaim(nil, time.Now())
+		x.Report.PolicyNumber = "CHANGED"
+		x.AddDocument(newDocument(x.Report, "d1", 'a'))
+		require.NoError(t, x.Satisfy("insured_id", "seen", "h", time.Now()))
+		return event(t, x.Report), refused
 	})
 	if !errors.Is(err, refused) {
 		t.Fatalf("got %v, want the change's own error", err)
 	}
 	got, err := f.repo.Get(ctx, "r1")
 	require.NoError(t, err)
-	require.Equal(t, r, got, "report after a failed change")
-	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 0 {
-		t.Fatalf("got %d outbox rows after a failed change, want 0", n)
+	require.Equal(t, before, got, "claim file after a failed change")
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
+		t.Fatalf("got %d outbox rows after a failed change, want 1", n)
 	}
 }
 
@@ -176,33 +311,197 @@ func TestConcurrentClaimRequestsAreReceivedOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	require.NoError(t, f.repo.Add(ctx, sample("r1"), nil))
+	f.create(t, sample(t, "r1"))
 
 	const n = 8
-	var wg sync.WaitGroup
 	var firsts atomic.Int64
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			_, err := f.repo.Update(ctx, "r1", func(x *domain.IncidentReport) ([]events.Outgoing, error) {
-				if first, _ := x.RequestClaim(nil, time.Date(2026, 10, 1, 0, 0, i, 0, time.UTC)); !first {
-					return nil, nil
-				}
-				firsts.Add(1)
-				return event(t, *x), nil
-			})
-			if err != nil {
-				t.Errorf("Update #%d: got %v, want no error", i, err)
+	concurrently(n, func(i int) {
+		_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+			if first, _ := x.Report.RequestClaim(nil, time.Date(2026, 10, 1, 0, 0, i, 0, time.UTC)); !first {
+				return tracking.Effects{}, nil
 			}
+			firsts.Add(1)
+			return event(t, x.Report), nil
 		})
-	}
-	close(start)
-	wg.Wait()
+		if err != nil {
+			t.Errorf("Update #%d: got %v, want no error", i, err)
+		}
+	})
 	if got := firsts.Load(); got != 1 {
 		t.Fatalf("got %d first claim requests from %d concurrent ones, want 1", got, n)
 	}
-	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); got != 1 {
-		t.Fatalf("got %d events, want 1", got)
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); got != 2 {
+		t.Fatalf("got %d events, want 2 (report and request)", got)
+	}
+}
+
+// newDocument returns a pending document whose SHA-256 is 64 times c.
+func newDocument(r domain.IncidentReport, id string, c byte) domain.Document {
+	sum := make([]byte, 64)
+	for i := range sum {
+		sum[i] = c
+	}
+	return domain.NewDocument(id, r, string(sum), document.PNG, 2, 4096, "扫描件 1.png", "handler-1",
+		time.Date(2026, 10, 2, 3, 4, 5, 0, time.UTC))
+}
+
+// TestClaimFileRoundTrip stores everything a claim file holds and reads
+// it back equal: documents with their reading and corrections, waivers,
+// notices with their supplement, links.
+func TestClaimFileRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r := sample(t, "r1")
+	f.create(t, r)
+	now := time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC)
+
+	stored, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		_, err := x.Report.RequestClaim(nil, now)
+		require.NoError(t, err)
+		x.Report.Link(domain.Reporter{Name: "王五", Role: domain.RoleAgent}, "h2", now)
+		x.AddDocument(newDocument(x.Report, "d1", 'a'))
+		x.AddDocument(newDocument(x.Report, "d2", 'b'))
+		x.AddDocument(newDocument(x.Report, "d3", 'c'))
+		require.NoError(t, x.Satisfy("insured_id", "原件已在柜面核验", "handler-1", now))
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	// The readers take them, the oldest first, and record what they read.
+	for range 3 {
+		job, ok, err := f.repo.TakeDocument(ctx, now, time.Minute)
+		require.NoError(t, err)
+		require.True(t, ok, "a document waits")
+		_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+			d, err := x.Document(job.DocumentID)
+			require.NoError(t, err)
+			switch d.ID {
+			case "d1":
+				d.RecordReading(job.Attempt, domain.Reading{Type: document.MedicalInvoice, Confidence: 0.93, Text: "医疗门诊收费票据\n合计", ReadAt: now,
+					Fields: document.Fields{HasAmount: true, TotalAmountFen: 123450, HasFigures: true, FiguresFen: 123450, HasCapitals: true,
+						CapitalsFen: 123460, AmountsDisagree: true, EventDate: calendar.Date{Year: 2026, Month: 2, Day: 18},
+						InvoiceNumber: "0012345678", Names: []string{"王芳"}}})
+			case "d2":
+				d.RecordReading(job.Attempt, domain.Reading{Type: document.Other, Confidence: 0.2, ReadAt: now})
+			default:
+				d.RecordFailure(job.Attempt, domain.Failure{Code: apperr.Unprocessable, Message: "the png file is truncated"})
+			}
+			return tracking.Effects{}, nil
+		})
+		require.NoError(t, err)
+	}
+	if _, ok, err := f.repo.TakeDocument(ctx, now, time.Minute); err != nil || ok {
+		t.Fatalf("got ok=%v err=%v taking a fourth document, want none waiting", ok, err)
+	}
+	typ, amount, date := document.IDCard, int64(0), calendar.Date{Year: 2026, Month: 2, Day: 19}
+	stored, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		d, _ := x.Document("d1")
+		require.NoError(t, d.Correct(domain.Correction{TotalAmountFen: ptr(int64(123450)), EventDate: &date, Note: "看原件", By: "h", At: now}))
+		d, _ = x.Document("d2")
+		require.NoError(t, d.Correct(domain.Correction{Type: &typ, Names: []string{"张三"}, By: "h", At: now}))
+		d, _ = x.Document("d3")
+		require.NoError(t, d.Correct(domain.Correction{TotalAmountFen: &amount, Names: []string{}, By: "h", At: now}))
+		if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
+			t.Errorf("SendNotice: %v", err)
+		}
+		x.Notices[0].SupplementReceivedAt = &now
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, stored, got, "claim file read back")
+	if len(got.Documents) != 3 || got.Documents[0].Reading == nil || len(got.Documents[1].Corrections) != 1 || len(got.Notices) != 1 {
+		t.Fatalf("got %+v, want 3 documents, one read with its fields, one corrected, one notice", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestReadersShareTheQueue checks that concurrent readers never take the
+// same document, that a lease run out lets another reader take it, and
+// that each take is counted.
+func TestReadersShareTheQueue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r := sample(t, "r1")
+	f.create(t, r)
+	const docs = 6
+	_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		for i := range docs {
+			x.AddDocument(newDocument(x.Report, fmt.Sprintf("d%d", i), byte('a'+i)))
+		}
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	now := time.Now()
+	var mu sync.Mutex
+	taken := map[string]int{}
+	concurrently(4, func(int) {
+		for {
+			job, ok, err := f.repo.TakeDocument(ctx, now, time.Minute)
+			if err != nil {
+				t.Errorf("TakeDocument: %v", err)
+				return
+			}
+			if !ok {
+				return
+			}
+			mu.Lock()
+			taken[job.DocumentID]++
+			mu.Unlock()
+		}
+	})
+	if len(taken) != docs {
+		t.Fatalf("got %d documents taken, want %d", len(taken), docs)
+	}
+	for id, n := range taken {
+		if n != 1 {
+			t.Fatalf("got document %s taken %d times, want once", id, n)
+		}
+	}
+	// A minute later every lease has run out: each is taken again, the
+	// take counted.
+	job, ok, err := f.repo.TakeDocument(ctx, now.Add(2*time.Minute), time.Minute)
+	require.NoError(t, err)
+	if !ok || job.Attempt != 2 {
+		t.Fatalf("got ok=%v attempt %d after the leases ran out, want a second take", ok, job.Attempt)
+	}
+}
+
+// TestAChangeRacingAReaderIsRetried changes a document while a reader
+// takes it: the change is tried again on what the reader stored, and
+// neither the take nor the change is lost.
+func TestAChangeRacingAReaderIsRetried(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r1"))
+	_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		x.AddDocument(newDocument(x.Report, "d1", 'a'))
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	calls := 0
+	typ := document.IDCard
+	_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		calls++
+		if calls == 1 {
+			// A reader takes the document while this change runs.
+			if _, ok, err := f.repo.TakeDocument(ctx, time.Now(), time.Minute); err != nil || !ok {
+				t.Errorf("TakeDocument: ok=%v err=%v", ok, err)
+			}
+		}
+		d, _ := x.Document("d1")
+		return tracking.Effects{}, d.Correct(domain.Correction{Type: &typ, By: "h", At: time.Now()})
+	})
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, "r1")
+	require.NoError(t, err)
+	d := got.Documents[0]
+	if calls != 2 || d.State != domain.DocumentReading || d.Attempts != 1 || len(d.Corrections) != 1 {
+		t.Fatalf("got %d calls, document %s attempt %d with %d corrections; want 2 calls, reading, attempt 1, 1 correction",
+			calls, d.State, d.Attempts, len(d.Corrections))
 	}
 }

@@ -1,5 +1,8 @@
-// Package app holds intake's use cases: take an incident report, receive the
-// claim request on it, and read reports back.
+// Package app holds intake's use cases: take an incident report and give
+// its guidance checklist, store and read the supporting documents, let a
+// handler correct a reading or mark an item satisfied, send the notice of
+// missing documents, receive the claim request, and hand the claim to
+// adjudication once it is complete.
 package app
 
 import (
@@ -9,42 +12,142 @@ import (
 	"github.com/google/uuid"
 
 	"claims.local/intake/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/document"
 	"claims.local/pkg/events"
+	"claims.local/pkg/tracking"
 )
 
 // Producer is the source name of intake's events.
 const Producer = "intake"
 
-// Repository stores reports. Add and Update store the outgoing events in the
-// same transaction as the report (transactional outbox).
+// Repository stores claim files: a report with its documents, waivers and
+// notices. Every change is stored with its effects (events in the outbox,
+// deadline steps) in one transaction.
 type Repository interface {
-	Add(ctx context.Context, r domain.IncidentReport, out []events.Outgoing) error
-	Get(ctx context.Context, id string) (domain.IncidentReport, error)
-	// Update loads the report under a row lock, applies change and stores
-	// the result with the events change returns.
-	Update(ctx context.Context, id string, change func(*domain.IncidentReport) ([]events.Outgoing, error)) (domain.IncidentReport, error)
+	// Create stores a new report with its effects. It stores nothing new
+	// when key was used before (Replayed: the answer given then) or when
+	// an open report of the same policy, insured, incident type and
+	// incident date exists: then the report is linked to that one (Linked)
+	// and by recorded as who entered it.
+	Create(ctx context.Context, r domain.IncidentReport, key *IdempotencyKey, eff tracking.Effects, by string) (Created, error)
+	Get(ctx context.Context, id string) (domain.ClaimFile, error)
+	// Update loads a claim file under a lock, applies change and stores
+	// the result with the effects change returns.
+	Update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error)
+	// TakeDocument takes the document that has waited longest to be read,
+	// for lease (see domain.Document): pending ones, and ones whose reader
+	// let its lease run out (a crash). ok is false when none waits.
+	TakeDocument(ctx context.Context, now time.Time, lease time.Duration) (job DocumentJob, ok bool, err error)
+}
+
+// IdempotencyKey is a client's Idempotency-Key, scoped to the principal
+// that sent it, with the SHA-256 of the request it came with.
+type IdempotencyKey struct {
+	Principal   string
+	Key         string
+	RequestHash string
+}
+
+// Created is the outcome of Create.
+type Created struct {
+	File domain.ClaimFile
+	// Linked is set when the report matched an open one, whose file File
+	// is: nothing new was stored.
+	Linked bool
+	// Replayed is set when the idempotency key was used before: File and
+	// Linked are the answer given then.
+	Replayed bool
+}
+
+// DocumentJob is a document taken for reading: Attempt is the take, which
+// the reader must quote when it records what it read.
+type DocumentJob struct {
+	DocumentID string
+	ReportID   string
+	SHA256     string
+	Attempt    int
+}
+
+// Checklists resolves the guidance checklist of an incident type and a
+// product.
+type Checklists interface {
+	Resolve(kind domain.IncidentType, product string) (domain.ChecklistTemplate, error)
+}
+
+// Files stores uploaded files by the SHA-256 of their bytes.
+type Files interface {
+	// Put stores data and returns its SHA-256 in hex; storing the same
+	// bytes again changes nothing.
+	Put(ctx context.Context, data []byte) (string, error)
+	Get(ctx context.Context, sha256 string) ([]byte, error)
+}
+
+// Reader checks and reads documents.
+type Reader interface {
+	// Probe checks an upload against the limits (size, format, pages,
+	// pixels) without reading its text; refusals are apperr errors.
+	Probe(ctx context.Context, data []byte) (document.Media, int, error)
+	// Read recognises a document's text and what it says.
+	Read(ctx context.Context, data []byte) (domain.Reading, error)
+	// Limits returns the limits Probe checks.
+	Limits() document.Limits
+}
+
+// Deps are what the use cases run on.
+type Deps struct {
+	Repo       Repository
+	Checklists Checklists
+	Files      Files
+	Reader     Reader
+	Tracker    *tracking.Tracker
+	Topics     events.Topics
+	Now        func() time.Time
+	// WakeReaders tells the document readers of this instance that a
+	// document waits; nil when there are none.
+	WakeReaders func()
+	// ReadLease is how long a reader holds a document before another may
+	// take it (10 minutes when zero): longer than reading the largest
+	// document accepted takes.
+	ReadLease time.Duration
 }
 
 // Service is intake's application layer.
 type Service struct {
-	repo   Repository
-	topics events.Topics
-	now    func() time.Time
+	d Deps
 }
 
-// NewService returns the use cases over repo. The clock is read to the
-// microsecond, the precision PostgreSQL keeps, so that a time in an answer or
-// an event equals the one read back later.
-func NewService(repo Repository, topics events.Topics, now func() time.Time) *Service {
-	return &Service{repo: repo, topics: topics, now: func() time.Time { return now().Truncate(time.Microsecond) }}
+// NewService returns the use cases over deps. The clock is read to the
+// microsecond, the precision PostgreSQL keeps, so that a time in an answer
+// or an event equals the one read back later.
+func NewService(deps Deps) *Service {
+	now := deps.Now
+	deps.Now = func() time.Time { return now().Truncate(time.Microsecond) }
+	if deps.WakeReaders == nil {
+		deps.WakeReaders = func() {}
+	}
+	if deps.ReadLease <= 0 {
+		deps.ReadLease = 10 * time.Minute
+	}
+	return &Service{d: deps}
 }
 
-// ReportIncident validates and stores a report and announces it.
-func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport) (domain.IncidentReport, error) {
-	now := s.now()
+// subject names a claim's obligations in intake's deadline tracking.
+func subject(claimID string) string { return "claim/" + claimID }
+
+// ReportIncident validates a report, gives it the guidance checklist of
+// its incident type and product (R1, at once, in the same answer) and
+// stores and announces it, unless key was used before or the incident was
+// already reported (see Repository.Create). by is who entered it.
+func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport, key *IdempotencyKey, by string) (Created, error) {
+	now := s.d.Now()
 	r, err := domain.NewIncidentReport(uuid.NewString(), uuid.NewString(), in, now)
 	if err != nil {
-		return domain.IncidentReport{}, err
+		return Created{}, err
+	}
+	if r.Checklist, err = s.d.Checklists.Resolve(r.IncidentType, r.ProductCode); err != nil {
+		return Created{}, err
 	}
 	e, err := events.New(events.IncidentReported, Producer, r.ClaimID, now, events.IncidentReportedData{
 		ReportID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
@@ -52,36 +155,260 @@ func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport) (doma
 		Reporter: events.Reporter{Name: r.Reporter.Name, Role: string(r.Reporter.Role)}, ReportedAt: r.ReportedAt,
 	})
 	if err != nil {
-		return domain.IncidentReport{}, err
+		return Created{}, err
 	}
-	if err := s.repo.Add(ctx, r, []events.Outgoing{{Topic: s.topics.Intake(), Envelope: e}}); err != nil {
-		return domain.IncidentReport{}, err
-	}
-	return r, nil
+	return s.d.Repo.Create(ctx, r, key, tracking.Effects{Events: []events.Outgoing{{Topic: s.d.Topics.Intake(), Envelope: e}}}, by)
 }
 
-// RequestClaim receives the claim request on a report and hands it to
-// adjudication; receivedAt, if set, is when a request on paper was received.
-// Asking again returns the same request and sends nothing new.
-func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt *time.Time) (r domain.IncidentReport, created bool, err error) {
-	r, err = s.repo.Update(ctx, reportID, func(r *domain.IncidentReport) ([]events.Outgoing, error) {
-		now := s.now()
-		if created, err = r.RequestClaim(receivedAt, now); err != nil || !created {
-			return nil, err
+// Checklist returns the guidance checklist of an incident type for a
+// product, as a new report would be given it.
+func (s *Service) Checklist(kind, product string) (domain.ChecklistTemplate, error) {
+	if kind == "" {
+		return domain.ChecklistTemplate{}, apperr.InvalidField("incident_type", "is required")
+	}
+	return s.d.Checklists.Resolve(domain.IncidentType(kind), product)
+}
+
+// RequestClaim receives the claim request on a report; receivedAt, if set,
+// is when a request on paper was received. The first receipt starts the
+// decision clock (R4) and the one of the missing-documents notice (R3,
+// company target 5 working days), which intake tracks. The claim goes to
+// adjudication at once when its checklist is complete, else when it
+// becomes so. Asking again returns the same request and sends nothing new.
+func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt *time.Time) (f domain.ClaimFile, created bool, err error) {
+	f, err = s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		now := s.d.Now()
+		if created, err = f.Report.RequestClaim(receivedAt, now); err != nil || !created {
+			return tracking.Effects{}, err
 		}
-		e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, events.ClaimRequestedData{
-			ClaimID: r.ClaimID, ReportID: r.ID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
-			IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, FirstReceivedAt: *r.ClaimRequestedAt,
-		})
+		r := f.Report
+		notice, err := s.d.Tracker.New(tracking.Spec{ClaimID: r.ClaimID, Subject: subject(r.ClaimID),
+			Rule: deadline.MissingDocumentsNotice, ClockStart: *r.ClaimRequestedAt}, now)
 		if err != nil {
-			return nil, err
+			return tracking.Effects{}, err
 		}
-		return []events.Outgoing{{Topic: s.topics.Intake(), Envelope: e}}, nil
+		eff := tracking.Effects{Steps: []tracking.Step{tracking.Open(notice)}}
+		return eff, s.handOver(f, now, &eff)
 	})
-	return r, created, err
+	return f, created, err
 }
 
-// Report returns one report.
-func (s *Service) Report(ctx context.Context, id string) (domain.IncidentReport, error) {
-	return s.repo.Get(ctx, id)
+// handOver announces the claim request to adjudication when the claim has
+// just become complete (domain.ClaimFile.HandOver), with what intake
+// gathered, and meets the missing-documents obligation (R3): a complete
+// claim needs no notice. It adds both to eff.
+func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Effects) error {
+	if !f.HandOver(now) {
+		return nil
+	}
+	r := f.Report
+	data := events.ClaimRequestedData{
+		ClaimID: r.ClaimID, ReportID: r.ID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
+		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, FirstReceivedAt: *r.ClaimRequestedAt,
+		IncidentPlace: r.IncidentPlace, ClaimedAmountFen: f.ClaimedAmountFen(),
+	}
+	for _, sup := range f.Supplements() {
+		data.Supplements = append(data.Supplements, events.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt})
+	}
+	for _, d := range f.Documents {
+		t, ok := d.Type()
+		if !ok {
+			continue
+		}
+		fields := d.Fields()
+		cd := events.ClaimDocument{DocumentID: d.ID, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber}
+		if fields.HasAmount {
+			cd.TotalAmountFen = fields.TotalAmountFen
+		}
+		if fields.EventDate.IsValid() {
+			cd.EventDate = fields.EventDate.String()
+		}
+		data.Documents = append(data.Documents, cd)
+	}
+	if p, other := r.Claimant(); other && p.Name != "" {
+		data.Beneficiary = &events.Person{Name: p.Name, Relation: string(p.Relation)}
+	}
+	e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, data)
+	if err != nil {
+		return err
+	}
+	eff.Events = append(eff.Events, events.Outgoing{Topic: s.d.Topics.Intake(), Envelope: e})
+	eff.Steps = append(eff.Steps, tracking.Complete(subject(r.ClaimID), deadline.MissingDocumentsNotice, now))
+	return nil
+}
+
+// change applies a handler's change to a claim file and hands the claim
+// over if the change completed it.
+func (s *Service) change(ctx context.Context, reportID string, apply func(f *domain.ClaimFile, now time.Time) error) (domain.ClaimFile, error) {
+	return s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		now := s.d.Now()
+		if err := apply(f, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		var eff tracking.Effects
+		return eff, s.handOver(f, now, &eff)
+	})
+}
+
+// Upload checks an uploaded file and stores it as a document of the
+// report's claim, to be read off the request path. The format comes from
+// the content, not fileName. A file refused (too large, of an unsupported
+// format, malformed) is refused before anything is stored, so the claim
+// keeps what it had; the same file uploaded again is the document it
+// already is (created false).
+func (s *Service) Upload(ctx context.Context, reportID string, data []byte, fileName, by string) (doc domain.Document, created bool, err error) {
+	if _, err := s.d.Repo.Get(ctx, reportID); err != nil {
+		return domain.Document{}, false, err
+	}
+	media, pages, err := s.d.Reader.Probe(ctx, data)
+	if err != nil {
+		return domain.Document{}, false, err
+	}
+	sum, err := s.d.Files.Put(ctx, data)
+	if err != nil {
+		return domain.Document{}, false, err
+	}
+	_, err = s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		d := domain.NewDocument(uuid.NewString(), f.Report, sum, media, pages, int64(len(data)), fileName, by, s.d.Now())
+		doc, created = f.AddDocument(d)
+		return tracking.Effects{}, nil
+	})
+	if err != nil {
+		return domain.Document{}, false, err
+	}
+	if created {
+		s.d.WakeReaders()
+	}
+	return doc, created, nil
+}
+
+// UploadLimits are the limits an upload is checked against.
+func (s *Service) UploadLimits() document.Limits { return s.d.Reader.Limits() }
+
+// ReadOutcome is what became of a document a reader took.
+type ReadOutcome struct {
+	DocumentID string
+	State      domain.DocumentState
+	Failure    *domain.Failure
+}
+
+// ReadNextDocument takes the document that has waited longest, reads it
+// and records the reading (or why it failed) beside the document, handing
+// the claim over if the reading completed it. It reports false when no
+// document waits. When ctx ends during the reading (shutdown), the
+// document goes back to the queue as it was.
+func (s *Service) ReadNextDocument(ctx context.Context) (ReadOutcome, bool, error) {
+	job, ok, err := s.d.Repo.TakeDocument(ctx, s.d.Now(), s.d.ReadLease)
+	if err != nil || !ok {
+		return ReadOutcome{}, false, err
+	}
+	var reading domain.Reading
+	if job.Attempt > domain.MaxReadAttempts {
+		// Readers took it before and never recorded anything: it made them
+		// crash or hang.
+		err = apperr.New(apperr.Unprocessable, "reading the document was started %d times and never finished", job.Attempt-1)
+	} else {
+		var data []byte
+		if data, err = s.d.Files.Get(ctx, job.SHA256); err == nil {
+			reading, err = s.d.Reader.Read(ctx, data)
+		}
+	}
+	stopped := ctx.Err() != nil
+	readErr := err
+	// The outcome is stored even when ctx ended: the document must not stay
+	// leased until its lease runs out.
+	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	out := ReadOutcome{DocumentID: job.DocumentID}
+	_, err = s.d.Repo.Update(storeCtx, job.ReportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		d, err := f.Document(job.DocumentID)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		now := s.d.Now()
+		switch {
+		case stopped:
+			d.Release(job.Attempt)
+		case readErr != nil:
+			d.RecordFailure(job.Attempt, failureOf(readErr))
+		default:
+			reading.ReadAt = now
+			d.RecordReading(job.Attempt, reading)
+		}
+		out.State, out.Failure = d.State, d.Failure
+		var eff tracking.Effects
+		return eff, s.handOver(f, now, &eff)
+	})
+	return out, true, err
+}
+
+// failureOf turns a reading error into what is recorded: the refusal of
+// the file as it is, anything else as an internal failure.
+func failureOf(err error) domain.Failure {
+	if e, ok := apperr.As(err); ok {
+		return domain.Failure{Code: e.Code, Message: e.Message}
+	}
+	return domain.Failure{Code: apperr.Internal, Message: "the document could not be read: " + err.Error()}
+}
+
+// Correct records a handler's correction of a document's type or fields,
+// beside the machine's reading.
+func (s *Service) Correct(ctx context.Context, reportID, documentID string, c domain.Correction, by string) (domain.ClaimFile, domain.Document, error) {
+	var doc domain.Document
+	f, err := s.change(ctx, reportID, func(f *domain.ClaimFile, now time.Time) error {
+		d, err := f.Document(documentID)
+		if err != nil {
+			return err
+		}
+		c.By, c.At = by, now
+		if err := d.Correct(c); err != nil {
+			return err
+		}
+		doc = *d
+		return nil
+	})
+	return f, doc, err
+}
+
+// Satisfy records that a handler marked a checklist item satisfied without
+// an upload, with the reason.
+func (s *Service) Satisfy(ctx context.Context, reportID, itemID, reason, by string) (domain.ClaimFile, error) {
+	return s.change(ctx, reportID, func(f *domain.ClaimFile, now time.Time) error {
+		return f.Satisfy(itemID, reason, by, now)
+	})
+}
+
+// SendNotice records the notice of missing documents (R3) a handler sends:
+// the first lists every missing item, meets the R3 obligation and stops the
+// decision clock until the supplement arrives.
+func (s *Service) SendNotice(ctx context.Context, reportID string, channel domain.NoticeChannel, reason, by string) (domain.ClaimFile, domain.Notice, error) {
+	var n domain.Notice
+	f, err := s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		now := s.d.Now()
+		var err error
+		if n, err = f.SendNotice(channel, reason, by, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(subject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now)}}, nil
+	})
+	return f, n, err
+}
+
+// Report returns a claim file.
+func (s *Service) Report(ctx context.Context, id string) (domain.ClaimFile, error) {
+	return s.d.Repo.Get(ctx, id)
+}
+
+// DocumentContent returns a document of a report with its file.
+func (s *Service) DocumentContent(ctx context.Context, reportID, documentID string) (domain.Document, []byte, error) {
+	f, err := s.d.Repo.Get(ctx, reportID)
+	if err != nil {
+		return domain.Document{}, nil, err
+	}
+	d, err := f.Document(documentID)
+	if err != nil {
+		return domain.Document{}, nil, err
+	}
+	data, err := s.d.Files.Get(ctx, d.SHA256)
+	return *d, data, err
 }

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,34 @@ func TestNewIncidentReportValidation(t *testing.T) {
 		{"incident within clock skew", func(r *domain.NewReport) { r.IncidentTime = now.Add(5 * time.Minute) }, ""},
 		{"missing reporter", func(r *domain.NewReport) { r.Reporter.Name = "" }, "reporter.name"},
 		{"unknown reporter role", func(r *domain.NewReport) { r.Reporter.Role = "friend" }, "reporter.role"},
+		{"unknown relation", func(r *domain.NewReport) { r.Reporter.Relation = "cousin" }, "reporter.relation"},
+		{"insured reporting as someone's spouse", func(r *domain.NewReport) {
+			r.Reporter = domain.Reporter{Name: "张三", Role: domain.RoleInsured, Relation: domain.RelationSpouse}
+		}, "reporter.relation"},
+		{"insured reporting their own death", func(r *domain.NewReport) {
+			r.IncidentType, r.Reporter = "death", domain.Reporter{Name: "张三", Role: domain.RoleInsured}
+		}, "reporter.role"},
+		{"product code", func(r *domain.NewReport) { r.ProductCode = "PM-2026" }, ""},
+		{"product code with a slash", func(r *domain.NewReport) { r.ProductCode = "PM/2026" }, "product_code"},
+		{"place in Pudong", func(r *domain.NewReport) { r.IncidentPlace = "310115" }, ""},
+		{"place of 5 digits", func(r *domain.NewReport) { r.IncidentPlace = "31011" }, "incident_place"},
+		{"place in no province", func(r *domain.NewReport) { r.IncidentPlace = "990101" }, "incident_place"},
+		{"description with lines", func(r *domain.NewReport) { r.Description = "摔倒\n送医" }, ""},
+		{"description too long", func(r *domain.NewReport) { r.Description = strings.Repeat("长", 2001) }, "description"},
+		{"description with a bell", func(r *domain.NewReport) { r.Description = "a\ab" }, "description"},
+		{"mobile number", func(r *domain.NewReport) { r.Contact = "+86 138-0000-0000" }, ""},
+		{"e-mail address", func(r *domain.NewReport) { r.Contact = "li.si@example.cn" }, ""},
+		{"contact that is neither", func(r *domain.NewReport) { r.Contact = "call me" }, "contact"},
+		{"beneficiary", func(r *domain.NewReport) {
+			r.Beneficiary = &domain.Person{Name: "李四", Relation: domain.RelationSpouse}
+		}, ""},
+		{"beneficiary without relation", func(r *domain.NewReport) { r.Beneficiary = &domain.Person{Name: "李四"} }, "beneficiary.relation"},
+		{"beneficiary without name", func(r *domain.NewReport) { r.Beneficiary = &domain.Person{Relation: domain.RelationChild} }, "beneficiary.name"},
+		{"insured as beneficiary of their death", func(r *domain.NewReport) {
+			r.IncidentType, r.Beneficiary = "death", &domain.Person{Name: "张三", Relation: domain.RelationSelf}
+		}, "beneficiary.relation"},
+		{"negative amount", func(r *domain.NewReport) { r.ClaimedAmountFen = -1 }, "claimed_amount_fen"},
+		{"absurd amount", func(r *domain.NewReport) { r.ClaimedAmountFen = domain.MaxAmountFen + 1 }, "claimed_amount_fen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,5 +131,52 @@ func TestRequestClaimReceivedEarlierOnPaper(t *testing.T) {
 	old := now.Add(-domain.MaxBackdating - time.Hour)
 	if _, err := r.RequestClaim(&old, now); apperr.CodeOf(err) != apperr.Invalid {
 		t.Fatalf("got %v for a request received over five years ago, want invalid_argument", err)
+	}
+}
+
+func TestInsuredReportsAsSelf(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	r, err := domain.NewIncidentReport("r1", "c1", domain.NewReport{
+		PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical", IncidentTime: now.Add(-time.Hour),
+		Reporter: domain.Reporter{Name: "张三", Role: domain.RoleInsured},
+	}, now)
+	if err != nil || r.Reporter.Relation != domain.RelationSelf {
+		t.Fatalf("got relation %q, %v; want self", r.Reporter.Relation, err)
+	}
+}
+
+func TestClaimant(t *testing.T) {
+	spouse := domain.Person{Name: "李四", Relation: domain.RelationSpouse}
+	tests := []struct {
+		name        string
+		kind        domain.IncidentType
+		reporter    domain.Reporter
+		beneficiary *domain.Person
+		want        domain.Person
+		wantOther   bool
+	}{
+		{"insured claims their medical expenses", domain.IncidentMedical, domain.Reporter{Name: "张三", Role: domain.RoleInsured, Relation: domain.RelationSelf}, nil, domain.Person{}, false},
+		{"an agent reports a medical claim", domain.IncidentMedical, domain.Reporter{Name: "王五", Role: domain.RoleAgent}, nil, domain.Person{}, false},
+		{"a beneficiary reports", domain.IncidentMedical, domain.Reporter{Name: "李四", Role: domain.RoleBeneficiary, Relation: domain.RelationSpouse}, nil, spouse, true},
+		{"the report names a beneficiary", domain.IncidentCriticalIllness, domain.Reporter{Name: "王五", Role: domain.RoleAgent}, &spouse, spouse, true},
+		{"the report names the insured", domain.IncidentMedical, domain.Reporter{Name: "王五", Role: domain.RoleAgent}, &domain.Person{Name: "张三", Relation: domain.RelationSelf},
+			domain.Person{Name: "张三", Relation: domain.RelationSelf}, false},
+		{"a death reported by the policyholder", domain.IncidentDeath, domain.Reporter{Name: "王五", Role: domain.RolePolicyholder}, nil, domain.Person{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := domain.IncidentReport{IncidentType: tt.kind, Reporter: tt.reporter, Beneficiary: tt.beneficiary}
+			got, other := r.Claimant()
+			if got != tt.want || other != tt.wantOther {
+				t.Fatalf("got %+v, %v; want %+v, %v", got, other, tt.want, tt.wantOther)
+			}
+		})
+	}
+}
+
+func TestIncidentDateIsTheShanghaiDate(t *testing.T) {
+	r := domain.IncidentReport{IncidentTime: time.Date(2026, 9, 30, 16, 20, 0, 0, time.UTC)}
+	if got := r.IncidentDate().String(); got != "2026-10-01" {
+		t.Fatalf("got %s, want 2026-10-01", got)
 	}
 }

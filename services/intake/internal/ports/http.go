@@ -1,16 +1,21 @@
-// Package ports holds intake's HTTP API.
+// Package ports holds intake's HTTP API and its document readers.
 package ports
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
 )
@@ -22,89 +27,161 @@ var OpenAPI []byte
 
 // HTTP serves intake's use cases.
 type HTTP struct {
-	app *app.Service
-	log *slog.Logger
+	app   *app.Service
+	log   *slog.Logger
+	pages *pages
 }
 
 // Permissions is intake's written permission table: who may call each
-// route (package auth refuses everything else).
+// route (package auth refuses everything else). Reports, claim requests and
+// uploads are taken by whoever meets claimants, catastrophe teams on site
+// included; correcting a reading, marking an item satisfied without an
+// upload and sending the notice of missing documents are a claims
+// handler's judgement; auditors read.
 func Permissions() auth.Permissions {
 	takers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Admin}
+	judges := []auth.Role{auth.Handler, auth.SeniorHandler, auth.Admin}
+	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Admin, auth.Auditor}
 	return auth.Permissions{
-		"POST /v1/reports":                   takers,
-		"GET /v1/reports/:id":                append(takers, auth.Auditor),
-		"POST /v1/reports/:id/claim-request": takers,
+		"POST /v1/reports":                                               takers,
+		"GET /v1/reports/:id":                                            readers,
+		"POST /v1/reports/:id/claim-request":                             takers,
+		"GET /v1/checklists":                                             readers,
+		"GET /v1/reports/:id/checklist.html":                             readers,
+		"POST /v1/reports/:id/checklist/items/:item/satisfy":             judges,
+		"POST /v1/reports/:id/documents":                                 takers,
+		"GET /v1/reports/:id/documents":                                  readers,
+		"GET /v1/reports/:id/documents/:doc":                             readers,
+		"GET /v1/reports/:id/documents/:doc/content":                     readers,
+		"POST /v1/reports/:id/documents/:doc/corrections":                judges,
+		"POST /v1/reports/:id/missing-documents-notices":                 judges,
+		"GET /v1/reports/:id/missing-documents-notices/:seq/letter.html": readers,
 	}
 }
 
 // Register adds intake's routes to e.
 func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
-	h := &HTTP{app: a, log: log}
+	h := &HTTP{app: a, log: log, pages: newPages()}
 	v1 := e.Group("/v1")
 	v1.POST("/reports", h.createReport)
 	v1.GET("/reports/:id", h.getReport)
 	v1.POST("/reports/:id/claim-request", h.requestClaim)
+	v1.GET("/checklists", h.getChecklist)
+	v1.GET("/reports/:id/checklist.html", h.printChecklist)
+	v1.POST("/reports/:id/checklist/items/:item/satisfy", h.satisfy)
+	v1.POST("/reports/:id/documents", h.upload)
+	v1.GET("/reports/:id/documents", h.listDocuments)
+	v1.GET("/reports/:id/documents/:doc", h.getDocument)
+	v1.GET("/reports/:id/documents/:doc/content", h.documentContent)
+	v1.POST("/reports/:id/documents/:doc/corrections", h.correct)
+	v1.POST("/reports/:id/missing-documents-notices", h.sendNotice)
+	v1.GET("/reports/:id/missing-documents-notices/:seq/letter.html", h.printNotice)
+}
+
+// fail answers with err.
+func (h *HTTP) fail(c *gin.Context, err error) { httpapi.WriteError(c, h.log, err) }
+
+// signedJSON returns who is signed in and reads the JSON body into req,
+// or answers with what is wrong and reports false.
+func (h *HTTP) signedJSON(c *gin.Context, req any) (string, bool) {
+	p, err := auth.Actor(c)
+	if err == nil {
+		err = httpapi.BindJSON(c, req)
+	}
+	if err != nil {
+		h.fail(c, err)
+		return "", false
+	}
+	return p.Subject, true
 }
 
 type reporterJSON struct {
-	Name string `json:"name"`
-	Role string `json:"role"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Relation string `json:"relation,omitempty"`
+}
+
+type personJSON struct {
+	Name     string `json:"name"`
+	Relation string `json:"relation"`
 }
 
 type createReportRequest struct {
-	PolicyNumber string       `json:"policy_number"`
-	InsuredName  string       `json:"insured_name"`
-	IncidentType string       `json:"incident_type"`
-	IncidentTime time.Time    `json:"incident_time"`
-	Reporter     reporterJSON `json:"reporter"`
-}
-
-type reportResponse struct {
-	ID               string       `json:"id"`
-	ClaimID          string       `json:"claim_id"`
 	PolicyNumber     string       `json:"policy_number"`
+	ProductCode      string       `json:"product_code"`
 	InsuredName      string       `json:"insured_name"`
 	IncidentType     string       `json:"incident_type"`
 	IncidentTime     time.Time    `json:"incident_time"`
+	IncidentPlace    string       `json:"incident_place"`
+	Description      string       `json:"description"`
+	Contact          string       `json:"contact"`
 	Reporter         reporterJSON `json:"reporter"`
-	ReportedAt       time.Time    `json:"reported_at"`
-	ClaimRequestedAt *time.Time   `json:"claim_requested_at"`
+	Beneficiary      *personJSON  `json:"beneficiary"`
+	ClaimedAmountFen int64        `json:"claimed_amount_fen"`
 }
 
-func toResponse(r domain.IncidentReport) reportResponse {
-	return reportResponse{
-		ID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
-		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime,
-		Reporter:   reporterJSON{Name: r.Reporter.Name, Role: string(r.Reporter.Role)},
-		ReportedAt: r.ReportedAt, ClaimRequestedAt: r.ClaimRequestedAt,
-	}
-}
+// IdempotencyKeyHeader names the header a client sets to make a report
+// request safe to retry.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// idempotencyKeyPattern is what a key may be: 1 to 255 visible ASCII
+// characters (a UUID, typically).
+var idempotencyKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
 func (h *HTTP) createReport(c *gin.Context) {
 	var req createReportRequest
-	if err := httpapi.BindJSON(c, &req); err != nil {
-		httpapi.WriteError(c, h.log, err)
+	by, ok := h.signedJSON(c, &req)
+	if !ok {
 		return
 	}
-	r, err := h.app.ReportIncident(c.Request.Context(), domain.NewReport{
-		PolicyNumber: req.PolicyNumber, InsuredName: req.InsuredName, IncidentType: req.IncidentType,
-		IncidentTime: req.IncidentTime, Reporter: domain.Reporter{Name: req.Reporter.Name, Role: domain.ReporterRole(req.Reporter.Role)},
-	})
+	var key *app.IdempotencyKey
+	if k := c.GetHeader(IdempotencyKeyHeader); k != "" {
+		if !idempotencyKeyPattern.MatchString(k) {
+			h.fail(c, apperr.InvalidField(IdempotencyKeyHeader, "must be 1 to 255 visible ASCII characters, such as a UUID"))
+			return
+		}
+		canonical, err := json.Marshal(req)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		sum := sha256.Sum256(canonical)
+		key = &app.IdempotencyKey{Principal: by, Key: k, RequestHash: hex.EncodeToString(sum[:])}
+	}
+	in := domain.NewReport{
+		PolicyNumber: req.PolicyNumber, ProductCode: req.ProductCode, InsuredName: req.InsuredName, IncidentType: req.IncidentType,
+		IncidentTime: req.IncidentTime, IncidentPlace: req.IncidentPlace, Description: req.Description, Contact: req.Contact,
+		Reporter:         domain.Reporter{Name: req.Reporter.Name, Role: domain.ReporterRole(req.Reporter.Role), Relation: domain.Relation(req.Reporter.Relation)},
+		ClaimedAmountFen: req.ClaimedAmountFen,
+	}
+	if b := req.Beneficiary; b != nil {
+		in.Beneficiary = &domain.Person{Name: b.Name, Relation: domain.Relation(b.Relation)}
+	}
+	out, err := h.app.ReportIncident(c.Request.Context(), in, key, by)
 	if err != nil {
-		httpapi.WriteError(c, h.log, err)
+		h.fail(c, err)
 		return
 	}
-	c.Header("Location", "/v1/reports/"+r.ID)
-	c.JSON(http.StatusCreated, toResponse(r))
+	resp := toReport(out.File)
+	status := http.StatusCreated
+	if out.Linked {
+		// The incident was reported already: this is that report.
+		resp.Linked, resp.DuplicateOf, status = true, out.File.Report.ID, http.StatusOK
+	}
+	if out.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	c.Header("Location", "/v1/reports/"+out.File.Report.ID)
+	c.JSON(status, resp)
 }
 
 func (h *HTTP) getReport(c *gin.Context) {
-	r, err := h.app.Report(c.Request.Context(), c.Param("id"))
+	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		httpapi.WriteError(c, h.log, err)
+		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toResponse(r))
+	c.JSON(http.StatusOK, toReport(f))
 }
 
 type claimRequest struct {
@@ -115,18 +192,66 @@ func (h *HTTP) requestClaim(c *gin.Context) {
 	var req claimRequest
 	if c.Request.ContentLength != 0 {
 		if err := httpapi.BindJSON(c, &req); err != nil {
-			httpapi.WriteError(c, h.log, err)
+			h.fail(c, err)
 			return
 		}
 	}
-	r, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt)
+	f, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt)
 	if err != nil {
-		httpapi.WriteError(c, h.log, err)
+		h.fail(c, err)
 		return
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
-	c.JSON(status, toResponse(r))
+	c.JSON(status, toReport(f))
+}
+
+func (h *HTTP) getChecklist(c *gin.Context) {
+	t, err := h.app.Checklist(c.Query("incident_type"), c.Query("product"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toChecklist(t))
+}
+
+type satisfyRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h *HTTP) satisfy(c *gin.Context) {
+	var req satisfyRequest
+	by, ok := h.signedJSON(c, &req)
+	if !ok {
+		return
+	}
+	f, err := h.app.Satisfy(c.Request.Context(), c.Param("id"), c.Param("item"), req.Reason, by)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toReport(f))
+}
+
+type noticeRequest struct {
+	Channel string `json:"channel"`
+	Reason  string `json:"reason"`
+}
+
+func (h *HTTP) sendNotice(c *gin.Context) {
+	var req noticeRequest
+	by, ok := h.signedJSON(c, &req)
+	if !ok {
+		return
+	}
+	f, n, err := h.app.SendNotice(c.Request.Context(), c.Param("id"), domain.NoticeChannel(req.Channel), req.Reason, by)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	resp := toNotice(f.Report.ID, n)
+	c.Header("Location", resp.Letter)
+	c.JSON(http.StatusCreated, resp)
 }

@@ -4,16 +4,21 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"claims.local/intake/checklists"
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/ports"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/document"
+	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/events"
+	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/servicekit"
 )
 
@@ -26,31 +31,92 @@ type Config struct {
 	KafkaBrokers  []string
 	TopicPrefix   string
 	ShutdownGrace time.Duration
+	// DeadlineSweep is how often the deadline monitor sweeps, and
+	// RiskLeadWorkingDays how early an obligation is at risk.
+	DeadlineSweep       time.Duration
+	RiskLeadWorkingDays int
+	// StorageDir is the folder uploaded files are stored in.
+	StorageDir string
+	// UploadLimits bound uploads (zero fields: document.DefaultLimits).
+	UploadLimits document.Limits
+	// OCRWorkers is the number of warm Tesseract clients reading documents
+	// in this instance; zero starts none (the documents wait for an
+	// instance that reads).
+	OCRWorkers int
+	// ReadPoll is how often an idle reader looks for documents uploaded to
+	// other instances (1 s when zero); ReadLease how long a reader holds a
+	// document before another may take it (10 minutes when zero).
+	ReadPoll  time.Duration
+	ReadLease time.Duration
 }
 
 // Intake is a started intake service.
 type Intake struct {
-	kit *servicekit.Kit
+	kit      *servicekit.Kit
+	pipeline *ocr.Pipeline
+	readers  []lifecycle.Component
 }
 
-// Start connects intake to its database and Kafka and binds its port.
+// Start reads the checklists, opens the file store, starts the OCR
+// pipeline, connects intake to its database and Kafka and binds its port.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	migrations, err := adapters.Migrations()
 	if err != nil {
 		return nil, err
+	}
+	lists, err := adapters.LoadChecklists(checklists.V1)
+	if err != nil {
+		return nil, err
+	}
+	files, err := adapters.NewLocalFiles(cfg.StorageDir)
+	if err != nil {
+		return nil, err
+	}
+	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults()}
+	var pipeline *ocr.Pipeline
+	if cfg.OCRWorkers > 0 {
+		if pipeline, err = ocr.New(ocrCfg); err != nil {
+			return nil, err
+		}
 	}
 	topics := events.Topics{Prefix: cfg.TopicPrefix}
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+		// An upload may be as large as the document limit, plus the
+		// multipart framing.
+		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
 	}, log)
 	if err != nil {
+		if pipeline != nil {
+			pipeline.Close()
+		}
 		return nil, err
 	}
-	repo := adapters.NewReports(kit.DB, kit.Relay.Wake)
-	ports.Register(kit.Engine, app.NewService(repo, topics, time.Now), log)
-	return &Intake{kit: kit}, nil
+	wake := make(chan struct{}, 1)
+	a := app.NewService(app.Deps{
+		Repo: adapters.NewReports(kit.DB, kit.Relay.Wake, kit.Tracker), Checklists: lists, Files: files,
+		Reader: adapters.NewReader(ocrCfg, pipeline), Tracker: kit.Tracker, Topics: topics, Now: time.Now,
+		WakeReaders: func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		},
+		ReadLease: cfg.ReadLease,
+	})
+	ports.Register(kit.Engine, a, log)
+	s := &Intake{kit: kit, pipeline: pipeline}
+	if cfg.OCRWorkers > 0 {
+		poll := cfg.ReadPoll
+		if poll <= 0 {
+			poll = time.Second
+		}
+		s.readers = append(s.readers, lifecycle.Component{Name: "document readers", Run: ports.Readers(a, log, cfg.OCRWorkers, poll, wake)})
+	}
+	return s, nil
 }
 
 // Routes lists the HTTP routes intake serves, for the test that keeps its
@@ -60,5 +126,12 @@ func (s *Intake) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
 // Addr is where intake's HTTP API listens.
 func (s *Intake) Addr() string { return s.kit.Addr() }
 
-// Run serves until ctx ends.
-func (s *Intake) Run(ctx context.Context) error { return s.kit.Run(ctx) }
+// Run serves and reads documents until ctx ends, then closes the OCR
+// pipeline once the readers have stopped.
+func (s *Intake) Run(ctx context.Context) error {
+	err := s.kit.Run(ctx, s.readers...)
+	if s.pipeline != nil {
+		err = errors.Join(err, s.pipeline.Close())
+	}
+	return err
+}

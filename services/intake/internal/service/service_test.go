@@ -18,24 +18,35 @@ import (
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking/trackinghttp"
 )
 
 // running is one intake started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
-	keys []auth.Key
-	svc  *service.Intake
-	dsn  string
+	keys    []auth.Key
+	svc     *service.Intake
+	dsn     string
+	storage string
 }
 
-// start starts intake and stops it, waiting for Run to return, at cleanup.
+// start starts intake without OCR workers (documents stay pending) and
+// stops it, waiting for Run to return, at cleanup.
 func start(t *testing.T) *running {
+	t.Helper()
+	return startWith(t, func(*service.Config) {})
+}
+
+// startWith starts intake with the configuration change applies.
+func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: kafkatest.Brokers(t), TopicPrefix: kafkatest.Prefix(t)}
+	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: kafkatest.Brokers(t),
+		TopicPrefix: kafkatest.Prefix(t), StorageDir: t.TempDir(), DeadlineSweep: time.Hour}
+	change(&cfg)
 	svc, c := apitest.Start(t, "intake", service.Start, cfg)
-	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn}
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: cfg.DatabaseDSN, storage: cfg.StorageDir}
 }
 
 type reporter struct {
@@ -79,13 +90,13 @@ func (r *running) createReport(t *testing.T, policy string) (report, []byte) {
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 3)
+	r.WantRoutesDocumented(t, r.svc.Routes(), 13)
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions())
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()))
 }
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -121,6 +132,12 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 			valid(func(m map[string]any) { m["incident_type"] = "flood" }), 400, "invalid_argument", "incident_type"},
 		{"incident in the future", "POST", "/v1/reports", "POST /v1/reports",
 			valid(func(m map[string]any) { m["incident_time"] = time.Now().Add(24 * time.Hour).Format(time.RFC3339) }), 400, "invalid_argument", "incident_time"},
+		{"incident place of no province", "POST", "/v1/reports", "POST /v1/reports",
+			valid(func(m map[string]any) { m["incident_place"] = "990000" }), 400, "invalid_argument", "incident_place"},
+		{"beneficiary without relation", "POST", "/v1/reports", "POST /v1/reports",
+			valid(func(m map[string]any) { m["beneficiary"] = map[string]any{"name": "李四"} }), 400, "invalid_argument", "beneficiary.relation"},
+		{"negative claimed amount", "POST", "/v1/reports", "POST /v1/reports",
+			valid(func(m map[string]any) { m["claimed_amount_fen"] = -1 }), 400, "invalid_argument", "claimed_amount_fen"},
 		{"missing reporter role", "POST", "/v1/reports", "POST /v1/reports",
 			valid(func(m map[string]any) { m["reporter"] = map[string]any{"name": "李四"} }), 400, "invalid_argument", "reporter.role"},
 		{"policy number of the wrong type", "POST", "/v1/reports", "POST /v1/reports",
@@ -193,7 +210,13 @@ func TestClaimRequestIsIdempotent(t *testing.T) {
 	}
 	require.JSONEq(t, string(first.Body), string(second.Body), "both answers describe the same report")
 
+	// The claim goes to adjudication once its checklist is complete: a
+	// handler saw every original at the counter.
 	db := pgtest.Open(t, r.dsn, 2)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ClaimRequested.Name); n != 0 {
+		t.Fatalf("got %d claim-requested events for an incomplete claim, want 0", n)
+	}
+	r.satisfyAll(t, rep.ID)
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ClaimRequested.Name); n != 1 {
 		t.Fatalf("got %d claim-requested events, want 1", n)
 	}

@@ -1,0 +1,285 @@
+package domain
+
+import (
+	"slices"
+	"time"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/document"
+)
+
+// ClaimFile is an incident report with everything gathered for its claim:
+// the supporting documents, the items a handler marked satisfied without an
+// upload, and the notices of missing documents. It changes as one: a use
+// case loads it, changes it and stores it in one transaction.
+type ClaimFile struct {
+	Report    IncidentReport
+	Documents []Document
+	Waivers   []Waiver
+	Notices   []Notice
+}
+
+// NoticeChannel is how a notice of missing documents reached the claimant.
+type NoticeChannel string
+
+// The channels of a notice.
+const (
+	ChannelLetter   NoticeChannel = "letter"
+	ChannelSMS      NoticeChannel = "sms"
+	ChannelEmail    NoticeChannel = "email"
+	ChannelInPerson NoticeChannel = "in_person"
+)
+
+var channels = []NoticeChannel{ChannelLetter, ChannelSMS, ChannelEmail, ChannelInPerson}
+
+// Notice is a notice of missing documents (R3: Insurance Law art. 22). The
+// first one is the one-time notice: it lists every item missing when it is
+// sent, and stops the decision clock (R4) until the supplement arrives
+// (Judicial Interpretation II of the Insurance Law, art. 15). A later notice
+// may list only items that new information made necessary since, and says
+// what that information was.
+type Notice struct {
+	Seq     int
+	Items   []NoticeItem
+	Reason  string
+	Channel NoticeChannel
+	SentBy  string
+	SentAt  time.Time
+	// SupplementReceivedAt is set on the first notice when the claim is
+	// complete: the arrival of the last item it (or a later notice) asked
+	// for, which restarts the decision clock.
+	SupplementReceivedAt *time.Time
+}
+
+// NoticeItem is an item as a notice listed it.
+type NoticeItem struct {
+	ItemID      string
+	Title       Text
+	Description Text
+	Documents   []DocumentOption
+	// Reminder is repeated from the checklist: the disability appraisal
+	// reminder (R2) belongs in the notice too.
+	Reminder Text
+	// Why says what made the item necessary, for an item with a condition.
+	Why Text
+}
+
+// Supplement is one stop of the decision clock: a notice sent and the
+// arrival of what it asked for (nil while awaited).
+type Supplement struct {
+	NoticeSentAt time.Time
+	ReceivedAt   *time.Time
+}
+
+// Document returns the document with id.
+func (f *ClaimFile) Document(id string) (*Document, error) {
+	for i := range f.Documents {
+		if f.Documents[i].ID == id {
+			return &f.Documents[i], nil
+		}
+	}
+	return nil, apperr.New(apperr.NotFound, "report %s has no document %q", f.Report.ID, id)
+}
+
+// AddDocument adds d unless the same file (same SHA-256) is already a
+// document of the claim; then it returns that one and false.
+func (f *ClaimFile) AddDocument(d Document) (Document, bool) {
+	if i := slices.IndexFunc(f.Documents, func(x Document) bool { return x.SHA256 == d.SHA256 }); i >= 0 {
+		return f.Documents[i], false
+	}
+	f.Documents = append(f.Documents, d)
+	return d, true
+}
+
+// InvoiceTotalFen is the total of the medical invoices read or corrected,
+// each invoice number counted once (the same invoice scanned twice is one
+// invoice).
+func (f *ClaimFile) InvoiceTotalFen() int64 {
+	var total int64
+	seen := map[string]bool{}
+	for _, d := range f.Documents {
+		t, ok := d.Type()
+		fields := d.Fields()
+		if !ok || t != document.MedicalInvoice || !fields.HasAmount {
+			continue
+		}
+		if n := fields.InvoiceNumber; n != "" {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+		}
+		total = min(total+fields.TotalAmountFen, MaxAmountFen)
+	}
+	return total
+}
+
+// ClaimedAmountFen is the amount claimed: what the report says, else the
+// total of the invoices.
+func (f *ClaimFile) ClaimedAmountFen() int64 {
+	if f.Report.ClaimedAmountFen > 0 {
+		return f.Report.ClaimedAmountFen
+	}
+	return f.InvoiceTotalFen()
+}
+
+// Facts returns what the checklist's conditions see of the claim.
+func (f *ClaimFile) Facts() Facts {
+	claimant, other := f.Report.Claimant()
+	return Facts{
+		InsuredName: f.Report.InsuredName, Claimant: claimant, ClaimantNotInsured: other,
+		AmountFen: max(f.Report.ClaimedAmountFen, f.InvoiceTotalFen()),
+	}
+}
+
+// Checklist evaluates the report's checklist against the claim as it
+// stands.
+func (f *ClaimFile) Checklist() ChecklistStatus {
+	var evidence []Evidence
+	for _, d := range f.Documents {
+		if e, ok := d.evidence(); ok {
+			evidence = append(evidence, e)
+		}
+	}
+	return Evaluate(f.Report.Checklist, f.Facts(), evidence, f.Waivers)
+}
+
+// awaited counts the documents still to be read.
+func (f *ClaimFile) awaited() int {
+	n := 0
+	for _, d := range f.Documents {
+		if d.Awaited() {
+			n++
+		}
+	}
+	return n
+}
+
+// Satisfy records that a handler marked an item satisfied without an
+// upload, with the reason. The item must be asked for and not yet
+// satisfied by a waiver.
+func (f *ClaimFile) Satisfy(itemID, reason, by string, now time.Time) error {
+	reason, err := freeText("reason", reason, 500)
+	if err != nil {
+		return err
+	}
+	if reason == "" {
+		return apperr.InvalidField("reason", "is required: say why the item is satisfied without an upload")
+	}
+	st, ok := f.Checklist().Item(itemID)
+	switch {
+	case !ok:
+		return apperr.New(apperr.NotFound, "the checklist of report %s has no item %q", f.Report.ID, itemID)
+	case st.State == ItemNotApplicable:
+		return apperr.New(apperr.Conflict, "item %q is not asked for on this claim (%s)", itemID, st.When.Describe().EN)
+	case st.State == ItemWaived:
+		return apperr.New(apperr.Conflict, "item %q was already marked satisfied by %s at %s", itemID, st.Waiver.By, st.Waiver.At.Format(time.RFC3339))
+	}
+	f.Waivers = append(f.Waivers, Waiver{ItemID: itemID, Reason: reason, By: by, At: now.UTC()})
+	return nil
+}
+
+// SendNotice records a notice of the missing documents, sent by by through
+// channel. The first notice lists every item missing (the one-time notice,
+// R3) and needs no reason. A later one lists only the missing items no
+// earlier notice asked for, which new information made necessary (a
+// condition that now holds, a document found not to be what it seemed),
+// and must say what that information was. Notices are about a claim
+// request, so one must have been made; once the claim is handed to
+// adjudication nothing is missing. While uploaded documents are still being
+// read the notice waits, lest it ask for what was already given.
+func (f *ClaimFile) SendNotice(channel NoticeChannel, reason, by string, now time.Time) (Notice, error) {
+	if !slices.Contains(channels, channel) {
+		return Notice{}, apperr.InvalidField("channel", "must be one of %s", join(channels))
+	}
+	reason, err := freeText("reason", reason, 1000)
+	if err != nil {
+		return Notice{}, err
+	}
+	r := f.Report
+	switch {
+	case r.ClaimRequestedAt == nil:
+		return Notice{}, apperr.New(apperr.Conflict, "no claim request was made on report %s: the notice of missing documents answers a claim request", r.ID)
+	case r.HandedOverAt != nil:
+		return Notice{}, apperr.New(apperr.Conflict, "the claim was complete and handed to adjudication at %s: nothing is missing", r.HandedOverAt.Format(time.RFC3339))
+	}
+	if n := f.awaited(); n > 0 {
+		return Notice{}, apperr.New(apperr.Conflict, "%d uploaded documents are still being read; send the notice once they are, or correct their type", n)
+	}
+	st := f.Checklist()
+	missing := st.Missing()
+	asked := map[string]bool{}
+	for _, n := range f.Notices {
+		for _, it := range n.Items {
+			asked[it.ItemID] = true
+		}
+	}
+	missing = slices.DeleteFunc(missing, func(it ItemStatus) bool { return asked[it.ID] })
+	switch {
+	case len(missing) == 0 && len(f.Notices) == 0:
+		return Notice{}, apperr.New(apperr.Conflict, "nothing is missing from the claim")
+	case len(missing) == 0:
+		first := f.Notices[0].SentAt.Format(time.RFC3339)
+		return Notice{}, apperr.New(apperr.Conflict, "the one-time notice of %s already asked for every item still missing; a later notice may only ask for items new information made necessary", first)
+	case len(f.Notices) > 0 && reason == "":
+		return Notice{}, apperr.InvalidField("reason", "is required for a later notice: say what new information made the items necessary")
+	}
+	n := Notice{Seq: len(f.Notices) + 1, Reason: reason, Channel: channel, SentBy: by, SentAt: now.UTC()}
+	for _, it := range missing {
+		ni := NoticeItem{ItemID: it.ID, Title: it.Title, Description: it.Description, Documents: it.Documents, Reminder: it.Reminder}
+		if !it.When.IsZero() {
+			ni.Why = it.When.Explain(st.Facts)
+		}
+		n.Items = append(n.Items, ni)
+	}
+	f.Notices = append(f.Notices, n)
+	return n, nil
+}
+
+// Supplements returns the stops of the decision clock: the one-time notice
+// and the arrival of what it asked for. Later notices are sent while the
+// clock is already stopped, so there is at most one.
+func (f *ClaimFile) Supplements() []Supplement {
+	if len(f.Notices) == 0 {
+		return nil
+	}
+	return []Supplement{{NoticeSentAt: f.Notices[0].SentAt, ReceivedAt: f.Notices[0].SupplementReceivedAt}}
+}
+
+// HandOver marks the claim request handed to adjudication at now when it
+// is due: the request was made, the checklist is complete and no uploaded
+// document is still being read (an invoice being read may raise the amount
+// claimed, and adjudication gets what every document says). It reports
+// whether it did. After a notice, the supplement arrived when the last
+// item it asked for did (the upload or the waiver, not its reading), never
+// before the notice.
+func (f *ClaimFile) HandOver(now time.Time) bool {
+	r := &f.Report
+	if r.ClaimRequestedAt == nil || r.HandedOverAt != nil || f.awaited() > 0 {
+		return false
+	}
+	st := f.Checklist()
+	if !st.Complete() {
+		return false
+	}
+	now = now.UTC()
+	if len(f.Notices) > 0 && f.Notices[0].SupplementReceivedAt == nil {
+		arrived := f.Notices[0].SentAt
+		for _, n := range f.Notices {
+			for _, ni := range n.Items {
+				if it, ok := st.Item(ni.ItemID); ok {
+					if at, ok := it.arrivedAt(); ok && at.After(arrived) {
+						arrived = at
+					}
+				}
+			}
+		}
+		if arrived.After(now) {
+			arrived = now
+		}
+		arrived = arrived.UTC()
+		f.Notices[0].SupplementReceivedAt = &arrived
+	}
+	r.HandedOverAt = &now
+	return true
+}

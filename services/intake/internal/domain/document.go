@@ -1,0 +1,284 @@
+package domain
+
+import (
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/document"
+)
+
+// DocumentState is where the reading of a supporting document stands.
+// Documents are read off the request path: an upload is stored pending, a
+// worker takes it (reading), and records what it read (read) or why it
+// could not (failed).
+type DocumentState string
+
+// The states of a document.
+const (
+	DocumentPending DocumentState = "pending"
+	DocumentReading DocumentState = "reading"
+	DocumentRead    DocumentState = "read"
+	DocumentFailed  DocumentState = "failed"
+)
+
+// MaxReadAttempts is how many times a document is taken for reading before
+// it is failed: a document that makes the reader crash or hang is not
+// retried for ever.
+const MaxReadAttempts = 3
+
+// LowConfidence is the classifier confidence below which a handler should
+// check the type a machine read.
+const LowConfidence = 0.6
+
+// Document is a supporting document of a claim: a file stored under its
+// SHA-256 (one document per file and claim), what the machine read from it,
+// and the corrections handlers made, kept beside the machine's reading.
+type Document struct {
+	ID         string
+	ReportID   string
+	ClaimID    string
+	SHA256     string
+	Media      document.Media
+	Pages      int
+	SizeBytes  int64
+	FileName   string
+	UploadedBy string
+	UploadedAt time.Time
+	State      DocumentState
+	// Attempts counts the times a worker took the document; the current
+	// reader's lease ends at LeaseUntil.
+	Attempts    int
+	LeaseUntil  *time.Time
+	Failure     *Failure
+	Reading     *Reading
+	Corrections []Correction
+}
+
+// Failure says why a document could not be read.
+type Failure struct {
+	Code    apperr.Code
+	Message string
+}
+
+// Reading is what the machine read from a document.
+type Reading struct {
+	Type       document.Type
+	Confidence float64
+	Fields     document.Fields
+	Text       string
+	ReadAt     time.Time
+}
+
+// Correction is a handler's correction of a document's type or fields. Nil
+// fields are left as they were; later corrections win over earlier ones.
+type Correction struct {
+	Type           *document.Type
+	IDNumber       *string
+	TotalAmountFen *int64
+	EventDate      *calendar.Date
+	InvoiceNumber  *string
+	Names          []string
+	Note           string
+	By             string
+	At             time.Time
+}
+
+// NewDocument returns an uploaded document, pending its reading. fileName is
+// what the uploader called the file, kept for people only: the format comes
+// from the content.
+func NewDocument(id string, r IncidentReport, sha256 string, media document.Media, pages int, size int64, fileName, by string, now time.Time) Document {
+	return Document{
+		ID: id, ReportID: r.ID, ClaimID: r.ClaimID, SHA256: sha256, Media: media, Pages: pages, SizeBytes: size,
+		FileName: cleanFileName(fileName), UploadedBy: by, UploadedAt: now.UTC(), State: DocumentPending,
+	}
+}
+
+// cleanFileName keeps the base name of a file name, without control
+// characters, and at most 200 characters of it.
+func cleanFileName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	s = path.Base(strings.ReplaceAll(strings.TrimSpace(s), `\`, "/"))
+	if s == "." || s == "/" {
+		return ""
+	}
+	if utf8.RuneCountInString(s) > 200 {
+		s = string([]rune(s)[:200])
+	}
+	return s
+}
+
+// Type returns the document's type, a handler's correction first, and
+// whether it is known.
+func (d Document) Type() (document.Type, bool) {
+	for i := len(d.Corrections) - 1; i >= 0; i-- {
+		if t := d.Corrections[i].Type; t != nil {
+			return *t, true
+		}
+	}
+	if d.Reading != nil {
+		return d.Reading.Type, true
+	}
+	return "", false
+}
+
+// Fields returns the document's fields: the machine's reading with the
+// handlers' corrections laid over it. A corrected amount settles a
+// disagreement between figures and capitals.
+func (d Document) Fields() document.Fields {
+	var f document.Fields
+	if d.Reading != nil {
+		f = d.Reading.Fields
+	}
+	for _, c := range d.Corrections {
+		if c.IDNumber != nil {
+			f.IDNumber = *c.IDNumber
+		}
+		if c.TotalAmountFen != nil {
+			f.HasAmount, f.TotalAmountFen, f.AmountsDisagree = true, *c.TotalAmountFen, false
+		}
+		if c.EventDate != nil {
+			f.EventDate = *c.EventDate
+		}
+		if c.InvoiceNumber != nil {
+			f.InvoiceNumber = *c.InvoiceNumber
+		}
+		if c.Names != nil {
+			f.Names = slices.Clone(c.Names)
+		}
+	}
+	return f
+}
+
+// Awaited reports whether the document's type is not known yet because it
+// is still to be read.
+func (d Document) Awaited() bool {
+	_, known := d.Type()
+	return !known && (d.State == DocumentPending || d.State == DocumentReading)
+}
+
+// Review lists why a handler should look at the document: unreadable (read
+// failed), low_confidence (the type is a guess), amounts_disagree (the
+// figures and the capitals of the total differ). A correction of the type
+// answers the first two, one of the amount the third.
+func (d Document) Review() []string {
+	var out []string
+	typeCorrected := slices.ContainsFunc(d.Corrections, func(c Correction) bool { return c.Type != nil })
+	switch {
+	case typeCorrected:
+	case d.State == DocumentFailed:
+		out = append(out, "unreadable")
+	case d.Reading != nil && d.Reading.Confidence < LowConfidence:
+		out = append(out, "low_confidence")
+	}
+	if d.Fields().AmountsDisagree {
+		out = append(out, "amounts_disagree")
+	}
+	return out
+}
+
+// evidence returns the document as the checklist sees it, when its type is
+// known.
+func (d Document) evidence() (Evidence, bool) {
+	t, ok := d.Type()
+	if !ok {
+		return Evidence{}, false
+	}
+	return Evidence{DocumentID: d.ID, Type: t, Names: d.Fields().Names, ArrivedAt: d.UploadedAt}, true
+}
+
+// RecordReading stores what the worker on its attempt-th take read. A
+// worker whose lease was taken over (the document was taken again) is too
+// late: it reports false and nothing changes.
+func (d *Document) RecordReading(attempt int, r Reading) bool {
+	if d.State != DocumentReading || d.Attempts != attempt {
+		return false
+	}
+	r.ReadAt = r.ReadAt.UTC()
+	d.State, d.Reading, d.Failure, d.LeaseUntil = DocumentRead, &r, nil, nil
+	return true
+}
+
+// RecordFailure stores why the worker on its attempt-th take could not
+// read the document. A refusal of the file itself is final; another failure
+// (the OCR engine unavailable) puts the document back in the queue, unless
+// it was taken MaxReadAttempts times. Like RecordReading it reports false for
+// a worker that lost its lease.
+func (d *Document) RecordFailure(attempt int, f Failure) bool {
+	if d.State != DocumentReading || d.Attempts != attempt {
+		return false
+	}
+	d.LeaseUntil = nil
+	final := f.Code == apperr.Unprocessable || f.Code == apperr.TooLarge || f.Code == apperr.UnsupportedMedia
+	if !final && d.Attempts < MaxReadAttempts {
+		d.State, d.Failure = DocumentPending, &f
+		return true
+	}
+	d.State, d.Failure = DocumentFailed, &f
+	return true
+}
+
+// Release gives back a document the worker on its attempt-th take stopped
+// reading (the service shutting down): it waits again, and the take does
+// not count.
+func (d *Document) Release(attempt int) bool {
+	if d.State != DocumentReading || d.Attempts != attempt {
+		return false
+	}
+	d.State, d.LeaseUntil, d.Attempts = DocumentPending, nil, d.Attempts-1
+	return true
+}
+
+var invoiceNumberPattern = regexp.MustCompile(`^[0-9A-Za-z]{6,30}$`)
+
+// Correct records a handler's correction after checking it: a known type,
+// a resident ID number whose checksum verifies, an amount in range, a
+// date not in the future, and at least one change.
+func (d *Document) Correct(c Correction) error {
+	if c.Type != nil && !slices.Contains(document.Types(), *c.Type) {
+		return apperr.InvalidField("type", "must be one of the document types, got %q", *c.Type)
+	}
+	if c.IDNumber != nil && !document.ValidIDNumber(*c.IDNumber) {
+		return apperr.InvalidField("fields.id_number", "is not a resident ID number whose check character verifies")
+	}
+	if a := c.TotalAmountFen; a != nil && (*a < 0 || *a > MaxAmountFen) {
+		return apperr.InvalidField("fields.total_amount_fen", "must be between 0 and %d fen", MaxAmountFen)
+	}
+	if e := c.EventDate; e != nil && (!e.IsValid() || calendar.DateOf(c.At).Before(*e)) {
+		return apperr.InvalidField("fields.event_date", "must be a real date (YYYY-MM-DD), not in the future")
+	}
+	if n := c.InvoiceNumber; n != nil && *n != "" && !invoiceNumberPattern.MatchString(*n) {
+		return apperr.InvalidField("fields.invoice_number", "must be 6 to 30 letters or digits")
+	}
+	if len(c.Names) > 10 {
+		return apperr.InvalidField("fields.names", "lists more than 10 names")
+	}
+	for i, n := range c.Names {
+		name, err := personName("fields.names", n)
+		if err != nil {
+			return err
+		}
+		c.Names[i] = name
+	}
+	note, err := freeText("note", c.Note, 1000)
+	if err != nil {
+		return err
+	}
+	c.Note = note
+	if c.Type == nil && c.IDNumber == nil && c.TotalAmountFen == nil && c.EventDate == nil && c.InvoiceNumber == nil && c.Names == nil {
+		return apperr.New(apperr.Invalid, "the correction changes nothing: give a type or at least one field")
+	}
+	c.At = c.At.UTC()
+	d.Corrections = append(d.Corrections, c)
+	return nil
+}

@@ -1,0 +1,206 @@
+package ports
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"claims.local/intake/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/document"
+)
+
+// uploadPart names the multipart part that carries the file.
+const uploadPart = "file"
+
+// readUpload reads the one file of a multipart/form-data request, at most
+// limit bytes of it. What the file is called is returned for people only.
+func readUpload(c *gin.Context, limit int64) ([]byte, string, error) {
+	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" {
+		return nil, "", apperr.New(apperr.UnsupportedMedia, "send the file as multipart/form-data, in a part named %q", uploadPart)
+	}
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return nil, "", apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
+	}
+	var data []byte
+	var name string
+	found := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, "", bodyError(err)
+		}
+		if part.FormName() != uploadPart {
+			_, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20))
+			if err != nil {
+				return nil, "", bodyError(err)
+			}
+			continue
+		}
+		if found {
+			return nil, "", apperr.InvalidField(uploadPart, "send one file per request")
+		}
+		found, name = true, part.FileName()
+		if data, err = io.ReadAll(io.LimitReader(part, limit+1)); err != nil {
+			return nil, "", bodyError(err)
+		}
+		if int64(len(data)) > limit {
+			return nil, "", apperr.New(apperr.TooLarge, "the file is larger than %d bytes, the most accepted", limit)
+		}
+	}
+	if !found {
+		return nil, "", apperr.InvalidField(uploadPart, "is required: the multipart body has no part named %q", uploadPart)
+	}
+	return data, name, nil
+}
+
+// bodyError says what went wrong reading a request body: too large for
+// the service, or cut short.
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return apperr.New(apperr.TooLarge, "the request is larger than the %d bytes this service accepts", tooLarge.Limit)
+	}
+	return apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
+}
+
+func (h *HTTP) upload(c *gin.Context) {
+	p, err := auth.Actor(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	data, name, err := readUpload(c, h.app.UploadLimits().MaxBytes)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	d, created, err := h.app.Upload(c.Request.Context(), c.Param("id"), data, name, p.Subject)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.Header("Location", "/v1/reports/"+d.ReportID+"/documents/"+d.ID)
+	c.JSON(status, toDocument(d, nil, false))
+}
+
+func (h *HTTP) listDocuments(c *gin.Context) {
+	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	satisfies := satisfiedItems(f.Checklist())
+	out := struct {
+		Documents []documentJSON `json:"documents"`
+	}{Documents: []documentJSON{}}
+	for _, d := range f.Documents {
+		out.Documents = append(out.Documents, toDocument(d, satisfies[d.ID], false))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *HTTP) getDocument(c *gin.Context) {
+	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	d, err := f.Document(c.Param("doc"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toDocument(*d, satisfiedItems(f.Checklist())[d.ID], true))
+}
+
+// contentTypes are the media types files are served back with. Read-only.
+var contentTypes = map[document.Media]string{
+	document.JPEG: "image/jpeg", document.PNG: "image/png", document.TIFF: "image/tiff", document.PDF: "application/pdf",
+}
+
+func (h *HTTP) documentContent(c *gin.Context) {
+	d, data, err := h.app.DocumentContent(c.Request.Context(), c.Param("id"), c.Param("doc"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	// Who saw which personal data is part of the audit (R11).
+	p, _ := auth.Actor(c)
+	h.log.InfoContext(c.Request.Context(), "document content read", "claim_id", d.ClaimID, "document_id", d.ID, "by", p.Subject)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Disposition", "attachment; filename=\""+d.ID+"."+string(d.Media)+"\"")
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, contentTypes[d.Media], data)
+}
+
+type fieldsRequest struct {
+	IDNumber       *string   `json:"id_number"`
+	TotalAmountFen *int64    `json:"total_amount_fen"`
+	EventDate      *string   `json:"event_date"`
+	InvoiceNumber  *string   `json:"invoice_number"`
+	Names          *[]string `json:"names"`
+}
+
+type correctionRequest struct {
+	Type   *string        `json:"type"`
+	Fields *fieldsRequest `json:"fields"`
+	Note   string         `json:"note"`
+}
+
+func (h *HTTP) correct(c *gin.Context) {
+	var req correctionRequest
+	by, ok := h.signedJSON(c, &req)
+	if !ok {
+		return
+	}
+	corr := domain.Correction{Note: req.Note}
+	if req.Type != nil {
+		t := document.Type(*req.Type)
+		corr.Type = &t
+	}
+	if f := req.Fields; f != nil {
+		corr.IDNumber, corr.TotalAmountFen, corr.InvoiceNumber = f.IDNumber, f.TotalAmountFen, f.InvoiceNumber
+		if f.EventDate != nil {
+			d, err := calendar.ParseDate(*f.EventDate)
+			if err != nil {
+				h.fail(c, apperr.InvalidField("fields.event_date", "must be a date YYYY-MM-DD"))
+				return
+			}
+			corr.EventDate = &d
+		}
+		if f.Names != nil {
+			corr.Names = append([]string{}, *f.Names...)
+		}
+	}
+	f, d, err := h.app.Correct(c.Request.Context(), c.Param("id"), c.Param("doc"), corr, by)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toDocument(d, satisfiedItems(f.Checklist())[d.ID], false))
+}
+
+// seqParam reads a notice's sequence number from the path.
+func seqParam(c *gin.Context) (int, error) {
+	n, err := strconv.Atoi(c.Param("seq"))
+	if err != nil || n < 1 {
+		return 0, apperr.New(apperr.NotFound, "no notice %q", c.Param("seq"))
+	}
+	return n, nil
+}

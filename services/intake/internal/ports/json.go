@@ -1,0 +1,369 @@
+package ports
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"claims.local/intake/internal/domain"
+	"claims.local/pkg/document"
+)
+
+// r1Basis is the rule behind the guidance checklist.
+const r1Basis = "《人身保险业务基本服务规定》第二十二条；公司通知第四条第1项 (CIRC Basic Service Rules for Personal Insurance, art. 22; company notice §4.1)"
+
+type linkJSON struct {
+	Reporter reporterJSON `json:"reporter"`
+	By       string       `json:"by"`
+	At       time.Time    `json:"at"`
+}
+
+type reportResponse struct {
+	ID               string         `json:"id"`
+	ClaimID          string         `json:"claim_id"`
+	PolicyNumber     string         `json:"policy_number"`
+	ProductCode      string         `json:"product_code,omitempty"`
+	InsuredName      string         `json:"insured_name"`
+	IncidentType     string         `json:"incident_type"`
+	IncidentTime     time.Time      `json:"incident_time"`
+	IncidentPlace    string         `json:"incident_place,omitempty"`
+	Description      string         `json:"description,omitempty"`
+	Contact          string         `json:"contact,omitempty"`
+	Reporter         reporterJSON   `json:"reporter"`
+	Beneficiary      *personJSON    `json:"beneficiary,omitempty"`
+	ClaimedAmountFen int64          `json:"claimed_amount_fen,omitempty"`
+	ReportedAt       time.Time      `json:"reported_at"`
+	ClaimRequestedAt *time.Time     `json:"claim_requested_at"`
+	HandedOverAt     *time.Time     `json:"handed_over_at"`
+	Linked           bool           `json:"linked,omitempty"`
+	DuplicateOf      string         `json:"duplicate_of,omitempty"`
+	LinkedReports    []linkJSON     `json:"linked_reports,omitempty"`
+	Checklist        checklistJSON  `json:"checklist"`
+	Documents        []documentJSON `json:"documents"`
+	Notices          []noticeJSON   `json:"missing_documents_notices"`
+	Supplements      []supplement   `json:"supplements"`
+}
+
+type supplement struct {
+	NoticeSentAt time.Time  `json:"notice_sent_at"`
+	ReceivedAt   *time.Time `json:"received_at"`
+}
+
+// textPair is a text for the claimant in Chinese and English.
+type textPair struct {
+	Text   string `json:"text"`
+	TextEN string `json:"text_en"`
+}
+
+func pairOf(t domain.Text) *textPair {
+	if t.IsZero() {
+		return nil
+	}
+	return &textPair{Text: t.ZH, TextEN: t.EN}
+}
+
+type optionJSON struct {
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	NameEN string `json:"name_en"`
+}
+
+func optionsOf(options []domain.DocumentOption) []optionJSON {
+	out := make([]optionJSON, len(options))
+	for i, o := range options {
+		out[i] = optionJSON{Type: string(o.Type), Name: o.Name.ZH, NameEN: o.Name.EN}
+	}
+	return out
+}
+
+type satisfiedJSON struct {
+	DocumentID string `json:"document_id"`
+	Type       string `json:"type"`
+}
+
+type waiverJSON struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+type itemJSON struct {
+	ID            string       `json:"id"`
+	Title         string       `json:"title"`
+	TitleEN       string       `json:"title_en"`
+	Description   string       `json:"description"`
+	DescriptionEN string       `json:"description_en"`
+	Documents     []optionJSON `json:"documents"`
+	// AnyOf is set when any one of several documents will do.
+	AnyOf     bool      `json:"any_of"`
+	Person    string    `json:"person,omitempty"`
+	Multiple  bool      `json:"multiple,omitempty"`
+	Condition *textPair `json:"condition,omitempty"`
+	Reminder  *textPair `json:"reminder,omitempty"`
+	Basis     string    `json:"basis,omitempty"`
+	// The rest describes the item on a report.
+	State       string          `json:"state,omitempty"`
+	SatisfiedBy []satisfiedJSON `json:"satisfied_by,omitempty"`
+	Waiver      *waiverJSON     `json:"waiver,omitempty"`
+}
+
+type checklistJSON struct {
+	IncidentType string     `json:"incident_type"`
+	Product      string     `json:"product,omitempty"`
+	Version      string     `json:"version"`
+	Title        string     `json:"title"`
+	TitleEN      string     `json:"title_en"`
+	Basis        string     `json:"basis"`
+	Items        []itemJSON `json:"items"`
+	// Complete and Missing describe the checklist of a report.
+	Complete *bool    `json:"complete,omitempty"`
+	Missing  []string `json:"missing,omitempty"`
+}
+
+func toItem(it domain.ChecklistItem) itemJSON {
+	out := itemJSON{
+		ID: it.ID, Title: it.Title.ZH, TitleEN: it.Title.EN, Description: it.Description.ZH, DescriptionEN: it.Description.EN,
+		Documents: optionsOf(it.Documents), AnyOf: len(it.Documents) > 1, Person: string(it.Person), Multiple: it.Multiple, Reminder: pairOf(it.Reminder), Basis: it.Basis,
+	}
+	if !it.When.IsZero() {
+		out.Condition = pairOf(it.When.Describe())
+	}
+	return out
+}
+
+func toChecklist(t domain.ChecklistTemplate) checklistJSON {
+	out := checklistJSON{IncidentType: string(t.IncidentType), Product: t.Product, Version: t.Version,
+		Title: t.Title.ZH, TitleEN: t.Title.EN, Basis: r1Basis, Items: []itemJSON{}}
+	for _, it := range t.Items {
+		out.Items = append(out.Items, toItem(it))
+	}
+	return out
+}
+
+func toChecklistStatus(s domain.ChecklistStatus) checklistJSON {
+	out := toChecklist(s.Template)
+	complete := s.Complete()
+	out.Complete = &complete
+	for i, st := range s.Items {
+		it := &out.Items[i]
+		it.State = string(st.State)
+		for _, e := range st.SatisfiedBy {
+			it.SatisfiedBy = append(it.SatisfiedBy, satisfiedJSON{DocumentID: e.DocumentID, Type: string(e.Type)})
+		}
+		if w := st.Waiver; w != nil {
+			it.Waiver = &waiverJSON{Reason: w.Reason, By: w.By, At: w.At}
+		}
+		if st.State == domain.ItemMissing {
+			out.Missing = append(out.Missing, st.ID)
+		}
+	}
+	return out
+}
+
+func toReport(f domain.ClaimFile) reportResponse {
+	r := f.Report
+	status := f.Checklist()
+	out := reportResponse{
+		ID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, ProductCode: r.ProductCode, InsuredName: r.InsuredName,
+		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, IncidentPlace: r.IncidentPlace,
+		Description: r.Description, Contact: r.Contact,
+		Reporter:         reporterJSON{Name: r.Reporter.Name, Role: string(r.Reporter.Role), Relation: string(r.Reporter.Relation)},
+		ClaimedAmountFen: r.ClaimedAmountFen, ReportedAt: r.ReportedAt, ClaimRequestedAt: r.ClaimRequestedAt,
+		HandedOverAt: r.HandedOverAt, Checklist: toChecklistStatus(status),
+		Documents: []documentJSON{}, Notices: []noticeJSON{}, Supplements: []supplement{},
+	}
+	if b := r.Beneficiary; b != nil {
+		out.Beneficiary = &personJSON{Name: b.Name, Relation: string(b.Relation)}
+	}
+	for _, l := range r.Links {
+		out.LinkedReports = append(out.LinkedReports, linkJSON{By: l.By, At: l.At,
+			Reporter: reporterJSON{Name: l.Reporter.Name, Role: string(l.Reporter.Role), Relation: string(l.Reporter.Relation)}})
+	}
+	satisfies := satisfiedItems(status)
+	for _, d := range f.Documents {
+		out.Documents = append(out.Documents, toDocument(d, satisfies[d.ID], false))
+	}
+	for _, n := range f.Notices {
+		out.Notices = append(out.Notices, toNotice(r.ID, n))
+	}
+	for _, s := range f.Supplements() {
+		out.Supplements = append(out.Supplements, supplement{NoticeSentAt: s.NoticeSentAt, ReceivedAt: s.ReceivedAt})
+	}
+	return out
+}
+
+// satisfiedItems maps each document to the checklist items it satisfies.
+func satisfiedItems(s domain.ChecklistStatus) map[string][]string {
+	out := map[string][]string{}
+	for _, it := range s.Items {
+		for _, e := range it.SatisfiedBy {
+			out[e.DocumentID] = append(out[e.DocumentID], it.ID)
+		}
+	}
+	return out
+}
+
+type failureJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// fieldsJSON are a document's fields; a key is present only when the field
+// was found (the names of claimsctl doc inspect). The resident ID number
+// is masked (R11).
+type fieldsJSON struct {
+	IDNumber          string   `json:"id_number,omitempty"`
+	TotalAmountFen    *int64   `json:"total_amount_fen,omitempty"`
+	AmountsDisagree   bool     `json:"amounts_disagree,omitempty"`
+	AmountFiguresFen  *int64   `json:"amount_figures_fen,omitempty"`
+	AmountCapitalsFen *int64   `json:"amount_capitals_fen,omitempty"`
+	EventDate         string   `json:"event_date,omitempty"`
+	InvoiceNumber     string   `json:"invoice_number,omitempty"`
+	Names             []string `json:"names,omitempty"`
+}
+
+func toFields(f document.Fields) fieldsJSON {
+	out := fieldsJSON{IDNumber: maskID(f.IDNumber), InvoiceNumber: f.InvoiceNumber, Names: f.Names}
+	if f.HasAmount {
+		out.TotalAmountFen = &f.TotalAmountFen
+	}
+	if f.AmountsDisagree {
+		out.AmountsDisagree = true
+		out.AmountFiguresFen, out.AmountCapitalsFen = &f.FiguresFen, &f.CapitalsFen
+	}
+	if f.EventDate.IsValid() {
+		out.EventDate = f.EventDate.String()
+	}
+	return out
+}
+
+// maskID keeps the first six characters (the place of registration) and
+// the last four of a resident ID number (R11: personal data is shown only
+// as far as the work needs).
+func maskID(s string) string {
+	if len(s) < 10 {
+		return s
+	}
+	return s[:6] + strings.Repeat("*", len(s)-10) + s[len(s)-4:]
+}
+
+type readingJSON struct {
+	Type       string     `json:"type"`
+	Confidence float64    `json:"confidence"`
+	Fields     fieldsJSON `json:"fields"`
+	ReadAt     time.Time  `json:"read_at"`
+}
+
+type correctionJSON struct {
+	Type   string     `json:"type,omitempty"`
+	Fields fieldsJSON `json:"fields"`
+	Note   string     `json:"note,omitempty"`
+	By     string     `json:"by"`
+	At     time.Time  `json:"at"`
+}
+
+type documentJSON struct {
+	ID         string    `json:"id"`
+	ReportID   string    `json:"report_id"`
+	ClaimID    string    `json:"claim_id"`
+	SHA256     string    `json:"sha256"`
+	Media      string    `json:"media"`
+	Pages      int       `json:"pages"`
+	SizeBytes  int64     `json:"size_bytes"`
+	FileName   string    `json:"file_name,omitempty"`
+	UploadedBy string    `json:"uploaded_by"`
+	UploadedAt time.Time `json:"uploaded_at"`
+	State      string    `json:"state"`
+	// Type and Fields are the document's as it stands: the machine's
+	// reading with the handlers' corrections over it.
+	Type        string           `json:"type,omitempty"`
+	Fields      fieldsJSON       `json:"fields"`
+	Review      []string         `json:"review,omitempty"`
+	Satisfies   []string         `json:"satisfies,omitempty"`
+	Failure     *failureJSON     `json:"failure,omitempty"`
+	Reading     *readingJSON     `json:"reading,omitempty"`
+	Corrections []correctionJSON `json:"corrections,omitempty"`
+	Text        string           `json:"text,omitempty"`
+}
+
+func toDocument(d domain.Document, satisfies []string, withText bool) documentJSON {
+	out := documentJSON{
+		ID: d.ID, ReportID: d.ReportID, ClaimID: d.ClaimID, SHA256: d.SHA256, Media: string(d.Media), Pages: d.Pages,
+		SizeBytes: d.SizeBytes, FileName: d.FileName, UploadedBy: d.UploadedBy, UploadedAt: d.UploadedAt, State: string(d.State),
+		Fields: toFields(d.Fields()), Review: d.Review(), Satisfies: satisfies,
+	}
+	if t, ok := d.Type(); ok {
+		out.Type = string(t)
+	}
+	if f := d.Failure; f != nil {
+		out.Failure = &failureJSON{Code: string(f.Code), Message: f.Message}
+	}
+	if r := d.Reading; r != nil {
+		out.Reading = &readingJSON{Type: string(r.Type), Confidence: r.Confidence, Fields: toFields(r.Fields), ReadAt: r.ReadAt}
+		if withText {
+			out.Text = r.Text
+		}
+	}
+	for _, c := range d.Corrections {
+		cj := correctionJSON{Note: c.Note, By: c.By, At: c.At}
+		if c.Type != nil {
+			cj.Type = string(*c.Type)
+		}
+		var f document.Fields
+		if c.IDNumber != nil {
+			f.IDNumber = *c.IDNumber
+		}
+		if c.TotalAmountFen != nil {
+			f.HasAmount, f.TotalAmountFen = true, *c.TotalAmountFen
+		}
+		if c.EventDate != nil {
+			f.EventDate = *c.EventDate
+		}
+		if c.InvoiceNumber != nil {
+			f.InvoiceNumber = *c.InvoiceNumber
+		}
+		f.Names = c.Names
+		cj.Fields = toFields(f)
+		out.Corrections = append(out.Corrections, cj)
+	}
+	return out
+}
+
+type noticeItem struct {
+	ItemID        string       `json:"item_id"`
+	Title         string       `json:"title"`
+	TitleEN       string       `json:"title_en"`
+	Description   string       `json:"description"`
+	DescriptionEN string       `json:"description_en"`
+	Documents     []optionJSON `json:"documents"`
+	Reminder      *textPair    `json:"reminder,omitempty"`
+	Why           *textPair    `json:"why,omitempty"`
+}
+
+type noticeJSON struct {
+	Seq                  int          `json:"seq"`
+	OneTime              bool         `json:"one_time"`
+	Items                []noticeItem `json:"items"`
+	Reason               string       `json:"reason,omitempty"`
+	Channel              string       `json:"channel"`
+	SentBy               string       `json:"sent_by"`
+	SentAt               time.Time    `json:"sent_at"`
+	SupplementReceivedAt *time.Time   `json:"supplement_received_at"`
+	// Letter is where the printable notice is.
+	Letter string `json:"letter"`
+}
+
+func letterPath(reportID string, seq int) string {
+	return fmt.Sprintf("/v1/reports/%s/missing-documents-notices/%d/letter.html", reportID, seq)
+}
+
+func toNotice(reportID string, n domain.Notice) noticeJSON {
+	out := noticeJSON{Seq: n.Seq, OneTime: n.Seq == 1, Reason: n.Reason, Channel: string(n.Channel), SentBy: n.SentBy,
+		SentAt: n.SentAt, SupplementReceivedAt: n.SupplementReceivedAt, Letter: letterPath(reportID, n.Seq)}
+	for _, it := range n.Items {
+		ni := noticeItem{ItemID: it.ItemID, Title: it.Title.ZH, TitleEN: it.Title.EN, Description: it.Description.ZH,
+			DescriptionEN: it.Description.EN, Documents: optionsOf(it.Documents), Reminder: pairOf(it.Reminder), Why: pairOf(it.Why)}
+		out.Items = append(out.Items, ni)
+	}
+	return out
+}

@@ -1,0 +1,127 @@
+package ports
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"claims.local/intake/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages renders the printable pages handed to a claimant: the guidance
+// checklist (R1, with the R2 reminder) and the notice of missing documents
+// (R3), in Chinese with English under it. The browser prints them; the
+// HTML needs no fonts of the server's.
+type pages struct {
+	checklist, notice *template.Template
+}
+
+func newPages() *pages {
+	funcs := template.FuncMap{"inc": func(i int) int { return i + 1 }}
+	parse := func(name string) *template.Template {
+		return template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+	}
+	return &pages{checklist: parse("checklist.html"), notice: parse("notice.html")}
+}
+
+// claimHeader is the claim as the printed pages name it.
+type claimHeader struct {
+	ReportID, ClaimID, Policy, Insured, IncidentDate string
+}
+
+func headerOf(r domain.IncidentReport) claimHeader {
+	return claimHeader{ReportID: r.ID, ClaimID: r.ClaimID, Policy: r.PolicyNumber, Insured: r.InsuredName, IncidentDate: r.IncidentDate().String()}
+}
+
+// printedItem is an item of a printed page: Note says when the item is
+// asked for (checklist) or why (notice).
+type printedItem struct {
+	Title, Description, Note, Reminder domain.Text
+	Documents                          []domain.DocumentOption
+	State                              string
+	StateText                          domain.Text
+}
+
+// stateTexts say where an item stands, for the claimant. Read-only.
+var stateTexts = map[domain.ItemState]domain.Text{
+	domain.ItemSatisfied:     {ZH: "已收到", EN: "Received"},
+	domain.ItemWaived:        {ZH: "已确认", EN: "Confirmed"},
+	domain.ItemMissing:       {ZH: "待提供", EN: "To provide"},
+	domain.ItemNotApplicable: {ZH: "无需提供", EN: "Not needed"},
+}
+
+// shanghaiTime writes t as Asia/Shanghai wall time.
+func shanghaiTime(t time.Time) string { return t.In(calendar.Location()).Format("2006-01-02 15:04") }
+
+func (h *HTTP) printChecklist(c *gin.Context) {
+	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	st := f.Checklist()
+	data := struct {
+		Title                   domain.Text
+		Claim                   claimHeader
+		Items                   []printedItem
+		Basis, Version, Printed string
+	}{Title: st.Template.Title, Claim: headerOf(f.Report), Basis: r1Basis, Version: st.Template.Version, Printed: shanghaiTime(time.Now())}
+	for _, it := range st.Items {
+		p := printedItem{Title: it.Title, Description: it.Description, Reminder: it.Reminder, Documents: it.Documents,
+			State: string(it.State), StateText: stateTexts[it.State]}
+		if !it.When.IsZero() {
+			p.Note = it.When.Describe()
+		}
+		data.Items = append(data.Items, p)
+	}
+	h.render(c, h.pages.checklist, data)
+}
+
+func (h *HTTP) printNotice(c *gin.Context) {
+	seq, err := seqParam(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if seq > len(f.Notices) {
+		h.fail(c, apperr.New(apperr.NotFound, "report %s has no notice %d", f.Report.ID, seq))
+		return
+	}
+	n := f.Notices[seq-1]
+	var items []printedItem
+	for _, it := range n.Items {
+		items = append(items, printedItem{Title: it.Title, Description: it.Description, Note: it.Why, Reminder: it.Reminder, Documents: it.Documents})
+	}
+	h.render(c, h.pages.notice, struct {
+		Claim                   claimHeader
+		OneTime                 bool
+		Reason                  string
+		Items                   []printedItem
+		SentAt, Channel, SentBy string
+	}{Claim: headerOf(f.Report), OneTime: n.Seq == 1, Reason: n.Reason, Items: items,
+		SentAt: shanghaiTime(n.SentAt), Channel: string(n.Channel), SentBy: n.SentBy})
+}
+
+// render answers with a page, or with an error if it cannot be rendered.
+func (h *HTTP) render(c *gin.Context, t *template.Template, data any) {
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
+}

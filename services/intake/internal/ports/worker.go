@@ -1,0 +1,48 @@
+package ports
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"claims.local/intake/internal/app"
+)
+
+// Readers returns the component that reads documents off the request path:
+// n readers, each taking the document that has waited longest, until none
+// waits; then each sleeps until wake says an upload came in or poll has
+// passed (an upload to another instance, a lease run out).
+func Readers(a *app.Service, log *slog.Logger, n int, poll time.Duration, wake <-chan struct{}) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() { read(ctx, a, log, poll, wake) })
+		}
+		wg.Wait()
+		return nil
+	}
+}
+
+func read(ctx context.Context, a *app.Service, log *slog.Logger, poll time.Duration, wake <-chan struct{}) {
+	for ctx.Err() == nil {
+		start := time.Now()
+		out, ok, err := a.ReadNextDocument(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("reading a document failed; will retry", "document_id", out.DocumentID, "error", err.Error())
+		case ok && out.Failure != nil:
+			log.Warn("document not read", "document_id", out.DocumentID, "state", out.State,
+				"code", out.Failure.Code, "reason", out.Failure.Message, "duration_ms", time.Since(start).Milliseconds())
+			continue
+		case ok:
+			log.Info("document read", "document_id", out.DocumentID, "state", out.State, "duration_ms", time.Since(start).Milliseconds())
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-time.After(poll):
+		}
+	}
+}
