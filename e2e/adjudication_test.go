@@ -18,7 +18,7 @@ import (
 
 // importPolicy imports a medical product and policy number into adjudication,
 // as the policy system (or deployments/local/seed.sh) does.
-func (s *system) importPolicy(t *testing.T, number string) {
+func (s *system) importPolicy(t testing.TB, number string) {
 	t.Helper()
 	product := map[string]any{"name": "示例医疗保险", "notice_kind": "indemnity",
 		"benefits": []map[string]any{{"code": "medical_expense", "name": "医疗费用保险金", "incident_types": []string{"medical"},
@@ -37,7 +37,7 @@ func (s *system) importPolicy(t *testing.T, number string) {
 }
 
 // caseOpened waits until adjudication has opened the case of claimID.
-func (s *system) caseOpened(t *testing.T, claimID string) {
+func (s *system) caseOpened(t testing.TB, claimID string) {
 	t.Helper()
 	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
 		return s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, nil) == http.StatusOK
@@ -45,7 +45,7 @@ func (s *system) caseOpened(t *testing.T, claimID string) {
 }
 
 // download GETs url signed in and returns the status, content type and body.
-func (s *system) download(t *testing.T, url string) (int, string, []byte) {
+func (s *system) download(t testing.TB, url string) (int, string, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {

@@ -29,7 +29,7 @@ type deadlineJSON struct {
 }
 
 // deadlinesOf lists a claim's deadlines in service name.
-func (s *system) deadlinesOf(t *testing.T, name, claimID string) []deadlineJSON {
+func (s *system) deadlinesOf(t testing.TB, name, claimID string) []deadlineJSON {
 	t.Helper()
 	var page struct {
 		Deadlines []deadlineJSON `json:"deadlines"`
@@ -45,7 +45,7 @@ func (s *system) deadlinesOf(t *testing.T, name, claimID string) []deadlineJSON 
 // receivedAt. The checklist is satisfied first so that intake meets its
 // missing-documents obligation (R3) in the request's own transaction: the
 // only deadline events of the claim are adjudication's.
-func (s *system) reportReceivedAt(t *testing.T, policy string, receivedAt time.Time) report {
+func (s *system) reportReceivedAt(t testing.TB, policy string, receivedAt time.Time) report {
 	t.Helper()
 	r := s.newReport(t, policy, "赵六", receivedAt.Add(-5*24*time.Hour))
 	s.satisfyChecklist(t, r.ID)
@@ -58,7 +58,7 @@ func (s *system) reportReceivedAt(t *testing.T, policy string, receivedAt time.T
 
 // deadlineEvents returns the events of type typ about claimID on the
 // deadlines topic, waiting until there is at least one.
-func (s *system) deadlineEvents(t *testing.T, claimID string, typ events.Type) []events.DeadlineData {
+func (s *system) deadlineEvents(t testing.TB, claimID string, typ events.Type) []events.DeadlineData {
 	t.Helper()
 	got := readTopic(t, s.brokers, s.topics.Deadlines(), 60*time.Second, func(es []events.Envelope) bool {
 		return countOf(es, claimID, typ) >= 1
@@ -239,7 +239,7 @@ func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 	}
 }
 
-func mustDate(t *testing.T, s string) calendar.Date {
+func mustDate(t testing.TB, s string) calendar.Date {
 	t.Helper()
 	d, err := calendar.ParseDate(s)
 	if err != nil {
@@ -249,7 +249,7 @@ func mustDate(t *testing.T, s string) calendar.Date {
 }
 
 // withHoliday returns holiday data with day added as a day off.
-func withHoliday(t *testing.T, data []byte, day calendar.Date) []byte {
+func withHoliday(t testing.TB, data []byte, day calendar.Date) []byte {
 	t.Helper()
 	var file map[string]any
 	if err := json.Unmarshal(data, &file); err != nil {

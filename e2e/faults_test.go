@@ -117,7 +117,7 @@ type privateBroker struct {
 
 // startPrivateBroker starts a single-node KRaft broker in a temporary folder
 // with the project's own infra script.
-func startPrivateBroker(t *testing.T) *privateBroker {
+func startPrivateBroker(t testing.TB) *privateBroker {
 	t.Helper()
 	b := &privateBroker{dir: t.TempDir(), port: freePortPair(t)}
 	b.addr = fmt.Sprintf("127.0.0.1:%d", b.port)
@@ -126,17 +126,17 @@ func startPrivateBroker(t *testing.T) *privateBroker {
 	return b
 }
 
-func (b *privateBroker) start(t *testing.T) {
+func (b *privateBroker) start(t testing.TB) {
 	t.Helper()
 	infra(t, "kafka-start", b.dir, fmt.Sprint(b.port))
 }
 
-func (b *privateBroker) stop(t *testing.T) {
+func (b *privateBroker) stop(t testing.TB) {
 	t.Helper()
 	infra(t, "kafka-stop", b.dir)
 }
 
-func infra(t *testing.T, args ...string) {
+func infra(t testing.TB, args ...string) {
 	t.Helper()
 	root := os.Getenv("CLAIMS_REPO_ROOT")
 	if root == "" {
@@ -150,7 +150,7 @@ func infra(t *testing.T, args ...string) {
 }
 
 // freePortPair finds a port p such that p and p+1 (the controller) are free.
-func freePortPair(t *testing.T) int {
+func freePortPair(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 100; i++ {
 		p := 20000 + rand.IntN(20000)
@@ -171,7 +171,7 @@ func portFree(p int) bool {
 	return true
 }
 
-func openDB(t *testing.T, dsn string) *sql.DB {
+func openDB(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -181,7 +181,7 @@ func openDB(t *testing.T, dsn string) *sql.DB {
 	return db
 }
 
-func count(t *testing.T, db *sql.DB, query string, args ...any) int {
+func count(t testing.TB, db *sql.DB, query string, args ...any) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

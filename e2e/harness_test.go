@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,7 +33,7 @@ import (
 
 // system is one private deployment of the three services.
 type system struct {
-	t       *testing.T
+	t       testing.TB
 	prefix  string
 	brokers []string
 	dsn     map[string]string
@@ -47,11 +48,13 @@ type system struct {
 	// uploaded documents.
 	dataKeys string
 	storage  string
+	// env is added to every service's environment after the defaults.
+	env []string
 }
 
 // newSystem prepares databases, ports and topics for the three services
 // without starting them.
-func newSystem(t *testing.T, brokers []string) *system {
+func newSystem(t testing.TB, brokers []string) *system {
 	t.Helper()
 	prefix := kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
@@ -67,7 +70,7 @@ func newSystem(t *testing.T, brokers []string) *system {
 }
 
 // randomBytes returns n bytes from crypto/rand.
-func randomBytes(t *testing.T, n int) []byte {
+func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -92,7 +95,7 @@ func (s *system) start(name string, extra ...string) *proc {
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
-	}, extra...)
+	}, append(slices.Clone(s.env), extra...)...)
 	p := startProc(s.t, name, env)
 	s.procs[name] = p
 	return p
@@ -132,7 +135,7 @@ type proc struct {
 	done chan struct{}
 }
 
-func binDir(t *testing.T) string {
+func binDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("CLAIMS_BIN_DIR")
 	if dir == "" {
@@ -141,7 +144,7 @@ func binDir(t *testing.T) string {
 	return dir
 }
 
-func startProc(t *testing.T, name string, env []string) *proc {
+func startProc(t testing.TB, name string, env []string) *proc {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir(t), name))
 	cmd.Env = append(os.Environ(), env...)
@@ -178,7 +181,7 @@ func (p *proc) stop() {
 }
 
 // waitExit waits for the process to end on its own.
-func (p *proc) waitExit(t *testing.T, within time.Duration) {
+func (p *proc) waitExit(t testing.TB, within time.Duration) {
 	t.Helper()
 	select {
 	case <-p.done:
@@ -212,7 +215,7 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -224,7 +227,7 @@ func freeAddr(t *testing.T) string {
 
 // call sends a JSON request signed in as the system's user (every role)
 // and decodes a JSON answer into out (if not nil).
-func (s *system) call(t *testing.T, method, url string, body any, out any) int {
+func (s *system) call(t testing.TB, method, url string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -266,7 +269,7 @@ type report struct {
 // incident already reported (same policy, insured, type and date) would be
 // linked to the first, so the incident is moved a day earlier until it is
 // new.
-func (s *system) reportAndRequest(t *testing.T, policy string) report {
+func (s *system) reportAndRequest(t testing.TB, policy string) report {
 	t.Helper()
 	r := s.newReport(t, policy, "王五", time.Date(2026, 9, 28, 2, 0, 0, 0, time.UTC))
 	s.satisfyChecklist(t, r.ID)
@@ -278,7 +281,7 @@ func (s *system) reportAndRequest(t *testing.T, policy string) report {
 
 // readTopic reads every event of topic from the start until stop says enough
 // or within has passed, and returns them in partition order.
-func readTopic(t *testing.T, brokers []string, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+func readTopic(t testing.TB, brokers []string, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
@@ -333,7 +336,7 @@ func readTopic(t *testing.T, brokers []string, topic string, within time.Duratio
 	return all
 }
 
-func metricValue(t *testing.T, url, series string) float64 {
+func metricValue(t testing.TB, url, series string) float64 {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

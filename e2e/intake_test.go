@@ -40,7 +40,7 @@ type intakeReport struct {
 // incident, reported by the insured. A report that matches one filed before
 // (same policy, insured, type and date) is linked to it by intake; then the
 // incident is moved a day earlier until the report is new.
-func (s *system) newReport(t *testing.T, policy, insured string, incident time.Time) report {
+func (s *system) newReport(t testing.TB, policy, insured string, incident time.Time) report {
 	t.Helper()
 	for range 60 {
 		var r intakeReport
@@ -63,7 +63,7 @@ func (s *system) newReport(t *testing.T, policy, insured string, incident time.T
 
 // satisfyChecklist marks every missing item of a report's checklist
 // satisfied, as a handler who saw the originals at the counter.
-func (s *system) satisfyChecklist(t *testing.T, reportID string) {
+func (s *system) satisfyChecklist(t testing.TB, reportID string) {
 	t.Helper()
 	var r intakeReport
 	if status := s.call(t, http.MethodGet, s.url("intake", "/v1/reports/"+reportID), nil, &r); status != http.StatusOK {
@@ -79,7 +79,7 @@ func (s *system) satisfyChecklist(t *testing.T, reportID string) {
 
 // send sends a request signed in as the system's user, with a body of any
 // type and headers as name, value pairs.
-func (s *system) send(t *testing.T, method, url, contentType string, body []byte, headers ...string) (int, http.Header, []byte) {
+func (s *system) send(t testing.TB, method, url, contentType string, body []byte, headers ...string) (int, http.Header, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *system) send(t *testing.T, method, url, contentType string, body []byte
 }
 
 // upload sends a file to a report as a multipart upload.
-func (s *system) upload(t *testing.T, reportID, name string, data []byte) (int, []byte) {
+func (s *system) upload(t testing.TB, reportID, name string, data []byte) (int, []byte) {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
@@ -119,7 +119,7 @@ func (s *system) upload(t *testing.T, reportID, name string, data []byte) (int, 
 }
 
 // readReport reads a report of intake.
-func (s *system) readReport(t *testing.T, id string) intakeReport {
+func (s *system) readReport(t testing.TB, id string) intakeReport {
 	t.Helper()
 	var r intakeReport
 	if status := s.call(t, http.MethodGet, s.url("intake", "/v1/reports/"+id), nil, &r); status != http.StatusOK {

@@ -21,7 +21,7 @@ import (
 
 // agreed publishes adjudication's agreement-reached for claimID on its topic,
 // as adjudication does when a handler records the claimant's agreement.
-func (s *system) agreed(t *testing.T, claimID string, amountFen int64, payee events.Payee) {
+func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee events.Payee) {
 	t.Helper()
 	at := time.Now().UTC()
 	e, err := events.New(events.AgreementReached, "adjudication", claimID, at, events.AgreementReachedData{ClaimID: claimID,

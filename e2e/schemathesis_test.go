@@ -20,7 +20,7 @@ const schemathesisExamples = 25
 // schemathesis returns the schemathesis command that `make test` installs
 // (deployments/local/infra.sh) or the one CLAIMS_SCHEMATHESIS names. A
 // missing tool fails the test: the fuzzing is part of the suite.
-func schemathesis(t *testing.T) string {
+func schemathesis(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("CLAIMS_SCHEMATHESIS"); p != "" {
 		return p

@@ -1,0 +1,301 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// These benchmarks run under `make bench` only (go test -bench). Each
+// reports its figure against a baseline measured in the same run on the same
+// machine, as a ratio: the machines are shared and absolute numbers drift.
+
+// benchClaims is the number of claims BenchmarkEndToEndClaims drives;
+// CLAIMS_BENCH_E2E_CLAIMS changes it.
+func benchClaims(b *testing.B) int {
+	b.Helper()
+	n := 200
+	if s := os.Getenv("CLAIMS_BENCH_E2E_CLAIMS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			b.Fatalf("CLAIMS_BENCH_E2E_CLAIMS=%q: want a positive whole number", s)
+		}
+		n = v
+	}
+	return n
+}
+
+// BenchmarkEndToEndClaims drives claims from incident report to the
+// payout-completed event on Kafka through the three services (report,
+// checklist items satisfied, claim request, approval, agreement), several at
+// once, and reports claims per second and the p50 and p99 time from the
+// report to the finance event. It counts the PostgreSQL transactions one
+// claim commits across the three databases and measures pgbench's
+// transactions per second on the same server in the same run, so that the
+// report says how close the system comes to what the database allows.
+func BenchmarkEndToEndClaims(b *testing.B) {
+	sys := newSystem(b, kafkatest.Brokers(b))
+	// The deadline monitors' sweeps are not part of a claim's cost.
+	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
+	sys.startAll()
+	n := benchClaims(b)
+	before := commits(b, sys)
+	completed := watchCompleted(b, sys)
+
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		var wg sync.WaitGroup
+		jobs := make(chan int)
+		latencies := make([]time.Duration, n)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					began := time.Now()
+					claim := sys.benchClaim(b, i)
+					latencies[i] = completed.wait(b, claim).Sub(began)
+				}
+			}()
+		}
+		for i := range n {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		elapsed := time.Since(start)
+		slices.Sort(latencies)
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "claims/s")
+		b.ReportMetric(latencies[n/2].Seconds()*1000, "p50-ms")
+		b.ReportMetric(latencies[n*99/100].Seconds()*1000, "p99-ms")
+	}
+	b.StopTimer()
+	perClaim := float64(commits(b, sys)-before) / float64(n*b.N)
+	tps := pgbenchTPS(b)
+	b.ReportMetric(perClaim, "pg-tx/claim")
+	b.ReportMetric(tps, "pgbench-tps")
+	b.ReportMetric(tps/perClaim, "claims/s-bound")
+}
+
+// benchClaim files one claim through to the agreement and returns its id.
+func (s *system) benchClaim(t testing.TB, i int) string {
+	t.Helper()
+	r := s.newReport(t, fmt.Sprintf("P-BENCH-%06d", i), "赵六", time.Now().Add(-48*time.Hour))
+	s.satisfyChecklist(t, r.ID)
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+		t.Fatalf("claim request: got %d, want 201", status)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("case of %s not opened within 60 s", r.ClaimID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.approve(t, r.ClaimID, int64(10_000+i))
+	s.agree(t, r.ClaimID)
+	return r.ClaimID
+}
+
+// completedWatch follows the payout topic and remembers when each claim's
+// payout-completed event arrived.
+type completedWatch struct {
+	mu   sync.Mutex
+	at   map[string]time.Time
+	cond *sync.Cond
+}
+
+func watchCompleted(b *testing.B, s *system) *completedWatch {
+	b.Helper()
+	w := &completedWatch{at: map[string]time.Time{}}
+	w.cond = sync.NewCond(&w.mu)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: s.brokers, Topic: s.topics.Payout(), GroupID: s.prefix + "bench",
+		StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
+	b.Cleanup(func() { _ = r.Close() })
+	go func() {
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				return
+			}
+			e, err := events.Decode(m.Value)
+			if err != nil || e.Type != events.PayoutCompleted.Name {
+				continue
+			}
+			w.mu.Lock()
+			if _, seen := w.at[e.ClaimID]; !seen {
+				w.at[e.ClaimID] = time.Now()
+			}
+			w.cond.Broadcast()
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+func (w *completedWatch) wait(b *testing.B, claimID string) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	timeout := time.AfterFunc(2*time.Minute, func() { w.mu.Lock(); w.cond.Broadcast(); w.mu.Unlock() })
+	defer timeout.Stop()
+	limit := time.Now().Add(2 * time.Minute)
+	for {
+		if at, ok := w.at[claimID]; ok {
+			return at
+		}
+		if time.Now().After(limit) {
+			b.Errorf("no payout-completed event for claim %s within 2 minutes", claimID)
+			return time.Now()
+		}
+		w.cond.Wait()
+	}
+}
+
+// commits sums the committed transactions of the three services' databases.
+func commits(b *testing.B, s *system) int64 {
+	b.Helper()
+	var total int64
+	for _, name := range []string{"intake", "adjudication", "payout"} {
+		db := pgtest.Open(b, s.dsn[name], 1)
+		var n int64
+		if err := db.Raw(`SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Row().Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		total += n
+	}
+	return total
+}
+
+var tpsPattern = regexp.MustCompile(`tps = ([0-9.]+)`)
+
+// pgbenchTPS runs pgbench's TPC-B-like load on a database of its own on the
+// same server, 8 clients for 10 s, and returns its transactions per second.
+func pgbenchTPS(b *testing.B) float64 {
+	b.Helper()
+	dsn := pgtest.NewDatabase(b)
+	for _, args := range [][]string{{"-i", "-q", "-s", "4", dsn}, {"-c", "8", "-j", "2", "-T", "10", "-n", dsn}} {
+		out, err := exec.Command("pgbench", args...).CombinedOutput()
+		if err != nil {
+			b.Fatalf("pgbench %v: %v\n%s", args[:len(args)-1], err, out)
+		}
+		if m := tpsPattern.FindSubmatch(out); m != nil {
+			v, _ := strconv.ParseFloat(string(m[1]), 64)
+			return v
+		}
+	}
+	b.Fatal("pgbench printed no tps")
+	return 0
+}
+
+// BenchmarkIntakeReportsAgainstBareGin posts incident reports to intake
+// and the same JSON to a bare gin handler that decodes it and answers 201,
+// with the same client and concurrency, and reports both rates and their
+// ratio: what intake's validation, checklist, database transaction and
+// outbox cost over the HTTP and JSON work any service does.
+func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
+	sys := newSystem(b, kafkatest.Brokers(b))
+	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
+	sys.start("intake")
+	sys.waitReady("intake")
+	bare := bareGin(b)
+	const requests = 2000
+	var seq atomic.Int64
+	body := func() []byte {
+		i := seq.Add(1)
+		raw, _ := json.Marshal(map[string]any{
+			"policy_number": fmt.Sprintf("P-RATE-%08d", i), "insured_name": "钱七", "incident_type": "medical",
+			"incident_time": time.Now().Add(-time.Hour).Format(time.RFC3339),
+			"reporter":      map[string]string{"name": "钱七", "role": "insured"},
+		})
+		return raw
+	}
+	rate := func(url string) float64 {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}, Timeout: 30 * time.Second}
+		start := time.Now()
+		var wg sync.WaitGroup
+		var left atomic.Int64
+		left.Store(requests)
+		for w := 0; w < 16; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for left.Add(-1) >= 0 {
+					req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body()))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+sys.token)
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated {
+						b.Errorf("POST %s: got %d, want 201", url, resp.StatusCode)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return requests / time.Since(start).Seconds()
+	}
+	b.ResetTimer()
+	for range b.N {
+		base := rate(bare + "/v1/reports")
+		intake := rate(sys.url("intake", "/v1/reports"))
+		b.ReportMetric(base, "bare-gin-req/s")
+		b.ReportMetric(intake, "intake-req/s")
+		b.ReportMetric(intake/base, "intake/bare")
+	}
+}
+
+// bareGin serves a handler that decodes a report and answers 201 with a
+// small JSON body, and returns its base URL.
+func bareGin(b *testing.B) string {
+	b.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.POST("/v1/reports", func(c *gin.Context) {
+		var v map[string]any
+		if err := json.NewDecoder(c.Request.Body).Decode(&v); err != nil {
+			c.JSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"id": "x", "policy_number": v["policy_number"]})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	return "http://" + strings.TrimPrefix(ln.Addr().String(), "http://")
+}
