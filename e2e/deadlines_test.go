@@ -191,7 +191,7 @@ func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 	var before []deadlineJSON
 	apitest.Eventually(t, 60*time.Second, "decision deadline tracked", func() bool {
 		before = sys.deadlinesOf(t, "adjudication", r.ClaimID)
-		return len(before) == 1
+		return len(before) == 2
 	})
 
 	cal := calendar.Default()

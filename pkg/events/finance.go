@@ -22,8 +22,8 @@ var (
 // The payout types of PayoutData.PayoutType. Final is the settlement of an
 // agreement (R6), net of advances; Advance is a payment in advance (R7,
 // R8); Offset settles an amount against another payout without moving
-// money. Payout produces final payments today; advance and offset are part
-// of the contract for the catastrophe work.
+// money. Payout produces final and advance payments; offset is part of
+// the contract for settling against other payouts.
 const (
 	PayoutTypeFinal   = "final"
 	PayoutTypeAdvance = "advance"

@@ -1,5 +1,6 @@
 // Package schemas holds the JSON Schemas (draft 2020-12) of the public event
-// contracts, the finance events of claims.payout.v1 and the notices of
+// contracts, the finance events of claims.payout.v1 (payouts and recoveries
+// of advances) and the notices of
 // claims.notifications.v1, with an example of each event type in examples/,
 // and checks events against them. Finance may take the *.schema.json files
 // as they are; events.md describes the same contracts in words.
@@ -28,6 +29,7 @@ var byType = map[string]string{
 	"claims.payout.payout-failed":          "payout.v1.schema.json",
 	"claims.payout.payout-reversed":        "payout.v1.schema.json",
 	"claims.payout.notification-requested": "notification-requested.v1.schema.json",
+	"claims.payout.recovery-due":           "recovery-due.v1.schema.json",
 }
 
 // Validator checks events against the schemas.

@@ -76,6 +76,12 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 				return fmt.Errorf("store documents: %w", err)
 			}
 		}
+		if err := storeAdvances(tx, nil, c); err != nil {
+			return err
+		}
+		if err := storeVisits(tx, c.NewVisits); err != nil {
+			return err
+		}
 		if err := appendAudit(tx, c); err != nil {
 			return err
 		}
@@ -107,6 +113,7 @@ func preload(q *gorm.DB) *gorm.DB {
 	return q.Preload("Decision").Preload("Decision.Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line_no") }).
 		Preload("RejectionLetter", func(db *gorm.DB) *gorm.DB { return db.Omit("pdf") }).
 		Preload("Agreement").
+		Preload("Advances", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
 		Preload("Overrides", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
 }
@@ -178,7 +185,10 @@ func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.
 		if err := appendAudit(tx, c); err != nil {
 			return err
 		}
-		c.Changes = nil
+		if err := storeVisits(tx, c.NewVisits); err != nil {
+			return err
+		}
+		c.Changes, c.NewVisits = nil, nil
 		if l := c.RejectionLetter; l != nil {
 			l.PDF = nil
 		}
@@ -216,6 +226,9 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 		return err
 	}
 	if err := storeLetter(tx, before.RejectionLetter, c); err != nil {
+		return err
+	}
+	if err := storeAdvances(tx, before.Advances, c); err != nil {
 		return err
 	}
 	if c.Agreement != nil && before.Agreement == nil {
@@ -268,6 +281,25 @@ func storeLetter(tx *gorm.DB, before *domain.RejectionLetter, c domain.Case) err
 		if err := tx.Model(&letterRow{}).Where("case_id = ?", c.ID).
 			Updates(map[string]any{"channel": l.Sent.Channel, "sent_by": l.Sent.SentBy, "sent_at": l.Sent.SentAt}).Error; err != nil {
 			return fmt.Errorf("store rejection letter: %w", err)
+		}
+	}
+	return nil
+}
+
+// storeAdvances inserts the advances of c that before did not have and
+// stores the ones whose state or amount changed (an offer approved).
+func storeAdvances(tx *gorm.DB, before []domain.Advance, c domain.Case) error {
+	for i, a := range c.Advances {
+		row := toAdvanceRow(c.ID, i, a)
+		switch {
+		case i >= len(before):
+			if err := tx.Create(&row).Error; err != nil {
+				return fmt.Errorf("store advance: %w", err)
+			}
+		case before[i].State != a.State || before[i].AmountFen != a.AmountFen:
+			if err := tx.Select("*").Save(&row).Error; err != nil {
+				return fmt.Errorf("store advance: %w", err)
+			}
 		}
 	}
 	return nil
@@ -404,7 +436,8 @@ type queueRow struct {
 }
 
 // Queue returns the cases with work left, each with the decision (R4) or
-// rejection notice (R5) deadline it owes: open deadlines soonest due first,
+// rejection notice (R5) deadline it owes: tagged cases first (R8), soonest
+// internal target first; then open deadlines soonest due first,
 // then paused ones (the claimant has the documents to send), then cases
 // owing none (waiting for the claimant's agreement), oldest request first.
 func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]app.QueueItem, error) {
@@ -439,7 +472,10 @@ func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]
 		q = q.Where(cond, args...)
 	}
 	var rows []queueRow
-	if err := q.Order("rank_order, o.due_at, c.first_received_at, c.id").Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
+	// Tagged cases first (R8), soonest internal target first; then by the
+	// deadline owed.
+	if err := q.Order("c.catastrophe_code = '', c.target_due_at, rank_order, o.due_at, c.first_received_at, c.id").
+		Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("work queue: %w", err)
 	}
 	ids := make([]string, len(rows))

@@ -33,6 +33,12 @@ type caseRow struct {
 	ClosedReason        *string
 	ClosedBy            *string
 	ClosedAt            *time.Time
+	CatastropheCode     string
+	TargetWorkingDays   *int
+	TargetDueDate       *string
+	TargetDueAt         *time.Time
+	TargetAtRiskFrom    *time.Time
+	Advances            []advanceRow  `gorm:"foreignKey:CaseID"`
 	Decision            *decisionRow  `gorm:"foreignKey:CaseID"`
 	RejectionLetter     *letterRow    `gorm:"foreignKey:CaseID"`
 	Agreement           *agreementRow `gorm:"foreignKey:CaseID"`
@@ -181,7 +187,69 @@ func toRow(c domain.Case) (caseRow, error) {
 	if m := c.Closure; m != nil {
 		r.ClosedReason, r.ClosedBy, r.ClosedAt = &m.Reason, &m.By, &m.At
 	}
+	if t := c.Catastrophe; t != nil {
+		due := t.TargetDueDate.String()
+		r.CatastropheCode, r.TargetWorkingDays, r.TargetDueDate = t.Code, &t.TargetWorkingDays, &due
+		r.TargetDueAt, r.TargetAtRiskFrom = &t.TargetDueAt, &t.TargetAtRiskFrom
+	}
 	return r, nil
+}
+
+// advanceRow is an advance offered or approved on a case.
+type advanceRow struct {
+	ID                 string `gorm:"primaryKey"`
+	CaseID             string
+	Position           int
+	Ground             string
+	CatastropheCode    string
+	AmountFen          int64
+	ExpectedBenefitFen int64
+	State              string
+	Reason             string
+	OfferedAt          time.Time
+	PayeeName          *string
+	PayeeRole          *string
+	BankName           *string
+	AccountMasked      *string
+	OnBehalfOfName     *string
+	OnBehalfOfRelation *string
+	ApprovedBy         *string
+	ApprovedAt         *time.Time
+}
+
+func (advanceRow) TableName() string { return "case_advances" }
+
+func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
+	r := advanceRow{ID: a.ID, CaseID: caseID, Position: position, Ground: a.Ground, CatastropheCode: a.CatastropheCode,
+		AmountFen: a.AmountFen, ExpectedBenefitFen: a.ExpectedBenefitFen, State: a.State, Reason: a.Reason, OfferedAt: a.OfferedAt,
+		ApprovedAt: a.ApprovedAt}
+	if p := a.Payee; p != nil {
+		r.PayeeName, r.PayeeRole, r.BankName, r.AccountMasked = &p.Name, &p.Role, &p.BankName, &p.AccountMasked
+		if o := p.OnBehalfOf; o != nil {
+			r.OnBehalfOfName, r.OnBehalfOfRelation = &o.Name, &o.Relation
+		}
+	}
+	if a.ApprovedAt != nil {
+		r.ApprovedBy = &a.ApprovedBy
+	}
+	return r
+}
+
+func (r advanceRow) toDomain() domain.Advance {
+	a := domain.Advance{ID: r.ID, Ground: r.Ground, CatastropheCode: r.CatastropheCode, AmountFen: r.AmountFen,
+		ExpectedBenefitFen: r.ExpectedBenefitFen, State: r.State, Reason: r.Reason, OfferedAt: r.OfferedAt.UTC(),
+		ApprovedBy: deref(r.ApprovedBy)}
+	if r.ApprovedAt != nil {
+		at := r.ApprovedAt.UTC()
+		a.ApprovedAt = &at
+	}
+	if r.AccountMasked != nil {
+		a.Payee = &domain.Payee{Name: deref(r.PayeeName), Role: deref(r.PayeeRole), BankName: deref(r.BankName), AccountMasked: *r.AccountMasked}
+		if r.OnBehalfOfName != nil {
+			a.Payee.OnBehalfOf = &domain.Person{Name: *r.OnBehalfOfName, Relation: deref(r.OnBehalfOfRelation)}
+		}
+	}
+	return a
 }
 
 func documentRows(c domain.Case) []documentRow {
@@ -210,6 +278,22 @@ func (w caseRow) toDomain() (domain.Case, error) {
 	}
 	if w.BeneficiaryName != nil {
 		c.Beneficiary = &domain.Person{Name: *w.BeneficiaryName, Relation: deref(w.BeneficiaryRelation)}
+	}
+	if w.CatastropheCode != "" && w.TargetDueAt != nil && w.TargetDueDate != nil {
+		due, err := calendar.ParseDate((*w.TargetDueDate)[:min(len(*w.TargetDueDate), 10)])
+		if err != nil {
+			return domain.Case{}, fmt.Errorf("case %s: target due date: %w", w.ID, err)
+		}
+		c.Catastrophe = &domain.Tag{Code: w.CatastropheCode, TargetDueDate: due, TargetDueAt: w.TargetDueAt.In(calendar.Location())}
+		if w.TargetWorkingDays != nil {
+			c.Catastrophe.TargetWorkingDays = *w.TargetWorkingDays
+		}
+		if w.TargetAtRiskFrom != nil {
+			c.Catastrophe.TargetAtRiskFrom = w.TargetAtRiskFrom.In(calendar.Location())
+		}
+	}
+	for _, a := range w.Advances {
+		c.Advances = append(c.Advances, a.toDomain())
 	}
 	var sups []supplementJSON
 	if len(w.Supplements) > 0 {

@@ -113,18 +113,27 @@ type Deps struct {
 	Authority domain.Authority
 	Issuer    domain.LetterIssuer
 	Now       func() time.Time
+	// Catastrophes stores the declared catastrophes; Directory (may be
+	// nil) is the registry of the catastrophes topic; Visits stores the
+	// on-site visits.
+	Catastrophes CatastropheStore
+	Directory    Directory
+	Visits       Visits
 }
 
 // Service is adjudication's application layer.
 type Service struct {
-	repo      Repository
-	policies  Policies
-	letters   Renderer
-	deadline  *tracking.Tracker
-	topics    events.Topics
-	authority domain.Authority
-	issuer    domain.LetterIssuer
-	now       func() time.Time
+	repo         Repository
+	policies     Policies
+	letters      Renderer
+	deadline     *tracking.Tracker
+	topics       events.Topics
+	authority    domain.Authority
+	issuer       domain.LetterIssuer
+	now          func() time.Time
+	catastrophes CatastropheStore
+	directory    Directory
+	visits       Visits
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -133,7 +142,8 @@ type Service struct {
 func NewService(d Deps) *Service {
 	now := d.Now
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Deadlines, topics: d.Topics,
-		authority: d.Authority, issuer: d.Issuer, now: func() time.Time { return now().Truncate(time.Microsecond) }}
+		authority: d.Authority, issuer: d.Issuer, now: func() time.Time { return now().Truncate(time.Microsecond) },
+		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits}
 }
 
 // subject names a claim's obligations in adjudication's deadline tracking.
@@ -141,7 +151,9 @@ func subject(claimID string) string { return "claim/" + claimID }
 
 // OpenCase opens the case of a claim request event, once, with its decision
 // deadline (R4: 5 working days from the first receipt, or the contract's
-// period) and the clock stops the request brings.
+// period), the clock stops the request brings, and its advance deadline
+// (R7) once its materials are complete. A request tagged with a
+// catastrophe takes the fast track (R8): see fastTrack.
 func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	var d events.ClaimRequestedData
 	if err := events.DecodeData(e, events.ClaimRequested, &d); err != nil {
@@ -157,8 +169,25 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
+	steps := []tracking.Step{tracking.Open(decide)}
+	advance, started, err := s.advanceObligation(&c, now)
+	if err != nil {
+		return errors.Join(events.ErrMalformed, err)
+	}
+	if started {
+		steps = append(steps, tracking.Open(advance))
+	}
+	if d.CatastropheCode != "" {
+		ev, err := s.evidence(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := s.fastTrack(ctx, &c, d.CatastropheCode, ev, now); err != nil {
+			return err
+		}
+	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
-	_, err = s.repo.Open(ctx, receipt, c, tracking.Open(decide))
+	_, err = s.repo.Open(ctx, receipt, c, steps...)
 	return err
 }
 
@@ -191,6 +220,13 @@ func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, produ
 	if product != nil {
 		spec.Overrides = product.DeadlineOverrides
 	}
+	return s.obligation(c, spec, now, true)
+}
+
+// obligation returns the obligation of spec for c with the case's closed
+// clock stops deducted and, when pauseOpen is set, paused while documents
+// are awaited.
+func (s *Service) obligation(c *domain.Case, spec tracking.Spec, now time.Time, pauseOpen bool) (tracking.Obligation, error) {
 	o, err := s.deadline.New(spec, now)
 	if err != nil {
 		return tracking.Obligation{}, err
@@ -202,7 +238,7 @@ func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, produ
 			return tracking.Obligation{}, err
 		}
 	}
-	if open != nil {
+	if open != nil && pauseOpen {
 		if err := s.deadline.Pause(&o, *open, now); err != nil {
 			return tracking.Obligation{}, err
 		}

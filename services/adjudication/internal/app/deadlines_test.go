@@ -30,16 +30,23 @@ func TestACaseOwesItsDecisionWithinFiveWorkingDaysOfTheFirstReceipt(t *testing.T
 	f.open(t, request("claim-r4", received))
 
 	got := f.obligations(t, "claim-r4")
-	require.Len(t, got, 1)
+	require.Len(t, got, 2, "the decision (R4) and the advance (R7)")
 	decide := got[deadline.Decision]
 	assert.Equal(t, "2026-10-13", decide.DueDate.String(), "across National Day and the make-up Saturday 10-10")
 	assert.Equal(t, tracking.StateOpen, decide.State)
 	assert.Equal(t, "claim/claim-r4", decide.Subject)
+	advance := got[deadline.AdvancePayment]
+	assert.Equal(t, "2026-11-30", advance.DueDate.String(), "60 days end on Sunday 11-29, extended to Monday (Civil Code art. 203)")
+	assert.Equal(t, tracking.StateOpen, advance.State)
 
-	// Decided now, long after 2026-10-13: the obligation is missed.
+	// Decided now, long after 2026-10-13: the obligation is missed; the
+	// amount is determined, so R7 is owed no more.
 	_, err := f.app.Decide(ctx, handler, "claim-r4", approve(100))
 	require.NoError(t, err)
-	assert.Equal(t, tracking.StateMissed, f.obligations(t, "claim-r4")[deadline.Decision].State)
+	got = f.obligations(t, "claim-r4")
+	assert.Equal(t, tracking.StateMissed, got[deadline.Decision].State)
+	assert.False(t, got[deadline.AdvancePayment].Owed(), "R7 done by the decision")
+	assert.True(t, got[deadline.AdvancePayment].DoneAt.Equal(*got[deadline.Decision].DoneAt), "at the decision")
 }
 
 func TestTheRequestsSupplementsStopTheDecisionClock(t *testing.T) {

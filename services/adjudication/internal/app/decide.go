@@ -84,7 +84,9 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 	}
 	eff := tracking.Effects{
 		Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
-		Steps:  []tracking.Step{tracking.Complete(subject(c.ClaimID), c.DecisionRule(), d.EffectiveAt())},
+		Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), c.DecisionRule(), d.EffectiveAt()),
+			// The amount is determined: nothing is owed in advance any more (R7).
+			tracking.Complete(subject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt())},
 	}
 	if d.Outcome != domain.Reject {
 		return eff, nil
@@ -184,8 +186,10 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 
 // RecordAgreement records the claimant's agreement to the decided amount
 // (达成协议) and announces it to payout, whose payment deadline (R6: 10 days,
-// or the contract's period) starts at it. The full account number travels
-// only in the event.
+// or the contract's period) starts at it, with the advances approved on the
+// claim (R7, R8) for payout to deduct, at most the amount (payout recovers
+// advances paid above it). The full account number travels only in the
+// event.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
 	product, err := s.productOfCase(ctx, claimID)
 	if err != nil {
@@ -208,7 +212,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		}
 		e, err := events.New(events.AgreementReached, Producer, c.ClaimID, now, events.AgreementReachedData{
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
-			Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
+			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
 			PaymentPeriodDays: a.PaymentPeriodDays,
 		})
 		if err != nil {

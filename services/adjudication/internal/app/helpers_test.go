@@ -73,7 +73,8 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	f := &fixture{db: db, store: trackingpg.NewStore(db, nil), clock: &clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
-		Deadlines: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.now})
+		Deadlines: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.now,
+		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db)})
 	return f
 }
 

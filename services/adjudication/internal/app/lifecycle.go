@@ -41,14 +41,26 @@ func (s *Service) RequestDocuments(ctx context.Context, actor domain.Actor, clai
 
 // RecordDocumentsReceived records the arrival of the documents asked for at
 // at (now when zero) and starts the decision clock (R4) again; the days
-// awaited are deducted.
+// awaited are deducted. A claim whose materials are complete for the first
+// time starts its R7 clock.
 func (s *Service) RecordDocumentsReceived(ctx context.Context, actor domain.Actor, claimID string, at time.Time) (domain.Case, error) {
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
-		received, err := c.RecordDocumentsReceived(actor, at.Truncate(time.Microsecond), s.now())
+		now := s.now()
+		received, err := c.RecordDocumentsReceived(actor, at.Truncate(time.Microsecond), now)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Resume(subject(c.ClaimID), c.DecisionRule(), received)}}, nil
+		steps := []tracking.Step{tracking.Resume(subject(c.ClaimID), c.DecisionRule(), received)}
+		// The materials are complete: R7's 60 days start now, unless they
+		// started when the claim was first complete.
+		advance, started, err := s.advanceObligation(c, now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		if started {
+			steps = append(steps, tracking.Open(advance))
+		}
+		return tracking.Effects{Steps: steps}, nil
 	})
 }
 
@@ -77,7 +89,7 @@ func (s *Service) MarkComplex(ctx context.Context, actor domain.Actor, claimID, 
 }
 
 // Close closes a case. Closing an undecided case withdraws the claim: its
-// decision deadline is owed no more.
+// decision and advance (R7) deadlines are owed no more.
 func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason string) (domain.Case, error) {
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
@@ -86,7 +98,9 @@ func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason
 		if err != nil || !withdrawn {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(subject(c.ClaimID), rule, now, "claim withdrawn: "+c.Closure.Reason)}}, nil
+		why := "claim withdrawn: " + c.Closure.Reason
+		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(subject(c.ClaimID), rule, now, why),
+			tracking.Cancel(subject(c.ClaimID), deadline.AdvancePayment, now, why)}}, nil
 	})
 }
 

@@ -220,10 +220,19 @@ type Case struct {
 	Agreement       *Agreement
 	Overrides       []CheckOverride
 	Closure         *Mark
+	// Catastrophe tags the case of a claim whose incident matched an
+	// active catastrophe (R8): nil for the normal path.
+	Catastrophe *Tag
+	// Advances are the payments in advance offered or approved (R7, R8),
+	// oldest first.
+	Advances []Advance
 	// Changes are the audit entries of the changes made since the case was
 	// loaded; the repository appends them to the audit and never loads them
 	// back into a case.
 	Changes []Change
+	// NewVisits are the on-site visits a change asks for; the repository
+	// stores them with the change and never loads them into a case.
+	NewVisits []Visit
 }
 
 // DecisionRule is the rule of the decision deadline the case owes: R4's 5
@@ -456,7 +465,8 @@ func (c *Case) MarkComplex(actor Actor, reason string, now time.Time) error {
 
 // Assign gives the case to assignee ("" takes it from whoever has it). A
 // handler may take an unassigned case for themselves or give up their own; a
-// senior handler may assign and reassign anyone.
+// senior handler may assign and reassign anyone, and the catastrophe team
+// may dispatch tagged cases (R8).
 func (c *Case) Assign(actor Actor, assignee, reason string, now time.Time) error {
 	assignee = strings.TrimSpace(assignee)
 	if assignee != "" {
@@ -474,11 +484,11 @@ func (c *Case) Assign(actor Actor, assignee, reason string, now time.Time) error
 	if assignee == c.Assignee {
 		return apperr.New(apperr.Conflict, "case of claim %s is already assigned to %q", c.ClaimID, assignee)
 	}
-	if !actor.Senior() {
+	if !c.mayDispatch(actor) {
 		own := c.Assignee == actor.Subject && assignee == ""
 		take := c.Assignee == "" && assignee == actor.Subject
 		if !own && !take {
-			return apperr.New(apperr.Forbidden, "a handler may take an unassigned case or give up their own; assigning to others needs the %s role", RoleSenior)
+			return apperr.New(apperr.Forbidden, "a handler may take an unassigned case or give up their own; assigning to others needs the %s role (or %s, for tagged cases)", RoleSenior, RoleCoordinator)
 		}
 	}
 	c.assign(assignee, actor, reason, now)

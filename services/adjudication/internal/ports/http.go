@@ -42,7 +42,7 @@ func Permissions() auth.Permissions {
 	workers := []auth.Role{auth.Handler, auth.SeniorHandler}
 	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
-	return auth.Permissions{
+	return fastTrackPermissions().Merge(auth.Permissions{
 		"GET /v1/cases":                                  readers,
 		"GET /v1/cases/:claimId":                         readers,
 		"GET /v1/cases/:claimId/timeline":                readers,
@@ -64,7 +64,7 @@ func Permissions() auth.Permissions {
 		"PUT /v1/products/:code":                         {auth.Admin},
 		"GET /v1/policies/:number":                       readers,
 		"PUT /v1/policies/:number":                       {auth.Admin},
-	}
+	})
 }
 
 // Register adds adjudication's routes to e.
@@ -93,6 +93,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.PUT("/products/:code", h.putProduct)
 	v1.GET("/policies/:number", h.getPolicy)
 	v1.PUT("/policies/:number", h.putPolicy)
+	registerFastTrack(v1, h)
 }
 
 // actor is the signed-in caller as the rules see them.
@@ -380,13 +381,7 @@ type agreementRequest struct {
 }
 
 func (h *HTTP) agreement(ctx context.Context, who domain.Actor, claimID string, req agreementRequest) (domain.Case, error) {
-	p := req.Payee
-	in := domain.AgreementInput{AgreedBy: req.AgreedBy, Channel: req.Channel, Payee: domain.PayeeInput{
-		Name: p.Name, Role: p.Role, BankName: p.BankName, AccountNumber: p.AccountNumber}}
-	if o := p.OnBehalfOf; o != nil {
-		in.Payee.OnBehalfOf = &domain.Person{Name: o.Name, Relation: o.Relation}
-	}
-	return h.app.RecordAgreement(ctx, who, claimID, in)
+	return h.app.RecordAgreement(ctx, who, claimID, domain.AgreementInput{AgreedBy: req.AgreedBy, Channel: req.Channel, Payee: req.Payee.toInput()})
 }
 
 // productResponse is a product with its code.

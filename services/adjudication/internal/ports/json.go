@@ -123,6 +123,9 @@ type caseResponse struct {
 	RejectionLetter  *letterJSON      `json:"rejection_letter"`
 	Agreement        *agreementJSON   `json:"agreement"`
 	Closure          *markJSON        `json:"closure"`
+	Catastrophe      *tagJSON         `json:"catastrophe"`
+	Advances         []advanceJSON    `json:"advances"`
+	AdvancedFen      int64            `json:"advanced_fen"`
 }
 
 func toMark(m *domain.Mark) *markJSON {
@@ -146,6 +149,7 @@ func toResponse(c domain.Case) caseResponse {
 		FirstReceivedAt: c.FirstReceivedAt, OpenedAt: c.OpenedAt, ClaimedAmountFen: c.ClaimedAmountFen,
 		Beneficiary: toPerson(c.Beneficiary), Documents: []documentJSON{}, Supplements: []supplementJSON{},
 		State: string(c.State), Version: c.Version, Assignee: c.Assignee, Complex: toMark(c.Complex), Closure: toMark(c.Closure),
+		Catastrophe: toTag(c, time.Now()), Advances: toAdvances(c), AdvancedFen: c.AdvancedFen(),
 	}
 	for _, d := range c.Documents {
 		r.Documents = append(r.Documents, documentJSON(d))
@@ -264,6 +268,7 @@ type queueItemJSON struct {
 	Complex         bool               `json:"complex"`
 	Version         int                `json:"version"`
 	Deadline        *queueDeadlineJSON `json:"deadline"`
+	Catastrophe     *tagJSON           `json:"catastrophe"`
 }
 
 func toQueue(items []app.QueueItem) []queueItemJSON {
@@ -272,7 +277,7 @@ func toQueue(items []app.QueueItem) []queueItemJSON {
 		c := it.Case
 		out[i] = queueItemJSON{ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
 			IncidentType: c.IncidentType, FirstReceivedAt: c.FirstReceivedAt, State: string(c.State), Assignee: c.Assignee,
-			Complex: c.Complex != nil, Version: c.Version}
+			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now())}
 		if d := it.Deadline; d != nil {
 			rnumber := ""
 			if rule, err := deadline.RuleByID(d.Rule); err == nil {

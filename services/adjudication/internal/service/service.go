@@ -109,9 +109,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if err != nil {
 		return nil, err
 	}
+	// Every catastrophe declared before this instance started is known
+	// before it takes a claim request (R8).
+	registry, err := kit.StartCatastrophes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a := app.NewService(app.Deps{
 		Cases: adapters.NewCases(kit.DB, kit.Relay.Wake, kit.Tracker), Policies: adapters.NewPolicies(kit.DB), Letters: renderer,
 		Deadlines: kit.Tracker, Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
+		Catastrophes: adapters.NewCatastrophes(kit.DB, kit.Relay.Wake), Directory: registry, Visits: adapters.NewVisits(kit.DB),
 	})
 	ports.Register(kit.Engine, a, log)
 	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", ports.ClaimRequests(a))

@@ -63,6 +63,9 @@ type obligationRow struct {
 	Replaces         *string
 	PayeeCorrectedBy string
 	PayeeCorrectedAt *time.Time
+	Priority         bool
+	Ground           string
+	CatastropheCode  string
 }
 
 func (obligationRow) TableName() string { return "obligations" }
@@ -113,7 +116,7 @@ func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
 		State: string(o.State), Attempts: o.Attempts, LastError: o.LastError, BankReference: o.BankReference,
 		ScheduledAt: o.ScheduledAt, NextAttemptAt: o.NextAttemptAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
 		ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, PayeeCorrectedBy: o.PayeeCorrectedBy,
-		PayeeCorrectedAt: o.PayeeCorrectedAt}
+		PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode}
 	if !o.AgreedAt.IsZero() {
 		t := o.AgreedAt
 		r.AgreedAt = &t
@@ -149,7 +152,7 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		LastError: r.LastError, BankReference: r.BankReference, ScheduledAt: r.ScheduledAt.UTC(),
 		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: utc(r.SentAt), CompletedAt: utc(r.CompletedAt),
 		ReversedAt: utc(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
-		PayeeCorrectedAt: utc(r.PayeeCorrectedAt)}
+		PayeeCorrectedAt: utc(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
 	if r.AgreedAt != nil {
 		o.AgreedAt = r.AgreedAt.UTC()
 	}
@@ -182,29 +185,46 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// Schedule stores o once per event, and once per claim and type among the
-// obligations not reversed (a unique index), with the effects decide
-// returns.
+// Schedule stores o once per event, a final payment once per claim among
+// the ones not reversed (a unique index) and an advance once per id, with
+// the effects decide returns. A zero o stores only the effects of
+// decide(nil), if decide is set.
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
 	created, sent := false, false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		first, err := inbox.Record(tx, receipt)
-		if err != nil || !first || o.ID == "" {
+		if err != nil || !first {
+			return err
+		}
+		if o.ID == "" {
+			if decide == nil {
+				return nil
+			}
+			eff, err := decide(nil)
+			if err != nil {
+				return err
+			}
+			sent, err = s.commit(tx, time.Now(), eff)
 			return err
 		}
 		row, err := s.toRow(o)
 		if err != nil {
 			return err
 		}
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}, {Name: "payout_type"}},
-			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "state <> 'reversed'"}}}, DoNothing: true}).Create(&row)
+		// No conflict target: the final payment's partial unique index or
+		// the advance's primary key, whichever the row would break.
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return fmt.Errorf("schedule obligation: %w", res.Error)
 		}
 		var existing *domain.Obligation
 		if res.RowsAffected == 0 {
 			var r obligationRow
-			if err := tx.Where("claim_id = ? AND payout_type = ? AND state <> 'reversed'", o.ClaimID, string(o.Type)).Take(&r).Error; err != nil {
+			q := tx.Where("claim_id = ? AND payout_type = ? AND state <> 'reversed'", o.ClaimID, string(o.Type))
+			if o.Type != domain.PayoutFinal {
+				q = tx.Where("id = ?", o.ID)
+			}
+			if err := q.Take(&r).Error; err != nil {
 				return fmt.Errorf("load the obligation of claim %s: %w", o.ClaimID, err)
 			}
 			e, err := s.toDomain(r)
@@ -228,8 +248,20 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 }
 
 // commit stores a change's effects inside tx: new obligations, notices,
-// events and deadline steps. It reports whether there were events.
+// recoveries, events and deadline steps. It reports whether there were
+// events.
 func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool, error) {
+	for _, r := range eff.Recoveries {
+		ids, err := json.Marshal(r.ObligationIDs)
+		if err != nil {
+			return false, err
+		}
+		row := recoveryRow{ID: r.ID, ClaimID: r.ClaimID, ObligationIDs: ids, AmountFen: r.AmountFen, Reason: r.Reason,
+			CatastropheCode: r.CatastropheCode, PolicyNumber: r.PolicyNumber, RecordedAt: r.RecordedAt}
+		if err := tx.Create(&row).Error; err != nil {
+			return false, fmt.Errorf("store recovery: %w", err)
+		}
+	}
 	for _, o := range eff.Create {
 		row, err := s.toRow(o)
 		if err != nil {
@@ -292,13 +324,13 @@ func (s *Obligations) change(ctx context.Context, now time.Time, lock func(tx *g
 	return out, found, err
 }
 
-// Next locks the due obligation in state that waited longest with FOR
-// UPDATE SKIP LOCKED, so that several instances never work on the same one
-// at once.
+// Next locks the due obligation in state that waited longest, priority
+// ones (a catastrophe's advances, R8) first, with FOR UPDATE SKIP LOCKED,
+// so that several instances never work on the same one at once.
 func (s *Obligations) Next(ctx context.Context, now time.Time, state domain.State, work func(*domain.Obligation) (app.Effects, error)) (bool, error) {
 	_, found, err := s.change(ctx, now, func(tx *gorm.DB, r *obligationRow) error {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("state = ? AND next_attempt_at <= ?", string(state), now).Order("next_attempt_at, id").Take(r).Error
+			Where("state = ? AND next_attempt_at <= ?", string(state), now).Order("priority DESC, next_attempt_at, id").Take(r).Error
 	}, work)
 	return found, err
 }
@@ -312,6 +344,87 @@ func (s *Obligations) Update(ctx context.Context, id string, now time.Time, chan
 		return domain.Obligation{}, apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
 	}
 	return o, err
+}
+
+// recoveryRow is an amount a claimant owes back.
+type recoveryRow struct {
+	ID              string `gorm:"primaryKey"`
+	ClaimID         string
+	ObligationIDs   []byte `gorm:"column:obligation_ids"`
+	AmountFen       int64
+	Reason          string
+	CatastropheCode string
+	PolicyNumber    string
+	RecordedAt      time.Time
+}
+
+func (recoveryRow) TableName() string { return "recoveries" }
+
+// Advances returns the advance obligations of a claim, oldest first.
+func (s *Obligations) Advances(ctx context.Context, claimID string) ([]domain.Obligation, error) {
+	var rows []obligationRow
+	if err := s.db.WithContext(ctx).Where("claim_id = ? AND payout_type = ?", claimID, string(domain.PayoutAdvance)).
+		Order("scheduled_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("advances of claim %s: %w", claimID, err)
+	}
+	return s.toDomains(rows)
+}
+
+func (s *Obligations) toDomains(rows []obligationRow) ([]domain.Obligation, error) {
+	out := make([]domain.Obligation, len(rows))
+	for i, r := range rows {
+		o, err := s.toDomain(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+// SettleAdvances locks the advance obligations of a claim, waiting for an
+// executor that holds one, lets work change them, and stores them with
+// the effects and receipt, in one transaction.
+func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt, claimID string, work func([]*domain.Obligation) (app.Effects, error)) error {
+	sent := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		first, err := inbox.Record(tx, receipt)
+		if err != nil || !first {
+			return err
+		}
+		var rows []obligationRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("claim_id = ? AND payout_type = ?", claimID, string(domain.PayoutAdvance)).
+			Order("scheduled_at, id").Find(&rows).Error; err != nil {
+			return fmt.Errorf("lock the advances of claim %s: %w", claimID, err)
+		}
+		list, err := s.toDomains(rows)
+		if err != nil {
+			return err
+		}
+		ptrs := make([]*domain.Obligation, len(list))
+		for i := range list {
+			ptrs[i] = &list[i]
+		}
+		eff, err := work(ptrs)
+		if err != nil {
+			return err
+		}
+		for _, o := range list {
+			row, err := s.toRow(o)
+			if err != nil {
+				return err
+			}
+			if err := tx.Select("*").Save(&row).Error; err != nil {
+				return fmt.Errorf("store advance: %w", err)
+			}
+		}
+		sent, err = s.commit(tx, time.Now(), eff)
+		return err
+	})
+	if err == nil && sent {
+		s.afterCommit()
+	}
+	return err
 }
 
 // Get returns one obligation.
@@ -371,15 +484,7 @@ func (s *Obligations) List(ctx context.Context, claimID string, limit int) ([]do
 	if err := s.newest(ctx, &rows, "scheduled_at", claimID, limit); err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
-	out := make([]domain.Obligation, len(rows))
-	for i, r := range rows {
-		o, err := s.toDomain(r)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = o
-	}
-	return out, nil
+	return s.toDomains(rows)
 }
 
 // Reconciliation counts and sums per day and payout type, in one statement:

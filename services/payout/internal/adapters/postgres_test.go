@@ -234,8 +234,8 @@ func TestTheDatabaseRefusesASecondPaymentOfAClaim(t *testing.T) {
 	// Past the repository, straight into the table: the unique index holds.
 	err = f.db.Exec(`INSERT INTO obligations (id, claim_id, payout_type, amount_fen, currency, state, scheduled_at, next_attempt_at)
 		VALUES ('dup', 'claim-1', 'final', 1, 'CNY', 'scheduled', now(), now())`).Error
-	if err == nil || !strings.Contains(err.Error(), "obligations_one_per_claim_and_type") {
-		t.Fatalf("got %v, want the unique index obligations_one_per_claim_and_type to refuse", err)
+	if err == nil || !strings.Contains(err.Error(), "obligations_one_final_per_claim") {
+		t.Fatalf("got %v, want the unique index obligations_one_final_per_claim to refuse", err)
 	}
 }
 

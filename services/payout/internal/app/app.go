@@ -32,10 +32,11 @@ const AgreementsConsumer = "payout.agreements"
 // transaction: events for the outbox, deadline steps, notices for the
 // gateway, and new obligations (the replacement of a reversed payment).
 type Effects struct {
-	Events  []events.Outgoing
-	Steps   []tracking.Step
-	Notices []Notice
-	Create  []domain.Obligation
+	Events     []events.Outgoing
+	Steps      []tracking.Step
+	Notices    []Notice
+	Create     []domain.Obligation
+	Recoveries []domain.Recovery
 }
 
 // Notice is a notice with the event that carries it to the gateway.
@@ -46,12 +47,20 @@ type Notice struct {
 
 // Repository stores obligations and notices.
 type Repository interface {
-	// Schedule stores o with the effects decide returns, once per event
-	// and once per claim and type: when the claim already has an obligation
-	// of o's type, decide gets it instead and o is not stored. receipt is
-	// recorded in the same transaction; an error of decide rolls all back.
-	// A zero o records only the receipt. It reports whether o was stored.
+	// Schedule stores o with the effects decide returns, once per event,
+	// a final payment once per claim and an advance once per id: when the
+	// claim already has its final payment (or the advance is stored),
+	// decide gets it instead and o is not stored. receipt is recorded in
+	// the same transaction; an error of decide rolls all back. A zero o
+	// records the receipt and the effects of decide(nil), when decide is
+	// set. It reports whether o was stored.
 	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (Effects, error)) (bool, error)
+	// Advances returns the advance obligations of a claim.
+	Advances(ctx context.Context, claimID string) ([]domain.Obligation, error)
+	// SettleAdvances locks the advance obligations of a claim, lets work
+	// change them and stores them with the effects and receipt, in one
+	// transaction.
+	SettleAdvances(ctx context.Context, receipt inbox.Receipt, claimID string, work func([]*domain.Obligation) (Effects, error)) error
 	// Next locks one obligation in state whose next attempt is due at now
 	// and that no other instance holds, lets work change it, and stores the
 	// result with its effects. It reports false when none was due.
@@ -115,9 +124,13 @@ func subject(obligationID string) string { return "payout/" + obligationID }
 // HandleAgreement creates the payment obligation of an agreement, once, and
 // starts its R6 clock at the agreement (10 days, or the contract's
 // payment period). A decision alone owes nothing until the claimant agrees
-// to the amount. An agreement paid in full by advances creates nothing; one
-// for a claim that already has a final payment of other terms is parked for
-// a person (it is an error of the event, never a second payment).
+// to the amount. The advances deducted are the larger of those the
+// agreement names and those payout pays or owes on the claim, so that the
+// claim is never paid more than agreed (domain.Settle). An agreement paid
+// in full by advances creates nothing, and advances above it are owed back
+// (a recovery, told to finance); one for a claim that already has a final
+// payment of other terms is parked for a person (it is an error of the
+// event, never a second payment).
 func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error {
 	var d events.AgreementReachedData
 	if err := events.DecodeData(e, events.AgreementReached, &d); err != nil {
@@ -134,9 +147,20 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 		a.Payee.OnBehalfOf = &domain.Person{Name: p.Name, Relation: p.Relation}
 	}
 	now := s.now()
+	advances, err := s.repo.Advances(ctx, a.ClaimID)
+	if err != nil {
+		return err
+	}
+	a, excess := domain.Settle(a, domain.AdvancedFen(advances))
 	o, err := domain.NewFinalObligation(uuid.NewString(), a, now)
 	if errors.Is(err, domain.ErrNothingToPay) {
-		_, err := s.repo.Schedule(ctx, receipt, domain.Obligation{}, nil)
+		var recover func(*domain.Obligation) (Effects, error)
+		if excess > 0 {
+			recover = func(*domain.Obligation) (Effects, error) {
+				return s.recovery(domain.ExcessRecovery(uuid.NewString(), a, advances, excess, now))
+			}
+		}
+		_, err := s.repo.Schedule(ctx, receipt, domain.Obligation{}, recover)
 		return err
 	}
 	if err != nil {

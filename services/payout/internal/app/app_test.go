@@ -58,7 +58,7 @@ type env struct {
 	loc     *time.Location
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
@@ -82,7 +82,7 @@ func (e *env) service(bank app.Bank) *app.Service {
 
 // settle runs the executor's rounds until no payment is on its way: submit,
 // let time pass, ask the bank.
-func (e *env) settle(t *testing.T, a *app.Service) {
+func (e *env) settle(t testing.TB, a *app.Service) {
 	t.Helper()
 	ctx := context.Background()
 	for range 20 {
@@ -154,7 +154,7 @@ func wantContract(t *testing.T, e *env) {
 	}
 }
 
-func count(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
+func count(t testing.TB, db *gorm.DB, query string, args ...any) int64 {
 	t.Helper()
 	return pgtest.Count(t, db, query, args...)
 }

@@ -12,9 +12,9 @@ import (
 	"claims.local/pkg/apperr"
 )
 
-// PayoutType tells what an obligation pays. Payout creates final payments
-// from agreements (R6); advances (R7, R8) and offsets come with the
-// catastrophe work.
+// PayoutType tells what an obligation pays: final payments from agreements
+// (R6), advances (R7, R8) approved by adjudication; offsets are part of
+// the finance contract, not produced yet.
 type PayoutType string
 
 // The payout types.
@@ -30,6 +30,9 @@ const (
 //	    ▲                  │ bank: timeout (transient): back to scheduled, later
 //	    │                  └ bank: invalid account, rejected (permanent) ──► failed
 //	    └──── payee details corrected by a handler ◄──────────────────────────┘
+//
+// An advance (R7, R8) still scheduled or failed when its claim is rejected
+// is cancelled: no money moved, and none is owed (see Cancel).
 type State string
 
 // The states of an obligation. A sent obligation's outcome is asked of the
@@ -105,6 +108,11 @@ type Obligation struct {
 	Replaces         string
 	PayeeCorrectedBy string
 	PayeeCorrectedAt *time.Time
+	// Priority puts an advance of a catastrophe's claim before ordinary
+	// payments (R8); Ground and CatastropheCode say why an advance is paid.
+	Priority        bool
+	Ground          string
+	CatastropheCode string
 }
 
 // NewFinalObligation returns the obligation to pay an agreement: the agreed
@@ -271,6 +279,7 @@ func (o *Obligation) Replacement(id string, now time.Time) (Obligation, error) {
 	return Obligation{ID: id, ClaimID: o.ClaimID, CaseID: o.CaseID, PolicyNumber: o.PolicyNumber, Type: o.Type,
 		AmountFen: o.AmountFen, AgreedAmountFen: o.AgreedAmountFen, AdvancedFen: o.AdvancedFen, Currency: o.Currency,
 		Payee: o.Payee, State: StateFailed, AgreedAt: o.AgreedAt, ScheduledAt: t, NextAttemptAt: t, Replaces: o.ID,
+		Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode,
 		LastError: fmt.Sprintf("the bank returned payment %s (%s): confirm or correct the payee details", o.ID, o.ReversalReason)}, nil
 }
 

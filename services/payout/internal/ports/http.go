@@ -100,6 +100,9 @@ type obligationResponse struct {
 	Replaces         string     `json:"replaces,omitempty"`
 	PayeeCorrectedBy string     `json:"payee_corrected_by,omitempty"`
 	PayeeCorrectedAt *time.Time `json:"payee_corrected_at,omitempty"`
+	Priority         bool       `json:"priority"`
+	Ground           string     `json:"ground,omitempty"`
+	CatastropheCode  string     `json:"catastrophe_code,omitempty"`
 }
 
 // toResponse shows o with its payee masked (R11): no answer carries a
@@ -110,7 +113,8 @@ func (h *HTTP) toResponse(o domain.Obligation) obligationResponse {
 		Currency: o.Currency, State: string(o.State), Attempts: o.Attempts, LastError: o.LastError,
 		BankReference: o.BankReference, ScheduledAt: o.ScheduledAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
 		ValueDate: o.ValueDate(h.app.Location()), ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, Replaces: o.Replaces,
-		PayeeCorrectedBy: o.PayeeCorrectedBy, PayeeCorrectedAt: o.PayeeCorrectedAt}
+		PayeeCorrectedBy: o.PayeeCorrectedBy, PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground,
+		CatastropheCode: o.CatastropheCode}
 	if !o.AgreedAt.IsZero() {
 		t := o.AgreedAt
 		r.AgreedAt = &t

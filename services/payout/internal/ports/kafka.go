@@ -8,13 +8,19 @@ import (
 )
 
 // Agreements returns the handler of adjudication's topic. Payments start
-// from the claimant's agreement (R6); a decision alone owes nothing, and
-// the topic's other events are not payout's business.
+// from the claimant's agreement (R6) or an approved advance (R7, R8); a
+// decision owes nothing, but a rejection settles the advances paid. The
+// topic's other events are not payout's business.
 func Agreements(a *app.Service) func(context.Context, events.Envelope) error {
 	return func(ctx context.Context, e events.Envelope) error {
-		if e.Type != events.AgreementReached.Name {
-			return nil
+		switch e.Type {
+		case events.AgreementReached.Name:
+			return a.HandleAgreement(ctx, e)
+		case events.AdvanceApproved.Name:
+			return a.HandleAdvance(ctx, e)
+		case events.ClaimDecided.Name:
+			return a.HandleDecision(ctx, e)
 		}
-		return a.HandleAgreement(ctx, e)
+		return nil
 	}
 }

@@ -1,0 +1,306 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/catastrophe"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/events"
+	"claims.local/pkg/tracking"
+)
+
+// CatastropheStore stores the declared catastrophes and the append-only
+// audit of their declarations and switches (who, when, why), each change
+// with the state event it publishes, in one transaction.
+type CatastropheStore interface {
+	// Declare stores a new catastrophe; a code declared before is a
+	// conflict.
+	Declare(ctx context.Context, c catastrophe.Catastrophe, e events.Outgoing) error
+	// Switch loads catastrophe code under a row lock, applies change and
+	// stores the result, its audit entry and its events.
+	Switch(ctx context.Context, code string, change func(catastrophe.Catastrophe) (catastrophe.Catastrophe, events.Outgoing, error)) (catastrophe.Catastrophe, error)
+	Get(ctx context.Context, code string) (catastrophe.Catastrophe, error)
+	List(ctx context.Context) ([]catastrophe.Catastrophe, error)
+	// Switches returns the audit of a catastrophe, oldest first.
+	Switches(ctx context.Context, code string) ([]CatastropheChange, error)
+}
+
+// CatastropheChange is one entry of a catastrophe's audit: its declaration
+// or a switch of its mode, who made it, when and why, and the version it
+// made.
+type CatastropheChange struct {
+	Version int
+	Action  string
+	Actor   string
+	Reason  string
+	At      time.Time
+	Active  bool
+}
+
+// The actions of a catastrophe's audit.
+const (
+	CatastropheDeclared    = "declared"
+	CatastropheActivated   = "activated"
+	CatastropheDeactivated = "deactivated"
+)
+
+// Directory finds a catastrophe by its code among those the service follows
+// on the catastrophes topic (package catbus).
+type Directory interface {
+	Get(code string) (catastrophe.Catastrophe, bool)
+}
+
+// Visits stores the on-site visits of cases.
+type Visits interface {
+	List(ctx context.Context, f VisitFilter) ([]domain.Visit, error)
+	// Update loads visit id under a row lock, lets change change it and
+	// stores the result.
+	Update(ctx context.Context, id string, change func(*domain.Visit) error) (domain.Visit, error)
+}
+
+// VisitFilter narrows the list of visits: of one claim, in some states.
+type VisitFilter struct {
+	ClaimID string
+	States  []string
+	Limit   int
+}
+
+// catastropheEvent is the state event of c on the compacted catastrophes
+// topic, keyed by its code.
+func (s *Service) catastropheEvent(c catastrophe.Catastrophe, now time.Time) (events.Outgoing, error) {
+	e, err := events.New(events.CatastropheState, Producer, c.Key(), now, c.State())
+	return events.Outgoing{Topic: s.topics.Catastrophes(), Envelope: e}, err
+}
+
+// DeclareCatastrophe declares a catastrophe with its advance policy, its
+// fast-track mode off, and announces it to every service (R8).
+func (s *Service) DeclareCatastrophe(ctx context.Context, actor domain.Actor, d catastrophe.Declaration) (catastrophe.Catastrophe, error) {
+	now := s.now()
+	c, err := catastrophe.Declare(d, actor.Subject, now)
+	if err != nil {
+		return catastrophe.Catastrophe{}, err
+	}
+	e, err := s.catastropheEvent(c, now)
+	if err != nil {
+		return catastrophe.Catastrophe{}, err
+	}
+	return c, s.catastrophes.Declare(ctx, c, e)
+}
+
+// SwitchCatastrophe switches the fast-track mode of catastrophe code on or
+// off for reason, recording who and when, and announces the new state to
+// every service through the compacted topic.
+func (s *Service) SwitchCatastrophe(ctx context.Context, actor domain.Actor, code string, active bool, reason string) (catastrophe.Catastrophe, error) {
+	return s.catastrophes.Switch(ctx, code, func(c catastrophe.Catastrophe) (catastrophe.Catastrophe, events.Outgoing, error) {
+		now := s.now()
+		next, err := c.Switch(active, reason, actor.Subject, now)
+		if err != nil {
+			return catastrophe.Catastrophe{}, events.Outgoing{}, err
+		}
+		e, err := s.catastropheEvent(next, now)
+		return next, e, err
+	})
+}
+
+// Catastrophes lists the declared catastrophes.
+func (s *Service) Catastrophes(ctx context.Context) ([]catastrophe.Catastrophe, error) {
+	return s.catastrophes.List(ctx)
+}
+
+// CatastropheSwitches returns the audit of catastrophe code: its
+// declaration and every switch, oldest first.
+func (s *Service) CatastropheSwitches(ctx context.Context, code string) ([]CatastropheChange, error) {
+	return s.catastrophes.Switches(ctx, code)
+}
+
+// catastrophe finds the catastrophe a claim request is tagged with: in the
+// directory the service follows, or in the service's own table (it declared
+// it) while the topic has not brought it yet.
+func (s *Service) catastrophe(ctx context.Context, code string) (catastrophe.Catastrophe, bool, error) {
+	if s.directory != nil {
+		if c, ok := s.directory.Get(code); ok {
+			return c, true, nil
+		}
+	}
+	c, err := s.catastrophes.Get(ctx, code)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return catastrophe.Catastrophe{}, false, nil
+	}
+	return c, err == nil, err
+}
+
+// catastropheSubject names nothing tracked: the internal target of a tagged
+// case is computed like a contract's decision period, never stored as an
+// obligation (it is the company's target, not R4's, and the R13 report
+// counts obligations by rule).
+func catastropheSubject(claimID string) string { return "catastrophe/" + claimID }
+
+// fastTrack tags a case whose claim request carries a catastrophe code
+// (R8): the internal target, the advance offered when the policy is
+// verified and the incident type eligible, and an on-site visit for deaths
+// and disabilities. A tag of a catastrophe nobody declared is ignored and
+// the case takes the normal path, noted in the audit.
+func (s *Service) fastTrack(ctx context.Context, c *domain.Case, code string, ev domain.Evidence, now time.Time) error {
+	cat, ok, err := s.catastrophe(ctx, code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.Changes = append(c.Changes, domain.Change{Action: domain.ActionTagIgnored, From: c.State, To: c.State,
+			Actor: domain.System("adjudication").Subject, At: now.UTC(),
+			Reason: "catastrophe " + code + " is not declared: the case takes the normal path"})
+		return nil
+	}
+	target, err := s.obligation(c, tracking.Spec{ClaimID: c.ClaimID, Subject: catastropheSubject(c.ClaimID), Rule: deadline.Decision,
+		ClockStart: c.FirstReceivedAt, Overrides: []deadline.Override{{Rule: deadline.Decision, Length: cat.InternalTargetWorkingDays,
+			Unit: deadline.WorkingDays}}}, now, false)
+	if err != nil {
+		// A first receipt no calendar can count from: the event's fault.
+		return errors.Join(events.ErrMalformed, err)
+	}
+	c.TagWith(cat, domain.Tag{TargetDueDate: target.DueDate, TargetDueAt: target.DueAt, TargetAtRiskFrom: target.AtRiskFrom}, now)
+	c.OfferCatastropheAdvance(cat, ev, uuid.NewString(), now)
+	if c.NeedsSiteVisit() {
+		c.NewVisits = append(c.NewVisits, domain.NewSiteVisit(c, uuid.NewString(), now))
+	}
+	return nil
+}
+
+// advanceObligation is the R7 obligation of c (Insurance Law art. 25): pay
+// in advance what can be determined if the amount is still not determined
+// 60 days after the claim request and its materials were received. The
+// clock starts when the materials are complete: the first receipt, or the
+// arrival of the last supplement asked for. While documents are awaited it
+// has not started, and it reports false.
+func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Obligation, bool, error) {
+	start := c.FirstReceivedAt
+	for _, sup := range c.Supplements {
+		if sup.ReceivedAt == nil {
+			return tracking.Obligation{}, false, nil
+		}
+		if sup.ReceivedAt.After(start) {
+			start = *sup.ReceivedAt
+		}
+	}
+	o, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID), Rule: deadline.AdvancePayment, ClockStart: start}, now)
+	return o, err == nil, err
+}
+
+// RecordAdvance approves an advance on a claim with its payee, as a handler
+// records it: the catastrophe advance offered at the case's opening (R8),
+// or the amount that can already be determined (R7), which meets the R7
+// obligation. payout pays it at once, a tagged case's first (Priority), and
+// deducts it from the final settlement.
+func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		a, account, err := c.ApproveAdvance(actor, s.authority, in, uuid.NewString(), now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		p := a.Payee
+		payee := events.Payee{Name: p.Name, Role: p.Role, BankName: p.BankName, AccountNumber: account}
+		if o := p.OnBehalfOf; o != nil {
+			payee.OnBehalfOf = &events.Person{Name: o.Name, Relation: o.Relation}
+		}
+		e, err := events.New(events.AdvanceApproved, Producer, c.ClaimID, now, events.AdvanceApprovedData{
+			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
+			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,
+			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil,
+		})
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
+			Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
+	})
+}
+
+// The bulk actions on cases.
+const (
+	BulkAssign      = "assign"
+	BulkStartReview = "start_review"
+)
+
+// MaxBulk bounds the cases of one bulk action.
+const MaxBulk = 200
+
+// BulkResult is what a bulk action did to one case: the case changed, or
+// the error that left it as it was.
+type BulkResult struct {
+	ClaimID string
+	Case    domain.Case
+	Err     error
+}
+
+// Bulk applies action to each of claimIDs, each case in its own
+// transaction, as the catastrophe team and senior handlers dispatch a surge
+// of tagged cases (R8): assign gives each to assignee; start_review puts
+// each under review for assignee (or the actor). A case that cannot be
+// changed keeps its state and its error is reported; the others change.
+func (s *Service) Bulk(ctx context.Context, actor domain.Actor, claimIDs []string, action, assignee string) ([]BulkResult, error) {
+	if len(claimIDs) == 0 || len(claimIDs) > MaxBulk {
+		return nil, apperr.InvalidField("claim_ids", "must list 1 to %d claims", MaxBulk)
+	}
+	for i, id := range claimIDs {
+		if strings.TrimSpace(id) == "" || slices.Contains(claimIDs[:i], id) {
+			return nil, apperr.InvalidField("claim_ids", "must list distinct claim ids; %q is empty or listed twice", id)
+		}
+	}
+	assignee = strings.TrimSpace(assignee)
+	var do func(c *domain.Case, now time.Time) error
+	switch action {
+	case BulkAssign:
+		if assignee == "" {
+			return nil, apperr.InvalidField("assignee", "is required to assign")
+		}
+		do = func(c *domain.Case, now time.Time) error { return c.Assign(actor, assignee, "bulk assignment", now) }
+	case BulkStartReview:
+		do = func(c *domain.Case, now time.Time) error { return c.StartReviewFor(actor, assignee, now) }
+	default:
+		return nil, apperr.InvalidField("action", "must be %s or %s", BulkAssign, BulkStartReview)
+	}
+	out := make([]BulkResult, len(claimIDs))
+	for i, id := range claimIDs {
+		c, err := s.change(ctx, id, do)
+		out[i] = BulkResult{ClaimID: id, Case: c, Err: err}
+		if err != nil && apperr.CodeOf(err) == apperr.Internal {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// RequestSiteVisit asks for an on-site visit on a claim (R8: on-site
+// service), recorded in the case's audit.
+func (s *Service) RequestSiteVisit(ctx context.Context, actor domain.Actor, claimID string, in domain.VisitInput) (domain.Visit, error) {
+	var v domain.Visit
+	_, err := s.change(ctx, claimID, func(c *domain.Case, now time.Time) error {
+		var err error
+		if v, err = c.RequestSiteVisit(actor, in, uuid.NewString(), now); err != nil {
+			return err
+		}
+		c.NewVisits = append(c.NewVisits, v)
+		return nil
+	})
+	return v, err
+}
+
+// SiteVisits lists visits, those still to arrange first.
+func (s *Service) SiteVisits(ctx context.Context, f VisitFilter) ([]domain.Visit, error) {
+	return s.visits.List(ctx, f)
+}
+
+// UpdateSiteVisit changes a visit: its details, and its state as it is
+// arranged, done or cancelled.
+func (s *Service) UpdateSiteVisit(ctx context.Context, actor domain.Actor, id string, p domain.VisitPatch) (domain.Visit, error) {
+	return s.visits.Update(ctx, id, func(v *domain.Visit) error { return v.Update(actor, p, s.now()) })
+}
