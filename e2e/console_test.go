@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
+	"claims.local/pkg/document"
+	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
@@ -288,22 +290,129 @@ func (p *page) signIn(user, startPage string) {
 	)
 }
 
+// fill sets the value of the input or text area marked id as a person
+// typing it would (React sees the input event), replacing what was there.
+func (p *page) fill(id, value string) {
+	p.t.Helper()
+	p.fillCSS(fmt.Sprintf(`[data-testid=%q]`, id), value)
+}
+
+// fillCSS is fill for the first element that a CSS selector matches.
+func (p *page) fillCSS(selector, value string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el) return null;
+		const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+		Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, %q);
+		el.dispatchEvent(new Event('input', { bubbles: true }));
+		return el.value;
+	})()`, selector, value)
+	if got := eval[*string](p, js); got == nil || *got != value {
+		p.shot("failed")
+		p.t.Fatalf("fill %s with %q: got %v", selector, value, got)
+	}
+}
+
+// exists reports whether a CSS selector matches an element now.
+func (p *page) exists(selector string) bool {
+	p.t.Helper()
+	return eval[bool](p, fmt.Sprintf(`document.querySelector(%q) !== null`, selector))
+}
+
+// waitCSS waits until a CSS selector matches an element.
+func (p *page) waitCSS(what, selector string, within time.Duration) {
+	p.t.Helper()
+	p.waitJS(what, fmt.Sprintf(`document.querySelector(%q) !== null`, selector), within)
+}
+
+// click clicks the first element a CSS selector matches.
+func (p *page) click(what, selector string) {
+	p.t.Helper()
+	p.do(what, chromedp.Click(chromedp.CSS(selector)))
+}
+
+// textOf is the text of the first element a CSS selector matches.
+func (p *page) textOf(selector string) string {
+	p.t.Helper()
+	return eval[string](p, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ''`, selector))
+}
+
+// withReason clicks the button marked id inside scope (a CSS selector, or
+// "" for the page), gives the reason it asks for and confirms.
+func (p *page) withReason(scope, id, reason string) {
+	p.t.Helper()
+	sel := func(testID string) string {
+		return strings.TrimSpace(fmt.Sprintf(`%s [data-testid=%q]`, scope, testID))
+	}
+	p.click("click "+id, sel(id))
+	p.waitCSS(id+" asks for a reason", sel(id+"-reason"), 5*time.Second)
+	p.fillCSS(sel(id+"-reason"), reason)
+	p.click("confirm "+id, sel(id+"-confirm"))
+}
+
+// fetchStatus calls the API through the console's edge as the signed-in
+// user and answers the status.
+func (p *page) fetchStatus(method, path, body string) int {
+	p.t.Helper()
+	return eval[int](p, fmt.Sprintf(`(async () => {
+		const s = JSON.parse(sessionStorage.getItem('claims-console.session'));
+		const r = await fetch(%q, { method: %q, headers: { Authorization: 'Bearer ' + s.token, 'Content-Type': 'application/json' }, body: %s });
+		return r.status;
+	})()`, path, method, body))
+}
+
+// scannedInvoice renders the medical invoice sample of scantest as a
+// scanned page and writes it where the browser can pick it up.
+func scannedInvoice(t *testing.T) (path string, want scantest.Want) {
+	t.Helper()
+	fonts, err := scantest.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scantest.Samples() {
+		if s.Type != document.MedicalInvoice {
+			continue
+		}
+		data, media, err := scantest.Scan(fonts, s, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path = filepath.Join(t.TempDir(), "invoice."+string(media))
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path, s.Want
+	}
+	t.Fatal("scantest has no medical invoice sample")
+	return "", scantest.Want{}
+}
+
 func (p *page) signOut() {
 	p.t.Helper()
 	p.do("sign out", chromedp.Click(byTestID("sign-out")), chromedp.WaitVisible(byTestID("signin-form")))
 }
 
 // TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser signs in to the web
-// console in headless Chromium as each kind of user: a handler files a
-// report (the checklist panel shows as the type is chosen), makes the claim
-// request and approves the claim; finance sees the payout; a handler is
-// refused the finance page (and the API refuses them too); an auditor sees
-// the compliance chart. Each page is kept as a screenshot.
+// console in headless Chromium as each kind of user. A handler files a
+// report (the checklist panel answers as the type is chosen), uploads a
+// scanned invoice and sees what OCR read from it, makes the claim request,
+// marks the remaining checklist items satisfied so that the case opens,
+// approves it per benefit line and records the claimant's agreement with
+// the payee; rejects another with reasons and its letter (R5); sends a
+// third above their authority to a senior handler (four-eyes). Finance sees
+// the payout completed and reveals the payee for a reason (R11); a handler
+// is refused the finance page and the reveal (the API refuses them too); an
+// auditor sees the reveal and the compliance chart; a senior handler
+// approves the third claim; the catastrophe team switches a catastrophe on
+// and off with a reason, sees a claim of its region tagged and first in the
+// queue, and the switches audited. Each page is kept as a screenshot.
 func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Brokers(t))
 	sys.startAll()
 	p := newPage(t, sys.startConsole(t))
+	invoice, want := scannedInvoice(t)
 
 	// Sign-in, with a wrong password first.
 	p.open("/")
@@ -320,16 +429,19 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 		t.Fatalf("handler's navigation: got %q, want 新报案 and no 支付 (payouts)", nav)
 	}
 
-	// New incident report: the checklist panel answers as soon as the type is chosen.
+	// New incident report: the checklist answers as soon as the type is
+	// chosen, with the disability appraisal reminder (R2) for a disability.
 	p.do("open the report form", chromedp.Click(byTestID("nav-new-report")), chromedp.WaitVisible(byTestID("report-form")))
 	p.choose("incident_type", "disability")
 	p.wait("disability-reminder")
-	p.waitJS("the checklist panel shows the checklist or says it is coming",
-		`document.querySelector('[data-testid="checklist-items"], [data-testid="checklist-pending"]') !== null`, 10*time.Second)
+	p.choose("incident_type", "medical")
+	p.waitCSS("the medical checklist", `[data-testid="checklist-item"][data-item="medical_invoices"][data-state="required"]`, 10*time.Second)
 	p.do("fill the report",
 		chromedp.SendKeys(chromedp.CSS(`input[name="policy_number"]`), "P-CONSOLE-0001"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="insured_name"]`), "王五"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="incident_place"]`), "310115"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="reporter_name"]`), "王五"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="contact"]`), "13812345678"),
 	)
 	p.shot("new-report-checklist")
 	p.do("register the report", chromedp.Click(byTestID("report-submit")), chromedp.WaitVisible(byTestID("report-saved")))
@@ -337,79 +449,137 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	if claimID == "" {
 		t.Fatalf("got no claim id on the registered report")
 	}
-	p.shot("report-registered")
+	p.do("open the claim", chromedp.Click(byTestID("open-claim")), chromedp.WaitVisible(byTestID("claim-page")))
 
-	// The claim request; the claim page waits for adjudication to open the case.
-	p.do("make the claim request", chromedp.Click(byTestID("request-claim")), chromedp.WaitVisible(byTestID("claim-page")))
-	p.waitJS("the case is opened and the decision panel shows", `document.querySelector('[data-testid="decision-panel"]') !== null`, 60*time.Second)
-	p.waitJS("the decision deadline (R4) shows", `document.querySelector('[data-testid="deadline"][data-rule="decision"]') !== null`, 20*time.Second)
+	// A scanned invoice is uploaded and read off the request path: its type
+	// and fields show beside the page image, and it satisfies its item.
+	p.do("upload the invoice", chromedp.SetUploadFiles(byTestID("upload-input"), []string{invoice}))
+	p.waitCSS("the invoice read", `[data-testid="document-viewer"][data-state="read"] [data-testid="doc-type"]`, 60*time.Second)
+	if got := eval[string](p, `document.querySelector('[data-testid="doc-type"]').dataset.type`); got != "medical_invoice" {
+		t.Fatalf("the document's type on the page: got %q, want medical_invoice", got)
+	}
+	p.waitCSS("the page image", `[data-testid="doc-image"]`, 10*time.Second)
+	if got, wantAmount := p.textOf(`[data-testid="doc-field-total_amount_fen"]`), fmt.Sprintf("¥%s", yuan(want.AmountFen)); got != wantAmount {
+		t.Fatalf("the invoice's total on the page: got %q, want %q", got, wantAmount)
+	}
+	if got := p.textOf(`[data-testid="doc-text"]`); !strings.Contains(got, "票据") {
+		t.Fatalf("the OCR text on the page: got %q, want the invoice's text", got)
+	}
+	p.waitCSS("the invoice satisfies its item", `[data-testid="checklist-item"][data-item="medical_invoices"][data-state="satisfied"]`, 10*time.Second)
+	p.shot("document-ocr")
+
+	// The claim request: incomplete, it waits in intake until the handler
+	// marks the remaining items satisfied; then adjudication opens the case.
+	p.do("make the claim request", chromedp.Click(byTestID("request-claim")), chromedp.WaitVisible(byTestID("claim-incomplete")))
+	p.wait("send-notice")
+	for _, item := range []string{"insured_id", "treatment_record"} {
+		scope := fmt.Sprintf(`[data-testid="checklist-item"][data-item=%q]`, item)
+		p.withReason(scope, "mark-satisfied", "原件已在柜面核验")
+		p.waitCSS(item+" marked satisfied", scope+`[data-state="waived"]`, 10*time.Second)
+	}
+	p.waitCSS("the case opens and the decision panel shows", `[data-testid="decision-panel"]`, 60*time.Second)
+	p.waitCSS("the decision deadline (R4) shows", `[data-testid="deadline"][data-rule="decision"]`, 20*time.Second)
+	p.waitCSS("the missing-documents notice deadline (R3) shows", `[data-testid="deadline"][data-rule="missing-documents-notice"]`, 20*time.Second)
 	p.shot("claim-received")
 
-	// The work queue lists it with its deadline risk.
+	// The work queue lists it with its deadline risk in colour and words.
 	p.open("/queue")
-	p.waitJS("the claim in the queue", fmt.Sprintf(`document.querySelector('[data-testid="queue-row"][data-claim=%q] [data-testid="risk"]') !== null`, claimID), 20*time.Second)
+	row := fmt.Sprintf(`[data-testid="queue-row"][data-claim=%q]`, claimID)
+	p.waitCSS("the claim in the queue", row+` [data-testid="risk"]`, 20*time.Second)
 	p.shot("work-queue")
 
-	// Approve 9,876.54 yuan: sent as 987654 fen.
-	p.do("open the claim",
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="queue-row"][data-claim=%q] a`, claimID))),
-		chromedp.WaitVisible(byTestID("decision-panel")),
-		chromedp.SendKeys(byTestID("amount"), "9876.54"),
-		chromedp.Click(byTestID("decide")),
-		chromedp.WaitVisible(byTestID("decision-outcome")),
-	)
-	if got := p.text("decision-amount"); got != "¥9,876.54" {
-		t.Fatalf("decided amount: got %q, want ¥9,876.54", got)
+	// Approve 1,234.50 yuan on one benefit line: sent as 123450 fen.
+	p.click("open the claim from the queue", row+" a")
+	p.wait("decision-panel")
+	p.fill("line-benefit-0", "medical_expense")
+	p.fill("line-claimed-0", "1234.50")
+	if got := p.text("decision-total"); !strings.Contains(got, "¥1,234.50") {
+		t.Fatalf("decision total: got %q, want ¥1,234.50", got)
+	}
+	p.do("approve", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("decision-outcome")))
+	if got := p.text("decision-amount"); got != "¥1,234.50" {
+		t.Fatalf("decided amount: got %q, want ¥1,234.50", got)
 	}
 	var decided struct {
+		State    string `json:"state"`
 		Decision struct {
 			AmountFen int64  `json:"amount_fen"`
 			DecidedBy string `json:"decided_by"`
-		}
+			Lines     []struct {
+				Benefit     string `json:"benefit"`
+				ApprovedFen int64  `json:"approved_fen"`
+			} `json:"lines"`
+		} `json:"decision"`
 	}
 	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+claimID), nil, &decided)
-	if decided.Decision.AmountFen != 987654 || decided.Decision.DecidedBy != "handler-1" {
-		t.Fatalf("the case's decision: got %+v, want 987654 fen by handler-1", decided.Decision)
+	if d := decided.Decision; decided.State != "approved" || d.AmountFen != 123450 || d.DecidedBy != "handler-1" || len(d.Lines) != 1 || d.Lines[0].ApprovedFen != 123450 {
+		t.Fatalf("the case: got %+v, want approved for 123450 fen on one line by handler-1", decided)
 	}
-	// TODO(lead): when payouts wait for the agreement on the amount (issue 6),
-	// the claim page shows claim-payouts-empty here until the agreement is
-	// recorded; then drive the agreement step from the console.
-	p.waitJS("the claim's payment shows", `document.querySelector('[data-testid="claim-payouts"], [data-testid="claim-payouts-empty"]') !== null`, 20*time.Second)
-	p.shot("claim-approved")
 
-	// Reject another claim with reasons: the letter preview quotes them, and
-	// the letter is recorded as sent (R5).
+	// The claimant agrees to the amount; payout pays the payee.
+	p.wait("agreement-form")
+	p.fill("payee-bank", "中国建设银行")
+	p.fill("payee-account", "6217 0000 1000 1234 567")
+	p.do("record the agreement", chromedp.Click(byTestID("agreement-submit")), chromedp.WaitVisible(byTestID("agreement-facts")))
+	p.waitCSS("the payment completed on the claim", `[data-testid="claim-payout"][data-state="completed"] [data-testid="masked-payee"]`, 45*time.Second)
+	if got := p.textOf(`[data-testid="masked-payee"]`); strings.Contains(got, "6217000010001234567") || !strings.Contains(got, "4567") {
+		t.Fatalf("the handler sees the payee %q, want it masked to its last 4 digits", got)
+	}
+	if p.exists(`[data-testid="reveal-payee"]`) {
+		t.Fatalf("a handler is offered the reveal of the payee, want no button (R11)")
+	}
+	p.waitCSS("the timeline has the agreement", `[data-testid="timeline-entry"][data-action="agreement_recorded"]`, 10*time.Second)
+	p.shot("claim-agreed-paid")
+
+	// Reject another claim with reasons citing the clause: the letter
+	// preview quotes them, the PDF downloads, the letter is recorded as sent (R5).
 	other := sys.reportAndRequest(t, "P-CONSOLE-0002")
-	reason := "出险时间在等待期内（条款第4.2条）"
 	p.open("/claims/" + other.ClaimID + "?report=" + other.ID)
-	p.waitJS("the second case opened", `document.querySelector('[data-testid="decision-panel"]') !== null`, 60*time.Second)
-	p.do("write the reasons",
-		chromedp.Click(byTestID("outcome-reject")),
-		chromedp.SendKeys(byTestID("reason"), reason),
-		chromedp.WaitVisible(byTestID("letter-preview")),
-	)
-	if got := p.text("letter-preview"); !strings.Contains(got, reason) || !strings.Contains(got, "P-CONSOLE-0002") {
-		t.Fatalf("letter preview: got %q, want the reasons and the policy number", got)
+	p.waitCSS("the second case opened", `[data-testid="decision-panel"]`, 60*time.Second)
+	reason, clause := "出险时间在等待期内", "《示例住院医疗保险条款》第四条"
+	p.do("choose to reject", chromedp.Click(byTestID("outcome-reject")), chromedp.WaitVisible(byTestID("reason-text-0")))
+	p.fill("reason-code-0", "WAITING_PERIOD")
+	p.fill("reason-text-0", reason)
+	p.fill("reason-clause-0", clause)
+	if got := p.text("letter-preview"); !strings.Contains(got, reason) || !strings.Contains(got, clause) || !strings.Contains(got, "P-CONSOLE-0002") {
+		t.Fatalf("letter preview: got %q, want the reason, its clause and the policy number", got)
 	}
 	p.shot("claim-reject-letter-preview")
-	p.do("reject and record the letter",
-		chromedp.Click(byTestID("decide")),
-		chromedp.WaitVisible(byTestID("rejection-letter")),
-		chromedp.Click(byTestID("record-letter")),
-	)
-	p.waitJS("the letter recorded as sent", `document.querySelector('[data-testid="letter-sent"]') !== null`, 10*time.Second)
+	p.do("reject", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("rejection-letter")))
+	p.do("download the letter and record it sent", chromedp.Click(byTestID("rejection-letter-download")), chromedp.Click(byTestID("record-letter")))
+	p.waitCSS("the letter recorded as sent", `[data-testid="letter-sent"]`, 10*time.Second)
+	if p.exists(`[data-testid="rejection-letter"] [data-testid="error"]`) {
+		t.Fatalf("the rejection letter: got an error on the page: %s", p.textOf(`[data-testid="rejection-letter"] [data-testid="error"]`))
+	}
 
-	// A handler is refused the finance page, and the API refuses them what
-	// the page would hide (the compliance report) anyway.
+	// Above the handler's authority the decision waits for a senior handler
+	// (four-eyes).
+	big := sys.reportAndRequest(t, "P-CONSOLE-0003")
+	p.open("/claims/" + big.ClaimID + "?report=" + big.ID)
+	p.waitCSS("the third case opened", `[data-testid="decision-panel"]`, 60*time.Second)
+	p.fill("line-claimed-0", "60000")
+	p.do("approve above the authority", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("approval-waiting")))
+	p.waitCSS("the decision awaits approval", `[data-testid="case-state"][data-state="pending_approval"]`, 5*time.Second)
+
+	// A handler is refused the finance page, and the API refuses them the
+	// reveal of the payee (R11) and the compliance report anyway.
+	var paid struct {
+		Obligations []struct {
+			ID string `json:"id"`
+		} `json:"obligations"`
+	}
+	sys.call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+claimID), nil, &paid)
+	if len(paid.Obligations) != 1 {
+		t.Fatalf("the claim's obligations: got %+v, want one", paid)
+	}
+	obligation := paid.Obligations[0].ID
 	p.open("/payouts")
 	p.wait("not-allowed")
 	p.shot("handler-refused-payouts")
-	status := eval[int](p, `(async () => {
-		const s = JSON.parse(sessionStorage.getItem('claims-console.session'));
-		const r = await fetch('/api/adjudication/v1/compliance-report?from=2026-01-01&to=2026-12-31', { headers: { Authorization: 'Bearer ' + s.token } });
-		return r.status;
-	})()`)
-	if status != http.StatusForbidden {
+	if status := p.fetchStatus("POST", "/api/payout/v1/obligations/"+obligation+"/payee/reveal", `JSON.stringify({reason: '想看看'})`); status != http.StatusForbidden {
+		t.Fatalf("handler revealing the payee through the console: got %d, want 403", status)
+	}
+	if status := p.fetchStatus("GET", "/api/adjudication/v1/compliance-report?from=2026-01-01&to=2026-12-31", "undefined"); status != http.StatusForbidden {
 		t.Fatalf("handler calling the compliance report through the console: got %d, want 403", status)
 	}
 	if status := eval[int](p, `fetch('/api/payout/v1/obligations').then(r => r.status)`); status != http.StatusUnauthorized {
@@ -417,31 +587,34 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	}
 	p.signOut()
 
-	// Finance sees the payout.
+	// Finance sees the payout completed, reveals the payee for a reason.
 	p.signIn("finance-1", "payouts-page")
-	row := fmt.Sprintf(`[data-testid="payout-row"][data-claim=%q][data-state="completed"]`, claimID)
-	// TODO(lead): with the agreement step of issue 6 no payout is due before
-	// the agreement is recorded: drive it from the console, or assert the
-	// page's empty state (payouts-empty) for this claim instead.
-	p.until("finance sees the claim's payout completed", 45*time.Second, func() bool {
-		if eval[bool](p, fmt.Sprintf(`document.querySelector('%s') !== null`, row)) {
-			return true
-		}
-		p.do("refresh the payouts", chromedp.Click(byTestID("refresh")))
-		return false
-	})
-	if got := eval[string](p, fmt.Sprintf(`document.querySelector('%s td.num').textContent`, row)); got != "¥9,876.54" {
-		t.Fatalf("finance sees amount %q, want ¥9,876.54", got)
+	payout := fmt.Sprintf(`[data-testid="payout-row"][data-claim=%q][data-state="completed"]`, claimID)
+	p.waitCSS("finance sees the claim's payout completed", payout, 20*time.Second)
+	if got := p.textOf(payout + ` [data-testid="payout-amount"]`); got != "¥1,234.50" {
+		t.Fatalf("finance sees amount %q, want ¥1,234.50", got)
 	}
-	p.shot("finance-payouts")
+	p.withReason(payout, "reveal-payee", "与银行核对退汇信息")
+	p.waitCSS("the payee in clear", payout+` [data-testid="revealed-payee"]`, 10*time.Second)
+	if got := p.textOf(payout + ` [data-testid="revealed-payee"]`); !strings.Contains(got, "6217000010001234567") || !strings.Contains(got, "王五") {
+		t.Fatalf("finance revealed %q, want the full account and name", got)
+	}
+	p.waitCSS("the reconciliation report", `[data-testid="reconciliation-row"]`, 10*time.Second)
+	p.shot("finance-payouts-revealed")
 	p.signOut()
 
-	// An auditor sees the compliance chart over a period that holds the
-	// claim's deadline, in English too.
+	// An auditor sees who revealed what and why, and the compliance chart
+	// over a period that holds the claim's deadlines, in English too.
 	p.signIn("auditor-1", "queue-page")
+	p.open("/reveals")
+	p.waitCSS("the reveal in the audit", fmt.Sprintf(`[data-testid="reveal-row"][data-claim=%q][data-by="finance-1"]`, claimID), 10*time.Second)
+	if got := p.textOf(`[data-testid="reveal-reason"]`); got != "与银行核对退汇信息" {
+		t.Fatalf("the reveal's reason in the audit: got %q", got)
+	}
+	p.shot("auditor-reveals")
 	from, to := time.Now().AddDate(0, -1, 0).Format("2006-01-02"), time.Now().AddDate(0, 2, 0).Format("2006-01-02")
 	p.open("/compliance?from=" + from + "&to=" + to)
-	p.waitJS("the chart has a bar for the decision rule", `document.querySelectorAll('[data-testid="chart-row"]').length > 0 && document.querySelector('[data-testid="compliance-row"][data-rule="decision"]') !== null`, 20*time.Second)
+	p.waitJS("the chart has bars for the decision and notice rules", `document.querySelectorAll('[data-testid="chart-row"]').length > 0 && document.querySelector('[data-testid="compliance-row"][data-rule="decision"]') !== null && document.querySelector('[data-testid="compliance-row"][data-rule="missing-documents-notice"]') !== null`, 20*time.Second)
 	p.shot("compliance")
 	p.do("switch to English", chromedp.Click(byTestID("lang-switch")))
 	p.waitJS("English", `document.documentElement.lang === 'en'`, 5*time.Second)
@@ -449,10 +622,98 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	p.do("back to Chinese", chromedp.Click(byTestID("lang-switch")))
 	p.signOut()
 
-	// The catastrophe console is the coordinator's.
-	p.signIn("cat-1", "queue-page")
+	// A senior handler, the second pair of eyes, approves the decision.
+	p.signIn("senior-1", "queue-page")
+	p.open("/claims/" + big.ClaimID)
+	p.do("approve as the second senior", chromedp.WaitVisible(byTestID("approval-panel")), chromedp.Click(byTestID("approve-decision")))
+	p.waitCSS("the decision took effect", `[data-testid="case-state"][data-state="approved"]`, 10*time.Second)
+	if got := p.text("decision-facts"); !strings.Contains(got, "senior-1") || !strings.Contains(got, "¥60,000.00") {
+		t.Fatalf("the approved decision: got %q, want ¥60,000.00 approved by senior-1", got)
+	}
+	p.shot("senior-four-eyes")
+	p.signOut()
+
+	// The catastrophe team declares a catastrophe, switches its fast-track
+	// mode on and off with a reason, and sees both switches in its audit.
+	p.signIn("cat-1", "catastrophe-page")
+	var doc struct {
+		Paths map[string]json.RawMessage `json:"paths"`
+	}
+	sys.call(t, http.MethodGet, sys.url("adjudication", "/openapi.json"), nil, &doc)
+	if _, served := doc.Paths["/v1/catastrophes"]; !served {
+		p.wait("cat-pending")
+		p.shot("catastrophe-pending")
+		t.Log("adjudication serves no /v1/catastrophes yet: the catastrophe step is skipped")
+		p.wantNoScriptErrors()
+		return
+	}
+	// The window holds yesterday too: an incident an hour ago may be on
+	// yesterday's date in Asia/Shanghai.
+	now := time.Now().In(shanghai(t))
+	yesterday, today := now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02")
+	p.do("open the declaration", chromedp.Click(byTestID("cat-new")), chromedp.WaitVisible(byTestID("cat-declare-form")))
+	p.fill("cat-code", "TY-E2E-01")
+	p.fill("cat-name", "台风“测试”")
+	p.fill("cat-regions", "3101")
+	p.fill("cat-start", yesterday)
+	p.fill("cat-end", today)
+	p.do("declare", chromedp.Click(byTestID("cat-declare-submit")))
+	cat := `[data-testid="cat-row"][data-code="TY-E2E-01"]`
+	p.waitCSS("the catastrophe declared, off", cat+`[data-active="false"]`, 10*time.Second)
+	p.withReason(cat, "cat-switch", "台风登陆上海，启动快速理赔")
+	p.waitCSS("fast track on", cat+`[data-active="true"]`, 10*time.Second)
+
+	// A claim of an incident in the region today is tagged: it counts on
+	// the console and goes first in the work queue.
+	var tagged intakeReport
+	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports"), map[string]any{
+		"policy_number": "P-CONSOLE-CAT", "insured_name": "赵敏", "incident_type": "medical", "incident_place": "310115",
+		"incident_time": time.Now().Add(-time.Hour).Format(time.RFC3339), "reporter": map[string]string{"name": "赵敏", "role": "insured"},
+	}, &tagged); status != http.StatusCreated {
+		t.Fatalf("report in the catastrophe's region: got status %d, want 201", status)
+	}
+	sys.satisfyChecklist(t, tagged.ID)
+	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports/"+tagged.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+		t.Fatalf("claim request in the catastrophe's region: got status %d, want 201", status)
+	}
+	p.until("the tagged claim counts on the console", 45*time.Second, func() bool {
+		if p.exists(`[data-testid="cat-counts"][data-code="TY-E2E-01"][data-tagged="1"]`) {
+			return true
+		}
+		p.do("refresh the counts", chromedp.Click(byTestID("refresh")))
+		return false
+	})
+	p.shot("catastrophe-on")
+	p.open("/queue")
+	p.waitCSS("the tagged claim first in the queue", fmt.Sprintf(`[data-testid="queue-row"]:first-child[data-claim=%q][data-cat="TY-E2E-01"]`, tagged.ClaimID), 10*time.Second)
+	p.shot("catastrophe-queue")
 	p.open("/catastrophe")
-	p.wait("catastrophe-page")
-	p.shot("catastrophe")
+	p.waitCSS("the catastrophe console again", cat+`[data-active="true"]`, 10*time.Second)
+	p.withReason(cat, "cat-switch", "灾情结束，恢复常规处理")
+	p.waitCSS("fast track off", cat+`[data-active="false"]`, 10*time.Second)
+	p.waitJS("both switches in the audit", fmt.Sprintf(`document.querySelectorAll('%s [data-testid="cat-switch-row"]').length === 3 && document.querySelector('%s [data-testid="cat-switch-row"][data-action="deactivated"]') !== null`, cat, cat), 10*time.Second)
+	if got := p.textOf(cat + ` [data-testid="cat-switch-row"][data-action="activated"] [data-testid="cat-switch-reason"]`); got != "台风登陆上海，启动快速理赔" {
+		t.Fatalf("the switch-on reason in the audit: got %q", got)
+	}
+	p.shot("catastrophe-audit")
 	p.wantNoScriptErrors()
+}
+
+// yuan writes fen as yuan with grouping and two decimals, as the console shows it.
+func yuan(fen int64) string {
+	s := fmt.Sprintf("%d", fen/100)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return fmt.Sprintf("%s.%02d", s, fen%100)
+}
+
+// shanghai is the platform's time zone.
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

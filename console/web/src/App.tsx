@@ -7,7 +7,9 @@ import { Compliance } from './pages/Compliance';
 import { NewReport } from './pages/NewReport';
 import { Payouts } from './pages/Payouts';
 import { SignIn } from './pages/SignIn';
-import { Catastrophe, NotAllowed, NotFound } from './pages/Simple';
+import { Catastrophe } from './pages/Catastrophe';
+import { Reveals } from './pages/Reveals';
+import { NotAllowed, NotFound } from './pages/Simple';
 import { WorkQueue } from './pages/WorkQueue';
 import { match, RouterProvider, useRouter } from './router';
 import { SessionGate, useSession } from './session';
@@ -31,6 +33,7 @@ const fixed: Record<string, { page: Page; render: () => ReactNode }> = {
   '/payouts': { page: 'payouts', render: () => <Payouts /> },
   '/compliance': { page: 'compliance', render: () => <Compliance /> },
   '/catastrophe': { page: 'catastrophe', render: () => <Catastrophe /> },
+  '/reveals': { page: 'reveals', render: () => <Reveals /> },
 };
 
 function Routes() {

@@ -4,20 +4,39 @@
 // the role on every call.
 
 import type {
+  AgreementRequest,
+  AuditEntry,
   Case,
-  ChecklistItem,
+  Catastrophe,
+  CatastropheDeclaration,
+  CatastropheSwitch,
+  Checklist,
+  CheckResult,
+  ClaimDocument,
   ComplianceReport,
+  Correction,
   Deadline,
   DeadlinePage,
+  DecisionRequest,
   ErrorBody,
   NewReport,
+  Notice,
+  Notification,
   Obligation,
+  Payee,
+  PersonalDataReveal,
+  Policy,
+  Product,
+  QueuePage,
+  Reconciliation,
   Report,
   Session,
-  TimelineEntry,
 } from './types';
 
 export type Service = 'intake' | 'adjudication' | 'payout';
+
+/** The services that track statutory deadlines (each its own rules). */
+export const TRACKING_SERVICES: readonly Service[] = ['intake', 'adjudication', 'payout'];
 
 /** An error answer of the edge or a service, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -37,10 +56,15 @@ export class ApiError extends Error {
     this.retryAfterSeconds = retryAfter;
   }
 
-  /** The route is not served yet (or the thing does not exist). */
+  /** The route is not served (yet), or the thing does not exist. */
   get notFound(): boolean {
     return this.status === 404;
   }
+}
+
+/** Reports whether e is an answer of status. */
+export function isStatus(e: unknown, status: number): e is ApiError {
+  return e instanceof ApiError && e.status === status;
 }
 
 function isErrorBody(v: unknown): v is ErrorBody {
@@ -64,9 +88,10 @@ async function toError(resp: Response): Promise<ApiError> {
   return new ApiError(resp.status, 'http_' + resp.status, resp.statusText || 'HTTP ' + resp.status);
 }
 
-type Query = Record<string, string | number | undefined | null>;
+type Query = Record<string, string | number | boolean | undefined | null>;
 
-function withQuery(path: string, q?: Query): string {
+/** path with the query's set values, in order. */
+export function withQuery(path: string, q?: Query): string {
   if (!q) return path;
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
@@ -74,6 +99,13 @@ function withQuery(path: string, q?: Query): string {
   }
   const s = p.toString();
   return s ? `${path}?${s}` : path;
+}
+
+/** A fresh idempotency key (a random UUID) for a retry-safe POST. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 /** Signs in at the edge: a user name and password for a short-lived token. */
@@ -92,22 +124,7 @@ export async function signIn(username: string, password: string): Promise<Sessio
   return (await resp.json()) as Session;
 }
 
-/** Accepts the shapes a checklist may come in: a list, {items}, {checklist}. */
-export function normalizeChecklist(v: unknown): ChecklistItem[] | null {
-  if (Array.isArray(v)) return v as ChecklistItem[];
-  if (typeof v === 'object' && v !== null) {
-    if ('items' in v) return normalizeChecklist((v as { items: unknown }).items);
-    if ('checklist' in v) return normalizeChecklist((v as { checklist: unknown }).checklist);
-  }
-  return null;
-}
-
-export interface DecisionBody {
-  outcome: 'approve' | 'reject';
-  amount_fen: number;
-  reason?: string;
-  decided_by: string;
-}
+const enc = encodeURIComponent;
 
 /** The API as one signed-in user sees it. */
 export class Api {
@@ -119,16 +136,25 @@ export class Api {
     this.onUnauthenticated = onUnauthenticated;
   }
 
-  private async send(service: Service, method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: accept };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+  private async send(
+    service: Service,
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { accept?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: opts.accept ?? 'application/json', ...opts.headers };
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) {
+      // The browser sets the multipart boundary.
+      payload = body;
+    } else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
     let resp: Response;
     try {
-      resp = await fetch(`/api/${service}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      resp = await fetch(`/api/${service}${path}`, { method, headers, body: payload });
     } catch (e) {
       throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
     }
@@ -137,68 +163,206 @@ export class Api {
     return resp;
   }
 
-  private async json<T>(service: Service, method: string, path: string, body?: unknown): Promise<T> {
-    const resp = await this.send(service, method, path, body);
+  private async json<T>(service: Service, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const resp = await this.send(service, method, path, body, headers ? { headers } : {});
     return (await resp.json()) as T;
   }
 
-  // intake
+  private async blob(service: Service, path: string, accept: string): Promise<Blob> {
+    return (await this.send(service, 'GET', path, undefined, { accept })).blob();
+  }
 
-  createReport(r: NewReport): Promise<Report> {
-    return this.json('intake', 'POST', '/v1/reports', r);
+  /** The service's OpenAPI document (to learn whether a route is served yet). */
+  async openapiPaths(service: Service): Promise<string[]> {
+    const doc = await this.json<{ paths?: Record<string, unknown> }>(service, 'GET', '/openapi.json');
+    return Object.keys(doc.paths ?? {});
+  }
+
+  // ── intake ──
+
+  /** Files a report; idempotencyKey makes a retry of the same form safe. */
+  createReport(r: NewReport, idempotencyKey: string): Promise<Report> {
+    return this.json('intake', 'POST', '/v1/reports', r, { 'Idempotency-Key': idempotencyKey });
   }
 
   report(id: string): Promise<Report> {
-    return this.json('intake', 'GET', `/v1/reports/${encodeURIComponent(id)}`);
+    return this.json('intake', 'GET', `/v1/reports/${enc(id)}`);
   }
 
   /** Makes the claim request; receivedAt is the receipt time of one made on paper. */
   requestClaim(reportId: string, receivedAt?: string): Promise<Report> {
-    return this.json('intake', 'POST', `/v1/reports/${encodeURIComponent(reportId)}/claim-request`,
-      receivedAt ? { received_at: receivedAt } : undefined);
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/claim-request`, receivedAt ? { received_at: receivedAt } : undefined);
   }
 
-  /** The guidance checklist of an incident type (R1); intake serves it later. */
-  async checklist(incidentType: string): Promise<ChecklistItem[] | null> {
-    const v = await this.json<unknown>('intake', 'GET', withQuery('/v1/checklists', { incident_type: incidentType }));
-    return normalizeChecklist(v);
+  /** The guidance checklist of an incident type (R1), for a product when given. */
+  checklist(incidentType: string, product?: string): Promise<Checklist> {
+    return this.json('intake', 'GET', withQuery('/v1/checklists', { incident_type: incidentType, product }));
   }
 
-  // adjudication
+  /** The printable checklist of a report, as an HTML file. */
+  checklistHtml(reportId: string): Promise<Blob> {
+    return this.blob('intake', `/v1/reports/${enc(reportId)}/checklist.html`, 'text/html');
+  }
 
-  cases(q: { state?: string; limit?: number }): Promise<{ cases: Case[] }> {
+  /** Marks an item satisfied without an upload (an original seen at the counter…). */
+  satisfyItem(reportId: string, itemId: string, reason: string): Promise<Report> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/checklist/items/${enc(itemId)}/satisfy`, { reason });
+  }
+
+  uploadDocument(reportId: string, file: File): Promise<ClaimDocument> {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/documents`, form);
+  }
+
+  async documents(reportId: string): Promise<ClaimDocument[]> {
+    return (await this.json<{ documents: ClaimDocument[] }>('intake', 'GET', `/v1/reports/${enc(reportId)}/documents`)).documents;
+  }
+
+  /** A document with the text read from it. */
+  document(reportId: string, docId: string): Promise<ClaimDocument> {
+    return this.json('intake', 'GET', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}`);
+  }
+
+  /** The file of a document (reading it is logged, R11). */
+  documentContent(reportId: string, docId: string): Promise<Blob> {
+    return this.blob('intake', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/content`, '*/*');
+  }
+
+  correctDocument(reportId: string, docId: string, c: Correction): Promise<ClaimDocument> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/corrections`, c);
+  }
+
+  /** Sends the notice of missing documents (R3); the first is the one-time notice. */
+  sendNotice(reportId: string, channel: string, reason?: string): Promise<Notice> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices`, reason ? { channel, reason } : { channel });
+  }
+
+  /** The printable letter of a notice (its letter path on intake). */
+  noticeLetter(letterPath: string): Promise<Blob> {
+    return this.blob('intake', letterPath, 'text/html');
+  }
+
+  // ── adjudication ──
+
+  /** The work queue: cases with work left, soonest deadline first. */
+  queue(q: { state?: string; assignee?: string; unassigned?: boolean; risk?: string; limit?: number; offset?: number }): Promise<QueuePage> {
+    return this.json('adjudication', 'GET', withQuery('/v1/queue', q));
+  }
+
+  cases(q: { state?: string; assignee?: string; limit?: number }): Promise<{ cases: Case[] }> {
     return this.json('adjudication', 'GET', withQuery('/v1/cases', q));
   }
 
   case(claimId: string): Promise<Case> {
-    return this.json('adjudication', 'GET', `/v1/cases/${encodeURIComponent(claimId)}`);
+    return this.json('adjudication', 'GET', `/v1/cases/${enc(claimId)}`);
   }
 
-  decide(claimId: string, d: DecisionBody): Promise<Case> {
-    return this.json('adjudication', 'POST', `/v1/cases/${encodeURIComponent(claimId)}/decision`, d);
+  /** The audit of the case, oldest first. */
+  async timeline(claimId: string): Promise<AuditEntry[]> {
+    return (await this.json<{ entries: AuditEntry[] }>('adjudication', 'GET', `/v1/cases/${enc(claimId)}/timeline`)).entries ?? [];
   }
 
-  recordRejectionLetter(claimId: string, channel: string, sentBy: string): Promise<Case> {
-    return this.json('adjudication', 'POST', `/v1/cases/${encodeURIComponent(claimId)}/rejection-letter`, {
-      channel,
-      sent_by: sentBy,
-    });
+  /** Runs the automatic checks: they inform, the handler decides. */
+  async checks(claimId: string): Promise<CheckResult[]> {
+    return (await this.json<{ checks: CheckResult[] }>('adjudication', 'GET', `/v1/cases/${enc(claimId)}/checks`)).checks ?? [];
   }
 
-  /** The case's timeline; adjudication serves it later (issue 5). */
-  async timeline(claimId: string): Promise<TimelineEntry[]> {
-    const v = await this.json<unknown>('adjudication', 'GET', `/v1/cases/${encodeURIComponent(claimId)}/timeline`);
-    if (Array.isArray(v)) return v as TimelineEntry[];
-    if (typeof v === 'object' && v !== null) {
-      for (const k of ['entries', 'timeline', 'events']) {
-        const list = (v as Record<string, unknown>)[k];
-        if (Array.isArray(list)) return list as TimelineEntry[];
-      }
-    }
-    return [];
+  overrideCheck(claimId: string, check: string, reason: string): Promise<Case> {
+    return this.json('adjudication', 'POST', `/v1/cases/${enc(claimId)}/checks/${enc(check)}/override`, { reason });
   }
 
-  // deadline tracking (adjudication and payout)
+  private caseAction(claimId: string, action: string, body: unknown): Promise<Case> {
+    return this.json('adjudication', 'POST', `/v1/cases/${enc(claimId)}/${action}`, body);
+  }
+
+  startReview(claimId: string): Promise<Case> {
+    return this.caseAction(claimId, 'review', {});
+  }
+
+  /** Assigns the case; an empty assignee gives it up. */
+  assign(claimId: string, assignee: string, reason?: string): Promise<Case> {
+    return this.caseAction(claimId, 'assignment', reason ? { assignee, reason } : { assignee });
+  }
+
+  requestDocuments(claimId: string, documents: string[], note?: string): Promise<Case> {
+    return this.caseAction(claimId, 'document-request', note ? { documents, note } : { documents });
+  }
+
+  documentsReceived(claimId: string): Promise<Case> {
+    return this.caseAction(claimId, 'documents-received', {});
+  }
+
+  /** Marks the case complex (senior handlers): the 30-day rule applies (R4). */
+  markComplex(claimId: string, reason: string): Promise<Case> {
+    return this.caseAction(claimId, 'complex', { reason });
+  }
+
+  decide(claimId: string, d: DecisionRequest): Promise<Case> {
+    return this.caseAction(claimId, 'decision', d);
+  }
+
+  /** The second senior's verdict on a decision above its decider's authority (four-eyes). */
+  reviewDecision(claimId: string, verdict: 'approve' | 'return', reason: string, version: number): Promise<Case> {
+    return this.caseAction(claimId, 'decision/approval', reason ? { verdict, reason, version } : { verdict, version });
+  }
+
+  /** The written rejection notice (R5) as a PDF. */
+  rejectionLetterPdf(claimId: string): Promise<Blob> {
+    return this.blob('adjudication', `/v1/cases/${enc(claimId)}/rejection-letter`, 'application/pdf');
+  }
+
+  /** Records the rejection notice as sent by the signed-in user (meets R5). */
+  recordRejectionLetter(claimId: string, channel: string): Promise<Case> {
+    return this.caseAction(claimId, 'rejection-letter', { channel });
+  }
+
+  /** Records the claimant's agreement to the amount (达成协议): payout pays. */
+  recordAgreement(claimId: string, a: AgreementRequest): Promise<Case> {
+    return this.caseAction(claimId, 'agreement', a);
+  }
+
+  /**
+   * Approves an advance with its payee: the catastrophe advance offered (R8;
+   * amount 0 pays what was offered, less pays less), or the amount already
+   * determined (R7).
+   */
+  approveAdvance(claimId: string, a: { amount_fen: number; reason: string; payee: Payee }): Promise<Case> {
+    return this.caseAction(claimId, 'advance', a.reason ? a : { amount_fen: a.amount_fen, payee: a.payee });
+  }
+
+  close(claimId: string, reason: string): Promise<Case> {
+    return this.caseAction(claimId, 'close', { reason });
+  }
+
+  policy(number: string): Promise<Policy> {
+    return this.json('adjudication', 'GET', `/v1/policies/${enc(number)}`);
+  }
+
+  product(code: string): Promise<Product> {
+    return this.json('adjudication', 'GET', `/v1/products/${enc(code)}`);
+  }
+
+  // ── catastrophes (adjudication, R8) ──
+
+  async catastrophes(): Promise<Catastrophe[]> {
+    return (await this.json<{ catastrophes: Catastrophe[] }>('adjudication', 'GET', '/v1/catastrophes')).catastrophes ?? [];
+  }
+
+  declareCatastrophe(d: CatastropheDeclaration): Promise<Catastrophe> {
+    return this.json('adjudication', 'POST', '/v1/catastrophes', d);
+  }
+
+  /** Switches the fast-track mode of a catastrophe on or off, with the reason. */
+  switchCatastrophe(code: string, active: boolean, reason: string): Promise<Catastrophe> {
+    return this.json('adjudication', 'POST', `/v1/catastrophes/${enc(code)}/activation`, { active, reason });
+  }
+
+  async catastropheSwitches(code: string): Promise<CatastropheSwitch[]> {
+    return (await this.json<{ switches: CatastropheSwitch[] }>('adjudication', 'GET', `/v1/catastrophes/${enc(code)}/switches`)).switches ?? [];
+  }
+
+  // ── deadline tracking (every service) ──
 
   deadlines(service: Service, q: Query): Promise<DeadlinePage> {
     return this.json(service, 'GET', withQuery('/v1/deadlines', q));
@@ -220,19 +384,45 @@ export class Api {
     return this.json(service, 'GET', withQuery('/v1/compliance-report', { from, to }));
   }
 
-  async complianceCsv(service: Service, from: string, to: string): Promise<Blob> {
-    const resp = await this.send(service, 'GET', withQuery('/v1/compliance-report', { from, to, format: 'csv' }), undefined, 'text/csv');
-    return resp.blob();
+  complianceCsv(service: Service, from: string, to: string): Promise<Blob> {
+    return this.blob(service, withQuery('/v1/compliance-report', { from, to, format: 'csv' }), 'text/csv');
   }
 
-  // payout
+  // ── payout ──
 
   obligations(q: { claim_id?: string; limit?: number }): Promise<{ obligations: Obligation[] }> {
     return this.json('payout', 'GET', withQuery('/v1/obligations', q));
   }
 
-  /** The reconciliation report; payout serves it later (issue 6). */
-  reconciliation(q: Query): Promise<unknown> {
-    return this.json('payout', 'GET', withQuery('/v1/reconciliation', q));
+  /** The payee of a payment in clear, for a reason; the reveal is recorded (R11). */
+  revealPayee(obligationId: string, reason: string): Promise<Payee> {
+    return this.json('payout', 'POST', `/v1/obligations/${enc(obligationId)}/payee/reveal`, { reason });
+  }
+
+  /** Corrects the payee of a failed payment and schedules it again. */
+  correctPayee(obligationId: string, payee: Payee): Promise<Obligation> {
+    return this.json('payout', 'PUT', `/v1/obligations/${enc(obligationId)}/payee`, payee);
+  }
+
+  /** Records that the bank returned a completed payment (退汇). */
+  reversal(obligationId: string, reason: string): Promise<{ reversed: Obligation; replacement: Obligation }> {
+    return this.json('payout', 'POST', `/v1/obligations/${enc(obligationId)}/reversal`, { reason });
+  }
+
+  reconciliation(from: string, to: string): Promise<Reconciliation> {
+    return this.json('payout', 'GET', withQuery('/v1/reconciliation', { from, to }));
+  }
+
+  reconciliationCsv(from: string, to: string): Promise<Blob> {
+    return this.blob('payout', withQuery('/v1/reconciliation', { from, to, format: 'csv' }), 'text/csv');
+  }
+
+  async notifications(q: { claim_id?: string; limit?: number }): Promise<Notification[]> {
+    return (await this.json<{ notifications: Notification[] }>('payout', 'GET', withQuery('/v1/notifications', q))).notifications ?? [];
+  }
+
+  /** Who revealed whose personal data, when and why (R11), newest first. */
+  async reveals(q: { claim_id?: string; revealed_by?: string; limit?: number }): Promise<PersonalDataReveal[]> {
+    return (await this.json<{ reveals: PersonalDataReveal[] }>('payout', 'GET', withQuery('/v1/personal-data-reveals', q))).reveals ?? [];
   }
 }

@@ -1,7 +1,6 @@
-// Types of the services' answers, from their OpenAPI documents
-// (services/*/internal/ports/openapi.json, pkg/tracking/trackinghttp/openapi.json).
-// Fields marked "later" are not served yet: the console shows them when a
-// service starts sending them.
+// Types of the services' answers and requests, from their OpenAPI documents
+// (services/*/internal/ports/openapi.json, pkg/tracking/trackinghttp/openapi.json,
+// pkg/reveal/revealhttp/openapi.json). Amounts are integer fen everywhere.
 
 export type Role =
   | 'handler'
@@ -38,18 +37,26 @@ export interface ErrorBody {
   error: { code: string; message: string; field?: string; request_id?: string };
 }
 
+// ── intake ────────────────────────────────────────────────────────────────
+
 export const INCIDENT_TYPES = ['death', 'disability', 'critical_illness', 'medical', 'accidental_injury'] as const;
 export type IncidentType = (typeof INCIDENT_TYPES)[number];
 
 export const REPORTER_ROLES = ['policyholder', 'insured', 'beneficiary', 'agent'] as const;
 export type ReporterRole = (typeof REPORTER_ROLES)[number];
 
+export const RELATIONS = ['self', 'spouse', 'child', 'parent', 'other'] as const;
+export type Relation = (typeof RELATIONS)[number];
+
 export interface Reporter {
   name: string;
   role: ReporterRole;
-  /** later: masked unless revealed (R11). */
-  phone?: string;
-  id_number?: string;
+  relation?: Relation;
+}
+
+export interface Person {
+  name: string;
+  relation: string;
 }
 
 export interface NewReport {
@@ -57,60 +64,301 @@ export interface NewReport {
   insured_name: string;
   incident_type: IncidentType;
   incident_time: string;
-  reporter: { name: string; role: ReporterRole };
-}
-
-/** A text for a person: one string, or Chinese and English side by side. */
-export type LocalText = string | { zh?: string; en?: string };
-
-/** One item of the guidance checklist (R1); later from intake. */
-export interface ChecklistItem {
-  id?: string;
-  code?: string;
-  title?: LocalText;
-  name?: LocalText;
-  description?: LocalText;
-  /** A notice the claimant must be given with the item (the R2 appraisal reminder). */
-  reminder?: LocalText;
-  required?: boolean;
-  /** later: missing, received, accepted, insufficient, waived. */
-  state?: string;
-  /** later: the document that satisfies the item. */
-  document_id?: string;
-  document_name?: string;
-}
-
-export interface Report {
-  id: string;
-  claim_id: string;
-  policy_number: string;
-  insured_name: string;
-  incident_type: string;
-  incident_time: string;
   reporter: Reporter;
-  reported_at: string;
-  claim_requested_at: string | null;
-  /** later: the guidance checklist given with the report (R1). */
-  checklist?: ChecklistItem[] | { items: ChecklistItem[] };
-  /** later. */
+  product_code?: string;
+  incident_place?: string;
+  description?: string;
+  contact?: string;
+  beneficiary?: Person;
+  claimed_amount_fen?: number;
+}
+
+/** A text in Chinese (text) and English (text_en). */
+export interface TextPair {
+  text: string;
+  text_en: string;
+}
+
+export interface DocumentOption {
+  type: string;
+  name: string;
+  name_en: string;
+}
+
+export type ItemState = 'satisfied' | 'waived' | 'missing' | 'not_applicable';
+
+/** One item of a guidance checklist (R1); state and what satisfies it on a report only. */
+export interface ChecklistItem {
+  id: string;
+  title: string;
+  title_en: string;
+  description: string;
+  description_en: string;
+  documents: DocumentOption[];
+  any_of: boolean;
+  person?: 'insured' | 'claimant';
+  multiple?: boolean;
+  condition?: TextPair;
+  /** A notice the claimant must be given with the item (the R2 appraisal reminder). */
+  reminder?: TextPair;
+  basis?: string;
+  state?: ItemState;
+  satisfied_by?: { document_id: string; type: string }[];
+  waiver?: { reason: string; by: string; at: string };
+}
+
+export interface Checklist {
+  incident_type: string;
+  product?: string;
+  version: string;
+  title: string;
+  title_en: string;
+  basis: string;
+  items: ChecklistItem[];
+  /** On a report only. */
+  complete?: boolean;
+  missing?: string[];
+}
+
+export const DOCUMENT_TYPES = [
+  'id_card',
+  'death_certificate',
+  'medical_invoice',
+  'discharge_summary',
+  'diagnosis_certificate',
+  'accident_report',
+  'disability_appraisal',
+  'bank_card',
+  'relationship_proof',
+  'other',
+] as const;
+
+/** The fields read from a document; a key is present only when found. The ID number is masked (R11). */
+export interface Fields {
   id_number?: string;
-  bank_account?: string;
+  total_amount_fen?: number;
+  amounts_disagree?: boolean;
+  amount_figures_fen?: number;
+  amount_capitals_fen?: number;
+  event_date?: string;
+  invoice_number?: string;
+  names?: string[];
 }
 
-export type CaseState = 'received' | 'approved' | 'rejected' | (string & {});
+export type DocumentState = 'pending' | 'reading' | 'read' | 'failed';
 
-export interface Decision {
-  outcome: 'approve' | 'reject' | (string & {});
-  amount_fen: number;
+export interface ClaimDocument {
+  id: string;
+  report_id: string;
+  claim_id: string;
+  sha256: string;
+  media: 'jpeg' | 'png' | 'tiff' | 'pdf';
+  pages: number;
+  size_bytes: number;
+  file_name?: string;
+  uploaded_by: string;
+  uploaded_at: string;
+  state: DocumentState;
+  /** As it stands: a handler's correction, else the machine's reading. */
+  type?: string;
+  fields: Fields;
+  review?: ('unreadable' | 'low_confidence' | 'amounts_disagree')[];
+  satisfies?: string[];
+  failure?: { code: string; message: string };
+  reading?: { type: string; confidence: number; fields: Fields; read_at: string };
+  corrections?: { type?: string; fields: Fields; note?: string; by: string; at: string }[];
+  /** The text read; only on a single document's answer. */
+  text?: string;
+}
+
+/** A correction of a document's type or fields; absent members stay as they are. */
+export interface Correction {
+  type?: string;
+  fields?: {
+    id_number?: string;
+    total_amount_fen?: number;
+    event_date?: string;
+    invoice_number?: string;
+    names?: string[];
+  };
+  note?: string;
+}
+
+export interface NoticeItem {
+  item_id: string;
+  title: string;
+  title_en: string;
+  description?: string;
+  description_en?: string;
+  documents?: { type: string; name: string; name_en: string }[];
+  reminder?: TextPair;
+  why?: TextPair;
+}
+
+/** A notice of missing documents (R3); seq 1 is the one-time notice. */
+export interface Notice {
+  seq: number;
+  one_time: boolean;
+  items: NoticeItem[];
   reason?: string;
-  decided_by: string;
-  decided_at: string;
-}
-
-export interface RejectionLetter {
   channel: string;
   sent_by: string;
   sent_at: string;
+  supplement_received_at?: string | null;
+  /** Path of the printable letter on intake. */
+  letter: string;
+}
+
+export const NOTICE_CHANNELS = ['letter', 'sms', 'email', 'in_person'] as const;
+
+export interface Report extends Omit<NewReport, 'incident_type'> {
+  id: string;
+  claim_id: string;
+  incident_type: string;
+  reported_at: string;
+  claim_requested_at: string | null;
+  handed_over_at?: string | null;
+  linked?: boolean;
+  duplicate_of?: string;
+  checklist?: Checklist;
+  documents?: ClaimDocument[];
+  missing_documents_notices?: Notice[];
+  supplements?: { notice_sent_at: string; received_at: string | null }[];
+}
+
+// ── adjudication ──────────────────────────────────────────────────────────
+
+export const CASE_STATES = [
+  'received',
+  'under_review',
+  'awaiting_documents',
+  'complex',
+  'pending_approval',
+  'approved',
+  'partly_approved',
+  'rejected',
+  'agreed',
+  'closed',
+] as const;
+export type CaseState = (typeof CASE_STATES)[number];
+
+/** The states a case is decided from. */
+export const DECIDABLE: readonly string[] = ['received', 'under_review', 'complex'];
+
+export type Outcome = 'approve' | 'partly_approve' | 'reject';
+
+export interface BenefitLine {
+  benefit: string;
+  claimed_fen: number;
+  approved_fen: number;
+}
+
+export interface Reason {
+  code: string;
+  text: string;
+  /** Cites the contract or statute in 《》. */
+  clause: string;
+}
+
+export interface DecisionRequest {
+  outcome: Outcome;
+  lines: BenefitLine[];
+  reasons?: Reason[];
+  note?: string;
+  version?: number;
+}
+
+export interface Decision {
+  outcome: Outcome;
+  amount_fen: number;
+  lines: BenefitLine[];
+  reasons: Reason[];
+  note?: string;
+  decided_by: string;
+  decided_at: string;
+  needs_approval: boolean;
+  approved_by?: string;
+  approved_at?: string;
+  effective_at: string | null;
+}
+
+export interface Mark {
+  reason: string;
+  by: string;
+  at: string;
+}
+
+export interface RejectionLetter {
+  letter_number?: string;
+  issue_date?: string;
+  sha256?: string;
+  generated_at?: string;
+  generated_by?: string;
+  channel?: string;
+  sent_by?: string;
+  sent_at?: string;
+}
+
+export const PAYEE_ROLES = ['beneficiary', 'insured', 'policyholder', 'agent'] as const;
+export type PayeeRole = (typeof PAYEE_ROLES)[number];
+
+export interface Payee {
+  name: string;
+  role: PayeeRole | string;
+  bank_name: string;
+  account_number: string;
+  on_behalf_of?: Person;
+}
+
+export const AGREEMENT_CHANNELS = ['signed_form', 'phone_recorded', 'app', 'in_person'] as const;
+
+export interface AgreementRequest {
+  agreed_by: string;
+  channel: (typeof AGREEMENT_CHANNELS)[number];
+  payee: Payee;
+}
+
+export interface Agreement {
+  amount_fen: number;
+  agreed_by: string;
+  channel: string;
+  recorded_by: string;
+  agreed_at: string;
+  payment_period_days?: number;
+  /** The account number masked: ****1234. */
+  payee: Payee;
+}
+
+/** A case's catastrophe tag and its internal decision target (R8). */
+export interface CatastropheTag {
+  code: string;
+  target_working_days: number;
+  target_due_date: string;
+  target_due_at: string;
+  target_state: string;
+}
+
+export interface Advance {
+  id: string;
+  ground: string;
+  catastrophe_code?: string;
+  amount_fen: number;
+  expected_benefit_fen: number;
+  state: string;
+  reason?: string;
+  offered_at: string;
+  payee: Payee | null;
+  approved_by?: string;
+  approved_at?: string | null;
+}
+
+export interface CaseDocument {
+  document_id: string;
+  type: string;
+  sha256: string;
+  invoice_number?: string;
+  total_amount_fen?: number;
+  event_date?: string;
 }
 
 export interface Case {
@@ -121,19 +369,132 @@ export interface Case {
   insured_name: string;
   incident_type: string;
   incident_time: string;
+  incident_place?: string;
   first_received_at: string;
   opened_at: string;
-  state: CaseState;
+  claimed_amount_fen?: number;
+  beneficiary?: Person | null;
+  documents?: CaseDocument[];
+  supplements?: { notice_sent_at: string; received_at: string | null; requested_by?: string; documents?: string[]; note?: string }[];
+  state: CaseState | (string & {});
+  version: number;
+  assignee?: string;
+  complex?: Mark | null;
   decision: Decision | null;
   rejection_letter: RejectionLetter | null;
-  /** later (issue 5 and catastrophe mode). */
-  assignee?: string;
-  catastrophe_code?: string;
-  complex?: boolean;
+  agreement?: Agreement | null;
+  closure?: Mark | null;
+  catastrophe?: CatastropheTag | null;
+  advances?: Advance[];
+  advanced_fen?: number;
 }
 
-export type DeadlineState = 'open' | 'paused' | 'met' | 'missed' | 'cancelled';
+export interface CheckResult {
+  check: string;
+  result: 'pass' | 'warn' | 'fail' | 'unknown';
+  reason: string;
+  override: Mark | null;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  from_state?: string;
+  to_state?: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
 export type Risk = 'on-track' | 'at-risk' | 'breached' | 'paused' | 'none';
+
+export interface QueueItem {
+  claim_id: string;
+  case_id: string;
+  policy_number: string;
+  insured_name: string;
+  incident_type: string;
+  first_received_at: string;
+  state: string;
+  assignee?: string;
+  complex: boolean;
+  version: number;
+  deadline: { rule: string; r_number: string; due_date: string; due_at: string; state: 'open' | 'paused'; risk: Risk } | null;
+  catastrophe?: CatastropheTag | null;
+}
+
+export interface QueuePage {
+  items: QueueItem[];
+  next_offset: number | null;
+}
+
+export interface Benefit {
+  code: string;
+  name: string;
+  incident_types: string[];
+  per_claim_limit_fen?: number;
+  clause: string;
+}
+
+export interface Product {
+  code: string;
+  name: string;
+  notice_kind: 'benefit' | 'indemnity';
+  benefits: Benefit[];
+}
+
+export interface Policy {
+  number: string;
+  product_code: string;
+  policyholder_name: string;
+  insured_name: string;
+  effective_from: string;
+  effective_to: string;
+  coverages: { benefit: string; sum_insured_fen: number; used_fen: number }[];
+}
+
+// ── catastrophes (adjudication, R8) ───────────────────────────────────────
+
+export interface AdvancePolicy {
+  share_bps: number;
+  cap_fen: number;
+  incident_types: string[];
+}
+
+export interface CatastropheDeclaration {
+  code: string;
+  name: string;
+  peril: string;
+  /** Administrative division codes; a prefix covers the areas below it. */
+  regions: string[];
+  window_start: string;
+  window_end: string;
+  advance_policy: AdvancePolicy;
+  internal_target_working_days: number;
+}
+
+export interface Catastrophe extends CatastropheDeclaration {
+  active: boolean;
+  version: number;
+  declared_by: string;
+  declared_at: string;
+  switched_by?: string;
+  switched_at?: string;
+  switch_reason?: string;
+}
+
+export interface CatastropheSwitch {
+  version: number;
+  action: string;
+  active: boolean;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+// ── deadline tracking (every service) ─────────────────────────────────────
+
+export type DeadlineState = 'open' | 'paused' | 'met' | 'missed' | 'cancelled';
 
 export interface Deadline {
   id: string;
@@ -161,24 +522,6 @@ export interface Deadline {
 export interface DeadlinePage {
   deadlines: Deadline[];
   next_page_token: string | null;
-}
-
-export type ObligationState = 'scheduled' | 'completed' | 'failed';
-
-export interface Obligation {
-  id: string;
-  claim_id: string;
-  payout_type: string;
-  amount_fen: number;
-  currency: string;
-  state: ObligationState | (string & {});
-  attempts: number;
-  last_error?: string;
-  bank_reference?: string;
-  scheduled_at: string;
-  completed_at: string | null;
-  /** later (issue 6): the payee's account, masked unless revealed. */
-  payee_account?: string;
 }
 
 export interface ComplianceRule {
@@ -209,12 +552,78 @@ export interface ComplianceReport {
   rules: ComplianceRule[];
 }
 
-/** One entry of a case's timeline; later from adjudication (issue 5). */
-export interface TimelineEntry {
-  at: string;
-  type?: string;
-  kind?: string;
-  actor?: string;
-  summary?: string;
-  description?: string;
+// ── payout ────────────────────────────────────────────────────────────────
+
+export type ObligationState = 'scheduled' | 'sent' | 'completed' | 'failed' | 'reversed';
+
+export interface Obligation {
+  id: string;
+  claim_id: string;
+  case_id?: string;
+  policy_number?: string;
+  payout_type: 'final' | 'advance' | 'offset' | (string & {});
+  /** What is paid: the agreed amount less advances. */
+  amount_fen: number;
+  agreed_amount_fen?: number;
+  advanced_fen?: number;
+  currency: string;
+  state: ObligationState | (string & {});
+  /** Masked: the name's first character, the account's last four digits. */
+  payee?: Payee | null;
+  attempts: number;
+  last_error?: string;
+  bank_reference?: string;
+  agreed_at?: string | null;
+  scheduled_at: string;
+  sent_at?: string | null;
+  completed_at: string | null;
+  value_date?: string;
+  reversed_at?: string;
+  reversal_reason?: string;
+  replaces?: string;
+}
+
+export interface DayTotal {
+  date?: string;
+  payout_type: string;
+  completed_count: number;
+  completed_amount_fen: number;
+  reversed_count: number;
+  reversed_amount_fen: number;
+}
+
+export interface Reconciliation {
+  from: string;
+  to: string;
+  time_zone: string;
+  currency: string;
+  days: DayTotal[];
+  totals: DayTotal[];
+}
+
+export interface Notification {
+  id: string;
+  claim_id: string;
+  obligation_id: string;
+  rule: 'R9' | 'R10';
+  template: string;
+  recipient: { role: string; name: string; relation?: string };
+  channel: string;
+  amount_fen: number;
+  value_date?: string;
+  text: string;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** One reveal of personal data in clear (R11). */
+export interface PersonalDataReveal {
+  id: number;
+  claim_id: string;
+  subject: string;
+  field: string;
+  revealed_by: string;
+  roles: string[];
+  reason: string;
+  revealed_at: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role, User } from '../api/types';
-import { canDecide, canSee, homePath } from './permissions';
+import { canDecide, canJudgeDocuments, canReveal, canSee, homePath } from './permissions';
 
 const as = (...roles: Role[]): User => ({ subject: 'u', name: 'u', roles });
 
@@ -23,5 +23,18 @@ describe('pages by role', () => {
     expect(homePath(as('handler'))).toBe('/queue');
     expect(homePath(as('finance'))).toBe('/payouts');
     expect(homePath(as('auditor'))).toBe('/queue');
+    expect(homePath(as('catastrophe_coordinator'))).toBe('/catastrophe');
+  });
+  it('offers the reveal of a payee to finance and senior handlers only, as payout allows (R11)', () => {
+    expect(canReveal(as('finance'))).toBe(true);
+    expect(canReveal(as('senior_handler'))).toBe(true);
+    expect(canReveal(as('handler'))).toBe(false);
+    expect(canReveal(as('admin'))).toBe(false);
+    expect(canSee(as('auditor'), 'reveals')).toBe(true);
+    expect(canSee(as('finance'), 'reveals')).toBe(false);
+  });
+  it('lets handlers, not the catastrophe team, mark checklist items satisfied', () => {
+    expect(canJudgeDocuments(as('handler'))).toBe(true);
+    expect(canJudgeDocuments(as('catastrophe_coordinator'))).toBe(false);
   });
 });

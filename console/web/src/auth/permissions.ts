@@ -1,26 +1,29 @@
 // What each role sees in the console. It mirrors the services' permission
-// tables (ports.Permissions() of each service, trackinghttp.Permissions()),
-// which decide in the end: a page hidden here is refused there too (403).
+// tables (ports.Permissions() of each service, trackinghttp.Permissions(),
+// revealhttp.Permissions()), which decide in the end: a page or button
+// hidden here is refused there too (403).
 
 import type { Role, User } from '../api/types';
 
-export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe';
+export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals';
 
 const readers: Role[] = ['handler', 'senior_handler', 'catastrophe_coordinator', 'auditor', 'admin'];
 
 const pageRoles: Record<Page, readonly Role[]> = {
-  // GET /v1/cases (adjudication)
+  // GET /v1/queue (adjudication)
   queue: readers,
   // POST /v1/reports (intake)
   'new-report': ['handler', 'senior_handler', 'catastrophe_coordinator', 'admin'],
-  // GET /v1/cases/{claimId}
+  // GET /v1/cases/{claimId}, GET /v1/reports/{id}
   claim: readers,
-  // The finance page; handlers see a claim's payments on the claim only.
+  // GET /v1/reconciliation (payout); handlers see a claim's payments on the claim only.
   payouts: ['finance', 'auditor', 'admin'],
-  // GET /v1/compliance-report
+  // GET /v1/compliance-report (every service)
   compliance: ['senior_handler', 'auditor', 'admin'],
-  // the catastrophe switch (to come)
+  // POST /v1/catastrophes (adjudication)
   catastrophe: ['catastrophe_coordinator', 'admin'],
+  // GET /v1/personal-data-reveals (payout)
+  reveals: ['auditor', 'admin'],
 };
 
 /** Reports whether user holds any of roles. */
@@ -32,9 +35,24 @@ export function canSee(user: User | null, page: Page): boolean {
   return hasAny(user, pageRoles[page]);
 }
 
-/** POST /v1/cases/{claimId}/decision and rejection-letter. */
+/** Adjudication's case work: review, decision, document requests, agreement, letter, close. */
 export function canDecide(user: User | null): boolean {
   return hasAny(user, ['handler', 'senior_handler']);
+}
+
+/** Marking complex and the second pair of eyes on a decision above a handler's authority. */
+export function isSenior(user: User | null): boolean {
+  return hasAny(user, ['senior_handler']);
+}
+
+/** Intake's judgements: marking an item satisfied, correcting a document, the notice of missing documents. */
+export function canJudgeDocuments(user: User | null): boolean {
+  return hasAny(user, ['handler', 'senior_handler', 'admin']);
+}
+
+/** Intake's uploads and claim requests. */
+export function canTakeReports(user: User | null): boolean {
+  return hasAny(user, pageRoles['new-report']);
 }
 
 /** GET /v1/obligations (payout): a claim's payments on its page. */
@@ -42,13 +60,19 @@ export function canReadPayouts(user: User | null): boolean {
   return hasAny(user, ['finance', 'handler', 'senior_handler', 'auditor', 'admin']);
 }
 
-/** Who may reveal a masked personal datum (R11); every reveal is recorded. */
+/** Who may reveal a payee in clear (R11): finance and senior handlers; every reveal is recorded. */
 export function canReveal(user: User | null): boolean {
-  return hasAny(user, ['senior_handler', 'admin']);
+  return hasAny(user, ['finance', 'senior_handler']);
+}
+
+/** Declaring a catastrophe and switching its fast-track mode (R8). */
+export function canRunCatastrophes(user: User | null): boolean {
+  return hasAny(user, ['catastrophe_coordinator']);
 }
 
 /** The first page a user lands on after sign-in. */
 export function homePath(user: User | null): string {
+  if (canRunCatastrophes(user) && !hasAny(user, ['handler', 'senior_handler', 'admin'])) return '/catastrophe';
   if (canSee(user, 'queue')) return '/queue';
   if (canSee(user, 'payouts')) return '/payouts';
   if (canSee(user, 'compliance')) return '/compliance';

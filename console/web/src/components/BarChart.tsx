@@ -14,7 +14,7 @@ export interface BarLegend {
 }
 
 const rowHeight = 28;
-const labelWidth = 210;
+const labelWidth = 250;
 const barWidth = 420;
 const countWidth = 60;
 

@@ -14,6 +14,7 @@ const nav: { page: Page; to: string; label: Key }[] = [
   { page: 'catastrophe', to: '/catastrophe', label: 'nav.catastrophe' },
   { page: 'payouts', to: '/payouts', label: 'nav.payouts' },
   { page: 'compliance', to: '/compliance', label: 'nav.compliance' },
+  { page: 'reveals', to: '/reveals', label: 'nav.reveals' },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -9,6 +9,8 @@ export interface Async<T> {
   error: unknown;
   loading: boolean;
   reload: () => void;
+  /** Replaces the answer with one the page already has (a service's answer to an action). */
+  set: (v: T) => void;
 }
 
 /** Runs load when deps change (and on reload), keeping the last answer. */
@@ -40,7 +42,50 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { data, error, loading, reload };
+  const set = useCallback((v: T) => {
+    setData(v);
+    setError(null);
+  }, []);
+  return { data, error, loading, reload, set };
+}
+
+/** Calls reload every ms while active (and the page is shown). */
+export function usePoll(active: boolean, reload: () => void, ms: number): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = window.setInterval(() => {
+      if (document.visibilityState !== 'hidden') reload();
+    }, ms);
+    return () => window.clearInterval(timer);
+  }, [active, reload, ms]);
+}
+
+export interface Busy {
+  busy: boolean;
+  error: unknown;
+  /** Runs f, keeping busy while it runs and its failure in error; answers undefined on failure. */
+  run: <T>(f: () => Promise<T>) => Promise<T | undefined>;
+  clear: () => void;
+}
+
+/** The state of a button's action: busy while it runs, its error after. */
+export function useBusy(): Busy {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async <T,>(f: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await f();
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const clear = useCallback(() => setError(null), []);
+  return { busy, error, run, clear };
 }
 
 /** The message for an error, in the user's language where the console knows better than the service. */
@@ -135,5 +180,130 @@ export function PageHead({ title, subtitle, onRefresh, children }: { title: stri
         </div>
       )}
     </div>
+  );
+}
+
+/** A labelled form field with its error under it. */
+export function Field({ label, error, children, hint, className }: { label: string; error?: string | undefined; children: ReactNode; hint?: string; className?: string }) {
+  return (
+    <label className={`field ${error ? 'field-error' : ''} ${className ?? ''}`}>
+      <span>{label}</span>
+      {children}
+      {hint && <small className="muted">{hint}</small>}
+      {error && <small className="error-text">{error}</small>}
+    </label>
+  );
+}
+
+/**
+ * A button that asks for a reason before it acts (marking an item
+ * satisfied, revealing personal data, switching a catastrophe…): the
+ * reason is recorded with the action by the service.
+ */
+export function ReasonButton({
+  label,
+  confirmLabel,
+  prompt,
+  onConfirm,
+  testId,
+  className,
+  required = true,
+  disabled,
+}: {
+  label: string;
+  confirmLabel?: string;
+  prompt: string;
+  onConfirm: (reason: string) => Promise<unknown>;
+  testId: string;
+  className?: string;
+  required?: boolean;
+  disabled?: boolean;
+}) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const action = useBusy();
+  if (!open) {
+    return (
+      <button type="button" className={`btn ${className ?? ''}`} onClick={() => setOpen(true)} data-testid={testId} disabled={disabled}>
+        {label}
+      </button>
+    );
+  }
+  const confirm = async () => {
+    if (required && !reason.trim()) return;
+    const ok = await action.run(async () => {
+      await onConfirm(reason.trim());
+      return true;
+    });
+    if (ok) {
+      setOpen(false);
+      setReason('');
+    }
+  };
+  return (
+    <div className="reason-prompt" data-testid={`${testId}-prompt`}>
+      <label className="field">
+        <span>{prompt}</span>
+        <input
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          maxLength={500}
+          autoFocus
+          data-testid={`${testId}-reason`}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              void confirm();
+            }
+          }}
+        />
+      </label>
+      <div className="actions">
+        <button type="button" className="btn btn-primary" onClick={() => void confirm()} disabled={action.busy || (required && !reason.trim())} data-testid={`${testId}-confirm`}>
+          {confirmLabel ?? label}
+        </button>
+        <button type="button" className="btn" onClick={() => setOpen(false)} disabled={action.busy}>
+          {t('common.cancel')}
+        </button>
+      </div>
+      {action.error ? <ErrorBox error={action.error} /> : null}
+    </div>
+  );
+}
+
+/** value, once it has stopped changing for ms (for lookups while someone types). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setV(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, ms]);
+  return v;
+}
+
+/** A period's two dates, labelled, for a filter form (from and to, both included). */
+export function PeriodFields({
+  value,
+  onChange,
+  labels,
+  testId,
+}: {
+  value: { from: string; to: string };
+  onChange: (v: { from: string; to: string }) => void;
+  labels: [string, string];
+  testId: string;
+}) {
+  return (
+    <>
+      <label className="field inline">
+        <span>{labels[0]}</span>
+        <input type="date" value={value.from} onChange={(e) => onChange({ ...value, from: e.target.value })} data-testid={`${testId}-from`} />
+      </label>
+      <label className="field inline">
+        <span>{labels[1]}</span>
+        <input type="date" value={value.to} onChange={(e) => onChange({ ...value, to: e.target.value })} data-testid={`${testId}-to`} />
+      </label>
+    </>
   );
 }

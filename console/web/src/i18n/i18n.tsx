@@ -26,8 +26,8 @@ export interface I18n {
   lang: Lang;
   setLang: (l: Lang) => void;
   t: (key: Key, vars?: Vars) => string;
-  /** The word of a key built from data, or fallback when there is none. */
-  tx: (key: string, fallback: string) => string;
+  /** The word of a key built from data (placeholders filled from vars), or fallback when there is none. */
+  tx: (key: string, fallback: string, vars?: Vars) => string;
 }
 
 const Ctx = createContext<I18n | null>(null);
@@ -59,7 +59,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       lang,
       setLang,
       t: (key, vars) => translate(lang, key, vars),
-      tx: (key, fallback) => (isKey(key) ? translate(lang, key) : fallback),
+      tx: (key, fallback, vars) => (isKey(key) ? translate(lang, key, vars) : fallback),
     }),
     [lang, setLang],
   );

@@ -22,3 +22,20 @@ export function download(blob: Blob, filename: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/**
+ * Opens a blob (a printable HTML page) in a new tab; where the browser
+ * blocks the tab, it is saved as filename instead.
+ */
+export function openBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  // Not 'noopener': with it window.open answers null whether or not the tab opened.
+  const w = window.open(url, '_blank');
+  if (w) w.opener = null;
+  if (!w) {
+    download(blob, filename);
+    URL.revokeObjectURL(url);
+    return;
+  }
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

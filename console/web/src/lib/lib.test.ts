@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mergeRules } from './compliance';
 import { toCsv } from './csv';
-import { maskBankAccount, maskIdNumber, maskPhone } from './mask';
+import { maskBankAccount, maskContact, maskIdNumber, maskPhone } from './mask';
 import { fenToPlainYuan, formatFen, parseYuan } from './money';
-import { localText } from './text';
 import { localInputToRFC3339, shanghaiDate } from './time';
 
 describe('masking (R11)', () => {
@@ -82,12 +81,9 @@ describe('compliance rows', () => {
   });
 });
 
-describe('checklist texts', () => {
-  it('takes a plain text, or the language asked for with the other as fallback', () => {
-    expect(localText('死亡证明', 'en')).toBe('死亡证明');
-    expect(localText({ zh: '死亡证明', en: 'Death certificate' }, 'en')).toBe('Death certificate');
-    expect(localText({ zh: '死亡证明', en: 'Death certificate' }, 'zh')).toBe('死亡证明');
-    expect(localText({ zh: '死亡证明' }, 'en')).toBe('死亡证明');
-    expect(localText(undefined, 'zh')).toBe('');
+describe('contacts', () => {
+  it('masks an e-mail address to its first character and domain, a telephone to its last 4 digits', () => {
+    expect(maskContact('zhang.wei@example.com')).toBe('z***@example.com');
+    expect(maskContact('13812345678')).toBe('*******5678');
   });
 });

@@ -2,7 +2,7 @@
 // numbers show only their last 4 characters until someone allowed reveals
 // them, which is recorded.
 
-export type PersonalKind = 'id_number' | 'bank_account' | 'phone';
+export type PersonalKind = 'id_number' | 'bank_account' | 'phone' | 'contact';
 
 const keep = 4;
 
@@ -36,6 +36,13 @@ export function maskPhone(value: string): string {
   return maskTail(v, Math.max(v.length - keep, keep));
 }
 
+/** A contact: an e-mail address keeps its first character and its domain (z***@example.com), a telephone its last 4 digits. */
+export function maskContact(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at > 0) return value[0] + '***' + value.slice(at);
+  return maskPhone(value);
+}
+
 export function mask(kind: PersonalKind, value: string): string {
   switch (kind) {
     case 'id_number':
@@ -44,5 +51,7 @@ export function mask(kind: PersonalKind, value: string): string {
       return maskBankAccount(value);
     case 'phone':
       return maskPhone(value);
+    case 'contact':
+      return maskContact(value);
   }
 }

@@ -1,24 +1,31 @@
-// One claim: the report, the checklist, documents, every deadline with its
-// explanation, the timeline, payments, and the decision panel.
+// One claim: the report with its checklist and documents (intake), the
+// claim request, the notice of missing documents (R3), the case and its
+// work (adjudication: review, checks, decision, four-eyes approval,
+// rejection letter, agreement), every deadline of the three services with
+// its explanation, the timeline, and the payments (payout).
 
-import { useEffect, useState, type ReactNode } from 'react';
-import { ApiError, normalizeChecklist } from '../api/client';
-import type { Case, Deadline, Obligation, Report } from '../api/types';
-import { canDecide, canReadPayouts } from '../auth/permissions';
-import { ChecklistPanel } from '../components/ChecklistPanel';
-import { ErrorBox, Facts, Loading, Section, useAsync } from '../components/common';
+import { useState, type ReactNode } from 'react';
+import { isStatus, TRACKING_SERVICES } from '../api/client';
+import { DECIDABLE, type Case, type Deadline, type Report } from '../api/types';
+import { canDecide, canReadPayouts, canTakeReports } from '../auth/permissions';
+import { Advances, AgreementFacts, AgreementForm, CaseActions, Checks, RejectionLetterBox } from '../components/CaseWork';
+import { ReportChecklist } from '../components/ChecklistPanel';
+import { MissingDocumentsNotice, Payments, Timeline } from '../components/ClaimParts';
+import { ErrorBox, Facts, Field, Loading, Section, useAsync, useBusy, usePoll } from '../components/common';
 import { DeadlineList } from '../components/DeadlineList';
-import { DecisionPanel, RejectionLetter } from '../components/DecisionPanel';
+import { ApprovalPanel, DecisionFacts, DecisionPanel } from '../components/DecisionPanel';
+import { Documents } from '../components/Documents';
 import { Masked } from '../components/Masked';
 import { StateBadge } from '../components/risk';
 import { useI18n } from '../i18n/i18n';
+import { intakeStage, isBeingRead } from '../lib/checklist';
 import { formatFen } from '../lib/money';
-import { formatDateTime } from '../lib/time';
+import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 
-/** How long the page waits for adjudication to open the case of a new claim request. */
-const caseWaitMs = 90_000;
+/** How long the page looks again for a case or a payment that events will bring. */
+const waitMs = 120_000;
 
 function ReportFacts({ r }: { r: Report }) {
   const { t, tx, lang } = useI18n();
@@ -27,64 +34,68 @@ function ReportFacts({ r }: { r: Report }) {
     [t('claim.insured'), r.insured_name],
     [t('claim.type'), tx('incident.' + r.incident_type, r.incident_type)],
     [t('claim.incidentTime'), formatDateTime(r.incident_time, lang)],
-    [t('claim.reporter'), `${r.reporter.name}（${tx('reporter.' + r.reporter.role, r.reporter.role)}）`],
+    [t('claim.reporter'), `${r.reporter.name}（${tx('reporter.' + r.reporter.role, r.reporter.role)}${r.reporter.relation ? ' · ' + tx('relation.' + r.reporter.relation, r.reporter.relation) : ''}）`],
     [t('claim.reportedAt'), formatDateTime(r.reported_at, lang)],
     [t('claim.requestedAt'), r.claim_requested_at ? formatDateTime(r.claim_requested_at, lang) : t('claim.noRequest')],
   ];
-  const idNumber = r.id_number ?? r.reporter.id_number;
-  if (idNumber) rows.push([t('claim.idNumber'), <Masked kind="id_number" value={idNumber} />]);
-  if (r.reporter.phone) rows.push([t('claim.phone'), <Masked kind="phone" value={r.reporter.phone} />]);
-  if (r.bank_account) rows.push([t('claim.bankAccount'), <Masked kind="bank_account" value={r.bank_account} />]);
-  return <Facts rows={rows} />;
-}
-
-function CaseFacts({ c }: { c: Case }) {
-  const { t, lang } = useI18n();
+  if (r.product_code) rows.push([t('report.product'), r.product_code]);
+  if (r.incident_place) rows.push([t('report.place'), <code>{r.incident_place}</code>]);
+  if (r.contact) rows.push([t('report.contact'), <Masked kind="contact" value={r.contact} />]);
+  if (r.beneficiary) rows.push([t('report.beneficiary'), `${r.beneficiary.name}（${tx('relation.' + r.beneficiary.relation, r.beneficiary.relation)}）`]);
+  if (r.claimed_amount_fen) rows.push([t('report.claimed'), formatFen(r.claimed_amount_fen)]);
+  if (r.handed_over_at) rows.push([t('claim.handedOver'), formatDateTime(r.handed_over_at, lang)]);
   return (
-    <Facts
-      rows={[
-        [t('claim.state'), <StateBadge state={c.state} />],
-        [t('claim.firstReceived'), formatDateTime(c.first_received_at, lang)],
-        [t('claim.openedAt'), formatDateTime(c.opened_at, lang)],
-      ]}
-    />
+    <>
+      <Facts rows={rows} />
+      {r.description && <p className="small">{r.description}</p>}
+      {r.linked && <p className="alert alert-warn small">{t('report.linked', { id: r.duplicate_of ?? '' })}</p>}
+    </>
   );
 }
 
-function DecisionFacts({ c }: { c: Case }) {
-  const { t, lang } = useI18n();
-  const d = c.decision;
-  if (!d) return null;
+function CaseFacts({ c }: { c: Case }) {
+  const { t, tx, lang } = useI18n();
   const rows: [string, ReactNode][] = [
-    [t('decision.result'), <strong data-testid="decision-outcome">{d.outcome === 'approve' ? t('decision.outcome.approve') : t('decision.outcome.reject')}</strong>],
+    [t('claim.state'), <StateBadge state={c.state} />],
+    [t('claim.firstReceived'), formatDateTime(c.first_received_at, lang)],
+    [t('claim.openedAt'), formatDateTime(c.opened_at, lang)],
   ];
-  if (d.outcome === 'approve') rows.push([t('decision.amountFen'), <span data-testid="decision-amount">{formatFen(d.amount_fen)}</span>]);
-  if (d.reason) rows.push([t('decision.reasonShown'), d.reason]);
-  rows.push([t('decision.by'), d.decided_by], [t('decision.at'), formatDateTime(d.decided_at, lang)]);
+  if (c.claimed_amount_fen) rows.push([t('report.claimed'), formatFen(c.claimed_amount_fen)]);
+  if (c.catastrophe)
+    rows.push([
+      t('claim.catastrophe'),
+      <span data-testid="case-catastrophe">
+        <span className="badge badge-cat">{c.catastrophe.code}</span>{' '}
+        {t('claim.catTarget', { n: c.catastrophe.target_working_days, at: formatDateTime(c.catastrophe.target_due_at, lang) })} ·{' '}
+        {tx('target.' + c.catastrophe.target_state, c.catastrophe.target_state)}
+      </span>,
+    ]);
+  if (c.complex) rows.push([t('claim.complex'), `${c.complex.reason} · ${c.complex.by} · ${formatDateTime(c.complex.at, lang)}`]);
+  if (c.closure) rows.push([t('claim.closed'), `${c.closure.reason} · ${c.closure.by} · ${formatDateTime(c.closure.at, lang)}`]);
   return <Facts rows={rows} />;
 }
 
-function Payments({ list, decided }: { list: Obligation[]; decided: boolean }) {
-  const { t, tx, lang } = useI18n();
-  if (list.length === 0) {
-    return (
-      <p className="muted" data-testid="claim-payouts-empty">
-        {decided ? t('claim.payouts.pending') : t('claim.payouts.none')}
-      </p>
-    );
-  }
+/** The claim request on a report; a request received on paper earlier gives its receipt time (R4 counts from it). */
+function ClaimRequest({ report, onChanged }: { report: Report; onChanged: (r: Report) => void }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [paper, setPaper] = useState('');
+  const action = useBusy();
+  const request = async () => {
+    const received = paper ? (localInputToRFC3339(paper) ?? undefined) : undefined;
+    const out = await action.run(() => api.requestClaim(report.id, received));
+    if (out) onChanged(out);
+  };
   return (
-    <ul className="plain" data-testid="claim-payouts">
-      {list.map((o) => (
-        <li key={o.id}>
-          <strong>{formatFen(o.amount_fen)}</strong> · {tx('payouts.type.' + o.payout_type, o.payout_type)} ·{' '}
-          <span className={`badge pay-${o.state}`}>{tx('payouts.state.' + o.state, o.state)}</span>{' '}
-          <span className="muted small">
-            {formatDateTime(o.completed_at ?? o.scheduled_at, lang)} {o.bank_reference && <code>{o.bank_reference}</code>}
-          </span>
-        </li>
-      ))}
-    </ul>
+    <div className="claim-request" data-testid="claim-request">
+      <Field label={t('report.paperReceived')} hint={t('report.paperHint')}>
+        <input type="datetime-local" value={paper} onChange={(e) => setPaper(e.target.value)} />
+      </Field>
+      {action.error ? <ErrorBox error={action.error} /> : null}
+      <button type="button" className="btn btn-primary" onClick={() => void request()} disabled={action.busy} data-testid="request-claim">
+        {t('report.requestClaim')}
+      </button>
+    </div>
   );
 }
 
@@ -93,50 +104,98 @@ export function Claim({ claimId }: { claimId: string }) {
   const { api, user } = useSession();
   const { location } = useRouter();
   const reportParam = location.query.get('report');
+  const [startedAt] = useState(() => Date.now());
+  const [selectedDoc, setSelectedDoc] = useState<string | null>(null);
 
   const caseQ = useAsync(() => api.case(claimId), [api, claimId]);
   const c = caseQ.data;
   const reportId = c?.report_id ?? reportParam;
   const reportQ = useAsync(async () => (reportId ? api.report(reportId) : null), [api, reportId]);
+  const report = reportQ.data ?? null;
+  const stage = report ? intakeStage(report) : null;
+  const caseMissing = isStatus(caseQ.error, 404);
+
+  const timelineQ = useAsync(async () => (c ? api.timeline(claimId) : []), [api, claimId, c?.version]);
+  const readsPayouts = canReadPayouts(user);
+  const payoutsQ = useAsync(async () => (readsPayouts && c ? (await api.obligations({ claim_id: claimId })).obligations : []), [api, claimId, c?.state, readsPayouts]);
+  // Each service owes its own deadlines: intake R3, adjudication R4/R5/R7, payout R6/R9.
+  const payments = (payoutsQ.data ?? []).map((o) => o.state).join();
   const deadlinesQ = useAsync(async () => {
     const lists = await Promise.all(
-      (['adjudication', 'payout'] as const).map((s) => api.deadlines(s, { claim_id: claimId, limit: 100 }).then((p) => p.deadlines, () => [] as Deadline[])),
+      TRACKING_SERVICES.map((s) => api.deadlines(s, { claim_id: claimId, limit: 100 }).then((p) => p.deadlines, () => [] as Deadline[])),
     );
     return lists.flat().sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
-  }, [api, claimId, c?.state]);
-  const timelineQ = useAsync(() => api.timeline(claimId), [api, claimId, c?.state]);
-  const payoutsQ = useAsync(
-    async () => (canReadPayouts(user) ? (await api.obligations({ claim_id: claimId })).obligations : []),
-    [api, claimId, c?.state, user],
-  );
+  }, [api, claimId, c?.state, c?.version, report?.claim_requested_at, report?.missing_documents_notices?.length, report?.handed_over_at, payments]);
 
-  // A claim request just made: adjudication opens the case from its event,
-  // a moment later. Look again until it is there.
-  const waiting = caseQ.error instanceof ApiError && caseQ.error.status === 404 && !!reportQ.data?.claim_requested_at;
-  const [startedAt] = useState(() => Date.now());
-  const reloadCase = caseQ.reload;
-  useEffect(() => {
-    if (!waiting || caseQ.loading || Date.now() - startedAt > caseWaitMs) return;
-    const timer = window.setTimeout(reloadCase, 1000);
-    return () => window.clearTimeout(timer);
-  }, [waiting, caseQ.loading, reloadCase, startedAt]);
+  // Documents are read off the request path: look again until they are.
+  const reading = (report?.documents ?? []).some(isBeingRead);
+  usePoll(reading, reportQ.reload, 1500);
+  // A complete claim request goes to adjudication by event: wait for the case.
+  const young = Date.now() - startedAt < waitMs;
+  // Without the report (a link with the claim only), look for the case a while too.
+  usePoll(caseMissing && (!!report?.handed_over_at || (!reportId && young)) && young, caseQ.reload, 1000);
+  usePoll(caseMissing && stage === 'incomplete' && !reading && young, reportQ.reload, 3000);
+  // After the agreement payout schedules and pays: look again until it has.
+  const agreed = c?.state === 'agreed' || !!c?.agreement;
+  const unpaid = !payoutsQ.data || payoutsQ.data.length === 0 || payoutsQ.data.some((o) => o.state === 'scheduled' || o.state === 'sent');
+  usePoll(readsPayouts && agreed && unpaid, payoutsQ.reload, 1500);
 
-  // After an approval the payout is scheduled from events: look again for a while.
-  const decided = c?.state === 'approved';
-  const noPayment = payoutsQ.data !== undefined && payoutsQ.data.length === 0;
-  const reloadPayouts = payoutsQ.reload;
-  useEffect(() => {
-    if (!decided || !noPayment || payoutsQ.loading || Date.now() - startedAt > 10 * caseWaitMs) return;
-    const timer = window.setTimeout(reloadPayouts, 2000);
-    return () => window.clearTimeout(timer);
-  }, [decided, noPayment, payoutsQ.loading, reloadPayouts, startedAt]);
-
-  const onChanged = () => {
-    caseQ.reload();
+  const onReport = (r: Report) => {
+    reportQ.set(r);
+    if (r.handed_over_at && caseMissing) caseQ.reload();
   };
+  const onCase = (nc: Case) => caseQ.set(nc);
 
-  const report = reportQ.data;
-  const checklist = report ? normalizeChecklist(report.checklist) : null;
+  const caseBody = () => {
+    if (c) {
+      const decidable = DECIDABLE.includes(c.state);
+      return (
+        <>
+          <CaseFacts c={c} />
+          <CaseActions c={c} onChanged={onCase} />
+          {c.state === 'awaiting_documents' && <p className="alert alert-warn small">{t('claim.awaitingDocuments')}</p>}
+          {decidable && (canDecide(user) ? <DecisionPanel key={c.version} c={c} onDecided={onCase} /> : <p className="muted">{t('decision.notAllowed')}</p>)}
+          {c.decision && <DecisionFacts d={c.decision} />}
+          {c.state === 'pending_approval' && <ApprovalPanel c={c} onChanged={onCase} />}
+          {(c.state === 'approved' || c.state === 'partly_approved') && <AgreementForm c={c} onChanged={onCase} />}
+          <AgreementFacts c={c} />
+          {c.decision?.outcome === 'reject' && c.decision.effective_at && <RejectionLetterBox c={c} onChanged={onCase} />}
+          <Advances c={c} onChanged={onCase} />
+        </>
+      );
+    }
+    if (caseQ.loading && !caseQ.error) return <Loading />;
+    if (!caseMissing) return <ErrorBox error={caseQ.error} onRetry={caseQ.reload} />;
+    if (!report)
+      return (
+        <p className="muted" data-testid={young && !reportId ? 'case-waiting' : undefined}>
+          {young && !reportId ? t('claim.waitingCase') : t('claim.noCase')}
+        </p>
+      );
+    switch (stage) {
+      case 'reported':
+        return (
+          <>
+            <p className="muted" data-testid="claim-not-requested">
+              {t('claim.noRequest')}
+            </p>
+            {canTakeReports(user) && <ClaimRequest report={report} onChanged={onReport} />}
+          </>
+        );
+      case 'incomplete':
+        return (
+          <p className="alert alert-warn" data-testid="claim-incomplete">
+            {reading ? t('claim.incompleteReading') : t('claim.incomplete')}
+          </p>
+        );
+      default:
+        return (
+          <p className="muted" data-testid="case-waiting">
+            {young ? t('claim.waitingCase') : t('claim.noCase')}
+          </p>
+        );
+    }
+  };
 
   return (
     <div className="page" data-testid="claim-page" data-claim={claimId}>
@@ -156,72 +215,50 @@ export function Claim({ claimId }: { claimId: string }) {
           <Section title={t('claim.report')} testId="claim-report">
             {reportQ.loading && !report ? <Loading /> : report ? <ReportFacts r={report} /> : reportQ.error ? <ErrorBox error={reportQ.error} /> : <p className="muted">—</p>}
           </Section>
-          {report && <ChecklistPanel incidentType={report.incident_type} items={checklist} />}
-          <Section title={t('claim.documents')} testId="claim-documents">
-            <p className="muted">{t('claim.documents.pending')}</p>
-          </Section>
-          <Section title={t('claim.timeline')} testId="claim-timeline">
-            {timelineQ.loading && !timelineQ.data ? (
-              <Loading />
-            ) : timelineQ.error ? (
-              <p className="muted">{t('claim.timeline.pending')}</p>
-            ) : timelineQ.data && timelineQ.data.length > 0 ? (
-              <ol className="timeline">
-                {timelineQ.data.map((e, i) => (
-                  <li key={i}>
-                    <TimelineWhen at={e.at} /> <strong>{e.summary ?? e.description ?? e.type ?? e.kind}</strong>
-                    {e.actor && <span className="muted small"> · {e.actor}</span>}
-                  </li>
-                ))}
-              </ol>
-            ) : (
-              <p className="muted">{t('claim.timeline.empty')}</p>
-            )}
-          </Section>
+          {report && <ReportChecklist report={report} onChanged={onReport} onSelectDocument={setSelectedDoc} />}
+          {report && <Documents report={report} selected={selectedDoc} onSelect={setSelectedDoc} onChanged={reportQ.reload} />}
+          {report && report.claim_requested_at && (
+            <Section title={t('notice.title')} testId="claim-notices">
+              <MissingDocumentsNotice report={report} onSent={reportQ.reload} />
+            </Section>
+          )}
         </div>
         <div className="col">
           <Section title={t('claim.case')} testId="claim-case">
-            {c ? (
-              <>
-                <CaseFacts c={c} />
-                {c.state === 'received' ? (
-                  canDecide(user) ? (
-                    <DecisionPanel c={c} onDecided={onChanged} />
-                  ) : (
-                    <p className="muted">{t('decision.notAllowed')}</p>
-                  )
-                ) : (
-                  <DecisionFacts c={c} />
-                )}
-                {c.state === 'rejected' && <RejectionLetter c={c} canRecord={canDecide(user)} onRecorded={onChanged} />}
-              </>
-            ) : waiting ? (
-              <p className="muted" data-testid="case-waiting">
-                {t('claim.waitingCase')}
-              </p>
-            ) : caseQ.loading ? (
-              <Loading />
-            ) : caseQ.error instanceof ApiError && caseQ.error.status === 404 ? (
-              <p className="muted">{report && !report.claim_requested_at ? t('claim.noRequest') : t('claim.noCase')}</p>
-            ) : (
-              <ErrorBox error={caseQ.error} onRetry={caseQ.reload} />
-            )}
+            {caseBody()}
           </Section>
-          <Section title={t('claim.deadlines')} testId="claim-deadlines">
-            {deadlinesQ.data && deadlinesQ.data.length > 0 ? <DeadlineList deadlines={deadlinesQ.data} /> : deadlinesQ.loading ? <Loading /> : <p className="muted">{t('claim.deadlines.none')}</p>}
-          </Section>
-          {canReadPayouts(user) && (
-            <Section title={t('claim.payouts')} testId="claim-payments">
-              {payoutsQ.error ? <ErrorBox error={payoutsQ.error} /> : payoutsQ.data ? <Payments list={payoutsQ.data} decided={decided} /> : <Loading />}
+          {c && ['received', 'under_review', 'complex'].includes(c.state) && (
+            <Section title={t('checks.title')} testId="claim-checks">
+              <Checks c={c} onChanged={onCase} />
             </Section>
           )}
+          <Section title={t('claim.deadlines')} testId="claim-deadlines">
+            {deadlinesQ.data && deadlinesQ.data.length > 0 ? (
+              <DeadlineList deadlines={deadlinesQ.data} />
+            ) : deadlinesQ.loading ? (
+              <Loading />
+            ) : (
+              <p className="muted">{t('claim.deadlines.none')}</p>
+            )}
+          </Section>
+          {readsPayouts && c && (
+            <Section title={t('claim.payouts')} testId="claim-payments">
+              <Payments list={payoutsQ.data} agreed={agreed} error={payoutsQ.error} onChanged={payoutsQ.reload} />
+            </Section>
+          )}
+          <Section title={t('claim.timeline')} testId="claim-timeline">
+            {!c ? (
+              <p className="muted">{t('claim.timeline.noCase')}</p>
+            ) : timelineQ.error ? (
+              <ErrorBox error={timelineQ.error} onRetry={timelineQ.reload} />
+            ) : timelineQ.data ? (
+              <Timeline entries={timelineQ.data} />
+            ) : (
+              <Loading />
+            )}
+          </Section>
         </div>
       </div>
     </div>
   );
-}
-
-function TimelineWhen({ at }: { at: string }) {
-  const { lang } = useI18n();
-  return <time dateTime={at}>{formatDateTime(at, lang)}</time>;
 }

@@ -3,20 +3,20 @@
 // them, as a chart and a table; each service's report exports as CSV.
 
 import { useState, type FormEvent } from 'react';
-import type { Service } from '../api/client';
+import { TRACKING_SERVICES, type Service } from '../api/client';
 import type { ComplianceReport } from '../api/types';
 import { mergeRules, worstDelays, type RuleRow } from '../lib/compliance';
 import { formatDateTime } from '../lib/time';
 import { Link } from '../router';
 import { BarChart } from '../components/BarChart';
-import { ErrorBox, Loading, PageHead, Section, useAsync } from '../components/common';
+import { ErrorBox, Loading, PageHead, PeriodFields, Section, useAsync } from '../components/common';
 import { useI18n } from '../i18n/i18n';
 import { download } from '../lib/csv';
 import { shanghaiDate } from '../lib/time';
 import { useRouter } from '../router';
 import { useSession } from '../session';
 
-const services: Service[] = ['adjudication', 'payout'];
+const services: readonly Service[] = TRACKING_SERVICES;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 function defaultPeriod(): { from: string; to: string } {
@@ -58,14 +58,7 @@ export function Compliance() {
     <div className="page" data-testid="compliance-page">
       <PageHead title={t('compliance.title')} subtitle={t('compliance.subtitle')} />
       <form className="filters" onSubmit={show}>
-        <label className="field inline">
-          <span>{t('compliance.from')}</span>
-          <input type="date" value={draft.from} onChange={(e) => setDraft((d) => ({ ...d, from: e.target.value }))} data-testid="period-from" />
-        </label>
-        <label className="field inline">
-          <span>{t('compliance.to')}</span>
-          <input type="date" value={draft.to} onChange={(e) => setDraft((d) => ({ ...d, to: e.target.value }))} data-testid="period-to" />
-        </label>
+        <PeriodFields value={draft} onChange={setDraft} labels={[t('compliance.from'), t('compliance.to')]} testId="period" />
         <button type="submit" className="btn btn-primary">
           {t('compliance.show')}
         </button>

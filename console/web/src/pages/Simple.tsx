@@ -1,8 +1,6 @@
-// Pages with little in them: not allowed, not found, and the catastrophe
-// console until its API is served.
+// Pages with little in them: not allowed, not found.
 
 import { homePath } from '../auth/permissions';
-import { Section } from '../components/common';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -30,18 +28,6 @@ export function NotFound() {
       <Link to={homePath(user)} className="btn">
         {t('notAllowed.home')}
       </Link>
-    </div>
-  );
-}
-
-export function Catastrophe() {
-  const { t } = useI18n();
-  return (
-    <div className="page" data-testid="catastrophe-page">
-      <h1>{t('cat.title')}</h1>
-      <Section title={t('common.notYet')}>
-        <p className="muted">{t('cat.pending')}</p>
-      </Section>
     </div>
   );
 }

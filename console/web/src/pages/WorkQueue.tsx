@@ -1,87 +1,61 @@
-// The work queue: cases joined with their decision deadline (R4), soonest
-// due first, catastrophe claims ahead of the rest; filters by state, risk
-// and (when cases carry one) assignee, kept in the address for links.
+// The work queue (adjudication's GET /v1/queue): cases with work left,
+// catastrophe claims first, then the service's order (open deadlines
+// soonest due, then paused ones, then cases owing none); risk by colour and
+// words; filters by state, risk and assignee, kept in the address for links.
 
-import { useEffect, useMemo } from 'react';
-import type { Case, Deadline, Risk } from '../api/types';
-import { ErrorBox, Loading, PageHead, useAsync } from '../components/common';
-import { DeadlineStateBadge, DueText, RiskBadge, StateBadge } from '../components/risk';
+import { useMemo, useState } from 'react';
+import { CASE_STATES, type QueueItem, type Risk } from '../api/types';
+import { ErrorBox, Loading, PageHead, useAsync, usePoll } from '../components/common';
+import { DueText, RiskBadge, StateBadge } from '../components/risk';
 import { useI18n } from '../i18n/i18n';
+import { catastropheFirst } from '../lib/queue';
 import { formatDateTime } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 
-const states = ['received', 'approved', 'rejected', 'all'] as const;
-const risks: (Risk | 'all')[] = ['all', 'breached', 'at-risk', 'on-track', 'paused'];
-
-interface Row {
-  c: Case;
-  d: Deadline | undefined;
-}
-
-/** The deadline states that go with the cases of a state. */
-function deadlineStates(state: string): string | undefined {
-  if (state === 'received') return 'open,paused';
-  if (state === 'approved' || state === 'rejected') return 'met,missed';
-  return undefined;
-}
-
-/** Catastrophe first, then by due time (none last), then by receipt. */
-export function byUrgency(a: Row, b: Row): number {
-  const cat = Number(!!b.c.catastrophe_code) - Number(!!a.c.catastrophe_code);
-  if (cat !== 0) return cat;
-  const ad = a.d ? Date.parse(a.d.due_at) : Infinity;
-  const bd = b.d ? Date.parse(b.d.due_at) : Infinity;
-  if (ad !== bd) return ad - bd;
-  return Date.parse(a.c.first_received_at) - Date.parse(b.c.first_received_at);
-}
+const risks: (Risk | 'all')[] = ['all', 'breached', 'at-risk', 'on-track', 'paused', 'none'];
+const pageSize = 100;
 
 export function WorkQueue() {
   const { t, tx, lang } = useI18n();
-  const { api } = useSession();
+  const { api, user } = useSession();
   const { location, navigate } = useRouter();
-  const state = location.query.get('state') ?? 'received';
+  const state = location.query.get('state') ?? '';
   const risk = location.query.get('risk') ?? 'all';
   const assignee = location.query.get('assignee') ?? '';
+  const [pages, setPages] = useState(1);
+  const [who, setWho] = useState(assignee.startsWith(':') ? '' : assignee);
 
   const setFilter = (k: string, v: string) => {
     const q = new URLSearchParams(location.query);
-    const isDefault = k === 'state' ? v === 'received' : !v || v === 'all';
-    if (isDefault) q.delete(k);
+    if (!v || v === 'all') q.delete(k);
     else q.set(k, v);
+    setPages(1);
     navigate(`/queue${q.toString() ? '?' + q.toString() : ''}`, { replace: true });
   };
 
   const data = useAsync(async () => {
-    const dstate = deadlineStates(state);
-    const [cases, decision, complex] = await Promise.all([
-      api.cases({ state: state === 'all' ? undefined : state, limit: 500 }),
-      api.allDeadlines('adjudication', { rule: 'decision', state: dstate }),
-      api.allDeadlines('adjudication', { rule: 'complex-decision', state: dstate }).catch(() => [] as Deadline[]),
-    ]);
-    const byClaim = new Map<string, Deadline>();
-    // A complex case's 30-day deadline replaces its 5-working-day one.
-    for (const d of [...decision, ...complex]) byClaim.set(d.claim_id, d);
-    return cases.cases.map((c): Row => ({ c, d: byClaim.get(c.claim_id) }));
-  }, [api, state]);
+    const items: QueueItem[] = [];
+    let offset: number | null = 0;
+    let more = false;
+    for (let i = 0; i < pages && offset !== null; i++) {
+      const page = await api.queue({
+        state: state || undefined,
+        risk: risk === 'all' ? undefined : risk,
+        assignee: assignee === ':me' ? user.subject : assignee && !assignee.startsWith(':') ? assignee : undefined,
+        unassigned: assignee === ':none' ? true : undefined,
+        limit: pageSize,
+        offset,
+      });
+      items.push(...page.items);
+      offset = page.next_offset;
+      more = offset !== null;
+    }
+    return { items, more };
+  }, [api, state, risk, assignee, pages, user.subject]);
+  usePoll(true, data.reload, 30_000);
 
-  useEffect(() => {
-    const timer = window.setInterval(data.reload, 30_000);
-    return () => window.clearInterval(timer);
-  }, [data.reload]);
-
-  const assignees = useMemo(
-    () => [...new Set((data.data ?? []).map((r) => r.c.assignee).filter((a): a is string => !!a))].sort(),
-    [data.data],
-  );
-  const rows = useMemo(
-    () =>
-      (data.data ?? [])
-        .filter((r) => risk === 'all' || (r.d?.risk ?? 'none') === risk)
-        .filter((r) => !assignee || r.c.assignee === assignee)
-        .sort(byUrgency),
-    [data.data, risk, assignee],
-  );
+  const rows = useMemo(() => catastropheFirst(data.data?.items ?? []), [data.data]);
 
   return (
     <div className="page" data-testid="queue-page">
@@ -90,9 +64,10 @@ export function WorkQueue() {
         <label className="field inline">
           <span>{t('queue.filter.state')}</span>
           <select value={state} onChange={(e) => setFilter('state', e.target.value)} data-testid="filter-state">
-            {states.map((s) => (
+            <option value="">{t('queue.filter.open')}</option>
+            {CASE_STATES.map((s) => (
               <option key={s} value={s}>
-                {s === 'all' ? t('common.all') : tx('state.' + s, s)}
+                {tx('state.' + s, s)}
               </option>
             ))}
           </select>
@@ -107,19 +82,28 @@ export function WorkQueue() {
             ))}
           </select>
         </label>
-        {assignees.length > 0 && (
-          <label className="field inline">
-            <span>{t('queue.filter.assignee')}</span>
-            <select value={assignee} onChange={(e) => setFilter('assignee', e.target.value)} data-testid="filter-assignee">
-              <option value="">{t('common.all')}</option>
-              {assignees.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <label className="field inline">
+          <span>{t('queue.filter.assignee')}</span>
+          <select
+            value={assignee.startsWith(':') || !assignee ? assignee : ':other'}
+            onChange={(e) => setFilter('assignee', e.target.value === ':other' ? who : e.target.value)}
+            data-testid="filter-assignee"
+          >
+            <option value="">{t('common.all')}</option>
+            <option value=":me">{t('queue.assignee.me')}</option>
+            <option value=":none">{t('queue.assignee.none')}</option>
+            <option value=":other">{t('queue.assignee.other')}</option>
+          </select>
+        </label>
+        <form
+          className="field inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setFilter('assignee', who.trim());
+          }}
+        >
+          <input value={who} onChange={(e) => setWho(e.target.value)} placeholder={t('queue.assignee.placeholder')} aria-label={t('queue.filter.assignee')} size={12} />
+        </form>
         {data.data && <span className="muted">{t('queue.count', { n: rows.length })}</span>}
       </div>
       {data.error ? <ErrorBox error={data.error} onRetry={data.reload} /> : null}
@@ -130,55 +114,75 @@ export function WorkQueue() {
           {t('queue.empty')}
         </p>
       ) : (
-        <table className="table" data-testid="queue-table">
-          <thead>
-            <tr>
-              <th>{t('queue.col.claim')}</th>
-              <th>{t('queue.col.insured')}</th>
-              <th>{t('queue.col.type')}</th>
-              <th>{t('queue.col.received')}</th>
-              <th>{t('queue.col.due')}</th>
-              <th>{t('queue.col.risk')}</th>
-              <th>{t('queue.col.state')}</th>
-              {assignees.length > 0 && <th>{t('queue.col.assignee')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ c, d }) => (
-              <tr key={c.claim_id} className={`row-risk-${d?.risk ?? 'none'}`} data-testid="queue-row" data-claim={c.claim_id}>
-                <td>
-                  {c.catastrophe_code && <span className="badge badge-cat">{t('queue.cat')}</span>}{' '}
-                  <Link to={`/claims/${encodeURIComponent(c.claim_id)}?report=${encodeURIComponent(c.report_id)}`}>
-                    <code title={c.claim_id}>{c.claim_id.slice(0, 8)}</code>
-                  </Link>
-                  <div className="muted small">{c.policy_number}</div>
-                </td>
-                <td>{c.insured_name}</td>
-                <td>{tx('incident.' + c.incident_type, c.incident_type)}</td>
-                <td>{formatDateTime(c.first_received_at, lang)}</td>
-                <td>
-                  {d ? (
-                    <>
-                      {formatDateTime(d.due_at, lang)}
-                      {(d.state === 'open' || d.state === 'paused') && (
-                        <div className="small">
-                          <DueText dueAt={d.due_at} />
-                        </div>
-                      )}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>{d && d.state !== 'open' && d.state !== 'paused' ? <DeadlineStateBadge state={d.state} /> : <RiskBadge risk={d?.risk} />}</td>
-                <td>
-                  <StateBadge state={c.state} />
-                </td>
-                {assignees.length > 0 && <td>{c.assignee ?? '—'}</td>}
+        <>
+          <table className="table" data-testid="queue-table">
+            <thead>
+              <tr>
+                <th>{t('queue.col.claim')}</th>
+                <th>{t('queue.col.insured')}</th>
+                <th>{t('queue.col.type')}</th>
+                <th>{t('queue.col.received')}</th>
+                <th>{t('queue.col.due')}</th>
+                <th>{t('queue.col.risk')}</th>
+                <th>{t('queue.col.state')}</th>
+                <th>{t('queue.col.assignee')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((it) => {
+                const d = it.deadline;
+                const r: Risk = d?.risk ?? 'none';
+                return (
+                  <tr key={it.claim_id} className={`row-risk-${r} ${it.catastrophe ? 'row-cat' : ''}`} data-testid="queue-row" data-claim={it.claim_id} data-cat={it.catastrophe?.code ?? ''}>
+                    <td>
+                      {it.catastrophe && (
+                        <span className="badge badge-cat" title={t('queue.catTarget', { at: formatDateTime(it.catastrophe.target_due_at, lang) })} data-testid="queue-cat">
+                          {t('queue.cat')} {it.catastrophe.code}
+                        </span>
+                      )}{' '}
+                      <Link to={`/claims/${encodeURIComponent(it.claim_id)}`}>
+                        <code title={it.claim_id}>{it.claim_id.slice(0, 8)}</code>
+                      </Link>
+                      <div className="muted small">{it.policy_number}</div>
+                    </td>
+                    <td>{it.insured_name}</td>
+                    <td>{tx('incident.' + it.incident_type, it.incident_type)}</td>
+                    <td>{formatDateTime(it.first_received_at, lang)}</td>
+                    <td>
+                      {d ? (
+                        <>
+                          <span className="small muted">
+                            {d.r_number} {tx('rule.' + d.rule, d.rule)}
+                          </span>
+                          <div>{formatDateTime(d.due_at, lang)}</div>
+                          {d.state === 'open' && (
+                            <div className="small">
+                              <DueText dueAt={d.due_at} />
+                            </div>
+                          )}
+                        </>
+                      ) : (
+                        <span className="muted small">{t('queue.noDeadline')}</span>
+                      )}
+                    </td>
+                    <td>
+                      <RiskBadge risk={r} />
+                    </td>
+                    <td>
+                      <StateBadge state={it.state} /> {it.complex && <span className="badge">{t('queue.complex')}</span>}
+                    </td>
+                    <td>{it.assignee || <span className="muted">{t('case.unassigned')}</span>}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {data.data?.more && (
+            <button type="button" className="btn" onClick={() => setPages((p) => p + 1)} disabled={data.loading}>
+              {t('queue.more')}
+            </button>
+          )}
+        </>
       )}
     </div>
   );

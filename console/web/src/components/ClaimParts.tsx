@@ -1,0 +1,192 @@
+// Smaller parts of the claim page: the case's timeline (the audit), the
+// notice of missing documents (R3), and the claim's payments with the
+// payee masked unless revealed (R11).
+
+import { useState } from 'react';
+import { ApiError } from '../api/client';
+import { NOTICE_CHANNELS, type AuditEntry, type Notice, type Obligation, type Payee, type Report } from '../api/types';
+import { canDecide, canJudgeDocuments, canReveal } from '../auth/permissions';
+import { useI18n } from '../i18n/i18n';
+import { noticeAllowed } from '../lib/checklist';
+import { openBlob } from '../lib/csv';
+import { formatFen } from '../lib/money';
+import { formatDateTime } from '../lib/time';
+import { useSession } from '../session';
+import { PayeeCorrection } from './CaseWork';
+import { ErrorBox, ReasonButton, useBusy } from './common';
+
+/** The case's audit: every change, who, when and why, oldest first. */
+export function Timeline({ entries }: { entries: AuditEntry[] }) {
+  const { t, tx, lang } = useI18n();
+  if (entries.length === 0) return <p className="muted">{t('claim.timeline.empty')}</p>;
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {entries.map((e, i) => (
+        <li key={i} data-testid="timeline-entry" data-action={e.action}>
+          <time dateTime={e.at}>{formatDateTime(e.at, lang)}</time> <strong>{tx('action.' + e.action, e.action)}</strong>
+          {e.from_state && e.to_state && e.from_state !== e.to_state && (
+            <span className="small">
+              {' '}
+              {tx('state.' + e.from_state, e.from_state)} → {tx('state.' + e.to_state, e.to_state)}
+            </span>
+          )}
+          <span className="muted small"> · {e.actor}</span>
+          {e.reason && <div className="small">{e.reason}</div>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function NoticeView({ n }: { n: Notice }) {
+  const { t, tx, lang } = useI18n();
+  const { api } = useSession();
+  const print = useBusy();
+  return (
+    <div className="notice" data-testid="notice" data-seq={n.seq}>
+      <p>
+        <strong>{n.one_time ? t('notice.oneTime') : t('notice.later', { seq: n.seq })}</strong> ·{' '}
+        {t('notice.sent', { at: formatDateTime(n.sent_at, lang), channel: tx('noticeChannel.' + n.channel, n.channel), by: n.sent_by })}
+      </p>
+      <ul className="small">
+        {n.items.map((i) => (
+          <li key={i.item_id}>{lang === 'en' ? i.title_en : i.title}</li>
+        ))}
+      </ul>
+      {n.reason && <p className="small">{n.reason}</p>}
+      <p className="small">
+        {n.supplement_received_at ? t('notice.supplementIn', { at: formatDateTime(n.supplement_received_at, lang) }) : t('notice.supplementAwaited')}
+      </p>
+      <button type="button" className="btn btn-small" onClick={() => void print.run(async () => openBlob(await api.noticeLetter(n.letter), `notice-${n.seq}.html`))}>
+        {t('notice.print')}
+      </button>
+      {print.error ? <ErrorBox error={print.error} /> : null}
+    </div>
+  );
+}
+
+/**
+ * The notice of missing documents (R3): the one-time notice lists every
+ * missing item together and stops the decision clock; a later one needs
+ * the reason new information made an item necessary.
+ */
+export function MissingDocumentsNotice({ report, onSent }: { report: Report; onSent: () => void }) {
+  const { t, tx } = useI18n();
+  const { api, user } = useSession();
+  const [channel, setChannel] = useState<string>('sms');
+  const [reason, setReason] = useState('');
+  const action = useBusy();
+  const notices = report.missing_documents_notices ?? [];
+  const allowed = noticeAllowed(report);
+  const send = async () => {
+    const out = await action.run(() => api.sendNotice(report.id, channel, allowed.kind === 'later' ? reason.trim() : undefined));
+    if (out) {
+      setReason('');
+      onSent();
+    }
+  };
+  return (
+    <div data-testid="missing-documents">
+      {notices.map((n) => (
+        <NoticeView key={n.seq} n={n} />
+      ))}
+      {allowed.kind === 'none' ? (
+        notices.length === 0 && <p className="muted small">{tx('notice.why.' + allowed.why, allowed.why)}</p>
+      ) : (
+        canJudgeDocuments(user) && (
+          <div className="row">
+            <label className="field inline">
+              <span>{t('notice.channel')}</span>
+              <select value={channel} onChange={(e) => setChannel(e.target.value)} data-testid="notice-channel">
+                {NOTICE_CHANNELS.map((ch) => (
+                  <option key={ch} value={ch}>
+                    {tx('noticeChannel.' + ch, ch)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {allowed.kind === 'later' && (
+              <label className="field inline">
+                <span>{t('notice.reason')}</span>
+                <input value={reason} onChange={(e) => setReason(e.target.value)} />
+              </label>
+            )}
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => void send()}
+              disabled={action.busy || (allowed.kind === 'later' && !reason.trim())}
+              data-testid="send-notice"
+            >
+              {allowed.kind === 'one-time' ? t('notice.sendOneTime') : t('notice.sendLater')}
+            </button>
+          </div>
+        )
+      )}
+      {action.error ? <ErrorBox error={action.error} /> : null}
+    </div>
+  );
+}
+
+/** A payee, masked as the service answers it, with the reveal for those allowed (R11). */
+export function PayeeCell({ o }: { o: Obligation }) {
+  const { t, tx } = useI18n();
+  const { api, user } = useSession();
+  const [clear, setClear] = useState<Payee | null>(null);
+  const p = clear ?? o.payee;
+  if (!p) return <>—</>;
+  return (
+    <div className="payee-cell" data-testid="payee" data-revealed={String(!!clear)}>
+      <span data-testid={clear ? 'revealed-payee' : 'masked-payee'}>
+        {p.name}（{tx('reporter.' + p.role, p.role)}） · {p.bank_name} · <code>{p.account_number}</code>
+        {p.on_behalf_of && <span className="muted small"> · {t('payee.onBehalfOf', { name: p.on_behalf_of.name })}</span>}
+      </span>
+      {!clear && canReveal(user) && (
+        <ReasonButton
+          label={t('reveal.button')}
+          prompt={t('reveal.reason')}
+          confirmLabel={t('reveal.confirm')}
+          className="btn-small"
+          testId="reveal-payee"
+          onConfirm={async (reason) => setClear(await api.revealPayee(o.id, reason))}
+        />
+      )}
+      {clear && <p className="muted small">{t('reveal.recorded')}</p>}
+    </div>
+  );
+}
+
+/** A claim's payments (payout), as a handler or finance sees them; a handler corrects the payee of a failed one. */
+export function Payments({ list, agreed, error, onChanged }: { list: Obligation[] | undefined; agreed: boolean; error: unknown; onChanged: () => void }) {
+  const { t, tx, lang } = useI18n();
+  const { user } = useSession();
+  if (error) return error instanceof ApiError && error.status === 403 ? <p className="muted">{t('error.forbidden')}</p> : <ErrorBox error={error} />;
+  if (!list) return null;
+  if (list.length === 0) {
+    return (
+      <p className="muted" data-testid="claim-payouts-empty">
+        {agreed ? t('claim.payouts.scheduling') : t('claim.payouts.pending')}
+      </p>
+    );
+  }
+  return (
+    <ul className="plain" data-testid="claim-payouts">
+      {list.map((o) => (
+        <li key={o.id} data-testid="claim-payout" data-state={o.state} data-type={o.payout_type}>
+          <strong>{formatFen(o.amount_fen)}</strong> · {tx('payouts.type.' + o.payout_type, o.payout_type)} ·{' '}
+          <span className={`badge pay-${o.state}`}>{tx('payouts.state.' + o.state, o.state)}</span>{' '}
+          <span className="muted small">
+            {formatDateTime(o.completed_at ?? o.scheduled_at, lang)} {o.bank_reference && <code>{o.bank_reference}</code>}
+          </span>
+          {o.advanced_fen ? <div className="small muted">{t('payouts.lessAdvances', { agreed: formatFen(o.agreed_amount_fen ?? 0), advanced: formatFen(o.advanced_fen) })}</div> : null}
+          <PayeeCell o={o} />
+          {o.state === 'failed' && (
+            <div className="small">
+              <span className="bad">{o.last_error}</span> {canDecide(user) && <PayeeCorrection o={o} onCorrected={onChanged} />}
+            </div>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,402 @@
+// A claim's supporting documents: upload (file picker or drag and drop),
+// the list with each one's reading state, and the viewer: the page image
+// beside the text OCR read and the fields taken from it (type, confidence,
+// amounts, dates), with a handler's correction form. Reading happens off
+// the request path in intake; the claim page polls while it runs.
+
+import { useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { DOCUMENT_TYPES, type ClaimDocument, type Correction, type Fields, type Report } from '../api/types';
+import { canJudgeDocuments, canTakeReports } from '../auth/permissions';
+import { useI18n } from '../i18n/i18n';
+import { isBeingRead } from '../lib/checklist';
+import { download } from '../lib/csv';
+import { fenToPlainYuan, formatFen, parseYuan } from '../lib/money';
+import { formatDateTime } from '../lib/time';
+import { useSession } from '../session';
+import { ErrorBox, Field, Loading, Section, useAsync, useBusy } from './common';
+
+/** The formats intake takes; it recognises them from the content, not the name. */
+const accept = 'image/jpeg,image/png,image/tiff,application/pdf,.jpg,.jpeg,.png,.tif,.tiff,.pdf';
+
+function DocState({ d }: { d: ClaimDocument }) {
+  const { tx } = useI18n();
+  return (
+    <span className={`badge doc-${d.state}`} data-testid="doc-state">
+      {tx('docstate.' + d.state, d.state)}
+    </span>
+  );
+}
+
+function Confidence({ value }: { value: number | undefined }) {
+  if (value === undefined) return <>—</>;
+  const pct = Math.round(value * 100);
+  return (
+    <span className={`badge ${pct >= 80 ? 'conf-high' : pct >= 50 ? 'conf-mid' : 'conf-low'}`} data-testid="doc-confidence">
+      {pct}%
+    </span>
+  );
+}
+
+/** The fields read from a document, as a definition list; only those found. */
+export function FieldList({ fields }: { fields: Fields }) {
+  const { t } = useI18n();
+  const rows: [string, string, string][] = [];
+  if (fields.id_number) rows.push(['id_number', t('field.id_number'), fields.id_number]);
+  if (fields.names?.length) rows.push(['names', t('field.names'), fields.names.join('、')]);
+  if (fields.total_amount_fen !== undefined) rows.push(['total_amount_fen', t('field.total_amount'), formatFen(fields.total_amount_fen)]);
+  if (fields.amount_figures_fen !== undefined) rows.push(['amount_figures_fen', t('field.amount_figures'), formatFen(fields.amount_figures_fen)]);
+  if (fields.amount_capitals_fen !== undefined) rows.push(['amount_capitals_fen', t('field.amount_capitals'), formatFen(fields.amount_capitals_fen)]);
+  if (fields.event_date) rows.push(['event_date', t('field.event_date'), fields.event_date]);
+  if (fields.invoice_number) rows.push(['invoice_number', t('field.invoice_number'), fields.invoice_number]);
+  if (rows.length === 0) return <p className="muted small">{t('doc.noFields')}</p>;
+  return (
+    <dl className="facts" data-testid="doc-fields">
+      {rows.map(([k, label, v]) => (
+        <div className="fact" key={k}>
+          <dt>{label}</dt>
+          <dd data-testid={`doc-field-${k}`}>{v}</dd>
+        </div>
+      ))}
+      {fields.amounts_disagree && <p className="alert alert-error small">{t('doc.amountsDisagree')}</p>}
+    </dl>
+  );
+}
+
+/** The page image of a JPEG or PNG document, fetched with the token. */
+function PageImage({ report, d }: { report: Report; d: ClaimDocument }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const shown = d.media === 'jpeg' || d.media === 'png';
+  useEffect(() => {
+    if (!shown) return;
+    let live = true;
+    let made: string | null = null;
+    api.documentContent(report.id, d.id).then(
+      (b) => {
+        if (!live) return;
+        made = URL.createObjectURL(b);
+        setUrl(made);
+      },
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [api, report.id, d.id, shown]);
+  const save = async () => download(await api.documentContent(report.id, d.id), d.file_name || `${d.id}.${d.media}`);
+  return (
+    <figure className="doc-image">
+      {!shown ? (
+        <p className="muted">{t('doc.noPreview', { media: d.media.toUpperCase(), pages: d.pages })}</p>
+      ) : error ? (
+        <ErrorBox error={error} />
+      ) : url ? (
+        <img src={url} alt={t('doc.imageAlt', { name: d.file_name ?? d.id })} data-testid="doc-image" />
+      ) : (
+        <Loading />
+      )}
+      <figcaption>
+        <button type="button" className="btn btn-small" onClick={() => void save()}>
+          {t('doc.download')}
+        </button>
+        <span className="muted small"> {t('doc.viewLogged')}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The correction of a document's type or fields; blank fields stay as they are. */
+function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDocument; onCorrected: (d: ClaimDocument) => void }) {
+  const { t, tx } = useI18n();
+  const { api } = useSession();
+  const [type, setType] = useState(d.type ?? '');
+  const [amount, setAmount] = useState(d.fields.total_amount_fen !== undefined ? fenToPlainYuan(d.fields.total_amount_fen) : '');
+  const [eventDate, setEventDate] = useState(d.fields.event_date ?? '');
+  const [invoice, setInvoice] = useState(d.fields.invoice_number ?? '');
+  const [names, setNames] = useState((d.fields.names ?? []).join('、'));
+  const [idNumber, setIdNumber] = useState('');
+  const [note, setNote] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const action = useBusy();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const c: Correction = {};
+    const fields: NonNullable<Correction['fields']> = {};
+    if (type && type !== d.type) c.type = type;
+    const fen = amount.trim() ? parseYuan(amount) : null;
+    if (amount.trim() && fen === null) return setInvalid(t('decision.amount.invalid'));
+    if (fen !== null && fen !== d.fields.total_amount_fen) fields.total_amount_fen = fen;
+    if (eventDate && eventDate !== d.fields.event_date) fields.event_date = eventDate;
+    if (invoice.trim() && invoice.trim() !== d.fields.invoice_number) fields.invoice_number = invoice.trim();
+    const list = names.split(/[、,，;；\s]+/).map((n) => n.trim()).filter(Boolean);
+    if (list.join('、') !== (d.fields.names ?? []).join('、')) fields.names = list;
+    if (idNumber.trim()) fields.id_number = idNumber.trim();
+    if (Object.keys(fields).length > 0) c.fields = fields;
+    if (!c.type && !c.fields) return setInvalid(t('doc.correction.nothing'));
+    if (note.trim()) c.note = note.trim();
+    setInvalid(null);
+    const out = await action.run(() => api.correctDocument(report.id, d.id, c));
+    if (out) {
+      setIdNumber('');
+      setNote('');
+      onCorrected(out);
+    }
+  };
+
+  return (
+    <form className="correction" onSubmit={submit} data-testid="correction-form" noValidate>
+      <h3>{t('doc.correction')}</h3>
+      <div className="row">
+        <Field label={t('doc.type')}>
+          <select value={type} onChange={(e) => setType(e.target.value)} data-testid="correction-type">
+            <option value="">—</option>
+            {DOCUMENT_TYPES.map((dt) => (
+              <option key={dt} value={dt}>
+                {tx('doctype.' + dt, dt)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('field.total_amount')}>
+          <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="0.00" data-testid="correction-amount" />
+        </Field>
+      </div>
+      <div className="row">
+        <Field label={t('field.event_date')}>
+          <input type="date" value={eventDate} onChange={(e) => setEventDate(e.target.value)} />
+        </Field>
+        <Field label={t('field.invoice_number')}>
+          <input value={invoice} onChange={(e) => setInvoice(e.target.value)} />
+        </Field>
+      </div>
+      <div className="row">
+        <Field label={t('field.names')}>
+          <input value={names} onChange={(e) => setNames(e.target.value)} />
+        </Field>
+        <Field label={t('field.id_number')} hint={t('doc.correction.idHint')}>
+          <input value={idNumber} onChange={(e) => setIdNumber(e.target.value)} autoComplete="off" />
+        </Field>
+      </div>
+      <Field label={t('doc.correction.note')}>
+        <input value={note} onChange={(e) => setNote(e.target.value)} maxLength={1000} data-testid="correction-note" />
+      </Field>
+      {invalid && <p className="alert alert-error">{invalid}</p>}
+      {action.error ? <ErrorBox error={action.error} /> : null}
+      <button type="submit" className="btn btn-primary" disabled={action.busy} data-testid="correction-submit">
+        {t('doc.correction.submit')}
+      </button>
+    </form>
+  );
+}
+
+/** One document: the page beside what was read from it. */
+function Viewer({ report, id, version, onChanged }: { report: Report; id: string; version: string; onChanged: () => void }) {
+  const { t, tx, lang } = useI18n();
+  const { api, user } = useSession();
+  const q = useAsync(() => api.document(report.id, id), [api, report.id, id, version]);
+  const d = q.data;
+  if (!d) return q.error ? <ErrorBox error={q.error} onRetry={q.reload} /> : <Loading />;
+  const reading = d.reading;
+  return (
+    <div className="doc-viewer" data-testid="document-viewer" data-doc={d.id} data-state={d.state}>
+      <PageImage report={report} d={d} />
+      <div className="doc-detail">
+        <dl className="facts">
+          <div className="fact">
+            <dt>{t('doc.state')}</dt>
+            <dd>
+              <DocState d={d} />
+            </dd>
+          </div>
+          <div className="fact">
+            <dt>{t('doc.type')}</dt>
+            <dd data-testid="doc-type" data-type={d.type ?? ''}>
+              {d.type ? tx('doctype.' + d.type, d.type) : '—'}
+            </dd>
+          </div>
+          <div className="fact">
+            <dt>{t('doc.confidence')}</dt>
+            <dd>
+              <Confidence value={reading?.confidence} />
+            </dd>
+          </div>
+          <div className="fact">
+            <dt>{t('doc.satisfies')}</dt>
+            <dd>{d.satisfies?.length ? d.satisfies.join(', ') : '—'}</dd>
+          </div>
+        </dl>
+        {d.review?.map((r) => (
+          <p key={r} className="alert alert-warn small" data-testid="doc-review">
+            {tx('doc.review.' + r, r)}
+          </p>
+        ))}
+        {d.failure && <p className="alert alert-error small">{d.failure.message}</p>}
+        {isBeingRead(d) ? (
+          <p className="muted" data-testid="doc-reading">
+            {t('doc.beingRead')}
+          </p>
+        ) : (
+          <>
+            <h3>{t('doc.fields')}</h3>
+            <FieldList fields={d.fields} />
+            {reading && d.corrections?.length ? (
+              <p className="muted small">
+                {t('doc.machineRead', { type: tx('doctype.' + reading.type, reading.type), at: formatDateTime(reading.read_at, lang) })}
+              </p>
+            ) : null}
+            {d.corrections?.map((c, i) => (
+              <p key={i} className="small" data-testid="doc-correction">
+                {t('doc.correctedBy', { by: c.by, at: formatDateTime(c.at, lang) })}
+                {c.type ? ` · ${tx('doctype.' + c.type, c.type)}` : ''}
+                {c.note ? ` · ${c.note}` : ''}
+              </p>
+            ))}
+            <h3>{t('doc.text')}</h3>
+            <pre className="ocr-text" data-testid="doc-text">
+              {d.text || t('doc.noText')}
+            </pre>
+            {canJudgeDocuments(user) && (
+              <CorrectionForm
+                key={d.corrections?.length ?? 0}
+                report={report}
+                d={d}
+                onCorrected={(nd) => {
+                  q.set({ ...nd, text: nd.text ?? d.text });
+                  onChanged();
+                }}
+              />
+            )}
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** The documents of a claim's report, with upload and viewer. */
+export function Documents({
+  report,
+  selected,
+  onSelect,
+  onChanged,
+}: {
+  report: Report;
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  onChanged: () => void;
+}) {
+  const { t, tx, lang } = useI18n();
+  const { api, user } = useSession();
+  const input = useRef<HTMLInputElement>(null);
+  const [over, setOver] = useState(false);
+  const upload = useBusy();
+  const docs = report.documents ?? [];
+  const canUpload = canTakeReports(user);
+
+  const send = async (files: FileList | File[]) => {
+    const list = Array.from(files);
+    if (list.length === 0) return;
+    let last: ClaimDocument | undefined;
+    for (const f of list) {
+      last = await upload.run(() => api.uploadDocument(report.id, f));
+      if (!last) break;
+    }
+    if (input.current) input.current.value = '';
+    onChanged();
+    if (last) onSelect(last.id);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    if (canUpload) void send(e.dataTransfer.files);
+  };
+  const current = docs.find((d) => d.id === selected);
+
+  return (
+    <Section title={t('claim.documents')} testId="claim-documents">
+      {canUpload && (
+        <div
+          className={`dropzone ${over ? 'over' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={onDrop}
+          data-testid="upload-drop"
+        >
+          <label className="btn btn-primary">
+            {t('doc.choose')}
+            <input
+              ref={input}
+              type="file"
+              accept={accept}
+              multiple
+              hidden
+              onChange={(e) => e.target.files && void send(e.target.files)}
+              data-testid="upload-input"
+            />
+          </label>
+          <span className="muted small">{upload.busy ? t('doc.uploading') : t('doc.dropHint')}</span>
+        </div>
+      )}
+      {upload.error ? <ErrorBox error={upload.error} /> : null}
+      {docs.length === 0 ? (
+        <p className="muted" data-testid="documents-empty">
+          {t('doc.none')}
+        </p>
+      ) : (
+        <table className="table compact" data-testid="documents">
+          <thead>
+            <tr>
+              <th>{t('doc.file')}</th>
+              <th>{t('doc.state')}</th>
+              <th>{t('doc.type')}</th>
+              <th>{t('doc.confidence')}</th>
+              <th>{t('doc.satisfies')}</th>
+              <th>{t('doc.uploaded')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {docs.map((d) => (
+              <tr
+                key={d.id}
+                className={d.id === selected ? 'selected' : ''}
+                data-testid="document-row"
+                data-doc={d.id}
+                data-state={d.state}
+                data-type={d.type ?? ''}
+              >
+                <td>
+                  <button type="button" className="btn-link" onClick={() => onSelect(d.id === selected ? null : d.id)} data-testid="open-document">
+                    {d.file_name || d.id.slice(0, 8)}
+                  </button>
+                  <div className="muted small">
+                    {d.media.toUpperCase()} · {t('doc.pages', { n: d.pages })}
+                  </div>
+                </td>
+                <td>
+                  <DocState d={d} />
+                </td>
+                <td>{d.type ? tx('doctype.' + d.type, d.type) : '—'}</td>
+                <td>
+                  <Confidence value={d.reading?.confidence} />
+                </td>
+                <td className="small">{d.satisfies?.join(', ') || '—'}</td>
+                <td className="small">
+                  {d.uploaded_by}
+                  <div className="muted">{formatDateTime(d.uploaded_at, lang)}</div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {current && <Viewer report={report} id={current.id} version={`${current.state}-${current.corrections?.length ?? 0}`} onChanged={onChanged} />}
+    </Section>
+  );
+}
