@@ -18,7 +18,6 @@ import (
 	"claims.local/pkg/outbox"
 )
 
-
 // agreed publishes adjudication's agreement-reached for claimID on its topic,
 // as adjudication does when a handler records the claimant's agreement.
 func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee events.Payee) {

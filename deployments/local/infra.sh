@@ -7,6 +7,9 @@
 #   infra.sh start  STATE PG_PORT KAFKA_PORT    start (init on first use) both
 #   infra.sh stop   STATE                       stop both
 #   infra.sh kafka-start|kafka-stop|pg-start|pg-stop ...  one of them
+#   infra.sh pg-stop STATE [smart|fast|immediate]  stop PostgreSQL in that mode
+#                                    (default fast; immediate is a crash)
+#   infra.sh pg-destroy STATE        stop PostgreSQL at once and delete its cluster
 #
 # STATE is a folder under .local/ (git-ignored); re-running reuses it.
 set -euo pipefail
@@ -94,20 +97,36 @@ pg_start() {
   done
 }
 
+# pg_stop stops the cluster of STATE in MODE: fast (the default) or smart
+# shut down cleanly; immediate stops at once, as a crash does, and the next
+# start recovers from the write-ahead log.
 pg_stop() {
-  local state=$1 bin data
+  local state=$1 mode=${2:-fast} bin data
+  case "$mode" in smart | fast | immediate) ;; *) log "unknown stop mode $mode; want smart, fast or immediate"; exit 2 ;; esac
   bin=$(pg_bindir)
   data=$(pg_datadir "$state")
   [ -f "$data/PG_VERSION" ] || return 0
   if runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    log "stopping PostgreSQL ($data)"
-    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    log "stopping PostgreSQL ($data, $mode)"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null
   fi
+}
+
+# pg_destroy stops the cluster of STATE at once and deletes it, wherever
+# pg_datadir put it.
+pg_destroy() {
+  local state=$1 data
+  data=$(pg_datadir "$state")
+  pg_stop "$state" immediate
+  case "$data" in "$state"/pg | /var/tmp/claims-pg-*) rm -rf "$data" ;; esac
 }
 
 # kafka_java replaces the calling (sub)shell with the JVM, so that a
 # background call's pid is the broker's own.
 kafka_java() {
+  # Tests create many short-lived topics, each partition holding open files:
+  # raise the broker's limit so that a long test run never exhausts it.
+  ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$ROOT/deployments/local/kafka/log4j2.properties" \
     -Dkafka.logs.dir="$1" -cp "$KAFKA_HOME/libs/*" "${@:2}"
@@ -165,8 +184,9 @@ case "$cmd" in
   start) pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
   stop) kafka_stop "$1"; pg_stop "$1" ;;
   pg-start) pg_start "$1" "$2" ;;
-  pg-stop) pg_stop "$1" ;;
+  pg-stop) pg_stop "$1" "${2:-fast}" ;;
+  pg-destroy) pg_destroy "$1" ;;
   kafka-start) kafka_start "$1" "$2" ;;
   kafka-stop) kafka_stop "$1" ;;
-  *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|kafka-start|kafka-stop ..." >&2; exit 2 ;;
+  *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

@@ -45,6 +45,9 @@ type IncidentReportedData struct {
 	IncidentTime time.Time `json:"incident_time"`
 	Reporter     Reporter  `json:"reporter"`
 	ReportedAt   time.Time `json:"reported_at"`
+	// CatastropheCode tags a report whose incident matches an active
+	// catastrophe (R8).
+	CatastropheCode string `json:"catastrophe_code,omitempty"`
 }
 
 // ClaimRequestedData hands a claim request (索赔申请) to adjudication.

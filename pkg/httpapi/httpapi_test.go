@@ -472,3 +472,17 @@ func TestBodyLimitsRaiseTheLimitOfTheirRouteOnly(t *testing.T) {
 		t.Fatalf("got %d for 2048 bytes on the raised route, want 413", rec.Code)
 	}
 }
+
+func TestAddressesWithNULOrInvalidUTF8AreRefused(t *testing.T) {
+	e, _ := newEngine(t, httpapi.Options{})
+	e.GET("/things/:id", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	for _, path := range []string{"/things/a%00b", "/things/x?claim_id=%00", "/things/x?claim_id=%ff%fe", "/things/x?%00=1"} {
+		rec := serve(e, http.MethodGet, path, "", "")
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("GET %s: got %d, want 400", path, rec.Code)
+		}
+	}
+	if rec := serve(e, http.MethodGet, "/things/x?claim_id=%E5%BC%A0", "", ""); rec.Code != http.StatusNoContent {
+		t.Fatalf("GET with a Chinese query value: got %d, want 204", rec.Code)
+	}
+}

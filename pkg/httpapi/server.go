@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -96,6 +98,11 @@ func NewEngine(o Options) *gin.Engine {
 					"status", status, "duration_ms", time.Since(start).Milliseconds())
 			}
 		}()
+		if !cleanText(c.Request.URL.Path) || !cleanQuery(c.Request.URL.RawQuery) {
+			WriteError(c, o.Log, apperr.New(apperr.Invalid, "the address holds a NUL byte or text that is not UTF-8"))
+			c.Abort()
+			return
+		}
 		c.Next()
 	})
 	e.NoRoute(func(c *gin.Context) {
@@ -224,4 +231,32 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// cleanText reports whether s is UTF-8 without NUL bytes: what PostgreSQL
+// text accepts, so that an identifier from the address never reaches the
+// database as something it refuses (which would be a 500).
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// cleanQuery reports whether every name and value of a raw query decodes to
+// clean text.
+func cleanQuery(raw string) bool {
+	if raw == "" {
+		return true
+	}
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		return true // the handlers answer what they cannot parse
+	}
+	for k, vs := range values {
+		if !cleanText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !cleanText(v) {
+				return false
+			}
+		}
+	}
+	return true
 }

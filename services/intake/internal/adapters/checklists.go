@@ -52,6 +52,7 @@ type itemFile struct {
 // same shape, with the product it was resolved for.
 type checklistFile struct {
 	Format       string     `json:"format"`
+	Variant      string     `json:"variant,omitempty"`
 	IncidentType string     `json:"incident_type"`
 	Product      string     `json:"product,omitempty"`
 	Version      string     `json:"version"`
@@ -113,7 +114,8 @@ func itemOf(it domain.ChecklistItem) itemFile {
 
 func (c checklistFile) toDomain() domain.ChecklistTemplate {
 	t := domain.ChecklistTemplate{
-		IncidentType: domain.IncidentType(c.IncidentType), Product: c.Product, Version: c.Version, Title: c.Title.toDomain(),
+		IncidentType: domain.IncidentType(c.IncidentType), Product: c.Product, Variant: c.Variant, Version: c.Version,
+		Title: c.Title.toDomain(),
 	}
 	for _, it := range c.Items {
 		t.Items = append(t.Items, it.toDomain())
@@ -122,7 +124,8 @@ func (c checklistFile) toDomain() domain.ChecklistTemplate {
 }
 
 func checklistOf(t domain.ChecklistTemplate) checklistFile {
-	c := checklistFile{Format: checklistFormat, IncidentType: string(t.IncidentType), Product: t.Product, Version: t.Version, Title: textOf(t.Title)}
+	c := checklistFile{Format: checklistFormat, Variant: t.Variant, IncidentType: string(t.IncidentType), Product: t.Product,
+		Version: t.Version, Title: textOf(t.Title)}
 	for _, it := range t.Items {
 		c.Items = append(c.Items, itemOf(it))
 	}
@@ -150,46 +153,31 @@ func decodeChecklist(b []byte) (domain.ChecklistTemplate, error) {
 }
 
 // Checklists are the guidance checklists read from the checklist files:
-// the standard one of each incident type and the products' changes.
+// the standard one of each incident type, the products' changes, and the
+// simplified variant of each incident type for the catastrophe fast
+// channel (R8).
 type Checklists struct {
-	standard map[domain.IncidentType]domain.ChecklistTemplate
-	products map[string]map[domain.IncidentType]domain.ChecklistTemplate
+	standard    map[domain.IncidentType]domain.ChecklistTemplate
+	products    map[string]map[domain.IncidentType]domain.ChecklistTemplate
+	catastrophe map[domain.IncidentType]domain.ChecklistTemplate
 }
 
 // LoadChecklists reads every checklist file of fsys (the layout of package
-// checklists: v1/<incident_type>.json, v1/products/<product>.json) and
-// checks it: known format, members and document types, texts in both
-// languages, one file per incident type, and a checklist for every
-// incident type. A product's changes are applied here, so a bad change
-// fails at start-up, not on a report.
+// checklists: v1/<incident_type>.json, v1/products/<product>.json,
+// v1/catastrophe/<incident_type>.json) and checks it: known format,
+// variant, members and document types, texts in both languages, one file
+// per incident type, and a standard checklist and a catastrophe variant
+// for every incident type (any of them may be eligible for a
+// catastrophe's fast channel). A product's changes are applied here, so a
+// bad change fails at start-up, not on a report.
 func LoadChecklists(fsys fs.FS) (*Checklists, error) {
-	c := &Checklists{standard: map[domain.IncidentType]domain.ChecklistTemplate{}, products: map[string]map[domain.IncidentType]domain.ChecklistTemplate{}}
-	files, err := fs.Glob(fsys, "v1/*.json")
-	if err != nil {
+	c := &Checklists{products: map[string]map[domain.IncidentType]domain.ChecklistTemplate{}}
+	var err error
+	if c.standard, err = readChecklists(fsys, "v1", ""); err != nil {
 		return nil, err
 	}
-	for _, name := range files {
-		var f checklistFile
-		if err := readStrict(fsys, name, &f); err != nil {
-			return nil, err
-		}
-		if f.Format != checklistFormat || f.Product != "" || f.Version == "" {
-			return nil, fmt.Errorf("checklist %s: want format %s, a version and no product", name, checklistFormat)
-		}
-		if want := strings.TrimSuffix(path.Base(name), ".json"); f.IncidentType != want {
-			return nil, fmt.Errorf("checklist %s: incident type %q, want %q as the file name says", name, f.IncidentType, want)
-		}
-		t := f.toDomain()
-		t.Version = f.IncidentType + "@" + f.Version
-		if err := t.Validate(); err != nil {
-			return nil, err
-		}
-		c.standard[t.IncidentType] = t
-	}
-	for _, kind := range domain.IncidentTypes() {
-		if _, ok := c.standard[kind]; !ok {
-			return nil, fmt.Errorf("checklists: no checklist for incident type %s", kind)
-		}
+	if c.catastrophe, err = readChecklists(fsys, "v1/catastrophe", domain.VariantCatastrophe); err != nil {
+		return nil, err
 	}
 	products, err := fs.Glob(fsys, "v1/products/*.json")
 	if err != nil {
@@ -226,6 +214,48 @@ func LoadChecklists(fsys fs.FS) (*Checklists, error) {
 	return c, nil
 }
 
+// readChecklists reads the checklist files of variant in dir, one per
+// incident type and one for every incident type. The version of each names
+// its file: "medical@2026.1", or "catastrophe/medical@2026.1" for the
+// catastrophe variant.
+func readChecklists(fsys fs.FS, dir, variant string) (map[domain.IncidentType]domain.ChecklistTemplate, error) {
+	files, err := fs.Glob(fsys, dir+"/*.json")
+	if err != nil {
+		return nil, err
+	}
+	out := map[domain.IncidentType]domain.ChecklistTemplate{}
+	for _, name := range files {
+		var f checklistFile
+		if err := readStrict(fsys, name, &f); err != nil {
+			return nil, err
+		}
+		if f.Format != checklistFormat || f.Product != "" || f.Version == "" || f.Variant != variant {
+			return nil, fmt.Errorf("checklist %s: want format %s, variant %q, a version and no product", name, checklistFormat, variant)
+		}
+		if want := strings.TrimSuffix(path.Base(name), ".json"); f.IncidentType != want {
+			return nil, fmt.Errorf("checklist %s: incident type %q, want %q as the file name says", name, f.IncidentType, want)
+		}
+		t := f.toDomain()
+		t.Version = f.IncidentType + "@" + f.Version
+		if variant != "" {
+			t.Version = variant + "/" + t.Version
+		}
+		if err := t.Validate(); err != nil {
+			return nil, err
+		}
+		out[t.IncidentType] = t
+	}
+	for _, kind := range domain.IncidentTypes() {
+		if _, ok := out[kind]; !ok {
+			if variant != "" {
+				return nil, fmt.Errorf("checklists: no %s variant for incident type %s", variant, kind)
+			}
+			return nil, fmt.Errorf("checklists: no checklist for incident type %s", kind)
+		}
+	}
+	return out, nil
+}
+
 // readStrict decodes a JSON file, refusing unknown members.
 func readStrict(fsys fs.FS, name string, v any) error {
 	b, err := fs.ReadFile(fsys, name)
@@ -248,6 +278,17 @@ func (c *Checklists) Resolve(kind domain.IncidentType, product string) (domain.C
 		return t, nil
 	}
 	t, ok := c.standard[kind]
+	if !ok {
+		return domain.ChecklistTemplate{}, apperr.InvalidField("incident_type", "must be one of %s", strings.Join(kinds(), ", "))
+	}
+	return t, nil
+}
+
+// FastChannel returns the simplified checklist of an incident type that a
+// report matching an active catastrophe takes (R8), in place of the
+// standard one and any product's changes.
+func (c *Checklists) FastChannel(kind domain.IncidentType) (domain.ChecklistTemplate, error) {
+	t, ok := c.catastrophe[kind]
 	if !ok {
 		return domain.ChecklistTemplate{}, apperr.InvalidField("incident_type", "must be one of %s", strings.Join(kinds(), ", "))
 	}

@@ -1,6 +1,7 @@
 package adapters_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -9,6 +10,7 @@ import (
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/document"
 )
 
 // TestTheChecklistFilesLoad reads the checklist files of the repository:
@@ -45,7 +47,33 @@ func TestTheChecklistFilesLoad(t *testing.T) {
 	if _, err := lists.Resolve("flood", ""); apperr.CodeOf(err) != apperr.Invalid {
 		t.Errorf("got %v for an unknown incident type, want invalid_argument", err)
 	}
+	// Every incident type has its simplified variant for the catastrophe
+	// fast channel (R8): an identity card and one proof.
+	for _, kind := range domain.IncidentTypes() {
+		c, err := lists.FastChannel(kind)
+		if err != nil || c.IncidentType != kind || c.Variant != domain.VariantCatastrophe || c.Version != "catastrophe/"+string(kind)+"@2026.1" {
+			t.Errorf("%s: got %+v, %v; want its catastrophe variant", kind, c, err)
+			continue
+		}
+		standard, _ := lists.Resolve(kind, "")
+		if len(c.Items) != 2 || len(c.Items) >= len(standard.Items) || !slices.ContainsFunc(c.Items[0].Documents, isIDCard) {
+			t.Errorf("%s: got %d items, want an identity card and one proof, fewer than the standard %d", kind, len(c.Items), len(standard.Items))
+		}
+		for _, it := range c.Items {
+			if !it.When.IsZero() {
+				t.Errorf("%s: item %s is conditional, want every simplified item asked for", kind, it.ID)
+			}
+		}
+	}
+	if dv, _ := lists.FastChannel(domain.IncidentDisability); !strings.Contains(dv.Items[1].Reminder.ZH, "伤残鉴定") {
+		t.Errorf("got the disability variant's items %+v, want the R2 reminder kept", dv.Items)
+	}
+	if _, err := lists.FastChannel("flood"); apperr.CodeOf(err) != apperr.Invalid {
+		t.Errorf("got %v for the variant of an unknown incident type, want invalid_argument", err)
+	}
 }
+
+func isIDCard(o domain.DocumentOption) bool { return o.Type == document.IDCard }
 
 // TestBadChecklistFilesAreRefused: intake does not start with a checklist
 // file that does not validate.
@@ -54,11 +82,13 @@ func TestBadChecklistFilesAreRefused(t *testing.T) {
 	valid := func() fstest.MapFS {
 		fsys := fstest.MapFS{}
 		for _, kind := range domain.IncidentTypes() {
-			data, err := checklists.V1.ReadFile("v1/" + string(kind) + ".json")
-			if err != nil {
-				t.Fatal(err)
+			for _, name := range []string{"v1/" + string(kind) + ".json", "v1/catastrophe/" + string(kind) + ".json"} {
+				data, err := checklists.V1.ReadFile(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fsys[name] = &fstest.MapFile{Data: data}
 			}
-			fsys["v1/"+string(kind)+".json"] = &fstest.MapFile{Data: data}
 		}
 		return fsys
 	}
@@ -80,6 +110,14 @@ func TestBadChecklistFilesAreRefused(t *testing.T) {
 		{"an unknown document type", edit("v1/medical.json", `"type": "id_card"`, `"type": "passport"`), "not one OCR recognises"},
 		{"no English", edit("v1/death.json", `"en": "Proof of death"`, `"en": ""`), "Chinese and English"},
 		{"another format", edit("v1/death.json", `checklist/v1`, `checklist/v2`), "want format"},
+		{"a missing catastrophe variant", func(fsys fstest.MapFS) { delete(fsys, "v1/catastrophe/medical.json") },
+			"no catastrophe variant for incident type medical"},
+		{"a variant without its variant member", edit("v1/catastrophe/death.json", `"variant": "catastrophe",`, ``), `variant "catastrophe"`},
+		{"a standard checklist saying it is a variant", edit("v1/death.json", `"format": "claims.intake.checklist/v1",`,
+			`"format": "claims.intake.checklist/v1", "variant": "catastrophe",`), `variant ""`},
+		{"a variant file named for another type", edit("v1/catastrophe/medical.json", `"incident_type": "medical"`, `"incident_type": "death"`),
+			"as the file name says"},
+		{"a variant item without English", edit("v1/catastrophe/medical.json", `"en": "Proof of treatment"`, `"en": ""`), "Chinese and English"},
 		{"a product removing what is not there", func(fsys fstest.MapFS) {
 			fsys["v1/products/X-1.json"] = &fstest.MapFile{Data: []byte(`{"format":"claims.intake.checklist-product/v1","product":"X-1",
 				"version":"1","name":{"zh":"某产品","en":"A product"},"changes":{"medical":{"items":[],"remove":["nope"]}}}`)}

@@ -60,6 +60,10 @@ type reportRow struct {
 	ClaimRequestedAt    *time.Time
 	HandedOverAt        *time.Time
 	Checklist           []byte
+	CatastropheCode     string
+	CatastropheName     string
+	AdvanceShareBps     int
+	AdvanceCapFen       int64
 }
 
 func (reportRow) TableName() string { return "incident_reports" }
@@ -81,6 +85,9 @@ func toRow(r domain.IncidentReport) (reportRow, error) {
 		relation := string(b.Relation)
 		row.BeneficiaryName, row.BeneficiaryRelation = &b.Name, &relation
 	}
+	if fc := r.FastChannel; fc != nil {
+		row.CatastropheCode, row.CatastropheName, row.AdvanceShareBps, row.AdvanceCapFen = fc.Code, fc.Name, fc.AdvanceShareBps, fc.AdvanceCapFen
+	}
 	return row, nil
 }
 
@@ -99,6 +106,10 @@ func (w reportRow) toDomain() (domain.IncidentReport, error) {
 	}
 	if w.BeneficiaryName != nil && w.BeneficiaryRelation != nil {
 		r.Beneficiary = &domain.Person{Name: *w.BeneficiaryName, Relation: domain.Relation(*w.BeneficiaryRelation)}
+	}
+	if w.CatastropheCode != "" {
+		r.FastChannel = &domain.FastChannel{Code: w.CatastropheCode, Name: w.CatastropheName, AdvanceShareBps: w.AdvanceShareBps,
+			AdvanceCapFen: w.AdvanceCapFen}
 	}
 	return r, nil
 }

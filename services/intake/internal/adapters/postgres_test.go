@@ -116,6 +116,41 @@ func TestCreateThenGetReturnsTheReportWithItsEvent(t *testing.T) {
 	}
 }
 
+// TestATaggedReportKeepsItsFastChannel: the catastrophe tag, what the
+// claimant was told of the advance and the simplified checklist are stored
+// and read back, also after a change of the claim file (R8).
+func TestATaggedReportKeepsItsFastChannel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	lists, err := adapters.LoadChecklists(checklists.V1)
+	require.NoError(t, err)
+	variant, err := lists.FastChannel(domain.IncidentMedical)
+	require.NoError(t, err)
+	r := sample(t, "r1")
+	require.NoError(t, r.TakeFastChannel(domain.FastChannel{Code: "TY-2026-09", Name: "台风“海葵”", AdvanceShareBps: 3000,
+		AdvanceCapFen: 5_000_000}, variant))
+	f.create(t, r)
+
+	got, err := f.repo.Get(context.Background(), "r1")
+	require.NoError(t, err)
+	require.Equal(t, domain.ClaimFile{Report: r}, got, "claim file read back")
+	changed, err := f.repo.Update(context.Background(), "r1", func(cf *domain.ClaimFile) (tracking.Effects, error) {
+		return tracking.Effects{}, cf.Satisfy("insured_id", "原件已现场核验", "handler-1", r.ReportedAt.Add(time.Minute))
+	})
+	require.NoError(t, err)
+	if fc := changed.Report.FastChannel; fc == nil || *fc != *r.FastChannel || changed.Report.Checklist.Variant != domain.VariantCatastrophe {
+		t.Fatalf("after a change: got fast channel %+v and checklist %s, want %+v and the variant", fc, changed.Report.Checklist.Version, r.FastChannel)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE catastrophe_code = 'TY-2026-09'"); n != 1 {
+		t.Fatalf("got %d reports tagged TY-2026-09, want 1", n)
+	}
+	plain := sample(t, "r2")
+	f.create(t, plain)
+	if got, err := f.repo.Get(context.Background(), "r2"); err != nil || got.Report.FastChannel != nil {
+		t.Fatalf("untagged report: got fast channel %+v, %v; want none", got.Report.FastChannel, err)
+	}
+}
+
 func TestCreateIsAtomic(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

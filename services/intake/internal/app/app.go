@@ -1,8 +1,9 @@
 // Package app holds intake's use cases: take an incident report and give
-// its guidance checklist, store and read the supporting documents, let a
-// handler correct a reading or mark an item satisfied, send the notice of
-// missing documents, receive the claim request, and hand the claim to
-// adjudication once it is complete.
+// its guidance checklist (the simplified one of the catastrophe fast
+// channel when the incident matches an active catastrophe), store and read
+// the supporting documents, let a handler correct a reading or mark an item
+// satisfied, send the notice of missing documents, receive the claim
+// request, and hand the claim to adjudication once it is complete.
 package app
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
@@ -71,9 +73,18 @@ type DocumentJob struct {
 }
 
 // Checklists resolves the guidance checklist of an incident type and a
-// product.
+// product, and the simplified variant of the catastrophe fast channel.
 type Checklists interface {
 	Resolve(kind domain.IncidentType, product string) (domain.ChecklistTemplate, error)
+	FastChannel(kind domain.IncidentType) (domain.ChecklistTemplate, error)
+}
+
+// Catastrophes finds the active catastrophe that covers an incident at
+// place (an administrative division code), at incidentTime, of
+// incidentType (R8): the registry each instance keeps of the catastrophes
+// topic, loaded before the service takes traffic.
+type Catastrophes interface {
+	Match(place string, incidentTime time.Time, incidentType string) (catastrophe.Catastrophe, bool)
 }
 
 // Files stores uploaded files by the SHA-256 of their bytes.
@@ -101,9 +112,12 @@ type Deps struct {
 	Checklists Checklists
 	Files      Files
 	Reader     Reader
-	Tracker    *tracking.Tracker
-	Topics     events.Topics
-	Now        func() time.Time
+	// Catastrophes finds the active catastrophe a report matches; nil when
+	// the instance follows none (every report takes the normal path).
+	Catastrophes Catastrophes
+	Tracker      *tracking.Tracker
+	Topics       events.Topics
+	Now          func() time.Time
 	// WakeReaders tells the document readers of this instance that a
 	// document waits; nil when there are none.
 	WakeReaders func()
@@ -139,7 +153,9 @@ func subject(claimID string) string { return "claim/" + claimID }
 // ReportIncident validates a report, gives it the guidance checklist of
 // its incident type and product (R1, at once, in the same answer) and
 // stores and announces it, unless key was used before or the incident was
-// already reported (see Repository.Create). by is who entered it.
+// already reported (see Repository.Create). by is who entered it. A report
+// whose place, date and incident type match an active catastrophe takes the
+// fast channel instead (R8): see fastChannel.
 func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport, key *IdempotencyKey, by string) (Created, error) {
 	now := s.d.Now()
 	r, err := domain.NewIncidentReport(uuid.NewString(), uuid.NewString(), in, now)
@@ -149,15 +165,43 @@ func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport, key *
 	if r.Checklist, err = s.d.Checklists.Resolve(r.IncidentType, r.ProductCode); err != nil {
 		return Created{}, err
 	}
-	e, err := events.New(events.IncidentReported, Producer, r.ClaimID, now, events.IncidentReportedData{
+	if err := s.fastChannel(&r); err != nil {
+		return Created{}, err
+	}
+	data := events.IncidentReportedData{
 		ReportID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
 		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime,
 		Reporter: events.Reporter{Name: r.Reporter.Name, Role: string(r.Reporter.Role)}, ReportedAt: r.ReportedAt,
-	})
+	}
+	if r.FastChannel != nil {
+		data.CatastropheCode = r.FastChannel.Code
+	}
+	e, err := events.New(events.IncidentReported, Producer, r.ClaimID, now, data)
 	if err != nil {
 		return Created{}, err
 	}
 	return s.d.Repo.Create(ctx, r, key, tracking.Effects{Events: []events.Outgoing{{Topic: s.d.Topics.Intake(), Envelope: e}}}, by)
+}
+
+// fastChannel tags r with the active catastrophe its incident matches, if
+// any, and gives it the simplified checklist variant of its incident type
+// (R8). Only a report that says where the incident happened can match: the
+// regions of a catastrophe are places. A report matching none, or filed
+// while no catastrophe is active, keeps the normal path.
+func (s *Service) fastChannel(r *domain.IncidentReport) error {
+	if s.d.Catastrophes == nil || r.IncidentPlace == "" {
+		return nil
+	}
+	c, ok := s.d.Catastrophes.Match(r.IncidentPlace, r.IncidentTime, string(r.IncidentType))
+	if !ok {
+		return nil
+	}
+	variant, err := s.d.Checklists.FastChannel(r.IncidentType)
+	if err != nil {
+		return err
+	}
+	return r.TakeFastChannel(domain.FastChannel{Code: c.Code, Name: c.Name, AdvanceShareBps: c.Advance.ShareBps,
+		AdvanceCapFen: c.Advance.CapFen}, variant)
 }
 
 // Checklist returns the guidance checklist of an incident type for a
@@ -195,8 +239,9 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 
 // handOver announces the claim request to adjudication when the claim has
 // just become complete (domain.ClaimFile.HandOver), with what intake
-// gathered, and meets the missing-documents obligation (R3): a complete
-// claim needs no notice. It adds both to eff.
+// gathered and the catastrophe the report was tagged with (R8), and meets
+// the missing-documents obligation (R3): a complete claim needs no notice.
+// It adds both to eff.
 func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Effects) error {
 	if !f.HandOver(now) {
 		return nil
@@ -206,6 +251,9 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		ClaimID: r.ClaimID, ReportID: r.ID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
 		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, FirstReceivedAt: *r.ClaimRequestedAt,
 		IncidentPlace: r.IncidentPlace, ClaimedAmountFen: f.ClaimedAmountFen(),
+	}
+	if fc := r.FastChannel; fc != nil {
+		data.CatastropheCode = fc.Code
 	}
 	for _, sup := range f.Supplements() {
 		data.Supplements = append(data.Supplements, events.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt})

@@ -27,8 +27,12 @@ type ChecklistTemplate struct {
 	// Product is the product whose changes were applied; empty for the
 	// standard checklist.
 	Product string
+	// Variant is empty for the standard checklist, VariantCatastrophe for
+	// the simplified one of the catastrophe fast channel (R8).
+	Variant string
 	// Version names the files the checklist was made from, such as
-	// "medical@2026.1" or "medical@2026.1+PM-2026@2026.2".
+	// "medical@2026.1", "medical@2026.1+PM-2026@2026.2" or
+	// "catastrophe/medical@2026.1".
 	Version string
 	Title   Text
 	Items   []ChecklistItem
@@ -151,12 +155,16 @@ func Yuan(fen int64) string {
 
 var itemIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,40}$`)
 
-// Validate checks a checklist as read from its files: every item has a
-// unique id, texts in both languages, at least one document type of the
-// platform's vocabulary, and a sensible condition.
+// Validate checks a checklist as read from its files: a known incident type
+// and variant, every item has a unique id, texts in both languages, at
+// least one document type of the platform's vocabulary, and a sensible
+// condition.
 func (t ChecklistTemplate) Validate() error {
 	if !contains(incidentTypes, t.IncidentType) {
 		return fmt.Errorf("checklist %s: unknown incident type %q", t.Version, t.IncidentType)
+	}
+	if t.Variant != "" && t.Variant != VariantCatastrophe {
+		return fmt.Errorf("checklist %s: unknown variant %q", t.Version, t.Variant)
 	}
 	if err := bothLanguages(t.Title); err != nil {
 		return fmt.Errorf("checklist %s: title: %w", t.Version, err)

@@ -93,7 +93,8 @@ type Link struct {
 //
 // Checklist is the guidance checklist given with the report (R1), kept as it
 // was given: a later edit of the checklist files changes what new reports
-// are told, not what this one was.
+// are told, not what this one was. A report tagged with a catastrophe keeps
+// the simplified variant it was given (R8), whatever becomes of the mode.
 type IncidentReport struct {
 	ID           string
 	ClaimID      string
@@ -122,6 +123,10 @@ type IncidentReport struct {
 	HandedOverAt     *time.Time
 	Checklist        ChecklistTemplate
 	Links            []Link
+	// FastChannel is set when the incident matched an active catastrophe
+	// when the report was taken (R8): the report is tagged with it and its
+	// Checklist is the simplified variant.
+	FastChannel *FastChannel
 }
 
 // NewReport is what a reporter tells us.

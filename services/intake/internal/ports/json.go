@@ -38,10 +38,40 @@ type reportResponse struct {
 	Linked           bool           `json:"linked,omitempty"`
 	DuplicateOf      string         `json:"duplicate_of,omitempty"`
 	LinkedReports    []linkJSON     `json:"linked_reports,omitempty"`
+	FastChannel      *fastChannel   `json:"fast_channel,omitempty"`
 	Checklist        checklistJSON  `json:"checklist"`
 	Documents        []documentJSON `json:"documents"`
 	Notices          []noticeJSON   `json:"missing_documents_notices"`
 	Supplements      []supplement   `json:"supplements"`
+}
+
+// fastChannel tells the claimant at once what the catastrophe fast channel
+// means for them (R8): the points in Chinese and English.
+type fastChannel struct {
+	CatastropheCode string        `json:"catastrophe_code"`
+	CatastropheName string        `json:"catastrophe_name"`
+	Title           string        `json:"title"`
+	TitleEN         string        `json:"title_en"`
+	Points          []textPair    `json:"points"`
+	Advance         advancePolicy `json:"advance"`
+	Basis           string        `json:"basis"`
+}
+
+// advancePolicy is the advance the catastrophe's policy granted when the
+// report was taken.
+type advancePolicy struct {
+	ShareBps int   `json:"share_bps"`
+	CapFen   int64 `json:"cap_fen"`
+}
+
+func toFastChannel(fc domain.FastChannel, kind domain.IncidentType) *fastChannel {
+	n := fc.Notice(kind)
+	out := &fastChannel{CatastropheCode: fc.Code, CatastropheName: fc.Name, Title: n.Title.ZH, TitleEN: n.Title.EN,
+		Points: make([]textPair, len(n.Points)), Advance: advancePolicy{ShareBps: fc.AdvanceShareBps, CapFen: fc.AdvanceCapFen}, Basis: n.Basis}
+	for i, p := range n.Points {
+		out.Points[i] = textPair{Text: p.ZH, TextEN: p.EN}
+	}
+	return out
 }
 
 type supplement struct {
@@ -110,6 +140,7 @@ type itemJSON struct {
 type checklistJSON struct {
 	IncidentType string     `json:"incident_type"`
 	Product      string     `json:"product,omitempty"`
+	Variant      string     `json:"variant,omitempty"`
 	Version      string     `json:"version"`
 	Title        string     `json:"title"`
 	TitleEN      string     `json:"title_en"`
@@ -132,7 +163,7 @@ func toItem(it domain.ChecklistItem) itemJSON {
 }
 
 func toChecklist(t domain.ChecklistTemplate) checklistJSON {
-	out := checklistJSON{IncidentType: string(t.IncidentType), Product: t.Product, Version: t.Version,
+	out := checklistJSON{IncidentType: string(t.IncidentType), Product: t.Product, Variant: t.Variant, Version: t.Version,
 		Title: t.Title.ZH, TitleEN: t.Title.EN, Basis: r1Basis, Items: []itemJSON{}}
 	for _, it := range t.Items {
 		out.Items = append(out.Items, toItem(it))
@@ -174,6 +205,9 @@ func toReport(f domain.ClaimFile) reportResponse {
 	}
 	if b := r.Beneficiary; b != nil {
 		out.Beneficiary = &personJSON{Name: b.Name, Relation: string(b.Relation)}
+	}
+	if fc := r.FastChannel; fc != nil {
+		out.FastChannel = toFastChannel(*fc, r.IncidentType)
 	}
 	for _, l := range r.Links {
 		out.LinkedReports = append(out.LinkedReports, linkJSON{By: l.By, At: l.At,

@@ -72,9 +72,14 @@ func (h *HTTP) printChecklist(c *gin.Context) {
 	data := struct {
 		Title                   domain.Text
 		Claim                   claimHeader
+		FastChannel             *domain.FastChannelNotice
 		Items                   []printedItem
 		Basis, Version, Printed string
 	}{Title: st.Template.Title, Claim: headerOf(f.Report), Basis: r1Basis, Version: st.Template.Version, Printed: shanghaiTime(time.Now())}
+	if fc := f.Report.FastChannel; fc != nil {
+		n := fc.Notice(f.Report.IncidentType)
+		data.FastChannel = &n
+	}
 	for _, it := range st.Items {
 		p := printedItem{Title: it.Title, Description: it.Description, Reminder: it.Reminder, Documents: it.Documents,
 			State: string(it.State), StateText: stateTexts[it.State]}

@@ -52,6 +52,7 @@ type checklistItem struct {
 type checklistJSON struct {
 	IncidentType string          `json:"incident_type"`
 	Product      string          `json:"product"`
+	Variant      string          `json:"variant"`
 	Version      string          `json:"version"`
 	Complete     *bool           `json:"complete"`
 	Missing      []string        `json:"missing"`
@@ -128,6 +129,7 @@ type fullReport struct {
 	Linked        bool           `json:"linked"`
 	DuplicateOf   string         `json:"duplicate_of"`
 	LinkedReports []any          `json:"linked_reports"`
+	FastChannel   *fastChannel   `json:"fast_channel"`
 	Checklist     checklistJSON  `json:"checklist"`
 	Documents     []documentJSON `json:"documents"`
 	Notices       []noticeJSON   `json:"missing_documents_notices"`

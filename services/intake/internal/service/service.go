@@ -15,6 +15,7 @@ import (
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/ports"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/catastrophe/catbus"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/events"
@@ -58,7 +59,8 @@ type Intake struct {
 }
 
 // Start reads the checklists, opens the file store, starts the OCR
-// pipeline, connects intake to its database and Kafka and binds its port.
+// pipeline, connects intake to its database and Kafka, loads the declared
+// catastrophes from their topic and binds its port.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	migrations, err := adapters.Migrations()
 	if err != nil {
@@ -89,6 +91,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		// multipart framing.
 		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
 	}, log)
+	var registry *catbus.Registry
+	if err == nil {
+		// Every catastrophe declared before this instance started is known
+		// before it takes a report (R8): one filed while a catastrophe is
+		// active takes the fast channel from the first request on.
+		registry, err = kit.StartCatastrophes(ctx)
+	}
 	if err != nil {
 		if pipeline != nil {
 			pipeline.Close()
@@ -98,7 +107,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	wake := make(chan struct{}, 1)
 	a := app.NewService(app.Deps{
 		Repo: adapters.NewReports(kit.DB, kit.Relay.Wake, kit.Tracker), Checklists: lists, Files: files,
-		Reader: adapters.NewReader(ocrCfg, pipeline), Tracker: kit.Tracker, Topics: topics, Now: time.Now,
+		Reader: adapters.NewReader(ocrCfg, pipeline), Catastrophes: registry, Tracker: kit.Tracker, Topics: topics, Now: time.Now,
 		WakeReaders: func() {
 			select {
 			case wake <- struct{}{}:

@@ -28,6 +28,8 @@ type running struct {
 	svc     *service.Intake
 	dsn     string
 	storage string
+	brokers []string
+	topics  events.Topics
 }
 
 // start starts intake without OCR workers (documents stay pending) and
@@ -37,16 +39,20 @@ func start(t *testing.T) *running {
 	return startWith(t, func(*service.Config) {})
 }
 
-// startWith starts intake with the configuration change applies.
+// startWith starts intake with the configuration change applies, on a
+// new database unless change names one.
 func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
-	dsn := pgtest.NewDatabase(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: kafkatest.Brokers(t),
+	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
 		TopicPrefix: kafkatest.Prefix(t), StorageDir: t.TempDir(), DeadlineSweep: time.Hour}
 	change(&cfg)
+	if cfg.DatabaseDSN == "" {
+		cfg.DatabaseDSN = pgtest.NewDatabase(t)
+	}
 	svc, c := apitest.Start(t, "intake", service.Start, cfg)
-	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: cfg.DatabaseDSN, storage: cfg.StorageDir}
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: cfg.DatabaseDSN, storage: cfg.StorageDir,
+		brokers: cfg.KafkaBrokers, topics: events.Topics{Prefix: cfg.TopicPrefix}}
 }
 
 type reporter struct {

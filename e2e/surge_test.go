@@ -1,0 +1,609 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/auth"
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// surgeSize is how many matching reports BenchmarkCatastropheSurge files:
+// 30,000 (issue 7), or CLAIMS_SURGE_REPORTS; CLAIMS_SURGE_CLIENTS sets the
+// concurrent clients that file them (32).
+func surgeSize(b *testing.B) (reports, clients int) {
+	b.Helper()
+	reports, clients = 30_000, 32
+	for _, v := range []struct {
+		name string
+		to   *int
+	}{{"CLAIMS_SURGE_REPORTS", &reports}, {"CLAIMS_SURGE_CLIENTS", &clients}} {
+		if s := os.Getenv(v.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				b.Fatalf("%s=%q: want a positive whole number", v.name, s)
+			}
+			*v.to = n
+		}
+	}
+	return reports, clients
+}
+
+// surgeCode is the catastrophe of the surge.
+const surgeCode = "TY-SURGE-01"
+
+// BenchmarkCatastropheSurge is the surge of issue 7 (R8), in the benchmark
+// suite rather than a timed test: with a catastrophe active, N matching
+// reports (30,000 unless CLAIMS_SURGE_REPORTS says otherwise) are filed by
+// concurrent clients as fast as the machine allows, each as the catastrophe
+// team and a handler do it: the report, its two simplified checklist items
+// marked seen, the claim request. Handlers approve the offered advance of
+// each case as it opens, with the payee. It reports the reports filed per
+// second, the time until adjudication had a tagged case for every claim,
+// and the time until payout had scheduled every advance (with the p50 and
+// p99 from a claim's report to its advance scheduled). Then it checks that
+// none was lost or doubled: one report, one case, one approved advance and
+// one advance obligation per claim in the three databases, and one event
+// of each kind per claim on the topics.
+func BenchmarkCatastropheSurge(b *testing.B) {
+	n, clients := surgeSize(b)
+	sys := newSystem(b, kafkatest.Brokers(b))
+	// The deadline monitors' sweeps are not part of the surge.
+	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
+	sys.startAll()
+	sg := &surge{sys: sys, b: b, client: &http.Client{Timeout: 60 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 128}}}
+	sg.renewToken()
+	sg.product()
+	sys.declareCatastrophe(b, surgeCode)
+	sys.reportUntil(b, "P-SURGE-PROBE", true)
+
+	b.ResetTimer()
+	for iter := range b.N {
+		b.StopTimer()
+		prefix := fmt.Sprintf("P-SURGE-%d-", iter)
+		sg.renewToken()
+		began := time.Now()
+		sg.policies(prefix, n, clients)
+		b.Logf("%d policies imported in %v", n, time.Since(began).Round(time.Millisecond))
+		sg.renewToken()
+		b.StartTimer()
+		run := sg.run(prefix, n, clients)
+		b.StopTimer()
+		b.ReportMetric(float64(n)/run.submitted.Seconds(), "reports/s")
+		b.ReportMetric(float64(4*n)/run.submitted.Seconds(), "calls/s")
+		b.ReportMetric(run.handedOn.Seconds(), "s-to-all-cases")
+		b.ReportMetric(run.advanced.Seconds(), "s-to-all-advances")
+		b.ReportMetric(run.p50.Seconds(), "p50-s-report-to-advance")
+		b.ReportMetric(run.p99.Seconds(), "p99-s-report-to-advance")
+		b.Logf("%d reports by %d clients: submitted in %v (%.0f reports/s), every case open and tagged after %v, every advance scheduled after %v",
+			n, clients, run.submitted.Round(time.Millisecond), float64(n)/run.submitted.Seconds(), run.handedOn.Round(time.Millisecond),
+			run.advanced.Round(time.Millisecond))
+		began = time.Now()
+		sg.verify(prefix, run.claims)
+		b.Logf("verified in %v", time.Since(began).Round(time.Millisecond))
+		b.StartTimer()
+	}
+}
+
+// surge drives the system of BenchmarkCatastropheSurge with a client of
+// its own, which keeps its connections (the harness's default client
+// would open one per request).
+type surge struct {
+	sys    *system
+	b      *testing.B
+	client *http.Client
+	// token is renewed before each phase: a token lasts an hour.
+	token atomic.Value
+}
+
+// surgeRun is what one surge measured.
+type surgeRun struct {
+	// claims are the claim ids filed, by report index.
+	claims                        []string
+	submitted, handedOn, advanced time.Duration
+	p50, p99                      time.Duration
+}
+
+func (sg *surge) renewToken() {
+	keys, err := auth.ParseKeys(sg.sys.authKeys)
+	if err != nil {
+		sg.b.Fatal(err)
+	}
+	sg.token.Store(apitest.Token(sg.b, keys, apitest.Everyone()))
+}
+
+// do sends a JSON request signed in with every role and decodes a JSON
+// answer into out (if not nil). It is safe for concurrent use and, unlike
+// system.call, reports failures as errors, for goroutines.
+func (sg *surge) do(method, url string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+sg.token.Load().(string))
+	resp, err := sg.client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: decode %q: %w", method, url, raw, err)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: got status %d (%s)", method, url, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, nil
+}
+
+// parallel runs work(i) for i from 0 to n-1 on clients goroutines and
+// fails the benchmark with the first error.
+func (sg *surge) parallel(n, clients int, work func(i int) error) {
+	var next atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for first.Load() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := work(i); err != nil {
+					first.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := first.Load().(error); err != nil {
+		sg.b.Fatal(err)
+	}
+}
+
+// product imports the medical product of the surge's policies: medical
+// expenses, no waiting period.
+func (sg *surge) product() {
+	product := map[string]any{"name": "巨灾测试医疗保险", "notice_kind": "indemnity",
+		"benefits": []map[string]any{{"code": "medical_expense", "name": "医疗费用保险金", "incident_types": []string{"medical"},
+			"clause": "《巨灾测试医疗保险条款》第五条"}}}
+	if _, err := sg.do(http.MethodPut, sg.sys.url("adjudication", "/v1/products/MED-SURGE"), product, nil); err != nil {
+		sg.b.Fatal(err)
+	}
+}
+
+// policies imports the n policies of a surge into adjudication, as the
+// policy system does, each insuring 赵六 for CNY 200,000 of medical
+// expenses over the year around today: the advance needs a policy
+// verified in force.
+func (sg *surge) policies(prefix string, n, clients int) {
+	today := calendar.DateOf(time.Now())
+	sg.parallel(n, clients, func(i int) error {
+		policy := map[string]any{"product_code": "MED-SURGE", "policyholder_name": "赵六", "insured_name": "赵六",
+			"effective_from": today.AddDays(-180).String(), "effective_to": today.AddDays(180).String(),
+			"coverages": []map[string]any{{"benefit": "medical_expense", "sum_insured_fen": 20_000_000}}}
+		_, err := sg.do(http.MethodPut, sg.sys.url("adjudication", fmt.Sprintf("/v1/policies/%s%06d", prefix, i)), policy, nil)
+		return err
+	})
+}
+
+// file files report i of the surge as the catastrophe team and a handler
+// do on site: the report (a medical incident in Tianhe, Guangzhou, two days
+// ago, CNY 10,000 claimed), every item of its simplified checklist marked
+// seen, the claim request. It returns the claim id.
+func (sg *surge) file(prefix string, i int) (string, error) {
+	body := map[string]any{"policy_number": fmt.Sprintf("%s%06d", prefix, i), "insured_name": "赵六", "incident_type": "medical",
+		"incident_time": time.Now().Add(-48 * time.Hour).Format(time.RFC3339), "incident_place": "440106",
+		"claimed_amount_fen": 1_000_000, "reporter": map[string]string{"name": "赵六", "role": "insured"}}
+	var r fastReport
+	status, err := sg.do(http.MethodPost, sg.sys.url("intake", "/v1/reports"), body, &r)
+	switch {
+	case err != nil:
+		return "", err
+	case status != http.StatusCreated || r.FastChannel == nil || r.FastChannel.CatastropheCode != surgeCode:
+		return "", fmt.Errorf("report %d: got status %d, fast channel %+v; want 201 on the fast channel of %s", i, status, r.FastChannel, surgeCode)
+	}
+	for _, item := range r.Checklist.Missing {
+		path := "/v1/reports/" + r.ID + "/checklist/items/" + item + "/satisfy"
+		if _, err := sg.do(http.MethodPost, sg.sys.url("intake", path), map[string]string{"reason": "原件已现场核验 (surge)"}, nil); err != nil {
+			return "", err
+		}
+	}
+	if _, err := sg.do(http.MethodPost, sg.sys.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); err != nil {
+		return "", err
+	}
+	return r.ClaimID, nil
+}
+
+// approve approves the advance offered on the case of claimID once the
+// case is open, with the insured as payee, as a handler working through
+// the tagged cases does.
+func (sg *surge) approve(ctx context.Context, claimID string) error {
+	for {
+		var c struct {
+			Catastrophe *struct {
+				Code string `json:"code"`
+			} `json:"catastrophe"`
+			Advances []struct {
+				State string `json:"state"`
+			} `json:"advances"`
+		}
+		status, err := sg.do(http.MethodGet, sg.sys.url("adjudication", "/v1/cases/"+claimID), nil, &c)
+		switch {
+		case status == http.StatusNotFound:
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("case of %s not opened: %w", claimID, ctx.Err())
+			case <-time.After(250 * time.Millisecond):
+			}
+			continue
+		case err != nil:
+			return err
+		case c.Catastrophe == nil || c.Catastrophe.Code != surgeCode || len(c.Advances) != 1 || c.Advances[0].State != "offered":
+			return fmt.Errorf("case of %s: got catastrophe %+v and advances %+v, want tagged %s with one advance offered", claimID, c.Catastrophe, c.Advances, surgeCode)
+		}
+		body := map[string]any{"payee": map[string]any{"name": "赵六", "role": "insured", "bank_name": "中国工商银行",
+			"account_number": "6222020200112233445"}}
+		_, err = sg.do(http.MethodPost, sg.sys.url("adjudication", "/v1/cases/"+claimID+"/advance"), body, nil)
+		return err
+	}
+}
+
+// run files n reports with clients concurrent clients while handlers
+// approve the advances as cases open, and measures until payout has
+// scheduled every advance.
+func (sg *surge) run(prefix string, n, clients int) surgeRun {
+	b := sg.b
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
+	defer cancel()
+	out := surgeRun{claims: make([]string, n)}
+	scheduled := sg.watchAdvances(ctx)
+	filedAt := make([]time.Time, n)
+	toApprove := make(chan string, n)
+	start := time.Now()
+
+	// Handlers approve advances as the cases open.
+	approved := make(chan error, 1)
+	go func() {
+		var first error
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range max(4, clients/4) {
+			wg.Go(func() {
+				for id := range toApprove {
+					if err := sg.approve(ctx, id); err != nil {
+						mu.Lock()
+						first = cmpErr(first, err)
+						mu.Unlock()
+						cancel()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		approved <- first
+	}()
+
+	// Every case open and tagged: polled in adjudication's database.
+	adjudication := pgtest.Open(b, sg.sys.dsn["adjudication"], 1)
+	handedOn := make(chan time.Duration, 1)
+	go func() {
+		for ctx.Err() == nil {
+			var k int64
+			err := adjudication.Raw(`SELECT count(*) FROM cases WHERE catastrophe_code = ? AND policy_number LIKE ?`, surgeCode, prefix+"%").
+				Row().Scan(&k)
+			if err == nil && k >= int64(n) {
+				handedOn <- time.Since(start)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+
+	sg.parallel(n, clients, func(i int) error {
+		filedAt[i] = time.Now()
+		id, err := sg.file(prefix, i)
+		if err == nil {
+			out.claims[i] = id
+			toApprove <- id
+		}
+		return err
+	})
+	out.submitted = time.Since(start)
+	close(toApprove)
+
+	select {
+	case out.handedOn = <-handedOn:
+	case <-ctx.Done():
+		b.Fatalf("not every case opened: %v", ctx.Err())
+	}
+	if err := <-approved; err != nil {
+		b.Fatal(err)
+	}
+	at := scheduled.waitAll(ctx, out.claims)
+	if ctx.Err() != nil {
+		b.Fatalf("not every advance scheduled: %v", ctx.Err())
+	}
+	latencies := make([]time.Duration, n)
+	for i, id := range out.claims {
+		latencies[i] = at[id].Sub(filedAt[i])
+		out.advanced = max(out.advanced, at[id].Sub(start))
+	}
+	slices.Sort(latencies)
+	out.p50, out.p99 = latencies[n/2], latencies[min(n-1, n*99/100)]
+	return out
+}
+
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// advanceWatch follows the payout topic and remembers when the first
+// advance of each claim was scheduled, and in which order.
+type advanceWatch struct {
+	mu    sync.Mutex
+	at    map[string]time.Time
+	order []string
+	cond  *sync.Cond
+}
+
+// watchAdvances reads every partition of the payout topic from its start
+// until ctx ends.
+func (sg *surge) watchAdvances(ctx context.Context) *advanceWatch {
+	w := &advanceWatch{at: map[string]time.Time{}}
+	w.cond = sync.NewCond(&w.mu)
+	for p := range partitionsOf(sg.b, sg.sys.brokers, sg.sys.topics.Payout()) {
+		go func() {
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: sg.sys.brokers, Topic: sg.sys.topics.Payout(), Partition: p,
+				MaxWait: 50 * time.Millisecond})
+			defer r.Close()
+			for {
+				m, err := r.ReadMessage(ctx)
+				if err != nil {
+					w.cond.L.Lock()
+					w.cond.Broadcast()
+					w.cond.L.Unlock()
+					return
+				}
+				e, err := events.Decode(m.Value)
+				if err != nil || e.Type != events.PayoutScheduled.Name {
+					continue
+				}
+				var d events.PayoutData
+				if json.Unmarshal(e.Data, &d) != nil || d.PayoutType != "advance" {
+					continue
+				}
+				now := time.Now()
+				w.mu.Lock()
+				if _, seen := w.at[e.ClaimID]; !seen {
+					w.at[e.ClaimID] = now
+					w.order = append(w.order, e.ClaimID)
+				}
+				w.cond.Broadcast()
+				w.mu.Unlock()
+			}
+		}()
+	}
+	return w
+}
+
+// waitAll waits until every claim has its advance scheduled, or ctx ends,
+// and returns when each was.
+func (w *advanceWatch) waitAll(ctx context.Context, claims []string) map[string]time.Time {
+	missing := make(map[string]bool, len(claims))
+	for _, id := range claims {
+		missing[id] = true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for seen := 0; len(missing) > 0 && ctx.Err() == nil; {
+		for _, id := range w.order[seen:] {
+			delete(missing, id)
+		}
+		seen = len(w.order)
+		if len(missing) > 0 {
+			w.cond.Wait()
+		}
+	}
+	return maps.Clone(w.at)
+}
+
+// partitionsOf returns the partitions of topic.
+func partitionsOf(b *testing.B, brokers []string, topic string) []int {
+	b.Helper()
+	conn, err := kafka.Dial("tcp", brokers[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	ps, err := conn.ReadPartitions(topic)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]int, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
+}
+
+// drainTopic returns every event of topic up to the end it has when
+// called.
+func drainTopic(b *testing.B, brokers []string, topic string) []events.Envelope {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var all []events.Envelope
+	for _, p := range partitionsOf(b, brokers, topic) {
+		conn, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		first, last, err := conn.ReadOffsets()
+		conn.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if last <= first {
+			continue
+		}
+		// A short MaxWait: closing the reader waits for its fetch in flight.
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: p, MaxBytes: 10 << 20,
+			MaxWait: 100 * time.Millisecond})
+		if err := r.SetOffset(first); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				r.Close()
+				b.Fatalf("read %s partition %d: %v", topic, p, err)
+			}
+			e, err := events.Decode(m.Value)
+			if err != nil {
+				b.Fatalf("%s partition %d offset %d: %v", topic, p, m.Offset, err)
+			}
+			all = append(all, e)
+			if m.Offset+1 >= last {
+				break
+			}
+		}
+		r.Close()
+	}
+	return all
+}
+
+// verify checks that none of claims was lost or doubled: in each service's
+// database one row per claim (report tagged and handed over, case tagged,
+// advance approved, advance obligation), and on the topics one event of
+// each kind per claim (a redelivered event, with the same id, is counted
+// once: consumers apply an event id once).
+func (sg *surge) verify(prefix string, claims []string) {
+	b := sg.b
+	ours := make(map[string]bool, len(claims))
+	for _, id := range claims {
+		ours[id] = true
+	}
+	perClaim := func(what, sql string, args ...any) {
+		b.Helper()
+		db := pgtest.Open(b, sg.sys.dsn[what], 1)
+		rows, err := db.Raw(sql, args...).Rows()
+		if err != nil {
+			b.Fatalf("%s: %v", what, err)
+		}
+		defer rows.Close()
+		got := map[string]int{}
+		for rows.Next() {
+			var id string
+			var k int
+			if err := rows.Scan(&id, &k); err != nil {
+				b.Fatal(err)
+			}
+			if ours[id] {
+				got[id] += k
+			}
+		}
+		wantOnce(b, what+": "+sql, claims, got)
+	}
+	perClaim("intake", `SELECT claim_id, count(*) FROM incident_reports WHERE policy_number LIKE ? AND catastrophe_code = ?
+		AND handed_over_at IS NOT NULL GROUP BY claim_id`, prefix+"%", surgeCode)
+	perClaim("intake", `SELECT msg_key, count(*) FROM outbox WHERE event_type = ? GROUP BY msg_key`, events.ClaimRequested.Name)
+	perClaim("adjudication", `SELECT claim_id, count(*) FROM cases WHERE catastrophe_code = ? GROUP BY claim_id`, surgeCode)
+	perClaim("adjudication", `SELECT c.claim_id, count(*) FROM case_advances a JOIN cases c ON c.id = a.case_id
+		WHERE a.state = 'approved' AND a.catastrophe_code = ? GROUP BY c.claim_id`, surgeCode)
+	perClaim("payout", `SELECT claim_id, count(*) FROM obligations WHERE payout_type = 'advance' AND catastrophe_code = ?
+		GROUP BY claim_id`, surgeCode)
+
+	topics := sg.sys.topics
+	for _, tt := range []struct {
+		topic string
+		typ   events.Type
+		// also narrows the events counted (nil: all of typ)
+		also func(events.Envelope) bool
+	}{
+		{topics.Intake(), events.IncidentReported, nil},
+		{topics.Intake(), events.ClaimRequested, func(e events.Envelope) bool {
+			var d events.ClaimRequestedData
+			return events.DecodeData(e, events.ClaimRequested, &d) == nil && d.CatastropheCode == surgeCode
+		}},
+		{topics.Adjudication(), events.AdvanceApproved, nil},
+		{topics.Payout(), events.PayoutScheduled, func(e events.Envelope) bool {
+			var d events.PayoutData
+			return json.Unmarshal(e.Data, &d) == nil && d.PayoutType == "advance"
+		}},
+	} {
+		ids := map[string]map[string]bool{}
+		redelivered := 0
+		for _, e := range drainTopic(b, sg.sys.brokers, tt.topic) {
+			if !ours[e.ClaimID] || e.Type != tt.typ.Name || tt.also != nil && !tt.also(e) {
+				continue
+			}
+			if ids[e.ClaimID] == nil {
+				ids[e.ClaimID] = map[string]bool{}
+			}
+			if ids[e.ClaimID][e.ID] {
+				redelivered++
+			}
+			ids[e.ClaimID][e.ID] = true
+		}
+		got := map[string]int{}
+		for id, set := range ids {
+			got[id] = len(set)
+		}
+		wantOnce(b, tt.typ.Name+" on "+tt.topic, claims, got)
+		b.Logf("%s: one per claim for %d claims (%d redelivered copies)", tt.typ.Name, len(claims), redelivered)
+	}
+}
+
+// wantOnce fails unless got counts exactly one for each of claims.
+func wantOnce(b *testing.B, what string, claims []string, got map[string]int) {
+	b.Helper()
+	lost, doubled := 0, 0
+	for _, id := range claims {
+		switch k := got[id]; {
+		case k == 0:
+			lost++
+		case k > 1:
+			doubled++
+		}
+	}
+	if lost > 0 || doubled > 0 {
+		b.Fatalf("%s: got %d claims lost and %d doubled of %d, want each exactly once", what, lost, doubled, len(claims))
+	}
+}
