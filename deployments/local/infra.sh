@@ -124,9 +124,10 @@ pg_destroy() {
 # kafka_java replaces the calling (sub)shell with the JVM, so that a
 # background call's pid is the broker's own.
 kafka_java() {
-  # Tests create many short-lived topics, each partition holding open files:
-  # raise the broker's limit so that a long test run never exhausts it.
-  ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  # Tests create many short-lived topics, each partition holding open files
+  # (kafkatest deletes a test's topics when it ends): raise the broker's
+  # limit as far as this machine allows.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$ROOT/deployments/local/kafka/log4j2.properties" \
     -Dkafka.logs.dir="$1" -cp "$KAFKA_HOME/libs/*" "${@:2}"
@@ -143,7 +144,9 @@ kafka_start() {
     "$ROOT/deployments/local/kafka/server.properties.in" >"$dir/server.properties"
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster
-    cluster=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+    # A cluster id is 16 random bytes in URL-safe base64; one that starts
+    # with "-" would be read as an option, so the first character is a letter.
+    cluster=$(python3 -c 'import base64,uuid;print("A"+base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")[1:])')
     log "formatting Kafka storage in $dir/data (cluster $cluster)"
     (kafka_java "$dir" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" --standalone) >"$dir/format.log" 2>&1
   fi
