@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -138,15 +139,25 @@ func (b *privateBroker) stop(t testing.TB) {
 
 func infra(t testing.TB, args ...string) {
 	t.Helper()
+	if err := runInfra(args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runInfra runs deployments/local/infra.sh with args, for a broker with a
+// small heap and a PostgreSQL cluster without fsync (a test's data need not
+// outlive the machine; a crash of the server alone loses nothing).
+func runInfra(args ...string) error {
 	root := os.Getenv("CLAIMS_REPO_ROOT")
 	if root == "" {
-		t.Fatalf("CLAIMS_REPO_ROOT is not set: run the tests with `make test`")
+		return errors.New("CLAIMS_REPO_ROOT is not set: run the tests with `make test`")
 	}
 	cmd := exec.Command("bash", append([]string{filepath.Join(root, "deployments/local/infra.sh")}, args...)...)
-	cmd.Env = append(os.Environ(), "KAFKA_HEAP_OPTS=-Xms128m -Xmx384m")
+	cmd.Env = append(os.Environ(), "KAFKA_HEAP_OPTS=-Xms128m -Xmx384m", "PG_FSYNC=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("infra.sh %v: %v\n%s", args, err, out)
+		return fmt.Errorf("infra.sh %v: %v\n%s", args, err, out)
 	}
+	return nil
 }
 
 // freePortPair finds a port p such that p and p+1 (the controller) are free.

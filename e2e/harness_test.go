@@ -56,6 +56,18 @@ type system struct {
 // without starting them.
 func newSystem(t testing.TB, brokers []string) *system {
 	t.Helper()
+	dsn := map[string]string{}
+	for _, name := range []string{"intake", "adjudication", "payout"} {
+		dsn[name] = pgtest.NewDatabase(t)
+	}
+	return newSystemOn(t, dsn, brokers)
+}
+
+// newSystemOn prepares ports and topics for the three services on the
+// databases of dsn (service name to DSN) and the Kafka brokers given,
+// without starting them.
+func newSystemOn(t testing.TB, dsn map[string]string, brokers []string) *system {
+	t.Helper()
 	prefix := kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
@@ -63,7 +75,7 @@ func newSystem(t testing.TB, brokers []string) *system {
 		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone()),
 		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir()}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
-		s.dsn[name] = pgtest.NewDatabase(t)
+		s.dsn[name] = dsn[name]
 		s.addr[name] = freeAddr(t)
 	}
 	return s
@@ -82,8 +94,16 @@ func randomBytes(t testing.TB, n int) []byte {
 // start runs service name with extra environment and waits until it is ready.
 func (s *system) start(name string, extra ...string) *proc {
 	s.t.Helper()
+	p := startProc(s.t, name, s.serviceEnv(name, extra...))
+	s.procs[name] = p
+	return p
+}
+
+// serviceEnv is the environment of service name: the harness's settings,
+// then the system's env, then extra.
+func (s *system) serviceEnv(name string, extra ...string) []string {
 	upper := strings.ToUpper(name)
-	env := append([]string{
+	return append([]string{
 		upper + "_HTTP_ADDR=" + s.addr[name],
 		upper + "_DATABASE_DSN=" + s.dsn[name],
 		"KAFKA_BROKERS=" + strings.Join(s.brokers, ","),
@@ -96,9 +116,6 @@ func (s *system) start(name string, extra ...string) *proc {
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
 	}, append(slices.Clone(s.env), extra...)...)
-	p := startProc(s.t, name, env)
-	s.procs[name] = p
-	return p
 }
 
 // startAll starts the three services and waits until each is ready.
@@ -146,15 +163,11 @@ func binDir(t testing.TB) string {
 
 func startProc(t testing.TB, name string, env []string) *proc {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir(t), name))
-	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+	p, err := spawn(binDir(t), name, env, out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p := &proc{name: name, cmd: cmd, out: out, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
@@ -162,6 +175,20 @@ func startProc(t testing.TB, name string, env []string) *proc {
 		}
 	})
 	return p
+}
+
+// spawn starts binary name of dir with env added to the test's environment,
+// its output going to out, and returns at once; the caller stops it.
+func spawn(dir, name string, env []string, out *syncBuffer) (*proc, error) {
+	cmd := exec.Command(filepath.Join(dir, name))
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p, nil
 }
 
 // stop asks for a graceful shutdown and waits for it.
