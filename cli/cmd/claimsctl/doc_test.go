@@ -198,9 +198,6 @@ func (d docJSON) fields() document.Fields {
 // scanned-looking image of every document type (real Tesseract), on a PDF
 // named .png, and on hostile files.
 func TestDocInspectBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds claimsctl and runs Tesseract")
-	}
 	fonts, err := scantest.LoadFonts()
 	if err != nil {
 		t.Fatal(err)

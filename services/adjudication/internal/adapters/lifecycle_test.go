@@ -11,6 +11,7 @@ import (
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/apperr/apperrtest"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/inbox"
@@ -116,7 +117,7 @@ func TestTheLettersPDFIsReadOnlyOnPurpose(t *testing.T) {
 	assert.Equal(t, &domain.LetterSent{Channel: "post", SentBy: "h1", SentAt: t0.Add(time.Hour)}, sent.RejectionLetter.Sent)
 
 	_, err = f.repo.LetterPDF(ctx, "nope")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	n2, err := f.repo.NextLetterNumber(ctx)
 	require.NoError(t, err)
 	n3, err := f.repo.NextLetterNumber(ctx)
@@ -194,7 +195,7 @@ func TestPoliciesAreStoredAsImportedAndReplaced(t *testing.T) {
 	assert.Equal(t, pol, gotPol)
 
 	_, err = repo.Policy(ctx, "P-2")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	_, err = repo.Product(ctx, "LIFE-1")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 }

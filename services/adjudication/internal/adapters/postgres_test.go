@@ -15,6 +15,7 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/apperr/apperrtest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -61,13 +62,6 @@ func reject() domain.DecisionInput {
 
 func receipt(eventID, claimID string) inbox.Receipt {
 	return inbox.Receipt{Consumer: app.ClaimsConsumer, EventID: eventID, EventType: events.ClaimRequested.Name, ClaimID: claimID}
-}
-
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); got != code {
-		t.Fatalf("got error %v (code %s), want code %s", err, got, code)
-	}
 }
 
 var t0 = time.Date(2026, 9, 30, 8, 20, 0, 123456000, time.UTC)
@@ -119,7 +113,7 @@ func TestOpenIsIdempotentPerReceiptAndPerClaim(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first, got, "the first case stands")
 	_, err = f.repo.Get(ctx, "claim-2")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM cases"); n != 1 {
 		t.Fatalf("got %d cases, want 1", n)
 	}
@@ -134,13 +128,13 @@ func TestUnknownClaimIsNotFound(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	_, err := f.repo.Get(ctx, "nope")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	called := false
 	_, err = f.repo.Update(ctx, "nope", func(*domain.Case) (tracking.Effects, error) {
 		called = true
 		return tracking.Effects{}, nil
 	})
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	if called {
 		t.Fatal("got change called for an unknown claim, want it not called")
 	}
@@ -194,7 +188,7 @@ func TestUpdateStoresTheDecisionWithItsEvent(t *testing.T) {
 		}
 		return decidedEvent(t, *c), nil
 	})
-	wantCode(t, err, apperr.Conflict)
+	apperrtest.WantCode(t, err, apperr.Conflict)
 	again, err := f.repo.Get(ctx, "claim-1")
 	require.NoError(t, err)
 	require.Equal(t, got, again, "case after a refused second decision")

@@ -17,6 +17,7 @@ import (
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/apperr/apperrtest"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
@@ -81,13 +82,6 @@ func concurrently(n int, f func(i int)) {
 	}
 	close(start)
 	wg.Wait()
-}
-
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); got != code {
-		t.Fatalf("got error %v (code %s), want code %s", err, got, code)
-	}
 }
 
 func (f *fixture) create(t *testing.T, r domain.IncidentReport) {
@@ -267,14 +261,14 @@ func TestUnknownReportIsNotFound(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	_, err := f.repo.Get(ctx, "nope")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 
 	called := false
 	_, err = f.repo.Update(ctx, "nope", func(*domain.ClaimFile) (tracking.Effects, error) {
 		called = true
 		return tracking.Effects{}, nil
 	})
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	if called {
 		t.Fatal("got change called for an unknown report, want it not called")
 	}

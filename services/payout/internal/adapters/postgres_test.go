@@ -17,6 +17,7 @@ import (
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/apperr/apperrtest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
@@ -104,13 +105,6 @@ func announce(t *testing.T, calls *int, existing **domain.Obligation) func(*doma
 }
 
 func nothing(*domain.Obligation) (app.Effects, error) { return app.Effects{}, nil }
-
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if got := apperr.CodeOf(err); got != code {
-		t.Fatalf("got error %v (code %s), want code %s", err, got, code)
-	}
-}
 
 func TestScheduleThenGetReturnsTheObligationWithItsPayeeSealed(t *testing.T) {
 	t.Parallel()
@@ -205,7 +199,7 @@ func TestScheduleIsIdempotentPerReceiptAndPerClaim(t *testing.T) {
 			t.Fatalf("%s: got %d decide calls, want none for a spent event", tt.name, calls)
 		}
 		_, err = f.repo.Get(ctx, tt.o.ID)
-		wantCode(t, err, apperr.NotFound)
+		apperrtest.WantCode(t, err, apperr.NotFound)
 	}
 	// A decide error rolls the receipt back: the event can be tried again.
 	_, err = f.repo.Schedule(ctx, receipt("e3", "claim-1"), obligation(t, "claim-1", t0), func(*domain.Obligation) (app.Effects, error) {
@@ -263,9 +257,9 @@ func TestUnknownObligationIsNotFound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	_, err := f.repo.Get(context.Background(), "nope")
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 	_, err = f.repo.Update(context.Background(), "nope", t0, nothing)
-	wantCode(t, err, apperr.NotFound)
+	apperrtest.WantCode(t, err, apperr.NotFound)
 }
 
 func TestListNewestFirstByClaimWithLimit(t *testing.T) {
