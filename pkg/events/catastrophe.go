@@ -67,18 +67,21 @@ const (
 // and becomes payout's obligation id (the bank's idempotency key);
 // ExpectedBenefitFen is what the advance was computed from.
 type AdvanceApprovedData struct {
-	AdvanceID          string    `json:"advance_id"`
-	ClaimID            string    `json:"claim_id"`
-	CaseID             string    `json:"case_id"`
-	PolicyNumber       string    `json:"policy_number"`
-	Ground             string    `json:"ground"`
-	CatastropheCode    string    `json:"catastrophe_code,omitempty"`
-	AmountFen          int64     `json:"amount_fen"`
-	Currency           string    `json:"currency"`
-	ExpectedBenefitFen int64     `json:"expected_benefit_fen"`
-	Payee              Payee     `json:"payee"`
-	ApprovedBy         string    `json:"approved_by"`
-	ApprovedAt         time.Time `json:"approved_at"`
+	AdvanceID          string `json:"advance_id"`
+	ClaimID            string `json:"claim_id"`
+	CaseID             string `json:"case_id"`
+	PolicyNumber       string `json:"policy_number"`
+	Ground             string `json:"ground"`
+	CatastropheCode    string `json:"catastrophe_code,omitempty"`
+	AmountFen          int64  `json:"amount_fen"`
+	Currency           string `json:"currency"`
+	ExpectedBenefitFen int64  `json:"expected_benefit_fen"`
+	Payee              Payee  `json:"payee"`
+	ApprovedBy         string `json:"approved_by"`
+	// OfferedBy is who offered the advance; with ApprovedBy (who set the
+	// payee) they may not confirm its payee in payout.
+	OfferedBy  string    `json:"offered_by,omitempty"`
+	ApprovedAt time.Time `json:"approved_at"`
 	// Priority asks payout to pay it before ordinary payments (R8).
 	Priority bool `json:"priority"`
 }

@@ -58,17 +58,24 @@ type Payee struct {
 // (R6: 10 days, or PaymentPeriodDays when the contract sets its own).
 // AmountFen is the total agreed; AdvancedFen what was already paid in
 // advance (R7, catastrophe), to be deducted by payout.
+//
+// DecidedBy, DecisionApprovedBy (empty when the decision needed no second
+// person) and RecordedBy name everyone who had a hand in the amount and
+// the payee: payout lets none of them confirm the payee of a payment above
+// the segregation-of-duties threshold.
 type AgreementReachedData struct {
-	ClaimID           string    `json:"claim_id"`
-	CaseID            string    `json:"case_id"`
-	PolicyNumber      string    `json:"policy_number"`
-	AmountFen         int64     `json:"amount_fen"`
-	Currency          string    `json:"currency"`
-	AdvancedFen       int64     `json:"advanced_fen,omitempty"`
-	Payee             Payee     `json:"payee"`
-	AgreedBy          string    `json:"agreed_by"`
-	Channel           string    `json:"channel"`
-	RecordedBy        string    `json:"recorded_by"`
-	AgreedAt          time.Time `json:"agreed_at"`
-	PaymentPeriodDays int       `json:"payment_period_days,omitempty"`
+	ClaimID            string    `json:"claim_id"`
+	CaseID             string    `json:"case_id"`
+	PolicyNumber       string    `json:"policy_number"`
+	AmountFen          int64     `json:"amount_fen"`
+	Currency           string    `json:"currency"`
+	AdvancedFen        int64     `json:"advanced_fen,omitempty"`
+	Payee              Payee     `json:"payee"`
+	AgreedBy           string    `json:"agreed_by"`
+	Channel            string    `json:"channel"`
+	RecordedBy         string    `json:"recorded_by"`
+	DecidedBy          string    `json:"decided_by,omitempty"`
+	DecisionApprovedBy string    `json:"decision_approved_by,omitempty"`
+	AgreedAt           time.Time `json:"agreed_at"`
+	PaymentPeriodDays  int       `json:"payment_period_days,omitempty"`
 }
