@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"claims.local/pkg/clock"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
@@ -31,7 +32,7 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	if now == nil {
 		now = time.Now
 	}
-	micro := func() time.Time { return now().Truncate(time.Microsecond) }
+	micro := clock.Micro(now)
 	store := trackingpg.NewStore(k.DB, k.Relay.Wake)
 	k.Tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
 	k.Deadlines = &tracking.Deadlines{Service: k.cfg.Name, Store: store, Tracker: k.Tracker, Topics: k.cfg.Topics, Now: micro}

@@ -24,7 +24,7 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.importPolicy(t, "P-1")
-	f.clock.set(at(9, 1, time.October))
+	f.clock.Set(at(9, 1, time.October))
 	f.open(t, request("claim-ag", received))
 
 	_, err := f.app.RecordAgreement(ctx, handler, "claim-ag", agreementInput())
@@ -34,7 +34,7 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 		Reasons: []domain.RejectionReason{{Code: "NON_MEDICAL", Text: "自费药品不在保障范围内。", Clause: "《示例医疗保险条款》第八条"}}})
 	require.NoError(t, err)
 
-	f.clock.set(at(10, 2, time.October))
+	f.clock.Set(at(10, 2, time.October))
 	c, err := f.app.RecordAgreement(ctx, handler, "claim-ag", agreementInput())
 	require.NoError(t, err)
 	assert.Equal(t, domain.StateAgreed, c.State)

@@ -15,6 +15,7 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
@@ -142,12 +143,9 @@ type Service struct {
 func NewService(d Deps) *Service {
 	now := d.Now
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Deadlines, topics: d.Topics,
-		authority: d.Authority, issuer: d.Issuer, now: func() time.Time { return now().Truncate(time.Microsecond) },
+		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits}
 }
-
-// subject names a claim's obligations in adjudication's deadline tracking.
-func subject(claimID string) string { return "claim/" + claimID }
 
 // OpenCase opens the case of a claim request event, once, with its decision
 // deadline (R4: 5 working days from the first receipt, or the contract's
@@ -216,7 +214,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 // period where it sets one), counted from the first receipt with the case's
 // clock stops deducted, and paused while documents are awaited.
 func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, product *domain.Product, now time.Time) (tracking.Obligation, error) {
-	spec := tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID), Rule: rule, ClockStart: c.FirstReceivedAt}
+	spec := tracking.Spec{ClaimID: c.ClaimID, Subject: tracking.ClaimSubject(c.ClaimID), Rule: rule, ClockStart: c.FirstReceivedAt}
 	if product != nil {
 		spec.Overrides = product.DeadlineOverrides
 	}

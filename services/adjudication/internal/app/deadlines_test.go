@@ -52,7 +52,7 @@ func TestACaseOwesItsDecisionWithinFiveWorkingDaysOfTheFirstReceipt(t *testing.T
 func TestTheRequestsSupplementsStopTheDecisionClock(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.clock.set(at(20, 1, time.October))
+	f.clock.Set(at(20, 1, time.October))
 	back := at(12, 2, time.October)
 	d := request("claim-sup", received)
 	d.Supplements = []events.Supplement{{NoticeSentAt: at(8, 2, time.October), ReceivedAt: &back}}
@@ -79,7 +79,7 @@ func TestADocumentRequestStopsTheClockUntilTheDocumentsArrive(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	f.clock.set(at(8, 2, time.October))
+	f.clock.Set(at(8, 2, time.October))
 	f.open(t, request("claim-docs", received))
 	c, err := f.app.RequestDocuments(ctx, handler, "claim-docs", []string{"medical_invoice", "discharge_summary"}, "请补充住院发票原件")
 	require.NoError(t, err)
@@ -89,7 +89,7 @@ func TestADocumentRequestStopsTheClockUntilTheDocumentsArrive(t *testing.T) {
 	_, err = f.app.Decide(ctx, handler, "claim-docs", approve(100))
 	assert.Equal(t, apperr.Conflict, apperr.CodeOf(err), "no decision while documents are awaited")
 
-	f.clock.set(at(12, 2, time.October))
+	f.clock.Set(at(12, 2, time.October))
 	c, err = f.app.RecordDocumentsReceived(ctx, handler, "claim-docs", time.Time{})
 	require.NoError(t, err)
 	assert.Equal(t, domain.StateUnderReview, c.State)
@@ -118,11 +118,11 @@ func TestMarkingACaseComplexMovesItsDeadlineToThirtyDaysWithTheSameStops(t *test
 			if tt.imports {
 				f.importPolicy(t, "P-1")
 			}
-			f.clock.set(at(8, 2, time.October))
+			f.clock.Set(at(8, 2, time.October))
 			f.open(t, request("claim-cx", received))
 			_, err := f.app.RequestDocuments(ctx, handler, "claim-cx", []string{"diagnosis_certificate"}, "")
 			require.NoError(t, err)
-			f.clock.set(at(12, 2, time.October))
+			f.clock.Set(at(12, 2, time.October))
 			_, err = f.app.RecordDocumentsReceived(ctx, handler, "claim-cx", time.Time{})
 			require.NoError(t, err)
 
@@ -142,7 +142,7 @@ func TestMarkingACaseComplexMovesItsDeadlineToThirtyDaysWithTheSameStops(t *test
 			assert.Equal(t, tt.wantDue, cx.DueDate.String())
 
 			// The complex deadline is the one a decision meets.
-			f.clock.set(at(20, 2, time.October))
+			f.clock.Set(at(20, 2, time.October))
 			_, err = f.app.Decide(ctx, handler, "claim-cx", approve(100))
 			require.NoError(t, err)
 			assert.Equal(t, tracking.StateMet, f.obligations(t, "claim-cx")[deadline.ComplexDecision].State)
@@ -166,7 +166,7 @@ func TestARejectionOwesItsLetterWithinThreeDays(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	f.clock.set(at(9, 1, time.October))
+	f.clock.Set(at(9, 1, time.October))
 	f.open(t, request("claim-r5", received))
 
 	_, err := f.app.RecordRejectionLetterSent(ctx, handler, "claim-r5", "post")
@@ -186,7 +186,7 @@ func TestARejectionOwesItsLetterWithinThreeDays(t *testing.T) {
 
 	_, err = f.app.RecordRejectionLetterSent(ctx, handler, "claim-r5", "pigeon")
 	assert.Equal(t, apperr.Invalid, apperr.CodeOf(err))
-	f.clock.set(at(11, 3, time.October))
+	f.clock.Set(at(11, 3, time.October))
 	c, err = f.app.RecordRejectionLetterSent(ctx, handler, "claim-r5", "post")
 	require.NoError(t, err)
 	require.NotNil(t, c.RejectionLetter.Sent)
@@ -204,7 +204,7 @@ func TestADecisionAboveTheHandlersLimitMeetsTheDeadlineWhenApproved(t *testing.T
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	f.clock.set(at(9, 1, time.October))
+	f.clock.Set(at(9, 1, time.October))
 	f.open(t, request("claim-4e", received))
 	c, err := f.app.Decide(ctx, handler, "claim-4e", approve(5_000_001))
 	require.NoError(t, err)
@@ -214,7 +214,7 @@ func TestADecisionAboveTheHandlersLimitMeetsTheDeadlineWhenApproved(t *testing.T
 
 	_, err = f.app.ReviewDecision(ctx, handler, "claim-4e", "approve", "", 0)
 	assert.Equal(t, apperr.Forbidden, apperr.CodeOf(err), "a handler cannot approve")
-	f.clock.set(at(14, 1, time.October))
+	f.clock.Set(at(14, 1, time.October))
 	c, err = f.app.ReviewDecision(ctx, senior, "claim-4e", "approve", "金额核对无误", c.Version)
 	require.NoError(t, err)
 	assert.Equal(t, domain.StateApproved, c.State)

@@ -84,14 +84,14 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 	}
 	eff := tracking.Effects{
 		Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
-		Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), c.DecisionRule(), d.EffectiveAt()),
+		Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), d.EffectiveAt()),
 			// The amount is determined: nothing is owed in advance any more (R7).
-			tracking.Complete(subject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt())},
+			tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt())},
 	}
 	if d.Outcome != domain.Reject {
 		return eff, nil
 	}
-	letter, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID),
+	letter, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: tracking.ClaimSubject(c.ClaimID),
 		Rule: deadline.RejectionNotice, ClockStart: d.EffectiveAt()}, now)
 	if err != nil {
 		return tracking.Effects{}, err
@@ -180,7 +180,7 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 		if err := c.RecordRejectionLetterSent(actor, channel, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.RejectionNotice, now)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.RejectionNotice, now)}}, nil
 	})
 }
 

@@ -149,7 +149,7 @@ func TestChecksReadThePolicyAndTheOtherClaims(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.importPolicy(t, "P-1")
-	f.clock.set(at(21, 1, time.October))
+	f.clock.Set(at(21, 1, time.October))
 	invoice := events.ClaimDocument{DocumentID: "d1", Type: "medical_invoice", SHA256: "ab", InvoiceNumber: "0441 2345", TotalAmountFen: 150_000}
 	first := request("claim-a", at(20, 1, time.October))
 	first.Documents = []events.ClaimDocument{invoice}

@@ -190,7 +190,7 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Obl
 			start = *sup.ReceivedAt
 		}
 	}
-	o, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: subject(c.ClaimID), Rule: deadline.AdvancePayment, ClockStart: start}, now)
+	o, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: tracking.ClaimSubject(c.ClaimID), Rule: deadline.AdvancePayment, ClockStart: start}, now)
 	return o, err == nil, err
 }
 
@@ -220,7 +220,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 			return tracking.Effects{}, err
 		}
 		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
-			Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
+			Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
 	})
 }
 

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
@@ -28,34 +28,13 @@ var (
 	senior  = domain.Actor{Subject: "senior-1", Roles: []string{domain.RoleSenior}}
 )
 
-// clock is a settable clock; the zero clock reads the real time.
-type clock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.at.IsZero() {
-		return time.Now()
-	}
-	return c.at
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at = t
-}
-
 // fixture is the use cases over a fresh database, with the store of its
 // deadlines and a clock to set.
 type fixture struct {
 	app   *app.Service
 	db    *gorm.DB
 	store *trackingpg.Store
-	clock *clock
+	clock *clocktest.Clock
 }
 
 func testIssuer() domain.LetterIssuer {
@@ -71,9 +50,9 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	authority, err := domain.NewAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: domain.Unlimited})
 	require.NoError(t, err)
-	f := &fixture{db: db, store: trackingpg.NewStore(db, nil), clock: &clock{}}
+	f := &fixture{db: db, store: trackingpg.NewStore(db, nil), clock: &clocktest.Clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
-		Deadlines: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.now,
+		Deadlines: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db)})
 	return f
 }

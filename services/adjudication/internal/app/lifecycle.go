@@ -35,7 +35,7 @@ func (s *Service) RequestDocuments(ctx context.Context, actor domain.Actor, clai
 		if err := c.RequestDocuments(actor, documents, note, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(subject(c.ClaimID), c.DecisionRule(), now)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), now)}}, nil
 	})
 }
 
@@ -50,7 +50,7 @@ func (s *Service) RecordDocumentsReceived(ctx context.Context, actor domain.Acto
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		steps := []tracking.Step{tracking.Resume(subject(c.ClaimID), c.DecisionRule(), received)}
+		steps := []tracking.Step{tracking.Resume(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), received)}
 		// The materials are complete: R7's 60 days start now, unless they
 		// started when the claim was first complete.
 		advance, started, err := s.advanceObligation(c, now)
@@ -82,7 +82,7 @@ func (s *Service) MarkComplex(ctx context.Context, actor domain.Actor, claimID, 
 			return tracking.Effects{}, err
 		}
 		return tracking.Effects{Steps: []tracking.Step{
-			tracking.Cancel(subject(c.ClaimID), deadline.Decision, now, "superseded by the complex-case decision deadline: "+c.Complex.Reason),
+			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.Decision, now, "superseded by the complex-case decision deadline: "+c.Complex.Reason),
 			tracking.Open(o),
 		}}, nil
 	})
@@ -99,8 +99,8 @@ func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason
 			return tracking.Effects{}, err
 		}
 		why := "claim withdrawn: " + c.Closure.Reason
-		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(subject(c.ClaimID), rule, now, why),
-			tracking.Cancel(subject(c.ClaimID), deadline.AdvancePayment, now, why)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(tracking.ClaimSubject(c.ClaimID), rule, now, why),
+			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now, why)}}, nil
 	})
 }
 

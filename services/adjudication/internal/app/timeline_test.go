@@ -80,7 +80,7 @@ func TestTheQueueShowsTheSoonestDeadlineFirst(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	f.clock.set(at(12, 1, time.October))
+	f.clock.Set(at(12, 1, time.October))
 	f.open(t, request("late", at(29, 1, time.September)))    // due 10-12: at risk, nearly breached
 	f.open(t, request("soon", at(30, 1, time.September)))    // due 10-13
 	f.open(t, request("waiting", at(30, 0, time.September))) // paused below
@@ -122,6 +122,6 @@ func TestTheQueueShowsTheSoonestDeadlineFirst(t *testing.T) {
 	assert.Equal(t, "2026-10-12", d.DueDate.String())
 	assert.Equal(t, tracking.RiskAtRisk, d.Risk)
 
-	f.clock.set(at(13, 1, time.October))
+	f.clock.Set(at(13, 1, time.October))
 	assert.Equal(t, []string{"late"}, claims(app.QueueFilter{Risk: tracking.RiskBreached}))
 }

@@ -15,6 +15,7 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/catastrophe"
+	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
@@ -137,7 +138,7 @@ type Service struct {
 // or an event equals the one read back later.
 func NewService(deps Deps) *Service {
 	now := deps.Now
-	deps.Now = func() time.Time { return now().Truncate(time.Microsecond) }
+	deps.Now = clock.Micro(now)
 	if deps.WakeReaders == nil {
 		deps.WakeReaders = func() {}
 	}
@@ -146,9 +147,6 @@ func NewService(deps Deps) *Service {
 	}
 	return &Service{d: deps}
 }
-
-// subject names a claim's obligations in intake's deadline tracking.
-func subject(claimID string) string { return "claim/" + claimID }
 
 // ReportIncident validates a report, gives it the guidance checklist of
 // its incident type and product (R1, at once, in the same answer) and
@@ -226,7 +224,7 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 			return tracking.Effects{}, err
 		}
 		r := f.Report
-		notice, err := s.d.Tracker.New(tracking.Spec{ClaimID: r.ClaimID, Subject: subject(r.ClaimID),
+		notice, err := s.d.Tracker.New(tracking.Spec{ClaimID: r.ClaimID, Subject: tracking.ClaimSubject(r.ClaimID),
 			Rule: deadline.MissingDocumentsNotice, ClockStart: *r.ClaimRequestedAt}, now)
 		if err != nil {
 			return tracking.Effects{}, err
@@ -281,7 +279,7 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		return err
 	}
 	eff.Events = append(eff.Events, events.Outgoing{Topic: s.d.Topics.Intake(), Envelope: e})
-	eff.Steps = append(eff.Steps, tracking.Complete(subject(r.ClaimID), deadline.MissingDocumentsNotice, now))
+	eff.Steps = append(eff.Steps, tracking.Complete(tracking.ClaimSubject(r.ClaimID), deadline.MissingDocumentsNotice, now))
 	return nil
 }
 
@@ -437,7 +435,7 @@ func (s *Service) SendNotice(ctx context.Context, reportID string, channel domai
 		if n, err = f.SendNotice(channel, reason, by, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(subject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now)}}, nil
 	})
 	return f, n, err
 }

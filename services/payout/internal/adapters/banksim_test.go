@@ -10,7 +10,7 @@ import (
 
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
-	"claims.local/payout/internal/fakeclock"
+	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/postgres/pgtest"
 )
 
@@ -19,10 +19,10 @@ func transfer(key string, attempt int, acct string) app.TransferRequest {
 		BankName: "中国工商银行", AccountNumber: acct, Remark: "理赔款"}
 }
 
-func newBank(t *testing.T) (*adapters.BankSimulator, *fixture, *fakeclock.Clock) {
+func newBank(t *testing.T) (*adapters.BankSimulator, *fixture, *clocktest.Clock) {
 	t.Helper()
 	f := newFixture(t)
-	c := fakeclock.New(t0)
+	c := clocktest.New(t0)
 	return adapters.NewBankSimulator(f.db, time.Second, c.Now), f, c
 }
 

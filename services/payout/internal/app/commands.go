@@ -52,7 +52,7 @@ func (s *Service) Reverse(ctx context.Context, id, reason string, returnedAt *ti
 		if replacement, err = o.Replacement(uuid.NewString(), now); err != nil {
 			return Effects{}, err
 		}
-		pay, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: subject(replacement.ID), Rule: deadline.Payment,
+		pay, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(replacement.ID), Rule: deadline.Payment,
 			ClockStart: at}, now)
 		if err != nil {
 			return Effects{}, err
@@ -68,7 +68,7 @@ func (s *Service) Reverse(ctx context.Context, id, reason string, returnedAt *ti
 // who, whose, what, when and why before the data leaves.
 func (s *Service) RevealPayee(ctx context.Context, id string, who auth.Principal, reason string) (domain.Payee, error) {
 	o, err := s.repo.Reveal(ctx, id, func(o domain.Obligation) (reveal.Reveal, error) {
-		return reveal.New(who, o.ClaimID, subject(o.ID), "payee", reason, s.now())
+		return reveal.New(who, o.ClaimID, tracking.PaymentSubject(o.ID), "payee", reason, s.now())
 	})
 	if err != nil {
 		return domain.Payee{}, err

@@ -82,7 +82,7 @@ func (s *Service) SendNotices(ctx context.Context) (int, error) {
 			if n.Rule != domain.NoticeResult {
 				return nil
 			}
-			return []tracking.Step{tracking.Complete(subject(n.ObligationID), deadline.ResultNotification, now)}
+			return []tracking.Step{tracking.Complete(tracking.PaymentSubject(n.ObligationID), deadline.ResultNotification, now)}
 		})
 		total += n
 		if err != nil || n == 0 {
