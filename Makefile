@@ -4,6 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 GO ?= go
 SERVICES := intake adjudication payout
+# Services with fault-injection builds (-tags faults) in bin/faults.
+FAULT_SERVICES := adjudication payout
 LOCAL := deployments/local
 WEB := console/web
 
@@ -27,6 +29,9 @@ install:
 build:
 	@mkdir -p bin
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -o ../../bin/$$s ./cmd/$$s) || exit 1; done
+	@# Fault-injection builds for the end-to-end crash tests only (never deployed).
+	@mkdir -p bin/faults
+	@for s in $(FAULT_SERVICES); do (cd services/$$s && $(GO) build -tags faults -o ../../bin/faults/$$s ./cmd/$$s) || exit 1; done
 	@if [ -d cli/cmd/claimsctl ]; then (cd cli && $(GO) build -o ../bin/claimsctl ./cmd/claimsctl); fi
 	@(cd console && $(GO) build -o ../bin/console ./cmd/console)
 	@$(MAKE) --no-print-directory web

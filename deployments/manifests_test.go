@@ -164,6 +164,10 @@ func TestEveryServiceIsProbedBudgetedAndAutoscaled(t *testing.T) {
 // envReadPattern finds the variables a main reads through pkg/config.
 var envReadPattern = regexp.MustCompile(`env\.(?:String|Int|Duration|List)\("([A-Z0-9_]+)"`)
 
+// envPrefixedReadPattern finds the variables servicekit.LoadCommon reads
+// under the service's name (prefix+"_HTTP_ADDR").
+var envPrefixedReadPattern = regexp.MustCompile(`env\.(?:String|Int|Duration|List)\(prefix\+"(_[A-Z0-9_]+)"`)
+
 // TestEveryVariableSetIsOneTheBinaryReads keeps the manifests and the
 // binaries' configuration in step: a variable set in a Deployment that its
 // main does not read is a typo or a leftover, and AUTH_KEYS and the database
@@ -177,6 +181,16 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 			read := map[string]bool{"AUTH_KEYS": true, "OMP_THREAD_LIMIT": true}
 			for _, match := range envReadPattern.FindAllStringSubmatch(string(src), -1) {
 				read[match[1]] = true
+			}
+			// Every main reads the shared variables through
+			// servicekit.LoadCommon, some named after the service.
+			shared, err := os.ReadFile(filepath.Join("..", "pkg", "servicekit", "main.go"))
+			require.NoError(t, err)
+			for _, match := range envReadPattern.FindAllStringSubmatch(string(shared), -1) {
+				read[match[1]] = true
+			}
+			for _, match := range envPrefixedReadPattern.FindAllStringSubmatch(string(shared), -1) {
+				read[strings.ToUpper(name)+match[1]] = true
 			}
 			set := map[string]bool{}
 			for _, e := range m.deployments[name].Spec.Template.Spec.Containers[0].Env {

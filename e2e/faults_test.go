@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -30,7 +31,7 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 	sys := newSystem(t, kafkatest.Brokers(t))
 	sys.start("intake")
 	sys.start("payout")
-	crashing := sys.start("adjudication", "ADJUDICATION_FAULT=crash-after-apply")
+	crashing := sys.startWithFault("adjudication", "crash-after-apply")
 	for _, name := range []string{"intake", "payout", "adjudication"} {
 		sys.waitReady(name)
 	}
@@ -68,6 +69,44 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 	if got := count(t, db, `SELECT count(*) FROM decisions`); got != 1 {
 		t.Fatalf("got %d decisions, want 1", got)
 	}
+}
+
+// TestProductionBinariesCarryNoFaultInjection checks that the binaries
+// `make build` ships hold none of the fault-injection code (it is compiled
+// only with -tags faults, into bin/faults), while the fault builds the
+// crash tests run do hold it, so that the check can see it when it is there.
+func TestProductionBinariesCarryNoFaultInjection(t *testing.T) {
+	t.Parallel()
+	faults := map[string][]string{
+		"adjudication": {"ADJUDICATION_FAULT", "crash-after-apply", "fault injection"},
+		"payout":       {"PAYOUT_FAULT", "crash-after-bank-call", "fault injection"},
+	}
+	for name, marks := range faults {
+		production := readBinary(t, filepath.Join(binDir(t), name))
+		faulty := readBinary(t, filepath.Join(binDir(t), "faults", name))
+		for _, mark := range marks {
+			if bytes.Contains(production, []byte(mark)) {
+				t.Errorf("bin/%s holds %q, want no fault injection in a production binary", name, mark)
+			}
+			if !bytes.Contains(faulty, []byte(mark)) {
+				t.Errorf("bin/faults/%s lacks %q, want the fault build to hold it", name, mark)
+			}
+		}
+	}
+	intake := readBinary(t, filepath.Join(binDir(t), "intake"))
+	if bytes.Contains(intake, []byte("_FAULT")) || bytes.Contains(intake, []byte("fault injection")) {
+		t.Errorf("bin/intake holds fault injection, want none")
+	}
+}
+
+// readBinary reads the built binary at path.
+func readBinary(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v (build it with `make build`)", path, err)
+	}
+	return b
 }
 
 // TestBrokerOutageLosesNoEvents stops the Kafka broker while intake keeps

@@ -118,6 +118,18 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 	}, append(slices.Clone(s.env), extra...)...)
 }
 
+// startWithFault runs the fault-injection build of service name
+// (bin/faults, built with -tags faults) with fault set in its environment
+// variable (ADJUDICATION_FAULT, PAYOUT_FAULT). Production binaries carry no
+// fault injection (TestProductionBinariesCarryNoFaultInjection).
+func (s *system) startWithFault(name, fault string) *proc {
+	s.t.Helper()
+	env := s.serviceEnv(name, strings.ToUpper(name)+"_FAULT="+fault)
+	p := startProcIn(s.t, filepath.Join(binDir(s.t), "faults"), name, env)
+	s.procs[name] = p
+	return p
+}
+
 // startAll starts the three services and waits until each is ready.
 func (s *system) startAll() {
 	s.t.Helper()
@@ -163,8 +175,15 @@ func binDir(t testing.TB) string {
 
 func startProc(t testing.TB, name string, env []string) *proc {
 	t.Helper()
+	return startProcIn(t, binDir(t), name, env)
+}
+
+// startProcIn starts binary name of dir and stops it at the end of the
+// test.
+func startProcIn(t testing.TB, dir, name string, env []string) *proc {
+	t.Helper()
 	out := &syncBuffer{}
-	p, err := spawn(binDir(t), name, env, out)
+	p, err := spawn(dir, name, env, out)
 	if err != nil {
 		t.Fatal(err)
 	}

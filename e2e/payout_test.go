@@ -180,7 +180,7 @@ func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 func TestPayoutKilledBetweenBankCallAndCommitPaysOnce(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Brokers(t))
-	crashing := sys.start("payout", "PAYOUT_FAULT=crash-after-bank-call")
+	crashing := sys.startWithFault("payout", "crash-after-bank-call")
 	sys.waitReady("payout")
 	claim := uuid.NewString()
 	sys.agreed(t, claim, 424242, beneficiary("6222020200112233445"))

@@ -32,9 +32,6 @@ type Consumer struct {
 	Handle  Handler
 	Park    Parker
 	Log     *slog.Logger
-	// AfterApply, when set, runs after the handler succeeded and before the
-	// offset is committed. It exists for fault-injection tests.
-	AfterApply func(events.Envelope)
 	// OnApplied, when set, is told about every message handled (for metrics).
 	OnApplied func(e events.Envelope, err error)
 }
@@ -100,9 +97,6 @@ func (c *Consumer) apply(ctx context.Context, m kafka.Message) bool {
 		}
 		switch {
 		case err == nil:
-			if c.AfterApply != nil {
-				c.AfterApply(e)
-			}
 			return true
 		case errors.Is(err, events.ErrMalformed):
 			c.Log.Error("consumer: event cannot be applied; parked as a dead letter", "consumer", c.Name,

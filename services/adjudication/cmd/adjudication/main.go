@@ -4,32 +4,27 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"claims.local/adjudication/internal/adapters/letter"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/service"
-	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
-	"claims.local/pkg/logging"
+	"claims.local/pkg/servicekit"
 )
 
 func main() {
-	log := logging.New(os.Stdout, "adjudication", slog.LevelInfo)
-	env := config.FromOS()
+	servicekit.Main("adjudication", "127.0.0.1:8082", load, func(ctx context.Context, cfg service.Config, log *slog.Logger) (servicekit.Runner, error) {
+		return service.Start(ctx, cfg, log)
+	})
+}
+
+// load reads adjudication's own configuration; common is what every
+// service reads.
+func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	cfg := service.Config{
-		HTTPAddr:            env.String("ADJUDICATION_HTTP_ADDR", "127.0.0.1:8082"),
-		DatabaseDSN:         env.String("ADJUDICATION_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/adjudication?sslmode=disable"),
-		KafkaBrokers:        env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
-		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
-		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
-		Fault:               env.String("ADJUDICATION_FAULT", ""),
-		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
-		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
+		Common: common,
 		Issuer: domain.LetterIssuer{
 			CompanyName:    env.String("ADJUDICATION_LETTER_COMPANY_NAME", "示例人寿保险股份有限公司"),
 			CompanyAddress: env.String("ADJUDICATION_LETTER_COMPANY_ADDRESS", "北京市西城区金融大街1号"),
@@ -45,29 +40,8 @@ func main() {
 	}
 	limits, err := service.ParseAuthorityLimits(env.String("ADJUDICATION_AUTHORITY_LIMITS", "handler:5000000,senior_handler:unlimited"))
 	if err != nil {
-		log.Error("bad configuration: ADJUDICATION_AUTHORITY_LIMITS", "error", err.Error())
-		os.Exit(2)
+		return cfg, fmt.Errorf("ADJUDICATION_AUTHORITY_LIMITS: %w", err)
 	}
 	cfg.AuthorityLimits = limits
-	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
-	if err != nil {
-		log.Error("bad configuration: AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first)", "error", err.Error())
-		os.Exit(2)
-	}
-	cfg.AuthKeys = keys
-	if err := env.Err(); err != nil {
-		log.Error("bad configuration", "error", err.Error())
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	svc, err := service.Start(ctx, cfg, log)
-	if err != nil {
-		log.Error("adjudication could not start", "error", err.Error())
-		os.Exit(1)
-	}
-	if err := svc.Run(ctx); err != nil {
-		log.Error("adjudication stopped with an error", "error", err.Error())
-		os.Exit(1)
-	}
+	return cfg, nil
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,32 +17,16 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/ports"
-	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/servicekit"
 )
 
-// FaultCrashAfterApply makes the process kill itself (SIGKILL) after the
-// database commit of the first claim request it applies, before the offset
-// commit. Only the
-// fault-injection tests set it.
-const FaultCrashAfterApply = "crash-after-apply"
-
 // Config is adjudication's configuration.
 type Config struct {
-	// AuthKeys verify the bearer tokens of API calls (current key first).
-	AuthKeys      []auth.Key
-	HTTPAddr      string
-	DatabaseDSN   string
-	KafkaBrokers  []string
-	TopicPrefix   string
-	ShutdownGrace time.Duration
-	Fault         string
-	// DeadlineSweep is how often the deadline monitor sweeps, and
-	// RiskLeadWorkingDays how early an obligation is at risk.
-	DeadlineSweep       time.Duration
-	RiskLeadWorkingDays int
+	// Common is what every service reads the same way: addresses, keys,
+	// shutdown grace and deadline monitoring.
+	servicekit.Common
 	// AuthorityLimits are the authority limits per role, in fen
 	// (domain.Unlimited for none): a decision above the decider's limit
 	// needs a senior approver (four-eyes).
@@ -121,21 +104,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Catastrophes: adapters.NewCatastrophes(kit.DB, kit.Relay.Wake), Directory: registry, Visits: adapters.NewVisits(kit.DB),
 	})
 	ports.Register(kit.Engine, a, log)
-	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", ports.ClaimRequests(a))
-	switch cfg.Fault {
-	case "":
-	case FaultCrashAfterApply:
-		consumer.AfterApply = func(e events.Envelope) {
-			if e.Type != events.ClaimRequested.Name {
-				return
-			}
-			log.Warn("fault injection: killing the process after the database commit, before the offset commit", "event_id", e.ID)
-			_ = syscall.Kill(syscall.Getpid(), syscall.SIGKILL)
-			select {}
-		}
-	default:
-		return nil, fmt.Errorf("unknown fault %q", cfg.Fault)
+	// Binaries built with -tags faults may wrap the handler to crash on
+	// purpose (faults.go); production binaries use it as it is
+	// (nofaults.go).
+	claimRequests, err := withFaults(ports.ClaimRequests(a), log)
+	if err != nil {
+		return nil, err
 	}
+	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", claimRequests)
 	return &Adjudication{kit: kit, consumer: consumer}, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/ports"
-	"claims.local/pkg/auth"
 	"claims.local/pkg/catastrophe/catbus"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
@@ -25,17 +24,9 @@ import (
 
 // Config is intake's configuration.
 type Config struct {
-	// AuthKeys verify the bearer tokens of API calls (current key first).
-	AuthKeys      []auth.Key
-	HTTPAddr      string
-	DatabaseDSN   string
-	KafkaBrokers  []string
-	TopicPrefix   string
-	ShutdownGrace time.Duration
-	// DeadlineSweep is how often the deadline monitor sweeps, and
-	// RiskLeadWorkingDays how early an obligation is at risk.
-	DeadlineSweep       time.Duration
-	RiskLeadWorkingDays int
+	// Common is what every service reads the same way: addresses, keys,
+	// shutdown grace and deadline monitoring.
+	servicekit.Common
 	// StorageDir is the folder uploaded files are stored in.
 	StorageDir string
 	// UploadLimits bound uploads (zero fields: document.DefaultLimits).

@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/servicekit"
 	"claims.local/pkg/tracking/trackinghttp"
 )
 
@@ -44,8 +45,8 @@ func start(t *testing.T) *running {
 func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
 	keys := apitest.Keys(t)
-	cfg := service.Config{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
-		TopicPrefix: kafkatest.Prefix(t), StorageDir: t.TempDir(), DeadlineSweep: time.Hour}
+	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
+		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir()}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
 		cfg.DatabaseDSN = pgtest.NewDatabase(t)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"claims.local/payout/internal/domain"
+	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
@@ -90,14 +91,13 @@ type Repository interface {
 
 // Service is payout's application layer.
 type Service struct {
-	repo          Repository
-	deadline      *tracking.Tracker
-	bank          Bank
-	gateway       outbox.Publisher
-	topics        events.Topics
-	now           func() time.Time
-	shanghai      *time.Location
-	afterBankCall func(obligationID string)
+	repo     Repository
+	deadline *tracking.Tracker
+	bank     Bank
+	gateway  outbox.Publisher
+	topics   events.Topics
+	now      func() time.Time
+	shanghai *time.Location
 }
 
 // NewService returns the use cases. The clock is read to the microsecond,
@@ -106,20 +106,11 @@ type Service struct {
 // Notices go to the gateway's topic through gateway.
 func NewService(repo Repository, deadlines *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
 	return &Service{repo: repo, deadline: deadlines, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai,
-		now: func() time.Time { return now().Truncate(time.Microsecond) }}
+		now: clock.Micro(now)}
 }
 
 // Location is Asia/Shanghai, where value dates are counted.
 func (s *Service) Location() *time.Location { return s.shanghai }
-
-// AfterBankCall sets f to run after the bank answered a transfer and before
-// payout records the answer. Only fault-injection tests set it, before the
-// service runs.
-func (s *Service) AfterBankCall(f func(obligationID string)) { s.afterBankCall = f }
-
-// subject names a payment obligation in payout's deadline tracking: its
-// payment (R6) and its result notice (R9).
-func subject(obligationID string) string { return "payout/" + obligationID }
 
 // HandleAgreement creates the payment obligation of an agreement, once, and
 // starts its R6 clock at the agreement (10 days, or the contract's
@@ -166,7 +157,7 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: subject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
+	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
 	if a.PaymentPeriodDays > 0 {
 		spec.Overrides = []deadline.Override{{Rule: deadline.Payment, Length: a.PaymentPeriodDays, Unit: deadline.Days}}
 	}

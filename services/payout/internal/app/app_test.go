@@ -16,7 +16,7 @@ import (
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
-	"claims.local/payout/internal/fakeclock"
+	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/schemas"
@@ -50,7 +50,7 @@ func (g *gateway) Publish(_ context.Context, msgs []outbox.Message) error {
 // bank that settles at once.
 type env struct {
 	db      *gorm.DB
-	clock   *fakeclock.Clock
+	clock   *clocktest.Clock
 	bank    *adapters.BankSimulator
 	gateway *gateway
 	repo    *adapters.Obligations
@@ -68,7 +68,7 @@ func newEnv(t testing.TB) *env {
 	keys, err := sealed.New([]sealed.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
 	require.NoError(t, err)
 	// Monday 10:00 in Shanghai: no test crosses a Shanghai midnight.
-	c := fakeclock.New(time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC))
+	c := clocktest.New(time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC))
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	return &env{db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
 		repo: adapters.NewObligations(db, nil, tr, keys, loc)}
@@ -312,6 +312,19 @@ func (droppingBank) Submit(context.Context, app.TransferRequest) (app.Transfer, 
 	return app.Transfer{}, errors.New("connection refused")
 }
 
+// dyingBank hands the transfer to the bank, then dies (ends the instance's
+// context) before payout can record the answer.
+type dyingBank struct {
+	app.Bank
+	die func()
+}
+
+func (b dyingBank) Submit(ctx context.Context, req app.TransferRequest) (app.Transfer, error) {
+	t, err := b.Bank.Submit(ctx, req)
+	b.die()
+	return t, err
+}
+
 func TestACrashAroundTheBankCallIsRecoveredByAskingTheBank(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -323,8 +336,7 @@ func TestACrashAroundTheBankCallIsRecoveredByAskingTheBank(t *testing.T) {
 	}{
 		{"after the bank took it, before the answer was recorded", func(t *testing.T, e *env, ctx context.Context) {
 			dying, die := context.WithCancel(ctx)
-			a := e.service(e.bank)
-			a.AfterBankCall(func(string) { die() })
+			a := e.service(dyingBank{Bank: e.bank, die: die})
 			if _, err := a.ExecuteDue(dying); !errors.Is(err, context.Canceled) {
 				t.Fatalf("got %v, want the instance to die after the bank call", err)
 			}

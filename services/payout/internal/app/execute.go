@@ -33,9 +33,6 @@ func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
 		}
 		tried++
 		t, err := s.bank.Submit(ctx, transferOf(submitted))
-		if s.afterBankCall != nil {
-			s.afterBankCall(submitted.ID)
-		}
 		if err != nil {
 			// No answer: the bank may have the transfer. CheckSent asks.
 			continue
@@ -136,8 +133,8 @@ func (s *Service) completed(o domain.Obligation, now time.Time) (Effects, error)
 	if err != nil {
 		return Effects{}, err
 	}
-	eff := Effects{Events: evs, Steps: []tracking.Step{tracking.Complete(subject(o.ID), deadline.Payment, *o.CompletedAt)}}
-	notify, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: subject(o.ID), Rule: deadline.ResultNotification,
+	eff := Effects{Events: evs, Steps: []tracking.Step{tracking.Complete(tracking.PaymentSubject(o.ID), deadline.Payment, *o.CompletedAt)}}
+	notify, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(o.ID), Rule: deadline.ResultNotification,
 		ClockStart: *o.CompletedAt}, now)
 	if err != nil {
 		return Effects{}, err

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,7 +13,6 @@ import (
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/ports"
-	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
@@ -23,23 +21,14 @@ import (
 	"claims.local/pkg/servicekit"
 )
 
-// FaultCrashAfterBankCall makes the process kill itself (SIGKILL) after the
-// bank took the first transfer and before payout recorded its answer. Only
-// the fault-injection tests set it.
-const FaultCrashAfterBankCall = "crash-after-bank-call"
-
 // Config is payout's configuration.
 type Config struct {
-	// AuthKeys verify the bearer tokens of API calls (current key first).
-	AuthKeys []auth.Key
+	// Common is what every service reads the same way: addresses, keys,
+	// shutdown grace and deadline monitoring.
+	servicekit.Common
 	// DataKeys seal payee details at rest (current key first; the others
 	// only open what they sealed, until the resealer has moved it).
 	DataKeys        []sealed.Key
-	HTTPAddr        string
-	DatabaseDSN     string
-	KafkaBrokers    []string
-	TopicPrefix     string
-	ShutdownGrace   time.Duration
 	ExecuteInterval time.Duration
 	// ResealInterval is how often payees sealed with an old key are sealed
 	// again with the current one; 10 minutes when zero.
@@ -47,12 +36,6 @@ type Config struct {
 	// BankLatency is how long the bank simulator takes to settle a
 	// transfer.
 	BankLatency time.Duration
-	// Fault is a fault to inject (FaultCrashAfterBankCall), for tests.
-	Fault string
-	// DeadlineSweep is how often the deadline monitor sweeps, and
-	// RiskLeadWorkingDays how early an obligation is at risk.
-	DeadlineSweep       time.Duration
-	RiskLeadWorkingDays int
 }
 
 // Payout is a started payout service.
@@ -72,9 +55,6 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payee data keys (PAYOUT_DATA_KEYS): %w", err)
 	}
-	if cfg.Fault != "" && cfg.Fault != FaultCrashAfterBankCall {
-		return nil, fmt.Errorf("unknown fault %q", cfg.Fault)
-	}
 	migrations, err := postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
 	if err != nil {
 		return nil, err
@@ -91,16 +71,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		return nil, err
 	}
 	// No real bank is reachable: the simulator stands for it.
-	bank := adapters.NewBankSimulator(kit.DB, cfg.BankLatency, time.Now)
+	// Binaries built with -tags faults may wrap it to crash on purpose
+	// (faults.go); production binaries use it as it is (nofaults.go).
+	bank, err := withFaults(adapters.NewBankSimulator(kit.DB, cfg.BankLatency, time.Now), log)
+	if err != nil {
+		return nil, err
+	}
 	repo := adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker, keys, shanghai)
 	a := app.NewService(repo, kit.Tracker, bank, kit.Publisher, topics, time.Now, shanghai)
-	if cfg.Fault == FaultCrashAfterBankCall {
-		a.AfterBankCall(func(id string) {
-			log.Warn("fault injection: killing the process after the bank call, before recording its answer", "obligation_id", id)
-			_ = syscall.Kill(syscall.Getpid(), syscall.SIGKILL)
-			select {}
-		})
-	}
 	ports.Register(kit.Engine, a, log)
 	interval := cfg.ExecuteInterval
 	if interval <= 0 {

@@ -26,6 +26,7 @@ import (
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/reveal/revealhttp"
 	"claims.local/pkg/sealed"
+	"claims.local/pkg/servicekit"
 	"claims.local/pkg/tracking/trackinghttp"
 )
 
@@ -46,9 +47,9 @@ func dataKeys() []sealed.Key {
 
 func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers []string) service.Config {
 	t.Helper()
-	return service.Config{AuthKeys: keys, DataKeys: dataKeys(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
-		TopicPrefix: prefix, ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond, DeadlineSweep: 100 * time.Millisecond,
-		RiskLeadWorkingDays: 1}
+	return service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
+		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
+		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
 
 // start starts payout and stops it, waiting for Run to return, at cleanup.
