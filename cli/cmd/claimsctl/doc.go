@@ -13,6 +13,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/document"
+	"claims.local/pkg/document/docjson"
 	"claims.local/pkg/document/ocr"
 )
 
@@ -24,26 +25,14 @@ type inspectFunc func(ctx context.Context, path string, workers int) (ocr.Result
 // call the command, so its keys are a contract: add keys, never rename or
 // remove one.
 type docOutput struct {
-	Type       string    `json:"type"`
-	Confidence float64   `json:"confidence"`
-	Media      string    `json:"media"`
-	Fields     docFields `json:"fields"`
-	Pages      int       `json:"pages"`
-	Text       string    `json:"text"`
-}
-
-// docFields holds the fields found; a key is present only when its field
-// was found. When the figures and the capitals of an amount disagree,
-// amounts_disagree is true and both readings are given.
-type docFields struct {
-	IDNumber          string   `json:"id_number,omitempty"`
-	TotalAmountFen    *int64   `json:"total_amount_fen,omitempty"`
-	AmountsDisagree   bool     `json:"amounts_disagree,omitempty"`
-	AmountFiguresFen  *int64   `json:"amount_figures_fen,omitempty"`
-	AmountCapitalsFen *int64   `json:"amount_capitals_fen,omitempty"`
-	EventDate         string   `json:"event_date,omitempty"`
-	InvoiceNumber     string   `json:"invoice_number,omitempty"`
-	Names             []string `json:"names,omitempty"`
+	Type       string  `json:"type"`
+	Confidence float64 `json:"confidence"`
+	Media      string  `json:"media"`
+	// Fields has the shape of a document's fields in intake's API
+	// (package docjson), with the ID number in full.
+	Fields docjson.Fields `json:"fields"`
+	Pages  int            `json:"pages"`
+	Text   string         `json:"text"`
 }
 
 const docUsage = `Usage: claimsctl doc inspect [--workers N] FILE
@@ -129,31 +118,14 @@ func runDocInspect(e env, args []string) int {
 
 // docOutputOf maps a pipeline result to the command's JSON.
 func docOutputOf(res ocr.Result) docOutput {
-	f := res.Fields
-	out := docOutput{
+	return docOutput{
 		Type:       string(res.Type),
 		Confidence: res.Confidence,
 		Media:      string(res.Media),
 		Pages:      res.Pages,
 		Text:       res.Text,
-		Fields: docFields{
-			IDNumber:      f.IDNumber,
-			InvoiceNumber: f.InvoiceNumber,
-			Names:         f.Names,
-		},
+		Fields:     docjson.FieldsOf(res.Fields),
 	}
-	if f.HasAmount {
-		out.Fields.TotalAmountFen = &f.TotalAmountFen
-	}
-	if f.AmountsDisagree {
-		out.Fields.AmountsDisagree = true
-		out.Fields.AmountFiguresFen = &f.FiguresFen
-		out.Fields.AmountCapitalsFen = &f.CapitalsFen
-	}
-	if f.EventDate.IsValid() {
-		out.Fields.EventDate = f.EventDate.String()
-	}
-	return out
 }
 
 // inspectDocument reads a file of at most the pipeline's byte limit and

@@ -7,6 +7,7 @@ import (
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/document"
+	"claims.local/pkg/document/docjson"
 )
 
 // r1Basis is the rule behind the guidance checklist.
@@ -242,33 +243,15 @@ type failureJSON struct {
 	Message string `json:"message"`
 }
 
-// fieldsJSON are a document's fields; a key is present only when the field
-// was found (the names of claimsctl doc inspect). The resident ID number
-// is masked (R11).
-type fieldsJSON struct {
-	IDNumber          string   `json:"id_number,omitempty"`
-	TotalAmountFen    *int64   `json:"total_amount_fen,omitempty"`
-	AmountsDisagree   bool     `json:"amounts_disagree,omitempty"`
-	AmountFiguresFen  *int64   `json:"amount_figures_fen,omitempty"`
-	AmountCapitalsFen *int64   `json:"amount_capitals_fen,omitempty"`
-	EventDate         string   `json:"event_date,omitempty"`
-	InvoiceNumber     string   `json:"invoice_number,omitempty"`
-	Names             []string `json:"names,omitempty"`
-}
+// fieldsJSON are a document's fields in the shape claimsctl doc inspect
+// prints too (package docjson); a key is present only when the field was
+// found.
+type fieldsJSON = docjson.Fields
 
+// toFields is the JSON view of f with the resident ID number masked (R11).
 func toFields(f document.Fields) fieldsJSON {
-	out := fieldsJSON{IDNumber: maskID(f.IDNumber), InvoiceNumber: f.InvoiceNumber, Names: f.Names}
-	if f.HasAmount {
-		out.TotalAmountFen = &f.TotalAmountFen
-	}
-	if f.AmountsDisagree {
-		out.AmountsDisagree = true
-		out.AmountFiguresFen, out.AmountCapitalsFen = &f.FiguresFen, &f.CapitalsFen
-	}
-	if f.EventDate.IsValid() {
-		out.EventDate = f.EventDate.String()
-	}
-	return out
+	f.IDNumber = maskID(f.IDNumber)
+	return docjson.FieldsOf(f)
 }
 
 // maskID keeps the first six characters (the place of registration) and
