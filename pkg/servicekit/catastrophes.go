@@ -14,13 +14,13 @@ import (
 // request, and adds the registry's follower as a component of the service.
 // Call it after Start and before Run.
 func (k *Kit) StartCatastrophes(ctx context.Context) (*catbus.Registry, error) {
-	r := catbus.New(k.cfg.KafkaBrokers, k.cfg.Topics.Catastrophes(), k.Log)
+	r := catbus.New(k.cfg.KafkaBrokers, k.cfg.Topics.Catastrophes(), k.log)
 	loadCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if err := r.Load(loadCtx); err != nil {
 		return nil, err
 	}
-	k.Log.Info("catastrophes loaded", "active", len(r.Active()))
+	k.log.Info("catastrophes loaded", "active", len(r.Active()))
 	k.components = append(k.components, lifecycle.Component{Name: "catastrophes", Run: r.Run})
 	return r, nil
 }

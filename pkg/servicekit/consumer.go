@@ -20,11 +20,11 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 		Name: "consumer_events_total", Help: "Events handed to a consumer's handler, by result.",
 		ConstLabels: prometheus.Labels{"consumer": name},
 	}, []string{"result"})
-	k.Registry.MustRegister(handled)
+	k.registry.MustRegister(handled)
 	return &kafkabus.Consumer{
-		Name: name, Brokers: k.cfg.KafkaBrokers, Topic: topic, GroupID: group, Handle: handle, Log: k.Log,
+		Name: name, Brokers: k.cfg.KafkaBrokers, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
 		Park: func(ctx context.Context, m kafka.Message, cause error) error {
-			return inbox.Park(k.DB.WithContext(ctx), inbox.DeadLetter{Consumer: name, Topic: m.Topic,
+			return inbox.Park(k.db.WithContext(ctx), inbox.DeadLetter{Consumer: name, Topic: m.Topic,
 				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})
 		},
 		OnApplied: func(_ events.Envelope, err error) {

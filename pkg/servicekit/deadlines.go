@@ -33,10 +33,10 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 		now = time.Now
 	}
 	micro := clock.Micro(now)
-	store := trackingpg.NewStore(k.DB, k.Relay.Wake)
-	k.Tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
-	k.Deadlines = &tracking.Deadlines{Service: k.cfg.Name, Store: store, Tracker: k.Tracker, Topics: k.cfg.Topics, Now: micro}
-	trackinghttp.Register(k.Engine, k.Deadlines, k.Log)
+	store := trackingpg.NewStore(k.db, k.relay.Wake)
+	k.tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
+	k.deadlineService = &tracking.Deadlines{Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Now: micro}
+	trackinghttp.Register(k.engine, k.deadlineService, k.log)
 
 	sweeps := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "deadline_sweep_duration_seconds", Help: "Duration of the deadline monitor's sweeps.",
@@ -45,10 +45,10 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	alarms := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "deadline_alarms_total", Help: "Deadline alarms raised by this instance, by kind (at-risk, breached, moved).",
 	}, []string{"kind"})
-	k.Registry.MustRegister(sweeps, alarms)
+	k.registry.MustRegister(sweeps, alarms)
 	monitor := &tracking.Monitor{
-		Service: k.cfg.Name, Store: store, Tracker: k.Tracker, Topics: k.cfg.Topics, Interval: cfg.SweepInterval,
-		Now: micro, Log: k.Log,
+		Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Interval: cfg.SweepInterval,
+		Now: micro, Log: k.log,
 		OnSweep: func(r tracking.SweepResult, took time.Duration) {
 			sweeps.Observe(took.Seconds())
 			alarms.WithLabelValues("at-risk").Add(float64(r.AtRisk))
@@ -59,8 +59,8 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	if err := monitor.LoadCalendar(ctx); err != nil {
 		return err
 	}
-	consumer := k.NewConsumer(k.Deadlines.CalendarConsumer(), k.cfg.Topics.Calendar(), k.cfg.Topics.Prefix+k.cfg.Name+".calendar",
-		k.Deadlines.ApplyCalendarEvent)
+	consumer := k.NewConsumer(k.deadlineService.CalendarConsumer(), k.cfg.Topics.Calendar(), k.cfg.Topics.Prefix+k.cfg.Name+".calendar",
+		k.deadlineService.ApplyCalendarEvent)
 	k.components = append(k.components,
 		lifecycle.Component{Name: "deadline-monitor", Run: monitor.Run},
 		ConsumerComponent(consumer))

@@ -60,18 +60,49 @@ type Config struct {
 // components of the service.
 type Kit struct {
 	cfg       Config
-	Log       *slog.Logger
-	DB        *gorm.DB
-	Publisher *kafkabus.Publisher
-	Relay     *outbox.Relay
-	Registry  *prometheus.Registry
-	Engine    *gin.Engine
-	// Tracker and Deadlines are set when Config.Deadlines is.
-	Tracker    *tracking.Tracker
-	Deadlines  *tracking.Deadlines
-	components []lifecycle.Component
-	listener   net.Listener
+	log       *slog.Logger
+	db        *gorm.DB
+	publisher *kafkabus.Publisher
+	relay     *outbox.Relay
+	registry  *prometheus.Registry
+	engine    *gin.Engine
+	// tracker and deadlineService are set when Config.Deadlines is.
+	tracker         *tracking.Tracker
+	deadlineService *tracking.Deadlines
+	components      []lifecycle.Component
+	listener        net.Listener
 }
+
+// Log is the service's logger.
+func (k *Kit) Log() *slog.Logger { return k.log }
+
+// DB is the service's database, migrated.
+func (k *Kit) DB() *gorm.DB { return k.db }
+
+// Publisher publishes to the service's Kafka brokers; the outbox relay
+// publishes through it too.
+func (k *Kit) Publisher() *kafkabus.Publisher { return k.publisher }
+
+// WakeRelay tells the outbox relay that rows were committed, so that it
+// publishes them at once rather than at its next poll. Repositories call it
+// after a commit that stored events.
+func (k *Kit) WakeRelay() { k.relay.Wake() }
+
+// Registry is the service's Prometheus registry, served on /metrics.
+func (k *Kit) Registry() *prometheus.Registry { return k.registry }
+
+// Engine is the HTTP engine the service registers its routes on, behind
+// the operational routes and the permission check.
+func (k *Kit) Engine() *gin.Engine { return k.engine }
+
+// Tracker computes and tracks the statutory deadlines the service owes;
+// nil unless Config.Deadlines was set.
+func (k *Kit) Tracker() *tracking.Tracker { return k.tracker }
+
+// DeadlineService is the use cases every service offers about its
+// deadlines (list, compliance report, calendar), served by package
+// trackinghttp; nil unless Config.Deadlines was set.
+func (k *Kit) DeadlineService() *tracking.Deadlines { return k.deadlineService }
 
 // Start connects to the database and applies migrations, creates the topics,
 // builds the relay and the HTTP engine, and binds the HTTP port (":0" picks a
@@ -140,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		_ = postgres.Close(db)
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	k := &Kit{cfg: cfg, Log: log, DB: db, Publisher: pub, Relay: relay, Registry: reg, Engine: engine, listener: ln}
+	k := &Kit{cfg: cfg, log: log, db: db, publisher: pub, relay: relay, registry: reg, engine: engine, listener: ln}
 	if cfg.Reveals {
 		revealhttp.Register(engine, db, log)
 	}
@@ -193,22 +224,22 @@ func (k *Kit) Addr() string { return k.listener.Addr().String() }
 func (k *Kit) Run(ctx context.Context, components ...lifecycle.Component) error {
 	all := append([]lifecycle.Component{
 		{Name: "http", Run: func(ctx context.Context) error {
-			return httpapi.Serve(ctx, k.listener, k.Engine, k.cfg.ShutdownGrace)
+			return httpapi.Serve(ctx, k.listener, k.engine, k.cfg.ShutdownGrace)
 		}},
-		{Name: "outbox-relay", Run: k.Relay.Run},
+		{Name: "outbox-relay", Run: k.relay.Run},
 	}, append(k.components, components...)...)
-	k.Log.Info("service started", "http", k.Addr(), "kafka", k.cfg.KafkaBrokers)
-	err := lifecycle.Run(ctx, k.Log, all...)
+	k.log.Info("service started", "http", k.Addr(), "kafka", k.cfg.KafkaBrokers)
+	err := lifecycle.Run(ctx, k.log, all...)
 	// Publish what the last requests stored, if Kafka is there to take it.
 	flushCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	_, _ = k.Relay.PublishPending(flushCtx)
+	_, _ = k.relay.PublishPending(flushCtx)
 	cancel()
-	if cerr := k.Publisher.Close(); cerr != nil {
-		k.Log.Warn("closing Kafka publisher", "error", cerr.Error())
+	if cerr := k.publisher.Close(); cerr != nil {
+		k.log.Warn("closing Kafka publisher", "error", cerr.Error())
 	}
-	if cerr := postgres.Close(k.DB); cerr != nil {
-		k.Log.Warn("closing database", "error", cerr.Error())
+	if cerr := postgres.Close(k.db); cerr != nil {
+		k.log.Warn("closing database", "error", cerr.Error())
 	}
-	k.Log.Info("service stopped")
+	k.log.Info("service stopped")
 	return err
 }

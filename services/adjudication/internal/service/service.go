@@ -99,11 +99,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		return nil, err
 	}
 	a := app.NewService(app.Deps{
-		Cases: adapters.NewCases(kit.DB, kit.Relay.Wake, kit.Tracker), Policies: adapters.NewPolicies(kit.DB), Letters: renderer,
-		Deadlines: kit.Tracker, Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
-		Catastrophes: adapters.NewCatastrophes(kit.DB, kit.Relay.Wake), Directory: registry, Visits: adapters.NewVisits(kit.DB),
+		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
+		Deadlines: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
+		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
 	})
-	ports.Register(kit.Engine, a, log)
+	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on
 	// purpose (faults.go); production binaries use it as it is
 	// (nofaults.go).
@@ -117,7 +117,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 
 // Routes lists the HTTP routes adjudication serves, for the test that keeps its
 // OpenAPI document true to them.
-func (s *Adjudication) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
+func (s *Adjudication) Routes() gin.RoutesInfo { return s.kit.Engine().Routes() }
 
 // Addr is where adjudication's HTTP API listens.
 func (s *Adjudication) Addr() string { return s.kit.Addr() }

@@ -97,8 +97,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	}
 	wake := make(chan struct{}, 1)
 	a := app.NewService(app.Deps{
-		Repo: adapters.NewReports(kit.DB, kit.Relay.Wake, kit.Tracker), Checklists: lists, Files: files,
-		Reader: adapters.NewReader(ocrCfg, pipeline), Catastrophes: registry, Tracker: kit.Tracker, Topics: topics, Now: time.Now,
+		Repo: adapters.NewReports(kit.DB(), kit.WakeRelay, kit.Tracker()), Checklists: lists, Files: files,
+		Reader: adapters.NewReader(ocrCfg, pipeline), Catastrophes: registry, Tracker: kit.Tracker(), Topics: topics, Now: time.Now,
 		WakeReaders: func() {
 			select {
 			case wake <- struct{}{}:
@@ -107,7 +107,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		},
 		ReadLease: cfg.ReadLease,
 	})
-	ports.Register(kit.Engine, a, log)
+	ports.Register(kit.Engine(), a, log)
 	s := &Intake{kit: kit, pipeline: pipeline}
 	if cfg.OCRWorkers > 0 {
 		poll := cfg.ReadPoll
@@ -121,7 +121,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 
 // Routes lists the HTTP routes intake serves, for the test that keeps its
 // OpenAPI document true to them.
-func (s *Intake) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
+func (s *Intake) Routes() gin.RoutesInfo { return s.kit.Engine().Routes() }
 
 // Addr is where intake's HTTP API listens.
 func (s *Intake) Addr() string { return s.kit.Addr() }

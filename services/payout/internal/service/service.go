@@ -73,13 +73,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	// No real bank is reachable: the simulator stands for it.
 	// Binaries built with -tags faults may wrap it to crash on purpose
 	// (faults.go); production binaries use it as it is (nofaults.go).
-	bank, err := withFaults(adapters.NewBankSimulator(kit.DB, cfg.BankLatency, time.Now), log)
+	bank, err := withFaults(adapters.NewBankSimulator(kit.DB(), cfg.BankLatency, time.Now), log)
 	if err != nil {
 		return nil, err
 	}
-	repo := adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker, keys, shanghai)
-	a := app.NewService(repo, kit.Tracker, bank, kit.Publisher, topics, time.Now, shanghai)
-	ports.Register(kit.Engine, a, log)
+	repo := adapters.NewObligations(kit.DB(), kit.WakeRelay, kit.Tracker(), keys, shanghai)
+	a := app.NewService(repo, kit.Tracker(), bank, kit.Publisher(), topics, time.Now, shanghai)
+	ports.Register(kit.Engine(), a, log)
 	interval := cfg.ExecuteInterval
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
@@ -101,7 +101,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 
 // Routes lists the HTTP routes payout serves, for the test that keeps its
 // OpenAPI document true to them.
-func (s *Payout) Routes() gin.RoutesInfo { return s.kit.Engine.Routes() }
+func (s *Payout) Routes() gin.RoutesInfo { return s.kit.Engine().Routes() }
 
 // Addr is where payout's HTTP API listens.
 func (s *Payout) Addr() string { return s.kit.Addr() }
