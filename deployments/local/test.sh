@@ -36,3 +36,5 @@ echo "[test] go vet"
 go vet "${MODULES[@]}"
 echo "[test] go test"
 go test -count=1 -timeout 20m "${MODULES[@]}"
+echo "[test] go test -tags faults (the fault injection of bin/faults)"
+go test -count=1 -tags faults ./pkg/faults/

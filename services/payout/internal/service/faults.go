@@ -4,33 +4,22 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"syscall"
 
 	"claims.local/payout/internal/app"
+	"claims.local/pkg/faults"
 )
 
-// This file is compiled only into the fault-injection binaries the
-// end-to-end tests run (go build -tags faults, bin/faults/payout);
-// production binaries carry none of it.
-
-// faultCrashAfterBankCall (PAYOUT_FAULT) makes the process kill itself
-// (SIGKILL) after the bank took the first transfer and before payout
-// recorded its answer.
-const faultCrashAfterBankCall = "crash-after-bank-call"
-
-// withFaults wraps bank with the fault PAYOUT_FAULT names, if any.
+// withFaults wraps bank with the fault PAYOUT_FAULT names, if any. This
+// file is compiled only into the fault-injection build the end-to-end tests
+// run (bin/faults/payout); production binaries carry none of it.
+//
+// crash-after-bank-call kills the process (SIGKILL) after the bank took the
+// first transfer and before payout recorded its answer.
 func withFaults(bank app.Bank, log *slog.Logger) (app.Bank, error) {
-	switch fault := os.Getenv("PAYOUT_FAULT"); fault {
-	case "":
-		return bank, nil
-	case faultCrashAfterBankCall:
-		return crashAfterSubmit{Bank: bank, log: log}, nil
-	default:
-		return nil, fmt.Errorf("unknown fault PAYOUT_FAULT=%q", fault)
-	}
+	return faults.Wrap("PAYOUT_FAULT", bank, map[string]func(app.Bank) app.Bank{
+		"crash-after-bank-call": func(b app.Bank) app.Bank { return crashAfterSubmit{Bank: b, log: log} },
+	})
 }
 
 // crashAfterSubmit is a bank after whose first Submit the process dies,
@@ -43,7 +32,6 @@ type crashAfterSubmit struct {
 // Submit hands req to the bank, then kills the process.
 func (b crashAfterSubmit) Submit(ctx context.Context, req app.TransferRequest) (app.Transfer, error) {
 	_, _ = b.Bank.Submit(ctx, req)
-	b.log.Warn("fault injection: killing the process after the bank call, before recording its answer", "obligation_id", req.IdempotencyKey)
-	_ = syscall.Kill(syscall.Getpid(), syscall.SIGKILL)
-	select {}
+	faults.Kill(b.log, "killing the process after the bank call, before recording its answer", "obligation_id", req.IdempotencyKey)
+	return app.Transfer{}, nil
 }
