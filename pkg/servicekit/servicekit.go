@@ -18,11 +18,12 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
 	"claims.local/pkg/tracking"
@@ -63,7 +64,7 @@ type Kit struct {
 	Log       *slog.Logger
 	DB        *gorm.DB
 	Publisher *kafkabus.Publisher
-	Relay     *outbox.Relay
+	Relay     *outboxpg.Relay
 	Registry  *prometheus.Registry
 	Engine    *gin.Engine
 	// Tracker and Deadlines are set when Config.Deadlines is.
@@ -119,13 +120,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "outbox_pending", Help: "Events stored but not yet published.",
 	}, func() float64 {
-		n, err := outbox.Pending(context.Background(), db)
+		n, err := outboxpg.Pending(context.Background(), db)
 		if err != nil {
 			return -1
 		}
 		return float64(n)
 	}))
-	relay := outbox.NewRelay(db, pub, log, relayLockKey(cfg.Name))
+	relay := outboxpg.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
 		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
@@ -134,7 +135,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
 		},
 	})
-	engine.Use(auth.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
+	engine.Use(authhttp.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		_ = postgres.Close(db)

@@ -22,6 +22,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/httpapi"
@@ -378,7 +379,7 @@ type submitRequest struct {
 }
 
 func (h *handler) submit(c *gin.Context) {
-	actor, err := auth.Actor(c)
+	actor, err := authhttp.Actor(c)
 	if err != nil {
 		h.fail(c, err)
 		return

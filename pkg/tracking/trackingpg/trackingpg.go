@@ -21,7 +21,8 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 )
@@ -209,7 +210,7 @@ func Commit(tx *gorm.DB, t *tracking.Tracker, now time.Time, eff tracking.Effect
 	if err := Apply(tx, t, now, eff.Steps...); err != nil {
 		return false, err
 	}
-	return len(eff.Events) > 0, outbox.AppendAll(tx, eff.Events)
+	return len(eff.Events) > 0, outboxpg.AppendAll(tx, eff.Events)
 }
 
 // RiskCondition is the SQL condition, with its arguments, that selects the
@@ -395,7 +396,7 @@ func (s *Store) CalendarVersions(ctx context.Context) ([]tracking.CalendarVersio
 // StoreCalendar records a calendar version once per event.
 func (s *Store) StoreCalendar(ctx context.Context, receipt inbox.Receipt, v tracking.CalendarVersion, data []byte) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
 			return err
 		}
@@ -422,7 +423,7 @@ func (s *Store) LatestCalendar(ctx context.Context, after int64) (int64, []byte,
 
 // Announce stores events in the outbox.
 func (s *Store) Announce(ctx context.Context, out []events.Outgoing) error {
-	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return outbox.AppendAll(tx, out) }); err != nil {
+	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return outboxpg.AppendAll(tx, out) }); err != nil {
 		return err
 	}
 	s.afterCommit()
@@ -499,7 +500,7 @@ func (s *Store) batch(ctx context.Context, take func(*gorm.DB) ([]obligationRow,
 			out = append(out, evs...)
 		}
 		sent = len(out) > 0
-		return outbox.AppendAll(tx, out)
+		return outboxpg.AppendAll(tx, out)
 	})
 	if err != nil {
 		return 0, err

@@ -15,7 +15,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/events"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/outbox/outboxpg"
 )
 
 type visitRow struct {
@@ -193,7 +193,7 @@ func write(tx *gorm.DB, c catastrophe.Catastrophe, action string, e events.Outgo
 	if err := tx.Create(&entry).Error; err != nil {
 		return fmt.Errorf("audit catastrophe: %w", err)
 	}
-	return outbox.Append(tx, e.Topic, e.Envelope)
+	return outboxpg.Append(tx, e.Topic, e.Envelope)
 }
 
 func (r catastropheRow) toDomain() (catastrophe.Catastrophe, error) {

@@ -18,7 +18,8 @@ import (
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
@@ -29,7 +30,7 @@ var migrationFS embed.FS
 
 // Migrations lists adjudication's schema: the outbox, the inbox, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "adjudication")
 	})
 }
@@ -55,7 +56,7 @@ func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cas
 func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
 			return err
 		}

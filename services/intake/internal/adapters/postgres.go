@@ -20,8 +20,8 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
-	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
@@ -33,7 +33,7 @@ var migrationFS embed.FS
 // Migrations lists intake's schema: the outbox, the inbox, deadline
 // tracking, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "intake")
 	})
 }

@@ -17,9 +17,11 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal"
+	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
@@ -31,7 +33,7 @@ var migrationFS embed.FS
 // Migrations lists payout's schema: the outbox, the inbox, the deadlines,
 // then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, reveal.Migrations, func() ([]postgres.Migration, error) {
+	return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations, revealpg.Migrations, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(migrationFS, "migrations", "payout")
 	})
 }
@@ -192,7 +194,7 @@ func utc(t *time.Time) *time.Time {
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
 	created, sent := false, false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
 			return err
 		}
@@ -388,7 +390,7 @@ func (s *Obligations) toDomains(rows []obligationRow) ([]domain.Obligation, erro
 func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt, claimID string, work func([]*domain.Obligation) (app.Effects, error)) error {
 	sent := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
 			return err
 		}
@@ -460,7 +462,7 @@ func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.
 		if err != nil {
 			return err
 		}
-		return reveal.Record(tx, r)
+		return revealpg.Record(tx, r)
 	})
 	return o, err
 }
