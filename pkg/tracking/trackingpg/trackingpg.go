@@ -22,8 +22,8 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
-	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 )
 
@@ -203,14 +203,10 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 	return nil
 }
 
-// Commit stores a use case's effects inside tx: its events in the outbox and
-// its deadline steps. It reports whether there were events, so that the
-// caller wakes the relay after the commit.
-func Commit(tx *gorm.DB, t *tracking.Tracker, now time.Time, eff tracking.Effects) (bool, error) {
-	if err := Apply(tx, t, now, eff.Steps...); err != nil {
-		return false, err
-	}
-	return len(eff.Events) > 0, outboxpg.AppendAll(tx, eff.Events)
+// Steps returns the step applier of t for a unit of work (package uow),
+// which applies a use case's steps in the transaction of its state change.
+func Steps(t *tracking.Tracker) uow.Steps {
+	return func(tx *gorm.DB, now time.Time, steps ...tracking.Step) error { return Apply(tx, t, now, steps...) }
 }
 
 // RiskCondition is the SQL condition, with its arguments, that selects the
@@ -238,17 +234,14 @@ func RiskCondition(alias string, risk tracking.Risk, now time.Time) (string, []a
 // Store is the PostgreSQL implementation of tracking.Store and
 // tracking.MonitorStore.
 type Store struct {
-	db          *gorm.DB
-	afterCommit func()
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
 // NewStore returns the store; afterCommit (may be nil) runs after a commit
 // that stored events, to wake the outbox relay.
 func NewStore(db *gorm.DB, afterCommit func()) *Store {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Store{db: db, afterCommit: afterCommit}
+	return &Store{db: db, work: uow.New(db, nil, afterCommit)}
 }
 
 // List returns a page of obligations, soonest due first.
@@ -395,17 +388,17 @@ func (s *Store) CalendarVersions(ctx context.Context) ([]tracking.CalendarVersio
 
 // StoreCalendar records a calendar version once per event.
 func (s *Store) StoreCalendar(ctx context.Context, receipt inbox.Receipt, v tracking.CalendarVersion, data []byte) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		r := calendarRow{Version: v.Version, Data: data, Reason: v.Reason, SubmittedBy: v.SubmittedBy,
 			SubmittedAt: v.SubmittedAt, AppliedAt: v.AppliedAt, EventID: v.EventID}
 		if err := tx.Create(&r).Error; err != nil {
-			return fmt.Errorf("store calendar version: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store calendar version: %w", err)
 		}
-		return nil
+		return tracking.Effects{}, nil
 	})
 }
 
@@ -423,11 +416,7 @@ func (s *Store) LatestCalendar(ctx context.Context, after int64) (int64, []byte,
 
 // Announce stores events in the outbox.
 func (s *Store) Announce(ctx context.Context, out []events.Outgoing) error {
-	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return outboxpg.AppendAll(tx, out) }); err != nil {
-		return err
-	}
-	s.afterCommit()
-	return nil
+	return s.work.Do(ctx, func(*gorm.DB) (tracking.Effects, error) { return tracking.Effects{Events: out}, nil })
 }
 
 // RaiseAlarms marks up to limit obligations whose alarm is due and stores
@@ -477,36 +466,32 @@ func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recomp
 }
 
 // batch runs one monitor transaction: take rows, change each, store the
-// events, commit, and wake the relay if there were events.
+// events in the same unit of work.
 func (s *Store) batch(ctx context.Context, take func(*gorm.DB) ([]obligationRow, error),
 	change func(*gorm.DB, *tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
-	n, sent := 0, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	n := 0
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		rows, err := take(tx)
 		if err != nil {
-			return fmt.Errorf("take obligations: %w", err)
+			return tracking.Effects{}, fmt.Errorf("take obligations: %w", err)
 		}
 		n = len(rows)
 		var out []events.Outgoing
 		for _, r := range rows {
 			o, err := r.toDomain()
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			evs, err := change(tx, &o)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			out = append(out, evs...)
 		}
-		sent = len(out) > 0
-		return outboxpg.AppendAll(tx, out)
+		return tracking.Effects{Events: out}, nil
 	})
 	if err != nil {
 		return 0, err
-	}
-	if sent {
-		s.afterCommit()
 	}
 	return n, nil
 }

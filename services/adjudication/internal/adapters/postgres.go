@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -37,56 +38,52 @@ func Migrations() ([]postgres.Migration, error) {
 
 // Cases is the PostgreSQL implementation of app.Repository.
 type Cases struct {
-	db          *gorm.DB
-	afterCommit func()
-	deadlines   *tracking.Tracker
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
-// NewCases returns the repository; afterCommit (may be nil) runs after a
-// commit that stored events; deadlines applies the deadline steps.
+// NewCases returns the repository; afterCommit (may be nil) wakes the
+// outbox relay; deadlines applies the deadline steps.
 func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cases {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Cases{db: db, afterCommit: afterCommit, deadlines: deadlines}
+	return &Cases{db: db, work: uow.New(db, trackingpg.Steps(deadlines), afterCommit)}
 }
 
 // Open stores a new case once per claim and once per event, with its
 // documents, its audit entries and its deadline steps.
 func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error) {
 	created := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.DoAt(ctx, c.OpenedAt, func(tx *gorm.DB) (tracking.Effects, error) {
 		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		row, err := toRow(c)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return fmt.Errorf("open case: %w", res.Error)
+			return tracking.Effects{}, fmt.Errorf("open case: %w", res.Error)
 		}
 		created = res.RowsAffected == 1
 		if !created {
-			return nil
+			return tracking.Effects{}, nil
 		}
 		if docs := documentRows(c); len(docs) > 0 {
 			if err := tx.Create(&docs).Error; err != nil {
-				return fmt.Errorf("store documents: %w", err)
+				return tracking.Effects{}, fmt.Errorf("store documents: %w", err)
 			}
 		}
 		if err := storeAdvances(tx, nil, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := storeVisits(tx, c.NewVisits); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := appendAudit(tx, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
-		return trackingpg.Apply(tx, s.deadlines, c.OpenedAt, steps...)
+		return tracking.Effects{Steps: steps}, nil
 	})
 	return created, err
 }
@@ -161,47 +158,42 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 // version check makes a lost update impossible even without the lock.
 func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
 	var result domain.Case
-	var sent bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		row, err := load(tx, claimID, true)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		c, err := row.toDomain()
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		before, err := row.toDomain()
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		eff, err := change(&c)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		c.Version = row.Version + 1
 		if err := store(tx, row, before, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := appendAudit(tx, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := storeVisits(tx, c.NewVisits); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		c.Changes, c.NewVisits = nil, nil
 		if l := c.RejectionLetter; l != nil {
 			l.PDF = nil
 		}
 		result = c
-		sent, err = trackingpg.Commit(tx, s.deadlines, time.Now(), eff)
-		return err
+		return eff, nil
 	})
 	if err != nil {
 		return domain.Case{}, err
-	}
-	if sent {
-		s.afterCommit()
 	}
 	return result, nil
 }

@@ -23,6 +23,7 @@ import (
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -413,37 +414,14 @@ func utc(t *time.Time) *time.Time {
 
 // Reports is the PostgreSQL implementation of app.Repository.
 type Reports struct {
-	db *gorm.DB
-	// afterCommit runs after a commit that stored events (wakes the relay).
-	afterCommit func()
-	deadlines   *tracking.Tracker
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
-// NewReports returns the repository; afterCommit may be nil; deadlines
-// applies the deadline steps of the use cases.
+// NewReports returns the repository; afterCommit (may be nil) wakes the
+// outbox relay; deadlines applies the deadline steps of the use cases.
 func NewReports(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Reports {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Reports{db: db, afterCommit: afterCommit, deadlines: deadlines}
-}
-
-// transaction runs fn in a transaction and stores the effects it returns
-// in the same one; it wakes the relay after a commit that stored events.
-func (s *Reports) transaction(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
-	var sent bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		eff, err := fn(tx)
-		if err != nil {
-			return err
-		}
-		sent, err = trackingpg.Commit(tx, s.deadlines, time.Now(), eff)
-		return err
-	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
-	return err
+	return &Reports{db: db, work: uow.New(db, trackingpg.Steps(deadlines), afterCommit)}
 }
 
 // Create stores a new report with its effects in one transaction. The
@@ -453,7 +431,7 @@ func (s *Reports) transaction(ctx context.Context, fn func(tx *gorm.DB) (trackin
 // linked.
 func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string) (app.Created, error) {
 	var out app.Created
-	err := s.transaction(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		out = app.Created{}
 		if key != nil {
 			replayed, err := claimKey(tx, *key, &out)
@@ -640,7 +618,7 @@ func (s *Reports) Update(ctx context.Context, id string, change func(*domain.Cla
 
 func (s *Reports) update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error) {
 	var result domain.ClaimFile
-	err := s.transaction(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		var row reportRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

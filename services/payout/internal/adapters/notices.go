@@ -14,7 +14,6 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
 type noticeRow struct {
@@ -76,14 +75,14 @@ func (s *Obligations) Notices(ctx context.Context, claimID string, limit int) ([
 // them again; the gateway sends a notification id once.
 func (s *Obligations) SendNotices(ctx context.Context, now time.Time, limit int, send func([]outbox.Message) error, sent func(domain.Notice) []tracking.Step) (int, error) {
 	n := 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
 		var rows []noticeRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Where("sent_at IS NULL").
 			Order("created_at, id").Limit(limit).Find(&rows).Error; err != nil {
-			return fmt.Errorf("find unsent notices: %w", err)
+			return tracking.Effects{}, fmt.Errorf("find unsent notices: %w", err)
 		}
 		if len(rows) == 0 {
-			return nil
+			return tracking.Effects{}, nil
 		}
 		msgs := make([]outbox.Message, len(rows))
 		ids := make([]string, len(rows))
@@ -94,13 +93,13 @@ func (s *Obligations) SendNotices(ctx context.Context, now time.Time, limit int,
 			steps = append(steps, sent(r.toDomain())...)
 		}
 		if err := send(msgs); err != nil {
-			return fmt.Errorf("send %d notices: %w", len(msgs), err)
+			return tracking.Effects{}, fmt.Errorf("send %d notices: %w", len(msgs), err)
 		}
 		if err := tx.Model(&noticeRow{}).Where("id IN ?", ids).Update("sent_at", now.UTC()).Error; err != nil {
-			return fmt.Errorf("mark notices sent: %w", err)
+			return tracking.Effects{}, fmt.Errorf("mark notices sent: %w", err)
 		}
 		n = len(rows)
-		return trackingpg.Apply(tx, s.deadlines, now, steps...)
+		return tracking.Effects{Steps: steps}, nil
 	})
 	if err != nil {
 		return 0, err

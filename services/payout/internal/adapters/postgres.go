@@ -20,6 +20,7 @@ import (
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal"
 	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/sealed"
@@ -96,20 +97,16 @@ func payeeAAD(obligationID string) []byte {
 // are sealed with keys (package sealed) before they reach the database and
 // opened when read.
 type Obligations struct {
-	db          *gorm.DB
-	afterCommit func()
-	deadlines   *tracking.Tracker
-	keys        *sealed.Keyring
-	shanghai    *time.Location
+	db       *gorm.DB
+	work     *uow.UnitOfWork
+	keys     *sealed.Keyring
+	shanghai *time.Location
 }
 
-// NewObligations returns the repository; afterCommit (may be nil) runs after
-// a commit that stored events, to wake the outbox relay.
+// NewObligations returns the repository; afterCommit (may be nil) wakes the
+// outbox relay; deadlines applies the deadline steps.
 func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker, keys *sealed.Keyring, shanghai *time.Location) *Obligations {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Obligations{db: db, afterCommit: afterCommit, deadlines: deadlines, keys: keys, shanghai: shanghai}
+	return &Obligations{db: db, work: uow.New(db, trackingpg.Steps(deadlines), afterCommit), keys: keys, shanghai: shanghai}
 }
 
 func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
@@ -192,32 +189,31 @@ func utc(t *time.Time) *time.Time {
 // the effects decide returns. A zero o stores only the effects of
 // decide(nil), if decide is set.
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
-	created, sent := false, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	created := false
+	err := s.work.DoAt(ctx, o.ScheduledAt, func(tx *gorm.DB) (tracking.Effects, error) {
 		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		if o.ID == "" {
 			if decide == nil {
-				return nil
+				return tracking.Effects{}, nil
 			}
 			eff, err := decide(nil)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
-			sent, err = s.commit(tx, time.Now(), eff)
-			return err
+			return s.store(tx, eff)
 		}
 		row, err := s.toRow(o)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		// No conflict target: the final payment's partial unique index or
 		// the advance's primary key, whichever the row would break.
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return fmt.Errorf("schedule obligation: %w", res.Error)
+			return tracking.Effects{}, fmt.Errorf("schedule obligation: %w", res.Error)
 		}
 		var existing *domain.Obligation
 		if res.RowsAffected == 0 {
@@ -227,62 +223,58 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 				q = tx.Where("id = ?", o.ID)
 			}
 			if err := q.Take(&r).Error; err != nil {
-				return fmt.Errorf("load the obligation of claim %s: %w", o.ClaimID, err)
+				return tracking.Effects{}, fmt.Errorf("load the obligation of claim %s: %w", o.ClaimID, err)
 			}
 			e, err := s.toDomain(r)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			existing = &e
 		}
 		created = existing == nil
 		eff, err := decide(existing)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
-		sent, err = s.commit(tx, o.ScheduledAt, eff)
-		return err
+		return s.store(tx, eff)
 	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
 	return created && err == nil, err
 }
 
-// commit stores a change's effects inside tx: new obligations, notices,
-// recoveries, events and deadline steps. It reports whether there were
-// events.
-func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool, error) {
+// store stores the effects of a change that are payout's own inside tx
+// (new obligations, notices, recoveries) and returns its events and
+// deadline steps for the unit of work to store with them.
+func (s *Obligations) store(tx *gorm.DB, eff app.Effects) (tracking.Effects, error) {
 	for _, r := range eff.Recoveries {
 		ids, err := json.Marshal(r.ObligationIDs)
 		if err != nil {
-			return false, err
+			return tracking.Effects{}, err
 		}
 		row := recoveryRow{ID: r.ID, ClaimID: r.ClaimID, ObligationIDs: ids, AmountFen: r.AmountFen, Reason: r.Reason,
 			CatastropheCode: r.CatastropheCode, PolicyNumber: r.PolicyNumber, RecordedAt: r.RecordedAt}
 		if err := tx.Create(&row).Error; err != nil {
-			return false, fmt.Errorf("store recovery: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store recovery: %w", err)
 		}
 	}
 	for _, o := range eff.Create {
 		row, err := s.toRow(o)
 		if err != nil {
-			return false, err
+			return tracking.Effects{}, err
 		}
 		if err := tx.Create(&row).Error; err != nil {
-			return false, fmt.Errorf("create obligation: %w", err)
+			return tracking.Effects{}, fmt.Errorf("create obligation: %w", err)
 		}
 	}
 	for _, n := range eff.Notices {
 		row, err := toNoticeRow(n)
 		if err != nil {
-			return false, err
+			return tracking.Effects{}, err
 		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-			return false, fmt.Errorf("store notice: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store notice: %w", err)
 		}
 	}
-	return trackingpg.Commit(tx, s.deadlines, now, tracking.Effects{Events: eff.Events, Steps: eff.Steps})
+	return tracking.Effects{Events: eff.Events, Steps: eff.Steps}, nil
 }
 
 // change runs work on the obligation locked by lock inside one
@@ -290,39 +282,35 @@ func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool,
 // again with the current key on every write (a lazy re-seal).
 func (s *Obligations) change(ctx context.Context, now time.Time, lock func(tx *gorm.DB, r *obligationRow) error, work func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, bool, error) {
 	var out domain.Obligation
-	found, sent := false, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	found := false
+	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
 		var row obligationRow
 		err := lock(tx, &row)
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
+			return tracking.Effects{}, nil
 		}
 		if err != nil {
-			return fmt.Errorf("lock obligation: %w", err)
+			return tracking.Effects{}, fmt.Errorf("lock obligation: %w", err)
 		}
 		found = true
 		o, err := s.toDomain(row)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		eff, err := work(&o)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		updated, err := s.toRow(o)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := tx.Select("*").Save(&updated).Error; err != nil {
-			return fmt.Errorf("store obligation: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store obligation: %w", err)
 		}
 		out = o
-		sent, err = s.commit(tx, now, eff)
-		return err
+		return s.store(tx, eff)
 	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
 	return out, found, err
 }
 
@@ -388,20 +376,19 @@ func (s *Obligations) toDomains(rows []obligationRow) ([]domain.Obligation, erro
 // executor that holds one, lets work change them, and stores them with
 // the effects and receipt, in one transaction.
 func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt, claimID string, work func([]*domain.Obligation) (app.Effects, error)) error {
-	sent := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		var rows []obligationRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("claim_id = ? AND payout_type = ?", claimID, string(domain.PayoutAdvance)).
 			Order("scheduled_at, id").Find(&rows).Error; err != nil {
-			return fmt.Errorf("lock the advances of claim %s: %w", claimID, err)
+			return tracking.Effects{}, fmt.Errorf("lock the advances of claim %s: %w", claimID, err)
 		}
 		list, err := s.toDomains(rows)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		ptrs := make([]*domain.Obligation, len(list))
 		for i := range list {
@@ -409,24 +396,19 @@ func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt,
 		}
 		eff, err := work(ptrs)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		for _, o := range list {
 			row, err := s.toRow(o)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			if err := tx.Select("*").Save(&row).Error; err != nil {
-				return fmt.Errorf("store advance: %w", err)
+				return tracking.Effects{}, fmt.Errorf("store advance: %w", err)
 			}
 		}
-		sent, err = s.commit(tx, time.Now(), eff)
-		return err
+		return s.store(tx, eff)
 	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
-	return err
 }
 
 // Get returns one obligation.

@@ -1,0 +1,87 @@
+// Package uow is the unit of work every repository runs its changes in:
+// one PostgreSQL transaction holds a use case's state change, the events
+// announcing it (the outbox, package outboxpg) and its steps on the
+// service's deadlines (package trackingpg), and the outbox relay is woken
+// only after that transaction commits.
+//
+// The invariant: an event is in the outbox if and only if the state change
+// it announces committed, and a deadline is opened, paused, resumed, met or
+// cancelled in the same commit as the change that makes it so. Nothing is
+// published from inside the transaction, so a rollback leaves nothing
+// behind; the relay publishes what committed, in commit order per claim.
+package uow
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"claims.local/pkg/outbox/outboxpg"
+	"claims.local/pkg/tracking"
+)
+
+// Steps applies a use case's deadline steps inside tx at now (the time the
+// changed deadlines record as their update); trackingpg.Steps is the one
+// every service uses.
+type Steps func(tx *gorm.DB, now time.Time, steps ...tracking.Step) error
+
+// UnitOfWork runs changes of one service's database.
+type UnitOfWork struct {
+	db          *gorm.DB
+	steps       Steps
+	afterCommit func()
+}
+
+// New returns the unit of work of db. steps may be nil for a repository
+// whose changes make no deadline steps (a change that returns some then
+// fails); afterCommit, which wakes the outbox relay, may be nil.
+func New(db *gorm.DB, steps Steps, afterCommit func()) *UnitOfWork {
+	if afterCommit == nil {
+		afterCommit = func() {}
+	}
+	return &UnitOfWork{db: db, steps: steps, afterCommit: afterCommit}
+}
+
+// errNoSteps is returned when a change makes deadline steps in a unit of
+// work that cannot apply them: a wiring mistake, never a skipped step.
+var errNoSteps = errors.New("uow: deadline steps without a step applier")
+
+// Do runs fn in one transaction and stores the effects it returns in the
+// same one: the deadline steps, then the events in the outbox. An error
+// from fn or from storing rolls everything back. After a commit that
+// stored events it wakes the relay.
+func (u *UnitOfWork) Do(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
+	return u.DoAt(ctx, time.Time{}, fn)
+}
+
+// DoAt is Do with the time the deadline steps record as now (the zero time
+// means the time of the commit), for a change that keeps its own clock.
+func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
+	sent := false
+	err := u.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		eff, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		if len(eff.Steps) > 0 {
+			if u.steps == nil {
+				return errNoSteps
+			}
+			at := now
+			if at.IsZero() {
+				at = time.Now()
+			}
+			if err := u.steps(tx, at, eff.Steps...); err != nil {
+				return err
+			}
+		}
+		sent = len(eff.Events) > 0
+		return outboxpg.AppendAll(tx, eff.Events)
+	})
+	if err == nil && sent {
+		u.afterCommit()
+	}
+	return err
+}
