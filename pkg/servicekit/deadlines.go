@@ -34,7 +34,7 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	micro := func() time.Time { return now().Truncate(time.Microsecond) }
 	store := trackingpg.NewStore(k.DB, k.Relay.Wake)
 	k.Tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
-	k.Deadlines = &tracking.Deadlines{Service: k.cfg.Name, Store: store, Tracker: k.Tracker, Topics: k.cfg.Topics, Now: micro}
+	k.Deadlines = &tracking.UseCases{Service: k.cfg.Name, Store: store, Tracker: k.Tracker, Topics: k.cfg.Topics, Now: micro}
 	trackinghttp.Register(k.Engine, k.Deadlines, k.Log)
 
 	sweeps := prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -69,7 +69,7 @@ type Kit struct {
 	Engine    *gin.Engine
 	// Tracker and Deadlines are set when Config.Deadlines is.
 	Tracker    *tracking.Tracker
-	Deadlines  *tracking.Deadlines
+	Deadlines  *tracking.UseCases
 	components []lifecycle.Component
 	listener   net.Listener
 }

@@ -70,7 +70,7 @@ type pauseJSON struct {
 	ResumedAt time.Time `json:"resumed_at"`
 }
 
-func toRow(o tracking.Obligation) (obligationRow, error) {
+func toRow(o tracking.Deadline) (obligationRow, error) {
 	ps := make([]pauseJSON, len(o.Pauses))
 	for i, p := range o.Pauses {
 		ps[i] = pauseJSON{PausedAt: p.PausedAt.UTC(), ResumedAt: p.ResumedAt.UTC()}
@@ -94,16 +94,16 @@ func toRow(o tracking.Obligation) (obligationRow, error) {
 	return r, nil
 }
 
-func (r obligationRow) toDomain() (tracking.Obligation, error) {
+func (r obligationRow) toDomain() (tracking.Deadline, error) {
 	var ps []pauseJSON
 	if err := json.Unmarshal(r.Pauses, &ps); err != nil {
-		return tracking.Obligation{}, fmt.Errorf("obligation %s: pauses: %w", r.ID, err)
+		return tracking.Deadline{}, fmt.Errorf("obligation %s: pauses: %w", r.ID, err)
 	}
 	due, err := calendar.ParseDate(r.DueDate[:min(len(r.DueDate), 10)])
 	if err != nil {
-		return tracking.Obligation{}, fmt.Errorf("obligation %s: due date: %w", r.ID, err)
+		return tracking.Deadline{}, fmt.Errorf("obligation %s: due date: %w", r.ID, err)
 	}
-	o := tracking.Obligation{
+	o := tracking.Deadline{
 		ID: r.ID, ClaimID: r.ClaimID, Subject: r.Subject, Rule: deadline.RuleID(r.Rule), ClockStart: r.ClockStart.UTC(),
 		PausedAt: utc(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
 		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
@@ -117,7 +117,7 @@ func (r obligationRow) toDomain() (tracking.Obligation, error) {
 	if r.OverrideLength != nil && r.OverrideUnit != nil {
 		unit, err := deadline.ParseUnit(*r.OverrideUnit)
 		if err != nil {
-			return tracking.Obligation{}, fmt.Errorf("obligation %s: override: %w", r.ID, err)
+			return tracking.Deadline{}, fmt.Errorf("obligation %s: override: %w", r.ID, err)
 		}
 		o.Override = &deadline.Override{Rule: o.Rule, Length: *r.OverrideLength, Unit: unit}
 	}
@@ -132,8 +132,8 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-func toDomain(rows []obligationRow) ([]tracking.Obligation, error) {
-	out := make([]tracking.Obligation, len(rows))
+func toDomain(rows []obligationRow) ([]tracking.Deadline, error) {
+	out := make([]tracking.Deadline, len(rows))
 	for i, r := range rows {
 		o, err := r.toDomain()
 		if err != nil {
@@ -146,7 +146,7 @@ func toDomain(rows []obligationRow) ([]tracking.Obligation, error) {
 
 // Insert stores a new obligation inside tx, unless one exists for its
 // subject and rule.
-func Insert(tx *gorm.DB, o tracking.Obligation) error {
+func Insert(tx *gorm.DB, o tracking.Deadline) error {
 	r, err := toRow(o)
 	if err != nil {
 		return err
@@ -159,7 +159,7 @@ func Insert(tx *gorm.DB, o tracking.Obligation) error {
 }
 
 // save writes every column of o inside tx.
-func save(tx *gorm.DB, o tracking.Obligation) error {
+func save(tx *gorm.DB, o tracking.Deadline) error {
 	r, err := toRow(o)
 	if err != nil {
 		return err
@@ -289,14 +289,14 @@ func (s *Store) List(ctx context.Context, f tracking.ListFilter, now time.Time) 
 }
 
 // Get returns one obligation.
-func (s *Store) Get(ctx context.Context, id string) (tracking.Obligation, error) {
+func (s *Store) Get(ctx context.Context, id string) (tracking.Deadline, error) {
 	var r obligationRow
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return tracking.Obligation{}, apperr.New(apperr.NotFound, "no obligation %q", id)
+		return tracking.Deadline{}, apperr.New(apperr.NotFound, "no obligation %q", id)
 	}
 	if err != nil {
-		return tracking.Obligation{}, fmt.Errorf("load obligation: %w", err)
+		return tracking.Deadline{}, fmt.Errorf("load obligation: %w", err)
 	}
 	return r.toDomain()
 }
@@ -423,7 +423,7 @@ func (s *Store) Announce(ctx context.Context, out []events.Outgoing) error {
 // its events, in one transaction. One UPDATE takes the rows with SKIP LOCKED,
 // marks them and returns them, so a second monitor neither waits nor raises
 // the same alarm, and a batch costs one round trip however large.
-func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.Time, limit int, announce func(tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.Time, limit int, announce func(tracking.Deadline) ([]events.Outgoing, error)) (int, error) {
 	var where, order, set string
 	switch alarm {
 	case tracking.AlarmBreached:
@@ -443,20 +443,20 @@ func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.
 		var rows []obligationRow
 		err := tx.Raw(query, sql.Named("now", now.UTC()), sql.Named("limit", limit)).Scan(&rows).Error
 		return rows, err
-	}, func(_ *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
+	}, func(_ *gorm.DB, o *tracking.Deadline) ([]events.Outgoing, error) {
 		return announce(*o)
 	})
 }
 
 // RecomputeStale recomputes up to limit owed obligations computed with a
 // calendar older than seq.
-func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*tracking.Deadline) ([]events.Outgoing, error)) (int, error) {
 	return s.batch(ctx, func(tx *gorm.DB) ([]obligationRow, error) {
 		var rows []obligationRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
 			Where("state IN ('open', 'paused') AND calendar_seq < ?", seq).Order("calendar_seq, id").Limit(limit).Find(&rows).Error
 		return rows, err
-	}, func(tx *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
+	}, func(tx *gorm.DB, o *tracking.Deadline) ([]events.Outgoing, error) {
 		out, err := recompute(o)
 		if err != nil {
 			return nil, err
@@ -468,7 +468,7 @@ func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recomp
 // batch runs one monitor transaction: take rows, change each, store the
 // events in the same unit of work.
 func (s *Store) batch(ctx context.Context, take func(*gorm.DB) ([]obligationRow, error),
-	change func(*gorm.DB, *tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+	change func(*gorm.DB, *tracking.Deadline) ([]events.Outgoing, error)) (int, error) {
 	n := 0
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		rows, err := take(tx)

@@ -60,7 +60,7 @@ func (f *fixture) monitor() *tracking.Monitor {
 
 // track stores a new obligation of rule for a fresh claim whose clock started
 // at from, and returns it.
-func (f *fixture) track(t *testing.T, rule deadline.RuleID, from string) tracking.Obligation {
+func (f *fixture) track(t *testing.T, rule deadline.RuleID, from string) tracking.Deadline {
 	t.Helper()
 	claim := uuid.NewString()
 	o, err := f.tracker.New(tracking.Spec{ClaimID: claim, Subject: "claim/" + claim, Rule: rule, ClockStart: at(t, from)}, f.now)
@@ -74,7 +74,7 @@ func (f *fixture) apply(t *testing.T, steps ...tracking.Step) {
 	require.NoError(t, f.db.Transaction(func(tx *gorm.DB) error { return trackingpg.Apply(tx, f.tracker, f.now, steps...) }))
 }
 
-func (f *fixture) get(t *testing.T, id string) tracking.Obligation {
+func (f *fixture) get(t *testing.T, id string) tracking.Deadline {
 	t.Helper()
 	o, err := f.store.Get(context.Background(), id)
 	require.NoError(t, err)
@@ -308,7 +308,7 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 		tracking.Complete(late.Subject, deadline.Decision, at(t, "2026-03-10T10:00:00+08:00")),
 		tracking.Complete(later.Subject, deadline.Decision, at(t, "2026-03-11T00:00:00+08:00")))
 
-	d := &tracking.Deadlines{Service: "test", Store: f.store, Tracker: f.tracker, Topics: f.topics, Now: func() time.Time { return f.now }}
+	d := &tracking.UseCases{Service: "test", Store: f.store, Tracker: f.tracker, Topics: f.topics, Now: func() time.Time { return f.now }}
 	r, err := d.Compliance(context.Background(), calendar.Date{Year: 2026, Month: 3, Day: 1}, calendar.Date{Year: 2026, Month: 3, Day: 31})
 	require.NoError(t, err)
 	require.Len(t, r.Rules, len(deadline.Rules()), "every rule has a line")

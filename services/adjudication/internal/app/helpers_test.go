@@ -73,17 +73,17 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	f := &fixture{db: db, store: trackingpg.NewStore(db, nil), clock: &clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
-		Deadlines: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.now,
+		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db)})
 	return f
 }
 
 // obligations returns a claim's tracked obligations by rule.
-func (f *fixture) obligations(t *testing.T, claimID string) map[deadline.RuleID]tracking.Obligation {
+func (f *fixture) obligations(t *testing.T, claimID string) map[deadline.RuleID]tracking.Deadline {
 	t.Helper()
 	page, err := f.store.List(context.Background(), tracking.ListFilter{ClaimID: claimID, Limit: 10}, time.Now())
 	require.NoError(t, err)
-	out := map[deadline.RuleID]tracking.Obligation{}
+	out := map[deadline.RuleID]tracking.Deadline{}
 	for _, o := range page.Obligations {
 		out[o.Rule] = o
 	}
