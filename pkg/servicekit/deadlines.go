@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 	"claims.local/pkg/tracking/trackingpg"
@@ -32,7 +33,7 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 		now = time.Now
 	}
 	micro := func() time.Time { return now().Truncate(time.Microsecond) }
-	store := trackingpg.NewStore(k.DB, k.Relay.Wake)
+	store := trackingpg.NewStore(k.DB, uow.New(k.DB, nil, k.Relay.Wake))
 	k.Tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
 	k.Deadlines = &tracking.UseCases{Service: k.cfg.Name, Store: store, Tracker: k.Tracker, Topics: k.cfg.Topics, Now: micro}
 	trackinghttp.Register(k.Engine, k.Deadlines, k.Log)

@@ -14,39 +14,50 @@ package uow
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"time"
 
 	"gorm.io/gorm"
 
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/outbox/outboxpg"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingpg"
 )
 
-// Steps applies a use case's deadline steps inside tx at now (the time the
-// changed deadlines record as their update); trackingpg.Steps is the one
-// every service uses.
-type Steps func(tx *gorm.DB, now time.Time, steps ...tracking.Step) error
+// Migrations lists the schema of a service's database: the tables a unit
+// of work writes besides the service's own (the outbox, the inbox, the
+// deadlines), then the schemas of more shared packages, then the service's
+// own migrations in dir "migrations" of own, named name.
+func Migrations(own fs.FS, name string, more ...func() ([]postgres.Migration, error)) ([]postgres.Migration, error) {
+	parts := append([]func() ([]postgres.Migration, error){outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations}, more...)
+	return postgres.Collect(append(parts, func() ([]postgres.Migration, error) {
+		return postgres.MigrationsFromFS(own, "migrations", name)
+	})...)
+}
 
 // UnitOfWork runs changes of one service's database.
 type UnitOfWork struct {
 	db          *gorm.DB
-	steps       Steps
+	deadlines   *tracking.Tracker
 	afterCommit func()
 }
 
-// New returns the unit of work of db. steps may be nil for a repository
-// whose changes make no deadline steps (a change that returns some then
-// fails); afterCommit, which wakes the outbox relay, may be nil.
-func New(db *gorm.DB, steps Steps, afterCommit func()) *UnitOfWork {
+// New returns the unit of work of db. deadlines applies the deadline steps
+// of the changes; it may be nil for a repository whose changes make none
+// (a change that returns some then fails). afterCommit, which wakes the
+// outbox relay, may be nil.
+func New(db *gorm.DB, deadlines *tracking.Tracker, afterCommit func()) *UnitOfWork {
 	if afterCommit == nil {
 		afterCommit = func() {}
 	}
-	return &UnitOfWork{db: db, steps: steps, afterCommit: afterCommit}
+	return &UnitOfWork{db: db, deadlines: deadlines, afterCommit: afterCommit}
 }
 
-// errNoSteps is returned when a change makes deadline steps in a unit of
+// errNoTracker is returned when a change makes deadline steps in a unit of
 // work that cannot apply them: a wiring mistake, never a skipped step.
-var errNoSteps = errors.New("uow: deadline steps without a step applier")
+var errNoTracker = errors.New("uow: deadline steps without a tracker")
 
 // Do runs fn in one transaction and stores the effects it returns in the
 // same one: the deadline steps, then the events in the outbox. An error
@@ -66,14 +77,14 @@ func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.D
 			return err
 		}
 		if len(eff.Steps) > 0 {
-			if u.steps == nil {
-				return errNoSteps
+			if u.deadlines == nil {
+				return errNoTracker
 			}
 			at := now
 			if at.IsZero() {
 				at = time.Now()
 			}
-			if err := u.steps(tx, at, eff.Steps...); err != nil {
+			if err := trackingpg.Apply(tx, u.deadlines, at, eff.Steps...); err != nil {
 				return err
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -70,7 +71,7 @@ func newSweepBench(b *testing.B, n int64) *sweepBench {
 	db := pgtest.NewMigrated(b, 4, func() ([]postgres.Migration, error) {
 		return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations)
 	})
-	s := &sweepBench{db: db, store: trackingpg.NewStore(db, nil), n: n,
+	s := &sweepBench{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), n: n,
 		now: time.Date(2026, time.March, 2, 2, 0, 0, 0, time.UTC), // Monday 10:00 in Shanghai
 		// Whole microseconds, as PostgreSQL stores them.
 		step: (benchSpread / time.Duration(n)).Truncate(time.Microsecond)}

@@ -23,7 +23,6 @@ import (
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
-	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 )
 
@@ -203,12 +202,6 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 	return nil
 }
 
-// Steps returns the step applier of t for a unit of work (package uow),
-// which applies a use case's steps in the transaction of its state change.
-func Steps(t *tracking.Tracker) uow.Steps {
-	return func(tx *gorm.DB, now time.Time, steps ...tracking.Step) error { return Apply(tx, t, now, steps...) }
-}
-
 // RiskCondition is the SQL condition, with its arguments, that selects the
 // obligations at risk at now, on the columns of the deadline_obligations
 // table qualified by alias ("" or "o."), so that a service's own queue
@@ -235,13 +228,20 @@ func RiskCondition(alias string, risk tracking.Risk, now time.Time) (string, []a
 // tracking.MonitorStore.
 type Store struct {
 	db   *gorm.DB
-	work *uow.UnitOfWork
+	work Work
 }
 
-// NewStore returns the store; afterCommit (may be nil) runs after a commit
-// that stored events, to wake the outbox relay.
-func NewStore(db *gorm.DB, afterCommit func()) *Store {
-	return &Store{db: db, work: uow.New(db, nil, afterCommit)}
+// Work runs a change and stores the events it returns in the same
+// transaction, waking the outbox relay after the commit: the service's unit
+// of work (uow.UnitOfWork).
+type Work interface {
+	Do(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effects, error)) error
+}
+
+// NewStore returns the store of db; work stores the monitor's and the
+// calendar's events.
+func NewStore(db *gorm.DB, work Work) *Store {
+	return &Store{db: db, work: work}
 }
 
 // List returns a page of obligations, soonest due first.

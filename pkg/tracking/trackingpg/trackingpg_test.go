@@ -24,6 +24,7 @@ import (
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -42,7 +43,7 @@ func newFixture(t *testing.T, now string) *fixture {
 	db := pgtest.NewMigrated(t, 10, func() ([]postgres.Migration, error) {
 		return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations)
 	})
-	return &fixture{db: db, store: trackingpg.NewStore(db, nil), tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1),
+	return &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1),
 		topics: events.Topics{Prefix: "test."}, now: at(t, now)}
 }
 

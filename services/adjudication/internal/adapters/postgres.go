@@ -19,7 +19,6 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
-	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
@@ -31,9 +30,7 @@ var migrationFS embed.FS
 
 // Migrations lists adjudication's schema: the outbox, the inbox, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
-		return postgres.MigrationsFromFS(migrationFS, "migrations", "adjudication")
-	})
+	return uow.Migrations(migrationFS, "adjudication")
 }
 
 // Cases is the PostgreSQL implementation of app.Repository.
@@ -45,7 +42,7 @@ type Cases struct {
 // NewCases returns the repository; afterCommit (may be nil) wakes the
 // outbox relay; deadlines applies the deadline steps.
 func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cases {
-	return &Cases{db: db, work: uow.New(db, trackingpg.Steps(deadlines), afterCommit)}
+	return &Cases{db: db, work: uow.New(db, deadlines, afterCommit)}
 }
 
 // Open stores a new case once per claim and once per event, with its

@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -71,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	authority, err := domain.NewAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: domain.Unlimited})
 	require.NoError(t, err)
-	f := &fixture{db: db, store: trackingpg.NewStore(db, nil), clock: &clock{}}
+	f := &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db)})

@@ -14,12 +14,9 @@ import (
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/inbox/inboxpg"
-	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -28,9 +25,7 @@ var migrationFS embed.FS
 // Migrations lists intake's schema: the outbox, the inbox, deadline
 // tracking, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
-		return postgres.MigrationsFromFS(migrationFS, "migrations", "intake")
-	})
+	return uow.Migrations(migrationFS, "intake")
 }
 
 // Reports is the PostgreSQL implementation of app.Repository.
@@ -42,7 +37,7 @@ type Reports struct {
 // NewReports returns the repository; afterCommit (may be nil) wakes the
 // outbox relay; deadlines applies the deadline steps of the use cases.
 func NewReports(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Reports {
-	return &Reports{db: db, work: uow.New(db, trackingpg.Steps(deadlines), afterCommit)}
+	return &Reports{db: db, work: uow.New(db, deadlines, afterCommit)}
 }
 
 // Create stores a new report with its effects in one transaction. The

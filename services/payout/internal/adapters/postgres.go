@@ -18,14 +18,12 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
-	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal"
 	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -34,9 +32,7 @@ var migrationFS embed.FS
 // Migrations lists payout's schema: the outbox, the inbox, the deadlines,
 // then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations, revealpg.Migrations, func() ([]postgres.Migration, error) {
-		return postgres.MigrationsFromFS(migrationFS, "migrations", "payout")
-	})
+	return uow.Migrations(migrationFS, "payout", revealpg.Migrations)
 }
 
 type obligationRow struct {
@@ -106,7 +102,7 @@ type Obligations struct {
 // NewObligations returns the repository; afterCommit (may be nil) wakes the
 // outbox relay; deadlines applies the deadline steps.
 func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker, keys *sealed.Keyring, shanghai *time.Location) *Obligations {
-	return &Obligations{db: db, work: uow.New(db, trackingpg.Steps(deadlines), afterCommit), keys: keys, shanghai: shanghai}
+	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), keys: keys, shanghai: shanghai}
 }
 
 func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
