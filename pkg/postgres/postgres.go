@@ -166,3 +166,26 @@ func Collect(sources ...func() ([]Migration, error)) ([]Migration, error) {
 	}
 	return all, nil
 }
+
+// UTC returns the time of a nullable timestamptz column in UTC, or nil.
+func UTC(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// FromRows maps the rows a query found to the domain with to, stopping at
+// the first row that does not map.
+func FromRows[R, D any](rows []R, to func(R) (D, error)) ([]D, error) {
+	out := make([]D, len(rows))
+	for i, r := range rows {
+		d, err := to(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}

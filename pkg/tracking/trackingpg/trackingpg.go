@@ -104,11 +104,11 @@ func (r obligationRow) toDomain() (tracking.Deadline, error) {
 	}
 	o := tracking.Deadline{
 		ID: r.ID, ClaimID: r.ClaimID, Subject: r.Subject, Rule: deadline.RuleID(r.Rule), ClockStart: r.ClockStart.UTC(),
-		PausedAt: utc(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
+		PausedAt: postgres.UTC(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
 		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
 		Provisional: r.Provisional, CalendarVersion: r.CalendarVersion, CalendarSeq: r.CalendarSeq,
-		State: tracking.State(r.State), DoneAt: utc(r.DoneAt), CancelReason: r.CancelReason, AtRiskAlertedAt: utc(r.AtRiskAlertedAt),
-		BreachedAlertedAt: utc(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		State: tracking.State(r.State), DoneAt: postgres.UTC(r.DoneAt), CancelReason: r.CancelReason, AtRiskAlertedAt: postgres.UTC(r.AtRiskAlertedAt),
+		BreachedAlertedAt: postgres.UTC(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, p := range ps {
 		o.Pauses = append(o.Pauses, deadline.Pause{PausedAt: p.PausedAt, ResumedAt: p.ResumedAt})
@@ -123,24 +123,8 @@ func (r obligationRow) toDomain() (tracking.Deadline, error) {
 	return o, nil
 }
 
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 func toDomain(rows []obligationRow) ([]tracking.Deadline, error) {
-	out := make([]tracking.Deadline, len(rows))
-	for i, r := range rows {
-		o, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = o
-	}
-	return out, nil
+	return postgres.FromRows(rows, obligationRow.toDomain)
 }
 
 // Insert stores a new obligation inside tx, unless one exists for its
@@ -352,7 +336,7 @@ func (s *Store) Compliance(ctx context.Context, from, to calendar.Date, now time
 			continue
 		}
 		l.Worst = append(l.Worst, tracking.Late{ObligationID: w.ID, ClaimID: w.ClaimID, Subject: w.Subject,
-			State: tracking.State(w.State), DueAt: w.DueAt.In(calendar.Location()), DoneAt: utc(w.DoneAt),
+			State: tracking.State(w.State), DueAt: w.DueAt.In(calendar.Location()), DoneAt: postgres.UTC(w.DoneAt),
 			Delay: time.Duration(w.DelayMicros) * time.Microsecond})
 	}
 	return out, nil

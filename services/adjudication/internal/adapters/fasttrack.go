@@ -15,6 +15,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/events"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 )
@@ -259,15 +260,7 @@ func (s *Catastrophes) List(ctx context.Context) ([]catastrophe.Catastrophe, err
 	if err := s.db.WithContext(ctx).Order("declared_at DESC, code").Limit(1000).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list catastrophes: %w", err)
 	}
-	out := make([]catastrophe.Catastrophe, len(rows))
-	for i, r := range rows {
-		c, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return postgres.FromRows(rows, catastropheRow.toDomain)
 }
 
 // Switches returns the audit of catastrophe code, oldest first.

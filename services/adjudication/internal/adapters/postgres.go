@@ -139,15 +139,7 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 	if err := q.Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
-	out := make([]domain.Case, len(rows))
-	for i, r := range rows {
-		c, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return postgres.FromRows(rows, caseRow.toDomain)
 }
 
 // Update changes a case under a row lock. Two handlers deciding at once are

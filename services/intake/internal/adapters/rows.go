@@ -9,6 +9,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
+	"claims.local/pkg/postgres"
 )
 
 // The row types of intake's tables and their mappers to and from the
@@ -77,8 +78,8 @@ func (w reportRow) toDomain() (domain.IncidentReport, error) {
 		IncidentType: domain.IncidentType(w.IncidentType), IncidentTime: w.IncidentTime.UTC(), IncidentPlace: w.IncidentPlace,
 		Description: w.Description, Contact: w.Contact,
 		Reporter:         domain.Reporter{Name: w.ReporterName, Role: domain.ReporterRole(w.ReporterRole), Relation: domain.Relation(w.ReporterRelation)},
-		ClaimedAmountFen: w.ClaimedAmountFen, ReportedAt: w.ReportedAt.UTC(), ClaimRequestedAt: utc(w.ClaimRequestedAt),
-		HandedOverAt: utc(w.HandedOverAt), Checklist: checklist,
+		ClaimedAmountFen: w.ClaimedAmountFen, ReportedAt: w.ReportedAt.UTC(), ClaimRequestedAt: postgres.UTC(w.ClaimRequestedAt),
+		HandedOverAt: postgres.UTC(w.HandedOverAt), Checklist: checklist,
 	}
 	if w.BeneficiaryName != nil && w.BeneficiaryRelation != nil {
 		r.Beneficiary = &domain.Person{Name: *w.BeneficiaryName, Relation: domain.Relation(*w.BeneficiaryRelation)}
@@ -223,7 +224,7 @@ func (w noticeRow) toDomain() (domain.Notice, error) {
 		return domain.Notice{}, fmt.Errorf("notice %d of report %s: %w", w.Seq, w.ReportID, err)
 	}
 	n := domain.Notice{Seq: w.Seq, Reason: w.Reason, Channel: domain.NoticeChannel(w.Channel), SentBy: w.SentBy,
-		SentAt: w.SentAt.UTC(), SupplementReceivedAt: utc(w.SupplementReceivedAt)}
+		SentAt: w.SentAt.UTC(), SupplementReceivedAt: postgres.UTC(w.SupplementReceivedAt)}
 	for _, j := range items {
 		it := domain.NoticeItem{ItemID: j.ItemID, Title: j.Title.toDomain(), Description: j.Description.toDomain(),
 			Reminder: fromOptText(j.Reminder), Why: fromOptText(j.Why)}
@@ -288,7 +289,7 @@ func (w documentRow) toDomain() (domain.Document, error) {
 	d := domain.Document{
 		ID: w.ID, ReportID: w.ReportID, ClaimID: w.ClaimID, SHA256: w.SHA256, Media: document.Media(w.Media), Pages: w.Pages,
 		SizeBytes: w.SizeBytes, FileName: w.FileName, UploadedBy: w.UploadedBy, UploadedAt: w.UploadedAt.UTC(),
-		State: domain.DocumentState(w.State), Attempts: w.Attempts, LeaseUntil: utc(w.LeaseUntil),
+		State: domain.DocumentState(w.State), Attempts: w.Attempts, LeaseUntil: postgres.UTC(w.LeaseUntil),
 	}
 	if w.FailureCode != nil {
 		d.Failure = &domain.Failure{Code: apperr.Code(*w.FailureCode), Message: deref(w.FailureMessage)}
@@ -366,12 +367,4 @@ func (w correctionRow) toDomain() (domain.Correction, error) {
 		}
 	}
 	return c, nil
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -13,6 +13,7 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 )
 
@@ -52,7 +53,7 @@ func toNoticeRow(n app.Notice) (noticeRow, error) {
 func (r noticeRow) toDomain() domain.Notice {
 	return domain.Notice{ID: r.ID, ClaimID: r.ClaimID, ObligationID: r.ObligationID, PolicyNumber: r.PolicyNumber, Rule: r.Rule,
 		Template: r.Template, RecipientRole: r.RecipientRole, RecipientName: r.RecipientName, RecipientRelation: r.RecipientRelation,
-		AmountFen: r.AmountFen, ValueDate: r.ValueDate, Text: r.Text, CreatedAt: r.CreatedAt.UTC(), SentAt: utc(r.SentAt)}
+		AmountFen: r.AmountFen, ValueDate: r.ValueDate, Text: r.Text, CreatedAt: r.CreatedAt.UTC(), SentAt: postgres.UTC(r.SentAt)}
 }
 
 // Notices lists notices, newest first, of one claim when claimID is set.

@@ -145,9 +145,9 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		Type: domain.PayoutType(r.PayoutType), AmountFen: r.AmountFen, AgreedAmountFen: r.AgreedAmountFen,
 		AdvancedFen: r.AdvancedFen, Currency: r.Currency, State: domain.State(r.State), Attempts: r.Attempts,
 		LastError: r.LastError, BankReference: r.BankReference, ScheduledAt: r.ScheduledAt.UTC(),
-		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: utc(r.SentAt), CompletedAt: utc(r.CompletedAt),
-		ReversedAt: utc(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
-		PayeeCorrectedAt: utc(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
+		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: postgres.UTC(r.SentAt), CompletedAt: postgres.UTC(r.CompletedAt),
+		ReversedAt: postgres.UTC(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
+		PayeeCorrectedAt: postgres.UTC(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
 	if r.AgreedAt != nil {
 		o.AgreedAt = r.AgreedAt.UTC()
 	}
@@ -170,14 +170,6 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		o.Payee.OnBehalfOf = &domain.Person{Name: p.OnBehalfOf.Name, Relation: p.OnBehalfOf.Relation}
 	}
 	return o, nil
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // Schedule stores o once per event, a final payment once per claim among
@@ -357,15 +349,7 @@ func (s *Obligations) Advances(ctx context.Context, claimID string) ([]domain.Ob
 }
 
 func (s *Obligations) toDomains(rows []obligationRow) ([]domain.Obligation, error) {
-	out := make([]domain.Obligation, len(rows))
-	for i, r := range rows {
-		o, err := s.toDomain(r)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = o
-	}
-	return out, nil
+	return postgres.FromRows(rows, s.toDomain)
 }
 
 // SettleAdvances locks the advance obligations of a claim, waiting for an
