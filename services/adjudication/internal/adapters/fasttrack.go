@@ -20,22 +20,15 @@ import (
 	"claims.local/pkg/tracking"
 )
 
+// visitRow is a row of site_visits, its columns grouped by kind (ID is the
+// primary key).
 type visitRow struct {
-	ID           string `gorm:"primaryKey"`
-	ClaimID      string
-	CaseID       string
-	Address      string
-	ContactName  string
-	ContactPhone string
-	State        string
-	Reason       string
-	Note         string
-	ScheduledFor *time.Time
-	RequestedBy  string
-	CreatedAt    time.Time
-	UpdatedBy    string
-	UpdatedAt    time.Time
-	Version      int
+	ID, ClaimID, CaseID, State, Reason, Note string
+	Address, ContactName, ContactPhone       string
+	RequestedBy, UpdatedBy                   string
+	CreatedAt, UpdatedAt                     time.Time
+	ScheduledFor                             *time.Time
+	Version                                  int
 }
 
 func (visitRow) TableName() string { return "site_visits" }

@@ -17,24 +17,17 @@ import (
 	"claims.local/pkg/tracking"
 )
 
+// noticeRow is a notice with the event that hands it to the gateway, its
+// columns grouped by kind (ID is the primary key).
 type noticeRow struct {
-	ID                string `gorm:"primaryKey"`
-	ClaimID           string
-	ObligationID      string
-	PolicyNumber      string
-	Rule              string
-	Template          string
-	RecipientRole     string
-	RecipientName     string
-	RecipientRelation string
-	AmountFen         int64
-	ValueDate         string
-	Text              string
-	Topic             string
-	EventID           string
-	Payload           []byte
-	CreatedAt         time.Time
-	SentAt            *time.Time
+	ID, ClaimID, ObligationID, PolicyNumber         string
+	Rule, Template, ValueDate, Text                 string
+	RecipientRole, RecipientName, RecipientRelation string
+	Topic, EventID                                  string
+	AmountFen                                       int64
+	Payload                                         []byte
+	CreatedAt                                       time.Time
+	SentAt                                          *time.Time
 }
 
 func (noticeRow) TableName() string { return "notifications" }
