@@ -53,7 +53,7 @@ type Config struct {
 	Reveals bool
 	// Deadlines, when set, makes the service track statutory deadlines:
 	// the monitor, the calendar consumer and the routes of package
-	// trackinghttp. Migrations must then include trackingpg.Migrations.
+	// trackinghttp. Migrations must then include uow.Shared.
 	Deadlines *DeadlinesConfig
 }
 

@@ -3,7 +3,6 @@
 package inboxpg
 
 import (
-	"embed"
 	"fmt"
 	"time"
 
@@ -11,16 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/postgres"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
-// Migrations returns the schema of the inbox and dead-letter tables.
-func Migrations() ([]postgres.Migration, error) {
-	return postgres.MigrationsFromFS(migrationFS, "migrations", "inbox")
-}
 
 type row struct {
 	Consumer    string `gorm:"primaryKey"`

@@ -10,12 +10,13 @@ import (
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 )
 
 // openDB returns a fresh database with the inbox and dead-letter tables.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	return pgtest.NewMigrated(t, 5, inboxpg.Migrations)
+	return pgtest.NewMigrated(t, 5, uow.Shared)
 }
 
 func count(t *testing.T, db *gorm.DB, table string) int64 {

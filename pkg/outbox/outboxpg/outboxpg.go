@@ -10,7 +10,6 @@ package outboxpg
 
 import (
 	"context"
-	"embed"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -20,17 +19,7 @@ import (
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
-	"claims.local/pkg/postgres"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
-// Migrations returns the schema of the outbox table, to run with the
-// service's own migrations.
-func Migrations() ([]postgres.Migration, error) {
-	return postgres.MigrationsFromFS(migrationFS, "migrations", "outbox")
-}
 
 // row is one pending or sent event.
 type row struct {

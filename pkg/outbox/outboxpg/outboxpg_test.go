@@ -19,12 +19,13 @@ import (
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 )
 
 // openDB returns a fresh database with the outbox table.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	return pgtest.NewMigrated(t, 10, outboxpg.Migrations)
+	return pgtest.NewMigrated(t, 10, uow.Shared)
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -13,25 +13,46 @@ package uow
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"io/fs"
 	"time"
 
 	"gorm.io/gorm"
 
-	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
 
-// Migrations lists the schema of a service's database: the tables a unit
-// of work writes besides the service's own (the outbox, the inbox, the
-// deadlines), then the schemas of more shared packages, then the service's
-// own migrations in dir "migrations" of own, named name.
+// sharedFS holds the schema of the tables every service's unit of work
+// writes besides its own: the outbox (package outboxpg), the inbox and dead
+// letters (inboxpg), the deadlines and calendar versions (trackingpg).
+//
+//go:embed migrations
+var sharedFS embed.FS
+
+// Shared lists the migrations of the shared tables, in the order they run:
+// outbox, inbox, tracking. Their ids ("outbox/0001_outbox.sql", ...) never
+// change.
+func Shared() ([]postgres.Migration, error) {
+	var out []postgres.Migration
+	for _, set := range []string{"outbox", "inbox", "tracking"} {
+		ms, err := postgres.MigrationsFromFS(sharedFS, "migrations/"+set, set)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+// Migrations lists the schema of a service's database: the shared tables,
+// then the schemas of more shared packages, then the service's own
+// migrations in dir "migrations" of own, named name.
 func Migrations(own fs.FS, name string, more ...func() ([]postgres.Migration, error)) ([]postgres.Migration, error) {
-	parts := append([]func() ([]postgres.Migration, error){outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations}, more...)
+	parts := append([]func() ([]postgres.Migration, error){Shared}, more...)
 	return postgres.Collect(append(parts, func() ([]postgres.Migration, error) {
 		return postgres.MigrationsFromFS(own, "migrations", name)
 	})...)

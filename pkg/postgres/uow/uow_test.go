@@ -18,7 +18,6 @@ import (
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
 // fixture is a database with the outbox and deadline tables and a unit of
@@ -33,7 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T, withTracker bool) *fixture {
 	t.Helper()
 	f := &fixture{db: pgtest.NewMigrated(t, 4, func() ([]postgres.Migration, error) {
-		return postgres.Collect(outboxpg.Migrations, trackingpg.Migrations)
+		return uow.Shared()
 	})}
 	var tracker *tracking.Tracker
 	if withTracker {
@@ -139,7 +138,7 @@ func TestDoRefusesStepsItCannotApply(t *testing.T) {
 
 func TestNewAcceptsNoAfterCommit(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewMigrated(t, 2, outboxpg.Migrations)
+	db := pgtest.NewMigrated(t, 2, uow.Shared)
 	work := uow.New(db, nil, nil)
 	require.NoError(t, work.Do(context.Background(), func(*gorm.DB) (tracking.Effects, error) {
 		return tracking.Effects{Events: []events.Outgoing{outgoing(t, "c1")}}, nil

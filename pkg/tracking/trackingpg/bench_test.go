@@ -15,8 +15,6 @@ import (
 
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/events"
-	"claims.local/pkg/inbox/inboxpg"
-	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
@@ -69,7 +67,7 @@ func benchObligations(b *testing.B) int64 {
 func newSweepBench(b *testing.B, n int64) *sweepBench {
 	b.Helper()
 	db := pgtest.NewMigrated(b, 4, func() ([]postgres.Migration, error) {
-		return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations)
+		return uow.Shared()
 	})
 	s := &sweepBench{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), n: n,
 		now: time.Date(2026, time.March, 2, 2, 0, 0, 0, time.UTC), // Monday 10:00 in Shanghai

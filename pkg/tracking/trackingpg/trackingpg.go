@@ -7,7 +7,6 @@ package trackingpg
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,15 +24,6 @@ import (
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
-// Migrations returns the schema of the obligations and calendar versions,
-// to run with the service's own migrations.
-func Migrations() ([]postgres.Migration, error) {
-	return postgres.MigrationsFromFS(migrationFS, "migrations", "tracking")
-}
 
 type obligationRow struct {
 	ID                string `gorm:"primaryKey"`

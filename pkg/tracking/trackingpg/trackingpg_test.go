@@ -20,8 +20,6 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/inbox/inboxpg"
-	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
@@ -41,7 +39,7 @@ type fixture struct {
 func newFixture(t *testing.T, now string) *fixture {
 	t.Helper()
 	db := pgtest.NewMigrated(t, 10, func() ([]postgres.Migration, error) {
-		return postgres.Collect(outboxpg.Migrations, inboxpg.Migrations, trackingpg.Migrations)
+		return uow.Shared()
 	})
 	return &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1),
 		topics: events.Topics{Prefix: "test."}, now: at(t, now)}
