@@ -6,6 +6,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -165,6 +166,20 @@ func Collect(sources ...func() ([]Migration, error)) ([]Migration, error) {
 		all = append(all, m...)
 	}
 	return all, nil
+}
+
+// Take loads the one row q finds into dest. When there is none it returns
+// notFound (an apperr of the caller's words); another failure is wrapped
+// with what was loaded.
+func Take(q *gorm.DB, dest any, notFound error, what string) error {
+	err := q.Take(dest).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notFound
+	}
+	if err != nil {
+		return fmt.Errorf("load %s: %w", what, err)
+	}
+	return nil
 }
 
 // UTC returns the time of a nullable timestamptz column in UTC, or nil.

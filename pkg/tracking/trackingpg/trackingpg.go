@@ -25,31 +25,20 @@ import (
 	"claims.local/pkg/tracking"
 )
 
+// obligationRow is a row of deadline_obligations, its columns grouped by
+// kind (ID is the primary key).
 type obligationRow struct {
-	ID                string `gorm:"primaryKey"`
-	ClaimID           string
-	Subject           string
-	Rule              string
-	ClockStart        time.Time
-	Pauses            []byte
-	PausedAt          *time.Time
-	OverrideLength    *int
-	OverrideUnit      *string
-	DueDate           string
-	DueAt             time.Time
-	AtRiskFrom        time.Time
-	Basis             string
-	Explanation       string
-	Provisional       bool
-	CalendarVersion   string
-	CalendarSeq       int64
-	State             string
-	DoneAt            *time.Time
-	CancelReason      string
-	AtRiskAlertedAt   *time.Time
-	BreachedAlertedAt *time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID, ClaimID, Subject, Rule, State, CancelReason string
+	DueDate, Basis, Explanation, CalendarVersion    string
+	ClockStart, DueAt, AtRiskFrom                   time.Time
+	CreatedAt, UpdatedAt                            time.Time
+	PausedAt, DoneAt                                *time.Time
+	AtRiskAlertedAt, BreachedAlertedAt              *time.Time
+	Pauses                                          []byte
+	OverrideLength                                  *int
+	OverrideUnit                                    *string
+	Provisional                                     bool
+	CalendarSeq                                     int64
 }
 
 func (obligationRow) TableName() string { return "deadline_obligations" }
@@ -265,12 +254,8 @@ func (s *Store) List(ctx context.Context, f tracking.ListFilter, now time.Time) 
 // Get returns one obligation.
 func (s *Store) Get(ctx context.Context, id string) (tracking.Deadline, error) {
 	var r obligationRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return tracking.Deadline{}, apperr.New(apperr.NotFound, "no obligation %q", id)
-	}
-	if err != nil {
-		return tracking.Deadline{}, fmt.Errorf("load obligation: %w", err)
+	if err := postgres.Take(s.db.WithContext(ctx).Where("id = ?", id), &r, apperr.New(apperr.NotFound, "no obligation %q", id), "obligation"); err != nil {
+		return tracking.Deadline{}, err
 	}
 	return r.toDomain()
 }

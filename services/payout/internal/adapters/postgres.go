@@ -319,7 +319,7 @@ func (s *Obligations) Update(ctx context.Context, id string, now time.Time, chan
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(r).Error
 	}, change)
 	if err == nil && !found {
-		return domain.Obligation{}, apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
+		return domain.Obligation{}, errNoObligation(id)
 	}
 	return o, err
 }
@@ -391,15 +391,16 @@ func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt,
 	})
 }
 
+// errNoObligation is the answer about an obligation id that does not exist.
+func errNoObligation(id string) error {
+	return apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
+}
+
 // Get returns one obligation.
 func (s *Obligations) Get(ctx context.Context, id string) (domain.Obligation, error) {
 	var row obligationRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return domain.Obligation{}, apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
-	}
-	if err != nil {
-		return domain.Obligation{}, fmt.Errorf("load obligation: %w", err)
+	if err := postgres.Take(s.db.WithContext(ctx).Where("id = ?", id), &row, errNoObligation(id), "obligation"); err != nil {
+		return domain.Obligation{}, err
 	}
 	return s.toDomain(row)
 }
@@ -410,12 +411,9 @@ func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.
 	var o domain.Obligation
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row obligationRow
-		err := tx.Where("id = ?", id).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
-		}
+		err := postgres.Take(tx.Where("id = ?", id), &row, errNoObligation(id), "obligation")
 		if err != nil {
-			return fmt.Errorf("load obligation: %w", err)
+			return err
 		}
 		if o, err = s.toDomain(row); err != nil {
 			return err
