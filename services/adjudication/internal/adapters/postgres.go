@@ -28,7 +28,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrations lists adjudication's schema: the outbox, the inbox, then its own tables.
+// Migrations lists adjudication's schema: the shared tables (uow.Shared),
+// then its own.
 func Migrations() ([]postgres.Migration, error) {
 	return uow.Migrations(migrationFS, "adjudication")
 }
