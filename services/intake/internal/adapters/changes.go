@@ -72,16 +72,7 @@ func save(tx *gorm.DB, was counts, f domain.ClaimFile, versions map[string]int) 
 			return fmt.Errorf("store supplement: %w", err)
 		}
 	}
-	for _, n := range f.Notices[was.notices:] {
-		nr, err := toNoticeRow(row.ID, n)
-		if err != nil {
-			return err
-		}
-		if err := tx.Create(&nr).Error; err != nil {
-			return fmt.Errorf("store notice: %w", err)
-		}
-	}
-	return nil
+	return insert(tx, f.Notices[was.notices:], func(n domain.Notice) (noticeRow, error) { return toNoticeRow(row.ID, n) }, "notice")
 }
 
 // saveDocument inserts a new document, or updates a changed one if its
@@ -106,13 +97,18 @@ func saveDocument(tx *gorm.DB, d domain.Document, versions map[string]int, corre
 			return errDocumentChanged
 		}
 	}
-	for _, c := range d.Corrections[corrections:] {
-		cr, err := toCorrectionRow(d.ID, c)
+	return insert(tx, d.Corrections[corrections:], func(c domain.Correction) (correctionRow, error) { return toCorrectionRow(d.ID, c) }, "correction")
+}
+
+// insert stores the row of each of items inside tx, in order.
+func insert[T, R any](tx *gorm.DB, items []T, toRow func(T) (R, error), what string) error {
+	for _, it := range items {
+		r, err := toRow(it)
 		if err != nil {
 			return err
 		}
-		if err := tx.Create(&cr).Error; err != nil {
-			return fmt.Errorf("store correction: %w", err)
+		if err := tx.Create(&r).Error; err != nil {
+			return fmt.Errorf("store %s: %w", what, err)
 		}
 	}
 	return nil
