@@ -67,8 +67,8 @@ type UnitOfWork struct {
 
 // New returns the unit of work of db. deadlines applies the deadline steps
 // of the changes; it may be nil for a repository whose changes make none
-// (a change that returns some then fails). afterCommit, which wakes the
-// outbox relay, may be nil.
+// (a change that returns steps there fails and rolls back). afterCommit,
+// which wakes the outbox relay, may be nil.
 func New(db *gorm.DB, deadlines *tracking.Tracker, afterCommit func()) *UnitOfWork {
 	if afterCommit == nil {
 		afterCommit = func() {}
@@ -89,7 +89,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effe
 }
 
 // DoAt is Do with the time the deadline steps record as now (the zero time
-// means the time of the commit), for a change that keeps its own clock.
+// means the time they are stored), for a change that keeps its own clock.
 func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
 	sent := false
 	err := u.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

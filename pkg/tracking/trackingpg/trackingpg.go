@@ -1,7 +1,8 @@
 // Package trackingpg stores a service's deadline obligations and calendar
-// versions in its PostgreSQL database. A service's repository calls Apply in
-// the transaction of its own state change; Store serves the use cases of
-// package tracking and its monitor.
+// versions in its PostgreSQL database. The unit of work (package uow) calls
+// Apply in the transaction of a use case's state change; Store serves the
+// use cases of package tracking and its monitor. Their schema is among the
+// shared tables of uow.Shared.
 package trackingpg
 
 import (
