@@ -6,6 +6,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -165,4 +166,41 @@ func Collect(sources ...func() ([]Migration, error)) ([]Migration, error) {
 		all = append(all, m...)
 	}
 	return all, nil
+}
+
+// Take loads the one row q finds into dest. When there is none it returns
+// notFound (an apperr of the caller's words); another failure is wrapped
+// with what was loaded.
+func Take(q *gorm.DB, dest any, notFound error, what string) error {
+	err := q.Take(dest).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notFound
+	}
+	if err != nil {
+		return fmt.Errorf("load %s: %w", what, err)
+	}
+	return nil
+}
+
+// UTC returns the time of a nullable timestamptz column in UTC, or nil.
+func UTC(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// FromRows maps the rows a query found to the domain with to, stopping at
+// the first row that does not map.
+func FromRows[R, D any](rows []R, to func(R) (D, error)) ([]D, error) {
+	out := make([]D, len(rows))
+	for i, r := range rows {
+		d, err := to(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
 }

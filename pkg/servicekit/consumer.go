@@ -7,7 +7,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
-	"claims.local/pkg/inbox"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
 )
@@ -24,7 +24,7 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 	return &kafkabus.Consumer{
 		Name: name, Brokers: k.cfg.KafkaBrokers, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
 		Park: func(ctx context.Context, m kafka.Message, cause error) error {
-			return inbox.Park(k.db.WithContext(ctx), inbox.DeadLetter{Consumer: name, Topic: m.Topic,
+			return inboxpg.Park(k.db.WithContext(ctx), inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
 				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})
 		},
 		OnApplied: func(_ events.Envelope, err error) {

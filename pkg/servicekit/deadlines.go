@@ -8,6 +8,7 @@ import (
 
 	"claims.local/pkg/clock"
 	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 	"claims.local/pkg/tracking/trackingpg"
@@ -33,9 +34,9 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 		now = time.Now
 	}
 	micro := clock.Micro(now)
-	store := trackingpg.NewStore(k.db, k.relay.Wake)
+	store := trackingpg.NewStore(k.db, uow.New(k.db, nil, k.relay.Wake))
 	k.tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
-	k.deadlineService = &tracking.Deadlines{Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Now: micro}
+	k.deadlineService = &tracking.UseCases{Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Now: micro}
 	trackinghttp.Register(k.engine, k.deadlineService, k.log)
 
 	sweeps := prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -18,11 +18,12 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
 	"claims.local/pkg/tracking"
@@ -52,7 +53,7 @@ type Config struct {
 	Reveals bool
 	// Deadlines, when set, makes the service track statutory deadlines:
 	// the monitor, the calendar consumer and the routes of package
-	// trackinghttp. Migrations must then include trackingpg.Migrations.
+	// trackinghttp. Migrations must then include uow.Shared.
 	Deadlines *DeadlinesConfig
 }
 
@@ -63,12 +64,12 @@ type Kit struct {
 	log       *slog.Logger
 	db        *gorm.DB
 	publisher *kafkabus.Publisher
-	relay     *outbox.Relay
+	relay     *outboxpg.Relay
 	registry  *prometheus.Registry
 	engine    *gin.Engine
 	// tracker and deadlineService are set when Config.Deadlines is.
 	tracker         *tracking.Tracker
-	deadlineService *tracking.Deadlines
+	deadlineService *tracking.UseCases
 	components      []lifecycle.Component
 	listener        net.Listener
 }
@@ -102,7 +103,7 @@ func (k *Kit) Tracker() *tracking.Tracker { return k.tracker }
 // DeadlineService is the use cases every service offers about its
 // deadlines (list, compliance report, calendar), served by package
 // trackinghttp; nil unless Config.Deadlines was set.
-func (k *Kit) DeadlineService() *tracking.Deadlines { return k.deadlineService }
+func (k *Kit) DeadlineService() *tracking.UseCases { return k.deadlineService }
 
 // Start connects to the database and applies migrations, creates the topics,
 // builds the relay and the HTTP engine, and binds the HTTP port (":0" picks a
@@ -150,13 +151,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "outbox_pending", Help: "Events stored but not yet published.",
 	}, func() float64 {
-		n, err := outbox.Pending(context.Background(), db)
+		n, err := outboxpg.Pending(context.Background(), db)
 		if err != nil {
 			return -1
 		}
 		return float64(n)
 	}))
-	relay := outbox.NewRelay(db, pub, log, relayLockKey(cfg.Name))
+	relay := outboxpg.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
 		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
@@ -165,7 +166,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
 		},
 	})
-	engine.Use(auth.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
+	engine.Use(authhttp.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		_ = postgres.Close(db)

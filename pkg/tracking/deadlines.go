@@ -39,7 +39,7 @@ type Cursor struct {
 // Page is a part of a list of obligations, soonest due first; Next is set
 // when more follow.
 type Page struct {
-	Obligations []Obligation
+	Obligations []Deadline
 	Next        *Cursor
 }
 
@@ -64,7 +64,7 @@ type CalendarVersion struct {
 // Store is what the deadline use cases need from storage.
 type Store interface {
 	List(ctx context.Context, f ListFilter, now time.Time) (Page, error)
-	Get(ctx context.Context, id string) (Obligation, error)
+	Get(ctx context.Context, id string) (Deadline, error)
 	Compliance(ctx context.Context, from, to calendar.Date, now time.Time) ([]RuleCompliance, error)
 	CalendarVersions(ctx context.Context) ([]CalendarVersion, error)
 	// StoreCalendar records a version received from the calendar topic,
@@ -74,9 +74,9 @@ type Store interface {
 	Announce(ctx context.Context, out []events.Outgoing) error
 }
 
-// Deadlines holds the use cases every service offers about its deadlines:
+// UseCases holds the use cases every service offers about its deadlines:
 // list them, report on them (R13), and read and update the calendar.
-type Deadlines struct {
+type UseCases struct {
 	Service string
 	Store   Store
 	Tracker *Tracker
@@ -85,10 +85,10 @@ type Deadlines struct {
 }
 
 // CalendarConsumer is the inbox name of a service's calendar consumer.
-func (d *Deadlines) CalendarConsumer() string { return d.Service + ".calendar" }
+func (d *UseCases) CalendarConsumer() string { return d.Service + ".calendar" }
 
 // List returns a page of obligations, soonest due first.
-func (d *Deadlines) List(ctx context.Context, f ListFilter) (Page, error) {
+func (d *UseCases) List(ctx context.Context, f ListFilter) (Page, error) {
 	if f.Limit <= 0 {
 		f.Limit = DefaultListLimit
 	}
@@ -107,12 +107,12 @@ func (d *Deadlines) List(ctx context.Context, f ListFilter) (Page, error) {
 }
 
 // Get returns one obligation.
-func (d *Deadlines) Get(ctx context.Context, id string) (Obligation, error) {
+func (d *UseCases) Get(ctx context.Context, id string) (Deadline, error) {
 	return d.Store.Get(ctx, id)
 }
 
 // Compliance builds the R13 report for the due dates from..to.
-func (d *Deadlines) Compliance(ctx context.Context, from, to calendar.Date) (ComplianceReport, error) {
+func (d *UseCases) Compliance(ctx context.Context, from, to calendar.Date) (ComplianceReport, error) {
 	if to.Before(from) {
 		return ComplianceReport{}, apperr.InvalidField("to", "is before from")
 	}
@@ -131,13 +131,13 @@ func (d *Deadlines) Compliance(ctx context.Context, from, to calendar.Date) (Com
 
 // ActiveCalendar returns the calendar the service counts with now and its
 // sequence number.
-func (d *Deadlines) ActiveCalendar() (*calendar.Calendar, int64) {
+func (d *UseCases) ActiveCalendar() (*calendar.Calendar, int64) {
 	calc, seq := d.Tracker.Calendars().Active()
 	return calc.Calendar(), seq
 }
 
 // CalendarVersions lists the versions received, newest first.
-func (d *Deadlines) CalendarVersions(ctx context.Context) ([]CalendarVersion, error) {
+func (d *UseCases) CalendarVersions(ctx context.Context) ([]CalendarVersion, error) {
 	return d.Store.CalendarVersions(ctx)
 }
 
@@ -156,7 +156,7 @@ const MaxCalendarBytes = 512 << 10
 // calendar topic; every service (this one included) stores it from there and
 // its monitors recompute the open deadlines. It returns the announced
 // version.
-func (d *Deadlines) SubmitCalendar(ctx context.Context, s CalendarSubmission) (CalendarVersion, error) {
+func (d *UseCases) SubmitCalendar(ctx context.Context, s CalendarSubmission) (CalendarVersion, error) {
 	reason, by := strings.TrimSpace(s.Reason), strings.TrimSpace(s.SubmittedBy)
 	switch {
 	case by == "":
@@ -189,7 +189,7 @@ func (d *Deadlines) SubmitCalendar(ctx context.Context, s CalendarSubmission) (C
 // ApplyCalendarEvent stores a calendar version read from the calendar
 // topic. An event whose calendar does not parse can never be applied: it is
 // reported as malformed, to be parked.
-func (d *Deadlines) ApplyCalendarEvent(ctx context.Context, e events.Envelope) error {
+func (d *UseCases) ApplyCalendarEvent(ctx context.Context, e events.Envelope) error {
 	var data events.CalendarUpdatedData
 	if err := events.DecodeData(e, events.CalendarUpdated, &data); err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 // Alarm is a kind of escalation the monitor raises once per obligation.
 type Alarm string
 
-// The alarms: at risk from Obligation.AtRiskFrom, breached after DueAt.
+// The alarms: at risk from Deadline.AtRiskFrom, breached after DueAt.
 const (
 	AlarmAtRisk   Alarm = "at-risk"
 	AlarmBreached Alarm = "breached"
@@ -31,11 +31,11 @@ type MonitorStore interface {
 	// RaiseAlarms takes up to limit owed, unpaused obligations whose alarm
 	// is due at now and not yet raised, marks it raised and stores the
 	// events announce returns for each. It returns how many it took.
-	RaiseAlarms(ctx context.Context, alarm Alarm, now time.Time, limit int, announce func(Obligation) ([]events.Outgoing, error)) (int, error)
+	RaiseAlarms(ctx context.Context, alarm Alarm, now time.Time, limit int, announce func(Deadline) ([]events.Outgoing, error)) (int, error)
 	// RecomputeStale takes up to limit owed obligations computed with a
 	// calendar sequence older than seq, lets recompute change them, and
 	// stores them with the events it returns. It returns how many it took.
-	RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*Obligation) ([]events.Outgoing, error)) (int, error)
+	RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*Deadline) ([]events.Outgoing, error)) (int, error)
 }
 
 // SweepResult counts what one sweep did.
@@ -119,7 +119,7 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	_, seq := m.Tracker.Calendars().Active()
 	for {
-		n, err := m.Store.RecomputeStale(ctx, seq, batch, func(o *Obligation) ([]events.Outgoing, error) {
+		n, err := m.Store.RecomputeStale(ctx, seq, batch, func(o *Deadline) ([]events.Outgoing, error) {
 			before := *o
 			moved, err := m.Tracker.Recompute(o, m.Now())
 			if err != nil || !moved {
@@ -144,7 +144,7 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 	}{{AlarmBreached, &res.Breached, events.DeadlineBreached}, {AlarmAtRisk, &res.AtRisk, events.DeadlineAtRisk}} {
 		for {
 			now := m.Now()
-			n, err := m.Store.RaiseAlarms(ctx, a.alarm, now, batch, func(o Obligation) ([]events.Outgoing, error) {
+			n, err := m.Store.RaiseAlarms(ctx, a.alarm, now, batch, func(o Deadline) ([]events.Outgoing, error) {
 				e, err := DeadlineEvent(a.typ, m.Service, m.Topics, o, now, nil)
 				return []events.Outgoing{e}, err
 			})
@@ -168,7 +168,7 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 
 // DeadlineEvent announces o on the deadlines topic; previous is the
 // obligation before a move, for moved events.
-func DeadlineEvent(t events.Type, service string, topics events.Topics, o Obligation, now time.Time, previous *Obligation) (events.Outgoing, error) {
+func DeadlineEvent(t events.Type, service string, topics events.Topics, o Deadline, now time.Time, previous *Deadline) (events.Outgoing, error) {
 	rnumber := ""
 	if r, err := deadline.RuleByID(o.Rule); err == nil {
 		rnumber = r.RNumber

@@ -13,7 +13,7 @@ import (
 // Complete, Pause and Resume.
 type Step struct {
 	// New is set for an obligation to start tracking.
-	New *Obligation
+	New *Deadline
 	// Subject and Rule name the existing obligation the other steps act on.
 	Subject string
 	Rule    deadline.RuleID
@@ -36,7 +36,7 @@ const (
 
 // Open starts tracking o. Opening an obligation whose subject and rule are
 // already tracked changes nothing, so a redelivered event is harmless.
-func Open(o Obligation) Step { return Step{New: &o, Subject: o.Subject, Rule: o.Rule} }
+func Open(o Deadline) Step { return Step{New: &o, Subject: o.Subject, Rule: o.Rule} }
 
 // Complete marks the obligation of subject under rule done at at: met, or
 // missed when late.
@@ -61,7 +61,7 @@ func Cancel(subject string, rule deadline.RuleID, at time.Time, reason string) S
 }
 
 // ApplyTo performs a step on an existing obligation.
-func (t *Tracker) ApplyTo(o *Obligation, s Step, now time.Time) error {
+func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
 	switch s.Action {
 	case ActionComplete:
 		return t.Complete(o, s.At, now)

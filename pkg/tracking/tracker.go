@@ -68,24 +68,24 @@ func NewTracker(cals *Calendars, riskLeadWorkingDays int) *Tracker {
 func (t *Tracker) Calendars() *Calendars { return t.cals }
 
 // New returns a new open obligation for spec with its deadline computed.
-func (t *Tracker) New(spec Spec, now time.Time) (Obligation, error) {
+func (t *Tracker) New(spec Spec, now time.Time) (Deadline, error) {
 	if spec.ClaimID == "" || spec.Subject == "" {
-		return Obligation{}, fmt.Errorf("tracking: obligation %s needs a claim id and a subject", spec.Rule)
+		return Deadline{}, fmt.Errorf("tracking: obligation %s needs a claim id and a subject", spec.Rule)
 	}
-	o := Obligation{
+	o := Deadline{
 		ID: uuid.NewString(), ClaimID: spec.ClaimID, Subject: spec.Subject, Rule: spec.Rule,
 		ClockStart: spec.ClockStart, Override: spec.override(), State: StateOpen,
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
 	if err := t.derive(&o); err != nil {
-		return Obligation{}, err
+		return Deadline{}, err
 	}
 	return o, nil
 }
 
 // derive computes o's deadline fields from its inputs with the calendar in
 // force.
-func (t *Tracker) derive(o *Obligation) error {
+func (t *Tracker) derive(o *Deadline) error {
 	calc, seq := t.cals.Active()
 	d, err := calc.Compute(o.request())
 	if err != nil {
@@ -101,7 +101,7 @@ func (t *Tracker) derive(o *Obligation) error {
 // reports whether the due time moved. Alarms already raised are withdrawn
 // when the new times are still ahead at now, so that they are raised again
 // for the new date. Done obligations are left as they are.
-func (t *Tracker) Recompute(o *Obligation, now time.Time) (moved bool, err error) {
+func (t *Tracker) Recompute(o *Deadline, now time.Time) (moved bool, err error) {
 	if !o.Owed() {
 		return false, nil
 	}
@@ -124,7 +124,7 @@ func (t *Tracker) Recompute(o *Obligation, now time.Time) (moved bool, err error
 // Pause stops the clock of an open R4 obligation at the instant the
 // missing-documents notice (R3) was sent (Judicial Interpretation II of the
 // Insurance Law, art. 15).
-func (t *Tracker) Pause(o *Obligation, at, now time.Time) error {
+func (t *Tracker) Pause(o *Deadline, at, now time.Time) error {
 	rule, err := deadline.RuleByID(o.Rule)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func (t *Tracker) Pause(o *Obligation, at, now time.Time) error {
 // Resume restarts the clock when the supplement arrives and recomputes the
 // due time with the paused days deducted. It reports whether the due time
 // moved.
-func (t *Tracker) Resume(o *Obligation, at, now time.Time) (bool, error) {
+func (t *Tracker) Resume(o *Deadline, at, now time.Time) (bool, error) {
 	if o.State != StatePaused || o.PausedAt == nil {
 		return false, apperr.New(apperr.Conflict, "obligation %s is %s; only a paused one can be resumed", o.ID, o.State)
 	}
@@ -169,7 +169,7 @@ func (t *Tracker) Resume(o *Obligation, at, now time.Time) (bool, error) {
 // due time. A paused obligation is resumed at at first, so that the time
 // awaited is still deducted. Completing a done obligation again changes
 // nothing.
-func (t *Tracker) Complete(o *Obligation, at, now time.Time) error {
+func (t *Tracker) Complete(o *Deadline, at, now time.Time) error {
 	if !o.Owed() {
 		return nil
 	}
@@ -189,7 +189,7 @@ func (t *Tracker) Complete(o *Obligation, at, now time.Time) error {
 
 // Cancel ends an owed obligation without meeting it, for reason. Cancelling
 // a done obligation changes nothing.
-func (t *Tracker) Cancel(o *Obligation, at time.Time, reason string, now time.Time) error {
+func (t *Tracker) Cancel(o *Deadline, at time.Time, reason string, now time.Time) error {
 	if !o.Owed() {
 		return nil
 	}

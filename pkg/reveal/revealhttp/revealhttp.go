@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/reveal"
+	"claims.local/pkg/reveal/revealpg"
 )
 
 // OpenAPIPaths is the OpenAPI 3 fragment of the route, merged into the
@@ -53,7 +54,7 @@ func Register(e *gin.Engine, db *gorm.DB, log *slog.Logger) {
 			}
 			f.Limit = n
 		}
-		list, err := reveal.List(c.Request.Context(), db, f)
+		list, err := revealpg.List(c.Request.Context(), db, f)
 		if err != nil {
 			httpapi.WriteError(c, log, err)
 			return

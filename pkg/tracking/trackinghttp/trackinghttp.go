@@ -22,6 +22,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/httpapi"
@@ -35,7 +36,7 @@ import (
 var OpenAPIPaths []byte
 
 // Register adds the deadline and calendar routes to e.
-func Register(e *gin.Engine, d *tracking.Deadlines, log *slog.Logger) {
+func Register(e *gin.Engine, d *tracking.UseCases, log *slog.Logger) {
 	h := &handler{d: d, log: log}
 	v1 := e.Group("/v1")
 	v1.GET("/deadlines", h.list)
@@ -63,7 +64,7 @@ func Permissions() auth.Permissions {
 }
 
 type handler struct {
-	d   *tracking.Deadlines
+	d   *tracking.UseCases
 	log *slog.Logger
 }
 
@@ -109,7 +110,7 @@ type obligationResponse struct {
 // rules count in, so that a due time reads 2026-10-13T23:59:59+08:00.
 func shanghai(t time.Time) string { return t.In(calendar.Location()).Format(time.RFC3339) }
 
-func toResponse(o tracking.Obligation, now time.Time) obligationResponse {
+func toResponse(o tracking.Deadline, now time.Time) obligationResponse {
 	r := obligationResponse{
 		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), State: string(o.State),
 		Risk: string(o.RiskAt(now)), ClockStart: o.ClockStart, DueDate: o.DueDate.String(), DueAt: shanghai(o.DueAt),
@@ -378,7 +379,7 @@ type submitRequest struct {
 }
 
 func (h *handler) submit(c *gin.Context) {
-	actor, err := auth.Actor(c)
+	actor, err := authhttp.Actor(c)
 	if err != nil {
 		h.fail(c, err)
 		return

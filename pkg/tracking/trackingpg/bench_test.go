@@ -15,10 +15,9 @@ import (
 
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/events"
-	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -68,9 +67,9 @@ func benchObligations(b *testing.B) int64 {
 func newSweepBench(b *testing.B, n int64) *sweepBench {
 	b.Helper()
 	db := pgtest.NewMigrated(b, 4, func() ([]postgres.Migration, error) {
-		return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations)
+		return uow.Shared()
 	})
-	s := &sweepBench{db: db, store: trackingpg.NewStore(db, nil), n: n,
+	s := &sweepBench{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), n: n,
 		now: time.Date(2026, time.March, 2, 2, 0, 0, 0, time.UTC), // Monday 10:00 in Shanghai
 		// Whole microseconds, as PostgreSQL stores them.
 		step: (benchSpread / time.Duration(n)).Truncate(time.Microsecond)}

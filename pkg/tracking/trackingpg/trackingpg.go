@@ -1,13 +1,13 @@
 // Package trackingpg stores a service's deadline obligations and calendar
-// versions in its PostgreSQL database. A service's repository calls Apply in
-// the transaction of its own state change; Store serves the use cases of
-// package tracking and its monitor.
+// versions in its PostgreSQL database. The unit of work (package uow) calls
+// Apply in the transaction of a use case's state change; Store serves the
+// use cases of package tracking and its monitor. Their schema is among the
+// shared tables of uow.Shared.
 package trackingpg
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,45 +21,25 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 )
 
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
-// Migrations returns the schema of the obligations and calendar versions,
-// to run with the service's own migrations.
-func Migrations() ([]postgres.Migration, error) {
-	return postgres.MigrationsFromFS(migrationFS, "migrations", "tracking")
-}
-
+// obligationRow is a row of deadline_obligations, its columns grouped by
+// kind (ID is the primary key).
 type obligationRow struct {
-	ID                string `gorm:"primaryKey"`
-	ClaimID           string
-	Subject           string
-	Rule              string
-	ClockStart        time.Time
-	Pauses            []byte
-	PausedAt          *time.Time
-	OverrideLength    *int
-	OverrideUnit      *string
-	DueDate           string
-	DueAt             time.Time
-	AtRiskFrom        time.Time
-	Basis             string
-	Explanation       string
-	Provisional       bool
-	CalendarVersion   string
-	CalendarSeq       int64
-	State             string
-	DoneAt            *time.Time
-	CancelReason      string
-	AtRiskAlertedAt   *time.Time
-	BreachedAlertedAt *time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID, ClaimID, Subject, Rule, State, CancelReason string
+	DueDate, Basis, Explanation, CalendarVersion    string
+	ClockStart, DueAt, AtRiskFrom                   time.Time
+	CreatedAt, UpdatedAt                            time.Time
+	PausedAt, DoneAt                                *time.Time
+	AtRiskAlertedAt, BreachedAlertedAt              *time.Time
+	Pauses                                          []byte
+	OverrideLength                                  *int
+	OverrideUnit                                    *string
+	Provisional                                     bool
+	CalendarSeq                                     int64
 }
 
 func (obligationRow) TableName() string { return "deadline_obligations" }
@@ -69,7 +49,7 @@ type pauseJSON struct {
 	ResumedAt time.Time `json:"resumed_at"`
 }
 
-func toRow(o tracking.Obligation) (obligationRow, error) {
+func toRow(o tracking.Deadline) (obligationRow, error) {
 	ps := make([]pauseJSON, len(o.Pauses))
 	for i, p := range o.Pauses {
 		ps[i] = pauseJSON{PausedAt: p.PausedAt.UTC(), ResumedAt: p.ResumedAt.UTC()}
@@ -93,22 +73,22 @@ func toRow(o tracking.Obligation) (obligationRow, error) {
 	return r, nil
 }
 
-func (r obligationRow) toDomain() (tracking.Obligation, error) {
+func (r obligationRow) toDomain() (tracking.Deadline, error) {
 	var ps []pauseJSON
 	if err := json.Unmarshal(r.Pauses, &ps); err != nil {
-		return tracking.Obligation{}, fmt.Errorf("obligation %s: pauses: %w", r.ID, err)
+		return tracking.Deadline{}, fmt.Errorf("obligation %s: pauses: %w", r.ID, err)
 	}
 	due, err := calendar.ParseDate(r.DueDate[:min(len(r.DueDate), 10)])
 	if err != nil {
-		return tracking.Obligation{}, fmt.Errorf("obligation %s: due date: %w", r.ID, err)
+		return tracking.Deadline{}, fmt.Errorf("obligation %s: due date: %w", r.ID, err)
 	}
-	o := tracking.Obligation{
+	o := tracking.Deadline{
 		ID: r.ID, ClaimID: r.ClaimID, Subject: r.Subject, Rule: deadline.RuleID(r.Rule), ClockStart: r.ClockStart.UTC(),
-		PausedAt: utc(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
+		PausedAt: postgres.UTC(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
 		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
 		Provisional: r.Provisional, CalendarVersion: r.CalendarVersion, CalendarSeq: r.CalendarSeq,
-		State: tracking.State(r.State), DoneAt: utc(r.DoneAt), CancelReason: r.CancelReason, AtRiskAlertedAt: utc(r.AtRiskAlertedAt),
-		BreachedAlertedAt: utc(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		State: tracking.State(r.State), DoneAt: postgres.UTC(r.DoneAt), CancelReason: r.CancelReason, AtRiskAlertedAt: postgres.UTC(r.AtRiskAlertedAt),
+		BreachedAlertedAt: postgres.UTC(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, p := range ps {
 		o.Pauses = append(o.Pauses, deadline.Pause{PausedAt: p.PausedAt, ResumedAt: p.ResumedAt})
@@ -116,36 +96,20 @@ func (r obligationRow) toDomain() (tracking.Obligation, error) {
 	if r.OverrideLength != nil && r.OverrideUnit != nil {
 		unit, err := deadline.ParseUnit(*r.OverrideUnit)
 		if err != nil {
-			return tracking.Obligation{}, fmt.Errorf("obligation %s: override: %w", r.ID, err)
+			return tracking.Deadline{}, fmt.Errorf("obligation %s: override: %w", r.ID, err)
 		}
 		o.Override = &deadline.Override{Rule: o.Rule, Length: *r.OverrideLength, Unit: unit}
 	}
 	return o, nil
 }
 
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-func toDomain(rows []obligationRow) ([]tracking.Obligation, error) {
-	out := make([]tracking.Obligation, len(rows))
-	for i, r := range rows {
-		o, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = o
-	}
-	return out, nil
+func toDomain(rows []obligationRow) ([]tracking.Deadline, error) {
+	return postgres.FromRows(rows, obligationRow.toDomain)
 }
 
 // Insert stores a new obligation inside tx, unless one exists for its
 // subject and rule.
-func Insert(tx *gorm.DB, o tracking.Obligation) error {
+func Insert(tx *gorm.DB, o tracking.Deadline) error {
 	r, err := toRow(o)
 	if err != nil {
 		return err
@@ -158,7 +122,7 @@ func Insert(tx *gorm.DB, o tracking.Obligation) error {
 }
 
 // save writes every column of o inside tx.
-func save(tx *gorm.DB, o tracking.Obligation) error {
+func save(tx *gorm.DB, o tracking.Deadline) error {
 	r, err := toRow(o)
 	if err != nil {
 		return err
@@ -202,16 +166,6 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 	return nil
 }
 
-// Commit stores a use case's effects inside tx: its events in the outbox and
-// its deadline steps. It reports whether there were events, so that the
-// caller wakes the relay after the commit.
-func Commit(tx *gorm.DB, t *tracking.Tracker, now time.Time, eff tracking.Effects) (bool, error) {
-	if err := Apply(tx, t, now, eff.Steps...); err != nil {
-		return false, err
-	}
-	return len(eff.Events) > 0, outbox.AppendAll(tx, eff.Events)
-}
-
 // RiskCondition is the SQL condition, with its arguments, that selects the
 // obligations at risk at now, on the columns of the deadline_obligations
 // table qualified by alias ("" or "o."), so that a service's own queue
@@ -237,17 +191,21 @@ func RiskCondition(alias string, risk tracking.Risk, now time.Time) (string, []a
 // Store is the PostgreSQL implementation of tracking.Store and
 // tracking.MonitorStore.
 type Store struct {
-	db          *gorm.DB
-	afterCommit func()
+	db   *gorm.DB
+	work Work
 }
 
-// NewStore returns the store; afterCommit (may be nil) runs after a commit
-// that stored events, to wake the outbox relay.
-func NewStore(db *gorm.DB, afterCommit func()) *Store {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Store{db: db, afterCommit: afterCommit}
+// Work runs a change and stores the events it returns in the same
+// transaction, waking the outbox relay after the commit: the service's unit
+// of work (uow.UnitOfWork).
+type Work interface {
+	Do(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effects, error)) error
+}
+
+// NewStore returns the store of db; work stores the monitor's and the
+// calendar's events.
+func NewStore(db *gorm.DB, work Work) *Store {
+	return &Store{db: db, work: work}
 }
 
 // List returns a page of obligations, soonest due first.
@@ -295,14 +253,10 @@ func (s *Store) List(ctx context.Context, f tracking.ListFilter, now time.Time) 
 }
 
 // Get returns one obligation.
-func (s *Store) Get(ctx context.Context, id string) (tracking.Obligation, error) {
+func (s *Store) Get(ctx context.Context, id string) (tracking.Deadline, error) {
 	var r obligationRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return tracking.Obligation{}, apperr.New(apperr.NotFound, "no obligation %q", id)
-	}
-	if err != nil {
-		return tracking.Obligation{}, fmt.Errorf("load obligation: %w", err)
+	if err := postgres.Take(s.db.WithContext(ctx).Where("id = ?", id), &r, apperr.New(apperr.NotFound, "no obligation %q", id), "obligation"); err != nil {
+		return tracking.Deadline{}, err
 	}
 	return r.toDomain()
 }
@@ -358,7 +312,7 @@ func (s *Store) Compliance(ctx context.Context, from, to calendar.Date, now time
 			continue
 		}
 		l.Worst = append(l.Worst, tracking.Late{ObligationID: w.ID, ClaimID: w.ClaimID, Subject: w.Subject,
-			State: tracking.State(w.State), DueAt: w.DueAt.In(calendar.Location()), DoneAt: utc(w.DoneAt),
+			State: tracking.State(w.State), DueAt: w.DueAt.In(calendar.Location()), DoneAt: postgres.UTC(w.DoneAt),
 			Delay: time.Duration(w.DelayMicros) * time.Microsecond})
 	}
 	return out, nil
@@ -394,17 +348,17 @@ func (s *Store) CalendarVersions(ctx context.Context) ([]tracking.CalendarVersio
 
 // StoreCalendar records a calendar version once per event.
 func (s *Store) StoreCalendar(ctx context.Context, receipt inbox.Receipt, v tracking.CalendarVersion, data []byte) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		r := calendarRow{Version: v.Version, Data: data, Reason: v.Reason, SubmittedBy: v.SubmittedBy,
 			SubmittedAt: v.SubmittedAt, AppliedAt: v.AppliedAt, EventID: v.EventID}
 		if err := tx.Create(&r).Error; err != nil {
-			return fmt.Errorf("store calendar version: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store calendar version: %w", err)
 		}
-		return nil
+		return tracking.Effects{}, nil
 	})
 }
 
@@ -422,18 +376,14 @@ func (s *Store) LatestCalendar(ctx context.Context, after int64) (int64, []byte,
 
 // Announce stores events in the outbox.
 func (s *Store) Announce(ctx context.Context, out []events.Outgoing) error {
-	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return outbox.AppendAll(tx, out) }); err != nil {
-		return err
-	}
-	s.afterCommit()
-	return nil
+	return s.work.Do(ctx, func(*gorm.DB) (tracking.Effects, error) { return tracking.Effects{Events: out}, nil })
 }
 
 // RaiseAlarms marks up to limit obligations whose alarm is due and stores
 // its events, in one transaction. One UPDATE takes the rows with SKIP LOCKED,
 // marks them and returns them, so a second monitor neither waits nor raises
 // the same alarm, and a batch costs one round trip however large.
-func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.Time, limit int, announce func(tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.Time, limit int, announce func(tracking.Deadline) ([]events.Outgoing, error)) (int, error) {
 	var where, order, set string
 	switch alarm {
 	case tracking.AlarmBreached:
@@ -453,20 +403,20 @@ func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.
 		var rows []obligationRow
 		err := tx.Raw(query, sql.Named("now", now.UTC()), sql.Named("limit", limit)).Scan(&rows).Error
 		return rows, err
-	}, func(_ *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
+	}, func(_ *gorm.DB, o *tracking.Deadline) ([]events.Outgoing, error) {
 		return announce(*o)
 	})
 }
 
 // RecomputeStale recomputes up to limit owed obligations computed with a
 // calendar older than seq.
-func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
+func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*tracking.Deadline) ([]events.Outgoing, error)) (int, error) {
 	return s.batch(ctx, func(tx *gorm.DB) ([]obligationRow, error) {
 		var rows []obligationRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
 			Where("state IN ('open', 'paused') AND calendar_seq < ?", seq).Order("calendar_seq, id").Limit(limit).Find(&rows).Error
 		return rows, err
-	}, func(tx *gorm.DB, o *tracking.Obligation) ([]events.Outgoing, error) {
+	}, func(tx *gorm.DB, o *tracking.Deadline) ([]events.Outgoing, error) {
 		out, err := recompute(o)
 		if err != nil {
 			return nil, err
@@ -476,36 +426,32 @@ func (s *Store) RecomputeStale(ctx context.Context, seq int64, limit int, recomp
 }
 
 // batch runs one monitor transaction: take rows, change each, store the
-// events, commit, and wake the relay if there were events.
+// events in the same unit of work.
 func (s *Store) batch(ctx context.Context, take func(*gorm.DB) ([]obligationRow, error),
-	change func(*gorm.DB, *tracking.Obligation) ([]events.Outgoing, error)) (int, error) {
-	n, sent := 0, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	change func(*gorm.DB, *tracking.Deadline) ([]events.Outgoing, error)) (int, error) {
+	n := 0
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		rows, err := take(tx)
 		if err != nil {
-			return fmt.Errorf("take obligations: %w", err)
+			return tracking.Effects{}, fmt.Errorf("take obligations: %w", err)
 		}
 		n = len(rows)
 		var out []events.Outgoing
 		for _, r := range rows {
 			o, err := r.toDomain()
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			evs, err := change(tx, &o)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			out = append(out, evs...)
 		}
-		sent = len(out) > 0
-		return outbox.AppendAll(tx, out)
+		return tracking.Effects{Events: out}, nil
 	})
 	if err != nil {
 		return 0, err
-	}
-	if sent {
-		s.afterCommit()
 	}
 	return n, nil
 }

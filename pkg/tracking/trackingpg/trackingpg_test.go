@@ -20,9 +20,9 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -39,9 +39,9 @@ type fixture struct {
 func newFixture(t *testing.T, now string) *fixture {
 	t.Helper()
 	db := pgtest.NewMigrated(t, 10, func() ([]postgres.Migration, error) {
-		return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations)
+		return uow.Shared()
 	})
-	return &fixture{db: db, store: trackingpg.NewStore(db, nil), tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1),
+	return &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1),
 		topics: events.Topics{Prefix: "test."}, now: at(t, now)}
 }
 
@@ -59,7 +59,7 @@ func (f *fixture) monitor() *tracking.Monitor {
 
 // track stores a new obligation of rule for a fresh claim whose clock started
 // at from, and returns it.
-func (f *fixture) track(t *testing.T, rule deadline.RuleID, from string) tracking.Obligation {
+func (f *fixture) track(t *testing.T, rule deadline.RuleID, from string) tracking.Deadline {
 	t.Helper()
 	claim := uuid.NewString()
 	o, err := f.tracker.New(tracking.Spec{ClaimID: claim, Subject: "claim/" + claim, Rule: rule, ClockStart: at(t, from)}, f.now)
@@ -73,7 +73,7 @@ func (f *fixture) apply(t *testing.T, steps ...tracking.Step) {
 	require.NoError(t, f.db.Transaction(func(tx *gorm.DB) error { return trackingpg.Apply(tx, f.tracker, f.now, steps...) }))
 }
 
-func (f *fixture) get(t *testing.T, id string) tracking.Obligation {
+func (f *fixture) get(t *testing.T, id string) tracking.Deadline {
 	t.Helper()
 	o, err := f.store.Get(context.Background(), id)
 	require.NoError(t, err)
@@ -307,7 +307,7 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 		tracking.Complete(late.Subject, deadline.Decision, at(t, "2026-03-10T10:00:00+08:00")),
 		tracking.Complete(later.Subject, deadline.Decision, at(t, "2026-03-11T00:00:00+08:00")))
 
-	d := &tracking.Deadlines{Service: "test", Store: f.store, Tracker: f.tracker, Topics: f.topics, Now: func() time.Time { return f.now }}
+	d := &tracking.UseCases{Service: "test", Store: f.store, Tracker: f.tracker, Topics: f.topics, Now: func() time.Time { return f.now }}
 	r, err := d.Compliance(context.Background(), calendar.Date{Year: 2026, Month: 3, Day: 1}, calendar.Date{Year: 2026, Month: 3, Day: 31})
 	require.NoError(t, err)
 	require.Len(t, r.Rules, len(deadline.Rules()), "every rule has a line")

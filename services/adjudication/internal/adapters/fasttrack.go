@@ -15,25 +15,20 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/events"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
+	"claims.local/pkg/tracking"
 )
 
+// visitRow is a row of site_visits, its columns grouped by kind (ID is the
+// primary key).
 type visitRow struct {
-	ID           string `gorm:"primaryKey"`
-	ClaimID      string
-	CaseID       string
-	Address      string
-	ContactName  string
-	ContactPhone string
-	State        string
-	Reason       string
-	Note         string
-	ScheduledFor *time.Time
-	RequestedBy  string
-	CreatedAt    time.Time
-	UpdatedBy    string
-	UpdatedAt    time.Time
-	Version      int
+	ID, ClaimID, CaseID, State, Reason, Note string
+	Address, ContactName, ContactPhone       string
+	RequestedBy, UpdatedBy                   string
+	CreatedAt, UpdatedAt                     time.Time
+	ScheduledFor                             *time.Time
+	Version                                  int
 }
 
 func (visitRow) TableName() string { return "site_visits" }
@@ -68,11 +63,12 @@ func storeVisits(tx *gorm.DB, visits []domain.Visit) error {
 
 // Visits is the PostgreSQL implementation of app.Visits.
 type Visits struct {
-	db *gorm.DB
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
 // NewVisits returns the repository of site visits.
-func NewVisits(db *gorm.DB) *Visits { return &Visits{db: db} }
+func NewVisits(db *gorm.DB) *Visits { return &Visits{db: db, work: uow.New(db, nil, nil)} }
 
 // List returns visits, oldest first, up to f.Limit (1 to 500, else 100).
 func (s *Visits) List(ctx context.Context, f app.VisitFilter) ([]domain.Visit, error) {
@@ -101,25 +97,25 @@ func (s *Visits) List(ctx context.Context, f app.VisitFilter) ([]domain.Visit, e
 // Update changes visit id under a row lock.
 func (s *Visits) Update(ctx context.Context, id string, change func(*domain.Visit) error) (domain.Visit, error) {
 	var out domain.Visit
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		var row visitRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apperr.New(apperr.NotFound, "no site visit %q", id)
+			return tracking.Effects{}, apperr.New(apperr.NotFound, "no site visit %q", id)
 		}
 		if err != nil {
-			return fmt.Errorf("load site visit: %w", err)
+			return tracking.Effects{}, fmt.Errorf("load site visit: %w", err)
 		}
 		v := row.toDomain()
 		if err := change(&v); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		next := toVisitRow(v)
 		if err := tx.Select("*").Save(&next).Error; err != nil {
-			return fmt.Errorf("store site visit: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store site visit: %w", err)
 		}
 		out = v
-		return nil
+		return tracking.Effects{}, nil
 	})
 	return out, err
 }
@@ -153,24 +149,22 @@ func (switchRow) TableName() string { return "catastrophe_switches" }
 // A catastrophe is kept as its state event's data (the contract every
 // service reads), with its audit in catastrophe_switches.
 type Catastrophes struct {
-	db          *gorm.DB
-	afterCommit func()
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
-// NewCatastrophes returns the repository; afterCommit (may be nil) runs
-// after a commit, to wake the outbox relay.
+// NewCatastrophes returns the repository; afterCommit (may be nil) wakes
+// the outbox relay.
 func NewCatastrophes(db *gorm.DB, afterCommit func()) *Catastrophes {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Catastrophes{db: db, afterCommit: afterCommit}
+	return &Catastrophes{db: db, work: uow.New(db, nil, afterCommit)}
 }
 
-// write stores c, the audit entry of action and its event inside tx.
-func write(tx *gorm.DB, c catastrophe.Catastrophe, action string, e events.Outgoing, create bool) error {
+// write stores c and the audit entry of action inside tx, and returns e as
+// the effect to store with them.
+func write(tx *gorm.DB, c catastrophe.Catastrophe, action string, e events.Outgoing, create bool) (tracking.Effects, error) {
 	state, err := json.Marshal(c.State())
 	if err != nil {
-		return err
+		return tracking.Effects{}, err
 	}
 	row := catastropheRow{Code: c.Code, State: state, Active: c.Active, Version: c.Version, DeclaredAt: c.DeclaredAt, UpdatedAt: c.DeclaredAt}
 	entry := switchRow{Code: c.Code, Version: c.Version, Action: action, Actor: c.DeclaredBy, Reason: "declared", At: c.DeclaredAt,
@@ -182,18 +176,18 @@ func write(tx *gorm.DB, c catastrophe.Catastrophe, action string, e events.Outgo
 	if create {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return fmt.Errorf("store catastrophe: %w", res.Error)
+			return tracking.Effects{}, fmt.Errorf("store catastrophe: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "catastrophe %s is already declared", c.Code)
+			return tracking.Effects{}, apperr.New(apperr.Conflict, "catastrophe %s is already declared", c.Code)
 		}
 	} else if err := tx.Select("*").Save(&row).Error; err != nil {
-		return fmt.Errorf("store catastrophe: %w", err)
+		return tracking.Effects{}, fmt.Errorf("store catastrophe: %w", err)
 	}
 	if err := tx.Create(&entry).Error; err != nil {
-		return fmt.Errorf("audit catastrophe: %w", err)
+		return tracking.Effects{}, fmt.Errorf("audit catastrophe: %w", err)
 	}
-	return outbox.Append(tx, e.Topic, e.Envelope)
+	return tracking.Effects{Events: []events.Outgoing{e}}, nil
 }
 
 func (r catastropheRow) toDomain() (catastrophe.Catastrophe, error) {
@@ -206,26 +200,22 @@ func (r catastropheRow) toDomain() (catastrophe.Catastrophe, error) {
 
 // Declare stores a new catastrophe with its declaration and state event.
 func (s *Catastrophes) Declare(ctx context.Context, c catastrophe.Catastrophe, e events.Outgoing) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		return write(tx, c, app.CatastropheDeclared, e, true)
 	})
-	if err == nil {
-		s.afterCommit()
-	}
-	return err
 }
 
 // Switch changes catastrophe code under a row lock.
 func (s *Catastrophes) Switch(ctx context.Context, code string, change func(catastrophe.Catastrophe) (catastrophe.Catastrophe, events.Outgoing, error)) (catastrophe.Catastrophe, error) {
 	var out catastrophe.Catastrophe
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		c, err := s.get(tx.Clauses(clause.Locking{Strength: "UPDATE"}), code)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		next, e, err := change(c)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		action := app.CatastropheDeactivated
 		if next.Active {
@@ -237,7 +227,6 @@ func (s *Catastrophes) Switch(ctx context.Context, code string, change func(cata
 	if err != nil {
 		return catastrophe.Catastrophe{}, err
 	}
-	s.afterCommit()
 	return out, nil
 }
 
@@ -264,15 +253,7 @@ func (s *Catastrophes) List(ctx context.Context) ([]catastrophe.Catastrophe, err
 	if err := s.db.WithContext(ctx).Order("declared_at DESC, code").Limit(1000).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list catastrophes: %w", err)
 	}
-	out := make([]catastrophe.Catastrophe, len(rows))
-	for i, r := range rows {
-		c, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return postgres.FromRows(rows, catastropheRow.toDomain)
 }
 
 // Switches returns the audit of catastrophe code, oldest first.

@@ -18,8 +18,9 @@ import (
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -27,65 +28,60 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrations lists adjudication's schema: the outbox, the inbox, then its own tables.
+// Migrations lists adjudication's schema: the shared tables (uow.Shared),
+// then its own.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
-		return postgres.MigrationsFromFS(migrationFS, "migrations", "adjudication")
-	})
+	return uow.Migrations(migrationFS, "adjudication")
 }
 
 // Cases is the PostgreSQL implementation of app.Repository.
 type Cases struct {
-	db          *gorm.DB
-	afterCommit func()
-	deadlines   *tracking.Tracker
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
-// NewCases returns the repository; afterCommit (may be nil) runs after a
-// commit that stored events; deadlines applies the deadline steps.
+// NewCases returns the repository; afterCommit (may be nil) wakes the
+// outbox relay; deadlines applies the deadline steps.
 func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cases {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Cases{db: db, afterCommit: afterCommit, deadlines: deadlines}
+	return &Cases{db: db, work: uow.New(db, deadlines, afterCommit)}
 }
 
 // Open stores a new case once per claim and once per event, with its
 // documents, its audit entries and its deadline steps.
 func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error) {
 	created := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+	err := s.work.DoAt(ctx, c.OpenedAt, func(tx *gorm.DB) (tracking.Effects, error) {
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		row, err := toRow(c)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		res := tx.Omit(clause.Associations).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "claim_id"}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return fmt.Errorf("open case: %w", res.Error)
+			return tracking.Effects{}, fmt.Errorf("open case: %w", res.Error)
 		}
 		created = res.RowsAffected == 1
 		if !created {
-			return nil
+			return tracking.Effects{}, nil
 		}
 		if docs := documentRows(c); len(docs) > 0 {
 			if err := tx.Create(&docs).Error; err != nil {
-				return fmt.Errorf("store documents: %w", err)
+				return tracking.Effects{}, fmt.Errorf("store documents: %w", err)
 			}
 		}
 		if err := storeAdvances(tx, nil, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := storeVisits(tx, c.NewVisits); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := appendAudit(tx, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
-		return trackingpg.Apply(tx, s.deadlines, c.OpenedAt, steps...)
+		return tracking.Effects{Steps: steps}, nil
 	})
 	return created, err
 }
@@ -144,15 +140,7 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 	if err := q.Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
-	out := make([]domain.Case, len(rows))
-	for i, r := range rows {
-		c, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return postgres.FromRows(rows, caseRow.toDomain)
 }
 
 // Update changes a case under a row lock. Two handlers deciding at once are
@@ -160,47 +148,42 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 // version check makes a lost update impossible even without the lock.
 func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
 	var result domain.Case
-	var sent bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		row, err := load(tx, claimID, true)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		c, err := row.toDomain()
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		before, err := row.toDomain()
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		eff, err := change(&c)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		c.Version = row.Version + 1
 		if err := store(tx, row, before, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := appendAudit(tx, c); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := storeVisits(tx, c.NewVisits); err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		c.Changes, c.NewVisits = nil, nil
 		if l := c.RejectionLetter; l != nil {
 			l.PDF = nil
 		}
 		result = c
-		sent, err = trackingpg.Commit(tx, s.deadlines, time.Now(), eff)
-		return err
+		return eff, nil
 	})
 	if err != nil {
 		return domain.Case{}, err
-	}
-	if sent {
-		s.afterCommit()
 	}
 	return result, nil
 }
@@ -504,7 +487,7 @@ func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]
 		if err != nil {
 			return nil, fmt.Errorf("work queue: due date of claim %s: %w", c.ClaimID, err)
 		}
-		o := tracking.Obligation{State: tracking.State(*r.State), DueAt: r.DueAt.In(calendar.Location()), AtRiskFrom: *r.RiskFrom}
+		o := tracking.Deadline{State: tracking.State(*r.State), DueAt: r.DueAt.In(calendar.Location()), AtRiskFrom: *r.RiskFrom}
 		out[i].Deadline = &app.QueueDeadline{Rule: deadline.RuleID(*r.Rule), DueAt: o.DueAt, DueDate: due, State: o.State, Risk: o.RiskAt(now)}
 	}
 	return out, nil

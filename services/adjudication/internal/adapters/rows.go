@@ -10,40 +10,35 @@ import (
 )
 
 type caseRow struct {
-	ID                  string `gorm:"primaryKey"`
-	ClaimID             string
-	ReportID            string
-	PolicyNumber        string
-	InsuredName         string
-	IncidentType        string
-	IncidentTime        time.Time
-	IncidentPlace       string
-	FirstReceivedAt     time.Time
-	OpenedAt            time.Time
-	ClaimedAmountFen    int64
-	BeneficiaryName     *string
-	BeneficiaryRelation *string
-	Supplements         []byte
-	State               string
-	Version             int
-	Assignee            string
-	ComplexReason       *string
-	ComplexBy           *string
-	ComplexAt           *time.Time
-	ClosedReason        *string
-	ClosedBy            *string
-	ClosedAt            *time.Time
-	CatastropheCode     string
-	TargetWorkingDays   *int
-	TargetDueDate       *string
-	TargetDueAt         *time.Time
-	TargetAtRiskFrom    *time.Time
-	Advances            []advanceRow  `gorm:"foreignKey:CaseID"`
-	Decision            *decisionRow  `gorm:"foreignKey:CaseID"`
-	RejectionLetter     *letterRow    `gorm:"foreignKey:CaseID"`
-	Agreement           *agreementRow `gorm:"foreignKey:CaseID"`
-	Overrides           []overrideRow `gorm:"foreignKey:CaseID"`
-	Documents           []documentRow `gorm:"foreignKey:CaseID"`
+	// ID is the primary key.
+	ID, ClaimID, ReportID                   string
+	PolicyNumber, InsuredName               string
+	IncidentType, IncidentPlace             string
+	IncidentTime, FirstReceivedAt, OpenedAt time.Time
+	ClaimedAmountFen                        int64
+	BeneficiaryName                         *string
+	BeneficiaryRelation                     *string
+	Supplements                             []byte
+	State                                   string
+	Version                                 int
+	Assignee                                string
+	ComplexReason                           *string
+	ComplexBy                               *string
+	ComplexAt                               *time.Time
+	ClosedReason                            *string
+	ClosedBy                                *string
+	ClosedAt                                *time.Time
+	CatastropheCode                         string
+	TargetWorkingDays                       *int
+	TargetDueDate                           *string
+	TargetDueAt                             *time.Time
+	TargetAtRiskFrom                        *time.Time
+	Advances                                []advanceRow  `gorm:"foreignKey:CaseID"`
+	Decision                                *decisionRow  `gorm:"foreignKey:CaseID"`
+	RejectionLetter                         *letterRow    `gorm:"foreignKey:CaseID"`
+	Agreement                               *agreementRow `gorm:"foreignKey:CaseID"`
+	Overrides                               []overrideRow `gorm:"foreignKey:CaseID"`
+	Documents                               []documentRow `gorm:"foreignKey:CaseID"`
 }
 
 func (caseRow) TableName() string { return "cases" }
@@ -197,24 +192,20 @@ func toRow(c domain.Case) (caseRow, error) {
 
 // advanceRow is an advance offered or approved on a case.
 type advanceRow struct {
-	ID                 string `gorm:"primaryKey"`
-	CaseID             string
-	Position           int
-	Ground             string
-	CatastropheCode    string
-	AmountFen          int64
-	ExpectedBenefitFen int64
-	State              string
-	Reason             string
-	OfferedAt          time.Time
-	PayeeName          *string
-	PayeeRole          *string
-	BankName           *string
-	AccountMasked      *string
-	OnBehalfOfName     *string
-	OnBehalfOfRelation *string
-	ApprovedBy         *string
-	ApprovedAt         *time.Time
+	ID                                     string `gorm:"primaryKey"`
+	CaseID                                 string
+	Position                               int
+	Ground, CatastropheCode, State, Reason string
+	AmountFen, ExpectedBenefitFen          int64
+	OfferedAt                              time.Time
+	PayeeName                              *string
+	PayeeRole                              *string
+	BankName                               *string
+	AccountMasked                          *string
+	OnBehalfOfName                         *string
+	OnBehalfOfRelation                     *string
+	ApprovedBy                             *string
+	ApprovedAt                             *time.Time
 }
 
 func (advanceRow) TableName() string { return "case_advances" }

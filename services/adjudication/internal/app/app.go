@@ -109,7 +109,7 @@ type Deps struct {
 	Cases     Repository
 	Policies  Policies
 	Letters   Renderer
-	Deadlines *tracking.Tracker
+	Tracker   *tracking.Tracker
 	Topics    events.Topics
 	Authority domain.Authority
 	Issuer    domain.LetterIssuer
@@ -142,7 +142,7 @@ type Service struct {
 // an event equals the one read back later.
 func NewService(d Deps) *Service {
 	now := d.Now
-	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Deadlines, topics: d.Topics,
+	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits}
 }
@@ -213,7 +213,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 // working days or, for a complex case, 30 days; the product's contract
 // period where it sets one), counted from the first receipt with the case's
 // clock stops deducted, and paused while documents are awaited.
-func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, product *domain.Product, now time.Time) (tracking.Obligation, error) {
+func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, product *domain.Product, now time.Time) (tracking.Deadline, error) {
 	spec := tracking.Spec{ClaimID: c.ClaimID, Subject: tracking.ClaimSubject(c.ClaimID), Rule: rule, ClockStart: c.FirstReceivedAt}
 	if product != nil {
 		spec.Overrides = product.DeadlineOverrides
@@ -224,21 +224,21 @@ func (s *Service) decisionObligation(c *domain.Case, rule deadline.RuleID, produ
 // obligation returns the obligation of spec for c with the case's closed
 // clock stops deducted and, when pauseOpen is set, paused while documents
 // are awaited.
-func (s *Service) obligation(c *domain.Case, spec tracking.Spec, now time.Time, pauseOpen bool) (tracking.Obligation, error) {
+func (s *Service) obligation(c *domain.Case, spec tracking.Spec, now time.Time, pauseOpen bool) (tracking.Deadline, error) {
 	o, err := s.deadline.New(spec, now)
 	if err != nil {
-		return tracking.Obligation{}, err
+		return tracking.Deadline{}, err
 	}
 	closed, open := c.Pauses()
 	if len(closed) > 0 {
 		o.Pauses = closed
 		if _, err := s.deadline.Recompute(&o, now); err != nil {
-			return tracking.Obligation{}, err
+			return tracking.Deadline{}, err
 		}
 	}
 	if open != nil && pauseOpen {
 		if err := s.deadline.Pause(&o, *open, now); err != nil {
-			return tracking.Obligation{}, err
+			return tracking.Deadline{}, err
 		}
 	}
 	return o, nil

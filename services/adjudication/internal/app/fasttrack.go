@@ -180,11 +180,11 @@ func (s *Service) fastTrack(ctx context.Context, c *domain.Case, code string, ev
 // clock starts when the materials are complete: the first receipt, or the
 // arrival of the last supplement asked for. While documents are awaited it
 // has not started, and it reports false.
-func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Obligation, bool, error) {
+func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Deadline, bool, error) {
 	start := c.FirstReceivedAt
 	for _, sup := range c.Supplements {
 		if sup.ReceivedAt == nil {
-			return tracking.Obligation{}, false, nil
+			return tracking.Deadline{}, false, nil
 		}
 		if sup.ReceivedAt.After(start) {
 			start = *sup.ReceivedAt

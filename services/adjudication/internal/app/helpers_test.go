@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -50,19 +51,19 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	authority, err := domain.NewAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: domain.Unlimited})
 	require.NoError(t, err)
-	f := &fixture{db: db, store: trackingpg.NewStore(db, nil), clock: &clocktest.Clock{}}
+	f := &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clocktest.Clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
-		Deadlines: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
+		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db)})
 	return f
 }
 
 // obligations returns a claim's tracked obligations by rule.
-func (f *fixture) obligations(t *testing.T, claimID string) map[deadline.RuleID]tracking.Obligation {
+func (f *fixture) obligations(t *testing.T, claimID string) map[deadline.RuleID]tracking.Deadline {
 	t.Helper()
 	page, err := f.store.List(context.Background(), tracking.ListFilter{ClaimID: claimID, Limit: 10}, time.Now())
 	require.NoError(t, err)
-	out := map[deadline.RuleID]tracking.Obligation{}
+	out := map[deadline.RuleID]tracking.Deadline{}
 	for _, o := range page.Obligations {
 		out[o.Rule] = o
 	}

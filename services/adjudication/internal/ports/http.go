@@ -17,6 +17,7 @@ import (
 	"claims.local/adjudication/internal/policydata"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/tracking"
 )
@@ -98,7 +99,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 
 // actor is the signed-in caller as the rules see them.
 func actor(c *gin.Context) (domain.Actor, error) {
-	p, err := auth.Actor(c)
+	p, err := authhttp.Actor(c)
 	if err != nil {
 		return domain.Actor{}, err
 	}

@@ -5,12 +5,8 @@ package adapters
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"slices"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -18,13 +14,9 @@ import (
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/calendar"
-	"claims.local/pkg/document"
-	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -33,417 +25,19 @@ var migrationFS embed.FS
 // Migrations lists intake's schema: the outbox, the inbox, deadline
 // tracking, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, func() ([]postgres.Migration, error) {
-		return postgres.MigrationsFromFS(migrationFS, "migrations", "intake")
-	})
-}
-
-type reportRow struct {
-	ID                  string `gorm:"primaryKey"`
-	ClaimID             string
-	PolicyNumber        string
-	ProductCode         string
-	InsuredName         string
-	IncidentType        string
-	IncidentTime        time.Time
-	IncidentDate        *string
-	IncidentPlace       string
-	Description         string
-	Contact             string
-	ReporterName        string
-	ReporterRole        string
-	ReporterRelation    string
-	BeneficiaryName     *string
-	BeneficiaryRelation *string
-	ClaimedAmountFen    int64
-	ReportedAt          time.Time
-	ClaimRequestedAt    *time.Time
-	HandedOverAt        *time.Time
-	Checklist           []byte
-	CatastropheCode     string
-	CatastropheName     string
-	AdvanceShareBps     int
-	AdvanceCapFen       int64
-}
-
-func (reportRow) TableName() string { return "incident_reports" }
-
-func toRow(r domain.IncidentReport) (reportRow, error) {
-	checklist, err := encodeChecklist(r.Checklist)
-	if err != nil {
-		return reportRow{}, err
-	}
-	date := r.IncidentDate().String()
-	row := reportRow{
-		ID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, ProductCode: r.ProductCode, InsuredName: r.InsuredName,
-		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, IncidentDate: &date, IncidentPlace: r.IncidentPlace,
-		Description: r.Description, Contact: r.Contact, ReporterName: r.Reporter.Name, ReporterRole: string(r.Reporter.Role),
-		ReporterRelation: string(r.Reporter.Relation), ClaimedAmountFen: r.ClaimedAmountFen, ReportedAt: r.ReportedAt,
-		ClaimRequestedAt: r.ClaimRequestedAt, HandedOverAt: r.HandedOverAt, Checklist: checklist,
-	}
-	if b := r.Beneficiary; b != nil {
-		relation := string(b.Relation)
-		row.BeneficiaryName, row.BeneficiaryRelation = &b.Name, &relation
-	}
-	if fc := r.FastChannel; fc != nil {
-		row.CatastropheCode, row.CatastropheName, row.AdvanceShareBps, row.AdvanceCapFen = fc.Code, fc.Name, fc.AdvanceShareBps, fc.AdvanceCapFen
-	}
-	return row, nil
-}
-
-func (w reportRow) toDomain() (domain.IncidentReport, error) {
-	checklist, err := decodeChecklist(w.Checklist)
-	if err != nil {
-		return domain.IncidentReport{}, fmt.Errorf("report %s: %w", w.ID, err)
-	}
-	r := domain.IncidentReport{
-		ID: w.ID, ClaimID: w.ClaimID, PolicyNumber: w.PolicyNumber, ProductCode: w.ProductCode, InsuredName: w.InsuredName,
-		IncidentType: domain.IncidentType(w.IncidentType), IncidentTime: w.IncidentTime.UTC(), IncidentPlace: w.IncidentPlace,
-		Description: w.Description, Contact: w.Contact,
-		Reporter:         domain.Reporter{Name: w.ReporterName, Role: domain.ReporterRole(w.ReporterRole), Relation: domain.Relation(w.ReporterRelation)},
-		ClaimedAmountFen: w.ClaimedAmountFen, ReportedAt: w.ReportedAt.UTC(), ClaimRequestedAt: utc(w.ClaimRequestedAt),
-		HandedOverAt: utc(w.HandedOverAt), Checklist: checklist,
-	}
-	if w.BeneficiaryName != nil && w.BeneficiaryRelation != nil {
-		r.Beneficiary = &domain.Person{Name: *w.BeneficiaryName, Relation: domain.Relation(*w.BeneficiaryRelation)}
-	}
-	if w.CatastropheCode != "" {
-		r.FastChannel = &domain.FastChannel{Code: w.CatastropheCode, Name: w.CatastropheName, AdvanceShareBps: w.AdvanceShareBps,
-			AdvanceCapFen: w.AdvanceCapFen}
-	}
-	return r, nil
-}
-
-type linkRow struct {
-	ID               int64 `gorm:"primaryKey"`
-	ReportID         string
-	ReporterName     string
-	ReporterRole     string
-	ReporterRelation string
-	LinkedBy         string
-	LinkedAt         time.Time
-}
-
-func (linkRow) TableName() string { return "report_links" }
-
-type idempotencyRow struct {
-	Principal     string `gorm:"primaryKey"`
-	Key           string `gorm:"primaryKey"`
-	RequestSHA256 string `gorm:"column:request_sha256"`
-	ReportID      *string
-	Linked        bool
-	CreatedAt     time.Time
-}
-
-func (idempotencyRow) TableName() string { return "idempotency_keys" }
-
-type documentRow struct {
-	ID                  string `gorm:"primaryKey"`
-	ReportID            string
-	ClaimID             string
-	SHA256              string `gorm:"column:sha256"`
-	Media               string
-	Pages               int
-	SizeBytes           int64
-	FileName            string
-	UploadedBy          string
-	UploadedAt          time.Time
-	State               string
-	Attempts            int
-	LeaseUntil          *time.Time
-	FailureCode         *string
-	FailureMessage      *string
-	ReadType            *string
-	ReadConfidence      *float64
-	ReadIDNumber        *string `gorm:"column:read_id_number"`
-	ReadAmountFen       *int64
-	ReadFiguresFen      *int64
-	ReadCapitalsFen     *int64
-	ReadAmountsDisagree *bool
-	ReadEventDate       *string
-	ReadInvoiceNumber   *string
-	ReadNames           []byte
-	ReadText            *string
-	ReadAt              *time.Time
-	Version             int
-}
-
-func (documentRow) TableName() string { return "documents" }
-
-type correctionRow struct {
-	ID             int64 `gorm:"primaryKey"`
-	DocumentID     string
-	Type           *string
-	IDNumber       *string `gorm:"column:id_number"`
-	TotalAmountFen *int64
-	EventDate      *string
-	InvoiceNumber  *string
-	Names          []byte
-	Note           string
-	CorrectedBy    string
-	CorrectedAt    time.Time
-}
-
-func (correctionRow) TableName() string { return "document_corrections" }
-
-type waiverRow struct {
-	ID       int64 `gorm:"primaryKey"`
-	ReportID string
-	ItemID   string
-	Reason   string
-	WaivedBy string
-	WaivedAt time.Time
-}
-
-func (waiverRow) TableName() string { return "checklist_waivers" }
-
-type noticeRow struct {
-	ReportID             string `gorm:"primaryKey"`
-	Seq                  int    `gorm:"primaryKey"`
-	Items                []byte
-	Reason               string
-	Channel              string
-	SentBy               string
-	SentAt               time.Time
-	SupplementReceivedAt *time.Time
-}
-
-func (noticeRow) TableName() string { return "missing_document_notices" }
-
-type noticeItemJSON struct {
-	ItemID      string       `json:"item_id"`
-	Title       textFile     `json:"title"`
-	Description textFile     `json:"description"`
-	Documents   []optionFile `json:"documents"`
-	Reminder    *textFile    `json:"reminder,omitempty"`
-	Why         *textFile    `json:"why,omitempty"`
-}
-
-func optText(t domain.Text) *textFile {
-	if t.IsZero() {
-		return nil
-	}
-	f := textOf(t)
-	return &f
-}
-
-func fromOptText(t *textFile) domain.Text {
-	if t == nil {
-		return domain.Text{}
-	}
-	return t.toDomain()
-}
-
-func toNoticeRow(reportID string, n domain.Notice) (noticeRow, error) {
-	items := make([]noticeItemJSON, len(n.Items))
-	for i, it := range n.Items {
-		j := noticeItemJSON{ItemID: it.ItemID, Title: textOf(it.Title), Description: textOf(it.Description),
-			Reminder: optText(it.Reminder), Why: optText(it.Why)}
-		for _, o := range it.Documents {
-			j.Documents = append(j.Documents, optionFile{Type: string(o.Type), Name: textOf(o.Name)})
-		}
-		items[i] = j
-	}
-	b, err := json.Marshal(items)
-	if err != nil {
-		return noticeRow{}, fmt.Errorf("encode notice: %w", err)
-	}
-	return noticeRow{ReportID: reportID, Seq: n.Seq, Items: b, Reason: n.Reason, Channel: string(n.Channel), SentBy: n.SentBy,
-		SentAt: n.SentAt, SupplementReceivedAt: n.SupplementReceivedAt}, nil
-}
-
-func (w noticeRow) toDomain() (domain.Notice, error) {
-	var items []noticeItemJSON
-	if err := json.Unmarshal(w.Items, &items); err != nil {
-		return domain.Notice{}, fmt.Errorf("notice %d of report %s: %w", w.Seq, w.ReportID, err)
-	}
-	n := domain.Notice{Seq: w.Seq, Reason: w.Reason, Channel: domain.NoticeChannel(w.Channel), SentBy: w.SentBy,
-		SentAt: w.SentAt.UTC(), SupplementReceivedAt: utc(w.SupplementReceivedAt)}
-	for _, j := range items {
-		it := domain.NoticeItem{ItemID: j.ItemID, Title: j.Title.toDomain(), Description: j.Description.toDomain(),
-			Reminder: fromOptText(j.Reminder), Why: fromOptText(j.Why)}
-		for _, o := range j.Documents {
-			it.Documents = append(it.Documents, domain.DocumentOption{Type: document.Type(o.Type), Name: o.Name.toDomain()})
-		}
-		n.Items = append(n.Items, it)
-	}
-	return n, nil
-}
-
-// dateString and dateOf store calendar dates in date columns.
-func dateString(d calendar.Date) *string {
-	if !d.IsValid() {
-		return nil
-	}
-	s := d.String()
-	return &s
-}
-
-func dateOf(s *string) (calendar.Date, error) {
-	if s == nil {
-		return calendar.Date{}, nil
-	}
-	return calendar.ParseDate((*s)[:min(len(*s), 10)])
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func toDocumentRow(d domain.Document) (documentRow, error) {
-	row := documentRow{
-		ID: d.ID, ReportID: d.ReportID, ClaimID: d.ClaimID, SHA256: d.SHA256, Media: string(d.Media), Pages: d.Pages,
-		SizeBytes: d.SizeBytes, FileName: d.FileName, UploadedBy: d.UploadedBy, UploadedAt: d.UploadedAt, State: string(d.State),
-		Attempts: d.Attempts, LeaseUntil: d.LeaseUntil,
-	}
-	if f := d.Failure; f != nil {
-		row.FailureCode, row.FailureMessage = ptr(string(f.Code)), &f.Message
-	}
-	if r := d.Reading; r != nil {
-		f := r.Fields
-		names, err := json.Marshal(f.Names)
-		if err != nil {
-			return documentRow{}, err
-		}
-		row.ReadType, row.ReadConfidence, row.ReadNames, row.ReadText, row.ReadAt = ptr(string(r.Type)), &r.Confidence, names, &r.Text, &r.ReadAt
-		row.ReadIDNumber, row.ReadInvoiceNumber, row.ReadEventDate = &f.IDNumber, &f.InvoiceNumber, dateString(f.EventDate)
-		row.ReadAmountsDisagree = &f.AmountsDisagree
-		if f.HasAmount {
-			row.ReadAmountFen = &f.TotalAmountFen
-		}
-		if f.HasFigures {
-			row.ReadFiguresFen = &f.FiguresFen
-		}
-		if f.HasCapitals {
-			row.ReadCapitalsFen = &f.CapitalsFen
-		}
-	}
-	return row, nil
-}
-
-func (w documentRow) toDomain() (domain.Document, error) {
-	d := domain.Document{
-		ID: w.ID, ReportID: w.ReportID, ClaimID: w.ClaimID, SHA256: w.SHA256, Media: document.Media(w.Media), Pages: w.Pages,
-		SizeBytes: w.SizeBytes, FileName: w.FileName, UploadedBy: w.UploadedBy, UploadedAt: w.UploadedAt.UTC(),
-		State: domain.DocumentState(w.State), Attempts: w.Attempts, LeaseUntil: utc(w.LeaseUntil),
-	}
-	if w.FailureCode != nil {
-		d.Failure = &domain.Failure{Code: apperr.Code(*w.FailureCode), Message: deref(w.FailureMessage)}
-	}
-	if w.ReadAt != nil {
-		f := document.Fields{IDNumber: deref(w.ReadIDNumber), InvoiceNumber: deref(w.ReadInvoiceNumber), AmountsDisagree: deref(w.ReadAmountsDisagree)}
-		if w.ReadAmountFen != nil {
-			f.HasAmount, f.TotalAmountFen = true, *w.ReadAmountFen
-		}
-		if w.ReadFiguresFen != nil {
-			f.HasFigures, f.FiguresFen = true, *w.ReadFiguresFen
-		}
-		if w.ReadCapitalsFen != nil {
-			f.HasCapitals, f.CapitalsFen = true, *w.ReadCapitalsFen
-		}
-		var err error
-		if f.EventDate, err = dateOf(w.ReadEventDate); err != nil {
-			return domain.Document{}, fmt.Errorf("document %s: %w", w.ID, err)
-		}
-		if err := json.Unmarshal(w.ReadNames, &f.Names); err != nil {
-			return domain.Document{}, fmt.Errorf("document %s: names: %w", w.ID, err)
-		}
-		d.Reading = &domain.Reading{Type: document.Type(deref(w.ReadType)), Confidence: deref(w.ReadConfidence), Fields: f,
-			Text: deref(w.ReadText), ReadAt: w.ReadAt.UTC()}
-	}
-	return d, nil
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
-func toCorrectionRow(documentID string, c domain.Correction) (correctionRow, error) {
-	row := correctionRow{DocumentID: documentID, IDNumber: c.IDNumber, TotalAmountFen: c.TotalAmountFen,
-		InvoiceNumber: c.InvoiceNumber, Note: c.Note, CorrectedBy: c.By, CorrectedAt: c.At}
-	if c.Type != nil {
-		row.Type = ptr(string(*c.Type))
-	}
-	if c.EventDate != nil {
-		row.EventDate = dateString(*c.EventDate)
-	}
-	if c.Names != nil {
-		b, err := json.Marshal(c.Names)
-		if err != nil {
-			return correctionRow{}, err
-		}
-		row.Names = b
-	}
-	return row, nil
-}
-
-func (w correctionRow) toDomain() (domain.Correction, error) {
-	c := domain.Correction{IDNumber: w.IDNumber, TotalAmountFen: w.TotalAmountFen, InvoiceNumber: w.InvoiceNumber,
-		Note: w.Note, By: w.CorrectedBy, At: w.CorrectedAt.UTC()}
-	if w.Type != nil {
-		c.Type = ptr(document.Type(*w.Type))
-	}
-	if w.EventDate != nil {
-		d, err := dateOf(w.EventDate)
-		if err != nil {
-			return domain.Correction{}, err
-		}
-		c.EventDate = &d
-	}
-	if w.Names != nil {
-		if err := json.Unmarshal(w.Names, &c.Names); err != nil {
-			return domain.Correction{}, err
-		}
-		if c.Names == nil {
-			c.Names = []string{}
-		}
-	}
-	return c, nil
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
+	return uow.Migrations(migrationFS, "intake")
 }
 
 // Reports is the PostgreSQL implementation of app.Repository.
 type Reports struct {
-	db *gorm.DB
-	// afterCommit runs after a commit that stored events (wakes the relay).
-	afterCommit func()
-	deadlines   *tracking.Tracker
+	db   *gorm.DB
+	work *uow.UnitOfWork
 }
 
-// NewReports returns the repository; afterCommit may be nil; deadlines
-// applies the deadline steps of the use cases.
+// NewReports returns the repository; afterCommit (may be nil) wakes the
+// outbox relay; deadlines applies the deadline steps of the use cases.
 func NewReports(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Reports {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Reports{db: db, afterCommit: afterCommit, deadlines: deadlines}
-}
-
-// transaction runs fn in a transaction and stores the effects it returns
-// in the same one; it wakes the relay after a commit that stored events.
-func (s *Reports) transaction(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
-	var sent bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		eff, err := fn(tx)
-		if err != nil {
-			return err
-		}
-		sent, err = trackingpg.Commit(tx, s.deadlines, time.Now(), eff)
-		return err
-	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
-	return err
+	return &Reports{db: db, work: uow.New(db, deadlines, afterCommit)}
 }
 
 // Create stores a new report with its effects in one transaction. The
@@ -453,7 +47,7 @@ func (s *Reports) transaction(ctx context.Context, fn func(tx *gorm.DB) (trackin
 // linked.
 func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string) (app.Created, error) {
 	var out app.Created
-	err := s.transaction(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		out = app.Created{}
 		if key != nil {
 			replayed, err := claimKey(tx, *key, &out)
@@ -503,31 +97,6 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 		return app.Created{}, err
 	}
 	return out, nil
-}
-
-// claimKey records key inside tx, or finds it recorded: then it reports
-// true with the stored answer's report id and link in out (a conflict when
-// the request differs).
-func claimKey(tx *gorm.DB, key app.IdempotencyKey, out *app.Created) (bool, error) {
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&idempotencyRow{
-		Principal: key.Principal, Key: key.Key, RequestSHA256: key.RequestHash, CreatedAt: time.Now().UTC()})
-	if res.Error != nil {
-		return false, fmt.Errorf("store idempotency key: %w", res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return false, nil
-	}
-	var stored idempotencyRow
-	if err := tx.Where("principal = ? AND key = ?", key.Principal, key.Key).Take(&stored).Error; err != nil {
-		return false, fmt.Errorf("load idempotency key: %w", err)
-	}
-	if stored.RequestSHA256 != key.RequestHash || stored.ReportID == nil {
-		return false, &apperr.Error{Code: apperr.Conflict, Field: "Idempotency-Key",
-			Message: "this Idempotency-Key was used with another request; use a new key for a new report"}
-	}
-	out.Replayed, out.Linked = true, stored.Linked
-	out.File.Report.ID = *stored.ReportID
-	return true, nil
 }
 
 // Get returns a claim file.
@@ -613,10 +182,6 @@ func loadRest(db *gorm.DB, row reportRow) (domain.ClaimFile, error) {
 	return f, nil
 }
 
-// errDocumentChanged is returned inside an Update's transaction when a
-// document changed under it (a reader took it); Update tries again.
-var errDocumentChanged = errors.New("a document changed meanwhile")
-
 // updateAttempts bounds how often Update tries again after a document
 // changed under it.
 const updateAttempts = 5
@@ -640,7 +205,7 @@ func (s *Reports) Update(ctx context.Context, id string, change func(*domain.Cla
 
 func (s *Reports) update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error) {
 	var result domain.ClaimFile
-	err := s.transaction(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		var row reportRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -649,7 +214,7 @@ func (s *Reports) update(ctx context.Context, id string, change func(*domain.Cla
 		if err != nil {
 			return tracking.Effects{}, fmt.Errorf("load report: %w", err)
 		}
-		before, err := loadRest(tx, row)
+		f, err := loadRest(tx, row)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -664,14 +229,15 @@ func (s *Reports) update(ctx context.Context, id string, change func(*domain.Cla
 		for _, v := range vs {
 			versions[v.ID] = v.Version
 		}
-		f := clone(before)
+		was := countsOf(f)
 		eff, err := change(&f)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		if err := save(tx, before, f, versions); err != nil {
+		if err := save(tx, was, f, versions); err != nil {
 			return tracking.Effects{}, err
 		}
+		f.Changed = domain.Changes{}
 		result = f
 		return eff, nil
 	})
@@ -679,139 +245,4 @@ func (s *Reports) update(ctx context.Context, id string, change func(*domain.Cla
 		return domain.ClaimFile{}, err
 	}
 	return result, nil
-}
-
-// clone copies a claim file deeply enough that change cannot alter the
-// copy kept to compare with.
-func clone(f domain.ClaimFile) domain.ClaimFile {
-	out := f
-	out.Report.Links = slices.Clone(f.Report.Links)
-	out.Documents = slices.Clone(f.Documents)
-	for i := range out.Documents {
-		out.Documents[i].Corrections = slices.Clone(out.Documents[i].Corrections)
-	}
-	out.Waivers = slices.Clone(f.Waivers)
-	out.Notices = slices.Clone(f.Notices)
-	return out
-}
-
-// save writes what changed from before to after inside tx: the report row,
-// and the rows of new or changed documents, corrections, waivers, links and
-// notices (corrections, waivers and links only grow).
-func save(tx *gorm.DB, before, after domain.ClaimFile, versions map[string]int) error {
-	row, err := toRow(after.Report)
-	if err != nil {
-		return err
-	}
-	// The incident date is set once, when the report is stored: reports
-	// stored before it existed keep none (see migration 0002).
-	if err := tx.Model(&reportRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "incident_date").Updates(&row).Error; err != nil {
-		return fmt.Errorf("store report: %w", err)
-	}
-	for _, l := range after.Report.Links[len(before.Report.Links):] {
-		if err := tx.Create(&linkRow{ReportID: row.ID, ReporterName: l.Reporter.Name, ReporterRole: string(l.Reporter.Role),
-			ReporterRelation: string(l.Reporter.Relation), LinkedBy: l.By, LinkedAt: l.At}).Error; err != nil {
-			return fmt.Errorf("store link: %w", err)
-		}
-	}
-	old := map[string]domain.Document{}
-	for _, d := range before.Documents {
-		old[d.ID] = d
-	}
-	for _, d := range after.Documents {
-		if err := saveDocument(tx, old, d, versions); err != nil {
-			return err
-		}
-	}
-	for _, w := range after.Waivers[len(before.Waivers):] {
-		if err := tx.Create(&waiverRow{ReportID: row.ID, ItemID: w.ItemID, Reason: w.Reason, WaivedBy: w.By, WaivedAt: w.At}).Error; err != nil {
-			return fmt.Errorf("store waiver: %w", err)
-		}
-	}
-	for i, n := range after.Notices {
-		if i < len(before.Notices) {
-			// A notice sent stays as it was; only the arrival of its
-			// supplement is added.
-			if !reflect.DeepEqual(before.Notices[i].SupplementReceivedAt, n.SupplementReceivedAt) {
-				if err := tx.Model(&noticeRow{}).Where("report_id = ? AND seq = ?", row.ID, n.Seq).
-					Update("supplement_received_at", n.SupplementReceivedAt).Error; err != nil {
-					return fmt.Errorf("store supplement: %w", err)
-				}
-			}
-			continue
-		}
-		nr, err := toNoticeRow(row.ID, n)
-		if err != nil {
-			return err
-		}
-		if err := tx.Create(&nr).Error; err != nil {
-			return fmt.Errorf("store notice: %w", err)
-		}
-	}
-	return nil
-}
-
-// saveDocument inserts a new document, or updates a changed one if its
-// version is still the one loaded, and adds its new corrections.
-func saveDocument(tx *gorm.DB, old map[string]domain.Document, d domain.Document, versions map[string]int) error {
-	prev, existed := old[d.ID]
-	if existed && reflect.DeepEqual(prev, d) {
-		return nil
-	}
-	row, err := toDocumentRow(d)
-	if err != nil {
-		return err
-	}
-	if !existed {
-		if err := tx.Create(&row).Error; err != nil {
-			return fmt.Errorf("store document: %w", err)
-		}
-	} else {
-		row.Version = versions[d.ID] + 1
-		res := tx.Model(&documentRow{}).Where("id = ? AND version = ?", d.ID, versions[d.ID]).Select("*").Omit("id").Updates(&row)
-		if res.Error != nil {
-			return fmt.Errorf("store document: %w", res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return errDocumentChanged
-		}
-	}
-	for _, c := range d.Corrections[len(prev.Corrections):] {
-		cr, err := toCorrectionRow(d.ID, c)
-		if err != nil {
-			return err
-		}
-		if err := tx.Create(&cr).Error; err != nil {
-			return fmt.Errorf("store correction: %w", err)
-		}
-	}
-	return nil
-}
-
-// TakeDocument leases the document that has waited longest: pending, or
-// being read by a reader whose lease ran out. The row is taken with FOR
-// UPDATE SKIP LOCKED, so readers in every instance share the queue without
-// waiting for each other; the take is counted (domain.MaxReadAttempts).
-func (s *Reports) TakeDocument(ctx context.Context, now time.Time, lease time.Duration) (app.DocumentJob, bool, error) {
-	var jobs []struct {
-		ID       string
-		ReportID string
-		SHA256   string `gorm:"column:sha256"`
-		Attempts int
-	}
-	err := s.db.WithContext(ctx).Raw(`
-		UPDATE documents d SET state = 'reading', attempts = d.attempts + 1, lease_until = ?, version = d.version + 1
-		FROM (SELECT id FROM documents
-		      WHERE state = 'pending' OR (state = 'reading' AND lease_until < ?)
-		      ORDER BY uploaded_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) next
-		WHERE d.id = next.id
-		RETURNING d.id, d.report_id, d.sha256, d.attempts`, now.Add(lease), now).Scan(&jobs).Error
-	if err != nil {
-		return app.DocumentJob{}, false, fmt.Errorf("take a document: %w", err)
-	}
-	if len(jobs) == 0 {
-		return app.DocumentJob{}, false, nil
-	}
-	j := jobs[0]
-	return app.DocumentJob{DocumentID: j.ID, ReportID: j.ReportID, SHA256: j.SHA256, Attempt: j.Attempts}, true, nil
 }

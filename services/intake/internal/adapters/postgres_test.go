@@ -534,3 +534,39 @@ func TestAChangeRacingAReaderIsRetried(t *testing.T) {
 			calls, d.State, d.Attempts, len(d.Corrections))
 	}
 }
+
+// TestUpdateStoresWhatTheFileRecordedAsChanged: the repository stores the
+// arrival of the one-time notice's supplement when the file recorded it,
+// and leaves a sent notice as it was otherwise.
+func TestUpdateStoresWhatTheFileRecordedAsChanged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r1"))
+	now := time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC)
+	_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		if _, err := x.Report.RequestClaim(nil, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		_, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now)
+		return tracking.Effects{}, err
+	})
+	require.NoError(t, err)
+	later := now.Add(time.Hour)
+	_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		x.Notices[0].Reason = "not recorded as a change: a sent notice stays as it was"
+		x.Notices[0].SupplementReceivedAt = &later
+		x.Changed.Supplement = true
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, "r1")
+	require.NoError(t, err)
+	n := got.Notices[0]
+	if n.SupplementReceivedAt == nil || !n.SupplementReceivedAt.Equal(later) || n.Reason != "" {
+		t.Fatalf("got notice received %v with reason %q, want received %v and the reason as sent (none)", n.SupplementReceivedAt, n.Reason, later)
+	}
+	if len(got.Changed.Documents) != 0 || got.Changed.Supplement {
+		t.Fatalf("got changes %+v loaded, want none", got.Changed)
+	}
+}

@@ -17,6 +17,31 @@ type ClaimFile struct {
 	Documents []Document
 	Waivers   []Waiver
 	Notices   []Notice
+	// Changed records what the file's methods changed since it was loaded,
+	// as a case's Changes do in adjudication, so that the repository
+	// stores that and nothing else; the repository clears it once stored
+	// and never loads it back.
+	Changed Changes
+}
+
+// Changes are the parts of a claim file a change touched besides the
+// report itself and what only grows (links, waivers, notices and
+// corrections are appended, never edited, so what is new is what follows
+// the count loaded).
+type Changes struct {
+	// Documents are the ids of the documents added, or handed out by
+	// Document to be changed, once each in order.
+	Documents []string
+	// Supplement is set when the arrival of what the one-time notice asked
+	// for was recorded on that notice (R4: the decision clock runs again).
+	Supplement bool
+}
+
+// touch records that the document with id is new or changed.
+func (f *ClaimFile) touch(id string) {
+	if !slices.Contains(f.Changed.Documents, id) {
+		f.Changed.Documents = append(f.Changed.Documents, id)
+	}
 }
 
 // NoticeChannel is how a notice of missing documents reached the claimant.
@@ -71,10 +96,12 @@ type Supplement struct {
 	ReceivedAt   *time.Time
 }
 
-// Document returns the document with id.
+// Document returns the document with id, to read or to change in place;
+// the file records it as changed (Changed.Documents).
 func (f *ClaimFile) Document(id string) (*Document, error) {
 	for i := range f.Documents {
 		if f.Documents[i].ID == id {
+			f.touch(id)
 			return &f.Documents[i], nil
 		}
 	}
@@ -88,6 +115,7 @@ func (f *ClaimFile) AddDocument(d Document) (Document, bool) {
 		return f.Documents[i], false
 	}
 	f.Documents = append(f.Documents, d)
+	f.touch(d.ID)
 	return d, true
 }
 
@@ -279,6 +307,7 @@ func (f *ClaimFile) HandOver(now time.Time) bool {
 		}
 		arrived = arrived.UTC()
 		f.Notices[0].SupplementReceivedAt = &arrived
+		f.Changed.Supplement = true
 	}
 	r.HandedOverAt = &now
 	return true

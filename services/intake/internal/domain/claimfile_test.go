@@ -328,3 +328,61 @@ func TestReadingFailures(t *testing.T) {
 		t.Fatalf("got %s attempt %d after a release, want pending, the take not counted", d.State, d.Attempts)
 	}
 }
+
+// TestTheFileRecordsWhatChanged: the repository stores what the file
+// recorded as changed, so every way of changing a document or the
+// supplement's arrival must be recorded, once, and reading nothing records
+// nothing.
+func TestTheFileRecordsWhatChanged(t *testing.T) {
+	loaded := func() *domain.ClaimFile {
+		f := file()
+		read(f, "d1", document.IDCard, t0, document.Fields{Names: []string{"张三"}})
+		read(f, "d2", document.MedicalInvoice, t0, document.Fields{})
+		if _, err := f.SendNotice(domain.ChannelSMS, "", "h", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		f.Changed = domain.Changes{}
+		return f
+	}
+	typ := document.DiagnosisCertificate
+	tests := []struct {
+		name   string
+		change func(t *testing.T, f *domain.ClaimFile)
+		want   domain.Changes
+	}{
+		{"nothing", func(*testing.T, *domain.ClaimFile) {}, domain.Changes{}},
+		{"an upload", func(t *testing.T, f *domain.ClaimFile) {
+			f.AddDocument(domain.NewDocument("d3", f.Report, strings.Repeat("3", 64), document.PNG, 1, 1, "", "h", t0))
+		}, domain.Changes{Documents: []string{"d3"}}},
+		{"the same file again", func(t *testing.T, f *domain.ClaimFile) {
+			f.AddDocument(domain.NewDocument("d9", f.Report, strings.Repeat("1", 64), document.PNG, 1, 1, "", "h", t0))
+		}, domain.Changes{}},
+		{"a correction, twice", func(t *testing.T, f *domain.ClaimFile) {
+			for range 2 {
+				d, err := f.Document("d2")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := d.Correct(domain.Correction{Type: &typ, By: "h", At: t0}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, domain.Changes{Documents: []string{"d2"}}},
+		{"the supplement and the last item", func(t *testing.T, f *domain.ClaimFile) {
+			read(f, "d3", document.DiagnosisCertificate, t0.Add(2*time.Hour), document.Fields{})
+			f.Waivers = append(f.Waivers, domain.Waiver{ItemID: "treatment_record", Reason: "seen", At: t0.Add(3 * time.Hour)})
+			if !f.HandOver(t0.Add(4 * time.Hour)) {
+				t.Fatal("got no hand-over of a complete claim")
+			}
+		}, domain.Changes{Documents: []string{"d3"}, Supplement: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := loaded()
+			tt.change(t, f)
+			if got := f.Changed; !slices.Equal(got.Documents, tt.want.Documents) || got.Supplement != tt.want.Supplement {
+				t.Fatalf("got changes %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -11,7 +11,7 @@ import (
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
 )
@@ -76,7 +76,7 @@ func bodyError(err error) error {
 }
 
 func (h *HTTP) upload(c *gin.Context) {
-	p, err := auth.Actor(c)
+	p, err := authhttp.Actor(c)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -141,7 +141,7 @@ func (h *HTTP) documentContent(c *gin.Context) {
 		return
 	}
 	// Who saw which personal data is part of the audit (R11).
-	p, _ := auth.Actor(c)
+	p, _ := authhttp.Actor(c)
 	h.log.InfoContext(c.Request.Context(), "document content read", "claim_id", d.ClaimID, "document_id", d.ID, "by", p.Subject)
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Content-Disposition", "attachment; filename=\""+d.ID+"."+string(d.Media)+"\"")

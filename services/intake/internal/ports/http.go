@@ -17,6 +17,7 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/httpapi"
 )
 
@@ -84,7 +85,7 @@ func (h *HTTP) fail(c *gin.Context, err error) { httpapi.WriteError(c, h.log, er
 // signedJSON returns who is signed in and reads the JSON body into req,
 // or answers with what is wrong and reports false.
 func (h *HTTP) signedJSON(c *gin.Context, req any) (string, bool) {
-	p, err := auth.Actor(c)
+	p, err := authhttp.Actor(c)
 	if err == nil {
 		err = httpapi.BindJSON(c, req)
 	}

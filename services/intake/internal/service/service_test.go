@@ -16,7 +16,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/servicekit"
 	"claims.local/pkg/tracking/trackinghttp"
@@ -241,7 +241,7 @@ func TestClaimRequestIsIdempotent(t *testing.T) {
 	// The relay hands both events to Kafka.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		n, err := outbox.Pending(context.Background(), db)
+		n, err := outboxpg.Pending(context.Background(), db)
 		require.NoError(t, err)
 		if n == 0 {
 			break

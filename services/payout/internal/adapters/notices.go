@@ -13,28 +13,21 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
+// noticeRow is a notice with the event that hands it to the gateway, its
+// columns grouped by kind (ID is the primary key).
 type noticeRow struct {
-	ID                string `gorm:"primaryKey"`
-	ClaimID           string
-	ObligationID      string
-	PolicyNumber      string
-	Rule              string
-	Template          string
-	RecipientRole     string
-	RecipientName     string
-	RecipientRelation string
-	AmountFen         int64
-	ValueDate         string
-	Text              string
-	Topic             string
-	EventID           string
-	Payload           []byte
-	CreatedAt         time.Time
-	SentAt            *time.Time
+	ID, ClaimID, ObligationID, PolicyNumber         string
+	Rule, Template, ValueDate, Text                 string
+	RecipientRole, RecipientName, RecipientRelation string
+	Topic, EventID                                  string
+	AmountFen                                       int64
+	Payload                                         []byte
+	CreatedAt                                       time.Time
+	SentAt                                          *time.Time
 }
 
 func (noticeRow) TableName() string { return "notifications" }
@@ -53,7 +46,7 @@ func toNoticeRow(n app.Notice) (noticeRow, error) {
 func (r noticeRow) toDomain() domain.Notice {
 	return domain.Notice{ID: r.ID, ClaimID: r.ClaimID, ObligationID: r.ObligationID, PolicyNumber: r.PolicyNumber, Rule: r.Rule,
 		Template: r.Template, RecipientRole: r.RecipientRole, RecipientName: r.RecipientName, RecipientRelation: r.RecipientRelation,
-		AmountFen: r.AmountFen, ValueDate: r.ValueDate, Text: r.Text, CreatedAt: r.CreatedAt.UTC(), SentAt: utc(r.SentAt)}
+		AmountFen: r.AmountFen, ValueDate: r.ValueDate, Text: r.Text, CreatedAt: r.CreatedAt.UTC(), SentAt: postgres.UTC(r.SentAt)}
 }
 
 // Notices lists notices, newest first, of one claim when claimID is set.
@@ -76,14 +69,14 @@ func (s *Obligations) Notices(ctx context.Context, claimID string, limit int) ([
 // them again; the gateway sends a notification id once.
 func (s *Obligations) SendNotices(ctx context.Context, now time.Time, limit int, send func([]outbox.Message) error, sent func(domain.Notice) []tracking.Step) (int, error) {
 	n := 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
 		var rows []noticeRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Where("sent_at IS NULL").
 			Order("created_at, id").Limit(limit).Find(&rows).Error; err != nil {
-			return fmt.Errorf("find unsent notices: %w", err)
+			return tracking.Effects{}, fmt.Errorf("find unsent notices: %w", err)
 		}
 		if len(rows) == 0 {
-			return nil
+			return tracking.Effects{}, nil
 		}
 		msgs := make([]outbox.Message, len(rows))
 		ids := make([]string, len(rows))
@@ -94,13 +87,13 @@ func (s *Obligations) SendNotices(ctx context.Context, now time.Time, limit int,
 			steps = append(steps, sent(r.toDomain())...)
 		}
 		if err := send(msgs); err != nil {
-			return fmt.Errorf("send %d notices: %w", len(msgs), err)
+			return tracking.Effects{}, fmt.Errorf("send %d notices: %w", len(msgs), err)
 		}
 		if err := tx.Model(&noticeRow{}).Where("id IN ?", ids).Update("sent_at", now.UTC()).Error; err != nil {
-			return fmt.Errorf("mark notices sent: %w", err)
+			return tracking.Effects{}, fmt.Errorf("mark notices sent: %w", err)
 		}
 		n = len(rows)
-		return trackingpg.Apply(tx, s.deadlines, now, steps...)
+		return tracking.Effects{Steps: steps}, nil
 	})
 	if err != nil {
 		return 0, err

@@ -17,12 +17,13 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/outbox"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal"
+	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
-	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -31,9 +32,7 @@ var migrationFS embed.FS
 // Migrations lists payout's schema: the outbox, the inbox, the deadlines,
 // then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return postgres.Collect(outbox.Migrations, inbox.Migrations, trackingpg.Migrations, reveal.Migrations, func() ([]postgres.Migration, error) {
-		return postgres.MigrationsFromFS(migrationFS, "migrations", "payout")
-	})
+	return uow.Migrations(migrationFS, "payout", revealpg.Migrations)
 }
 
 type obligationRow struct {
@@ -94,20 +93,16 @@ func payeeAAD(obligationID string) []byte {
 // are sealed with keys (package sealed) before they reach the database and
 // opened when read.
 type Obligations struct {
-	db          *gorm.DB
-	afterCommit func()
-	deadlines   *tracking.Tracker
-	keys        *sealed.Keyring
-	shanghai    *time.Location
+	db       *gorm.DB
+	work     *uow.UnitOfWork
+	keys     *sealed.Keyring
+	shanghai *time.Location
 }
 
-// NewObligations returns the repository; afterCommit (may be nil) runs after
-// a commit that stored events, to wake the outbox relay.
+// NewObligations returns the repository; afterCommit (may be nil) wakes the
+// outbox relay; deadlines applies the deadline steps.
 func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker, keys *sealed.Keyring, shanghai *time.Location) *Obligations {
-	if afterCommit == nil {
-		afterCommit = func() {}
-	}
-	return &Obligations{db: db, afterCommit: afterCommit, deadlines: deadlines, keys: keys, shanghai: shanghai}
+	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), keys: keys, shanghai: shanghai}
 }
 
 func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
@@ -150,9 +145,9 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		Type: domain.PayoutType(r.PayoutType), AmountFen: r.AmountFen, AgreedAmountFen: r.AgreedAmountFen,
 		AdvancedFen: r.AdvancedFen, Currency: r.Currency, State: domain.State(r.State), Attempts: r.Attempts,
 		LastError: r.LastError, BankReference: r.BankReference, ScheduledAt: r.ScheduledAt.UTC(),
-		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: utc(r.SentAt), CompletedAt: utc(r.CompletedAt),
-		ReversedAt: utc(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
-		PayeeCorrectedAt: utc(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
+		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: postgres.UTC(r.SentAt), CompletedAt: postgres.UTC(r.CompletedAt),
+		ReversedAt: postgres.UTC(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
+		PayeeCorrectedAt: postgres.UTC(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
 	if r.AgreedAt != nil {
 		o.AgreedAt = r.AgreedAt.UTC()
 	}
@@ -177,45 +172,36 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 	return o, nil
 }
 
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // Schedule stores o once per event, a final payment once per claim among
 // the ones not reversed (a unique index) and an advance once per id, with
 // the effects decide returns. A zero o stores only the effects of
 // decide(nil), if decide is set.
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
-	created, sent := false, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+	created := false
+	err := s.work.DoAt(ctx, o.ScheduledAt, func(tx *gorm.DB) (tracking.Effects, error) {
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		if o.ID == "" {
 			if decide == nil {
-				return nil
+				return tracking.Effects{}, nil
 			}
 			eff, err := decide(nil)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
-			sent, err = s.commit(tx, time.Now(), eff)
-			return err
+			return s.store(tx, eff)
 		}
 		row, err := s.toRow(o)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		// No conflict target: the final payment's partial unique index or
 		// the advance's primary key, whichever the row would break.
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return fmt.Errorf("schedule obligation: %w", res.Error)
+			return tracking.Effects{}, fmt.Errorf("schedule obligation: %w", res.Error)
 		}
 		var existing *domain.Obligation
 		if res.RowsAffected == 0 {
@@ -225,62 +211,58 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 				q = tx.Where("id = ?", o.ID)
 			}
 			if err := q.Take(&r).Error; err != nil {
-				return fmt.Errorf("load the obligation of claim %s: %w", o.ClaimID, err)
+				return tracking.Effects{}, fmt.Errorf("load the obligation of claim %s: %w", o.ClaimID, err)
 			}
 			e, err := s.toDomain(r)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			existing = &e
 		}
 		created = existing == nil
 		eff, err := decide(existing)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
-		sent, err = s.commit(tx, o.ScheduledAt, eff)
-		return err
+		return s.store(tx, eff)
 	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
 	return created && err == nil, err
 }
 
-// commit stores a change's effects inside tx: new obligations, notices,
-// recoveries, events and deadline steps. It reports whether there were
-// events.
-func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool, error) {
+// store stores the effects of a change that are payout's own inside tx
+// (new obligations, notices, recoveries) and returns its events and
+// deadline steps for the unit of work to store with them.
+func (s *Obligations) store(tx *gorm.DB, eff app.Effects) (tracking.Effects, error) {
 	for _, r := range eff.Recoveries {
 		ids, err := json.Marshal(r.ObligationIDs)
 		if err != nil {
-			return false, err
+			return tracking.Effects{}, err
 		}
 		row := recoveryRow{ID: r.ID, ClaimID: r.ClaimID, ObligationIDs: ids, AmountFen: r.AmountFen, Reason: r.Reason,
 			CatastropheCode: r.CatastropheCode, PolicyNumber: r.PolicyNumber, RecordedAt: r.RecordedAt}
 		if err := tx.Create(&row).Error; err != nil {
-			return false, fmt.Errorf("store recovery: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store recovery: %w", err)
 		}
 	}
 	for _, o := range eff.Create {
 		row, err := s.toRow(o)
 		if err != nil {
-			return false, err
+			return tracking.Effects{}, err
 		}
 		if err := tx.Create(&row).Error; err != nil {
-			return false, fmt.Errorf("create obligation: %w", err)
+			return tracking.Effects{}, fmt.Errorf("create obligation: %w", err)
 		}
 	}
 	for _, n := range eff.Notices {
 		row, err := toNoticeRow(n)
 		if err != nil {
-			return false, err
+			return tracking.Effects{}, err
 		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-			return false, fmt.Errorf("store notice: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store notice: %w", err)
 		}
 	}
-	return trackingpg.Commit(tx, s.deadlines, now, tracking.Effects{Events: eff.Events, Steps: eff.Steps})
+	return tracking.Effects{Events: eff.Events, Steps: eff.Steps}, nil
 }
 
 // change runs work on the obligation locked by lock inside one
@@ -288,39 +270,35 @@ func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool,
 // again with the current key on every write (a lazy re-seal).
 func (s *Obligations) change(ctx context.Context, now time.Time, lock func(tx *gorm.DB, r *obligationRow) error, work func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, bool, error) {
 	var out domain.Obligation
-	found, sent := false, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	found := false
+	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
 		var row obligationRow
 		err := lock(tx, &row)
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
+			return tracking.Effects{}, nil
 		}
 		if err != nil {
-			return fmt.Errorf("lock obligation: %w", err)
+			return tracking.Effects{}, fmt.Errorf("lock obligation: %w", err)
 		}
 		found = true
 		o, err := s.toDomain(row)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		eff, err := work(&o)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		updated, err := s.toRow(o)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		if err := tx.Select("*").Save(&updated).Error; err != nil {
-			return fmt.Errorf("store obligation: %w", err)
+			return tracking.Effects{}, fmt.Errorf("store obligation: %w", err)
 		}
 		out = o
-		sent, err = s.commit(tx, now, eff)
-		return err
+		return s.store(tx, eff)
 	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
 	return out, found, err
 }
 
@@ -341,7 +319,7 @@ func (s *Obligations) Update(ctx context.Context, id string, now time.Time, chan
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(r).Error
 	}, change)
 	if err == nil && !found {
-		return domain.Obligation{}, apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
+		return domain.Obligation{}, errNoObligation(id)
 	}
 	return o, err
 }
@@ -371,35 +349,26 @@ func (s *Obligations) Advances(ctx context.Context, claimID string) ([]domain.Ob
 }
 
 func (s *Obligations) toDomains(rows []obligationRow) ([]domain.Obligation, error) {
-	out := make([]domain.Obligation, len(rows))
-	for i, r := range rows {
-		o, err := s.toDomain(r)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = o
-	}
-	return out, nil
+	return postgres.FromRows(rows, s.toDomain)
 }
 
 // SettleAdvances locks the advance obligations of a claim, waiting for an
 // executor that holds one, lets work change them, and stores them with
 // the effects and receipt, in one transaction.
 func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt, claimID string, work func([]*domain.Obligation) (app.Effects, error)) error {
-	sent := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, receipt)
+	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
-			return err
+			return tracking.Effects{}, err
 		}
 		var rows []obligationRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("claim_id = ? AND payout_type = ?", claimID, string(domain.PayoutAdvance)).
 			Order("scheduled_at, id").Find(&rows).Error; err != nil {
-			return fmt.Errorf("lock the advances of claim %s: %w", claimID, err)
+			return tracking.Effects{}, fmt.Errorf("lock the advances of claim %s: %w", claimID, err)
 		}
 		list, err := s.toDomains(rows)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		ptrs := make([]*domain.Obligation, len(list))
 		for i := range list {
@@ -407,35 +376,31 @@ func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt,
 		}
 		eff, err := work(ptrs)
 		if err != nil {
-			return err
+			return tracking.Effects{}, err
 		}
 		for _, o := range list {
 			row, err := s.toRow(o)
 			if err != nil {
-				return err
+				return tracking.Effects{}, err
 			}
 			if err := tx.Select("*").Save(&row).Error; err != nil {
-				return fmt.Errorf("store advance: %w", err)
+				return tracking.Effects{}, fmt.Errorf("store advance: %w", err)
 			}
 		}
-		sent, err = s.commit(tx, time.Now(), eff)
-		return err
+		return s.store(tx, eff)
 	})
-	if err == nil && sent {
-		s.afterCommit()
-	}
-	return err
+}
+
+// errNoObligation is the answer about an obligation id that does not exist.
+func errNoObligation(id string) error {
+	return apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
 }
 
 // Get returns one obligation.
 func (s *Obligations) Get(ctx context.Context, id string) (domain.Obligation, error) {
 	var row obligationRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return domain.Obligation{}, apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
-	}
-	if err != nil {
-		return domain.Obligation{}, fmt.Errorf("load obligation: %w", err)
+	if err := postgres.Take(s.db.WithContext(ctx).Where("id = ?", id), &row, errNoObligation(id), "obligation"); err != nil {
+		return domain.Obligation{}, err
 	}
 	return s.toDomain(row)
 }
@@ -446,12 +411,9 @@ func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.
 	var o domain.Obligation
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row obligationRow
-		err := tx.Where("id = ?", id).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apperr.New(apperr.NotFound, "no payment obligation with id %q", id)
-		}
+		err := postgres.Take(tx.Where("id = ?", id), &row, errNoObligation(id), "obligation")
 		if err != nil {
-			return fmt.Errorf("load obligation: %w", err)
+			return err
 		}
 		if o, err = s.toDomain(row); err != nil {
 			return err
@@ -460,7 +422,7 @@ func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.
 		if err != nil {
 			return err
 		}
-		return reveal.Record(tx, r)
+		return revealpg.Record(tx, r)
 	})
 	return o, err
 }

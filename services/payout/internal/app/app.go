@@ -104,8 +104,8 @@ type Service struct {
 // the precision PostgreSQL keeps, so that a time in an answer or an event
 // equals the one read back later.
 // Notices go to the gateway's topic through gateway.
-func NewService(repo Repository, deadlines *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
-	return &Service{repo: repo, deadline: deadlines, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai,
+func NewService(repo Repository, tracker *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
+	return &Service{repo: repo, deadline: tracker, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai,
 		now: clock.Micro(now)}
 }
 

@@ -15,6 +15,7 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/httpapi"
 )
 
@@ -170,7 +171,7 @@ func (h *HTTP) get(c *gin.Context) {
 }
 
 func (h *HTTP) correctPayee(c *gin.Context) {
-	actor, err := auth.Actor(c)
+	actor, err := authhttp.Actor(c)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -200,7 +201,7 @@ type revealRequest struct {
 // revealPayee answers the payee in clear to a role allowed to see it, for a
 // stated reason, and records the reveal (R11).
 func (h *HTTP) revealPayee(c *gin.Context) {
-	actor, err := auth.Actor(c)
+	actor, err := authhttp.Actor(c)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -230,7 +231,7 @@ type reversalRequest struct {
 }
 
 func (h *HTTP) reverse(c *gin.Context) {
-	actor, err := auth.Actor(c)
+	actor, err := authhttp.Actor(c)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return

@@ -1,4 +1,4 @@
-package outbox_test
+package outboxpg_test
 
 import (
 	"context"
@@ -17,13 +17,15 @@ import (
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 )
 
 // openDB returns a fresh database with the outbox table.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	return pgtest.NewMigrated(t, 10, outbox.Migrations)
+	return pgtest.NewMigrated(t, 10, uow.Shared)
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -43,7 +45,7 @@ func appendCommitted(t *testing.T, db *gorm.DB, topic string, n int) []string {
 	ids := make([]string, n)
 	for i := range n {
 		e := envelope(t, fmt.Sprintf("claim-%d", i%3), i)
-		require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, topic, e) }))
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outboxpg.Append(tx, topic, e) }))
 		ids[i] = e.ID
 	}
 	return ids
@@ -51,7 +53,7 @@ func appendCommitted(t *testing.T, db *gorm.DB, topic string, n int) []string {
 
 func pending(t *testing.T, db *gorm.DB) int64 {
 	t.Helper()
-	n, err := outbox.Pending(context.Background(), db)
+	n, err := outboxpg.Pending(context.Background(), db)
 	require.NoError(t, err)
 	return n
 }
@@ -100,7 +102,7 @@ func TestAppendIsPartOfTheCallersTransaction(t *testing.T) {
 	rollback := errors.New("state change failed")
 
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := outbox.Append(tx, "topic", envelope(t, "c1", 0)); err != nil {
+		if err := outboxpg.Append(tx, "topic", envelope(t, "c1", 0)); err != nil {
 			return err
 		}
 		return rollback
@@ -112,7 +114,7 @@ func TestAppendIsPartOfTheCallersTransaction(t *testing.T) {
 
 	// The same append in a transaction that commits is stored, pending.
 	e := envelope(t, "c1", 1)
-	require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, "topic", e) }))
+	require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outboxpg.Append(tx, "topic", e) }))
 	if got := pending(t, db); got != 1 {
 		t.Fatalf("got %d pending events after a commit, want 1", got)
 	}
@@ -136,14 +138,14 @@ func TestAppendAllKeepsOrderAndRefusesDuplicateEventIDs(t *testing.T) {
 	db := openDB(t)
 	a, b := envelope(t, "c1", 0), envelope(t, "c1", 1)
 	require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
-		return outbox.AppendAll(tx, []events.Outgoing{{Topic: "x", Envelope: a}, {Topic: "y", Envelope: b}})
+		return outboxpg.AppendAll(tx, []events.Outgoing{{Topic: "x", Envelope: a}, {Topic: "y", Envelope: b}})
 	}))
 	var ids []string
 	require.NoError(t, db.Raw("SELECT event_id FROM outbox ORDER BY id").Scan(&ids).Error)
 	require.Equal(t, []string{a.ID, b.ID}, ids, "event ids in id order")
 
 	// An event id is stored once: appending it again fails the transaction.
-	err := db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, "x", a) })
+	err := db.Transaction(func(tx *gorm.DB) error { return outboxpg.Append(tx, "x", a) })
 	if err == nil {
 		t.Fatalf("got no error appending event %s twice, want a unique violation", a.ID)
 	}
@@ -159,7 +161,7 @@ func TestPublishPendingPublishesInIDOrderAndMarksSent(t *testing.T) {
 	ids := appendCommitted(t, db, "claims.intake.v1", 5)
 
 	pub := &recorder{}
-	relay := outbox.NewRelay(db, pub, discard(), 42)
+	relay := outboxpg.NewRelay(db, pub, discard(), 42)
 	relay.Batch = 2
 	var reported atomic.Int64
 	relay.OnPublished = func(n int) { reported.Add(int64(n)) }
@@ -202,7 +204,7 @@ func TestPublishFailureLeavesEventsPendingUntilALaterCall(t *testing.T) {
 	ids := appendCommitted(t, db, "topic", 3)
 
 	pub := &recorder{fail: errors.New("broker down")}
-	relay := outbox.NewRelay(db, pub, discard(), 42)
+	relay := outboxpg.NewRelay(db, pub, discard(), 42)
 	n, err := relay.PublishPending(ctx)
 	if err == nil || n != 0 {
 		t.Fatalf("got n=%d err=%v, want 0 and an error", n, err)
@@ -233,7 +235,7 @@ func TestConcurrentRelaysWithOneLockNeverPublishARowTwice(t *testing.T) {
 	// One publisher shared by both relays; the delay widens the window in
 	// which both hold a transaction at once.
 	pub := &recorder{delay: 5 * time.Millisecond}
-	relays := []*outbox.Relay{outbox.NewRelay(db, pub, discard(), 7), outbox.NewRelay(db, pub, discard(), 7)}
+	relays := []*outboxpg.Relay{outboxpg.NewRelay(db, pub, discard(), 7), outboxpg.NewRelay(db, pub, discard(), 7)}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -248,7 +250,7 @@ func TestConcurrentRelaysWithOneLockNeverPublishARowTwice(t *testing.T) {
 					t.Errorf("PublishPending: got %v, want no error", err)
 					return
 				}
-				n, err := outbox.Pending(ctx, db)
+				n, err := outboxpg.Pending(ctx, db)
 				if err != nil || n == 0 {
 					return
 				}
@@ -278,7 +280,7 @@ func TestRunPublishesWhenWokenAndStopsWithItsContext(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	pub := &recorder{}
-	relay := outbox.NewRelay(db, pub, discard(), 42)
+	relay := outboxpg.NewRelay(db, pub, discard(), 42)
 	relay.Interval = time.Hour // only Wake can make it look again
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -309,7 +311,7 @@ func TestPayloadIsTheEnvelopeJSON(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	e := envelope(t, "c9", 9)
-	require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outbox.Append(tx, "t", e) }))
+	require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return outboxpg.Append(tx, "t", e) }))
 	var payload []byte
 	require.NoError(t, db.Raw("SELECT payload FROM outbox").Row().Scan(&payload))
 	want, err := json.Marshal(e)

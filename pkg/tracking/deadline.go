@@ -67,11 +67,13 @@ func ParseRisk(s string) (Risk, error) {
 	return "", apperr.InvalidField("risk", "must be one of on-track, at-risk, breached, paused, none; got %q", s)
 }
 
-// Obligation is one deadline a service owes. DueAt, AtRiskFrom, Basis,
+// Deadline is one statutory deadline a service owes (stored as an
+// "obligation" row and named so in the API; not to be confused with
+// payout's payment obligation). DueAt, AtRiskFrom, Basis,
 // Explanation, Provisional and the calendar fields are derived from Rule,
 // ClockStart, Pauses and Override with the calendar in force; they change
 // only by recomputation (a resume or a calendar update).
-type Obligation struct {
+type Deadline struct {
 	ID      string
 	ClaimID string
 	// Subject names what is owed, unique per rule within a service:
@@ -113,10 +115,10 @@ type Obligation struct {
 }
 
 // Owed reports whether the obligation is still to be met.
-func (o Obligation) Owed() bool { return o.State == StateOpen || o.State == StatePaused }
+func (o Deadline) Owed() bool { return o.State == StateOpen || o.State == StatePaused }
 
 // RiskAt classifies the obligation at now.
-func (o Obligation) RiskAt(now time.Time) Risk {
+func (o Deadline) RiskAt(now time.Time) Risk {
 	switch {
 	case !o.Owed():
 		return RiskNone
@@ -134,7 +136,7 @@ func (o Obligation) RiskAt(now time.Time) Risk {
 // DoneAt for a missed one, from DueAt to now for an open one past due (a
 // paused one is not late: its clock is stopped), and
 // zero otherwise.
-func (o Obligation) Delay(now time.Time) time.Duration {
+func (o Deadline) Delay(now time.Time) time.Duration {
 	switch {
 	case o.State == StateMissed && o.DoneAt != nil:
 		return o.DoneAt.Sub(o.DueAt)
@@ -166,7 +168,7 @@ func (s Spec) override() *deadline.Override {
 }
 
 // request is the deadline request that derives o's due time.
-func (o Obligation) request(extra ...deadline.Pause) deadline.Request {
+func (o Deadline) request(extra ...deadline.Pause) deadline.Request {
 	req := deadline.Request{Rule: o.Rule, From: o.ClockStart, Pauses: append(append([]deadline.Pause(nil), o.Pauses...), extra...)}
 	if o.Override != nil {
 		req.Overrides = []deadline.Override{*o.Override}
@@ -174,6 +176,6 @@ func (o Obligation) request(extra ...deadline.Pause) deadline.Request {
 	return req
 }
 
-func (o Obligation) String() string {
+func (o Deadline) String() string {
 	return fmt.Sprintf("%s %s of %s due %s (%s)", o.Rule, o.ID, o.Subject, o.DueDate, o.State)
 }

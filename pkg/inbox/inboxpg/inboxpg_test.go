@@ -1,4 +1,4 @@
-package inbox_test
+package inboxpg_test
 
 import (
 	"errors"
@@ -8,13 +8,15 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/postgres/uow"
 )
 
 // openDB returns a fresh database with the inbox and dead-letter tables.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	return pgtest.NewMigrated(t, 5, inbox.Migrations)
+	return pgtest.NewMigrated(t, 5, uow.Shared)
 }
 
 func count(t *testing.T, db *gorm.DB, table string) int64 {
@@ -22,13 +24,13 @@ func count(t *testing.T, db *gorm.DB, table string) int64 {
 	return pgtest.Count(t, db, "SELECT count(*) FROM "+table)
 }
 
-// record runs inbox.Record in a transaction of its own that commits.
+// record runs inboxpg.Record in a transaction of its own that commits.
 func record(t *testing.T, db *gorm.DB, r inbox.Receipt) bool {
 	t.Helper()
 	var first bool
 	require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
 		var err error
-		first, err = inbox.Record(tx, r)
+		first, err = inboxpg.Record(tx, r)
 		return err
 	}))
 	return first
@@ -68,7 +70,7 @@ func TestRecordInARolledBackTransactionIsForgotten(t *testing.T) {
 	r := inbox.Receipt{Consumer: "c", EventID: "e1", EventType: "t", ClaimID: "claim"}
 	failed := errors.New("effect failed")
 	err := db.Transaction(func(tx *gorm.DB) error {
-		first, err := inbox.Record(tx, r)
+		first, err := inboxpg.Record(tx, r)
 		if err != nil {
 			return err
 		}
@@ -109,16 +111,16 @@ func TestZeroReceiptIsAlwaysFirstAndNeverStored(t *testing.T) {
 func TestParkStoresADeadLetterOnce(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
-	d := inbox.DeadLetter{Consumer: "payout.decisions", Topic: "claims.adjudication.v1", KafkaPartition: 3,
+	d := inboxpg.DeadLetter{Consumer: "payout.decisions", Topic: "claims.adjudication.v1", KafkaPartition: 3,
 		KafkaOffset: 17, MsgKey: "c1", Payload: []byte("{not json"), Error: "malformed event: bad"}
 
-	require.NoError(t, inbox.Park(db, d))
-	require.NoError(t, inbox.Park(db, d), "parking the same message again is not an error")
+	require.NoError(t, inboxpg.Park(db, d))
+	require.NoError(t, inboxpg.Park(db, d), "parking the same message again is not an error")
 	if got := count(t, db, "dead_letters"); got != 1 {
 		t.Fatalf("got %d dead letters after parking one message twice, want 1", got)
 	}
 
-	var stored inbox.DeadLetter
+	var stored inboxpg.DeadLetter
 	require.NoError(t, db.Take(&stored).Error)
 	if stored.Consumer != d.Consumer || stored.Topic != d.Topic || stored.KafkaPartition != 3 || stored.KafkaOffset != 17 ||
 		stored.MsgKey != "c1" || string(stored.Payload) != "{not json" || stored.Error != d.Error {
@@ -131,7 +133,7 @@ func TestParkStoresADeadLetterOnce(t *testing.T) {
 	// Another offset is another message.
 	next := d
 	next.KafkaOffset = 18
-	require.NoError(t, inbox.Park(db, next))
+	require.NoError(t, inboxpg.Park(db, next))
 	if got := count(t, db, "dead_letters"); got != 2 {
 		t.Fatalf("got %d dead letters, want 2", got)
 	}

@@ -1,0 +1,175 @@
+// Package outboxpg is the PostgreSQL side of package outbox: a state change
+// and the event announcing it are written in one database transaction
+// (Append), and a relay publishes the pending rows to Kafka in order and
+// marks them sent.
+//
+// Order per claim: rows are published in id order. Two transactions about the
+// same claim are serialised by the lock on the claim's own row, which each
+// takes before Append, so a claim's events get increasing ids in commit order.
+package outboxpg
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/outbox"
+)
+
+// row is one pending or sent event.
+type row struct {
+	ID        int64 `gorm:"primaryKey"`
+	EventID   string
+	Topic     string
+	MsgKey    string
+	EventType string
+	Payload   []byte
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+func (row) TableName() string { return "outbox" }
+
+// Append stores e for topic inside tx, the transaction of the state change.
+func Append(tx *gorm.DB, topic string, e events.Envelope) error {
+	payload, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
+	}
+	r := row{EventID: e.ID, Topic: topic, MsgKey: e.ClaimID, EventType: e.Type, Payload: payload, CreatedAt: time.Now().UTC()}
+	if err := tx.Create(&r).Error; err != nil {
+		return fmt.Errorf("outbox: append %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// Relay publishes the outbox. Several instances of a service may run a relay;
+// a transaction-scoped advisory lock lets one of them publish at a time, which
+// keeps the order per claim.
+type Relay struct {
+	DB        *gorm.DB
+	Publisher outbox.Publisher
+	Log       *slog.Logger
+	// LockKey is the advisory lock of this service's relay.
+	LockKey  int64
+	Batch    int
+	Interval time.Duration
+	// OnPublished, when set, is told how many events went out.
+	OnPublished func(n int)
+	wake        chan struct{}
+}
+
+// NewRelay returns a relay with sensible defaults.
+func NewRelay(db *gorm.DB, pub outbox.Publisher, log *slog.Logger, lockKey int64) *Relay {
+	return &Relay{DB: db, Publisher: pub, Log: log, LockKey: lockKey, Batch: 200, Interval: 200 * time.Millisecond,
+		wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the relay to look at the outbox now rather than at its next tick.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes until ctx ends. Failures are logged and retried with backoff.
+func (r *Relay) Run(ctx context.Context) error {
+	backoff := r.Interval
+	for {
+		n, err := r.PublishPending(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := r.Interval
+		switch {
+		case err != nil:
+			r.Log.Warn("outbox relay: publish failed; will retry", "error", err.Error(), "retry_in", backoff.String())
+			wait = backoff
+			backoff = min(backoff*2, 10*time.Second)
+		case n == r.Batch:
+			wait = 0
+			backoff = r.Interval
+		default:
+			backoff = r.Interval
+		}
+		if wait == 0 {
+			continue
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-r.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// PublishPending publishes one batch of pending events and returns how many
+// went out. Nothing is marked sent unless Kafka acknowledged it; a failure
+// may resend a batch, which consumers absorb through their inbox.
+func (r *Relay) PublishPending(ctx context.Context) (int, error) {
+	published := 0
+	err := r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var locked bool
+		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?)`, r.LockKey).Scan(&locked).Error; err != nil {
+			return fmt.Errorf("outbox: lock: %w", err)
+		}
+		if !locked {
+			return nil
+		}
+		var rows []row
+		if err := tx.Where("sent_at IS NULL").Order("id").Limit(r.Batch).Find(&rows).Error; err != nil {
+			return fmt.Errorf("outbox: read pending: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		msgs := make([]outbox.Message, len(rows))
+		ids := make([]int64, len(rows))
+		for i, rw := range rows {
+			msgs[i] = outbox.Message{Topic: rw.Topic, Key: rw.MsgKey, EventID: rw.EventID, Type: rw.EventType, Value: rw.Payload}
+			ids[i] = rw.ID
+		}
+		if err := r.Publisher.Publish(ctx, msgs); err != nil {
+			return fmt.Errorf("outbox: publish %d events: %w", len(msgs), err)
+		}
+		if err := tx.Model(&row{}).Where("id IN ?", ids).Update("sent_at", time.Now().UTC()).Error; err != nil {
+			return fmt.Errorf("outbox: mark sent: %w", err)
+		}
+		published = len(rows)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if published > 0 && r.OnPublished != nil {
+		r.OnPublished(published)
+	}
+	return published, nil
+}
+
+// Pending counts the events not yet published.
+func Pending(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&row{}).Where("sent_at IS NULL").Count(&n).Error
+	return n, err
+}
+
+// AppendAll stores each outgoing event inside tx, in order.
+func AppendAll(tx *gorm.DB, out []events.Outgoing) error {
+	for _, o := range out {
+		if err := Append(tx, o.Topic, o.Envelope); err != nil {
+			return err
+		}
+	}
+	return nil
+}
