@@ -237,7 +237,7 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 		}
 	}
 	for _, o := range c.Overrides[len(before.Overrides):] {
-		if err := tx.Create(&overrideRow{CaseID: c.ID, CheckName: string(o.Check), Reason: o.Reason, OverriddenBy: o.By, OverriddenAt: o.At}).Error; err != nil {
+		if err := tx.Create(&overrideRow{CaseID: c.ID, CheckName: string(o.Check), Reason: o.Reason, OverriddenBy: o.By, OverriddenAt: o.At, BySenior: o.Senior}).Error; err != nil {
 			return fmt.Errorf("store check override: %w", err)
 		}
 	}
@@ -506,6 +506,41 @@ func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]
 		}
 		o := tracking.Obligation{State: tracking.State(*r.State), DueAt: r.DueAt.In(calendar.Location()), AtRiskFrom: *r.RiskFrom}
 		out[i].Deadline = &app.QueueDeadline{Rule: deadline.RuleID(*r.Rule), DueAt: o.DueAt, DueDate: due, State: o.State, Risk: o.RiskAt(now)}
+	}
+	return out, nil
+}
+
+// PaymentAuthorisations lists the agreements recorded and the advances
+// approved in [from, to), oldest first: what payout's three-way
+// reconciliation matches its payments against.
+func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]app.PaymentAuthorisation, error) {
+	var rows []struct {
+		Kind               string
+		ClaimID            string
+		ReferenceID        string
+		AmountFen          int64
+		AdvancedFen        int64
+		AccountFingerprint string
+		AuthorisedAt       time.Time
+	}
+	err := r.db.WithContext(ctx).Raw(`
+		SELECT 'agreement' AS kind, c.claim_id, c.id AS reference_id, a.amount_fen,
+		       LEAST(COALESCE((SELECT sum(v.amount_fen) FROM case_advances v WHERE v.case_id = c.id AND v.state = 'approved'), 0), a.amount_fen) AS advanced_fen,
+		       a.account_fingerprint, a.agreed_at AS authorised_at
+		  FROM agreements a JOIN cases c ON c.id = a.case_id
+		 WHERE a.agreed_at >= ? AND a.agreed_at < ?
+		UNION ALL
+		SELECT 'advance', c.claim_id, v.id, v.amount_fen, 0, v.account_fingerprint, v.approved_at
+		  FROM case_advances v JOIN cases c ON c.id = v.case_id
+		 WHERE v.state = 'approved' AND v.approved_at >= ? AND v.approved_at < ?
+		 ORDER BY authorised_at, reference_id`, from, to, from, to).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("payment authorisations: %w", err)
+	}
+	out := make([]app.PaymentAuthorisation, len(rows))
+	for i, w := range rows {
+		out[i] = app.PaymentAuthorisation{Kind: w.Kind, ClaimID: w.ClaimID, ReferenceID: w.ReferenceID, AmountFen: w.AmountFen,
+			AdvancedFen: w.AdvancedFen, AccountFingerprint: w.AccountFingerprint, AuthorisedAt: w.AuthorisedAt.UTC()}
 	}
 	return out, nil
 }

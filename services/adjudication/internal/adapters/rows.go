@@ -59,6 +59,7 @@ type decisionRow struct {
 	NeedsApproval bool
 	ApprovedBy    *string
 	ApprovedAt    *time.Time
+	ExGratia      bool
 	Lines         []lineRow `gorm:"foreignKey:CaseID;references:CaseID"`
 }
 
@@ -103,6 +104,7 @@ type agreementRow struct {
 	OnBehalfOfName     *string
 	OnBehalfOfRelation *string
 	PaymentPeriodDays  int
+	AccountFingerprint string
 }
 
 func (agreementRow) TableName() string { return "agreements" }
@@ -114,6 +116,7 @@ type overrideRow struct {
 	Reason       string
 	OverriddenBy string
 	OverriddenAt time.Time
+	BySenior     bool
 }
 
 func (overrideRow) TableName() string { return "check_overrides" }
@@ -215,6 +218,8 @@ type advanceRow struct {
 	OnBehalfOfRelation *string
 	ApprovedBy         *string
 	ApprovedAt         *time.Time
+	AccountFingerprint string
+	OfferedBy          string
 }
 
 func (advanceRow) TableName() string { return "case_advances" }
@@ -222,7 +227,7 @@ func (advanceRow) TableName() string { return "case_advances" }
 func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
 	r := advanceRow{ID: a.ID, CaseID: caseID, Position: position, Ground: a.Ground, CatastropheCode: a.CatastropheCode,
 		AmountFen: a.AmountFen, ExpectedBenefitFen: a.ExpectedBenefitFen, State: a.State, Reason: a.Reason, OfferedAt: a.OfferedAt,
-		ApprovedAt: a.ApprovedAt}
+		ApprovedAt: a.ApprovedAt, AccountFingerprint: a.AccountFingerprint, OfferedBy: a.OfferedBy}
 	if p := a.Payee; p != nil {
 		r.PayeeName, r.PayeeRole, r.BankName, r.AccountMasked = &p.Name, &p.Role, &p.BankName, &p.AccountMasked
 		if o := p.OnBehalfOf; o != nil {
@@ -238,7 +243,7 @@ func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
 func (r advanceRow) toDomain() domain.Advance {
 	a := domain.Advance{ID: r.ID, Ground: r.Ground, CatastropheCode: r.CatastropheCode, AmountFen: r.AmountFen,
 		ExpectedBenefitFen: r.ExpectedBenefitFen, State: r.State, Reason: r.Reason, OfferedAt: r.OfferedAt.UTC(),
-		ApprovedBy: deref(r.ApprovedBy)}
+		ApprovedBy: deref(r.ApprovedBy), AccountFingerprint: r.AccountFingerprint, OfferedBy: r.OfferedBy}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		a.ApprovedAt = &at
@@ -332,7 +337,8 @@ func (w caseRow) toDomain() (domain.Case, error) {
 		c.Agreement = &agreement
 	}
 	for _, o := range w.Overrides {
-		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy, At: o.OverriddenAt.UTC()})
+		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy,
+			At: o.OverriddenAt.UTC(), Senior: o.BySenior})
 	}
 	return c, nil
 }
@@ -354,7 +360,7 @@ func toDecisionRow(caseID string, d domain.Decision) (decisionRow, error) {
 		return decisionRow{}, err
 	}
 	row := decisionRow{CaseID: caseID, Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Note, Reasons: reasons,
-		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt}
+		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
 	if d.ApprovedAt != nil {
 		row.ApprovedBy = &d.ApprovedBy
 	}
@@ -372,7 +378,7 @@ func (r decisionRow) toDomain() (domain.Decision, error) {
 		}
 	}
 	d := domain.Decision{Outcome: domain.Outcome(r.Outcome), AmountFen: r.AmountFen, Note: r.Reason, DecidedBy: r.DecidedBy,
-		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy)}
+		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		d.ApprovedAt = &at
@@ -419,7 +425,7 @@ func (r letterRow) toDomain() (domain.RejectionLetter, error) {
 func toAgreementRow(caseID string, a domain.Agreement) *agreementRow {
 	row := &agreementRow{CaseID: caseID, AmountFen: a.AmountFen, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy,
 		AgreedAt: a.AgreedAt, PayeeName: a.Payee.Name, PayeeRole: a.Payee.Role, BankName: a.Payee.BankName,
-		AccountMasked: a.Payee.AccountMasked, PaymentPeriodDays: a.PaymentPeriodDays}
+		AccountMasked: a.Payee.AccountMasked, PaymentPeriodDays: a.PaymentPeriodDays, AccountFingerprint: a.AccountFingerprint}
 	if p := a.Payee.OnBehalfOf; p != nil {
 		row.OnBehalfOfName, row.OnBehalfOfRelation = &p.Name, &p.Relation
 	}
@@ -428,7 +434,7 @@ func toAgreementRow(caseID string, a domain.Agreement) *agreementRow {
 
 func (r agreementRow) toDomain() domain.Agreement {
 	a := domain.Agreement{AmountFen: r.AmountFen, AgreedBy: r.AgreedBy, Channel: r.Channel, RecordedBy: r.RecordedBy,
-		AgreedAt: r.AgreedAt.UTC(), PaymentPeriodDays: r.PaymentPeriodDays,
+		AgreedAt: r.AgreedAt.UTC(), PaymentPeriodDays: r.PaymentPeriodDays, AccountFingerprint: r.AccountFingerprint,
 		Payee: domain.Payee{Name: r.PayeeName, Role: r.PayeeRole, BankName: r.BankName, AccountMasked: r.AccountMasked}}
 	if r.OnBehalfOfName != nil {
 		a.Payee.OnBehalfOf = &domain.Person{Name: *r.OnBehalfOfName, Relation: deref(r.OnBehalfOfRelation)}

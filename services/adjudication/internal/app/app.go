@@ -53,6 +53,9 @@ type Repository interface {
 	// amounts approved per benefit on the other cases of the policy, and
 	// the invoices of other cases with one of c's invoice numbers.
 	Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error)
+	// PaymentAuthorisations lists the agreements recorded and the advances
+	// approved in [from, to), oldest first.
+	PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]PaymentAuthorisation, error)
 }
 
 // Policies stores the policy and product data the policy system sends.

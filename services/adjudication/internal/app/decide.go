@@ -31,6 +31,7 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		in.Benefits = ev.Product.BenefitCodes()
 	}
 	in.Checks = domain.RunChecks(&c, ev)
+	in.Limits = domain.MaxPayableOf(&c, ev)
 	number := ""
 	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
 		if number, err = s.letterNumber(ctx); err != nil {
@@ -50,9 +51,24 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 }
 
 // ReviewDecision is the senior approver's verdict on a decision above its
-// decider's authority: approved, it takes effect as Decide describes;
-// returned, the case goes back to review.
+// decider's authority, or on a rejection that needs a second person:
+// approved, it takes effect as Decide describes (a rejection's R5 clock
+// starts at the approval); returned, the case goes back to review.
 func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimID, verdict, reason string, version int) (domain.Case, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	var product *domain.Product
+	number := ""
+	if d := c.Decision; d != nil && d.Outcome == domain.Reject && c.RejectionLetter == nil && domain.Verdict(strings.TrimSpace(verdict)) == domain.VerdictApprove {
+		if _, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+			return domain.Case{}, err
+		}
+		if number, err = s.letterNumber(ctx); err != nil {
+			return domain.Case{}, err
+		}
+	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
 		if err := c.ReviewDecision(actor, s.authority, verdict, reason, version, now); err != nil {
@@ -61,8 +77,7 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 		if c.Decision == nil {
 			return tracking.Effects{}, nil
 		}
-		// Only approvals and partial approvals need approval: no letter.
-		return s.decided(c, nil, "", actor, now)
+		return s.decided(c, product, number, actor, now)
 	})
 }
 
@@ -77,7 +92,7 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 	}
 	e, err := events.New(events.ClaimDecided, Producer, c.ClaimID, now, events.ClaimDecidedData{
 		ClaimID: c.ClaimID, CaseID: c.ID, Outcome: outcome, AmountFen: d.AmountFen, Currency: "CNY",
-		Reason: d.Summary(), DecidedBy: d.DecidedBy, DecidedAt: d.EffectiveAt(),
+		Reason: d.Summary(), DecidedBy: d.DecidedBy, DecidedAt: d.EffectiveAt(), ExGratia: d.ExGratia,
 	})
 	if err != nil {
 		return tracking.Effects{}, err
@@ -191,10 +206,15 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 // advances paid above it). The full account number travels only in the
 // event.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
-	product, err := s.productOfCase(ctx, claimID)
+	c, err := s.repo.Get(ctx, claimID)
 	if err != nil {
 		return domain.Case{}, err
 	}
+	policy, product, err := s.policyOf(ctx, c.PolicyNumber)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	in.Policy = policy
 	days := 0
 	if product != nil {
 		days = product.PaymentPeriodDays()
@@ -213,7 +233,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		e, err := events.New(events.AgreementReached, Producer, c.ClaimID, now, events.AgreementReachedData{
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
 			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
-			PaymentPeriodDays: a.PaymentPeriodDays,
+			PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, DecisionApprovedBy: c.Decision.ApprovedBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err

@@ -176,16 +176,22 @@ func TestChecksReadThePolicyAndTheOtherClaims(t *testing.T) {
 		domain.CheckDuplicateInvoice: domain.ResultFail, domain.CheckBeneficiary: domain.ResultWarn,
 	}, got, "%+v", results)
 
-	c, err := f.app.OverrideCheck(ctx, handler, "claim-b", domain.CheckDuplicateInvoice, "同一发票分割单，已核实")
+	_, err = f.app.OverrideCheck(ctx, handler, "claim-b", domain.CheckDuplicateInvoice, "接受")
+	assert.Equal(t, apperr.Forbidden, apperr.CodeOf(err), "only a senior overrides a failing check")
+	_, err = f.app.Decide(ctx, handler, "claim-b", approve(50_000))
+	assert.Equal(t, apperr.ChecksFailing, apperr.CodeOf(err), "a duplicate invoice blocks the approval")
+	c, err := f.app.OverrideCheck(ctx, senior, "claim-b", domain.CheckDuplicateInvoice, "同一发票分割单，已核实")
 	require.NoError(t, err)
 	require.Len(t, c.Overrides, 1)
 	results, err = f.app.Checks(ctx, "claim-b")
 	require.NoError(t, err)
 	for _, r := range results {
-		if r.Check == domain.CheckDuplicateInvoice && (r.Override == nil || r.Override.By != "handler-1") {
-			t.Fatalf("got %+v, want handler-1's override", r)
+		if r.Check == domain.CheckDuplicateInvoice && (r.Override == nil || r.Override.By != "senior-1") {
+			t.Fatalf("got %+v, want senior-1's override", r)
 		}
 	}
-	_, err = f.app.OverrideCheck(ctx, handler, "claim-b", domain.CheckPolicyInForce, "no reason to")
+	_, err = f.app.Decide(ctx, handler, "claim-b", approve(50_000))
+	require.NoError(t, err, "the senior's override lets another person approve")
+	_, err = f.app.OverrideCheck(ctx, senior, "claim-b", domain.CheckPolicyInForce, "no reason to")
 	assert.Equal(t, apperr.Conflict, apperr.CodeOf(err), "a passed check is not overridden")
 }

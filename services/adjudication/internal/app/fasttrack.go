@@ -200,6 +200,13 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Obl
 // obligation. payout pays it at once, a tagged case's first (Priority), and
 // deducts it from the final settlement.
 func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	if in.Policy, _, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+		return domain.Case{}, err
+	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
 		a, account, err := c.ApproveAdvance(actor, s.authority, in, uuid.NewString(), now)
@@ -214,7 +221,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		e, err := events.New(events.AdvanceApproved, Producer, c.ClaimID, now, events.AdvanceApprovedData{
 			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
 			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,
-			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil,
+			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil, OfferedBy: a.OfferedBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err

@@ -63,6 +63,7 @@ type decisionJSON struct {
 	ApprovedBy    string       `json:"approved_by,omitempty"`
 	ApprovedAt    *time.Time   `json:"approved_at,omitempty"`
 	EffectiveAt   *time.Time   `json:"effective_at"`
+	ExGratia      bool         `json:"ex_gratia"`
 }
 
 type letterJSON struct {
@@ -77,11 +78,13 @@ type letterJSON struct {
 }
 
 type payeeJSON struct {
-	Name          string      `json:"name"`
-	Role          string      `json:"role"`
-	BankName      string      `json:"bank_name"`
-	AccountNumber string      `json:"account_number"`
-	OnBehalfOf    *personJSON `json:"on_behalf_of,omitempty"`
+	Name                    string      `json:"name"`
+	Role                    string      `json:"role"`
+	BankName                string      `json:"bank_name"`
+	AccountNumber           string      `json:"account_number"`
+	OnBehalfOf              *personJSON `json:"on_behalf_of,omitempty"`
+	AccountHolder           string      `json:"account_holder,omitempty"`
+	AuthorisationDocumentID string      `json:"authorisation_document_id,omitempty"`
 }
 
 type agreementJSON struct {
@@ -98,6 +101,9 @@ type overrideJSON struct {
 	Reason string    `json:"reason"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
+	// Senior is false for an override made before only seniors could
+	// override: it no longer lets an approval through.
+	Senior bool `json:"senior"`
 }
 
 type caseResponse struct {
@@ -126,6 +132,41 @@ type caseResponse struct {
 	Catastrophe      *tagJSON         `json:"catastrophe"`
 	Advances         []advanceJSON    `json:"advances"`
 	AdvancedFen      int64            `json:"advanced_fen"`
+	// MaxPayable is the most the contract allows, on a read of the case
+	// whose policy is in adjudication's data.
+	MaxPayable *maxPayableJSON `json:"max_payable,omitempty"`
+}
+
+type maxPayableJSON struct {
+	TotalFen int64             `json:"total_fen"`
+	Lines    []payableLineJSON `json:"lines"`
+}
+
+type payableLineJSON struct {
+	Benefit       string `json:"benefit"`
+	MaxPayableFen int64  `json:"max_payable_fen"`
+	Note          string `json:"note"`
+}
+
+func toMaxPayable(m *domain.MaxPayable) *maxPayableJSON {
+	if m == nil {
+		return nil
+	}
+	out := &maxPayableJSON{TotalFen: m.TotalFen, Lines: make([]payableLineJSON, len(m.Lines))}
+	for i, l := range m.Lines {
+		out.Lines[i] = payableLineJSON(l)
+	}
+	return out
+}
+
+type paymentAuthorisationJSON struct {
+	Kind               string    `json:"kind"`
+	ClaimID            string    `json:"claim_id"`
+	ReferenceID        string    `json:"reference_id"`
+	AmountFen          int64     `json:"amount_fen"`
+	AdvancedFen        int64     `json:"advanced_fen"`
+	AccountFingerprint string    `json:"account_fingerprint"`
+	AuthorisedAt       time.Time `json:"authorised_at"`
 }
 
 func toMark(m *domain.Mark) *markJSON {
@@ -179,7 +220,7 @@ func toResponse(c domain.Case) caseResponse {
 func toDecision(d domain.Decision) *decisionJSON {
 	out := &decisionJSON{Outcome: string(d.Outcome), AmountFen: d.AmountFen, Lines: []lineJSON{}, Reasons: []reasonJSON{},
 		Note: d.Note, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval,
-		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt}
+		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
 	if d.Final() {
 		at := d.EffectiveAt()
 		out.EffectiveAt = &at
@@ -206,19 +247,23 @@ func toLetter(l domain.RejectionLetter) *letterJSON {
 	return out
 }
 
+// checkJSON is a check's result. Blocking says that it holds back an
+// approval: a failure without a senior's override (a senior other than the
+// decider overrides it), or an unknown result the decider must acknowledge.
 type checkJSON struct {
 	Check    string        `json:"check"`
 	Result   string        `json:"result"`
 	Reason   string        `json:"reason"`
 	Override *overrideJSON `json:"override"`
+	Blocking bool          `json:"blocking"`
 }
 
 func toChecks(results []domain.CheckResult) []checkJSON {
 	out := make([]checkJSON, len(results))
 	for i, r := range results {
-		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason}
+		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason, Blocking: r.Blocking()}
 		if o := r.Override; o != nil {
-			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At}
+			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At, Senior: o.Senior}
 		}
 	}
 	return out

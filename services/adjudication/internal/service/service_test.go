@@ -260,9 +260,10 @@ func TestClaimRequestOpensACaseThatIsDecidedOnce(t *testing.T) {
 	}
 }
 
-// approveBody approves fen on the medical expense benefit.
+// approveBody approves fen on the medical expense benefit, acknowledging
+// the checks that cannot run when the policy is not imported.
 func approveBody(fen int64) string {
-	return fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"medical_expense","claimed_fen":%d,"approved_fen":%d}]}`, fen, fen)
+	return fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"medical_expense","claimed_fen":%d,"approved_fen":%d}],%s}`, fen, fen, ackUnknown)
 }
 
 const rejectBody = `{"outcome":"reject","reasons":[{"code":"WAITING_PERIOD","text":"等待期内发病，不属于保险责任。","clause":"《示例医疗保险条款》第四条"}],"note":"见条款"}`
