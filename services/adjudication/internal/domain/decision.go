@@ -245,7 +245,7 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if err := c.mayMove(ActionDecided, d.Outcome.state(), "be decided"); err != nil {
 		return err
 	}
-	if err := c.mayAct(actor, "decide it", now); err != nil {
+	if err := c.refuseIntruder(actor, "decide it"); err != nil {
 		return err
 	}
 	if d.Outcome != Reject {
@@ -257,6 +257,9 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 		if err := blockingChecks(actor, in); err != nil {
 			return err
 		}
+	}
+	if err := c.mayAct(actor, "decide it", now); err != nil {
+		return err
 	}
 	d.DecidedBy, d.DecidedAt = actor.Subject, now.UTC()
 	switch {

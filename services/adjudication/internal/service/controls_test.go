@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -214,4 +216,53 @@ func TestAttackNoApprovalBeyondTheContract(t *testing.T) {
 	assert.Equal(t, "pending_approval", pending.State)
 	want(t, senior2.Do(t, http.MethodPost, base+"/decision/approval", `{"verdict":"approve","reason":"同意通融"}`), 200, nil)
 	assert.Equal(t, int64(1), r.count(t, "SELECT count(*) FROM decisions WHERE ex_gratia"))
+}
+
+func TestPaymentAuthorisationsListAgreementsAndAdvancesWithTheirAccounts(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.importCover(t)
+	from := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	agreed, advanced := requestData(), requestData()
+	r.openCases(t, agreed, advanced)
+	handler := r.as(t, "handler-1", auth.Handler)
+	insured := `{"name":"张三","role":"insured","bank_name":"中国工商银行","account_number":"6222 0202 0011 2233 445"}`
+	want(t, handler.Do(t, http.MethodPost, "/v1/cases/"+advanced.ClaimID+"/advance", `{"amount_fen":12000,"reason":"已确定的住院费用","payee":`+insured+`}`), 200, nil)
+	want(t, handler.Do(t, http.MethodPost, "/v1/cases/"+agreed.ClaimID+"/decision", approveBody(1_000_000)), 200, nil)
+	var c struct {
+		ID string `json:"id"`
+	}
+	want(t, handler.Do(t, http.MethodPost, "/v1/cases/"+agreed.ClaimID+"/agreement", agreementFor(insured)), 200, &c)
+	to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+
+	var got struct {
+		Items []struct {
+			Kind               string    `json:"kind"`
+			ClaimID            string    `json:"claim_id"`
+			ReferenceID        string    `json:"reference_id"`
+			AmountFen          int64     `json:"amount_fen"`
+			AdvancedFen        int64     `json:"advanced_fen"`
+			AccountFingerprint string    `json:"account_fingerprint"`
+			AuthorisedAt       time.Time `json:"authorised_at"`
+		} `json:"items"`
+	}
+	want(t, r.as(t, "finance-1", auth.Finance).Do(t, http.MethodGet, "/v1/payment-authorisations?from="+from+"&to="+to, ""), 200, &got)
+	require.Len(t, got.Items, 2)
+	fingerprint := func(claimID string) string {
+		sum := sha256.Sum256([]byte(claimID + ":6222020200112233445"))
+		return hex.EncodeToString(sum[:])
+	}
+	adv, agr := got.Items[0], got.Items[1]
+	if adv.Kind != "advance" || adv.ClaimID != advanced.ClaimID || adv.AmountFen != 12000 || adv.AccountFingerprint != fingerprint(advanced.ClaimID) {
+		t.Errorf("got %+v, want the advance of 12000 fen on %s to the insured's account", adv, advanced.ClaimID)
+	}
+	if agr.Kind != "agreement" || agr.ReferenceID != c.ID || agr.AmountFen != 1_000_000 || agr.AccountFingerprint != fingerprint(agreed.ClaimID) {
+		t.Errorf("got %+v, want the agreement of case %s, 1000000 fen, to the insured's account", agr, c.ID)
+	}
+	doc := r.Spec(t)
+	doc.WantError(t, "GET /v1/payment-authorisations", r.Do(t, http.MethodGet, "/v1/payment-authorisations?from=yesterday&to="+to, ""),
+		400, "invalid_argument", "from")
+	doc.WantError(t, "GET /v1/payment-authorisations", r.Do(t, http.MethodGet, "/v1/payment-authorisations?from="+to+"&to="+from, ""),
+		400, "invalid_argument", "to")
+	want(t, handler.Do(t, http.MethodGet, "/v1/payment-authorisations?from="+from+"&to="+to, ""), 403, nil)
 }
