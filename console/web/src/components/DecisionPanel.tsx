@@ -13,6 +13,7 @@ import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, useAsync, useBusy } from './common';
+import { ContractLimit, UnknownAcknowledgement } from './Controls';
 
 const outcomes: Outcome[] = ['approve', 'partly_approve', 'reject'];
 
@@ -77,6 +78,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
   const [lines, setLines] = useState<LineDraft[]>(() => [lineFor(defaultBenefit(c.incident_type), c.claimed_amount_fen)]);
   const [reasons, setReasons] = useState<ReasonDraft[]>([{ code: '', text: '', clause: '' }]);
   const [note, setNote] = useState('');
+  const [acknowledgement, setAcknowledgement] = useState('');
   const [problems, setProblems] = useState<Problem[]>([]);
   const action = useBusy();
   const total = totalApprovedFen(outcome, lines);
@@ -90,6 +92,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
     const { request, problems } = buildDecision(outcome, lines, reasons, note, c.version);
     setProblems(problems);
     if (!request) return;
+    if (outcome !== 'reject' && acknowledgement.trim()) request.acknowledge_unknown = acknowledgement.trim();
     const out = await action.run(() => api.decide(c.claim_id, request));
     if (out) onDecided(out);
   };
@@ -223,6 +226,12 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
           </button>
           <LetterPreview c={c} reasons={reasons} />
         </fieldset>
+      )}
+      {outcome !== 'reject' && (
+        <>
+          <ContractLimit c={c} onUse={(benefit, fen) => setLines([lineFor(benefit, fen)])} />
+          <UnknownAcknowledgement value={acknowledgement} set={setAcknowledgement} />
+        </>
       )}
       <label className="field">
         <span>{t('decision.note')}</span>
