@@ -72,3 +72,21 @@ export function CheckBlocking({ r }: { r: CheckResult }) {
     </div>
   );
 }
+
+/** Asks for a payment beyond the contract (通融赔付): its own decision, approved by the top authority. */
+export function ExGratiaToggle({ on, set }: { on: boolean; set: (v: boolean) => void }) {
+  const { t } = useI18n();
+  return (
+    <label className="field small">
+      <span>
+        <input type="checkbox" checked={on} onChange={(e) => set(e.target.checked)} data-testid="ex-gratia" /> {t('controls.exGratia')}
+      </span>
+    </label>
+  );
+}
+
+/** The label of an ex gratia decision, shown apart from the contract's payments. */
+export function ExGratiaLabel({ on }: { on: boolean }) {
+  const { t } = useI18n();
+  return on ? <span className="badge check-warn" data-testid="decision-ex-gratia">{t('controls.exGratiaLabel')}</span> : null;
+}

@@ -13,7 +13,7 @@ import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, useAsync, useBusy } from './common';
-import { ContractLimit, UnknownAcknowledgement } from './Controls';
+import { ContractLimit, ExGratiaLabel, ExGratiaToggle, UnknownAcknowledgement } from './Controls';
 
 const outcomes: Outcome[] = ['approve', 'partly_approve', 'reject'];
 
@@ -79,6 +79,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
   const [reasons, setReasons] = useState<ReasonDraft[]>([{ code: '', text: '', clause: '' }]);
   const [note, setNote] = useState('');
   const [acknowledgement, setAcknowledgement] = useState('');
+  const [exGratia, setExGratia] = useState(false);
   const [problems, setProblems] = useState<Problem[]>([]);
   const action = useBusy();
   const total = totalApprovedFen(outcome, lines);
@@ -93,6 +94,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
     setProblems(problems);
     if (!request) return;
     if (outcome !== 'reject' && acknowledgement.trim()) request.acknowledge_unknown = acknowledgement.trim();
+    if (outcome !== 'reject' && exGratia) request.ex_gratia = true;
     const out = await action.run(() => api.decide(c.claim_id, request));
     if (out) onDecided(out);
   };
@@ -231,6 +233,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
         <>
           <ContractLimit c={c} onUse={(benefit, fen) => setLines([lineFor(benefit, fen)])} />
           <UnknownAcknowledgement value={acknowledgement} set={setAcknowledgement} />
+          <ExGratiaToggle on={exGratia} set={setExGratia} />
         </>
       )}
       <label className="field">
@@ -263,7 +266,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
       <Facts
         rows={[
           [t('decision.result'), <strong data-testid="decision-outcome" data-outcome={d.outcome}>{tx('outcome.' + d.outcome, d.outcome)}</strong>],
-          [t('decision.amountFen'), <span data-testid="decision-amount">{formatFen(d.amount_fen)}</span>],
+          [t('decision.amountFen'), <span data-testid="decision-amount">{formatFen(d.amount_fen)} <ExGratiaLabel on={!!d.ex_gratia} /></span>],
           [t('decision.by'), `${d.decided_by} · ${formatDateTime(d.decided_at, lang)}`],
           [
             t('decision.approval'),

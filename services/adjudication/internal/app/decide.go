@@ -61,7 +61,19 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 	}
 	var product *domain.Product
 	number := ""
-	if d := c.Decision; d != nil && d.Outcome == domain.Reject && c.RejectionLetter == nil && domain.Verdict(strings.TrimSpace(verdict)) == domain.VerdictApprove {
+	approving := domain.Verdict(strings.TrimSpace(verdict)) == domain.VerdictApprove
+	if d := c.Decision; d != nil && d.Outcome != domain.Reject && !d.ExGratia && approving {
+		// The policy's other claims may have used the sum insured since
+		// the decision was made: the limits hold at the approval too.
+		ev, err := s.evidence(ctx, c)
+		if err != nil {
+			return domain.Case{}, err
+		}
+		if err := domain.MaxPayableOf(&c, ev).Within(d.Lines); err != nil {
+			return domain.Case{}, err
+		}
+	}
+	if d := c.Decision; d != nil && d.Outcome == domain.Reject && c.RejectionLetter == nil && approving {
 		if _, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 			return domain.Case{}, err
 		}

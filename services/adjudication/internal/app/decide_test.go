@@ -195,3 +195,25 @@ func TestChecksReadThePolicyAndTheOtherClaims(t *testing.T) {
 	_, err = f.app.OverrideCheck(ctx, senior, "claim-b", domain.CheckPolicyInForce, "no reason to")
 	assert.Equal(t, apperr.Conflict, apperr.CodeOf(err), "a passed check is not overridden")
 }
+
+func TestTheContractLimitHoldsAtTheApprovalToo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.importPolicy(t, "P-1")
+	f.clock.set(at(21, 1, time.October))
+	f.open(t, request("claim-limit", at(20, 1, time.October)))
+	c, err := f.app.Decide(ctx, handler, "claim-limit", approve(6_000_000))
+	require.NoError(t, err)
+	require.Equal(t, domain.StatePendingApproval, c.State)
+
+	// The policy system reports 5,000,000 fen paid before the approval.
+	p := policy("P-1")
+	p.Coverages[0].UsedFen = 5_000_000
+	_, _, err = f.app.PutPolicy(ctx, domain.Actor{Subject: "admin-1", Roles: []string{"admin"}}, p)
+	require.NoError(t, err)
+	_, err = f.app.ReviewDecision(ctx, senior, "claim-limit", "approve", "", 0)
+	assert.Equal(t, apperr.BeyondContract, apperr.CodeOf(err), "%v", err)
+	_, err = f.app.ReviewDecision(ctx, senior, "claim-limit", "return", "超出剩余保额", 0)
+	require.NoError(t, err)
+}

@@ -178,10 +178,10 @@ func MaxPayableOf(c *Case, ev Evidence) *MaxPayable {
 	return out
 }
 
-// within refuses lines that pay more on a benefit than the contract allows
+// Within refuses lines that pay more on a benefit than the contract allows
 // (beyond the sum insured left or the per-claim limit): such a payment is
 // ex gratia (通融赔付), a decision of its own.
-func (m *MaxPayable) within(lines []BenefitLine) error {
+func (m *MaxPayable) Within(lines []BenefitLine) error {
 	if m == nil {
 		return nil
 	}

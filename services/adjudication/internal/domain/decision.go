@@ -250,7 +250,7 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	}
 	if d.Outcome != Reject {
 		if !d.ExGratia {
-			if err := in.Limits.within(d.Lines); err != nil {
+			if err := in.Limits.Within(d.Lines); err != nil {
 				return err
 			}
 		}
