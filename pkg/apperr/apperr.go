@@ -29,6 +29,7 @@ const (
 	PayeeNotEntitled Code = "payee_not_entitled"
 	BeyondContract   Code = "beyond_contract"
 	ChecksFailing    Code = "checks_failing"
+	FraudSignal      Code = "fraud_signal"
 )
 
 // Error is an error a person can understand, with a code a program can use.

@@ -29,6 +29,7 @@ var statusByCode = map[apperr.Code]int{
 	apperr.PayeeNotEntitled: http.StatusUnprocessableEntity,
 	apperr.BeyondContract:   http.StatusUnprocessableEntity,
 	apperr.ChecksFailing:    http.StatusConflict,
+	apperr.FraudSignal:      http.StatusConflict,
 }
 
 // Status returns the HTTP status for code.

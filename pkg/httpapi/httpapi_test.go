@@ -115,6 +115,7 @@ func TestEveryErrorCodeMapsToItsStatus(t *testing.T) {
 		{apperr.PayeeNotEntitled, http.StatusUnprocessableEntity},
 		{apperr.BeyondContract, http.StatusUnprocessableEntity},
 		{apperr.ChecksFailing, http.StatusConflict},
+		{apperr.FraudSignal, http.StatusConflict},
 		{apperr.Internal, http.StatusInternalServerError},
 		{apperr.Code("no_such_code"), http.StatusInternalServerError},
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -49,6 +50,17 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.AuthorityLimits = limits
+	blocking, err := domain.ParseSignalKinds(env.String("ADJUDICATION_BLOCKING_SIGNALS", "employee_account,shared_account"))
+	if err != nil {
+		log.Error("bad configuration: ADJUDICATION_BLOCKING_SIGNALS", "error", err.Error())
+		os.Exit(2)
+	}
+	cfg.Signals = domain.SignalPolicy{Blocking: blocking, BurstClaims: env.Int("ADJUDICATION_BURST_CLAIMS", 3),
+		BurstWindow: env.Duration("ADJUDICATION_BURST_WINDOW", 90*24*time.Hour)}
+	if cfg.SignalKey, err = hex.DecodeString(env.String("ADJUDICATION_SIGNAL_KEY", "")); err != nil {
+		log.Error("bad configuration: ADJUDICATION_SIGNAL_KEY must be hex (32 bytes)", "error", err.Error())
+		os.Exit(2)
+	}
 	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
 	if err != nil {
 		log.Error("bad configuration: AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first)", "error", err.Error())

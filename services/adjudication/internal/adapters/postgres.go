@@ -115,6 +115,7 @@ func preload(q *gorm.DB) *gorm.DB {
 		Preload("Agreement").
 		Preload("Advances", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
 		Preload("Overrides", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+		Preload("Signals", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
 }
 
@@ -234,6 +235,12 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 	if c.Agreement != nil && before.Agreement == nil {
 		if err := tx.Create(toAgreementRow(c.ID, *c.Agreement)).Error; err != nil {
 			return fmt.Errorf("store agreement: %w", err)
+		}
+	}
+	for _, s := range c.Signals[len(before.Signals):] {
+		if err := tx.Create(&signalRow{CaseID: c.ID, Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking,
+			RaisedBy: s.RaisedBy, RaisedAt: s.At}).Error; err != nil {
+			return fmt.Errorf("store signal: %w", err)
 		}
 	}
 	for _, o := range c.Overrides[len(before.Overrides):] {
@@ -543,4 +550,70 @@ func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) (
 			AdvancedFen: w.AdvancedFen, AccountFingerprint: w.AccountFingerprint, AuthorisedAt: w.AuthorisedAt.UTC()}
 	}
 	return out, nil
+}
+
+// SignalFacts returns what the fraud signals read of an account, by its
+// keyed hash: the other claims it is paid on (agreements and approved
+// advances) with their insured, and the employee it belongs to.
+func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error) {
+	f := domain.SignalFacts{AccountKey: accountKey}
+	if accountKey == "" {
+		return f, nil
+	}
+	db := s.db.WithContext(ctx)
+	var uses []struct {
+		ClaimID     string
+		InsuredName string
+	}
+	if err := db.Raw(`
+		SELECT c.claim_id, c.insured_name FROM agreements a JOIN cases c ON c.id = a.case_id WHERE a.account_key = ? AND c.id <> ?
+		UNION
+		SELECT c.claim_id, c.insured_name FROM case_advances v JOIN cases c ON c.id = v.case_id
+		 WHERE v.account_key = ? AND v.state = 'approved' AND c.id <> ?
+		ORDER BY 1 LIMIT 20`, accountKey, caseID, accountKey, caseID).Scan(&uses).Error; err != nil {
+		return f, fmt.Errorf("account uses: %w", err)
+	}
+	for _, u := range uses {
+		f.Uses = append(f.Uses, domain.AccountUse{ClaimID: u.ClaimID, InsuredName: u.InsuredName})
+	}
+	var ids []string
+	if err := db.Model(&employeeRow{}).Where("account_key = ?", accountKey).Order("employee_id").Limit(1).Pluck("employee_id", &ids).Error; err != nil {
+		return f, fmt.Errorf("employee of account: %w", err)
+	}
+	if len(ids) > 0 {
+		f.Employee = ids[0]
+	}
+	return f, nil
+}
+
+// RecentClaims counts the other cases of an insured received since.
+func (s *Cases) RecentClaims(ctx context.Context, c domain.Case, since time.Time) (int, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&caseRow{}).
+		Where("insured_name = ? AND id <> ? AND first_received_at >= ?", c.InsuredName, c.ID, since).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("recent claims: %w", err)
+	}
+	return int(n), nil
+}
+
+// PutEmployees replaces the employee registry with employees (id to the
+// keyed hash of their account).
+func (s *Cases) PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM employees").Error; err != nil {
+			return fmt.Errorf("clear employees: %w", err)
+		}
+		if len(employees) == 0 {
+			return nil
+		}
+		rows := make([]employeeRow, 0, len(employees))
+		for id, key := range employees {
+			rows = append(rows, employeeRow{EmployeeID: id, AccountKey: key, LoadedBy: by, LoadedAt: now})
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return fmt.Errorf("store employees: %w", err)
+		}
+		return nil
+	})
 }

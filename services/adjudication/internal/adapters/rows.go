@@ -43,6 +43,7 @@ type caseRow struct {
 	RejectionLetter     *letterRow    `gorm:"foreignKey:CaseID"`
 	Agreement           *agreementRow `gorm:"foreignKey:CaseID"`
 	Overrides           []overrideRow `gorm:"foreignKey:CaseID"`
+	Signals             []signalRow   `gorm:"foreignKey:CaseID"`
 	Documents           []documentRow `gorm:"foreignKey:CaseID"`
 }
 
@@ -105,6 +106,7 @@ type agreementRow struct {
 	OnBehalfOfRelation *string
 	PaymentPeriodDays  int
 	AccountFingerprint string
+	AccountKey         string
 }
 
 func (agreementRow) TableName() string { return "agreements" }
@@ -120,6 +122,27 @@ type overrideRow struct {
 }
 
 func (overrideRow) TableName() string { return "check_overrides" }
+
+type signalRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CaseID      string
+	Kind        string
+	Explanation string
+	Blocking    bool
+	RaisedBy    string
+	RaisedAt    time.Time
+}
+
+func (signalRow) TableName() string { return "case_signals" }
+
+type employeeRow struct {
+	EmployeeID string `gorm:"primaryKey"`
+	AccountKey string
+	LoadedBy   string
+	LoadedAt   time.Time
+}
+
+func (employeeRow) TableName() string { return "employees" }
 
 type documentRow struct {
 	CaseID         string `gorm:"primaryKey"`
@@ -220,6 +243,7 @@ type advanceRow struct {
 	ApprovedAt         *time.Time
 	AccountFingerprint string
 	OfferedBy          string
+	AccountKey         string
 }
 
 func (advanceRow) TableName() string { return "case_advances" }
@@ -227,7 +251,8 @@ func (advanceRow) TableName() string { return "case_advances" }
 func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
 	r := advanceRow{ID: a.ID, CaseID: caseID, Position: position, Ground: a.Ground, CatastropheCode: a.CatastropheCode,
 		AmountFen: a.AmountFen, ExpectedBenefitFen: a.ExpectedBenefitFen, State: a.State, Reason: a.Reason, OfferedAt: a.OfferedAt,
-		ApprovedAt: a.ApprovedAt, AccountFingerprint: a.AccountFingerprint, OfferedBy: a.OfferedBy}
+		ApprovedAt: a.ApprovedAt, AccountFingerprint: a.AccountFingerprint, OfferedBy: a.OfferedBy,
+		AccountKey: a.AccountKey}
 	if p := a.Payee; p != nil {
 		r.PayeeName, r.PayeeRole, r.BankName, r.AccountMasked = &p.Name, &p.Role, &p.BankName, &p.AccountMasked
 		if o := p.OnBehalfOf; o != nil {
@@ -243,7 +268,8 @@ func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
 func (r advanceRow) toDomain() domain.Advance {
 	a := domain.Advance{ID: r.ID, Ground: r.Ground, CatastropheCode: r.CatastropheCode, AmountFen: r.AmountFen,
 		ExpectedBenefitFen: r.ExpectedBenefitFen, State: r.State, Reason: r.Reason, OfferedAt: r.OfferedAt.UTC(),
-		ApprovedBy: deref(r.ApprovedBy), AccountFingerprint: r.AccountFingerprint, OfferedBy: r.OfferedBy}
+		ApprovedBy: deref(r.ApprovedBy), AccountFingerprint: r.AccountFingerprint, OfferedBy: r.OfferedBy,
+		AccountKey: r.AccountKey}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		a.ApprovedAt = &at
@@ -340,6 +366,10 @@ func (w caseRow) toDomain() (domain.Case, error) {
 		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy,
 			At: o.OverriddenAt.UTC(), Senior: o.BySenior})
 	}
+	for _, s := range w.Signals {
+		c.Signals = append(c.Signals, domain.Signal{Kind: domain.SignalKind(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking,
+			RaisedBy: s.RaisedBy, At: s.RaisedAt.UTC()})
+	}
 	return c, nil
 }
 
@@ -425,7 +455,8 @@ func (r letterRow) toDomain() (domain.RejectionLetter, error) {
 func toAgreementRow(caseID string, a domain.Agreement) *agreementRow {
 	row := &agreementRow{CaseID: caseID, AmountFen: a.AmountFen, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy,
 		AgreedAt: a.AgreedAt, PayeeName: a.Payee.Name, PayeeRole: a.Payee.Role, BankName: a.Payee.BankName,
-		AccountMasked: a.Payee.AccountMasked, PaymentPeriodDays: a.PaymentPeriodDays, AccountFingerprint: a.AccountFingerprint}
+		AccountMasked: a.Payee.AccountMasked, PaymentPeriodDays: a.PaymentPeriodDays, AccountFingerprint: a.AccountFingerprint,
+		AccountKey: a.AccountKey}
 	if p := a.Payee.OnBehalfOf; p != nil {
 		row.OnBehalfOfName, row.OnBehalfOfRelation = &p.Name, &p.Relation
 	}
@@ -434,7 +465,7 @@ func toAgreementRow(caseID string, a domain.Agreement) *agreementRow {
 
 func (r agreementRow) toDomain() domain.Agreement {
 	a := domain.Agreement{AmountFen: r.AmountFen, AgreedBy: r.AgreedBy, Channel: r.Channel, RecordedBy: r.RecordedBy,
-		AgreedAt: r.AgreedAt.UTC(), PaymentPeriodDays: r.PaymentPeriodDays, AccountFingerprint: r.AccountFingerprint,
+		AgreedAt: r.AgreedAt.UTC(), PaymentPeriodDays: r.PaymentPeriodDays, AccountFingerprint: r.AccountFingerprint, AccountKey: r.AccountKey,
 		Payee: domain.Payee{Name: r.PayeeName, Role: r.PayeeRole, BankName: r.BankName, AccountMasked: r.AccountMasked}}
 	if r.OnBehalfOfName != nil {
 		a.Payee.OnBehalfOf = &domain.Person{Name: *r.OnBehalfOfName, Relation: deref(r.OnBehalfOfRelation)}

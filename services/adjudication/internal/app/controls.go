@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events"
 )
 
 // PaymentAuthorisation is one payment adjudication authorised: an agreement
@@ -47,4 +51,74 @@ func (s *Service) MaxPayable(ctx context.Context, c domain.Case) (*domain.MaxPay
 		return nil, err
 	}
 	return domain.MaxPayableOf(&c, ev), nil
+}
+
+// burst returns the claim-burst signal of c's insured, nil below the
+// configured threshold.
+func (s *Service) burst(ctx context.Context, c domain.Case) (*domain.Signal, error) {
+	if s.signals.BurstClaims < 2 {
+		return nil, nil
+	}
+	n, err := s.repo.RecentClaims(ctx, c, c.FirstReceivedAt.Add(-s.signals.BurstWindow))
+	if err != nil {
+		return nil, err
+	}
+	return domain.BurstSignal(&c, n, s.signals), nil
+}
+
+// signalEvents announces the fraud signals raised on c since it had raised
+// of them (fraud-signal-raised).
+func (s *Service) signalEvents(c *domain.Case, raised int) ([]events.Outgoing, error) {
+	var out []events.Outgoing
+	for _, sig := range c.Signals[raised:] {
+		e, err := events.New(events.FraudSignalRaised, Producer, c.ClaimID, sig.At, events.FraudSignalRaisedData{
+			ClaimID: c.ClaimID, CaseID: c.ID, Signal: string(sig.Kind), Explanation: sig.Explanation, Blocking: sig.Blocking,
+			RaisedBy: sig.RaisedBy, RaisedAt: sig.At})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, events.Outgoing{Topic: s.topics.Adjudication(), Envelope: e})
+	}
+	return out, nil
+}
+
+// EmployeeInput is one employee of the registry: their id and account.
+type EmployeeInput struct {
+	EmployeeID    string
+	AccountNumber string
+}
+
+// MaxEmployees bounds the employee registry.
+const MaxEmployees = 100_000
+
+// PutEmployees replaces the employee registry the employee-account signal
+// reads. Only the keyed hash of each account is kept; without a signal key
+// the registry cannot be loaded.
+func (s *Service) PutEmployees(ctx context.Context, actor domain.Actor, in []EmployeeInput) (int, error) {
+	if len(s.signalKey) == 0 {
+		return 0, apperr.New(apperr.Unavailable, "the employee registry needs ADJUDICATION_SIGNAL_KEY, which is not set")
+	}
+	if len(in) > MaxEmployees {
+		return 0, apperr.InvalidField("employees", "has %d employees, more than %d", len(in), MaxEmployees)
+	}
+	keys := make(map[string]string, len(in))
+	for i, e := range in {
+		field := fmt.Sprintf("employees[%d]", i)
+		id := strings.TrimSpace(e.EmployeeID)
+		if id == "" || len(id) > 64 {
+			return 0, apperr.InvalidField(field+".employee_id", "is required, at most 64 characters")
+		}
+		if _, dup := keys[id]; dup {
+			return 0, apperr.InvalidField(field+".employee_id", "%q is listed twice", id)
+		}
+		account, err := bankaccount.Normalize(field+".account_number", e.AccountNumber)
+		if err != nil {
+			return 0, err
+		}
+		keys[id] = domain.AccountKey(s.signalKey, account)
+	}
+	if err := s.repo.PutEmployees(ctx, keys, actor.Subject, s.now()); err != nil {
+		return 0, err
+	}
+	return len(keys), nil
 }

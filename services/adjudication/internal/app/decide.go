@@ -32,6 +32,10 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	}
 	in.Checks = domain.RunChecks(&c, ev)
 	in.Limits = domain.MaxPayableOf(&c, ev)
+	if in.Burst, err = s.burst(ctx, c); err != nil {
+		return domain.Case{}, err
+	}
+	in.Signals = s.signals
 	number := ""
 	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
 		if number, err = s.letterNumber(ctx); err != nil {
@@ -40,13 +44,20 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
+		raised := len(c.Signals)
 		if err := c.Decide(actor, s.authority, in, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		if !c.Decision.Final() {
-			return tracking.Effects{}, nil
+		signals, err := s.signalEvents(c, raised)
+		if err != nil {
+			return tracking.Effects{}, err
 		}
-		return s.decided(c, ev.Product, number, actor, now)
+		if !c.Decision.Final() {
+			return tracking.Effects{Events: signals}, nil
+		}
+		eff, err := s.decided(c, ev.Product, number, actor, now)
+		eff.Events = append(eff.Events, signals...)
+		return eff, err
 	})
 }
 
@@ -227,13 +238,22 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		return domain.Case{}, err
 	}
 	in.Policy = policy
+	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+		return domain.Case{}, err
+	}
+	in.Signals = s.signals
 	days := 0
 	if product != nil {
 		days = product.PaymentPeriodDays()
 	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
+		raised := len(c.Signals)
 		account, err := c.RecordAgreement(actor, in, days, now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		signals, err := s.signalEvents(c, raised)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -250,6 +270,6 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}}, nil
+		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...)}, nil
 	})
 }

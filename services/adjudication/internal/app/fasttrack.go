@@ -207,9 +207,18 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 	if in.Policy, _, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 		return domain.Case{}, err
 	}
+	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+		return domain.Case{}, err
+	}
+	in.Signals = s.signals
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
+		raised := len(c.Signals)
 		a, account, err := c.ApproveAdvance(actor, s.authority, in, uuid.NewString(), now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		signals, err := s.signalEvents(c, raised)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -226,7 +235,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
+		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...),
 			Steps: []tracking.Step{tracking.Complete(subject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
 	})
 }

@@ -52,6 +52,10 @@ type AgreementInput struct {
 	Channel  string
 	Payee    PayeeInput
 	Policy   *Policy
+	// Facts are what the fraud signals read of the account; Signals how
+	// they are raised.
+	Facts   SignalFacts
+	Signals SignalPolicy
 }
 
 // Agreement is the claimant's agreement to the amount decided (达成赔偿或者
@@ -68,8 +72,10 @@ type Agreement struct {
 	PaymentPeriodDays int
 	// AccountFingerprint identifies the account paid (AccountFingerprint)
 	// for payout's three-way reconciliation; "" for agreements recorded
-	// before it was kept.
+	// before it was kept. AccountKey is its keyed hash (AccountKey) for
+	// the fraud signals.
 	AccountFingerprint string
+	AccountKey         string
 }
 
 // RecordAgreement records the claimant's agreement to the decided amount of
@@ -97,8 +103,16 @@ func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays
 	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
 		return "", err
 	}
+	insured := c.InsuredName
+	if in.Policy != nil {
+		insured = in.Policy.InsuredName
+	}
+	if _, err := c.raiseSignals(actor, c.paymentSignals(payee, in.Facts, insured), in.Signals, "record the agreement", now); err != nil {
+		return "", err
+	}
 	a := Agreement{AmountFen: c.Decision.AmountFen, AgreedBy: agreedBy, Channel: channel, RecordedBy: actor.Subject,
-		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays, AccountFingerprint: AccountFingerprint(c.ClaimID, account)}
+		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays, AccountFingerprint: AccountFingerprint(c.ClaimID, account),
+		AccountKey: in.Facts.AccountKey}
 	if err := c.moveTo(StateAgreed, "record an agreement", Change{Action: ActionAgreementRecorded, Actor: actor.Subject, At: now,
 		Details: map[string]any{"amount_fen": a.AmountFen, "agreed_by": agreedBy, "channel": channel, "payee_name": payee.Name,
 			"payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked}}); err != nil {

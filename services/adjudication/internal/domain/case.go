@@ -226,6 +226,8 @@ type Case struct {
 	// Advances are the payments in advance offered or approved (R7, R8),
 	// oldest first.
 	Advances []Advance
+	// Signals are the fraud signals raised on the case, oldest first.
+	Signals []Signal
 	// Changes are the audit entries of the changes made since the case was
 	// loaded; the repository appends them to the audit and never loads them
 	// back into a case.

@@ -1,6 +1,10 @@
 package domain_test
 
 import (
+	"slices"
+	"strings"
+	"time"
+
 	"testing"
 
 	"claims.local/adjudication/internal/domain"
@@ -297,5 +301,79 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestPaymentSignals(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	account := "6222020200112233445"
+	accountKey := domain.AccountKey(key, account)
+	blockEmployee := domain.SignalPolicy{Blocking: []domain.SignalKind{domain.SignalEmployeeAccount}}
+	withAdvance := func(name, otherAccount string) func(c *domain.Case) {
+		return func(c *domain.Case) {
+			c.Advances = []domain.Advance{{ID: "adv-1", State: domain.AdvanceApproved, AmountFen: 100,
+				Payee: &domain.Payee{Name: name, AccountMasked: "****0000"}, AccountKey: domain.AccountKey(key, otherAccount)}}
+		}
+	}
+	tests := []struct {
+		name     string
+		setup    func(c *domain.Case)
+		facts    domain.SignalFacts
+		actor    domain.Actor
+		wantCode apperr.Code
+		want     []domain.SignalKind
+	}{
+		{"nothing found", nil, domain.SignalFacts{AccountKey: accountKey}, handler, "", nil},
+		{"the account on another claim of the same insured", nil,
+			domain.SignalFacts{AccountKey: accountKey, Uses: []domain.AccountUse{{ClaimID: "claim-9", InsuredName: " 张三"}}}, handler, "", nil},
+		{"the account on a claim of another insured", nil,
+			domain.SignalFacts{AccountKey: accountKey, Uses: []domain.AccountUse{{ClaimID: "claim-9", InsuredName: "李雷"}}}, handler, "",
+			[]domain.SignalKind{domain.SignalSharedAccount}},
+		{"an employee's account, by the handler", nil, domain.SignalFacts{AccountKey: accountKey, Employee: "E1"}, handler, apperr.FraudSignal, nil},
+		{"an employee's account, by the senior who decided", func(c *domain.Case) { c.Decision.DecidedBy = "s1" },
+			domain.SignalFacts{AccountKey: accountKey, Employee: "E1"}, senior, apperr.FraudSignal, nil},
+		{"an employee's account, by another senior", nil, domain.SignalFacts{AccountKey: accountKey, Employee: "E1"}, senior, "",
+			[]domain.SignalKind{domain.SignalEmployeeAccount}},
+		{"another payee than the advance's", withAdvance("李四", account), domain.SignalFacts{AccountKey: accountKey}, handler, "",
+			[]domain.SignalKind{domain.SignalPayeeChanged}},
+		{"another account than the advance's", withAdvance("张三", "6217000010001234567"), domain.SignalFacts{AccountKey: accountKey}, handler, "",
+			[]domain.SignalKind{domain.SignalPayeeChanged}},
+		{"the advance's payee again", withAdvance("张三", account), domain.SignalFacts{AccountKey: accountKey}, handler, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := caseIn(t, domain.StateApproved)
+			if tt.setup != nil {
+				tt.setup(c)
+			}
+			in := agreement()
+			in.Facts, in.Signals = tt.facts, blockEmployee
+			_, err := c.RecordAgreement(tt.actor, in, 0, now)
+			wantCode(t, err, tt.wantCode, "")
+			var got []domain.SignalKind
+			for _, s := range c.Signals {
+				got = append(got, s.Kind)
+				if s.Explanation == "" || strings.Contains(s.Explanation, "0202") {
+					t.Fatalf("got explanation %q, want plain words without the account", s.Explanation)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("got signals %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBurstSignal(t *testing.T) {
+	p := domain.SignalPolicy{BurstClaims: 3, BurstWindow: 90 * 24 * time.Hour}
+	c := &domain.Case{InsuredName: "张三"}
+	if s := domain.BurstSignal(c, 1, p); s != nil {
+		t.Fatalf("two claims: got %+v, want none", s)
+	}
+	if s := domain.BurstSignal(c, 2, p); s == nil || s.Kind != domain.SignalClaimBurst || !strings.Contains(s.Explanation, "3 claims within 90 days") {
+		t.Fatalf("three claims: got %+v, want a burst explained", s)
+	}
+	if s := domain.BurstSignal(c, 10, domain.SignalPolicy{}); s != nil {
+		t.Fatalf("bursts off: got %+v, want none", s)
 	}
 }

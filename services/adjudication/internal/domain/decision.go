@@ -111,6 +111,10 @@ type DecisionInput struct {
 	ExGratia bool
 	// Limits is the most the contract allows, nil when unknown.
 	Limits *MaxPayable
+	// Burst is the claim-burst signal of the insured, nil for none;
+	// Signals how signals are raised.
+	Burst   *Signal
+	Signals SignalPolicy
 }
 
 // newDecision checks in and returns the decision it describes, not yet
@@ -255,6 +259,11 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 			}
 		}
 		if err := blockingChecks(actor, in); err != nil {
+			return err
+		}
+	}
+	if in.Burst != nil && d.Outcome != Reject {
+		if _, err := c.raiseSignals(actor, []Signal{*in.Burst}, in.Signals, "decide it", now); err != nil {
 			return err
 		}
 	}

@@ -101,6 +101,7 @@ type Advance struct {
 	// identifies the account paid (AccountFingerprint).
 	OfferedBy          string
 	AccountFingerprint string
+	AccountKey         string
 }
 
 // AdvanceInput is a handler's approval of an advance. AmountFen 0 approves
@@ -113,6 +114,10 @@ type AdvanceInput struct {
 	Payee     PayeeInput
 	// Policy is the policy data the payee rules read (nil when not imported).
 	Policy *Policy
+	// Facts are what the fraud signals read of the account; Signals how
+	// they are raised.
+	Facts   SignalFacts
+	Signals SignalPolicy
 }
 
 // AdvancedFen is the sum of the approved advances: what the agreement tells
@@ -242,13 +247,20 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
 		return Advance{}, "", err
 	}
+	insured := c.InsuredName
+	if in.Policy != nil {
+		insured = in.Policy.InsuredName
+	}
+	if _, err := c.raiseSignals(actor, c.paymentSignals(payee, in.Facts, insured), in.Signals, "approve the advance", now); err != nil {
+		return Advance{}, "", err
+	}
 	if total := c.AdvancedFen() + a.AmountFen; !authority.Covers(actor, total) {
 		return Advance{}, "", apperr.New(apperr.Forbidden, "advances of %s yuan on this claim are above your authority: a %s approves them",
 			yuan(total), RoleSenior)
 	}
 	at := now.UTC()
 	a.State, a.Reason, a.Payee, a.ApprovedBy, a.ApprovedAt = AdvanceApproved, reason, &payee, actor.Subject, &at
-	a.AccountFingerprint = AccountFingerprint(c.ClaimID, account)
+	a.AccountFingerprint, a.AccountKey = AccountFingerprint(c.ClaimID, account), in.Facts.AccountKey
 	c.record(Change{Action: ActionAdvanceApproved, From: c.State, To: c.State, Actor: actor.Subject, Reason: reason, At: now,
 		Details: map[string]any{"advance_id": a.ID, "ground": a.Ground, "amount_fen": a.AmountFen, "advanced_fen": c.AdvancedFen(),
 			"payee_name": payee.Name, "payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked}})

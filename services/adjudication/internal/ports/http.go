@@ -65,6 +65,7 @@ func Permissions() auth.Permissions {
 		"GET /v1/policies/:number":                       readers,
 		"PUT /v1/policies/:number":                       {auth.Admin},
 		"GET /v1/payment-authorisations":                 {auth.Finance, auth.Auditor, auth.Admin},
+		"PUT /v1/employees":                              {auth.Admin},
 	})
 }
 
@@ -95,6 +96,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.GET("/policies/:number", h.getPolicy)
 	v1.PUT("/policies/:number", h.putPolicy)
 	v1.GET("/payment-authorisations", h.paymentAuthorisations)
+	v1.PUT("/employees", h.putEmployees)
 	registerFastTrack(v1, h)
 }
 
@@ -480,4 +482,26 @@ func (h *HTTP) putPolicy(c *gin.Context) {
 func (h *HTTP) getPolicy(c *gin.Context) {
 	p, err := h.app.Policy(c.Request.Context(), c.Param("number"))
 	h.answer(c, http.StatusOK, policyJSON(p), err)
+}
+
+type employeesRequest struct {
+	Employees []struct {
+		EmployeeID    string `json:"employee_id"`
+		AccountNumber string `json:"account_number"`
+	} `json:"employees"`
+}
+
+// putEmployees replaces the employee registry the employee-account signal
+// reads; the accounts are kept only as keyed hashes and never answered.
+func (h *HTTP) putEmployees(c *gin.Context) {
+	req, who, ok := bind[employeesRequest](h, c)
+	if !ok {
+		return
+	}
+	in := make([]app.EmployeeInput, len(req.Employees))
+	for i, e := range req.Employees {
+		in[i] = app.EmployeeInput{EmployeeID: e.EmployeeID, AccountNumber: e.AccountNumber}
+	}
+	n, err := h.app.PutEmployees(c.Request.Context(), who, in)
+	h.answer(c, http.StatusOK, gin.H{"employees": n}, err)
 }

@@ -132,6 +132,7 @@ type caseResponse struct {
 	Catastrophe      *tagJSON         `json:"catastrophe"`
 	Advances         []advanceJSON    `json:"advances"`
 	AdvancedFen      int64            `json:"advanced_fen"`
+	Signals          []signalJSON     `json:"signals"`
 	// MaxPayable is the most the contract allows, on a read of the case
 	// whose policy is in adjudication's data.
 	MaxPayable *maxPayableJSON `json:"max_payable,omitempty"`
@@ -190,7 +191,7 @@ func toResponse(c domain.Case) caseResponse {
 		FirstReceivedAt: c.FirstReceivedAt, OpenedAt: c.OpenedAt, ClaimedAmountFen: c.ClaimedAmountFen,
 		Beneficiary: toPerson(c.Beneficiary), Documents: []documentJSON{}, Supplements: []supplementJSON{},
 		State: string(c.State), Version: c.Version, Assignee: c.Assignee, Complex: toMark(c.Complex), Closure: toMark(c.Closure),
-		Catastrophe: toTag(c, time.Now()), Advances: toAdvances(c), AdvancedFen: c.AdvancedFen(),
+		Catastrophe: toTag(c, time.Now()), Advances: toAdvances(c), AdvancedFen: c.AdvancedFen(), Signals: toSignals(c.Signals),
 	}
 	for _, d := range c.Documents {
 		r.Documents = append(r.Documents, documentJSON(d))
@@ -314,6 +315,24 @@ type queueItemJSON struct {
 	Version         int                `json:"version"`
 	Deadline        *queueDeadlineJSON `json:"deadline"`
 	Catastrophe     *tagJSON           `json:"catastrophe"`
+	Signals         []signalJSON       `json:"signals"`
+}
+
+// signalJSON is a fraud signal raised on a case, in plain words.
+type signalJSON struct {
+	Kind        string    `json:"kind"`
+	Explanation string    `json:"explanation"`
+	Blocking    bool      `json:"blocking"`
+	RaisedBy    string    `json:"raised_by"`
+	RaisedAt    time.Time `json:"raised_at"`
+}
+
+func toSignals(sigs []domain.Signal) []signalJSON {
+	out := make([]signalJSON, len(sigs))
+	for i, s := range sigs {
+		out[i] = signalJSON{Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking, RaisedBy: s.RaisedBy, RaisedAt: s.At}
+	}
+	return out
 }
 
 func toQueue(items []app.QueueItem) []queueItemJSON {
@@ -322,7 +341,7 @@ func toQueue(items []app.QueueItem) []queueItemJSON {
 		c := it.Case
 		out[i] = queueItemJSON{ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
 			IncidentType: c.IncidentType, FirstReceivedAt: c.FirstReceivedAt, State: string(c.State), Assignee: c.Assignee,
-			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now())}
+			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now()), Signals: toSignals(c.Signals)}
 		if d := it.Deadline; d != nil {
 			rnumber := ""
 			if rule, err := deadline.RuleByID(d.Rule); err == nil {

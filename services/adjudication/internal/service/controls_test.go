@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/domain"
+	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 )
@@ -265,4 +267,89 @@ func TestPaymentAuthorisationsListAgreementsAndAdvancesWithTheirAccounts(t *test
 	doc.WantError(t, "GET /v1/payment-authorisations", r.Do(t, http.MethodGet, "/v1/payment-authorisations?from="+to+"&to="+from, ""),
 		400, "invalid_argument", "to")
 	want(t, handler.Do(t, http.MethodGet, "/v1/payment-authorisations?from="+from+"&to="+to, ""), 403, nil)
+}
+
+// withSignals keys the account signals, makes the employee-account signal
+// block, and two claims of one insured in 90 days a burst.
+func withSignals(cfg *service.Config) {
+	cfg.SignalKey = []byte("0123456789abcdef0123456789abcdef")
+	cfg.Signals = domain.SignalPolicy{Blocking: []domain.SignalKind{domain.SignalEmployeeAccount}, BurstClaims: 2, BurstWindow: 90 * 24 * time.Hour}
+}
+
+func TestFraudSignalsAreRaisedExplainedAndBlock(t *testing.T) {
+	t.Parallel()
+	r := start(t, withSignals)
+	r.importCover(t)
+	admin := r.as(t, "admin-1", auth.Admin)
+	const employeeAccount, sharedAccount = "6222 0000 1111 2222 333", "6217 0000 9999 8888 777"
+	var loaded struct {
+		Employees int `json:"employees"`
+	}
+	want(t, admin.Do(t, http.MethodPut, "/v1/employees", `{"employees":[{"employee_id":"E1001","account_number":"`+employeeAccount+`"}]}`), 200, &loaded)
+	assert.Equal(t, 1, loaded.Employees)
+	assert.Equal(t, int64(0), r.count(t, "SELECT count(*) FROM employees WHERE account_key LIKE '%6222%' OR employee_id LIKE '%6222%'"), "no account in clear")
+
+	first, second, other := requestData(), requestData(), requestData()
+	other.InsuredName, other.PolicyNumber = "李雷", "P-OTHER"
+	r.openCases(t, first, second, other)
+	type signal struct {
+		Kind        string `json:"kind"`
+		Explanation string `json:"explanation"`
+		Blocking    bool   `json:"blocking"`
+	}
+	var c struct {
+		State   string   `json:"state"`
+		Signals []signal `json:"signals"`
+	}
+	// Two claims of 张三 within 90 days: a burst, explained, not blocking.
+	handler := r.as(t, "handler-1", auth.Handler)
+	base := "/v1/cases/" + first.ClaimID
+	want(t, handler.Do(t, http.MethodPost, base+"/decision", approveBody(100_000)), 200, &c)
+	require.Len(t, c.Signals, 1)
+	assert.Equal(t, "claim_burst", c.Signals[0].Kind)
+	assert.Contains(t, c.Signals[0].Explanation, "张三 made 2 claims within 90 days")
+
+	// The employee's account: the handler is refused; a senior other than
+	// the decider may go on, and the signal stays on the case.
+	pay := func(name, account string) string {
+		return agreementFor(`{"name":"` + name + `","role":"insured","bank_name":"中国工商银行","account_number":"` + account + `"}`)
+	}
+	a := handler.Do(t, http.MethodPost, base+"/agreement", pay("张三", employeeAccount))
+	wantRefused(t, a.Status, a.Body, http.StatusConflict, "fraud_signal")
+	assert.Contains(t, string(a.Body), "belongs to employee E1001")
+	assert.NotContains(t, string(a.Body), "1111", "the account is not quoted")
+	want(t, r.as(t, "senior-2", auth.SeniorHandler).Do(t, http.MethodPost, base+"/agreement", pay("张三", employeeAccount)), 200, &c)
+	assert.Equal(t, "agreed", c.State)
+	kinds := []string{}
+	for _, s := range c.Signals {
+		kinds = append(kinds, s.Kind)
+	}
+	assert.Equal(t, []string{"claim_burst", "employee_account"}, kinds)
+
+	// One account on claims of unrelated insureds.
+	otherBase := "/v1/cases/" + other.ClaimID
+	want(t, r.as(t, "handler-2", auth.Handler).Do(t, http.MethodPost, "/v1/cases/"+second.ClaimID+"/decision", approveBody(1000)), 200, nil)
+	want(t, r.as(t, "handler-2", auth.Handler).Do(t, http.MethodPost, "/v1/cases/"+second.ClaimID+"/agreement", pay("张三", sharedAccount)), 200, nil)
+	handler3 := r.as(t, "handler-3", auth.Handler)
+	want(t, handler3.Do(t, http.MethodPost, otherBase+"/decision", approveBody(1000)), 200, nil)
+	want(t, handler3.Do(t, http.MethodPost, otherBase+"/agreement",
+		`{"agreed_by":"李雷","channel":"signed_form","payee":{"name":"李雷","role":"insured","bank_name":"中国工商银行","account_number":"`+sharedAccount+`"}}`), 200, &c)
+	require.Len(t, c.Signals, 1)
+	assert.Equal(t, "shared_account", c.Signals[0].Kind)
+	assert.Contains(t, c.Signals[0].Explanation, second.ClaimID)
+
+	var q struct {
+		Items []struct {
+			ClaimID string   `json:"claim_id"`
+			Signals []signal `json:"signals"`
+		} `json:"items"`
+	}
+	want(t, r.Do(t, http.MethodGet, "/v1/queue?state=agreed", ""), 200, &q)
+	shown := map[string]int{}
+	for _, it := range q.Items {
+		shown[it.ClaimID] = len(it.Signals)
+	}
+	assert.Equal(t, 1, shown[other.ClaimID], "the queue shows the signals")
+	assert.Equal(t, int64(4), r.count(t, "SELECT count(*) FROM outbox WHERE event_type = ?", events.FraudSignalRaised.Name),
+		"two bursts (both claims of 张三), the employee account, the shared account")
 }

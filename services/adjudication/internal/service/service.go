@@ -52,6 +52,11 @@ type Config struct {
 	// LetterFonts the fonts they are set in.
 	Issuer      domain.LetterIssuer
 	LetterFonts letter.Fonts
+	// Signals is how fraud signals are raised; SignalKey (32 bytes, or
+	// none: the account signals and the employee registry are off) keys the
+	// hashes of the accounts they compare.
+	Signals   domain.SignalPolicy
+	SignalKey []byte
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -88,6 +93,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if err != nil {
 		return nil, err
 	}
+	if n := len(cfg.SignalKey); n != 0 && n != 32 {
+		return nil, fmt.Errorf("signal key: %d bytes, want 32", n)
+	}
+	if len(cfg.SignalKey) == 0 {
+		log.Warn("no ADJUDICATION_SIGNAL_KEY: the account fraud signals and the employee registry are off")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}
@@ -119,6 +130,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Cases: adapters.NewCases(kit.DB, kit.Relay.Wake, kit.Tracker), Policies: adapters.NewPolicies(kit.DB), Letters: renderer,
 		Deadlines: kit.Tracker, Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
 		Catastrophes: adapters.NewCatastrophes(kit.DB, kit.Relay.Wake), Directory: registry, Visits: adapters.NewVisits(kit.DB),
+		Signals: cfg.Signals, SignalKey: cfg.SignalKey,
 	})
 	ports.Register(kit.Engine, a, log)
 	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", ports.ClaimRequests(a))
