@@ -394,6 +394,7 @@ export interface Case {
   advanced_fen?: number;
   /** The most the contract allows (absent when the policy is not in adjudication's data). */
   max_payable?: MaxPayable | null;
+  signals?: Signal[];
 }
 
 export interface MaxPayable {
@@ -435,6 +436,16 @@ export interface QueueItem {
   version: number;
   deadline: { rule: string; r_number: string; due_date: string; due_at: string; state: 'open' | 'paused'; risk: Risk } | null;
   catastrophe?: CatastropheTag | null;
+  signals?: Signal[];
+}
+
+/** A fraud signal raised on a case (issue 14), in plain words. */
+export interface Signal {
+  kind: 'shared_account' | 'employee_account' | 'claim_burst' | 'payee_changed' | (string & {});
+  explanation: string;
+  blocking: boolean;
+  raised_by: string;
+  raised_at: string;
 }
 
 export interface QueuePage {

@@ -3,7 +3,7 @@
 // acknowledgement of checks that could not run, and who may override a
 // failing check. The service enforces every one of them; the page says them.
 
-import type { Case, CheckResult } from '../api/types';
+import type { Case, CheckResult, Signal } from '../api/types';
 import { isSenior } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { formatFen } from '../lib/money';
@@ -89,4 +89,31 @@ export function ExGratiaToggle({ on, set }: { on: boolean; set: (v: boolean) => 
 export function ExGratiaLabel({ on }: { on: boolean }) {
   const { t } = useI18n();
   return on ? <span className="badge check-warn" data-testid="decision-ex-gratia">{t('controls.exGratiaLabel')}</span> : null;
+}
+
+/** The fraud signals raised on a case, each explained; blocking ones say who may go on. */
+export function Signals({ signals }: { signals: Signal[] | undefined }) {
+  const { t, tx } = useI18n();
+  if (!signals || signals.length === 0) return null;
+  return (
+    <ul className="plain alert alert-warn small" data-testid="signals">
+      {signals.map((s) => (
+        <li key={s.kind} data-testid="signal" data-kind={s.kind} data-blocking={s.blocking}>
+          <strong>{tx('signal.' + s.kind, s.kind)}</strong>: {s.explanation}
+          {s.blocking && <div>{t('controls.signalBlocks')}</div>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The count of a queued case's signals, as a badge. */
+export function SignalBadge({ signals }: { signals: Signal[] | undefined }) {
+  const { t } = useI18n();
+  if (!signals || signals.length === 0) return null;
+  return (
+    <span className="badge check-fail" title={signals.map((s) => s.explanation).join('\n')} data-testid="queue-signals">
+      {t('controls.signals', { n: signals.length })}
+    </span>
+  );
 }
