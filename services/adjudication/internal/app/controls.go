@@ -96,7 +96,7 @@ const MaxEmployees = 100_000
 // the registry cannot be loaded.
 func (s *Service) PutEmployees(ctx context.Context, actor domain.Actor, in []EmployeeInput) (int, error) {
 	if len(s.signalKey) == 0 {
-		return 0, apperr.New(apperr.Unavailable, "the employee registry needs ADJUDICATION_SIGNAL_KEY, which is not set")
+		return 0, apperr.New(apperr.Conflict, "the employee registry is off: it needs ADJUDICATION_SIGNAL_KEY, which is not set")
 	}
 	if len(in) > MaxEmployees {
 		return 0, apperr.InvalidField("employees", "has %d employees, more than %d", len(in), MaxEmployees)

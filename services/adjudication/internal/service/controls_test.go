@@ -353,3 +353,11 @@ func TestFraudSignalsAreRaisedExplainedAndBlock(t *testing.T) {
 	assert.Equal(t, int64(4), r.count(t, "SELECT count(*) FROM outbox WHERE event_type = ?", events.FraudSignalRaised.Name),
 		"two bursts (both claims of 张三), the employee account, the shared account")
 }
+
+func TestTheEmployeeRegistryIsOffWithoutAKey(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.Spec(t).WantError(t, "PUT /v1/employees",
+		r.as(t, "admin-1", auth.Admin).Do(t, http.MethodPut, "/v1/employees", `{"employees":[{"employee_id":"E1","account_number":"6222020200112233445"}]}`),
+		409, "conflict", "")
+}
