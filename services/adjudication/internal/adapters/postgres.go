@@ -521,15 +521,7 @@ func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]
 // approved in [from, to), oldest first: what payout's three-way
 // reconciliation matches its payments against.
 func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]app.PaymentAuthorisation, error) {
-	var rows []struct {
-		Kind               string
-		ClaimID            string
-		ReferenceID        string
-		AmountFen          int64
-		AdvancedFen        int64
-		AccountFingerprint string
-		AuthorisedAt       time.Time
-	}
+	var out []app.PaymentAuthorisation
 	err := r.db.WithContext(ctx).Raw(`
 		SELECT 'agreement' AS kind, c.claim_id, c.id AS reference_id, a.amount_fen,
 		       LEAST(COALESCE((SELECT sum(v.amount_fen) FROM case_advances v WHERE v.case_id = c.id AND v.state = 'approved'), 0), a.amount_fen) AS advanced_fen,
@@ -540,14 +532,12 @@ func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) (
 		SELECT 'advance', c.claim_id, v.id, v.amount_fen, 0, v.account_fingerprint, v.approved_at
 		  FROM case_advances v JOIN cases c ON c.id = v.case_id
 		 WHERE v.state = 'approved' AND v.approved_at >= ? AND v.approved_at < ?
-		 ORDER BY authorised_at, reference_id`, from, to, from, to).Scan(&rows).Error
+		 ORDER BY authorised_at, reference_id`, from, to, from, to).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("payment authorisations: %w", err)
 	}
-	out := make([]app.PaymentAuthorisation, len(rows))
-	for i, w := range rows {
-		out[i] = app.PaymentAuthorisation{Kind: w.Kind, ClaimID: w.ClaimID, ReferenceID: w.ReferenceID, AmountFen: w.AmountFen,
-			AdvancedFen: w.AdvancedFen, AccountFingerprint: w.AccountFingerprint, AuthorisedAt: w.AuthorisedAt.UTC()}
+	for i := range out {
+		out[i].AuthorisedAt = out[i].AuthorisedAt.UTC()
 	}
 	return out, nil
 }

@@ -139,14 +139,18 @@ func (c *Case) beneficiaryOf(name string, policy *Policy) bool {
 // account number's digits. Payout computes the same for its three-way
 // reconciliation.
 func AccountFingerprint(claimID, account string) string {
-	digits := strings.Map(func(r rune) rune {
+	sum := sha256.Sum256([]byte(claimID + ":" + digitsOf(account)))
+	return hex.EncodeToString(sum[:])
+}
+
+// digitsOf is an account number's digits, without spaces or dashes.
+func digitsOf(account string) string {
+	return strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
 		}
 		return -1
 	}, account)
-	sum := sha256.Sum256([]byte(claimID + ":" + digits))
-	return hex.EncodeToString(sum[:])
 }
 
 // MaxPayable is the most the contract allows on a case: per benefit, what is

@@ -78,12 +78,7 @@ func AccountKey(key []byte, account string) string {
 	if len(key) == 0 {
 		return ""
 	}
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, account)
+	digits := digitsOf(account)
 	if digits == "" {
 		return ""
 	}
