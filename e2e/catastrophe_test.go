@@ -82,7 +82,9 @@ func (s *system) requested(t *testing.T, policy, incidentType, place, code strin
 	d := events.ClaimRequestedData{ClaimID: id, ReportID: "report-" + id, PolicyNumber: policy, InsuredName: "王五",
 		IncidentType: incidentType, IncidentTime: time.Date(2026, 9, 5, 2, 0, 0, 0, time.UTC), FirstReceivedAt: at,
 		IncidentPlace: place, ClaimedAmountFen: claimedFen, Beneficiary: &events.Person{Name: "李四", Relation: "spouse"},
-		CatastropheCode: code}
+		CatastropheCode: code,
+		// The policy names no beneficiary: 李四 is paid as a legal heir.
+		Documents: []events.ClaimDocument{{DocumentID: "doc-rel-" + id, Type: "relationship_proof", SHA256: "ab"}}}
 	e, err := events.New(events.ClaimRequested, "intake", id, at, d)
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +219,8 @@ func TestCatastropheFastTrackFromDeclarationToSettlement(t *testing.T) {
 	if len(obligations.Obligations) != 1 || !obligations.Obligations[0].Priority {
 		t.Fatalf("got obligations %+v, want the advance paid with priority", obligations.Obligations)
 	}
-	decide := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "death", "claimed_fen": 20_000_000, "approved_fen": 20_000_000}}}
+	decide := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "death", "claimed_fen": 20_000_000, "approved_fen": 20_000_000}},
+		"acknowledge_unknown": acknowledgement}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+death+"/decision"), decide, nil); status != http.StatusOK {
 		t.Fatalf("decide: got %d, want 200", status)
 	}

@@ -496,7 +496,13 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	if got := p.text("decision-total"); !strings.Contains(got, "¥1,234.50") {
 		t.Fatalf("decision total: got %q, want ¥1,234.50", got)
 	}
+	// The policy is not imported: the checks could not run, which blocks an
+	// approval until the decider says how they verified it (issue 14).
+	p.waitCSS("the checks that block the approval", `[data-testid="check-blocking"]`, 10*time.Second)
+	p.wait("max-payable-unknown")
+	p.fill("acknowledge-unknown", acknowledgement)
 	p.do("approve", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("decision-outcome")))
+	p.waitCSS("the case is the decider's", `[data-testid="case-owner"][data-assignee="handler-1"]`, 10*time.Second)
 	if got := p.text("decision-amount"); got != "¥1,234.50" {
 		t.Fatalf("decided amount: got %q, want ¥1,234.50", got)
 	}
@@ -558,6 +564,7 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	p.open("/claims/" + big.ClaimID + "?report=" + big.ID)
 	p.waitCSS("the third case opened", `[data-testid="decision-panel"]`, 60*time.Second)
 	p.fill("line-claimed-0", "60000")
+	p.fill("acknowledge-unknown", acknowledgement)
 	p.do("approve above the authority", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("approval-waiting")))
 	p.waitCSS("the decision awaits approval", `[data-testid="case-state"][data-state="pending_approval"]`, 5*time.Second)
 

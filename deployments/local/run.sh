@@ -34,6 +34,13 @@ if [ ! -s "$DATAKEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
+# The key adjudication hashes accounts with for its fraud signals, made once.
+SIGNALKEYFILE=$STATE/adjudication-signal-key
+if [ ! -s "$SIGNALKEYFILE" ]; then
+  umask 077
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SIGNALKEYFILE"
+fi
+export ADJUDICATION_SIGNAL_KEY=$(cat "$SIGNALKEYFILE")
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
 pids+=($!)
