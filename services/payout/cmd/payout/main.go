@@ -35,6 +35,11 @@ func main() {
 		Fault:               env.String("PAYOUT_FAULT", ""),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
+		// Segregation of duties above RMB 5,000 (issue 14).
+		PayeeConfirmationThresholdFen: int64(env.Int("PAYOUT_PAYEE_CONFIRMATION_THRESHOLD_FEN", 500000)),
+		AdjudicationURL:               env.String("PAYOUT_ADJUDICATION_URL", "http://127.0.0.1:8082"),
+		ThreeWayHour:                  env.Int("PAYOUT_THREE_WAY_HOUR", 1),
+		ThreeWayInterval:              env.Duration("PAYOUT_THREE_WAY_INTERVAL", 5*time.Minute),
 	}
 	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
 	if err != nil {

@@ -37,35 +37,39 @@ func Migrations() ([]postgres.Migration, error) {
 }
 
 type obligationRow struct {
-	ID               string `gorm:"primaryKey"`
-	ClaimID          string
-	CaseID           string
-	PolicyNumber     string
-	PayoutType       string
-	AmountFen        int64
-	AgreedAmountFen  int64
-	AdvancedFen      int64
-	Currency         string
-	State            string
-	Attempts         int
-	LastError        string
-	BankReference    string
-	PayeeSealed      []byte
-	PayeeKeyID       string
-	AgreedAt         *time.Time
-	ScheduledAt      time.Time
-	NextAttemptAt    time.Time
-	SentAt           *time.Time
-	CompletedAt      *time.Time
-	ValueDate        *string
-	ReversedAt       *time.Time
-	ReversalReason   string
-	Replaces         *string
-	PayeeCorrectedBy string
-	PayeeCorrectedAt *time.Time
-	Priority         bool
-	Ground           string
-	CatastropheCode  string
+	ID                   string `gorm:"primaryKey"`
+	ClaimID              string
+	CaseID               string
+	PolicyNumber         string
+	PayoutType           string
+	AmountFen            int64
+	AgreedAmountFen      int64
+	AdvancedFen          int64
+	Currency             string
+	State                string
+	Attempts             int
+	LastError            string
+	BankReference        string
+	PayeeSealed          []byte
+	PayeeKeyID           string
+	AgreedAt             *time.Time
+	ScheduledAt          time.Time
+	NextAttemptAt        time.Time
+	SentAt               *time.Time
+	CompletedAt          *time.Time
+	ValueDate            *string
+	ReversedAt           *time.Time
+	ReversalReason       string
+	Replaces             *string
+	PayeeCorrectedBy     string
+	PayeeCorrectedAt     *time.Time
+	Priority             bool
+	Ground               string
+	CatastropheCode      string
+	Parties              []byte
+	ConfirmationRequired bool
+	PayeeConfirmedBy     string
+	PayeeConfirmedAt     *time.Time
 }
 
 func (obligationRow) TableName() string { return "obligations" }
@@ -116,7 +120,16 @@ func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
 		State: string(o.State), Attempts: o.Attempts, LastError: o.LastError, BankReference: o.BankReference,
 		ScheduledAt: o.ScheduledAt, NextAttemptAt: o.NextAttemptAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
 		ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, PayeeCorrectedBy: o.PayeeCorrectedBy,
-		PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode}
+		PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode,
+		ConfirmationRequired: o.ConfirmationRequired, PayeeConfirmedBy: o.PayeeConfirmedBy, PayeeConfirmedAt: o.PayeeConfirmedAt}
+	parties := o.Parties
+	if parties == nil {
+		parties = []string{}
+	}
+	var err error
+	if r.Parties, err = json.Marshal(parties); err != nil {
+		return obligationRow{}, err
+	}
 	if !o.AgreedAt.IsZero() {
 		t := o.AgreedAt
 		r.AgreedAt = &t
@@ -152,7 +165,16 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		LastError: r.LastError, BankReference: r.BankReference, ScheduledAt: r.ScheduledAt.UTC(),
 		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: utc(r.SentAt), CompletedAt: utc(r.CompletedAt),
 		ReversedAt: utc(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
-		PayeeCorrectedAt: utc(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
+		PayeeCorrectedAt: utc(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode,
+		ConfirmationRequired: r.ConfirmationRequired, PayeeConfirmedBy: r.PayeeConfirmedBy, PayeeConfirmedAt: utc(r.PayeeConfirmedAt)}
+	if len(r.Parties) > 0 {
+		if err := json.Unmarshal(r.Parties, &o.Parties); err != nil {
+			return domain.Obligation{}, fmt.Errorf("parties of obligation %s: %w", r.ID, err)
+		}
+		if len(o.Parties) == 0 {
+			o.Parties = nil
+		}
+	}
 	if r.AgreedAt != nil {
 		o.AgreedAt = r.AgreedAt.UTC()
 	}
@@ -270,6 +292,9 @@ func (s *Obligations) commit(tx *gorm.DB, now time.Time, eff app.Effects) (bool,
 		if err := tx.Create(&row).Error; err != nil {
 			return false, fmt.Errorf("create obligation: %w", err)
 		}
+	}
+	if err := storePayeeChanges(tx, eff.PayeeChanges); err != nil {
+		return false, err
 	}
 	for _, n := range eff.Notices {
 		row, err := toNoticeRow(n)

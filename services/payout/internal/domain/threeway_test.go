@@ -44,14 +44,14 @@ func TestThreeWayReconciliation(t *testing.T) {
 	unconfirmed.ID, unconfirmed.ClaimID, unconfirmed.PayeeConfirmedBy, unconfirmed.State = "o7", "c7", "", domain.StateAwaitingConfirmation
 	advance := pay("adv1", "c8", domain.PayoutAdvance, domain.StateCompleted, 30_000, acct)
 	obligations := []domain.Obligation{
-		pay("o1", "c1", domain.PayoutFinal, domain.StateCompleted, 120_000, acct),           // all three agree
-		pay("o2", "c2", domain.PayoutFinal, domain.StateCompleted, 90_000, acct),            // forged: no authorisation
-		pay("o3", "c3", domain.PayoutFinal, domain.StateCompleted, 150_000, acct),           // more than authorised
-		pay("o4", "c4", domain.PayoutFinal, domain.StateCompleted, 80_000, other),           // another account than authorised
-		pay("o5", "c5", domain.PayoutFinal, domain.StateCompleted, 70_000, acct),            // the bank has no execution
-		corrected,                                                                           // a corrected payee, confirmed
-		unconfirmed,                                                                         // a corrected payee not confirmed
-		advance,                                                                             // an advance, matched by its id
+		pay("o1", "c1", domain.PayoutFinal, domain.StateCompleted, 120_000, acct), // all three agree
+		pay("o2", "c2", domain.PayoutFinal, domain.StateCompleted, 90_000, acct),  // forged: no authorisation
+		pay("o3", "c3", domain.PayoutFinal, domain.StateCompleted, 150_000, acct), // more than authorised
+		pay("o4", "c4", domain.PayoutFinal, domain.StateCompleted, 80_000, other), // another account than authorised
+		pay("o5", "c5", domain.PayoutFinal, domain.StateCompleted, 70_000, acct),  // the bank has no execution
+		corrected,   // a corrected payee, confirmed
+		unconfirmed, // a corrected payee not confirmed
+		advance,     // an advance, matched by its id
 		pay("o9", "c9", domain.PayoutFinal, domain.StateAwaitingConfirmation, 60_000, acct), // authorised, not yet sent
 	}
 	auths := []domain.Authorisation{agreed("c1", 120_000, acct), agreed("c3", 100_000, acct), agreed("c4", 80_000, acct),

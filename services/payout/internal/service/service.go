@@ -53,6 +53,19 @@ type Config struct {
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
 	RiskLeadWorkingDays int
+	// PayeeConfirmationThresholdFen is the amount above which a payment's
+	// payee is confirmed by a second senior before it is sent (issue 14);
+	// RMB 5,000 when zero.
+	PayeeConfirmationThresholdFen int64
+	// AdjudicationURL is adjudication's base URL, asked for the payments it
+	// authorised by the three-way reconciliation; without it that
+	// reconciliation is unavailable and the daily run is off.
+	AdjudicationURL string
+	// ThreeWayHour is the Asia/Shanghai hour from which the daily three-way
+	// reconciliation of the day before runs; ThreeWayInterval how often the
+	// worker looks (5 minutes when zero).
+	ThreeWayHour     int
+	ThreeWayInterval time.Duration
 }
 
 // Payout is a started payout service.
@@ -93,7 +106,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	// No real bank is reachable: the simulator stands for it.
 	bank := adapters.NewBankSimulator(kit.DB, cfg.BankLatency, time.Now)
 	repo := adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker, keys, shanghai)
-	a := app.NewService(repo, kit.Tracker, bank, kit.Publisher, topics, time.Now, shanghai)
+	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log}
+	if cfg.AdjudicationURL != "" {
+		if len(cfg.AuthKeys) == 0 {
+			return nil, fmt.Errorf("calling adjudication needs a token key (AUTH_KEYS)")
+		}
+		controls.Authorisations = adapters.NewAdjudication(cfg.AdjudicationURL, cfg.AuthKeys[0], time.Now)
+	}
+	a := app.NewService(repo, kit.Tracker, bank, kit.Publisher, topics, time.Now, shanghai, controls)
 	if cfg.Fault == FaultCrashAfterBankCall {
 		a.AfterBankCall(func(id string) {
 			log.Warn("fault injection: killing the process after the bank call, before recording its answer", "obligation_id", id)
@@ -110,14 +130,22 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if reseal <= 0 {
 		reseal = 10 * time.Minute
 	}
+	components := []lifecycle.Component{
+		{Name: "payment executor", Run: ports.Executor(a, log, interval)},
+		{Name: "notifier", Run: ports.Notifier(a, log, interval)},
+		{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
+	}
+	if cfg.AdjudicationURL != "" {
+		every := cfg.ThreeWayInterval
+		if every <= 0 {
+			every = 5 * time.Minute
+		}
+		components = append(components, lifecycle.Component{Name: "three-way reconciliation", Run: ports.ThreeWayDaily(a, log, cfg.ThreeWayHour, every)})
+	}
 	return &Payout{
-		kit:      kit,
-		consumer: kit.NewConsumer(app.AgreementsConsumer, topics.Adjudication(), cfg.TopicPrefix+"payout", ports.Agreements(a)),
-		components: []lifecycle.Component{
-			{Name: "payment executor", Run: ports.Executor(a, log, interval)},
-			{Name: "notifier", Run: ports.Notifier(a, log, interval)},
-			{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
-		},
+		kit:        kit,
+		consumer:   kit.NewConsumer(app.AgreementsConsumer, topics.Adjudication(), cfg.TopicPrefix+"payout", ports.Agreements(a)),
+		components: components,
 	}, nil
 }
 

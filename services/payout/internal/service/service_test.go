@@ -97,7 +97,7 @@ func decision(t *testing.T, topics events.Topics, claimID string, amountFen int6
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 6)
+	r.WantRoutesDocumented(t, r.svc.Routes(), 9)
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
@@ -157,6 +157,14 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		{"reconciliation over a year", "GET", "/v1/reconciliation?from=2025-01-01&to=2026-10-01", "", "GET /v1/reconciliation", 400, "invalid_argument", "to"},
 		{"reconciliation as XML", "GET", "/v1/reconciliation?from=2026-10-01&to=2026-10-01&format=xml", "", "GET /v1/reconciliation", 400, "invalid_argument", "format"},
 		{"notifications limit", "GET", "/v1/notifications?limit=x", "", "GET /v1/notifications", 400, "invalid_argument", "limit"},
+		{"obligations in an unknown state", "GET", "/v1/obligations?state=paid", "", "GET /v1/obligations", 400, "invalid_argument", "state"},
+		{"confirmation of an unknown obligation", "POST", "/v1/obligations/nope/payee/confirmation", `{"decision":"confirm"}`,
+			"POST /v1/obligations/{id}/payee/confirmation", 404, "not_found", ""},
+		{"confirmation without a decision", "POST", "/v1/obligations/nope/payee/confirmation", `{"decision":"maybe"}`,
+			"POST /v1/obligations/{id}/payee/confirmation", 400, "invalid_argument", "decision"},
+		{"payee changes of an unknown obligation", "GET", "/v1/obligations/nope/payee/changes", "", "GET /v1/obligations/{id}/payee/changes", 404, "not_found", ""},
+		{"three-way without a date", "GET", "/v1/reconciliation/three-way", "", "GET /v1/reconciliation/three-way", 400, "invalid_argument", "date"},
+		{"three-way without adjudication", "GET", "/v1/reconciliation/three-way?date=2026-10-01", "", "GET /v1/reconciliation/three-way", 503, "unavailable", ""},
 		{"method not allowed", "POST", "/v1/obligations", "", "", 405, "method_not_allowed", ""},
 		{"unknown path", "GET", "/v1/payments", "", "", 404, "not_found", ""},
 	}
