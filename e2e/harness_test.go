@@ -115,6 +115,7 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
+		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 	}, append(slices.Clone(s.env), extra...)...)
 }
 
