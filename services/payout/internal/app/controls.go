@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,8 +22,8 @@ type Controls struct {
 	// (RMB 5,000) when zero.
 	PayeeConfirmationThresholdFen int64
 	// Authorisations answers what adjudication authorised, for the
-	// three-way reconciliation; without it the reconciliation is refused
-	// as unavailable.
+	// three-way reconciliation; without it the authorisations are not
+	// checked (lines unverified).
 	Authorisations Authorisations
 	// Log receives the alarms of the three-way reconciliation.
 	Log *slog.Logger
@@ -92,16 +91,21 @@ func (s *Service) PayeeChanges(ctx context.Context, id string) ([]domain.PayeeCh
 const authorisationLookback = 366 * 24 * time.Hour
 
 // ThreeWayReport is the three-way reconciliation of one Asia/Shanghai day.
+// AuthorisationsUnavailable says why adjudication's side is missing, when
+// it is: then lines are matched with the bank only (unverified).
 type ThreeWayReport struct {
-	Date  string
-	Lines []domain.ThreeWayLine
+	Date                      string
+	Lines                     []domain.ThreeWayLine
+	AuthorisationsUnavailable string
 }
 
 // ThreeWay reconciles the payments of date (YYYY-MM-DD, Asia/Shanghai):
 // those scheduled, sent or paid that day and those the bank executed that
 // day, against adjudication's authorisations and the bank's statement, and
 // raises an alarm for each unmatched line not raised before (an event on
-// the payout topic, once per line and day, and a log line).
+// the payout topic, once per line and day, and a log line). When
+// adjudication cannot be asked the report still compares payout with the
+// bank, and says so.
 func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, error) {
 	p, err := domain.ParsePeriod(date, date, s.shanghai)
 	if err != nil {
@@ -109,9 +113,6 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 			return ThreeWayReport{}, apperr.InvalidField("date", "must be a date as YYYY-MM-DD")
 		}
 		return ThreeWayReport{}, err
-	}
-	if s.controls.Authorisations == nil {
-		return ThreeWayReport{}, apperr.New(apperr.Unavailable, "the three-way reconciliation needs adjudication's address (PAYOUT_ADJUDICATION_URL)")
 	}
 	execs, err := s.bank.Statement(ctx, p.From, p.End())
 	if err != nil {
@@ -125,11 +126,17 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 	if err != nil {
 		return ThreeWayReport{}, err
 	}
-	auths, err := s.controls.Authorisations.PaymentAuthorisations(ctx, p.From.Add(-authorisationLookback), p.End())
-	if err != nil {
-		return ThreeWayReport{}, errors.Join(apperr.New(apperr.Unavailable, "adjudication's payment authorisations are unavailable"), err)
+	r := ThreeWayReport{Date: p.From.In(s.shanghai).Format(time.DateOnly)}
+	var auths []domain.Authorisation
+	if s.controls.Authorisations == nil {
+		r.AuthorisationsUnavailable = "adjudication's address is not configured (PAYOUT_ADJUDICATION_URL)"
+	} else if auths, err = s.controls.Authorisations.PaymentAuthorisations(ctx, p.From.Add(-authorisationLookback), p.End()); err != nil {
+		r.AuthorisationsUnavailable = "adjudication's payment authorisations could not be read: " + err.Error()
+		if s.controls.Log != nil {
+			s.controls.Log.Warn("three-way reconciliation without adjudication's authorisations", "date", r.Date, "error", err.Error())
+		}
 	}
-	r := ThreeWayReport{Date: p.From.In(s.shanghai).Format(time.DateOnly), Lines: domain.ThreeWay(obligations, auths, execs)}
+	r.Lines = domain.ThreeWay(obligations, auths, execs, r.AuthorisationsUnavailable == "")
 	unmatched := domain.Unmatched(r.Lines)
 	if len(unmatched) == 0 {
 		return r, nil

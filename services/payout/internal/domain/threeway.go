@@ -57,9 +57,13 @@ func AccountFingerprint(claimID, account string) string {
 }
 
 // The statuses of a three-way reconciliation line.
+// Unverified is a line that matches the bank but whose authorisation could
+// not be checked because adjudication did not answer: no alarm yet, and
+// the daily run tries again.
 const (
-	LineMatched   = "matched"
-	LineUnmatched = "unmatched"
+	LineMatched    = "matched"
+	LineUnmatched  = "unmatched"
+	LineUnverified = "unverified"
 )
 
 // ThreeWayLine is one payment of the three-way reconciliation: what payout
@@ -85,8 +89,10 @@ type ThreeWayLine struct {
 // execution of its key, in amount and payee; and lists every execution no
 // obligation accounts for. A payee corrected after a failed or returned
 // payment matches when its correction was confirmed by a second person (or
-// needed none). Lines are ordered by claim and obligation.
-func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution) []ThreeWayLine {
+// needed none). Lines are ordered by claim and obligation. When authorised
+// is false adjudication could not be asked: the authorisations are not
+// checked, and a line without other issues is unverified.
+func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution, authorised bool) []ThreeWayLine {
 	agreements, advances := map[string]Authorisation{}, map[string]Authorisation{}
 	for _, a := range auths {
 		switch a.Kind {
@@ -114,9 +120,12 @@ func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution
 			a, ok = advances[o.ID]
 			what = "advance approval"
 		}
-		if !ok {
+		switch {
+		case !authorised:
+			l.Status = LineUnverified
+		case !ok:
 			l.Issues = append(l.Issues, fmt.Sprintf("no %s authorised in adjudication for this payment", what))
-		} else {
+		default:
 			l.AuthorisationID = a.ReferenceID
 			want := a.AmountFen
 			if o.Type != PayoutAdvance {
@@ -167,9 +176,11 @@ func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution
 }
 
 func (l ThreeWayLine) judged() ThreeWayLine {
-	l.Status = LineMatched
-	if len(l.Issues) > 0 {
+	switch {
+	case len(l.Issues) > 0:
 		l.Status = LineUnmatched
+	case l.Status != LineUnverified:
+		l.Status = LineMatched
 	}
 	return l
 }

@@ -62,7 +62,7 @@ func TestThreeWayReconciliation(t *testing.T) {
 	want := map[string]string{"o1": "matched", "o2": "unmatched", "o3": "unmatched", "o4": "unmatched", "o5": "unmatched",
 		"o6": "matched", "o7": "unmatched", "adv1": "matched", "o9": "matched", "stray": "unmatched"}
 	got := map[string]string{}
-	for _, l := range domain.ThreeWay(obligations, auths, execs) {
+	for _, l := range domain.ThreeWay(obligations, auths, execs, true) {
 		key := l.ObligationID
 		if key == "" {
 			key = l.BankKey
@@ -80,7 +80,22 @@ func TestThreeWayReconciliation(t *testing.T) {
 	net.AgreedAmountFen, net.AdvancedFen = 100_000, 30_000
 	a := agreed("cn", 100_000, acct)
 	a.AdvancedFen = 30_000
-	if l := domain.ThreeWay([]domain.Obligation{net}, []domain.Authorisation{a}, nil); l[0].Status != domain.LineMatched {
+	if l := domain.ThreeWay([]domain.Obligation{net}, []domain.Authorisation{a}, nil, true); l[0].Status != domain.LineMatched {
 		t.Fatalf("got %+v, want a payment net of advances matched", l[0])
+	}
+	// Adjudication unavailable: nothing is matched against authorisations,
+	// but what the bank contradicts stays unmatched.
+	got = map[string]string{}
+	for _, l := range domain.ThreeWay(obligations, nil, execs, false) {
+		key := l.ObligationID
+		if key == "" {
+			key = l.BankKey
+		}
+		got[key] = l.Status
+	}
+	want = map[string]string{"o1": "unverified", "o2": "unverified", "o3": "unverified", "o4": "unverified", "o5": "unmatched",
+		"o6": "unverified", "o7": "unverified", "adv1": "unverified", "o9": "unverified", "stray": "unmatched"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("without adjudication: got %v, want %v", got, want)
 	}
 }

@@ -184,8 +184,12 @@ func (h *HTTP) threeWay(c *gin.Context) {
 				State: string(l.State), AmountFen: l.AmountFen, AuthorisedFen: l.AuthorisedFen, ExecutedFen: l.ExecutedFen,
 				AuthorisationID: l.AuthorisationID, Status: l.Status, Issues: issues}
 		}
-		c.JSON(http.StatusOK, gin.H{"date": r.Date, "time_zone": "Asia/Shanghai", "currency": domain.Currency,
-			"unmatched": unmatched, "lines": lines})
+		out := gin.H{"date": r.Date, "time_zone": "Asia/Shanghai", "currency": domain.Currency, "unmatched": unmatched, "lines": lines,
+			"authorisations_checked": r.AuthorisationsUnavailable == ""}
+		if r.AuthorisationsUnavailable != "" {
+			out["authorisations_unavailable"] = r.AuthorisationsUnavailable
+		}
+		c.JSON(http.StatusOK, out)
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="three-way-`+r.Date+`.csv"`)

@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -79,6 +80,10 @@ func ThreeWayDaily(a *app.Service, log *slog.Logger, hour int, interval time.Dur
 		r, err := a.ThreeWay(ctx, day)
 		if err != nil {
 			return err
+		}
+		if r.AuthorisationsUnavailable != "" {
+			// Try again next round, until adjudication answers.
+			return errors.New("three-way reconciliation of " + day + ": " + r.AuthorisationsUnavailable)
 		}
 		done = day
 		log.Info("three-way reconciliation done", "date", day, "lines", len(r.Lines))
