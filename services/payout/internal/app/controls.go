@@ -25,8 +25,10 @@ type Controls struct {
 	// three-way reconciliation; without it the authorisations are not
 	// checked (lines unverified).
 	Authorisations Authorisations
-	// Log receives the alarms of the three-way reconciliation.
-	Log *slog.Logger
+	// Log receives the alarms of the three-way reconciliation, and Alarmed
+	// (may be nil) counts them (a metric).
+	Log     *slog.Logger
+	Alarmed func(n int)
 }
 
 // Authorisations is adjudication's record of the payments it authorised:
@@ -149,6 +151,9 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 	})
 	if err != nil {
 		return ThreeWayReport{}, err
+	}
+	if s.controls.Alarmed != nil && len(raised) > 0 {
+		s.controls.Alarmed(len(raised))
 	}
 	if s.controls.Log != nil {
 		for _, l := range raised {

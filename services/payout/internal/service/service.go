@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
@@ -106,7 +107,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	// No real bank is reachable: the simulator stands for it.
 	bank := adapters.NewBankSimulator(kit.DB, cfg.BankLatency, time.Now)
 	repo := adapters.NewObligations(kit.DB, kit.Relay.Wake, kit.Tracker, keys, shanghai)
-	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log}
+	unmatched := prometheus.NewCounter(prometheus.CounterOpts{Name: "payout_reconciliation_unmatched_total",
+		Help: "Alarms of the three-way reconciliation: payments unmatched with adjudication's authorisations or the bank's executions."})
+	if err := kit.Registry.Register(unmatched); err != nil {
+		return nil, err
+	}
+	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
+		Alarmed: func(n int) { unmatched.Add(float64(n)) }}
 	if cfg.AdjudicationURL != "" {
 		if len(cfg.AuthKeys) == 0 {
 			return nil, fmt.Errorf("calling adjudication needs a token key (AUTH_KEYS)")
