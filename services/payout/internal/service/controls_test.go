@@ -151,6 +151,11 @@ func TestAttackACorrectedPayeeOfALargePaymentWaitsForASecondSenior(t *testing.T)
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM payee_changes WHERE obligation_id = ? AND action = 'corrected' AND by = 'senior-7'", id); n != 1 {
 		t.Fatalf("got %d corrections by senior-7 in the audit trail, want 1", n)
 	}
+	for _, stmt := range []string{"UPDATE payee_changes SET by = 'nobody'", "DELETE FROM payee_changes"} {
+		if err := db.Exec(stmt).Error; err == nil {
+			t.Fatalf("%s: got it done, want the append-only trail to refuse it", stmt)
+		}
+	}
 }
 
 // Attack (issue 14): a payment event forged on Kafka for an invented claim
@@ -219,4 +224,48 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 func fingerprint(claimID, account string) string {
 	sum := sha256.Sum256([]byte(claimID + ":" + account))
 	return hex.EncodeToString(sum[:])
+}
+
+// Attack (issue 14): an advance above the threshold waits for a second
+// senior; who offered it and who approved it (and set its payee) may not
+// confirm its payee.
+func TestAttackAnAdvanceAboveTheThresholdWaitsForASecondSenior(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	db := pgtest.Open(t, r.dsn, 2)
+	claim := uuid.NewString()
+	at := time.Now().UTC()
+	e, err := events.New(events.AdvanceApproved, "adjudication", claim, at, events.AdvanceApprovedData{AdvanceID: uuid.NewString(),
+		ClaimID: claim, CaseID: "case-" + claim, PolicyNumber: "P-2026-000123", Ground: events.AdvanceGroundSixtyDays,
+		AmountFen: fortyThousandYuan, Currency: "CNY", ExpectedBenefitFen: 10_000_000, ApprovedAt: at,
+		Payee:      events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
+		ApprovedBy: "handler-3", OfferedBy: "senior-5"})
+	require.NoError(t, err)
+	apitest.Publish(t, r.brokers, message(t, r.topics, e))
+	list, _ := r.obligationsOf(t, claim, 1, "the advance waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	time.Sleep(300 * time.Millisecond)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers"); n != 0 {
+		t.Fatalf("got %d transfers while the advance's payee waits, want 0", n)
+	}
+	for _, who := range []string{"handler-3", "senior-5"} {
+		if a := r.confirm(t, senior(who), list[0].ID); a.Status != http.StatusForbidden {
+			t.Fatalf("%s confirming the advance: got %d (%s), want 403", who, a.Status, a.Body)
+		}
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), list[0].ID).Status)
+	r.obligationsOf(t, claim, 1, "the advance paid", completed)
+	a := r.Do(t, http.MethodGet, "/v1/obligations/"+list[0].ID+"/payee/changes", "")
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var trail struct {
+		Changes []struct {
+			Action string `json:"action"`
+			By     string `json:"by"`
+			After  *payee `json:"after"`
+		} `json:"changes"`
+	}
+	require.NoError(t, json.Unmarshal(a.Body, &trail))
+	if len(trail.Changes) != 2 || trail.Changes[0].Action != "set" || trail.Changes[0].By != "handler-3" ||
+		trail.Changes[1].Action != "confirmed" || trail.Changes[1].By != "senior-6" || trail.Changes[0].After.AccountNumber != "****3445" {
+		t.Fatalf("got the payee trail %s, want set by handler-3 then confirmed by senior-6, masked", a.Body)
+	}
 }
