@@ -3,9 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +32,7 @@ func (s *system) as(t testing.TB, p auth.Principal) string {
 // secondSenior: a payment above the threshold is sent only then.
 func (s *system) confirmPayees(t testing.TB, claimID string, n int) {
 	t.Helper()
-	token := s.as(t, secondSenior())
+	second := s.signedInAs(t, secondSenior())
 	confirmed := map[string]bool{}
 	apitest.Eventually(t, 60*time.Second, fmt.Sprintf("%d payee(s) of %s confirmed", n, claimID), func() bool {
 		var list struct {
@@ -47,9 +45,10 @@ func (s *system) confirmPayees(t testing.TB, claimID string, n int) {
 			if confirmed[o.ID] {
 				continue
 			}
-			status, body := s.callAs(t, token, http.MethodPost, s.url("payout", "/v1/obligations/"+o.ID+"/payee/confirmation"), `{"decision":"confirm"}`)
-			if status != http.StatusOK {
-				t.Fatalf("confirm the payee of %s as %s: got %d (%s), want 200", o.ID, secondSenior().Subject, status, body)
+			var answer json.RawMessage
+			if status := second.call(t, http.MethodPost, s.url("payout", "/v1/obligations/"+o.ID+"/payee/confirmation"),
+				map[string]string{"decision": "confirm"}, &answer); status != http.StatusOK {
+				t.Fatalf("confirm the payee of %s as %s: got %d (%s), want 200", o.ID, secondSenior().Subject, status, answer)
 			}
 			confirmed[o.ID] = true
 		}
@@ -57,29 +56,10 @@ func (s *system) confirmPayees(t testing.TB, claimID string, n int) {
 	})
 }
 
-// callAs calls url with token and a JSON body, and returns the status and
-// the answer.
-func (s *system) callAs(t testing.TB, token, method, url, body string) (int, string) {
+// signedInAs returns the system as seen by p: its calls carry p's token.
+func (s *system) signedInAs(t testing.TB, p auth.Principal) *system {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("new request: %v", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
-}
-
-// decodeJSON decodes raw into out or fails.
-func decodeJSON(t testing.TB, raw string, out any) {
-	t.Helper()
-	if err := json.Unmarshal([]byte(raw), out); err != nil {
-		t.Fatalf("decode %q: %v", raw, err)
-	}
+	other := *s
+	other.token = s.as(t, p)
+	return &other
 }

@@ -37,14 +37,10 @@ func TestAForgedAgreementIsFlaggedByTheThreeWayReconciliation(t *testing.T) {
 	sys.agreed(t, large, 4_000_000, beneficiary("6222020200112233445"))
 	sys.payouts(t, func(es []events.Envelope) bool { return countOf(es, small, events.PayoutCompleted) == 1 })
 
-	finance := sys.as(t, auth.Principal{Subject: "finance-e2e", Roles: []auth.Role{auth.Finance}})
+	finance := sys.signedInAs(t, auth.Principal{Subject: "finance-e2e", Roles: []auth.Role{auth.Finance}})
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
-	}
-	status, body := sys.callAs(t, finance, http.MethodGet, sys.url("payout", "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly)), "")
-	if status != http.StatusOK {
-		t.Fatalf("three-way reconciliation: got %d (%s), want 200", status, body)
 	}
 	var report struct {
 		Lines []struct {
@@ -53,7 +49,9 @@ func TestAForgedAgreementIsFlaggedByTheThreeWayReconciliation(t *testing.T) {
 			Status  string `json:"status"`
 		} `json:"lines"`
 	}
-	decodeJSON(t, body, &report)
+	if status := finance.call(t, http.MethodGet, sys.url("payout", "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly)), nil, &report); status != http.StatusOK {
+		t.Fatalf("three-way reconciliation: got %d (%+v), want 200", status, report)
+	}
 	got := map[string]string{}
 	for _, l := range report.Lines {
 		got[l.ClaimID] = l.Status + "/" + l.State

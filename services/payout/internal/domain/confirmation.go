@@ -116,14 +116,12 @@ func (o *Obligation) RejectPayee(by string, senior bool, reason string) error {
 	if err := o.MayConfirmPayee(by, senior); err != nil {
 		return err
 	}
-	reason = strings.TrimSpace(reason)
-	switch {
-	case o.State != StateAwaitingConfirmation:
+	if o.State != StateAwaitingConfirmation {
 		return o.refuse("reject the payee of")
-	case reason == "":
-		return apperr.InvalidField("reason", "is required: say why the payee is refused")
-	case len([]rune(reason)) > maxReason:
-		return apperr.InvalidField("reason", "must be at most %d characters", maxReason)
+	}
+	reason, err := checkReason(reason, "say why the payee is refused")
+	if err != nil {
+		return err
 	}
 	o.State, o.LastError = StateFailed, "payee refused by "+strings.TrimSpace(by)+": "+reason
 	return nil

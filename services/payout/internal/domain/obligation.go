@@ -265,21 +265,33 @@ func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now ti
 	return nil
 }
 
-// maxReason bounds reversal reasons.
+// maxReason bounds reasons.
 const maxReason = 500
+
+// checkReason trims a reason and checks it is given (ask says what for)
+// and at most maxReason characters long.
+func checkReason(reason, ask string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", apperr.InvalidField("reason", "is required: %s", ask)
+	case len([]rune(reason)) > maxReason:
+		return "", apperr.InvalidField("reason", "must be at most %d characters", maxReason)
+	}
+	return reason, nil
+}
 
 // Reverse records that the bank returned a completed payment (退汇) at at,
 // for reason. The money is owed again: Replacement returns the obligation
 // that pays it.
 func (o *Obligation) Reverse(reason string, at time.Time) error {
-	reason = strings.TrimSpace(reason)
-	switch {
-	case o.State != StateCompleted:
+	if o.State != StateCompleted {
 		return o.refuse("reverse")
-	case reason == "":
-		return apperr.InvalidField("reason", "is required: say why the bank returned the payment")
-	case len([]rune(reason)) > maxReason:
-		return apperr.InvalidField("reason", "must be at most %d characters", maxReason)
+	}
+	reason, err := checkReason(reason, "say why the bank returned the payment")
+	switch {
+	case err != nil:
+		return err
 	case o.CompletedAt != nil && at.Before(*o.CompletedAt):
 		return apperr.InvalidField("returned_at", "is before the payment completed (%s)", o.CompletedAt.Format(time.RFC3339))
 	}

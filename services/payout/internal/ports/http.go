@@ -133,10 +133,7 @@ func (h *HTTP) toResponse(o domain.Obligation) obligationResponse {
 	}
 	if o.Payee != (domain.Payee{}) {
 		m := o.Payee.Masked()
-		r.Payee = &payeeJSON{Name: m.Name, Role: string(m.Role), BankName: m.BankName, AccountNumber: m.AccountNumber}
-		if m.OnBehalfOf != nil {
-			r.Payee.OnBehalfOf = &personJSON{Name: m.OnBehalfOf.Name, Relation: m.OnBehalfOf.Relation}
-		}
+		r.Payee = maskedPayee(&m)
 	}
 	return r
 }
