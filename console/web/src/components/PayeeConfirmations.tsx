@@ -5,6 +5,7 @@
 // in a dialog before the money goes out.
 
 import { useState } from 'react';
+import { ApiError } from '../api/client';
 import type { Obligation } from '../api/types';
 import { canConfirmPayees } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
@@ -40,7 +41,13 @@ function ConfirmDialog({ o, onDone, onCancel }: { o: Obligation; onDone: () => v
           {t('common.cancel')}
         </button>
       </div>
-      {action.error ? <ErrorBox error={action.error} /> : null}
+      {action.error instanceof ApiError && action.error.status === 403 ? (
+        <div className="alert alert-error" role="alert" data-testid="error">
+          {t('payouts.confirm.notYou')}
+        </div>
+      ) : action.error ? (
+        <ErrorBox error={action.error} />
+      ) : null}
     </div>
   );
 }
