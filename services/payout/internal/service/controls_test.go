@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,6 +218,51 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 	c2 := r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly)+"&format=csv", "")
 	require.Equal(t, http.StatusOK, c2.Status, string(c2.Body))
 	require.Contains(t, string(c2.Body), forged)
+	// Asked again (the CSV above, once more here): each alarm stays raised once.
+	require.Equal(t, http.StatusOK, r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly), "").Status)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ReconciliationUnmatched.Name); n != 2 {
+		t.Fatalf("got %d alarms after three runs, want 2", n)
+	}
+	if m := r.Do(t, http.MethodGet, "/metrics", ""); !strings.Contains(string(m.Body), "payout_reconciliation_unmatched_total 2") {
+		t.Fatalf("got metrics without payout_reconciliation_unmatched_total 2, want the alarms counted")
+	}
+}
+
+// When adjudication cannot answer, the three-way reconciliation still
+// compares payout with the bank, says the authorisations were not checked,
+// and raises no alarm for what it could not check.
+func TestTheThreeWayReconciliationWithoutAdjudicationIsUnverified(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(down.Close)
+	dsn := pgtest.NewDatabase(t)
+	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	keys := apitest.Keys(t)
+	cfg := config(t, keys, dsn, prefix, brokers)
+	cfg.AdjudicationURL = down.URL
+	_, c := apitest.Start(t, "payout", service.Start, cfg)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn, 2)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 90000))
+	r.obligationsOf(t, claim, 1, "the payment completed", completed)
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	a := r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly), "")
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var report struct {
+		Checked bool `json:"authorisations_checked"`
+		Lines   []struct {
+			Status string `json:"status"`
+		} `json:"lines"`
+	}
+	require.NoError(t, json.Unmarshal(a.Body, &report))
+	if report.Checked || len(report.Lines) != 1 || report.Lines[0].Status != "unverified" {
+		t.Fatalf("got %s, want one unverified line and the authorisations not checked", a.Body)
+	}
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ReconciliationUnmatched.Name); n != 0 {
+		t.Fatalf("got %d alarms, want none for what could not be checked", n)
+	}
 }
 
 // fingerprint is the contract's account fingerprint, computed here
