@@ -171,10 +171,6 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	}
 	a, excess := domain.Settle(a, domain.AdvancedFen(advances))
 	o, err := domain.NewFinalObligation(uuid.NewString(), a, now)
-	// Segregation of duties: above the threshold nobody who decided,
-	// approved or recorded the amount and payee may confirm the payee.
-	o.AddParties(d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy)
-	o.HoldForConfirmation(s.threshold())
 	if errors.Is(err, domain.ErrNothingToPay) {
 		var recover func(*domain.Obligation) (Effects, error)
 		if excess > 0 {
@@ -188,6 +184,10 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
+	// Segregation of duties: above the threshold nobody who decided,
+	// approved or recorded the amount and payee may confirm the payee.
+	o.AddParties(d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy)
+	o.HoldForConfirmation(s.threshold())
 	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: subject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
 	if a.PaymentPeriodDays > 0 {
 		spec.Overrides = []deadline.Override{{Rule: deadline.Payment, Length: a.PaymentPeriodDays, Unit: deadline.Days}}
