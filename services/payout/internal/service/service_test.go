@@ -365,7 +365,7 @@ func TestAnAgreementIsPaidOnceAnnouncedAndNotified(t *testing.T) {
 		}
 	}
 	// R11: no column of payout's tables holds the account numbers in clear.
-	for _, table := range []string{"obligations", "notifications", "outbox", "banksim.transfers"} {
+	for _, table := range []string{"obligations", "notifications", "outbox", "banksim.transfers", "payee_changes"} {
 		var rows []string
 		require.NoError(t, db.Raw("SELECT row_to_json(x)::text FROM "+table+" x").Scan(&rows).Error)
 		for _, row := range rows {
