@@ -37,6 +37,8 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 		t.Fatalf("second decision: got %d %+v, want 409 conflict", status, conflict)
 	}
 	sys.agree(t, r.ClaimID)
+	// Above RMB 5,000: a second senior confirms the payee (issue 14).
+	sys.confirmPayees(t, r.ClaimID, 1)
 
 	got := readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
 		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1

@@ -117,6 +117,7 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"ADJUDICATION_SIGNAL_KEY=" + strings.Repeat("e2", 32),
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
+		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 	}, append(slices.Clone(s.env), extra...)...)
 }
 

@@ -579,7 +579,42 @@ export interface ComplianceReport {
 
 // ── payout ────────────────────────────────────────────────────────────────
 
-export type ObligationState = 'scheduled' | 'sent' | 'completed' | 'failed' | 'reversed';
+export type ObligationState = 'awaiting_payee_confirmation' | 'scheduled' | 'sent' | 'completed' | 'failed' | 'reversed';
+
+/** Segregation of duties: above threshold_fen a senior who is none of excluded confirms the payee before it is paid. */
+export interface PayeeConfirmation {
+  required: boolean;
+  excluded: string[];
+  may_confirm?: string;
+  confirmed_by?: string;
+  confirmed_at?: string;
+  threshold_fen: number;
+}
+
+/** One payment of the three-way reconciliation: payout, adjudication's authorisation, the bank's execution. */
+export interface ThreeWayLine {
+  claim_id?: string;
+  obligation_id?: string;
+  bank_key?: string;
+  payout_type?: string;
+  state?: string;
+  amount_fen: number;
+  authorised_fen: number | null;
+  executed_fen: number | null;
+  authorisation_id?: string;
+  status: 'matched' | 'unmatched' | 'unverified' | (string & {});
+  issues: string[];
+}
+
+export interface ThreeWayReport {
+  date: string;
+  time_zone: string;
+  currency: string;
+  unmatched: number;
+  authorisations_checked: boolean;
+  authorisations_unavailable?: string;
+  lines: ThreeWayLine[];
+}
 
 export interface Obligation {
   id: string;
@@ -606,6 +641,8 @@ export interface Obligation {
   reversed_at?: string;
   reversal_reason?: string;
   replaces?: string;
+  payee_corrected_by?: string;
+  payee_confirmation?: PayeeConfirmation;
 }
 
 export interface DayTotal {
