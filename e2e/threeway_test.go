@@ -1,8 +1,3 @@
-// This test needs adjudication's GET /v1/payment-authorisations, built on
-// the adjudication side of issue 14; it runs with
-// -tags adjudication_authorisations until both sides are merged, then the
-// build tag goes.
-
 package e2e
 
 import (
