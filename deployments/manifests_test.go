@@ -200,6 +200,14 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 				set[e.Name] = true
 				if ref := e.ValueFrom; ref != nil {
 					switch {
+					case ref.SecretKeyRef != nil && operatorSecrets[ref.SecretKeyRef.Name] != nil:
+						if !slices.Contains(operatorSecrets[ref.SecretKeyRef.Name], ref.SecretKeyRef.Key) {
+							t.Errorf("got %s from operator secret %s key %s, want one of its documented keys %v", e.Name,
+								ref.SecretKeyRef.Name, ref.SecretKeyRef.Key, operatorSecrets[ref.SecretKeyRef.Name])
+						}
+						if _, in := m.secrets[ref.SecretKeyRef.Name]; in {
+							t.Errorf("got secret %s in the manifests, want it created by the operator only (no value in the repository)", ref.SecretKeyRef.Name)
+						}
 					case ref.SecretKeyRef != nil:
 						s, ok := m.secrets[ref.SecretKeyRef.Name]
 						if _, has := s.StringData[ref.SecretKeyRef.Key]; !ok || !has {
@@ -216,7 +224,9 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 			required := []string{"AUTH_KEYS", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS"}
 			switch name {
 			case "payout":
-				required = append(required, "PAYOUT_DATA_KEYS")
+				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS")
+			case "adjudication":
+				required = append(required, "ADJUDICATION_SIGNING_KEY")
 			case "intake":
 				required = append(required, "INTAKE_STORAGE_DIR")
 			}
@@ -226,6 +236,29 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// operatorSecrets are the secrets an operator creates with the commands in
+// the README (issue 15: the key signing payment instructions and the
+// public keys payout trusts), by name with their keys. The manifests
+// reference them and hold no value of theirs.
+var operatorSecrets = map[string][]string{
+	"claims-adjudication-signing-key": {"signing-key"},
+	"claims-instruction-trust":        {"trusted-keys"},
+}
+
+// TestOperatorSecretsAreDocumented keeps the README's commands creating
+// the operator's secrets in step with what the manifests reference.
+func TestOperatorSecretsAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	for name, keys := range operatorSecrets {
+		for _, key := range keys {
+			if want := "kubectl -n claims create secret generic " + name + " --from-literal=" + key + "="; !strings.Contains(string(readme), want) {
+				t.Errorf("got no %q in README.md, want the command that creates it", want)
+			}
+		}
 	}
 }
 

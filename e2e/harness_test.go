@@ -26,6 +26,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/postgres/pgtest"
@@ -48,6 +49,11 @@ type system struct {
 	// uploaded documents.
 	dataKeys string
 	storage  string
+	// instructions is adjudication's key signing payment instructions
+	// (ADJUDICATION_SIGNING_KEY); payout trusts its public key
+	// (PAYOUT_TRUSTED_INSTRUCTION_KEYS). Tests that stand in for
+	// adjudication sign with it.
+	instructions *signing.Signer
 	// env is added to every service's environment after the defaults.
 	env []string
 }
@@ -74,6 +80,10 @@ func newSystemOn(t testing.TB, dsn map[string]string, brokers []string) *system 
 		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
 		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone()),
 		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir()}
+	var err error
+	if s.instructions, err = signing.Generate("e2e-adjudication"); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		s.dsn[name] = dsn[name]
 		s.addr[name] = freeAddr(t)
@@ -118,6 +128,8 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
+		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
+		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
 	}, append(slices.Clone(s.env), extra...)...)
 }
 

@@ -19,9 +19,21 @@ import (
 )
 
 // agreed publishes adjudication's agreement-reached for claimID on its topic,
-// as adjudication does when a handler records the claimant's agreement;
-// change, when given, alters the event first.
+// signed with adjudication's key, as adjudication does when a handler
+// records the claimant's agreement; change, when given, alters the event
+// first.
 func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee events.Payee, change ...func(*events.AgreementReachedData)) {
+	t.Helper()
+	e, err := s.instructions.Sign(agreementEvent(t, claimID, amountFen, payee, change...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.publishInstruction(t, e)
+}
+
+// agreementEvent is an unsigned agreement-reached of adjudication for
+// claimID.
+func agreementEvent(t testing.TB, claimID string, amountFen int64, payee events.Payee, change ...func(*events.AgreementReachedData)) events.Envelope {
 	t.Helper()
 	at := time.Now().UTC()
 	d := events.AgreementReachedData{ClaimID: claimID,
@@ -34,11 +46,18 @@ func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee eve
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// publishInstruction writes e to adjudication's topic as it is, keyed by
+// its claim.
+func (s *system) publishInstruction(t testing.TB, e events.Envelope) {
+	t.Helper()
 	v, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	apitest.Publish(t, s.brokers, outbox.Message{Topic: s.topics.Adjudication(), Key: claimID, EventID: e.ID, Type: e.Type, Value: v})
+	apitest.Publish(t, s.brokers, outbox.Message{Topic: s.topics.Adjudication(), Key: e.ClaimID, EventID: e.ID, Type: e.Type, Value: v})
 }
 
 func beneficiary(account string) events.Payee {

@@ -18,6 +18,10 @@ import (
 // the segregation-of-duties threshold) and the three-way reconciliation
 // against the real adjudication flags it unmatched and raises the alarm;
 // the large one waits for a second person and is never sent to the bank.
+// Since issue 15 payout pays only instructions signed with adjudication's
+// key (TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed), so
+// these are signed with it: the reconciliation still catches a forger who
+// holds the key.
 func TestAForgedAgreementIsFlaggedByTheThreeWayReconciliation(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Brokers(t))

@@ -41,12 +41,23 @@ if [ ! -s "$SIGNALKEYFILE" ]; then
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SIGNALKEYFILE"
 fi
 export ADJUDICATION_SIGNAL_KEY=$(cat "$SIGNALKEYFILE")
+# Adjudication's Ed25519 key signing payment instructions, and its public key
+# that payout trusts (issue 15), made once as a pair.
+INSTRUCTIONKEYFILE=$STATE/instruction-signing-key.json
+if [ ! -s "$INSTRUCTIONKEYFILE" ]; then
+  umask 077
+  "$ROOT/bin/claimsctl" signing-key --id "adj-$(date +%Y%m%d)" > "$INSTRUCTIONKEYFILE"
+fi
+instruction_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$INSTRUCTIONKEYFILE" "$1"; }
+PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(instruction_key public)
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
 pids+=($!)
-ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) "$ROOT/bin/adjudication" &
+ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) ADJUDICATION_SIGNING_KEY=$(instruction_key private) \
+  "$ROOT/bin/adjudication" &
 pids+=($!)
-PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) "$ROOT/bin/payout" &
+PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) PAYOUT_TRUSTED_INSTRUCTION_KEYS=$PAYOUT_TRUSTED_INSTRUCTION_KEYS \
+  "$ROOT/bin/payout" &
 pids+=($!)
 
 for port in 8081 8082 8083; do

@@ -34,6 +34,13 @@ type Envelope struct {
 	SchemaVersion   int             `json:"schemaversion"`
 	ClaimID         string          `json:"claimid"`
 	Data            json.RawMessage `json:"data"`
+	// Signature and SignatureKeyID are CloudEvents extension attributes
+	// carried by signed payment instructions (package signing): the
+	// producer's Ed25519 signature of the envelope's canonical form, in
+	// standard base64, and the id of the key that made it. Other events
+	// leave them out.
+	Signature      string `json:"signature,omitempty"`
+	SignatureKeyID string `json:"signaturekeyid,omitempty"`
 }
 
 // New wraps data in an envelope with a fresh id. Producer is the service name.

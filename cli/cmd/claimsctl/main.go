@@ -69,6 +69,7 @@ func commands() []command {
 		{name: "doc", summary: "read a supporting document with OCR: doc inspect FILE", run: runDoc},
 		{name: "token", summary: "sign a user in for development: token --sub handler-1 --roles handler", run: runToken},
 		{name: "catastrophe", summary: "declare a catastrophe, switch its fast-track mode, list: catastrophe list", run: runCatastrophe},
+		{name: "signing-key", summary: "make adjudication's key pair for signing payment instructions: signing-key --id adj-1", run: runSigningKey},
 	}
 }
 

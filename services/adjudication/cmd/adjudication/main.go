@@ -13,6 +13,7 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/config"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/servicekit"
 )
 
@@ -53,6 +54,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		BurstWindow: env.Duration("ADJUDICATION_BURST_WINDOW", 90*24*time.Hour)}
 	if cfg.SignalKey, err = hex.DecodeString(env.String("ADJUDICATION_SIGNAL_KEY", "")); err != nil {
 		return cfg, fmt.Errorf("ADJUDICATION_SIGNAL_KEY must be hex (32 bytes): %w", err)
+	}
+	// Issue 15: the key payment instructions are signed with; payout
+	// trusts its public key (PAYOUT_TRUSTED_INSTRUCTION_KEYS).
+	if cfg.Instructions, err = signing.ParseSigner(env.String("ADJUDICATION_SIGNING_KEY", "")); err != nil {
+		return cfg, fmt.Errorf("ADJUDICATION_SIGNING_KEY must hold adjudication's Ed25519 key as id:base64seed (claimsctl signing-key makes a pair): %w", err)
 	}
 	return cfg, nil
 }

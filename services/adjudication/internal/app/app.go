@@ -134,6 +134,16 @@ type Deps struct {
 	// of accounts they compare (none: the account signals are off).
 	Signals   domain.SignalPolicy
 	SignalKey []byte
+	// Instructions signs the payment instructions (agreement-reached,
+	// advance-approved) with adjudication's own key, in the transaction
+	// that stores them in the outbox: payout pays only what it signed
+	// (issue 15). Without it no instruction can be recorded.
+	Instructions Signer
+}
+
+// Signer signs a payment instruction's envelope (package signing).
+type Signer interface {
+	Sign(e events.Envelope) (events.Envelope, error)
 }
 
 // Service is adjudication's application layer.
@@ -151,6 +161,7 @@ type Service struct {
 	visits       Visits
 	signals      domain.SignalPolicy
 	signalKey    []byte
+	instructions Signer
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -160,7 +171,8 @@ func NewService(d Deps) *Service {
 	now := d.Now
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
-		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey}
+		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
+		instructions: d.Instructions}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
@@ -299,6 +311,19 @@ func (s *Service) evidence(ctx context.Context, c domain.Case) (domain.Evidence,
 		return domain.Evidence{}, err
 	}
 	return domain.Evidence{Policy: policy, Product: product, UsedFen: used, Invoices: invoices}, nil
+}
+
+// instruction builds the payment instruction of t for claimID, signed with
+// adjudication's key: payout refuses any instruction it did not sign.
+func (s *Service) instruction(t events.Type, claimID string, now time.Time, data any) (events.Envelope, error) {
+	e, err := events.New(t, Producer, claimID, now, data)
+	if err != nil {
+		return events.Envelope{}, err
+	}
+	if s.instructions == nil {
+		return events.Envelope{}, errors.New("no key to sign payment instructions with (ADJUDICATION_SIGNING_KEY)")
+	}
+	return s.instructions.Sign(e)
 }
 
 // Case returns the case of a claim.

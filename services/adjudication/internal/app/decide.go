@@ -262,7 +262,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		if p := a.Payee.OnBehalfOf; p != nil {
 			payee.OnBehalfOf = &events.Person{Name: p.Name, Relation: p.Relation}
 		}
-		e, err := events.New(events.AgreementReached, Producer, c.ClaimID, now, events.AgreementReachedData{
+		e, err := s.instruction(events.AgreementReached, c.ClaimID, now, events.AgreementReachedData{
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
 			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
 			PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, DecisionApprovedBy: c.Decision.ApprovedBy,

@@ -11,9 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/postgres/pgtest"
 )
 
@@ -31,6 +33,12 @@ func outboxData(t *testing.T, f *fixture, typ events.Type, v any) events.Envelop
 	e, err := events.Decode(payload)
 	require.NoError(t, err)
 	require.NoError(t, events.DecodeData(e, typ, v))
+	if typ == events.AgreementReached || typ == events.AdvanceApproved {
+		// A payment instruction is stored signed (issue 15).
+		trusted, err := signing.ParseTrusted(app.Producer, instructionKey(t).Public())
+		require.NoError(t, err)
+		require.NoError(t, trusted.Verify(e), "the %s in the outbox", typ.Name)
+	}
 	return e
 }
 

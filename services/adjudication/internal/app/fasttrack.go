@@ -227,7 +227,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		if o := p.OnBehalfOf; o != nil {
 			payee.OnBehalfOf = &events.Person{Name: o.Name, Relation: o.Relation}
 		}
-		e, err := events.New(events.AdvanceApproved, Producer, c.ClaimID, now, events.AdvanceApprovedData{
+		e, err := s.instruction(events.AdvanceApproved, c.ClaimID, now, events.AdvanceApprovedData{
 			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
 			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,
 			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil, OfferedBy: a.OfferedBy,

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
@@ -54,8 +56,17 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clocktest.Clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
-		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db)})
+		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db), Instructions: instructionKey(t)})
 	return f
+}
+
+// instructionKey is adjudication's key signing payment instructions in
+// the tests.
+func instructionKey(t *testing.T) *signing.Signer {
+	t.Helper()
+	s, err := signing.NewSigner("test-adjudication", bytes.Repeat([]byte{9}, 32))
+	require.NoError(t, err)
+	return s
 }
 
 // obligations returns a claim's tracked obligations by rule.

@@ -34,7 +34,7 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 	good := func() service.Config {
 		return service.Config{Common: servicekit.Common{AuthKeys: apitest.Keys(t), DatabaseDSN: "postgres://nobody@127.0.0.1:1/none"}, AuthorityLimits: map[string]int64{"senior_handler": domain.Unlimited},
 			Issuer:      domain.LetterIssuer{CompanyName: "示例人寿", CompanyAddress: "北京", ServicePhone: "95500", ReviewProcedure: "申请复核。"},
-			LetterFonts: letter.DefaultFonts()}
+			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t)}
 	}
 	tests := []struct {
 		name    string
@@ -45,6 +45,8 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 		{"no company", func(c *service.Config) { c.Issuer.CompanyName = "" }, "letter issuer: invalid_argument: is required (field company_name)"},
 		{"a service phone with letters", func(c *service.Config) { c.Issuer.ServicePhone = "call us" }, "(field service_phone)"},
 		{"no font", func(c *service.Config) { c.LetterFonts = letter.Fonts{CJK: "/nonexistent.ttf"} }, "letter: read font"},
+		// Issue 15: payout pays only instructions signed by adjudication.
+		{"no key to sign payment instructions", func(c *service.Config) { c.Instructions = nil }, "ADJUDICATION_SIGNING_KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/ports"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/servicekit"
 )
@@ -40,6 +41,9 @@ type Config struct {
 	// hashes of the accounts they compare.
 	Signals   domain.SignalPolicy
 	SignalKey []byte
+	// Instructions signs the payment instructions payout pays (issue 15);
+	// adjudication refuses to start without it.
+	Instructions *signing.Signer
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -82,6 +86,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if len(cfg.SignalKey) == 0 {
 		log.Warn("no ADJUDICATION_SIGNAL_KEY: the account fraud signals and the employee registry are off")
 	}
+	if cfg.Instructions == nil {
+		return nil, fmt.Errorf("payment instruction key (ADJUDICATION_SIGNING_KEY): none, and payout pays only signed instructions")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}
@@ -113,7 +120,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
 		Tracker: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
 		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
-		Signals: cfg.Signals, SignalKey: cfg.SignalKey,
+		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Instructions: cfg.Instructions,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on

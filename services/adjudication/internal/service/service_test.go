@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
@@ -46,12 +48,21 @@ func start(t *testing.T, with ...func(*service.Config)) *running {
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},
-		LetterFonts: letter.DefaultFonts()}
+		LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t)}
 	for _, w := range with {
 		w(&cfg)
 	}
 	svc, c := apitest.Start(t, "adjudication", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
+}
+
+// instructionKey is adjudication's key signing payment instructions in
+// the tests.
+func instructionKey(t *testing.T) *signing.Signer {
+	t.Helper()
+	s, err := signing.NewSigner("test-adjudication", bytes.Repeat([]byte{9}, 32))
+	require.NoError(t, err)
+	return s
 }
 
 func claimRequested(t *testing.T, topics events.Topics, claimID string, firstReceivedAt time.Time) outbox.Message {

@@ -13,6 +13,7 @@ import (
 
 	"claims.local/payout/internal/service"
 	"claims.local/pkg/config"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 )
@@ -41,5 +42,12 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		return cfg, fmt.Errorf("PAYOUT_DATA_KEYS must hold the payee data keys as id:base64key[,id:base64key] (current first, 32-byte keys): %w", err)
 	}
 	cfg.DataKeys = dataKeys
+	// Issue 15: adjudication's public keys, by key id; only instructions
+	// signed by one of them are paid.
+	trusted, err := signing.ParseTrusted("adjudication", env.String("PAYOUT_TRUSTED_INSTRUCTION_KEYS", ""))
+	if err != nil {
+		return cfg, fmt.Errorf("PAYOUT_TRUSTED_INSTRUCTION_KEYS must hold adjudication's public keys as id:base64key[,id:base64key] (claimsctl signing-key makes a pair): %w", err)
+	}
+	cfg.TrustedInstructions = trusted
 	return cfg, nil
 }

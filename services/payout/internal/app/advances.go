@@ -17,7 +17,11 @@ import (
 // catastrophe's advance is paid before ordinary payments. Finance sees it
 // scheduled like any payout, with payout_type advance. Its payment is
 // tracked by nothing statutory: R7 is adjudication's, met at the approval.
+// Only an advance signed by adjudication is paid (checkInstruction).
 func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
+	if err := s.checkInstruction(ctx, e); err != nil {
+		return err
+	}
 	var d events.AdvanceApprovedData
 	if err := events.DecodeData(e, events.AdvanceApproved, &d); err != nil {
 		return err

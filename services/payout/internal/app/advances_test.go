@@ -26,7 +26,7 @@ func advance(t testing.TB, claimID string, amountFen int64, change ...func(*even
 	}
 	e, err := events.New(events.AdvanceApproved, "adjudication", claimID, d.ApprovedAt, d)
 	require.NoError(t, err)
-	return e
+	return signed(t, e)
 }
 
 func decided(t *testing.T, claimID, outcome string) events.Envelope {

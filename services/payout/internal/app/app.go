@@ -139,8 +139,12 @@ func (s *Service) Location() *time.Location { return s.shanghai }
 // in full by advances creates nothing, and advances above it are owed back
 // (a recovery, told to finance); one for a claim that already has a final
 // payment of other terms is parked for a person (it is an error of the
-// event, never a second payment).
+// event, never a second payment). Only an agreement signed by adjudication
+// is paid (checkInstruction).
 func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error {
+	if err := s.checkInstruction(ctx, e); err != nil {
+		return err
+	}
 	var d events.AgreementReachedData
 	if err := events.DecodeData(e, events.AgreementReached, &d); err != nil {
 		return err

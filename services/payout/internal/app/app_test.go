@@ -20,6 +20,7 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/schemas"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
@@ -56,6 +57,9 @@ type env struct {
 	repo    *adapters.Obligations
 	tracker *tracking.Tracker
 	loc     *time.Location
+	trusted *signing.Verifier
+	mu      sync.Mutex
+	refused []signing.Reason
 }
 
 func newEnv(t testing.TB) *env {
@@ -70,14 +74,46 @@ func newEnv(t testing.TB) *env {
 	// Monday 10:00 in Shanghai: no test crosses a Shanghai midnight.
 	c := clocktest.New(time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC))
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
-	return &env{db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
+	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
+	require.NoError(t, err)
+	return &env{trusted: trusted, db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
 		repo: adapters.NewObligations(db, nil, tr, keys, loc)}
 }
 
 // service returns a new instance of the use cases, as a restarted process
 // would have, over bank.
 func (e *env) service(bank app.Bank) *app.Service {
-	return app.NewService(e.repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, app.Controls{})
+	return app.NewService(e.repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
+}
+
+// instructionKey stands in for adjudication's key signing payment
+// instructions.
+func instructionKey(t testing.TB) *signing.Signer {
+	t.Helper()
+	s, err := signing.NewSigner("test-adjudication", bytes.Repeat([]byte{9}, 32))
+	require.NoError(t, err)
+	return s
+}
+
+// signed is e signed with instructionKey, as adjudication signs it.
+func signed(t testing.TB, e events.Envelope) events.Envelope {
+	t.Helper()
+	e, err := instructionKey(t).Sign(e)
+	require.NoError(t, err)
+	return e
+}
+
+// controls trust instructionKey and count the refusals in e.refused.
+func controls(e *env) app.Controls {
+	c := app.Controls{Refused: func(r signing.Reason) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.refused = append(e.refused, r)
+	}}
+	if e.trusted != nil {
+		c.Instructions = e.trusted
+	}
+	return c
 }
 
 // settle runs the executor's rounds until no payment is on its way: submit,
@@ -110,7 +146,7 @@ func agreement(t *testing.T, claimID string, amountFen int64, change ...func(*ev
 	}
 	e, err := events.New(events.AgreementReached, "adjudication", claimID, d.AgreedAt, d)
 	require.NoError(t, err)
-	return e
+	return signed(t, e)
 }
 
 func agent(amountFen int64) func(*events.AgreementReachedData) {
@@ -218,17 +254,17 @@ func TestAgreementsThatCannotBePaidAsAgreed(t *testing.T) {
 			ev, err := events.New(events.ClaimDecided, "adjudication", "claim-5", time.Now(), events.ClaimDecidedData{ClaimID: "claim-5",
 				Outcome: events.OutcomeApproved, AmountFen: 5000, Currency: "CNY"})
 			require.NoError(t, err)
-			return ev
+			return signed(t, ev)
 		}(),
 		"newer schema": func() events.Envelope {
 			ev := agreement(t, "claim-6", 5000)
 			ev.SchemaVersion = 2
-			return ev
+			return signed(t, ev)
 		}(),
 		"claim ids disagree": func() events.Envelope {
 			ev := agreement(t, "claim-7", 5000)
 			ev.ClaimID = "claim-8"
-			return ev
+			return signed(t, ev)
 		}(),
 	}
 	for name, ev := range parked {
@@ -577,7 +613,7 @@ func TestResealMovesPayeesToANewKey(t *testing.T) {
 	keys, err := sealed.New([]sealed.Key{{ID: "k2", Secret: bytes.Repeat([]byte{9}, sealed.KeyBytes)},
 		{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
 	require.NoError(t, err)
-	rotated := app.NewService(adapters.NewObligations(e.db, nil, e.tracker, keys, e.loc), e.tracker, e.bank, e.gateway, topics, e.clock.Now, e.loc, app.Controls{})
+	rotated := app.NewService(adapters.NewObligations(e.db, nil, e.tracker, keys, e.loc), e.tracker, e.bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
 	n, err := rotated.Reseal(ctx)
 	require.NoError(t, err)
 	if n != 1 || count(t, e.db, "SELECT count(*) FROM obligations WHERE payee_key_id = 'k2'") != 1 {

@@ -12,6 +12,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 )
 
 // Controls are payout's money controls (issue 14).
@@ -29,6 +30,18 @@ type Controls struct {
 	// (may be nil) counts them (a metric).
 	Log     *slog.Logger
 	Alarmed func(n int)
+	// Instructions verifies that a payment instruction (an agreement or an
+	// advance approval) was signed by one of adjudication's trusted keys
+	// (issue 15); without it every instruction is refused. Refused (may be
+	// nil) counts the refusals by reason (a metric).
+	Instructions InstructionVerifier
+	Refused      func(reason signing.Reason)
+}
+
+// InstructionVerifier checks the signature of a payment instruction and
+// the owner of its key; a refusal is a *signing.Refusal.
+type InstructionVerifier interface {
+	Verify(e events.Envelope) error
 }
 
 // Authorisations is adjudication's record of the payments it authorised:

@@ -15,6 +15,7 @@ import (
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/ports"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/postgres"
@@ -50,6 +51,10 @@ type Config struct {
 	// worker looks (5 minutes when zero).
 	ThreeWayHour     int
 	ThreeWayInterval time.Duration
+	// TrustedInstructions verifies the payment instructions on
+	// adjudication's topic against adjudication's trusted public keys
+	// (issue 15); payout refuses to start without it.
+	TrustedInstructions *signing.Verifier
 }
 
 // Payout is a started payout service.
@@ -64,6 +69,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	shanghai, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		return nil, fmt.Errorf("load Asia/Shanghai time zone: %w", err)
+	}
+	if cfg.TrustedInstructions == nil {
+		return nil, fmt.Errorf("payment instruction keys (PAYOUT_TRUSTED_INSTRUCTION_KEYS): payout trusts no key of adjudication and would pay nothing")
 	}
 	keys, err := sealed.New(cfg.DataKeys)
 	if err != nil {
@@ -97,8 +105,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err := kit.Registry().Register(unmatched); err != nil {
 		return nil, err
 	}
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payout_instructions_refused_total",
+		Help: "Payment instructions refused because they are not signed by a trusted key of adjudication, by reason."}, []string{"reason"})
+	if err := kit.Registry().Register(refused); err != nil {
+		return nil, err
+	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
-		Alarmed: func(n int) { unmatched.Add(float64(n)) }}
+		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
+		Instructions: cfg.TrustedInstructions, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
 	if cfg.AdjudicationURL != "" {
 		if len(cfg.AuthKeys) == 0 {
 			return nil, fmt.Errorf("calling adjudication needs a token key (AUTH_KEYS)")

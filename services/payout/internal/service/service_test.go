@@ -20,6 +20,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/schemas"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
@@ -45,9 +46,20 @@ func dataKeys() []sealed.Key {
 	return []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{5}, sealed.KeyBytes)}}
 }
 
+// instructionKey is the test's stand-in for adjudication's key signing
+// payment instructions; payout trusts its public key.
+func instructionKey(t *testing.T) *signing.Signer {
+	t.Helper()
+	s, err := signing.NewSigner("test-adjudication", bytes.Repeat([]byte{9}, 32))
+	require.NoError(t, err)
+	return s
+}
+
 func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers []string) service.Config {
 	t.Helper()
-	return service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
+	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
+	require.NoError(t, err)
+	return service.Config{TrustedInstructions: trusted, Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
@@ -63,8 +75,11 @@ func start(t *testing.T) *running {
 		topics: events.Topics{Prefix: prefix}}
 }
 
+// message is e signed as adjudication signs it, for its topic.
 func message(t *testing.T, topics events.Topics, e events.Envelope) outbox.Message {
 	t.Helper()
+	e, err := instructionKey(t).Sign(e)
+	require.NoError(t, err)
 	v, err := json.Marshal(e)
 	require.NoError(t, err)
 	return outbox.Message{Topic: topics.Adjudication(), Key: e.ClaimID, EventID: e.ID, Type: e.Type, Value: v}
@@ -123,6 +138,17 @@ func TestStartRefusesBadDataKeys(t *testing.T) {
 		if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_DATA_KEYS") {
 			t.Errorf("%s: got %v, want a refusal naming PAYOUT_DATA_KEYS", name, err)
 		}
+	}
+}
+
+// Attack (issue 15): a payout trusting no key of adjudication would park
+// every payment instruction; it refuses to start instead.
+func TestStartRefusesWithoutTrustedInstructionKeys(t *testing.T) {
+	t.Parallel()
+	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", []string{"127.0.0.1:1"})
+	cfg.TrustedInstructions = nil
+	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_TRUSTED_INSTRUCTION_KEYS") {
+		t.Errorf("got %v, want a refusal naming PAYOUT_TRUSTED_INSTRUCTION_KEYS", err)
 	}
 }
 

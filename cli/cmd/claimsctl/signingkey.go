@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+
+	"claims.local/pkg/events/signing"
+)
+
+// runSigningKey makes a new Ed25519 key pair for signing payment
+// instructions (issue 15) and prints {"key_id", "private", "public"}:
+// private is adjudication's ADJUDICATION_SIGNING_KEY, public goes into
+// payout's PAYOUT_TRUSTED_INSTRUCTION_KEYS (first, beside the key it
+// replaces until adjudication signs with the new one). An operator puts
+// each into its service's secret; make run keeps a pair in .local/dev.
+func runSigningKey(e env, args []string) int {
+	const name = "signing-key"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	id := fs.String("id", "", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeString(e.stdout, signingKeyUsage)
+			return exitOK
+		}
+		return usageError(e, name, "%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(e, name, "unexpected argument %q", fs.Arg(0))
+	}
+	if *id == "" {
+		return usageError(e, name, "--id is required (the key id payout trusts it under, e.g. adj-2026-12)")
+	}
+	s, err := signing.Generate(*id)
+	if err != nil {
+		return usageError(e, name, "%v", err)
+	}
+	return writeJSON(e, name, map[string]string{"key_id": s.KeyID(), "private": s.Private(), "public": s.Public()})
+}
+
+const signingKeyUsage = `usage: claimsctl signing-key --id KEY_ID
+
+Makes an Ed25519 key pair for adjudication's signature of payment
+instructions and prints {"key_id", "private", "public"}: "private" is the
+value of ADJUDICATION_SIGNING_KEY (adjudication only), "public" one entry of
+PAYOUT_TRUSTED_INSTRUCTION_KEYS (payout).
+`

@@ -1,0 +1,103 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
+)
+
+// Attack (issue 15): payment instructions that adjudication did not sign
+// create no obligation; each is parked (ErrMalformed) and raises one alarm,
+// however often it is redelivered. A genuine one is paid once, and a replay
+// of it under a new event id is refused.
+func TestAttackAnInstructionNotSignedByAdjudicationIsRefusedAndAlarmedOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	stranger, err := signing.NewSigner("test-adjudication", bytes.Repeat([]byte{8}, 32))
+	require.NoError(t, err)
+	genuine := agreement(t, "claim-ok", 5000)
+	replay := genuine
+	replay.ID = "replayed-" + genuine.ID
+	unsigned := agreement(t, "claim-1", 5000)
+	unsigned.Signature, unsigned.SignatureKeyID = "", ""
+	tampered := agreement(t, "claim-2", 5000)
+	tampered.Data = bytes.Replace(tampered.Data, []byte(`"amount_fen":5000`), []byte(`"amount_fen":500000`), 1)
+	foreign, err := stranger.Sign(agreement(t, "claim-3", 5000))
+	require.NoError(t, err)
+	unsignedAdvance := advance(t, "claim-4", 3000)
+	unsignedAdvance.Signature = ""
+
+	tests := []struct {
+		name   string
+		e      events.Envelope
+		handle func(context.Context, events.Envelope) error
+		want   signing.Reason
+	}{
+		{"unsigned agreement", unsigned, a.HandleAgreement, signing.Unsigned},
+		{"amount changed after signing", tampered, a.HandleAgreement, signing.BadSignature},
+		{"adjudication's key id, another key", foreign, a.HandleAgreement, signing.BadSignature},
+		{"genuine replayed under a new event id", replay, a.HandleAgreement, signing.BadSignature},
+		{"unsigned advance", unsignedAdvance, a.HandleAdvance, signing.Unsigned},
+	}
+	for _, tt := range tests {
+		for range 2 { // the second time is a redelivery
+			if err := tt.handle(ctx, tt.e); !errors.Is(err, events.ErrMalformed) {
+				t.Errorf("%s: got %v, want ErrMalformed so that it is parked", tt.name, err)
+			}
+		}
+	}
+	require.NoError(t, a.HandleAgreement(ctx, genuine))
+	if got := count(t, e.db, "SELECT count(*) FROM obligations"); got != 1 {
+		t.Fatalf("got %d obligations, want only the genuine agreement's", got)
+	}
+	var alarms []events.InstructionRefusedData
+	rows, err := e.db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", events.InstructionRefused.Name).Rows()
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var payload []byte
+		require.NoError(t, rows.Scan(&payload))
+		ev, err := events.Decode(payload)
+		require.NoError(t, err)
+		var d events.InstructionRefusedData
+		require.NoError(t, events.DecodeData(ev, events.InstructionRefused, &d))
+		alarms = append(alarms, d)
+	}
+	if len(alarms) != len(tests) {
+		t.Fatalf("got %d alarms %+v, want one per refused event (%d)", len(alarms), alarms, len(tests))
+	}
+	for i, tt := range tests {
+		if got := alarms[i]; got.EventID != tt.e.ID || got.Reason != string(tt.want) || got.ClaimID != tt.e.ClaimID {
+			t.Errorf("%s: got alarm %+v, want event %s, reason %s", tt.name, got, tt.e.ID, tt.want)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	want := []signing.Reason{signing.Unsigned, signing.BadSignature, signing.BadSignature, signing.BadSignature, signing.Unsigned}
+	if !slices.Equal(e.refused, want) {
+		t.Errorf("got refusals counted %v, want %v (once per event)", e.refused, want)
+	}
+}
+
+// Without trusted keys payout pays nothing: it fails closed.
+func TestAttackWithoutTrustedKeysEveryInstructionIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.trusted = nil
+	a := e.service(e.bank)
+	if err := a.HandleAgreement(context.Background(), agreement(t, "claim-1", 5000)); !errors.Is(err, events.ErrMalformed) {
+		t.Fatalf("got %v, want ErrMalformed", err)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations"); got != 0 {
+		t.Fatalf("got %d obligations, want none", got)
+	}
+}
