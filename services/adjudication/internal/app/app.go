@@ -134,6 +134,8 @@ type Deps struct {
 	// of accounts they compare (none: the account signals are off).
 	Signals   domain.SignalPolicy
 	SignalKey []byte
+	// Complaints stores the complaint register (R12).
+	Complaints Complaints
 }
 
 // Service is adjudication's application layer.
@@ -151,6 +153,7 @@ type Service struct {
 	visits       Visits
 	signals      domain.SignalPolicy
 	signalKey    []byte
+	complaints   Complaints
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -160,7 +163,8 @@ func NewService(d Deps) *Service {
 	now := d.Now
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
-		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey}
+		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
+		complaints: d.Complaints}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
