@@ -179,9 +179,12 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	}
 	now := s.now()
 	c := domain.Open(caseFromRequest(e.ClaimID, d, now), domain.System("intake"), now)
-	_, product, err := s.policyOf(ctx, c.PolicyNumber)
+	pol, product, err := s.policyOf(ctx, c.PolicyNumber)
 	if err != nil {
 		return err
+	}
+	if pol != nil {
+		c.Branch = pol.Branch
 	}
 	decide, err := s.decisionObligation(&c, deadline.Decision, product, now)
 	if err != nil {
