@@ -42,7 +42,20 @@ type ClaimFacts struct {
 	Outcome     Outcome
 	DecidedAt   *time.Time
 	WithdrawnAt *time.Time
-	PaidAt      *time.Time
+	// PaidAt is when the final payment completed (payout-completed).
+	PaidAt *time.Time
+	// What the catastrophe daily report reads besides: the insured, the
+	// incident type, the catastrophe tag, and the advances paid.
+	InsuredName     string
+	IncidentType    string
+	CatastropheCode string
+	Advances        []PaymentFact
+}
+
+// PaymentFact is one completed payment of a claim.
+type PaymentFact struct {
+	At        time.Time
+	AmountFen int64
 }
 
 // Small reports whether the claim is a small claim (up to RMB 3,000 claimed).
