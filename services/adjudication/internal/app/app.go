@@ -134,8 +134,11 @@ type Deps struct {
 	// of accounts they compare (none: the account signals are off).
 	Signals   domain.SignalPolicy
 	SignalKey []byte
-	// Complaints stores the complaint register (R12).
+	// Complaints stores the complaint register (R12); Indicators reads
+	// the facts of the service indicators (R13) and stores payout's
+	// completed payments.
 	Complaints Complaints
+	Indicators Indicators
 }
 
 // Service is adjudication's application layer.
@@ -154,6 +157,7 @@ type Service struct {
 	signals      domain.SignalPolicy
 	signalKey    []byte
 	complaints   Complaints
+	indicators   Indicators
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -164,7 +168,7 @@ func NewService(d Deps) *Service {
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
-		complaints: d.Complaints}
+		complaints: d.Complaints, indicators: d.Indicators}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
