@@ -78,3 +78,60 @@ func TestIndicatorsCountPayoutsCompletedOnTheTopicInJSONAndCSV(t *testing.T) {
 	want(t, handler.Do(t, http.MethodGet, "/v1/indicators?from="+today+"&to="+today, ""), http.StatusForbidden, nil)
 	want(t, senior.Do(t, http.MethodGet, "/v1/catastrophes/NO-SUCH/daily-report?from="+today+"&to="+today, ""), http.StatusNotFound, nil)
 }
+
+func TestTheCatastropheDailyReportCountsTaggedCasesPerPersonAndTheAdvancesPaid(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.importCover(t)
+	team := r.as(t, "coordinator-1", auth.CatastropheCoordinator)
+	want(t, team.Do(t, http.MethodPost, "/v1/catastrophes", declaration), 201, nil)
+	want(t, team.Do(t, http.MethodPost, "/v1/catastrophes/TY-2026-09/activation", `{"active":true,"reason":"台风登陆"}`), 200, nil)
+	death, medical1, medical2, plain := requestData(), requestData(), requestData(), requestData()
+	death.IncidentType, death.CatastropheCode, death.InsuredName = "death", "TY-2026-09", "王五"
+	medical1.CatastropheCode, medical1.ClaimedAmountFen = "TY-2026-09", 300_000
+	medical2.CatastropheCode, medical2.ClaimedAmountFen = "TY-2026-09", 200_000 // the same insured, 张三
+	r.openCases(t, death, medical1, medical2, plain)
+
+	paid := time.Now().UTC().Truncate(time.Microsecond)
+	e, err := events.New(events.PayoutCompleted, "payout", medical1.ClaimID, paid, events.PayoutData{ObligationID: "adv-1",
+		ClaimID: medical1.ClaimID, PayoutType: events.PayoutTypeAdvance, AmountFen: 90_000, Currency: "CNY", Status: "completed", CompletedAt: &paid})
+	require.NoError(t, err)
+	v, err := json.Marshal(e)
+	require.NoError(t, err)
+	apitest.Publish(t, r.brokers, outbox.Message{Topic: events.Topics{Prefix: r.prefix}.Payout(), Key: medical1.ClaimID, EventID: e.ID, Type: e.Type, Value: v})
+	apitest.Eventually(t, 45*time.Second, "advance kept", func() bool {
+		return r.count(t, `SELECT count(*) FROM payout_completions WHERE obligation_id = 'adv-1'`) == 1
+	})
+
+	// The claims came an hour ago: near midnight that is yesterday.
+	first, today := calendar.DateOf(death.FirstReceivedAt), calendar.DateOf(time.Now())
+	var report struct {
+		Days []struct {
+			Date            string  `json:"date"`
+			ValidCases      int     `json:"valid_cases"`
+			Deaths          int     `json:"deaths"`
+			Medical         int     `json:"medical"`
+			Closed          int     `json:"closed"`
+			AdvancesPaid    int     `json:"advances_paid"`
+			AdvancesPaidFen int64   `json:"advances_paid_fen"`
+			EstimatedFen    int64   `json:"estimated_fen"`
+			HandlingRate    float64 `json:"handling_rate"`
+		} `json:"days"`
+	}
+	want(t, team.Do(t, http.MethodGet, "/v1/catastrophes/TY-2026-09/daily-report?from="+first.String()+"&to="+today.String(), ""), http.StatusOK, &report)
+	require.Len(t, report.Days, first.DaysUntil(today)+1)
+	d := report.Days[len(report.Days)-1]
+	assert.Equal(t, 3, d.ValidCases, "the untagged claim is not the catastrophe's")
+	assert.Equal(t, 1, d.Deaths)
+	assert.Equal(t, 1, d.Medical, "two medical claims of one person are one medical case")
+	assert.Equal(t, 0, d.Closed)
+	assert.Equal(t, 1, d.AdvancesPaid)
+	assert.Equal(t, int64(90_000), d.AdvancesPaidFen)
+	assert.Equal(t, int64(500_000), d.EstimatedFen, "the amounts claimed of the open claims (the death claim names none)")
+
+	csv := team.Do(t, http.MethodGet, "/v1/catastrophes/TY-2026-09/daily-report?from="+first.AddDays(-1).String()+"&to="+today.String()+"&format=csv", "")
+	want(t, csv, http.StatusOK, nil)
+	rows := strings.Split(strings.TrimSpace(string(csv.Body)), "\n")
+	require.Len(t, rows, first.DaysUntil(today)+3, "the header and a line a day")
+	assert.True(t, strings.HasPrefix(rows[1], "TY-2026-09,"+first.AddDays(-1).String()+",0,0,"), "got %q: nothing the day before", rows[1])
+}
