@@ -1,6 +1,7 @@
 package ports
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,8 +37,8 @@ func registerComplaints(v1 *gin.RouterGroup, h *HTTP) {
 	v1.POST("/complaints", h.registerComplaint)
 	v1.GET("/complaints", h.complaints)
 	v1.GET("/complaints/:id", h.complaint)
-	v1.POST("/complaints/:id/progress-notices", h.progressNotice)
-	v1.POST("/complaints/:id/reply", h.answerComplaint)
+	v1.POST("/complaints/:id/progress-notices", written(h, http.StatusCreated, h.app.SendProgressNotice))
+	v1.POST("/complaints/:id/reply", written(h, http.StatusOK, h.app.AnswerComplaint))
 }
 
 type complaintRequest struct {
@@ -151,20 +152,16 @@ func (h *HTTP) complaint(c *gin.Context) {
 	h.answer(c, http.StatusOK, toComplaint(v), err)
 }
 
-func (h *HTTP) progressNotice(c *gin.Context) {
-	req, who, ok := bind[writtenRequest](h, c)
-	if !ok {
-		return
+// written answers a progress notice (201) or the reply (200): it binds the
+// text and channel and runs do on the complaint of the path as the
+// signed-in actor.
+func written(h *HTTP, status int, do func(ctx context.Context, who domain.Actor, id, text, channel string) (app.ComplaintView, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, who, ok := bind[writtenRequest](h, c)
+		if !ok {
+			return
+		}
+		v, err := do(c.Request.Context(), who, c.Param("id"), req.Text, req.Channel)
+		h.answer(c, status, toComplaint(v), err)
 	}
-	v, err := h.app.SendProgressNotice(c.Request.Context(), who, c.Param("id"), req.Text, req.Channel)
-	h.answer(c, http.StatusCreated, toComplaint(v), err)
-}
-
-func (h *HTTP) answerComplaint(c *gin.Context) {
-	req, who, ok := bind[writtenRequest](h, c)
-	if !ok {
-		return
-	}
-	v, err := h.app.AnswerComplaint(c.Request.Context(), who, c.Param("id"), req.Text, req.Channel)
-	h.answer(c, http.StatusOK, toComplaint(v), err)
 }
