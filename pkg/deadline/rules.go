@@ -36,6 +36,10 @@ const (
 	// ResultNotification is R9: tell the payee the result the day after the
 	// claim is settled (notice §6.2).
 	ResultNotification RuleID = "result-notification"
+	// ComplaintReply is R12: answer a complaint within 10 working days of
+	// accepting it (Reg. art. 29); a reply that will be late is announced
+	// to the complainant with a progress notice before the period ends.
+	ComplaintReply RuleID = "complaint-reply"
 )
 
 // Unit is the unit in which a period is counted.
@@ -161,7 +165,7 @@ var (
 	ErrInvalidTime        = errors.New("invalid time")
 )
 
-// Rules returns the deadline rules R3-R9 in product order. Each call returns
+// Rules returns the deadline rules R3-R9 and R12 in product order. Each call returns
 // a fresh slice the caller may modify.
 func Rules() []Rule {
 	regulation23 := LegalBasis{
@@ -294,6 +298,24 @@ func Rules() []Rule {
 			Basis: []LegalBasis{companyNotice("六、2", "§6.2",
 				"对于保全或理赔付费业务,公司会在保全处理完成或理赔结案次日,以短信方式将办理结果通知投保人、被保险人或者受益人,并通知客户领款金额和领款方式。",
 				"For claim payments the company notifies the policyholder, the insured or the beneficiary of the result by text message on the day after the claim is settled, with the amount and the method of collection.")},
+		},
+		{
+			ID:                 ComplaintReply,
+			RNumber:            "R12",
+			Title:              "Answer the complaint in writing",
+			TitleZH:            "投诉答复",
+			ClockStart:         "complaint accepted",
+			Length:             10,
+			Unit:               WorkingDays,
+			ExtendToWorkingDay: true,
+			Basis: []LegalBasis{{
+				Citation:   "《人身保险业务基本服务规定》第二十九条",
+				CitationEN: "CIRC Basic Service Rules for Personal Insurance, art. 29",
+				// The text summarises the article's duty as the product
+				// rules (R12) state it; it is not a verbatim quotation.
+				TextZH: "保险公司应当自受理投诉之日起10个工作日内向投诉人作出答复;不能按期答复的,应当在期限届满前告知投诉人处理进度。(条文要旨)",
+				TextEN: "The insurance company answers a complaint within 10 working days of accepting it; where it cannot answer in time it tells the complainant, before the period ends, how the complaint is progressing. (summary of the article)",
+			}},
 		},
 	}
 }

@@ -25,6 +25,7 @@ func TestRulesTable(t *testing.T) {
 		{Payment, "R6", 10, Days, true, false, false, []string{"《人身保险业务基本服务规定》第二十六条", "八、3(3)"}},
 		{AdvancePayment, "R7", 60, Days, false, false, false, []string{"《中华人民共和国保险法》第二十五条"}},
 		{ResultNotification, "R9", 1, Days, false, false, false, []string{"六、2"}},
+		{ComplaintReply, "R12", 10, WorkingDays, false, false, false, []string{"《人身保险业务基本服务规定》第二十九条"}},
 	}
 	rules := Rules()
 	if len(rules) != len(want) {

@@ -253,7 +253,7 @@ func TestRulesCommand(t *testing.T) {
 			t.Errorf("%s: got no legal basis", r.ID)
 		}
 	}
-	want := "R3 missing-documents-notice,R4 decision,R4 complex-decision,R5 rejection-notice,R6 payment,R7 advance-payment,R9 result-notification"
+	want := "R3 missing-documents-notice,R4 decision,R4 complex-decision,R5 rejection-notice,R6 payment,R7 advance-payment,R9 result-notification,R12 complaint-reply"
 	if got := strings.Join(ids, ","); got != want {
 		t.Errorf("rules: got %s, want %s", got, want)
 	}

@@ -4,6 +4,8 @@ import { Layout } from './components/Layout';
 import { I18nProvider } from './i18n/i18n';
 import { Claim } from './pages/Claim';
 import { Compliance } from './pages/Compliance';
+import { ComplaintPage, Complaints } from './pages/Complaints';
+import { Indicators } from './pages/Indicators';
 import { NewReport } from './pages/NewReport';
 import { Payouts } from './pages/Payouts';
 import { SignIn } from './pages/SignIn';
@@ -34,6 +36,8 @@ const fixed: Record<string, { page: Page; render: () => ReactNode }> = {
   '/compliance': { page: 'compliance', render: () => <Compliance /> },
   '/catastrophe': { page: 'catastrophe', render: () => <Catastrophe /> },
   '/reveals': { page: 'reveals', render: () => <Reveals /> },
+  '/complaints': { page: 'complaints', render: () => <Complaints /> },
+  '/indicators': { page: 'indicators', render: () => <Indicators /> },
 };
 
 function Routes() {
@@ -48,6 +52,13 @@ function Routes() {
     return (
       <Guard page="claim">
         <Claim key={claim.claimId} claimId={claim.claimId} />
+      </Guard>
+    );
+  const complaint = match('/complaints/:id', path);
+  if (complaint?.id)
+    return (
+      <Guard page="complaints">
+        <ComplaintPage key={complaint.id} id={complaint.id} />
       </Guard>
     );
   if (path === '/not-allowed') return <NotAllowed />;

@@ -33,6 +33,7 @@ import type {
   Session,
   ThreeWayReport,
 } from './types';
+import type { CatastropheDailyReport, Complaint, ComplaintInput, IndicatorReport } from './reports';
 
 export type Service = 'intake' | 'adjudication' | 'payout';
 
@@ -443,5 +444,45 @@ export class Api {
   /** Who revealed whose personal data, when and why (R11), newest first. */
   async reveals(q: { claim_id?: string; revealed_by?: string; limit?: number }): Promise<PersonalDataReveal[]> {
     return (await this.json<{ reveals: PersonalDataReveal[] }>('payout', 'GET', withQuery('/v1/personal-data-reveals', q))).reveals ?? [];
+  }
+
+  /** The complaint register (R12), newest first. */
+  async complaints(q: { claim_id?: string; answered?: boolean; risk?: string; limit?: number }): Promise<Complaint[]> {
+    return (await this.json<{ complaints: Complaint[] }>('adjudication', 'GET', withQuery('/v1/complaints', q))).complaints ?? [];
+  }
+
+  complaint(id: string): Promise<Complaint> {
+    return this.json('adjudication', 'GET', `/v1/complaints/${encodeURIComponent(id)}`);
+  }
+
+  registerComplaint(c: ComplaintInput): Promise<Complaint> {
+    return this.json('adjudication', 'POST', '/v1/complaints', c);
+  }
+
+  /** Tells the complainant the reply will be late (Reg. art. 29). */
+  progressNotice(id: string, text: string, channel: string): Promise<Complaint> {
+    return this.json('adjudication', 'POST', `/v1/complaints/${encodeURIComponent(id)}/progress-notices`, { text, channel });
+  }
+
+  /** The written reply, once, by a senior handler. */
+  answerComplaint(id: string, text: string, channel: string): Promise<Complaint> {
+    return this.json('adjudication', 'POST', `/v1/complaints/${encodeURIComponent(id)}/reply`, { text, channel });
+  }
+
+  /** The service indicators (R13) per branch or handler. */
+  indicators(from: string, to: string, group: string): Promise<IndicatorReport> {
+    return this.json('adjudication', 'GET', withQuery('/v1/indicators', { from, to, group }));
+  }
+
+  indicatorsCsv(from: string, to: string, group: string): Promise<Blob> {
+    return this.blob('adjudication', withQuery('/v1/indicators', { from, to, group, format: 'csv' }), 'text/csv');
+  }
+
+  catastropheReport(code: string, from: string, to: string): Promise<CatastropheDailyReport> {
+    return this.json('adjudication', 'GET', withQuery(`/v1/catastrophes/${encodeURIComponent(code)}/daily-report`, { from, to }));
+  }
+
+  catastropheReportCsv(code: string, from: string, to: string): Promise<Blob> {
+    return this.blob('adjudication', withQuery(`/v1/catastrophes/${encodeURIComponent(code)}/daily-report`, { from, to, format: 'csv' }), 'text/csv');
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role, User } from '../api/types';
-import { canConfirmPayees, canDecide, canJudgeDocuments, canReconcile, canReveal, canSee, homePath } from './permissions';
+import { canAnswerComplaints, canConfirmPayees, canDecide, canJudgeDocuments, canReconcile, canReveal, canSee, canTakeComplaints, homePath } from './permissions';
 
 const as = (...roles: Role[]): User => ({ subject: 'u', name: 'u', roles });
 
@@ -22,6 +22,16 @@ describe('pages by role', () => {
     expect(canDecide(as('handler'))).toBe(true);
     expect(canDecide(as('finance'))).toBe(false);
     expect(canDecide(as('auditor'))).toBe(false);
+  });
+  it('mirrors adjudication on complaints (R12) and indicators (R13)', () => {
+    expect(canSee(as('handler'), 'complaints')).toBe(true);
+    expect(canSee(as('finance'), 'complaints')).toBe(false);
+    expect(canTakeComplaints(as('handler'))).toBe(true);
+    expect(canTakeComplaints(as('auditor'))).toBe(false);
+    expect(canAnswerComplaints(as('handler'))).toBe(false);
+    expect(canAnswerComplaints(as('senior_handler'))).toBe(true);
+    expect(canSee(as('handler'), 'indicators')).toBe(false);
+    expect(canSee(as('auditor'), 'indicators')).toBe(true);
   });
   it('gives compliance to those the tracking API allows', () => {
     expect(canSee(as('senior_handler'), 'compliance')).toBe(true);

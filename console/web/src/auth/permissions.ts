@@ -5,7 +5,7 @@
 
 import type { Role, User } from '../api/types';
 
-export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals';
+export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators';
 
 const readers: Role[] = ['handler', 'senior_handler', 'catastrophe_coordinator', 'auditor', 'admin'];
 
@@ -25,6 +25,10 @@ const pageRoles: Record<Page, readonly Role[]> = {
   catastrophe: ['catastrophe_coordinator', 'admin'],
   // GET /v1/personal-data-reveals (payout)
   reveals: ['auditor', 'admin'],
+  // GET /v1/complaints (adjudication)
+  complaints: ['handler', 'senior_handler', 'auditor', 'admin'],
+  // GET /v1/indicators, GET /v1/catastrophes/{code}/daily-report (adjudication)
+  indicators: ['senior_handler', 'auditor', 'admin'],
 };
 
 /** Reports whether user holds any of roles. */
@@ -88,4 +92,14 @@ export function homePath(user: User | null): string {
   if (canSee(user, 'payouts')) return '/payouts';
   if (canSee(user, 'compliance')) return '/compliance';
   return '/not-allowed';
+}
+
+/** POST /v1/complaints and progress notices (adjudication, R12). */
+export function canTakeComplaints(user: User | null): boolean {
+  return hasAny(user, ['handler', 'senior_handler']);
+}
+
+/** POST /v1/complaints/{id}/reply: the written answer, by a senior handler. */
+export function canAnswerComplaints(user: User | null): boolean {
+  return hasAny(user, ['senior_handler']);
 }

@@ -14,6 +14,8 @@ const nav: { page: Page; to: string; label: Key }[] = [
   { page: 'catastrophe', to: '/catastrophe', label: 'nav.catastrophe' },
   { page: 'payouts', to: '/payouts', label: 'nav.payouts' },
   { page: 'compliance', to: '/compliance', label: 'nav.compliance' },
+  { page: 'indicators', to: '/indicators', label: 'nav.indicators' },
+  { page: 'complaints', to: '/complaints', label: 'nav.complaints' },
   { page: 'reveals', to: '/reveals', label: 'nav.reveals' },
 ];
 

@@ -33,6 +33,7 @@ type caseRow struct {
 	TargetDueDate                           *string
 	TargetDueAt                             *time.Time
 	TargetAtRiskFrom                        *time.Time
+	Branch                                  string
 	Advances                                []advanceRow  `gorm:"foreignKey:CaseID"`
 	Decision                                *decisionRow  `gorm:"foreignKey:CaseID"`
 	RejectionLetter                         *letterRow    `gorm:"foreignKey:CaseID"`
@@ -198,6 +199,7 @@ func toRow(c domain.Case) (caseRow, error) {
 		IncidentType: c.IncidentType, IncidentTime: c.IncidentTime, IncidentPlace: c.IncidentPlace,
 		FirstReceivedAt: c.FirstReceivedAt, OpenedAt: c.OpenedAt, ClaimedAmountFen: c.ClaimedAmountFen,
 		Supplements: supplements, State: string(c.State), Version: c.Version, Assignee: c.Assignee,
+		Branch: c.Branch,
 	}
 	if b := c.Beneficiary; b != nil {
 		r.BeneficiaryName, r.BeneficiaryRelation = &b.Name, &b.Relation
@@ -295,6 +297,7 @@ func (w caseRow) toDomain() (domain.Case, error) {
 		FirstReceivedAt: w.FirstReceivedAt.UTC(), OpenedAt: w.OpenedAt.UTC(), ClaimedAmountFen: w.ClaimedAmountFen,
 		State: domain.State(w.State), Version: w.Version, Assignee: w.Assignee,
 		Complex: mark(w.ComplexReason, w.ComplexBy, w.ComplexAt), Closure: mark(w.ClosedReason, w.ClosedBy, w.ClosedAt),
+		Branch: w.Branch,
 	}
 	if w.BeneficiaryName != nil {
 		c.Beneficiary = &domain.Person{Name: *w.BeneficiaryName, Relation: deref(w.BeneficiaryRelation)}

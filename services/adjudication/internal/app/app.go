@@ -139,6 +139,11 @@ type Deps struct {
 	// that stores them in the outbox: payout pays only what it signed
 	// (issue 15). Without it no instruction can be recorded.
 	Instructions Signer
+	// Complaints stores the complaint register (R12); Indicators reads
+	// the facts of the service indicators (R13) and stores payout's
+	// completed payments.
+	Complaints Complaints
+	Indicators Indicators
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -162,6 +167,8 @@ type Service struct {
 	signals      domain.SignalPolicy
 	signalKey    []byte
 	instructions Signer
+	complaints   Complaints
+	indicators   Indicators
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -172,7 +179,7 @@ func NewService(d Deps) *Service {
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
-		instructions: d.Instructions}
+		instructions: d.Instructions, complaints: d.Complaints, indicators: d.Indicators}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
@@ -187,9 +194,12 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	}
 	now := s.now()
 	c := domain.Open(caseFromRequest(e.ClaimID, d, now), domain.System("intake"), now)
-	_, product, err := s.policyOf(ctx, c.PolicyNumber)
+	pol, product, err := s.policyOf(ctx, c.PolicyNumber)
 	if err != nil {
 		return err
+	}
+	if pol != nil {
+		c.Branch = pol.Branch
 	}
 	decide, err := s.decisionObligation(&c, deadline.Decision, product, now)
 	if err != nil {

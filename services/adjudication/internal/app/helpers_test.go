@@ -56,7 +56,8 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clocktest.Clock{}}
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
-		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db), Instructions: instructionKey(t)})
+		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),
+		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db), Instructions: instructionKey(t)})
 	return f
 }
 

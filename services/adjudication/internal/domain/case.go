@@ -203,6 +203,9 @@ type Case struct {
 	FirstReceivedAt  time.Time
 	OpenedAt         time.Time
 	ClaimedAmountFen int64
+	// Branch is the organisation unit of the policy when the case was
+	// opened, for the service indicators (R13).
+	Branch string
 	// Beneficiary is who claims, when not the insured.
 	Beneficiary *Person
 	Documents   []Document

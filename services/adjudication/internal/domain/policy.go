@@ -243,6 +243,9 @@ type Policy struct {
 	EffectiveTo  calendar.Date
 	TerminatedOn *calendar.Date
 	Coverages    []Coverage
+	// Branch is the organisation unit (分支机构) that holds the policy; its
+	// cases are counted under it in the service indicators (R13).
+	Branch string
 }
 
 // Coverage is the sum insured of one benefit of a policy.

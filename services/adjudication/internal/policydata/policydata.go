@@ -6,6 +6,8 @@
 package policydata
 
 import (
+	"strings"
+
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
@@ -65,6 +67,7 @@ type Policy struct {
 	EffectiveTo      string     `json:"effective_to"`
 	TerminatedOn     string     `json:"terminated_on,omitempty"`
 	Coverages        []Coverage `json:"coverages"`
+	Branch           string     `json:"branch,omitempty"`
 }
 
 // Person is a beneficiary.
@@ -125,7 +128,8 @@ func (p Product) ToDomain(code string) (domain.Product, error) {
 // FromPolicy returns the format of p.
 func FromPolicy(p domain.Policy) Policy {
 	out := Policy{ProductCode: p.ProductCode, PolicyholderName: p.PolicyholderName, InsuredName: p.InsuredName,
-		Beneficiaries: []Person{}, EffectiveFrom: p.EffectiveFrom.String(), EffectiveTo: p.EffectiveTo.String(), Coverages: []Coverage{}}
+		Beneficiaries: []Person{}, EffectiveFrom: p.EffectiveFrom.String(), EffectiveTo: p.EffectiveTo.String(), Coverages: []Coverage{},
+		Branch: p.Branch}
 	for _, b := range p.Beneficiaries {
 		out.Beneficiaries = append(out.Beneficiaries, Person(b))
 	}
@@ -141,7 +145,11 @@ func FromPolicy(p domain.Policy) Policy {
 // ToDomain returns the policy of number that p describes, not yet checked
 // (domain.NewPolicy checks it against its product).
 func (p Policy) ToDomain(number string) (domain.Policy, error) {
-	out := domain.Policy{Number: number, ProductCode: p.ProductCode, PolicyholderName: p.PolicyholderName, InsuredName: p.InsuredName}
+	out := domain.Policy{Number: number, ProductCode: p.ProductCode, PolicyholderName: p.PolicyholderName, InsuredName: p.InsuredName,
+		Branch: strings.TrimSpace(p.Branch)}
+	if len(out.Branch) > 64 {
+		return domain.Policy{}, apperr.InvalidField("branch", "must be at most 64 bytes")
+	}
 	for _, b := range p.Beneficiaries {
 		out.Beneficiaries = append(out.Beneficiaries, domain.Person(b))
 	}

@@ -43,7 +43,7 @@ func Permissions() auth.Permissions {
 	workers := []auth.Role{auth.Handler, auth.SeniorHandler}
 	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
-	return fastTrackPermissions().Merge(auth.Permissions{
+	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions()).Merge(auth.Permissions{
 		"GET /v1/cases":                                  readers,
 		"GET /v1/cases/:claimId":                         readers,
 		"GET /v1/cases/:claimId/timeline":                readers,
@@ -99,6 +99,8 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.GET("/payment-authorisations", h.paymentAuthorisations)
 	v1.PUT("/employees", h.putEmployees)
 	registerFastTrack(v1, h)
+	registerComplaints(v1, h)
+	registerIndicators(v1, h)
 }
 
 // actor is the signed-in caller as the rules see them.

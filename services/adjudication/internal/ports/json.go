@@ -342,14 +342,20 @@ func toQueue(items []app.QueueItem) []queueItemJSON {
 		out[i] = queueItemJSON{ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
 			IncidentType: c.IncidentType, FirstReceivedAt: c.FirstReceivedAt, State: string(c.State), Assignee: c.Assignee,
 			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now()), Signals: toSignals(c.Signals)}
-		if d := it.Deadline; d != nil {
-			rnumber := ""
-			if rule, err := deadline.RuleByID(d.Rule); err == nil {
-				rnumber = rule.RNumber
-			}
-			out[i].Deadline = &queueDeadlineJSON{Rule: string(d.Rule), RNumber: rnumber, DueDate: d.DueDate.String(), DueAt: d.DueAt,
-				State: string(d.State), Risk: string(d.Risk)}
-		}
+		out[i].Deadline = toQueueDeadline(it.Deadline)
 	}
 	return out
+}
+
+// toQueueDeadline is the deadline a case or complaint owes, if any.
+func toQueueDeadline(d *app.QueueDeadline) *queueDeadlineJSON {
+	if d == nil {
+		return nil
+	}
+	rnumber := ""
+	if rule, err := deadline.RuleByID(d.Rule); err == nil {
+		rnumber = rule.RNumber
+	}
+	return &queueDeadlineJSON{Rule: string(d.Rule), RNumber: rnumber, DueDate: d.DueDate.String(), DueAt: d.DueAt,
+		State: string(d.State), Risk: string(d.Risk)}
 }

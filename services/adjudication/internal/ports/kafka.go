@@ -17,3 +17,9 @@ func ClaimRequests(a *app.Service) func(context.Context, events.Envelope) error 
 		return a.OpenCase(ctx, e)
 	}
 }
+
+// Payouts returns the handler of payout's topic: completed payments are
+// kept for the indicators (R13).
+func Payouts(a *app.Service) func(context.Context, events.Envelope) error {
+	return a.RecordPayout
+}

@@ -72,6 +72,7 @@ func ParseAuthorityLimits(s string) (map[string]int64, error) {
 type Adjudication struct {
 	kit      *servicekit.Kit
 	consumer *kafkabus.Consumer
+	payouts  *kafkabus.Consumer
 }
 
 // Start connects adjudication to its database and Kafka and binds its port.
@@ -120,7 +121,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
 		Tracker: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
 		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
-		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Instructions: cfg.Instructions,
+		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
+		Indicators: adapters.NewIndicatorStore(kit.DB()), Instructions: cfg.Instructions,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on
@@ -131,7 +133,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		return nil, err
 	}
 	consumer := kit.NewConsumer(app.ClaimsConsumer, topics.Intake(), cfg.TopicPrefix+"adjudication", claimRequests)
-	return &Adjudication{kit: kit, consumer: consumer}, nil
+	// Payout's completed payments end the payment cycles of the
+	// indicators (R13).
+	payouts := kit.NewConsumer(app.PayoutsConsumer, topics.Payout(), cfg.TopicPrefix+"adjudication-payouts", ports.Payouts(a))
+	return &Adjudication{kit: kit, consumer: consumer, payouts: payouts}, nil
 }
 
 // Routes lists the HTTP routes adjudication serves, for the test that keeps its
@@ -143,5 +148,5 @@ func (s *Adjudication) Addr() string { return s.kit.Addr() }
 
 // Run serves and consumes until ctx ends.
 func (s *Adjudication) Run(ctx context.Context) error {
-	return s.kit.Run(ctx, servicekit.ConsumerComponent(s.consumer))
+	return s.kit.Run(ctx, servicekit.ConsumerComponent(s.consumer), servicekit.ConsumerComponent(s.payouts))
 }
