@@ -178,7 +178,7 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	// Segregation of duties: above the threshold nobody who decided,
 	// approved or recorded the amount and payee may confirm the payee.
 	o.AddParties(d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy)
-	o.HoldForConfirmation(s.threshold())
+	o.HoldForConfirmation(domain.ThresholdLeft(s.threshold(), advances))
 	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
 	if a.PaymentPeriodDays > 0 {
 		spec.Overrides = []deadline.Override{{Rule: deadline.Payment, Length: a.PaymentPeriodDays, Unit: deadline.Days}}

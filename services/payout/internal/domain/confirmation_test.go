@@ -162,3 +162,32 @@ func TestRejectingAPayeeSendsItBackForCorrection(t *testing.T) {
 		t.Fatalf("got %v, state %s, want failed", err, o.State)
 	}
 }
+
+func TestThresholdLeftCountsAdvancesPaidWithoutConfirmation(t *testing.T) {
+	adv := func(fen int64, state domain.State, confirmed bool) domain.Obligation {
+		return domain.Obligation{Type: domain.PayoutAdvance, AmountFen: fen, State: state, ConfirmationRequired: confirmed}
+	}
+	tests := []struct {
+		name     string
+		advances []domain.Obligation
+		want     int64
+	}{
+		{"no advance", nil, 500_000},
+		{"one advance paid unconfirmed", []domain.Obligation{adv(300_000, domain.StateCompleted, false)}, 200_000},
+		{"one advance confirmed by a second person", []domain.Obligation{adv(900_000, domain.StateCompleted, true)}, 500_000},
+		{"a reversed advance, paid again by its replacement", []domain.Obligation{adv(300_000, domain.StateReversed, false)}, 500_000},
+		{"a cancelled advance", []domain.Obligation{adv(300_000, domain.StateCancelled, false)}, 500_000},
+		{"two advances exhaust it", []domain.Obligation{adv(300_000, domain.StateCompleted, false), adv(300_000, domain.StateScheduled, false)}, -100_000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := domain.ThresholdLeft(500_000, tc.advances); got != tc.want {
+				t.Fatalf("got %d fen left, want %d", got, tc.want)
+			}
+		})
+	}
+	// A second advance of 3000 yuan after one of 3000 yuan is held.
+	if domain.NeedsPayeeConfirmation(300_000, domain.ThresholdLeft(500_000, tests[1].advances)) != true {
+		t.Fatalf("got the second advance of 3000 yuan paid unconfirmed, want it held")
+	}
+}

@@ -315,3 +315,61 @@ func TestAttackAnAdvanceAboveTheThresholdWaitsForASecondSenior(t *testing.T) {
 		t.Fatalf("got the payee trail %s, want set by handler-3 then confirmed by senior-6, masked", a.Body)
 	}
 }
+
+// Attack (found after issue 14): one payment split into advances each below
+// the threshold. Two advances of 3,000 yuan on one claim, approved with a
+// payee by one handler: the first is paid, the second, which takes what was
+// paid on the claim without a second person above RMB 5,000, waits for a
+// second senior.
+func TestAttackAPaymentSplitBelowTheThresholdWaitsForASecondSenior(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim := uuid.NewString()
+	advance := func(at time.Time) events.Envelope {
+		t.Helper()
+		e, err := events.New(events.AdvanceApproved, "adjudication", claim, at, events.AdvanceApprovedData{AdvanceID: uuid.NewString(),
+			ClaimID: claim, CaseID: "case-" + claim, PolicyNumber: "P-2026-000123", Ground: events.AdvanceGroundSixtyDays,
+			AmountFen: 300_000, Currency: "CNY", ExpectedBenefitFen: 10_000_000, ApprovedAt: at,
+			Payee:      events.Payee{Name: "张三", Role: "insured", BankName: "中国工商银行", AccountNumber: account},
+			ApprovedBy: "handler-3", OfferedBy: "handler-3"})
+		require.NoError(t, err)
+		return e
+	}
+	at := time.Now().UTC()
+	apitest.Publish(t, r.brokers, message(t, r.topics, advance(at)))
+	r.obligationsOf(t, claim, 1, "the first advance paid", completed)
+	apitest.Publish(t, r.brokers, message(t, r.topics, advance(at.Add(time.Second))))
+	list, _ := r.obligationsOf(t, claim, 2, "the second advance waiting", func(o obligation) bool { return o.State == "completed" || o.State == awaiting })
+	waiting := ""
+	for _, o := range list {
+		if o.State == awaiting {
+			waiting = o.ID
+		}
+	}
+	if waiting == "" {
+		t.Fatalf("got both advances of 3000 yuan paid without a second person, want the second waiting for confirmation")
+	}
+	if a := r.confirm(t, senior("Ｈandler-3"), waiting); a.Status != http.StatusForbidden {
+		t.Fatalf("the approver under a full-width spelling confirming: got %d (%s), want 403", a.Status, a.Body)
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), waiting).Status)
+	r.obligationsOf(t, claim, 2, "both advances paid", completed)
+}
+
+// Attack: the approver confirms under a spelling the comparison of payout
+// must fold as adjudication's does (NFKC): "ſ" (long s) is "s", and a
+// soft hyphen or a word joiner is nothing.
+func TestAttackTheApproverCannotConfirmUnderACompatibleSpelling(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, fortyThousandYuan, func(d *events.AgreementReachedData) {
+		d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy = "handler-1", "handler-1", "senior-1"
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the obligation waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	for _, who := range []string{"ſenior-1", "sen\u00adior-1", "senior\u2060-1", "ＳＥＮＩＯＲ－１"} {
+		if a := r.confirm(t, senior(who), list[0].ID); a.Status != http.StatusForbidden {
+			t.Fatalf("%q confirming senior-1's approval: got %d (%s), want 403", who, a.Status, a.Body)
+		}
+	}
+}
