@@ -77,6 +77,13 @@ func TestWhoMayBePaid(t *testing.T) {
 			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "", "钱七"},
 		{"an agent without the authorisation", named, nil, nil, domain.PayeeInput{Name: "钱七", Role: "agent",
 			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "payee.authorisation_document_id", ""},
+		{"an agent whose authorisation is the claim's invoice", named, nil, []domain.Document{{DocumentID: "doc-inv", Type: "medical_invoice"}}, domain.PayeeInput{Name: "钱七", Role: "agent",
+			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-inv"}, "payee.authorisation_document_id", ""},
+		{"an agent collecting for himself", named, nil, []domain.Document{poa}, domain.PayeeInput{Name: "钱七", Role: "agent",
+			OnBehalfOf: &domain.Person{Name: "钱七", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "payee.on_behalf_of.name", ""},
+		{"an agent paid to another's account", named, nil, []domain.Document{poa}, domain.PayeeInput{Name: "钱七", Role: "agent", AccountHolder: "孙八",
+			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "payee.account_holder", ""},
+		{"an heir in a variant character", none, heir, []domain.Document{proof}, domain.PayeeInput{Name: "趙六", Role: "beneficiary"}, "payee.name", ""},
 		{"an agent for a stranger", named, nil, []domain.Document{poa}, domain.PayeeInput{Name: "钱七", Role: "agent",
 			OnBehalfOf: &domain.Person{Name: "孙八", Relation: "other"}, AuthorisationDocumentID: "doc-poa"}, "payee.on_behalf_of.name", ""},
 		{"someone else's account", named, nil, nil, domain.PayeeInput{Name: "张三", Role: "insured", AccountHolder: "李四"}, "payee.account_holder", ""},
@@ -284,6 +291,7 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 		{"another handler", "h2", handler, apperr.Forbidden, "h2"},
 		{"a senior", "h2", senior, "", "h2"},
 		{"the first on an unassigned case takes it", "", handler, "", "h1"},
+		{"a handler signed in as system:x", "h2", domain.Actor{Subject: "system:x", Roles: []string{domain.RoleHandler}}, apperr.Forbidden, "h2"},
 	}
 	actions := map[string]func(c *domain.Case, a domain.Actor) error{
 		"decide":            func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },

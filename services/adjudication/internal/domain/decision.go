@@ -323,7 +323,7 @@ func (c *Case) ReviewDecision(actor Actor, authority Authority, verdict, reason 
 		return c.refuse("have its decision approved: no decision awaits approval")
 	}
 	d := c.Decision
-	if actor.Subject == d.DecidedBy {
+	if samePerson(actor.Subject, d.DecidedBy) {
 		return apperr.New(apperr.Forbidden, "four-eyes: %s made this decision and cannot approve it; another senior handler must", actor.Subject)
 	}
 	reason, err := optionalText("reason", reason, maxReason)

@@ -162,7 +162,7 @@ func (c *Case) raiseSignals(actor Actor, sigs []Signal, p SignalPolicy, what str
 			blocking = append(blocking, string(s.Kind)+": "+s.Explanation)
 		}
 	}
-	decider := c.Decision != nil && c.Decision.DecidedBy == actor.Subject && what != "decide it"
+	decider := c.Decision != nil && samePerson(c.Decision.DecidedBy, actor.Subject) && what != "decide it"
 	if len(blocking) > 0 && (!actor.Senior() || decider) {
 		return nil, apperr.New(apperr.FraudSignal, "fraud signals block this: %s; a %s other than the decider may %s",
 			strings.Join(blocking, "; "), RoleSenior, what)
