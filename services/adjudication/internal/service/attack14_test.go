@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -16,6 +15,10 @@ import (
 
 // Attacks on the controls of issue 14 made after they were built: a
 // dishonest insider or a careless integrator through the public API.
+
+// deathApproval approves 100000 yuan of death benefit, above a handler's
+// authority (a senior approves it).
+const deathApproval = `{"outcome":"approve","lines":[{"benefit":"death","claimed_fen":10000000,"approved_fen":10000000}],` + ackUnknown + `}`
 
 // TestAttackConcurrentDecisionsCannotExceedTheSumInsuredTogether decides
 // three claims of one policy at once, each within the per-claim limit, that
@@ -58,9 +61,8 @@ func TestAttackAnApprovalIsRefusedWhenACheckFailsMeanwhile(t *testing.T) {
 	r.openCases(t, d)
 	base := "/v1/cases/" + d.ClaimID
 	handler := r.as(t, "handler-1", auth.Handler)
-	body := fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"death","claimed_fen":10000000,"approved_fen":10000000}],%s}`, ackUnknown)
 	var pending caseAnswer
-	want(t, handler.Do(t, http.MethodPost, base+"/decision", body), 200, &pending)
+	want(t, handler.Do(t, http.MethodPost, base+"/decision", deathApproval), 200, &pending)
 	assert.Equal(t, "pending_approval", pending.State)
 
 	// The policy system says the policy ended the week before the incident.
@@ -90,12 +92,7 @@ func TestAttackAnApprovalIsRefusedWhenACheckFailsMeanwhile(t *testing.T) {
 func TestAttackTheDeciderCannotCountAnOverrideUnderAnotherSpelling(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.importWaitingPolicy(t)
-	d := requestData()
-	d.PolicyNumber = "P-WAIT"
-	d.IncidentTime = time.Now().Add(-24 * time.Hour).UTC()
-	r.openCases(t, d)
-	base := "/v1/cases/" + d.ClaimID
+	base := r.openWaitingCase(t)
 	want(t, r.as(t, "Senior-1", auth.SeniorHandler).Do(t, http.MethodPost, base+"/checks/waiting_period/override", `{"reason":"已核实"}`), 200, nil)
 	a := r.as(t, "senior-1 ", auth.SeniorHandler).Do(t, http.MethodPost, base+"/decision", approveBody(100_000))
 	wantRefused(t, a.Status, a.Body, http.StatusConflict, "checks_failing")
@@ -106,8 +103,7 @@ func TestAttackTheDeciderCannotCountAnOverrideUnderAnotherSpelling(t *testing.T)
 	e.IncidentType = "death"
 	r.importCover(t)
 	r.openCases(t, e)
-	body := fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"death","claimed_fen":10000000,"approved_fen":10000000}],%s}`, ackUnknown)
-	want(t, r.as(t, "senior-9", auth.Handler).Do(t, http.MethodPost, "/v1/cases/"+e.ClaimID+"/decision", body), 200, nil)
+	want(t, r.as(t, "senior-9", auth.Handler).Do(t, http.MethodPost, "/v1/cases/"+e.ClaimID+"/decision", deathApproval), 200, nil)
 	a = r.as(t, "ＳＥＮＩＯＲ-9", auth.SeniorHandler).Do(t, http.MethodPost, "/v1/cases/"+e.ClaimID+"/decision/approval", `{"verdict":"approve"}`)
 	if a.Status != http.StatusForbidden {
 		t.Fatalf("got %d %s, want 403 (four-eyes)", a.Status, a.Body)

@@ -92,15 +92,22 @@ func (r *running) importWaitingPolicy(t *testing.T) {
 		"coverages":[{"benefit":"medical_expense","sum_insured_fen":10000000,"used_fen":0}]}`), 201, nil)
 }
 
-func TestAttackASeniorCannotApproveAClaimFailingACheck(t *testing.T) {
-	t.Parallel()
-	r := start(t)
+// openWaitingCase opens a medical claim on P-WAIT whose incident lies
+// inside the waiting period, and returns the case's path.
+func (r *running) openWaitingCase(t *testing.T) string {
+	t.Helper()
 	r.importWaitingPolicy(t)
 	d := requestData()
 	d.PolicyNumber = "P-WAIT"
 	d.IncidentTime = time.Now().Add(-24 * time.Hour).UTC()
 	r.openCases(t, d)
-	base := "/v1/cases/" + d.ClaimID
+	return "/v1/cases/" + d.ClaimID
+}
+
+func TestAttackASeniorCannotApproveAClaimFailingACheck(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	base := r.openWaitingCase(t)
 	senior1, senior2 := r.as(t, "senior-1", auth.SeniorHandler), r.as(t, "senior-2", auth.SeniorHandler)
 
 	a := senior1.Do(t, http.MethodPost, base+"/decision", approveBody(100_000))
