@@ -116,20 +116,32 @@ func TestConfirmingTwiceIsOneConfirmation(t *testing.T) {
 
 func TestACorrectedPayeeNeedsAnotherPersonAboveTheThreshold(t *testing.T) {
 	now := time.Now()
-	p := domain.Payee{Name: "王五", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: "6216600000001234"}
+	payee := func(name string, role domain.Role, forWhom string) domain.Payee {
+		p := domain.Payee{Name: name, Role: role, BankName: "中国银行", AccountNumber: "6216600000001234"}
+		if forWhom != "" {
+			p.OnBehalfOf = &domain.Person{Name: forWhom, Relation: "self"}
+		}
+		return p
+	}
 	tests := []struct {
 		name   string
+		payee  domain.Payee
 		amount int64
 		want   domain.State
 	}{
-		{"below the threshold: paid again at once", 400_000, domain.StateScheduled},
-		{"above the threshold: held", 4_000_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, the same payee's account: paid again at once", payee("李四", domain.RoleBeneficiary, ""), 400_000, domain.StateScheduled},
+		{"below the threshold, the same payee spaced: paid again at once", payee("　李 四", domain.RoleBeneficiary, ""), 400_000, domain.StateScheduled},
+		{"below the threshold, another person: held", payee("王五", domain.RoleBeneficiary, ""), 400_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, the same name in another role: held", payee("李四", domain.RoleInsured, ""), 400_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, an agent collecting for the payee: held", payee("王五", domain.RoleAgent, "李四"), 400_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, an invisible character: held", payee("李​四", domain.RoleBeneficiary, ""), 400_000, domain.StateAwaitingConfirmation},
+		{"above the threshold: held", payee("王五", domain.RoleBeneficiary, ""), 4_000_000, domain.StateAwaitingConfirmation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := waiting(tt.amount, "handler-1")
 			o.State, o.PayeeConfirmedBy = domain.StateFailed, "senior-2"
-			if err := o.CorrectPayee(p, "handler-7", domain.DefaultPayeeConfirmationThresholdFen, now); err != nil {
+			if err := o.CorrectPayee(tt.payee, "handler-7", domain.DefaultPayeeConfirmationThresholdFen, now); err != nil {
 				t.Fatal(err)
 			}
 			if o.State != tt.want || o.PayeeConfirmedBy != "" {

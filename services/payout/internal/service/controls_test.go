@@ -352,6 +352,18 @@ func TestAttackAPaymentSplitBelowTheThresholdWaitsForASecondSenior(t *testing.T)
 	if a := r.confirm(t, senior("Ｈandler-3"), waiting); a.Status != http.StatusForbidden {
 		t.Fatalf("the approver under a full-width spelling confirming: got %d (%s), want 403", a.Status, a.Body)
 	}
+	// Refused, then corrected to another account of the same payee: the
+	// correction of a part of a split payment waits again.
+	a := r.As(t, r.keys, senior("senior-6")).Do(t, http.MethodPost, "/v1/obligations/"+waiting+"/payee/confirmation", `{"decision":"reject","reason":"账户需核实"}`)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	a = r.As(t, r.keys, auth.Principal{Subject: "handler-3", Roles: []auth.Role{auth.Handler}}).Do(t, http.MethodPut, "/v1/obligations/"+waiting+"/payee",
+		`{"name":"张三","role":"insured","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var corrected obligation
+	require.NoError(t, json.Unmarshal(a.Body, &corrected))
+	if corrected.State != awaiting {
+		t.Fatalf("got %s after the payee of the second part was corrected, want %s", corrected.State, awaiting)
+	}
 	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), waiting).Status)
 	r.obligationsOf(t, claim, 2, "both advances paid", completed)
 }
@@ -372,4 +384,32 @@ func TestAttackTheApproverCannotConfirmUnderACompatibleSpelling(t *testing.T) {
 			t.Fatalf("%q confirming senior-1's approval: got %d (%s), want 403", who, a.Status, a.Body)
 		}
 	}
+}
+
+// Attack: below the threshold a handler corrects the failed payment's payee
+// to another person. Adjudication checked who may be paid only for the
+// payee it named: a correction that pays someone else waits for a second
+// senior whatever the amount; one that fixes the account of the same payee
+// is paid at once below the threshold.
+func TestAttackACorrectionToAnotherPersonWaitsWhateverTheAmount(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	stranger, same := uuid.NewString(), uuid.NewString()
+	invalid := func(d *events.AgreementReachedData) { d.Payee.AccountNumber = "6222000011110000" }
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, stranger, 300_000, invalid), agreement(t, r.topics, same, 300_000, invalid))
+	failed, _ := r.obligationsOf(t, stranger, 1, "the payment refused", func(o obligation) bool { return o.State == "failed" })
+	handler := r.As(t, r.keys, auth.Principal{Subject: "handler-7", Roles: []auth.Role{auth.Handler}})
+	a := handler.Do(t, http.MethodPut, "/v1/obligations/"+failed[0].ID+"/payee",
+		`{"name":"王五","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电"}`)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var corrected obligation
+	require.NoError(t, json.Unmarshal(a.Body, &corrected))
+	if corrected.State != awaiting {
+		t.Fatalf("got %s after the payee of 3000 yuan was changed to another person, want %s", corrected.State, awaiting)
+	}
+	failed, _ = r.obligationsOf(t, same, 1, "the other payment refused", func(o obligation) bool { return o.State == "failed" })
+	a = handler.Do(t, http.MethodPut, "/v1/obligations/"+failed[0].ID+"/payee",
+		`{"name":" 李四 ","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	r.obligationsOf(t, same, 1, "the corrected account paid", completed)
 }
