@@ -297,6 +297,10 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 		"decide":            func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
 		"request documents": func(c *domain.Case, a domain.Actor) error { return c.RequestDocuments(a, []string{"发票"}, "", now) },
 		"close":             func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
+		"request a site visit": func(c *domain.Case, a domain.Actor) error {
+			_, err := c.RequestSiteVisit(a, domain.VisitInput{Reason: "核实伤情", ContactName: "张三"}, "v1", now)
+			return err
+		},
 	}
 	for _, tt := range tests {
 		for what, do := range actions {
@@ -383,5 +387,25 @@ func TestBurstSignal(t *testing.T) {
 	}
 	if s := domain.BurstSignal(c, 10, domain.SignalPolicy{}); s != nil {
 		t.Fatalf("bursts off: got %+v, want none", s)
+	}
+}
+
+// An advance (R7) is offered and approved, with its payee, by one person:
+// a blocking signal on it cannot be waved through by that person, senior or
+// not; the claim waits for its decision and agreement (two people).
+func TestABlockingSignalOnAnAdvanceNeedsASecondPerson(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	account := "6222020200112233445"
+	for _, actor := range []domain.Actor{handler, senior} {
+		c := caseIn(t, domain.StateUnderReview)
+		in := domain.AdvanceInput{AmountFen: 400_000, Reason: "医疗费已确定部分",
+			Payee:   domain.PayeeInput{Name: "张三", Role: "insured", BankName: "中国工商银行", AccountNumber: account},
+			Facts:   domain.SignalFacts{AccountKey: domain.AccountKey(key, account), Employee: "E1"},
+			Signals: domain.SignalPolicy{Blocking: []domain.SignalKind{domain.SignalEmployeeAccount}}}
+		_, _, err := c.ApproveAdvance(actor, authority, in, "adv-1", now)
+		wantCode(t, err, apperr.FraudSignal, "")
+		if len(c.Advances) != 0 && c.Advances[0].State == domain.AdvanceApproved {
+			t.Fatalf("%s: got the advance approved, want it refused", actor.Subject)
+		}
 	}
 }

@@ -254,6 +254,12 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	if _, err := c.raiseSignals(actor, c.paymentSignals(payee, in.Facts, insured), in.Signals, "approve the advance", now); err != nil {
 		return Advance{}, "", err
 	}
+	// An advance's payee is set by its approver alone: no senior can be the
+	// second person a blocking signal asks for (issue 14).
+	if i := slices.IndexFunc(c.Signals, func(s Signal) bool { return s.Blocking }); i >= 0 {
+		return Advance{}, "", apperr.New(apperr.FraudSignal, "fraud signals block this: %s: %s; an advance is approved by one person, so none is paid while a blocking signal stands: the claim is paid on its decision and agreement",
+			c.Signals[i].Kind, c.Signals[i].Explanation)
+	}
 	if total := c.AdvancedFen() + a.AmountFen; !authority.Covers(actor, total) {
 		return Advance{}, "", apperr.New(apperr.Forbidden, "advances of %s yuan on this claim are above your authority: a %s approves them",
 			yuan(total), RoleSenior)
