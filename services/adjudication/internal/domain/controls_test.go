@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -244,19 +245,26 @@ func TestRejectionsNeedTheAuthorityOfApprovals(t *testing.T) {
 		claimedFen   int64
 		decider      domain.Actor
 		wantApproval bool
+		invoicesFen  []int64 // the totals of the invoices on the claim
 	}{
-		{"a small medical claim", "medical", 100_000, handler, false},
-		{"49000 yuan, within the handler's limit", "medical", 4_900_000, handler, false},
-		{"above the handler's limit", "medical", 6_000_000, handler, true},
-		{"above the handler's limit, by a senior", "medical", 6_000_000, senior, false},
-		{"a death claim", "death", 4_900_000, handler, true},
-		{"a death claim, by a senior", "death", 100, senior, true},
-		{"a disability claim", "disability", 100, handler, true},
+		{"a small medical claim", "medical", 100_000, handler, false, nil},
+		{"49000 yuan, within the handler's limit", "medical", 4_900_000, handler, false, nil},
+		{"above the handler's limit", "medical", 6_000_000, handler, true, nil},
+		{"above the handler's limit, by a senior", "medical", 6_000_000, senior, false, nil},
+		{"a death claim", "death", 4_900_000, handler, true, nil},
+		{"a death claim, by a senior", "death", 100, senior, true, nil},
+		{"a disability claim", "disability", 100, handler, true, nil},
+		{"no amount claimed, invoices above the handler's limit", "medical", 0, handler, true, []int64{4_000_000, 2_500_000}},
+		{"no amount claimed, invoices within the handler's limit", "medical", 0, handler, false, []int64{4_000_000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := caseIn(t, domain.StateReceived)
 			c.IncidentType, c.ClaimedAmountFen = tt.incident, tt.claimedFen
+			for i, fen := range tt.invoicesFen {
+				c.Documents = append(c.Documents, domain.Document{DocumentID: fmt.Sprintf("inv-%d", i), Type: "medical_invoice",
+					InvoiceNumber: fmt.Sprintf("N%d", i), TotalAmountFen: fen})
+			}
 			if err := c.Decide(tt.decider, authority, reject(), now); err != nil {
 				t.Fatal(err)
 			}
