@@ -175,5 +175,18 @@ func (c *Case) raiseSignals(actor Actor, sigs []Signal, p SignalPolicy, what str
 	return fresh, nil
 }
 
+// BlockingSignals lists the kinds of the blocking signals on c, nil when
+// none: a payment the case makes past them is held by payout for a second
+// senior whatever its amount.
+func (c *Case) BlockingSignals() []string {
+	var out []string
+	for _, s := range c.Signals {
+		if s.Blocking && !slices.Contains(out, string(s.Kind)) {
+			out = append(out, string(s.Kind))
+		}
+	}
+	return out
+}
+
 // ActionSignalRaised is the audit action of a fraud signal raised.
 const ActionSignalRaised = "signal_raised"

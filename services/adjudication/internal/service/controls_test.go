@@ -332,6 +332,10 @@ func TestFraudSignalsAreRaisedExplainedAndBlock(t *testing.T) {
 		kinds = append(kinds, s.Kind)
 	}
 	assert.Equal(t, []string{"claim_burst", "employee_account"}, kinds)
+	// The senior went on alone: payout is told, and holds the payment for
+	// another senior whatever its amount.
+	assert.Equal(t, int64(1), r.count(t, "SELECT count(*) FROM outbox WHERE event_type = ? AND msg_key = ? AND convert_from(payload, 'UTF8') LIKE ?",
+		events.AgreementReached.Name, first.ClaimID, `%"blocking_signals":["employee_account"]%`), "the agreement names its blocking signals")
 
 	// One account on claims of unrelated insureds.
 	otherBase := "/v1/cases/" + other.ClaimID

@@ -139,7 +139,7 @@ func TestThreeWayReconciliationAttacks(t *testing.T) {
 	obligations := []domain.Obligation{
 		pay("o-fen", "c-fen", domain.PayoutFinal, 100_001, acct), // one fen more than agreed
 		stolen,
-		pay("o-adv", "c-adv", domain.PayoutFinal, 30_000, acct),  // only an advance was approved on c-adv
+		pay("o-adv", "c-adv", domain.PayoutFinal, 30_000, acct),   // only an advance was approved on c-adv
 		pay("o-late", "c-late", domain.PayoutFinal, 50_000, acct), // the bank executed it at 23:59:59 the day before
 	}
 	auths := []domain.Authorisation{

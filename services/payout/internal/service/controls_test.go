@@ -413,3 +413,22 @@ func TestAttackACorrectionToAnotherPersonWaitsWhateverTheAmount(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
 	r.obligationsOf(t, same, 1, "the corrected account paid", completed)
 }
+
+// Attack: a senior other than the decider records an agreement of 1,000
+// yuan to an account a blocking fraud signal flags (an employee's): the
+// payment waits for another senior whatever its amount, and the recorder
+// may not confirm it.
+func TestAttackAPaymentWithABlockingSignalWaitsWhateverTheAmount(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100_000, func(d *events.AgreementReachedData) {
+		d.RecordedBy, d.DecidedBy, d.BlockingSignals = "senior-2", "handler-1", []string{"employee_account"}
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the flagged payment waiting", func(o obligation) bool { return o.State == awaiting })
+	if a := r.confirm(t, senior("senior-2"), list[0].ID); a.Status != http.StatusForbidden {
+		t.Fatalf("the recorder confirming: got %d (%s), want 403", a.Status, a.Body)
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-3"), list[0].ID).Status)
+	r.obligationsOf(t, claim, 1, "the flagged payment paid once confirmed", completed)
+}
