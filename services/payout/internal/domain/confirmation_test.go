@@ -203,3 +203,30 @@ func TestThresholdLeftCountsAdvancesPaidWithoutConfirmation(t *testing.T) {
 		t.Fatalf("got the second advance of 3000 yuan paid unconfirmed, want it held")
 	}
 }
+
+// Attacks on a confirmed payee: refusing it afterwards, correcting it
+// before the bank has it, confirming it again as someone else, and sending
+// it unconfirmed all change nothing.
+func TestAConfirmedPayeeStaysAsConfirmed(t *testing.T) {
+	now := time.Now()
+	o := waiting(4_000_000, "handler-1")
+	if changed, err := o.ConfirmPayee("senior-2", true, now); err != nil || !changed {
+		t.Fatalf("got %v, %v, want the first confirmation taken", changed, err)
+	}
+	if err := o.RejectPayee("senior-3", true, "改主意"); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("confirm then reject: got %v, want a conflict", err)
+	}
+	p := domain.Payee{Name: "李四", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: "6216600000001234"}
+	if err := o.CorrectPayee(p, "handler-7", domain.DefaultPayeeConfirmationThresholdFen, now); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("correcting a confirmed payee before the bank has it: got %v, want a conflict", err)
+	}
+	if _, err := o.ConfirmPayee("senior-3", true, now); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("a second confirmer: got %v, want a conflict", err)
+	}
+	if changed, err := o.ConfirmPayee(" SENIOR-2", true, now); err != nil || changed {
+		t.Fatalf("the confirmation replayed: got %v, %v, want nothing changed", changed, err)
+	}
+	if o.State != domain.StateScheduled || o.PayeeConfirmedBy != "senior-2" || o.Payee.AccountNumber != "6216600000008866" {
+		t.Fatalf("got %s confirmed by %q paying %s, want scheduled as senior-2 confirmed it", o.State, o.PayeeConfirmedBy, o.Payee.AccountNumber)
+	}
+}

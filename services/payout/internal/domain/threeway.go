@@ -124,6 +124,10 @@ func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs
 			// An advance approval authorises the advance of its own claim
 			// only: its id on another claim is forged.
 			a, ok = advances[o.ID]
+			if !ok && o.Replaces != "" {
+				// A replacement pays the advance the bank returned.
+				a, ok = advances[o.Replaces]
+			}
 			ok = ok && a.ClaimID == o.ClaimID
 			what = "advance approval"
 		}

@@ -136,22 +136,28 @@ func TestThreeWayReconciliationAttacks(t *testing.T) {
 	// id, and its payee was corrected and confirmed.
 	stolen := pay("adv-y", "cx", domain.PayoutAdvance, 30_000, other)
 	stolen.PayeeCorrectedBy, stolen.ConfirmationRequired, stolen.PayeeConfirmedBy = "handler-7", true, "senior-8"
+	// An advance the bank returned, paid again by its replacement to the
+	// same account: the replacement is the approved advance.
+	replacement := pay("adv-r2", "c-r", domain.PayoutAdvance, 20_000, acct)
+	replacement.Replaces = "adv-r"
 	obligations := []domain.Obligation{
+		replacement,
 		pay("o-fen", "c-fen", domain.PayoutFinal, 100_001, acct), // one fen more than agreed
 		stolen,
 		pay("o-adv", "c-adv", domain.PayoutFinal, 30_000, acct),   // only an advance was approved on c-adv
 		pay("o-late", "c-late", domain.PayoutFinal, 50_000, acct), // the bank executed it at 23:59:59 the day before
 	}
 	auths := []domain.Authorisation{
+		{Kind: domain.AuthorisedAdvance, ClaimID: "c-r", ReferenceID: "adv-r", AmountFen: 20_000, AccountFingerprint: domain.AccountFingerprint("c-r", acct)},
 		{Kind: domain.AuthorisedAgreement, ClaimID: "c-fen", ReferenceID: "case-c-fen", AmountFen: 100_000, AccountFingerprint: domain.AccountFingerprint("c-fen", acct)},
 		{Kind: domain.AuthorisedAdvance, ClaimID: "cy", ReferenceID: "adv-y", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("cy", acct)},
 		{Kind: domain.AuthorisedAdvance, ClaimID: "c-adv", ReferenceID: "adv-z", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("c-adv", acct)},
 		{Kind: domain.AuthorisedAgreement, ClaimID: "c-late", ReferenceID: "case-c-late", AmountFen: 50_000, AccountFingerprint: domain.AccountFingerprint("c-late", acct)},
 	}
-	execs := []domain.Execution{executed("o-fen", 100_001, acct, midnight), executed("adv-y", 30_000, other, midnight),
+	execs := []domain.Execution{executed("adv-r2", 20_000, acct, midnight), executed("o-fen", 100_001, acct, midnight), executed("adv-y", 30_000, other, midnight),
 		executed("o-adv", 30_000, acct, midnight), executed("o-late", 50_000, acct, midnight.Add(-time.Second)),
 		executed("stray-before", 5_000, acct, midnight.Add(-time.Second)), executed("stray-after", 5_000, acct, day.End())}
-	want := map[string]string{"o-fen": "unmatched", "adv-y": "unmatched", "o-adv": "unmatched", "o-late": "matched"}
+	want := map[string]string{"adv-r2": "matched", "o-fen": "unmatched", "adv-y": "unmatched", "o-adv": "unmatched", "o-late": "matched"}
 	got := map[string]string{}
 	for _, l := range domain.ThreeWay(day, obligations, auths, execs, true) {
 		key := l.ObligationID
