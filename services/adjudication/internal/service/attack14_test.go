@@ -109,3 +109,27 @@ func TestAttackTheDeciderCannotCountAnOverrideUnderAnotherSpelling(t *testing.T)
 		t.Fatalf("got %d %s, want 403 (four-eyes)", a.Status, a.Body)
 	}
 }
+
+// TestAttackNoAdvanceBeyondTheContract approves an advance (R7) of 30000
+// yuan, within the handler's authority, on a medical claim whose benefit
+// pays at most 20000 yuan a claim: refused, as an approval beyond the
+// contract is; 20000 yuan in two advances is the most.
+func TestAttackNoAdvanceBeyondTheContract(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.importCover(t) // medical: 50000 yuan sum insured, at most 20000 yuan per claim
+	d := requestData()
+	r.openCases(t, d)
+	base := "/v1/cases/" + d.ClaimID
+	handler := r.as(t, "handler-1", auth.Handler)
+	advance := func(fen int) string {
+		return `{"amount_fen":` + strconv.Itoa(fen) + `,"reason":"已确定的住院费用","payee":{"name":"张三","role":"insured","bank_name":"中国工商银行","account_number":"6222020200112233445"}}`
+	}
+	a := handler.Do(t, http.MethodPost, base+"/advance", advance(3_000_000))
+	wantRefused(t, a.Status, a.Body, http.StatusUnprocessableEntity, "beyond_contract")
+	want(t, handler.Do(t, http.MethodPost, base+"/advance", advance(1_500_000)), 200, nil)
+	a = handler.Do(t, http.MethodPost, base+"/advance", advance(600_000))
+	wantRefused(t, a.Status, a.Body, http.StatusUnprocessableEntity, "beyond_contract")
+	want(t, handler.Do(t, http.MethodPost, base+"/advance", advance(500_000)), 200, nil)
+	assert.Equal(t, int64(2), r.count(t, "SELECT count(*) FROM outbox WHERE event_type = ?", events.AdvanceApproved.Name))
+}
