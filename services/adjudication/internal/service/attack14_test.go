@@ -117,10 +117,7 @@ func TestAttackTheDeciderCannotCountAnOverrideUnderAnotherSpelling(t *testing.T)
 func TestAttackNoAdvanceBeyondTheContract(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.importCover(t) // medical: 50000 yuan sum insured, at most 20000 yuan per claim
-	d := requestData()
-	r.openCases(t, d)
-	base := "/v1/cases/" + d.ClaimID
+	base := r.openCoveredCase(t)
 	handler := r.as(t, "handler-1", auth.Handler)
 	advance := func(fen int) string {
 		return `{"amount_fen":` + strconv.Itoa(fen) + `,"reason":"已确定的住院费用","payee":{"name":"张三","role":"insured","bank_name":"中国工商银行","account_number":"6222020200112233445"}}`

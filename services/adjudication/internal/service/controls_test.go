@@ -187,13 +187,21 @@ func TestAttackAHandlerCannotDecideSomeoneElsesCase(t *testing.T) {
 	assert.Equal(t, "handler-3", c.Assignee)
 }
 
+// openCoveredCase imports the cover of P-1 (medical: 50000 yuan sum
+// insured, at most 20000 yuan per claim), opens a medical claim on it and
+// returns the case's path.
+func (r *running) openCoveredCase(t *testing.T) string {
+	t.Helper()
+	r.importCover(t)
+	d := requestData()
+	r.openCases(t, d)
+	return "/v1/cases/" + d.ClaimID
+}
+
 func TestAttackNoApprovalBeyondTheContract(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.importCover(t) // medical: 50000 yuan sum insured, at most 20000 yuan per claim
-	d := requestData()
-	r.openCases(t, d)
-	base := "/v1/cases/" + d.ClaimID
+	base := r.openCoveredCase(t)
 	var c struct {
 		MaxPayable *struct {
 			TotalFen int64 `json:"total_fen"`

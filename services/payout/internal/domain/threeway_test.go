@@ -89,14 +89,7 @@ func TestThreeWayReconciliation(t *testing.T) {
 	}
 	// Adjudication unavailable: nothing is matched against authorisations,
 	// but what the bank contradicts stays unmatched.
-	got = map[string]string{}
-	for _, l := range domain.ThreeWay(everyDay, obligations, nil, execs, false) {
-		key := l.ObligationID
-		if key == "" {
-			key = l.BankKey
-		}
-		got[key] = l.Status
-	}
+	got = statuses(domain.ThreeWay(everyDay, obligations, nil, execs, false))
 	want = map[string]string{"o1": "unverified", "o2": "unverified", "o3": "unverified", "o4": "unverified", "o5": "unmatched",
 		"o6": "unverified", "o7": "unverified", "adv1": "unverified", "o9": "unverified", "stray": "unmatched"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -158,15 +151,21 @@ func TestThreeWayReconciliationAttacks(t *testing.T) {
 		executed("o-adv", 30_000, acct, midnight), executed("o-late", 50_000, acct, midnight.Add(-time.Second)),
 		executed("stray-before", 5_000, acct, midnight.Add(-time.Second)), executed("stray-after", 5_000, acct, day.End())}
 	want := map[string]string{"adv-r2": "matched", "o-fen": "unmatched", "adv-y": "unmatched", "o-adv": "unmatched", "o-late": "matched"}
-	got := map[string]string{}
-	for _, l := range domain.ThreeWay(day, obligations, auths, execs, true) {
+	if got := statuses(domain.ThreeWay(day, obligations, auths, execs, true)); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v (transfers of other days are no lines of this one)", got, want)
+	}
+}
+
+// statuses is each line's status by obligation id, or bank key for a
+// transfer payout does not know.
+func statuses(lines []domain.ThreeWayLine) map[string]string {
+	out := map[string]string{}
+	for _, l := range lines {
 		key := l.ObligationID
 		if key == "" {
 			key = l.BankKey
 		}
-		got[key] = l.Status
+		out[key] = l.Status
 	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("got %v, want %v (transfers of other days are no lines of this one)", got, want)
-	}
+	return out
 }

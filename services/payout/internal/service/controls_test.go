@@ -39,6 +39,17 @@ func (r *running) confirm(t *testing.T, who auth.Principal, id string) apitest.A
 	return r.As(t, r.keys, who).Do(t, http.MethodPost, "/v1/obligations/"+id+"/payee/confirmation", `{"decision":"confirm"}`)
 }
 
+// correct corrects as who the payee of obligation id with body, wants it
+// taken, and returns the obligation.
+func (r *running) correct(t *testing.T, who auth.Principal, id, body string) obligation {
+	t.Helper()
+	a := r.As(t, r.keys, who).Do(t, http.MethodPut, "/v1/obligations/"+id+"/payee", body)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var o obligation
+	require.NoError(t, json.Unmarshal(a.Body, &o))
+	return o
+}
+
 // Attack (issue 14): an agreement of 40,000 yuan recorded by the people who
 // decided and approved it is not sent to the bank until a second senior
 // confirms the payee; none of the people named in the event may confirm,
@@ -127,11 +138,8 @@ func TestAttackACorrectedPayeeOfALargePaymentWaitsForASecondSenior(t *testing.T)
 	r.obligationsOf(t, claim, 1, "the payment refused by the bank", func(o obligation) bool { return o.State == "failed" })
 
 	corrector := auth.Principal{Subject: "senior-7", Roles: []auth.Role{auth.Handler, auth.SeniorHandler}}
-	a := r.As(t, r.keys, corrector).Do(t, http.MethodPut, "/v1/obligations/"+id+"/payee",
+	corrected := r.correct(t, corrector, id,
 		`{"name":"王五","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
-	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
-	var corrected obligation
-	require.NoError(t, json.Unmarshal(a.Body, &corrected))
 	if corrected.State != awaiting {
 		t.Fatalf("got the corrected payment %s, want it %s", corrected.State, awaiting)
 	}
@@ -356,11 +364,8 @@ func TestAttackAPaymentSplitBelowTheThresholdWaitsForASecondSenior(t *testing.T)
 	// correction of a part of a split payment waits again.
 	a := r.As(t, r.keys, senior("senior-6")).Do(t, http.MethodPost, "/v1/obligations/"+waiting+"/payee/confirmation", `{"decision":"reject","reason":"账户需核实"}`)
 	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
-	a = r.As(t, r.keys, auth.Principal{Subject: "handler-3", Roles: []auth.Role{auth.Handler}}).Do(t, http.MethodPut, "/v1/obligations/"+waiting+"/payee",
+	corrected := r.correct(t, auth.Principal{Subject: "handler-3", Roles: []auth.Role{auth.Handler}}, waiting,
 		`{"name":"张三","role":"insured","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
-	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
-	var corrected obligation
-	require.NoError(t, json.Unmarshal(a.Body, &corrected))
 	if corrected.State != awaiting {
 		t.Fatalf("got %s after the payee of the second part was corrected, want %s", corrected.State, awaiting)
 	}
@@ -398,19 +403,15 @@ func TestAttackACorrectionToAnotherPersonWaitsWhateverTheAmount(t *testing.T) {
 	invalid := func(d *events.AgreementReachedData) { d.Payee.AccountNumber = "6222000011110000" }
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, stranger, 300_000, invalid), agreement(t, r.topics, same, 300_000, invalid))
 	failed, _ := r.obligationsOf(t, stranger, 1, "the payment refused", func(o obligation) bool { return o.State == "failed" })
-	handler := r.As(t, r.keys, auth.Principal{Subject: "handler-7", Roles: []auth.Role{auth.Handler}})
-	a := handler.Do(t, http.MethodPut, "/v1/obligations/"+failed[0].ID+"/payee",
+	handler := auth.Principal{Subject: "handler-7", Roles: []auth.Role{auth.Handler}}
+	corrected := r.correct(t, handler, failed[0].ID,
 		`{"name":"王五","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电"}`)
-	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
-	var corrected obligation
-	require.NoError(t, json.Unmarshal(a.Body, &corrected))
 	if corrected.State != awaiting {
 		t.Fatalf("got %s after the payee of 3000 yuan was changed to another person, want %s", corrected.State, awaiting)
 	}
 	failed, _ = r.obligationsOf(t, same, 1, "the other payment refused", func(o obligation) bool { return o.State == "failed" })
-	a = handler.Do(t, http.MethodPut, "/v1/obligations/"+failed[0].ID+"/payee",
+	r.correct(t, handler, failed[0].ID,
 		`{"name":" 李四 ","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
-	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
 	r.obligationsOf(t, same, 1, "the corrected account paid", completed)
 }
 
