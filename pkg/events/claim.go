@@ -62,7 +62,10 @@ type Payee struct {
 // DecidedBy, DecisionApprovedBy (empty when the decision needed no second
 // person) and RecordedBy name everyone who had a hand in the amount and
 // the payee: payout lets none of them confirm the payee of a payment above
-// the segregation-of-duties threshold.
+// the segregation-of-duties threshold. BlockingSignals lists the fraud
+// signals on the case that block (issue 14) and that a senior other than
+// the decider went past: payout then holds the payment for another
+// senior's confirmation whatever its amount.
 type AgreementReachedData struct {
 	ClaimID            string    `json:"claim_id"`
 	CaseID             string    `json:"case_id"`
@@ -78,4 +81,5 @@ type AgreementReachedData struct {
 	DecisionApprovedBy string    `json:"decision_approved_by,omitempty"`
 	AgreedAt           time.Time `json:"agreed_at"`
 	PaymentPeriodDays  int       `json:"payment_period_days,omitempty"`
+	BlockingSignals    []string  `json:"blocking_signals,omitempty"`
 }

@@ -148,6 +148,20 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 // serialised here: the second sees the first's decision and is refused. The
 // version check makes a lost update impossible even without the lock.
 func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
+	return s.update(ctx, claimID, false, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) { return change(c) })
+}
+
+// UpdateUsingPolicy changes a case as Update does, holding the lock on its
+// policy's benefit usage until the transaction ends and giving change the
+// amounts approved per benefit on the policy's other cases, read under
+// that lock. Two decisions on two claims of one policy are serialised
+// here: the second sees what the first approved, so that together they
+// never exceed the sum insured (issue 14, contract limits are hard).
+func (s *Cases) UpdateUsingPolicy(ctx context.Context, claimID string, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
+	return s.update(ctx, claimID, true, change)
+}
+
+func (s *Cases) update(ctx context.Context, claimID string, usage bool, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
 	var result domain.Case
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		row, err := load(tx, claimID, true)
@@ -162,7 +176,13 @@ func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		eff, err := change(&c)
+		var used map[string]int64
+		if usage {
+			if used, err = lockPolicyUsage(tx, c); err != nil {
+				return tracking.Effects{}, err
+			}
+		}
+		eff, err := change(&c, used)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -382,17 +402,9 @@ func (s *Cases) NextLetterNumber(ctx context.Context) (int64, error) {
 // other cases with one of c's invoice numbers.
 func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error) {
 	db := s.db.WithContext(ctx)
-	var used []struct {
-		Benefit string
-		Fen     int64
-	}
-	if err := db.Raw(`SELECT l.benefit, sum(l.approved_fen) AS fen FROM decision_lines l JOIN cases c ON c.id = l.case_id
-		WHERE c.policy_number = ? AND c.id <> ? GROUP BY l.benefit`, c.PolicyNumber, c.ID).Scan(&used).Error; err != nil {
-		return nil, nil, fmt.Errorf("amounts used on policy: %w", err)
-	}
-	out := make(map[string]int64, len(used))
-	for _, u := range used {
-		out[u.Benefit] = u.Fen
+	out, err := usedOnPolicy(db, c)
+	if err != nil {
+		return nil, nil, err
 	}
 	keys := c.InvoiceKeys()
 	if len(keys) == 0 {
@@ -412,6 +424,36 @@ func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, 
 		invoices[i] = domain.InvoiceMatch{ClaimID: m.ClaimID, InvoiceNumber: m.InvoiceNumber, AmountFen: m.TotalAmountFen}
 	}
 	return out, invoices, nil
+}
+
+// usedOnPolicy returns the amounts approved per benefit on the other cases
+// of c's policy (decisions in effect or awaiting approval).
+func usedOnPolicy(db *gorm.DB, c domain.Case) (map[string]int64, error) {
+	var used []struct {
+		Benefit string
+		Fen     int64
+	}
+	if err := db.Raw(`SELECT l.benefit, sum(l.approved_fen) AS fen FROM decision_lines l JOIN cases c ON c.id = l.case_id
+		WHERE c.policy_number = ? AND c.id <> ? GROUP BY l.benefit`, c.PolicyNumber, c.ID).Scan(&used).Error; err != nil {
+		return nil, fmt.Errorf("amounts used on policy: %w", err)
+	}
+	out := make(map[string]int64, len(used))
+	for _, u := range used {
+		out[u.Benefit] = u.Fen
+	}
+	return out, nil
+}
+
+// lockPolicyUsage takes the transaction's advisory lock on the benefit
+// usage of c's policy, held until the transaction ends, and then reads
+// what the policy's other cases approved. Every transaction that approves
+// an amount on a policy takes it after its case's row lock, so the order
+// of locks is the same everywhere.
+func lockPolicyUsage(tx *gorm.DB, c domain.Case) (map[string]int64, error) {
+	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.policy-usage:' || ?, 0))`, c.PolicyNumber).Error; err != nil {
+		return nil, fmt.Errorf("lock the usage of policy %s: %w", c.PolicyNumber, err)
+	}
+	return usedOnPolicy(tx, c)
 }
 
 // queueRow is a queued case's id with the deadline it owes.

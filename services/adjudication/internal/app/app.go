@@ -44,6 +44,10 @@ type Repository interface {
 	// result, its audit entries and the effects change returns, in one
 	// transaction.
 	Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error)
+	// UpdateUsingPolicy is Update holding the lock on the benefit usage of
+	// the case's policy: change gets the amounts approved per benefit on the
+	// policy's other cases, read under the lock.
+	UpdateUsingPolicy(ctx context.Context, claimID string, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error)
 	// Timeline returns the audit of a case, oldest first.
 	Timeline(ctx context.Context, claimID string) ([]domain.Change, error)
 	// LetterPDF returns the stored PDF of a claim's rejection letter.

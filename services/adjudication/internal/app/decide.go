@@ -42,7 +42,11 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 			return domain.Case{}, err
 		}
 	}
-	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+		// Another claim of the policy may have been decided meanwhile: the
+		// limits and checks are those under the policy's lock.
+		ev.UsedFen = used
+		in.Checks, in.Limits = domain.RunChecks(c, ev), domain.MaxPayableOf(c, ev)
 		now := s.now()
 		raised := len(c.Signals)
 		if err := c.Decide(actor, s.authority, in, now); err != nil {
@@ -73,16 +77,9 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 	var product *domain.Product
 	number := ""
 	approving := domain.Verdict(strings.TrimSpace(verdict)) == domain.VerdictApprove
-	if d := c.Decision; d != nil && d.Outcome != domain.Reject && !d.ExGratia && approving {
-		// The policy's other claims may have used the sum insured since
-		// the decision was made: the limits hold at the approval too.
-		ev, err := s.evidence(ctx, c)
-		if err != nil {
-			return domain.Case{}, err
-		}
-		if err := domain.MaxPayableOf(&c, ev).Within(d.Lines); err != nil {
-			return domain.Case{}, err
-		}
+	ev, err := s.evidence(ctx, c)
+	if err != nil {
+		return domain.Case{}, err
 	}
 	if d := c.Decision; d != nil && d.Outcome == domain.Reject && c.RejectionLetter == nil && approving {
 		if _, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
@@ -92,7 +89,17 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 			return domain.Case{}, err
 		}
 	}
-	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+		if d := c.Decision; d != nil && d.Outcome != domain.Reject && approving {
+			// The policy's other claims may have used the sum insured, and
+			// a check may have turned failing, since the decision was
+			// made: the limits and the checks hold at the approval too,
+			// read under the policy's lock.
+			ev.UsedFen = used
+			if err := c.ApprovalHolds(domain.RunChecks(c, ev), domain.MaxPayableOf(c, ev)); err != nil {
+				return tracking.Effects{}, err
+			}
+		}
 		now := s.now()
 		if err := c.ReviewDecision(actor, s.authority, verdict, reason, version, now); err != nil {
 			return tracking.Effects{}, err
@@ -266,6 +273,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
 			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
 			PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, DecisionApprovedBy: c.Decision.ApprovedBy,
+			BlockingSignals: c.BlockingSignals(),
 		})
 		if err != nil {
 			return tracking.Effects{}, err

@@ -204,14 +204,19 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 	if err != nil {
 		return domain.Case{}, err
 	}
-	if in.Policy, _, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+	ev, err := s.evidence(ctx, c)
+	if err != nil {
 		return domain.Case{}, err
 	}
+	in.Policy = ev.Policy
 	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
 		return domain.Case{}, err
 	}
 	in.Signals = s.signals
-	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+		// The contract's limits under the policy's lock, as for a decision.
+		ev.UsedFen = used
+		in.Limits = domain.MaxPayableOf(c, ev)
 		now := s.now()
 		raised := len(c.Signals)
 		a, account, err := c.ApproveAdvance(actor, s.authority, in, uuid.NewString(), now)

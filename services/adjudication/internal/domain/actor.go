@@ -3,8 +3,10 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
 )
 
 // The roles adjudication's rules name. They are the platform's role names
@@ -28,6 +30,11 @@ func (a Actor) Has(role string) bool { return slices.Contains(a.Roles, role) }
 
 // Senior reports whether the actor holds the senior handler role.
 func (a Actor) Senior() bool { return a.Has(RoleSenior) }
+
+// system reports whether the actor is the platform itself (System): a
+// "system:" subject without roles. A signed-in person always has a role,
+// so a person whose subject merely starts with "system:" is a person.
+func (a Actor) system() bool { return strings.HasPrefix(a.Subject, "system:") && len(a.Roles) == 0 }
 
 // System is the actor of changes no person made, such as a case opened from
 // intake's claim request event.
@@ -96,3 +103,9 @@ func requireSenior(actor Actor, what string) error {
 	}
 	return nil
 }
+
+// samePerson reports whether two subjects name the same person for the
+// segregation of duties, compared as payout compares them
+// (auth.SameSubject): a second account differing by case, width, spacing
+// or an invisible character is no second pair of eyes.
+func samePerson(a, b string) bool { return auth.SameSubject(a, b) }

@@ -402,7 +402,7 @@ func (c *Case) OverrideCheck(actor Actor, current CheckResult, reason string, no
 	if err := requireSenior(actor, "overriding a check"); err != nil {
 		return err
 	}
-	if d := c.Decision; d != nil && d.DecidedBy == actor.Subject {
+	if d := c.Decision; d != nil && samePerson(d.DecidedBy, actor.Subject) {
 		return apperr.New(apperr.Forbidden, "you decided this case: a %s other than the decider overrides its checks", RoleSenior)
 	}
 	if c.State == StateClosed {

@@ -45,6 +45,10 @@ func sameName(a, b string) bool {
 const (
 	DocRelationshipProof = "relationship_proof"
 	DocBankCard          = "bank_card"
+	// DocOther is the type intake gives a document of no listed kind, an
+	// agent's authorisation (授权委托书) among them: an invoice, an identity
+	// card or a certificate authorises nobody to collect.
+	DocOther = "other"
 )
 
 // hasDocument returns the case's document with id, or the first of type
@@ -76,8 +80,8 @@ func (c *Case) checkEntitled(p *Payee, accountHolder, authorisationDocID string,
 	}
 	name, role := p.Name, p.Role
 	if role == "agent" {
-		if authorisationDocID == "" || !c.hasDocument(authorisationDocID, "") {
-			return notEntitled("payee.authorisation_document_id", "an agent (代领人) is paid only with the authorisation document on the claim: name it by its document id")
+		if authorisationDocID == "" || !c.hasDocument(authorisationDocID, DocOther) {
+			return notEntitled("payee.authorisation_document_id", "an agent (代领人) is paid only with the authorisation document on the claim (a document of type %s): name it by its document id", DocOther)
 		}
 		name, role = p.OnBehalfOf.Name, entitledRole(c, p.OnBehalfOf.Name, policy)
 		if role == "" {
@@ -216,7 +220,7 @@ func blockingChecks(actor Actor, in DecisionInput) error {
 		switch r.Result {
 		case ResultFail:
 			switch o := r.Override; {
-			case o != nil && o.Senior && o.By == actor.Subject:
+			case o != nil && o.Senior && samePerson(o.By, actor.Subject):
 				failing = append(failing, string(r.Check)+" (overridden by you, the decider: another senior must override it)")
 			case o == nil || !o.Senior:
 				failing = append(failing, string(r.Check)+" ("+r.Reason+")")
@@ -236,10 +240,28 @@ func blockingChecks(actor Actor, in DecisionInput) error {
 	return nil
 }
 
+// ApprovalHolds refuses the approval of a pending decision to pay that the
+// contract or the checks no longer allow: the policy's other claims used
+// the sum insured meanwhile (unless the decision is ex gratia), or a check
+// fails now without an override by a senior other than the decider. The
+// unknown results were acknowledged by the decider with the decision.
+func (c *Case) ApprovalHolds(checks []CheckResult, limits *MaxPayable) error {
+	d := c.Decision
+	if d == nil || d.Outcome == Reject {
+		return nil
+	}
+	if !d.ExGratia {
+		if err := limits.Within(d.Lines); err != nil {
+			return err
+		}
+	}
+	return blockingChecks(Actor{Subject: d.DecidedBy}, DecisionInput{Checks: checks, ExGratia: d.ExGratia, AcknowledgeUnknown: "acknowledged with the decision"})
+}
+
 // refuseIntruder refuses an actor who is neither the case's assignee nor a
 // senior, when the case is assigned.
 func (c *Case) refuseIntruder(actor Actor, what string) error {
-	if c.Assignee == "" || actor.Subject == c.Assignee || actor.Senior() || strings.HasPrefix(actor.Subject, "system:") {
+	if c.Assignee == "" || samePerson(actor.Subject, c.Assignee) || actor.Senior() || actor.system() {
 		return nil
 	}
 	return apperr.New(apperr.Forbidden, "case of claim %s is assigned to %s: only they or a %s may %s", c.ClaimID, c.Assignee, RoleSenior, what)
@@ -250,7 +272,7 @@ func (c *Case) refuseIntruder(actor Actor, what string) error {
 // only its owner or a senior acts on it. What the system does is not
 // refused.
 func (c *Case) mayAct(actor Actor, what string, now time.Time) error {
-	if c.Assignee == "" && !strings.HasPrefix(actor.Subject, "system:") {
+	if c.Assignee == "" && !actor.system() {
 		c.assign(actor.Subject, actor, "took the case to "+what, now)
 		return nil
 	}

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,13 @@ func TestWhoMayBePaid(t *testing.T) {
 			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "", "钱七"},
 		{"an agent without the authorisation", named, nil, nil, domain.PayeeInput{Name: "钱七", Role: "agent",
 			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "payee.authorisation_document_id", ""},
+		{"an agent whose authorisation is the claim's invoice", named, nil, []domain.Document{{DocumentID: "doc-inv", Type: "medical_invoice"}}, domain.PayeeInput{Name: "钱七", Role: "agent",
+			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-inv"}, "payee.authorisation_document_id", ""},
+		{"an agent collecting for himself", named, nil, []domain.Document{poa}, domain.PayeeInput{Name: "钱七", Role: "agent",
+			OnBehalfOf: &domain.Person{Name: "钱七", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "payee.on_behalf_of.name", ""},
+		{"an agent paid to another's account", named, nil, []domain.Document{poa}, domain.PayeeInput{Name: "钱七", Role: "agent", AccountHolder: "孙八",
+			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "doc-poa"}, "payee.account_holder", ""},
+		{"an heir in a variant character", none, heir, []domain.Document{proof}, domain.PayeeInput{Name: "趙六", Role: "beneficiary"}, "payee.name", ""},
 		{"an agent for a stranger", named, nil, []domain.Document{poa}, domain.PayeeInput{Name: "钱七", Role: "agent",
 			OnBehalfOf: &domain.Person{Name: "孙八", Relation: "other"}, AuthorisationDocumentID: "doc-poa"}, "payee.on_behalf_of.name", ""},
 		{"someone else's account", named, nil, nil, domain.PayeeInput{Name: "张三", Role: "insured", AccountHolder: "李四"}, "payee.account_holder", ""},
@@ -237,19 +245,26 @@ func TestRejectionsNeedTheAuthorityOfApprovals(t *testing.T) {
 		claimedFen   int64
 		decider      domain.Actor
 		wantApproval bool
+		invoicesFen  []int64 // the totals of the invoices on the claim
 	}{
-		{"a small medical claim", "medical", 100_000, handler, false},
-		{"49000 yuan, within the handler's limit", "medical", 4_900_000, handler, false},
-		{"above the handler's limit", "medical", 6_000_000, handler, true},
-		{"above the handler's limit, by a senior", "medical", 6_000_000, senior, false},
-		{"a death claim", "death", 4_900_000, handler, true},
-		{"a death claim, by a senior", "death", 100, senior, true},
-		{"a disability claim", "disability", 100, handler, true},
+		{"a small medical claim", "medical", 100_000, handler, false, nil},
+		{"49000 yuan, within the handler's limit", "medical", 4_900_000, handler, false, nil},
+		{"above the handler's limit", "medical", 6_000_000, handler, true, nil},
+		{"above the handler's limit, by a senior", "medical", 6_000_000, senior, false, nil},
+		{"a death claim", "death", 4_900_000, handler, true, nil},
+		{"a death claim, by a senior", "death", 100, senior, true, nil},
+		{"a disability claim", "disability", 100, handler, true, nil},
+		{"no amount claimed, invoices above the handler's limit", "medical", 0, handler, true, []int64{4_000_000, 2_500_000}},
+		{"no amount claimed, invoices within the handler's limit", "medical", 0, handler, false, []int64{4_000_000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := caseIn(t, domain.StateReceived)
 			c.IncidentType, c.ClaimedAmountFen = tt.incident, tt.claimedFen
+			for i, fen := range tt.invoicesFen {
+				c.Documents = append(c.Documents, domain.Document{DocumentID: fmt.Sprintf("inv-%d", i), Type: "medical_invoice",
+					InvoiceNumber: fmt.Sprintf("N%d", i), TotalAmountFen: fen})
+			}
 			if err := c.Decide(tt.decider, authority, reject(), now); err != nil {
 				t.Fatal(err)
 			}
@@ -284,11 +299,16 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 		{"another handler", "h2", handler, apperr.Forbidden, "h2"},
 		{"a senior", "h2", senior, "", "h2"},
 		{"the first on an unassigned case takes it", "", handler, "", "h1"},
+		{"a handler signed in as system:x", "h2", domain.Actor{Subject: "system:x", Roles: []string{domain.RoleHandler}}, apperr.Forbidden, "h2"},
 	}
 	actions := map[string]func(c *domain.Case, a domain.Actor) error{
 		"decide":            func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
 		"request documents": func(c *domain.Case, a domain.Actor) error { return c.RequestDocuments(a, []string{"发票"}, "", now) },
 		"close":             func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
+		"request a site visit": func(c *domain.Case, a domain.Actor) error {
+			_, err := c.RequestSiteVisit(a, domain.VisitInput{Reason: "核实伤情", ContactName: "张三"}, "v1", now)
+			return err
+		},
 	}
 	for _, tt := range tests {
 		for what, do := range actions {
@@ -375,5 +395,25 @@ func TestBurstSignal(t *testing.T) {
 	}
 	if s := domain.BurstSignal(c, 10, domain.SignalPolicy{}); s != nil {
 		t.Fatalf("bursts off: got %+v, want none", s)
+	}
+}
+
+// An advance (R7) is offered and approved, with its payee, by one person:
+// a blocking signal on it cannot be waved through by that person, senior or
+// not; the claim waits for its decision and agreement (two people).
+func TestABlockingSignalOnAnAdvanceNeedsASecondPerson(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	account := "6222020200112233445"
+	for _, actor := range []domain.Actor{handler, senior} {
+		c := caseIn(t, domain.StateUnderReview)
+		in := domain.AdvanceInput{AmountFen: 400_000, Reason: "医疗费已确定部分",
+			Payee:   domain.PayeeInput{Name: "张三", Role: "insured", BankName: "中国工商银行", AccountNumber: account},
+			Facts:   domain.SignalFacts{AccountKey: domain.AccountKey(key, account), Employee: "E1"},
+			Signals: domain.SignalPolicy{Blocking: []domain.SignalKind{domain.SignalEmployeeAccount}}}
+		_, _, err := c.ApproveAdvance(actor, authority, in, "adv-1", now)
+		wantCode(t, err, apperr.FraudSignal, "")
+		if len(c.Advances) != 0 && c.Advances[0].State == domain.AdvanceApproved {
+			t.Fatalf("%s: got the advance approved, want it refused", actor.Subject)
+		}
 	}
 }

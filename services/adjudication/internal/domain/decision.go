@@ -323,7 +323,7 @@ func (c *Case) ReviewDecision(actor Actor, authority Authority, verdict, reason 
 		return c.refuse("have its decision approved: no decision awaits approval")
 	}
 	d := c.Decision
-	if actor.Subject == d.DecidedBy {
+	if samePerson(actor.Subject, d.DecidedBy) {
 		return apperr.New(apperr.Forbidden, "four-eyes: %s made this decision and cannot approve it; another senior handler must", actor.Subject)
 	}
 	reason, err := optionalText("reason", reason, maxReason)
@@ -383,11 +383,20 @@ func decisionDetails(d Decision) map[string]any {
 }
 
 // claimedFen is the amount a rejection refuses: the amount claimed, or the
-// lines' claims when more.
+// lines' claims, or the totals of the claim's invoices (each invoice once),
+// whichever is more. A claim whose amount intake did not state is still
+// judged by what its invoices ask for.
 func (c *Case) claimedFen(d Decision) int64 {
-	var lines int64
+	var lines, invoices int64
 	for _, l := range d.Lines {
 		lines += l.ClaimedFen
 	}
-	return max(c.ClaimedAmountFen, lines)
+	var seen []string
+	for _, doc := range c.Documents {
+		if k := InvoiceKey(doc.InvoiceNumber); k != "" && doc.TotalAmountFen > 0 && !slices.Contains(seen, k) {
+			seen = append(seen, k)
+			invoices += doc.TotalAmountFen
+		}
+	}
+	return max(c.ClaimedAmountFen, lines, invoices)
 }

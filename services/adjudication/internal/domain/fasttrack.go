@@ -118,6 +118,9 @@ type AdvanceInput struct {
 	// they are raised.
 	Facts   SignalFacts
 	Signals SignalPolicy
+	// Limits is the most the contract allows on the case (MaxPayableOf),
+	// nil when the policy or its product is not in adjudication's data.
+	Limits *MaxPayable
 }
 
 // AdvancedFen is the sum of the approved advances: what the agreement tells
@@ -253,6 +256,18 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	}
 	if _, err := c.raiseSignals(actor, c.paymentSignals(payee, in.Facts, insured), in.Signals, "approve the advance", now); err != nil {
 		return Advance{}, "", err
+	}
+	// An advance's payee is set by its approver alone: no senior can be the
+	// second person a blocking signal asks for (issue 14).
+	if i := slices.IndexFunc(c.Signals, func(s Signal) bool { return s.Blocking }); i >= 0 {
+		return Advance{}, "", apperr.New(apperr.FraudSignal, "fraud signals block this: %s: %s; an advance is approved by one person, so none is paid while a blocking signal stands: the claim is paid on its decision and agreement",
+			c.Signals[i].Kind, c.Signals[i].Explanation)
+	}
+	if total := c.AdvancedFen() + a.AmountFen; in.Limits != nil && total > in.Limits.TotalFen {
+		// Contract limits are hard (issue 14): advances are paid on account
+		// of what the contract owes, never beyond it.
+		return Advance{}, "", &apperr.Error{Code: apperr.BeyondContract, Field: "amount_fen", Message: fmt.Sprintf(
+			"advances of %s yuan on this claim are beyond the contract: at most %s yuan may be paid on it (max_payable)", yuan(total), yuan(in.Limits.TotalFen))}
 	}
 	if total := c.AdvancedFen() + a.AmountFen; !authority.Covers(actor, total) {
 		return Advance{}, "", apperr.New(apperr.Forbidden, "advances of %s yuan on this claim are above your authority: a %s approves them",

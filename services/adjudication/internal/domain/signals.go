@@ -162,7 +162,7 @@ func (c *Case) raiseSignals(actor Actor, sigs []Signal, p SignalPolicy, what str
 			blocking = append(blocking, string(s.Kind)+": "+s.Explanation)
 		}
 	}
-	decider := c.Decision != nil && c.Decision.DecidedBy == actor.Subject && what != "decide it"
+	decider := c.Decision != nil && samePerson(c.Decision.DecidedBy, actor.Subject) && what != "decide it"
 	if len(blocking) > 0 && (!actor.Senior() || decider) {
 		return nil, apperr.New(apperr.FraudSignal, "fraud signals block this: %s; a %s other than the decider may %s",
 			strings.Join(blocking, "; "), RoleSenior, what)
@@ -173,6 +173,19 @@ func (c *Case) raiseSignals(actor Actor, sigs []Signal, p SignalPolicy, what str
 			Details: map[string]any{"signal": string(s.Kind), "blocking": s.Blocking}})
 	}
 	return fresh, nil
+}
+
+// BlockingSignals lists the kinds of the blocking signals on c, nil when
+// none: a payment the case makes past them is held by payout for a second
+// senior whatever its amount.
+func (c *Case) BlockingSignals() []string {
+	var out []string
+	for _, s := range c.Signals {
+		if s.Blocking && !slices.Contains(out, string(s.Kind)) {
+			out = append(out, string(s.Kind))
+		}
+	}
+	return out
 }
 
 // ActionSignalRaised is the audit action of a fraud signal raised.

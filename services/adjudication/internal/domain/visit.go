@@ -96,7 +96,9 @@ func NewSiteVisit(c *Case, id string, now time.Time) Visit {
 }
 
 // RequestSiteVisit is a handler's request for a visit on case c, recorded
-// in the case's audit. A closed case gets none.
+// in the case's audit. A closed case gets none. A handler acts on their own
+// case, or takes an unassigned one (issue 14: assignment means ownership);
+// the catastrophe team arranges visits on any case (R8).
 func (c *Case) RequestSiteVisit(actor Actor, in VisitInput, id string, now time.Time) (Visit, error) {
 	v := Visit{ID: id, ClaimID: c.ClaimID, CaseID: c.ID, State: VisitToArrange, RequestedBy: actor.Subject,
 		CreatedAt: now.UTC(), UpdatedBy: actor.Subject, UpdatedAt: now.UTC(), Version: 1}
@@ -115,6 +117,11 @@ func (c *Case) RequestSiteVisit(actor Actor, in VisitInput, id string, now time.
 	}
 	if c.State == StateClosed {
 		return Visit{}, c.refuse("get an on-site visit")
+	}
+	if !actor.Has(RoleCoordinator) {
+		if err := c.mayAct(actor, "request an on-site visit", now); err != nil {
+			return Visit{}, err
+		}
 	}
 	c.record(Change{Action: ActionSiteVisitRequested, From: c.State, To: c.State, Actor: actor.Subject, Reason: v.Reason, At: now,
 		Details: map[string]any{"visit_id": id}})

@@ -92,15 +92,22 @@ func (r *running) importWaitingPolicy(t *testing.T) {
 		"coverages":[{"benefit":"medical_expense","sum_insured_fen":10000000,"used_fen":0}]}`), 201, nil)
 }
 
-func TestAttackASeniorCannotApproveAClaimFailingACheck(t *testing.T) {
-	t.Parallel()
-	r := start(t)
+// openWaitingCase opens a medical claim on P-WAIT whose incident lies
+// inside the waiting period, and returns the case's path.
+func (r *running) openWaitingCase(t *testing.T) string {
+	t.Helper()
 	r.importWaitingPolicy(t)
 	d := requestData()
 	d.PolicyNumber = "P-WAIT"
 	d.IncidentTime = time.Now().Add(-24 * time.Hour).UTC()
 	r.openCases(t, d)
-	base := "/v1/cases/" + d.ClaimID
+	return "/v1/cases/" + d.ClaimID
+}
+
+func TestAttackASeniorCannotApproveAClaimFailingACheck(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	base := r.openWaitingCase(t)
 	senior1, senior2 := r.as(t, "senior-1", auth.SeniorHandler), r.as(t, "senior-2", auth.SeniorHandler)
 
 	a := senior1.Do(t, http.MethodPost, base+"/decision", approveBody(100_000))
@@ -180,13 +187,21 @@ func TestAttackAHandlerCannotDecideSomeoneElsesCase(t *testing.T) {
 	assert.Equal(t, "handler-3", c.Assignee)
 }
 
+// openCoveredCase imports the cover of P-1 (medical: 50000 yuan sum
+// insured, at most 20000 yuan per claim), opens a medical claim on it and
+// returns the case's path.
+func (r *running) openCoveredCase(t *testing.T) string {
+	t.Helper()
+	r.importCover(t)
+	d := requestData()
+	r.openCases(t, d)
+	return "/v1/cases/" + d.ClaimID
+}
+
 func TestAttackNoApprovalBeyondTheContract(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.importCover(t) // medical: 50000 yuan sum insured, at most 20000 yuan per claim
-	d := requestData()
-	r.openCases(t, d)
-	base := "/v1/cases/" + d.ClaimID
+	base := r.openCoveredCase(t)
 	var c struct {
 		MaxPayable *struct {
 			TotalFen int64 `json:"total_fen"`
@@ -325,6 +340,10 @@ func TestFraudSignalsAreRaisedExplainedAndBlock(t *testing.T) {
 		kinds = append(kinds, s.Kind)
 	}
 	assert.Equal(t, []string{"claim_burst", "employee_account"}, kinds)
+	// The senior went on alone: payout is told, and holds the payment for
+	// another senior whatever its amount.
+	assert.Equal(t, int64(1), r.count(t, "SELECT count(*) FROM outbox WHERE event_type = ? AND msg_key = ? AND convert_from(payload, 'UTF8') LIKE ?",
+		events.AgreementReached.Name, first.ClaimID, `%"blocking_signals":["employee_account"]%`), "the agreement names its blocking signals")
 
 	// One account on claims of unrelated insureds.
 	otherBase := "/v1/cases/" + other.ClaimID

@@ -40,10 +40,17 @@ func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
+	// The claim's events come in order, one at a time: the advances read
+	// here are all those before this one.
+	advances, err := s.repo.Advances(ctx, a.ClaimID)
+	if err != nil {
+		return err
+	}
 	// Segregation of duties: who offered the advance and who approved it
-	// (and set its payee) may not confirm its payee.
+	// (and set its payee) may not confirm its payee; advances split below
+	// the threshold are held once together they exceed it.
 	o.AddParties(d.ApprovedBy, d.OfferedBy)
-	o.HoldForConfirmation(s.threshold())
+	o.HoldForConfirmation(domain.ThresholdLeft(s.threshold(), advances))
 	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	_, err = s.repo.Schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
 		if existing != nil {

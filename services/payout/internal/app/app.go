@@ -181,8 +181,13 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	}
 	// Segregation of duties: above the threshold nobody who decided,
 	// approved or recorded the amount and payee may confirm the payee.
+	// A blocking fraud signal on the case holds it whatever the amount.
 	o.AddParties(d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy)
-	o.HoldForConfirmation(s.threshold())
+	threshold := domain.ThresholdLeft(s.threshold(), advances)
+	if len(d.BlockingSignals) > 0 {
+		threshold = 0
+	}
+	o.HoldForConfirmation(threshold)
 	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
 	if a.PaymentPeriodDays > 0 {
 		spec.Overrides = []deadline.Override{{Rule: deadline.Payment, Length: a.PaymentPeriodDays, Unit: deadline.Days}}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,10 +24,21 @@ import (
 // scheduled again; the change is in the payee audit trail. by is the
 // handler.
 func (s *Service) CorrectPayee(ctx context.Context, id string, p domain.Payee, by, reason string) (domain.Obligation, error) {
+	// Advances split below the threshold count together, as when they
+	// were scheduled.
+	cur, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return domain.Obligation{}, err
+	}
+	advances, err := s.repo.Advances(ctx, cur.ClaimID)
+	if err != nil {
+		return domain.Obligation{}, err
+	}
+	advances = slices.DeleteFunc(advances, func(a domain.Obligation) bool { return a.ID == id })
 	now := s.now()
 	return s.repo.Update(ctx, id, now, func(o *domain.Obligation) (Effects, error) {
 		before := o.Payee
-		if err := o.CorrectPayee(p, by, s.threshold(), now); err != nil {
+		if err := o.CorrectPayee(p, by, domain.ThresholdLeft(s.threshold(), advances), now); err != nil {
 			return Effects{}, err
 		}
 		evs, err := s.payoutEvent(events.PayoutScheduled, *o, "")

@@ -105,6 +105,11 @@ func (s *Service) PayeeChanges(ctx context.Context, id string) ([]domain.PayeeCh
 // long before (a returned payment paid again months later).
 const authorisationLookback = 366 * 24 * time.Hour
 
+// executionMargin is how far around the day reconciled the bank's
+// transfers are read to match the day's payments: a payment scheduled on
+// the day may be sent, after its payee's confirmation, days later.
+const executionMargin = 31 * 24 * time.Hour
+
 // ThreeWayReport is the three-way reconciliation of one Asia/Shanghai day.
 // AuthorisationsUnavailable says why adjudication's side is missing, when
 // it is: then lines are matched with the bank only (unverified).
@@ -129,13 +134,17 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 		}
 		return ThreeWayReport{}, err
 	}
-	execs, err := s.bank.Statement(ctx, p.From, p.End())
+	// The transfers of the days around too: a payment of the day may have
+	// moved before its midnight (Asia/Shanghai) or after it.
+	execs, err := s.bank.Statement(ctx, p.From.Add(-executionMargin), p.End().Add(executionMargin))
 	if err != nil {
 		return ThreeWayReport{}, fmt.Errorf("the bank's statement: %w", err)
 	}
-	keys := make([]string, len(execs))
-	for i, e := range execs {
-		keys[i] = e.Key
+	var keys []string
+	for _, e := range execs {
+		if !e.ExecutedAt.Before(p.From) && e.ExecutedAt.Before(p.End()) {
+			keys = append(keys, e.Key)
+		}
 	}
 	obligations, err := s.repo.ThreeWayObligations(ctx, p, keys)
 	if err != nil {
@@ -151,7 +160,7 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 			s.controls.Log.Warn("three-way reconciliation without adjudication's authorisations", "date", r.Date, "error", err.Error())
 		}
 	}
-	r.Lines = domain.ThreeWay(obligations, auths, execs, r.AuthorisationsUnavailable == "")
+	r.Lines = domain.ThreeWay(p, obligations, auths, execs, r.AuthorisationsUnavailable == "")
 	unmatched := domain.Unmatched(r.Lines)
 	if len(unmatched) == 0 {
 		return r, nil

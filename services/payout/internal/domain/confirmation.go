@@ -4,9 +4,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
 )
 
 // StateAwaitingConfirmation is an obligation whose payee waits for a second
@@ -26,27 +26,25 @@ func NeedsPayeeConfirmation(amountFen, thresholdFen int64) bool {
 	return amountFen > thresholdFen
 }
 
-// SamePerson tells whether two subjects name the same person, ignoring
-// case, surrounding and inner white space and Unicode width forms: a padded
-// or re-cased name is the same person.
-func SamePerson(a, b string) bool {
-	na, nb := normalizeSubject(a), normalizeSubject(b)
-	return na != "" && na == nb
-}
+// SamePerson tells whether two subjects name the same person, compared as
+// every service compares them (auth.SameSubject): a padded, re-cased,
+// full-width or otherwise compatible spelling is the same person.
+func SamePerson(a, b string) bool { return auth.SameSubject(a, b) }
 
-func normalizeSubject(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
-			continue
+// ThresholdLeft is the segregation-of-duties threshold for a further
+// payment on a claim whose advances are advances: thresholdFen less what
+// those that count pay without a second person's confirmation. One payment
+// split into several below the threshold is thus held as soon as the parts
+// together exceed it (issue 14); at zero or less every further payment is
+// held.
+func ThresholdLeft(thresholdFen int64, advances []Obligation) int64 {
+	left := thresholdFen
+	for _, a := range advances {
+		if a.Counts() && !a.ConfirmationRequired {
+			left -= a.AmountFen
 		}
-		// Fullwidth ASCII forms (ｈａｎｄｌｅｒ) are the same letters.
-		if r >= '\uff01' && r <= '\uff5e' {
-			r = r - '\uff01' + '!'
-		}
-		b.WriteRune(unicode.ToLower(r))
 	}
-	return b.String()
+	return left
 }
 
 // AddParties adds to the people excluded from confirming o's payee those of

@@ -116,20 +116,32 @@ func TestConfirmingTwiceIsOneConfirmation(t *testing.T) {
 
 func TestACorrectedPayeeNeedsAnotherPersonAboveTheThreshold(t *testing.T) {
 	now := time.Now()
-	p := domain.Payee{Name: "王五", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: "6216600000001234"}
+	payee := func(name string, role domain.Role, forWhom string) domain.Payee {
+		p := domain.Payee{Name: name, Role: role, BankName: "中国银行", AccountNumber: "6216600000001234"}
+		if forWhom != "" {
+			p.OnBehalfOf = &domain.Person{Name: forWhom, Relation: "self"}
+		}
+		return p
+	}
 	tests := []struct {
 		name   string
+		payee  domain.Payee
 		amount int64
 		want   domain.State
 	}{
-		{"below the threshold: paid again at once", 400_000, domain.StateScheduled},
-		{"above the threshold: held", 4_000_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, the same payee's account: paid again at once", payee("李四", domain.RoleBeneficiary, ""), 400_000, domain.StateScheduled},
+		{"below the threshold, the same payee spaced: paid again at once", payee("　李 四", domain.RoleBeneficiary, ""), 400_000, domain.StateScheduled},
+		{"below the threshold, another person: held", payee("王五", domain.RoleBeneficiary, ""), 400_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, the same name in another role: held", payee("李四", domain.RoleInsured, ""), 400_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, an agent collecting for the payee: held", payee("王五", domain.RoleAgent, "李四"), 400_000, domain.StateAwaitingConfirmation},
+		{"below the threshold, an invisible character: held", payee("李​四", domain.RoleBeneficiary, ""), 400_000, domain.StateAwaitingConfirmation},
+		{"above the threshold: held", payee("王五", domain.RoleBeneficiary, ""), 4_000_000, domain.StateAwaitingConfirmation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := waiting(tt.amount, "handler-1")
 			o.State, o.PayeeConfirmedBy = domain.StateFailed, "senior-2"
-			if err := o.CorrectPayee(p, "handler-7", domain.DefaultPayeeConfirmationThresholdFen, now); err != nil {
+			if err := o.CorrectPayee(tt.payee, "handler-7", domain.DefaultPayeeConfirmationThresholdFen, now); err != nil {
 				t.Fatal(err)
 			}
 			if o.State != tt.want || o.PayeeConfirmedBy != "" {
@@ -160,5 +172,61 @@ func TestRejectingAPayeeSendsItBackForCorrection(t *testing.T) {
 	}
 	if err := o.RejectPayee("senior-2", true, "账户名与被保险人不符"); err != nil || o.State != domain.StateFailed {
 		t.Fatalf("got %v, state %s, want failed", err, o.State)
+	}
+}
+
+func TestThresholdLeftCountsAdvancesPaidWithoutConfirmation(t *testing.T) {
+	adv := func(fen int64, state domain.State, confirmed bool) domain.Obligation {
+		return domain.Obligation{Type: domain.PayoutAdvance, AmountFen: fen, State: state, ConfirmationRequired: confirmed}
+	}
+	tests := []struct {
+		name     string
+		advances []domain.Obligation
+		want     int64
+	}{
+		{"no advance", nil, 500_000},
+		{"one advance paid unconfirmed", []domain.Obligation{adv(300_000, domain.StateCompleted, false)}, 200_000},
+		{"one advance confirmed by a second person", []domain.Obligation{adv(900_000, domain.StateCompleted, true)}, 500_000},
+		{"a reversed advance, paid again by its replacement", []domain.Obligation{adv(300_000, domain.StateReversed, false)}, 500_000},
+		{"a cancelled advance", []domain.Obligation{adv(300_000, domain.StateCancelled, false)}, 500_000},
+		{"two advances exhaust it", []domain.Obligation{adv(300_000, domain.StateCompleted, false), adv(300_000, domain.StateScheduled, false)}, -100_000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := domain.ThresholdLeft(500_000, tc.advances); got != tc.want {
+				t.Fatalf("got %d fen left, want %d", got, tc.want)
+			}
+		})
+	}
+	// A second advance of 3000 yuan after one of 3000 yuan is held.
+	if domain.NeedsPayeeConfirmation(300_000, domain.ThresholdLeft(500_000, tests[1].advances)) != true {
+		t.Fatalf("got the second advance of 3000 yuan paid unconfirmed, want it held")
+	}
+}
+
+// Attacks on a confirmed payee: refusing it afterwards, correcting it
+// before the bank has it, confirming it again as someone else, and sending
+// it unconfirmed all change nothing.
+func TestAConfirmedPayeeStaysAsConfirmed(t *testing.T) {
+	now := time.Now()
+	o := waiting(4_000_000, "handler-1")
+	if changed, err := o.ConfirmPayee("senior-2", true, now); err != nil || !changed {
+		t.Fatalf("got %v, %v, want the first confirmation taken", changed, err)
+	}
+	if err := o.RejectPayee("senior-3", true, "改主意"); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("confirm then reject: got %v, want a conflict", err)
+	}
+	p := domain.Payee{Name: "李四", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: "6216600000001234"}
+	if err := o.CorrectPayee(p, "handler-7", domain.DefaultPayeeConfirmationThresholdFen, now); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("correcting a confirmed payee before the bank has it: got %v, want a conflict", err)
+	}
+	if _, err := o.ConfirmPayee("senior-3", true, now); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("a second confirmer: got %v, want a conflict", err)
+	}
+	if changed, err := o.ConfirmPayee(" SENIOR-2", true, now); err != nil || changed {
+		t.Fatalf("the confirmation replayed: got %v, %v, want nothing changed", changed, err)
+	}
+	if o.State != domain.StateScheduled || o.PayeeConfirmedBy != "senior-2" || o.Payee.AccountNumber != "6216600000008866" {
+		t.Fatalf("got %s confirmed by %q paying %s, want scheduled as senior-2 confirmed it", o.State, o.PayeeConfirmedBy, o.Payee.AccountNumber)
 	}
 }

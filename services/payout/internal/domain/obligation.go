@@ -245,7 +245,10 @@ func (o *Obligation) Fail(reason string) error {
 // a handler confirmed with the claimant. A payment of more than
 // thresholdFen then waits for a second senior to confirm the new payee (the
 // corrector joins the people who may not); a smaller one is scheduled
-// again at once.
+// again at once when it pays the same person (name, role and the person an
+// agent collects for): adjudication checked who may be paid only for the
+// payee it named, so a correction to another person waits for a second
+// senior whatever the amount (issue 14).
 func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now time.Time) error {
 	if o.State != StateFailed {
 		return o.refuse("correct the payee of")
@@ -256,6 +259,9 @@ func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now ti
 	}
 	if strings.TrimSpace(by) == "" {
 		return apperr.New(apperr.Unauthenticated, "sign in first")
+	}
+	if !samePayee(o.Payee, payee) {
+		thresholdFen = 0
 	}
 	t := now.UTC()
 	o.Payee, o.State, o.NextAttemptAt, o.PayeeCorrectedBy, o.PayeeCorrectedAt = payee, StateScheduled, t, strings.TrimSpace(by), &t

@@ -3,7 +3,10 @@ package domain
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/bankaccount"
@@ -133,3 +136,26 @@ func MaskAccount(account string) string { return bankaccount.Mask(account) }
 // AccountTail is the last four digits of an account number, as notices
 // quote it ("尾号3445"); none for a number of four digits or fewer.
 func AccountTail(account string) string { return strings.TrimPrefix(bankaccount.Mask(account), "****") }
+
+// samePayee reports whether a and b pay the same person: the same role and
+// name and, for an agent, the same person collected for. Names are
+// compared as adjudication compares them when it checks who may be paid:
+// NFKC with every space removed, nothing else folded.
+func samePayee(a, b Payee) bool {
+	switch {
+	case a.Role != b.Role || payeeName(a.Name) != payeeName(b.Name):
+		return false
+	case a.OnBehalfOf == nil || b.OnBehalfOf == nil:
+		return a.OnBehalfOf == nil && b.OnBehalfOf == nil
+	}
+	return payeeName(a.OnBehalfOf.Name) == payeeName(b.OnBehalfOf.Name)
+}
+
+func payeeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(name))
+}

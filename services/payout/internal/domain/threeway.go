@@ -91,8 +91,12 @@ type ThreeWayLine struct {
 // payment matches when its correction was confirmed by a second person (or
 // needed none). Lines are ordered by claim and obligation. When authorised
 // is false adjudication could not be asked: the authorisations are not
-// checked, and a line without other issues is unverified.
-func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution, authorised bool) []ThreeWayLine {
+// checked, and a line without other issues is unverified. execs may hold
+// the bank's transfers of days around day: an obligation of day is matched
+// with its transfer whenever the money moved (a transfer at 23:59 paid by
+// payout after midnight), but only transfers of day payout does not know
+// are lines of day.
+func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs []Execution, authorised bool) []ThreeWayLine {
 	agreements, advances := map[string]Authorisation{}, map[string]Authorisation{}
 	for _, a := range auths {
 		switch a.Kind {
@@ -117,7 +121,14 @@ func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution
 		a, ok := agreements[o.ClaimID]
 		what := "agreement"
 		if o.Type == PayoutAdvance {
+			// An advance approval authorises the advance of its own claim
+			// only: its id on another claim is forged.
 			a, ok = advances[o.ID]
+			if !ok && o.Replaces != "" {
+				// A replacement pays the advance the bank returned.
+				a, ok = advances[o.Replaces]
+			}
+			ok = ok && a.ClaimID == o.ClaimID
 			what = "advance approval"
 		}
 		switch {
@@ -159,7 +170,7 @@ func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution
 		out = append(out, l.judged())
 	}
 	for _, e := range execs {
-		if known[e.Key] {
+		if known[e.Key] || e.ExecutedAt.Before(day.From) || !e.ExecutedAt.Before(day.End()) {
 			continue
 		}
 		fen := e.AmountFen

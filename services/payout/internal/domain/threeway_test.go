@@ -20,6 +20,10 @@ func TestAccountFingerprintIsTheContractsHash(t *testing.T) {
 	}
 }
 
+// everyDay is a period holding every execution of the tests that are not
+// about the day.
+var everyDay = domain.Period{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+
 func TestThreeWayReconciliation(t *testing.T) {
 	const acct, other = "6222020200112233445", "6216600000008866"
 	t0 := time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC)
@@ -62,7 +66,7 @@ func TestThreeWayReconciliation(t *testing.T) {
 	want := map[string]string{"o1": "matched", "o2": "unmatched", "o3": "unmatched", "o4": "unmatched", "o5": "unmatched",
 		"o6": "matched", "o7": "unmatched", "adv1": "matched", "o9": "matched", "stray": "unmatched"}
 	got := map[string]string{}
-	for _, l := range domain.ThreeWay(obligations, auths, execs, true) {
+	for _, l := range domain.ThreeWay(everyDay, obligations, auths, execs, true) {
 		key := l.ObligationID
 		if key == "" {
 			key = l.BankKey
@@ -80,22 +84,88 @@ func TestThreeWayReconciliation(t *testing.T) {
 	net.AgreedAmountFen, net.AdvancedFen = 100_000, 30_000
 	a := agreed("cn", 100_000, acct)
 	a.AdvancedFen = 30_000
-	if l := domain.ThreeWay([]domain.Obligation{net}, []domain.Authorisation{a}, nil, true); l[0].Status != domain.LineMatched {
+	if l := domain.ThreeWay(everyDay, []domain.Obligation{net}, []domain.Authorisation{a}, nil, true); l[0].Status != domain.LineMatched {
 		t.Fatalf("got %+v, want a payment net of advances matched", l[0])
 	}
 	// Adjudication unavailable: nothing is matched against authorisations,
 	// but what the bank contradicts stays unmatched.
-	got = map[string]string{}
-	for _, l := range domain.ThreeWay(obligations, nil, execs, false) {
-		key := l.ObligationID
-		if key == "" {
-			key = l.BankKey
-		}
-		got[key] = l.Status
-	}
+	got = statuses(domain.ThreeWay(everyDay, obligations, nil, execs, false))
 	want = map[string]string{"o1": "unverified", "o2": "unverified", "o3": "unverified", "o4": "unverified", "o5": "unmatched",
 		"o6": "unverified", "o7": "unverified", "adv1": "unverified", "o9": "unverified", "stray": "unmatched"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("without adjudication: got %v, want %v", got, want)
 	}
+}
+
+// Attacks on the three-way reconciliation: a payment one fen off, an
+// advance matched with another claim's advance approval, a payment matched
+// with an agreement of its claim when adjudication approved only an
+// advance, and a payment executed by the bank on the day before the one
+// payout completed it (Asia/Shanghai midnight).
+func TestThreeWayReconciliationAttacks(t *testing.T) {
+	const acct, other = "6222020200112233445", "6216600000008866"
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, err := domain.ParsePeriod("2026-10-13", "2026-10-13", shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	midnight := day.From
+	pay := func(id, claim string, typ domain.PayoutType, fen int64, account string) domain.Obligation {
+		done := midnight.Add(time.Second)
+		o := domain.Obligation{ID: id, ClaimID: claim, Type: typ, State: domain.StateCompleted, AmountFen: fen, CompletedAt: &done,
+			Payee: domain.Payee{Name: "李四", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: account}}
+		if typ == domain.PayoutFinal {
+			o.AgreedAmountFen = fen
+		}
+		return o
+	}
+	executed := func(key string, fen int64, account string, at time.Time) domain.Execution {
+		return domain.Execution{Key: key, AmountFen: fen, AccountMasked: domain.MaskAccount(account), ExecutedAt: at}
+	}
+	// adv-y was approved on claim cy; a forged advance on claim cx takes its
+	// id, and its payee was corrected and confirmed.
+	stolen := pay("adv-y", "cx", domain.PayoutAdvance, 30_000, other)
+	stolen.PayeeCorrectedBy, stolen.ConfirmationRequired, stolen.PayeeConfirmedBy = "handler-7", true, "senior-8"
+	// An advance the bank returned, paid again by its replacement to the
+	// same account: the replacement is the approved advance.
+	replacement := pay("adv-r2", "c-r", domain.PayoutAdvance, 20_000, acct)
+	replacement.Replaces = "adv-r"
+	obligations := []domain.Obligation{
+		replacement,
+		pay("o-fen", "c-fen", domain.PayoutFinal, 100_001, acct), // one fen more than agreed
+		stolen,
+		pay("o-adv", "c-adv", domain.PayoutFinal, 30_000, acct),   // only an advance was approved on c-adv
+		pay("o-late", "c-late", domain.PayoutFinal, 50_000, acct), // the bank executed it at 23:59:59 the day before
+	}
+	auths := []domain.Authorisation{
+		{Kind: domain.AuthorisedAdvance, ClaimID: "c-r", ReferenceID: "adv-r", AmountFen: 20_000, AccountFingerprint: domain.AccountFingerprint("c-r", acct)},
+		{Kind: domain.AuthorisedAgreement, ClaimID: "c-fen", ReferenceID: "case-c-fen", AmountFen: 100_000, AccountFingerprint: domain.AccountFingerprint("c-fen", acct)},
+		{Kind: domain.AuthorisedAdvance, ClaimID: "cy", ReferenceID: "adv-y", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("cy", acct)},
+		{Kind: domain.AuthorisedAdvance, ClaimID: "c-adv", ReferenceID: "adv-z", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("c-adv", acct)},
+		{Kind: domain.AuthorisedAgreement, ClaimID: "c-late", ReferenceID: "case-c-late", AmountFen: 50_000, AccountFingerprint: domain.AccountFingerprint("c-late", acct)},
+	}
+	execs := []domain.Execution{executed("adv-r2", 20_000, acct, midnight), executed("o-fen", 100_001, acct, midnight), executed("adv-y", 30_000, other, midnight),
+		executed("o-adv", 30_000, acct, midnight), executed("o-late", 50_000, acct, midnight.Add(-time.Second)),
+		executed("stray-before", 5_000, acct, midnight.Add(-time.Second)), executed("stray-after", 5_000, acct, day.End())}
+	want := map[string]string{"adv-r2": "matched", "o-fen": "unmatched", "adv-y": "unmatched", "o-adv": "unmatched", "o-late": "matched"}
+	if got := statuses(domain.ThreeWay(day, obligations, auths, execs, true)); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v (transfers of other days are no lines of this one)", got, want)
+	}
+}
+
+// statuses is each line's status by obligation id, or bank key for a
+// transfer payout does not know.
+func statuses(lines []domain.ThreeWayLine) map[string]string {
+	out := map[string]string{}
+	for _, l := range lines {
+		key := l.ObligationID
+		if key == "" {
+			key = l.BankKey
+		}
+		out[key] = l.Status
+	}
+	return out
 }

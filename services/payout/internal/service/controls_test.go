@@ -39,6 +39,17 @@ func (r *running) confirm(t *testing.T, who auth.Principal, id string) apitest.A
 	return r.As(t, r.keys, who).Do(t, http.MethodPost, "/v1/obligations/"+id+"/payee/confirmation", `{"decision":"confirm"}`)
 }
 
+// correct corrects as who the payee of obligation id with body, wants it
+// taken, and returns the obligation.
+func (r *running) correct(t *testing.T, who auth.Principal, id, body string) obligation {
+	t.Helper()
+	a := r.As(t, r.keys, who).Do(t, http.MethodPut, "/v1/obligations/"+id+"/payee", body)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var o obligation
+	require.NoError(t, json.Unmarshal(a.Body, &o))
+	return o
+}
+
 // Attack (issue 14): an agreement of 40,000 yuan recorded by the people who
 // decided and approved it is not sent to the bank until a second senior
 // confirms the payee; none of the people named in the event may confirm,
@@ -127,11 +138,8 @@ func TestAttackACorrectedPayeeOfALargePaymentWaitsForASecondSenior(t *testing.T)
 	r.obligationsOf(t, claim, 1, "the payment refused by the bank", func(o obligation) bool { return o.State == "failed" })
 
 	corrector := auth.Principal{Subject: "senior-7", Roles: []auth.Role{auth.Handler, auth.SeniorHandler}}
-	a := r.As(t, r.keys, corrector).Do(t, http.MethodPut, "/v1/obligations/"+id+"/payee",
+	corrected := r.correct(t, corrector, id,
 		`{"name":"王五","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
-	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
-	var corrected obligation
-	require.NoError(t, json.Unmarshal(a.Body, &corrected))
 	if corrected.State != awaiting {
 		t.Fatalf("got the corrected payment %s, want it %s", corrected.State, awaiting)
 	}
@@ -314,4 +322,114 @@ func TestAttackAnAdvanceAboveTheThresholdWaitsForASecondSenior(t *testing.T) {
 		trail.Changes[1].Action != "confirmed" || trail.Changes[1].By != "senior-6" || trail.Changes[0].After.AccountNumber != "****3445" {
 		t.Fatalf("got the payee trail %s, want set by handler-3 then confirmed by senior-6, masked", a.Body)
 	}
+}
+
+// Attack (found after issue 14): one payment split into advances each below
+// the threshold. Two advances of 3,000 yuan on one claim, approved with a
+// payee by one handler: the first is paid, the second, which takes what was
+// paid on the claim without a second person above RMB 5,000, waits for a
+// second senior.
+func TestAttackAPaymentSplitBelowTheThresholdWaitsForASecondSenior(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim := uuid.NewString()
+	advance := func(at time.Time) events.Envelope {
+		t.Helper()
+		e, err := events.New(events.AdvanceApproved, "adjudication", claim, at, events.AdvanceApprovedData{AdvanceID: uuid.NewString(),
+			ClaimID: claim, CaseID: "case-" + claim, PolicyNumber: "P-2026-000123", Ground: events.AdvanceGroundSixtyDays,
+			AmountFen: 300_000, Currency: "CNY", ExpectedBenefitFen: 10_000_000, ApprovedAt: at,
+			Payee:      events.Payee{Name: "张三", Role: "insured", BankName: "中国工商银行", AccountNumber: account},
+			ApprovedBy: "handler-3", OfferedBy: "handler-3"})
+		require.NoError(t, err)
+		return e
+	}
+	at := time.Now().UTC()
+	apitest.Publish(t, r.brokers, message(t, r.topics, advance(at)))
+	r.obligationsOf(t, claim, 1, "the first advance paid", completed)
+	apitest.Publish(t, r.brokers, message(t, r.topics, advance(at.Add(time.Second))))
+	list, _ := r.obligationsOf(t, claim, 2, "the second advance waiting", func(o obligation) bool { return o.State == "completed" || o.State == awaiting })
+	waiting := ""
+	for _, o := range list {
+		if o.State == awaiting {
+			waiting = o.ID
+		}
+	}
+	if waiting == "" {
+		t.Fatalf("got both advances of 3000 yuan paid without a second person, want the second waiting for confirmation")
+	}
+	if a := r.confirm(t, senior("Ｈandler-3"), waiting); a.Status != http.StatusForbidden {
+		t.Fatalf("the approver under a full-width spelling confirming: got %d (%s), want 403", a.Status, a.Body)
+	}
+	// Refused, then corrected to another account of the same payee: the
+	// correction of a part of a split payment waits again.
+	a := r.As(t, r.keys, senior("senior-6")).Do(t, http.MethodPost, "/v1/obligations/"+waiting+"/payee/confirmation", `{"decision":"reject","reason":"账户需核实"}`)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	corrected := r.correct(t, auth.Principal{Subject: "handler-3", Roles: []auth.Role{auth.Handler}}, waiting,
+		`{"name":"张三","role":"insured","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
+	if corrected.State != awaiting {
+		t.Fatalf("got %s after the payee of the second part was corrected, want %s", corrected.State, awaiting)
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), waiting).Status)
+	r.obligationsOf(t, claim, 2, "both advances paid", completed)
+}
+
+// Attack: the approver confirms under a spelling the comparison of payout
+// must fold as adjudication's does (NFKC): "ſ" (long s) is "s", and a
+// soft hyphen or a word joiner is nothing.
+func TestAttackTheApproverCannotConfirmUnderACompatibleSpelling(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, fortyThousandYuan, func(d *events.AgreementReachedData) {
+		d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy = "handler-1", "handler-1", "senior-1"
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the obligation waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	for _, who := range []string{"ſenior-1", "sen\u00adior-1", "senior\u2060-1", "ＳＥＮＩＯＲ－１"} {
+		if a := r.confirm(t, senior(who), list[0].ID); a.Status != http.StatusForbidden {
+			t.Fatalf("%q confirming senior-1's approval: got %d (%s), want 403", who, a.Status, a.Body)
+		}
+	}
+}
+
+// Attack: below the threshold a handler corrects the failed payment's payee
+// to another person. Adjudication checked who may be paid only for the
+// payee it named: a correction that pays someone else waits for a second
+// senior whatever the amount; one that fixes the account of the same payee
+// is paid at once below the threshold.
+func TestAttackACorrectionToAnotherPersonWaitsWhateverTheAmount(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	stranger, same := uuid.NewString(), uuid.NewString()
+	invalid := func(d *events.AgreementReachedData) { d.Payee.AccountNumber = "6222000011110000" }
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, stranger, 300_000, invalid), agreement(t, r.topics, same, 300_000, invalid))
+	failed, _ := r.obligationsOf(t, stranger, 1, "the payment refused", func(o obligation) bool { return o.State == "failed" })
+	handler := auth.Principal{Subject: "handler-7", Roles: []auth.Role{auth.Handler}}
+	corrected := r.correct(t, handler, failed[0].ID,
+		`{"name":"王五","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电"}`)
+	if corrected.State != awaiting {
+		t.Fatalf("got %s after the payee of 3000 yuan was changed to another person, want %s", corrected.State, awaiting)
+	}
+	failed, _ = r.obligationsOf(t, same, 1, "the other payment refused", func(o obligation) bool { return o.State == "failed" })
+	r.correct(t, handler, failed[0].ID,
+		`{"name":" 李四 ","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
+	r.obligationsOf(t, same, 1, "the corrected account paid", completed)
+}
+
+// Attack: a senior other than the decider records an agreement of 1,000
+// yuan to an account a blocking fraud signal flags (an employee's): the
+// payment waits for another senior whatever its amount, and the recorder
+// may not confirm it.
+func TestAttackAPaymentWithABlockingSignalWaitsWhateverTheAmount(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100_000, func(d *events.AgreementReachedData) {
+		d.RecordedBy, d.DecidedBy, d.BlockingSignals = "senior-2", "handler-1", []string{"employee_account"}
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the flagged payment waiting", func(o obligation) bool { return o.State == awaiting })
+	if a := r.confirm(t, senior("senior-2"), list[0].ID); a.Status != http.StatusForbidden {
+		t.Fatalf("the recorder confirming: got %d (%s), want 403", a.Status, a.Body)
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-3"), list[0].ID).Status)
+	r.obligationsOf(t, claim, 1, "the flagged payment paid once confirmed", completed)
 }
