@@ -1,24 +1,16 @@
 package service_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
+	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 )
-
-// cardFingerprint is what intake sends of a bank card's account: the
-// lowercase hex SHA-256 of the claim id, ":" and the digits.
-func cardFingerprint(claimID, digits string) string {
-	sum := sha256.Sum256([]byte(claimID + ":" + digits))
-	return hex.EncodeToString(sum[:])
-}
 
 // TestAttackAHandlerCannotPayAnAccountOtherThanTheBankCard: the claimant
 // provided a bank card; a handler records an agreement, then an advance on
@@ -33,7 +25,7 @@ func TestAttackAHandlerCannotPayAnAccountOtherThanTheBankCard(t *testing.T) {
 	withCard := func() events.ClaimRequestedData {
 		d := requestData()
 		d.Documents = []events.ClaimDocument{{DocumentID: "doc-card", Type: "bank_card", SHA256: strings.Repeat("c", 64),
-			AccountFingerprint: cardFingerprint(d.ClaimID, cardAccount), AccountLast4: "0128", HolderName: "张三"}}
+			AccountFingerprint: domain.AccountFingerprint(d.ClaimID, cardAccount), AccountLast4: "0128", HolderName: "张三"}}
 		return d
 	}
 	agreed, advanced := withCard(), withCard()
