@@ -5,6 +5,8 @@
 package bankaccount
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	"claims.local/pkg/apperr"
@@ -43,4 +45,22 @@ func Mask(account string) string {
 		return "****"
 	}
 	return "****" + account[len(account)-4:]
+}
+
+// Fingerprint identifies an account paid on a claim without keeping it: the
+// lowercase hex SHA-256 of the claim id, ":" and the account's digits. It
+// is what intake sends of a bank card on the claim and what adjudication
+// keeps of the accounts it pays, so the two compare without the number.
+func Fingerprint(claimID, digits string) string {
+	sum := sha256.Sum256([]byte(claimID + ":" + digits))
+	return hex.EncodeToString(sum[:])
+}
+
+// Last4 returns the last four digits of an account number, all of it when
+// shorter.
+func Last4(account string) string {
+	if len(account) <= 4 {
+		return account
+	}
+	return account[len(account)-4:]
 }

@@ -19,7 +19,7 @@ func checkFields(t *testing.T, got document.Fields, want scantest.Want) {
 // TestAnalyzeSamples reads the text of every sample as OCR would give it
 // (spaces between Chinese characters) and checks type and fields.
 func TestAnalyzeSamples(t *testing.T) {
-	samples := append(scantest.Samples(), scantest.DisagreeingInvoice(), scantest.EnglishTextSample())
+	samples := append(scantest.Samples(), scantest.DisagreeingInvoice(), scantest.EnglishTextSample(), scantest.AccountCertificate())
 	for _, s := range samples {
 		t.Run(string(s.Type), func(t *testing.T) {
 			text := ocrSpacing(strings.Join(s.Lines, "\n"))

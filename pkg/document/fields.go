@@ -38,6 +38,13 @@ type Fields struct {
 	// Names are the people named in the document (姓名, 患者, 死者, 持卡人…),
 	// in order of appearance, without repeats.
 	Names []string
+	// AccountNumber is the digits of a bank-card document's card or account
+	// number (16 to 19 digits; a card number's Luhn digit verifies), and
+	// AccountHolder the holder's name when the document prints one (持卡人,
+	// 户名, 账户名称: many debit cards print none). Both are read only from
+	// documents of type BankCard.
+	AccountNumber string
+	AccountHolder string
 }
 
 // Extract returns the fields of a document of type t from its text.
@@ -60,6 +67,9 @@ func extractNormalized(norm string, t Type) Fields {
 	f.EventDate = findEventDate(norm, t)
 	f.InvoiceNumber = findInvoiceNumber(norm)
 	f.Names = findNames(norm)
+	if t == BankCard {
+		f.AccountNumber, f.AccountHolder = findAccountNumber(norm), findAccountHolder(norm)
+	}
 	return f
 }
 

@@ -24,13 +24,22 @@ type Supplement struct {
 // (id_card, death_certificate, medical_invoice, discharge_summary,
 // diagnosis_certificate, accident_report, disability_appraisal, bank_card,
 // relationship_proof, other). Resident ID numbers are not carried.
+//
+// A bank card's account number is not carried either (issue 17: no personal
+// data in clear on topics): AccountFingerprint is the lowercase hex SHA-256
+// of the claim id, ":" and its digits (the fingerprint adjudication keeps of
+// the accounts it pays), AccountLast4 its last four digits, and HolderName
+// the holder printed on it, when read or corrected by a handler.
 type ClaimDocument struct {
-	DocumentID     string `json:"document_id"`
-	Type           string `json:"type"`
-	SHA256         string `json:"sha256"`
-	InvoiceNumber  string `json:"invoice_number,omitempty"`
-	TotalAmountFen int64  `json:"total_amount_fen,omitempty"`
-	EventDate      string `json:"event_date,omitempty"`
+	DocumentID         string `json:"document_id"`
+	Type               string `json:"type"`
+	SHA256             string `json:"sha256"`
+	InvoiceNumber      string `json:"invoice_number,omitempty"`
+	TotalAmountFen     int64  `json:"total_amount_fen,omitempty"`
+	EventDate          string `json:"event_date,omitempty"`
+	AccountFingerprint string `json:"account_fingerprint,omitempty"`
+	AccountLast4       string `json:"account_last4,omitempty"`
+	HolderName         string `json:"holder_name,omitempty"`
 }
 
 // Person is a named party of a claim and their relation to the insured

@@ -180,13 +180,15 @@ type docJSON struct {
 		EventDate       string   `json:"event_date"`
 		InvoiceNumber   string   `json:"invoice_number"`
 		Names           []string `json:"names"`
+		AccountNumber   string   `json:"account_number"`
+		AccountHolder   string   `json:"account_holder"`
 	} `json:"fields"`
 }
 
 // fields converts the JSON fields back to document.Fields for comparison.
 func (d docJSON) fields() document.Fields {
 	f := document.Fields{IDNumber: d.Fields.IDNumber, AmountsDisagree: d.Fields.AmountsDisagree,
-		InvoiceNumber: d.Fields.InvoiceNumber, Names: d.Fields.Names}
+		InvoiceNumber: d.Fields.InvoiceNumber, Names: d.Fields.Names, AccountNumber: d.Fields.AccountNumber, AccountHolder: d.Fields.AccountHolder}
 	if d.Fields.TotalAmountFen != nil {
 		f.HasAmount, f.TotalAmountFen = true, *d.Fields.TotalAmountFen
 	}

@@ -19,12 +19,17 @@ type Fields struct {
 	EventDate         string   `json:"event_date,omitempty"`
 	InvoiceNumber     string   `json:"invoice_number,omitempty"`
 	Names             []string `json:"names,omitempty"`
+	// AccountNumber and AccountHolder are a bank card's (intake's API
+	// masks the number to its last four digits).
+	AccountNumber string `json:"account_number,omitempty"`
+	AccountHolder string `json:"account_holder,omitempty"`
 }
 
 // FieldsOf returns the JSON view of f, as it is: a caller that must not
 // show the resident ID number in full (R11) masks it first.
 func FieldsOf(f document.Fields) Fields {
-	out := Fields{IDNumber: f.IDNumber, InvoiceNumber: f.InvoiceNumber, Names: f.Names}
+	out := Fields{IDNumber: f.IDNumber, InvoiceNumber: f.InvoiceNumber, Names: f.Names, AccountNumber: f.AccountNumber,
+		AccountHolder: f.AccountHolder}
 	if f.HasAmount {
 		out.TotalAmountFen = &f.TotalAmountFen
 	}

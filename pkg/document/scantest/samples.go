@@ -15,6 +15,9 @@ type Want struct {
 	EventDate       string
 	InvoiceNumber   string
 	Names           []string
+	// AccountNumber (digits) and AccountHolder are a bank card's.
+	AccountNumber string
+	AccountHolder string
 }
 
 // Sample is the text of one test document and what reading it must give.
@@ -110,11 +113,11 @@ func Samples() []Sample {
 			Lines: []string{
 				"中国工商银行 借记卡",
 				"卡号：6222 0212 3456 7890 128",
-				"持卡人：郑丽",
+				"持卡人姓名：郑丽",
 				"开户行：工商银行杭州分行",
 				"银联 UnionPay",
 			},
-			Want: Want{Names: []string{"郑丽"}},
+			Want: Want{Names: []string{"郑丽"}, AccountNumber: "6222021234567890128", AccountHolder: "郑丽"},
 		},
 		{
 			Type: document.RelationshipProof,
@@ -150,6 +153,22 @@ func DisagreeingInvoice() Sample {
 			"合计（小写）：¥234.50",
 		},
 		Want: Want{AmountFen: 23450, AmountsDisagree: true, InvoiceNumber: "0098765432"},
+	}
+}
+
+// AccountCertificate returns a bank's account certificate (开户证明), a
+// bank-card document that prints the holder as 账户名称 and an account number
+// that is not a card number (no Luhn check digit).
+func AccountCertificate() Sample {
+	return Sample{
+		Type: document.BankCard,
+		Lines: []string{
+			"中国建设银行 开户证明",
+			"账户名称：王建华",
+			"账号：3205 0161 3600 0001 234",
+			"开户行：建设银行南京分行",
+		},
+		Want: Want{AccountNumber: "3205016136000001234", AccountHolder: "王建华"},
 	}
 }
 
@@ -191,6 +210,8 @@ func (w Want) Misses(got document.Fields) (misses []string, checked int) {
 		{"event_date", date == w.EventDate},
 		{"invoice_number", got.InvoiceNumber == w.InvoiceNumber},
 		{"names", slices.Equal(got.Names, w.Names)},
+		{"account_number", got.AccountNumber == w.AccountNumber},
+		{"account_holder", got.AccountHolder == w.AccountHolder},
 	}
 	for _, c := range checks {
 		if !c.ok {

@@ -150,6 +150,10 @@ type documentRow struct {
 	InvoiceKey     string
 	TotalAmountFen int64
 	EventDate      string
+	// The bank card's account: its fingerprint, last four digits, holder.
+	AccountFingerprint string
+	AccountLast4       string `gorm:"column:account_last4"`
+	HolderName         string
 }
 
 func (documentRow) TableName() string { return "case_documents" }
@@ -278,7 +282,8 @@ func documentRows(c domain.Case) []documentRow {
 	out := make([]documentRow, len(c.Documents))
 	for i, d := range c.Documents {
 		out[i] = documentRow{CaseID: c.ID, Position: i, DocumentID: d.DocumentID, Type: d.Type, SHA256: d.SHA256,
-			InvoiceNumber: d.InvoiceNumber, InvoiceKey: domain.InvoiceKey(d.InvoiceNumber), TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate}
+			InvoiceNumber: d.InvoiceNumber, InvoiceKey: domain.InvoiceKey(d.InvoiceNumber), TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate,
+			AccountFingerprint: d.AccountFingerprint, AccountLast4: d.AccountLast4, HolderName: d.HolderName}
 	}
 	return out
 }
@@ -334,7 +339,8 @@ func (w caseRow) toDomain() (domain.Case, error) {
 	}
 	for _, d := range w.Documents {
 		c.Documents = append(c.Documents, domain.Document{DocumentID: d.DocumentID, Type: d.Type, SHA256: d.SHA256,
-			InvoiceNumber: d.InvoiceNumber, TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate})
+			InvoiceNumber: d.InvoiceNumber, TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate,
+			AccountFingerprint: d.AccountFingerprint, AccountLast4: d.AccountLast4, HolderName: d.HolderName})
 	}
 	if d := w.Decision; d != nil {
 		dec, err := d.toDomain()

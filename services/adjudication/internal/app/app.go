@@ -243,7 +243,8 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 	}
 	for _, doc := range d.Documents {
 		c.Documents = append(c.Documents, domain.Document{DocumentID: doc.DocumentID, Type: doc.Type, SHA256: doc.SHA256,
-			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate})
+			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate,
+			AccountFingerprint: doc.AccountFingerprint, AccountLast4: doc.AccountLast4, HolderName: doc.HolderName})
 	}
 	for _, sup := range d.Supplements {
 		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: "intake"})

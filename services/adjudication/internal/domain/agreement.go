@@ -103,6 +103,9 @@ func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays
 	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
 		return "", err
 	}
+	if err := c.checkBankCard(payee, account); err != nil {
+		return "", err
+	}
 	insured := c.InsuredName
 	if in.Policy != nil {
 		insured = in.Policy.InsuredName

@@ -135,6 +135,11 @@ type Document struct {
 	InvoiceNumber  string
 	TotalAmountFen int64
 	EventDate      string
+	// AccountFingerprint (AccountFingerprint), AccountLast4 and HolderName
+	// are what intake read of a bank card's account, when it did.
+	AccountFingerprint string
+	AccountLast4       string
+	HolderName         string
 }
 
 // Supplement is one stop of the decision clock (R4): a request for documents

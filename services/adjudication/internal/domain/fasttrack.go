@@ -250,6 +250,9 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
 		return Advance{}, "", err
 	}
+	if err := c.checkBankCard(payee, account); err != nil {
+		return Advance{}, "", err
+	}
 	insured := c.InsuredName
 	if in.Policy != nil {
 		insured = in.Policy.InsuredName

@@ -23,6 +23,9 @@ type documentJSON struct {
 	InvoiceNumber  string `json:"invoice_number,omitempty"`
 	TotalAmountFen int64  `json:"total_amount_fen,omitempty"`
 	EventDate      string `json:"event_date,omitempty"`
+	// A bank card's account, masked to its last four digits, and holder.
+	AccountMasked string `json:"account,omitempty"`
+	HolderName    string `json:"holder_name,omitempty"`
 }
 
 type supplementJSON struct {
@@ -194,7 +197,7 @@ func toResponse(c domain.Case) caseResponse {
 		Catastrophe: toTag(c, time.Now()), Advances: toAdvances(c), AdvancedFen: c.AdvancedFen(), Signals: toSignals(c.Signals),
 	}
 	for _, d := range c.Documents {
-		r.Documents = append(r.Documents, documentJSON(d))
+		r.Documents = append(r.Documents, toDocument(d))
 	}
 	for _, s := range c.Supplements {
 		docs := s.Documents
@@ -358,4 +361,15 @@ func toQueueDeadline(d *app.QueueDeadline) *queueDeadlineJSON {
 	}
 	return &queueDeadlineJSON{Rule: string(d.Rule), RNumber: rnumber, DueDate: d.DueDate.String(), DueAt: d.DueAt,
 		State: string(d.State), Risk: string(d.Risk)}
+}
+
+// toDocument is the JSON view of a document on the case: a bank card's
+// account shows only its last four digits (R11), its fingerprint not at all.
+func toDocument(d domain.Document) documentJSON {
+	out := documentJSON{DocumentID: d.DocumentID, Type: d.Type, SHA256: d.SHA256, InvoiceNumber: d.InvoiceNumber,
+		TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, HolderName: d.HolderName}
+	if d.AccountLast4 != "" {
+		out.AccountMasked = "****" + d.AccountLast4
+	}
+	return out
 }

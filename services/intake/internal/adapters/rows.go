@@ -132,6 +132,8 @@ type documentRow struct {
 	ReadText            *string
 	ReadAt              *time.Time
 	Version             int
+	ReadAccountNumber   *string
+	ReadAccountHolder   *string
 }
 
 func (documentRow) TableName() string { return "documents" }
@@ -148,6 +150,8 @@ type correctionRow struct {
 	Note           string
 	CorrectedBy    string
 	CorrectedAt    time.Time
+	AccountNumber  *string
+	AccountHolder  *string
 }
 
 func (correctionRow) TableName() string { return "document_corrections" }
@@ -272,6 +276,7 @@ func toDocumentRow(d domain.Document) (documentRow, error) {
 		row.ReadType, row.ReadConfidence, row.ReadNames, row.ReadText, row.ReadAt = ptr(string(r.Type)), &r.Confidence, names, &r.Text, &r.ReadAt
 		row.ReadIDNumber, row.ReadInvoiceNumber, row.ReadEventDate = &f.IDNumber, &f.InvoiceNumber, dateString(f.EventDate)
 		row.ReadAmountsDisagree = &f.AmountsDisagree
+		row.ReadAccountNumber, row.ReadAccountHolder = &f.AccountNumber, &f.AccountHolder
 		if f.HasAmount {
 			row.ReadAmountFen = &f.TotalAmountFen
 		}
@@ -296,6 +301,7 @@ func (w documentRow) toDomain() (domain.Document, error) {
 	}
 	if w.ReadAt != nil {
 		f := document.Fields{IDNumber: deref(w.ReadIDNumber), InvoiceNumber: deref(w.ReadInvoiceNumber), AmountsDisagree: deref(w.ReadAmountsDisagree)}
+		f.AccountNumber, f.AccountHolder = deref(w.ReadAccountNumber), deref(w.ReadAccountHolder)
 		if w.ReadAmountFen != nil {
 			f.HasAmount, f.TotalAmountFen = true, *w.ReadAmountFen
 		}
@@ -328,7 +334,8 @@ func deref[T any](p *T) T {
 
 func toCorrectionRow(documentID string, c domain.Correction) (correctionRow, error) {
 	row := correctionRow{DocumentID: documentID, IDNumber: c.IDNumber, TotalAmountFen: c.TotalAmountFen,
-		InvoiceNumber: c.InvoiceNumber, Note: c.Note, CorrectedBy: c.By, CorrectedAt: c.At}
+		InvoiceNumber: c.InvoiceNumber, Note: c.Note, CorrectedBy: c.By, CorrectedAt: c.At, AccountNumber: c.AccountNumber,
+		AccountHolder: c.AccountHolder}
 	if c.Type != nil {
 		row.Type = ptr(string(*c.Type))
 	}
@@ -347,7 +354,7 @@ func toCorrectionRow(documentID string, c domain.Correction) (correctionRow, err
 
 func (w correctionRow) toDomain() (domain.Correction, error) {
 	c := domain.Correction{IDNumber: w.IDNumber, TotalAmountFen: w.TotalAmountFen, InvoiceNumber: w.InvoiceNumber,
-		Note: w.Note, By: w.CorrectedBy, At: w.CorrectedAt.UTC()}
+		Note: w.Note, By: w.CorrectedBy, At: w.CorrectedAt.UTC(), AccountNumber: w.AccountNumber, AccountHolder: w.AccountHolder}
 	if w.Type != nil {
 		c.Type = ptr(document.Type(*w.Type))
 	}

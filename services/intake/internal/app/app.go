@@ -14,6 +14,7 @@ import (
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
@@ -269,6 +270,9 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		if fields.EventDate.IsValid() {
 			cd.EventDate = fields.EventDate.String()
 		}
+		if t == document.BankCard {
+			cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(r.ClaimID, fields)
+		}
 		data.Documents = append(data.Documents, cd)
 	}
 	if p, other := r.Claimant(); other && p.Name != "" {
@@ -457,4 +461,15 @@ func (s *Service) DocumentContent(ctx context.Context, reportID, documentID stri
 	}
 	data, err := s.d.Files.Get(ctx, d.SHA256)
 	return *d, data, err
+}
+
+// bankCardOf returns what the claim request says of a bank card's account
+// (issue 14: adjudication compares the payee's account with it): the
+// account's fingerprint and last four digits, never the number (issue 17),
+// and the holder, all "" when not read.
+func bankCardOf(claimID string, f document.Fields) (fingerprint, last4, holder string) {
+	if f.AccountNumber != "" {
+		fingerprint, last4 = bankaccount.Fingerprint(claimID, f.AccountNumber), bankaccount.Last4(f.AccountNumber)
+	}
+	return fingerprint, last4, f.AccountHolder
 }

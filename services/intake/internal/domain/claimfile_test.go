@@ -287,6 +287,9 @@ func TestDocumentReadingAndCorrections(t *testing.T) {
 		{domain.Correction{EventDate: &calendar.Date{Year: 2099, Month: 1, Day: 1}}, "fields.event_date"},
 		{domain.Correction{InvoiceNumber: ptrString("12 34")}, "fields.invoice_number"},
 		{domain.Correction{Names: []string{""}}, "fields.names"},
+		{domain.Correction{AccountNumber: ptrString("6222 0212 34x")}, "fields.account_number"},
+		{domain.Correction{AccountNumber: ptrString("12345")}, "fields.account_number"},
+		{domain.Correction{AccountHolder: ptrString("李\x00四")}, "fields.account_holder"},
 		{domain.Correction{Note: "nothing else"}, ""},
 	}
 	for _, b := range bad {
@@ -298,6 +301,24 @@ func TestDocumentReadingAndCorrections(t *testing.T) {
 	}
 	if len(d.Corrections) != 1 {
 		t.Fatalf("got %d corrections after refusals, want 1", len(d.Corrections))
+	}
+}
+
+// TestBankCardCorrection: a handler's correction of a bank card's account
+// number and holder wins over the machine's reading, which is kept; the
+// number is kept as digits, and an empty holder says none is printed.
+func TestBankCardCorrection(t *testing.T) {
+	f := file()
+	d := domain.NewDocument("d1", f.Report, strings.Repeat("a", 64), document.JPEG, 1, 1, "card.jpg", "h", t0)
+	d.State, d.Attempts = domain.DocumentReading, 1
+	d.RecordReading(1, domain.Reading{Type: document.BankCard, Confidence: 0.9, ReadAt: t0,
+		Fields: document.Fields{AccountNumber: "6222021234567890128", AccountHolder: "郑丽"}})
+	if err := d.Correct(domain.Correction{AccountNumber: ptrString("6222-0212-3456-7890-136"), AccountHolder: ptrString(" "), By: "h", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Fields(); got.AccountNumber != "6222021234567890136" || got.AccountHolder != "" || d.Reading.Fields.AccountNumber != "6222021234567890128" {
+		t.Fatalf("got %q %q (read %q), want the corrected digits 6222021234567890136, no holder, the reading kept",
+			got.AccountNumber, got.AccountHolder, d.Reading.Fields.AccountNumber)
 	}
 }
 

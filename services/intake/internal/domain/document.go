@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
 )
@@ -87,6 +88,11 @@ type Correction struct {
 	Note           string
 	By             string
 	At             time.Time
+
+	// AccountNumber (digits, "" for none) and AccountHolder ("" for none
+	// printed) correct a bank card's reading.
+	AccountNumber *string
+	AccountHolder *string
 }
 
 // NewDocument returns an uploaded document, pending its reading. fileName is
@@ -155,6 +161,12 @@ func (d Document) Fields() document.Fields {
 		}
 		if c.Names != nil {
 			f.Names = slices.Clone(c.Names)
+		}
+		if c.AccountNumber != nil {
+			f.AccountNumber = *c.AccountNumber
+		}
+		if c.AccountHolder != nil {
+			f.AccountHolder = *c.AccountHolder
 		}
 	}
 	return f
@@ -270,12 +282,29 @@ func (d *Document) Correct(c Correction) error {
 		}
 		c.Names[i] = name
 	}
+	if a := c.AccountNumber; a != nil && *a != "" {
+		digits, err := bankaccount.Normalize("fields.account_number", *a)
+		if err != nil {
+			return err
+		}
+		c.AccountNumber = &digits
+	}
+	if h := c.AccountHolder; h != nil && strings.TrimSpace(*h) != "" {
+		name, err := personName("fields.account_holder", *h)
+		if err != nil {
+			return err
+		}
+		c.AccountHolder = &name
+	} else if h != nil {
+		c.AccountHolder = new(string)
+	}
 	note, err := freeText("note", c.Note, 1000)
 	if err != nil {
 		return err
 	}
 	c.Note = note
-	if c.Type == nil && c.IDNumber == nil && c.TotalAmountFen == nil && c.EventDate == nil && c.InvoiceNumber == nil && c.Names == nil {
+	if c.Type == nil && c.IDNumber == nil && c.TotalAmountFen == nil && c.EventDate == nil && c.InvoiceNumber == nil && c.Names == nil &&
+		c.AccountNumber == nil && c.AccountHolder == nil {
 		return apperr.New(apperr.Invalid, "the correction changes nothing: give a type or at least one field")
 	}
 	c.At = c.At.UTC()

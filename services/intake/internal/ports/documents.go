@@ -155,6 +155,8 @@ type fieldsRequest struct {
 	EventDate      *string   `json:"event_date"`
 	InvoiceNumber  *string   `json:"invoice_number"`
 	Names          *[]string `json:"names"`
+	AccountNumber  *string   `json:"account_number"`
+	AccountHolder  *string   `json:"account_holder"`
 }
 
 type correctionRequest struct {
@@ -176,6 +178,7 @@ func (h *HTTP) correct(c *gin.Context) {
 	}
 	if f := req.Fields; f != nil {
 		corr.IDNumber, corr.TotalAmountFen, corr.InvoiceNumber = f.IDNumber, f.TotalAmountFen, f.InvoiceNumber
+		corr.AccountNumber, corr.AccountHolder = f.AccountNumber, f.AccountHolder
 		if f.EventDate != nil {
 			d, err := calendar.ParseDate(*f.EventDate)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"claims.local/intake/internal/domain"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/docjson"
 )
@@ -248,9 +249,13 @@ type failureJSON struct {
 // found.
 type fieldsJSON = docjson.Fields
 
-// toFields is the JSON view of f with the resident ID number masked (R11).
+// toFields is the JSON view of f with the resident ID number and the
+// account number masked (R11).
 func toFields(f document.Fields) fieldsJSON {
 	f.IDNumber = maskID(f.IDNumber)
+	if f.AccountNumber != "" {
+		f.AccountNumber = bankaccount.Mask(f.AccountNumber)
+	}
 	return docjson.FieldsOf(f)
 }
 
@@ -340,6 +345,12 @@ func toDocument(d domain.Document, satisfies []string, withText bool) documentJS
 			f.InvoiceNumber = *c.InvoiceNumber
 		}
 		f.Names = c.Names
+		if c.AccountNumber != nil {
+			f.AccountNumber = *c.AccountNumber
+		}
+		if c.AccountHolder != nil {
+			f.AccountHolder = *c.AccountHolder
+		}
 		cj.Fields = toFields(f)
 		out.Corrections = append(out.Corrections, cj)
 	}

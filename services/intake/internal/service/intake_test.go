@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"image"
 	"io"
@@ -84,6 +86,8 @@ type fields struct {
 	EventDate      string   `json:"event_date"`
 	InvoiceNumber  string   `json:"invoice_number"`
 	Names          []string `json:"names"`
+	AccountNumber  string   `json:"account_number"`
+	AccountHolder  string   `json:"account_holder"`
 }
 
 type documentJSON struct {
@@ -238,6 +242,23 @@ func claimRequested(t *testing.T, db *gorm.DB, claimID string) []events.ClaimReq
 		out = append(out, d)
 	}
 	return out
+}
+
+// fingerprint is the account fingerprint adjudication compares: the
+// lowercase hex SHA-256 of the claim id, ":" and the digits.
+func fingerprint(claimID, digits string) string {
+	sum := sha256.Sum256([]byte(claimID + ":" + digits))
+	return hex.EncodeToString(sum[:])
+}
+
+// wantNoAccountInClear fails when an event of the claim in the outbox
+// carries the account number (issue 17: no personal data in clear on
+// topics).
+func wantNoAccountInClear(t *testing.T, db *gorm.DB, claimID, account string) {
+	t.Helper()
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE msg_key = ? AND position(? in convert_from(payload, 'UTF8')) > 0", claimID, account); n != 0 {
+		t.Errorf("got %d events carrying the account number in clear, want 0", n)
+	}
 }
 
 // grayPNG returns a small PNG whose pixels depend on seed, so that each
@@ -514,7 +535,8 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 	if got := r.get(t, rep.ID); got.HandedOverAt != nil || len(claimRequested(t, db, rep.ClaimID)) != 0 {
 		t.Fatalf("got handed over at %v while a document is to be read, want not yet", got.HandedOverAt)
 	}
-	a = r.Do(t, http.MethodPost, base+"/documents/"+card.ID+"/corrections", `{"type":"bank_card"}`)
+	a = r.Do(t, http.MethodPost, base+"/documents/"+card.ID+"/corrections",
+		`{"type":"bank_card","fields":{"account_number":"6222 0212 3456 7890 128","account_holder":"李 四"}}`)
 	want(t, "card correction", a, http.StatusCreated)
 	if got := decode[documentJSON](t, a).Satisfies; !slices.Equal(got, []string{"bank_account"}) {
 		t.Fatalf("got the card satisfying %v, want bank_account", got)
@@ -542,6 +564,13 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 		e.Documents[1].InvoiceNumber != "0012345678" || e.Documents[1].TotalAmountFen != 1_500_000 || e.Documents[1].EventDate != "2026-11-20" {
 		t.Errorf("got claimed %d and documents %+v, want 1,500,000 fen and the three documents with the invoice's fields", e.ClaimedAmountFen, e.Documents)
 	}
+	// The handler's correction of the card is what goes out: the account
+	// as its fingerprint and last four digits only (issue 17), the holder.
+	if c := e.Documents[2]; c.Type != "bank_card" || c.AccountFingerprint != fingerprint(rep.ClaimID, "6222021234567890128") ||
+		c.AccountLast4 != "0128" || c.HolderName != "李 四" {
+		t.Errorf("got card %+v, want the corrected account's fingerprint, last4 0128 and holder 李 四 as corrected", c)
+	}
+	wantNoAccountInClear(t, db, rep.ClaimID, "6222021234567890128")
 	doc.WantError(t, noticeOp, r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms","reason":"x"}`), 409, "conflict", "")
 	doc.WantError(t, "POST /v1/reports/{id}/checklist/items/{item}/satisfy",
 		r.Do(t, http.MethodPost, base+"/checklist/items/nope/satisfy", `{"reason":"x"}`), 404, "not_found", "")
@@ -564,7 +593,7 @@ func TestDocumentsAreReadByOCR(t *testing.T) {
 	rep := r.report(t, reportBody("P-2026-000999", "张伟", map[string]string{"name": "张伟", "role": "insured"}))
 	want(t, "claim request", r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", ""), http.StatusCreated)
 	uploads := map[string]scantest.Sample{}
-	for _, i := range []int{0, 2, 3} { // ID card, invoice, discharge summary
+	for _, i := range []int{0, 2, 3, 7} { // ID card, invoice, discharge summary, bank card
 		data, media, err := scantest.Scan(fonts, samples[i], uint64(i))
 		require.NoError(t, err)
 		a := r.upload(t, rep.ID, "scan."+string(media), data)
@@ -607,10 +636,22 @@ func TestDocumentsAreReadByOCR(t *testing.T) {
 	if got.HandedOverAt == nil || !*got.Checklist.Complete {
 		t.Fatalf("got checklist %+v handed over at %v, want complete and handed over", got.Checklist, got.HandedOverAt)
 	}
-	sent := claimRequested(t, db, rep.ClaimID)
-	if len(sent) != 1 || len(sent[0].Documents) != 3 || sent[0].ClaimedAmountFen != invoice.AmountFen || len(sent[0].Supplements) != 0 {
-		t.Fatalf("got claim-requested %+v, want one with the three documents, the invoice's amount and no supplement", sent)
+	card := samples[7].Want
+	for _, d := range got.Documents {
+		if d.Type == string(document.BankCard) && (d.Fields.AccountNumber != "****0128" || d.Fields.AccountHolder != card.AccountHolder) {
+			t.Errorf("got card fields %+v, want the account masked ****0128 and the holder %s", d.Fields, card.AccountHolder)
+		}
 	}
+	sent := claimRequested(t, db, rep.ClaimID)
+	if len(sent) != 1 || len(sent[0].Documents) != 4 || sent[0].ClaimedAmountFen != invoice.AmountFen || len(sent[0].Supplements) != 0 {
+		t.Fatalf("got claim-requested %+v, want one with the four documents, the invoice's amount and no supplement", sent)
+	}
+	i := slices.IndexFunc(sent[0].Documents, func(d events.ClaimDocument) bool { return d.Type == string(document.BankCard) })
+	if i < 0 || sent[0].Documents[i].AccountFingerprint != fingerprint(rep.ClaimID, card.AccountNumber) ||
+		sent[0].Documents[i].AccountLast4 != "0128" || sent[0].Documents[i].HolderName != card.AccountHolder {
+		t.Errorf("got documents %+v, want the card's account fingerprint, last4 0128 and holder %s", sent[0].Documents, card.AccountHolder)
+	}
+	wantNoAccountInClear(t, db, rep.ClaimID, card.AccountNumber)
 }
 
 // TestReadingSurvivesACrashedReader: documents a reader took and never
