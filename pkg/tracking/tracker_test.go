@@ -284,7 +284,9 @@ func cancelStep(reason string) func(*tracking.Tracker, *tracking.Deadline, time.
 	}
 }
 
-func pauseStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error { return tr.Pause(o, at, at) }
+func pauseStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
+	return tr.Pause(o, at, at)
+}
 
 func completeStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
 	return tr.Complete(o, at, at)
