@@ -2,7 +2,9 @@ package events
 
 import (
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The event types of payout beyond the walking skeleton: the reversal of a
@@ -50,8 +52,13 @@ type MaskedPayee struct {
 
 // The notice rules of NotificationData.Rule.
 const (
-	NoticeResult           = "R9"
-	NoticeAgentCollection  = "R10"
+	NoticeResult          = "R9"
+	NoticeAgentCollection = "R10"
+	// NoticeSupplement is adjudication's supplementary notice of missing
+	// documents (Insurance Law art. 22), which stops the R4 clock once
+	// delivered.
+	NoticeSupplement       = "R4"
+	RecipientClaimant      = "claimant"
 	RecipientPayee         = "payee"
 	RecipientRepresented   = "represented"
 	NotificationChannelSMS = "sms"
@@ -65,6 +72,18 @@ type Recipient struct {
 	Role     string `json:"role"`
 	Name     string `json:"name"`
 	Relation string `json:"relation,omitempty"`
+}
+
+// MaskName is a name as a Recipient carries it: the first character kept
+// and the others masked (李四 becomes 李*, 欧阳娜娜 欧***); a name of one
+// character is masked whole.
+func MaskName(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n <= 1 {
+		return "*"
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	return string(first) + strings.Repeat("*", n-1)
 }
 
 // NotificationData asks the SMS or mail gateway to send Text to Recipient.

@@ -220,7 +220,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate})
 	}
 	for _, sup := range d.Supplements {
-		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: "intake"})
+		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
 	}
 	return c
 }

@@ -287,7 +287,7 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 	}
 	actions := map[string]func(c *domain.Case, a domain.Actor) error{
 		"decide":            func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
-		"request documents": func(c *domain.Case, a domain.Actor) error { return c.RequestDocuments(a, []string{"发票"}, "", now) },
+		"request documents": func(c *domain.Case, a domain.Actor) error { return c.RequestDocuments(a, domain.DocumentRequest{Documents: []string{"发票"}}, now) },
 		"close":             func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
 	}
 	for _, tt := range tests {
