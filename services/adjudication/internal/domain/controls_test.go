@@ -286,9 +286,11 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 		{"the first on an unassigned case takes it", "", handler, "", "h1"},
 	}
 	actions := map[string]func(c *domain.Case, a domain.Actor) error{
-		"decide":            func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
-		"request documents": func(c *domain.Case, a domain.Actor) error { return c.RequestDocuments(a, domain.DocumentRequest{Documents: []string{"发票"}}, now) },
-		"close":             func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
+		"decide": func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
+		"request documents": func(c *domain.Case, a domain.Actor) error {
+			return c.RequestDocuments(a, domain.DocumentRequest{Documents: []string{"发票"}}, now)
+		},
+		"close": func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
 	}
 	for _, tt := range tests {
 		for what, do := range actions {
