@@ -51,9 +51,9 @@ func TestADocumentRequestIsOneSupplementaryNoticeThatPausesFromDelivery(t *testi
 
 	// The signed postal receipt is entered by a handler: the clock stops
 	// from then.
-	delivered := time.Now().Truncate(time.Second)
+	delivered := time.Now().Truncate(time.Microsecond)
 	if status := sys.call(t, http.MethodPost, caseURL+"/document-request/delivery",
-		map[string]any{"delivered_at": delivered.Format(time.RFC3339), "receipt": "挂号信回执 XA123456789CN"}, nil); status != http.StatusOK {
+		map[string]any{"delivered_at": delivered.Format(time.RFC3339Nano), "receipt": "挂号信回执 XA123456789CN"}, nil); status != http.StatusOK {
 		t.Fatalf("delivery receipt: got status %d, want 200", status)
 	}
 	var paused struct {

@@ -672,8 +672,8 @@ func (c *Case) Close(actor Actor, reason string, now time.Time) (withdrawn bool,
 	if err != nil {
 		return false, err
 	}
-	if c.State == StateRejected && (c.RejectionLetter == nil || c.RejectionLetter.Sent == nil) {
-		return false, apperr.New(apperr.Conflict, "case of claim %s is rejected and its rejection letter is not sent yet: record the sending first (R5)", c.ClaimID)
+	if c.OwesRefusalNotice() && (c.RejectionLetter == nil || c.RejectionLetter.Sent == nil) {
+		return false, apperr.New(apperr.Conflict, "case of claim %s is %s and its rejection letter is not sent yet: record the sending first (R5)", c.ClaimID, c.State)
 	}
 	if err := c.refuseIntruder(actor, "close it"); err != nil {
 		return false, err

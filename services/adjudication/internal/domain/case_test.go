@@ -340,7 +340,10 @@ func TestCloseRejectedCaseNeedsTheLetterSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, c.RecordRejectionLetterSent(handler, "pigeon", now), apperr.Invalid, "channel")
-	wantCode(t, c.RecordRejectionLetterSent(handler, "email", now), "", "")
+	for _, notWritten := range []string{"sms", "app", "email"} {
+		wantCode(t, c.RecordRejectionLetterSent(handler, notWritten, now), apperr.Invalid, "channel")
+	}
+	wantCode(t, c.RecordRejectionLetterSent(handler, "registered_electronic", now), "", "")
 	wantCode(t, c.RecordRejectionLetterSent(handler, "post", now), apperr.Conflict, "")
 	withdrawn, err := c.Close(handler, "结案", now)
 	wantCode(t, err, "", "")
