@@ -22,7 +22,7 @@ func TestAPartlyApprovedClaimOwesTheWrittenNoticeOfItsRefusedPart(t *testing.T) 
 	sys.caseOpened(t, r.ClaimID)
 	caseURL := sys.url("adjudication", "/v1/cases/"+r.ClaimID)
 	decision := map[string]any{"outcome": "partly_approve", "acknowledge_unknown": acknowledgement,
-		"lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 500000, "approved_fen": 300000}},
+		"lines":   []map[string]any{{"benefit": "medical_expense", "claimed_fen": 500000, "approved_fen": 300000}},
 		"reasons": []map[string]string{{"code": "NOT_COVERED", "text": "自费药品费用不属于保险责任范围。", "clause": "《医疗保险条款》第五条"}}}
 	if status := sys.call(t, http.MethodPost, caseURL+"/decision", decision, nil); status != http.StatusOK {
 		t.Fatalf("partly approve: got status %d, want 200", status)
