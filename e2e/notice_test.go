@@ -35,11 +35,11 @@ func TestADocumentRequestIsOneSupplementaryNoticeThatPausesFromDelivery(t *testi
 		t.Fatalf("got decision deadline %s before the notice was delivered, want open (the clock runs until delivery)", d.State)
 	}
 	got := readTopic(t, sys.brokers, sys.topics.Notifications(), 60*time.Second, func(es []events.Envelope) bool {
-		return countOf(es, r.ClaimID, events.NotificationRequested) >= 1
+		return countOf(es, r.ClaimID, events.SupplementaryNoticeRequested) >= 1
 	})
-	var notice events.NotificationData
+	var notice events.SupplementaryNoticeData
 	for _, e := range got {
-		if e.ClaimID == r.ClaimID && e.Type == events.NotificationRequested.Name {
+		if e.ClaimID == r.ClaimID && e.Type == events.SupplementaryNoticeRequested.Name {
 			if err := json.Unmarshal(e.Data, &notice); err != nil {
 				t.Fatalf("decode notice: %v", err)
 			}

@@ -45,11 +45,12 @@ func (s *Service) RequestDocuments(ctx context.Context, actor domain.Actor, clai
 		if c.Beneficiary != nil {
 			claimant = c.Beneficiary.Name
 		}
-		e, err := events.New(events.NotificationRequested, Producer, c.ClaimID, now, events.NotificationData{
-			NotificationID: fmt.Sprintf("%s/supplement/%d", c.ClaimID, len(c.Supplements)), ClaimID: c.ClaimID,
-			PolicyNumber: c.PolicyNumber, Rule: events.NoticeSupplement, Template: "supplementary-documents",
+		e, err := events.New(events.SupplementaryNoticeRequested, Producer, c.ClaimID, now, events.SupplementaryNoticeData{
+			NotificationID: fmt.Sprintf("%s/supplement/%d", c.ClaimID, len(c.Supplements)), ClaimID: c.ClaimID, CaseID: c.ID,
+			PolicyNumber: c.PolicyNumber, Rule: events.NoticeSupplement,
 			Recipient: events.Recipient{Role: events.RecipientClaimant, Name: events.MaskName(claimant)},
-			Channel:   sup.Channel, Language: "zh-CN", Text: domain.SupplementaryNoticeText(*c, sup), Currency: "CNY", CreatedAt: now,
+			Channel:   sup.Channel, Language: "zh-CN", Documents: sup.Documents, Reason: sup.Reason,
+			Text: domain.SupplementaryNoticeText(*c, sup), SentAt: sup.NoticeSentAt,
 		})
 		if err != nil {
 			return tracking.Effects{}, err
