@@ -52,13 +52,8 @@ type MaskedPayee struct {
 
 // The notice rules of NotificationData.Rule.
 const (
-	NoticeResult          = "R9"
-	NoticeAgentCollection = "R10"
-	// NoticeSupplement is adjudication's supplementary notice of missing
-	// documents (Insurance Law art. 22), which stops the R4 clock once
-	// delivered.
-	NoticeSupplement       = "R4"
-	RecipientClaimant      = "claimant"
+	NoticeResult           = "R9"
+	NoticeAgentCollection  = "R10"
 	RecipientPayee         = "payee"
 	RecipientRepresented   = "represented"
 	NotificationChannelSMS = "sms"

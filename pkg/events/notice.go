@@ -10,6 +10,12 @@ import "time"
 // from which the R4 clock stops (Judicial Interpretation II art. 15).
 var SupplementaryNoticeRequested = Type{Name: "claims.adjudication.supplementary-notice-requested", Version: 1}
 
+// The rule and recipient of SupplementaryNoticeData.
+const (
+	NoticeSupplement  = "R4"
+	RecipientClaimant = "claimant"
+)
+
 // SupplementaryNoticeData is the notice to send. NotificationID is unique
 // and stable (the claim and the notice's number on the case): the gateway
 // sends each once. Recipient names the claimant masked, as in
