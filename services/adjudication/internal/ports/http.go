@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/auth/authhttp"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/tracking"
 )
@@ -445,6 +446,9 @@ func (h *HTTP) agreement(ctx context.Context, who domain.Actor, claimID string, 
 type productResponse struct {
 	Code string `json:"code"`
 	policydata.Product
+	// LongerThanStatute flags the contract periods longer than the
+	// statute's (R4, R6): allowed by the contract, for a person to confirm.
+	LongerThanStatute []string `json:"longer_than_statute,omitempty"`
 }
 
 // policyResponse is a policy with its number.
@@ -480,7 +484,11 @@ func importDoc[In interface{ ToDomain(key string) (D, error) }, D any](h *HTTP, 
 }
 
 func productJSON(p domain.Product) any {
-	return productResponse{Code: p.Code, Product: policydata.FromProduct(p)}
+	r := productResponse{Code: p.Code, Product: policydata.FromProduct(p)}
+	for _, o := range deadline.LongerThanStatute(p.DeadlineOverrides) {
+		r.LongerThanStatute = append(r.LongerThanStatute, string(o.Rule))
+	}
+	return r
 }
 
 func policyJSON(p domain.Policy) any {
