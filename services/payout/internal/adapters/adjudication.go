@@ -47,13 +47,35 @@ type authorisationJSON struct {
 	AuthorisedAt       time.Time `json:"authorised_at"`
 }
 
+// authorisationsWindow is the longest period adjudication answers in one
+// call of /v1/payment-authorisations.
+const authorisationsWindow = 31 * 24 * time.Hour
+
 // PaymentAuthorisations returns the agreements and advance approvals
-// adjudication authorised from..to.
+// adjudication authorised from..to, asking window by window (adjudication
+// answers at most 31 days a call).
 func (a *Adjudication) PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]domain.Authorisation, error) {
 	token, err := a.signer.Issue(servicePrincipal(), a.now())
 	if err != nil {
 		return nil, err
 	}
+	var list []domain.Authorisation
+	for start := from; start.Before(to); start = start.Add(authorisationsWindow) {
+		end := start.Add(authorisationsWindow)
+		if end.After(to) {
+			end = to
+		}
+		part, err := a.authorisations(ctx, token, start, end)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, part...)
+	}
+	return list, nil
+}
+
+// authorisations asks adjudication for one window of at most 31 days.
+func (a *Adjudication) authorisations(ctx context.Context, token string, from, to time.Time) ([]domain.Authorisation, error) {
 	q := url.Values{"from": {from.UTC().Format(time.RFC3339)}, "to": {to.UTC().Format(time.RFC3339)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/v1/payment-authorisations?"+q.Encode(), nil)
 	if err != nil {
