@@ -23,6 +23,15 @@ func (s *system) decisionDeadline(t testing.TB, claimID string) deadlineJSON {
 	return deadlineJSON{}
 }
 
+// openedCase makes a claim request received an hour ago, waits for its
+// case at adjudication and returns the report and the case's URL.
+func (s *system) openedCase(t testing.TB, policy string) (report, string) {
+	t.Helper()
+	r := s.reportReceivedAt(t, policy, time.Now().Add(-time.Hour).Truncate(time.Second))
+	s.caseOpened(t, r.ClaimID)
+	return r, s.url("adjudication", "/v1/cases/"+r.ClaimID)
+}
+
 // TestABreachedDecisionStaysMissedWhateverEndsIt: three claims received on
 // paper three weeks before they were entered are past their 5-working-day
 // decision (R4). One is then marked complex, one withdrawn, one paused by a

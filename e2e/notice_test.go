@@ -24,9 +24,7 @@ func TestADocumentRequestIsOneSupplementaryNoticeThatPausesFromDelivery(t *testi
 	sys := newSystem(t, kafkatest.Brokers(t))
 	sys.startAll()
 
-	r := sys.reportReceivedAt(t, "P-E2E-NOTICE", time.Now().Add(-time.Hour).Truncate(time.Second))
-	sys.caseOpened(t, r.ClaimID)
-	caseURL := sys.url("adjudication", "/v1/cases/"+r.ClaimID)
+	r, caseURL := sys.openedCase(t, "P-E2E-NOTICE")
 	ask := map[string]any{"documents": []string{"出院小结"}, "channel": "post"}
 	if status := sys.call(t, http.MethodPost, caseURL+"/document-request", ask, nil); status != http.StatusOK {
 		t.Fatalf("first document request: got status %d, want 200", status)

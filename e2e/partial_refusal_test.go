@@ -3,7 +3,6 @@ package e2e
 import (
 	"net/http"
 	"testing"
-	"time"
 
 	"claims.local/pkg/kafkabus/kafkatest"
 )
@@ -18,9 +17,7 @@ func TestAPartlyApprovedClaimOwesTheWrittenNoticeOfItsRefusedPart(t *testing.T) 
 	sys := newSystem(t, kafkatest.Brokers(t))
 	sys.startAll()
 
-	r := sys.reportReceivedAt(t, "P-E2E-PARTLY", time.Now().Add(-time.Hour).Truncate(time.Second))
-	sys.caseOpened(t, r.ClaimID)
-	caseURL := sys.url("adjudication", "/v1/cases/"+r.ClaimID)
+	r, caseURL := sys.openedCase(t, "P-E2E-PARTLY")
 	decision := map[string]any{"outcome": "partly_approve", "acknowledge_unknown": acknowledgement,
 		"lines":   []map[string]any{{"benefit": "medical_expense", "claimed_fen": 500000, "approved_fen": 300000}},
 		"reasons": []map[string]string{{"code": "NOT_COVERED", "text": "自费药品费用不属于保险责任范围。", "clause": "《医疗保险条款》第五条"}}}
