@@ -159,7 +159,58 @@ func ValidateOverrides(overrides []Override) error {
 		}
 		seen[o.Rule] = true
 	}
+	return checkComplexNotShorter(overrides)
+}
+
+// checkComplexNotShorter refuses decision periods (R4) in which a complex
+// case would be due sooner than a simple one: the contract's (or the
+// statute's) complex period must not be shorter than its simple one, or
+// finding a case complex would shorten its deadline.
+func checkComplexNotShorter(overrides []Override) error {
+	simple, complexPeriod := periodOf(Decision, overrides), periodOf(ComplexDecision, overrides)
+	if nominalDays(complexPeriod) < nominalDays(simple) {
+		return fmt.Errorf("deadline: %w: the complex-case decision period (%d %s) is shorter than the simple one (%d %s)",
+			ErrInvalidOverride, complexPeriod.Length, complexPeriod.Unit, simple.Length, simple.Unit)
+	}
 	return nil
+}
+
+// periodOf is the period of rule id: the override's, or the statute's.
+func periodOf(id RuleID, overrides []Override) Override {
+	for _, o := range overrides {
+		if o.Rule == id {
+			return o
+		}
+	}
+	rule, _ := RuleByID(id)
+	return Override{Rule: id, Length: rule.Length, Unit: rule.Unit}
+}
+
+// nominalDays compares periods of either unit: a working day counts as 7/5
+// of a day (rounded up), the length of a week without holidays.
+func nominalDays(o Override) int {
+	if o.Unit == WorkingDays {
+		return (o.Length*7 + 4) / 5
+	}
+	return o.Length
+}
+
+// LongerThanStatute returns the overrides whose period is longer than the
+// statute's. A contract may agree a longer period ("合同另有约定的除外"),
+// but such a period is flagged when the product is imported, for a person
+// to confirm it is what the contract says.
+func LongerThanStatute(overrides []Override) []Override {
+	var out []Override
+	for _, o := range overrides {
+		rule, err := RuleByID(o.Rule)
+		if err != nil {
+			continue
+		}
+		if nominalDays(o) > nominalDays(Override{Length: rule.Length, Unit: rule.Unit}) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // dayPause is a Pause reduced to the days it deducts: (paused, resumed].

@@ -565,3 +565,49 @@ func BenchmarkCompute(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deadlines/s")
 }
+
+// TestAComplexPeriodShorterThanTheSimpleOneIsRefused: a contract may set
+// its own decision periods (R4), but the period of a complex case cannot be
+// shorter than that of a simple one: marking a case complex would shorten
+// its deadline. Working days count as 7/5 of a day for the comparison.
+func TestAComplexPeriodShorterThanTheSimpleOneIsRefused(t *testing.T) {
+	tests := []struct {
+		name      string
+		overrides []Override
+		wantErr   bool
+	}{
+		{"complex 20 days after the statutory 5 working days", []Override{{Rule: ComplexDecision, Length: 20, Unit: Days}}, false},
+		{"complex 7 days, as long as 5 working days", []Override{{Rule: ComplexDecision, Length: 7, Unit: Days}}, false},
+		{"complex 6 days, shorter than the statutory 5 working days", []Override{{Rule: ComplexDecision, Length: 6, Unit: Days}}, true},
+		{"complex 10 days, shorter than the contract's 10 working days", []Override{{Rule: Decision, Length: 10, Unit: WorkingDays},
+			{Rule: ComplexDecision, Length: 10, Unit: Days}}, true},
+		{"complex 10 working days after 10 working days", []Override{{Rule: Decision, Length: 10, Unit: WorkingDays},
+			{Rule: ComplexDecision, Length: 10, Unit: WorkingDays}}, false},
+		{"a simple period longer than the statutory complex one", []Override{{Rule: Decision, Length: 25, Unit: WorkingDays}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateOverrides(tt.overrides)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ValidateOverrides(%v): got %v, want error %v", tt.overrides, err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidOverride) {
+				t.Fatalf("got %v, want ErrInvalidOverride", err)
+			}
+		})
+	}
+}
+
+// TestOverridesLongerThanTheStatuteAreFlagged: a contract period longer
+// than the statute's is the contract's right ("合同另有约定的除外") but is
+// flagged at product import for a person to look at.
+func TestOverridesLongerThanTheStatuteAreFlagged(t *testing.T) {
+	got := LongerThanStatute([]Override{{Rule: Decision, Length: 5, Unit: WorkingDays}, {Rule: ComplexDecision, Length: 45, Unit: Days},
+		{Rule: Payment, Length: 10, Unit: Days}})
+	if len(got) != 1 || got[0].Rule != ComplexDecision {
+		t.Fatalf("got %v, want the complex-decision override flagged only", got)
+	}
+	if got := LongerThanStatute([]Override{{Rule: Decision, Length: 7, Unit: Days}}); len(got) != 0 {
+		t.Fatalf("got %v for 7 days against 5 working days, want nothing flagged", got)
+	}
+}

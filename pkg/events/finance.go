@@ -2,7 +2,9 @@ package events
 
 import (
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The event types of payout beyond the walking skeleton: the reversal of a
@@ -65,6 +67,18 @@ type Recipient struct {
 	Role     string `json:"role"`
 	Name     string `json:"name"`
 	Relation string `json:"relation,omitempty"`
+}
+
+// MaskName is a name as a Recipient carries it: the first character kept
+// and the others masked (李四 becomes 李*, 欧阳娜娜 欧***); a name of one
+// character is masked whole.
+func MaskName(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n <= 1 {
+		return "*"
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	return string(first) + strings.Repeat("*", n-1)
 }
 
 // NotificationData asks the SMS or mail gateway to send Text to Recipient.

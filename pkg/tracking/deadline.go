@@ -24,7 +24,8 @@ import (
 // still owed; met and missed ones are done, on time or late; a cancelled one
 // is owed no more because another took its place (a case found complex
 // moves from the 5-working-day decision to the 30-day one) or its subject
-// ended (a claim withdrawn).
+// ended (a claim withdrawn) before its due time. A breach is permanent: an
+// obligation past its due time ends only as missed.
 type State string
 
 // The states of an obligation.

@@ -12,7 +12,9 @@ import (
 // and are still owed, with the worst delays. An obligation belongs to the
 // period in which its due date falls (both ends included, Asia/Shanghai
 // dates), so every obligation is counted in exactly one period. Cancelled
-// obligations were owed by no one and are not counted.
+// obligations were owed by no one and are not counted; one superseded,
+// withdrawn or paused after its due time is missed, not cancelled
+// (Tracker.Cancel, Tracker.Pause), and counts.
 type ComplianceReport struct {
 	Service     string
 	From, To    calendar.Date

@@ -122,9 +122,15 @@ func (t *Tracker) Recompute(o *Deadline, now time.Time) (moved bool, err error) 
 }
 
 // Pause stops the clock of an open R4 obligation at the instant the
-// missing-documents notice (R3) was sent (Judicial Interpretation II of the
-// Insurance Law, art. 15).
+// supplementary notice reached the claimant (Judicial Interpretation II of
+// the Insurance Law, art. 15: the days after that are deducted). A pause
+// after the due time cannot stop a clock that has already run out: the
+// breach is permanent, so the obligation ends as missed at at. Pausing a
+// done obligation changes nothing.
 func (t *Tracker) Pause(o *Deadline, at, now time.Time) error {
+	if o.State == StateMet || o.State == StateMissed {
+		return nil
+	}
 	rule, err := deadline.RuleByID(o.Rule)
 	if err != nil {
 		return err
@@ -140,14 +146,22 @@ func (t *Tracker) Pause(o *Deadline, at, now time.Time) error {
 		return apperr.New(apperr.Invalid, "a pause cannot start before the previous one ended")
 	}
 	at = at.UTC()
+	if at.After(o.DueAt) {
+		o.State, o.DoneAt, o.UpdatedAt = StateMissed, &at, now.UTC()
+		return nil
+	}
 	o.State, o.PausedAt, o.UpdatedAt = StatePaused, &at, now.UTC()
 	return nil
 }
 
 // Resume restarts the clock when the supplement arrives and recomputes the
 // due time with the paused days deducted. It reports whether the due time
-// moved.
+// moved. Resuming a done obligation (one that a pause after its due time
+// recorded missed) changes nothing.
 func (t *Tracker) Resume(o *Deadline, at, now time.Time) (bool, error) {
+	if !o.Owed() {
+		return false, nil
+	}
 	if o.State != StatePaused || o.PausedAt == nil {
 		return false, apperr.New(apperr.Conflict, "obligation %s is %s; only a paused one can be resumed", o.ID, o.State)
 	}
@@ -187,8 +201,13 @@ func (t *Tracker) Complete(o *Deadline, at, now time.Time) error {
 	return nil
 }
 
-// Cancel ends an owed obligation without meeting it, for reason. Cancelling
-// a done obligation changes nothing.
+// Cancel ends an owed obligation without meeting it, for reason: another
+// obligation took its place or its subject ended. A breach is permanent:
+// an obligation cancelled after its due time (a case found complex too
+// late, a claim withdrawn after the deadline) is recorded missed at at, so
+// the compliance report (R13) still counts it. A paused obligation is
+// resumed at at first, so that the time awaited is deducted before the due
+// time is compared. Cancelling a done obligation changes nothing.
 func (t *Tracker) Cancel(o *Deadline, at time.Time, reason string, now time.Time) error {
 	if !o.Owed() {
 		return nil
@@ -196,7 +215,15 @@ func (t *Tracker) Cancel(o *Deadline, at time.Time, reason string, now time.Time
 	if reason == "" {
 		return fmt.Errorf("tracking: cancelling %s of %s needs a reason", o.Rule, o.Subject)
 	}
+	if o.State == StatePaused {
+		if _, err := t.Resume(o, at, now); err != nil {
+			return err
+		}
+	}
 	at = at.UTC()
 	o.State, o.DoneAt, o.PausedAt, o.CancelReason, o.UpdatedAt = StateCancelled, &at, nil, reason, now.UTC()
+	if at.After(o.DueAt) {
+		o.State = StateMissed
+	}
 	return nil
 }

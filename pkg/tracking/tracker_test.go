@@ -213,3 +213,81 @@ func TestCancelEndsAnOwedObligationWithItsReason(t *testing.T) {
 	require.NoError(t, tr.Complete(&o, time.Now(), time.Now()))
 	assert.Equal(t, tracking.StateCancelled, o.State, "a cancelled obligation is not met later")
 }
+
+// TestABreachIsPermanent: an obligation past its due time can end only as
+// missed, whatever ends it: superseded (a case found complex), withdrawn, or
+// paused after the due time. Before its due time the same steps cancel or
+// pause it as before.
+func TestABreachIsPermanent(t *testing.T) {
+	// The decision from 03-02 is due 03-09 (five working days).
+	const start, inside, late = "2026-03-02T10:00:00+08:00", "2026-03-05T10:00:00+08:00", "2026-03-23T10:00:00+08:00"
+	cases := []struct {
+		name      string
+		step      func(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error
+		at        string
+		wantState tracking.State
+	}{
+		{"superseded inside the period", cancelStep("superseded by the complex-case decision deadline"), inside, tracking.StateCancelled},
+		{"superseded after the due time", cancelStep("superseded by the complex-case decision deadline"), late, tracking.StateMissed},
+		{"withdrawn inside the period", cancelStep("claim withdrawn"), inside, tracking.StateCancelled},
+		{"withdrawn after the due time", cancelStep("claim withdrawn"), late, tracking.StateMissed},
+		{"paused inside the period", pauseStep, inside, tracking.StatePaused},
+		{"paused after the due time", pauseStep, late, tracking.StateMissed},
+		{"met after the due time", completeStep, late, tracking.StateMissed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker()
+			o, err := tr.New(decisionSpec(t, start), time.Now())
+			require.NoError(t, err)
+			when := at(t, tc.at)
+			require.NoError(t, tc.step(tr, &o, when))
+			if o.State != tc.wantState {
+				t.Fatalf("got state %s, want %s", o.State, tc.wantState)
+			}
+			if tc.wantState != tracking.StateMissed {
+				return
+			}
+			require.NotNil(t, o.DoneAt)
+			assert.True(t, o.DoneAt.Equal(when), "got done at %v, want %v", o.DoneAt, when)
+			assert.Positive(t, o.Delay(time.Now()), "a missed obligation reports its delay")
+			// Nothing later turns the breach back.
+			require.NoError(t, tr.Cancel(&o, when.Add(time.Hour), "claim withdrawn", time.Now()))
+			_, err = tr.Resume(&o, when.Add(time.Hour), time.Now())
+			require.NoError(t, err, "resuming a missed obligation changes nothing")
+			require.NoError(t, tr.Pause(&o, when.Add(time.Hour), time.Now()), "pausing a missed obligation changes nothing")
+			require.NoError(t, tr.Complete(&o, when.Add(time.Hour), time.Now()))
+			if o.State != tracking.StateMissed {
+				t.Fatalf("got state %s after later steps, want missed", o.State)
+			}
+		})
+	}
+}
+
+// TestCancelWhilePausedDeductsTheDaysAwaitedFirst: a claim withdrawn while
+// documents are awaited is judged against the due time with the pause
+// closed at the withdrawal, so days awaited never turn into a breach.
+func TestCancelWhilePausedDeductsTheDaysAwaitedFirst(t *testing.T) {
+	tr := newTracker()
+	o, err := tr.New(decisionSpec(t, "2026-03-02T10:00:00+08:00"), time.Now())
+	require.NoError(t, err)
+	require.NoError(t, tr.Pause(&o, at(t, "2026-03-03T09:00:00+08:00"), time.Now()))
+	require.NoError(t, tr.Cancel(&o, at(t, "2026-03-20T10:00:00+08:00"), "claim withdrawn", time.Now()))
+	if o.State != tracking.StateCancelled {
+		t.Fatalf("got state %s, want cancelled", o.State)
+	}
+}
+
+func cancelStep(reason string) func(*tracking.Tracker, *tracking.Deadline, time.Time) error {
+	return func(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
+		return tr.Cancel(o, at, reason, at)
+	}
+}
+
+func pauseStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
+	return tr.Pause(o, at, at)
+}
+
+func completeStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
+	return tr.Complete(o, at, at)
+}

@@ -83,8 +83,9 @@ Flags:
 	}
 	b.WriteString(`  --from TIME           the clock-start event (required), RFC 3339 with any
                         offset; day D is its Asia/Shanghai date
-  --paused-at TIME      R4 only: a missing-documents notice stopped the clock;
-                        repeat for several pauses
+  --paused-at TIME      R4 only: a missing-documents notice reached the claimant
+                        (its delivery, not its sending); the days after it
+                        are deducted; repeat for several pauses
   --resumed-at TIME     R4 only: the supplement arrived; the n-th --resumed-at
                         ends the n-th --paused-at
   --calendar FILE       holiday calendar JSON in the format of

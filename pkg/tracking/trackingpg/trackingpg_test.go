@@ -300,8 +300,12 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 	open := f.track(t, deadline.Decision, "2026-03-04T11:00:00+08:00")   // due 03-11, still open: breached
 	f.track(t, deadline.Decision, "2026-04-01T11:00:00+08:00")           // due in April: outside
 	cancelled := f.track(t, deadline.Decision, "2026-03-04T12:00:00+08:00")
-	f.apply(t, tracking.Cancel(cancelled.Subject, deadline.Decision, f.now, "complex: 30-day rule"))
+	f.apply(t, tracking.Cancel(cancelled.Subject, deadline.Decision, at(t, "2026-03-05T10:00:00+08:00"), "complex: 30-day rule"))
 	require.Equal(t, "complex: 30-day rule", f.get(t, cancelled.ID).CancelReason)
+	// Superseded after its due time (03-12): the breach stays and counts.
+	supersededLate := f.track(t, deadline.Decision, "2026-03-05T11:00:00+08:00")
+	f.apply(t, tracking.Cancel(supersededLate.Subject, deadline.Decision, f.now, "complex: 30-day rule"))
+	require.Equal(t, tracking.StateMissed, f.get(t, supersededLate.ID).State)
 	f.apply(t,
 		tracking.Complete(onTime.Subject, deadline.Decision, at(t, "2026-03-05T10:00:00+08:00")),
 		tracking.Complete(late.Subject, deadline.Decision, at(t, "2026-03-10T10:00:00+08:00")),
@@ -317,15 +321,18 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 			line = l
 		}
 	}
-	assert.Equal(t, tracking.RuleCompliance{Rule: deadline.Decision, RNumber: "R4", Total: 4, Met: 1, Missed: 2, Open: 1,
+	assert.Equal(t, tracking.RuleCompliance{Rule: deadline.Decision, RNumber: "R4", Total: 5, Met: 1, Missed: 3, Open: 1,
 		OpenBreached: 1, Worst: line.Worst}, line)
-	require.Len(t, line.Worst, 3)
-	// The open one is late by 03-12 00:00 .. 03-20 12:00; then late (10 h)
-	// and later (just over 0 s).
-	assert.Equal(t, []string{open.ID, late.ID, later.ID}, []string{line.Worst[0].ObligationID, line.Worst[1].ObligationID, line.Worst[2].ObligationID})
+	require.Len(t, line.Worst, 4)
+	// The open one is late by 03-12 00:00 .. 03-20 12:00; the one
+	// superseded late by 03-13 00:00 .. 03-20 12:00; then late (10 h) and
+	// later (just over 0 s).
+	assert.Equal(t, []string{open.ID, supersededLate.ID, late.ID, later.ID},
+		[]string{line.Worst[0].ObligationID, line.Worst[1].ObligationID, line.Worst[2].ObligationID, line.Worst[3].ObligationID})
 	assert.InDelta(t, (8*24+12)*time.Hour, line.Worst[0].Delay, float64(time.Second))
-	assert.InDelta(t, 10*time.Hour, line.Worst[1].Delay, float64(time.Second))
-	assert.InDelta(t, 1.0/3, line.OnTimeRate(), 0.001)
+	assert.InDelta(t, (7*24+12)*time.Hour, line.Worst[1].Delay, float64(time.Second))
+	assert.InDelta(t, 10*time.Hour, line.Worst[2].Delay, float64(time.Second))
+	assert.InDelta(t, 1.0/4, line.OnTimeRate(), 0.001)
 
 	_, err = d.Compliance(context.Background(), calendar.Date{Year: 2026, Month: 3, Day: 31}, calendar.Date{Year: 2026, Month: 3, Day: 1})
 	assert.Equal(t, apperr.Invalid, apperr.CodeOf(err))

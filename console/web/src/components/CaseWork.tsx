@@ -157,7 +157,8 @@ export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void
   );
 }
 
-const letterChannels = ['post', 'email', 'sms', 'app', 'in_person'] as const;
+/** Only written channels meet R5; an SMS or app message alone does not. */
+const letterChannels = ['post', 'in_person', 'registered_electronic'] as const;
 
 /** The rejection notice (R5): the PDF, and its sending recorded. */
 export function RejectionLetterBox({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {

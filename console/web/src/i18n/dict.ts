@@ -179,6 +179,7 @@ export const zh = {
   'channel.sms': '短信',
   'channel.app': '应用内',
   'channel.in_person': '当面送达',
+  'channel.registered_electronic': '电子送达（留存回执）',
 
   'payouts.title': '支付',
   'payouts.subtitle': '已安排、已完成和失败的支付；可导出 CSV 供对账。',
@@ -904,6 +905,7 @@ export const en: Record<Key, string> = {
   'channel.sms': 'text message',
   'channel.app': 'the app',
   'channel.in_person': 'hand delivery',
+  'channel.registered_electronic': 'registered electronic delivery',
 
   'payouts.title': 'Payouts',
   'payouts.subtitle': 'Scheduled, completed and failed payouts; export CSV for reconciliation.',

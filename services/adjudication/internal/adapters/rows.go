@@ -180,6 +180,10 @@ type supplementJSON struct {
 	RequestedBy  string     `json:"requested_by"`
 	Documents    []string   `json:"documents,omitempty"`
 	Note         string     `json:"note,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	Channel      string     `json:"channel,omitempty"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	Receipt      string     `json:"receipt,omitempty"`
 }
 
 // reasonJSON is a decision's reason as kept in decisions.reasons.

@@ -247,7 +247,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 			AccountFingerprint: doc.AccountFingerprint, AccountLast4: doc.AccountLast4, HolderName: doc.HolderName})
 	}
 	for _, sup := range d.Supplements {
-		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: "intake"})
+		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
 	}
 	return c
 }

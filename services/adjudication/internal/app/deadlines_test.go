@@ -81,9 +81,12 @@ func TestADocumentRequestStopsTheClockUntilTheDocumentsArrive(t *testing.T) {
 	ctx := context.Background()
 	f.clock.Set(at(8, 2, time.October))
 	f.open(t, request("claim-docs", received))
-	c, err := f.app.RequestDocuments(ctx, handler, "claim-docs", []string{"medical_invoice", "discharge_summary"}, "请补充住院发票原件")
+	c, err := f.app.RequestDocuments(ctx, handler, "claim-docs", domain.DocumentRequest{Documents: []string{"medical_invoice", "discharge_summary"}, Note: "请补充住院发票原件"})
 	require.NoError(t, err)
 	require.Equal(t, domain.StateAwaitingDocuments, c.State)
+	assert.Equal(t, tracking.StateOpen, f.obligations(t, "claim-docs")[deadline.Decision].State, "the clock runs until the notice is delivered")
+	_, err = f.app.RecordNoticeDelivered(ctx, handler, "claim-docs", time.Time{}, "挂号信回执 XA1")
+	require.NoError(t, err)
 	assert.Equal(t, tracking.StatePaused, f.obligations(t, "claim-docs")[deadline.Decision].State)
 
 	_, err = f.app.Decide(ctx, handler, "claim-docs", approve(100))
@@ -120,7 +123,9 @@ func TestMarkingACaseComplexMovesItsDeadlineToThirtyDaysWithTheSameStops(t *test
 			}
 			f.clock.Set(at(8, 2, time.October))
 			f.open(t, request("claim-cx", received))
-			_, err := f.app.RequestDocuments(ctx, handler, "claim-cx", []string{"diagnosis_certificate"}, "")
+			_, err := f.app.RequestDocuments(ctx, handler, "claim-cx", domain.DocumentRequest{Documents: []string{"diagnosis_certificate"}})
+			require.NoError(t, err)
+			_, err = f.app.RecordNoticeDelivered(ctx, handler, "claim-cx", time.Time{}, "SMS-R-1")
 			require.NoError(t, err)
 			f.clock.Set(at(12, 2, time.October))
 			_, err = f.app.RecordDocumentsReceived(ctx, handler, "claim-cx", time.Time{})
@@ -153,6 +158,7 @@ func TestMarkingACaseComplexMovesItsDeadlineToThirtyDaysWithTheSameStops(t *test
 func TestWithdrawingAClaimCancelsItsDecisionDeadline(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	f.clock.Set(at(8, 2, time.October))
 	f.open(t, request("claim-w", received))
 	c, err := f.app.Close(context.Background(), handler, "claim-w", "申请人书面撤回索赔申请")
 	require.NoError(t, err)
@@ -160,6 +166,15 @@ func TestWithdrawingAClaimCancelsItsDecisionDeadline(t *testing.T) {
 	o := f.obligations(t, "claim-w")[deadline.Decision]
 	assert.Equal(t, tracking.StateCancelled, o.State)
 	assert.Equal(t, "claim withdrawn: 申请人书面撤回索赔申请", o.CancelReason)
+
+	// Withdrawn after its due date (10-12): the breach stays.
+	f.open(t, request("claim-late", received))
+	f.clock.Set(at(20, 2, time.October))
+	_, err = f.app.Close(context.Background(), handler, "claim-late", "申请人书面撤回索赔申请")
+	require.NoError(t, err)
+	if got := f.obligations(t, "claim-late")[deadline.Decision].State; got != tracking.StateMissed {
+		t.Fatalf("got decision deadline %s after a late withdrawal, want missed", got)
+	}
 }
 
 func TestARejectionOwesItsLetterWithinThreeDays(t *testing.T) {

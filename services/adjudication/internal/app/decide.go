@@ -113,7 +113,8 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 
 // decided returns the effects of a decision that took effect: claim-decided,
 // the decision deadline met, and for a rejection the rejection notice's
-// deadline (R5: 3 days from the decision) and the notice itself.
+// deadline (R5: 3 days from the decision) and the notice itself; a partial
+// approval owes the same for its refused part.
 func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber string, actor domain.Actor, now time.Time) (tracking.Effects, error) {
 	d := c.Decision
 	outcome := events.OutcomeApproved
@@ -133,7 +134,7 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 			// The amount is determined: nothing is owed in advance any more (R7).
 			tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt())},
 	}
-	if d.Outcome != domain.Reject {
+	if !c.OwesRefusalNotice() {
 		return eff, nil
 	}
 	letter, err := s.deadline.New(tracking.Spec{ClaimID: c.ClaimID, Subject: tracking.ClaimSubject(c.ClaimID),
@@ -192,8 +193,8 @@ func (s *Service) RejectionLetter(ctx context.Context, actor domain.Actor, claim
 	case l != nil:
 		return nil, domain.Case{}, apperr.New(apperr.NotFound, "the rejection letter of claim %s was sent on %s, before letters were kept: no PDF is stored",
 			claimID, l.Sent.SentAt.Format(time.RFC3339))
-	case c.State != domain.StateRejected:
-		return nil, domain.Case{}, apperr.New(apperr.NotFound, "case of claim %s is %s: only a rejected case has a rejection letter", claimID, c.State)
+	case !c.OwesRefusalNotice():
+		return nil, domain.Case{}, apperr.New(apperr.NotFound, "case of claim %s is %s: only a case rejected in all or in part has a rejection letter", claimID, c.State)
 	}
 	_, product, err := s.policyOf(ctx, c.PolicyNumber)
 	if err != nil {

@@ -85,7 +85,7 @@ func TestALetterIsKeptAsGeneratedAndUnchangedOnceSent(t *testing.T) {
 	f.clock.Set(at(10, 1, time.October))
 	first, _, err := f.app.RejectionLetter(ctx, handler, "claim-keep")
 	require.NoError(t, err)
-	_, err = f.app.RecordRejectionLetterSent(ctx, handler, "claim-keep", "email")
+	_, err = f.app.RecordRejectionLetterSent(ctx, handler, "claim-keep", "registered_electronic")
 	require.NoError(t, err)
 	f.clock.Set(at(20, 1, time.October))
 	again, c, err := f.app.RejectionLetter(ctx, handler, "claim-keep")

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/events"
 	"claims.local/pkg/tracking"
 )
 
@@ -27,22 +29,55 @@ func (s *Service) Assign(ctx context.Context, actor domain.Actor, claimID, assig
 	return s.change(ctx, claimID, func(c *domain.Case, now time.Time) error { return c.Assign(actor, assignee, reason, now) })
 }
 
-// RequestDocuments records a request for missing documents and stops the
-// decision clock (R4) until they arrive.
-func (s *Service) RequestDocuments(ctx context.Context, actor domain.Actor, claimID string, documents []string, note string) (domain.Case, error) {
+// RequestDocuments records a supplementary notice of missing documents
+// (Insurance Law art. 22; a repeat without a reason is refused) and sends
+// it to the claimant through the notification gateway, in the transaction
+// of the change. The decision clock (R4) keeps running until the notice is
+// delivered (RecordNoticeDelivered).
+func (s *Service) RequestDocuments(ctx context.Context, actor domain.Actor, claimID string, req domain.DocumentRequest) (domain.Case, error) {
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
-		if err := c.RequestDocuments(actor, documents, note, now); err != nil {
+		if err := c.RequestDocuments(actor, req, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), now)}}, nil
+		sup := c.Supplements[len(c.Supplements)-1]
+		claimant := c.InsuredName
+		if c.Beneficiary != nil {
+			claimant = c.Beneficiary.Name
+		}
+		e, err := events.New(events.SupplementaryNoticeRequested, Producer, c.ClaimID, now, events.SupplementaryNoticeData{
+			NotificationID: fmt.Sprintf("%s/supplement/%d", c.ClaimID, len(c.Supplements)), ClaimID: c.ClaimID, CaseID: c.ID,
+			PolicyNumber: c.PolicyNumber, Rule: events.NoticeSupplement,
+			Recipient: events.Recipient{Role: events.RecipientClaimant, Name: events.MaskName(claimant)},
+			Channel:   sup.Channel, Language: "zh-CN", Documents: sup.Documents, Reason: sup.Reason,
+			Text: domain.SupplementaryNoticeText(*c, sup), SentAt: sup.NoticeSentAt,
+		})
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Notifications(), Envelope: e}}}, nil
+	})
+}
+
+// RecordNoticeDelivered records when the awaited supplementary notice
+// reached the claimant (the gateway's delivery receipt, or the signed postal
+// receipt) and stops the decision clock (R4) from then; the days after it
+// are deducted (Judicial Interpretation II of the Insurance Law, art. 15).
+func (s *Service) RecordNoticeDelivered(ctx context.Context, actor domain.Actor, claimID string, at time.Time, receipt string) (domain.Case, error) {
+	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		delivered, err := c.RecordNoticeDelivered(actor, at.Truncate(time.Microsecond), receipt, now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), delivered)}}, nil
 	})
 }
 
 // RecordDocumentsReceived records the arrival of the documents asked for at
-// at (now when zero) and starts the decision clock (R4) again; the days
-// awaited are deducted. A claim whose materials are complete for the first
-// time starts its R7 clock.
+// at (now when zero) and starts the decision clock (R4) again if the notice
+// had stopped it; the days awaited are deducted. A claim whose materials are
+// complete for the first time starts its R7 clock.
 func (s *Service) RecordDocumentsReceived(ctx context.Context, actor domain.Actor, claimID string, at time.Time) (domain.Case, error) {
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
@@ -50,7 +85,10 @@ func (s *Service) RecordDocumentsReceived(ctx context.Context, actor domain.Acto
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		steps := []tracking.Step{tracking.Resume(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), received)}
+		var steps []tracking.Step
+		if c.Supplements[len(c.Supplements)-1].PauseStart() != nil {
+			steps = append(steps, tracking.Resume(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), received))
+		}
 		// The materials are complete: R7's 60 days start now, unless they
 		// started when the claim was first complete.
 		advance, started, err := s.advanceObligation(c, now)

@@ -25,7 +25,7 @@ func TestEveryChangeIsInTheTimeline(t *testing.T) {
 	steps := []func() (domain.Case, error){
 		func() (domain.Case, error) { return f.app.StartReview(ctx, handler, "claim-tl") },
 		func() (domain.Case, error) {
-			return f.app.RequestDocuments(ctx, handler, "claim-tl", []string{"diagnosis_certificate"}, "")
+			return f.app.RequestDocuments(ctx, handler, "claim-tl", domain.DocumentRequest{Documents: []string{"diagnosis_certificate"}})
 		},
 		func() (domain.Case, error) {
 			return f.app.RecordDocumentsReceived(ctx, handler, "claim-tl", time.Time{})
@@ -95,7 +95,9 @@ func TestTheQueueShowsTheSoonestDeadlineFirst(t *testing.T) {
 	f.open(t, request("waiting", at(30, 0, time.September))) // paused below
 	f.open(t, request("decided", at(28, 1, time.September)))
 	f.open(t, request("mine", at(9, 1, time.October)))
-	_, err := f.app.RequestDocuments(ctx, handler, "waiting", []string{"medical_invoice"}, "")
+	_, err := f.app.RequestDocuments(ctx, handler, "waiting", domain.DocumentRequest{Documents: []string{"medical_invoice"}})
+	require.NoError(t, err)
+	_, err = f.app.RecordNoticeDelivered(ctx, handler, "waiting", time.Time{}, "SMS-R-1")
 	require.NoError(t, err)
 	_, err = f.app.Decide(ctx, handler, "decided", approve(100))
 	require.NoError(t, err)

@@ -6,6 +6,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -143,15 +144,69 @@ type Document struct {
 }
 
 // Supplement is one stop of the decision clock (R4): a request for documents
-// sent at NoticeSentAt (an R3 notice from intake, or a handler's request) and
-// the arrival of the supplement at ReceivedAt, nil while awaited (Judicial
-// Interpretation II of the Insurance Law, art. 15).
+// sent at NoticeSentAt (an R3 notice from intake, or a handler's
+// supplementary notice) and the arrival of the supplement at ReceivedAt, nil
+// while awaited (Judicial Interpretation II of the Insurance Law, art. 15).
+// A handler's notice stops the clock only from DeliveredAt, when it reached
+// the claimant (the gateway's delivery receipt, or the signed postal
+// receipt a handler enters, named by Receipt); Reason is the new information
+// that made asking again necessary.
 type Supplement struct {
 	NoticeSentAt time.Time
 	ReceivedAt   *time.Time
 	RequestedBy  string
 	Documents    []string
 	Note         string
+	Reason       string
+	Channel      string
+	DeliveredAt  *time.Time
+	Receipt      string
+}
+
+// RequestedByIntake is the RequestedBy of the R3 notices a claim request
+// brings from intake.
+const RequestedByIntake = "intake"
+
+// PauseStart is when the supplement stops the decision clock: the delivery
+// of a handler's notice, nil until it is known; an R3 notice from intake
+// stops it when intake sent it (intake hands over no delivery time).
+func (s Supplement) PauseStart() *time.Time {
+	switch {
+	case s.DeliveredAt != nil:
+		at := *s.DeliveredAt
+		return &at
+	case s.RequestedBy == RequestedByIntake:
+		at := s.NoticeSentAt
+		return &at
+	}
+	return nil
+}
+
+// The channels a supplementary notice goes by. Post and signed hand delivery
+// come back with a signed receipt a handler enters; the electronic ones with
+// the gateway's delivery receipt.
+const (
+	ChannelPost       = "post"
+	ChannelHand       = "hand"
+	ChannelSMS        = "sms"
+	ChannelEmail      = "email"
+	ChannelRegistered = "registered_electronic"
+)
+
+// NoticeChannels lists the channels of a supplementary notice.
+func NoticeChannels() []string {
+	return []string{ChannelPost, ChannelHand, ChannelSMS, ChannelEmail, ChannelRegistered}
+}
+
+// DocumentRequest is what a handler asks the claimant for in a
+// supplementary notice (Insurance Law art. 22).
+type DocumentRequest struct {
+	Documents []string
+	// Reason is the new information that makes the request necessary;
+	// required when an item was asked for before.
+	Reason  string
+	Note    string
+	Channel string
 }
 
 // Mark records who did something to a case, when and why: marking it
@@ -181,6 +236,7 @@ const (
 	ActionReviewStarted      = "review_started"
 	ActionDocumentsRequested = "documents_requested"
 	ActionDocumentsReceived  = "documents_received"
+	ActionNoticeDelivered    = "notice_delivered"
 	ActionMarkedComplex      = "marked_complex"
 	ActionAssigned           = "assigned"
 	ActionDecided            = "decided"
@@ -260,12 +316,15 @@ func (c *Case) Pauses() ([]deadline.Pause, *time.Time) {
 	var closed []deadline.Pause
 	var open *time.Time
 	for _, s := range c.Supplements {
-		if s.ReceivedAt == nil {
-			at := s.NoticeSentAt
-			open = &at
-			continue
+		start := s.PauseStart()
+		switch {
+		case start == nil:
+			// Not known to have reached the claimant: no stop.
+		case s.ReceivedAt == nil:
+			open = start
+		default:
+			closed = append(closed, deadline.Pause{PausedAt: *start, ResumedAt: *s.ReceivedAt})
 		}
-		closed = append(closed, deadline.Pause{PausedAt: s.NoticeSentAt, ResumedAt: *s.ReceivedAt})
 	}
 	return closed, open
 }
@@ -398,10 +457,15 @@ const (
 	maxDocumentTypes = 20
 )
 
-// RequestDocuments records a request for missing documents: the case awaits
-// them and the decision clock (R4) stops now (Judicial Interpretation II of
-// the Insurance Law, art. 15).
-func (c *Case) RequestDocuments(actor Actor, documents []string, note string, now time.Time) error {
+// RequestDocuments records a supplementary notice asking for missing
+// documents: the case awaits them. The insurer must tell the claimant once
+// what is missing (Insurance Law art. 22): a notice names only items the
+// claimant has not been asked for before, or gives the new information that
+// makes asking again necessary (req.Reason); a repeat without it is refused
+// with a conflict. The decision clock (R4) does not stop here but when the
+// notice reaches the claimant (RecordNoticeDelivered).
+func (c *Case) RequestDocuments(actor Actor, req DocumentRequest, now time.Time) error {
+	documents := req.Documents
 	if len(documents) == 0 {
 		return apperr.InvalidField("documents", "name at least one document the claimant must supply")
 	}
@@ -416,9 +480,20 @@ func (c *Case) RequestDocuments(actor Actor, documents []string, note string, no
 		}
 		docs[i] = d
 	}
-	note, err := optionalText("note", note, maxNote)
+	note, err := optionalText("note", req.Note, maxNote)
 	if err != nil {
 		return err
+	}
+	reason, err := optionalText("reason", req.Reason, maxReason)
+	if err != nil {
+		return err
+	}
+	channel := strings.TrimSpace(req.Channel)
+	if channel == "" {
+		channel = ChannelPost
+	}
+	if !slices.Contains(NoticeChannels(), channel) {
+		return apperr.InvalidField("channel", "must be one of %s; got %q", strings.Join(NoticeChannels(), ", "), channel)
 	}
 	if err := c.mayMove(ActionDocumentsRequested, StateAwaitingDocuments, "await documents"); err != nil {
 		return err
@@ -426,12 +501,75 @@ func (c *Case) RequestDocuments(actor Actor, documents []string, note string, no
 	if err := c.mayAct(actor, "request documents", now); err != nil {
 		return err
 	}
+	if asked := c.askedBefore(docs); len(asked) > 0 && reason == "" {
+		return apperr.New(apperr.Conflict, "the claimant was already asked for %s (Insurance Law art. 22: one notice); "+
+			"ask only for what is new, or give the new information that makes asking again necessary as the reason",
+			strings.Join(asked, ", "))
+	}
+	details := map[string]any{"documents": docs, "channel": channel}
+	if reason != "" {
+		details["reason"] = reason
+	}
 	if err := c.moveTo(StateAwaitingDocuments, "await documents", Change{Action: ActionDocumentsRequested, Actor: actor.Subject,
-		Reason: note, At: now, Details: map[string]any{"documents": docs}}); err != nil {
+		Reason: note, At: now, Details: details}); err != nil {
 		return err
 	}
-	c.Supplements = append(c.Supplements, Supplement{NoticeSentAt: now.UTC(), RequestedBy: actor.Subject, Documents: docs, Note: note})
+	c.Supplements = append(c.Supplements, Supplement{NoticeSentAt: now.UTC(), RequestedBy: actor.Subject, Documents: docs, Note: note,
+		Reason: reason, Channel: channel})
 	return nil
+}
+
+// askedBefore returns the items of docs that an earlier notice asked for,
+// compared without case and surrounding space.
+func (c *Case) askedBefore(docs []string) []string {
+	var asked []string
+	for _, d := range docs {
+		for _, s := range c.Supplements {
+			if slices.ContainsFunc(s.Documents, func(x string) bool { return strings.EqualFold(strings.TrimSpace(x), d) }) {
+				asked = append(asked, d)
+				break
+			}
+		}
+	}
+	return asked
+}
+
+// RecordNoticeDelivered records that the awaited supplementary notice
+// reached the claimant at at (now when zero), as the gateway's delivery
+// receipt or the signed postal receipt says (receipt names it). The
+// decision clock (R4) stops from then: the days after it are deducted
+// until the supplement arrives (Judicial Interpretation II of the Insurance
+// Law, art. 15). A notice is delivered once.
+func (c *Case) RecordNoticeDelivered(actor Actor, at time.Time, receipt string, now time.Time) (time.Time, error) {
+	if at.IsZero() {
+		at = now
+	}
+	receipt, err := requiredText("receipt", receipt, maxSubject, "name the delivery receipt (the gateway's receipt id, or the postal receipt)")
+	if err != nil {
+		return time.Time{}, err
+	}
+	if c.State != StateAwaitingDocuments || len(c.Supplements) == 0 || c.Supplements[len(c.Supplements)-1].ReceivedAt != nil ||
+		c.Supplements[len(c.Supplements)-1].RequestedBy == RequestedByIntake {
+		return time.Time{}, c.refuse("record a notice delivered: no supplementary notice of adjudication is awaited")
+	}
+	last := &c.Supplements[len(c.Supplements)-1]
+	switch {
+	case last.DeliveredAt != nil:
+		return time.Time{}, apperr.New(apperr.Conflict, "the notice of %s was already recorded delivered on %s",
+			last.NoticeSentAt.Format(time.RFC3339), last.DeliveredAt.Format(time.RFC3339))
+	case at.After(now):
+		return time.Time{}, apperr.InvalidField("delivered_at", "is in the future")
+	case at.Before(last.NoticeSentAt):
+		return time.Time{}, apperr.InvalidField("delivered_at", "is before the notice was sent on %s", last.NoticeSentAt.Format(time.RFC3339))
+	}
+	if err := c.mayAct(actor, "record a notice delivered", now); err != nil {
+		return time.Time{}, err
+	}
+	delivered := at.UTC()
+	c.record(Change{Action: ActionNoticeDelivered, From: c.State, To: c.State, Actor: actor.Subject, At: now,
+		Details: map[string]any{"delivered_at": delivered, "receipt": receipt, "channel": last.Channel}})
+	last.DeliveredAt, last.Receipt = &delivered, receipt
+	return delivered, nil
 }
 
 // RecordDocumentsReceived records that the documents asked for arrived at
@@ -454,6 +592,8 @@ func (c *Case) RecordDocumentsReceived(actor Actor, at, now time.Time) (time.Tim
 		return time.Time{}, apperr.InvalidField("received_at", "is in the future")
 	case at.Before(last.NoticeSentAt):
 		return time.Time{}, apperr.InvalidField("received_at", "is before the request was sent on %s", last.NoticeSentAt.Format(time.RFC3339))
+	case last.DeliveredAt != nil && at.Before(*last.DeliveredAt):
+		return time.Time{}, apperr.InvalidField("received_at", "is before the notice reached the claimant on %s", last.DeliveredAt.Format(time.RFC3339))
 	}
 	if err := c.mayAct(actor, "record documents received", now); err != nil {
 		return time.Time{}, err
@@ -540,8 +680,8 @@ func (c *Case) Close(actor Actor, reason string, now time.Time) (withdrawn bool,
 	if err != nil {
 		return false, err
 	}
-	if c.State == StateRejected && (c.RejectionLetter == nil || c.RejectionLetter.Sent == nil) {
-		return false, apperr.New(apperr.Conflict, "case of claim %s is rejected and its rejection letter is not sent yet: record the sending first (R5)", c.ClaimID)
+	if c.OwesRefusalNotice() && (c.RejectionLetter == nil || c.RejectionLetter.Sent == nil) {
+		return false, apperr.New(apperr.Conflict, "case of claim %s is %s and its rejection letter is not sent yet: record the sending first (R5)", c.ClaimID, c.State)
 	}
 	if err := c.refuseIntruder(actor, "close it"); err != nil {
 		return false, err
@@ -590,4 +730,22 @@ func shortText(field, s string, limit int, required bool) (string, error) {
 		return "", nil
 	}
 	return s, checkText(field, s, limit, false)
+}
+
+// SupplementaryNoticeText is the text of the supplementary notice s sends
+// the claimant of c: the items missing, the new information that made them
+// necessary when given, and that the time awaited does not count against
+// the decision deadline (Insurance Law art. 22; Judicial Interpretation II
+// art. 15).
+func SupplementaryNoticeText(c Case, s Supplement) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "理赔补充材料通知：您的理赔申请（保单号%s）审核中，请补充提交以下材料：%s。", c.PolicyNumber, strings.Join(s.Documents, "、"))
+	if s.Reason != "" {
+		fmt.Fprintf(&b, "需补充的原因：%s。", s.Reason)
+	}
+	if s.Note != "" {
+		fmt.Fprintf(&b, "%s。", strings.TrimRight(s.Note, "。"))
+	}
+	b.WriteString("自本通知送达次日起至材料送达之日止，不计入核定期间。")
+	return b.String()
 }

@@ -79,7 +79,7 @@ func caseIn(t *testing.T, s domain.State) *domain.Case {
 	case domain.StateUnderReview:
 		must(c.StartReview(handler, t0))
 	case domain.StateAwaitingDocuments:
-		must(c.RequestDocuments(handler, []string{"medical_invoice"}, "", t0.Add(time.Hour)))
+		must(c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"medical_invoice"}}, t0.Add(time.Hour)))
 	case domain.StateComplex:
 		must(c.MarkComplex(senior, "多家医院就诊，需调查", t0))
 	case domain.StatePendingApproval:
@@ -129,7 +129,7 @@ func TestStateMachine(t *testing.T) {
 		{"start review", func(c *domain.Case) error { return c.StartReview(handler, now) },
 			map[domain.State]domain.State{domain.StateReceived: domain.StateUnderReview}},
 		{"request documents", func(c *domain.Case) error {
-			return c.RequestDocuments(handler, []string{"diagnosis_certificate"}, "", now)
+			return c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"diagnosis_certificate"}}, now)
 		},
 			map[domain.State]domain.State{domain.StateReceived: domain.StateAwaitingDocuments, domain.StateUnderReview: domain.StateAwaitingDocuments,
 				domain.StateComplex: domain.StateAwaitingDocuments}},
@@ -217,7 +217,7 @@ func TestDocumentsPauseAndComplexChangesTheRule(t *testing.T) {
 		t.Fatalf("got rule %s, want %s", c.DecisionRule(), deadline.Decision)
 	}
 	asked := t0.Add(24 * time.Hour)
-	if err := c.RequestDocuments(handler, []string{"medical_invoice"}, "请补充发票原件", asked); err != nil {
+	if err := c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"medical_invoice"}, Note: "请补充发票原件"}, asked); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.MarkComplex(senior, "需要调查", asked.Add(time.Hour)); err != nil {
@@ -226,9 +226,16 @@ func TestDocumentsPauseAndComplexChangesTheRule(t *testing.T) {
 	if c.State != domain.StateAwaitingDocuments || c.DecisionRule() != deadline.ComplexDecision {
 		t.Fatalf("got %s under %s, want awaiting_documents under complex-decision", c.State, c.DecisionRule())
 	}
+	if closed, open := c.Pauses(); len(closed) != 0 || open != nil {
+		t.Fatalf("got pauses %v open %v before delivery, want none", closed, open)
+	}
+	delivered := asked.Add(2 * time.Hour)
+	if _, err := c.RecordNoticeDelivered(handler, delivered, "挂号信回执 XA1", now); err != nil {
+		t.Fatal(err)
+	}
 	closed, open := c.Pauses()
-	if len(closed) != 0 || open == nil || !open.Equal(asked) {
-		t.Fatalf("got pauses %v open %v, want one open since %v", closed, open, asked)
+	if len(closed) != 0 || open == nil || !open.Equal(delivered) {
+		t.Fatalf("got pauses %v open %v, want one open since the delivery %v", closed, open, delivered)
 	}
 	_, err := c.RecordDocumentsReceived(handler, asked.Add(-time.Minute), now)
 	wantCode(t, err, apperr.Invalid, "received_at")
@@ -240,8 +247,8 @@ func TestDocumentsPauseAndComplexChangesTheRule(t *testing.T) {
 		t.Fatalf("got %s, received %v, want complex, received two days after asking", c.State, got)
 	}
 	closed, open = c.Pauses()
-	if len(closed) != 1 || open != nil || !closed[0].PausedAt.Equal(asked) {
-		t.Fatalf("got pauses %v open %v, want one closed pause from %v", closed, open, asked)
+	if len(closed) != 1 || open != nil || !closed[0].PausedAt.Equal(delivered) {
+		t.Fatalf("got pauses %v open %v, want one closed pause from the delivery %v", closed, open, delivered)
 	}
 }
 
@@ -333,7 +340,10 @@ func TestCloseRejectedCaseNeedsTheLetterSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, c.RecordRejectionLetterSent(handler, "pigeon", now), apperr.Invalid, "channel")
-	wantCode(t, c.RecordRejectionLetterSent(handler, "email", now), "", "")
+	for _, notWritten := range []string{"sms", "app", "email"} {
+		wantCode(t, c.RecordRejectionLetterSent(handler, notWritten, now), apperr.Invalid, "channel")
+	}
+	wantCode(t, c.RecordRejectionLetterSent(handler, "registered_electronic", now), "", "")
 	wantCode(t, c.RecordRejectionLetterSent(handler, "post", now), apperr.Conflict, "")
 	withdrawn, err := c.Close(handler, "结案", now)
 	wantCode(t, err, "", "")
@@ -402,4 +412,60 @@ func TestCheckVersion(t *testing.T) {
 	wantCode(t, c.Decide(handler, authority, in, now), apperr.Conflict, "")
 	in.Version = 1
 	wantCode(t, c.Decide(handler, authority, in, now), "", "")
+}
+
+// TestASupplementaryNoticeIsSentOnce: a document request names only what
+// the claimant was not asked for, or says what new information makes the
+// repeat necessary (Insurance Law art. 22); its delivery is recorded once,
+// never before it was sent nor in the future.
+func TestASupplementaryNoticeIsSentOnce(t *testing.T) {
+	asked := t0.Add(24 * time.Hour)
+	first := func(t *testing.T) *domain.Case {
+		t.Helper()
+		c := caseIn(t, domain.StateUnderReview)
+		wantCode(t, c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"出院小结"}}, asked), "", "")
+		_, err := c.RecordNoticeDelivered(handler, asked.Add(time.Hour), "SMS-1", asked.Add(2*time.Hour))
+		wantCode(t, err, "", "")
+		_, err = c.RecordDocumentsReceived(handler, asked.Add(3*time.Hour), asked.Add(3*time.Hour))
+		wantCode(t, err, "", "")
+		return c
+	}
+	tests := []struct {
+		name      string
+		req       domain.DocumentRequest
+		wantCode  apperr.Code
+		wantField string
+	}{
+		{"the same item again without a reason", domain.DocumentRequest{Documents: []string{"出院小结"}}, apperr.Conflict, ""},
+		{"the same item padded and in other case", domain.DocumentRequest{Documents: []string{" 出院小结 "}}, apperr.Conflict, ""},
+		{"a new item with an old one", domain.DocumentRequest{Documents: []string{"费用清单", "出院小结"}}, apperr.Conflict, ""},
+		{"the same item with the new information", domain.DocumentRequest{Documents: []string{"出院小结"}, Reason: "另有转院治疗"}, "", ""},
+		{"a new item", domain.DocumentRequest{Documents: []string{"费用清单"}}, "", ""},
+		{"an unknown channel", domain.DocumentRequest{Documents: []string{"费用清单"}, Channel: "pigeon"}, apperr.Invalid, "channel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := first(t)
+			before := len(c.Supplements)
+			wantCode(t, c.RequestDocuments(handler, tt.req, asked.Add(4*time.Hour)), tt.wantCode, tt.wantField)
+			if tt.wantCode != "" && len(c.Supplements) != before {
+				t.Fatalf("got %d supplements after a refused request, want %d", len(c.Supplements), before)
+			}
+		})
+	}
+
+	c := caseIn(t, domain.StateUnderReview)
+	wantCode(t, c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"出院小结"}}, asked), "", "")
+	_, err := c.RecordNoticeDelivered(handler, asked.Add(-time.Minute), "R-1", now)
+	wantCode(t, err, apperr.Invalid, "delivered_at")
+	_, err = c.RecordNoticeDelivered(handler, now.Add(time.Minute), "R-1", now)
+	wantCode(t, err, apperr.Invalid, "delivered_at")
+	_, err = c.RecordNoticeDelivered(handler, asked, "", now)
+	wantCode(t, err, apperr.Invalid, "receipt")
+	_, err = c.RecordNoticeDelivered(handler, asked.Add(time.Hour), "R-1", now)
+	wantCode(t, err, "", "")
+	_, err = c.RecordNoticeDelivered(handler, asked.Add(2*time.Hour), "R-2", now)
+	wantCode(t, err, apperr.Conflict, "")
+	_, err = c.RecordDocumentsReceived(handler, asked.Add(30*time.Minute), now)
+	wantCode(t, err, apperr.Invalid, "received_at")
 }

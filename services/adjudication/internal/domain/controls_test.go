@@ -302,9 +302,11 @@ func TestOnlyTheAssigneeOrASeniorActs(t *testing.T) {
 		{"a handler signed in as system:x", "h2", domain.Actor{Subject: "system:x", Roles: []string{domain.RoleHandler}}, apperr.Forbidden, "h2"},
 	}
 	actions := map[string]func(c *domain.Case, a domain.Actor) error{
-		"decide":            func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
-		"request documents": func(c *domain.Case, a domain.Actor) error { return c.RequestDocuments(a, []string{"发票"}, "", now) },
-		"close":             func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
+		"decide": func(c *domain.Case, a domain.Actor) error { return c.Decide(a, authority, approve(100), now) },
+		"request documents": func(c *domain.Case, a domain.Actor) error {
+			return c.RequestDocuments(a, domain.DocumentRequest{Documents: []string{"发票"}}, now)
+		},
+		"close": func(c *domain.Case, a domain.Actor) error { _, err := c.Close(a, "撤案", now); return err },
 		"request a site visit": func(c *domain.Case, a domain.Actor) error {
 			_, err := c.RequestSiteVisit(a, domain.VisitInput{Reason: "核实伤情", ContactName: "张三"}, "v1", now)
 			return err

@@ -68,8 +68,21 @@ type LetterSent struct {
 	SentAt  time.Time
 }
 
-// LetterChannels lists the ways a rejection letter can be sent.
-func LetterChannels() []string { return []string{"post", "email", "sms", "app", "in_person"} }
+// LetterChannels lists the ways a rejection notice can be sent: only
+// written channels meet R5 (post, signed hand delivery, registered
+// electronic delivery); an SMS, an e-mail or an app message alone does not.
+func LetterChannels() []string { return []string{"post", "in_person", "registered_electronic"} }
+
+// OwesRefusalNotice reports whether the case's decision refuses all or part
+// of the claim, so that the claimant is owed the written notice of the
+// refusal with its reasons within 3 days (R5; Insurance Law art. 24): a
+// rejection, or the refused part of a partial approval.
+func (c *Case) OwesRefusalNotice() bool {
+	if c.Decision == nil || c.Decision.Outcome == Approve {
+		return false
+	}
+	return c.State == StateRejected || c.State == StatePartlyApproved || c.State == StateAgreed || c.State == StateClosed
+}
 
 // NoticeKindFor returns the kind of rejection notice for a case: the
 // product's, or, for a product not known, a refusal to indemnify (赔偿) for
@@ -88,8 +101,8 @@ func NoticeKindFor(product *Product, incidentType string) NoticeKind {
 // addressed to the beneficiary who claimed, or to the insured, with the
 // decision's date and reasons (Insurance Law art. 24; Reg. art. 24).
 func (c *Case) RejectionNotice(kind NoticeKind, issuer LetterIssuer, number string, issued calendar.Date) (RejectionNotice, error) {
-	if c.State != StateRejected || c.Decision == nil {
-		return RejectionNotice{}, c.refuse("have a rejection notice: only a rejected case has one")
+	if !c.OwesRefusalNotice() {
+		return RejectionNotice{}, c.refuse("have a rejection notice: only a case rejected in all or in part has one")
 	}
 	addressee := c.InsuredName
 	if c.Beneficiary != nil && c.Beneficiary.Name != "" {
@@ -106,8 +119,8 @@ func (c *Case) RejectionNotice(kind NoticeKind, issuer LetterIssuer, number stri
 // AttachRejectionLetter keeps the generated notice of a rejected case with
 // its SHA-256. A case has one letter: it is never regenerated.
 func (c *Case) AttachRejectionLetter(actor Actor, n RejectionNotice, pdf []byte, now time.Time) error {
-	if c.State != StateRejected {
-		return c.refuse("have a rejection letter: only a rejected case has one")
+	if !c.OwesRefusalNotice() {
+		return c.refuse("have a rejection letter: only a case rejected in all or in part has one")
 	}
 	if c.RejectionLetter != nil {
 		return apperr.New(apperr.Conflict, "case of claim %s already has its rejection letter", c.ClaimID)
@@ -121,14 +134,14 @@ func (c *Case) AttachRejectionLetter(actor Actor, n RejectionNotice, pdf []byte,
 	return nil
 }
 
-// RecordRejectionLetterSent records that the written notice of a rejection
-// was sent (Insurance Law art. 24; Reg. art. 24: within 3 days of the
+// RecordRejectionLetterSent records that the written notice of a rejection,
+// or of the refused part of a partial approval, was sent (Insurance Law art. 24; Reg. art. 24: within 3 days of the
 // decision, with reasons). Only a rejected case has such a letter, it must
 // have been generated, and it is sent once; from then on it is kept as it
 // was sent.
 func (c *Case) RecordRejectionLetterSent(actor Actor, channel string, now time.Time) error {
-	if c.State != StateRejected {
-		return c.refuse("send a rejection letter: only a rejected case has one")
+	if !c.OwesRefusalNotice() {
+		return c.refuse("send a rejection letter: only a case rejected in all or in part has one")
 	}
 	l := c.RejectionLetter
 	if l != nil && l.Sent != nil {
@@ -139,7 +152,8 @@ func (c *Case) RecordRejectionLetterSent(actor Actor, channel string, now time.T
 	}
 	channel = strings.TrimSpace(channel)
 	if !slices.Contains(LetterChannels(), channel) {
-		return apperr.InvalidField("channel", "must be one of %s", strings.Join(LetterChannels(), ", "))
+		return apperr.InvalidField("channel", "must be a written channel, one of %s: an SMS, e-mail or app message alone is not a written notice (R5); got %q",
+			strings.Join(LetterChannels(), ", "), channel)
 	}
 	if err := c.mayAct(actor, "record its letter sent", now); err != nil {
 		return err

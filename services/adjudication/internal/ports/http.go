@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/auth/authhttp"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/tracking"
 )
@@ -44,29 +45,30 @@ func Permissions() auth.Permissions {
 	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
 	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions()).Merge(auth.Permissions{
-		"GET /v1/cases":                                  readers,
-		"GET /v1/cases/:claimId":                         readers,
-		"GET /v1/cases/:claimId/timeline":                readers,
-		"GET /v1/cases/:claimId/checks":                  readers,
-		"GET /v1/cases/:claimId/rejection-letter":        readers,
-		"GET /v1/queue":                                  readers,
-		"POST /v1/cases/:claimId/review":                 workers,
-		"POST /v1/cases/:claimId/assignment":             workers,
-		"POST /v1/cases/:claimId/document-request":       workers,
-		"POST /v1/cases/:claimId/documents-received":     workers,
-		"POST /v1/cases/:claimId/complex":                seniors,
-		"POST /v1/cases/:claimId/decision":               workers,
-		"POST /v1/cases/:claimId/decision/approval":      seniors,
-		"POST /v1/cases/:claimId/checks/:check/override": seniors,
-		"POST /v1/cases/:claimId/rejection-letter":       workers,
-		"POST /v1/cases/:claimId/agreement":              workers,
-		"POST /v1/cases/:claimId/close":                  workers,
-		"GET /v1/products/:code":                         readers,
-		"PUT /v1/products/:code":                         {auth.Admin},
-		"GET /v1/policies/:number":                       readers,
-		"PUT /v1/policies/:number":                       {auth.Admin},
-		"GET /v1/payment-authorisations":                 {auth.Finance, auth.Auditor, auth.Admin},
-		"PUT /v1/employees":                              {auth.Admin},
+		"GET /v1/cases":                                     readers,
+		"GET /v1/cases/:claimId":                            readers,
+		"GET /v1/cases/:claimId/timeline":                   readers,
+		"GET /v1/cases/:claimId/checks":                     readers,
+		"GET /v1/cases/:claimId/rejection-letter":           readers,
+		"GET /v1/queue":                                     readers,
+		"POST /v1/cases/:claimId/review":                    workers,
+		"POST /v1/cases/:claimId/assignment":                workers,
+		"POST /v1/cases/:claimId/document-request":          workers,
+		"POST /v1/cases/:claimId/document-request/delivery": workers,
+		"POST /v1/cases/:claimId/documents-received":        workers,
+		"POST /v1/cases/:claimId/complex":                   seniors,
+		"POST /v1/cases/:claimId/decision":                  workers,
+		"POST /v1/cases/:claimId/decision/approval":         seniors,
+		"POST /v1/cases/:claimId/checks/:check/override":    seniors,
+		"POST /v1/cases/:claimId/rejection-letter":          workers,
+		"POST /v1/cases/:claimId/agreement":                 workers,
+		"POST /v1/cases/:claimId/close":                     workers,
+		"GET /v1/products/:code":                            readers,
+		"PUT /v1/products/:code":                            {auth.Admin},
+		"GET /v1/policies/:number":                          readers,
+		"PUT /v1/policies/:number":                          {auth.Admin},
+		"GET /v1/payment-authorisations":                    {auth.Finance, auth.Auditor, auth.Admin},
+		"PUT /v1/employees":                                 {auth.Admin},
 	})
 }
 
@@ -84,6 +86,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	cs.POST("/review", serve(h, h.startReview))
 	cs.POST("/assignment", serve(h, h.assign))
 	cs.POST("/document-request", serve(h, h.requestDocuments))
+	cs.POST("/document-request/delivery", serve(h, h.noticeDelivered))
 	cs.POST("/documents-received", serve(h, h.documentsReceived))
 	cs.POST("/complex", serve(h, h.markComplex))
 	cs.POST("/decision", serve(h, h.decide))
@@ -302,11 +305,29 @@ func (h *HTTP) assign(ctx context.Context, who domain.Actor, claimID string, req
 
 type documentRequest struct {
 	Documents []string `json:"documents"`
+	Reason    string   `json:"reason"`
 	Note      string   `json:"note"`
+	Channel   string   `json:"channel"`
 }
 
 func (h *HTTP) requestDocuments(ctx context.Context, who domain.Actor, claimID string, req documentRequest) (domain.Case, error) {
-	return h.app.RequestDocuments(ctx, who, claimID, req.Documents, req.Note)
+	return h.app.RequestDocuments(ctx, who, claimID, domain.DocumentRequest(req))
+}
+
+type noticeDeliveredRequest struct {
+	DeliveredAt *time.Time `json:"delivered_at"`
+	Receipt     string     `json:"receipt"`
+}
+
+// noticeDelivered records the delivery receipt of the awaited
+// supplementary notice: the gateway's for an electronic channel, the signed
+// postal or hand-delivery receipt a handler enters.
+func (h *HTTP) noticeDelivered(ctx context.Context, who domain.Actor, claimID string, req noticeDeliveredRequest) (domain.Case, error) {
+	var at time.Time
+	if req.DeliveredAt != nil {
+		at = *req.DeliveredAt
+	}
+	return h.app.RecordNoticeDelivered(ctx, who, claimID, at, req.Receipt)
 }
 
 type documentsReceivedRequest struct {
@@ -427,6 +448,9 @@ func (h *HTTP) agreement(ctx context.Context, who domain.Actor, claimID string, 
 type productResponse struct {
 	Code string `json:"code"`
 	policydata.Product
+	// LongerThanStatute flags the contract periods longer than the
+	// statute's (R4, R6): allowed by the contract, for a person to confirm.
+	LongerThanStatute []string `json:"longer_than_statute,omitempty"`
 }
 
 // policyResponse is a policy with its number.
@@ -462,7 +486,11 @@ func importDoc[In interface{ ToDomain(key string) (D, error) }, D any](h *HTTP, 
 }
 
 func productJSON(p domain.Product) any {
-	return productResponse{Code: p.Code, Product: policydata.FromProduct(p)}
+	r := productResponse{Code: p.Code, Product: policydata.FromProduct(p)}
+	for _, o := range deadline.LongerThanStatute(p.DeadlineOverrides) {
+		r.LongerThanStatute = append(r.LongerThanStatute, string(o.Rule))
+	}
+	return r
 }
 
 func policyJSON(p domain.Policy) any {

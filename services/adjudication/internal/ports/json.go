@@ -34,6 +34,10 @@ type supplementJSON struct {
 	RequestedBy  string     `json:"requested_by"`
 	Documents    []string   `json:"documents"`
 	Note         string     `json:"note,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	Channel      string     `json:"channel,omitempty"`
+	DeliveredAt  *time.Time `json:"delivered_at"`
+	Receipt      string     `json:"receipt,omitempty"`
 }
 
 type markJSON struct {
@@ -205,7 +209,8 @@ func toResponse(c domain.Case) caseResponse {
 			docs = []string{}
 		}
 		r.Supplements = append(r.Supplements, supplementJSON{NoticeSentAt: s.NoticeSentAt, ReceivedAt: s.ReceivedAt,
-			RequestedBy: s.RequestedBy, Documents: docs, Note: s.Note})
+			RequestedBy: s.RequestedBy, Documents: docs, Note: s.Note, Reason: s.Reason, Channel: s.Channel, DeliveredAt: s.DeliveredAt,
+			Receipt: s.Receipt})
 	}
 	if d := c.Decision; d != nil {
 		r.Decision = toDecision(*d)

@@ -37,6 +37,17 @@ func TestTheChecklistFilesLoad(t *testing.T) {
 	if !found {
 		t.Errorf("got disability items %+v, want the appraisal with the R2 reminder", d.Items)
 	}
+	// An accidental injury can end in disability: its checklists, standard
+	// and catastrophe, carry the appraisal reminder too (R2).
+	injury, _ := lists.Resolve(domain.IncidentAccidentalInjury, "")
+	fast, _ := lists.FastChannel(domain.IncidentAccidentalInjury)
+	for _, c := range []domain.ChecklistTemplate{injury, fast} {
+		if !slices.ContainsFunc(c.Items, func(it domain.ChecklistItem) bool {
+			return strings.Contains(it.Reminder.ZH, "伤残鉴定") && strings.Contains(it.Reminder.EN, "disability appraisal")
+		}) {
+			t.Errorf("got %s items %+v, want one with the R2 appraisal reminder", c.Version, c.Items)
+		}
+	}
 	pm, err := lists.Resolve(domain.IncidentMedical, "PM-2026")
 	if err != nil || pm.Product != "PM-2026" || pm.Version != "medical@2026.1+PM-2026@2026.1" {
 		t.Errorf("got %+v, %v; want the product's medical checklist", pm, err)

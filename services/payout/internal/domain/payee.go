@@ -10,6 +10,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events"
 )
 
 // Role says in what capacity a payee is paid.
@@ -120,14 +121,7 @@ func (p Payee) Masked() MaskedPayee {
 
 // MaskName keeps the first character of a name and masks the others: 李四
 // becomes 李*, 欧阳娜娜 欧***; a name of one character is masked whole.
-func MaskName(name string) string {
-	n := utf8.RuneCountInString(name)
-	if n <= 1 {
-		return "*"
-	}
-	first, _ := utf8.DecodeRuneInString(name)
-	return string(first) + strings.Repeat("*", n-1)
-}
+func MaskName(name string) string { return events.MaskName(name) }
 
 // MaskAccount shows the last four digits of an account number behind four
 // asterisks, whatever its length: ****3445 (package bankaccount).
