@@ -87,8 +87,11 @@ type VerifierConfig struct {
 	Issuer string
 	// Audience is this service's name; tokens must list it in "aud".
 	Audience string
-	// Keys are the issuer's public keys (RemoteKeys, or StaticKeys).
-	Keys PublicKeys
+	// Keys are the issuer's public keys: StaticKeys, or nil to fetch them
+	// (RemoteKeys) from JWKSURL, or when that is empty from the JWKS that
+	// the issuer's OpenID Connect discovery document names.
+	Keys    PublicKeys
+	JWKSURL string
 	// RolesClaim is the claim holding the roles, a dotted path into nested
 	// objects ("realm_access.roles" for Keycloak, "scp" for scopes): an
 	// array of strings or a space-separated string. Default "roles".
@@ -104,8 +107,15 @@ type Verifier struct {
 
 // NewVerifier returns a verifier of cfg.
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
-	if cfg.Issuer == "" || cfg.Audience == "" || cfg.Keys == nil {
-		return nil, errors.New("auth: a verifier needs the issuer, the audience and the issuer's keys")
+	if cfg.Issuer == "" || cfg.Audience == "" {
+		return nil, errors.New("auth: a verifier needs the issuer and the audience")
+	}
+	if cfg.Keys == nil {
+		remote, err := NewRemoteKeys(RemoteKeysConfig{Issuer: cfg.Issuer, JWKSURL: cfg.JWKSURL})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Keys = remote
 	}
 	if cfg.RolesClaim == "" {
 		cfg.RolesClaim = "roles"

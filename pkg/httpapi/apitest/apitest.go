@@ -6,11 +6,11 @@ package apitest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -155,13 +155,59 @@ func Publish(t testing.TB, brokers []string, msgs ...outbox.Message) {
 	}
 }
 
-// Keys returns a fresh signing key for the services of one test.
-func Keys(t testing.TB) []auth.Key {
+// TestKeys is the token issuer of one test: an Ed25519 key the test signs
+// with, and the JWKS and discovery documents a test HTTP server publishes
+// for it. The service under test holds only the public key (Config), as a
+// real service holds only the sign-in component's JWKS.
+type TestKeys struct {
+	key    auth.SigningKey
+	issuer string
+}
+
+// Keys returns a fresh issuer for the services of one test; its JWKS is
+// served until the test ends.
+func Keys(t testing.TB) *TestKeys {
 	t.Helper()
-	secret := make([]byte, 32)
-	_, err := rand.Read(secret)
+	key, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
-	return []auth.Key{{ID: "test", Secret: []byte(hex.EncodeToString(secret))}}
+	k := &TestKeys{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		writeTestJSON(w, auth.Discovery{Issuer: k.issuer, JWKSURI: k.issuer + "/.well-known/jwks.json",
+			ResponseTypesSupported: []string{"token"}, SubjectTypesSupported: []string{"public"}, IDTokenSigningAlgValuesSupported: []string{"EdDSA"}})
+	})
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		writeTestJSON(w, auth.JWKS(key.Public()))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	k.issuer = srv.URL
+	return k
+}
+
+func writeTestJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Issuer is the issuer's URL (AUTH_ISSUER of a service under test); its
+// discovery document and JWKS are served there.
+func (k *TestKeys) Issuer() string { return k.issuer }
+
+// Config is the token verification of a service under test: this issuer,
+// its public key given directly (the audience is left to the service).
+func (k *TestKeys) Config() auth.VerifierConfig {
+	return auth.VerifierConfig{Issuer: k.issuer, Keys: auth.StaticKeys(k.key.Public())}
+}
+
+// Sign signs p in for the audiences given, for an hour.
+func (k *TestKeys) Sign(t testing.TB, p auth.Principal, audiences ...string) string {
+	t.Helper()
+	s, err := auth.NewSigner(k.key, k.issuer, time.Hour)
+	require.NoError(t, err)
+	token, err := s.Issue(p, audiences, time.Now())
+	require.NoError(t, err)
+	return token
 }
 
 // Everyone is a principal holding every role, for tests about something
@@ -170,16 +216,15 @@ func Everyone() auth.Principal {
 	return auth.Principal{Subject: "tester", Name: "测试员", Roles: auth.Roles()}
 }
 
-// Token signs p in with the first of keys for an hour.
-func Token(t testing.TB, keys []auth.Key, p auth.Principal) string {
+// Token signs p in with keys for an hour, for every service (as the
+// console's sign-in does).
+func Token(t testing.TB, keys *TestKeys, p auth.Principal) string {
 	t.Helper()
-	token, err := auth.NewSigner(keys[0], time.Hour).Issue(p, time.Now())
-	require.NoError(t, err)
-	return token
+	return keys.Sign(t, p, auth.Services()...)
 }
 
-// As returns a copy of c that calls as p, signed with the first of keys.
-func (c *Client) As(t testing.TB, keys []auth.Key, p auth.Principal) *Client {
+// As returns a copy of c that calls as p, signed by keys.
+func (c *Client) As(t testing.TB, keys *TestKeys, p auth.Principal) *Client {
 	t.Helper()
 	return c.WithToken(Token(t, keys, p))
 }

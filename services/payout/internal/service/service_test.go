@@ -33,7 +33,7 @@ import (
 // running is one payout started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
-	keys    []auth.Key
+	keys    *apitest.TestKeys
 	svc     *service.Payout
 	dsn     string
 	prefix  string
@@ -45,9 +45,9 @@ func dataKeys() []sealed.Key {
 	return []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{5}, sealed.KeyBytes)}}
 }
 
-func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers []string) service.Config {
+func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers []string) service.Config {
 	t.Helper()
-	return service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
+	return service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
