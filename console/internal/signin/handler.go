@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
@@ -26,10 +27,10 @@ const maxSignInBody = 4 << 10
 type Config struct {
 	Users  *Directory
 	Signer *auth.Signer
-	// TTL is how long an issued token is valid; it must be the Signer's.
-	TTL time.Duration
-	// PerUser limits failures per user name; PerClient per client address,
-	// which also catches one client trying many names.
+	// DB holds the attempt counters (Migrations), shared by every replica.
+	DB *gorm.DB
+	// PerUser limits attempts per normalised user name; PerClient per
+	// client address, which also catches one client trying many names.
 	PerUser   LimitPolicy
 	PerClient LimitPolicy
 	// Now is the clock (time.Now when nil).
@@ -49,7 +50,7 @@ func NewHandler(cfg Config, log *slog.Logger) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.PerClient, cfg.Now)}
+	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.DB, cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.DB, cfg.PerClient, cfg.Now)}
 }
 
 // Request is the body of a sign-in.
@@ -90,25 +91,44 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, apperr.InvalidField("password", "is required"))
 		return
 	}
-	userKey, clientKey := "user:"+req.Username, "client:"+c.ClientIP()
+	// The attempt is counted before the password is checked, under the
+	// normalised name and the client address (the connection's, or the one
+	// a trusted proxy reports: edge.Config.TrustedProxies).
+	name := NormalizeUsername(req.Username)
+	userKey, clientKey := "user:"+name, "client:"+c.ClientIP()
 	ctx := c.Request.Context()
-	if left, locked := h.lockedFor(userKey, clientKey); locked {
-		h.log.WarnContext(ctx, "sign-in refused: locked", "username", req.Username, "client", c.ClientIP())
-		h.tooMany(c, left)
-		return
+	for _, lim := range []struct {
+		l   *Limiter
+		key string
+	}{{h.users, userKey}, {h.clients, clientKey}} {
+		left, ok, err := lim.l.Attempt(ctx, lim.key)
+		if err != nil {
+			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+			return
+		}
+		if !ok {
+			h.log.WarnContext(ctx, "sign-in refused: too many attempts", "key", lim.key)
+			h.tooMany(c, left)
+			return
+		}
 	}
-	u, ok := h.cfg.Users.Authenticate(req.Username, req.Password)
+	u, ok := h.cfg.Users.Authenticate(name, req.Password)
 	if !ok {
-		lockedUser := h.users.Fail(userKey)
-		lockedClient := h.clients.Fail(clientKey)
-		h.log.WarnContext(ctx, "sign-in failed", "username", req.Username, "client", c.ClientIP(),
-			"locked_user", lockedUser, "locked_client", lockedClient)
+		h.log.WarnContext(ctx, "sign-in failed", "username", name, "client", c.ClientIP())
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the user name or the password is wrong"))
 		return
 	}
-	h.users.Succeed(userKey)
+	if err := h.users.Succeed(ctx, userKey); err != nil {
+		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+		return
+	}
 	now := h.cfg.Now()
-	token, err := h.cfg.Signer.Issue(u.Principal(), now)
+	// One access token for every service the edge forwards to: the browser
+	// holds one token and calls the three through the edge, so the token
+	// names the three audiences. A token minted for one service (a service
+	// principal's, an external provider's) names only that one and is
+	// refused by the others.
+	token, err := h.cfg.Signer.Issue(u.Principal(), auth.Services(), now)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -118,16 +138,8 @@ func (h *Handler) SignIn(c *gin.Context) {
 		roles[i] = string(r)
 	}
 	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", roles)
-	c.JSON(http.StatusOK, Response{Token: token, ExpiresAt: now.Add(h.cfg.TTL).UTC(),
+	c.JSON(http.StatusOK, Response{Token: token, ExpiresAt: now.Add(h.cfg.Signer.TTL()).UTC(),
 		User: UserJSON{Subject: u.Subject, Name: u.Name, Roles: roles}})
-}
-
-// lockedFor reports whether the user name or the client is locked, and for
-// how long the longer lock still lasts.
-func (h *Handler) lockedFor(userKey, clientKey string) (time.Duration, bool) {
-	u, userLocked := h.users.Locked(userKey)
-	cl, clientLocked := h.clients.Locked(clientKey)
-	return max(u, cl), userLocked || clientLocked
 }
 
 func (h *Handler) tooMany(c *gin.Context, left time.Duration) {
