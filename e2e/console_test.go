@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
@@ -82,7 +83,10 @@ func (s *system) startConsole(t *testing.T) string {
 		"INTAKE_URL=http://" + s.addr["intake"],
 		"ADJUDICATION_URL=http://" + s.addr["adjudication"],
 		"PAYOUT_URL=http://" + s.addr["payout"],
-		"AUTH_KEYS=" + s.authKeys,
+		// The console signs as the issuer the services trust.
+		"CONSOLE_ISSUER=" + s.keys.Issuer(),
+		"CONSOLE_SIGNING_KEY_FILE=" + s.keys.KeyFile(t),
+		"CONSOLE_DATABASE_DSN=" + pgtest.NewDatabase(t),
 		"SHUTDOWN_GRACE=2s",
 	})
 	base := "http://" + addr

@@ -40,10 +40,10 @@ type system struct {
 	addr    map[string]string
 	procs   map[string]*proc
 	topics  events.Topics
-	// authKeys is the AUTH_KEYS of the services; token signs the test in
-	// with every role.
-	authKeys string
-	token    string
+	// keys is the token issuer the services trust (AUTH_ISSUER, its JWKS
+	// served by the test); token signs the test in with every role.
+	keys  *apitest.TestKeys
+	token string
 	// dataKeys is payout's PAYOUT_DATA_KEYS; storage intake's folder of
 	// uploaded documents.
 	dataKeys string
@@ -72,7 +72,7 @@ func newSystemOn(t testing.TB, dsn map[string]string, brokers []string) *system 
 	keys := apitest.Keys(t)
 	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
 		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
-		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone()),
+		keys: keys, token: apitest.Token(t, keys, apitest.Everyone()),
 		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir()}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		s.dsn[name] = dsn[name]
@@ -110,7 +110,7 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"TOPIC_PREFIX=" + s.prefix,
 		"SHUTDOWN_GRACE=5s",
 		"PAYOUT_EXECUTE_INTERVAL=100ms",
-		"AUTH_KEYS=" + s.authKeys,
+		"AUTH_ISSUER=" + s.keys.Issuer(),
 		"DEADLINE_SWEEP_INTERVAL=200ms",
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",

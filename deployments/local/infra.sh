@@ -90,7 +90,7 @@ pg_start() {
     runuser -u postgres -- "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null
   fi
-  for db in intake adjudication payout; do
+  for db in intake adjudication payout console; do
     runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
       runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE $db" >/dev/null

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +200,18 @@ func (k *TestKeys) Issuer() string { return k.issuer }
 // its public key given directly (the audience is left to the service).
 func (k *TestKeys) Config() auth.VerifierConfig {
 	return auth.VerifierConfig{Issuer: k.issuer, Keys: auth.StaticKeys(k.key.Public())}
+}
+
+// KeyFile writes the private key as a PEM file in a folder of the test and
+// returns its path: the CONSOLE_SIGNING_KEY_FILE of a console that signs
+// as this issuer.
+func (k *TestKeys) KeyFile(t testing.TB) string {
+	t.Helper()
+	raw, err := auth.EncodeSigningKeys(k.key)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "signing-key.pem")
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+	return path
 }
 
 // Sign signs p in for the audiences given, for an hour.
