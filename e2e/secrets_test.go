@@ -128,7 +128,8 @@ func TestAServiceGivenAnExampleSecretRefusesToStart(t *testing.T) {
 		{"CONSOLE_SIGNING_KEY_FILE=" + lowKey},
 		{"CONSOLE_SIGNING_KEY_FILE=" + sys.keys.KeyFile(t), "AUTH_KEYS=compose:change-me-change-me-change-me-0000"},
 	} {
-		p := startProc(t, "console", append([]string{"CONSOLE_HTTP_ADDR=" + freeAddr(t), "CONSOLE_USERS_FILE=" + writeConsoleUsers(t),
+		usersFile, _ := writeConsoleUsers(t)
+		p := startProc(t, "console", append([]string{"CONSOLE_HTTP_ADDR=" + freeAddr(t), "CONSOLE_USERS_FILE=" + usersFile,
 			"CONSOLE_ISSUER=" + sys.keys.Issuer(), "CONSOLE_DATABASE_DSN=postgres://nobody@127.0.0.1:1/none"}, env...))
 		p.waitExit(t, 30*time.Second)
 		if code := p.cmd.ProcessState.ExitCode(); code != 2 {

@@ -43,11 +43,26 @@ pids+=($!)
 PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) "$ROOT/bin/payout" &
 pids+=($!)
 
+# The development users: the seed file, plus a second-factor secret for
+# each finance and admin user, made once and kept in .local/dev.
+USERS=$STATE/users.json
+if [ ! -s "$USERS" ] || [ "$ROOT/deployments/local/seed/users.json" -nt "$USERS" ]; then
+  (umask 077 && python3 - "$ROOT/deployments/local/seed/users.json" "$USERS" "$ROOT/bin/console" <<'PY'
+import json, subprocess, sys
+src, dst, console = sys.argv[1:4]
+data = json.load(open(src))
+for u in data["users"]:
+    if {"finance", "admin"} & set(u["roles"]) and "totp_secret" not in u:
+        u["totp_secret"] = json.loads(subprocess.check_output([console, "enrol-totp", u["username"]]))["totp_secret"]
+json.dump(data, open(dst, "w"), ensure_ascii=False, indent=2)
+PY
+  )
+fi
 # The web console: the built files and the services' APIs on one origin,
 # the sign-in and the token issuer (discovery and JWKS) the services trust.
 CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
   CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN=$(dsn console) \
-  CONSOLE_USERS_FILE="$ROOT/deployments/local/seed/users.json" "$ROOT/bin/console" &
+  CONSOLE_USERS_FILE="$USERS" "$ROOT/bin/console" &
 pids+=($!)
 for port in 8080 8081 8082 8083; do
   for _ in $(seq 1 120); do
@@ -74,6 +89,15 @@ for user in handler-1:handler senior-1:senior_handler cat-1:catastrophe_coordina
   token=$("$ROOT/bin/claimsctl" token --sub "${user%%:*}" --roles "${user##*:}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   printf '  %-10s %-24s %-14s %s\n' "${user%%:*}" "${user##*:}" "${user%%:*}-dev" "$token" >&2
 done
+echo >&2
+echo "[run] finance and admin users sign in with a one-time code too; add these to an authenticator app:" >&2
+python3 - "$USERS" >&2 <<'PY'
+import json, sys, urllib.parse
+for u in json.load(open(sys.argv[1]))["users"]:
+    if "totp_secret" in u:
+        q = urllib.parse.urlencode({"secret": u["totp_secret"], "issuer": "claims console", "algorithm": "SHA1", "digits": 6, "period": 30})
+        print("  %-10s otpauth://totp/%s?%s" % (u["username"], urllib.parse.quote("claims console:" + u["username"]), q))
+PY
 echo >&2
 wait -n "${pids[@]}" || true
 echo "[run] a service exited; stopping the rest" >&2

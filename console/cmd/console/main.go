@@ -4,11 +4,13 @@
 //	console                  serve (configuration from the environment)
 //	console hash-password    read a password on standard input, print its bcrypt hash for a users file
 //	console gen-key          print a new Ed25519 token signing key (PEM) for CONSOLE_SIGNING_KEY_FILE
+//	console enrol-totp USER  print a new second-factor secret for USER and its otpauth:// URI, once
 package main
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +60,9 @@ func main() {
 	}
 	if len(os.Args) > 1 && os.Args[1] == "gen-key" {
 		os.Exit(genKey())
+	}
+	if len(os.Args) > 2 && os.Args[1] == "enrol-totp" {
+		os.Exit(enrolTOTP(os.Args[2]))
 	}
 	log := logging.New(os.Stdout, "console", slog.LevelInfo)
 	env := config.FromOS()
@@ -195,6 +200,24 @@ func genKey() int {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "console gen-key:", err)
+		return 1
+	}
+	return 0
+}
+
+// enrolTOTP prints {"user", "totp_secret", "uri"} for a new second factor
+// of user: the secret goes into the users file, the URI (or the secret) into
+// the user's authenticator app. It is shown this once.
+func enrolTOTP(user string) int {
+	secret, err := auth.NewTOTPSecret()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "console enrol-totp:", err)
+		return 1
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]string{"user": user, "totp_secret": secret.String(), "uri": secret.URI("claims console", user)}); err != nil {
+		fmt.Fprintln(os.Stderr, "console enrol-totp:", err)
 		return 1
 	}
 	return 0

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"net/http"
@@ -57,6 +58,8 @@ func NewHandler(cfg Config, log *slog.Logger) *Handler {
 type Request struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// OTP is the one-time code of a user with a second factor.
+	OTP string `json:"otp,omitempty"`
 }
 
 // UserJSON is the signed-in user as the console shows them.
@@ -73,8 +76,9 @@ type Response struct {
 	User      UserJSON  `json:"user"`
 }
 
-// SignIn checks the user name and password and answers a token; wrong
-// credentials are 401, a locked user name or client 429.
+// SignIn checks the user name and password, and the one-time code of a
+// user with a second factor (required for auth.SecondFactorRoles), and answers a
+// token; wrong credentials are 401, a locked user name or client 429.
 func (h *Handler) SignIn(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
@@ -118,6 +122,19 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the user name or the password is wrong"))
 		return
 	}
+	if u.totp != nil {
+		ok, err := h.secondFactor(ctx, u, req.OTP)
+		if err != nil {
+			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+			return
+		}
+		if !ok {
+			h.log.WarnContext(ctx, "sign-in failed: one-time code", "username", name, "client", c.ClientIP())
+			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unauthenticated, Field: "otp",
+				Message: "the one-time code from your authenticator app is missing, wrong or already used"})
+			return
+		}
+	}
 	if err := h.users.Succeed(ctx, userKey); err != nil {
 		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
 		return
@@ -140,6 +157,21 @@ func (h *Handler) SignIn(c *gin.Context) {
 	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", roles)
 	c.JSON(http.StatusOK, Response{Token: token, ExpiresAt: now.Add(h.cfg.Signer.TTL()).UTC(),
 		User: UserJSON{Subject: u.Subject, Name: u.Name, Roles: roles}})
+}
+
+// secondFactor checks u's one-time code and records its step as used, so
+// that a code seen by someone else (over a shoulder, in a log) cannot be
+// replayed on any replica.
+func (h *Handler) secondFactor(ctx context.Context, u User, code string) (bool, error) {
+	step, ok := u.totp.Verify(code, h.cfg.Now())
+	if !ok {
+		return false, nil
+	}
+	res := h.cfg.DB.WithContext(ctx).Exec("INSERT INTO signin_totp_used (subject, step) VALUES (?, ?) ON CONFLICT DO NOTHING", u.Subject, step)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	return res.RowsAffected == 1, nil
 }
 
 func (h *Handler) tooMany(c *gin.Context, left time.Duration) {

@@ -32,6 +32,8 @@ type User struct {
 	Name    string
 	Roles   []auth.Role
 	hash    []byte
+	// totp is the second factor's secret; nil for a user without one.
+	totp auth.TOTPSecret
 }
 
 // Principal returns the principal a token for u names.
@@ -57,6 +59,9 @@ type fileUser struct {
 	Name           string   `json:"name"`
 	Roles          []string `json:"roles"`
 	PasswordBcrypt string   `json:"password_bcrypt"`
+	// TOTPSecret is the base32 one-time password secret (console
+	// enrol-totp); required for the roles of auth.SecondFactorRoles.
+	TOTPSecret string `json:"totp_secret,omitempty"`
 }
 
 // usersFile is the users file: {"users": [...]}; other top-level fields
@@ -102,12 +107,20 @@ func ParseUsers(r io.Reader) (*Directory, error) {
 			return nil, fmt.Errorf("user %q has no role", name)
 		}
 		u := User{Subject: name, Name: fu.Name, hash: []byte(fu.PasswordBcrypt)}
+		var err error
 		for _, r := range fu.Roles {
-			role, err := auth.ParseRole(r)
-			if err != nil {
-				return nil, fmt.Errorf("user %q: %w", name, err)
+			role, perr := auth.ParseRole(r)
+			if perr != nil {
+				return nil, fmt.Errorf("user %q: %w", name, perr)
 			}
 			u.Roles = append(u.Roles, role)
+		}
+		if fu.TOTPSecret != "" {
+			if u.totp, err = auth.ParseTOTPSecret(fu.TOTPSecret); err != nil {
+				return nil, fmt.Errorf("user %q: %w", name, err)
+			}
+		} else if u.Principal().Has(auth.SecondFactorRoles()...) {
+			return nil, fmt.Errorf("user %q holds %v and needs a totp_secret (console enrol-totp)", name, auth.SecondFactorRoles())
 		}
 		cost, err := bcrypt.Cost(u.hash)
 		if err != nil {
