@@ -46,6 +46,7 @@ type cfg struct {
 	TrustedProxies  []string
 	UsersFile       string
 	TokenTTL        time.Duration
+	RefreshTTL      time.Duration
 	MaxFailures     int
 	Lockout         time.Duration
 	DialTimeout     time.Duration
@@ -78,6 +79,7 @@ func main() {
 		TrustedProxies:  env.List("CONSOLE_TRUSTED_PROXIES", nil),
 		UsersFile:       env.String("CONSOLE_USERS_FILE", ""),
 		TokenTTL:        env.Duration("CONSOLE_TOKEN_TTL", time.Hour),
+		RefreshTTL:      env.Duration("CONSOLE_REFRESH_TTL", 12*time.Hour),
 		MaxFailures:     env.Int("CONSOLE_SIGNIN_MAX_FAILURES", 5),
 		Lockout:         env.Duration("CONSOLE_SIGNIN_LOCKOUT", 15*time.Minute),
 		DialTimeout:     env.Duration("CONSOLE_UPSTREAM_DIAL_TIMEOUT", 3*time.Second),
@@ -101,6 +103,7 @@ func main() {
 	}
 	signIn := signin.Disabled(log)
 	wellKnown := map[string]gin.HandlerFunc{}
+	var routes func(gin.IRoutes)
 	if c.UsersFile == "" {
 		log.Warn("no CONSOLE_USERS_FILE: password sign-in is off")
 	} else {
@@ -124,18 +127,28 @@ func main() {
 		}
 		defer postgres.Close(db)
 		log.Info("users loaded", "file", c.UsersFile, "users", users.Len(), "issuer", c.Issuer, "key", keys[0].ID)
-		signIn = signin.NewHandler(signin.Config{
-			Users: users, Signer: signer, DB: db,
+		h := signin.NewHandler(signin.Config{
+			Users: users, Signer: signer, DB: db, RefreshTTL: c.RefreshTTL,
 			PerUser:   signin.LimitPolicy{MaxFailures: c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
 			PerClient: signin.LimitPolicy{MaxFailures: 4 * c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
-		}, log).SignIn
+		}, log)
+		signIn = h.SignIn
 		pub := signin.NewPublisher(c.Issuer, keys)
+		var publics []auth.PublicKey
+		for _, k := range keys {
+			publics = append(publics, k.Public())
+		}
+		own, err := auth.NewVerifier(auth.VerifierConfig{Issuer: c.Issuer, Audience: signin.AudienceConsole, Keys: auth.StaticKeys(publics...)})
+		if err != nil {
+			fail(log, "bad configuration: CONSOLE_ISSUER", err)
+		}
+		routes = func(r gin.IRoutes) { h.Register(r, own) }
 		wellKnown[signin.DiscoveryPath], wellKnown[signin.JWKSPath] = pub.Discovery, pub.JWKS
 	}
 	e, err := edge.New(edge.Config{
 		HTTPAddr: c.HTTPAddr, StaticDir: c.StaticDir, Upstreams: upstreams,
 		Transport: edge.NewTransport(c.DialTimeout, c.UpstreamTimeout),
-		SignIn:    signIn, WellKnown: wellKnown, TrustedProxies: c.TrustedProxies, MaxBodyBytes: int64(c.MaxBodyBytes), ShutdownGrace: c.ShutdownGrace,
+		SignIn:    signIn, Routes: routes, WellKnown: wellKnown, TrustedProxies: c.TrustedProxies, MaxBodyBytes: int64(c.MaxBodyBytes), ShutdownGrace: c.ShutdownGrace,
 	}, log)
 	if err != nil {
 		fail(log, "console could not start", err)

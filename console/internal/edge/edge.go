@@ -39,6 +39,9 @@ type Config struct {
 	Transport http.RoundTripper
 	// SignIn answers POST /api/auth/sign-in.
 	SignIn gin.HandlerFunc
+	// Routes, when set, adds the sign-in's other routes (refresh,
+	// revocation).
+	Routes func(gin.IRoutes)
 	// WellKnown answers GET of its paths (the issuer's discovery document
 	// and JWKS).
 	WellKnown map[string]gin.HandlerFunc
@@ -95,6 +98,9 @@ func Handler(cfg Config, log *slog.Logger) *gin.Engine {
 		_ = e.SetTrustedProxies(nil)
 	}
 	e.POST("/api/auth/sign-in", cfg.SignIn)
+	if cfg.Routes != nil {
+		cfg.Routes(e)
+	}
 	for path, h := range cfg.WellKnown {
 		e.GET(path, h)
 	}

@@ -30,6 +30,9 @@ type Config struct {
 	Signer *auth.Signer
 	// DB holds the attempt counters (Migrations), shared by every replica.
 	DB *gorm.DB
+	// RefreshTTL is how long a session may be refreshed without signing
+	// in again (default 12 hours).
+	RefreshTTL time.Duration
 	// PerUser limits attempts per normalised user name; PerClient per
 	// client address, which also catches one client trying many names.
 	PerUser   LimitPolicy
@@ -50,6 +53,9 @@ type Handler struct {
 func NewHandler(cfg Config, log *slog.Logger) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 12 * time.Hour
 	}
 	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.DB, cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.DB, cfg.PerClient, cfg.Now)}
 }
@@ -74,6 +80,10 @@ type Response struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      UserJSON  `json:"user"`
+	// RefreshToken gets the next access token (POST /api/auth/refresh),
+	// once, until RefreshExpiresAt.
+	RefreshToken     string    `json:"refresh_token,omitempty"`
+	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
 }
 
 // SignIn checks the user name and password, and the one-time code of a
@@ -140,12 +150,29 @@ func (h *Handler) SignIn(c *gin.Context) {
 		return
 	}
 	now := h.cfg.Now()
+	var refresh string
+	var refreshExp time.Time
+	err := h.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		refresh, refreshExp, err = h.newRefreshToken(tx, "", u.Subject, now)
+		return err
+	})
+	if err != nil {
+		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+		return
+	}
+	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", u.Roles)
+	h.answer(c, u, now, refresh, refreshExp)
+}
+
+// answer writes an access token for u with the session's refresh token.
+func (h *Handler) answer(c *gin.Context, u User, now time.Time, refresh string, refreshExp time.Time) {
 	// One access token for every service the edge forwards to: the browser
 	// holds one token and calls the three through the edge, so the token
-	// names the three audiences. A token minted for one service (a service
-	// principal's, an external provider's) names only that one and is
-	// refused by the others.
-	token, err := h.cfg.Signer.Issue(u.Principal(), auth.Services(), now)
+	// names the three audiences (and the console's own API). A token minted
+	// for one service (a service principal's, an external provider's)
+	// names only that one and is refused by the others.
+	token, err := h.cfg.Signer.Issue(u.Principal(), append(auth.Services(), AudienceConsole), now)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -154,9 +181,8 @@ func (h *Handler) SignIn(c *gin.Context) {
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
-	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", roles)
 	c.JSON(http.StatusOK, Response{Token: token, ExpiresAt: now.Add(h.cfg.Signer.TTL()).UTC(),
-		User: UserJSON{Subject: u.Subject, Name: u.Name, Roles: roles}})
+		User: UserJSON{Subject: u.Subject, Name: u.Name, Roles: roles}, RefreshToken: refresh, RefreshExpiresAt: refreshExp})
 }
 
 // secondFactor checks u's one-time code and records its step as used, so

@@ -156,6 +156,13 @@ func (d *Directory) Authenticate(username, password string) (User, bool) {
 	return u, true
 }
 
+// Lookup returns the user of a subject, for a refresh: roles as the file
+// says now.
+func (d *Directory) Lookup(subject string) (User, bool) {
+	u, ok := d.users[NormalizeUsername(subject)]
+	return u, ok
+}
+
 // PasswordChecks is how many passwords Authenticate has compared.
 func (d *Directory) PasswordChecks() int64 { return d.checks.Load() }
 
