@@ -45,6 +45,7 @@ type cfg struct {
 	DatabaseDSN     string
 	TrustedProxies  []string
 	UsersFile       string
+	ClientsFile     string
 	TokenTTL        time.Duration
 	RefreshTTL      time.Duration
 	MaxFailures     int
@@ -78,6 +79,7 @@ func main() {
 		DatabaseDSN:     env.String("CONSOLE_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/console?sslmode=disable"),
 		TrustedProxies:  env.List("CONSOLE_TRUSTED_PROXIES", nil),
 		UsersFile:       env.String("CONSOLE_USERS_FILE", ""),
+		ClientsFile:     env.String("CONSOLE_SERVICE_CLIENTS_FILE", ""),
 		TokenTTL:        env.Duration("CONSOLE_TOKEN_TTL", time.Hour),
 		RefreshTTL:      env.Duration("CONSOLE_REFRESH_TTL", 12*time.Hour),
 		MaxFailures:     env.Int("CONSOLE_SIGNIN_MAX_FAILURES", 5),
@@ -127,8 +129,14 @@ func main() {
 		}
 		defer postgres.Close(db)
 		log.Info("users loaded", "file", c.UsersFile, "users", users.Len(), "issuer", c.Issuer, "key", keys[0].ID)
+		var clients *signin.Clients
+		if c.ClientsFile != "" {
+			if clients, err = signin.LoadClients(c.ClientsFile); err != nil {
+				fail(log, "bad configuration: CONSOLE_SERVICE_CLIENTS_FILE", err)
+			}
+		}
 		h := signin.NewHandler(signin.Config{
-			Users: users, Signer: signer, DB: db, RefreshTTL: c.RefreshTTL,
+			Users: users, Signer: signer, DB: db, RefreshTTL: c.RefreshTTL, Clients: clients,
 			PerUser:   signin.LimitPolicy{MaxFailures: c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
 			PerClient: signin.LimitPolicy{MaxFailures: 4 * c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
 		}, log)

@@ -30,6 +30,9 @@ type Config struct {
 	Signer *auth.Signer
 	// DB holds the attempt counters (Migrations), shared by every replica.
 	DB *gorm.DB
+	// Clients are the service principals of the client credentials grant
+	// (Token); nil serves none.
+	Clients *Clients
 	// RefreshTTL is how long a session may be refreshed without signing
 	// in again (default 12 hours).
 	RefreshTTL time.Duration

@@ -39,9 +39,9 @@ const (
 func (p *Publisher) Discovery(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
 	c.JSON(http.StatusOK, auth.Discovery{
-		Issuer: p.issuer, JWKSURI: p.issuer + JWKSPath, TokenEndpoint: p.issuer + "/api/auth/sign-in",
+		Issuer: p.issuer, JWKSURI: p.issuer + JWKSPath, TokenEndpoint: p.issuer + "/api/auth/token",
 		ResponseTypesSupported: []string{"token"}, SubjectTypesSupported: []string{"public"},
-		IDTokenSigningAlgValuesSupported: []string{"EdDSA"}, GrantTypesSupported: []string{"password"},
+		IDTokenSigningAlgValuesSupported: []string{"EdDSA"}, GrantTypesSupported: []string{"client_credentials"},
 		ClaimsSupported: []string{"sub", "name", "roles", "aud", "iss", "iat", "exp"},
 	})
 }

@@ -164,9 +164,10 @@ func (h *Handler) RevokeSessions(v *auth.Verifier) gin.HandlerFunc {
 	}
 }
 
-// Register adds the refresh and revocation routes; v verifies the admin's
+// Register adds the refresh, revocation and client credentials routes; v verifies the admin's
 // token for revocation (the console's own keys, audience AudienceConsole).
 func (h *Handler) Register(r gin.IRoutes, v *auth.Verifier) {
 	r.POST("/api/auth/refresh", h.Refresh)
+	r.POST("/api/auth/token", h.Token)
 	r.POST("/api/auth/users/:subject/revoke-sessions", h.RevokeSessions(v))
 }
