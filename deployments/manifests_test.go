@@ -232,7 +232,7 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 
 // operatorSecretKeys are the keys of the Secret claims-secrets that the
 // README's set-up creates.
-var operatorSecretKeys = []string{"intake-database-dsn", "adjudication-database-dsn", "payout-database-dsn", "console-database-dsn", "payout-data-keys"}
+var operatorSecretKeys = []string{"intake-database-dsn", "adjudication-database-dsn", "payout-database-dsn", "console-database-dsn", "payout-data-keys", "payout-client-secret"}
 
 // Issue 15: the example secrets of the manifests were valid keys. No Secret
 // with values is shipped; operators create them.
@@ -255,6 +255,8 @@ func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {
 	// without them.
 	t.Setenv("PAYOUT_DATA_KEYS", "set-by-the-operator")
 	t.Setenv("CONSOLE_SIGNING_KEY_FILE", "/dev/null")
+	t.Setenv("CONSOLE_SERVICE_CLIENTS_FILE", "/dev/null")
+	t.Setenv("PAYOUT_CLIENT_SECRET", "set-by-the-operator")
 	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
 	require.NoError(t, err)
 	project, err := opts.LoadProject(context.Background())

@@ -28,6 +28,17 @@ if [ ! -s "$KEYFILE" ]; then
   (umask 077 && "$ROOT/bin/console" gen-key > "$KEYFILE")
 fi
 export AUTH_ISSUER=http://127.0.0.1:8080 CLAIMS_ISSUER=http://127.0.0.1:8080 CLAIMS_SIGNING_KEY_FILE=$KEYFILE
+# Payout's service principal: its client secret, and the console's clients
+# file holding the secret's hash (payout asks the console for its token to
+# call adjudication).
+CLIENTSECRET=$STATE/payout-client-secret
+if [ ! -s "$CLIENTSECRET" ]; then
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLIENTSECRET")
+fi
+export PAYOUT_CLIENT_SECRET=$(cat "$CLIENTSECRET")
+CLIENTS=$STATE/service-clients.json
+printf '{"clients": [{"client_id": "payout", "secret_sha256": "%s", "subject": "system:payout", "roles": ["auditor"], "audiences": ["adjudication"]}]}\n' \
+  "$(printf '%s' "$PAYOUT_CLIENT_SECRET" | sha256sum | cut -d' ' -f1)" > "$CLIENTS"
 # The key payout seals payee details with (AES-256-GCM), made once as well.
 DATAKEYFILE=$STATE/payout-data-keys
 if [ ! -s "$DATAKEYFILE" ]; then
@@ -35,6 +46,13 @@ if [ ! -s "$DATAKEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
+# The key adjudication hashes accounts with for its fraud signals, made once.
+SIGNALKEYFILE=$STATE/adjudication-signal-key
+if [ ! -s "$SIGNALKEYFILE" ]; then
+  umask 077
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SIGNALKEYFILE"
+fi
+export ADJUDICATION_SIGNAL_KEY=$(cat "$SIGNALKEYFILE")
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
 pids+=($!)
@@ -62,7 +80,7 @@ fi
 # the sign-in and the token issuer (discovery and JWKS) the services trust.
 CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
   CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN=$(dsn console) \
-  CONSOLE_USERS_FILE="$USERS" "$ROOT/bin/console" &
+  CONSOLE_USERS_FILE="$USERS" CONSOLE_SERVICE_CLIENTS_FILE="$CLIENTS" "$ROOT/bin/console" &
 pids+=($!)
 for port in 8080 8081 8082 8083; do
   for _ in $(seq 1 120); do

@@ -6,6 +6,8 @@ package apitest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -164,6 +166,9 @@ func Publish(t testing.TB, brokers []string, msgs ...outbox.Message) {
 type TestKeys struct {
 	key    auth.SigningKey
 	issuer string
+	// clientSecret is the secret of every service client of the token
+	// endpoint (POST /api/auth/token), as the console's serves them.
+	clientSecret string
 }
 
 // Keys returns a fresh issuer for the services of one test; its JWKS is
@@ -172,7 +177,7 @@ func Keys(t testing.TB) *TestKeys {
 	t.Helper()
 	key, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
-	k := &TestKeys{key: key}
+	k := &TestKeys{key: key, clientSecret: hex.EncodeToString(randomBytes(t, 24))}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		writeTestJSON(w, auth.Discovery{Issuer: k.issuer, JWKSURI: k.issuer + "/.well-known/jwks.json",
@@ -180,6 +185,24 @@ func Keys(t testing.TB) *TestKeys {
 	})
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		writeTestJSON(w, auth.JWKS(key.Public()))
+	})
+	// The client credentials grant of a service principal (system:<client
+	// id>, role auditor), for the audience asked.
+	mux.HandleFunc("POST /api/auth/token", func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if !ok || secret != k.clientSecret || r.PostFormValue("grant_type") != "client_credentials" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		s, err := auth.NewSigner(key, k.issuer, 10*time.Minute)
+		if err == nil {
+			var token string
+			if token, err = s.Issue(auth.Principal{Subject: "system:" + id, Roles: []auth.Role{auth.Auditor}}, []string{r.PostFormValue("audience")}, time.Now()); err == nil {
+				writeTestJSON(w, map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": 600})
+				return
+			}
+		}
+		http.Error(w, err.Error(), http.StatusInternalServerError)
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -190,6 +213,27 @@ func Keys(t testing.TB) *TestKeys {
 func writeTestJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ClientSecret is the secret the issuer's token endpoint accepts from every
+// service client (PAYOUT_CLIENT_SECRET of a payout under test).
+func (k *TestKeys) ClientSecret() string { return k.clientSecret }
+
+// TokenSource returns a source of tokens of the service principal
+// system:<client> (role auditor) for audience, as a service's client
+// credentials give it.
+func (k *TestKeys) TokenSource(t testing.TB, client, audience string) func(context.Context) (string, error) {
+	t.Helper()
+	token := k.Sign(t, auth.Principal{Subject: "system:" + client, Roles: []auth.Role{auth.Auditor}}, audience)
+	return func(context.Context) (string, error) { return token, nil }
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return b
 }
 
 // Issuer is the issuer's URL (AUTH_ISSUER of a service under test); its

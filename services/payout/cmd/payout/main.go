@@ -9,11 +9,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"claims.local/payout/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/sealed"
+	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
 )
 
@@ -30,11 +33,27 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		ExecuteInterval: env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
 		ResealInterval:  env.Duration("PAYOUT_RESEAL_INTERVAL", 10*time.Minute),
 		BankLatency:     env.Duration("PAYOUT_BANK_SIM_LATENCY", 500*time.Millisecond),
+		// Segregation of duties above RMB 5,000 (issue 14).
+		PayeeConfirmationThresholdFen: int64(env.Int("PAYOUT_PAYEE_CONFIRMATION_THRESHOLD_FEN", 500000)),
+		AdjudicationURL:               env.String("PAYOUT_ADJUDICATION_URL", "http://127.0.0.1:8082"),
+		ThreeWayHour:                  env.Int("PAYOUT_THREE_WAY_HOUR", 1),
+		ThreeWayInterval:              env.Duration("PAYOUT_THREE_WAY_INTERVAL", 5*time.Minute),
 	}
 	dataKeys, err := sealed.ParseKeys(env.String("PAYOUT_DATA_KEYS", ""))
 	if err != nil {
 		return cfg, fmt.Errorf("PAYOUT_DATA_KEYS must hold the payee data keys as id:base64key[,id:base64key] (current first, 32-byte keys): %w", err)
 	}
 	cfg.DataKeys = dataKeys
+	// Payout's service principal asks the sign-in for its token to call
+	// adjudication (the client credentials grant); it holds no signing key.
+	if secret := env.String("PAYOUT_CLIENT_SECRET", ""); secret != "" {
+		if err := secrets.Text("PAYOUT_CLIENT_SECRET", secret); err != nil {
+			return cfg, err
+		}
+		cfg.AdjudicationToken = auth.NewClientCredentials(auth.ClientCredentialsConfig{
+			TokenURL: env.String("PAYOUT_TOKEN_URL", strings.TrimRight(common.Auth.Issuer, "/")+"/api/auth/token"),
+			ClientID: env.String("PAYOUT_CLIENT_ID", "payout"), Secret: secret, Audience: auth.AudienceAdjudication,
+		}).Token
+	}
 	return cfg, nil
 }
