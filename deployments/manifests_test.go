@@ -245,7 +245,7 @@ func TestTheManifestsShipNoSecretValues(t *testing.T) {
 	}
 	raw, err := os.ReadFile("compose.yaml")
 	require.NoError(t, err)
-	for _, match := range regexp.MustCompile(`\$\{([A-Z_]*(?:KEY|KEYS|SECRET))(:-[^}]*)?\}`).FindAllStringSubmatch(string(raw), -1) {
+	for _, match := range regexp.MustCompile(`\$\{([A-Z_]*(?:KEY|KEYS|SECRET))(:-[^}]*)\}`).FindAllStringSubmatch(string(raw), -1) {
 		t.Errorf("got %s, want secret %s without a default value", match[0], match[1])
 	}
 }
