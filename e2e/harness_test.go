@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,6 +49,8 @@ type system struct {
 	// uploaded documents.
 	dataKeys string
 	storage  string
+	// signalKey is adjudication's ADJUDICATION_SIGNAL_KEY (hex).
+	signalKey string
 	// env is added to every service's environment after the defaults.
 	env []string
 }
@@ -73,7 +76,8 @@ func newSystemOn(t testing.TB, dsn map[string]string, brokers []string) *system 
 	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
 		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
 		keys: keys, token: apitest.Token(t, keys, apitest.Everyone()),
-		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir()}
+		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir(),
+		signalKey: hex.EncodeToString(randomBytes(t, 32))}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		s.dsn[name] = dsn[name]
 		s.addr[name] = freeAddr(t)
@@ -114,8 +118,8 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_CLIENT_SECRET=" + s.keys.ClientSecret(),
 		"DEADLINE_SWEEP_INTERVAL=200ms",
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
-		// The fraud signals' account key: a fixed one is as good as any here.
-		"ADJUDICATION_SIGNAL_KEY=" + strings.Repeat("e2", 32),
+		// The fraud signals' account key (random: a patterned one is refused).
+		"ADJUDICATION_SIGNAL_KEY=" + s.signalKey,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),

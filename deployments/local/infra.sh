@@ -183,12 +183,16 @@ kafka_start() {
   exit 1
 }
 
-kafka_stop() {
-  local dir="$1/kafka" pid i
+kafka_stop() { stop_pidfile "$1/kafka" Kafka; }
+
+# stop_pidfile stops the process whose pid DIR/pid holds (NAME in the log):
+# TERM, up to 30 s, then KILL.
+stop_pidfile() {
+  local dir=$1 name=$2 pid i
   [ -f "$dir/pid" ] || return 0
   pid=$(cat "$dir/pid")
   if kill -0 "$pid" 2>/dev/null; then
-    log "stopping Kafka (pid $pid)"
+    log "stopping $name (pid $pid)"
     kill -TERM "$pid"
     for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
@@ -237,18 +241,7 @@ keycloak_start() {
   exit 1
 }
 
-keycloak_stop() {
-  local dir="$1/keycloak" pid i
-  [ -f "$dir/pid" ] || return 0
-  pid=$(cat "$dir/pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    log "stopping Keycloak (pid $pid)"
-    kill -TERM "$pid"
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -f "$dir/pid"
-}
+keycloak_stop() { stop_pidfile "$1/keycloak" Keycloak; }
 
 # reserve_ports keeps the kernel from handing PORTS (comma-separated ports
 # or ranges) to outgoing connections as their source port: the fixed ports

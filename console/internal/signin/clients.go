@@ -128,7 +128,7 @@ func (h *Handler) Token(c *gin.Context) {
 	ctx := c.Request.Context()
 	left, ok, err := h.users.Attempt(ctx, "service-client:"+id)
 	if err != nil {
-		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
 	if !ok {

@@ -26,14 +26,7 @@ func TestAServicePrincipalGetsATokenForItsOwnAudiencesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.GenerateSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auth.NewSigner(key, "http://console.test", 10*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, key := testSigner(t, 10*time.Minute)
 	h := NewHandler(Config{Signer: signer, DB: testDB(t), Clients: clients,
 		PerUser:   LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute},
 		PerClient: LimitPolicy{MaxFailures: 100, Window: time.Minute, Lockout: time.Minute}}, slog.New(slog.NewTextHandler(io.Discard, nil)))

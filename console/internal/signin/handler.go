@@ -120,7 +120,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 	}{{h.users, userKey}, {h.clients, clientKey}} {
 		left, ok, err := lim.l.Attempt(ctx, lim.key)
 		if err != nil {
-			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+			httpapi.WriteError(c, h.log, unavailable(err))
 			return
 		}
 		if !ok {
@@ -138,7 +138,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 	if u.totp != nil {
 		ok, err := h.secondFactor(ctx, u, req.OTP)
 		if err != nil {
-			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+			httpapi.WriteError(c, h.log, unavailable(err))
 			return
 		}
 		if !ok {
@@ -149,7 +149,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 		}
 	}
 	if err := h.users.Succeed(ctx, userKey); err != nil {
-		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
 	now := h.cfg.Now()
@@ -161,7 +161,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
 	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", u.Roles)
@@ -201,6 +201,12 @@ func (h *Handler) secondFactor(ctx context.Context, u User, code string) (bool, 
 		return false, res.Error
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// unavailable is the answer when the console's database fails: the
+// attempt was not checked, and nothing is granted.
+func unavailable(err error) *apperr.Error {
+	return &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err}
 }
 
 func (h *Handler) tooMany(c *gin.Context, left time.Duration) {

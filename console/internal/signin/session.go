@@ -125,7 +125,7 @@ func (h *Handler) Refresh(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err})
+		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
 	u, ok := h.cfg.Users.Lookup(subject)

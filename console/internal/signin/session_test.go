@@ -36,14 +36,7 @@ func newSessions(t *testing.T, db *gorm.DB) *sessions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.GenerateSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auth.NewSigner(key, "http://console.test", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, key := testSigner(t, time.Hour)
 	verifier, err := auth.NewVerifier(auth.VerifierConfig{Issuer: "http://console.test", Audience: AudienceConsole, Keys: auth.StaticKeys(key.Public())})
 	if err != nil {
 		t.Fatal(err)

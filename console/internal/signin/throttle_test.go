@@ -38,18 +38,26 @@ func testDB(t *testing.T) *gorm.DB {
 	return db
 }
 
-// throttled is a sign-in handler of handler-1 (password right-pass) allowing
-// max attempts per user name, on db.
-func throttled(t *testing.T, db *gorm.DB, users *Directory, max int) *gin.Engine {
+// testSigner returns a signer as the issuer http://console.test with a
+// fresh key, and the key.
+func testSigner(t *testing.T, ttl time.Duration) (*auth.Signer, auth.SigningKey) {
 	t.Helper()
 	key, err := auth.GenerateSigningKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewSigner(key, "http://console.test", time.Hour)
+	signer, err := auth.NewSigner(key, "http://console.test", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return signer, key
+}
+
+// throttled is a sign-in handler of handler-1 (password right-pass) allowing
+// max attempts per user name, on db.
+func throttled(t *testing.T, db *gorm.DB, users *Directory, max int) *gin.Engine {
+	t.Helper()
+	signer, _ := testSigner(t, time.Hour)
 	h := NewHandler(Config{Users: users, Signer: signer, DB: db,
 		PerUser:   LimitPolicy{MaxFailures: max, Window: time.Minute, Lockout: 5 * time.Minute},
 		PerClient: LimitPolicy{MaxFailures: 1000, Window: time.Minute, Lockout: time.Minute}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
