@@ -108,6 +108,7 @@ func TestAServiceGivenAnExampleSecretRefusesToStart(t *testing.T) {
 		{"payout", "PAYOUT_DATA_KEYS=d1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
 		{"intake", "AUTH_KEYS=compose:change-me-change-me-change-me-0000"},
 		{"adjudication", "AUTH_KEYS=k1:replace-with-32-or-more-random-bytes-000000"},
+		{"adjudication", "ADJUDICATION_SIGNAL_KEY=" + strings.Repeat("e2", 32)},
 	} {
 		p := startProc(t, c.name, sys.serviceEnv(c.name, c.env))
 		p.waitExit(t, 30*time.Second)
