@@ -170,15 +170,17 @@ var envPrefixedReadPattern = regexp.MustCompile(`env\.(?:String|Int|Duration|Lis
 
 // TestEveryVariableSetIsOneTheBinaryReads keeps the manifests and the
 // binaries' configuration in step: a variable set in a Deployment that its
-// main does not read is a typo or a leftover, and AUTH_KEYS and the database
-// DSN, which have no safe default, must be set.
+// main does not read is a typo or a leftover, and AUTH_ISSUER and the
+// database DSN, which have no safe default, must be set. Secrets come from
+// the Secrets an operator creates (claims-secrets, README), never from a
+// Secret with values in these manifests.
 func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 	m := load(t)
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		t.Run(name, func(t *testing.T) {
 			src, err := os.ReadFile(filepath.Join("..", "services", name, "cmd", name, "main.go"))
 			require.NoError(t, err)
-			read := map[string]bool{"AUTH_KEYS": true, "OMP_THREAD_LIMIT": true}
+			read := map[string]bool{"OMP_THREAD_LIMIT": true}
 			for _, match := range envReadPattern.FindAllStringSubmatch(string(src), -1) {
 				read[match[1]] = true
 			}
@@ -209,9 +211,8 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 							t.Errorf("got secret %s in the manifests, want it created by the operator only (no value in the repository)", ref.SecretKeyRef.Name)
 						}
 					case ref.SecretKeyRef != nil:
-						s, ok := m.secrets[ref.SecretKeyRef.Name]
-						if _, has := s.StringData[ref.SecretKeyRef.Key]; !ok || !has {
-							t.Errorf("got %s from secret %s key %s, want that key to exist", e.Name, ref.SecretKeyRef.Name, ref.SecretKeyRef.Key)
+						if !slices.Contains(operatorSecretKeys, ref.SecretKeyRef.Key) || ref.SecretKeyRef.Name != "claims-secrets" {
+							t.Errorf("got %s from secret %s key %s, want a key of claims-secrets the README tells operators to create", e.Name, ref.SecretKeyRef.Name, ref.SecretKeyRef.Key)
 						}
 					case ref.ConfigMapKeyRef != nil:
 						c, ok := m.configMaps[ref.ConfigMapKeyRef.Name]
@@ -221,7 +222,7 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 					}
 				}
 			}
-			required := []string{"AUTH_KEYS", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS"}
+			required := []string{"AUTH_ISSUER", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS"}
 			switch name {
 			case "payout":
 				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS")
@@ -262,7 +263,33 @@ func TestOperatorSecretsAreDocumented(t *testing.T) {
 	}
 }
 
+// operatorSecretKeys are the keys of the Secret claims-secrets that the
+// README's set-up creates.
+var operatorSecretKeys = []string{"intake-database-dsn", "adjudication-database-dsn", "payout-database-dsn", "console-database-dsn", "payout-data-keys", "payout-client-secret"}
+
+// Issue 15: the example secrets of the manifests were valid keys. No Secret
+// with values is shipped; operators create them.
+func TestTheManifestsShipNoSecretValues(t *testing.T) {
+	m := load(t)
+	for name, s := range m.secrets {
+		if len(s.StringData) > 0 || len(s.Data) > 0 {
+			t.Errorf("got Secret %s with values in k8s/, want none: operators create secrets (README)", name)
+		}
+	}
+	raw, err := os.ReadFile("compose.yaml")
+	require.NoError(t, err)
+	for _, match := range regexp.MustCompile(`\$\{([A-Z_]*(?:KEY|KEYS|SECRET))(:-[^}]*)\}`).FindAllStringSubmatch(string(raw), -1) {
+		t.Errorf("got %s, want secret %s without a default value", match[0], match[1])
+	}
+}
+
 func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {
+	// The secrets an operator creates (README); compose refuses to start
+	// without them.
+	t.Setenv("PAYOUT_DATA_KEYS", "set-by-the-operator")
+	t.Setenv("CONSOLE_SIGNING_KEY_FILE", "/dev/null")
+	t.Setenv("CONSOLE_SERVICE_CLIENTS_FILE", "/dev/null")
+	t.Setenv("PAYOUT_CLIENT_SECRET", "set-by-the-operator")
 	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
 	require.NoError(t, err)
 	project, err := opts.LoadProject(context.Background())

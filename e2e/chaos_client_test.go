@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi/apitest"
 )
 
@@ -55,7 +54,6 @@ type chaosClient struct {
 	sys  *system
 	http *http.Client
 
-	signer *auth.Signer
 	mu     sync.Mutex
 	token  string
 	signed time.Time
@@ -68,11 +66,7 @@ type chaosClient struct {
 
 // newChaosClient returns a client of sys signed in with every role.
 func newChaosClient(sys *system) (*chaosClient, error) {
-	keys, err := auth.ParseKeys(sys.authKeys)
-	if err != nil {
-		return nil, err
-	}
-	return &chaosClient{sys: sys, signer: auth.NewSigner(keys[0], time.Hour),
+	return &chaosClient{sys: sys,
 		http: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}, nil
 }
 
@@ -82,11 +76,7 @@ func (c *chaosClient) bearer() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.token == "" || time.Since(c.signed) > 20*time.Minute {
-		token, err := c.signer.Issue(apitest.Everyone(), time.Now())
-		if err != nil {
-			return "", err
-		}
-		c.token, c.signed = token, time.Now()
+		c.token, c.signed = apitest.Token(c.sys.t, c.sys.keys, apitest.Everyone()), time.Now()
 	}
 	return c.token, nil
 }

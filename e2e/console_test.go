@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,13 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 
+	"claims.local/pkg/auth"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // chromiumPath is Debian's Chromium (deployments/local/infra.sh installs it).
@@ -40,22 +43,34 @@ func consoleUsers() []consoleUser {
 	}
 }
 
-// writeConsoleUsers writes a users file for the console with cheap hashes.
-func writeConsoleUsers(t *testing.T) string {
+// writeConsoleUsers writes a users file for the console with cheap hashes,
+// and a second factor for the users whose role needs one, whose secrets
+// it returns by user name.
+func writeConsoleUsers(t *testing.T) (string, map[string]auth.TOTPSecret) {
 	t.Helper()
 	type entry struct {
 		Username       string   `json:"username"`
 		Name           string   `json:"name"`
 		Roles          []string `json:"roles"`
 		PasswordBcrypt string   `json:"password_bcrypt"`
+		TOTPSecret     string   `json:"totp_secret,omitempty"`
 	}
 	var users []entry
+	otp := map[string]auth.TOTPSecret{}
 	for _, u := range consoleUsers() {
 		h, err := bcrypt.GenerateFromPassword([]byte(u.name+"-pw"), bcrypt.MinCost)
 		if err != nil {
 			t.Fatalf("hash: %v", err)
 		}
-		users = append(users, entry{Username: u.name, Name: "测试 " + u.name, Roles: []string{u.role}, PasswordBcrypt: string(h)})
+		e := entry{Username: u.name, Name: "测试 " + u.name, Roles: []string{u.role}, PasswordBcrypt: string(h)}
+		if slices.Contains(auth.SecondFactorRoles(), auth.Role(u.role)) {
+			secret, err := auth.NewTOTPSecret()
+			if err != nil {
+				t.Fatal(err)
+			}
+			otp[u.name], e.TOTPSecret = secret, secret.String()
+		}
+		users = append(users, e)
 	}
 	raw, err := json.Marshal(map[string]any{"users": users})
 	if err != nil {
@@ -65,26 +80,31 @@ func writeConsoleUsers(t *testing.T) string {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatalf("write users: %v", err)
 	}
-	return path
+	return path, otp
 }
 
 // startConsole runs bin/console in front of the system's services and waits
-// until it serves the built console.
-func (s *system) startConsole(t *testing.T) string {
+// until it serves the built console; it returns the console's address and
+// the second-factor secrets of its users.
+func (s *system) startConsole(t *testing.T) (string, map[string]auth.TOTPSecret) {
 	t.Helper()
 	root := os.Getenv("CLAIMS_REPO_ROOT")
 	if root == "" {
 		root = ".."
 	}
 	addr := freeAddr(t)
+	usersFile, otp := writeConsoleUsers(t)
 	startProc(t, "console", []string{
 		"CONSOLE_HTTP_ADDR=" + addr,
 		"CONSOLE_STATIC_DIR=" + filepath.Join(root, "console", "web", "dist"),
-		"CONSOLE_USERS_FILE=" + writeConsoleUsers(t),
+		"CONSOLE_USERS_FILE=" + usersFile,
 		"INTAKE_URL=http://" + s.addr["intake"],
 		"ADJUDICATION_URL=http://" + s.addr["adjudication"],
 		"PAYOUT_URL=http://" + s.addr["payout"],
-		"AUTH_KEYS=" + s.authKeys,
+		// The console signs as the issuer the services trust.
+		"CONSOLE_ISSUER=" + s.keys.Issuer(),
+		"CONSOLE_SIGNING_KEY_FILE=" + s.keys.KeyFile(t),
+		"CONSOLE_DATABASE_DSN=" + pgtest.NewDatabase(t),
 		"SHUTDOWN_GRACE=2s",
 	})
 	base := "http://" + addr
@@ -96,7 +116,7 @@ func (s *system) startConsole(t *testing.T) string {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return base
+	return base, otp
 }
 
 // page drives one browser tab through the console.
@@ -108,6 +128,8 @@ type page struct {
 	n     int
 	// errors collects the uncaught exceptions of the page's scripts.
 	errors *syncBuffer
+	// otp holds the second-factor secrets of the users who have one.
+	otp map[string]auth.TOTPSecret
 }
 
 // newPage starts headless Chromium (no sandbox: the tests run as root; no
@@ -284,12 +306,14 @@ func (p *page) signIn(user, startPage string) {
 	p.t.Helper()
 	p.open("/")
 	p.wait("signin-form")
-	p.do("sign in as "+user,
+	actions := []chromedp.Action[chromedp.Void]{
 		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), user+"-pw"),
-		chromedp.Click(byTestID("signin-submit")),
-		chromedp.WaitVisible(byTestID(startPage)),
-	)
+	}
+	if secret, ok := p.otp[user]; ok {
+		actions = append(actions, chromedp.SendKeys(chromedp.CSS(`input[name="otp"]`), secret.Code(time.Now())))
+	}
+	p.do("sign in as "+user, append(actions, chromedp.Click(byTestID("signin-submit")), chromedp.WaitVisible(byTestID(startPage)))...)
 }
 
 // fill sets the value of the input or text area marked id as a person
@@ -413,7 +437,9 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Brokers(t))
 	sys.startAll()
-	p := newPage(t, sys.startConsole(t))
+	base, otp := sys.startConsole(t)
+	p := newPage(t, base)
+	p.otp = otp
 	invoice, want := scannedInvoice(t)
 
 	// Sign-in, with a wrong password first.

@@ -17,14 +17,10 @@ func secondSenior() auth.Principal {
 	return auth.Principal{Subject: "e2e-second-senior", Name: "复核员", Roles: []auth.Role{auth.SeniorHandler}}
 }
 
-// as returns a bearer token of the system's keys for p.
+// as returns a bearer token of the system's issuer for p.
 func (s *system) as(t testing.TB, p auth.Principal) string {
 	t.Helper()
-	keys, err := auth.ParseKeys(s.authKeys)
-	if err != nil {
-		t.Fatalf("AUTH_KEYS of the system: %v", err)
-	}
-	return apitest.Token(t, keys, p)
+	return apitest.Token(t, s.keys, p)
 }
 
 // confirmPayees waits until claimID has n payments waiting for a second

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,10 +42,10 @@ type system struct {
 	addr    map[string]string
 	procs   map[string]*proc
 	topics  events.Topics
-	// authKeys is the AUTH_KEYS of the services; token signs the test in
-	// with every role.
-	authKeys string
-	token    string
+	// keys is the token issuer the services trust (AUTH_ISSUER, its JWKS
+	// served by the test); token signs the test in with every role.
+	keys  *apitest.TestKeys
+	token string
 	// dataKeys is payout's PAYOUT_DATA_KEYS; storage intake's folder of
 	// uploaded documents.
 	dataKeys string
@@ -54,6 +55,8 @@ type system struct {
 	// (PAYOUT_TRUSTED_INSTRUCTION_KEYS). Tests that stand in for
 	// adjudication sign with it.
 	instructions *signing.Signer
+	// signalKey is adjudication's ADJUDICATION_SIGNAL_KEY (hex).
+	signalKey string
 	// env is added to every service's environment after the defaults.
 	env []string
 }
@@ -78,8 +81,9 @@ func newSystemOn(t testing.TB, dsn map[string]string, brokers []string) *system 
 	keys := apitest.Keys(t)
 	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
 		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
-		authKeys: keys[0].ID + ":" + string(keys[0].Secret), token: apitest.Token(t, keys, apitest.Everyone()),
-		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir()}
+		keys: keys, token: apitest.Token(t, keys, apitest.Everyone()),
+		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir(),
+		signalKey: hex.EncodeToString(randomBytes(t, 32))}
 	var err error
 	if s.instructions, err = signing.Generate("e2e-adjudication"); err != nil {
 		t.Fatal(err)
@@ -120,11 +124,12 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"TOPIC_PREFIX=" + s.prefix,
 		"SHUTDOWN_GRACE=5s",
 		"PAYOUT_EXECUTE_INTERVAL=100ms",
-		"AUTH_KEYS=" + s.authKeys,
+		"AUTH_ISSUER=" + s.keys.Issuer(),
+		"PAYOUT_CLIENT_SECRET=" + s.keys.ClientSecret(),
 		"DEADLINE_SWEEP_INTERVAL=200ms",
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
-		// The fraud signals' account key: a fixed one is as good as any here.
-		"ADJUDICATION_SIGNAL_KEY=" + strings.Repeat("e2", 32),
+		// The fraud signals' account key (random: a patterned one is refused).
+		"ADJUDICATION_SIGNAL_KEY=" + s.signalKey,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),

@@ -18,7 +18,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"claims.local/pkg/auth"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
@@ -124,11 +123,7 @@ type surgeRun struct {
 }
 
 func (sg *surge) renewToken() {
-	keys, err := auth.ParseKeys(sg.sys.authKeys)
-	if err != nil {
-		sg.b.Fatal(err)
-	}
-	sg.token.Store(apitest.Token(sg.b, keys, apitest.Everyone()))
+	sg.token.Store(apitest.Token(sg.b, sg.sys.keys, apitest.Everyone()))
 }
 
 // do sends a JSON request signed in with every role and decodes a JSON

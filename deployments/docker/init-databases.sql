@@ -2,3 +2,5 @@
 CREATE DATABASE intake;
 CREATE DATABASE adjudication;
 CREATE DATABASE payout;
+-- The console: sign-in attempt counters.
+CREATE DATABASE console;

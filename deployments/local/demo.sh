@@ -7,9 +7,9 @@ ADJ=${ADJUDICATION:-http://127.0.0.1:8082}
 PAY=${PAYOUT:-http://127.0.0.1:8083}
 json() { python3 -c "import json,sys;print(json.load(sys.stdin)$1)"; }
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-# Sign in as a senior handler with the key `make run` made.
-AUTH_KEYS=${AUTH_KEYS:-$(cat "$ROOT/.local/dev/auth-keys")}
-TOKEN=$(AUTH_KEYS=$AUTH_KEYS "$ROOT/bin/claimsctl" token --sub demo-handler --roles handler,senior_handler,finance | json "['token']")
+# Sign in as a senior handler with the console's key `make run` made.
+export CLAIMS_SIGNING_KEY_FILE=${CLAIMS_SIGNING_KEY_FILE:-$ROOT/.local/dev/signing-key.pem}
+TOKEN=$("$ROOT/bin/claimsctl" token --sub demo-handler --roles handler,senior_handler,finance | json "['token']")
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" "$@"; }
 
 echo "1. report an incident to intake"

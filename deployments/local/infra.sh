@@ -10,6 +10,9 @@
 #   infra.sh pg-stop STATE [smart|fast|immediate]  stop PostgreSQL in that mode
 #                                    (default fast; immediate is a crash)
 #   infra.sh pg-destroy STATE        stop PostgreSQL at once and delete its cluster
+#   infra.sh keycloak-start STATE PORT   start Keycloak (an external OpenID Connect
+#                                    provider for the tests; in-memory, admin password in STATE)
+#   infra.sh keycloak-stop STATE
 #
 # STATE is a folder under .local/ (git-ignored); re-running reuses it.
 set -euo pipefail
@@ -20,6 +23,10 @@ APT_PACKAGES=(postgresql postgresql-contrib tesseract-ocr tesseract-ocr-chi-sim 
   libtesseract-dev libleptonica-dev poppler-utils fonts-droid-fallback fonts-dejavu-core chromium)
 
 SCHEMATHESIS_VERSION=4.32.5
+# Keycloak, the OpenID Connect provider the tests sign in through (issue 15):
+# its distribution from Maven Central, run on a JDK 21 or later.
+KEYCLOAK_VERSION=26.5.6
+KEYCLOAK_HOME=${KEYCLOAK_HOME:-$ROOT/.local/keycloak/keycloak-$KEYCLOAK_VERSION}
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 
@@ -49,6 +56,16 @@ install() {
     touch "$KAFKA_HOME/libs/.complete"
   fi
   (cd "$ROOT" && go mod download all 2>/dev/null || for m in pkg cli e2e services/*; do (cd "$ROOT/$m" && go mod download); done)
+  if [ ! -x "$KEYCLOAK_HOME/bin/kc.sh" ]; then
+    log "copying Keycloak $KEYCLOAK_VERSION from Maven Central into $KEYCLOAK_HOME"
+    local dl=$ROOT/.local/keycloak/download
+    mkdir -p "$dl"
+    mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip -DoutputDirectory="$dl"
+    unzip -q -o "$dl/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" -d "$ROOT/.local/keycloak"
+    rm -rf "$dl"
+  fi
+  [ -n "$(keycloak_java)" ] || { log "installing a JDK 21 for Keycloak"; apt-get install -y -q openjdk-21-jre-headless >/dev/null; }
   # schemathesis fuzzes each service's OpenAPI document in the tests (PyPI).
   local venv=$ROOT/.local/tools/venv
   if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
@@ -90,7 +107,7 @@ pg_start() {
     runuser -u postgres -- "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null
   fi
-  for db in intake adjudication payout; do
+  for db in intake adjudication payout console; do
     runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
       runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE $db" >/dev/null
@@ -166,18 +183,65 @@ kafka_start() {
   exit 1
 }
 
-kafka_stop() {
-  local dir="$1/kafka" pid i
+kafka_stop() { stop_pidfile "$1/kafka" Kafka; }
+
+# stop_pidfile stops the process whose pid DIR/pid holds (NAME in the log):
+# TERM, up to 30 s, then KILL.
+stop_pidfile() {
+  local dir=$1 name=$2 pid i
   [ -f "$dir/pid" ] || return 0
   pid=$(cat "$dir/pid")
   if kill -0 "$pid" 2>/dev/null; then
-    log "stopping Kafka (pid $pid)"
+    log "stopping $name (pid $pid)"
     kill -TERM "$pid"
     for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   fi
   rm -f "$dir/pid"
 }
+
+# keycloak_java prints a JDK of version 21 or later, if one is installed.
+keycloak_java() {
+  local d v
+  for d in /usr/lib/jvm/*/; do
+    [ -x "$d/bin/java" ] || continue
+    v=$("$d/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    [ "${v%%.*}" -ge 21 ] 2>/dev/null && { echo "${d%/}"; return; }
+  done
+}
+
+# keycloak_start starts Keycloak in development mode with an in-memory
+# database on PORT (management on PORT+1); the tests create their realms
+# through its admin API with the bootstrap admin, whose password is made
+# afresh and written to STATE/keycloak/admin-password.
+keycloak_start() {
+  local state=$1 port=$2 dir="$1/keycloak" java i
+  mkdir -p "$dir"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    log "Keycloak already running (pid $(cat "$dir/pid"))"
+    return 0
+  fi
+  java=$(keycloak_java)
+  [ -n "$java" ] || { log "no JDK 21 or later for Keycloak; run: $0 install"; exit 1; }
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/admin-password")
+  log "starting Keycloak on 127.0.0.1:$port"
+  (cd "$dir" && JAVA_HOME=$java KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=$(cat "$dir/admin-password") \
+    JAVA_OPTS_KC_HEAP="-Xms128m -Xmx512m" exec "$KEYCLOAK_HOME/bin/kc.sh" start-dev --db=dev-mem --http-host=127.0.0.1 \
+    --http-port="$port" --http-management-port="$((port + 1))" >"$dir/stdout.log" 2>&1 </dev/null) &
+  echo $! >"$dir/pid"
+  for i in $(seq 1 600); do
+    curl -fsS "http://127.0.0.1:$port/realms/master/.well-known/openid-configuration" >/dev/null 2>&1 && {
+      log "Keycloak is up on 127.0.0.1:$port"
+      return 0
+    }
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { log "Keycloak exited; see $dir/stdout.log"; tail -n 30 "$dir/stdout.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  log "Keycloak did not start within 300s; see $dir/stdout.log"
+  exit 1
+}
+
+keycloak_stop() { stop_pidfile "$1/keycloak" Keycloak; }
 
 # reserve_ports keeps the kernel from handing PORTS (comma-separated ports
 # or ranges) to outgoing connections as their source port: the fixed ports
@@ -205,5 +269,7 @@ case "$cmd" in
   pg-destroy) pg_destroy "$1" ;;
   kafka-start) kafka_start "$1" "$2" ;;
   kafka-stop) kafka_stop "$1" ;;
+  keycloak-start) keycloak_start "$1" "$2" ;;
+  keycloak-stop) keycloak_stop "$1" ;;
   *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

@@ -20,13 +20,25 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
-# The token key of this development installation: made once, kept in .local/dev.
-KEYFILE=$STATE/auth-keys
+# The console's token signing key (Ed25519, PEM) of this development
+# installation: made once, kept in .local/dev. Only the console and claimsctl
+# read it; the services verify tokens with the console's published JWKS.
+KEYFILE=$STATE/signing-key.pem
 if [ ! -s "$KEYFILE" ]; then
-  umask 077
-  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$KEYFILE"
+  (umask 077 && "$ROOT/bin/console" gen-key > "$KEYFILE")
 fi
-export AUTH_KEYS=$(cat "$KEYFILE")
+export AUTH_ISSUER=http://127.0.0.1:8080 CLAIMS_ISSUER=http://127.0.0.1:8080 CLAIMS_SIGNING_KEY_FILE=$KEYFILE
+# Payout's service principal: its client secret, and the console's clients
+# file holding the secret's hash (payout asks the console for its token to
+# call adjudication).
+CLIENTSECRET=$STATE/payout-client-secret
+if [ ! -s "$CLIENTSECRET" ]; then
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLIENTSECRET")
+fi
+export PAYOUT_CLIENT_SECRET=$(cat "$CLIENTSECRET")
+CLIENTS=$STATE/service-clients.json
+printf '{"clients": [{"client_id": "payout", "secret_sha256": "%s", "subject": "system:payout", "roles": ["auditor"], "audiences": ["adjudication"]}]}\n' \
+  "$(printf '%s' "$PAYOUT_CLIENT_SECRET" | sha256sum | cut -d' ' -f1)" > "$CLIENTS"
 # The key payout seals payee details with (AES-256-GCM), made once as well.
 DATAKEYFILE=$STATE/payout-data-keys
 if [ ! -s "$DATAKEYFILE" ]; then
@@ -60,7 +72,28 @@ PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) PAYOUT_TRUSTED
   "$ROOT/bin/payout" &
 pids+=($!)
 
-for port in 8081 8082 8083; do
+# The development users: the seed file, plus a second-factor secret for
+# each finance and admin user, made once and kept in .local/dev.
+USERS=$STATE/users.json
+if [ ! -s "$USERS" ] || [ "$ROOT/deployments/local/seed/users.json" -nt "$USERS" ]; then
+  (umask 077 && python3 - "$ROOT/deployments/local/seed/users.json" "$USERS" "$ROOT/bin/console" <<'PY'
+import json, subprocess, sys
+src, dst, console = sys.argv[1:4]
+data = json.load(open(src))
+for u in data["users"]:
+    if {"finance", "admin"} & set(u["roles"]) and "totp_secret" not in u:
+        u["totp_secret"] = json.loads(subprocess.check_output([console, "enrol-totp", u["username"]]))["totp_secret"]
+json.dump(data, open(dst, "w"), ensure_ascii=False, indent=2)
+PY
+  )
+fi
+# The web console: the built files and the services' APIs on one origin,
+# the sign-in and the token issuer (discovery and JWKS) the services trust.
+CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
+  CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN=$(dsn console) \
+  CONSOLE_USERS_FILE="$USERS" CONSOLE_SERVICE_CLIENTS_FILE="$CLIENTS" "$ROOT/bin/console" &
+pids+=($!)
+for port in 8080 8081 8082 8083; do
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.5
@@ -68,11 +101,6 @@ for port in 8081 8082 8083; do
 done
 # Development policy and product data, through adjudication's import API.
 bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
-# The web console: the built files and the services' APIs on one origin.
-CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
-  CONSOLE_USERS_FILE="$ROOT/deployments/local/seed/users.json" "$ROOT/bin/console" &
-pids+=($!)
-for _ in $(seq 1 40); do curl -fsS http://127.0.0.1:8080/readyz >/dev/null 2>&1 && break; sleep 0.25; done
 cat >&2 <<MSG
 
 [run] the platform is up:
@@ -80,16 +108,25 @@ cat >&2 <<MSG
   intake        http://127.0.0.1:8081   (/readyz, /metrics, /openapi.json)
   adjudication  http://127.0.0.1:8082
   payout        http://127.0.0.1:8083
-  PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout; user postgres)
+  PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout, console; user postgres)
   Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
   try:  make demo      stop: Ctrl-C
 
-[run] development users: console password, then an API token valid 8 h (AUTH_KEYS is in $KEYFILE):
+[run] development users: console password, then an API token valid 1 h (more: bin/claimsctl token, key in $KEYFILE):
 MSG
 for user in handler-1:handler senior-1:senior_handler cat-1:catastrophe_coordinator finance-1:finance auditor-1:auditor admin-1:admin; do
   token=$("$ROOT/bin/claimsctl" token --sub "${user%%:*}" --roles "${user##*:}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   printf '  %-10s %-24s %-14s %s\n' "${user%%:*}" "${user##*:}" "${user%%:*}-dev" "$token" >&2
 done
+echo >&2
+echo "[run] finance and admin users sign in with a one-time code too; add these to an authenticator app:" >&2
+python3 - "$USERS" >&2 <<'PY'
+import json, sys, urllib.parse
+for u in json.load(open(sys.argv[1]))["users"]:
+    if "totp_secret" in u:
+        q = urllib.parse.urlencode({"secret": u["totp_secret"], "issuer": "claims console", "algorithm": "SHA1", "digits": 6, "period": 30})
+        print("  %-10s otpauth://totp/%s?%s" % (u["username"], urllib.parse.quote("claims console:" + u["username"]), q))
+PY
 echo >&2
 wait -n "${pids[@]}" || true
 echo "[run] a service exited; stopping the rest" >&2

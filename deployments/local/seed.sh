@@ -4,15 +4,15 @@
 # in as an admin. Products first: a policy names its product. Running it again
 # replaces the same data.
 #   ADJUDICATION  where adjudication listens (default http://127.0.0.1:8082)
-#   AUTH_KEYS     the token keys (default: the key `make run` made)
+#   CLAIMS_SIGNING_KEY_FILE  the console's signing key (default: the one `make run` made)
 #   SEED_FILE     the data (default: seed/policies.json next to this script)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 ADJ=${ADJUDICATION:-http://127.0.0.1:8082}
 SEED_FILE=${SEED_FILE:-$HERE/seed/policies.json}
-AUTH_KEYS=${AUTH_KEYS:-$(cat "$ROOT/.local/dev/auth-keys")}
-TOKEN=$(AUTH_KEYS=$AUTH_KEYS "$ROOT/bin/claimsctl" token --sub seed-admin --roles admin |
+export CLAIMS_SIGNING_KEY_FILE=${CLAIMS_SIGNING_KEY_FILE:-$ROOT/.local/dev/signing-key.pem}
+TOKEN=$("$ROOT/bin/claimsctl" token --sub seed-admin --roles admin --aud adjudication |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
 # One line per resource: kind, key, JSON body.

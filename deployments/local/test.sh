@@ -13,8 +13,15 @@ cd "$ROOT"
 
 # A crashed earlier run may have left them up; start clean either way.
 bash "$INFRA" stop "$STATE" >/dev/null 2>&1 || true
+bash "$INFRA" keycloak-stop "$STATE" >/dev/null 2>&1 || true
 PG_FSYNC=off bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
-trap 'bash "$INFRA" stop "$STATE"' EXIT
+trap 'bash "$INFRA" keycloak-stop "$STATE"; bash "$INFRA" stop "$STATE"' EXIT
+# Keycloak: the external OpenID Connect provider the sign-in tests use.
+OIDC_PORT=${TEST_OIDC_PORT:-$((KAFKA_PORT + 2))}
+bash "$INFRA" keycloak-start "$STATE" "$OIDC_PORT"
+export CLAIMS_TEST_OIDC_URL="http://127.0.0.1:$OIDC_PORT"
+CLAIMS_TEST_OIDC_ADMIN_PASSWORD=$(cat "$STATE/keycloak/admin-password")
+export CLAIMS_TEST_OIDC_ADMIN_PASSWORD
 
 export CLAIMS_TEST_PG_ADMIN_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 export CLAIMS_TEST_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"

@@ -19,7 +19,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"claims.local/pkg/secrets"
 )
 
 // KeyBytes is the length of an AES-256 key.
@@ -42,7 +45,7 @@ type Key struct {
 var ErrOpen = errors.New("sealed: cannot open")
 
 // ParseKeys reads keys written as id:base64key[,id:base64key...], current
-// key first, each key 32 bytes of standard base64. Configuration hands the
+// key first, each key 32 random bytes of standard base64 (secrets.Key). Configuration hands the
 // result to New; nothing in this package reads the environment.
 func ParseKeys(s string) ([]Key, error) {
 	if strings.TrimSpace(s) == "" {
@@ -57,6 +60,10 @@ func ParseKeys(s string) ([]Key, error) {
 		secret, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil {
 			return nil, fmt.Errorf("sealed: key %q is not standard base64: %v", id, err)
+		}
+		// Example, short and low-entropy keys are refused (issue 15).
+		if err := secrets.Key("sealed: key "+strconv.Quote(id), secret); err != nil {
+			return nil, err
 		}
 		keys = append(keys, Key{ID: id, Secret: secret})
 	}

@@ -2,6 +2,7 @@ package sealed_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -110,7 +111,12 @@ func TestRotationSealsWithTheNewKeyAndOpensWithTheOld(t *testing.T) {
 
 func TestParseKeysAndNewCheckTheConfiguration(t *testing.T) {
 	t.Parallel()
-	b64 := func(fill byte, n int) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{fill}, n)) }
+	b64 := func(fill byte, n int) string {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		b[0] = fill
+		return base64.StdEncoding.EncodeToString(b)
+	}
 	keys, err := sealed.ParseKeys("new:" + b64(2, 32) + ", old:" + b64(1, 32))
 	if err != nil {
 		t.Fatalf("ParseKeys: got %v, want no error", err)
@@ -132,6 +138,10 @@ func TestParseKeysAndNewCheckTheConfiguration(t *testing.T) {
 		{"short key", "k1:" + b64(1, 16)},
 		{"twice", "k1:" + b64(1, 32) + ",k1:" + b64(2, 32)},
 		{"long id", strings.Repeat("k", 65) + ":" + b64(1, 32)},
+		// Issue 15: the example keys of deployments/ were valid keys.
+		{"compose's example key", "compose:Y2hhbmdlLW1lLWNoYW5nZS1tZS1jaGFuZ2UtbWUtMDA="},
+		{"k8s example key", "d1:cmVwbGFjZS13aXRoLTMyLXJhbmRvbS1ieXRlcy0wMDA="},
+		{"zeros", "k1:" + base64.StdEncoding.EncodeToString(make([]byte, 32))},
 	}
 	for _, tt := range bad {
 		keys, err := sealed.ParseKeys(tt.config)

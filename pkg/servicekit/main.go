@@ -27,8 +27,10 @@ const (
 // Common is the configuration every service reads the same way. Each
 // service's Config embeds it.
 type Common struct {
-	// AuthKeys verify the bearer tokens of API calls (current key first).
-	AuthKeys      []auth.Key
+	// Auth says whose tokens the service accepts: the issuer, its keys
+	// (found through discovery, or AUTH_JWKS_URL), the service's audience
+	// and the claim carrying the roles. The service holds no private key.
+	Auth          auth.VerifierConfig
 	HTTPAddr      string
 	DatabaseDSN   string
 	KafkaBrokers  []string
@@ -44,8 +46,11 @@ type Common struct {
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
 // service's database on `make run`'s PostgreSQL), KAFKA_BROKERS,
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
-// DEADLINE_RISK_LEAD_DAYS and AUTH_KEYS, which has no default: every API
-// call is signed in.
+// DEADLINE_RISK_LEAD_DAYS, and the token issuer: AUTH_ISSUER (required:
+// every API call is signed in), AUTH_JWKS_URL (default: from the issuer's
+// discovery document), AUTH_AUDIENCE (default the service's name) and
+// AUTH_ROLES_CLAIM (default "roles"). AUTH_KEYS, the shared HMAC secret of
+// before issue 15, is refused: a service that held it could mint tokens.
 func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	prefix := strings.ToUpper(name)
 	c := Common{
@@ -57,11 +62,18 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
-	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
-	if err != nil {
-		return c, fmt.Errorf("AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first): %w", err)
+	c.Auth = auth.VerifierConfig{
+		Issuer:     env.String("AUTH_ISSUER", ""),
+		JWKSURL:    env.String("AUTH_JWKS_URL", ""),
+		Audience:   env.String("AUTH_AUDIENCE", name),
+		RolesClaim: env.String("AUTH_ROLES_CLAIM", "roles"),
 	}
-	c.AuthKeys = keys
+	if env.String("AUTH_KEYS", "") != "" {
+		return c, fmt.Errorf("AUTH_KEYS is set: services no longer hold a token key; set AUTH_ISSUER (the sign-in URL) and remove AUTH_KEYS")
+	}
+	if c.Auth.Issuer == "" {
+		return c, fmt.Errorf("AUTH_ISSUER is required: the URL of the token issuer (the console's sign-in, or your OpenID Connect provider)")
+	}
 	return c, nil
 }
 

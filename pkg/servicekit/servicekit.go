@@ -41,9 +41,10 @@ type Config struct {
 	Migrations    []postgres.Migration
 	OpenAPI       []byte
 	ShutdownGrace time.Duration
-	// AuthKeys verify the bearer tokens every /v1 call must carry, and
-	// Permissions says which roles may call each route (deny by default).
-	AuthKeys    []auth.Key
+	// Auth verifies the bearer tokens every /v1 call must carry (the
+	// audience defaults to Name), and Permissions says which roles may call
+	// each route (deny by default).
+	Auth        auth.VerifierConfig
 	Permissions auth.Permissions
 	// BodyLimits raises the 1 MiB request-body limit for some routes,
 	// keyed "METHOD /path" (see httpapi.Options.BodyLimits).
@@ -112,8 +113,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = 15 * time.Second
 	}
-	if len(cfg.AuthKeys) == 0 {
-		return nil, fmt.Errorf("%s: no token verification keys (AUTH_KEYS): every API call is signed in", cfg.Name)
+	if cfg.Auth.Audience == "" {
+		cfg.Auth.Audience = cfg.Name
+	}
+	verifier, err := auth.NewVerifier(cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("%s: token verification (AUTH_ISSUER): %w", cfg.Name, err)
 	}
 	if cfg.Deadlines != nil {
 		cfg.Permissions = cfg.Permissions.Merge(trackinghttp.Permissions())
@@ -166,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
 		},
 	})
-	engine.Use(authhttp.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
+	engine.Use(authhttp.Require(verifier, cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		_ = postgres.Close(db)

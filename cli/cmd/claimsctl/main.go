@@ -41,7 +41,7 @@ type env struct {
 	readFile func(name string) ([]byte, error)
 	// tail follows Kafka topics; nil where no network may be used (fuzzing).
 	tail tailFunc
-	// getenv reads the environment (AUTH_KEYS); nil reads nothing.
+	// getenv reads the environment (CLAIMS_SIGNING_KEY_FILE); nil reads nothing.
 	getenv func(string) string
 	// now is the clock; nil means time.Now.
 	now func() time.Time

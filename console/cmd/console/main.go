@@ -3,11 +3,15 @@
 //
 //	console                  serve (configuration from the environment)
 //	console hash-password    read a password on standard input, print its bcrypt hash for a users file
+//	console gen-key          print a new Ed25519 token signing key (PEM) for CONSOLE_SIGNING_KEY_FILE
+//	console enrol-totp USER  print a new second-factor secret for USER and its otpauth:// URI, once
 package main
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -17,11 +21,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
 	"claims.local/console/internal/edge"
 	"claims.local/console/internal/signin"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/logging"
+	"claims.local/pkg/postgres"
+	"claims.local/pkg/secrets"
 )
 
 // cfg is the console's configuration, read from the environment.
@@ -31,9 +40,14 @@ type cfg struct {
 	IntakeURL       string
 	AdjudicationURL string
 	PayoutURL       string
-	AuthKeys        string
+	Issuer          string
+	SigningKeyFile  string
+	DatabaseDSN     string
+	TrustedProxies  []string
 	UsersFile       string
+	ClientsFile     string
 	TokenTTL        time.Duration
+	RefreshTTL      time.Duration
 	MaxFailures     int
 	Lockout         time.Duration
 	DialTimeout     time.Duration
@@ -46,6 +60,12 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "hash-password" {
 		os.Exit(hashPassword())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "gen-key" {
+		os.Exit(genKey())
+	}
+	if len(os.Args) > 2 && os.Args[1] == "enrol-totp" {
+		os.Exit(enrolTOTP(os.Args[2]))
+	}
 	log := logging.New(os.Stdout, "console", slog.LevelInfo)
 	env := config.FromOS()
 	c := cfg{
@@ -54,9 +74,14 @@ func main() {
 		IntakeURL:       env.String("INTAKE_URL", "http://127.0.0.1:8081"),
 		AdjudicationURL: env.String("ADJUDICATION_URL", "http://127.0.0.1:8082"),
 		PayoutURL:       env.String("PAYOUT_URL", "http://127.0.0.1:8083"),
-		AuthKeys:        env.String("AUTH_KEYS", ""),
+		Issuer:          env.String("CONSOLE_ISSUER", "http://127.0.0.1:8080"),
+		SigningKeyFile:  env.String("CONSOLE_SIGNING_KEY_FILE", ""),
+		DatabaseDSN:     env.String("CONSOLE_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/console?sslmode=disable"),
+		TrustedProxies:  env.List("CONSOLE_TRUSTED_PROXIES", nil),
 		UsersFile:       env.String("CONSOLE_USERS_FILE", ""),
+		ClientsFile:     env.String("CONSOLE_SERVICE_CLIENTS_FILE", ""),
 		TokenTTL:        env.Duration("CONSOLE_TOKEN_TTL", time.Hour),
+		RefreshTTL:      env.Duration("CONSOLE_REFRESH_TTL", 12*time.Hour),
 		MaxFailures:     env.Int("CONSOLE_SIGNIN_MAX_FAILURES", 5),
 		Lockout:         env.Duration("CONSOLE_SIGNIN_LOCKOUT", 15*time.Minute),
 		DialTimeout:     env.Duration("CONSOLE_UPSTREAM_DIAL_TIMEOUT", 3*time.Second),
@@ -67,9 +92,8 @@ func main() {
 	if err := env.Err(); err != nil {
 		fail(log, "bad configuration", err)
 	}
-	keys, err := auth.ParseKeys(c.AuthKeys)
-	if err != nil {
-		fail(log, "bad configuration: AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first), the same as the services'", err)
+	if env.String("AUTH_KEYS", "") != "" {
+		fail(log, "bad configuration", errors.New("AUTH_KEYS is set: tokens are signed with CONSOLE_SIGNING_KEY_FILE (Ed25519) now; remove AUTH_KEYS"))
 	}
 	var upstreams []edge.Upstream
 	for _, u := range []struct{ name, raw string }{{"intake", c.IntakeURL}, {"adjudication", c.AdjudicationURL}, {"payout", c.PayoutURL}} {
@@ -80,6 +104,8 @@ func main() {
 		upstreams = append(upstreams, edge.Upstream{Name: u.name, URL: parsed})
 	}
 	signIn := signin.Disabled(log)
+	wellKnown := map[string]gin.HandlerFunc{}
+	var routes func(gin.IRoutes)
 	if c.UsersFile == "" {
 		log.Warn("no CONSOLE_USERS_FILE: password sign-in is off")
 	} else {
@@ -87,17 +113,50 @@ func main() {
 		if err != nil {
 			fail(log, "bad configuration: CONSOLE_USERS_FILE", err)
 		}
-		log.Info("users loaded", "file", c.UsersFile, "users", users.Len())
-		signIn = signin.NewHandler(signin.Config{
-			Users: users, Signer: auth.NewSigner(keys[0], c.TokenTTL), TTL: c.TokenTTL,
+		keys, err := loadSigningKeys(c.SigningKeyFile)
+		if err != nil {
+			fail(log, "bad configuration: CONSOLE_SIGNING_KEY_FILE", err)
+		}
+		signer, err := auth.NewSigner(keys[0], c.Issuer, c.TokenTTL)
+		if err != nil {
+			fail(log, "bad configuration: CONSOLE_TOKEN_TTL", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		db, err := openDatabase(ctx, c.DatabaseDSN, log)
+		cancel()
+		if err != nil {
+			fail(log, "console could not start: CONSOLE_DATABASE_DSN", err)
+		}
+		defer postgres.Close(db)
+		log.Info("users loaded", "file", c.UsersFile, "users", users.Len(), "issuer", c.Issuer, "key", keys[0].ID)
+		var clients *signin.Clients
+		if c.ClientsFile != "" {
+			if clients, err = signin.LoadClients(c.ClientsFile); err != nil {
+				fail(log, "bad configuration: CONSOLE_SERVICE_CLIENTS_FILE", err)
+			}
+		}
+		h := signin.NewHandler(signin.Config{
+			Users: users, Signer: signer, DB: db, RefreshTTL: c.RefreshTTL, Clients: clients,
 			PerUser:   signin.LimitPolicy{MaxFailures: c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
 			PerClient: signin.LimitPolicy{MaxFailures: 4 * c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
-		}, log).SignIn
+		}, log)
+		signIn = h.SignIn
+		pub := signin.NewPublisher(c.Issuer, keys)
+		var publics []auth.PublicKey
+		for _, k := range keys {
+			publics = append(publics, k.Public())
+		}
+		own, err := auth.NewVerifier(auth.VerifierConfig{Issuer: c.Issuer, Audience: signin.AudienceConsole, Keys: auth.StaticKeys(publics...)})
+		if err != nil {
+			fail(log, "bad configuration: CONSOLE_ISSUER", err)
+		}
+		routes = func(r gin.IRoutes) { h.Register(r, own) }
+		wellKnown[signin.DiscoveryPath], wellKnown[signin.JWKSPath] = pub.Discovery, pub.JWKS
 	}
 	e, err := edge.New(edge.Config{
 		HTTPAddr: c.HTTPAddr, StaticDir: c.StaticDir, Upstreams: upstreams,
 		Transport: edge.NewTransport(c.DialTimeout, c.UpstreamTimeout),
-		SignIn:    signIn, MaxBodyBytes: int64(c.MaxBodyBytes), ShutdownGrace: c.ShutdownGrace,
+		SignIn:    signIn, Routes: routes, WellKnown: wellKnown, TrustedProxies: c.TrustedProxies, MaxBodyBytes: int64(c.MaxBodyBytes), ShutdownGrace: c.ShutdownGrace,
 	}, log)
 	if err != nil {
 		fail(log, "console could not start", err)
@@ -107,6 +166,82 @@ func main() {
 	if err := e.Run(ctx); err != nil {
 		fail(log, "console stopped with an error", err)
 	}
+}
+
+// loadSigningKeys reads the PEM Ed25519 keys of path, current first, and
+// refuses a key whose seed is not random (secrets.Key): an example key
+// from the repository would let anyone sign tokens.
+func loadSigningKeys(path string) ([]auth.SigningKey, error) {
+	if path == "" {
+		return nil, errors.New("required with CONSOLE_USERS_FILE: the PEM file of the token signing keys (console gen-key makes one)")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := auth.ParseSigningKeys(raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if err := secrets.Key("signing key "+k.ID, k.Seed()); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// openDatabase opens the console's database and applies its migrations.
+func openDatabase(ctx context.Context, dsn string, log *slog.Logger) (*gorm.DB, error) {
+	db, err := postgres.Open(ctx, dsn, 8)
+	if err != nil {
+		return nil, err
+	}
+	migrations, err := signin.Migrations()
+	if err == nil {
+		err = postgres.Migrate(ctx, db, migrations, log)
+	}
+	if err != nil {
+		_ = postgres.Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
+// genKey prints a new Ed25519 signing key as PEM, for
+// CONSOLE_SIGNING_KEY_FILE (put it first to rotate; keep the old one after
+// it for an hour).
+func genKey() int {
+	k, err := auth.GenerateSigningKey()
+	if err == nil {
+		var raw []byte
+		if raw, err = auth.EncodeSigningKeys(k); err == nil {
+			_, err = os.Stdout.Write(raw)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "console gen-key:", err)
+		return 1
+	}
+	return 0
+}
+
+// enrolTOTP prints {"user", "totp_secret", "uri"} for a new second factor
+// of user: the secret goes into the users file, the URI (or the secret) into
+// the user's authenticator app. It is shown this once.
+func enrolTOTP(user string) int {
+	secret, err := auth.NewTOTPSecret()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "console enrol-totp:", err)
+		return 1
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]string{"user": user, "totp_secret": secret.String(), "uri": secret.URI("claims console", user)}); err != nil {
+		fmt.Fprintln(os.Stderr, "console enrol-totp:", err)
+		return 1
+	}
+	return 0
 }
 
 // hashPassword prints the bcrypt hash of the password on standard input.

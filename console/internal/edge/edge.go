@@ -11,6 +11,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,6 +39,17 @@ type Config struct {
 	Transport http.RoundTripper
 	// SignIn answers POST /api/auth/sign-in.
 	SignIn gin.HandlerFunc
+	// Routes, when set, adds the sign-in's other routes (refresh,
+	// revocation).
+	Routes func(gin.IRoutes)
+	// WellKnown answers GET of its paths (the issuer's discovery document
+	// and JWKS).
+	WellKnown map[string]gin.HandlerFunc
+	// TrustedProxies are the addresses or CIDRs of the proxies in front of
+	// the edge whose X-Forwarded-For is believed; from any other peer the
+	// header is ignored and the connection's address counts (sign-in
+	// throttling counts per client address).
+	TrustedProxies []string
 	// MaxBodyBytes limits request bodies, uploads included.
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
@@ -60,6 +72,9 @@ func New(cfg Config, log *slog.Logger) (*Edge, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport(5*time.Second, 60*time.Second)
 	}
+	if err := gin.New().SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("edge: trusted proxies: %w", err)
+	}
 	e := Handler(cfg, log)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -77,9 +92,18 @@ func Handler(cfg Config, log *slog.Logger) *gin.Engine {
 		Ready: map[string]httpapi.Check{"static": func(context.Context) error { return st.ready() }},
 	})
 	// The client address limits sign-in attempts: take the connection's,
-	// never a header a client can write.
-	_ = e.SetTrustedProxies(nil)
+	// or what a configured proxy reports, never a header any client can
+	// write. New checks the list; a bad one leaves no proxy trusted.
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.POST("/api/auth/sign-in", cfg.SignIn)
+	if cfg.Routes != nil {
+		cfg.Routes(e)
+	}
+	for path, h := range cfg.WellKnown {
+		e.GET(path, h)
+	}
 	for _, u := range cfg.Upstreams {
 		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, log))
 	}

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,26 +11,48 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 
 	"claims.local/console/internal/signin"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/postgres"
+	"claims.local/pkg/postgres/pgtest"
 )
 
-// testKey signs the tokens of these tests.
-func testKey() auth.Key {
-	return auth.Key{ID: "test", Secret: []byte("0123456789abcdef0123456789abcdef")}
+// testDB returns a migrated console database of its own.
+func testDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 10)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = postgres.Close(db) })
+	m, err := signin.Migrations()
+	if err != nil {
+		t.Fatalf("migrations: %v", err)
+	}
+	if err := postgres.Migrate(ctx, db, m, discard()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
 }
+
+const testIssuer = "http://console.test"
 
 // fixture is an edge in front of fake services.
 type fixture struct {
 	edge  *httptest.Server
 	clock *time.Time
+	key   auth.SigningKey
 }
 
 // upstreamSeen is what a fake service saw of a forwarded request.
@@ -72,6 +95,12 @@ func closedURL(t *testing.T) *url.URL {
 // user handler-1 (password right-pass) and the given upstreams.
 func newFixture(t *testing.T, staticDir string, upstreams ...Upstream) *fixture {
 	t.Helper()
+	return newFixtureBehind(t, nil, staticDir, upstreams...)
+}
+
+// newFixtureBehind is newFixture with the proxies given trusted.
+func newFixtureBehind(t *testing.T, proxies []string, staticDir string, upstreams ...Upstream) *fixture {
+	t.Helper()
 	h, err := bcrypt.GenerateFromPassword([]byte("right-pass"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatalf("hash: %v", err)
@@ -81,13 +110,23 @@ func newFixture(t *testing.T, staticDir string, upstreams ...Upstream) *fixture 
 		t.Fatalf("users: %v", err)
 	}
 	clock := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	f := &fixture{clock: &clock}
+	key, err := auth.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{clock: &clock, key: key}
 	now := func() time.Time { return *f.clock }
+	signer, err := auth.NewSigner(key, testIssuer, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	policy := signin.LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: 5 * time.Minute}
-	sh := signin.NewHandler(signin.Config{Users: users, Signer: auth.NewSigner(testKey(), time.Hour), TTL: time.Hour,
-		PerUser: policy, PerClient: signin.LimitPolicy{MaxFailures: 100, Window: time.Minute, Lockout: time.Minute}, Now: now}, discard())
+	sh := signin.NewHandler(signin.Config{Users: users, Signer: signer, DB: testDB(t),
+		PerUser: policy, PerClient: signin.LimitPolicy{MaxFailures: 6, Window: time.Minute, Lockout: time.Minute}, Now: now}, discard())
+	pub := signin.NewPublisher(testIssuer, []auth.SigningKey{key})
 	e := Handler(Config{StaticDir: staticDir, Upstreams: upstreams, SignIn: sh.SignIn, MaxBodyBytes: 1 << 10,
-		Transport: NewTransport(time.Second, 100*time.Millisecond)}, discard())
+		WellKnown:      map[string]gin.HandlerFunc{signin.DiscoveryPath: pub.Discovery, signin.JWKSPath: pub.JWKS},
+		TrustedProxies: proxies, Transport: NewTransport(time.Second, 100*time.Millisecond)}, discard())
 	f.edge = httptest.NewServer(e)
 	t.Cleanup(f.edge.Close)
 	return f
@@ -224,9 +263,23 @@ func TestSignInAnswersATokenTheServicesAccept(t *testing.T) {
 	if s.User.Subject != "handler-1" || s.User.Name != "韩立" || len(s.User.Roles) != 1 || s.User.Roles[0] != "handler" {
 		t.Fatalf("got user %+v, want handler-1 韩立 [handler]", s.User)
 	}
-	p, err := auth.NewVerifier([]auth.Key{testKey()}, func() time.Time { return *f.clock }).Verify(s.Token)
-	if err != nil || p.Subject != "handler-1" || !p.Has(auth.Handler) || p.Has(auth.Finance) {
-		t.Fatalf("token: got %+v %v, want a valid token of handler-1 with the handler role only", p, err)
+	var jwks auth.JWKSet
+	if a := f.do(t, http.MethodGet, signin.JWKSPath, "", nil); a.status != http.StatusOK || json.Unmarshal(a.body, &jwks) != nil {
+		t.Fatalf("GET %s: got %d %s, want the JWKS", signin.JWKSPath, a.status, a.body)
+	}
+	var p auth.Principal
+	for _, aud := range auth.Services() {
+		v, err := auth.NewVerifier(auth.VerifierConfig{Issuer: testIssuer, Audience: aud, Keys: auth.StaticKeys(jwks.PublicKeys()...),
+			Now: func() time.Time { return *f.clock }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err = v.Verify(context.Background(), s.Token); err != nil {
+			t.Fatalf("token for %s: got %v, want it valid with the published keys", aud, err)
+		}
+	}
+	if p.Subject != "handler-1" || !p.Has(auth.Handler) || p.Has(auth.Finance) {
+		t.Fatalf("token: got %+v, want a valid token of handler-1 with the handler role only", p)
 	}
 	if got := a.header.Get("Cache-Control"); got != "no-store" {
 		t.Fatalf("got Cache-Control %q, want no-store", got)
@@ -321,4 +374,34 @@ func TestReadyOnlyWithTheBuiltConsole(t *testing.T) {
 	if a := f.do(t, http.MethodGet, "/healthz", "", nil); a.status != http.StatusOK {
 		t.Fatalf("got /healthz %d, want 200", a.status)
 	}
+}
+
+// Issue 15: the client address is the connection's unless the peer is a
+// trusted proxy; an X-Forwarded-For written by the client itself neither
+// resets nor shifts its counter.
+func TestForwardedForFromAnUntrustedPeerDoesNotShiftTheClientCounter(t *testing.T) {
+	f := newFixture(t, builtConsole(t))
+	for i := range 6 {
+		a := f.doHeader(t, "/api/auth/sign-in", `{"username": "nobody-`+strconv.Itoa(i)+`", "password": "wrong-pass"}`,
+			"X-Forwarded-For", "198.51.100."+strconv.Itoa(i))
+		wantError(t, a, http.StatusUnauthorized, "unauthenticated")
+	}
+	a := f.doHeader(t, "/api/auth/sign-in", `{"username": "handler-1", "password": "right-pass"}`, "X-Forwarded-For", "203.0.113.9")
+	wantError(t, a, http.StatusTooManyRequests, signin.CodeRateLimited)
+}
+
+func TestForwardedForFromATrustedProxyNamesTheClient(t *testing.T) {
+	f := newFixtureBehind(t, []string{"127.0.0.1/32"}, builtConsole(t))
+	for i := range 6 {
+		f.doHeader(t, "/api/auth/sign-in", `{"username": "nobody-`+strconv.Itoa(i)+`", "password": "wrong-pass"}`, "X-Forwarded-For", "198.51.100.7")
+	}
+	if a := f.doHeader(t, "/api/auth/sign-in", `{"username": "handler-1", "password": "right-pass"}`, "X-Forwarded-For", "203.0.113.9"); a.status != http.StatusOK {
+		t.Fatalf("another client behind the proxy: got %d %s, want 200", a.status, a.body)
+	}
+}
+
+// doHeader posts body to path with one extra header.
+func (f *fixture) doHeader(t *testing.T, path, body, name, value string) answer {
+	t.Helper()
+	return f.do(t, http.MethodPost, path, body, map[string]string{name: value})
 }

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
@@ -26,10 +28,16 @@ const maxSignInBody = 4 << 10
 type Config struct {
 	Users  *Directory
 	Signer *auth.Signer
-	// TTL is how long an issued token is valid; it must be the Signer's.
-	TTL time.Duration
-	// PerUser limits failures per user name; PerClient per client address,
-	// which also catches one client trying many names.
+	// DB holds the attempt counters (Migrations), shared by every replica.
+	DB *gorm.DB
+	// Clients are the service principals of the client credentials grant
+	// (Token); nil serves none.
+	Clients *Clients
+	// RefreshTTL is how long a session may be refreshed without signing
+	// in again (default 12 hours).
+	RefreshTTL time.Duration
+	// PerUser limits attempts per normalised user name; PerClient per
+	// client address, which also catches one client trying many names.
 	PerUser   LimitPolicy
 	PerClient LimitPolicy
 	// Now is the clock (time.Now when nil).
@@ -49,13 +57,18 @@ func NewHandler(cfg Config, log *slog.Logger) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.PerClient, cfg.Now)}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 12 * time.Hour
+	}
+	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.DB, cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.DB, cfg.PerClient, cfg.Now)}
 }
 
 // Request is the body of a sign-in.
 type Request struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// OTP is the one-time code of a user with a second factor.
+	OTP string `json:"otp,omitempty"`
 }
 
 // UserJSON is the signed-in user as the console shows them.
@@ -70,10 +83,15 @@ type Response struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      UserJSON  `json:"user"`
+	// RefreshToken gets the next access token (POST /api/auth/refresh),
+	// once, until RefreshExpiresAt.
+	RefreshToken     string    `json:"refresh_token,omitempty"`
+	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
 }
 
-// SignIn checks the user name and password and answers a token; wrong
-// credentials are 401, a locked user name or client 429.
+// SignIn checks the user name and password, and the one-time code of a
+// user with a second factor (required for auth.SecondFactorRoles), and answers a
+// token; wrong credentials are 401, a locked user name or client 429.
 func (h *Handler) SignIn(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
@@ -90,25 +108,74 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, apperr.InvalidField("password", "is required"))
 		return
 	}
-	userKey, clientKey := "user:"+req.Username, "client:"+c.ClientIP()
+	// The attempt is counted before the password is checked, under the
+	// normalised name and the client address (the connection's, or the one
+	// a trusted proxy reports: edge.Config.TrustedProxies).
+	name := NormalizeUsername(req.Username)
+	userKey, clientKey := "user:"+name, "client:"+c.ClientIP()
 	ctx := c.Request.Context()
-	if left, locked := h.lockedFor(userKey, clientKey); locked {
-		h.log.WarnContext(ctx, "sign-in refused: locked", "username", req.Username, "client", c.ClientIP())
-		h.tooMany(c, left)
-		return
+	for _, lim := range []struct {
+		l   *Limiter
+		key string
+	}{{h.users, userKey}, {h.clients, clientKey}} {
+		left, ok, err := lim.l.Attempt(ctx, lim.key)
+		if err != nil {
+			httpapi.WriteError(c, h.log, unavailable(err))
+			return
+		}
+		if !ok {
+			h.log.WarnContext(ctx, "sign-in refused: too many attempts", "key", lim.key)
+			h.tooMany(c, left)
+			return
+		}
 	}
-	u, ok := h.cfg.Users.Authenticate(req.Username, req.Password)
+	u, ok := h.cfg.Users.Authenticate(name, req.Password)
 	if !ok {
-		lockedUser := h.users.Fail(userKey)
-		lockedClient := h.clients.Fail(clientKey)
-		h.log.WarnContext(ctx, "sign-in failed", "username", req.Username, "client", c.ClientIP(),
-			"locked_user", lockedUser, "locked_client", lockedClient)
+		h.log.WarnContext(ctx, "sign-in failed", "username", name, "client", c.ClientIP())
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the user name or the password is wrong"))
 		return
 	}
-	h.users.Succeed(userKey)
+	if u.totp != nil {
+		ok, err := h.secondFactor(ctx, u, req.OTP)
+		if err != nil {
+			httpapi.WriteError(c, h.log, unavailable(err))
+			return
+		}
+		if !ok {
+			h.log.WarnContext(ctx, "sign-in failed: one-time code", "username", name, "client", c.ClientIP())
+			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unauthenticated, Field: "otp",
+				Message: "the one-time code from your authenticator app is missing, wrong or already used"})
+			return
+		}
+	}
+	if err := h.users.Succeed(ctx, userKey); err != nil {
+		httpapi.WriteError(c, h.log, unavailable(err))
+		return
+	}
 	now := h.cfg.Now()
-	token, err := h.cfg.Signer.Issue(u.Principal(), now)
+	var refresh string
+	var refreshExp time.Time
+	err := h.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		refresh, refreshExp, err = h.newRefreshToken(tx, "", u.Subject, now)
+		return err
+	})
+	if err != nil {
+		httpapi.WriteError(c, h.log, unavailable(err))
+		return
+	}
+	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", u.Roles)
+	h.answer(c, u, now, refresh, refreshExp)
+}
+
+// answer writes an access token for u with the session's refresh token.
+func (h *Handler) answer(c *gin.Context, u User, now time.Time, refresh string, refreshExp time.Time) {
+	// One access token for every service the edge forwards to: the browser
+	// holds one token and calls the three through the edge, so the token
+	// names the three audiences (and the console's own API). A token minted
+	// for one service (a service principal's, an external provider's)
+	// names only that one and is refused by the others.
+	token, err := h.cfg.Signer.Issue(u.Principal(), append(auth.Services(), AudienceConsole), now)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -117,17 +184,29 @@ func (h *Handler) SignIn(c *gin.Context) {
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
-	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", roles)
-	c.JSON(http.StatusOK, Response{Token: token, ExpiresAt: now.Add(h.cfg.TTL).UTC(),
-		User: UserJSON{Subject: u.Subject, Name: u.Name, Roles: roles}})
+	c.JSON(http.StatusOK, Response{Token: token, ExpiresAt: now.Add(h.cfg.Signer.TTL()).UTC(),
+		User: UserJSON{Subject: u.Subject, Name: u.Name, Roles: roles}, RefreshToken: refresh, RefreshExpiresAt: refreshExp})
 }
 
-// lockedFor reports whether the user name or the client is locked, and for
-// how long the longer lock still lasts.
-func (h *Handler) lockedFor(userKey, clientKey string) (time.Duration, bool) {
-	u, userLocked := h.users.Locked(userKey)
-	cl, clientLocked := h.clients.Locked(clientKey)
-	return max(u, cl), userLocked || clientLocked
+// secondFactor checks u's one-time code and records its step as used, so
+// that a code seen by someone else (over a shoulder, in a log) cannot be
+// replayed on any replica.
+func (h *Handler) secondFactor(ctx context.Context, u User, code string) (bool, error) {
+	step, ok := u.totp.Verify(code, h.cfg.Now())
+	if !ok {
+		return false, nil
+	}
+	res := h.cfg.DB.WithContext(ctx).Exec("INSERT INTO signin_totp_used (subject, step) VALUES (?, ?) ON CONFLICT DO NOTHING", u.Subject, step)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// unavailable is the answer when the console's database fails: the
+// attempt was not checked, and nothing is granted.
+func unavailable(err error) *apperr.Error {
+	return &apperr.Error{Code: apperr.Unavailable, Message: "sign-in is unavailable; try again in a moment", Err: err}
 }
 
 func (h *Handler) tooMany(c *gin.Context, left time.Duration) {

@@ -1,95 +1,107 @@
 package signin
 
 import (
-	"sync"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"claims.local/pkg/postgres"
 )
 
-// LimitPolicy says how many failed sign-ins a key (a user name, a client
-// address) may have within Window before it is locked for Lockout.
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations is the schema of the console's database (CONSOLE_DATABASE_DSN).
+func Migrations() ([]postgres.Migration, error) {
+	return postgres.MigrationsFromFS(migrationFS, "migrations", "signin")
+}
+
+// LimitPolicy says how many sign-in attempts a key (a user name, a client
+// address) may make within Window before it is locked for Lockout.
 type LimitPolicy struct {
 	MaxFailures int
 	Window      time.Duration
 	Lockout     time.Duration
 }
 
-// maxTracked bounds the keys a Limiter remembers; past it, keys whose
-// failures and lock have expired are forgotten first.
-const maxTracked = 10000
-
-type attempts struct {
-	failures    int
-	first       time.Time
-	lockedUntil time.Time
+// attemptRow is a row of signin_attempts.
+type attemptRow struct {
+	Key         string `gorm:"primaryKey"`
+	Attempts    int
+	WindowStart time.Time
+	LockedUntil *time.Time
 }
 
-// Limiter counts failed sign-ins per key and locks a key that fails too
-// often. It is safe for concurrent use.
+func (attemptRow) TableName() string { return "signin_attempts" }
+
+// Limiter counts sign-in attempts per key in PostgreSQL, so that every
+// console replica sees the same counts (issue 15: counters in one replica's
+// memory let an attacker spread guesses over replicas). An attempt is
+// counted before the password is checked, under the row's lock, so that
+// concurrent guesses cannot all reach bcrypt: at most MaxFailures attempts
+// pass per window, and the next one locks the key.
 type Limiter struct {
+	db     *gorm.DB
 	policy LimitPolicy
 	now    func() time.Time
-	mu     sync.Mutex
-	keys   map[string]*attempts
 }
 
-// NewLimiter returns a limiter with policy; now is the clock (time.Now when
-// nil).
-func NewLimiter(policy LimitPolicy, now func() time.Time) *Limiter {
+// NewLimiter returns a limiter with policy over db; now is the clock
+// (time.Now when nil).
+func NewLimiter(db *gorm.DB, policy LimitPolicy, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{policy: policy, now: now, keys: map[string]*attempts{}}
+	return &Limiter{db: db, policy: policy, now: now}
 }
 
-// Locked reports whether key is locked, and for how long still.
-func (l *Limiter) Locked(key string) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	a, ok := l.keys[key]
-	if !ok {
-		return 0, false
-	}
-	left := a.lockedUntil.Sub(l.now())
-	return left, left > 0
-}
-
-// Fail records a failed sign-in for key and reports whether it locked the
-// key.
-func (l *Limiter) Fail(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	a, ok := l.keys[key]
-	if !ok {
-		if len(l.keys) >= maxTracked {
-			l.forgetExpired(now)
+// Attempt counts an attempt of key and reports whether it may go on; when
+// it may not, for how long the key stays locked.
+func (l *Limiter) Attempt(ctx context.Context, key string) (time.Duration, bool, error) {
+	now := l.now().UTC()
+	var left time.Duration
+	allowed := false
+	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&attemptRow{Key: key, WindowStart: now}).Error; err != nil {
+			return err
 		}
-		a = &attempts{}
-		l.keys[key] = a
-	}
-	if a.failures == 0 || now.Sub(a.first) > l.policy.Window {
-		a.failures, a.first = 0, now
-	}
-	a.failures++
-	if a.failures >= l.policy.MaxFailures {
-		a.lockedUntil = now.Add(l.policy.Lockout)
-		a.failures = 0
-		return true
-	}
-	return false
-}
-
-// Succeed forgets the failures of key.
-func (l *Limiter) Succeed(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.keys, key)
-}
-
-func (l *Limiter) forgetExpired(now time.Time) {
-	for k, a := range l.keys {
-		if now.After(a.lockedUntil) && now.Sub(a.first) > l.policy.Window {
-			delete(l.keys, k)
+		var r attemptRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("key = ?", key).Take(&r).Error; err != nil {
+			return err
 		}
+		if r.LockedUntil != nil && r.LockedUntil.After(now) {
+			left = r.LockedUntil.Sub(now)
+			return nil
+		}
+		if now.Sub(r.WindowStart) > l.policy.Window || r.LockedUntil != nil {
+			r.Attempts, r.WindowStart, r.LockedUntil = 0, now, nil
+		}
+		if r.Attempts >= l.policy.MaxFailures {
+			until := now.Add(l.policy.Lockout)
+			r.LockedUntil, left = &until, l.policy.Lockout
+		} else {
+			r.Attempts++
+			allowed = true
+		}
+		return tx.Model(&attemptRow{}).Where("key = ?", key).
+			Updates(map[string]any{"attempts": r.Attempts, "window_start": r.WindowStart, "locked_until": r.LockedUntil}).Error
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("count sign-in attempt: %w", err)
 	}
+	return left, allowed, nil
+}
+
+// Succeed forgets the attempts of key.
+func (l *Limiter) Succeed(ctx context.Context, key string) error {
+	err := l.db.WithContext(ctx).Where("key = ?", key).Delete(&attemptRow{}).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("forget sign-in attempts: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -80,44 +81,42 @@ func TestHashPasswordMakesAHashAuthenticateAccepts(t *testing.T) {
 	}
 }
 
-func TestLimiterLocksAfterTooManyFailuresAndUnlocksLater(t *testing.T) {
+func TestLimiterLocksAfterTooManyAttemptsAndUnlocksLater(t *testing.T) {
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	l := NewLimiter(LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute}, func() time.Time { return now })
-	for i := 1; i <= 2; i++ {
-		if l.Fail("k") {
-			t.Fatalf("failure %d: got locked, want not yet", i)
+	ctx := context.Background()
+	l := NewLimiter(testDB(t), LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute}, func() time.Time { return now })
+	for i := 1; i <= 3; i++ {
+		if _, ok, err := l.Attempt(ctx, "k"); err != nil || !ok {
+			t.Fatalf("attempt %d: got ok=%v %v, want allowed", i, ok, err)
 		}
 	}
-	if _, locked := l.Locked("k"); locked {
-		t.Fatalf("after 2 failures: got locked, want not")
+	left, ok, err := l.Attempt(ctx, "k")
+	if err != nil || ok || left != 10*time.Minute {
+		t.Fatalf("attempt 4: got ok=%v for %v (%v), want locked for 10m", ok, left, err)
 	}
-	if !l.Fail("k") {
-		t.Fatalf("failure 3: got not locked, want locked")
-	}
-	left, locked := l.Locked("k")
-	if !locked || left != 10*time.Minute {
-		t.Fatalf("got locked=%v for %v, want locked for 10m", locked, left)
-	}
-	if _, locked := l.Locked("other"); locked {
-		t.Fatalf("another key: got locked, want not")
+	if _, ok, _ := l.Attempt(ctx, "other"); !ok {
+		t.Fatalf("another key: got locked, want allowed")
 	}
 	now = now.Add(10*time.Minute + time.Second)
-	if _, locked := l.Locked("k"); locked {
-		t.Fatalf("after the lockout: got locked, want unlocked")
+	if _, ok, _ := l.Attempt(ctx, "k"); !ok {
+		t.Fatalf("after the lockout: got locked, want allowed")
 	}
 }
 
-func TestLimiterForgetsFailuresOutsideTheWindowAndOnSuccess(t *testing.T) {
+func TestLimiterForgetsAttemptsOutsideTheWindowAndOnSuccess(t *testing.T) {
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	l := NewLimiter(LimitPolicy{MaxFailures: 2, Window: time.Minute, Lockout: time.Hour}, func() time.Time { return now })
-	l.Fail("k")
+	ctx := context.Background()
+	l := NewLimiter(testDB(t), LimitPolicy{MaxFailures: 1, Window: time.Minute, Lockout: time.Hour}, func() time.Time { return now })
+	_, _, _ = l.Attempt(ctx, "k")
 	now = now.Add(2 * time.Minute)
-	if l.Fail("k") {
-		t.Fatalf("second failure outside the window: got locked, want counted afresh")
+	if _, ok, _ := l.Attempt(ctx, "k"); !ok {
+		t.Fatalf("attempt outside the window: got locked, want counted afresh")
 	}
-	l.Succeed("k")
-	if l.Fail("k") {
-		t.Fatalf("failure after a success: got locked, want counted afresh")
+	if err := l.Succeed(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := l.Attempt(ctx, "k"); !ok {
+		t.Fatalf("attempt after a success: got locked, want counted afresh")
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package signin is the console's own sign-in: a directory of users with
-// bcrypt-hashed passwords read from a file, a limiter of failed attempts,
-// and the HTTP handler that exchanges a user name and password for a
-// short-lived token the services verify (package auth).
+// bcrypt-hashed passwords read from a file, a limiter of attempts shared by
+// every replica in PostgreSQL, and the HTTP handler that exchanges a user
+// name and password for a short-lived token the services verify (package
+// auth), signed with the console's private key and published as a JWKS.
 //
 // It serves development and small installations. Production sign-in goes
 // through an OpenID Connect provider instead (console/README.md).
@@ -15,8 +16,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"claims.local/pkg/auth"
 )
@@ -28,6 +32,8 @@ type User struct {
 	Name    string
 	Roles   []auth.Role
 	hash    []byte
+	// totp is the second factor's secret; nil for a user without one.
+	totp auth.TOTPSecret
 }
 
 // Principal returns the principal a token for u names.
@@ -37,7 +43,11 @@ func (u User) Principal() auth.Principal {
 
 // Directory holds the users, by subject.
 type Directory struct {
+	// users are keyed by NormalizeUsername of their user name.
 	users map[string]User
+	// checks counts the passwords compared, for the throttling tests and
+	// as evidence that guesses stop before bcrypt.
+	checks atomic.Int64
 	// decoy is compared against when the user is unknown, so that an
 	// unknown name takes as long to refuse as a wrong password.
 	decoy []byte
@@ -49,6 +59,9 @@ type fileUser struct {
 	Name           string   `json:"name"`
 	Roles          []string `json:"roles"`
 	PasswordBcrypt string   `json:"password_bcrypt"`
+	// TOTPSecret is the base32 one-time password secret (console
+	// enrol-totp); required for the roles of auth.SecondFactorRoles.
+	TOTPSecret string `json:"totp_secret,omitempty"`
 }
 
 // usersFile is the users file: {"users": [...]}; other top-level fields
@@ -87,19 +100,27 @@ func ParseUsers(r io.Reader) (*Directory, error) {
 		if name == "" {
 			return nil, fmt.Errorf("user %d has no username", i+1)
 		}
-		if _, dup := d.users[name]; dup {
+		if _, dup := d.users[NormalizeUsername(name)]; dup {
 			return nil, fmt.Errorf("user %q appears twice", name)
 		}
 		if len(fu.Roles) == 0 {
 			return nil, fmt.Errorf("user %q has no role", name)
 		}
 		u := User{Subject: name, Name: fu.Name, hash: []byte(fu.PasswordBcrypt)}
+		var err error
 		for _, r := range fu.Roles {
-			role, err := auth.ParseRole(r)
-			if err != nil {
-				return nil, fmt.Errorf("user %q: %w", name, err)
+			role, perr := auth.ParseRole(r)
+			if perr != nil {
+				return nil, fmt.Errorf("user %q: %w", name, perr)
 			}
 			u.Roles = append(u.Roles, role)
+		}
+		if fu.TOTPSecret != "" {
+			if u.totp, err = auth.ParseTOTPSecret(fu.TOTPSecret); err != nil {
+				return nil, fmt.Errorf("user %q: %w", name, err)
+			}
+		} else if u.Principal().Has(auth.SecondFactorRoles()...) {
+			return nil, fmt.Errorf("user %q holds %v and needs a totp_secret (console enrol-totp)", name, auth.SecondFactorRoles())
 		}
 		cost, err := bcrypt.Cost(u.hash)
 		if err != nil {
@@ -111,7 +132,7 @@ func ParseUsers(r io.Reader) (*Directory, error) {
 				return nil, fmt.Errorf("make decoy hash: %w", err)
 			}
 		}
-		d.users[name] = u
+		d.users[NormalizeUsername(name)] = u
 	}
 	return d, nil
 }
@@ -123,7 +144,8 @@ func (d *Directory) Len() int { return len(d.users) }
 // unknown name and a wrong password are refused alike, in about the same
 // time.
 func (d *Directory) Authenticate(username, password string) (User, bool) {
-	u, known := d.users[strings.TrimSpace(username)]
+	d.checks.Add(1)
+	u, known := d.users[NormalizeUsername(username)]
 	hash := u.hash
 	if !known {
 		hash = d.decoy
@@ -132,6 +154,25 @@ func (d *Directory) Authenticate(username, password string) (User, bool) {
 		return User{}, false
 	}
 	return u, true
+}
+
+// Lookup returns the user of a subject, for a refresh: roles as the file
+// says now.
+func (d *Directory) Lookup(subject string) (User, bool) {
+	u, ok := d.users[NormalizeUsername(subject)]
+	return u, ok
+}
+
+// PasswordChecks is how many passwords Authenticate has compared.
+func (d *Directory) PasswordChecks() int64 { return d.checks.Load() }
+
+// NormalizeUsername is the form of a user name that sign-in looks up and
+// counts attempts under: Unicode NFKC (full-width letters become ASCII),
+// surrounding spaces trimmed, case folded. " handler-1", "HANDLER-1" and
+// "ｈａｎｄｌｅｒ－１" are one user, and one counter (issue 15: a padded
+// name walked around the lockout).
+func NormalizeUsername(s string) string {
+	return cases.Fold().String(strings.TrimSpace(norm.NFKC.String(s)))
 }
 
 // HashPassword returns the bcrypt hash of password to write in a users file.

@@ -32,7 +32,7 @@ func Require(v *auth.Verifier, table auth.Permissions, log *slog.Logger) gin.Han
 			c.Abort()
 			return
 		}
-		p, err := v.Verify(token)
+		p, err := v.Verify(c.Request.Context(), token)
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="claims", error="invalid_token"`)
 			httpapi.WriteError(c, log, apperr.New(apperr.Unauthenticated, "the token is not valid or has expired; sign in again"))

@@ -8,9 +8,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,13 +159,113 @@ func Publish(t testing.TB, brokers []string, msgs ...outbox.Message) {
 	}
 }
 
-// Keys returns a fresh signing key for the services of one test.
-func Keys(t testing.TB) []auth.Key {
+// TestKeys is the token issuer of one test: an Ed25519 key the test signs
+// with, and the JWKS and discovery documents a test HTTP server publishes
+// for it. The service under test holds only the public key (Config), as a
+// real service holds only the sign-in component's JWKS.
+type TestKeys struct {
+	key    auth.SigningKey
+	issuer string
+	// clientSecret is the secret of every service client of the token
+	// endpoint (POST /api/auth/token), as the console's serves them.
+	clientSecret string
+}
+
+// Keys returns a fresh issuer for the services of one test; its JWKS is
+// served until the test ends.
+func Keys(t testing.TB) *TestKeys {
 	t.Helper()
-	secret := make([]byte, 32)
-	_, err := rand.Read(secret)
+	key, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
-	return []auth.Key{{ID: "test", Secret: []byte(hex.EncodeToString(secret))}}
+	k := &TestKeys{key: key, clientSecret: hex.EncodeToString(randomBytes(t, 24))}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		writeTestJSON(w, auth.Discovery{Issuer: k.issuer, JWKSURI: k.issuer + "/.well-known/jwks.json",
+			ResponseTypesSupported: []string{"token"}, SubjectTypesSupported: []string{"public"}, IDTokenSigningAlgValuesSupported: []string{"EdDSA"}})
+	})
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		writeTestJSON(w, auth.JWKS(key.Public()))
+	})
+	// The client credentials grant of a service principal (system:<client
+	// id>, role auditor), for the audience asked.
+	mux.HandleFunc("POST /api/auth/token", func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if !ok || secret != k.clientSecret || r.PostFormValue("grant_type") != "client_credentials" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		s, err := auth.NewSigner(key, k.issuer, 10*time.Minute)
+		if err == nil {
+			var token string
+			if token, err = s.Issue(auth.Principal{Subject: "system:" + id, Roles: []auth.Role{auth.Auditor}}, []string{r.PostFormValue("audience")}, time.Now()); err == nil {
+				writeTestJSON(w, map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": 600})
+				return
+			}
+		}
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	k.issuer = srv.URL
+	return k
+}
+
+func writeTestJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ClientSecret is the secret the issuer's token endpoint accepts from every
+// service client (PAYOUT_CLIENT_SECRET of a payout under test).
+func (k *TestKeys) ClientSecret() string { return k.clientSecret }
+
+// TokenSource returns a source of tokens of the service principal
+// system:<client> (role auditor) for audience, as a service's client
+// credentials give it.
+func (k *TestKeys) TokenSource(t testing.TB, client, audience string) func(context.Context) (string, error) {
+	t.Helper()
+	token := k.Sign(t, auth.Principal{Subject: "system:" + client, Roles: []auth.Role{auth.Auditor}}, audience)
+	return func(context.Context) (string, error) { return token, nil }
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return b
+}
+
+// Issuer is the issuer's URL (AUTH_ISSUER of a service under test); its
+// discovery document and JWKS are served there.
+func (k *TestKeys) Issuer() string { return k.issuer }
+
+// Config is the token verification of a service under test: this issuer,
+// its public key given directly (the audience is left to the service).
+func (k *TestKeys) Config() auth.VerifierConfig {
+	return auth.VerifierConfig{Issuer: k.issuer, Keys: auth.StaticKeys(k.key.Public())}
+}
+
+// KeyFile writes the private key as a PEM file in a folder of the test and
+// returns its path: the CONSOLE_SIGNING_KEY_FILE of a console that signs
+// as this issuer.
+func (k *TestKeys) KeyFile(t testing.TB) string {
+	t.Helper()
+	raw, err := auth.EncodeSigningKeys(k.key)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "signing-key.pem")
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+	return path
+}
+
+// Sign signs p in for the audiences given, for an hour.
+func (k *TestKeys) Sign(t testing.TB, p auth.Principal, audiences ...string) string {
+	t.Helper()
+	s, err := auth.NewSigner(k.key, k.issuer, time.Hour)
+	require.NoError(t, err)
+	token, err := s.Issue(p, audiences, time.Now())
+	require.NoError(t, err)
+	return token
 }
 
 // Everyone is a principal holding every role, for tests about something
@@ -170,16 +274,15 @@ func Everyone() auth.Principal {
 	return auth.Principal{Subject: "tester", Name: "测试员", Roles: auth.Roles()}
 }
 
-// Token signs p in with the first of keys for an hour.
-func Token(t testing.TB, keys []auth.Key, p auth.Principal) string {
+// Token signs p in with keys for an hour, for every service (as the
+// console's sign-in does).
+func Token(t testing.TB, keys *TestKeys, p auth.Principal) string {
 	t.Helper()
-	token, err := auth.NewSigner(keys[0], time.Hour).Issue(p, time.Now())
-	require.NoError(t, err)
-	return token
+	return keys.Sign(t, p, auth.Services()...)
 }
 
-// As returns a copy of c that calls as p, signed with the first of keys.
-func (c *Client) As(t testing.TB, keys []auth.Key, p auth.Principal) *Client {
+// As returns a copy of c that calls as p, signed by keys.
+func (c *Client) As(t testing.TB, keys *TestKeys, p auth.Principal) *Client {
 	t.Helper()
 	return c.WithToken(Token(t, keys, p))
 }

@@ -14,11 +14,11 @@ import (
 
 // WantPermissions calls every /v1 route of routes without a token and then
 // as each role alone, and checks each answer against table: 401 without a
-// token, 403 for a role the table does not allow, and neither for a role it
+// token, with a token for another audience or of another key, 403 for a role the table does not allow, and neither for a role it
 // allows (the handler answers, usually 400 or 404 for the made-up ids and
 // the empty body sent). It also checks that the table and the routes list
 // the same operations, so that no route is open or closed by omission.
-func (c *Client) WantPermissions(t *testing.T, keys []auth.Key, routes gin.RoutesInfo, table auth.Permissions) {
+func (c *Client) WantPermissions(t *testing.T, keys *TestKeys, routes gin.RoutesInfo, table auth.Permissions) {
 	t.Helper()
 	var ops []string
 	for _, r := range routes {
@@ -40,6 +40,13 @@ func (c *Client) WantPermissions(t *testing.T, keys []auth.Key, routes gin.Route
 		}
 		if a := c.WithToken("not-a-token").Do(t, method, url, body); a.Status != http.StatusUnauthorized {
 			t.Errorf("%s with a forged token: got %d, want 401", op, a.Status)
+		}
+		admin := auth.Principal{Subject: "perm-elsewhere", Roles: auth.Roles()}
+		if a := c.WithToken(keys.Sign(t, admin, "another-service")).Do(t, method, url, body); a.Status != http.StatusUnauthorized {
+			t.Errorf("%s with a token for another audience: got %d, want 401", op, a.Status)
+		}
+		if a := c.WithToken(Keys(t).Sign(t, admin, auth.Services()...)).Do(t, method, url, body); a.Status != http.StatusUnauthorized {
+			t.Errorf("%s with a token of another key: got %d, want 401", op, a.Status)
 		}
 		for _, role := range auth.Roles() {
 			p := auth.Principal{Subject: "perm-" + string(role), Roles: []auth.Role{role}}

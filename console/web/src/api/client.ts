@@ -110,14 +110,14 @@ export function newIdempotencyKey(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Signs in at the edge: a user name and password for a short-lived token. */
-export async function signIn(username: string, password: string): Promise<Session> {
+/** Signs in at the edge: a user name, password and (finance, admin) one-time code for a short-lived token. */
+export async function signIn(username: string, password: string, otp = ''): Promise<Session> {
   let resp: Response;
   try {
     resp = await fetch('/api/auth/sign-in', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password }),
+      body: JSON.stringify(otp ? { username, password, otp } : { username, password }),
     });
   } catch (e) {
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));

@@ -11,6 +11,7 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => voi
   const errorMessage = useErrorMessage();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [otp, setOtp] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(reason === 'expired' ? t('signin.expired') : null);
 
@@ -19,13 +20,14 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => voi
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await signIn(username.trim(), password));
+      onSignedIn(await signIn(username.trim(), password, otp.trim()));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError(t('signin.wrong'));
       else if (err instanceof ApiError && err.status === 429)
         setError(t('signin.locked', { minutes: Math.max(1, Math.ceil((err.retryAfterSeconds ?? 60) / 60)) }));
       else setError(errorMessage(err));
       setPassword('');
+      setOtp('');
     } finally {
       setBusy(false);
     }
@@ -50,6 +52,10 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => voi
         <label className="field">
           <span>{t('signin.password')}</span>
           <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        </label>
+        <label className="field">
+          <span>{t('signin.otp')}</span>
+          <input name="otp" autoComplete="one-time-code" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} value={otp} onChange={(e) => setOtp(e.target.value)} />
         </label>
         <button className="btn btn-primary" type="submit" disabled={busy} data-testid="signin-submit">
           {t('signin.submit')}

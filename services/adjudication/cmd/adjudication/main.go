@@ -14,6 +14,7 @@ import (
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/config"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
 )
 
@@ -54,6 +55,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		BurstWindow: env.Duration("ADJUDICATION_BURST_WINDOW", 90*24*time.Hour)}
 	if cfg.SignalKey, err = hex.DecodeString(env.String("ADJUDICATION_SIGNAL_KEY", "")); err != nil {
 		return cfg, fmt.Errorf("ADJUDICATION_SIGNAL_KEY must be hex (32 bytes): %w", err)
+	}
+	if len(cfg.SignalKey) > 0 {
+		if err := secrets.Key("ADJUDICATION_SIGNAL_KEY", cfg.SignalKey); err != nil {
+			return cfg, err
+		}
 	}
 	// Issue 15: the key payment instructions are signed with; payout
 	// trusts its public key (PAYOUT_TRUSTED_INSTRUCTION_KEYS).

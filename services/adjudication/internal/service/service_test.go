@@ -16,7 +16,6 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/ports"
 	"claims.local/adjudication/internal/service"
-	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
@@ -30,7 +29,7 @@ import (
 // running is one adjudication started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
-	keys    []auth.Key
+	keys    *apitest.TestKeys
 	svc     *service.Adjudication
 	dsn     string
 	prefix  string
@@ -44,7 +43,7 @@ func start(t *testing.T, with ...func(*service.Config)) *running {
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix},
+	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix},
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},

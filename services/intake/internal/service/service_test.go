@@ -12,7 +12,6 @@ import (
 
 	"claims.local/intake/internal/ports"
 	"claims.local/intake/internal/service"
-	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
@@ -25,7 +24,7 @@ import (
 // running is one intake started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
-	keys    []auth.Key
+	keys    *apitest.TestKeys
 	svc     *service.Intake
 	dsn     string
 	storage string
@@ -45,7 +44,7 @@ func start(t *testing.T) *running {
 func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
+	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
 		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir()}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {

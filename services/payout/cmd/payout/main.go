@@ -9,12 +9,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"claims.local/payout/internal/service"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/sealed"
+	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
 )
 
@@ -49,5 +52,16 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		return cfg, fmt.Errorf("PAYOUT_TRUSTED_INSTRUCTION_KEYS must hold adjudication's public keys as id:base64key[,id:base64key] (claimsctl signing-key makes a pair): %w", err)
 	}
 	cfg.TrustedInstructions = trusted
+	// Payout's service principal asks the sign-in for its token to call
+	// adjudication (the client credentials grant); it holds no signing key.
+	if secret := env.String("PAYOUT_CLIENT_SECRET", ""); secret != "" {
+		if err := secrets.Text("PAYOUT_CLIENT_SECRET", secret); err != nil {
+			return cfg, err
+		}
+		cfg.AdjudicationToken = auth.NewClientCredentials(auth.ClientCredentialsConfig{
+			TokenURL: env.String("PAYOUT_TOKEN_URL", strings.TrimRight(common.Auth.Issuer, "/")+"/api/auth/token"),
+			ClientID: env.String("PAYOUT_CLIENT_ID", "payout"), Secret: secret, Audience: auth.AudienceAdjudication,
+		}).Token
+	}
 	return cfg, nil
 }

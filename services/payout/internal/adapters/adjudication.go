@@ -11,30 +11,26 @@ import (
 	"time"
 
 	"claims.local/payout/internal/domain"
-	"claims.local/pkg/auth"
 )
 
-// servicePrincipal is who payout is when it calls adjudication: an auditor
-// that reads the payment authorisations and nothing else.
-func servicePrincipal() auth.Principal {
-	return auth.Principal{Subject: "system:payout", Name: "payout", Roles: []auth.Role{auth.Auditor}}
-}
+// TokenSource returns an access token for adjudication's audience: payout
+// holds no signing key (issue 15); it asks the sign-in for a token of its
+// service principal (system:payout, role auditor) by the client credentials
+// grant (auth.ClientCredentials.Token).
+type TokenSource func(ctx context.Context) (string, error)
 
 // Adjudication reads the payments adjudication authorised (GET
-// /v1/payment-authorisations), signing each call with a short-lived token
-// for the service principal system:payout (role auditor).
+// /v1/payment-authorisations) with a token of the service principal.
 type Adjudication struct {
 	base   string
 	client *http.Client
-	signer *auth.Signer
-	now    func() time.Time
+	token  TokenSource
 }
 
 // NewAdjudication returns the client of adjudication at base (its URL),
-// signing tokens with key.
-func NewAdjudication(base string, key auth.Key, now func() time.Time) *Adjudication {
-	return &Adjudication{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: 30 * time.Second},
-		signer: auth.NewSigner(key, 2*time.Minute), now: now}
+// calling with the tokens of token.
+func NewAdjudication(base string, token TokenSource) *Adjudication {
+	return &Adjudication{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: 30 * time.Second}, token: token}
 }
 
 type authorisationJSON struct {
@@ -55,7 +51,7 @@ const authorisationsWindow = 31 * 24 * time.Hour
 // adjudication authorised from..to, asking window by window (adjudication
 // answers at most 31 days a call).
 func (a *Adjudication) PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]domain.Authorisation, error) {
-	token, err := a.signer.Issue(servicePrincipal(), a.now())
+	token, err := a.token(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package adapters_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/payout/internal/adapters"
-	"claims.local/pkg/auth"
 )
 
 // TestPaymentAuthorisationsAreAskedAtMost31DaysACall plays adjudication,
@@ -33,8 +31,7 @@ func TestPaymentAuthorisationsAreAskedAtMost31DaysACall(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"items": []any{item}})
 	}))
 	defer srv.Close()
-	key := auth.Key{ID: "k", Secret: bytes.Repeat([]byte("k"), auth.MinSecretBytes)}
-	a := adapters.NewAdjudication(srv.URL, key, time.Now)
+	a := adapters.NewAdjudication(srv.URL, func(context.Context) (string, error) { return "service-token", nil })
 
 	to := time.Date(2026, 12, 5, 16, 0, 0, 0, time.UTC)
 	got, err := a.PaymentAuthorisations(context.Background(), to.Add(-366*24*time.Hour), to)

@@ -189,7 +189,7 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	cfg := config(t, keys, dsn, prefix, brokers)
-	cfg.AdjudicationURL = adjudication.URL
+	cfg.AdjudicationURL, cfg.AdjudicationToken = adjudication.URL, keys.TokenSource(t, "payout", "adjudication")
 	_, c := apitest.Start(t, "payout", service.Start, cfg)
 	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
 	db := pgtest.Open(t, dsn, 2)
@@ -247,7 +247,7 @@ func TestTheThreeWayReconciliationWithoutAdjudicationIsUnverified(t *testing.T) 
 	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	cfg := config(t, keys, dsn, prefix, brokers)
-	cfg.AdjudicationURL = down.URL
+	cfg.AdjudicationURL, cfg.AdjudicationToken = down.URL, keys.TokenSource(t, "payout", "adjudication")
 	_, c := apitest.Start(t, "payout", service.Start, cfg)
 	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
 	db := pgtest.Open(t, dsn, 2)

@@ -46,6 +46,10 @@ type Config struct {
 	// authorised by the three-way reconciliation; without it that
 	// reconciliation is unavailable and the daily run is off.
 	AdjudicationURL string
+	// AdjudicationToken gets payout's own token for adjudication (the
+	// client credentials of its service principal); required with
+	// AdjudicationURL.
+	AdjudicationToken adapters.TokenSource
 	// ThreeWayHour is the Asia/Shanghai hour from which the daily three-way
 	// reconciliation of the day before runs; ThreeWayInterval how often the
 	// worker looks (5 minutes when zero).
@@ -83,7 +87,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	}
 	topics := events.Topics{Prefix: cfg.TopicPrefix}
 	kit, err := servicekit.Start(ctx, servicekit.Config{
-		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
+		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
@@ -114,10 +118,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
 		Instructions: cfg.TrustedInstructions, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
 	if cfg.AdjudicationURL != "" {
-		if len(cfg.AuthKeys) == 0 {
-			return nil, fmt.Errorf("calling adjudication needs a token key (AUTH_KEYS)")
+		if cfg.AdjudicationToken == nil {
+			return nil, fmt.Errorf("calling adjudication needs payout's client credentials (PAYOUT_CLIENT_SECRET)")
 		}
-		controls.Authorisations = adapters.NewAdjudication(cfg.AdjudicationURL, cfg.AuthKeys[0], time.Now)
+		controls.Authorisations = adapters.NewAdjudication(cfg.AdjudicationURL, cfg.AdjudicationToken)
 	}
 	a := app.NewService(repo, kit.Tracker(), bank, kit.Publisher(), topics, time.Now, shanghai, controls)
 	ports.Register(kit.Engine(), a, log)

@@ -34,7 +34,7 @@ import (
 // running is one payout started in-process on its own database and topics.
 type running struct {
 	*apitest.Client
-	keys    []auth.Key
+	keys    *apitest.TestKeys
 	svc     *service.Payout
 	dsn     string
 	prefix  string
@@ -55,11 +55,11 @@ func instructionKey(t *testing.T) *signing.Signer {
 	return s
 }
 
-func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers []string) service.Config {
+func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers []string) service.Config {
 	t.Helper()
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return service.Config{TrustedInstructions: trusted, Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
+	return service.Config{TrustedInstructions: trusted, Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
