@@ -47,7 +47,7 @@ func startChaosCluster(t *testing.T) *chaosCluster {
 	for _, name := range chaosServices {
 		dsn[name] = pg.dsn(name)
 	}
-	c := &chaosCluster{sys: newSystemOn(t, dsn, []string{broker.addr}), pg: pg, broker: broker,
+	c := &chaosCluster{sys: newSystemOn(t, dsn, broker.admin(t), broker.secrets()), pg: pg, broker: broker,
 		services: map[string]*supervisedService{}, journal: &syncBuffer{}, began: time.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

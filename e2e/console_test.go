@@ -409,7 +409,7 @@ func (p *page) signOut() {
 // queue, and the switches audited. Each page is kept as a screenshot.
 func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	p := newPage(t, sys.startConsole(t))
 	invoice, want := scannedInvoice(t)

@@ -20,7 +20,7 @@ import (
 
 func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
+	brokers := kafkatest.Cluster(t)
 	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -51,7 +51,7 @@ func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 	consumerCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	c := &kafkabus.Consumer{
-		Name: "test", Brokers: brokers, Topic: topics.Intake(), GroupID: topics.Prefix + "group",
+		Name: "test", Cluster: brokers, Topic: topics.Intake(), GroupID: topics.Prefix + "group",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Handle: func(_ context.Context, e events.Envelope) error {
 			var d map[string]int
@@ -82,18 +82,18 @@ func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 
 func TestPingFailsForAClosedPort(t *testing.T) {
 	t.Parallel()
-	err := kafkabus.Ping(context.Background(), []string{"127.0.0.1:1"})
+	err := kafkabus.Ping(context.Background(), kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	require.Error(t, err)
 }
 
 func TestCompactedTopicsAreCreatedCompacted(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
+	brokers := kafkatest.Cluster(t)
 	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	require.NoError(t, kafkabus.EnsureTopics(ctx, brokers, topics.All()))
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	client := brokers.Client(15 * time.Second)
 	policy := func(topic string) string {
 		t.Helper()
 		resp, err := client.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{

@@ -12,6 +12,7 @@ import (
 
 	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/logging"
 )
 
@@ -28,10 +29,11 @@ const (
 // service's Config embeds it.
 type Common struct {
 	// AuthKeys verify the bearer tokens of API calls (current key first).
-	AuthKeys      []auth.Key
-	HTTPAddr      string
-	DatabaseDSN   string
-	KafkaBrokers  []string
+	AuthKeys    []auth.Key
+	HTTPAddr    string
+	DatabaseDSN string
+	// Kafka is the brokers and the service's own principal on them.
+	Kafka         kafkabus.Cluster
 	TopicPrefix   string
 	ShutdownGrace time.Duration
 	// DeadlineSweep is how often the deadline monitor sweeps, and
@@ -42,7 +44,8 @@ type Common struct {
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
-// service's database on `make run`'s PostgreSQL), KAFKA_BROKERS,
+// service's database on `make run`'s PostgreSQL), the KAFKA_ variables
+// (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS and AUTH_KEYS, which has no default: every API
 // call is signed in.
@@ -51,12 +54,16 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	c := Common{
 		HTTPAddr:            env.String(prefix+"_HTTP_ADDR", httpAddr),
 		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/"+name+"?sslmode=disable"),
-		KafkaBrokers:        env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
 		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
+	kafka, err := kafkabus.LoadCluster(env)
+	if err != nil {
+		return c, err
+	}
+	c.Kafka = kafka
 	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
 	if err != nil {
 		return c, fmt.Errorf("AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first): %w", err)

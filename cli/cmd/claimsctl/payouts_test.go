@@ -109,7 +109,7 @@ func TestPayoutsTailArguments(t *testing.T) {
 }
 
 // publish sends envelopes to topic, keyed by claim.
-func publish(t *testing.T, brokers []string, topic string, envs ...events.Envelope) {
+func publish(t *testing.T, brokers kafkabus.Cluster, topic string, envs ...events.Envelope) {
 	t.Helper()
 	var msgs []outbox.Message
 	for _, e := range envs {
@@ -123,7 +123,7 @@ func publish(t *testing.T, brokers []string, topic string, envs ...events.Envelo
 }
 
 func TestPayoutsTailFollowsKafkaFromAnOffsetOrATime(t *testing.T) {
-	brokers, topic := kafkatest.Brokers(t), kafkatest.Prefix(t)+"claims.payout.v1"
+	brokers, topic := kafkatest.Cluster(t), kafkatest.Prefix(t)+"claims.payout.v1"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := kafkabus.EnsureTopics(ctx, brokers, []events.TopicSpec{{Name: topic, Partitions: 1}}); err != nil {
@@ -137,7 +137,7 @@ func TestPayoutsTailFollowsKafkaFromAnOffsetOrATime(t *testing.T) {
 	publish(t, brokers, topic, envs...)
 	tail := func(args ...string) []string {
 		t.Helper()
-		code, stdout, stderr := runCLI(t, append([]string{"payouts", "tail", "--brokers", strings.Join(brokers, ","), "--topic", topic,
+		code, stdout, stderr := runCLI(t, append([]string{"payouts", "tail", "--brokers", strings.Join(brokers.Brokers, ","), "--topic", topic,
 			"--idle-exit", "15s"}, args...)...)
 		if code != exitOK {
 			t.Fatalf("payouts tail %v: got status %d (%s), want 0", args, code, stderr)

@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -32,16 +33,16 @@ type running struct {
 	svc     *service.Adjudication
 	dsn     string
 	prefix  string
-	brokers []string
+	brokers kafkabus.Cluster
 }
 
 // start starts adjudication and stops it, waiting for Run to return, at cleanup.
 func start(t *testing.T) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix},
+	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers, TopicPrefix: prefix},
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},

@@ -15,6 +15,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
@@ -29,7 +30,7 @@ type running struct {
 	svc     *service.Intake
 	dsn     string
 	storage string
-	brokers []string
+	brokers kafkabus.Cluster
 	topics  events.Topics
 }
 
@@ -45,7 +46,7 @@ func start(t *testing.T) *running {
 func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
+	cfg := service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", Kafka: kafkatest.Cluster(t),
 		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir()}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
@@ -53,7 +54,7 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 	}
 	svc, c := apitest.Start(t, "intake", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: cfg.DatabaseDSN, storage: cfg.StorageDir,
-		brokers: cfg.KafkaBrokers, topics: events.Topics{Prefix: cfg.TopicPrefix}}
+		brokers: cfg.Kafka, topics: events.Topics{Prefix: cfg.TopicPrefix}}
 }
 
 type reporter struct {

@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/schemas"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -37,7 +38,7 @@ type running struct {
 	svc     *service.Payout
 	dsn     string
 	prefix  string
-	brokers []string
+	brokers kafkabus.Cluster
 	topics  events.Topics
 }
 
@@ -45,9 +46,9 @@ func dataKeys() []sealed.Key {
 	return []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{5}, sealed.KeyBytes)}}
 }
 
-func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers []string) service.Config {
+func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers kafkabus.Cluster) service.Config {
 	t.Helper()
-	return service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
+	return service.Config{Common: servicekit.Common{AuthKeys: keys, HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
@@ -56,7 +57,7 @@ func config(t *testing.T, keys []auth.Key, dsn, prefix string, brokers []string)
 func start(t *testing.T) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	svc, c := apitest.Start(t, "payout", service.Start, config(t, keys, dsn, prefix, brokers))
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
@@ -114,7 +115,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestStartRefusesBadDataKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", []string{"127.0.0.1:1"})
+	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	for name, keys := range map[string][]sealed.Key{
 		"none":  nil,
 		"short": {{ID: "k", Secret: []byte("short")}},
