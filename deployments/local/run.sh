@@ -34,12 +34,15 @@ if [ ! -s "$DATAKEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
-dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
-INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
+# Each service connects to PostgreSQL and Kafka as its own role and
+# principal, with the passwords infra.sh made (.local/dev/secrets).
+dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
+kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1"; }
+env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" "$ROOT/bin/intake" &
 pids+=($!)
-ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) "$ROOT/bin/adjudication" &
+env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" "$ROOT/bin/adjudication" &
 pids+=($!)
-PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) "$ROOT/bin/payout" &
+env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN="$(dsn payout)" "$ROOT/bin/payout" &
 pids+=($!)
 
 for port in 8081 8082 8083; do
@@ -62,8 +65,9 @@ cat >&2 <<MSG
   intake        http://127.0.0.1:8081   (/readyz, /metrics, /openapi.json)
   adjudication  http://127.0.0.1:8082
   payout        http://127.0.0.1:8083
-  PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout; user postgres)
-  Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
+  PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout, each owned by the role of that name; passwords in $STATE/secrets/postgres)
+  Kafka         127.0.0.1:$KAFKA_PORT  (SASL/SCRAM-SHA-512; principals admin, intake, adjudication, payout, reader; passwords in $STATE/secrets/kafka)
+  follow a topic:  KAFKA_USER=reader KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/reader bin/claimsctl events tail --topic claims.payout.v1
   try:  make demo      stop: Ctrl-C
 
 [run] development users: console password, then an API token valid 8 h (AUTH_KEYS is in $KEYFILE):

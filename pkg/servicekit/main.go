@@ -53,7 +53,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	prefix := strings.ToUpper(name)
 	c := Common{
 		HTTPAddr:            env.String(prefix+"_HTTP_ADDR", httpAddr),
-		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/"+name+"?sslmode=disable"),
+		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://"+name+"@127.0.0.1:55432/"+name+"?sslmode=disable"),
 		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
