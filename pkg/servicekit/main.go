@@ -44,8 +44,8 @@ type Common struct {
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
-// service's database on `make run`'s PostgreSQL), the KAFKA_ variables
-// (kafkabus.LoadCluster),
+// service's database and role on `make run`'s PostgreSQL, which wants the
+// role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS and AUTH_KEYS, which has no default: every API
 // call is signed in.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,14 @@ func TestPayoutsTailFollowsKafkaFromAnOffsetOrATime(t *testing.T) {
 	if err := kafkabus.EnsureTopics(ctx, brokers, []events.TopicSpec{{Name: topic, Partitions: 1}}); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
+	// The tail signs in as the read-only principal, allowed to read the topic.
+	reader := []kafkabus.Access{{User: kafkabus.ReaderUser, Read: []string{topic}}}
+	if err := kafkabus.Grant(ctx, brokers, reader); err != nil {
+		t.Fatalf("grant the reader the topic: %v", err)
+	}
+	t.Cleanup(func() { _ = kafkabus.Revoke(context.Background(), brokers, reader) })
+	t.Setenv("KAFKA_USER", kafkabus.ReaderUser)
+	t.Setenv("KAFKA_PASSWORD_FILE", filepath.Join(kafkatest.SecretsDir(t), kafkabus.ReaderUser))
 	var envs []events.Envelope
 	for i, fen := range []int64{100, 250001, 7} {
 		envs = append(envs, payoutEvent(t, events.PayoutCompleted, events.PayoutData{ObligationID: "o" + string(rune('1'+i)), ClaimID: "c1",
