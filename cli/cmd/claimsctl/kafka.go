@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"claims.local/pkg/config"
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
 )
@@ -18,7 +19,8 @@ import (
 // and grants the ACL table (kafkabus.Accesses). The passwords are files
 // named after their user in the --secrets folder, which the set-up
 // (deployments/local/infra.sh, or an operator) writes; every step can run
-// again and changes nothing the second time but the salts.
+// again and changes nothing the second time but the salts. With
+// KAFKA_TLS_CA_FILE set it speaks TLS to the brokers.
 func runKafka(e env, args []string) int {
 	if len(args) == 0 || args[0] != "setup" {
 		return usageError(e, "kafka", "the only subcommand is setup")
@@ -59,7 +61,19 @@ func runKafka(e env, args []string) int {
 			return failure(e, err)
 		}
 	}
-	admin := kafkabus.Cluster{Brokers: strings.Split(*brokers, ","), User: kafkabus.AdminUser, Password: adminPassword}
+	// KAFKA_TLS_CA_FILE, when set, is the brokers' certificate authority.
+	admin, err := kafkabus.LoadCluster(&config.Env{Lookup: func(k string) (string, bool) {
+		if k != "KAFKA_TLS_CA_FILE" || e.getenv == nil {
+			return "", false
+		}
+		v := e.getenv(k)
+		return v, v != ""
+	}})
+	if err != nil {
+		return failure(e, err)
+	}
+	admin = admin.As(kafkabus.AdminUser, adminPassword)
+	admin.Brokers = strings.Split(*brokers, ",")
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	for {
