@@ -80,14 +80,58 @@ func entries(accs []Access) []kafka.ACLEntry {
 	return out
 }
 
-// Grant creates the ACLs of accs as the admin principal. Granting what is
-// granted already changes nothing, so the set-up can run again.
+// Grant creates the ACLs of accs as the admin principal and returns once
+// the broker enforces them (the controller commits an ACL before the broker
+// applies it). Granting what is granted already changes nothing, so the
+// set-up can run again.
 func Grant(ctx context.Context, admin Cluster, accs []Access) error {
-	resp, err := admin.Client(15*time.Second).CreateACLs(ctx, &kafka.CreateACLsRequest{ACLs: entries(accs)})
+	want := entries(accs)
+	client := admin.Client(15 * time.Second)
+	resp, err := client.CreateACLs(ctx, &kafka.CreateACLsRequest{ACLs: want})
 	if err != nil {
 		return fmt.Errorf("kafka: create ACLs: %w", err)
 	}
-	return errors.Join(resp.Errors...)
+	if err := errors.Join(resp.Errors...); err != nil {
+		return err
+	}
+	for {
+		missing, err := missingACLs(ctx, client, want)
+		if err == nil && missing == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka: %d ACLs not in force yet (%v): %w", missing, err, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// missingACLs counts the entries of want the broker does not describe yet.
+func missingACLs(ctx context.Context, client *kafka.Client, want []kafka.ACLEntry) (int, error) {
+	resp, err := client.DescribeACLs(ctx, &kafka.DescribeACLsRequest{Filter: kafka.ACLFilter{
+		ResourceTypeFilter: kafka.ResourceTypeAny, ResourcePatternTypeFilter: kafka.PatternTypeAny,
+		Operation: kafka.ACLOperationTypeAny, PermissionType: kafka.ACLPermissionTypeAny}})
+	if err == nil {
+		err = resp.Error
+	}
+	if err != nil {
+		return len(want), err
+	}
+	have := map[kafka.ACLEntry]bool{}
+	for _, r := range resp.Resources {
+		for _, a := range r.ACLs {
+			have[kafka.ACLEntry{ResourceType: r.ResourceType, ResourceName: r.ResourceName, ResourcePatternType: r.PatternType,
+				Principal: a.Principal, Host: a.Host, Operation: a.Operation, PermissionType: a.PermissionType}] = true
+		}
+	}
+	missing := 0
+	for _, e := range want {
+		if !have[e] {
+			missing++
+		}
+	}
+	return missing, nil
 }
 
 // Revoke deletes the ACLs of accs, as a test does with the ACLs of its

@@ -66,22 +66,30 @@ func (p *Publisher) Close() error { return p.w.Close() }
 // EnsureTopics creates the topics that do not exist yet, with their
 // partitions, and waits until they have leaders. Brokers run with
 // auto-creation off, so this is the only way a topic comes to be. Only the
-// set-up principal may create topics (see ACLs): a service's principal
-// finds them made and creates nothing.
+// set-up principal may create topics (see Accesses): a service's principal
+// finds its topics made, and skips the topics the ACLs do not let it see
+// (those it neither writes nor reads).
 func EnsureTopics(ctx context.Context, c Cluster, specs []events.TopicSpec) error {
 	if len(c.Brokers) == 0 {
 		return errors.New("kafka: no brokers configured")
 	}
 	client := c.Client(15 * time.Second)
-	missing, err := missingTopics(ctx, client, specs)
+	visible, missing, err := describeTopics(ctx, client, specs)
 	if err != nil {
 		return err
 	}
-	if len(missing) == 0 {
-		return waitForTopics(ctx, client, specs)
+	if len(missing) > 0 {
+		if err := createTopics(ctx, client, missing); err != nil {
+			return err
+		}
 	}
+	return waitForTopics(ctx, client, visible)
+}
+
+// createTopics creates the topics of specs.
+func createTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) error {
 	req := &kafka.CreateTopicsRequest{}
-	for _, s := range missing {
+	for _, s := range specs {
 		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
 		if s.Compacted {
 			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
@@ -97,32 +105,35 @@ func EnsureTopics(ctx context.Context, c Cluster, specs []events.TopicSpec) erro
 			return fmt.Errorf("kafka: create topic %s: %w", name, terr)
 		}
 	}
-	return waitForTopics(ctx, client, specs)
+	return nil
 }
 
-// missingTopics returns the specs whose topic the broker does not know. A
-// topic the principal may not describe counts as missing, and creating it
-// then fails with the authorisation error.
-func missingTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) ([]events.TopicSpec, error) {
+// describeTopics returns the specs whose topic the principal may see, and
+// among them those the broker does not know yet.
+func describeTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) (visible, missing []events.TopicSpec, err error) {
 	names := make([]string, len(specs))
 	for i, s := range specs {
 		names[i] = s.Name
 	}
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
 	if err != nil {
-		return nil, fmt.Errorf("kafka: describe topics: %w", err)
+		return nil, nil, fmt.Errorf("kafka: describe topics: %w", err)
 	}
-	known := map[string]bool{}
+	state := map[string]error{}
 	for _, t := range md.Topics {
-		known[t.Name] = t.Error == nil
+		state[t.Name] = t.Error
 	}
-	var missing []events.TopicSpec
 	for _, s := range specs {
-		if !known[s.Name] {
+		terr, known := state[s.Name]
+		switch {
+		case known && errors.Is(terr, kafka.TopicAuthorizationFailed):
+			continue
+		case !known || terr != nil:
 			missing = append(missing, s)
 		}
+		visible = append(visible, s)
 	}
-	return missing, nil
+	return visible, missing, nil
 }
 
 // waitForTopics returns once every topic has a leader for every partition.
