@@ -8,8 +8,11 @@
 #                                       deployments/secrets); a second run
 #                                       keeps what exists
 #   deployments/secrets.sh k8s [DIR]    create or update the Kubernetes
-#                                       secrets of namespace claims from DIR
-#                                       (kubectl, current context)
+#                                       secrets of namespace claims from DIR,
+#                                       and the config maps of the Kafka and
+#                                       PostgreSQL start scripts (kubectl,
+#                                       current context); then kubectl apply
+#                                       -f deployments/k8s/
 #
 # Files of DIR:
 #   kafka-<user>            SCRAM-SHA-512 password of admin, intake,
@@ -86,6 +89,11 @@ k8s_secrets() {
   args=()
   for u in "${PG_ROLES[@]}"; do args+=(--from-file="pg-$u=$DIR/pg-$u"); done
   apply claims-postgres "${args[@]}"
+  # The scripts the Kafka and PostgreSQL containers start with.
+  kubectl -n "$NS" create configmap claims-kafka-start --from-file="$ROOT/deployments/docker/kafka-start.sh" \
+    --dry-run=client -o yaml | kubectl apply -f -
+  kubectl -n "$NS" create configmap claims-postgres-init --from-file="$ROOT/deployments/docker/init-roles.sh" \
+    --dry-run=client -o yaml | kubectl apply -f -
 }
 
 case "$cmd" in

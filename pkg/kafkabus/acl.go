@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -57,6 +58,25 @@ func Accesses(t events.Topics) []Access {
 		{User: ReaderUser, Read: []string{t.Intake(), t.Adjudication(), t.Payout(), t.Deadlines(), t.Calendar(),
 			t.Notifications(), t.Catastrophes()}},
 	}
+}
+
+// TopicsOf returns the topics of t that user writes or reads, the ones a
+// service running as user needs to exist before it starts; all of them for
+// a user without an entry in Accesses (the set-up principal).
+func TopicsOf(t events.Topics, user string) []events.TopicSpec {
+	for _, a := range Accesses(t) {
+		if a.User != user {
+			continue
+		}
+		var out []events.TopicSpec
+		for _, s := range t.All() {
+			if slices.Contains(a.Write, s.Name) || slices.Contains(a.Read, s.Name) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return t.All()
 }
 
 // entries lists the ACL bindings of accs. Read and write imply describe.

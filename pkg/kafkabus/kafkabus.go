@@ -67,14 +67,14 @@ func (p *Publisher) Close() error { return p.w.Close() }
 // partitions, and waits until they have leaders. Brokers run with
 // auto-creation off, so this is the only way a topic comes to be. Only the
 // set-up principal may create topics (see Accesses): a service's principal
-// finds its topics made, and skips the topics the ACLs do not let it see
-// (those it neither writes nor reads).
+// finds the topics it uses made (see TopicsOf), and fails with
+// TOPIC_AUTHORIZATION_FAILED while they are not.
 func EnsureTopics(ctx context.Context, c Cluster, specs []events.TopicSpec) error {
 	if len(c.Brokers) == 0 {
 		return errors.New("kafka: no brokers configured")
 	}
 	client := c.Client(15 * time.Second)
-	visible, missing, err := describeTopics(ctx, client, specs)
+	missing, err := missingTopics(ctx, client, specs)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func EnsureTopics(ctx context.Context, c Cluster, specs []events.TopicSpec) erro
 			return err
 		}
 	}
-	return waitForTopics(ctx, client, visible)
+	return waitForTopics(ctx, client, specs)
 }
 
 // createTopics creates the topics of specs.
@@ -108,32 +108,29 @@ func createTopics(ctx context.Context, client *kafka.Client, specs []events.Topi
 	return nil
 }
 
-// describeTopics returns the specs whose topic the principal may see, and
-// among them those the broker does not know yet.
-func describeTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) (visible, missing []events.TopicSpec, err error) {
+// missingTopics returns the specs whose topic the broker does not show the
+// principal: a topic it may not describe looks missing, as a topic that
+// does not exist does.
+func missingTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) ([]events.TopicSpec, error) {
 	names := make([]string, len(specs))
 	for i, s := range specs {
 		names[i] = s.Name
 	}
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
 	if err != nil {
-		return nil, nil, fmt.Errorf("kafka: describe topics: %w", err)
+		return nil, fmt.Errorf("kafka: describe topics: %w", err)
 	}
-	state := map[string]error{}
+	known := map[string]bool{}
 	for _, t := range md.Topics {
-		state[t.Name] = t.Error
+		known[t.Name] = t.Error == nil
 	}
+	var missing []events.TopicSpec
 	for _, s := range specs {
-		terr, known := state[s.Name]
-		switch {
-		case known && errors.Is(terr, kafka.TopicAuthorizationFailed):
-			continue
-		case !known || terr != nil:
+		if !known[s.Name] {
 			missing = append(missing, s)
 		}
-		visible = append(visible, s)
 	}
-	return visible, missing, nil
+	return missing, nil
 }
 
 // waitForTopics returns once every topic has a leader for every partition.

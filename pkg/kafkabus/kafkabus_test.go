@@ -3,6 +3,7 @@ package kafkabus_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -113,5 +114,43 @@ func TestCompactedTopicsAreCreatedCompacted(t *testing.T) {
 	}
 	if got := policy(topics.Intake()); got != "delete" {
 		t.Fatalf("got cleanup.policy %q on the intake topic, want delete", got)
+	}
+}
+
+// TestOnlyTheSetUpPrincipalCreatesTopics: intake may not create the topics
+// it uses; once the set-up principal has made them and granted the ACLs,
+// intake finds them and creates nothing.
+func TestOnlyTheSetUpPrincipalCreatesTopics(t *testing.T) {
+	t.Parallel()
+	admin := kafkatest.Cluster(t)
+	prefix := kafkatest.Prefix(t)
+	mine := kafkabus.TopicsOf(events.Topics{Prefix: prefix}, kafkabus.IntakeUser)
+	intake := kafkatest.As(t, kafkabus.IntakeUser)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := kafkabus.EnsureTopics(ctx, intake, mine); !errors.Is(err, kafka.TopicAuthorizationFailed) {
+		t.Fatalf("intake creates its topics: got %v, want %v", err, kafka.TopicAuthorizationFailed)
+	}
+	kafkatest.Grant(t, admin, prefix)
+	require.NoError(t, kafkabus.EnsureTopics(ctx, intake, mine))
+}
+
+func TestTopicsOfAServiceAreTheOnesItWritesOrReads(t *testing.T) {
+	t.Parallel()
+	topics := events.Topics{Prefix: "p."}
+	for _, tc := range []struct {
+		user string
+		want []string
+	}{
+		{kafkabus.IntakeUser, []string{topics.Intake(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
+		{kafkabus.AdjudicationUser, []string{topics.Intake(), topics.Adjudication(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
+		{kafkabus.PayoutUser, []string{topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
+		{kafkabus.AdminUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
+	} {
+		var got []string
+		for _, s := range kafkabus.TopicsOf(topics, tc.user) {
+			got = append(got, s.Name)
+		}
+		require.Equal(t, tc.want, got, tc.user)
 	}
 }

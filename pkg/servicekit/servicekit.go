@@ -187,13 +187,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	return k, nil
 }
 
-// ensureTopics creates the topics, waiting for a broker that is still coming
-// up rather than failing the start at once.
+// ensureTopics makes sure the topics the service's principal uses exist
+// (kafkabus.TopicsOf), waiting for a broker that is still coming up, or for
+// the set-up to create them, rather than failing the start at once.
 func ensureTopics(ctx context.Context, cfg Config, log *slog.Logger) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		err := kafkabus.EnsureTopics(tctx, cfg.Kafka, cfg.Topics.All())
+		err := kafkabus.EnsureTopics(tctx, cfg.Kafka, kafkabus.TopicsOf(cfg.Topics, cfg.Kafka.User))
 		cancel()
 		if err == nil {
 			return nil

@@ -1,4 +1,0 @@
--- One database per service: each service owns its data.
-CREATE DATABASE intake;
-CREATE DATABASE adjudication;
-CREATE DATABASE payout;
