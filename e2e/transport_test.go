@@ -120,9 +120,7 @@ func fetch(t *testing.T, as kafkabus.Cluster, topic string) error {
 func TestKafkaRefusesWritesWithoutTheRight(t *testing.T) {
 	t.Parallel()
 	admin := kafkatest.Cluster(t)
-	prefix := kafkatest.Prefix(t)
-	kafkatest.Grant(t, admin, prefix)
-	topics := events.Topics{Prefix: prefix}
+	topics := kafkatest.Grant(t, admin, kafkatest.Prefix(t))
 	real := events.Topics{}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -171,9 +169,7 @@ func TestKafkaRefusesWritesWithoutTheRight(t *testing.T) {
 func TestKafkaRefusesReadsWithoutTheRight(t *testing.T) {
 	t.Parallel()
 	admin := kafkatest.Cluster(t)
-	prefix := kafkatest.Prefix(t)
-	kafkatest.Grant(t, admin, prefix)
-	topics := events.Topics{Prefix: prefix}
+	topics := kafkatest.Grant(t, admin, kafkatest.Prefix(t))
 	for _, tc := range []struct {
 		name    string
 		user    string

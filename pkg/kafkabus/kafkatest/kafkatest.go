@@ -29,20 +29,23 @@ const SecretsEnv = "CLAIMS_TEST_KAFKA_SECRETS"
 // Brokers returns the test brokers or fails the test.
 func Brokers(t testing.TB) []string {
 	t.Helper()
-	v := os.Getenv(BrokersEnv)
-	if v == "" {
-		t.Fatalf("%s is not set: run the tests with `make test`, which starts Kafka", BrokersEnv)
-	}
-	return strings.Split(v, ",")
+	return strings.Split(required(t, BrokersEnv, "starts Kafka"), ",")
 }
 
 // SecretsDir returns the folder of the test broker's passwords or fails
 // the test.
 func SecretsDir(t testing.TB) string {
 	t.Helper()
-	v := os.Getenv(SecretsEnv)
+	return required(t, SecretsEnv, "makes the Kafka users")
+}
+
+// required returns the variable name, set by `make test`, which does what,
+// or fails the test.
+func required(t testing.TB, name, what string) string {
+	t.Helper()
+	v := os.Getenv(name)
 	if v == "" {
-		t.Fatalf("%s is not set: run the tests with `make test`, which makes the Kafka users", SecretsEnv)
+		t.Fatalf("%s is not set: run the tests with `make test`, which %s", name, what)
 	}
 	return v
 }
@@ -87,8 +90,9 @@ func Prefix(t testing.TB) string {
 // Grant creates the topics of prefix on the broker of admin and grants
 // each principal the ACLs of kafkabus.Accesses on them, as the set-up does
 // for a deployment; the ACLs are revoked when the test ends. A test that
-// runs the services as their own principals calls it first.
-func Grant(t testing.TB, admin kafkabus.Cluster, prefix string) {
+// runs the services as their own principals calls it first. It returns
+// the topics of prefix.
+func Grant(t testing.TB, admin kafkabus.Cluster, prefix string) events.Topics {
 	t.Helper()
 	topics := events.Topics{Prefix: prefix}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -103,6 +107,7 @@ func Grant(t testing.TB, admin kafkabus.Cluster, prefix string) {
 			t.Logf("kafkatest: revoke the ACLs of %s: %v", prefix, err)
 		}
 	})
+	return topics
 }
 
 // deleteTopics deletes every topic whose name starts with prefix. A failure
