@@ -128,7 +128,8 @@ func TestARejectionLetterIsSentWithinItsDeadline(t *testing.T) {
 		t.Fatalf("got rejection-notice deadline %+v, want it met", letter)
 	}
 
-	approve := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 456_789, "approved_fen": 456_789}}}
+	approve := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 456_789, "approved_fen": 456_789}},
+		"acknowledge_unknown": acknowledgement}
 	if status := sys.call(t, http.MethodPost, adj(approved.ClaimID, "/decision"), approve, nil); status != http.StatusOK {
 		t.Fatalf("approve: got status %d, want 200", status)
 	}

@@ -82,7 +82,9 @@ func (s *system) requested(t *testing.T, policy, incidentType, place, code strin
 	d := events.ClaimRequestedData{ClaimID: id, ReportID: "report-" + id, PolicyNumber: policy, InsuredName: "王五",
 		IncidentType: incidentType, IncidentTime: time.Date(2026, 9, 5, 2, 0, 0, 0, time.UTC), FirstReceivedAt: at,
 		IncidentPlace: place, ClaimedAmountFen: claimedFen, Beneficiary: &events.Person{Name: "李四", Relation: "spouse"},
-		CatastropheCode: code}
+		CatastropheCode: code,
+		// The policy names no beneficiary: 李四 is paid as a legal heir.
+		Documents: []events.ClaimDocument{{DocumentID: "doc-rel-" + id, Type: "relationship_proof", SHA256: "ab"}}}
 	e, err := events.New(events.ClaimRequested, "intake", id, at, d)
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +204,8 @@ func TestCatastropheFastTrackFromDeclarationToSettlement(t *testing.T) {
 	// The advance is paid with priority, then the final settlement less it.
 	sys.approveAdvance(t, death)
 	sys.approveAdvance(t, medical)
+	// Above RMB 5,000 a second senior confirms the payee (issue 14).
+	sys.confirmPayees(t, death, 1)
 	got := sys.payouts(t, func(es []events.Envelope) bool {
 		return countOf(es, death, events.PayoutCompleted) == 1 && countOf(es, medical, events.PayoutCompleted) == 1
 	})
@@ -217,7 +221,8 @@ func TestCatastropheFastTrackFromDeclarationToSettlement(t *testing.T) {
 	if len(obligations.Obligations) != 1 || !obligations.Obligations[0].Priority {
 		t.Fatalf("got obligations %+v, want the advance paid with priority", obligations.Obligations)
 	}
-	decide := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "death", "claimed_fen": 20_000_000, "approved_fen": 20_000_000}}}
+	decide := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "death", "claimed_fen": 20_000_000, "approved_fen": 20_000_000}},
+		"acknowledge_unknown": acknowledgement}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+death+"/decision"), decide, nil); status != http.StatusOK {
 		t.Fatalf("decide: got %d, want 200", status)
 	}
@@ -225,6 +230,7 @@ func TestCatastropheFastTrackFromDeclarationToSettlement(t *testing.T) {
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+death+"/agreement"), agree, nil); status != http.StatusOK {
 		t.Fatalf("agreement: got %d, want 200", status)
 	}
+	sys.confirmPayees(t, death, 1)
 	reject := map[string]any{"outcome": "reject", "reasons": []map[string]any{{"code": "EXCLUSION", "text": "事故不属于保险责任范围。",
 		"clause": "《示例综合意外保险条款》第七条"}}}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+medical+"/decision"), reject, nil); status != http.StatusOK {
@@ -319,6 +325,7 @@ func TestCatastropheModeSurvivesARestart(t *testing.T) {
 		t.Fatalf("got %+v, want the claim tagged with its advance offered after the restart", c)
 	}
 	sys.approveAdvance(t, claim)
+	sys.confirmPayees(t, claim, 1)
 	got := sys.payouts(t, func(es []events.Envelope) bool { return countOf(es, claim, events.PayoutCompleted) == 1 })
 	if d := payoutsOf(t, got, claim, events.PayoutCompleted); d[0].PayoutType != events.PayoutTypeAdvance || d[0].AmountFen != 5_000_000 {
 		t.Fatalf("got %+v, want the advance of 5000000 fen paid", d[0])

@@ -312,7 +312,7 @@ func (c *chaosClient) awaitCase(ctx context.Context, cl *chaosClaim) error {
 // decide approves the claim's amount on one line.
 func (c *chaosClient) decide(ctx context.Context, cl *chaosClaim) error {
 	body := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense",
-		"claimed_fen": cl.amountFen, "approved_fen": cl.amountFen}}}
+		"claimed_fen": cl.amountFen, "approved_fen": cl.amountFen}}, "acknowledge_unknown": acknowledgement}
 	return c.caseStep(ctx, cl, "/decision", body, "decision found made", func(k chaosCase) error {
 		if d := k.Decision; d == nil || d.Outcome != "approve" || d.AmountFen != cl.amountFen || d.EffectiveAt == nil {
 			return fmt.Errorf("decision refused (409) and the case holds decision %+v, want the approval of %d fen in effect", d, cl.amountFen)

@@ -13,10 +13,12 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/scantest"
+	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
@@ -33,7 +35,7 @@ type consoleUser struct {
 
 func consoleUsers() []consoleUser {
 	return []consoleUser{
-		{"handler-1", "handler"}, {"senior-1", "senior_handler"}, {"cat-1", "catastrophe_coordinator"},
+		{"handler-1", "handler"}, {"senior-1", "senior_handler"}, {"senior-2", "senior_handler"}, {"cat-1", "catastrophe_coordinator"},
 		{"finance-1", "finance"}, {"auditor-1", "auditor"},
 	}
 }
@@ -496,7 +498,13 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	if got := p.text("decision-total"); !strings.Contains(got, "¥1,234.50") {
 		t.Fatalf("decision total: got %q, want ¥1,234.50", got)
 	}
+	// The policy is not imported: the checks could not run, which blocks an
+	// approval until the decider says how they verified it (issue 14).
+	p.waitCSS("the checks that block the approval", `[data-testid="check-blocking"]`, 10*time.Second)
+	p.wait("max-payable-unknown")
+	p.fill("acknowledge-unknown", acknowledgement)
 	p.do("approve", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("decision-outcome")))
+	p.waitCSS("the case is the decider's", `[data-testid="case-owner"][data-assignee="handler-1"]`, 10*time.Second)
 	if got := p.text("decision-amount"); got != "¥1,234.50" {
 		t.Fatalf("decided amount: got %q, want ¥1,234.50", got)
 	}
@@ -558,6 +566,7 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	p.open("/claims/" + big.ClaimID + "?report=" + big.ID)
 	p.waitCSS("the third case opened", `[data-testid="decision-panel"]`, 60*time.Second)
 	p.fill("line-claimed-0", "60000")
+	p.fill("acknowledge-unknown", acknowledgement)
 	p.do("approve above the authority", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("approval-waiting")))
 	p.waitCSS("the decision awaits approval", `[data-testid="case-state"][data-state="pending_approval"]`, 5*time.Second)
 
@@ -631,6 +640,45 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 		t.Fatalf("the approved decision: got %q, want ¥60,000.00 approved by senior-1", got)
 	}
 	p.shot("senior-four-eyes")
+
+	// Above RMB 5,000 a second senior confirms the payee before payout pays
+	// (issue 14): the senior who decided the amount may not, another may,
+	// in a dialog, never on one click.
+	held := uuid.NewString()
+	sys.agreed(t, held, 4_000_000, beneficiary("6222020200112233445"), func(d *events.AgreementReachedData) {
+		d.DecidedBy, d.DecisionApprovedBy = "handler-1", "senior-1"
+	})
+	waiting := fmt.Sprintf(`[data-testid="awaiting-row"][data-claim=%q]`, held)
+	p.open("/payouts")
+	p.waitCSS("the payee waiting for a second senior", waiting, 30*time.Second)
+	if got := p.textOf(waiting + ` [data-testid="excluded"]`); !strings.Contains(got, "senior-1") || !strings.Contains(got, "handler-1") {
+		t.Fatalf("who may not confirm: got %q, want handler-1 and senior-1", got)
+	}
+	p.click("ask to confirm", waiting+` [data-testid="confirm-payee"]`)
+	p.waitCSS("the confirmation dialog", waiting+` [data-testid="confirm-payee-dialog"]`, 5*time.Second)
+	p.click("confirm as the approver", waiting+` [data-testid="confirm-payee-yes"]`)
+	p.waitCSS("the approver refused", waiting+` [data-testid="confirm-payee-dialog"] [data-testid="error"]`, 10*time.Second)
+	if got := p.textOf(waiting + ` [data-testid="confirm-payee-dialog"] [data-testid="error"]`); !strings.Contains(got, "另一位高级理赔人员") {
+		t.Fatalf("the approver's refusal: got %q, want it to say another senior must confirm", got)
+	}
+	p.shot("payee-confirmation-refused")
+	p.signOut()
+	p.signIn("senior-2", "queue-page")
+	p.open("/payouts")
+	p.waitCSS("the payee waiting for a second senior", waiting, 30*time.Second)
+	p.click("ask to confirm", waiting+` [data-testid="confirm-payee"]`)
+	p.click("confirm as a second senior", waiting+` [data-testid="confirm-payee-yes"]`)
+	p.waitJS("the payee confirmed", fmt.Sprintf(`document.querySelector(%q) === null`, waiting), 10*time.Second)
+	apitest.Eventually(t, 30*time.Second, "the confirmed payment paid", func() bool {
+		var list struct {
+			Obligations []struct {
+				State string `json:"state"`
+			} `json:"obligations"`
+		}
+		sys.call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+held), nil, &list)
+		return len(list.Obligations) == 1 && list.Obligations[0].State == "completed"
+	})
+	p.shot("payee-confirmed")
 	p.signOut()
 
 	// The catastrophe team declares a catastrophe, switches its fast-track

@@ -23,7 +23,8 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
 		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 	})
-	decision := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 987654, "approved_fen": 987654}}}
+	decision := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 987654, "approved_fen": 987654}},
+		"acknowledge_unknown": acknowledgement}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
 		t.Fatalf("decide: got status %d, want 200", status)
 	}
@@ -34,6 +35,8 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 		t.Fatalf("second decision: got %d %+v, want 409 conflict", status, conflict)
 	}
 	sys.agree(t, r.ClaimID)
+	// Above RMB 5,000: a second senior confirms the payee (issue 14).
+	sys.confirmPayees(t, r.ClaimID, 1)
 
 	got := readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
 		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1

@@ -17,13 +17,18 @@ import (
 )
 
 // agreed publishes adjudication's agreement-reached for claimID on its topic,
-// as adjudication does when a handler records the claimant's agreement.
-func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee events.Payee) {
+// as adjudication does when a handler records the claimant's agreement;
+// change, when given, alters the event first.
+func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee events.Payee, change ...func(*events.AgreementReachedData)) {
 	t.Helper()
 	at := time.Now().UTC()
-	e, err := events.New(events.AgreementReached, "adjudication", claimID, at, events.AgreementReachedData{ClaimID: claimID,
+	d := events.AgreementReachedData{ClaimID: claimID,
 		CaseID: "case-" + claimID, PolicyNumber: "P-E2E-PAY", AmountFen: amountFen, Currency: "CNY", Payee: payee,
-		AgreedBy: payee.Name, Channel: "signed_form", RecordedBy: "handler-e2e", AgreedAt: at})
+		AgreedBy: payee.Name, Channel: "signed_form", RecordedBy: "handler-e2e", AgreedAt: at}
+	for _, c := range change {
+		c(&d)
+	}
+	e, err := events.New(events.AgreementReached, "adjudication", claimID, at, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,8 +70,10 @@ func TestNoPersonalDataInLogsAndPayeesSealedAtRest(t *testing.T) {
 		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
 	})
 	sys.approve(t, r.ClaimID, 88_800)
-	agreement := map[string]any{"agreed_by": beneficiary, "channel": "signed_form", "payee": map[string]any{
-		"name": beneficiary, "role": "beneficiary", "bank_name": "中国工商银行", "account_number": account}}
+	// The insured is paid: without policy data the beneficiary cannot be
+	// verified as entitled (issue 14).
+	agreement := map[string]any{"agreed_by": insured, "channel": "signed_form", "payee": map[string]any{
+		"name": insured, "role": "insured", "bank_name": "中国工商银行", "account_number": account}}
 	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/agreement"), agreement, nil); status != http.StatusOK {
 		t.Fatalf("agreement: got %d, want 200", status)
 	}
@@ -115,7 +117,7 @@ func TestNoPersonalDataInLogsAndPayeesSealedAtRest(t *testing.T) {
 	if len(rows) != 1 {
 		t.Fatalf("got %d obligation rows, want 1", len(rows))
 	}
-	for _, secret := range []string{account, beneficiary} {
+	for _, secret := range []string{account, insured} {
 		if strings.Contains(string(rows[0]), secret) {
 			t.Fatalf("got the obligation row %s holding %q in clear, want it sealed", rows[0], secret)
 		}

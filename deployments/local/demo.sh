@@ -40,7 +40,8 @@ api "$ADJ/v1/cases/$claim"; echo
 
 echo "4. approve 1,234.56 yuan (signed in as a senior handler: within the authority limit)"
 api -X POST "$ADJ/v1/cases/$claim/decision" -H 'Content-Type: application/json' \
-  -d '{"outcome": "approve", "lines": [{"benefit": "medical_expense", "claimed_fen": 123456, "approved_fen": 123456}]}'; echo
+  -d '{"outcome": "approve", "lines": [{"benefit": "medical_expense", "claimed_fen": 123456, "approved_fen": 123456}],
+       "acknowledge_unknown": "demo: checks that cannot run without the seed data were verified by hand"}'; echo
 
 echo "   the claimant agrees to the amount (R6: pay within 10 days from now)"
 api -X POST "$ADJ/v1/cases/$claim/agreement" -H 'Content-Type: application/json' -d '{

@@ -291,12 +291,26 @@ kafka_stop() {
   rm -f "$dir/pid"
 }
 
+# reserve_ports keeps the kernel from handing PORTS (comma-separated ports
+# or ranges) to outgoing connections as their source port: the fixed ports
+# of PostgreSQL and Kafka lie inside Linux's ephemeral range (32768-60999),
+# and on a busy machine a test's client socket was seen holding Kafka's port
+# when the broker started ("Address already in use"). Needs root; without it
+# nothing changes. Only `start` reserves (the fixed ports of `make run` and
+# `make test`); the chaos test's clusters take free ports as they come.
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur
+  [ -w "$f" ] || return 0
+  cur=$(cat "$f")
+  echo "${cur:+$cur,}$1" > "$f" 2>/dev/null || true
+}
+
 cmd=${1:-}
 shift || true
 [ $# -ge 1 ] && set -- "$(realpath -m "$1")" "${@:2}"
 case "$cmd" in
   install) install ;;
-  start) pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
+  start) reserve_ports "$2,$3-$(($3 + 1))"; pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
   stop) kafka_stop "$1"; pg_stop "$1" ;;
   pg-start) pg_start "$1" "$2" ;;
   pg-stop) pg_stop "$1" "${2:-fast}" ;;

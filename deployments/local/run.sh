@@ -34,6 +34,13 @@ if [ ! -s "$DATAKEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
+# The key adjudication hashes accounts with for its fraud signals, made once.
+SIGNALKEYFILE=$STATE/adjudication-signal-key
+if [ ! -s "$SIGNALKEYFILE" ]; then
+  umask 077
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SIGNALKEYFILE"
+fi
+export ADJUDICATION_SIGNAL_KEY=$(cat "$SIGNALKEYFILE")
 # Each service connects to PostgreSQL and Kafka as its own role and
 # principal, with the passwords infra.sh made (.local/dev/secrets).
 dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }

@@ -24,6 +24,12 @@ const (
 	Unprocessable    Code = "unprocessable"
 	Unavailable      Code = "unavailable"
 	Internal         Code = "internal"
+	// The refusals of the money controls (issue 14): a payee not entitled
+	// under the policy, an amount beyond the contract, checks that block.
+	PayeeNotEntitled Code = "payee_not_entitled"
+	BeyondContract   Code = "beyond_contract"
+	ChecksFailing    Code = "checks_failing"
+	FraudSignal      Code = "fraud_signal"
 )
 
 // Error is an error a person can understand, with a code a program can use.

@@ -97,6 +97,9 @@ type ClaimDecidedData struct {
 	Reason    string    `json:"reason,omitempty"`
 	DecidedBy string    `json:"decided_by"`
 	DecidedAt time.Time `json:"decided_at"`
+	// ExGratia marks a payment beyond the contract (通融赔付), approved by
+	// the top authority; added in schema version 1 as optional.
+	ExGratia bool `json:"ex_gratia,omitempty"`
 }
 
 // PayoutData is the payload of every finance event (scheduled, completed,

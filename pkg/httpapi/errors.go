@@ -26,6 +26,10 @@ var statusByCode = map[apperr.Code]int{
 	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
 	apperr.Unprocessable:    http.StatusUnprocessableEntity,
 	apperr.Unavailable:      http.StatusServiceUnavailable,
+	apperr.PayeeNotEntitled: http.StatusUnprocessableEntity,
+	apperr.BeyondContract:   http.StatusUnprocessableEntity,
+	apperr.ChecksFailing:    http.StatusConflict,
+	apperr.FraudSignal:      http.StatusConflict,
 }
 
 // Status returns the HTTP status for code.

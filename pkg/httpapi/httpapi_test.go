@@ -112,6 +112,10 @@ func TestEveryErrorCodeMapsToItsStatus(t *testing.T) {
 		{apperr.UnsupportedMedia, http.StatusUnsupportedMediaType},
 		{apperr.Unprocessable, http.StatusUnprocessableEntity},
 		{apperr.Unavailable, http.StatusServiceUnavailable},
+		{apperr.PayeeNotEntitled, http.StatusUnprocessableEntity},
+		{apperr.BeyondContract, http.StatusUnprocessableEntity},
+		{apperr.ChecksFailing, http.StatusConflict},
+		{apperr.FraudSignal, http.StatusConflict},
 		{apperr.Internal, http.StatusInternalServerError},
 		{apperr.Code("no_such_code"), http.StatusInternalServerError},
 	}

@@ -31,6 +31,7 @@ import type {
   Reconciliation,
   Report,
   Session,
+  ThreeWayReport,
 } from './types';
 
 export type Service = 'intake' | 'adjudication' | 'payout';
@@ -390,7 +391,7 @@ export class Api {
 
   // ── payout ──
 
-  obligations(q: { claim_id?: string; limit?: number }): Promise<{ obligations: Obligation[] }> {
+  obligations(q: { claim_id?: string; state?: string; limit?: number }): Promise<{ obligations: Obligation[] }> {
     return this.json('payout', 'GET', withQuery('/v1/obligations', q));
   }
 
@@ -407,6 +408,24 @@ export class Api {
   /** Records that the bank returned a completed payment (退汇). */
   reversal(obligationId: string, reason: string): Promise<{ reversed: Obligation; replacement: Obligation }> {
     return this.json('payout', 'POST', `/v1/obligations/${enc(obligationId)}/reversal`, { reason });
+  }
+
+  /** Confirms, as a second person, the payee of a payment above the threshold: it is then paid. */
+  confirmPayee(obligationId: string): Promise<Obligation> {
+    return this.json('payout', 'POST', `/v1/obligations/${enc(obligationId)}/payee/confirmation`, { decision: 'confirm' });
+  }
+
+  /** Refuses the payee of a payment waiting for confirmation: it fails and waits for a corrected payee. */
+  rejectPayee(obligationId: string, reason: string): Promise<Obligation> {
+    return this.json('payout', 'POST', `/v1/obligations/${enc(obligationId)}/payee/confirmation`, { decision: 'reject', reason });
+  }
+
+  threeWay(date: string): Promise<ThreeWayReport> {
+    return this.json('payout', 'GET', withQuery('/v1/reconciliation/three-way', { date }));
+  }
+
+  threeWayCsv(date: string): Promise<Blob> {
+    return this.blob('payout', withQuery('/v1/reconciliation/three-way', { date, format: 'csv' }), 'text/csv');
   }
 
   reconciliation(from: string, to: string): Promise<Reconciliation> {

@@ -266,6 +266,10 @@ export interface DecisionRequest {
   reasons?: Reason[];
   note?: string;
   version?: number;
+  /** How the decider verified what the checks that could not run check; an approval needs it then. */
+  acknowledge_unknown?: string;
+  /** A payment beyond the contract (通融赔付), approved by the top authority. */
+  ex_gratia?: boolean;
 }
 
 export interface Decision {
@@ -277,6 +281,7 @@ export interface Decision {
   decided_by: string;
   decided_at: string;
   needs_approval: boolean;
+  ex_gratia?: boolean;
   approved_by?: string;
   approved_at?: string;
   effective_at: string | null;
@@ -387,13 +392,23 @@ export interface Case {
   catastrophe?: CatastropheTag | null;
   advances?: Advance[];
   advanced_fen?: number;
+  /** The most the contract allows (absent when the policy is not in adjudication's data). */
+  max_payable?: MaxPayable | null;
+  signals?: Signal[];
+}
+
+export interface MaxPayable {
+  total_fen: number;
+  lines: { benefit: string; max_payable_fen: number; note: string }[];
 }
 
 export interface CheckResult {
   check: string;
   result: 'pass' | 'warn' | 'fail' | 'unknown';
   reason: string;
-  override: Mark | null;
+  override: (Mark & { senior?: boolean }) | null;
+  /** Holds back an approval: a failure without a senior's override, or an unknown result. */
+  blocking?: boolean;
 }
 
 export interface AuditEntry {
@@ -421,6 +436,16 @@ export interface QueueItem {
   version: number;
   deadline: { rule: string; r_number: string; due_date: string; due_at: string; state: 'open' | 'paused'; risk: Risk } | null;
   catastrophe?: CatastropheTag | null;
+  signals?: Signal[];
+}
+
+/** A fraud signal raised on a case (issue 14), in plain words. */
+export interface Signal {
+  kind: 'shared_account' | 'employee_account' | 'claim_burst' | 'payee_changed' | (string & {});
+  explanation: string;
+  blocking: boolean;
+  raised_by: string;
+  raised_at: string;
 }
 
 export interface QueuePage {
@@ -554,7 +579,42 @@ export interface ComplianceReport {
 
 // ── payout ────────────────────────────────────────────────────────────────
 
-export type ObligationState = 'scheduled' | 'sent' | 'completed' | 'failed' | 'reversed';
+export type ObligationState = 'awaiting_payee_confirmation' | 'scheduled' | 'sent' | 'completed' | 'failed' | 'reversed';
+
+/** Segregation of duties: above threshold_fen a senior who is none of excluded confirms the payee before it is paid. */
+export interface PayeeConfirmation {
+  required: boolean;
+  excluded: string[];
+  may_confirm?: string;
+  confirmed_by?: string;
+  confirmed_at?: string;
+  threshold_fen: number;
+}
+
+/** One payment of the three-way reconciliation: payout, adjudication's authorisation, the bank's execution. */
+export interface ThreeWayLine {
+  claim_id?: string;
+  obligation_id?: string;
+  bank_key?: string;
+  payout_type?: string;
+  state?: string;
+  amount_fen: number;
+  authorised_fen: number | null;
+  executed_fen: number | null;
+  authorisation_id?: string;
+  status: 'matched' | 'unmatched' | 'unverified' | (string & {});
+  issues: string[];
+}
+
+export interface ThreeWayReport {
+  date: string;
+  time_zone: string;
+  currency: string;
+  unmatched: number;
+  authorisations_checked: boolean;
+  authorisations_unavailable?: string;
+  lines: ThreeWayLine[];
+}
 
 export interface Obligation {
   id: string;
@@ -581,6 +641,8 @@ export interface Obligation {
   reversed_at?: string;
   reversal_reason?: string;
   replaces?: string;
+  payee_corrected_by?: string;
+  payee_confirmation?: PayeeConfirmation;
 }
 
 export interface DayTotal {

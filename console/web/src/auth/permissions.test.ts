@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role, User } from '../api/types';
-import { canDecide, canJudgeDocuments, canReveal, canSee, homePath } from './permissions';
+import { canConfirmPayees, canDecide, canJudgeDocuments, canReconcile, canReveal, canSee, homePath } from './permissions';
 
 const as = (...roles: Role[]): User => ({ subject: 'u', name: 'u', roles });
 
@@ -8,6 +8,15 @@ describe('pages by role', () => {
   it('keeps the finance page from a handler', () => {
     expect(canSee(as('handler'), 'payouts')).toBe(false);
     expect(canSee(as('finance'), 'payouts')).toBe(true);
+  });
+  it('shows senior handlers the payees waiting for them, and the reconciliations to finance, auditors and admins only (issue 14)', () => {
+    expect(canSee(as('senior_handler'), 'payouts')).toBe(true);
+    expect(canConfirmPayees(as('senior_handler'))).toBe(true);
+    expect(canConfirmPayees(as('handler'))).toBe(false);
+    expect(canConfirmPayees(as('finance'))).toBe(false);
+    expect(canReconcile(as('senior_handler'))).toBe(false);
+    expect(canReconcile(as('finance'))).toBe(true);
+    expect(canReconcile(as('auditor'))).toBe(true);
   });
   it('lets handlers decide and finance not', () => {
     expect(canDecide(as('handler'))).toBe(true);

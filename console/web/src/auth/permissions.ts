@@ -16,8 +16,9 @@ const pageRoles: Record<Page, readonly Role[]> = {
   'new-report': ['handler', 'senior_handler', 'catastrophe_coordinator', 'admin'],
   // GET /v1/cases/{claimId}, GET /v1/reports/{id}
   claim: readers,
-  // GET /v1/reconciliation (payout); handlers see a claim's payments on the claim only.
-  payouts: ['finance', 'auditor', 'admin'],
+  // GET /v1/reconciliation (payout); senior handlers for the payees waiting
+  // for their confirmation; handlers see a claim's payments on the claim only.
+  payouts: ['finance', 'senior_handler', 'auditor', 'admin'],
   // GET /v1/compliance-report (every service)
   compliance: ['senior_handler', 'auditor', 'admin'],
   // POST /v1/catastrophes (adjudication)
@@ -53,6 +54,16 @@ export function canJudgeDocuments(user: User | null): boolean {
 /** Intake's uploads and claim requests. */
 export function canTakeReports(user: User | null): boolean {
   return hasAny(user, pageRoles['new-report']);
+}
+
+/** POST /v1/obligations/{id}/payee/confirmation (payout): a senior, who must not have had a hand in the payment (payout checks). */
+export function canConfirmPayees(user: User | null): boolean {
+  return hasAny(user, ['senior_handler']);
+}
+
+/** GET /v1/reconciliation and /v1/reconciliation/three-way (payout). */
+export function canReconcile(user: User | null): boolean {
+  return hasAny(user, ['finance', 'auditor', 'admin']);
 }
 
 /** GET /v1/obligations (payout): a claim's payments on its page. */

@@ -13,6 +13,7 @@ import { formatFen, parseYuan } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, Field, Loading, ReasonButton, useAsync, useBusy } from './common';
+import { CheckBlocking, mayOverride } from './Controls';
 
 /** Review, assignment, documents, complex and close: what the case's state allows. */
 export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
@@ -137,7 +138,8 @@ export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void
               {t('checks.overridden', { by: r.override.by, at: formatDateTime(r.override.at, lang) })}: {r.override.reason}
             </div>
           )}
-          {!r.override && (r.result === 'fail' || r.result === 'warn') && canDecide(user) && ['received', 'under_review', 'complex'].includes(c.state) && (
+          <CheckBlocking r={r} />
+          {(!r.override || !r.override.senior) && (r.result === 'fail' || r.result === 'warn') && mayOverride(c, user?.subject, isSenior(user)) && ['received', 'under_review', 'complex'].includes(c.state) && (
             <ReasonButton
               label={t('checks.override')}
               prompt={t('checks.override.reason')}

@@ -13,6 +13,7 @@ import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, useAsync, useBusy } from './common';
+import { ContractLimit, ExGratiaLabel, ExGratiaToggle, UnknownAcknowledgement } from './Controls';
 
 const outcomes: Outcome[] = ['approve', 'partly_approve', 'reject'];
 
@@ -77,6 +78,8 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
   const [lines, setLines] = useState<LineDraft[]>(() => [lineFor(defaultBenefit(c.incident_type), c.claimed_amount_fen)]);
   const [reasons, setReasons] = useState<ReasonDraft[]>([{ code: '', text: '', clause: '' }]);
   const [note, setNote] = useState('');
+  const [acknowledgement, setAcknowledgement] = useState('');
+  const [exGratia, setExGratia] = useState(false);
   const [problems, setProblems] = useState<Problem[]>([]);
   const action = useBusy();
   const total = totalApprovedFen(outcome, lines);
@@ -90,6 +93,8 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
     const { request, problems } = buildDecision(outcome, lines, reasons, note, c.version);
     setProblems(problems);
     if (!request) return;
+    if (outcome !== 'reject' && acknowledgement.trim()) request.acknowledge_unknown = acknowledgement.trim();
+    if (outcome !== 'reject' && exGratia) request.ex_gratia = true;
     const out = await action.run(() => api.decide(c.claim_id, request));
     if (out) onDecided(out);
   };
@@ -224,6 +229,13 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
           <LetterPreview c={c} reasons={reasons} />
         </fieldset>
       )}
+      {outcome !== 'reject' && (
+        <>
+          <ContractLimit c={c} onUse={(benefit, fen) => setLines([lineFor(benefit, fen)])} />
+          <UnknownAcknowledgement value={acknowledgement} set={setAcknowledgement} />
+          <ExGratiaToggle on={exGratia} set={setExGratia} />
+        </>
+      )}
       <label className="field">
         <span>{t('decision.note')}</span>
         <textarea rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} data-testid="decision-note" />
@@ -254,7 +266,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
       <Facts
         rows={[
           [t('decision.result'), <strong data-testid="decision-outcome" data-outcome={d.outcome}>{tx('outcome.' + d.outcome, d.outcome)}</strong>],
-          [t('decision.amountFen'), <span data-testid="decision-amount">{formatFen(d.amount_fen)}</span>],
+          [t('decision.amountFen'), <span data-testid="decision-amount">{formatFen(d.amount_fen)} <ExGratiaLabel on={!!d.ex_gratia} /></span>],
           [t('decision.by'), `${d.decided_by} · ${formatDateTime(d.decided_at, lang)}`],
           [
             t('decision.approval'),

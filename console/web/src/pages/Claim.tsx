@@ -12,6 +12,7 @@ import { Advances, AgreementFacts, AgreementForm, CaseActions, Checks, Rejection
 import { ReportChecklist } from '../components/ChecklistPanel';
 import { MissingDocumentsNotice, Payments, Timeline } from '../components/ClaimParts';
 import { ErrorBox, Facts, Field, Loading, Section, useAsync, useBusy, usePoll } from '../components/common';
+import { CaseOwner, Signals } from '../components/Controls';
 import { DeadlineList } from '../components/DeadlineList';
 import { ApprovalPanel, DecisionFacts, DecisionPanel } from '../components/DecisionPanel';
 import { Documents } from '../components/Documents';
@@ -152,6 +153,8 @@ export function Claim({ claimId }: { claimId: string }) {
       return (
         <>
           <CaseFacts c={c} />
+          <CaseOwner c={c} />
+          <Signals signals={c.signals} />
           <CaseActions c={c} onChanged={onCase} />
           {c.state === 'awaiting_documents' && <p className="alert alert-warn small">{t('claim.awaitingDocuments')}</p>}
           {decidable && (canDecide(user) ? <DecisionPanel key={c.version} c={c} onDecided={onCase} /> : <p className="muted">{t('decision.notAllowed')}</p>)}

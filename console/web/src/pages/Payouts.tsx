@@ -6,8 +6,10 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import type { DayTotal, Obligation } from '../api/types';
 import { PayeeCell } from '../components/ClaimParts';
+import { PayeeConfirmations } from '../components/PayeeConfirmations';
+import { ThreeWay } from '../components/ThreeWay';
 import { ErrorBox, Loading, PageHead, PeriodFields, ReasonButton, Section, useAsync, useBusy } from '../components/common';
-import { hasAny } from '../auth/permissions';
+import { canReconcile, hasAny } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { download, toCsv } from '../lib/csv';
 import { fenToPlainYuan, formatFen } from '../lib/money';
@@ -15,7 +17,7 @@ import { formatDateTime, shanghaiDate } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 
-const tabs = ['scheduled', 'completed', 'failed', 'reversed', 'all'] as const;
+const tabs = ['awaiting_payee_confirmation', 'scheduled', 'completed', 'failed', 'reversed', 'all'] as const;
 type Tab = (typeof tabs)[number];
 
 function isTab(s: string | null): s is Tab {
@@ -154,6 +156,7 @@ export function Payouts() {
           {t('common.exportCsv')}
         </button>
       </PageHead>
+      <PayeeConfirmations onChanged={q.reload} />
       <nav className="tabs" aria-label={t('payouts.title')}>
         {tabs.map((s) => (
           <button
@@ -239,7 +242,12 @@ export function Payouts() {
           </table>
         </>
       )}
-      <Reconciliation />
+      {canReconcile(user) && (
+        <>
+          <Reconciliation />
+          <ThreeWay />
+        </>
+      )}
       <p className="muted small">
         {t('payouts.revealsNote')} {hasAny(user, ['auditor', 'admin']) && <Link to="/reveals">{t('nav.reveals')}</Link>}
       </p>

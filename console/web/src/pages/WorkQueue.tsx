@@ -6,6 +6,7 @@
 import { useMemo, useState } from 'react';
 import { CASE_STATES, type QueueItem, type Risk } from '../api/types';
 import { ErrorBox, Loading, PageHead, useAsync, usePoll } from '../components/common';
+import { SignalBadge } from '../components/Controls';
 import { DueText, RiskBadge, StateBadge } from '../components/risk';
 import { useI18n } from '../i18n/i18n';
 import { catastropheFirst } from '../lib/queue';
@@ -144,6 +145,7 @@ export function WorkQueue() {
                         <code title={it.claim_id}>{it.claim_id.slice(0, 8)}</code>
                       </Link>
                       <div className="muted small">{it.policy_number}</div>
+                      <SignalBadge signals={it.signals} />
                     </td>
                     <td>{it.insured_name}</td>
                     <td>{tx('incident.' + it.incident_type, it.incident_type)}</td>

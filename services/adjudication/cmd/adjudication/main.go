@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"claims.local/adjudication/internal/adapters/letter"
 	"claims.local/adjudication/internal/domain"
@@ -43,5 +45,14 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		return cfg, fmt.Errorf("ADJUDICATION_AUTHORITY_LIMITS: %w", err)
 	}
 	cfg.AuthorityLimits = limits
+	blocking, err := domain.ParseSignalKinds(env.String("ADJUDICATION_BLOCKING_SIGNALS", "employee_account,shared_account"))
+	if err != nil {
+		return cfg, fmt.Errorf("ADJUDICATION_BLOCKING_SIGNALS: %w", err)
+	}
+	cfg.Signals = domain.SignalPolicy{Blocking: blocking, BurstClaims: env.Int("ADJUDICATION_BURST_CLAIMS", 3),
+		BurstWindow: env.Duration("ADJUDICATION_BURST_WINDOW", 90*24*time.Hour)}
+	if cfg.SignalKey, err = hex.DecodeString(env.String("ADJUDICATION_SIGNAL_KEY", "")); err != nil {
+		return cfg, fmt.Errorf("ADJUDICATION_SIGNAL_KEY must be hex (32 bytes): %w", err)
+	}
 	return cfg, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/adjudication/internal/adapters"
+	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/apperr/apperrtest"
@@ -42,7 +43,8 @@ func TestEveryPartOfACaseRoundTrips(t *testing.T) {
 	c := newCase("claim-1", t0)
 	c.IncidentPlace, c.ClaimedAmountFen = "110102", 7_000_000
 	c.Beneficiary = &domain.Person{Name: "李四", Relation: "spouse"}
-	c.Documents = []domain.Document{{DocumentID: "d1", Type: "medical_invoice", SHA256: "ab", InvoiceNumber: "0441-2345", TotalAmountFen: 7_000_000, EventDate: "2026-09-28"}}
+	c.Documents = []domain.Document{{DocumentID: "d1", Type: "medical_invoice", SHA256: "ab", InvoiceNumber: "0441-2345", TotalAmountFen: 7_000_000, EventDate: "2026-09-28"},
+		{DocumentID: "d2", Type: "other", SHA256: "cd"}}
 	c.Supplements = []domain.Supplement{{NoticeSentAt: t0.Add(time.Hour), ReceivedAt: &back, RequestedBy: "intake"}}
 	c = domain.Open(c, domain.System("intake"), t0.Add(time.Second))
 	_, err := f.repo.Open(ctx, receipt("e1", "claim-1"), c)
@@ -55,23 +57,34 @@ func TestEveryPartOfACaseRoundTrips(t *testing.T) {
 	now := t0.Add(96 * time.Hour)
 	f.change(t, "claim-1", func(c *domain.Case) error { return c.MarkComplex(senior, "需要调查", now) })
 	f.change(t, "claim-1", func(c *domain.Case) error { return c.Assign(senior, "h2", "专人处理", now) })
-	f.change(t, "claim-1", func(c *domain.Case) error {
-		return c.OverrideCheck(handler, domain.CheckResult{Check: domain.CheckSumInsured, Result: domain.ResultWarn}, "已核实", now)
+	overridden := f.change(t, "claim-1", func(c *domain.Case) error {
+		return c.OverrideCheck(senior, domain.CheckResult{Check: domain.CheckSumInsured, Result: domain.ResultWarn}, "已核实", now)
 	})
-	pending := f.change(t, "claim-1", func(c *domain.Case) error { return c.Decide(handler, authority, approve(7_000_000), now) })
+	assert.True(t, overridden.Overrides[0].Senior, "the override keeps that a senior made it")
+	h2 := domain.Actor{Subject: "h2", Roles: []string{domain.RoleHandler}}
+	pending := f.change(t, "claim-1", func(c *domain.Case) error { return c.Decide(h2, authority, approve(7_000_000), now) })
 	require.Equal(t, domain.StatePendingApproval, pending.State)
 	approved := f.change(t, "claim-1", func(c *domain.Case) error {
 		return c.ReviewDecision(senior, authority, "approve", "", 0, now.Add(time.Hour))
 	})
 	require.NotNil(t, approved.Decision.ApprovedAt)
 	agreed := f.change(t, "claim-1", func(c *domain.Case) error {
-		_, err := c.RecordAgreement(handler, domain.AgreementInput{AgreedBy: "李四", Channel: "app", Payee: domain.PayeeInput{
+		_, err := c.RecordAgreement(h2, domain.AgreementInput{AgreedBy: "李四", Channel: "app", Payee: domain.PayeeInput{
 			Name: "李四", Role: "agent", BankName: "中国银行", AccountNumber: "6216610100001234567",
-			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}}}, 7, now)
+			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "d2"}}, 7, now)
 		return err
 	})
 	assert.Equal(t, "****4567", agreed.Agreement.Payee.AccountMasked)
-	closed := f.change(t, "claim-1", func(c *domain.Case) error { _, err := c.Close(handler, "结案", now); return err })
+	assert.Equal(t, domain.AccountFingerprint("claim-1", "6216610100001234567"), agreed.Agreement.AccountFingerprint)
+	auths, err := f.repo.PaymentAuthorisations(ctx, now, now.Add(time.Second))
+	require.NoError(t, err)
+	require.Len(t, auths, 1, "the agreement is a payment authorised in the window")
+	assert.Equal(t, app.PaymentAuthorisation{Kind: "agreement", ClaimID: "claim-1", ReferenceID: agreed.ID, AmountFen: 7_000_000,
+		AccountFingerprint: agreed.Agreement.AccountFingerprint, AuthorisedAt: now.UTC()}, auths[0])
+	auths, err = f.repo.PaymentAuthorisations(ctx, now.Add(time.Second), now.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Empty(t, auths, "the window is [from, to)")
+	closed := f.change(t, "claim-1", func(c *domain.Case) error { _, err := c.Close(h2, "结案", now); return err })
 	assert.Equal(t, domain.StateClosed, closed.State)
 	assert.Equal(t, 8, closed.Version, "one version per change")
 	assert.Equal(t, int64(8), pgtest.Count(t, f.db, "SELECT count(*) FROM case_audit"), "every change audited")

@@ -111,6 +111,7 @@ func preload(q *gorm.DB) *gorm.DB {
 		Preload("Agreement").
 		Preload("Advances", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
 		Preload("Overrides", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+		Preload("Signals", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
 }
 
@@ -219,8 +220,14 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 			return fmt.Errorf("store agreement: %w", err)
 		}
 	}
+	for _, s := range c.Signals[len(before.Signals):] {
+		if err := tx.Create(&signalRow{CaseID: c.ID, Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking,
+			RaisedBy: s.RaisedBy, RaisedAt: s.At}).Error; err != nil {
+			return fmt.Errorf("store signal: %w", err)
+		}
+	}
 	for _, o := range c.Overrides[len(before.Overrides):] {
-		if err := tx.Create(&overrideRow{CaseID: c.ID, CheckName: string(o.Check), Reason: o.Reason, OverriddenBy: o.By, OverriddenAt: o.At}).Error; err != nil {
+		if err := tx.Create(&overrideRow{CaseID: c.ID, CheckName: string(o.Check), Reason: o.Reason, OverriddenBy: o.By, OverriddenAt: o.At, BySenior: o.Senior}).Error; err != nil {
 			return fmt.Errorf("store check override: %w", err)
 		}
 	}
@@ -491,4 +498,95 @@ func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]
 		out[i].Deadline = &app.QueueDeadline{Rule: deadline.RuleID(*r.Rule), DueAt: o.DueAt, DueDate: due, State: o.State, Risk: o.RiskAt(now)}
 	}
 	return out, nil
+}
+
+// PaymentAuthorisations lists the agreements recorded and the advances
+// approved in [from, to), oldest first: what payout's three-way
+// reconciliation matches its payments against.
+func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]app.PaymentAuthorisation, error) {
+	var out []app.PaymentAuthorisation
+	err := r.db.WithContext(ctx).Raw(`
+		SELECT 'agreement' AS kind, c.claim_id, c.id AS reference_id, a.amount_fen,
+		       LEAST(COALESCE((SELECT sum(v.amount_fen) FROM case_advances v WHERE v.case_id = c.id AND v.state = 'approved'), 0), a.amount_fen) AS advanced_fen,
+		       a.account_fingerprint, a.agreed_at AS authorised_at
+		  FROM agreements a JOIN cases c ON c.id = a.case_id
+		 WHERE a.agreed_at >= ? AND a.agreed_at < ?
+		UNION ALL
+		SELECT 'advance', c.claim_id, v.id, v.amount_fen, 0, v.account_fingerprint, v.approved_at
+		  FROM case_advances v JOIN cases c ON c.id = v.case_id
+		 WHERE v.state = 'approved' AND v.approved_at >= ? AND v.approved_at < ?
+		 ORDER BY authorised_at, reference_id`, from, to, from, to).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("payment authorisations: %w", err)
+	}
+	for i := range out {
+		out[i].AuthorisedAt = out[i].AuthorisedAt.UTC()
+	}
+	return out, nil
+}
+
+// SignalFacts returns what the fraud signals read of an account, by its
+// keyed hash: the other claims it is paid on (agreements and approved
+// advances) with their insured, and the employee it belongs to.
+func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error) {
+	f := domain.SignalFacts{AccountKey: accountKey}
+	if accountKey == "" {
+		return f, nil
+	}
+	db := s.db.WithContext(ctx)
+	var uses []struct {
+		ClaimID     string
+		InsuredName string
+	}
+	if err := db.Raw(`
+		SELECT c.claim_id, c.insured_name FROM agreements a JOIN cases c ON c.id = a.case_id WHERE a.account_key = ? AND c.id <> ?
+		UNION
+		SELECT c.claim_id, c.insured_name FROM case_advances v JOIN cases c ON c.id = v.case_id
+		 WHERE v.account_key = ? AND v.state = 'approved' AND c.id <> ?
+		ORDER BY 1 LIMIT 20`, accountKey, caseID, accountKey, caseID).Scan(&uses).Error; err != nil {
+		return f, fmt.Errorf("account uses: %w", err)
+	}
+	for _, u := range uses {
+		f.Uses = append(f.Uses, domain.AccountUse{ClaimID: u.ClaimID, InsuredName: u.InsuredName})
+	}
+	var ids []string
+	if err := db.Model(&employeeRow{}).Where("account_key = ?", accountKey).Order("employee_id").Limit(1).Pluck("employee_id", &ids).Error; err != nil {
+		return f, fmt.Errorf("employee of account: %w", err)
+	}
+	if len(ids) > 0 {
+		f.Employee = ids[0]
+	}
+	return f, nil
+}
+
+// RecentClaims counts the other cases of an insured received since.
+func (s *Cases) RecentClaims(ctx context.Context, c domain.Case, since time.Time) (int, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&caseRow{}).
+		Where("insured_name = ? AND id <> ? AND first_received_at >= ?", c.InsuredName, c.ID, since).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("recent claims: %w", err)
+	}
+	return int(n), nil
+}
+
+// PutEmployees replaces the employee registry with employees (id to the
+// keyed hash of their account).
+func (s *Cases) PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM employees").Error; err != nil {
+			return fmt.Errorf("clear employees: %w", err)
+		}
+		if len(employees) == 0 {
+			return nil
+		}
+		rows := make([]employeeRow, 0, len(employees))
+		for id, key := range employees {
+			rows = append(rows, employeeRow{EmployeeID: id, AccountKey: key, LoadedBy: by, LoadedAt: now})
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return fmt.Errorf("store employees: %w", err)
+		}
+		return nil
+	})
 }

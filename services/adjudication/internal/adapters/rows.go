@@ -38,6 +38,7 @@ type caseRow struct {
 	RejectionLetter                         *letterRow    `gorm:"foreignKey:CaseID"`
 	Agreement                               *agreementRow `gorm:"foreignKey:CaseID"`
 	Overrides                               []overrideRow `gorm:"foreignKey:CaseID"`
+	Signals                                 []signalRow   `gorm:"foreignKey:CaseID"`
 	Documents                               []documentRow `gorm:"foreignKey:CaseID"`
 }
 
@@ -54,6 +55,7 @@ type decisionRow struct {
 	NeedsApproval bool
 	ApprovedBy    *string
 	ApprovedAt    *time.Time
+	ExGratia      bool
 	Lines         []lineRow `gorm:"foreignKey:CaseID;references:CaseID"`
 }
 
@@ -98,6 +100,8 @@ type agreementRow struct {
 	OnBehalfOfName     *string
 	OnBehalfOfRelation *string
 	PaymentPeriodDays  int
+	AccountFingerprint string
+	AccountKey         string
 }
 
 func (agreementRow) TableName() string { return "agreements" }
@@ -109,9 +113,31 @@ type overrideRow struct {
 	Reason       string
 	OverriddenBy string
 	OverriddenAt time.Time
+	BySenior     bool
 }
 
 func (overrideRow) TableName() string { return "check_overrides" }
+
+type signalRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CaseID      string
+	Kind        string
+	Explanation string
+	Blocking    bool
+	RaisedBy    string
+	RaisedAt    time.Time
+}
+
+func (signalRow) TableName() string { return "case_signals" }
+
+type employeeRow struct {
+	EmployeeID string `gorm:"primaryKey"`
+	AccountKey string
+	LoadedBy   string
+	LoadedAt   time.Time
+}
+
+func (employeeRow) TableName() string { return "employees" }
 
 type documentRow struct {
 	CaseID         string `gorm:"primaryKey"`
@@ -192,20 +218,21 @@ func toRow(c domain.Case) (caseRow, error) {
 
 // advanceRow is an advance offered or approved on a case.
 type advanceRow struct {
-	ID                                     string `gorm:"primaryKey"`
-	CaseID                                 string
-	Position                               int
-	Ground, CatastropheCode, State, Reason string
-	AmountFen, ExpectedBenefitFen          int64
-	OfferedAt                              time.Time
-	PayeeName                              *string
-	PayeeRole                              *string
-	BankName                               *string
-	AccountMasked                          *string
-	OnBehalfOfName                         *string
-	OnBehalfOfRelation                     *string
-	ApprovedBy                             *string
-	ApprovedAt                             *time.Time
+	ID                                        string `gorm:"primaryKey"`
+	CaseID                                    string
+	Position                                  int
+	Ground, CatastropheCode, State, Reason    string
+	AmountFen, ExpectedBenefitFen             int64
+	OfferedAt                                 time.Time
+	PayeeName                                 *string
+	PayeeRole                                 *string
+	BankName                                  *string
+	AccountMasked                             *string
+	OnBehalfOfName                            *string
+	OnBehalfOfRelation                        *string
+	ApprovedBy                                *string
+	ApprovedAt                                *time.Time
+	AccountFingerprint, OfferedBy, AccountKey string
 }
 
 func (advanceRow) TableName() string { return "case_advances" }
@@ -213,7 +240,8 @@ func (advanceRow) TableName() string { return "case_advances" }
 func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
 	r := advanceRow{ID: a.ID, CaseID: caseID, Position: position, Ground: a.Ground, CatastropheCode: a.CatastropheCode,
 		AmountFen: a.AmountFen, ExpectedBenefitFen: a.ExpectedBenefitFen, State: a.State, Reason: a.Reason, OfferedAt: a.OfferedAt,
-		ApprovedAt: a.ApprovedAt}
+		ApprovedAt: a.ApprovedAt, AccountFingerprint: a.AccountFingerprint, OfferedBy: a.OfferedBy,
+		AccountKey: a.AccountKey}
 	if p := a.Payee; p != nil {
 		r.PayeeName, r.PayeeRole, r.BankName, r.AccountMasked = &p.Name, &p.Role, &p.BankName, &p.AccountMasked
 		if o := p.OnBehalfOf; o != nil {
@@ -229,7 +257,8 @@ func toAdvanceRow(caseID string, position int, a domain.Advance) advanceRow {
 func (r advanceRow) toDomain() domain.Advance {
 	a := domain.Advance{ID: r.ID, Ground: r.Ground, CatastropheCode: r.CatastropheCode, AmountFen: r.AmountFen,
 		ExpectedBenefitFen: r.ExpectedBenefitFen, State: r.State, Reason: r.Reason, OfferedAt: r.OfferedAt.UTC(),
-		ApprovedBy: deref(r.ApprovedBy)}
+		ApprovedBy: deref(r.ApprovedBy), AccountFingerprint: r.AccountFingerprint, OfferedBy: r.OfferedBy,
+		AccountKey: r.AccountKey}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		a.ApprovedAt = &at
@@ -323,7 +352,12 @@ func (w caseRow) toDomain() (domain.Case, error) {
 		c.Agreement = &agreement
 	}
 	for _, o := range w.Overrides {
-		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy, At: o.OverriddenAt.UTC()})
+		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy,
+			At: o.OverriddenAt.UTC(), Senior: o.BySenior})
+	}
+	for _, s := range w.Signals {
+		c.Signals = append(c.Signals, domain.Signal{Kind: domain.SignalKind(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking,
+			RaisedBy: s.RaisedBy, At: s.RaisedAt.UTC()})
 	}
 	return c, nil
 }
@@ -345,7 +379,7 @@ func toDecisionRow(caseID string, d domain.Decision) (decisionRow, error) {
 		return decisionRow{}, err
 	}
 	row := decisionRow{CaseID: caseID, Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Note, Reasons: reasons,
-		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt}
+		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
 	if d.ApprovedAt != nil {
 		row.ApprovedBy = &d.ApprovedBy
 	}
@@ -363,7 +397,7 @@ func (r decisionRow) toDomain() (domain.Decision, error) {
 		}
 	}
 	d := domain.Decision{Outcome: domain.Outcome(r.Outcome), AmountFen: r.AmountFen, Note: r.Reason, DecidedBy: r.DecidedBy,
-		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy)}
+		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		d.ApprovedAt = &at
@@ -410,7 +444,8 @@ func (r letterRow) toDomain() (domain.RejectionLetter, error) {
 func toAgreementRow(caseID string, a domain.Agreement) *agreementRow {
 	row := &agreementRow{CaseID: caseID, AmountFen: a.AmountFen, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy,
 		AgreedAt: a.AgreedAt, PayeeName: a.Payee.Name, PayeeRole: a.Payee.Role, BankName: a.Payee.BankName,
-		AccountMasked: a.Payee.AccountMasked, PaymentPeriodDays: a.PaymentPeriodDays}
+		AccountMasked: a.Payee.AccountMasked, PaymentPeriodDays: a.PaymentPeriodDays, AccountFingerprint: a.AccountFingerprint,
+		AccountKey: a.AccountKey}
 	if p := a.Payee.OnBehalfOf; p != nil {
 		row.OnBehalfOfName, row.OnBehalfOfRelation = &p.Name, &p.Relation
 	}
@@ -419,7 +454,7 @@ func toAgreementRow(caseID string, a domain.Agreement) *agreementRow {
 
 func (r agreementRow) toDomain() domain.Agreement {
 	a := domain.Agreement{AmountFen: r.AmountFen, AgreedBy: r.AgreedBy, Channel: r.Channel, RecordedBy: r.RecordedBy,
-		AgreedAt: r.AgreedAt.UTC(), PaymentPeriodDays: r.PaymentPeriodDays,
+		AgreedAt: r.AgreedAt.UTC(), PaymentPeriodDays: r.PaymentPeriodDays, AccountFingerprint: r.AccountFingerprint, AccountKey: r.AccountKey,
 		Payee: domain.Payee{Name: r.PayeeName, Role: r.PayeeRole, BankName: r.BankName, AccountMasked: r.AccountMasked}}
 	if r.OnBehalfOfName != nil {
 		a.Payee.OnBehalfOf = &domain.Person{Name: *r.OnBehalfOfName, Relation: deref(r.OnBehalfOfRelation)}

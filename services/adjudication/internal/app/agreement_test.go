@@ -14,9 +14,18 @@ import (
 	"claims.local/pkg/events"
 )
 
+// agreementInput pays an agent of the insured, with the authorisation
+// document of withAuthorisation.
 func agreementInput() domain.AgreementInput {
 	return domain.AgreementInput{AgreedBy: "王五", Channel: "signed_form", Payee: domain.PayeeInput{Name: "王五", Role: "agent",
-		BankName: "中国工商银行", AccountNumber: "6222 0202 0011 2233 445", OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}}}
+		BankName: "中国工商银行", AccountNumber: "6222 0202 0011 2233 445", OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"},
+		AuthorisationDocumentID: "doc-poa"}}
+}
+
+// withAuthorisation adds the agent's authorisation document to a claim request.
+func withAuthorisation(d events.ClaimRequestedData) events.ClaimRequestedData {
+	d.Documents = append(d.Documents, events.ClaimDocument{DocumentID: "doc-poa", Type: "other", SHA256: "ab"})
+	return d
 }
 
 func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
@@ -25,7 +34,7 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 	ctx := context.Background()
 	f.importPolicy(t, "P-1")
 	f.clock.Set(at(9, 1, time.October))
-	f.open(t, request("claim-ag", received))
+	f.open(t, withAuthorisation(request("claim-ag", received)))
 
 	_, err := f.app.RecordAgreement(ctx, handler, "claim-ag", agreementInput())
 	assert.Equal(t, apperr.Conflict, apperr.CodeOf(err), "nothing decided to agree on")
@@ -48,7 +57,8 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 	want := events.AgreementReachedData{ClaimID: "claim-ag", CaseID: c.ID, PolicyNumber: "P-1", AmountFen: 123_456, Currency: "CNY",
 		Payee: events.Payee{Name: "王五", Role: "agent", BankName: "中国工商银行", AccountNumber: "6222020200112233445",
 			OnBehalfOf: &events.Person{Name: "张三", Relation: "self"}},
-		AgreedBy: "王五", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at(10, 2, time.October), PaymentPeriodDays: 7}
+		AgreedBy: "王五", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at(10, 2, time.October), PaymentPeriodDays: 7,
+		DecidedBy: "handler-1"}
 	assert.Equal(t, want, d)
 
 	// The full number is in the event for payout, nowhere else.

@@ -54,6 +54,16 @@ type Repository interface {
 	// amounts approved per benefit on the other cases of the policy, and
 	// the invoices of other cases with one of c's invoice numbers.
 	Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error)
+	// PaymentAuthorisations lists the agreements recorded and the advances
+	// approved in [from, to), oldest first.
+	PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]PaymentAuthorisation, error)
+	// SignalFacts returns what the fraud signals read of an account by its
+	// keyed hash, for a payment on the case caseID.
+	SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error)
+	// RecentClaims counts the other cases of c's insured received since.
+	RecentClaims(ctx context.Context, c domain.Case, since time.Time) (int, error)
+	// PutEmployees replaces the employee registry (id to account key).
+	PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error
 }
 
 // Policies stores the policy and product data the policy system sends.
@@ -120,6 +130,10 @@ type Deps struct {
 	Catastrophes CatastropheStore
 	Directory    Directory
 	Visits       Visits
+	// Signals is how fraud signals are raised; SignalKey keys the hashes
+	// of accounts they compare (none: the account signals are off).
+	Signals   domain.SignalPolicy
+	SignalKey []byte
 }
 
 // Service is adjudication's application layer.
@@ -135,6 +149,8 @@ type Service struct {
 	catastrophes CatastropheStore
 	directory    Directory
 	visits       Visits
+	signals      domain.SignalPolicy
+	signalKey    []byte
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -144,7 +160,7 @@ func NewService(d Deps) *Service {
 	now := d.Now
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
-		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits}
+		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision

@@ -31,6 +31,11 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		in.Benefits = ev.Product.BenefitCodes()
 	}
 	in.Checks = domain.RunChecks(&c, ev)
+	in.Limits = domain.MaxPayableOf(&c, ev)
+	if in.Burst, err = s.burst(ctx, c); err != nil {
+		return domain.Case{}, err
+	}
+	in.Signals = s.signals
 	number := ""
 	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
 		if number, err = s.letterNumber(ctx); err != nil {
@@ -39,20 +44,54 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
+		raised := len(c.Signals)
 		if err := c.Decide(actor, s.authority, in, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		if !c.Decision.Final() {
-			return tracking.Effects{}, nil
+		signals, err := s.signalEvents(c, raised)
+		if err != nil {
+			return tracking.Effects{}, err
 		}
-		return s.decided(c, ev.Product, number, actor, now)
+		if !c.Decision.Final() {
+			return tracking.Effects{Events: signals}, nil
+		}
+		eff, err := s.decided(c, ev.Product, number, actor, now)
+		eff.Events = append(eff.Events, signals...)
+		return eff, err
 	})
 }
 
 // ReviewDecision is the senior approver's verdict on a decision above its
-// decider's authority: approved, it takes effect as Decide describes;
-// returned, the case goes back to review.
+// decider's authority, or on a rejection that needs a second person:
+// approved, it takes effect as Decide describes (a rejection's R5 clock
+// starts at the approval); returned, the case goes back to review.
 func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimID, verdict, reason string, version int) (domain.Case, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	var product *domain.Product
+	number := ""
+	approving := domain.Verdict(strings.TrimSpace(verdict)) == domain.VerdictApprove
+	if d := c.Decision; d != nil && d.Outcome != domain.Reject && !d.ExGratia && approving {
+		// The policy's other claims may have used the sum insured since
+		// the decision was made: the limits hold at the approval too.
+		ev, err := s.evidence(ctx, c)
+		if err != nil {
+			return domain.Case{}, err
+		}
+		if err := domain.MaxPayableOf(&c, ev).Within(d.Lines); err != nil {
+			return domain.Case{}, err
+		}
+	}
+	if d := c.Decision; d != nil && d.Outcome == domain.Reject && c.RejectionLetter == nil && approving {
+		if _, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+			return domain.Case{}, err
+		}
+		if number, err = s.letterNumber(ctx); err != nil {
+			return domain.Case{}, err
+		}
+	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
 		if err := c.ReviewDecision(actor, s.authority, verdict, reason, version, now); err != nil {
@@ -61,8 +100,7 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 		if c.Decision == nil {
 			return tracking.Effects{}, nil
 		}
-		// Only approvals and partial approvals need approval: no letter.
-		return s.decided(c, nil, "", actor, now)
+		return s.decided(c, product, number, actor, now)
 	})
 }
 
@@ -77,7 +115,7 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 	}
 	e, err := events.New(events.ClaimDecided, Producer, c.ClaimID, now, events.ClaimDecidedData{
 		ClaimID: c.ClaimID, CaseID: c.ID, Outcome: outcome, AmountFen: d.AmountFen, Currency: "CNY",
-		Reason: d.Summary(), DecidedBy: d.DecidedBy, DecidedAt: d.EffectiveAt(),
+		Reason: d.Summary(), DecidedBy: d.DecidedBy, DecidedAt: d.EffectiveAt(), ExGratia: d.ExGratia,
 	})
 	if err != nil {
 		return tracking.Effects{}, err
@@ -191,17 +229,31 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 // advances paid above it). The full account number travels only in the
 // event.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
-	product, err := s.productOfCase(ctx, claimID)
+	c, err := s.repo.Get(ctx, claimID)
 	if err != nil {
 		return domain.Case{}, err
 	}
+	policy, product, err := s.policyOf(ctx, c.PolicyNumber)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	in.Policy = policy
+	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+		return domain.Case{}, err
+	}
+	in.Signals = s.signals
 	days := 0
 	if product != nil {
 		days = product.PaymentPeriodDays()
 	}
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
+		raised := len(c.Signals)
 		account, err := c.RecordAgreement(actor, in, days, now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		signals, err := s.signalEvents(c, raised)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -213,11 +265,11 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		e, err := events.New(events.AgreementReached, Producer, c.ClaimID, now, events.AgreementReachedData{
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
 			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
-			PaymentPeriodDays: a.PaymentPeriodDays,
+			PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, DecisionApprovedBy: c.Decision.ApprovedBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}}, nil
+		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...)}, nil
 	})
 }

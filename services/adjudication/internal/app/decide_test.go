@@ -176,16 +176,44 @@ func TestChecksReadThePolicyAndTheOtherClaims(t *testing.T) {
 		domain.CheckDuplicateInvoice: domain.ResultFail, domain.CheckBeneficiary: domain.ResultWarn,
 	}, got, "%+v", results)
 
-	c, err := f.app.OverrideCheck(ctx, handler, "claim-b", domain.CheckDuplicateInvoice, "同一发票分割单，已核实")
+	_, err = f.app.OverrideCheck(ctx, handler, "claim-b", domain.CheckDuplicateInvoice, "接受")
+	assert.Equal(t, apperr.Forbidden, apperr.CodeOf(err), "only a senior overrides a failing check")
+	_, err = f.app.Decide(ctx, handler, "claim-b", approve(50_000))
+	assert.Equal(t, apperr.ChecksFailing, apperr.CodeOf(err), "a duplicate invoice blocks the approval")
+	c, err := f.app.OverrideCheck(ctx, senior, "claim-b", domain.CheckDuplicateInvoice, "同一发票分割单，已核实")
 	require.NoError(t, err)
 	require.Len(t, c.Overrides, 1)
 	results, err = f.app.Checks(ctx, "claim-b")
 	require.NoError(t, err)
 	for _, r := range results {
-		if r.Check == domain.CheckDuplicateInvoice && (r.Override == nil || r.Override.By != "handler-1") {
-			t.Fatalf("got %+v, want handler-1's override", r)
+		if r.Check == domain.CheckDuplicateInvoice && (r.Override == nil || r.Override.By != "senior-1") {
+			t.Fatalf("got %+v, want senior-1's override", r)
 		}
 	}
-	_, err = f.app.OverrideCheck(ctx, handler, "claim-b", domain.CheckPolicyInForce, "no reason to")
+	_, err = f.app.Decide(ctx, handler, "claim-b", approve(50_000))
+	require.NoError(t, err, "the senior's override lets another person approve")
+	_, err = f.app.OverrideCheck(ctx, senior, "claim-b", domain.CheckPolicyInForce, "no reason to")
 	assert.Equal(t, apperr.Conflict, apperr.CodeOf(err), "a passed check is not overridden")
+}
+
+func TestTheContractLimitHoldsAtTheApprovalToo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.importPolicy(t, "P-1")
+	f.clock.Set(at(21, 1, time.October))
+	f.open(t, request("claim-limit", at(20, 1, time.October)))
+	c, err := f.app.Decide(ctx, handler, "claim-limit", approve(6_000_000))
+	require.NoError(t, err)
+	require.Equal(t, domain.StatePendingApproval, c.State)
+
+	// The policy system reports 5,000,000 fen paid before the approval.
+	p := policy("P-1")
+	p.Coverages[0].UsedFen = 5_000_000
+	_, _, err = f.app.PutPolicy(ctx, domain.Actor{Subject: "admin-1", Roles: []string{"admin"}}, p)
+	require.NoError(t, err)
+	_, err = f.app.ReviewDecision(ctx, senior, "claim-limit", "approve", "", 0)
+	assert.Equal(t, apperr.BeyondContract, apperr.CodeOf(err), "%v", err)
+	_, err = f.app.ReviewDecision(ctx, senior, "claim-limit", "return", "超出剩余保额", 0)
+	require.NoError(t, err)
 }

@@ -200,9 +200,25 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Dea
 // obligation. payout pays it at once, a tagged case's first (Priority), and
 // deducts it from the final settlement.
 func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	if in.Policy, _, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+		return domain.Case{}, err
+	}
+	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+		return domain.Case{}, err
+	}
+	in.Signals = s.signals
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
+		raised := len(c.Signals)
 		a, account, err := c.ApproveAdvance(actor, s.authority, in, uuid.NewString(), now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		signals, err := s.signalEvents(c, raised)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -214,12 +230,12 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		e, err := events.New(events.AdvanceApproved, Producer, c.ClaimID, now, events.AdvanceApprovedData{
 			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
 			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,
-			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil,
+			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil, OfferedBy: a.OfferedBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
+		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...),
 			Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
 	})
 }

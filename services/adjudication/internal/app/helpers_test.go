@@ -89,8 +89,11 @@ func (f *fixture) open(t *testing.T, d events.ClaimRequestedData) {
 	require.NoError(t, f.app.OpenCase(context.Background(), claimRequested(t, d)))
 }
 
+// approve approves amount on the medical expense benefit, acknowledging
+// the checks that cannot run when the policy is not imported.
 func approve(amount int64) domain.DecisionInput {
-	return domain.DecisionInput{Outcome: "approve", Lines: []domain.BenefitLine{{Benefit: "medical_expense", ClaimedFen: amount, ApprovedFen: amount}}}
+	return domain.DecisionInput{Outcome: "approve", Lines: []domain.BenefitLine{{Benefit: "medical_expense", ClaimedFen: amount, ApprovedFen: amount}},
+		AcknowledgeUnknown: "保单系统已人工核对"}
 }
 
 func waitingPeriodReason() domain.RejectionReason {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/tracking"
 )
 
@@ -18,7 +20,8 @@ func TestEveryChangeIsInTheTimeline(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	senior2 := domain.Actor{Subject: "senior-2", Roles: []string{domain.RoleSenior}}
-	f.open(t, request("claim-tl", time.Now().Add(-time.Hour)))
+	handler2 := domain.Actor{Subject: "handler-2", Roles: []string{domain.RoleHandler}}
+	f.open(t, withAuthorisation(request("claim-tl", time.Now().Add(-time.Hour))))
 	steps := []func() (domain.Case, error){
 		func() (domain.Case, error) { return f.app.StartReview(ctx, handler, "claim-tl") },
 		func() (domain.Case, error) {
@@ -29,14 +32,20 @@ func TestEveryChangeIsInTheTimeline(t *testing.T) {
 		},
 		func() (domain.Case, error) { return f.app.MarkComplex(ctx, senior, "claim-tl", "需要调查") },
 		func() (domain.Case, error) { return f.app.Assign(ctx, senior, "claim-tl", "handler-2", "专案处理") },
-		func() (domain.Case, error) { return f.app.Decide(ctx, handler, "claim-tl", approve(6_000_000)) },
+		func() (domain.Case, error) {
+			_, err := f.app.Decide(ctx, handler, "claim-tl", approve(6_000_000))
+			if apperr.CodeOf(err) != apperr.Forbidden {
+				return domain.Case{}, fmt.Errorf("handler-1 deciding handler-2's case: got %v, want forbidden", err)
+			}
+			return f.app.Decide(ctx, handler2, "claim-tl", approve(6_000_000))
+		},
 		func() (domain.Case, error) {
 			return f.app.ReviewDecision(ctx, senior2, "claim-tl", "return", "金额有误", 0)
 		},
 		func() (domain.Case, error) { return f.app.Decide(ctx, senior, "claim-tl", approve(5_500_000)) },
-		func() (domain.Case, error) { return f.app.RecordAgreement(ctx, handler, "claim-tl", agreementInput()) },
+		func() (domain.Case, error) { return f.app.RecordAgreement(ctx, handler2, "claim-tl", agreementInput()) },
 		func() (domain.Case, error) {
-			return f.app.Close(ctx, handler, "claim-tl", "已达成协议，转支付")
+			return f.app.Close(ctx, handler2, "claim-tl", "已达成协议，转支付")
 		},
 	}
 	for i, step := range steps {
@@ -62,11 +71,11 @@ func TestEveryChangeIsInTheTimeline(t *testing.T) {
 		{domain.ActionDocumentsReceived, "handler-1", domain.StateAwaitingDocuments, domain.StateUnderReview},
 		{domain.ActionMarkedComplex, "senior-1", domain.StateUnderReview, domain.StateComplex},
 		{domain.ActionAssigned, "senior-1", domain.StateComplex, domain.StateComplex},
-		{domain.ActionDecisionProposed, "handler-1", domain.StateComplex, domain.StatePendingApproval},
+		{domain.ActionDecisionProposed, "handler-2", domain.StateComplex, domain.StatePendingApproval},
 		{domain.ActionDecisionReturned, "senior-2", domain.StatePendingApproval, domain.StateComplex},
 		{domain.ActionDecided, "senior-1", domain.StateComplex, domain.StateApproved},
-		{domain.ActionAgreementRecorded, "handler-1", domain.StateApproved, domain.StateAgreed},
-		{domain.ActionClosed, "handler-1", domain.StateAgreed, domain.StateClosed},
+		{domain.ActionAgreementRecorded, "handler-2", domain.StateApproved, domain.StateAgreed},
+		{domain.ActionClosed, "handler-2", domain.StateAgreed, domain.StateClosed},
 	}
 	assert.Equal(t, want, got)
 	assert.Equal(t, "金额有误", timeline[8].Reason, "why the decision was returned")
@@ -108,8 +117,9 @@ func TestTheQueueShowsTheSoonestDeadlineFirst(t *testing.T) {
 	}
 	assert.Equal(t, []string{"late", "soon", "mine", "waiting", "decided"}, claims(app.QueueFilter{}),
 		"open deadlines soonest first, then paused, then none owed")
-	assert.Equal(t, []string{"mine"}, claims(app.QueueFilter{Assignee: "handler-1"}))
-	assert.Equal(t, []string{"late", "soon", "waiting", "decided"}, claims(app.QueueFilter{Unassigned: true}))
+	// The first action on a case assigned it to its actor.
+	assert.Equal(t, []string{"mine", "waiting", "decided"}, claims(app.QueueFilter{Assignee: "handler-1"}))
+	assert.Equal(t, []string{"late", "soon"}, claims(app.QueueFilter{Unassigned: true}))
 	assert.Equal(t, []string{"late", "soon"}, claims(app.QueueFilter{Risk: tracking.RiskAtRisk}))
 	assert.Equal(t, []string{"waiting"}, claims(app.QueueFilter{Risk: tracking.RiskPaused}))
 	assert.Equal(t, []string{"decided"}, claims(app.QueueFilter{States: []domain.State{domain.StateApproved}}))

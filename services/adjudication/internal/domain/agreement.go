@@ -22,12 +22,17 @@ func PayeeRoles() []string { return []string{"beneficiary", "insured", "policyho
 // PayeeInput is who is paid and where, as the handler enters it.
 // AccountNumber is the full account number: it goes to payout in the
 // agreement event and is kept nowhere in adjudication but masked.
+// AccountHolder, when given, is the name on the account, which must be the
+// payee's; AuthorisationDocumentID names the authorisation document on the
+// claim an agent collects with.
 type PayeeInput struct {
-	Name          string
-	Role          string
-	BankName      string
-	AccountNumber string
-	OnBehalfOf    *Person
+	Name                    string
+	Role                    string
+	BankName                string
+	AccountNumber           string
+	OnBehalfOf              *Person
+	AccountHolder           string
+	AuthorisationDocumentID string
 }
 
 // Payee is who is paid, with the account number masked to its last four
@@ -41,10 +46,16 @@ type Payee struct {
 }
 
 // AgreementInput is the claimant's agreement as the handler records it.
+// Policy is the policy data the payee rules read (nil when not imported).
 type AgreementInput struct {
 	AgreedBy string
 	Channel  string
 	Payee    PayeeInput
+	Policy   *Policy
+	// Facts are what the fraud signals read of the account; Signals how
+	// they are raised.
+	Facts   SignalFacts
+	Signals SignalPolicy
 }
 
 // Agreement is the claimant's agreement to the amount decided (达成赔偿或者
@@ -59,6 +70,12 @@ type Agreement struct {
 	AgreedAt          time.Time
 	Payee             Payee
 	PaymentPeriodDays int
+	// AccountFingerprint identifies the account paid (AccountFingerprint)
+	// for payout's three-way reconciliation; "" for agreements recorded
+	// before it was kept. AccountKey is its keyed hash (AccountKey) for
+	// the fraud signals.
+	AccountFingerprint string
+	AccountKey         string
 }
 
 // RecordAgreement records the claimant's agreement to the decided amount of
@@ -80,8 +97,22 @@ func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays
 	if c.Decision == nil || !c.Decision.Final() || c.Decision.Outcome == Reject {
 		return "", c.refuse("record an agreement: only an approved or partly approved case has an amount to agree")
 	}
+	if err := c.mayAct(actor, "record its agreement", now); err != nil {
+		return "", err
+	}
+	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
+		return "", err
+	}
+	insured := c.InsuredName
+	if in.Policy != nil {
+		insured = in.Policy.InsuredName
+	}
+	if _, err := c.raiseSignals(actor, c.paymentSignals(payee, in.Facts, insured), in.Signals, "record the agreement", now); err != nil {
+		return "", err
+	}
 	a := Agreement{AmountFen: c.Decision.AmountFen, AgreedBy: agreedBy, Channel: channel, RecordedBy: actor.Subject,
-		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays}
+		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays, AccountFingerprint: AccountFingerprint(c.ClaimID, account),
+		AccountKey: in.Facts.AccountKey}
 	if err := c.moveTo(StateAgreed, "record an agreement", Change{Action: ActionAgreementRecorded, Actor: actor.Subject, At: now,
 		Details: map[string]any{"amount_fen": a.AmountFen, "agreed_by": agreedBy, "channel": channel, "payee_name": payee.Name,
 			"payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked}}); err != nil {

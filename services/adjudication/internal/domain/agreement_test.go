@@ -16,10 +16,10 @@ func TestRecordAgreement(t *testing.T) {
 		wantCode  apperr.Code
 		wantField string
 	}{
-		{"signed form to the beneficiary", func(*domain.AgreementInput) {}, "", ""},
-		{"agent for the beneficiary", func(in *domain.AgreementInput) {
-			in.Payee.Role = "agent"
-			in.Payee.OnBehalfOf = &domain.Person{Name: "王五", Relation: "child"}
+		{"signed form to the insured", func(*domain.AgreementInput) {}, "", ""},
+		{"agent for the insured", func(in *domain.AgreementInput) {
+			in.Payee.Name, in.Payee.Role, in.Payee.AuthorisationDocumentID = "王五", "agent", "doc-poa"
+			in.Payee.OnBehalfOf = &domain.Person{Name: "张三", Relation: "self"}
 		}, "", ""},
 		{"no one agreed", func(in *domain.AgreementInput) { in.AgreedBy = " " }, apperr.Invalid, "agreed_by"},
 		{"unknown channel", func(in *domain.AgreementInput) { in.Channel = "fax" }, apperr.Invalid, "channel"},
@@ -43,7 +43,7 @@ func TestRecordAgreement(t *testing.T) {
 			c := caseIn(t, domain.StatePartlyApproved)
 			in := agreement()
 			tt.spoil(&in)
-			account, err := c.RecordAgreement(handler2, in, 7, now)
+			account, err := c.RecordAgreement(handler, in, 7, now)
 			wantCode(t, err, tt.wantCode, tt.wantField)
 			if tt.wantCode != "" {
 				if c.State != domain.StatePartlyApproved || c.Agreement != nil {
@@ -55,8 +55,8 @@ func TestRecordAgreement(t *testing.T) {
 				return
 			}
 			a := c.Agreement
-			if c.State != domain.StateAgreed || a.AmountFen != 60_000 || a.RecordedBy != "h2" || !a.AgreedAt.Equal(now) || a.PaymentPeriodDays != 7 {
-				t.Fatalf("got %s with agreement %+v, want agreed on 60000 fen recorded by h2 at %v, 7 days", c.State, a, now)
+			if c.State != domain.StateAgreed || a.AmountFen != 60_000 || a.RecordedBy != "h1" || !a.AgreedAt.Equal(now) || a.PaymentPeriodDays != 7 {
+				t.Fatalf("got %s with agreement %+v, want agreed on 60000 fen recorded by h1 at %v, 7 days", c.State, a, now)
 			}
 			if account != "6222020200112233445" || a.Payee.AccountMasked != "****3445" {
 				t.Fatalf("got account %q masked %q, want the digits and ****3445", account, a.Payee.AccountMasked)

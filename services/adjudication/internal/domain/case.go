@@ -94,7 +94,7 @@ var machine = slices.Concat(
 	moves(ActionMarkedComplex, []State{StateAwaitingDocuments}, []State{StateAwaitingDocuments}),
 	moves(ActionDecided, decidable, []State{StateApproved, StatePartlyApproved, StateRejected}),
 	moves(ActionDecisionProposed, decidable, []State{StatePendingApproval}),
-	moves(ActionDecisionApproved, []State{StatePendingApproval}, []State{StateApproved, StatePartlyApproved}),
+	moves(ActionDecisionApproved, []State{StatePendingApproval}, []State{StateApproved, StatePartlyApproved, StateRejected}),
 	moves(ActionDecisionReturned, []State{StatePendingApproval}, []State{StateUnderReview, StateComplex}),
 	moves(ActionAgreementRecorded, []State{StateApproved, StatePartlyApproved}, []State{StateAgreed}),
 	moves(ActionClosed, append(slices.Clone(undecided), StateRejected, StateAgreed), []State{StateClosed}),
@@ -226,6 +226,8 @@ type Case struct {
 	// Advances are the payments in advance offered or approved (R7, R8),
 	// oldest first.
 	Advances []Advance
+	// Signals are the fraud signals raised on the case, oldest first.
+	Signals []Signal
 	// Changes are the audit entries of the changes made since the case was
 	// loaded; the repository appends them to the audit and never loads them
 	// back into a case.
@@ -337,7 +339,18 @@ func (c *Case) record(ch Change) {
 // from the current state to to, recording the change; what names the action
 // for the refusal ("be decided").
 func (c *Case) moveTo(to State, what string, ch Change) error {
-	if !slices.Contains(machine, transition{ch.Action, c.State, to}) {
+	if err := c.mayMove(ch.Action, to, what); err != nil {
+		return err
+	}
+	ch.From, ch.To = c.State, to
+	c.State = to
+	c.record(ch)
+	return nil
+}
+
+// mayMove refuses what moveTo would refuse, without moving.
+func (c *Case) mayMove(action string, to State, what string) error {
+	if !slices.Contains(machine, transition{action, c.State, to}) {
 		allowed := "nothing: the case is finished"
 		if next := actionsFrom(c.State); len(next) > 0 {
 			allowed = strings.Join(next, ", ")
@@ -345,9 +358,6 @@ func (c *Case) moveTo(to State, what string, ch Change) error {
 		return apperr.New(apperr.Conflict, "case of claim %s is %s: it cannot %s (what can happen from %s: %s)",
 			c.ClaimID, c.State, what, c.State, allowed)
 	}
-	ch.From, ch.To = c.State, to
-	c.State = to
-	c.record(ch)
 	return nil
 }
 
@@ -360,6 +370,9 @@ func (c *Case) refuse(what string) error {
 // StartReview moves a received case under review and, when nobody has it
 // yet, assigns it to the actor.
 func (c *Case) StartReview(actor Actor, now time.Time) error {
+	if err := c.refuseIntruder(actor, "start its review"); err != nil {
+		return err
+	}
 	if err := c.moveTo(StateUnderReview, "start review", Change{Action: ActionReviewStarted, Actor: actor.Subject, At: now}); err != nil {
 		return err
 	}
@@ -399,6 +412,12 @@ func (c *Case) RequestDocuments(actor Actor, documents []string, note string, no
 	if err != nil {
 		return err
 	}
+	if err := c.mayMove(ActionDocumentsRequested, StateAwaitingDocuments, "await documents"); err != nil {
+		return err
+	}
+	if err := c.mayAct(actor, "request documents", now); err != nil {
+		return err
+	}
 	if err := c.moveTo(StateAwaitingDocuments, "await documents", Change{Action: ActionDocumentsRequested, Actor: actor.Subject,
 		Reason: note, At: now, Details: map[string]any{"documents": docs}}); err != nil {
 		return err
@@ -427,6 +446,9 @@ func (c *Case) RecordDocumentsReceived(actor Actor, at, now time.Time) (time.Tim
 		return time.Time{}, apperr.InvalidField("received_at", "is in the future")
 	case at.Before(last.NoticeSentAt):
 		return time.Time{}, apperr.InvalidField("received_at", "is before the request was sent on %s", last.NoticeSentAt.Format(time.RFC3339))
+	}
+	if err := c.mayAct(actor, "record documents received", now); err != nil {
+		return time.Time{}, err
 	}
 	if err := c.moveTo(to, "record documents received", Change{Action: ActionDocumentsReceived, Actor: actor.Subject, At: now,
 		Details: map[string]any{"received_at": at.UTC()}}); err != nil {
@@ -512,6 +534,9 @@ func (c *Case) Close(actor Actor, reason string, now time.Time) (withdrawn bool,
 	}
 	if c.State == StateRejected && (c.RejectionLetter == nil || c.RejectionLetter.Sent == nil) {
 		return false, apperr.New(apperr.Conflict, "case of claim %s is rejected and its rejection letter is not sent yet: record the sending first (R5)", c.ClaimID)
+	}
+	if err := c.refuseIntruder(actor, "close it"); err != nil {
+		return false, err
 	}
 	withdrawn = c.State.Undecided()
 	if err := c.moveTo(StateClosed, "be closed", Change{Action: ActionClosed, Actor: actor.Subject, Reason: reason, At: now,

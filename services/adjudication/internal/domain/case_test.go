@@ -67,7 +67,8 @@ func reject() domain.DecisionInput {
 func caseIn(t *testing.T, s domain.State) *domain.Case {
 	t.Helper()
 	c := &domain.Case{ID: "case-1", ClaimID: "claim-1", PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical",
-		IncidentTime: t0.Add(-48 * time.Hour), FirstReceivedAt: t0, State: domain.StateReceived, Version: 1}
+		IncidentTime: t0.Add(-48 * time.Hour), FirstReceivedAt: t0, State: domain.StateReceived, Version: 1,
+		Documents: []domain.Document{{DocumentID: "doc-poa", Type: "other"}}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -107,9 +108,11 @@ func caseIn(t *testing.T, s domain.State) *domain.Case {
 	return c
 }
 
+// agreement pays the insured, the one party the rules can verify without
+// the policy.
 func agreement() domain.AgreementInput {
-	return domain.AgreementInput{AgreedBy: "李四", Channel: "signed_form", Payee: domain.PayeeInput{
-		Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: "6222 0202 0011 2233 445"}}
+	return domain.AgreementInput{AgreedBy: "张三", Channel: "signed_form", Payee: domain.PayeeInput{
+		Name: "张三", Role: "insured", BankName: "中国工商银行", AccountNumber: "6222 0202 0011 2233 445"}}
 }
 
 // TestStateMachine tries every action in every state: it moves the case

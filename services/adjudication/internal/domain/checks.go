@@ -51,13 +51,15 @@ type CheckResult struct {
 	Override *CheckOverride
 }
 
-// CheckOverride records that a handler accepted a check that did not pass,
-// and why.
+// CheckOverride records that a senior accepted a check that did not pass,
+// and why. Senior is false for the overrides made before only seniors could
+// override: those no longer let an approval through.
 type CheckOverride struct {
 	Check  CheckName
 	Reason string
 	By     string
 	At     time.Time
+	Senior bool
 }
 
 // Evidence is what the checks read beyond the case: the policy and its
@@ -388,13 +390,20 @@ func checkBeneficiary(c *Case, ev Evidence) CheckResult {
 	return r
 }
 
-// OverrideCheck records that the handler accepts a check that did not pass,
-// and why; the checks inform, the handler decides. current is the check's
-// result now.
+// OverrideCheck records that a senior accepts a check that did not pass,
+// and why; current is the check's result now. A failing check blocks an
+// approval until a senior other than the decider overrides it, so the
+// decider may not override, and the overrider may not decide (issue 14).
 func (c *Case) OverrideCheck(actor Actor, current CheckResult, reason string, now time.Time) error {
 	reason, err := requiredText("reason", reason, maxReason, "say why the check's finding is accepted")
 	if err != nil {
 		return err
+	}
+	if err := requireSenior(actor, "overriding a check"); err != nil {
+		return err
+	}
+	if d := c.Decision; d != nil && d.DecidedBy == actor.Subject {
+		return apperr.New(apperr.Forbidden, "you decided this case: a %s other than the decider overrides its checks", RoleSenior)
 	}
 	if c.State == StateClosed {
 		return c.refuse("have a check overridden")
@@ -402,7 +411,7 @@ func (c *Case) OverrideCheck(actor Actor, current CheckResult, reason string, no
 	if current.Result == ResultPass {
 		return apperr.New(apperr.Conflict, "check %s passed: there is nothing to override", current.Check)
 	}
-	o := CheckOverride{Check: current.Check, Reason: reason, By: actor.Subject, At: now.UTC()}
+	o := CheckOverride{Check: current.Check, Reason: reason, By: actor.Subject, At: now.UTC(), Senior: true}
 	c.Overrides = append(c.Overrides, o)
 	c.record(Change{Action: ActionCheckOverridden, From: c.State, To: c.State, Actor: actor.Subject, Reason: reason, At: now,
 		Details: map[string]any{"check": string(current.Check), "result": string(current.Result), "finding": current.Reason}})

@@ -244,12 +244,13 @@ func TestOverrideCheck(t *testing.T) {
 	if failed.Result != domain.ResultFail || failed.Override != nil {
 		t.Fatalf("got %+v, want a failed check without override", failed)
 	}
-	wantCode(t, c.OverrideCheck(handler, failed, " ", now), apperr.Invalid, "reason")
-	wantCode(t, c.OverrideCheck(handler, runCheck(c, ev, domain.CheckWaitingPeriod), "ok", now), apperr.Conflict, "")
-	wantCode(t, c.OverrideCheck(handler, failed, "身份证核实：张山为张三曾用名", now), "", "")
+	wantCode(t, c.OverrideCheck(senior, failed, " ", now), apperr.Invalid, "reason")
+	wantCode(t, c.OverrideCheck(handler, failed, "接受", now), apperr.Forbidden, "")
+	wantCode(t, c.OverrideCheck(senior, runCheck(c, ev, domain.CheckWaitingPeriod), "ok", now), apperr.Conflict, "")
+	wantCode(t, c.OverrideCheck(senior, failed, "身份证核实：张山为张三曾用名", now), "", "")
 	got := runCheck(c, ev, domain.CheckPolicyInForce)
-	if got.Result != domain.ResultFail || got.Override == nil || got.Override.By != "h1" || got.Override.Reason != "身份证核实：张山为张三曾用名" {
-		t.Fatalf("got %+v, want the failed check with h1's override", got)
+	if got.Result != domain.ResultFail || got.Override == nil || got.Override.By != "s1" || !got.Override.Senior || got.Override.Reason != "身份证核实：张山为张三曾用名" {
+		t.Fatalf("got %+v, want the failed check with s1's override", got)
 	}
 	if len(c.Changes) != 1 || c.Changes[0].Action != domain.ActionCheckOverridden || c.Changes[0].Details["check"] != "policy_in_force" {
 		t.Fatalf("got audit %+v, want one check_overridden entry", c.Changes)

@@ -61,6 +61,9 @@ type Decision struct {
 	NeedsApproval bool
 	ApprovedBy    string
 	ApprovedAt    *time.Time
+	// ExGratia marks a payment beyond the contract (通融赔付): it always
+	// needs the approval of a person of unlimited authority.
+	ExGratia bool
 }
 
 // Final reports whether the decision has taken effect.
@@ -98,8 +101,20 @@ type DecisionInput struct {
 	Note     string
 	Version  int
 	Benefits []string
-	// Checks are the check results the handler saw, kept in the audit.
+	// Checks are the check results now, with their overrides: a failing
+	// or unknown one blocks an approval (see blockingChecks).
 	Checks []CheckResult
+	// AcknowledgeUnknown is the decider's word on the checks that could
+	// not run: how what they check was verified.
+	AcknowledgeUnknown string
+	// ExGratia asks for a payment beyond the contract (通融赔付).
+	ExGratia bool
+	// Limits is the most the contract allows, nil when unknown.
+	Limits *MaxPayable
+	// Burst is the claim-burst signal of the insured, nil for none;
+	// Signals how signals are raised.
+	Burst   *Signal
+	Signals SignalPolicy
 }
 
 // newDecision checks in and returns the decision it describes, not yet
@@ -111,7 +126,7 @@ type DecisionInput struct {
 //   - reject: nothing paid, and the reasons (Insurance Law art. 24 requires
 //     the notice to state them).
 func newDecision(in DecisionInput) (Decision, error) {
-	d := Decision{Outcome: Outcome(strings.TrimSpace(in.Outcome))}
+	d := Decision{Outcome: Outcome(strings.TrimSpace(in.Outcome)), ExGratia: in.ExGratia}
 	switch d.Outcome {
 	case Approve, PartlyApprove, Reject:
 	default:
@@ -151,6 +166,9 @@ func newDecision(in DecisionInput) (Decision, error) {
 			return Decision{}, apperr.InvalidField("reasons", "say why part of the claim is not paid, citing the clause")
 		}
 	case Reject:
+		if d.ExGratia {
+			return Decision{}, apperr.InvalidField("ex_gratia", "is for a payment beyond the contract; a rejection pays nothing")
+		}
 		if total != 0 {
 			return Decision{}, apperr.InvalidField("lines", "a rejection pays nothing: every approved_fen must be 0")
 		}
@@ -204,7 +222,13 @@ func checkLines(in []BenefitLine, benefits []string) ([]BenefitLine, int64, erro
 // Decide records a handler's decision on a case that is not decided yet.
 // Within the decider's authority it takes effect at once; above it, the
 // case waits in pending approval for a senior person (four-eyes). A second
-// decision is refused: a claim is decided once.
+// decision is refused: a claim is decided once. Only the case's assignee or
+// a senior decides (an unassigned case is taken). An approval is refused
+// beyond the contract's limits (unless ex gratia) and while a check blocks
+// it (blockingChecks). A rejection needs the approval of a senior when the
+// amount claimed is above the decider's authority and, always, for a death
+// or disability claim; an ex gratia payment always needs the approval of a
+// person of unlimited authority.
 func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now time.Time) error {
 	if err := c.CheckVersion(in.Version); err != nil {
 		return err
@@ -217,8 +241,44 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if err != nil {
 		return err
 	}
+	ack, err := optionalText("acknowledge_unknown", in.AcknowledgeUnknown, maxReason)
+	if err != nil {
+		return err
+	}
+	in.AcknowledgeUnknown = ack
+	if err := c.mayMove(ActionDecided, d.Outcome.state(), "be decided"); err != nil {
+		return err
+	}
+	if err := c.refuseIntruder(actor, "decide it"); err != nil {
+		return err
+	}
+	if d.Outcome != Reject {
+		if !d.ExGratia {
+			if err := in.Limits.Within(d.Lines); err != nil {
+				return err
+			}
+		}
+		if err := blockingChecks(actor, in); err != nil {
+			return err
+		}
+	}
+	if in.Burst != nil && d.Outcome != Reject {
+		if _, err := c.raiseSignals(actor, []Signal{*in.Burst}, in.Signals, "decide it", now); err != nil {
+			return err
+		}
+	}
+	if err := c.mayAct(actor, "decide it", now); err != nil {
+		return err
+	}
 	d.DecidedBy, d.DecidedAt = actor.Subject, now.UTC()
-	d.NeedsApproval = !authority.Covers(actor, d.AmountFen)
+	switch {
+	case d.ExGratia:
+		d.NeedsApproval = true
+	case d.Outcome == Reject:
+		d.NeedsApproval = c.deathOrDisability() || !authority.Covers(actor, c.claimedFen(d))
+	default:
+		d.NeedsApproval = !authority.Covers(actor, d.AmountFen)
+	}
 	to, action := d.Outcome.state(), ActionDecided
 	if d.NeedsApproval {
 		to, action = StatePendingApproval, ActionDecisionProposed
@@ -226,6 +286,9 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	details := decisionDetails(d)
 	if len(in.Checks) > 0 {
 		details["checks"] = checksDetails(in.Checks)
+	}
+	if ack != "" {
+		details["acknowledged_unknown"] = ack
 	}
 	if err := c.moveTo(to, "be decided", Change{Action: action, Actor: actor.Subject, Reason: d.Summary(), At: now,
 		Details: details}); err != nil {
@@ -269,11 +332,19 @@ func (c *Case) ReviewDecision(actor Actor, authority Authority, verdict, reason 
 	}
 	switch Verdict(strings.TrimSpace(verdict)) {
 	case VerdictApprove:
-		if !authority.Covers(actor, d.AmountFen) {
-			return apperr.New(apperr.Forbidden, "%d fen is above your authority limit of %d fen", d.AmountFen, authority.LimitOf(actor))
+		amount := d.AmountFen
+		if d.Outcome == Reject {
+			amount = c.claimedFen(*d)
+		}
+		if d.ExGratia && authority.LimitOf(actor) != Unlimited {
+			return apperr.New(apperr.Forbidden, "an ex gratia payment (通融赔付) is approved only by a person of unlimited authority")
+		}
+		if !authority.Covers(actor, amount) {
+			return apperr.New(apperr.Forbidden, "%d fen is above your authority limit of %d fen", amount, authority.LimitOf(actor))
 		}
 		if err := c.moveTo(d.Outcome.state(), "have its decision approved", Change{Action: ActionDecisionApproved,
-			Actor: actor.Subject, Reason: reason, At: now, Details: map[string]any{"amount_fen": d.AmountFen, "decided_by": d.DecidedBy}}); err != nil {
+			Actor: actor.Subject, Reason: reason, At: now, Details: map[string]any{"amount_fen": d.AmountFen, "decided_by": d.DecidedBy,
+				"outcome": string(d.Outcome), "ex_gratia": d.ExGratia}}); err != nil {
 			return err
 		}
 		at := now.UTC()
@@ -308,5 +379,15 @@ func decisionDetails(d Decision) map[string]any {
 		reasons[i] = map[string]any{"code": r.Code, "text": r.Text, "clause": r.Clause}
 	}
 	return map[string]any{"outcome": string(d.Outcome), "amount_fen": d.AmountFen, "lines": lines, "reasons": reasons,
-		"note": d.Note, "needs_approval": d.NeedsApproval}
+		"note": d.Note, "needs_approval": d.NeedsApproval, "ex_gratia": d.ExGratia}
+}
+
+// claimedFen is the amount a rejection refuses: the amount claimed, or the
+// lines' claims when more.
+func (c *Case) claimedFen(d Decision) int64 {
+	var lines int64
+	for _, l := range d.Lines {
+		lines += l.ClaimedFen
+	}
+	return max(c.ClaimedAmountFen, lines)
 }

@@ -100,6 +100,7 @@ func TestAuthorityLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := caseIn(t, domain.StateUnderReview)
+			c.Assignee = "" // unassigned: the decider takes it
 			if err := c.Decide(tt.actor, limits, approve(tt.amount), now); err != nil {
 				t.Fatal(err)
 			}
@@ -112,8 +113,9 @@ func TestAuthorityLimits(t *testing.T) {
 			}
 		})
 	}
-	// A rejection pays nothing: within everyone's authority.
+	// A rejection of a small claim is within everyone's authority.
 	c := caseIn(t, domain.StateUnderReview)
+	c.Assignee = ""
 	if err := c.Decide(domain.Actor{Subject: "t1", Roles: []string{"trainee"}}, limits, reject(), now); err != nil || c.State != domain.StateRejected {
 		t.Fatalf("got %s, %v, want rejected", c.State, err)
 	}

@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"claims.local/pkg/apperr"
@@ -95,6 +96,12 @@ type Advance struct {
 	Payee              *Payee
 	ApprovedBy         string
 	ApprovedAt         *time.Time
+	// OfferedBy is who set the amount: the system for a catastrophe
+	// offer, the approver for an R7 advance. AccountFingerprint
+	// identifies the account paid (AccountFingerprint).
+	OfferedBy          string
+	AccountFingerprint string
+	AccountKey         string
 }
 
 // AdvanceInput is a handler's approval of an advance. AmountFen 0 approves
@@ -105,6 +112,12 @@ type AdvanceInput struct {
 	AmountFen int64
 	Reason    string
 	Payee     PayeeInput
+	// Policy is the policy data the payee rules read (nil when not imported).
+	Policy *Policy
+	// Facts are what the fraud signals read of the account; Signals how
+	// they are raised.
+	Facts   SignalFacts
+	Signals SignalPolicy
 }
 
 // AdvancedFen is the sum of the approved advances: what the agreement tells
@@ -182,7 +195,7 @@ func (c *Case) OfferCatastropheAdvance(cat catastrophe.Catastrophe, ev Evidence,
 		return no(fmt.Sprintf("nothing can be advanced on an expected benefit of %s yuan", yuan(expected)))
 	}
 	c.Advances = append(c.Advances, Advance{ID: id, Ground: events.AdvanceGroundCatastrophe, CatastropheCode: cat.Code,
-		AmountFen: amount, ExpectedBenefitFen: expected, State: AdvanceOffered, OfferedAt: now.UTC()})
+		AmountFen: amount, ExpectedBenefitFen: expected, State: AdvanceOffered, OfferedAt: now.UTC(), OfferedBy: System("adjudication").Subject})
 	c.record(Change{Action: ActionAdvanceOffered, From: c.State, To: c.State, Actor: System("adjudication").Subject, At: now,
 		Details: map[string]any{"advance_id": id, "catastrophe_code": cat.Code, "amount_fen": amount, "expected_benefit_fen": expected,
 			"share_bps": cat.Advance.ShareBps, "cap_fen": cat.Advance.CapFen}})
@@ -211,6 +224,9 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	if !c.State.Undecided() && c.State != StatePendingApproval {
 		return Advance{}, "", c.refuse("pay an advance: the decision took effect, the agreement settles the claim")
 	}
+	if err := c.mayAct(actor, "approve an advance", now); err != nil {
+		return Advance{}, "", err
+	}
 	a := c.offered()
 	switch {
 	case a != nil && in.AmountFen > a.AmountFen:
@@ -224,8 +240,19 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	case reason == "":
 		return Advance{}, "", apperr.InvalidField("reason", "is required: say how the amount was determined (R7)")
 	default:
-		c.Advances = append(c.Advances, Advance{ID: id, Ground: events.AdvanceGroundSixtyDays, AmountFen: in.AmountFen, OfferedAt: now.UTC()})
+		c.Advances = append(c.Advances, Advance{ID: id, Ground: events.AdvanceGroundSixtyDays, AmountFen: in.AmountFen, OfferedAt: now.UTC(),
+			OfferedBy: actor.Subject})
 		a = &c.Advances[len(c.Advances)-1]
+	}
+	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
+		return Advance{}, "", err
+	}
+	insured := c.InsuredName
+	if in.Policy != nil {
+		insured = in.Policy.InsuredName
+	}
+	if _, err := c.raiseSignals(actor, c.paymentSignals(payee, in.Facts, insured), in.Signals, "approve the advance", now); err != nil {
+		return Advance{}, "", err
 	}
 	if total := c.AdvancedFen() + a.AmountFen; !authority.Covers(actor, total) {
 		return Advance{}, "", apperr.New(apperr.Forbidden, "advances of %s yuan on this claim are above your authority: a %s approves them",
@@ -233,6 +260,7 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	}
 	at := now.UTC()
 	a.State, a.Reason, a.Payee, a.ApprovedBy, a.ApprovedAt = AdvanceApproved, reason, &payee, actor.Subject, &at
+	a.AccountFingerprint, a.AccountKey = AccountFingerprint(c.ClaimID, account), in.Facts.AccountKey
 	c.record(Change{Action: ActionAdvanceApproved, From: c.State, To: c.State, Actor: actor.Subject, Reason: reason, At: now,
 		Details: map[string]any{"advance_id": a.ID, "ground": a.Ground, "amount_fen": a.AmountFen, "advanced_fen": c.AdvancedFen(),
 			"payee_name": payee.Name, "payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked}})

@@ -79,7 +79,7 @@ func TestTheCatastropheAdvanceIsOfferedOnlyOnAVerifiedEligibleClaim(t *testing.T
 }
 
 func payee() domain.PayeeInput {
-	return domain.PayeeInput{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: "6222020200112233445"}
+	return domain.PayeeInput{Name: "张三", Role: "insured", BankName: "中国工商银行", AccountNumber: "6222020200112233445"}
 }
 
 func TestApproveAdvance(t *testing.T) {

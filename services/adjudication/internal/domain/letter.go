@@ -141,6 +141,9 @@ func (c *Case) RecordRejectionLetterSent(actor Actor, channel string, now time.T
 	if !slices.Contains(LetterChannels(), channel) {
 		return apperr.InvalidField("channel", "must be one of %s", strings.Join(LetterChannels(), ", "))
 	}
+	if err := c.mayAct(actor, "record its letter sent", now); err != nil {
+		return err
+	}
 	l.Sent = &LetterSent{Channel: channel, SentBy: actor.Subject, SentAt: now.UTC()}
 	c.record(Change{Action: ActionLetterSent, From: c.State, To: c.State, Actor: actor.Subject, At: now,
 		Details: map[string]any{"channel": channel, "letter_number": l.Number}})

@@ -189,7 +189,8 @@ func (h *HTTP) advance(ctx context.Context, who domain.Actor, claimID string, re
 
 // toInput is the payee as the rules take it.
 func (p payeeJSON) toInput() domain.PayeeInput {
-	in := domain.PayeeInput{Name: p.Name, Role: p.Role, BankName: p.BankName, AccountNumber: p.AccountNumber}
+	in := domain.PayeeInput{Name: p.Name, Role: p.Role, BankName: p.BankName, AccountNumber: p.AccountNumber,
+		AccountHolder: p.AccountHolder, AuthorisationDocumentID: p.AuthorisationDocumentID}
 	if o := p.OnBehalfOf; o != nil {
 		in.OnBehalfOf = &domain.Person{Name: o.Name, Relation: o.Relation}
 	}

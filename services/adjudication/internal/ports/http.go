@@ -57,7 +57,7 @@ func Permissions() auth.Permissions {
 		"POST /v1/cases/:claimId/complex":                seniors,
 		"POST /v1/cases/:claimId/decision":               workers,
 		"POST /v1/cases/:claimId/decision/approval":      seniors,
-		"POST /v1/cases/:claimId/checks/:check/override": workers,
+		"POST /v1/cases/:claimId/checks/:check/override": seniors,
 		"POST /v1/cases/:claimId/rejection-letter":       workers,
 		"POST /v1/cases/:claimId/agreement":              workers,
 		"POST /v1/cases/:claimId/close":                  workers,
@@ -65,6 +65,8 @@ func Permissions() auth.Permissions {
 		"PUT /v1/products/:code":                         {auth.Admin},
 		"GET /v1/policies/:number":                       readers,
 		"PUT /v1/policies/:number":                       {auth.Admin},
+		"GET /v1/payment-authorisations":                 {auth.Finance, auth.Auditor, auth.Admin},
+		"PUT /v1/employees":                              {auth.Admin},
 	})
 }
 
@@ -94,6 +96,8 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.PUT("/products/:code", h.putProduct)
 	v1.GET("/policies/:number", h.getPolicy)
 	v1.PUT("/policies/:number", h.putPolicy)
+	v1.GET("/payment-authorisations", h.paymentAuthorisations)
+	v1.PUT("/employees", h.putEmployees)
 	registerFastTrack(v1, h)
 }
 
@@ -235,9 +239,38 @@ func queueFilter(c *gin.Context) (app.QueueFilter, error) {
 	return f, nil
 }
 
+// getCase answers the case with the most its contract allows, which the
+// decision form offers.
 func (h *HTTP) getCase(c *gin.Context) {
 	cs, err := h.app.Case(c.Request.Context(), c.Param("claimId"))
-	h.answer(c, http.StatusOK, toResponse(cs), err)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	r := toResponse(cs)
+	m, err := h.app.MaxPayable(c.Request.Context(), cs)
+	r.MaxPayable = toMaxPayable(m)
+	h.answer(c, http.StatusOK, r, err)
+}
+
+// paymentAuthorisations lists the payments authorised in [from, to) for
+// payout's three-way reconciliation.
+func (h *HTTP) paymentAuthorisations(c *gin.Context) {
+	var bounds [2]time.Time
+	for i, name := range []string{"from", "to"} {
+		t, err := time.Parse(time.RFC3339, c.Query(name))
+		if err != nil {
+			httpapi.WriteError(c, h.log, apperr.InvalidField(name, "must be a time in RFC 3339, such as 2026-10-01T00:00:00Z"))
+			return
+		}
+		bounds[i] = t
+	}
+	items, err := h.app.PaymentAuthorisations(c.Request.Context(), bounds[0], bounds[1])
+	out := make([]paymentAuthorisationJSON, len(items))
+	for i, a := range items {
+		out[i] = paymentAuthorisationJSON(a)
+	}
+	h.answer(c, http.StatusOK, gin.H{"items": out}, err)
 }
 
 func (h *HTTP) timeline(c *gin.Context) {
@@ -299,15 +332,18 @@ func (h *HTTP) closeCase(ctx context.Context, who domain.Actor, claimID string, 
 }
 
 type decideRequest struct {
-	Outcome string       `json:"outcome"`
-	Lines   []lineJSON   `json:"lines"`
-	Reasons []reasonJSON `json:"reasons"`
-	Note    string       `json:"note"`
-	Version int          `json:"version"`
+	Outcome            string       `json:"outcome"`
+	Lines              []lineJSON   `json:"lines"`
+	Reasons            []reasonJSON `json:"reasons"`
+	Note               string       `json:"note"`
+	Version            int          `json:"version"`
+	AcknowledgeUnknown string       `json:"acknowledge_unknown"`
+	ExGratia           bool         `json:"ex_gratia"`
 }
 
 func (h *HTTP) decide(ctx context.Context, who domain.Actor, claimID string, req decideRequest) (domain.Case, error) {
-	in := domain.DecisionInput{Outcome: req.Outcome, Note: req.Note, Version: req.Version}
+	in := domain.DecisionInput{Outcome: req.Outcome, Note: req.Note, Version: req.Version, AcknowledgeUnknown: req.AcknowledgeUnknown,
+		ExGratia: req.ExGratia}
 	for _, l := range req.Lines {
 		in.Lines = append(in.Lines, domain.BenefitLine(l))
 	}
@@ -447,4 +483,26 @@ func (h *HTTP) putPolicy(c *gin.Context) {
 func (h *HTTP) getPolicy(c *gin.Context) {
 	p, err := h.app.Policy(c.Request.Context(), c.Param("number"))
 	h.answer(c, http.StatusOK, policyJSON(p), err)
+}
+
+type employeesRequest struct {
+	Employees []struct {
+		EmployeeID    string `json:"employee_id"`
+		AccountNumber string `json:"account_number"`
+	} `json:"employees"`
+}
+
+// putEmployees replaces the employee registry the employee-account signal
+// reads; the accounts are kept only as keyed hashes and never answered.
+func (h *HTTP) putEmployees(c *gin.Context) {
+	req, who, ok := bind[employeesRequest](h, c)
+	if !ok {
+		return
+	}
+	in := make([]app.EmployeeInput, len(req.Employees))
+	for i, e := range req.Employees {
+		in[i] = app.EmployeeInput{EmployeeID: e.EmployeeID, AccountNumber: e.AccountNumber}
+	}
+	n, err := h.app.PutEmployees(c.Request.Context(), who, in)
+	h.answer(c, http.StatusOK, gin.H{"employees": n}, err)
 }

@@ -63,6 +63,7 @@ type decisionJSON struct {
 	ApprovedBy    string       `json:"approved_by,omitempty"`
 	ApprovedAt    *time.Time   `json:"approved_at,omitempty"`
 	EffectiveAt   *time.Time   `json:"effective_at"`
+	ExGratia      bool         `json:"ex_gratia"`
 }
 
 type letterJSON struct {
@@ -77,11 +78,13 @@ type letterJSON struct {
 }
 
 type payeeJSON struct {
-	Name          string      `json:"name"`
-	Role          string      `json:"role"`
-	BankName      string      `json:"bank_name"`
-	AccountNumber string      `json:"account_number"`
-	OnBehalfOf    *personJSON `json:"on_behalf_of,omitempty"`
+	Name                    string      `json:"name"`
+	Role                    string      `json:"role"`
+	BankName                string      `json:"bank_name"`
+	AccountNumber           string      `json:"account_number"`
+	OnBehalfOf              *personJSON `json:"on_behalf_of,omitempty"`
+	AccountHolder           string      `json:"account_holder,omitempty"`
+	AuthorisationDocumentID string      `json:"authorisation_document_id,omitempty"`
 }
 
 type agreementJSON struct {
@@ -98,6 +101,9 @@ type overrideJSON struct {
 	Reason string    `json:"reason"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
+	// Senior is false for an override made before only seniors could
+	// override: it no longer lets an approval through.
+	Senior bool `json:"senior"`
 }
 
 type caseResponse struct {
@@ -126,6 +132,42 @@ type caseResponse struct {
 	Catastrophe      *tagJSON         `json:"catastrophe"`
 	Advances         []advanceJSON    `json:"advances"`
 	AdvancedFen      int64            `json:"advanced_fen"`
+	Signals          []signalJSON     `json:"signals"`
+	// MaxPayable is the most the contract allows, on a read of the case
+	// whose policy is in adjudication's data.
+	MaxPayable *maxPayableJSON `json:"max_payable,omitempty"`
+}
+
+type maxPayableJSON struct {
+	TotalFen int64             `json:"total_fen"`
+	Lines    []payableLineJSON `json:"lines"`
+}
+
+type payableLineJSON struct {
+	Benefit       string `json:"benefit"`
+	MaxPayableFen int64  `json:"max_payable_fen"`
+	Note          string `json:"note"`
+}
+
+func toMaxPayable(m *domain.MaxPayable) *maxPayableJSON {
+	if m == nil {
+		return nil
+	}
+	out := &maxPayableJSON{TotalFen: m.TotalFen, Lines: make([]payableLineJSON, len(m.Lines))}
+	for i, l := range m.Lines {
+		out.Lines[i] = payableLineJSON(l)
+	}
+	return out
+}
+
+type paymentAuthorisationJSON struct {
+	Kind               string    `json:"kind"`
+	ClaimID            string    `json:"claim_id"`
+	ReferenceID        string    `json:"reference_id"`
+	AmountFen          int64     `json:"amount_fen"`
+	AdvancedFen        int64     `json:"advanced_fen"`
+	AccountFingerprint string    `json:"account_fingerprint"`
+	AuthorisedAt       time.Time `json:"authorised_at"`
 }
 
 func toMark(m *domain.Mark) *markJSON {
@@ -149,7 +191,7 @@ func toResponse(c domain.Case) caseResponse {
 		FirstReceivedAt: c.FirstReceivedAt, OpenedAt: c.OpenedAt, ClaimedAmountFen: c.ClaimedAmountFen,
 		Beneficiary: toPerson(c.Beneficiary), Documents: []documentJSON{}, Supplements: []supplementJSON{},
 		State: string(c.State), Version: c.Version, Assignee: c.Assignee, Complex: toMark(c.Complex), Closure: toMark(c.Closure),
-		Catastrophe: toTag(c, time.Now()), Advances: toAdvances(c), AdvancedFen: c.AdvancedFen(),
+		Catastrophe: toTag(c, time.Now()), Advances: toAdvances(c), AdvancedFen: c.AdvancedFen(), Signals: toSignals(c.Signals),
 	}
 	for _, d := range c.Documents {
 		r.Documents = append(r.Documents, documentJSON(d))
@@ -179,7 +221,7 @@ func toResponse(c domain.Case) caseResponse {
 func toDecision(d domain.Decision) *decisionJSON {
 	out := &decisionJSON{Outcome: string(d.Outcome), AmountFen: d.AmountFen, Lines: []lineJSON{}, Reasons: []reasonJSON{},
 		Note: d.Note, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval,
-		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt}
+		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
 	if d.Final() {
 		at := d.EffectiveAt()
 		out.EffectiveAt = &at
@@ -206,19 +248,23 @@ func toLetter(l domain.RejectionLetter) *letterJSON {
 	return out
 }
 
+// checkJSON is a check's result. Blocking says that it holds back an
+// approval: a failure without a senior's override (a senior other than the
+// decider overrides it), or an unknown result the decider must acknowledge.
 type checkJSON struct {
 	Check    string        `json:"check"`
 	Result   string        `json:"result"`
 	Reason   string        `json:"reason"`
 	Override *overrideJSON `json:"override"`
+	Blocking bool          `json:"blocking"`
 }
 
 func toChecks(results []domain.CheckResult) []checkJSON {
 	out := make([]checkJSON, len(results))
 	for i, r := range results {
-		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason}
+		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason, Blocking: r.Blocking()}
 		if o := r.Override; o != nil {
-			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At}
+			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At, Senior: o.Senior}
 		}
 	}
 	return out
@@ -269,6 +315,24 @@ type queueItemJSON struct {
 	Version         int                `json:"version"`
 	Deadline        *queueDeadlineJSON `json:"deadline"`
 	Catastrophe     *tagJSON           `json:"catastrophe"`
+	Signals         []signalJSON       `json:"signals"`
+}
+
+// signalJSON is a fraud signal raised on a case, in plain words.
+type signalJSON struct {
+	Kind        string    `json:"kind"`
+	Explanation string    `json:"explanation"`
+	Blocking    bool      `json:"blocking"`
+	RaisedBy    string    `json:"raised_by"`
+	RaisedAt    time.Time `json:"raised_at"`
+}
+
+func toSignals(sigs []domain.Signal) []signalJSON {
+	out := make([]signalJSON, len(sigs))
+	for i, s := range sigs {
+		out[i] = signalJSON{Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking, RaisedBy: s.RaisedBy, RaisedAt: s.At}
+	}
+	return out
 }
 
 func toQueue(items []app.QueueItem) []queueItemJSON {
@@ -277,7 +341,7 @@ func toQueue(items []app.QueueItem) []queueItemJSON {
 		c := it.Case
 		out[i] = queueItemJSON{ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, InsuredName: c.InsuredName,
 			IncidentType: c.IncidentType, FirstReceivedAt: c.FirstReceivedAt, State: string(c.State), Assignee: c.Assignee,
-			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now())}
+			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now()), Signals: toSignals(c.Signals)}
 		if d := it.Deadline; d != nil {
 			rnumber := ""
 			if rule, err := deadline.RuleByID(d.Rule); err == nil {

@@ -129,6 +129,9 @@ func TestATaggedCaseTakesTheFastTrack(t *testing.T) {
 	plain.FirstReceivedAt = plain.FirstReceivedAt.Add(-72 * time.Hour) // older: first without the tags
 	death.IncidentType, death.CatastropheCode, death.IncidentPlace = "death", "TY-2026-09", "440106"
 	death.Beneficiary = &events.Person{Name: "李四", Relation: "spouse"}
+	// The policy names no beneficiary: 李四 is paid as a legal heir, with
+	// the proof of the relationship on the claim.
+	death.Documents = []events.ClaimDocument{{DocumentID: "doc-marriage", Type: "relationship_proof", SHA256: "cd"}}
 	medical.CatastropheCode, medical.ClaimedAmountFen = "TY-2026-09", 300_000
 	unknown.CatastropheCode = "NO-SUCH"
 	r.openCases(t, plain, death, medical, unknown)
@@ -218,6 +221,7 @@ func TestATaggedCaseTakesTheFastTrack(t *testing.T) {
 		adv.Payee.AccountNumber != "6222020200112233445" || adv.ApprovedBy != "handler-1" || adv.AdvanceID != c.Advances[0].ID {
 		t.Fatalf("got advance-approved %+v, want 5000000 fen with priority to the full account, approved by handler-1", adv)
 	}
+	assert.Equal(t, "system:adjudication", adv.OfferedBy, "the catastrophe advance was offered by the system")
 	assert.Equal(t, int64(1), r.count(t, "SELECT count(*) FROM deadline_obligations WHERE claim_id = ? AND rule = 'advance-payment' AND state = 'met'", death.ClaimID))
 
 	// An R7 advance on a case without a catastrophe needs its amount and why.
@@ -225,7 +229,10 @@ func TestATaggedCaseTakesTheFastTrack(t *testing.T) {
 		400, "invalid_argument", "amount_fen")
 	doc.WantError(t, "POST /v1/cases/{claimId}/advance", handler.Do(t, http.MethodPost, "/v1/cases/"+plain.ClaimID+"/advance",
 		`{"amount_fen":100,"payee":`+payee+`}`), 400, "invalid_argument", "reason")
-	want(t, handler.Do(t, http.MethodPost, "/v1/cases/"+plain.ClaimID+"/advance", `{"amount_fen":12000,"reason":"已确定的住院费用","payee":`+payee+`}`), 200, &c)
+	insured := `{"name":"张三","role":"insured","bank_name":"中国工商银行","account_number":"6222020200112233445"}`
+	doc.WantError(t, "POST /v1/cases/{claimId}/advance", handler.Do(t, http.MethodPost, "/v1/cases/"+plain.ClaimID+"/advance",
+		`{"amount_fen":12000,"reason":"已确定的住院费用","payee":`+payee+`}`), 422, "payee_not_entitled", "payee.name")
+	want(t, handler.Do(t, http.MethodPost, "/v1/cases/"+plain.ClaimID+"/advance", `{"amount_fen":12000,"reason":"已确定的住院费用","payee":`+insured+`}`), 200, &c)
 	require.Len(t, c.Advances, 1)
 	assert.Equal(t, "sixty-days", c.Advances[0].Ground)
 

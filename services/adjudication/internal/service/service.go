@@ -35,6 +35,11 @@ type Config struct {
 	// LetterFonts the fonts they are set in.
 	Issuer      domain.LetterIssuer
 	LetterFonts letter.Fonts
+	// Signals is how fraud signals are raised; SignalKey (32 bytes, or
+	// none: the account signals and the employee registry are off) keys the
+	// hashes of the accounts they compare.
+	Signals   domain.SignalPolicy
+	SignalKey []byte
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -71,6 +76,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if err != nil {
 		return nil, err
 	}
+	if n := len(cfg.SignalKey); n != 0 && n != 32 {
+		return nil, fmt.Errorf("signal key: %d bytes, want 32", n)
+	}
+	if len(cfg.SignalKey) == 0 {
+		log.Warn("no ADJUDICATION_SIGNAL_KEY: the account fraud signals and the employee registry are off")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}
@@ -102,6 +113,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
 		Tracker: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
 		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
+		Signals: cfg.Signals, SignalKey: cfg.SignalKey,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on

@@ -36,8 +36,9 @@ type running struct {
 	brokers kafkabus.Cluster
 }
 
-// start starts adjudication and stops it, waiting for Run to return, at cleanup.
-func start(t *testing.T) *running {
+// start starts adjudication, configured further by each of with, and stops
+// it, waiting for Run to return, at cleanup.
+func start(t *testing.T, with ...func(*service.Config)) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
@@ -47,6 +48,9 @@ func start(t *testing.T) *running {
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},
 		LetterFonts: letter.DefaultFonts()}
+	for _, w := range with {
+		w(&cfg)
+	}
 	svc, c := apitest.Start(t, "adjudication", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
 }
@@ -262,9 +266,10 @@ func TestClaimRequestOpensACaseThatIsDecidedOnce(t *testing.T) {
 	}
 }
 
-// approveBody approves fen on the medical expense benefit.
+// approveBody approves fen on the medical expense benefit, acknowledging
+// the checks that cannot run when the policy is not imported.
 func approveBody(fen int64) string {
-	return fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"medical_expense","claimed_fen":%d,"approved_fen":%d}]}`, fen, fen)
+	return fmt.Sprintf(`{"outcome":"approve","lines":[{"benefit":"medical_expense","claimed_fen":%d,"approved_fen":%d}],%s}`, fen, fen, ackUnknown)
 }
 
 const rejectBody = `{"outcome":"reject","reasons":[{"code":"WAITING_PERIOD","text":"等待期内发病，不属于保险责任。","clause":"《示例医疗保险条款》第四条"}],"note":"见条款"}`

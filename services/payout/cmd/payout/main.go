@@ -30,6 +30,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		ExecuteInterval: env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
 		ResealInterval:  env.Duration("PAYOUT_RESEAL_INTERVAL", 10*time.Minute),
 		BankLatency:     env.Duration("PAYOUT_BANK_SIM_LATENCY", 500*time.Millisecond),
+		// Segregation of duties above RMB 5,000 (issue 14).
+		PayeeConfirmationThresholdFen: int64(env.Int("PAYOUT_PAYEE_CONFIRMATION_THRESHOLD_FEN", 500000)),
+		AdjudicationURL:               env.String("PAYOUT_ADJUDICATION_URL", "http://127.0.0.1:8082"),
+		ThreeWayHour:                  env.Int("PAYOUT_THREE_WAY_HOUR", 1),
+		ThreeWayInterval:              env.Duration("PAYOUT_THREE_WAY_INTERVAL", 5*time.Minute),
 	}
 	dataKeys, err := sealed.ParseKeys(env.String("PAYOUT_DATA_KEYS", ""))
 	if err != nil {

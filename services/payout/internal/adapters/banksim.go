@@ -219,3 +219,19 @@ func (b *BankSimulator) Status(ctx context.Context, key string) (app.Transfer, e
 	}
 	return out.transfer(), nil
 }
+
+// Statement lists the transfers the simulator executed (money moved) and
+// settled from from until to, oldest first: the bank's side of the
+// three-way reconciliation.
+func (b *BankSimulator) Statement(ctx context.Context, from, to time.Time) ([]domain.Execution, error) {
+	var rows []transferRow
+	if err := b.db.WithContext(ctx).Where("executions = 1 AND settled_at >= ? AND settled_at < ?", from.UTC(), to.UTC()).
+		Order("settled_at, idempotency_key").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("bank simulator: statement: %w", err)
+	}
+	out := make([]domain.Execution, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Execution{Key: r.IdempotencyKey, AmountFen: r.AmountFen, AccountMasked: r.AccountMasked, ExecutedAt: r.SettledAt.UTC()}
+	}
+	return out, nil
+}

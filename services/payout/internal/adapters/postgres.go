@@ -36,35 +36,39 @@ func Migrations() ([]postgres.Migration, error) {
 }
 
 type obligationRow struct {
-	ID               string `gorm:"primaryKey"`
-	ClaimID          string
-	CaseID           string
-	PolicyNumber     string
-	PayoutType       string
-	AmountFen        int64
-	AgreedAmountFen  int64
-	AdvancedFen      int64
-	Currency         string
-	State            string
-	Attempts         int
-	LastError        string
-	BankReference    string
-	PayeeSealed      []byte
-	PayeeKeyID       string
-	AgreedAt         *time.Time
-	ScheduledAt      time.Time
-	NextAttemptAt    time.Time
-	SentAt           *time.Time
-	CompletedAt      *time.Time
-	ValueDate        *string
-	ReversedAt       *time.Time
-	ReversalReason   string
-	Replaces         *string
-	PayeeCorrectedBy string
-	PayeeCorrectedAt *time.Time
-	Priority         bool
-	Ground           string
-	CatastropheCode  string
+	ID                   string `gorm:"primaryKey"`
+	ClaimID              string
+	CaseID               string
+	PolicyNumber         string
+	PayoutType           string
+	AmountFen            int64
+	AgreedAmountFen      int64
+	AdvancedFen          int64
+	Currency             string
+	State                string
+	Attempts             int
+	LastError            string
+	BankReference        string
+	PayeeSealed          []byte
+	PayeeKeyID           string
+	AgreedAt             *time.Time
+	ScheduledAt          time.Time
+	NextAttemptAt        time.Time
+	SentAt               *time.Time
+	CompletedAt          *time.Time
+	ValueDate            *string
+	ReversedAt           *time.Time
+	ReversalReason       string
+	Replaces             *string
+	PayeeCorrectedBy     string
+	PayeeCorrectedAt     *time.Time
+	Priority             bool
+	Ground               string
+	CatastropheCode      string
+	Parties              []byte
+	ConfirmationRequired bool
+	PayeeConfirmedBy     string
+	PayeeConfirmedAt     *time.Time
 }
 
 func (obligationRow) TableName() string { return "obligations" }
@@ -111,7 +115,16 @@ func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
 		State: string(o.State), Attempts: o.Attempts, LastError: o.LastError, BankReference: o.BankReference,
 		ScheduledAt: o.ScheduledAt, NextAttemptAt: o.NextAttemptAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
 		ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, PayeeCorrectedBy: o.PayeeCorrectedBy,
-		PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode}
+		PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode,
+		ConfirmationRequired: o.ConfirmationRequired, PayeeConfirmedBy: o.PayeeConfirmedBy, PayeeConfirmedAt: o.PayeeConfirmedAt}
+	parties := o.Parties
+	if parties == nil {
+		parties = []string{}
+	}
+	var err error
+	if r.Parties, err = json.Marshal(parties); err != nil {
+		return obligationRow{}, err
+	}
 	if !o.AgreedAt.IsZero() {
 		t := o.AgreedAt
 		r.AgreedAt = &t
@@ -147,7 +160,16 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		LastError: r.LastError, BankReference: r.BankReference, ScheduledAt: r.ScheduledAt.UTC(),
 		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: postgres.UTC(r.SentAt), CompletedAt: postgres.UTC(r.CompletedAt),
 		ReversedAt: postgres.UTC(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
-		PayeeCorrectedAt: postgres.UTC(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode}
+		PayeeCorrectedAt: postgres.UTC(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode,
+		ConfirmationRequired: r.ConfirmationRequired, PayeeConfirmedBy: r.PayeeConfirmedBy, PayeeConfirmedAt: postgres.UTC(r.PayeeConfirmedAt)}
+	if len(r.Parties) > 0 {
+		if err := json.Unmarshal(r.Parties, &o.Parties); err != nil {
+			return domain.Obligation{}, fmt.Errorf("parties of obligation %s: %w", r.ID, err)
+		}
+		if len(o.Parties) == 0 {
+			o.Parties = nil
+		}
+	}
 	if r.AgreedAt != nil {
 		o.AgreedAt = r.AgreedAt.UTC()
 	}
@@ -252,6 +274,9 @@ func (s *Obligations) store(tx *gorm.DB, eff app.Effects) (tracking.Effects, err
 		if err := tx.Create(&row).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("create obligation: %w", err)
 		}
+	}
+	if err := storePayeeChanges(tx, eff.PayeeChanges); err != nil {
+		return tracking.Effects{}, err
 	}
 	for _, n := range eff.Notices {
 		row, err := toNoticeRow(n)

@@ -31,17 +31,23 @@ func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
 	if p := d.Payee.OnBehalfOf; p != nil {
 		a.Payee.OnBehalfOf = &domain.Person{Name: p.Name, Relation: p.Relation}
 	}
-	o, err := domain.NewAdvanceObligation(a, s.now())
+	now := s.now()
+	o, err := domain.NewAdvanceObligation(a, now)
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
+	// Segregation of duties: who offered the advance and who approved it
+	// (and set its payee) may not confirm its payee.
+	o.AddParties(d.ApprovedBy, d.OfferedBy)
+	o.HoldForConfirmation(s.threshold())
 	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	_, err = s.repo.Schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
 		if existing != nil {
 			return Effects{}, nil
 		}
 		evs, err := s.payoutEvent(events.PayoutScheduled, o, "")
-		return Effects{Events: evs}, err
+		return Effects{Events: evs,
+			PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeSet, d.ApprovedBy, "advance approved in adjudication", nil, now)}}, err
 	})
 	return err
 }

@@ -38,6 +38,8 @@ type Effects struct {
 	Notices    []Notice
 	Create     []domain.Obligation
 	Recoveries []domain.Recovery
+	// PayeeChanges are appended to the payee audit trail.
+	PayeeChanges []domain.PayeeChange
 }
 
 // Notice is a notice with the event that carries it to the gateway.
@@ -71,6 +73,19 @@ type Repository interface {
 	Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (Effects, error)) (domain.Obligation, error)
 	Get(ctx context.Context, id string) (domain.Obligation, error)
 	List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error)
+	// ListInState is List of the obligations in state (all when empty).
+	ListInState(ctx context.Context, claimID string, state domain.State, limit int) ([]domain.Obligation, error)
+	// PayeeChanges returns the payee audit trail of an obligation, oldest
+	// first.
+	PayeeChanges(ctx context.Context, obligationID string) ([]domain.PayeeChange, error)
+	// ThreeWayObligations returns the obligations scheduled, sent or
+	// completed in p, and those whose id is one of keys.
+	ThreeWayObligations(ctx context.Context, p domain.Period, keys []string) ([]domain.Obligation, error)
+	// RaiseAlarms records the unmatched lines of date not recorded before,
+	// with the event announce returns for each, in one transaction, and
+	// returns the lines it recorded: each alarm is raised once, whichever
+	// instance or run finds it.
+	RaiseAlarms(ctx context.Context, date string, lines []domain.ThreeWayLine, announce func(domain.ThreeWayLine) (events.Outgoing, error)) ([]domain.ThreeWayLine, error)
 	// Reconciliation counts and sums the completed and reversed payouts of
 	// each day of p and payout type.
 	Reconciliation(ctx context.Context, p domain.Period) ([]domain.DayTotal, error)
@@ -98,14 +113,17 @@ type Service struct {
 	topics   events.Topics
 	now      func() time.Time
 	shanghai *time.Location
+	controls Controls
 }
 
 // NewService returns the use cases. The clock is read to the microsecond,
 // the precision PostgreSQL keeps, so that a time in an answer or an event
 // equals the one read back later.
-// Notices go to the gateway's topic through gateway.
-func NewService(repo Repository, tracker *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location) *Service {
-	return &Service{repo: repo, deadline: tracker, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai,
+// Notices go to the gateway's topic through gateway; controls are the
+// money controls (the payee confirmation threshold, adjudication's
+// authorisations).
+func NewService(repo Repository, tracker *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location, controls Controls) *Service {
+	return &Service{repo: repo, deadline: tracker, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai, controls: controls,
 		now: clock.Micro(now)}
 }
 
@@ -157,6 +175,10 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
+	// Segregation of duties: above the threshold nobody who decided,
+	// approved or recorded the amount and payee may confirm the payee.
+	o.AddParties(d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy)
+	o.HoldForConfirmation(s.threshold())
 	spec := tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(o.ID), Rule: deadline.Payment, ClockStart: a.AgreedAt}
 	if a.PaymentPeriodDays > 0 {
 		spec.Overrides = []deadline.Override{{Rule: deadline.Payment, Length: a.PaymentPeriodDays, Unit: deadline.Days}}
@@ -175,7 +197,8 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 				existing.AgreedAmountFen, existing.AdvancedFen, a.AmountFen, a.AdvancedFen)
 		}
 		evs, err := s.payoutEvent(events.PayoutScheduled, o, pay.DueDate.String())
-		return Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)}}, err
+		return Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)},
+			PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeSet, d.RecordedBy, "agreement recorded in adjudication", nil, now)}}, err
 	})
 	return err
 }
@@ -196,6 +219,11 @@ func (s *Service) payoutEvent(t events.Type, o domain.Obligation, dueDate string
 		d.Payee.OnBehalfOf = &events.Person{Name: m.OnBehalfOf.Name, Relation: m.OnBehalfOf.Relation}
 	}
 	switch o.State {
+	case domain.StateAwaitingConfirmation:
+		// The finance contract knows it as scheduled: owed, to go out
+		// once a second person confirmed the payee.
+		d.Status = string(domain.StateScheduled)
+		d.ValueDate = o.NextAttemptAt.In(s.shanghai).Format(time.DateOnly)
 	case domain.StateScheduled:
 		// The date the transfer is to go out.
 		d.ValueDate = o.NextAttemptAt.In(s.shanghai).Format(time.DateOnly)
@@ -214,10 +242,16 @@ func (s *Service) Obligation(ctx context.Context, id string) (domain.Obligation,
 	return s.repo.Get(ctx, id)
 }
 
-// Obligations lists obligations, of one claim when claimID is set.
-func (s *Service) Obligations(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
-	return s.repo.List(ctx, claimID, limit)
+// Obligations lists obligations, of one claim when claimID is set, in
+// state when it is set (awaiting_payee_confirmation: the payees waiting for
+// a second person).
+func (s *Service) Obligations(ctx context.Context, claimID string, state domain.State, limit int) ([]domain.Obligation, error) {
+	return s.repo.ListInState(ctx, claimID, state, limit)
 }
+
+// PayeeConfirmationThresholdFen is the amount above which a payee needs a
+// second person's confirmation.
+func (s *Service) PayeeConfirmationThresholdFen() int64 { return s.threshold() }
 
 // Notices lists the notices asked of the gateway, of one claim when claimID
 // is set: the development sink, and the record that R9 and R10 were met.

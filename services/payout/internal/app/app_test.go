@@ -77,7 +77,7 @@ func newEnv(t testing.TB) *env {
 // service returns a new instance of the use cases, as a restarted process
 // would have, over bank.
 func (e *env) service(bank app.Bank) *app.Service {
-	return app.NewService(e.repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc)
+	return app.NewService(e.repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, app.Controls{})
 }
 
 // settle runs the executor's rounds until no payment is on its way: submit,
@@ -170,7 +170,7 @@ func TestAgreementCreatesOnePaymentClockedFromTheAgreement(t *testing.T) {
 	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-1", 123456, func(d *events.AgreementReachedData) { d.AdvancedFen = 20000 })),
 		"the same agreement sent again under a new event id")
 
-	list, err := a.Obligations(ctx, "", 10)
+	list, err := a.Obligations(ctx, "", "", 10)
 	require.NoError(t, err)
 	if len(list) != 1 || list[0].AmountFen != 103456 || list[0].AgreedAmountFen != 123456 || list[0].State != domain.StateScheduled ||
 		list[0].Payee.AccountNumber != account || list[0].CaseID != "case-claim-1" {
@@ -401,7 +401,7 @@ func TestBankRefusalsAreRetriedOrWaitForCorrectedPayee(t *testing.T) {
 	e.settle(t, a)
 	get := func(claimID string) domain.Obligation {
 		t.Helper()
-		l, err := a.Obligations(ctx, claimID, 1)
+		l, err := a.Obligations(ctx, claimID, "", 1)
 		require.NoError(t, err)
 		require.Len(t, l, 1)
 		return l[0]
@@ -422,7 +422,7 @@ func TestBankRefusalsAreRetriedOrWaitForCorrectedPayee(t *testing.T) {
 	}
 	// A handler corrects the account; the payment goes through.
 	_, err := a.CorrectPayee(ctx, refused.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行",
-		AccountNumber: "6216-6000-0000-0001 23"}, "handler-2")
+		AccountNumber: "6216-6000-0000-0001 23"}, "handler-2", "")
 	require.NoError(t, err)
 	e.settle(t, a)
 	paid := get("permanent")
@@ -435,7 +435,7 @@ func TestBankRefusalsAreRetriedOrWaitForCorrectedPayee(t *testing.T) {
 	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state IN ('met', 'missed')"); got != 2 {
 		t.Fatalf("got %d R6 deadlines done, want 2", got)
 	}
-	if _, err := a.CorrectPayee(ctx, paid.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行", AccountNumber: account}, "h"); err == nil {
+	if _, err := a.CorrectPayee(ctx, paid.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行", AccountNumber: account}, "h", ""); err == nil {
 		t.Fatal("correcting the payee of a completed payment: got no error, want a conflict")
 	}
 	wantContract(t, e)
@@ -463,7 +463,7 @@ func TestResultNoticesR9AndR10(t *testing.T) {
 		}
 	}
 	r9, r10 := byRule["R9"], byRule["R10"]
-	o, err := a.Obligations(ctx, "by-agent", 1)
+	o, err := a.Obligations(ctx, "by-agent", "", 1)
 	require.NoError(t, err)
 	date := o[0].CompletedAt.In(e.loc).Format("2006年1月2日")
 	wantR9 := "尊敬的客户：保单P-2026-000123的理赔款人民币1500.00元已于" + date + "以银行转账方式支付至中国建设银行尾号8812的账户，请查收。如有疑问，请联系您的理赔服务人员。"
@@ -520,7 +520,7 @@ func TestAReturnedPaymentIsReversedAndPaidAgainOnce(t *testing.T) {
 	a := e.service(e.bank)
 	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-1", 8000)))
 	e.settle(t, a)
-	l, err := a.Obligations(ctx, "claim-1", 1)
+	l, err := a.Obligations(ctx, "claim-1", "", 1)
 	require.NoError(t, err)
 	first := l[0]
 	if _, _, err := a.Reverse(ctx, first.ID, "退汇：账户已销户", ptr(e.clock.Now().Add(time.Hour))); err == nil {
@@ -543,7 +543,7 @@ func TestAReturnedPaymentIsReversedAndPaidAgainOnce(t *testing.T) {
 		t.Fatalf("got %d open payment deadlines for the replacement, want 1", got)
 	}
 	_, err = a.CorrectPayee(ctx, replacement.ID, domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行",
-		AccountNumber: "6216600000000009"}, "handler-1")
+		AccountNumber: "6216600000000009"}, "handler-1", "")
 	require.NoError(t, err)
 	e.settle(t, a)
 	paid, err := a.Obligation(ctx, replacement.ID)
@@ -577,7 +577,7 @@ func TestResealMovesPayeesToANewKey(t *testing.T) {
 	keys, err := sealed.New([]sealed.Key{{ID: "k2", Secret: bytes.Repeat([]byte{9}, sealed.KeyBytes)},
 		{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
 	require.NoError(t, err)
-	rotated := app.NewService(adapters.NewObligations(e.db, nil, e.tracker, keys, e.loc), e.tracker, e.bank, e.gateway, topics, e.clock.Now, e.loc)
+	rotated := app.NewService(adapters.NewObligations(e.db, nil, e.tracker, keys, e.loc), e.tracker, e.bank, e.gateway, topics, e.clock.Now, e.loc, app.Controls{})
 	n, err := rotated.Reseal(ctx)
 	require.NoError(t, err)
 	if n != 1 || count(t, e.db, "SELECT count(*) FROM obligations WHERE payee_key_id = 'k2'") != 1 {

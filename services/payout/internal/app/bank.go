@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"time"
+
+	"claims.local/payout/internal/domain"
 )
 
 // TransferRequest asks the bank to move money. IdempotencyKey is the
@@ -69,4 +71,8 @@ type Bank interface {
 	Submit(ctx context.Context, req TransferRequest) (Transfer, error)
 	// Status asks what became of the transfer with key.
 	Status(ctx context.Context, key string) (Transfer, error)
+	// Statement lists the transfers the bank executed (money moved) from
+	// from until to: key, amount, account masked, time. The three-way
+	// reconciliation compares it with payout's payments.
+	Statement(ctx context.Context, from, to time.Time) ([]domain.Execution, error)
 }

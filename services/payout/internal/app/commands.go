@@ -16,16 +16,21 @@ import (
 )
 
 // CorrectPayee takes the payee details a handler confirmed with the
-// claimant for a payment the bank refused (or returned), and schedules it
-// again at once; finance sees it scheduled again. by is the handler.
-func (s *Service) CorrectPayee(ctx context.Context, id string, p domain.Payee, by string) (domain.Obligation, error) {
+// claimant for a payment the bank refused (or returned), for reason, and
+// schedules it again: at once up to the segregation-of-duties threshold,
+// above it once a second senior (not the corrector, nor anyone who decided,
+// approved or recorded it) confirmed the new payee. Finance sees it
+// scheduled again; the change is in the payee audit trail. by is the
+// handler.
+func (s *Service) CorrectPayee(ctx context.Context, id string, p domain.Payee, by, reason string) (domain.Obligation, error) {
 	now := s.now()
 	return s.repo.Update(ctx, id, now, func(o *domain.Obligation) (Effects, error) {
-		if err := o.CorrectPayee(p, by, now); err != nil {
+		before := o.Payee
+		if err := o.CorrectPayee(p, by, s.threshold(), now); err != nil {
 			return Effects{}, err
 		}
 		evs, err := s.payoutEvent(events.PayoutScheduled, *o, "")
-		return Effects{Events: evs}, err
+		return Effects{Events: evs, PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeCorrected, by, reason, &before, now)}}, err
 	})
 }
 

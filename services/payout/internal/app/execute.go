@@ -38,7 +38,7 @@ func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
 			continue
 		}
 		if _, err := s.repo.Update(ctx, submitted.ID, s.now(), func(o *domain.Obligation) (Effects, error) {
-			return s.apply(o, submitted.Attempts, t)
+			return s.apply(ctx, o, submitted.Attempts, t)
 		}); err != nil {
 			return tried, err
 		}
@@ -66,7 +66,7 @@ func (s *Service) CheckSent(ctx context.Context) (int, error) {
 				o.Pending(s.now())
 				return Effects{}, nil
 			}
-			return s.apply(o, o.Attempts, t)
+			return s.apply(ctx, o, o.Attempts, t)
 		})
 		if err != nil || !found {
 			return checked, err
@@ -85,7 +85,7 @@ func transferOf(o domain.Obligation) TransferRequest {
 // apply records the bank's answer t about attempt of o. For an obligation
 // another instance already moved on it changes nothing; an answer about
 // another attempt is asked again later.
-func (s *Service) apply(o *domain.Obligation, attempt int, t Transfer) (Effects, error) {
+func (s *Service) apply(ctx context.Context, o *domain.Obligation, attempt int, t Transfer) (Effects, error) {
 	if o.State != domain.StateSent || o.Attempts != attempt {
 		return Effects{}, nil
 	}
@@ -103,7 +103,7 @@ func (s *Service) apply(o *domain.Obligation, attempt int, t Transfer) (Effects,
 		if err := o.Complete(t.Reference, settled); err != nil {
 			return Effects{}, err
 		}
-		return s.completed(*o, now)
+		return s.completed(ctx, *o, now)
 	case TransferFailed:
 		f := t.Failure
 		if f == nil {
@@ -127,8 +127,13 @@ func (s *Service) apply(o *domain.Obligation, attempt int, t Transfer) (Effects,
 
 // completed is what a completed payment sets off: the finance event, its
 // R6 deadline met, and the notices to the payee (R9, tracked from the
-// completion) and to the person an agent collected for (R10).
-func (s *Service) completed(o domain.Obligation, now time.Time) (Effects, error) {
+// completion) and to the person an agent collected for (R10, counting what
+// the same agent collected on the claim before).
+func (s *Service) completed(ctx context.Context, o domain.Obligation, now time.Time) (Effects, error) {
+	earlier, err := s.repo.List(ctx, o.ClaimID, 500)
+	if err != nil {
+		return Effects{}, err
+	}
 	evs, err := s.payoutEvent(events.PayoutCompleted, o, "")
 	if err != nil {
 		return Effects{}, err
@@ -140,7 +145,7 @@ func (s *Service) completed(o domain.Obligation, now time.Time) (Effects, error)
 		return Effects{}, err
 	}
 	eff.Steps = append(eff.Steps, tracking.Open(notify))
-	for _, n := range domain.NoticesOnCompletion(o, uuid.NewString, now) {
+	for _, n := range domain.NoticesOnCompletion(o, earlier, uuid.NewString, now) {
 		notice, err := s.notice(n, o)
 		if err != nil {
 			return Effects{}, err

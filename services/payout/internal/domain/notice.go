@@ -62,9 +62,13 @@ type NoticeFacts struct {
 }
 
 // NoticesOnCompletion returns the notices owed when o completes: the result
-// notice to the payee (R9), and when an agent collected more than RMB 1,000,
-// one to the person collected for (R10). ids gives each notice its id.
-func NoticesOnCompletion(o Obligation, ids func() string, now time.Time) []Notice {
+// notice to the payee (R9), and when an agent collected more than RMB 1,000
+// on the claim, one to the person collected for (R10). What one agent
+// collects on one claim adds up: the advances and the final payment paid to
+// the same agent (AgentCollectedFen over the claim's other obligations,
+// earlier) count together, so that splitting a payment does not avoid the
+// notice. ids gives each notice its id.
+func NoticesOnCompletion(o Obligation, earlier []Obligation, ids func() string, now time.Time) []Notice {
 	if o.State != StateCompleted || o.CompletedAt == nil {
 		return nil
 	}
@@ -74,7 +78,7 @@ func NoticesOnCompletion(o Obligation, ids func() string, now time.Time) []Notic
 	payee.ID, payee.Rule, payee.Template = ids(), NoticeResult, TemplatePayoutResult
 	payee.RecipientRole, payee.RecipientName = RecipientPayee, MaskName(o.Payee.Name)
 	out := []Notice{payee}
-	if o.Payee.Role == RoleAgent && o.Payee.OnBehalfOf != nil && o.AmountFen > AgentNoticeThresholdFen {
+	if o.Payee.Role == RoleAgent && o.Payee.OnBehalfOf != nil && AgentCollectedFen(o, earlier) > AgentNoticeThresholdFen {
 		who := base
 		who.ID, who.Rule, who.Template = ids(), NoticeAgentCollection, TemplateAgentCollection
 		who.RecipientRole, who.RecipientName = RecipientRepresented, MaskName(o.Payee.OnBehalfOf.Name)
@@ -82,6 +86,27 @@ func NoticesOnCompletion(o Obligation, ids func() string, now time.Time) []Notic
 		out = append(out, who)
 	}
 	return out
+}
+
+// AgentCollectedFen is what the agent paid by o collected on o's claim,
+// o included: o's amount plus the completed payments of others on the
+// same claim to an agent of the same name (white space ignored) for the
+// same person (R10 per claim and per collector). Payments returned by the
+// bank or not yet made do not count.
+func AgentCollectedFen(o Obligation, others []Obligation) int64 {
+	sum := o.AmountFen
+	for _, x := range others {
+		if x.ID == o.ID || x.ClaimID != o.ClaimID || x.State != StateCompleted || !sameCollector(o.Payee, x.Payee) {
+			continue
+		}
+		sum += x.AmountFen
+	}
+	return sum
+}
+
+func sameCollector(a, b Payee) bool {
+	return a.Role == RoleAgent && b.Role == RoleAgent && a.OnBehalfOf != nil && b.OnBehalfOf != nil &&
+		SamePerson(a.Name, b.Name) && SamePerson(a.OnBehalfOf.Name, b.OnBehalfOf.Name)
 }
 
 // Facts returns what the notices of o say.

@@ -64,7 +64,7 @@ func TestNoticesOnCompletion(t *testing.T) {
 	for _, tt := range tests {
 		n := 0
 		ids := func() string { n++; return fmt.Sprint("n", n) }
-		got := domain.NoticesOnCompletion(tt.o, ids, t0)
+		got := domain.NoticesOnCompletion(tt.o, nil, ids, t0)
 		var rules []string
 		for _, x := range got {
 			rules = append(rules, x.Rule)
@@ -124,5 +124,51 @@ func TestTotalsAddUpPerType(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+// R10 counts what one agent collected on one claim: advances and the final
+// payment add up against RMB 1,000.
+func TestAgentCollectionAddsUpPerClaimAndCollector(t *testing.T) {
+	agent := func(id, claim, name, account string, typ domain.PayoutType, state domain.State, fen int64) domain.Obligation {
+		return domain.Obligation{ID: id, ClaimID: claim, PolicyNumber: "P-1", Type: typ, State: state, AmountFen: fen, CompletedAt: &t0,
+			Payee: domain.Payee{Name: name, Role: domain.RoleAgent, BankName: "中国银行", AccountNumber: account,
+				OnBehalfOf: &domain.Person{Name: "赵六", Relation: "parent"}}}
+	}
+	final := agent("f", "c1", "王五", "6216600000001111", domain.PayoutFinal, domain.StateCompleted, 60_000)
+	tests := []struct {
+		name    string
+		earlier []domain.Obligation
+		want    []string
+	}{
+		{"alone under RMB 1,000", nil, []string{"R9"}},
+		{"with an advance to the same agent: 1,200", []domain.Obligation{
+			agent("a1", "c1", "王五", "6216600000001111", domain.PayoutAdvance, domain.StateCompleted, 60_000)}, []string{"R9", "R10"}},
+		{"the same agent padded, another account", []domain.Obligation{
+			agent("a1", "c1", " 王 五 ", "6216600000002222", domain.PayoutAdvance, domain.StateCompleted, 60_000)}, []string{"R9", "R10"}},
+		{"exactly RMB 1,000 in total", []domain.Obligation{
+			agent("a1", "c1", "王五", "6216600000001111", domain.PayoutAdvance, domain.StateCompleted, 40_000)}, []string{"R9"}},
+		{"another agent", []domain.Obligation{
+			agent("a1", "c1", "孙七", "6216600000001111", domain.PayoutAdvance, domain.StateCompleted, 60_000)}, []string{"R9"}},
+		{"another claim", []domain.Obligation{
+			agent("a1", "c2", "王五", "6216600000001111", domain.PayoutAdvance, domain.StateCompleted, 60_000)}, []string{"R9"}},
+		{"an advance not yet paid", []domain.Obligation{
+			agent("a1", "c1", "王五", "6216600000001111", domain.PayoutAdvance, domain.StateScheduled, 60_000)}, []string{"R9"}},
+		{"an advance returned by the bank", []domain.Obligation{
+			agent("a1", "c1", "王五", "6216600000001111", domain.PayoutAdvance, domain.StateReversed, 60_000)}, []string{"R9"}},
+		{"the payment itself listed again", []domain.Obligation{final}, []string{"R9"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			got := domain.NoticesOnCompletion(final, tt.earlier, func() string { n++; return fmt.Sprint("n", n) }, t0)
+			var rules []string
+			for _, x := range got {
+				rules = append(rules, x.Rule)
+			}
+			if fmt.Sprint(rules) != fmt.Sprint(tt.want) {
+				t.Fatalf("got rules %v, want %v", rules, tt.want)
+			}
+		})
 	}
 }

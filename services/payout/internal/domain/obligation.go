@@ -6,6 +6,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,10 @@ const (
 //	    ▲                  │ bank: timeout (transient): back to scheduled, later
 //	    │                  └ bank: invalid account, rejected (permanent) ──► failed
 //	    └──── payee details corrected by a handler ◄──────────────────────────┘
+//
+// Above the segregation-of-duties threshold a new or corrected payment
+// first waits in awaiting_payee_confirmation until a second senior
+// confirms the payee (then scheduled) or refuses it (then failed).
 //
 // An advance (R7, R8) still scheduled or failed when its claim is rejected
 // is cancelled: no money moved, and none is owed (see Cancel).
@@ -113,6 +118,14 @@ type Obligation struct {
 	Priority        bool
 	Ground          string
 	CatastropheCode string
+	// Parties are the people who decided, approved, recorded or corrected
+	// the payment and its payee: none of them may confirm the payee
+	// (segregation of duties). ConfirmationRequired is set on a payment
+	// above the threshold; it is sent only once PayeeConfirmedBy is set.
+	Parties              []string
+	ConfirmationRequired bool
+	PayeeConfirmedBy     string
+	PayeeConfirmedAt     *time.Time
 }
 
 // NewFinalObligation returns the obligation to pay an agreement: the agreed
@@ -164,6 +177,9 @@ func (o *Obligation) refuse(what string) error {
 func (o *Obligation) Submit(now time.Time) error {
 	if o.State != StateScheduled {
 		return o.refuse("submit")
+	}
+	if o.ConfirmationRequired && o.PayeeConfirmedBy == "" {
+		return apperr.New(apperr.Conflict, "cannot submit: the payee of obligation %s is not confirmed by a second person", o.ID)
 	}
 	t := now.UTC()
 	o.State, o.SentAt, o.NextAttemptAt = StateSent, &t, t.Add(FirstCheck)
@@ -226,9 +242,11 @@ func (o *Obligation) Fail(reason string) error {
 }
 
 // CorrectPayee replaces the payee details of a failed obligation with those
-// a handler confirmed with the claimant, and schedules the payment again at
-// once.
-func (o *Obligation) CorrectPayee(p Payee, by string, now time.Time) error {
+// a handler confirmed with the claimant. A payment of more than
+// thresholdFen then waits for a second senior to confirm the new payee (the
+// corrector joins the people who may not); a smaller one is scheduled
+// again at once.
+func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now time.Time) error {
 	if o.State != StateFailed {
 		return o.refuse("correct the payee of")
 	}
@@ -240,25 +258,40 @@ func (o *Obligation) CorrectPayee(p Payee, by string, now time.Time) error {
 		return apperr.New(apperr.Unauthenticated, "sign in first")
 	}
 	t := now.UTC()
-	o.Payee, o.State, o.NextAttemptAt, o.PayeeCorrectedBy, o.PayeeCorrectedAt = payee, StateScheduled, t, by, &t
+	o.Payee, o.State, o.NextAttemptAt, o.PayeeCorrectedBy, o.PayeeCorrectedAt = payee, StateScheduled, t, strings.TrimSpace(by), &t
+	o.AddParties(by)
+	o.ConfirmationRequired, o.PayeeConfirmedBy, o.PayeeConfirmedAt = false, "", nil
+	o.HoldForConfirmation(thresholdFen)
 	return nil
 }
 
-// maxReason bounds reversal reasons.
+// maxReason bounds reasons.
 const maxReason = 500
+
+// checkReason trims a reason and checks it is given (ask says what for)
+// and at most maxReason characters long.
+func checkReason(reason, ask string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", apperr.InvalidField("reason", "is required: %s", ask)
+	case len([]rune(reason)) > maxReason:
+		return "", apperr.InvalidField("reason", "must be at most %d characters", maxReason)
+	}
+	return reason, nil
+}
 
 // Reverse records that the bank returned a completed payment (退汇) at at,
 // for reason. The money is owed again: Replacement returns the obligation
 // that pays it.
 func (o *Obligation) Reverse(reason string, at time.Time) error {
-	reason = strings.TrimSpace(reason)
-	switch {
-	case o.State != StateCompleted:
+	if o.State != StateCompleted {
 		return o.refuse("reverse")
-	case reason == "":
-		return apperr.InvalidField("reason", "is required: say why the bank returned the payment")
-	case len([]rune(reason)) > maxReason:
-		return apperr.InvalidField("reason", "must be at most %d characters", maxReason)
+	}
+	reason, err := checkReason(reason, "say why the bank returned the payment")
+	switch {
+	case err != nil:
+		return err
 	case o.CompletedAt != nil && at.Before(*o.CompletedAt):
 		return apperr.InvalidField("returned_at", "is before the payment completed (%s)", o.CompletedAt.Format(time.RFC3339))
 	}
@@ -279,7 +312,7 @@ func (o *Obligation) Replacement(id string, now time.Time) (Obligation, error) {
 	return Obligation{ID: id, ClaimID: o.ClaimID, CaseID: o.CaseID, PolicyNumber: o.PolicyNumber, Type: o.Type,
 		AmountFen: o.AmountFen, AgreedAmountFen: o.AgreedAmountFen, AdvancedFen: o.AdvancedFen, Currency: o.Currency,
 		Payee: o.Payee, State: StateFailed, AgreedAt: o.AgreedAt, ScheduledAt: t, NextAttemptAt: t, Replaces: o.ID,
-		Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode,
+		Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode, Parties: slices.Clone(o.Parties),
 		LastError: fmt.Sprintf("the bank returned payment %s (%s): confirm or correct the payee details", o.ID, o.ReversalReason)}, nil
 }
 

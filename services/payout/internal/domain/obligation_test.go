@@ -92,7 +92,7 @@ func TestObligationMovesOnlyAlongItsStates(t *testing.T) {
 	fail := step{"fail", func(o *domain.Obligation) error { return o.Fail("invalid_account") }, domain.StateFailed, true}
 	retry := step{"retry", func(o *domain.Obligation) error { return o.RetryLater("timeout", t0) }, domain.StateScheduled, true}
 	correct := step{"correct", func(o *domain.Obligation) error {
-		return o.CorrectPayee(domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行", AccountNumber: "6216600000000001"}, "h1", t0)
+		return o.CorrectPayee(domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行", AccountNumber: "6216600000000001"}, "h1", domain.DefaultPayeeConfirmationThresholdFen, t0)
 	}, domain.StateScheduled, true}
 	reverse := step{"reverse", func(o *domain.Obligation) error { return o.Reverse("退汇", settled.Add(time.Hour)) }, domain.StateReversed, true}
 	refused := func(s step, in domain.State) step { s.want, s.ok = in, false; return s }

@@ -41,6 +41,13 @@ func Permissions() auth.Permissions {
 		"GET /v1/obligations":           readers,
 		"GET /v1/obligations/:id":       readers,
 		"PUT /v1/obligations/:id/payee": {auth.Handler, auth.SeniorHandler},
+		// Segregation of duties (issue 14): the payee of a payment above
+		// the threshold is confirmed by a senior who had no hand in it
+		// (checked per obligation); the trail of payee changes is read by
+		// all who read payments.
+		"POST /v1/obligations/:id/payee/confirmation": {auth.SeniorHandler},
+		"GET /v1/obligations/:id/payee/changes":       readers,
+		"GET /v1/reconciliation/three-way":            {auth.Finance, auth.Auditor, auth.Admin},
 		// R11: revealing the payee in clear is for those who must check
 		// it with the bank or the claimant; a handler sees it masked.
 		"POST /v1/obligations/:id/payee/reveal": {auth.Finance, auth.SeniorHandler},
@@ -57,6 +64,9 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.GET("/obligations", h.list)
 	v1.GET("/obligations/:id", h.get)
 	v1.PUT("/obligations/:id/payee", h.correctPayee)
+	v1.POST("/obligations/:id/payee/confirmation", h.confirmPayee)
+	v1.GET("/obligations/:id/payee/changes", h.payeeChanges)
+	v1.GET("/reconciliation/three-way", h.threeWay)
 	v1.POST("/obligations/:id/payee/reveal", h.revealPayee)
 	v1.POST("/obligations/:id/reversal", h.reverse)
 	v1.GET("/reconciliation", h.reconciliation)
@@ -104,6 +114,8 @@ type obligationResponse struct {
 	Priority         bool       `json:"priority"`
 	Ground           string     `json:"ground,omitempty"`
 	CatastropheCode  string     `json:"catastrophe_code,omitempty"`
+	// PayeeConfirmation is the segregation-of-duties state of the payee.
+	PayeeConfirmation payeeConfirmationJSON `json:"payee_confirmation"`
 }
 
 // toResponse shows o with its payee masked (R11): no answer carries a
@@ -115,17 +127,14 @@ func (h *HTTP) toResponse(o domain.Obligation) obligationResponse {
 		BankReference: o.BankReference, ScheduledAt: o.ScheduledAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
 		ValueDate: o.ValueDate(h.app.Location()), ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, Replaces: o.Replaces,
 		PayeeCorrectedBy: o.PayeeCorrectedBy, PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground,
-		CatastropheCode: o.CatastropheCode}
+		CatastropheCode: o.CatastropheCode, PayeeConfirmation: h.confirmationOf(o)}
 	if !o.AgreedAt.IsZero() {
 		t := o.AgreedAt
 		r.AgreedAt = &t
 	}
 	if o.Payee != (domain.Payee{}) {
 		m := o.Payee.Masked()
-		r.Payee = &payeeJSON{Name: m.Name, Role: string(m.Role), BankName: m.BankName, AccountNumber: m.AccountNumber}
-		if m.OnBehalfOf != nil {
-			r.Payee.OnBehalfOf = &personJSON{Name: m.OnBehalfOf.Name, Relation: m.OnBehalfOf.Relation}
-		}
+		r.Payee = maskedPayee(&m)
 	}
 	return r
 }
@@ -149,7 +158,12 @@ func (h *HTTP) list(c *gin.Context) {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	list, err := h.app.Obligations(c.Request.Context(), c.Query("claim_id"), n)
+	state, err := stateFilter(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	list, err := h.app.Obligations(c.Request.Context(), c.Query("claim_id"), state, n)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -176,7 +190,7 @@ func (h *HTTP) correctPayee(c *gin.Context) {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	var in payeeJSON
+	var in correctionJSON
 	if err := httpapi.BindJSON(c, &in); err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -185,12 +199,12 @@ func (h *HTTP) correctPayee(c *gin.Context) {
 	if in.OnBehalfOf != nil {
 		p.OnBehalfOf = &domain.Person{Name: in.OnBehalfOf.Name, Relation: in.OnBehalfOf.Relation}
 	}
-	o, err := h.app.CorrectPayee(c.Request.Context(), c.Param("id"), p, actor.Subject)
+	o, err := h.app.CorrectPayee(c.Request.Context(), c.Param("id"), p, actor.Subject, in.Reason)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	h.log.Info("payee details corrected", "obligation_id", o.ID, "claim_id", o.ClaimID, "by", actor.Subject)
+	h.log.Info("payee details corrected", "obligation_id", o.ID, "claim_id", o.ClaimID, "by", actor.Subject, "state", string(o.State))
 	c.JSON(http.StatusOK, h.toResponse(o))
 }
 

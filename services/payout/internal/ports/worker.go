@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -56,5 +57,36 @@ func Resealer(a *app.Service, log *slog.Logger, interval time.Duration) func(con
 			log.Info("payee data sealed again with the current key", "obligations", n)
 		}
 		return err
+	})
+}
+
+// ThreeWayDaily runs the three-way reconciliation of the day before, once
+// a day from hour (Asia/Shanghai), checking every interval: the first round
+// at or after the hour reconciles yesterday and raises its alarms. Every
+// instance may run it; each alarm is recorded once (per line and day) in
+// the transaction that stores its event, as the deadline monitor marks its
+// alarms, so several instances or a rerun raise nothing twice.
+func ThreeWayDaily(a *app.Service, log *slog.Logger, hour int, interval time.Duration) func(context.Context) error {
+	done := ""
+	return every(log, interval, "three-way reconciliation", func(ctx context.Context) error {
+		now := time.Now().In(a.Location())
+		if now.Hour() < hour {
+			return nil
+		}
+		day := now.AddDate(0, 0, -1).Format(time.DateOnly)
+		if day == done {
+			return nil
+		}
+		r, err := a.ThreeWay(ctx, day)
+		if err != nil {
+			return err
+		}
+		if r.AuthorisationsUnavailable != "" {
+			// Try again next round, until adjudication answers.
+			return errors.New("three-way reconciliation of " + day + ": " + r.AuthorisationsUnavailable)
+		}
+		done = day
+		log.Info("three-way reconciliation done", "date", day, "lines", len(r.Lines))
+		return nil
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
@@ -36,6 +37,19 @@ type Config struct {
 	// BankLatency is how long the bank simulator takes to settle a
 	// transfer.
 	BankLatency time.Duration
+	// PayeeConfirmationThresholdFen is the amount above which a payment's
+	// payee is confirmed by a second senior before it is sent (issue 14);
+	// RMB 5,000 when zero.
+	PayeeConfirmationThresholdFen int64
+	// AdjudicationURL is adjudication's base URL, asked for the payments it
+	// authorised by the three-way reconciliation; without it that
+	// reconciliation is unavailable and the daily run is off.
+	AdjudicationURL string
+	// ThreeWayHour is the Asia/Shanghai hour from which the daily three-way
+	// reconciliation of the day before runs; ThreeWayInterval how often the
+	// worker looks (5 minutes when zero).
+	ThreeWayHour     int
+	ThreeWayInterval time.Duration
 }
 
 // Payout is a started payout service.
@@ -78,7 +92,20 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		return nil, err
 	}
 	repo := adapters.NewObligations(kit.DB(), kit.WakeRelay, kit.Tracker(), keys, shanghai)
-	a := app.NewService(repo, kit.Tracker(), bank, kit.Publisher(), topics, time.Now, shanghai)
+	unmatched := prometheus.NewCounter(prometheus.CounterOpts{Name: "payout_reconciliation_unmatched_total",
+		Help: "Alarms of the three-way reconciliation: payments unmatched with adjudication's authorisations or the bank's executions."})
+	if err := kit.Registry().Register(unmatched); err != nil {
+		return nil, err
+	}
+	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
+		Alarmed: func(n int) { unmatched.Add(float64(n)) }}
+	if cfg.AdjudicationURL != "" {
+		if len(cfg.AuthKeys) == 0 {
+			return nil, fmt.Errorf("calling adjudication needs a token key (AUTH_KEYS)")
+		}
+		controls.Authorisations = adapters.NewAdjudication(cfg.AdjudicationURL, cfg.AuthKeys[0], time.Now)
+	}
+	a := app.NewService(repo, kit.Tracker(), bank, kit.Publisher(), topics, time.Now, shanghai, controls)
 	ports.Register(kit.Engine(), a, log)
 	interval := cfg.ExecuteInterval
 	if interval <= 0 {
@@ -88,14 +115,22 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if reseal <= 0 {
 		reseal = 10 * time.Minute
 	}
+	components := []lifecycle.Component{
+		{Name: "payment executor", Run: ports.Executor(a, log, interval)},
+		{Name: "notifier", Run: ports.Notifier(a, log, interval)},
+		{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
+	}
+	if cfg.AdjudicationURL != "" {
+		every := cfg.ThreeWayInterval
+		if every <= 0 {
+			every = 5 * time.Minute
+		}
+		components = append(components, lifecycle.Component{Name: "three-way reconciliation", Run: ports.ThreeWayDaily(a, log, cfg.ThreeWayHour, every)})
+	}
 	return &Payout{
-		kit:      kit,
-		consumer: kit.NewConsumer(app.AgreementsConsumer, topics.Adjudication(), cfg.TopicPrefix+"payout", ports.Agreements(a)),
-		components: []lifecycle.Component{
-			{Name: "payment executor", Run: ports.Executor(a, log, interval)},
-			{Name: "notifier", Run: ports.Notifier(a, log, interval)},
-			{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
-		},
+		kit:        kit,
+		consumer:   kit.NewConsumer(app.AgreementsConsumer, topics.Adjudication(), cfg.TopicPrefix+"payout", ports.Agreements(a)),
+		components: components,
 	}, nil
 }
 

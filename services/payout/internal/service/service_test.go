@@ -99,7 +99,7 @@ func decision(t *testing.T, topics events.Topics, claimID string, amountFen int6
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 6)
+	r.WantRoutesDocumented(t, r.svc.Routes(), 9)
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
@@ -159,6 +159,13 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		{"reconciliation over a year", "GET", "/v1/reconciliation?from=2025-01-01&to=2026-10-01", "", "GET /v1/reconciliation", 400, "invalid_argument", "to"},
 		{"reconciliation as XML", "GET", "/v1/reconciliation?from=2026-10-01&to=2026-10-01&format=xml", "", "GET /v1/reconciliation", 400, "invalid_argument", "format"},
 		{"notifications limit", "GET", "/v1/notifications?limit=x", "", "GET /v1/notifications", 400, "invalid_argument", "limit"},
+		{"obligations in an unknown state", "GET", "/v1/obligations?state=paid", "", "GET /v1/obligations", 400, "invalid_argument", "state"},
+		{"confirmation of an unknown obligation", "POST", "/v1/obligations/nope/payee/confirmation", `{"decision":"confirm"}`,
+			"POST /v1/obligations/{id}/payee/confirmation", 404, "not_found", ""},
+		{"confirmation without a decision", "POST", "/v1/obligations/nope/payee/confirmation", `{"decision":"maybe"}`,
+			"POST /v1/obligations/{id}/payee/confirmation", 400, "invalid_argument", "decision"},
+		{"payee changes of an unknown obligation", "GET", "/v1/obligations/nope/payee/changes", "", "GET /v1/obligations/{id}/payee/changes", 404, "not_found", ""},
+		{"three-way without a date", "GET", "/v1/reconciliation/three-way", "", "GET /v1/reconciliation/three-way", 400, "invalid_argument", "date"},
 		{"method not allowed", "POST", "/v1/obligations", "", "", 405, "method_not_allowed", ""},
 		{"unknown path", "GET", "/v1/payments", "", "", 404, "not_found", ""},
 	}
@@ -168,8 +175,10 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		})
 	}
 	for path, want := range map[string]string{
-		"/v1/obligations?claim_id=nothing&limit=500":       `{"obligations":[]}`,
-		"/v1/notifications?claim_id=nothing":               `{"notifications":[]}`,
+		"/v1/obligations?claim_id=nothing&limit=500": `{"obligations":[]}`,
+		"/v1/notifications?claim_id=nothing":         `{"notifications":[]}`,
+		"/v1/reconciliation/three-way?date=2026-10-01": `{"date":"2026-10-01","time_zone":"Asia/Shanghai","currency":"CNY","unmatched":0,"lines":[],` +
+			`"authorisations_checked":false,"authorisations_unavailable":"adjudication's address is not configured (PAYOUT_ADJUDICATION_URL)"}`,
 		"/v1/reconciliation?from=2026-10-01&to=2026-10-31": `{"from":"2026-10-01","to":"2026-10-31","time_zone":"Asia/Shanghai","currency":"CNY","days":[],"totals":[]}`,
 	} {
 		a := r.Do(t, http.MethodGet, path, "")
@@ -358,7 +367,7 @@ func TestAnAgreementIsPaidOnceAnnouncedAndNotified(t *testing.T) {
 		}
 	}
 	// R11: no column of payout's tables holds the account numbers in clear.
-	for _, table := range []string{"obligations", "notifications", "outbox", "banksim.transfers"} {
+	for _, table := range []string{"obligations", "notifications", "outbox", "banksim.transfers", "payee_changes"} {
 		var rows []string
 		require.NoError(t, db.Raw("SELECT row_to_json(x)::text FROM "+table+" x").Scan(&rows).Error)
 		for _, row := range rows {

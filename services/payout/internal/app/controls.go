@@ -1,0 +1,165 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"claims.local/payout/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
+	"claims.local/pkg/events"
+)
+
+// Controls are payout's money controls (issue 14).
+type Controls struct {
+	// PayeeConfirmationThresholdFen is the amount above which a payment's
+	// payee is confirmed by a second senior before it is sent
+	// (segregation of duties); domain.DefaultPayeeConfirmationThresholdFen
+	// (RMB 5,000) when zero.
+	PayeeConfirmationThresholdFen int64
+	// Authorisations answers what adjudication authorised, for the
+	// three-way reconciliation; without it the authorisations are not
+	// checked (lines unverified).
+	Authorisations Authorisations
+	// Log receives the alarms of the three-way reconciliation, and Alarmed
+	// (may be nil) counts them (a metric).
+	Log     *slog.Logger
+	Alarmed func(n int)
+}
+
+// Authorisations is adjudication's record of the payments it authorised:
+// agreements and advance approvals of from..to (GET
+// /v1/payment-authorisations).
+type Authorisations interface {
+	PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]domain.Authorisation, error)
+}
+
+// threshold is the segregation-of-duties threshold in force.
+func (s *Service) threshold() int64 {
+	if s.controls.PayeeConfirmationThresholdFen <= 0 {
+		return domain.DefaultPayeeConfirmationThresholdFen
+	}
+	return s.controls.PayeeConfirmationThresholdFen
+}
+
+// ConfirmPayee records that who, a senior who had no hand in the payment
+// (neither decided, approved, recorded nor corrected it), confirmed the
+// payee of a payment waiting for it, and schedules it at once. The row
+// lock makes two confirmers at once one confirmation (the second gets a
+// conflict); a repeat by the same person changes nothing. The R6 deadline
+// was never paused: it is met when the bank confirms the transfer.
+func (s *Service) ConfirmPayee(ctx context.Context, id string, who auth.Principal) (domain.Obligation, error) {
+	now := s.now()
+	return s.repo.Update(ctx, id, now, func(o *domain.Obligation) (Effects, error) {
+		changed, err := o.ConfirmPayee(who.Subject, who.Has(auth.SeniorHandler), now)
+		if err != nil || !changed {
+			return Effects{}, err
+		}
+		return Effects{PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeConfirmed, who.Subject, "", nil, now)}}, nil
+	})
+}
+
+// RejectPayee records that who, a senior who had no hand in the payment,
+// refused the payee of a payment waiting for confirmation, for reason: the
+// payment fails (finance is told) and waits for a corrected payee, which
+// needs a confirmation again.
+func (s *Service) RejectPayee(ctx context.Context, id string, who auth.Principal, reason string) (domain.Obligation, error) {
+	now := s.now()
+	return s.repo.Update(ctx, id, now, func(o *domain.Obligation) (Effects, error) {
+		if err := o.RejectPayee(who.Subject, who.Has(auth.SeniorHandler), reason); err != nil {
+			return Effects{}, err
+		}
+		evs, err := s.payoutEvent(events.PayoutFailed, *o, "")
+		return Effects{Events: evs, PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeRejected, who.Subject, reason, nil, now)}}, err
+	})
+}
+
+// PayeeChanges returns the audit trail of the payee of obligation id,
+// oldest first, masked.
+func (s *Service) PayeeChanges(ctx context.Context, id string) ([]domain.PayeeChange, error) {
+	if _, err := s.repo.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.repo.PayeeChanges(ctx, id)
+}
+
+// authorisationLookback is how far before the day reconciled adjudication
+// is asked for authorisations: a payment made today may have been agreed
+// long before (a returned payment paid again months later).
+const authorisationLookback = 366 * 24 * time.Hour
+
+// ThreeWayReport is the three-way reconciliation of one Asia/Shanghai day.
+// AuthorisationsUnavailable says why adjudication's side is missing, when
+// it is: then lines are matched with the bank only (unverified).
+type ThreeWayReport struct {
+	Date                      string
+	Lines                     []domain.ThreeWayLine
+	AuthorisationsUnavailable string
+}
+
+// ThreeWay reconciles the payments of date (YYYY-MM-DD, Asia/Shanghai):
+// those scheduled, sent or paid that day and those the bank executed that
+// day, against adjudication's authorisations and the bank's statement, and
+// raises an alarm for each unmatched line not raised before (an event on
+// the payout topic, once per line and day, and a log line). When
+// adjudication cannot be asked the report still compares payout with the
+// bank, and says so.
+func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, error) {
+	p, err := domain.ParsePeriod(date, date, s.shanghai)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Field == "from" {
+			return ThreeWayReport{}, apperr.InvalidField("date", "must be a date as YYYY-MM-DD")
+		}
+		return ThreeWayReport{}, err
+	}
+	execs, err := s.bank.Statement(ctx, p.From, p.End())
+	if err != nil {
+		return ThreeWayReport{}, fmt.Errorf("the bank's statement: %w", err)
+	}
+	keys := make([]string, len(execs))
+	for i, e := range execs {
+		keys[i] = e.Key
+	}
+	obligations, err := s.repo.ThreeWayObligations(ctx, p, keys)
+	if err != nil {
+		return ThreeWayReport{}, err
+	}
+	r := ThreeWayReport{Date: p.From.In(s.shanghai).Format(time.DateOnly)}
+	var auths []domain.Authorisation
+	if s.controls.Authorisations == nil {
+		r.AuthorisationsUnavailable = "adjudication's address is not configured (PAYOUT_ADJUDICATION_URL)"
+	} else if auths, err = s.controls.Authorisations.PaymentAuthorisations(ctx, p.From.Add(-authorisationLookback), p.End()); err != nil {
+		r.AuthorisationsUnavailable = "adjudication's payment authorisations could not be read: " + err.Error()
+		if s.controls.Log != nil {
+			s.controls.Log.Warn("three-way reconciliation without adjudication's authorisations", "date", r.Date, "error", err.Error())
+		}
+	}
+	r.Lines = domain.ThreeWay(obligations, auths, execs, r.AuthorisationsUnavailable == "")
+	unmatched := domain.Unmatched(r.Lines)
+	if len(unmatched) == 0 {
+		return r, nil
+	}
+	raised, err := s.repo.RaiseAlarms(ctx, r.Date, unmatched, func(l domain.ThreeWayLine) (events.Outgoing, error) {
+		e, err := events.New(events.ReconciliationUnmatched, Producer, l.ClaimID, s.now(), events.ReconciliationUnmatchedData{
+			Date: r.Date, ClaimID: l.ClaimID, ObligationID: l.ObligationID, BankKey: l.BankKey, PayoutType: string(l.Type),
+			AmountFen: l.AmountFen, Currency: domain.Currency, Issues: l.Issues, DetectedAt: s.now()})
+		return events.Outgoing{Topic: s.topics.Payout(), Envelope: e}, err
+	})
+	if err != nil {
+		return ThreeWayReport{}, err
+	}
+	if s.controls.Alarmed != nil && len(raised) > 0 {
+		s.controls.Alarmed(len(raised))
+	}
+	if s.controls.Log != nil {
+		for _, l := range raised {
+			s.controls.Log.Error("three-way reconciliation: payment unmatched", "alarm", "reconciliation-unmatched", "date", r.Date,
+				"claim_id", l.ClaimID, "obligation_id", l.ObligationID, "bank_key", l.BankKey, "amount_fen", l.AmountFen, "issues", l.Issues)
+		}
+	}
+	return r, nil
+}

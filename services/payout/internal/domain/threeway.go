@@ -1,0 +1,197 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// The kinds of authorisation adjudication gives a payment: the claimant's
+// agreement to the amount decided, or an approved advance (R7, R8).
+const (
+	AuthorisedAgreement = "agreement"
+	AuthorisedAdvance   = "advance"
+)
+
+// Authorisation is a payment adjudication authorised, as it answers
+// GET /v1/payment-authorisations. ReferenceID is the case id of an
+// agreement and the advance id of an advance; an agreement pays
+// AmountFen - AdvancedFen. AccountFingerprint identifies the account
+// without carrying it (AccountFingerprint).
+type Authorisation struct {
+	Kind               string
+	ClaimID            string
+	ReferenceID        string
+	AmountFen          int64
+	AdvancedFen        int64
+	AccountFingerprint string
+	AuthorisedAt       time.Time
+}
+
+// Execution is a transfer the bank executed (its statement): the
+// idempotency key (the obligation id), the amount, the account masked to
+// its last four digits, and when the money moved.
+type Execution struct {
+	Key           string
+	AmountFen     int64
+	AccountMasked string
+	ExecutedAt    time.Time
+}
+
+// AccountFingerprint is the lowercase hex SHA-256 of claimID, ":" and the
+// digits of account: adjudication and payout compare payees with it
+// without sending account numbers to each other (R11).
+func AccountFingerprint(claimID, account string) string {
+	digits := strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) && r < 128 {
+			return r
+		}
+		return -1
+	}, account)
+	sum := sha256.Sum256([]byte(claimID + ":" + digits))
+	return hex.EncodeToString(sum[:])
+}
+
+// The statuses of a three-way reconciliation line.
+// Unverified is a line that matches the bank but whose authorisation could
+// not be checked because adjudication did not answer: no alarm yet, and
+// the daily run tries again.
+const (
+	LineMatched    = "matched"
+	LineUnmatched  = "unmatched"
+	LineUnverified = "unverified"
+)
+
+// ThreeWayLine is one payment of the three-way reconciliation: what payout
+// owes or paid, what adjudication authorised and what the bank executed.
+// A line with issues is unmatched: an alarm and a finance report line.
+type ThreeWayLine struct {
+	ClaimID         string
+	ObligationID    string
+	BankKey         string
+	Type            PayoutType
+	State           State
+	AmountFen       int64
+	AuthorisedFen   *int64
+	ExecutedFen     *int64
+	AuthorisationID string
+	Status          string
+	Issues          []string
+}
+
+// ThreeWay matches every obligation (of the day) with its authorisation in
+// adjudication (a final payment with the agreement of its claim, an advance
+// with the advance of its id) and, once money moved, with the bank's
+// execution of its key, in amount and payee; and lists every execution no
+// obligation accounts for. A payee corrected after a failed or returned
+// payment matches when its correction was confirmed by a second person (or
+// needed none). Lines are ordered by claim and obligation. When authorised
+// is false adjudication could not be asked: the authorisations are not
+// checked, and a line without other issues is unverified.
+func ThreeWay(obligations []Obligation, auths []Authorisation, execs []Execution, authorised bool) []ThreeWayLine {
+	agreements, advances := map[string]Authorisation{}, map[string]Authorisation{}
+	for _, a := range auths {
+		switch a.Kind {
+		case AuthorisedAgreement:
+			agreements[a.ClaimID] = a
+		case AuthorisedAdvance:
+			advances[a.ReferenceID] = a
+		}
+	}
+	byKey := map[string]Execution{}
+	for _, e := range execs {
+		byKey[e.Key] = e
+	}
+	known := map[string]bool{}
+	var out []ThreeWayLine
+	for _, o := range obligations {
+		if o.State == StateCancelled {
+			continue
+		}
+		known[o.ID] = true
+		l := ThreeWayLine{ClaimID: o.ClaimID, ObligationID: o.ID, Type: o.Type, State: o.State, AmountFen: o.AmountFen}
+		a, ok := agreements[o.ClaimID]
+		what := "agreement"
+		if o.Type == PayoutAdvance {
+			a, ok = advances[o.ID]
+			what = "advance approval"
+		}
+		switch {
+		case !authorised:
+			l.Status = LineUnverified
+		case !ok:
+			l.Issues = append(l.Issues, fmt.Sprintf("no %s authorised in adjudication for this payment", what))
+		default:
+			l.AuthorisationID = a.ReferenceID
+			want := a.AmountFen
+			if o.Type != PayoutAdvance {
+				want = a.AmountFen - max(a.AdvancedFen, o.AdvancedFen)
+				if o.AgreedAmountFen != a.AmountFen {
+					l.Issues = append(l.Issues, fmt.Sprintf("agreed amount %d fen differs from the %d fen authorised", o.AgreedAmountFen, a.AmountFen))
+				}
+			}
+			l.AuthorisedFen = &want
+			if o.AmountFen != want {
+				l.Issues = append(l.Issues, fmt.Sprintf("amount %d fen differs from the %d fen authorised", o.AmountFen, want))
+			}
+			confirmedCorrection := o.PayeeCorrectedBy != "" && (!o.ConfirmationRequired || o.PayeeConfirmedBy != "")
+			if AccountFingerprint(o.ClaimID, o.Payee.AccountNumber) != a.AccountFingerprint && !confirmedCorrection {
+				l.Issues = append(l.Issues, "the payee's account is not the one authorised")
+			}
+		}
+		if e, ok := byKey[o.ID]; ok {
+			l.BankKey = e.Key
+			fen := e.AmountFen
+			l.ExecutedFen = &fen
+			if e.AmountFen != o.AmountFen {
+				l.Issues = append(l.Issues, fmt.Sprintf("the bank executed %d fen, not %d", e.AmountFen, o.AmountFen))
+			}
+			if e.AccountMasked != MaskAccount(o.Payee.AccountNumber) {
+				l.Issues = append(l.Issues, "the bank paid another account than the payee's")
+			}
+		} else if o.State == StateCompleted || o.State == StateReversed {
+			l.Issues = append(l.Issues, "no execution at the bank for a payment recorded as paid")
+		}
+		out = append(out, l.judged())
+	}
+	for _, e := range execs {
+		if known[e.Key] {
+			continue
+		}
+		fen := e.AmountFen
+		out = append(out, ThreeWayLine{BankKey: e.Key, AmountFen: e.AmountFen, ExecutedFen: &fen,
+			Issues: []string{"the bank executed a transfer payout has no payment for"}}.judged())
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].ClaimID != out[j].ClaimID {
+			return out[i].ClaimID < out[j].ClaimID
+		}
+		return out[i].ObligationID+out[i].BankKey < out[j].ObligationID+out[j].BankKey
+	})
+	return out
+}
+
+func (l ThreeWayLine) judged() ThreeWayLine {
+	switch {
+	case len(l.Issues) > 0:
+		l.Status = LineUnmatched
+	case l.Status != LineUnverified:
+		l.Status = LineMatched
+	}
+	return l
+}
+
+// Unmatched returns the lines with issues.
+func Unmatched(lines []ThreeWayLine) []ThreeWayLine {
+	var out []ThreeWayLine
+	for _, l := range lines {
+		if l.Status == LineUnmatched {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,317 @@
+package service_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"claims.local/payout/internal/service"
+	"claims.local/pkg/auth"
+	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus/kafkatest"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// fortyThousandYuan is above the default segregation-of-duties threshold
+// (RMB 5,000).
+const fortyThousandYuan = 4_000_000
+
+func senior(subject string) auth.Principal {
+	return auth.Principal{Subject: subject, Roles: []auth.Role{auth.Handler, auth.SeniorHandler}}
+}
+
+const awaiting = "awaiting_payee_confirmation"
+
+// confirm asks as who to confirm the payee of obligation id and returns the
+// status.
+func (r *running) confirm(t *testing.T, who auth.Principal, id string) apitest.Answer {
+	t.Helper()
+	return r.As(t, r.keys, who).Do(t, http.MethodPost, "/v1/obligations/"+id+"/payee/confirmation", `{"decision":"confirm"}`)
+}
+
+// Attack (issue 14): an agreement of 40,000 yuan recorded by the people who
+// decided and approved it is not sent to the bank until a second senior
+// confirms the payee; none of the people named in the event may confirm,
+// not even with a padded or differently written name; two confirmers at
+// once make one confirmation, and the payment is made once. The R6 clock
+// keeps running while it waits.
+func TestAttackAnAgreementAboveTheThresholdWaitsForASecondSenior(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	db := pgtest.Open(t, r.dsn, 2)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, fortyThousandYuan, func(d *events.AgreementReachedData) {
+		d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy = "handler-1", " Handler-1 ", "senior-1"
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the obligation waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	id := list[0].ID
+	time.Sleep(500 * time.Millisecond) // ten executor rounds
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers"); n != 0 {
+		t.Fatalf("got %d transfers at the bank while the payee waits for confirmation, want 0", n)
+	}
+	var shown struct {
+		PayeeConfirmation struct {
+			Required bool     `json:"required"`
+			Excluded []string `json:"excluded"`
+		} `json:"payee_confirmation"`
+	}
+	require.NoError(t, json.Unmarshal(r.Do(t, http.MethodGet, "/v1/obligations/"+id, "").Body, &shown))
+	if !shown.PayeeConfirmation.Required || len(shown.PayeeConfirmation.Excluded) != 2 {
+		t.Fatalf("got payee confirmation %+v, want required, excluding handler-1 and senior-1", shown.PayeeConfirmation)
+	}
+	waiting := r.Do(t, http.MethodGet, "/v1/obligations?state="+awaiting, "")
+	require.Equal(t, http.StatusOK, waiting.Status, string(waiting.Body))
+	require.Contains(t, string(waiting.Body), id, "the waiting obligation is listed by state")
+	// R6 keeps running: the payment deadline is open, not paused.
+	if got := r.deadlines(t, "claim_id="+claim+"&rule=payment"); len(got) != 1 || got[0].State != "open" {
+		t.Fatalf("got deadlines %+v, want the R6 payment deadline open (a delay here is a delay)", got)
+	}
+	for _, who := range []auth.Principal{senior("senior-1"), senior(" SENIOR-1"), senior("handler-1"),
+		{Subject: "handler-9", Roles: []auth.Role{auth.Handler}}, {Subject: "finance-1", Roles: []auth.Role{auth.Finance}}} {
+		if a := r.confirm(t, who, id); a.Status != http.StatusForbidden {
+			t.Fatalf("%q confirming: got %d (%s), want 403", who.Subject, a.Status, a.Body)
+		}
+	}
+	// Two seniors at once: one confirmation.
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, who := range []string{"senior-3", "senior-4"} {
+		wg.Go(func() { statuses[i] = r.confirm(t, senior(who), id).Status })
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		if s == http.StatusOK {
+			ok++
+		} else if s != http.StatusConflict {
+			t.Fatalf("got statuses %v, want one 200 and one 409", statuses)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("got statuses %v, want exactly one confirmation", statuses)
+	}
+	r.obligationsOf(t, claim, 1, "the payment completed after the confirmation", completed)
+	if n := pgtest.Count(t, db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); n != 1 {
+		t.Fatalf("got %d executions, want 1", n)
+	}
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM payee_changes WHERE obligation_id = ? AND action = 'confirmed'", id); n != 1 {
+		t.Fatalf("got %d confirmations in the audit trail, want 1", n)
+	}
+}
+
+// Attack (issue 14): a handler corrects the payee of a failed payment of
+// 40,000 yuan; it is not sent until a second senior confirms, and the
+// corrector confirming their own correction is refused.
+func TestAttackACorrectedPayeeOfALargePaymentWaitsForASecondSenior(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	db := pgtest.Open(t, r.dsn, 2)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, fortyThousandYuan, func(d *events.AgreementReachedData) {
+		d.Payee.AccountNumber = "6222000011110000" // the simulator refuses it
+		d.RecordedBy, d.DecidedBy = "handler-1", "handler-1"
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the obligation waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	id := list[0].ID
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-2"), id).Status)
+	r.obligationsOf(t, claim, 1, "the payment refused by the bank", func(o obligation) bool { return o.State == "failed" })
+
+	corrector := auth.Principal{Subject: "senior-7", Roles: []auth.Role{auth.Handler, auth.SeniorHandler}}
+	a := r.As(t, r.keys, corrector).Do(t, http.MethodPut, "/v1/obligations/"+id+"/payee",
+		`{"name":"王五","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var corrected obligation
+	require.NoError(t, json.Unmarshal(a.Body, &corrected))
+	if corrected.State != awaiting {
+		t.Fatalf("got the corrected payment %s, want it %s", corrected.State, awaiting)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := pgtest.Count(t, db, "SELECT coalesce(sum(attempt), 0) FROM banksim.transfers"); n != 1 {
+		t.Fatalf("got %d attempts at the bank, want 1 (nothing sent after the correction)", n)
+	}
+	for _, who := range []auth.Principal{corrector, senior("handler-1")} {
+		if a := r.confirm(t, who, id); a.Status != http.StatusForbidden {
+			t.Fatalf("%s confirming the correction: got %d (%s), want 403", who.Subject, a.Status, a.Body)
+		}
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-8"), id).Status)
+	r.obligationsOf(t, claim, 1, "the corrected payment completed", completed)
+	if n := pgtest.Count(t, db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); n != 1 {
+		t.Fatalf("got %d executions, want 1", n)
+	}
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM payee_changes WHERE obligation_id = ? AND action = 'corrected' AND by = 'senior-7'", id); n != 1 {
+		t.Fatalf("got %d corrections by senior-7 in the audit trail, want 1", n)
+	}
+	for _, stmt := range []string{"UPDATE payee_changes SET by = 'nobody'", "DELETE FROM payee_changes"} {
+		if err := db.Exec(stmt).Error; err == nil {
+			t.Fatalf("%s: got it done, want the append-only trail to refuse it", stmt)
+		}
+	}
+}
+
+// Attack (issue 14): a payment event forged on Kafka for an invented claim
+// has no authorisation in adjudication: the three-way reconciliation
+// reports it unmatched and raises an alarm; above the threshold it is not
+// paid at all until a second person confirms.
+func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing.T) {
+	t.Parallel()
+	genuine, forged, forgedLarge := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	adjudication := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/v1/payment-authorisations" || req.Header.Get("Authorization") == "" {
+			http.NotFound(w, req)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
+			"kind": "agreement", "claim_id": genuine, "reference_id": "case-" + genuine, "amount_fen": 120000, "advanced_fen": 0,
+			"account_fingerprint": fingerprint(genuine, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
+	}))
+	t.Cleanup(adjudication.Close)
+	dsn := pgtest.NewDatabase(t)
+	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	keys := apitest.Keys(t)
+	cfg := config(t, keys, dsn, prefix, brokers)
+	cfg.AdjudicationURL = adjudication.URL
+	_, c := apitest.Start(t, "payout", service.Start, cfg)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn, 2)
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, genuine, 120000), agreement(t, r.topics, forged, 90000),
+		agreement(t, r.topics, forgedLarge, fortyThousandYuan))
+	r.obligationsOf(t, genuine, 1, "the genuine payment completed", completed)
+	r.obligationsOf(t, forged, 1, "the forged small payment completed", completed)
+	r.obligationsOf(t, forgedLarge, 1, "the forged large payment held", func(o obligation) bool { return o.State == awaiting })
+
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	a := r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly), "")
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var report struct {
+		Lines []struct {
+			ClaimID string   `json:"claim_id"`
+			Status  string   `json:"status"`
+			Issues  []string `json:"issues"`
+		} `json:"lines"`
+	}
+	require.NoError(t, json.Unmarshal(a.Body, &report))
+	got := map[string]string{}
+	for _, l := range report.Lines {
+		got[l.ClaimID] = l.Status
+	}
+	want := map[string]string{genuine: "matched", forged: "unmatched", forgedLarge: "unmatched"}
+	require.Equal(t, want, got, "three-way lines by claim")
+	apitest.Eventually(t, 10*time.Second, "alarms raised for the forged payments", func() bool {
+		return pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ReconciliationUnmatched.Name) == 2
+	})
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers WHERE idempotency_key IN (SELECT id FROM obligations WHERE claim_id = ?)", forgedLarge); n != 0 {
+		t.Fatalf("got %d transfers for the forged payment above the threshold, want 0", n)
+	}
+	c2 := r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly)+"&format=csv", "")
+	require.Equal(t, http.StatusOK, c2.Status, string(c2.Body))
+	require.Contains(t, string(c2.Body), forged)
+	// Asked again (the CSV above, once more here): each alarm stays raised once.
+	require.Equal(t, http.StatusOK, r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly), "").Status)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ReconciliationUnmatched.Name); n != 2 {
+		t.Fatalf("got %d alarms after three runs, want 2", n)
+	}
+	if m := r.Do(t, http.MethodGet, "/metrics", ""); !strings.Contains(string(m.Body), "payout_reconciliation_unmatched_total 2") {
+		t.Fatalf("got metrics without payout_reconciliation_unmatched_total 2, want the alarms counted")
+	}
+}
+
+// When adjudication cannot answer, the three-way reconciliation still
+// compares payout with the bank, says the authorisations were not checked,
+// and raises no alarm for what it could not check.
+func TestTheThreeWayReconciliationWithoutAdjudicationIsUnverified(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(down.Close)
+	dsn := pgtest.NewDatabase(t)
+	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	keys := apitest.Keys(t)
+	cfg := config(t, keys, dsn, prefix, brokers)
+	cfg.AdjudicationURL = down.URL
+	_, c := apitest.Start(t, "payout", service.Start, cfg)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn, 2)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 90000))
+	r.obligationsOf(t, claim, 1, "the payment completed", completed)
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	a := r.Do(t, http.MethodGet, "/v1/reconciliation/three-way?date="+time.Now().In(loc).Format(time.DateOnly), "")
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var report struct {
+		Checked bool `json:"authorisations_checked"`
+		Lines   []struct {
+			Status string `json:"status"`
+		} `json:"lines"`
+	}
+	require.NoError(t, json.Unmarshal(a.Body, &report))
+	if report.Checked || len(report.Lines) != 1 || report.Lines[0].Status != "unverified" {
+		t.Fatalf("got %s, want one unverified line and the authorisations not checked", a.Body)
+	}
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ReconciliationUnmatched.Name); n != 0 {
+		t.Fatalf("got %d alarms, want none for what could not be checked", n)
+	}
+}
+
+// fingerprint is the contract's account fingerprint, computed here
+// independently of payout: SHA-256 of the claim id, ":" and the digits.
+func fingerprint(claimID, account string) string {
+	sum := sha256.Sum256([]byte(claimID + ":" + account))
+	return hex.EncodeToString(sum[:])
+}
+
+// Attack (issue 14): an advance above the threshold waits for a second
+// senior; who offered it and who approved it (and set its payee) may not
+// confirm its payee.
+func TestAttackAnAdvanceAboveTheThresholdWaitsForASecondSenior(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	db := pgtest.Open(t, r.dsn, 2)
+	claim := uuid.NewString()
+	at := time.Now().UTC()
+	e, err := events.New(events.AdvanceApproved, "adjudication", claim, at, events.AdvanceApprovedData{AdvanceID: uuid.NewString(),
+		ClaimID: claim, CaseID: "case-" + claim, PolicyNumber: "P-2026-000123", Ground: events.AdvanceGroundSixtyDays,
+		AmountFen: fortyThousandYuan, Currency: "CNY", ExpectedBenefitFen: 10_000_000, ApprovedAt: at,
+		Payee:      events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
+		ApprovedBy: "handler-3", OfferedBy: "senior-5"})
+	require.NoError(t, err)
+	apitest.Publish(t, r.brokers, message(t, r.topics, e))
+	list, _ := r.obligationsOf(t, claim, 1, "the advance waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	time.Sleep(300 * time.Millisecond)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers"); n != 0 {
+		t.Fatalf("got %d transfers while the advance's payee waits, want 0", n)
+	}
+	for _, who := range []string{"handler-3", "senior-5"} {
+		if a := r.confirm(t, senior(who), list[0].ID); a.Status != http.StatusForbidden {
+			t.Fatalf("%s confirming the advance: got %d (%s), want 403", who, a.Status, a.Body)
+		}
+	}
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), list[0].ID).Status)
+	r.obligationsOf(t, claim, 1, "the advance paid", completed)
+	a := r.Do(t, http.MethodGet, "/v1/obligations/"+list[0].ID+"/payee/changes", "")
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var trail struct {
+		Changes []struct {
+			Action string `json:"action"`
+			By     string `json:"by"`
+			After  *payee `json:"after"`
+		} `json:"changes"`
+	}
+	require.NoError(t, json.Unmarshal(a.Body, &trail))
+	if len(trail.Changes) != 2 || trail.Changes[0].Action != "set" || trail.Changes[0].By != "handler-3" ||
+		trail.Changes[1].Action != "confirmed" || trail.Changes[1].By != "senior-6" || trail.Changes[0].After.AccountNumber != "****3445" {
+		t.Fatalf("got the payee trail %s, want set by handler-3 then confirmed by senior-6, masked", a.Body)
+	}
+}
