@@ -20,7 +20,7 @@ import (
 // the large one waits for a second person and is never sent to the bank.
 func TestAForgedAgreementIsFlaggedByTheThreeWayReconciliation(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("adjudication")
 	sys.start("payout")
 	sys.waitReady("adjudication")

@@ -178,7 +178,7 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 	}))
 	t.Cleanup(adjudication.Close)
 	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	cfg := config(t, keys, dsn, prefix, brokers)
 	cfg.AdjudicationURL = adjudication.URL
@@ -236,7 +236,7 @@ func TestTheThreeWayReconciliationWithoutAdjudicationIsUnverified(t *testing.T) 
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
 	t.Cleanup(down.Close)
 	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	cfg := config(t, keys, dsn, prefix, brokers)
 	cfg.AdjudicationURL = down.URL
