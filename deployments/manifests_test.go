@@ -9,6 +9,7 @@ package deployments
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -38,6 +40,7 @@ type manifests struct {
 	hpas         map[string]*autoscalingv2.HorizontalPodAutoscaler
 	configMaps   map[string]*corev1.ConfigMap
 	secrets      map[string]*corev1.Secret
+	jobs         map[string]*batchv1.Job
 }
 
 // load decodes every document of every file in k8s/ strictly.
@@ -45,7 +48,7 @@ func load(t *testing.T) manifests {
 	t.Helper()
 	m := manifests{deployments: map[string]*appsv1.Deployment{}, statefulSets: map[string]*appsv1.StatefulSet{},
 		services: map[string]*corev1.Service{}, hpas: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
-		configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}}
+		configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}, jobs: map[string]*batchv1.Job{}}
 	decoder := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
 	files, err := filepath.Glob("k8s/*.yaml")
 	require.NoError(t, err)
@@ -98,6 +101,8 @@ func (m *manifests) add(t *testing.T, file string, obj runtime.Object) {
 		m.configMaps[o.Name] = o
 	case *corev1.Secret:
 		m.secrets[o.Name] = o
+	case *batchv1.Job:
+		m.jobs[o.Name] = o
 	case *corev1.Namespace, *corev1.PersistentVolumeClaim:
 	default:
 		t.Fatalf("%s: got an unexpected %T, want a kind this test knows", file, obj)
@@ -194,6 +199,12 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 			for _, match := range envPrefixedReadPattern.FindAllStringSubmatch(string(shared), -1) {
 				read[strings.ToUpper(name)+match[1]] = true
 			}
+			// ... and the Kafka variables through kafkabus.LoadCluster.
+			kafka, err := os.ReadFile(filepath.Join("..", "pkg", "kafkabus", "env.go"))
+			require.NoError(t, err)
+			for _, match := range envReadPattern.FindAllStringSubmatch(string(kafka), -1) {
+				read[match[1]] = true
+			}
 			set := map[string]bool{}
 			for _, e := range m.deployments[name].Spec.Template.Spec.Containers[0].Env {
 				if !read[e.Name] {
@@ -222,7 +233,8 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 					}
 				}
 			}
-			required := []string{"AUTH_ISSUER", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS"}
+			required := []string{"AUTH_ISSUER", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS", "KAFKA_USER",
+				"KAFKA_PASSWORD_FILE", "KAFKA_TLS_CA_FILE"}
 			switch name {
 			case "payout":
 				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS")
@@ -265,7 +277,7 @@ func TestOperatorSecretsAreDocumented(t *testing.T) {
 
 // operatorSecretKeys are the keys of the Secret claims-secrets that the
 // README's set-up creates.
-var operatorSecretKeys = []string{"intake-database-dsn", "adjudication-database-dsn", "payout-database-dsn", "console-database-dsn", "payout-data-keys", "payout-client-secret"}
+var operatorSecretKeys = []string{"payout-data-keys", "payout-client-secret"}
 
 // Issue 15: the example secrets of the manifests were valid keys. No Secret
 // with values is shipped; operators create them.
@@ -306,4 +318,83 @@ func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {
 	if got := project.Services["console"].Ports; len(got) != 1 || got[0].Target != 8080 {
 		t.Fatalf("got console ports %+v, want 8080 published", got)
 	}
+}
+
+// wantOwnCredentials checks the Kafka principal and the database role
+// service name signs in as: its own, with the password in a file (never in
+// the manifest), over TLS to Kafka.
+func wantOwnCredentials(t *testing.T, name string, env map[string]string) {
+	t.Helper()
+	if got := env["KAFKA_USER"]; got != name {
+		t.Errorf("%s: got KAFKA_USER %q, want %q", name, got, name)
+	}
+	if env["KAFKA_PASSWORD_FILE"] == "" || env["KAFKA_PASSWORD"] != "" {
+		t.Errorf("%s: got KAFKA_PASSWORD_FILE %q and KAFKA_PASSWORD %q, want the password from a file only",
+			name, env["KAFKA_PASSWORD_FILE"], env["KAFKA_PASSWORD"])
+	}
+	if env["KAFKA_TLS_CA_FILE"] == "" {
+		t.Errorf("%s: got no KAFKA_TLS_CA_FILE, want TLS to the brokers", name)
+	}
+	dsn, err := url.Parse(env[strings.ToUpper(name)+"_DATABASE_DSN"])
+	require.NoError(t, err)
+	if _, has := dsn.User.Password(); dsn.User.Username() != name || has || dsn.Query().Get("passfile") == "" {
+		t.Errorf("%s: got DSN user %q (password in it: %v, passfile %q), want role %s with its password in a passfile",
+			name, dsn.User.Username(), has, dsn.Query().Get("passfile"), name)
+	}
+}
+
+func TestServicesSignInAsThemselves(t *testing.T) {
+	m := load(t)
+	script, err := os.ReadFile(filepath.Join("docker", "kafka-start.sh"))
+	require.NoError(t, err)
+	for _, want := range []string{"CLIENT:SASL_SSL", "allow.everyone.if.no.acl.found=false", "super.users=User:admin",
+		"StandardAuthorizer", "--add-scram"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("got a broker start script without %q, want it", want)
+		}
+	}
+	t.Run("kubernetes", func(t *testing.T) {
+		for _, name := range []string{"intake", "adjudication", "payout"} {
+			env := map[string]string{}
+			for _, e := range m.deployments[name].Spec.Template.Spec.Containers[0].Env {
+				env[e.Name] = e.Value
+				if ref := e.ValueFrom; ref != nil && ref.ConfigMapKeyRef != nil {
+					env[e.Name] = m.configMaps[ref.ConfigMapKeyRef.Name].Data[ref.ConfigMapKeyRef.Key]
+				}
+			}
+			wantOwnCredentials(t, name, env)
+		}
+		kafka := m.statefulSets["kafka"].Spec.Template.Spec.Containers[0]
+		if !slices.Contains(kafka.Command, "/opt/claims/kafka-start.sh") {
+			t.Errorf("got the kafka command %v, want kafka-start.sh", kafka.Command)
+		}
+		job, ok := m.jobs["kafka-setup"]
+		if !ok || !slices.Equal(job.Spec.Template.Spec.Containers[0].Args[:2], []string{"kafka", "setup"}) {
+			t.Errorf("got no kafka-setup job running claimsctl kafka setup, want one")
+		}
+		if _, ok := m.secrets["claims-postgres"]; ok {
+			t.Errorf("got the secret claims-postgres in the manifests, want it made by deployments/secrets.sh only")
+		}
+	})
+	t.Run("compose", func(t *testing.T) {
+		opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
+		require.NoError(t, err)
+		project, err := opts.LoadProject(context.Background())
+		require.NoError(t, err)
+		for _, name := range []string{"intake", "adjudication", "payout"} {
+			env := map[string]string{}
+			for k, v := range project.Services[name].Environment {
+				if v != nil {
+					env[k] = *v
+				}
+			}
+			wantOwnCredentials(t, name, env)
+		}
+		if got := project.Services["kafka"].Entrypoint; !slices.Contains(got, "/opt/claims/kafka-start.sh") {
+			t.Errorf("got the kafka entrypoint %v, want kafka-start.sh", got)
+		}
+		if got := project.Services["postgres"].Environment["POSTGRES_HOST_AUTH_METHOD"]; got == nil || *got != "scram-sha-256" {
+			t.Errorf("got POSTGRES_HOST_AUTH_METHOD %v, want scram-sha-256", got)
+		}
+	})
 }

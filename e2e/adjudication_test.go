@@ -70,7 +70,7 @@ func (s *system) download(t testing.TB, url string) (int, string, []byte) {
 // agreement announced to payout.
 func TestARejectionLetterIsSentWithinItsDeadline(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	sys.importPolicy(t, "P-E2E-ADJ-1")
 

@@ -22,7 +22,7 @@ import (
 // is paid by payout.
 func TestThePayeeIsPaidOnTheBankCardProvided(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	fonts, err := scantest.LoadFonts()
 	if err != nil {

@@ -55,7 +55,7 @@ func benchClaims(b *testing.B) int {
 // transactions per second on the same server in the same run, so that the
 // report says how close the system comes to what the database allows.
 func BenchmarkEndToEndClaims(b *testing.B) {
-	sys := newSystem(b, kafkatest.Brokers(b))
+	sys := newSystem(b, kafkatest.Cluster(b))
 	// The deadline monitors' sweeps are not part of a claim's cost.
 	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
 	sys.startAll()
@@ -135,7 +135,7 @@ func watchCompleted(b *testing.B, s *system) *completedWatch {
 	w.cond = sync.NewCond(&w.mu)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: s.brokers, Topic: s.topics.Payout(), GroupID: s.prefix + "bench",
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: s.brokers.Brokers, Dialer: s.brokers.Dialer(10 * time.Second), Topic: s.topics.Payout(), GroupID: s.prefix + "bench",
 		StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
 	b.Cleanup(func() { _ = r.Close() })
 	go func() {
@@ -219,7 +219,7 @@ func pgbenchTPS(b *testing.B) float64 {
 // ratio: what intake's validation, checklist, database transaction and
 // outbox cost over the HTTP and JSON work any service does.
 func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
-	sys := newSystem(b, kafkatest.Brokers(b))
+	sys := newSystem(b, kafkatest.Cluster(b))
 	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
 	sys.start("intake")
 	sys.waitReady("intake")

@@ -39,7 +39,7 @@ func (s *system) openedCase(t testing.TB, policy string) (report, string) {
 // ends missed and the compliance report counts all three.
 func TestABreachedDecisionStaysMissedWhateverEndsIt(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	received := time.Now().Add(-21 * 24 * time.Hour).Truncate(time.Second)

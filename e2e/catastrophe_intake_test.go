@@ -133,7 +133,7 @@ func (s *system) caseTag(t testing.TB, claimID string) string {
 // mode is switched off.
 func TestCatastropheReportsTakeTheFastChannel(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	const code = "TY-E2E-01"
 	sys.declareCatastrophe(t, code)

@@ -163,7 +163,7 @@ func payoutsOf(t *testing.T, es []events.Envelope, claimID string, typ events.Ty
 // normal path, and so do new ones after the mode is switched off.
 func TestCatastropheFastTrackFromDeclarationToSettlement(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("adjudication")
 	sys.start("payout")
 	sys.waitReady("adjudication")
@@ -291,7 +291,7 @@ func TestCatastropheFastTrackFromDeclarationToSettlement(t *testing.T) {
 // tagged and its advance paid.
 func TestCatastropheModeSurvivesARestart(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	first := sys.start("adjudication")
 	sys.start("payout")
 	sys.waitReady("adjudication")

@@ -45,9 +45,9 @@ func startChaosCluster(t *testing.T) *chaosCluster {
 	broker := startPrivateBroker(t)
 	dsn := map[string]string{}
 	for _, name := range chaosServices {
-		dsn[name] = pg.dsn(name)
+		dsn[name] = pg.dsn(t, name)
 	}
-	c := &chaosCluster{sys: newSystemOn(t, dsn, []string{broker.addr}), pg: pg, broker: broker,
+	c := &chaosCluster{sys: newSystemOn(t, dsn, broker.admin(t), broker.secrets()), pg: pg, broker: broker,
 		services: map[string]*supervisedService{}, journal: &syncBuffer{}, began: time.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -149,9 +149,15 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	return p
 }
 
-// dsn is the DSN of database name of the cluster.
-func (p *privatePostgres) dsn(name string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", p.port, name)
+// dsn is the DSN of database name of the cluster, reached as the role of
+// the same name that infra.sh made to own it, as `make run` does.
+func (p *privatePostgres) dsn(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(p.dir, "secrets", "postgres", name))
+	if err != nil {
+		t.Fatalf("read the password of role %s: %v", name, err)
+	}
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", name, strings.TrimSpace(string(b)), p.port, name)
 }
 
 // supervisedService is one service that is started again whenever it ends:

@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus"
 )
 
 // chaosTally is what the chaos run left behind, as the summary reports it.
@@ -394,11 +395,11 @@ func verifyReconciliation(t *testing.T, errs *chaosErrors, client *chaosClient, 
 
 // readWholeTopic reads every event of topic up to the end of each
 // partition as it is when called.
-func readWholeTopic(t *testing.T, brokers []string, topic string) []events.Envelope {
+func readWholeTopic(t *testing.T, brokers kafkabus.Cluster, topic string) []events.Envelope {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	client := brokers.Client(30 * time.Second)
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err == nil && (len(md.Topics) != 1 || md.Topics[0].Error != nil) {
 		err = fmt.Errorf("got topics %+v, want %s", md.Topics, topic)

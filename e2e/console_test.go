@@ -435,7 +435,7 @@ func (p *page) signOut() {
 // queue, and the switches audited. Each page is kept as a screenshot.
 func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	base, otp := sys.startConsole(t)
 	p := newPage(t, base)

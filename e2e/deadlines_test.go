@@ -84,7 +84,7 @@ func (s *system) deadlineEvents(t testing.TB, claimID string, typ events.Type) [
 // counts it with its delay, in JSON and CSV.
 func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	received := time.Now().Add(-21 * 24 * time.Hour).Truncate(time.Second)
@@ -184,7 +184,7 @@ func TestALateDecisionIsBreachedAnnouncedAndReported(t *testing.T) {
 // and announces the moved ones.
 func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	r := sys.reportAndRequest(t, "P-E2E-CAL")

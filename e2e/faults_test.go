@@ -19,6 +19,7 @@ import (
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
@@ -28,7 +29,7 @@ import (
 // absorbs it: one case, one decision.
 func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("intake")
 	sys.start("payout")
 	crashing := sys.startWithFault("adjudication", "crash-after-apply")
@@ -116,7 +117,7 @@ func readBinary(t *testing.T, path string) []byte {
 func TestBrokerOutageLosesNoEvents(t *testing.T) {
 	t.Parallel()
 	broker := startPrivateBroker(t)
-	sys := newSystem(t, []string{broker.addr})
+	sys := newSystemOn(t, newDatabases(t), broker.admin(t), broker.secrets())
 	sys.start("intake")
 	sys.waitReady("intake")
 
@@ -174,6 +175,16 @@ func (b *privateBroker) start(t testing.TB) {
 func (b *privateBroker) stop(t testing.TB) {
 	t.Helper()
 	infra(t, "kafka-stop", b.dir)
+}
+
+// secrets is the folder of the broker's principals' passwords, which
+// infra.sh writes.
+func (b *privateBroker) secrets() string { return filepath.Join(b.dir, "secrets", "kafka") }
+
+// admin is the broker reached as its set-up principal.
+func (b *privateBroker) admin(t testing.TB) kafkabus.Cluster {
+	t.Helper()
+	return kafkatest.At(t, []string{b.addr}, b.secrets(), kafkabus.AdminUser)
 }
 
 func infra(t testing.TB, args ...string) {

@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +16,7 @@ import (
 // services and reads the finance event back from Kafka.
 func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	r := sys.reportAndRequest(t, "P-E2E-0001")
@@ -67,7 +65,7 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	}
 
 	// What a finance team runs first: claimsctl events tail on the payout topic.
-	out, err := exec.Command(filepath.Join(binDir(t), "claimsctl"), "events", "tail", "--brokers", sys.brokers[0],
+	out, err := sys.tail(t, "events", "tail", "--brokers", sys.brokers.Brokers[0],
 		"--topic", sys.topics.Payout(), "--from-beginning", "--max", "2", "--idle-exit", "30s").Output()
 	if err != nil {
 		t.Fatalf("claimsctl events tail: %v", err)
@@ -91,7 +89,7 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 // TestRejectionOwesNothing shows a rejected claim creates no payment.
 func TestRejectionOwesNothing(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	rejected := sys.reportAndRequest(t, "P-E2E-0002")

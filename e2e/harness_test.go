@@ -29,19 +29,24 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/postgres/pgtest"
 )
 
 // system is one private deployment of the three services.
 type system struct {
-	t       testing.TB
-	prefix  string
-	brokers []string
-	dsn     map[string]string
-	addr    map[string]string
-	procs   map[string]*proc
-	topics  events.Topics
+	t      testing.TB
+	prefix string
+	// brokers is the Kafka of the test reached as the set-up principal;
+	// kafkaSecrets the folder of its principals' passwords, one file per
+	// user. Each service runs as its own principal.
+	brokers      kafkabus.Cluster
+	kafkaSecrets string
+	dsn          map[string]string
+	addr         map[string]string
+	procs        map[string]*proc
+	topics       events.Topics
 	// keys is the token issuer the services trust (AUTH_ISSUER, its JWKS
 	// served by the test); token signs the test in with every role.
 	keys  *apitest.TestKeys
@@ -61,25 +66,35 @@ type system struct {
 	env []string
 }
 
-// newSystem prepares databases, ports and topics for the three services
-// without starting them.
-func newSystem(t testing.TB, brokers []string) *system {
+// newSystem prepares databases, ports, topics and ACLs for the three
+// services on the test broker without starting them.
+func newSystem(t testing.TB, brokers kafkabus.Cluster) *system {
+	t.Helper()
+	return newSystemOn(t, newDatabases(t), brokers, kafkatest.SecretsDir(t))
+}
+
+// newDatabases creates a database for each service on the test cluster and
+// returns their DSNs by service name.
+func newDatabases(t testing.TB) map[string]string {
 	t.Helper()
 	dsn := map[string]string{}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		dsn[name] = pgtest.NewDatabase(t)
 	}
-	return newSystemOn(t, dsn, brokers)
+	return dsn
 }
 
 // newSystemOn prepares ports and topics for the three services on the
-// databases of dsn (service name to DSN) and the Kafka brokers given,
-// without starting them.
-func newSystemOn(t testing.TB, dsn map[string]string, brokers []string) *system {
+// databases of dsn (service name to DSN) and the Kafka of brokers (the
+// set-up principal) whose passwords are in kafkaSecrets, without starting
+// them. The topics of the test's prefix are made and each service's
+// principal granted its ACLs on them, as the set-up does for a deployment.
+func newSystemOn(t testing.TB, dsn map[string]string, brokers kafkabus.Cluster, kafkaSecrets string) *system {
 	t.Helper()
 	prefix := kafkatest.Prefix(t)
+	kafkatest.Grant(t, brokers, prefix)
 	keys := apitest.Keys(t)
-	s := &system{t: t, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix},
+	s := &system{t: t, prefix: prefix, brokers: brokers, kafkaSecrets: kafkaSecrets, topics: events.Topics{Prefix: prefix},
 		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
 		keys: keys, token: apitest.Token(t, keys, apitest.Everyone()),
 		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir(),
@@ -120,7 +135,9 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 	return append([]string{
 		upper + "_HTTP_ADDR=" + s.addr[name],
 		upper + "_DATABASE_DSN=" + s.dsn[name],
-		"KAFKA_BROKERS=" + strings.Join(s.brokers, ","),
+		"KAFKA_BROKERS=" + strings.Join(s.brokers.Brokers, ","),
+		"KAFKA_USER=" + name,
+		"KAFKA_PASSWORD_FILE=" + filepath.Join(s.kafkaSecrets, name),
 		"TOPIC_PREFIX=" + s.prefix,
 		"SHUTDOWN_GRACE=5s",
 		"PAYOUT_EXECUTE_INTERVAL=100ms",
@@ -136,6 +153,16 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
 	}, append(slices.Clone(s.env), extra...)...)
+}
+
+// tail returns claimsctl with args, signed in to Kafka as the read-only
+// principal, as a finance team runs `events tail` or `payouts tail`.
+func (s *system) tail(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir(t), "claimsctl"), args...)
+	cmd.Env = append(os.Environ(), "KAFKA_USER="+kafkabus.ReaderUser,
+		"KAFKA_PASSWORD_FILE="+filepath.Join(s.kafkaSecrets, kafkabus.ReaderUser))
+	return cmd
 }
 
 // startWithFault runs the fault-injection build of service name
@@ -347,11 +374,11 @@ func (s *system) reportAndRequest(t testing.TB, policy string) report {
 
 // readTopic reads every event of topic from the start until stop says enough
 // or within has passed, and returns them in partition order.
-func readTopic(t testing.TB, brokers []string, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+func readTopic(t testing.TB, brokers kafkabus.Cluster, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	conn, err := brokers.Dialer(10*time.Second).DialContext(ctx, "tcp", brokers.Brokers[0])
 	if err != nil {
 		t.Fatalf("dial kafka: %v", err)
 	}
@@ -371,7 +398,7 @@ func readTopic(t testing.TB, brokers []string, topic string, within time.Duratio
 		wg.Add(1)
 		go func(partition int) {
 			defer wg.Done()
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: partition, MaxWait: 200 * time.Millisecond})
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers.Brokers, Dialer: brokers.Dialer(10 * time.Second), Topic: topic, Partition: partition, MaxWait: 200 * time.Millisecond})
 			defer r.Close()
 			for {
 				m, err := r.ReadMessage(readCtx)

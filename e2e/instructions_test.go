@@ -25,7 +25,7 @@ import (
 // the signature check each forged instruction would be paid at once.
 func TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("payout")
 	sys.waitReady("payout")
 

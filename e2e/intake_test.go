@@ -138,7 +138,7 @@ func (s *system) readReport(t testing.TB, id string) intakeReport {
 // case from the claim request with its supplement and documents.
 func TestIntakeGuidesReadsNotifiesAndHandsOver(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("intake", "INTAKE_STORAGE_DIR="+t.TempDir(), "INTAKE_OCR_WORKERS=1")
 	sys.start("adjudication")
 	sys.waitReady("intake")

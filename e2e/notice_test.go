@@ -21,7 +21,7 @@ import (
 // nothing.
 func TestADocumentRequestIsOneSupplementaryNoticeThatPausesFromDelivery(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	r, caseURL := sys.openedCase(t, "P-E2E-NOTICE")

@@ -122,7 +122,7 @@ func TestSignInThroughAnExternalOIDCProvider(t *testing.T) {
 	kc := keycloak(t)
 	issuer, secrets := kc.newRealm(t, map[string]string{"finance-app": "payout", "intake-app": "intake"})
 	sys := newSystemOn(t, map[string]string{"intake": pgtest.NewDatabase(t), "adjudication": pgtest.NewDatabase(t),
-		"payout": pgtest.NewDatabase(t)}, kafkatest.Brokers(t))
+		"payout": pgtest.NewDatabase(t)}, kafkatest.Cluster(t), kafkatest.SecretsDir(t))
 	sys.start("payout", "AUTH_ISSUER="+issuer, "AUTH_ROLES_CLAIM=realm_access.roles")
 	sys.waitReady("payout")
 	reconciliation := sys.url("payout", "/v1/reconciliation?from=2026-11-01&to=2026-11-30")

@@ -14,7 +14,7 @@ import (
 // and meets nothing; the notice sent by post meets the deadline.
 func TestAPartlyApprovedClaimOwesTheWrittenNoticeOfItsRefusedPart(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
 	r, caseURL := sys.openedCase(t, "P-E2E-PARTLY")

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +69,7 @@ func beneficiary(account string) events.Payee {
 // person an agent collected for) are notified on claims.notifications.v1.
 func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("payout")
 	sys.waitReady("payout")
 
@@ -176,7 +174,7 @@ func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 	})
 
 	// What a finance team runs first.
-	out, err := exec.Command(filepath.Join(binDir(t), "claimsctl"), "payouts", "tail", "--brokers", sys.brokers[0],
+	out, err := sys.tail(t, "payouts", "tail", "--brokers", sys.brokers.Brokers[0],
 		"--topic", sys.topics.Payout(), "--from-offset", "0", "--max", fmt.Sprint(finance), "--idle-exit", "30s").Output()
 	if err != nil {
 		t.Fatalf("claimsctl payouts tail: %v", err)
@@ -203,7 +201,7 @@ func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 // of it, and completes it: one transfer, one completion event.
 func TestPayoutKilledBetweenBankCallAndCommitPaysOnce(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	crashing := sys.startWithFault("payout", "crash-after-bank-call")
 	sys.waitReady("payout")
 	claim := uuid.NewString()

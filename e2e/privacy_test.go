@@ -21,7 +21,7 @@ import (
 // ciphertext.
 func TestNoPersonalDataInLogsAndPayeesSealedAtRest(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	const (
 		insured     = "欧阳明远"

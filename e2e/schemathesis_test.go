@@ -48,7 +48,7 @@ var generatedPattern = regexp.MustCompile(`(\d+) generated`)
 func TestOpenAPIFuzzingFindsNoServerErrorAndOnlyDocumentedAnswers(t *testing.T) {
 	t.Parallel()
 	tool := schemathesis(t)
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	examples := schemathesisExamples
 	if s := os.Getenv("CLAIMS_FUZZ_EXAMPLES"); s != "" {

@@ -59,7 +59,7 @@ func exampleValues(t *testing.T) []string {
 // open to anyone who read the repository.
 func TestATokenSignedWithAnExampleValueIsRefused(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("adjudication")
 	sys.waitReady("adjudication")
 	now := time.Now()
@@ -101,7 +101,7 @@ func TestATokenSignedWithAnExampleValueIsRefused(t *testing.T) {
 
 func TestAServiceGivenAnExampleSecretRefusesToStart(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	for _, c := range []struct{ name, env string }{
 		{"payout", "PAYOUT_DATA_KEYS=compose:Y2hhbmdlLW1lLWNoYW5nZS1tZS1jaGFuZ2UtbWUtMDA="},
 		{"payout", "PAYOUT_DATA_KEYS=d1:cmVwbGFjZS13aXRoLTMyLXJhbmRvbS1ieXRlcy0wMDA="},

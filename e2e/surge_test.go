@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/postgres/pgtest"
 )
@@ -64,7 +65,7 @@ const surgeCode = "TY-SURGE-01"
 // of each kind per claim on the topics.
 func BenchmarkCatastropheSurge(b *testing.B) {
 	n, clients := surgeSize(b)
-	sys := newSystem(b, kafkatest.Brokers(b))
+	sys := newSystem(b, kafkatest.Cluster(b))
 	// The deadline monitors' sweeps are not part of the surge.
 	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
 	sys.startAll()
@@ -385,7 +386,7 @@ func (sg *surge) watchAdvances(ctx context.Context) *advanceWatch {
 	w.cond = sync.NewCond(&w.mu)
 	for p := range partitionsOf(sg.b, sg.sys.brokers, sg.sys.topics.Payout()) {
 		go func() {
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: sg.sys.brokers, Topic: sg.sys.topics.Payout(), Partition: p,
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: sg.sys.brokers.Brokers, Dialer: sg.sys.brokers.Dialer(10 * time.Second), Topic: sg.sys.topics.Payout(), Partition: p,
 				MaxWait: 50 * time.Millisecond})
 			defer r.Close()
 			for {
@@ -440,9 +441,9 @@ func (w *advanceWatch) waitAll(ctx context.Context, claims []string) map[string]
 }
 
 // partitionsOf returns the partitions of topic.
-func partitionsOf(b *testing.B, brokers []string, topic string) []int {
+func partitionsOf(b *testing.B, brokers kafkabus.Cluster, topic string) []int {
 	b.Helper()
-	conn, err := kafka.Dial("tcp", brokers[0])
+	conn, err := brokers.Dialer(10*time.Second).Dial("tcp", brokers.Brokers[0])
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -460,13 +461,13 @@ func partitionsOf(b *testing.B, brokers []string, topic string) []int {
 
 // drainTopic returns every event of topic up to the end it has when
 // called.
-func drainTopic(b *testing.B, brokers []string, topic string) []events.Envelope {
+func drainTopic(b *testing.B, brokers kafkabus.Cluster, topic string) []events.Envelope {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var all []events.Envelope
 	for _, p := range partitionsOf(b, brokers, topic) {
-		conn, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p)
+		conn, err := brokers.Dialer(10*time.Second).DialLeader(ctx, "tcp", brokers.Brokers[0], topic, p)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -479,7 +480,7 @@ func drainTopic(b *testing.B, brokers []string, topic string) []events.Envelope 
 			continue
 		}
 		// A short MaxWait: closing the reader waits for its fetch in flight.
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: p, MaxBytes: 10 << 20,
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers.Brokers, Dialer: brokers.Dialer(10 * time.Second), Topic: topic, Partition: p, MaxBytes: 10 << 20,
 			MaxWait: 100 * time.Millisecond})
 		if err := r.SetOffset(first); err != nil {
 			b.Fatal(err)

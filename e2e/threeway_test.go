@@ -24,7 +24,7 @@ import (
 // holds the key.
 func TestAForgedAgreementIsFlaggedByTheThreeWayReconciliation(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("adjudication")
 	sys.start("payout")
 	sys.waitReady("adjudication")

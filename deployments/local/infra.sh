@@ -98,21 +98,92 @@ pg_start() {
     mkdir -p "$data"
     chown postgres:postgres "$data"
     chmod 700 "$data"
-    runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  pg_hba "$data"
   if runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     log "PostgreSQL already running ($data)"
   else
     log "starting PostgreSQL on 127.0.0.1:$port"
     runuser -u postgres -- "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c fsync=${PG_FSYNC:-on} -c password_encryption=scram-sha-256" start >/dev/null
   fi
-  for db in intake adjudication payout console; do
-    runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \
-      "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
-      runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE $db" >/dev/null
+  runuser -u postgres -- "$bin/pg_ctl" -D "$data" reload >/dev/null
+  pg_roles "$state" "$port"
+}
+
+# ---- PostgreSQL authentication and roles (issue 15) ----
+
+# secret STATE KIND NAME prints the password of NAME (a Kafka principal or
+# a PostgreSQL role), making it on first use: 24 random bytes in hex, in
+# STATE/secrets/KIND/NAME, readable by root only. A second run reuses it;
+# to rotate one, see "Transport security" in the README.
+secret() {
+  local dir="$1/secrets/$2"
+  if [ ! -s "$dir/$3" ]; then
+    mkdir -p "$dir"
+    chmod 700 "$1/secrets" "$dir"
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/$3")
+  fi
+  cat "$dir/$3"
+}
+
+# pg_hba writes the cluster's client authentication: the postgres OS user
+# over the cluster's socket (what this script uses to set up), and every
+# TCP connection with a SCRAM-SHA-256 password. Written on every start, so
+# that a cluster made before passwords were required gets them too.
+pg_hba() {
+  cat >"$1/pg_hba.conf" <<'HBA'
+# Written by deployments/local/infra.sh on every start.
+local all postgres              peer
+host  all all      127.0.0.1/32 scram-sha-256
+host  all all      ::1/128      scram-sha-256
+HBA
+  chown postgres:postgres "$1/pg_hba.conf"
+}
+
+# pg_psql runs SQL as the superuser over the cluster's socket.
+pg_psql() {
+  local state=$1 port=$2
+  runuser -u postgres -- "$(pg_bindir)/psql" -h "$(pg_datadir "$state")" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA "${@:3}"
+}
+
+# pg_roles gives the superuser (the set-up role, used by the tests to make
+# a database per test) a password, and each service a login role of its
+# own without superuser rights that owns its database and alone may
+# connect to it. Objects a database held before it had an owning role
+# (a cluster of an earlier version) pass to that role.
+pg_roles() {
+  local state=$1 port=$2 role pw
+  pw=$(secret "$state" postgres postgres)
+  pg_psql "$state" "$port" -c "ALTER ROLE postgres PASSWORD '$pw'" >/dev/null
+  for role in intake adjudication payout console; do
+    pw=$(secret "$state" postgres "$role")
+    pg_psql "$state" "$port" -d postgres >/dev/null <<SQL
+SELECT 'CREATE ROLE $role LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') \gexec
+ALTER ROLE $role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '$pw';
+SELECT 'CREATE DATABASE $role OWNER $role' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$role') \gexec
+ALTER DATABASE $role OWNER TO $role;
+REVOKE ALL ON DATABASE $role FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE $role TO $role;
+SQL
+    pg_psql "$state" "$port" -d "$role" >/dev/null <<SQL
+DO \$\$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = 'postgres' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') LOOP
+    EXECUTE format('ALTER %s public.%I OWNER TO $role',
+      CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, r.relname);
+  END LOOP;
+END
+\$\$;
+SQL
   done
 }
+
+# ---- end of PostgreSQL authentication and roles ----
 
 # pg_stop stops the cluster of STATE in MODE: fast (the default) or smart
 # shut down cleanly; immediate stops at once, as a crash does, and the next
@@ -157,15 +228,22 @@ kafka_start() {
     log "Kafka already running (pid $(cat "$dir/pid"))"
     return 0
   fi
-  sed -e "s#@PORT@#$port#g" -e "s#@CPORT@#$cport#g" -e "s#@DATA@#$dir/data#g" \
-    "$ROOT/deployments/local/kafka/server.properties.in" >"$dir/server.properties"
+  local admin
+  admin=$(secret "$state" kafka admin)
+  kafka_storage_predates_sasl "$state"
+  (umask 077 && sed -e "s#@PORT@#$port#g" -e "s#@CPORT@#$cport#g" -e "s#@DATA@#$dir/data#g" -e "s#@ADMIN_PASSWORD@#$admin#g" \
+    "$ROOT/deployments/local/kafka/server.properties.in" >"$dir/server.properties")
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster
     # A cluster id is 16 random bytes in URL-safe base64; one that starts
     # with "-" would be read as an option, so the first character is a letter.
     cluster=$(python3 -c 'import base64,uuid;print("A"+base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")[1:])')
     log "formatting Kafka storage in $dir/data (cluster $cluster)"
-    (kafka_java "$dir" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" --standalone) >"$dir/format.log" 2>&1
+    # The admin principal's SCRAM credentials go into the metadata at
+    # format time: the broker needs them before any client can make users.
+    (kafka_java "$dir" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" --standalone \
+      --add-scram "SCRAM-SHA-512=[name=admin,password=$admin]") >"$dir/format.log" 2>&1
+    touch "$dir/data/.sasl"
   fi
   log "starting Kafka on 127.0.0.1:$port (controller $cport)"
   kafka_java "$dir" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 </dev/null &
@@ -174,6 +252,7 @@ kafka_start() {
   for i in $(seq 1 120); do
     if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
       log "Kafka is listening on 127.0.0.1:$port"
+      kafka_setup "$state" "$port"
       return 0
     fi
     kill -0 "$(cat "$dir/pid")" 2>/dev/null || { log "Kafka exited; see $dir/stdout.log"; tail -n 30 "$dir/stdout.log" >&2; exit 1; }
@@ -182,6 +261,39 @@ kafka_start() {
   log "Kafka did not start within 60s; see $dir/stdout.log"
   exit 1
 }
+
+# ---- Kafka principals and ACLs (issue 15) ----
+
+# kafka_storage_predates_sasl formats the broker of STATE again when its
+# storage was made before the broker required SASL (it has no admin user):
+# the events it held were development data, and every service republishes
+# nothing it has not stored in its outbox.
+kafka_storage_predates_sasl() {
+  local dir="$1/kafka"
+  if [ -f "$dir/data/meta.properties" ] && [ ! -f "$dir/data/.sasl" ]; then
+    log "Kafka storage in $dir/data predates SASL; formatting it again"
+    rm -rf "$dir/data"
+  fi
+}
+
+# kafka_setup makes each principal's password (STATE/secrets/kafka, readable
+# by root only), then, as the admin principal, gives the users their SCRAM
+# credentials, creates the topics and grants the ACL table of
+# kafkabus.Accesses (claimsctl kafka setup; idempotent).
+kafka_setup() {
+  local state=$1 port=$2 u ctl=${CLAIMSCTL:-$ROOT/bin/claimsctl}
+  for u in admin intake adjudication payout reader; do secret "$state" kafka "$u" >/dev/null; done
+  if [ ! -x "$ctl" ]; then
+    mkdir -p "$state/kafka/bin"
+    (cd "$ROOT/cli" && go build -o "$state/kafka/bin/claimsctl" ./cmd/claimsctl)
+    ctl=$state/kafka/bin/claimsctl
+  fi
+  log "making Kafka's users, topics and ACLs"
+  "$ctl" kafka setup --brokers "127.0.0.1:$port" --secrets "$state/secrets/kafka" >"$state/kafka/setup.log" 2>&1 ||
+    { log "Kafka set-up failed; see $state/kafka/setup.log"; tail -n 20 "$state/kafka/setup.log" >&2; exit 1; }
+}
+
+# ---- end of Kafka principals and ACLs ----
 
 kafka_stop() { stop_pidfile "$1/kafka" Kafka; }
 

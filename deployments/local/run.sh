@@ -62,14 +62,18 @@ if [ ! -s "$INSTRUCTIONKEYFILE" ]; then
 fi
 instruction_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$INSTRUCTIONKEYFILE" "$1"; }
 PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(instruction_key public)
-dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
-INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
+# Each service (and the console) connects to PostgreSQL as its own role, and
+# each service to Kafka as its own principal, with the passwords infra.sh
+# made (.local/dev/secrets).
+dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
+kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1"; }
+env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" "$ROOT/bin/intake" &
 pids+=($!)
-ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) ADJUDICATION_SIGNING_KEY=$(instruction_key private) \
-  "$ROOT/bin/adjudication" &
+env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
+  ADJUDICATION_SIGNING_KEY="$(instruction_key private)" "$ROOT/bin/adjudication" &
 pids+=($!)
-PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) PAYOUT_TRUSTED_INSTRUCTION_KEYS=$PAYOUT_TRUSTED_INSTRUCTION_KEYS \
-  "$ROOT/bin/payout" &
+env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN="$(dsn payout)" \
+  PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" "$ROOT/bin/payout" &
 pids+=($!)
 
 # The development users: the seed file, plus a second-factor secret for
@@ -90,7 +94,7 @@ fi
 # The web console: the built files and the services' APIs on one origin,
 # the sign-in and the token issuer (discovery and JWKS) the services trust.
 CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
-  CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN=$(dsn console) \
+  CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN="$(dsn console)" \
   CONSOLE_USERS_FILE="$USERS" CONSOLE_SERVICE_CLIENTS_FILE="$CLIENTS" "$ROOT/bin/console" &
 pids+=($!)
 for port in 8080 8081 8082 8083; do
@@ -108,8 +112,9 @@ cat >&2 <<MSG
   intake        http://127.0.0.1:8081   (/readyz, /metrics, /openapi.json)
   adjudication  http://127.0.0.1:8082
   payout        http://127.0.0.1:8083
-  PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout, console; user postgres)
-  Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
+  PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout, console, each owned by the role of that name; passwords in $STATE/secrets/postgres)
+  Kafka         127.0.0.1:$KAFKA_PORT  (SASL/SCRAM-SHA-512; principals admin, intake, adjudication, payout, reader; passwords in $STATE/secrets/kafka)
+  follow a topic:  KAFKA_USER=reader KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/reader bin/claimsctl events tail --topic claims.payout.v1
   try:  make demo      stop: Ctrl-C
 
 [run] development users: console password, then an API token valid 1 h (more: bin/claimsctl token, key in $KEYFILE):

@@ -23,8 +23,14 @@ export CLAIMS_TEST_OIDC_URL="http://127.0.0.1:$OIDC_PORT"
 CLAIMS_TEST_OIDC_ADMIN_PASSWORD=$(cat "$STATE/keycloak/admin-password")
 export CLAIMS_TEST_OIDC_ADMIN_PASSWORD
 
-export CLAIMS_TEST_PG_ADMIN_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+# The set-up roles: the tests make a database (and a role owning it) per
+# test and topics with ACLs per test prefix through them; the services they
+# start run as roles and principals without those rights. infra.sh made the
+# passwords (readable by root only).
+export CLAIMS_TEST_PG_ADMIN_DSN="postgres://postgres:$(cat "$STATE/secrets/postgres/postgres")@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+export CLAIMS_TEST_PG_SECRETS="$STATE/secrets/postgres"
 export CLAIMS_TEST_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+export CLAIMS_TEST_KAFKA_SECRETS="$STATE/secrets/kafka"
 export CLAIMS_BIN_DIR="$ROOT/bin"
 export CLAIMS_REPO_ROOT="$ROOT"
 MODULES=(./pkg/... ./cli/... ./deployments/... ./services/intake/... ./services/adjudication/... ./services/payout/... ./console/... ./e2e/...)

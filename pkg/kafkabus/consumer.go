@@ -26,7 +26,7 @@ type Parker func(ctx context.Context, m kafka.Message, cause error) error
 // inbox absorbs it.
 type Consumer struct {
 	Name    string
-	Brokers []string
+	Cluster Cluster
 	Topic   string
 	GroupID string
 	Handle  Handler
@@ -39,7 +39,8 @@ type Consumer struct {
 // Run consumes until ctx ends; it returns after committing what it handled.
 func (c *Consumer) Run(ctx context.Context) error {
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:               c.Brokers,
+		Brokers:               c.Cluster.Brokers,
+		Dialer:                c.Cluster.Dialer(10 * time.Second),
 		GroupID:               c.GroupID,
 		Topic:                 c.Topic,
 		MinBytes:              1,

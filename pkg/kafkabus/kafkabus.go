@@ -24,11 +24,13 @@ type Publisher struct {
 	w *kafka.Writer
 }
 
-// NewPublisher returns a publisher for brokers. Messages are hashed by key,
-// so a claim's events always land in the same partition.
-func NewPublisher(brokers []string) *Publisher {
+// NewPublisher returns a publisher to the cluster, speaking as its
+// principal. Messages are hashed by key, so a claim's events always land in
+// the same partition.
+func NewPublisher(c Cluster) *Publisher {
 	return &Publisher{w: &kafka.Writer{
-		Addr:                   kafka.TCP(brokers...),
+		Addr:                   kafka.TCP(c.Brokers...),
+		Transport:              c.Transport(),
 		Balancer:               &kafka.Hash{},
 		RequiredAcks:           kafka.RequireAll,
 		Async:                  false,
@@ -62,13 +64,30 @@ func (p *Publisher) Publish(ctx context.Context, msgs []outbox.Message) error {
 func (p *Publisher) Close() error { return p.w.Close() }
 
 // EnsureTopics creates the topics that do not exist yet, with their
-// partitions. Brokers run with auto-creation off, so this is the only way a
-// topic comes to be.
-func EnsureTopics(ctx context.Context, brokers []string, specs []events.TopicSpec) error {
-	if len(brokers) == 0 {
+// partitions, and waits until they have leaders. Brokers run with
+// auto-creation off, so this is the only way a topic comes to be. Only the
+// set-up principal may create topics (see Accesses): a service's principal
+// finds the topics it uses made (see TopicsOf), and fails with
+// TOPIC_AUTHORIZATION_FAILED while they are not.
+func EnsureTopics(ctx context.Context, c Cluster, specs []events.TopicSpec) error {
+	if len(c.Brokers) == 0 {
 		return errors.New("kafka: no brokers configured")
 	}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	client := c.Client(15 * time.Second)
+	missing, err := missingTopics(ctx, client, specs)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		if err := createTopics(ctx, client, missing); err != nil {
+			return err
+		}
+	}
+	return waitForTopics(ctx, client, specs)
+}
+
+// createTopics creates the topics of specs.
+func createTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) error {
 	req := &kafka.CreateTopicsRequest{}
 	for _, s := range specs {
 		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
@@ -86,7 +105,32 @@ func EnsureTopics(ctx context.Context, brokers []string, specs []events.TopicSpe
 			return fmt.Errorf("kafka: create topic %s: %w", name, terr)
 		}
 	}
-	return waitForTopics(ctx, client, specs)
+	return nil
+}
+
+// missingTopics returns the specs whose topic the broker does not show the
+// principal: a topic it may not describe looks missing, as a topic that
+// does not exist does.
+func missingTopics(ctx context.Context, client *kafka.Client, specs []events.TopicSpec) ([]events.TopicSpec, error) {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+	if err != nil {
+		return nil, fmt.Errorf("kafka: describe topics: %w", err)
+	}
+	known := map[string]bool{}
+	for _, t := range md.Topics {
+		known[t.Name] = t.Error == nil
+	}
+	var missing []events.TopicSpec
+	for _, s := range specs {
+		if !known[s.Name] {
+			missing = append(missing, s)
+		}
+	}
+	return missing, nil
 }
 
 // waitForTopics returns once every topic has a leader for every partition.
@@ -134,11 +178,12 @@ func topicsReady(md *kafka.MetadataResponse, specs []events.TopicSpec) bool {
 	return true
 }
 
-// Ping tells whether any broker accepts a connection and answers for metadata.
-func Ping(ctx context.Context, brokers []string) error {
+// Ping tells whether any broker accepts a connection of the cluster's
+// principal and answers for metadata.
+func Ping(ctx context.Context, c Cluster) error {
 	var lastErr error
-	for _, b := range brokers {
-		d := kafka.Dialer{Timeout: 2 * time.Second}
+	d := c.Dialer(2 * time.Second)
+	for _, b := range c.Brokers {
 		conn, err := d.DialContext(ctx, "tcp", b)
 		if err != nil {
 			lastErr = err

@@ -3,6 +3,7 @@ package kafkabus_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -18,9 +19,33 @@ import (
 	"claims.local/pkg/outbox"
 )
 
+// publishAll publishes msgs, writing again the messages of a partition a
+// topic just created did not take yet ("not leader" for a moment on a busy
+// broker). A partition's messages fail or succeed together, so a claim's
+// events keep their order.
+func publishAll(ctx context.Context, t *testing.T, pub *kafkabus.Publisher, msgs []outbox.Message) {
+	t.Helper()
+	for {
+		err := pub.Publish(ctx, msgs)
+		var failed kafka.WriteErrors
+		if err == nil || !errors.As(err, &failed) || ctx.Err() != nil {
+			require.NoError(t, err)
+			return
+		}
+		var again []outbox.Message
+		for i, e := range failed {
+			if e != nil {
+				again = append(again, msgs[i])
+			}
+		}
+		msgs = again
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
+	brokers := kafkatest.Cluster(t)
 	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -42,7 +67,7 @@ func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 			msgs = append(msgs, outbox.Message{Topic: topics.Intake(), Key: claimID, EventID: e.ID, Type: e.Type, Value: v})
 		}
 	}
-	require.NoError(t, pub.Publish(ctx, msgs))
+	publishAll(ctx, t, pub, msgs)
 
 	var mu sync.Mutex
 	seen := map[string][]int{}
@@ -51,7 +76,7 @@ func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 	consumerCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	c := &kafkabus.Consumer{
-		Name: "test", Brokers: brokers, Topic: topics.Intake(), GroupID: topics.Prefix + "group",
+		Name: "test", Cluster: brokers, Topic: topics.Intake(), GroupID: topics.Prefix + "group",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Handle: func(_ context.Context, e events.Envelope) error {
 			var d map[string]int
@@ -82,18 +107,18 @@ func TestPublishAndConsumeInOrderPerClaim(t *testing.T) {
 
 func TestPingFailsForAClosedPort(t *testing.T) {
 	t.Parallel()
-	err := kafkabus.Ping(context.Background(), []string{"127.0.0.1:1"})
+	err := kafkabus.Ping(context.Background(), kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	require.Error(t, err)
 }
 
 func TestCompactedTopicsAreCreatedCompacted(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
+	brokers := kafkatest.Cluster(t)
 	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	require.NoError(t, kafkabus.EnsureTopics(ctx, brokers, topics.All()))
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	client := brokers.Client(15 * time.Second)
 	policy := func(topic string) string {
 		t.Helper()
 		resp, err := client.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
@@ -113,5 +138,43 @@ func TestCompactedTopicsAreCreatedCompacted(t *testing.T) {
 	}
 	if got := policy(topics.Intake()); got != "delete" {
 		t.Fatalf("got cleanup.policy %q on the intake topic, want delete", got)
+	}
+}
+
+// TestOnlyTheSetUpPrincipalCreatesTopics: intake may not create the topics
+// it uses; once the set-up principal has made them and granted the ACLs,
+// intake finds them and creates nothing.
+func TestOnlyTheSetUpPrincipalCreatesTopics(t *testing.T) {
+	t.Parallel()
+	admin := kafkatest.Cluster(t)
+	prefix := kafkatest.Prefix(t)
+	mine := kafkabus.TopicsOf(events.Topics{Prefix: prefix}, kafkabus.IntakeUser)
+	intake := kafkatest.As(t, kafkabus.IntakeUser)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := kafkabus.EnsureTopics(ctx, intake, mine); !errors.Is(err, kafka.TopicAuthorizationFailed) {
+		t.Fatalf("intake creates its topics: got %v, want %v", err, kafka.TopicAuthorizationFailed)
+	}
+	kafkatest.Grant(t, admin, prefix)
+	require.NoError(t, kafkabus.EnsureTopics(ctx, intake, mine))
+}
+
+func TestTopicsOfAServiceAreTheOnesItWritesOrReads(t *testing.T) {
+	t.Parallel()
+	topics := events.Topics{Prefix: "p."}
+	for _, tc := range []struct {
+		user string
+		want []string
+	}{
+		{kafkabus.IntakeUser, []string{topics.Intake(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
+		{kafkabus.AdjudicationUser, []string{topics.Intake(), topics.Adjudication(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
+		{kafkabus.PayoutUser, []string{topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
+		{kafkabus.AdminUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
+	} {
+		var got []string
+		for _, s := range kafkabus.TopicsOf(topics, tc.user) {
+			got = append(got, s.Name)
+		}
+		require.Equal(t, tc.want, got, tc.user)
 	}
 }

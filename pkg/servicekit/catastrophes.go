@@ -14,7 +14,7 @@ import (
 // request, and adds the registry's follower as a component of the service.
 // Call it after Start and before Run.
 func (k *Kit) StartCatastrophes(ctx context.Context) (*catbus.Registry, error) {
-	r := catbus.New(k.cfg.KafkaBrokers, k.cfg.Topics.Catastrophes(), k.log)
+	r := catbus.New(k.cfg.Kafka, k.cfg.Topics.Catastrophes(), k.log)
 	loadCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if err := r.Load(loadCtx); err != nil {

@@ -22,7 +22,7 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 	}, []string{"result"})
 	k.registry.MustRegister(handled)
 	return &kafkabus.Consumer{
-		Name: name, Brokers: k.cfg.KafkaBrokers, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
+		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
 		Park: func(ctx context.Context, m kafka.Message, cause error) error {
 			return inboxpg.Park(k.db.WithContext(ctx), inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
 				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})

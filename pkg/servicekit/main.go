@@ -12,6 +12,7 @@ import (
 
 	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/logging"
 )
 
@@ -30,10 +31,11 @@ type Common struct {
 	// Auth says whose tokens the service accepts: the issuer, its keys
 	// (found through discovery, or AUTH_JWKS_URL), the service's audience
 	// and the claim carrying the roles. The service holds no private key.
-	Auth          auth.VerifierConfig
-	HTTPAddr      string
-	DatabaseDSN   string
-	KafkaBrokers  []string
+	Auth        auth.VerifierConfig
+	HTTPAddr    string
+	DatabaseDSN string
+	// Kafka is the brokers and the service's own principal on them.
+	Kafka         kafkabus.Cluster
 	TopicPrefix   string
 	ShutdownGrace time.Duration
 	// DeadlineSweep is how often the deadline monitor sweeps, and
@@ -44,7 +46,8 @@ type Common struct {
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
-// service's database on `make run`'s PostgreSQL), KAFKA_BROKERS,
+// service's database and role on `make run`'s PostgreSQL, which wants the
+// role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS, and the token issuer: AUTH_ISSUER (required:
 // every API call is signed in), AUTH_JWKS_URL (default: from the issuer's
@@ -55,13 +58,17 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	prefix := strings.ToUpper(name)
 	c := Common{
 		HTTPAddr:            env.String(prefix+"_HTTP_ADDR", httpAddr),
-		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/"+name+"?sslmode=disable"),
-		KafkaBrokers:        env.List("KAFKA_BROKERS", []string{"127.0.0.1:59092"}),
+		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://"+name+"@127.0.0.1:55432/"+name+"?sslmode=disable"),
 		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
+	kafka, err := kafkabus.LoadCluster(env)
+	if err != nil {
+		return c, err
+	}
+	c.Kafka = kafka
 	c.Auth = auth.VerifierConfig{
 		Issuer:     env.String("AUTH_ISSUER", ""),
 		JWKSURL:    env.String("AUTH_JWKS_URL", ""),

@@ -36,7 +36,8 @@ type Config struct {
 	HTTPAddr      string
 	DatabaseDSN   string
 	DatabaseConns int
-	KafkaBrokers  []string
+	// Kafka is the brokers and the service's principal on them.
+	Kafka         kafkabus.Cluster
 	Topics        events.Topics
 	Migrations    []postgres.Migration
 	OpenAPI       []byte
@@ -150,7 +151,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		_ = postgres.Close(db)
 		return nil, err
 	}
-	pub := kafkabus.NewPublisher(cfg.KafkaBrokers)
+	pub := kafkabus.NewPublisher(cfg.Kafka)
 	reg := prometheus.NewRegistry()
 	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_published_total", Help: "Events published from the outbox."})
 	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -168,7 +169,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
 		Ready: map[string]httpapi.Check{
 			"database": func(ctx context.Context) error { return postgres.Ping(ctx, db) },
-			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
+			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.Kafka) },
 		},
 	})
 	engine.Use(authhttp.Require(verifier, cfg.Permissions, log))
@@ -191,13 +192,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	return k, nil
 }
 
-// ensureTopics creates the topics, waiting for a broker that is still coming
-// up rather than failing the start at once.
+// ensureTopics makes sure the topics the service's principal uses exist
+// (kafkabus.TopicsOf), waiting for a broker that is still coming up, or for
+// the set-up to create them, rather than failing the start at once.
 func ensureTopics(ctx context.Context, cfg Config, log *slog.Logger) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		err := kafkabus.EnsureTopics(tctx, cfg.KafkaBrokers, cfg.Topics.All())
+		err := kafkabus.EnsureTopics(tctx, cfg.Kafka, kafkabus.TopicsOf(cfg.Topics, cfg.Kafka.User))
 		cancel()
 		if err == nil {
 			return nil
@@ -234,7 +236,7 @@ func (k *Kit) Run(ctx context.Context, components ...lifecycle.Component) error 
 		}},
 		{Name: "outbox-relay", Run: k.relay.Run},
 	}, append(k.components, components...)...)
-	k.log.Info("service started", "http", k.Addr(), "kafka", k.cfg.KafkaBrokers)
+	k.log.Info("service started", "http", k.Addr(), "kafka", k.cfg.Kafka.Brokers, "kafka_user", k.cfg.Kafka.User)
 	err := lifecycle.Run(ctx, k.log, all...)
 	// Publish what the last requests stored, if Kafka is there to take it.
 	flushCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -15,7 +15,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"claims.local/pkg/config"
 	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus"
 )
 
 // tailRequest says what to follow.
@@ -118,10 +120,18 @@ func follow(e env, name string, req tailRequest, out func(tailLine)) int {
 }
 
 // tailKafka reads every partition of the topic without a consumer group, so
-// it never moves a service's offsets.
+// it never moves a service's offsets. It signs in as the principal of the
+// environment (KAFKA_USER and KAFKA_PASSWORD or KAFKA_PASSWORD_FILE, see
+// kafkabus.LoadCluster): the read-only one, `reader`, is enough.
 func tailKafka(ctx context.Context, req tailRequest, out func(tailLine)) error {
+	cluster, err := kafkabus.LoadCluster(config.FromOS())
+	if err != nil {
+		return err
+	}
+	cluster.Brokers = req.brokers
+	dialer := cluster.Dialer(10 * time.Second)
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	conn, err := kafka.DialContext(dialCtx, "tcp", req.brokers[0])
+	conn, err := dialer.DialContext(dialCtx, "tcp", req.brokers[0])
 	cancel()
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", req.brokers[0], err)
@@ -147,7 +157,7 @@ func tailKafka(ctx context.Context, req tailRequest, out func(tailLine)) error {
 		wg.Add(1)
 		go func(partition int) {
 			defer wg.Done()
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: req.brokers, Topic: req.topic, Partition: partition,
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: req.brokers, Dialer: dialer, Topic: req.topic, Partition: partition,
 				MaxWait: 250 * time.Millisecond, StartOffset: start})
 			defer r.Close()
 			switch {

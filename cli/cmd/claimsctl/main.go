@@ -68,6 +68,7 @@ func commands() []command {
 		{name: "payouts", summary: "follow the finance topic, one line per payout: payouts tail --from-offset 0", run: runPayouts},
 		{name: "doc", summary: "read a supporting document with OCR: doc inspect FILE", run: runDoc},
 		{name: "token", summary: "sign a user in for development: token --sub handler-1 --roles handler", run: runToken},
+		{name: "kafka", summary: "make Kafka's users, topics and ACLs as the set-up principal: kafka setup --secrets DIR", run: runKafka},
 		{name: "catastrophe", summary: "declare a catastrophe, switch its fast-track mode, list: catastrophe list", run: runCatastrophe},
 		{name: "signing-key", summary: "make adjudication's key pair for signing payment instructions: signing-key --id adj-1", run: runSigningKey},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func TestPayoutsTailArguments(t *testing.T) {
 }
 
 // publish sends envelopes to topic, keyed by claim.
-func publish(t *testing.T, brokers []string, topic string, envs ...events.Envelope) {
+func publish(t *testing.T, brokers kafkabus.Cluster, topic string, envs ...events.Envelope) {
 	t.Helper()
 	var msgs []outbox.Message
 	for _, e := range envs {
@@ -123,12 +124,20 @@ func publish(t *testing.T, brokers []string, topic string, envs ...events.Envelo
 }
 
 func TestPayoutsTailFollowsKafkaFromAnOffsetOrATime(t *testing.T) {
-	brokers, topic := kafkatest.Brokers(t), kafkatest.Prefix(t)+"claims.payout.v1"
+	brokers, topic := kafkatest.Cluster(t), kafkatest.Prefix(t)+"claims.payout.v1"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := kafkabus.EnsureTopics(ctx, brokers, []events.TopicSpec{{Name: topic, Partitions: 1}}); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
+	// The tail signs in as the read-only principal, allowed to read the topic.
+	reader := []kafkabus.Access{{User: kafkabus.ReaderUser, Read: []string{topic}}}
+	if err := kafkabus.Grant(ctx, brokers, reader); err != nil {
+		t.Fatalf("grant the reader the topic: %v", err)
+	}
+	t.Cleanup(func() { _ = kafkabus.Revoke(context.Background(), brokers, reader) })
+	t.Setenv("KAFKA_USER", kafkabus.ReaderUser)
+	t.Setenv("KAFKA_PASSWORD_FILE", filepath.Join(kafkatest.SecretsDir(t), kafkabus.ReaderUser))
 	var envs []events.Envelope
 	for i, fen := range []int64{100, 250001, 7} {
 		envs = append(envs, payoutEvent(t, events.PayoutCompleted, events.PayoutData{ObligationID: "o" + string(rune('1'+i)), ClaimID: "c1",
@@ -137,7 +146,7 @@ func TestPayoutsTailFollowsKafkaFromAnOffsetOrATime(t *testing.T) {
 	publish(t, brokers, topic, envs...)
 	tail := func(args ...string) []string {
 		t.Helper()
-		code, stdout, stderr := runCLI(t, append([]string{"payouts", "tail", "--brokers", strings.Join(brokers, ","), "--topic", topic,
+		code, stdout, stderr := runCLI(t, append([]string{"payouts", "tail", "--brokers", strings.Join(brokers.Brokers, ","), "--topic", topic,
 			"--idle-exit", "15s"}, args...)...)
 		if code != exitOK {
 			t.Fatalf("payouts tail %v: got status %d (%s), want 0", args, code, stderr)

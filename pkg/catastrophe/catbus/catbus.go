@@ -20,13 +20,14 @@ import (
 
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus"
 )
 
 // Registry holds the current state of every catastrophe seen on the topic.
 // Of two states of one code the higher version wins, whatever order they
 // arrive in. Safe for concurrent use.
 type Registry struct {
-	brokers []string
+	cluster kafkabus.Cluster
 	topic   string
 	log     *slog.Logger
 
@@ -36,9 +37,9 @@ type Registry struct {
 	next map[int]int64
 }
 
-// New returns an empty registry of topic at brokers.
-func New(brokers []string, topic string, log *slog.Logger) *Registry {
-	return &Registry{brokers: brokers, topic: topic, log: log, byCode: map[string]catastrophe.Catastrophe{}, next: map[int]int64{}}
+// New returns an empty registry of topic on the cluster.
+func New(cluster kafkabus.Cluster, topic string, log *slog.Logger) *Registry {
+	return &Registry{cluster: cluster, topic: topic, log: log, byCode: map[string]catastrophe.Catastrophe{}, next: map[int]int64{}}
 }
 
 // Apply takes one event of the topic: a catastrophe state newer than the
@@ -115,7 +116,7 @@ func (r *Registry) Match(place string, incidentTime time.Time, incidentType stri
 // follows from there. A broker that is not ready yet (a partition just
 // created has no leader for a moment) is asked again until ctx ends.
 func (r *Registry) Load(ctx context.Context) error {
-	if len(r.brokers) == 0 {
+	if len(r.cluster.Brokers) == 0 {
 		return errors.New("catastrophes: no Kafka brokers")
 	}
 	wait := 100 * time.Millisecond
@@ -181,7 +182,7 @@ func (r *Registry) Run(ctx context.Context) error {
 // read applies the messages of partition p from offset on until done says
 // so after a message, or ctx ends, and returns the next offset to read.
 func (r *Registry) read(ctx context.Context, p int, offset int64, done func(kafka.Message) bool) (int64, error) {
-	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: r.brokers, Topic: r.topic, Partition: p, MinBytes: 1, MaxBytes: 10 << 20,
+	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: r.cluster.Brokers, Dialer: r.cluster.Dialer(10 * time.Second), Topic: r.topic, Partition: p, MinBytes: 1, MaxBytes: 10 << 20,
 		MaxWait: 250 * time.Millisecond, ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond})
 	defer rd.Close()
 	if err := rd.SetOffset(offset); err != nil {
@@ -222,7 +223,7 @@ func (r *Registry) applyMessage(m kafka.Message) {
 }
 
 func (r *Registry) partitions(ctx context.Context) ([]int, error) {
-	conn, err := kafka.DialContext(ctx, "tcp", r.brokers[0])
+	conn, err := r.cluster.Dialer(10*time.Second).DialContext(ctx, "tcp", r.cluster.Brokers[0])
 	if err != nil {
 		return nil, fmt.Errorf("catastrophes: dial Kafka: %w", err)
 	}
@@ -242,7 +243,7 @@ func (r *Registry) partitions(ctx context.Context) ([]int, error) {
 // bounds returns the first offset of partition p and the offset after its
 // last message.
 func (r *Registry) bounds(ctx context.Context, p int) (int64, int64, error) {
-	conn, err := kafka.DialLeader(ctx, "tcp", r.brokers[0], r.topic, p)
+	conn, err := r.cluster.Dialer(10*time.Second).DialLeader(ctx, "tcp", r.cluster.Brokers[0], r.topic, p)
 	if err != nil {
 		return 0, 0, fmt.Errorf("catastrophes: dial the leader of partition %d: %w", p, err)
 	}

@@ -53,7 +53,7 @@ func message(t *testing.T, topic string, c catastrophe.Catastrophe) outbox.Messa
 }
 
 // topic creates a fresh catastrophes topic and returns its name.
-func topic(t *testing.T, brokers []string) string {
+func topic(t *testing.T, brokers kafkabus.Cluster) string {
 	t.Helper()
 	topics := events.Topics{Prefix: kafkatest.Prefix(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -70,13 +70,13 @@ func topic(t *testing.T, brokers []string) string {
 	return topics.Catastrophes()
 }
 
-func registry(brokers []string, topic string) *catbus.Registry {
+func registry(brokers kafkabus.Cluster, topic string) *catbus.Registry {
 	return catbus.New(brokers, topic, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func TestLoadKnowsEveryCatastropheBeforeItReturnsAndRunFollows(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
+	brokers := kafkatest.Cluster(t)
 	name := topic(t, brokers)
 	ty := declare(t, "TY-1")
 	tyOn := switched(t, ty, true)
@@ -128,7 +128,7 @@ func TestLoadKnowsEveryCatastropheBeforeItReturnsAndRunFollows(t *testing.T) {
 
 func TestLoadOfAnEmptyTopicReturnsAtOnce(t *testing.T) {
 	t.Parallel()
-	brokers := kafkatest.Brokers(t)
+	brokers := kafkatest.Cluster(t)
 	r := registry(brokers, topic(t, brokers))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -142,7 +142,7 @@ func TestLoadOfAnEmptyTopicReturnsAtOnce(t *testing.T) {
 
 func TestApplyRefusesStatesUnderAnotherKey(t *testing.T) {
 	t.Parallel()
-	r := registry(nil, "unused")
+	r := registry(kafkabus.Cluster{}, "unused")
 	c := declare(t, "TY-1")
 	e, err := events.New(events.CatastropheState, "adjudication", "catastrophe/OTHER", declaredAt, c.State())
 	if err != nil {

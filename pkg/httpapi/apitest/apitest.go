@@ -138,12 +138,12 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 }
 
-// Publish sends raw messages to Kafka at brokers and, like an outbox relay,
+// Publish sends raw messages to Kafka as the cluster's principal and, like an outbox relay,
 // tries again every 200ms for up to 30s while the broker is not ready for
 // them (a partition just created may answer "not leader" for a moment).
-func Publish(t testing.TB, brokers []string, msgs ...outbox.Message) {
+func Publish(t testing.TB, cluster kafkabus.Cluster, msgs ...outbox.Message) {
 	t.Helper()
-	pub := kafkabus.NewPublisher(brokers)
+	pub := kafkabus.NewPublisher(cluster)
 	defer pub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -34,31 +34,48 @@ func AdminDSN(t testing.TB) string {
 	return dsn
 }
 
-// NewDatabase creates an empty database named after the test and returns its
-// DSN; the database is dropped when the test ends.
+// NewDatabase creates an empty database named after the test, owned by a
+// login role of its own without superuser rights that alone may connect to
+// it, and returns the DSN of that role: the tests run with the rights a
+// service has at run time, no more. Both are dropped when the test ends.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
 	admin := AdminDSN(t)
 	name := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20]
+	password := strings.ReplaceAll(uuid.NewString(), "-", "")
 	db, err := sql.Open("pgx", admin)
 	if err != nil {
 		t.Fatalf("open admin connection: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		db.Close()
-		t.Fatalf("create test database: %v", err)
+	for _, stmt := range []string{
+		"CREATE ROLE " + name + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '" + password + "'",
+		"CREATE DATABASE " + name + " OWNER " + name,
+		"REVOKE ALL ON DATABASE " + name + " FROM PUBLIC",
+		"GRANT CONNECT, TEMPORARY ON DATABASE " + name + " TO " + name,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			t.Fatalf("create test database: %s: %v", stmt, err)
+		}
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
+		} else if _, err := db.ExecContext(ctx, "DROP ROLE IF EXISTS "+name); err != nil {
+			t.Logf("drop test role %s: %v", name, err)
 		}
 		db.Close()
 	})
-	return WithDatabase(t, admin, name)
+	u, err := url.Parse(WithDatabase(t, admin, name))
+	if err != nil {
+		t.Fatalf("parse DSN: %v", err)
+	}
+	u.User = url.UserPassword(name, password)
+	return u.String()
 }
 
 // WithDatabase returns dsn pointing at database name instead.

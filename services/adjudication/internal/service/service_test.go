@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -33,7 +34,7 @@ type running struct {
 	svc     *service.Adjudication
 	dsn     string
 	prefix  string
-	brokers []string
+	brokers kafkabus.Cluster
 }
 
 // start starts adjudication, configured further by each of with, and stops
@@ -41,9 +42,9 @@ type running struct {
 func start(t *testing.T, with ...func(*service.Config)) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers, TopicPrefix: prefix},
+	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers, TopicPrefix: prefix},
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},

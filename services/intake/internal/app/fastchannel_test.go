@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/catastrophe/catbus"
 	"claims.local/pkg/events"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/tracking"
 )
 
@@ -117,7 +118,7 @@ func switched(t *testing.T, c catastrophe.Catastrophe, active bool) catastrophe.
 // registry is the registry a service keeps, fed the states given.
 func registry(t *testing.T, states ...catastrophe.Catastrophe) *catbus.Registry {
 	t.Helper()
-	r := catbus.New(nil, "unused", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := catbus.New(kafkabus.Cluster{}, "unused", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, c := range states {
 		e, err := events.New(events.CatastropheState, "adjudication", c.Key(), declaredAt, c.State())
 		if err != nil {

@@ -65,7 +65,7 @@ func switchTo(t *testing.T, c catastrophe.Catastrophe, active bool) catastrophe.
 
 // publishStates publishes the states of catastrophes on the catastrophes
 // topic of topics, as adjudication's relay does.
-func publishStates(t *testing.T, brokers []string, topics events.Topics, states ...catastrophe.Catastrophe) {
+func publishStates(t *testing.T, brokers kafkabus.Cluster, topics events.Topics, states ...catastrophe.Catastrophe) {
 	t.Helper()
 	var msgs []outbox.Message
 	for _, c := range states {
@@ -228,14 +228,14 @@ func TestReportsMatchingAnActiveCatastropheTakeTheFastChannel(t *testing.T) {
 // keeps its channel.
 func TestAnInstanceStartedWhileACatastropheIsActiveTagsItsFirstReport(t *testing.T) {
 	t.Parallel()
-	brokers, topics, dsn := kafkatest.Brokers(t), events.Topics{Prefix: kafkatest.Prefix(t)}, pgtest.NewDatabase(t)
+	brokers, topics, dsn := kafkatest.Cluster(t), events.Topics{Prefix: kafkatest.Prefix(t)}, pgtest.NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	require.NoError(t, kafkabus.EnsureTopics(ctx, brokers, topics.All()))
 	declared := declareTyphoon(t)
 	active := switchTo(t, declared, true)
 	publishStates(t, brokers, topics, declared, active)
-	sameDeployment := func(c *service.Config) { c.DatabaseDSN, c.TopicPrefix, c.KafkaBrokers = dsn, topics.Prefix, brokers }
+	sameDeployment := func(c *service.Config) { c.DatabaseDSN, c.TopicPrefix, c.Kafka = dsn, topics.Prefix, brokers }
 
 	var tagged fullReport
 	t.Run("started while active", func(t *testing.T) {

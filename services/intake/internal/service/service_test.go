@@ -14,6 +14,7 @@ import (
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
@@ -28,7 +29,7 @@ type running struct {
 	svc     *service.Intake
 	dsn     string
 	storage string
-	brokers []string
+	brokers kafkabus.Cluster
 	topics  events.Topics
 }
 
@@ -44,7 +45,7 @@ func start(t *testing.T) *running {
 func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", KafkaBrokers: kafkatest.Brokers(t),
+	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", Kafka: kafkatest.Cluster(t),
 		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir()}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
@@ -52,7 +53,7 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 	}
 	svc, c := apitest.Start(t, "intake", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: cfg.DatabaseDSN, storage: cfg.StorageDir,
-		brokers: cfg.KafkaBrokers, topics: events.Topics{Prefix: cfg.TopicPrefix}}
+		brokers: cfg.Kafka, topics: events.Topics{Prefix: cfg.TopicPrefix}}
 }
 
 type reporter struct {

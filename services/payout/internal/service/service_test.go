@@ -22,6 +22,7 @@ import (
 	"claims.local/pkg/events/schemas"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -38,7 +39,7 @@ type running struct {
 	svc     *service.Payout
 	dsn     string
 	prefix  string
-	brokers []string
+	brokers kafkabus.Cluster
 	topics  events.Topics
 }
 
@@ -55,11 +56,11 @@ func instructionKey(t *testing.T) *signing.Signer {
 	return s
 }
 
-func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers []string) service.Config {
+func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers kafkabus.Cluster) service.Config {
 	t.Helper()
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return service.Config{TrustedInstructions: trusted, Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, KafkaBrokers: brokers,
+	return service.Config{TrustedInstructions: trusted, Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
@@ -68,7 +69,7 @@ func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers []
 func start(t *testing.T) *running {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Brokers(t), kafkatest.Prefix(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
 	svc, c := apitest.Start(t, "payout", service.Start, config(t, keys, dsn, prefix, brokers))
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
@@ -129,7 +130,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestStartRefusesBadDataKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", []string{"127.0.0.1:1"})
+	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	for name, keys := range map[string][]sealed.Key{
 		"none":  nil,
 		"short": {{ID: "k", Secret: []byte("short")}},
@@ -145,7 +146,7 @@ func TestStartRefusesBadDataKeys(t *testing.T) {
 // every payment instruction; it refuses to start instead.
 func TestStartRefusesWithoutTrustedInstructionKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", []string{"127.0.0.1:1"})
+	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	cfg.TrustedInstructions = nil
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_TRUSTED_INSTRUCTION_KEYS") {
 		t.Errorf("got %v, want a refusal naming PAYOUT_TRUSTED_INSTRUCTION_KEYS", err)
