@@ -46,13 +46,17 @@ type Access struct {
 // service writes only its own topics and reads only what it consumes. The
 // money path is closed to every writer but adjudication: only it may write
 // agreements and advance approvals on the adjudication topic, which payout
-// turns into payments (R6, R7).
+// turns into payments (R6, R7). Adjudication also reads payout's topic
+// (payments completed, for the R13 indicators; group <prefix>adjudication-payouts)
+// and writes the notifications topic (supplementary-notice-requested);
+// payout writes its alarms (reconciliation-unmatched, instruction-refused)
+// to its own topic.
 func Accesses(t events.Topics) []Access {
 	return []Access{
 		{User: IntakeUser, Write: []string{t.Intake(), t.Deadlines(), t.Calendar()},
 			Read: []string{t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "intake"},
-		{User: AdjudicationUser, Write: []string{t.Adjudication(), t.Deadlines(), t.Calendar(), t.Catastrophes()},
-			Read: []string{t.Intake(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "adjudication"},
+		{User: AdjudicationUser, Write: []string{t.Adjudication(), t.Deadlines(), t.Calendar(), t.Catastrophes(), t.Notifications()},
+			Read: []string{t.Intake(), t.Payout(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "adjudication"},
 		{User: PayoutUser, Write: []string{t.Payout(), t.Deadlines(), t.Calendar(), t.Notifications()},
 			Read: []string{t.Adjudication(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "payout"},
 		{User: ReaderUser, Read: []string{t.Intake(), t.Adjudication(), t.Payout(), t.Deadlines(), t.Calendar(),

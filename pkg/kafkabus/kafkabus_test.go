@@ -167,7 +167,7 @@ func TestTopicsOfAServiceAreTheOnesItWritesOrReads(t *testing.T) {
 		want []string
 	}{
 		{kafkabus.IntakeUser, []string{topics.Intake(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
-		{kafkabus.AdjudicationUser, []string{topics.Intake(), topics.Adjudication(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
+		{kafkabus.AdjudicationUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
 		{kafkabus.PayoutUser, []string{topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
 		{kafkabus.AdminUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
 	} {
