@@ -244,9 +244,9 @@ func pgConnect(dsn, query string) (string, error) {
 }
 
 // TestPostgresRefusesWhomItShould connects to the services' databases
-// with no password, with a wrong one, and as intake to adjudication's and
-// payout's databases: each is refused. Intake's own role reaches its own
-// database and is no superuser.
+// with no password, with a wrong one, and as intake to adjudication's,
+// payout's and the console's databases: each is refused. Intake's and the
+// console's own roles reach their own databases and are no superusers.
 func TestPostgresRefusesWhomItShould(t *testing.T) {
 	t.Parallel()
 	intake := pgSecret(t, "intake")
@@ -260,6 +260,9 @@ func TestPostgresRefusesWhomItShould(t *testing.T) {
 		{"intake with a wrong password", pgDSN(t, "intake", "wrong-"+intake, "intake"), "password authentication failed"},
 		{"intake on adjudication's database", pgDSN(t, "intake", intake, "adjudication"), "permission denied for database"},
 		{"intake on payout's database", pgDSN(t, "intake", intake, "payout"), "permission denied for database"},
+		{"intake on the console's database", pgDSN(t, "intake", intake, "console"), "permission denied for database"},
+		{"the console without a password", pgDSN(t, "console", "", "console"), "password"},
+		{"the console on its own database", pgDSN(t, "console", pgSecret(t, "console"), "console"), ""},
 		{"intake on its own database", pgDSN(t, "intake", intake, "intake"), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
