@@ -295,13 +295,19 @@ func TestTheManifestsShipNoSecretValues(t *testing.T) {
 	}
 }
 
-func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {
-	// The secrets an operator creates (README); compose refuses to start
-	// without them.
+// setOperatorSecrets sets the secrets an operator creates (README), which
+// compose refuses to start without.
+func setOperatorSecrets(t *testing.T) {
 	t.Setenv("PAYOUT_DATA_KEYS", "set-by-the-operator")
 	t.Setenv("CONSOLE_SIGNING_KEY_FILE", "/dev/null")
 	t.Setenv("CONSOLE_SERVICE_CLIENTS_FILE", "/dev/null")
 	t.Setenv("PAYOUT_CLIENT_SECRET", "set-by-the-operator")
+	t.Setenv("ADJUDICATION_SIGNING_KEY", "set-by-the-operator")
+	t.Setenv("PAYOUT_TRUSTED_INSTRUCTION_KEYS", "set-by-the-operator")
+}
+
+func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {
+	setOperatorSecrets(t)
 	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
 	require.NoError(t, err)
 	project, err := opts.LoadProject(context.Background())
@@ -343,6 +349,17 @@ func wantOwnCredentials(t *testing.T, name string, env map[string]string) {
 	}
 }
 
+// wantOwnRole checks that raw, the DSN of name, signs in as the role of
+// that name with its password in a pgpass file.
+func wantOwnRole(t *testing.T, name, raw string) {
+	t.Helper()
+	dsn, err := url.Parse(raw)
+	require.NoError(t, err)
+	if _, has := dsn.User.Password(); dsn.User.Username() != name || has || dsn.Query().Get("passfile") == "" || dsn.Path != "/"+name {
+		t.Errorf("%s: got DSN %q, want role %s on its database with its password in a passfile", name, raw, name)
+	}
+}
+
 func TestServicesSignInAsThemselves(t *testing.T) {
 	m := load(t)
 	script, err := os.ReadFile(filepath.Join("docker", "kafka-start.sh"))
@@ -372,11 +389,20 @@ func TestServicesSignInAsThemselves(t *testing.T) {
 		if !ok || !slices.Equal(job.Spec.Template.Spec.Containers[0].Args[:2], []string{"kafka", "setup"}) {
 			t.Errorf("got no kafka-setup job running claimsctl kafka setup, want one")
 		}
+		console := map[string]string{}
+		for _, e := range m.deployments["console"].Spec.Template.Spec.Containers[0].Env {
+			console[e.Name] = e.Value
+			if ref := e.ValueFrom; ref != nil && ref.ConfigMapKeyRef != nil {
+				console[e.Name] = m.configMaps[ref.ConfigMapKeyRef.Name].Data[ref.ConfigMapKeyRef.Key]
+			}
+		}
+		wantOwnRole(t, "console", console["CONSOLE_DATABASE_DSN"])
 		if _, ok := m.secrets["claims-postgres"]; ok {
 			t.Errorf("got the secret claims-postgres in the manifests, want it made by deployments/secrets.sh only")
 		}
 	})
 	t.Run("compose", func(t *testing.T) {
+		setOperatorSecrets(t)
 		opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
 		require.NoError(t, err)
 		project, err := opts.LoadProject(context.Background())
@@ -389,6 +415,11 @@ func TestServicesSignInAsThemselves(t *testing.T) {
 				}
 			}
 			wantOwnCredentials(t, name, env)
+		}
+		if v := project.Services["console"].Environment["CONSOLE_DATABASE_DSN"]; v == nil {
+			t.Errorf("got no CONSOLE_DATABASE_DSN in the console service, want one")
+		} else {
+			wantOwnRole(t, "console", *v)
 		}
 		if got := project.Services["kafka"].Entrypoint; !slices.Contains(got, "/opt/claims/kafka-start.sh") {
 			t.Errorf("got the kafka entrypoint %v, want kafka-start.sh", got)
