@@ -20,6 +20,7 @@ const (
 var (
 	cardNumberLabels    = []string{"银行卡号", "卡号", "card number", "card no"}
 	accountNumberLabels = []string{"账户号码", "银行账号", "账号", "帐号", "account number", "account no"}
+	numberLabels        = slices.Concat(cardNumberLabels, accountNumberLabels)
 )
 
 // holderLabels introduce the holder's name on a bank-card document; a label
@@ -43,7 +44,7 @@ func findAccountNumber(norm string) string {
 	lower := strings.ToLower(norm)
 	for _, line := range strings.Split(lower, "\n") {
 		for i := 0; i < len(line); {
-			label, at := firstLabel(line[i:], append(cardNumberLabels[:len(cardNumberLabels):len(cardNumberLabels)], accountNumberLabels...))
+			label, at := firstLabel(line[i:], numberLabels)
 			if at < 0 {
 				break
 			}
@@ -101,8 +102,8 @@ func luhnValid(digits string) bool {
 }
 
 // findAccountHolder returns the name after the first holder label and its
-// colon, if any: 2 to 4
-// Han characters, or up to 10 with the middle dot of a minority name.
+// colon, if any: 2 to 4 Han characters, or up to 10 with the middle dot of
+// a minority name.
 func findAccountHolder(norm string) string {
 	for _, line := range strings.Split(norm, "\n") {
 		for i := 0; i < len(line); {
