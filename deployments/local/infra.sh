@@ -361,7 +361,8 @@ keycloak_stop() { stop_pidfile "$1/keycloak" Keycloak; }
 # and on a busy machine a test's client socket was seen holding Kafka's port
 # when the broker started ("Address already in use"). Needs root; without it
 # nothing changes. Only `start` reserves (the fixed ports of `make run` and
-# `make test`); the chaos test's clusters take free ports as they come.
+# `make test`, with Keycloak's beside Kafka's for the tests);
+# the chaos test's clusters take free ports as they come.
 reserve_ports() {
   local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur
   [ -w "$f" ] || return 0
@@ -374,7 +375,7 @@ shift || true
 [ $# -ge 1 ] && set -- "$(realpath -m "$1")" "${@:2}"
 case "$cmd" in
   install) install ;;
-  start) reserve_ports "$2,$3-$(($3 + 1))"; pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
+  start) reserve_ports "$2,$3-$(($3 + 2))"; pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
   stop) kafka_stop "$1"; pg_stop "$1" ;;
   pg-start) pg_start "$1" "$2" ;;
   pg-stop) pg_stop "$1" "${2:-fast}" ;;
