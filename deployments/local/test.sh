@@ -48,6 +48,6 @@ echo "[test] web console unit tests"
 echo "[test] go vet"
 go vet "${MODULES[@]}"
 echo "[test] go test"
-go test -count=1 -timeout 20m "${MODULES[@]}"
+go test -count=1 -timeout 40m "${MODULES[@]}"
 echo "[test] go test -tags faults (the fault injection of bin/faults)"
 go test -count=1 -tags faults ./pkg/faults/

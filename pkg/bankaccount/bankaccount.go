@@ -50,8 +50,16 @@ func Mask(account string) string {
 // Fingerprint identifies an account paid on a claim without keeping it: the
 // lowercase hex SHA-256 of the claim id, ":" and the account's digits. It
 // is what intake sends of a bank card on the claim and what adjudication
-// keeps of the accounts it pays, so the two compare without the number.
-func Fingerprint(claimID, digits string) string {
+// keeps of the accounts it pays, so the two compare without the number;
+// payout computes the same for its three-way reconciliation. Anything in
+// account but the ASCII digits (spaces, dashes) is left out.
+func Fingerprint(claimID, account string) string {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, account)
 	sum := sha256.Sum256([]byte(claimID + ":" + digits))
 	return hex.EncodeToString(sum[:])
 }

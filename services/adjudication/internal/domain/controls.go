@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 )
 
 // The money controls of issue 14: who may be paid, the contract's limits,
@@ -139,12 +138,9 @@ func (c *Case) beneficiaryOf(name string, policy *Policy) bool {
 }
 
 // AccountFingerprint is what identifies an account paid on a claim without
-// keeping it: the lowercase hex SHA-256 of the claim id, ":" and the
-// account number's digits. Payout computes the same for its three-way
-// reconciliation.
+// keeping it (bankaccount.Fingerprint, the form intake and payout use too).
 func AccountFingerprint(claimID, account string) string {
-	sum := sha256.Sum256([]byte(claimID + ":" + digitsOf(account)))
-	return hex.EncodeToString(sum[:])
+	return bankaccount.Fingerprint(claimID, account)
 }
 
 // digitsOf is an account number's digits, without spaces or dashes.

@@ -1,13 +1,11 @@
 package domain
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
-	"unicode"
+
+	"claims.local/pkg/bankaccount"
 )
 
 // The kinds of authorisation adjudication gives a payment: the claimant's
@@ -42,18 +40,10 @@ type Execution struct {
 	ExecutedAt    time.Time
 }
 
-// AccountFingerprint is the lowercase hex SHA-256 of claimID, ":" and the
-// digits of account: adjudication and payout compare payees with it
-// without sending account numbers to each other (R11).
+// AccountFingerprint is how adjudication and payout compare payees without
+// sending account numbers to each other (bankaccount.Fingerprint, R11).
 func AccountFingerprint(claimID, account string) string {
-	digits := strings.Map(func(r rune) rune {
-		if unicode.IsDigit(r) && r < 128 {
-			return r
-		}
-		return -1
-	}, account)
-	sum := sha256.Sum256([]byte(claimID + ":" + digits))
-	return hex.EncodeToString(sum[:])
+	return bankaccount.Fingerprint(claimID, account)
 }
 
 // The statuses of a three-way reconciliation line.
