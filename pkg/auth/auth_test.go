@@ -224,3 +224,53 @@ func TestRolesComeFromTheConfiguredClaim(t *testing.T) {
 		t.Fatalf("got roles %v, want [finance] from realm_access.roles", p.Roles)
 	}
 }
+
+// TestACallerThatGoesAwayDoesNotPoisonTheKeyCache is the chaos test's stall:
+// the first request after a service started came from a client that was
+// killed at once, its context was cancelled during the JWKS fetch, and the
+// service then refused every token for the whole refetch interval.
+func TestACallerThatGoesAwayDoesNotPoisonTheKeyCache(t *testing.T) {
+	key := newKey(t)
+	keys := []auth.SigningKey{key}
+	var fetches atomic.Int32
+	srv := jwksServer(t, &keys, &fetches)
+	remote, err := auth.NewRemoteKeys(auth.RemoteKeysConfig{Issuer: srv.URL, MinRefetch: time.Hour})
+	require.NoError(t, err)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = remote.Lookup(gone, key.Public().ID)
+	if _, err := remote.Lookup(context.Background(), key.Public().ID); err != nil {
+		t.Fatalf("got %v after a caller went away during the first fetch, want the published key", err)
+	}
+}
+
+// TestAFailedFetchIsTriedAgainSoon: an issuer that failed once (down for a
+// moment, or slow) must not leave a service without keys for the refetch
+// interval meant for unknown key ids.
+func TestAFailedFetchIsTriedAgainSoon(t *testing.T) {
+	key := newKey(t)
+	keys := []auth.SigningKey{key}
+	var fetches atomic.Int32
+	srv := jwksServer(t, &keys, &fetches)
+	var failing atomic.Bool
+	failing.Store(true)
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(flaky.Close)
+	remote, err := auth.NewRemoteKeys(auth.RemoteKeysConfig{JWKSURL: flaky.URL + "/.well-known/jwks.json", MinRefetch: time.Hour,
+		RetryFailed: 10 * time.Millisecond})
+	require.NoError(t, err)
+	if _, err := remote.Lookup(context.Background(), key.Public().ID); err == nil {
+		t.Fatalf("got a key from an issuer answering 503, want an error")
+	}
+	failing.Store(false)
+	time.Sleep(20 * time.Millisecond)
+	if _, err := remote.Lookup(context.Background(), key.Public().ID); err != nil {
+		t.Fatalf("got %v once the issuer answers again, want the key (a failed fetch is retried after RetryFailed, not MinRefetch)", err)
+	}
+}

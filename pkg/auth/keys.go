@@ -240,11 +240,17 @@ type RemoteKeysConfig struct {
 	// hammer the issuer (default 30 seconds).
 	MaxAge     time.Duration
 	MinRefetch time.Duration
+	// RetryFailed is how soon a fetch that failed (the issuer down or slow
+	// for a moment) is tried again (default 1 second). A failure must not
+	// leave the service without keys for MinRefetch: every token would be
+	// refused meanwhile.
+	RetryFailed time.Duration
 }
 
 // RemoteKeys is the issuer's JWKS, cached: fetched on first use, again
 // after MaxAge, and again when a token names an unknown kid (a key just
-// rotated in), at most once per MinRefetch.
+// rotated in), at most once per MinRefetch; after a fetch that failed, at
+// most once per RetryFailed.
 type RemoteKeys struct {
 	cfg       RemoteKeysConfig
 	mu        sync.Mutex
@@ -252,6 +258,9 @@ type RemoteKeys struct {
 	keys      map[string]PublicKey
 	fetchedAt time.Time
 	triedAt   time.Time
+	// failed tells that the last fetch (at triedAt) failed: the next one
+	// waits RetryFailed, not MinRefetch.
+	failed bool
 }
 
 // NewRemoteKeys returns the key set of cfg; nothing is fetched yet.
@@ -268,6 +277,9 @@ func NewRemoteKeys(cfg RemoteKeysConfig) (*RemoteKeys, error) {
 	if cfg.MinRefetch <= 0 {
 		cfg.MinRefetch = 30 * time.Second
 	}
+	if cfg.RetryFailed <= 0 {
+		cfg.RetryFailed = time.Second
+	}
 	return &RemoteKeys{cfg: cfg, jwksURL: cfg.JWKSURL}, nil
 }
 
@@ -279,19 +291,28 @@ func (r *RemoteKeys) Lookup(ctx context.Context, kid string) (PublicKey, error) 
 	now := time.Now()
 	k, known := r.keys[kid]
 	stale := now.Sub(r.fetchedAt) > r.cfg.MaxAge
-	if (known && !stale) || now.Sub(r.triedAt) < r.cfg.MinRefetch {
+	wait := r.cfg.MinRefetch
+	if r.failed {
+		wait = r.cfg.RetryFailed
+	}
+	if (known && !stale) || now.Sub(r.triedAt) < wait {
 		if known {
 			return k, nil
 		}
 		return PublicKey{}, fmt.Errorf("unknown key id %q", kid)
 	}
 	r.triedAt = now
-	if err := r.fetch(ctx); err != nil {
+	// The fetch is the cache's, not the caller's: a caller that goes away
+	// (a client killed mid-request) must not leave the cache empty. The
+	// HTTP client's timeout bounds it.
+	if err := r.fetch(context.WithoutCancel(ctx)); err != nil {
+		r.failed = true
 		if known { // the issuer is down: keep using what it published
 			return k, nil
 		}
 		return PublicKey{}, fmt.Errorf("fetch the issuer's keys: %w", err)
 	}
+	r.failed = false
 	r.fetchedAt = now
 	if k, ok := r.keys[kid]; ok {
 		return k, nil
