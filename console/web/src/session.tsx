@@ -1,9 +1,10 @@
 // The signed-in user and the API as they see it, for every page.
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Api } from './api/client';
+import { Api, refreshSession } from './api/client';
 import type { Session, User } from './api/types';
-import { loadSession, msLeft, saveSession } from './auth/session';
+import { keepFresh } from './auth/refresh';
+import { loadSession, saveSession } from './auth/session';
 
 export type SignOutReason = 'user' | 'expired';
 
@@ -41,13 +42,12 @@ export function SessionGate({
     setSession(s);
     setReason(null);
   }, []);
+  // The access token lives at most an hour: it is refreshed silently before
+  // it expires, or the session ends then.
   useEffect(() => {
     if (!session) return;
-    const left = msLeft(session);
-    // setTimeout takes at most 2^31-1 ms; a longer session is checked again then.
-    const timer = window.setTimeout(() => (msLeft(session) <= 0 ? signOut('expired') : setSession({ ...session })), Math.min(Math.max(left, 0), 2 ** 31 - 1));
-    return () => window.clearTimeout(timer);
-  }, [session, signOut]);
+    return keepFresh(session, { refresh: refreshSession, renewed: onSignedIn, ended: () => signOut('expired') });
+  }, [session, signOut, onSignedIn]);
   const value = useMemo<SessionCtx | null>(
     () => (session ? { user: session.user, api: new Api(session.token, () => signOut('expired')), signOut } : null),
     [session, signOut],

@@ -126,6 +126,26 @@ export async function signIn(username: string, password: string, otp = ''): Prom
   return (await resp.json()) as Session;
 }
 
+/**
+ * Exchanges a refresh token for the next access token and refresh token
+ * (POST /api/auth/refresh). The token must not be sent twice: the sign-in
+ * takes a second use for a stolen token and ends the session (401).
+ */
+export async function refreshSession(refreshToken: string): Promise<Session> {
+  let resp: Response;
+  try {
+    resp = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  if (!resp.ok) throw await toError(resp);
+  return (await resp.json()) as Session;
+}
+
 const enc = encodeURIComponent;
 
 /** The API as one signed-in user sees it. */

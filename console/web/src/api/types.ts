@@ -30,6 +30,9 @@ export interface Session {
   token: string;
   expires_at: string;
   user: User;
+  /** Gets the next access token once (POST /api/auth/refresh); a second use ends the session. */
+  refresh_token?: string;
+  refresh_expires_at?: string;
 }
 
 /** The error shape of every service and of the edge. */
