@@ -85,8 +85,9 @@ func writeConsoleUsers(t *testing.T) (string, map[string]auth.TOTPSecret) {
 
 // startConsole runs bin/console in front of the system's services and waits
 // until it serves the built console; it returns the console's address and
-// the second-factor secrets of its users.
-func (s *system) startConsole(t *testing.T) (string, map[string]auth.TOTPSecret) {
+// the second-factor secrets of its users. env adds to or overrides its
+// configuration.
+func (s *system) startConsole(t *testing.T, env ...string) (string, map[string]auth.TOTPSecret) {
 	t.Helper()
 	root := os.Getenv("CLAIMS_REPO_ROOT")
 	if root == "" {
@@ -94,7 +95,7 @@ func (s *system) startConsole(t *testing.T) (string, map[string]auth.TOTPSecret)
 	}
 	addr := freeAddr(t)
 	usersFile, otp := writeConsoleUsers(t)
-	startProc(t, "console", []string{
+	startProc(t, "console", append([]string{
 		"CONSOLE_HTTP_ADDR=" + addr,
 		"CONSOLE_STATIC_DIR=" + filepath.Join(root, "console", "web", "dist"),
 		"CONSOLE_USERS_FILE=" + usersFile,
@@ -106,7 +107,7 @@ func (s *system) startConsole(t *testing.T) (string, map[string]auth.TOTPSecret)
 		"CONSOLE_SIGNING_KEY_FILE=" + s.keys.KeyFile(t),
 		"CONSOLE_DATABASE_DSN=" + pgtest.NewDatabase(t),
 		"SHUTDOWN_GRACE=2s",
-	})
+	}, env...))
 	base := "http://" + addr
 	apitest.Eventually(t, 30*time.Second, "console ready (is console/web built? run make build)", func() bool {
 		resp, err := http.Get(base + "/readyz")
@@ -790,4 +791,57 @@ func shanghai(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// TestTheConsoleRefreshesItsTokenSilentlyInTheBrowser runs the console with
+// access tokens of 20 seconds: the signed-in page swaps its refresh token
+// for a new pair before the first token expires and keeps working past
+// that expiry without a new sign-in. The refresh token it used, sent again
+// (as a thief holding a copy would), is refused and ends the session: the
+// page's current refresh token is refused too.
+func TestTheConsoleRefreshesItsTokenSilentlyInTheBrowser(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	base, otp := sys.startConsole(t, "CONSOLE_TOKEN_TTL=20s")
+	p := newPage(t, base)
+	p.otp = otp
+	p.signIn("handler-1", "queue-page")
+	type tokens struct{ Access, Refresh, Expires string }
+	current := func() tokens {
+		return eval[tokens](p, `(() => { const s = JSON.parse(sessionStorage.getItem('claims-console.session') || '{}');
+			return { Access: s.token || '', Refresh: s.refresh_token || '', Expires: s.expires_at || '' }; })()`)
+	}
+	first := current()
+	if first.Refresh == "" {
+		t.Fatalf("got a session without a refresh token, want one from the sign-in")
+	}
+	expires, err := time.Parse(time.RFC3339Nano, first.Expires)
+	if err != nil {
+		t.Fatalf("expires_at %q: %v", first.Expires, err)
+	}
+	apitest.Eventually(t, time.Until(expires), "a refreshed session before the first token expired", func() bool {
+		return current().Refresh != first.Refresh
+	})
+	time.Sleep(time.Until(expires) + 2*time.Second)
+	if status := p.fetchStatus("GET", "/api/adjudication/v1/queue", "undefined"); status != http.StatusOK {
+		t.Fatalf("GET the queue after the first token expired: got %d, want 200 with the refreshed token", status)
+	}
+	p.wait("queue-page")
+	next := current()
+
+	refresh := func(token string) int {
+		resp, err := http.Post(base+"/api/auth/refresh", "application/json", strings.NewReader(fmt.Sprintf(`{"refresh_token":%q}`, token)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := refresh(first.Refresh); status != http.StatusUnauthorized {
+		t.Fatalf("the used refresh token sent again: got %d, want 401", status)
+	}
+	if status := refresh(next.Refresh); status != http.StatusUnauthorized {
+		t.Fatalf("the page's refresh token after its predecessor was reused: got %d, want 401 (the session revoked)", status)
+	}
 }
