@@ -225,15 +225,21 @@ func TestRolesComeFromTheConfiguredClaim(t *testing.T) {
 	}
 }
 
+// publishedKey is a key and the issuer publishing it.
+func publishedKey(t *testing.T) (auth.SigningKey, *httptest.Server) {
+	t.Helper()
+	key := newKey(t)
+	keys := []auth.SigningKey{key}
+	var fetches atomic.Int32
+	return key, jwksServer(t, &keys, &fetches)
+}
+
 // TestACallerThatGoesAwayDoesNotPoisonTheKeyCache is the chaos test's stall:
 // the first request after a service started came from a client that was
 // killed at once, its context was cancelled during the JWKS fetch, and the
 // service then refused every token for the whole refetch interval.
 func TestACallerThatGoesAwayDoesNotPoisonTheKeyCache(t *testing.T) {
-	key := newKey(t)
-	keys := []auth.SigningKey{key}
-	var fetches atomic.Int32
-	srv := jwksServer(t, &keys, &fetches)
+	key, srv := publishedKey(t)
 	remote, err := auth.NewRemoteKeys(auth.RemoteKeysConfig{Issuer: srv.URL, MinRefetch: time.Hour})
 	require.NoError(t, err)
 	gone, cancel := context.WithCancel(context.Background())
@@ -248,10 +254,7 @@ func TestACallerThatGoesAwayDoesNotPoisonTheKeyCache(t *testing.T) {
 // moment, or slow) must not leave a service without keys for the refetch
 // interval meant for unknown key ids.
 func TestAFailedFetchIsTriedAgainSoon(t *testing.T) {
-	key := newKey(t)
-	keys := []auth.SigningKey{key}
-	var fetches atomic.Int32
-	srv := jwksServer(t, &keys, &fetches)
+	key, srv := publishedKey(t)
 	var failing atomic.Bool
 	failing.Store(true)
 	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
