@@ -196,9 +196,11 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Dea
 
 // RecordAdvance approves an advance on a claim with its payee, as a handler
 // records it: the catastrophe advance offered at the case's opening (R8),
-// or the amount that can already be determined (R7), which meets the R7
-// obligation. payout pays it at once, a tagged case's first (Priority), and
-// deducts it from the final settlement.
+// or the amount that can already be determined (R7). payout pays it at
+// once, a tagged case's first (Priority), and deducts it from the final
+// settlement. The approval leaves the R7 obligation owed: Insurance Law
+// art. 25 asks for a payment, so R7 is met when payout completes the
+// advance (RecordPayout).
 func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
 	c, err := s.repo.Get(ctx, claimID)
 	if err != nil {
@@ -240,8 +242,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...),
-			Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
+		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...)}, nil
 	})
 }
 
