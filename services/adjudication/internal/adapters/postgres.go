@@ -219,6 +219,9 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 		"state": next.State, "version": c.Version, "assignee": next.Assignee, "supplements": next.Supplements,
 		"complex_reason": next.ComplexReason, "complex_by": next.ComplexBy, "complex_at": next.ComplexAt,
 		"closed_reason": next.ClosedReason, "closed_by": next.ClosedBy, "closed_at": next.ClosedAt,
+		// A case filed before its catastrophe was activated is tagged later.
+		"catastrophe_code": next.CatastropheCode, "target_working_days": next.TargetWorkingDays, "target_due_date": next.TargetDueDate,
+		"target_due_at": next.TargetDueAt, "target_at_risk_from": next.TargetAtRiskFrom,
 	})
 	if res.Error != nil {
 		return fmt.Errorf("store case: %w", res.Error)

@@ -98,7 +98,52 @@ func (s *Service) DeclareCatastrophe(ctx context.Context, actor domain.Actor, d 
 // SwitchCatastrophe switches the fast-track mode of catastrophe code on or
 // off for reason, recording who and when, and announces the new state to
 // every service through the compacted topic.
+//
+// Switched on, it also tags the open cases filed before, whose place, date
+// and type the catastrophe covers (tagOpenCases), so that they join the
+// fast channel too.
 func (s *Service) SwitchCatastrophe(ctx context.Context, actor domain.Actor, code string, active bool, reason string) (catastrophe.Catastrophe, error) {
+	c, err := s.switchCatastrophe(ctx, actor, code, active, reason)
+	if err != nil || !c.Active {
+		return c, err
+	}
+	return c, s.tagOpenCases(ctx, actor, c)
+}
+
+// tagOpenCases tags, each in its own transaction, the undecided untagged
+// cases cat covers (R8), recorded on each case's timeline as the
+// activation's. A case decided or tagged meanwhile is left as it is.
+// Each state is read up to the repository's page of 500 cases.
+func (s *Service) tagOpenCases(ctx context.Context, actor domain.Actor, cat catastrophe.Catastrophe) error {
+	for _, state := range domain.UndecidedStates() {
+		cases, err := s.repo.List(ctx, ListFilter{State: state, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, listed := range cases {
+			if listed.Catastrophe != nil || !cat.Covers(listed.IncidentPlace, listed.IncidentTime, listed.IncidentType) {
+				continue
+			}
+			ev, err := s.evidence(ctx, listed)
+			if err != nil {
+				return err
+			}
+			_, err = s.repo.Update(ctx, listed.ClaimID, func(c *domain.Case) (tracking.Effects, error) {
+				if c.Catastrophe != nil || !c.State.Undecided() {
+					return tracking.Effects{}, nil
+				}
+				now := s.now()
+				return tracking.Effects{}, s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagOnActivation(cat, t, actor, now) })
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) switchCatastrophe(ctx context.Context, actor domain.Actor, code string, active bool, reason string) (catastrophe.Catastrophe, error) {
 	return s.catastrophes.Switch(ctx, code, func(c catastrophe.Catastrophe) (catastrophe.Catastrophe, events.Outgoing, error) {
 		now := s.now()
 		next, err := c.Switch(active, reason, actor.Subject, now)
@@ -159,6 +204,13 @@ func (s *Service) fastTrack(ctx context.Context, c *domain.Case, code string, ev
 			Reason: "catastrophe " + code + " is not declared: the case takes the normal path"})
 		return nil
 	}
+	return s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagWith(cat, t, now) })
+}
+
+// joinFastTrack puts c on cat's fast channel: tag computes the internal
+// target and records the tag; the advance is offered and an on-site visit
+// asked for as at the case's opening.
+func (s *Service) joinFastTrack(c *domain.Case, cat catastrophe.Catastrophe, ev domain.Evidence, now time.Time, tag func(domain.Tag)) error {
 	target, err := s.obligation(c, tracking.Spec{ClaimID: c.ClaimID, Subject: catastropheSubject(c.ClaimID), Rule: deadline.Decision,
 		ClockStart: c.FirstReceivedAt, Overrides: []deadline.Override{{Rule: deadline.Decision, Length: cat.InternalTargetWorkingDays,
 			Unit: deadline.WorkingDays}}}, now, false)
@@ -166,7 +218,7 @@ func (s *Service) fastTrack(ctx context.Context, c *domain.Case, code string, ev
 		// A first receipt no calendar can count from: the event's fault.
 		return errors.Join(events.ErrMalformed, err)
 	}
-	c.TagWith(cat, domain.Tag{TargetDueDate: target.DueDate, TargetDueAt: target.DueAt, TargetAtRiskFrom: target.AtRiskFrom}, now)
+	tag(domain.Tag{TargetDueDate: target.DueDate, TargetDueAt: target.DueAt, TargetAtRiskFrom: target.AtRiskFrom})
 	c.OfferCatastropheAdvance(cat, ev, uuid.NewString(), now)
 	if c.NeedsSiteVisit() {
 		c.NewVisits = append(c.NewVisits, domain.NewSiteVisit(c, uuid.NewString(), now))
