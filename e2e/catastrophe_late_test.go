@@ -12,7 +12,8 @@ import (
 // before the typhoon's mode was switched on carry no tag. Activating it
 // tags the open claims whose place, date and type it covers, each recorded
 // on the case's timeline as the activation's, so they join the fast
-// channel (an advance offered, first in the queue). A claim outside the
+// channel (an advance offered, first in the queue); so does a claim handed
+// over after the activation without intake's tag. A claim outside the
 // regions stays on the normal path.
 func TestACatastropheActivatedLateTagsTheMatchingOpenClaims(t *testing.T) {
 	t.Parallel()
@@ -31,6 +32,13 @@ func TestACatastropheActivatedLateTagsTheMatchingOpenClaims(t *testing.T) {
 	}
 	if got := sys.claimsctl(t, "catastrophe", "activate", "--code", catastropheCode, "--reason", "台风登陆，启动应急预案"); got["active"] != true {
 		t.Fatalf("activate: got %v, want the mode on", got)
+	}
+
+	// A report filed before the activation and handed over after it reaches
+	// adjudication untagged (intake keeps the channel a report was given).
+	handedLater := sys.requested(t, "P-E2E-CAT-LATE", "medical", "440305", "", 300_000)
+	if c := sys.trackedCase(t, handedLater); c.Catastrophe == nil || c.Catastrophe.Code != catastropheCode {
+		t.Fatalf("got %+v for a claim handed over after the activation, want tagged %s", c.Catastrophe, catastropheCode)
 	}
 
 	c := sys.trackedCase(t, death)
@@ -67,7 +75,7 @@ func TestACatastropheActivatedLateTagsTheMatchingOpenClaims(t *testing.T) {
 		} `json:"items"`
 	}
 	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/queue"), nil, &q)
-	if len(q.Items) != 2 || q.Items[0].ClaimID != death {
-		t.Fatalf("got queue %+v, want the tagged %s first", q.Items, death)
+	if len(q.Items) != 3 || q.Items[2].ClaimID != outside {
+		t.Fatalf("got queue %+v, want the tagged cases before %s", q.Items, outside)
 	}
 }

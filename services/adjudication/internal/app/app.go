@@ -225,6 +225,8 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		if err := s.fastTrack(ctx, &c, d.CatastropheCode, ev, now); err != nil {
 			return err
 		}
+	} else if err := s.fastTrackUntagged(ctx, &c, now); err != nil {
+		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	_, err = s.repo.Open(ctx, receipt, c, steps...)

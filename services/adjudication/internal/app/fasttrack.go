@@ -143,6 +143,34 @@ func (s *Service) tagOpenCases(ctx context.Context, actor domain.Actor, cat cata
 	return nil
 }
 
+// fastTrackUntagged tags a case whose claim request came without a tag
+// when an active catastrophe covers it (R8): its report was filed before
+// the catastrophe was switched on, and intake keeps the channel a report
+// was given. The catastrophes are read from the service's own table, where
+// a switch is committed before tagOpenCases looks for the cases open then.
+// When several cover it, the one declared first wins, as in intake.
+func (s *Service) fastTrackUntagged(ctx context.Context, c *domain.Case, now time.Time) error {
+	all, err := s.catastrophes.List(ctx)
+	if err != nil {
+		return err
+	}
+	var found *catastrophe.Catastrophe
+	for i, cat := range all {
+		if cat.Matches(c.IncidentPlace, c.IncidentTime, c.IncidentType) && (found == nil || cat.DeclaredAt.Before(found.DeclaredAt)) {
+			found = &all[i]
+		}
+	}
+	if found == nil {
+		return nil
+	}
+	ev, err := s.evidence(ctx, *c)
+	if err != nil {
+		return err
+	}
+	cat := *found
+	return s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagOnActivation(cat, t, domain.System("adjudication"), now) })
+}
+
 func (s *Service) switchCatastrophe(ctx context.Context, actor domain.Actor, code string, active bool, reason string) (catastrophe.Catastrophe, error) {
 	return s.catastrophes.Switch(ctx, code, func(c catastrophe.Catastrophe) (catastrophe.Catastrophe, events.Outgoing, error) {
 		now := s.now()
