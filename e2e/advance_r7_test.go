@@ -9,17 +9,23 @@ import (
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
+// ruleDeadline returns the deadline of rule of a claim at adjudication.
+func (s *system) ruleDeadline(t testing.TB, claimID, rule string) deadlineJSON {
+	t.Helper()
+	for _, d := range s.deadlinesOf(t, "adjudication", claimID) {
+		if d.Rule == rule {
+			return d
+		}
+	}
+	t.Fatalf("claim %s: got no %s deadline at adjudication, want one", claimID, rule)
+	return deadlineJSON{}
+}
+
 // advanceDeadline returns the R7 advance-payment deadline of a claim at
 // adjudication.
 func (s *system) advanceDeadline(t testing.TB, claimID string) deadlineJSON {
 	t.Helper()
-	for _, d := range s.deadlinesOf(t, "adjudication", claimID) {
-		if d.Rule == "advance-payment" {
-			return d
-		}
-	}
-	t.Fatalf("claim %s: got no advance-payment deadline at adjudication, want one", claimID)
-	return deadlineJSON{}
+	return s.ruleDeadline(t, claimID, "advance-payment")
 }
 
 // TestR7IsMetWhenTheAdvanceIsPaid: a handler approves an advance of the

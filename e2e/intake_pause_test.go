@@ -27,6 +27,24 @@ func grayPNG(t *testing.T, seed int) []byte {
 	return data
 }
 
+// claimRequested waits for intake's claim-requested of claimID and returns
+// the last one and how many there are.
+func (s *system) claimRequested(t *testing.T, claimID string) (events.ClaimRequestedData, int) {
+	t.Helper()
+	got := readTopic(t, s.brokers, s.topics.Intake(), 60*time.Second, func(es []events.Envelope) bool {
+		return countOf(es, claimID, events.ClaimRequested) >= 1
+	})
+	var requested events.ClaimRequestedData
+	for _, e := range got {
+		if e.ClaimID == claimID && e.Type == events.ClaimRequested.Name {
+			if err := events.DecodeData(e, events.ClaimRequested, &requested); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return requested, countOf(got, claimID, events.ClaimRequested)
+}
+
 // TestIntakeStopsTheClockPerNotice: the decision clock (R4) stops per notice
 // (Judicial Interpretation II of the Insurance Law, art. 15). The one-time
 // notice asks for the invoices and the treatment record; both arrive, and
@@ -80,17 +98,7 @@ func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	post("bank account seen", "/checklist/items/bank_account/satisfy", map[string]string{"reason": "银行卡原件已在柜面核验"}, nil)
 
-	got := readTopic(t, sys.brokers, sys.topics.Intake(), 60*time.Second, func(es []events.Envelope) bool {
-		return countOf(es, r.ClaimID, events.ClaimRequested) >= 1
-	})
-	var requested events.ClaimRequestedData
-	for _, e := range got {
-		if e.ClaimID == r.ClaimID && e.Type == events.ClaimRequested.Name {
-			if err := events.DecodeData(e, events.ClaimRequested, &requested); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	requested, _ := sys.claimRequested(t, r.ClaimID)
 	s := requested.Supplements
 	if len(s) != 2 || !s[0].NoticeSentAt.Equal(first.SentAt) || s[0].ReceivedAt == nil || !s[0].ReceivedAt.Before(later.SentAt) ||
 		!s[1].NoticeSentAt.Equal(later.SentAt) || s[1].ReceivedAt == nil || !s[1].ReceivedAt.After(later.SentAt) {
