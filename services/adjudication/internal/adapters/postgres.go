@@ -138,7 +138,7 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 		limit = 100
 	}
 	var rows []caseRow
-	if err := q.Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Limit(limit).Offset(max(f.Offset, 0)).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	return postgres.FromRows(rows, caseRow.toDomain)

@@ -88,6 +88,9 @@ type ListFilter struct {
 	State    domain.State
 	Assignee string
 	Limit    int
+	// Offset skips that many cases of the order (oldest first receipt
+	// first), to read past the first page.
+	Offset int
 }
 
 // QueueFilter narrows the work queue. States empty means every state with

@@ -113,31 +113,45 @@ func (s *Service) SwitchCatastrophe(ctx context.Context, actor domain.Actor, cod
 // tagOpenCases tags, each in its own transaction, the undecided untagged
 // cases cat covers (R8), recorded on each case's timeline as the
 // activation's. A case decided or tagged meanwhile is left as it is.
-// Each state is read up to the repository's page of 500 cases.
+// Each state is read page by page to its end.
 func (s *Service) tagOpenCases(ctx context.Context, actor domain.Actor, cat catastrophe.Catastrophe) error {
+	const page = 500
 	for _, state := range domain.UndecidedStates() {
-		cases, err := s.repo.List(ctx, ListFilter{State: state, Limit: 500})
+		for offset := 0; ; offset += page {
+			cases, err := s.repo.List(ctx, ListFilter{State: state, Limit: page, Offset: offset})
+			if err != nil {
+				return err
+			}
+			if err := s.tagCases(ctx, actor, cat, cases); err != nil {
+				return err
+			}
+			if len(cases) < page {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// tagCases tags those of cases that cat covers and nothing tagged yet.
+func (s *Service) tagCases(ctx context.Context, actor domain.Actor, cat catastrophe.Catastrophe, cases []domain.Case) error {
+	for _, listed := range cases {
+		if listed.Catastrophe != nil || !cat.Covers(listed.IncidentPlace, listed.IncidentTime, listed.IncidentType) {
+			continue
+		}
+		ev, err := s.evidence(ctx, listed)
 		if err != nil {
 			return err
 		}
-		for _, listed := range cases {
-			if listed.Catastrophe != nil || !cat.Covers(listed.IncidentPlace, listed.IncidentTime, listed.IncidentType) {
-				continue
+		_, err = s.repo.Update(ctx, listed.ClaimID, func(c *domain.Case) (tracking.Effects, error) {
+			if c.Catastrophe != nil || !c.State.Undecided() {
+				return tracking.Effects{}, nil
 			}
-			ev, err := s.evidence(ctx, listed)
-			if err != nil {
-				return err
-			}
-			_, err = s.repo.Update(ctx, listed.ClaimID, func(c *domain.Case) (tracking.Effects, error) {
-				if c.Catastrophe != nil || !c.State.Undecided() {
-					return tracking.Effects{}, nil
-				}
-				now := s.now()
-				return tracking.Effects{}, s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagOnActivation(cat, t, actor, now) })
-			})
-			if err != nil {
-				return err
-			}
+			now := s.now()
+			return tracking.Effects{}, s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagOnActivation(cat, t, actor, now) })
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
