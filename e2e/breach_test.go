@@ -14,13 +14,7 @@ import (
 // claim at adjudication.
 func (s *system) decisionDeadline(t testing.TB, claimID string) deadlineJSON {
 	t.Helper()
-	for _, d := range s.deadlinesOf(t, "adjudication", claimID) {
-		if d.Rule == "decision" {
-			return d
-		}
-	}
-	t.Fatalf("claim %s: got no decision deadline at adjudication, want one", claimID)
-	return deadlineJSON{}
+	return s.ruleDeadline(t, claimID, "decision")
 }
 
 // openedCase makes a claim request received an hour ago, waits for its

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"claims.local/pkg/document/scantest"
-	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
@@ -238,18 +237,8 @@ func TestIntakeGuidesReadsNotifiesAndHandsOver(t *testing.T) {
 		t.Fatalf("got %+v, want a complete checklist of three documents", rep)
 	}
 
-	got := readTopic(t, sys.brokers, sys.topics.Intake(), 60*time.Second, func(es []events.Envelope) bool {
-		return countOf(es, first.ClaimID, events.ClaimRequested) >= 1
-	})
-	var requested events.ClaimRequestedData
-	for _, e := range got {
-		if e.ClaimID == first.ClaimID && e.Type == events.ClaimRequested.Name {
-			if err := events.DecodeData(e, events.ClaimRequested, &requested); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if countOf(got, first.ClaimID, events.ClaimRequested) != 1 || !requested.FirstReceivedAt.Equal(*rep.ClaimRequestedAt) {
+	requested, n := sys.claimRequested(t, first.ClaimID)
+	if n != 1 || !requested.FirstReceivedAt.Equal(*rep.ClaimRequestedAt) {
 		t.Fatalf("got claim-requested %+v, want one, first received at the claim request %v", requested, rep.ClaimRequestedAt)
 	}
 	if s := requested.Supplements; len(s) != 1 || !s[0].NoticeSentAt.Equal(notice.SentAt) || s[0].ReceivedAt == nil || s[0].ReceivedAt.Before(notice.SentAt) {

@@ -311,10 +311,11 @@ func Rules() []Rule {
 			Basis: []LegalBasis{{
 				Citation:   "《人身保险业务基本服务规定》第二十九条",
 				CitationEN: "CIRC Basic Service Rules for Personal Insurance, art. 29",
-				// The text summarises the article's duty as the product
-				// rules (R12) state it; it is not a verbatim quotation.
-				TextZH: "保险公司应当自受理投诉之日起10个工作日内向投诉人作出答复;不能按期答复的,应当在期限届满前告知投诉人处理进度。(条文要旨)",
-				TextEN: "The insurance company answers a complaint within 10 working days of accepting it; where it cannot answer in time it tells the complainant, before the period ends, how the complaint is progressing. (summary of the article)",
+				// The article's second paragraph as issued (shared/seeds,
+				// part 2). It asks for the progress report without a time;
+				// the product rules (R12) send it before the period ends.
+				TextZH: "保险公司应当自受理投诉之日起10个工作日内向投诉人做出明确答复。由于特殊原因无法按时答复的,保险公司应当向投诉人反馈进展情况。",
+				TextEN: "The insurance company shall give the complainant a clear answer within 10 working days of accepting the complaint. Where for special reasons it cannot answer in time, it shall report the progress to the complainant.",
 			}},
 		},
 	}

@@ -79,6 +79,20 @@ func TestDecisionBasisQuotesTheRegulation(t *testing.T) {
 	}
 }
 
+// TestComplaintBasisQuotesTheRegulation: R12 quotes art. 29 of the Basic
+// Service Rules as issued (shared/seeds, part 2: its second paragraph),
+// not a summary of it.
+func TestComplaintBasisQuotesTheRegulation(t *testing.T) {
+	r, err := RuleByID(ComplaintReply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "保险公司应当自受理投诉之日起10个工作日内向投诉人做出明确答复。由于特殊原因无法按时答复的,保险公司应当向投诉人反馈进展情况。"
+	if got := r.Basis[0].TextZH; got != want {
+		t.Errorf("art. 29 text: got %q, want %q", got, want)
+	}
+}
+
 func TestRulesReturnsFreshValues(t *testing.T) {
 	first := Rules()
 	first[1].Length = 99

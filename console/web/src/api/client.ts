@@ -307,8 +307,16 @@ export class Api {
     return this.caseAction(claimId, 'assignment', reason ? { assignee, reason } : { assignee });
   }
 
-  requestDocuments(claimId: string, documents: string[], note?: string): Promise<Case> {
-    return this.caseAction(claimId, 'document-request', note ? { documents, note } : { documents });
+  /** Sends a supplementary notice (Insurance Law art. 22): a repeat needs the reason, the new information that made it necessary. */
+  requestDocuments(claimId: string, documents: string[], opts: { note?: string; reason?: string; channel?: string } = {}): Promise<Case> {
+    const body: Record<string, unknown> = { documents };
+    for (const [k, v] of Object.entries(opts)) if (v) body[k] = v;
+    return this.caseAction(claimId, 'document-request', body);
+  }
+
+  /** Records the delivery receipt of the notice awaited: the R4 clock stops from delivery. */
+  recordNoticeDelivered(claimId: string, receipt: string, deliveredAt?: string): Promise<Case> {
+    return this.caseAction(claimId, 'document-request/delivery', deliveredAt ? { receipt, delivered_at: deliveredAt } : { receipt });
   }
 
   documentsReceived(claimId: string): Promise<Case> {

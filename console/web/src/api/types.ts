@@ -369,6 +369,24 @@ export interface CaseDocument {
   event_date?: string;
 }
 
+/** A stop of the decision clock (R4): intake's notice, or adjudication's
+ * supplementary notice with its reason, channel and delivery receipt (the
+ * clock stops from delivery, Judicial Interpretation II art. 15). */
+export interface Supplement {
+  notice_sent_at: string;
+  received_at: string | null;
+  requested_by?: string;
+  documents?: string[];
+  note?: string;
+  reason?: string;
+  channel?: string;
+  delivered_at?: string | null;
+  receipt?: string;
+}
+
+/** The channels of a supplementary notice (adjudication's NoticeChannels). */
+export const SUPPLEMENTARY_NOTICE_CHANNELS = ['post', 'hand', 'sms', 'email', 'registered_electronic'] as const;
+
 export interface Case {
   id: string;
   claim_id: string;
@@ -383,7 +401,7 @@ export interface Case {
   claimed_amount_fen?: number;
   beneficiary?: Person | null;
   documents?: CaseDocument[];
-  supplements?: { notice_sent_at: string; received_at: string | null; requested_by?: string; documents?: string[]; note?: string }[];
+  supplements?: Supplement[];
   state: CaseState | (string & {});
   version: number;
   assignee?: string;

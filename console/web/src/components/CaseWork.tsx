@@ -5,22 +5,24 @@
 // the payee (payout pays from it, R6), catastrophe advances (R8), closing.
 
 import { useState, type FormEvent } from 'react';
-import { AGREEMENT_CHANNELS, PAYEE_ROLES, type Case, type Obligation, type Payee } from '../api/types';
+import { AGREEMENT_CHANNELS, PAYEE_ROLES, SUPPLEMENTARY_NOTICE_CHANNELS, type Case, type Obligation, type Payee } from '../api/types';
 import { canDecide, isSenior } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { download } from '../lib/csv';
 import { formatFen, parseYuan } from '../lib/money';
-import { formatDateTime } from '../lib/time';
+import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, Field, Loading, ReasonButton, useAsync, useBusy } from './common';
 import { CheckBlocking, mayOverride } from './Controls';
 
 /** Review, assignment, documents, complex and close: what the case's state allows. */
 export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
-  const { t } = useI18n();
+  const { t, tx } = useI18n();
   const { api, user } = useSession();
   const action = useBusy();
   const [docs, setDocs] = useState('');
+  const [noticeReason, setNoticeReason] = useState('');
+  const [noticeChannel, setNoticeChannel] = useState<string>('post');
   const [asking, setAsking] = useState(false);
   const [assignee, setAssignee] = useState('');
   if (!canDecide(user)) return null;
@@ -97,12 +99,25 @@ export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) =>
             e.preventDefault();
             const list = docs.split(/[、,，;；\n]+/).map((d) => d.trim()).filter(Boolean);
             if (list.length === 0) return;
-            void act(() => api.requestDocuments(c.claim_id, list)).then(() => setAsking(false));
+            void act(() => api.requestDocuments(c.claim_id, list, { reason: noticeReason.trim(), channel: noticeChannel })).then(() => setAsking(false));
           }}
         >
           <Field label={t('case.requestDocuments.which')} hint={t('case.requestDocuments.hint')}>
             <input value={docs} onChange={(e) => setDocs(e.target.value)} autoFocus data-testid="request-documents-list" />
           </Field>
+          <Field label={t('case.requestDocuments.reason')} hint={t('case.requestDocuments.reasonHint')}>
+            <input value={noticeReason} onChange={(e) => setNoticeReason(e.target.value)} data-testid="request-documents-reason" />
+          </Field>
+          <label className="field">
+            <span>{t('case.requestDocuments.channel')}</span>
+            <select name="notice_channel" value={noticeChannel} onChange={(e) => setNoticeChannel(e.target.value)} data-testid="request-documents-channel">
+              {SUPPLEMENTARY_NOTICE_CHANNELS.map((ch) => (
+                <option key={ch} value={ch}>
+                  {tx('channel.' + ch, ch)}
+                </option>
+              ))}
+            </select>
+          </label>
           <div className="actions">
             <button type="submit" className="btn btn-primary" disabled={action.busy || !docs.trim()}>
               {t('case.requestDocuments.send')}
@@ -113,7 +128,66 @@ export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) =>
           </div>
         </form>
       )}
+      <NoticeDelivery c={c} onChanged={onChanged} />
       {action.error ? <ErrorBox error={action.error} /> : null}
+    </div>
+  );
+}
+
+/**
+ * The last supplementary notice of adjudication: what it asked for, why and
+ * by which channel, and its delivery. The decision clock (R4) stops from the
+ * day after the notice reached the claimant (Judicial Interpretation II art.
+ * 15), so the handler records the gateway's delivery receipt or the signed
+ * postal receipt and its date.
+ */
+function NoticeDelivery({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
+  const { t, tx, lang } = useI18n();
+  const { api } = useSession();
+  const busy = useBusy();
+  const [receipt, setReceipt] = useState('');
+  const [at, setAt] = useState('');
+  const last = [...(c.supplements ?? [])].reverse().find((s) => s.requested_by !== 'intake');
+  if (!last) return null;
+  const delivered = !!last.delivered_at;
+  const record = async (e: FormEvent) => {
+    e.preventDefault();
+    const out = await busy.run(() => api.recordNoticeDelivered(c.claim_id, receipt.trim(), localInputToRFC3339(at) ?? undefined));
+    if (out) onChanged(out);
+  };
+  return (
+    <div className="notice-delivery" data-testid="notice-last" data-channel={last.channel ?? ''} data-delivered={String(delivered)}>
+      <p className="small">
+        {t('case.notice.sent', { at: formatDateTime(last.notice_sent_at, lang) })} · {(last.documents ?? []).join('、')} ·{' '}
+        <span data-testid="notice-channel">{tx('channel.' + (last.channel ?? ''), last.channel ?? '')}</span>
+        {last.reason ? (
+          <>
+            {' '}
+            · {t('case.requestDocuments.reason')}: <span data-testid="notice-reason">{last.reason}</span>
+          </>
+        ) : null}
+      </p>
+      {delivered ? (
+        <p className="small" data-testid="notice-delivered">
+          {t('case.notice.delivered', { at: formatDateTime(last.delivered_at as string, lang) })} · {last.receipt}
+        </p>
+      ) : (
+        c.state === 'awaiting_documents' && (
+          <form className="reason-prompt" onSubmit={(e) => void record(e)} data-testid="delivery-form">
+            <p className="small muted">{t('case.notice.notDelivered')}</p>
+            <Field label={t('case.notice.receipt')} hint={t('case.notice.receiptHint')}>
+              <input value={receipt} onChange={(e) => setReceipt(e.target.value)} data-testid="delivery-receipt" />
+            </Field>
+            <Field label={t('case.notice.deliveredAt')} hint={t('case.notice.deliveredAtHint')}>
+              <input type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} data-testid="delivery-at" />
+            </Field>
+            {busy.error ? <ErrorBox error={busy.error} /> : null}
+            <button type="submit" className="btn btn-primary" disabled={busy.busy || !receipt.trim()} data-testid="delivery-submit">
+              {t('case.notice.record')}
+            </button>
+          </form>
+        )
+      )}
     </div>
   );
 }

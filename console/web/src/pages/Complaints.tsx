@@ -68,7 +68,7 @@ export function Complaints() {
           </thead>
           <tbody>
             {list.map((c) => (
-              <tr key={c.id} data-testid="complaint-row">
+              <tr key={c.id} data-testid="complaint-row" data-claim={c.claim_id ?? ''}>
                 <td>
                   <Link to={`/complaints/${encodeURIComponent(c.id)}`}>{formatDateTime(c.received_at, lang)}</Link>
                 </td>
@@ -89,7 +89,7 @@ export function Complaints() {
           <form className="form" onSubmit={(e) => void register(e)}>
             <label className="field">
               <span>{t('complaints.complainant')}</span>
-              <input required value={draft.complainant} onChange={(e) => setDraft({ ...draft, complainant: e.target.value })} />
+              <input required value={draft.complainant} onChange={(e) => setDraft({ ...draft, complainant: e.target.value })} data-testid="complaint-complainant" />
             </label>
             <label className="field">
               <span>{t('complaints.contact')}</span>
@@ -97,7 +97,7 @@ export function Complaints() {
             </label>
             <label className="field">
               <span>{t('complaints.claim')}</span>
-              <input value={draft.claim_id} onChange={(e) => setDraft({ ...draft, claim_id: e.target.value })} />
+              <input value={draft.claim_id} onChange={(e) => setDraft({ ...draft, claim_id: e.target.value })} data-testid="complaint-claim" />
             </label>
             <label className="field">
               <span>{t('complaints.channel')}</span>
@@ -121,10 +121,10 @@ export function Complaints() {
             </label>
             <label className="field">
               <span>{t('complaints.content')}</span>
-              <textarea required value={draft.content} onChange={(e) => setDraft({ ...draft, content: e.target.value })} />
+              <textarea required value={draft.content} onChange={(e) => setDraft({ ...draft, content: e.target.value })} data-testid="complaint-content" />
             </label>
             {busy.error ? <ErrorBox error={busy.error} /> : null}
-            <button type="submit" className="btn btn-primary" disabled={busy.busy}>
+            <button type="submit" className="btn btn-primary" disabled={busy.busy} data-testid="complaint-submit">
               {t('complaints.register')}
             </button>
           </form>
@@ -188,7 +188,7 @@ export function ComplaintPage({ id }: { id: string }) {
               [t('complaints.category'), tx('complaint.category.' + c.category, c.category)],
               [t('complaints.claim'), c.claim_id ? <Link to={`/claims/${encodeURIComponent(c.claim_id)}`}>{c.claim_id}</Link> : '—'],
               [t('complaints.received'), `${formatDateTime(c.received_at, lang)} · ${c.accepted_by}`],
-              [t('complaints.due'), <DeadlineCell key="due" c={c} />],
+              [t('complaints.due'), <span key="due" data-testid="complaint-due"><DeadlineCell c={c} /></span>],
               [t('complaints.content'), c.content],
             ]}
           />

@@ -54,15 +54,16 @@ type IndicatorStore struct {
 	work *uow.UnitOfWork
 }
 
-// NewIndicatorStore returns the store of the indicators' facts.
-func NewIndicatorStore(db *gorm.DB) *IndicatorStore {
-	return &IndicatorStore{db: db, work: uow.New(db, nil, nil)}
+// NewIndicatorStore returns the store of the indicators' facts; deadlines
+// applies the steps a payment takes (R7 met by a paid advance).
+func NewIndicatorStore(db *gorm.DB, deadlines *tracking.Tracker) *IndicatorStore {
+	return &IndicatorStore{db: db, work: uow.New(db, deadlines, nil)}
 }
 
-// RecordPayout stores p once: a redelivered event is skipped by the inbox,
-// a second event of the same payment by the primary key.
-func (s *IndicatorStore) RecordPayout(ctx context.Context, receipt inbox.Receipt, p app.PayoutCompletion) error {
-	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+// RecordPayout stores p once, with steps: a redelivered event is skipped by
+// the inbox, a second event of the same payment by the primary key.
+func (s *IndicatorStore) RecordPayout(ctx context.Context, receipt inbox.Receipt, p app.PayoutCompletion, steps []tracking.Step) error {
+	return s.work.DoAt(ctx, p.RecordedAt, func(tx *gorm.DB) (tracking.Effects, error) {
 		first, err := inboxpg.Record(tx, receipt)
 		if err != nil || !first {
 			return tracking.Effects{}, err
@@ -72,7 +73,7 @@ func (s *IndicatorStore) RecordPayout(ctx context.Context, receipt inbox.Receipt
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("store payout completion: %w", err)
 		}
-		return tracking.Effects{}, nil
+		return tracking.Effects{Steps: steps}, nil
 	})
 }
 

@@ -138,7 +138,7 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 		limit = 100
 	}
 	var rows []caseRow
-	if err := q.Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Limit(limit).Offset(max(f.Offset, 0)).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	return postgres.FromRows(rows, caseRow.toDomain)
@@ -219,6 +219,9 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 		"state": next.State, "version": c.Version, "assignee": next.Assignee, "supplements": next.Supplements,
 		"complex_reason": next.ComplexReason, "complex_by": next.ComplexBy, "complex_at": next.ComplexAt,
 		"closed_reason": next.ClosedReason, "closed_by": next.ClosedBy, "closed_at": next.ClosedAt,
+		// A case filed before its catastrophe was activated is tagged later.
+		"catastrophe_code": next.CatastropheCode, "target_working_days": next.TargetWorkingDays, "target_due_date": next.TargetDueDate,
+		"target_due_at": next.TargetDueAt, "target_at_risk_from": next.TargetAtRiskFrom,
 	})
 	if res.Error != nil {
 		return fmt.Errorf("store case: %w", res.Error)

@@ -88,6 +88,9 @@ type ListFilter struct {
 	State    domain.State
 	Assignee string
 	Limit    int
+	// Offset skips that many cases of the order (oldest first receipt
+	// first), to read past the first page.
+	Offset int
 }
 
 // QueueFilter narrows the work queue. States empty means every state with
@@ -225,6 +228,8 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		if err := s.fastTrack(ctx, &c, d.CatastropheCode, ev, now); err != nil {
 			return err
 		}
+	} else if err := s.fastTrackUntagged(ctx, &c, now); err != nil {
+		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	_, err = s.repo.Open(ctx, receipt, c, steps...)

@@ -98,7 +98,94 @@ func (s *Service) DeclareCatastrophe(ctx context.Context, actor domain.Actor, d 
 // SwitchCatastrophe switches the fast-track mode of catastrophe code on or
 // off for reason, recording who and when, and announces the new state to
 // every service through the compacted topic.
+//
+// Switched on, it also tags the open cases filed before, whose place, date
+// and type the catastrophe covers (tagOpenCases), so that they join the
+// fast channel too.
 func (s *Service) SwitchCatastrophe(ctx context.Context, actor domain.Actor, code string, active bool, reason string) (catastrophe.Catastrophe, error) {
+	c, err := s.switchCatastrophe(ctx, actor, code, active, reason)
+	if err != nil || !c.Active {
+		return c, err
+	}
+	return c, s.tagOpenCases(ctx, actor, c)
+}
+
+// tagOpenCases tags, each in its own transaction, the undecided untagged
+// cases cat covers (R8), recorded on each case's timeline as the
+// activation's. A case decided or tagged meanwhile is left as it is.
+// Each state is read page by page to its end.
+func (s *Service) tagOpenCases(ctx context.Context, actor domain.Actor, cat catastrophe.Catastrophe) error {
+	const page = 500
+	for _, state := range domain.UndecidedStates() {
+		for offset := 0; ; offset += page {
+			cases, err := s.repo.List(ctx, ListFilter{State: state, Limit: page, Offset: offset})
+			if err != nil {
+				return err
+			}
+			if err := s.tagCases(ctx, actor, cat, cases); err != nil {
+				return err
+			}
+			if len(cases) < page {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// tagCases tags those of cases that cat covers and nothing tagged yet.
+func (s *Service) tagCases(ctx context.Context, actor domain.Actor, cat catastrophe.Catastrophe, cases []domain.Case) error {
+	for _, listed := range cases {
+		if listed.Catastrophe != nil || !cat.Covers(listed.IncidentPlace, listed.IncidentTime, listed.IncidentType) {
+			continue
+		}
+		ev, err := s.evidence(ctx, listed)
+		if err != nil {
+			return err
+		}
+		_, err = s.repo.Update(ctx, listed.ClaimID, func(c *domain.Case) (tracking.Effects, error) {
+			if c.Catastrophe != nil || !c.State.Undecided() {
+				return tracking.Effects{}, nil
+			}
+			now := s.now()
+			return tracking.Effects{}, s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagOnActivation(cat, t, actor, now) })
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fastTrackUntagged tags a case whose claim request came without a tag
+// when an active catastrophe covers it (R8): its report was filed before
+// the catastrophe was switched on, and intake keeps the channel a report
+// was given. The catastrophes are read from the service's own table, where
+// a switch is committed before tagOpenCases looks for the cases open then.
+// When several cover it, the one declared first wins, as in intake.
+func (s *Service) fastTrackUntagged(ctx context.Context, c *domain.Case, now time.Time) error {
+	all, err := s.catastrophes.List(ctx)
+	if err != nil {
+		return err
+	}
+	var found *catastrophe.Catastrophe
+	for i, cat := range all {
+		if cat.Matches(c.IncidentPlace, c.IncidentTime, c.IncidentType) && (found == nil || cat.DeclaredAt.Before(found.DeclaredAt)) {
+			found = &all[i]
+		}
+	}
+	if found == nil {
+		return nil
+	}
+	ev, err := s.evidence(ctx, *c)
+	if err != nil {
+		return err
+	}
+	cat := *found
+	return s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagOnActivation(cat, t, domain.System("adjudication"), now) })
+}
+
+func (s *Service) switchCatastrophe(ctx context.Context, actor domain.Actor, code string, active bool, reason string) (catastrophe.Catastrophe, error) {
 	return s.catastrophes.Switch(ctx, code, func(c catastrophe.Catastrophe) (catastrophe.Catastrophe, events.Outgoing, error) {
 		now := s.now()
 		next, err := c.Switch(active, reason, actor.Subject, now)
@@ -159,6 +246,13 @@ func (s *Service) fastTrack(ctx context.Context, c *domain.Case, code string, ev
 			Reason: "catastrophe " + code + " is not declared: the case takes the normal path"})
 		return nil
 	}
+	return s.joinFastTrack(c, cat, ev, now, func(t domain.Tag) { c.TagWith(cat, t, now) })
+}
+
+// joinFastTrack puts c on cat's fast channel: tag computes the internal
+// target and records the tag; the advance is offered and an on-site visit
+// asked for as at the case's opening.
+func (s *Service) joinFastTrack(c *domain.Case, cat catastrophe.Catastrophe, ev domain.Evidence, now time.Time, tag func(domain.Tag)) error {
 	target, err := s.obligation(c, tracking.Spec{ClaimID: c.ClaimID, Subject: catastropheSubject(c.ClaimID), Rule: deadline.Decision,
 		ClockStart: c.FirstReceivedAt, Overrides: []deadline.Override{{Rule: deadline.Decision, Length: cat.InternalTargetWorkingDays,
 			Unit: deadline.WorkingDays}}}, now, false)
@@ -166,7 +260,7 @@ func (s *Service) fastTrack(ctx context.Context, c *domain.Case, code string, ev
 		// A first receipt no calendar can count from: the event's fault.
 		return errors.Join(events.ErrMalformed, err)
 	}
-	c.TagWith(cat, domain.Tag{TargetDueDate: target.DueDate, TargetDueAt: target.DueAt, TargetAtRiskFrom: target.AtRiskFrom}, now)
+	tag(domain.Tag{TargetDueDate: target.DueDate, TargetDueAt: target.DueAt, TargetAtRiskFrom: target.AtRiskFrom})
 	c.OfferCatastropheAdvance(cat, ev, uuid.NewString(), now)
 	if c.NeedsSiteVisit() {
 		c.NewVisits = append(c.NewVisits, domain.NewSiteVisit(c, uuid.NewString(), now))
@@ -196,9 +290,11 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Dea
 
 // RecordAdvance approves an advance on a claim with its payee, as a handler
 // records it: the catastrophe advance offered at the case's opening (R8),
-// or the amount that can already be determined (R7), which meets the R7
-// obligation. payout pays it at once, a tagged case's first (Priority), and
-// deducts it from the final settlement.
+// or the amount that can already be determined (R7). payout pays it at
+// once, a tagged case's first (Priority), and deducts it from the final
+// settlement. The approval leaves the R7 obligation owed: Insurance Law
+// art. 25 asks for a payment, so R7 is met when payout completes the
+// advance (RecordPayout).
 func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
 	c, err := s.repo.Get(ctx, claimID)
 	if err != nil {
@@ -240,8 +336,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...),
-			Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now)}}, nil
+		return tracking.Effects{Events: append([]events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}, signals...)}, nil
 	})
 }
 

@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),
-		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db), Instructions: instructionKey(t)})
+		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db, tr), Instructions: instructionKey(t)})
 	return f
 }
 

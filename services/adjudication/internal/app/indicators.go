@@ -7,6 +7,7 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/tracking"
@@ -20,8 +21,9 @@ const PayoutsConsumer = "adjudication.payouts"
 // payout completed.
 type Indicators interface {
 	// RecordPayout stores a completed payment once per event (receipt)
-	// and once per payout obligation.
-	RecordPayout(ctx context.Context, receipt inbox.Receipt, p PayoutCompletion) error
+	// and once per payout obligation, with the deadline steps it takes, in
+	// one transaction.
+	RecordPayout(ctx context.Context, receipt inbox.Receipt, p PayoutCompletion, steps []tracking.Step) error
 	// DecidedOrWithdrawn returns the facts of the claims whose decision
 	// took effect, or which were withdrawn, in [from, to).
 	DecidedOrWithdrawn(ctx context.Context, from, to time.Time) ([]domain.ClaimFacts, error)
@@ -58,7 +60,10 @@ type CatastropheReport struct {
 
 // RecordPayout keeps a payment payout completed, for the payment cycles of
 // the indicators and the advances of the catastrophe report; payout's
-// other events are not adjudication's business.
+// other events are not adjudication's business. A completed advance meets
+// the claim's R7 obligation at the time it was paid (Insurance Law art.
+// 25 asks for the payment, not its approval): paid after the due time, the
+// obligation is missed.
 func (s *Service) RecordPayout(ctx context.Context, e events.Envelope) error {
 	if e.Type != events.PayoutCompleted.Name {
 		return nil
@@ -72,8 +77,12 @@ func (s *Service) RecordPayout(ctx context.Context, e events.Envelope) error {
 		at = *d.CompletedAt
 	}
 	receipt := inbox.Receipt{Consumer: PayoutsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
+	var steps []tracking.Step
+	if d.PayoutType == events.PayoutTypeAdvance && d.ClaimID != "" {
+		steps = append(steps, tracking.Complete(tracking.ClaimSubject(d.ClaimID), deadline.AdvancePayment, at.UTC()))
+	}
 	return s.indicators.RecordPayout(ctx, receipt, PayoutCompletion{ObligationID: d.ObligationID, ClaimID: d.ClaimID,
-		PayoutType: d.PayoutType, AmountFen: d.AmountFen, CompletedAt: at.UTC(), RecordedAt: s.now()})
+		PayoutType: d.PayoutType, AmountFen: d.AmountFen, CompletedAt: at.UTC(), RecordedAt: s.now()}, steps)
 }
 
 // ServiceIndicators computes the indicators (R13) of the claims decided or

@@ -121,6 +121,9 @@ func actionsFrom(s State) []string {
 // Undecided reports whether s is a state before any decision was made.
 func (s State) Undecided() bool { return slices.Contains(undecided, s) }
 
+// UndecidedStates lists the states of a case not yet decided.
+func UndecidedStates() []State { return slices.Clone(undecided) }
+
 // Person is a named party of a claim and their relation to the insured.
 type Person struct {
 	Name     string

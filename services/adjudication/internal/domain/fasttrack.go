@@ -167,9 +167,21 @@ func ExpectedBenefitFen(c *Case, ev Evidence) int64 {
 // TagWith tags the case with cat and its internal target (computed by the
 // caller from the first receipt), recording it in the audit.
 func (c *Case) TagWith(cat catastrophe.Catastrophe, target Tag, now time.Time) {
+	c.tag(cat, target, System("intake").Subject, "", now)
+}
+
+// TagOnActivation tags an open case filed before actor switched cat's mode
+// on, when cat covers its place, date and type (R8: the claims of a
+// catastrophe join the fast channel whenever they were filed), recording
+// the activation as the tag's cause in the audit.
+func (c *Case) TagOnActivation(cat catastrophe.Catastrophe, target Tag, actor Actor, now time.Time) {
+	c.tag(cat, target, actor.Subject, "catastrophe "+cat.Code+" activated after the claim was filed; it covers the claim's place, date and type", now)
+}
+
+func (c *Case) tag(cat catastrophe.Catastrophe, target Tag, by, reason string, now time.Time) {
 	target.Code, target.TargetWorkingDays = cat.Code, cat.InternalTargetWorkingDays
 	c.Catastrophe = &target
-	c.record(Change{Action: ActionTagged, From: c.State, To: c.State, Actor: System("intake").Subject, At: now,
+	c.record(Change{Action: ActionTagged, From: c.State, To: c.State, Actor: by, At: now, Reason: reason,
 		Details: map[string]any{"catastrophe_code": cat.Code, "target_working_days": cat.InternalTargetWorkingDays,
 			"target_due_date": target.TargetDueDate.String()}})
 }

@@ -65,11 +65,12 @@ func save(tx *gorm.DB, was counts, f domain.ClaimFile, versions map[string]int) 
 			return fmt.Errorf("store waiver: %w", err)
 		}
 	}
-	if f.Changed.Supplement && was.notices > 0 {
-		n := f.Notices[0]
-		if err := tx.Model(&noticeRow{}).Where("report_id = ? AND seq = ?", row.ID, n.Seq).
-			Update("supplement_received_at", n.SupplementReceivedAt).Error; err != nil {
-			return fmt.Errorf("store supplement: %w", err)
+	if f.Changed.Supplement {
+		for _, n := range f.Notices[:was.notices] {
+			if err := tx.Model(&noticeRow{}).Where("report_id = ? AND seq = ?", row.ID, n.Seq).
+				Update("supplement_received_at", n.SupplementReceivedAt).Error; err != nil {
+				return fmt.Errorf("store supplement: %w", err)
+			}
 		}
 	}
 	return insert(tx, f.Notices[was.notices:], func(n domain.Notice) (noticeRow, error) { return toNoticeRow(row.ID, n) }, "notice")

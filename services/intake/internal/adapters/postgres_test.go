@@ -570,3 +570,41 @@ func TestUpdateStoresWhatTheFileRecordedAsChanged(t *testing.T) {
 		t.Fatalf("got changes %+v loaded, want none", got.Changed)
 	}
 }
+
+// TestEveryNoticeKeepsTheArrivalOfItsSupplement: the decision clock stops
+// per notice (R4), so the repository stores the arrival recorded on each
+// loaded notice, not only on the one-time notice.
+func TestEveryNoticeKeepsTheArrivalOfItsSupplement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r1"))
+	now := time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC)
+	_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		if _, err := x.Report.RequestClaim(nil, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
+			return tracking.Effects{}, err
+		}
+		x.Notices = append(x.Notices, domain.Notice{Seq: 2, Reason: "发票金额合计15,000元", Channel: domain.ChannelLetter,
+			SentBy: "handler-1", SentAt: now.Add(48 * time.Hour), Items: x.Notices[0].Items[:1]})
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	first, second := now.Add(24*time.Hour), now.Add(72*time.Hour)
+	_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		x.Notices[0].SupplementReceivedAt, x.Notices[1].SupplementReceivedAt = &first, &second
+		x.Changed.Supplement = true
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, "r1")
+	require.NoError(t, err)
+	require.Len(t, got.Notices, 2)
+	for i, want := range []time.Time{first, second} {
+		if r := got.Notices[i].SupplementReceivedAt; r == nil || !r.Equal(want) {
+			t.Errorf("notice %d: got received %v, want %v", i+1, r, want)
+		}
+	}
+}

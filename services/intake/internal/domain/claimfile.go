@@ -32,8 +32,8 @@ type Changes struct {
 	// Documents are the ids of the documents added, or handed out by
 	// Document to be changed, once each in order.
 	Documents []string
-	// Supplement is set when the arrival of what the one-time notice asked
-	// for was recorded on that notice (R4: the decision clock runs again).
+	// Supplement is set when the arrival of what a notice asked for was
+	// recorded on the notices (R4: the decision clock runs again).
 	Supplement bool
 }
 
@@ -70,9 +70,9 @@ type Notice struct {
 	Channel NoticeChannel
 	SentBy  string
 	SentAt  time.Time
-	// SupplementReceivedAt is set on the first notice when the claim is
-	// complete: the arrival of the last item it (or a later notice) asked
-	// for, which restarts the decision clock.
+	// SupplementReceivedAt is set on each notice when the claim is
+	// complete: the arrival of the last item that notice asked for, which
+	// ends its stop of the decision clock.
 	SupplementReceivedAt *time.Time
 }
 
@@ -264,21 +264,38 @@ func (f *ClaimFile) SendNotice(channel NoticeChannel, reason, by string, now tim
 	return n, nil
 }
 
-// Supplements returns the stops of the decision clock: the one-time notice
-// and the arrival of what it asked for. Later notices are sent while the
-// clock is already stopped, so there is at most one.
+// Supplements returns the stops of the decision clock (R4), one per notice
+// (Judicial Interpretation II of the Insurance Law, art. 15): from the
+// notice until the arrival of the items that notice asked for (nil while
+// awaited). Stops that overlap (a later notice sent while an earlier one
+// is still awaited) are merged into one, so that no time is deducted
+// twice; the stops are in the order of their notices and never overlap.
+// A claim handed over before stops were kept per notice has its receipt on
+// the first notice only, covering the later ones: those are left out.
 func (f *ClaimFile) Supplements() []Supplement {
-	if len(f.Notices) == 0 {
-		return nil
+	var out []Supplement
+	for i, n := range f.Notices {
+		if i > 0 && n.SupplementReceivedAt == nil && f.Report.HandedOverAt != nil {
+			continue
+		}
+		s := Supplement{NoticeSentAt: n.SentAt, ReceivedAt: n.SupplementReceivedAt}
+		last := len(out) - 1
+		if last < 0 || (out[last].ReceivedAt != nil && s.NoticeSentAt.After(*out[last].ReceivedAt)) {
+			out = append(out, s)
+			continue
+		}
+		if out[last].ReceivedAt != nil && (s.ReceivedAt == nil || s.ReceivedAt.After(*out[last].ReceivedAt)) {
+			out[last].ReceivedAt = s.ReceivedAt
+		}
 	}
-	return []Supplement{{NoticeSentAt: f.Notices[0].SentAt, ReceivedAt: f.Notices[0].SupplementReceivedAt}}
+	return out
 }
 
 // HandOver marks the claim request handed to adjudication at now when it
 // is due: the request was made, the checklist is complete and no uploaded
 // document is still being read (an invoice being read may raise the amount
 // claimed, and adjudication gets what every document says). It reports
-// whether it did. After a notice, the supplement arrived when the last
+// whether it did. After each notice, its supplement arrived when the last
 // item it asked for did (the upload or the waiver, not its reading), never
 // before the notice.
 func (f *ClaimFile) HandOver(now time.Time) bool {
@@ -291,14 +308,17 @@ func (f *ClaimFile) HandOver(now time.Time) bool {
 		return false
 	}
 	now = now.UTC()
-	if len(f.Notices) > 0 && f.Notices[0].SupplementReceivedAt == nil {
-		arrived := f.Notices[0].SentAt
-		for _, n := range f.Notices {
-			for _, ni := range n.Items {
-				if it, ok := st.Item(ni.ItemID); ok {
-					if at, ok := it.arrivedAt(); ok && at.After(arrived) {
-						arrived = at
-					}
+	for i := range f.Notices {
+		n := &f.Notices[i]
+		if n.SupplementReceivedAt != nil {
+			continue
+		}
+		// Each notice's supplement arrived with the last of its own items.
+		arrived := n.SentAt
+		for _, ni := range n.Items {
+			if it, ok := st.Item(ni.ItemID); ok {
+				if at, ok := it.arrivedAt(); ok && at.After(arrived) {
+					arrived = at
 				}
 			}
 		}
@@ -306,7 +326,7 @@ func (f *ClaimFile) HandOver(now time.Time) bool {
 			arrived = now
 		}
 		arrived = arrived.UTC()
-		f.Notices[0].SupplementReceivedAt = &arrived
+		n.SupplementReceivedAt = &arrived
 		f.Changed.Supplement = true
 	}
 	r.HandedOverAt = &now

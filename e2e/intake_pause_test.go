@@ -1,0 +1,119 @@
+package e2e
+
+import (
+	"encoding/json"
+	"image"
+	"net/http"
+	"testing"
+	"time"
+
+	"claims.local/pkg/document/scantest"
+	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus/kafkatest"
+)
+
+// grayPNG is a small image that reads as nothing: the handler says what it is.
+func grayPNG(t *testing.T, seed int) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i*7 + seed*13)
+	}
+	data, err := scantest.PNG(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// claimRequested waits for intake's claim-requested of claimID and returns
+// the last one and how many there are.
+func (s *system) claimRequested(t *testing.T, claimID string) (events.ClaimRequestedData, int) {
+	t.Helper()
+	got := readTopic(t, s.brokers, s.topics.Intake(), 60*time.Second, func(es []events.Envelope) bool {
+		return countOf(es, claimID, events.ClaimRequested) >= 1
+	})
+	var requested events.ClaimRequestedData
+	for _, e := range got {
+		if e.ClaimID == claimID && e.Type == events.ClaimRequested.Name {
+			if err := events.DecodeData(e, events.ClaimRequested, &requested); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return requested, countOf(got, claimID, events.ClaimRequested)
+}
+
+// TestIntakeStopsTheClockPerNotice: the decision clock (R4) stops per notice
+// (Judicial Interpretation II of the Insurance Law, art. 15). The one-time
+// notice asks for the invoices and the treatment record; both arrive, and
+// the invoice's 15,000 yuan makes the bank account necessary, asked for by a
+// later notice. The claim request handed to adjudication carries two stops,
+// each ending when its own notice's items arrived, and adjudication keeps
+// both: the time between the first supplement and the later notice is not
+// deducted.
+func TestIntakeStopsTheClockPerNotice(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Brokers(t))
+	sys.start("intake", "INTAKE_STORAGE_DIR="+t.TempDir(), "INTAKE_OCR_WORKERS=0")
+	sys.start("adjudication")
+	sys.waitReady("intake")
+	sys.waitReady("adjudication")
+
+	incident := time.Now().Add(-72 * time.Hour)
+	r := sys.newReport(t, "P-E2E-PER-NOTICE", "王五", incident)
+	base := "/v1/reports/" + r.ID
+	post := func(what, path string, body any, out any) {
+		t.Helper()
+		if status := sys.call(t, http.MethodPost, sys.url("intake", base+path), body, out); status != http.StatusCreated {
+			t.Fatalf("%s: got status %d, want 201", what, status)
+		}
+	}
+	uploaded := func(name string, seed int) string {
+		t.Helper()
+		status, raw := sys.upload(t, r.ID, name, grayPNG(t, seed))
+		var d struct {
+			ID string `json:"id"`
+		}
+		if status != http.StatusCreated || json.Unmarshal(raw, &d) != nil {
+			t.Fatalf("upload %s: got %d %s, want 201", name, status, raw)
+		}
+		return d.ID
+	}
+	idCard := uploaded("id.png", 1)
+	post("claim request", "/claim-request", nil, nil)
+	post("ID card correction", "/documents/"+idCard+"/corrections", map[string]any{"type": "id_card", "fields": map[string]any{"names": []string{"王五"}}}, nil)
+	var first, later struct {
+		SentAt time.Time `json:"sent_at"`
+	}
+	post("one-time notice", "/missing-documents-notices", map[string]string{"channel": "sms"}, &first)
+
+	invoice := uploaded("invoice.png", 2)
+	post("invoice correction", "/documents/"+invoice+"/corrections", map[string]any{"type": "medical_invoice",
+		"fields": map[string]any{"total_amount_fen": 1_500_000, "invoice_number": "0012345678", "event_date": incident.Format("2006-01-02")}}, nil)
+	post("treatment record seen", "/checklist/items/treatment_record/satisfy", map[string]string{"reason": "出院小结原件已在柜面核验"}, nil)
+	time.Sleep(1100 * time.Millisecond)
+	post("later notice", "/missing-documents-notices", map[string]string{"channel": "letter", "reason": "发票金额合计15,000元"}, &later)
+	time.Sleep(1100 * time.Millisecond)
+	post("bank account seen", "/checklist/items/bank_account/satisfy", map[string]string{"reason": "银行卡原件已在柜面核验"}, nil)
+
+	requested, _ := sys.claimRequested(t, r.ClaimID)
+	s := requested.Supplements
+	if len(s) != 2 || !s[0].NoticeSentAt.Equal(first.SentAt) || s[0].ReceivedAt == nil || !s[0].ReceivedAt.Before(later.SentAt) ||
+		!s[1].NoticeSentAt.Equal(later.SentAt) || s[1].ReceivedAt == nil || !s[1].ReceivedAt.After(later.SentAt) {
+		t.Fatalf("got stops %+v, want one per notice: from %v until its items arrived, then from %v", s, first.SentAt, later.SentAt)
+	}
+
+	var c struct {
+		Supplements []struct {
+			NoticeSentAt time.Time `json:"notice_sent_at"`
+		} `json:"supplements"`
+	}
+	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
+		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c) == http.StatusOK
+	})
+	if len(c.Supplements) != 2 {
+		t.Fatalf("got %d clock stops at adjudication, want the 2 notices'", len(c.Supplements))
+	}
+}
