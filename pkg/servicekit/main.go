@@ -13,6 +13,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/config"
 	"claims.local/pkg/logging"
+	"claims.local/pkg/tracing"
 )
 
 // Exit codes of a service's process.
@@ -38,13 +39,18 @@ type Common struct {
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
 	RiskLeadWorkingDays int
+	// Tracing is where the service sends its traces; no endpoint, no
+	// tracing (package tracing).
+	Tracing tracing.Config
 }
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
 // service's database on `make run`'s PostgreSQL), KAFKA_BROKERS,
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
-// DEADLINE_RISK_LEAD_DAYS and AUTH_KEYS, which has no default: every API
+// DEADLINE_RISK_LEAD_DAYS, OTEL_EXPORTER_OTLP_ENDPOINT (the OTLP/HTTP base
+// URL traces go to; none: no tracing), OTEL_TRACES_SAMPLER_ARG (the share
+// of new traces kept, default 1) and AUTH_KEYS, which has no default: every API
 // call is signed in.
 func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	prefix := strings.ToUpper(name)
@@ -57,6 +63,11 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
+	ratio, err := tracing.ParseRatio(env.String("OTEL_TRACES_SAMPLER_ARG", ""))
+	if err != nil {
+		return c, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG: %w", err)
+	}
+	c.Tracing = tracing.Config{Endpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""), SampleRatio: ratio}
 	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
 	if err != nil {
 		return c, fmt.Errorf("AUTH_KEYS must hold the token keys as id:secret[,id:secret] (current first): %w", err)
@@ -92,6 +103,11 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	shutdownTracing, err := tracing.Setup(ctx, name, common.Tracing)
+	if err != nil {
+		exit(log, ExitBadConfig, "bad configuration", err)
+	}
+	defer flushTraces(log, shutdownTracing)
 	svc, err := start(ctx, cfg, log)
 	if err != nil {
 		stop()
@@ -100,6 +116,15 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	if err := svc.Run(ctx); err != nil {
 		stop()
 		exit(log, ExitFailed, name+" stopped with an error", err)
+	}
+}
+
+// flushTraces sends the spans still buffered before the process ends.
+func flushTraces(log *slog.Logger, shutdown func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		log.Warn("flushing traces", "error", err.Error())
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -166,6 +167,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
 		},
 	})
+	engine.Use(tracing.Middleware())
 	engine.Use(authhttp.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
