@@ -10,6 +10,9 @@
 #   infra.sh pg-stop STATE [smart|fast|immediate]  stop PostgreSQL in that mode
 #                                    (default fast; immediate is a crash)
 #   infra.sh pg-destroy STATE        stop PostgreSQL at once and delete its cluster
+#   infra.sh jaeger-start STATE OTLP_PORT QUERY_PORT   the trace store (Jaeger,
+#                                    in memory; QUERY_PORT+1 is its gRPC API)
+#   infra.sh jaeger-stop STATE
 #
 # STATE is a folder under .local/ (git-ignored); re-running reuses it.
 set -euo pipefail
@@ -49,6 +52,7 @@ install() {
     touch "$KAFKA_HOME/libs/.complete"
   fi
   (cd "$ROOT" && go mod download all 2>/dev/null || for m in pkg cli e2e services/*; do (cd "$ROOT/$m" && go mod download); done)
+  jaeger_build
   # schemathesis fuzzes each service's OpenAPI document in the tests (PyPI).
   local venv=$ROOT/.local/tools/venv
   if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
@@ -179,6 +183,58 @@ kafka_stop() {
   rm -f "$dir/pid"
 }
 
+# jaeger_build builds the trace store, Jaeger (cmd/jaeger at the version
+# tools/go.mod pins), into .local/tools/bin once, and again when go.mod
+# changes. It is a large program: minutes on two cores.
+JAEGER_BIN=$ROOT/.local/tools/bin/jaeger
+jaeger_build() {
+  if [ -x "$JAEGER_BIN" ] && [ "$JAEGER_BIN" -nt "$ROOT/tools/go.mod" ]; then
+    return 0
+  fi
+  log "building Jaeger (tools/go.mod) into $JAEGER_BIN; this takes a few minutes once"
+  mkdir -p "$(dirname "$JAEGER_BIN")"
+  (cd "$ROOT/tools" && GOWORK=off go build -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
+  mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
+}
+
+# jaeger_start runs the trace store with deployments/local/jaeger.yaml:
+# OTLP/HTTP on OTLP_PORT, the query API and UI on QUERY_PORT.
+jaeger_start() {
+  local dir="$1/jaeger" otlp=$2 query=$3
+  mkdir -p "$dir"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    log "Jaeger already running (pid $(cat "$dir/pid"))"
+    return 0
+  fi
+  [ -x "$JAEGER_BIN" ] || jaeger_build
+  log "starting Jaeger: OTLP on 127.0.0.1:$otlp, UI on http://127.0.0.1:$query"
+  JAEGER_OTLP_PORT=$otlp JAEGER_QUERY_PORT=$query JAEGER_QUERY_GRPC_PORT=$((query + 1)) \
+    "$JAEGER_BIN" --config "$ROOT/deployments/local/jaeger.yaml" >"$dir/stdout.log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+  local i
+  for i in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$query") 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/"$otlp") 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { log "Jaeger exited; see $dir/stdout.log"; tail -n 30 "$dir/stdout.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  log "Jaeger did not start within 60s; see $dir/stdout.log"
+  exit 1
+}
+
+jaeger_stop() {
+  local dir="$1/jaeger" pid i
+  [ -f "$dir/pid" ] || return 0
+  pid=$(cat "$dir/pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$dir/pid"
+}
+
 # reserve_ports keeps the kernel from handing PORTS (comma-separated ports
 # or ranges) to outgoing connections as their source port: the fixed ports
 # of PostgreSQL and Kafka lie inside Linux's ephemeral range (32768-60999),
@@ -195,7 +251,7 @@ reserve_ports() {
 
 cmd=${1:-}
 shift || true
-[ $# -ge 1 ] && set -- "$(realpath -m "$1")" "${@:2}"
+[ $# -ge 1 ] && [ "$cmd" != jaeger-build ] && set -- "$(realpath -m "$1")" "${@:2}"
 case "$cmd" in
   install) install ;;
   start) reserve_ports "$2,$3-$(($3 + 1))"; pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
@@ -205,5 +261,8 @@ case "$cmd" in
   pg-destroy) pg_destroy "$1" ;;
   kafka-start) kafka_start "$1" "$2" ;;
   kafka-stop) kafka_stop "$1" ;;
+  jaeger-build) jaeger_build ;;
+  jaeger-start) reserve_ports "$2,$3-$(($3 + 1))"; jaeger_start "$1" "$2" "$3" ;;
+  jaeger-stop) jaeger_stop "$1" ;;
   *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

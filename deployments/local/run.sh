@@ -8,18 +8,26 @@ PG_PORT=${PG_PORT:-55432}
 KAFKA_PORT=${KAFKA_PORT:-59092}
 INFRA="$ROOT/deployments/local/infra.sh"
 
+# The trace store: Jaeger in memory; every trace is kept (sampling ratio 1).
+JAEGER_OTLP_PORT=${JAEGER_OTLP_PORT:-54318}
+JAEGER_UI_PORT=${JAEGER_UI_PORT:-16686}
+JAEGER_UI=http://127.0.0.1:$JAEGER_UI_PORT
+
 bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
+bash "$INFRA" jaeger-start "$STATE" "$JAEGER_OTLP_PORT" "$JAEGER_UI_PORT"
 pids=()
 stop_all() {
   trap - INT TERM EXIT
   echo "[run] stopping services" >&2
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bash "$INFRA" jaeger-stop "$STATE"
   bash "$INFRA" stop "$STATE"
 }
 trap stop_all INT TERM EXIT
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_PORT OTEL_TRACES_SAMPLER_ARG=1
 # The token key of this development installation: made once, kept in .local/dev.
 KEYFILE=$STATE/auth-keys
 if [ ! -s "$KEYFILE" ]; then
@@ -69,7 +77,7 @@ done
 # Development policy and product data, through adjudication's import API.
 bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
 # The web console: the built files and the services' APIs on one origin.
-CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
+CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_TRACES_URL=$JAEGER_UI CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
   CONSOLE_USERS_FILE="$ROOT/deployments/local/seed/users.json" "$ROOT/bin/console" &
 pids+=($!)
 for _ in $(seq 1 40); do curl -fsS http://127.0.0.1:8080/readyz >/dev/null 2>&1 && break; sleep 0.25; done
@@ -82,6 +90,7 @@ cat >&2 <<MSG
   payout        http://127.0.0.1:8083
   PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout; user postgres)
   Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
+  traces        $JAEGER_UI   (Jaeger UI; a claim's traces: tag claim_id=<claim id>)
   try:  make demo      stop: Ctrl-C
 
 [run] development users: console password, then an API token valid 8 h (AUTH_KEYS is in $KEYFILE):

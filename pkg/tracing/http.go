@@ -11,14 +11,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// claimParams are the route parameters that hold a claim id.
-var claimParams = []string{"id", "claim_id", "claimID"}
-
 // Middleware traces each request as a server span named after its route
 // ("POST /v1/reports"), continuing a caller's trace from its W3C
-// traceparent header, and tags it with the claim of the route's id
-// parameter. A use case that learns its claim later tags it through
-// NoteClaim. The health, readiness and metrics probes are not traced.
+// traceparent header, and tags it with the claim of the route's :claimId
+// parameter (other routes' :id name reports or obligations, not claims). A
+// use case that learns its claim later tags it through NoteClaim. The health, readiness and metrics probes are not traced.
 func Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		route := c.FullPath()
@@ -30,14 +27,7 @@ func Middleware() gin.HandlerFunc {
 			route = "unmatched"
 		}
 		ctx := propagation.TraceContext{}.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
-		claimID := ""
-		for _, p := range claimParams {
-			if v := c.Param(p); v != "" {
-				claimID = v
-				break
-			}
-		}
-		ctx, span := Start(ctx, c.Request.Method+" "+route, trace.SpanKindServer, claimID,
+		ctx, span := Start(ctx, c.Request.Method+" "+route, trace.SpanKindServer, c.Param("claimId"),
 			attribute.String("http.request.method", c.Request.Method), attribute.String("http.route", route))
 		defer span.End()
 		c.Request = c.Request.WithContext(withRoot(ctx, span))

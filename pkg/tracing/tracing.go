@@ -55,7 +55,7 @@ func ParseRatio(s string) (float64, error) {
 		return 1, nil
 	}
 	r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || r < 0 || r > 1 {
+	if err != nil || !(r >= 0 && r <= 1) { // NaN is neither
 		return 0, fmt.Errorf("sampling ratio %q is not a number from 0 to 1", s)
 	}
 	return r, nil
