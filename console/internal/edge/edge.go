@@ -38,6 +38,10 @@ type Config struct {
 	Transport http.RoundTripper
 	// SignIn answers POST /api/auth/sign-in.
 	SignIn gin.HandlerFunc
+	// TracesURL is the trace store's UI (Jaeger), where GET
+	// /api/traces/claims/:claimId sends the case page's trace link; empty
+	// when the services run without tracing.
+	TracesURL string
 	// MaxBodyBytes limits request bodies, uploads included.
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
@@ -80,6 +84,7 @@ func Handler(cfg Config, log *slog.Logger) *gin.Engine {
 	// never a header a client can write.
 	_ = e.SetTrustedProxies(nil)
 	e.POST("/api/auth/sign-in", cfg.SignIn)
+	e.GET("/api/traces/claims/:claimId", claimTraces(cfg.TracesURL, log))
 	for _, u := range cfg.Upstreams {
 		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, log))
 	}
