@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"claims.local/pkg/events"
-	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
@@ -143,15 +142,7 @@ func TestOneTraceFollowsAClaimFromReportToPayout(t *testing.T) {
 	sys.traceparent, traceID = newTraceParent(t)
 	sys.startAll()
 
-	r := sys.reportAndRequest(t, "P-E2E-0001")
-	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
-		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
-	})
-	decision := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 987654, "approved_fen": 987654}},
-		"acknowledge_unknown": acknowledgement}
-	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
-		t.Fatalf("decide: got status %d, want 200", status)
-	}
+	r, _ := sys.reportAndApprove(t, "P-E2E-0001")
 	sys.agree(t, r.ClaimID)
 	sys.confirmPayees(t, r.ClaimID, 1)
 	readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {

@@ -170,14 +170,18 @@ kafka_start() {
   exit 1
 }
 
-kafka_stop() {
-  local dir="$1/kafka" pid i
+kafka_stop() { stop_pidfile "$1/kafka" Kafka 60; }
+
+# stop_pidfile stops the process of DIR/pid (NAME in the log): SIGTERM, up
+# to TRIES half-seconds, then SIGKILL.
+stop_pidfile() {
+  local dir=$1 name=$2 tries=$3 pid i
   [ -f "$dir/pid" ] || return 0
   pid=$(cat "$dir/pid")
   if kill -0 "$pid" 2>/dev/null; then
-    log "stopping Kafka (pid $pid)"
+    log "stopping $name (pid $pid)"
     kill -TERM "$pid"
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for i in $(seq 1 "$tries"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   fi
   rm -f "$dir/pid"
@@ -223,17 +227,7 @@ jaeger_start() {
   exit 1
 }
 
-jaeger_stop() {
-  local dir="$1/jaeger" pid i
-  [ -f "$dir/pid" ] || return 0
-  pid=$(cat "$dir/pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -f "$dir/pid"
-}
+jaeger_stop() { stop_pidfile "$1/jaeger" Jaeger 20; }
 
 # reserve_ports keeps the kernel from handing PORTS (comma-separated ports
 # or ranges) to outgoing connections as their source port: the fixed ports
