@@ -19,11 +19,11 @@ import (
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
-	"claims.local/pkg/tracing"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal"
 	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/sealed"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 )
 
