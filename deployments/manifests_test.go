@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,7 +112,7 @@ func (m *manifests) add(t *testing.T, file string, obj runtime.Object) {
 
 func TestEveryServiceIsProbedBudgetedAndAutoscaled(t *testing.T) {
 	m := load(t)
-	want := []string{"adjudication", "console", "intake", "payout"}
+	want := []string{"adjudication", "console", "intake", "otel-collector", "payout"}
 	var got []string
 	for name := range m.deployments {
 		got = append(got, name)
@@ -120,6 +121,9 @@ func TestEveryServiceIsProbedBudgetedAndAutoscaled(t *testing.T) {
 	require.Equal(t, want, got, "deployments")
 
 	for name, d := range m.deployments {
+		if name == collector {
+			continue // TestServicesExportTracesToTheCollector
+		}
 		t.Run(name, func(t *testing.T) {
 			labels := d.Spec.Template.Labels
 			for k, v := range d.Spec.Selector.MatchLabels {
@@ -428,4 +432,79 @@ func TestServicesSignInAsThemselves(t *testing.T) {
 			t.Errorf("got POSTGRES_HOST_AUTH_METHOD %v, want scram-sha-256", got)
 		}
 	})
+}
+
+// collector is the Deployment of the OpenTelemetry Collector.
+const collector = "otel-collector"
+
+// TestServicesExportTracesToTheCollector checks the tracing wiring: each
+// service sends its spans to the collector's Service at a sampling ratio
+// below one (make run keeps all), and the collector receives OTLP/HTTP on
+// the port that Service targets, exports to a trace store, is probed and
+// budgeted.
+func TestServicesExportTracesToTheCollector(t *testing.T) {
+	m := load(t)
+	cfg := m.configMaps["claims-config"].Data
+	endpoint, ratio := cfg["otel-exporter-otlp-endpoint"], cfg["otel-traces-sampler-arg"]
+	if endpoint != "http://otel-collector.claims.svc.cluster.local:4318" {
+		t.Errorf("got OTLP endpoint %q, want the collector's Service on 4318", endpoint)
+	}
+	if r, err := strconv.ParseFloat(ratio, 64); err != nil || r <= 0 || r >= 1 {
+		t.Errorf("got sampling ratio %q, want a number between 0 and 1 (production keeps a share)", ratio)
+	}
+	for _, name := range []string{"intake", "adjudication", "payout"} {
+		refs := map[string]string{}
+		for _, e := range m.deployments[name].Spec.Template.Spec.Containers[0].Env {
+			if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
+				refs[e.Name] = e.ValueFrom.ConfigMapKeyRef.Key
+			}
+		}
+		if refs["OTEL_EXPORTER_OTLP_ENDPOINT"] != "otel-exporter-otlp-endpoint" || refs["OTEL_TRACES_SAMPLER_ARG"] != "otel-traces-sampler-arg" {
+			t.Errorf("%s: got tracing variables %v, want OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_TRACES_SAMPLER_ARG from claims-config", name, refs)
+		}
+	}
+
+	d, ok := m.deployments[collector]
+	require.True(t, ok, "collector deployment")
+	c := d.Spec.Template.Spec.Containers[0]
+	if c.ReadinessProbe == nil || c.LivenessProbe == nil || c.Resources.Limits.Memory().IsZero() {
+		t.Errorf("got collector probes %v/%v and limits %v, want both probes and a memory limit", c.ReadinessProbe, c.LivenessProbe, c.Resources.Limits)
+	}
+	if d.Spec.Replicas == nil || *d.Spec.Replicas < 2 || !slices.ContainsFunc(m.pdbs, func(p *policyv1.PodDisruptionBudget) bool {
+		return p.Spec.Selector.MatchLabels["app.kubernetes.io/name"] == collector
+	}) {
+		t.Errorf("got %v collector replicas, want at least 2 under a disruption budget", d.Spec.Replicas)
+	}
+	svc, ok := m.services[collector]
+	if !ok || len(svc.Spec.Ports) == 0 || svc.Spec.Ports[0].Port != 4318 {
+		t.Fatalf("got collector service %+v, want one on 4318", svc)
+	}
+	var conf struct {
+		Receivers struct {
+			OTLP struct {
+				Protocols struct {
+					HTTP struct{ Endpoint string } `json:"http"`
+				} `json:"protocols"`
+			} `json:"otlp"`
+		} `json:"receivers"`
+		Exporters map[string]any `json:"exporters"`
+		Service   struct {
+			Pipelines struct {
+				Traces struct{ Receivers, Exporters []string } `json:"traces"`
+			} `json:"pipelines"`
+		} `json:"service"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(m.configMaps["otel-collector-config"].Data["config.yaml"]), &conf))
+	if conf.Receivers.OTLP.Protocols.HTTP.Endpoint != "0.0.0.0:4318" {
+		t.Errorf("got OTLP/HTTP receiver on %q, want 0.0.0.0:4318", conf.Receivers.OTLP.Protocols.HTTP.Endpoint)
+	}
+	traces := conf.Service.Pipelines.Traces
+	if !slices.Contains(traces.Receivers, "otlp") || len(traces.Exporters) == 0 {
+		t.Errorf("got traces pipeline %+v, want the otlp receiver and an exporter", traces)
+	}
+	for _, e := range traces.Exporters {
+		if _, ok := conf.Exporters[e]; !ok {
+			t.Errorf("got exporter %s in the pipeline, want it configured", e)
+		}
+	}
 }

@@ -34,7 +34,7 @@ func (s *system) advanceDeadline(t testing.TB, claimID string) deadlineJSON {
 // the advance, adjudication reads payout-completed and R7 is met, on time.
 func TestR7IsMetWhenTheAdvanceIsPaid(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("intake")
 	sys.start("adjudication")
 	sys.waitReady("intake")

@@ -17,7 +17,7 @@ import (
 // regions stays on the normal path.
 func TestACatastropheActivatedLateTagsTheMatchingOpenClaims(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("adjudication")
 	sys.waitReady("adjudication")
 	sys.importCover(t, "P-E2E-CAT-LATE")

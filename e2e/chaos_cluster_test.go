@@ -49,6 +49,9 @@ func startChaosCluster(t *testing.T) *chaosCluster {
 	}
 	c := &chaosCluster{sys: newSystemOn(t, dsn, broker.admin(t), broker.secrets()), pg: pg, broker: broker,
 		services: map[string]*supervisedService{}, journal: &syncBuffer{}, began: time.Now()}
+	// Tracing is on, as in production: exporting spans must not change
+	// what the services do when they crash and restart.
+	c.sys.env = append(c.sys.env, "OTEL_EXPORTER_OTLP_ENDPOINT="+startTraceStore(t).otlp)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, name := range chaosServices {

@@ -22,9 +22,10 @@ import (
 // page (R13) shows the claim decided in its total.
 func TestConsoleShowsNoticesComplaintsAndIndicators(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
-	p := newPage(t, sys.startConsole(t))
+	base, _ := sys.startConsole(t)
+	p := newPage(t, base)
 	noticed := sys.reportAndRequest(t, "P-CONSOLE-N-1")
 	decided := sys.reportAndRequest(t, "P-CONSOLE-N-2")
 	sys.caseOpened(t, noticed.ClaimID)

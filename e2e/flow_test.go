@@ -19,15 +19,7 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 
-	r := sys.reportAndRequest(t, "P-E2E-0001")
-	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
-		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
-	})
-	decision := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 987654, "approved_fen": 987654}},
-		"acknowledge_unknown": acknowledgement}
-	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
-		t.Fatalf("decide: got status %d, want 200", status)
-	}
+	r, decision := sys.reportAndApprove(t, "P-E2E-0001")
 	var conflict struct {
 		Error struct{ Code, Message string }
 	}
@@ -84,6 +76,23 @@ func TestClaimFlowsFromReportToPayoutEvent(t *testing.T) {
 	if want := []string{events.PayoutScheduled.Name, events.PayoutCompleted.Name}; !equal(tailed, want) {
 		t.Fatalf("claimsctl events tail: got %v, want %v", tailed, want)
 	}
+}
+
+// reportAndApprove reports a claim on policy, waits for its case and
+// approves RMB 9,876.54 of medical expenses; it returns the report and the
+// decision sent.
+func (s *system) reportAndApprove(t testing.TB, policy string) (report, map[string]any) {
+	t.Helper()
+	r := s.reportAndRequest(t, policy)
+	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
+		return s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+r.ClaimID), nil, nil) == http.StatusOK
+	})
+	decision := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense", "claimed_fen": 987654, "approved_fen": 987654}},
+		"acknowledge_unknown": acknowledgement}
+	if status := s.call(t, http.MethodPost, s.url("adjudication", "/v1/cases/"+r.ClaimID+"/decision"), decision, nil); status != http.StatusOK {
+		t.Fatalf("decide: got status %d, want 200", status)
+	}
+	return r, decision
 }
 
 // TestRejectionOwesNothing shows a rejected claim creates no payment.

@@ -64,6 +64,9 @@ type system struct {
 	signalKey string
 	// env is added to every service's environment after the defaults.
 	env []string
+	// traceparent, when set, is sent with every call as the W3C trace
+	// context of the caller, so the services' spans join its trace.
+	traceparent string
 }
 
 // newSystem prepares databases, ports, topics and ACLs for the three
@@ -336,6 +339,9 @@ func (s *system) call(t testing.TB, method, url string, body any, out any) int {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+s.token)
+	if s.traceparent != "" {
+		req.Header.Set("traceparent", s.traceparent)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)

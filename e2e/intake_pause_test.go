@@ -55,7 +55,7 @@ func (s *system) claimRequested(t *testing.T, claimID string) (events.ClaimReque
 // deducted.
 func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Brokers(t))
+	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("intake", "INTAKE_STORAGE_DIR="+t.TempDir(), "INTAKE_OCR_WORKERS=0")
 	sys.start("adjudication")
 	sys.waitReady("intake")

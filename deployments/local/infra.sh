@@ -13,6 +13,9 @@
 #   infra.sh keycloak-start STATE PORT   start Keycloak (an external OpenID Connect
 #                                    provider for the tests; in-memory, admin password in STATE)
 #   infra.sh keycloak-stop STATE
+#   infra.sh jaeger-start STATE OTLP_PORT QUERY_PORT   the trace store (Jaeger,
+#                                    in memory; QUERY_PORT+1 is its gRPC API)
+#   infra.sh jaeger-stop STATE
 #
 # STATE is a folder under .local/ (git-ignored); re-running reuses it.
 set -euo pipefail
@@ -66,6 +69,8 @@ install() {
     rm -rf "$dl"
   fi
   [ -n "$(keycloak_java)" ] || { log "installing a JDK 21 for Keycloak"; apt-get install -y -q openjdk-21-jre-headless >/dev/null; }
+
+  jaeger_build
   # schemathesis fuzzes each service's OpenAPI document in the tests (PyPI).
   local venv=$ROOT/.local/tools/venv
   if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
@@ -295,18 +300,18 @@ kafka_setup() {
 
 # ---- end of Kafka principals and ACLs ----
 
-kafka_stop() { stop_pidfile "$1/kafka" Kafka; }
+kafka_stop() { stop_pidfile "$1/kafka" Kafka 60; }
 
-# stop_pidfile stops the process whose pid DIR/pid holds (NAME in the log):
-# TERM, up to 30 s, then KILL.
+# stop_pidfile stops the process of DIR/pid (NAME in the log): SIGTERM, up
+# to TRIES half-seconds, then SIGKILL.
 stop_pidfile() {
-  local dir=$1 name=$2 pid i
+  local dir=$1 name=$2 tries=$3 pid i
   [ -f "$dir/pid" ] || return 0
   pid=$(cat "$dir/pid")
   if kill -0 "$pid" 2>/dev/null; then
     log "stopping $name (pid $pid)"
     kill -TERM "$pid"
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for i in $(seq 1 "$tries"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   fi
   rm -f "$dir/pid"
@@ -353,7 +358,49 @@ keycloak_start() {
   exit 1
 }
 
-keycloak_stop() { stop_pidfile "$1/keycloak" Keycloak; }
+keycloak_stop() { stop_pidfile "$1/keycloak" Keycloak 60; }
+
+# jaeger_build builds the trace store, Jaeger (cmd/jaeger at the version
+# tools/go.mod pins), into .local/tools/bin once, and again when go.mod
+# changes. It is a large program: minutes on two cores.
+JAEGER_BIN=$ROOT/.local/tools/bin/jaeger
+jaeger_build() {
+  if [ -x "$JAEGER_BIN" ] && [ "$JAEGER_BIN" -nt "$ROOT/tools/go.mod" ]; then
+    return 0
+  fi
+  log "building Jaeger (tools/go.mod) into $JAEGER_BIN; this takes a few minutes once"
+  mkdir -p "$(dirname "$JAEGER_BIN")"
+  (cd "$ROOT/tools" && GOWORK=off go build -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
+  mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
+}
+
+# jaeger_start runs the trace store with deployments/local/jaeger.yaml:
+# OTLP/HTTP on OTLP_PORT, the query API and UI on QUERY_PORT.
+jaeger_start() {
+  local dir="$1/jaeger" otlp=$2 query=$3
+  mkdir -p "$dir"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    log "Jaeger already running (pid $(cat "$dir/pid"))"
+    return 0
+  fi
+  [ -x "$JAEGER_BIN" ] || jaeger_build
+  log "starting Jaeger: OTLP on 127.0.0.1:$otlp, UI on http://127.0.0.1:$query"
+  JAEGER_OTLP_PORT=$otlp JAEGER_QUERY_PORT=$query JAEGER_QUERY_GRPC_PORT=$((query + 1)) \
+    "$JAEGER_BIN" --config "$ROOT/deployments/local/jaeger.yaml" >"$dir/stdout.log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+  local i
+  for i in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$query") 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/"$otlp") 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { log "Jaeger exited; see $dir/stdout.log"; tail -n 30 "$dir/stdout.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  log "Jaeger did not start within 60s; see $dir/stdout.log"
+  exit 1
+}
+
+jaeger_stop() { stop_pidfile "$1/jaeger" Jaeger 20; }
 
 # reserve_ports keeps the kernel from handing PORTS (comma-separated ports
 # or ranges) to outgoing connections as their source port: the fixed ports
@@ -372,7 +419,7 @@ reserve_ports() {
 
 cmd=${1:-}
 shift || true
-[ $# -ge 1 ] && set -- "$(realpath -m "$1")" "${@:2}"
+[ $# -ge 1 ] && [ "$cmd" != jaeger-build ] && set -- "$(realpath -m "$1")" "${@:2}"
 case "$cmd" in
   install) install ;;
   start) reserve_ports "$2,$3-$(($3 + 2))"; pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
@@ -384,5 +431,8 @@ case "$cmd" in
   kafka-stop) kafka_stop "$1" ;;
   keycloak-start) keycloak_start "$1" "$2" ;;
   keycloak-stop) keycloak_stop "$1" ;;
+  jaeger-build) jaeger_build ;;
+  jaeger-start) reserve_ports "$2,$3-$(($3 + 1))"; jaeger_start "$1" "$2" "$3" ;;
+  jaeger-stop) jaeger_stop "$1" ;;
   *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

@@ -8,18 +8,26 @@ PG_PORT=${PG_PORT:-55432}
 KAFKA_PORT=${KAFKA_PORT:-59092}
 INFRA="$ROOT/deployments/local/infra.sh"
 
+# The trace store: Jaeger in memory; every trace is kept (sampling ratio 1).
+JAEGER_OTLP_PORT=${JAEGER_OTLP_PORT:-54318}
+JAEGER_UI_PORT=${JAEGER_UI_PORT:-16686}
+JAEGER_UI=http://127.0.0.1:$JAEGER_UI_PORT
+
 bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
+bash "$INFRA" jaeger-start "$STATE" "$JAEGER_OTLP_PORT" "$JAEGER_UI_PORT"
 pids=()
 stop_all() {
   trap - INT TERM EXIT
   echo "[run] stopping services" >&2
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bash "$INFRA" jaeger-stop "$STATE"
   bash "$INFRA" stop "$STATE"
 }
 trap stop_all INT TERM EXIT
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_PORT OTEL_TRACES_SAMPLER_ARG=1
 # The console's token signing key (Ed25519, PEM) of this development
 # installation: made once, kept in .local/dev. Only the console and claimsctl
 # read it; the services verify tokens with the console's published JWKS.
@@ -93,7 +101,7 @@ PY
 fi
 # The web console: the built files and the services' APIs on one origin,
 # the sign-in and the token issuer (discovery and JWKS) the services trust.
-CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
+CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_TRACES_URL=$JAEGER_UI CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
   CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN="$(dsn console)" \
   CONSOLE_USERS_FILE="$USERS" CONSOLE_SERVICE_CLIENTS_FILE="$CLIENTS" "$ROOT/bin/console" &
 pids+=($!)
@@ -115,6 +123,7 @@ cat >&2 <<MSG
   PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout, console, each owned by the role of that name; passwords in $STATE/secrets/postgres)
   Kafka         127.0.0.1:$KAFKA_PORT  (SASL/SCRAM-SHA-512; principals admin, intake, adjudication, payout, reader; passwords in $STATE/secrets/kafka)
   follow a topic:  KAFKA_USER=reader KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/reader bin/claimsctl events tail --topic claims.payout.v1
+  traces        $JAEGER_UI   (Jaeger UI; a claim's traces: tag claim_id=<claim id>)
   try:  make demo      stop: Ctrl-C
 
 [run] development users: console password, then an API token valid 1 h (more: bin/claimsctl token, key in $KEYFILE):

@@ -41,6 +41,12 @@ type Envelope struct {
 	// leave them out.
 	Signature      string `json:"signature,omitempty"`
 	SignatureKeyID string `json:"signaturekeyid,omitempty"`
+	// TraceParent is the CloudEvents distributed-tracing extension
+	// attribute: the W3C trace context of the span that stored the event
+	// (package tracing), so the consumer's span continues that trace.
+	// It is transport metadata, set when the event enters the outbox and
+	// left out of the signed canonical form (package signing).
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // New wraps data in an envelope with a fresh id. Producer is the service name.

@@ -24,6 +24,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/logging"
+	"claims.local/pkg/tracing"
 )
 
 // RequestIDHeader carries the request id in and out.
@@ -92,7 +93,7 @@ func NewEngine(o Options) *gin.Engine {
 				route = "unmatched"
 			}
 			status := c.Writer.Status()
-			requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+			tracing.Observe(c.Request.Context(), requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)), time.Since(start).Seconds())
 			if route != "/healthz" && route != "/readyz" && route != "/metrics" {
 				o.Log.InfoContext(c.Request.Context(), "http request", "method", c.Request.Method, "route", route,
 					"status", status, "duration_ms", time.Since(start).Milliseconds())
@@ -131,7 +132,9 @@ func NewEngine(o Options) *gin.Engine {
 		}
 		c.JSON(status, gin.H{"ready": ok, "checks": results})
 	})
-	metrics := promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})
+	// OpenMetrics, when the scraper asks for it, carries the exemplars
+	// (the trace ids of observed requests).
+	metrics := promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true})
 	e.GET("/metrics", gin.WrapH(metrics))
 	e.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", o.OpenAPI) })
 	return e

@@ -1,12 +1,15 @@
 // Package logging gives every service the same structured JSON logs
 // (log/slog) and carries the request id and claim id through a context, so
-// each line about a claim can be found by its id.
+// each line about a claim can be found by its id. A line logged in a traced
+// context carries the trace id (trace_id), which opens its trace.
 package logging
 
 import (
 	"context"
 	"io"
 	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type ctxKey int
@@ -47,6 +50,9 @@ func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	if id, ok := ctx.Value(claimIDKey).(string); ok && id != "" {
 		r.AddAttrs(slog.String("claim_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

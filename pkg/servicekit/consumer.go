@@ -10,6 +10,7 @@ import (
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/tracing"
 )
 
 // NewConsumer returns a consumer of topic in group whose unusable messages
@@ -22,17 +23,17 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 	}, []string{"result"})
 	k.registry.MustRegister(handled)
 	return &kafkabus.Consumer{
-		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
+		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: traced(name, topic, handle), Log: k.log,
 		Park: func(ctx context.Context, m kafka.Message, cause error) error {
 			return inboxpg.Park(k.db.WithContext(ctx), inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
 				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})
 		},
-		OnApplied: func(_ events.Envelope, err error) {
+		OnApplied: func(e events.Envelope, err error) {
 			result := "applied"
 			if err != nil {
 				result = "error"
 			}
-			handled.WithLabelValues(result).Inc()
+			tracing.Inc(tracing.WithTraceParent(context.Background(), e.TraceParent), handled.WithLabelValues(result))
 		},
 	}
 }
@@ -40,4 +41,15 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 // ConsumerComponent runs c as a component of the service.
 func ConsumerComponent(c *kafkabus.Consumer) lifecycle.Component {
 	return lifecycle.Component{Name: "consumer " + c.Name, Run: c.Run}
+}
+
+// traced applies each event in a consumer span that continues the
+// producer's trace (tracing.Consume).
+func traced(consumer, topic string, handle kafkabus.Handler) kafkabus.Handler {
+	return func(ctx context.Context, e events.Envelope) error {
+		ctx, span := tracing.Consume(ctx, consumer, topic, e)
+		err := handle(ctx, e)
+		tracing.End(span, err)
+		return err
+	}
 }

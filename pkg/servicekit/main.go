@@ -14,6 +14,7 @@ import (
 	"claims.local/pkg/config"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/logging"
+	"claims.local/pkg/tracing"
 )
 
 // Exit codes of a service's process.
@@ -42,6 +43,9 @@ type Common struct {
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
 	RiskLeadWorkingDays int
+	// Tracing is where the service sends its traces; no endpoint, no
+	// tracing (package tracing).
+	Tracing tracing.Config
 }
 
 // LoadCommon reads the configuration every service shares from env:
@@ -49,7 +53,9 @@ type Common struct {
 // service's database and role on `make run`'s PostgreSQL, which wants the
 // role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
-// DEADLINE_RISK_LEAD_DAYS, and the token issuer: AUTH_ISSUER (required:
+// DEADLINE_RISK_LEAD_DAYS, OTEL_EXPORTER_OTLP_ENDPOINT (the OTLP/HTTP base
+// URL traces go to; none: no tracing), OTEL_TRACES_SAMPLER_ARG (the share
+// of new traces kept, default 1), and the token issuer: AUTH_ISSUER (required:
 // every API call is signed in), AUTH_JWKS_URL (default: from the issuer's
 // discovery document), AUTH_AUDIENCE (default the service's name) and
 // AUTH_ROLES_CLAIM (default "roles"). AUTH_KEYS, the shared HMAC secret of
@@ -64,6 +70,11 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 	}
+	ratio, err := tracing.ParseRatio(env.String("OTEL_TRACES_SAMPLER_ARG", ""))
+	if err != nil {
+		return c, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG: %w", err)
+	}
+	c.Tracing = tracing.Config{Endpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""), SampleRatio: ratio}
 	kafka, err := kafkabus.LoadCluster(env)
 	if err != nil {
 		return c, err
@@ -111,6 +122,11 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	shutdownTracing, err := tracing.Setup(ctx, name, common.Tracing)
+	if err != nil {
+		exit(log, ExitBadConfig, "bad configuration", err)
+	}
+	defer flushTraces(log, shutdownTracing)
 	svc, err := start(ctx, cfg, log)
 	if err != nil {
 		stop()
@@ -119,6 +135,15 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	if err := svc.Run(ctx); err != nil {
 		stop()
 		exit(log, ExitFailed, name+" stopped with an error", err)
+	}
+}
+
+// flushTraces sends the spans still buffered before the process ends.
+func flushTraces(log *slog.Logger, shutdown func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		log.Warn("flushing traces", "error", err.Error())
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -172,6 +173,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.Kafka) },
 		},
 	})
+	engine.Use(tracing.Middleware())
 	engine.Use(authhttp.Require(verifier, cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

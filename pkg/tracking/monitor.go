@@ -6,9 +6,13 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/tracing"
 )
 
 // Alarm is a kind of escalation the monitor raises once per obligation.
@@ -75,7 +79,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
+		if _, err := m.tracedSweep(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Warn("deadline sweep failed; retrying at the next tick", "error", err.Error())
 		}
 		select {
@@ -164,6 +168,17 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 		m.Log.Info("deadline sweep", "moved", res.Moved, "at_risk", res.AtRisk, "breached", res.Breached)
 	}
 	return res, nil
+}
+
+// tracedSweep is Sweep in a span of its own: the alarms a sweep raises
+// carry its trace to their consumers.
+func (m *Monitor) tracedSweep(ctx context.Context) (SweepResult, error) {
+	ctx, span := tracing.Start(ctx, "deadline sweep", trace.SpanKindInternal, "", attribute.String("service", m.Service))
+	res, err := m.Sweep(ctx)
+	span.SetAttributes(attribute.Int("deadlines.moved", res.Moved), attribute.Int("deadlines.at_risk", res.AtRisk),
+		attribute.Int("deadlines.breached", res.Breached))
+	tracing.End(span, err)
+	return res, err
 }
 
 // DeadlineEvent announces o on the deadlines topic; previous is the

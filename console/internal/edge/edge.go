@@ -50,6 +50,10 @@ type Config struct {
 	// header is ignored and the connection's address counts (sign-in
 	// throttling counts per client address).
 	TrustedProxies []string
+	// TracesURL is the trace store's UI (Jaeger), where GET
+	// /api/traces/claims/:claimId sends the case page's trace link; empty
+	// when the services run without tracing.
+	TracesURL string
 	// MaxBodyBytes limits request bodies, uploads included.
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
@@ -104,6 +108,7 @@ func Handler(cfg Config, log *slog.Logger) *gin.Engine {
 	for path, h := range cfg.WellKnown {
 		e.GET(path, h)
 	}
+	e.GET("/api/traces/claims/:claimId", claimTraces(cfg.TracesURL, log))
 	for _, u := range cfg.Upstreams {
 		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, log))
 	}

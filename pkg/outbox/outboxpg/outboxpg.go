@@ -15,10 +15,13 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
+	"claims.local/pkg/tracing"
 )
 
 // row is one pending or sent event.
@@ -36,7 +39,15 @@ type row struct {
 func (row) TableName() string { return "outbox" }
 
 // Append stores e for topic inside tx, the transaction of the state change.
+// The envelope takes the trace context of the transaction's span as its
+// traceparent, unless it carries one already.
 func Append(tx *gorm.DB, topic string, e events.Envelope) error {
+	if ctx := tx.Statement.Context; ctx != nil {
+		if e.TraceParent == "" {
+			e.TraceParent = tracing.TraceParent(ctx)
+		}
+		tracing.NoteClaim(ctx, e.ClaimID)
+	}
 	payload, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
@@ -139,7 +150,12 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 			msgs[i] = outbox.Message{Topic: rw.Topic, Key: rw.MsgKey, EventID: rw.EventID, Type: rw.EventType, Value: rw.Payload}
 			ids[i] = rw.ID
 		}
-		if err := r.Publisher.Publish(ctx, msgs); err != nil {
+		spans := publishSpans(ctx, rows)
+		err := r.Publisher.Publish(ctx, msgs)
+		for _, span := range spans {
+			tracing.End(span, err)
+		}
+		if err != nil {
 			return fmt.Errorf("outbox: publish %d events: %w", len(msgs), err)
 		}
 		if err := tx.Model(&row{}).Where("id IN ?", ids).Update("sent_at", time.Now().UTC()).Error; err != nil {
@@ -172,4 +188,22 @@ func AppendAll(tx *gorm.DB, out []events.Outgoing) error {
 		}
 	}
 	return nil
+}
+
+// publishSpans starts one producer span per row, each continuing the trace
+// of the transaction that stored the event (its traceparent).
+func publishSpans(ctx context.Context, rows []row) []trace.Span {
+	spans := make([]trace.Span, len(rows))
+	for i, rw := range rows {
+		var head struct {
+			ClaimID     string `json:"claimid"`
+			TraceParent string `json:"traceparent"`
+		}
+		_ = json.Unmarshal(rw.Payload, &head) // a row without them gets a span of its own trace
+		_, spans[i] = tracing.Start(tracing.WithTraceParent(context.WithoutCancel(ctx), head.TraceParent),
+			"publish "+rw.Topic, trace.SpanKindProducer, head.ClaimID,
+			attribute.String("messaging.system", "kafka"), attribute.String("messaging.destination.name", rw.Topic),
+			attribute.String("messaging.message.id", rw.EventID), attribute.String("cloudevents.event_type", rw.EventType))
+	}
+	return spans
 }

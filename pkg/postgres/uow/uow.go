@@ -18,10 +18,13 @@ import (
 	"io/fs"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -90,9 +93,18 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effe
 
 // DoAt is Do with the time the deadline steps record as now (the zero time
 // means the time they are stored), for a change that keeps its own clock.
-func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
+// Within a trace (a request, an event, a job) the transaction runs in a
+// span of its own, tagged with the claim of the events it stores, which
+// carry that span as their traceparent; a background poll outside any
+// trace starts none, so idle workers fill no trace store.
+func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.DB) (tracking.Effects, error)) (err error) {
 	sent := false
-	err := u.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		var span trace.Span
+		ctx, span = tracing.Start(ctx, "db transaction", trace.SpanKindInternal, "", attribute.String("db.system.name", "postgresql"))
+		defer func() { tracing.End(span, err) }()
+	}
+	err = u.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		eff, err := fn(tx)
 		if err != nil {
 			return err

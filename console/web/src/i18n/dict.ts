@@ -128,6 +128,7 @@ export const zh = {
   'checklist.state.waived': '已确认（免上传）',
 
   'claim.title': '赔案 {id}',
+  'claim.trace': '查看链路追踪',
   'claim.report': '报案信息',
   'claim.case': '案件',
   'claim.waitingCase': '索赔申请已提交，正在建立案件…',
@@ -867,6 +868,7 @@ export const en: Record<Key, string> = {
   'checklist.state.waived': 'Marked satisfied',
 
   'claim.title': 'Claim {id}',
+  'claim.trace': 'Trace',
   'claim.report': 'Incident report',
   'claim.case': 'Case',
   'claim.waitingCase': 'The claim request is in; the case is being opened…',

@@ -210,7 +210,10 @@ export function Claim({ claimId }: { claimId: string }) {
           <h1>
             {t('claim.title', { id: claimId.slice(0, 8) })} {c && <StateBadge state={c.state} />}
           </h1>
-          <code className="muted small">{claimId}</code>
+          <code className="muted small">{claimId}</code>{' '}
+          <a className="muted small" href={`/api/traces/claims/${encodeURIComponent(claimId)}`} target="_blank" rel="noreferrer" data-testid="claim-trace">
+            {t('claim.trace')}
+          </a>
         </div>
       </div>
       <div className="claim-grid">

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
@@ -20,6 +22,7 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 )
 
@@ -352,6 +355,9 @@ func (s *Service) ReadNextDocument(ctx context.Context) (ReadOutcome, bool, erro
 	if err != nil || !ok {
 		return ReadOutcome{}, false, err
 	}
+	ctx, span := tracing.Start(ctx, "ocr job", trace.SpanKindInternal, "", attribute.String("intake.report_id", job.ReportID),
+		attribute.String("intake.document_id", job.DocumentID), attribute.Int("intake.attempt", job.Attempt))
+	defer span.End()
 	var reading domain.Reading
 	if job.Attempt > domain.MaxReadAttempts {
 		// Readers took it before and never recorded anything: it made them
@@ -371,6 +377,7 @@ func (s *Service) ReadNextDocument(ctx context.Context) (ReadOutcome, bool, erro
 	defer cancel()
 	out := ReadOutcome{DocumentID: job.DocumentID}
 	_, err = s.d.Repo.Update(storeCtx, job.ReportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		tracing.NoteClaim(ctx, f.Report.ClaimID)
 		d, err := f.Document(job.DocumentID)
 		if err != nil {
 			return tracking.Effects{}, err

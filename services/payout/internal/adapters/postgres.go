@@ -23,6 +23,7 @@ import (
 	"claims.local/pkg/reveal"
 	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/sealed"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 )
 
@@ -69,6 +70,7 @@ type obligationRow struct {
 	ConfirmationRequired bool
 	PayeeConfirmedBy     string
 	PayeeConfirmedAt     *time.Time
+	TraceParent          string
 }
 
 func (obligationRow) TableName() string { return "obligations" }
@@ -116,7 +118,8 @@ func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
 		ScheduledAt: o.ScheduledAt, NextAttemptAt: o.NextAttemptAt, SentAt: o.SentAt, CompletedAt: o.CompletedAt,
 		ReversedAt: o.ReversedAt, ReversalReason: o.ReversalReason, PayeeCorrectedBy: o.PayeeCorrectedBy,
 		PayeeCorrectedAt: o.PayeeCorrectedAt, Priority: o.Priority, Ground: o.Ground, CatastropheCode: o.CatastropheCode,
-		ConfirmationRequired: o.ConfirmationRequired, PayeeConfirmedBy: o.PayeeConfirmedBy, PayeeConfirmedAt: o.PayeeConfirmedAt}
+		ConfirmationRequired: o.ConfirmationRequired, PayeeConfirmedBy: o.PayeeConfirmedBy, PayeeConfirmedAt: o.PayeeConfirmedAt,
+		TraceParent: o.TraceParent}
 	parties := o.Parties
 	if parties == nil {
 		parties = []string{}
@@ -161,7 +164,8 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 		NextAttemptAt: r.NextAttemptAt.UTC(), SentAt: postgres.UTC(r.SentAt), CompletedAt: postgres.UTC(r.CompletedAt),
 		ReversedAt: postgres.UTC(r.ReversedAt), ReversalReason: r.ReversalReason, PayeeCorrectedBy: r.PayeeCorrectedBy,
 		PayeeCorrectedAt: postgres.UTC(r.PayeeCorrectedAt), Priority: r.Priority, Ground: r.Ground, CatastropheCode: r.CatastropheCode,
-		ConfirmationRequired: r.ConfirmationRequired, PayeeConfirmedBy: r.PayeeConfirmedBy, PayeeConfirmedAt: postgres.UTC(r.PayeeConfirmedAt)}
+		ConfirmationRequired: r.ConfirmationRequired, PayeeConfirmedBy: r.PayeeConfirmedBy, PayeeConfirmedAt: postgres.UTC(r.PayeeConfirmedAt),
+		TraceParent: r.TraceParent}
 	if len(r.Parties) > 0 {
 		if err := json.Unmarshal(r.Parties, &o.Parties); err != nil {
 			return domain.Obligation{}, fmt.Errorf("parties of obligation %s: %w", r.ID, err)
@@ -219,6 +223,7 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 		if err != nil {
 			return tracking.Effects{}, err
 		}
+		row.TraceParent = traceOf(tx, row.TraceParent)
 		// No conflict target: the final payment's partial unique index or
 		// the advance's primary key, whichever the row would break.
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
@@ -271,6 +276,7 @@ func (s *Obligations) store(tx *gorm.DB, eff app.Effects) (tracking.Effects, err
 		if err != nil {
 			return tracking.Effects{}, err
 		}
+		row.TraceParent = traceOf(tx, row.TraceParent)
 		if err := tx.Create(&row).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("create obligation: %w", err)
 		}
@@ -534,4 +540,13 @@ func (s *Obligations) Reseal(ctx context.Context, limit int) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// traceOf is the trace context a new obligation keeps: its own if it has
+// one, else that of the transaction creating it.
+func traceOf(tx *gorm.DB, own string) string {
+	if own != "" || tx.Statement.Context == nil {
+		return own
+	}
+	return tracing.TraceParent(tx.Statement.Context)
 }

@@ -6,10 +6,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 )
 
@@ -32,13 +35,16 @@ func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
 			return tried, err
 		}
 		tried++
-		t, err := s.bank.Submit(ctx, transferOf(submitted))
+		octx, span := tracing.Start(tracing.WithTraceParent(ctx, submitted.TraceParent), "bank submit", trace.SpanKindClient,
+			submitted.ClaimID, attribute.String("payout.obligation_id", submitted.ID), attribute.Int("payout.attempt", submitted.Attempts))
+		t, err := s.bank.Submit(octx, transferOf(submitted))
+		tracing.End(span, err)
 		if err != nil {
 			// No answer: the bank may have the transfer. CheckSent asks.
 			continue
 		}
-		if _, err := s.repo.Update(ctx, submitted.ID, s.now(), func(o *domain.Obligation) (Effects, error) {
-			return s.apply(ctx, o, submitted.Attempts, t)
+		if _, err := s.repo.Update(octx, submitted.ID, s.now(), func(o *domain.Obligation) (Effects, error) {
+			return s.apply(octx, o, submitted.Attempts, t)
 		}); err != nil {
 			return tried, err
 		}
@@ -56,11 +62,14 @@ func (s *Service) CheckSent(ctx context.Context) (int, error) {
 	checked := 0
 	for ctx.Err() == nil {
 		found, err := s.repo.Next(ctx, s.now(), domain.StateSent, func(o *domain.Obligation) (Effects, error) {
-			t, err := s.bank.Status(ctx, o.ID)
+			bctx, span := tracing.Start(tracing.WithTraceParent(ctx, o.TraceParent), "bank status", trace.SpanKindClient,
+				o.ClaimID, attribute.String("payout.obligation_id", o.ID), attribute.Int("payout.attempt", o.Attempts))
+			t, err := s.bank.Status(bctx, o.ID)
 			if err == nil && (t.State == TransferUnknown || t.Attempt < o.Attempts) {
-				t, err = s.bank.Submit(ctx, transferOf(*o))
+				t, err = s.bank.Submit(bctx, transferOf(*o))
 				o.Resubmitted(s.now())
 			}
+			tracing.End(span, err)
 			if err != nil {
 				o.LastError = "asking the bank: " + err.Error()
 				o.Pending(s.now())

@@ -126,6 +126,9 @@ type Obligation struct {
 	ConfirmationRequired bool
 	PayeeConfirmedBy     string
 	PayeeConfirmedAt     *time.Time
+	// TraceParent is the trace context of the instruction that created the
+	// obligation, opaque here: the bank call continues that trace.
+	TraceParent string
 }
 
 // NewFinalObligation returns the obligation to pay an agreement: the agreed

@@ -1,0 +1,41 @@
+package tracing
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Middleware traces each request as a server span named after its route
+// ("POST /v1/reports"), continuing a caller's trace from its W3C
+// traceparent header, and tags it with the claim of the route's :claimId
+// parameter (other routes' :id name reports or obligations, not claims). A
+// use case that learns its claim later tags it through NoteClaim. The health, readiness and metrics probes are not traced.
+func Middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		route := c.FullPath()
+		switch route {
+		case "/healthz", "/readyz", "/metrics":
+			c.Next()
+			return
+		case "":
+			route = "unmatched"
+		}
+		ctx := propagation.TraceContext{}.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
+		ctx, span := Start(ctx, c.Request.Method+" "+route, trace.SpanKindServer, c.Param("claimId"),
+			attribute.String("http.request.method", c.Request.Method), attribute.String("http.route", route))
+		defer span.End()
+		c.Request = c.Request.WithContext(withRoot(ctx, span))
+		c.Next()
+		status := c.Writer.Status()
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+		if status >= http.StatusInternalServerError {
+			span.SetStatus(codes.Error, strconv.Itoa(status))
+		}
+	}
+}
