@@ -26,6 +26,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
@@ -130,6 +131,10 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
+		// Issue 17: payout's payee key pair; tests that stand in for
+		// adjudication seal with its public key (eventstest.SealPayee).
+		"ADJUDICATION_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,
+		"PAYOUT_PAYEE_OPEN_KEYS=" + eventstest.PayeeKeys(s.t).Private,
 	}, append(slices.Clone(s.env), extra...)...)
 }
 

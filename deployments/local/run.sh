@@ -50,13 +50,23 @@ if [ ! -s "$INSTRUCTIONKEYFILE" ]; then
 fi
 instruction_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$INSTRUCTIONKEYFILE" "$1"; }
 PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(instruction_key public)
+# Payout's X25519 key payees of payment instructions are sealed for (issue
+# 17): adjudication gets the public half, payout the private one.
+PAYEEKEYFILE=$STATE/payee-seal-key.json
+if [ ! -s "$PAYEEKEYFILE" ]; then
+  umask 077
+  "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%Y%m%d)" > "$PAYEEKEYFILE"
+fi
+payee_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$PAYEEKEYFILE" "$1"; }
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
 pids+=($!)
 ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) ADJUDICATION_SIGNING_KEY=$(instruction_key private) \
+  ADJUDICATION_PAYEE_SEAL_KEY=$(payee_key public) \
   "$ROOT/bin/adjudication" &
 pids+=($!)
 PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) PAYOUT_TRUSTED_INSTRUCTION_KEYS=$PAYOUT_TRUSTED_INSTRUCTION_KEYS \
+  PAYOUT_PAYEE_OPEN_KEYS=$(payee_key private) \
   "$ROOT/bin/payout" &
 pids+=($!)
 

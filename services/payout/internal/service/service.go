@@ -55,6 +55,10 @@ type Config struct {
 	// adjudication's topic against adjudication's trusted public keys
 	// (issue 15); payout refuses to start without it.
 	TrustedInstructions *signing.Verifier
+	// PayeeKeys holds payout's private keys that open the payees sealed in
+	// adjudication's instructions (issue 17); payout refuses to start
+	// without them.
+	PayeeKeys *sealed.Opener
 }
 
 // Payout is a started payout service.
@@ -72,6 +76,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	}
 	if cfg.TrustedInstructions == nil {
 		return nil, fmt.Errorf("payment instruction keys (PAYOUT_TRUSTED_INSTRUCTION_KEYS): payout trusts no key of adjudication and would pay nothing")
+	}
+	if cfg.PayeeKeys == nil {
+		return nil, fmt.Errorf("payee keys (PAYOUT_PAYEE_OPEN_KEYS): payout cannot open the payees of adjudication's instructions and would pay nothing")
 	}
 	keys, err := sealed.New(cfg.DataKeys)
 	if err != nil {
@@ -112,7 +119,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
-		Instructions: cfg.TrustedInstructions, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
+		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
 	if cfg.AdjudicationURL != "" {
 		if len(cfg.AuthKeys) == 0 {
 			return nil, fmt.Errorf("calling adjudication needs a token key (AUTH_KEYS)")
