@@ -38,13 +38,16 @@ type Common struct {
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
 	RiskLeadWorkingDays int
+	// OutboxRetention is how long sent outbox rows are kept before they
+	// are deleted (OUTBOX_RETENTION, 7 days by default: issue 17).
+	OutboxRetention time.Duration
 }
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
 // service's database on `make run`'s PostgreSQL), KAFKA_BROKERS,
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
-// DEADLINE_RISK_LEAD_DAYS and AUTH_KEYS, which has no default: every API
+// DEADLINE_RISK_LEAD_DAYS, OUTBOX_RETENTION and AUTH_KEYS, which has no default: every API
 // call is signed in.
 func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	prefix := strings.ToUpper(name)
@@ -56,6 +59,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
+		OutboxRetention:     env.Duration("OUTBOX_RETENTION", 7*24*time.Hour),
 	}
 	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
 	if err != nil {
