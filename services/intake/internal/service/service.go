@@ -78,6 +78,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+		// Auditors list the reveals of documents (R11, issue 17).
+		Reveals: true,
 		// An upload may be as large as the document limit, plus the
 		// multipart framing.
 		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
@@ -105,7 +107,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			default:
 			}
 		},
-		ReadLease: cfg.ReadLease,
+		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()),
 	})
 	ports.Register(kit.Engine(), a, log)
 	s := &Intake{kit: kit, pipeline: pipeline}

@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/reveal/revealhttp"
 	"claims.local/pkg/servicekit"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -97,13 +98,13 @@ func (r *running) createReport(t *testing.T, policy string) (report, []byte) {
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 13)
+	r.WantRoutesDocumented(t, r.svc.Routes(), 15)
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()))
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()).Merge(revealhttp.Permissions()))
 }
 
 func TestHealthAndReadiness(t *testing.T) {
