@@ -228,7 +228,7 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 			case "adjudication":
 				required = append(required, "ADJUDICATION_SIGNING_KEY", "ADJUDICATION_PAYEE_SEAL_KEY")
 			case "intake":
-				required = append(required, "INTAKE_STORAGE_DIR")
+				required = append(required, "INTAKE_STORAGE_DIR", "INTAKE_DATA_KEYS")
 			}
 			for _, required := range required {
 				if !set[required] {

@@ -124,6 +124,7 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"AUTH_KEYS=" + s.authKeys,
 		"DEADLINE_SWEEP_INTERVAL=200ms",
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
+		"INTAKE_DATA_KEYS=" + s.dataKeys,
 		// The fraud signals' account key: a fixed one is as good as any here.
 		"ADJUDICATION_SIGNAL_KEY=" + strings.Repeat("e2", 32),
 		"PAYOUT_BANK_SIM_LATENCY=200ms",

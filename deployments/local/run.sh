@@ -34,6 +34,13 @@ if [ ! -s "$DATAKEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
+# The key intake encrypts stored documents with (issue 17), made once too.
+INTAKEKEYFILE=$STATE/intake-data-keys
+if [ ! -s "$INTAKEKEYFILE" ]; then
+  umask 077
+  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$INTAKEKEYFILE"
+fi
+export INTAKE_DATA_KEYS=$(cat "$INTAKEKEYFILE")
 # The key adjudication hashes accounts with for its fraud signals, made once.
 SIGNALKEYFILE=$STATE/adjudication-signal-key
 if [ ! -s "$SIGNALKEYFILE" ]; then
