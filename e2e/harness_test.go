@@ -346,12 +346,9 @@ func (s *system) reportAndRequest(t testing.TB, policy string) report {
 	return r
 }
 
-// readTopic reads every event of topic from the start until stop says enough
-// or within has passed, and returns them in partition order.
-func readTopic(t testing.TB, brokers []string, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+// topicPartitions returns the partitions of topic.
+func topicPartitions(ctx context.Context, t testing.TB, brokers []string, topic string) []kafka.Partition {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
 	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
 	if err != nil {
 		t.Fatalf("dial kafka: %v", err)
@@ -361,6 +358,16 @@ func readTopic(t testing.TB, brokers []string, topic string, within time.Duratio
 	if err != nil {
 		t.Fatalf("read partitions of %s: %v", topic, err)
 	}
+	return parts
+}
+
+// readTopic reads every event of topic from the start until stop says enough
+// or within has passed, and returns them in partition order.
+func readTopic(t testing.TB, brokers []string, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	parts := topicPartitions(ctx, t, brokers, topic)
 	var (
 		mu  sync.Mutex
 		all []events.Envelope

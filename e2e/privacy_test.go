@@ -21,15 +21,7 @@ func readRaw(t testing.TB, brokers []string, topic string, within time.Duration)
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
-	if err != nil {
-		t.Fatalf("dial kafka: %v", err)
-	}
-	parts, err := conn.ReadPartitions(topic)
-	conn.Close()
-	if err != nil {
-		t.Fatalf("read partitions of %s: %v", topic, err)
-	}
+	parts := topicPartitions(ctx, t, brokers, topic)
 	var out [][]byte
 	for _, p := range parts {
 		leader, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p.ID)

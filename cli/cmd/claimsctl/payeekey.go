@@ -1,12 +1,6 @@
 package main
 
-import (
-	"errors"
-	"flag"
-	"io"
-
-	"claims.local/pkg/sealed"
-)
+import "claims.local/pkg/sealed"
 
 // runPayeeKey makes a new X25519 key pair for sealing the payees of payment
 // instructions for payout (issue 17) and prints {"key_id", "private",
@@ -15,29 +9,14 @@ import (
 // unread), public is adjudication's ADJUDICATION_PAYEE_SEAL_KEY. make run
 // keeps a pair in .local/dev.
 func runPayeeKey(e env, args []string) int {
-	const name = "payee-key"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	id := fs.String("id", "", "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			writeString(e.stdout, payeeKeyUsage)
-			return exitOK
-		}
-		return usageError(e, name, "%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, name, "unexpected argument %q", fs.Arg(0))
-	}
-	if *id == "" {
-		return usageError(e, name, "--id is required (the key id adjudication seals for, e.g. payout-2026-12)")
-	}
-	kp, err := sealed.GenerateKeyPair(*id)
-	if err != nil {
-		return usageError(e, name, "%v", err)
-	}
-	return writeJSON(e, name, map[string]string{"key_id": kp.ID, "private": kp.Private, "public": kp.Public})
+	return runKeyPair(e, "payee-key", payeeKeyUsage, "the key id adjudication seals for, e.g. payout-2026-12", args,
+		func(id string) (map[string]string, error) {
+			kp, err := sealed.GenerateKeyPair(id)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]string{"key_id": kp.ID, "private": kp.Private, "public": kp.Public}, nil
+		})
 }
 
 const payeeKeyUsage = `usage: claimsctl payee-key --id KEY_ID

@@ -52,25 +52,27 @@ func PayeeOpener(t testing.TB) *sealed.Opener {
 // sealing: the signature covers the sealed form.
 func SealPayee(t testing.TB, s *sealed.Sealer, e events.Envelope) events.Envelope {
 	t.Helper()
-	var err error
 	switch e.Type {
 	case events.AgreementReached.Name:
-		var d events.AgreementReachedData
-		require.NoError(t, json.Unmarshal(e.Data, &d))
-		if d.Payee.Sealed == "" {
-			d.Payee, err = d.Payee.SealFor(s, e.ClaimID)
-			require.NoError(t, err)
-		}
-		e.Data, err = json.Marshal(d)
+		e.Data = sealIn(t, s, e, func(d *events.AgreementReachedData) *events.Payee { return &d.Payee })
 	case events.AdvanceApproved.Name:
-		var d events.AdvanceApprovedData
-		require.NoError(t, json.Unmarshal(e.Data, &d))
-		if d.Payee.Sealed == "" {
-			d.Payee, err = d.Payee.SealFor(s, e.ClaimID)
-			require.NoError(t, err)
-		}
-		e.Data, err = json.Marshal(d)
+		e.Data = sealIn(t, s, e, func(d *events.AdvanceApprovedData) *events.Payee { return &d.Payee })
 	}
-	require.NoError(t, err)
 	return e
+}
+
+// sealIn decodes e's data as a T, seals the payee payee points to unless it
+// is sealed already, and returns the data encoded again.
+func sealIn[T any](t testing.TB, s *sealed.Sealer, e events.Envelope, payee func(*T) *events.Payee) []byte {
+	t.Helper()
+	var d T
+	require.NoError(t, json.Unmarshal(e.Data, &d))
+	if p := payee(&d); p.Sealed == "" {
+		sealedPayee, err := p.SealFor(s, e.ClaimID)
+		require.NoError(t, err)
+		*p = sealedPayee
+	}
+	data, err := json.Marshal(d)
+	require.NoError(t, err)
+	return data
 }
