@@ -241,11 +241,11 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 				"KAFKA_PASSWORD_FILE", "KAFKA_TLS_CA_FILE"}
 			switch name {
 			case "payout":
-				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS")
+				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS", "PAYOUT_PAYEE_OPEN_KEYS")
 			case "adjudication":
-				required = append(required, "ADJUDICATION_SIGNING_KEY")
+				required = append(required, "ADJUDICATION_SIGNING_KEY", "ADJUDICATION_PAYEE_SEAL_KEY")
 			case "intake":
-				required = append(required, "INTAKE_STORAGE_DIR")
+				required = append(required, "INTAKE_STORAGE_DIR", "INTAKE_DATA_KEYS")
 			}
 			for _, required := range required {
 				if !set[required] {
@@ -263,6 +263,8 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 var operatorSecrets = map[string][]string{
 	"claims-adjudication-signing-key": {"signing-key"},
 	"claims-instruction-trust":        {"trusted-keys"},
+	"claims-payout-payee-key":         {"open-keys"},
+	"claims-payee-seal-key":           {"seal-key"},
 }
 
 // TestOperatorSecretsAreDocumented keeps the README's commands creating

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
@@ -160,8 +161,15 @@ func TestARejectionLetterIsSentWithinItsDeadline(t *testing.T) {
 		if err := json.Unmarshal(e.Data, &d); err != nil {
 			t.Fatalf("decode agreement-reached: %v", err)
 		}
-		if d.AmountFen != 456_789 || d.Payee.AccountNumber != "6217000010001234567" || d.PaymentPeriodDays != 7 || d.AgreedAt.IsZero() {
-			t.Fatalf("got agreement %+v, want 456789 fen to the full account, 7 days from the agreement", d)
+		if strings.Contains(string(e.Data), "6217000010001234567") {
+			t.Fatalf("got the account in clear on the topic: %s, want it sealed for payout (issue 17)", e.Data)
+		}
+		payee, err := d.Payee.Open(eventstest.PayeeOpener(t), e.ClaimID)
+		if err != nil {
+			t.Fatalf("open the payee with payout's key: %v", err)
+		}
+		if d.AmountFen != 456_789 || payee.AccountNumber != "6217000010001234567" || d.PaymentPeriodDays != 7 || d.AgreedAt.IsZero() {
+			t.Fatalf("got agreement %+v to %q, want 456789 fen to the full account, 7 days from the agreement", d, payee.AccountNumber)
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus"
@@ -148,6 +149,7 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_CLIENT_SECRET=" + s.keys.ClientSecret(),
 		"DEADLINE_SWEEP_INTERVAL=200ms",
 		"PAYOUT_DATA_KEYS=" + s.dataKeys,
+		"INTAKE_DATA_KEYS=" + s.dataKeys,
 		// The fraud signals' account key (random: a patterned one is refused).
 		"ADJUDICATION_SIGNAL_KEY=" + s.signalKey,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
@@ -155,6 +157,10 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
+		// Issue 17: payout's payee key pair; tests that stand in for
+		// adjudication seal with its public key (eventstest.SealPayee).
+		"ADJUDICATION_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,
+		"PAYOUT_PAYEE_OPEN_KEYS=" + eventstest.PayeeKeys(s.t).Private,
 	}, append(slices.Clone(s.env), extra...)...)
 }
 
@@ -378,12 +384,9 @@ func (s *system) reportAndRequest(t testing.TB, policy string) report {
 	return r
 }
 
-// readTopic reads every event of topic from the start until stop says enough
-// or within has passed, and returns them in partition order.
-func readTopic(t testing.TB, brokers kafkabus.Cluster, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+// topicPartitions returns the partitions of topic.
+func topicPartitions(ctx context.Context, t testing.TB, brokers kafkabus.Cluster, topic string) []kafka.Partition {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
 	conn, err := brokers.Dialer(10*time.Second).DialContext(ctx, "tcp", brokers.Brokers[0])
 	if err != nil {
 		t.Fatalf("dial kafka: %v", err)
@@ -393,6 +396,16 @@ func readTopic(t testing.TB, brokers kafkabus.Cluster, topic string, within time
 	if err != nil {
 		t.Fatalf("read partitions of %s: %v", topic, err)
 	}
+	return parts
+}
+
+// readTopic reads every event of topic from the start until stop says enough
+// or within has passed, and returns them in partition order.
+func readTopic(t testing.TB, brokers kafkabus.Cluster, topic string, within time.Duration, stop func([]events.Envelope) bool) []events.Envelope {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	parts := topicPartitions(ctx, t, brokers, topic)
 	var (
 		mu  sync.Mutex
 		all []events.Envelope

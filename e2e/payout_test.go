@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
@@ -30,7 +31,7 @@ func (s *system) agreed(t testing.TB, claimID string, amountFen int64, payee eve
 }
 
 // agreementEvent is an unsigned agreement-reached of adjudication for
-// claimID.
+// claimID, its payee sealed for payout as adjudication seals it.
 func agreementEvent(t testing.TB, claimID string, amountFen int64, payee events.Payee, change ...func(*events.AgreementReachedData)) events.Envelope {
 	t.Helper()
 	at := time.Now().UTC()
@@ -44,7 +45,7 @@ func agreementEvent(t testing.TB, claimID string, amountFen int64, payee events.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return eventstest.SealPayee(t, eventstest.PayeeSealer(t), e)
 }
 
 // publishInstruction writes e to adjudication's topic as it is, keyed by

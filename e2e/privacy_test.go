@@ -1,17 +1,61 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/postgres/pgtest"
 )
+
+// readRaw returns the value of every message of topic written so far.
+func readRaw(t testing.TB, brokers kafkabus.Cluster, topic string, within time.Duration) [][]byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	parts := topicPartitions(ctx, t, brokers, topic)
+	var out [][]byte
+	for _, p := range parts {
+		leader, err := brokers.Dialer(10*time.Second).DialLeader(ctx, "tcp", brokers.Brokers[0], topic, p.ID)
+		if err != nil {
+			t.Fatalf("dial the leader of %s/%d: %v", topic, p.ID, err)
+		}
+		first, last, err := leader.ReadOffsets()
+		leader.Close()
+		if err != nil {
+			t.Fatalf("offsets of %s/%d: %v", topic, p.ID, err)
+		}
+		if last <= first {
+			continue
+		}
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers.Brokers, Dialer: brokers.Dialer(10 * time.Second), Topic: topic, Partition: p.ID, MaxWait: 200 * time.Millisecond})
+		if err := r.SetOffset(first); err != nil {
+			t.Fatalf("seek %s/%d: %v", topic, p.ID, err)
+		}
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				r.Close()
+				t.Fatalf("read %s/%d: got %v before offset %d, want every message", topic, p.ID, err, last)
+			}
+			out = append(out, m.Value)
+			if m.Offset >= last-1 {
+				break
+			}
+		}
+		r.Close()
+	}
+	return out
+}
 
 // TestNoPersonalDataInLogsAndPayeesSealedAtRest runs a claim with personal
 // data everywhere it can go (the insured's and the beneficiary's names, a
@@ -104,6 +148,30 @@ func TestNoPersonalDataInLogsAndPayeesSealedAtRest(t *testing.T) {
 			for _, secret := range personal {
 				if strings.Contains(line, secret) {
 					t.Errorf("%s logged personal data %q: %s", name, secret, line)
+				}
+			}
+		}
+	}
+
+	// Issue 17: no topic, no outbox row (sent or not) and no dead letter of
+	// any service holds the full account or ID number.
+	for _, full := range []string{account, idCard.Want.IDNumber} {
+		for _, topic := range sys.topics.All() {
+			for _, m := range readRaw(t, sys.brokers, topic.Name, 30*time.Second) {
+				if strings.Contains(string(m), full) {
+					t.Errorf("topic %s holds %q in clear: %s", topic.Name, full, m)
+				}
+			}
+		}
+		for _, name := range []string{"intake", "adjudication", "payout"} {
+			sdb := pgtest.Open(t, sys.dsn[name], 1)
+			for _, table := range []string{"outbox", "dead_letters"} {
+				var found int64
+				if err := sdb.Raw(`SELECT count(*) FROM `+table+` x WHERE row_to_json(x)::text LIKE ?`, "%"+full+"%").Scan(&found).Error; err != nil {
+					t.Fatalf("%s: scan %s: %v", name, table, err)
+				}
+				if found != 0 {
+					t.Errorf("%s: got %d rows of %s holding %q in clear, want none", name, found, table, full)
 				}
 			}
 		}

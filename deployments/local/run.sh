@@ -54,6 +54,13 @@ if [ ! -s "$DATAKEYFILE" ]; then
   echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
 fi
 export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
+# The key intake encrypts stored documents with (issue 17), made once too.
+INTAKEKEYFILE=$STATE/intake-data-keys
+if [ ! -s "$INTAKEKEYFILE" ]; then
+  umask 077
+  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$INTAKEKEYFILE"
+fi
+export INTAKE_DATA_KEYS=$(cat "$INTAKEKEYFILE")
 # The key adjudication hashes accounts with for its fraud signals, made once.
 SIGNALKEYFILE=$STATE/adjudication-signal-key
 if [ ! -s "$SIGNALKEYFILE" ]; then
@@ -70,6 +77,13 @@ if [ ! -s "$INSTRUCTIONKEYFILE" ]; then
 fi
 instruction_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$INSTRUCTIONKEYFILE" "$1"; }
 PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(instruction_key public)
+# Payout's X25519 key payees of payment instructions are sealed for (issue
+# 17): adjudication gets the public half, payout the private one.
+PAYEEKEYFILE=$STATE/payee-seal-key.json
+if [ ! -s "$PAYEEKEYFILE" ]; then
+  (umask 077 && "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%Y%m%d)" > "$PAYEEKEYFILE")
+fi
+payee_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$PAYEEKEYFILE" "$1"; }
 # Each service (and the console) connects to PostgreSQL as its own role, and
 # each service to Kafka as its own principal, with the passwords infra.sh
 # made (.local/dev/secrets).
@@ -78,10 +92,12 @@ kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1";
 env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" "$ROOT/bin/intake" &
 pids+=($!)
 env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
-  ADJUDICATION_SIGNING_KEY="$(instruction_key private)" "$ROOT/bin/adjudication" &
+  ADJUDICATION_SIGNING_KEY="$(instruction_key private)" \
+  ADJUDICATION_PAYEE_SEAL_KEY="$(payee_key public)" "$ROOT/bin/adjudication" &
 pids+=($!)
 env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN="$(dsn payout)" \
-  PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" "$ROOT/bin/payout" &
+  PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" \
+  PAYOUT_PAYEE_OPEN_KEYS="$(payee_key private)" "$ROOT/bin/payout" &
 pids+=($!)
 
 # The development users: the seed file, plus a second-factor secret for

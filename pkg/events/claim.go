@@ -1,6 +1,14 @@
 package events
 
-import "time"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/sealed"
+)
 
 // The event types of the claim's life after the decision, on the
 // adjudication topic.
@@ -51,15 +59,87 @@ type Person struct {
 
 // Payee is who receives a payment. Role is beneficiary, insured,
 // policyholder or agent (an agent collects for one of the others: R10).
-// AccountNumber is the full account number: payout encrypts it at rest and
-// masks it everywhere else.
+//
+// On the topic (issue 17, R11) Name, AccountNumber and OnBehalfOf are
+// empty: they travel in Sealed, an HPKE envelope only payout's private key
+// opens (SealFor, Open), so neither the broker, adjudication's outbox nor a
+// reader of the topic holds them. AccountLast4 and AccountFingerprint
+// (bankaccount.Fingerprint) stay in clear for fraud checks and the
+// reconciliation. Payout encrypts the account at rest and masks it
+// everywhere else.
 type Payee struct {
-	Name          string `json:"name"`
+	Name          string `json:"name,omitempty"`
 	Role          string `json:"role"`
 	BankName      string `json:"bank_name"`
-	AccountNumber string `json:"account_number"`
+	AccountNumber string `json:"account_number,omitempty"`
 	// OnBehalfOf names the person an agent collects for.
-	OnBehalfOf *Person `json:"on_behalf_of,omitempty"`
+	OnBehalfOf         *Person `json:"on_behalf_of,omitempty"`
+	AccountLast4       string  `json:"account_last4,omitempty"`
+	AccountFingerprint string  `json:"account_fingerprint,omitempty"`
+	Sealed             string  `json:"sealed,omitempty"`
+}
+
+// sealedPayee is what Payee.Sealed holds.
+type sealedPayee struct {
+	Name          string  `json:"name"`
+	AccountNumber string  `json:"account_number"`
+	OnBehalfOf    *Person `json:"on_behalf_of,omitempty"`
+}
+
+// payeeInfo binds a sealed payee to its claim: moved into another claim's
+// event, it does not open.
+func payeeInfo(claimID string) []byte { return []byte("claims.payee.v1\n" + claimID) }
+
+// SealFor returns p as published for payout: the name, account number and
+// the person an agent collects for sealed for payout's public key and bound
+// to claimID, the last four digits and the claim's account fingerprint in
+// clear.
+func (p Payee) SealFor(s *sealed.Sealer, claimID string) (Payee, error) {
+	if s == nil {
+		return Payee{}, errors.New("events: no public key of payout to seal the payee for")
+	}
+	plain, err := json.Marshal(sealedPayee{Name: p.Name, AccountNumber: p.AccountNumber, OnBehalfOf: p.OnBehalfOf})
+	if err != nil {
+		return Payee{}, err
+	}
+	box, err := s.SealString(plain, payeeInfo(claimID))
+	if err != nil {
+		return Payee{}, err
+	}
+	return Payee{Role: p.Role, BankName: p.BankName, AccountLast4: bankaccount.Last4(p.AccountNumber),
+		AccountFingerprint: bankaccount.Fingerprint(claimID, p.AccountNumber), Sealed: box}, nil
+}
+
+// PayeeOpener opens payee envelopes (a *sealed.Opener holding payout's
+// private keys).
+type PayeeOpener interface {
+	OpenString(b64 string, info []byte) ([]byte, error)
+}
+
+// Open returns the payee of claimID in clear from its sealed form. A payee
+// published in clear, one that does not open, or one whose account does not
+// match its fingerprint is an error wrapping ErrMalformed: the event is
+// parked, nothing is paid.
+func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
+	if p.Sealed == "" || p.Name != "" || p.AccountNumber != "" || p.OnBehalfOf != nil {
+		return Payee{}, fmt.Errorf("%w: the payee is not sealed for payout", ErrMalformed)
+	}
+	if o == nil {
+		return Payee{}, fmt.Errorf("%w: no private key to open the payee with", ErrMalformed)
+	}
+	plain, err := o.OpenString(p.Sealed, payeeInfo(claimID))
+	if err != nil {
+		return Payee{}, fmt.Errorf("%w: the payee: %v", ErrMalformed, err)
+	}
+	var in sealedPayee
+	if err := json.Unmarshal(plain, &in); err != nil {
+		return Payee{}, fmt.Errorf("%w: the sealed payee: %v", ErrMalformed, err)
+	}
+	if p.AccountFingerprint != "" && bankaccount.Fingerprint(claimID, in.AccountNumber) != p.AccountFingerprint {
+		return Payee{}, fmt.Errorf("%w: the sealed account does not match the payee's fingerprint", ErrMalformed)
+	}
+	return Payee{Name: in.Name, Role: p.Role, BankName: p.BankName, AccountNumber: in.AccountNumber, OnBehalfOf: in.OnBehalfOf,
+		AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint}, nil
 }
 
 // AgreementReachedData records the claimant's agreement to the amount

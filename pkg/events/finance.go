@@ -2,9 +2,9 @@ package events
 
 import (
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"claims.local/pkg/redact"
 )
 
 // The event types of payout beyond the walking skeleton: the reversal of a
@@ -72,14 +72,7 @@ type Recipient struct {
 // MaskName is a name as a Recipient carries it: the first character kept
 // and the others masked (李四 becomes 李*, 欧阳娜娜 欧***); a name of one
 // character is masked whole.
-func MaskName(name string) string {
-	n := utf8.RuneCountInString(name)
-	if n <= 1 {
-		return "*"
-	}
-	first, _ := utf8.DecodeRuneInString(name)
-	return string(first) + strings.Repeat("*", n-1)
-}
+func MaskName(name string) string { return redact.Name(name) }
 
 // NotificationData asks the SMS or mail gateway to send Text to Recipient.
 // NotificationID is unique and stable: the gateway sends a notification

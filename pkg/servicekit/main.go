@@ -46,6 +46,9 @@ type Common struct {
 	// Tracing is where the service sends its traces; no endpoint, no
 	// tracing (package tracing).
 	Tracing tracing.Config
+	// OutboxRetention is how long sent outbox rows are kept before they
+	// are deleted (OUTBOX_RETENTION, 7 days by default: issue 17).
+	OutboxRetention time.Duration
 }
 
 // LoadCommon reads the configuration every service shares from env:
@@ -53,7 +56,8 @@ type Common struct {
 // service's database and role on `make run`'s PostgreSQL, which wants the
 // role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
-// DEADLINE_RISK_LEAD_DAYS, OTEL_EXPORTER_OTLP_ENDPOINT (the OTLP/HTTP base
+// DEADLINE_RISK_LEAD_DAYS, OUTBOX_RETENTION (how long sent outbox rows are
+// kept, 7 days by default), OTEL_EXPORTER_OTLP_ENDPOINT (the OTLP/HTTP base
 // URL traces go to; none: no tracing), OTEL_TRACES_SAMPLER_ARG (the share
 // of new traces kept, default 1), and the token issuer: AUTH_ISSUER (required:
 // every API call is signed in), AUTH_JWKS_URL (default: from the issuer's
@@ -69,6 +73,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
+		OutboxRetention:     env.Duration("OUTBOX_RETENTION", 7*24*time.Hour),
 	}
 	ratio, err := tracing.ParseRatio(env.String("OTEL_TRACES_SAMPLER_ARG", ""))
 	if err != nil {

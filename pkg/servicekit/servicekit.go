@@ -58,6 +58,9 @@ type Config struct {
 	// the monitor, the calendar consumer and the routes of package
 	// trackinghttp. Migrations must then include uow.Shared.
 	Deadlines *DeadlinesConfig
+	// OutboxRetention is how long sent outbox rows are kept (issue 17);
+	// outboxpg.DefaultRetention (7 days) when zero.
+	OutboxRetention time.Duration
 }
 
 // Kit is a started service base. Run it after registering the routes and
@@ -166,6 +169,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	}))
 	relay := outboxpg.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
+	if cfg.OutboxRetention > 0 {
+		relay.Retention = cfg.OutboxRetention
+	}
+	purged := prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_purged_total", Help: "Sent outbox rows deleted after the retention."})
+	reg.MustRegister(purged)
+	relay.OnPurged = func(n int64) { purged.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
 		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
 		Ready: map[string]httpapi.Check{

@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/config"
 	"claims.local/pkg/events"
 	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/redact"
 )
 
 // tailRequest says what to follow.
@@ -65,7 +66,19 @@ func runEvents(e env, args []string) int {
 	req.fromBeginning = *fromBeginning
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
-	return follow(e, "events", req, func(l tailLine) { _ = enc.Encode(l) })
+	return follow(e, "events", req, func(l tailLine) { _ = enc.Encode(masked(l)) })
+}
+
+// masked is l as events tail prints it (issue 17, R11): names, account and
+// ID numbers and contacts in its data masked (package redact), wherever an
+// event carries them, so that a terminal, a scroll-back or a pasted line
+// never holds them in full.
+func masked(l tailLine) tailLine {
+	if len(l.Data) > 0 {
+		l.Data = redact.JSON(l.Data)
+	}
+	l.Error = redact.Text(l.Error)
+	return l
 }
 
 // tailFlags are the flags every tail command has.

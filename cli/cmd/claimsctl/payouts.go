@@ -9,6 +9,7 @@ import (
 
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/events"
+	"claims.local/pkg/redact"
 )
 
 // runPayouts follows the finance topic and prints one line per payout
@@ -44,7 +45,7 @@ func runPayouts(e env, args []string) int {
 		}
 		req.since = t
 	}
-	return follow(e, "payouts", req, func(l tailLine) { fmt.Fprintln(e.stdout, payoutLine(l)) })
+	return follow(e, "payouts", req, func(l tailLine) { fmt.Fprintln(e.stdout, redact.Text(payoutLine(l))) })
 }
 
 // payoutLine writes one event of the finance topic as a line: time

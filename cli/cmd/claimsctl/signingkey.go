@@ -15,14 +15,27 @@ import (
 // replaces until adjudication signs with the new one). An operator puts
 // each into its service's secret; make run keeps a pair in .local/dev.
 func runSigningKey(e env, args []string) int {
-	const name = "signing-key"
+	return runKeyPair(e, "signing-key", signingKeyUsage, "the key id payout trusts it under, e.g. adj-2026-12", args,
+		func(id string) (map[string]string, error) {
+			s, err := signing.Generate(id)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]string{"key_id": s.KeyID(), "private": s.Private(), "public": s.Public()}, nil
+		})
+}
+
+// runKeyPair is the body of the commands that make a key pair: it reads
+// --id (what idHint says it is), makes the pair with generate and prints
+// it as one JSON object.
+func runKeyPair(e env, name, usage, idHint string, args []string, generate func(id string) (map[string]string, error)) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	id := fs.String("id", "", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			writeString(e.stdout, signingKeyUsage)
+			writeString(e.stdout, usage)
 			return exitOK
 		}
 		return usageError(e, name, "%v", err)
@@ -31,13 +44,13 @@ func runSigningKey(e env, args []string) int {
 		return usageError(e, name, "unexpected argument %q", fs.Arg(0))
 	}
 	if *id == "" {
-		return usageError(e, name, "--id is required (the key id payout trusts it under, e.g. adj-2026-12)")
+		return usageError(e, name, "--id is required (%s)", idHint)
 	}
-	s, err := signing.Generate(*id)
+	pair, err := generate(*id)
 	if err != nil {
 		return usageError(e, name, "%v", err)
 	}
-	return writeJSON(e, name, map[string]string{"key_id": s.KeyID(), "private": s.Private(), "public": s.Public()})
+	return writeJSON(e, name, pair)
 }
 
 const signingKeyUsage = `usage: claimsctl signing-key --id KEY_ID

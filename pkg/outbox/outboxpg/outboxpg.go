@@ -72,13 +72,28 @@ type Relay struct {
 	Interval time.Duration
 	// OnPublished, when set, is told how many events went out.
 	OnPublished func(n int)
-	wake        chan struct{}
+	// Retention is how long a sent row is kept before PurgeSent deletes it
+	// (issue 17: a sent row holds an event, with personal data sealed or
+	// masked, that nobody needs once it is on the topic); zero or less
+	// keeps every row. PurgeEvery is how often Run purges.
+	Retention  time.Duration
+	PurgeEvery time.Duration
+	// OnPurged, when set, is told how many sent rows were deleted.
+	OnPurged  func(n int64)
+	lastPurge time.Time
+	wake      chan struct{}
 }
+
+// DefaultRetention is how long sent rows are kept unless configured.
+const DefaultRetention = 7 * 24 * time.Hour
+
+// purgeBatch bounds the rows one delete statement removes.
+const purgeBatch = 1000
 
 // NewRelay returns a relay with sensible defaults.
 func NewRelay(db *gorm.DB, pub outbox.Publisher, log *slog.Logger, lockKey int64) *Relay {
 	return &Relay{DB: db, Publisher: pub, Log: log, LockKey: lockKey, Batch: 200, Interval: 200 * time.Millisecond,
-		wake: make(chan struct{}, 1)}
+		Retention: DefaultRetention, PurgeEvery: time.Minute, wake: make(chan struct{}, 1)}
 }
 
 // Wake asks the relay to look at the outbox now rather than at its next tick.
@@ -97,6 +112,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		r.purgeIfDue(ctx)
 		wait := r.Interval
 		switch {
 		case err != nil:
@@ -171,6 +187,46 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 		r.OnPublished(published)
 	}
 	return published, nil
+}
+
+// purgeIfDue runs PurgeSent when PurgeEvery has passed since the last
+// purge. A failure is logged and tried again at the next one; it never stops
+// the publishing.
+func (r *Relay) purgeIfDue(ctx context.Context) {
+	if r.Retention <= 0 || time.Since(r.lastPurge) < r.PurgeEvery {
+		return
+	}
+	r.lastPurge = time.Now()
+	if _, err := r.PurgeSent(ctx); err != nil && ctx.Err() == nil {
+		r.Log.Warn("outbox relay: purge of sent rows failed; will retry", "error", err.Error())
+	}
+}
+
+// PurgeSent deletes the rows sent more than Retention ago, in batches, and
+// returns how many went. A pending row is never deleted, however old. Any
+// instance may purge: deleting a sent row does not touch the order of the
+// pending ones.
+func (r *Relay) PurgeSent(ctx context.Context) (int64, error) {
+	if r.Retention <= 0 {
+		return 0, nil
+	}
+	cutoff := time.Now().UTC().Add(-r.Retention)
+	var total int64
+	for {
+		res := r.DB.WithContext(ctx).Exec(`DELETE FROM outbox WHERE id IN
+			(SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ? ORDER BY id LIMIT ?)`, cutoff, purgeBatch)
+		if res.Error != nil {
+			return total, fmt.Errorf("outbox: purge sent rows: %w", res.Error)
+		}
+		total += res.RowsAffected
+		if res.RowsAffected < purgeBatch {
+			break
+		}
+	}
+	if total > 0 && r.OnPurged != nil {
+		r.OnPurged(total)
+	}
+	return total, nil
 }
 
 // Pending counts the events not yet published.

@@ -318,3 +318,51 @@ func TestPayloadIsTheEnvelopeJSON(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, string(want), string(payload))
 }
+
+// Issue 17: a sent row is deleted once it is older than the retention
+// (it may carry personal data, sealed or masked, that has no reason to stay);
+// a pending row, and a sent one younger than the retention, stay whatever
+// their age.
+func TestPurgeSentDeletesOnlySentRowsOlderThanTheRetention(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	ctx := context.Background()
+	appendCommitted(t, db, "t", 5)
+	relay := outboxpg.NewRelay(db, &recorder{}, discard(), 7101)
+	n, err := relay.PublishPending(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 5, n)
+	appendCommitted(t, db, "t", 2) // pending, never sent
+	// Three of the sent rows were sent two hours ago, two a minute ago.
+	require.NoError(t, db.Exec(`UPDATE outbox SET sent_at = now() - interval '2 hours', created_at = now() - interval '2 hours'
+		WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL ORDER BY id LIMIT 3)`).Error)
+	require.NoError(t, db.Exec(`UPDATE outbox SET created_at = now() - interval '3 hours' WHERE sent_at IS NULL`).Error)
+
+	relay.Retention = time.Hour
+	purged, err := relay.PurgeSent(ctx)
+	require.NoError(t, err)
+	if purged != 3 {
+		t.Errorf("got %d rows purged, want the 3 sent more than an hour ago", purged)
+	}
+	if got := countRows(t, db, "sent_at IS NOT NULL"); got != 2 {
+		t.Errorf("got %d sent rows left, want the 2 sent a minute ago", got)
+	}
+	if got := pending(t, db); got != 2 {
+		t.Errorf("got %d pending rows left, want both: a pending row is never purged", got)
+	}
+
+	// A short retention in the relay's own loop purges the rest.
+	relay.Retention, relay.PurgeEvery = time.Millisecond, 10*time.Millisecond
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(runCtx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for countRows(t, db, "true") != 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	if got := countRows(t, db, "true"); got != 0 {
+		t.Errorf("got %d rows after the relay ran with a 1ms retention, want none", got)
+	}
+}

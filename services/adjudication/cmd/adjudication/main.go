@@ -14,6 +14,7 @@ import (
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/config"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
 )
@@ -65,6 +66,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	// trusts its public key (PAYOUT_TRUSTED_INSTRUCTION_KEYS).
 	if cfg.Instructions, err = signing.ParseSigner(env.String("ADJUDICATION_SIGNING_KEY", "")); err != nil {
 		return cfg, fmt.Errorf("ADJUDICATION_SIGNING_KEY must hold adjudication's Ed25519 key as id:base64seed (claimsctl signing-key makes a pair): %w", err)
+	}
+	// Issue 17: payout's public key the payees of payment instructions are
+	// sealed for; payout holds the private key (PAYOUT_PAYEE_OPEN_KEYS).
+	if cfg.Payees, err = sealed.ParseSealer(env.String("ADJUDICATION_PAYEE_SEAL_KEY", "")); err != nil {
+		return cfg, fmt.Errorf("ADJUDICATION_PAYEE_SEAL_KEY must hold payout's X25519 public key as id:base64key (claimsctl payee-key makes a pair): %w", err)
 	}
 	return cfg, nil
 }

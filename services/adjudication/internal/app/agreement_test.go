@@ -11,7 +11,9 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 )
 
 // agreementInput pays an agent of the insured, with the authorisation
@@ -54,14 +56,28 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 	var d events.AgreementReachedData
 	e := outboxData(t, f, events.AgreementReached, &d)
 	assert.Equal(t, topics.Adjudication(), topicOf(t, f, e.ID))
+	// Issue 17: the name, the account and the principal are sealed for
+	// payout; only its private key opens them.
+	for _, clear := range []string{"6222020200112233445", "张三"} {
+		if strings.Contains(string(e.Data), clear) {
+			t.Errorf("got %q in clear in the event: %s, want it sealed for payout", clear, e.Data)
+		}
+	}
+	if d.Payee.Name != "" || d.Payee.AccountNumber != "" || d.Payee.OnBehalfOf != nil {
+		t.Errorf("got payee %+v on the topic, want its name, account and principal only sealed", d.Payee)
+	}
+	opened, err := d.Payee.Open(eventstest.PayeeOpener(t), "claim-ag")
+	require.NoError(t, err)
+	d.Payee = opened
 	want := events.AgreementReachedData{ClaimID: "claim-ag", CaseID: c.ID, PolicyNumber: "P-1", AmountFen: 123_456, Currency: "CNY",
 		Payee: events.Payee{Name: "王五", Role: "agent", BankName: "中国工商银行", AccountNumber: "6222020200112233445",
-			OnBehalfOf: &events.Person{Name: "张三", Relation: "self"}},
+			OnBehalfOf: &events.Person{Name: "张三", Relation: "self"}, AccountLast4: "3445",
+			AccountFingerprint: bankaccount.Fingerprint("claim-ag", "6222020200112233445")},
 		AgreedBy: "王五", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at(10, 2, time.October), PaymentPeriodDays: 7,
 		DecidedBy: "handler-1"}
 	assert.Equal(t, want, d)
 
-	// The full number is in the event for payout, nowhere else.
+	// The full number is sealed in the event for payout, nowhere else.
 	timeline, err := f.app.Timeline(ctx, "claim-ag")
 	require.NoError(t, err)
 	for _, ch := range timeline {

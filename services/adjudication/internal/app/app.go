@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 )
 
@@ -146,6 +147,10 @@ type Deps struct {
 	// that stores them in the outbox: payout pays only what it signed
 	// (issue 15). Without it no instruction can be recorded.
 	Instructions Signer
+	// Payees seals the payee of a payment instruction for payout's public
+	// key (issue 17, R11): the name and the account number never leave
+	// adjudication in clear. Without it no instruction can be recorded.
+	Payees *sealed.Sealer
 	// Complaints stores the complaint register (R12); Indicators reads
 	// the facts of the service indicators (R13) and stores payout's
 	// completed payments.
@@ -174,6 +179,7 @@ type Service struct {
 	signals      domain.SignalPolicy
 	signalKey    []byte
 	instructions Signer
+	payees       *sealed.Sealer
 	complaints   Complaints
 	indicators   Indicators
 }
@@ -186,7 +192,7 @@ func NewService(d Deps) *Service {
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
-		instructions: d.Instructions, complaints: d.Complaints, indicators: d.Indicators}
+		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
@@ -344,6 +350,14 @@ func (s *Service) instruction(t events.Type, claimID string, now time.Time, data
 		return events.Envelope{}, errors.New("no key to sign payment instructions with (ADJUDICATION_SIGNING_KEY)")
 	}
 	return s.instructions.Sign(e)
+}
+
+// sealPayee returns the payee of claimID as published: sealed for payout.
+func (s *Service) sealPayee(claimID string, p events.Payee) (events.Payee, error) {
+	if s.payees == nil {
+		return events.Payee{}, errors.New("no public key of payout to seal payees for (ADJUDICATION_PAYEE_SEAL_KEY)")
+	}
+	return p.SealFor(s.payees, claimID)
 }
 
 // Case returns the case of a claim.

@@ -270,6 +270,9 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		if p := a.Payee.OnBehalfOf; p != nil {
 			payee.OnBehalfOf = &events.Person{Name: p.Name, Relation: p.Relation}
 		}
+		if payee, err = s.sealPayee(c.ClaimID, payee); err != nil {
+			return tracking.Effects{}, err
+		}
 		e, err := s.instruction(events.AgreementReached, c.ClaimID, now, events.AgreementReachedData{
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
 			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,

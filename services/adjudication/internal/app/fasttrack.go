@@ -328,6 +328,9 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		if o := p.OnBehalfOf; o != nil {
 			payee.OnBehalfOf = &events.Person{Name: o.Name, Relation: o.Relation}
 		}
+		if payee, err = s.sealPayee(c.ClaimID, payee); err != nil {
+			return tracking.Effects{}, err
+		}
 		e, err := s.instruction(events.AdvanceApproved, c.ClaimID, now, events.AdvanceApprovedData{
 			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
 			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,

@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
@@ -57,7 +58,8 @@ func newFixture(t *testing.T) *fixture {
 	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),
-		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db, tr), Instructions: instructionKey(t)})
+		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db, tr), Instructions: instructionKey(t),
+		Payees: eventstest.PayeeSealer(t)})
 	return f
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -222,7 +223,11 @@ func TestTheAgreementIsAnnouncedAndTheAccountNeverAnswered(t *testing.T) {
 	require.NoError(t, err)
 	var data events.AgreementReachedData
 	require.NoError(t, events.DecodeData(e, events.AgreementReached, &data))
-	assert.Equal(t, "6222020200112233445", data.Payee.AccountNumber, "payout gets the full number")
+	assert.NotContains(t, string(e.Data), "6222020200112233445", "the number is sealed for payout (issue 17)")
+	opened, err := data.Payee.Open(eventstest.PayeeOpener(t), e.ClaimID)
+	require.NoError(t, err)
+	assert.Equal(t, "6222020200112233445", opened.AccountNumber, "payout gets the full number")
+	assert.Equal(t, "3445", data.Payee.AccountLast4, "the last four digits stay in clear for reconciliation")
 	assert.Equal(t, int64(88_800), data.AmountFen)
 	assert.Equal(t, apitest.Everyone().Subject, data.RecordedBy)
 	assert.Equal(t, apitest.Everyone().Subject, data.DecidedBy, "payout keeps the decider from confirming the payee")

@@ -13,6 +13,7 @@ import (
 	"claims.local/adjudication/internal/adapters/letter"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/service"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/servicekit"
 )
@@ -34,7 +35,7 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 	good := func() service.Config {
 		return service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), DatabaseDSN: "postgres://nobody@127.0.0.1:1/none"}, AuthorityLimits: map[string]int64{"senior_handler": domain.Unlimited},
 			Issuer:      domain.LetterIssuer{CompanyName: "示例人寿", CompanyAddress: "北京", ServicePhone: "95500", ReviewProcedure: "申请复核。"},
-			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t)}
+			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t)}
 	}
 	tests := []struct {
 		name    string
@@ -47,6 +48,7 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 		{"no font", func(c *service.Config) { c.LetterFonts = letter.Fonts{CJK: "/nonexistent.ttf"} }, "letter: read font"},
 		// Issue 15: payout pays only instructions signed by adjudication.
 		{"no key to sign payment instructions", func(c *service.Config) { c.Instructions = nil }, "ADJUDICATION_SIGNING_KEY"},
+		{"no key to seal payees for", func(c *service.Config) { c.Payees = nil }, "ADJUDICATION_PAYEE_SEAL_KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/postgres/pgtest"
 )
 
@@ -217,6 +218,12 @@ func TestATaggedCaseTakesTheFastTrack(t *testing.T) {
 	require.NoError(t, err)
 	var adv events.AdvanceApprovedData
 	require.NoError(t, events.DecodeData(e, events.AdvanceApproved, &adv))
+	if strings.Contains(string(e.Data), "6222020200112233445") {
+		t.Errorf("got the account in clear in advance-approved: %s, want it sealed for payout (issue 17)", e.Data)
+	}
+	if adv.Payee, err = adv.Payee.Open(eventstest.PayeeOpener(t), death.ClaimID); err != nil {
+		t.Fatalf("got %v opening the payee with payout's key, want it sealed for payout", err)
+	}
 	if adv.ClaimID != death.ClaimID || adv.AmountFen != 5_000_000 || !adv.Priority || adv.Ground != events.AdvanceGroundCatastrophe ||
 		adv.Payee.AccountNumber != "6222020200112233445" || adv.ApprovedBy != "handler-1" || adv.AdvanceID != c.Advances[0].ID {
 		t.Fatalf("got advance-approved %+v, want 5000000 fen with priority to the full account, approved by handler-1", adv)

@@ -20,6 +20,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	// Instructions signs the payment instructions payout pays (issue 15);
 	// adjudication refuses to start without it.
 	Instructions *signing.Signer
+	// Payees is payout's public key the payees of payment instructions are
+	// sealed for (issue 17); adjudication refuses to start without it.
+	Payees *sealed.Sealer
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -90,6 +94,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if cfg.Instructions == nil {
 		return nil, fmt.Errorf("payment instruction key (ADJUDICATION_SIGNING_KEY): none, and payout pays only signed instructions")
 	}
+	if cfg.Payees == nil {
+		return nil, fmt.Errorf("payee seal key (ADJUDICATION_PAYEE_SEAL_KEY): none, and no payee may leave adjudication in clear")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}
@@ -105,7 +112,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 	}, log)
 	if err != nil {
@@ -123,6 +130,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
 		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
 		Indicators: adapters.NewIndicatorStore(kit.DB(), kit.Tracker()), Instructions: cfg.Instructions,
+		Payees: cfg.Payees,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on

@@ -13,6 +13,7 @@ import (
 	"claims.local/pkg/config"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 )
 
@@ -42,6 +43,12 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			MaxPixelsPerPage: int64(env.Int("INTAKE_UPLOAD_MAX_PIXELS", int(limits.MaxPixelsPerPage))),
 		},
 	}
+	// Issue 17: the keys stored documents are encrypted with.
+	dataKeys, err := sealed.ParseKeys(env.String("INTAKE_DATA_KEYS", ""))
+	if err != nil {
+		return cfg, fmt.Errorf("INTAKE_DATA_KEYS must hold the document data keys as id:base64key[,id:base64key] (current first, 32-byte keys): %w", err)
+	}
+	cfg.DataKeys = dataKeys
 	if cfg.OCRWorkers < 0 || cfg.OCRWorkers > 64 {
 		return cfg, fmt.Errorf("INTAKE_OCR_WORKERS must be between 0 (this instance reads no documents) and 64; got %d", cfg.OCRWorkers)
 	}

@@ -16,6 +16,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
+	"claims.local/pkg/reveal/revealpg"
 	"claims.local/pkg/tracking"
 )
 
@@ -25,7 +26,7 @@ var migrationFS embed.FS
 // Migrations lists intake's schema: the outbox, the inbox, deadline
 // tracking, then its own tables.
 func Migrations() ([]postgres.Migration, error) {
-	return uow.Migrations(migrationFS, "intake")
+	return uow.Migrations(migrationFS, "intake", revealpg.Migrations)
 }
 
 // Reports is the PostgreSQL implementation of app.Repository.

@@ -16,12 +16,14 @@ import (
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
+	"claims.local/pkg/reveal"
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 )
@@ -130,6 +132,14 @@ type Deps struct {
 	// take it (10 minutes when zero): longer than reading the largest
 	// document accepted takes.
 	ReadLease time.Duration
+	// Reveals records every reveal of a document's personal data (R11,
+	// issue 17); without it nothing is revealed.
+	Reveals Reveals
+}
+
+// Reveals stores the record of a reveal (package revealpg).
+type Reveals interface {
+	Record(ctx context.Context, r reveal.Reveal) error
 }
 
 // Service is intake's application layer.
@@ -468,6 +478,40 @@ func (s *Service) DocumentContent(ctx context.Context, reportID, documentID stri
 	}
 	data, err := s.d.Files.Get(ctx, d.SHA256)
 	return *d, data, err
+}
+
+// The parts of a document that a reveal shows in full.
+const (
+	RevealText    = "text"
+	RevealContent = "content"
+)
+
+// RevealDocument returns a document of a report for who to see part in
+// full (RevealText: the text read and the fields; RevealContent: the file
+// as uploaded) for reason, after recording the reveal (R11, issue 17):
+// answers mask resident ID and account numbers, and nothing is shown in
+// full without a record an auditor reads. A reveal without a reason is
+// refused (reveal.New).
+func (s *Service) RevealDocument(ctx context.Context, who auth.Principal, reportID, documentID, part, reason string) (domain.Document, error) {
+	f, err := s.d.Repo.Get(ctx, reportID)
+	if err != nil {
+		return domain.Document{}, err
+	}
+	d, err := f.Document(documentID)
+	if err != nil {
+		return domain.Document{}, err
+	}
+	r, err := reveal.New(who, d.ClaimID, "document/"+d.ID, part, reason, s.d.Now())
+	if err != nil {
+		return domain.Document{}, err
+	}
+	if s.d.Reveals == nil {
+		return domain.Document{}, apperr.New(apperr.Internal, "reveals are not recorded here: nothing is revealed")
+	}
+	if err := s.d.Reveals.Record(ctx, r); err != nil {
+		return domain.Document{}, err
+	}
+	return *d, nil
 }
 
 // bankCardOf returns what the claim request says of a bank card's account

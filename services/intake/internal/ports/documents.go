@@ -9,11 +9,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
+	"claims.local/pkg/document/docjson"
+	"claims.local/pkg/httpapi"
 )
 
 // uploadPart names the multipart part that carries the file.
@@ -134,19 +137,76 @@ var contentTypes = map[document.Media]string{
 	document.JPEG: "image/jpeg", document.PNG: "image/png", document.TIFF: "image/tiff", document.PDF: "application/pdf",
 }
 
+// revealTypes are the documents whose file shows a resident ID or account
+// number: their file is served only for a reason, recorded as a reveal.
+var revealTypes = map[document.Type]bool{document.IDCard: true, document.BankCard: true}
+
+// documentContent serves a document's file. With ?reason= the read is
+// recorded as a reveal an auditor lists (R11, issue 17); the file of an ID
+// card or a bank card is served only so.
 func (h *HTTP) documentContent(c *gin.Context) {
-	d, data, err := h.app.DocumentContent(c.Request.Context(), c.Param("id"), c.Param("doc"))
+	p, err := authhttp.Actor(c)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
+	ctx := c.Request.Context()
+	if reason, ok := c.GetQuery("reason"); ok {
+		if _, err := h.app.RevealDocument(ctx, p, c.Param("id"), c.Param("doc"), app.RevealContent, reason); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	d, data, err := h.app.DocumentContent(ctx, c.Param("id"), c.Param("doc"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if t, typed := d.Type(); typed && revealTypes[t] && !c.Request.URL.Query().Has("reason") {
+		h.fail(c, apperr.InvalidField("reason", "is required to see the file of an ID card or a bank card: the read is recorded (R11)"))
+		return
+	}
 	// Who saw which personal data is part of the audit (R11).
-	p, _ := authhttp.Actor(c)
 	h.log.InfoContext(c.Request.Context(), "document content read", "claim_id", d.ClaimID, "document_id", d.ID, "by", p.Subject)
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Content-Disposition", "attachment; filename=\""+d.ID+"."+string(d.Media)+"\"")
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, contentTypes[d.Media], data)
+}
+
+type revealRequest struct {
+	Reason string `json:"reason"`
+}
+
+// revealDocument answers a document's text and fields in full, for a
+// stated reason, after recording the reveal (R11, issue 17).
+func (h *HTTP) revealDocument(c *gin.Context) {
+	p, err := authhttp.Actor(c)
+	if err == nil {
+		var in revealRequest
+		if err = httpapi.BindJSON(c, &in); err == nil {
+			var d domain.Document
+			if d, err = h.app.RevealDocument(c.Request.Context(), p, c.Param("id"), c.Param("doc"), app.RevealText, in.Reason); err == nil {
+				out := struct {
+					ID     string     `json:"id"`
+					Type   string     `json:"type,omitempty"`
+					Fields fieldsJSON `json:"fields"`
+					Text   string     `json:"text"`
+				}{ID: d.ID, Fields: docjson.FieldsOf(d.Fields())}
+				if t, ok := d.Type(); ok {
+					out.Type = string(t)
+				}
+				if d.Reading != nil {
+					out.Text = d.Reading.Text
+				}
+				h.log.InfoContext(c.Request.Context(), "document revealed", "claim_id", d.ClaimID, "document_id", d.ID, "by", p.Subject)
+				c.Header("Cache-Control", "no-store")
+				c.JSON(http.StatusOK, out)
+				return
+			}
+		}
+	}
+	h.fail(c, err)
 }
 
 type fieldsRequest struct {

@@ -2,13 +2,13 @@ package ports
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/docjson"
+	"claims.local/pkg/redact"
 )
 
 // r1Basis is the rule behind the guidance checklist.
@@ -199,7 +199,7 @@ func toReport(f domain.ClaimFile) reportResponse {
 	out := reportResponse{
 		ID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, ProductCode: r.ProductCode, InsuredName: r.InsuredName,
 		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, IncidentPlace: r.IncidentPlace,
-		Description: r.Description, Contact: r.Contact,
+		Description: r.Description, Contact: redact.Contact(r.Contact),
 		Reporter:         reporterJSON{Name: r.Reporter.Name, Role: string(r.Reporter.Role), Relation: string(r.Reporter.Relation)},
 		ClaimedAmountFen: r.ClaimedAmountFen, ReportedAt: r.ReportedAt, ClaimRequestedAt: r.ClaimRequestedAt,
 		HandedOverAt: r.HandedOverAt, Checklist: toChecklistStatus(status),
@@ -252,21 +252,13 @@ type fieldsJSON = docjson.Fields
 // toFields is the JSON view of f with the resident ID number and the
 // account number masked (R11).
 func toFields(f document.Fields) fieldsJSON {
-	f.IDNumber = maskID(f.IDNumber)
+	if f.IDNumber != "" {
+		f.IDNumber = redact.IDNumber(f.IDNumber)
+	}
 	if f.AccountNumber != "" {
 		f.AccountNumber = bankaccount.Mask(f.AccountNumber)
 	}
 	return docjson.FieldsOf(f)
-}
-
-// maskID keeps the first six characters (the place of registration) and
-// the last four of a resident ID number (R11: personal data is shown only
-// as far as the work needs).
-func maskID(s string) string {
-	if len(s) < 10 {
-		return s
-	}
-	return s[:6] + strings.Repeat("*", len(s)-10) + s[len(s)-4:]
 }
 
 type readingJSON struct {
@@ -323,7 +315,9 @@ func toDocument(d domain.Document, satisfies []string, withText bool) documentJS
 	if r := d.Reading; r != nil {
 		out.Reading = &readingJSON{Type: string(r.Type), Confidence: r.Confidence, Fields: toFields(r.Fields), ReadAt: r.ReadAt}
 		if withText {
-			out.Text = r.Text
+			// Issue 17: the ID and account numbers read are masked in the
+			// text too; the full text is revealed for a reason only.
+			out.Text = redact.Text(r.Text)
 		}
 	}
 	for _, c := range d.Corrections {

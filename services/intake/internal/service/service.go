@@ -5,6 +5,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 )
 
@@ -27,8 +29,11 @@ type Config struct {
 	// Common is what every service reads the same way: addresses, keys,
 	// shutdown grace and deadline monitoring.
 	servicekit.Common
-	// StorageDir is the folder uploaded files are stored in.
+	// StorageDir is the folder uploaded files are stored in, and DataKeys
+	// the keys they are encrypted with (current first; issue 17): intake
+	// refuses to start without them.
 	StorageDir string
+	DataKeys   []sealed.Key
 	// UploadLimits bound uploads (zero fields: document.DefaultLimits).
 	UploadLimits document.Limits
 	// OCRWorkers is the number of warm Tesseract clients reading documents
@@ -61,7 +66,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := adapters.NewLocalFiles(cfg.StorageDir)
+	keys, err := sealed.New(cfg.DataKeys)
+	if err != nil {
+		return nil, fmt.Errorf("document data keys (INTAKE_DATA_KEYS): %w", err)
+	}
+	files, err := adapters.NewLocalFiles(cfg.StorageDir, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +85,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+		// Auditors list the reveals of documents (R11, issue 17).
+		Reveals: true,
 		// An upload may be as large as the document limit, plus the
 		// multipart framing.
 		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
@@ -105,7 +116,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			default:
 			}
 		},
-		ReadLease: cfg.ReadLease,
+		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()),
 	})
 	ports.Register(kit.Engine(), a, log)
 	s := &Intake{kit: kit, pipeline: pipeline}

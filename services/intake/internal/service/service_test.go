@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/reveal/revealhttp"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -46,7 +49,8 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 	t.Helper()
 	keys := apitest.Keys(t)
 	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", Kafka: kafkatest.Cluster(t),
-		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir()}
+		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir(),
+		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
 		cfg.DatabaseDSN = pgtest.NewDatabase(t)
@@ -97,13 +101,13 @@ func (r *running) createReport(t *testing.T, policy string) (report, []byte) {
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 13)
+	r.WantRoutesDocumented(t, r.svc.Routes(), 15)
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()))
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()).Merge(revealhttp.Permissions()))
 }
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -278,5 +282,16 @@ func TestBadRequestAfterAGoodOneLosesNothing(t *testing.T) {
 	}
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.IncidentReported.Name); n != 1 {
 		t.Fatalf("got %d incident-reported events, want 1", n)
+	}
+}
+
+// Attack (issue 17): an intake without document data keys would store ID
+// cards in clear; it refuses to start instead.
+func TestStartRefusesWithoutDataKeys(t *testing.T) {
+	t.Parallel()
+	cfg := service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: "postgres://nowhere",
+		Kafka: kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}}}, StorageDir: t.TempDir()}
+	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_DATA_KEYS") {
+		t.Errorf("got %v, want a refusal naming INTAKE_DATA_KEYS", err)
 	}
 }

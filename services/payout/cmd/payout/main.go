@@ -63,5 +63,10 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			ClientID: env.String("PAYOUT_CLIENT_ID", "payout"), Secret: secret, Audience: auth.AudienceAdjudication,
 		}).Token
 	}
+	// Issue 17: payout's private keys the payees of instructions are sealed
+	// for (current first; adjudication holds the public key).
+	if cfg.PayeeKeys, err = sealed.ParseOpener(env.String("PAYOUT_PAYEE_OPEN_KEYS", "")); err != nil {
+		return cfg, fmt.Errorf("PAYOUT_PAYEE_OPEN_KEYS must hold payout's X25519 private keys as id:base64key[,id:base64key] (claimsctl payee-key makes a pair): %w", err)
+	}
 	return cfg, nil
 }

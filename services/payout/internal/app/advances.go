@@ -29,6 +29,10 @@ func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
 	if d.ClaimID != e.ClaimID {
 		return fmt.Errorf("%w: advance for claim %q in an event of claim %q", events.ErrMalformed, d.ClaimID, e.ClaimID)
 	}
+	var err error
+	if d.Payee, err = d.Payee.Open(s.controls.Payees, e.ClaimID); err != nil {
+		return err
+	}
 	a := domain.Advance{ID: d.AdvanceID, ClaimID: d.ClaimID, CaseID: d.CaseID, PolicyNumber: d.PolicyNumber, Ground: d.Ground,
 		CatastropheCode: d.CatastropheCode, AmountFen: d.AmountFen, Currency: d.Currency, Priority: d.Priority,
 		Payee: domain.Payee{Name: d.Payee.Name, Role: domain.Role(d.Payee.Role), BankName: d.Payee.BankName, AccountNumber: d.Payee.AccountNumber}}

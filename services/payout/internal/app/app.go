@@ -152,6 +152,10 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	if d.ClaimID != e.ClaimID {
 		return fmt.Errorf("%w: agreement for claim %q in an event of claim %q", events.ErrMalformed, d.ClaimID, e.ClaimID)
 	}
+	var err error
+	if d.Payee, err = d.Payee.Open(s.controls.Payees, e.ClaimID); err != nil {
+		return err
+	}
 	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	a := domain.Agreement{ClaimID: d.ClaimID, CaseID: d.CaseID, PolicyNumber: d.PolicyNumber, AmountFen: d.AmountFen,
 		AdvancedFen: d.AdvancedFen, Currency: d.Currency, AgreedAt: d.AgreedAt, PaymentPeriodDays: d.PaymentPeriodDays,

@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/schemas"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/outbox"
@@ -58,6 +59,7 @@ type env struct {
 	tracker *tracking.Tracker
 	loc     *time.Location
 	trusted *signing.Verifier
+	payees  *sealed.Opener
 	mu      sync.Mutex
 	refused []signing.Reason
 }
@@ -76,7 +78,7 @@ func newEnv(t testing.TB) *env {
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return &env{trusted: trusted, db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
+	return &env{trusted: trusted, payees: eventstest.PayeeOpener(t), db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
 		repo: adapters.NewObligations(db, nil, tr, keys, loc)}
 }
 
@@ -95,17 +97,18 @@ func instructionKey(t testing.TB) *signing.Signer {
 	return s
 }
 
-// signed is e signed with instructionKey, as adjudication signs it.
+// signed is e with its payee sealed for payout and signed with
+// instructionKey, as adjudication publishes it.
 func signed(t testing.TB, e events.Envelope) events.Envelope {
 	t.Helper()
-	e, err := instructionKey(t).Sign(e)
+	e, err := instructionKey(t).Sign(eventstest.SealPayee(t, eventstest.PayeeSealer(t), e))
 	require.NoError(t, err)
 	return e
 }
 
 // controls trust instructionKey and count the refusals in e.refused.
 func controls(e *env) app.Controls {
-	c := app.Controls{Refused: func(r signing.Reason) {
+	c := app.Controls{Payees: e.payees, Refused: func(r signing.Reason) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.refused = append(e.refused, r)

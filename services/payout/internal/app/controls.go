@@ -36,6 +36,10 @@ type Controls struct {
 	// nil) counts the refusals by reason (a metric).
 	Instructions InstructionVerifier
 	Refused      func(reason signing.Reason)
+	// Payees opens the payee sealed in an instruction for payout's key
+	// (issue 17); without it no payee opens and every instruction is
+	// parked.
+	Payees events.PayeeOpener
 }
 
 // InstructionVerifier checks the signature of a payment instruction and

@@ -3,14 +3,18 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/sealed"
 )
 
 // Attack (issue 15): payment instructions that adjudication did not sign
@@ -99,5 +103,56 @@ func TestAttackWithoutTrustedKeysEveryInstructionIsRefused(t *testing.T) {
 	}
 	if got := count(t, e.db, "SELECT count(*) FROM obligations"); got != 0 {
 		t.Fatalf("got %d obligations, want none", got)
+	}
+}
+
+// Attack (issue 17, R11): a signed instruction whose payee is in clear, or
+// whose sealed payee belongs to another claim or was sealed for another
+// key, pays nothing: it is parked (ErrMalformed).
+func TestAttackAPayeeNotSealedForPayoutIsParked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	sign := func(ev events.Envelope) events.Envelope {
+		t.Helper()
+		ev, err := instructionKey(t).Sign(ev)
+		require.NoError(t, err)
+		return ev
+	}
+	// In clear: built and signed without sealing.
+	clear, err := events.New(events.AgreementReached, "adjudication", "claim-clear", time.Now(), events.AgreementReachedData{
+		ClaimID: "claim-clear", AmountFen: 5000, Currency: "CNY", AgreedAt: time.Now(),
+		Payee: events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account}})
+	require.NoError(t, err)
+	clear = sign(clear)
+	// Sealed for claim-x, moved into claim-moved's event.
+	var d events.AgreementReachedData
+	require.NoError(t, json.Unmarshal(agreement(t, "claim-x", 5000).Data, &d))
+	d.ClaimID = "claim-moved"
+	moved, err := events.New(events.AgreementReached, "adjudication", "claim-moved", time.Now(), d)
+	require.NoError(t, err)
+	moved = sign(moved)
+	// Sealed for another public key of the same id.
+	other, err := sealed.GenerateKeyPair(eventstest.PayeeKeyID)
+	require.NoError(t, err)
+	otherSealer, err := sealed.ParseSealer(other.Public)
+	require.NoError(t, err)
+	unsealed, err := events.New(events.AgreementReached, "adjudication", "claim-other", time.Now(), events.AgreementReachedData{
+		ClaimID: "claim-other", AmountFen: 5000, Currency: "CNY", AgreedAt: time.Now(),
+		Payee: events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account}})
+	require.NoError(t, err)
+	foreign := sign(eventstest.SealPayee(t, otherSealer, unsealed))
+
+	for name, ev := range map[string]events.Envelope{"in clear": clear, "moved to another claim": moved, "sealed for another key": foreign} {
+		if err := a.HandleAgreement(ctx, ev); !errors.Is(err, events.ErrMalformed) {
+			t.Errorf("%s: got %v, want ErrMalformed so that it is parked", name, err)
+		}
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations"); got != 0 {
+		t.Errorf("got %d obligations, want none", got)
+	}
+	if bytes.Contains(agreement(t, "claim-y", 5000).Data, []byte(account)) {
+		t.Errorf("got the account number in clear in a sealed agreement, want it sealed")
 	}
 }

@@ -59,6 +59,10 @@ type Config struct {
 	// adjudication's topic against adjudication's trusted public keys
 	// (issue 15); payout refuses to start without it.
 	TrustedInstructions *signing.Verifier
+	// PayeeKeys holds payout's private keys that open the payees sealed in
+	// adjudication's instructions (issue 17); payout refuses to start
+	// without them.
+	PayeeKeys *sealed.Opener
 }
 
 // Payout is a started payout service.
@@ -77,6 +81,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if cfg.TrustedInstructions == nil {
 		return nil, fmt.Errorf("payment instruction keys (PAYOUT_TRUSTED_INSTRUCTION_KEYS): payout trusts no key of adjudication and would pay nothing")
 	}
+	if cfg.PayeeKeys == nil {
+		return nil, fmt.Errorf("payee keys (PAYOUT_PAYEE_OPEN_KEYS): payout cannot open the payees of adjudication's instructions and would pay nothing")
+	}
 	keys, err := sealed.New(cfg.DataKeys)
 	if err != nil {
 		return nil, fmt.Errorf("payee data keys (PAYOUT_DATA_KEYS): %w", err)
@@ -89,7 +96,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 		Reveals:   true,
 	}, log)
@@ -116,7 +123,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
-		Instructions: cfg.TrustedInstructions, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
+		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
 	if cfg.AdjudicationURL != "" {
 		if cfg.AdjudicationToken == nil {
 			return nil, fmt.Errorf("calling adjudication needs payout's client credentials (PAYOUT_CLIENT_SECRET)")

@@ -19,6 +19,7 @@ import (
 	"claims.local/payout/internal/service"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/schemas"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
@@ -60,7 +61,7 @@ func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers ka
 	t.Helper()
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return service.Config{TrustedInstructions: trusted, Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
+	return service.Config{TrustedInstructions: trusted, PayeeKeys: eventstest.PayeeOpener(t), Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
 }
@@ -79,7 +80,7 @@ func start(t *testing.T) *running {
 // message is e signed as adjudication signs it, for its topic.
 func message(t *testing.T, topics events.Topics, e events.Envelope) outbox.Message {
 	t.Helper()
-	e, err := instructionKey(t).Sign(e)
+	e, err := instructionKey(t).Sign(eventstest.SealPayee(t, eventstest.PayeeSealer(t), e))
 	require.NoError(t, err)
 	v, err := json.Marshal(e)
 	require.NoError(t, err)
@@ -150,6 +151,17 @@ func TestStartRefusesWithoutTrustedInstructionKeys(t *testing.T) {
 	cfg.TrustedInstructions = nil
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_TRUSTED_INSTRUCTION_KEYS") {
 		t.Errorf("got %v, want a refusal naming PAYOUT_TRUSTED_INSTRUCTION_KEYS", err)
+	}
+}
+
+// Attack (issue 17): a payout that cannot open the sealed payees would park
+// every payment instruction; it refuses to start instead.
+func TestStartRefusesWithoutPayeeKeys(t *testing.T) {
+	t.Parallel()
+	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
+	cfg.PayeeKeys = nil
+	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_PAYEE_OPEN_KEYS") {
+		t.Errorf("got %v, want a refusal naming PAYOUT_PAYEE_OPEN_KEYS", err)
 	}
 }
 

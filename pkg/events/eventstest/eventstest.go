@@ -1,0 +1,78 @@
+// Package eventstest helps tests stand in for adjudication's payment
+// instructions: a fixed payout payee key pair, and the sealing of an
+// instruction's payee as adjudication seals it (issue 17).
+package eventstest
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/events"
+	"claims.local/pkg/sealed"
+)
+
+// PayeeKeyID is the id of the test's payout payee key.
+const PayeeKeyID = "test-payout"
+
+// PayeeKeys returns the test's payout payee key pair: Private for payout
+// (PAYOUT_PAYEE_OPEN_KEYS), Public for adjudication (ADJUDICATION_PAYEE_SEAL_KEY).
+func PayeeKeys(t testing.TB) sealed.KeyPair {
+	t.Helper()
+	priv, err := ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{3}, 32))
+	require.NoError(t, err)
+	return sealed.KeyPair{ID: PayeeKeyID,
+		Private: PayeeKeyID + ":" + base64.StdEncoding.EncodeToString(priv.Bytes()),
+		Public:  PayeeKeyID + ":" + base64.StdEncoding.EncodeToString(priv.PublicKey().Bytes())}
+}
+
+// PayeeSealer seals for PayeeKeys.
+func PayeeSealer(t testing.TB) *sealed.Sealer {
+	t.Helper()
+	s, err := sealed.ParseSealer(PayeeKeys(t).Public)
+	require.NoError(t, err)
+	return s
+}
+
+// PayeeOpener opens what PayeeSealer sealed.
+func PayeeOpener(t testing.TB) *sealed.Opener {
+	t.Helper()
+	o, err := sealed.ParseOpener(PayeeKeys(t).Private)
+	require.NoError(t, err)
+	return o
+}
+
+// SealPayee returns e with the payee of an agreement-reached or
+// advance-approved event sealed with s, as adjudication publishes it; other
+// events, and payees already sealed, are returned as they are. Sign after
+// sealing: the signature covers the sealed form.
+func SealPayee(t testing.TB, s *sealed.Sealer, e events.Envelope) events.Envelope {
+	t.Helper()
+	switch e.Type {
+	case events.AgreementReached.Name:
+		e.Data = sealIn(t, s, e, func(d *events.AgreementReachedData) *events.Payee { return &d.Payee })
+	case events.AdvanceApproved.Name:
+		e.Data = sealIn(t, s, e, func(d *events.AdvanceApprovedData) *events.Payee { return &d.Payee })
+	}
+	return e
+}
+
+// sealIn decodes e's data as a T, seals the payee payee points to unless it
+// is sealed already, and returns the data encoded again.
+func sealIn[T any](t testing.TB, s *sealed.Sealer, e events.Envelope, payee func(*T) *events.Payee) []byte {
+	t.Helper()
+	var d T
+	require.NoError(t, json.Unmarshal(e.Data, &d))
+	if p := payee(&d); p.Sealed == "" {
+		sealedPayee, err := p.SealFor(s, e.ClaimID)
+		require.NoError(t, err)
+		*p = sealedPayee
+	}
+	data, err := json.Marshal(d)
+	require.NoError(t, err)
+	return data
+}
