@@ -7,7 +7,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"claims.local/pkg/secrets"
 )
 
 // envelopeFormat is the first byte of every public-key envelope.
@@ -97,6 +100,10 @@ func ParseOpener(s string) (*Opener, error) {
 		}
 		if _, dup := o.keys[id]; dup {
 			return nil, fmt.Errorf("sealed: private key id %q given twice", id)
+		}
+		// Example, short and low-entropy private keys are refused (issue 15).
+		if err := secrets.Key("sealed: private key "+strconv.Quote(id), raw); err != nil {
+			return nil, err
 		}
 		priv, err := ecdh.X25519().NewPrivateKey(raw)
 		if err != nil {

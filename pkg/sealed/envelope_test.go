@@ -2,6 +2,7 @@ package sealed_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -85,6 +86,9 @@ func TestParseEnvelopeKeysRefusesBadInput(t *testing.T) {
 		{"short key", "k:AAAA"},
 		{"not base64", "k:***"},
 		{"duplicate", kp.Private + "," + kp.Private},
+		// Attack (issue 15): a patterned private key, as an example in a
+		// manifest would be, is refused, not used.
+		{"patterned key", "k:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := sealed.ParseOpener(tc.in); err == nil {
