@@ -75,7 +75,11 @@ func (s *Service) CheckSent(ctx context.Context) (int, error) {
 				o.Pending(s.now())
 				return Effects{}, nil
 			}
-			return s.apply(ctx, o, o.Attempts, t)
+			// The check runs outside any trace: the answer's events carry
+			// the obligation's, through the bank call's span.
+			eff, err := s.apply(bctx, o, o.Attempts, t)
+			stampTrace(bctx, eff.Events)
+			return eff, err
 		})
 		if err != nil || !found {
 			return checked, err
@@ -83,6 +87,16 @@ func (s *Service) CheckSent(ctx context.Context) (int, error) {
 		checked++
 	}
 	return checked, nil
+}
+
+// stampTrace gives the events that carry no trace context the one of ctx.
+func stampTrace(ctx context.Context, evs []events.Outgoing) {
+	tp := tracing.TraceParent(ctx)
+	for i := range evs {
+		if evs[i].Envelope.TraceParent == "" {
+			evs[i].Envelope.TraceParent = tp
+		}
+	}
 }
 
 func transferOf(o domain.Obligation) TransferRequest {
