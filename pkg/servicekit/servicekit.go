@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/outbox/outboxpg"
@@ -151,19 +152,42 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "outbox_pending", Help: "Events stored but not yet published.",
 	}, func() float64 {
-		n, err := outboxpg.Pending(context.Background(), db)
+		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
+		defer cancel()
+		n, err := outboxpg.Pending(ctx, db)
 		if err != nil {
 			return -1
 		}
 		return float64(n)
+	}), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dead_letters", Help: "Messages parked in the dead_letters table for an operator (claimsctl dead-letters).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
+		defer cancel()
+		n, err := inboxpg.CountDeadLetters(ctx, db)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kafka_up", Help: "1 when a Kafka broker answers for metadata, 0 when none does (the outbox keeps the events meanwhile).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
+		defer cancel()
+		if kafkabus.Ping(ctx, cfg.KafkaBrokers) != nil {
+			return 0
+		}
+		return 1
 	}))
 	relay := outboxpg.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
 		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
+		// Readiness is the database only: the outbox exists so that requests
+		// succeed while Kafka is down, so Kafka's absence is the kafka_up
+		// metric and its alert, not a reason to leave the load balancer.
 		Ready: map[string]httpapi.Check{
 			"database": func(ctx context.Context) error { return postgres.Ping(ctx, db) },
-			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.KafkaBrokers) },
 		},
 	})
 	engine.Use(authhttp.Require(auth.NewVerifier(cfg.AuthKeys, nil), cfg.Permissions, log))
@@ -208,6 +232,10 @@ func ensureTopics(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}
 }
+
+// metricsQueryTimeout bounds each database query or broker call made while
+// /metrics is scraped, so that a slow database never hangs the scrape.
+const metricsQueryTimeout = 2 * time.Second
 
 // relayLockKey derives the advisory lock of a service's relay from its name.
 func relayLockKey(name string) int64 {

@@ -3,6 +3,7 @@
 package inboxpg
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -61,4 +62,11 @@ func Park(db *gorm.DB, d DeadLetter) error {
 		return fmt.Errorf("inbox: park dead letter: %w", err)
 	}
 	return nil
+}
+
+// CountDeadLetters counts the parked messages.
+func CountDeadLetters(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&DeadLetter{}).Count(&n).Error
+	return n, err
 }
