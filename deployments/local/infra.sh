@@ -10,6 +10,7 @@
 #   infra.sh pg-stop STATE [smart|fast|immediate]  stop PostgreSQL in that mode
 #                                    (default fast; immediate is a crash)
 #   infra.sh pg-destroy STATE        stop PostgreSQL at once and delete its cluster
+#   infra.sh running STATE pg|kafka  exit 0 when that one of STATE is running
 #
 # STATE is a folder under .local/ (git-ignored); re-running reuses it.
 set -euo pipefail
@@ -205,5 +206,11 @@ case "$cmd" in
   pg-destroy) pg_destroy "$1" ;;
   kafka-start) kafka_start "$1" "$2" ;;
   kafka-stop) kafka_stop "$1" ;;
+  running)
+    case "${2:-}" in
+      pg) runuser -u postgres -- "$(pg_bindir)/pg_ctl" -D "$(pg_datadir "$1")" status >/dev/null 2>&1 ;;
+      kafka) [ -f "$1/kafka/pid" ] && kill -0 "$(cat "$1/kafka/pid")" 2>/dev/null ;;
+      *) echo "usage: $0 running STATE pg|kafka" >&2; exit 2 ;;
+    esac ;;
   *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

@@ -1,23 +1,69 @@
 #!/usr/bin/env bash
 # run.sh starts PostgreSQL, Kafka and the three services in the foreground.
-# Ctrl-C (or SIGTERM) stops the services gracefully, then Kafka and PostgreSQL.
+# Ctrl-C (or SIGTERM) stops the services gracefully, then Kafka and PostgreSQL
+# if this run started them (not when `make infra-up` had).
+#
+# Only one run at a time: the run holds $STATE/run.pid, and a second run, or
+# one whose ports something else holds, refuses at once, naming the running
+# one, and touches nothing (its exit trap is set only once it owns the run).
+#
+# RUN_STATE (default .local/dev) and HTTP_PORT_BASE (default 8080: the
+# console, then intake, adjudication and payout on the next three ports)
+# move a run elsewhere; the tests of this script use them.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-STATE=$ROOT/.local/dev
+STATE=$(realpath -m "${RUN_STATE:-$ROOT/.local/dev}")
 PG_PORT=${PG_PORT:-55432}
 KAFKA_PORT=${KAFKA_PORT:-59092}
+BASE=${HTTP_PORT_BASE:-8080}
+CONSOLE_PORT=$BASE INTAKE_PORT=$((BASE + 1)) ADJUDICATION_PORT=$((BASE + 2)) PAYOUT_PORT=$((BASE + 3))
 INFRA="$ROOT/deployments/local/infra.sh"
+PIDFILE=$STATE/run.pid
 
-bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
+refuse() { echo "[run] refusing to start: $*" >&2; exit 1; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_holder() { command -v ss >/dev/null && ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(.*)' | head -n 1; }
+
+# Claim the run: the pid file is created with noclobber, so of two runs
+# started together one wins. A pid file whose process is gone is stale.
+mkdir -p "$STATE"
+for _ in 1 2; do
+  if (set -C; echo $$ > "$PIDFILE") 2>/dev/null; then owned=1; break; fi
+  other=$(cat "$PIDFILE" 2>/dev/null || true)
+  if [ -n "$other" ] && kill -0 "$other" 2>/dev/null; then
+    refuse "make run is already running as pid $other (state $STATE, console http://127.0.0.1:$CONSOLE_PORT, started $(date -r "$PIDFILE" '+%F %T')); stop it with Ctrl-C in its terminal or: kill -TERM $other"
+  fi
+  rm -f "$PIDFILE"
+done
+[ "${owned:-}" = 1 ] || refuse "could not claim $PIDFILE"
+release() { [ "$(cat "$PIDFILE" 2>/dev/null)" = $$ ] && rm -f "$PIDFILE"; return 0; }
+# Whatever holds a port this run needs is not ours: refuse rather than start
+# services that cannot bind. PostgreSQL and Kafka of this state started by
+# `make infra-up` are used, and left running at the end.
+keep_pg=0 keep_kafka=0
+bash "$INFRA" running "$STATE" pg && keep_pg=1
+bash "$INFRA" running "$STATE" kafka && keep_kafka=1
+for port in "$CONSOLE_PORT" "$INTAKE_PORT" "$ADJUDICATION_PORT" "$PAYOUT_PORT" \
+  $([ $keep_pg = 1 ] || echo "$PG_PORT") $([ $keep_kafka = 1 ] || echo "$KAFKA_PORT"); do
+  if port_busy "$port"; then
+    holder=$(port_holder "$port" || true)
+    release
+    refuse "port $port is already in use${holder:+ by $holder} (another make run, or another program); stop it first"
+  fi
+done
+
 pids=()
 stop_all() {
   trap - INT TERM EXIT
   echo "[run] stopping services" >&2
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  bash "$INFRA" stop "$STATE"
+  [ $keep_kafka = 1 ] || bash "$INFRA" kafka-stop "$STATE"
+  [ $keep_pg = 1 ] || bash "$INFRA" pg-stop "$STATE"
+  release
 }
 trap stop_all INT TERM EXIT
+bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 # The token key of this development installation: made once, kept in .local/dev.
@@ -51,35 +97,36 @@ fi
 instruction_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$INSTRUCTIONKEYFILE" "$1"; }
 PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(instruction_key public)
 dsn() { echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
-INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
+INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN=$(dsn intake) INTAKE_STORAGE_DIR=$STATE/documents "$ROOT/bin/intake" &
 pids+=($!)
-ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN=$(dsn adjudication) ADJUDICATION_SIGNING_KEY=$(instruction_key private) \
+ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN=$(dsn adjudication) ADJUDICATION_SIGNING_KEY=$(instruction_key private) \
   "$ROOT/bin/adjudication" &
 pids+=($!)
-PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN=$(dsn payout) PAYOUT_TRUSTED_INSTRUCTION_KEYS=$PAYOUT_TRUSTED_INSTRUCTION_KEYS \
+PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_DATABASE_DSN=$(dsn payout) PAYOUT_TRUSTED_INSTRUCTION_KEYS=$PAYOUT_TRUSTED_INSTRUCTION_KEYS \
   "$ROOT/bin/payout" &
 pids+=($!)
 
-for port in 8081 8082 8083; do
+for port in $INTAKE_PORT $ADJUDICATION_PORT $PAYOUT_PORT; do
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.5
   done
 done
 # Development policy and product data, through adjudication's import API.
-bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
+ADJUDICATION=http://127.0.0.1:$ADJUDICATION_PORT bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
 # The web console: the built files and the services' APIs on one origin.
-CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
+CONSOLE_HTTP_ADDR=127.0.0.1:$CONSOLE_PORT INTAKE_URL=http://127.0.0.1:$INTAKE_PORT \
+  ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_URL=http://127.0.0.1:$PAYOUT_PORT CONSOLE_STATIC_DIR="$ROOT/console/web/dist" \
   CONSOLE_USERS_FILE="$ROOT/deployments/local/seed/users.json" "$ROOT/bin/console" &
 pids+=($!)
-for _ in $(seq 1 40); do curl -fsS http://127.0.0.1:8080/readyz >/dev/null 2>&1 && break; sleep 0.25; done
+for _ in $(seq 1 40); do curl -fsS http://127.0.0.1:$CONSOLE_PORT/readyz >/dev/null 2>&1 && break; sleep 0.25; done
 cat >&2 <<MSG
 
 [run] the platform is up:
-  console       http://127.0.0.1:8080   (sign in with a development user below)
-  intake        http://127.0.0.1:8081   (/readyz, /metrics, /openapi.json)
-  adjudication  http://127.0.0.1:8082
-  payout        http://127.0.0.1:8083
+  console       http://127.0.0.1:$CONSOLE_PORT   (sign in with a development user below)
+  intake        http://127.0.0.1:$INTAKE_PORT   (/readyz, /metrics, /openapi.json)
+  adjudication  http://127.0.0.1:$ADJUDICATION_PORT
+  payout        http://127.0.0.1:$PAYOUT_PORT
   PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout; user postgres)
   Kafka         127.0.0.1:$KAFKA_PORT  (topics claims.intake.v1, claims.adjudication.v1, claims.payout.v1)
   try:  make demo      stop: Ctrl-C
