@@ -38,13 +38,16 @@ type Common struct {
 	// RiskLeadWorkingDays how early an obligation is at risk.
 	DeadlineSweep       time.Duration
 	RiskLeadWorkingDays int
+	// ConsumerMaxAttempts is how many times an event whose handler fails is
+	// tried before it is parked as a dead letter (CONSUMER_MAX_ATTEMPTS).
+	ConsumerMaxAttempts int
 }
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
 // service's database on `make run`'s PostgreSQL), KAFKA_BROKERS,
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
-// DEADLINE_RISK_LEAD_DAYS and AUTH_KEYS, which has no default: every API
+// DEADLINE_RISK_LEAD_DAYS, CONSUMER_MAX_ATTEMPTS and AUTH_KEYS, which has no default: every API
 // call is signed in.
 func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	prefix := strings.ToUpper(name)
@@ -56,6 +59,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
+		ConsumerMaxAttempts: env.Int("CONSUMER_MAX_ATTEMPTS", 10),
 	}
 	keys, err := auth.ParseKeys(env.String("AUTH_KEYS", ""))
 	if err != nil {

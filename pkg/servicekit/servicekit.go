@@ -42,6 +42,10 @@ type Config struct {
 	Migrations    []postgres.Migration
 	OpenAPI       []byte
 	ShutdownGrace time.Duration
+	// ConsumerMaxAttempts is how many times a consumer tries an event whose
+	// handler fails (while the database answers) before parking it as a
+	// dead letter; 10 when zero.
+	ConsumerMaxAttempts int
 	// AuthKeys verify the bearer tokens every /v1 call must carry, and
 	// Permissions says which roles may call each route (deny by default).
 	AuthKeys    []auth.Key
@@ -112,6 +116,9 @@ func (k *Kit) DeadlineService() *tracking.UseCases { return k.deadlineService }
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = 15 * time.Second
+	}
+	if cfg.ConsumerMaxAttempts == 0 {
+		cfg.ConsumerMaxAttempts = 10
 	}
 	if len(cfg.AuthKeys) == 0 {
 		return nil, fmt.Errorf("%s: no token verification keys (AUTH_KEYS): every API call is signed in", cfg.Name)

@@ -105,7 +105,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 	}, log)
 	if err != nil {

@@ -76,7 +76,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		AuthKeys: cfg.AuthKeys, Permissions: ports.Permissions(),
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 		// An upload may be as large as the document limit, plus the
 		// multipart framing.
