@@ -28,6 +28,8 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 		ConstLabels: prometheus.Labels{"consumer": name},
 	}, []string{"reason"})
 	k.registry.MustRegister(handled, parked)
+	parked.WithLabelValues("malformed") // exported from the start, so that alerts can rely on it
+	parked.WithLabelValues("gave_up")
 	return &kafkabus.Consumer{
 		Name: name, Brokers: k.cfg.KafkaBrokers, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
 		MaxAttempts: k.cfg.ConsumerMaxAttempts,
