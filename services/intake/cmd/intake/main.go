@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/config"
@@ -40,7 +41,10 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			MaxBytes:         int64(env.Int("INTAKE_UPLOAD_MAX_BYTES", int(limits.MaxBytes))),
 			MaxPages:         env.Int("INTAKE_UPLOAD_MAX_PAGES", limits.MaxPages),
 			MaxPixelsPerPage: int64(env.Int("INTAKE_UPLOAD_MAX_PIXELS", int(limits.MaxPixelsPerPage))),
+			MaxDecodeBytes:   int64(env.Int("INTAKE_UPLOAD_MAX_DECODE_BYTES", int(limits.MaxDecodeBytes))),
 		},
+		UploadSlots: env.Int("INTAKE_UPLOAD_CONCURRENCY", 2),
+		UploadWait:  env.Duration("INTAKE_UPLOAD_WAIT", 3*time.Second),
 	}
 	if cfg.OCRWorkers < 0 || cfg.OCRWorkers > 64 {
 		return cfg, fmt.Errorf("INTAKE_OCR_WORKERS must be between 0 (this instance reads no documents) and 64; got %d", cfg.OCRWorkers)

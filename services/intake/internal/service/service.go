@@ -40,6 +40,10 @@ type Config struct {
 	// document before another may take it (10 minutes when zero).
 	ReadPoll  time.Duration
 	ReadLease time.Duration
+	// UploadSlots and UploadWait bound the uploads read and checked at once
+	// (app.Deps).
+	UploadSlots int
+	UploadWait  time.Duration
 }
 
 // Intake is a started intake service.
@@ -105,7 +109,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			default:
 			}
 		},
-		ReadLease: cfg.ReadLease,
+		ReadLease: cfg.ReadLease, UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
 	})
 	ports.Register(kit.Engine(), a, log)
 	s := &Intake{kit: kit, pipeline: pipeline}
