@@ -39,8 +39,14 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 			return postgres.Ping(ctx, k.db)
 		},
 		Park: func(ctx context.Context, m kafka.Message, cause error) error {
-			err := inboxpg.Park(k.db.WithContext(ctx), inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
-				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})
+			d := inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
+				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()}
+			var err error
+			if k.cfg.DeadLetterKeys != nil {
+				err = inboxpg.ParkSealed(k.db.WithContext(ctx), d, k.cfg.DeadLetterKeys)
+			} else {
+				err = inboxpg.Park(k.db.WithContext(ctx), d)
+			}
 			if err == nil {
 				reason := "malformed"
 				if errors.Is(cause, kafkabus.ErrGaveUp) {

@@ -27,6 +27,7 @@ import (
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	// handler fails (while the database answers) before parking it as a
 	// dead letter; 10 when zero.
 	ConsumerMaxAttempts int
+	// DeadLetterKeys, when set, seal the payload of every dead letter the
+	// service parks (the service's data keys).
+	DeadLetterKeys *sealed.Keyring
 	// AuthKeys verify the bearer tokens every /v1 call must carry, and
 	// Permissions says which roles may call each route (deny by default).
 	AuthKeys    []auth.Key

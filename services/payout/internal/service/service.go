@@ -87,7 +87,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, KafkaBrokers: cfg.KafkaBrokers,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
-		Reveals:   true,
+		Reveals:   true, DeadLetterKeys: keys,
 	}, log)
 	if err != nil {
 		return nil, err
