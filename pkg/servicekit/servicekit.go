@@ -160,36 +160,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	pub := kafkabus.NewPublisher(cfg.KafkaBrokers)
 	reg := prometheus.NewRegistry()
 	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_published_total", Help: "Events published from the outbox."})
-	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "outbox_pending", Help: "Events stored but not yet published.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
-		defer cancel()
-		n, err := outboxpg.Pending(ctx, db)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	}), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "dead_letters", Help: "Messages parked in the dead_letters table for an operator (claimsctl dead-letters).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
-		defer cancel()
-		n, err := inboxpg.CountDeadLetters(ctx, db)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	}), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "kafka_up", Help: "1 when a Kafka broker answers for metadata, 0 when none does (the outbox keeps the events meanwhile).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
-		defer cancel()
-		if kafkabus.Ping(ctx, cfg.KafkaBrokers) != nil {
-			return 0
-		}
-		return 1
-	}))
+	reg.MustRegister(published,
+		countGauge("outbox_pending", "Events stored but not yet published.",
+			func(ctx context.Context) (int64, error) { return outboxpg.Pending(ctx, db) }),
+		countGauge("dead_letters", "Messages parked in the dead_letters table for an operator.",
+			func(ctx context.Context) (int64, error) { return inboxpg.CountDeadLetters(ctx, db) }),
+		countGauge("kafka_up", "1 when a Kafka broker answers for metadata, 0 when none does (the outbox keeps the events meanwhile).",
+			func(ctx context.Context) (int64, error) {
+				if kafkabus.Ping(ctx, cfg.KafkaBrokers) != nil {
+					return 0, nil
+				}
+				return 1, nil
+			}))
 	relay := outboxpg.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
@@ -242,6 +224,20 @@ func ensureTopics(ctx context.Context, cfg Config, log *slog.Logger) error {
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// countGauge is a gauge whose value count reads at each scrape, within
+// metricsQueryTimeout; -1 when count fails.
+func countGauge(name, help string, count func(ctx context.Context) (int64, error)) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
+		defer cancel()
+		n, err := count(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
 }
 
 // metricsQueryTimeout bounds each database query or broker call made while
