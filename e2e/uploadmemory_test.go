@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"strconv"
@@ -136,23 +135,15 @@ func TestParallelWorstCaseUploadsStayWithinTheMemoryBound(t *testing.T) {
 // sendUpload posts data as a multipart upload without failing the test, so
 // that goroutines may call it.
 func sendUpload(s *system, reportID, name string, data []byte) uploadResult {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	part, err := mw.CreateFormFile("file", name)
-	if err == nil {
-		_, err = part.Write(data)
-	}
-	if err == nil {
-		err = mw.Close()
-	}
+	body, contentType, err := multipartFile(name, data)
 	if err != nil {
 		return uploadResult{err: err}
 	}
-	req, err := http.NewRequest(http.MethodPost, s.url("intake", "/v1/reports/"+reportID+"/documents"), &body)
+	req, err := http.NewRequest(http.MethodPost, s.url("intake", "/v1/reports/"+reportID+"/documents"), bytes.NewReader(body))
 	if err != nil {
 		return uploadResult{err: err}
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
