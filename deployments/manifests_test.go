@@ -510,3 +510,88 @@ func TestServicesExportTracesToTheCollector(t *testing.T) {
 		}
 	}
 }
+
+// alertRules is the shape of a Prometheus rule file, decoded strictly.
+type alertRules struct {
+	Groups []struct {
+		Name  string `json:"name"`
+		Rules []struct {
+			Alert       string            `json:"alert"`
+			Expr        string            `json:"expr"`
+			For         string            `json:"for,omitempty"`
+			Labels      map[string]string `json:"labels"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"rules"`
+	} `json:"groups"`
+}
+
+// TestAlertRulesAreShippedAndParse: the alert rules ship with the manifests
+// (ConfigMap claims-alert-rules), the rule file decodes strictly, every rule
+// has an expression with balanced brackets, a duration Prometheus reads, a
+// severity and a summary, and the alerts issue 17 asks for are there. (That
+// each metric named exists on the services' /metrics is checked by
+// e2e's TestAlertRulesNameMetricsTheServicesExport.)
+func TestAlertRulesAreShippedAndParse(t *testing.T) {
+	m := load(t)
+	cm, ok := m.configMaps["claims-alert-rules"]
+	if !ok {
+		t.Fatal("got no ConfigMap claims-alert-rules, want the alert rules shipped with the manifests")
+	}
+	raw, ok := cm.Data["claims.rules.yaml"]
+	if !ok {
+		t.Fatal("claims-alert-rules: got no claims.rules.yaml, want the rule file")
+	}
+	var rules alertRules
+	if err := yaml.UnmarshalStrict([]byte(raw), &rules); err != nil {
+		t.Fatalf("claims.rules.yaml: got %v, want a rule file that decodes strictly", err)
+	}
+	duration := regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
+	seen := map[string]bool{}
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" || seen[r.Alert] {
+				t.Errorf("group %s: got alert name %q, want a unique name", g.Name, r.Alert)
+			}
+			seen[r.Alert] = true
+			if strings.TrimSpace(r.Expr) == "" || !balanced(r.Expr) {
+				t.Errorf("%s: got expr %q, want a non-empty expression with balanced brackets", r.Alert, r.Expr)
+			}
+			if r.For != "" && !duration.MatchString(r.For) {
+				t.Errorf("%s: got for %q, want a Prometheus duration", r.Alert, r.For)
+			}
+			if s := r.Labels["severity"]; s != "page" && s != "ticket" {
+				t.Errorf("%s: got severity %q, want page or ticket", r.Alert, s)
+			}
+			if r.Annotations["summary"] == "" {
+				t.Errorf("%s: got no summary annotation, want one", r.Alert)
+			}
+		}
+	}
+	for _, want := range []string{"KafkaUnreachable", "OutboxBacklog", "DeadLetters", "MessagesParked", "DeadlineBreached"} {
+		if !seen[want] {
+			t.Errorf("got no alert %s, want it", want)
+		}
+	}
+}
+
+// balanced tells whether the brackets of expr, outside quoted strings, pair up.
+func balanced(expr string) bool {
+	var stack []rune
+	pairs := map[rune]rune{')': '(', ']': '[', '}': '{'}
+	quoted := false
+	for _, r := range expr {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r == '(' || r == '[' || r == '{':
+			stack = append(stack, r)
+		case pairs[r] != 0:
+			if len(stack) == 0 || stack[len(stack)-1] != pairs[r] {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return len(stack) == 0 && !quoted
+}

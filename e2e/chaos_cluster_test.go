@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,6 +37,9 @@ type chaosCluster struct {
 	kafkaRestarts, pgRestarts atomic.Int64
 	mu                        sync.Mutex
 	infraErrs                 []error
+	// notReady holds the /readyz answers other than 200 during the long
+	// Kafka outage.
+	notReady []string
 }
 
 // startChaosCluster starts PostgreSQL and Kafka of the test's own and the
@@ -238,6 +244,21 @@ func (s *supervisedService) kill(down time.Duration) bool {
 	return true
 }
 
+// freeze stops the running process with SIGSTOP, waits d (or until ctx
+// ends) and lets it go on with SIGCONT: a long pause, as a stalled VM or a
+// stop-the-world pause would make. It reports whether a process was running.
+func (s *supervisedService) freeze(ctx context.Context, d time.Duration) bool {
+	s.mu.Lock()
+	p := s.cur
+	s.mu.Unlock()
+	if p == nil || p.cmd.Process.Signal(syscall.SIGSTOP) != nil {
+		return false
+	}
+	sleepCtx(ctx, d)
+	_ = p.cmd.Process.Signal(syscall.SIGCONT) // a process killed meanwhile is gone: nothing to continue
+	return true
+}
+
 // stop shuts the last process down gracefully, once supervise returned.
 func (s *supervisedService) stop() {
 	s.mu.Lock()
@@ -284,6 +305,13 @@ type monkeyPlan struct {
 	// pgAt lists when PostgreSQL crashes and restarts, counted from the
 	// monkey's start.
 	pgAt []time.Duration
+	// kafkaOutageAt is when the broker stops once for kafkaOutage (a long
+	// outage while claims keep arriving); zero kafkaOutage means none.
+	// Meanwhile every service that answers /readyz must answer 200.
+	kafkaOutageAt, kafkaOutage time.Duration
+	// freezeAt is when one service, drawn at random, is frozen with SIGSTOP
+	// for freezeFor (a long pause, not a crash); zero freezeFor means none.
+	freezeAt, freezeFor time.Duration
 }
 
 // unleash starts the monkey: it kills a random service now and then,
@@ -293,7 +321,20 @@ type monkeyPlan struct {
 func (c *chaosCluster) unleash(plan monkeyPlan) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if plan.freezeFor == 0 || !sleepCtx(ctx, plan.freezeAt) {
+			return
+		}
+		name := chaosServices[rand.New(rand.NewPCG(plan.seed, 3)).IntN(len(chaosServices))]
+		c.note("SIGSTOP %s for %v", name, plan.freezeFor)
+		if c.services[name].freeze(ctx, plan.freezeFor) {
+			c.note("SIGCONT %s", name)
+		} else {
+			c.note("%s is not running; not frozen", name)
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		rng := rand.New(rand.NewPCG(plan.seed, 1))
@@ -310,10 +351,20 @@ func (c *chaosCluster) unleash(plan monkeyPlan) (stop func()) {
 	go func() {
 		defer wg.Done()
 		rng := rand.New(rand.NewPCG(plan.seed, 2))
-		began, pgAt := time.Now(), plan.pgAt
+		began, pgAt, outage := time.Now(), plan.pgAt, plan.kafkaOutage > 0
 		nextKafka := began.Add(plan.kafkaEvery)
 		for sleepCtx(ctx, 250*time.Millisecond) {
 			switch {
+			case outage && time.Since(began) >= plan.kafkaOutageAt:
+				outage = false
+				probing := make(chan struct{})
+				done := make(chan struct{})
+				go func() { defer close(done); c.probeReadiness(probing) }()
+				c.restart("Kafka (long outage)", &c.kafkaRestarts, plan.kafkaOutage,
+					[]string{"kafka-stop", c.broker.dir}, []string{"kafka-start", c.broker.dir, fmt.Sprint(c.broker.port)}, c.brokerReady)
+				close(probing)
+				<-done
+				nextKafka = time.Now().Add(plan.kafkaEvery)
 			case len(pgAt) > 0 && time.Since(began) >= pgAt[0]:
 				pgAt = pgAt[1:]
 				c.restart("PostgreSQL", &c.pgRestarts, between(rng, 500*time.Millisecond, 3*time.Second),
@@ -330,6 +381,34 @@ func (c *chaosCluster) unleash(plan monkeyPlan) (stop func()) {
 		wg.Wait()
 		c.note("monkey stopped")
 	})
+}
+
+// probeReadiness asks every service for /readyz each second until stop
+// closes, and records each answer other than 200: readiness is the
+// database, so a Kafka outage must leave every service ready. A service
+// that does not answer (killed, frozen) is not counted.
+func (c *chaosCluster) probeReadiness(stop <-chan struct{}) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		for _, name := range chaosServices {
+			resp, err := client.Get(c.sys.url(name, "/readyz"))
+			if err != nil {
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				c.mu.Lock()
+				c.notReady = append(c.notReady, fmt.Sprintf("%s /readyz during the Kafka outage: got %d %s, want 200", name, resp.StatusCode, body))
+				c.mu.Unlock()
+			}
+		}
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // restart stops what (infra.sh with stopArgs), waits down and starts it

@@ -44,7 +44,10 @@ func chaosConfigFromEnv(t *testing.T) chaosConfig {
 
 // chaosPlan is how hard the monkey hits: a SIGKILL every 2 to 6 seconds,
 // the service down for half a second to two; the broker restarted after
-// 30 seconds of service each time; PostgreSQL crashed 15 and 60 seconds in.
+// 30 seconds of service each time, and once, 35 seconds in, kept down for
+// 60 seconds while claims keep arriving; PostgreSQL crashed 15 and 60
+// seconds in (the second after the long outage); one service frozen with
+// SIGSTOP for 20 seconds, 10 seconds in.
 //
 // Killing more often starves the consumers rather than testing them: a
 // consumer group takes up to its session timeout (10 s) to give a killed
@@ -55,7 +58,8 @@ func chaosConfigFromEnv(t *testing.T) chaosConfig {
 func chaosPlan(seed uint64) monkeyPlan {
 	return monkeyPlan{seed: seed, killEvery: [2]time.Duration{2 * time.Second, 6 * time.Second},
 		downFor: [2]time.Duration{500 * time.Millisecond, 2 * time.Second}, kafkaEvery: 30 * time.Second,
-		pgAt: []time.Duration{15 * time.Second, 60 * time.Second}}
+		pgAt: []time.Duration{15 * time.Second, 60 * time.Second}, kafkaOutageAt: 35 * time.Second, kafkaOutage: 60 * time.Second,
+		freezeAt: 10 * time.Second, freezeFor: 20 * time.Second}
 }
 
 // chaosBound is the liveness bound of the run: five minutes and two
@@ -76,8 +80,9 @@ func chaosBound(t *testing.T, claims int) time.Duration {
 // TestChaosEveryClaimEndsExactlyOnce drives many claims through the whole
 // flow (report, checklist, claim request, case, approval, agreement,
 // payment) while a monkey kills the services with SIGKILL at random
-// moments, restarts the Kafka broker and crashes PostgreSQL twice (pg_ctl
-// -m immediate), as chaosPlan says. The test has a PostgreSQL cluster
+// moments, restarts the Kafka broker (once keeping it down for a minute,
+// during which every service stays ready), freezes a service with SIGSTOP
+// and crashes PostgreSQL twice (pg_ctl -m immediate), as chaosPlan says. The test has a PostgreSQL cluster
 // and a broker of its own, so that it disturbs no other test. When the
 // monkey has stopped and the system has settled, every claim has reached
 // its end exactly once: one report, one case, one decision, one agreement,
@@ -122,6 +127,9 @@ func TestChaosEveryClaimEndsExactlyOnce(t *testing.T) {
 	}
 	for _, err := range c.infraErrs {
 		t.Errorf("the monkey could not restart PostgreSQL or Kafka: %v", err)
+	}
+	for _, msg := range c.notReady {
+		t.Error(msg)
 	}
 
 	// Calm: everything up, every outbox sent, no payment under way.

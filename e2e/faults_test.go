@@ -112,19 +112,26 @@ func readBinary(t *testing.T, path string) []byte {
 
 // TestBrokerOutageLosesNoEvents stops the Kafka broker while intake keeps
 // taking reports, then starts it again: every event arrives, in order per
-// claim. The test runs a broker of its own so that stopping it disturbs no
-// other test.
+// claim. Meanwhile intake stays ready (/readyz 200: readiness is the
+// database) and reports kafka_up 0. The test runs a broker of its own so
+// that stopping it disturbs no other test.
 func TestBrokerOutageLosesNoEvents(t *testing.T) {
 	t.Parallel()
 	broker := startPrivateBroker(t)
 	sys := newSystemOn(t, newDatabases(t), broker.admin(t), broker.secrets())
 	sys.start("intake")
 	sys.waitReady("intake")
+	if got := metricValue(t, sys.url("intake", "/metrics"), "kafka_up"); got != 1 {
+		t.Fatalf("kafka_up with the broker running: got %v, want 1", got)
+	}
 
 	broker.stop(t)
 	apitest.Eventually(t, 30*time.Second, "intake reports Kafka unreachable", func() bool {
-		return sys.call(t, http.MethodGet, sys.url("intake", "/readyz"), nil, nil) == http.StatusServiceUnavailable
+		return metricValue(t, sys.url("intake", "/metrics"), "kafka_up") == 0
 	})
+	if got := sys.call(t, http.MethodGet, sys.url("intake", "/readyz"), nil, nil); got != http.StatusOK {
+		t.Fatalf("GET /readyz with Kafka down: got %d, want 200 (readiness is the database only)", got)
+	}
 	const claims = 15
 	var reports []report
 	for i := 0; i < claims; i++ {

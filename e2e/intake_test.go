@@ -101,6 +101,17 @@ func (s *system) send(t testing.TB, method, url, contentType string, body []byte
 // upload sends a file to a report as a multipart upload.
 func (s *system) upload(t testing.TB, reportID, name string, data []byte) (int, []byte) {
 	t.Helper()
+	body, contentType, err := multipartFile(name, data)
+	if err != nil {
+		t.Fatalf("multipart body: %v", err)
+	}
+	status, _, raw := s.send(t, http.MethodPost, s.url("intake", "/v1/reports/"+reportID+"/documents"), contentType, body)
+	return status, raw
+}
+
+// multipartFile is a multipart/form-data body carrying data as the part
+// "file" named name, and its content type.
+func multipartFile(name string, data []byte) ([]byte, string, error) {
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	part, err := w.CreateFormFile("file", name)
@@ -110,11 +121,7 @@ func (s *system) upload(t testing.TB, reportID, name string, data []byte) (int, 
 	if err == nil {
 		err = w.Close()
 	}
-	if err != nil {
-		t.Fatalf("multipart body: %v", err)
-	}
-	status, _, raw := s.send(t, http.MethodPost, s.url("intake", "/v1/reports/"+reportID+"/documents"), w.FormDataContentType(), body.Bytes())
-	return status, raw
+	return body.Bytes(), w.FormDataContentType(), err
 }
 
 // readReport reads a report of intake.

@@ -16,6 +16,7 @@
 #   infra.sh jaeger-start STATE OTLP_PORT QUERY_PORT   the trace store (Jaeger,
 #                                    in memory; QUERY_PORT+1 is its gRPC API)
 #   infra.sh jaeger-stop STATE
+#   infra.sh running STATE pg|kafka|jaeger  exit 0 when that one of STATE is running
 #
 # STATE is a folder under .local/ (git-ignored); re-running reuses it.
 set -euo pipefail
@@ -434,5 +435,12 @@ case "$cmd" in
   jaeger-build) jaeger_build ;;
   jaeger-start) reserve_ports "$2,$3-$(($3 + 1))"; jaeger_start "$1" "$2" "$3" ;;
   jaeger-stop) jaeger_stop "$1" ;;
+  running)
+    case "${2:-}" in
+      pg) runuser -u postgres -- "$(pg_bindir)/pg_ctl" -D "$(pg_datadir "$1")" status >/dev/null 2>&1 ;;
+      kafka) [ -f "$1/kafka/pid" ] && kill -0 "$(cat "$1/kafka/pid")" 2>/dev/null ;;
+      jaeger) [ -f "$1/jaeger/pid" ] && kill -0 "$(cat "$1/jaeger/pid")" 2>/dev/null ;;
+      *) echo "usage: $0 running STATE pg|kafka|jaeger" >&2; exit 2 ;;
+    esac ;;
   *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

@@ -1,30 +1,77 @@
 #!/usr/bin/env bash
 # run.sh starts PostgreSQL, Kafka and the three services in the foreground.
-# Ctrl-C (or SIGTERM) stops the services gracefully, then Kafka and PostgreSQL.
+# Ctrl-C (or SIGTERM) stops the services gracefully, then Kafka and PostgreSQL
+# if this run started them (not when `make infra-up` had).
+#
+# Only one run at a time: the run holds $STATE/run.pid, and a second run, or
+# one whose ports something else holds, refuses at once, naming the running
+# one, and touches nothing (its exit trap is set only once it owns the run).
+#
+# RUN_STATE (default .local/dev) and HTTP_PORT_BASE (default 8080: the
+# console, then intake, adjudication and payout on the next three ports)
+# move a run elsewhere; the tests of this script use them.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-STATE=$ROOT/.local/dev
+STATE=$(realpath -m "${RUN_STATE:-$ROOT/.local/dev}")
 PG_PORT=${PG_PORT:-55432}
 KAFKA_PORT=${KAFKA_PORT:-59092}
+BASE=${HTTP_PORT_BASE:-8080}
+CONSOLE_PORT=$BASE INTAKE_PORT=$((BASE + 1)) ADJUDICATION_PORT=$((BASE + 2)) PAYOUT_PORT=$((BASE + 3))
 INFRA="$ROOT/deployments/local/infra.sh"
-
+PIDFILE=$STATE/run.pid
 # The trace store: Jaeger in memory; every trace is kept (sampling ratio 1).
 JAEGER_OTLP_PORT=${JAEGER_OTLP_PORT:-54318}
 JAEGER_UI_PORT=${JAEGER_UI_PORT:-16686}
 JAEGER_UI=http://127.0.0.1:$JAEGER_UI_PORT
 
-bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
-bash "$INFRA" jaeger-start "$STATE" "$JAEGER_OTLP_PORT" "$JAEGER_UI_PORT"
+refuse() { echo "[run] refusing to start: $*" >&2; exit 1; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_holder() { command -v ss >/dev/null && ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(.*)' | head -n 1; }
+
+# Claim the run: the pid file is created with noclobber, so of two runs
+# started together one wins. A pid file whose process is gone is stale.
+mkdir -p "$STATE"
+for _ in 1 2; do
+  if (set -C; echo $$ > "$PIDFILE") 2>/dev/null; then owned=1; break; fi
+  other=$(cat "$PIDFILE" 2>/dev/null || true)
+  if [ -n "$other" ] && kill -0 "$other" 2>/dev/null; then
+    refuse "make run is already running as pid $other (state $STATE, console http://127.0.0.1:$CONSOLE_PORT, started $(date -r "$PIDFILE" '+%F %T')); stop it with Ctrl-C in its terminal or: kill -TERM $other"
+  fi
+  rm -f "$PIDFILE"
+done
+[ "${owned:-}" = 1 ] || refuse "could not claim $PIDFILE"
+release() { [ "$(cat "$PIDFILE" 2>/dev/null)" = $$ ] && rm -f "$PIDFILE"; return 0; }
+# Whatever holds a port this run needs is not ours: refuse rather than start
+# services that cannot bind. PostgreSQL and Kafka of this state started by
+# `make infra-up` are used, and left running at the end.
+keep_pg=0 keep_kafka=0 keep_jaeger=0
+bash "$INFRA" running "$STATE" pg && keep_pg=1
+bash "$INFRA" running "$STATE" kafka && keep_kafka=1
+bash "$INFRA" running "$STATE" jaeger && keep_jaeger=1
+for port in "$CONSOLE_PORT" "$INTAKE_PORT" "$ADJUDICATION_PORT" "$PAYOUT_PORT" \
+  $([ $keep_pg = 1 ] || echo "$PG_PORT") $([ $keep_kafka = 1 ] || echo "$KAFKA_PORT") \
+  $([ $keep_jaeger = 1 ] || echo "$JAEGER_OTLP_PORT $JAEGER_UI_PORT"); do
+  if port_busy "$port"; then
+    holder=$(port_holder "$port" || true)
+    release
+    refuse "port $port is already in use${holder:+ by $holder} (another make run, or another program); stop it first"
+  fi
+done
+
 pids=()
 stop_all() {
   trap - INT TERM EXIT
   echo "[run] stopping services" >&2
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  bash "$INFRA" jaeger-stop "$STATE"
-  bash "$INFRA" stop "$STATE"
+  [ $keep_kafka = 1 ] || bash "$INFRA" kafka-stop "$STATE"
+  [ $keep_pg = 1 ] || bash "$INFRA" pg-stop "$STATE"
+  [ $keep_jaeger = 1 ] || bash "$INFRA" jaeger-stop "$STATE"
+  release
 }
 trap stop_all INT TERM EXIT
+bash "$INFRA" start "$STATE" "$PG_PORT" "$KAFKA_PORT"
+bash "$INFRA" jaeger-start "$STATE" "$JAEGER_OTLP_PORT" "$JAEGER_UI_PORT"
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_PORT OTEL_TRACES_SAMPLER_ARG=1
@@ -35,7 +82,7 @@ KEYFILE=$STATE/signing-key.pem
 if [ ! -s "$KEYFILE" ]; then
   (umask 077 && "$ROOT/bin/console" gen-key > "$KEYFILE")
 fi
-export AUTH_ISSUER=http://127.0.0.1:8080 CLAIMS_ISSUER=http://127.0.0.1:8080 CLAIMS_SIGNING_KEY_FILE=$KEYFILE
+export AUTH_ISSUER=http://127.0.0.1:$CONSOLE_PORT CLAIMS_ISSUER=http://127.0.0.1:$CONSOLE_PORT CLAIMS_SIGNING_KEY_FILE=$KEYFILE
 # Payout's service principal: its client secret, and the console's clients
 # file holding the secret's hash (payout asks the console for its token to
 # call adjudication).
@@ -89,13 +136,13 @@ payee_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sy
 # made (.local/dev/secrets).
 dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1"; }
-env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:8081 INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" "$ROOT/bin/intake" &
+env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" "$ROOT/bin/intake" &
 pids+=($!)
-env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:8082 ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
+env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
   ADJUDICATION_SIGNING_KEY="$(instruction_key private)" \
   ADJUDICATION_PAYEE_SEAL_KEY="$(payee_key public)" "$ROOT/bin/adjudication" &
 pids+=($!)
-env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:8083 PAYOUT_DATABASE_DSN="$(dsn payout)" \
+env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \
   PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" \
   PAYOUT_PAYEE_OPEN_KEYS="$(payee_key private)" "$ROOT/bin/payout" &
 pids+=($!)
@@ -117,25 +164,26 @@ PY
 fi
 # The web console: the built files and the services' APIs on one origin,
 # the sign-in and the token issuer (discovery and JWKS) the services trust.
-CONSOLE_HTTP_ADDR=127.0.0.1:8080 CONSOLE_TRACES_URL=$JAEGER_UI CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
+CONSOLE_HTTP_ADDR=127.0.0.1:$CONSOLE_PORT INTAKE_URL=http://127.0.0.1:$INTAKE_PORT \
+  ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_URL=http://127.0.0.1:$PAYOUT_PORT CONSOLE_TRACES_URL=$JAEGER_UI CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
   CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN="$(dsn console)" \
   CONSOLE_USERS_FILE="$USERS" CONSOLE_SERVICE_CLIENTS_FILE="$CLIENTS" "$ROOT/bin/console" &
 pids+=($!)
-for port in 8080 8081 8082 8083; do
+for port in $CONSOLE_PORT $INTAKE_PORT $ADJUDICATION_PORT $PAYOUT_PORT; do
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.5
   done
 done
 # Development policy and product data, through adjudication's import API.
-bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
+ADJUDICATION=http://127.0.0.1:$ADJUDICATION_PORT CLAIMS_SIGNING_KEY_FILE=$KEYFILE bash "$ROOT/deployments/local/seed.sh" || echo "[run] could not load the policy seed" >&2
 cat >&2 <<MSG
 
 [run] the platform is up:
-  console       http://127.0.0.1:8080   (sign in with a development user below)
-  intake        http://127.0.0.1:8081   (/readyz, /metrics, /openapi.json)
-  adjudication  http://127.0.0.1:8082
-  payout        http://127.0.0.1:8083
+  console       http://127.0.0.1:$CONSOLE_PORT   (sign in with a development user below)
+  intake        http://127.0.0.1:$INTAKE_PORT   (/readyz, /metrics, /openapi.json)
+  adjudication  http://127.0.0.1:$ADJUDICATION_PORT
+  payout        http://127.0.0.1:$PAYOUT_PORT
   PostgreSQL    127.0.0.1:$PG_PORT  (databases intake, adjudication, payout, console, each owned by the role of that name; passwords in $STATE/secrets/postgres)
   Kafka         127.0.0.1:$KAFKA_PORT  (SASL/SCRAM-SHA-512; principals admin, intake, adjudication, payout, reader; passwords in $STATE/secrets/kafka)
   follow a topic:  KAFKA_USER=reader KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/reader bin/claimsctl events tail --topic claims.payout.v1

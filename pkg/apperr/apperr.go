@@ -24,6 +24,10 @@ const (
 	Unprocessable    Code = "unprocessable"
 	Unavailable      Code = "unavailable"
 	Internal         Code = "internal"
+
+	// Overloaded: the service is at its bound for this kind of work (the
+	// uploads it checks at once); the answer says when to try again.
+	Overloaded Code = "overloaded"
 	// The refusals of the money controls (issue 14): a payee not entitled
 	// under the policy, an amount beyond the contract, checks that block.
 	PayeeNotEntitled Code = "payee_not_entitled"

@@ -58,12 +58,18 @@ type Limits struct {
 	MaxBytes         int64
 	MaxPages         int
 	MaxPixelsPerPage int64
+	// MaxDecodeBytes bounds what one image page may take in memory once
+	// decoded and converted to gray (DecodedBytes), checked from its
+	// header before any pixel is decoded.
+	MaxDecodeBytes int64
 }
 
-// DefaultLimits returns 20 MiB, 50 pages and 40 megapixels a page (an A4
-// page scanned at 600 dpi is 35 megapixels).
+// DefaultLimits returns 20 MiB, 50 pages, 40 megapixels a page (an A4
+// page scanned at 600 dpi is 35 megapixels) and 192 MiB decoded a page (a
+// 40-megapixel colour photo, 200 MB, fits; the same picture in 16-bit
+// colour, 360 MB, does not).
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 20 << 20, MaxPages: 50, MaxPixelsPerPage: 40_000_000}
+	return Limits{MaxBytes: 20 << 20, MaxPages: 50, MaxPixelsPerPage: 40_000_000, MaxDecodeBytes: 192 << 20}
 }
 
 // WithDefaults returns l with each zero or negative field replaced by its
@@ -78,6 +84,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxPixelsPerPage <= 0 {
 		l.MaxPixelsPerPage = d.MaxPixelsPerPage
+	}
+	if l.MaxDecodeBytes <= 0 {
+		l.MaxDecodeBytes = d.MaxDecodeBytes
 	}
 	return l
 }
@@ -163,8 +172,48 @@ func ProbeImage(data []byte, l Limits) (ImageInfo, error) {
 		if err := l.CheckPixels(i+1, int64(s.X), int64(s.Y)); err != nil {
 			return ImageInfo{}, err
 		}
+		n, err := DecodedBytes(media, data, s)
+		if err != nil {
+			return ImageInfo{}, err
+		}
+		if max := l.WithDefaults().MaxDecodeBytes; n > max {
+			return ImageInfo{}, apperr.New(apperr.TooLarge,
+				"page %d (%dx%d pixels) would take %d bytes to decode; at most %d are accepted: send it with 8 bits a channel, or in gray",
+				i+1, s.X, s.Y, n, max)
+		}
 	}
 	return info, nil
+}
+
+// DecodedBytes is what a page of size pixels takes in memory while the
+// standard decoder's image and its 8-bit gray copy (DecodeGray) both live:
+// for PNG from the colour type and bit depth in its header (16-bit colour
+// decodes to 8 bytes a pixel), for JPEG and TIFF 4 bytes a pixel (CMYK or
+// RGBA at 8 bits, the most their decoders make of an 8-bit file), plus 1
+// for the gray copy.
+func DecodedBytes(media Media, data []byte, size image.Point) (int64, error) {
+	perPixel := int64(4)
+	if media == PNG {
+		// The IHDR chunk follows the 8-byte signature and its 8-byte chunk
+		// header: width, height (4 bytes each), bit depth, colour type.
+		if len(data) < 26 {
+			return 0, apperr.New(apperr.Unprocessable, "the PNG file is truncated")
+		}
+		depth, colour := data[24], data[25]
+		switch {
+		case colour == 3: // paletted
+			perPixel = 1
+		case colour == 0 && depth == 16:
+			perPixel = 2
+		case colour == 0:
+			perPixel = 1
+		case depth == 16: // RGB, gray+alpha, RGBA at 16 bits
+			perPixel = 8
+		default:
+			perPixel = 4
+		}
+	}
+	return int64(size.X) * int64(size.Y) * (perPixel + 1), nil
 }
 
 // DecodeGray decodes page number page (0-based) of an image that

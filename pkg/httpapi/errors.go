@@ -26,6 +26,7 @@ var statusByCode = map[apperr.Code]int{
 	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
 	apperr.Unprocessable:    http.StatusUnprocessableEntity,
 	apperr.Unavailable:      http.StatusServiceUnavailable,
+	apperr.Overloaded:       http.StatusServiceUnavailable,
 	apperr.PayeeNotEntitled: http.StatusUnprocessableEntity,
 	apperr.BeyondContract:   http.StatusUnprocessableEntity,
 	apperr.ChecksFailing:    http.StatusConflict,
@@ -54,6 +55,10 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// RetryAfterSeconds is the Retry-After of an overloaded answer: long enough
+// for an upload in flight to finish, short for a person waiting.
+const RetryAfterSeconds = "2"
+
 // WriteError answers with err. An error that is not an *apperr.Error is
 // logged in full and answered with a generic message, so internals never
 // leak to a client.
@@ -63,6 +68,9 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	status := http.StatusInternalServerError
 	if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
 		status = Status(e.Code)
+		if e.Code == apperr.Overloaded {
+			c.Header("Retry-After", RetryAfterSeconds)
+		}
 		detail.Code, detail.Message, detail.Field = string(e.Code), e.Message, e.Field
 	} else {
 		log.ErrorContext(ctx, "request failed", "method", c.Request.Method, "path", c.FullPath(), "error", err.Error())

@@ -217,10 +217,33 @@ func jsonType(t reflect.Type) string {
 	}
 }
 
-// Serve serves h on ln until ctx ends, then stops taking requests and waits
-// up to grace for requests in flight.
+// Timeouts bound how long one connection may hold the server: a client
+// that sends its headers or body slowly (slowloris), one that never reads
+// the answer, or an idle keep-alive connection.
+type Timeouts struct {
+	// ReadHeader bounds reading the request headers, Read the whole
+	// request with its body (an upload of the largest allowed document on
+	// a slow line must fit), Write the time from the end of the headers to
+	// the end of the answer, Idle a keep-alive connection between requests.
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// DefaultTimeouts are the timeouts of every service's server: 10 s for the
+// headers, 2 minutes to read a request (a 20 MiB upload at 2 Mbit/s takes
+// 80 s) and to answer it, 2 minutes idle.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{ReadHeader: 10 * time.Second, Read: 2 * time.Minute, Write: 2 * time.Minute, Idle: 2 * time.Minute}
+}
+
+// Serve serves h on ln with DefaultTimeouts until ctx ends, then stops
+// taking requests and waits up to grace for requests in flight.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return ServeWith(ctx, ln, h, grace, DefaultTimeouts())
+}
+
+// ServeWith is Serve with the given timeouts.
+func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, to Timeouts) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: to.ReadHeader, ReadTimeout: to.Read, WriteTimeout: to.Write, IdleTimeout: to.Idle}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -3,6 +3,7 @@ package kafkabus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -20,6 +21,10 @@ type Handler func(ctx context.Context, e events.Envelope) error
 // Parker stores a message that can never be applied.
 type Parker func(ctx context.Context, m kafka.Message, cause error) error
 
+// ErrGaveUp is wrapped by the cause of a message parked because its handler
+// failed MaxAttempts times for a reason other than its form.
+var ErrGaveUp = errors.New("handler failed on every attempt")
+
 // Consumer reads one topic in a consumer group and hands each event to its
 // handler. The offset is committed only after the handler returned, i.e.
 // after the database commit: a crash in between redelivers the event, and the
@@ -32,6 +37,15 @@ type Consumer struct {
 	Handle  Handler
 	Park    Parker
 	Log     *slog.Logger
+	// MaxAttempts is how many times a message whose handler fails for a
+	// reason other than its form is tried before it is parked, so that one
+	// poison message cannot block its partition for good; zero means try
+	// until it succeeds.
+	MaxAttempts int
+	// Ready, when set, tells whether what the handler depends on (its
+	// database) answers; a failure while it does not is an outage, not a
+	// poison message, and does not count as an attempt.
+	Ready func(ctx context.Context) error
 	// OnApplied, when set, is told about every message handled (for metrics).
 	OnApplied func(e events.Envelope, err error)
 }
@@ -84,8 +98,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 }
 
-// apply hands m to the handler until it succeeds or is parked. It returns
-// false when ctx ended first.
+// apply hands m to the handler until it succeeds or is parked (malformed,
+// or failing MaxAttempts times). It returns false when ctx ended first.
 func (c *Consumer) apply(ctx context.Context, m kafka.Message) bool {
 	backoff := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -96,12 +110,19 @@ func (c *Consumer) apply(ctx context.Context, m kafka.Message) bool {
 		if c.OnApplied != nil {
 			c.OnApplied(e, err)
 		}
+		if err != nil && c.Ready != nil && ctx.Err() == nil && c.Ready(ctx) != nil {
+			attempt = 0 // an outage: start counting again when it is over
+		}
+		if err != nil && !errors.Is(err, events.ErrMalformed) && ctx.Err() == nil && c.MaxAttempts > 0 && attempt >= c.MaxAttempts {
+			err = fmt.Errorf("%w (%d attempts): %w", ErrGaveUp, attempt, err)
+		}
 		switch {
 		case err == nil:
 			return true
-		case errors.Is(err, events.ErrMalformed):
+		case errors.Is(err, events.ErrMalformed) || errors.Is(err, ErrGaveUp):
 			c.Log.Error("consumer: event cannot be applied; parked as a dead letter", "consumer", c.Name,
-				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err.Error())
+				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "event_id", e.ID, "claim_id", e.ClaimID,
+				"alert", "dead_letter", "error", err.Error())
 			if perr := c.Park(ctx, m, err); perr != nil {
 				c.Log.Error("consumer: parking failed; will retry", "consumer", c.Name, "error", perr.Error())
 				break

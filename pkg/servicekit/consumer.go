@@ -2,6 +2,8 @@ package servicekit
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
@@ -10,6 +12,7 @@ import (
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracing"
 )
 
@@ -21,12 +24,38 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 		Name: "consumer_events_total", Help: "Events handed to a consumer's handler, by result.",
 		ConstLabels: prometheus.Labels{"consumer": name},
 	}, []string{"result"})
-	k.registry.MustRegister(handled)
+	parked := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "consumer_parked_total", Help: "Messages a consumer parked as dead letters, by reason (malformed, or gave_up after the attempts allowed).",
+		ConstLabels: prometheus.Labels{"consumer": name},
+	}, []string{"reason"})
+	k.registry.MustRegister(handled, parked)
+	parked.WithLabelValues("malformed") // exported from the start, so that alerts can rely on it
+	parked.WithLabelValues("gave_up")
 	return &kafkabus.Consumer{
 		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: traced(name, topic, handle), Log: k.log,
+		MaxAttempts: k.cfg.ConsumerMaxAttempts,
+		Ready: func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			return postgres.Ping(ctx, k.db)
+		},
 		Park: func(ctx context.Context, m kafka.Message, cause error) error {
-			return inboxpg.Park(k.db.WithContext(ctx), inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
-				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()})
+			d := inboxpg.DeadLetter{Consumer: name, Topic: m.Topic,
+				KafkaPartition: m.Partition, KafkaOffset: m.Offset, MsgKey: string(m.Key), Payload: m.Value, Error: cause.Error()}
+			var err error
+			if k.cfg.DeadLetterKeys != nil {
+				err = inboxpg.ParkSealed(k.db.WithContext(ctx), d, k.cfg.DeadLetterKeys)
+			} else {
+				err = inboxpg.Park(k.db.WithContext(ctx), d)
+			}
+			if err == nil {
+				reason := "malformed"
+				if errors.Is(cause, kafkabus.ErrGaveUp) {
+					reason = "gave_up"
+				}
+				parked.WithLabelValues(reason).Inc()
+			}
+			return err
 		},
 		OnApplied: func(e events.Envelope, err error) {
 			result := "applied"

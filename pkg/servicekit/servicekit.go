@@ -21,11 +21,13 @@ import (
 	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
@@ -43,6 +45,13 @@ type Config struct {
 	Migrations    []postgres.Migration
 	OpenAPI       []byte
 	ShutdownGrace time.Duration
+	// ConsumerMaxAttempts is how many times a consumer tries an event whose
+	// handler fails (while the database answers) before parking it as a
+	// dead letter; 10 when zero.
+	ConsumerMaxAttempts int
+	// DeadLetterKeys, when set, seal the payload of every dead letter the
+	// service parks (the service's data keys).
+	DeadLetterKeys *sealed.Keyring
 	// Auth verifies the bearer tokens every /v1 call must carry (the
 	// audience defaults to Name), and Permissions says which roles may call
 	// each route (deny by default).
@@ -118,6 +127,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = 15 * time.Second
 	}
+	if cfg.ConsumerMaxAttempts == 0 {
+		cfg.ConsumerMaxAttempts = 10
+	}
 	if cfg.Auth.Audience == "" {
 		cfg.Auth.Audience = cfg.Name
 	}
@@ -158,15 +170,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	pub := kafkabus.NewPublisher(cfg.Kafka)
 	reg := prometheus.NewRegistry()
 	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_published_total", Help: "Events published from the outbox."})
-	reg.MustRegister(published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "outbox_pending", Help: "Events stored but not yet published.",
-	}, func() float64 {
-		n, err := outboxpg.Pending(context.Background(), db)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	}))
+	reg.MustRegister(published,
+		countGauge("outbox_pending", "Events stored but not yet published.",
+			func(ctx context.Context) (int64, error) { return outboxpg.Pending(ctx, db) }),
+		countGauge("dead_letters", "Messages parked in the dead_letters table for an operator.",
+			func(ctx context.Context) (int64, error) { return inboxpg.CountDeadLetters(ctx, db) }),
+		countGauge("kafka_up", "1 when a Kafka broker answers for metadata, 0 when none does (the outbox keeps the events meanwhile).",
+			func(ctx context.Context) (int64, error) {
+				if kafkabus.Ping(ctx, cfg.Kafka) != nil {
+					return 0, nil
+				}
+				return 1, nil
+			}))
 	relay := outboxpg.NewRelay(db, pub, log, relayLockKey(cfg.Name))
 	relay.OnPublished = func(n int) { published.Add(float64(n)) }
 	if cfg.OutboxRetention > 0 {
@@ -177,9 +192,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	relay.OnPurged = func(n int64) { purged.Add(float64(n)) }
 	engine := httpapi.NewEngine(httpapi.Options{
 		Log: log, Registry: reg, OpenAPI: cfg.OpenAPI, BodyLimits: cfg.BodyLimits,
+		// Readiness is the database only: the outbox exists so that requests
+		// succeed while Kafka is down, so Kafka's absence is the kafka_up
+		// metric and its alert, not a reason to leave the load balancer.
 		Ready: map[string]httpapi.Check{
 			"database": func(ctx context.Context) error { return postgres.Ping(ctx, db) },
-			"kafka":    func(ctx context.Context) error { return kafkabus.Ping(ctx, cfg.Kafka) },
 		},
 	})
 	engine.Use(tracing.Middleware())
@@ -226,6 +243,24 @@ func ensureTopics(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}
 }
+
+// countGauge is a gauge whose value count reads at each scrape, within
+// metricsQueryTimeout; -1 when count fails.
+func countGauge(name, help string, count func(ctx context.Context) (int64, error)) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
+		defer cancel()
+		n, err := count(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+}
+
+// metricsQueryTimeout bounds each database query or broker call made while
+// /metrics is scraped, so that a slow database never hangs the scrape.
+const metricsQueryTimeout = 2 * time.Second
 
 // relayLockKey derives the advisory lock of a service's relay from its name.
 func relayLockKey(name string) int64 {

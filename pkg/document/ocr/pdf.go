@@ -134,11 +134,13 @@ func (p *Pipeline) pdfText(ctx context.Context, path string, pages int) ([]strin
 
 // rasterise renders page (1-based) at the configured resolution in gray
 // with pdftoppm, and returns it as PGM for Tesseract after checking the
-// PNG it made like any uploaded image.
+// PNG it made like any uploaded image. It renders the crop box (-cropbox),
+// the box pdfinfo measured (pdfPageSizes): by default pdftoppm renders the
+// media box, which a hostile file makes far larger than its crop box.
 func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int) ([]byte, error) {
 	prefix := filepath.Join(dir, fmt.Sprintf("page-%d", page))
 	n := strconv.Itoa(page)
-	if _, err := p.command(ctx, "pdftoppm", "-r", strconv.Itoa(p.cfg.DPI), "-png", "-gray", "-singlefile",
+	if _, err := p.command(ctx, "pdftoppm", "-cropbox", "-r", strconv.Itoa(p.cfg.DPI), "-png", "-gray", "-singlefile",
 		"-f", n, "-l", n, pdfPath, prefix); err != nil {
 		return nil, err
 	}

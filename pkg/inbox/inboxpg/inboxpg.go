@@ -3,6 +3,7 @@
 package inboxpg
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -50,6 +51,9 @@ type DeadLetter struct {
 	Payload        []byte
 	Error          string
 	CreatedAt      time.Time
+	// Sealed tells that Payload is sealed (ParkSealed): open it with
+	// OpenPayload and the service's data keys.
+	Sealed bool
 }
 
 func (DeadLetter) TableName() string { return "dead_letters" }
@@ -61,4 +65,51 @@ func Park(db *gorm.DB, d DeadLetter) error {
 		return fmt.Errorf("inbox: park dead letter: %w", err)
 	}
 	return nil
+}
+
+// Sealer seals a payload with the service's current data key (a
+// *sealed.Keyring).
+type Sealer interface {
+	Seal(plaintext, aad []byte) ([]byte, error)
+}
+
+// Opener opens what a Sealer sealed, with any of the service's data keys.
+type Opener interface {
+	Open(box, aad []byte) ([]byte, error)
+}
+
+// deadLetterAAD binds a sealed payload to the consumer and topic it was
+// parked from, so that it cannot be moved to another dead letter unnoticed.
+func deadLetterAAD(d DeadLetter) []byte { return []byte("dead-letter|" + d.Consumer + "|" + d.Topic) }
+
+// ParkSealed stores d once with its payload sealed by s: an event parked
+// for an operator may carry payee or claimant details (R11), which stay
+// sealed at rest like the service's own.
+func ParkSealed(db *gorm.DB, d DeadLetter, s Sealer) error {
+	box, err := s.Seal(d.Payload, deadLetterAAD(d))
+	if err != nil {
+		return fmt.Errorf("inbox: seal dead letter: %w", err)
+	}
+	d.Payload, d.Sealed = box, true
+	return Park(db, d)
+}
+
+// OpenPayload returns d's payload in clear, opening it with o when it is
+// sealed.
+func OpenPayload(d DeadLetter, o Opener) ([]byte, error) {
+	if !d.Sealed {
+		return d.Payload, nil
+	}
+	pt, err := o.Open(d.Payload, deadLetterAAD(d))
+	if err != nil {
+		return nil, fmt.Errorf("inbox: open dead letter %d: %w", d.ID, err)
+	}
+	return pt, nil
+}
+
+// CountDeadLetters counts the parked messages.
+func CountDeadLetters(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&DeadLetter{}).Count(&n).Error
+	return n, err
 }

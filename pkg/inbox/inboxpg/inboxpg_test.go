@@ -1,6 +1,7 @@
 package inboxpg_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
+	"claims.local/pkg/sealed"
 )
 
 // openDB returns a fresh database with the inbox and dead-letter tables.
@@ -136,5 +138,33 @@ func TestParkStoresADeadLetterOnce(t *testing.T) {
 	require.NoError(t, inboxpg.Park(db, next))
 	if got := count(t, db, "dead_letters"); got != 2 {
 		t.Fatalf("got %d dead letters, want 2", got)
+	}
+}
+
+// TestParkSealedKeepsNoPayloadInClear: a parked event may carry an account
+// or ID number; sealed, the stored payload holds none of it in clear, opens
+// back with the service's keys, and does not open as another consumer's.
+func TestParkSealedKeepsNoPayloadInClear(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	keys, err := sealed.New([]sealed.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
+	require.NoError(t, err)
+	payload := []byte(`{"payee":{"account":"6222021234567890123"}}`)
+	d := inboxpg.DeadLetter{Consumer: "payout.agreements", Topic: "claims.adjudication.v1", KafkaPartition: 1,
+		KafkaOffset: 5, MsgKey: "c1", Payload: payload, Error: "gave up"}
+	require.NoError(t, inboxpg.ParkSealed(db, d, keys))
+
+	var stored inboxpg.DeadLetter
+	require.NoError(t, db.Take(&stored).Error)
+	if !stored.Sealed || bytes.Contains(stored.Payload, []byte("6222021234567890123")) {
+		t.Fatalf("got sealed=%v payload %q, want it sealed without the account number", stored.Sealed, stored.Payload)
+	}
+	got, err := inboxpg.OpenPayload(stored, keys)
+	require.NoError(t, err)
+	require.Equal(t, string(payload), string(got))
+	moved := stored
+	moved.Consumer = "adjudication.payouts"
+	if _, err := inboxpg.OpenPayload(moved, keys); err == nil {
+		t.Fatalf("opening the payload as another consumer's: got no error, want a refusal")
 	}
 }

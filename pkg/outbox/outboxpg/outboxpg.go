@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/tracing"
@@ -38,9 +39,17 @@ type row struct {
 
 func (row) TableName() string { return "outbox" }
 
+// MaxMessageBytes is the largest event payload the outbox takes: the
+// broker's message.max.bytes (1 MiB, Kafka's default, which deployments
+// keep) less room for the record's key, headers and batch framing. A larger
+// row would fail every publish of the relay's batch and block the outbox
+// for good, so Append refuses it in the transaction of its state change.
+const MaxMessageBytes = 1<<20 - 16<<10
+
 // Append stores e for topic inside tx, the transaction of the state change.
 // The envelope takes the trace context of the transaction's span as its
 // traceparent, unless it carries one already.
+// An event larger than MaxMessageBytes is refused with apperr.TooLarge.
 func Append(tx *gorm.DB, topic string, e events.Envelope) error {
 	if ctx := tx.Statement.Context; ctx != nil {
 		if e.TraceParent == "" {
@@ -51,6 +60,10 @@ func Append(tx *gorm.DB, topic string, e events.Envelope) error {
 	payload, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
+	}
+	if len(payload) > MaxMessageBytes {
+		return apperr.New(apperr.TooLarge, "the %s event of claim %s would be %d bytes, more than the %d the message broker takes; nothing was stored",
+			e.Type, e.ClaimID, len(payload), MaxMessageBytes)
 	}
 	r := row{EventID: e.ID, Topic: topic, MsgKey: e.ClaimID, EventType: e.Type, Payload: payload, CreatedAt: time.Now().UTC()}
 	if err := tx.Create(&r).Error; err != nil {

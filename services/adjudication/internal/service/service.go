@@ -112,7 +112,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 	}, log)
 	if err != nil {

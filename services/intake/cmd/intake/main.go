@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/config"
@@ -41,7 +42,10 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			MaxBytes:         int64(env.Int("INTAKE_UPLOAD_MAX_BYTES", int(limits.MaxBytes))),
 			MaxPages:         env.Int("INTAKE_UPLOAD_MAX_PAGES", limits.MaxPages),
 			MaxPixelsPerPage: int64(env.Int("INTAKE_UPLOAD_MAX_PIXELS", int(limits.MaxPixelsPerPage))),
+			MaxDecodeBytes:   int64(env.Int("INTAKE_UPLOAD_MAX_DECODE_BYTES", int(limits.MaxDecodeBytes))),
 		},
+		UploadSlots: env.Int("INTAKE_UPLOAD_CONCURRENCY", 2),
+		UploadWait:  env.Duration("INTAKE_UPLOAD_WAIT", 3*time.Second),
 	}
 	// Issue 17: the keys stored documents are encrypted with.
 	dataKeys, err := sealed.ParseKeys(env.String("INTAKE_DATA_KEYS", ""))

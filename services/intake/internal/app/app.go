@@ -135,6 +135,13 @@ type Deps struct {
 	// Reveals records every reveal of a document's personal data (R11,
 	// issue 17); without it nothing is revealed.
 	Reveals Reveals
+	// UploadSlots is how many uploads this instance reads and checks at
+	// once (2 when zero), and UploadWait how long another waits for a slot
+	// (3 s when zero) before it is refused as overloaded: each holds up to
+	// the document limit in memory and decodes pages of up to
+	// document.Limits.MaxDecodeBytes, so this bounds intake's memory.
+	UploadSlots int
+	UploadWait  time.Duration
 }
 
 // Reveals stores the record of a reveal (package revealpg).
@@ -144,7 +151,8 @@ type Reveals interface {
 
 // Service is intake's application layer.
 type Service struct {
-	d Deps
+	d     Deps
+	slots chan struct{}
 }
 
 // NewService returns the use cases over deps. The clock is read to the
@@ -159,7 +167,30 @@ func NewService(deps Deps) *Service {
 	if deps.ReadLease <= 0 {
 		deps.ReadLease = 10 * time.Minute
 	}
-	return &Service{d: deps}
+	if deps.UploadSlots <= 0 {
+		deps.UploadSlots = 2
+	}
+	if deps.UploadWait <= 0 {
+		deps.UploadWait = 3 * time.Second
+	}
+	return &Service{d: deps, slots: make(chan struct{}, deps.UploadSlots)}
+}
+
+// UploadSlot takes one of the instance's upload slots, waiting up to
+// UploadWait, and returns its release. Take it before reading the upload's
+// body: at most UploadSlots uploads are then in memory and decoded at once.
+// A full house is apperr.Overloaded (503 with Retry-After).
+func (s *Service) UploadSlot(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(s.d.UploadWait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-t.C:
+		return nil, apperr.New(apperr.Overloaded, "%d uploads are being checked; send this one again in a moment", cap(s.slots))
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // ReportIncident validates a report, gives it the guidance checklist of

@@ -84,6 +84,12 @@ func (h *HTTP) upload(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	release, err := h.app.UploadSlot(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer release()
 	data, name, err := readUpload(c, h.app.UploadLimits().MaxBytes)
 	if err != nil {
 		h.fail(c, err)

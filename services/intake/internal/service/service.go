@@ -45,6 +45,10 @@ type Config struct {
 	// document before another may take it (10 minutes when zero).
 	ReadPoll  time.Duration
 	ReadLease time.Duration
+	// UploadSlots and UploadWait bound the uploads read and checked at once
+	// (app.Deps).
+	UploadSlots int
+	UploadWait  time.Duration
 }
 
 // Intake is a started intake service.
@@ -85,10 +89,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
-		// Auditors list the reveals of documents (R11, issue 17).
-		Reveals: true,
+		// Auditors list the reveals of documents (R11, issue 17); dead
+		// letters are sealed with the document keys.
+		Reveals: true, DeadLetterKeys: keys,
 		// An upload may be as large as the document limit, plus the
 		// multipart framing.
 		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
@@ -116,7 +121,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			default:
 			}
 		},
-		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()),
+		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
 	})
 	ports.Register(kit.Engine(), a, log)
 	s := &Intake{kit: kit, pipeline: pipeline}

@@ -96,9 +96,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
-		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention,
+		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
-		Reveals:   true,
+		Reveals:   true, DeadLetterKeys: keys,
 	}, log)
 	if err != nil {
 		return nil, err
