@@ -133,6 +133,19 @@ type page struct {
 	otp map[string]auth.TOTPSecret
 }
 
+// startConsoleSystem starts the services and the console on a cluster of
+// the test's own and opens a browser page on it that can answer the
+// one-time passwords of the console's users.
+func startConsoleSystem(t *testing.T) (*system, *page) {
+	t.Helper()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	base, otp := sys.startConsole(t)
+	p := newPage(t, base)
+	p.otp = otp
+	return sys, p
+}
+
 // newPage starts headless Chromium (no sandbox: the tests run as root; no
 // background networking: the machine has no network beyond the registries).
 func newPage(t *testing.T, base string) *page {
@@ -444,11 +457,7 @@ func (p *page) signOut() {
 // queue, and the switches audited. Each page is kept as a screenshot.
 func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.startAll()
-	base, otp := sys.startConsole(t)
-	p := newPage(t, base)
-	p.otp = otp
+	sys, p := startConsoleSystem(t)
 	invoice, want := scannedInvoice(t)
 
 	// Sign-in, with a wrong password first.
@@ -789,11 +798,7 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 // reason is refused through the console's edge too.
 func TestConsoleShowsAnIDCardOnlyForAReasonInTheBrowser(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.startAll()
-	base, otp := sys.startConsole(t)
-	p := newPage(t, base)
-	p.otp = otp
+	sys, p := startConsoleSystem(t)
 	card, want := scanned(t, document.IDCard, 1)
 	r := sys.newReport(t, "P-CONSOLE-0017", "张伟", time.Date(2026, 9, 28, 2, 0, 0, 0, time.UTC))
 
