@@ -37,11 +37,11 @@ function Confidence({ value }: { value: number | undefined }) {
   );
 }
 
-/** The fields read from a document, as a definition list; only those found. */
-export function FieldList({ fields }: { fields: Fields }) {
+/** The fields read from a document, as a definition list; only those found (revealed: in full, R11). */
+export function FieldList({ fields, revealed = false }: { fields: Fields; revealed?: boolean }) {
   const { t } = useI18n();
   const rows: [string, string, string][] = [];
-  if (fields.id_number) rows.push(['id_number', t('field.id_number'), fields.id_number]);
+  if (fields.id_number) rows.push(['id_number', t(revealed ? 'field.id_number.full' : 'field.id_number'), fields.id_number]);
   if (fields.names?.length) rows.push(['names', t('field.names'), fields.names.join('、')]);
   if (fields.total_amount_fen !== undefined) rows.push(['total_amount_fen', t('field.total_amount'), formatFen(fields.total_amount_fen)]);
   if (fields.amount_figures_fen !== undefined) rows.push(['amount_figures_fen', t('field.amount_figures'), formatFen(fields.amount_figures_fen)]);
@@ -279,7 +279,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
               )
             )}
             <h3>{t('doc.fields')}</h3>
-            <FieldList fields={full?.fields ?? d.fields} />
+            <FieldList fields={full?.fields ?? d.fields} revealed={!!full} />
             {reading && d.corrections?.length ? (
               <p className="muted small">
                 {t('doc.machineRead', { type: tx('doctype.' + reading.type, reading.type), at: formatDateTime(reading.read_at, lang) })}
