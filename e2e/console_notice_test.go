@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"claims.local/pkg/kafkabus/kafkatest"
 )
 
 // TestConsoleShowsNoticesComplaintsAndIndicators signs in to the console in
@@ -22,10 +20,7 @@ import (
 // page (R13) shows the claim decided in its total.
 func TestConsoleShowsNoticesComplaintsAndIndicators(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.startAll()
-	base, _ := sys.startConsole(t)
-	p := newPage(t, base)
+	sys, p := startConsoleSystem(t)
 	noticed := sys.reportAndRequest(t, "P-CONSOLE-N-1")
 	decided := sys.reportAndRequest(t, "P-CONSOLE-N-2")
 	sys.caseOpened(t, noticed.ClaimID)

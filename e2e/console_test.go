@@ -133,6 +133,19 @@ type page struct {
 	otp map[string]auth.TOTPSecret
 }
 
+// startConsoleSystem starts the services and the console on a cluster of
+// the test's own and opens a browser page on it that can answer the
+// one-time passwords of the console's users.
+func startConsoleSystem(t *testing.T) (*system, *page) {
+	t.Helper()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	base, otp := sys.startConsole(t)
+	p := newPage(t, base)
+	p.otp = otp
+	return sys, p
+}
+
 // newPage starts headless Chromium (no sandbox: the tests run as root; no
 // background networking: the machine has no network beyond the registries).
 func newPage(t *testing.T, base string) *page {
@@ -393,25 +406,33 @@ func (p *page) fetchStatus(method, path, body string) int {
 // scanned page and writes it where the browser can pick it up.
 func scannedInvoice(t *testing.T) (path string, want scantest.Want) {
 	t.Helper()
+	return scanned(t, document.MedicalInvoice, 2)
+}
+
+// scanned renders the first scantest sample of type typ as a scanned page
+// (seed picks the scan's noise) and writes it where the browser can pick
+// it up.
+func scanned(t *testing.T, typ document.Type, seed uint64) (path string, want scantest.Want) {
+	t.Helper()
 	fonts, err := scantest.LoadFonts()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range scantest.Samples() {
-		if s.Type != document.MedicalInvoice {
+		if s.Type != typ {
 			continue
 		}
-		data, media, err := scantest.Scan(fonts, s, 2)
+		data, media, err := scantest.Scan(fonts, s, seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		path = filepath.Join(t.TempDir(), "invoice."+string(media))
+		path = filepath.Join(t.TempDir(), string(typ)+"."+string(media))
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return path, s.Want
 	}
-	t.Fatal("scantest has no medical invoice sample")
+	t.Fatalf("scantest has no %s sample", typ)
 	return "", scantest.Want{}
 }
 
@@ -436,11 +457,7 @@ func (p *page) signOut() {
 // queue, and the switches audited. Each page is kept as a screenshot.
 func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	t.Parallel()
-	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.startAll()
-	base, otp := sys.startConsole(t)
-	p := newPage(t, base)
-	p.otp = otp
+	sys, p := startConsoleSystem(t)
 	invoice, want := scannedInvoice(t)
 
 	// Sign-in, with a wrong password first.
@@ -771,6 +788,77 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 		t.Fatalf("the switch-on reason in the audit: got %q", got)
 	}
 	p.shot("catastrophe-audit")
+	p.wantNoScriptErrors()
+}
+
+// Issue 17 (R11): in the console an ID card's image and full number are
+// not shown by default; a handler's "查看完整信息" asks for a reason
+// (none, none is sent), then shows the image and the full number, and the
+// auditor lists the reveal with its reason. Attack: the reveal without a
+// reason is refused through the console's edge too.
+func TestConsoleShowsAnIDCardOnlyForAReasonInTheBrowser(t *testing.T) {
+	t.Parallel()
+	sys, p := startConsoleSystem(t)
+	card, want := scanned(t, document.IDCard, 1)
+	r := sys.newReport(t, "P-CONSOLE-0017", "张伟", time.Date(2026, 9, 28, 2, 0, 0, 0, time.UTC))
+
+	p.signIn("handler-1", "queue-page")
+	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
+	p.wait("upload-drop")
+	p.do("upload the ID card", chromedp.SetUploadFiles(byTestID("upload-input"), []string{card}))
+	viewer := `[data-testid="document-viewer"][data-state="read"]`
+	p.waitCSS("the ID card read", viewer+` [data-testid="doc-type"][data-type="id_card"]`, 90*time.Second)
+	p.wait("doc-image-masked")
+	if p.exists(`[data-testid="doc-image"]`) || p.exists(`.doc-image .alert-error`) {
+		t.Fatalf("got the ID card's image (or an error box) before a reveal, want the masked notice only")
+	}
+	for _, id := range []string{"doc-text", "doc-field-id_number"} {
+		if got := p.textOf(fmt.Sprintf(`[data-testid=%q]`, id)); strings.Contains(got, want.IDNumber) || !strings.Contains(got, want.IDNumber[len(want.IDNumber)-4:]) {
+			t.Fatalf("%s before a reveal: got %q, want the ID number masked (last four digits shown)", id, got)
+		}
+	}
+	p.shot("id-card-masked")
+
+	// No reason, no reveal: the form stays open and nothing is recorded;
+	// the API refuses an empty reason through the edge as well.
+	p.click("reveal without a reason", `[data-testid="reveal-document"]`)
+	p.click("confirm without a reason", `[data-testid="reveal-document-confirm"]`)
+	p.wait("reveal-document-reason")
+	path := "/api/intake/v1/reports/" + r.ID + "/documents/" + eval[string](p, `document.querySelector('[data-testid="document-viewer"]').dataset.doc`)
+	if status := p.fetchStatus("POST", path+"/reveal", `JSON.stringify({reason: '  '})`); status != http.StatusBadRequest {
+		t.Fatalf("revealing the ID card without a reason through the console: got %d, want 400", status)
+	}
+	p.fillCSS(`[data-testid="reveal-document-reason"]`, "核对被保险人身份")
+	p.click("confirm the reveal", `[data-testid="reveal-document-confirm"]`)
+	p.waitCSS("the image revealed", `[data-testid="document-viewer"][data-revealed="true"] [data-testid="doc-image"]`, 15*time.Second)
+	for _, id := range []string{"doc-text", "doc-field-id_number"} {
+		if got := p.textOf(fmt.Sprintf(`[data-testid=%q]`, id)); !strings.Contains(got, want.IDNumber) {
+			t.Fatalf("%s after the reveal: got %q, want the full ID number %s", id, got, want.IDNumber)
+		}
+	}
+	p.shot("id-card-revealed")
+
+	// The auditor's list holds both reveals (text and image) with the reason.
+	var list struct {
+		Reveals []struct {
+			Field      string `json:"field"`
+			RevealedBy string `json:"revealed_by"`
+			Reason     string `json:"reason"`
+		} `json:"reveals"`
+	}
+	if status := sys.call(t, http.MethodGet, sys.url("intake", "/v1/personal-data-reveals?claim_id="+r.ClaimID), nil, &list); status != http.StatusOK {
+		t.Fatalf("GET personal-data-reveals: got status %d, want 200", status)
+	}
+	var fields []string
+	for _, rv := range list.Reveals {
+		if rv.RevealedBy != "handler-1" || rv.Reason != "核对被保险人身份" {
+			t.Fatalf("got reveal %+v, want by handler-1 for 核对被保险人身份", rv)
+		}
+		fields = append(fields, rv.Field)
+	}
+	if slices.Sort(fields); !slices.Equal(fields, []string{"content", "text"}) {
+		t.Fatalf("got reveals of %v, want exactly the image's (content) and the text's", fields)
+	}
 	p.wantNoScriptErrors()
 }
 

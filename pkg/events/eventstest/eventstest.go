@@ -4,8 +4,8 @@
 package eventstest
 
 import (
-	"bytes"
 	"crypto/ecdh"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"testing"
@@ -21,9 +21,12 @@ const PayeeKeyID = "test-payout"
 
 // PayeeKeys returns the test's payout payee key pair: Private for payout
 // (PAYOUT_PAYEE_OPEN_KEYS), Public for adjudication (ADJUDICATION_PAYEE_SEAL_KEY).
+// The private key is fixed but not patterned (a SHA-256), so that payout's
+// check of its secrets takes it.
 func PayeeKeys(t testing.TB) sealed.KeyPair {
 	t.Helper()
-	priv, err := ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{3}, 32))
+	key := sha256.Sum256([]byte("eventstest payout payee key"))
+	priv, err := ecdh.X25519().NewPrivateKey(key[:])
 	require.NoError(t, err)
 	return sealed.KeyPair{ID: PayeeKeyID,
 		Private: PayeeKeyID + ":" + base64.StdEncoding.EncodeToString(priv.Bytes()),

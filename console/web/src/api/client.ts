@@ -19,6 +19,7 @@ import type {
   DeadlinePage,
   DecisionRequest,
   ErrorBody,
+  Fields,
   NewReport,
   Notice,
   Notification,
@@ -249,6 +250,16 @@ export class Api {
   /** The file of a document (reading it is logged, R11). */
   documentContent(reportId: string, docId: string): Promise<Blob> {
     return this.blob('intake', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/content`, '*/*');
+  }
+
+  /** A document's text and fields in full, for a reason; the reveal is recorded (R11). */
+  revealDocument(reportId: string, docId: string, reason: string): Promise<{ fields: Fields; text: string }> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/reveal`, { reason });
+  }
+
+  /** The file of an ID card or a bank card, for a reason; the reveal is recorded (R11). */
+  revealDocumentContent(reportId: string, docId: string, reason: string): Promise<Blob> {
+    return this.blob('intake', withQuery(`/v1/reports/${enc(reportId)}/documents/${enc(docId)}/content`, { reason }), '*/*');
   }
 
   correctDocument(reportId: string, docId: string, c: Correction): Promise<ClaimDocument> {

@@ -13,7 +13,7 @@ import { download } from '../lib/csv';
 import { fenToPlainYuan, formatFen, parseYuan } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
-import { ErrorBox, Field, Loading, Section, useAsync, useBusy } from './common';
+import { ErrorBox, Field, Loading, ReasonButton, Section, useAsync, useBusy } from './common';
 
 /** The formats intake takes; it recognises them from the content, not the name. */
 const accept = 'image/jpeg,image/png,image/tiff,application/pdf,.jpg,.jpeg,.png,.tif,.tiff,.pdf';
@@ -37,11 +37,11 @@ function Confidence({ value }: { value: number | undefined }) {
   );
 }
 
-/** The fields read from a document, as a definition list; only those found. */
-export function FieldList({ fields }: { fields: Fields }) {
+/** The fields read from a document, as a definition list; only those found (revealed: in full, R11). */
+export function FieldList({ fields, revealed = false }: { fields: Fields; revealed?: boolean }) {
   const { t } = useI18n();
   const rows: [string, string, string][] = [];
-  if (fields.id_number) rows.push(['id_number', t('field.id_number'), fields.id_number]);
+  if (fields.id_number) rows.push(['id_number', t(revealed ? 'field.id_number.full' : 'field.id_number'), fields.id_number]);
   if (fields.names?.length) rows.push(['names', t('field.names'), fields.names.join('、')]);
   if (fields.total_amount_fen !== undefined) rows.push(['total_amount_fen', t('field.total_amount'), formatFen(fields.total_amount_fen)]);
   if (fields.amount_figures_fen !== undefined) rows.push(['amount_figures_fen', t('field.amount_figures'), formatFen(fields.amount_figures_fen)]);
@@ -62,18 +62,26 @@ export function FieldList({ fields }: { fields: Fields }) {
   );
 }
 
-/** The page image of a JPEG or PNG document, fetched with the token. */
-function PageImage({ report, d }: { report: Report; d: ClaimDocument }) {
+/** The documents whose file shows a resident ID or account number: intake serves it only for a reason (R11). */
+const sealedTypes = new Set(['id_card', 'bank_card']);
+
+/**
+ * The page image of a JPEG or PNG document, fetched with the token. The file
+ * of an ID card or a bank card is fetched only once revealed (the reveal
+ * passes it as revealed), for the reason given there.
+ */
+function PageImage({ report, d, revealed }: { report: Report; d: ClaimDocument; revealed: Blob | null }) {
   const { t } = useI18n();
   const { api } = useSession();
   const [url, setUrl] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const shown = d.media === 'jpeg' || d.media === 'png';
+  const sealed = sealedTypes.has(d.type ?? '');
   useEffect(() => {
-    if (!shown) return;
+    if (!shown || (sealed && !revealed)) return;
     let live = true;
     let made: string | null = null;
-    api.documentContent(report.id, d.id).then(
+    (revealed ? Promise.resolve(revealed) : api.documentContent(report.id, d.id)).then(
       (b) => {
         if (!live) return;
         made = URL.createObjectURL(b);
@@ -85,11 +93,15 @@ function PageImage({ report, d }: { report: Report; d: ClaimDocument }) {
       live = false;
       if (made) URL.revokeObjectURL(made);
     };
-  }, [api, report.id, d.id, shown]);
-  const save = async () => download(await api.documentContent(report.id, d.id), d.file_name || `${d.id}.${d.media}`);
+  }, [api, report.id, d.id, shown, sealed, revealed]);
+  const save = async () => download(revealed ?? (await api.documentContent(report.id, d.id)), d.file_name || `${d.id}.${d.media}`);
   return (
     <figure className="doc-image">
-      {!shown ? (
+      {sealed && !revealed ? (
+        <p className="muted" data-testid="doc-image-masked">
+          {t('doc.sealedFile')}
+        </p>
+      ) : !shown ? (
         <p className="muted">{t('doc.noPreview', { media: d.media.toUpperCase(), pages: d.pages })}</p>
       ) : error ? (
         <ErrorBox error={error} />
@@ -98,12 +110,14 @@ function PageImage({ report, d }: { report: Report; d: ClaimDocument }) {
       ) : (
         <Loading />
       )}
-      <figcaption>
-        <button type="button" className="btn btn-small" onClick={() => void save()}>
-          {t('doc.download')}
-        </button>
-        <span className="muted small"> {t('doc.viewLogged')}</span>
-      </figcaption>
+      {(!sealed || revealed) && (
+        <figcaption>
+          <button type="button" className="btn btn-small" onClick={() => void save()}>
+            {t('doc.download')}
+          </button>
+          <span className="muted small"> {t('doc.viewLogged')}</span>
+        </figcaption>
+      )}
     </figure>
   );
 }
@@ -198,12 +212,19 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
   const { t, tx, lang } = useI18n();
   const { api, user } = useSession();
   const q = useAsync(() => api.document(report.id, id), [api, report.id, id, version]);
+  // What a reveal with a reason showed in full (R11); masked until then.
+  const [full, setFull] = useState<{ fields: Fields; text: string; file: Blob | null } | null>(null);
   const d = q.data;
   if (!d) return q.error ? <ErrorBox error={q.error} onRetry={q.reload} /> : <Loading />;
   const reading = d.reading;
+  const reveal = async (reason: string) => {
+    const shown = await api.revealDocument(report.id, d.id, reason);
+    const file = sealedTypes.has(d.type ?? '') ? await api.revealDocumentContent(report.id, d.id, reason) : null;
+    setFull({ ...shown, file });
+  };
   return (
-    <div className="doc-viewer" data-testid="document-viewer" data-doc={d.id} data-state={d.state}>
-      <PageImage report={report} d={d} />
+    <div className="doc-viewer" data-testid="document-viewer" data-doc={d.id} data-state={d.state} data-revealed={String(!!full)}>
+      <PageImage report={report} d={d} revealed={full?.file ?? null} />
       <div className="doc-detail">
         <dl className="facts">
           <div className="fact">
@@ -241,8 +262,24 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
           </p>
         ) : (
           <>
+            {full ? (
+              <p className="muted small" data-testid="doc-revealed">
+                {t('reveal.recorded')}
+              </p>
+            ) : (
+              canJudgeDocuments(user) && (
+                <ReasonButton
+                  label={t('doc.reveal')}
+                  prompt={t('reveal.reason')}
+                  confirmLabel={t('reveal.confirm')}
+                  className="btn-small"
+                  testId="reveal-document"
+                  onConfirm={reveal}
+                />
+              )
+            )}
             <h3>{t('doc.fields')}</h3>
-            <FieldList fields={d.fields} />
+            <FieldList fields={full?.fields ?? d.fields} revealed={!!full} />
             {reading && d.corrections?.length ? (
               <p className="muted small">
                 {t('doc.machineRead', { type: tx('doctype.' + reading.type, reading.type), at: formatDateTime(reading.read_at, lang) })}
@@ -257,7 +294,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             ))}
             <h3>{t('doc.text')}</h3>
             <pre className="ocr-text" data-testid="doc-text">
-              {d.text || t('doc.noText')}
+              {(full ? full.text : d.text) || t('doc.noText')}
             </pre>
             {canJudgeDocuments(user) && (
               <CorrectionForm
@@ -396,7 +433,7 @@ export function Documents({
           </tbody>
         </table>
       )}
-      {current && <Viewer report={report} id={current.id} version={`${current.state}-${current.corrections?.length ?? 0}`} onChanged={onChanged} />}
+      {current && <Viewer key={current.id} report={report} id={current.id} version={`${current.state}-${current.corrections?.length ?? 0}`} onChanged={onChanged} />}
     </Section>
   );
 }

@@ -38,6 +38,8 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		Common:     common,
 		StorageDir: env.String("INTAKE_STORAGE_DIR", ".local/documents"),
 		OCRWorkers: env.Int("INTAKE_OCR_WORKERS", 1),
+		// Issue 17: how often files under an old data key are resealed.
+		ResealInterval: env.Duration("INTAKE_RESEAL_INTERVAL", 10*time.Minute),
 		UploadLimits: document.Limits{
 			MaxBytes:         int64(env.Int("INTAKE_UPLOAD_MAX_BYTES", int(limits.MaxBytes))),
 			MaxPages:         env.Int("INTAKE_UPLOAD_MAX_PAGES", limits.MaxPages),

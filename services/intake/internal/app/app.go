@@ -100,6 +100,9 @@ type Files interface {
 	// bytes again changes nothing.
 	Put(ctx context.Context, data []byte) (string, error)
 	Get(ctx context.Context, sha256 string) ([]byte, error)
+	// Reseal seals every file stored under an old data key again with the
+	// current one and returns how many it rewrote (issue 17).
+	Reseal(ctx context.Context) (int, error)
 }
 
 // Reader checks and reads documents.
@@ -509,6 +512,13 @@ func (s *Service) DocumentContent(ctx context.Context, reportID, documentID stri
 	}
 	data, err := s.d.Files.Get(ctx, d.SHA256)
 	return *d, data, err
+}
+
+// ResealFiles seals every stored file under an old data key again with the
+// current key, so that the old key can be retired (R11, issue 17), and
+// returns how many it rewrote.
+func (s *Service) ResealFiles(ctx context.Context) (int, error) {
+	return s.d.Files.Reseal(ctx)
 }
 
 // The parts of a document that a reveal shows in full.

@@ -46,3 +46,29 @@ func read(ctx context.Context, a *app.Service, log *slog.Logger, poll time.Durat
 		}
 	}
 }
+
+// Resealer seals stored files under an old data key again with the current
+// one, at start and every interval until ctx ends, so that an old key can
+// be retired; resealed counts the files rewritten. A failed round is logged
+// and the next one tries again.
+func Resealer(a *app.Service, log *slog.Logger, interval time.Duration, resealed func(int)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			n, err := a.ResealFiles(ctx)
+			resealed(n)
+			if n > 0 {
+				log.Info("stored documents sealed again with the current key", "files", n)
+			}
+			if err != nil && ctx.Err() == nil {
+				log.Warn("resealing stored documents failed; will retry", "error", err.Error())
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"claims.local/intake/checklists"
 	"claims.local/intake/internal/adapters"
@@ -49,6 +50,9 @@ type Config struct {
 	// (app.Deps).
 	UploadSlots int
 	UploadWait  time.Duration
+	// ResealInterval is how often stored files under an old data key are
+	// sealed again with the current one (10 minutes when zero; issue 17).
+	ResealInterval time.Duration
 }
 
 // Intake is a started intake service.
@@ -124,7 +128,21 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
 	})
 	ports.Register(kit.Engine(), a, log)
-	s := &Intake{kit: kit, pipeline: pipeline}
+	resealed := prometheus.NewCounter(prometheus.CounterOpts{Name: "intake_documents_resealed_total",
+		Help: "Stored documents sealed again with the current data key, moved off an old one."})
+	if err := kit.Registry().Register(resealed); err != nil {
+		if pipeline != nil {
+			pipeline.Close()
+		}
+		return nil, err
+	}
+	reseal := cfg.ResealInterval
+	if reseal <= 0 {
+		reseal = 10 * time.Minute
+	}
+	s := &Intake{kit: kit, pipeline: pipeline, readers: []lifecycle.Component{
+		{Name: "resealer", Run: ports.Resealer(a, log, reseal, func(n int) { resealed.Add(float64(n)) })},
+	}}
 	if cfg.OCRWorkers > 0 {
 		poll := cfg.ReadPoll
 		if poll <= 0 {
