@@ -180,8 +180,9 @@ func NewService(deps Deps) *Service {
 }
 
 // UploadSlot takes one of the instance's upload slots, waiting up to
-// UploadWait, and returns its release. Take it before reading the upload's
-// body: at most UploadSlots uploads are then in memory and decoded at once.
+// UploadWait, and returns its release. Take it once the upload is spooled
+// to disk and before it is read into memory: at most UploadSlots uploads are
+// then in memory and decoded at once, and a slow sender holds none.
 // A full house is apperr.Overloaded (503 with Retry-After).
 func (s *Service) UploadSlot(ctx context.Context) (release func(), err error) {
 	t := time.NewTimer(s.d.UploadWait)

@@ -2,9 +2,11 @@ package ports
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -22,50 +24,74 @@ import (
 // uploadPart names the multipart part that carries the file.
 const uploadPart = "file"
 
-// readUpload reads the one file of a multipart/form-data request, at most
-// limit bytes of it. What the file is called is returned for people only.
-func readUpload(c *gin.Context, limit int64) ([]byte, string, error) {
+// readUpload streams the one file of a multipart/form-data request to a
+// spool file, at most limit bytes of it, enforcing the limit while it
+// streams: a slow or large upload holds a copy buffer, not the file, in
+// memory, and no decode slot (issue 17). The caller removes the spool file
+// with the returned cleanup; it lives only for the request. What the file is
+// called is returned for people only.
+func readUpload(c *gin.Context, limit int64) (spool *os.File, name string, cleanup func(), err error) {
+	cleanup = func() {}
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" {
-		return nil, "", apperr.New(apperr.UnsupportedMedia, "send the file as multipart/form-data, in a part named %q", uploadPart)
+		return nil, "", cleanup, apperr.New(apperr.UnsupportedMedia, "send the file as multipart/form-data, in a part named %q", uploadPart)
 	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return nil, "", apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
+		return nil, "", cleanup, apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
 	}
-	var data []byte
-	var name string
-	found := false
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, "", bodyError(err)
+			cleanup()
+			return nil, "", func() {}, bodyError(err)
 		}
 		if part.FormName() != uploadPart {
-			_, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20))
-			if err != nil {
-				return nil, "", bodyError(err)
+			if _, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20)); err != nil {
+				cleanup()
+				return nil, "", func() {}, bodyError(err)
 			}
 			continue
 		}
-		if found {
-			return nil, "", apperr.InvalidField(uploadPart, "send one file per request")
+		if spool != nil {
+			cleanup()
+			return nil, "", func() {}, apperr.InvalidField(uploadPart, "send one file per request")
 		}
-		found, name = true, part.FileName()
-		if data, err = io.ReadAll(io.LimitReader(part, limit+1)); err != nil {
-			return nil, "", bodyError(err)
+		if spool, err = os.CreateTemp("", "intake-upload-*"); err != nil {
+			return nil, "", cleanup, fmt.Errorf("spool an upload: %w", err)
 		}
-		if int64(len(data)) > limit {
-			return nil, "", apperr.New(apperr.TooLarge, "the file is larger than %d bytes, the most accepted", limit)
+		f := spool
+		cleanup = func() { _ = f.Close(); _ = os.Remove(f.Name()) }
+		name = part.FileName()
+		n, err := io.Copy(spool, io.LimitReader(part, limit+1))
+		if err != nil {
+			cleanup()
+			return nil, "", func() {}, bodyError(err)
+		}
+		if n > limit {
+			cleanup()
+			return nil, "", func() {}, apperr.New(apperr.TooLarge, "the file is larger than %d bytes, the most accepted", limit)
 		}
 	}
-	if !found {
-		return nil, "", apperr.InvalidField(uploadPart, "is required: the multipart body has no part named %q", uploadPart)
+	if spool == nil {
+		return nil, "", cleanup, apperr.InvalidField(uploadPart, "is required: the multipart body has no part named %q", uploadPart)
 	}
-	return data, name, nil
+	return spool, name, cleanup, nil
+}
+
+// readSpool reads a spooled upload back from its start.
+func readSpool(f *os.File) ([]byte, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("read a spooled upload: %w", err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read a spooled upload: %w", err)
+	}
+	return data, nil
 }
 
 // bodyError says what went wrong reading a request body: too large for
@@ -84,13 +110,21 @@ func (h *HTTP) upload(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	spool, name, cleanup, err := readUpload(c, h.app.UploadLimits().MaxBytes)
+	defer cleanup()
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	// Only a file received in full takes a slot: at most UploadSlots files
+	// are in memory and decoded at once, however slow their senders.
 	release, err := h.app.UploadSlot(c.Request.Context())
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	defer release()
-	data, name, err := readUpload(c, h.app.UploadLimits().MaxBytes)
+	data, err := readSpool(spool)
 	if err != nil {
 		h.fail(c, err)
 		return
