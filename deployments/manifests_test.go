@@ -283,7 +283,7 @@ func TestOperatorSecretsAreDocumented(t *testing.T) {
 
 // operatorSecretKeys are the keys of the Secret claims-secrets that the
 // README's set-up creates.
-var operatorSecretKeys = []string{"payout-data-keys", "payout-client-secret"}
+var operatorSecretKeys = []string{"payout-data-keys", "payout-client-secret", "intake-data-keys"}
 
 // Issue 15: the example secrets of the manifests were valid keys. No Secret
 // with values is shipped; operators create them.
@@ -310,6 +310,9 @@ func setOperatorSecrets(t *testing.T) {
 	t.Setenv("PAYOUT_CLIENT_SECRET", "set-by-the-operator")
 	t.Setenv("ADJUDICATION_SIGNING_KEY", "set-by-the-operator")
 	t.Setenv("PAYOUT_TRUSTED_INSTRUCTION_KEYS", "set-by-the-operator")
+	t.Setenv("INTAKE_DATA_KEYS", "set-by-the-operator")
+	t.Setenv("ADJUDICATION_PAYEE_SEAL_KEY", "set-by-the-operator")
+	t.Setenv("PAYOUT_PAYEE_OPEN_KEYS", "set-by-the-operator")
 }
 
 func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {
