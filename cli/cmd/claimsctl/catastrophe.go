@@ -123,12 +123,27 @@ func splitList(s string) []string {
 // callAPI sends one JSON request and prints the JSON answer on a line. An
 // answer other than 2xx prints the service's error on stderr and exits 1.
 func callAPI(e env, name, method, target, token string, body any) int {
+	raw, code := requestAPI(e, name, method, target, token, body)
+	if code != exitOK {
+		return code
+	}
+	var v map[string]any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		fmt.Fprintf(e.stderr, "claimsctl %s: the answer is not a JSON object: %v\n", name, err)
+		return exitFailure
+	}
+	return writeJSON(e, name, v)
+}
+
+// requestAPI sends one JSON request and returns the 2xx answer's body; any
+// other answer prints the service's error on stderr and returns exitFailure.
+func requestAPI(e env, name, method, target, token string, body any) ([]byte, int) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "claimsctl %s: %v\n", name, err)
-			return exitFailure
+			return nil, exitFailure
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -137,7 +152,7 @@ func callAPI(e env, name, method, target, token string, body any) int {
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: %v\n", name, err)
-		return exitFailure
+		return nil, exitFailure
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
@@ -146,24 +161,19 @@ func callAPI(e env, name, method, target, token string, body any) int {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: %v\n", name, err)
-		return exitFailure
+		return nil, exitFailure
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxInputFileBytes))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: reading the answer: %v\n", name, err)
-		return exitFailure
+		return nil, exitFailure
 	}
 	if resp.StatusCode/100 != 2 {
 		fmt.Fprintf(e.stderr, "claimsctl %s: %s %s: %d %s\n", name, method, target, resp.StatusCode, strings.TrimSpace(string(raw)))
-		return exitFailure
+		return nil, exitFailure
 	}
-	var v map[string]any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		fmt.Fprintf(e.stderr, "claimsctl %s: the answer is not a JSON object: %v\n", name, err)
-		return exitFailure
-	}
-	return writeJSON(e, name, v)
+	return raw, exitOK
 }
 
 const catastropheUsage = `usage: claimsctl catastrophe declare|activate|deactivate|list [flags]
