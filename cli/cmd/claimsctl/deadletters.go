@@ -2,14 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"claims.local/pkg/redact"
 )
@@ -57,15 +54,8 @@ func runDeadLetters(e env, args []string) int {
 	token := fs.String("token", getenv(e, "CLAIMS_TOKEN", ""), "")
 	id := fs.Int64("id", 0, "")
 	limit := fs.Int("limit", 0, "")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			writeString(e.stdout, deadLettersUsage)
-			return exitOK
-		}
-		return usageError(e, name, "%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, name, "unexpected argument %q", fs.Arg(0))
+	if code, done := parseCommandFlags(e, name, deadLettersUsage, fs, args[1:]); done {
+		return code
 	}
 	variable, def, ok := serviceURL(*service)
 	if !ok {
@@ -74,12 +64,9 @@ func runDeadLetters(e env, args []string) int {
 	if *base == "" {
 		*base = getenv(e, variable, def)
 	}
-	u, err := url.Parse(strings.TrimRight(*base, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageError(e, name, "--url must be an http(s) URL such as %s", def)
-	}
-	if strings.TrimSpace(*token) == "" {
-		return usageError(e, name, "give --token or set $CLAIMS_TOKEN (claimsctl token --sub USER --roles admin)")
+	u, code := apiTarget(e, name, *base, *token, def, "admin")
+	if code != exitOK {
+		return code
 	}
 	var method, path string
 	switch sub {
@@ -103,7 +90,7 @@ func runDeadLetters(e env, args []string) int {
 		// No network here (fuzzing): the same switch that keeps Kafka away.
 		return usageError(e, name, "calling %s is not available here", *service)
 	}
-	raw, code := requestAPI(e, name, method, u.String()+path, *token, nil)
+	raw, code := requestAPI(e, name, method, u+path, *token, nil)
 	if code != exitOK {
 		return code
 	}
@@ -121,18 +108,7 @@ func runDeadLetters(e env, args []string) int {
 //	12  payout.agreements  claims.adjudication.v1  at=3/17  key=claim-1  parked=2026-10-10T02:00:03Z  replayed=-  error="…"
 func printDeadLetters(e env, name string, raw []byte) int {
 	var list struct {
-		DeadLetters []struct {
-			ID         int64   `json:"id"`
-			Consumer   string  `json:"consumer"`
-			Topic      string  `json:"topic"`
-			Partition  int     `json:"partition"`
-			Offset     int64   `json:"offset"`
-			Key        string  `json:"key"`
-			Error      string  `json:"error"`
-			ParkedAt   string  `json:"parked_at"`
-			ReplayedAt *string `json:"replayed_at"`
-			ReplayedBy string  `json:"replayed_by"`
-		} `json:"dead_letters"`
+		DeadLetters []map[string]any `json:"dead_letters"`
 	}
 	if err := json.Unmarshal(raw, &list); err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: the answer is not a list of dead letters: %v\n", name, err)
@@ -143,11 +119,11 @@ func printDeadLetters(e env, name string, raw []byte) int {
 	}
 	for _, d := range list.DeadLetters {
 		replayed := "-"
-		if d.ReplayedAt != nil {
-			replayed = *d.ReplayedAt + " by " + d.ReplayedBy
+		if d["replayed_at"] != nil {
+			replayed = fmt.Sprint(d["replayed_at"], " by ", d["replayed_by"])
 		}
-		fmt.Fprintln(e.stdout, redact.Text(fmt.Sprintf("%d  %s  %s  at=%d/%d  key=%s  parked=%s  replayed=%s  error=%q",
-			d.ID, d.Consumer, d.Topic, d.Partition, d.Offset, d.Key, d.ParkedAt, replayed, d.Error)))
+		fmt.Fprintln(e.stdout, redact.Text(fmt.Sprintf("%v  %v  %v  at=%v/%v  key=%v  parked=%v  replayed=%s  error=%q",
+			d["id"], d["consumer"], d["topic"], d["partition"], d["offset"], d["key"], d["parked_at"], replayed, fmt.Sprint(d["error"]))))
 	}
 	return exitOK
 }
