@@ -18,7 +18,8 @@ import (
 
 // NewConsumer returns a consumer of topic in group whose unusable messages
 // are parked in the service's dead_letters table and whose results are
-// counted in consumer_events_total.
+// counted in consumer_events_total. Its handler is also the one an
+// operator replays the dead letters of consumer name through.
 func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *kafkabus.Consumer {
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "consumer_events_total", Help: "Events handed to a consumer's handler, by result.",
@@ -31,8 +32,10 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 	k.registry.MustRegister(handled, parked)
 	parked.WithLabelValues("malformed") // exported from the start, so that alerts can rely on it
 	parked.WithLabelValues("gave_up")
+	handle = traced(name, topic, handle)
+	k.handlerOf(name, handle)
 	return &kafkabus.Consumer{
-		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: traced(name, topic, handle), Log: k.log,
+		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
 		MaxAttempts: k.cfg.ConsumerMaxAttempts,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

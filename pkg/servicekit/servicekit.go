@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -87,6 +88,10 @@ type Kit struct {
 	deadlineService *tracking.UseCases
 	components      []lifecycle.Component
 	listener        net.Listener
+	// mu guards handlers: the handler of each consumer by name, through
+	// which an operator replays its dead letters.
+	mu       sync.Mutex
+	handlers map[string]kafkabus.Handler
 }
 
 // Log is the service's logger.
@@ -143,6 +148,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.Reveals {
 		cfg.Permissions = cfg.Permissions.Merge(revealhttp.Permissions())
 	}
+	cfg.Permissions = cfg.Permissions.Merge(DeadLetterPermissions())
 	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
 	if err != nil {
 		return nil, err
@@ -158,6 +164,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			_ = postgres.Close(db)
 			return nil, err
 		}
+	}
+	if cfg.OpenAPI, err = httpapi.MergeOpenAPI(cfg.OpenAPI, deadLettersOpenAPI); err != nil {
+		_ = postgres.Close(db)
+		return nil, err
 	}
 	if err := postgres.Migrate(ctx, db, cfg.Migrations, log); err != nil {
 		_ = postgres.Close(db)
@@ -210,6 +220,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.Reveals {
 		revealhttp.Register(engine, db, log)
 	}
+	k.registerDeadLetters()
 	if cfg.Deadlines != nil {
 		if err := k.startDeadlines(ctx, *cfg.Deadlines); err != nil {
 			_ = ln.Close()

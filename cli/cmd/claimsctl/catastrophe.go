@@ -52,22 +52,12 @@ func runCatastrophe(e env, args []string) int {
 		writeString(e.stdout, catastropheUsage)
 		return exitOK
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			writeString(e.stdout, catastropheUsage)
-			return exitOK
-		}
-		return usageError(e, name, "%v", err)
+	if status, done := parseCommandFlags(e, name, catastropheUsage, fs, args[1:]); done {
+		return status
 	}
-	if fs.NArg() > 0 {
-		return usageError(e, name, "unexpected argument %q", fs.Arg(0))
-	}
-	u, err := url.Parse(strings.TrimRight(*base, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageError(e, name, "--url must be an http(s) URL such as http://127.0.0.1:8082")
-	}
-	if strings.TrimSpace(*token) == "" {
-		return usageError(e, name, "give --token or set $CLAIMS_TOKEN (claimsctl token --sub USER --roles catastrophe_coordinator)")
+	u, status := apiTarget(e, name, *base, *token, "http://127.0.0.1:8082", "catastrophe_coordinator")
+	if status != exitOK {
+		return status
 	}
 	var method, path string
 	var body any
@@ -96,7 +86,7 @@ func runCatastrophe(e env, args []string) int {
 		// No network here (fuzzing): the same switch that keeps Kafka away.
 		return usageError(e, name, "calling adjudication is not available here")
 	}
-	return callAPI(e, name, method, u.String()+path, *token, body)
+	return callAPI(e, name, method, u+path, *token, body)
 }
 
 // getenv reads name from the environment e may use, or def.
@@ -120,15 +110,60 @@ func splitList(s string) []string {
 	return out
 }
 
+// parseCommandFlags parses args into fs for command name, printing usage
+// for -h; when done is true the command returns code.
+func parseCommandFlags(e env, name, usage string, fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeString(e.stdout, usage)
+			return exitOK, true
+		}
+		return usageError(e, name, "%v", err), true
+	}
+	if fs.NArg() > 0 {
+		return usageError(e, name, "unexpected argument %q", fs.Arg(0)), true
+	}
+	return exitOK, false
+}
+
+// apiTarget checks the --url and --token of a command that calls a
+// service (example is a good URL, role the one the call needs) and returns
+// the URL without a trailing slash, or the usage error's exit status.
+func apiTarget(e env, name, base, token, example, role string) (string, int) {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", usageError(e, name, "--url must be an http(s) URL such as %s", example)
+	}
+	if strings.TrimSpace(token) == "" {
+		return "", usageError(e, name, "give --token or set $CLAIMS_TOKEN (claimsctl token --sub USER --roles %s)", role)
+	}
+	return u.String(), exitOK
+}
+
 // callAPI sends one JSON request and prints the JSON answer on a line. An
 // answer other than 2xx prints the service's error on stderr and exits 1.
 func callAPI(e env, name, method, target, token string, body any) int {
+	raw, code := requestAPI(e, name, method, target, token, body)
+	if code != exitOK {
+		return code
+	}
+	var v map[string]any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		fmt.Fprintf(e.stderr, "claimsctl %s: the answer is not a JSON object: %v\n", name, err)
+		return exitFailure
+	}
+	return writeJSON(e, name, v)
+}
+
+// requestAPI sends one JSON request and returns the 2xx answer's body; any
+// other answer prints the service's error on stderr and returns exitFailure.
+func requestAPI(e env, name, method, target, token string, body any) ([]byte, int) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "claimsctl %s: %v\n", name, err)
-			return exitFailure
+			return nil, exitFailure
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -137,7 +172,7 @@ func callAPI(e env, name, method, target, token string, body any) int {
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: %v\n", name, err)
-		return exitFailure
+		return nil, exitFailure
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
@@ -146,24 +181,19 @@ func callAPI(e env, name, method, target, token string, body any) int {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: %v\n", name, err)
-		return exitFailure
+		return nil, exitFailure
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxInputFileBytes))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "claimsctl %s: reading the answer: %v\n", name, err)
-		return exitFailure
+		return nil, exitFailure
 	}
 	if resp.StatusCode/100 != 2 {
 		fmt.Fprintf(e.stderr, "claimsctl %s: %s %s: %d %s\n", name, method, target, resp.StatusCode, strings.TrimSpace(string(raw)))
-		return exitFailure
+		return nil, exitFailure
 	}
-	var v map[string]any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		fmt.Fprintf(e.stderr, "claimsctl %s: the answer is not a JSON object: %v\n", name, err)
-		return exitFailure
-	}
-	return writeJSON(e, name, v)
+	return raw, exitOK
 }
 
 const catastropheUsage = `usage: claimsctl catastrophe declare|activate|deactivate|list [flags]

@@ -4,6 +4,7 @@ package inboxpg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,6 +55,10 @@ type DeadLetter struct {
 	// Sealed tells that Payload is sealed (ParkSealed): open it with
 	// OpenPayload and the service's data keys.
 	Sealed bool
+	// ReplayedAt and ReplayedBy tell when and by whom an operator replayed
+	// the letter successfully (MarkReplayed); nil while it is still parked.
+	ReplayedAt *time.Time
+	ReplayedBy string
 }
 
 func (DeadLetter) TableName() string { return "dead_letters" }
@@ -105,6 +110,47 @@ func OpenPayload(d DeadLetter, o Opener) ([]byte, error) {
 		return nil, fmt.Errorf("inbox: open dead letter %d: %w", d.ID, err)
 	}
 	return pt, nil
+}
+
+// ErrNoDeadLetter is returned by GetDeadLetter for an id that is not parked.
+var ErrNoDeadLetter = errors.New("inbox: no such dead letter")
+
+// ListDeadLetters returns up to limit dead letters, newest first, without
+// their payloads: a list shows where each came from and why, never what it
+// carries.
+func ListDeadLetters(ctx context.Context, db *gorm.DB, limit int) ([]DeadLetter, error) {
+	var out []DeadLetter
+	err := db.WithContext(ctx).Omit("payload").Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("inbox: list dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// GetDeadLetter returns the dead letter id with its payload as stored
+// (sealed or not; see OpenPayload), or ErrNoDeadLetter.
+func GetDeadLetter(ctx context.Context, db *gorm.DB, id int64) (DeadLetter, error) {
+	var d DeadLetter
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&d).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return DeadLetter{}, ErrNoDeadLetter
+	case err != nil:
+		return DeadLetter{}, fmt.Errorf("inbox: read dead letter %d: %w", id, err)
+	}
+	return d, nil
+}
+
+// MarkReplayed records that by replayed the dead letter id at at. The first
+// successful replay is kept: a second one (which the inbox made a no-op)
+// does not overwrite who did it.
+func MarkReplayed(ctx context.Context, db *gorm.DB, id int64, by string, at time.Time) error {
+	err := db.WithContext(ctx).Model(&DeadLetter{}).Where("id = ? AND replayed_at IS NULL", id).
+		Updates(map[string]any{"replayed_at": at.UTC(), "replayed_by": by}).Error
+	if err != nil {
+		return fmt.Errorf("inbox: mark dead letter %d replayed: %w", id, err)
+	}
+	return nil
 }
 
 // CountDeadLetters counts the parked messages.

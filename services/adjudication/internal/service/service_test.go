@@ -87,7 +87,7 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions()))
+	r.WantPermissions(t, r.keys, r.svc.Routes(), ports.Permissions().Merge(trackinghttp.Permissions(), servicekit.DeadLetterPermissions()))
 }
 
 func TestHealthAndReadiness(t *testing.T) {
