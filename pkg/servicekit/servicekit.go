@@ -29,7 +29,7 @@ import (
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/reveal/revealhttp"
 	"claims.local/pkg/sealed"
-	"claims.local/pkg/tracing"
+	"claims.local/pkg/tracing/tracinghttp"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackinghttp"
 )
@@ -209,7 +209,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 			"database": func(ctx context.Context) error { return postgres.Ping(ctx, db) },
 		},
 	})
-	engine.Use(tracing.Middleware())
+	engine.Use(tracinghttp.Middleware())
 	engine.Use(authhttp.Require(verifier, cfg.Permissions, log))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

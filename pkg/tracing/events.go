@@ -19,7 +19,7 @@ func Consume(ctx context.Context, consumer, topic string, e events.Envelope) (co
 		attribute.String("messaging.system", "kafka"), attribute.String("messaging.destination.name", topic),
 		attribute.String("messaging.consumer.group.name", consumer), attribute.String("messaging.message.id", e.ID),
 		attribute.String("cloudevents.event_type", e.Type))
-	return withRoot(ctx, span), span
+	return WithRoot(ctx, span), span
 }
 
 // Exemplar is the exemplar of a metric observed in ctx: the trace id of its

@@ -142,9 +142,9 @@ func SampledTraceID(ctx context.Context) string {
 
 type rootKey struct{}
 
-// withRoot returns ctx remembering span as the span of the request or
+// WithRoot returns ctx remembering span as the span of the request or
 // event being handled, so NoteClaim can tag it too.
-func withRoot(ctx context.Context, span trace.Span) context.Context {
+func WithRoot(ctx context.Context, span trace.Span) context.Context {
 	return context.WithValue(ctx, rootKey{}, span)
 }
 

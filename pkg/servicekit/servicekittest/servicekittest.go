@@ -150,4 +150,3 @@ func (r *Run) Effects(t *testing.T) int64 {
 	t.Helper()
 	return pgtest.Count(t, r.DB, "SELECT count(*) FROM effects")
 }
-

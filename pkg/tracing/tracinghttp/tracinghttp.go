@@ -1,4 +1,7 @@
-package tracing
+// Package tracinghttp traces the requests of a gin engine. It is apart from
+// package tracing so that the use cases, which start and tag spans, import
+// no HTTP framework.
+package tracinghttp
 
 import (
 	"net/http"
@@ -9,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"claims.local/pkg/tracing"
 )
 
 // Middleware traces each request as a server span named after its route
@@ -27,10 +32,10 @@ func Middleware() gin.HandlerFunc {
 			route = "unmatched"
 		}
 		ctx := propagation.TraceContext{}.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
-		ctx, span := Start(ctx, c.Request.Method+" "+route, trace.SpanKindServer, c.Param("claimId"),
+		ctx, span := tracing.Start(ctx, c.Request.Method+" "+route, trace.SpanKindServer, c.Param("claimId"),
 			attribute.String("http.request.method", c.Request.Method), attribute.String("http.route", route))
 		defer span.End()
-		c.Request = c.Request.WithContext(withRoot(ctx, span))
+		c.Request = c.Request.WithContext(tracing.WithRoot(ctx, span))
 		c.Next()
 		status := c.Writer.Status()
 		span.SetAttributes(attribute.Int("http.response.status_code", status))
