@@ -176,6 +176,8 @@ export interface ClaimDocument {
 
 /** A correction of a document's type or fields; absent members stay as they are. */
 export interface Correction {
+  /** The type the handler saw ('' for none): intake refuses a correction made for another type (409). */
+  expected_type?: string;
   type?: string;
   fields?: {
     id_number?: string;

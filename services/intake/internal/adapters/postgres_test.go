@@ -427,7 +427,8 @@ func TestClaimFileRoundTrip(t *testing.T) {
 		d, _ := x.Document("d1")
 		require.NoError(t, d.Correct(domain.Correction{TotalAmountFen: ptr(int64(123450)), EventDate: &date, Note: "看原件", By: "h", At: now}))
 		d, _ = x.Document("d2")
-		require.NoError(t, d.Correct(domain.Correction{Type: &typ, Names: []string{"张三"}, By: "h", At: now}))
+		other := document.Other
+		require.NoError(t, d.Correct(domain.Correction{ExpectedType: &other, Type: &typ, Names: []string{"张三"}, By: "h", At: now}))
 		d, _ = x.Document("d3")
 		require.NoError(t, d.Correct(domain.Correction{TotalAmountFen: &amount, Names: []string{}, By: "h", At: now}))
 		if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
