@@ -95,3 +95,40 @@ func TestConsoleCorrectsTheDocumentItShowsInTheBrowser(t *testing.T) {
 	}
 	p.wantNoScriptErrors()
 }
+
+// TestConsoleShowsWhatALinkedReportAddedInTheBrowser: a second report of the
+// same incident (the insured's daughter, with her description and amount)
+// is linked to the first, and what she said is kept and shown on the
+// claim's page, not dropped (issue 20).
+func TestConsoleShowsWhatALinkedReportAddedInTheBrowser(t *testing.T) {
+	t.Parallel()
+	sys, p := startConsoleSystem(t)
+	incident := time.Date(2026, 10, 3, 2, 0, 0, 0, time.UTC)
+	r := sys.newReport(t, "P-CONSOLE-0021", "李梅", incident)
+	var linked struct {
+		ID          string `json:"id"`
+		Linked      bool   `json:"linked"`
+		DuplicateOf string `json:"duplicate_of"`
+	}
+	status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports"), map[string]any{
+		"policy_number": "P-CONSOLE-0021", "insured_name": "李梅", "incident_type": "medical",
+		"incident_time": incident.Add(time.Hour).Format(time.RFC3339),
+		"reporter":      map[string]string{"name": "王芳", "role": "beneficiary", "relation": "child"},
+		"description":   "母亲复查后再次住院五天", "claimed_amount_fen": 365000,
+	}, &linked)
+	if status != http.StatusOK || !linked.Linked || linked.DuplicateOf != r.ID {
+		t.Fatalf("the same incident again: got %d %+v, want 200 linked to %s", status, linked, r.ID)
+	}
+
+	p.signIn("handler-1", "queue-page")
+	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
+	p.waitCSS("the linked report", `[data-testid="linked-report"]`, 20*time.Second)
+	got := p.textOf(`[data-testid="linked-report"]`)
+	for _, want := range []string{"王芳", "母亲复查后再次住院五天", "¥3,650.00"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the linked report on the claim page: got %q, want %q in it", got, want)
+		}
+	}
+	p.shot("linked-report-kept")
+	p.wantNoScriptErrors()
+}

@@ -361,11 +361,20 @@ func TestRetriesAndDuplicatesMakeOneReport(t *testing.T) {
 	doc.WantError(t, "POST /v1/reports", withKey("8b1c0f6e-retry", other), 409, "conflict", "Idempotency-Key")
 	doc.WantError(t, "POST /v1/reports", withKey("a key with spaces", string(body)), 400, "invalid_argument", "Idempotency-Key")
 
-	// The insured's son reports the same incident later the same day.
-	dup := decode[fullReport](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(other)))
+	// The insured's son reports the same incident later the same day, with
+	// what he knows: his description and amount are kept on the link.
+	var sons map[string]any
+	require.NoError(t, json.Unmarshal([]byte(other), &sons))
+	sons["description"], sons["claimed_amount_fen"] = "住院三天，已出院", 180000
+	sonsBody, err := json.Marshal(sons)
+	require.NoError(t, err)
+	dup := decode[fullReport](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(string(sonsBody))))
 	id := decode[report](t, first).ID
 	if !dup.Linked || dup.DuplicateOf != id || dup.ID != id || len(dup.LinkedReports) != 1 {
 		t.Fatalf("got %+v for the same incident, want the first report, linked", dup)
+	}
+	if l, _ := dup.LinkedReports[0].(map[string]any); l["description"] != "住院三天，已出院" || l["claimed_amount_fen"] != float64(180000) {
+		t.Fatalf("got the link %+v, want the son's description and 180000 fen kept", dup.LinkedReports[0])
 	}
 	if got := r.get(t, id); len(got.LinkedReports) != 1 || got.Linked {
 		t.Fatalf("got %+v, want the link recorded on the report and no linked flag on a read", got)
