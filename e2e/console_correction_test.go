@@ -29,7 +29,9 @@ func TestConsoleCorrectsTheDocumentItShowsInTheBrowser(t *testing.T) {
 	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
 	p.wait("upload-drop")
 	p.do("upload the ID card and the invoice", chromedp.SetUploadFiles(byTestID("upload-input"), []string{card, invoice}))
-	row := func(typ string) string { return fmt.Sprintf(`[data-testid="document-row"][data-type=%q][data-state="read"]`, typ) }
+	row := func(typ string) string {
+		return fmt.Sprintf(`[data-testid="document-row"][data-type=%q][data-state="read"]`, typ)
+	}
 	p.waitCSS("the ID card read", row("id_card"), 120*time.Second)
 	p.waitCSS("the invoice read", row("medical_invoice"), 120*time.Second)
 	satisfied := `[data-testid="checklist-item"][data-item="medical_invoices"][data-state="satisfied"]`
