@@ -176,6 +176,8 @@ export interface ClaimDocument {
 
 /** A correction of a document's type or fields; absent members stay as they are. */
 export interface Correction {
+  /** The type the handler saw ('' for none): intake refuses a correction made for another type (409). */
+  expected_type?: string;
   type?: string;
   fields?: {
     id_number?: string;
@@ -214,6 +216,15 @@ export interface Notice {
 
 export const NOTICE_CHANNELS = ['letter', 'sms', 'email', 'in_person'] as const;
 
+/** A later report of the same incident, linked to the first: who made it and what it said. */
+export interface LinkedReport {
+  reporter: { name: string; role: string; relation?: string };
+  description?: string;
+  claimed_amount_fen?: number;
+  by: string;
+  at: string;
+}
+
 export interface Report extends Omit<NewReport, 'incident_type'> {
   id: string;
   claim_id: string;
@@ -223,6 +234,8 @@ export interface Report extends Omit<NewReport, 'incident_type'> {
   handed_over_at?: string | null;
   linked?: boolean;
   duplicate_of?: string;
+  /** Later reports of the same incident linked to this one, with what they added (kept, never dropped). */
+  linked_reports?: LinkedReport[];
   checklist?: Checklist;
   documents?: ClaimDocument[];
   missing_documents_notices?: Notice[];

@@ -5,12 +5,13 @@
 // the request path in intake; the claim page polls while it runs.
 
 import { useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
-import { DOCUMENT_TYPES, type ClaimDocument, type Correction, type Fields, type Report } from '../api/types';
+import { DOCUMENT_TYPES, type ClaimDocument, type Fields, type Report } from '../api/types';
 import { canJudgeDocuments, canTakeReports } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { isBeingRead } from '../lib/checklist';
 import { download } from '../lib/csv';
-import { fenToPlainYuan, formatFen, parseYuan } from '../lib/money';
+import { correctionOf, draftFor, type CorrectionDraft } from '../lib/correction';
+import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Field, Loading, ReasonButton, Section, useAsync, useBusy } from './common';
@@ -122,43 +123,41 @@ function PageImage({ report, d, revealed }: { report: Report; d: ClaimDocument; 
   );
 }
 
-/** The correction of a document's type or fields; blank fields stay as they are. */
+/**
+ * The correction of a document's type or fields; blank fields stay as they
+ * are. Its state is the draft of the document it shows (keyed by the
+ * document's id, and made again when another document comes in), and the
+ * request names the type shown, so that a draft never lands on another
+ * document (issue 20).
+ */
 function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDocument; onCorrected: (d: ClaimDocument) => void }) {
   const { t, tx } = useI18n();
   const { api } = useSession();
-  const [type, setType] = useState(d.type ?? '');
-  const [amount, setAmount] = useState(d.fields.total_amount_fen !== undefined ? fenToPlainYuan(d.fields.total_amount_fen) : '');
-  const [eventDate, setEventDate] = useState(d.fields.event_date ?? '');
-  const [invoice, setInvoice] = useState(d.fields.invoice_number ?? '');
-  const [names, setNames] = useState((d.fields.names ?? []).join('、'));
-  const [idNumber, setIdNumber] = useState('');
-  const [note, setNote] = useState('');
+  const [kept, setDraft] = useState<CorrectionDraft>(() => draftFor(d));
+  const draft = kept.docId === d.id ? kept : draftFor(d);
+  const set = (k: keyof Omit<CorrectionDraft, 'docId'>) => (v: string) =>
+    setDraft((prev) => ({ ...(prev.docId === d.id ? prev : draftFor(d)), [k]: v }));
+  const { type, amount, eventDate, invoice, names, idNumber, note } = draft;
+  const setType = set('type');
+  const setAmount = set('amount');
+  const setEventDate = set('eventDate');
+  const setInvoice = set('invoice');
+  const setNames = set('names');
+  const setIdNumber = set('idNumber');
+  const setNote = set('note');
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useBusy();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const c: Correction = {};
-    const fields: NonNullable<Correction['fields']> = {};
-    if (type && type !== d.type) c.type = type;
-    const fen = amount.trim() ? parseYuan(amount) : null;
-    if (amount.trim() && fen === null) return setInvalid(t('decision.amount.invalid'));
-    if (fen !== null && fen !== d.fields.total_amount_fen) fields.total_amount_fen = fen;
-    if (eventDate && eventDate !== d.fields.event_date) fields.event_date = eventDate;
-    if (invoice.trim() && invoice.trim() !== d.fields.invoice_number) fields.invoice_number = invoice.trim();
-    const list = names.split(/[、,，;；\s]+/).map((n) => n.trim()).filter(Boolean);
-    if (list.join('、') !== (d.fields.names ?? []).join('、')) fields.names = list;
-    if (idNumber.trim()) fields.id_number = idNumber.trim();
-    if (Object.keys(fields).length > 0) c.fields = fields;
-    if (!c.type && !c.fields) return setInvalid(t('doc.correction.nothing'));
-    if (note.trim()) c.note = note.trim();
-    setInvalid(null);
-    const out = await action.run(() => api.correctDocument(report.id, d.id, c));
-    if (out) {
-      setIdNumber('');
-      setNote('');
-      onCorrected(out);
+    const made = correctionOf(d, draft);
+    if ('problem' in made) {
+      if (made.problem === 'other_document') setDraft(draftFor(d));
+      return setInvalid(made.problem === 'amount' ? t('decision.amount.invalid') : t('doc.correction.nothing'));
     }
+    setInvalid(null);
+    const out = await action.run(() => api.correctDocument(report.id, d.id, made.correction));
+    if (out) onCorrected(out);
   };
 
   return (
@@ -298,7 +297,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             </pre>
             {canJudgeDocuments(user) && (
               <CorrectionForm
-                key={d.corrections?.length ?? 0}
+                key={`${d.id}-${d.corrections?.length ?? 0}`}
                 report={report}
                 d={d}
                 onCorrected={(nd) => {

@@ -50,6 +50,20 @@ function ReportFacts({ r }: { r: Report }) {
       <Facts rows={rows} />
       {r.description && <p className="small">{r.description}</p>}
       {r.linked && <p className="alert alert-warn small">{t('report.linked', { id: r.duplicate_of ?? '' })}</p>}
+      {r.linked_reports?.length ? (
+        <>
+          <h3>{t('report.linkedReports')}</h3>
+          <ul className="small" data-testid="linked-reports">
+            {r.linked_reports.map((l, i) => (
+              <li key={i} data-testid="linked-report">
+                {t('report.linkedBy', { name: l.reporter.name, role: tx('reporter.' + l.reporter.role, l.reporter.role), by: l.by, at: formatDateTime(l.at, lang) })}
+                {l.claimed_amount_fen ? ` · ${t('report.claimed')} ${formatFen(l.claimed_amount_fen)}` : ''}
+                {l.description ? <p className="muted" data-testid="linked-report-description">{l.description}</p> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </>
   );
 }

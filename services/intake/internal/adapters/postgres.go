@@ -81,7 +81,8 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 			}
 			id, out.Linked, eff = existing.ID, true, tracking.Effects{}
 			if err := tx.Create(&linkRow{ReportID: id, ReporterName: r.Reporter.Name, ReporterRole: string(r.Reporter.Role),
-				ReporterRelation: string(r.Reporter.Relation), LinkedBy: by, LinkedAt: r.ReportedAt}).Error; err != nil {
+				ReporterRelation: string(r.Reporter.Relation), Description: r.Description, ClaimedAmountFen: r.ClaimedAmountFen,
+				LinkedBy: by, LinkedAt: r.ReportedAt}).Error; err != nil {
 				return tracking.Effects{}, fmt.Errorf("link report: %w", err)
 			}
 		}
@@ -143,7 +144,7 @@ func loadRest(db *gorm.DB, row reportRow) (domain.ClaimFile, error) {
 		}
 	}
 	for _, l := range links {
-		f.Report.Links = append(f.Report.Links, domain.Link{By: l.LinkedBy, At: l.LinkedAt.UTC(),
+		f.Report.Links = append(f.Report.Links, domain.Link{By: l.LinkedBy, At: l.LinkedAt.UTC(), Description: l.Description, ClaimedAmountFen: l.ClaimedAmountFen,
 			Reporter: domain.Reporter{Name: l.ReporterName, Role: domain.ReporterRole(l.ReporterRole), Relation: domain.Relation(l.ReporterRelation)}})
 	}
 	byID := map[string]int{}

@@ -177,13 +177,20 @@ func TestTheSameIncidentIsLinkedNotStoredTwice(t *testing.T) {
 	again.PolicyNumber, again.ClaimID = first.PolicyNumber, "claim-r2"
 	again.IncidentTime = first.IncidentTime.Add(3 * time.Hour)
 	again.Reporter = domain.Reporter{Name: "王五", Role: domain.RoleAgent}
+	// What the second report adds is kept on the link (issue 20), never
+	// dropped.
+	again.Description, again.ClaimedAmountFen = "复诊：又住院三天", 250000
 	out, err := f.repo.Create(context.Background(), again, nil, event(t, again), "handler-2")
 	require.NoError(t, err)
 	if !out.Linked || out.File.Report.ID != "r1" {
 		t.Fatalf("got linked=%v report %s, want linked to r1", out.Linked, out.File.Report.ID)
 	}
-	if l := out.File.Report.Links; len(l) != 1 || l[0].Reporter != again.Reporter || l[0].By != "handler-2" {
-		t.Fatalf("got links %+v, want the agent's report linked by handler-2", l)
+	if l := out.File.Report.Links; len(l) != 1 || l[0].Reporter != again.Reporter || l[0].By != "handler-2" ||
+		l[0].Description != again.Description || l[0].ClaimedAmountFen != 250000 {
+		t.Fatalf("got links %+v, want the agent's report linked by handler-2 with its description and 250000 fen", l)
+	}
+	if got, _ := f.repo.Get(context.Background(), "r1"); len(got.Report.Links) != 1 || got.Report.Links[0].Description != again.Description {
+		t.Fatalf("got links %+v read back, want the description kept", got.Report.Links)
 	}
 	// Another day is another incident.
 	later := sample(t, "r3")
@@ -427,7 +434,8 @@ func TestClaimFileRoundTrip(t *testing.T) {
 		d, _ := x.Document("d1")
 		require.NoError(t, d.Correct(domain.Correction{TotalAmountFen: ptr(int64(123450)), EventDate: &date, Note: "看原件", By: "h", At: now}))
 		d, _ = x.Document("d2")
-		require.NoError(t, d.Correct(domain.Correction{Type: &typ, Names: []string{"张三"}, By: "h", At: now}))
+		other := document.Other
+		require.NoError(t, d.Correct(domain.Correction{ExpectedType: &other, Type: &typ, Names: []string{"张三"}, By: "h", At: now}))
 		d, _ = x.Document("d3")
 		require.NoError(t, d.Correct(domain.Correction{TotalAmountFen: &amount, Names: []string{}, By: "h", At: now}))
 		if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {

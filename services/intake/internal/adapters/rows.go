@@ -97,6 +97,8 @@ type linkRow struct {
 	ReporterName     string
 	ReporterRole     string
 	ReporterRelation string
+	Description      string
+	ClaimedAmountFen int64
 	LinkedBy         string
 	LinkedAt         time.Time
 }

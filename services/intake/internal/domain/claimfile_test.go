@@ -384,7 +384,8 @@ func TestTheFileRecordsWhatChanged(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := d.Correct(domain.Correction{Type: &typ, By: "h", At: t0}); err != nil {
+				from, _ := d.Type()
+				if err := d.Correct(domain.Correction{ExpectedType: &from, Type: &typ, By: "h", At: t0}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -403,6 +404,64 @@ func TestTheFileRecordsWhatChanged(t *testing.T) {
 			tt.change(t, f)
 			if got := f.Changed; !slices.Equal(got.Documents, tt.want.Documents) || got.Supplement != tt.want.Supplement {
 				t.Fatalf("got changes %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCorrectionIsBoundToTheDocumentsType is the server's defence against a
+// correction form that kept another document's values (issue 20): a
+// correction that re-types a typed document, or that names the type it was
+// made for, is refused when that type is not the document's current one,
+// and bank-card fields belong to a bank card only.
+func TestCorrectionIsBoundToTheDocumentsType(t *testing.T) {
+	invoice, idCard, bankCard := document.MedicalInvoice, document.IDCard, document.BankCard
+	unknown := document.Type("")
+	tests := []struct {
+		name    string
+		read    *document.Type // nil: not read yet
+		c       domain.Correction
+		code    apperr.Code // "" when recorded
+		wantTyp document.Type
+	}{
+		{"the amount alone, naming the invoice", &invoice, domain.Correction{ExpectedType: &invoice, TotalAmountFen: fen(5000)}, "", invoice},
+		{"the amount alone, naming nothing", &invoice, domain.Correction{TotalAmountFen: fen(5000)}, "", invoice},
+		{"a stale form: the ID card's type and name over the invoice", &invoice,
+			domain.Correction{Type: &idCard, Names: []string{"王五"}, TotalAmountFen: fen(5000)}, apperr.Conflict, invoice},
+		{"a stale form naming the ID card it was made for", &invoice,
+			domain.Correction{ExpectedType: &idCard, Type: &idCard, TotalAmountFen: fen(5000)}, apperr.Conflict, invoice},
+		{"an explicit re-type naming the current type", &invoice, domain.Correction{ExpectedType: &invoice, Type: &idCard}, "", idCard},
+		{"the same type again", &invoice, domain.Correction{Type: &invoice, TotalAmountFen: fen(5000)}, "", invoice},
+		{"typing a document not read", nil, domain.Correction{Type: &idCard, Names: []string{"王五"}}, "", idCard},
+		{"naming no type for a document not read", nil, domain.Correction{ExpectedType: &unknown, Type: &invoice}, "", invoice},
+		{"naming a type for a document not read", nil, domain.Correction{ExpectedType: &invoice, Type: &invoice}, apperr.Conflict, ""},
+		{"a card number on an invoice", &invoice, domain.Correction{AccountNumber: ptrString("6222021234567890128")}, apperr.Invalid, invoice},
+		{"a card number with an explicit re-type to a bank card", &invoice,
+			domain.Correction{ExpectedType: &invoice, Type: &bankCard, AccountNumber: ptrString("6222021234567890128")}, "", bankCard},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := file()
+			d := domain.NewDocument("d1", f.Report, strings.Repeat("a", 64), document.PNG, 1, 1, "x.png", "h", t0)
+			if tt.read != nil {
+				d.State, d.Attempts = domain.DocumentReading, 1
+				d.RecordReading(1, domain.Reading{Type: *tt.read, Confidence: 0.9, ReadAt: t0})
+			}
+			tt.c.By, tt.c.At = "h", t0
+			err := d.Correct(tt.c)
+			if tt.code == "" && err != nil {
+				t.Fatalf("got %v, want the correction recorded", err)
+			}
+			if tt.code != "" {
+				if e, ok := apperr.As(err); !ok || e.Code != tt.code {
+					t.Fatalf("got %v, want %s", err, tt.code)
+				}
+				if len(d.Corrections) != 0 {
+					t.Fatalf("got %d corrections after a refusal, want none", len(d.Corrections))
+				}
+			}
+			if got, _ := d.Type(); got != tt.wantTyp {
+				t.Fatalf("got type %q, want %q", got, tt.wantTyp)
 			}
 		})
 	}

@@ -79,7 +79,11 @@ type Reading struct {
 // Correction is a handler's correction of a document's type or fields. Nil
 // fields are left as they were; later corrections win over earlier ones.
 type Correction struct {
-	Type           *document.Type
+	Type *document.Type
+	// ExpectedType is the type the handler saw when making the correction
+	// ("" for a document whose type is not known), nil when not given. It
+	// binds the correction to the document as shown: see Correct.
+	ExpectedType   *document.Type
 	IDNumber       *string
 	TotalAmountFen *int64
 	EventDate      *calendar.Date
@@ -256,9 +260,37 @@ var invoiceNumberPattern = regexp.MustCompile(`^[0-9A-Za-z]{6,30}$`)
 // Correct records a handler's correction after checking it: a known type,
 // a resident ID number whose checksum verifies, an amount in range, a
 // date not in the future, and at least one change.
+//
+// A correction is bound to the document as the handler saw it (issue 20: a
+// form that kept the previous document's values re-typed an invoice as an
+// ID card). It is refused as a conflict when it names an ExpectedType that is
+// not the document's current type, and when it changes the type of a
+// document whose type is already known without naming the type it changes
+// from: a re-type is explicit or it is not done. Bank-card fields belong to
+// a document that is (or is explicitly made) a bank card.
 func (d *Document) Correct(c Correction) error {
 	if c.Type != nil && !slices.Contains(document.Types(), *c.Type) {
 		return apperr.InvalidField("type", "must be one of the document types, got %q", *c.Type)
+	}
+	current, known := d.Type()
+	if c.ExpectedType != nil && *c.ExpectedType != current {
+		return apperr.New(apperr.Conflict, "the document's type is %q now, not %q as shown when the correction was made: reload it and correct it again",
+			current, *c.ExpectedType)
+	}
+	if c.Type != nil && known && *c.Type != current && c.ExpectedType == nil {
+		return apperr.New(apperr.Conflict, "the correction changes the document's type from %q to %q without naming the type it changes from (expected_type)",
+			current, *c.Type)
+	}
+	target := current
+	if c.Type != nil {
+		target = *c.Type
+	}
+	if (c.AccountNumber != nil || c.AccountHolder != nil) && target != document.BankCard {
+		field := "fields.account_number"
+		if c.AccountNumber == nil {
+			field = "fields.account_holder"
+		}
+		return apperr.InvalidField(field, "belongs to a bank card, and the document is %q", target)
 	}
 	if c.IDNumber != nil && !document.ValidIDNumber(*c.IDNumber) {
 		return apperr.InvalidField("fields.id_number", "is not a resident ID number whose check character verifies")
@@ -308,6 +340,7 @@ func (d *Document) Correct(c Correction) error {
 		return apperr.New(apperr.Invalid, "the correction changes nothing: give a type or at least one field")
 	}
 	c.At = c.At.UTC()
+	c.ExpectedType = nil // a precondition checked above, not part of the record
 	d.Corrections = append(d.Corrections, c)
 	return nil
 }

@@ -77,11 +77,15 @@ type Person struct {
 }
 
 // Link records a report that matched an open one and was linked to it
-// rather than stored as a second report of the same incident.
+// rather than stored as a second report of the same incident. What the
+// linked report said that the first may not have (its description and
+// claimed amount) is kept on the link, never dropped (issue 20).
 type Link struct {
-	Reporter Reporter
-	By       string
-	At       time.Time
+	Reporter         Reporter
+	Description      string
+	ClaimedAmountFen int64
+	By               string
+	At               time.Time
 }
 
 // IncidentReport is a stored report. ClaimID is assigned when the report is

@@ -260,9 +260,12 @@ type fieldsRequest struct {
 }
 
 type correctionRequest struct {
-	Type   *string        `json:"type"`
-	Fields *fieldsRequest `json:"fields"`
-	Note   string         `json:"note"`
+	Type *string `json:"type"`
+	// ExpectedType is the document's type as the client showed it ("" for
+	// none known): a mismatch is a 409 (see domain.Document.Correct).
+	ExpectedType *string        `json:"expected_type"`
+	Fields       *fieldsRequest `json:"fields"`
+	Note         string         `json:"note"`
 }
 
 func (h *HTTP) correct(c *gin.Context) {
@@ -275,6 +278,10 @@ func (h *HTTP) correct(c *gin.Context) {
 	if req.Type != nil {
 		t := document.Type(*req.Type)
 		corr.Type = &t
+	}
+	if req.ExpectedType != nil {
+		t := document.Type(*req.ExpectedType)
+		corr.ExpectedType = &t
 	}
 	if f := req.Fields; f != nil {
 		corr.IDNumber, corr.TotalAmountFen, corr.InvoiceNumber = f.IDNumber, f.TotalAmountFen, f.InvoiceNumber

@@ -15,9 +15,11 @@ import (
 const r1Basis = "《人身保险业务基本服务规定》第二十二条；公司通知第四条第1项 (CIRC Basic Service Rules for Personal Insurance, art. 22; company notice §4.1)"
 
 type linkJSON struct {
-	Reporter reporterJSON `json:"reporter"`
-	By       string       `json:"by"`
-	At       time.Time    `json:"at"`
+	Reporter         reporterJSON `json:"reporter"`
+	Description      string       `json:"description,omitempty"`
+	ClaimedAmountFen int64        `json:"claimed_amount_fen,omitempty"`
+	By               string       `json:"by"`
+	At               time.Time    `json:"at"`
 }
 
 type reportResponse struct {
@@ -212,7 +214,7 @@ func toReport(f domain.ClaimFile) reportResponse {
 		out.FastChannel = toFastChannel(*fc, r.IncidentType)
 	}
 	for _, l := range r.Links {
-		out.LinkedReports = append(out.LinkedReports, linkJSON{By: l.By, At: l.At,
+		out.LinkedReports = append(out.LinkedReports, linkJSON{By: l.By, At: l.At, Description: l.Description, ClaimedAmountFen: l.ClaimedAmountFen,
 			Reporter: reporterJSON{Name: l.Reporter.Name, Role: string(l.Reporter.Role), Relation: string(l.Reporter.Relation)}})
 	}
 	satisfies := satisfiedItems(status)

@@ -361,11 +361,20 @@ func TestRetriesAndDuplicatesMakeOneReport(t *testing.T) {
 	doc.WantError(t, "POST /v1/reports", withKey("8b1c0f6e-retry", other), 409, "conflict", "Idempotency-Key")
 	doc.WantError(t, "POST /v1/reports", withKey("a key with spaces", string(body)), 400, "invalid_argument", "Idempotency-Key")
 
-	// The insured's son reports the same incident later the same day.
-	dup := decode[fullReport](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(other)))
+	// The insured's son reports the same incident later the same day, with
+	// what he knows: his description and amount are kept on the link.
+	var sons map[string]any
+	require.NoError(t, json.Unmarshal([]byte(other), &sons))
+	sons["description"], sons["claimed_amount_fen"] = "住院三天，已出院", 180000
+	sonsBody, err := json.Marshal(sons)
+	require.NoError(t, err)
+	dup := decode[fullReport](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(string(sonsBody))))
 	id := decode[report](t, first).ID
 	if !dup.Linked || dup.DuplicateOf != id || dup.ID != id || len(dup.LinkedReports) != 1 {
 		t.Fatalf("got %+v for the same incident, want the first report, linked", dup)
+	}
+	if l, _ := dup.LinkedReports[0].(map[string]any); l["description"] != "住院三天，已出院" || l["claimed_amount_fen"] != float64(180000) {
+		t.Fatalf("got the link %+v, want the son's description and 180000 fen kept", dup.LinkedReports[0])
 	}
 	if got := r.get(t, id); len(got.LinkedReports) != 1 || got.Linked {
 		t.Fatalf("got %+v, want the link recorded on the report and no linked flag on a read", got)
@@ -576,6 +585,48 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 		r.Do(t, http.MethodPost, base+"/checklist/items/nope/satisfy", `{"reason":"x"}`), 404, "not_found", "")
 	doc.WantError(t, "POST /v1/reports/{id}/documents/{doc}/corrections",
 		r.Do(t, http.MethodPost, base+"/documents/"+card.ID+"/corrections", `{"type":"passport"}`), 400, "invalid_argument", "type")
+}
+
+// TestCorrectionIsBoundToTheDocumentShown replays issue 20's data bug
+// against the API: a correction form that kept the ID card's values sends
+// them for the invoice. Intake refuses the re-type that does not name the
+// type it changes from, and a correction made for another type, so the
+// invoice keeps its type, amount and place in the checklist; the correction
+// naming the invoice's type is recorded.
+func TestCorrectionIsBoundToTheDocumentShown(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	doc := r.Spec(t)
+	rep := r.report(t, reportBody("P-2026-000889", "王五", map[string]string{"name": "王五", "role": "insured"}))
+	base := "/v1/reports/" + rep.ID
+	idCard := decode[documentJSON](t, r.upload(t, rep.ID, "id.png", grayPNG(t, 1)))
+	invoice := decode[documentJSON](t, r.upload(t, rep.ID, "invoice.png", grayPNG(t, 2)))
+	want(t, "ID card typed", r.Do(t, http.MethodPost, base+"/documents/"+idCard.ID+"/corrections",
+		`{"expected_type":"","type":"id_card","fields":{"names":["王五"]}}`), http.StatusCreated)
+	want(t, "invoice typed", r.Do(t, http.MethodPost, base+"/documents/"+invoice.ID+"/corrections",
+		`{"type":"medical_invoice","fields":{"total_amount_fen":120000,"invoice_number":"0012345678"}}`), http.StatusCreated)
+
+	const op = "POST /v1/reports/{id}/documents/{doc}/corrections"
+	corrections := base + "/documents/" + invoice.ID + "/corrections"
+	doc.WantError(t, op, r.Do(t, http.MethodPost, corrections,
+		`{"type":"id_card","fields":{"names":["王五"],"total_amount_fen":130000}}`), 409, "conflict", "")
+	doc.WantError(t, op, r.Do(t, http.MethodPost, corrections,
+		`{"expected_type":"id_card","type":"id_card","fields":{"total_amount_fen":130000}}`), 409, "conflict", "")
+	doc.WantError(t, op, r.Do(t, http.MethodPost, corrections,
+		`{"fields":{"account_number":"6222021234567890128"}}`), 400, "invalid_argument", "fields.account_number")
+	stored := decode[documentJSON](t, r.Do(t, http.MethodGet, base+"/documents/"+invoice.ID, ""))
+	if stored.Type != "medical_invoice" || stored.Fields.TotalAmountFen == nil || *stored.Fields.TotalAmountFen != 120000 || !slices.Equal(stored.Satisfies, []string{"medical_invoices"}) {
+		t.Fatalf("got the invoice as %s, %v, satisfying %v after refused corrections, want medical_invoice, 120000 fen, medical_invoices",
+			stored.Type, stored.Fields.TotalAmountFen, stored.Satisfies)
+	}
+
+	a := r.Do(t, http.MethodPost, corrections, `{"expected_type":"medical_invoice","fields":{"total_amount_fen":130000}}`)
+	want(t, "the amount alone", a, http.StatusCreated)
+	got := decode[documentJSON](t, a)
+	if got.Type != "medical_invoice" || got.Fields.TotalAmountFen == nil || *got.Fields.TotalAmountFen != 130000 || len(got.Fields.Names) != 0 ||
+		!slices.Equal(got.Satisfies, []string{"medical_invoices"}) {
+		t.Fatalf("got %s %+v satisfying %v, want the invoice with 130000 fen, no names, satisfying medical_invoices", got.Type, got.Fields, got.Satisfies)
+	}
 }
 
 // TestDocumentsAreReadByOCR uploads three scanned-looking documents (a
