@@ -17,7 +17,7 @@ describe('obligationsCsv', () => {
       completed_at: '2026-12-01T23:59:59.5Z',
       value_date: '2026-12-02',
     } as unknown as Obligation;
-    const [header, row] = obligationsCsv([o]).trim().split(/\r?\n/);
+    const [header = '', row = ''] = obligationsCsv([o]).trim().split(/\r?\n/);
     const cols = header.split(',');
     const cells = row.split(',');
     expect(cells[cols.indexOf('amount_yuan')]).toBe('429829.72');
