@@ -388,6 +388,8 @@ func (p *page) withReason(scope, id, reason string) {
 	p.click("click "+id, sel(id))
 	p.waitCSS(id+" asks for a reason", sel(id+"-reason"), 5*time.Second)
 	p.fillCSS(sel(id+"-reason"), reason)
+	// A confirm-with-preview dialog enables its button once its preview is in.
+	p.waitJS(id+" may be confirmed", fmt.Sprintf(`(b => b !== null && !b.disabled)(document.querySelector(%q))`, sel(id+"-confirm")), 10*time.Second)
 	p.click("confirm "+id, sel(id+"-confirm"))
 }
 
@@ -597,7 +599,8 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 		t.Fatalf("letter preview: got %q, want the reason, its clause and the policy number", got)
 	}
 	p.shot("claim-reject-letter-preview")
-	p.do("reject", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("rejection-letter")))
+	p.do("reject", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("reject-dialog")),
+		chromedp.Click(byTestID("reject-confirm")), chromedp.WaitVisible(byTestID("rejection-letter")))
 	p.do("download the letter and record it sent", chromedp.Click(byTestID("rejection-letter-download")), chromedp.Click(byTestID("record-letter")))
 	p.waitCSS("the letter recorded as sent", `[data-testid="letter-sent"]`, 10*time.Second)
 	if p.exists(`[data-testid="rejection-letter"] [data-testid="error"]`) {
