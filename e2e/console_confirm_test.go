@@ -244,23 +244,27 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	// payee masked; cancelling leaves it paid.
 	paid := uuid.NewString()
 	sys.agreed(t, paid, 123_456, beneficiary("6222020200112233445"))
+	// The claim's first payment, found by id: a return schedules a replacement.
+	first := ""
 	obligation := func() (string, string) {
 		t.Helper()
 		var list struct {
 			Obligations []struct {
-				ID    string `json:"id"`
-				State string `json:"state"`
+				ID       string `json:"id"`
+				State    string `json:"state"`
+				Replaces string `json:"replaces"`
 			} `json:"obligations"`
 		}
 		sys.call(t, http.MethodGet, sys.url("payout", "/v1/obligations?claim_id="+paid), nil, &list)
 		for _, o := range list.Obligations {
-			if o.State != "scheduled" && o.State != "sent" {
+			if (first == "" && o.Replaces == "") || o.ID == first {
 				return o.ID, o.State
 			}
 		}
 		return "", ""
 	}
 	apitest.Eventually(t, 45*time.Second, "the payment completed", func() bool { _, st := obligation(); return st == "completed" })
+	first, _ = obligation()
 	p.signIn("finance-1", "payouts-page")
 	row := fmt.Sprintf(`[data-testid="payout-row"][data-claim=%q][data-state="completed"]`, paid)
 	p.waitCSS("the payment on the page", row, 20*time.Second)
