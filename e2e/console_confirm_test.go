@@ -29,13 +29,67 @@ type intakeNotices struct {
 	} `json:"missing_documents_notices"`
 }
 
+// getJSON GETs path of service, wants 200 and decodes the answer.
+func getJSON[T any](t *testing.T, s *system, service, path string) T {
+	t.Helper()
+	var out T
+	if status := s.call(t, http.MethodGet, s.url(service, path), nil, &out); status != http.StatusOK {
+		t.Fatalf("GET %s %s: got status %d, want 200", service, path, status)
+	}
+	return out
+}
+
 func (s *system) notices(t *testing.T, reportID string) intakeNotices {
 	t.Helper()
-	var r intakeNotices
-	if status := s.call(t, http.MethodGet, s.url("intake", "/v1/reports/"+reportID), nil, &r); status != http.StatusOK {
-		t.Fatalf("GET report %s: got status %d, want 200", reportID, status)
+	return getJSON[intakeNotices](t, s, "intake", "/v1/reports/"+reportID)
+}
+
+// claimInRegion files a report of a medical incident an hour ago at place,
+// marks its checklist satisfied and makes the claim request.
+func (s *system) claimInRegion(t *testing.T, policy, place string) intakeReport {
+	t.Helper()
+	var r intakeReport
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports"), map[string]any{
+		"policy_number": policy, "insured_name": "赵敏", "incident_type": "medical", "incident_place": place,
+		"incident_time": time.Now().Add(-time.Hour).Format(time.RFC3339), "reporter": map[string]string{"name": "赵敏", "role": "insured"},
+	}, &r); status != http.StatusCreated {
+		t.Fatalf("report at %s: got status %d, want 201", place, status)
+	}
+	s.satisfyChecklist(t, r.ID)
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+		t.Fatalf("claim request at %s: got status %d, want 201", place, status)
 	}
 	return r
+}
+
+// declareCatastrophe declares a catastrophe on the catastrophe page, off,
+// and answers the selector of its card.
+func (p *page) declareCatastrophe(code, name, regions, from, to string) string {
+	p.t.Helper()
+	p.do("open the declaration", chromedp.Click(byTestID("cat-new")), chromedp.WaitVisible(byTestID("cat-declare-form")))
+	p.fill("cat-code", code)
+	p.fill("cat-name", name)
+	p.fill("cat-regions", regions)
+	p.fill("cat-start", from)
+	p.fill("cat-end", to)
+	p.do("declare", chromedp.Click(byTestID("cat-declare-submit")))
+	cat := fmt.Sprintf(`[data-testid="cat-row"][data-code=%q]`, code)
+	p.waitCSS("the catastrophe declared, off", cat+`[data-active="false"]`, 10*time.Second)
+	return cat
+}
+
+// draftRejection opens the case of r and fills a rejection with one reason
+// citing its clause, which it answers, without sending it.
+func (p *page) draftRejection(r report) (reason, clause string) {
+	p.t.Helper()
+	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
+	p.waitCSS("the case opened", `[data-testid="decision-panel"]`, 60*time.Second)
+	reason, clause = "出险时间在等待期内", "《示例住院医疗保险条款》第四条"
+	p.do("choose to reject", chromedp.Click(byTestID("outcome-reject")), chromedp.WaitVisible(byTestID("reason-text-0")))
+	p.fill("reason-code-0", "WAITING_PERIOD")
+	p.fill("reason-text-0", reason)
+	p.fill("reason-clause-0", clause)
+	return reason, clause
 }
 
 // dataOf lists the attribute attr of every element a CSS selector matches.
@@ -119,13 +173,7 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	// reasons; cancelling leaves the case undecided.
 	other := sys.reportAndRequest(t, "P-CONFIRM-0002")
 	sys.caseOpened(t, other.ClaimID)
-	p.open("/claims/" + other.ClaimID + "?report=" + other.ID)
-	p.waitCSS("the case opened", `[data-testid="decision-panel"]`, 60*time.Second)
-	reason, clause := "出险时间在等待期内", "《示例住院医疗保险条款》第四条"
-	p.do("choose to reject", chromedp.Click(byTestID("outcome-reject")), chromedp.WaitVisible(byTestID("reason-text-0")))
-	p.fill("reason-code-0", "WAITING_PERIOD")
-	p.fill("reason-text-0", reason)
-	p.fill("reason-clause-0", clause)
+	reason, clause := p.draftRejection(other)
 	p.do("Enter on the reject button", chromedp.Focus(byTestID("decide")), chromedp.KeyEvent("\r"))
 	p.waitCSS("the rejection's dialog", `[data-testid="reject-dialog"]`, 5*time.Second)
 	caseState := func() (string, []string) {
@@ -171,28 +219,10 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	// types and how many open cases switching it on tags.
 	now := time.Now().In(shanghai(t))
 	yesterday, today := now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02")
-	var open intakeReport
-	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports"), map[string]any{
-		"policy_number": "P-CONFIRM-CAT", "insured_name": "赵敏", "incident_type": "medical", "incident_place": "310115",
-		"incident_time": time.Now().Add(-time.Hour).Format(time.RFC3339), "reporter": map[string]string{"name": "赵敏", "role": "insured"},
-	}, &open); status != http.StatusCreated {
-		t.Fatalf("report in the region: got status %d, want 201", status)
-	}
-	sys.satisfyChecklist(t, open.ID)
-	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports/"+open.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
-		t.Fatalf("claim request in the region: got status %d, want 201", status)
-	}
+	open := sys.claimInRegion(t, "P-CONFIRM-CAT", "310115")
 	sys.caseOpened(t, open.ClaimID)
 	p.signIn("cat-1", "catastrophe-page")
-	p.do("open the declaration", chromedp.Click(byTestID("cat-new")), chromedp.WaitVisible(byTestID("cat-declare-form")))
-	p.fill("cat-code", "TY-E2E-09")
-	p.fill("cat-name", "台风“确认”")
-	p.fill("cat-regions", "3101")
-	p.fill("cat-start", yesterday)
-	p.fill("cat-end", today)
-	p.do("declare", chromedp.Click(byTestID("cat-declare-submit")))
-	cat := `[data-testid="cat-row"][data-code="TY-E2E-09"]`
-	p.waitCSS("declared, off", cat+`[data-active="false"]`, 10*time.Second)
+	cat := p.declareCatastrophe("TY-E2E-09", "台风“确认”", "3101", yesterday, today)
 	p.click("ask to switch on", cat+` [data-testid="cat-switch"]`)
 	p.waitCSS("the switch's preview", cat+` [data-testid="cat-switch-effect"]`, 10*time.Second)
 	if got := p.textOf(cat + ` [data-testid="cat-switch-effect"]`); p.dataOf(cat+` [data-testid="cat-switch-effect"]`, "data-n")[0] != "1" {
