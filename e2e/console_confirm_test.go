@@ -109,11 +109,11 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	sys, p := startConsoleSystem(t)
 
 	// The notice: one item is satisfied before the claim request, another
-	// while the page is open; the preview lists what is missing now.
+	// while the dialog is open. The stale preview is refused (nothing
+	// sent); a fresh one lists only what is missing now.
 	r := sys.newReport(t, "P-CONFIRM-0001", "王五", time.Date(2026, 9, 20, 2, 0, 0, 0, time.UTC))
-	before := sys.notices(t, r.ID)
 	var missing []string
-	for _, it := range before.Checklist.Items {
+	for _, it := range sys.notices(t, r.ID).Checklist.Items {
 		if it.State == "missing" || it.State == "" {
 			missing = append(missing, it.ID)
 		}
@@ -128,6 +128,16 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 			t.Fatalf("satisfy %s: got status %d, want 201", item, status)
 		}
 	}
+	missingNow := func() []string {
+		t.Helper()
+		var ids []string
+		for _, it := range sys.notices(t, r.ID).Checklist.Items {
+			if it.State == "missing" {
+				ids = append(ids, it.ID)
+			}
+		}
+		return ids
+	}
 	satisfy(missing[0])
 	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request: got status %d, want 201", status)
@@ -135,17 +145,24 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	p.signIn("handler-1", "queue-page")
 	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
 	p.wait("send-notice")
-	satisfy(missing[1]) // uploaded while the page shows it missing
-	p.do("ask to send the notice", chromedp.Click(byTestID("send-notice")))
-	p.waitCSS("the notice's preview", `[data-testid="notice-preview-item"]`, 10*time.Second)
-	preview := p.dataOf(`[data-testid="notice-preview-item"]`, "data-item")
-	var want []string
-	for _, it := range sys.notices(t, r.ID).Checklist.Items {
-		if it.State == "missing" {
-			want = append(want, it.ID)
-		}
+	askNotice := func() []string {
+		t.Helper()
+		p.do("ask to send the notice", chromedp.Click(byTestID("send-notice")))
+		p.waitJS("the notice's preview", `(b => b !== null && !b.disabled)(document.querySelector('[data-testid="notice-confirm"]'))`, 10*time.Second)
+		return p.dataOf(`[data-testid="notice-preview-item"]`, "data-item")
 	}
-	if !slices.Equal(preview, want) || slices.Contains(preview, missing[0]) || slices.Contains(preview, missing[1]) {
+	if stale, want := askNotice(), missingNow(); !slices.Equal(stale, want) || !slices.Contains(stale, missing[1]) {
+		t.Fatalf("the notice's first preview: got %v, want the items missing now %v", stale, want)
+	}
+	satisfy(missing[1]) // uploaded while the dialog shows it missing
+	p.do("confirm the stale preview", chromedp.Click(byTestID("notice-confirm")))
+	p.waitCSS("the stale notice refused", `[data-testid="notice-dialog"] [data-testid="error"]`, 10*time.Second)
+	if n := sys.notices(t, r.ID).Notices; len(n) != 0 {
+		t.Fatalf("after a stale preview: got %d notices, want none sent", len(n))
+	}
+	p.do("close the refused dialog", chromedp.Click(byTestID("notice-cancel")))
+	preview := askNotice()
+	if want := missingNow(); !slices.Equal(preview, want) || slices.Contains(preview, missing[0]) || slices.Contains(preview, missing[1]) {
 		t.Fatalf("the notice's preview: got %v, want the items missing now %v (not %s nor %s, satisfied)", preview, want, missing[0], missing[1])
 	}
 	p.shot("confirm-notice")
@@ -153,8 +170,9 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	if n := sys.notices(t, r.ID).Notices; len(n) != 0 {
 		t.Fatalf("after cancelling: got %d notices, want none sent", len(n))
 	}
-	p.do("ask again", chromedp.Click(byTestID("send-notice")))
-	p.waitJS("the preview again", `(b => b !== null && !b.disabled)(document.querySelector('[data-testid="notice-confirm"]'))`, 10*time.Second)
+	if again := askNotice(); !slices.Equal(again, preview) {
+		t.Fatalf("the preview asked again: got %v, want %v", again, preview)
+	}
 	p.do("send the notice", chromedp.Click(byTestID("notice-confirm")))
 	p.waitCSS("the notice sent", `[data-testid="notice"]`, 10*time.Second)
 	sent := sys.notices(t, r.ID).Notices

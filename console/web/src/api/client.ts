@@ -266,9 +266,13 @@ export class Api {
     return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/corrections`, c);
   }
 
-  /** Sends the notice of missing documents (R3); the first is the one-time notice. */
-  sendNotice(reportId: string, channel: string, reason?: string): Promise<Notice> {
-    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices`, reason ? { channel, reason } : { channel });
+  /**
+   * Sends the notice of missing documents (R3); the first is the one-time
+   * notice. With items (the preview's), intake refuses a notice that would
+   * list others (409) and sends nothing.
+   */
+  sendNotice(reportId: string, channel: string, reason?: string, items?: string[]): Promise<Notice> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices`, { channel, ...(reason ? { reason } : {}), ...(items ? { items } : {}) });
   }
 
   /** The printable letter of a notice (its letter path on intake). */

@@ -76,7 +76,6 @@ export function MissingDocumentsNotice({ report, onSent }: { report: Report; onS
   const { api, user } = useSession();
   const [channel, setChannel] = useState<string>('sms');
   const [reason, setReason] = useState('');
-  const action = useBusy();
   const notices = report.missing_documents_notices ?? [];
   const allowed = noticeAllowed(report);
   const [asking, setAsking] = useState(false);
@@ -86,11 +85,11 @@ export function MissingDocumentsNotice({ report, onSent }: { report: Report; onS
   const current = useAsync(() => (asking ? api.report(report.id) : Promise.resolve(null)), [api, report.id, asking]);
   const items = (current.data?.checklist?.items ?? []).filter((i) => i.state === 'missing');
   const send = async () => {
-    const out = await action.run(() => api.sendNotice(report.id, channel, allowed.kind === 'later' ? reason.trim() : undefined));
-    if (out) {
-      setReason('');
-      onSent();
-    }
+    // Errors show in the dialog: a notice refused because the checklist
+    // changed since the preview leaves the dialog open to look again.
+    await api.sendNotice(report.id, channel, allowed.kind === 'later' ? reason.trim() : undefined, items.map((i) => i.id));
+    setReason('');
+    onSent();
   };
   return (
     <div data-testid="missing-documents">
@@ -122,7 +121,7 @@ export function MissingDocumentsNotice({ report, onSent }: { report: Report; onS
               type="button"
               className="btn btn-primary"
               onClick={() => setAsking(true)}
-              disabled={action.busy || (allowed.kind === 'later' && !reason.trim())}
+              disabled={allowed.kind === 'later' && !reason.trim()}
               data-testid="send-notice"
             >
               {allowed.kind === 'one-time' ? t('notice.sendOneTime') : t('notice.sendLater')}…
@@ -158,7 +157,6 @@ export function MissingDocumentsNotice({ report, onSent }: { report: Report; onS
           </div>
         )
       )}
-      {action.error ? <ErrorBox error={action.error} /> : null}
     </div>
   );
 }
