@@ -115,11 +115,7 @@ type trackedCase struct {
 
 func (s *system) trackedCase(t *testing.T, claimID string) trackedCase {
 	t.Helper()
-	var c trackedCase
-	if status := s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, &c); status != http.StatusOK {
-		t.Fatalf("GET case %s: got %d, want 200", claimID, status)
-	}
-	return c
+	return getJSON[trackedCase](t, s, "adjudication", "/v1/cases/"+claimID)
 }
 
 var e2ePayee = map[string]any{"name": "李四", "role": "beneficiary", "bank_name": "中国工商银行", "account_number": "6222020200112233445"}

@@ -388,6 +388,8 @@ func (p *page) withReason(scope, id, reason string) {
 	p.click("click "+id, sel(id))
 	p.waitCSS(id+" asks for a reason", sel(id+"-reason"), 5*time.Second)
 	p.fillCSS(sel(id+"-reason"), reason)
+	// A confirm-with-preview dialog enables its button once its preview is in.
+	p.waitJS(id+" may be confirmed", fmt.Sprintf(`(b => b !== null && !b.disabled)(document.querySelector(%q))`, sel(id+"-confirm")), 10*time.Second)
 	p.click("confirm "+id, sel(id+"-confirm"))
 }
 
@@ -586,18 +588,13 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	// Reject another claim with reasons citing the clause: the letter
 	// preview quotes them, the PDF downloads, the letter is recorded as sent (R5).
 	other := sys.reportAndRequest(t, "P-CONSOLE-0002")
-	p.open("/claims/" + other.ClaimID + "?report=" + other.ID)
-	p.waitCSS("the second case opened", `[data-testid="decision-panel"]`, 60*time.Second)
-	reason, clause := "出险时间在等待期内", "《示例住院医疗保险条款》第四条"
-	p.do("choose to reject", chromedp.Click(byTestID("outcome-reject")), chromedp.WaitVisible(byTestID("reason-text-0")))
-	p.fill("reason-code-0", "WAITING_PERIOD")
-	p.fill("reason-text-0", reason)
-	p.fill("reason-clause-0", clause)
+	reason, clause := p.draftRejection(other)
 	if got := p.text("letter-preview"); !strings.Contains(got, reason) || !strings.Contains(got, clause) || !strings.Contains(got, "P-CONSOLE-0002") {
 		t.Fatalf("letter preview: got %q, want the reason, its clause and the policy number", got)
 	}
 	p.shot("claim-reject-letter-preview")
-	p.do("reject", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("rejection-letter")))
+	p.do("reject", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("reject-dialog")),
+		chromedp.Click(byTestID("reject-confirm")), chromedp.WaitVisible(byTestID("rejection-letter")))
 	p.do("download the letter and record it sent", chromedp.Click(byTestID("rejection-letter-download")), chromedp.Click(byTestID("record-letter")))
 	p.waitCSS("the letter recorded as sent", `[data-testid="letter-sent"]`, 10*time.Second)
 	if p.exists(`[data-testid="rejection-letter"] [data-testid="error"]`) {
@@ -743,31 +740,13 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	// yesterday's date in Asia/Shanghai.
 	now := time.Now().In(shanghai(t))
 	yesterday, today := now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02")
-	p.do("open the declaration", chromedp.Click(byTestID("cat-new")), chromedp.WaitVisible(byTestID("cat-declare-form")))
-	p.fill("cat-code", "TY-E2E-01")
-	p.fill("cat-name", "台风“测试”")
-	p.fill("cat-regions", "3101")
-	p.fill("cat-start", yesterday)
-	p.fill("cat-end", today)
-	p.do("declare", chromedp.Click(byTestID("cat-declare-submit")))
-	cat := `[data-testid="cat-row"][data-code="TY-E2E-01"]`
-	p.waitCSS("the catastrophe declared, off", cat+`[data-active="false"]`, 10*time.Second)
+	cat := p.declareCatastrophe("TY-E2E-01", "台风“测试”", "3101", yesterday, today)
 	p.withReason(cat, "cat-switch", "台风登陆上海，启动快速理赔")
 	p.waitCSS("fast track on", cat+`[data-active="true"]`, 10*time.Second)
 
 	// A claim of an incident in the region today is tagged: it counts on
 	// the console and goes first in the work queue.
-	var tagged intakeReport
-	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports"), map[string]any{
-		"policy_number": "P-CONSOLE-CAT", "insured_name": "赵敏", "incident_type": "medical", "incident_place": "310115",
-		"incident_time": time.Now().Add(-time.Hour).Format(time.RFC3339), "reporter": map[string]string{"name": "赵敏", "role": "insured"},
-	}, &tagged); status != http.StatusCreated {
-		t.Fatalf("report in the catastrophe's region: got status %d, want 201", status)
-	}
-	sys.satisfyChecklist(t, tagged.ID)
-	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports/"+tagged.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
-		t.Fatalf("claim request in the catastrophe's region: got status %d, want 201", status)
-	}
+	tagged := sys.claimInRegion(t, "P-CONSOLE-CAT", "310115")
 	p.until("the tagged claim counts on the console", 45*time.Second, func() bool {
 		if p.exists(`[data-testid="cat-counts"][data-code="TY-E2E-01"][data-tagged="1"]`) {
 			return true

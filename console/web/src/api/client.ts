@@ -266,9 +266,13 @@ export class Api {
     return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/corrections`, c);
   }
 
-  /** Sends the notice of missing documents (R3); the first is the one-time notice. */
-  sendNotice(reportId: string, channel: string, reason?: string): Promise<Notice> {
-    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices`, reason ? { channel, reason } : { channel });
+  /**
+   * Sends the notice of missing documents (R3); the first is the one-time
+   * notice. With items (the preview's), intake refuses a notice that would
+   * list others (409) and sends nothing.
+   */
+  sendNotice(reportId: string, channel: string, reason?: string, items?: string[]): Promise<Notice> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices`, { channel, ...(reason ? { reason } : {}), ...(items ? { items } : {}) });
   }
 
   /** The printable letter of a notice (its letter path on intake). */
@@ -399,6 +403,11 @@ export class Api {
     return this.json('adjudication', 'POST', `/v1/catastrophes/${enc(code)}/activation`, { active, reason });
   }
 
+  /** The cases of a catastrophe counted by adjudication over every case: tagged, of them undecided, and the open cases switching it on tags. */
+  catastropheCounts(code: string): Promise<{ code: string; tagged: number; tagged_undecided: number; untagged_covered: number }> {
+    return this.json('adjudication', 'GET', `/v1/catastrophes/${enc(code)}/counts`);
+  }
+
   async catastropheSwitches(code: string): Promise<CatastropheSwitch[]> {
     return (await this.json<{ switches: CatastropheSwitch[] }>('adjudication', 'GET', `/v1/catastrophes/${enc(code)}/switches`)).switches ?? [];
   }
@@ -431,7 +440,15 @@ export class Api {
 
   // ── payout ──
 
-  obligations(q: { claim_id?: string; state?: string; limit?: number }): Promise<{ obligations: Obligation[] }> {
+  /** A page of payment obligations and the count and sum of all the filter selects (from/to: value dates, as reconciliation counts them). */
+  obligations(q: {
+    claim_id?: string;
+    state?: string;
+    limit?: number;
+    offset?: number;
+    from?: string;
+    to?: string;
+  }): Promise<{ obligations: Obligation[]; total?: { count: number; amount_fen: number }; limit?: number; offset?: number }> {
     return this.json('payout', 'GET', withQuery('/v1/obligations', q));
   }
 

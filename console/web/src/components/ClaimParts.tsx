@@ -7,13 +7,14 @@ import { ApiError } from '../api/client';
 import { NOTICE_CHANNELS, type AuditEntry, type Notice, type Obligation, type Payee, type Report } from '../api/types';
 import { canDecide, canJudgeDocuments, canReveal } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
-import { noticeAllowed } from '../lib/checklist';
+import { bilingual, noticeAllowed } from '../lib/checklist';
 import { openBlob } from '../lib/csv';
 import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { PayeeCorrection } from './CaseWork';
-import { ErrorBox, ReasonButton, useBusy } from './common';
+import { ErrorBox, Loading, ReasonButton, useAsync, useBusy } from './common';
+import { ConfirmDialog } from './ConfirmDialog';
 
 /** The case's audit: every change, who, when and why, oldest first. */
 export function Timeline({ entries }: { entries: AuditEntry[] }) {
@@ -71,19 +72,24 @@ function NoticeView({ n }: { n: Notice }) {
  * the reason new information made an item necessary.
  */
 export function MissingDocumentsNotice({ report, onSent }: { report: Report; onSent: () => void }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   const { api, user } = useSession();
   const [channel, setChannel] = useState<string>('sms');
   const [reason, setReason] = useState('');
-  const action = useBusy();
   const notices = report.missing_documents_notices ?? [];
   const allowed = noticeAllowed(report);
+  const [asking, setAsking] = useState(false);
+  // The preview is computed from the checklist as intake answers it when the
+  // dialog opens, not from the page's copy: a document uploaded meanwhile is
+  // not listed as missing.
+  const current = useAsync(() => (asking ? api.report(report.id) : Promise.resolve(null)), [api, report.id, asking]);
+  const items = (current.data?.checklist?.items ?? []).filter((i) => i.state === 'missing');
   const send = async () => {
-    const out = await action.run(() => api.sendNotice(report.id, channel, allowed.kind === 'later' ? reason.trim() : undefined));
-    if (out) {
-      setReason('');
-      onSent();
-    }
+    // Errors show in the dialog: a notice refused because the checklist
+    // changed since the preview leaves the dialog open to look again.
+    await api.sendNotice(report.id, channel, allowed.kind === 'later' ? reason.trim() : undefined, items.map((i) => i.id));
+    setReason('');
+    onSent();
   };
   return (
     <div data-testid="missing-documents">
@@ -114,16 +120,43 @@ export function MissingDocumentsNotice({ report, onSent }: { report: Report; onS
             <button
               type="button"
               className="btn btn-primary"
-              onClick={() => void send()}
-              disabled={action.busy || (allowed.kind === 'later' && !reason.trim())}
+              onClick={() => setAsking(true)}
+              disabled={allowed.kind === 'later' && !reason.trim()}
               data-testid="send-notice"
             >
-              {allowed.kind === 'one-time' ? t('notice.sendOneTime') : t('notice.sendLater')}
+              {allowed.kind === 'one-time' ? t('notice.sendOneTime') : t('notice.sendLater')}…
             </button>
+            {asking && (
+              <ConfirmDialog
+                title={allowed.kind === 'one-time' ? t('notice.confirmOneTime') : t('notice.confirmLater')}
+                confirmLabel={allowed.kind === 'one-time' ? t('notice.sendOneTime') : t('notice.sendLater')}
+                ready={!!current.data && items.length > 0}
+                testId="notice"
+                onClose={() => setAsking(false)}
+                onConfirm={send}
+              >
+                <p>{t('notice.confirmChannel', { channel: tx('noticeChannel.' + channel, channel) })}</p>
+                {current.error ? (
+                  <ErrorBox error={current.error} onRetry={current.reload} />
+                ) : !current.data ? (
+                  <Loading />
+                ) : items.length === 0 ? (
+                  <p data-testid="notice-nothing">{t('notice.confirmNothing')}</p>
+                ) : (
+                  <ul data-testid="notice-preview-items">
+                    {items.map((i) => (
+                      <li key={i.id} data-testid="notice-preview-item" data-item={i.id}>
+                        {bilingual(i.title, i.title_en, lang)}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {allowed.kind === 'later' && <p className="small">{t('notice.reason')}: {reason.trim()}</p>}
+              </ConfirmDialog>
+            )}
           </div>
         )
       )}
-      {action.error ? <ErrorBox error={action.error} /> : null}
     </div>
   );
 }

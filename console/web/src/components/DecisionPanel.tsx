@@ -5,7 +5,7 @@
 // a second, senior approver (four-eyes); the service decides which.
 
 import { useMemo, useState, type FormEvent } from 'react';
-import type { Case, Decision, Outcome } from '../api/types';
+import type { Case, Decision, DecisionRequest, Outcome } from '../api/types';
 import { isSenior } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { buildDecision, defaultBenefit, lineFor, totalApprovedFen, type LineDraft, type Problem, type ReasonDraft } from '../lib/decision';
@@ -13,6 +13,7 @@ import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, useAsync, useBusy } from './common';
+import { ConfirmDialog } from './ConfirmDialog';
 import { ContractLimit, ExGratiaLabel, ExGratiaToggle, UnknownAcknowledgement } from './Controls';
 
 const outcomes: Outcome[] = ['approve', 'partly_approve', 'reject'];
@@ -81,6 +82,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
   const [acknowledgement, setAcknowledgement] = useState('');
   const [exGratia, setExGratia] = useState(false);
   const [problems, setProblems] = useState<Problem[]>([]);
+  const [rejecting, setRejecting] = useState<DecisionRequest | null>(null);
   const action = useBusy();
   const total = totalApprovedFen(outcome, lines);
   const bad = useMemo(() => new Set(problems.map((p) => p.field)), [problems]);
@@ -95,6 +97,12 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
     if (!request) return;
     if (outcome !== 'reject' && acknowledgement.trim()) request.acknowledge_unknown = acknowledgement.trim();
     if (outcome !== 'reject' && exGratia) request.ex_gratia = true;
+    // A rejection is sent only from the dialog that shows its letter: the
+    // form's Enter or the button open it, they never reject.
+    if (outcome === 'reject') {
+      setRejecting(request);
+      return;
+    }
     const out = await action.run(() => api.decide(c.claim_id, request));
     if (out) onDecided(out);
   };
@@ -249,6 +257,19 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
       )}
       {action.error ? <ErrorBox error={action.error} /> : null}
       <p className="muted small">{t('decision.authorityHint')}</p>
+      {rejecting && (
+        <ConfirmDialog
+          title={t('decision.reject.confirmTitle')}
+          confirmLabel={t('decision.reject.confirm')}
+          danger
+          testId="reject"
+          onClose={() => setRejecting(null)}
+          onConfirm={async () => onDecided(await api.decide(c.claim_id, rejecting))}
+        >
+          <p>{t('decision.reject.confirmText')}</p>
+          <LetterPreview c={c} reasons={rejecting.reasons ?? []} />
+        </ConfirmDialog>
+      )}
       <div className="actions">
         <button type="submit" className={`btn ${outcome === 'reject' ? 'btn-danger' : 'btn-primary'}`} disabled={action.busy} data-testid="decide">
           {outcome === 'reject' ? t('decision.confirmReject') : t('decision.confirm', { outcome: tx('outcome.' + outcome, outcome), amount: formatFen(total) })}

@@ -56,3 +56,13 @@ export function nowLocalInput(now = new Date()): string {
 export function hoursUntil(iso: string, now = Date.now()): number {
   return Math.round((Date.parse(iso) - now) / 3_600_000);
 }
+
+/** An instant as Shanghai wall time to the second for files, 2026-12-02 14:03:09; empty when absent. */
+export function shanghaiDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat('en-CA', { ...wallClock, second: '2-digit' }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+}

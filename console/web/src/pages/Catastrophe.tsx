@@ -9,7 +9,8 @@ import { useState, type FormEvent } from 'react';
 import { isStatus } from '../api/client';
 import { INCIDENT_TYPES, type Catastrophe as Cat, type Obligation } from '../api/types';
 import { canReadPayouts, canRunCatastrophes } from '../auth/permissions';
-import { ErrorBox, Field, Loading, PageHead, ReasonButton, Section, useAsync, useBusy, usePoll } from '../components/common';
+import { ErrorBox, Field, Loading, PageHead, Section, useAsync, useBusy, usePoll } from '../components/common';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useI18n } from '../i18n/i18n';
 import { bpsToPercent, catastropheCodePattern, liveCounts, parseRegions, percentToBps } from '../lib/catastrophe';
 import { formatFen, parseYuan } from '../lib/money';
@@ -149,13 +150,25 @@ function Switches({ code, version }: { code: string; version: number }) {
 
 function Counts({ cat, cases, obligations }: { cat: Cat; cases: Parameters<typeof liveCounts>[1]; obligations: Obligation[] | null }) {
   const { t, tx } = useI18n();
+  const { api } = useSession();
   const n = liveCounts(cat.code, cases, obligations);
+  // The tagged cases are counted by adjudication over every case, not over
+  // the page of cases read for the other figures.
+  const server = useAsync(() => api.catastropheCounts(cat.code), [api, cat.code, cat.version, cases]);
+  const tagged = server.data?.tagged;
+  const open = server.data?.tagged_undecided;
   return (
-    <dl className="facts counts" data-testid="cat-counts" data-code={cat.code} data-tagged={n.tagged}>
+    <dl className="facts counts" data-testid="cat-counts" data-code={cat.code} data-tagged={tagged ?? ''}>
       <div className="fact">
         <dt>{t('cat.count.tagged')}</dt>
         <dd>
-          <strong>{n.tagged}</strong> · {t('cat.count.openDecided', { open: n.open, decided: n.decided })}
+          {tagged === undefined || open === undefined ? (
+            server.error ? <ErrorBox error={server.error} onRetry={server.reload} /> : '…'
+          ) : (
+            <>
+              <strong data-testid="cat-tagged">{tagged}</strong> · {t('cat.count.openDecided', { open, decided: tagged - open })}
+            </>
+          )}
         </dd>
       </div>
       <div className="fact">
@@ -181,6 +194,69 @@ function Counts({ cat, cases, obligations }: { cat: Cat; cases: Parameters<typeo
         </dd>
       </div>
     </dl>
+  );
+}
+
+/**
+ * SwitchButton switches the fast-track mode after a second look (R8): the
+ * dialog shows the regions, the period, the incident types and, counted by
+ * adjudication when the dialog opens, how many open cases switching it on
+ * tags now (or how many tagged open cases keep their tag when it goes off).
+ */
+function SwitchButton({ cat, onSwitched }: { cat: Cat; onSwitched: (c: Cat) => void }) {
+  const { t, tx } = useI18n();
+  const { api } = useSession();
+  const [asking, setAsking] = useState(false);
+  const counts = useAsync(() => (asking ? api.catastropheCounts(cat.code) : Promise.resolve(null)), [api, cat.code, asking]);
+  const on = !cat.active;
+  return (
+    <>
+      <button type="button" className={`btn ${on ? 'btn-primary' : 'btn-danger'}`} onClick={() => setAsking(true)} data-testid="cat-switch">
+        {on ? t('cat.switchOn') : t('cat.switchOff')}
+      </button>
+      {asking && (
+        <ConfirmDialog
+          title={on ? t('cat.switchOn.confirmTitle', { code: cat.code }) : t('cat.switchOff.confirmTitle', { code: cat.code })}
+          confirmLabel={on ? t('cat.switchOn') : t('cat.switchOff')}
+          reasonLabel={on ? t('cat.switchOn.reason') : t('cat.switchOff.reason')}
+          danger={!on}
+          testId="cat-switch"
+          ready={!!counts.data}
+          onClose={() => setAsking(false)}
+          onConfirm={async (reason) => onSwitched(await api.switchCatastrophe(cat.code, on, reason))}
+        >
+          <dl className="facts">
+            <div className="fact">
+              <dt>{t('cat.regions')}</dt>
+              <dd data-testid="cat-switch-regions">{cat.regions.join('、')}</dd>
+            </div>
+            <div className="fact">
+              <dt>{t('cat.window')}</dt>
+              <dd data-testid="cat-switch-window">
+                {cat.window_start} – {cat.window_end}
+              </dd>
+            </div>
+            <div className="fact">
+              <dt>{t('cat.switch.types')}</dt>
+              <dd data-testid="cat-switch-types">{cat.advance_policy.incident_types.map((it) => tx('incident.' + it, it)).join('、')}</dd>
+            </div>
+          </dl>
+          {counts.error ? (
+            <ErrorBox error={counts.error} onRetry={counts.reload} />
+          ) : !counts.data ? (
+            <Loading />
+          ) : on ? (
+            <p data-testid="cat-switch-effect" data-n={counts.data.untagged_covered}>
+              {t('cat.switchOn.effect', { n: counts.data.untagged_covered })}
+            </p>
+          ) : (
+            <p data-testid="cat-switch-effect" data-n={counts.data.tagged_undecided}>
+              {t('cat.switchOff.effect', { n: counts.data.tagged_undecided })}
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
+    </>
   );
 }
 
@@ -257,14 +333,12 @@ export function Catastrophe() {
               </h2>
               <div className="actions">
                 {runs && (
-                  <ReasonButton
-                    label={c.active ? t('cat.switchOff') : t('cat.switchOn')}
-                    prompt={c.active ? t('cat.switchOff.reason') : t('cat.switchOn.reason')}
-                    className={c.active ? 'btn-danger' : 'btn-primary'}
-                    testId="cat-switch"
-                    onConfirm={async (reason) => {
-                      replace(await api.switchCatastrophe(c.code, !c.active, reason));
+                  <SwitchButton
+                    cat={c}
+                    onSwitched={(next) => {
+                      replace(next);
                       setOpen(c.code);
+                      live.reload();
                     }}
                   />
                 )}

@@ -3,37 +3,32 @@
 // recorded by payout), returns from the bank (退汇), the daily
 // reconciliation report and its CSV, and a CSV of the list.
 
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { DayTotal, Obligation } from '../api/types';
 import { PayeeCell } from '../components/ClaimParts';
 import { PayeeConfirmations } from '../components/PayeeConfirmations';
 import { ThreeWay } from '../components/ThreeWay';
-import { ErrorBox, Loading, PageHead, PeriodFields, ReasonButton, Section, useAsync, useBusy } from '../components/common';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ErrorBox, Loading, PageHead, PeriodFields, Section, useAsync, useBusy } from '../components/common';
 import { canReconcile, hasAny } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { download, toCsv } from '../lib/csv';
 import { fenToPlainYuan, formatFen } from '../lib/money';
-import { formatDateTime, shanghaiDate } from '../lib/time';
+import { formatDateTime, shanghaiDate, shanghaiDateTime } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 
-const tabs = ['awaiting_payee_confirmation', 'scheduled', 'completed', 'failed', 'reversed', 'all'] as const;
+const tabs = ['awaiting_payee_confirmation', 'scheduled', 'sent', 'completed', 'failed', 'reversed', 'all'] as const;
 type Tab = (typeof tabs)[number];
 
 function isTab(s: string | null): s is Tab {
   return !!s && (tabs as readonly string[]).includes(s);
 }
 
-/** The tab an obligation shows under: one sent to the bank is still scheduled until it answers. */
-export function tabOf(o: Obligation): Tab {
-  if (o.state === 'sent') return 'scheduled';
-  return isTab(o.state) ? o.state : 'all';
-}
-
-/** The obligations as a CSV file, amounts in yuan with two decimals; payees masked as payout answers them. */
+/** The obligations as a CSV file, amounts in yuan with two decimals, times as Asia/Shanghai wall time; payees masked as payout answers them. */
 export function obligationsCsv(list: Obligation[]): string {
   return toCsv([
-    ['obligation_id', 'claim_id', 'payout_type', 'amount_yuan', 'amount_fen', 'currency', 'state', 'attempts', 'bank_reference', 'payee', 'account', 'scheduled_at', 'completed_at', 'value_date', 'last_error'],
+    ['obligation_id', 'claim_id', 'payout_type', 'amount_yuan', 'amount_fen', 'currency', 'state', 'attempts', 'bank_reference', 'payee', 'account', 'scheduled_at_shanghai', 'completed_at_shanghai', 'value_date', 'last_error'],
     ...list.map((o) => [
       o.id,
       o.claim_id,
@@ -46,8 +41,8 @@ export function obligationsCsv(list: Obligation[]): string {
       o.bank_reference ?? '',
       o.payee?.name ?? '',
       o.payee?.account_number ?? '',
-      o.scheduled_at,
-      o.completed_at ?? '',
+      shanghaiDateTime(o.scheduled_at),
+      shanghaiDateTime(o.completed_at),
       o.value_date ?? '',
       o.last_error ?? '',
     ]),
@@ -130,33 +125,129 @@ function Reconciliation() {
   );
 }
 
+/** PAGE is how many obligations one page of the list shows; totals cover every page. */
+const PAGE = 100;
+
+/** The filter of the list as payout takes it: a state (none for all) and, both or neither, the value dates. */
+function filterOf(tab: Tab, period: { from: string; to: string }): { state?: string; from?: string; to?: string } {
+  const f: { state?: string; from?: string; to?: string } = tab === 'all' ? {} : { state: tab };
+  if (period.from && period.to) {
+    f.from = period.from;
+    f.to = period.to;
+  }
+  return f;
+}
+
+/**
+ * ReversalButton records a return from the bank (退汇) after a second look:
+ * the dialog names the payment, its amount and the payee, masked.
+ */
+function ReversalButton({ o, onDone }: { o: Obligation; onDone: () => void }) {
+  const { t, tx } = useI18n();
+  const { api } = useSession();
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <button type="button" className="btn btn-small" onClick={() => setAsking(true)} data-testid="reversal">
+        {t('payouts.reversal')}…
+      </button>
+      {asking && (
+        <ConfirmDialog
+          title={t('payouts.reversal.confirmTitle')}
+          confirmLabel={t('payouts.reversal')}
+          reasonLabel={t('payouts.reversal.reason')}
+          danger
+          testId="reversal"
+          onClose={() => setAsking(false)}
+          onConfirm={async (reason) => {
+            await api.reversal(o.id, reason);
+            onDone();
+          }}
+        >
+          <dl className="facts">
+            <div className="fact">
+              <dt>{t('payouts.reversal.payment')}</dt>
+              <dd data-testid="reversal-payment">
+                {o.policy_number ?? ''} · {tx('payouts.type.' + o.payout_type, o.payout_type)} · <code>{o.bank_reference ?? o.id}</code>
+              </dd>
+            </div>
+            <div className="fact">
+              <dt>{t('payouts.col.amount')}</dt>
+              <dd data-testid="reversal-amount">{formatFen(o.amount_fen)}</dd>
+            </div>
+            <div className="fact">
+              <dt>{t('payouts.col.payee')}</dt>
+              <dd data-testid="reversal-payee">
+                {o.payee ? `${o.payee.name} · ${o.payee.bank_name} ${o.payee.account_number}` : '—'}
+              </dd>
+            </div>
+          </dl>
+          <p className="small">{t('payouts.reversal.effect')}</p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
 export function Payouts() {
   const { t, tx, lang } = useI18n();
   const { api, user } = useSession();
   const { location, navigate } = useRouter();
   const stateParam = location.query.get('state');
   const tab: Tab = isTab(stateParam) ? stateParam : 'all';
-  const q = useAsync(() => api.obligations({ limit: 500 }), [api]);
-  const all = useMemo(() => q.data?.obligations ?? [], [q.data]);
-  const counts = useMemo(() => {
-    const c: Record<string, number> = { all: all.length };
-    for (const o of all) c[tabOf(o)] = (c[tabOf(o)] ?? 0) + 1;
-    return c;
-  }, [all]);
-  const shown = tab === 'all' ? all : all.filter((o) => tabOf(o) === tab);
-  const total = shown.reduce((s, o) => s + o.amount_fen, 0);
+  const [period, setPeriod] = useState({ from: '', to: '' });
+  const [draft, setDraft] = useState(period);
+  const [offset, setOffset] = useState(0);
+  const filter = useMemo(() => filterOf(tab, period), [tab, period]);
+  useEffect(() => setOffset(0), [filter]);
+  const q = useAsync(() => api.obligations({ ...filter, limit: PAGE, offset }), [api, filter, offset]);
+  // Each tab's count is payout's count over the period, not a page's.
+  const counts = useAsync(async () => {
+    const out: Record<string, number> = {};
+    await Promise.all(tabs.map(async (s) => (out[s] = (await api.obligations({ ...filterOf(s, period), limit: 1 })).total?.count ?? 0)));
+    return out;
+  }, [api, period, q.data]);
+  const shown = q.data?.obligations ?? [];
+  const total = q.data?.total ?? { count: 0, amount_fen: 0 };
   const isFinance = hasAny(user, ['finance']);
+  const csv = useBusy();
 
-  const exportCsv = () => download(new Blob([obligationsCsv(shown)], { type: 'text/csv;charset=utf-8' }), `payouts-${tab}-${shanghaiDate(new Date())}.csv`);
+  // The CSV holds every obligation of the filter, page by page.
+  const exportCsv = () =>
+    void csv.run(async () => {
+      const all: Obligation[] = [];
+      for (let at = 0; ; at += 500) {
+        const page = await api.obligations({ ...filter, limit: 500, offset: at });
+        all.push(...page.obligations);
+        if (page.obligations.length < 500) break;
+      }
+      download(new Blob([obligationsCsv(all)], { type: 'text/csv;charset=utf-8' }), `payouts-${tab}-${period.from || 'all'}-${period.to || shanghaiDate(new Date())}.csv`);
+    });
+  const show = (e: FormEvent) => {
+    e.preventDefault();
+    setPeriod(draft);
+  };
 
   return (
     <div className="page" data-testid="payouts-page">
       <PageHead title={t('payouts.title')} subtitle={t('payouts.subtitle')} onRefresh={q.reload}>
-        <button type="button" className="btn btn-primary" onClick={exportCsv} disabled={shown.length === 0} data-testid="export-csv">
+        <button type="button" className="btn btn-primary" onClick={exportCsv} disabled={total.count === 0 || csv.busy} data-testid="export-csv">
           {t('common.exportCsv')}
         </button>
       </PageHead>
+      {csv.error ? <ErrorBox error={csv.error} /> : null}
       <PayeeConfirmations onChanged={q.reload} />
+      <form className="filters" onSubmit={show} data-testid="payouts-filter">
+        <PeriodFields value={draft} onChange={setDraft} labels={[t('payouts.paidFrom'), t('payouts.paidTo')]} testId="payouts-period" />
+        <button type="submit" className="btn" data-testid="payouts-period-show">
+          {t('compliance.show')}
+        </button>
+        {(period.from || period.to) && (
+          <button type="button" className="btn" onClick={() => (setDraft({ from: '', to: '' }), setPeriod({ from: '', to: '' }))}>
+            {t('payouts.allDates')}
+          </button>
+        )}
+      </form>
       <nav className="tabs" aria-label={t('payouts.title')}>
         {tabs.map((s) => (
           <button
@@ -166,7 +257,7 @@ export function Payouts() {
             onClick={() => navigate(s === 'all' ? '/payouts' : `/payouts?state=${s}`, { replace: true })}
             data-testid={`tab-${s}`}
           >
-            {s === 'all' ? t('common.all') : tx('payouts.state.' + s, s)} <span className="count">{counts[s] ?? 0}</span>
+            {s === 'all' ? t('common.all') : tx('payouts.state.' + s, s)} <span className="count">{counts.data?.[s] ?? '…'}</span>
           </button>
         ))}
       </nav>
@@ -179,7 +270,10 @@ export function Payouts() {
         </p>
       ) : (
         <>
-          <p className="muted">{t('payouts.total', { n: shown.length, amount: formatFen(total) })}</p>
+          <p className="muted" data-testid="payouts-total" data-count={total.count} data-fen={total.amount_fen}>
+            {t('payouts.total', { n: total.count, amount: formatFen(total.amount_fen) })}
+            {period.from && period.to ? ' · ' + t('payouts.totalPeriod', { from: period.from, to: period.to }) : ''}
+          </p>
           <p className="muted small">{t('payouts.maskNote')}</p>
           <table className="table" data-testid="payouts-table">
             <thead>
@@ -223,23 +317,21 @@ export function Payouts() {
                   <td>
                     {formatDateTime(o.completed_at, lang)}
                     {o.value_date && <div className="muted small">{t('payouts.valueDate', { date: o.value_date })}</div>}
-                    {isFinance && o.state === 'completed' && (
-                      <ReasonButton
-                        label={t('payouts.reversal')}
-                        prompt={t('payouts.reversal.reason')}
-                        className="btn-small"
-                        testId="reversal"
-                        onConfirm={async (reason) => {
-                          await api.reversal(o.id, reason);
-                          q.reload();
-                        }}
-                      />
-                    )}
+                    {isFinance && o.state === 'completed' && <ReversalButton o={o} onDone={q.reload} />}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <div className="pager" data-testid="payouts-pager">
+            <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="payouts-prev">
+              {t('payouts.prev')}
+            </button>
+            <span className="muted small">{t('payouts.pageOf', { from: offset + 1, to: offset + shown.length, n: total.count })}</span>
+            <button type="button" className="btn btn-small" disabled={offset + shown.length >= total.count} onClick={() => setOffset(offset + PAGE)} data-testid="payouts-next">
+              {t('payouts.next')}
+            </button>
+          </div>
         </>
       )}
       {canReconcile(user) && (

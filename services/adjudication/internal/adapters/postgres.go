@@ -144,6 +144,24 @@ func (s *Cases) List(ctx context.Context, f app.ListFilter) ([]domain.Case, erro
 	return postgres.FromRows(rows, caseRow.toDomain)
 }
 
+// CountTagged counts the cases tagged with catastrophe code over the whole
+// table, all of them and those in one of the undecided states.
+func (s *Cases) CountTagged(ctx context.Context, code string) (tagged, undecided int64, err error) {
+	states := make([]string, 0, len(domain.UndecidedStates()))
+	for _, st := range domain.UndecidedStates() {
+		states = append(states, string(st))
+	}
+	var n struct {
+		Tagged, Undecided int64
+	}
+	err = s.db.WithContext(ctx).Raw(`SELECT count(*) AS tagged, count(*) FILTER (WHERE state IN ?) AS undecided
+		FROM cases WHERE catastrophe_code = ?`, states, code).Scan(&n).Error
+	if err != nil {
+		return 0, 0, fmt.Errorf("count tagged cases: %w", err)
+	}
+	return n.Tagged, n.Undecided, nil
+}
+
 // Update changes a case under a row lock. Two handlers deciding at once are
 // serialised here: the second sees the first's decision and is refused. The
 // version check makes a lost update impossible even without the lock.

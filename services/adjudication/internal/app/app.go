@@ -38,6 +38,9 @@ type Repository interface {
 	// Get returns the case of a claim, its letter without the PDF.
 	Get(ctx context.Context, claimID string) (domain.Case, error)
 	List(ctx context.Context, f ListFilter) ([]domain.Case, error)
+	// CountTagged counts the cases tagged with catastrophe code, all of
+	// them and those still undecided.
+	CountTagged(ctx context.Context, code string) (tagged, undecided int64, err error)
 	// Queue returns the work queue: cases with the deadline they owe,
 	// soonest due first.
 	Queue(ctx context.Context, f QueueFilter, now time.Time) ([]QueueItem, error)

@@ -197,6 +197,45 @@ func (s *Service) switchCatastrophe(ctx context.Context, actor domain.Actor, cod
 	})
 }
 
+// CatastropheCounts are the numbers of cases of one catastrophe, counted by
+// the server over every case (R8): those tagged, of them those still
+// undecided, and the undecided untagged cases it covers, which switching it
+// on would tag now.
+type CatastropheCounts struct {
+	Tagged, Undecided, Untagged int64
+}
+
+// CatastropheCounts counts the cases of catastrophe code; Untagged is what
+// tagOpenCases would tag were the catastrophe switched on now.
+func (s *Service) CatastropheCounts(ctx context.Context, code string) (CatastropheCounts, error) {
+	cat, err := s.catastrophes.Get(ctx, code)
+	if err != nil {
+		return CatastropheCounts{}, err
+	}
+	var n CatastropheCounts
+	if n.Tagged, n.Undecided, err = s.repo.CountTagged(ctx, code); err != nil {
+		return CatastropheCounts{}, err
+	}
+	const page = 500
+	for _, state := range domain.UndecidedStates() {
+		for offset := 0; ; offset += page {
+			cases, err := s.repo.List(ctx, ListFilter{State: state, Limit: page, Offset: offset})
+			if err != nil {
+				return CatastropheCounts{}, err
+			}
+			for _, c := range cases {
+				if c.Catastrophe == nil && cat.Covers(c.IncidentPlace, c.IncidentTime, c.IncidentType) {
+					n.Untagged++
+				}
+			}
+			if len(cases) < page {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
 // Catastrophes lists the declared catastrophes.
 func (s *Service) Catastrophes(ctx context.Context) ([]catastrophe.Catastrophe, error) {
 	return s.catastrophes.List(ctx)

@@ -33,6 +33,7 @@ func fastTrackPermissions() auth.Permissions {
 		"POST /v1/catastrophes/:code/activation": team,
 		"GET /v1/catastrophes":                   auth.Roles(),
 		"GET /v1/catastrophes/:code/switches":    {auth.CatastropheCoordinator, auth.Auditor, auth.Admin},
+		"GET /v1/catastrophes/:code/counts":      {auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin},
 		"POST /v1/cases/bulk":                    {auth.SeniorHandler, auth.CatastropheCoordinator},
 		"POST /v1/cases/:claimId/advance":        workers,
 		"POST /v1/cases/:claimId/visits":         field,
@@ -47,6 +48,7 @@ func registerFastTrack(v1 *gin.RouterGroup, h *HTTP) {
 	v1.GET("/catastrophes", h.catastrophes)
 	v1.POST("/catastrophes/:code/activation", h.activation)
 	v1.GET("/catastrophes/:code/switches", h.switches)
+	v1.GET("/catastrophes/:code/counts", h.catastropheCounts)
 	v1.POST("/cases/bulk", h.bulk)
 	v1.POST("/cases/:claimId/advance", serve(h, h.advance))
 	v1.POST("/cases/:claimId/visits", h.requestVisit)
@@ -129,6 +131,14 @@ func (h *HTTP) switches(c *gin.Context) {
 		out[i] = switchJSON{Version: s.Version, Action: s.Action, Active: s.Active, Actor: s.Actor, Reason: s.Reason, At: s.At}
 	}
 	h.answer(c, http.StatusOK, gin.H{"switches": out}, err)
+}
+
+// catastropheCounts answers the cases of a catastrophe counted over all
+// of them (the console counted its first page of 500).
+func (h *HTTP) catastropheCounts(c *gin.Context) {
+	n, err := h.app.CatastropheCounts(c.Request.Context(), c.Param("code"))
+	h.answer(c, http.StatusOK, gin.H{"code": c.Param("code"), "tagged": n.Tagged, "tagged_undecided": n.Undecided,
+		"untagged_covered": n.Untagged}, err)
 }
 
 type bulkRequest struct {

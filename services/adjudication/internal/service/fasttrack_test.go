@@ -297,3 +297,39 @@ func TestTaggedCasesAreDispatchedInBulk(t *testing.T) {
 	want(t, senior.Do(t, http.MethodPost, "/v1/cases/bulk", `{"claim_ids":["`+plain.ClaimID+`"],"action":"assign","assignee":"handler-8"}`), 200, &res)
 	assert.Equal(t, 1, res.Changed)
 }
+
+// TestCatastropheCountsAreTheServers checks the counts the catastrophe
+// panel shows come from every case, before and after the switch: the open
+// cases it covers, which switching it on tags, then the tagged ones.
+func TestCatastropheCountsAreTheServers(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.importCover(t)
+	team := r.as(t, "coordinator-1", auth.CatastropheCoordinator)
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	decl := strings.Replace(strings.Replace(declaration, "2000-01-01", today.AddDate(0, 0, -5).Format(time.DateOnly), 1),
+		"2000-12-31", today.Format(time.DateOnly), 1)
+	want(t, team.Do(t, http.MethodPost, "/v1/catastrophes", decl), 201, nil)
+	covered1, covered2, elsewhere, other := requestData(), requestData(), requestData(), requestData()
+	covered1.IncidentPlace, covered2.IncidentPlace, elsewhere.IncidentPlace, other.IncidentPlace = "440106", "440306", "310101", "440106"
+	other.IncidentType = "theft"
+	r.openCases(t, covered1, covered2, elsewhere, other)
+
+	type counts struct {
+		Tagged          int64 `json:"tagged"`
+		TaggedUndecided int64 `json:"tagged_undecided"`
+		UntaggedCovered int64 `json:"untagged_covered"`
+	}
+	var got counts
+	want(t, team.Do(t, http.MethodGet, "/v1/catastrophes/TY-2026-09/counts", ""), 200, &got)
+	if got != (counts{UntaggedCovered: 2}) {
+		t.Fatalf("before the switch: got %+v, want 2 open cases covered and none tagged", got)
+	}
+	want(t, team.Do(t, http.MethodPost, "/v1/catastrophes/TY-2026-09/activation", `{"active":true,"reason":"台风登陆"}`), 200, nil)
+	want(t, r.as(t, "senior-1", auth.SeniorHandler).Do(t, http.MethodGet, "/v1/catastrophes/TY-2026-09/counts", ""), 200, &got)
+	if got != (counts{Tagged: 2, TaggedUndecided: 2}) {
+		t.Fatalf("after the switch: got %+v, want the 2 covered cases tagged and open", got)
+	}
+	want(t, r.as(t, "handler-1", auth.Handler).Do(t, http.MethodGet, "/v1/catastrophes/TY-2026-09/counts", ""), 403, nil)
+	r.Spec(t).WantError(t, "GET /v1/catastrophes/{code}/counts", team.Do(t, http.MethodGet, "/v1/catastrophes/NOPE/counts", ""), 404, "not_found", "")
+}

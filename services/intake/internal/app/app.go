@@ -482,13 +482,18 @@ func (s *Service) Satisfy(ctx context.Context, reportID, itemID, reason, by stri
 
 // SendNotice records the notice of missing documents (R3) a handler sends:
 // the first lists every missing item, meets the R3 obligation and stops the
-// decision clock until the supplement arrives.
-func (s *Service) SendNotice(ctx context.Context, reportID string, channel domain.NoticeChannel, reason, by string) (domain.ClaimFile, domain.Notice, error) {
+// decision clock until the supplement arrives. When previewed is not nil
+// it is the items the sender was shown: a notice listing others (a document
+// came in meanwhile) is refused and nothing is sent.
+func (s *Service) SendNotice(ctx context.Context, reportID string, channel domain.NoticeChannel, reason, by string, previewed []string) (domain.ClaimFile, domain.Notice, error) {
 	var n domain.Notice
 	f, err := s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
 		now := s.d.Now()
 		var err error
 		if n, err = f.SendNotice(channel, reason, by, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		if err := n.Lists(previewed); err != nil {
 			return tracking.Effects{}, err
 		}
 		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now)}}, nil

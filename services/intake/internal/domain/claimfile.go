@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"claims.local/pkg/apperr"
@@ -74,6 +75,28 @@ type Notice struct {
 	// complete: the arrival of the last item that notice asked for, which
 	// ends its stop of the decision clock.
 	SupplementReceivedAt *time.Time
+}
+
+// Lists reports, as an error, whether the notice lists other items than
+// previewed (in any order), the items its sender was shown before
+// confirming: a notice goes out only as previewed. Nil previewed checks
+// nothing.
+func (n Notice) Lists(previewed []string) error {
+	if previewed == nil {
+		return nil
+	}
+	got := make([]string, len(n.Items))
+	for i, it := range n.Items {
+		got[i] = it.ItemID
+	}
+	want := slices.Clone(previewed)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		return apperr.New(apperr.Conflict, "the missing documents changed since the preview: the notice would list %s, not %s; look again before sending",
+			strings.Join(got, ", "), strings.Join(want, ", "))
+	}
+	return nil
 }
 
 // NoticeItem is an item as a notice listed it.

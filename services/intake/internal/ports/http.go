@@ -241,6 +241,9 @@ func (h *HTTP) satisfy(c *gin.Context) {
 type noticeRequest struct {
 	Channel string `json:"channel"`
 	Reason  string `json:"reason"`
+	// Items, when given, are the checklist items the sender's preview
+	// listed: the notice is sent only if it lists exactly those.
+	Items []string `json:"items"`
 }
 
 func (h *HTTP) sendNotice(c *gin.Context) {
@@ -249,7 +252,7 @@ func (h *HTTP) sendNotice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f, n, err := h.app.SendNotice(c.Request.Context(), c.Param("id"), domain.NoticeChannel(req.Channel), req.Reason, by)
+	f, n, err := h.app.SendNotice(c.Request.Context(), c.Param("id"), domain.NoticeChannel(req.Channel), req.Reason, by, req.Items)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -184,4 +185,43 @@ func (s *Obligations) RaiseAlarms(ctx context.Context, date string, lines []doma
 		return tracking.Effects{Events: out}, nil
 	})
 	return raised, err
+}
+
+// Page returns up to f.Limit (1 to 500, else 100) obligations f selects
+// from f.Offset, newest first, and the count and sum of all it selects,
+// in one snapshot.
+func (s *Obligations) Page(ctx context.Context, f domain.ObligationFilter) ([]domain.Obligation, domain.ListTotals, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var rows []obligationRow
+	var totals struct {
+		N   int64
+		Fen int64
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		where := func() *gorm.DB {
+			q := tx.Model(&obligationRow{})
+			if f.ClaimID != "" {
+				q = q.Where("claim_id = ?", f.ClaimID)
+			}
+			if f.State != "" {
+				q = q.Where("state = ?", string(f.State))
+			}
+			if f.Paid != nil {
+				q = q.Where("value_date BETWEEN CAST(? AS date) AND CAST(? AS date)", f.Paid.From.Format(time.DateOnly), f.Paid.To.Format(time.DateOnly))
+			}
+			return q
+		}
+		if err := where().Select("count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen").Scan(&totals).Error; err != nil {
+			return err
+		}
+		return where().Order("scheduled_at DESC, id").Limit(limit).Offset(max(f.Offset, 0)).Find(&rows).Error
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, domain.ListTotals{}, fmt.Errorf("list obligations: %w", err)
+	}
+	list, err := s.toDomains(rows)
+	return list, domain.ListTotals{Count: totals.N, AmountFen: totals.Fen}, err
 }

@@ -75,6 +75,9 @@ type Repository interface {
 	List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error)
 	// ListInState is List of the obligations in state (all when empty).
 	ListInState(ctx context.Context, claimID string, state domain.State, limit int) ([]domain.Obligation, error)
+	// Page returns the page of the obligations f selects, newest first,
+	// with the count and sum of all of them.
+	Page(ctx context.Context, f domain.ObligationFilter) ([]domain.Obligation, domain.ListTotals, error)
 	// PayeeChanges returns the payee audit trail of an obligation, oldest
 	// first.
 	PayeeChanges(ctx context.Context, obligationID string) ([]domain.PayeeChange, error)
@@ -260,6 +263,21 @@ func (s *Service) Obligation(ctx context.Context, id string) (domain.Obligation,
 // a second person).
 func (s *Service) Obligations(ctx context.Context, claimID string, state domain.State, limit int) ([]domain.Obligation, error) {
 	return s.repo.ListInState(ctx, claimID, state, limit)
+}
+
+// ObligationPage lists a page of the obligations f selects and the totals
+// of all of them; from and to (YYYY-MM-DD, Asia/Shanghai, both or neither)
+// keep the payouts with a value date in that period, as the reconciliation
+// report counts them.
+func (s *Service) ObligationPage(ctx context.Context, f domain.ObligationFilter, from, to string) ([]domain.Obligation, domain.ListTotals, error) {
+	if from != "" || to != "" {
+		p, err := domain.ParsePeriod(from, to, s.shanghai)
+		if err != nil {
+			return nil, domain.ListTotals{}, err
+		}
+		f.Paid = &p
+	}
+	return s.repo.Page(ctx, f)
 }
 
 // PayeeConfirmationThresholdFen is the amount above which a payee needs a

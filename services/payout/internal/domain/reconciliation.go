@@ -69,3 +69,24 @@ func Totals(days []DayTotal) []DayTotal {
 	}
 	return out
 }
+
+// ObligationFilter selects a page of the obligations list: of one claim
+// when ClaimID is set, in State when it is set, and, when Paid is set, with
+// a value date (Asia/Shanghai) in Paid, which are exactly the payouts the
+// reconciliation report of Paid counts as completed, whatever happened to
+// them after.
+type ObligationFilter struct {
+	ClaimID string
+	State   State
+	Paid    *Period
+	Limit   int
+	Offset  int
+}
+
+// ListTotals is the count and sum of every obligation a filter selects,
+// not only of the page answered, so that a list and the reconciliation of
+// the same period agree.
+type ListTotals struct {
+	Count     int64
+	AmountFen int64
+}

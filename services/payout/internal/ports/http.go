@@ -152,6 +152,19 @@ func limit(c *gin.Context) (int, error) {
 	return n, nil
 }
 
+// offsetOf reads the offset query parameter of a page: 0 or more, 0 when absent.
+func offsetOf(c *gin.Context) (int, error) {
+	s := c.Query("offset")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, apperr.InvalidField("offset", "must be a whole number, 0 or more")
+	}
+	return n, nil
+}
+
 func (h *HTTP) list(c *gin.Context) {
 	n, err := limit(c)
 	if err != nil {
@@ -163,7 +176,13 @@ func (h *HTTP) list(c *gin.Context) {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	list, err := h.app.Obligations(c.Request.Context(), c.Query("claim_id"), state, n)
+	offset, err := offsetOf(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	f := domain.ObligationFilter{ClaimID: c.Query("claim_id"), State: state, Limit: n, Offset: offset}
+	list, totals, err := h.app.ObligationPage(c.Request.Context(), f, c.Query("from"), c.Query("to"))
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -172,7 +191,8 @@ func (h *HTTP) list(c *gin.Context) {
 	for i, o := range list {
 		out[i] = h.toResponse(o)
 	}
-	c.JSON(http.StatusOK, gin.H{"obligations": out})
+	c.JSON(http.StatusOK, gin.H{"obligations": out, "limit": n, "offset": offset,
+		"total": gin.H{"count": totals.Count, "amount_fen": totals.AmountFen}})
 }
 
 func (h *HTTP) get(c *gin.Context) {

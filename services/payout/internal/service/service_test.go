@@ -197,6 +197,8 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		{"reconciliation over a year", "GET", "/v1/reconciliation?from=2025-01-01&to=2026-10-01", "", "GET /v1/reconciliation", 400, "invalid_argument", "to"},
 		{"reconciliation as XML", "GET", "/v1/reconciliation?from=2026-10-01&to=2026-10-01&format=xml", "", "GET /v1/reconciliation", 400, "invalid_argument", "format"},
 		{"notifications limit", "GET", "/v1/notifications?limit=x", "", "GET /v1/notifications", 400, "invalid_argument", "limit"},
+		{"obligations from a negative offset", "GET", "/v1/obligations?offset=-1", "", "GET /v1/obligations", 400, "invalid_argument", "offset"},
+		{"obligations paid from a date without an end", "GET", "/v1/obligations?from=2026-10-01", "", "GET /v1/obligations", 400, "invalid_argument", "to"},
 		{"obligations in an unknown state", "GET", "/v1/obligations?state=paid", "", "GET /v1/obligations", 400, "invalid_argument", "state"},
 		{"confirmation of an unknown obligation", "POST", "/v1/obligations/nope/payee/confirmation", `{"decision":"confirm"}`,
 			"POST /v1/obligations/{id}/payee/confirmation", 404, "not_found", ""},
@@ -213,7 +215,7 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		})
 	}
 	for path, want := range map[string]string{
-		"/v1/obligations?claim_id=nothing&limit=500": `{"obligations":[]}`,
+		"/v1/obligations?claim_id=nothing&limit=500": `{"obligations":[],"limit":500,"offset":0,"total":{"count":0,"amount_fen":0}}`,
 		"/v1/notifications?claim_id=nothing":         `{"notifications":[]}`,
 		"/v1/reconciliation/three-way?date=2026-10-01": `{"date":"2026-10-01","time_zone":"Asia/Shanghai","currency":"CNY","unmatched":0,"lines":[],` +
 			`"authorisations_checked":false,"authorisations_unavailable":"adjudication's address is not configured (PAYOUT_ADJUDICATION_URL)"}`,
