@@ -391,7 +391,10 @@ func (s *Store) RaiseAlarms(ctx context.Context, alarm tracking.Alarm, now time.
 		where, order = "state = 'open' AND breached_alerted_at IS NULL AND due_at < @now", "due_at"
 		set = "breached_alerted_at = @now, at_risk_alerted_at = COALESCE(o.at_risk_alerted_at, @now)"
 	case tracking.AlarmAtRisk:
-		where, order = "state = 'open' AND at_risk_alerted_at IS NULL AND at_risk_from <= @now", "at_risk_from"
+		// Only before the due time: a deadline stored already past due
+		// between a sweep's breach and at-risk passes gets its breach alarm
+		// from the next sweep, not an at-risk alarm first.
+		where, order = "state = 'open' AND at_risk_alerted_at IS NULL AND at_risk_from <= @now AND due_at >= @now", "at_risk_from"
 		set = "at_risk_alerted_at = @now"
 	default:
 		return 0, fmt.Errorf("unknown alarm %q", alarm)

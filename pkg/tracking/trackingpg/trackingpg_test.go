@@ -213,6 +213,29 @@ func TestSweepRaisesEachAlarmOnceAcrossRestarts(t *testing.T) {
 	assert.Equal(t, breached.DueDate.String(), d.DueDate)
 }
 
+// TestAPastDueDeadlineGetsOnlyItsBreachAlarm: a sweep raises breaches, then
+// at-risk alarms. A deadline stored already past due between the two (seen
+// under load in payout's tests) was raised at risk, then breached by the
+// next sweep: two alarms, the first of them wrong. The at-risk alarm is for
+// a deadline still before its due time.
+func TestAPastDueDeadlineGetsOnlyItsBreachAlarm(t *testing.T) {
+	f := newFixture(t, "2026-03-09T04:00:00Z")
+	late := f.track(t, deadline.Decision, "2026-02-20T10:00:00+08:00")
+	n, err := f.store.RaiseAlarms(context.Background(), tracking.AlarmAtRisk, f.now, 10, func(o tracking.Deadline) ([]events.Outgoing, error) {
+		e, err := tracking.DeadlineEvent(events.DeadlineAtRisk, "test", f.topics, o, f.now, nil)
+		return []events.Outgoing{e}, err
+	})
+	require.NoError(t, err)
+	if n != 0 {
+		t.Fatalf("got %d at-risk alarms for a deadline past its due time, want 0 (its breach alarm says it)", n)
+	}
+	res, err := f.monitor().Sweep(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, tracking.SweepResult{Breached: 1}, res)
+	assert.Equal(t, map[string]int{events.DeadlineBreached.Name: 1}, f.outboxTypes(t))
+	require.NotNil(t, f.get(t, late.ID).BreachedAlertedAt)
+}
+
 func TestConcurrentMonitorsNeverRaiseAnAlarmTwice(t *testing.T) {
 	f := newFixture(t, "2026-06-01T04:00:00Z")
 	const n = 40
