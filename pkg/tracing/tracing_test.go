@@ -5,37 +5,15 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/tracing"
+	"claims.local/pkg/tracing/tracingtest"
 )
 
-// record installs a tracer provider that keeps every span in memory for
-// the test and restores the one before at its end.
-func record(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	before := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(before) })
-	return rec
-}
-
-func claimOf(s sdktrace.ReadOnlySpan) string {
-	for _, kv := range s.Attributes() {
-		if kv.Key == attribute.Key(tracing.ClaimIDKey) {
-			return kv.Value.AsString()
-		}
-	}
-	return ""
-}
-
 func TestConsumeContinuesTheProducersTrace(t *testing.T) {
-	rec := record(t)
+	rec := tracingtest.Record(t)
 	ctx, producer := tracing.Start(context.Background(), "db transaction", trace.SpanKindInternal, "claim-1")
 	e := events.Envelope{ID: "e1", Type: "claims.intake.claim-reported", ClaimID: "claim-1", TraceParent: tracing.TraceParent(ctx)}
 	producer.End()
@@ -57,7 +35,7 @@ func TestConsumeContinuesTheProducersTrace(t *testing.T) {
 	if c.Name() != "consume claims.intake.v1" || c.SpanKind() != trace.SpanKindConsumer {
 		t.Errorf("got consumer span %q of kind %v, want \"consume claims.intake.v1\" of kind consumer", c.Name(), c.SpanKind())
 	}
-	if got := claimOf(c); got != "claim-1" {
+	if got := tracingtest.ClaimOf(c); got != "claim-1" {
 		t.Errorf("got consumer claim_id %q, want claim-1", got)
 	}
 }
@@ -76,7 +54,7 @@ func TestForgedTraceParentStartsANewTrace(t *testing.T) {
 		"short trace id": "00-0af7651916cd43dd8448eb211c8031-b7ad6b7169203331-01",
 	} {
 		t.Run(name, func(t *testing.T) {
-			rec := record(t)
+			rec := tracingtest.Record(t)
 			_, span := tracing.Consume(context.Background(), "c", "t", events.Envelope{ID: "e", ClaimID: "claim-1", TraceParent: tp})
 			span.End()
 			got := rec.Ended()[0]
@@ -91,7 +69,7 @@ func TestForgedTraceParentStartsANewTrace(t *testing.T) {
 }
 
 func TestTraceParentOutsideATraceIsEmpty(t *testing.T) {
-	record(t)
+	tracingtest.Record(t)
 	if got := tracing.TraceParent(context.Background()); got != "" {
 		t.Fatalf("got traceparent %q outside any span, want none", got)
 	}

@@ -6,37 +6,14 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracing/tracinghttp"
+	"claims.local/pkg/tracing/tracingtest"
 )
 
-// record installs a tracer provider that keeps every span in memory for
-// the test and restores the one before at its end.
-func record(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	before := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(before) })
-	return rec
-}
-
-func claimOf(s sdktrace.ReadOnlySpan) string {
-	for _, kv := range s.Attributes() {
-		if kv.Key == attribute.Key(tracing.ClaimIDKey) {
-			return kv.Value.AsString()
-		}
-	}
-	return ""
-}
-
 func TestMiddlewareContinuesTheCallersTraceAndTagsTheClaim(t *testing.T) {
-	rec := record(t)
+	rec := tracingtest.Record(t)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.Use(tracinghttp.Middleware())
@@ -63,8 +40,8 @@ func TestMiddlewareContinuesTheCallersTraceAndTagsTheClaim(t *testing.T) {
 		{"POST /v1/reports/:id/claim-request", "claim-9"}, // :id is a report: not taken for a claim
 	} {
 		s := spans[i]
-		if s.Name() != want.name || claimOf(s) != want.claim {
-			t.Errorf("got span %q claim %q, want %q claim %q", s.Name(), claimOf(s), want.name, want.claim)
+		if s.Name() != want.name || tracingtest.ClaimOf(s) != want.claim {
+			t.Errorf("got span %q claim %q, want %q claim %q", s.Name(), tracingtest.ClaimOf(s), want.name, want.claim)
 		}
 		if got := s.SpanContext().TraceID().String(); got != "0af7651916cd43dd8448eb211c80319c" {
 			t.Errorf("%s: got trace %s, want the caller's", want.name, got)
