@@ -37,7 +37,7 @@ func agreementEvent(t testing.TB, claimID string, amountFen int64, payee events.
 	at := time.Now().UTC()
 	d := events.AgreementReachedData{ClaimID: claimID,
 		CaseID: "case-" + claimID, PolicyNumber: "P-E2E-PAY", AmountFen: amountFen, Currency: "CNY", Payee: payee,
-		AgreedBy: payee.Name, Channel: "signed_form", RecordedBy: "handler-e2e", AgreedAt: at}
+		Channel: "signed_form", RecordedBy: "handler-e2e", AgreedAt: at}
 	for _, c := range change {
 		c(&d)
 	}

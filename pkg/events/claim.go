@@ -146,7 +146,9 @@ func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
 // decided (达成赔偿或者给付保险金的协议). AgreedAt starts the payment clock
 // (R6: 10 days, or PaymentPeriodDays when the contract sets its own).
 // AmountFen is the total agreed; AdvancedFen what was already paid in
-// advance (R7, catastrophe), to be deducted by payout.
+// advance (R7, catastrophe), to be deducted by payout. Who agreed (a
+// claimant's name) stays in adjudication's record: the event carries no
+// name in clear (R11; the payee's is sealed for payout).
 //
 // DecidedBy, DecisionApprovedBy (empty when the decision needed no second
 // person) and RecordedBy name everyone who had a hand in the amount and
@@ -163,7 +165,6 @@ type AgreementReachedData struct {
 	Currency           string    `json:"currency"`
 	AdvancedFen        int64     `json:"advanced_fen,omitempty"`
 	Payee              Payee     `json:"payee"`
-	AgreedBy           string    `json:"agreed_by"`
 	Channel            string    `json:"channel"`
 	RecordedBy         string    `json:"recorded_by"`
 	DecidedBy          string    `json:"decided_by,omitempty"`

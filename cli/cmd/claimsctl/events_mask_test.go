@@ -13,8 +13,10 @@ import (
 // names, account and ID numbers and contacts masked, an old unsealed
 // agreement included; the ids and amounts an operator looks for stay.
 func TestEventsTailPrintsPersonalDataMasked(t *testing.T) {
-	d := events.AgreementReachedData{ClaimID: "c1", CaseID: "case-1", AmountFen: 123456, Currency: "CNY", AgreedBy: "欧阳明远",
-		Payee: events.Payee{Name: "李四", Role: "agent", BankName: "中国工商银行", AccountNumber: "6222020200112233445",
+	// An agreement as adjudication published them before issue 17: the
+	// payee and the claimant who agreed in clear.
+	d := map[string]any{"claim_id": "c1", "case_id": "case-1", "amount_fen": 123456, "currency": "CNY", "agreed_by": "欧阳明远",
+		"payee": events.Payee{Name: "李四", Role: "agent", BankName: "中国工商银行", AccountNumber: "6222020200112233445",
 			OnBehalfOf: &events.Person{Name: "王五", Relation: "spouse"}}}
 	agreement, err := events.New(events.AgreementReached, "adjudication", "c1", at, d)
 	if err != nil {

@@ -21,7 +21,7 @@ func instruction(t *testing.T) events.Envelope {
 	e, err := events.New(events.AgreementReached, "adjudication", "claim-1", at, events.AgreementReachedData{
 		ClaimID: "claim-1", CaseID: "case-1", PolicyNumber: "P-1", AmountFen: 90000, Currency: "CNY",
 		Payee:    events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: "6222020200112233445"},
-		AgreedBy: "李四", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at})
+		Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at})
 	require.NoError(t, err)
 	return e
 }

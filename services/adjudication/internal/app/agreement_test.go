@@ -73,7 +73,7 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 		Payee: events.Payee{Name: "王五", Role: "agent", BankName: "中国工商银行", AccountNumber: "6222020200112233445",
 			OnBehalfOf: &events.Person{Name: "张三", Relation: "self"}, AccountLast4: "3445",
 			AccountFingerprint: bankaccount.Fingerprint("claim-ag", "6222020200112233445")},
-		AgreedBy: "王五", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at(10, 2, time.October), PaymentPeriodDays: 7,
+		Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at(10, 2, time.October), PaymentPeriodDays: 7,
 		DecidedBy: "handler-1"}
 	assert.Equal(t, want, d)
 

@@ -275,7 +275,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		}
 		e, err := s.instruction(events.AgreementReached, c.ClaimID, now, events.AgreementReachedData{
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
-			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, AgreedBy: a.AgreedBy, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
+			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
 			PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, DecisionApprovedBy: c.Decision.ApprovedBy,
 			BlockingSignals: c.BlockingSignals(),
 		})

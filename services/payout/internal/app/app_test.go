@@ -143,7 +143,7 @@ func agreement(t *testing.T, claimID string, amountFen int64, change ...func(*ev
 	t.Helper()
 	d := events.AgreementReachedData{ClaimID: claimID, CaseID: "case-" + claimID, PolicyNumber: "P-2026-000123", AmountFen: amountFen,
 		Currency: "CNY", Payee: events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
-		AgreedBy: "李四", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)}
+		Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)}
 	for _, c := range change {
 		c(&d)
 	}

@@ -94,7 +94,7 @@ func agreement(t *testing.T, topics events.Topics, claimID string, amountFen int
 	at := time.Now().UTC()
 	d := events.AgreementReachedData{ClaimID: claimID, CaseID: "case-" + claimID, PolicyNumber: "P-2026-000123", AmountFen: amountFen,
 		Currency: "CNY", Payee: events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
-		AgreedBy: "李四", Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at}
+		Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at}
 	for _, c := range change {
 		c(&d)
 	}
