@@ -20,7 +20,7 @@ func instruction(t *testing.T) events.Envelope {
 	at := time.Date(2026, 10, 10, 2, 0, 0, 123456000, time.UTC)
 	e, err := events.New(events.AgreementReached, "adjudication", "claim-1", at, events.AgreementReachedData{
 		ClaimID: "claim-1", CaseID: "case-1", PolicyNumber: "P-1", AmountFen: 90000, Currency: "CNY",
-		Payee:    events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: "6222020200112233445"},
+		Payee:   events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: "6222020200112233445"},
 		Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at})
 	require.NoError(t, err)
 	return e
