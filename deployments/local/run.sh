@@ -75,62 +75,45 @@ bash "$INFRA" jaeger-start "$STATE" "$JAEGER_OTLP_PORT" "$JAEGER_UI_PORT"
 
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_PORT OTEL_TRACES_SAMPLER_ARG=1
-# The console's token signing key (Ed25519, PEM) of this development
-# installation: made once, kept in .local/dev. Only the console and claimsctl
-# read it; the services verify tokens with the console's published JWKS.
+# made_once FILE CMD... writes CMD's output to FILE, readable by root only,
+# unless an earlier run made it: the keys of this development installation
+# live in .local/dev and survive restarts. pair_half FILE HALF prints one half
+# ("private" or "public") of a key pair claimsctl made as JSON.
+made_once() { local f=$1; shift; [ -s "$f" ] || (umask 077 && "$@" > "$f"); }
+pair_half() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+data_key() { echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)"; }
+
+# The console's token signing key (Ed25519, PEM). Only the console and
+# claimsctl read it; the services verify tokens with the console's JWKS.
 KEYFILE=$STATE/signing-key.pem
-if [ ! -s "$KEYFILE" ]; then
-  (umask 077 && "$ROOT/bin/console" gen-key > "$KEYFILE")
-fi
+made_once "$KEYFILE" "$ROOT/bin/console" gen-key
 export AUTH_ISSUER=http://127.0.0.1:$CONSOLE_PORT CLAIMS_ISSUER=http://127.0.0.1:$CONSOLE_PORT CLAIMS_SIGNING_KEY_FILE=$KEYFILE
 # Payout's service principal: its client secret, and the console's clients
 # file holding the secret's hash (payout asks the console for its token to
 # call adjudication).
-CLIENTSECRET=$STATE/payout-client-secret
-if [ ! -s "$CLIENTSECRET" ]; then
-  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLIENTSECRET")
-fi
-export PAYOUT_CLIENT_SECRET=$(cat "$CLIENTSECRET")
+made_once "$STATE/payout-client-secret" random_hex 24
+export PAYOUT_CLIENT_SECRET=$(cat "$STATE/payout-client-secret")
 CLIENTS=$STATE/service-clients.json
 printf '{"clients": [{"client_id": "payout", "secret_sha256": "%s", "subject": "system:payout", "roles": ["auditor"], "audiences": ["adjudication"]}]}\n' \
   "$(printf '%s' "$PAYOUT_CLIENT_SECRET" | sha256sum | cut -d' ' -f1)" > "$CLIENTS"
-# The key payout seals payee details with (AES-256-GCM), made once as well.
-DATAKEYFILE=$STATE/payout-data-keys
-if [ ! -s "$DATAKEYFILE" ]; then
-  umask 077
-  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$DATAKEYFILE"
-fi
-export PAYOUT_DATA_KEYS=$(cat "$DATAKEYFILE")
-# The key intake encrypts stored documents with (issue 17), made once too.
-INTAKEKEYFILE=$STATE/intake-data-keys
-if [ ! -s "$INTAKEKEYFILE" ]; then
-  umask 077
-  echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 -w0)" > "$INTAKEKEYFILE"
-fi
-export INTAKE_DATA_KEYS=$(cat "$INTAKEKEYFILE")
-# The key adjudication hashes accounts with for its fraud signals, made once.
-SIGNALKEYFILE=$STATE/adjudication-signal-key
-if [ ! -s "$SIGNALKEYFILE" ]; then
-  umask 077
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SIGNALKEYFILE"
-fi
-export ADJUDICATION_SIGNAL_KEY=$(cat "$SIGNALKEYFILE")
-# Adjudication's Ed25519 key signing payment instructions, and its public key
-# that payout trusts (issue 15), made once as a pair.
+# The key payout seals payee details with at rest, and the key intake
+# encrypts stored documents with (AES-256-GCM).
+made_once "$STATE/payout-data-keys" data_key
+export PAYOUT_DATA_KEYS=$(cat "$STATE/payout-data-keys")
+made_once "$STATE/intake-data-keys" data_key
+export INTAKE_DATA_KEYS=$(cat "$STATE/intake-data-keys")
+# The key adjudication hashes accounts with for its fraud signals.
+made_once "$STATE/adjudication-signal-key" random_hex 32
+export ADJUDICATION_SIGNAL_KEY=$(cat "$STATE/adjudication-signal-key")
+# Adjudication's Ed25519 pair signing payment instructions (payout trusts
+# the public half; issue 15), and payout's X25519 pair the payees of those
+# instructions are sealed for (adjudication gets the public half; issue 17).
 INSTRUCTIONKEYFILE=$STATE/instruction-signing-key.json
-if [ ! -s "$INSTRUCTIONKEYFILE" ]; then
-  umask 077
-  "$ROOT/bin/claimsctl" signing-key --id "adj-$(date +%Y%m%d)" > "$INSTRUCTIONKEYFILE"
-fi
-instruction_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$INSTRUCTIONKEYFILE" "$1"; }
-PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(instruction_key public)
-# Payout's X25519 key payees of payment instructions are sealed for (issue
-# 17): adjudication gets the public half, payout the private one.
+made_once "$INSTRUCTIONKEYFILE" "$ROOT/bin/claimsctl" signing-key --id "adj-$(date +%Y%m%d)"
+PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(pair_half "$INSTRUCTIONKEYFILE" public)
 PAYEEKEYFILE=$STATE/payee-seal-key.json
-if [ ! -s "$PAYEEKEYFILE" ]; then
-  (umask 077 && "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%Y%m%d)" > "$PAYEEKEYFILE")
-fi
-payee_key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$PAYEEKEYFILE" "$1"; }
+made_once "$PAYEEKEYFILE" "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%Y%m%d)"
 # Each service (and the console) connects to PostgreSQL as its own role, and
 # each service to Kafka as its own principal, with the passwords infra.sh
 # made (.local/dev/secrets).
@@ -139,12 +122,12 @@ kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1";
 env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" "$ROOT/bin/intake" &
 pids+=($!)
 env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
-  ADJUDICATION_SIGNING_KEY="$(instruction_key private)" \
-  ADJUDICATION_PAYEE_SEAL_KEY="$(payee_key public)" "$ROOT/bin/adjudication" &
+  ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" \
+  ADJUDICATION_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" "$ROOT/bin/adjudication" &
 pids+=($!)
 env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \
   PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" \
-  PAYOUT_PAYEE_OPEN_KEYS="$(payee_key private)" "$ROOT/bin/payout" &
+  PAYOUT_PAYEE_OPEN_KEYS="$(pair_half "$PAYEEKEYFILE" private)" "$ROOT/bin/payout" &
 pids+=($!)
 
 # The development users: the seed file, plus a second-factor secret for

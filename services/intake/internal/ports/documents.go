@@ -28,17 +28,22 @@ const uploadPart = "file"
 // spool file, at most limit bytes of it, enforcing the limit while it
 // streams: a slow or large upload holds a copy buffer, not the file, in
 // memory, and no decode slot (issue 17). The caller removes the spool file
-// with the returned cleanup; it lives only for the request. What the file is
-// called is returned for people only.
-func readUpload(c *gin.Context, limit int64) (spool *os.File, name string, cleanup func(), err error) {
-	cleanup = func() {}
+// (removeSpool) once done; on an error none is left. What the file is called
+// is returned for people only.
+func readUpload(c *gin.Context, limit int64) (spool *os.File, name string, err error) {
+	defer func() {
+		if err != nil {
+			removeSpool(spool)
+			spool = nil
+		}
+	}()
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" {
-		return nil, "", cleanup, apperr.New(apperr.UnsupportedMedia, "send the file as multipart/form-data, in a part named %q", uploadPart)
+		return nil, "", apperr.New(apperr.UnsupportedMedia, "send the file as multipart/form-data, in a part named %q", uploadPart)
 	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return nil, "", cleanup, apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
+		return nil, "", apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
 	}
 	for {
 		part, err := mr.NextPart()
@@ -46,40 +51,41 @@ func readUpload(c *gin.Context, limit int64) (spool *os.File, name string, clean
 			break
 		}
 		if err != nil {
-			cleanup()
-			return nil, "", func() {}, bodyError(err)
+			return spool, "", bodyError(err)
 		}
 		if part.FormName() != uploadPart {
 			if _, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20)); err != nil {
-				cleanup()
-				return nil, "", func() {}, bodyError(err)
+				return spool, "", bodyError(err)
 			}
 			continue
 		}
 		if spool != nil {
-			cleanup()
-			return nil, "", func() {}, apperr.InvalidField(uploadPart, "send one file per request")
+			return spool, "", apperr.InvalidField(uploadPart, "send one file per request")
 		}
 		if spool, err = os.CreateTemp("", "intake-upload-*"); err != nil {
-			return nil, "", cleanup, fmt.Errorf("spool an upload: %w", err)
+			return nil, "", fmt.Errorf("spool an upload: %w", err)
 		}
-		f := spool
-		cleanup = func() { _ = f.Close(); _ = os.Remove(f.Name()) }
 		name = part.FileName()
 		n, err := io.Copy(spool, io.LimitReader(part, limit+1))
 		if err != nil {
-			cleanup()
-			return nil, "", func() {}, bodyError(err)
+			return spool, "", bodyError(err)
 		}
 		if n > limit {
-			cleanup()
-			return nil, "", func() {}, apperr.New(apperr.TooLarge, "the file is larger than %d bytes, the most accepted", limit)
+			return spool, "", apperr.New(apperr.TooLarge, "the file is larger than %d bytes, the most accepted", limit)
 		}
 	}
 	if spool == nil {
-		return nil, "", cleanup, apperr.InvalidField(uploadPart, "is required: the multipart body has no part named %q", uploadPart)
+		return nil, "", apperr.InvalidField(uploadPart, "is required: the multipart body has no part named %q", uploadPart)
 	}
-	return spool, name, cleanup, nil
+	return spool, name, nil
+}
+
+// removeSpool closes and deletes a spool file; nil is none.
+func removeSpool(f *os.File) {
+	if f != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}
 }
 
 // readSpool reads a spooled upload back from its start.
@@ -110,12 +116,12 @@ func (h *HTTP) upload(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	spool, name, cleanup, err := readUpload(c, h.app.UploadLimits().MaxBytes)
-	defer cleanup()
+	spool, name, err := readUpload(c, h.app.UploadLimits().MaxBytes)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
+	defer removeSpool(spool)
 	// Only a file received in full takes a slot: at most UploadSlots files
 	// are in memory and decoded at once, however slow their senders.
 	release, err := h.app.UploadSlot(c.Request.Context())
