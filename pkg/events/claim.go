@@ -48,6 +48,60 @@ type ClaimDocument struct {
 	AccountFingerprint string `json:"account_fingerprint,omitempty"`
 	AccountLast4       string `json:"account_last4,omitempty"`
 	HolderName         string `json:"holder_name,omitempty"`
+
+	// The fields below are read from medical invoices (issue 18) and
+	// computed on by straight-through adjudication (issue 19). Dates are
+	// YYYY-MM-DD; amounts are in fen.
+	InvoiceCode   string `json:"invoice_code,omitempty"`
+	CheckCode     string `json:"check_code,omitempty"`
+	Institution   string `json:"institution,omitempty"`
+	PatientName   string `json:"patient_name,omitempty"`
+	AdmissionDate string `json:"admission_date,omitempty"`
+	DischargeDate string `json:"discharge_date,omitempty"`
+	// Insurance is a medical invoice's social-insurance split; nil when the
+	// invoice prints none.
+	Insurance *InsuranceSplit `json:"insurance,omitempty"`
+	// Items are the lines of an itemised bill (费用清单).
+	Items []InvoiceItem `json:"items,omitempty"`
+	// IDNumberValid reports that a resident ID number whose GB 11643
+	// checksum verifies was read (the number itself is not carried).
+	IDNumberValid bool `json:"id_number_valid,omitempty"`
+	// Confidence is the lowest confidence of the fields read (0 to 1; 1
+	// for a text layer or OFD file, or a value a handler corrected).
+	Confidence float64 `json:"confidence,omitempty"`
+	// Sources say where each field was read, keyed by its JSON name
+	// (total_amount_fen, invoice_number, …).
+	Sources map[string]FieldSource `json:"sources,omitempty"`
+	// Corrected names the fields a handler corrected after OCR.
+	Corrected []string `json:"corrected,omitempty"`
+}
+
+// InsuranceSplit is how a medical invoice's total was paid under China's
+// basic medical insurance: by the pooled fund (医保统筹基金支付), from the
+// personal account (个人账户支付), co-paid by the patient within the
+// catalogue (个人自付), and self-funded outside the catalogue (个人自费).
+type InsuranceSplit struct {
+	FundPaidFen        int64 `json:"fund_paid_fen"`
+	PersonalAccountFen int64 `json:"personal_account_fen"`
+	SelfPayFen         int64 `json:"self_pay_fen"`
+	SelfFundedFen      int64 `json:"self_funded_fen"`
+}
+
+// InvoiceItem is one line of an itemised bill: the item, its catalogue
+// class (甲, 乙 or 丙), the quantity as printed, and its amount.
+type InvoiceItem struct {
+	Name      string `json:"name"`
+	Class     string `json:"class,omitempty"`
+	Quantity  string `json:"quantity,omitempty"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// FieldSource is where a field was read: the page (from 1), the box
+// [x, y, width, height] in that page image's pixels, and the confidence.
+type FieldSource struct {
+	Page       int     `json:"page"`
+	Box        [4]int  `json:"box"`
+	Confidence float64 `json:"confidence"`
 }
 
 // Person is a named party of a claim and their relation to the insured
