@@ -45,6 +45,11 @@ type Fields struct {
 	// documents of type BankCard.
 	AccountNumber string
 	AccountHolder string
+	// Sources say where each field was read, keyed by the field's name on
+	// the claim-request event (total_amount_fen, invoice_number,
+	// event_date, …). Only AnalyzePages, which knows the lines' pages and
+	// boxes, fills it; a field without an entry was not located.
+	Sources map[string]Source
 }
 
 // Extract returns the fields of a document of type t from its text.

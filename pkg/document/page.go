@@ -69,3 +69,36 @@ type Part struct {
 	FirstPage, LastPage int
 	Analysis            Analysis
 }
+
+// AnalyzePages classifies the pages of one upload and returns its parts in
+// page order; every page belongs to exactly one part.
+func AnalyzePages(pages []Page) []Part {
+	if len(pages) == 0 {
+		return nil
+	}
+	texts := make([]string, len(pages))
+	for i, p := range pages {
+		texts[i] = p.Text()
+	}
+	return []Part{{
+		FirstPage: pages[0].Number,
+		LastPage:  pages[len(pages)-1].Number,
+		Analysis:  Analyze(joinPages(texts)),
+	}}
+}
+
+// joinPages joins the texts of pages with a blank line between them.
+func joinPages(texts []string) string {
+	n := 0
+	for _, t := range texts {
+		n += len(t) + 2
+	}
+	b := make([]byte, 0, n)
+	for i, t := range texts {
+		if i > 0 {
+			b = append(b, '\n', '\n')
+		}
+		b = append(b, t...)
+	}
+	return string(b)
+}

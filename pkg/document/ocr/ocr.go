@@ -141,6 +141,11 @@ type Result struct {
 	// came from a PDF's text layer.
 	RecognisedPages int
 	Text            string
+	// PageTexts are the pages as read, in order, and Parts the documents
+	// the upload holds (document.AnalyzePages); Analysis is that of the
+	// first part.
+	PageTexts []document.Page
+	Parts     []document.Part
 }
 
 // ErrClosed is returned by Inspect after Close.
@@ -244,12 +249,22 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		return Result{}, err
 	}
 	text := strings.Join(texts, "\n\n")
+	pages := make([]document.Page, len(texts))
+	for i, t := range texts {
+		pages[i] = document.Page{Number: i + 1, Source: document.FromOCR}
+		for _, l := range strings.Split(t, "\n") {
+			pages[i].Lines = append(pages[i].Lines, document.Line{Text: l})
+		}
+	}
+	parts := document.AnalyzePages(pages)
 	return Result{
-		Analysis:        document.Analyze(text),
+		Analysis:        parts[0].Analysis,
 		Media:           media,
 		Pages:           len(texts),
 		RecognisedPages: recognised,
 		Text:            text,
+		PageTexts:       pages,
+		Parts:           parts,
 	}, nil
 }
 
