@@ -257,8 +257,12 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		}
 	}
 	parts := document.AnalyzePages(pages)
+	analysis := document.Analyze(text)
+	if len(parts) > 0 {
+		analysis = parts[0].Analysis
+	}
 	return Result{
-		Analysis:        parts[0].Analysis,
+		Analysis:        analysis,
 		Media:           media,
 		Pages:           len(texts),
 		RecognisedPages: recognised,
