@@ -33,7 +33,9 @@ type Fields struct {
 	// EventDate is the date of the insured event the document proves:
 	// death, admission, visit, accident or appraisal, depending on the type.
 	EventDate calendar.Date
-	// InvoiceNumber is the number of an invoice or receipt (发票号码/票据号码).
+	// InvoiceNumber is the number of an invoice or receipt (发票号码/票据号码,
+	// or No. on a paper invoice), with its letters when it has some
+	// (No.A1234567 reads A1234567).
 	InvoiceNumber string
 	// Names are the people named in the document (姓名, 患者, 死者, 持卡人…),
 	// in order of appearance, without repeats.
@@ -45,6 +47,37 @@ type Fields struct {
 	// documents of type BankCard.
 	AccountNumber string
 	AccountHolder string
+	// AdmissionDate and DischargeDate are a hospital stay's (入院日期,
+	// 出院日期, or the range after 住院日期), read from discharge summaries
+	// and medical invoices. DeathDate is a death certificate's,
+	// DiagnosisDate a diagnosis certificate's (诊断日期, 就诊日期),
+	// AppraisalDate a disability appraisal's (鉴定日期, else the date it was
+	// commissioned, 委托日期, or accepted, 受理日期), and IssueDate the date a
+	// relationship proof or notarial certificate was issued (出具日期,
+	// 公证日期, or the date under the seal, often in Chinese numerals:
+	// 二〇二六年三月十日). Each is read only from the types that print it.
+	AdmissionDate, DischargeDate calendar.Date
+	DeathDate                    calendar.Date
+	DiagnosisDate                calendar.Date
+	AppraisalDate                calendar.Date
+	IssueDate                    calendar.Date
+	// PatientName (患者, 病人, 就诊人, the 姓名 of a medical document, the
+	// 交款人 of a medical invoice), InsuredName (被保险人, 参保人) and
+	// DeceasedName (死者, the 姓名 of a death certificate) are names by
+	// their role; Names still lists every name.
+	PatientName, InsuredName, DeceasedName string
+	// Institution is the hospital, appraisal institute or notary office
+	// that issued the document: the value of a label such as 收款单位 or
+	// 医疗机构, else the first line that starts with such a name.
+	Institution string
+	// InvoiceCode is an invoice's or receipt's code (发票代码/票据代码, 8
+	// to 12 digits) and CheckCode its check code (校验码, the last digits
+	// a taxpayer types to verify an electronic invoice; spaces removed).
+	InvoiceCode, CheckCode string
+	// Invoice holds what only medical invoices and itemised bills print:
+	// the social-insurance split, the items and the checks of their sums.
+	// It is nil for the other types.
+	Invoice *InvoiceDetails
 	// Sources say where each field was read, keyed by the field's name on
 	// the claim-request event (total_amount_fen, invoice_number,
 	// event_date, …). Only AnalyzePages, which knows the lines' pages and
@@ -54,28 +87,52 @@ type Fields struct {
 
 // Extract returns the fields of a document of type t from its text.
 func Extract(text string, t Type) Fields {
-	return extractNormalized(Normalize(text), t)
+	f, _ := extract(Normalize(text), t)
+	return f
 }
 
+// extractNormalized returns the fields of normalised text.
 func extractNormalized(norm string, t Type) Fields {
+	f, _ := extract(norm, t)
+	return f
+}
+
+// offsets say where in the normalised text each field was read: a byte
+// offset keyed by the field's Sources name. AnalyzePages maps them back to
+// the lines they fall in.
+type offsets map[string]int
+
+// extract returns the fields of normalised text of type t, and where each
+// was read.
+func extract(norm string, t Type) (Fields, offsets) {
 	var f Fields
+	at := offsets{}
 	f.IDNumber, _ = findIDNumber(norm)
-	f.FiguresFen, f.HasFigures = findFigures(norm)
-	f.CapitalsFen, f.HasCapitals = findCapitals(norm)
+	var figAt, capAt int
+	f.FiguresFen, f.HasFigures, figAt = findFigures(norm)
+	f.CapitalsFen, f.HasCapitals, capAt = findCapitals(norm)
 	switch {
 	case f.HasFigures:
 		f.HasAmount, f.TotalAmountFen = true, f.FiguresFen
+		at["total_amount_fen"] = figAt
 	case f.HasCapitals:
 		f.HasAmount, f.TotalAmountFen = true, f.CapitalsFen
+		at["total_amount_fen"] = capAt
 	}
 	f.AmountsDisagree = f.HasFigures && f.HasCapitals && f.FiguresFen != f.CapitalsFen
-	f.EventDate = findEventDate(norm, t)
-	f.InvoiceNumber = findInvoiceNumber(norm)
+	var off int
+	if f.EventDate, off = findEventDate(norm, t); f.EventDate.IsValid() {
+		at["event_date"] = off
+	}
+	if f.InvoiceNumber, off = findInvoiceNumber(norm, t); f.InvoiceNumber != "" {
+		at["invoice_number"] = off
+	}
 	f.Names = findNames(norm)
 	if t == BankCard {
 		f.AccountNumber, f.AccountHolder = findAccountNumber(norm), findAccountHolder(norm)
 	}
-	return f
+	extractMeaning(norm, t, &f, at)
+	return f, at
 }
 
 // figureLabels introduce an amount in figures, most specific first: a
@@ -95,65 +152,88 @@ var labelledFigures = regexp.MustCompile(`^[^0-9\n]{0,12}?(\d{1,3}(?:,\d{3})+|\d
 var yuanFigures = regexp.MustCompile(`[¥](\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?`)
 
 // findFigures returns the total in figures: the first amount after the most
-// specific label found, else the largest amount after a ¥ sign.
-func findFigures(norm string) (int64, bool) {
+// specific label found, else the largest amount after a ¥ sign; and the
+// offset of the amount in norm.
+func findFigures(norm string) (int64, bool, int) {
 	for _, labels := range figureLabels {
 		for _, label := range labels {
-			for rest := norm; ; {
-				i := strings.Index(rest, label)
-				if i < 0 {
-					break
-				}
-				rest = rest[i+len(label):]
-				if m := labelledFigures.FindStringSubmatch(rest); m != nil {
-					if fen, err := figuresToFen(m[1], m[2]); err == nil {
-						return fen, true
-					}
-				}
+			if fen, at, ok := labelledAmount(norm, label); ok {
+				return fen, true, at
 			}
 		}
 	}
 	var best int64
-	found := false
-	for _, m := range yuanFigures.FindAllStringSubmatch(norm, -1) {
-		if fen, err := figuresToFen(m[1], m[2]); err == nil && fen >= best {
-			best, found = fen, true
+	found, at := false, 0
+	for _, m := range yuanFigures.FindAllStringSubmatchIndex(norm, -1) {
+		if fen, err := figuresToFen(norm[m[2]:m[3]], group(norm, m, 2)); err == nil && fen >= best {
+			best, found, at = fen, true, m[0]
 		}
 	}
-	return best, found
+	return best, found, at
+}
+
+// labelledAmount returns the first amount in figures that follows label in
+// norm, and its offset.
+func labelledAmount(norm, label string) (int64, int, bool) {
+	for from := 0; ; {
+		i := strings.Index(norm[from:], label)
+		if i < 0 {
+			return 0, 0, false
+		}
+		from += i + len(label)
+		if m := labelledFigures.FindStringSubmatchIndex(norm[from:]); m != nil {
+			if fen, err := figuresToFen(norm[from+m[2]:from+m[3]], group(norm[from:], m, 2)); err == nil {
+				return fen, from + m[2], true
+			}
+		}
+	}
+}
+
+// group returns submatch g of a match m in s, or "" when it did not take
+// part.
+func group(s string, m []int, g int) string {
+	if m[2*g] < 0 {
+		return ""
+	}
+	return s[m[2*g]:m[2*g+1]]
 }
 
 // capitalRun matches a run of capital numerals with yuan units. Read-only.
 var capitalRun = regexp.MustCompile(`[零〇壹贰叁参肆伍陆柒捌玖拾佰仟万萬亿億元圆角分整正]+`)
 
 // findCapitals returns the total in capitals: the run after 大写 when there
-// is one, else the longest run that parses and names 元, 圆 or 角.
-func findCapitals(norm string) (int64, bool) {
-	joined := squeeze(norm)
-	if _, after, ok := strings.Cut(joined, "大写"); ok {
-		after = strings.TrimLeft(after, ":()人民币")
+// is one, else the longest run that parses and names 元, 圆 or 角; and the
+// offset of the run in norm.
+func findCapitals(norm string) (int64, bool, int) {
+	joined, orig := squeezeIndex(norm)
+	if i := strings.Index(joined, "大写"); i >= 0 {
+		start := i + len("大写")
+		after := strings.TrimLeft(joined[start:], ":()人民币")
+		start = len(joined) - len(after)
 		if loc := capitalRun.FindStringIndex(after); loc != nil && loc[0] <= 6 {
 			if fen, err := ParseCapitalAmount(after[loc[0]:loc[1]]); err == nil {
-				return fen, true
+				return fen, true, orig[start+loc[0]]
 			}
 		}
 	}
 	var best int64
-	bestLen := 0
+	bestLen, at := 0, 0
 	found := false
-	for _, run := range capitalRun.FindAllString(joined, -1) {
+	for _, loc := range capitalRun.FindAllStringIndex(joined, -1) {
+		run := joined[loc[0]:loc[1]]
 		if !strings.ContainsAny(run, "元圆角") || utf8.RuneCountInString(run) <= bestLen {
 			continue
 		}
 		if fen, err := ParseCapitalAmount(run); err == nil {
-			best, bestLen, found = fen, utf8.RuneCountInString(run), true
+			best, bestLen, found, at = fen, utf8.RuneCountInString(run), true, orig[loc[0]]
 		}
 	}
-	return best, found
+	return best, found, at
 }
 
 // eventDateLabels are the labels of each type's event date, most specific
-// first. Types without an insured event (ID card, bank card, relationship
+// first. An appraisal that prints no appraisal date is dated by when it was
+// commissioned (委托日期) or accepted (受理日期). Types without an insured event (ID card, bank card, relationship
 // proof, other) have none. Read-only.
 var eventDateLabels = map[Type][]string{
 	DeathCertificate:     {"死亡日期", "死亡时间", "date of death"},
@@ -161,7 +241,8 @@ var eventDateLabels = map[Type][]string{
 	MedicalInvoice:       {"就诊日期", "入院日期", "住院日期", "住院时间", "门诊日期", "收费日期", "开票日期", "date of visit"},
 	DiagnosisCertificate: {"就诊日期", "诊断日期", "门诊日期", "就诊时间", "date of visit"},
 	AccidentReport:       {"事故时间", "事故发生时间", "事故日期", "发生时间", "date of accident"},
-	DisabilityAppraisal:  {"鉴定日期", "鉴定时间", "评定日期", "date of appraisal"},
+	DisabilityAppraisal: {"鉴定日期", "鉴定时间", "评定日期", "鉴定完成日期", "date of appraisal",
+		"委托日期", "委托时间", "受理日期", "受理时间", "date of commission"},
 }
 
 // datePattern matches 2026年3月5日, 2026-03-05, 2026.03.05 and 2026/3/5.
@@ -169,32 +250,9 @@ var eventDateLabels = map[Type][]string{
 var datePattern = regexp.MustCompile(`(\d{4})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})`)
 
 // findEventDate returns the first valid date that follows one of t's event
-// date labels within 20 characters.
-func findEventDate(norm string, t Type) calendar.Date {
-	lower := strings.ToLower(norm)
-	for _, label := range eventDateLabels[t] {
-		for rest := lower; ; {
-			i := strings.Index(rest, label)
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(label):]
-			window := rest
-			if len(window) > 60 {
-				window = window[:60]
-			}
-			loc := datePattern.FindStringSubmatchIndex(window)
-			if loc == nil || utf8.RuneCountInString(window[:loc[0]]) > 20 {
-				continue
-			}
-			m := func(g int) int { return atoiDigits(window[loc[2*g]:loc[2*g+1]]) }
-			d := calendar.Date{Year: m(1), Month: time.Month(m(2)), Day: m(3)}
-			if d.IsValid() && d.Year >= 1900 {
-				return d
-			}
-		}
-	}
-	return calendar.Date{}
+// date labels within 20 characters, and its offset in norm.
+func findEventDate(norm string, t Type) (calendar.Date, int) {
+	return findLabelledDate(norm, eventDateLabels[t])
 }
 
 // ParseDate parses a date written as 2026年3月5日, 2026-03-05 or 2026.03.05
@@ -215,22 +273,34 @@ func ParseDate(s string) (calendar.Date, bool) {
 
 // invoiceNumberPattern matches an invoice or receipt number after its label:
 // 8 digits on a paper VAT invoice, 10 on a medical receipt, 20 on a
-// digital invoice. Read-only.
-var invoiceNumberPattern = regexp.MustCompile(`(?:发票号码|票据号码|发票号|票据号|(?i:invoice\s*no\.?|receipt\s*no\.?))[^0-9A-Za-z\n]{0,6}([0-9]{6,20})\b`)
+// digital invoice, with up to three capital letters before the digits
+// (No.A1234567) as some issuers print. Read-only.
+var invoiceNumberPattern = regexp.MustCompile(`(?:发票号码|票据号码|发票号|票据号|(?i:invoice\s*no\.?|receipt\s*no\.?))[^0-9A-Za-z\n]{0,6}(?:No[.:]?\s*)?([A-Z]{0,3}[0-9]{6,20})\b`)
 
-// findInvoiceNumber returns the first labelled invoice or receipt number.
-func findInvoiceNumber(norm string) string {
-	if m := invoiceNumberPattern.FindStringSubmatch(norm); m != nil {
-		return m[1]
+// noNumberPattern matches a number printed after No. alone, as paper
+// invoices print theirs in the top right corner. Read-only.
+var noNumberPattern = regexp.MustCompile(`(?:^|[^A-Za-z])N[oO№][.:]?\s*([A-Z]{1,3}[0-9]{6,12}|[0-9]{8,20})\b`)
+
+// findInvoiceNumber returns the first labelled invoice or receipt number,
+// else, on a medical invoice, the first number after No.; and its offset.
+func findInvoiceNumber(norm string, t Type) (string, int) {
+	if m := invoiceNumberPattern.FindStringSubmatchIndex(norm); m != nil {
+		return norm[m[2]:m[3]], m[2]
 	}
-	return ""
+	if t == MedicalInvoice {
+		if m := noNumberPattern.FindStringSubmatchIndex(norm); m != nil {
+			return norm[m[2]:m[3]], m[2]
+		}
+	}
+	return "", 0
 }
 
 // nameLabels introduce a person's name. 姓名 may be followed by the name
 // directly (an ID card prints "姓名 张伟", whose space OCR normalisation
 // removes); the others are words of running text too ("当事人承担…") and
 // count as labels only before a colon. Read-only.
-var nameLabels = []string{"姓名", "患者", "病人", "死者", "持卡人", "户主", "被鉴定人", "当事人", "交款人", "申请人", "被保险人"}
+var nameLabels = []string{"姓名", "患者", "病人", "死者", "持卡人", "户主", "被鉴定人", "当事人", "交款人", "申请人", "被保险人",
+	"就诊人", "参保人"}
 
 // nameStops are the field labels that may follow a name on the same line
 // once OCR spaces are gone ("姓名张三性别男"); a name is cut before them.
@@ -249,33 +319,59 @@ var namePattern = regexp.MustCompile(`^(:?)([\p{Han}·]{2,10})`)
 func findNames(norm string) []string {
 	var names []string
 	seen := map[string]bool{}
+	for _, h := range nameHits(norm) {
+		if !seen[h.name] {
+			seen[h.name] = true
+			names = append(names, h.name)
+		}
+	}
+	return names
+}
+
+// nameHit is a name read after a label: the label, the label standing
+// right before a 姓名 label (患者 in 患者姓名), and the name's offset.
+type nameHit struct {
+	name, label, qualifier string
+	at                     int
+}
+
+// nameHits returns every name that follows a name label, in order of
+// appearance, repeats included.
+func nameHits(norm string) []nameHit {
+	var hits []nameHit
+	lineStart := 0
 	for _, line := range strings.Split(norm, "\n") {
+		prevLabel, prevEnd := "", -1
 		for i := 0; i < len(line); {
 			label, at := firstLabel(line[i:], nameLabels)
 			if at < 0 {
 				break
 			}
+			qualifier := ""
+			if label == "姓名" && prevEnd == i+at {
+				qualifier = prevLabel
+			}
 			rest := line[i+at+len(label):]
 			i += at + len(label)
-			m := namePattern.FindStringSubmatch(rest)
-			if m == nil || m[1] == "" && label != "姓名" {
+			prevLabel, prevEnd = label, i
+			m := namePattern.FindStringSubmatchIndex(rest)
+			if m == nil || m[3] == m[2] && label != "姓名" {
 				continue
 			}
-			if startsWithAny(m[2], nameLabels) || startsWithAny(m[2], nameStops) {
+			raw := rest[m[4]:m[5]]
+			if startsWithAny(raw, nameLabels) || startsWithAny(raw, nameStops) {
 				continue // 患者姓名:张三 or 与户主关系: a label, not a name
 			}
-			name := cutAtStop(m[2])
+			name := cutAtStop(raw)
 			n := utf8.RuneCountInString(name)
 			if n < 2 || n > 4 && !strings.Contains(name, "·") {
 				continue
 			}
-			if !seen[name] {
-				seen[name] = true
-				names = append(names, name)
-			}
+			hits = append(hits, nameHit{name: name, label: label, qualifier: qualifier, at: lineStart + i + m[4]})
 		}
+		lineStart += len(line) + 1
 	}
-	return names
+	return hits
 }
 
 // firstLabel returns the label of labels that occurs first in s, and where.

@@ -60,3 +60,34 @@ func squeeze(s string) string {
 		return r
 	}, s)
 }
+
+// squeezeIndex returns s without white space, as squeeze does, and for each
+// byte of the result the offset of that byte in s.
+func squeezeIndex(s string) (string, []int) {
+	b := make([]byte, 0, len(s))
+	orig := make([]int, 0, len(s)+1)
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		n := len(b)
+		b = utf8.AppendRune(b, r)
+		for j := n; j < len(b); j++ {
+			orig = append(orig, i+j-n)
+		}
+	}
+	orig = append(orig, len(s))
+	return string(b), orig
+}
+
+// asciiLower lower-cases the ASCII letters of s only, so that offsets in
+// the result are offsets in s (strings.ToLower may change the length of
+// other letters).
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
