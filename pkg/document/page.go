@@ -1,5 +1,10 @@
 package document
 
+import (
+	"sort"
+	"strings"
+)
+
 // Box is a rectangle on a page, in the pixels of the page image as it was
 // read (origin at the top left, after any rotation the reader applied).
 type Box struct {
@@ -71,34 +76,121 @@ type Part struct {
 }
 
 // AnalyzePages classifies the pages of one upload and returns its parts in
-// page order; every page belongs to exactly one part.
+// page order; every page belongs to exactly one part. A page starts a new
+// part when it begins a new document (startsDocument); each part is
+// analysed from its own pages only, and every field found carries its
+// Source: the page, box and confidence of the line it was read from.
 func AnalyzePages(pages []Page) []Part {
 	if len(pages) == 0 {
 		return nil
 	}
-	texts := make([]string, len(pages))
-	for i, p := range pages {
-		texts[i] = p.Text()
+	var parts []Part
+	start := 0
+	for i := 1; i < len(pages); i++ {
+		if startsDocument(pages[start:i], pages[i]) {
+			parts = append(parts, analyzePart(pages[start:i]))
+			start = i
+		}
 	}
-	return []Part{{
-		FirstPage: pages[0].Number,
-		LastPage:  pages[len(pages)-1].Number,
-		Analysis:  Analyze(joinPages(texts)),
-	}}
+	return append(parts, analyzePart(pages[start:]))
 }
 
-// joinPages joins the texts of pages with a blank line between them.
-func joinPages(texts []string) string {
-	n := 0
-	for _, t := range texts {
-		n += len(t) + 2
-	}
-	b := make([]byte, 0, n)
-	for i, t := range texts {
-		if i > 0 {
-			b = append(b, '\n', '\n')
+// lineText is the normalised text of pages with, for each of its lines,
+// where the line came from.
+type lineText struct {
+	norm   string
+	starts []int      // byte offset in norm where each line starts
+	from   []*lineRef // each line's origin; nil for the blank line between pages
+}
+
+// lineRef is a line of a page.
+type lineRef struct {
+	page int
+	line Line
+}
+
+// newLineText normalises the lines of pages one by one (so that an offset
+// in the result maps back to its line: Normalize changes lengths but never
+// joins lines) and joins them, with a blank line between pages as
+// Analyze reads joined page texts.
+func newLineText(pages []Page) lineText {
+	var lt lineText
+	var b strings.Builder
+	add := func(text string, ref *lineRef) {
+		if len(lt.starts) > 0 {
+			b.WriteByte('\n')
 		}
-		b = append(b, t...)
+		lt.starts = append(lt.starts, b.Len())
+		lt.from = append(lt.from, ref)
+		b.WriteString(text)
 	}
-	return string(b)
+	for pi, p := range pages {
+		if pi > 0 {
+			add("", nil)
+		}
+		for _, l := range p.Lines {
+			add(strings.ReplaceAll(Normalize(l.Text), "\n", " "), &lineRef{page: p.Number, line: l})
+		}
+	}
+	lt.norm = b.String()
+	return lt
+}
+
+// source returns where the byte at offset off of the text was read.
+func (lt lineText) source(off int) (Source, bool) {
+	k := sort.Search(len(lt.starts), func(i int) bool { return lt.starts[i] > off }) - 1
+	if k < 0 || lt.from[k] == nil {
+		return Source{}, false
+	}
+	r := lt.from[k]
+	return Source{Page: r.page, Box: r.line.Box, Confidence: r.line.Confidence}, true
+}
+
+// sourceOf returns the first line holding value once spaces and hyphens
+// are removed from both (an ID or account number printed in groups), for
+// fields read by finders that do not report offsets.
+func (lt lineText) sourceOf(value string) (Source, bool) {
+	value = strip(value)
+	for k, start := range lt.starts {
+		end := len(lt.norm)
+		if k+1 < len(lt.starts) {
+			end = lt.starts[k+1]
+		}
+		if lt.from[k] != nil && strings.Contains(strip(lt.norm[start:end]), value) {
+			return lt.source(start)
+		}
+	}
+	return Source{}, false
+}
+
+// strip removes white space and hyphens from s.
+func strip(s string) string {
+	return strings.ReplaceAll(squeeze(s), "-", "")
+}
+
+// analyzePart classifies and reads the pages of one part, with the sources
+// of its fields.
+func analyzePart(pages []Page) Part {
+	lt := newLineText(pages)
+	t, conf := classifyNormalized(lt.norm)
+	f, at := extract(lt.norm, t)
+	f.Sources = map[string]Source{}
+	for name, off := range at {
+		if src, ok := lt.source(off); ok {
+			f.Sources[name] = src
+		}
+	}
+	for name, value := range map[string]string{"id_number": f.IDNumber, "account_number": f.AccountNumber, "holder_name": f.AccountHolder} {
+		if value == "" {
+			continue
+		}
+		if src, ok := lt.sourceOf(value); ok {
+			f.Sources[name] = src
+		}
+	}
+	return Part{
+		FirstPage: pages[0].Number,
+		LastPage:  pages[len(pages)-1].Number,
+		Analysis:  Analysis{Type: t, Confidence: conf, Fields: f},
+	}
 }
