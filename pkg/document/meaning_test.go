@@ -1,0 +1,103 @@
+package document_test
+
+import (
+	"maps"
+	"strings"
+	"testing"
+
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/document"
+)
+
+// meaning returns the fields with a meaning of f that were found, by their
+// Sources names, as strings.
+func meaning(f document.Fields) map[string]string {
+	out := map[string]string{}
+	dates := map[string]calendar.Date{
+		"event_date": f.EventDate, "admission_date": f.AdmissionDate, "discharge_date": f.DischargeDate,
+		"death_date": f.DeathDate, "diagnosis_date": f.DiagnosisDate, "appraisal_date": f.AppraisalDate,
+		"issue_date": f.IssueDate,
+	}
+	for k, d := range dates {
+		if d.IsValid() {
+			out[k] = d.String()
+		}
+	}
+	texts := map[string]string{
+		"patient_name": f.PatientName, "insured_name": f.InsuredName, "deceased_name": f.DeceasedName,
+		"institution": f.Institution, "invoice_code": f.InvoiceCode, "invoice_number": f.InvoiceNumber,
+		"check_code": f.CheckCode,
+	}
+	for k, v := range texts {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TestExtractMeaning checks each type's dates, names by role, institution
+// and codes; every field found must be wanted. The first three cases are
+// the fields the issue found missed.
+func TestExtractMeaning(t *testing.T) {
+	tests := []struct {
+		name  string
+		typ   document.Type
+		lines []string
+		want  map[string]string
+	}{
+		{"appraisal dated by its commissioning", document.DisabilityAppraisal, []string{
+			"浙江千麦司法鉴定中心", "司法鉴定意见书", "委托日期：2026年3月1日", "被鉴定人：吴刚", "鉴定意见：十级伤残",
+		}, map[string]string{"event_date": "2026-03-01", "appraisal_date": "2026-03-01", "institution": "浙江千麦司法鉴定中心"}},
+		{"notarial certificate dated under its seal", document.RelationshipProof, []string{
+			"公 证 书", "(2026)浙杭西证字第1234号", "申请人：陈小红", "兹证明陈小红是陈明的女儿。",
+			"中华人民共和国浙江省杭州市西湖公证处", "公证员 李明", "二〇二六年三月十日",
+		}, map[string]string{"issue_date": "2026-03-10", "institution": "中华人民共和国浙江省杭州市西湖公证处"}},
+		{"invoice number with letters", document.MedicalInvoice, []string{
+			"医疗门诊收费票据", "No.A1234567", "交款人：王芳    就诊日期：2026-02-18", "合计（小写）：¥100.00",
+		}, map[string]string{"invoice_number": "A1234567", "event_date": "2026-02-18", "patient_name": "王芳"}},
+		{"labelled invoice number with No.", document.MedicalInvoice, []string{
+			"发票号码：No.AB12345678", "发票代码：033001900111", "校验码：12345 67890 12345 67890",
+		}, map[string]string{"invoice_number": "AB12345678", "invoice_code": "033001900111", "check_code": "12345678901234567890"}},
+		{"issue date labelled", document.RelationshipProof, []string{
+			"亲属关系证明", "户主姓名：陈明", "出具日期：2026年4月2日", "2026年4月3日",
+		}, map[string]string{"issue_date": "2026-04-02"}},
+		{"relationship proof without a date", document.RelationshipProof, []string{
+			"亲属关系证明", "户主姓名：陈明", "出生：1960年1月1日",
+		}, map[string]string{}},
+		{"discharge summary", document.DischargeSummary, []string{
+			"杭州市第一人民医院", "出院记录", "姓名：赵敏", "入院时间：2026-01-10 08:30", "出院时间：2026-01-20",
+		}, map[string]string{"event_date": "2026-01-10", "admission_date": "2026-01-10", "discharge_date": "2026-01-20",
+			"patient_name": "赵敏", "institution": "杭州市第一人民医院"}},
+		{"discharge summary with a stay range", document.DischargeSummary, []string{
+			"出院小结", "患者：赵敏", "住院期间：2026年1月10日至2026年1月20日",
+		}, map[string]string{"event_date": "2026-01-10", "admission_date": "2026-01-10", "discharge_date": "2026-01-20", "patient_name": "赵敏"}},
+		{"death certificate", document.DeathCertificate, []string{
+			"居民死亡医学证明书", "死者姓名：李建国", "死亡日期：2026年3月5日", "被保险人：李建国",
+		}, map[string]string{"event_date": "2026-03-05", "death_date": "2026-03-05", "deceased_name": "李建国", "insured_name": "李建国"}},
+		{"death certificate's bare name", document.DeathCertificate, []string{
+			"死亡医学证明", "姓名：李建国", "死亡时间：二〇二六年三月五日",
+		}, map[string]string{"event_date": "2026-03-05", "death_date": "2026-03-05", "deceased_name": "李建国"}},
+		{"diagnosis certificate", document.DiagnosisCertificate, []string{
+			"诊断证明书", "姓名：孙磊", "参保人姓名：孙大伟", "诊断日期：2026.04.02", "医疗机构：浙江大学医学院附属第二医院",
+		}, map[string]string{"event_date": "2026-04-02", "diagnosis_date": "2026-04-02", "patient_name": "孙磊",
+			"insured_name": "孙大伟", "institution": "浙江大学医学院附属第二医院"}},
+		{"accident report names no patient", document.AccidentReport, []string{
+			"道路交通事故认定书", "事故时间：2026年5月8日", "当事人：周杰",
+		}, map[string]string{"event_date": "2026-05-08"}},
+		{"impossible Chinese-numeral date", document.RelationshipProof, []string{
+			"亲属关系证明", "二〇二六年二月三十日",
+		}, map[string]string{}},
+		{"running text is no institution", document.DischargeSummary, []string{
+			"出院小结", "患者因腹痛来我院就诊，转入上级医院治疗。",
+		}, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := meaning(document.Extract(ocrSpacing(strings.Join(tt.lines, "\n")), tt.typ))
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
