@@ -1,6 +1,7 @@
 package document
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -24,6 +25,9 @@ const (
 	PNG  Media = "png"
 	TIFF Media = "tiff"
 	PDF  Media = "pdf"
+	// OFD is an electronic document of GB/T 33190 (ReadOFD): a zip
+	// package whose entries include OFD.xml.
+	OFD Media = "ofd"
 )
 
 // pdfHeaderWindow is how far into a file the %PDF- header may start:
@@ -46,8 +50,25 @@ func Sniff(data []byte) (Media, error) {
 		return TIFF, nil
 	case bytes.Contains(data[:min(len(data), pdfHeaderWindow)], []byte("%PDF-")):
 		return PDF, nil
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")) && isOFD(data):
+		return OFD, nil
 	}
-	return "", apperr.New(apperr.UnsupportedMedia, "the file is not a JPEG, PNG, TIFF or PDF document")
+	return "", apperr.New(apperr.UnsupportedMedia, "the file is not a JPEG, PNG, TIFF or PDF document, nor an OFD package")
+}
+
+// isOFD reports whether data is a zip package with an OFD.xml entry. Only
+// the zip's central directory is read.
+func isOFD(data []byte) bool {
+	r, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return false
+	}
+	for _, f := range r.File {
+		if f.Name == "OFD.xml" {
+			return true
+		}
+	}
+	return false
 }
 
 // Limits bound what the platform accepts, so that one upload cannot
@@ -62,14 +83,20 @@ type Limits struct {
 	// decoded and converted to gray (DecodedBytes), checked from its
 	// header before any pixel is decoded.
 	MaxDecodeBytes int64
+	// MaxUnpackedBytes bounds what the entries of an OFD package (a zip)
+	// may unpack to in all, counted as they are read.
+	MaxUnpackedBytes int64
 }
 
 // DefaultLimits returns 20 MiB, 50 pages, 40 megapixels a page (an A4
 // page scanned at 600 dpi is 35 megapixels) and 192 MiB decoded a page (a
 // 40-megapixel colour photo, 200 MB, fits; the same picture in 16-bit
-// colour, 360 MB, does not).
+// colour, 360 MB, does not), and 64 MiB unpacked from an OFD package (an
+// electronic invoice unpacks to a few hundred kilobytes, its fonts
+// included).
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 20 << 20, MaxPages: 50, MaxPixelsPerPage: 40_000_000, MaxDecodeBytes: 192 << 20}
+	return Limits{MaxBytes: 20 << 20, MaxPages: 50, MaxPixelsPerPage: 40_000_000, MaxDecodeBytes: 192 << 20,
+		MaxUnpackedBytes: 64 << 20}
 }
 
 // WithDefaults returns l with each zero or negative field replaced by its
@@ -87,6 +114,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxDecodeBytes <= 0 {
 		l.MaxDecodeBytes = d.MaxDecodeBytes
+	}
+	if l.MaxUnpackedBytes <= 0 {
+		l.MaxUnpackedBytes = d.MaxUnpackedBytes
 	}
 	return l
 }
