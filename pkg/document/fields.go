@@ -307,7 +307,8 @@ var nameLabels = []string{"姓名", "患者", "病人", "死者", "持卡人", "
 // Read-only.
 var nameStops = []string{"性别", "民族", "年龄", "出生", "住址", "身份", "科室", "科别", "床号", "住院", "门诊",
 	"就诊", "入院", "出院", "诊断", "电话", "职业", "籍贯", "婚姻", "与户主", "户主", "关系", "户号", "卡号", "证件",
-	"国籍", "工作", "单位", "日期", "编号", "签名", "男", "女"}
+	"国籍", "工作", "单位", "日期", "编号", "签名", "校验码", "票据", "发票", "收款", "交款", "合计", "医保", "病历",
+	"男", "女"}
 
 // namePattern matches a label's name: an optional colon, then 2 to 10 Han
 // characters or the middle dot of minority names. Read-only.

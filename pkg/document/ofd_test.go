@@ -1,0 +1,164 @@
+package document_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"hash/crc32"
+	"fmt"
+	"maps"
+	"reflect"
+	"strings"
+	"testing"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/document"
+	"claims.local/pkg/document/scantest"
+)
+
+// px converts millimetres to pixels at document.OFDDPI, as ReadOFD does.
+func px(mm float64) int { return int(mm*document.OFDDPI/25.4 + 0.5) }
+
+func TestReadOFDElectronicInvoice(t *testing.T) {
+	pg, truth := scantest.ElectronicMedicalInvoice()
+	data := must(scantest.OFD([]scantest.OFDPage{pg}))
+	if media, err := document.Sniff(data); media != document.OFD || err != nil {
+		t.Fatalf("sniff: got %q, %v; want ofd", media, err)
+	}
+	pages, err := document.ReadOFD(data, document.DefaultLimits())
+	if err != nil {
+		t.Fatalf("got error %v", err)
+	}
+	if len(pages) != 1 || pages[0].Width != px(210) || pages[0].Height != px(140) || pages[0].Source != document.FromOFD {
+		t.Fatalf("got pages %+v, want one 210x140 mm page from OFD", pages)
+	}
+	for _, l := range pages[0].Lines {
+		if l.Confidence != 1 {
+			t.Errorf("line %q: got confidence %v, want 1", l.Text, l.Confidence)
+		}
+	}
+	parts := document.AnalyzePages(pages)
+	if len(parts) != 1 || parts[0].Analysis.Type != document.MedicalInvoice {
+		t.Fatalf("got parts %+v, want one medical invoice", parts)
+	}
+	f := parts[0].Analysis.Fields
+	want := map[string]string{
+		"invoice_code": truth.InvoiceCode, "invoice_number": truth.InvoiceNumber, "check_code": truth.CheckCode,
+		"institution": truth.Institution, "patient_name": truth.PatientName, "event_date": truth.EventDate,
+		"admission_date": truth.AdmissionDate, "discharge_date": truth.DischargeDate,
+	}
+	if got := meaning(f); !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if !f.HasAmount || f.TotalAmountFen != truth.TotalFen || f.AmountsDisagree {
+		t.Errorf("total: got %v %d (disagree %v), want %d", f.HasAmount, f.TotalAmountFen, f.AmountsDisagree, truth.TotalFen)
+	}
+	if f.Invoice == nil || f.Invoice.Split == nil || !reflect.DeepEqual(*f.Invoice.Split, truth.Split) || !f.Invoice.SumsAgree {
+		t.Errorf("invoice: got %+v, want split %+v agreeing", f.Invoice, truth.Split)
+	}
+	// The number's label (x 110 mm) and value (x 131 mm, 10 digits of
+	// 2.5 mm) share the line at y 20 mm with the code's label and value.
+	wantBox := document.Box{X: px(10), Y: px(20), W: px(156) - px(10), H: px(25) - px(20)}
+	if got := f.Sources["invoice_number"]; got != (document.Source{Page: 1, Box: wantBox, Confidence: 1}) {
+		t.Errorf("invoice_number source: got %+v, want page 1, box %+v, confidence 1", got, wantBox)
+	}
+}
+
+func TestReadOFDRefuses(t *testing.T) {
+	pg, _ := scantest.ElectronicMedicalInvoice()
+	good := scantest.OFDEntries([]scantest.OFDPage{pg})
+	with := func(extra ...scantest.ZipEntry) []byte {
+		return must(scantest.Zip(append(append([]scantest.ZipEntry(nil), good...), extra...)))
+	}
+	replace := func(name string, data []byte) []byte {
+		entries := append([]scantest.ZipEntry(nil), good...)
+		for i := range entries {
+			if entries[i].Name == name {
+				entries[i].Data = data
+			}
+		}
+		return must(scantest.Zip(entries))
+	}
+	many := make([]scantest.ZipEntry, 1001)
+	for i := range many {
+		many[i] = scantest.ZipEntry{Name: fmt.Sprintf("Doc_0/Res/r%d.xml", i), Data: []byte("<a/>")}
+	}
+	deep := strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100)
+	small := document.Limits{MaxUnpackedBytes: 1 << 20}
+	tests := []struct {
+		name   string
+		data   []byte
+		limits document.Limits
+		want   apperr.Code
+	}{
+		{"zip bomb", with(scantest.ZipEntry{Name: "Doc_0/Res/bomb.bin", Data: make([]byte, 4<<20)}), small, apperr.TooLarge},
+		{"zip bomb against the default budget", with(scantest.ZipEntry{Name: "Doc_0/Res/bomb.bin", Data: make([]byte, 65<<20)}),
+			document.Limits{}, apperr.TooLarge},
+		{"too many entries", with(many...), document.Limits{}, apperr.TooLarge},
+		{"parent path", with(scantest.ZipEntry{Name: "../evil.xml", Data: []byte("<a/>")}), document.Limits{}, apperr.Unprocessable},
+		{"parent path inside", with(scantest.ZipEntry{Name: "Doc_0/../../evil.xml", Data: []byte("<a/>")}), document.Limits{}, apperr.Unprocessable},
+		{"absolute path", with(scantest.ZipEntry{Name: "/etc/cron.d/evil", Data: []byte("<a/>")}), document.Limits{}, apperr.Unprocessable},
+		{"backslashes", with(scantest.ZipEntry{Name: `..\..\evil.xml`, Data: []byte("<a/>")}), document.Limits{}, apperr.Unprocessable},
+		{"drive letter", with(scantest.ZipEntry{Name: `C:/evil.xml`, Data: []byte("<a/>")}), document.Limits{}, apperr.Unprocessable},
+		{"document root outside the package", replace("OFD.xml", []byte(`<OFD><DocBody><DocRoot>../../etc/Document.xml</DocRoot></DocBody></OFD>`)),
+			document.Limits{}, apperr.Unprocessable},
+		{"XML nested too deep", replace("Doc_0/Pages/Page_0/Content.xml", []byte(deep)), document.Limits{}, apperr.Unprocessable},
+		{"no document root", replace("OFD.xml", []byte(`<OFD><DocBody/></OFD>`)), document.Limits{}, apperr.Unprocessable},
+		{"broken XML", replace("Doc_0/Document.xml", []byte(`<Document><Pages>`)), document.Limits{}, apperr.Unprocessable},
+		{"too many pages", must(scantest.OFD([]scantest.OFDPage{pg, pg})), document.Limits{MaxPages: 1}, apperr.TooLarge},
+		{"file too large", with(), document.Limits{MaxBytes: 100}, apperr.TooLarge},
+		{"not a zip", []byte("PK\x03\x04 not really"), document.Limits{}, apperr.Unprocessable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pages, err := document.ReadOFD(tt.data, tt.limits)
+			if pages != nil {
+				t.Errorf("got %d pages, want none", len(pages))
+			}
+			checkCode(t, err, tt.want)
+		})
+	}
+}
+
+// TestReadOFDLyingSizes checks a bomb whose zip headers declare a tiny
+// size: it is refused as corrupt while it unpacks, never read beyond.
+func TestReadOFDLyingSizes(t *testing.T) {
+	pg, _ := scantest.ElectronicMedicalInvoice()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range scantest.OFDEntries([]scantest.OFDPage{pg}) {
+		data := e.Data
+		if e.Name == "Doc_0/Pages/Page_0/Content.xml" {
+			data = append(data, make([]byte, 2<<20)...)
+		}
+		var packed bytes.Buffer
+		fw, _ := flate.NewWriter(&packed, flate.BestCompression)
+		fw.Write(data)
+		fw.Close()
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: e.Name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
+			CompressedSize64: uint64(packed.Len()), UncompressedSize64: uint64(min(len(data), 100))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(packed.Bytes())
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := document.ReadOFD(buf.Bytes(), document.Limits{MaxUnpackedBytes: 1 << 20})
+	checkCode(t, err, apperr.Unprocessable) // archive/zip stops at the declared size
+}
+
+func TestSniffOFD(t *testing.T) {
+	plainZip := must(scantest.Zip([]scantest.ZipEntry{{Name: "readme.txt", Data: []byte("hello")}}))
+	if _, err := document.Sniff(plainZip); apperr.CodeOf(err) != apperr.UnsupportedMedia {
+		t.Errorf("a zip without OFD.xml: got %v, want unsupported_media_type", err)
+	}
+	if _, err := document.Sniff([]byte("PK\x03\x04")); apperr.CodeOf(err) != apperr.UnsupportedMedia {
+		t.Errorf("a broken zip: got %v, want unsupported_media_type", err)
+	}
+	nested := must(scantest.Zip([]scantest.ZipEntry{{Name: "x/OFD.xml", Data: []byte("<a/>")}}))
+	if got, _ := document.Sniff(nested); got == document.OFD || bytes.Equal(nested, plainZip) {
+		t.Errorf("OFD.xml not at the root: got %q, want refused", got)
+	}
+}
