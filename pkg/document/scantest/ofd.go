@@ -114,11 +114,11 @@ func Zip(entries []ZipEntry) ([]byte, error) {
 // YYYY-MM-DD; amounts are in fen.
 type InvoiceTruth struct {
 	InvoiceCode, InvoiceNumber, CheckCode string
-	Institution, PatientName             string
-	TotalFen                             int64
-	EventDate, AdmissionDate             string
-	DischargeDate                        string
-	Split                                document.InsuranceSplit
+	Institution, PatientName              string
+	TotalFen                              int64
+	EventDate, AdmissionDate              string
+	DischargeDate                         string
+	Split                                 document.InsuranceSplit
 }
 
 // ElectronicMedicalInvoice returns an inpatient electronic receipt in the
