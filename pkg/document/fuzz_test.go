@@ -3,6 +3,7 @@ package document_test
 import (
 	"image"
 	"slices"
+	"strings"
 	"testing"
 
 	"claims.local/pkg/document"
@@ -89,4 +90,37 @@ func joinLines(lines []string) string {
 		out += l + "\n"
 	}
 	return out
+}
+
+// FuzzAnalyzePages checks that splitting any pages never panics, that the
+// parts cover every page once, in order, and that every source points at
+// a page of its part.
+func FuzzAnalyzePages(f *testing.F) {
+	f.Add("出院小结\n入院日期：2026年1月10日", "医疗住院收费票据\n合计（小写）：¥1.00\n阿莫西林 甲 2盒 1.00", "")
+	f.Add("公证书", "二〇二六年二月三十日", "No.A1234567")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		var pages []document.Page
+		for i, text := range []string{a, b, c} {
+			p := document.Page{Number: i + 1}
+			for j, l := range strings.Split(text, "\n") {
+				p.Lines = append(p.Lines, document.Line{Text: l, Box: document.Box{Y: j}, Confidence: 0.5})
+			}
+			pages = append(pages, p)
+		}
+		next := 1
+		for _, part := range document.AnalyzePages(pages) {
+			if part.FirstPage != next || part.LastPage < part.FirstPage {
+				t.Fatalf("part %d-%d, want it to start at %d", part.FirstPage, part.LastPage, next)
+			}
+			next = part.LastPage + 1
+			for name, src := range part.Analysis.Fields.Sources {
+				if src.Page < part.FirstPage || src.Page > part.LastPage {
+					t.Fatalf("%s read on page %d, outside part %d-%d", name, src.Page, part.FirstPage, part.LastPage)
+				}
+			}
+		}
+		if next != 4 {
+			t.Fatalf("parts end at page %d, want 3", next-1)
+		}
+	})
 }

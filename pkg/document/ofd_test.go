@@ -162,3 +162,26 @@ func TestSniffOFD(t *testing.T) {
 		t.Errorf("OFD.xml not at the root: got %q, want refused", got)
 	}
 }
+
+// FuzzReadOFD checks that no file makes ReadOFD panic, and that it either
+// reads pages from OFD or refuses with one of its codes.
+func FuzzReadOFD(f *testing.F) {
+	pg, _ := scantest.ElectronicMedicalInvoice()
+	f.Add(must(scantest.OFD([]scantest.OFDPage{pg})))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pages, err := document.ReadOFD(data, document.Limits{MaxUnpackedBytes: 1 << 20})
+		if err != nil {
+			if code := apperr.CodeOf(err); code != apperr.TooLarge && code != apperr.Unprocessable {
+				t.Fatalf("got error %v (code %s), want payload_too_large or unprocessable", err, code)
+			}
+			return
+		}
+		for _, p := range pages {
+			if p.Source != document.FromOFD {
+				t.Fatalf("got source %q, want ofd", p.Source)
+			}
+		}
+		document.AnalyzePages(pages)
+	})
+}
