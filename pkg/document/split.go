@@ -22,9 +22,9 @@ const (
 	splitConfidence = 0.6
 )
 
-// continuationMark matches the marks of a continuation page: 第2页, 第 2 页
+// continuationMark matches the marks of a continuation page: 第2页, 第二页, 第 2 页
 // 共 3 页 (any page but the first), (续), 续页, page 2 of 3. Read-only.
-var continuationMark = regexp.MustCompile(`第\s*([2-9]|[1-9]\d+)\s*页|\(续\)|续页|续表|(?i:page\s*([2-9]|[1-9]\d+)\s*(?:of|/))`)
+var continuationMark = regexp.MustCompile(`第\s*(?:[2-9]|[1-9]\d+|[二三四五六七八九十]+)\s*页|\(续\)|续页|续表|(?i:page\s*([2-9]|[1-9]\d+)\s*(?:of|/))`)
 
 // startsDocument reports whether page p begins a new document after the
 // pages of the current part.
