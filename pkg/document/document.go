@@ -2,10 +2,17 @@
 // an upload's format from its content, refuses what is too large before
 // decoding it, classifies a document's text into the platform's document
 // types and extracts the fields a claims handler checks (resident ID number,
-// invoice total in fen, event date, invoice number, names).
+// invoice total in fen, event date, invoice number, names), each type's
+// dates and names by their meaning, and a medical invoice's insurance split
+// and items with their sums checked.
+//
+// AnalyzePages splits the pages of one upload into the documents it holds
+// (a discharge summary and an invoice scanned together are two parts) and
+// says, for every field, the page, box and confidence of the line it was
+// read from. ReadOFD reads the pages of an OFD electronic document exactly.
 //
 // The package is pure Go and does no OCR itself: package document/ocr turns
-// pages into text and calls Analyze.
+// pages into lines and calls AnalyzePages.
 package document
 
 // Type is the kind of a supporting document. The set is closed: Classify
