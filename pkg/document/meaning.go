@@ -58,8 +58,8 @@ func extractMeaning(norm string, t Type, f *Fields, at offsets) {
 		setDate(&f.IssueDate, "issue_date", d, off)
 	}
 	findRoles(norm, t, f, at)
-	if f.Institution, at["institution"] = findInstitution(norm); f.Institution == "" {
-		delete(at, "institution")
+	if name, off := findInstitution(norm); name != "" {
+		f.Institution, at["institution"] = name, off
 	}
 	if m := invoiceCodePattern.FindStringSubmatchIndex(norm); m != nil {
 		f.InvoiceCode, at["invoice_code"] = norm[m[2]:m[3]], m[2]

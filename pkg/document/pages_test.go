@@ -1,9 +1,12 @@
 package document_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	"claims.local/pkg/document"
+	"claims.local/pkg/document/scantest"
 )
 
 // page returns page n holding lines, each in its own box 60 pixels below
@@ -198,5 +201,31 @@ func TestAnalyzePagesSourcesOfUnlocatedFinders(t *testing.T) {
 		if got := parts[c.part].Analysis.Fields.Sources[c.name]; got != want {
 			t.Errorf("%s: got %+v, want %+v", c.name, got, want)
 		}
+	}
+}
+
+// TestAnalyzePagesOfOnePageIsAnalyze checks that a one-page upload reads
+// as Analyze reads its text, sources aside.
+func TestAnalyzePagesOfOnePageIsAnalyze(t *testing.T) {
+	samples := append(scantest.Samples(), scantest.DisagreeingInvoice(), scantest.EnglishTextSample(), scantest.AccountCertificate())
+	for _, s := range samples {
+		t.Run(string(s.Type), func(t *testing.T) {
+			lines := make([]string, len(s.Lines))
+			for i, l := range s.Lines {
+				lines[i] = ocrSpacing(l)
+			}
+			parts := document.AnalyzePages([]document.Page{page(1, lines...)})
+			if len(parts) != 1 || parts[0].FirstPage != 1 || parts[0].LastPage != 1 {
+				t.Fatalf("got parts %+v, want one of page 1", parts)
+			}
+			got := parts[0].Analysis
+			if s.Type != document.Other && len(got.Fields.Sources) == 0 {
+				t.Errorf("got no source, want the sources of the fields found")
+			}
+			got.Fields.Sources = nil
+			if want := document.Analyze(strings.Join(lines, "\n")); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
 	}
 }
