@@ -140,32 +140,35 @@ func ElectronicMedicalInvoice() (OFDPage, InvoiceTruth) {
 			SelfPayFen: 23450, SelfFundedFen: 20000,
 			Printed: []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}},
 	}
-	page := OFDPage{
-		Width: 210, Height: 140,
-		Template: []OFDText{
-			label(55, 8, "浙江省医疗住院收费票据（电子）"),
-			label(10, 20, "票据代码："), label(110, 20, "票据号码："),
-			label(10, 28, "交款人："), label(110, 28, "校验码："),
-			label(10, 36, "住院日期："),
-			label(10, 46, "项目名称"), label(90, 46, "金额（元）"),
-			label(10, 80, "合计（大写）"), label(110, 80, "（小写）"),
-			label(10, 90, "医保统筹基金支付："), label(110, 90, "其他支付："),
-			label(10, 98, "个人账户支付："), label(110, 98, "个人现金支付："),
-			label(10, 106, "个人自付："), label(110, 106, "个人自费："),
-			label(10, 120, "收款单位（章）："), label(110, 120, "收款人："),
-		},
-		Texts: []OFDText{
-			value(31, 20, truth.InvoiceCode), value(131, 20, truth.InvoiceNumber),
-			value(27, 28, truth.PatientName), value(127, 28, truth.CheckCode),
-			value(31, 36, "2026-01-11至2026-01-20"),
-			value(10, 54, "床位费"), value(90, 54, "600.00"),
-			value(10, 62, "西药费"), value(90, 62, "634.50"),
-			value(35, 80, "壹仟贰佰叁拾肆元伍角整"), value(127, 80, "1234.50"),
-			value(47, 90, "800.00"), value(131, 90, "0.00"),
-			value(39, 98, "100.00"), value(139, 98, "334.50"),
-			value(31, 106, "234.50"), value(131, 106, "200.00"),
-			value(43, 120, truth.Institution), value(127, 120, "李收费"),
-		},
+	page := OFDPage{Width: 210, Height: 140}
+	// field puts a label in the template and its value, if any, right
+	// after it on the page, 1 mm apart.
+	field := func(x, y float64, l, v string) {
+		lt := label(x, y, l)
+		page.Template = append(page.Template, lt)
+		if v != "" {
+			page.Texts = append(page.Texts, value(x+lt.W+1, y, v))
+		}
 	}
+	for _, f := range []struct {
+		x, y         float64
+		label, value string
+	}{
+		{55, 8, "浙江省医疗住院收费票据（电子）", ""},
+		{10, 20, "票据代码：", truth.InvoiceCode}, {110, 20, "票据号码：", truth.InvoiceNumber},
+		{10, 28, "交款人：", truth.PatientName}, {110, 28, "校验码：", truth.CheckCode},
+		{10, 36, "住院日期：", "2026-01-11至2026-01-20"},
+		{10, 46, "项目名称", ""}, {90, 46, "金额（元）", ""},
+		{10, 80, "合计（大写）", "壹仟贰佰叁拾肆元伍角整"}, {110, 80, "（小写）", "1234.50"},
+		{10, 90, "医保统筹基金支付：", "800.00"}, {110, 90, "其他支付：", "0.00"},
+		{10, 98, "个人账户支付：", "100.00"}, {110, 98, "个人现金支付：", "334.50"},
+		{10, 106, "个人自付：", "234.50"}, {110, 106, "个人自费：", "200.00"},
+		{10, 120, "收款单位（章）：", truth.Institution}, {110, 120, "收款人：", "李收费"},
+	} {
+		field(f.x, f.y, f.label, f.value)
+	}
+	// The receipt's rows: charge categories and their amounts.
+	page.Texts = append(page.Texts, value(10, 54, "床位费"), value(90, 54, "600.00"),
+		value(10, 62, "西药费"), value(90, 62, "634.50"))
 	return page, truth
 }
