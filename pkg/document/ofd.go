@@ -336,17 +336,52 @@ type textObject struct {
 }
 
 // textObjects returns the text objects of a page or template, in document
-// order (those nested in PageBlocks included). A CTM that scales or turns
-// the text is not applied: invoices place text by Boundary alone.
+// order (those nested in PageBlocks included). A text object whose
+// TextCodes stand on different baselines (their Y, from the top of the
+// Boundary) holds several lines: each baseline becomes an object of its
+// own, one font Size high (the Boundary's height shared out when Size is
+// missing), starting at its X. A CTM that scales or turns the text is not
+// applied: the Boundary already bounds the object on the page.
 func textObjects(page *xmlNode) []textObject {
 	var out []textObject
 	for _, obj := range page.all("TextObject") {
-		var b strings.Builder
-		for _, code := range obj.all("TextCode") {
-			b.WriteString(code.text)
+		box := boxOf(obj.attr("Boundary"))
+		codes := obj.all("TextCode")
+		type run struct {
+			x, y float64
+			text strings.Builder
 		}
-		if text := strings.TrimSpace(b.String()); text != "" {
-			out = append(out, textObject{text: text, box: boxOf(obj.attr("Boundary"))})
+		var runs []*run
+		for _, code := range codes {
+			x, _ := strconv.ParseFloat(code.attr("X"), 64)
+			y, _ := strconv.ParseFloat(code.attr("Y"), 64)
+			if len(runs) == 0 || code.attr("Y") != "" && y != runs[len(runs)-1].y {
+				runs = append(runs, &run{x: x, y: y})
+			}
+			runs[len(runs)-1].text.WriteString(code.text)
+		}
+		if len(runs) <= 1 {
+			var b strings.Builder
+			for _, code := range codes {
+				b.WriteString(code.text)
+			}
+			if text := strings.TrimSpace(b.String()); text != "" {
+				out = append(out, textObject{text: text, box: box})
+			}
+			continue
+		}
+		size, err := strconv.ParseFloat(obj.attr("Size"), 64)
+		if err != nil || !(size > 0) || size > box[3] {
+			size = box[3] / float64(len(runs))
+		}
+		for _, r := range runs {
+			text := strings.TrimSpace(r.text.String())
+			if text == "" || math.IsNaN(r.x) || math.IsNaN(r.y) {
+				continue
+			}
+			x := math.Min(math.Max(r.x, 0), box[2])
+			top := math.Min(math.Max(r.y-size, 0), box[3])
+			out = append(out, textObject{text: text, box: [4]float64{box[0] + x, box[1] + top, box[2] - x, size}})
 		}
 	}
 	return out

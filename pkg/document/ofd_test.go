@@ -158,6 +158,31 @@ func TestReadOFDLines(t *testing.T) {
 	}
 }
 
+// TestReadOFDMultiLineObject checks that a text object whose TextCodes
+// stand on two baselines gives two lines, each one font size high.
+func TestReadOFDMultiLineObject(t *testing.T) {
+	entries := scantest.OFDEntries([]scantest.OFDPage{{Width: 210, Height: 100}})
+	for i := range entries {
+		if entries[i].Name == "Doc_0/Pages/Page_0/Content.xml" {
+			entries[i].Data = []byte(`<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="1">` +
+				`<ofd:PageBlock><ofd:TextObject ID="5" Boundary="10 20 100 10" Size="4">` +
+				`<ofd:TextCode X="0" Y="4">备注：住院号</ofd:TextCode><ofd:TextCode X="24" Y="4">20260110</ofd:TextCode>` +
+				`<ofd:TextCode X="2" Y="9">患者：赵敏</ofd:TextCode></ofd:TextObject></ofd:PageBlock></ofd:Layer></ofd:Content></ofd:Page>`)
+		}
+	}
+	pages, err := document.ReadOFD(must(scantest.Zip(entries)), document.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []document.Line{
+		{Text: "备注：住院号20260110", Box: document.Box{X: px(10), Y: px(20), W: px(110) - px(10), H: px(24) - px(20)}, Confidence: 1},
+		{Text: "患者：赵敏", Box: document.Box{X: px(12), Y: px(25), W: px(110) - px(12), H: px(29) - px(25)}, Confidence: 1},
+	}
+	if !reflect.DeepEqual(pages[0].Lines, want) {
+		t.Errorf("got lines %+v, want %+v", pages[0].Lines, want)
+	}
+}
+
 // TestReadOFDLyingSizes checks a bomb whose zip headers declare a tiny
 // size: it is refused as corrupt while it unpacks, never read beyond.
 func TestReadOFDLyingSizes(t *testing.T) {
