@@ -157,7 +157,8 @@ func findInstitution(norm string) (string, int) {
 	for _, line := range strings.Split(norm, "\n") {
 		if m := institutionName.FindStringSubmatchIndex(line); m != nil {
 			name := line[m[2]:m[3]]
-			if !startsWithAny(name, institutionLabels) {
+			// 转诊医院: is a label, not a name.
+			if !startsWithAny(name, institutionLabels) && !strings.HasPrefix(line[m[3]:], ":") {
 				return name, off + m[2]
 			}
 		}

@@ -91,6 +91,9 @@ func TestExtractMeaning(t *testing.T) {
 		{"running text is no institution", document.DischargeSummary, []string{
 			"出院小结", "患者因腹痛来我院就诊，转入上级医院治疗。",
 		}, map[string]string{}},
+		{"a label ending like an institution is none", document.DischargeSummary, []string{
+			"出院小结", "转诊医院：无",
+		}, map[string]string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
