@@ -80,8 +80,13 @@ type Fields struct {
 	Invoice *InvoiceDetails
 	// Sources say where each field was read, keyed by the field's name on
 	// the claim-request event (total_amount_fen, invoice_number,
-	// event_date, …). Only AnalyzePages, which knows the lines' pages and
-	// boxes, fills it; a field without an entry was not located.
+	// invoice_code, check_code, institution, patient_name, admission_date,
+	// discharge_date, event_date, holder_name), else by its name in the
+	// same style (id_number, account_number, insured_name, deceased_name,
+	// death_date, diagnosis_date, appraisal_date, issue_date); a split's
+	// components as insurance.fund_paid_fen and the like, an item as
+	// items[0], items[1]…. Only AnalyzePages, which knows the lines' pages
+	// and boxes, fills it; a field without an entry was not located.
 	Sources map[string]Source
 }
 
