@@ -170,4 +170,5 @@ func (h *Handler) Register(r gin.IRoutes, v *auth.Verifier) {
 	r.POST("/api/auth/refresh", h.Refresh)
 	r.POST("/api/auth/token", h.Token)
 	r.POST("/api/auth/users/:subject/revoke-sessions", h.RevokeSessions(v))
+	r.POST("/api/auth/users/:subject/unlock", h.Unlock(v))
 }
