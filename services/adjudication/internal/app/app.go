@@ -159,6 +159,8 @@ type Deps struct {
 	// completed payments.
 	Complaints Complaints
 	Indicators Indicators
+	// Notes stores the case diaries (issue 20).
+	Notes Notes
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -185,6 +187,7 @@ type Service struct {
 	payees       *sealed.Sealer
 	complaints   Complaints
 	indicators   Indicators
+	notes        Notes
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -195,7 +198,7 @@ func NewService(d Deps) *Service {
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
-		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators}
+		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision

@@ -44,7 +44,7 @@ func Permissions() auth.Permissions {
 	workers := []auth.Role{auth.Handler, auth.SeniorHandler}
 	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
-	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions()).Merge(auth.Permissions{
+	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions(), notePermissions()).Merge(auth.Permissions{
 		"GET /v1/cases":                                     readers,
 		"GET /v1/cases/:claimId":                            readers,
 		"GET /v1/cases/:claimId/timeline":                   readers,
@@ -104,6 +104,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	registerFastTrack(v1, h)
 	registerComplaints(v1, h)
 	registerIndicators(v1, h)
+	registerNotes(v1, h)
 }
 
 // actor is the signed-in caller as the rules see them.
