@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/logging"
 )
 
 // OpenAPI is intake's OpenAPI 3 document.
@@ -121,7 +122,17 @@ type createReportRequest struct {
 	Reporter         reporterJSON `json:"reporter"`
 	Beneficiary      *personJSON  `json:"beneficiary"`
 	ClaimedAmountFen int64        `json:"claimed_amount_fen"`
+	// LinkTo and ConfirmNew answer a possible_duplicate (issue 20): link
+	// this report to the open report named, or store it as another
+	// incident.
+	LinkTo     string `json:"link_to,omitempty"`
+	ConfirmNew bool   `json:"confirm_new,omitempty"`
 }
+
+// CodePossibleDuplicate is the error code of a report that matches an open
+// report of the same incident (HTTP 409): the answer carries that report as
+// candidate, and the request is sent again with link_to or confirm_new.
+const CodePossibleDuplicate = "possible_duplicate"
 
 // IdempotencyKeyHeader names the header a client sets to make a report
 // request safe to retry.
@@ -160,9 +171,16 @@ func (h *HTTP) createReport(c *gin.Context) {
 	if b := req.Beneficiary; b != nil {
 		in.Beneficiary = &domain.Person{Name: b.Name, Relation: domain.Relation(b.Relation)}
 	}
-	out, err := h.app.ReportIncident(c.Request.Context(), in, key, by)
+	out, err := h.app.ReportIncident(c.Request.Context(), in, key, by, domain.LinkChoice{LinkTo: req.LinkTo, ConfirmNew: req.ConfirmNew})
 	if err != nil {
 		h.fail(c, err)
+		return
+	}
+	if out.Candidate != nil {
+		c.JSON(http.StatusConflict, possibleDuplicateJSON{
+			Error: httpapi.ErrorDetail{Code: CodePossibleDuplicate, RequestID: logging.RequestID(c.Request.Context()),
+				Message: "an open report of the same policy, insured, incident type and date exists: link to it (link_to) or confirm a new incident (confirm_new)"},
+			Candidate: toCandidate(*out.Candidate)})
 		return
 	}
 	resp := toReport(out.File)
