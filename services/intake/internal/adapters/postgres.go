@@ -181,6 +181,19 @@ func (s *Reports) Get(ctx context.Context, id string) (domain.ClaimFile, error) 
 	return load(s.db.WithContext(ctx), id)
 }
 
+// GetByClaim returns the claim file of a claim number.
+func (s *Reports) GetByClaim(ctx context.Context, claimID string) (domain.ClaimFile, error) {
+	var row reportRow
+	err := s.db.WithContext(ctx).Where("claim_id = ?", claimID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no incident report of claim %q", claimID)
+	}
+	if err != nil {
+		return domain.ClaimFile{}, fmt.Errorf("load report: %w", err)
+	}
+	return loadRest(s.db.WithContext(ctx), row)
+}
+
 // load reads a claim file with db (a transaction holding the report's lock,
 // or the pool).
 func load(db *gorm.DB, id string) (domain.ClaimFile, error) {

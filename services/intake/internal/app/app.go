@@ -49,6 +49,8 @@ type Repository interface {
 	// per event (receipt), so that no new report is linked to it.
 	CloseClaim(ctx context.Context, receipt inbox.Receipt, c domain.Closure) error
 	Get(ctx context.Context, id string) (domain.ClaimFile, error)
+	// GetByClaim returns the claim file of a claim number.
+	GetByClaim(ctx context.Context, claimID string) (domain.ClaimFile, error)
 	// Update loads a claim file under a lock, applies change and stores
 	// the result with the effects change returns.
 	Update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error)
@@ -515,6 +517,11 @@ func (s *Service) SendNotice(ctx context.Context, reportID string, channel domai
 // Report returns a claim file.
 func (s *Service) Report(ctx context.Context, id string) (domain.ClaimFile, error) {
 	return s.d.Repo.Get(ctx, id)
+}
+
+// ReportOfClaim returns the claim file of a claim number.
+func (s *Service) ReportOfClaim(ctx context.Context, claimID string) (domain.ClaimFile, error) {
+	return s.d.Repo.GetByClaim(ctx, claimID)
 }
 
 // DocumentContent returns a document of a report with its file.

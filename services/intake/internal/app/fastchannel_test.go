@@ -40,6 +40,10 @@ func (m *memRepo) Create(_ context.Context, r domain.IncidentReport, _ *app.Idem
 
 func (m *memRepo) CloseClaim(context.Context, inbox.Receipt, domain.Closure) error { return nil }
 
+func (m *memRepo) GetByClaim(context.Context, string) (domain.ClaimFile, error) {
+	return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no report")
+}
+
 func (m *memRepo) Get(_ context.Context, id string) (domain.ClaimFile, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -47,6 +47,7 @@ func Permissions() auth.Permissions {
 	return auth.Permissions{
 		"POST /v1/reports":                                               takers,
 		"GET /v1/reports/:id":                                            readers,
+		"GET /v1/claims/:claimId/report":                                 readers,
 		"POST /v1/reports/:id/claim-request":                             takers,
 		"GET /v1/checklists":                                             readers,
 		"GET /v1/reports/:id/checklist.html":                             readers,
@@ -68,6 +69,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1 := e.Group("/v1")
 	v1.POST("/reports", h.createReport)
 	v1.GET("/reports/:id", h.getReport)
+	v1.GET("/claims/:claimId/report", h.getClaimReport)
 	v1.POST("/reports/:id/claim-request", h.requestClaim)
 	v1.GET("/checklists", h.getChecklist)
 	v1.GET("/reports/:id/checklist.html", h.printChecklist)
@@ -198,6 +200,18 @@ func (h *HTTP) createReport(c *gin.Context) {
 
 func (h *HTTP) getReport(c *gin.Context) {
 	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toReport(f))
+}
+
+// getClaimReport answers the report of a claim by its claim number: the
+// console tells a claim intake does not know (404 at once) from one whose
+// case adjudication is still opening (issue 20).
+func (h *HTTP) getClaimReport(c *gin.Context) {
+	f, err := h.app.ReportOfClaim(c.Request.Context(), c.Param("claimId"))
 	if err != nil {
 		h.fail(c, err)
 		return

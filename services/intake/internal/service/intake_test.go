@@ -435,6 +435,13 @@ func TestAReportOfAClosedClaimsIncidentIsANewReport(t *testing.T) {
 		return pgtest.Count(t, db, "SELECT count(*) FROM incident_reports WHERE claim_closure = 'rejected'") == 1
 	}, 30*time.Second, 100*time.Millisecond, "the rejection recorded on the report")
 
+	// The console finds the report by its claim number; an unknown claim
+	// is not found at once.
+	if got := decode[report](t, r.Do(t, http.MethodGet, "/v1/claims/"+first.ClaimID+"/report", "")); got.ID != first.ID {
+		t.Fatalf("got report %s by claim, want %s", got.ID, first.ID)
+	}
+	r.Spec(t).WantError(t, "GET /v1/claims/{claimId}/report", r.Do(t, http.MethodGet, "/v1/claims/no-such-claim/report", ""), 404, "not_found", "")
+
 	body["description"], body["claimed_amount_fen"] = "复发，再次住院", 420000
 	body["link_to"] = first.ID
 	doc := r.Spec(t)
