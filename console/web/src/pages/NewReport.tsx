@@ -9,6 +9,8 @@ import { ApiError, newIdempotencyKey } from '../api/client';
 import { INCIDENT_TYPES, RELATIONS, REPORTER_ROLES, type IncidentType, type NewReport as NewReportBody, type Relation, type Report, type ReporterRole } from '../api/types';
 import { ChecklistPreview, ReportChecklist } from '../components/ChecklistPanel';
 import { ErrorBox, Field, useDebounced } from '../components/common';
+import { DuplicatePrompt } from '../components/DuplicatePrompt';
+import { fileReport, type DuplicateCandidate } from '../api/workbench';
 import { useI18n } from '../i18n/i18n';
 import { parseYuan } from '../lib/money';
 import { localInputToRFC3339, nowLocalInput } from '../lib/time';
@@ -124,13 +126,14 @@ function RelationSelect({ name, value, onChange }: { name: string; value: Relati
 
 export function NewReport() {
   const { t, tx } = useI18n();
-  const { api } = useSession();
+  const { api, session } = useSession();
   const { navigate } = useRouter();
   const [form, setForm] = useState<Form>(empty);
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
+  const [candidate, setCandidate] = useState<DuplicateCandidate | null>(null);
   // One key per form: a retry after a lost answer is the same report.
   const [key, setKey] = useState(newIdempotencyKey);
 
@@ -159,9 +162,21 @@ export function NewReport() {
     setErrors(e);
     setFailure(null);
     if (Object.keys(e).length > 0 || !form.incident_type) return;
+    await send({});
+  };
+
+  /** Files the report; a possible duplicate comes back as the candidate to choose about (issue 20). */
+  const send = async (choice: { link_to?: string; confirm_new?: boolean }) => {
+    if (!form.incident_type) return;
     setBusy(true);
+    setFailure(null);
     try {
-      setReport(await api.createReport(toBody(form, form.incident_type), key));
+      const out = await fileReport(session.token, { ...toBody(form, form.incident_type), ...choice }, key);
+      if ('candidate' in out) setCandidate(out.candidate);
+      else {
+        setCandidate(null);
+        setReport(out.report);
+      }
     } catch (err) {
       const f = err instanceof ApiError ? formField(err.field) : undefined;
       if (f && err instanceof ApiError) setErrors({ [f]: err.message });
@@ -186,6 +201,22 @@ export function NewReport() {
       setBusy(false);
     }
   };
+
+  if (candidate && !report) {
+    return (
+      <div className="page" data-testid="report-duplicate">
+        <h1>{t('report.title')}</h1>
+        {failure ? <ErrorBox error={failure} /> : null}
+        <DuplicatePrompt
+          candidate={candidate}
+          busy={busy}
+          onLink={() => void send({ link_to: candidate.id })}
+          onNew={() => void send({ confirm_new: true })}
+          onCancel={() => setCandidate(null)}
+        />
+      </div>
+    );
+  }
 
   if (report) {
     return (
