@@ -262,9 +262,6 @@ export function WorkQueue() {
                   return (
                     <tr key={it.claim_id} className={`row-risk-${r} ${it.catastrophe ? 'row-cat' : ''}`} data-testid="queue-row" data-claim={it.claim_id} data-cat={it.catastrophe?.code ?? ''}>
                       <td>
-                        <Link to={`/claims/${encodeURIComponent(it.claim_id)}`} className="row-open">
-                          <code title={it.claim_id}>{it.claim_id.slice(0, 8)}</code>
-                        </Link>
                         <input
                           type="checkbox"
                           checked={selected.includes(it.claim_id)}
@@ -274,6 +271,9 @@ export function WorkQueue() {
                         />
                       </td>
                       <td>
+                        <Link to={`/claims/${encodeURIComponent(it.claim_id)}`} className="row-open">
+                          <code title={it.claim_id}>{it.claim_id.slice(0, 8)}</code>
+                        </Link>
                         {it.catastrophe && (
                           <span className="badge badge-cat" data-testid="queue-cat">
                             {t('queue.cat')} {it.catastrophe.code}
