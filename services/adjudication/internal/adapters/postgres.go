@@ -18,10 +18,12 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/document"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
+	"claims.local/pkg/redact"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -567,8 +569,15 @@ func queueQuery(db *gorm.DB, f app.QueueFilter, now time.Time) *gorm.DB {
 	}
 	if term := strings.TrimSpace(f.Search); term != "" {
 		like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(term))
-		q = q.Where(`(lower(c.claim_id) = ? OR lower(c.id) = ? OR lower(c.policy_number) LIKE ? OR lower(c.insured_name) LIKE ?)`,
-			strings.ToLower(term), strings.ToLower(term), like+"%", "%"+like+"%")
+		// An ID number typed in full is masked as intake masked the
+		// identity cards' numbers: the number itself is never stored.
+		masked := ""
+		if document.ValidIDNumber(strings.ToUpper(term)) {
+			masked = redact.IDNumber(strings.ToUpper(term))
+		}
+		q = q.Where(`(lower(c.claim_id) = ? OR lower(c.id) = ? OR lower(c.policy_number) LIKE ? OR lower(c.insured_name) LIKE ?
+			OR (? <> '' AND EXISTS (SELECT 1 FROM case_documents d WHERE d.case_id = c.id AND d.id_number_masked = ?)))`,
+			strings.ToLower(term), strings.ToLower(term), like+"%", "%"+like+"%", masked, masked)
 	}
 	if f.IncidentType != "" {
 		q = q.Where("c.incident_type = ?", f.IncidentType)

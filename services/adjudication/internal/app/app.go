@@ -302,6 +302,9 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate,
 			AccountFingerprint: doc.AccountFingerprint, AccountLast4: doc.AccountLast4, HolderName: doc.HolderName})
 	}
+	for i, doc := range d.Documents {
+		c.Documents[i].IDNumberMasked = doc.IDNumberMasked
+	}
 	for _, sup := range d.Supplements {
 		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
 	}

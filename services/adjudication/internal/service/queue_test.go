@@ -3,6 +3,7 @@ package service_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/pkg/auth"
+	"claims.local/pkg/events"
+	"claims.local/pkg/redact"
 )
+
+// idNumber is a resident ID number whose GB 11643 checksum verifies.
+const idNumber = "11010519491231002X"
 
 type queuePage struct {
 	Items []struct {
@@ -43,6 +49,8 @@ func TestTheQueueIsSearchedSortedAndPagedWithATotal(t *testing.T) {
 	a.PolicyNumber, a.InsuredName = "P-2026-100", "王小明"
 	b.PolicyNumber, b.InsuredName = "P-2026-200", "李华"
 	c.PolicyNumber, c.InsuredName = "P-2027-300", "王芳"
+	// 王芳's identity card: intake sends its number masked only.
+	c.Documents = []events.ClaimDocument{{DocumentID: "doc-id", Type: "id_card", SHA256: "ab", IDNumberMasked: redact.IDNumber(idNumber)}}
 	b.FirstReceivedAt = b.FirstReceivedAt.Add(-time.Hour)
 	c.FirstReceivedAt = c.FirstReceivedAt.Add(-2 * time.Hour)
 	r.openCases(t, a, b, c)
@@ -63,6 +71,10 @@ func TestTheQueueIsSearchedSortedAndPagedWithATotal(t *testing.T) {
 		{"q=" + url.QueryEscape("王"), []string{c.ClaimID, a.ClaimID}},
 		{"q=p-2026", []string{b.ClaimID, a.ClaimID}},
 		{"q=" + b.ClaimID, []string{b.ClaimID}},
+		{"q=" + idNumber, []string{c.ClaimID}},
+		{"q=" + strings.ToLower(idNumber), []string{c.ClaimID}},
+		{"q=" + idNumber[:17] + "1", []string{}}, // the checksum fails: no ID number, no match
+		{"q=" + redact.IDNumber(idNumber), []string{}},
 		{"q=" + url.QueryEscape("%"), []string{}},
 		{"q=" + url.QueryEscape("_"), []string{}},
 		{"sort=insured_name", []string{b.ClaimID, a.ClaimID, c.ClaimID}}, // 李 < 王小 < 王芳 by code point
@@ -118,4 +130,22 @@ func sorted(ids ...string) []string {
 		}
 	}
 	return out
+}
+
+// ATTACK: no answer of the queue carries an ID number in full; the masked
+// form is all adjudication holds.
+func TestTheQueueNeverAnswersAnIDNumber(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	d := requestData()
+	d.Documents = []events.ClaimDocument{{DocumentID: "doc-id", Type: "id_card", SHA256: "ab", IDNumberMasked: redact.IDNumber(idNumber)}}
+	r.openCases(t, d)
+	for _, path := range []string{"/v1/queue?q=" + idNumber, "/v1/cases/" + d.ClaimID} {
+		a := r.Do(t, http.MethodGet, path, "")
+		want(t, a, 200, nil)
+		if strings.Contains(string(a.Body), idNumber) || strings.Contains(string(a.Body), idNumber[6:14]) {
+			t.Fatalf("GET %s: got %s, want no ID number (nor its birth date) in it", path, a.Body)
+		}
+	}
+	assert.Equal(t, int64(0), r.count(t, `SELECT count(*) FROM case_documents WHERE id_number_masked LIKE '%19491231%'`))
 }

@@ -24,6 +24,7 @@ import (
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/redact"
 	"claims.local/pkg/reveal"
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
@@ -333,6 +334,9 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		}
 		if t == document.BankCard {
 			cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(r.ClaimID, fields)
+		}
+		if t == document.IDCard && fields.IDNumber != "" {
+			cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
 		}
 		data.Documents = append(data.Documents, cd)
 	}

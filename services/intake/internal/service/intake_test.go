@@ -582,7 +582,7 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 
 	// No OCR here: the handler says what the upload is.
 	want(t, "correction", r.Do(t, http.MethodPost, base+"/documents/"+idCard.ID+"/corrections",
-		`{"type":"id_card","fields":{"names":["王五"]},"note":"身份证正面"}`), http.StatusCreated)
+		`{"type":"id_card","fields":{"names":["王五"],"id_number":"11010519491231002X"},"note":"身份证正面"}`), http.StatusCreated)
 	a := r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms"}`)
 	want(t, "one-time notice", a, http.StatusCreated)
 	notice := decode[noticeJSON](t, a)
@@ -654,6 +654,11 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 		t.Errorf("got card %+v, want the corrected account's fingerprint, last4 0128 and holder 李 四 as corrected", c)
 	}
 	wantNoAccountInClear(t, db, rep.ClaimID, "6222021234567890128")
+	// Issue 20: the identity card's number goes out masked only, for
+	// adjudication's queue to find the claim by it.
+	if c := e.Documents[0]; c.Type != "id_card" || c.IDNumberMasked != "110105********002X" {
+		t.Errorf("got the identity card %+v, want its number masked as 110105********002X", c)
+	}
 	doc.WantError(t, noticeOp, r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms","reason":"x"}`), 409, "conflict", "")
 	doc.WantError(t, "POST /v1/reports/{id}/checklist/items/{item}/satisfy",
 		r.Do(t, http.MethodPost, base+"/checklist/items/nope/satisfy", `{"reason":"x"}`), 404, "not_found", "")
