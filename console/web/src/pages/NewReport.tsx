@@ -4,12 +4,13 @@
 // report is stored, the handler opens the claim to take its documents and
 // make the claim request.
 
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, newIdempotencyKey } from '../api/client';
 import { INCIDENT_TYPES, RELATIONS, REPORTER_ROLES, type IncidentType, type NewReport as NewReportBody, type Relation, type Report, type ReporterRole } from '../api/types';
 import { ChecklistPreview, ReportChecklist } from '../components/ChecklistPanel';
 import { ErrorBox, Field, useDebounced } from '../components/common';
 import { DuplicatePrompt } from '../components/DuplicatePrompt';
+import { loadDraft, saveDraft } from '../components/Draft';
 import { fileReport, type DuplicateCandidate } from '../api/workbench';
 import { useI18n } from '../i18n/i18n';
 import { parseYuan } from '../lib/money';
@@ -124,11 +125,27 @@ function RelationSelect({ name, value, onChange }: { name: string; value: Relati
   );
 }
 
+const draftKey = 'new-report';
+
+/** The user's saved draft of the form, or an empty form. */
+function restoreForm(subject: string): Form {
+  try {
+    const saved: unknown = JSON.parse(loadDraft(subject, draftKey, 'null'));
+    if (saved && typeof saved === 'object') return { ...empty(), ...(saved as Partial<Form>) };
+  } catch {
+    // a draft that does not parse is dropped
+  }
+  return empty();
+}
+
 export function NewReport() {
   const { t, tx } = useI18n();
   const { api, session } = useSession();
   const { navigate } = useRouter();
-  const [form, setForm] = useState<Form>(empty);
+  // The form is kept as the user's draft (issue 20): a session that ends
+  // while it is filled in loses nothing; signing in again brings it back.
+  const [form, setForm] = useState<Form>(() => restoreForm(session.user.subject));
+  useEffect(() => saveDraft(session.user.subject, draftKey, JSON.stringify(form)), [form, session.user.subject]);
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -176,6 +193,7 @@ export function NewReport() {
       else {
         setCandidate(null);
         setReport(out.report);
+        saveDraft(session.user.subject, draftKey, '');
       }
     } catch (err) {
       const f = err instanceof ApiError ? formField(err.field) : undefined;
