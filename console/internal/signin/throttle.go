@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
@@ -75,14 +74,7 @@ func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, boo
 	now := t.now().UTC()
 	var left time.Duration
 	allowed := false
-	err := t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&throttleRow{Username: name, LastAttempt: now, NextAllowed: now}).Error; err != nil {
-			return err
-		}
-		var r throttleRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("username = ?", name).Take(&r).Error; err != nil {
-			return err
-		}
+	err := underRowLock(ctx, t.db, &throttleRow{Username: name, LastAttempt: now, NextAllowed: now}, "username = ?", name, func(r *throttleRow) map[string]any {
 		if r.NextAllowed.After(now) {
 			left = r.NextAllowed.Sub(now)
 			return nil
@@ -99,8 +91,7 @@ func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, boo
 			}
 			r.NextAllowed = now.Add(delay)
 		}
-		return tx.Model(&throttleRow{}).Where("username = ?", name).
-			Updates(map[string]any{"failures": r.Failures, "last_attempt": r.LastAttempt, "next_allowed": r.NextAllowed}).Error
+		return map[string]any{"failures": r.Failures, "last_attempt": r.LastAttempt, "next_allowed": r.NextAllowed}
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("count sign-in attempt: %w", err)

@@ -199,24 +199,25 @@ func (h *HTTP) createReport(c *gin.Context) {
 }
 
 func (h *HTTP) getReport(c *gin.Context) {
-	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		h.fail(c, err)
-		return
+	h.answerReport(c)(h.app.Report(c.Request.Context(), c.Param("id")))
+}
+
+// answerReport answers a claim file, or the error of reading it.
+func (h *HTTP) answerReport(c *gin.Context) func(domain.ClaimFile, error) {
+	return func(f domain.ClaimFile, err error) {
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toReport(f))
 	}
-	c.JSON(http.StatusOK, toReport(f))
 }
 
 // getClaimReport answers the report of a claim by its claim number: the
 // console tells a claim intake does not know (404 at once) from one whose
 // case adjudication is still opening (issue 20).
 func (h *HTTP) getClaimReport(c *gin.Context) {
-	f, err := h.app.ReportOfClaim(c.Request.Context(), c.Param("claimId"))
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toReport(f))
+	h.answerReport(c)(h.app.ReportOfClaim(c.Request.Context(), c.Param("claimId")))
 }
 
 type claimRequest struct {
