@@ -69,6 +69,8 @@ func TestConsoleWorkbenchInTheBrowser(t *testing.T) {
 	p.waitJS("the search finds the three", `document.querySelectorAll('[data-testid="queue-row"]').length === 3`, 10*time.Second)
 	p.click("sort by claim number", `[data-testid="sort-claim_id"]`)
 	p.waitCSS("sorted", `th[aria-sort="ascending"] [data-testid="sort-claim_id"]`, 5*time.Second)
+	p.waitJS("the rows in the server's order by claim number", `(ids => ids.length === 3 && ids.every((id, i) => i === 0 || ids[i-1] < id))(
+		Array.from(document.querySelectorAll('[data-testid="queue-row"]')).map(r => r.getAttribute('data-claim')))`, 10*time.Second)
 	p.waitCSS("the countdown in hours or days", `[data-testid="countdown"][data-kind="deadline"]`, 10*time.Second)
 	p.click("select the first row", `[data-testid="queue-row"]:nth-child(1) [data-testid="select-row"]`)
 	p.click("select the second row", `[data-testid="queue-row"]:nth-child(2) [data-testid="select-row"]`)
@@ -186,6 +188,10 @@ func TestConsoleWorkbenchInTheBrowser(t *testing.T) {
 	p.shot("workbench-fast-channel-visit")
 	p.viewport(390, 844, true)
 	p.shot("workbench-claim-phone")
+	// Every visit to arrange or arranged, for the field team on a phone.
+	p.open("/visits")
+	p.waitCSS("the visit in the list", fmt.Sprintf(`[data-testid="site-visit"][data-state="arranged"] a[href="/claims/%s"]`, fr.ClaimID), 15*time.Second)
+	p.shot("workbench-visits-phone")
 	p.viewport(1440, 900, false)
 	p.signOut()
 

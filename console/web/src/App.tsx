@@ -14,6 +14,7 @@ import { Reveals } from './pages/Reveals';
 import { NotAllowed, NotFound } from './pages/Simple';
 import { WorkQueue } from './pages/WorkQueue';
 import { Users } from './pages/Users';
+import { Visits } from './pages/Visits';
 import { ExpiryWarning } from './components/ExpiryWarning';
 import { match, RouterProvider, useRouter } from './router';
 import { SessionGate, useSession } from './session';
@@ -41,6 +42,7 @@ const fixed: Record<string, { page: Page; render: () => ReactNode }> = {
   '/complaints': { page: 'complaints', render: () => <Complaints /> },
   '/indicators': { page: 'indicators', render: () => <Indicators /> },
   '/users': { page: 'users', render: () => <Users /> },
+  '/visits': { page: 'visits', render: () => <Visits /> },
 };
 
 function Routes() {

@@ -5,7 +5,7 @@
 
 import type { Role, User } from '../api/types';
 
-export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators' | 'users';
+export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators' | 'users' | 'visits';
 
 const readers: Role[] = ['handler', 'senior_handler', 'catastrophe_coordinator', 'auditor', 'admin'];
 
@@ -31,6 +31,8 @@ const pageRoles: Record<Page, readonly Role[]> = {
   indicators: ['senior_handler', 'auditor', 'admin'],
   // POST /api/auth/users/{user}/unlock (the console's sign-in)
   users: ['admin'],
+  // GET /v1/visits (adjudication)
+  visits: readers,
 };
 
 /** Reports whether user holds any of roles. */

@@ -10,8 +10,10 @@ import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Field, Loading, useAsync, useBusy } from './common';
 import { Masked } from './Masked';
+import { Link } from '../router';
 
-function VisitRow({ v, onChanged, canWork }: { v: Visit; onChanged: (v: Visit) => void; canWork: boolean }) {
+/** One visit with its steps; withClaim links it to its claim (the list of every visit). */
+export function VisitRow({ v, onChanged, canWork, withClaim }: { v: Visit; onChanged: (v: Visit) => void; canWork: boolean; withClaim?: boolean }) {
   const { t, tx, lang } = useI18n();
   const { api } = useSession();
   const [when, setWhen] = useState('');
@@ -23,6 +25,11 @@ function VisitRow({ v, onChanged, canWork }: { v: Visit; onChanged: (v: Visit) =
   };
   return (
     <li data-testid="site-visit" data-state={v.state}>
+      {withClaim && (
+        <Link to={`/claims/${encodeURIComponent(v.claim_id)}`}>
+          <code>{v.claim_id.slice(0, 8)}</code>
+        </Link>
+      )}{' '}
       <strong>{tx('wb.visit.state.' + v.state, v.state)}</strong> · {v.address} · {v.contact_name} <Masked kind="contact" value={v.contact_phone} />
       {v.scheduled_for && <span className="small"> · {t('wb.visit.scheduledFor', { at: formatDateTime(v.scheduled_for, lang) })}</span>}
       <div className="muted small">

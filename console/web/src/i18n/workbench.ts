@@ -5,6 +5,8 @@
 
 export const zhWorkbench = {
   'wb.nav.users': '登录锁定',
+  'wb.nav.visits': '现场服务',
+  'wb.visit.open': '待安排和已安排',
 
   'wb.queue.search': '搜索',
   'wb.queue.searchHint': '赔案号、保单号或被保险人姓名',
@@ -103,6 +105,8 @@ export const zhWorkbench = {
 
 export const enWorkbench: Record<keyof typeof zhWorkbench, string> = {
   'wb.nav.users': 'Sign-in locks',
+  'wb.nav.visits': 'Site visits',
+  'wb.visit.open': 'To arrange and arranged',
 
   'wb.queue.search': 'Search',
   'wb.queue.searchHint': 'Claim number, policy number or insured name',
