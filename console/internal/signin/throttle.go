@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -125,14 +124,8 @@ type UnlockAnswer struct {
 // lifted, and the unlock is recorded (signin_unlocks) with the admin.
 func (h *Handler) Unlock(v *auth.Verifier) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		p, err := v.Verify(c.Request.Context(), token)
-		if token == "" || err != nil {
-			httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <token>"))
-			return
-		}
-		if !p.Has(auth.Admin) {
-			httpapi.WriteError(c, h.log, apperr.New(apperr.Forbidden, "only an admin unlocks a user"))
+		p, ok := h.admin(c, v, "only an admin unlocks a user")
+		if !ok {
 			return
 		}
 		name := NormalizeUsername(c.Param("subject"))
@@ -142,7 +135,7 @@ func (h *Handler) Unlock(v *auth.Verifier) gin.HandlerFunc {
 		}
 		now := h.cfg.Now().UTC()
 		cleared := 0
-		err = h.cfg.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		err := h.cfg.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 			prefix := userSourceKey(name, "")
 			res := tx.Where("key = ? OR starts_with(key, ?)", "user:"+name, prefix).Delete(&attemptRow{})
 			if res.Error != nil {
