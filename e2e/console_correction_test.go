@@ -117,6 +117,7 @@ func TestConsoleShowsWhatALinkedReportAddedInTheBrowser(t *testing.T) {
 		"incident_time": incident.Add(time.Hour).Format(time.RFC3339),
 		"reporter":      map[string]string{"name": "王芳", "role": "beneficiary", "relation": "child"},
 		"description":   "母亲复查后再次住院五天", "claimed_amount_fen": 365000,
+		"link_to": r.ID, // confirmed after the 409 possible_duplicate (issue 20)
 	}, &linked)
 	if status != http.StatusOK || !linked.Linked || linked.DuplicateOf != r.ID {
 		t.Fatalf("the same incident again: got %d %+v, want 200 linked to %s", status, linked, r.ID)

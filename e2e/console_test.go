@@ -39,7 +39,7 @@ type consoleUser struct {
 func consoleUsers() []consoleUser {
 	return []consoleUser{
 		{"handler-1", "handler"}, {"senior-1", "senior_handler"}, {"senior-2", "senior_handler"}, {"cat-1", "catastrophe_coordinator"},
-		{"finance-1", "finance"}, {"auditor-1", "auditor"},
+		{"finance-1", "finance"}, {"auditor-1", "auditor"}, {"admin-1", "admin"},
 	}
 }
 

@@ -37,8 +37,9 @@ type intakeReport struct {
 
 // newReport files the report of a medical incident of the insured at
 // incident, reported by the insured. A report that matches one filed before
-// (same policy, insured, type and date) is linked to it by intake; then the
-// incident is moved a day earlier until the report is new.
+// (same policy, insured, type and date) is answered 409 possible_duplicate
+// by intake (issue 20); then the incident is moved a day earlier until the
+// report is new.
 func (s *system) newReport(t testing.TB, policy, insured string, incident time.Time) report {
 	t.Helper()
 	for range 60 {
@@ -51,8 +52,8 @@ func (s *system) newReport(t testing.TB, policy, insured string, incident time.T
 		switch {
 		case status == http.StatusCreated:
 			return report{ID: r.ID, ClaimID: r.ClaimID}
-		case status != http.StatusOK || !r.Linked:
-			t.Fatalf("POST /v1/reports: got status %d (linked %v), want 201", status, r.Linked)
+		case status != http.StatusConflict:
+			t.Fatalf("POST /v1/reports: got status %d, want 201 or 409 possible_duplicate", status)
 		}
 		incident = incident.Add(-24 * time.Hour)
 	}

@@ -163,9 +163,11 @@ func TestKafkaRefusesWritesWithoutTheRight(t *testing.T) {
 	}
 }
 
-// TestKafkaRefusesReadsWithoutTheRight reads the finance topic as intake
-// and the intake topic as payout: both are refused, while payout reads the
-// adjudication topic it consumes and the reader reads the finance topic.
+// TestKafkaRefusesReadsWithoutTheRight reads the notifications topic as
+// intake and the intake topic as payout: both are refused, while payout
+// reads the adjudication topic it consumes, intake the adjudication and
+// finance topics it learns claim closures from (issue 20), and the reader
+// the finance topic.
 func TestKafkaRefusesReadsWithoutTheRight(t *testing.T) {
 	t.Parallel()
 	admin := kafkatest.Cluster(t)
@@ -176,9 +178,10 @@ func TestKafkaRefusesReadsWithoutTheRight(t *testing.T) {
 		topic   string
 		refused bool
 	}{
-		{"intake reads the finance topic", kafkabus.IntakeUser, topics.Payout(), true},
+		{"intake reads the notifications topic", kafkabus.IntakeUser, topics.Notifications(), true},
 		{"payout reads the intake topic", kafkabus.PayoutUser, topics.Intake(), true},
-		{"intake reads the adjudication topic", kafkabus.IntakeUser, topics.Adjudication(), true},
+		{"intake reads the finance topic", kafkabus.IntakeUser, topics.Payout(), false},
+		{"intake reads the adjudication topic", kafkabus.IntakeUser, topics.Adjudication(), false},
 		{"payout reads the adjudication topic", kafkabus.PayoutUser, topics.Adjudication(), false},
 		{"the reader reads the finance topic", kafkabus.ReaderUser, topics.Payout(), false},
 	} {

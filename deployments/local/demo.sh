@@ -13,12 +13,13 @@ TOKEN=$("$ROOT/bin/claimsctl" token --sub demo-handler --roles handler,senior_ha
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" "$@"; }
 
 echo "1. report an incident to intake"
-# Another day each run: a report of an incident already reported is linked
-# to the first one, not filed again.
+# Another day each run; a report matching an open one of the same day is
+# answered 409 possible_duplicate unless it says it is another incident
+# (confirm_new, issue 20): each demo run drives a claim of its own.
 when=$(date -u -d "-$((RANDOM % 300 + 1)) days" +%Y-%m-%dT02:00:00Z)
 report=$(api -X POST "$INTAKE/v1/reports" -H 'Content-Type: application/json' -d '{
   "policy_number": "P-2026-000123", "insured_name": "张三", "incident_type": "medical",
-  "incident_time": "'"$when"'", "reporter": {"name": "李四", "role": "beneficiary"}}')
+  "incident_time": "'"$when"'", "reporter": {"name": "李四", "role": "beneficiary"}, "confirm_new": true}')
 echo "$report"
 id=$(echo "$report" | json "['id']")
 claim=$(echo "$report" | json "['claim_id']")

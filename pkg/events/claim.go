@@ -74,6 +74,11 @@ type ClaimDocument struct {
 	Sources map[string]FieldSource `json:"sources,omitempty"`
 	// Corrected names the fields a handler corrected after OCR.
 	Corrected []string `json:"corrected,omitempty"`
+	// IDNumberMasked is the resident ID number read from an identity
+	// card, masked as redact.IDNumber does (first six and last four
+	// characters): adjudication's queue finds a claim by an ID number
+	// given in full without ever holding it (issue 20).
+	IDNumberMasked string `json:"id_number_masked,omitempty"`
 }
 
 // InsuranceSplit is how a medical invoice's total was paid under China's

@@ -50,11 +50,13 @@ type Access struct {
 // (payments completed, for the R13 indicators; group <prefix>adjudication-payouts)
 // and writes the notifications topic (supplementary-notice-requested);
 // payout writes its alarms (reconciliation-unmatched, instruction-refused)
-// to its own topic.
+// to its own topic. Intake reads adjudication's and payout's topics to learn
+// when a claim closes (rejected, paid: issue 20), so that a new report is
+// linked only to an open one.
 func Accesses(t events.Topics) []Access {
 	return []Access{
 		{User: IntakeUser, Write: []string{t.Intake(), t.Deadlines(), t.Calendar()},
-			Read: []string{t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "intake"},
+			Read: []string{t.Adjudication(), t.Payout(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "intake"},
 		{User: AdjudicationUser, Write: []string{t.Adjudication(), t.Deadlines(), t.Calendar(), t.Catastrophes(), t.Notifications()},
 			Read: []string{t.Intake(), t.Payout(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "adjudication"},
 		{User: PayoutUser, Write: []string{t.Payout(), t.Deadlines(), t.Calendar(), t.Notifications()},

@@ -166,7 +166,7 @@ func TestTopicsOfAServiceAreTheOnesItWritesOrReads(t *testing.T) {
 		user string
 		want []string
 	}{
-		{kafkabus.IntakeUser, []string{topics.Intake(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
+		{kafkabus.IntakeUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Catastrophes()}},
 		{kafkabus.AdjudicationUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
 		{kafkabus.PayoutUser, []string{topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},
 		{kafkabus.AdminUser, []string{topics.Intake(), topics.Adjudication(), topics.Payout(), topics.Deadlines(), topics.Calendar(), topics.Notifications(), topics.Catastrophes()}},

@@ -36,20 +36,28 @@ type Config struct {
 	// RefreshTTL is how long a session may be refreshed without signing
 	// in again (default 12 hours).
 	RefreshTTL time.Duration
-	// PerUser limits attempts per normalised user name; PerClient per
-	// client address, which also catches one client trying many names.
+	// PerUser locks a normalised user name at one client address (issue
+	// 20: per user and source, so that a stranger's guesses lock the
+	// stranger's address, not the colleague's); PerClient limits a client
+	// address, which also catches one client trying many names.
 	PerUser   LimitPolicy
 	PerClient LimitPolicy
+	// PerUserAllSources slows the attempts on a user name from all
+	// sources together, bounding a guesser that spreads over addresses;
+	// zero picks 4×PerUser.MaxFailures free failures, then a delay from 1 s
+	// doubling up to PerUser.Lockout.
+	PerUserAllSources ThrottlePolicy
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
 
 // Handler answers POST /api/auth/sign-in.
 type Handler struct {
-	cfg     Config
-	log     *slog.Logger
-	users   *Limiter
-	clients *Limiter
+	cfg      Config
+	log      *slog.Logger
+	users    *Limiter
+	clients  *Limiter
+	throttle *Throttle
 }
 
 // NewHandler returns the sign-in handler.
@@ -60,7 +68,12 @@ func NewHandler(cfg Config, log *slog.Logger) *Handler {
 	if cfg.RefreshTTL <= 0 {
 		cfg.RefreshTTL = 12 * time.Hour
 	}
-	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.DB, cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.DB, cfg.PerClient, cfg.Now)}
+	if cfg.PerUserAllSources == (ThrottlePolicy{}) {
+		cfg.PerUserAllSources = ThrottlePolicy{FreeFailures: 4 * cfg.PerUser.MaxFailures, BaseDelay: time.Second,
+			MaxDelay: cfg.PerUser.Lockout, Window: cfg.PerUser.Window}
+	}
+	return &Handler{cfg: cfg, log: log, users: NewLimiter(cfg.DB, cfg.PerUser, cfg.Now), clients: NewLimiter(cfg.DB, cfg.PerClient, cfg.Now),
+		throttle: NewThrottle(cfg.DB, cfg.PerUserAllSources, cfg.Now)}
 }
 
 // Request is the body of a sign-in.
@@ -109,10 +122,11 @@ func (h *Handler) SignIn(c *gin.Context) {
 		return
 	}
 	// The attempt is counted before the password is checked, under the
-	// normalised name and the client address (the connection's, or the one
-	// a trusted proxy reports: edge.Config.TrustedProxies).
+	// normalised name at the client address (the connection's, or the one
+	// a trusted proxy reports: edge.Config.TrustedProxies), the client
+	// address, and the name across sources (a delay, never a lock).
 	name := NormalizeUsername(req.Username)
-	userKey, clientKey := "user:"+name, "client:"+c.ClientIP()
+	userKey, clientKey := userSourceKey(name, c.ClientIP()), "client:"+c.ClientIP()
 	ctx := c.Request.Context()
 	for _, lim := range []struct {
 		l   *Limiter
@@ -128,6 +142,16 @@ func (h *Handler) SignIn(c *gin.Context) {
 			h.tooMany(c, left)
 			return
 		}
+	}
+	left, ok, err := h.throttle.Attempt(ctx, name)
+	if err != nil {
+		httpapi.WriteError(c, h.log, unavailable(err))
+		return
+	}
+	if !ok {
+		h.log.WarnContext(ctx, "sign-in delayed: too many attempts on the name from all sources", "username", name)
+		h.tooMany(c, left)
+		return
 	}
 	u, ok := h.cfg.Users.Authenticate(name, req.Password)
 	if !ok {
@@ -152,10 +176,14 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
+	if err := h.throttle.Succeed(ctx, name); err != nil {
+		httpapi.WriteError(c, h.log, unavailable(err))
+		return
+	}
 	now := h.cfg.Now()
 	var refresh string
 	var refreshExp time.Time
-	err := h.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = h.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		refresh, refreshExp, err = h.newRefreshToken(tx, "", u.Subject, now)
 		return err

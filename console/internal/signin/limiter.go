@@ -66,14 +66,7 @@ func (l *Limiter) Attempt(ctx context.Context, key string) (time.Duration, bool,
 	now := l.now().UTC()
 	var left time.Duration
 	allowed := false
-	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&attemptRow{Key: key, WindowStart: now}).Error; err != nil {
-			return err
-		}
-		var r attemptRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("key = ?", key).Take(&r).Error; err != nil {
-			return err
-		}
+	err := underRowLock(ctx, l.db, &attemptRow{Key: key, WindowStart: now}, "key = ?", key, func(r *attemptRow) map[string]any {
 		if r.LockedUntil != nil && r.LockedUntil.After(now) {
 			left = r.LockedUntil.Sub(now)
 			return nil
@@ -88,13 +81,34 @@ func (l *Limiter) Attempt(ctx context.Context, key string) (time.Duration, bool,
 			r.Attempts++
 			allowed = true
 		}
-		return tx.Model(&attemptRow{}).Where("key = ?", key).
-			Updates(map[string]any{"attempts": r.Attempts, "window_start": r.WindowStart, "locked_until": r.LockedUntil}).Error
+		return map[string]any{"attempts": r.Attempts, "window_start": r.WindowStart, "locked_until": r.LockedUntil}
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("count sign-in attempt: %w", err)
 	}
 	return left, allowed, nil
+}
+
+// underRowLock stores seed unless its row exists, then, in one transaction
+// under the row's lock (where/key select it), lets change read and change it
+// and stores the columns change returns (none: nothing). Every replica
+// counts through the same row, so concurrent attempts are counted one by
+// one before any password is checked.
+func underRowLock[T any](ctx context.Context, db *gorm.DB, seed *T, where string, key any, change func(*T) map[string]any) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(seed).Error; err != nil {
+			return err
+		}
+		var r T
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(where, key).Take(&r).Error; err != nil {
+			return err
+		}
+		cols := change(&r)
+		if len(cols) == 0 {
+			return nil
+		}
+		return tx.Model(new(T)).Where(where, key).Updates(cols).Error
+	})
 }
 
 // Succeed forgets the attempts of key.

@@ -141,14 +141,8 @@ func (h *Handler) Refresh(c *gin.Context) {
 // within the signer's TTL and cannot be refreshed.
 func (h *Handler) RevokeSessions(v *auth.Verifier) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		p, err := v.Verify(c.Request.Context(), token)
-		if token == "" || err != nil {
-			httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <token>"))
-			return
-		}
-		if !p.Has(auth.Admin) {
-			httpapi.WriteError(c, h.log, apperr.New(apperr.Forbidden, "only an admin revokes sessions"))
+		p, ok := h.admin(c, v, "only an admin revokes sessions")
+		if !ok {
 			return
 		}
 		subject := c.Param("subject")
@@ -164,10 +158,28 @@ func (h *Handler) RevokeSessions(v *auth.Verifier) gin.HandlerFunc {
 	}
 }
 
+// admin verifies the caller's token (v: the console's own keys) and that
+// they hold the admin role; otherwise it answers 401 or 403 (refused: why
+// a non-admin is refused) and reports false.
+func (h *Handler) admin(c *gin.Context, v *auth.Verifier, refused string) (auth.Principal, bool) {
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	p, err := v.Verify(c.Request.Context(), token)
+	if token == "" || err != nil {
+		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <token>"))
+		return auth.Principal{}, false
+	}
+	if !p.Has(auth.Admin) {
+		httpapi.WriteError(c, h.log, apperr.New(apperr.Forbidden, "%s", refused))
+		return auth.Principal{}, false
+	}
+	return p, true
+}
+
 // Register adds the refresh, revocation and client credentials routes; v verifies the admin's
 // token for revocation (the console's own keys, audience AudienceConsole).
 func (h *Handler) Register(r gin.IRoutes, v *auth.Verifier) {
 	r.POST("/api/auth/refresh", h.Refresh)
 	r.POST("/api/auth/token", h.Token)
 	r.POST("/api/auth/users/:subject/revoke-sessions", h.RevokeSessions(v))
+	r.POST("/api/auth/users/:subject/unlock", h.Unlock(v))
 }

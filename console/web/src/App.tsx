@@ -13,6 +13,9 @@ import { Catastrophe } from './pages/Catastrophe';
 import { Reveals } from './pages/Reveals';
 import { NotAllowed, NotFound } from './pages/Simple';
 import { WorkQueue } from './pages/WorkQueue';
+import { Users } from './pages/Users';
+import { Visits } from './pages/Visits';
+import { ExpiryWarning } from './components/ExpiryWarning';
 import { match, RouterProvider, useRouter } from './router';
 import { SessionGate, useSession } from './session';
 
@@ -38,6 +41,8 @@ const fixed: Record<string, { page: Page; render: () => ReactNode }> = {
   '/reveals': { page: 'reveals', render: () => <Reveals /> },
   '/complaints': { page: 'complaints', render: () => <Complaints /> },
   '/indicators': { page: 'indicators', render: () => <Indicators /> },
+  '/users': { page: 'users', render: () => <Users /> },
+  '/visits': { page: 'visits', render: () => <Visits /> },
 };
 
 function Routes() {
@@ -71,6 +76,7 @@ export function App() {
       <RouterProvider>
         <SessionGate signedOut={(onSignedIn, reason) => <SignIn onSignedIn={onSignedIn} reason={reason} />}>
           <Layout>
+            <ExpiryWarning />
             <Routes />
           </Layout>
         </SessionGate>

@@ -195,6 +195,11 @@ export class Api {
     return (await this.send(service, 'GET', path, undefined, { accept })).blob();
   }
 
+  /** Any JSON route of a service: the workbench's calls (api/workbench.ts) go through it. */
+  call<T>(service: Service, method: string, path: string, body?: unknown): Promise<T> {
+    return this.json(service, method, path, body);
+  }
+
   /** The service's OpenAPI document (to learn whether a route is served yet). */
   async openapiPaths(service: Service): Promise<string[]> {
     const doc = await this.json<{ paths?: Record<string, unknown> }>(service, 'GET', '/openapi.json');

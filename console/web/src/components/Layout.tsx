@@ -17,6 +17,8 @@ const nav: { page: Page; to: string; label: Key }[] = [
   { page: 'indicators', to: '/indicators', label: 'nav.indicators' },
   { page: 'complaints', to: '/complaints', label: 'nav.complaints' },
   { page: 'reveals', to: '/reveals', label: 'nav.reveals' },
+  { page: 'visits', to: '/visits', label: 'wb.nav.visits' },
+  { page: 'users', to: '/users', label: 'wb.nav.users' },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {

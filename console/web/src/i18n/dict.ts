@@ -1,6 +1,8 @@
 // The console's words, in Chinese (the default) and English. Every key of
 // zh must be in en: the type checker says so.
 
+import { enWorkbench, zhWorkbench } from './workbench';
+
 export const zh = {
   'app.title': '理赔工作台',
   'nav.queue': '工作队列',
@@ -764,6 +766,7 @@ export const zh = {
   'cat.advances': '预付赔款',
   'cat.estimated': '估损金额',
   'cat.rate': '结案率',
+  ...zhWorkbench,
 };
 
 export type Key = keyof typeof zh;
@@ -1531,4 +1534,5 @@ export const en: Record<Key, string> = {
   'cat.advances': 'Advances paid',
   'cat.estimated': 'Estimated payments',
   'cat.rate': 'Handling rate',
+  ...enWorkbench,
 };

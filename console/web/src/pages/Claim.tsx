@@ -7,10 +7,15 @@
 import { useState, type ReactNode } from 'react';
 import { isStatus, TRACKING_SERVICES } from '../api/client';
 import { DECIDABLE, type Case, type Deadline, type Report } from '../api/types';
-import { canDecide, canReadPayouts, canTakeReports } from '../auth/permissions';
+import { canDecide, canReadPayouts, canTakeReports, hasAny } from '../auth/permissions';
 import { Advances, AgreementFacts, AgreementForm, CaseActions, Checks, RejectionLetterBox } from '../components/CaseWork';
 import { ReportChecklist } from '../components/ChecklistPanel';
-import { MissingDocumentsNotice, Payments, Timeline } from '../components/ClaimParts';
+import { MissingDocumentsNotice, Payments } from '../components/ClaimParts';
+import { CaseNotes } from '../components/CaseNotes';
+import { FastChannel, fastChannelOf } from '../components/FastChannel';
+import { SiteVisits } from '../components/SiteVisits';
+import { UnifiedTimeline } from '../components/UnifiedTimeline';
+import { reportOfClaim } from '../api/workbench';
 import { ErrorBox, Facts, Field, Loading, Section, useAsync, useBusy, usePoll } from '../components/common';
 import { CaseOwner, Signals } from '../components/Controls';
 import { DeadlineList } from '../components/DeadlineList';
@@ -124,11 +129,16 @@ export function Claim({ claimId }: { claimId: string }) {
 
   const caseQ = useAsync(() => api.case(claimId), [api, claimId]);
   const c = caseQ.data;
-  const reportId = c?.report_id ?? reportParam;
+  const caseMissing = isStatus(caseQ.error, 404);
+  // A link with the claim only: intake says whether it knows the claim. An
+  // unknown claim is not found at once; a known one waits a bounded time
+  // for adjudication to open its case (issue 20).
+  const byClaimQ = useAsync(async () => (caseMissing && !reportParam ? reportOfClaim(api, claimId) : null), [api, claimId, caseMissing, reportParam]);
+  const unknownClaim = isStatus(byClaimQ.error, 404);
+  const reportId = c?.report_id ?? reportParam ?? byClaimQ.data?.id ?? null;
   const reportQ = useAsync(async () => (reportId ? api.report(reportId) : null), [api, reportId]);
   const report = reportQ.data ?? null;
   const stage = report ? intakeStage(report) : null;
-  const caseMissing = isStatus(caseQ.error, 404);
 
   const timelineQ = useAsync(async () => (c ? api.timeline(claimId) : []), [api, claimId, c?.version]);
   const readsPayouts = canReadPayouts(user);
@@ -148,7 +158,7 @@ export function Claim({ claimId }: { claimId: string }) {
   // A complete claim request goes to adjudication by event: wait for the case.
   const young = Date.now() - startedAt < waitMs;
   // Without the report (a link with the claim only), look for the case a while too.
-  usePoll(caseMissing && (!!report?.handed_over_at || (!reportId && young)) && young, caseQ.reload, 1000);
+  usePoll(caseMissing && !unknownClaim && (!!report?.handed_over_at || (!reportId && young)) && young, caseQ.reload, 1000);
   usePoll(caseMissing && stage === 'incomplete' && !reading && young, reportQ.reload, 3000);
   // After the agreement payout schedules and pays: look again until it has.
   const agreed = c?.state === 'agreed' || !!c?.agreement;
@@ -183,6 +193,12 @@ export function Claim({ claimId }: { claimId: string }) {
     }
     if (caseQ.loading && !caseQ.error) return <Loading />;
     if (!caseMissing) return <ErrorBox error={caseQ.error} onRetry={caseQ.reload} />;
+    if (!report && unknownClaim)
+      return (
+        <p className="alert alert-warn" data-testid="case-not-found">
+          {t('wb.claim.notFound', { id: claimId })}
+        </p>
+      );
     if (!report)
       return (
         <p className="muted" data-testid={young && !reportId ? 'case-waiting' : undefined}>
@@ -266,15 +282,30 @@ export function Claim({ claimId }: { claimId: string }) {
               <Payments list={payoutsQ.data} agreed={agreed} error={payoutsQ.error} onChanged={payoutsQ.reload} />
             </Section>
           )}
+          {c && fastChannelOf(report) && (
+            <Section title={t('wb.fast.title')} testId="claim-fast-channel">
+              <FastChannel script={fastChannelOf(report)!} />
+            </Section>
+          )}
+          {c?.catastrophe && (
+            <Section title={t('wb.visit.title')} testId="claim-visits">
+              <SiteVisits claimId={claimId} canWork={hasAny(user, ['handler', 'senior_handler', 'catastrophe_coordinator'])} />
+            </Section>
+          )}
+          {c && (
+            <Section title={t('wb.notes.title')} testId="claim-notes">
+              <CaseNotes claimId={claimId} />
+            </Section>
+          )}
           <Section title={t('claim.timeline')} testId="claim-timeline">
-            {!c ? (
-              <p className="muted">{t('claim.timeline.noCase')}</p>
-            ) : timelineQ.error ? (
+            {timelineQ.error ? (
               <ErrorBox error={timelineQ.error} onRetry={timelineQ.reload} />
-            ) : timelineQ.data ? (
-              <Timeline entries={timelineQ.data} />
-            ) : (
+            ) : report || timelineQ.data ? (
+              <UnifiedTimeline report={report} audit={timelineQ.data} payments={payoutsQ.data} />
+            ) : timelineQ.loading || reportQ.loading ? (
               <Loading />
+            ) : (
+              <p className="muted">{t('claim.timeline.noCase')}</p>
             )}
           </Section>
         </div>

@@ -4,11 +4,14 @@
 // report is stored, the handler opens the claim to take its documents and
 // make the claim request.
 
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, newIdempotencyKey } from '../api/client';
 import { INCIDENT_TYPES, RELATIONS, REPORTER_ROLES, type IncidentType, type NewReport as NewReportBody, type Relation, type Report, type ReporterRole } from '../api/types';
 import { ChecklistPreview, ReportChecklist } from '../components/ChecklistPanel';
 import { ErrorBox, Field, useDebounced } from '../components/common';
+import { DuplicatePrompt } from '../components/DuplicatePrompt';
+import { loadDraft, saveDraft } from '../components/Draft';
+import { fileReport, type DuplicateCandidate } from '../api/workbench';
 import { useI18n } from '../i18n/i18n';
 import { parseYuan } from '../lib/money';
 import { localInputToRFC3339, nowLocalInput } from '../lib/time';
@@ -122,15 +125,32 @@ function RelationSelect({ name, value, onChange }: { name: string; value: Relati
   );
 }
 
+const draftKey = 'new-report';
+
+/** The user's saved draft of the form, or an empty form. */
+function restoreForm(subject: string): Form {
+  try {
+    const saved: unknown = JSON.parse(loadDraft(subject, draftKey, 'null'));
+    if (saved && typeof saved === 'object') return { ...empty(), ...(saved as Partial<Form>) };
+  } catch {
+    // a draft that does not parse is dropped
+  }
+  return empty();
+}
+
 export function NewReport() {
   const { t, tx } = useI18n();
-  const { api } = useSession();
+  const { api, session } = useSession();
   const { navigate } = useRouter();
-  const [form, setForm] = useState<Form>(empty);
+  // The form is kept as the user's draft (issue 20): a session that ends
+  // while it is filled in loses nothing; signing in again brings it back.
+  const [form, setForm] = useState<Form>(() => restoreForm(session.user.subject));
+  useEffect(() => saveDraft(session.user.subject, draftKey, JSON.stringify(form)), [form, session.user.subject]);
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
+  const [candidate, setCandidate] = useState<DuplicateCandidate | null>(null);
   // One key per form: a retry after a lost answer is the same report.
   const [key, setKey] = useState(newIdempotencyKey);
 
@@ -159,9 +179,22 @@ export function NewReport() {
     setErrors(e);
     setFailure(null);
     if (Object.keys(e).length > 0 || !form.incident_type) return;
+    await send({});
+  };
+
+  /** Files the report; a possible duplicate comes back as the candidate to choose about (issue 20). */
+  const send = async (choice: { link_to?: string; confirm_new?: boolean }) => {
+    if (!form.incident_type) return;
     setBusy(true);
+    setFailure(null);
     try {
-      setReport(await api.createReport(toBody(form, form.incident_type), key));
+      const out = await fileReport(session.token, { ...toBody(form, form.incident_type), ...choice }, key);
+      if ('candidate' in out) setCandidate(out.candidate);
+      else {
+        setCandidate(null);
+        setReport(out.report);
+        saveDraft(session.user.subject, draftKey, '');
+      }
     } catch (err) {
       const f = err instanceof ApiError ? formField(err.field) : undefined;
       if (f && err instanceof ApiError) setErrors({ [f]: err.message });
@@ -186,6 +219,22 @@ export function NewReport() {
       setBusy(false);
     }
   };
+
+  if (candidate && !report) {
+    return (
+      <div className="page" data-testid="report-duplicate">
+        <h1>{t('report.title')}</h1>
+        {failure ? <ErrorBox error={failure} /> : null}
+        <DuplicatePrompt
+          candidate={candidate}
+          busy={busy}
+          onLink={() => void send({ link_to: candidate.id })}
+          onNew={() => void send({ confirm_new: true })}
+          onCancel={() => setCandidate(null)}
+        />
+      </div>
+    );
+  }
 
   if (report) {
     return (

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,10 +18,12 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/document"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
+	"claims.local/pkg/redact"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -494,41 +497,10 @@ type queueRow struct {
 // then paused ones (the claimant has the documents to send), then cases
 // owing none (waiting for the claimant's agreement), oldest request first.
 func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]app.QueueItem, error) {
-	states := f.States
-	if len(states) == 0 {
-		for _, st := range domain.States() {
-			if st != domain.StateAgreed && st != domain.StateClosed {
-				states = append(states, st)
-			}
-		}
-	}
-	names := make([]string, len(states))
-	for i, st := range states {
-		names[i] = string(st)
-	}
 	db := s.db.WithContext(ctx)
-	q := db.Table("cases AS c").
-		Select(`c.id, o.rule, o.due_at, o.due_date, o.state, o.at_risk_from AS risk_from,
-			CASE o.state WHEN 'open' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END AS rank_order`).
-		Joins(`LEFT JOIN LATERAL (SELECT d.rule, d.due_at, d.due_date, d.state, d.at_risk_from FROM deadline_obligations d
-			WHERE d.subject = 'claim/' || c.claim_id AND d.state IN ('open', 'paused') ORDER BY d.due_at LIMIT 1) o ON true`).
-		Where("c.state IN ?", names)
-	switch {
-	case f.Unassigned:
-		q = q.Where("c.assignee = ''")
-	case f.Assignee != "":
-		q = q.Where("c.assignee = ?", f.Assignee)
-	}
-	if f.Risk != "" {
-		// The lateral join keeps only owed obligations: no row means none.
-		cond, args := trackingpg.RiskCondition("o.", f.Risk, now)
-		q = q.Where(cond, args...)
-	}
+	q := queueQuery(db, f, now)
 	var rows []queueRow
-	// Tagged cases first (R8), soonest internal target first; then by the
-	// deadline owed.
-	if err := q.Order("c.catastrophe_code = '', c.target_due_at, rank_order, o.due_at, c.first_received_at, c.id").
-		Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
+	if err := q.Order(queueOrder(f)).Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("work queue: %w", err)
 	}
 	ids := make([]string, len(rows))
@@ -559,6 +531,126 @@ func (s *Cases) Queue(ctx context.Context, f app.QueueFilter, now time.Time) ([]
 		}
 		o := tracking.Deadline{State: tracking.State(*r.State), DueAt: r.DueAt.In(calendar.Location()), AtRiskFrom: *r.RiskFrom}
 		out[i].Deadline = &app.QueueDeadline{Rule: deadline.RuleID(*r.Rule), DueAt: o.DueAt, DueDate: due, State: o.State, Risk: o.RiskAt(now)}
+	}
+	return out, nil
+}
+
+// queueQuery selects the cases of the queue f asks for, each joined (as o)
+// with the deadline it owes.
+func queueQuery(db *gorm.DB, f app.QueueFilter, now time.Time) *gorm.DB {
+	states := f.States
+	if len(states) == 0 {
+		for _, st := range domain.States() {
+			if st != domain.StateAgreed && st != domain.StateClosed {
+				states = append(states, st)
+			}
+		}
+	}
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
+	q := db.Table("cases AS c").
+		Select(`c.id, o.rule, o.due_at, o.due_date, o.state, o.at_risk_from AS risk_from,
+			CASE o.state WHEN 'open' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END AS rank_order`).
+		Joins(`LEFT JOIN LATERAL (SELECT d.rule, d.due_at, d.due_date, d.state, d.at_risk_from FROM deadline_obligations d
+			WHERE d.subject = 'claim/' || c.claim_id AND d.state IN ('open', 'paused') ORDER BY d.due_at LIMIT 1) o ON true`).
+		Where("c.state IN ?", names)
+	switch {
+	case f.Unassigned:
+		q = q.Where("c.assignee = ''")
+	case f.Assignee != "":
+		q = q.Where("c.assignee = ?", f.Assignee)
+	}
+	if f.Risk != "" {
+		// The lateral join keeps only owed obligations: no row means none.
+		cond, args := trackingpg.RiskCondition("o.", f.Risk, now)
+		q = q.Where(cond, args...)
+	}
+	if term := strings.TrimSpace(f.Search); term != "" {
+		like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(term))
+		// An ID number typed in full is masked as intake masked the
+		// identity cards' numbers: the number itself is never stored.
+		masked := ""
+		if document.ValidIDNumber(strings.ToUpper(term)) {
+			masked = redact.IDNumber(strings.ToUpper(term))
+		}
+		q = q.Where(`(lower(c.claim_id) = ? OR lower(c.id) = ? OR lower(c.policy_number) LIKE ? OR lower(c.insured_name) LIKE ?
+			OR (? <> '' AND EXISTS (SELECT 1 FROM case_documents d WHERE d.case_id = c.id AND d.id_number_masked = ?)))`,
+			strings.ToLower(term), strings.ToLower(term), like+"%", "%"+like+"%", masked, masked)
+	}
+	if f.IncidentType != "" {
+		q = q.Where("c.incident_type = ?", f.IncidentType)
+	}
+	switch f.Catastrophe {
+	case "":
+	case app.CatastropheAny:
+		q = q.Where("c.catastrophe_code <> ''")
+	case app.CatastropheNone:
+		q = q.Where("c.catastrophe_code = ''")
+	default:
+		q = q.Where("c.catastrophe_code = ?", f.Catastrophe)
+	}
+	if f.Complex != nil {
+		q = q.Where("(c.complex_at IS NOT NULL) = ?", *f.Complex)
+	}
+	return q
+}
+
+// queueOrder is the ORDER BY of a queue: the work order by default (tagged
+// cases first, R8, soonest internal target first; then by the deadline
+// owed), else the column asked for, the work order breaking ties.
+func queueOrder(f app.QueueFilter) string {
+	const work = "c.catastrophe_code = '', c.target_due_at, rank_order, o.due_at, c.first_received_at, c.id"
+	dir := " ASC NULLS LAST"
+	if f.Desc {
+		dir = " DESC NULLS LAST"
+	}
+	col := map[string]string{
+		"due": "o.due_at", "target": "c.target_due_at", "received": "c.first_received_at", "claim_id": "c.claim_id",
+		"policy_number": "c.policy_number", "insured_name": "c.insured_name", "incident_type": "c.incident_type",
+		"state": "c.state", "assignee": "c.assignee",
+	}[f.Sort]
+	if col == "" {
+		if f.Desc {
+			return "c.catastrophe_code <> '', c.target_due_at DESC NULLS LAST, rank_order DESC, o.due_at DESC NULLS LAST, c.first_received_at DESC, c.id DESC"
+		}
+		return work
+	}
+	return col + dir + ", " + work
+}
+
+// QueueTotal counts the cases of the queue f selects, every page.
+func (s *Cases) QueueTotal(ctx context.Context, f app.QueueFilter, now time.Time) (int, error) {
+	var n int64
+	if err := queueQuery(s.db.WithContext(ctx), f, now).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("work queue: count: %w", err)
+	}
+	return int(n), nil
+}
+
+// Workloads counts the open cases of every handler holding one, with those
+// whose owed deadline is at risk or breached, most cases first.
+func (s *Cases) Workloads(ctx context.Context, now time.Time) ([]app.Workload, error) {
+	var rows []struct {
+		Assignee string
+		Open     int
+		AtRisk   int
+	}
+	err := s.db.WithContext(ctx).Raw(`
+		SELECT c.assignee, count(*) AS open,
+		       count(*) FILTER (WHERE o.state = 'open' AND o.at_risk_from <= ?) AS at_risk
+		  FROM cases c
+		  LEFT JOIN LATERAL (SELECT d.state, d.at_risk_from FROM deadline_obligations d
+		        WHERE d.subject = 'claim/' || c.claim_id AND d.state IN ('open', 'paused') ORDER BY d.due_at LIMIT 1) o ON true
+		 WHERE c.assignee <> '' AND c.state NOT IN ?
+		 GROUP BY c.assignee ORDER BY open DESC, c.assignee`, now, []string{string(domain.StateAgreed), string(domain.StateClosed)}).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("workloads: %w", err)
+	}
+	out := make([]app.Workload, len(rows))
+	for i, r := range rows {
+		out[i] = app.Workload{Assignee: r.Assignee, Open: r.Open, AtRisk: r.AtRisk}
 	}
 	return out, nil
 }

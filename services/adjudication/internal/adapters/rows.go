@@ -154,6 +154,7 @@ type documentRow struct {
 	AccountFingerprint string
 	AccountLast4       string `gorm:"column:account_last4"`
 	HolderName         string
+	IDNumberMasked     string
 }
 
 func (documentRow) TableName() string { return "case_documents" }
@@ -289,6 +290,9 @@ func documentRows(c domain.Case) []documentRow {
 			InvoiceNumber: d.InvoiceNumber, InvoiceKey: domain.InvoiceKey(d.InvoiceNumber), TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate,
 			AccountFingerprint: d.AccountFingerprint, AccountLast4: d.AccountLast4, HolderName: d.HolderName}
 	}
+	for i, d := range c.Documents {
+		out[i].IDNumberMasked = d.IDNumberMasked
+	}
 	return out
 }
 
@@ -345,6 +349,9 @@ func (w caseRow) toDomain() (domain.Case, error) {
 		c.Documents = append(c.Documents, domain.Document{DocumentID: d.DocumentID, Type: d.Type, SHA256: d.SHA256,
 			InvoiceNumber: d.InvoiceNumber, TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate,
 			AccountFingerprint: d.AccountFingerprint, AccountLast4: d.AccountLast4, HolderName: d.HolderName})
+	}
+	for i, d := range w.Documents {
+		c.Documents[len(c.Documents)-len(w.Documents)+i].IDNumberMasked = d.IDNumberMasked
 	}
 	if d := w.Decision; d != nil {
 		dec, err := d.toDomain()

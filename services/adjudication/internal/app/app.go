@@ -44,6 +44,10 @@ type Repository interface {
 	// Queue returns the work queue: cases with the deadline they owe,
 	// soonest due first.
 	Queue(ctx context.Context, f QueueFilter, now time.Time) ([]QueueItem, error)
+	// QueueTotal counts the cases of the queue f selects, all pages.
+	QueueTotal(ctx context.Context, f QueueFilter, now time.Time) (int, error)
+	// Workloads counts the open cases of every handler holding one.
+	Workloads(ctx context.Context, now time.Time) ([]Workload, error)
 	// Update loads a case under a row lock, applies change and stores the
 	// result, its audit entries and the effects change returns, in one
 	// transaction.
@@ -106,6 +110,41 @@ type QueueFilter struct {
 	Risk       tracking.Risk
 	Limit      int
 	Offset     int
+	// Search finds a case by its claim number or case id (exactly), its
+	// policy number (from the start) or its insured's name (any part),
+	// case-insensitively (issue 20: a queue built for volume).
+	Search string
+	// IncidentType and Catastrophe narrow to an incident type and to a
+	// catastrophe's code (CatastropheAny: every tagged case,
+	// CatastropheNone: the untagged ones); Complex, when set, to complex
+	// cases or to the others.
+	IncidentType string
+	Catastrophe  string
+	Complex      *bool
+	// Sort orders by a column of QueueSorts (empty: the work order, tagged
+	// cases first, then soonest due); Desc reverses it.
+	Sort string
+	Desc bool
+}
+
+// The catastrophe filters besides a code.
+const (
+	CatastropheAny  = "*"
+	CatastropheNone = "-"
+)
+
+// QueueSorts are the columns the queue sorts by.
+func QueueSorts() []string {
+	return []string{"due", "target", "received", "claim_id", "policy_number", "insured_name", "incident_type", "state", "assignee"}
+}
+
+// Workload is how many open cases a handler holds (cases not agreed or
+// closed), for the assignment picker.
+type Workload struct {
+	Assignee string
+	Open     int
+	// AtRisk counts those whose owed deadline is at risk or breached.
+	AtRisk int
 }
 
 // QueueItem is one case of the work queue with the deadline it owes now, if
@@ -159,6 +198,8 @@ type Deps struct {
 	// completed payments.
 	Complaints Complaints
 	Indicators Indicators
+	// Notes stores the case diaries (issue 20).
+	Notes Notes
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -185,6 +226,7 @@ type Service struct {
 	payees       *sealed.Sealer
 	complaints   Complaints
 	indicators   Indicators
+	notes        Notes
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -195,7 +237,7 @@ func NewService(d Deps) *Service {
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
-		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators}
+		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
@@ -259,6 +301,9 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 		c.Documents = append(c.Documents, domain.Document{DocumentID: doc.DocumentID, Type: doc.Type, SHA256: doc.SHA256,
 			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate,
 			AccountFingerprint: doc.AccountFingerprint, AccountLast4: doc.AccountLast4, HolderName: doc.HolderName})
+	}
+	for i, doc := range d.Documents {
+		c.Documents[i].IDNumberMasked = doc.IDNumberMasked
 	}
 	for _, sup := range d.Supplements {
 		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
@@ -376,6 +421,17 @@ func (s *Service) Cases(ctx context.Context, f ListFilter) ([]domain.Case, error
 // Queue returns the work queue, soonest deadline first.
 func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, error) {
 	return s.repo.Queue(ctx, f, s.now())
+}
+
+// QueueTotal counts the cases of the queue f selects over every page.
+func (s *Service) QueueTotal(ctx context.Context, f QueueFilter) (int, error) {
+	return s.repo.QueueTotal(ctx, f, s.now())
+}
+
+// Workloads lists the open cases each handler holds, most first, for the
+// console's assignment picker.
+func (s *Service) Workloads(ctx context.Context) ([]Workload, error) {
+	return s.repo.Workloads(ctx, s.now())
 }
 
 // Timeline returns the audit of a case: every change, who made it, when and

@@ -144,6 +144,9 @@ type Document struct {
 	AccountFingerprint string
 	AccountLast4       string
 	HolderName         string
+	// IDNumberMasked is an identity card's number as intake masked it
+	// (the queue's search by ID number, issue 20).
+	IDNumberMasked string
 }
 
 // Supplement is one stop of the decision clock (R4): a request for documents

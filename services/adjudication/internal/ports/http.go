@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,13 +45,14 @@ func Permissions() auth.Permissions {
 	workers := []auth.Role{auth.Handler, auth.SeniorHandler}
 	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
-	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions()).Merge(auth.Permissions{
+	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions(), notePermissions()).Merge(auth.Permissions{
 		"GET /v1/cases":                                     readers,
 		"GET /v1/cases/:claimId":                            readers,
 		"GET /v1/cases/:claimId/timeline":                   readers,
 		"GET /v1/cases/:claimId/checks":                     readers,
 		"GET /v1/cases/:claimId/rejection-letter":           readers,
 		"GET /v1/queue":                                     readers,
+		"GET /v1/workloads":                                 readers,
 		"POST /v1/cases/:claimId/review":                    workers,
 		"POST /v1/cases/:claimId/assignment":                workers,
 		"POST /v1/cases/:claimId/document-request":          workers,
@@ -78,6 +80,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1 := e.Group("/v1")
 	v1.GET("/cases", h.listCases)
 	v1.GET("/queue", h.queue)
+	v1.GET("/workloads", h.workloads)
 	cs := v1.Group("/cases/:claimId")
 	cs.GET("", h.getCase)
 	cs.GET("/timeline", h.timeline)
@@ -104,6 +107,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	registerFastTrack(v1, h)
 	registerComplaints(v1, h)
 	registerIndicators(v1, h)
+	registerNotes(v1, h)
 }
 
 // actor is the signed-in caller as the rules see them.
@@ -198,12 +202,35 @@ func (h *HTTP) queue(c *gin.Context) {
 		return
 	}
 	items, err := h.app.Queue(c.Request.Context(), f)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	total, err := h.app.QueueTotal(c.Request.Context(), f)
 	var next *int
-	if len(items) == f.Limit {
-		n := f.Offset + f.Limit
+	if f.Offset+len(items) < total {
+		n := f.Offset + len(items)
 		next = &n
 	}
-	h.answer(c, http.StatusOK, gin.H{"items": toQueue(items), "next_offset": next}, err)
+	h.answer(c, http.StatusOK, gin.H{"items": toQueue(items), "next_offset": next, "total": total}, err)
+}
+
+// workloads answers the open cases each handler holds (issue 20: the
+// assignment picker shows them).
+func (h *HTTP) workloads(c *gin.Context) {
+	ws, err := h.app.Workloads(c.Request.Context())
+	out := make([]workloadJSON, len(ws))
+	for i, w := range ws {
+		out[i] = workloadJSON{Assignee: w.Assignee, OpenCases: w.Open, AtRisk: w.AtRisk}
+	}
+	h.answer(c, http.StatusOK, gin.H{"handlers": out}, err)
+}
+
+// workloadJSON is a handler's current workload.
+type workloadJSON struct {
+	Assignee  string `json:"assignee"`
+	OpenCases int    `json:"open_cases"`
+	AtRisk    int    `json:"at_risk"`
 }
 
 func queueFilter(c *gin.Context) (app.QueueFilter, error) {
@@ -240,6 +267,34 @@ func queueFilter(c *gin.Context) (app.QueueFilter, error) {
 	}
 	if f.Offset, err = queryInt(c, "offset", 0, 0, 1_000_000); err != nil {
 		return app.QueueFilter{}, err
+	}
+	if f.Search = strings.TrimSpace(c.Query("q")); len([]rune(f.Search)) > 100 {
+		return app.QueueFilter{}, apperr.InvalidField("q", "must be at most 100 characters")
+	}
+	if s := c.Query("incident_type"); s != "" {
+		if !slices.Contains(domain.IncidentTypes(), s) {
+			return app.QueueFilter{}, apperr.InvalidField("incident_type", "must be one of %s", strings.Join(domain.IncidentTypes(), ", "))
+		}
+		f.IncidentType = s
+	}
+	f.Catastrophe = c.Query("catastrophe")
+	switch c.Query("complex") {
+	case "":
+	case "true", "false":
+		v := c.Query("complex") == "true"
+		f.Complex = &v
+	default:
+		return app.QueueFilter{}, apperr.InvalidField("complex", "must be true or false")
+	}
+	if f.Sort = c.Query("sort"); f.Sort != "" && !slices.Contains(app.QueueSorts(), f.Sort) {
+		return app.QueueFilter{}, apperr.InvalidField("sort", "must be one of %s", strings.Join(app.QueueSorts(), ", "))
+	}
+	switch c.Query("order") {
+	case "", "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		return app.QueueFilter{}, apperr.InvalidField("order", "must be asc or desc")
 	}
 	return f, nil
 }

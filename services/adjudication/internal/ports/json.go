@@ -6,6 +6,7 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/tracking"
 )
 
 // The JSON of adjudication's answers and requests. Amounts are integer fen;
@@ -324,6 +325,11 @@ type queueItemJSON struct {
 	Deadline        *queueDeadlineJSON `json:"deadline"`
 	Catastrophe     *tagJSON           `json:"catastrophe"`
 	Signals         []signalJSON       `json:"signals"`
+	// NearestDueAt is the nearer of the owed deadline and the catastrophe
+	// target (issue 20: the queue counts down to it); NearestKind says
+	// which ("deadline" or "target").
+	NearestDueAt *time.Time `json:"nearest_due_at,omitempty"`
+	NearestKind  string     `json:"nearest_kind,omitempty"`
 }
 
 // signalJSON is a fraud signal raised on a case, in plain words.
@@ -351,6 +357,15 @@ func toQueue(items []app.QueueItem) []queueItemJSON {
 			IncidentType: c.IncidentType, FirstReceivedAt: c.FirstReceivedAt, State: string(c.State), Assignee: c.Assignee,
 			Complex: c.Complex != nil, Version: c.Version, Catastrophe: toTag(c, time.Now()), Signals: toSignals(c.Signals)}
 		out[i].Deadline = toQueueDeadline(it.Deadline)
+		if d := it.Deadline; d != nil && d.State == tracking.StateOpen {
+			at := d.DueAt
+			out[i].NearestDueAt, out[i].NearestKind = &at, "deadline"
+		}
+		if st := c.TargetState(time.Now()); c.Catastrophe != nil && st != domain.TargetMet && st != domain.TargetMissed &&
+			(out[i].NearestDueAt == nil || c.Catastrophe.TargetDueAt.Before(*out[i].NearestDueAt)) {
+			at := c.Catastrophe.TargetDueAt
+			out[i].NearestDueAt, out[i].NearestKind = &at, "target"
+		}
 	}
 	return out
 }

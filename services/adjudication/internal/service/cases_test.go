@@ -313,6 +313,8 @@ func TestTheQueueListsTheWorkSoonestDueFirst(t *testing.T) {
 	want(t, r.Do(t, http.MethodGet, "/v1/queue?assignee=handler-1&limit=1", ""), 200, &q)
 	require.Len(t, q.Items, 1)
 	assert.Equal(t, newer.ClaimID, q.Items[0].ClaimID)
+	assert.Nil(t, q.NextOffset, "the only case of handler-1: no next page (the total says so)")
+	want(t, r.Do(t, http.MethodGet, "/v1/queue?limit=1", ""), 200, &q)
 	require.NotNil(t, q.NextOffset)
 	assert.Equal(t, 1, *q.NextOffset)
 	want(t, r.Do(t, http.MethodGet, "/v1/queue?state=under_review,complex&unassigned=true", ""), 200, &q)

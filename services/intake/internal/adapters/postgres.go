@@ -14,6 +14,8 @@ import (
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/inbox"
+	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal/revealpg"
@@ -41,12 +43,19 @@ func NewReports(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *R
 	return &Reports{db: db, work: uow.New(db, deadlines, afterCommit)}
 }
 
+// errAskFirst rolls back a Create that found an open report of the same
+// incident the person has not chosen about: nothing is stored, the
+// idempotency key included, so that the answer with a choice may reuse it.
+var errAskFirst = errors.New("ask first")
+
 // Create stores a new report with its effects in one transaction. The
 // idempotency key is claimed first (a concurrent request with the same key
-// waits for this one); the report is inserted unless the unique index of
-// one report per incident finds the same incident, which is then locked and
-// linked.
-func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string) (app.Created, error) {
+// waits for this one); the open report of the same incident, if any, is
+// locked, and domain.ResolveLink decides with choice whether the report is
+// stored, linked to it, or answered back as a candidate. The unique index
+// of one open report per incident makes concurrent reports of one incident
+// find each other.
+func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (app.Created, error) {
 	var out app.Created
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		out = app.Created{}
@@ -63,23 +72,47 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		res := tx.Clauses(clause.OnConflict{
-			Columns:     []clause.Column{{Name: "policy_number"}, {Name: "insured_name"}, {Name: "incident_type"}, {Name: "incident_date"}},
-			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "incident_date IS NOT NULL"}}},
-			DoNothing:   true,
-		}).Create(&row)
-		if res.Error != nil {
-			return tracking.Effects{}, fmt.Errorf("store report: %w", res.Error)
-		}
 		id := r.ID
-		if res.RowsAffected == 0 {
-			var existing reportRow
-			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-				Where("policy_number = ? AND insured_name = ? AND incident_type = ? AND incident_date = ?",
-					row.PolicyNumber, row.InsuredName, row.IncidentType, *row.IncidentDate).Take(&existing).Error; err != nil {
-				return tracking.Effects{}, fmt.Errorf("load the report of the same incident: %w", err)
+		candidate, err := openCandidate(tx, row)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		action, err := domain.ResolveLink(candidate, choice)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		if action == domain.StoreNew {
+			row.DistinctFrom = candidate
+			res := tx.Clauses(clause.OnConflict{
+				Columns: []clause.Column{{Name: "policy_number"}, {Name: "insured_name"}, {Name: "incident_type"}, {Name: "incident_date"}},
+				TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{
+					SQL: "incident_date IS NOT NULL AND claim_closed_at IS NULL AND distinct_from = ''"}}},
+				DoNothing: true,
+			}).Create(&row)
+			if res.Error != nil {
+				return tracking.Effects{}, fmt.Errorf("store report: %w", res.Error)
 			}
-			id, out.Linked, eff = existing.ID, true, tracking.Effects{}
+			if res.RowsAffected == 0 {
+				// A concurrent report of the same incident was stored
+				// first: the choice is asked about it.
+				if candidate, err = openCandidate(tx, row); err != nil {
+					return tracking.Effects{}, err
+				}
+				if action, err = domain.ResolveLink(candidate, choice); err != nil {
+					return tracking.Effects{}, err
+				}
+			}
+		}
+		switch action {
+		case domain.AskFirst:
+			f, err := load(tx, candidate)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			out.Candidate = &f
+			return tracking.Effects{}, errAskFirst
+		case domain.LinkToCandidate:
+			id, out.Linked, eff = candidate, true, tracking.Effects{}
 			if err := tx.Create(&linkRow{ReportID: id, ReporterName: r.Reporter.Name, ReporterRole: string(r.Reporter.Role),
 				ReporterRelation: string(r.Reporter.Relation), Description: r.Description, ClaimedAmountFen: r.ClaimedAmountFen,
 				LinkedBy: by, LinkedAt: r.ReportedAt}).Error; err != nil {
@@ -95,15 +128,70 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 		out.File, err = load(tx, id)
 		return eff, err
 	})
+	if errors.Is(err, errAskFirst) {
+		return app.Created{Candidate: out.Candidate}, nil
+	}
 	if err != nil {
 		return app.Created{}, err
 	}
 	return out, nil
 }
 
+// openCandidate locks and returns the id of the open report of row's
+// incident (its claim neither rejected nor paid), the oldest when there are
+// more (reports confirmed as other incidents); empty when there is none
+// or row has no incident date.
+func openCandidate(tx *gorm.DB, row reportRow) (string, error) {
+	if row.IncidentDate == nil {
+		return "", nil
+	}
+	var found []reportRow
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").
+		Where("policy_number = ? AND insured_name = ? AND incident_type = ? AND incident_date = ? AND claim_closed_at IS NULL",
+			row.PolicyNumber, row.InsuredName, row.IncidentType, *row.IncidentDate).
+		Order("reported_at, id").Limit(1).Find(&found).Error
+	if err != nil {
+		return "", fmt.Errorf("find the open report of the same incident: %w", err)
+	}
+	if len(found) == 0 {
+		return "", nil
+	}
+	return found[0].ID, nil
+}
+
+// CloseClaim records the closure of a report's claim, once per event; a
+// claim closed before keeps its first closure.
+func (s *Reports) CloseClaim(ctx context.Context, receipt inbox.Receipt, c domain.Closure) error {
+	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+		first, err := inboxpg.Record(tx, receipt)
+		if err != nil || !first {
+			return tracking.Effects{}, err
+		}
+		err = tx.Model(&reportRow{}).Where("claim_id = ? AND claim_closed_at IS NULL", c.ClaimID).
+			Updates(map[string]any{"claim_closed_at": c.At, "claim_closure": c.Kind}).Error
+		if err != nil {
+			return tracking.Effects{}, fmt.Errorf("record the claim's closure: %w", err)
+		}
+		return tracking.Effects{}, nil
+	})
+}
+
 // Get returns a claim file.
 func (s *Reports) Get(ctx context.Context, id string) (domain.ClaimFile, error) {
 	return load(s.db.WithContext(ctx), id)
+}
+
+// GetByClaim returns the claim file of a claim number.
+func (s *Reports) GetByClaim(ctx context.Context, claimID string) (domain.ClaimFile, error) {
+	var row reportRow
+	err := s.db.WithContext(ctx).Where("claim_id = ?", claimID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no incident report of claim %q", claimID)
+	}
+	if err != nil {
+		return domain.ClaimFile{}, fmt.Errorf("load report: %w", err)
+	}
+	return loadRest(s.db.WithContext(ctx), row)
 }
 
 // load reads a claim file with db (a transaction holding the report's lock,

@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
+	"claims.local/pkg/inbox"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
 )
@@ -86,7 +87,7 @@ func concurrently(n int, f func(i int)) {
 
 func (f *fixture) create(t *testing.T, r domain.IncidentReport) {
 	t.Helper()
-	out, err := f.repo.Create(context.Background(), r, nil, event(t, r), "handler-1")
+	out, err := f.repo.Create(context.Background(), r, nil, event(t, r), "handler-1", domain.LinkChoice{})
 	require.NoError(t, err)
 	if out.Linked || out.Replayed {
 		t.Fatalf("got %+v creating report %s, want a new report", out, r.ID)
@@ -154,7 +155,7 @@ func TestCreateIsAtomic(t *testing.T) {
 	// The same id again fails, and its event is not stored either.
 	other := r
 	other.PolicyNumber = "P-OTHER"
-	if _, err := f.repo.Create(context.Background(), other, nil, event(t, other), "h"); err == nil {
+	if _, err := f.repo.Create(context.Background(), other, nil, event(t, other), "h", domain.LinkChoice{}); err == nil {
 		t.Fatal("got no error adding report r1 twice, want one")
 	}
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox"); n != 1 {
@@ -180,7 +181,17 @@ func TestTheSameIncidentIsLinkedNotStoredTwice(t *testing.T) {
 	// What the second report adds is kept on the link (issue 20), never
 	// dropped.
 	again.Description, again.ClaimedAmountFen = "复诊：又住院三天", 250000
-	out, err := f.repo.Create(context.Background(), again, nil, event(t, again), "handler-2")
+	// Issue 20: without the person's choice nothing is stored or linked;
+	// the open report is answered as the candidate.
+	out, err := f.repo.Create(context.Background(), again, nil, event(t, again), "handler-2", domain.LinkChoice{})
+	require.NoError(t, err)
+	if out.Candidate == nil || out.Candidate.Report.ID != "r1" || out.Linked || out.File.Report.ID != "" {
+		t.Fatalf("got %+v without a choice, want r1 as the candidate and nothing stored", out)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM report_links"); n != 0 {
+		t.Fatalf("got %d links before the choice, want 0", n)
+	}
+	out, err = f.repo.Create(context.Background(), again, nil, event(t, again), "handler-2", domain.LinkChoice{LinkTo: "r1"})
 	require.NoError(t, err)
 	if !out.Linked || out.File.Report.ID != "r1" {
 		t.Fatalf("got linked=%v report %s, want linked to r1", out.Linked, out.File.Report.ID)
@@ -204,6 +215,48 @@ func TestTheSameIncidentIsLinkedNotStoredTwice(t *testing.T) {
 	}
 }
 
+// Issue 20: a report matching one whose claim was rejected or paid is a
+// new report, never linked to the closed one; a closure is recorded once.
+func TestAReportIsLinkedOnlyToAnOpenReport(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	first := sample(t, "r1")
+	f.create(t, first)
+	receipt := inbox.Receipt{Consumer: "intake.payouts", EventID: "evt-paid-1", EventType: "claims.payout.payout-completed", ClaimID: first.ClaimID}
+	paidAt := first.ReportedAt.Add(20 * 24 * time.Hour)
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: first.ClaimID, Kind: domain.ClosurePaid, At: paidAt}))
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: first.ClaimID, Kind: domain.ClosureRejected, At: paidAt.Add(time.Hour)}))
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closure = 'paid'"); n != 1 {
+		t.Fatalf("got %d reports closed as paid, want 1 (the repeated event changes nothing)", n)
+	}
+
+	again := sample(t, "r2")
+	again.PolicyNumber, again.ClaimID, again.Description = first.PolicyNumber, "claim-r2", "出院后再次住院"
+	if _, err := f.repo.Create(ctx, again, nil, event(t, again), "handler-2", domain.LinkChoice{LinkTo: "r1"}); apperr.CodeOf(err) != apperr.Invalid {
+		t.Fatalf("linking to the paid report: got %v, want invalid_argument", err)
+	}
+	out, err := f.repo.Create(ctx, again, nil, event(t, again), "handler-2", domain.LinkChoice{})
+	require.NoError(t, err)
+	if out.Linked || out.Candidate != nil || out.File.Report.ID != "r2" || out.File.Report.Description != "出院后再次住院" {
+		t.Fatalf("got %+v, want a new report r2 with its own description", out)
+	}
+	// A third report of the incident sees r2, the open one.
+	third := sample(t, "r3")
+	third.PolicyNumber, third.ClaimID = first.PolicyNumber, "claim-r3"
+	out, err = f.repo.Create(ctx, third, nil, event(t, third), "handler-2", domain.LinkChoice{})
+	require.NoError(t, err)
+	if out.Candidate == nil || out.Candidate.Report.ID != "r2" {
+		t.Fatalf("got %+v, want r2 as the candidate", out)
+	}
+	// Confirmed as another incident the same day, it is stored.
+	out, err = f.repo.Create(ctx, third, nil, event(t, third), "handler-2", domain.LinkChoice{ConfirmNew: true})
+	require.NoError(t, err)
+	if out.Linked || out.File.Report.ID != "r3" {
+		t.Fatalf("got %+v, want a new report r3", out)
+	}
+}
+
 func TestConcurrentReportsOfOneIncidentMakeOneReport(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -212,20 +265,20 @@ func TestConcurrentReportsOfOneIncidentMakeOneReport(t *testing.T) {
 	concurrently(n, func(i int) {
 		r := sample(t, fmt.Sprintf("r%d", i))
 		r.PolicyNumber = "P-SAME"
-		out, err := f.repo.Create(context.Background(), r, nil, event(t, r), "h")
+		out, err := f.repo.Create(context.Background(), r, nil, event(t, r), "h", domain.LinkChoice{})
 		if err != nil {
 			t.Errorf("Create #%d: got %v, want no error", i, err)
 			return
 		}
-		if !out.Linked {
+		if out.Candidate == nil {
 			created.Add(1)
 		}
 	})
 	if got := created.Load(); got != 1 {
-		t.Fatalf("got %d reports created from %d concurrent ones of one incident, want 1", got, n)
+		t.Fatalf("got %d reports created from %d concurrent ones of one incident, want 1 (the others asked about it)", got, n)
 	}
-	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM report_links"); got != n-1 {
-		t.Fatalf("got %d links, want %d", got, n-1)
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports"); got != 1 {
+		t.Fatalf("got %d reports, want 1", got)
 	}
 }
 
@@ -235,7 +288,7 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	ctx := context.Background()
 	key := &app.IdempotencyKey{Principal: "handler-1", Key: "k-1", RequestHash: "h1"}
 	r := sample(t, "r1")
-	out, err := f.repo.Create(ctx, r, key, event(t, r), "handler-1")
+	out, err := f.repo.Create(ctx, r, key, event(t, r), "handler-1", domain.LinkChoice{})
 	require.NoError(t, err)
 	if out.Replayed || out.Linked {
 		t.Fatalf("got %+v for the first request, want a new report", out)
@@ -243,17 +296,17 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 
 	retry := sample(t, "r-retry")
 	retry.PolicyNumber = "P-ELSEWHERE"
-	out, err = f.repo.Create(ctx, retry, key, event(t, retry), "handler-1")
+	out, err = f.repo.Create(ctx, retry, key, event(t, retry), "handler-1", domain.LinkChoice{})
 	require.NoError(t, err)
 	if !out.Replayed || out.File.Report.ID != "r1" {
 		t.Fatalf("got replayed=%v report %s for the retry, want r1 replayed", out.Replayed, out.File.Report.ID)
 	}
-	_, err = f.repo.Create(ctx, retry, &app.IdempotencyKey{Principal: "handler-1", Key: "k-1", RequestHash: "h2"}, event(t, retry), "handler-1")
+	_, err = f.repo.Create(ctx, retry, &app.IdempotencyKey{Principal: "handler-1", Key: "k-1", RequestHash: "h2"}, event(t, retry), "handler-1", domain.LinkChoice{})
 	if e, ok := apperr.As(err); !ok || e.Code != apperr.Conflict || e.Field != "Idempotency-Key" {
 		t.Fatalf("got %v for the key with another request, want a conflict on Idempotency-Key", err)
 	}
 	// Keys are per principal.
-	other, err := f.repo.Create(ctx, retry, &app.IdempotencyKey{Principal: "handler-2", Key: "k-1", RequestHash: "h2"}, event(t, retry), "handler-2")
+	other, err := f.repo.Create(ctx, retry, &app.IdempotencyKey{Principal: "handler-2", Key: "k-1", RequestHash: "h2"}, event(t, retry), "handler-2", domain.LinkChoice{})
 	require.NoError(t, err)
 	if other.Replayed || other.File.Report.ID != "r-retry" {
 		t.Fatalf("got %+v for another principal's key, want a new report", other)

@@ -23,6 +23,8 @@ import (
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/document"
 	"claims.local/pkg/events"
+	"claims.local/pkg/inbox"
+	"claims.local/pkg/redact"
 	"claims.local/pkg/reveal"
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
@@ -38,10 +40,18 @@ type Repository interface {
 	// Create stores a new report with its effects. It stores nothing new
 	// when key was used before (Replayed: the answer given then) or when
 	// an open report of the same policy, insured, incident type and
-	// incident date exists: then the report is linked to that one (Linked)
-	// and by recorded as who entered it.
-	Create(ctx context.Context, r domain.IncidentReport, key *IdempotencyKey, eff tracking.Effects, by string) (Created, error)
+	// incident date exists (its claim neither rejected nor paid): then, as
+	// domain.ResolveLink decides with choice, the report is linked to that
+	// one (Linked, by recorded as who entered it, its description and
+	// amount kept on the link), or nothing is stored and the open report
+	// is answered as Candidate for the person to confirm (issue 20).
+	Create(ctx context.Context, r domain.IncidentReport, key *IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (Created, error)
+	// CloseClaim records that a report's claim was rejected or paid, once
+	// per event (receipt), so that no new report is linked to it.
+	CloseClaim(ctx context.Context, receipt inbox.Receipt, c domain.Closure) error
 	Get(ctx context.Context, id string) (domain.ClaimFile, error)
+	// GetByClaim returns the claim file of a claim number.
+	GetByClaim(ctx context.Context, claimID string) (domain.ClaimFile, error)
 	// Update loads a claim file under a lock, applies change and stores
 	// the result with the effects change returns.
 	Update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error)
@@ -68,6 +78,10 @@ type Created struct {
 	// Replayed is set when the idempotency key was used before: File and
 	// Linked are the answer given then.
 	Replayed bool
+	// Candidate is the open report of the same incident when the person
+	// entering the report must choose first (domain.AskFirst): nothing
+	// was stored, and File is empty.
+	Candidate *domain.ClaimFile
 }
 
 // DocumentJob is a document taken for reading: Attempt is the take, which
@@ -203,7 +217,7 @@ func (s *Service) UploadSlot(ctx context.Context) (release func(), err error) {
 // already reported (see Repository.Create). by is who entered it. A report
 // whose place, date and incident type match an active catastrophe takes the
 // fast channel instead (R8): see fastChannel.
-func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport, key *IdempotencyKey, by string) (Created, error) {
+func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport, key *IdempotencyKey, by string, choice domain.LinkChoice) (Created, error) {
 	now := s.d.Now()
 	r, err := domain.NewIncidentReport(uuid.NewString(), uuid.NewString(), in, now)
 	if err != nil {
@@ -227,7 +241,7 @@ func (s *Service) ReportIncident(ctx context.Context, in domain.NewReport, key *
 	if err != nil {
 		return Created{}, err
 	}
-	return s.d.Repo.Create(ctx, r, key, tracking.Effects{Events: []events.Outgoing{{Topic: s.d.Topics.Intake(), Envelope: e}}}, by)
+	return s.d.Repo.Create(ctx, r, key, tracking.Effects{Events: []events.Outgoing{{Topic: s.d.Topics.Intake(), Envelope: e}}}, by, choice)
 }
 
 // fastChannel tags r with the active catastrophe its incident matches, if
@@ -320,6 +334,9 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		}
 		if t == document.BankCard {
 			cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(r.ClaimID, fields)
+		}
+		if t == document.IDCard && fields.IDNumber != "" {
+			cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
 		}
 		data.Documents = append(data.Documents, cd)
 	}
@@ -504,6 +521,11 @@ func (s *Service) SendNotice(ctx context.Context, reportID string, channel domai
 // Report returns a claim file.
 func (s *Service) Report(ctx context.Context, id string) (domain.ClaimFile, error) {
 	return s.d.Repo.Get(ctx, id)
+}
+
+// ReportOfClaim returns the claim file of a claim number.
+func (s *Service) ReportOfClaim(ctx context.Context, claimID string) (domain.ClaimFile, error) {
+	return s.d.Repo.GetByClaim(ctx, claimID)
 }
 
 // DocumentContent returns a document of a report with its file.

@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/catastrophe/catbus"
 	"claims.local/pkg/events"
+	"claims.local/pkg/inbox"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/tracking"
 )
@@ -28,13 +29,19 @@ type memRepo struct {
 	events []events.Outgoing
 }
 
-func (m *memRepo) Create(_ context.Context, r domain.IncidentReport, _ *app.IdempotencyKey, eff tracking.Effects, _ string) (app.Created, error) {
+func (m *memRepo) Create(_ context.Context, r domain.IncidentReport, _ *app.IdempotencyKey, eff tracking.Effects, _ string, _ domain.LinkChoice) (app.Created, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f := domain.ClaimFile{Report: r}
 	m.files[r.ID] = f
 	m.events = append(m.events, eff.Events...)
 	return app.Created{File: f}, nil
+}
+
+func (m *memRepo) CloseClaim(context.Context, inbox.Receipt, domain.Closure) error { return nil }
+
+func (m *memRepo) GetByClaim(context.Context, string) (domain.ClaimFile, error) {
+	return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no report")
 }
 
 func (m *memRepo) Get(_ context.Context, id string) (domain.ClaimFile, error) {
@@ -186,7 +193,7 @@ func TestReportsMatchingAnActiveCatastropheTakeTheFastChannel(t *testing.T) {
 			s, _ := newService(t, tt.catastrophes)
 			out, err := s.ReportIncident(context.Background(), domain.NewReport{PolicyNumber: "P-2026-0001", ProductCode: tt.product,
 				InsuredName: "张三", IncidentType: tt.kind, IncidentTime: tt.incident, IncidentPlace: tt.place,
-				Reporter: domain.Reporter{Name: "李四", Role: domain.RoleBeneficiary, Relation: domain.RelationSpouse}}, nil, "tester")
+				Reporter: domain.Reporter{Name: "李四", Role: domain.RoleBeneficiary, Relation: domain.RelationSpouse}}, nil, "tester", domain.LinkChoice{})
 			if err != nil {
 				t.Fatalf("ReportIncident: got %v, want no error", err)
 			}
@@ -240,7 +247,7 @@ func TestTheHandOverCarriesTheTag(t *testing.T) {
 			s, repo := newService(t, registry(t, active))
 			out, err := s.ReportIncident(ctx, domain.NewReport{PolicyNumber: "P-2026-0001", InsuredName: "张三", IncidentType: "medical",
 				IncidentTime: time.Date(2026, 9, 5, 2, 0, 0, 0, time.UTC), IncidentPlace: tt.place,
-				Reporter: domain.Reporter{Name: "张三", Role: domain.RoleInsured}}, nil, "tester")
+				Reporter: domain.Reporter{Name: "张三", Role: domain.RoleInsured}}, nil, "tester", domain.LinkChoice{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/auth/authhttp"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/logging"
 )
 
 // OpenAPI is intake's OpenAPI 3 document.
@@ -46,6 +47,7 @@ func Permissions() auth.Permissions {
 	return auth.Permissions{
 		"POST /v1/reports":                                               takers,
 		"GET /v1/reports/:id":                                            readers,
+		"GET /v1/claims/:claimId/report":                                 readers,
 		"POST /v1/reports/:id/claim-request":                             takers,
 		"GET /v1/checklists":                                             readers,
 		"GET /v1/reports/:id/checklist.html":                             readers,
@@ -67,6 +69,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1 := e.Group("/v1")
 	v1.POST("/reports", h.createReport)
 	v1.GET("/reports/:id", h.getReport)
+	v1.GET("/claims/:claimId/report", h.getClaimReport)
 	v1.POST("/reports/:id/claim-request", h.requestClaim)
 	v1.GET("/checklists", h.getChecklist)
 	v1.GET("/reports/:id/checklist.html", h.printChecklist)
@@ -121,7 +124,17 @@ type createReportRequest struct {
 	Reporter         reporterJSON `json:"reporter"`
 	Beneficiary      *personJSON  `json:"beneficiary"`
 	ClaimedAmountFen int64        `json:"claimed_amount_fen"`
+	// LinkTo and ConfirmNew answer a possible_duplicate (issue 20): link
+	// this report to the open report named, or store it as another
+	// incident.
+	LinkTo     string `json:"link_to,omitempty"`
+	ConfirmNew bool   `json:"confirm_new,omitempty"`
 }
+
+// CodePossibleDuplicate is the error code of a report that matches an open
+// report of the same incident (HTTP 409): the answer carries that report as
+// candidate, and the request is sent again with link_to or confirm_new.
+const CodePossibleDuplicate = "possible_duplicate"
 
 // IdempotencyKeyHeader names the header a client sets to make a report
 // request safe to retry.
@@ -160,9 +173,16 @@ func (h *HTTP) createReport(c *gin.Context) {
 	if b := req.Beneficiary; b != nil {
 		in.Beneficiary = &domain.Person{Name: b.Name, Relation: domain.Relation(b.Relation)}
 	}
-	out, err := h.app.ReportIncident(c.Request.Context(), in, key, by)
+	out, err := h.app.ReportIncident(c.Request.Context(), in, key, by, domain.LinkChoice{LinkTo: req.LinkTo, ConfirmNew: req.ConfirmNew})
 	if err != nil {
 		h.fail(c, err)
+		return
+	}
+	if out.Candidate != nil {
+		c.JSON(http.StatusConflict, possibleDuplicateJSON{
+			Error: httpapi.ErrorDetail{Code: CodePossibleDuplicate, RequestID: logging.RequestID(c.Request.Context()),
+				Message: "an open report of the same policy, insured, incident type and date exists: link to it (link_to) or confirm a new incident (confirm_new)"},
+			Candidate: toCandidate(*out.Candidate)})
 		return
 	}
 	resp := toReport(out.File)
@@ -179,12 +199,25 @@ func (h *HTTP) createReport(c *gin.Context) {
 }
 
 func (h *HTTP) getReport(c *gin.Context) {
-	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		h.fail(c, err)
-		return
+	h.answerReport(c)(h.app.Report(c.Request.Context(), c.Param("id")))
+}
+
+// answerReport answers a claim file, or the error of reading it.
+func (h *HTTP) answerReport(c *gin.Context) func(domain.ClaimFile, error) {
+	return func(f domain.ClaimFile, err error) {
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toReport(f))
 	}
-	c.JSON(http.StatusOK, toReport(f))
+}
+
+// getClaimReport answers the report of a claim by its claim number: the
+// console tells a claim intake does not know (404 at once) from one whose
+// case adjudication is still opening (issue 20).
+func (h *HTTP) getClaimReport(c *gin.Context) {
+	h.answerReport(c)(h.app.ReportOfClaim(c.Request.Context(), c.Param("claimId")))
 }
 
 type claimRequest struct {

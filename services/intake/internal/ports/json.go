@@ -8,6 +8,7 @@ import (
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/docjson"
+	"claims.local/pkg/httpapi"
 	"claims.local/pkg/redact"
 )
 
@@ -390,4 +391,34 @@ func toNotice(reportID string, n domain.Notice) noticeJSON {
 		out.Items = append(out.Items, ni)
 	}
 	return out
+}
+
+// candidateJSON is the open report of the same incident a new report may be
+// linked to, as the person entering the new one sees it to choose (issue
+// 20): what it says and how far it got, the contact masked.
+type candidateJSON struct {
+	ID               string       `json:"id"`
+	ClaimID          string       `json:"claim_id"`
+	IncidentType     string       `json:"incident_type"`
+	IncidentTime     time.Time    `json:"incident_time"`
+	Description      string       `json:"description"`
+	Reporter         reporterJSON `json:"reporter"`
+	ClaimedAmountFen int64        `json:"claimed_amount_fen,omitempty"`
+	ReportedAt       time.Time    `json:"reported_at"`
+	ClaimRequestedAt *time.Time   `json:"claim_requested_at,omitempty"`
+	LinkedReports    int          `json:"linked_reports"`
+}
+
+func toCandidate(f domain.ClaimFile) candidateJSON {
+	r := f.Report
+	return candidateJSON{ID: r.ID, ClaimID: r.ClaimID, IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime,
+		Description: r.Description, Reporter: reporterJSON{Name: r.Reporter.Name, Role: string(r.Reporter.Role), Relation: string(r.Reporter.Relation)},
+		ClaimedAmountFen: r.ClaimedAmountFen, ReportedAt: r.ReportedAt, ClaimRequestedAt: r.ClaimRequestedAt, LinkedReports: len(r.Links)}
+}
+
+// possibleDuplicateJSON is the 409 answer of a report matching an open one:
+// the platform's error with the candidate beside it.
+type possibleDuplicateJSON struct {
+	Error     httpapi.ErrorDetail `json:"error"`
+	Candidate candidateJSON       `json:"candidate"`
 }

@@ -25,6 +25,7 @@ import (
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
 )
 
@@ -129,6 +130,7 @@ func (n noticeJSON) itemIDs() []string {
 
 type fullReport struct {
 	report
+	Description   string         `json:"description"`
 	HandedOverAt  *time.Time     `json:"handed_over_at"`
 	Linked        bool           `json:"linked"`
 	DuplicateOf   string         `json:"duplicate_of"`
@@ -368,8 +370,20 @@ func TestRetriesAndDuplicatesMakeOneReport(t *testing.T) {
 	sons["description"], sons["claimed_amount_fen"] = "住院三天，已出院", 180000
 	sonsBody, err := json.Marshal(sons)
 	require.NoError(t, err)
-	dup := decode[fullReport](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(string(sonsBody))))
 	id := decode[report](t, first).ID
+	// Issue 20: he sees the open report of the incident first and
+	// confirms; nothing is linked before.
+	asked := r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(string(sonsBody)))
+	// The documented Error with the candidate beside it (the Error schema
+	// of WantError lists no candidate).
+	if c := decode[possibleDuplicate](t, asked); asked.Status != http.StatusConflict || c.Error.Code != "possible_duplicate" ||
+		c.Error.Message == "" || c.Candidate.ID != id || c.Candidate.Reporter.Name != "李四" {
+		t.Fatalf("got %d %s, want 409 possible_duplicate with candidate %s by 李四", asked.Status, asked.Body, id)
+	}
+	sons["link_to"] = id
+	sonsBody, err = json.Marshal(sons)
+	require.NoError(t, err)
+	dup := decode[fullReport](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", strings.NewReader(string(sonsBody))))
 	if !dup.Linked || dup.DuplicateOf != id || dup.ID != id || len(dup.LinkedReports) != 1 {
 		t.Fatalf("got %+v for the same incident, want the first report, linked", dup)
 	}
@@ -386,6 +400,66 @@ func TestRetriesAndDuplicatesMakeOneReport(t *testing.T) {
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.IncidentReported.Name); n != 1 {
 		t.Fatalf("got %d incident-reported events, want 1", n)
 	}
+}
+
+// possibleDuplicate is the 409 answer of a report matching an open one.
+type possibleDuplicate struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Candidate struct {
+		ID       string   `json:"id"`
+		ClaimID  string   `json:"claim_id"`
+		Reporter reporter `json:"reporter"`
+	} `json:"candidate"`
+}
+
+// Issue 20: a report of the same incident as one whose claim was rejected
+// is a new report with its own details, never linked to the closed one;
+// intake learns the rejection from adjudication's topic.
+func TestAReportOfAClosedClaimsIncidentIsANewReport(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	body := reportBody("P-2026-000777", "赵六", map[string]string{"name": "赵六", "role": "insured"})
+	first := decode[report](t, r.send(t, http.MethodPost, "/v1/reports", "application/json", jsonBody(t, body)))
+	e, err := events.New(events.ClaimDecided, "adjudication", first.ClaimID, time.Now(), events.ClaimDecidedData{
+		ClaimID: first.ClaimID, CaseID: "case-1", Outcome: events.OutcomeRejected, Currency: "CNY", DecidedBy: "handler-1", DecidedAt: time.Now().UTC()})
+	require.NoError(t, err)
+	v, err := json.Marshal(e)
+	require.NoError(t, err)
+	msg := outbox.Message{Topic: r.topics.Adjudication(), Key: first.ClaimID, EventID: e.ID, Type: e.Type, Value: v}
+	apitest.Publish(t, r.brokers, msg, msg)
+	db := pgtest.Open(t, r.dsn, 1)
+	require.Eventually(t, func() bool {
+		return pgtest.Count(t, db, "SELECT count(*) FROM incident_reports WHERE claim_closure = 'rejected'") == 1
+	}, 30*time.Second, 100*time.Millisecond, "the rejection recorded on the report")
+
+	// The console finds the report by its claim number; an unknown claim
+	// is not found at once.
+	if got := decode[report](t, r.Do(t, http.MethodGet, "/v1/claims/"+first.ClaimID+"/report", "")); got.ID != first.ID {
+		t.Fatalf("got report %s by claim, want %s", got.ID, first.ID)
+	}
+	r.Spec(t).WantError(t, "GET /v1/claims/{claimId}/report", r.Do(t, http.MethodGet, "/v1/claims/no-such-claim/report", ""), 404, "not_found", "")
+
+	body["description"], body["claimed_amount_fen"] = "复发，再次住院", 420000
+	body["link_to"] = first.ID
+	doc := r.Spec(t)
+	doc.WantError(t, "POST /v1/reports", r.send(t, http.MethodPost, "/v1/reports", "application/json", jsonBody(t, body)), 400, "invalid_argument", "link_to")
+	delete(body, "link_to")
+	again := r.send(t, http.MethodPost, "/v1/reports", "application/json", jsonBody(t, body))
+	want(t, "the same incident after the rejection", again, http.StatusCreated)
+	got := decode[fullReport](t, again)
+	if got.ID == first.ID || got.Linked || got.Description != "复发，再次住院" {
+		t.Fatalf("got %+v, want a new report with its own description", got)
+	}
+}
+
+func jsonBody(t *testing.T, v any) io.Reader {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return strings.NewReader(string(b))
 }
 
 // storedFiles lists the files of a storage folder.
@@ -508,7 +582,7 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 
 	// No OCR here: the handler says what the upload is.
 	want(t, "correction", r.Do(t, http.MethodPost, base+"/documents/"+idCard.ID+"/corrections",
-		`{"type":"id_card","fields":{"names":["王五"]},"note":"身份证正面"}`), http.StatusCreated)
+		`{"type":"id_card","fields":{"names":["王五"],"id_number":"11010519491231002X"},"note":"身份证正面"}`), http.StatusCreated)
 	a := r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms"}`)
 	want(t, "one-time notice", a, http.StatusCreated)
 	notice := decode[noticeJSON](t, a)
@@ -580,6 +654,11 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 		t.Errorf("got card %+v, want the corrected account's fingerprint, last4 0128 and holder 李 四 as corrected", c)
 	}
 	wantNoAccountInClear(t, db, rep.ClaimID, "6222021234567890128")
+	// Issue 20: the identity card's number goes out masked only, for
+	// adjudication's queue to find the claim by it.
+	if c := e.Documents[0]; c.Type != "id_card" || c.IDNumberMasked != "110105********002X" {
+		t.Errorf("got the identity card %+v, want its number masked as 110105********002X", c)
+	}
 	doc.WantError(t, noticeOp, r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms","reason":"x"}`), 409, "conflict", "")
 	doc.WantError(t, "POST /v1/reports/{id}/checklist/items/{item}/satisfy",
 		r.Do(t, http.MethodPost, base+"/checklist/items/nope/satisfy", `{"reason":"x"}`), 404, "not_found", "")

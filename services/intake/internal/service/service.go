@@ -140,8 +140,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	if reseal <= 0 {
 		reseal = 10 * time.Minute
 	}
+	// A report's claim closes when adjudication rejects it or payout pays
+	// it: no new report is linked to it then (issue 20).
+	decisions := kit.NewConsumer(app.DecisionsConsumer, topics.Adjudication(), cfg.TopicPrefix+"intake-decisions", a.RecordClaimClosure(app.DecisionsConsumer))
+	payouts := kit.NewConsumer(app.PayoutsConsumer, topics.Payout(), cfg.TopicPrefix+"intake-payouts", a.RecordClaimClosure(app.PayoutsConsumer))
 	s := &Intake{kit: kit, pipeline: pipeline, readers: []lifecycle.Component{
 		{Name: "resealer", Run: ports.Resealer(a, log, reseal, func(n int) { resealed.Add(float64(n)) })},
+		servicekit.ConsumerComponent(decisions), servicekit.ConsumerComponent(payouts),
 	}}
 	if cfg.OCRWorkers > 0 {
 		poll := cfg.ReadPoll

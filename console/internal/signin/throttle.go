@@ -1,0 +1,159 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/auth"
+	"claims.local/pkg/httpapi"
+)
+
+// ThrottlePolicy slows the attempts on one user name from every source
+// together: FreeFailures attempts pass, then each further attempt must wait
+// BaseDelay doubled per attempt, up to MaxDelay; the count starts again
+// after Window without an attempt. It never locks: a stranger guessing a
+// colleague's name from many addresses delays the colleague by at most
+// MaxDelay, while the guesser gets FreeFailures plus about one guess per
+// MaxDelay (issue 20).
+type ThrottlePolicy struct {
+	FreeFailures int
+	BaseDelay    time.Duration
+	MaxDelay     time.Duration
+	Window       time.Duration
+}
+
+// throttleRow is a row of signin_user_throttle.
+type throttleRow struct {
+	Username    string `gorm:"primaryKey"`
+	Failures    int
+	LastAttempt time.Time
+	NextAllowed time.Time
+}
+
+func (throttleRow) TableName() string { return "signin_user_throttle" }
+
+// unlockRow is a row of signin_unlocks, the audit of admin unlocks.
+type unlockRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	Username   string
+	UnlockedBy string
+	UnlockedAt time.Time
+	Keys       int
+}
+
+func (unlockRow) TableName() string { return "signin_unlocks" }
+
+// Throttle delays attempts per user name across sources in PostgreSQL,
+// shared by every replica. Like Limiter, an attempt is counted before the
+// password is checked, under the row's lock.
+type Throttle struct {
+	db     *gorm.DB
+	policy ThrottlePolicy
+	now    func() time.Time
+}
+
+// NewThrottle returns a throttle with policy over db; now is the clock.
+func NewThrottle(db *gorm.DB, policy ThrottlePolicy, now func() time.Time) *Throttle {
+	if now == nil {
+		now = time.Now
+	}
+	return &Throttle{db: db, policy: policy, now: now}
+}
+
+// Attempt counts an attempt on name and reports whether it may go on; when
+// it may not, how long until the next may.
+func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, bool, error) {
+	now := t.now().UTC()
+	var left time.Duration
+	allowed := false
+	err := underRowLock(ctx, t.db, &throttleRow{Username: name, LastAttempt: now, NextAllowed: now}, "username = ?", name, func(r *throttleRow) map[string]any {
+		if r.NextAllowed.After(now) {
+			left = r.NextAllowed.Sub(now)
+			return nil
+		}
+		if now.Sub(r.LastAttempt) > t.policy.Window {
+			r.Failures = 0
+		}
+		r.Failures++
+		r.LastAttempt, r.NextAllowed, allowed = now, now, true
+		if over := r.Failures - t.policy.FreeFailures; over > 0 {
+			delay := t.policy.MaxDelay
+			if over < 30 && t.policy.BaseDelay<<(over-1) < t.policy.MaxDelay {
+				delay = t.policy.BaseDelay << (over - 1)
+			}
+			r.NextAllowed = now.Add(delay)
+		}
+		return map[string]any{"failures": r.Failures, "last_attempt": r.LastAttempt, "next_allowed": r.NextAllowed}
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("count sign-in attempt: %w", err)
+	}
+	return left, allowed, nil
+}
+
+// Succeed forgets the attempts on name.
+func (t *Throttle) Succeed(ctx context.Context, name string) error {
+	err := t.db.WithContext(ctx).Where("username = ?", name).Delete(&throttleRow{}).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("forget sign-in attempts: %w", err)
+	}
+	return nil
+}
+
+// userSourceKey is the limiter key of a user name at a client address.
+func userSourceKey(name, client string) string {
+	return "user:" + name + "|client:" + client
+}
+
+// UnlockAnswer is the answer of an unlock.
+type UnlockAnswer struct {
+	Username string `json:"username"`
+	// Cleared counts the locks and throttles lifted.
+	Cleared int `json:"cleared"`
+}
+
+// Unlock answers POST /api/auth/users/:subject/unlock (an admin only):
+// every lock of the user name, from every source, and its throttle are
+// lifted, and the unlock is recorded (signin_unlocks) with the admin.
+func (h *Handler) Unlock(v *auth.Verifier) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := h.admin(c, v, "only an admin unlocks a user")
+		if !ok {
+			return
+		}
+		name := NormalizeUsername(c.Param("subject"))
+		if name == "" {
+			httpapi.WriteError(c, h.log, apperr.InvalidField("username", "is required"))
+			return
+		}
+		now := h.cfg.Now().UTC()
+		cleared := 0
+		err := h.cfg.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+			prefix := userSourceKey(name, "")
+			res := tx.Where("key = ? OR starts_with(key, ?)", "user:"+name, prefix).Delete(&attemptRow{})
+			if res.Error != nil {
+				return res.Error
+			}
+			cleared += int(res.RowsAffected)
+			res = tx.Where("username = ?", name).Delete(&throttleRow{})
+			if res.Error != nil {
+				return res.Error
+			}
+			cleared += int(res.RowsAffected)
+			return tx.Create(&unlockRow{Username: name, UnlockedBy: p.Subject, UnlockedAt: now, Keys: cleared}).Error
+		})
+		if err != nil {
+			httpapi.WriteError(c, h.log, &apperr.Error{Code: apperr.Unavailable, Message: "could not unlock; try again", Err: err})
+			return
+		}
+		h.log.InfoContext(c.Request.Context(), "user unlocked", "username", name, "by", p.Subject, "cleared", cleared)
+		c.JSON(http.StatusOK, UnlockAnswer{Username: name, Cleared: cleared})
+	}
+}
