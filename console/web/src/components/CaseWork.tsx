@@ -14,6 +14,7 @@ import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, Field, Loading, ReasonButton, useAsync, useBusy } from './common';
 import { CheckBlocking, mayOverride } from './Controls';
+import { DateTimeInput } from './DateInput';
 
 /** Review, assignment, documents, complex and close: what the case's state allows. */
 export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
@@ -179,7 +180,7 @@ function NoticeDelivery({ c, onChanged }: { c: Case; onChanged: (c: Case) => voi
               <input value={receipt} onChange={(e) => setReceipt(e.target.value)} data-testid="delivery-receipt" />
             </Field>
             <Field label={t('case.notice.deliveredAt')} hint={t('case.notice.deliveredAtHint')}>
-              <input type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} data-testid="delivery-at" />
+              <DateTimeInput value={at} onChange={setAt} testId="delivery-at" />
             </Field>
             {busy.error ? <ErrorBox error={busy.error} /> : null}
             <button type="submit" className="btn btn-primary" disabled={busy.busy || !receipt.trim()} data-testid="delivery-submit">

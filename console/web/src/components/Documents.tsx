@@ -15,6 +15,7 @@ import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Field, Loading, ReasonButton, Section, useAsync, useBusy } from './common';
+import { DateInput } from './DateInput';
 
 /** The formats intake takes; it recognises them from the content, not the name. */
 const accept = 'image/jpeg,image/png,image/tiff,application/pdf,.jpg,.jpeg,.png,.tif,.tiff,.pdf';
@@ -180,7 +181,7 @@ function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDo
       </div>
       <div className="row">
         <Field label={t('field.event_date')}>
-          <input type="date" value={eventDate} onChange={(e) => setEventDate(e.target.value)} />
+          <DateInput value={eventDate} onChange={setEventDate} />
         </Field>
         <Field label={t('field.invoice_number')}>
           <input value={invoice} onChange={(e) => setInvoice(e.target.value)} />

@@ -11,6 +11,7 @@ import { formatFen } from '../lib/money';
 import { shanghaiDate } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Loading, Section, useAsync, useBusy } from './common';
+import { DateInput } from './DateInput';
 
 function fen(v: number | null): string {
   return v === null ? '—' : formatFen(v);
@@ -51,7 +52,7 @@ export function ThreeWay() {
       <div className="filters">
         <label className="field">
           <span>{t('payouts.threeWay.date')}</span>
-          <input type="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} data-testid="three-way-date" />
+          <DateInput value={date} onChange={(v) => v && setDate(v)} testId="three-way-date" />
         </label>
         <button type="button" className="btn" disabled={csv.busy} onClick={() => void csv.run(async () => download(await api.threeWayCsv(date), `three-way-${date}.csv`))} data-testid="three-way-csv">
           {t('common.exportCsv')}

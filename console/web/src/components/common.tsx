@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n } from '../i18n/i18n';
+import { DateInput } from './DateInput';
 
 export interface Async<T> {
   data: T | undefined;
@@ -298,11 +299,11 @@ export function PeriodFields({
     <>
       <label className="field inline">
         <span>{labels[0]}</span>
-        <input type="date" value={value.from} onChange={(e) => onChange({ ...value, from: e.target.value })} data-testid={`${testId}-from`} />
+        <DateInput value={value.from} onChange={(v) => onChange({ ...value, from: v })} testId={`${testId}-from`} />
       </label>
       <label className="field inline">
         <span>{labels[1]}</span>
-        <input type="date" value={value.to} onChange={(e) => onChange({ ...value, to: e.target.value })} data-testid={`${testId}-to`} />
+        <DateInput value={value.to} onChange={(v) => onChange({ ...value, to: v })} testId={`${testId}-to`} />
       </label>
     </>
   );

@@ -37,6 +37,9 @@ export const zh = {
   'common.requestId': '请求编号',
   'common.notYet': '暂未提供',
   'common.cancel': '取消',
+  'date.placeholder': '年-月-日，如 2026-12-02',
+  'date.pick': '从日历选择',
+  'datetime.placeholder': '年-月-日 时:分，如 2026-12-02 14:30',
 
   'error.network': '无法连接服务器，请检查网络后重试。',
   'error.forbidden': '您的角色无权执行此操作。',
@@ -804,6 +807,9 @@ export const en: Record<Key, string> = {
   'common.requestId': 'Request id',
   'common.notYet': 'Not available yet',
   'common.cancel': 'Cancel',
+  'date.placeholder': 'yyyy-mm-dd, e.g. 2026-12-02',
+  'date.pick': 'Pick from the calendar',
+  'datetime.placeholder': 'yyyy-mm-dd hh:mm, e.g. 2026-12-02 14:30',
 
   'error.network': 'The server cannot be reached; check the network and try again.',
   'error.forbidden': 'Your role does not allow this.',

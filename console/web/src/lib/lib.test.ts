@@ -3,7 +3,7 @@ import { mergeRules } from './compliance';
 import { toCsv } from './csv';
 import { maskBankAccount, maskContact, maskIdNumber, maskPhone } from './mask';
 import { fenToPlainYuan, formatFen, parseYuan } from './money';
-import { localInputToRFC3339, shanghaiDate } from './time';
+import { formatDate, formatDateTime, localInputToRFC3339, shanghaiDate } from './time';
 
 describe('masking (R11)', () => {
   it('shows only the last 4 characters of an ID number', () => {
@@ -55,6 +55,16 @@ describe('times in Asia/Shanghai', () => {
   });
   it('takes the Shanghai calendar date of an instant', () => {
     expect(shanghaiDate(new Date('2026-09-30T17:00:00Z'))).toBe('2026-10-01');
+  });
+  it('writes dates as each language does, never month first in figures (issue 20)', () => {
+    expect(formatDate('2026-12-02', 'zh')).toBe('2026年12月2日');
+    expect(formatDate('2026-12-02', 'en')).toBe('2 Dec 2026');
+    expect(formatDate('2026-12-01T16:30:00Z', 'zh')).toBe('2026年12月2日');
+  });
+  it('writes times in Shanghai to the minute, without seconds', () => {
+    expect(formatDateTime('2026-12-02T06:03:09.123456Z', 'zh')).toBe('2026年12月2日 14:03');
+    expect(formatDateTime('2026-12-02T06:03:09.123456Z', 'en')).toBe('2 Dec 2026, 14:03');
+    expect(formatDateTime(null, 'en')).toBe('—');
   });
 });
 

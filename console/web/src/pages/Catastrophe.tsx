@@ -16,6 +16,7 @@ import { bpsToPercent, catastropheCodePattern, liveCounts, parseRegions, percent
 import { formatFen, parseYuan } from '../lib/money';
 import { formatDateTime, shanghaiDate } from '../lib/time';
 import { useSession } from '../session';
+import { DateInput } from '../components/DateInput';
 
 const perils = ['typhoon', 'flood', 'earthquake', 'major_traffic_accident', 'fire', 'landslide', 'other'] as const;
 
@@ -90,10 +91,10 @@ function DeclareForm({ onDeclared }: { onDeclared: (c: Cat) => void }) {
           <input value={f.regions} onChange={(e) => set('regions', e.target.value)} data-testid="cat-regions" />
         </Field>
         <Field label={t('cat.windowStart')}>
-          <input type="date" value={f.start} onChange={(e) => set('start', e.target.value)} data-testid="cat-start" />
+          <DateInput value={f.start} onChange={(v) => set('start', v)} testId="cat-start" />
         </Field>
         <Field label={t('cat.windowEnd')}>
-          <input type="date" value={f.end} onChange={(e) => set('end', e.target.value)} data-testid="cat-end" />
+          <DateInput value={f.end} onChange={(v) => set('end', v)} testId="cat-end" />
         </Field>
       </div>
       <div className="row">

@@ -24,6 +24,7 @@ import { formatFen } from '../lib/money';
 import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
+import { DateTimeInput } from '../components/DateInput';
 
 /** How long the page looks again for a case or a payment that events will bring. */
 const waitMs = 120_000;
@@ -104,7 +105,7 @@ function ClaimRequest({ report, onChanged }: { report: Report; onChanged: (r: Re
   return (
     <div className="claim-request" data-testid="claim-request">
       <Field label={t('report.paperReceived')} hint={t('report.paperHint')}>
-        <input type="datetime-local" value={paper} onChange={(e) => setPaper(e.target.value)} />
+        <DateTimeInput value={paper} onChange={setPaper} />
       </Field>
       {action.error ? <ErrorBox error={action.error} /> : null}
       <button type="button" className="btn btn-primary" onClick={() => void request()} disabled={action.busy} data-testid="request-claim">
