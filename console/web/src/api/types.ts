@@ -117,6 +117,9 @@ export interface Checklist {
   title: string;
   title_en: string;
   basis: string;
+  /** The basis in each language (issue 20; absent from older services). */
+  basis_zh?: string;
+  basis_en?: string;
   items: ChecklistItem[];
   /** On a report only. */
   complete?: boolean;
@@ -440,6 +443,9 @@ export interface CheckResult {
   check: string;
   result: 'pass' | 'warn' | 'fail' | 'unknown';
   reason: string;
+  /** The reason's code and values, worded from the catalogue (issue 20); absent for a reason not yet catalogued. */
+  reason_code?: string;
+  params?: Record<string, string>;
   override: (Mark & { senior?: boolean }) | null;
   /** Holds back an approval: a failure without a senior's override, or an unknown result. */
   blocking?: boolean;
@@ -569,6 +575,10 @@ export interface Deadline {
   at_risk_from: string;
   basis: string;
   explanation: string;
+  /** The provisions, in Chinese and English (issue 20; absent from older services). */
+  basis_citations?: { zh: string; en: string }[];
+  /** How the deadline was counted, worded from the catalogue (issue 20). */
+  counting?: { start_date: string; length: number; unit: string; contract: boolean; company_target: boolean; pauses: number };
   provisional: boolean;
   calendar_version: string;
   pauses: { paused_at: string; resumed_at: string }[];

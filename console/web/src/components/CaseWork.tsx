@@ -15,6 +15,7 @@ import { useSession } from '../session';
 import { ErrorBox, Facts, Field, Loading, ReasonButton, useAsync, useBusy } from './common';
 import { CheckBlocking, mayOverride } from './Controls';
 import { DateTimeInput } from './DateInput';
+import { localParams } from '../lib/params';
 
 /** Review, assignment, documents, complex and close: what the case's state allows. */
 export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
@@ -207,7 +208,9 @@ export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void
       {list.map((r) => (
         <li key={r.check} data-testid="check" data-check={r.check} data-result={r.result}>
           <span className={`badge check-${r.result}`}>{tx('checkresult.' + r.result, r.result)}</span> <strong>{tx('check.' + r.check, r.check)}</strong>
-          <div className="small">{r.reason}</div>
+          <div className="small" data-testid="check-reason">
+            {r.reason_code ? tx('checkreason.' + r.reason_code, r.reason, localParams(r.params ?? {}, lang, tx)) : r.reason}
+          </div>
           {r.override && (
             <div className="small muted">
               {t('checks.overridden', { by: r.override.by, at: formatDateTime(r.override.at, lang) })}: {r.override.reason}

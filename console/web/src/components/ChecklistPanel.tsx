@@ -125,7 +125,7 @@ function ChecklistBody({
           <Item key={i.id} item={i} documents={documents} report={report} onChanged={onChanged} onSelectDocument={onSelectDocument} />
         ))}
       </ul>
-      {checklist.basis && <p className="muted small">{t('checklist.basis', { basis: checklist.basis })}</p>}
+      {checklist.basis && <p className="muted small">{t('checklist.basis', { basis: (lang === 'en' ? checklist.basis_en : checklist.basis_zh) ?? checklist.basis })}</p>}
     </>
   );
 }

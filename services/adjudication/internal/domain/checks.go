@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -45,10 +46,25 @@ const (
 // CheckResult is one check's result with its reason in plain words, and the
 // handler's override if there is one.
 type CheckResult struct {
-	Check    CheckName
-	Result   Result
-	Reason   string
+	Check  CheckName
+	Result Result
+	Reason string
+	// Code names the reason and Params holds its values (dates as
+	// YYYY-MM-DD, amounts in fen), for a console to word the reason in its
+	// user's language (issue 20); Reason says it in English. Code is empty
+	// for the reasons not yet catalogued.
+	Code     string
+	Params   map[string]string
 	Override *CheckOverride
+}
+
+// explain sets the reason in English and its code with params given as
+// name, value pairs.
+func (r *CheckResult) explain(code, reason string, params ...string) {
+	r.Reason, r.Code, r.Params = reason, code, map[string]string{}
+	for i := 0; i+1 < len(params); i += 2 {
+		r.Params[params[i]] = params[i+1]
+	}
 }
 
 // CheckOverride records that a senior accepted a check that did not pass,
@@ -133,8 +149,9 @@ func RunChecks(c *Case, ev Evidence) []CheckResult {
 }
 
 func unknownPolicy(check CheckName, c *Case) CheckResult {
-	return CheckResult{Check: check, Result: ResultUnknown,
-		Reason: fmt.Sprintf("policy %s is not in adjudication's policy data: check it in the policy system", c.PolicyNumber)}
+	r := CheckResult{Check: check, Result: ResultUnknown}
+	r.explain("policy_unknown", fmt.Sprintf("policy %s is not in adjudication's policy data: check it in the policy system", c.PolicyNumber), "policy", c.PolicyNumber)
+	return r
 }
 
 func checkPolicyInForce(c *Case, ev Evidence, day calendar.Date) CheckResult {
@@ -145,16 +162,21 @@ func checkPolicyInForce(c *Case, ev Evidence, day calendar.Date) CheckResult {
 	r := CheckResult{Check: CheckPolicyInForce, Result: ResultFail}
 	switch {
 	case day.Before(p.EffectiveFrom):
-		r.Reason = fmt.Sprintf("the incident on %s is before policy %s took effect on %s", day, p.Number, p.EffectiveFrom)
+		r.explain("before_cover", fmt.Sprintf("the incident on %s is before policy %s took effect on %s", day, p.Number, p.EffectiveFrom),
+			"day", day.String(), "policy", p.Number, "from", p.EffectiveFrom.String())
 	case day.After(p.EffectiveTo):
-		r.Reason = fmt.Sprintf("the incident on %s is after the cover of policy %s ended on %s", day, p.Number, p.EffectiveTo)
+		r.explain("after_cover", fmt.Sprintf("the incident on %s is after the cover of policy %s ended on %s", day, p.Number, p.EffectiveTo),
+			"day", day.String(), "policy", p.Number, "to", p.EffectiveTo.String())
 	case !p.InForceOn(day):
-		r.Reason = fmt.Sprintf("policy %s was terminated on %s, before the incident on %s", p.Number, *p.TerminatedOn, day)
+		r.explain("terminated", fmt.Sprintf("policy %s was terminated on %s, before the incident on %s", p.Number, *p.TerminatedOn, day),
+			"policy", p.Number, "terminated", p.TerminatedOn.String(), "day", day.String())
 	case p.InsuredName != c.InsuredName:
-		r.Reason = fmt.Sprintf("policy %s insures %s, but the claim names %s as the insured", p.Number, p.InsuredName, c.InsuredName)
+		r.explain("other_insured", fmt.Sprintf("policy %s insures %s, but the claim names %s as the insured", p.Number, p.InsuredName, c.InsuredName),
+			"policy", p.Number, "insured", p.InsuredName, "named", c.InsuredName)
 	default:
 		r.Result = ResultPass
-		r.Reason = fmt.Sprintf("policy %s insures %s from %s to %s; the incident on %s is within", p.Number, p.InsuredName, p.EffectiveFrom, p.EffectiveTo, day)
+		r.explain("in_force", fmt.Sprintf("policy %s insures %s from %s to %s; the incident on %s is within", p.Number, p.InsuredName, p.EffectiveFrom, p.EffectiveTo, day),
+			"policy", p.Number, "insured", p.InsuredName, "from", p.EffectiveFrom.String(), "to", p.EffectiveTo.String(), "day", day.String())
 	}
 	return r
 }
@@ -169,15 +191,21 @@ func checkWaitingPeriod(c *Case, ev Evidence, day calendar.Date) CheckResult {
 		}
 		last := ev.Policy.EffectiveFrom.AddDays(w.Days - 1)
 		if !day.After(last) {
-			return CheckResult{Check: CheckWaitingPeriod, Result: ResultFail, Reason: fmt.Sprintf(
-				"the incident on %s is within the %d-day waiting period for %s, from %s to %s (%s)",
-				day, w.Days, c.IncidentType, ev.Policy.EffectiveFrom, last, w.Clause)}
+			r := CheckResult{Check: CheckWaitingPeriod, Result: ResultFail}
+			r.explain("in_waiting_period", fmt.Sprintf("the incident on %s is within the %d-day waiting period for %s, from %s to %s (%s)",
+				day, w.Days, c.IncidentType, ev.Policy.EffectiveFrom, last, w.Clause),
+				"day", day.String(), "days", strconv.Itoa(w.Days), "incident_type", string(c.IncidentType), "from", ev.Policy.EffectiveFrom.String(), "to", last.String(), "clause", w.Clause)
+			return r
 		}
-		return CheckResult{Check: CheckWaitingPeriod, Result: ResultPass, Reason: fmt.Sprintf(
-			"the incident on %s is after the %d-day waiting period for %s, which ended on %s", day, w.Days, c.IncidentType, last)}
+		r := CheckResult{Check: CheckWaitingPeriod, Result: ResultPass}
+		r.explain("after_waiting_period", fmt.Sprintf("the incident on %s is after the %d-day waiting period for %s, which ended on %s", day, w.Days, c.IncidentType, last),
+			"day", day.String(), "days", strconv.Itoa(w.Days), "incident_type", string(c.IncidentType), "to", last.String())
+		return r
 	}
-	return CheckResult{Check: CheckWaitingPeriod, Result: ResultPass, Reason: fmt.Sprintf(
-		"product %s has no waiting period for %s", ev.Product.Code, c.IncidentType)}
+	r := CheckResult{Check: CheckWaitingPeriod, Result: ResultPass}
+	r.explain("no_waiting_period", fmt.Sprintf("product %s has no waiting period for %s", ev.Product.Code, c.IncidentType),
+		"product", ev.Product.Code, "incident_type", string(c.IncidentType))
+	return r
 }
 
 // covering returns the product's benefits that cover the case's incident
@@ -338,9 +366,9 @@ func checkDuplicateInvoice(c *Case, ev Evidence) CheckResult {
 	case len(warns) > 0:
 		r.Result, r.Reason = ResultWarn, strings.Join(warns, "; ")
 	case count == 0:
-		r.Reason = "the claim has no invoices"
+		r.explain("no_invoices", "the claim has no invoices")
 	default:
-		r.Reason = fmt.Sprintf("%d invoice(s), none claimed before", count)
+		r.explain("invoices_new", fmt.Sprintf("%d invoice(s), none claimed before", count), "n", strconv.Itoa(count))
 	}
 	return r
 }

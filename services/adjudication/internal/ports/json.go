@@ -260,17 +260,21 @@ func toLetter(l domain.RejectionLetter) *letterJSON {
 // approval: a failure without a senior's override (a senior other than the
 // decider overrides it), or an unknown result the decider must acknowledge.
 type checkJSON struct {
-	Check    string        `json:"check"`
-	Result   string        `json:"result"`
-	Reason   string        `json:"reason"`
-	Override *overrideJSON `json:"override"`
-	Blocking bool          `json:"blocking"`
+	Check  string `json:"check"`
+	Result string `json:"result"`
+	Reason string `json:"reason"`
+	// ReasonCode and Params let a console word the reason in its user's
+	// language (issue 20); empty for a reason not yet catalogued.
+	ReasonCode string            `json:"reason_code,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
+	Override   *overrideJSON     `json:"override"`
+	Blocking   bool              `json:"blocking"`
 }
 
 func toChecks(results []domain.CheckResult) []checkJSON {
 	out := make([]checkJSON, len(results))
 	for i, r := range results {
-		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason, Blocking: r.Blocking()}
+		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason, ReasonCode: r.Code, Params: r.Params, Blocking: r.Blocking()}
 		if o := r.Override; o != nil {
 			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At, Senior: o.Senior}
 		}

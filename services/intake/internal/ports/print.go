@@ -75,7 +75,7 @@ func (h *HTTP) printChecklist(c *gin.Context) {
 		FastChannel             *domain.FastChannelNotice
 		Items                   []printedItem
 		Basis, Version, Printed string
-	}{Title: st.Template.Title, Claim: headerOf(f.Report), Basis: r1Basis, Version: st.Template.Version, Printed: shanghaiTime(time.Now())}
+	}{Title: st.Template.Title, Claim: headerOf(f.Report), Basis: r1BasisZH, Version: st.Template.Version, Printed: shanghaiTime(time.Now())}
 	if fc := f.Report.FastChannel; fc != nil {
 		n := fc.Notice(f.Report.IncidentType)
 		data.FastChannel = &n
