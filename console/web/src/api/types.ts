@@ -458,6 +458,8 @@ export interface AuditEntry {
   from_state?: string;
   to_state?: string;
   reason?: string;
+  /** Names a reason the system wrote (issue 20). */
+  reason_code?: string;
   details?: Record<string, unknown>;
 }
 
@@ -648,6 +650,8 @@ export interface ThreeWayLine {
   authorisation_id?: string;
   status: 'matched' | 'unmatched' | 'unverified' | (string & {});
   issues: string[];
+  /** Each of issues by its code and values (issue 20; absent from older services). */
+  issue_codes?: { code: string; params: Record<string, string> }[];
 }
 
 export interface ThreeWayReport {

@@ -196,7 +196,7 @@ function NoticeDelivery({ c, onChanged }: { c: Case; onChanged: (c: Case) => voi
 
 /** The automatic checks against policy and product: they inform, the handler decides. */
 export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const q = useAsync(() => api.checks(c.claim_id), [api, c.claim_id, c.version]);
   if (q.loading && !q.data) return <Loading />;
@@ -213,7 +213,7 @@ export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void
           </div>
           {r.override && (
             <div className="small muted">
-              {t('checks.overridden', { by: r.override.by, at: formatDateTime(r.override.at, lang) })}: {r.override.reason}
+              {tn('checks.overridden', { at: formatDateTime(r.override.at, lang) }, { by: r.override.by })}: {r.override.reason}
             </div>
           )}
           <CheckBlocking r={r} />
@@ -240,7 +240,7 @@ const letterChannels = ['post', 'in_person', 'registered_electronic'] as const;
 
 /** The rejection notice (R5): the PDF, and its sending recorded. */
 export function RejectionLetterBox({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const [channel, setChannel] = useState<string>('post');
   const action = useBusy();
@@ -259,7 +259,7 @@ export function RejectionLetterBox({ c, onChanged }: { c: Case; onChanged: (c: C
       {pdf.error ? <ErrorBox error={pdf.error} /> : null}
       {l?.sent_at ? (
         <p className="alert alert-ok" data-testid="letter-sent">
-          {t('letter.sent', { at: formatDateTime(l.sent_at, lang), channel: tx('channel.' + (l.channel ?? ''), l.channel ?? ''), by: l.sent_by ?? '' })}
+          {tn('letter.sent', { at: formatDateTime(l.sent_at, lang), channel: tx('channel.' + (l.channel ?? ''), l.channel ?? '') }, { by: l.sent_by ?? '' })}
         </p>
       ) : (
         <>

@@ -46,6 +46,9 @@ export function LetterPreview({ c, reasons }: { c: Case; reasons: ReasonDraft[] 
   );
 }
 
+/** The benefits the catalogue names, suggested when the policy's own are not known. */
+const knownBenefits = ['medical_expense', 'critical_illness', 'death_benefit', 'disability_benefit'];
+
 /** The benefits the policy covers (from its product), for the benefit field's suggestions. */
 function useBenefits(c: Case): { code: string; name: string }[] {
   const { api } = useSession();
@@ -119,9 +122,9 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
         ))}
       </div>
       <datalist id="benefit-codes">
-        {benefits.map((b) => (
-          <option key={b.code} value={b.code}>
-            {b.name}
+        {knownBenefits.map((code) => (
+          <option key={code} value={code}>
+            {tx('benefit.' + code, code)}
           </option>
         ))}
       </datalist>
@@ -138,14 +141,34 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
           {lines.map((l, i) => (
             <tr key={i}>
               <td>
-                <input
-                  className={bad.has(`lines[${i}].benefit`) ? 'invalid' : ''}
-                  list="benefit-codes"
-                  value={l.benefit}
-                  onChange={(e) => setLine(i, 'benefit', e.target.value)}
-                  aria-label={t('decision.benefit')}
-                  data-testid={`line-benefit-${i}`}
-                />
+                {benefits.length > 0 ? (
+                  <select
+                    className={bad.has(`lines[${i}].benefit`) ? 'invalid' : ''}
+                    value={l.benefit}
+                    onChange={(e) => setLine(i, 'benefit', e.target.value)}
+                    aria-label={t('decision.benefit')}
+                    data-testid={`line-benefit-${i}`}
+                  >
+                    <option value="">{t('decision.benefitPick')}</option>
+                    {benefits.map((b) => (
+                      <option key={b.code} value={b.code}>
+                        {tx('benefit.' + b.code, b.name)}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <>
+                    <input
+                      className={bad.has(`lines[${i}].benefit`) ? 'invalid' : ''}
+                      list="benefit-codes"
+                      value={l.benefit}
+                      onChange={(e) => setLine(i, 'benefit', e.target.value)}
+                      aria-label={t('decision.benefit')}
+                      data-testid={`line-benefit-${i}`}
+                    />
+                    {l.benefit && <div className="muted small">{tx('benefit.' + l.benefit, '')}</div>}
+                  </>
+                )}
               </td>
               <td>
                 <input
@@ -281,7 +304,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
 
 /** A decision made: outcome, lines, reasons, who and when, and its approval. */
 export function DecisionFacts({ d }: { d: Decision }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   return (
     <div className="decision-facts" data-testid="decision-facts">
       <Facts
@@ -293,7 +316,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
             t('decision.approval'),
             d.needs_approval
               ? d.approved_by
-                ? t('decision.approvedBy', { by: d.approved_by, at: formatDateTime(d.approved_at, lang) })
+                ? tn('decision.approvedBy', { at: formatDateTime(d.approved_at, lang) }, { by: d.approved_by ?? '' })
                 : t('decision.awaitingApproval')
               : t('decision.withinAuthority'),
           ],
@@ -311,9 +334,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
           <tbody>
             {d.lines.map((l) => (
               <tr key={l.benefit} data-testid="decision-line">
-                <td>
-                  <code>{l.benefit}</code>
-                </td>
+                <td>{tx('benefit.' + l.benefit, l.benefit)}</td>
                 <td className="num">{formatFen(l.claimed_fen)}</td>
                 <td className="num">{formatFen(l.approved_fen)}</td>
               </tr>
@@ -325,7 +346,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
         <ol className="small">
           {d.reasons.map((r, i) => (
             <li key={i}>
-              <code>{r.code}</code> {r.text} <span className="muted">{r.clause}</span>
+              <strong>{tx('reason.' + r.code, r.code)}</strong> <span translate="no">{r.text}</span> <span className="muted" translate="no">{r.clause}</span>
             </li>
           ))}
         </ol>

@@ -209,7 +209,7 @@ function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDo
 
 /** One document: the page beside what was read from it. */
 function Viewer({ report, id, version, onChanged }: { report: Report; id: string; version: string; onChanged: () => void }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const q = useAsync(() => api.document(report.id, id), [api, report.id, id, version]);
   // What a reveal with a reason showed in full (R11); masked until then.
@@ -287,7 +287,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             ) : null}
             {d.corrections?.map((c, i) => (
               <p key={i} className="small" data-testid="doc-correction">
-                {t('doc.correctedBy', { by: c.by, at: formatDateTime(c.at, lang) })}
+                {tn('doc.correctedBy', { at: formatDateTime(c.at, lang) }, { by: c.by })}
                 {c.type ? ` · ${tx('doctype.' + c.type, c.type)}` : ''}
                 {c.note ? ` · ${c.note}` : ''}
               </p>

@@ -17,8 +17,13 @@ function fen(v: number | null): string {
   return v === null ? '—' : formatFen(v);
 }
 
+/** fenParams shows the amounts of an issue (params ending in _fen) in yuan. */
+function fenParams(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.endsWith('_fen') ? formatFen(Number(v)) : v]));
+}
+
 function Line({ l }: { l: ThreeWayLine }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   return (
     <tr data-testid="three-way-row" data-status={l.status} data-claim={l.claim_id ?? ''}>
       <td>
@@ -34,7 +39,11 @@ function Line({ l }: { l: ThreeWayLine }) {
       <td className="num">{formatFen(l.amount_fen)}</td>
       <td className="num">{fen(l.authorised_fen)}</td>
       <td className="num">{fen(l.executed_fen)}</td>
-      <td className="small bad">{l.issues.join('; ')}</td>
+      <td className="small bad" data-testid="three-way-issues">
+        {l.issue_codes
+          ? l.issue_codes.map((i, k) => tx('threeway.issue.' + i.code, l.issues[k] ?? i.code, fenParams(i.params))).join(lang === 'en' ? '; ' : '；')
+          : l.issues.join('; ')}
+      </td>
     </tr>
   );
 }

@@ -30,7 +30,7 @@ import { DateTimeInput } from '../components/DateInput';
 const waitMs = 120_000;
 
 function ReportFacts({ r }: { r: Report }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const rows: [string, ReactNode][] = [
     [t('claim.policy'), r.policy_number],
     [t('claim.insured'), r.insured_name],
@@ -57,7 +57,7 @@ function ReportFacts({ r }: { r: Report }) {
           <ul className="small" data-testid="linked-reports">
             {r.linked_reports.map((l, i) => (
               <li key={i} data-testid="linked-report">
-                {t('report.linkedBy', { name: l.reporter.name, role: tx('reporter.' + l.reporter.role, l.reporter.role), by: l.by, at: formatDateTime(l.at, lang) })}
+                {tn('report.linkedBy', { name: l.reporter.name, role: tx('reporter.' + l.reporter.role, l.reporter.role), at: formatDateTime(l.at, lang) }, { by: l.by })}
                 {l.claimed_amount_fen ? ` · ${t('report.claimed')} ${formatFen(l.claimed_amount_fen)}` : ''}
                 {l.description ? <p className="muted" data-testid="linked-report-description">{l.description}</p> : null}
               </li>

@@ -283,13 +283,44 @@ func toChecks(results []domain.CheckResult) []checkJSON {
 }
 
 type entryJSON struct {
-	At        time.Time      `json:"at"`
-	Actor     string         `json:"actor"`
-	Action    string         `json:"action"`
-	FromState string         `json:"from_state"`
-	ToState   string         `json:"to_state"`
-	Reason    string         `json:"reason,omitempty"`
-	Details   map[string]any `json:"details"`
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	Action    string    `json:"action"`
+	FromState string    `json:"from_state"`
+	ToState   string    `json:"to_state"`
+	Reason    string    `json:"reason,omitempty"`
+	// ReasonCode names a reason the system wrote (issue 20), for a console
+	// to word it in its user's language; absent for a person's own words.
+	ReasonCode string         `json:"reason_code,omitempty"`
+	Details    map[string]any `json:"details"`
+}
+
+// systemReasonCode is the code of a reason adjudication writes itself on
+// a case's timeline, or "" for a person's own words.
+func systemReasonCode(reason string) string {
+	switch reason {
+	case "took the case to review it":
+		return "took_case.review"
+	case "took the case to decide it":
+		return "took_case.decide"
+	case "took the case to approve an advance":
+		return "took_case.advance"
+	case "took the case to record a notice delivered":
+		return "took_case.notice_delivered"
+	case "took the case to record documents received":
+		return "took_case.documents_received"
+	case "took the case to record its agreement":
+		return "took_case.agreement"
+	case "took the case to record its letter sent":
+		return "took_case.letter_sent"
+	case "took the case to request an on-site visit":
+		return "took_case.visit"
+	case "took the case to request documents":
+		return "took_case.request_documents"
+	case "dispatched for review":
+		return "dispatched"
+	}
+	return ""
 }
 
 func toEntries(changes []domain.Change) []entryJSON {
@@ -300,7 +331,7 @@ func toEntries(changes []domain.Change) []entryJSON {
 			details = map[string]any{}
 		}
 		out[i] = entryJSON{At: ch.At, Actor: ch.Actor, Action: ch.Action, FromState: string(ch.From), ToState: string(ch.To),
-			Reason: ch.Reason, Details: details}
+			Reason: ch.Reason, ReasonCode: systemReasonCode(ch.Reason), Details: details}
 	}
 	return out
 }
