@@ -10,7 +10,7 @@ import { isSenior } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { buildDecision, defaultBenefit, lineFor, totalApprovedFen, type LineDraft, type Problem, type ReasonDraft } from '../lib/decision';
 import { formatFen } from '../lib/money';
-import { formatDateTime } from '../lib/time';
+import { formatDate, formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, useAsync, useBusy } from './common';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -28,7 +28,7 @@ export function LetterPreview({ c, reasons }: { c: Case; reasons: ReasonDraft[] 
     <article className="letter" data-testid="letter-preview" aria-label={t('decision.letterPreview')}>
       <h3>{t('letter.title')}</h3>
       <p>{t('letter.salutation', { name: c.insured_name })}</p>
-      <p>{t('letter.body', { date: formatDateTime(c.first_received_at, lang), policy: c.policy_number, claim: c.claim_id })}</p>
+      <p>{t('letter.body', { date: formatDate(c.first_received_at, lang), policy: c.policy_number, claim: c.claim_id.slice(0, 8).toUpperCase() })}</p>
       {shown.length === 0 ? (
         <blockquote>……</blockquote>
       ) : (

@@ -179,7 +179,7 @@ export const zh = {
 
   'letter.title': '拒绝赔偿/给付保险金通知书',
   'letter.salutation': '{name}：',
-  'letter.body': '您于 {date} 就保单 {policy} 提出的理赔申请（赔案号 {claim}），经我公司审核，决定不予赔付，理由如下：',
+  'letter.body': '您于 {date} 就保单 {policy} 提出的理赔申请（赔案参考号 {claim}），经我公司审核，决定不予赔付，理由如下：',
   'letter.footer': '如有异议，您可以自收到本通知书之日起向我公司申请复核，也可以依法申请仲裁或向人民法院提起诉讼。',
   'letter.record': '登记通知书已寄送（R5）',
   'letter.channel': '寄送方式',
@@ -990,7 +990,7 @@ export const en: Record<Key, string> = {
 
   'letter.title': 'Notice of refusal to pay the insurance benefit',
   'letter.salutation': 'Dear {name},',
-  'letter.body': 'Your claim (no. {claim}) under policy {policy}, made on {date}, has been examined. We have decided not to pay, for this reason:',
+  'letter.body': 'Your claim (ref. {claim}) under policy {policy}, made on {date}, has been examined. We have decided not to pay, for this reason:',
   'letter.footer': 'If you disagree, you may ask us to review the decision from the day you receive this notice, or apply for arbitration or bring the matter before a people’s court.',
   'letter.record': 'Record the letter as sent (R5)',
   'letter.channel': 'Sent by',

@@ -519,6 +519,12 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 	if letter.Status != http.StatusOK || !strings.Contains(string(letter.Body), "一次性补充通知书") || !strings.Contains(string(letter.Body), "医疗费用收据") {
 		t.Fatalf("got letter %d %s, want the printable one-time notice", letter.Status, letter.Body)
 	}
+	// Names, not codes (issue 20): the channel as 短信, the claim by its
+	// short reference, never its UUID or "sms".
+	if page := string(letter.Body); !strings.Contains(page, "短信") || strings.Contains(page, "sms") || strings.Contains(page, rep.ClaimID) ||
+		!strings.Contains(page, strings.ToUpper(rep.ClaimID[:8])) {
+		t.Fatalf("got letter %s, want the channel as 短信 and the claim by its short reference, no sms and no UUID", page)
+	}
 	doc.WantError(t, noticeOp, r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms","reason":"again"}`), 409, "conflict", "")
 	require.NoError(t, json.Unmarshal(r.Do(t, http.MethodGet, "/v1/deadlines?claim_id="+rep.ClaimID, "").Body, &deadlines))
 	if deadlines.Deadlines[0].State != "met" {
