@@ -144,12 +144,12 @@ func (h *HTTP) printNotice(c *gin.Context) {
 		items = append(items, printedItem{Title: it.Title, Description: it.Description, Note: it.Why, Reminder: it.Reminder, Documents: it.Documents})
 	}
 	h.render(c, h.pages.notice, struct {
-		Claim                   claimHeader
-		OneTime                 bool
-		Reason                  string
-		Items                   []printedItem
-		SentAt, SentBy          string
-		Channel                 domain.Text
+		Claim          claimHeader
+		OneTime        bool
+		Reason         string
+		Items          []printedItem
+		SentAt, SentBy string
+		Channel        domain.Text
 	}{Claim: headerOf(f.Report), OneTime: n.Seq == 1, Reason: n.Reason, Items: items,
 		SentAt: shanghaiTime(n.SentAt), Channel: channelNames[n.Channel], SentBy: n.SentBy})
 }
