@@ -89,17 +89,28 @@ export function useBusy(): Busy {
   return { busy, error, run, clear };
 }
 
-/** The message for an error, in the user's language where the console knows better than the service. */
+/** Reports whether text is written in Chinese (a service that already answers in Chinese is shown as it says). */
+const chinese = /[\u4e00-\u9fff]/;
+
+/**
+ * The message for an error, in the user's language: by its status or its
+ * problem code (with the field it names) from the catalogue, or the
+ * service's own words when they are Chinese or the user reads English.
+ */
 export function useErrorMessage(): (e: unknown) => string {
-  const { t } = useI18n();
+  const { t, tx, lang } = useI18n();
   return (e: unknown) => {
     if (e instanceof ApiError) {
       if (e.status === 0) return t('error.network');
       if (e.status === 401) return t('error.unauthenticated');
       if (e.status === 403) return t('error.forbidden');
       if (e.status === 502 || e.status === 503 || e.status === 504) return t('error.unavailable');
-      return e.message;
+      if (lang === 'en' || chinese.test(e.message)) return e.message;
+      const coded = tx('error.code.' + e.code, '');
+      if (!coded) return t('error.other', { status: e.status });
+      return e.field ? `${coded}${t('error.field', { field: tx('field.' + e.field.replace(/\[\d+\].*$/, ''), e.field) })}` : coded;
     }
+    if (lang !== 'en' && e instanceof Error && !chinese.test(e.message)) return t('error.other', { status: '—' });
     return e instanceof Error ? e.message : String(e);
   };
 }
@@ -108,9 +119,17 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   const { t } = useI18n();
   const message = useErrorMessage();
   const id = error instanceof ApiError ? error.requestId : undefined;
+  const { lang } = useI18n();
+  const detail = error instanceof Error && lang !== 'en' && message(error) !== error.message ? error.message : '';
   return (
     <div className="alert alert-error" role="alert" data-testid="error">
       <span>{message(error)}</span>
+      {detail && (
+        <details className="small">
+          <summary>{t('error.detail')}</summary>
+          <span translate="no">{detail}</span>
+        </details>
+      )}
       {id && (
         <span className="muted small">
           {' '}
