@@ -97,3 +97,18 @@ describe('contacts', () => {
     expect(maskContact('13812345678')).toBe('*******5678');
   });
 });
+
+describe('regions by name (issue 20)', () => {
+  it('names a division code in each language', async () => {
+    const { regionName } = await import('./regions');
+    expect(regionName('310115', 'zh')).toBe('上海市浦东新区');
+    expect(regionName('310115', 'en')).toBe('Pudong, Shanghai');
+    expect(regionName('3101', 'zh')).toBe('上海市');
+    expect(regionName('44', 'zh')).toBe('广东省');
+    expect(regionName('440106', 'zh')).toBe('广东省广州市（440106）');
+    expect(regionName('上海浦东', 'zh')).toBe('上海浦东');
+    expect(regionName('990101', 'zh')).toBe('990101');
+    expect(regionName('3101', 'zh', true)).toBe('上海市（3101）');
+    expect(regionName('4403', 'en', true)).toBe('Shenzhen, Guangdong (4403)');
+  });
+});

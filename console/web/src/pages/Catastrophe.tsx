@@ -17,6 +17,7 @@ import { formatFen, parseYuan } from '../lib/money';
 import { formatDateTime, shanghaiDate } from '../lib/time';
 import { useSession } from '../session';
 import { DateInput } from '../components/DateInput';
+import { regionName } from '../lib/regions';
 
 const perils = ['typhoon', 'flood', 'earthquake', 'major_traffic_accident', 'fire', 'landslide', 'other'] as const;
 
@@ -205,7 +206,7 @@ function Counts({ cat, cases, obligations }: { cat: Cat; cases: Parameters<typeo
  * tags now (or how many tagged open cases keep their tag when it goes off).
  */
 function SwitchButton({ cat, onSwitched }: { cat: Cat; onSwitched: (c: Cat) => void }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   const { api } = useSession();
   const [asking, setAsking] = useState(false);
   const counts = useAsync(() => (asking ? api.catastropheCounts(cat.code) : Promise.resolve(null)), [api, cat.code, asking]);
@@ -229,7 +230,7 @@ function SwitchButton({ cat, onSwitched }: { cat: Cat; onSwitched: (c: Cat) => v
           <dl className="facts">
             <div className="fact">
               <dt>{t('cat.regions')}</dt>
-              <dd data-testid="cat-switch-regions">{cat.regions.join('、')}</dd>
+              <dd data-testid="cat-switch-regions">{cat.regions.map((r) => regionName(r, lang, true)).join(lang === 'en' ? '; ' : '、')}</dd>
             </div>
             <div className="fact">
               <dt>{t('cat.window')}</dt>
@@ -356,7 +357,7 @@ export function Catastrophe() {
               <div className="fact">
                 <dt>{t('cat.regions')}</dt>
                 <dd>
-                  <code>{c.regions.join(', ')}</code>
+                  <span>{c.regions.map((r) => regionName(r, lang, true)).join(lang === 'en' ? '; ' : '、')}</span>
                 </dd>
               </div>
               <div className="fact">

@@ -25,6 +25,7 @@ import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { DateTimeInput } from '../components/DateInput';
+import { regionName } from '../lib/regions';
 
 /** How long the page looks again for a case or a payment that events will bring. */
 const waitMs = 120_000;
@@ -41,7 +42,7 @@ function ReportFacts({ r }: { r: Report }) {
     [t('claim.requestedAt'), r.claim_requested_at ? formatDateTime(r.claim_requested_at, lang) : t('claim.noRequest')],
   ];
   if (r.product_code) rows.push([t('report.product'), r.product_code]);
-  if (r.incident_place) rows.push([t('report.place'), <code>{r.incident_place}</code>]);
+  if (r.incident_place) rows.push([t('report.place'), <span data-testid="incident-place">{regionName(r.incident_place, lang)}</span>]);
   if (r.contact) rows.push([t('report.contact'), <Masked kind="contact" value={r.contact} />]);
   if (r.beneficiary) rows.push([t('report.beneficiary'), `${r.beneficiary.name}（${tx('relation.' + r.beneficiary.relation, r.beneficiary.relation)}）`]);
   if (r.claimed_amount_fen) rows.push([t('report.claimed'), formatFen(r.claimed_amount_fen)]);
