@@ -88,6 +88,10 @@ func runCheckTable(t *testing.T, check domain.CheckName, tests []checkCaseT) {
 			if got.Result != tt.want || !strings.Contains(got.Reason, tt.wantReason) {
 				t.Fatalf("got %s %q, want %s with %q", got.Result, got.Reason, tt.want, tt.wantReason)
 			}
+			// Every reason has its code for the console's catalogue (issue 20).
+			if got.Code == "" {
+				t.Fatalf("got reason %q without a code, want one", got.Reason)
+			}
 		})
 	}
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { en, zh } from './dict';
+
+// The codes the services send beside their English prose (issue 20), read
+// from the Go sources: each must have its words in both languages, so that
+// a new code on the server fails here before it reaches a user in English.
+const goSources = import.meta.glob(
+  [
+    '../../../../services/adjudication/internal/domain/checks.go',
+    '../../../../services/adjudication/internal/ports/json.go',
+    '../../../../services/payout/internal/domain/threeway.go',
+  ],
+  { query: '?raw', import: 'default', eager: true },
+) as Record<string, string>;
+
+const source = (end: string) => Object.entries(goSources).find(([path]) => path.endsWith(end))?.[1] ?? '';
+
+function wantWords(prefix: string, codes: string[]): string[] {
+  const missing: string[] = [];
+  for (const c of codes) {
+    if (!(prefix + c in zh)) missing.push(`${prefix}${c} (zh)`);
+    if (!(prefix + c in en)) missing.push(`${prefix}${c} (en)`);
+  }
+  return missing;
+}
+
+describe('the codes the services send', () => {
+  it('reads the Go sources', () => {
+    expect(Object.keys(goSources)).toHaveLength(3);
+  });
+  it('have words for every check reason', () => {
+    const codes = [...source('checks.go').matchAll(/\.explain\("([a-z_]+)"/g)].map((m) => m[1] ?? '');
+    expect(codes.length).toBeGreaterThan(20);
+    expect(wantWords('checkreason.', codes)).toEqual([]);
+  });
+  it('have words for every reason the system writes on a timeline', () => {
+    const codes = [...source('ports/json.go').matchAll(/return "([a-z_.]+)"/g)].map((m) => m[1] ?? '');
+    expect(codes.length).toBeGreaterThan(5);
+    expect(wantWords('auditreason.', codes)).toEqual([]);
+  });
+  it('have words for every three-way issue', () => {
+    const codes = [...source('threeway.go').matchAll(/\.issue\("([a-z_]+)"/g)].map((m) => m[1] ?? '');
+    expect(codes.length).toBeGreaterThan(5);
+    expect(wantWords('threeway.issue.', codes)).toEqual([]);
+  });
+});
