@@ -1,29 +1,68 @@
-// A date field that shows its date as year-month-day whatever the browser's
-// locale (a native date input shows 12/02/2026 in an en-US Chromium, which
-// reads two ways), with a calendar to pick from.
+// Date fields that show their value as year-month-day (and hours:minutes)
+// whatever the browser's locale (a native date input shows 12/02/2026 in
+// an en-US Chromium, which reads two ways), with the browser's calendar to
+// pick from.
 
 import { useEffect, useRef, useState } from 'react';
+import type { Key } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
 
-const full = /^\d{4}-\d{2}-\d{2}$/;
+/** How a field writes its value: the native picker's type, the text's pattern, and the value of a text when whole. */
+interface Format {
+  native: 'date' | 'datetime-local';
+  pattern: string;
+  placeholder: Key;
+  /** The text as shown for a value. */
+  show: (value: string) => string;
+  /** The value of a whole text, or null. */
+  parse: (text: string) => string | null;
+}
 
-/** DateInput edits a calendar date, YYYY-MM-DD; onChange hears only whole dates (or empty). */
-export function DateInput({ value, onChange, testId, name }: { value: string; onChange: (v: string) => void; testId?: string; name?: string }) {
+const dateFormat: Format = {
+  native: 'date',
+  pattern: '\\d{4}-\\d{2}-\\d{2}',
+  placeholder: 'date.placeholder',
+  show: (v) => v,
+  parse: (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null),
+};
+
+const dateTimeFormat: Format = {
+  native: 'datetime-local',
+  pattern: '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}',
+  placeholder: 'datetime.placeholder',
+  show: (v) => v.replace('T', ' '),
+  parse: (v) => {
+    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$/.exec(v.trim());
+    return m ? `${m[1]}T${m[2]}` : null;
+  },
+};
+
+interface Props {
+  value: string;
+  onChange: (v: string) => void;
+  testId?: string;
+  name?: string;
+}
+
+/** PickedInput is a text field in format with a button that opens the browser's picker; onChange hears only whole values (or empty). */
+function PickedInput({ value, onChange, testId, name, format }: Props & { format: Format }) {
   const { t } = useI18n();
-  const [text, setText] = useState(value);
+  const [text, setText] = useState(format.show(value));
   const picker = useRef<HTMLInputElement>(null);
-  useEffect(() => setText(value), [value]);
+  useEffect(() => setText(format.show(value)), [value, format]);
   const type = (v: string) => {
-    setText(v);
-    if (v === '' || full.test(v)) onChange(v);
+    setText(format.show(v));
+    if (v === '') return onChange('');
+    const whole = format.parse(v);
+    if (whole !== null) onChange(whole);
   };
   return (
     <span className="date-input">
       <input
         type="text"
         inputMode="numeric"
-        pattern="\d{4}-\d{2}-\d{2}"
-        placeholder={t('date.placeholder')}
+        pattern={format.pattern}
+        placeholder={t(format.placeholder)}
         value={text}
         name={name}
         onChange={(e) => type(e.target.value)}
@@ -32,46 +71,25 @@ export function DateInput({ value, onChange, testId, name }: { value: string; on
       <button type="button" className="btn btn-small date-pick" aria-label={t('date.pick')} title={t('date.pick')} onClick={() => picker.current?.showPicker?.()}>
         📅
       </button>
-      <input ref={picker} type="date" className="date-native" tabIndex={-1} aria-hidden="true" value={full.test(text) ? text : ''} onChange={(e) => type(e.target.value)} />
+      <input
+        ref={picker}
+        type={format.native}
+        className="date-native"
+        tabIndex={-1}
+        aria-hidden="true"
+        value={format.parse(text) ?? ''}
+        onChange={(e) => type(e.target.value)}
+      />
     </span>
   );
 }
 
-const fullTime = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$/;
+/** DateInput edits a calendar date, YYYY-MM-DD. */
+export function DateInput(props: Props) {
+  return <PickedInput {...props} format={dateFormat} />;
+}
 
-/**
- * DateTimeInput edits a Shanghai wall time as YYYY-MM-DD HH:MM (24 hours);
- * onChange hears the datetime-local form, YYYY-MM-DDTHH:MM, only when whole.
- */
-export function DateTimeInput({ value, onChange, testId, name }: { value: string; onChange: (v: string) => void; testId?: string; name?: string }) {
-  const { t } = useI18n();
-  const shown = (v: string) => v.replace('T', ' ');
-  const [text, setText] = useState(shown(value));
-  const picker = useRef<HTMLInputElement>(null);
-  useEffect(() => setText(shown(value)), [value]);
-  const type = (v: string) => {
-    setText(shown(v));
-    const m = fullTime.exec(v.trim());
-    if (v === '') onChange('');
-    else if (m) onChange(`${m[1]}T${m[2]}`);
-  };
-  const m = fullTime.exec(text.trim());
-  return (
-    <span className="date-input">
-      <input
-        type="text"
-        inputMode="numeric"
-        pattern="\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
-        placeholder={t('datetime.placeholder')}
-        value={text}
-        name={name}
-        onChange={(e) => type(e.target.value)}
-        data-testid={testId}
-      />
-      <button type="button" className="btn btn-small date-pick" aria-label={t('date.pick')} title={t('date.pick')} onClick={() => picker.current?.showPicker?.()}>
-        📅
-      </button>
-      <input ref={picker} type="datetime-local" className="date-native" tabIndex={-1} aria-hidden="true" value={m ? `${m[1]}T${m[2]}` : ''} onChange={(e) => type(e.target.value)} />
-    </span>
-  );
+/** DateTimeInput edits a Shanghai wall time shown as YYYY-MM-DD HH:MM; onChange hears the datetime-local form, YYYY-MM-DDTHH:MM. */
+export function DateTimeInput(props: Props) {
+  return <PickedInput {...props} format={dateTimeFormat} />;
 }
