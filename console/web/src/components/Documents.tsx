@@ -255,7 +255,11 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             {tx('doc.review.' + r, r)}
           </p>
         ))}
-        {d.failure && <p className="alert alert-error small">{d.failure.message}</p>}
+        {d.failure && (
+          <p className="alert alert-error small" data-testid="doc-failure">
+            {lang === 'en' ? d.failure.message : t('doc.readFailed', { why: tx('error.code.' + d.failure.code, t('error.other', { status: d.failure.code })) })}
+          </p>
+        )}
         {isBeingRead(d) ? (
           <p className="muted" data-testid="doc-reading">
             {t('doc.beingRead')}
