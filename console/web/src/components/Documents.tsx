@@ -20,6 +20,12 @@ import { DateInput } from './DateInput';
 /** The formats intake takes; it recognises them from the content, not the name. */
 const accept = 'image/jpeg,image/png,image/tiff,application/pdf,.jpg,.jpeg,.png,.tif,.tiff,.pdf';
 
+/** The title of a checklist item of report in lang (medical_invoices → 医疗费用发票), its id when unknown. */
+function itemTitle(report: Report, id: string, lang: string): string {
+  const item = report.checklist?.items.find((i) => i.id === id);
+  return item ? (lang === 'en' ? item.title_en : item.title) : id;
+}
+
 function DocState({ d }: { d: ClaimDocument }) {
   const { tx } = useI18n();
   return (
@@ -247,7 +253,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
           </div>
           <div className="fact">
             <dt>{t('doc.satisfies')}</dt>
-            <dd>{d.satisfies?.length ? d.satisfies.join(', ') : '—'}</dd>
+            <dd>{d.satisfies?.length ? d.satisfies.map((id) => itemTitle(report, id, lang)).join(lang === 'en' ? ', ' : '、') : '—'}</dd>
           </div>
         </dl>
         {d.review?.map((r) => (
