@@ -485,6 +485,8 @@ export interface QueueItem {
 export interface Signal {
   kind: 'shared_account' | 'employee_account' | 'claim_burst' | 'payee_changed' | (string & {});
   explanation: string;
+  /** The explanation's values, worded from the catalogue (issue 20; absent on older signals). */
+  params?: Record<string, string>;
   blocking: boolean;
   raised_by: string;
   raised_at: string;

@@ -9,6 +9,7 @@ const goSources = import.meta.glob(
     '../../../../services/adjudication/internal/domain/checks.go',
     '../../../../services/adjudication/internal/ports/json.go',
     '../../../../services/payout/internal/domain/threeway.go',
+    '../../../../services/adjudication/internal/domain/signals.go',
   ],
   { query: '?raw', import: 'default', eager: true },
 ) as Record<string, string>;
@@ -26,7 +27,7 @@ function wantWords(prefix: string, codes: string[]): string[] {
 
 describe('the codes the services send', () => {
   it('reads the Go sources', () => {
-    expect(Object.keys(goSources)).toHaveLength(3);
+    expect(Object.keys(goSources)).toHaveLength(4);
   });
   it('have words for every check reason', () => {
     const codes = [...source('checks.go').matchAll(/\.explain\("([a-z_]+)"/g)].map((m) => m[1] ?? '');
@@ -37,6 +38,12 @@ describe('the codes the services send', () => {
     const codes = [...source('ports/json.go').matchAll(/return "([a-z_.]+)"/g)].map((m) => m[1] ?? '');
     expect(codes.length).toBeGreaterThan(5);
     expect(wantWords('auditreason.', codes)).toEqual([]);
+  });
+  it('have words for every kind of fraud signal', () => {
+    const kinds = [...source('signals.go').matchAll(/SignalKind = "([a-z_]+)"/g)].map((m) => m[1] ?? '');
+    expect(kinds.length).toBeGreaterThan(3);
+    expect(wantWords('signalwhy.', kinds)).toEqual([]);
+    expect(wantWords('signal.', kinds)).toEqual([]);
   });
   it('have words for every three-way issue', () => {
     const codes = [...source('threeway.go').matchAll(/\.issue\("([a-z_]+)"/g)].map((m) => m[1] ?? '');

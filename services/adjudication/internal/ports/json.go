@@ -363,17 +363,20 @@ type queueItemJSON struct {
 
 // signalJSON is a fraud signal raised on a case, in plain words.
 type signalJSON struct {
-	Kind        string    `json:"kind"`
-	Explanation string    `json:"explanation"`
-	Blocking    bool      `json:"blocking"`
-	RaisedBy    string    `json:"raised_by"`
-	RaisedAt    time.Time `json:"raised_at"`
+	Kind        string `json:"kind"`
+	Explanation string `json:"explanation"`
+	// Params are the explanation's values, for a console to word the
+	// signal of its kind (issue 20); absent on signals raised before.
+	Params   map[string]string `json:"params,omitempty"`
+	Blocking bool              `json:"blocking"`
+	RaisedBy string            `json:"raised_by"`
+	RaisedAt time.Time         `json:"raised_at"`
 }
 
 func toSignals(sigs []domain.Signal) []signalJSON {
 	out := make([]signalJSON, len(sigs))
 	for i, s := range sigs {
-		out[i] = signalJSON{Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking, RaisedBy: s.RaisedBy, RaisedAt: s.At}
+		out[i] = signalJSON{Kind: string(s.Kind), Explanation: s.Explanation, Params: s.Params, Blocking: s.Blocking, RaisedBy: s.RaisedBy, RaisedAt: s.At}
 	}
 	return out
 }
