@@ -125,6 +125,11 @@ func TestConsoleSpeaksChineseAndFitsAPhoneInTheBrowser(t *testing.T) {
 	p.do("reject", chromedp.Click(byTestID("decide")), chromedp.WaitVisible(byTestID("reject-dialog")),
 		chromedp.Click(byTestID("reject-confirm")), chromedp.WaitVisible(byTestID("rejection-letter")))
 	p.signOut()
+	// A catastrophe declared, for the catastrophe page to show one.
+	p.signIn("cat-1", "catastrophe-page")
+	now := time.Now().In(shanghai(t))
+	p.declareCatastrophe("TY-LANG-01", "台风“语言”", "3101", now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02"))
+	p.signOut()
 	var waitingReport struct {
 		ClaimID string `json:"claim_id"`
 	}
@@ -137,7 +142,7 @@ func TestConsoleSpeaksChineseAndFitsAPhoneInTheBrowser(t *testing.T) {
 	pages := map[string][]string{
 		"handler-1": append([]string{"/queue", "/reports/new", "/complaints"}, claims...),
 		"senior-1":  append([]string{"/queue", "/payouts", "/compliance", "/complaints", "/indicators"}, claims[0]),
-		"cat-1":     {"/catastrophe", "/queue", "/reports/new"},
+		"cat-1":     {"/catastrophe", "/queue", "/reports/new", claims[0]},
 		"finance-1": {"/payouts"},
 		"auditor-1": append([]string{"/queue", "/payouts", "/compliance", "/reveals", "/complaints", "/indicators"}, claims[1]),
 	}

@@ -236,7 +236,7 @@ export function Payments({ list, agreed, error, onChanged }: { list: Obligation[
           <PayeeCell o={o} />
           {o.state === 'failed' && (
             <div className="small">
-              <span className="bad">{o.last_error}</span> {canDecide(user) && <PayeeCorrection o={o} onCorrected={onChanged} />}
+              <span className="bad">{t('payouts.bankSaid')}<span translate="no">{o.last_error}</span></span> {canDecide(user) && <PayeeCorrection o={o} onCorrected={onChanged} />}
             </div>
           )}
         </li>
