@@ -10,6 +10,9 @@ const goSources = import.meta.glob(
     '../../../../services/adjudication/internal/ports/json.go',
     '../../../../services/payout/internal/domain/threeway.go',
     '../../../../services/adjudication/internal/domain/signals.go',
+    '../../../../pkg/deadline/rules.go',
+    '../../../../pkg/document/document.go',
+    '../../../../pkg/apperr/apperr.go',
   ],
   { query: '?raw', import: 'default', eager: true },
 ) as Record<string, string>;
@@ -27,7 +30,7 @@ function wantWords(prefix: string, codes: string[]): string[] {
 
 describe('the codes the services send', () => {
   it('reads the Go sources', () => {
-    expect(Object.keys(goSources)).toHaveLength(4);
+    expect(Object.keys(goSources)).toHaveLength(7);
   });
   it('have words for every check reason', () => {
     const codes = [...source('checks.go').matchAll(/\.explain\("([a-z_]+)"/g)].map((m) => m[1] ?? '');
@@ -44,6 +47,15 @@ describe('the codes the services send', () => {
     expect(kinds.length).toBeGreaterThan(3);
     expect(wantWords('signalwhy.', kinds)).toEqual([]);
     expect(wantWords('signal.', kinds)).toEqual([]);
+  });
+  it('have words for every deadline rule, document type and problem code', () => {
+    const rules = [...source('deadline/rules.go').matchAll(/RuleID = "([a-z-]+)"/g)].map((m) => m[1] ?? '');
+    const types = [...source('document/document.go').matchAll(/\bType = "([a-z_]+)"/g)].map((m) => m[1] ?? '');
+    const codes = [...source('apperr/apperr.go').matchAll(/\bCode = "([a-z_]+)"/g)].map((m) => m[1] ?? '');
+    expect(rules.length).toBeGreaterThan(5);
+    expect(types.length).toBeGreaterThan(5);
+    expect(codes.length).toBeGreaterThan(5);
+    expect([...wantWords('rule.', rules), ...wantWords('doctype.', types), ...wantWords('error.code.', codes)]).toEqual([]);
   });
   it('have words for every three-way issue', () => {
     const codes = [...source('threeway.go').matchAll(/\.issue\("([a-z_]+)"/g)].map((m) => m[1] ?? '');
