@@ -331,8 +331,9 @@ func TestTheReportCarriesItsChecklist(t *testing.T) {
 	want(t, "printable checklist", a, http.StatusOK)
 	page := string(a.Body)
 	if ct := a.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || !strings.Contains(page, "申请人与被保险人的关系证明") ||
-		!strings.Contains(page, "Proof of the payee&#39;s bank account") || !strings.Contains(page, "待提供") || !strings.Contains(page, rep.ClaimID) {
-		t.Fatalf("got %s page %s, want the items, their status and the claim in HTML", ct, page)
+		!strings.Contains(page, "Proof of the payee&#39;s bank account") || !strings.Contains(page, "待提供") ||
+		!strings.Contains(page, strings.ToUpper(rep.ClaimID[:8])) || strings.Contains(page, rep.ClaimID) {
+		t.Fatalf("got %s page %s, want the items, their status and the claim by its short reference (no UUID, issue 20) in HTML", ct, page)
 	}
 	doc.WantError(t, "GET /v1/reports/{id}/checklist.html", r.Do(t, http.MethodGet, "/v1/reports/nope/checklist.html", ""), 404, "not_found", "")
 }
