@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -90,17 +91,29 @@ type latinText struct {
 }
 
 // settle waits until the page has loaded what it shows: nothing loading or
-// being set up, and the same text for half a second.
+// being set up, and the same text for half a second. A page whose script
+// context is replaced while it loads is asked again.
 func (p *page) settle() {
 	p.t.Helper()
-	p.waitJS("the page loaded", `!document.querySelector('[data-testid="loading"]') && !/加载中|Loading|正在建立案件|Setting up/.test(document.body.innerText)`, 30*time.Second)
+	const loaded = `(document.querySelector('[data-testid="loading"]') || /加载中|Loading|正在建立案件|Setting up/.test(document.body.innerText)) ? '' : document.body.innerText`
+	deadline := time.Now().Add(40 * time.Second)
 	last := ""
-	p.until("the page settles", 10*time.Second, func() bool {
-		now := eval[string](p, `document.body.innerText`)
-		same := now == last
-		last = now
-		return same
-	})
+	for {
+		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](loaded))
+		cancel()
+		if err == nil && text != "" && text == last {
+			return
+		}
+		if err == nil {
+			last = text
+		}
+		if time.Now().After(deadline) {
+			p.shot("failed")
+			p.t.Fatalf("the page did not settle within 40s (last error: %v)", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // Issue 20: every page of the console, as each role sees it, on a desktop
