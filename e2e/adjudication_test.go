@@ -111,10 +111,14 @@ func TestARejectionLetterIsSentWithinItsDeadline(t *testing.T) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	text := strings.Join(strings.Fields(string(out)), "")
-	for _, want := range []string{"拒绝赔偿通知书", reason["text"], "依据：" + reason["clause"], "理赔案号：" + rejected.ClaimID} {
+	// The claim by its short reference, never its UUID (issue 20).
+	for _, want := range []string{"拒绝赔偿通知书", reason["text"], "依据：" + reason["clause"], "理赔案号：" + strings.ToUpper(rejected.ClaimID[:8])} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the letter lacks %q; got %s", want, text)
 		}
+	}
+	if strings.Contains(text, rejected.ClaimID) {
+		t.Errorf("the letter has the claim's UUID %s, want its short reference only; got %s", rejected.ClaimID, text)
 	}
 	if status := sys.call(t, http.MethodPost, adj(rejected.ClaimID, "/rejection-letter"), map[string]string{"channel": "post"}, nil); status != http.StatusOK {
 		t.Fatalf("record the letter sent: got status %d, want 200", status)

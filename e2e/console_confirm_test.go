@@ -246,8 +246,8 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	if got := p.textOf(cat + ` [data-testid="cat-switch-effect"]`); p.dataOf(cat+` [data-testid="cat-switch-effect"]`, "data-n")[0] != "1" {
 		t.Fatalf("the switch's effect: got %q, want 1 open case to be tagged", got)
 	}
-	if got := p.textOf(cat + ` [data-testid="cat-switch-regions"]`); got != "3101" {
-		t.Fatalf("the switch's regions: got %q, want 3101", got)
+	if got := p.textOf(cat + ` [data-testid="cat-switch-regions"]`); got != "上海市（3101）" {
+		t.Fatalf("the switch's regions: got %q, want 上海市（3101）, the region by its name", got)
 	}
 	if got := p.textOf(cat + ` [data-testid="cat-switch-window"]`); !strings.Contains(got, yesterday) || !strings.Contains(got, today) {
 		t.Fatalf("the switch's period: got %q, want %s to %s", got, yesterday, today)

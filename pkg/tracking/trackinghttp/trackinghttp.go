@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,8 @@ type obligationResponse struct {
 	AtRiskFrom        string            `json:"at_risk_from"`
 	Basis             string            `json:"basis"`
 	Explanation       string            `json:"explanation"`
+	BasisCitations    []citation        `json:"basis_citations"`
+	Counting          counting          `json:"counting"`
 	Provisional       bool              `json:"provisional"`
 	CalendarVersion   string            `json:"calendar_version"`
 	Pauses            []pauseResponse   `json:"pauses"`
@@ -104,6 +107,33 @@ type obligationResponse struct {
 	BreachedAlertedAt *time.Time        `json:"breached_alerted_at"`
 	CreatedAt         time.Time         `json:"created_at"`
 	UpdatedAt         time.Time         `json:"updated_at"`
+}
+
+// citation is one provision a deadline rests on, in Chinese and English,
+// for a console to show in its user's language (issue 20).
+type citation struct {
+	ZH string `json:"zh"`
+	EN string `json:"en"`
+}
+
+// counting is how a deadline was counted, as codes and values a console
+// words from its own catalogue (issue 20); explanation says the same in
+// English prose for other clients.
+type counting struct {
+	// StartDate is day D, the Asia/Shanghai date of the clock's start; it
+	// is not counted (Civil Code art. 201).
+	StartDate string `json:"start_date"`
+	Length    int    `json:"length"`
+	// Unit is "days" or "working-days".
+	Unit string `json:"unit"`
+	// Contract is true when the insurance contract set the period.
+	Contract bool `json:"contract"`
+	// CompanyTarget is true when the period is the company's target and the
+	// law says only "promptly" (R3).
+	CompanyTarget bool `json:"company_target"`
+	// Pauses counts the closed pauses for documents asked for (R4,
+	// Judicial Interpretation II of the Insurance Law, art. 15).
+	Pauses int `json:"pauses"`
 }
 
 // shanghai formats an instant as RFC 3339 in Asia/Shanghai, the zone the
@@ -119,8 +149,23 @@ func toResponse(o tracking.Deadline, now time.Time) obligationResponse {
 		DelaySeconds: int64(o.Delay(now).Seconds()), AtRiskAlertedAt: o.AtRiskAlertedAt,
 		BreachedAlertedAt: o.BreachedAlertedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}
+	r.BasisCitations, r.Counting = []citation{}, counting{StartDate: o.ClockStart.In(calendar.Location()).Format(time.DateOnly), Pauses: len(o.Pauses)}
 	if rule, err := deadline.RuleByID(o.Rule); err == nil {
 		r.RNumber = rule.RNumber
+		r.Counting.Length, r.Counting.Unit, r.Counting.CompanyTarget = rule.Length, rule.Unit.String(), rule.CompanyTarget
+		if o.Override != nil {
+			r.Counting.Length, r.Counting.Unit, r.Counting.Contract = o.Override.Length, o.Override.Unit.String(), true
+		}
+		basis := append(slices.Clone(rule.Basis), deadline.CivilCodeArticle201())
+		if r.Counting.Unit == deadline.Days.String() && rule.ExtendToWorkingDay {
+			basis = append(basis, deadline.CivilCodeArticle203())
+		}
+		if len(o.Pauses) > 0 {
+			basis = append(basis, deadline.JudicialInterpretationIIArticle15())
+		}
+		for _, b := range basis {
+			r.BasisCitations = append(r.BasisCitations, citation{ZH: b.Citation, EN: b.CitationEN})
+		}
 	}
 	for _, p := range o.Pauses {
 		r.Pauses = append(r.Pauses, pauseResponse{PausedAt: p.PausedAt, ResumedAt: p.ResumedAt})

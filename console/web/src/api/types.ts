@@ -117,6 +117,9 @@ export interface Checklist {
   title: string;
   title_en: string;
   basis: string;
+  /** The basis in each language (issue 20; absent from older services). */
+  basis_zh?: string;
+  basis_en?: string;
   items: ChecklistItem[];
   /** On a report only. */
   complete?: boolean;
@@ -440,6 +443,9 @@ export interface CheckResult {
   check: string;
   result: 'pass' | 'warn' | 'fail' | 'unknown';
   reason: string;
+  /** The reason's code and values, worded from the catalogue (issue 20); absent for a reason not yet catalogued. */
+  reason_code?: string;
+  params?: Record<string, string>;
   override: (Mark & { senior?: boolean }) | null;
   /** Holds back an approval: a failure without a senior's override, or an unknown result. */
   blocking?: boolean;
@@ -452,6 +458,8 @@ export interface AuditEntry {
   from_state?: string;
   to_state?: string;
   reason?: string;
+  /** Names a reason the system wrote (issue 20). */
+  reason_code?: string;
   details?: Record<string, unknown>;
 }
 
@@ -477,6 +485,8 @@ export interface QueueItem {
 export interface Signal {
   kind: 'shared_account' | 'employee_account' | 'claim_burst' | 'payee_changed' | (string & {});
   explanation: string;
+  /** The explanation's values, worded from the catalogue (issue 20; absent on older signals). */
+  params?: Record<string, string>;
   blocking: boolean;
   raised_by: string;
   raised_at: string;
@@ -569,6 +579,10 @@ export interface Deadline {
   at_risk_from: string;
   basis: string;
   explanation: string;
+  /** The provisions, in Chinese and English (issue 20; absent from older services). */
+  basis_citations?: { zh: string; en: string }[];
+  /** How the deadline was counted, worded from the catalogue (issue 20). */
+  counting?: { start_date: string; length: number; unit: string; contract: boolean; company_target: boolean; pauses: number };
   provisional: boolean;
   calendar_version: string;
   pauses: { paused_at: string; resumed_at: string }[];
@@ -638,6 +652,8 @@ export interface ThreeWayLine {
   authorisation_id?: string;
   status: 'matched' | 'unmatched' | 'unverified' | (string & {});
   issues: string[];
+  /** Each of issues by its code and values (issue 20; absent from older services). */
+  issue_codes?: { code: string; params: Record<string, string> }[];
 }
 
 export interface ThreeWayReport {

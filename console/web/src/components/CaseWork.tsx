@@ -14,6 +14,8 @@ import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, Field, Loading, ReasonButton, useAsync, useBusy } from './common';
 import { CheckBlocking, mayOverride } from './Controls';
+import { DateTimeInput } from './DateInput';
+import { localParams } from '../lib/params';
 
 /** Review, assignment, documents, complex and close: what the case's state allows. */
 export function CaseActions({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
@@ -179,7 +181,7 @@ function NoticeDelivery({ c, onChanged }: { c: Case; onChanged: (c: Case) => voi
               <input value={receipt} onChange={(e) => setReceipt(e.target.value)} data-testid="delivery-receipt" />
             </Field>
             <Field label={t('case.notice.deliveredAt')} hint={t('case.notice.deliveredAtHint')}>
-              <input type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} data-testid="delivery-at" />
+              <DateTimeInput value={at} onChange={setAt} testId="delivery-at" />
             </Field>
             {busy.error ? <ErrorBox error={busy.error} /> : null}
             <button type="submit" className="btn btn-primary" disabled={busy.busy || !receipt.trim()} data-testid="delivery-submit">
@@ -194,7 +196,7 @@ function NoticeDelivery({ c, onChanged }: { c: Case; onChanged: (c: Case) => voi
 
 /** The automatic checks against policy and product: they inform, the handler decides. */
 export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const q = useAsync(() => api.checks(c.claim_id), [api, c.claim_id, c.version]);
   if (q.loading && !q.data) return <Loading />;
@@ -206,10 +208,12 @@ export function Checks({ c, onChanged }: { c: Case; onChanged: (c: Case) => void
       {list.map((r) => (
         <li key={r.check} data-testid="check" data-check={r.check} data-result={r.result}>
           <span className={`badge check-${r.result}`}>{tx('checkresult.' + r.result, r.result)}</span> <strong>{tx('check.' + r.check, r.check)}</strong>
-          <div className="small">{r.reason}</div>
+          <div className="small" data-testid="check-reason">
+            {r.reason_code ? tx('checkreason.' + r.reason_code, r.reason, localParams(r.params ?? {}, lang, tx)) : r.reason}
+          </div>
           {r.override && (
             <div className="small muted">
-              {t('checks.overridden', { by: r.override.by, at: formatDateTime(r.override.at, lang) })}: {r.override.reason}
+              {tn('checks.overridden', { at: formatDateTime(r.override.at, lang) }, { by: r.override.by })}: {r.override.reason}
             </div>
           )}
           <CheckBlocking r={r} />
@@ -236,7 +240,7 @@ const letterChannels = ['post', 'in_person', 'registered_electronic'] as const;
 
 /** The rejection notice (R5): the PDF, and its sending recorded. */
 export function RejectionLetterBox({ c, onChanged }: { c: Case; onChanged: (c: Case) => void }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const [channel, setChannel] = useState<string>('post');
   const action = useBusy();
@@ -255,7 +259,7 @@ export function RejectionLetterBox({ c, onChanged }: { c: Case; onChanged: (c: C
       {pdf.error ? <ErrorBox error={pdf.error} /> : null}
       {l?.sent_at ? (
         <p className="alert alert-ok" data-testid="letter-sent">
-          {t('letter.sent', { at: formatDateTime(l.sent_at, lang), channel: tx('channel.' + (l.channel ?? ''), l.channel ?? ''), by: l.sent_by ?? '' })}
+          {tn('letter.sent', { at: formatDateTime(l.sent_at, lang), channel: tx('channel.' + (l.channel ?? ''), l.channel ?? '') }, { by: l.sent_by ?? '' })}
         </p>
       ) : (
         <>

@@ -35,7 +35,7 @@ function Item({
   onChanged?: (r: Report) => void;
   onSelectDocument?: (id: string) => void;
 }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const view = itemView(item, documents);
   const names = item.documents.map((d) => bilingual(d.name, d.name_en, lang));
@@ -72,7 +72,7 @@ function Item({
       ))}
       {item.waiver && (
         <p className="small" data-testid="item-waiver">
-          {t('checklist.waived', { by: item.waiver.by, at: formatDateTime(item.waiver.at, lang) })}: {item.waiver.reason}
+          {tn('checklist.waived', { at: formatDateTime(item.waiver.at, lang) }, { by: item.waiver.by })}: {item.waiver.reason}
         </p>
       )}
       {report && onChanged && (view === 'missing' || view === 'reading') && canJudgeDocuments(user) && (
@@ -125,7 +125,7 @@ function ChecklistBody({
           <Item key={i.id} item={i} documents={documents} report={report} onChanged={onChanged} onSelectDocument={onSelectDocument} />
         ))}
       </ul>
-      {checklist.basis && <p className="muted small">{t('checklist.basis', { basis: checklist.basis })}</p>}
+      {checklist.basis && <p className="muted small">{t('checklist.basis', { basis: (lang === 'en' ? checklist.basis_en : checklist.basis_zh) ?? checklist.basis })}</p>}
     </>
   );
 }

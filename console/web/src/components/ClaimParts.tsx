@@ -16,6 +16,27 @@ import { PayeeCorrection } from './CaseWork';
 import { ErrorBox, Loading, ReasonButton, useAsync, useBusy } from './common';
 import { ConfirmDialog } from './ConfirmDialog';
 
+/** Actor names a user as they are (not translated), and the system by the service that acted (system:intake → 报案与材料系统). */
+export function Actor({ who }: { who: string }) {
+  const { t, tx } = useI18n();
+  if (who.startsWith('system:')) {
+    const service = who.slice('system:'.length);
+    return <>{t('actor.system', { service: tx('service.' + service, service) })}</>;
+  }
+  return <span translate="no">{who}</span>;
+}
+
+/** ReasonText shows a person's words, with the rejection reasons' codes they quote (WAITING_PERIOD: …) by their names. */
+export function ReasonText({ text }: { text: string }) {
+  const { tx, lang } = useI18n();
+  const parts = text.split(/\b([A-Z][A-Z_]{2,}):/);
+  return (
+    <span translate="no">
+      {parts.map((p, i) => (i % 2 === 1 ? `${tx('reason.' + p, p)}${lang === 'en' ? ':' : '：'}` : p))}
+    </span>
+  );
+}
+
 /** The case's audit: every change, who, when and why, oldest first. */
 export function Timeline({ entries }: { entries: AuditEntry[] }) {
   const { t, tx, lang } = useI18n();
@@ -31,8 +52,8 @@ export function Timeline({ entries }: { entries: AuditEntry[] }) {
               {tx('state.' + e.from_state, e.from_state)} → {tx('state.' + e.to_state, e.to_state)}
             </span>
           )}
-          <span className="muted small"> · {e.actor}</span>
-          {e.reason && <div className="small">{e.reason}</div>}
+          <span className="muted small"> · <Actor who={e.actor} /></span>
+          {e.reason && <div className="small">{e.reason_code ? tx('auditreason.' + e.reason_code, e.reason) : <ReasonText text={e.reason} />}</div>}
         </li>
       ))}
     </ol>
@@ -40,14 +61,14 @@ export function Timeline({ entries }: { entries: AuditEntry[] }) {
 }
 
 function NoticeView({ n }: { n: Notice }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api } = useSession();
   const print = useBusy();
   return (
     <div className="notice" data-testid="notice" data-seq={n.seq}>
       <p>
         <strong>{n.one_time ? t('notice.oneTime') : t('notice.later', { seq: n.seq })}</strong> ·{' '}
-        {t('notice.sent', { at: formatDateTime(n.sent_at, lang), channel: tx('noticeChannel.' + n.channel, n.channel), by: n.sent_by })}
+        {tn('notice.sent', { at: formatDateTime(n.sent_at, lang), channel: tx('noticeChannel.' + n.channel, n.channel) }, { by: n.sent_by })}
       </p>
       <ul className="small">
         {n.items.map((i) => (
@@ -215,7 +236,7 @@ export function Payments({ list, agreed, error, onChanged }: { list: Obligation[
           <PayeeCell o={o} />
           {o.state === 'failed' && (
             <div className="small">
-              <span className="bad">{o.last_error}</span> {canDecide(user) && <PayeeCorrection o={o} onCorrected={onChanged} />}
+              <span className="bad">{t('payouts.bankSaid')}<span translate="no">{o.last_error}</span></span> {canDecide(user) && <PayeeCorrection o={o} onCorrected={onChanged} />}
             </div>
           )}
         </li>

@@ -92,14 +92,24 @@ export function ExGratiaLabel({ on }: { on: boolean }) {
 }
 
 /** The fraud signals raised on a case, each explained; blocking ones say who may go on. */
+/** The words of a signal's explanation in the user's language, from its kind and values (the English explanation for an older signal in English). */
+export function useSignalText(): (s: Signal) => string {
+  const { t, tx, lang } = useI18n();
+  return (s: Signal) => {
+    if (s.params && Object.keys(s.params).length > 0) return tx('signalwhy.' + s.kind, s.explanation, s.params);
+    return lang === 'en' ? s.explanation : t('controls.signalSeeKind');
+  };
+}
+
 export function Signals({ signals }: { signals: Signal[] | undefined }) {
   const { t, tx } = useI18n();
+  const why = useSignalText();
   if (!signals || signals.length === 0) return null;
   return (
     <ul className="plain alert alert-warn small" data-testid="signals">
       {signals.map((s) => (
         <li key={s.kind} data-testid="signal" data-kind={s.kind} data-blocking={s.blocking}>
-          <strong>{tx('signal.' + s.kind, s.kind)}</strong>: {s.explanation}
+          <strong>{tx('signal.' + s.kind, s.kind)}</strong>: {why(s)}
           {s.blocking && <div>{t('controls.signalBlocks')}</div>}
         </li>
       ))}
@@ -109,10 +119,11 @@ export function Signals({ signals }: { signals: Signal[] | undefined }) {
 
 /** The count of a queued case's signals, as a badge. */
 export function SignalBadge({ signals }: { signals: Signal[] | undefined }) {
-  const { t } = useI18n();
+  const { t, tx } = useI18n();
+  const why = useSignalText();
   if (!signals || signals.length === 0) return null;
   return (
-    <span className="badge check-fail" title={signals.map((s) => s.explanation).join('\n')} data-testid="queue-signals">
+    <span className="badge check-fail" title={signals.map((s) => `${tx('signal.' + s.kind, s.kind)}: ${why(s)}`).join('\n')} data-testid="queue-signals">
       {t('controls.signals', { n: signals.length })}
     </span>
   );

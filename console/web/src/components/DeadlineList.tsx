@@ -3,7 +3,7 @@
 
 import type { Deadline } from '../api/types';
 import { useI18n } from '../i18n/i18n';
-import { formatDateTime } from '../lib/time';
+import { formatDate, formatDateTime } from '../lib/time';
 import { DeadlineStateBadge, DueText, RiskBadge } from './risk';
 
 export function DeadlineList({ deadlines }: { deadlines: Deadline[] }) {
@@ -28,9 +28,22 @@ export function DeadlineList({ deadlines }: { deadlines: Deadline[] }) {
           <details>
             <summary>{t('deadline.explanation')}</summary>
             <p className="small">
-              <strong>{t('deadline.basis')}:</strong> {d.basis}
+              <strong>{t('deadline.basis')}:</strong> {d.basis_citations ? d.basis_citations.map((c) => (lang === 'en' ? c.en : c.zh)).join(lang === 'en' ? '; ' : '；') : d.basis}
             </p>
-            <p className="small explanation">{d.explanation}</p>
+            {d.counting ? (
+              <p className="small explanation" data-testid="deadline-counting">
+                {t('deadline.counting', {
+                  start: formatDate(d.counting.start_date, lang),
+                  period: tx('deadline.counting.' + d.counting.unit, String(d.counting.length), { n: d.counting.length }),
+                  due: formatDateTime(d.due_at, lang),
+                })}
+                {d.counting.contract && ` ${t('deadline.counting.contract')}`}
+                {d.counting.company_target && ` ${t('deadline.counting.companyTarget')}`}
+                {d.counting.pauses > 0 && ` ${t('deadline.counting.pauses', { n: d.counting.pauses })}`}
+              </p>
+            ) : (
+              <p className="small explanation">{d.explanation}</p>
+            )}
           </details>
         </li>
       ))}

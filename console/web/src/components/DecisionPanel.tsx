@@ -10,7 +10,7 @@ import { isSenior } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { buildDecision, defaultBenefit, lineFor, totalApprovedFen, type LineDraft, type Problem, type ReasonDraft } from '../lib/decision';
 import { formatFen } from '../lib/money';
-import { formatDateTime } from '../lib/time';
+import { formatDate, formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Facts, useAsync, useBusy } from './common';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -28,7 +28,7 @@ export function LetterPreview({ c, reasons }: { c: Case; reasons: ReasonDraft[] 
     <article className="letter" data-testid="letter-preview" aria-label={t('decision.letterPreview')}>
       <h3>{t('letter.title')}</h3>
       <p>{t('letter.salutation', { name: c.insured_name })}</p>
-      <p>{t('letter.body', { date: formatDateTime(c.first_received_at, lang), policy: c.policy_number, claim: c.claim_id })}</p>
+      <p>{t('letter.body', { date: formatDate(c.first_received_at, lang), policy: c.policy_number, claim: c.claim_id.slice(0, 8).toUpperCase() })}</p>
       {shown.length === 0 ? (
         <blockquote>……</blockquote>
       ) : (
@@ -45,6 +45,9 @@ export function LetterPreview({ c, reasons }: { c: Case; reasons: ReasonDraft[] 
     </article>
   );
 }
+
+/** The benefits the catalogue names, suggested when the policy's own are not known. */
+const knownBenefits = ['medical_expense', 'critical_illness', 'death_benefit', 'disability_benefit'];
 
 /** The benefits the policy covers (from its product), for the benefit field's suggestions. */
 function useBenefits(c: Case): { code: string; name: string }[] {
@@ -119,9 +122,9 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
         ))}
       </div>
       <datalist id="benefit-codes">
-        {benefits.map((b) => (
-          <option key={b.code} value={b.code}>
-            {b.name}
+        {knownBenefits.map((code) => (
+          <option key={code} value={code}>
+            {tx('benefit.' + code, code)}
           </option>
         ))}
       </datalist>
@@ -138,14 +141,34 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
           {lines.map((l, i) => (
             <tr key={i}>
               <td>
-                <input
-                  className={bad.has(`lines[${i}].benefit`) ? 'invalid' : ''}
-                  list="benefit-codes"
-                  value={l.benefit}
-                  onChange={(e) => setLine(i, 'benefit', e.target.value)}
-                  aria-label={t('decision.benefit')}
-                  data-testid={`line-benefit-${i}`}
-                />
+                {benefits.length > 0 ? (
+                  <select
+                    className={bad.has(`lines[${i}].benefit`) ? 'invalid' : ''}
+                    value={l.benefit}
+                    onChange={(e) => setLine(i, 'benefit', e.target.value)}
+                    aria-label={t('decision.benefit')}
+                    data-testid={`line-benefit-${i}`}
+                  >
+                    <option value="">{t('decision.benefitPick')}</option>
+                    {benefits.map((b) => (
+                      <option key={b.code} value={b.code}>
+                        {tx('benefit.' + b.code, b.name)}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <>
+                    <input
+                      className={bad.has(`lines[${i}].benefit`) ? 'invalid' : ''}
+                      list="benefit-codes"
+                      value={l.benefit}
+                      onChange={(e) => setLine(i, 'benefit', e.target.value)}
+                      aria-label={t('decision.benefit')}
+                      data-testid={`line-benefit-${i}`}
+                    />
+                    {l.benefit && <div className="muted small">{tx('benefit.' + l.benefit, '')}</div>}
+                  </>
+                )}
               </td>
               <td>
                 <input
@@ -281,7 +304,7 @@ export function DecisionPanel({ c, onDecided }: { c: Case; onDecided: (c: Case) 
 
 /** A decision made: outcome, lines, reasons, who and when, and its approval. */
 export function DecisionFacts({ d }: { d: Decision }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   return (
     <div className="decision-facts" data-testid="decision-facts">
       <Facts
@@ -293,7 +316,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
             t('decision.approval'),
             d.needs_approval
               ? d.approved_by
-                ? t('decision.approvedBy', { by: d.approved_by, at: formatDateTime(d.approved_at, lang) })
+                ? tn('decision.approvedBy', { at: formatDateTime(d.approved_at, lang) }, { by: d.approved_by ?? '' })
                 : t('decision.awaitingApproval')
               : t('decision.withinAuthority'),
           ],
@@ -311,9 +334,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
           <tbody>
             {d.lines.map((l) => (
               <tr key={l.benefit} data-testid="decision-line">
-                <td>
-                  <code>{l.benefit}</code>
-                </td>
+                <td>{tx('benefit.' + l.benefit, l.benefit)}</td>
                 <td className="num">{formatFen(l.claimed_fen)}</td>
                 <td className="num">{formatFen(l.approved_fen)}</td>
               </tr>
@@ -325,7 +346,7 @@ export function DecisionFacts({ d }: { d: Decision }) {
         <ol className="small">
           {d.reasons.map((r, i) => (
             <li key={i}>
-              <code>{r.code}</code> {r.text} <span className="muted">{r.clause}</span>
+              <strong>{tx('reason.' + r.code, r.code)}</strong> <span translate="no">{r.text}</span> <span className="muted" translate="no">{r.clause}</span>
             </li>
           ))}
         </ol>

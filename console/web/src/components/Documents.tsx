@@ -15,9 +15,16 @@ import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Field, Loading, ReasonButton, Section, useAsync, useBusy } from './common';
+import { DateInput } from './DateInput';
 
 /** The formats intake takes; it recognises them from the content, not the name. */
 const accept = 'image/jpeg,image/png,image/tiff,application/pdf,.jpg,.jpeg,.png,.tif,.tiff,.pdf';
+
+/** The title of a checklist item of report in lang (medical_invoices → 医疗费用发票), its id when unknown. */
+function itemTitle(report: Report, id: string, lang: string): string {
+  const item = report.checklist?.items.find((i) => i.id === id);
+  return item ? (lang === 'en' ? item.title_en : item.title) : id;
+}
 
 function DocState({ d }: { d: ClaimDocument }) {
   const { tx } = useI18n();
@@ -180,7 +187,7 @@ function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDo
       </div>
       <div className="row">
         <Field label={t('field.event_date')}>
-          <input type="date" value={eventDate} onChange={(e) => setEventDate(e.target.value)} />
+          <DateInput value={eventDate} onChange={setEventDate} />
         </Field>
         <Field label={t('field.invoice_number')}>
           <input value={invoice} onChange={(e) => setInvoice(e.target.value)} />
@@ -208,7 +215,7 @@ function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDo
 
 /** One document: the page beside what was read from it. */
 function Viewer({ report, id, version, onChanged }: { report: Report; id: string; version: string; onChanged: () => void }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const q = useAsync(() => api.document(report.id, id), [api, report.id, id, version]);
   // What a reveal with a reason showed in full (R11); masked until then.
@@ -246,7 +253,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
           </div>
           <div className="fact">
             <dt>{t('doc.satisfies')}</dt>
-            <dd>{d.satisfies?.length ? d.satisfies.join(', ') : '—'}</dd>
+            <dd>{d.satisfies?.length ? d.satisfies.map((id) => itemTitle(report, id, lang)).join(lang === 'en' ? ', ' : '、') : '—'}</dd>
           </div>
         </dl>
         {d.review?.map((r) => (
@@ -254,7 +261,11 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             {tx('doc.review.' + r, r)}
           </p>
         ))}
-        {d.failure && <p className="alert alert-error small">{d.failure.message}</p>}
+        {d.failure && (
+          <p className="alert alert-error small" data-testid="doc-failure">
+            {lang === 'en' ? d.failure.message : t('doc.readFailed', { why: tx('error.code.' + d.failure.code, t('error.other', { status: d.failure.code })) })}
+          </p>
+        )}
         {isBeingRead(d) ? (
           <p className="muted" data-testid="doc-reading">
             {t('doc.beingRead')}
@@ -286,7 +297,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             ) : null}
             {d.corrections?.map((c, i) => (
               <p key={i} className="small" data-testid="doc-correction">
-                {t('doc.correctedBy', { by: c.by, at: formatDateTime(c.at, lang) })}
+                {tn('doc.correctedBy', { at: formatDateTime(c.at, lang) }, { by: c.by })}
                 {c.type ? ` · ${tx('doctype.' + c.type, c.type)}` : ''}
                 {c.note ? ` · ${c.note}` : ''}
               </p>

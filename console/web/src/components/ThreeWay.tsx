@@ -11,13 +11,19 @@ import { formatFen } from '../lib/money';
 import { shanghaiDate } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Loading, Section, useAsync, useBusy } from './common';
+import { DateInput } from './DateInput';
 
 function fen(v: number | null): string {
   return v === null ? '—' : formatFen(v);
 }
 
+/** fenParams shows the amounts of an issue (params ending in _fen) in yuan. */
+function fenParams(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.endsWith('_fen') ? formatFen(Number(v)) : v]));
+}
+
 function Line({ l }: { l: ThreeWayLine }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   return (
     <tr data-testid="three-way-row" data-status={l.status} data-claim={l.claim_id ?? ''}>
       <td>
@@ -33,7 +39,11 @@ function Line({ l }: { l: ThreeWayLine }) {
       <td className="num">{formatFen(l.amount_fen)}</td>
       <td className="num">{fen(l.authorised_fen)}</td>
       <td className="num">{fen(l.executed_fen)}</td>
-      <td className="small bad">{l.issues.join('; ')}</td>
+      <td className="small bad" data-testid="three-way-issues">
+        {l.issue_codes
+          ? l.issue_codes.map((i, k) => tx('threeway.issue.' + i.code, l.issues[k] ?? i.code, fenParams(i.params))).join(lang === 'en' ? '; ' : '；')
+          : l.issues.join('; ')}
+      </td>
     </tr>
   );
 }
@@ -51,7 +61,7 @@ export function ThreeWay() {
       <div className="filters">
         <label className="field">
           <span>{t('payouts.threeWay.date')}</span>
-          <input type="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} data-testid="three-way-date" />
+          <DateInput value={date} onChange={(v) => v && setDate(v)} testId="three-way-date" />
         </label>
         <button type="button" className="btn" disabled={csv.busy} onClick={() => void csv.run(async () => download(await api.threeWayCsv(date), `three-way-${date}.csv`))} data-testid="three-way-csv">
           {t('common.exportCsv')}

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n } from '../i18n/i18n';
+import { DateInput } from './DateInput';
 
 export interface Async<T> {
   data: T | undefined;
@@ -88,17 +89,28 @@ export function useBusy(): Busy {
   return { busy, error, run, clear };
 }
 
-/** The message for an error, in the user's language where the console knows better than the service. */
+/** Reports whether text is written in Chinese (a service that already answers in Chinese is shown as it says). */
+const chinese = /[\u4e00-\u9fff]/;
+
+/**
+ * The message for an error, in the user's language: by its status or its
+ * problem code (with the field it names) from the catalogue, or the
+ * service's own words when they are Chinese or the user reads English.
+ */
 export function useErrorMessage(): (e: unknown) => string {
-  const { t } = useI18n();
+  const { t, tx, lang } = useI18n();
   return (e: unknown) => {
     if (e instanceof ApiError) {
       if (e.status === 0) return t('error.network');
       if (e.status === 401) return t('error.unauthenticated');
       if (e.status === 403) return t('error.forbidden');
       if (e.status === 502 || e.status === 503 || e.status === 504) return t('error.unavailable');
-      return e.message;
+      if (lang === 'en' || chinese.test(e.message)) return e.message;
+      const coded = tx('error.code.' + e.code, '');
+      if (!coded) return t('error.other', { status: e.status });
+      return e.field ? `${coded}${t('error.field', { field: tx('field.' + e.field.replace(/\[\d+\].*$/, ''), e.field) })}` : coded;
     }
+    if (lang !== 'en' && e instanceof Error && !chinese.test(e.message)) return t('error.other', { status: '—' });
     return e instanceof Error ? e.message : String(e);
   };
 }
@@ -107,9 +119,17 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   const { t } = useI18n();
   const message = useErrorMessage();
   const id = error instanceof ApiError ? error.requestId : undefined;
+  const { lang } = useI18n();
+  const detail = error instanceof Error && lang !== 'en' && message(error) !== error.message ? error.message : '';
   return (
     <div className="alert alert-error" role="alert" data-testid="error">
       <span>{message(error)}</span>
+      {detail && (
+        <details className="small">
+          <summary>{t('error.detail')}</summary>
+          <span translate="no">{detail}</span>
+        </details>
+      )}
       {id && (
         <span className="muted small">
           {' '}
@@ -298,11 +318,11 @@ export function PeriodFields({
     <>
       <label className="field inline">
         <span>{labels[0]}</span>
-        <input type="date" value={value.from} onChange={(e) => onChange({ ...value, from: e.target.value })} data-testid={`${testId}-from`} />
+        <DateInput value={value.from} onChange={(v) => onChange({ ...value, from: v })} testId={`${testId}-from`} />
       </label>
       <label className="field inline">
         <span>{labels[1]}</span>
-        <input type="date" value={value.to} onChange={(e) => onChange({ ...value, to: e.target.value })} data-testid={`${testId}-to`} />
+        <DateInput value={value.to} onChange={(v) => onChange({ ...value, to: v })} testId={`${testId}-to`} />
       </label>
     </>
   );

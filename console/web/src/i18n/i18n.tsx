@@ -1,7 +1,7 @@
 // A small i18n: Chinese by default, English selectable, remembered in the
 // browser. Keys are typed, so a missing word fails the build.
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, zh, type Key } from './dict';
 
 export type Lang = 'zh' | 'en';
@@ -28,6 +28,16 @@ export interface I18n {
   t: (key: Key, vars?: Vars) => string;
   /** The word of a key built from data (placeholders filled from vars), or fallback when there is none. */
   tx: (key: string, fallback: string, vars?: Vars) => string;
+  /** The word of key with names (of people, as they are) filled in marked not to be translated. */
+  tn: (key: Key, vars: Vars, names: Record<string, string>) => ReactNode;
+}
+
+/** withNames fills the {name} placeholders left in text with names, each in a span marked translate="no". */
+function withNames(text: string, names: Record<string, string>): ReactNode {
+  const parts = text.split(/\{(\w+)\}/);
+  return parts.map((p, i) =>
+    i % 2 === 0 ? <Fragment key={i}>{p}</Fragment> : p in names ? <span key={i} translate="no">{names[p]}</span> : <Fragment key={i}>{`{${p}}`}</Fragment>,
+  );
 }
 
 const Ctx = createContext<I18n | null>(null);
@@ -60,6 +70,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       setLang,
       t: (key, vars) => translate(lang, key, vars),
       tx: (key, fallback, vars) => (isKey(key) ? translate(lang, key, vars) : fallback),
+      tn: (key, vars, names) => withNames(translate(lang, key, vars), names),
     }),
     [lang, setLang],
   );

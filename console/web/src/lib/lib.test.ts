@@ -3,7 +3,7 @@ import { mergeRules } from './compliance';
 import { toCsv } from './csv';
 import { maskBankAccount, maskContact, maskIdNumber, maskPhone } from './mask';
 import { fenToPlainYuan, formatFen, parseYuan } from './money';
-import { localInputToRFC3339, shanghaiDate } from './time';
+import { formatDate, formatDateTime, localInputToRFC3339, shanghaiDate } from './time';
 
 describe('masking (R11)', () => {
   it('shows only the last 4 characters of an ID number', () => {
@@ -56,6 +56,16 @@ describe('times in Asia/Shanghai', () => {
   it('takes the Shanghai calendar date of an instant', () => {
     expect(shanghaiDate(new Date('2026-09-30T17:00:00Z'))).toBe('2026-10-01');
   });
+  it('writes dates as each language does, never month first in figures (issue 20)', () => {
+    expect(formatDate('2026-12-02', 'zh')).toBe('2026年12月2日');
+    expect(formatDate('2026-12-02', 'en')).toBe('2 Dec 2026');
+    expect(formatDate('2026-12-01T16:30:00Z', 'zh')).toBe('2026年12月2日');
+  });
+  it('writes times in Shanghai to the minute, without seconds', () => {
+    expect(formatDateTime('2026-12-02T06:03:09.123456Z', 'zh')).toBe('2026年12月2日 14:03');
+    expect(formatDateTime('2026-12-02T06:03:09.123456Z', 'en')).toBe('2 Dec 2026, 14:03');
+    expect(formatDateTime(null, 'en')).toBe('—');
+  });
 });
 
 describe('CSV', () => {
@@ -85,5 +95,20 @@ describe('contacts', () => {
   it('masks an e-mail address to its first character and domain, a telephone to its last 4 digits', () => {
     expect(maskContact('zhang.wei@example.com')).toBe('z***@example.com');
     expect(maskContact('13812345678')).toBe('*******5678');
+  });
+});
+
+describe('regions by name (issue 20)', () => {
+  it('names a division code in each language', async () => {
+    const { regionName } = await import('./regions');
+    expect(regionName('310115', 'zh')).toBe('上海市浦东新区');
+    expect(regionName('310115', 'en')).toBe('Pudong, Shanghai');
+    expect(regionName('3101', 'zh')).toBe('上海市');
+    expect(regionName('44', 'zh')).toBe('广东省');
+    expect(regionName('440106', 'zh')).toBe('广东省广州市（440106）');
+    expect(regionName('上海浦东', 'zh')).toBe('上海浦东');
+    expect(regionName('990101', 'zh')).toBe('990101');
+    expect(regionName('3101', 'zh', true)).toBe('上海市（3101）');
+    expect(regionName('4403', 'en', true)).toBe('Shenzhen, Guangdong (4403)');
   });
 });

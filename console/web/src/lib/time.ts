@@ -14,16 +14,37 @@ const wallClock: Intl.DateTimeFormatOptions = {
   hourCycle: 'h23',
 };
 
-function locale(lang: string): string {
-  return lang === 'en' ? 'en-GB' : 'zh-CN';
+const monthsEN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A calendar date as the language writes it: 2026年12月2日, 2 Dec 2026 (never 12/02/2026, which reads two ways). */
+function writeDate(year: string, month: string, day: string, lang: string): string {
+  const m = Number(month);
+  const d = Number(day);
+  return lang === 'en' ? `${d} ${monthsEN[m - 1] ?? month} ${year}` : `${year}年${m}月${d}日`;
 }
 
-/** An instant as a Shanghai date and time, e.g. 2026/09/28 10:00. */
+/** An instant as a Shanghai date and time to the minute: 2026年12月2日 14:03, 2 Dec 2026, 14:03. */
 export function formatDateTime(iso: string | null | undefined, lang: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale(lang), wallClock).format(d);
+  const p = shanghaiParts(d);
+  const date = writeDate(p.year, p.month, p.day, lang);
+  return lang === 'en' ? `${date}, ${p.hour}:${p.minute}` : `${date} ${p.hour}:${p.minute}`;
+}
+
+/**
+ * A date as the language writes it: a calendar date (2026-12-02) as it is,
+ * an instant as its Shanghai date; 2026年12月2日, 2 Dec 2026.
+ */
+export function formatDate(value: string | null | undefined, lang: string): string {
+  if (!value) return '—';
+  const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (plain) return writeDate(plain[1] ?? '', plain[2] ?? '', plain[3] ?? '', lang);
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  const p = shanghaiParts(d);
+  return writeDate(p.year, p.month, p.day, lang);
 }
 
 /** The Shanghai calendar date of an instant, YYYY-MM-DD. */

@@ -16,6 +16,8 @@ import { bpsToPercent, catastropheCodePattern, liveCounts, parseRegions, percent
 import { formatFen, parseYuan } from '../lib/money';
 import { formatDateTime, shanghaiDate } from '../lib/time';
 import { useSession } from '../session';
+import { DateInput } from '../components/DateInput';
+import { regionName } from '../lib/regions';
 
 const perils = ['typhoon', 'flood', 'earthquake', 'major_traffic_accident', 'fire', 'landslide', 'other'] as const;
 
@@ -90,10 +92,10 @@ function DeclareForm({ onDeclared }: { onDeclared: (c: Cat) => void }) {
           <input value={f.regions} onChange={(e) => set('regions', e.target.value)} data-testid="cat-regions" />
         </Field>
         <Field label={t('cat.windowStart')}>
-          <input type="date" value={f.start} onChange={(e) => set('start', e.target.value)} data-testid="cat-start" />
+          <DateInput value={f.start} onChange={(v) => set('start', v)} testId="cat-start" />
         </Field>
         <Field label={t('cat.windowEnd')}>
-          <input type="date" value={f.end} onChange={(e) => set('end', e.target.value)} data-testid="cat-end" />
+          <DateInput value={f.end} onChange={(v) => set('end', v)} testId="cat-end" />
         </Field>
       </div>
       <div className="row">
@@ -204,7 +206,7 @@ function Counts({ cat, cases, obligations }: { cat: Cat; cases: Parameters<typeo
  * tags now (or how many tagged open cases keep their tag when it goes off).
  */
 function SwitchButton({ cat, onSwitched }: { cat: Cat; onSwitched: (c: Cat) => void }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   const { api } = useSession();
   const [asking, setAsking] = useState(false);
   const counts = useAsync(() => (asking ? api.catastropheCounts(cat.code) : Promise.resolve(null)), [api, cat.code, asking]);
@@ -228,7 +230,7 @@ function SwitchButton({ cat, onSwitched }: { cat: Cat; onSwitched: (c: Cat) => v
           <dl className="facts">
             <div className="fact">
               <dt>{t('cat.regions')}</dt>
-              <dd data-testid="cat-switch-regions">{cat.regions.join('、')}</dd>
+              <dd data-testid="cat-switch-regions">{cat.regions.map((r) => regionName(r, lang, true)).join(lang === 'en' ? '; ' : '、')}</dd>
             </div>
             <div className="fact">
               <dt>{t('cat.window')}</dt>
@@ -355,7 +357,7 @@ export function Catastrophe() {
               <div className="fact">
                 <dt>{t('cat.regions')}</dt>
                 <dd>
-                  <code>{c.regions.join(', ')}</code>
+                  <span>{c.regions.map((r) => regionName(r, lang, true)).join(lang === 'en' ? '; ' : '、')}</span>
                 </dd>
               </div>
               <div className="fact">

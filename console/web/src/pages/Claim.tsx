@@ -29,12 +29,14 @@ import { formatFen } from '../lib/money';
 import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
+import { DateTimeInput } from '../components/DateInput';
+import { regionName } from '../lib/regions';
 
 /** How long the page looks again for a case or a payment that events will bring. */
 const waitMs = 120_000;
 
 function ReportFacts({ r }: { r: Report }) {
-  const { t, tx, lang } = useI18n();
+  const { t, tx, lang, tn } = useI18n();
   const rows: [string, ReactNode][] = [
     [t('claim.policy'), r.policy_number],
     [t('claim.insured'), r.insured_name],
@@ -45,7 +47,7 @@ function ReportFacts({ r }: { r: Report }) {
     [t('claim.requestedAt'), r.claim_requested_at ? formatDateTime(r.claim_requested_at, lang) : t('claim.noRequest')],
   ];
   if (r.product_code) rows.push([t('report.product'), r.product_code]);
-  if (r.incident_place) rows.push([t('report.place'), <code>{r.incident_place}</code>]);
+  if (r.incident_place) rows.push([t('report.place'), <span data-testid="incident-place">{regionName(r.incident_place, lang)}</span>]);
   if (r.contact) rows.push([t('report.contact'), <Masked kind="contact" value={r.contact} />]);
   if (r.beneficiary) rows.push([t('report.beneficiary'), `${r.beneficiary.name}（${tx('relation.' + r.beneficiary.relation, r.beneficiary.relation)}）`]);
   if (r.claimed_amount_fen) rows.push([t('report.claimed'), formatFen(r.claimed_amount_fen)]);
@@ -61,7 +63,7 @@ function ReportFacts({ r }: { r: Report }) {
           <ul className="small" data-testid="linked-reports">
             {r.linked_reports.map((l, i) => (
               <li key={i} data-testid="linked-report">
-                {t('report.linkedBy', { name: l.reporter.name, role: tx('reporter.' + l.reporter.role, l.reporter.role), by: l.by, at: formatDateTime(l.at, lang) })}
+                {tn('report.linkedBy', { name: l.reporter.name, role: tx('reporter.' + l.reporter.role, l.reporter.role), at: formatDateTime(l.at, lang) }, { by: l.by })}
                 {l.claimed_amount_fen ? ` · ${t('report.claimed')} ${formatFen(l.claimed_amount_fen)}` : ''}
                 {l.description ? <p className="muted" data-testid="linked-report-description">{l.description}</p> : null}
               </li>
@@ -109,7 +111,7 @@ function ClaimRequest({ report, onChanged }: { report: Report; onChanged: (r: Re
   return (
     <div className="claim-request" data-testid="claim-request">
       <Field label={t('report.paperReceived')} hint={t('report.paperHint')}>
-        <input type="datetime-local" value={paper} onChange={(e) => setPaper(e.target.value)} />
+        <DateTimeInput value={paper} onChange={setPaper} />
       </Field>
       {action.error ? <ErrorBox error={action.error} /> : null}
       <button type="button" className="btn btn-primary" onClick={() => void request()} disabled={action.busy} data-testid="request-claim">

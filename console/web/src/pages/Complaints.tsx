@@ -8,16 +8,16 @@ import { canAnswerComplaints, canTakeComplaints } from '../auth/permissions';
 import { ErrorBox, Facts, Loading, PageHead, Section, useAsync, useBusy } from '../components/common';
 import { RiskBadge } from '../components/risk';
 import { useI18n } from '../i18n/i18n';
-import { formatDateTime } from '../lib/time';
+import { formatDate, formatDateTime } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 
 function DeadlineCell({ c }: { c: Complaint }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   if (!c.deadline) return <>—</>;
   return (
     <>
-      {c.deadline.due_date} · {c.deadline.state === 'open' ? <RiskBadge risk={c.deadline.risk} /> : tx('dstate.' + c.deadline.state, c.deadline.state)}
+      {formatDate(c.deadline.due_date, lang)} · {c.deadline.state === 'open' ? <RiskBadge risk={c.deadline.risk} /> : tx('dstate.' + c.deadline.state, c.deadline.state)}
       {c.deadline.state === 'missed' && <span className="bad"> {t('complaints.late')}</span>}
     </>
   );

@@ -10,7 +10,7 @@ import { ErrorBox, Loading, PageHead, PeriodFields, Section, useAsync } from '..
 import { useI18n } from '../i18n/i18n';
 import { download } from '../lib/csv';
 import { formatFen } from '../lib/money';
-import { shanghaiDate } from '../lib/time';
+import { formatDate, shanghaiDate } from '../lib/time';
 import { useRouter } from '../router';
 import { useSession } from '../session';
 
@@ -19,7 +19,7 @@ const pct = (r: number, n: number) => (n > 0 ? `${(r * 100).toFixed(1)}%` : '—
 const days = (hours: number, n: number) => (n > 0 ? (hours / 24).toFixed(1) : '—');
 
 export function Indicators() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { api } = useSession();
   const { location, navigate } = useRouter();
   const today = shanghaiDate(new Date());
@@ -157,7 +157,7 @@ export function Indicators() {
               <tbody>
                 {cat.data.days.map((d) => (
                   <tr key={d.date}>
-                    <td>{d.date}</td>
+                    <td>{formatDate(d.date, lang)}</td>
                     <td className="num">
                       {d.valid_cases} (+{d.new_cases})
                     </td>

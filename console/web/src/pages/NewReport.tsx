@@ -17,6 +17,7 @@ import { parseYuan } from '../lib/money';
 import { localInputToRFC3339, nowLocalInput } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
+import { DateTimeInput } from '../components/DateInput';
 
 interface Form {
   policy_number: string;
@@ -321,7 +322,7 @@ export function NewReport() {
           </div>
           <div className="row">
             <Field label={t('report.time')} error={errors.incident_time}>
-              <input name="incident_time" type="datetime-local" value={form.incident_time} onChange={(e) => set('incident_time', e.target.value)} />
+              <DateTimeInput name="incident_time" value={form.incident_time} onChange={(v) => set('incident_time', v)} />
             </Field>
             <Field label={t('report.place')} error={errors.incident_place} hint={t('report.placeHint')}>
               <input name="incident_place" value={form.incident_place} onChange={(e) => set('incident_place', e.target.value)} inputMode="numeric" maxLength={6} autoComplete="off" />

@@ -14,7 +14,7 @@ import { canReconcile, hasAny } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { download, toCsv } from '../lib/csv';
 import { fenToPlainYuan, formatFen } from '../lib/money';
-import { formatDateTime, shanghaiDate, shanghaiDateTime } from '../lib/time';
+import { formatDate, formatDateTime, shanghaiDate, shanghaiDateTime } from '../lib/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 
@@ -69,7 +69,7 @@ function DayRow({ d, label, total }: { d: DayTotal; label: string; total?: boole
 }
 
 function Reconciliation() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { api } = useSession();
   const [period, setPeriod] = useState({ from: firstOfMonth(), to: shanghaiDate(new Date()) });
   const [draft, setDraft] = useState(period);
@@ -113,7 +113,7 @@ function Reconciliation() {
           </thead>
           <tbody>
             {r.days.map((d) => (
-              <DayRow key={`${d.date}-${d.payout_type}`} d={d} label={d.date ?? ''} />
+              <DayRow key={`${d.date}-${d.payout_type}`} d={d} label={formatDate(d.date, lang)} />
             ))}
             {r.totals.map((d) => (
               <DayRow key={`total-${d.payout_type}`} d={d} label={t('payouts.recon.total')} total />
@@ -316,7 +316,7 @@ export function Payouts() {
                   <td>{formatDateTime(o.scheduled_at, lang)}</td>
                   <td>
                     {formatDateTime(o.completed_at, lang)}
-                    {o.value_date && <div className="muted small">{t('payouts.valueDate', { date: o.value_date })}</div>}
+                    {o.value_date && <div className="muted small">{t('payouts.valueDate', { date: formatDate(o.value_date, lang) })}</div>}
                     {isFinance && o.state === 'completed' && <ReversalButton o={o} onDone={q.reload} />}
                   </td>
                 </tr>

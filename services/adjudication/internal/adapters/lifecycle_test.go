@@ -71,10 +71,13 @@ func TestEveryPartOfACaseRoundTrips(t *testing.T) {
 	agreed := f.change(t, "claim-1", func(c *domain.Case) error {
 		_, err := c.RecordAgreement(h2, domain.AgreementInput{AgreedBy: "李四", Channel: "app", Payee: domain.PayeeInput{
 			Name: "李四", Role: "agent", BankName: "中国银行", AccountNumber: "6216610100001234567",
-			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "d2"}}, 7, now)
+			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "d2"},
+			Facts: domain.SignalFacts{Employee: "E-7"}}, 7, now)
 		return err
 	})
 	assert.Equal(t, "****4567", agreed.Agreement.Payee.AccountMasked)
+	require.Len(t, agreed.Signals, 1, "the employee's account raised a signal")
+	assert.Equal(t, map[string]string{"account": "****4567", "employee": "E-7"}, agreed.Signals[0].Params, "the signal keeps its values (issue 20)")
 	assert.Equal(t, domain.AccountFingerprint("claim-1", "6216610100001234567"), agreed.Agreement.AccountFingerprint)
 	auths, err := f.repo.PaymentAuthorisations(ctx, now, now.Add(time.Second))
 	require.NoError(t, err)
@@ -87,7 +90,7 @@ func TestEveryPartOfACaseRoundTrips(t *testing.T) {
 	closed := f.change(t, "claim-1", func(c *domain.Case) error { _, err := c.Close(h2, "结案", now); return err })
 	assert.Equal(t, domain.StateClosed, closed.State)
 	assert.Equal(t, 8, closed.Version, "one version per change")
-	assert.Equal(t, int64(8), pgtest.Count(t, f.db, "SELECT count(*) FROM case_audit"), "every change audited")
+	assert.Equal(t, int64(9), pgtest.Count(t, f.db, "SELECT count(*) FROM case_audit"), "every change audited, and the signal raised")
 }
 
 func TestAReturnedDecisionIsDiscarded(t *testing.T) {

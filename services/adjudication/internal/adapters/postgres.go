@@ -265,7 +265,11 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 		}
 	}
 	for _, s := range c.Signals[len(before.Signals):] {
-		if err := tx.Create(&signalRow{CaseID: c.ID, Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking,
+		params, err := json.Marshal(s.Params)
+		if err != nil || s.Params == nil {
+			params = []byte("{}")
+		}
+		if err := tx.Create(&signalRow{CaseID: c.ID, Kind: string(s.Kind), Explanation: s.Explanation, Params: params, Blocking: s.Blocking,
 			RaisedBy: s.RaisedBy, RaisedAt: s.At}).Error; err != nil {
 			return fmt.Errorf("store signal: %w", err)
 		}

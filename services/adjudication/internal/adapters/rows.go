@@ -124,9 +124,11 @@ type signalRow struct {
 	CaseID      string
 	Kind        string
 	Explanation string
-	Blocking    bool
-	RaisedBy    string
-	RaisedAt    time.Time
+	// Params is the signal's values as a JSON object (migration 0010).
+	Params   []byte
+	Blocking bool
+	RaisedBy string
+	RaisedAt time.Time
 }
 
 func (signalRow) TableName() string { return "case_signals" }
@@ -376,7 +378,13 @@ func (w caseRow) toDomain() (domain.Case, error) {
 			At: o.OverriddenAt.UTC(), Senior: o.BySenior})
 	}
 	for _, s := range w.Signals {
-		c.Signals = append(c.Signals, domain.Signal{Kind: domain.SignalKind(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking,
+		var params map[string]string
+		if len(s.Params) > 0 {
+			if err := json.Unmarshal(s.Params, &params); err != nil {
+				return domain.Case{}, fmt.Errorf("signal %d params: %w", s.ID, err)
+			}
+		}
+		c.Signals = append(c.Signals, domain.Signal{Kind: domain.SignalKind(s.Kind), Explanation: s.Explanation, Params: params, Blocking: s.Blocking,
 			RaisedBy: s.RaisedBy, At: s.RaisedAt.UTC()})
 	}
 	return c, nil

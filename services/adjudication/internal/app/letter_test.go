@@ -59,9 +59,9 @@ func TestTheRejectionLetterStatesTheReasonsTheClauseAndTheDates(t *testing.T) {
 	for _, want := range []string{
 		"拒绝赔偿通知书", // the product indemnifies medical expenses
 		"文书编号：" + c.RejectionLetter.Number,
-		"尊敬的李四：", "被保险人张三", "保险合同号：P-1", "理赔案号：claim-letter",
+		"尊敬的李四：", "被保险人张三", "保险合同号：P-1", "理赔案号：CLAIM-LE", // the claim's short reference (issue 20)
 		"于2026年10月9日作出核定", // the decision date
-		"1." + waitingPeriodReason().Text, "依据：" + waitingPeriodReason().Clause, "理由代码：WAITING_PERIOD",
+		"1." + waitingPeriodReason().Text, "依据：" + waitingPeriodReason().Clause,
 		"2." + preExisting.Text, "依据：" + preExisting.Clause,
 		"复核与申诉：" + testIssuer().ReviewProcedure,
 		"客户服务电话400-000-0000", "投诉热线12378",
@@ -70,6 +70,10 @@ func TestTheRejectionLetterStatesTheReasonsTheClauseAndTheDates(t *testing.T) {
 		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
 			t.Errorf("the letter's text lacks %q; got:\n%s", want, text)
 		}
+	}
+	// Names, not codes (issue 20): no reason code on the page.
+	if strings.Contains(text, "WAITING_PERIOD") || strings.Contains(text, "理由代码") {
+		t.Errorf("the letter's text has a reason code, want its reasons in words only; got:\n%s", text)
 	}
 }
 

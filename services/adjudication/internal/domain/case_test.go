@@ -469,3 +469,21 @@ func TestASupplementaryNoticeIsSentOnce(t *testing.T) {
 	_, err = c.RecordDocumentsReceived(handler, asked.Add(30*time.Minute), now)
 	wantCode(t, err, apperr.Invalid, "received_at")
 }
+
+// Issue 20: the rejection letter names the claim by the short reference
+// the console shows, never its UUID.
+func TestTheRejectionNoticeNamesTheClaimByItsReference(t *testing.T) {
+	c := &domain.Case{ID: "case-1", ClaimID: "b1fc4b97-7765-4ebb-ac1c-b8f74816e179", PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical",
+		IncidentTime: t0.Add(-48 * time.Hour), FirstReceivedAt: t0, State: domain.StateReceived, Version: 1}
+	if err := c.Decide(handler, authority, reject(), t0); err != nil {
+		t.Fatal(err)
+	}
+	issuer := domain.LetterIssuer{CompanyName: "XX人寿", CompanyAddress: "北京", ServicePhone: "95500", ReviewProcedure: "书面申请复核"}
+	n, err := c.RejectionNotice(domain.BenefitRefusal, issuer, "L-1", calendar.DateOf(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.ClaimNumber != "B1FC4B97" {
+		t.Fatalf("got claim number %q, want the reference B1FC4B97", n.ClaimNumber)
+	}
+}

@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -45,10 +46,25 @@ const (
 // CheckResult is one check's result with its reason in plain words, and the
 // handler's override if there is one.
 type CheckResult struct {
-	Check    CheckName
-	Result   Result
-	Reason   string
+	Check  CheckName
+	Result Result
+	Reason string
+	// Code names the reason and Params holds its values (dates as
+	// YYYY-MM-DD, amounts in fen), for a console to word the reason in its
+	// user's language (issue 20); Reason says it in English. Code is empty
+	// for the reasons not yet catalogued.
+	Code     string
+	Params   map[string]string
 	Override *CheckOverride
+}
+
+// explain sets the reason in English and its code with params given as
+// name, value pairs.
+func (r *CheckResult) explain(code, reason string, params ...string) {
+	r.Reason, r.Code, r.Params = reason, code, map[string]string{}
+	for i := 0; i+1 < len(params); i += 2 {
+		r.Params[params[i]] = params[i+1]
+	}
 }
 
 // CheckOverride records that a senior accepted a check that did not pass,
@@ -133,8 +149,9 @@ func RunChecks(c *Case, ev Evidence) []CheckResult {
 }
 
 func unknownPolicy(check CheckName, c *Case) CheckResult {
-	return CheckResult{Check: check, Result: ResultUnknown,
-		Reason: fmt.Sprintf("policy %s is not in adjudication's policy data: check it in the policy system", c.PolicyNumber)}
+	r := CheckResult{Check: check, Result: ResultUnknown}
+	r.explain("policy_unknown", fmt.Sprintf("policy %s is not in adjudication's policy data: check it in the policy system", c.PolicyNumber), "policy", c.PolicyNumber)
+	return r
 }
 
 func checkPolicyInForce(c *Case, ev Evidence, day calendar.Date) CheckResult {
@@ -145,16 +162,21 @@ func checkPolicyInForce(c *Case, ev Evidence, day calendar.Date) CheckResult {
 	r := CheckResult{Check: CheckPolicyInForce, Result: ResultFail}
 	switch {
 	case day.Before(p.EffectiveFrom):
-		r.Reason = fmt.Sprintf("the incident on %s is before policy %s took effect on %s", day, p.Number, p.EffectiveFrom)
+		r.explain("before_cover", fmt.Sprintf("the incident on %s is before policy %s took effect on %s", day, p.Number, p.EffectiveFrom),
+			"day", day.String(), "policy", p.Number, "from", p.EffectiveFrom.String())
 	case day.After(p.EffectiveTo):
-		r.Reason = fmt.Sprintf("the incident on %s is after the cover of policy %s ended on %s", day, p.Number, p.EffectiveTo)
+		r.explain("after_cover", fmt.Sprintf("the incident on %s is after the cover of policy %s ended on %s", day, p.Number, p.EffectiveTo),
+			"day", day.String(), "policy", p.Number, "to", p.EffectiveTo.String())
 	case !p.InForceOn(day):
-		r.Reason = fmt.Sprintf("policy %s was terminated on %s, before the incident on %s", p.Number, *p.TerminatedOn, day)
+		r.explain("terminated", fmt.Sprintf("policy %s was terminated on %s, before the incident on %s", p.Number, *p.TerminatedOn, day),
+			"policy", p.Number, "terminated", p.TerminatedOn.String(), "day", day.String())
 	case p.InsuredName != c.InsuredName:
-		r.Reason = fmt.Sprintf("policy %s insures %s, but the claim names %s as the insured", p.Number, p.InsuredName, c.InsuredName)
+		r.explain("other_insured", fmt.Sprintf("policy %s insures %s, but the claim names %s as the insured", p.Number, p.InsuredName, c.InsuredName),
+			"policy", p.Number, "insured", p.InsuredName, "named", c.InsuredName)
 	default:
 		r.Result = ResultPass
-		r.Reason = fmt.Sprintf("policy %s insures %s from %s to %s; the incident on %s is within", p.Number, p.InsuredName, p.EffectiveFrom, p.EffectiveTo, day)
+		r.explain("in_force", fmt.Sprintf("policy %s insures %s from %s to %s; the incident on %s is within", p.Number, p.InsuredName, p.EffectiveFrom, p.EffectiveTo, day),
+			"policy", p.Number, "insured", p.InsuredName, "from", p.EffectiveFrom.String(), "to", p.EffectiveTo.String(), "day", day.String())
 	}
 	return r
 }
@@ -169,15 +191,21 @@ func checkWaitingPeriod(c *Case, ev Evidence, day calendar.Date) CheckResult {
 		}
 		last := ev.Policy.EffectiveFrom.AddDays(w.Days - 1)
 		if !day.After(last) {
-			return CheckResult{Check: CheckWaitingPeriod, Result: ResultFail, Reason: fmt.Sprintf(
-				"the incident on %s is within the %d-day waiting period for %s, from %s to %s (%s)",
-				day, w.Days, c.IncidentType, ev.Policy.EffectiveFrom, last, w.Clause)}
+			r := CheckResult{Check: CheckWaitingPeriod, Result: ResultFail}
+			r.explain("in_waiting_period", fmt.Sprintf("the incident on %s is within the %d-day waiting period for %s, from %s to %s (%s)",
+				day, w.Days, c.IncidentType, ev.Policy.EffectiveFrom, last, w.Clause),
+				"day", day.String(), "days", strconv.Itoa(w.Days), "incident_type", string(c.IncidentType), "from", ev.Policy.EffectiveFrom.String(), "to", last.String(), "clause", w.Clause)
+			return r
 		}
-		return CheckResult{Check: CheckWaitingPeriod, Result: ResultPass, Reason: fmt.Sprintf(
-			"the incident on %s is after the %d-day waiting period for %s, which ended on %s", day, w.Days, c.IncidentType, last)}
+		r := CheckResult{Check: CheckWaitingPeriod, Result: ResultPass}
+		r.explain("after_waiting_period", fmt.Sprintf("the incident on %s is after the %d-day waiting period for %s, which ended on %s", day, w.Days, c.IncidentType, last),
+			"day", day.String(), "days", strconv.Itoa(w.Days), "incident_type", string(c.IncidentType), "to", last.String())
+		return r
 	}
-	return CheckResult{Check: CheckWaitingPeriod, Result: ResultPass, Reason: fmt.Sprintf(
-		"product %s has no waiting period for %s", ev.Product.Code, c.IncidentType)}
+	r := CheckResult{Check: CheckWaitingPeriod, Result: ResultPass}
+	r.explain("no_waiting_period", fmt.Sprintf("product %s has no waiting period for %s", ev.Product.Code, c.IncidentType),
+		"product", ev.Product.Code, "incident_type", string(c.IncidentType))
+	return r
 }
 
 // covering returns the product's benefits that cover the case's incident
@@ -210,14 +238,16 @@ func checkExclusions(c *Case, ev Evidence, day calendar.Date) CheckResult {
 	r := CheckResult{Check: CheckExclusions, Result: ResultFail}
 	all, held := covering(c, ev)
 	if len(all) == 0 {
-		r.Reason = fmt.Sprintf("no benefit of product %s covers %s", ev.Product.Code, c.IncidentType)
+		r.explain("no_benefit_covers", fmt.Sprintf("no benefit of product %s covers %s", ev.Product.Code, c.IncidentType),
+			"product", ev.Product.Code, "incident_type", c.IncidentType)
 		return r
 	}
 	if len(held) == 0 {
-		r.Reason = fmt.Sprintf("policy %s holds none of the benefits that cover %s (%s)", ev.Policy.Number, c.IncidentType, benefitCodes(all))
+		r.explain("benefits_not_held", fmt.Sprintf("policy %s holds none of the benefits that cover %s (%s)", ev.Policy.Number, c.IncidentType, benefitCodes(all)),
+			"policy", ev.Policy.Number, "incident_type", c.IncidentType, "benefits", benefitCodes(all))
 		return r
 	}
-	var found []string
+	var found, named []string
 	for _, e := range ev.Product.Exclusions {
 		if !slices.Contains(e.IncidentTypes, c.IncidentType) {
 			continue
@@ -226,13 +256,16 @@ func checkExclusions(c *Case, ev Evidence, day calendar.Date) CheckResult {
 			continue
 		}
 		found = append(found, fmt.Sprintf("%s: %s (%s)", e.Code, e.Text, e.Clause))
+		named = append(named, e.Text+"（"+e.Clause+"）")
 	}
 	if len(found) > 0 {
-		r.Reason = "an exclusion applies to " + c.IncidentType + ": " + strings.Join(found, "; ")
+		r.explain("exclusion_applies", "an exclusion applies to "+c.IncidentType+": "+strings.Join(found, "; "),
+			"incident_type", c.IncidentType, "exclusions", strings.Join(named, "；"))
 		return r
 	}
 	r.Result = ResultPass
-	r.Reason = fmt.Sprintf("%s is covered by %s, and no exclusion applies", c.IncidentType, benefitCodes(held))
+	r.explain("covered", fmt.Sprintf("%s is covered by %s, and no exclusion applies", c.IncidentType, benefitCodes(held)),
+		"incident_type", c.IncidentType, "benefits", benefitCodes(held))
 	return r
 }
 
@@ -269,7 +302,7 @@ func checkSumInsured(c *Case, ev Evidence) CheckResult {
 	ps := payables(c, ev)
 	r := CheckResult{Check: CheckSumInsured, Result: ResultFail}
 	if len(ps) == 0 {
-		r.Reason = fmt.Sprintf("policy %s has no cover for %s", ev.Policy.Number, c.IncidentType)
+		r.explain("no_cover", fmt.Sprintf("policy %s has no cover for %s", ev.Policy.Number, c.IncidentType), "policy", ev.Policy.Number, "incident_type", c.IncidentType)
 		return r
 	}
 	var total int64
@@ -284,26 +317,35 @@ func checkSumInsured(c *Case, ev Evidence) CheckResult {
 			i := slices.IndexFunc(ps, func(p payable) bool { return p.benefit.Code == l.Benefit })
 			switch {
 			case i < 0 && l.ApprovedFen > 0:
-				r.Reason = fmt.Sprintf("the decision pays %s yuan on %s, which does not cover %s", yuan(l.ApprovedFen), l.Benefit, c.IncidentType)
+				r.explain("decision_benefit_not_covering", fmt.Sprintf("the decision pays %s yuan on %s, which does not cover %s", yuan(l.ApprovedFen), l.Benefit, c.IncidentType),
+					"amount_fen", fenText(l.ApprovedFen), "benefit", l.Benefit, "incident_type", c.IncidentType)
 				return r
 			case i >= 0 && l.ApprovedFen > ps[i].left:
-				r.Reason = fmt.Sprintf("the decision pays %s yuan on %s, more than is left: %s", yuan(l.ApprovedFen), l.Benefit, ps[i].note)
+				r.explain("decision_over_left", fmt.Sprintf("the decision pays %s yuan on %s, more than is left: %s", yuan(l.ApprovedFen), l.Benefit, ps[i].note),
+					"amount_fen", fenText(l.ApprovedFen), "benefit", l.Benefit, "left_fen", fenText(ps[i].left))
 				return r
 			}
 		}
-		r.Result, r.Reason = ResultPass, "the decision is within what is left: "+left
+		r.Result = ResultPass
+		r.explain("decision_within_left", "the decision is within what is left: "+left, "left_fen", fenText(total))
 		return r
 	}
 	switch {
 	case total == 0:
-		r.Reason = "the sum insured is used up: " + left
+		r.explain("used_up", "the sum insured is used up: "+left)
 	case c.ClaimedAmountFen > total:
-		r.Result, r.Reason = ResultWarn, fmt.Sprintf("%s yuan claimed, more than the %s yuan left: %s", yuan(c.ClaimedAmountFen), yuan(total), left)
+		r.Result = ResultWarn
+		r.explain("claimed_over_left", fmt.Sprintf("%s yuan claimed, more than the %s yuan left: %s", yuan(c.ClaimedAmountFen), yuan(total), left),
+			"claimed_fen", fenText(c.ClaimedAmountFen), "left_fen", fenText(total))
 	default:
-		r.Result, r.Reason = ResultPass, left
+		r.Result = ResultPass
+		r.explain("left", left, "left_fen", fenText(total))
 	}
 	return r
 }
+
+// fenText writes an amount in fen for a reason's params.
+func fenText(fen int64) string { return strconv.FormatInt(fen, 10) }
 
 func checkDuplicateInvoice(c *Case, ev Evidence) CheckResult {
 	r := CheckResult{Check: CheckDuplicateInvoice, Result: ResultPass}
@@ -334,13 +376,15 @@ func checkDuplicateInvoice(c *Case, ev Evidence) CheckResult {
 	}
 	switch {
 	case len(fails) > 0:
-		r.Result, r.Reason = ResultFail, strings.Join(append(fails, warns...), "; ")
+		r.Result = ResultFail
+		r.explain("invoices_claimed_before", strings.Join(append(fails, warns...), "; "), "n", strconv.Itoa(len(fails)+len(warns)))
 	case len(warns) > 0:
-		r.Result, r.Reason = ResultWarn, strings.Join(warns, "; ")
+		r.Result = ResultWarn
+		r.explain("invoice_numbers_reused", strings.Join(warns, "; "), "n", strconv.Itoa(len(warns)))
 	case count == 0:
-		r.Reason = "the claim has no invoices"
+		r.explain("no_invoices", "the claim has no invoices")
 	default:
-		r.Reason = fmt.Sprintf("%d invoice(s), none claimed before", count)
+		r.explain("invoices_new", fmt.Sprintf("%d invoice(s), none claimed before", count), "n", strconv.Itoa(count))
 	}
 	return r
 }
@@ -358,10 +402,12 @@ func checkBeneficiary(c *Case, ev Evidence) CheckResult {
 			name = claimant.Name
 		}
 		if name != p.InsuredName {
-			r.Result, r.Reason = ResultFail, fmt.Sprintf("%s claims as the insured, but policy %s insures %s", name, p.Number, p.InsuredName)
+			r.Result = ResultFail
+			r.explain("not_the_insured", fmt.Sprintf("%s claims as the insured, but policy %s insures %s", name, p.Number, p.InsuredName),
+				"name", name, "policy", p.Number, "insured", p.InsuredName)
 			return r
 		}
-		r.Reason = fmt.Sprintf("the insured %s claims", name)
+		r.explain("insured_claims", fmt.Sprintf("the insured %s claims", name), "name", name)
 		return r
 	}
 	named := make([]string, len(p.Beneficiaries))
@@ -371,22 +417,28 @@ func checkBeneficiary(c *Case, ev Evidence) CheckResult {
 			continue
 		}
 		if claimant.Relation != "" && b.Relation != claimant.Relation {
-			r.Result, r.Reason = ResultWarn, fmt.Sprintf("%s is a named beneficiary as %s, but the claim says %s", b.Name, b.Relation, claimant.Relation)
+			r.Result = ResultWarn
+			r.explain("other_relation", fmt.Sprintf("%s is a named beneficiary as %s, but the claim says %s", b.Name, b.Relation, claimant.Relation),
+				"name", b.Name, "relation", b.Relation, "claimed_relation", claimant.Relation)
 			return r
 		}
-		r.Reason = fmt.Sprintf("%s is a named beneficiary (%s)", b.Name, b.Relation)
+		r.explain("named_beneficiary", fmt.Sprintf("%s is a named beneficiary (%s)", b.Name, b.Relation), "name", b.Name, "relation", b.Relation)
 		return r
 	}
 	if len(p.Beneficiaries) == 0 {
 		r.Result = ResultWarn
 		if c.IncidentType == "death" {
-			r.Reason = fmt.Sprintf("policy %s names no beneficiary: the legal heirs benefit (Insurance Law art. 42); check the proof that %s is one", p.Number, claimant.Name)
+			r.explain("legal_heirs", fmt.Sprintf("policy %s names no beneficiary: the legal heirs benefit (Insurance Law art. 42); check the proof that %s is one", p.Number, claimant.Name),
+				"policy", p.Number, "name", claimant.Name)
 		} else {
-			r.Reason = fmt.Sprintf("%s claims a living benefit of %s: check the insured's authorisation", claimant.Name, p.InsuredName)
+			r.explain("living_benefit", fmt.Sprintf("%s claims a living benefit of %s: check the insured's authorisation", claimant.Name, p.InsuredName),
+				"name", claimant.Name, "insured", p.InsuredName)
 		}
 		return r
 	}
-	r.Result, r.Reason = ResultFail, fmt.Sprintf("%s is not a beneficiary named on policy %s (named: %s)", claimant.Name, p.Number, strings.Join(named, ", "))
+	r.Result = ResultFail
+	r.explain("not_a_beneficiary", fmt.Sprintf("%s is not a beneficiary named on policy %s (named: %s)", claimant.Name, p.Number, strings.Join(named, ", ")),
+		"name", claimant.Name, "policy", p.Number)
 	return r
 }
 

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,10 @@ func runCheckTable(t *testing.T, check domain.CheckName, tests []checkCaseT) {
 			got := runCheck(c, ev, check)
 			if got.Result != tt.want || !strings.Contains(got.Reason, tt.wantReason) {
 				t.Fatalf("got %s %q, want %s with %q", got.Result, got.Reason, tt.want, tt.wantReason)
+			}
+			// Every reason has its code for the console's catalogue (issue 20).
+			if got.Code == "" {
+				t.Fatalf("got reason %q without a code, want one", got.Reason)
 			}
 		})
 	}
@@ -257,5 +262,35 @@ func TestOverrideCheck(t *testing.T) {
 	}
 	if _, err := domain.ParseCheckName("nope"); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("ParseCheckName(nope): got %v, want not found", err)
+	}
+}
+
+// Issue 20: a check's reason carries a code and its values, so that the
+// console words it in Chinese or English from its catalogue.
+func TestCheckReasonsCarryACodeAndValues(t *testing.T) {
+	tests := []struct {
+		name       string
+		check      domain.CheckName
+		setup      func(c *domain.Case, ev *domain.Evidence)
+		wantCode   string
+		wantParams map[string]string
+	}{
+		{"in force", domain.CheckPolicyInForce, func(*domain.Case, *domain.Evidence) {}, "in_force",
+			map[string]string{"policy": "P-1", "insured": "张三", "from": "2026-01-01", "to": "2026-12-31", "day": "2026-09-28"}},
+		{"before it took effect", domain.CheckPolicyInForce, func(c *domain.Case, _ *domain.Evidence) { c.IncidentTime = at("2025-12-31") }, "before_cover",
+			map[string]string{"policy": "P-1", "from": "2026-01-01", "day": "2025-12-31"}},
+		{"policy not imported", domain.CheckPolicyInForce, noPolicy, "policy_unknown", map[string]string{"policy": "P-1"}},
+		{"in the waiting period", domain.CheckWaitingPeriod, func(c *domain.Case, _ *domain.Evidence) { c.IncidentTime = at("2026-01-30") }, "in_waiting_period",
+			map[string]string{"day": "2026-01-30", "days": "30", "incident_type": "medical", "from": "2026-01-01", "to": "2026-01-30", "clause": "《XX健康保险条款》第四条"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, ev := checkCase(), evidence()
+			tt.setup(c, &ev)
+			got := runCheck(c, ev, tt.check)
+			if got.Code != tt.wantCode || !maps.Equal(got.Params, tt.wantParams) {
+				t.Fatalf("got %q %v, want %q %v", got.Code, got.Params, tt.wantCode, tt.wantParams)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -378,6 +379,10 @@ func TestPaymentSignals(t *testing.T) {
 				if s.Explanation == "" || strings.Contains(s.Explanation, "0202") {
 					t.Fatalf("got explanation %q, want plain words without the account", s.Explanation)
 				}
+				// Its values for the console's words (issue 20), the account masked too.
+				if len(s.Params) == 0 || strings.Contains(fmt.Sprint(s.Params), "0202") {
+					t.Fatalf("got params %v, want the explanation's values without the account", s.Params)
+				}
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("got signals %v, want %v", got, tt.want)
@@ -394,6 +399,9 @@ func TestBurstSignal(t *testing.T) {
 	}
 	if s := domain.BurstSignal(c, 2, p); s == nil || s.Kind != domain.SignalClaimBurst || !strings.Contains(s.Explanation, "3 claims within 90 days") {
 		t.Fatalf("three claims: got %+v, want a burst explained", s)
+	}
+	if s := domain.BurstSignal(c, 2, p); !maps.Equal(s.Params, map[string]string{"insured": "张三", "n": "3", "days": "90"}) {
+		t.Fatalf("three claims: got params %v, want the insured, 3 claims and 90 days", s.Params)
 	}
 	if s := domain.BurstSignal(c, 10, domain.SignalPolicy{}); s != nil {
 		t.Fatalf("bursts off: got %+v, want none", s)

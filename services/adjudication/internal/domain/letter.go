@@ -97,6 +97,16 @@ func NoticeKindFor(product *Product, incidentType string) NoticeKind {
 	return BenefitRefusal
 }
 
+// ClaimReference is the reference a claimant reads for a claim, which has
+// no number of its own: the first 8 characters of its id in capitals, as
+// the console shows it, never the whole UUID (issue 20).
+func ClaimReference(claimID string) string {
+	if len(claimID) > 8 {
+		claimID = claimID[:8]
+	}
+	return strings.ToUpper(claimID)
+}
+
 // RejectionNotice returns the written notice of the case's rejection:
 // addressed to the beneficiary who claimed, or to the insured, with the
 // decision's date and reasons (Insurance Law art. 24; Reg. art. 24).
@@ -109,7 +119,7 @@ func (c *Case) RejectionNotice(kind NoticeKind, issuer LetterIssuer, number stri
 		addressee = c.Beneficiary.Name
 	}
 	return NewRejectionNotice(RejectionNotice{
-		Kind: kind, LetterNumber: number, ClaimNumber: c.ClaimID, PolicyNumber: c.PolicyNumber,
+		Kind: kind, LetterNumber: number, ClaimNumber: ClaimReference(c.ClaimID), PolicyNumber: c.PolicyNumber,
 		InsuredName: c.InsuredName, AddresseeName: addressee, DecisionDate: calendar.DateOf(c.Decision.EffectiveAt()),
 		IssueDate: issued, Reasons: c.Decision.Reasons, ReviewProcedure: issuer.ReviewProcedure,
 		ServicePhone: issuer.ServicePhone, CompanyName: issuer.CompanyName, CompanyAddress: issuer.CompanyAddress,

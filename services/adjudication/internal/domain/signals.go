@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,9 +42,12 @@ func SignalKinds() []SignalKind {
 type Signal struct {
 	Kind        SignalKind
 	Explanation string
-	Blocking    bool
-	RaisedBy    string
-	At          time.Time
+	// Params are the values of Explanation, for a console to word the
+	// signal of its kind in its user's language (issue 20).
+	Params   map[string]string
+	Blocking bool
+	RaisedBy string
+	At       time.Time
 }
 
 // SignalPolicy is how the signals are raised: which block (an approval or a
@@ -113,11 +117,13 @@ func (c *Case) paymentSignals(payee Payee, f SignalFacts, insured string) []Sign
 	}
 	if len(others) > 0 {
 		out = append(out, Signal{Kind: SignalSharedAccount, Explanation: fmt.Sprintf(
-			"the account %s is also paid on %d claim(s) of other insureds (%s)", payee.AccountMasked, len(others), strings.Join(others, ", "))})
+			"the account %s is also paid on %d claim(s) of other insureds (%s)", payee.AccountMasked, len(others), strings.Join(others, ", ")),
+			Params: map[string]string{"account": payee.AccountMasked, "n": strconv.Itoa(len(others)), "claims": strings.Join(others, ", ")}})
 	}
 	if f.Employee != "" {
 		out = append(out, Signal{Kind: SignalEmployeeAccount, Explanation: fmt.Sprintf(
-			"the account %s belongs to employee %s", payee.AccountMasked, f.Employee)})
+			"the account %s belongs to employee %s", payee.AccountMasked, f.Employee),
+			Params: map[string]string{"account": payee.AccountMasked, "employee": f.Employee}})
 	}
 	for _, a := range c.Advances {
 		if a.Payee == nil || a.State != AdvanceApproved {
@@ -125,7 +131,8 @@ func (c *Case) paymentSignals(payee Payee, f SignalFacts, insured string) []Sign
 		}
 		if !sameName(a.Payee.Name, payee.Name) || a.AccountKey != "" && f.AccountKey != "" && a.AccountKey != f.AccountKey {
 			out = append(out, Signal{Kind: SignalPayeeChanged, Explanation: fmt.Sprintf(
-				"the payee %s (%s) differs from %s (%s) given earlier for the advance", payee.Name, payee.AccountMasked, a.Payee.Name, a.Payee.AccountMasked)})
+				"the payee %s (%s) differs from %s (%s) given earlier for the advance", payee.Name, payee.AccountMasked, a.Payee.Name, a.Payee.AccountMasked),
+				Params: map[string]string{"payee": payee.Name, "account": payee.AccountMasked, "earlier": a.Payee.Name, "earlier_account": a.Payee.AccountMasked}})
 			break
 		}
 	}
@@ -138,8 +145,10 @@ func BurstSignal(c *Case, recent int, p SignalPolicy) *Signal {
 	if p.BurstClaims < 2 || recent+1 < p.BurstClaims {
 		return nil
 	}
+	days := int(p.BurstWindow.Hours() / 24)
 	return &Signal{Kind: SignalClaimBurst, Explanation: fmt.Sprintf(
-		"%s made %d claims within %d days, this one included", c.InsuredName, recent+1, int(p.BurstWindow.Hours()/24))}
+		"%s made %d claims within %d days, this one included", c.InsuredName, recent+1, days),
+		Params: map[string]string{"insured": c.InsuredName, "n": strconv.Itoa(recent + 1), "days": strconv.Itoa(days)}}
 }
 
 // raiseSignals records the signals not raised on c before and refuses the

@@ -261,17 +261,21 @@ func toLetter(l domain.RejectionLetter) *letterJSON {
 // approval: a failure without a senior's override (a senior other than the
 // decider overrides it), or an unknown result the decider must acknowledge.
 type checkJSON struct {
-	Check    string        `json:"check"`
-	Result   string        `json:"result"`
-	Reason   string        `json:"reason"`
-	Override *overrideJSON `json:"override"`
-	Blocking bool          `json:"blocking"`
+	Check  string `json:"check"`
+	Result string `json:"result"`
+	Reason string `json:"reason"`
+	// ReasonCode and Params let a console word the reason in its user's
+	// language (issue 20); empty for a reason not yet catalogued.
+	ReasonCode string            `json:"reason_code,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
+	Override   *overrideJSON     `json:"override"`
+	Blocking   bool              `json:"blocking"`
 }
 
 func toChecks(results []domain.CheckResult) []checkJSON {
 	out := make([]checkJSON, len(results))
 	for i, r := range results {
-		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason, Blocking: r.Blocking()}
+		out[i] = checkJSON{Check: string(r.Check), Result: string(r.Result), Reason: r.Reason, ReasonCode: r.Code, Params: r.Params, Blocking: r.Blocking()}
 		if o := r.Override; o != nil {
 			out[i].Override = &overrideJSON{Reason: o.Reason, By: o.By, At: o.At, Senior: o.Senior}
 		}
@@ -280,13 +284,44 @@ func toChecks(results []domain.CheckResult) []checkJSON {
 }
 
 type entryJSON struct {
-	At        time.Time      `json:"at"`
-	Actor     string         `json:"actor"`
-	Action    string         `json:"action"`
-	FromState string         `json:"from_state"`
-	ToState   string         `json:"to_state"`
-	Reason    string         `json:"reason,omitempty"`
-	Details   map[string]any `json:"details"`
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	Action    string    `json:"action"`
+	FromState string    `json:"from_state"`
+	ToState   string    `json:"to_state"`
+	Reason    string    `json:"reason,omitempty"`
+	// ReasonCode names a reason the system wrote (issue 20), for a console
+	// to word it in its user's language; absent for a person's own words.
+	ReasonCode string         `json:"reason_code,omitempty"`
+	Details    map[string]any `json:"details"`
+}
+
+// systemReasonCode is the code of a reason adjudication writes itself on
+// a case's timeline, or "" for a person's own words.
+func systemReasonCode(reason string) string {
+	switch reason {
+	case "took the case to review it":
+		return "took_case.review"
+	case "took the case to decide it":
+		return "took_case.decide"
+	case "took the case to approve an advance":
+		return "took_case.advance"
+	case "took the case to record a notice delivered":
+		return "took_case.notice_delivered"
+	case "took the case to record documents received":
+		return "took_case.documents_received"
+	case "took the case to record its agreement":
+		return "took_case.agreement"
+	case "took the case to record its letter sent":
+		return "took_case.letter_sent"
+	case "took the case to request an on-site visit":
+		return "took_case.visit"
+	case "took the case to request documents":
+		return "took_case.request_documents"
+	case "dispatched for review":
+		return "dispatched"
+	}
+	return ""
 }
 
 func toEntries(changes []domain.Change) []entryJSON {
@@ -297,7 +332,7 @@ func toEntries(changes []domain.Change) []entryJSON {
 			details = map[string]any{}
 		}
 		out[i] = entryJSON{At: ch.At, Actor: ch.Actor, Action: ch.Action, FromState: string(ch.From), ToState: string(ch.To),
-			Reason: ch.Reason, Details: details}
+			Reason: ch.Reason, ReasonCode: systemReasonCode(ch.Reason), Details: details}
 	}
 	return out
 }
@@ -334,17 +369,20 @@ type queueItemJSON struct {
 
 // signalJSON is a fraud signal raised on a case, in plain words.
 type signalJSON struct {
-	Kind        string    `json:"kind"`
-	Explanation string    `json:"explanation"`
-	Blocking    bool      `json:"blocking"`
-	RaisedBy    string    `json:"raised_by"`
-	RaisedAt    time.Time `json:"raised_at"`
+	Kind        string `json:"kind"`
+	Explanation string `json:"explanation"`
+	// Params are the explanation's values, for a console to word the
+	// signal of its kind (issue 20); absent on signals raised before.
+	Params   map[string]string `json:"params,omitempty"`
+	Blocking bool              `json:"blocking"`
+	RaisedBy string            `json:"raised_by"`
+	RaisedAt time.Time         `json:"raised_at"`
 }
 
 func toSignals(sigs []domain.Signal) []signalJSON {
 	out := make([]signalJSON, len(sigs))
 	for i, s := range sigs {
-		out[i] = signalJSON{Kind: string(s.Kind), Explanation: s.Explanation, Blocking: s.Blocking, RaisedBy: s.RaisedBy, RaisedAt: s.At}
+		out[i] = signalJSON{Kind: string(s.Kind), Explanation: s.Explanation, Params: s.Params, Blocking: s.Blocking, RaisedBy: s.RaisedBy, RaisedAt: s.At}
 	}
 	return out
 }

@@ -12,8 +12,13 @@ import (
 	"claims.local/pkg/redact"
 )
 
-// r1Basis is the rule behind the guidance checklist.
-const r1Basis = "《人身保险业务基本服务规定》第二十二条；公司通知第四条第1项 (CIRC Basic Service Rules for Personal Insurance, art. 22; company notice §4.1)"
+// r1BasisZH and r1BasisEN cite the rule behind the guidance checklist (R1)
+// in each language; r1Basis gives both, as the API always has.
+const (
+	r1BasisZH = "《人身保险业务基本服务规定》第二十二条；公司通知第四条第1项"
+	r1BasisEN = "CIRC Basic Service Rules for Personal Insurance, art. 22; company notice §4.1"
+	r1Basis   = r1BasisZH + " (" + r1BasisEN + ")"
+)
 
 type linkJSON struct {
 	Reporter         reporterJSON `json:"reporter"`
@@ -150,6 +155,8 @@ type checklistJSON struct {
 	Title        string     `json:"title"`
 	TitleEN      string     `json:"title_en"`
 	Basis        string     `json:"basis"`
+	BasisZH      string     `json:"basis_zh"`
+	BasisEN      string     `json:"basis_en"`
 	Items        []itemJSON `json:"items"`
 	// Complete and Missing describe the checklist of a report.
 	Complete *bool    `json:"complete,omitempty"`
@@ -169,7 +176,7 @@ func toItem(it domain.ChecklistItem) itemJSON {
 
 func toChecklist(t domain.ChecklistTemplate) checklistJSON {
 	out := checklistJSON{IncidentType: string(t.IncidentType), Product: t.Product, Variant: t.Variant, Version: t.Version,
-		Title: t.Title.ZH, TitleEN: t.Title.EN, Basis: r1Basis, Items: []itemJSON{}}
+		Title: t.Title.ZH, TitleEN: t.Title.EN, Basis: r1Basis, BasisZH: r1BasisZH, BasisEN: r1BasisEN, Items: []itemJSON{}}
 	for _, it := range t.Items {
 		out.Items = append(out.Items, toItem(it))
 	}

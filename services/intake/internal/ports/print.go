@@ -3,8 +3,10 @@ package ports
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,13 +35,40 @@ func newPages() *pages {
 	return &pages{checklist: parse("checklist.html"), notice: parse("notice.html")}
 }
 
-// claimHeader is the claim as the printed pages name it.
+// claimHeader is the claim as the printed pages name it: a claim has no
+// number of its own, so the pages give the short reference the console
+// shows (the first 8 characters of its id, in capitals), never the UUID
+// (issue 20).
 type claimHeader struct {
-	ReportID, ClaimID, Policy, Insured, IncidentDate string
+	ReportRef, ClaimRef, Policy, Insured, IncidentDate string
 }
 
 func headerOf(r domain.IncidentReport) claimHeader {
-	return claimHeader{ReportID: r.ID, ClaimID: r.ClaimID, Policy: r.PolicyNumber, Insured: r.InsuredName, IncidentDate: r.IncidentDate().String()}
+	return claimHeader{ReportRef: shortRef(r.ID), ClaimRef: shortRef(r.ClaimID), Policy: r.PolicyNumber, Insured: r.InsuredName,
+		IncidentDate: chineseDate(r.IncidentDate())}
+}
+
+// shortRef is the reference of an id people read out: its first 8
+// characters in capitals.
+func shortRef(id string) string {
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return strings.ToUpper(id)
+}
+
+// chineseDate writes a date as 2026年12月2日.
+func chineseDate(d calendar.Date) string {
+	return fmt.Sprintf("%d年%d月%d日", d.Year, d.Month, d.Day)
+}
+
+// channelNames name the channels a notice goes by, for the claimant.
+// Read-only.
+var channelNames = map[domain.NoticeChannel]domain.Text{
+	domain.ChannelLetter:   {ZH: "信函", EN: "letter"},
+	domain.ChannelSMS:      {ZH: "短信", EN: "text message"},
+	domain.ChannelEmail:    {ZH: "电子邮件", EN: "e-mail"},
+	domain.ChannelInPerson: {ZH: "当面递交", EN: "in person"},
 }
 
 // printedItem is an item of a printed page: Note says when the item is
@@ -59,8 +88,11 @@ var stateTexts = map[domain.ItemState]domain.Text{
 	domain.ItemNotApplicable: {ZH: "无需提供", EN: "Not needed"},
 }
 
-// shanghaiTime writes t as Asia/Shanghai wall time.
-func shanghaiTime(t time.Time) string { return t.In(calendar.Location()).Format("2006-01-02 15:04") }
+// shanghaiTime writes t as Asia/Shanghai wall time, 2026年12月2日 14:03.
+func shanghaiTime(t time.Time) string {
+	l := t.In(calendar.Location())
+	return fmt.Sprintf("%d年%d月%d日 %s", l.Year(), l.Month(), l.Day(), l.Format("15:04"))
+}
 
 func (h *HTTP) printChecklist(c *gin.Context) {
 	f, err := h.app.Report(c.Request.Context(), c.Param("id"))
@@ -75,7 +107,7 @@ func (h *HTTP) printChecklist(c *gin.Context) {
 		FastChannel             *domain.FastChannelNotice
 		Items                   []printedItem
 		Basis, Version, Printed string
-	}{Title: st.Template.Title, Claim: headerOf(f.Report), Basis: r1Basis, Version: st.Template.Version, Printed: shanghaiTime(time.Now())}
+	}{Title: st.Template.Title, Claim: headerOf(f.Report), Basis: r1BasisZH, Version: st.Template.Version, Printed: shanghaiTime(time.Now())}
 	if fc := f.Report.FastChannel; fc != nil {
 		n := fc.Notice(f.Report.IncidentType)
 		data.FastChannel = &n
@@ -112,13 +144,14 @@ func (h *HTTP) printNotice(c *gin.Context) {
 		items = append(items, printedItem{Title: it.Title, Description: it.Description, Note: it.Why, Reminder: it.Reminder, Documents: it.Documents})
 	}
 	h.render(c, h.pages.notice, struct {
-		Claim                   claimHeader
-		OneTime                 bool
-		Reason                  string
-		Items                   []printedItem
-		SentAt, Channel, SentBy string
+		Claim          claimHeader
+		OneTime        bool
+		Reason         string
+		Items          []printedItem
+		SentAt, SentBy string
+		Channel        domain.Text
 	}{Claim: headerOf(f.Report), OneTime: n.Seq == 1, Reason: n.Reason, Items: items,
-		SentAt: shanghaiTime(n.SentAt), Channel: string(n.Channel), SentBy: n.SentBy})
+		SentAt: shanghaiTime(n.SentAt), Channel: channelNames[n.Channel], SentBy: n.SentBy})
 }
 
 // render answers with a page, or with an error if it cannot be rendered.

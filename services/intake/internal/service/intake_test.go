@@ -333,8 +333,9 @@ func TestTheReportCarriesItsChecklist(t *testing.T) {
 	want(t, "printable checklist", a, http.StatusOK)
 	page := string(a.Body)
 	if ct := a.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || !strings.Contains(page, "申请人与被保险人的关系证明") ||
-		!strings.Contains(page, "Proof of the payee&#39;s bank account") || !strings.Contains(page, "待提供") || !strings.Contains(page, rep.ClaimID) {
-		t.Fatalf("got %s page %s, want the items, their status and the claim in HTML", ct, page)
+		!strings.Contains(page, "Proof of the payee&#39;s bank account") || !strings.Contains(page, "待提供") ||
+		!strings.Contains(page, strings.ToUpper(rep.ClaimID[:8])) || strings.Contains(page, rep.ClaimID) {
+		t.Fatalf("got %s page %s, want the items, their status and the claim by its short reference (no UUID, issue 20) in HTML", ct, page)
 	}
 	doc.WantError(t, "GET /v1/reports/{id}/checklist.html", r.Do(t, http.MethodGet, "/v1/reports/nope/checklist.html", ""), 404, "not_found", "")
 }
@@ -592,6 +593,12 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 	letter := r.Do(t, http.MethodGet, notice.Letter, "")
 	if letter.Status != http.StatusOK || !strings.Contains(string(letter.Body), "一次性补充通知书") || !strings.Contains(string(letter.Body), "医疗费用收据") {
 		t.Fatalf("got letter %d %s, want the printable one-time notice", letter.Status, letter.Body)
+	}
+	// Names, not codes (issue 20): the channel as 短信, the claim by its
+	// short reference, never its UUID or "sms".
+	if page := string(letter.Body); !strings.Contains(page, "短信") || strings.Contains(page, "sms") || strings.Contains(page, rep.ClaimID) ||
+		!strings.Contains(page, strings.ToUpper(rep.ClaimID[:8])) {
+		t.Fatalf("got letter %s, want the channel as 短信 and the claim by its short reference, no sms and no UUID", page)
 	}
 	doc.WantError(t, noticeOp, r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"sms","reason":"again"}`), 409, "conflict", "")
 	require.NoError(t, json.Unmarshal(r.Do(t, http.MethodGet, "/v1/deadlines?claim_id="+rep.ClaimID, "").Body, &deadlines))

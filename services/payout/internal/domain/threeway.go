@@ -3,6 +3,8 @@ package domain
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"claims.local/pkg/bankaccount"
@@ -71,6 +73,26 @@ type ThreeWayLine struct {
 	AuthorisationID string
 	Status          string
 	Issues          []string
+	// Found names each of Issues by a code with its values (amounts in
+	// fen), in the same order, for a console to word it in its user's
+	// language (issue 20).
+	Found []Issue
+}
+
+// Issue is one disagreement of a three-way line, by its code.
+type Issue struct {
+	Code   string
+	Params map[string]string
+}
+
+// issue adds a disagreement in English and by its code, with params as
+// name, value pairs.
+func (l *ThreeWayLine) issue(code, text string, params ...string) {
+	i := Issue{Code: code, Params: map[string]string{}}
+	for k := 0; k+1 < len(params); k += 2 {
+		i.Params[params[k]] = params[k+1]
+	}
+	l.Issues, l.Found = append(l.Issues, text), append(l.Found, i)
 }
 
 // ThreeWay matches every obligation (of the day) with its authorisation in
@@ -125,23 +147,25 @@ func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs
 		case !authorised:
 			l.Status = LineUnverified
 		case !ok:
-			l.Issues = append(l.Issues, fmt.Sprintf("no %s authorised in adjudication for this payment", what))
+			l.issue("not_authorised", fmt.Sprintf("no %s authorised in adjudication for this payment", what), "what", strings.ReplaceAll(what, " ", "_"))
 		default:
 			l.AuthorisationID = a.ReferenceID
 			want := a.AmountFen
 			if o.Type != PayoutAdvance {
 				want = a.AmountFen - max(a.AdvancedFen, o.AdvancedFen)
 				if o.AgreedAmountFen != a.AmountFen {
-					l.Issues = append(l.Issues, fmt.Sprintf("agreed amount %d fen differs from the %d fen authorised", o.AgreedAmountFen, a.AmountFen))
+					l.issue("agreed_differs", fmt.Sprintf("agreed amount %d fen differs from the %d fen authorised", o.AgreedAmountFen, a.AmountFen),
+						"agreed_fen", strconv.FormatInt(o.AgreedAmountFen, 10), "authorised_fen", strconv.FormatInt(a.AmountFen, 10))
 				}
 			}
 			l.AuthorisedFen = &want
 			if o.AmountFen != want {
-				l.Issues = append(l.Issues, fmt.Sprintf("amount %d fen differs from the %d fen authorised", o.AmountFen, want))
+				l.issue("amount_differs", fmt.Sprintf("amount %d fen differs from the %d fen authorised", o.AmountFen, want),
+					"amount_fen", strconv.FormatInt(o.AmountFen, 10), "authorised_fen", strconv.FormatInt(want, 10))
 			}
 			confirmedCorrection := o.PayeeCorrectedBy != "" && (!o.ConfirmationRequired || o.PayeeConfirmedBy != "")
 			if AccountFingerprint(o.ClaimID, o.Payee.AccountNumber) != a.AccountFingerprint && !confirmedCorrection {
-				l.Issues = append(l.Issues, "the payee's account is not the one authorised")
+				l.issue("other_account", "the payee's account is not the one authorised")
 			}
 		}
 		if e, ok := byKey[o.ID]; ok {
@@ -149,13 +173,14 @@ func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs
 			fen := e.AmountFen
 			l.ExecutedFen = &fen
 			if e.AmountFen != o.AmountFen {
-				l.Issues = append(l.Issues, fmt.Sprintf("the bank executed %d fen, not %d", e.AmountFen, o.AmountFen))
+				l.issue("bank_amount_differs", fmt.Sprintf("the bank executed %d fen, not %d", e.AmountFen, o.AmountFen),
+					"executed_fen", strconv.FormatInt(e.AmountFen, 10), "amount_fen", strconv.FormatInt(o.AmountFen, 10))
 			}
 			if e.AccountMasked != MaskAccount(o.Payee.AccountNumber) {
-				l.Issues = append(l.Issues, "the bank paid another account than the payee's")
+				l.issue("bank_other_account", "the bank paid another account than the payee's")
 			}
 		} else if o.State == StateCompleted || o.State == StateReversed {
-			l.Issues = append(l.Issues, "no execution at the bank for a payment recorded as paid")
+			l.issue("no_execution", "no execution at the bank for a payment recorded as paid")
 		}
 		out = append(out, l.judged())
 	}
@@ -164,8 +189,9 @@ func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs
 			continue
 		}
 		fen := e.AmountFen
-		out = append(out, ThreeWayLine{BankKey: e.Key, AmountFen: e.AmountFen, ExecutedFen: &fen,
-			Issues: []string{"the bank executed a transfer payout has no payment for"}}.judged())
+		l := ThreeWayLine{BankKey: e.Key, AmountFen: e.AmountFen, ExecutedFen: &fen}
+		l.issue("no_payment", "the bank executed a transfer payout has no payment for")
+		out = append(out, l.judged())
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].ClaimID != out[j].ClaimID {

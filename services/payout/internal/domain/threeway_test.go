@@ -66,18 +66,31 @@ func TestThreeWayReconciliation(t *testing.T) {
 	want := map[string]string{"o1": "matched", "o2": "unmatched", "o3": "unmatched", "o4": "unmatched", "o5": "unmatched",
 		"o6": "matched", "o7": "unmatched", "adv1": "matched", "o9": "matched", "stray": "unmatched"}
 	got := map[string]string{}
+	codes := map[string][]string{}
 	for _, l := range domain.ThreeWay(everyDay, obligations, auths, execs, true) {
 		key := l.ObligationID
 		if key == "" {
 			key = l.BankKey
 		}
 		got[key] = l.Status
+		if len(l.Found) != len(l.Issues) {
+			t.Errorf("%s: got %d issue codes for %d issues, want one each", key, len(l.Found), len(l.Issues))
+		}
+		for _, f := range l.Found {
+			codes[key] = append(codes[key], f.Code)
+		}
 		if (l.Status == domain.LineUnmatched) != (len(l.Issues) > 0) {
 			t.Errorf("%s: got status %s with issues %q, want issues exactly when unmatched", key, l.Status, l.Issues)
 		}
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+	// Each issue carries its code for the console's catalogue (issue 20).
+	wantCodes := map[string][]string{"o2": {"not_authorised"}, "o3": {"agreed_differs", "amount_differs"}, "o4": {"other_account"}, "o5": {"no_execution"},
+		"o7": {"other_account"}, "stray": {"no_payment"}}
+	if fmt.Sprint(codes) != fmt.Sprint(wantCodes) {
+		t.Fatalf("issue codes: got %v, want %v", codes, wantCodes)
 	}
 	// An agreement net of advances pays amount - advanced.
 	net := pay("n1", "cn", domain.PayoutFinal, domain.StateScheduled, 70_000, acct)

@@ -148,6 +148,14 @@ type threeWayLineJSON struct {
 	AuthorisationID string   `json:"authorisation_id,omitempty"`
 	Status          string   `json:"status"`
 	Issues          []string `json:"issues"`
+	// IssueCodes names each of issues, in order, for a console to word it
+	// in its user's language (issue 20).
+	IssueCodes []issueJSON `json:"issue_codes"`
+}
+
+type issueJSON struct {
+	Code   string            `json:"code"`
+	Params map[string]string `json:"params"`
 }
 
 func fen(p *int64) string {
@@ -182,7 +190,10 @@ func (h *HTTP) threeWay(c *gin.Context) {
 			}
 			lines[i] = threeWayLineJSON{ClaimID: l.ClaimID, ObligationID: l.ObligationID, BankKey: l.BankKey, PayoutType: string(l.Type),
 				State: string(l.State), AmountFen: l.AmountFen, AuthorisedFen: l.AuthorisedFen, ExecutedFen: l.ExecutedFen,
-				AuthorisationID: l.AuthorisationID, Status: l.Status, Issues: issues}
+				AuthorisationID: l.AuthorisationID, Status: l.Status, Issues: issues, IssueCodes: []issueJSON{}}
+			for _, f := range l.Found {
+				lines[i].IssueCodes = append(lines[i].IssueCodes, issueJSON{Code: f.Code, Params: f.Params})
+			}
 		}
 		out := gin.H{"date": r.Date, "time_zone": "Asia/Shanghai", "currency": domain.Currency, "unmatched": unmatched, "lines": lines,
 			"authorisations_checked": r.AuthorisationsUnavailable == ""}

@@ -91,7 +91,9 @@ func compose(n domain.RejectionNotice) composition {
 	}
 	for i, r := range n.Reasons {
 		number := strconv.Itoa(i+1) + ". "
-		b := body(number+r.Text+"\n依据："+r.Clause+"\n理由代码："+r.Code, 2)
+		// The reason's code stays in the letter's fields, not on the page:
+		// the claimant reads the reason and its clause (issue 20).
+		b := body(number+r.Text+"\n依据："+r.Clause, 2)
 		b.hanging, b.keep = number, true
 		c.blocks = append(c.blocks, b)
 	}

@@ -129,6 +129,7 @@ func TestRenderText(t *testing.T) {
 		name     string
 		notice   domain.RejectionNotice
 		want     []string
+		wantNot  []string
 		minPages int
 	}{
 		{
@@ -138,11 +139,13 @@ func TestRenderText(t *testing.T) {
 				"拒绝给付保险金通知书", "文书编号：理赔拒字〔2026〕第000123号", "尊敬的李堃：",
 				"被保险人张喆", "保险合同号：P110000123456", "理赔案号：CLM-2026-000123",
 				"于2026年10月9日作出核定", "决定拒绝给付保险金",
-				"1." + waitingPeriod().Text, "依据：" + waitingPeriod().Clause, "理由代码：WAITING_PERIOD",
-				"2." + preExisting().Text, "依据：" + preExisting().Clause, "理由代码：PRE_EXISTING",
+				"1." + waitingPeriod().Text, "依据：" + waitingPeriod().Clause,
+				"2." + preExisting().Text, "依据：" + preExisting().Clause,
 				"《中华人民共和国保险法》第二十四条", "复核与申诉：", "投诉热线12378", "客户服务电话95500",
 				"XX人寿保险股份有限公司2026年10月12日", "地址：北京市西城区金融大街1号XX大厦12层",
 			},
+			// Names, not codes (issue 20).
+			wantNot:  []string{"理由代码", "WAITING_PERIOD", "PRE_EXISTING"},
 			minPages: 1,
 		},
 		{
@@ -167,6 +170,11 @@ func TestRenderText(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(got, squeeze(w)) {
 					t.Errorf("extracted text lacks %q; got:\n%s", w, text)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(got, squeeze(w)) {
+					t.Errorf("extracted text has %q, want a name instead of a code; got:\n%s", w, text)
 				}
 			}
 		})
