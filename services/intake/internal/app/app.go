@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -306,22 +307,11 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		data.Supplements = append(data.Supplements, events.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt})
 	}
 	for _, d := range f.Documents {
-		t, ok := d.Type()
-		if !ok {
-			continue
+		for i := range d.PartCount() {
+			if cd, ok := claimDocumentOf(r.ClaimID, d, i); ok {
+				data.Documents = append(data.Documents, cd)
+			}
 		}
-		fields := d.Fields()
-		cd := events.ClaimDocument{DocumentID: d.ID, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber}
-		if fields.HasAmount {
-			cd.TotalAmountFen = fields.TotalAmountFen
-		}
-		if fields.EventDate.IsValid() {
-			cd.EventDate = fields.EventDate.String()
-		}
-		if t == document.BankCard {
-			cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(r.ClaimID, fields)
-		}
-		data.Documents = append(data.Documents, cd)
 	}
 	if p, other := r.Claimant(); other && p.Name != "" {
 		data.Beneficiary = &events.Person{Name: p.Name, Relation: string(p.Relation)}
@@ -565,6 +555,52 @@ func (s *Service) RevealDocument(ctx context.Context, who auth.Principal, report
 // (issue 14: adjudication compares the payee's account with it): the
 // account's fingerprint and last four digits, never the number (issue 17),
 // and the holder, all "" when not read.
+// claimDocumentOf returns part i of d as handed on to adjudication, false
+// while its type is not known. Each part of a bundle is one ClaimDocument
+// under the document's id, told apart by Part (issue 18): adjudication
+// keys its checks by invoice number and type, and an authorisation names a
+// document id, which any of its parts answers. Confidence is the lowest of
+// the fields read, 1 for a corrected field (a handler read it).
+func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocument, bool) {
+	t, ok := d.PartType(i)
+	if !ok {
+		return events.ClaimDocument{}, false
+	}
+	fields := d.PartFields(i)
+	cd := events.ClaimDocument{DocumentID: d.ID, Part: i, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber,
+		IDNumberValid: fields.IDNumber != "", Corrected: d.CorrectedFields(i)}
+	if p, ok := d.MachinePart(i); ok {
+		cd.FirstPage, cd.LastPage = p.FirstPage, p.LastPage
+	}
+	if fields.HasAmount {
+		cd.TotalAmountFen = fields.TotalAmountFen
+	}
+	if fields.EventDate.IsValid() {
+		cd.EventDate = fields.EventDate.String()
+	}
+	if t == document.BankCard {
+		cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(claimID, fields)
+	}
+	cd.Confidence = 1
+	for name, src := range fields.Sources {
+		if cd.Sources == nil {
+			cd.Sources = map[string]events.FieldSource{}
+		}
+		cd.Sources[name] = events.FieldSource{Page: src.Page, Box: [4]int{src.Box.X, src.Box.Y, src.Box.W, src.Box.H}, Confidence: src.Confidence}
+		if !slices.Contains(cd.Corrected, name) {
+			cd.Confidence = min(cd.Confidence, src.Confidence)
+		}
+	}
+	if len(cd.Sources) == 0 {
+		// No field was located (a reading stored before sources): the
+		// type's confidence is all there is.
+		if p, ok := d.MachinePart(i); ok && !slices.Contains(cd.Corrected, "type") {
+			cd.Confidence = p.Analysis.Confidence
+		}
+	}
+	return cd, true
+}
+
 func bankCardOf(claimID string, f document.Fields) (fingerprint, last4, holder string) {
 	if f.AccountNumber != "" {
 		fingerprint, last4 = bankaccount.Fingerprint(claimID, f.AccountNumber), bankaccount.Last4(f.AccountNumber)
