@@ -115,6 +115,10 @@ type Reader interface {
 	Read(ctx context.Context, data []byte) (domain.Reading, error)
 	// Limits returns the limits Probe checks.
 	Limits() document.Limits
+	// RenderPage returns page n (from 1) of an upload as an image a browser
+	// shows, and its media type; a page the upload does not have is
+	// not_found.
+	RenderPage(ctx context.Context, data []byte, n int) ([]byte, string, error)
 }
 
 // Deps are what the use cases run on.
@@ -508,6 +512,20 @@ func (s *Service) DocumentContent(ctx context.Context, reportID, documentID stri
 	}
 	data, err := s.d.Files.Get(ctx, d.SHA256)
 	return *d, data, err
+}
+
+// DocumentPage returns page n (from 1) of a document's file as an image,
+// for the document viewer, with its media type.
+func (s *Service) DocumentPage(ctx context.Context, reportID, documentID string, n int) (domain.Document, []byte, string, error) {
+	d, data, err := s.DocumentContent(ctx, reportID, documentID)
+	if err != nil {
+		return d, nil, "", err
+	}
+	if n < 1 || n > d.Pages {
+		return d, nil, "", apperr.New(apperr.NotFound, "document %s has %d pages, no page %d", d.ID, d.Pages, n)
+	}
+	img, mediaType, err := s.d.Reader.RenderPage(ctx, data, n)
+	return d, img, mediaType, err
 }
 
 // ResealFiles seals every stored file under an old data key again with the

@@ -208,7 +208,7 @@ func (h *HTTP) documentContent(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if t, typed := d.Type(); typed && revealTypes[t] && !c.Request.URL.Query().Has("reason") {
+	if revealed(d) && !c.Request.URL.Query().Has("reason") {
 		h.fail(c, apperr.InvalidField("reason", "is required to see the file of an ID card or a bank card: the read is recorded (R11)"))
 		return
 	}
@@ -218,6 +218,54 @@ func (h *HTTP) documentContent(c *gin.Context) {
 	c.Header("Content-Disposition", "attachment; filename=\""+d.ID+"."+string(d.Media)+"\"")
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, contentTypes[d.Media], data)
+}
+
+// revealed reports whether a part of d is a document whose file shows a
+// resident ID or account number (revealTypes).
+func revealed(d domain.Document) bool {
+	for i := range d.PartCount() {
+		if t, typed := d.PartType(i); typed && revealTypes[t] {
+			return true
+		}
+	}
+	return false
+}
+
+// documentPage serves page n of a document's file as an image, for the
+// document viewer. It follows documentContent's rules: with ?reason= the
+// read is recorded as a reveal, and a page of an upload holding an ID card
+// or a bank card is served only so (R11, issue 17).
+func (h *HTTP) documentPage(c *gin.Context) {
+	p, err := authhttp.Actor(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n < 1 {
+		h.fail(c, apperr.New(apperr.NotFound, "no page %q", c.Param("n")))
+		return
+	}
+	ctx := c.Request.Context()
+	if reason, ok := c.GetQuery("reason"); ok {
+		if _, err := h.app.RevealDocument(ctx, p, c.Param("id"), c.Param("doc"), app.RevealContent, reason); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	d, img, mediaType, err := h.app.DocumentPage(ctx, c.Param("id"), c.Param("doc"), n)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if revealed(d) && !c.Request.URL.Query().Has("reason") {
+		h.fail(c, apperr.InvalidField("reason", "is required to see the file of an ID card or a bank card: the read is recorded (R11)"))
+		return
+	}
+	h.log.InfoContext(ctx, "document page read", "claim_id", d.ClaimID, "document_id", d.ID, "page", n, "by", p.Subject)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, mediaType, img)
 }
 
 type revealRequest struct {
@@ -266,6 +314,8 @@ type fieldsRequest struct {
 }
 
 type correctionRequest struct {
+	// Part is the index of the part corrected, 0 (the first) when absent.
+	Part int     `json:"part"`
 	Type *string `json:"type"`
 	// ExpectedType is the document's type as the client showed it ("" for
 	// none known): a mismatch is a 409 (see domain.Document.Correct).
@@ -280,7 +330,7 @@ func (h *HTTP) correct(c *gin.Context) {
 	if !ok {
 		return
 	}
-	corr := domain.Correction{Note: req.Note}
+	corr := domain.Correction{Part: req.Part, Note: req.Note}
 	if req.Type != nil {
 		t := document.Type(*req.Type)
 		corr.Type = &t
