@@ -222,22 +222,22 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
           </div>
           <div className="fact">
             <dt>{t('doc.type')}</dt>
-            <dd data-testid="doc-type" data-type={d.type ?? ''}>
-              {d.type ? tx('doctype.' + d.type, d.type) : '—'}
+            <dd data-testid="doc-type" data-type={partDoc.type ?? ''}>
+              {partDoc.type ? tx('doctype.' + partDoc.type, partDoc.type) : '—'}
             </dd>
           </div>
           <div className="fact">
             <dt>{t('doc.confidence')}</dt>
             <dd>
-              <Confidence value={reading?.confidence} />
+              <Confidence value={parts.length > 1 ? shown?.confidence : reading?.confidence} />
             </dd>
           </div>
           <div className="fact">
             <dt>{t('doc.satisfies')}</dt>
-            <dd>{d.satisfies?.length ? d.satisfies.join(', ') : '—'}</dd>
+            <dd>{(parts.length > 1 ? shown?.satisfies : d.satisfies)?.join(', ') || '—'}</dd>
           </div>
         </dl>
-        {d.review?.map((r) => (
+        {(parts.length > 1 ? shown?.review : d.review)?.map((r) => (
           <p key={r} className="alert alert-warn small" data-testid="doc-review">
             {tx('doc.review.' + r, r)}
           </p>

@@ -123,7 +123,7 @@ export function disagreements(f: Fields, insuredName: string): Disagreement[] {
   const insured = squeeze(insuredName);
   const named = f.patient_name ? [f.patient_name] : (f.names ?? []);
   if (insured && named.length > 0 && !named.some((n) => squeeze(n) === insured)) {
-    out.push({ key: 'viewer.flag.insured', params: { name: named.join('、'), insured: insuredName }, field: f.patient_name ? 'patient_name' : 'names' });
+    out.push({ key: 'viewer.flag.insured', params: { name: named.join('、') }, field: f.patient_name ? 'patient_name' : 'names' });
   }
   const total = f.total_amount_fen;
   const split = f.insurance;
