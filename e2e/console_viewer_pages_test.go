@@ -17,8 +17,8 @@ import (
 
 // bundlePDF writes a two-page scanned PDF, a discharge summary of the
 // insured and then her invoice (scantest's samples), where the browser can
-// pick it up; it returns its path and the invoice's sample.
-func bundlePDF(t *testing.T) (string, scantest.Sample) {
+// pick it up, and returns its path.
+func bundlePDF(t *testing.T) string {
 	t.Helper()
 	fonts, err := scantest.LoadFonts()
 	if err != nil {
@@ -52,7 +52,7 @@ func bundlePDF(t *testing.T) (string, scantest.Sample) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path, invoice
+	return path
 }
 
 // shownRect is where an element is on the screen, in CSS pixels.
@@ -64,25 +64,40 @@ func rectOf(p *page, selector string) shownRect {
 	return eval[shownRect](p, fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return {X: r.x, Y: r.y, W: r.width, H: r.height}; })()`, selector))
 }
 
+// readBundleRow is the row of the bundle once read.
+const readBundleRow = `[data-testid="document-row"][data-state="read"]`
+
+// uploadBundle files a report of the insured 赵敏 under policy, and uploads
+// bundlePDF's PDF to it as handler-1, in the browser, until read.
+func uploadBundle(t *testing.T, sys *system, p *page, policy string) report {
+	t.Helper()
+	path := bundlePDF(t)
+	r := sys.newReport(t, policy, "赵敏", time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC))
+	p.signIn("handler-1", "queue-page")
+	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
+	p.wait("upload-drop")
+	p.do("upload the bundle", chromedp.SetUploadFiles(byTestID("upload-input"), []string{path}))
+	p.waitCSS("the bundle read", readBundleRow, 120*time.Second)
+	return r
+}
+
+// openBundle comes back to the claim of report r (no document open) and
+// opens the bundle in the viewer.
+func openBundle(p *page, r report) {
+	p.t.Helper()
+	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
+	p.waitCSS("the documents listed", readBundleRow, 15*time.Second)
+	p.click("open the bundle", readBundleRow+` [data-testid="open-document"]`)
+}
+
 // TestConsoleViewerPagesZoomAndTurn: the viewer shows a two-page PDF's pages
 // large, one at a time; the handler goes to the next page, zooms in (the
 // page grows) and turns it a quarter (its width and height swap) (issue 20).
 func TestConsoleViewerPagesZoomAndTurn(t *testing.T) {
 	t.Parallel()
 	sys, p := startConsoleSystem(t)
-	path, _ := bundlePDF(t)
-	r := sys.newReport(t, "P-CONSOLE-0019", "赵敏", time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC))
-
-	p.signIn("handler-1", "queue-page")
-	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
-	p.wait("upload-drop")
-	p.do("upload the bundle", chromedp.SetUploadFiles(byTestID("upload-input"), []string{path}))
-	row := `[data-testid="document-row"][data-state="read"]`
-	p.waitCSS("the bundle read", row, 120*time.Second)
-	// Back to the claim (no document open), the handler opens the bundle.
-	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
-	p.waitCSS("the documents listed", row, 15*time.Second)
-	p.click("open the bundle", row+` [data-testid="open-document"]`)
+	r := uploadBundle(t, sys, p, "P-CONSOLE-0019")
+	openBundle(p, r)
 	loaded := func(n int) {
 		p.t.Helper()
 		p.waitCSS(fmt.Sprintf("page %d shown", n), fmt.Sprintf(`[data-testid="page-viewer"][data-page="%d"] [data-testid="viewer-stage"] [data-testid="doc-image"]`, n), 30*time.Second)

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestConsoleViewerShowsWhereTheAmountWasRead: a handler uploads one PDF
@@ -25,15 +23,8 @@ import (
 func TestConsoleViewerShowsWhereTheAmountWasRead(t *testing.T) {
 	t.Parallel()
 	sys, p := startConsoleSystem(t)
-	path, invoice := bundlePDF(t)
-	r := sys.newReport(t, "P-CONSOLE-0018", "赵敏", time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC))
-
-	p.signIn("handler-1", "queue-page")
-	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
-	p.wait("upload-drop")
-	p.do("upload the bundle", chromedp.SetUploadFiles(byTestID("upload-input"), []string{path}))
-	row := `[data-testid="document-row"][data-state="read"]`
-	p.waitCSS("the bundle read", row, 120*time.Second)
+	r := uploadBundle(t, sys, p, "P-CONSOLE-0018")
+	row := readBundleRow
 	p.waitCSS("the bundle read as two parts", row+` [data-testid="document-parts"][data-parts="2"]`, 5*time.Second)
 	docID := eval[string](p, fmt.Sprintf(`document.querySelector(%q).dataset.doc`, row))
 	for _, item := range []string{"treatment_record", "medical_invoices"} {
@@ -41,10 +32,7 @@ func TestConsoleViewerShowsWhereTheAmountWasRead(t *testing.T) {
 			`[data-testid="checklist-item"][data-item=%q][data-state="satisfied"] [data-testid="item-document"][data-doc=%q]`, item, docID), 20*time.Second)
 	}
 
-	// Back to the claim (no document open), the handler opens the bundle.
-	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
-	p.waitCSS("the documents listed", row, 15*time.Second)
-	p.click("open the bundle", row+` [data-testid="open-document"]`)
+	openBundle(p, r)
 	p.waitCSS("the viewer's parts", `[data-testid="viewer-part"][data-type="medical_invoice"]`, 15*time.Second)
 	p.click("go to the invoice", `[data-testid="viewer-part"][data-type="medical_invoice"]`)
 	p.waitCSS("the invoice's page", `[data-testid="page-viewer"][data-page="2"] [data-testid="doc-image"]`, 30*time.Second)
@@ -76,8 +64,8 @@ func TestConsoleViewerShowsWhereTheAmountWasRead(t *testing.T) {
 	if status := sys.call(t, http.MethodGet, sys.url("intake", "/v1/reports/"+r.ID+"/documents/"+docID), nil, &doc); status != http.StatusOK {
 		t.Fatalf("GET the bundle: got status %d, want 200", status)
 	}
-	if len(doc.Parts) != 2 || doc.Parts[1].Type != "medical_invoice" || doc.Parts[1].Fields.TotalAmountFen != invoice.Want.AmountFen {
-		t.Fatalf("got parts %+v, want the invoice second with %d fen", doc.Parts, invoice.Want.AmountFen)
+	if len(doc.Parts) != 2 || doc.Parts[1].Type != "medical_invoice" || doc.Parts[1].Fields.TotalAmountFen != 123450 {
+		t.Fatalf("got parts %+v, want the invoice second with 123450 fen", doc.Parts)
 	}
 	src, ok := doc.Parts[1].Sources["total_amount_fen"]
 	if !ok || src.Page != 2 || len(doc.PageImages) != 2 || doc.PageImages[1].Width == 0 {

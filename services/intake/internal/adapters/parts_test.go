@@ -20,18 +20,8 @@ import (
 func TestPartsAndPagesRoundTrip(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
-	r := sample(t, "r1")
-	f.create(t, r)
+	f.create(t, sample(t, "r1"))
 	now := time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC)
-	_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
-		x.AddDocument(newDocument(x.Report, "d1", 'a'))
-		return tracking.Effects{}, nil
-	})
-	require.NoError(t, err)
-	job, ok, err := f.repo.TakeDocument(ctx, now, time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok, "a document waits")
 	summary := document.Fields{Names: []string{"王芳"}, EventDate: calendar.Date{Year: 2026, Month: 2, Day: 10},
 		Sources: map[string]document.Source{"names": {Page: 1, Box: document.Box{X: 5, Y: 6, W: 7, H: 8}, Confidence: 0.8}}}
 	invoice := document.Fields{HasAmount: true, TotalAmountFen: 123450, HasFigures: true, FiguresFen: 123450, InvoiceNumber: "AB12345678",
@@ -47,16 +37,17 @@ func TestPartsAndPagesRoundTrip(t *testing.T) {
 			{FirstPage: 1, LastPage: 1, Analysis: document.Analysis{Type: document.DischargeSummary, Confidence: 0.9, Fields: summary}},
 			{FirstPage: 2, LastPage: 2, Analysis: document.Analysis{Type: document.MedicalInvoice, Confidence: 0.95, Fields: invoice}},
 		}}
-	stored, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
-		d, err := x.Document(job.DocumentID)
-		require.NoError(t, err)
-		require.True(t, d.RecordReading(job.Attempt, reading))
+	stored, err := f.repo.Update(context.Background(), "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		d := newDocument(x.Report, "d1", 'a')
+		d.State, d.Attempts = domain.DocumentReading, 1
+		require.True(t, d.RecordReading(1, reading))
 		typ := document.MedicalInvoice
 		require.NoError(t, d.Correct(domain.Correction{Part: 1, ExpectedType: &typ, TotalAmountFen: ptr(int64(123460)), Note: "看原件", By: "h", At: now}))
+		x.AddDocument(d)
 		return tracking.Effects{}, nil
 	})
 	require.NoError(t, err)
-	got, err := f.repo.Get(ctx, "r1")
+	got, err := f.repo.Get(context.Background(), "r1")
 	require.NoError(t, err)
 	require.Equal(t, stored, got, "claim file read back")
 	d := got.Documents[0]

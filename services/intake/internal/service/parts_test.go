@@ -47,6 +47,29 @@ func (bundleReader) Read(context.Context, []byte) (domain.Reading, error) {
 		}}, nil
 }
 
+// startBundled starts intake with a reader worker reading every upload as
+// bundleReader does.
+func startBundled(t *testing.T) *running {
+	t.Helper()
+	return startWith(t, func(c *service.Config) {
+		c.OCRWorkers = 1
+		c.Reader = bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}
+	})
+}
+
+// uploadBundle uploads a two-page PDF to report reportID and returns it
+// once read.
+func (r *running) uploadBundle(t *testing.T, reportID string) partsDocumentJSON {
+	t.Helper()
+	path := "/v1/reports/" + reportID + "/documents/" + decode[documentJSON](t, r.upload(t, reportID, "bundle.pdf", scantest.BlankPDF(2))).ID
+	var got partsDocumentJSON
+	apitest.Eventually(t, time.Minute, "the bundle read", func() bool {
+		got = decode[partsDocumentJSON](t, r.Do(t, http.MethodGet, path, ""))
+		return got.State == "read"
+	})
+	return got
+}
+
 type sourceJSON struct {
 	Page       int     `json:"page"`
 	Box        [4]int  `json:"box"`
@@ -80,22 +103,14 @@ type partsDocumentJSON struct {
 // and the viewer gets each page as an image.
 func TestAFieldsSourceSurvivesTheWholePath(t *testing.T) {
 	t.Parallel()
-	r := startWith(t, func(c *service.Config) {
-		c.OCRWorkers = 1
-		c.Reader = bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}
-	})
+	r := startBundled(t)
 	doc := r.Spec(t)
 	db := pgtest.Open(t, r.dsn, 2)
 	rep := r.report(t, reportBody("P-2026-000777", "王五", map[string]string{"name": "王五", "role": "insured"}))
 	base := "/v1/reports/" + rep.ID
 	want(t, "claim request", r.Do(t, http.MethodPost, base+"/claim-request", ""), http.StatusCreated)
-	up := decode[documentJSON](t, r.upload(t, rep.ID, "bundle.pdf", scantest.BlankPDF(2)))
-
-	var got partsDocumentJSON
-	apitest.Eventually(t, time.Minute, "the bundle read", func() bool {
-		got = decode[partsDocumentJSON](t, r.Do(t, http.MethodGet, base+"/documents/"+up.ID, ""))
-		return got.State == "read"
-	})
+	got := r.uploadBundle(t, rep.ID)
+	up := got
 	if len(got.Parts) != 2 || got.Parts[0].Type != "discharge_summary" || got.Parts[1].Type != "medical_invoice" || got.Parts[1].Pages != [2]int{2, 2} {
 		t.Fatalf("got parts %+v, want a discharge summary then an invoice on page 2", got.Parts)
 	}
@@ -165,16 +180,10 @@ func TestAFieldsSourceSurvivesTheWholePath(t *testing.T) {
 // recorded (R11, issue 17), though its first part is a discharge summary.
 func TestAttackAnIDCardInABundleIsNotServedWithoutAReason(t *testing.T) {
 	t.Parallel()
-	r := startWith(t, func(c *service.Config) {
-		c.OCRWorkers = 1
-		c.Reader = bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}
-	})
+	r := startBundled(t)
 	doc := r.Spec(t)
 	rep := r.report(t, reportBody("P-2026-000778", "王五", map[string]string{"name": "王五", "role": "insured"}))
-	path := "/v1/reports/" + rep.ID + "/documents/" + decode[documentJSON](t, r.upload(t, rep.ID, "bundle.pdf", scantest.BlankPDF(2))).ID
-	apitest.Eventually(t, time.Minute, "the bundle read", func() bool {
-		return decode[documentJSON](t, r.Do(t, http.MethodGet, path, "")).State == "read"
-	})
+	path := "/v1/reports/" + rep.ID + "/documents/" + r.uploadBundle(t, rep.ID).ID
 	want(t, "the second part is an ID card", r.Do(t, http.MethodPost, path+"/corrections",
 		`{"part":1,"expected_type":"medical_invoice","type":"id_card","note":"身份证复印件"}`), http.StatusCreated)
 	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/content", r.Do(t, http.MethodGet, path+"/content", ""), 400, "invalid_argument", "reason")
