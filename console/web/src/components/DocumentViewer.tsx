@@ -37,16 +37,21 @@ function value(f: Fields, key: keyof Fields): string | undefined {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }
 
-/** The image of page n, fetched with the token (and the reason, for an ID card or a bank card: R11). */
-function usePageImage(report: Report, d: ClaimDocument, n: number, reason: string | null, sealed: boolean) {
+/**
+ * The image of page n, fetched with the token (and the reason, for an ID
+ * card or a bank card: R11). A JPEG or PNG whose file a reveal already
+ * fetched (revealed) is that file: no second read is recorded.
+ */
+function usePageImage(report: Report, d: ClaimDocument, n: number, reason: string | null, sealed: boolean, revealed: Blob | null) {
   const { api } = useSession();
   const [state, setState] = useState<{ key: string; url?: string; error?: unknown }>({ key: '' });
-  const key = `${d.id}/${n}/${reason ?? ''}`;
+  const key = `${d.id}/${n}/${reason ?? ''}/${revealed ? 'revealed' : ''}`;
   useEffect(() => {
     if (sealed && !reason) return;
     let live = true;
     let made: string | null = null;
-    api.documentPage(report.id, d.id, n, reason ?? undefined).then(
+    const single = revealed && (d.media === 'jpeg' || d.media === 'png');
+    (single ? Promise.resolve(revealed) : api.documentPage(report.id, d.id, n, reason ?? undefined)).then(
       (b) => {
         if (!live) return;
         made = URL.createObjectURL(b);
@@ -58,7 +63,7 @@ function usePageImage(report: Report, d: ClaimDocument, n: number, reason: strin
       live = false;
       if (made) URL.revokeObjectURL(made);
     };
-  }, [api, report.id, d.id, n, reason, sealed, key]);
+  }, [api, report.id, d.id, d.media, n, reason, sealed, revealed, key]);
   return state.key === key ? state : { key };
 }
 
@@ -86,12 +91,13 @@ export interface DocumentViewerProps {
   /** The part shown, and the handler choosing another. */
   part: number;
   onPart: (i: number) => void;
-  /** Whether the upload holds an ID card or a bank card, and the reason a reveal gave (R11). */
+  /** Whether the upload holds an ID card or a bank card, the reason a reveal gave and the file it fetched (R11). */
   sealed: boolean;
   reason: string | null;
+  revealed: Blob | null;
 }
 
-export function DocumentViewer({ report, d, parts, part, onPart, sealed, reason }: DocumentViewerProps) {
+export function DocumentViewer({ report, d, parts, part, onPart, sealed, reason, revealed }: DocumentViewerProps) {
   const { t, tx, lang } = useI18n();
   const total = Math.max(d.pages, 1);
   const current = parts[part];
@@ -101,7 +107,7 @@ export function DocumentViewer({ report, d, parts, part, onPart, sealed, reason 
   const [field, setField] = useState<string | null>(null);
   const [natural, setNatural] = useState<{ w: number; h: number } | null>(null);
   const [frame, frameWidth] = useWidth<HTMLDivElement>();
-  const img = usePageImage(report, d, page, reason, sealed);
+  const img = usePageImage(report, d, page, reason, sealed, revealed);
 
   const go = (n: number) => {
     const next = Math.min(Math.max(n, 1), total);

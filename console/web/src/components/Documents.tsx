@@ -210,7 +210,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
   };
   return (
     <div className="doc-viewer" data-testid="document-viewer" data-doc={d.id} data-state={d.state} data-revealed={String(!!full)}>
-      <DocumentViewer report={report} d={d} parts={parts} part={shown?.index ?? 0} onPart={setPart} sealed={sealed} reason={full?.reason ?? null} />
+      <DocumentViewer report={report} d={d} parts={parts} part={shown?.index ?? 0} onPart={setPart} sealed={sealed} reason={full?.reason ?? null} revealed={full?.file ?? null} />
       <div className="doc-detail">
         <DownloadFile report={report} d={d} revealed={full?.file ?? null} sealed={sealed} />
         <dl className="facts">
