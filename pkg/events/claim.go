@@ -39,7 +39,15 @@ type Supplement struct {
 // the accounts it pays), AccountLast4 its last four digits, and HolderName
 // the holder printed on it, when read or corrected by a handler.
 type ClaimDocument struct {
-	DocumentID         string `json:"document_id"`
+	DocumentID string `json:"document_id"`
+	// Part is the index of the part of the upload this is (0 for the first
+	// and for an upload of one document), and FirstPage and LastPage its
+	// pages (from 1, inclusive; 0 when not known): an upload holding a
+	// discharge summary and then an invoice is two ClaimDocuments with the
+	// same DocumentID and SHA256 (issue 18).
+	Part               int    `json:"part,omitempty"`
+	FirstPage          int    `json:"first_page,omitempty"`
+	LastPage           int    `json:"last_page,omitempty"`
 	Type               string `json:"type"`
 	SHA256             string `json:"sha256"`
 	InvoiceNumber      string `json:"invoice_number,omitempty"`

@@ -33,6 +33,10 @@ type docOutput struct {
 	Fields docjson.Fields `json:"fields"`
 	Pages  int            `json:"pages"`
 	Text   string         `json:"text"`
+	// Parts are the documents the file holds, in page order (a PDF with a
+	// discharge summary and then an invoice is two); Type and Fields are
+	// those of the first.
+	Parts []docjson.Part `json:"parts"`
 }
 
 const docUsage = `Usage: claimsctl doc inspect [--workers N] FILE
@@ -52,6 +56,11 @@ content, not its name) with OCR, and print one JSON object:
               when found.
   pages       number of pages
   text        the text read, pages separated by a blank line
+  parts       the documents the file holds, in page order, each with
+              pages ([first, last], from 1), type, confidence, fields, and
+              sources: per field the page, the box [x, y, width, height]
+              in that page image's pixels and the confidence it was read
+              with. type and fields above are those of the first part.
 
 Files over 20 MiB, 50 pages or 40 megapixels a page are refused.
 
@@ -118,14 +127,24 @@ func runDocInspect(e env, args []string) int {
 
 // docOutputOf maps a pipeline result to the command's JSON.
 func docOutputOf(res ocr.Result) docOutput {
-	return docOutput{
+	out := docOutput{
 		Type:       string(res.Type),
 		Confidence: res.Confidence,
 		Media:      string(res.Media),
 		Pages:      res.Pages,
 		Text:       res.Text,
 		Fields:     docjson.FieldsOf(res.Fields),
+		Parts:      []docjson.Part{},
 	}
+	parts := res.Parts
+	if len(parts) == 0 {
+		// A result without parts is one document over every page.
+		parts = []document.Part{{FirstPage: 1, LastPage: max(res.Pages, 1), Analysis: res.Analysis}}
+	}
+	for _, p := range parts {
+		out.Parts = append(out.Parts, docjson.PartOf(p))
+	}
+	return out
 }
 
 // inspectDocument reads a file of at most the pipeline's byte limit and

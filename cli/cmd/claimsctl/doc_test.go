@@ -109,7 +109,8 @@ func TestDocOutputKeys(t *testing.T) {
 			}
 			obj := decodeObject(t, stdout)
 			want := map[string]any{"type": "medical_invoice", "confidence": 0.95, "media": "png", "pages": 1.0,
-				"text": "合计", "fields": tt.wantFields}
+				"text": "合计", "fields": tt.wantFields, "parts": []any{map[string]any{"pages": []any{1.0, 1.0}, "type": "medical_invoice",
+					"confidence": 0.95, "fields": tt.wantFields}}}
 			if got, _ := json.Marshal(obj); string(got) != string(mustMarshal(t, want)) {
 				t.Errorf("got %s\nwant %s", got, mustMarshal(t, want))
 			}

@@ -37,3 +37,17 @@ func TestFieldsOfKeepsOnlyWhatWasFound(t *testing.T) {
 		})
 	}
 }
+
+func TestPartOfCarriesPagesAndSources(t *testing.T) {
+	p := document.Part{FirstPage: 2, LastPage: 3, Analysis: document.Analysis{Type: document.MedicalInvoice, Confidence: 0.9,
+		Fields: document.Fields{HasAmount: true, TotalAmountFen: 100,
+			Sources: map[string]document.Source{"total_amount_fen": {Page: 3, Box: document.Box{X: 1, Y: 2, W: 3, H: 4}, Confidence: 0.8}}}}}
+	b, err := json.Marshal(docjson.PartOf(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"pages":[2,3],"type":"medical_invoice","confidence":0.9,"fields":{"total_amount_fen":100},"sources":{"total_amount_fen":{"page":3,"box":[1,2,3,4],"confidence":0.8}}}`
+	if string(b) != want {
+		t.Fatalf("got %s, want %s", b, want)
+	}
+}

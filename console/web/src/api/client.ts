@@ -267,6 +267,12 @@ export class Api {
     return this.blob('intake', withQuery(`/v1/reports/${enc(reportId)}/documents/${enc(docId)}/content`, { reason }), '*/*');
   }
 
+  /** Page n (from 1) of a document as an image; an ID card's or bank card's only for a reason, recorded (R11). */
+  documentPage(reportId: string, docId: string, n: number, reason?: string): Promise<Blob> {
+    const path = `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/pages/${n}`;
+    return this.blob('intake', reason ? withQuery(path, { reason }) : path, 'image/*');
+  }
+
   correctDocument(reportId: string, docId: string, c: Correction): Promise<ClaimDocument> {
     return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/documents/${enc(docId)}/corrections`, c);
   }

@@ -106,7 +106,7 @@ export interface ChecklistItem {
   reminder?: TextPair;
   basis?: string;
   state?: ItemState;
-  satisfied_by?: { document_id: string; type: string }[];
+  satisfied_by?: { document_id: string; part?: number; type: string }[];
   waiver?: { reason: string; by: string; at: string };
 }
 
@@ -149,6 +149,42 @@ export interface Fields {
   event_date?: string;
   invoice_number?: string;
   names?: string[];
+  /** A medical invoice's patient, insurance split and bill items (issue 18), when read. */
+  patient_name?: string;
+  insurance?: { fund_paid_fen: number; personal_account_fen: number; self_pay_fen: number; self_funded_fen: number };
+  items?: { name: string; class?: string; quantity?: string; amount_fen: number }[];
+}
+
+/** Where a field was read: the page (from 1), the box [x, y, width, height] in the upright page image's pixels. */
+export interface FieldSource {
+  page: number;
+  box: [number, number, number, number];
+  confidence: number;
+}
+
+/** A page as read: the upright image's size, and the clockwise turn the reader applied to the stored page. */
+export interface PageImage {
+  number: number;
+  width: number;
+  height: number;
+  rotation: number;
+  source?: string;
+}
+
+/** One document of an upload (a PDF can hold a discharge summary and then an invoice). */
+export interface DocumentPart {
+  index: number;
+  /** First and last page, from 1. */
+  pages: [number, number];
+  type: string;
+  confidence: number;
+  fields: Fields;
+  sources?: Record<string, FieldSource>;
+  review?: string[];
+  satisfies?: string[];
+  /** What the machine read, kept beside the corrections. */
+  reading?: { type: string; confidence: number; fields: Fields; read_at: string };
+  corrected?: string[];
 }
 
 export type DocumentState = 'pending' | 'reading' | 'read' | 'failed';
@@ -172,13 +208,18 @@ export interface ClaimDocument {
   satisfies?: string[];
   failure?: { code: string; message: string };
   reading?: { type: string; confidence: number; fields: Fields; read_at: string };
-  corrections?: { type?: string; fields: Fields; note?: string; by: string; at: string }[];
+  corrections?: { part?: number; type?: string; fields: Fields; note?: string; by: string; at: string }[];
   /** The text read; only on a single document's answer. */
   text?: string;
+  /** The documents the upload holds; type and fields above are the first's. */
+  parts?: DocumentPart[];
+  page_images?: PageImage[];
 }
 
 /** A correction of a document's type or fields; absent members stay as they are. */
 export interface Correction {
+  /** The part corrected (0, the first, when absent). */
+  part?: number;
   /** The type the handler saw ('' for none): intake refuses a correction made for another type (409). */
   expected_type?: string;
   type?: string;

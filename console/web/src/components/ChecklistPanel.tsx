@@ -63,10 +63,11 @@ function Item({
         </p>
       )}
       {satisfyingDocuments(item, documents).map((s) => (
-        <p className="small" key={s.id} data-testid="item-document">
+        <p className="small" key={`${s.id}-${s.part}`} data-testid="item-document" data-doc={s.id} data-part={s.part}>
           {t('checklist.satisfiedBy')}:{' '}
           <button type="button" className="btn-link" onClick={() => onSelectDocument?.(s.id)}>
             {tx('doctype.' + s.type, s.type)} · <code>{s.document?.file_name ?? s.id.slice(0, 8)}</code>
+            {s.pages && ` · ${t('viewer.pagesRange', { from: s.pages[0], to: s.pages[1] })}`}
           </button>
         </p>
       ))}

@@ -1,24 +1,26 @@
 // A claim's supporting documents: upload (file picker or drag and drop),
-// the list with each one's reading state, and the viewer: the page image
-// beside the text OCR read and the fields taken from it (type, confidence,
+// the list with each one's reading state and parts, and the viewer: the
+// pages (DocumentViewer) beside the text OCR read and the fields taken from it (type, confidence,
 // amounts, dates), with a handler's correction form. Reading happens off
 // the request path in intake; the claim page polls while it runs.
 
-import { useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { DOCUMENT_TYPES, type ClaimDocument, type Fields, type Report } from '../api/types';
 import { canJudgeDocuments, canTakeReports } from '../auth/permissions';
 import { useI18n } from '../i18n/i18n';
 import { isBeingRead } from '../lib/checklist';
 import { download } from '../lib/csv';
 import { correctionOf, draftFor, type CorrectionDraft } from '../lib/correction';
+import { partsOf } from '../lib/viewer';
 import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Field, Loading, ReasonButton, Section, useAsync, useBusy } from './common';
 import { DateInput } from './DateInput';
+import { DocumentViewer } from './DocumentViewer';
 
 /** The formats intake takes; it recognises them from the content, not the name. */
-const accept = 'image/jpeg,image/png,image/tiff,application/pdf,.jpg,.jpeg,.png,.tif,.tiff,.pdf';
+const accept = 'image/jpeg,image/png,image/tiff,application/pdf,application/ofd,.jpg,.jpeg,.png,.tif,.tiff,.pdf,.ofd';
 
 /** The title of a checklist item of report in lang (medical_invoices → 医疗费用发票), its id when unknown. */
 function itemTitle(report: Report, id: string, lang: string): string {
@@ -74,59 +76,21 @@ export function FieldList({ fields, revealed = false }: { fields: Fields; reveal
 const sealedTypes = new Set(['id_card', 'bank_card']);
 
 /**
- * The page image of a JPEG or PNG document, fetched with the token. The file
- * of an ID card or a bank card is fetched only once revealed (the reveal
- * passes it as revealed), for the reason given there.
+ * The download of a document's file. The file of an ID card or a bank card
+ * is downloaded only once revealed (the reveal passes it as revealed).
  */
-function PageImage({ report, d, revealed }: { report: Report; d: ClaimDocument; revealed: Blob | null }) {
+function DownloadFile({ report, d, revealed, sealed }: { report: Report; d: ClaimDocument; revealed: Blob | null; sealed: boolean }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const [url, setUrl] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const shown = d.media === 'jpeg' || d.media === 'png';
-  const sealed = sealedTypes.has(d.type ?? '');
-  useEffect(() => {
-    if (!shown || (sealed && !revealed)) return;
-    let live = true;
-    let made: string | null = null;
-    (revealed ? Promise.resolve(revealed) : api.documentContent(report.id, d.id)).then(
-      (b) => {
-        if (!live) return;
-        made = URL.createObjectURL(b);
-        setUrl(made);
-      },
-      (e: unknown) => live && setError(e),
-    );
-    return () => {
-      live = false;
-      if (made) URL.revokeObjectURL(made);
-    };
-  }, [api, report.id, d.id, shown, sealed, revealed]);
+  if (sealed && !revealed) return null;
   const save = async () => download(revealed ?? (await api.documentContent(report.id, d.id)), d.file_name || `${d.id}.${d.media}`);
   return (
-    <figure className="doc-image">
-      {sealed && !revealed ? (
-        <p className="muted" data-testid="doc-image-masked">
-          {t('doc.sealedFile')}
-        </p>
-      ) : !shown ? (
-        <p className="muted">{t('doc.noPreview', { media: d.media.toUpperCase(), pages: d.pages })}</p>
-      ) : error ? (
-        <ErrorBox error={error} />
-      ) : url ? (
-        <img src={url} alt={t('doc.imageAlt', { name: d.file_name ?? d.id })} data-testid="doc-image" />
-      ) : (
-        <Loading />
-      )}
-      {(!sealed || revealed) && (
-        <figcaption>
-          <button type="button" className="btn btn-small" onClick={() => void save()}>
-            {t('doc.download')}
-          </button>
-          <span className="muted small"> {t('doc.viewLogged')}</span>
-        </figcaption>
-      )}
-    </figure>
+    <p className="small">
+      <button type="button" className="btn btn-small" onClick={() => void save()}>
+        {t('doc.download')}
+      </button>
+      <span className="muted small"> {t('doc.viewLogged')}</span>
+    </p>
   );
 }
 
@@ -137,7 +101,22 @@ function PageImage({ report, d, revealed }: { report: Report; d: ClaimDocument; 
  * request names the type shown, so that a draft never lands on another
  * document (issue 20).
  */
-function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDocument; onCorrected: (d: ClaimDocument) => void }) {
+function CorrectionForm({
+  report,
+  d,
+  documentId = d.id,
+  part = 0,
+  title,
+  onCorrected,
+}: {
+  report: Report;
+  d: ClaimDocument;
+  /** The document corrected, and the part of it d shows (issue 18). */
+  documentId?: string;
+  part?: number;
+  title?: string;
+  onCorrected: (d: ClaimDocument) => void;
+}) {
   const { t, tx } = useI18n();
   const { api } = useSession();
   const [kept, setDraft] = useState<CorrectionDraft>(() => draftFor(d));
@@ -163,13 +142,13 @@ function CorrectionForm({ report, d, onCorrected }: { report: Report; d: ClaimDo
       return setInvalid(made.problem === 'amount' ? t('decision.amount.invalid') : t('doc.correction.nothing'));
     }
     setInvalid(null);
-    const out = await action.run(() => api.correctDocument(report.id, d.id, made.correction));
+    const out = await action.run(() => api.correctDocument(report.id, documentId, part ? { ...made.correction, part } : made.correction));
     if (out) onCorrected(out);
   };
 
   return (
     <form className="correction" onSubmit={submit} data-testid="correction-form" noValidate>
-      <h3>{t('doc.correction')}</h3>
+      <h3>{title ?? t('doc.correction')}</h3>
       <div className="row">
         <Field label={t('doc.type')}>
           <select value={type} onChange={(e) => setType(e.target.value)} data-testid="correction-type">
@@ -219,19 +198,28 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
   const { api, user } = useSession();
   const q = useAsync(() => api.document(report.id, id), [api, report.id, id, version]);
   // What a reveal with a reason showed in full (R11); masked until then.
-  const [full, setFull] = useState<{ fields: Fields; text: string; file: Blob | null } | null>(null);
+  const [full, setFull] = useState<{ fields: Fields; text: string; file: Blob | null; reason: string } | null>(null);
+  // The part of the upload shown (issue 18: a bundle's parts are corrected one by one).
+  const [part, setPart] = useState(0);
   const d = q.data;
   if (!d) return q.error ? <ErrorBox error={q.error} onRetry={q.reload} /> : <Loading />;
   const reading = d.reading;
+  const parts = partsOf(d);
+  const shown = parts[part] ?? parts[0];
+  const sealed = sealedTypes.has(d.type ?? '') || parts.some((p) => sealedTypes.has(p.type));
+  // The part as the correction form sees it: its own type and fields, bound to the part.
+  const partDoc: ClaimDocument =
+    parts.length > 1 && shown ? { ...d, id: `${d.id}#${shown.index}`, type: shown.type, fields: shown.fields } : d;
   const reveal = async (reason: string) => {
-    const shown = await api.revealDocument(report.id, d.id, reason);
-    const file = sealedTypes.has(d.type ?? '') ? await api.revealDocumentContent(report.id, d.id, reason) : null;
-    setFull({ ...shown, file });
+    const shownFull = await api.revealDocument(report.id, d.id, reason);
+    const file = sealed ? await api.revealDocumentContent(report.id, d.id, reason) : null;
+    setFull({ ...shownFull, file, reason });
   };
   return (
     <div className="doc-viewer" data-testid="document-viewer" data-doc={d.id} data-state={d.state} data-revealed={String(!!full)}>
-      <PageImage report={report} d={d} revealed={full?.file ?? null} />
+      <DocumentViewer report={report} d={d} parts={parts} part={shown?.index ?? 0} onPart={setPart} sealed={sealed} reason={full?.reason ?? null} revealed={full?.file ?? null} />
       <div className="doc-detail">
+        <DownloadFile report={report} d={d} revealed={full?.file ?? null} sealed={sealed} />
         <dl className="facts">
           <div className="fact">
             <dt>{t('doc.state')}</dt>
@@ -241,22 +229,22 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
           </div>
           <div className="fact">
             <dt>{t('doc.type')}</dt>
-            <dd data-testid="doc-type" data-type={d.type ?? ''}>
-              {d.type ? tx('doctype.' + d.type, d.type) : '—'}
+            <dd data-testid="doc-type" data-type={partDoc.type ?? ''}>
+              {partDoc.type ? tx('doctype.' + partDoc.type, partDoc.type) : '—'}
             </dd>
           </div>
           <div className="fact">
             <dt>{t('doc.confidence')}</dt>
             <dd>
-              <Confidence value={reading?.confidence} />
+              <Confidence value={parts.length > 1 ? shown?.confidence : reading?.confidence} />
             </dd>
           </div>
           <div className="fact">
             <dt>{t('doc.satisfies')}</dt>
-            <dd>{d.satisfies?.length ? d.satisfies.map((id) => itemTitle(report, id, lang)).join(lang === 'en' ? ', ' : '、') : '—'}</dd>
+            <dd>{(parts.length > 1 ? shown?.satisfies : d.satisfies)?.length ? (parts.length > 1 ? shown?.satisfies : d.satisfies)!.map((id) => itemTitle(report, id, lang)).join(lang === 'en' ? ', ' : '、') : '—'}</dd>
           </div>
         </dl>
-        {d.review?.map((r) => (
+        {(parts.length > 1 ? shown?.review : d.review)?.map((r) => (
           <p key={r} className="alert alert-warn small" data-testid="doc-review">
             {tx('doc.review.' + r, r)}
           </p>
@@ -289,7 +277,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
               )
             )}
             <h3>{t('doc.fields')}</h3>
-            <FieldList fields={full?.fields ?? d.fields} revealed={!!full} />
+            <FieldList fields={full && part === 0 ? full.fields : partDoc.fields} revealed={!!full && part === 0} />
             {reading && d.corrections?.length ? (
               <p className="muted small">
                 {t('doc.machineRead', { type: tx('doctype.' + reading.type, reading.type), at: formatDateTime(reading.read_at, lang) })}
@@ -308,9 +296,12 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
             </pre>
             {canJudgeDocuments(user) && (
               <CorrectionForm
-                key={`${d.id}-${d.corrections?.length ?? 0}`}
+                key={`${partDoc.id}-${d.corrections?.length ?? 0}`}
                 report={report}
-                d={d}
+                d={partDoc}
+                documentId={d.id}
+                part={shown?.index ?? 0}
+                title={parts.length > 1 ? t('viewer.correctPart', { n: (shown?.index ?? 0) + 1, type: tx('doctype.' + partDoc.type, partDoc.type ?? '') }) : undefined}
                 onCorrected={(nd) => {
                   q.set({ ...nd, text: nd.text ?? d.text });
                   onChanged();
@@ -429,7 +420,13 @@ export function Documents({
                 <td>
                   <DocState d={d} />
                 </td>
-                <td>{d.type ? tx('doctype.' + d.type, d.type) : '—'}</td>
+                <td data-testid="document-parts" data-parts={d.parts?.length ?? 0}>
+                  {d.parts && d.parts.length > 1
+                    ? d.parts.map((p) => tx('doctype.' + p.type, p.type)).join(' + ')
+                    : d.type
+                      ? tx('doctype.' + d.type, d.type)
+                      : '—'}
+                </td>
                 <td>
                   <Confidence value={d.reading?.confidence} />
                 </td>

@@ -1,9 +1,11 @@
 // The console's words, in Chinese (the default) and English. Every key of
 // zh must be in en: the type checker says so.
 
+import { enViewer, zhViewer } from './viewer';
 import { enWorkbench, zhWorkbench } from './workbench';
 
 export const zh = {
+  ...zhViewer,
   'app.title': '理赔工作台',
   'nav.queue': '工作队列',
   'nav.newReport': '新报案',
@@ -861,6 +863,7 @@ export const zh = {
 export type Key = keyof typeof zh;
 
 export const en: Record<Key, string> = {
+  ...enViewer,
   'app.title': 'Claims console',
   'nav.queue': 'Work queue',
   'nav.newReport': 'New report',

@@ -41,9 +41,21 @@ export function pairText(p: TextPair | undefined, lang: string): string {
   return p ? bilingual(p.text, p.text_en, lang) : '';
 }
 
-/** The documents that satisfy an item, with what the report knows of each. */
-export function satisfyingDocuments(item: ChecklistItem, documents: readonly ClaimDocument[]): { id: string; type: string; document: ClaimDocument | undefined }[] {
-  return (item.satisfied_by ?? []).map((s) => ({ id: s.document_id, type: s.type, document: documents.find((d) => d.id === s.document_id) }));
+/**
+ * The documents that satisfy an item, with what the report knows of each;
+ * pages are those of the part that satisfies it when its upload holds
+ * several (issue 18).
+ */
+export function satisfyingDocuments(
+  item: ChecklistItem,
+  documents: readonly ClaimDocument[],
+): { id: string; part: number; type: string; document: ClaimDocument | undefined; pages?: [number, number] }[] {
+  return (item.satisfied_by ?? []).map((s) => {
+    const document = documents.find((d) => d.id === s.document_id);
+    const part = s.part ?? 0;
+    const pages = (document?.parts?.length ?? 0) > 1 ? document?.parts?.[part]?.pages : undefined;
+    return { id: s.document_id, part, type: s.type, document, pages };
+  });
 }
 
 export interface ChecklistCounts {

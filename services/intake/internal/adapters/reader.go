@@ -30,7 +30,8 @@ func (r *Reader) Probe(ctx context.Context, data []byte) (document.Media, int, e
 	return info.Media, info.Pages, err
 }
 
-// Read recognises a document's text, classifies it and extracts its fields.
+// Read recognises a document's text, splits it into parts, classifies
+// each and extracts its fields with where each was read.
 func (r *Reader) Read(ctx context.Context, data []byte) (domain.Reading, error) {
 	if r.pipeline == nil {
 		return domain.Reading{}, errors.New("this instance runs no OCR workers")
@@ -42,7 +43,8 @@ func (r *Reader) Read(ctx context.Context, data []byte) (domain.Reading, error) 
 	if err != nil {
 		return domain.Reading{}, err
 	}
-	return domain.Reading{Type: res.Type, Confidence: res.Confidence, Fields: res.Fields, Text: res.Text}, nil
+	return domain.Reading{Type: res.Type, Confidence: res.Confidence, Fields: res.Fields, Text: res.Text,
+		Pages: res.PageTexts, Parts: res.Parts}, nil
 }
 
 // Limits returns the limits uploads are checked against.

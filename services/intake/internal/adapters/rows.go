@@ -142,6 +142,10 @@ type documentRow struct {
 	Version             int
 	ReadAccountNumber   *string
 	ReadAccountHolder   *string
+	// ReadPages and ReadParts are the reading's pages and parts as JSON
+	// (pageJSON, partJSON); nil for a reading stored before parts.
+	ReadPages []byte
+	ReadParts []byte
 }
 
 func (documentRow) TableName() string { return "documents" }
@@ -160,6 +164,7 @@ type correctionRow struct {
 	CorrectedAt    time.Time
 	AccountNumber  *string
 	AccountHolder  *string
+	Part           int
 }
 
 func (correctionRow) TableName() string { return "document_corrections" }
@@ -294,6 +299,9 @@ func toDocumentRow(d domain.Document) (documentRow, error) {
 		if f.HasCapitals {
 			row.ReadCapitalsFen = &f.CapitalsFen
 		}
+		if row.ReadPages, row.ReadParts, err = marshalParts(r.Pages, r.Parts); err != nil {
+			return documentRow{}, fmt.Errorf("document %s: %w", d.ID, err)
+		}
 	}
 	return row, nil
 }
@@ -328,6 +336,14 @@ func (w documentRow) toDomain() (domain.Document, error) {
 		}
 		d.Reading = &domain.Reading{Type: document.Type(deref(w.ReadType)), Confidence: deref(w.ReadConfidence), Fields: f,
 			Text: deref(w.ReadText), ReadAt: w.ReadAt.UTC()}
+		if d.Reading.Pages, d.Reading.Parts, err = unmarshalParts(w.ReadPages, w.ReadParts); err != nil {
+			return domain.Document{}, fmt.Errorf("document %s: %w", w.ID, err)
+		}
+		if len(d.Reading.Parts) > 0 {
+			// The first part's fields in full (sources and all the fields
+			// of its type); the read_* columns hold the ones queried.
+			d.Reading.Fields = d.Reading.Parts[0].Analysis.Fields
+		}
 	}
 	return d, nil
 }
@@ -343,7 +359,7 @@ func deref[T any](p *T) T {
 func toCorrectionRow(documentID string, c domain.Correction) (correctionRow, error) {
 	row := correctionRow{DocumentID: documentID, IDNumber: c.IDNumber, TotalAmountFen: c.TotalAmountFen,
 		InvoiceNumber: c.InvoiceNumber, Note: c.Note, CorrectedBy: c.By, CorrectedAt: c.At, AccountNumber: c.AccountNumber,
-		AccountHolder: c.AccountHolder}
+		AccountHolder: c.AccountHolder, Part: c.Part}
 	if c.Type != nil {
 		row.Type = ptr(string(*c.Type))
 	}
@@ -362,7 +378,8 @@ func toCorrectionRow(documentID string, c domain.Correction) (correctionRow, err
 
 func (w correctionRow) toDomain() (domain.Correction, error) {
 	c := domain.Correction{IDNumber: w.IDNumber, TotalAmountFen: w.TotalAmountFen, InvoiceNumber: w.InvoiceNumber,
-		Note: w.Note, By: w.CorrectedBy, At: w.CorrectedAt.UTC(), AccountNumber: w.AccountNumber, AccountHolder: w.AccountHolder}
+		Note: w.Note, By: w.CorrectedBy, At: w.CorrectedAt.UTC(), AccountNumber: w.AccountNumber, AccountHolder: w.AccountHolder,
+		Part: w.Part}
 	if w.Type != nil {
 		c.Type = ptr(document.Type(*w.Type))
 	}

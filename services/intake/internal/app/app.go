@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,6 +129,10 @@ type Reader interface {
 	Read(ctx context.Context, data []byte) (domain.Reading, error)
 	// Limits returns the limits Probe checks.
 	Limits() document.Limits
+	// RenderPage returns page n (from 1) of an upload as an image a browser
+	// shows, and its media type; a page the upload does not have is
+	// not_found.
+	RenderPage(ctx context.Context, data []byte, n int) ([]byte, string, error)
 }
 
 // Deps are what the use cases run on.
@@ -320,25 +325,11 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		data.Supplements = append(data.Supplements, events.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt})
 	}
 	for _, d := range f.Documents {
-		t, ok := d.Type()
-		if !ok {
-			continue
+		for i := range d.PartCount() {
+			if cd, ok := claimDocumentOf(r.ClaimID, d, i); ok {
+				data.Documents = append(data.Documents, cd)
+			}
 		}
-		fields := d.Fields()
-		cd := events.ClaimDocument{DocumentID: d.ID, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber}
-		if fields.HasAmount {
-			cd.TotalAmountFen = fields.TotalAmountFen
-		}
-		if fields.EventDate.IsValid() {
-			cd.EventDate = fields.EventDate.String()
-		}
-		if t == document.BankCard {
-			cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(r.ClaimID, fields)
-		}
-		if t == document.IDCard && fields.IDNumber != "" {
-			cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
-		}
-		data.Documents = append(data.Documents, cd)
 	}
 	if p, other := r.Claimant(); other && p.Name != "" {
 		data.Beneficiary = &events.Person{Name: p.Name, Relation: string(p.Relation)}
@@ -542,6 +533,20 @@ func (s *Service) DocumentContent(ctx context.Context, reportID, documentID stri
 	return *d, data, err
 }
 
+// DocumentPage returns page n (from 1) of a document's file as an image,
+// for the document viewer, with its media type.
+func (s *Service) DocumentPage(ctx context.Context, reportID, documentID string, n int) (domain.Document, []byte, string, error) {
+	d, data, err := s.DocumentContent(ctx, reportID, documentID)
+	if err != nil {
+		return d, nil, "", err
+	}
+	if n < 1 || n > d.Pages {
+		return d, nil, "", apperr.New(apperr.NotFound, "document %s has %d pages, no page %d", d.ID, d.Pages, n)
+	}
+	img, mediaType, err := s.d.Reader.RenderPage(ctx, data, n)
+	return d, img, mediaType, err
+}
+
 // ResealFiles seals every stored file under an old data key again with the
 // current key, so that the old key can be retired (R11, issue 17), and
 // returns how many it rewrote.
@@ -587,6 +592,80 @@ func (s *Service) RevealDocument(ctx context.Context, who auth.Principal, report
 // (issue 14: adjudication compares the payee's account with it): the
 // account's fingerprint and last four digits, never the number (issue 17),
 // and the holder, all "" when not read.
+// claimDocumentOf returns part i of d as handed on to adjudication, false
+// while its type is not known. Each part of a bundle is one ClaimDocument
+// under the document's id, told apart by Part (issue 18): adjudication
+// keys its checks by invoice number and type, and an authorisation names a
+// document id, which any of its parts answers. Confidence is the lowest of
+// the fields read, 1 for a corrected field (a handler read it).
+func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocument, bool) {
+	t, ok := d.PartType(i)
+	if !ok {
+		return events.ClaimDocument{}, false
+	}
+	fields := d.PartFields(i)
+	cd := events.ClaimDocument{DocumentID: d.ID, Part: i, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber,
+		IDNumberValid: fields.IDNumber != "", Corrected: d.CorrectedFields(i)}
+	if p, ok := d.MachinePart(i); ok {
+		cd.FirstPage, cd.LastPage = p.FirstPage, p.LastPage
+	}
+	if fields.HasAmount {
+		cd.TotalAmountFen = fields.TotalAmountFen
+	}
+	if fields.EventDate.IsValid() {
+		cd.EventDate = fields.EventDate.String()
+	}
+	if t == document.BankCard {
+		cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(claimID, fields)
+	}
+	if t == document.IDCard && fields.IDNumber != "" {
+		cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
+	}
+	medicalInvoiceOf(&cd, fields)
+	cd.Confidence = 1
+	for name, src := range fields.Sources {
+		if cd.Sources == nil {
+			cd.Sources = map[string]events.FieldSource{}
+		}
+		cd.Sources[name] = events.FieldSource{Page: src.Page, Box: [4]int{src.Box.X, src.Box.Y, src.Box.W, src.Box.H}, Confidence: src.Confidence}
+		if !slices.Contains(cd.Corrected, name) {
+			cd.Confidence = min(cd.Confidence, src.Confidence)
+		}
+	}
+	if len(cd.Sources) == 0 {
+		// No field was located (a reading stored before sources): the
+		// type's confidence is all there is.
+		if p, ok := d.MachinePart(i); ok && !slices.Contains(cd.Corrected, "type") {
+			cd.Confidence = p.Analysis.Confidence
+		}
+	}
+	return cd, true
+}
+
+// medicalInvoiceOf copies the fields issue 18 reads from medical invoices
+// and the other typed documents into cd: codes, institution, patient,
+// the stay's dates, the social-insurance split and the bill's items.
+func medicalInvoiceOf(cd *events.ClaimDocument, f document.Fields) {
+	cd.InvoiceCode, cd.CheckCode, cd.Institution, cd.PatientName = f.InvoiceCode, f.CheckCode, f.Institution, f.PatientName
+	if f.AdmissionDate.IsValid() {
+		cd.AdmissionDate = f.AdmissionDate.String()
+	}
+	if f.DischargeDate.IsValid() {
+		cd.DischargeDate = f.DischargeDate.String()
+	}
+	inv := f.Invoice
+	if inv == nil {
+		return
+	}
+	if sp := inv.Split; sp != nil {
+		cd.Insurance = &events.InsuranceSplit{FundPaidFen: sp.FundPaidFen, PersonalAccountFen: sp.PersonalAccountFen,
+			SelfPayFen: sp.SelfPayFen, SelfFundedFen: sp.SelfFundedFen}
+	}
+	for _, it := range inv.Items {
+		cd.Items = append(cd.Items, events.InvoiceItem{Name: it.Name, Class: it.Class, Quantity: it.Quantity, AmountFen: it.AmountFen})
+	}
+}
+
 func bankCardOf(claimID string, f document.Fields) (fingerprint, last4, holder string) {
 	if f.AccountNumber != "" {
 		fingerprint, last4 = bankaccount.Fingerprint(claimID, f.AccountNumber), bankaccount.Last4(f.AccountNumber)

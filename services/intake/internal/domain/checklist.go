@@ -275,9 +275,11 @@ type Facts struct {
 	AmountFen int64
 }
 
-// Evidence is a document whose type is known, as the checklist sees it.
+// Evidence is a part of a document whose type is known, as the checklist
+// sees it: Part is its index in the document (0 for the first).
 type Evidence struct {
 	DocumentID string
+	Part       int
 	Type       document.Type
 	Names      []string
 	ArrivedAt  time.Time
@@ -361,13 +363,17 @@ func (s ChecklistStatus) Item(id string) (ItemStatus, bool) {
 }
 
 // Evaluate says, per item of t, whether it is asked for under facts and
-// what satisfies it. Items are taken in order; each document satisfies at
-// most one item, and a waived item takes none. An item about a person
+// what satisfies it. Items are taken in order; each part of a document
+// satisfies at most one item, and a waived item takes none. An item about a person
 // takes a document naming that person first, else one whose names could
 // not be read, never one naming only others; a document of no listed type
 // satisfies nothing.
 func Evaluate(t ChecklistTemplate, facts Facts, evidence []Evidence, waivers []Waiver) ChecklistStatus {
-	used := map[string]bool{}
+	type partKey struct {
+		doc  string
+		part int
+	}
+	used := map[partKey]bool{}
 	out := ChecklistStatus{Template: t, Facts: facts, Items: make([]ItemStatus, 0, len(t.Items))}
 	for _, item := range t.Items {
 		st := ItemStatus{ChecklistItem: item, State: ItemMissing}
@@ -391,7 +397,7 @@ func Evaluate(t ChecklistTemplate, facts Facts, evidence []Evidence, waivers []W
 		}
 		var named, unnamed []Evidence
 		for _, e := range evidence {
-			if used[e.DocumentID] || !slices.ContainsFunc(item.Documents, func(o DocumentOption) bool { return o.Type == e.Type }) {
+			if used[partKey{e.DocumentID, e.Part}] || !slices.ContainsFunc(item.Documents, func(o DocumentOption) bool { return o.Type == e.Type }) {
 				continue
 			}
 			switch {
@@ -406,7 +412,7 @@ func Evaluate(t ChecklistTemplate, facts Facts, evidence []Evidence, waivers []W
 			candidates = candidates[:1]
 		}
 		for _, e := range candidates {
-			used[e.DocumentID] = true
+			used[partKey{e.DocumentID, e.Part}] = true
 		}
 		if len(candidates) > 0 {
 			st.State, st.SatisfiedBy = ItemSatisfied, candidates

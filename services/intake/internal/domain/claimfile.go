@@ -149,18 +149,20 @@ func (f *ClaimFile) InvoiceTotalFen() int64 {
 	var total int64
 	seen := map[string]bool{}
 	for _, d := range f.Documents {
-		t, ok := d.Type()
-		fields := d.Fields()
-		if !ok || t != document.MedicalInvoice || !fields.HasAmount {
-			continue
-		}
-		if n := fields.InvoiceNumber; n != "" {
-			if seen[n] {
+		for i := range d.PartCount() {
+			t, ok := d.PartType(i)
+			fields := d.PartFields(i)
+			if !ok || t != document.MedicalInvoice || !fields.HasAmount {
 				continue
 			}
-			seen[n] = true
+			if n := fields.InvoiceNumber; n != "" {
+				if seen[n] {
+					continue
+				}
+				seen[n] = true
+			}
+			total = min(total+fields.TotalAmountFen, MaxAmountFen)
 		}
-		total = min(total+fields.TotalAmountFen, MaxAmountFen)
 	}
 	return total
 }
@@ -188,9 +190,7 @@ func (f *ClaimFile) Facts() Facts {
 func (f *ClaimFile) Checklist() ChecklistStatus {
 	var evidence []Evidence
 	for _, d := range f.Documents {
-		if e, ok := d.evidence(); ok {
-			evidence = append(evidence, e)
-		}
+		evidence = append(evidence, d.evidence()...)
 	}
 	return Evaluate(f.Report.Checklist, f.Facts(), evidence, f.Waivers)
 }

@@ -67,18 +67,30 @@ type Failure struct {
 	Message string
 }
 
-// Reading is what the machine read from a document.
+// Reading is what the machine read from a document. Type, Confidence and
+// Fields are those of its first part.
 type Reading struct {
 	Type       document.Type
 	Confidence float64
 	Fields     document.Fields
 	Text       string
 	ReadAt     time.Time
+	// Pages are the pages as read (size, rotation, the lines' boxes), and
+	// Parts the documents the upload holds, in page order (issue 18: a PDF
+	// holding a discharge summary and then an invoice is two parts). A
+	// reading stored before parts were read has none: it is one part, every
+	// page of the upload.
+	Pages []document.Page
+	Parts []document.Part
 }
 
-// Correction is a handler's correction of a document's type or fields. Nil
-// fields are left as they were; later corrections win over earlier ones.
+// Correction is a handler's correction of the type or fields of one part
+// of a document. Nil fields are left as they were; later corrections win
+// over earlier ones. The machine's reading is kept beside it (Reading).
 type Correction struct {
+	// Part is the index of the part corrected, 0 for the first (and only
+	// part of a document of one).
+	Part int
 	Type *document.Type
 	// ExpectedType is the type the handler saw when making the correction
 	// ("" for a document whose type is not known), nil when not given. It
@@ -128,29 +140,64 @@ func cleanFileName(s string) string {
 	return s
 }
 
-// Type returns the document's type, a handler's correction first, and
-// whether it is known.
-func (d Document) Type() (document.Type, bool) {
-	for i := len(d.Corrections) - 1; i >= 0; i-- {
-		if t := d.Corrections[i].Type; t != nil {
-			return *t, true
+// Type returns the type of the document's first part, a handler's
+// correction first, and whether it is known.
+func (d Document) Type() (document.Type, bool) { return d.PartType(0) }
+
+// Fields returns the fields of the document's first part (see PartFields).
+func (d Document) Fields() document.Fields { return d.PartFields(0) }
+
+// PartCount returns how many parts the document holds: at least one.
+func (d Document) PartCount() int {
+	if d.Reading != nil && len(d.Reading.Parts) > 0 {
+		return len(d.Reading.Parts)
+	}
+	return 1
+}
+
+// MachinePart returns the machine's reading of part i, and false when the
+// document is not read or has no such part. A reading stored before parts
+// were read is one part over every page.
+func (d Document) MachinePart(i int) (document.Part, bool) {
+	r := d.Reading
+	switch {
+	case r == nil || i < 0 || i >= d.PartCount():
+		return document.Part{}, false
+	case len(r.Parts) == 0:
+		return document.Part{FirstPage: 1, LastPage: max(d.Pages, 1),
+			Analysis: document.Analysis{Type: r.Type, Confidence: r.Confidence, Fields: r.Fields}}, true
+	}
+	return r.Parts[i], true
+}
+
+// PartType returns the type of part i, a handler's correction of that part
+// first, and whether it is known.
+func (d Document) PartType(i int) (document.Type, bool) {
+	for j := len(d.Corrections) - 1; j >= 0; j-- {
+		if c := d.Corrections[j]; c.Part == i && c.Type != nil {
+			return *c.Type, true
 		}
 	}
-	if d.Reading != nil {
-		return d.Reading.Type, true
+	if p, ok := d.MachinePart(i); ok {
+		return p.Analysis.Type, true
 	}
 	return "", false
 }
 
-// Fields returns the document's fields: the machine's reading with the
-// handlers' corrections laid over it. A corrected amount settles a
-// disagreement between figures and capitals.
-func (d Document) Fields() document.Fields {
+// PartFields returns the fields of part i: the machine's reading with the
+// handlers' corrections of that part laid over it. A corrected amount
+// settles a disagreement between figures and capitals. A corrected field
+// keeps the machine's source (where it was read), so the viewer still shows
+// the handler where to look.
+func (d Document) PartFields(i int) document.Fields {
 	var f document.Fields
-	if d.Reading != nil {
-		f = d.Reading.Fields
+	if p, ok := d.MachinePart(i); ok {
+		f = p.Analysis.Fields
 	}
 	for _, c := range d.Corrections {
+		if c.Part != i {
+			continue
+		}
 		if c.IDNumber != nil {
 			f.IDNumber = *c.IDNumber
 		}
@@ -176,6 +223,31 @@ func (d Document) Fields() document.Fields {
 	return f
 }
 
+// CorrectedFields names the fields of part i a handler corrected, by their
+// names on the claim-request event, in a fixed order.
+func (d Document) CorrectedFields(i int) []string {
+	set := map[string]bool{}
+	for _, c := range d.Corrections {
+		if c.Part != i {
+			continue
+		}
+		for name, changed := range map[string]bool{
+			"type": c.Type != nil, "id_number": c.IDNumber != nil, "total_amount_fen": c.TotalAmountFen != nil,
+			"event_date": c.EventDate != nil, "invoice_number": c.InvoiceNumber != nil, "names": c.Names != nil,
+			"account_number": c.AccountNumber != nil, "holder_name": c.AccountHolder != nil,
+		} {
+			set[name] = set[name] || changed
+		}
+	}
+	var out []string
+	for _, name := range []string{"type", "id_number", "total_amount_fen", "event_date", "invoice_number", "names", "account_number", "holder_name"} {
+		if set[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Awaited reports whether the document's type is not known yet because it
 // is still to be read.
 func (d Document) Awaited() bool {
@@ -183,34 +255,41 @@ func (d Document) Awaited() bool {
 	return !known && (d.State == DocumentPending || d.State == DocumentReading)
 }
 
-// Review lists why a handler should look at the document: unreadable (read
+// Review lists why a handler should look at the document's first part
+// (see PartReview).
+func (d Document) Review() []string { return d.PartReview(0) }
+
+// PartReview lists why a handler should look at part i: unreadable (read
 // failed), low_confidence (the type is a guess), amounts_disagree (the
 // figures and the capitals of the total differ). A correction of the type
 // answers the first two, one of the amount the third.
-func (d Document) Review() []string {
+func (d Document) PartReview(i int) []string {
 	var out []string
-	typeCorrected := slices.ContainsFunc(d.Corrections, func(c Correction) bool { return c.Type != nil })
+	typeCorrected := slices.ContainsFunc(d.Corrections, func(c Correction) bool { return c.Part == i && c.Type != nil })
+	p, read := d.MachinePart(i)
 	switch {
 	case typeCorrected:
 	case d.State == DocumentFailed:
 		out = append(out, "unreadable")
-	case d.Reading != nil && d.Reading.Confidence < LowConfidence:
+	case read && p.Analysis.Confidence < LowConfidence:
 		out = append(out, "low_confidence")
 	}
-	if d.Fields().AmountsDisagree {
+	if d.PartFields(i).AmountsDisagree {
 		out = append(out, "amounts_disagree")
 	}
 	return out
 }
 
-// evidence returns the document as the checklist sees it, when its type is
-// known.
-func (d Document) evidence() (Evidence, bool) {
-	t, ok := d.Type()
-	if !ok {
-		return Evidence{}, false
+// evidence returns the document's parts whose type is known as the
+// checklist sees them: each part satisfies its own item (issue 18).
+func (d Document) evidence() []Evidence {
+	var out []Evidence
+	for i := range d.PartCount() {
+		if t, ok := d.PartType(i); ok {
+			out = append(out, Evidence{DocumentID: d.ID, Part: i, Type: t, Names: d.PartFields(i).Names, ArrivedAt: d.UploadedAt})
+		}
 	}
-	return Evidence{DocumentID: d.ID, Type: t, Names: d.Fields().Names, ArrivedAt: d.UploadedAt}, true
+	return out
 }
 
 // RecordReading stores what the worker on its attempt-th take read. A
@@ -272,7 +351,10 @@ func (d *Document) Correct(c Correction) error {
 	if c.Type != nil && !slices.Contains(document.Types(), *c.Type) {
 		return apperr.InvalidField("type", "must be one of the document types, got %q", *c.Type)
 	}
-	current, known := d.Type()
+	if c.Part < 0 || c.Part >= d.PartCount() {
+		return apperr.InvalidField("part", "must be the index of one of the document's %d parts, got %d", d.PartCount(), c.Part)
+	}
+	current, known := d.PartType(c.Part)
 	if c.ExpectedType != nil && *c.ExpectedType != current {
 		return apperr.New(apperr.Conflict, "the document's type is %q now, not %q as shown when the correction was made: reload it and correct it again",
 			current, *c.ExpectedType)

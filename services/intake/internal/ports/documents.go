@@ -1,6 +1,7 @@
 package ports
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -191,33 +192,81 @@ var revealTypes = map[document.Type]bool{document.IDCard: true, document.BankCar
 // recorded as a reveal an auditor lists (R11, issue 17); the file of an ID
 // card or a bank card is served only so.
 func (h *HTTP) documentContent(c *gin.Context) {
+	d, data, ok := h.readFile(c, "document content read", func(ctx context.Context) (domain.Document, []byte, error) {
+		return h.app.DocumentContent(ctx, c.Param("id"), c.Param("doc"))
+	})
+	if !ok {
+		return
+	}
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Disposition", "attachment; filename=\""+d.ID+"."+string(d.Media)+"\"")
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, contentTypes[d.Media], data)
+}
+
+// documentPage serves page n of a document's file as an image, for the
+// document viewer, under documentContent's rules (R11, issue 17).
+func (h *HTTP) documentPage(c *gin.Context) {
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n < 1 {
+		h.fail(c, apperr.New(apperr.NotFound, "no page %q", c.Param("n")))
+		return
+	}
+	var mediaType string
+	_, img, ok := h.readFile(c, "document page read", func(ctx context.Context) (d domain.Document, img []byte, err error) {
+		d, img, mediaType, err = h.app.DocumentPage(ctx, c.Param("id"), c.Param("doc"), n)
+		return d, img, err
+	}, "page", n)
+	if !ok {
+		return
+	}
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, mediaType, img)
+}
+
+// readFile reads what of a document's file read returns for the signed-in
+// user. With ?reason= the read is first recorded as a reveal an auditor
+// lists; the file of an upload of which a part is an ID card or a bank card
+// is given only so (R11, issue 17: a bundle's second part shows the number
+// as much as a lone card). Who read which file is logged with logAttrs. It
+// reports false once it answered with an error.
+func (h *HTTP) readFile(c *gin.Context, what string, read func(ctx context.Context) (domain.Document, []byte, error), logAttrs ...any) (domain.Document, []byte, bool) {
 	p, err := authhttp.Actor(c)
 	if err != nil {
 		h.fail(c, err)
-		return
+		return domain.Document{}, nil, false
 	}
 	ctx := c.Request.Context()
 	if reason, ok := c.GetQuery("reason"); ok {
 		if _, err := h.app.RevealDocument(ctx, p, c.Param("id"), c.Param("doc"), app.RevealContent, reason); err != nil {
 			h.fail(c, err)
-			return
+			return domain.Document{}, nil, false
 		}
 	}
-	d, data, err := h.app.DocumentContent(ctx, c.Param("id"), c.Param("doc"))
+	d, data, err := read(ctx)
 	if err != nil {
 		h.fail(c, err)
-		return
+		return domain.Document{}, nil, false
 	}
-	if t, typed := d.Type(); typed && revealTypes[t] && !c.Request.URL.Query().Has("reason") {
+	if revealed(d) && !c.Request.URL.Query().Has("reason") {
 		h.fail(c, apperr.InvalidField("reason", "is required to see the file of an ID card or a bank card: the read is recorded (R11)"))
-		return
+		return domain.Document{}, nil, false
 	}
 	// Who saw which personal data is part of the audit (R11).
-	h.log.InfoContext(c.Request.Context(), "document content read", "claim_id", d.ClaimID, "document_id", d.ID, "by", p.Subject)
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Content-Disposition", "attachment; filename=\""+d.ID+"."+string(d.Media)+"\"")
-	c.Header("Cache-Control", "private, no-store")
-	c.Data(http.StatusOK, contentTypes[d.Media], data)
+	h.log.InfoContext(ctx, what, append([]any{"claim_id", d.ClaimID, "document_id", d.ID, "by", p.Subject}, logAttrs...)...)
+	return d, data, true
+}
+
+// revealed reports whether a part of d is a document whose file shows a
+// resident ID or account number (revealTypes).
+func revealed(d domain.Document) bool {
+	for i := range d.PartCount() {
+		if t, typed := d.PartType(i); typed && revealTypes[t] {
+			return true
+		}
+	}
+	return false
 }
 
 type revealRequest struct {
@@ -266,6 +315,8 @@ type fieldsRequest struct {
 }
 
 type correctionRequest struct {
+	// Part is the index of the part corrected, 0 (the first) when absent.
+	Part int     `json:"part"`
 	Type *string `json:"type"`
 	// ExpectedType is the document's type as the client showed it ("" for
 	// none known): a mismatch is a 409 (see domain.Document.Correct).
@@ -280,7 +331,7 @@ func (h *HTTP) correct(c *gin.Context) {
 	if !ok {
 		return
 	}
-	corr := domain.Correction{Note: req.Note}
+	corr := domain.Correction{Part: req.Part, Note: req.Note}
 	if req.Type != nil {
 		t := document.Type(*req.Type)
 		corr.Type = &t

@@ -56,6 +56,7 @@ func Permissions() auth.Permissions {
 		"GET /v1/reports/:id/documents":                                  readers,
 		"GET /v1/reports/:id/documents/:doc":                             readers,
 		"GET /v1/reports/:id/documents/:doc/content":                     readers,
+		"GET /v1/reports/:id/documents/:doc/pages/:n":                    readers,
 		"POST /v1/reports/:id/documents/:doc/reveal":                     judges,
 		"POST /v1/reports/:id/documents/:doc/corrections":                judges,
 		"POST /v1/reports/:id/missing-documents-notices":                 judges,
@@ -78,6 +79,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.GET("/reports/:id/documents", h.listDocuments)
 	v1.GET("/reports/:id/documents/:doc", h.getDocument)
 	v1.GET("/reports/:id/documents/:doc/content", h.documentContent)
+	v1.GET("/reports/:id/documents/:doc/pages/:n", h.documentPage)
 	v1.POST("/reports/:id/documents/:doc/reveal", h.revealDocument)
 	v1.POST("/reports/:id/documents/:doc/corrections", h.correct)
 	v1.POST("/reports/:id/missing-documents-notices", h.sendNotice)

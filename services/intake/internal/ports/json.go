@@ -2,6 +2,7 @@ package ports
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"claims.local/intake/internal/domain"
@@ -118,7 +119,10 @@ func optionsOf(options []domain.DocumentOption) []optionJSON {
 
 type satisfiedJSON struct {
 	DocumentID string `json:"document_id"`
-	Type       string `json:"type"`
+	// Part is the part of the document that satisfies the item (0 for the
+	// first): a bundle's parts satisfy their own items (issue 18).
+	Part int    `json:"part"`
+	Type string `json:"type"`
 }
 
 type waiverJSON struct {
@@ -191,7 +195,7 @@ func toChecklistStatus(s domain.ChecklistStatus) checklistJSON {
 		it := &out.Items[i]
 		it.State = string(st.State)
 		for _, e := range st.SatisfiedBy {
-			it.SatisfiedBy = append(it.SatisfiedBy, satisfiedJSON{DocumentID: e.DocumentID, Type: string(e.Type)})
+			it.SatisfiedBy = append(it.SatisfiedBy, satisfiedJSON{DocumentID: e.DocumentID, Part: e.Part, Type: string(e.Type)})
 		}
 		if w := st.Waiver; w != nil {
 			it.Waiver = &waiverJSON{Reason: w.Reason, By: w.By, At: w.At}
@@ -238,12 +242,18 @@ func toReport(f domain.ClaimFile) reportResponse {
 	return out
 }
 
-// satisfiedItems maps each document to the checklist items it satisfies.
-func satisfiedItems(s domain.ChecklistStatus) map[string][]string {
-	out := map[string][]string{}
+// satisfiedItems maps each document to the checklist items each of its
+// parts satisfies, indexed by part.
+func satisfiedItems(s domain.ChecklistStatus) map[string][][]string {
+	out := map[string][][]string{}
 	for _, it := range s.Items {
 		for _, e := range it.SatisfiedBy {
-			out[e.DocumentID] = append(out[e.DocumentID], it.ID)
+			parts := out[e.DocumentID]
+			for len(parts) <= e.Part {
+				parts = append(parts, nil)
+			}
+			parts[e.Part] = append(parts[e.Part], it.ID)
+			out[e.DocumentID] = parts
 		}
 	}
 	return out
@@ -279,6 +289,7 @@ type readingJSON struct {
 }
 
 type correctionJSON struct {
+	Part   int        `json:"part"`
 	Type   string     `json:"type,omitempty"`
 	Fields fieldsJSON `json:"fields"`
 	Note   string     `json:"note,omitempty"`
@@ -308,13 +319,69 @@ type documentJSON struct {
 	Reading     *readingJSON     `json:"reading,omitempty"`
 	Corrections []correctionJSON `json:"corrections,omitempty"`
 	Text        string           `json:"text,omitempty"`
+	// Parts are the documents the upload holds, in page order (issue 18);
+	// Type, Fields, Review and Reading above are the first part's, and
+	// Satisfies lists what every part satisfies. PageImages are the pages
+	// as read: the size and rotation the sources' boxes refer to.
+	Parts      []partJSON      `json:"parts,omitempty"`
+	PageImages []pageImageJSON `json:"page_images,omitempty"`
 }
 
-func toDocument(d domain.Document, satisfies []string, withText bool) documentJSON {
+// partJSON is a part of a document as it stands: its pages, type and
+// fields with the handlers' corrections, where each field was read, and the
+// machine's own reading kept beside it (Reading, Corrected).
+type partJSON struct {
+	docjson.Part
+	Index     int          `json:"index"`
+	Review    []string     `json:"review,omitempty"`
+	Satisfies []string     `json:"satisfies,omitempty"`
+	Reading   *readingJSON `json:"reading,omitempty"`
+	// Corrected names the fields a handler corrected (their names on the
+	// claim-request event).
+	Corrected []string `json:"corrected,omitempty"`
+}
+
+// pageImageJSON is a page as read: its number (from 1), the upright image's
+// size in pixels, the clockwise rotation the reader applied to make it
+// upright, and how its text was read (ocr, text_layer, ofd).
+type pageImageJSON struct {
+	Number   int    `json:"number"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+	Rotation int    `json:"rotation"`
+	Source   string `json:"source"`
+}
+
+// toDocument is the JSON view of d; satisfies lists, per part, the
+// checklist items it satisfies (satisfiedItems).
+func toDocument(d domain.Document, satisfies [][]string, withText bool) documentJSON {
 	out := documentJSON{
 		ID: d.ID, ReportID: d.ReportID, ClaimID: d.ClaimID, SHA256: d.SHA256, Media: string(d.Media), Pages: d.Pages,
 		SizeBytes: d.SizeBytes, FileName: d.FileName, UploadedBy: d.UploadedBy, UploadedAt: d.UploadedAt, State: string(d.State),
-		Fields: toFields(d.Fields()), Review: d.Review(), Satisfies: satisfies,
+		Fields: toFields(d.Fields()), Review: d.Review(), Satisfies: slices.Concat(satisfies...),
+	}
+	for i := range d.PartCount() {
+		m, read := d.MachinePart(i)
+		if !read {
+			break
+		}
+		f := d.PartFields(i)
+		p := partJSON{Part: docjson.Part{Pages: [2]int{m.FirstPage, m.LastPage}, Confidence: m.Analysis.Confidence,
+			Fields: toFields(f), Sources: docjson.SourcesOf(f.Sources)},
+			Index: i, Review: d.PartReview(i), Corrected: d.CorrectedFields(i),
+			Reading: &readingJSON{Type: string(m.Analysis.Type), Confidence: m.Analysis.Confidence, Fields: toFields(m.Analysis.Fields), ReadAt: d.Reading.ReadAt}}
+		if t, ok := d.PartType(i); ok {
+			p.Type = string(t)
+		}
+		if i < len(satisfies) {
+			p.Satisfies = satisfies[i]
+		}
+		out.Parts = append(out.Parts, p)
+	}
+	if d.Reading != nil {
+		for _, pg := range d.Reading.Pages {
+			out.PageImages = append(out.PageImages, pageImageJSON{Number: pg.Number, Width: pg.Width, Height: pg.Height, Rotation: pg.Rotation, Source: string(pg.Source)})
+		}
 	}
 	if t, ok := d.Type(); ok {
 		out.Type = string(t)
@@ -331,7 +398,7 @@ func toDocument(d domain.Document, satisfies []string, withText bool) documentJS
 		}
 	}
 	for _, c := range d.Corrections {
-		cj := correctionJSON{Note: c.Note, By: c.By, At: c.At}
+		cj := correctionJSON{Part: c.Part, Note: c.Note, By: c.By, At: c.At}
 		if c.Type != nil {
 			cj.Type = string(*c.Type)
 		}

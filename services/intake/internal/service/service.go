@@ -50,6 +50,9 @@ type Config struct {
 	// (app.Deps).
 	UploadSlots int
 	UploadWait  time.Duration
+	// Reader reads the documents in place of the OCR pipeline when set (a
+	// component test's reader of known pages and parts); nil in production.
+	Reader app.Reader
 	// ResealInterval is how often stored files under an old data key are
 	// sealed again with the current one (10 minutes when zero; issue 17).
 	ResealInterval time.Duration
@@ -84,7 +87,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	}
 	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults()}
 	var pipeline *ocr.Pipeline
-	if cfg.OCRWorkers > 0 {
+	if cfg.OCRWorkers > 0 && cfg.Reader == nil {
 		if pipeline, err = ocr.New(ocrCfg); err != nil {
 			return nil, err
 		}
@@ -115,10 +118,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		}
 		return nil, err
 	}
+	var reader app.Reader = adapters.NewReader(ocrCfg, pipeline)
+	if cfg.Reader != nil {
+		reader = cfg.Reader
+	}
 	wake := make(chan struct{}, 1)
 	a := app.NewService(app.Deps{
 		Repo: adapters.NewReports(kit.DB(), kit.WakeRelay, kit.Tracker()), Checklists: lists, Files: files,
-		Reader: adapters.NewReader(ocrCfg, pipeline), Catastrophes: registry, Tracker: kit.Tracker(), Topics: topics, Now: time.Now,
+		Reader: reader, Catastrophes: registry, Tracker: kit.Tracker(), Topics: topics, Now: time.Now,
 		WakeReaders: func() {
 			select {
 			case wake <- struct{}{}:
