@@ -148,7 +148,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.Reveals {
 		cfg.Permissions = cfg.Permissions.Merge(revealhttp.Permissions())
 	}
-	cfg.Permissions = cfg.Permissions.Merge(DeadLetterPermissions())
+	cfg.Permissions = cfg.Permissions.Merge(DeadLetterPermissions(), DebugPermissions())
 	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
 	if err != nil {
 		return nil, err
@@ -166,6 +166,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		}
 	}
 	if cfg.OpenAPI, err = httpapi.MergeOpenAPI(cfg.OpenAPI, deadLettersOpenAPI); err != nil {
+		_ = postgres.Close(db)
+		return nil, err
+	}
+	if cfg.OpenAPI, err = httpapi.MergeOpenAPI(cfg.OpenAPI, debugOpenAPI); err != nil {
 		_ = postgres.Close(db)
 		return nil, err
 	}
@@ -221,6 +225,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		revealhttp.Register(engine, db, log)
 	}
 	k.registerDeadLetters()
+	k.registerDebug()
 	if cfg.Deadlines != nil {
 		if err := k.startDeadlines(ctx, *cfg.Deadlines); err != nil {
 			_ = ln.Close()
