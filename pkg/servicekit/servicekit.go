@@ -50,6 +50,9 @@ type Config struct {
 	// handler fails (while the database answers) before parking it as a
 	// dead letter; 10 when zero.
 	ConsumerMaxAttempts int
+	// ConsumerWorkers is how many events each claim consumer applies at
+	// once, each claim's in order (kafkabus.Consumer.Workers); 8 when zero.
+	ConsumerWorkers int
 	// DeadLetterKeys, when set, seal the payload of every dead letter the
 	// service parks (the service's data keys).
 	DeadLetterKeys *sealed.Keyring
@@ -134,6 +137,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	}
 	if cfg.ConsumerMaxAttempts == 0 {
 		cfg.ConsumerMaxAttempts = 10
+	}
+	if cfg.ConsumerWorkers == 0 {
+		cfg.ConsumerWorkers = 8
 	}
 	if cfg.Auth.Audience == "" {
 		cfg.Auth.Audience = cfg.Name
