@@ -13,8 +13,9 @@ import (
 // hands each message to the worker of its key (workerOf) and notes it in an
 // offsetTracker; a committer commits, per partition, the offset after the
 // longest run of handled messages from the front. Messages handled while a
-// commit is on its way are committed together by the next one, so the
-// commits batch themselves under load. On shutdown the workers finish or
+// commit is on its way, or within commitLinger after it, are committed
+// together by the next one, so that a busy consumer sends a few commits a
+// second rather than one per message (each is a write on the broker). On shutdown the workers finish or
 // abandon what they hold (apply gives up when ctx ends), and what was
 // handled is committed; an abandoned message stays uncommitted, as does
 // every later one of its partition, and comes again.
@@ -45,6 +46,11 @@ func (c *Consumer) runPool(ctx context.Context, r *kafka.Reader) error {
 			case <-t.ready:
 				if msgs := t.take(); len(msgs) > 0 {
 					c.commit(ctx, r, msgs)
+					select {
+					case <-quit:
+						return
+					case <-time.After(commitLinger):
+					}
 				}
 			}
 		}
@@ -85,6 +91,11 @@ func (c *Consumer) runPool(ctx context.Context, r *kafka.Reader) error {
 	}
 	return nil
 }
+
+// commitLinger is the least time between two offset commits of a pool.
+// A crash redelivers at most what was handled within it, which the inbox
+// absorbs.
+const commitLinger = 50 * time.Millisecond
 
 // job is a message for a worker and its place in the offsetTracker.
 type job struct {
