@@ -303,6 +303,7 @@ func (k *Kit) Run(ctx context.Context, components ...lifecycle.Component) error 
 			return httpapi.Serve(ctx, k.listener, k.engine, k.cfg.ShutdownGrace)
 		}},
 		{Name: "outbox-relay", Run: k.relay.Run},
+		{Name: "outbox-listener", Run: k.relay.Listen},
 	}, append(k.components, components...)...)
 	k.log.Info("service started", "http", k.Addr(), "kafka", k.cfg.Kafka.Brokers, "kafka_user", k.cfg.Kafka.User)
 	err := lifecycle.Run(ctx, k.log, all...)
