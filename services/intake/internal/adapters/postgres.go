@@ -101,9 +101,13 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 	return out, nil
 }
 
-// Get returns a claim file.
-func (s *Reports) Get(ctx context.Context, id string) (domain.ClaimFile, error) {
-	return load(s.db.WithContext(ctx), id)
+// Get returns a claim file, read at one snapshot.
+func (s *Reports) Get(ctx context.Context, id string) (f domain.ClaimFile, err error) {
+	err = postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) (err error) {
+		f, err = load(tx, id)
+		return err
+	})
+	return f, err
 }
 
 // load reads a claim file with db (a transaction holding the report's lock,
