@@ -22,8 +22,8 @@ func TestListenWakesTheRelayWhenAnotherConnectionAppends(t *testing.T) {
 	relay.Interval = time.Hour // only a notification can make it look again
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go relay.Run(ctx)    //nolint:errcheck
-	go relay.Listen(ctx) //nolint:errcheck
+	go relay.Run(ctx)                  //nolint:errcheck
+	go relay.Listen(ctx)               //nolint:errcheck
 	time.Sleep(500 * time.Millisecond) // Run's first look and the LISTEN are done
 
 	for round := 1; round <= 3; round++ {
