@@ -155,7 +155,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		cfg.Permissions = cfg.Permissions.Merge(revealhttp.Permissions())
 	}
 	cfg.Permissions = cfg.Permissions.Merge(DeadLetterPermissions(), DebugPermissions())
-	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
+	conns := cfg.DatabaseConns
+	if conns <= 0 {
+		conns = 10
+	}
+	// One more connection for the outbox relay's listener, which holds it.
+	db, err := postgres.Open(ctx, cfg.DatabaseDSN, conns+1)
 	if err != nil {
 		return nil, err
 	}

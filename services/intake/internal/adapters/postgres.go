@@ -92,6 +92,17 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 				return tracking.Effects{}, fmt.Errorf("store idempotency key: %w", err)
 			}
 		}
+		if !out.Linked {
+			// A report stored by this transaction has no links, documents,
+			// waivers or notices yet: its row is the whole file (one read
+			// rather than five).
+			var stored reportRow
+			if err := tx.Where("id = ?", id).Take(&stored).Error; err != nil {
+				return tracking.Effects{}, fmt.Errorf("load report: %w", err)
+			}
+			out.File.Report, err = stored.toDomain()
+			return eff, err
+		}
 		out.File, err = load(tx, id)
 		return eff, err
 	})
