@@ -32,34 +32,35 @@ import (
 // reports its figure against a baseline measured in the same run on the same
 // machine, as a ratio: the machines are shared and absolute numbers drift.
 
-// benchClaims is the number of claims BenchmarkEndToEndClaims drives;
-// CLAIMS_BENCH_E2E_CLAIMS changes it.
-func benchClaims(b *testing.B) int {
+// benchClaims is the number of claims BenchmarkEndToEndClaims drives
+// (CLAIMS_BENCH_E2E_CLAIMS, 200) and the clients that drive them at once
+// (CLAIMS_BENCH_E2E_CLIENTS, 32).
+func benchClaims(b *testing.B) (claims, clients int) {
 	b.Helper()
-	n := 200
-	if s := os.Getenv("CLAIMS_BENCH_E2E_CLAIMS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 {
-			b.Fatalf("CLAIMS_BENCH_E2E_CLAIMS=%q: want a positive whole number", s)
-		}
-		n = v
-	}
-	return n
+	claims, clients = 200, 32
+	envCounts(b, envCount{"CLAIMS_BENCH_E2E_CLAIMS", &claims}, envCount{"CLAIMS_BENCH_E2E_CLIENTS", &clients})
+	return claims, clients
 }
 
-// benchClients is how many clients BenchmarkEndToEndClaims runs at once;
-// CLAIMS_BENCH_E2E_CLIENTS changes it.
-func benchClients(b *testing.B) int {
+// envCount is a count a benchmark takes from an environment variable.
+type envCount struct {
+	name string
+	to   *int
+}
+
+// envCounts sets each count whose variable is set to its value, which
+// must be a positive whole number.
+func envCounts(b *testing.B, counts ...envCount) {
 	b.Helper()
-	n := 32
-	if s := os.Getenv("CLAIMS_BENCH_E2E_CLIENTS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 {
-			b.Fatalf("CLAIMS_BENCH_E2E_CLIENTS=%q: want a positive whole number", s)
+	for _, v := range counts {
+		if s := os.Getenv(v.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				b.Fatalf("%s=%q: want a positive whole number", v.name, s)
+			}
+			*v.to = n
 		}
-		n = v
 	}
-	return n
 }
 
 // BenchmarkEndToEndClaims drives claims from incident report to the
@@ -79,7 +80,7 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	// The deadline monitors' sweeps are not part of a claim's cost.
 	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s"}
 	sys.startAll()
-	n, clients := benchClaims(b), benchClients(b)
+	n, clients := benchClaims(b)
 	before := commits(b, sys)
 	cpuBefore := cpuTimes(b, sys)
 	completed := watchCompleted(b, sys)

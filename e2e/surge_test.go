@@ -8,9 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,18 +30,7 @@ import (
 func surgeSize(b *testing.B) (reports, clients int) {
 	b.Helper()
 	reports, clients = 30_000, 32
-	for _, v := range []struct {
-		name string
-		to   *int
-	}{{"CLAIMS_SURGE_REPORTS", &reports}, {"CLAIMS_SURGE_CLIENTS", &clients}} {
-		if s := os.Getenv(v.name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
-				b.Fatalf("%s=%q: want a positive whole number", v.name, s)
-			}
-			*v.to = n
-		}
-	}
+	envCounts(b, envCount{"CLAIMS_SURGE_REPORTS", &reports}, envCount{"CLAIMS_SURGE_CLIENTS", &clients})
 	return reports, clients
 }
 
