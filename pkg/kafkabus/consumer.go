@@ -48,6 +48,14 @@ type Consumer struct {
 	Ready func(ctx context.Context) error
 	// OnApplied, when set, is told about every message handled (for metrics).
 	OnApplied func(e events.Envelope, err error)
+	// Workers is how many messages are handled at once; zero or one handles
+	// them one after another. Each message goes to the worker its key hashes
+	// to, so a claim's events (one key, one partition) are still applied in
+	// order while other claims' run beside them; a partition's offset is
+	// committed only up to its lowest message not yet handled (see
+	// offsetTracker), so a crash redelivers every message whose effect may
+	// be missing, and the inbox absorbs the ones that were applied.
+	Workers int
 }
 
 // Run consumes until ctx ends; it returns after committing what it handled.
@@ -71,6 +79,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		ReadBackoffMax:        500 * time.Millisecond,
 	})
 	defer r.Close()
+	if c.Workers > 1 {
+		return c.runPool(ctx, r)
+	}
 	for {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
@@ -86,12 +97,20 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if !c.apply(ctx, m) {
 			return nil
 		}
-		// Commit with a context that outlives a shutdown signal: the effect is
-		// already in the database, so recording the offset is always right.
-		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = r.CommitMessages(commitCtx, m)
-		cancel()
-		if err != nil {
+		c.commit(ctx, r, []kafka.Message{m})
+	}
+}
+
+// commit records the offsets after msgs, with a context that outlives a
+// shutdown signal: their effects are already in the database, so recording
+// the offsets is always right. A failure only means a redelivery, which the
+// inbox absorbs.
+func (c *Consumer) commit(ctx context.Context, r *kafka.Reader, msgs []kafka.Message) {
+	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	err := r.CommitMessages(commitCtx, msgs...)
+	cancel()
+	if err != nil {
+		for _, m := range msgs {
 			c.Log.Warn("consumer: offset commit failed; the event may be redelivered", "consumer", c.Name,
 				"partition", m.Partition, "offset", m.Offset, "error", err.Error())
 		}

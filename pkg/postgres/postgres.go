@@ -204,3 +204,11 @@ func FromRows[R, D any](rows []R, to func(R) (D, error)) ([]D, error) {
 	}
 	return out, nil
 }
+
+// ReadOnly runs fn in one read-only REPEATABLE READ transaction: a read of
+// several tables (a record and its parts) sees one snapshot, so it never
+// mixes a row from before a change with parts from after it, and it costs
+// the database one transaction rather than one per statement (issue 21).
+func ReadOnly(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}

@@ -19,7 +19,10 @@ import (
 // NewConsumer returns a consumer of topic in group whose unusable messages
 // are parked in the service's dead_letters table and whose results are
 // counted in consumer_events_total. Its handler is also the one an
-// operator replays the dead letters of consumer name through.
+// operator replays the dead letters of consumer name through. It applies
+// Config.ConsumerWorkers events at once, each key's (claim's) in order: a
+// consumer whose events must be applied in the order of the whole
+// partition sets Workers to 1.
 func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *kafkabus.Consumer {
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "consumer_events_total", Help: "Events handed to a consumer's handler, by result.",
@@ -36,7 +39,7 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 	k.handlerOf(name, handle)
 	return &kafkabus.Consumer{
 		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
-		MaxAttempts: k.cfg.ConsumerMaxAttempts,
+		MaxAttempts: k.cfg.ConsumerMaxAttempts, Workers: k.cfg.ConsumerWorkers,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()

@@ -62,6 +62,7 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	}
 	consumer := k.NewConsumer(k.deadlineService.CalendarConsumer(), k.cfg.Topics.Calendar(), k.cfg.Topics.Prefix+k.cfg.Name+".calendar",
 		k.deadlineService.ApplyCalendarEvent)
+	consumer.Workers = 1 // calendar versions apply in the order they were published
 	k.components = append(k.components,
 		lifecycle.Component{Name: "deadline-monitor", Run: monitor.Run},
 		ConsumerComponent(consumer))

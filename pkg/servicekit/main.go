@@ -52,6 +52,9 @@ type Common struct {
 	// ConsumerMaxAttempts is how many times an event whose handler fails is
 	// tried before it is parked as a dead letter (CONSUMER_MAX_ATTEMPTS).
 	ConsumerMaxAttempts int
+	// ConsumerWorkers is how many events a claim consumer applies at once,
+	// each claim's in order (CONSUMER_WORKERS).
+	ConsumerWorkers int
 }
 
 // LoadCommon reads the configuration every service shares from env:
@@ -60,7 +63,8 @@ type Common struct {
 // role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS, CONSUMER_MAX_ATTEMPTS (tries of a failing
-// event before it is parked, 10 by default), OUTBOX_RETENTION (how long sent outbox rows are
+// event before it is parked, 10 by default), CONSUMER_WORKERS (events a
+// claim consumer applies at once, each claim's in order, 8 by default), OUTBOX_RETENTION (how long sent outbox rows are
 // kept, 7 days by default), OTEL_EXPORTER_OTLP_ENDPOINT (the OTLP/HTTP base
 // URL traces go to; none: no tracing), OTEL_TRACES_SAMPLER_ARG (the share
 // of new traces kept, default 1), and the token issuer: AUTH_ISSUER (required:
@@ -79,6 +83,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		RiskLeadWorkingDays: env.Int("DEADLINE_RISK_LEAD_DAYS", 1),
 		OutboxRetention:     env.Duration("OUTBOX_RETENTION", 7*24*time.Hour),
 		ConsumerMaxAttempts: env.Int("CONSUMER_MAX_ATTEMPTS", 10),
+		ConsumerWorkers:     env.Int("CONSUMER_WORKERS", 8),
 	}
 	ratio, err := tracing.ParseRatio(env.String("OTEL_TRACES_SAMPLER_ARG", ""))
 	if err != nil {

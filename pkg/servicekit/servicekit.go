@@ -50,6 +50,9 @@ type Config struct {
 	// handler fails (while the database answers) before parking it as a
 	// dead letter; 10 when zero.
 	ConsumerMaxAttempts int
+	// ConsumerWorkers is how many events each claim consumer applies at
+	// once, each claim's in order (kafkabus.Consumer.Workers); 8 when zero.
+	ConsumerWorkers int
 	// DeadLetterKeys, when set, seal the payload of every dead letter the
 	// service parks (the service's data keys).
 	DeadLetterKeys *sealed.Keyring
@@ -135,6 +138,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.ConsumerMaxAttempts == 0 {
 		cfg.ConsumerMaxAttempts = 10
 	}
+	if cfg.ConsumerWorkers == 0 {
+		cfg.ConsumerWorkers = 8
+	}
 	if cfg.Auth.Audience == "" {
 		cfg.Auth.Audience = cfg.Name
 	}
@@ -148,8 +154,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	if cfg.Reveals {
 		cfg.Permissions = cfg.Permissions.Merge(revealhttp.Permissions())
 	}
-	cfg.Permissions = cfg.Permissions.Merge(DeadLetterPermissions())
-	db, err := postgres.Open(ctx, cfg.DatabaseDSN, cfg.DatabaseConns)
+	cfg.Permissions = cfg.Permissions.Merge(DeadLetterPermissions(), DebugPermissions())
+	conns := cfg.DatabaseConns
+	if conns <= 0 {
+		conns = 10
+	}
+	// One more connection for the outbox relay's listener, which holds it.
+	db, err := postgres.Open(ctx, cfg.DatabaseDSN, conns+1)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +177,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		}
 	}
 	if cfg.OpenAPI, err = httpapi.MergeOpenAPI(cfg.OpenAPI, deadLettersOpenAPI); err != nil {
+		_ = postgres.Close(db)
+		return nil, err
+	}
+	if cfg.OpenAPI, err = httpapi.MergeOpenAPI(cfg.OpenAPI, debugOpenAPI); err != nil {
 		_ = postgres.Close(db)
 		return nil, err
 	}
@@ -221,6 +236,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		revealhttp.Register(engine, db, log)
 	}
 	k.registerDeadLetters()
+	k.registerDebug()
 	if cfg.Deadlines != nil {
 		if err := k.startDeadlines(ctx, *cfg.Deadlines); err != nil {
 			_ = ln.Close()
@@ -292,6 +308,7 @@ func (k *Kit) Run(ctx context.Context, components ...lifecycle.Component) error 
 			return httpapi.Serve(ctx, k.listener, k.engine, k.cfg.ShutdownGrace)
 		}},
 		{Name: "outbox-relay", Run: k.relay.Run},
+		{Name: "outbox-listener", Run: k.relay.Listen},
 	}, append(k.components, components...)...)
 	k.log.Info("service started", "http", k.Addr(), "kafka", k.cfg.Kafka.Brokers, "kafka_user", k.cfg.Kafka.User)
 	err := lifecycle.Run(ctx, k.log, all...)

@@ -14,14 +14,15 @@ import (
 	"claims.local/pkg/httpapi"
 )
 
-// Require checks every API call (paths under /v1): a valid bearer token
-// (401 unauthenticated otherwise) and a role the table allows for the route
-// (403 forbidden otherwise). The principal is put in the request's context.
+// Require checks every API call (paths under /v1) and every debugging route
+// (paths under /debug, the profiler): a valid bearer token (401
+// unauthenticated otherwise) and a role the table allows for the route (403
+// forbidden otherwise). The principal is put in the request's context.
 // Operational routes (/healthz, /readyz, /metrics, /openapi.json) stay open
 // for probes and scrapers.
 func Require(v *auth.Verifier, table auth.Permissions, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !strings.HasPrefix(c.Request.URL.Path, "/v1/") {
+		if !strings.HasPrefix(c.Request.URL.Path, "/v1/") && !strings.HasPrefix(c.Request.URL.Path, "/debug/") {
 			c.Next()
 			return
 		}

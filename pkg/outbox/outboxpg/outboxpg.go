@@ -103,9 +103,10 @@ const DefaultRetention = 7 * 24 * time.Hour
 // purgeBatch bounds the rows one delete statement removes.
 const purgeBatch = 1000
 
-// NewRelay returns a relay with sensible defaults.
+// NewRelay returns a relay with sensible defaults: batches of 200 rows, and
+// a poll every second as the fallback of Wake and Listen.
 func NewRelay(db *gorm.DB, pub outbox.Publisher, log *slog.Logger, lockKey int64) *Relay {
-	return &Relay{DB: db, Publisher: pub, Log: log, LockKey: lockKey, Batch: 200, Interval: 200 * time.Millisecond,
+	return &Relay{DB: db, Publisher: pub, Log: log, LockKey: lockKey, Batch: 200, Interval: time.Second,
 		Retention: DefaultRetention, PurgeEvery: time.Minute, wake: make(chan struct{}, 1)}
 }
 

@@ -118,9 +118,13 @@ func preload(q *gorm.DB) *gorm.DB {
 		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
 }
 
-// Get returns the case of a claim.
+// Get returns the case of a claim, read at one snapshot.
 func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {
-	row, err := load(s.db.WithContext(ctx), claimID, false)
+	var row caseRow
+	err := postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) (err error) {
+		row, err = load(tx, claimID, false)
+		return err
+	})
 	if err != nil {
 		return domain.Case{}, err
 	}

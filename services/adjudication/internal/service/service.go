@@ -114,6 +114,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+
+		ConsumerWorkers: cfg.ConsumerWorkers,
 	}, log)
 	if err != nil {
 		return nil, err

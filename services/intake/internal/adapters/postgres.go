@@ -125,6 +125,17 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 				return tracking.Effects{}, fmt.Errorf("store idempotency key: %w", err)
 			}
 		}
+		if !out.Linked {
+			// A report stored by this transaction has no links, documents,
+			// waivers or notices yet: its row is the whole file (one read
+			// rather than five).
+			var stored reportRow
+			if err := tx.Where("id = ?", id).Take(&stored).Error; err != nil {
+				return tracking.Effects{}, fmt.Errorf("load report: %w", err)
+			}
+			out.File.Report, err = stored.toDomain()
+			return eff, err
+		}
 		out.File, err = load(tx, id)
 		return eff, err
 	})
@@ -176,9 +187,13 @@ func (s *Reports) CloseClaim(ctx context.Context, receipt inbox.Receipt, c domai
 	})
 }
 
-// Get returns a claim file.
-func (s *Reports) Get(ctx context.Context, id string) (domain.ClaimFile, error) {
-	return load(s.db.WithContext(ctx), id)
+// Get returns a claim file, read at one snapshot.
+func (s *Reports) Get(ctx context.Context, id string) (f domain.ClaimFile, err error) {
+	err = postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) (err error) {
+		f, err = load(tx, id)
+		return err
+	})
+	return f, err
 }
 
 // GetByClaim returns the claim file of a claim number.

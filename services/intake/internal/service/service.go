@@ -104,6 +104,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		// An upload may be as large as the document limit, plus the
 		// multipart framing.
 		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
+
+		ConsumerWorkers: cfg.ConsumerWorkers,
 	}, log)
 	var registry *catbus.Registry
 	if err == nil {

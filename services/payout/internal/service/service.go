@@ -99,6 +99,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 		Reveals:   true, DeadLetterKeys: keys,
+
+		ConsumerWorkers: cfg.ConsumerWorkers,
 	}, log)
 	if err != nil {
 		return nil, err
