@@ -28,7 +28,7 @@ function Line({ e }: { e: TimelineEvent }) {
   }
   const vars: Record<string, string | number> = { ...e.vars };
   if (typeof vars.amount_fen === 'number') vars.amount = formatFen(vars.amount_fen);
-  if (typeof vars.type === 'string') vars.type = vars.type ? tx('doctype.' + vars.type, tx('payoutType.' + vars.type, String(vars.type))) : t('wb.tl.unknownType');
+  if (typeof vars.type === 'string') vars.type = vars.type ? tx('doctype.' + vars.type, tx('payouts.type.' + vars.type, String(vars.type))) : t('wb.tl.unknownType');
   if (typeof vars.channel === 'string') vars.channel = tx('noticeChannel.' + vars.channel, String(vars.channel));
   return <strong>{tx(`wb.tl.${e.source}.${e.kind}`, e.kind, vars)}</strong>;
 }
