@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,7 +65,17 @@ type Decision struct {
 	// ExGratia marks a payment beyond the contract (通融赔付): it always
 	// needs the approval of a person of unlimited authority.
 	ExGratia bool
+	// RulesVersion is the version of the product's rules the amount was
+	// computed under (0: none), ComputedFen the amount they computed (nil:
+	// none was), and AmountReason why the decider paid another amount
+	// than computed, or an amount nothing on the claim supports (issue 19).
+	RulesVersion int
+	ComputedFen  *int64
+	AmountReason string
 }
+
+// Automatic reports whether the straight-through path made the decision.
+func (d *Decision) Automatic() bool { return strings.HasPrefix(d.DecidedBy, AutoActorPrefix) }
 
 // Final reports whether the decision has taken effect.
 func (d *Decision) Final() bool { return !d.NeedsApproval || d.ApprovedAt != nil }
@@ -115,6 +126,11 @@ type DecisionInput struct {
 	// Signals how signals are raised.
 	Burst   *Signal
 	Signals SignalPolicy
+	// Computed is the amount the product's rules computed from the
+	// documents (nil: none was); AmountReason is the decider's reason for
+	// paying another amount, or an amount nothing on the claim supports.
+	Computed     *Computation
+	AmountReason string
 }
 
 // newDecision checks in and returns the decision it describes, not yet
@@ -252,6 +268,13 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if err := c.refuseIntruder(actor, "decide it"); err != nil {
 		return err
 	}
+	if actor.system() {
+		return apperr.New(apperr.Forbidden, "%s is not a person: the system decides only on the straight-through path (issue 19)", actor.Subject)
+	}
+	unsupported, err := c.supportAmount(actor, &d, in)
+	if err != nil {
+		return err
+	}
 	if d.Outcome != Reject {
 		if !d.ExGratia {
 			if err := in.Limits.Within(d.Lines); err != nil {
@@ -284,6 +307,16 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 		to, action = StatePendingApproval, ActionDecisionProposed
 	}
 	details := decisionDetails(d)
+	if d.ComputedFen != nil {
+		details["computed_fen"], details["rules_version"] = *d.ComputedFen, d.RulesVersion
+		details["difference_fen"] = d.AmountFen - *d.ComputedFen
+	}
+	if d.AmountReason != "" {
+		details["amount_reason"] = d.AmountReason
+	}
+	if unsupported {
+		details["amount_unsupported"] = true
+	}
 	if len(in.Checks) > 0 {
 		details["checks"] = checksDetails(in.Checks)
 	}
@@ -399,4 +432,50 @@ func (c *Case) claimedFen(d Decision) int64 {
 		}
 	}
 	return max(c.ClaimedAmountFen, lines, invoices)
+}
+
+// supportAmount ties the amount of an approval to the claim (issue 19).
+// With an amount computed by the product's rules, the decider may pay
+// another amount only saying why (amount_reason), and the difference is
+// recorded. Without one, an approval on a claim with no document and no
+// amount claimed (the 1,234.56 yuan of issue 19) is refused unless a
+// senior approves it with a reason in amount_reason; an approval whose
+// amount no invoice, claimed amount or fixed benefit's sum insured
+// supports is flagged in the audit (amount_unsupported) for the oversight.
+func (c *Case) supportAmount(actor Actor, d *Decision, in DecisionInput) (bool, error) {
+	reason, err := optionalText("amount_reason", in.AmountReason, maxReason)
+	if err != nil {
+		return false, err
+	}
+	d.AmountReason = reason
+	if comp := in.Computed; comp != nil {
+		computed := comp.PayableFen
+		d.ComputedFen, d.RulesVersion = &computed, comp.RulesVersion
+		if d.Outcome != Reject && d.AmountFen != computed && reason == "" {
+			return false, &apperr.Error{Code: apperr.Unprocessable, Field: "amount_reason", Message: fmt.Sprintf(
+				"the product's rules (version %d) compute %d fen from the documents; say in amount_reason why %d fen is paid instead",
+				comp.RulesVersion, computed, d.AmountFen)}
+		}
+		return false, nil
+	}
+	if d.Outcome == Reject || c.amountSupported(in.Limits) {
+		return false, nil
+	}
+	if len(c.Documents) == 0 && c.ClaimedAmountFen == 0 && (!actor.Senior() || reason == "") {
+		return false, &apperr.Error{Code: apperr.Unprocessable, Field: "amount_reason", Message: fmt.Sprintf(
+			"claim %s has no document and no amount claimed: nothing supports %d fen; a %s may approve it saying why in amount_reason",
+			c.ClaimID, d.AmountFen, RoleSenior)}
+	}
+	return true, nil
+}
+
+// amountSupported reports whether the claim bears an amount an approval
+// can rest on: one claimed, an invoice's total, or a fixed benefit's sum
+// insured in the policy data (limits known).
+func (c *Case) amountSupported(limits *MaxPayable) bool {
+	if c.ClaimedAmountFen > 0 || slices.ContainsFunc(c.Documents, func(d Document) bool { return d.TotalAmountFen > 0 }) {
+		return true
+	}
+	fixed := c.IncidentType == "death" || c.IncidentType == "disability" || c.IncidentType == "critical_illness"
+	return fixed && limits != nil
 }
