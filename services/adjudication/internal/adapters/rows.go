@@ -57,6 +57,9 @@ type decisionRow struct {
 	ApprovedBy    *string
 	ApprovedAt    *time.Time
 	ExGratia      bool
+	RulesVersion  int
+	ComputedFen   *int64
+	AmountReason  string
 	Lines         []lineRow `gorm:"foreignKey:CaseID;references:CaseID"`
 }
 
@@ -392,7 +395,8 @@ func toDecisionRow(caseID string, d domain.Decision) (decisionRow, error) {
 		return decisionRow{}, err
 	}
 	row := decisionRow{CaseID: caseID, Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Note, Reasons: reasons,
-		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
+		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia,
+		RulesVersion: d.RulesVersion, ComputedFen: d.ComputedFen, AmountReason: d.AmountReason}
 	if d.ApprovedAt != nil {
 		row.ApprovedBy = &d.ApprovedBy
 	}
@@ -410,7 +414,8 @@ func (r decisionRow) toDomain() (domain.Decision, error) {
 		}
 	}
 	d := domain.Decision{Outcome: domain.Outcome(r.Outcome), AmountFen: r.AmountFen, Note: r.Reason, DecidedBy: r.DecidedBy,
-		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia}
+		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia,
+		RulesVersion: r.RulesVersion, ComputedFen: r.ComputedFen, AmountReason: r.AmountReason}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		d.ApprovedAt = &at

@@ -112,6 +112,9 @@ func Assess(in AutoInput) Assessment {
 	if c.Catastrophe != nil {
 		add(reason("catastrophe_case", "code", c.Catastrophe.Code))
 	}
+	if c.Decision != nil {
+		add(reason("already_decided", "by", c.Decision.DecidedBy))
+	}
 	for _, r := range RunChecks(c, in.Evidence) {
 		if r.Result != ResultPass {
 			add(reason("check_not_passed", "check", string(r.Check), "result", string(r.Result), "finding", r.Reason))
@@ -291,4 +294,75 @@ func (c *Case) DecideAutomatically(a Assessment, r ProductRules, now time.Time) 
 	}
 	c.Decision = &d
 	return nil
+}
+
+// AutoReview is an automatic decision sampled for a senior's review after
+// the fact: Outcome is "" until reviewed, then confirmed or wrong, with the
+// reviewer's note.
+type AutoReview struct {
+	ClaimID    string
+	AmountFen  int64
+	DecidedBy  string
+	SampledAt  time.Time
+	Outcome    string
+	Note       string
+	ReviewedBy string
+	ReviewedAt *time.Time
+}
+
+// The outcomes of a review of an automatic decision.
+const (
+	ReviewConfirmed = "confirmed"
+	ReviewWrong     = "wrong"
+)
+
+// Review records a senior's finding on a sampled automatic decision, once:
+// confirmed, or wrong with a note saying what was wrong (the note goes to
+// the owners of the rules; the decision itself is corrected by the
+// complaint and recovery paths, not here).
+func (r *AutoReview) Review(actor Actor, outcome, note string, now time.Time) error {
+	if err := requireSenior(actor, "reviewing an automatic decision"); err != nil {
+		return err
+	}
+	note, err := optionalText("note", note, maxReason)
+	if err != nil {
+		return err
+	}
+	switch outcome {
+	case ReviewConfirmed:
+	case ReviewWrong:
+		if note == "" {
+			return apperr.InvalidField("note", "is required: say what the automatic decision got wrong")
+		}
+	default:
+		return apperr.InvalidField("outcome", "must be %s or %s", ReviewConfirmed, ReviewWrong)
+	}
+	if r.Outcome != "" {
+		return apperr.New(apperr.Conflict, "the automatic decision on claim %s was already reviewed by %s (%s)", r.ClaimID, r.ReviewedBy, r.Outcome)
+	}
+	at := now.UTC()
+	r.Outcome, r.Note, r.ReviewedBy, r.ReviewedAt = outcome, note, actor.Subject, &at
+	return nil
+}
+
+// SwitchChange is one change of the straight-through path's switch: on or
+// off, why, by whom and when. Every change is kept.
+type SwitchChange struct {
+	Enabled   bool
+	Reason    string
+	ChangedBy string
+	ChangedAt time.Time
+}
+
+// NewSwitchChange checks a change of the switch: an admin or a senior
+// handler turns the path on or off, saying why.
+func NewSwitchChange(actor Actor, enabled bool, reason string, now time.Time) (SwitchChange, error) {
+	if !actor.Senior() && !actor.Has("admin") {
+		return SwitchChange{}, apperr.New(apperr.Forbidden, "turning the straight-through path on or off needs the %s or admin role", RoleSenior)
+	}
+	reason, err := requiredText("reason", reason, maxReason, "say why the straight-through path is turned on or off")
+	if err != nil {
+		return SwitchChange{}, err
+	}
+	return SwitchChange{Enabled: enabled, Reason: reason, ChangedBy: actor.Subject, ChangedAt: now.UTC()}, nil
 }

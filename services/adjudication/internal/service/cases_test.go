@@ -65,7 +65,7 @@ func requestData() events.ClaimRequestedData {
 	id := uuid.NewString()
 	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	return events.ClaimRequestedData{ClaimID: id, ReportID: "report-" + id, PolicyNumber: "P-1", InsuredName: "张三",
-		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at}
+		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at, ClaimedAmountFen: 100_000}
 }
 
 // as is a client signed in as subject with roles.
