@@ -335,3 +335,30 @@ func TestSampledIsStableAndNearTheShare(t *testing.T) {
 		t.Fatalf("got a draw at 0%% or none at 100%%")
 	}
 }
+
+func TestASampledDecisionIsReviewedOnceByASenior(t *testing.T) {
+	r := domain.AutoReview{ClaimID: "claim-1", AmountFen: 16_000, DecidedBy: "system:auto-adjudication/HEALTH-1/v3"}
+	wantCode(t, r.Review(handler, domain.ReviewConfirmed, "", now), apperr.Forbidden, "")
+	wantCode(t, r.Review(senior, "maybe", "", now), apperr.Invalid, "outcome")
+	wantCode(t, r.Review(senior, domain.ReviewWrong, " ", now), apperr.Invalid, "note")
+	wantCode(t, r.Review(senior, domain.ReviewWrong, "自费药品被计入自付", now), "", "")
+	if r.Outcome != domain.ReviewWrong || r.ReviewedBy != "s1" || r.ReviewedAt == nil {
+		t.Fatalf("got %+v, want wrong, reviewed by s1", r)
+	}
+	wantCode(t, r.Review(senior2, domain.ReviewConfirmed, "", now), apperr.Conflict, "")
+}
+
+func TestTheSwitchNeedsASeniorOrAnAdminAndAReason(t *testing.T) {
+	admin := domain.Actor{Subject: "a1", Roles: []string{"admin"}}
+	_, err := domain.NewSwitchChange(handler, false, "暂停", now)
+	wantCode(t, err, apperr.Forbidden, "")
+	_, err = domain.NewSwitchChange(senior, false, "  ", now)
+	wantCode(t, err, apperr.Invalid, "reason")
+	for _, who := range []domain.Actor{senior, admin} {
+		ch, err := domain.NewSwitchChange(who, false, "规则复核", now)
+		wantCode(t, err, "", "")
+		if ch.Enabled || ch.ChangedBy != who.Subject || !ch.ChangedAt.Equal(now) {
+			t.Fatalf("got %+v, want off by %s at %s", ch, who.Subject, now)
+		}
+	}
+}

@@ -60,13 +60,15 @@ func cleanRequest(invoice string) events.ClaimRequestedData {
 	d := requestData()
 	d.PolicyNumber = "P-STP"
 	day := d.IncidentTime.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
-	src := func(page int) events.FieldSource { return events.FieldSource{Page: page, Box: [4]int{120, 340, 260, 36}, Confidence: 0.97} }
+	src := func(page int) events.FieldSource {
+		return events.FieldSource{Page: page, Box: [4]int{120, 340, 260, 36}, Confidence: 0.97}
+	}
 	d.ClaimedAmountFen = 100_000
 	d.Documents = []events.ClaimDocument{
 		{DocumentID: "inv-" + d.ClaimID, Type: "medical_invoice", SHA256: "aa", InvoiceCode: "031001900104", InvoiceNumber: invoice,
 			TotalAmountFen: 100_000, EventDate: day, PatientName: "张三", Institution: "上海市第六人民医院", Confidence: 0.96,
 			Insurance: &events.InsuranceSplit{FundPaidFen: 60_000, SelfPayFen: 30_000, SelfFundedFen: 10_000},
-			Sources: map[string]events.FieldSource{"total_amount_fen": src(1), "insurance.self_pay_fen": src(1), "insurance.fund_paid_fen": src(1)}},
+			Sources:   map[string]events.FieldSource{"total_amount_fen": src(1), "insurance.self_pay_fen": src(1), "insurance.fund_paid_fen": src(1)}},
 		{DocumentID: "id-" + d.ClaimID, Type: "id_card", SHA256: "bb", IDNumberValid: true, Confidence: 0.99},
 		{DocumentID: "card-" + d.ClaimID, Type: "bank_card", SHA256: "cc", HolderName: "张三", AccountFingerprint: "f1", AccountLast4: "1234", Confidence: 0.99},
 	}
