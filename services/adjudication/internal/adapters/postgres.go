@@ -286,6 +286,14 @@ func storeDecision(tx *gorm.DB, before *domain.Decision, c domain.Case) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("store decision: %w", err)
 		}
+		// A decision a senior reviews after the fact (issue 19) enters the
+		// review queue with it.
+		if d.ForReview != "" {
+			if err := tx.Create(&reviewRow{ClaimID: c.ClaimID, Reason: d.ForReview, AmountFen: d.AmountFen, DecidedBy: d.DecidedBy,
+				SampledAt: d.DecidedAt}).Error; err != nil {
+				return fmt.Errorf("queue the decision for review: %w", err)
+			}
+		}
 	case before != nil && d == nil:
 		if err := tx.Where("case_id = ?", c.ID).Delete(&decisionRow{}).Error; err != nil {
 			return fmt.Errorf("discard decision: %w", err)

@@ -38,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 func newCase(claimID string, received time.Time) domain.Case {
 	return domain.Case{ID: uuid.NewString(), ClaimID: claimID, ReportID: "r-" + claimID, PolicyNumber: "P-2026-000123",
 		InsuredName: "张三", IncidentType: "medical", IncidentTime: received.Add(-48 * time.Hour), FirstReceivedAt: received,
-		OpenedAt: received.Add(time.Second), State: domain.StateReceived, Version: 1, ClaimedAmountFen: 100_000}
+		OpenedAt: received.Add(time.Second), State: domain.StateReceived, Version: 1}
 }
 
 var (

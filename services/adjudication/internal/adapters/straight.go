@@ -343,6 +343,7 @@ func (s *Straight) UsedDeductible(ctx context.Context, policyNumber, claimID str
 
 type reviewRow struct {
 	ClaimID    string `gorm:"primaryKey"`
+	Reason     string
 	AmountFen  int64
 	DecidedBy  string
 	SampledAt  time.Time
@@ -362,15 +363,6 @@ func (r reviewRow) toDomain() domain.AutoReview {
 		out.ReviewedAt = &at
 	}
 	return out
-}
-
-// Sample puts an automatic decision in the review queue, once.
-func (s *Straight) Sample(ctx context.Context, r domain.AutoReview) error {
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&reviewRow{ClaimID: r.ClaimID, AmountFen: r.AmountFen,
-		DecidedBy: r.DecidedBy, SampledAt: r.SampledAt}).Error; err != nil {
-		return fmt.Errorf("sample automatic decision: %w", err)
-	}
-	return nil
 }
 
 // Reviews lists the sampled decisions, oldest first.

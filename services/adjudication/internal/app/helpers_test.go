@@ -87,7 +87,7 @@ func (f *fixture) obligations(t *testing.T, claimID string) map[deadline.RuleID]
 // request is a claim request of claimID first received at at.
 func request(claimID string, at time.Time) events.ClaimRequestedData {
 	return events.ClaimRequestedData{ClaimID: claimID, ReportID: "r-" + claimID, PolicyNumber: "P-1", InsuredName: "张三",
-		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at, ClaimedAmountFen: 100_000}
+		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at}
 }
 
 func claimRequested(t *testing.T, d events.ClaimRequestedData) events.Envelope {

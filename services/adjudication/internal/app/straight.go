@@ -28,7 +28,6 @@ type StraightThrough interface {
 	// UsedDeductible sums the deductible applied on the other approved
 	// claims of a policy.
 	UsedDeductible(ctx context.Context, policyNumber, claimID string) (int64, error)
-	Sample(ctx context.Context, r domain.AutoReview) error
 	Reviews(ctx context.Context, pending bool, limit, offset int) ([]domain.AutoReview, error)
 	// UpdateReview loads a review under a lock, applies change and stores it.
 	UpdateReview(ctx context.Context, claimID string, change func(*domain.AutoReview) error) (domain.AutoReview, error)
@@ -92,7 +91,6 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 	}
 	a := domain.Assess(in)
 	if a.Automatic {
-		var decided bool
 		_, err = s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 			in.Case, in.Evidence.UsedFen = c, used
 			in.Used.ApprovedFen = usedOn(in.Evidence, in.Rules.Benefit)
@@ -100,24 +98,14 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 			if a = domain.Assess(in); !a.Automatic {
 				return tracking.Effects{}, nil
 			}
-			if err := c.DecideAutomatically(a, *in.Rules, now); err != nil {
+			if err := c.DecideAutomatically(a, *in.Rules, s.auto.SampleBP, now); err != nil {
 				return tracking.Effects{}, err
 			}
-			decided = true
 			return s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
 		})
 		if err != nil {
 			return err
 		}
-		a.AssessedAt = s.now()
-		if err := s.saveAssessment(ctx, c, in, a); err != nil {
-			return err
-		}
-		if decided && domain.Sampled(c.ID, s.auto.SampleBP) {
-			return s.straight.Sample(ctx, domain.AutoReview{ClaimID: claimID, AmountFen: a.Computation.PayableFen,
-				DecidedBy: domain.AutoActor(*in.Rules).Subject, SampledAt: s.now()})
-		}
-		return nil
 	}
 	a.AssessedAt = s.now()
 	return s.saveAssessment(ctx, c, in, a)
@@ -209,14 +197,15 @@ func (s *Service) Assessment(ctx context.Context, claimID string) (StoredAssessm
 	return s.straight.Assessment(ctx, claimID)
 }
 
-// AutoReviews lists the sampled automatic decisions, pending ones only
+// AutoReviews lists the decisions for a senior's review after the fact
+// (sampled automatic ones, approvals nothing supports), pending ones only
 // when pending is set, oldest first.
 func (s *Service) AutoReviews(ctx context.Context, pending bool, limit, offset int) ([]domain.AutoReview, error) {
 	return s.straight.Reviews(ctx, pending, limit, offset)
 }
 
-// ReviewAutoDecision records a senior's finding on a sampled automatic
-// decision.
+// ReviewAutoDecision records a senior's finding on a decision under
+// review after the fact.
 func (s *Service) ReviewAutoDecision(ctx context.Context, actor domain.Actor, claimID, outcome, note string) (domain.AutoReview, error) {
 	return s.straight.UpdateReview(ctx, claimID, func(r *domain.AutoReview) error {
 		return r.Review(actor, outcome, note, s.now())

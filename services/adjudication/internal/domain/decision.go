@@ -72,7 +72,19 @@ type Decision struct {
 	RulesVersion int
 	ComputedFen  *int64
 	AmountReason string
+	// ForReview says why a senior reviews the decision after the fact
+	// (ReviewSampled, ReviewAmountUnsupported), "" when none does.
+	ForReview string
 }
+
+// Why a decision goes to a senior's review after the fact (issue 19).
+const (
+	// ReviewSampled: an automatic decision drawn in the sample.
+	ReviewSampled = "sampled"
+	// ReviewAmountUnsupported: a handler's approval whose amount nothing
+	// on the claim supports.
+	ReviewAmountUnsupported = "amount_unsupported"
+)
 
 // Automatic reports whether the straight-through path made the decision.
 func (d *Decision) Automatic() bool { return strings.HasPrefix(d.DecidedBy, AutoActorPrefix) }
@@ -271,7 +283,7 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if actor.system() {
 		return apperr.New(apperr.Forbidden, "%s is not a person: the system decides only on the straight-through path (issue 19)", actor.Subject)
 	}
-	unsupported, err := c.supportAmount(actor, &d, in)
+	unsupported, err := c.supportAmount(&d, in)
 	if err != nil {
 		return err
 	}
@@ -316,6 +328,7 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	}
 	if unsupported {
 		details["amount_unsupported"] = true
+		details["for_review"] = d.ForReview
 	}
 	if len(in.Checks) > 0 {
 		details["checks"] = checksDetails(in.Checks)
@@ -437,12 +450,15 @@ func (c *Case) claimedFen(d Decision) int64 {
 // supportAmount ties the amount of an approval to the claim (issue 19).
 // With an amount computed by the product's rules, the decider may pay
 // another amount only saying why (amount_reason), and the difference is
-// recorded. Without one, an approval on a claim with no document and no
-// amount claimed (the 1,234.56 yuan of issue 19) is refused unless a
-// senior approves it with a reason in amount_reason; an approval whose
-// amount no invoice, claimed amount or fixed benefit's sum insured
-// supports is flagged in the audit (amount_unsupported) for the oversight.
-func (c *Case) supportAmount(actor Actor, d *Decision, in DecisionInput) (bool, error) {
+// recorded. Without one, an approval whose amount nothing on the claim
+// supports (no amount claimed, no invoice with an amount, no fixed
+// benefit's sum insured: the 1,234.56 yuan of issue 19 decided on a claim
+// with no document and no amount) is flagged: the audit says so and the
+// decision goes to a senior's review queue in the transaction that stores
+// it. It is not refused, because a claim completed at the counter, where a
+// handler saw the paper originals (intake's checklist), bears no uploaded
+// document; the senior's review is the second pair of eyes on it.
+func (c *Case) supportAmount(d *Decision, in DecisionInput) (bool, error) {
 	reason, err := optionalText("amount_reason", in.AmountReason, maxReason)
 	if err != nil {
 		return false, err
@@ -461,11 +477,7 @@ func (c *Case) supportAmount(actor Actor, d *Decision, in DecisionInput) (bool, 
 	if d.Outcome == Reject || c.amountSupported(in.Limits) {
 		return false, nil
 	}
-	if len(c.Documents) == 0 && c.ClaimedAmountFen == 0 && (!actor.Senior() || reason == "") {
-		return false, &apperr.Error{Code: apperr.Unprocessable, Field: "amount_reason", Message: fmt.Sprintf(
-			"claim %s has no document and no amount claimed: nothing supports %d fen; a %s may approve it saying why in amount_reason",
-			c.ClaimID, d.AmountFen, RoleSenior)}
-	}
+	d.ForReview = ReviewAmountUnsupported
 	return true, nil
 }
 

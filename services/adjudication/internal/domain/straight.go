@@ -268,8 +268,9 @@ func Sampled(caseID string, bp int) bool {
 // DecideAutomatically records the system's approval of a case the
 // assessment found automatic: one line on the rules' benefit, paying the
 // computed amount in full. Only this path decides as a system actor, and
-// it never rejects: an assessment that is not automatic is refused.
-func (c *Case) DecideAutomatically(a Assessment, r ProductRules, now time.Time) error {
+// it never rejects: an assessment that is not automatic is refused. The
+// share sampleBP of the decisions (Sampled) goes to a senior's review.
+func (c *Case) DecideAutomatically(a Assessment, r ProductRules, sampleBP int, now time.Time) error {
 	if !a.Automatic || a.Computation == nil || a.Computation.PayableFen <= 0 || a.RulesVersion != r.Version {
 		return apperr.New(apperr.Conflict, "case of claim %s is not for the straight-through path: a handler decides it", c.ClaimID)
 	}
@@ -284,10 +285,16 @@ func (c *Case) DecideAutomatically(a Assessment, r ProductRules, now time.Time) 
 	d := Decision{Outcome: Approve, Lines: []BenefitLine{{Benefit: r.Benefit, ClaimedFen: amount, ApprovedFen: amount}}, AmountFen: amount,
 		Note: fmt.Sprintf("decided automatically under the rules %s: %s of %s invoiced (see the explanation)", r.RulesVersionLabel(), yuan(amount),
 			yuan(a.Computation.ClaimedFen)), DecidedBy: actor.Subject, DecidedAt: now.UTC(), RulesVersion: r.Version, ComputedFen: &amount}
+	if Sampled(c.ID, sampleBP) {
+		d.ForReview = ReviewSampled
+	}
 	details := decisionDetails(d)
 	details["rules_version"] = r.RulesVersionLabel()
 	details["claimed_fen"] = a.Computation.ClaimedFen
 	details["automatic"] = true
+	if d.ForReview != "" {
+		details["for_review"] = d.ForReview
+	}
 	if err := c.moveTo(StateApproved, "be decided", Change{Action: ActionDecided, Actor: actor.Subject, Reason: d.Note, At: now,
 		Details: details}); err != nil {
 		return err
@@ -296,11 +303,13 @@ func (c *Case) DecideAutomatically(a Assessment, r ProductRules, now time.Time) 
 	return nil
 }
 
-// AutoReview is an automatic decision sampled for a senior's review after
-// the fact: Outcome is "" until reviewed, then confirmed or wrong, with the
-// reviewer's note.
+// AutoReview is a decision a senior reviews after the fact: an automatic
+// decision sampled, or a handler's approval nothing on the claim supports
+// (Reason, Decision.ForReview). Outcome is "" until reviewed, then
+// confirmed or wrong, with the reviewer's note.
 type AutoReview struct {
 	ClaimID    string
+	Reason     string
 	AmountFen  int64
 	DecidedBy  string
 	SampledAt  time.Time
@@ -316,13 +325,16 @@ const (
 	ReviewWrong     = "wrong"
 )
 
-// Review records a senior's finding on a sampled automatic decision, once:
+// Review records a senior's finding on a decision under review, once:
 // confirmed, or wrong with a note saying what was wrong (the note goes to
 // the owners of the rules; the decision itself is corrected by the
 // complaint and recovery paths, not here).
 func (r *AutoReview) Review(actor Actor, outcome, note string, now time.Time) error {
-	if err := requireSenior(actor, "reviewing an automatic decision"); err != nil {
+	if err := requireSenior(actor, "reviewing a decision after the fact"); err != nil {
 		return err
+	}
+	if samePerson(actor.Subject, r.DecidedBy) {
+		return apperr.New(apperr.Forbidden, "%s made this decision and cannot review it", actor.Subject)
 	}
 	note, err := optionalText("note", note, maxReason)
 	if err != nil {
@@ -338,7 +350,7 @@ func (r *AutoReview) Review(actor Actor, outcome, note string, now time.Time) er
 		return apperr.InvalidField("outcome", "must be %s or %s", ReviewConfirmed, ReviewWrong)
 	}
 	if r.Outcome != "" {
-		return apperr.New(apperr.Conflict, "the automatic decision on claim %s was already reviewed by %s (%s)", r.ClaimID, r.ReviewedBy, r.Outcome)
+		return apperr.New(apperr.Conflict, "the decision on claim %s was already reviewed by %s (%s)", r.ClaimID, r.ReviewedBy, r.Outcome)
 	}
 	at := now.UTC()
 	r.Outcome, r.Note, r.ReviewedBy, r.ReviewedAt = outcome, note, actor.Subject, &at

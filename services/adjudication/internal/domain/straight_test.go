@@ -213,7 +213,7 @@ func TestEachDefectGoesToAHandlerWithItsReason(t *testing.T) {
 				t.Fatalf("got automatic %v, reasons %v; want not automatic, with %s", a.Automatic, codes(a), tc.want)
 			}
 			c, r := in.Case, medRules()
-			err := c.DecideAutomatically(a, r, now)
+			err := c.DecideAutomatically(a, r, 10_000, now)
 			if apperr.CodeOf(err) != apperr.Conflict || c.Decision != nil {
 				t.Fatalf("got %v, decision %+v; want a conflict and no decision", err, c.Decision)
 			}
@@ -242,21 +242,21 @@ func TestTheSystemApprovesOnlyWhatTheAssessmentFound(t *testing.T) {
 	in := cleanInput()
 	a := domain.Assess(in)
 	c := in.Case
-	if err := c.DecideAutomatically(a, *in.Rules, now); err != nil {
+	if err := c.DecideAutomatically(a, *in.Rules, 10_000, now); err != nil {
 		t.Fatal(err)
 	}
 	d := c.Decision
 	if d.DecidedBy != "system:auto-adjudication/HEALTH-1/v3" || d.AmountFen != 16_000 || !d.Automatic() || d.RulesVersion != 3 ||
-		c.State != domain.StateApproved || d.NeedsApproval {
+		c.State != domain.StateApproved || d.NeedsApproval || d.ForReview != domain.ReviewSampled {
 		t.Fatalf("got %+v in %s, want an approval of 16000 fen by system:auto-adjudication/HEALTH-1/v3 under version 3", d, c.State)
 	}
-	if err := c.DecideAutomatically(a, *in.Rules, now); apperr.CodeOf(err) != apperr.Conflict {
+	if err := c.DecideAutomatically(a, *in.Rules, 0, now); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("got %v, want a conflict: a claim is decided once", err)
 	}
 	other := medRules()
 	other.Version = 4
 	in = cleanInput()
-	if err := in.Case.DecideAutomatically(a, other, now); apperr.CodeOf(err) != apperr.Conflict {
+	if err := in.Case.DecideAutomatically(a, other, 0, now); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("got %v, want a conflict: the assessment was made under another version", err)
 	}
 }
@@ -273,29 +273,30 @@ func TestTheSystemDecidesOnlyOnItsPath(t *testing.T) {
 	}
 }
 
-// TestAnApprovalNothingSupportsIsRefused is issue 19's attack: 1,234.56
-// yuan approved on a claim with no document and no amount claimed.
-func TestAnApprovalNothingSupportsIsRefused(t *testing.T) {
-	bare := func() *domain.Case {
-		return &domain.Case{ID: "case-9", ClaimID: "claim-9", PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical",
-			IncidentTime: t0.Add(-48 * time.Hour), FirstReceivedAt: t0, State: domain.StateUnderReview, Version: 1}
+// TestAnApprovalNothingSupportsGoesToASenior is issue 19's attack:
+// 1,234.56 yuan approved on a claim with no document and no amount
+// claimed. The approval is flagged and goes to a senior's review with the
+// decision; one that a document supports is not.
+func TestAnApprovalNothingSupportsGoesToASenior(t *testing.T) {
+	bare := &domain.Case{ID: "case-9", ClaimID: "claim-9", PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical",
+		IncidentTime: t0.Add(-48 * time.Hour), FirstReceivedAt: t0, State: domain.StateUnderReview, Version: 1}
+	wantCode(t, bare.Decide(handler, authority, approve(123_456), now), "", "")
+	got := bare.Changes[len(bare.Changes)-1].Details
+	if bare.Decision.ForReview != domain.ReviewAmountUnsupported || got["amount_unsupported"] != true {
+		t.Fatalf("got for review %q, audit %v; want %s, flagged", bare.Decision.ForReview, got, domain.ReviewAmountUnsupported)
 	}
-	in := approve(123_456)
-	for _, who := range []domain.Actor{handler, senior} {
-		c := bare()
-		wantCode(t, c.Decide(who, authority, in, now), apperr.Unprocessable, "amount_reason")
-		if c.Decision != nil {
-			t.Fatalf("got decision %+v, want none", c.Decision)
-		}
+	supported := *bare
+	supported.Decision, supported.State, supported.Changes = nil, domain.StateUnderReview, nil
+	supported.Documents = []domain.Document{{DocumentID: "inv-1", Type: domain.DocMedicalInvoice, InvoiceNumber: "A1", TotalAmountFen: 123_456}}
+	wantCode(t, supported.Decide(handler, authority, approve(123_456), now), "", "")
+	if supported.Decision.ForReview != "" {
+		t.Fatalf("got for review %q, want none: the invoice supports the amount", supported.Decision.ForReview)
 	}
-	in.AmountReason = "   "
-	wantCode(t, bare().Decide(senior, authority, in, now), apperr.Unprocessable, "amount_reason")
-	in.AmountReason = "电话核实：门诊发票原件已邮寄，金额1234.56元"
-	c := bare()
-	wantCode(t, c.Decide(handler, authority, in, now), apperr.Unprocessable, "amount_reason")
-	wantCode(t, c.Decide(senior, authority, in, now), "", "")
-	if c.Decision.AmountReason != in.AmountReason {
-		t.Fatalf("got amount reason %q, want %q", c.Decision.AmountReason, in.AmountReason)
+	rejected := *bare
+	rejected.Decision, rejected.State = nil, domain.StateUnderReview
+	wantCode(t, rejected.Decide(handler, authority, reject(), now), "", "")
+	if rejected.Decision.ForReview != "" {
+		t.Fatalf("got for review %q, want none for a rejection", rejected.Decision.ForReview)
 	}
 }
 
@@ -337,15 +338,16 @@ func TestSampledIsStableAndNearTheShare(t *testing.T) {
 }
 
 func TestASampledDecisionIsReviewedOnceByASenior(t *testing.T) {
-	r := domain.AutoReview{ClaimID: "claim-1", AmountFen: 16_000, DecidedBy: "system:auto-adjudication/HEALTH-1/v3"}
+	r := domain.AutoReview{ClaimID: "claim-1", AmountFen: 16_000, DecidedBy: "s2"}
 	wantCode(t, r.Review(handler, domain.ReviewConfirmed, "", now), apperr.Forbidden, "")
+	wantCode(t, r.Review(domain.Actor{Subject: "S2", Roles: []string{domain.RoleSenior}}, domain.ReviewConfirmed, "", now), apperr.Forbidden, "")
 	wantCode(t, r.Review(senior, "maybe", "", now), apperr.Invalid, "outcome")
 	wantCode(t, r.Review(senior, domain.ReviewWrong, " ", now), apperr.Invalid, "note")
 	wantCode(t, r.Review(senior, domain.ReviewWrong, "自费药品被计入自付", now), "", "")
 	if r.Outcome != domain.ReviewWrong || r.ReviewedBy != "s1" || r.ReviewedAt == nil {
 		t.Fatalf("got %+v, want wrong, reviewed by s1", r)
 	}
-	wantCode(t, r.Review(senior2, domain.ReviewConfirmed, "", now), apperr.Conflict, "")
+	wantCode(t, r.Review(domain.Actor{Subject: "s3", Roles: []string{domain.RoleSenior}}, domain.ReviewConfirmed, "", now), apperr.Conflict, "")
 }
 
 func TestTheSwitchNeedsASeniorOrAnAdminAndAReason(t *testing.T) {

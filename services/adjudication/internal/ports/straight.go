@@ -178,6 +178,7 @@ func (h *HTTP) assessment(c *gin.Context) {
 
 type autoReviewJSON struct {
 	ClaimID    string     `json:"claim_id"`
+	Reason     string     `json:"reason"`
 	AmountFen  int64      `json:"amount_fen"`
 	DecidedBy  string     `json:"decided_by"`
 	SampledAt  time.Time  `json:"sampled_at"`

@@ -60,14 +60,12 @@ func (r *running) count(t *testing.T, query string, args ...any) int64 {
 	return pgtest.Count(t, pgtest.Open(t, r.dsn, 1), query, args...)
 }
 
-// requestData is a medical claim on policy P-1 received an hour ago, with
-// its diagnosis.
+// requestData is a medical claim on policy P-1 received an hour ago.
 func requestData() events.ClaimRequestedData {
 	id := uuid.NewString()
 	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	return events.ClaimRequestedData{ClaimID: id, ReportID: "report-" + id, PolicyNumber: "P-1", InsuredName: "张三",
-		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at,
-		Documents: []events.ClaimDocument{{DocumentID: "diag-" + id, Type: "diagnosis_certificate", SHA256: strings.Repeat("d", 64)}}}
+		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at}
 }
 
 // as is a client signed in as subject with roles.

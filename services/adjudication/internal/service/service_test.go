@@ -71,7 +71,6 @@ func claimRequested(t *testing.T, topics events.Topics, claimID string, firstRec
 	e, err := events.New(events.ClaimRequested, "intake", claimID, firstReceivedAt, events.ClaimRequestedData{
 		ClaimID: claimID, ReportID: "report-" + claimID, PolicyNumber: "P-2026-000123", InsuredName: "张三",
 		IncidentType: "medical", IncidentTime: firstReceivedAt.Add(-48 * time.Hour), FirstReceivedAt: firstReceivedAt,
-		ClaimedAmountFen: 100_000,
 	})
 	require.NoError(t, err)
 	v, err := json.Marshal(e)

@@ -303,3 +303,33 @@ func TestRulesAreVersionedAndNeverRewritten(t *testing.T) {
 	r.Spec(t).WantError(t, "POST /v1/products/{code}/rules", admin.Do(t, http.MethodPost, "/v1/products/MED-STP/rules", `{"benefit":"death"}`),
 		400, string(apperr.Invalid), "benefit")
 }
+
+// TestAnApprovalNothingSupportsGoesToASeniorsReview is issue 19's attack
+// over HTTP: an amount typed on a claim with no document and no amount
+// claimed is flagged and queued for a senior, who is not the decider.
+func TestAnApprovalNothingSupportsGoesToASeniorsReview(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	d := requestData()
+	r.openCases(t, d)
+	base := "/v1/cases/" + d.ClaimID
+	want(t, r.as(t, "senior-1", auth.SeniorHandler).Do(t, http.MethodPost, base+"/decision", approveBody(123_456)), 200, nil)
+	var q struct {
+		Reviews []struct {
+			ClaimID   string `json:"claim_id"`
+			Reason    string `json:"reason"`
+			AmountFen int64  `json:"amount_fen"`
+			DecidedBy string `json:"decided_by"`
+		} `json:"reviews"`
+	}
+	want(t, r.as(t, "auditor-1", auth.Auditor).Do(t, http.MethodGet, "/v1/auto/reviews", ""), 200, &q)
+	require.Len(t, q.Reviews, 1)
+	if got := q.Reviews[0]; got.ClaimID != d.ClaimID || got.Reason != "amount_unsupported" || got.AmountFen != 123_456 || got.DecidedBy != "senior-1" {
+		t.Fatalf("got %+v, want claim %s, amount_unsupported, 123456 fen by senior-1", got, d.ClaimID)
+	}
+	assert.Equal(t, int64(1), r.count(t, "SELECT count(*) FROM case_audit WHERE claim_id = ? AND details->>'amount_unsupported' = 'true'", d.ClaimID))
+	path := "/v1/auto/reviews/" + d.ClaimID
+	r.Spec(t).WantError(t, "POST /v1/auto/reviews/{claimId}", r.as(t, "senior-1", auth.SeniorHandler).Do(t, http.MethodPost, path, `{"outcome":"confirmed"}`),
+		403, string(apperr.Forbidden), "")
+	want(t, r.as(t, "senior-2", auth.SeniorHandler).Do(t, http.MethodPost, path, `{"outcome":"wrong","note":"无发票支持，已通知追回"}`), 200, nil)
+}

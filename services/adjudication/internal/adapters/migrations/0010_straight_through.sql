@@ -37,9 +37,11 @@ CREATE TABLE auto_assessments (
 );
 CREATE INDEX auto_assessments_policy ON auto_assessments (policy_number);
 
--- The automatic decisions sampled for a senior's review after the fact.
+-- The decisions a senior reviews after the fact: the automatic decisions
+-- sampled, and the handlers' approvals nothing on the claim supports.
 CREATE TABLE auto_reviews (
     claim_id    text PRIMARY KEY,
+    reason      text        NOT NULL CHECK (reason IN ('sampled', 'amount_unsupported')),
     amount_fen  bigint      NOT NULL,
     decided_by  text        NOT NULL,
     sampled_at  timestamptz NOT NULL,
