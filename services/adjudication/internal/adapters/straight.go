@@ -217,6 +217,9 @@ func reasonsJSON(rs []domain.Reason) []reasonRowJSON {
 }
 
 func reasonsDomain(rs []reasonRowJSON) []domain.Reason {
+	if len(rs) == 0 {
+		return nil
+	}
 	out := make([]domain.Reason, len(rs))
 	for i, r := range rs {
 		out[i] = domain.Reason(r)

@@ -14,11 +14,13 @@ CREATE TABLE product_rules (
 
 -- What the amount of a decision rests on: the rules version and the amount
 -- they computed (NULL when none was), and the decider's reason for paying
--- another amount or one nothing on the claim supports.
+-- another amount, and why a senior reviews it after the fact ('' for no
+-- review, sampled, amount_unsupported).
 ALTER TABLE decisions
     ADD COLUMN rules_version integer NOT NULL DEFAULT 0,
     ADD COLUMN computed_fen  bigint,
-    ADD COLUMN amount_reason text    NOT NULL DEFAULT '';
+    ADD COLUMN amount_reason text    NOT NULL DEFAULT '',
+    ADD COLUMN for_review    text    NOT NULL DEFAULT '';
 
 -- The straight-through assessment of each claim request: whether the
 -- system could decide it, the machine-readable reasons it could not, the
