@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { canSee, homePath, type Page } from './auth/permissions';
 import { Layout } from './components/Layout';
+import { AutoReviews } from './pages/AutoReviews';
 import { I18nProvider } from './i18n/i18n';
 import { Claim } from './pages/Claim';
 import { Compliance } from './pages/Compliance';
@@ -38,6 +39,7 @@ const fixed: Record<string, { page: Page; render: () => ReactNode }> = {
   '/reveals': { page: 'reveals', render: () => <Reveals /> },
   '/complaints': { page: 'complaints', render: () => <Complaints /> },
   '/indicators': { page: 'indicators', render: () => <Indicators /> },
+  '/auto': { page: 'auto', render: () => <AutoReviews /> },
 };
 
 function Routes() {

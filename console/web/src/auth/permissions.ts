@@ -5,7 +5,7 @@
 
 import type { Role, User } from '../api/types';
 
-export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators';
+export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators' | 'auto';
 
 const readers: Role[] = ['handler', 'senior_handler', 'catastrophe_coordinator', 'auditor', 'admin'];
 
@@ -29,6 +29,8 @@ const pageRoles: Record<Page, readonly Role[]> = {
   complaints: ['handler', 'senior_handler', 'auditor', 'admin'],
   // GET /v1/indicators, GET /v1/catastrophes/{code}/daily-report (adjudication)
   indicators: ['senior_handler', 'auditor', 'admin'],
+  // GET /v1/auto/reviews (adjudication): straight-through oversight
+  auto: ['senior_handler', 'auditor', 'admin'],
 };
 
 /** Reports whether user holds any of roles. */

@@ -1,7 +1,10 @@
 // The console's words, in Chinese (the default) and English. Every key of
 // zh must be in en: the type checker says so.
 
+import { enAuto, zhAuto } from './auto';
+
 export const zh = {
+  ...zhAuto,
   'app.title': '理赔工作台',
   'nav.queue': '工作队列',
   'nav.newReport': '新报案',
@@ -769,6 +772,7 @@ export const zh = {
 export type Key = keyof typeof zh;
 
 export const en: Record<Key, string> = {
+  ...enAuto,
   'app.title': 'Claims console',
   'nav.queue': 'Work queue',
   'nav.newReport': 'New report',
