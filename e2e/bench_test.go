@@ -33,13 +33,17 @@ import (
 
 // benchClaims is the number of claims BenchmarkEndToEndClaims drives;
 // CLAIMS_BENCH_E2E_CLAIMS changes it.
-func benchClaims(b *testing.B) int {
+func benchClaims(b *testing.B) int { return benchCount(b, "CLAIMS_BENCH_E2E_CLAIMS", 200) }
+
+// benchCount is the whole number in the environment variable name, def
+// when it is not set.
+func benchCount(b *testing.B, name string, def int) int {
 	b.Helper()
-	n := 200
-	if s := os.Getenv("CLAIMS_BENCH_E2E_CLAIMS"); s != "" {
+	n := def
+	if s := os.Getenv(name); s != "" {
 		v, err := strconv.Atoi(s)
 		if err != nil || v < 1 {
-			b.Fatalf("CLAIMS_BENCH_E2E_CLAIMS=%q: want a positive whole number", s)
+			b.Fatalf("%s=%q: want a positive whole number", name, s)
 		}
 		n = v
 	}

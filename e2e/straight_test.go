@@ -1,20 +1,16 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
@@ -240,21 +236,6 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	}
 }
 
-// stpBenchClaims is the number of claims BenchmarkStraightThrough drives;
-// CLAIMS_BENCH_STP_CLAIMS changes it.
-func stpBenchClaims(b *testing.B) int {
-	b.Helper()
-	n := 1000
-	if s := os.Getenv("CLAIMS_BENCH_STP_CLAIMS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 10 {
-			b.Fatalf("CLAIMS_BENCH_STP_CLAIMS=%q: want a whole number of 10 or more", s)
-		}
-		n = v
-	}
-	return n
-}
-
 // BenchmarkStraightThrough drives a generated mix of small claims through
 // the straight-through path: 70% clean, 30% with one defect each (the
 // issue's six in turn). Each claim request is published as intake
@@ -272,8 +253,9 @@ func BenchmarkStraightThrough(b *testing.B) {
 	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s", "PAYOUT_BANK_SIM_LATENCY=0s"}
 	sys.startAll()
 	sys.importSTP(b)
-	n := stpBenchClaims(b)
-	completed := watchPaid(b, sys)
+	// CLAIMS_BENCH_STP_CLAIMS changes the number of claims.
+	n := benchCount(b, "CLAIMS_BENCH_STP_CLAIMS", 1000)
+	completed := watchCompleted(b, sys)
 	for round := range b.N {
 		b.StopTimer()
 		// Claim 0 is clean and goes first: the invoice-already-claimed
@@ -370,43 +352,4 @@ func BenchmarkStraightThrough(b *testing.B) {
 		b.ReportMetric(latencies[len(latencies)/2].Seconds()*1000, "p50-ms")
 		b.ReportMetric(latencies[len(latencies)*99/100].Seconds()*1000, "p99-ms")
 	}
-}
-
-// watchPaid follows every partition of the payout topic from its start,
-// without a consumer group (a group's rebalance while it joins can skip
-// what arrived meanwhile), and remembers when each claim's
-// payout-completed event arrived.
-func watchPaid(b *testing.B, s *system) *completedWatch {
-	b.Helper()
-	w := &completedWatch{at: map[string]time.Time{}}
-	w.cond = sync.NewCond(&w.mu)
-	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel)
-	for _, p := range topicPartitions(ctx, b, s.brokers, s.topics.Payout()) {
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: s.brokers.Brokers, Dialer: s.brokers.Dialer(10 * time.Second), Topic: s.topics.Payout(),
-			Partition: p.ID, MaxWait: 50 * time.Millisecond})
-		if err := r.SetOffset(kafka.FirstOffset); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = r.Close() })
-		go func() {
-			for {
-				m, err := r.ReadMessage(ctx)
-				if err != nil {
-					return
-				}
-				e, err := events.Decode(m.Value)
-				if err != nil || e.Type != events.PayoutCompleted.Name {
-					continue
-				}
-				w.mu.Lock()
-				if _, seen := w.at[e.ClaimID]; !seen {
-					w.at[e.ClaimID] = time.Now()
-				}
-				w.cond.Broadcast()
-				w.mu.Unlock()
-			}
-		}()
-	}
-	return w
 }

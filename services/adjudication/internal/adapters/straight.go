@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/assessmentdata"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 )
@@ -138,42 +139,6 @@ type assessmentRow struct {
 
 func (assessmentRow) TableName() string { return "auto_assessments" }
 
-type reasonRowJSON struct {
-	Code   string            `json:"code"`
-	Params map[string]string `json:"params"`
-}
-
-type stepJSON struct {
-	Text       string `json:"text"`
-	AmountFen  int64  `json:"amount_fen"`
-	DocumentID string `json:"document_id,omitempty"`
-	Field      string `json:"field,omitempty"`
-	Page       int    `json:"page,omitempty"`
-	Box        [4]int `json:"box"`
-	Clause     string `json:"clause,omitempty"`
-}
-
-type invoiceLineJSON struct {
-	DocumentID    string `json:"document_id"`
-	InvoiceNumber string `json:"invoice_number"`
-	TotalFen      int64  `json:"total_fen"`
-	BaseFen       int64  `json:"base_fen"`
-	DeductibleFen int64  `json:"deductible_fen"`
-	RatioBP       int    `json:"ratio_bp"`
-	PayableFen    int64  `json:"payable_fen"`
-}
-
-type computationJSON struct {
-	RulesVersion         int               `json:"rules_version"`
-	Benefit              string            `json:"benefit"`
-	Invoices             []invoiceLineJSON `json:"invoices"`
-	Steps                []stepJSON        `json:"steps"`
-	ClaimedFen           int64             `json:"claimed_fen"`
-	DeductibleAppliedFen int64             `json:"deductible_applied_fen"`
-	PayableFen           int64             `json:"payable_fen"`
-	Problems             []reasonRowJSON   `json:"problems"`
-}
-
 type splitJSON struct {
 	FundPaidFen        int64 `json:"fund_paid_fen"`
 	PersonalAccountFen int64 `json:"personal_account_fen"`
@@ -208,43 +173,16 @@ type fieldsJSON struct {
 	Sources            map[string]sourceJSON `json:"sources,omitempty"`
 }
 
-func reasonsJSON(rs []domain.Reason) []reasonRowJSON {
-	out := make([]reasonRowJSON, len(rs))
-	for i, r := range rs {
-		out[i] = reasonRowJSON(r)
-	}
-	return out
-}
-
-func reasonsDomain(rs []reasonRowJSON) []domain.Reason {
-	if len(rs) == 0 {
-		return nil
-	}
-	out := make([]domain.Reason, len(rs))
-	for i, r := range rs {
-		out[i] = domain.Reason(r)
-	}
-	return out
-}
-
 // SaveAssessment stores a claim's assessment; the first one stays.
 func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) error {
-	reasons, err := json.Marshal(reasonsJSON(a.Reasons))
+	reasons, err := json.Marshal(assessmentdata.FromReasons(a.Reasons))
 	if err != nil {
 		return err
 	}
 	row := assessmentRow{ClaimID: a.ClaimID, PolicyNumber: a.PolicyNumber, ProductCode: a.ProductCode, RulesVersion: a.RulesVersion,
 		Automatic: a.Automatic, Reasons: reasons, AssessedAt: a.AssessedAt}
 	if c := a.Computation; c != nil {
-		j := computationJSON{RulesVersion: c.RulesVersion, Benefit: c.Benefit, Invoices: []invoiceLineJSON{}, Steps: []stepJSON{},
-			ClaimedFen: c.ClaimedFen, DeductibleAppliedFen: c.DeductibleAppliedFen, PayableFen: c.PayableFen, Problems: reasonsJSON(c.Problems)}
-		for _, l := range c.Invoices {
-			j.Invoices = append(j.Invoices, invoiceLineJSON(l))
-		}
-		for _, st := range c.Steps {
-			j.Steps = append(j.Steps, stepJSON(st))
-		}
-		if row.Computation, err = json.Marshal(j); err != nil {
+		if row.Computation, err = json.Marshal(assessmentdata.FromComputation(c)); err != nil {
 			return err
 		}
 		row.DeductibleFen = c.DeductibleAppliedFen
@@ -287,25 +225,17 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 	}
 	out := app.StoredAssessment{PolicyNumber: row.PolicyNumber, ProductCode: row.ProductCode, Assessment: domain.Assessment{ClaimID: row.ClaimID,
 		RulesVersion: row.RulesVersion, Automatic: row.Automatic, AssessedAt: row.AssessedAt.UTC()}}
-	var reasons []reasonRowJSON
+	var reasons []assessmentdata.Reason
 	if err := json.Unmarshal(row.Reasons, &reasons); err != nil {
 		return app.StoredAssessment{}, fmt.Errorf("assessment of %s: %w", claimID, err)
 	}
-	out.Reasons = reasonsDomain(reasons)
+	out.Reasons = assessmentdata.ToReasons(reasons)
 	if len(row.Computation) > 0 {
-		var j computationJSON
+		var j assessmentdata.Computation
 		if err := json.Unmarshal(row.Computation, &j); err != nil {
 			return app.StoredAssessment{}, fmt.Errorf("assessment of %s: %w", claimID, err)
 		}
-		c := &domain.Computation{RulesVersion: j.RulesVersion, Benefit: j.Benefit, ClaimedFen: j.ClaimedFen,
-			DeductibleAppliedFen: j.DeductibleAppliedFen, PayableFen: j.PayableFen, Problems: reasonsDomain(j.Problems)}
-		for _, l := range j.Invoices {
-			c.Invoices = append(c.Invoices, domain.InvoiceLine(l))
-		}
-		for _, st := range j.Steps {
-			c.Steps = append(c.Steps, domain.Step(st))
-		}
-		out.Computation = c
+		out.Computation = j.ToDomain()
 	}
 	var docs []fieldsJSON
 	if err := json.Unmarshal(row.Documents, &docs); err != nil {

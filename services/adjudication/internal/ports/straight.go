@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/assessmentdata"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
@@ -94,81 +95,22 @@ func (h *HTTP) putRules(c *gin.Context) {
 	h.answer(c, http.StatusCreated, toRulesJSON(r), err)
 }
 
-type autoReasonJSON struct {
-	Code   string            `json:"code"`
-	Params map[string]string `json:"params"`
-}
-
-type stepJSON struct {
-	Text       string `json:"text"`
-	AmountFen  int64  `json:"amount_fen"`
-	DocumentID string `json:"document_id,omitempty"`
-	Field      string `json:"field,omitempty"`
-	Page       int    `json:"page,omitempty"`
-	Box        [4]int `json:"box"`
-	Clause     string `json:"clause,omitempty"`
-}
-
-type invoiceLineJSON struct {
-	DocumentID    string `json:"document_id"`
-	InvoiceNumber string `json:"invoice_number"`
-	TotalFen      int64  `json:"total_fen"`
-	BaseFen       int64  `json:"base_fen"`
-	DeductibleFen int64  `json:"deductible_fen"`
-	RatioBP       int    `json:"ratio_bp"`
-	PayableFen    int64  `json:"payable_fen"`
-}
-
-type computationJSON struct {
-	RulesVersion         int               `json:"rules_version"`
-	Benefit              string            `json:"benefit"`
-	Invoices             []invoiceLineJSON `json:"invoices"`
-	Steps                []stepJSON        `json:"steps"`
-	ClaimedFen           int64             `json:"claimed_fen"`
-	DeductibleAppliedFen int64             `json:"deductible_applied_fen"`
-	PayableFen           int64             `json:"payable_fen"`
-	RoundingRule         string            `json:"rounding_rule"`
-}
-
 // assessmentJSON is a claim's straight-through assessment: whether the
 // system decided it, the reasons it did not (codes and parameters), and
 // the amount computed with every step of it.
 type assessmentJSON struct {
-	ClaimID      string           `json:"claim_id"`
-	ProductCode  string           `json:"product_code"`
-	RulesVersion int              `json:"rules_version"`
-	Automatic    bool             `json:"automatic"`
-	Reasons      []autoReasonJSON `json:"reasons"`
-	Computation  *computationJSON `json:"computation"`
-	AssessedAt   time.Time        `json:"assessed_at"`
-}
-
-func toReasons(rs []domain.Reason) []autoReasonJSON {
-	out := make([]autoReasonJSON, len(rs))
-	for i, r := range rs {
-		out[i] = autoReasonJSON(r)
-		if out[i].Params == nil {
-			out[i].Params = map[string]string{}
-		}
-	}
-	return out
+	ClaimID      string                      `json:"claim_id"`
+	ProductCode  string                      `json:"product_code"`
+	RulesVersion int                         `json:"rules_version"`
+	Automatic    bool                        `json:"automatic"`
+	Reasons      []assessmentdata.Reason     `json:"reasons"`
+	Computation  *assessmentdata.Computation `json:"computation"`
+	AssessedAt   time.Time                   `json:"assessed_at"`
 }
 
 func toAssessment(a app.StoredAssessment) assessmentJSON {
-	out := assessmentJSON{ClaimID: a.ClaimID, ProductCode: a.ProductCode, RulesVersion: a.RulesVersion, Automatic: a.Automatic,
-		Reasons: toReasons(a.Reasons), AssessedAt: a.AssessedAt}
-	if c := a.Computation; c != nil {
-		j := &computationJSON{RulesVersion: c.RulesVersion, Benefit: c.Benefit, Invoices: []invoiceLineJSON{}, Steps: []stepJSON{},
-			ClaimedFen: c.ClaimedFen, DeductibleAppliedFen: c.DeductibleAppliedFen, PayableFen: c.PayableFen, RoundingRule: domain.RoundingRule}
-		for _, l := range c.Invoices {
-			j.Invoices = append(j.Invoices, invoiceLineJSON(l))
-		}
-		for _, s := range c.Steps {
-			j.Steps = append(j.Steps, stepJSON(s))
-		}
-		out.Computation = j
-	}
-	return out
+	return assessmentJSON{ClaimID: a.ClaimID, ProductCode: a.ProductCode, RulesVersion: a.RulesVersion, Automatic: a.Automatic,
+		Reasons: assessmentdata.FromReasons(a.Reasons), Computation: assessmentdata.FromComputation(a.Computation), AssessedAt: a.AssessedAt}
 }
 
 func (h *HTTP) assessment(c *gin.Context) {
