@@ -63,6 +63,15 @@ func envCounts(b *testing.B, counts ...envCount) {
 	}
 }
 
+// benchCount is the whole number in the environment variable name, def
+// when it is not set.
+func benchCount(b *testing.B, name string, def int) int {
+	b.Helper()
+	n := def
+	envCounts(b, envCount{name, &n})
+	return n
+}
+
 // BenchmarkEndToEndClaims drives claims from incident report to the
 // payout-completed event on Kafka through the three services (report,
 // checklist items satisfied, claim request, approval, agreement), several at

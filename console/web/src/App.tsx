@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { canSee, homePath, type Page } from './auth/permissions';
 import { Layout } from './components/Layout';
+import { AutoReviews } from './pages/AutoReviews';
 import { I18nProvider } from './i18n/i18n';
 import { Claim } from './pages/Claim';
 import { Compliance } from './pages/Compliance';
@@ -43,6 +44,7 @@ const fixed: Record<string, { page: Page; render: () => ReactNode }> = {
   '/indicators': { page: 'indicators', render: () => <Indicators /> },
   '/users': { page: 'users', render: () => <Users /> },
   '/visits': { page: 'visits', render: () => <Visits /> },
+  '/auto': { page: 'auto', render: () => <AutoReviews /> },
 };
 
 function Routes() {

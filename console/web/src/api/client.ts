@@ -3,6 +3,7 @@
 // Every call carries the signed-in user's token; each service checks it and
 // the role on every call.
 
+import type { Assessment, AutoReview, AutoSwitch } from './auto';
 import type {
   AgreementRequest,
   AuditEntry,
@@ -547,6 +548,30 @@ export class Api {
 
   catastropheReport(code: string, from: string, to: string): Promise<CatastropheDailyReport> {
     return this.json('adjudication', 'GET', withQuery(`/v1/catastrophes/${encodeURIComponent(code)}/daily-report`, { from, to }));
+  }
+
+  // ── straight-through adjudication (issue 19) ──
+
+  /** Whether the system decided the claim, why not, and the amount computed step by step. */
+  assessment(claimId: string): Promise<Assessment> {
+    return this.json('adjudication', 'GET', `/v1/cases/${enc(claimId)}/assessment`);
+  }
+
+  /** The decisions a senior reviews after the fact. */
+  autoReviews(state: 'pending' | 'all'): Promise<{ reviews: AutoReview[] }> {
+    return this.json('adjudication', 'GET', withQuery('/v1/auto/reviews', { state }));
+  }
+
+  reviewAuto(claimId: string, outcome: 'confirmed' | 'wrong', note: string): Promise<AutoReview> {
+    return this.json('adjudication', 'POST', `/v1/auto/reviews/${enc(claimId)}`, { outcome, note });
+  }
+
+  autoSwitch(): Promise<AutoSwitch> {
+    return this.json('adjudication', 'GET', '/v1/auto/switch');
+  }
+
+  setAutoSwitch(enabled: boolean, reason: string): Promise<AutoSwitch> {
+    return this.json('adjudication', 'PUT', '/v1/auto/switch', { enabled, reason });
   }
 
   catastropheReportCsv(code: string, from: string, to: string): Promise<Blob> {

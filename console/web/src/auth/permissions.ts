@@ -5,7 +5,7 @@
 
 import type { Role, User } from '../api/types';
 
-export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators' | 'users' | 'visits';
+export type Page = 'queue' | 'new-report' | 'claim' | 'payouts' | 'compliance' | 'catastrophe' | 'reveals' | 'complaints' | 'indicators' | 'users' | 'visits' | 'auto';
 
 const readers: Role[] = ['handler', 'senior_handler', 'catastrophe_coordinator', 'auditor', 'admin'];
 
@@ -33,6 +33,8 @@ const pageRoles: Record<Page, readonly Role[]> = {
   users: ['admin'],
   // GET /v1/visits (adjudication)
   visits: readers,
+  // GET /v1/auto/reviews (adjudication): straight-through oversight
+  auto: ['senior_handler', 'auditor', 'admin'],
 };
 
 /** Reports whether user holds any of roles. */

@@ -15,6 +15,7 @@ const nav: { page: Page; to: string; label: Key }[] = [
   { page: 'payouts', to: '/payouts', label: 'nav.payouts' },
   { page: 'compliance', to: '/compliance', label: 'nav.compliance' },
   { page: 'indicators', to: '/indicators', label: 'nav.indicators' },
+  { page: 'auto', to: '/auto', label: 'nav.auto' },
   { page: 'complaints', to: '/complaints', label: 'nav.complaints' },
   { page: 'reveals', to: '/reveals', label: 'nav.reveals' },
   { page: 'visits', to: '/visits', label: 'wb.nav.visits' },

@@ -1,11 +1,13 @@
 // The console's words, in Chinese (the default) and English. Every key of
 // zh must be in en: the type checker says so.
 
+import { enAuto, zhAuto } from './auto';
 import { enViewer, zhViewer } from './viewer';
 import { enWorkbench, zhWorkbench } from './workbench';
 
 export const zh = {
   ...zhViewer,
+  ...zhAuto,
   'app.title': '理赔工作台',
   'nav.queue': '工作队列',
   'nav.newReport': '新报案',
@@ -864,6 +866,7 @@ export type Key = keyof typeof zh;
 
 export const en: Record<Key, string> = {
   ...enViewer,
+  ...enAuto,
   'app.title': 'Claims console',
   'nav.queue': 'Work queue',
   'nav.newReport': 'New report',

@@ -19,6 +19,7 @@ import { reportOfClaim } from '../api/workbench';
 import { ErrorBox, Facts, Field, Loading, Section, useAsync, useBusy, usePoll } from '../components/common';
 import { CaseOwner, Signals } from '../components/Controls';
 import { DeadlineList } from '../components/DeadlineList';
+import { AutoPanel } from '../components/AutoPanel';
 import { ApprovalPanel, DecisionFacts, DecisionPanel } from '../components/DecisionPanel';
 import { Documents } from '../components/Documents';
 import { Masked } from '../components/Masked';
@@ -181,6 +182,7 @@ export function Claim({ claimId }: { claimId: string }) {
           <CaseFacts c={c} />
           <CaseOwner c={c} />
           <Signals signals={c.signals} />
+          <AutoPanel claimId={claimId} version={c.version} />
           <CaseActions c={c} onChanged={onCase} />
           {c.state === 'awaiting_documents' && <p className="alert alert-warn small">{t('claim.awaitingDocuments')}</p>}
           {decidable && (canDecide(user) ? <DecisionPanel key={c.version} c={c} onDecided={onCase} /> : <p className="muted">{t('decision.notAllowed')}</p>)}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"claims.local/adjudication/internal/adapters/letter"
@@ -71,6 +72,18 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	// sealed for; payout holds the private key (PAYOUT_PAYEE_OPEN_KEYS).
 	if cfg.Payees, err = sealed.ParseSealer(env.String("ADJUDICATION_PAYEE_SEAL_KEY", "")); err != nil {
 		return cfg, fmt.Errorf("ADJUDICATION_PAYEE_SEAL_KEY must hold payout's X25519 public key as id:base64key (claimsctl payee-key makes a pair): %w", err)
+	}
+	// Issue 19: the straight-through path for small clean claims.
+	auto := domain.DefaultAutoPolicy()
+	cfg.AutoEnabled = env.String("ADJUDICATION_AUTO_ENABLED", "true") == "true"
+	cfg.Auto = domain.AutoPolicy{LimitFen: int64(env.Int("ADJUDICATION_AUTO_LIMIT_FEN", int(auto.LimitFen))),
+		SampleBP: env.Int("ADJUDICATION_AUTO_SAMPLE_BP", auto.SampleBP)}
+	if cfg.Auto.MinConfidence, err = strconv.ParseFloat(env.String("ADJUDICATION_AUTO_MIN_CONFIDENCE", "0.9"), 64); err != nil ||
+		cfg.Auto.MinConfidence < 0 || cfg.Auto.MinConfidence > 1 {
+		return cfg, fmt.Errorf("ADJUDICATION_AUTO_MIN_CONFIDENCE must be a number from 0 to 1")
+	}
+	if cfg.Auto.LimitFen < 0 || cfg.Auto.SampleBP < 0 || cfg.Auto.SampleBP > 10000 {
+		return cfg, fmt.Errorf("ADJUDICATION_AUTO_LIMIT_FEN must be 0 or more and ADJUDICATION_AUTO_SAMPLE_BP from 0 to 10000 (500 = 5%%)")
 	}
 	return cfg, nil
 }

@@ -297,9 +297,21 @@ func storeDecision(tx *gorm.DB, before *domain.Decision, c domain.Case) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("store decision: %w", err)
 		}
+		// A decision a senior reviews after the fact (issue 19) enters the
+		// review queue with it.
+		if d.ForReview != "" {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&reviewRow{ClaimID: c.ClaimID, Reason: d.ForReview,
+				AmountFen: d.AmountFen, DecidedBy: d.DecidedBy, SampledAt: d.DecidedAt}).Error; err != nil {
+				return fmt.Errorf("queue the decision for review: %w", err)
+			}
+		}
 	case before != nil && d == nil:
 		if err := tx.Where("case_id = ?", c.ID).Delete(&decisionRow{}).Error; err != nil {
 			return fmt.Errorf("discard decision: %w", err)
+		}
+		// A discarded decision is no longer reviewed.
+		if err := tx.Where("claim_id = ? AND outcome = ''", c.ClaimID).Delete(&reviewRow{}).Error; err != nil {
+			return fmt.Errorf("discard the decision's review: %w", err)
 		}
 	case before != nil && d.ApprovedAt != nil && before.ApprovedAt == nil:
 		if err := tx.Model(&decisionRow{}).Where("case_id = ?", c.ID).

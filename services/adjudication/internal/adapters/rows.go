@@ -57,6 +57,10 @@ type decisionRow struct {
 	ApprovedBy    *string
 	ApprovedAt    *time.Time
 	ExGratia      bool
+	RulesVersion  int
+	ComputedFen   *int64
+	AmountReason  string
+	ForReview     string
 	Lines         []lineRow `gorm:"foreignKey:CaseID;references:CaseID"`
 }
 
@@ -407,7 +411,8 @@ func toDecisionRow(caseID string, d domain.Decision) (decisionRow, error) {
 		return decisionRow{}, err
 	}
 	row := decisionRow{CaseID: caseID, Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Note, Reasons: reasons,
-		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
+		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia,
+		RulesVersion: d.RulesVersion, ComputedFen: d.ComputedFen, AmountReason: d.AmountReason, ForReview: d.ForReview}
 	if d.ApprovedAt != nil {
 		row.ApprovedBy = &d.ApprovedBy
 	}
@@ -425,7 +430,8 @@ func (r decisionRow) toDomain() (domain.Decision, error) {
 		}
 	}
 	d := domain.Decision{Outcome: domain.Outcome(r.Outcome), AmountFen: r.AmountFen, Note: r.Reason, DecidedBy: r.DecidedBy,
-		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia}
+		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia,
+		RulesVersion: r.RulesVersion, ComputedFen: r.ComputedFen, AmountReason: r.AmountReason, ForReview: r.ForReview}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		d.ApprovedAt = &at

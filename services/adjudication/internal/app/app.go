@@ -200,6 +200,12 @@ type Deps struct {
 	Indicators Indicators
 	// Notes stores the case diaries (issue 20).
 	Notes Notes
+	// Straight stores the straight-through path's rules, assessments,
+	// reviews and switch (issue 19; nil: the path is off); Auto configures
+	// it and AutoEnabled is the switch before anyone changed it.
+	Straight    StraightThrough
+	Auto        domain.AutoPolicy
+	AutoEnabled bool
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -227,6 +233,9 @@ type Service struct {
 	complaints   Complaints
 	indicators   Indicators
 	notes        Notes
+	straight     StraightThrough
+	auto         domain.AutoPolicy
+	autoDefault  bool
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -237,7 +246,8 @@ func NewService(d Deps) *Service {
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
-		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes}
+		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
+		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
@@ -283,8 +293,10 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
-	_, err = s.repo.Open(ctx, receipt, c, steps...)
-	return err
+	if _, err = s.repo.Open(ctx, receipt, c, steps...); err != nil || s.straight == nil {
+		return err
+	}
+	return s.straightThrough(ctx, e.ClaimID, d)
 }
 
 func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time) domain.Case {

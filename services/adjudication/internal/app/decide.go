@@ -36,6 +36,9 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		return domain.Case{}, err
 	}
 	in.Signals = s.signals
+	if in.Computed, err = s.computed(ctx, claimID); err != nil {
+		return domain.Case{}, err
+	}
 	number := ""
 	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
 		if number, err = s.letterNumber(ctx); err != nil {

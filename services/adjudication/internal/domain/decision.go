@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,7 +65,29 @@ type Decision struct {
 	// ExGratia marks a payment beyond the contract (通融赔付): it always
 	// needs the approval of a person of unlimited authority.
 	ExGratia bool
+	// RulesVersion is the version of the product's rules the amount was
+	// computed under (0: none), ComputedFen the amount they computed (nil:
+	// none was), and AmountReason why the decider paid another amount
+	// than computed, or an amount nothing on the claim supports (issue 19).
+	RulesVersion int
+	ComputedFen  *int64
+	AmountReason string
+	// ForReview says why a senior reviews the decision after the fact
+	// (ReviewSampled, ReviewAmountUnsupported), "" when none does.
+	ForReview string
 }
+
+// Why a decision goes to a senior's review after the fact (issue 19).
+const (
+	// ReviewSampled: an automatic decision drawn in the sample.
+	ReviewSampled = "sampled"
+	// ReviewAmountUnsupported: a handler's approval whose amount nothing
+	// on the claim supports.
+	ReviewAmountUnsupported = "amount_unsupported"
+)
+
+// Automatic reports whether the straight-through path made the decision.
+func (d *Decision) Automatic() bool { return strings.HasPrefix(d.DecidedBy, AutoActorPrefix) }
 
 // Final reports whether the decision has taken effect.
 func (d *Decision) Final() bool { return !d.NeedsApproval || d.ApprovedAt != nil }
@@ -115,6 +138,11 @@ type DecisionInput struct {
 	// Signals how signals are raised.
 	Burst   *Signal
 	Signals SignalPolicy
+	// Computed is the amount the product's rules computed from the
+	// documents (nil: none was); AmountReason is the decider's reason for
+	// paying another amount, or an amount nothing on the claim supports.
+	Computed     *Computation
+	AmountReason string
 }
 
 // newDecision checks in and returns the decision it describes, not yet
@@ -252,6 +280,13 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if err := c.refuseIntruder(actor, "decide it"); err != nil {
 		return err
 	}
+	if actor.system() {
+		return apperr.New(apperr.Forbidden, "%s is not a person: the system decides only on the straight-through path (issue 19)", actor.Subject)
+	}
+	unsupported, err := c.supportAmount(&d, in)
+	if err != nil {
+		return err
+	}
 	if d.Outcome != Reject {
 		if !d.ExGratia {
 			if err := in.Limits.Within(d.Lines); err != nil {
@@ -284,6 +319,17 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 		to, action = StatePendingApproval, ActionDecisionProposed
 	}
 	details := decisionDetails(d)
+	if d.ComputedFen != nil {
+		details["computed_fen"], details["rules_version"] = *d.ComputedFen, d.RulesVersion
+		details["difference_fen"] = d.AmountFen - *d.ComputedFen
+	}
+	if d.AmountReason != "" {
+		details["amount_reason"] = d.AmountReason
+	}
+	if unsupported {
+		details["amount_unsupported"] = true
+		details["for_review"] = d.ForReview
+	}
 	if len(in.Checks) > 0 {
 		details["checks"] = checksDetails(in.Checks)
 	}
@@ -399,4 +445,49 @@ func (c *Case) claimedFen(d Decision) int64 {
 		}
 	}
 	return max(c.ClaimedAmountFen, lines, invoices)
+}
+
+// supportAmount ties the amount of an approval to the claim (issue 19).
+// With an amount computed by the product's rules, the decider may pay
+// another amount only saying why (amount_reason), and the difference is
+// recorded. Without one, an approval whose amount nothing on the claim
+// supports (no amount claimed, no invoice with an amount, no fixed
+// benefit's sum insured: the 1,234.56 yuan of issue 19 decided on a claim
+// with no document and no amount) is flagged: the audit says so and the
+// decision goes to a senior's review queue in the transaction that stores
+// it. It is not refused, because a claim completed at the counter, where a
+// handler saw the paper originals (intake's checklist), bears no uploaded
+// document; the senior's review is the second pair of eyes on it.
+func (c *Case) supportAmount(d *Decision, in DecisionInput) (bool, error) {
+	reason, err := optionalText("amount_reason", in.AmountReason, maxReason)
+	if err != nil {
+		return false, err
+	}
+	d.AmountReason = reason
+	if comp := in.Computed; comp != nil {
+		computed := comp.PayableFen
+		d.ComputedFen, d.RulesVersion = &computed, comp.RulesVersion
+		if d.Outcome != Reject && d.AmountFen != computed && reason == "" {
+			return false, &apperr.Error{Code: apperr.Unprocessable, Field: "amount_reason", Message: fmt.Sprintf(
+				"the product's rules (version %d) compute %d fen from the documents; say in amount_reason why %d fen is paid instead",
+				comp.RulesVersion, computed, d.AmountFen)}
+		}
+		return false, nil
+	}
+	if d.Outcome == Reject || c.amountSupported(in.Limits) {
+		return false, nil
+	}
+	d.ForReview = ReviewAmountUnsupported
+	return true, nil
+}
+
+// amountSupported reports whether the claim bears an amount an approval
+// can rest on: one claimed, an invoice's total, or a fixed benefit's sum
+// insured in the policy data (limits known).
+func (c *Case) amountSupported(limits *MaxPayable) bool {
+	if c.ClaimedAmountFen > 0 || slices.ContainsFunc(c.Documents, func(d Document) bool { return d.TotalAmountFen > 0 }) {
+		return true
+	}
+	fixed := c.IncidentType == "death" || c.IncidentType == "disability" || c.IncidentType == "critical_illness"
+	return fixed && limits != nil
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"claims.local/pkg/apperr"
@@ -13,19 +14,22 @@ import (
 const SmallClaimLimitFen = 300_000
 
 // Indicator groupings: per branch (the organisation unit of the policy,
-// carried onto the case) or per handler (who made the decision).
+// carried onto the case), per handler (who made the decision), or per
+// mode: the decisions of the straight-through path (automatic) apart from
+// the people's (manual), issue 19.
 const (
 	GroupBranch  = "branch"
 	GroupHandler = "handler"
+	GroupMode    = "mode"
 )
 
 // ParseGroup checks an indicator grouping.
 func ParseGroup(s string) (string, error) {
 	switch s {
-	case GroupBranch, GroupHandler:
+	case GroupBranch, GroupHandler, GroupMode:
 		return s, nil
 	}
-	return "", apperr.InvalidField("group", "must be branch or handler; got %q", s)
+	return "", apperr.InvalidField("group", "must be branch, handler or mode; got %q", s)
 }
 
 // ClaimFacts is what the service indicators read of one claim: the
@@ -58,6 +62,9 @@ type PaymentFact struct {
 	AmountFen int64
 }
 
+// Automatic reports whether the straight-through path decided the claim.
+func (f ClaimFacts) Automatic() bool { return strings.HasPrefix(f.Handler, AutoActorPrefix) }
+
 // Small reports whether the claim is a small claim (up to RMB 3,000 claimed).
 func (f ClaimFacts) Small() bool { return f.ClaimedFen <= SmallClaimLimitFen }
 
@@ -88,6 +95,8 @@ type IndicatorLine struct {
 	SmallDecided int
 	SmallWithin1 int
 	SmallWithin5 int
+	// Automatic counts the decisions the straight-through path made.
+	Automatic int
 }
 
 // Rate is n/d, or 0 when d is 0.
@@ -121,6 +130,9 @@ func (l *IndicatorLine) add(f ClaimFacts, within1, within5 bool) {
 		return
 	}
 	l.Decided++
+	if f.Automatic() {
+		l.Automatic++
+	}
 	if within5 {
 		l.Within5++
 	}
@@ -153,8 +165,14 @@ func Indicators(facts []ClaimFacts, group string, calc *deadline.Calculator) ([]
 	total := IndicatorLine{Group: "total"}
 	for _, f := range facts {
 		key := f.Branch
-		if group == GroupHandler {
+		switch group {
+		case GroupHandler:
 			key = f.Handler
+		case GroupMode:
+			key = "manual"
+			if f.Automatic() {
+				key = "automatic"
+			}
 		}
 		l := byGroup[key]
 		if l == nil {

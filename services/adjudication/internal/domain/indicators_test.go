@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,5 +98,25 @@ func TestParseGroup(t *testing.T) {
 		if got != tt.code {
 			t.Errorf("ParseGroup(%q): got code %q, want %q", tt.in, got, tt.code)
 		}
+	}
+}
+
+func TestIndicatorsShowAutomaticAndManualDecisionsApart(t *testing.T) {
+	calc := deadline.NewCalculator(nil)
+	facts := indicatorFacts()
+	facts[0].Handler = domain.AutoActorPrefix + "HEALTH-1/v3"
+	lines, total, err := domain.Indicators(facts, domain.GroupMode, calc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s:%d/%d", l.Group, l.Decided, l.Automatic))
+	}
+	if want := []string{"automatic:1/1", "manual:3/0"}; !slices.Equal(got, want) || total.Automatic != 1 {
+		t.Fatalf("got %v (total automatic %d), want %v (1)", got, total.Automatic, want)
+	}
+	if _, err := domain.ParseGroup("mode"); err != nil {
+		t.Fatalf("got %v, want mode accepted", err)
 	}
 }

@@ -45,7 +45,7 @@ func Permissions() auth.Permissions {
 	workers := []auth.Role{auth.Handler, auth.SeniorHandler}
 	seniors := []auth.Role{auth.SeniorHandler}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin}
-	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions(), notePermissions()).Merge(auth.Permissions{
+	return fastTrackPermissions().Merge(complaintPermissions(), indicatorPermissions(), notePermissions(), straightPermissions()).Merge(auth.Permissions{
 		"GET /v1/cases":                                     readers,
 		"GET /v1/cases/:claimId":                            readers,
 		"GET /v1/cases/:claimId/timeline":                   readers,
@@ -108,6 +108,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	registerComplaints(v1, h)
 	registerIndicators(v1, h)
 	registerNotes(v1, h)
+	registerStraight(v1, h)
 }
 
 // actor is the signed-in caller as the rules see them.
@@ -417,11 +418,12 @@ type decideRequest struct {
 	Version            int          `json:"version"`
 	AcknowledgeUnknown string       `json:"acknowledge_unknown"`
 	ExGratia           bool         `json:"ex_gratia"`
+	AmountReason       string       `json:"amount_reason"`
 }
 
 func (h *HTTP) decide(ctx context.Context, who domain.Actor, claimID string, req decideRequest) (domain.Case, error) {
 	in := domain.DecisionInput{Outcome: req.Outcome, Note: req.Note, Version: req.Version, AcknowledgeUnknown: req.AcknowledgeUnknown,
-		ExGratia: req.ExGratia}
+		ExGratia: req.ExGratia, AmountReason: req.AmountReason}
 	for _, l := range req.Lines {
 		in.Lines = append(in.Lines, domain.BenefitLine(l))
 	}

@@ -89,6 +89,7 @@ type indicatorLineJSON struct {
 	SmallWithin5              int     `json:"small_decided_within_5_working_days"`
 	SmallOneDayRate           float64 `json:"small_one_day_closure_rate"`
 	SmallFiveDayRate          float64 `json:"small_five_day_closure_rate"`
+	Automatic                 int     `json:"decided_automatically"`
 }
 
 func hours(d time.Duration) float64 { return float64(int64(d.Hours()*100+0.5)) / 100 }
@@ -98,7 +99,8 @@ func toIndicatorLine(l domain.IndicatorLine) indicatorLineJSON {
 		FiveDayClosureRate: domain.Rate(l.Within5, l.Decided), Paid: l.Paid, Rejected: l.Rejected, PaidShare: domain.Rate(l.Paid, l.Decided),
 		PaymentsDone: l.PaymentsDone, AvgClaimToPaymentHours: hours(l.AvgClaimToPayment()), AvgIncidentToPaymentHours: hours(l.AvgIncidentToPayment()),
 		SmallDecided: l.SmallDecided, SmallWithin1: l.SmallWithin1, SmallWithin5: l.SmallWithin5,
-		SmallOneDayRate: domain.Rate(l.SmallWithin1, l.SmallDecided), SmallFiveDayRate: domain.Rate(l.SmallWithin5, l.SmallDecided)}
+		SmallOneDayRate: domain.Rate(l.SmallWithin1, l.SmallDecided), SmallFiveDayRate: domain.Rate(l.SmallWithin5, l.SmallDecided),
+		Automatic: l.Automatic}
 }
 
 var indicatorCSVHeader = []string{"from", "to", "group_by", "group", "decided", "withdrawn", "decided_within_5_working_days",

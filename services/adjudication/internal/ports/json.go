@@ -72,6 +72,12 @@ type decisionJSON struct {
 	ApprovedAt    *time.Time   `json:"approved_at,omitempty"`
 	EffectiveAt   *time.Time   `json:"effective_at"`
 	ExGratia      bool         `json:"ex_gratia"`
+	// Automatic marks a decision of the straight-through path; RulesVersion,
+	// ComputedFen and AmountReason say what its amount rests on (issue 19).
+	Automatic    bool   `json:"automatic"`
+	RulesVersion int    `json:"rules_version,omitempty"`
+	ComputedFen  *int64 `json:"computed_fen,omitempty"`
+	AmountReason string `json:"amount_reason,omitempty"`
 }
 
 type letterJSON struct {
@@ -230,7 +236,8 @@ func toResponse(c domain.Case) caseResponse {
 func toDecision(d domain.Decision) *decisionJSON {
 	out := &decisionJSON{Outcome: string(d.Outcome), AmountFen: d.AmountFen, Lines: []lineJSON{}, Reasons: []reasonJSON{},
 		Note: d.Note, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval,
-		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia}
+		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia,
+		Automatic: d.Automatic(), RulesVersion: d.RulesVersion, ComputedFen: d.ComputedFen, AmountReason: d.AmountReason}
 	if d.Final() {
 		at := d.EffectiveAt()
 		out.EffectiveAt = &at

@@ -48,6 +48,10 @@ type Config struct {
 	// Payees is payout's public key the payees of payment instructions are
 	// sealed for (issue 17); adjudication refuses to start without it.
 	Payees *sealed.Sealer
+	// Auto configures the straight-through path (issue 19); AutoEnabled
+	// is its switch until an admin or senior changes it (audited).
+	Auto        domain.AutoPolicy
+	AutoEnabled bool
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -132,7 +136,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
 		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
 		Indicators: adapters.NewIndicatorStore(kit.DB(), kit.Tracker()), Instructions: cfg.Instructions,
-		Payees: cfg.Payees, Notes: adapters.NewNotes(kit.DB()),
+		Payees: cfg.Payees, Notes: adapters.NewNotes(kit.DB()), Straight: adapters.NewStraight(kit.DB()), Auto: cfg.Auto, AutoEnabled: cfg.AutoEnabled,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on

@@ -1,0 +1,257 @@
+package app
+
+import (
+	"context"
+
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/events"
+	"claims.local/pkg/tracking"
+)
+
+// StraightThrough stores what the straight-through path (issue 19) keeps:
+// the product rules' versions, each claim's assessment, the sampled
+// decisions' reviews and the audited switch.
+type StraightThrough interface {
+	// PutRules stores r as the next version of its product's rules and
+	// returns it with its version.
+	PutRules(ctx context.Context, r domain.ProductRules) (domain.ProductRules, error)
+	// Rules returns a version of a product's rules, the latest for 0
+	// (apperr.NotFound when there is none).
+	Rules(ctx context.Context, productCode string, version int) (domain.ProductRules, error)
+	ListRules(ctx context.Context, productCode string) ([]domain.ProductRules, error)
+	// SaveAssessment stores the assessment of a claim (the first one
+	// stays) with the document fields it read.
+	SaveAssessment(ctx context.Context, a StoredAssessment) error
+	// Assessment returns the stored assessment of a claim.
+	Assessment(ctx context.Context, claimID string) (StoredAssessment, error)
+	// UsedDeductible sums the deductible applied on the other approved
+	// claims of a policy.
+	UsedDeductible(ctx context.Context, policyNumber, claimID string) (int64, error)
+	Reviews(ctx context.Context, pending bool, limit, offset int) ([]domain.AutoReview, error)
+	// UpdateReview loads a review under a lock, applies change and stores it.
+	UpdateReview(ctx context.Context, claimID string, change func(*domain.AutoReview) error) (domain.AutoReview, error)
+	// Switch returns the changes of the switch, latest first (at most limit).
+	Switch(ctx context.Context, limit int) ([]domain.SwitchChange, error)
+	SetSwitch(ctx context.Context, ch domain.SwitchChange) error
+}
+
+// StoredAssessment is a claim's assessment as kept, with the policy, the
+// product and the document fields it was made on.
+type StoredAssessment struct {
+	domain.Assessment
+	PolicyNumber string
+	ProductCode  string
+	Documents    []domain.DocumentFields
+}
+
+// documentFields returns the fields of the request's documents.
+func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
+	out := make([]domain.DocumentFields, 0, len(d.Documents))
+	for _, doc := range d.Documents {
+		f := domain.DocumentFields{DocumentID: doc.DocumentID, Type: doc.Type, InvoiceCode: doc.InvoiceCode, InvoiceNumber: doc.InvoiceNumber,
+			TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate, AdmissionDate: doc.AdmissionDate, DischargeDate: doc.DischargeDate,
+			PatientName: doc.PatientName, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: doc.AccountFingerprint,
+			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence}
+		if i := doc.Insurance; i != nil {
+			f.Insurance = &domain.InsuranceSplit{FundPaidFen: i.FundPaidFen, PersonalAccountFen: i.PersonalAccountFen, SelfPayFen: i.SelfPayFen,
+				SelfFundedFen: i.SelfFundedFen}
+		}
+		if len(doc.Sources) > 0 {
+			f.Sources = make(map[string]domain.FieldSource, len(doc.Sources))
+			for k, v := range doc.Sources {
+				f.Sources[k] = domain.FieldSource(v)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// straightThrough assesses a claim whose case was just opened and, when the
+// assessment allows it, decides it as the system (issue 19): the decision
+// is announced (claim-decided, the claimant's notice) and the case waits
+// for the claimant's agreement as the product's terms require. The
+// assessment is made again under the lock of the policy's usage, so that a
+// claim of the same policy decided meanwhile is counted. It runs once per
+// claim: a claim with a stored assessment is left alone, so a redelivered
+// request repeats nothing, and a failure before the assessment is stored
+// is retried with the request.
+func (s *Service) straightThrough(ctx context.Context, claimID string, d events.ClaimRequestedData) error {
+	if _, err := s.straight.Assessment(ctx, claimID); apperr.CodeOf(err) != apperr.NotFound {
+		return err
+	}
+	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return err
+	}
+	in, err := s.autoInput(ctx, c, documentFields(d))
+	if err != nil {
+		return err
+	}
+	a := domain.Assess(in)
+	if a.Automatic {
+		_, err = s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+			in.Case, in.Evidence.UsedFen = c, used
+			in.Used.ApprovedFen = usedOn(in.Evidence, in.Rules.Benefit)
+			now := s.now()
+			if a = domain.Assess(in); !a.Automatic {
+				return tracking.Effects{}, nil
+			}
+			if err := c.DecideAutomatically(a, *in.Rules, s.auto.SampleBP, now); err != nil {
+				return tracking.Effects{}, err
+			}
+			return s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	a.AssessedAt = s.now()
+	return s.saveAssessment(ctx, c, in, a)
+}
+
+func (s *Service) saveAssessment(ctx context.Context, c domain.Case, in domain.AutoInput, a domain.Assessment) error {
+	st := StoredAssessment{Assessment: a, PolicyNumber: c.PolicyNumber, Documents: in.Docs}
+	if in.Evidence.Product != nil {
+		st.ProductCode = in.Evidence.Product.Code
+	}
+	return s.straight.SaveAssessment(ctx, st)
+}
+
+// usedOn is what was paid on benefit of the policy: before the platform,
+// and approved on its other claims.
+func usedOn(ev domain.Evidence, benefit string) int64 {
+	used := ev.UsedFen[benefit]
+	if ev.Policy != nil {
+		if cov, ok := ev.Policy.Coverage(benefit); ok {
+			used += cov.UsedFen
+		}
+	}
+	return used
+}
+
+// autoInput gathers what the assessment of c reads.
+func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.DocumentFields) (domain.AutoInput, error) {
+	ev, err := s.evidence(ctx, c)
+	if err != nil {
+		return domain.AutoInput{}, err
+	}
+	on, err := s.autoEnabled(ctx)
+	if err != nil {
+		return domain.AutoInput{}, err
+	}
+	in := domain.AutoInput{Docs: docs, Evidence: ev, Policy: s.auto, Enabled: on}
+	if ev.Product != nil {
+		r, err := s.straight.Rules(ctx, ev.Product.Code, 0)
+		switch {
+		case err == nil:
+			in.Rules = &r
+			in.Used.ApprovedFen = usedOn(ev, r.Benefit)
+			if in.Used.DeductibleFen, err = s.straight.UsedDeductible(ctx, c.PolicyNumber, c.ClaimID); err != nil {
+				return domain.AutoInput{}, err
+			}
+		case apperr.CodeOf(err) != apperr.NotFound:
+			return domain.AutoInput{}, err
+		}
+	}
+	if in.Burst, err = s.burst(ctx, c); err != nil {
+		return domain.AutoInput{}, err
+	}
+	in.Case = &c
+	return in, nil
+}
+
+// autoEnabled reads the switch: its latest change, or the configuration.
+func (s *Service) autoEnabled(ctx context.Context) (bool, error) {
+	changes, err := s.straight.Switch(ctx, 1)
+	if err != nil || len(changes) == 0 {
+		return s.autoDefault, err
+	}
+	return changes[0].Enabled, nil
+}
+
+// PutRules checks rules for a product in adjudication's data and stores
+// them as its next version; earlier versions stay as they were.
+func (s *Service) PutRules(ctx context.Context, actor domain.Actor, productCode string, r domain.ProductRules) (domain.ProductRules, error) {
+	product, err := s.policies.Product(ctx, productCode)
+	if err != nil {
+		return domain.ProductRules{}, err
+	}
+	if r, err = domain.NewProductRules(r, product); err != nil {
+		return domain.ProductRules{}, err
+	}
+	r.CreatedBy, r.CreatedAt = actor.Subject, s.now()
+	return s.straight.PutRules(ctx, r)
+}
+
+// Rules lists the versions of a product's rules, oldest first.
+func (s *Service) Rules(ctx context.Context, productCode string) ([]domain.ProductRules, error) {
+	return s.straight.ListRules(ctx, productCode)
+}
+
+// Assessment returns the straight-through assessment of a claim: why it
+// was or was not decided automatically, and the amount computed with its
+// explanation.
+func (s *Service) Assessment(ctx context.Context, claimID string) (StoredAssessment, error) {
+	return s.straight.Assessment(ctx, claimID)
+}
+
+// AutoReviews lists the decisions for a senior's review after the fact
+// (sampled automatic ones, approvals nothing supports), pending ones only
+// when pending is set, oldest first.
+func (s *Service) AutoReviews(ctx context.Context, pending bool, limit, offset int) ([]domain.AutoReview, error) {
+	return s.straight.Reviews(ctx, pending, limit, offset)
+}
+
+// ReviewAutoDecision records a senior's finding on a decision under
+// review after the fact.
+func (s *Service) ReviewAutoDecision(ctx context.Context, actor domain.Actor, claimID, outcome, note string) (domain.AutoReview, error) {
+	return s.straight.UpdateReview(ctx, claimID, func(r *domain.AutoReview) error {
+		return r.Review(actor, outcome, note, s.now())
+	})
+}
+
+// AutoSwitch returns whether the path is on and the switch's changes,
+// latest first.
+func (s *Service) AutoSwitch(ctx context.Context) (bool, []domain.SwitchChange, error) {
+	changes, err := s.straight.Switch(ctx, 100)
+	if err != nil {
+		return false, nil, err
+	}
+	if len(changes) == 0 {
+		return s.autoDefault, changes, nil
+	}
+	return changes[0].Enabled, changes, nil
+}
+
+// SetAutoSwitch turns the path on or off, audited.
+func (s *Service) SetAutoSwitch(ctx context.Context, actor domain.Actor, enabled bool, reason string) (bool, []domain.SwitchChange, error) {
+	ch, err := domain.NewSwitchChange(actor, enabled, reason, s.now())
+	if err != nil {
+		return false, nil, err
+	}
+	if err := s.straight.SetSwitch(ctx, ch); err != nil {
+		return false, nil, err
+	}
+	return s.AutoSwitch(ctx)
+}
+
+// computed returns the amount the product's rules computed for a claim,
+// nil when none was: a handler's decision is held to it (issue 19).
+func (s *Service) computed(ctx context.Context, claimID string) (*domain.Computation, error) {
+	if s.straight == nil {
+		return nil, nil
+	}
+	a, err := s.straight.Assessment(ctx, claimID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Computation == nil || len(a.Computation.Problems) > 0 {
+		return nil, nil
+	}
+	return a.Computation, nil
+}
