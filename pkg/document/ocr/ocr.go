@@ -58,6 +58,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -168,15 +170,15 @@ type Pipeline struct {
 type job struct {
 	ctx   context.Context
 	index int
-	pgm   []byte
+	img   *image.Gray
 	dpi   int
-	out   chan<- pageText // buffered: a worker never blocks on it
+	out   chan<- pageResult // buffered: a worker never blocks on it
 }
 
-// pageText is a worker's answer to a job.
-type pageText struct {
+// pageResult is a worker's answer to a job.
+type pageResult struct {
 	index int
-	text  string
+	page  document.Page
 	err   error
 }
 
@@ -237,25 +239,23 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var texts []string
+	var pages []document.Page
 	var recognised int
 	if media == document.PDF {
-		texts, recognised, err = p.readPDF(ctx, data)
+		pages, recognised, err = p.readPDF(ctx, data)
 	} else {
-		texts, err = p.readImage(ctx, data)
-		recognised = len(texts)
+		pages, err = p.readImage(ctx, data)
+		recognised = len(pages)
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	text := strings.Join(texts, "\n\n")
-	pages := make([]document.Page, len(texts))
-	for i, t := range texts {
-		pages[i] = document.Page{Number: i + 1, Source: document.FromOCR}
-		for _, l := range strings.Split(t, "\n") {
-			pages[i].Lines = append(pages[i].Lines, document.Line{Text: l})
-		}
+	texts := make([]string, len(pages))
+	for i := range pages {
+		pages[i].Number = i + 1
+		texts[i] = pages[i].Text()
 	}
+	text := strings.Join(texts, "\n\n")
 	parts := document.AnalyzePages(pages)
 	analysis := document.Analyze(text)
 	if len(parts) > 0 {
@@ -264,7 +264,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	return Result{
 		Analysis:        analysis,
 		Media:           media,
-		Pages:           len(texts),
+		Pages:           len(pages),
 		RecognisedPages: recognised,
 		Text:            text,
 		PageTexts:       pages,
@@ -273,18 +273,18 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 }
 
 // readImage recognises every page of an image file.
-func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]string, error) {
+func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]document.Page, error) {
 	info, err := document.ProbeImage(data, p.cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
 	r := p.newRun(ctx, len(info.Sizes))
 	for i := range info.Sizes {
-		img, err := document.DecodeGray(data, info, i)
+		img, err := decodeForOCR(data, info, i)
 		if err != nil {
 			return nil, err
 		}
-		if err := r.submit(i, encodePGM(img), p.cfg.ImageDPI); err != nil {
+		if err := r.submit(i, img, p.cfg.ImageDPI); err != nil {
 			return nil, err
 		}
 	}
@@ -295,18 +295,18 @@ func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]string, error)
 type run struct {
 	p       *Pipeline
 	ctx     context.Context
-	texts   []string
-	out     chan pageText
+	pages   []document.Page
+	out     chan pageResult
 	pending int
 }
 
 func (p *Pipeline) newRun(ctx context.Context, pages int) *run {
-	return &run{p: p, ctx: ctx, texts: make([]string, pages), out: make(chan pageText, pages)}
+	return &run{p: p, ctx: ctx, pages: make([]document.Page, pages), out: make(chan pageResult, pages)}
 }
 
 // submit hands page index to the next free worker, waiting for one.
-func (r *run) submit(index int, pgm []byte, dpi int) error {
-	j := job{ctx: r.ctx, index: index, pgm: pgm, dpi: dpi, out: r.out}
+func (r *run) submit(index int, img *image.Gray, dpi int) error {
+	j := job{ctx: r.ctx, index: index, img: img, dpi: dpi, out: r.out}
 	select {
 	case r.p.jobs <- j:
 		r.pending++
@@ -318,29 +318,35 @@ func (r *run) submit(index int, pgm []byte, dpi int) error {
 	}
 }
 
-// wait returns the texts of all pages once the submitted ones are done.
-func (r *run) wait() ([]string, error) {
+// wait returns all pages once the submitted ones are done.
+func (r *run) wait() ([]document.Page, error) {
 	for ; r.pending > 0; r.pending-- {
 		select {
-		case pt := <-r.out:
-			if pt.err != nil {
-				return nil, pt.err
+		case pr := <-r.out:
+			if pr.err != nil {
+				return nil, pr.err
 			}
-			r.texts[pt.index] = pt.text
+			r.pages[pr.index] = pr.page
 		case <-r.ctx.Done():
 			return nil, r.ctx.Err()
 		}
 	}
-	return r.texts, nil
+	return r.pages, nil
 }
 
-// work is one worker: it owns a Tesseract client on a locked OS thread and
-// recognises pages until the pipeline closes. It reports on ready once its
-// first client is made.
+// work is one worker: it owns a Tesseract client and an OSD engine on a
+// locked OS thread and recognises pages until the pipeline closes. It
+// reports on ready once its first client is made.
 func (p *Pipeline) work(ready chan<- error) {
 	defer p.wg.Done()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	osd, err := p.newOSD()
+	if err != nil {
+		ready <- err
+		return
+	}
+	defer osd.close()
 	client, err := p.newClient()
 	ready <- err
 	if err != nil {
@@ -360,7 +366,7 @@ func (p *Pipeline) work(ready chan<- error) {
 		case j = <-p.jobs:
 		}
 		if err := j.ctx.Err(); err != nil {
-			j.out <- pageText{index: j.index, err: err}
+			j.out <- pageResult{index: j.index, err: err}
 			continue
 		}
 		if client == nil || pages >= p.cfg.RecycleAfter {
@@ -368,14 +374,14 @@ func (p *Pipeline) work(ready chan<- error) {
 				client.Close()
 			}
 			if client, err = p.newClient(); err != nil {
-				j.out <- pageText{index: j.index, err: err}
+				j.out <- pageResult{index: j.index, err: err}
 				continue
 			}
 			pages = 0
 		}
-		text, err := recognise(client, j.pgm, j.dpi)
+		page, err := readPage(client, osd, j.img, j.dpi)
 		pages++
-		j.out <- pageText{index: j.index, text: text, err: err}
+		j.out <- pageResult{index: j.index, page: page, err: err}
 	}
 }
 
@@ -406,17 +412,81 @@ func (p *Pipeline) newClient() (*gosseract.Client, error) {
 	return c, nil
 }
 
-// recognise reads the text of one page given as PGM.
-func recognise(c *gosseract.Client, pgm []byte, dpi int) (string, error) {
+// newOSD makes a worker's orientation engine, one at a time like the
+// clients (its initialisation loads data as theirs does).
+func (p *Pipeline) newOSD() (*osdEngine, error) {
+	p.initMu.Lock()
+	defer p.initMu.Unlock()
+	o, err := newOSD()
+	if err != nil {
+		return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the OCR engine cannot start", Err: err}
+	}
+	return o, nil
+}
+
+// readPage prepares a page (see preprocess.go: orientation, skew,
+// background) and recognises it. The page's size is that of img once
+// turned upright, and its line boxes are in that space.
+func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int) (document.Page, error) {
+	turn, confidence := osd.orientation(img, dpi)
+	if confidence < minOSDConfidence {
+		turn = 0
+	}
+	img = turnClockwise(img, turn)
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	skew := estimateSkew(img)
+	prepared := newPGMPage(w, h)
+	if math.Abs(skew) >= minDeskewDegrees {
+		rotateInto(prepared.img, img, skew)
+	} else {
+		skew = 0
+		for y := 0; y < h; y++ {
+			copy(prepared.img.Pix[y*w:(y+1)*w], img.Pix[img.PixOffset(img.Bounds().Min.X, img.Bounds().Min.Y+y):])
+		}
+	}
+	flattenBackground(prepared.img)
+	lines, err := recognise(client, prepared.pgm, dpi)
+	if err != nil {
+		return document.Page{}, err
+	}
+	for i := range lines {
+		if skew != 0 {
+			lines[i].Box = unrotateBox(lines[i].Box, skew, w, h)
+		} else {
+			lines[i].Box = clampBox(lines[i].Box, w, h)
+		}
+	}
+	return document.Page{Width: w, Height: h, Rotation: turn, Source: document.FromOCR, Lines: lines}, nil
+}
+
+// recognise reads the lines of one page given as PGM, with their boxes and
+// confidences, in one recognition: gosseract's GetBoundingBoxes at the
+// text-line level runs Tesseract's Recognize once and walks its result
+// iterator, where Text and a later GetBoundingBoxes would recognise twice.
+// Blank lines are dropped.
+func recognise(c *gosseract.Client, pgm []byte, dpi int) ([]document.Line, error) {
 	if err := c.SetImageFromBytes(pgm); err != nil {
-		return "", fmt.Errorf("ocr: setting the page: %w", err)
+		return nil, fmt.Errorf("ocr: setting the page: %w", err)
 	}
 	if err := c.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
-		return "", fmt.Errorf("ocr: setting the resolution: %w", err)
+		return nil, fmt.Errorf("ocr: setting the resolution: %w", err)
 	}
-	text, err := c.Text()
+	boxes, err := c.GetBoundingBoxes(gosseract.RIL_TEXTLINE)
 	if err != nil {
-		return "", fmt.Errorf("ocr: recognising: %w", err)
+		return nil, fmt.Errorf("ocr: recognising: %w", err)
 	}
-	return text, nil
+	lines := make([]document.Line, 0, len(boxes))
+	for _, bb := range boxes {
+		text := strings.TrimRight(bb.Word, "\n\r\t ")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		r := bb.Box.Canon()
+		lines = append(lines, document.Line{
+			Text:       text,
+			Box:        document.Box{X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy()},
+			Confidence: math.Round(min(100, max(0, bb.Confidence))) / 100,
+		})
+	}
+	return lines, nil
 }
