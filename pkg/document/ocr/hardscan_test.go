@@ -3,8 +3,8 @@ package ocr_test
 import (
 	"fmt"
 	"math"
-	"sync/atomic"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"claims.local/pkg/document"

@@ -8,8 +8,16 @@
 // their headers passed the limits, and reach Tesseract as 8-bit gray PGM
 // made here: the C decoders never see an upload. A PDF's page count and
 // page sizes are checked with pdfinfo first; pages with a text layer are
-// read with pdftotext -layout, the others rasterised with pdftoppm at 200
-// dpi and recognised.
+// read exactly with pdftotext -bbox (words with their boxes), the others
+// rasterised with pdftoppm at 200 dpi and recognised.
+//
+// Every page read is a document.Page: its lines with their boxes, in the
+// pixels of the upright page (a text layer's points scaled to the
+// resolution its page would be rasterised at), and their confidence (1 for
+// a text layer). Before recognition a page is turned upright with
+// Tesseract's OSD data, deskewed, and its background flattened; a colour
+// image is read by its red channel, so that red seals vanish (see
+// preprocess.go).
 //
 // # Threads
 //

@@ -122,11 +122,11 @@ func (p *Pipeline) pdfPageSizes(ctx context.Context, path string) ([][2]float64,
 	return sizes, nil
 }
 
-// pdfText runs pdftotext -bbox-layout over the first pages pages and
+// pdfText runs pdftotext -bbox over the first pages pages and
 // returns each page's text layer, its lines with their boxes in the pixels
 // of the page rasterised at Config.DPI (parseTextLayer).
 func (p *Pipeline) pdfText(ctx context.Context, path string, pages int) ([]document.Page, error) {
-	out, err := p.command(ctx, "pdftotext", "-bbox-layout", "-enc", "UTF-8", "-f", "1", "-l", strconv.Itoa(pages), path, "-")
+	out, err := p.command(ctx, "pdftotext", "-bbox", "-enc", "UTF-8", "-f", "1", "-l", strconv.Itoa(pages), path, "-")
 	if err != nil {
 		return nil, err
 	}

@@ -2,43 +2,48 @@ package ocr
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/document"
 )
 
-// bboxDoc is the part of pdftotext -bbox-layout's XHTML that is read: per
-// page, its size in points, and the words of each line with the line's
-// box in points (origin at the top left).
+// bboxDoc is the part of pdftotext -bbox's XHTML that is read: per page,
+// its size in points and its words with their boxes in points (origin at
+// the top left).
 type bboxDoc struct {
 	Pages []struct {
-		Width  float64 `xml:"width,attr"`
-		Height float64 `xml:"height,attr"`
-		Flows  []struct {
-			Blocks []struct {
-				Lines []struct {
-					XMin  float64  `xml:"xMin,attr"`
-					YMin  float64  `xml:"yMin,attr"`
-					XMax  float64  `xml:"xMax,attr"`
-					YMax  float64  `xml:"yMax,attr"`
-					Words []string `xml:"word"`
-				} `xml:"line"`
-			} `xml:"block"`
-		} `xml:"flow"`
+		Width  float64    `xml:"width,attr"`
+		Height float64    `xml:"height,attr"`
+		Words  []bboxWord `xml:"word"`
 	} `xml:"body>doc>page"`
 }
 
-// parseTextLayer reads pdftotext -bbox-layout's output into one page per
-// PDF page: each line's words joined by a space, its box scaled from
-// points to the pixels of the page rasterised at dpi (the space an OCR
-// page of the same PDF would be in), and confidence 1, for the text layer
-// is exact.
+// bboxWord is one word of pdftotext -bbox.
+type bboxWord struct {
+	XMin float64 `xml:"xMin,attr"`
+	YMin float64 `xml:"yMin,attr"`
+	XMax float64 `xml:"xMax,attr"`
+	YMax float64 `xml:"yMax,attr"`
+	Text string  `xml:",chardata"`
+}
+
+// parseTextLayer reads pdftotext -bbox's output into one page per PDF
+// page. Words are gathered into lines by their height on the page (a word
+// whose middle lies within a line's height joins it), left to right,
+// joined by a space: pdftotext's own -bbox-layout lines follow its block
+// analysis, which splits a form's row ("交款人：王芳    就诊日期：…") and even
+// a grouped account number into blocks. Each line's box is scaled from
+// points to the pixels of the page rasterised at dpi (the space an OCR page
+// of the same PDF would be in); its confidence is 1, for the text layer is
+// exact.
 func parseTextLayer(out []byte, dpi int) ([]document.Page, error) {
 	var doc bboxDoc
 	dec := xml.NewDecoder(bytes.NewReader(out))
@@ -46,7 +51,7 @@ func parseTextLayer(out []byte, dpi int) ([]document.Page, error) {
 	dec.Entity = xml.HTMLEntity
 	dec.AutoClose = xml.HTMLAutoClose
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &apperr.Error{Code: apperr.Unprocessable, Message: "the PDF's text layer cannot be read", Err: fmt.Errorf("pdftotext -bbox-layout: %w", err)}
+		return nil, &apperr.Error{Code: apperr.Unprocessable, Message: "the PDF's text layer cannot be read", Err: fmt.Errorf("pdftotext -bbox: %w", err)}
 	}
 	scale := float64(dpi) / 72
 	px := func(pt float64) int { return int(math.Round(pt * scale)) }
@@ -54,19 +59,44 @@ func parseTextLayer(out []byte, dpi int) ([]document.Page, error) {
 	for i, pg := range doc.Pages {
 		w, h := int(math.Ceil(pg.Width*scale)), int(math.Ceil(pg.Height*scale))
 		page := document.Page{Width: w, Height: h, Source: document.FromTextLayer}
-		for _, f := range pg.Flows {
-			for _, b := range f.Blocks {
-				for _, l := range b.Lines {
-					text := strings.Join(l.Words, " ")
-					if strings.TrimSpace(text) == "" {
-						continue
-					}
-					box := document.Box{X: px(l.XMin), Y: px(l.YMin), W: px(l.XMax) - px(l.XMin), H: px(l.YMax) - px(l.YMin)}
-					page.Lines = append(page.Lines, document.Line{Text: text, Box: clampBox(box, w, h), Confidence: 1})
-				}
+		for _, l := range wordLines(pg.Words) {
+			texts := make([]string, len(l))
+			xMin, yMin, xMax, yMax := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+			for k, wd := range l {
+				texts[k] = wd.Text
+				xMin, yMin = math.Min(xMin, wd.XMin), math.Min(yMin, wd.YMin)
+				xMax, yMax = math.Max(xMax, wd.XMax), math.Max(yMax, wd.YMax)
 			}
+			text := strings.Join(texts, " ")
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			box := document.Box{X: px(xMin), Y: px(yMin), W: px(xMax) - px(xMin), H: px(yMax) - px(yMin)}
+			page.Lines = append(page.Lines, document.Line{Text: text, Box: clampBox(box, w, h), Confidence: 1})
 		}
 		pages[i] = page
 	}
 	return pages, nil
+}
+
+// wordLines groups words into lines, top to bottom, each left to right.
+func wordLines(words []bboxWord) [][]bboxWord {
+	sorted := slices.Clone(words)
+	slices.SortStableFunc(sorted, func(a, b bboxWord) int { return cmp.Compare(a.YMin, b.YMin) })
+	var lines [][]bboxWord
+	var top, bottom float64
+	for _, wd := range sorted {
+		mid := (wd.YMin + wd.YMax) / 2
+		if n := len(lines); n > 0 && mid >= top && mid <= bottom {
+			lines[n-1] = append(lines[n-1], wd)
+			bottom = math.Max(bottom, wd.YMax)
+			continue
+		}
+		lines = append(lines, []bboxWord{wd})
+		top, bottom = wd.YMin, wd.YMax
+	}
+	for _, l := range lines {
+		slices.SortStableFunc(l, func(a, b bboxWord) int { return cmp.Compare(a.XMin, b.XMin) })
+	}
+	return lines
 }
