@@ -26,9 +26,9 @@ type Doc struct {
 const bundleEvery = 8
 
 // Corpus returns n generated uploads that go through every document type
-// (document.Types, by Samples) and every defect (Defects): upload i is
-// sample i mod 10 with defect (i / 10) mod 9, so 90 uploads cover every
-// pair. Every bundleEvery-th upload is a mixed bundle instead: that sample
+// (document.Types, by Samples) and every defect (Defects): upload i is a
+// variant (Variant: other names, numbers, dates and amounts) of sample
+// i mod 10 with defect (i / 10) mod 9, so 90 uploads cover every pair. Every bundleEvery-th upload is a mixed bundle instead: that sample
 // and the next one as two pages of a PDF (even bundles) or a TIFF (odd),
 // each page with a gray defect.
 func Corpus(fonts Fonts, n int) ([]Doc, error) {
@@ -43,10 +43,10 @@ func Corpus(fonts Fonts, n int) ([]Doc, error) {
 	docs := make([]Doc, 0, n)
 	for i := 0; i < n; i++ {
 		seed := uint64(1000 + i)
-		s := samples[i%len(samples)]
+		s := Variant(samples[i%len(samples)], seed)
 		d := defects[(i/len(samples))%len(defects)]
 		if i%bundleEvery == bundleEvery-1 {
-			next := samples[(i+1)%len(samples)]
+			next := Variant(samples[(i+1)%len(samples)], seed+1)
 			d1, d2 := gray[i%len(gray)], gray[(i+3)%len(gray)]
 			doc, err := bundle(fonts, []Sample{s, next}, []Defect{d1, d2}, seed, (i/bundleEvery)%2 == 0)
 			if err != nil {
