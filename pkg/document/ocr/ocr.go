@@ -4,9 +4,10 @@
 //
 // A Pipeline keeps a pool of warm Tesseract clients, one per worker, each
 // worker on its own locked OS thread, each client loaded once with its
-// languages (chi_sim by default). Images (JPEG, PNG, TIFF, every page) are decoded in Go, after
-// their headers passed the limits, and reach Tesseract as 8-bit gray PGM
-// made here: the C decoders never see an upload. A PDF's page count and
+// languages (chi_sim by default). Images (JPEG, PNG, TIFF, every page) are
+// decoded in Go, after their headers passed the limits, and reach
+// Tesseract as 8-bit gray PGM made here: the C decoders never see an
+// upload. A PDF's page count and
 // page sizes are checked with pdfinfo first; pages with a text layer are
 // read exactly with pdftotext -bbox (words with their boxes), the others
 // rasterised with pdftoppm at 200 dpi and recognised.
@@ -60,9 +61,10 @@
 // labels and values into columns). The default language is chi_sim alone,
 // whose model reads Latin letters and digits too: with chi_sim+eng (both
 // are installed; set Config.Languages to use both) Tesseract read a noisy
-// Chinese name as Latin letters on 2 of the 10 plain test pages and on 14
-// of the 27 hard scans (王芳 as "ER"), where chi_sim read them all, about
-// 40% faster. A scan in English only reads better with eng.
+// Chinese name as Latin letters on 2 of the 10 plain test pages and on 10
+// of the 27 hard scans of TestInspectHardScans (王芳 as "ER"), where
+// chi_sim misread one name (in a fax), and chi_sim alone is about 40%
+// faster. A scan in English only reads better with eng.
 package ocr
 
 import (
