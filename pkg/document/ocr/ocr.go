@@ -423,6 +423,12 @@ func (p *Pipeline) newClient() (*gosseract.Client, error) {
 	if err := c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(int(p.cfg.PageSegMode))); err != nil {
 		return fail(err)
 	}
+	// Tesseract reads a line it reads badly a second time inverted (white
+	// on black), which claim documents do not print: not doing so saved 9%
+	// a page on the benchmark's pages (0.75 s against 0.83 s).
+	if err := c.SetVariable("tessedit_do_invert", "0"); err != nil {
+		return fail(err)
+	}
 	if _, err := recognise(c, blankPGM(), 300); err != nil {
 		return fail(fmt.Errorf("loading %s: %w", strings.Join(p.cfg.Languages, "+"), err))
 	}
@@ -441,15 +447,38 @@ func (p *Pipeline) newOSD() (*osdEngine, error) {
 	return o, nil
 }
 
-// readPage prepares a page (see preprocess.go: orientation, skew,
-// background) and recognises it. The page's size is that of img once
-// turned upright, and its line boxes are in that space.
+// readPage prepares a page (see preprocess.go: skew, background) and
+// recognises it. A page read with a low confidence (below
+// minUprightConfidence) may be turned: Tesseract's OSD is asked, and when
+// it finds a turn the turned page is read too, and kept if it reads with a
+// higher confidence. OSD costs more than recognition (about 0.6 s a page
+// against 0.5 s on the test pages) and upright pages read at 0.68 to 0.93
+// where turned ones read below 0.3, so upright pages, nearly all of them,
+// are not asked about. The page's size is that of img once upright, and
+// its line boxes are in that space.
 func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int) (document.Page, error) {
-	turn, confidence := osd.orientation(img, dpi)
-	if confidence < minOSDConfidence {
-		turn = 0
+	page, err := readUpright(client, img, dpi)
+	if err != nil || meanConfidence(page.Lines) >= minUprightConfidence {
+		return page, err
 	}
-	img = turnClockwise(img, turn)
+	turn, confidence := osd.orientation(img, dpi)
+	if turn == 0 || confidence < minOSDConfidence {
+		return page, nil
+	}
+	turned, err := readUpright(client, turnClockwise(img, turn), dpi)
+	if err != nil {
+		return document.Page{}, err
+	}
+	if meanConfidence(turned.Lines) <= meanConfidence(page.Lines) {
+		return page, nil
+	}
+	turned.Rotation = turn
+	return turned, nil
+}
+
+// readUpright deskews img, flattens its background and recognises it, as
+// it stands.
+func readUpright(client *gosseract.Client, img *image.Gray, dpi int) (document.Page, error) {
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	skew := estimateSkew(img)
 	prepared := newPGMPage(w, h)
@@ -473,7 +502,23 @@ func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int
 			lines[i].Box = clampBox(lines[i].Box, w, h)
 		}
 	}
-	return document.Page{Width: w, Height: h, Rotation: turn, Source: document.FromOCR, Lines: lines}, nil
+	return document.Page{Width: w, Height: h, Source: document.FromOCR, Lines: lines}, nil
+}
+
+// meanConfidence returns the confidence of lines weighted by their length
+// in characters, 0 for no text.
+func meanConfidence(lines []document.Line) float64 {
+	var sum float64
+	n := 0
+	for _, l := range lines {
+		k := len([]rune(l.Text))
+		sum += l.Confidence * float64(k)
+		n += k
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // recognise reads the lines of one page given as PGM, with their boxes and

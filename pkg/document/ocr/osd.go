@@ -12,6 +12,12 @@ import (
 	"unsafe"
 )
 
+// minUprightConfidence is the mean line confidence (meanConfidence) from
+// which a page is taken to be upright without asking OSD. On the test
+// corpus upright pages read at 0.68 to 0.93 (clean scans) and pages turned
+// by 90, 180 or 270 degrees at 0 to 0.28.
+const minUprightConfidence = 0.5
+
 // minOSDConfidence is the orientation confidence (Tesseract's scale, where
 // 15 is "reasonably confident") below which a page is left as it is. On
 // the test pages (Chinese forms of five lines) upright and turned pages

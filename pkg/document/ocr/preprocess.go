@@ -13,8 +13,9 @@ import (
 // on the worker that recognises it, with one extra page of 8-bit gray at
 // most (the PGM Tesseract is given is that page):
 //
-//   - orientation: Tesseract's OSD says how far the page is turned, and
-//     the page is turned back by quarter turns (Page.Rotation);
+//   - orientation: a page that reads with a low confidence is shown to
+//     Tesseract's OSD, which says how far it is turned, and is turned back
+//     by quarter turns (Page.Rotation; see readPage);
 //   - skew: the angle is estimated from the projection profile of a
 //     reduced page (the angle at which rows of ink are sharpest) and the
 //     page is turned back about its centre when it is off by more than
