@@ -3,13 +3,22 @@
 // and field extraction.
 //
 // A Pipeline keeps a pool of warm Tesseract clients, one per worker, each
-// worker on its own locked OS thread, each client loaded once with
-// chi_sim+eng. Images (JPEG, PNG, TIFF, every page) are decoded in Go, after
-// their headers passed the limits, and reach Tesseract as 8-bit gray PGM
-// made here: the C decoders never see an upload. A PDF's page count and
+// worker on its own locked OS thread, each client loaded once with its
+// languages (chi_sim by default). Images (JPEG, PNG, TIFF, every page) are
+// decoded in Go, after their headers passed the limits, and reach
+// Tesseract as 8-bit gray PGM made here: the C decoders never see an
+// upload. A PDF's page count and
 // page sizes are checked with pdfinfo first; pages with a text layer are
-// read with pdftotext -layout, the others rasterised with pdftoppm at 200
-// dpi and recognised.
+// read exactly with pdftotext -bbox (words with their boxes), the others
+// rasterised with pdftoppm at 200 dpi and recognised.
+//
+// Every page read is a document.Page: its lines with their boxes, in the
+// pixels of the upright page (a text layer's points scaled to the
+// resolution its page would be rasterised at), and their confidence (1 for
+// a text layer). Before recognition a page is turned upright with
+// Tesseract's OSD data, deskewed, and its background flattened; a colour
+// image is read by its red channel, so that red seals vanish (see
+// preprocess.go).
 //
 // # Threads
 //
@@ -39,25 +48,31 @@
 // Tesseract's own caches grow with use: after Config.RecycleAfter pages a
 // worker closes its client and makes a new one, which returns Tesseract's
 // memory; the leaked text is not returned, so RSS still grows by roughly
-// the size of the text read. GetBoundingBoxes runs recognition a second
-// time and is not used.
+// the size of the text read. Pages are read with GetBoundingBoxes at the
+// text-line level, which recognises once and gives each line's text, box
+// and confidence (calling it after Text would recognise twice); it leaks
+// each line's C string as Text does.
 //
 // # Accuracy
 //
 // The defaults were measured on the test pages (package scantest: ten
 // document types, skewed, grainy): page segmentation mode 4 (one column of
 // lines) reads forms best, keeping each label with its value (mode 3 split
-// labels and values into columns). The languages are chi_sim+eng, as the
-// platform specifies; chi_sim alone read the same pages, English ones
-// included, with no field wrong and about 40% faster, while chi_sim+eng now
-// and then reads a noisy Chinese line as Latin letters (2 names in 10
-// pages). Set Config.Languages to chi_sim to trade.
+// labels and values into columns). The default language is chi_sim alone,
+// whose model reads Latin letters and digits too: with chi_sim+eng (both
+// are installed; set Config.Languages to use both) Tesseract read a noisy
+// Chinese name as Latin letters on 2 of the 10 plain test pages and on 10
+// of the 27 hard scans of TestInspectHardScans (王芳 as "ER"), where
+// chi_sim misread one name (in a fax), and chi_sim alone is about 40%
+// faster. A scan in English only reads better with eng.
 package ocr
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -80,7 +95,7 @@ type Config struct {
 	// Workers is the number of Tesseract clients, hence of pages
 	// recognised at once (default: the number of CPUs).
 	Workers int
-	// Languages are the Tesseract languages (default chi_sim and eng).
+	// Languages are the Tesseract languages (default DefaultLanguages).
 	Languages []string
 	// RecycleAfter is the number of pages after which a worker closes its
 	// client and makes a new one, so that memory stays bounded (default
@@ -103,13 +118,17 @@ type Config struct {
 	CommandTimeout time.Duration
 }
 
+// DefaultLanguages returns the languages a pipeline reads with unless
+// configured otherwise: chi_sim alone (see the package documentation).
+func DefaultLanguages() []string { return []string{"chi_sim"} }
+
 // withDefaults returns c with its zero fields set to their defaults.
 func (c Config) withDefaults() Config {
 	if c.Workers <= 0 {
 		c.Workers = runtime.NumCPU()
 	}
 	if len(c.Languages) == 0 {
-		c.Languages = []string{"chi_sim", "eng"}
+		c.Languages = DefaultLanguages()
 	}
 	if c.RecycleAfter <= 0 {
 		c.RecycleAfter = 200
@@ -168,15 +187,15 @@ type Pipeline struct {
 type job struct {
 	ctx   context.Context
 	index int
-	pgm   []byte
+	img   *image.Gray
 	dpi   int
-	out   chan<- pageText // buffered: a worker never blocks on it
+	out   chan<- pageResult // buffered: a worker never blocks on it
 }
 
-// pageText is a worker's answer to a job.
-type pageText struct {
+// pageResult is a worker's answer to a job.
+type pageResult struct {
 	index int
-	text  string
+	page  document.Page
 	err   error
 }
 
@@ -237,25 +256,23 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var texts []string
+	var pages []document.Page
 	var recognised int
 	if media == document.PDF {
-		texts, recognised, err = p.readPDF(ctx, data)
+		pages, recognised, err = p.readPDF(ctx, data)
 	} else {
-		texts, err = p.readImage(ctx, data)
-		recognised = len(texts)
+		pages, err = p.readImage(ctx, data)
+		recognised = len(pages)
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	text := strings.Join(texts, "\n\n")
-	pages := make([]document.Page, len(texts))
-	for i, t := range texts {
-		pages[i] = document.Page{Number: i + 1, Source: document.FromOCR}
-		for _, l := range strings.Split(t, "\n") {
-			pages[i].Lines = append(pages[i].Lines, document.Line{Text: l})
-		}
+	texts := make([]string, len(pages))
+	for i := range pages {
+		pages[i].Number = i + 1
+		texts[i] = pages[i].Text()
 	}
+	text := strings.Join(texts, "\n\n")
 	parts := document.AnalyzePages(pages)
 	analysis := document.Analyze(text)
 	if len(parts) > 0 {
@@ -264,7 +281,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	return Result{
 		Analysis:        analysis,
 		Media:           media,
-		Pages:           len(texts),
+		Pages:           len(pages),
 		RecognisedPages: recognised,
 		Text:            text,
 		PageTexts:       pages,
@@ -273,18 +290,18 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 }
 
 // readImage recognises every page of an image file.
-func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]string, error) {
+func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]document.Page, error) {
 	info, err := document.ProbeImage(data, p.cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
 	r := p.newRun(ctx, len(info.Sizes))
 	for i := range info.Sizes {
-		img, err := document.DecodeGray(data, info, i)
+		img, err := decodeForOCR(data, info, i)
 		if err != nil {
 			return nil, err
 		}
-		if err := r.submit(i, encodePGM(img), p.cfg.ImageDPI); err != nil {
+		if err := r.submit(i, img, p.cfg.ImageDPI); err != nil {
 			return nil, err
 		}
 	}
@@ -295,18 +312,18 @@ func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]string, error)
 type run struct {
 	p       *Pipeline
 	ctx     context.Context
-	texts   []string
-	out     chan pageText
+	pages   []document.Page
+	out     chan pageResult
 	pending int
 }
 
 func (p *Pipeline) newRun(ctx context.Context, pages int) *run {
-	return &run{p: p, ctx: ctx, texts: make([]string, pages), out: make(chan pageText, pages)}
+	return &run{p: p, ctx: ctx, pages: make([]document.Page, pages), out: make(chan pageResult, pages)}
 }
 
 // submit hands page index to the next free worker, waiting for one.
-func (r *run) submit(index int, pgm []byte, dpi int) error {
-	j := job{ctx: r.ctx, index: index, pgm: pgm, dpi: dpi, out: r.out}
+func (r *run) submit(index int, img *image.Gray, dpi int) error {
+	j := job{ctx: r.ctx, index: index, img: img, dpi: dpi, out: r.out}
 	select {
 	case r.p.jobs <- j:
 		r.pending++
@@ -318,29 +335,35 @@ func (r *run) submit(index int, pgm []byte, dpi int) error {
 	}
 }
 
-// wait returns the texts of all pages once the submitted ones are done.
-func (r *run) wait() ([]string, error) {
+// wait returns all pages once the submitted ones are done.
+func (r *run) wait() ([]document.Page, error) {
 	for ; r.pending > 0; r.pending-- {
 		select {
-		case pt := <-r.out:
-			if pt.err != nil {
-				return nil, pt.err
+		case pr := <-r.out:
+			if pr.err != nil {
+				return nil, pr.err
 			}
-			r.texts[pt.index] = pt.text
+			r.pages[pr.index] = pr.page
 		case <-r.ctx.Done():
 			return nil, r.ctx.Err()
 		}
 	}
-	return r.texts, nil
+	return r.pages, nil
 }
 
-// work is one worker: it owns a Tesseract client on a locked OS thread and
-// recognises pages until the pipeline closes. It reports on ready once its
-// first client is made.
+// work is one worker: it owns a Tesseract client and an OSD engine on a
+// locked OS thread and recognises pages until the pipeline closes. It
+// reports on ready once its first client is made.
 func (p *Pipeline) work(ready chan<- error) {
 	defer p.wg.Done()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	osd, err := p.newOSD()
+	if err != nil {
+		ready <- err
+		return
+	}
+	defer osd.close()
 	client, err := p.newClient()
 	ready <- err
 	if err != nil {
@@ -360,7 +383,7 @@ func (p *Pipeline) work(ready chan<- error) {
 		case j = <-p.jobs:
 		}
 		if err := j.ctx.Err(); err != nil {
-			j.out <- pageText{index: j.index, err: err}
+			j.out <- pageResult{index: j.index, err: err}
 			continue
 		}
 		if client == nil || pages >= p.cfg.RecycleAfter {
@@ -368,14 +391,14 @@ func (p *Pipeline) work(ready chan<- error) {
 				client.Close()
 			}
 			if client, err = p.newClient(); err != nil {
-				j.out <- pageText{index: j.index, err: err}
+				j.out <- pageResult{index: j.index, err: err}
 				continue
 			}
 			pages = 0
 		}
-		text, err := recognise(client, j.pgm, j.dpi)
+		page, err := readPage(client, osd, j.img, j.dpi)
 		pages++
-		j.out <- pageText{index: j.index, text: text, err: err}
+		j.out <- pageResult{index: j.index, page: page, err: err}
 	}
 }
 
@@ -400,23 +423,132 @@ func (p *Pipeline) newClient() (*gosseract.Client, error) {
 	if err := c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(int(p.cfg.PageSegMode))); err != nil {
 		return fail(err)
 	}
+	// Tesseract reads a line it reads badly a second time inverted (white
+	// on black), which claim documents do not print: not doing so saved 9%
+	// a page on the benchmark's pages (0.75 s against 0.83 s).
+	if err := c.SetVariable("tessedit_do_invert", "0"); err != nil {
+		return fail(err)
+	}
 	if _, err := recognise(c, blankPGM(), 300); err != nil {
 		return fail(fmt.Errorf("loading %s: %w", strings.Join(p.cfg.Languages, "+"), err))
 	}
 	return c, nil
 }
 
-// recognise reads the text of one page given as PGM.
-func recognise(c *gosseract.Client, pgm []byte, dpi int) (string, error) {
+// newOSD makes a worker's orientation engine, one at a time like the
+// clients (its initialisation loads data as theirs does).
+func (p *Pipeline) newOSD() (*osdEngine, error) {
+	p.initMu.Lock()
+	defer p.initMu.Unlock()
+	o, err := newOSD()
+	if err != nil {
+		return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the OCR engine cannot start", Err: err}
+	}
+	return o, nil
+}
+
+// readPage prepares a page (see preprocess.go: skew, background) and
+// recognises it. A page read with a low confidence (below
+// minUprightConfidence) may be turned: Tesseract's OSD is asked, and when
+// it finds a turn the turned page is read too, and kept if it reads with a
+// higher confidence. OSD costs more than recognition (about 0.6 s a page
+// against 0.5 s on the test pages) and upright pages read at 0.68 to 0.93
+// where turned ones read below 0.3, so upright pages, nearly all of them,
+// are not asked about. The page's size is that of img once upright, and
+// its line boxes are in that space.
+func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int) (document.Page, error) {
+	page, err := readUpright(client, img, dpi)
+	if err != nil || meanConfidence(page.Lines) >= minUprightConfidence {
+		return page, err
+	}
+	turn, confidence := osd.orientation(img, dpi)
+	if turn == 0 || confidence < minOSDConfidence {
+		return page, nil
+	}
+	turned, err := readUpright(client, turnClockwise(img, turn), dpi)
+	if err != nil {
+		return document.Page{}, err
+	}
+	if meanConfidence(turned.Lines) <= meanConfidence(page.Lines) {
+		return page, nil
+	}
+	turned.Rotation = turn
+	return turned, nil
+}
+
+// readUpright deskews img, flattens its background and recognises it, as
+// it stands.
+func readUpright(client *gosseract.Client, img *image.Gray, dpi int) (document.Page, error) {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	skew := estimateSkew(img)
+	prepared := newPGMPage(w, h)
+	if math.Abs(skew) >= minDeskewDegrees {
+		rotateInto(prepared.img, img, skew)
+	} else {
+		skew = 0
+		for y := 0; y < h; y++ {
+			copy(prepared.img.Pix[y*w:(y+1)*w], img.Pix[img.PixOffset(img.Bounds().Min.X, img.Bounds().Min.Y+y):])
+		}
+	}
+	flattenBackground(prepared.img)
+	lines, err := recognise(client, prepared.pgm, dpi)
+	if err != nil {
+		return document.Page{}, err
+	}
+	for i := range lines {
+		if skew != 0 {
+			lines[i].Box = unrotateBox(lines[i].Box, skew, w, h)
+		} else {
+			lines[i].Box = clampBox(lines[i].Box, w, h)
+		}
+	}
+	return document.Page{Width: w, Height: h, Source: document.FromOCR, Lines: lines}, nil
+}
+
+// meanConfidence returns the confidence of lines weighted by their length
+// in characters, 0 for no text.
+func meanConfidence(lines []document.Line) float64 {
+	var sum float64
+	n := 0
+	for _, l := range lines {
+		k := len([]rune(l.Text))
+		sum += l.Confidence * float64(k)
+		n += k
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// recognise reads the lines of one page given as PGM, with their boxes and
+// confidences, in one recognition: gosseract's GetBoundingBoxes at the
+// text-line level runs Tesseract's Recognize once and walks its result
+// iterator, where Text and a later GetBoundingBoxes would recognise twice.
+// Blank lines are dropped.
+func recognise(c *gosseract.Client, pgm []byte, dpi int) ([]document.Line, error) {
 	if err := c.SetImageFromBytes(pgm); err != nil {
-		return "", fmt.Errorf("ocr: setting the page: %w", err)
+		return nil, fmt.Errorf("ocr: setting the page: %w", err)
 	}
 	if err := c.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
-		return "", fmt.Errorf("ocr: setting the resolution: %w", err)
+		return nil, fmt.Errorf("ocr: setting the resolution: %w", err)
 	}
-	text, err := c.Text()
+	boxes, err := c.GetBoundingBoxes(gosseract.RIL_TEXTLINE)
 	if err != nil {
-		return "", fmt.Errorf("ocr: recognising: %w", err)
+		return nil, fmt.Errorf("ocr: recognising: %w", err)
 	}
-	return text, nil
+	lines := make([]document.Line, 0, len(boxes))
+	for _, bb := range boxes {
+		text := strings.TrimRight(bb.Word, "\n\r\t ")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		r := bb.Box.Canon()
+		lines = append(lines, document.Line{
+			Text:       text,
+			Box:        document.Box{X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy()},
+			Confidence: math.Round(min(100, max(0, bb.Confidence))) / 100,
+		})
+	}
+	return lines, nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"os/exec"
@@ -29,9 +30,9 @@ const minTextLayerChars = 16
 const maxCommandOutput = 16 << 20
 
 // readPDF reads every page of a PDF: from its text layer where it has one,
-// by rasterising and recognising it otherwise. It returns the pages' texts
-// and how many were recognised.
-func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]string, int, error) {
+// by rasterising and recognising it otherwise. It returns the pages and
+// how many were recognised.
+func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]document.Page, int, error) {
 	dir, err := os.MkdirTemp(p.cfg.TempDir, "claims-ocr-*")
 	if err != nil {
 		return nil, 0, fmt.Errorf("ocr: temporary folder: %w", err)
@@ -54,8 +55,8 @@ func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]string, int, err
 	r := p.newRun(ctx, len(sizes))
 	recognised := 0
 	for i, size := range sizes {
-		if i < len(layer) && countLettersDigits(layer[i]) >= minTextLayerChars {
-			r.texts[i] = strings.TrimSpace(layer[i])
+		if i < len(layer) && countLettersDigits(layer[i].Text()) >= minTextLayerChars {
+			r.pages[i] = layer[i]
 			continue
 		}
 		w := int64(math.Ceil(size[0] / 72 * float64(p.cfg.DPI)))
@@ -72,8 +73,8 @@ func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]string, int, err
 		}
 		recognised++
 	}
-	texts, err := r.wait()
-	return texts, recognised, err
+	pages, err := r.wait()
+	return pages, recognised, err
 }
 
 // pdfInfoPage matches pdfinfo's "Page    1 size: 595.276 x 841.89 pts (A4)"
@@ -121,23 +122,27 @@ func (p *Pipeline) pdfPageSizes(ctx context.Context, path string) ([][2]float64,
 	return sizes, nil
 }
 
-// pdfText runs pdftotext -layout over the first pages pages and returns
-// each page's text layer (pdftotext ends every page with a form feed).
-func (p *Pipeline) pdfText(ctx context.Context, path string, pages int) ([]string, error) {
-	out, err := p.command(ctx, "pdftotext", "-layout", "-enc", "UTF-8", "-f", "1", "-l", strconv.Itoa(pages), path, "-")
+// pdfText runs pdftotext -bbox over the first pages pages and
+// returns each page's text layer, its lines with their boxes in the pixels
+// of the page rasterised at Config.DPI (parseTextLayer).
+func (p *Pipeline) pdfText(ctx context.Context, path string, pages int) ([]document.Page, error) {
+	out, err := p.command(ctx, "pdftotext", "-bbox", "-enc", "UTF-8", "-f", "1", "-l", strconv.Itoa(pages), path, "-")
 	if err != nil {
 		return nil, err
 	}
-	layer := strings.Split(string(out), "\f")
+	layer, err := parseTextLayer(out, p.cfg.DPI)
+	if err != nil {
+		return nil, err
+	}
 	return layer[:min(len(layer), pages)], nil
 }
 
 // rasterise renders page (1-based) at the configured resolution in gray
-// with pdftoppm, and returns it as PGM for Tesseract after checking the
+// with pdftoppm, and returns it for Tesseract after checking the
 // PNG it made like any uploaded image. It renders the crop box (-cropbox),
 // the box pdfinfo measured (pdfPageSizes): by default pdftoppm renders the
 // media box, which a hostile file makes far larger than its crop box.
-func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int) ([]byte, error) {
+func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int) (*image.Gray, error) {
 	prefix := filepath.Join(dir, fmt.Sprintf("page-%d", page))
 	n := strconv.Itoa(page)
 	if _, err := p.command(ctx, "pdftoppm", "-cropbox", "-r", strconv.Itoa(p.cfg.DPI), "-png", "-gray", "-singlefile",
@@ -159,7 +164,7 @@ func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int)
 	if err != nil {
 		return nil, fmt.Errorf("ocr: the rasterised page %d: %w", page, err)
 	}
-	return encodePGM(img), nil
+	return img, nil
 }
 
 // command runs a poppler command with the configured timeout and returns

@@ -21,9 +21,8 @@ import (
 // Tesseract through a pool of two workers, and checks the type and the
 // fields. It logs the accuracy per type.
 //
-// Every type must be recognised. OCR misreads a line now and then (with
-// chi_sim+eng, a noisy Chinese line is sometimes read as Latin letters), so
-// fields must be right in minFieldAccuracy of the checks, not all; a miss is
+// Every type must be recognised. OCR misreads a character now and then (a
+// capital numeral, a colon as a semicolon), so fields must be right in minFieldAccuracy of the checks, not all; a miss is
 // logged with the text read.
 func TestInspectEveryType(t *testing.T) {
 	fonts := loadFonts(t)

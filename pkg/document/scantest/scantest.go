@@ -144,11 +144,18 @@ func Render(fonts Fonts, lines []string, s Style) (*image.Gray, error) {
 		width = max(width, w.Round()+2*margin)
 	}
 	height := 2*margin + lineH*len(lines)
+	// A page skewed by more than 2 degrees gets room to turn in, so that
+	// no line end is cut off.
+	padX, padY := 0, 0
+	if sin := math.Abs(math.Sin(s.RotateDeg * math.Pi / 180)); sin > math.Sin(2*math.Pi/180) {
+		padX, padY = int(sin*float64(height)/2)+1, int(sin*float64(width)/2)+1
+		width, height = width+2*padX, height+2*padY
+	}
 	page := image.NewGray(image.Rect(0, 0, width, height))
 	draw.Draw(page, page.Bounds(), image.NewUniform(color.Gray{Y: 238}), image.Point{}, draw.Src)
 	d := font.Drawer{Dst: page, Src: image.NewUniform(color.Gray{Y: 25})}
 	for i, l := range lines {
-		d.Dot = fixed.P(margin, margin+lineH*i+int(px))
+		d.Dot = fixed.P(padX+margin, padY+margin+lineH*i+int(px))
 		for _, r := range l {
 			d.Face = faceOf(r)
 			d.DrawString(string(r))

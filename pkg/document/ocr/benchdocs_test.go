@@ -1,0 +1,257 @@
+package ocr_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"claims.local/pkg/document"
+	"claims.local/pkg/document/ocr"
+	"claims.local/pkg/document/scantest"
+)
+
+// benchDocsVar sets the number of uploads of BenchmarkDocuments (default
+// 200); CLAIMS_OCR_BENCH_DOCS=20 gives a quick look.
+const benchDocsVar = "CLAIMS_OCR_BENCH_DOCS"
+
+// benchBatch is the number of uploads each reader reads in its turn.
+const benchBatch = 10
+
+// benchFields are the fields BenchmarkDocuments scores, named as in
+// scantest.Want.Misses.
+var benchFields = []string{"id_number", "total_amount_fen", "event_date", "invoice_number", "names", "account_number", "account_holder"}
+
+// BenchmarkDocuments reads the generated corpus (scantest.Corpus: every
+// document type with every defect, and mixed bundles as multi-page PDFs
+// and TIFFs) through the pipeline, two uploads at a time on two workers,
+// and every page of it with the tesseract command, one process per page,
+// with the same languages and page segmentation mode and the same
+// parallelism, the two taking turns every benchBatch uploads. It reports:
+//
+//   - type-acc: the share of documents (parts of uploads) whose type is
+//     right, part by part in page order;
+//   - field-acc and field-<name>-acc: the share of the fields a document
+//     has (its truth is not empty) that were read right, overall and per
+//     field;
+//   - pipeline-pages/s, cli-pages/s and speedup.
+//
+// It logs a table by defect, for README.
+func BenchmarkDocuments(b *testing.B) {
+	n := 200
+	if v := os.Getenv(benchDocsVar); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("%s: want a positive number of uploads, got %q", benchDocsVar, v)
+		}
+	}
+	const workers = 2
+	fonts := loadFonts(b)
+	docs, err := scantest.Corpus(fonts, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	files := make([][]string, len(docs)) // each upload's pages, a file each
+	pages, filePages := 0, 0
+	for i, d := range docs {
+		for k, page := range d.Pages {
+			path := filepath.Join(dir, fmt.Sprintf("%s-%d", d.Name, k))
+			if err := os.WriteFile(path, page, 0o600); err != nil {
+				b.Fatal(err)
+			}
+			files[i] = append(files[i], path)
+		}
+		pages += len(d.Parts)
+		filePages += len(d.Pages)
+	}
+	p := newPipeline(b, ocr.Config{Workers: workers})
+	results := make([]ocr.Result, len(docs))
+
+	// The two readers take turns, benchBatch uploads at a time, so that a
+	// change of load on the shared machine weighs on both alike.
+	b.ResetTimer()
+	var pipelineTime, cliTime time.Duration
+	for from := 0; from < len(docs); from += benchBatch {
+		batch := docs[from:min(len(docs), from+benchBatch)]
+		pipelineTime += inParallel(b, len(batch), workers, func(i int) error {
+			res, err := p.Inspect(context.Background(), batch[i].Data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", batch[i].Name, err)
+			}
+			results[from+i] = res
+			return nil
+		})
+		var batchFiles []string
+		for _, f := range files[from : from+len(batch)] {
+			batchFiles = append(batchFiles, f...)
+		}
+		cliTime += inParallel(b, len(batchFiles), workers, func(i int) error {
+			// A turned page may read as nothing: the command does not
+			// turn pages, and it is measured for its speed only.
+			_, err := tesseractCommand(batchFiles[i], 300)
+			return err
+		})
+	}
+	b.StopTimer()
+
+	var score benchScore
+	for i, d := range docs {
+		score.add(b, d, results[i])
+	}
+	pipelineRate := float64(pages) / pipelineTime.Seconds()
+	cliRate := float64(filePages) / cliTime.Seconds()
+	b.ReportMetric(float64(pipelineTime.Nanoseconds())/float64(pages), "ns/op") // a pipeline page, not a b.N
+	b.ReportMetric(float64(len(docs)), "uploads")
+	b.ReportMetric(float64(pages), "pages")
+	b.ReportMetric(score.types.share(), "type-acc")
+	b.ReportMetric(score.fields.share(), "field-acc")
+	for _, f := range benchFields {
+		b.ReportMetric(score.perField[f].share(), "field-"+f+"-acc")
+	}
+	b.ReportMetric(pipelineRate, "pipeline-pages/s")
+	b.ReportMetric(cliRate, "cli-pages/s")
+	b.ReportMetric(pipelineRate/cliRate, "speedup")
+	// Printed, not logged: go test cuts a benchmark's log short.
+	fmt.Println(score.table(pipelineRate, cliRate))
+}
+
+// tally counts right answers out of all.
+type tally struct{ right, all int }
+
+func (t *tally) add(ok bool) {
+	t.all++
+	if ok {
+		t.right++
+	}
+}
+
+// share returns right/all, or 1 when nothing was counted.
+func (t tally) share() float64 {
+	if t.all == 0 {
+		return 1
+	}
+	return float64(t.right) / float64(t.all)
+}
+
+// benchScore gathers BenchmarkDocuments' counts, overall, per field and
+// per defect.
+type benchScore struct {
+	types, fields     tally
+	perField          map[string]tally
+	defectTypes       map[string]tally
+	defectFields      map[string]tally
+	bundleTypes       tally
+	bundleFields      tally
+	misreadExamples   []string
+	misreadSuppressed int
+}
+
+// add scores the result of reading d: the parts in page order against d's
+// truth (a missing part is wrong in type and every field).
+func (s *benchScore) add(b *testing.B, d scantest.Doc, res ocr.Result) {
+	b.Helper()
+	if s.perField == nil {
+		s.perField, s.defectTypes, s.defectFields = map[string]tally{}, map[string]tally{}, map[string]tally{}
+	}
+	bundle := len(d.Parts) > 1
+	for k, want := range d.Parts {
+		var got document.Analysis
+		found := k < len(res.Parts)
+		if found {
+			got = res.Parts[k].Analysis
+		}
+		key := string(d.Defects[k])
+		if bundle {
+			key = "bundle (" + string(d.Media) + ")"
+		}
+		typeOK := found && got.Type == want.Type
+		s.types.add(typeOK)
+		dt := s.defectTypes[key]
+		dt.add(typeOK)
+		s.defectTypes[key] = dt
+		if bundle {
+			s.bundleTypes.add(typeOK)
+		}
+		misses, _ := want.Want.Misses(got.Fields)
+		for _, f := range benchFields {
+			if !hasField(want.Want, f) {
+				continue
+			}
+			ok := found && !slices.Contains(misses, f)
+			s.fields.add(ok)
+			pf := s.perField[f]
+			pf.add(ok)
+			s.perField[f] = pf
+			df := s.defectFields[key]
+			df.add(ok)
+			s.defectFields[key] = df
+			if bundle {
+				s.bundleFields.add(ok)
+			}
+			if !ok {
+				if len(s.misreadExamples) < 12 {
+					s.misreadExamples = append(s.misreadExamples, fmt.Sprintf("%s part %d: %s", d.Name, k+1, f))
+				} else {
+					s.misreadSuppressed++
+				}
+			}
+		}
+	}
+}
+
+// hasField reports whether the truth w has field f.
+func hasField(w scantest.Want, f string) bool {
+	switch f {
+	case "id_number":
+		return w.IDNumber != ""
+	case "total_amount_fen":
+		return w.AmountFen != 0
+	case "event_date":
+		return w.EventDate != ""
+	case "invoice_number":
+		return w.InvoiceNumber != ""
+	case "names":
+		return len(w.Names) > 0
+	case "account_number":
+		return w.AccountNumber != ""
+	case "account_holder":
+		return w.AccountHolder != ""
+	}
+	return false
+}
+
+// table renders the scores as a Markdown table.
+func (s *benchScore) table(pipelineRate, cliRate float64) string {
+	var out strings.Builder
+	fmt.Fprintf(&out, "| defect | documents | type | fields |\n|---|---|---|---|\n")
+	var keys []string
+	for k := range s.defectTypes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		t, f := s.defectTypes[k], s.defectFields[k]
+		fmt.Fprintf(&out, "| %s | %d | %.1f%% | %.1f%% (%d/%d) |\n", k, t.all, 100*t.share(), 100*f.share(), f.right, f.all)
+	}
+	fmt.Fprintf(&out, "| **all** | %d | %.1f%% | %.1f%% (%d/%d) |\n\n", s.types.all, 100*s.types.share(), 100*s.fields.share(), s.fields.right, s.fields.all)
+	fmt.Fprintf(&out, "| field | right |\n|---|---|\n")
+	for _, f := range benchFields {
+		t := s.perField[f]
+		fmt.Fprintf(&out, "| %s | %.1f%% (%d/%d) |\n", f, 100*t.share(), t.right, t.all)
+	}
+	fmt.Fprintf(&out, "\npipeline %.2f pages/s, tesseract command %.2f pages/s: %.1f×\n", pipelineRate, cliRate, pipelineRate/cliRate)
+	if len(s.misreadExamples) > 0 {
+		fmt.Fprintf(&out, "misread: %s", strings.Join(s.misreadExamples, "; "))
+		if s.misreadSuppressed > 0 {
+			fmt.Fprintf(&out, " and %d more", s.misreadSuppressed)
+		}
+		out.WriteString("\n")
+	}
+	return out.String()
+}
