@@ -1,5 +1,3 @@
-//go:build issue18_merged
-
 package e2e
 
 import (

@@ -258,9 +258,14 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	}
 	var pages []document.Page
 	var recognised int
-	if media == document.PDF {
+	switch media {
+	case document.PDF:
 		pages, recognised, err = p.readPDF(ctx, data)
-	} else {
+	case document.OFD:
+		// An OFD package is an electronic document: its text is exact and
+		// read from its XML, with no page recognised.
+		pages, err = document.ReadOFD(data, p.cfg.Limits)
+	default:
 		pages, err = p.readImage(ctx, data)
 		recognised = len(pages)
 	}

@@ -40,6 +40,13 @@ func Probe(ctx context.Context, cfg Config, data []byte) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
+	if media == document.OFD {
+		pages, err := document.ReadOFD(data, cfg.Limits)
+		if err != nil {
+			return Info{}, err
+		}
+		return Info{Media: media, Pages: len(pages)}, nil
+	}
 	if media != document.PDF {
 		info, err := document.ProbeImage(data, cfg.Limits)
 		if err != nil {

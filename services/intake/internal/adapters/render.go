@@ -55,6 +55,10 @@ func (r *Reader) RenderPage(ctx context.Context, data []byte, n int) ([]byte, st
 			return nil, "", fmt.Errorf("encode page %d: %w", n, err)
 		}
 		return b.Bytes(), "image/png", nil
+	case document.OFD:
+		// An OFD package is XML drawn by its reader; its text and the
+		// boxes of its lines are the document's reading.
+		return nil, "", apperr.New(apperr.UnsupportedMedia, "an OFD electronic document has no page image here: its text and the place of each field are in the document's reading")
 	}
 	return renderPDFPage(ctx, data, n)
 }

@@ -182,6 +182,7 @@ func (h *HTTP) getDocument(c *gin.Context) {
 // contentTypes are the media types files are served back with. Read-only.
 var contentTypes = map[document.Media]string{
 	document.JPEG: "image/jpeg", document.PNG: "image/png", document.TIFF: "image/tiff", document.PDF: "application/pdf",
+	document.OFD: "application/ofd",
 }
 
 // revealTypes are the documents whose file shows a resident ID or account
