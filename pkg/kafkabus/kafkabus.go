@@ -57,7 +57,18 @@ func (p *Publisher) Publish(ctx context.Context, msgs []outbox.Message) error {
 			},
 		}
 	}
-	return p.w.WriteMessages(ctx, km...)
+	err := p.w.WriteMessages(ctx, km...)
+	var failed kafka.WriteErrors
+	if errors.As(err, &failed) && len(failed) == len(msgs) {
+		// kafka-go reports each message's outcome: say which the broker
+		// acknowledged, so that the outbox does not send them twice.
+		delivered := make([]bool, len(msgs))
+		for i, e := range failed {
+			delivered[i] = e == nil
+		}
+		return &outbox.PartialFailure{Delivered: delivered, Err: err}
+	}
+	return err
 }
 
 // Close flushes and closes the writer.

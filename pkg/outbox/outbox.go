@@ -19,7 +19,22 @@ type Message struct {
 }
 
 // Publisher sends messages synchronously and returns only when the broker has
-// acknowledged all of them, in order per topic and key.
+// acknowledged all of them, in order per topic and key. When the broker
+// acknowledged some and refused others (a partition whose leader moved
+// during a broker restart), the error is a *PartialFailure saying which.
 type Publisher interface {
 	Publish(ctx context.Context, msgs []Message) error
 }
+
+// PartialFailure is a Publish that the broker acknowledged in part:
+// Delivered[i] reports whether message i was acknowledged. A relay marks
+// the delivered ones sent, so that they are not sent a second time when the
+// others are tried again.
+type PartialFailure struct {
+	Delivered []bool
+	Err       error
+}
+
+func (e *PartialFailure) Error() string { return e.Err.Error() }
+
+func (e *PartialFailure) Unwrap() error { return e.Err }

@@ -11,6 +11,7 @@ package outboxpg
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -159,6 +160,7 @@ func (r *Relay) Run(ctx context.Context) error {
 // may resend a batch, which consumers absorb through their inbox.
 func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	published := 0
+	var publishErr error
 	err := r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var locked bool
 		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?)`, r.LockKey).Scan(&locked).Error; err != nil {
@@ -186,21 +188,49 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 			tracing.End(span, err)
 		}
 		if err != nil {
-			return fmt.Errorf("outbox: publish %d events: %w", len(msgs), err)
+			var partial *outbox.PartialFailure
+			if !errors.As(err, &partial) || len(partial.Delivered) != len(ids) {
+				return fmt.Errorf("outbox: publish %d events: %w", len(msgs), err)
+			}
+			// The broker took some: they are marked sent with this
+			// transaction, so that retrying the others does not send them
+			// twice; the error is returned once it has committed.
+			publishErr = fmt.Errorf("outbox: publish %d events: %w", len(msgs), err)
+			ids = delivered(ids, partial.Delivered)
+			if len(ids) == 0 {
+				return publishErr
+			}
 		}
 		if err := tx.Model(&row{}).Where("id IN ?", ids).Update("sent_at", time.Now().UTC()).Error; err != nil {
 			return fmt.Errorf("outbox: mark sent: %w", err)
 		}
-		published = len(rows)
+		published = len(ids)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
+	if publishErr != nil {
+		if published > 0 && r.OnPublished != nil {
+			r.OnPublished(published)
+		}
+		return published, publishErr
+	}
 	if published > 0 && r.OnPublished != nil {
 		r.OnPublished(published)
 	}
 	return published, nil
+}
+
+// delivered returns the ids whose message the broker acknowledged.
+func delivered(ids []int64, acked []bool) []int64 {
+	var out []int64
+	for i, id := range ids {
+		if acked[i] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // purgeIfDue runs PurgeSent when PurgeEvery has passed since the last

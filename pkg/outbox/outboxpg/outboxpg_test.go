@@ -366,3 +366,58 @@ func TestPurgeSentDeletesOnlySentRowsOlderThanTheRetention(t *testing.T) {
 		t.Errorf("got %d rows after the relay ran with a 1ms retention, want none", got)
 	}
 }
+
+// partial is a Publisher whose first call the broker acknowledges in part:
+// the messages at the odd places are refused.
+type partial struct {
+	recorder
+	refusedOnce bool
+}
+
+func (p *partial) Publish(ctx context.Context, msgs []outbox.Message) error {
+	if p.refusedOnce {
+		return p.recorder.Publish(ctx, msgs)
+	}
+	p.refusedOnce = true
+	delivered := make([]bool, len(msgs))
+	var acked []outbox.Message
+	for i := range msgs {
+		delivered[i] = i%2 == 0
+		if delivered[i] {
+			acked = append(acked, msgs[i])
+		}
+	}
+	if err := p.recorder.Publish(ctx, acked); err != nil {
+		return err
+	}
+	return &outbox.PartialFailure{Delivered: delivered, Err: errors.New("not leader for partition")}
+}
+
+// TestAPartlyAcknowledgedBatchIsNotSentTwice: when the broker acknowledges
+// some messages of a batch and refuses others (a leader moving during a
+// broker restart), the acknowledged ones are marked sent and only the
+// others are sent again: each event reaches the topic once.
+func TestAPartlyAcknowledgedBatchIsNotSentTwice(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	ctx := context.Background()
+	ids := appendCommitted(t, db, "topic", 4)
+
+	pub := &partial{}
+	relay := outboxpg.NewRelay(db, pub, discard(), 44)
+	n, err := relay.PublishPending(ctx)
+	if err == nil || n != 2 {
+		t.Fatalf("got n=%d err=%v, want 2 and an error", n, err)
+	}
+	if got := pending(t, db); got != 2 {
+		t.Fatalf("got %d pending after a partly acknowledged batch, want 2", got)
+	}
+	n, err = relay.PublishPending(ctx)
+	require.NoError(t, err)
+	if n != 2 {
+		t.Fatalf("got %d published on the retry, want 2", n)
+	}
+	got := pub.eventIDs()
+	require.ElementsMatch(t, ids, got, "every event reached the topic once")
+	require.Len(t, got, 4, "no event sent twice")
+}
