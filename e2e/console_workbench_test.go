@@ -156,7 +156,7 @@ func TestConsoleWorkbenchInTheBrowser(t *testing.T) {
 	p.choose("incident_type", "medical")
 	p.fillCSS(`input[name="policy_number"]`, "P-WB-0001")
 	p.fillCSS(`input[name="insured_name"]`, "王五")
-	p.fillCSS(`input[name="incident_time"]`, "2026-09-28T10:00")
+	p.fillCSS(`input[name="incident_time"]`, "2026-09-28 10:00") // the field shows year-month-day hours:minutes
 	p.fillCSS(`input[name="reporter_name"]`, "王小五")
 	p.fillCSS(`[name="description"]`, "儿子补充：又住院两天")
 	p.click("file the report", `[data-testid="report-submit"]`)

@@ -7,13 +7,30 @@ import type { Assessment, AutoReason } from '../api/auto';
 import { isStatus } from '../api/client';
 import { useI18n } from '../i18n/i18n';
 import { formatFen } from '../lib/money';
+import { localParams } from '../lib/params';
 import { useSession } from '../session';
 import { ErrorBox, Section, useAsync } from './common';
 
 /** reasonText is a reason in words, its parameters filled in. */
 export function useReasonText(): (r: AutoReason) => string {
-  const { tx } = useI18n();
-  return (r) => tx('auto.reason.' + r.code, r.code + ' ' + JSON.stringify(r.params), r.params);
+  const { tx, lang } = useI18n();
+  return (r) => {
+    let params = r.params;
+    if (r.code === 'check_not_passed') {
+      // The check and its finding in words: the finding's code and values
+      // come as finding_code and finding_<name> (issue 20).
+      const finding: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.params)) if (k.startsWith('finding_') && k !== 'finding_code') finding[k.slice(8)] = v;
+      params = {
+        ...r.params,
+        check: tx('check.' + r.params.check, r.params.check ?? ''),
+        finding: r.params.finding_code ? tx('checkreason.' + r.params.finding_code, r.params.finding ?? '', localParams(finding, lang, tx)) : tx('auto.findingUnworded', ''),
+      };
+    } else if (r.code === 'fraud_signal') {
+      params = { ...r.params, signal: tx('signal.' + r.params.signal, r.params.signal ?? '') };
+    }
+    return tx('auto.reason.' + r.code, r.code + ' ' + JSON.stringify(r.params), params);
+  };
 }
 
 export function AutoPanel({ claimId, version }: { claimId: string; version: number }) {

@@ -117,7 +117,11 @@ func Assess(in AutoInput) Assessment {
 	}
 	for _, r := range RunChecks(c, in.Evidence) {
 		if r.Result != ResultPass {
-			add(reason("check_not_passed", "check", string(r.Check), "result", string(r.Result), "finding", r.Reason))
+			kv := []string{"check", string(r.Check), "result", string(r.Result), "finding", r.Reason, "finding_code", r.Code}
+			for k, v := range r.Params {
+				kv = append(kv, "finding_"+k, v)
+			}
+			add(reason("check_not_passed", kv...))
 		}
 	}
 	for _, s := range c.Signals {
