@@ -7,6 +7,7 @@ import type { AuditEntry, Obligation, Report } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { formatFen } from '../lib/money';
 import { formatDateTime } from '../lib/time';
+import { Actor, ReasonText } from './ClaimParts';
 import { adjudicationEvents, intakeEvents, mergeTimeline, payoutEvents, type TimelineEvent } from '../lib/timeline';
 
 function Line({ e }: { e: TimelineEvent }) {
@@ -22,7 +23,7 @@ function Line({ e }: { e: TimelineEvent }) {
             {tx('state.' + a.from_state, a.from_state)} → {tx('state.' + a.to_state, a.to_state)}
           </span>
         )}
-        {a.reason && <div className="small">{a.reason}</div>}
+        {a.reason && <div className="small">{a.reason_code ? tx('auditreason.' + a.reason_code, a.reason) : <ReasonText text={a.reason} />}</div>}
       </>
     );
   }
@@ -42,7 +43,12 @@ export function UnifiedTimeline({ report, audit, payments }: { report: Report | 
       {events.map((e, i) => (
         <li key={i} data-testid="timeline-entry" data-source={e.source} data-action={e.kind}>
           <time dateTime={e.at}>{formatDateTime(e.at, lang)}</time> <span className={`badge badge-src-${e.source}`}>{t(`wb.tl.source.${e.source}`)}</span> <Line e={e} />
-          {e.actor && <span className="muted small"> · {e.actor}</span>}
+          {e.actor && (
+            <span className="muted small">
+              {' '}
+              · <Actor who={e.actor} />
+            </span>
+          )}
         </li>
       ))}
     </ol>
