@@ -257,6 +257,34 @@ func TestAReportIsLinkedOnlyToAnOpenReport(t *testing.T) {
 	}
 }
 
+// Issue 20: a report whose claim was withdrawn in adjudication is no
+// candidate for a new report of the same incident.
+func TestAWithdrawnClaimsReportIsNoCandidate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	first := sample(t, "r1")
+	f.create(t, first)
+	again := sample(t, "r2")
+	again.PolicyNumber, again.ClaimID = first.PolicyNumber, "claim-r2"
+	out, err := f.repo.Create(ctx, again, nil, event(t, again), "handler-2", domain.LinkChoice{})
+	require.NoError(t, err)
+	if out.Candidate == nil || out.Candidate.Report.ID != "r1" {
+		t.Fatalf("got %+v before the withdrawal, want r1 as the candidate", out)
+	}
+
+	receipt := inbox.Receipt{Consumer: "intake.claim-decisions", EventID: "evt-withdrawn-1", EventType: "claims.adjudication.claim-withdrawn", ClaimID: first.ClaimID}
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: first.ClaimID, Kind: domain.ClosureWithdrawn, At: first.ReportedAt.Add(time.Hour)}))
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closure = 'withdrawn'"); n != 1 {
+		t.Fatalf("got %d reports closed as withdrawn, want 1", n)
+	}
+	out, err = f.repo.Create(ctx, again, nil, event(t, again), "handler-2", domain.LinkChoice{})
+	require.NoError(t, err)
+	if out.Linked || out.Candidate != nil || out.File.Report.ID != "r2" {
+		t.Fatalf("got %+v after the withdrawal, want a new report r2", out)
+	}
+}
+
 func TestConcurrentReportsOfOneIncidentMakeOneReport(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
