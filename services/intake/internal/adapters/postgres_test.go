@@ -215,8 +215,9 @@ func TestTheSameIncidentIsLinkedNotStoredTwice(t *testing.T) {
 	}
 }
 
-// Issue 20: a report matching one whose claim was rejected or paid is a
-// new report, never linked to the closed one; a closure is recorded once.
+// Issue 20: a report matching one whose claim was rejected, withdrawn or
+// paid is a new report, never linked to the closed one; a closure is
+// recorded once.
 func TestAReportIsLinkedOnlyToAnOpenReport(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -255,33 +256,14 @@ func TestAReportIsLinkedOnlyToAnOpenReport(t *testing.T) {
 	if out.Linked || out.File.Report.ID != "r3" {
 		t.Fatalf("got %+v, want a new report r3", out)
 	}
-}
-
-// Issue 20: a report whose claim was withdrawn in adjudication is no
-// candidate for a new report of the same incident.
-func TestAWithdrawnClaimsReportIsNoCandidate(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	first := sample(t, "r1")
-	f.create(t, first)
-	again := sample(t, "r2")
-	again.PolicyNumber, again.ClaimID = first.PolicyNumber, "claim-r2"
-	out, err := f.repo.Create(ctx, again, nil, event(t, again), "handler-2", domain.LinkChoice{})
-	require.NoError(t, err)
-	if out.Candidate == nil || out.Candidate.Report.ID != "r1" {
-		t.Fatalf("got %+v before the withdrawal, want r1 as the candidate", out)
-	}
-
-	receipt := inbox.Receipt{Consumer: "intake.claim-decisions", EventID: "evt-withdrawn-1", EventType: "claims.adjudication.claim-withdrawn", ClaimID: first.ClaimID}
-	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: first.ClaimID, Kind: domain.ClosureWithdrawn, At: first.ReportedAt.Add(time.Hour)}))
-	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closure = 'withdrawn'"); n != 1 {
-		t.Fatalf("got %d reports closed as withdrawn, want 1", n)
-	}
-	out, err = f.repo.Create(ctx, again, nil, event(t, again), "handler-2", domain.LinkChoice{})
-	require.NoError(t, err)
-	if out.Linked || out.Candidate != nil || out.File.Report.ID != "r2" {
-		t.Fatalf("got %+v after the withdrawal, want a new report r2", out)
+	// Withdrawn in adjudication, r2 is no candidate: a fourth report of the
+	// incident sees r3, the open one left.
+	withdrawn := inbox.Receipt{Consumer: "intake.claim-decisions", EventID: "evt-withdrawn-1", EventType: "claims.adjudication.claim-withdrawn", ClaimID: "claim-r2"}
+	require.NoError(t, f.repo.CloseClaim(ctx, withdrawn, domain.Closure{ClaimID: "claim-r2", Kind: domain.ClosureWithdrawn, At: paidAt}))
+	fourth := sample(t, "r4")
+	fourth.PolicyNumber, fourth.ClaimID = first.PolicyNumber, "claim-r4"
+	if out, err = f.repo.Create(ctx, fourth, nil, event(t, fourth), "handler-2", domain.LinkChoice{}); err != nil || out.Candidate == nil || out.Candidate.Report.ID != "r3" {
+		t.Fatalf("got %+v, %v after r2's withdrawal, want r3 as the candidate", out, err)
 	}
 }
 
