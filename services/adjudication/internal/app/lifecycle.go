@@ -127,7 +127,9 @@ func (s *Service) MarkComplex(ctx context.Context, actor domain.Actor, claimID, 
 }
 
 // Close closes a case. Closing an undecided case withdraws the claim: its
-// decision and advance (R7) deadlines are owed no more.
+// decision and advance (R7) deadlines are owed no more, and claim-withdrawn
+// tells intake, in the transaction of the change, that the claim's report
+// is closed (issue 20: a new report is linked only to an open one).
 func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason string) (domain.Case, error) {
 	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
 		now := s.now()
@@ -136,9 +138,15 @@ func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason
 		if err != nil || !withdrawn {
 			return tracking.Effects{}, err
 		}
+		e, err := events.New(events.ClaimWithdrawn, Producer, c.ClaimID, now, events.ClaimWithdrawnData{ClaimID: c.ClaimID, CaseID: c.ID,
+			ReasonCode: events.WithdrawalClosedUndecided, Reason: c.Closure.Reason, WithdrawnAt: c.Closure.At})
+		if err != nil {
+			return tracking.Effects{}, err
+		}
 		why := "claim withdrawn: " + c.Closure.Reason
 		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(tracking.ClaimSubject(c.ClaimID), rule, now, why),
-			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now, why)}}, nil
+			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now, why)},
+			Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}}, nil
 	})
 }
 

@@ -215,8 +215,9 @@ func TestTheSameIncidentIsLinkedNotStoredTwice(t *testing.T) {
 	}
 }
 
-// Issue 20: a report matching one whose claim was rejected or paid is a
-// new report, never linked to the closed one; a closure is recorded once.
+// Issue 20: a report matching one whose claim was rejected, withdrawn or
+// paid is a new report, never linked to the closed one; a closure is
+// recorded once.
 func TestAReportIsLinkedOnlyToAnOpenReport(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -254,6 +255,15 @@ func TestAReportIsLinkedOnlyToAnOpenReport(t *testing.T) {
 	require.NoError(t, err)
 	if out.Linked || out.File.Report.ID != "r3" {
 		t.Fatalf("got %+v, want a new report r3", out)
+	}
+	// Withdrawn in adjudication, r2 is no candidate: a fourth report of the
+	// incident sees r3, the open one left.
+	withdrawn := inbox.Receipt{Consumer: "intake.claim-decisions", EventID: "evt-withdrawn-1", EventType: "claims.adjudication.claim-withdrawn", ClaimID: "claim-r2"}
+	require.NoError(t, f.repo.CloseClaim(ctx, withdrawn, domain.Closure{ClaimID: "claim-r2", Kind: domain.ClosureWithdrawn, At: paidAt}))
+	fourth := sample(t, "r4")
+	fourth.PolicyNumber, fourth.ClaimID = first.PolicyNumber, "claim-r4"
+	if out, err = f.repo.Create(ctx, fourth, nil, event(t, fourth), "handler-2", domain.LinkChoice{}); err != nil || out.Candidate == nil || out.Candidate.Report.ID != "r3" {
+		t.Fatalf("got %+v, %v after r2's withdrawal, want r3 as the candidate", out, err)
 	}
 }
 

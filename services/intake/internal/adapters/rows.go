@@ -41,7 +41,7 @@ type reportRow struct {
 	CatastropheName     string
 	AdvanceShareBps     int
 	AdvanceCapFen       int64
-	// ClaimClosedAt and ClaimClosure record the claim's rejection or
+	// ClaimClosedAt and ClaimClosure record the claim's rejection, withdrawal or
 	// payment (issue 20); DistinctFrom names the open report of the same
 	// incident the person entering this one said it is not.
 	ClaimClosedAt *time.Time

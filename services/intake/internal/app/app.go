@@ -47,8 +47,8 @@ type Repository interface {
 	// amount kept on the link), or nothing is stored and the open report
 	// is answered as Candidate for the person to confirm (issue 20).
 	Create(ctx context.Context, r domain.IncidentReport, key *IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (Created, error)
-	// CloseClaim records that a report's claim was rejected or paid, once
-	// per event (receipt), so that no new report is linked to it.
+	// CloseClaim records that a report's claim was rejected, withdrawn or
+	// paid, once per event (receipt), so that no new report is linked to it.
 	CloseClaim(ctx context.Context, receipt inbox.Receipt, c domain.Closure) error
 	Get(ctx context.Context, id string) (domain.ClaimFile, error)
 	// GetByClaim returns the claim file of a claim number.

@@ -16,8 +16,9 @@ const (
 )
 
 // RecordClaimClosure learns from adjudication's and payout's events that a
-// report's claim is closed: a rejection (claim-decided, outcome rejected)
-// or the final payment (payout-completed of type final). A closed report
+// report's claim is closed: a rejection (claim-decided, outcome rejected),
+// a withdrawal (claim-withdrawn) or the final payment (payout-completed of
+// type final). A closed report
 // is no longer offered as the report a new one of the same incident is
 // linked to (issue 20). Other events are ignored.
 func (s *Service) RecordClaimClosure(consumer string) func(context.Context, events.Envelope) error {
@@ -33,6 +34,12 @@ func (s *Service) RecordClaimClosure(consumer string) func(context.Context, even
 				return nil
 			}
 			c = domain.Closure{ClaimID: d.ClaimID, Kind: domain.ClosureRejected, At: d.DecidedAt.UTC()}
+		case events.ClaimWithdrawn.Name:
+			var d events.ClaimWithdrawnData
+			if err := events.DecodeData(e, events.ClaimWithdrawn, &d); err != nil {
+				return err
+			}
+			c = domain.Closure{ClaimID: d.ClaimID, Kind: domain.ClosureWithdrawn, At: d.WithdrawnAt.UTC()}
 		case events.PayoutCompleted.Name:
 			var d events.PayoutData
 			if err := events.DecodeData(e, events.PayoutCompleted, &d); err != nil {

@@ -24,9 +24,10 @@ import (
 
 // memRepo keeps claim files in memory and the events their changes stored.
 type memRepo struct {
-	mu     sync.Mutex
-	files  map[string]domain.ClaimFile
-	events []events.Outgoing
+	mu       sync.Mutex
+	files    map[string]domain.ClaimFile
+	events   []events.Outgoing
+	closures []domain.Closure
 }
 
 func (m *memRepo) Create(_ context.Context, r domain.IncidentReport, _ *app.IdempotencyKey, eff tracking.Effects, _ string, _ domain.LinkChoice) (app.Created, error) {
@@ -38,7 +39,12 @@ func (m *memRepo) Create(_ context.Context, r domain.IncidentReport, _ *app.Idem
 	return app.Created{File: f}, nil
 }
 
-func (m *memRepo) CloseClaim(context.Context, inbox.Receipt, domain.Closure) error { return nil }
+func (m *memRepo) CloseClaim(_ context.Context, _ inbox.Receipt, c domain.Closure) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closures = append(m.closures, c)
+	return nil
+}
 
 func (m *memRepo) GetByClaim(context.Context, string) (domain.ClaimFile, error) {
 	return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no report")

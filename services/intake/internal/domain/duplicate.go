@@ -7,11 +7,12 @@ import (
 )
 
 // The closures of a claim that end its report's openness (issue 20): a
-// report whose claim was rejected or paid is no longer one a new report of
-// the same incident may be linked to.
+// report whose claim was rejected, withdrawn or paid is no longer one a new
+// report of the same incident may be linked to.
 const (
-	ClosureRejected = "rejected"
-	ClosurePaid     = "paid"
+	ClosureRejected  = "rejected"
+	ClosureWithdrawn = "withdrawn"
+	ClosurePaid      = "paid"
 )
 
 // LinkChoice is what the person entering a report answered when intake
