@@ -188,6 +188,24 @@ func TestEachDefectGoesToAHandlerWithItsReason(t *testing.T) {
 			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
 		}, "invoice_seen"},
 		{"the same invoice twice on the claim", func(in *domain.AutoInput) { in.Docs = append(in.Docs, in.Docs[0]) }, "invoice_seen"},
+		{"the invoice claimed elsewhere, typed full-width in lower case with padding", func(in *domain.AutoInput) {
+			in.Docs[0].InvoiceNumber = " ａ　１ "
+			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
+		}, "invoice_seen"},
+		{"the invoice claimed elsewhere, with an invisible character", func(in *domain.AutoInput) {
+			in.Docs[0].InvoiceNumber = "A\u200b1"
+			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
+		}, "invoice_seen"},
+		{"the same invoice twice on the claim, once with a soft hyphen and a dot", func(in *domain.AutoInput) {
+			dup := invoice("d4", "A\u00ad.1", 100_000, 60_000, 30_000, 10_000)
+			in.Docs = append(in.Docs, dup)
+		}, "invoice_seen"},
+		{"a handler corrected a confident amount upwards", func(in *domain.AutoInput) {
+			in.Docs[0].TotalAmountFen, in.Docs[0].Corrected = 150_000, []string{"total_amount_fen"}
+		}, "corrected_by_handler"},
+		{"a handler corrected the patient's name to the insured's", func(in *domain.AutoInput) {
+			in.Docs[0].Corrected = []string{"names"}
+		}, "corrected_by_handler"},
 		{"an unreadable page", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.41 }, "low_confidence"},
 		{"one field read with low confidence", func(in *domain.AutoInput) {
 			in.Docs[0].Sources["insurance.self_pay_fen"] = domain.FieldSource{Page: 1, Confidence: 0.5}
