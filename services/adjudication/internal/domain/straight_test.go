@@ -281,12 +281,19 @@ func TestTheSystemApprovesOnlyWhatTheAssessmentFound(t *testing.T) {
 
 // TestTheSystemDecidesOnlyOnItsPath is the attack of a system actor on
 // the handler's path: it may neither approve nor reject.
+//
+// A token whose subject is the automatic decider's name with a handler's
+// role (a misconfigured service client, a directory entry) is refused
+// too: its decision would be counted and reported as the system's.
 func TestTheSystemDecidesOnlyOnItsPath(t *testing.T) {
-	for _, in := range []domain.DecisionInput{approve(100), reject()} {
-		c := caseIn(t, domain.StateUnderReview)
-		err := c.Decide(domain.AutoActor(medRules()), authority, in, now)
-		if apperr.CodeOf(err) != apperr.Forbidden || c.Decision != nil {
-			t.Fatalf("got %v, want forbidden and no decision", err)
+	impostor := domain.Actor{Subject: domain.AutoActorPrefix + "HEALTH-1/v3", Roles: []string{domain.RoleHandler, domain.RoleSenior}}
+	for _, who := range []domain.Actor{domain.AutoActor(medRules()), impostor} {
+		for _, in := range []domain.DecisionInput{approve(100), reject()} {
+			c := caseIn(t, domain.StateUnderReview)
+			err := c.Decide(who, authority, in, now)
+			if apperr.CodeOf(err) != apperr.Forbidden || c.Decision != nil {
+				t.Fatalf("%s: got %v, want forbidden and no decision", who.Subject, err)
+			}
 		}
 	}
 }
