@@ -188,6 +188,11 @@ func TestAttackAnIDCardInABundleIsNotServedWithoutAReason(t *testing.T) {
 		`{"part":1,"expected_type":"medical_invoice","type":"id_card","note":"身份证复印件"}`), http.StatusCreated)
 	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/content", r.Do(t, http.MethodGet, path+"/content", ""), 400, "invalid_argument", "reason")
 	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/1", ""), 400, "invalid_argument", "reason")
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/1?reason=", ""), 400, "invalid_argument", "reason")
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/1?reason=+%E3%80%80", ""), 400, "invalid_argument", "reason")
+	for _, n := range []string{"0", "-1", "3", "99999999999999999999", "1e3", "01x"} {
+		doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/"+n+"?reason=checking", ""), 404, "not_found", "")
+	}
 	if a := r.Do(t, http.MethodGet, path+"/pages/2?reason=checking+the+copy", ""); a.Status != http.StatusOK {
 		t.Fatalf("got page 2 with a reason: %d %s, want it served", a.Status, a.Body)
 	}
