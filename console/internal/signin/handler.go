@@ -143,7 +143,17 @@ func (h *Handler) SignIn(c *gin.Context) {
 			return
 		}
 	}
-	left, ok, err := h.throttle.Attempt(ctx, name)
+	// An address the user signed in from before skips the throttle across
+	// sources (ThrottlePolicy): a stranger cannot hold them out there.
+	known, err := h.throttle.Known(ctx, name, c.ClientIP())
+	if err != nil {
+		httpapi.WriteError(c, h.log, unavailable(err))
+		return
+	}
+	left, ok := time.Duration(0), true
+	if !known {
+		left, ok, err = h.throttle.Attempt(ctx, name)
+	}
 	if err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
@@ -176,7 +186,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
-	if err := h.throttle.Succeed(ctx, name); err != nil {
+	if err := h.throttle.Succeed(ctx, name, c.ClientIP()); err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}

@@ -129,6 +129,38 @@ func TestADistributedGuesserGetsBoundedGuesses(t *testing.T) {
 	}
 }
 
+// A stranger guessing a colleague's name from many addresses engages the
+// throttle across sources, and keeps it engaged with one guess per delay;
+// the colleague still signs in from an address they signed in from
+// before. From an address they never used they wait like anyone else.
+func TestAStrangerOnManyAddressesCannotHoldAColleagueOut(t *testing.T) {
+	l := newLockout(t)
+	if got := l.from("203.0.113.9", "handler-1", "right-pass"); got != http.StatusOK {
+		t.Fatalf("the colleague's first sign-in: got %d, want 200", got)
+	}
+	for round := range 5 {
+		*l.clock = l.clock.Add(time.Minute)
+		for i := range 50 {
+			l.from("198.51.100."+strconv.Itoa(round*50+i), "Handler-1", "wrong-pass")
+		}
+		if got := l.from("203.0.113.9", "handler-1", "right-pass"); got != http.StatusOK {
+			t.Fatalf("the colleague at their usual address after %d guesses from other addresses: got %d, want 200", (round+1)*50, got)
+		}
+	}
+	for i := range 50 {
+		l.from("192.0.2."+strconv.Itoa(i), "handler-1", "wrong-pass")
+	}
+	if got := l.from("198.51.100.200", "handler-1", "right-pass"); got != http.StatusTooManyRequests {
+		t.Fatalf("the right password from an address never used, while throttled: got %d, want 429", got)
+	}
+	for range 3 {
+		l.from("203.0.113.9", "handler-1", "wrong-pass")
+	}
+	if got := l.from("203.0.113.9", "handler-1", "right-pass"); got != http.StatusTooManyRequests {
+		t.Fatalf("a known address still locks after its own failures: got %d, want 429", got)
+	}
+}
+
 func TestOnlyAnAdminUnlocksAndTheUnlockIsAudited(t *testing.T) {
 	l := newLockout(t)
 	for range 4 {
