@@ -47,6 +47,17 @@ func (bundleReader) Read(context.Context, []byte) (domain.Reading, error) {
 		}}, nil
 }
 
+// disagreeReader reads as bundleReader, but the invoice's total in figures
+// (9,234.50 yuan, a 1 made a 9) disagrees with its capitals (1,234.50).
+type disagreeReader struct{ bundleReader }
+
+func (r disagreeReader) Read(ctx context.Context, data []byte) (domain.Reading, error) {
+	got, err := r.bundleReader.Read(ctx, data)
+	f := &got.Parts[1].Analysis.Fields
+	f.TotalAmountFen, f.FiguresFen, f.HasCapitals, f.CapitalsFen, f.AmountsDisagree = 923_450, 923_450, true, 123_450, true
+	return got, err
+}
+
 // startBundled starts intake with a reader worker reading every upload as
 // bundleReader does.
 func startBundled(t *testing.T) *running {
@@ -199,5 +210,33 @@ func TestAttackAnIDCardInABundleIsNotServedWithoutAReason(t *testing.T) {
 	list := r.Do(t, http.MethodGet, "/v1/personal-data-reveals?claim_id="+rep.ClaimID, "")
 	if list.Status != http.StatusOK || !strings.Contains(string(list.Body), "checking the copy") {
 		t.Fatalf("got reveals %d %s, want the page's read recorded with its reason", list.Status, list.Body)
+	}
+}
+
+// TestAttackAnAmountWhoseFiguresAndCapitalsDisagreeIsNotConfident: an
+// invoice whose total in figures was altered (it no longer matches the
+// capitals) goes to adjudication with no confidence in its total, so the
+// straight-through path leaves it to a handler.
+func TestAttackAnAmountWhoseFiguresAndCapitalsDisagreeIsNotConfident(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) {
+		c.OCRWorkers = 1
+		c.Reader = disagreeReader{bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}}
+	})
+	db := pgtest.Open(t, r.dsn, 2)
+	rep := r.report(t, reportBody("P-2026-000779", "王五", map[string]string{"name": "王五", "role": "insured"}))
+	want(t, "claim request", r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", ""), http.StatusCreated)
+	r.uploadBundle(t, rep.ID)
+	r.satisfyAll(t, rep.ID)
+	sent := claimRequested(t, db, rep.ClaimID)
+	if len(sent) != 1 {
+		t.Fatalf("got %d claim requests, want 1", len(sent))
+	}
+	i := slices.IndexFunc(sent[0].Documents, func(d events.ClaimDocument) bool { return d.Type == "medical_invoice" })
+	if i < 0 {
+		t.Fatalf("got documents %+v, want the invoice part", sent[0].Documents)
+	}
+	if d := sent[0].Documents[i]; d.Confidence != 0 || d.Sources["total_amount_fen"].Confidence != 0 || d.TotalAmountFen != 923_450 {
+		t.Fatalf("got the invoice %+v, want 923450 fen in figures with confidence 0 in the document and its total", d)
 	}
 }
