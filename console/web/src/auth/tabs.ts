@@ -22,6 +22,23 @@ const usedKey = 'claims-console.refresh-used';
 
 type Message = { type: 'ask' } | { type: 'session'; session: Session } | { type: 'signed-out' };
 
+/**
+ * isSession tells a session from anything else posted on the channel: the
+ * channel is the origin's, and a page of the origin may post anything.
+ */
+function isSession(s: unknown): s is Session {
+  if (typeof s !== 'object' || s === null) return false;
+  const v = s as Partial<Session>;
+  return (
+    typeof v.token === 'string' &&
+    typeof v.expires_at === 'string' &&
+    !Number.isNaN(Date.parse(v.expires_at)) &&
+    typeof v.user === 'object' &&
+    v.user !== null &&
+    typeof v.user.subject === 'string'
+  );
+}
+
 /** The channel of this tab, or null where the browser has none. */
 function openChannel(): BroadcastChannel | null {
   try {
@@ -54,13 +71,14 @@ export function joinTabs(current: () => Session | null, adopt: (s: Session) => v
   const waiting: ((s: Session) => void)[] = [];
   const newer = (s: Session) => !newest || Date.parse(s.expires_at) >= Date.parse(newest.expires_at);
   if (ch) {
-    ch.onmessage = (ev: MessageEvent<Message>) => {
-      const m = ev.data;
+    ch.onmessage = (ev: MessageEvent<unknown>) => {
+      if (typeof ev.data !== 'object' || ev.data === null) return;
+      const m = ev.data as Message;
       if (m.type === 'ask') {
         const s = current();
         if (s) ch.postMessage({ type: 'session', session: s } satisfies Message);
       } else if (m.type === 'session') {
-        if (!newer(m.session)) return;
+        if (!isSession(m.session) || !newer(m.session)) return;
         newest = m.session;
         waiting.splice(0).forEach((f) => f(m.session));
         if (current()?.user.subject === m.session.user.subject || !current()) adopt(m.session);
