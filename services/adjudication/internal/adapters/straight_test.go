@@ -138,3 +138,17 @@ func TestAttackTheStraightThroughRecordsCannotBeRewritten(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(10_000), got.DeductibleFen)
 }
+
+// TestTheStoredInvoiceKeysAreRecomputedAsTheDomainComputesThem: migration
+// 0015 recomputes the invoice keys stored before with SQL; its expression
+// gives domain.InvoiceKey's key for numbers padded, full-width, in lower
+// case, with dots, soft hyphens and zero-width spaces.
+func TestTheStoredInvoiceKeysAreRecomputedAsTheDomainComputesThem(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, number := range []string{"A1234567", " ａ１２３-４５ ", "no.0012\u00ad34", "12\u200b34.56", "031001\u300000012345", "ａｂｃ・１"} {
+		var got string
+		require.NoError(t, f.db.Raw(`SELECT upper(regexp_replace(normalize(?, NFKC), '[^[:alnum:]]', '', 'g'))`, number).Scan(&got).Error)
+		assert.Equal(t, domain.InvoiceKey(number), got, "number %q", number)
+	}
+}
