@@ -16,28 +16,12 @@
 // Lock, one tab at a time.
 
 import type { Session } from '../api/types';
+import { valid } from './session';
 
 const channelName = 'claims-console.session';
 const usedKey = 'claims-console.refresh-used';
 
 type Message = { type: 'ask' } | { type: 'session'; session: Session } | { type: 'signed-out' };
-
-/**
- * isSession tells a session from anything else posted on the channel: the
- * channel is the origin's, and a page of the origin may post anything.
- */
-function isSession(s: unknown): s is Session {
-  if (typeof s !== 'object' || s === null) return false;
-  const v = s as Partial<Session>;
-  return (
-    typeof v.token === 'string' &&
-    typeof v.expires_at === 'string' &&
-    !Number.isNaN(Date.parse(v.expires_at)) &&
-    typeof v.user === 'object' &&
-    v.user !== null &&
-    typeof v.user.subject === 'string'
-  );
-}
 
 /** The channel of this tab, or null where the browser has none. */
 function openChannel(): BroadcastChannel | null {
@@ -78,7 +62,9 @@ export function joinTabs(current: () => Session | null, adopt: (s: Session) => v
         const s = current();
         if (s) ch.postMessage({ type: 'session', session: s } satisfies Message);
       } else if (m.type === 'session') {
-        if (!isSession(m.session) || !newer(m.session)) return;
+        // The channel is the origin's, and a page of the origin may post
+        // anything: only a well-formed session that expires is taken.
+        if (!valid(m.session) || Number.isNaN(Date.parse(m.session.expires_at)) || !newer(m.session)) return;
         newest = m.session;
         waiting.splice(0).forEach((f) => f(m.session));
         if (current()?.user.subject === m.session.user.subject || !current()) adopt(m.session);
