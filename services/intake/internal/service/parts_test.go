@@ -58,6 +58,16 @@ func (r disagreeReader) Read(ctx context.Context, data []byte) (domain.Reading, 
 	return got, err
 }
 
+// idCardReader reads as bundleReader, but the machine took the second
+// part for an ID card.
+type idCardReader struct{ bundleReader }
+
+func (r idCardReader) Read(ctx context.Context, data []byte) (domain.Reading, error) {
+	got, err := r.bundleReader.Read(ctx, data)
+	got.Parts[1].Analysis.Type = document.IDCard
+	return got, err
+}
+
 // startBundled starts intake with a reader worker reading every upload as
 // bundleReader does.
 func startBundled(t *testing.T) *running {
@@ -239,4 +249,24 @@ func TestAttackAnAmountWhoseFiguresAndCapitalsDisagreeIsNotConfident(t *testing.
 	if d := sent[0].Documents[i]; d.Confidence != 0 || d.Sources["total_amount_fen"].Confidence != 0 || d.TotalAmountFen != 923_450 {
 		t.Fatalf("got the invoice %+v, want 923450 fen in figures with confidence 0 in the document and its total", d)
 	}
+}
+
+// TestAttackRetypingAnIDCardDoesNotUnlockItsPages: a handler who corrects
+// the type of a part the machine read as an ID card (to an invoice, to
+// "other") still needs a reason, recorded, to see the upload's file or
+// pages: a correction is not a way round the reveal (R11, issue 17).
+func TestAttackRetypingAnIDCardDoesNotUnlockItsPages(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) {
+		c.OCRWorkers = 1
+		c.Reader = idCardReader{bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}}
+	})
+	doc := r.Spec(t)
+	rep := r.report(t, reportBody("P-2026-000780", "王五", map[string]string{"name": "王五", "role": "insured"}))
+	path := "/v1/reports/" + rep.ID + "/documents/" + r.uploadBundle(t, rep.ID).ID
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/2", ""), 400, "invalid_argument", "reason")
+	want(t, "the ID card retyped as an invoice", r.Do(t, http.MethodPost, path+"/corrections",
+		`{"part":1,"expected_type":"id_card","type":"medical_invoice","note":"看错了"}`), http.StatusCreated)
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/2", ""), 400, "invalid_argument", "reason")
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/content", r.Do(t, http.MethodGet, path+"/content", ""), 400, "invalid_argument", "reason")
 }
