@@ -29,6 +29,11 @@ const (
 	// ofdMaxDepth bounds the nesting of an OFD XML file; pages nest about
 	// eight deep.
 	ofdMaxDepth = 64
+	// ofdMaxTextObjects bounds the text objects of a document, templates
+	// counted on every page that uses them: lines are joined in time that
+	// grows with the square of a page's objects, and an invoice holds a
+	// few hundred.
+	ofdMaxTextObjects = 20_000
 	// OFDDPI is the resolution at which ReadOFD maps OFD's millimetres to
 	// the pixels of Page sizes and Line boxes: 200 dots an inch, 7.87
 	// pixels a millimetre, so an A4 page is 1654×2339 pixels, as a scan at
@@ -45,7 +50,7 @@ const (
 // Confidence 1 (the text is exact) and sizes and boxes at OFDDPI.
 //
 // Refusals are *apperr.Error: payload_too_large for a file, a package or a
-// page count beyond l, unprocessable for a file that is not a sound OFD
+// page count beyond l or more than 20,000 text objects, unprocessable for a file that is not a sound OFD
 // package (not a zip, an entry name that is absolute or climbs out with
 // "..", XML nested deeper than 64, a missing part).
 func ReadOFD(data []byte, l Limits) ([]Page, error) {
@@ -86,6 +91,7 @@ func ReadOFD(data []byte, l Limits) ([]Page, error) {
 		return nil, err
 	}
 	pages := make([]Page, 0, len(pageRefs))
+	count := 0
 	for i, ref := range pageRefs {
 		content, err := pkg.parse(resolve(docDir, ref.attr("BaseLoc")))
 		if err != nil {
@@ -108,6 +114,9 @@ func ReadOFD(data []byte, l Limits) ([]Page, error) {
 			objects = append(objects, textObjects(tpl)...)
 		}
 		objects = append(objects, textObjects(content)...)
+		if count += len(objects); count > ofdMaxTextObjects {
+			return nil, apperr.New(apperr.TooLarge, "the OFD document has more than %d text objects", ofdMaxTextObjects)
+		}
 		pages = append(pages, Page{
 			Number: i + 1, Width: mmToPx(box[2]), Height: mmToPx(box[3]), Source: FromOFD,
 			Lines: joinTextObjects(objects),
@@ -214,6 +223,10 @@ type xmlNode struct {
 	attrs    []xml.Attr
 	children []*xmlNode
 	text     string
+	// buf gathers the text while the element is parsed: text split by
+	// comments or children into many pieces is joined once, not copied
+	// again for each piece.
+	buf strings.Builder
 }
 
 // errTooDeep is returned by parseXML for nesting beyond its bound.
@@ -242,9 +255,11 @@ func parseXML(data []byte, maxDepth int) (*xmlNode, error) {
 			top.children = append(top.children, n)
 			stack = append(stack, n)
 		case xml.EndElement:
+			top.text = top.buf.String()
+			top.buf = strings.Builder{}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			top.text += string(t)
+			top.buf.Write(t)
 		}
 	}
 	if len(root.children) != 1 {

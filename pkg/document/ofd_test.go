@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/document"
@@ -85,6 +86,12 @@ func TestReadOFDRefuses(t *testing.T) {
 		many[i] = scantest.ZipEntry{Name: fmt.Sprintf("Doc_0/Res/r%d.xml", i), Data: []byte("<a/>")}
 	}
 	deep := strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100)
+	var crowd strings.Builder
+	crowd.WriteString(`<Page><Content><Layer>`)
+	for i := range 20_001 {
+		fmt.Fprintf(&crowd, `<TextObject Boundary="0 %.3f 1 0.0001"><TextCode>a</TextCode></TextObject>`, float64(i)*0.001)
+	}
+	crowd.WriteString(`</Layer></Content></Page>`)
 	small := document.Limits{MaxUnpackedBytes: 1 << 20}
 	tests := []struct {
 		name   string
@@ -104,6 +111,8 @@ func TestReadOFDRefuses(t *testing.T) {
 		{"document root outside the package", replace("OFD.xml", []byte(`<OFD><DocBody><DocRoot>../../etc/Document.xml</DocRoot></DocBody></OFD>`)),
 			document.Limits{}, apperr.Unprocessable},
 		{"XML nested too deep", replace("Doc_0/Pages/Page_0/Content.xml", []byte(deep)), document.Limits{}, apperr.Unprocessable},
+		{"text objects on 20,001 lines (joining them grows with the square)", replace("Doc_0/Pages/Page_0/Content.xml", []byte(crowd.String())),
+			document.Limits{}, apperr.TooLarge},
 		{"unlisted template", replace("Doc_0/Pages/Page_0/Content.xml", []byte(`<Page><Template TemplateID="999"/></Page>`)),
 			document.Limits{}, apperr.Unprocessable},
 		{"missing page", replace("Doc_0/Document.xml", []byte(`<Document><Pages><Page ID="1" BaseLoc="Pages/Page_7/Content.xml"/></Pages></Document>`)),
@@ -252,4 +261,34 @@ func FuzzReadOFD(f *testing.F) {
 		}
 		document.AnalyzePages(pages)
 	})
+}
+
+// TestReadOFDTextInManyPiecesIsReadInLinearTime is the attack of text
+// split by comments into 400,000 pieces (3 MB, a few KB zipped): joined
+// piece by piece by copying, it took minutes of CPU; it is read in well
+// under the bound here, whole.
+func TestReadOFDTextInManyPiecesIsReadInLinearTime(t *testing.T) {
+	pg, _ := scantest.ElectronicMedicalInvoice()
+	entries := scantest.OFDEntries([]scantest.OFDPage{pg})
+	for i := range entries {
+		if entries[i].Name == "Doc_0/Pages/Page_0/Content.xml" {
+			entries[i].Data = []byte(`<Page><Content><Layer><TextObject Boundary="0 0 10 10"><TextCode X="0" Y="3">` +
+				strings.Repeat("x<!---->", 400_000) + `</TextCode></TextObject></Layer></Content></Page>`)
+		}
+	}
+	start := time.Now()
+	pages, err := document.ReadOFD(must(scantest.Zip(entries)), document.Limits{})
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("got the file read in %v, want well under 10 s", took)
+	}
+	if err != nil {
+		t.Fatalf("got %v, want the page read", err)
+	}
+	found := false
+	for _, l := range pages[0].Lines {
+		found = found || l.Text == strings.Repeat("x", 400_000)
+	}
+	if !found {
+		t.Fatalf("got %d lines, want one of the 400,000 pieces joined", len(pages[0].Lines))
+	}
 }

@@ -76,11 +76,20 @@ func ParseClients(r io.Reader) (*Clients, error) {
 		if _, dup := c.byID[fc.ClientID]; dup {
 			return nil, fmt.Errorf("client %q appears twice", fc.ClientID)
 		}
+		// A client holds one factor, its secret: never the admin role, which
+		// needs a person's one-time code, nor the console's own API (unlock
+		// and revocation are for people).
+		if slices.Contains(fc.Audiences, AudienceConsole) {
+			return nil, fmt.Errorf("client %q may not have the audience %q: the console's own API is for people", fc.ClientID, AudienceConsole)
+		}
 		cl := Client{ID: fc.ClientID, Subject: fc.Subject, Audiences: fc.Audiences, secretSum: sum}
 		for _, r := range fc.Roles {
 			role, err := auth.ParseRole(r)
 			if err != nil {
 				return nil, fmt.Errorf("client %q: %w", fc.ClientID, err)
+			}
+			if role == auth.Admin {
+				return nil, fmt.Errorf("client %q may not hold the %s role: it needs a person's one-time code", fc.ClientID, auth.Admin)
 			}
 			cl.Roles = append(cl.Roles, role)
 		}

@@ -77,3 +77,22 @@ func TestAServicePrincipalGetsATokenForItsOwnAudiencesOnly(t *testing.T) {
 		}
 	}
 }
+
+// A service client holds one factor, its secret: it is refused the admin
+// role (which unlocks users, revokes sessions, writes product rules and
+// reads profiles, and needs a one-time code from a person) and the
+// console's own audience (unlock and revocation are for people), so that
+// a leaked service secret never acts as an admin without the second factor.
+func TestAttackAServiceClientCannotBeAnAdminOrCallTheConsole(t *testing.T) {
+	sum := sha256.Sum256([]byte("4f1c2d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e"))
+	for _, c := range []struct{ name, roles, audiences string }{
+		{"the admin role", `["auditor", "admin"]`, `["adjudication"]`},
+		{"the console's audience", `["auditor"]`, `["adjudication", "console"]`},
+	} {
+		_, err := ParseClients(strings.NewReader(`{"clients": [{"client_id": "payout", "secret_sha256": "` + hex.EncodeToString(sum[:]) +
+			`", "subject": "system:payout", "roles": ` + c.roles + `, "audiences": ` + c.audiences + `}]}`))
+		if err == nil {
+			t.Errorf("a client with %s: got it accepted, want it refused", c.name)
+		}
+	}
+}

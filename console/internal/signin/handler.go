@@ -128,10 +128,25 @@ func (h *Handler) SignIn(c *gin.Context) {
 	name := NormalizeUsername(req.Username)
 	userKey, clientKey := userSourceKey(name, c.ClientIP()), "client:"+c.ClientIP()
 	ctx := c.Request.Context()
-	for _, lim := range []struct {
+	// An address the user signed in from before skips the limit of the
+	// address and the throttle across sources (ThrottlePolicy): a stranger
+	// spraying names from a shared address, or guessing the name from many,
+	// cannot hold the user out there; the per-(user, source) lock still
+	// bounds the guesses on the name from it.
+	known, err := h.throttle.Known(ctx, name, c.ClientIP())
+	if err != nil {
+		httpapi.WriteError(c, h.log, unavailable(err))
+		return
+	}
+	type limit struct {
 		l   *Limiter
 		key string
-	}{{h.users, userKey}, {h.clients, clientKey}} {
+	}
+	limits := []limit{{h.users, userKey}}
+	if !known {
+		limits = append(limits, limit{h.clients, clientKey})
+	}
+	for _, lim := range limits {
 		left, ok, err := lim.l.Attempt(ctx, lim.key)
 		if err != nil {
 			httpapi.WriteError(c, h.log, unavailable(err))
@@ -143,7 +158,10 @@ func (h *Handler) SignIn(c *gin.Context) {
 			return
 		}
 	}
-	left, ok, err := h.throttle.Attempt(ctx, name)
+	left, ok := time.Duration(0), true
+	if !known {
+		left, ok, err = h.throttle.Attempt(ctx, name)
+	}
 	if err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
@@ -176,7 +194,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
-	if err := h.throttle.Succeed(ctx, name); err != nil {
+	if err := h.throttle.Succeed(ctx, name, c.ClientIP()); err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}

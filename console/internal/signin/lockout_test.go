@@ -30,6 +30,13 @@ type lockout struct {
 
 func newLockout(t *testing.T) *lockout {
 	t.Helper()
+	return newLockoutWith(t, nil)
+}
+
+// newLockoutWith is newLockout with change applied to the handler's
+// configuration.
+func newLockoutWith(t *testing.T, change func(*Config)) *lockout {
+	t.Helper()
 	users, err := ParseUsers(strings.NewReader(`{"users": [
 		{"username": "handler-1", "roles": ["handler"], "password_bcrypt": "` + hash(t, "right-pass") + `"}]}`))
 	if err != nil {
@@ -42,11 +49,15 @@ func newLockout(t *testing.T) *lockout {
 	}
 	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	l := &lockout{db: testDB(t), users: users, signer: signer, clock: &clock}
-	h := NewHandler(Config{Users: users, Signer: signer, DB: l.db, Now: func() time.Time { return *l.clock },
+	cfg := Config{Users: users, Signer: signer, DB: l.db, Now: func() time.Time { return *l.clock },
 		PerUser:           LimitPolicy{MaxFailures: 3, Window: 10 * time.Minute, Lockout: 15 * time.Minute},
 		PerClient:         LimitPolicy{MaxFailures: 1000, Window: time.Minute, Lockout: time.Minute},
 		PerUserAllSources: ThrottlePolicy{FreeFailures: 5, BaseDelay: time.Second, MaxDelay: time.Minute, Window: 15 * time.Minute},
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	h := NewHandler(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	l.e = gin.New()
 	l.e.POST("/api/auth/sign-in", h.SignIn)
 	h.Register(l.e, verifier)
@@ -126,6 +137,66 @@ func TestADistributedGuesserGetsBoundedGuesses(t *testing.T) {
 	}
 	if got := l.users.PasswordChecks(); got > 25 {
 		t.Fatalf("got %d passwords checked over 600 distributed guesses in 10 minutes, want at most 25", got)
+	}
+}
+
+// A stranger guessing a colleague's name from many addresses engages the
+// throttle across sources, and keeps it engaged with one guess per delay;
+// the colleague still signs in from an address they signed in from
+// before. From an address they never used they wait like anyone else.
+func TestAStrangerOnManyAddressesCannotHoldAColleagueOut(t *testing.T) {
+	l := newLockout(t)
+	if got := l.from("203.0.113.9", "handler-1", "right-pass"); got != http.StatusOK {
+		t.Fatalf("the colleague's first sign-in: got %d, want 200", got)
+	}
+	for round := range 5 {
+		*l.clock = l.clock.Add(time.Minute)
+		for i := range 50 {
+			l.from("198.51.100."+strconv.Itoa(round*50+i), "Handler-1", "wrong-pass")
+		}
+		if got := l.from("203.0.113.9", "handler-1", "right-pass"); got != http.StatusOK {
+			t.Fatalf("the colleague at their usual address after %d guesses from other addresses: got %d, want 200", (round+1)*50, got)
+		}
+	}
+	for i := range 50 {
+		l.from("192.0.2."+strconv.Itoa(i), "handler-1", "wrong-pass")
+	}
+	if got := l.from("198.51.100.200", "handler-1", "right-pass"); got != http.StatusTooManyRequests {
+		t.Fatalf("the right password from an address never used, while throttled: got %d, want 429", got)
+	}
+	for range 3 {
+		l.from("203.0.113.9", "handler-1", "wrong-pass")
+	}
+	if got := l.from("203.0.113.9", "handler-1", "right-pass"); got != http.StatusTooManyRequests {
+		t.Fatalf("a known address still locks after its own failures: got %d, want 429", got)
+	}
+}
+
+// A stranger behind the same address as a colleague (one office, one NAT)
+// spraying guesses over many names locks the address for names never
+// signed in from it; the colleague who signed in from it before still
+// signs in, and their own name's guesses there stay bounded by the
+// per-(user, source) lock.
+func TestAStrangerSprayingFromASharedAddressCannotLockAColleagueOut(t *testing.T) {
+	l := newLockoutWith(t, func(c *Config) { c.PerClient = LimitPolicy{MaxFailures: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute} })
+	const office = "203.0.113.9"
+	if got := l.from(office, "handler-1", "right-pass"); got != http.StatusOK {
+		t.Fatalf("the colleague's first sign-in: got %d, want 200", got)
+	}
+	for i := range 30 {
+		l.from(office, "nobody-"+strconv.Itoa(i), "wrong-pass")
+	}
+	if got := l.from(office, "nobody-99", "wrong-pass"); got != http.StatusTooManyRequests {
+		t.Fatalf("another name from the sprayed address: got %d, want 429", got)
+	}
+	if got := l.from(office, "handler-1", "right-pass"); got != http.StatusOK {
+		t.Fatalf("the colleague at the shared address they signed in from: got %d, want 200", got)
+	}
+	for range 3 {
+		l.from(office, "handler-1", "wrong-pass")
+	}
+	if got := l.from(office, "handler-1", "right-pass"); got != http.StatusTooManyRequests {
+		t.Fatalf("the colleague's name after its own failures there: got %d, want 429", got)
 	}
 }
 

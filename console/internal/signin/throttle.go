@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
@@ -22,12 +23,27 @@ import (
 // colleague's name from many addresses delays the colleague by at most
 // MaxDelay, while the guesser gets FreeFailures plus about one guess per
 // MaxDelay (issue 20).
+//
+// An address the user signed in from within KnownFor (30 days when zero)
+// is exempt: a stranger keeping the throttle engaged with one guess per
+// delay would otherwise hold the colleague out for as long as they go on.
+// Guesses from such an address are bounded by the per-(user, source) lock.
 type ThrottlePolicy struct {
 	FreeFailures int
 	BaseDelay    time.Duration
 	MaxDelay     time.Duration
 	Window       time.Duration
+	KnownFor     time.Duration
 }
+
+// knownSourceRow is a row of signin_known_sources.
+type knownSourceRow struct {
+	Username    string `gorm:"primaryKey"`
+	Client      string `gorm:"primaryKey"`
+	LastSuccess time.Time
+}
+
+func (knownSourceRow) TableName() string { return "signin_known_sources" }
 
 // throttleRow is a row of signin_user_throttle.
 type throttleRow struct {
@@ -64,7 +80,22 @@ func NewThrottle(db *gorm.DB, policy ThrottlePolicy, now func() time.Time) *Thro
 	if now == nil {
 		now = time.Now
 	}
+	if policy.KnownFor == 0 {
+		policy.KnownFor = 30 * 24 * time.Hour
+	}
 	return &Throttle{db: db, policy: policy, now: now}
+}
+
+// Known reports whether name signed in from client within the policy's
+// KnownFor.
+func (t *Throttle) Known(ctx context.Context, name, client string) (bool, error) {
+	var n int64
+	err := t.db.WithContext(ctx).Model(&knownSourceRow{}).
+		Where("username = ? AND client = ? AND last_success > ?", name, client, t.now().UTC().Add(-t.policy.KnownFor)).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("read known sign-in sources: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Attempt counts an attempt on name and reports whether it may go on; when
@@ -98,11 +129,18 @@ func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, boo
 	return left, allowed, nil
 }
 
-// Succeed forgets the attempts on name.
-func (t *Throttle) Succeed(ctx context.Context, name string) error {
+// Succeed forgets the attempts on name and remembers client as a source
+// name signed in from.
+func (t *Throttle) Succeed(ctx context.Context, name, client string) error {
 	err := t.db.WithContext(ctx).Where("username = ?", name).Delete(&throttleRow{}).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return fmt.Errorf("forget sign-in attempts: %w", err)
+	}
+	err = t.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "username"}, {Name: "client"}},
+		DoUpdates: clause.AssignmentColumns([]string{"last_success"})}).
+		Create(&knownSourceRow{Username: name, Client: client, LastSuccess: t.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("remember sign-in source: %w", err)
 	}
 	return nil
 }

@@ -9,7 +9,8 @@ import { ROLES } from '../api/types';
 
 const key = 'claims-console.session';
 
-function valid(s: unknown): s is Session {
+/** valid tells a well-formed session from anything else read or received. */
+export function valid(s: unknown): s is Session {
   if (typeof s !== 'object' || s === null) return false;
   const v = s as Partial<Session>;
   return (

@@ -16,6 +16,7 @@
 // Lock, one tab at a time.
 
 import type { Session } from '../api/types';
+import { valid } from './session';
 
 const channelName = 'claims-console.session';
 const usedKey = 'claims-console.refresh-used';
@@ -54,13 +55,16 @@ export function joinTabs(current: () => Session | null, adopt: (s: Session) => v
   const waiting: ((s: Session) => void)[] = [];
   const newer = (s: Session) => !newest || Date.parse(s.expires_at) >= Date.parse(newest.expires_at);
   if (ch) {
-    ch.onmessage = (ev: MessageEvent<Message>) => {
-      const m = ev.data;
+    ch.onmessage = (ev: MessageEvent<unknown>) => {
+      if (typeof ev.data !== 'object' || ev.data === null) return;
+      const m = ev.data as Message;
       if (m.type === 'ask') {
         const s = current();
         if (s) ch.postMessage({ type: 'session', session: s } satisfies Message);
       } else if (m.type === 'session') {
-        if (!newer(m.session)) return;
+        // The channel is the origin's, and a page of the origin may post
+        // anything: only a well-formed session that expires is taken.
+        if (!valid(m.session) || Number.isNaN(Date.parse(m.session.expires_at)) || !newer(m.session)) return;
         newest = m.session;
         waiting.splice(0).forEach((f) => f(m.session));
         if (current()?.user.subject === m.session.user.subject || !current()) adopt(m.session);

@@ -206,7 +206,11 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
   const reading = d.reading;
   const parts = partsOf(d);
   const shown = parts[part] ?? parts[0];
-  const sealed = sealedTypes.has(d.type ?? '') || parts.some((p) => sealedTypes.has(p.type));
+  // Sealed as intake seals it: a part that is, or was read or typed as, a
+  // card (a correction of the type does not change what the pages show).
+  const sealed =
+    [d.type, d.reading?.type, ...(d.corrections ?? []).map((c) => c.type)].some((t) => sealedTypes.has(t ?? '')) ||
+    parts.some((p) => sealedTypes.has(p.type) || sealedTypes.has(p.reading?.type ?? ''));
   // The part as the correction form sees it: its own type and fields, bound to the part.
   const partDoc: ClaimDocument =
     parts.length > 1 && shown ? { ...d, id: `${d.id}#${shown.index}`, type: shown.type, fields: shown.fields } : d;

@@ -171,6 +171,7 @@ type fieldsJSON struct {
 	IDNumberValid      bool                  `json:"id_number_valid,omitempty"`
 	Confidence         float64               `json:"confidence"`
 	Sources            map[string]sourceJSON `json:"sources,omitempty"`
+	Corrected          []string              `json:"corrected,omitempty"`
 }
 
 // SaveAssessment stores a claim's assessment; the first one stays.
@@ -192,7 +193,7 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 		docs[i] = fieldsJSON{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence}
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected}
 		if d.Insurance != nil {
 			sp := splitJSON(*d.Insurance)
 			docs[i].Insurance = &sp
@@ -245,7 +246,7 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 		f := domain.DocumentFields{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence}
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected}
 		if d.Insurance != nil {
 			sp := domain.InsuranceSplit(*d.Insurance)
 			f.Insurance = &sp

@@ -87,3 +87,68 @@ func TestStraightThroughStoreKeepsVersionsAssessmentsReviewsAndTheSwitch(t *test
 	require.Len(t, changes, 2)
 	assert.True(t, changes[0].Enabled, "latest first")
 }
+
+// TestAttackTheStraightThroughRecordsCannotBeRewritten: a product's rules
+// version, a change of the switch, a review once given and a case note
+// stay as written even for code running as the service's SQL role: an
+// older, lower deductible is not made current by rewriting a version, the
+// switch's history is not erased, a finding is not changed afterwards, and
+// TRUNCATE (which skips row triggers) is refused too.
+func TestAttackTheStraightThroughRecordsCannotBeRewritten(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := adapters.NewStraight(f.db)
+	ctx := context.Background()
+	r := domain.ProductRules{ProductCode: "MED", Benefit: "medical_expense", DeductibleFen: 10_000, RatioWithSocialBP: 8000,
+		AnnualLimitFen: 1_000_000, Agreement: domain.AgreementByClaimant, CreatedBy: "admin-1", CreatedAt: t0}
+	for range 2 {
+		_, err := s.PutRules(ctx, r)
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.SetSwitch(ctx, domain.SwitchChange{Enabled: false, Reason: "incident", ChangedBy: "s1", ChangedAt: t0}))
+	c := newCase("claim-1", t0)
+	_, err := f.repo.Open(ctx, inbox.Receipt{}, c)
+	require.NoError(t, err)
+	f.change(t, "claim-1", func(c *domain.Case) error { return c.Decide(handler, authority, approve(16_000), t0) })
+	senior := domain.Actor{Subject: "s1", Roles: []string{domain.RoleSenior}}
+	_, err = s.UpdateReview(ctx, "claim-1", func(r *domain.AutoReview) error { return r.Review(senior, domain.ReviewConfirmed, "", t0) })
+	require.NoError(t, err)
+	require.NoError(t, f.db.Exec(`INSERT INTO case_notes (id, claim_id, author, text, created_at) VALUES ('n1', 'claim-1', 'h1', '原话', now())`).Error)
+
+	for _, stmt := range []string{
+		`UPDATE product_rules SET data = jsonb_set(data, '{deductible_fen}', '0') WHERE version = 1`,
+		`UPDATE product_rules SET version = 3 WHERE version = 1`,
+		`DELETE FROM product_rules WHERE version = 2`,
+		`TRUNCATE product_rules`,
+		`UPDATE auto_switch SET enabled = true`,
+		`DELETE FROM auto_switch`,
+		`TRUNCATE auto_switch`,
+		`UPDATE auto_reviews SET outcome = 'wrong', note = 'changed afterwards'`,
+		`DELETE FROM auto_reviews`,
+		`TRUNCATE auto_reviews`,
+		`TRUNCATE case_notes`,
+	} {
+		assert.Error(t, f.db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
+	}
+	var counts struct{ Rules, Switch, Reviews, Notes int64 }
+	require.NoError(t, f.db.Raw(`SELECT (SELECT count(*) FROM product_rules WHERE version <= 2) AS rules, (SELECT count(*) FROM auto_switch WHERE NOT enabled) AS switch,
+		(SELECT count(*) FROM auto_reviews WHERE outcome = 'confirmed') AS reviews, (SELECT count(*) FROM case_notes) AS notes`).Scan(&counts).Error)
+	assert.Equal(t, struct{ Rules, Switch, Reviews, Notes int64 }{2, 1, 1, 1}, counts)
+	got, err := s.Rules(ctx, "MED", 1)
+	require.NoError(t, err)
+	assert.Equal(t, int64(10_000), got.DeductibleFen)
+}
+
+// TestTheStoredInvoiceKeysAreRecomputedAsTheDomainComputesThem: migration
+// 0015 recomputes the invoice keys stored before with SQL; its expression
+// gives domain.InvoiceKey's key for numbers padded, full-width, in lower
+// case, with dots, soft hyphens and zero-width spaces.
+func TestTheStoredInvoiceKeysAreRecomputedAsTheDomainComputesThem(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, number := range []string{"A1234567", " ａ１２３-４５ ", "no.0012\u00ad34", "12\u200b34.56", "031001\u300000012345", "ａｂｃ・１"} {
+		var got string
+		require.NoError(t, f.db.Raw(`SELECT upper(regexp_replace(normalize(?, NFKC), '[^[:alnum:]]', '', 'g'))`, number).Scan(&got).Error)
+		assert.Equal(t, domain.InvoiceKey(number), got, "number %q", number)
+	}
+}

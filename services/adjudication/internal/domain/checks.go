@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/unicode/norm"
+
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 )
@@ -97,15 +99,15 @@ type InvoiceMatch struct {
 	AmountFen     int64
 }
 
-// InvoiceKey is the form of an invoice number compared across claims: upper
-// case, without spaces or dashes, full-width characters made half-width.
+// InvoiceKey is the form of an invoice number compared across claims: its
+// letters and digits only, upper case, after NFKC (full-width characters
+// made half-width). Spaces, dashes and characters that print nothing
+// (U+200B and the like) are dropped, so that a number padded or typed with
+// them is still the invoice seen on another claim: one invoice pays once.
 func InvoiceKey(number string) string {
 	var b strings.Builder
-	for _, r := range number {
-		if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
-			r -= 0xFEE0
-		}
-		if unicode.IsSpace(r) || r == '-' || r == 0x3000 {
+	for _, r := range norm.NFKC.String(number) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			continue
 		}
 		b.WriteRune(unicode.ToUpper(r))

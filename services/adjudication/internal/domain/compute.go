@@ -28,6 +28,9 @@ type DocumentFields struct {
 	// nothing was read; Sources where each field was read, by its name.
 	Confidence float64
 	Sources    map[string]FieldSource
+	// Corrected names the fields a handler corrected after OCR: what a
+	// person typed is that person's judgement, never the system's reading.
+	Corrected []string
 }
 
 // InsuranceSplit is a medical invoice's social-insurance split.

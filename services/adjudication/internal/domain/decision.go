@@ -280,7 +280,10 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if err := c.refuseIntruder(actor, "decide it"); err != nil {
 		return err
 	}
-	if actor.system() {
+	// The automatic decider's name is the system's alone, whatever roles a
+	// token with it carries: a decision under it is counted, reported and
+	// sampled as the system's (Decision.Automatic).
+	if actor.system() || strings.HasPrefix(actor.Subject, AutoActorPrefix) {
 		return apperr.New(apperr.Forbidden, "%s is not a person: the system decides only on the straight-through path (issue 19)", actor.Subject)
 	}
 	unsupported, err := c.supportAmount(&d, in)

@@ -77,10 +77,11 @@ func reason(code string, kv ...string) Reason {
 // path is on, the product has rules, the claim is a medical claim of the
 // insured complete with no document awaited, every check passes (R-checks
 // of issue 14, with no override: an override is a person's judgement),
-// no fraud signal is raised, every document read is confident and
-// consistent (the patient and the bank card's holder are the insured, an
-// identity card's ID number checksum verifies, the invoice dates are in the
-// policy's term and after the waiting period, no invoice is seen twice),
+// no fraud signal is raised, every document read is confident, consistent
+// and uncorrected by a handler (the patient and the bank card's holder are
+// the insured, an identity card's ID number checksum verifies, the invoice
+// dates are in the policy's term and after the waiting period, no invoice
+// is seen twice),
 // the amount is computed in full and at most the configured limit, and the
 // payee (the bank card's holder, the insured) is entitled and the card was
 // read. It never finds for a rejection: what it cannot approve goes to a
@@ -167,6 +168,12 @@ func documentReasons(in AutoInput) []Reason {
 		if d.Confidence < in.Policy.MinConfidence {
 			out = append(out, reason("low_confidence", "document_id", d.DocumentID, "type", d.Type,
 				"confidence", strconv.FormatFloat(d.Confidence, 'f', 2, 64), "threshold", strconv.FormatFloat(in.Policy.MinConfidence, 'f', 2, 64)))
+		}
+		// A field a handler corrected is not the system's reading: the
+		// claim goes to a person, who decides on what was typed (a
+		// correction alone never makes a claim automatic).
+		for _, field := range slices.Sorted(slices.Values(d.Corrected)) {
+			out = append(out, reason("corrected_by_handler", "document_id", d.DocumentID, "field", field))
 		}
 		for _, field := range sortedKeys(d.Sources) {
 			if s := d.Sources[field]; s.Confidence < in.Policy.MinConfidence {

@@ -188,6 +188,24 @@ func TestEachDefectGoesToAHandlerWithItsReason(t *testing.T) {
 			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
 		}, "invoice_seen"},
 		{"the same invoice twice on the claim", func(in *domain.AutoInput) { in.Docs = append(in.Docs, in.Docs[0]) }, "invoice_seen"},
+		{"the invoice claimed elsewhere, typed full-width in lower case with padding", func(in *domain.AutoInput) {
+			in.Docs[0].InvoiceNumber = " ａ　１ "
+			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
+		}, "invoice_seen"},
+		{"the invoice claimed elsewhere, with an invisible character", func(in *domain.AutoInput) {
+			in.Docs[0].InvoiceNumber = "A\u200b1"
+			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
+		}, "invoice_seen"},
+		{"the same invoice twice on the claim, once with a soft hyphen and a dot", func(in *domain.AutoInput) {
+			dup := invoice("d4", "A\u00ad.1", 100_000, 60_000, 30_000, 10_000)
+			in.Docs = append(in.Docs, dup)
+		}, "invoice_seen"},
+		{"a handler corrected a confident amount upwards", func(in *domain.AutoInput) {
+			in.Docs[0].TotalAmountFen, in.Docs[0].Corrected = 150_000, []string{"total_amount_fen"}
+		}, "corrected_by_handler"},
+		{"a handler corrected the patient's name to the insured's", func(in *domain.AutoInput) {
+			in.Docs[0].Corrected = []string{"names"}
+		}, "corrected_by_handler"},
 		{"an unreadable page", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.41 }, "low_confidence"},
 		{"one field read with low confidence", func(in *domain.AutoInput) {
 			in.Docs[0].Sources["insurance.self_pay_fen"] = domain.FieldSource{Page: 1, Confidence: 0.5}
@@ -263,12 +281,19 @@ func TestTheSystemApprovesOnlyWhatTheAssessmentFound(t *testing.T) {
 
 // TestTheSystemDecidesOnlyOnItsPath is the attack of a system actor on
 // the handler's path: it may neither approve nor reject.
+//
+// A token whose subject is the automatic decider's name with a handler's
+// role (a misconfigured service client, a directory entry) is refused
+// too: its decision would be counted and reported as the system's.
 func TestTheSystemDecidesOnlyOnItsPath(t *testing.T) {
-	for _, in := range []domain.DecisionInput{approve(100), reject()} {
-		c := caseIn(t, domain.StateUnderReview)
-		err := c.Decide(domain.AutoActor(medRules()), authority, in, now)
-		if apperr.CodeOf(err) != apperr.Forbidden || c.Decision != nil {
-			t.Fatalf("got %v, want forbidden and no decision", err)
+	impostor := domain.Actor{Subject: domain.AutoActorPrefix + "HEALTH-1/v3", Roles: []string{domain.RoleHandler, domain.RoleSenior}}
+	for _, who := range []domain.Actor{domain.AutoActor(medRules()), impostor} {
+		for _, in := range []domain.DecisionInput{approve(100), reject()} {
+			c := caseIn(t, domain.StateUnderReview)
+			err := c.Decide(who, authority, in, now)
+			if apperr.CodeOf(err) != apperr.Forbidden || c.Decision != nil {
+				t.Fatalf("%s: got %v, want forbidden and no decision", who.Subject, err)
+			}
 		}
 	}
 }

@@ -52,6 +52,7 @@ func TestCaseNotesAreAppendOnlyWrittenByWorkersAndReadByReaders(t *testing.T) {
 	db := pgtest.Open(t, r.dsn, 1)
 	assert.Error(t, db.Exec(`UPDATE case_notes SET text = 'changed'`).Error)
 	assert.Error(t, db.Exec(`DELETE FROM case_notes`).Error)
+	assert.Error(t, db.Exec(`TRUNCATE case_notes`).Error, "TRUNCATE skips row triggers; a statement trigger refuses it")
 	assert.Equal(t, int64(1), r.count(t, `SELECT count(*) FROM case_notes WHERE text = '同意按一般案件处理。'`))
 }
 

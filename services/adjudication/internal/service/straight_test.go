@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,8 +290,21 @@ func TestRulesAreVersionedAndNeverRewritten(t *testing.T) {
 	changed := `{"benefit":"medical_expense","deductible_fen":20000,"deductible_clause":"《示例医疗保险条款》第六条第一款",
 	"ratio_with_social_bp":8000,"ratio_without_social_bp":6000,"ratio_clause":"《示例医疗保险条款》第六条第二款",
 	"self_funded_clause":"《示例医疗保险条款》第九条","annual_limit_fen":5000000,"limit_clause":"《示例医疗保险条款》第六条第三款","version":1}`
+	// ATTACK: a handler, a senior or an auditor lowering the deductible to
+	// get a claim through the straight-through path is refused.
+	lowered := strings.Replace(changed, `"deductible_fen":20000`, `"deductible_fen":0`, 1)
+	for _, role := range []auth.Role{auth.Handler, auth.SeniorHandler, auth.Auditor, auth.Finance, auth.CatastropheCoordinator} {
+		want(t, r.as(t, "insider", role).Do(t, http.MethodPost, "/v1/products/MED-STP/rules", lowered), 403, nil)
+	}
+	var created struct {
+		Version   int    `json:"version"`
+		CreatedBy string `json:"created_by"`
+	}
+	forged := strings.Replace(changed, `"version":1}`, `"version":1,"created_by":"system:auto-adjudication/MED-STP/v1"}`, 1)
+	want(t, admin.Do(t, http.MethodPost, "/v1/products/MED-STP/rules", forged), 201, &created)
+	assert.Equal(t, "admin-1", created.CreatedBy, "the author is the caller, whatever the body says")
 	want(t, admin.Do(t, http.MethodPost, "/v1/products/MED-STP/rules", changed), 201, &v)
-	assert.Equal(t, 2, v.Version, "a new version, whatever the body says")
+	assert.Equal(t, 3, v.Version, "a new version, whatever the body says")
 	var list struct {
 		Rules []struct {
 			Version       int   `json:"version"`
@@ -298,7 +312,7 @@ func TestRulesAreVersionedAndNeverRewritten(t *testing.T) {
 		} `json:"rules"`
 	}
 	want(t, r.Do(t, http.MethodGet, "/v1/products/MED-STP/rules", ""), 200, &list)
-	require.Len(t, list.Rules, 2)
+	require.Len(t, list.Rules, 3)
 	assert.Equal(t, int64(10_000), list.Rules[0].DeductibleFen, "version 1 is kept as it was")
 	r.Spec(t).WantError(t, "POST /v1/products/{code}/rules", admin.Do(t, http.MethodPost, "/v1/products/MED-STP/rules", `{"benefit":"death"}`),
 		400, string(apperr.Invalid), "benefit")

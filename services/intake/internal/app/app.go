@@ -597,7 +597,8 @@ func (s *Service) RevealDocument(ctx context.Context, who auth.Principal, report
 // under the document's id, told apart by Part (issue 18): adjudication
 // keys its checks by invoice number and type, and an authorisation names a
 // document id, which any of its parts answers. Confidence is the lowest of
-// the fields read, 1 for a corrected field (a handler read it).
+// the fields read, 1 for a corrected field (a handler read it), 0 while the
+// total in figures and in capitals disagree.
 func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocument, bool) {
 	t, ok := d.PartType(i)
 	if !ok {
@@ -632,7 +633,17 @@ func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocu
 			cd.Confidence = min(cd.Confidence, src.Confidence)
 		}
 	}
-	if len(cd.Sources) == 0 {
+	if fields.AmountsDisagree {
+		// The total in figures and in capitals differ: the amount handed
+		// on (the figures) is not read with any confidence until a handler
+		// corrects it, so it never pays on the straight-through path.
+		cd.Confidence = 0
+		if src, ok := cd.Sources["total_amount_fen"]; ok {
+			src.Confidence = 0
+			cd.Sources["total_amount_fen"] = src
+		}
+	}
+	if len(cd.Sources) == 0 && !fields.AmountsDisagree {
 		// No field was located (a reading stored before sources): the
 		// type's confidence is all there is.
 		if p, ok := d.MachinePart(i); ok && !slices.Contains(cd.Corrected, "type") {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -259,15 +260,20 @@ func (h *HTTP) readFile(c *gin.Context, what string, read func(ctx context.Conte
 	return d, data, true
 }
 
-// revealed reports whether a part of d is a document whose file shows a
-// resident ID or account number (revealTypes).
+// revealed reports whether a part of d is, or was ever read or typed as, a
+// document whose file shows a resident ID or account number
+// (revealTypes): a handler's correction of the type changes what the part
+// counts as, not what its pages show, so it never lifts the reveal.
 func revealed(d domain.Document) bool {
 	for i := range d.PartCount() {
 		if t, typed := d.PartType(i); typed && revealTypes[t] {
 			return true
 		}
+		if p, ok := d.MachinePart(i); ok && revealTypes[p.Analysis.Type] {
+			return true
+		}
 	}
-	return false
+	return slices.ContainsFunc(d.Corrections, func(c domain.Correction) bool { return c.Type != nil && revealTypes[*c.Type] })
 }
 
 type revealRequest struct {

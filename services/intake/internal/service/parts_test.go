@@ -47,6 +47,27 @@ func (bundleReader) Read(context.Context, []byte) (domain.Reading, error) {
 		}}, nil
 }
 
+// disagreeReader reads as bundleReader, but the invoice's total in figures
+// (9,234.50 yuan, a 1 made a 9) disagrees with its capitals (1,234.50).
+type disagreeReader struct{ bundleReader }
+
+func (r disagreeReader) Read(ctx context.Context, data []byte) (domain.Reading, error) {
+	got, err := r.bundleReader.Read(ctx, data)
+	f := &got.Parts[1].Analysis.Fields
+	f.TotalAmountFen, f.FiguresFen, f.HasCapitals, f.CapitalsFen, f.AmountsDisagree = 923_450, 923_450, true, 123_450, true
+	return got, err
+}
+
+// idCardReader reads as bundleReader, but the machine took the second
+// part for an ID card.
+type idCardReader struct{ bundleReader }
+
+func (r idCardReader) Read(ctx context.Context, data []byte) (domain.Reading, error) {
+	got, err := r.bundleReader.Read(ctx, data)
+	got.Parts[1].Analysis.Type = document.IDCard
+	return got, err
+}
+
 // startBundled starts intake with a reader worker reading every upload as
 // bundleReader does.
 func startBundled(t *testing.T) *running {
@@ -188,6 +209,11 @@ func TestAttackAnIDCardInABundleIsNotServedWithoutAReason(t *testing.T) {
 		`{"part":1,"expected_type":"medical_invoice","type":"id_card","note":"身份证复印件"}`), http.StatusCreated)
 	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/content", r.Do(t, http.MethodGet, path+"/content", ""), 400, "invalid_argument", "reason")
 	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/1", ""), 400, "invalid_argument", "reason")
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/1?reason=", ""), 400, "invalid_argument", "reason")
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/1?reason=+%E3%80%80", ""), 400, "invalid_argument", "reason")
+	for _, n := range []string{"0", "-1", "3", "99999999999999999999", "1e3", "01x"} {
+		doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/"+n+"?reason=checking", ""), 404, "not_found", "")
+	}
 	if a := r.Do(t, http.MethodGet, path+"/pages/2?reason=checking+the+copy", ""); a.Status != http.StatusOK {
 		t.Fatalf("got page 2 with a reason: %d %s, want it served", a.Status, a.Body)
 	}
@@ -195,4 +221,52 @@ func TestAttackAnIDCardInABundleIsNotServedWithoutAReason(t *testing.T) {
 	if list.Status != http.StatusOK || !strings.Contains(string(list.Body), "checking the copy") {
 		t.Fatalf("got reveals %d %s, want the page's read recorded with its reason", list.Status, list.Body)
 	}
+}
+
+// TestAttackAnAmountWhoseFiguresAndCapitalsDisagreeIsNotConfident: an
+// invoice whose total in figures was altered (it no longer matches the
+// capitals) goes to adjudication with no confidence in its total, so the
+// straight-through path leaves it to a handler.
+func TestAttackAnAmountWhoseFiguresAndCapitalsDisagreeIsNotConfident(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) {
+		c.OCRWorkers = 1
+		c.Reader = disagreeReader{bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}}
+	})
+	db := pgtest.Open(t, r.dsn, 2)
+	rep := r.report(t, reportBody("P-2026-000779", "王五", map[string]string{"name": "王五", "role": "insured"}))
+	want(t, "claim request", r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", ""), http.StatusCreated)
+	r.uploadBundle(t, rep.ID)
+	r.satisfyAll(t, rep.ID)
+	sent := claimRequested(t, db, rep.ClaimID)
+	if len(sent) != 1 {
+		t.Fatalf("got %d claim requests, want 1", len(sent))
+	}
+	i := slices.IndexFunc(sent[0].Documents, func(d events.ClaimDocument) bool { return d.Type == "medical_invoice" })
+	if i < 0 {
+		t.Fatalf("got documents %+v, want the invoice part", sent[0].Documents)
+	}
+	if d := sent[0].Documents[i]; d.Confidence != 0 || d.Sources["total_amount_fen"].Confidence != 0 || d.TotalAmountFen != 923_450 {
+		t.Fatalf("got the invoice %+v, want 923450 fen in figures with confidence 0 in the document and its total", d)
+	}
+}
+
+// TestAttackRetypingAnIDCardDoesNotUnlockItsPages: a handler who corrects
+// the type of a part the machine read as an ID card (to an invoice, to
+// "other") still needs a reason, recorded, to see the upload's file or
+// pages: a correction is not a way round the reveal (R11, issue 17).
+func TestAttackRetypingAnIDCardDoesNotUnlockItsPages(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) {
+		c.OCRWorkers = 1
+		c.Reader = idCardReader{bundleReader{adapters.NewReader(ocr.Config{Limits: document.DefaultLimits()}, nil)}}
+	})
+	doc := r.Spec(t)
+	rep := r.report(t, reportBody("P-2026-000780", "王五", map[string]string{"name": "王五", "role": "insured"}))
+	path := "/v1/reports/" + rep.ID + "/documents/" + r.uploadBundle(t, rep.ID).ID
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/2", ""), 400, "invalid_argument", "reason")
+	want(t, "the ID card retyped as an invoice", r.Do(t, http.MethodPost, path+"/corrections",
+		`{"part":1,"expected_type":"id_card","type":"medical_invoice","note":"看错了"}`), http.StatusCreated)
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/pages/{n}", r.Do(t, http.MethodGet, path+"/pages/2", ""), 400, "invalid_argument", "reason")
+	doc.WantError(t, "GET /v1/reports/{id}/documents/{doc}/content", r.Do(t, http.MethodGet, path+"/content", ""), 400, "invalid_argument", "reason")
 }
