@@ -178,7 +178,9 @@ func TestAStrangerOnManyAddressesCannotHoldAColleagueOut(t *testing.T) {
 // signs in, and their own name's guesses there stay bounded by the
 // per-(user, source) lock.
 func TestAStrangerSprayingFromASharedAddressCannotLockAColleagueOut(t *testing.T) {
-	l := newLockoutWith(t, func(c *Config) { c.PerClient = LimitPolicy{MaxFailures: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute} })
+	l := newLockoutWith(t, func(c *Config) {
+		c.PerClient = LimitPolicy{MaxFailures: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+	})
 	const office = "203.0.113.9"
 	if got := l.from(office, "handler-1", "right-pass"); got != http.StatusOK {
 		t.Fatalf("the colleague's first sign-in: got %d, want 200", got)
