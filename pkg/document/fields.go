@@ -315,9 +315,10 @@ var nameStops = []string{"性别", "民族", "年龄", "出生", "住址", "身�
 	"国籍", "工作", "单位", "日期", "编号", "签名", "校验码", "票据", "发票", "收款", "交款", "合计", "医保", "病历",
 	"男", "女"}
 
-// namePattern matches a label's name: an optional colon, then 2 to 10 Han
-// characters or the middle dot of minority names. Read-only.
-var namePattern = regexp.MustCompile(`^(:?)([\p{Han}·]{2,10})`)
+// namePattern matches a label's name: an optional colon (which OCR reads as
+// a semicolon at times, "交款人 ; 王芳"), then 2 to 10 Han characters or the
+// middle dot of minority names. Read-only.
+var namePattern = regexp.MustCompile(`^([:;]?)([\p{Han}·]{2,10})`)
 
 // findNames returns the names that follow name labels, in order of
 // appearance, without repeats. A name has 2 to 4 characters (复姓 included),
