@@ -28,14 +28,11 @@ const renderTimeout = 30 * time.Second
 // as PNG, a PDF page rendered in colour as PNG with poppler's pdftoppm (the
 // tool the OCR pipeline rasterises with), its crop box scaled to at most
 // pageImageSide pixels.
-func (r *Reader) RenderPage(ctx context.Context, data []byte, n int) ([]byte, string, error) {
-	media, pages, err := r.Probe(ctx, data)
-	if err != nil {
-		return nil, "", err
-	}
-	if n < 1 || n > pages {
-		return nil, "", apperr.New(apperr.NotFound, "the file has %d pages, no page %d", pages, n)
-	}
+//
+// The file is one an upload stored after probing it, and media is what the
+// probe found: it is not probed again for every page shown (a TIFF's probe
+// decodes every page). The caller checks n against the stored page count.
+func (r *Reader) RenderPage(ctx context.Context, data []byte, media document.Media, n int) ([]byte, string, error) {
 	switch media {
 	case document.JPEG:
 		return data, "image/jpeg", nil
@@ -45,6 +42,9 @@ func (r *Reader) RenderPage(ctx context.Context, data []byte, n int) ([]byte, st
 		info, err := document.ProbeImage(data, r.Limits())
 		if err != nil {
 			return nil, "", err
+		}
+		if n < 1 || n > len(info.Sizes) {
+			return nil, "", apperr.New(apperr.NotFound, "the file has %d pages, no page %d", len(info.Sizes), n)
 		}
 		img, err := document.DecodeGray(data, info, n-1)
 		if err != nil {

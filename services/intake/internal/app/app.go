@@ -129,10 +129,10 @@ type Reader interface {
 	Read(ctx context.Context, data []byte) (domain.Reading, error)
 	// Limits returns the limits Probe checks.
 	Limits() document.Limits
-	// RenderPage returns page n (from 1) of an upload as an image a browser
-	// shows, and its media type; a page the upload does not have is
-	// not_found.
-	RenderPage(ctx context.Context, data []byte, n int) ([]byte, string, error)
+	// RenderPage returns page n (from 1) of a stored upload of the given
+	// media as an image a browser shows, and its media type; the caller
+	// checks n against the document's page count.
+	RenderPage(ctx context.Context, data []byte, media document.Media, n int) ([]byte, string, error)
 }
 
 // Deps are what the use cases run on.
@@ -543,7 +543,7 @@ func (s *Service) DocumentPage(ctx context.Context, reportID, documentID string,
 	if n < 1 || n > d.Pages {
 		return d, nil, "", apperr.New(apperr.NotFound, "document %s has %d pages, no page %d", d.ID, d.Pages, n)
 	}
-	img, mediaType, err := s.d.Reader.RenderPage(ctx, data, n)
+	img, mediaType, err := s.d.Reader.RenderPage(ctx, data, d.Media, n)
 	return d, img, mediaType, err
 }
 
