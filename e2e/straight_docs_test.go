@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"claims.local/pkg/document/scantest"
+	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus/kafkatest"
+)
+
+// The straight-through path fed by documents (issue 19): the claim's
+// documents are made as a claimant sends them (an electronic receipt with
+// a text layer, or scans read by Tesseract), uploaded to intake, read by
+// its OCR pipeline and handed to adjudication with the claim request.
+
+// stpClaimSet is the truth of claim i's documents for insured, of the
+// visit on day (YYYY-MM-DD): a receipt of 1,000 yuan (600 paid by the
+// fund, 400 in cash of which 300 self-pay and 100 self-funded), the
+// insured's identity card and their bank card; defect spoils one thing
+// (the scan of an unreadable page is made by stpFiles). MED-STP's rules
+// compute (300 − 100) × 80% = 160 yuan.
+func stpClaimSet(i int, insured, day, defect string) scantest.ClaimSet {
+	c := scantest.ClaimSet{InvoiceCode: "31060119", InvoiceNumber: fmt.Sprintf("%010d", 7_000_000_000+i), CheckCode: fmt.Sprintf("c%05d", i%100_000),
+		Institution: "上海市第六人民医院", Patient: insured, Date: day, FundPaidFen: 60_000, PersonalCashFen: 40_000, SelfPayFen: 30_000, SelfFundedFen: 10_000,
+		Insured: insured, IDNumber: scantest.IDNumber(uint64(i + 1)), CardHolder: insured, CardNumber: stpCardNumber(i)}
+	switch defect {
+	case defectName:
+		c.Patient = "钱多多"
+	case defectOverLimit:
+		c.FundPaidFen, c.PersonalCashFen, c.SelfPayFen, c.SelfFundedFen = 300_000, 600_000, 600_000, 0
+	case defectWaiting:
+		c.Date = stpFrom().AddDate(0, 0, 10).Format(time.DateOnly)
+	case defectPayee:
+		c.CardHolder = "钱多多"
+	}
+	return c
+}
+
+// stpCardNumber is claimant i's own bank card (each their own, or the
+// shared-account fraud signal holds the payments), never one ending in
+// 0000, 0001 or 0002, the simulated bank's failures.
+func stpCardNumber(i int) string {
+	for seed := uint64(i + 1); ; seed += 1 << 40 {
+		if n := scantest.CardNumber(seed); !slices.Contains([]string{"0000", "0001", "0002"}, n[len(n)-4:]) {
+			return n
+		}
+	}
+}
+
+// stpFile is one file a claimant uploads.
+type stpFile struct {
+	name string
+	data []byte
+}
+
+// stpFiles makes the files of c: text-layer PDFs, exact, unless scanned,
+// then scans of the usual quality (PNG, the cards JPEG as phones take
+// them). An unreadable page is a scan of the receipt under heavy grain and
+// dust: still a receipt, its fields read with low confidence.
+func stpFiles(t testing.TB, fonts scantest.Fonts, c scantest.ClaimSet, seed uint64, scanned, unreadable bool) []stpFile {
+	t.Helper()
+	docs := []struct {
+		name  string
+		lines []string
+		jpeg  bool
+	}{{"invoice", c.InvoiceLines(), false}, {"id", c.IDCardLines(), true}, {"card", c.BankCardLines(), true}, {"diagnosis", c.DiagnosisLines(), false}}
+	var files []stpFile
+	for k, d := range docs {
+		if !scanned && !(unreadable && k == 0) {
+			files = append(files, stpFile{d.name + ".pdf", scantest.TextPDF(d.lines)})
+			continue
+		}
+		style := scantest.Scanned(seed + uint64(k))
+		if unreadable && k == 0 {
+			style.Noise, style.Speckles = 80, 0.02
+		}
+		img, err := scantest.Render(fonts, d.lines, style)
+		if err != nil {
+			t.Fatalf("render %s: %v", d.name, err)
+		}
+		name, encode := d.name+".png", scantest.PNG
+		if d.jpeg {
+			name, encode = d.name+".jpg", scantest.JPEG
+		}
+		data, err := encode(img)
+		if err != nil {
+			t.Fatalf("encode %s: %v", d.name, err)
+		}
+		files = append(files, stpFile{name, data})
+	}
+	return files
+}
+
+// fileSTP files the report of insured's visit on policy at incident,
+// uploads files to it and waits until intake has read every one; it
+// returns the report. A full house at intake (503) is waited out.
+func (s *system) fileSTP(t testing.TB, policy, insured string, incident time.Time, files []stpFile) report {
+	t.Helper()
+	r := s.newReport(t, policy, insured, incident)
+	for _, f := range files {
+		for limit := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			status, raw := s.upload(t, r.ID, f.name, f.data)
+			if status == http.StatusCreated {
+				break
+			}
+			if status != http.StatusServiceUnavailable || time.Now().After(limit) {
+				t.Fatalf("upload %s: got %d %s, want 201", f.name, status, raw)
+			}
+		}
+	}
+	for limit := time.Now().Add(5 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		rep := s.readReport(t, r.ID)
+		if len(rep.Documents) == len(files) && !slices.ContainsFunc(rep.Documents, func(d struct {
+			ID        string   `json:"id"`
+			State     string   `json:"state"`
+			Type      string   `json:"type"`
+			Satisfies []string `json:"satisfies"`
+		}) bool {
+			return d.State != "read"
+		}) {
+			return r
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("report %s: got documents %+v, want %d read within 5 minutes", r.ID, rep.Documents, len(files))
+		}
+	}
+}
+
+// requestSTP makes the claim request of report r, complete once its
+// documents are read, and reports whether intake handed it over to
+// adjudication (false: its checklist still misses a document, the claim
+// waits at intake for a handler's notice).
+func (s *system) requestSTP(t testing.TB, r report) bool {
+	t.Helper()
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+		t.Fatalf("POST claim-request on %s: got status %d, want 201", r.ID, status)
+	}
+	return s.readReport(t, r.ID).HandedOverAt != nil
+}
+
+// stpDay is the day, in China, of an incident at.
+func stpDay(at time.Time) string { return at.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) }
+
+// TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNamesAnother:
+// a clean claim whose electronic documents (text-layer PDFs) are uploaded
+// to intake and read by its pipeline reaches the straight-through path
+// with what intake read (patient, split, confidence, sources) and is
+// approved and paid without a person deciding; a claim whose scanned
+// receipt names another patient goes to a handler with name_mismatch.
+func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNamesAnother(t *testing.T) {
+	t.Parallel()
+	fonts, err := scantest.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	sys.importSTP(t)
+	incident := time.Now().Add(-48 * time.Hour)
+
+	sys.stpPolicy(t, "P-STP-D0", "孙文档")
+	clean := stpClaimSet(0, "孙文档", stpDay(incident), defectNone)
+	r := sys.fileSTP(t, "P-STP-D0", "孙文档", incident, stpFiles(t, fonts, clean, 1, false, false))
+	if !sys.requestSTP(t, r) {
+		t.Fatalf("got report %+v not handed over, want the claim complete with its documents read", sys.readReport(t, r.ID))
+	}
+	var a stpAssessment
+	apitest.Eventually(t, 60*time.Second, "clean claim assessed", func() bool {
+		var ok bool
+		a, ok = sys.assessment(t, r.ClaimID)
+		return ok
+	})
+	if !a.Automatic {
+		t.Fatalf("got reasons %+v, want the clean claim read by intake decided automatically", a.Reasons)
+	}
+	var c struct {
+		State    string `json:"state"`
+		Decision struct {
+			DecidedBy string `json:"decided_by"`
+			AmountFen int64  `json:"amount_fen"`
+		} `json:"decision"`
+	}
+	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c)
+	if c.State != "approved" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
+		t.Fatalf("got %s, %+v; want approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
+	}
+	sys.agreeSTP(t, r.ClaimID, "孙文档", clean.CardNumber)
+	got := sys.payouts(t, func(es []events.Envelope) bool { return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1 })
+	if paid := payoutsOf(t, got, r.ClaimID, events.PayoutCompleted); len(paid) != 1 || paid[0].AmountFen != 16_000 {
+		t.Fatalf("got payouts %+v, want one of 16000 fen", paid)
+	}
+
+	sys.stpPolicy(t, "P-STP-D1", "孙文档乙")
+	other := stpClaimSet(1, "孙文档乙", stpDay(incident), defectName)
+	r = sys.fileSTP(t, "P-STP-D1", "孙文档乙", incident, stpFiles(t, fonts, other, 2, true, false))
+	if !sys.requestSTP(t, r) {
+		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", sys.readReport(t, r.ID))
+	}
+	apitest.Eventually(t, 60*time.Second, "claim of another's invoice assessed", func() bool {
+		var ok bool
+		a, ok = sys.assessment(t, r.ClaimID)
+		return ok
+	})
+	if a.Automatic || !a.has("name_mismatch") {
+		t.Fatalf("got automatic %v, reasons %+v; want a handler's, with name_mismatch", a.Automatic, a.Reasons)
+	}
+	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c)
+	if c.State != "received" {
+		t.Fatalf("got %s, want received: in the handlers' queue", c.State)
+	}
+}
