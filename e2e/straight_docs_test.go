@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -212,5 +216,55 @@ func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNa
 	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c)
 	if c.State != "received" {
 		t.Fatalf("got %s, want received: in the handlers' queue", c.State)
+	}
+
+	// A handler decides the second claim: the compliance report (R13)
+	// counts the automatic decision and the person's apart.
+	sys.approve(t, r.ClaimID, 16_000)
+	sys.complianceByMode(t, map[string]int{"automatic": 1, "manual": 1})
+}
+
+// complianceByMode checks adjudication's compliance report of this month
+// split by mode: the decision rule's obligations met in each mode of want,
+// in JSON and in CSV.
+func (s *system) complianceByMode(t testing.TB, want map[string]int) {
+	t.Helper()
+	now := time.Now().In(time.FixedZone("CST", 8*3600))
+	from, to := now.AddDate(0, 0, -1).Format(time.DateOnly), now.AddDate(0, 2, 0).Format(time.DateOnly)
+	var report struct {
+		Rules []struct {
+			Rule  string `json:"rule"`
+			Modes []struct {
+				Mode string `json:"mode"`
+				Met  int    `json:"met"`
+			} `json:"modes"`
+		} `json:"rules"`
+	}
+	path := fmt.Sprintf("/v1/compliance-report?from=%s&to=%s&group=mode", from, to)
+	if status := s.call(t, http.MethodGet, s.url("adjudication", path), nil, &report); status != http.StatusOK {
+		t.Fatalf("compliance report by mode: got status %d, want 200", status)
+	}
+	got := map[string]int{}
+	for _, l := range report.Rules {
+		if l.Rule == "decision" {
+			for _, m := range l.Modes {
+				if m.Met > 0 {
+					got[m.Mode] = m.Met
+				}
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got decisions met by mode %v, want %v", got, want)
+	}
+	status, _, raw := s.send(t, http.MethodGet, s.url("adjudication", path+"&format=csv"), "", nil)
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if status != http.StatusOK || err != nil || len(rows) < 2 || rows[0][5] != "mode" {
+		t.Fatalf("compliance CSV by mode: got %d %v %q, want 200 with a mode column", status, err, raw)
+	}
+	for mode, n := range want {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return r[3] == "decision" && r[5] == mode && r[7] == strconv.Itoa(n) }) {
+			t.Errorf("CSV: got %q, want a decision row of mode %s met %d", raw, mode, n)
+		}
 	}
 }

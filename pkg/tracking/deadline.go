@@ -107,6 +107,12 @@ type Deadline struct {
 	DoneAt *time.Time
 	// CancelReason says why a cancelled obligation is owed no more.
 	CancelReason string
+	// Mode says how the obligation was met, as the service that met it
+	// tags it when it completes it (adjudication: a decision made
+	// automatically or by a person, issue 19), so that the compliance
+	// report can show each mode apart; empty while owed and for rules
+	// whose completion is not tagged.
+	Mode string
 	// AtRiskAlertedAt and BreachedAlertedAt record the alarms raised, so
 	// that each is raised once.
 	AtRiskAlertedAt   *time.Time

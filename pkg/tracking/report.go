@@ -35,6 +35,27 @@ type RuleCompliance struct {
 	// Worst lists the largest delays, largest first: missed obligations
 	// by how late they were met, open ones by how late they are now.
 	Worst []Late
+	// Modes splits the counts by the mode the obligations were met in
+	// (Deadline.Mode), in the order of the modes' names, "" (owed, or
+	// met untagged) first; their counts sum to the rule's.
+	Modes []ModeCompliance
+}
+
+// ModeCompliance is the part of a rule's line met in one mode: issue 19's
+// automatic and manual decisions apart.
+type ModeCompliance struct {
+	Mode         string
+	Total        int
+	Met          int
+	Missed       int
+	Open         int
+	OpenBreached int
+}
+
+// OnTimeRate is the share of the mode's done obligations met on time, or 1
+// when none is done.
+func (m ModeCompliance) OnTimeRate() float64 {
+	return RuleCompliance{Met: m.Met, Missed: m.Missed}.OnTimeRate()
 }
 
 // OnTimeRate is the share of done obligations that were met on time, or 1

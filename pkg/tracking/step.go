@@ -21,6 +21,8 @@ type Step struct {
 	At      time.Time
 	// Reason says why an obligation is cancelled.
 	Reason string
+	// Mode tags a completed obligation with how it was met (Deadline.Mode).
+	Mode string
 }
 
 // Action is what a step does to an existing obligation.
@@ -44,6 +46,14 @@ func Complete(subject string, rule deadline.RuleID, at time.Time) Step {
 	return Step{Subject: subject, Rule: rule, Action: ActionComplete, At: at}
 }
 
+// CompleteAs is Complete with the obligation tagged as met in mode
+// (Deadline.Mode), for the compliance report's split by mode.
+func CompleteAs(subject string, rule deadline.RuleID, at time.Time, mode string) Step {
+	s := Complete(subject, rule, at)
+	s.Mode = mode
+	return s
+}
+
 // Pause stops the clock of the obligation at at (R3 notice sent).
 func Pause(subject string, rule deadline.RuleID, at time.Time) Step {
 	return Step{Subject: subject, Rule: rule, Action: ActionPause, At: at}
@@ -64,7 +74,16 @@ func Cancel(subject string, rule deadline.RuleID, at time.Time, reason string) S
 func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
 	switch s.Action {
 	case ActionComplete:
-		return t.Complete(o, s.At, now)
+		// Only the step that completes the obligation tags it: a done
+		// one keeps the mode it was met in.
+		owed := o.Owed()
+		if err := t.Complete(o, s.At, now); err != nil {
+			return err
+		}
+		if owed {
+			o.Mode = s.Mode
+		}
+		return nil
 	case ActionPause:
 		return t.Pause(o, s.At, now)
 	case ActionResume:

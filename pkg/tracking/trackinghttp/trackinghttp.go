@@ -295,6 +295,27 @@ type ruleLineResponse struct {
 	OpenBreached int            `json:"open_breached"`
 	OnTimeRate   float64        `json:"on_time_rate"`
 	Worst        []lateResponse `json:"worst"`
+	Modes        []modeResponse `json:"modes,omitempty"`
+}
+
+// modeResponse is a rule's counts in one mode (group=mode).
+type modeResponse struct {
+	Mode         string  `json:"mode"`
+	Total        int     `json:"total"`
+	Met          int     `json:"met"`
+	Missed       int     `json:"missed"`
+	Open         int     `json:"open"`
+	OpenBreached int     `json:"open_breached"`
+	OnTimeRate   float64 `json:"on_time_rate"`
+}
+
+// modesOf returns l's counts per mode; a rule with no obligation is one
+// group of zeros under mode "", so that every rule has a row.
+func modesOf(l tracking.RuleCompliance) []tracking.ModeCompliance {
+	if len(l.Modes) == 0 {
+		return []tracking.ModeCompliance{{}}
+	}
+	return l.Modes
 }
 
 func (h *handler) compliance(c *gin.Context) {
@@ -313,13 +334,21 @@ func (h *handler) compliance(c *gin.Context) {
 		h.fail(c, apperr.InvalidField("format", "must be json or csv"))
 		return
 	}
+	// group=mode splits each rule by the mode its obligations were met in
+	// (issue 19: automatic and manual decisions apart).
+	group := c.Query("group")
+	if group != "" && group != "mode" {
+		h.fail(c, apperr.InvalidField("group", "must be mode or absent; got %q", group))
+		return
+	}
+	byMode := group == "mode"
 	r, err := h.d.Compliance(c.Request.Context(), from, to)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	if format == "csv" {
-		body, err := complianceCSV(r)
+		body, err := complianceCSV(r, byMode)
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -337,6 +366,12 @@ func (h *handler) compliance(c *gin.Context) {
 				Subject: w.Subject, State: string(w.State), DueAt: shanghai(w.DueAt), DoneAt: w.DoneAt,
 				DelaySeconds: int64(w.Delay.Seconds())})
 		}
+		if byMode {
+			for _, m := range modesOf(l) {
+				lines[i].Modes = append(lines[i].Modes, modeResponse{Mode: m.Mode, Total: m.Total, Met: m.Met, Missed: m.Missed,
+					Open: m.Open, OpenBreached: m.OpenBreached, OnTimeRate: m.OnTimeRate()})
+			}
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"service": r.Service, "from": r.From.String(), "to": r.To.String(),
 		"generated_at": r.GeneratedAt, "rules": lines})
@@ -346,17 +381,29 @@ func (h *handler) compliance(c *gin.Context) {
 var csvHeader = []string{"service", "from", "to", "rule", "r_number", "total", "met", "missed", "open",
 	"open_breached", "on_time_rate", "worst_delay_seconds", "worst_claim_id"}
 
-func complianceCSV(r tracking.ComplianceReport) ([]byte, error) {
+// csvModeHeader is the header row of the report split by mode: a mode
+// column after r_number, one row per rule and mode, the worst delay the
+// rule's.
+var csvModeHeader = append(append(slices.Clone(csvHeader[:5]), "mode"), csvHeader[5:]...)
+
+func complianceCSV(r tracking.ComplianceReport, byMode bool) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	if err := w.Write(csvHeader); err != nil {
+	header := csvHeader
+	if byMode {
+		header = csvModeHeader
+	}
+	if err := w.Write(header); err != nil {
 		return nil, err
 	}
 	for _, l := range r.Rules {
-		worstDelay, worstClaim := "0", ""
-		if len(l.Worst) > 0 {
-			worstDelay, worstClaim = strconv.FormatInt(int64(l.Worst[0].Delay.Seconds()), 10), l.Worst[0].ClaimID
+		if byMode {
+			if err := modeRows(w, r, l); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		worstDelay, worstClaim := worstOf(l)
 		if err := w.Write([]string{r.Service, r.From.String(), r.To.String(), string(l.Rule), l.RNumber,
 			strconv.Itoa(l.Total), strconv.Itoa(l.Met), strconv.Itoa(l.Missed), strconv.Itoa(l.Open),
 			strconv.Itoa(l.OpenBreached), strconv.FormatFloat(l.OnTimeRate(), 'f', 4, 64), worstDelay, worstClaim}); err != nil {
@@ -365,6 +412,27 @@ func complianceCSV(r tracking.ComplianceReport) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
+}
+
+// worstOf returns the largest delay of l in whole seconds and its claim.
+func worstOf(l tracking.RuleCompliance) (string, string) {
+	if len(l.Worst) == 0 {
+		return "0", ""
+	}
+	return strconv.FormatInt(int64(l.Worst[0].Delay.Seconds()), 10), l.Worst[0].ClaimID
+}
+
+// modeRows writes l's rows in the report split by mode.
+func modeRows(w *csv.Writer, r tracking.ComplianceReport, l tracking.RuleCompliance) error {
+	worstDelay, worstClaim := worstOf(l)
+	for _, m := range modesOf(l) {
+		if err := w.Write([]string{r.Service, r.From.String(), r.To.String(), string(l.Rule), l.RNumber, m.Mode,
+			strconv.Itoa(m.Total), strconv.Itoa(m.Met), strconv.Itoa(m.Missed), strconv.Itoa(m.Open),
+			strconv.Itoa(m.OpenBreached), strconv.FormatFloat(m.OnTimeRate(), 'f', 4, 64), worstDelay, worstClaim}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseDate(c *gin.Context, name string) (calendar.Date, error) {

@@ -30,6 +30,7 @@ import (
 // kind (ID is the primary key).
 type obligationRow struct {
 	ID, ClaimID, Subject, Rule, State, CancelReason string
+	Mode                                            string
 	DueDate, Basis, Explanation, CalendarVersion    string
 	ClockStart, DueAt, AtRiskFrom                   time.Time
 	CreatedAt, UpdatedAt                            time.Time
@@ -62,7 +63,7 @@ func toRow(o tracking.Deadline) (obligationRow, error) {
 		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), ClockStart: o.ClockStart.UTC(),
 		Pauses: pauses, PausedAt: o.PausedAt, DueDate: o.DueDate.String(), DueAt: o.DueAt.UTC(),
 		AtRiskFrom: o.AtRiskFrom.UTC(), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
-		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt, CancelReason: o.CancelReason,
+		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt, CancelReason: o.CancelReason, Mode: o.Mode,
 		AtRiskAlertedAt: o.AtRiskAlertedAt, BreachedAlertedAt: o.BreachedAlertedAt,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
 	}
@@ -87,7 +88,7 @@ func (r obligationRow) toDomain() (tracking.Deadline, error) {
 		PausedAt: postgres.UTC(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
 		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
 		Provisional: r.Provisional, CalendarVersion: r.CalendarVersion, CalendarSeq: r.CalendarSeq,
-		State: tracking.State(r.State), DoneAt: postgres.UTC(r.DoneAt), CancelReason: r.CancelReason, AtRiskAlertedAt: postgres.UTC(r.AtRiskAlertedAt),
+		State: tracking.State(r.State), DoneAt: postgres.UTC(r.DoneAt), CancelReason: r.CancelReason, Mode: r.Mode, AtRiskAlertedAt: postgres.UTC(r.AtRiskAlertedAt),
 		BreachedAlertedAt: postgres.UTC(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, p := range ps {
@@ -261,20 +262,21 @@ func (s *Store) Get(ctx context.Context, id string) (tracking.Deadline, error) {
 	return r.toDomain()
 }
 
-// Compliance counts the obligations due from..to per rule and finds the
-// worst delays, in two statements over the due-date index.
+// Compliance counts the obligations due from..to per rule, split by the
+// mode they were met in, and finds the worst delays, in two statements
+// over the due-date index.
 func (s *Store) Compliance(ctx context.Context, from, to calendar.Date, now time.Time) ([]tracking.RuleCompliance, error) {
 	db := s.db.WithContext(ctx)
 	var counts []struct {
-		Rule                                      string
+		Rule, Mode                                string
 		Total, Met, Missed, OpenCount, OpenBreach int
 	}
-	err := db.Raw(`SELECT rule, count(*) AS total,
+	err := db.Raw(`SELECT rule, mode, count(*) AS total,
 		count(*) FILTER (WHERE state = 'met') AS met,
 		count(*) FILTER (WHERE state = 'missed') AS missed,
 		count(*) FILTER (WHERE state IN ('open', 'paused')) AS open_count,
 		count(*) FILTER (WHERE state = 'open' AND due_at < ?) AS open_breach
-		FROM deadline_obligations WHERE due_date BETWEEN CAST(? AS date) AND CAST(? AS date) AND state <> 'cancelled' GROUP BY rule`,
+		FROM deadline_obligations WHERE due_date BETWEEN CAST(? AS date) AND CAST(? AS date) AND state <> 'cancelled' GROUP BY rule, mode ORDER BY rule, mode`,
 		now, from.String(), to.String()).Scan(&counts).Error
 	if err != nil {
 		return nil, fmt.Errorf("compliance counts: %w", err)
@@ -300,8 +302,13 @@ func (s *Store) Compliance(ctx context.Context, from, to calendar.Date, now time
 	lines := make(map[string]*tracking.RuleCompliance)
 	var out []tracking.RuleCompliance
 	for _, c := range counts {
-		out = append(out, tracking.RuleCompliance{Rule: deadline.RuleID(c.Rule), Total: c.Total, Met: c.Met,
-			Missed: c.Missed, Open: c.OpenCount, OpenBreached: c.OpenBreach})
+		if len(out) == 0 || string(out[len(out)-1].Rule) != c.Rule {
+			out = append(out, tracking.RuleCompliance{Rule: deadline.RuleID(c.Rule)})
+		}
+		l := &out[len(out)-1]
+		l.Total, l.Met, l.Missed, l.Open, l.OpenBreached = l.Total+c.Total, l.Met+c.Met, l.Missed+c.Missed, l.Open+c.OpenCount, l.OpenBreached+c.OpenBreach
+		l.Modes = append(l.Modes, tracking.ModeCompliance{Mode: c.Mode, Total: c.Total, Met: c.Met, Missed: c.Missed,
+			Open: c.OpenCount, OpenBreached: c.OpenBreach})
 	}
 	for i := range out {
 		lines[string(out[i].Rule)] = &out[i]

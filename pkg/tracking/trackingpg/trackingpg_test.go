@@ -345,7 +345,9 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 		}
 	}
 	assert.Equal(t, tracking.RuleCompliance{Rule: deadline.Decision, RNumber: "R4", Total: 5, Met: 1, Missed: 3, Open: 1,
-		OpenBreached: 1, Worst: line.Worst}, line)
+		OpenBreached: 1, Worst: line.Worst, Modes: line.Modes}, line)
+	assert.Equal(t, []tracking.ModeCompliance{{Total: 5, Met: 1, Missed: 3, Open: 1, OpenBreached: 1}}, line.Modes,
+		"untagged obligations count in one group")
 	require.Len(t, line.Worst, 4)
 	// The open one is late by 03-12 00:00 .. 03-20 12:00; the one
 	// superseded late by 03-13 00:00 .. 03-20 12:00; then late (10 h) and
@@ -359,4 +361,48 @@ func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {
 
 	_, err = d.Compliance(context.Background(), calendar.Date{Year: 2026, Month: 3, Day: 31}, calendar.Date{Year: 2026, Month: 3, Day: 1})
 	assert.Equal(t, apperr.Invalid, apperr.CodeOf(err))
+}
+
+// TestComplianceSplitsTheObligationsByTheModeTheyWereMetIn: issue 19's
+// automatic and manual decisions counted apart. The step that completes an
+// obligation tags it; a repeated completion in another mode (a redelivered
+// event, a second decision path) does not move it, and an owed one counts
+// untagged.
+func TestComplianceSplitsTheObligationsByTheModeTheyWereMetIn(t *testing.T) {
+	f := newFixture(t, "2026-03-20T04:00:00Z")
+	auto1 := f.track(t, deadline.Decision, "2026-03-02T10:00:00+08:00")  // due 03-09
+	auto2 := f.track(t, deadline.Decision, "2026-03-03T10:00:00+08:00")  // due 03-10
+	manual := f.track(t, deadline.Decision, "2026-03-02T11:00:00+08:00") // due 03-09, met late
+	f.track(t, deadline.Decision, "2026-03-04T11:00:00+08:00")           // due 03-11, still open
+	notice := f.track(t, deadline.RejectionNotice, "2026-03-02T11:00:00+08:00")
+	f.apply(t,
+		tracking.CompleteAs(auto1.Subject, deadline.Decision, at(t, "2026-03-02T10:00:05+08:00"), "automatic"),
+		tracking.CompleteAs(auto2.Subject, deadline.Decision, at(t, "2026-03-03T10:00:05+08:00"), "automatic"),
+		tracking.CompleteAs(manual.Subject, deadline.Decision, at(t, "2026-03-10T10:00:00+08:00"), "manual"),
+		tracking.Complete(notice.Subject, deadline.RejectionNotice, at(t, "2026-03-03T10:00:00+08:00")))
+	// The attack: completed again as another mode, the first one stays.
+	f.apply(t, tracking.CompleteAs(auto1.Subject, deadline.Decision, at(t, "2026-03-04T10:00:00+08:00"), "manual"))
+	if got := f.get(t, auto1.ID); got.Mode != "automatic" || got.State != tracking.StateMet {
+		t.Fatalf("got %s %q, want met automatic", got.State, got.Mode)
+	}
+
+	d := &tracking.UseCases{Service: "test", Store: f.store, Tracker: f.tracker, Topics: f.topics, Now: func() time.Time { return f.now }}
+	r, err := d.Compliance(context.Background(), calendar.Date{Year: 2026, Month: 3, Day: 1}, calendar.Date{Year: 2026, Month: 3, Day: 31})
+	require.NoError(t, err)
+	lines := map[deadline.RuleID]tracking.RuleCompliance{}
+	for _, l := range r.Rules {
+		lines[l.Rule] = l
+	}
+	decision := lines[deadline.Decision]
+	assert.Equal(t, []tracking.ModeCompliance{
+		{Mode: "", Total: 1, Open: 1, OpenBreached: 1},
+		{Mode: "automatic", Total: 2, Met: 2},
+		{Mode: "manual", Total: 1, Missed: 1},
+	}, decision.Modes)
+	assert.Equal(t, 4, decision.Total)
+	assert.InDelta(t, 1.0, decision.Modes[1].OnTimeRate(), 0.001)
+	assert.InDelta(t, 0.0, decision.Modes[2].OnTimeRate(), 0.001)
+	assert.Equal(t, []tracking.ModeCompliance{{Total: 1, Met: 1}}, lines[deadline.RejectionNotice].Modes,
+		"a rule not about a decision is one group")
+	assert.Empty(t, lines[deadline.Payment].Modes, "a rule with no obligation has no group")
 }

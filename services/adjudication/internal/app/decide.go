@@ -133,9 +133,12 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 	}
 	eff := tracking.Effects{
 		Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}},
-		Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), d.EffectiveAt()),
+		// The decision's obligations are tagged with its mode, so that the
+		// compliance report (R13) shows automatic and manual decisions
+		// apart (issue 19).
+		Steps: []tracking.Step{tracking.CompleteAs(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), d.EffectiveAt(), d.Mode()),
 			// The amount is determined: nothing is owed in advance any more (R7).
-			tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt())},
+			tracking.CompleteAs(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt(), d.Mode())},
 	}
 	if !c.OwesRefusalNotice() {
 		return eff, nil

@@ -89,6 +89,22 @@ const (
 // Automatic reports whether the straight-through path made the decision.
 func (d *Decision) Automatic() bool { return strings.HasPrefix(d.DecidedBy, AutoActorPrefix) }
 
+// The modes of a decision, as the indicators (group=mode) and the
+// compliance report (R13, group=mode) show them apart (issue 19).
+const (
+	ModeAutomatic = "automatic"
+	ModeManual    = "manual"
+)
+
+// Mode is ModeAutomatic for a decision of the straight-through path,
+// ModeManual for a person's.
+func (d *Decision) Mode() string {
+	if d.Automatic() {
+		return ModeAutomatic
+	}
+	return ModeManual
+}
+
 // Final reports whether the decision has taken effect.
 func (d *Decision) Final() bool { return !d.NeedsApproval || d.ApprovedAt != nil }
 
