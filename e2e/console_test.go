@@ -665,6 +665,8 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 	from, to := time.Now().AddDate(0, -1, 0).Format("2006-01-02"), time.Now().AddDate(0, 2, 0).Format("2006-01-02")
 	p.open("/compliance?from=" + from + "&to=" + to)
 	p.waitJS("the chart has bars for the decision and notice rules", `document.querySelectorAll('[data-testid="chart-row"]').length > 0 && document.querySelector('[data-testid="compliance-row"][data-rule="decision"]') !== null && document.querySelector('[data-testid="compliance-row"][data-rule="missing-documents-notice"]') !== null`, 20*time.Second)
+	// Issue 19: the decisions are split by mode; these were a person's.
+	p.waitCSS("the decisions split by mode", `[data-testid="compliance-mode-row"][data-rule="decision"][data-mode="manual"]`, 10*time.Second)
 	p.shot("compliance")
 	p.do("switch to English", chromedp.Click(byTestID("lang-switch")))
 	p.waitJS("English", `document.documentElement.lang === 'en'`, 5*time.Second)

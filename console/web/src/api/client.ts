@@ -443,11 +443,11 @@ export class Api {
   }
 
   compliance(service: Service, from: string, to: string): Promise<ComplianceReport> {
-    return this.json(service, 'GET', withQuery('/v1/compliance-report', { from, to }));
+    return this.json(service, 'GET', withQuery('/v1/compliance-report', { from, to, group: 'mode' }));
   }
 
   complianceCsv(service: Service, from: string, to: string): Promise<Blob> {
-    return this.blob(service, withQuery('/v1/compliance-report', { from, to, format: 'csv' }), 'text/csv');
+    return this.blob(service, withQuery('/v1/compliance-report', { from, to, format: 'csv', group: 'mode' }), 'text/csv');
   }
 
   // ── payout ──

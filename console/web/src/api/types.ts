@@ -638,6 +638,17 @@ export interface DeadlinePage {
   next_page_token: string | null;
 }
 
+/** A rule's counts met in one mode (group=mode, issue 19): automatic, manual, or '' (owed, or not split). */
+export interface ComplianceMode {
+  mode: string;
+  total: number;
+  met: number;
+  missed: number;
+  open: number;
+  open_breached: number;
+  on_time_rate: number;
+}
+
 export interface ComplianceRule {
   rule: string;
   r_number: string;
@@ -656,6 +667,7 @@ export interface ComplianceRule {
     done_at?: string | null;
     delay_seconds: number;
   }[];
+  modes?: ComplianceMode[];
 }
 
 export interface ComplianceReport {

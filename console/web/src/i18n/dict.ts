@@ -2,12 +2,14 @@
 // zh must be in en: the type checker says so.
 
 import { enAuto, zhAuto } from './auto';
+import { enComplianceModes, zhComplianceModes } from './compliancemodes';
 import { enViewer, zhViewer } from './viewer';
 import { enWorkbench, zhWorkbench } from './workbench';
 
 export const zh = {
   ...zhViewer,
   ...zhAuto,
+  ...zhComplianceModes,
   'app.title': '理赔工作台',
   'nav.queue': '工作队列',
   'nav.newReport': '新报案',
@@ -867,6 +869,7 @@ export type Key = keyof typeof zh;
 export const en: Record<Key, string> = {
   ...enViewer,
   ...enAuto,
+  ...enComplianceModes,
   'app.title': 'Claims console',
   'nav.queue': 'Work queue',
   'nav.newReport': 'New report',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ComplianceRule } from '../api/types';
 import { mergeRules } from './compliance';
 import { toCsv } from './csv';
 import { maskBankAccount, maskContact, maskIdNumber, maskPhone } from './mask';
@@ -75,7 +76,7 @@ describe('CSV', () => {
 });
 
 describe('compliance rows', () => {
-  const rule = (name: string, met: number, missed: number, open: number) => ({
+  const rule = (name: string, met: number, missed: number, open: number): ComplianceRule => ({
     rule: name, r_number: 'R', total: met + missed + open, met, missed, open, open_breached: 0, on_time_rate: 0, worst: [],
   });
   const report = (service: string, rules: ReturnType<typeof rule>[]) => ({ service, from: '', to: '', generated_at: '', rules });
@@ -88,6 +89,23 @@ describe('compliance rows', () => {
     const decision = rows.find((r) => r.rule === 'decision');
     expect(decision).toMatchObject({ total: 6, met: 3, missed: 1, open: 2, services: ['adjudication'], on_time_rate: 0.75 });
     expect(rows.find((r) => r.rule === 'payment')).toMatchObject({ total: 5, services: ['payout'], on_time_rate: 1 });
+  });
+  it('splits a decision rule by mode, automatic and manual apart (issue 19), and leaves other rules whole', () => {
+    const mode = (m: string, met: number, missed: number, open: number) => ({ mode: m, total: met + missed + open, met, missed, open, open_breached: 0, on_time_rate: 0 });
+    const rows = mergeRules([
+      ['adjudication', report('adjudication', [
+        { ...rule('decision', 3, 1, 2), modes: [mode('', 0, 0, 2), mode('automatic', 2, 0, 0), mode('manual', 1, 1, 0)] },
+        { ...rule('rejection-notice', 1, 0, 0), modes: [mode('', 1, 0, 0)] },
+      ])],
+      ['payout', report('payout', [{ ...rule('decision', 0, 0, 0), modes: [] }])],
+    ]);
+    const decision = rows.find((r) => r.rule === 'decision');
+    expect(decision?.modes.map((m) => [m.mode, m.total, m.met, m.missed, m.on_time_rate])).toEqual([
+      ['', 2, 0, 0, 1],
+      ['automatic', 2, 2, 0, 1],
+      ['manual', 2, 1, 1, 0.5],
+    ]);
+    expect(rows.find((r) => r.rule === 'rejection-notice')?.modes).toEqual([]);
   });
 });
 

@@ -1,8 +1,10 @@
 // Compliance (R13): per rule, the statutory deadlines due in a period that
 // were met, missed and are still open, from every service that tracks
 // them, as a chart and a table; each service's report exports as CSV.
+// Decision deadlines are split by decision mode (issue 19): those met by an
+// automatic decision and by a person's are counted apart.
 
-import { useState, type FormEvent } from 'react';
+import { Fragment, useState, type FormEvent } from 'react';
 import { TRACKING_SERVICES, type Service } from '../api/client';
 import type { ComplianceReport } from '../api/types';
 import { mergeRules, worstDelays, type RuleRow } from '../lib/compliance';
@@ -85,6 +87,7 @@ export function Compliance() {
               />
             )}
           </Section>
+          {rows.some((r) => r.modes.length > 0) && <p className="hint">{t('complianceMode.hint')}</p>}
           <table className="table" data-testid="compliance-table">
             <thead>
               <tr>
@@ -100,16 +103,30 @@ export function Compliance() {
             </thead>
             <tbody>
               {rows.map((r) => (
-                <tr key={r.rule} data-testid="compliance-row" data-rule={r.rule} className={r.total === 0 ? 'muted' : ''}>
-                  <td>{label(r)}</td>
-                  <td>{r.services.map((s) => tx('service.' + s, s)).join('、') || '—'}</td>
-                  <td className="num">{r.total}</td>
-                  <td className={r.met > 0 ? 'num ok' : 'num'}>{r.met}</td>
-                  <td className={r.missed > 0 ? 'num bad' : 'num'}>{r.missed}</td>
-                  <td className="num">{r.open}</td>
-                  <td className={r.open_breached > 0 ? 'num bad' : 'num'}>{r.open_breached}</td>
-                  <td className="num">{r.met + r.missed > 0 ? `${(r.on_time_rate * 100).toFixed(1)}%` : '—'}</td>
-                </tr>
+                <Fragment key={r.rule}>
+                  <tr data-testid="compliance-row" data-rule={r.rule} className={r.total === 0 ? 'muted' : ''}>
+                    <td>{label(r)}</td>
+                    <td>{r.services.map((s) => tx('service.' + s, s)).join('、') || '—'}</td>
+                    <td className="num">{r.total}</td>
+                    <td className={r.met > 0 ? 'num ok' : 'num'}>{r.met}</td>
+                    <td className={r.missed > 0 ? 'num bad' : 'num'}>{r.missed}</td>
+                    <td className="num">{r.open}</td>
+                    <td className={r.open_breached > 0 ? 'num bad' : 'num'}>{r.open_breached}</td>
+                    <td className="num">{r.met + r.missed > 0 ? `${(r.on_time_rate * 100).toFixed(1)}%` : '—'}</td>
+                  </tr>
+                  {r.modes.map((m) => (
+                    <tr key={`${r.rule}-${m.mode}`} data-testid="compliance-mode-row" data-rule={r.rule} data-mode={m.mode} className="muted">
+                      <td>{tx('complianceMode.' + (m.mode || 'none'), m.mode)}</td>
+                      <td />
+                      <td className="num">{m.total}</td>
+                      <td className="num">{m.met}</td>
+                      <td className={m.missed > 0 ? 'num bad' : 'num'}>{m.missed}</td>
+                      <td className="num">{m.open}</td>
+                      <td className={m.open_breached > 0 ? 'num bad' : 'num'}>{m.open_breached}</td>
+                      <td className="num">{m.met + m.missed > 0 ? `${(m.on_time_rate * 100).toFixed(1)}%` : '—'}</td>
+                    </tr>
+                  ))}
+                </Fragment>
               ))}
             </tbody>
           </table>
