@@ -178,6 +178,7 @@ func TestBadInputAnswersWithTheDocumentedError(t *testing.T) {
 		{"report ending before it starts", "GET", "/v1/compliance-report?from=2026-12-31&to=2026-01-01", "GET /v1/compliance-report", "", 400, "invalid_argument", "to"},
 		{"report over too long a period", "GET", "/v1/compliance-report?from=2020-01-01&to=2026-12-31", "GET /v1/compliance-report", "", 400, "invalid_argument", "to"},
 		{"report in an unknown format", "GET", "/v1/compliance-report?from=2026-01-01&to=2026-12-31&format=xlsx", "GET /v1/compliance-report", "", 400, "invalid_argument", "format"},
+		{"report grouped by an unknown key", "GET", "/v1/compliance-report?from=2026-01-01&to=2026-12-31&group=handler", "GET /v1/compliance-report", "", 400, "invalid_argument", "group"},
 		{"calendar without reason", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
 			`{"calendar":{"years":{"2027":{"days":[]}}}}`, 400, "invalid_argument", "reason"},
 		{"calendar naming its own submitter", "POST", "/v1/calendar/versions", "POST /v1/calendar/versions",
