@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"claims.local/pkg/document/scantest"
-	"claims.local/pkg/events"
-	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 )
 
@@ -173,31 +171,7 @@ func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNa
 	if !sys.requestSTP(t, r) {
 		t.Fatalf("got report %+v not handed over, want the claim complete with its documents read", sys.readReport(t, r.ID))
 	}
-	var a stpAssessment
-	apitest.Eventually(t, 60*time.Second, "clean claim assessed", func() bool {
-		var ok bool
-		a, ok = sys.assessment(t, r.ClaimID)
-		return ok
-	})
-	if !a.Automatic {
-		t.Fatalf("got reasons %+v, want the clean claim read by intake decided automatically", a.Reasons)
-	}
-	var c struct {
-		State    string `json:"state"`
-		Decision struct {
-			DecidedBy string `json:"decided_by"`
-			AmountFen int64  `json:"amount_fen"`
-		} `json:"decision"`
-	}
-	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c)
-	if c.State != "approved" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
-		t.Fatalf("got %s, %+v; want approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
-	}
-	sys.agreeSTP(t, r.ClaimID, "孙文档", clean.CardNumber)
-	got := sys.payouts(t, func(es []events.Envelope) bool { return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1 })
-	if paid := payoutsOf(t, got, r.ClaimID, events.PayoutCompleted); len(paid) != 1 || paid[0].AmountFen != 16_000 {
-		t.Fatalf("got payouts %+v, want one of 16000 fen", paid)
-	}
+	sys.paidAutomatically(t, r.ClaimID, "孙文档", clean.CardNumber)
 
 	sys.stpPolicy(t, "P-STP-D1", "孙文档乙")
 	other := stpClaimSet(1, "孙文档乙", stpDay(incident), defectName)
@@ -205,18 +179,7 @@ func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNa
 	if !sys.requestSTP(t, r) {
 		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", sys.readReport(t, r.ID))
 	}
-	apitest.Eventually(t, 60*time.Second, "claim of another's invoice assessed", func() bool {
-		var ok bool
-		a, ok = sys.assessment(t, r.ClaimID)
-		return ok
-	})
-	if a.Automatic || !a.has("name_mismatch") {
-		t.Fatalf("got automatic %v, reasons %+v; want a handler's, with name_mismatch", a.Automatic, a.Reasons)
-	}
-	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c)
-	if c.State != "received" {
-		t.Fatalf("got %s, want received: in the handlers' queue", c.State)
-	}
+	sys.toHandler(t, r.ClaimID, "a scanned receipt of another patient", "name_mismatch")
 
 	// A handler decides the second claim: the compliance report (R13)
 	// counts the automatic decision and the person's apart.

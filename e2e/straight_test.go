@@ -174,6 +174,63 @@ func (s *system) assessment(t testing.TB, claimID string) (stpAssessment, bool) 
 	return a, ok
 }
 
+// awaitAssessment waits for the assessment of claimID (what names it).
+func (s *system) awaitAssessment(t testing.TB, claimID, what string) stpAssessment {
+	t.Helper()
+	var a stpAssessment
+	apitest.Eventually(t, 60*time.Second, what+" assessed", func() bool {
+		var ok bool
+		a, ok = s.assessment(t, claimID)
+		return ok
+	})
+	return a
+}
+
+// stpCase is what the tests read of a case.
+type stpCase struct {
+	State    string `json:"state"`
+	Decision struct {
+		DecidedBy string `json:"decided_by"`
+		AmountFen int64  `json:"amount_fen"`
+	} `json:"decision"`
+}
+
+// paidAutomatically checks that the clean claim claimID (MED-STP's 160
+// yuan) is decided automatically and, once insured agrees to be paid to
+// account, paid.
+func (s *system) paidAutomatically(t *testing.T, claimID, insured, account string) {
+	t.Helper()
+	if a := s.awaitAssessment(t, claimID, "clean claim"); !a.Automatic {
+		t.Fatalf("got reasons %+v, want the clean claim decided automatically", a.Reasons)
+	}
+	var c stpCase
+	s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, &c)
+	if c.State != "approved" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
+		t.Fatalf("got %s, %+v; want approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
+	}
+	// The product's agreement term: the claimant agrees to the amount
+	// (here in the app), recorded as for any decision; then payout pays.
+	s.agreeSTP(t, claimID, insured, account)
+	got := s.payouts(t, func(es []events.Envelope) bool { return countOf(es, claimID, events.PayoutCompleted) >= 1 })
+	if paid := payoutsOf(t, got, claimID, events.PayoutCompleted); len(paid) != 1 || paid[0].AmountFen != 16_000 {
+		t.Fatalf("got payouts %+v, want one of 16000 fen", paid)
+	}
+}
+
+// toHandler checks that claimID (what names its defect) was not decided
+// automatically, for reason, and waits in the handlers' queue.
+func (s *system) toHandler(t testing.TB, claimID, what, reason string) {
+	t.Helper()
+	if a := s.awaitAssessment(t, claimID, what); a.Automatic || !a.has(reason) {
+		t.Errorf("%s: got automatic %v, reasons %+v; want a handler's, with %s", what, a.Automatic, a.Reasons, reason)
+	}
+	var c stpCase
+	s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, &c)
+	if c.State != "received" {
+		t.Errorf("%s: got %s, want received: in the handlers' queue", what, c.State)
+	}
+}
+
 func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Cluster(t))
@@ -182,33 +239,7 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	clean := stpRequest("P-STP-E0", "孙自动", "E2E-0001", stpAccount(0), defectNone)
 	sys.stpPolicy(t, "P-STP-E0", "孙自动")
 	sys.publishRequests(t, clean)
-	var a stpAssessment
-	apitest.Eventually(t, 60*time.Second, "clean claim assessed", func() bool {
-		var ok bool
-		a, ok = sys.assessment(t, clean.ClaimID)
-		return ok
-	})
-	if !a.Automatic {
-		t.Fatalf("got reasons %+v, want the clean claim decided automatically", a.Reasons)
-	}
-	var c struct {
-		State    string `json:"state"`
-		Decision struct {
-			DecidedBy string `json:"decided_by"`
-			AmountFen int64  `json:"amount_fen"`
-		} `json:"decision"`
-	}
-	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+clean.ClaimID), nil, &c)
-	if c.State != "approved" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
-		t.Fatalf("got %s, %+v; want approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
-	}
-	// The product's agreement term: the claimant agrees to the amount
-	// (here in the app), recorded as for any decision; then payout pays.
-	sys.agreeSTP(t, clean.ClaimID, "孙自动", stpAccount(0))
-	got := sys.payouts(t, func(es []events.Envelope) bool { return countOf(es, clean.ClaimID, events.PayoutCompleted) >= 1 })
-	if paid := payoutsOf(t, got, clean.ClaimID, events.PayoutCompleted); len(paid) != 1 || paid[0].AmountFen != 16_000 {
-		t.Fatalf("got payouts %+v, want one of 16000 fen", paid)
-	}
+	sys.paidAutomatically(t, clean.ClaimID, "孙自动", stpAccount(0))
 
 	var defective []events.ClaimRequestedData
 	for i, d := range stpDefects {
@@ -222,19 +253,7 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	}
 	sys.publishRequests(t, defective...)
 	for i, d := range stpDefects {
-		id := defective[i].ClaimID
-		apitest.Eventually(t, 60*time.Second, d.defect+" assessed", func() bool {
-			var ok bool
-			a, ok = sys.assessment(t, id)
-			return ok
-		})
-		if a.Automatic || !a.has(d.reason) {
-			t.Errorf("%s: got automatic %v, reasons %+v; want a handler's, with %s", d.defect, a.Automatic, a.Reasons, d.reason)
-		}
-		sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+id), nil, &c)
-		if c.State != "received" {
-			t.Errorf("%s: got %s, want received: in the handlers' queue", d.defect, c.State)
-		}
+		sys.toHandler(t, defective[i].ClaimID, d.defect, d.reason)
 	}
 }
 

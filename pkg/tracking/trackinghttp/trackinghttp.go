@@ -285,28 +285,28 @@ type lateResponse struct {
 	DelaySeconds int64      `json:"delay_seconds"`
 }
 
-type ruleLineResponse struct {
-	Rule         string         `json:"rule"`
-	RNumber      string         `json:"r_number"`
-	Total        int            `json:"total"`
-	Met          int            `json:"met"`
-	Missed       int            `json:"missed"`
-	Open         int            `json:"open"`
-	OpenBreached int            `json:"open_breached"`
-	OnTimeRate   float64        `json:"on_time_rate"`
-	Worst        []lateResponse `json:"worst"`
-	Modes        []modeResponse `json:"modes,omitempty"`
-}
-
-// modeResponse is a rule's counts in one mode (group=mode).
-type modeResponse struct {
-	Mode         string  `json:"mode"`
+// countsResponse is the counts of a rule's line, or of one of its modes.
+type countsResponse struct {
 	Total        int     `json:"total"`
 	Met          int     `json:"met"`
 	Missed       int     `json:"missed"`
 	Open         int     `json:"open"`
 	OpenBreached int     `json:"open_breached"`
 	OnTimeRate   float64 `json:"on_time_rate"`
+}
+
+type ruleLineResponse struct {
+	Rule    string `json:"rule"`
+	RNumber string `json:"r_number"`
+	countsResponse
+	Worst []lateResponse `json:"worst"`
+	Modes []modeResponse `json:"modes,omitempty"`
+}
+
+// modeResponse is a rule's counts in one mode (group=mode).
+type modeResponse struct {
+	Mode string `json:"mode"`
+	countsResponse
 }
 
 // modesOf returns l's counts per mode; a rule with no obligation is one
@@ -359,8 +359,8 @@ func (h *handler) compliance(c *gin.Context) {
 	}
 	lines := make([]ruleLineResponse, len(r.Rules))
 	for i, l := range r.Rules {
-		lines[i] = ruleLineResponse{Rule: string(l.Rule), RNumber: l.RNumber, Total: l.Total, Met: l.Met, Missed: l.Missed,
-			Open: l.Open, OpenBreached: l.OpenBreached, OnTimeRate: l.OnTimeRate(), Worst: []lateResponse{}}
+		lines[i] = ruleLineResponse{Rule: string(l.Rule), RNumber: l.RNumber, Worst: []lateResponse{},
+			countsResponse: countsResponse{Total: l.Total, Met: l.Met, Missed: l.Missed, Open: l.Open, OpenBreached: l.OpenBreached, OnTimeRate: l.OnTimeRate()}}
 		for _, w := range l.Worst {
 			lines[i].Worst = append(lines[i].Worst, lateResponse{ObligationID: w.ObligationID, ClaimID: w.ClaimID,
 				Subject: w.Subject, State: string(w.State), DueAt: shanghai(w.DueAt), DoneAt: w.DoneAt,
@@ -368,8 +368,8 @@ func (h *handler) compliance(c *gin.Context) {
 		}
 		if byMode {
 			for _, m := range modesOf(l) {
-				lines[i].Modes = append(lines[i].Modes, modeResponse{Mode: m.Mode, Total: m.Total, Met: m.Met, Missed: m.Missed,
-					Open: m.Open, OpenBreached: m.OpenBreached, OnTimeRate: m.OnTimeRate()})
+				lines[i].Modes = append(lines[i].Modes, modeResponse{Mode: m.Mode,
+					countsResponse: countsResponse{Total: m.Total, Met: m.Met, Missed: m.Missed, Open: m.Open, OpenBreached: m.OpenBreached, OnTimeRate: m.OnTimeRate()}})
 			}
 		}
 	}

@@ -638,9 +638,8 @@ export interface DeadlinePage {
   next_page_token: string | null;
 }
 
-/** A rule's counts met in one mode (group=mode, issue 19): automatic, manual, or '' (owed, or not split). */
-export interface ComplianceMode {
-  mode: string;
+/** The counts of a compliance line: a rule's, or one of its modes'. */
+export interface ComplianceCounts {
   total: number;
   met: number;
   missed: number;
@@ -649,15 +648,14 @@ export interface ComplianceMode {
   on_time_rate: number;
 }
 
-export interface ComplianceRule {
+/** A rule's counts met in one mode (group=mode, issue 19): automatic, manual, or '' (owed, or not split). */
+export interface ComplianceMode extends ComplianceCounts {
+  mode: string;
+}
+
+export interface ComplianceRule extends ComplianceCounts {
   rule: string;
   r_number: string;
-  total: number;
-  met: number;
-  missed: number;
-  open: number;
-  open_breached: number;
-  on_time_rate: number;
   worst: {
     obligation_id: string;
     claim_id: string;
