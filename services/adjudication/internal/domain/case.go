@@ -288,6 +288,9 @@ type Case struct {
 	Decision        *Decision
 	RejectionLetter *RejectionLetter
 	Agreement       *Agreement
+	// Advance is the claimant's advance agreement given with the claim
+	// request, with the payee sealed for payout (issue 19); nil when none.
+	Advance *AdvanceAgreement
 	Overrides       []CheckOverride
 	Closure         *Mark
 	// Catastrophe tags the case of a claim whose incident matched an
