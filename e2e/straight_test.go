@@ -46,7 +46,8 @@ func (s *system) agreeSTP(t testing.TB, claimID, insured, account string) {
 
 // importSTP imports product MED-STP (medical expenses, a 30-day waiting
 // period) and its rules: 100 yuan deductible a year, 80% with social
-// insurance, 60% without, self-funded items not paid, 20,000 yuan a claim.
+// insurance, 60% without, self-funded items not paid, 20,000 yuan a claim;
+// the claimant may agree in advance with the claim request.
 func (s *system) importSTP(t testing.TB) {
 	t.Helper()
 	product := map[string]any{"name": "示例医疗保险", "notice_kind": "indemnity",
@@ -59,7 +60,7 @@ func (s *system) importSTP(t testing.TB) {
 	rules := map[string]any{"benefit": "medical_expense", "deductible_fen": 10_000, "deductible_clause": "《示例医疗保险条款》第六条第一款",
 		"ratio_with_social_bp": 8000, "ratio_without_social_bp": 6000, "ratio_clause": "《示例医疗保险条款》第六条第二款",
 		"pays_self_funded": false, "self_funded_clause": "《示例医疗保险条款》第九条", "per_claim_limit_fen": 2_000_000,
-		"annual_limit_fen": 5_000_000, "limit_clause": "《示例医疗保险条款》第六条第三款"}
+		"annual_limit_fen": 5_000_000, "limit_clause": "《示例医疗保险条款》第六条第三款", "agreement": "in_advance"}
 	if status := s.call(t, http.MethodPost, s.url("adjudication", "/v1/products/MED-STP/rules"), rules, nil); status != http.StatusCreated {
 		t.Fatalf("POST rules of MED-STP: got %d, want 201", status)
 	}
@@ -177,7 +178,7 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	sys.importSTP(t)
-	clean := stpRequest("P-STP-E0", "孙自动", "E2E-0001", stpAccount(0), defectNone)
+	clean := sys.inAdvance(t, stpRequest("P-STP-E0", "孙自动", "E2E-0001", stpAccount(0), defectNone), "孙自动", stpAccount(0))
 	sys.stpPolicy(t, "P-STP-E0", "孙自动")
 	sys.publishRequests(t, clean)
 	var a stpAssessment
@@ -200,9 +201,8 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	if c.State != "approved" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
 		t.Fatalf("got %s, %+v; want approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
 	}
-	// The product's agreement term: the claimant agrees to the amount
-	// (here in the app), recorded as for any decision; then payout pays.
-	sys.agreeSTP(t, clean.ClaimID, "孙自动", stpAccount(0))
+	// The product's agreement term: the claimant agreed in advance with
+	// the request; the system records it and payout pays.
 	got := sys.payouts(t, func(es []events.Envelope) bool { return countOf(es, clean.ClaimID, events.PayoutCompleted) >= 1 })
 	if paid := payoutsOf(t, got, clean.ClaimID, events.PayoutCompleted); len(paid) != 1 || paid[0].AmountFen != 16_000 {
 		t.Fatalf("got payouts %+v, want one of 16000 fen", paid)
@@ -241,8 +241,9 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 // issue's six in turn). Each claim request is published as intake
 // publishes a complete claim (the fields given, not read by OCR: reading
 // a thousand scans takes longer than the rest of the run on 2 cores), by 8
-// claimants at once. A clean claim decided automatically is agreed by its
-// claimant at once (the product's term) and followed to payout-completed;
+// claimants at once, each with the claimant's advance agreement (the
+// product's term). A clean claim decided automatically is agreed by the
+// system at its decision and followed to payout-completed;
 // the simulated bank answers at once (PAYOUT_BANK_SIM_LATENCY=0s), so the
 // times exclude the bank. It reports the share decided automatically, the
 // share of clean claims decided automatically (goal: all), the automatic
@@ -276,7 +277,8 @@ func BenchmarkStraightThrough(b *testing.B) {
 					if defects[i] == defectInvoiceSeen {
 						invoice = fmt.Sprintf("B%d-%05d", round, 0)
 					}
-					requests[i] = stpRequest(policy, insured, invoice, stpAccount(round*1_000_000+i), defects[i])
+					requests[i] = sys.inAdvance(b, stpRequest(policy, insured, invoice, stpAccount(round*1_000_000+i), defects[i]), insured,
+						stpAccount(round*1_000_000+i))
 				}
 			})
 		}
@@ -317,7 +319,6 @@ func BenchmarkStraightThrough(b *testing.B) {
 				return
 			}
 			cleanAutomatic.Add(1)
-			sys.agreeSTP(b, d.ClaimID, d.InsuredName, stpAccount(round*1_000_000+i))
 			took := completed.wait(b, d.ClaimID).Sub(began)
 			mu.Lock()
 			latencies = append(latencies, took)

@@ -215,7 +215,7 @@ func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
 		return Payee{}, fmt.Errorf("%w: the sealed name does not match the payee's name fingerprint", ErrMalformed)
 	}
 	return Payee{Name: in.Name, Role: p.Role, BankName: p.BankName, AccountNumber: in.AccountNumber, OnBehalfOf: in.OnBehalfOf,
-		AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint}, nil
+		AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint}, nil
 }
 
 // AdvanceAgreement is the claimant's agreement, given with the claim
