@@ -147,7 +147,7 @@ func TestACleanSmallClaimIsPaidWithoutAnyPerson(t *testing.T) {
 		t.Fatalf("clean: got agreement %+v, want 16000 fen recorded by the system in_advance_app with the payee sealed as intake sealed it", ag)
 	}
 	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+clean.ClaimID), nil, &c)
-	if c.State != "agreed" && c.State != "paid" && c.State != "closed" {
+	if c.State != "agreed" && c.State != "closed" {
 		t.Fatalf("clean: got state %s, want agreed or later", c.State)
 	}
 
