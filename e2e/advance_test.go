@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
