@@ -161,6 +161,10 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		// adjudication seal with its public key (eventstest.SealPayee).
 		"ADJUDICATION_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,
 		"PAYOUT_PAYEE_OPEN_KEYS=" + eventstest.PayeeKeys(s.t).Private,
+		// Issue 19: intake seals the payee of an advance agreement for
+		// payout and hashes its account with the signals' key.
+		"INTAKE_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,
+		"INTAKE_SIGNAL_KEY=" + s.signalKey,
 	}, append(slices.Clone(s.env), extra...)...)
 }
 

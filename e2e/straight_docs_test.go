@@ -134,12 +134,15 @@ func (s *system) fileSTP(t testing.TB, policy, insured string, incident time.Tim
 }
 
 // requestSTP makes the claim request of report r, complete once its
-// documents are read, and reports whether intake handed it over to
-// adjudication (false: its checklist still misses a document, the claim
+// documents are read, with the claimant's advance agreement (the app) to
+// be paid to insured's account, and reports whether intake handed it over
+// to adjudication (false: its checklist still misses a document, the claim
 // waits at intake for a handler's notice).
-func (s *system) requestSTP(t testing.TB, r report) bool {
+func (s *system) requestSTP(t testing.TB, r report, insured, account string) bool {
 	t.Helper()
-	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
+	body := map[string]any{"agree_in_advance": true, "channel": "app", "payee": map[string]any{
+		"name": insured, "role": "insured", "bank_name": "中国建设银行", "account_number": account}}
+	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), body, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request on %s: got status %d, want 201", r.ID, status)
 	}
 	return s.readReport(t, r.ID).HandedOverAt != nil
@@ -168,15 +171,15 @@ func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNa
 	sys.stpPolicy(t, "P-STP-D0", "孙文档")
 	clean := stpClaimSet(0, "孙文档", stpDay(incident), defectNone)
 	r := sys.fileSTP(t, "P-STP-D0", "孙文档", incident, stpFiles(t, fonts, clean, 1, false, false))
-	if !sys.requestSTP(t, r) {
+	if !sys.requestSTP(t, r, "孙文档", clean.CardNumber) {
 		t.Fatalf("got report %+v not handed over, want the claim complete with its documents read", sys.readReport(t, r.ID))
 	}
-	sys.paidAutomatically(t, r.ClaimID, "孙文档", clean.CardNumber)
+	sys.paidAutomatically(t, r.ClaimID)
 
 	sys.stpPolicy(t, "P-STP-D1", "孙文档乙")
 	other := stpClaimSet(1, "孙文档乙", stpDay(incident), defectName)
 	r = sys.fileSTP(t, "P-STP-D1", "孙文档乙", incident, stpFiles(t, fonts, other, 2, true, false))
-	if !sys.requestSTP(t, r) {
+	if !sys.requestSTP(t, r, "孙文档乙", other.CardNumber) {
 		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", sys.readReport(t, r.ID))
 	}
 	sys.toHandler(t, r.ClaimID, "a scanned receipt of another patient", "name_mismatch")

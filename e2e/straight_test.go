@@ -48,7 +48,8 @@ func (s *system) agreeSTP(t testing.TB, claimID, insured, account string) {
 
 // importSTP imports product MED-STP (medical expenses, a 30-day waiting
 // period) and its rules: 100 yuan deductible a year, 80% with social
-// insurance, 60% without, self-funded items not paid, 20,000 yuan a claim.
+// insurance, 60% without, self-funded items not paid, 20,000 yuan a claim;
+// the claimant may agree in advance with the claim request.
 func (s *system) importSTP(t testing.TB) {
 	t.Helper()
 	product := map[string]any{"name": "示例医疗保险", "notice_kind": "indemnity",
@@ -61,7 +62,7 @@ func (s *system) importSTP(t testing.TB) {
 	rules := map[string]any{"benefit": "medical_expense", "deductible_fen": 10_000, "deductible_clause": "《示例医疗保险条款》第六条第一款",
 		"ratio_with_social_bp": 8000, "ratio_without_social_bp": 6000, "ratio_clause": "《示例医疗保险条款》第六条第二款",
 		"pays_self_funded": false, "self_funded_clause": "《示例医疗保险条款》第九条", "per_claim_limit_fen": 2_000_000,
-		"annual_limit_fen": 5_000_000, "limit_clause": "《示例医疗保险条款》第六条第三款"}
+		"annual_limit_fen": 5_000_000, "limit_clause": "《示例医疗保险条款》第六条第三款", "agreement": "in_advance"}
 	if status := s.call(t, http.MethodPost, s.url("adjudication", "/v1/products/MED-STP/rules"), rules, nil); status != http.StatusCreated {
 		t.Fatalf("POST rules of MED-STP: got %d, want 201", status)
 	}
@@ -196,21 +197,19 @@ type stpCase struct {
 }
 
 // paidAutomatically checks that the clean claim claimID (MED-STP's 160
-// yuan) is decided automatically and, once insured agrees to be paid to
-// account, paid.
-func (s *system) paidAutomatically(t *testing.T, claimID, insured, account string) {
+// yuan), requested with the claimant's advance agreement, is decided
+// automatically, agreed by the system at its decision and paid, with no
+// person taking part.
+func (s *system) paidAutomatically(t *testing.T, claimID string) {
 	t.Helper()
 	if a := s.awaitAssessment(t, claimID, "clean claim"); !a.Automatic {
 		t.Fatalf("got reasons %+v, want the clean claim decided automatically", a.Reasons)
 	}
 	var c stpCase
 	s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, &c)
-	if c.State != "approved" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
-		t.Fatalf("got %s, %+v; want approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
+	if c.State != "agreed" && c.State != "closed" || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v1" || c.Decision.AmountFen != 16_000 {
+		t.Fatalf("got %s, %+v; want agreed (or closed once paid), approved by system:auto-adjudication/MED-STP/v1 for 16000 fen", c.State, c.Decision)
 	}
-	// The product's agreement term: the claimant agrees to the amount
-	// (here in the app), recorded as for any decision; then payout pays.
-	s.agreeSTP(t, claimID, insured, account)
 	got := s.payouts(t, func(es []events.Envelope) bool { return countOf(es, claimID, events.PayoutCompleted) >= 1 })
 	if paid := payoutsOf(t, got, claimID, events.PayoutCompleted); len(paid) != 1 || paid[0].AmountFen != 16_000 {
 		t.Fatalf("got payouts %+v, want one of 16000 fen", paid)
@@ -236,10 +235,10 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.startAll()
 	sys.importSTP(t)
-	clean := stpRequest("P-STP-E0", "孙自动", "E2E-0001", stpAccount(0), defectNone)
+	clean := sys.inAdvance(t, stpRequest("P-STP-E0", "孙自动", "E2E-0001", stpAccount(0), defectNone), "孙自动", stpAccount(0))
 	sys.stpPolicy(t, "P-STP-E0", "孙自动")
 	sys.publishRequests(t, clean)
-	sys.paidAutomatically(t, clean.ClaimID, "孙自动", stpAccount(0))
+	sys.paidAutomatically(t, clean.ClaimID)
 
 	var defective []events.ClaimRequestedData
 	for i, d := range stpDefects {
@@ -290,9 +289,10 @@ func stpName(round, i int) string {
 // decides on. Most claims send electronic documents (text-layer PDFs, read
 // exactly); one in CLAIMS_BENCH_STP_SCAN_EVERY (default 10) sends scans
 // read by Tesseract, and the unreadable-page defect is a scan of the
-// receipt under heavy grain. A clean claim decided automatically is agreed
-// by its claimant at once (agreeSTP, the product's term) and followed to
-// payout-completed; the simulated bank answers at once
+// receipt under heavy grain. Each claim request carries the claimant's advance
+// agreement with the payee (the product's term), so a clean claim decided
+// automatically is agreed by the system at its decision and followed to
+// payout-completed with no person; the simulated bank answers at once
 // (PAYOUT_BANK_SIM_LATENCY=0s), so the times exclude the bank.
 //
 // It reports the share decided automatically, the share of clean claims
@@ -347,7 +347,7 @@ func BenchmarkStraightThrough(b *testing.B) {
 							invoice = fmt.Sprintf("B%d-%05d", round, 0)
 						}
 						c.account = stpAccount(round*1_000_000 + i)
-						c.request = stpRequest(c.policy, c.insured, invoice, c.account, c.defect)
+						c.request = sys.inAdvance(b, stpRequest(c.policy, c.insured, invoice, c.account, c.defect), c.insured, c.account)
 						claims[i] = c
 						continue
 					}
@@ -397,7 +397,7 @@ func BenchmarkStraightThrough(b *testing.B) {
 				mu.Lock()
 				reads = append(reads, began.Sub(uploaded))
 				mu.Unlock()
-				if !sys.requestSTP(b, r) {
+				if !sys.requestSTP(b, r, c.insured, c.account) {
 					// Intake did not read a document the checklist needs:
 					// the claim waits there for a handler.
 					held.Add(1)
@@ -435,7 +435,6 @@ func BenchmarkStraightThrough(b *testing.B) {
 			if c.scanned {
 				scannedCleanAutomatic.Add(1)
 			}
-			sys.agreeSTP(b, claimID, c.insured, c.account)
 			took := completed.wait(b, claimID).Sub(began)
 			mu.Lock()
 			latencies = append(latencies, took)

@@ -5,9 +5,13 @@
 package bankaccount
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"claims.local/pkg/apperr"
 )
@@ -54,13 +58,62 @@ func Mask(account string) string {
 // payout computes the same for its three-way reconciliation. Anything in
 // account but the ASCII digits (spaces, dashes) is left out.
 func Fingerprint(claimID, account string) string {
-	digits := strings.Map(func(r rune) rune {
+	sum := sha256.Sum256([]byte(claimID + ":" + digitsOf(account)))
+	return hex.EncodeToString(sum[:])
+}
+
+func digitsOf(account string) string {
+	return strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
 		}
 		return -1
 	}, account)
-	sum := sha256.Sum256([]byte(claimID + ":" + digits))
+}
+
+// Key is the keyed hash (HMAC-SHA-256, lowercase hex) of an account
+// number's digits, by which the fraud signals compare accounts across
+// claims and with the employee registry without keeping them (issue 14).
+// Intake computes it for the payee a claimant gives with an advance
+// agreement (issue 19) with the key adjudication holds, so that the signals
+// run on an account adjudication never sees. "" without a key or digits.
+func Key(key []byte, account string) string {
+	digits := digitsOf(account)
+	if len(key) == 0 || digits == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(digits))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// NormalizeName is the form in which two names of a person are compared:
+// Unicode NFKC (full-width letters become half-width), with every space
+// removed, the ideographic space included. Nothing else is folded: a name
+// with an invisible character or a variant character is another name.
+func NormalizeName(name string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKC.String(name) {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// HolderFingerprint identifies the name of a payee on a claim without
+// carrying it (R11): the lowercase hex SHA-256 of "name:", the claim id,
+// ":" and the name as NormalizeName gives it. A sealed payee carries it in
+// clear so that adjudication, which cannot open the payee, checks that the
+// payee is the insured and the bank card's holder (issue 19). "" for an
+// empty name.
+func HolderFingerprint(claimID, name string) string {
+	n := NormalizeName(name)
+	if n == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("name:" + claimID + ":" + n))
 	return hex.EncodeToString(sum[:])
 }
 

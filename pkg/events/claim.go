@@ -143,7 +143,12 @@ type Payee struct {
 	OnBehalfOf         *Person `json:"on_behalf_of,omitempty"`
 	AccountLast4       string  `json:"account_last4,omitempty"`
 	AccountFingerprint string  `json:"account_fingerprint,omitempty"`
-	Sealed             string  `json:"sealed,omitempty"`
+	// NameFingerprint (bankaccount.HolderFingerprint) identifies the
+	// sealed name for the claim: adjudication compares it with the
+	// insured's and the bank card holder's without opening the payee
+	// (issue 19). Empty on payees sealed before it was added.
+	NameFingerprint string `json:"name_fingerprint,omitempty"`
+	Sealed          string `json:"sealed,omitempty"`
 }
 
 // sealedPayee is what Payee.Sealed holds.
@@ -174,7 +179,8 @@ func (p Payee) SealFor(s *sealed.Sealer, claimID string) (Payee, error) {
 		return Payee{}, err
 	}
 	return Payee{Role: p.Role, BankName: p.BankName, AccountLast4: bankaccount.Last4(p.AccountNumber),
-		AccountFingerprint: bankaccount.Fingerprint(claimID, p.AccountNumber), Sealed: box}, nil
+		AccountFingerprint: bankaccount.Fingerprint(claimID, p.AccountNumber), NameFingerprint: bankaccount.HolderFingerprint(claimID, p.Name),
+		Sealed: box}, nil
 }
 
 // PayeeOpener opens payee envelopes (a *sealed.Opener holding payout's
@@ -184,9 +190,9 @@ type PayeeOpener interface {
 }
 
 // Open returns the payee of claimID in clear from its sealed form. A payee
-// published in clear, one that does not open, or one whose account does not
-// match its fingerprint is an error wrapping ErrMalformed: the event is
-// parked, nothing is paid.
+// published in clear, one that does not open (sealed for another claim),
+// or one whose account or name does not match its fingerprint is an error
+// wrapping ErrMalformed: the event is parked, nothing is paid.
 func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
 	if p.Sealed == "" || p.Name != "" || p.AccountNumber != "" || p.OnBehalfOf != nil {
 		return Payee{}, fmt.Errorf("%w: the payee is not sealed for payout", ErrMalformed)
@@ -205,8 +211,28 @@ func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
 	if p.AccountFingerprint != "" && bankaccount.Fingerprint(claimID, in.AccountNumber) != p.AccountFingerprint {
 		return Payee{}, fmt.Errorf("%w: the sealed account does not match the payee's fingerprint", ErrMalformed)
 	}
+	if p.NameFingerprint != "" && bankaccount.HolderFingerprint(claimID, in.Name) != p.NameFingerprint {
+		return Payee{}, fmt.Errorf("%w: the sealed name does not match the payee's name fingerprint", ErrMalformed)
+	}
 	return Payee{Name: in.Name, Role: p.Role, BankName: p.BankName, AccountNumber: in.AccountNumber, OnBehalfOf: in.OnBehalfOf,
 		AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint}, nil
+}
+
+// AdvanceAgreement is the claimant's agreement, given with the claim
+// request, to be paid the amount decided under the product's published
+// rules (issue 19; Insurance Law art. 23: payment is due within 10 days of
+// the agreement, R6). It counts only on a product whose terms allow it
+// (ProductRules.Agreement "in_advance") and only for a claim the system
+// decides: adjudication then records the agreement at the decision, which
+// starts R6's clock. Channel is how the claimant gave it (app, web,
+// signed_form, …) and AgreedAt when. AccountKey is the keyed hash of the
+// payee's account (bankaccount.Key with the signal key intake and
+// adjudication share) on which the account fraud signals run; "" when
+// intake holds no key, and adjudication then leaves the claim to a person.
+type AdvanceAgreement struct {
+	Channel    string    `json:"channel"`
+	AgreedAt   time.Time `json:"agreed_at"`
+	AccountKey string    `json:"account_key,omitempty"`
 }
 
 // AgreementReachedData records the claimant's agreement to the amount

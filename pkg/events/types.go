@@ -78,6 +78,14 @@ type ClaimRequestedData struct {
 	// CatastropheCode tags a claim whose incident matches an active
 	// catastrophe (R8): it takes the fast channel.
 	CatastropheCode string `json:"catastrophe_code,omitempty"`
+	// Payee is who the claimant asks to be paid, given with the claim
+	// request and sealed by intake for payout and for this claim
+	// (Payee.SealFor): only its role, bank, last four digits and
+	// fingerprints are in clear. AdvanceAgreement is the claimant's
+	// advance agreement to the amount decided under the product's rules.
+	// Both are nil when the claimant gave none (issue 19).
+	Payee            *Payee            `json:"payee,omitempty"`
+	AdvanceAgreement *AdvanceAgreement `json:"advance_agreement,omitempty"`
 }
 
 // Decision outcomes.

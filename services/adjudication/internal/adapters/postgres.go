@@ -78,6 +78,13 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 		if err := storeAdvances(tx, nil, c); err != nil {
 			return tracking.Effects{}, err
 		}
+		if a := c.Advance; a != nil {
+			if err := tx.Create(&advanceAgreementRow{CaseID: c.ID, Channel: a.Channel, AgreedAt: a.AgreedAt, PayeeRole: a.PayeeRole,
+				BankName: a.BankName, AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint, NameFingerprint: a.NameFingerprint,
+				AccountKey: a.AccountKey, Sealed: a.Sealed}).Error; err != nil {
+				return tracking.Effects{}, fmt.Errorf("store advance agreement: %w", err)
+			}
+		}
 		if err := storeVisits(tx, c.NewVisits); err != nil {
 			return tracking.Effects{}, err
 		}
@@ -112,6 +119,7 @@ func preload(q *gorm.DB) *gorm.DB {
 	return q.Preload("Decision").Preload("Decision.Lines", func(db *gorm.DB) *gorm.DB { return db.Order("line_no") }).
 		Preload("RejectionLetter", func(db *gorm.DB) *gorm.DB { return db.Omit("pdf") }).
 		Preload("Agreement").
+		Preload("Advance").
 		Preload("Advances", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
 		Preload("Overrides", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Preload("Signals", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).

@@ -259,3 +259,20 @@ func TestListFiltersOrdersAndLimits(t *testing.T) {
 		t.Fatalf("got decision %+v in the list, want the stored one of 100 fen", cases[0].Decision)
 	}
 }
+
+// TestTheAdvanceAgreementIsKeptWithTheCase: the advance agreement and its
+// sealed payee (issue 19) are stored with the case as received and read
+// back with it.
+func TestTheAdvanceAgreementIsKeptWithTheCase(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newCase("claim-adv", t0)
+	c.Advance = &domain.AdvanceAgreement{Channel: "app", AgreedAt: t0.Add(-time.Minute), PayeeRole: "insured", BankName: "中国建设银行",
+		AccountLast4: "5678", AccountFingerprint: "fp", NameFingerprint: "nf", AccountKey: "ak", Sealed: "test-payout:sealed"}
+	_, err := f.repo.Open(ctx, receipt("e-adv", "claim-adv"), c)
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, "claim-adv")
+	require.NoError(t, err)
+	require.Equal(t, c, got, "case read back")
+}

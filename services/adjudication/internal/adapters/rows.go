@@ -34,13 +34,14 @@ type caseRow struct {
 	TargetDueAt                             *time.Time
 	TargetAtRiskFrom                        *time.Time
 	Branch                                  string
-	Advances                                []advanceRow  `gorm:"foreignKey:CaseID"`
-	Decision                                *decisionRow  `gorm:"foreignKey:CaseID"`
-	RejectionLetter                         *letterRow    `gorm:"foreignKey:CaseID"`
-	Agreement                               *agreementRow `gorm:"foreignKey:CaseID"`
-	Overrides                               []overrideRow `gorm:"foreignKey:CaseID"`
-	Signals                                 []signalRow   `gorm:"foreignKey:CaseID"`
-	Documents                               []documentRow `gorm:"foreignKey:CaseID"`
+	Advances                                []advanceRow         `gorm:"foreignKey:CaseID"`
+	Decision                                *decisionRow         `gorm:"foreignKey:CaseID"`
+	RejectionLetter                         *letterRow           `gorm:"foreignKey:CaseID"`
+	Agreement                               *agreementRow        `gorm:"foreignKey:CaseID"`
+	Advance                                 *advanceAgreementRow `gorm:"foreignKey:CaseID"`
+	Overrides                               []overrideRow        `gorm:"foreignKey:CaseID"`
+	Signals                                 []signalRow          `gorm:"foreignKey:CaseID"`
+	Documents                               []documentRow        `gorm:"foreignKey:CaseID"`
 }
 
 func (caseRow) TableName() string { return "cases" }
@@ -110,6 +111,23 @@ type agreementRow struct {
 }
 
 func (agreementRow) TableName() string { return "agreements" }
+
+// advanceAgreementRow is a case's advance agreement (issue 19), its payee
+// sealed for payout.
+type advanceAgreementRow struct {
+	CaseID             string `gorm:"primaryKey"`
+	Channel            string
+	AgreedAt           time.Time
+	PayeeRole          string
+	BankName           string
+	AccountLast4       string
+	AccountFingerprint string
+	NameFingerprint    string
+	AccountKey         string
+	Sealed             string
+}
+
+func (advanceAgreementRow) TableName() string { return "advance_agreements" }
 
 type overrideRow struct {
 	ID           int64 `gorm:"primaryKey"`
@@ -376,6 +394,11 @@ func (w caseRow) toDomain() (domain.Case, error) {
 	if a := w.Agreement; a != nil {
 		agreement := a.toDomain()
 		c.Agreement = &agreement
+	}
+	if a := w.Advance; a != nil {
+		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: a.PayeeRole, BankName: a.BankName,
+			AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint, NameFingerprint: a.NameFingerprint, AccountKey: a.AccountKey,
+			Sealed: a.Sealed}
 	}
 	for _, o := range w.Overrides {
 		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy,

@@ -320,6 +320,13 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 	for _, sup := range d.Supplements {
 		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
 	}
+	// Issue 19: an advance agreement counts with its payee, kept sealed as
+	// received; the one without the other is none.
+	if a, p := d.AdvanceAgreement, d.Payee; a != nil && p != nil {
+		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName,
+			AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: a.AccountKey,
+			Sealed: p.Sealed}
+	}
 	return c
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"time"
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
@@ -72,7 +73,10 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 // straightThrough assesses a claim whose case was just opened and, when the
 // assessment allows it, decides it as the system (issue 19): the decision
 // is announced (claim-decided, the claimant's notice) and the case waits
-// for the claimant's agreement as the product's terms require. The
+// for the claimant's agreement as the product's terms require, or, under
+// terms that let the claimant agree in advance and with such an agreement
+// on the request, the system records that agreement at once and announces
+// it to payout (agreeInAdvance). The
 // assessment is made again under the lock of the policy's usage, so that a
 // claim of the same policy decided meanwhile is counted. It runs once per
 // claim: a claim with a stored assessment is left alone, so a redelivered
@@ -102,7 +106,16 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 			if err := c.DecideAutomatically(a, *in.Rules, s.auto.SampleBP, now); err != nil {
 				return tracking.Effects{}, err
 			}
-			return s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
+			eff, err := s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
+			if err != nil || in.Rules.Agreement != domain.AgreementInAdvance || c.Advance == nil {
+				return eff, err
+			}
+			e, err := s.agreeInAdvance(c, *in.Rules, in.Evidence, now)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			eff.Events = append(eff.Events, e)
+			return eff, nil
 		})
 		if err != nil {
 			return err
@@ -110,6 +123,35 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 	}
 	a.AssessedAt = s.now()
 	return s.saveAssessment(ctx, c, in, a)
+}
+
+// agreeInAdvance records the advance agreement of c's claimant as the
+// system (domain.Case.AgreeInAdvance) and returns the agreement-reached
+// instruction, signed, with the payee as intake sealed it for payout: the
+// payment clock (R6) starts at the decision.
+func (s *Service) agreeInAdvance(c *domain.Case, r domain.ProductRules, ev domain.Evidence, now time.Time) (events.Outgoing, error) {
+	insured, days := c.InsuredName, 0
+	if ev.Policy != nil {
+		insured = ev.Policy.InsuredName
+	}
+	if ev.Product != nil {
+		days = ev.Product.PaymentPeriodDays()
+	}
+	if err := c.AgreeInAdvance(r, insured, days, now); err != nil {
+		return events.Outgoing{}, err
+	}
+	a, adv := c.Agreement, c.Advance
+	payee := events.Payee{Role: adv.PayeeRole, BankName: adv.BankName, AccountLast4: adv.AccountLast4, AccountFingerprint: adv.AccountFingerprint,
+		NameFingerprint: adv.NameFingerprint, Sealed: adv.Sealed}
+	e, err := s.instruction(events.AgreementReached, c.ClaimID, now, events.AgreementReachedData{
+		ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
+		AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
+		PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, BlockingSignals: c.BlockingSignals(),
+	})
+	if err != nil {
+		return events.Outgoing{}, err
+	}
+	return events.Outgoing{Topic: s.topics.Adjudication(), Envelope: e}, nil
 }
 
 func (s *Service) saveAssessment(ctx context.Context, c domain.Case, in domain.AutoInput, a domain.Assessment) error {
@@ -158,6 +200,14 @@ func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.Do
 	}
 	if in.Burst, err = s.burst(ctx, c); err != nil {
 		return domain.AutoInput{}, err
+	}
+	if a := c.Advance; a != nil {
+		in.Advance = &domain.AdvanceFacts{KeyHeld: len(s.signalKey) > 0}
+		if in.Advance.KeyHeld && a.AccountKey != "" {
+			if in.Advance.Facts, err = s.repo.SignalFacts(ctx, a.AccountKey, c.ID); err != nil {
+				return domain.AutoInput{}, err
+			}
+		}
 	}
 	in.Case = &c
 	return in, nil

@@ -81,7 +81,15 @@ type Agreement struct {
 // RecordAgreement records the claimant's agreement to the decided amount of
 // an approved or partly approved case. It returns the full account number,
 // normalized, for the agreement event; the case keeps it masked.
+//
+// Only the straight-through path records an agreement as the automatic
+// decider (AgreeInAdvance): an actor named like it is refused here, whatever
+// its roles, or its agreement would read as the claimant's advance
+// agreement recorded by the system (issue 19).
 func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays int, now time.Time) (string, error) {
+	if strings.HasPrefix(actor.Subject, AutoActorPrefix) {
+		return "", apperr.New(apperr.Forbidden, "%s is the automatic decider's name: only the straight-through path records an agreement as it", actor.Subject)
+	}
 	agreedBy, err := shortText("agreed_by", in.AgreedBy, maxShortText, true)
 	if err != nil {
 		return "", err

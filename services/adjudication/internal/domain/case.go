@@ -298,6 +298,9 @@ type Case struct {
 	Advances []Advance
 	// Signals are the fraud signals raised on the case, oldest first.
 	Signals []Signal
+	// Advance is the claimant's advance agreement given with the claim
+	// request, with the payee sealed for payout (issue 19); nil when none.
+	Advance *AdvanceAgreement
 	// Changes are the audit entries of the changes made since the case was
 	// loaded; the repository appends them to the audit and never loads them
 	// back into a case.

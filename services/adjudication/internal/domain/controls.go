@@ -5,9 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/bankaccount"
@@ -22,16 +19,7 @@ import (
 // Unicode NFKC (full-width letters become half-width), with every space
 // removed, the ideographic space included. Nothing else is folded: a name
 // with an invisible character or a variant character is another name.
-func NormalizeName(name string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKC.String(name) {
-		if unicode.IsSpace(r) {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func NormalizeName(name string) string { return bankaccount.NormalizeName(name) }
 
 // sameName reports whether a and b name the same person after
 // normalisation; an empty name matches nothing.

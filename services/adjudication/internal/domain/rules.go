@@ -37,8 +37,9 @@ type ProductRules struct {
 	AnnualLimitFen       int64
 	LimitClause          string
 	// Agreement is how the claimant agrees to a decided amount under the
-	// product (AgreementByClaimant: the claimant's own agreement, recorded
-	// as for any decision). An automatic approval follows the same rule.
+	// product: AgreementByClaimant (the claimant's own agreement, recorded
+	// as for any decision; an automatic approval follows the same rule) or
+	// AgreementInAdvance.
 	Agreement string
 	CreatedBy string
 	CreatedAt time.Time
@@ -49,6 +50,16 @@ type ProductRules struct {
 // clock starts then); no agreement is presumed, after an automatic decision
 // either.
 const AgreementByClaimant = "claimant"
+
+// AgreementInAdvance is the term of a product that lets the claimant
+// agree, when requesting the claim, to be paid the amount decided under the
+// product's published rules (issue 19). The system records that agreement
+// when it decides the claim itself, at the decision (R6's clock, Insurance
+// Law art. 23, starts then): the claimant may still object afterwards; the
+// agreement records what they agreed to and the rules version. A claim a
+// person decides waits for the claimant's agreement as under
+// AgreementByClaimant.
+const AgreementInAdvance = "in_advance"
 
 // RulesVersionLabel names a version of a product's rules: "MED01/v3".
 func (r ProductRules) RulesVersionLabel() string {
@@ -101,9 +112,10 @@ func NewProductRules(r ProductRules, product Product) (ProductRules, error) {
 	switch r.Agreement = strings.TrimSpace(r.Agreement); r.Agreement {
 	case "":
 		r.Agreement = AgreementByClaimant
-	case AgreementByClaimant:
+	case AgreementByClaimant, AgreementInAdvance:
 	default:
-		return ProductRules{}, apperr.InvalidField("agreement", "must be %s: the claimant agrees to the decided amount", AgreementByClaimant)
+		return ProductRules{}, apperr.InvalidField("agreement", "must be %s (the claimant agrees to the decided amount) or %s (the claimant agrees with the claim request to the amount the rules decide)",
+			AgreementByClaimant, AgreementInAdvance)
 	}
 	return r, nil
 }

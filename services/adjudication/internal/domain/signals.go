@@ -1,9 +1,6 @@
 package domain
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +8,7 @@ import (
 	"time"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 )
 
 // SignalKind names a fraud signal (issue 14).
@@ -78,18 +76,7 @@ func ParseSignalKinds(s string) ([]SignalKind, error) {
 // AccountKey is the keyed hash (HMAC-SHA-256) of an account number's
 // digits, by which adjudication compares accounts across claims and with
 // the employee registry without keeping them. "" without a key.
-func AccountKey(key []byte, account string) string {
-	if len(key) == 0 {
-		return ""
-	}
-	digits := digitsOf(account)
-	if digits == "" {
-		return ""
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(digits))
-	return hex.EncodeToString(m.Sum(nil))
-}
+func AccountKey(key []byte, account string) string { return bankaccount.Key(key, account) }
 
 // AccountUse is an account's use on another claim: its insured.
 type AccountUse struct {

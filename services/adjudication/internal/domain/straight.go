@@ -51,6 +51,9 @@ type AutoInput struct {
 	Enabled bool
 	// Burst is the claim-burst signal of the insured, nil for none.
 	Burst *Signal
+	// Advance is what the fraud signals read of the account of the
+	// case's advance agreement (issue 19), nil when there is none.
+	Advance *AdvanceFacts
 }
 
 // Assessment is the straight-through path's finding on a claim: the
@@ -84,7 +87,9 @@ func reason(code string, kv ...string) Reason {
 // is seen twice),
 // the amount is computed in full and at most the configured limit, and the
 // payee (the bank card's holder, the insured) is entitled and the card was
-// read. It never finds for a rejection: what it cannot approve goes to a
+// read; under a product whose term is AgreementInAdvance, the payee named
+// with an advance agreement is that insured, paid to that card's account,
+// with no fraud signal on it (advanceReasons). It never finds for a rejection: what it cannot approve goes to a
 // handler with the reasons.
 func Assess(in AutoInput) Assessment {
 	c := in.Case
@@ -132,6 +137,11 @@ func Assess(in AutoInput) Assessment {
 		add(reason("fraud_signal", "signal", string(in.Burst.Kind)))
 	}
 	a.Reasons = append(a.Reasons, documentReasons(in)...)
+	insured := c.InsuredName
+	if in.Evidence.Policy != nil {
+		insured = in.Evidence.Policy.InsuredName
+	}
+	a.Reasons = append(a.Reasons, advanceReasons(in, insured)...)
 	if in.Rules != nil && in.Evidence.Policy != nil && in.Evidence.Product != nil {
 		left := int64(-1)
 		if m := MaxPayableOf(c, in.Evidence); m != nil {

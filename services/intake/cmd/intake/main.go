@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/sealed"
+	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
 )
 
@@ -55,6 +57,22 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		return cfg, fmt.Errorf("INTAKE_DATA_KEYS must hold the document data keys as id:base64key[,id:base64key] (current first, 32-byte keys): %w", err)
 	}
 	cfg.DataKeys = dataKeys
+	// Issue 19: the payee of an advance agreement is sealed for payout's
+	// public key (the value of ADJUDICATION_PAYEE_SEAL_KEY), and its
+	// account hashed with adjudication's signal key for the fraud signals.
+	if k := env.String("INTAKE_PAYEE_SEAL_KEY", ""); k != "" {
+		if cfg.Payees, err = sealed.ParseSealer(k); err != nil {
+			return cfg, fmt.Errorf("INTAKE_PAYEE_SEAL_KEY must hold payout's X25519 public key as id:base64key (claimsctl payee-key makes a pair): %w", err)
+		}
+	}
+	if cfg.SignalKey, err = hex.DecodeString(env.String("INTAKE_SIGNAL_KEY", "")); err != nil {
+		return cfg, fmt.Errorf("INTAKE_SIGNAL_KEY must be hex (32 bytes), the value of ADJUDICATION_SIGNAL_KEY: %w", err)
+	}
+	if len(cfg.SignalKey) > 0 {
+		if err := secrets.Key("INTAKE_SIGNAL_KEY", cfg.SignalKey); err != nil {
+			return cfg, err
+		}
+	}
 	if cfg.OCRWorkers < 0 || cfg.OCRWorkers > 64 {
 		return cfg, fmt.Errorf("INTAKE_OCR_WORKERS must be between 0 (this instance reads no documents) and 64; got %d", cfg.OCRWorkers)
 	}

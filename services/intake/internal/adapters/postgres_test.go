@@ -679,3 +679,26 @@ func TestEveryNoticeKeepsTheArrivalOfItsSupplement(t *testing.T) {
 		}
 	}
 }
+
+// TestTheAdvanceAgreementIsStoredSealed: the advance agreement (issue 19)
+// is read back as stored, its payee only as the envelope and fingerprints.
+func TestTheAdvanceAgreementIsStoredSealed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r-adv"))
+	at := time.Date(2026, 10, 1, 1, 2, 3, 456789000, time.UTC)
+	a := domain.AdvanceAgreement{Channel: "app", AgreedAt: at, PayeeRole: "insured", BankName: "中国建设银行", AccountLast4: "5678",
+		AccountFingerprint: "fp", NameFingerprint: "nf", AccountKey: "ak", Sealed: "test-payout:sealed"}
+	_, err := f.repo.Update(ctx, "r-adv", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		_, err := x.Report.RequestClaim(nil, at)
+		x.Report.AgreeInAdvance(a)
+		return tracking.Effects{}, err
+	})
+	require.NoError(t, err)
+	got, err := f.repo.Get(ctx, "r-adv")
+	require.NoError(t, err)
+	if got.Report.Advance == nil || *got.Report.Advance != a {
+		t.Fatalf("got %+v, want %+v", got.Report.Advance, a)
+	}
+}

@@ -47,6 +47,22 @@ type reportRow struct {
 	ClaimClosedAt *time.Time
 	ClaimClosure  string
 	DistinctFrom  string
+	// AdvanceAgreement is advanceJSON (issue 19), nil when none was given.
+	AdvanceAgreement []byte
+}
+
+// advanceJSON is how an advance agreement is stored: its payee sealed for
+// payout (issue 19, R11).
+type advanceJSON struct {
+	Channel            string    `json:"channel"`
+	AgreedAt           time.Time `json:"agreed_at"`
+	PayeeRole          string    `json:"payee_role"`
+	BankName           string    `json:"bank_name"`
+	AccountLast4       string    `json:"account_last4"`
+	AccountFingerprint string    `json:"account_fingerprint"`
+	NameFingerprint    string    `json:"name_fingerprint"`
+	AccountKey         string    `json:"account_key,omitempty"`
+	Sealed             string    `json:"sealed"`
 }
 
 func (reportRow) TableName() string { return "incident_reports" }
@@ -71,6 +87,11 @@ func toRow(r domain.IncidentReport) (reportRow, error) {
 	if fc := r.FastChannel; fc != nil {
 		row.CatastropheCode, row.CatastropheName, row.AdvanceShareBps, row.AdvanceCapFen = fc.Code, fc.Name, fc.AdvanceShareBps, fc.AdvanceCapFen
 	}
+	if a := r.Advance; a != nil {
+		if row.AdvanceAgreement, err = json.Marshal(advanceJSON(*a)); err != nil {
+			return reportRow{}, err
+		}
+	}
 	return row, nil
 }
 
@@ -93,6 +114,15 @@ func (w reportRow) toDomain() (domain.IncidentReport, error) {
 	if w.CatastropheCode != "" {
 		r.FastChannel = &domain.FastChannel{Code: w.CatastropheCode, Name: w.CatastropheName, AdvanceShareBps: w.AdvanceShareBps,
 			AdvanceCapFen: w.AdvanceCapFen}
+	}
+	if len(w.AdvanceAgreement) > 0 {
+		var a advanceJSON
+		if err := json.Unmarshal(w.AdvanceAgreement, &a); err != nil {
+			return domain.IncidentReport{}, fmt.Errorf("report %s: advance agreement: %w", w.ID, err)
+		}
+		a.AgreedAt = a.AgreedAt.UTC()
+		adv := domain.AdvanceAgreement(a)
+		r.Advance = &adv
 	}
 	return r, nil
 }

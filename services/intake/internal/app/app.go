@@ -27,6 +27,7 @@ import (
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/redact"
 	"claims.local/pkg/reveal"
+	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
 )
@@ -164,6 +165,14 @@ type Deps struct {
 	// document.Limits.MaxDecodeBytes, so this bounds intake's memory.
 	UploadSlots int
 	UploadWait  time.Duration
+	// Payees seals the payee a claimant gives with an advance agreement
+	// for payout's public key (issue 19, R11): intake never keeps the
+	// account in clear. Without it no advance agreement is taken.
+	// SignalKey is adjudication's key of the accounts' keyed hashes (the
+	// fraud signals); without it the hash is not sent and adjudication
+	// leaves the claim to a person.
+	Payees    *sealed.Sealer
+	SignalKey []byte
 }
 
 // Reveals stores the record of a reveal (package revealpg).
@@ -285,11 +294,32 @@ func (s *Service) Checklist(kind, product string) (domain.ChecklistTemplate, err
 // company target 5 working days), which intake tracks. The claim goes to
 // adjudication at once when its checklist is complete, else when it
 // becomes so. Asking again returns the same request and sends nothing new.
-func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt *time.Time) (f domain.ClaimFile, created bool, err error) {
+//
+// advance, when given, is the claimant's advance agreement and payee
+// (issue 19): the payee is sealed for payout and bound to the claim at
+// once, and handed over with the request.
+func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt *time.Time, advance *domain.AdvanceInput) (f domain.ClaimFile, created bool, err error) {
+	if advance != nil {
+		in, err := domain.CheckAdvance(*advance)
+		if err != nil {
+			return domain.ClaimFile{}, false, err
+		}
+		if s.d.Payees == nil {
+			return domain.ClaimFile{}, false, apperr.New(apperr.Conflict, "advance agreements are off: intake has no public key of payout to seal the payee for (INTAKE_PAYEE_SEAL_KEY)")
+		}
+		advance = &in
+	}
 	f, err = s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
 		now := s.d.Now()
 		if created, err = f.Report.RequestClaim(receivedAt, now); err != nil || !created {
 			return tracking.Effects{}, err
+		}
+		if advance != nil {
+			a, err := s.sealAdvance(f.Report.ClaimID, *advance, now)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			f.Report.AgreeInAdvance(a)
 		}
 		r := f.Report
 		notice, err := s.d.Tracker.New(tracking.Spec{ClaimID: r.ClaimID, Subject: tracking.ClaimSubject(r.ClaimID),
@@ -301,6 +331,19 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 		return eff, s.handOver(f, now, &eff)
 	})
 	return f, created, err
+}
+
+// sealAdvance seals the payee of an advance agreement for payout, bound to
+// claimID (events.Payee.SealFor), with its account's keyed hash for the
+// fraud signals.
+func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, now time.Time) (domain.AdvanceAgreement, error) {
+	p, err := events.Payee{Name: in.Name, Role: in.Role, BankName: in.BankName, AccountNumber: in.AccountNumber}.SealFor(s.d.Payees, claimID)
+	if err != nil {
+		return domain.AdvanceAgreement{}, err
+	}
+	return domain.AdvanceAgreement{Channel: in.Channel, AgreedAt: now.UTC(), PayeeRole: p.Role, BankName: p.BankName, AccountLast4: p.AccountLast4,
+		AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: bankaccount.Key(s.d.SignalKey, in.AccountNumber),
+		Sealed: p.Sealed}, nil
 }
 
 // handOver announces the claim request to adjudication when the claim has
@@ -333,6 +376,11 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 	}
 	if p, other := r.Claimant(); other && p.Name != "" {
 		data.Beneficiary = &events.Person{Name: p.Name, Relation: string(p.Relation)}
+	}
+	if a := r.Advance; a != nil {
+		data.Payee = &events.Payee{Role: a.PayeeRole, BankName: a.BankName, AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint,
+			NameFingerprint: a.NameFingerprint, Sealed: a.Sealed}
+		data.AdvanceAgreement = &events.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt, AccountKey: a.AccountKey}
 	}
 	e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, data)
 	if err != nil {

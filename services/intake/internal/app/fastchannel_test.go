@@ -258,7 +258,7 @@ func TestTheHandOverCarriesTheTag(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := out.File.Report.ID
-			if _, _, err := s.RequestClaim(ctx, id, nil); err != nil {
+			if _, _, err := s.RequestClaim(ctx, id, nil, nil); err != nil {
 				t.Fatalf("RequestClaim: got %v, want no error", err)
 			}
 			missing := out.File.Checklist().Missing()

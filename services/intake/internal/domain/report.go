@@ -131,6 +131,9 @@ type IncidentReport struct {
 	// when the report was taken (R8): the report is tagged with it and its
 	// Checklist is the simplified variant.
 	FastChannel *FastChannel
+	// Advance is the advance agreement and payee given with the claim
+	// request (issue 19), nil when none was.
+	Advance *AdvanceAgreement
 }
 
 // NewReport is what a reporter tells us.

@@ -222,8 +222,22 @@ func (h *HTTP) getClaimReport(c *gin.Context) {
 	h.answerReport(c)(h.app.ReportOfClaim(c.Request.Context(), c.Param("claimId")))
 }
 
+// claimRequest is the claim request's body. AgreeInAdvance and Payee are
+// the claimant's advance agreement (issue 19): both or neither; Channel is
+// how they agreed.
 type claimRequest struct {
-	ReceivedAt *time.Time `json:"received_at"`
+	ReceivedAt     *time.Time        `json:"received_at"`
+	AgreeInAdvance bool              `json:"agree_in_advance"`
+	Channel        string            `json:"channel"`
+	Payee          *advancePayeeJSON `json:"payee"`
+}
+
+// advancePayeeJSON is the payee a claimant names with an advance agreement.
+type advancePayeeJSON struct {
+	Name          string `json:"name"`
+	Role          string `json:"role"`
+	BankName      string `json:"bank_name"`
+	AccountNumber string `json:"account_number"`
 }
 
 func (h *HTTP) requestClaim(c *gin.Context) {
@@ -234,7 +248,19 @@ func (h *HTTP) requestClaim(c *gin.Context) {
 			return
 		}
 	}
-	f, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt)
+	var advance *domain.AdvanceInput
+	switch {
+	case req.AgreeInAdvance && req.Payee == nil:
+		h.fail(c, apperr.InvalidField("payee", "is required with agree_in_advance: name who is paid the amount agreed to"))
+		return
+	case !req.AgreeInAdvance && (req.Payee != nil || req.Channel != ""):
+		h.fail(c, apperr.InvalidField("agree_in_advance", "must be true with a payee or a channel: a payee is given with the advance agreement"))
+		return
+	case req.AgreeInAdvance:
+		advance = &domain.AdvanceInput{Channel: req.Channel, Name: req.Payee.Name, Role: req.Payee.Role, BankName: req.Payee.BankName,
+			AccountNumber: req.Payee.AccountNumber}
+	}
+	f, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt, advance)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -50,6 +50,7 @@ type reportResponse struct {
 	DuplicateOf      string         `json:"duplicate_of,omitempty"`
 	LinkedReports    []linkJSON     `json:"linked_reports,omitempty"`
 	FastChannel      *fastChannel   `json:"fast_channel,omitempty"`
+	Advance          *advanceJSON   `json:"advance_agreement,omitempty"`
 	Checklist        checklistJSON  `json:"checklist"`
 	Documents        []documentJSON `json:"documents"`
 	Notices          []noticeJSON   `json:"missing_documents_notices"`
@@ -207,6 +208,16 @@ func toChecklistStatus(s domain.ChecklistStatus) checklistJSON {
 	return out
 }
 
+// advanceJSON is an advance agreement as shown (issue 19): the payee is
+// sealed for payout, its account masked here (R11).
+type advanceJSON struct {
+	Channel   string    `json:"channel"`
+	AgreedAt  time.Time `json:"agreed_at"`
+	PayeeRole string    `json:"payee_role"`
+	BankName  string    `json:"bank_name"`
+	Account   string    `json:"account"`
+}
+
 func toReport(f domain.ClaimFile) reportResponse {
 	r := f.Report
 	status := f.Checklist()
@@ -224,6 +235,9 @@ func toReport(f domain.ClaimFile) reportResponse {
 	}
 	if fc := r.FastChannel; fc != nil {
 		out.FastChannel = toFastChannel(*fc, r.IncidentType)
+	}
+	if a := r.Advance; a != nil {
+		out.Advance = &advanceJSON{Channel: a.Channel, AgreedAt: a.AgreedAt, PayeeRole: a.PayeeRole, BankName: a.BankName, Account: "****" + a.AccountLast4}
 	}
 	for _, l := range r.Links {
 		out.LinkedReports = append(out.LinkedReports, linkJSON{By: l.By, At: l.At, Description: l.Description, ClaimedAmountFen: l.ClaimedAmountFen,

@@ -56,6 +56,15 @@ type Config struct {
 	// ResealInterval is how often stored files under an old data key are
 	// sealed again with the current one (10 minutes when zero; issue 17).
 	ResealInterval time.Duration
+	// Payees seals the payee of an advance agreement for payout's public
+	// key (INTAKE_PAYEE_SEAL_KEY, the value of adjudication's
+	// ADJUDICATION_PAYEE_SEAL_KEY; issue 19): nil takes no advance
+	// agreement. SignalKey is adjudication's ADJUDICATION_SIGNAL_KEY
+	// (INTAKE_SIGNAL_KEY): the payee's account is sent as its keyed hash
+	// for the fraud signals; without it adjudication leaves such claims to
+	// a person.
+	Payees    *sealed.Sealer
+	SignalKey []byte
 }
 
 // Intake is a started intake service.
@@ -135,6 +144,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			}
 		},
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
+		Payees: cfg.Payees, SignalKey: cfg.SignalKey,
 	})
 	ports.Register(kit.Engine(), a, log)
 	resealed := prometheus.NewCounter(prometheus.CounterOpts{Name: "intake_documents_resealed_total",

@@ -1,0 +1,119 @@
+package domain
+
+import (
+	"slices"
+	"time"
+
+	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
+)
+
+// AdvanceAgreement is the claimant's agreement, given with the claim
+// request, to be paid the amount decided under the product's published
+// rules (issue 19), with the payee they named. Adjudication cannot open
+// the payee: it is sealed for payout and bound to the claim (R11). It sees
+// the payee's role, bank, last four digits, and the fingerprints of its
+// account and name for the claim, by which it checks that the payee is the
+// insured and the holder of the bank card on the claim, and the account's
+// keyed hash (AccountKey), on which the fraud signals run.
+type AdvanceAgreement struct {
+	Channel            string
+	AgreedAt           time.Time
+	PayeeRole          string
+	BankName           string
+	AccountLast4       string
+	AccountFingerprint string
+	NameFingerprint    string
+	AccountKey         string
+	// Sealed is the payee's envelope as received, passed on to payout in
+	// the agreement-reached event.
+	Sealed string
+}
+
+// AdvanceChannelPrefix begins the channel of an agreement the system
+// records from an advance agreement: "in_advance_app".
+const AdvanceChannelPrefix = "in_advance_"
+
+// AdvanceFacts is what the assessment reads of an advance agreement's
+// account: whether adjudication hashes accounts for the signals (KeyHeld),
+// and the facts of the account's key.
+type AdvanceFacts struct {
+	KeyHeld bool
+	Facts   SignalFacts
+}
+
+// advanceReasons finds what keeps the system from recording the advance
+// agreement of c's claimant (issue 19): the payee must be the insured
+// (payee_not_entitled), paid to the account of a bank card read on the
+// claim whose holder is that payee (payee_not_verified,
+// payee_not_entitled), and no fraud signal may be raised on the account
+// (fraud_signal; account_signals_unavailable when intake sent no keyed
+// hash of the account while adjudication runs the account signals). It
+// reads only a product whose term is AgreementInAdvance and a claim with
+// an advance agreement: otherwise the case waits for the claimant's
+// agreement as before, and nothing here applies.
+func advanceReasons(in AutoInput, insured string) []Reason {
+	c, a := in.Case, in.Case.Advance
+	if in.Rules == nil || in.Rules.Agreement != AgreementInAdvance || a == nil {
+		return nil
+	}
+	var out []Reason
+	masked := "****" + a.AccountLast4
+	name := bankaccount.HolderFingerprint(c.ClaimID, insured)
+	if a.Sealed == "" || a.AccountFingerprint == "" {
+		out = append(out, reason("payee_not_verified", "payee", "requested", "missing", "sealed_payee"))
+	}
+	if a.NameFingerprint == "" || a.NameFingerprint != name {
+		out = append(out, reason("payee_not_entitled", "payee", "requested", "role", a.PayeeRole, "insured", insured))
+	}
+	i := slices.IndexFunc(in.Docs, func(d DocumentFields) bool {
+		return d.Type == DocBankCard && d.AccountFingerprint != "" && d.AccountFingerprint == a.AccountFingerprint
+	})
+	switch {
+	case i < 0:
+		out = append(out, reason("payee_not_verified", "payee", "requested", "account", masked, "field", "account_number"))
+	case a.NameFingerprint != "" && bankaccount.HolderFingerprint(c.ClaimID, in.Docs[i].HolderName) != a.NameFingerprint:
+		out = append(out, reason("payee_not_entitled", "payee", "requested", "document_id", in.Docs[i].DocumentID, "holder", in.Docs[i].HolderName))
+	}
+	switch {
+	case in.Advance == nil:
+	case in.Advance.KeyHeld && a.AccountKey == "":
+		out = append(out, reason("account_signals_unavailable", "account", masked))
+	default:
+		for _, s := range c.paymentSignals(Payee{Name: insured, Role: a.PayeeRole, AccountMasked: masked}, in.Advance.Facts, insured) {
+			out = append(out, reason("fraud_signal", "signal", string(s.Kind), "payee", "requested"))
+		}
+	}
+	return out
+}
+
+// AgreeInAdvance records, as the system, the agreement the claimant gave
+// with the claim request (issue 19): on a case the system has just
+// approved under rules whose term is AgreementInAdvance. The agreement is
+// to the amount decided, at the decision (now: R6's clock starts there),
+// by the insured (the assessment found the claimant and the payee to be
+// the insured), through the channel they used prefixed with
+// AdvanceChannelPrefix, and recorded by the system's decider.
+func (c *Case) AgreeInAdvance(r ProductRules, insured string, paymentPeriodDays int, now time.Time) error {
+	a, actor := c.Advance, AutoActor(r)
+	switch {
+	case r.Agreement != AgreementInAdvance || a == nil:
+		return apperr.New(apperr.Conflict, "case of claim %s has no advance agreement under product terms that allow one", c.ClaimID)
+	case c.Decision == nil || c.Decision.DecidedBy != actor.Subject || c.Decision.Outcome != Approve:
+		return apperr.New(apperr.Conflict, "case of claim %s was not approved by the system: the claimant's agreement is recorded by a handler", c.ClaimID)
+	case c.Agreement != nil:
+		return apperr.New(apperr.Conflict, "case of claim %s already has the agreement recorded by %s", c.ClaimID, c.Agreement.RecordedBy)
+	}
+	payee := Payee{Name: insured, Role: a.PayeeRole, BankName: a.BankName, AccountMasked: "****" + a.AccountLast4}
+	ag := Agreement{AmountFen: c.Decision.AmountFen, AgreedBy: insured, Channel: AdvanceChannelPrefix + a.Channel, RecordedBy: actor.Subject,
+		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays, AccountFingerprint: a.AccountFingerprint, AccountKey: a.AccountKey}
+	if err := c.moveTo(StateAgreed, "record an agreement", Change{Action: ActionAgreementRecorded, Actor: actor.Subject, At: now,
+		Reason: "agreed in advance with the claim request under the rules " + r.RulesVersionLabel(),
+		Details: map[string]any{"amount_fen": ag.AmountFen, "agreed_by": insured, "channel": ag.Channel, "payee_name": payee.Name,
+			"payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked, "in_advance": true,
+			"agreed_in_advance_at": a.AgreedAt.UTC(), "rules_version": r.RulesVersionLabel()}}); err != nil {
+		return err
+	}
+	c.Agreement = &ag
+	return nil
+}
