@@ -474,7 +474,7 @@ type passes struct {
 }
 
 // readPage prepares a page (see preprocess.go: skew, background) and
-// recognises it, turned the way likelyTurns finds likeliest (orient.go).
+// recognises it, turned the way pageLayout finds likeliest (orient.go).
 // A page that reads with a low confidence (below minUprightConfidence)
 // that way is read turned by half a turn more; if it still reads badly,
 // Tesseract's OSD is asked, and when it names a turn not yet tried the
@@ -484,16 +484,30 @@ type passes struct {
 // a page against 0.5 s), so a page whose orientation the guess finds,
 // nearly all of them, is recognised once and never shown to OSD. The
 // page's size is that of img once upright, and its line boxes are in that
-// space.
+// space. A page whose lines of text are large is read shrunk
+// (shrinkFactor), its boxes scaled back to img's pixels.
 func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int) (document.Page, passes, error) {
 	var n passes
 	var best document.Page
 	bestConfidence := -1.0
+	lay := pageLayout(img)
+	f := shrinkFactor(lay.lineHeight)
+	small := shrink(img, f)
+	// The page is read at the resolution it is shrunk to.
+	smallDPI := max(1, int(math.Round(float64(dpi)*float64(small.Bounds().Dx())/float64(img.Bounds().Dx()))))
 	read := func(turn int) (bool, error) {
-		page, err := readUpright(client, turnClockwise(img, turn), dpi)
+		page, err := readUpright(client, turnClockwise(small, turn), smallDPI)
 		n.recognitions++
 		if err != nil {
 			return false, err
+		}
+		if small != img {
+			upright := turnedSize(img, turn)
+			k := float64(upright.X) / float64(page.Width)
+			for i := range page.Lines {
+				page.Lines[i].Box = scaleBox(page.Lines[i].Box, k, upright.X, upright.Y)
+			}
+			page.Width, page.Height = upright.X, upright.Y
 		}
 		page.Rotation = turn
 		c := meanConfidence(page.Lines)
@@ -502,13 +516,13 @@ func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int
 		}
 		return c >= minUprightConfidence, nil
 	}
-	turns := likelyTurns(img)
+	turns := lay.turns
 	for _, turn := range turns[:2] {
 		if ok, err := read(turn); ok || err != nil {
 			return best, n, err
 		}
 	}
-	turn, confidence := osd.orientation(img, dpi)
+	turn, confidence := osd.orientation(small, smallDPI)
 	n.osd++
 	if confidence < minOSDConfidence || turn == turns[0] || turn == turns[1] {
 		return best, n, nil

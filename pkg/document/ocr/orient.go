@@ -67,14 +67,25 @@ type dot struct{ x, y float64 }
 // minOrientDots is the least ink from which orientation is guessed.
 const minOrientDots = 200
 
-// likelyTurns returns the four clockwise turns (0, 90, 180, 270) that may
-// make img upright, the likeliest first (see the top of this file); 0
-// first when the page has too little ink to tell.
-func likelyTurns(img *image.Gray) []int {
+// layout is what the ink of a page tells before it is read.
+type layout struct {
+	// turns are the four clockwise turns (0, 90, 180, 270) that may make
+	// the page upright, the likeliest first.
+	turns []int
+	// lineHeight is the median height, in pixels, of the page's lines of
+	// text; 0 when it has too little ink to tell.
+	lineHeight float64
+}
+
+// pageLayout guesses the orientation of img (see the top of this file)
+// and the height of its lines; turn 0 first when the page has too little
+// ink to tell.
+func pageLayout(img *image.Gray) layout {
 	ink, w, h := inkDots(img)
 	if len(ink) < minOrientDots {
-		return []int{0, 180, 90, 270}
+		return layout{turns: []int{0, 180, 90, 270}}
 	}
+	step := float64(img.Bounds().Dx()) / float64(w)
 	// Across: the page as it is; along: the page on its side (x and y
 	// swapped, which is a quarter turn and a mirror: the mirror changes
 	// neither the concentration of the rows nor which edges line up
@@ -86,7 +97,9 @@ func likelyTurns(img *image.Gray) []int {
 	}
 	along, alongBands := concentration(side, h, w)
 	var first, second []int
+	var lines []band
 	if across >= along {
+		lines = acrossBands
 		// Rows of text across the page: upright or upside down. The line
 		// starts of an upright page are on the left.
 		if edgeSpread(ink, acrossBands, false) <= edgeSpread(ink, acrossBands, true) {
@@ -96,6 +109,7 @@ func likelyTurns(img *image.Gray) []int {
 		}
 		second = []int{90, 270}
 	} else {
+		lines = alongBands
 		// Lines running down the page. Turned clockwise by 90 degrees, an
 		// upright page's left edge is at the top (small y, the "left" of
 		// the swapped dots): turning it a further 270 makes it upright.
@@ -106,7 +120,32 @@ func likelyTurns(img *image.Gray) []int {
 		}
 		second = []int{0, 180}
 	}
-	return append(first, second...)
+	lineHeight := medianHeight(lines)
+	if across < along {
+		w, h = h, w
+	}
+	if lineHeight > float64(h)/8 {
+		// One band over much of the page is not a line of text (a photo's
+		// desk around the page reads as ink).
+		lineHeight = 0
+	}
+	return layout{turns: append(first, second...), lineHeight: lineHeight * step}
+}
+
+// medianHeight returns the median height of the bands at least two rows
+// high (thinner ones are rules or noise), 0 when there are none.
+func medianHeight(bands []band) float64 {
+	var hs []int
+	for _, b := range bands {
+		if b.y1-b.y0 >= 2 {
+			hs = append(hs, b.y1-b.y0)
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	slices.Sort(hs)
+	return float64(hs[len(hs)/2])
 }
 
 // band is a line of text found by concentration: the rows from y0 to y1
@@ -223,4 +262,12 @@ func edgeSpread(ink []dot, bands []band, right bool) float64 {
 		sum += math.Abs(e - median)
 	}
 	return sum / float64(len(edges))
+}
+
+// turnedSize returns the size of img once turned clockwise by turn.
+func turnedSize(img *image.Gray, turn int) image.Point {
+	if turn == 90 || turn == 270 {
+		return image.Pt(img.Bounds().Dy(), img.Bounds().Dx())
+	}
+	return img.Bounds().Size()
 }
