@@ -15,8 +15,9 @@
 // Every page read is a document.Page: its lines with their boxes, in the
 // pixels of the upright page (a text layer's points scaled to the
 // resolution its page would be rasterised at), and their confidence (1 for
-// a text layer). Before recognition a page is turned upright with
-// Tesseract's OSD data, deskewed, and its background flattened; a colour
+// a text layer). Before recognition a page is turned upright (guessed
+// from its ink, Tesseract's OSD data when that fails), shrunk when its
+// text is large, deskewed, and its background flattened; a colour
 // image is read by its red channel, so that red seals vanish (see
 // preprocess.go).
 //

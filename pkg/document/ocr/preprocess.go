@@ -13,9 +13,12 @@ import (
 // on the worker that recognises it, with one extra page of 8-bit gray at
 // most (the PGM Tesseract is given is that page):
 //
-//   - orientation: a page that reads with a low confidence is shown to
-//     Tesseract's OSD, which says how far it is turned, and is turned back
-//     by quarter turns (Page.Rotation; see readPage);
+//   - orientation: the page is turned back by quarter turns
+//     (Page.Rotation) the way its ink says (orient.go); a page that still
+//     reads with a low confidence is read the other way up and, failing
+//     that, shown to Tesseract's OSD (readPage);
+//   - size: a page whose lines of text are large is shrunk
+//     (shrinkFactor);
 //   - skew: the angle is estimated from the projection profile of a
 //     reduced page (the angle at which rows of ink are sharpest) and the
 //     page is turned back about its centre when it is off by more than
