@@ -30,7 +30,7 @@ import (
 // dots when the page is too small to tell.
 func inkDots(img *image.Gray) (ink []dot, w, h int) {
 	b := img.Bounds()
-	step := max(1, max(b.Dx(), b.Dy())/600)
+	step := max(1, b.Dx()/600)
 	w, h = b.Dx()/step, b.Dy()/step
 	if w < 32 || h < 32 {
 		return nil, w, h

@@ -104,40 +104,13 @@ func turnClockwise(img *image.Gray, deg int) *image.Gray {
 // (the sum of their squares is largest). Half-degree steps, then a tenth
 // of a degree around the best.
 func estimateSkew(img *image.Gray) float64 {
-	b := img.Bounds()
-	step := max(1, b.Dx()/600)
-	w, h := b.Dx()/step, b.Dy()/step
-	if w < 32 || h < 32 {
-		return 0
-	}
-	// Ink: the darkest pixel of each step×step cell, well below the mean.
-	small := make([]uint8, w*h)
-	var sum int
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			m := uint8(255)
-			for dy := 0; dy < step; dy++ {
-				row := img.Pix[img.PixOffset(b.Min.X+x*step, b.Min.Y+y*step+dy):]
-				for dx := 0; dx < step; dx++ {
-					m = min(m, row[dx])
-				}
-			}
-			small[y*w+x] = m
-			sum += int(m)
-		}
-	}
-	threshold := uint8(max(0, sum/(w*h)-60))
-	type dot struct{ x, y float64 }
-	var ink []dot
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if small[y*w+x] < threshold {
-				ink = append(ink, dot{float64(x - w/2), float64(y)})
-			}
-		}
-	}
+	ink, w, h := inkDots(img)
 	if len(ink) < 50 {
 		return 0
+	}
+	// Dots counted from the middle of the page across.
+	for k := range ink {
+		ink[k].x -= float64(w / 2)
 	}
 	bins := make([]int, h+w)
 	sharpness := func(deg float64) float64 {
