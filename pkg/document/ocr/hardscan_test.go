@@ -24,7 +24,8 @@ func hardScanSamples() []scantest.Sample {
 // defect of scantest.Defects (turned pages, 3-8 degrees of skew, a phone
 // photo with perspective and uneven light, a 150-dpi fax, JPEG of quality
 // 10-20, a red seal across the text) with real Tesseract, and checks the
-// type, the rotation the reader applied, that every line has a box inside
+// type, the rotation the reader applied, that the page was recognised once
+// (no second reading, no OSD), that every line has a box inside
 // the page with a confidence, and the fields: OCR misreads a character now
 // and then (壹仟 as 吉什 in a total in capitals, 事 as 条 in a fax), so per
 // defect minFieldAccuracy of the field checks must be right; misses are
@@ -63,6 +64,11 @@ func TestInspectHardScans(t *testing.T) {
 					missed.Add(int64(len(misses)))
 					if len(misses) > 0 {
 						t.Logf("%s: misread %v\ntext: %q", describe(s, d), misses, res.Text)
+					}
+					// Turned or not, the page's orientation is guessed from its
+					// ink, and it is recognised once, the right way up.
+					if res.Recognitions != 1 || res.OSDRuns != 0 {
+						t.Errorf("%s: got %d recognitions and %d OSD runs, want 1 and 0", s.Type, res.Recognitions, res.OSDRuns)
 					}
 					page := res.PageTexts[0]
 					if want := (360 - d.QuarterTurns()) % 360; page.Rotation != want {

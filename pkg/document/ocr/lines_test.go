@@ -78,6 +78,9 @@ func TestLineBoxesWhereTheTextIs(t *testing.T) {
 			t.Errorf("turned %d: got a %dx%d page turned %d, want %dx%d turned %d", turn, page.Width, page.Height,
 				page.Rotation, upright.Bounds().Dx(), upright.Bounds().Dy(), (360-turn)%360)
 		}
+		if res.Recognitions != 1 || res.OSDRuns != 0 {
+			t.Errorf("turned %d: got %d recognitions and %d OSD runs, want 1 and 0", turn, res.Recognitions, res.OSDRuns)
+		}
 		checkLineBoxes(t, page)
 		var found bool
 		for _, l := range page.Lines {

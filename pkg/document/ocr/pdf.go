@@ -31,25 +31,25 @@ const maxCommandOutput = 16 << 20
 
 // readPDF reads every page of a PDF: from its text layer where it has one,
 // by rasterising and recognising it otherwise. It returns the pages and
-// how many were recognised.
-func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]document.Page, int, error) {
+// how many were recognised, and the Tesseract passes they took.
+func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]document.Page, int, passes, error) {
 	dir, err := os.MkdirTemp(p.cfg.TempDir, "claims-ocr-*")
 	if err != nil {
-		return nil, 0, fmt.Errorf("ocr: temporary folder: %w", err)
+		return nil, 0, passes{}, fmt.Errorf("ocr: temporary folder: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	pdfPath := filepath.Join(dir, "document.pdf")
 	if err := os.WriteFile(pdfPath, data, 0o600); err != nil {
-		return nil, 0, fmt.Errorf("ocr: writing the PDF: %w", err)
+		return nil, 0, passes{}, fmt.Errorf("ocr: writing the PDF: %w", err)
 	}
 
 	sizes, err := p.pdfPageSizes(ctx, pdfPath)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, passes{}, err
 	}
 	layer, err := p.pdfText(ctx, pdfPath, len(sizes))
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, passes{}, err
 	}
 
 	r := p.newRun(ctx, len(sizes))
@@ -62,19 +62,19 @@ func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]document.Page, i
 		w := int64(math.Ceil(size[0] / 72 * float64(p.cfg.DPI)))
 		h := int64(math.Ceil(size[1] / 72 * float64(p.cfg.DPI)))
 		if err := p.cfg.Limits.CheckPixels(i+1, w, h); err != nil {
-			return nil, 0, err
+			return nil, 0, passes{}, err
 		}
 		img, err := p.rasterise(ctx, pdfPath, dir, i+1)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, passes{}, err
 		}
 		if err := r.submit(i, img, p.cfg.DPI); err != nil {
-			return nil, 0, err
+			return nil, 0, passes{}, err
 		}
 		recognised++
 	}
 	pages, err := r.wait()
-	return pages, recognised, err
+	return pages, recognised, r.passes, err
 }
 
 // pdfInfoPage matches pdfinfo's "Page    1 size: 595.276 x 841.89 pts (A4)"
