@@ -1,0 +1,87 @@
+package document
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestANameAfterALabelPaddedByOCR: OCR pads the colon after a label with
+// dots, quotes or a second colon ("户主姓名.: 周杰", "交款人 :; 吴刚"); the
+// name is read all the same, and a label without any colon in running
+// text still introduces nothing.
+func TestANameAfterALabelPaddedByOCR(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		typ  Type
+		want []string
+	}{
+		{"户主姓名.: 周杰 ”与户主关系 : 户主", RelationshipProof, []string{"周杰"}},
+		{"交款人 :; 吴刚。 就诊日期 : 2026-02-20", MedicalInvoice, []string{"吴刚"}},
+		{"交款人:: 周杰 就诊日期 : 2025-09-18", MedicalInvoice, []string{"周杰"}},
+		{"当事人.: 何平， 身份证号码 : 330106198005245522", AccidentReport, []string{"何平"}},
+		{"持证人姓名 .吴刚", BankCard, []string{"吴刚"}},
+		{"当事人承担事故全部责任", AccidentReport, nil},
+		{"当事人. 承担事故全部责任", AccidentReport, nil},
+	} {
+		if got := Extract(tc.text, tc.typ).Names; !slices.Equal(got, tc.want) {
+			t.Errorf("%q: got names %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestALabelOCRReadWithOneCharacterWrong: a label of three or more
+// characters read with one wrong (区款人, 被瞧定人, 等故时间, 莫据号码) still
+// introduces its value, but another real label one character away (收款人,
+// 出院日期, 票据代码) never stands for it.
+func TestALabelOCRReadWithOneCharacterWrong(t *testing.T) {
+	names := []struct {
+		text string
+		typ  Type
+		want []string
+	}{
+		{"区款人 : 朱琳就诊日期 : 2026-02-07", MedicalInvoice, []string{"朱琳"}},
+		{"被瞧定人 : 郭鹏 性别 : 男", DisabilityAppraisal, []string{"郭鹏"}},
+		{"收款人 : 李娜", MedicalInvoice, nil},
+		{"投保人 : 王芳", MedicalInvoice, nil},
+		{"区款人 承担", MedicalInvoice, nil},
+	}
+	for _, tc := range names {
+		if got := Extract(tc.text, tc.typ).Names; !slices.Equal(got, tc.want) {
+			t.Errorf("%q: got names %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	dates := []struct {
+		text string
+		typ  Type
+		want string
+	}{
+		{"等故时间 : 2025年6月20日14时30分", AccidentReport, "2025-06-20"},
+		{"就诊日其 :2025.09.22", DiagnosisCertificate, "2025-09-22"},
+		{"入院晶期 : 2025年11月29日", DischargeSummary, "2025-11-29"},
+		{"出院日期 : 2025年12月9日", DischargeSummary, ""},
+		{"出生日期 : 1985年6月15日", AccidentReport, ""},
+		{"事故时间 : 2027年4月I1日14时30分", AccidentReport, "2027-04-11"},
+		{"就诊日期 : 2O26.O3.l9", DiagnosisCertificate, "2026-03-19"},
+	}
+	for _, tc := range dates {
+		f := Extract(tc.text, tc.typ)
+		got := ""
+		if f.EventDate.IsValid() {
+			got = f.EventDate.String()
+		}
+		if got != tc.want {
+			t.Errorf("%q: got event date %q, want %q", tc.text, got, tc.want)
+		}
+	}
+	numbers := []struct{ text, want string }{
+		{"莫据号码 : 3173200520", "3173200520"},
+		{"奈据号码 : 8958921277", "8958921277"},
+		{"票据代码 : 31060126", ""},
+		{"发票代码 : 031001900111", ""},
+	}
+	for _, tc := range numbers {
+		if got := Extract(tc.text, MedicalInvoice).InvoiceNumber; got != tc.want {
+			t.Errorf("%q: got invoice number %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
