@@ -28,8 +28,9 @@ var (
 var holderLabels = []string{"持卡人姓名", "持卡人", "账户名称", "帐户名称", "账户名", "帐户名", "开户人", "开户名", "户名"}
 
 // digitGroups matches a number printed as digits with single spaces or
-// dashes between groups. Read-only.
-var digitGroups = regexp.MustCompile(`[0-9]+(?:[ \-][0-9]+)*`)
+// dashes between groups, or a dot where OCR read a speck between two
+// groups (6222 1854 3829.5828 498). Read-only.
+var digitGroups = regexp.MustCompile(`[0-9]+(?:[ \-.][0-9]+)*`)
 
 // groupedCard matches an unlabelled number embossed in groups (6222 0212
 // 3456 7890 128). Read-only.
@@ -71,7 +72,7 @@ func findAccountNumber(norm string) string {
 // accountDigits returns the longest run of whole leading groups of printed
 // that holds 16 to 19 digits (and verifies by Luhn when card), or "".
 func accountDigits(printed string, card bool) string {
-	groups := strings.FieldsFunc(printed, func(r rune) bool { return r == ' ' || r == '-' })
+	groups := strings.FieldsFunc(printed, func(r rune) bool { return r == ' ' || r == '-' || r == '.' })
 	digits, best := "", ""
 	for _, g := range groups {
 		digits += g

@@ -85,3 +85,27 @@ func TestALabelOCRReadWithOneCharacterWrong(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersWithACharacterOCRMisread: an ID number's check character X
+// read as a Han character (义) and a card number whose groups OCR split with
+// a dot are read, their check digits vouching for the repair; a number
+// whose check fails stays unread.
+func TestNumbersWithACharacterOCRMisread(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"身份证号码 : 31011519810207801义", "31011519810207801X"},
+		{"身份证号码 : 31011519810207802义", ""},
+		{"公民身份号码 11010519491231002×", "11010519491231002X"},
+	} {
+		if got := Extract(tc.text, DeathCertificate).IDNumber; got != tc.want {
+			t.Errorf("%q: got ID number %q, want %q", tc.text, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"卡号 : 6222 1854 3829.5828 498", "6222185438295828498"},
+		{"卡号 : 6222 1854 3829.5828 499", ""},
+	} {
+		if got := Extract(tc.text, BankCard).AccountNumber; got != tc.want {
+			t.Errorf("%q: got account number %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
