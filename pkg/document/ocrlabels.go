@@ -23,9 +23,10 @@ import (
 const minFuzzyLabel = 3
 
 // fuzzyIndex returns the byte offset in s of the first run of Han
-// characters as long as label that differs from it in exactly one
-// character and is none of notLabels, and the run's length in bytes; -1
-// when there is none or label is shorter than minFuzzyLabel.
+// characters that is label with one character misread (substituted) or
+// one character inserted inside it (鉴定有日期), and is none of notLabels,
+// and the run's length in bytes; -1 when there is none or label is
+// shorter than minFuzzyLabel.
 func fuzzyIndex(s, label string, notLabels []string) (int, int) {
 	want := []rune(label)
 	if len(want) < minFuzzyLabel {
@@ -38,6 +39,9 @@ func fuzzyIndex(s, label string, notLabels []string) (int, int) {
 	}
 	offs = append(offs, len(s))
 	for k := 0; k+len(want) <= len(runes); k++ {
+		if runes[k] != want[0] && runes[k+1] != want[1] {
+			continue // two misread: not this label
+		}
 		diff := 0
 		for j, r := range want {
 			if runes[k+j] != r {
@@ -47,16 +51,34 @@ func fuzzyIndex(s, label string, notLabels []string) (int, int) {
 				}
 			}
 		}
+		size := len(want)
 		if diff != 1 {
-			continue
+			if !insertedOne(runes[k:], want) {
+				continue
+			}
+			size++
 		}
-		window := s[offs[k]:offs[k+len(want)]]
+		window := s[offs[k]:offs[k+size]]
 		if slices.Contains(notLabels, window) {
 			continue
 		}
 		return offs[k], len(window)
 	}
 	return -1, 0
+}
+
+// insertedOne reports whether runes starts with want with one Han
+// character inserted inside it (鉴定有日期 for 鉴定日期).
+func insertedOne(runes, want []rune) bool {
+	if len(runes) < len(want)+1 || runes[0] != want[0] {
+		return false
+	}
+	for j := 1; j < len(want); j++ {
+		if runes[j] != want[j] {
+			return unicode.Is(unicode.Han, runes[j]) && slices.Equal(runes[j+1:len(want)+1], want[j:])
+		}
+	}
+	return false
 }
 
 // notNameLabels are real labels one character away from a name label,

@@ -32,7 +32,8 @@ func TestANameAfterALabelPaddedByOCR(t *testing.T) {
 // TestALabelOCRReadWithOneCharacterWrong: a label of three or more
 // characters read with one wrong (区款人, 被瞧定人, 等故时间, 莫据号码) still
 // introduces its value, but another real label one character away (收款人,
-// 出院日期, 票据代码) never stands for it.
+// 出院日期, 票据代码) never stands for it. A label with one character
+// inserted (鉴定有日期) is a label too.
 func TestALabelOCRReadWithOneCharacterWrong(t *testing.T) {
 	names := []struct {
 		text string
@@ -58,6 +59,7 @@ func TestALabelOCRReadWithOneCharacterWrong(t *testing.T) {
 		{"等故时间 : 2025年6月20日14时30分", AccidentReport, "2025-06-20"},
 		{"就诊日其 :2025.09.22", DiagnosisCertificate, "2025-09-22"},
 		{"入院晶期 : 2025年11月29日", DischargeSummary, "2025-11-29"},
+		{"鉴定有日期 : 2027年4月26日", DisabilityAppraisal, "2027-04-26"},
 		{"出院日期 : 2025年12月9日", DischargeSummary, ""},
 		{"出生日期 : 1985年6月15日", AccidentReport, ""},
 		{"事故时间 : 2027年4月I1日14时30分", AccidentReport, "2027-04-11"},
