@@ -401,7 +401,7 @@ func (p *Pipeline) work(ready chan<- error) {
 			}
 			pages = 0
 		}
-		page, err := readPage(client, osd, j.img, j.dpi)
+		page, err := readPageOrFax(client, osd, j.img, j.dpi)
 		pages++
 		j.out <- pageResult{index: j.index, page: page, err: err}
 	}
