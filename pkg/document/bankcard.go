@@ -118,7 +118,7 @@ func findAccountHolder(norm string) string {
 			if m == nil || startsWithAny(m[2], nameStops) {
 				continue
 			}
-			name := cutAtStop(m[2])
+			name := repairName(cutAtStop(m[2]))
 			if n := utf8.RuneCountInString(name); n >= 2 && (n <= 4 || strings.Contains(name, "·")) {
 				return name
 			}

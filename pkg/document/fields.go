@@ -404,7 +404,7 @@ func nameHits(norm string) []nameHit {
 			if startsWithAny(raw, nameLabels) || startsWithAny(raw, nameStops) {
 				continue // 患者姓名:张三 or 与户主关系: a label, not a name
 			}
-			name := cutAtStop(raw)
+			name := repairName(cutAtStop(raw))
 			n := utf8.RuneCountInString(name)
 			if n < 2 || n > 4 && !strings.Contains(name, "·") {
 				continue

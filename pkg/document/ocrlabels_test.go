@@ -111,3 +111,31 @@ func TestNumbersWithACharacterOCRMisread(t *testing.T) {
 		}
 	}
 }
+
+// TestANameWithACharacterOCRMisreadAsNoNameHolds: a given-name character
+// chi_sim misreads as a character no name holds (睿 as 害, 鹤 as 准) is
+// put back, as the name's holder on a bank card too; the surname, a
+// misread that is itself a name character and a name without such a
+// character are kept as read.
+func TestANameWithACharacterOCRMisreadAsNoNameHolds(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		typ  Type
+		want []string
+	}{
+		{"姓名 : 王害 性别:男", DiagnosisCertificate, []string{"王睿"}},
+		{"被鉴定人 : 李准华 性别 : 男", DisabilityAppraisal, []string{"李鹤华"}},
+		{"持卡人姓名 : 张荫", BankCard, []string{"张萌"}},
+		{"姓名 : 准鹏", DiagnosisCertificate, []string{"准鹏"}},
+		{"姓名 : 王春", DiagnosisCertificate, []string{"王春"}},
+		{"姓名 : 欧阳娜娜", DiagnosisCertificate, []string{"欧阳娜娜"}},
+	} {
+		f := Extract(tc.text, tc.typ)
+		if !slices.Equal(f.Names, tc.want) {
+			t.Errorf("%q: got names %v, want %v", tc.text, f.Names, tc.want)
+		}
+		if tc.typ == BankCard && f.AccountHolder != tc.want[0] {
+			t.Errorf("%q: got holder %q, want %q", tc.text, f.AccountHolder, tc.want[0])
+		}
+	}
+}
