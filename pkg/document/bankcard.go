@@ -104,15 +104,34 @@ func luhnValid(digits string) bool {
 
 // findAccountHolder returns the name after the first holder label and its
 // colon, if any: 2 to 4 Han characters, or up to 10 with the middle dot of
-// a minority name.
+// a minority name. A holder label OCR read with one character wrong
+// (持证人姓名) is looked for when no label is found as printed.
 func findAccountHolder(norm string) string {
+	if name := holderAfter(norm, func(s string) (int, int) {
+		label, at := firstLabel(s, holderLabels)
+		return at, len(label)
+	}); name != "" {
+		return name
+	}
+	// A label OCR read with one character wrong (持证人姓名), before a colon.
+	for _, label := range holderLabels {
+		if name := holderAfter(norm, func(s string) (int, int) { return fuzzyLabelBeforeColon(s, label) }); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// holderAfter returns the first name after a label that find locates (its
+// offset in a line and its length; -1 for none).
+func holderAfter(norm string, find func(string) (int, int)) string {
 	for _, line := range strings.Split(norm, "\n") {
 		for i := 0; i < len(line); {
-			label, at := firstLabel(line[i:], holderLabels)
+			at, size := find(line[i:])
 			if at < 0 {
 				break
 			}
-			i += at + len(label)
+			i += at + size
 			// OCR reads the colon after a label as ";" or "." at times.
 			m := namePattern.FindStringSubmatch(strings.TrimLeft(line[i:], ":;. "))
 			if m == nil || startsWithAny(m[2], nameStops) {

@@ -85,7 +85,7 @@ func insertedOne(runes, want []rune) bool {
 // whose value is not the person the document is about: the cashier
 // (收款人), the policyholder (投保人), a proxy (代理人). Read-only.
 var notNameLabels = []string{"收款人", "付款人", "开票人", "复核人", "审核人", "经办人", "联系人", "投保人", "代理人",
-	"委托人", "负责人", "监护人", "受益人", "见证人", "鉴定人", "送检人"}
+	"委托人", "负责人", "监护人", "受益人", "见证人", "鉴定人", "送检人", "开户行", "发卡行"}
 
 // firstNameLabel returns the name label that occurs first in s, and where
 // and how long it is there: an exact label (nameLabels), else one of
@@ -101,6 +101,26 @@ func firstNameLabel(s string) (label string, at, size int) {
 		}
 	}
 	return label, at, size
+}
+
+// fuzzyLabelBeforeColon returns where label, read with one character
+// wrong (fuzzyIndex, none of notNameLabels), stands in s followed by a
+// colon (or the semicolon or dot OCR reads for one), and its length; -1 if
+// nowhere.
+func fuzzyLabelBeforeColon(s, label string) (int, int) {
+	for from := 0; from < len(s); {
+		i, n := fuzzyIndex(s[from:], label, notNameLabels)
+		if i < 0 {
+			break
+		}
+		from += i
+		if rest := strings.TrimLeft(s[from+n:], " "); rest != "" && strings.ContainsRune(":;.", rune(rest[0])) {
+			return from, n
+		}
+		_, size := utf8.DecodeRuneInString(s[from:])
+		from += size
+	}
+	return -1, 0
 }
 
 // knownDateLabels are the date labels a misread date label must not be

@@ -139,3 +139,19 @@ func TestANameWithACharacterOCRMisreadAsNoNameHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestAHolderLabelOCRReadWithOneCharacterWrong: a bank card's holder label
+// read with one character wrong (持证人姓名) before a colon still gives the
+// holder; the bank's branch (开户行, one character from 开户名) never does.
+func TestAHolderLabelOCRReadWithOneCharacterWrong(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"卡号 : 6222 1854 3829 5828 498\n持证人姓名 .吴刚", "吴刚"},
+		{"开户行 : 招商银行", ""},
+		{"开户行招商银行", ""},
+		{"持卡人 : 王芳", "王芳"},
+	} {
+		if got := Extract(tc.text, BankCard).AccountHolder; got != tc.want {
+			t.Errorf("%q: got holder %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
