@@ -28,8 +28,9 @@ var (
 var holderLabels = []string{"持卡人姓名", "持卡人", "账户名称", "帐户名称", "账户名", "帐户名", "开户人", "开户名", "户名"}
 
 // digitGroups matches a number printed as digits with single spaces or
-// dashes between groups. Read-only.
-var digitGroups = regexp.MustCompile(`[0-9]+(?:[ \-][0-9]+)*`)
+// dashes between groups, or a dot where OCR read a speck between two
+// groups (6222 1854 3829.5828 498). Read-only.
+var digitGroups = regexp.MustCompile(`[0-9]+(?:[ \-.][0-9]+)*`)
 
 // groupedCard matches an unlabelled number embossed in groups (6222 0212
 // 3456 7890 128). Read-only.
@@ -71,7 +72,7 @@ func findAccountNumber(norm string) string {
 // accountDigits returns the longest run of whole leading groups of printed
 // that holds 16 to 19 digits (and verifies by Luhn when card), or "".
 func accountDigits(printed string, card bool) string {
-	groups := strings.FieldsFunc(printed, func(r rune) bool { return r == ' ' || r == '-' })
+	groups := strings.FieldsFunc(printed, func(r rune) bool { return r == ' ' || r == '-' || r == '.' })
 	digits, best := "", ""
 	for _, g := range groups {
 		digits += g
@@ -103,21 +104,40 @@ func luhnValid(digits string) bool {
 
 // findAccountHolder returns the name after the first holder label and its
 // colon, if any: 2 to 4 Han characters, or up to 10 with the middle dot of
-// a minority name.
+// a minority name. A holder label OCR read with one character wrong
+// (持证人姓名) is looked for when no label is found as printed.
 func findAccountHolder(norm string) string {
+	if name := holderAfter(norm, func(s string) (int, int) {
+		label, at := firstLabel(s, holderLabels)
+		return at, len(label)
+	}); name != "" {
+		return name
+	}
+	// A label OCR read with one character wrong (持证人姓名), before a colon.
+	for _, label := range holderLabels {
+		if name := holderAfter(norm, func(s string) (int, int) { return fuzzyLabelBeforeColon(s, label) }); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// holderAfter returns the first name after a label that find locates (its
+// offset in a line and its length; -1 for none).
+func holderAfter(norm string, find func(string) (int, int)) string {
 	for _, line := range strings.Split(norm, "\n") {
 		for i := 0; i < len(line); {
-			label, at := firstLabel(line[i:], holderLabels)
+			at, size := find(line[i:])
 			if at < 0 {
 				break
 			}
-			i += at + len(label)
+			i += at + size
 			// OCR reads the colon after a label as ";" or "." at times.
 			m := namePattern.FindStringSubmatch(strings.TrimLeft(line[i:], ":;. "))
 			if m == nil || startsWithAny(m[2], nameStops) {
 				continue
 			}
-			name := cutAtStop(m[2])
+			name := repairName(cutAtStop(m[2]))
 			if n := utf8.RuneCountInString(name); n >= 2 && (n <= 4 || strings.Contains(name, "·")) {
 				return name
 			}

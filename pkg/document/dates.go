@@ -90,8 +90,22 @@ func findLabelledDate(norm string, labels []string) (calendar.Date, int) {
 }
 
 // findLabelledDateAt is findLabelledDate returning where the date ends too.
+// Letters OCR reads for digits next to digits count as those digits
+// (repairDateDigits). When no label is found as printed, a label of four
+// Han characters read with one of them wrong (等故时间 for 事故时间) is
+// looked for, unless it reads as another date label (fuzzyDateLabel).
 func findLabelledDateAt(norm string, labels []string) (dateAt, bool) {
 	lower := asciiLower(norm)
+	dateAfter := func(from int) (dateAt, bool) {
+		window := repairDateDigits(lower[from:min(len(lower), from+dateWindow)])
+		d, ok := firstDate(window)
+		if !ok || utf8.RuneCountInString(window[:d.start]) > 20 {
+			return dateAt{}, false
+		}
+		d.start += from
+		d.end += from
+		return d, true
+	}
 	for _, label := range labels {
 		for from := 0; ; {
 			i := strings.Index(lower[from:], label)
@@ -99,17 +113,21 @@ func findLabelledDateAt(norm string, labels []string) (dateAt, bool) {
 				break
 			}
 			from += i + len(label)
-			window := lower[from:min(len(lower), from+dateWindow)]
-			d, ok := firstDate(window)
-			if !ok || utf8.RuneCountInString(window[:d.start]) > 20 {
-				continue
+			if d, ok := dateAfter(from); ok {
+				return d, true
 			}
-			d.start += from
-			d.end += from
+		}
+	}
+	for from := 0; ; {
+		i, n := fuzzyDateLabel(lower, labels, from)
+		if i < 0 {
+			return dateAt{}, false
+		}
+		from = i + n
+		if d, ok := dateAfter(from); ok {
 			return d, true
 		}
 	}
-	return dateAt{}, false
 }
 
 // rangeSeparator matches what stands between the two dates of a stay

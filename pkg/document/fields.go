@@ -282,6 +282,37 @@ func ParseDate(s string) (calendar.Date, bool) {
 // (No.A1234567) as some issuers print. Read-only.
 var invoiceNumberPattern = regexp.MustCompile(`(?:发票号码|票据号码|发票号|票据号|(?i:invoice\s*no\.?|receipt\s*no\.?))[^0-9A-Za-z\n]{0,6}(?:No[.:]?\s*)?([A-Z]{0,3}[0-9]{6,20})\b`)
 
+// invoiceNumberValue matches an invoice number after its label, as
+// invoiceNumberPattern does. Read-only.
+var invoiceNumberValue = regexp.MustCompile(`^[^0-9A-Za-z\n]{0,6}(?:No[.:]?\s*)?([A-Z]{0,3}[0-9]{6,20})\b`)
+
+// invoiceNumberLabels are the labels of an invoice number that OCR may
+// read with one character wrong (莫据号码), and notInvoiceNumberLabels the
+// real labels one character away from them, whose numbers are not the
+// invoice's. Read-only.
+var (
+	invoiceNumberLabels    = []string{"票据号码", "发票号码"}
+	notInvoiceNumberLabels = []string{"票据代码", "发票代码", "票据号码", "发票号码", "病历号码", "住院号码", "门诊号码"}
+)
+
+// fuzzyInvoiceNumber returns the number after an invoice number label read
+// with one character wrong, and its offset; "" when there is none.
+func fuzzyInvoiceNumber(norm string) (string, int) {
+	for _, label := range invoiceNumberLabels {
+		for from := 0; ; {
+			i, n := fuzzyIndex(norm[from:], label, notInvoiceNumberLabels)
+			if i < 0 {
+				break
+			}
+			from += i + n
+			if m := invoiceNumberValue.FindStringSubmatchIndex(norm[from:]); m != nil {
+				return norm[from+m[2] : from+m[3]], from + m[2]
+			}
+		}
+	}
+	return "", 0
+}
+
 // noNumberPattern matches a number printed after No. alone, as paper
 // invoices print theirs in the top right corner. Read-only.
 var noNumberPattern = regexp.MustCompile(`(?:^|[^A-Za-z])N[oO№][.:]?\s*([A-Z]{1,3}[0-9]{6,12}|[0-9]{8,20})\b`)
@@ -291,6 +322,9 @@ var noNumberPattern = regexp.MustCompile(`(?:^|[^A-Za-z])N[oO№][.:]?\s*([A-Z]{
 func findInvoiceNumber(norm string, t Type) (string, int) {
 	if m := invoiceNumberPattern.FindStringSubmatchIndex(norm); m != nil {
 		return norm[m[2]:m[3]], m[2]
+	}
+	if number, at := fuzzyInvoiceNumber(norm); number != "" {
+		return number, at
 	}
 	if t == MedicalInvoice {
 		if m := noNumberPattern.FindStringSubmatchIndex(norm); m != nil {
@@ -316,9 +350,10 @@ var nameStops = []string{"性别", "民族", "年龄", "出生", "住址", "身�
 	"男", "女"}
 
 // namePattern matches a label's name: an optional colon (which OCR reads as
-// a semicolon at times, "交款人 ; 王芳"), then 2 to 10 Han characters or the
-// middle dot of minority names. Read-only.
-var namePattern = regexp.MustCompile(`^([:;]?)([\p{Han}·]{2,10})`)
+// a semicolon at times, "交款人 ; 王芳", and pads with dots, quotes or a
+// second colon: "户主姓名.: 周杰", "交款人 :; 吴刚"), then 2 to 10 Han
+// characters or the middle dot of minority names. Read-only.
+var namePattern = regexp.MustCompile(`^([.,:;'"“”‘’| ]{0,4})([\p{Han}·]{2,10})`)
 
 // findNames returns the names that follow name labels, in order of
 // appearance, without repeats. A name has 2 to 4 characters (复姓 included),
@@ -350,7 +385,7 @@ func nameHits(norm string) []nameHit {
 	for _, line := range strings.Split(norm, "\n") {
 		prevLabel, prevEnd := "", -1
 		for i := 0; i < len(line); {
-			label, at := firstLabel(line[i:], nameLabels)
+			label, at, size := firstNameLabel(line[i:])
 			if at < 0 {
 				break
 			}
@@ -358,18 +393,18 @@ func nameHits(norm string) []nameHit {
 			if label == "姓名" && prevEnd == i+at {
 				qualifier = prevLabel
 			}
-			rest := line[i+at+len(label):]
-			i += at + len(label)
+			rest := line[i+at+size:]
+			i += at + size
 			prevLabel, prevEnd = label, i
 			m := namePattern.FindStringSubmatchIndex(rest)
-			if m == nil || m[3] == m[2] && label != "姓名" {
+			if m == nil || !strings.ContainsAny(rest[m[2]:m[3]], ":;") && label != "姓名" {
 				continue
 			}
 			raw := rest[m[4]:m[5]]
 			if startsWithAny(raw, nameLabels) || startsWithAny(raw, nameStops) {
 				continue // 患者姓名:张三 or 与户主关系: a label, not a name
 			}
-			name := cutAtStop(raw)
+			name := repairName(cutAtStop(raw))
 			n := utf8.RuneCountInString(name)
 			if n < 2 || n > 4 && !strings.Contains(name, "·") {
 				continue

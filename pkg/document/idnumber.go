@@ -66,6 +66,7 @@ func repairIDNumber(s string) string {
 // are bank card or other numbers and are skipped, not searched for an
 // 18-character window that would verify by chance one time in eleven.
 func findIDNumber(norm string) (string, bool) {
+	norm = xLike.Replace(norm)
 	for _, line := range strings.Split(norm, "\n") {
 		if containsAny(line, idLabels) {
 			if id, ok := scanIDRuns(squeeze(line)); ok {
@@ -75,6 +76,12 @@ func findIDNumber(norm string) (string, bool) {
 	}
 	return scanIDRuns(norm)
 }
+
+// xLike maps the characters OCR reads for the check character X of an ID
+// number (a Han character such as 义 when the page is read as Chinese, or
+// the multiplication sign) to X; the checksum vouches for the result, as
+// for repairIDNumber. Read-only.
+var xLike = strings.NewReplacer("义", "X", "乂", "X", "×", "X", "メ", "X")
 
 // idLabels are the labels that introduce a resident ID number. Read-only.
 var idLabels = []string{"公民身份号码", "身份证号", "身份证件号", "证件号码", "身份号码", "ID No", "ID number"}

@@ -1,7 +1,9 @@
 package ocr_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +21,12 @@ import (
 // benchDocsVar sets the number of uploads of BenchmarkDocuments (default
 // 200); CLAIMS_OCR_BENCH_DOCS=20 gives a quick look.
 const benchDocsVar = "CLAIMS_OCR_BENCH_DOCS"
+
+// benchDumpVar names a file BenchmarkDocuments writes every upload to, as
+// JSON lines (its name, defects, truth and the pages as read), so that
+// the misses can be studied and the extractors re-scored on the same
+// readings without recognising the pages again.
+const benchDumpVar = "CLAIMS_OCR_BENCH_DUMP"
 
 // benchBatch is the number of uploads each reader reads in its turn.
 const benchBatch = 10
@@ -109,6 +117,9 @@ func BenchmarkDocuments(b *testing.B) {
 		recognitions += results[i].Recognitions
 		osdRuns += results[i].OSDRuns
 	}
+	if path := os.Getenv(benchDumpVar); path != "" {
+		dumpReadings(b, path, docs, results)
+	}
 	pipelineRate := float64(pages) / pipelineTime.Seconds()
 	cliRate := float64(filePages) / cliTime.Seconds()
 	b.ReportMetric(float64(pipelineTime.Nanoseconds())/float64(pages), "ns/op") // a pipeline page, not a b.N
@@ -127,6 +138,34 @@ func BenchmarkDocuments(b *testing.B) {
 	// Printed, not logged: go test cuts a benchmark's log short.
 	fmt.Println(score.table(pipelineRate, cliRate))
 	fmt.Printf("Tesseract passes: %d recognitions and %d OSD runs for %d pages\n", recognitions, osdRuns, filePages)
+}
+
+// benchReading is one line of BenchmarkDocuments' dump (benchDumpVar).
+type benchReading struct {
+	Name    string            `json:"name"`
+	Defects []scantest.Defect `json:"defects"`
+	Types   []document.Type   `json:"types"`
+	Wants   []scantest.Want   `json:"wants"`
+	Pages   []document.Page   `json:"pages"`
+}
+
+// dumpReadings writes each upload's truth and pages as read to path.
+func dumpReadings(b *testing.B, path string, docs []scantest.Doc, results []ocr.Result) {
+	b.Helper()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	for i, d := range docs {
+		r := benchReading{Name: d.Name, Defects: d.Defects, Pages: results[i].PageTexts}
+		for _, s := range d.Parts {
+			r.Types, r.Wants = append(r.Types, s.Type), append(r.Wants, s.Want)
+		}
+		if err := enc.Encode(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // tally counts right answers out of all.

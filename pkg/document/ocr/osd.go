@@ -9,7 +9,10 @@ import "C"
 import (
 	"errors"
 	"image"
+	"strings"
 	"unsafe"
+
+	"claims.local/pkg/document"
 )
 
 // minUprightConfidence is the mean line confidence (meanConfidence) from
@@ -17,6 +20,23 @@ import (
 // corpus upright pages read at 0.68 to 0.93 (clean scans) and pages turned
 // by 90, 180 or 270 degrees at 0 to 0.28.
 const minUprightConfidence = 0.5
+
+// minUprightChars is the least number of characters a page must read as
+// to be taken for upright on its confidence alone: a page turned by 90
+// degrees was read as one character (驯) at 0.51, above
+// minUprightConfidence, and so was never turned.
+const minUprightChars = 8
+
+// readsUpright reports whether a page read as lines is taken to be upright
+// without asking OSD: its mean confidence is at least minUprightConfidence
+// and it holds at least minUprightChars characters.
+func readsUpright(lines []document.Line) bool {
+	n := 0
+	for _, l := range lines {
+		n += len([]rune(strings.TrimSpace(l.Text)))
+	}
+	return n >= minUprightChars && meanConfidence(lines) >= minUprightConfidence
+}
 
 // minOSDConfidence is the orientation confidence (Tesseract's scale, where
 // 15 is "reasonably confident") below which a page is left as it is. On
