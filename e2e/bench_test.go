@@ -455,10 +455,48 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		base := rate(bare + "/v1/reports")
+		profiled := sys.profile(b, "intake", os.Getenv("CLAIMS_BENCH_PROFILE"), 2)
 		intake := rate(sys.url("intake", "/v1/reports"))
+		profiled()
 		b.ReportMetric(base, "bare-gin-req/s")
 		b.ReportMetric(intake, "intake-req/s")
 		b.ReportMetric(intake/base, "intake/bare")
+	}
+}
+
+// profile starts a CPU profile of seconds of the service name, taken
+// through its admin-only /debug/pprof/profile, and returns a function that
+// waits for it and writes it to file; with no file it does nothing
+// (CLAIMS_BENCH_PROFILE names the file: go tool pprof reads it).
+func (s *system) profile(b *testing.B, name, file string, seconds int) func() {
+	b.Helper()
+	if file == "" {
+		return func() {}
+	}
+	done := make(chan []byte, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, s.url(name, fmt.Sprintf("/debug/pprof/profile?seconds=%d", seconds)), nil)
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Errorf("profile %s: %v", name, err)
+			done <- nil
+			return
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			b.Errorf("profile %s: got status %d, want 200", name, resp.StatusCode)
+			raw = nil
+		}
+		done <- raw
+	}()
+	return func() {
+		if raw := <-done; raw != nil {
+			if err := os.WriteFile(file, raw, 0o644); err != nil {
+				b.Error(err)
+			}
+		}
 	}
 }
 
