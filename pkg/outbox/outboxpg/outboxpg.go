@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/clock"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/tracing"
@@ -173,12 +174,8 @@ func (r *Relay) linger(ctx context.Context) bool {
 	if r.Linger <= 0 {
 		return true
 	}
-	t := time.NewTimer(r.Linger)
-	select {
-	case <-ctx.Done():
-		t.Stop()
+	if !clock.Sleep(ctx, r.Linger) {
 		return false
-	case <-t.C:
 	}
 	select {
 	case <-r.wake:
