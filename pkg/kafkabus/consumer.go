@@ -9,6 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"claims.local/pkg/clock"
 	"claims.local/pkg/events"
 )
 
@@ -89,7 +90,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 				return nil
 			}
 			c.Log.Warn("consumer: fetch failed", "consumer", c.Name, "error", err.Error())
-			if !sleep(ctx, time.Second) {
+			if !clock.Sleep(ctx, time.Second) {
 				return nil
 			}
 			continue
@@ -153,20 +154,9 @@ func (c *Consumer) apply(ctx context.Context, m kafka.Message) bool {
 			c.Log.Warn("consumer: handler failed; will retry", "consumer", c.Name, "event_id", e.ID,
 				"claim_id", e.ClaimID, "attempt", attempt, "error", err.Error())
 		}
-		if !sleep(ctx, backoff) {
+		if !clock.Sleep(ctx, backoff) {
 			return false
 		}
 		backoff = min(backoff*2, 10*time.Second)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

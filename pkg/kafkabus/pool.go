@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"claims.local/pkg/clock"
 )
 
 // runPool consumes with c.Workers workers until ctx ends. The fetch loop
@@ -62,7 +64,7 @@ func (c *Consumer) runPool(ctx context.Context, r *kafka.Reader) error {
 				break
 			}
 			c.Log.Warn("consumer: fetch failed", "consumer", c.Name, "error", err.Error())
-			sleep(ctx, time.Second)
+			clock.Sleep(ctx, time.Second)
 			continue
 		}
 		p, ok := t.add(m)
@@ -219,7 +221,7 @@ func (t *offsetTracker) waitEmpty(ctx context.Context, partition int) bool {
 		if empty {
 			return true
 		}
-		if !sleep(ctx, 10*time.Millisecond) {
+		if !clock.Sleep(ctx, 10*time.Millisecond) {
 			return false
 		}
 	}

@@ -29,6 +29,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	if err := joinSnapshots(db); err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -209,6 +212,56 @@ func FromRows[R, D any](rows []R, to func(R) (D, error)) ([]D, error) {
 // several tables (a record and its parts) sees one snapshot, so it never
 // mixes a row from before a change with parts from after it, and it costs
 // the database one transaction rather than one per statement (issue 21).
+// Within a Snapshot it joins the snapshot's transaction.
 func ReadOnly(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if _, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok {
+		return fn(db.WithContext(ctx))
+	}
 	return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
+// snapshotKey is the context key of a Snapshot's transaction.
+type snapshotKey struct{}
+
+// Snapshot runs fn with a context under which every read of db (opened by
+// Open) made outside a transaction of its own (a gorm query, count, pluck
+// or raw select) runs in one read-only REPEATABLE READ transaction: the
+// reads a use case makes before its unit of work (the record, the policy,
+// what other claims used) see one snapshot and cost the database one
+// transaction instead of one each (issue 21). Writes are not taken in: a
+// unit of work started under the context runs in its own transaction, and
+// an Exec outside one commits on its own. fn must not read back, under the
+// context, what it wrote since: it would see the snapshot; nor start a
+// unit of work, which would wait for a second connection while holding
+// one. A Snapshot inside another joins it. The reads run one after
+// another: a transaction serves one statement at a time.
+func Snapshot(ctx context.Context, db *gorm.DB, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok {
+		return fn(ctx)
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, snapshotKey{}, tx.Statement.ConnPool))
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
+// joinSnapshots makes the reads of db join the Snapshot of their context.
+func joinSnapshots(db *gorm.DB) error {
+	join := func(tx *gorm.DB) {
+		ctx := tx.Statement.Context
+		if ctx == nil {
+			return
+		}
+		pool, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool)
+		if !ok {
+			return
+		}
+		if _, own := tx.Statement.ConnPool.(gorm.TxCommitter); own {
+			return // a transaction of its own (a unit of work) keeps its connection
+		}
+		tx.Statement.ConnPool = pool
+	}
+	if err := db.Callback().Query().Before("gorm:query").Register("claims:join_snapshot", join); err != nil {
+		return err
+	}
+	return db.Callback().Row().Before("gorm:row").Register("claims:join_snapshot", join)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"claims.local/pkg/clock"
 )
 
 // notifyChannel is the channel the outbox_notify trigger notifies when a
@@ -32,12 +34,8 @@ func (r *Relay) Listen(ctx context.Context) error {
 			return nil
 		}
 		r.Log.Warn("outbox relay: listening for new rows failed; polling until it works again", "error", err.Error())
-		t := time.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, time.Second) {
 			return nil
-		case <-t.C:
 		}
 	}
 }

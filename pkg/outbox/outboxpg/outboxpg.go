@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/clock"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/tracing"
@@ -84,6 +85,13 @@ type Relay struct {
 	LockKey  int64
 	Batch    int
 	Interval time.Duration
+	// Linger is how long the relay waits after a wake before it reads the
+	// outbox, taking up the wakes that came meanwhile: one commit wakes it
+	// twice (the unit of work's Wake and the trigger's NOTIFY), and commits
+	// close behind each other are served by one read, one publish and one
+	// mark instead of one transaction each. A wake taken up this way is of
+	// a commit made before the read that follows, so its rows are read.
+	Linger time.Duration
 	// OnPublished, when set, is told how many events went out.
 	OnPublished func(n int)
 	// Retention is how long a sent row is kept before PurgeSent deletes it
@@ -104,10 +112,11 @@ const DefaultRetention = 7 * 24 * time.Hour
 // purgeBatch bounds the rows one delete statement removes.
 const purgeBatch = 1000
 
-// NewRelay returns a relay with sensible defaults: batches of 200 rows, and
-// a poll every second as the fallback of Wake and Listen.
+// NewRelay returns a relay with sensible defaults: batches of 200 rows, a
+// poll every second as the fallback of Wake and Listen, and a linger of
+// 5 ms after a wake.
 func NewRelay(db *gorm.DB, pub outbox.Publisher, log *slog.Logger, lockKey int64) *Relay {
-	return &Relay{DB: db, Publisher: pub, Log: log, LockKey: lockKey, Batch: 200, Interval: time.Second,
+	return &Relay{DB: db, Publisher: pub, Log: log, LockKey: lockKey, Batch: 200, Interval: time.Second, Linger: 5 * time.Millisecond,
 		Retention: DefaultRetention, PurgeEvery: time.Minute, wake: make(chan struct{}, 1)}
 }
 
@@ -150,9 +159,29 @@ func (r *Relay) Run(ctx context.Context) error {
 			return nil
 		case <-r.wake:
 			t.Stop()
+			if !r.linger(ctx) {
+				return nil
+			}
 		case <-t.C:
 		}
 	}
+}
+
+// linger waits Linger and then takes up the wake that came meanwhile;
+// it reports false when ctx ended first. A Linger of zero or less leaves
+// every wake to a read of its own.
+func (r *Relay) linger(ctx context.Context) bool {
+	if r.Linger <= 0 {
+		return true
+	}
+	if !clock.Sleep(ctx, r.Linger) {
+		return false
+	}
+	select {
+	case <-r.wake:
+	default:
+	}
+	return true
 }
 
 // PublishPending publishes one batch of pending events and returns how many

@@ -19,11 +19,21 @@ import (
 // generates the notice. Above it, the decision waits for a senior approver.
 // The checks the handler saw are kept in the audit.
 func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string, in domain.DecisionInput) (domain.Case, error) {
-	c, err := s.repo.Get(ctx, claimID)
-	if err != nil {
-		return domain.Case{}, err
-	}
-	ev, err := s.evidence(ctx, c)
+	var c domain.Case
+	var ev domain.Evidence
+	err := s.repo.Snapshot(ctx, func(ctx context.Context) (err error) {
+		if c, err = s.repo.Get(ctx, claimID); err != nil {
+			return err
+		}
+		if ev, err = s.evidence(ctx, c); err != nil {
+			return err
+		}
+		if in.Burst, err = s.burst(ctx, c); err != nil {
+			return err
+		}
+		in.Computed, err = s.computed(ctx, claimID)
+		return err
+	})
 	if err != nil {
 		return domain.Case{}, err
 	}
@@ -32,13 +42,7 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	}
 	in.Checks = domain.RunChecks(&c, ev)
 	in.Limits = domain.MaxPayableOf(&c, ev)
-	if in.Burst, err = s.burst(ctx, c); err != nil {
-		return domain.Case{}, err
-	}
 	in.Signals = s.signals
-	if in.Computed, err = s.computed(ctx, claimID); err != nil {
-		return domain.Case{}, err
-	}
 	number := ""
 	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
 		if number, err = s.letterNumber(ctx); err != nil {
@@ -243,16 +247,19 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 // advances paid above it). The full account number travels only in the
 // event.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
-	c, err := s.repo.Get(ctx, claimID)
+	var product *domain.Product
+	err := s.repo.Snapshot(ctx, func(ctx context.Context) error {
+		c, err := s.repo.Get(ctx, claimID)
+		if err != nil {
+			return err
+		}
+		if in.Policy, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+			return err
+		}
+		in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID)
+		return err
+	})
 	if err != nil {
-		return domain.Case{}, err
-	}
-	policy, product, err := s.policyOf(ctx, c.PolicyNumber)
-	if err != nil {
-		return domain.Case{}, err
-	}
-	in.Policy = policy
-	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
 		return domain.Case{}, err
 	}
 	in.Signals = s.signals

@@ -81,6 +81,7 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 		if err != nil {
 			return tracking.Effects{}, err
 		}
+		inserted := false
 		if action == domain.StoreNew {
 			row.DistinctFrom = candidate
 			res := tx.Clauses(clause.OnConflict{
@@ -88,10 +89,11 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 				TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{
 					SQL: "incident_date IS NOT NULL AND claim_closed_at IS NULL AND distinct_from = ''"}}},
 				DoNothing: true,
-			}).Create(&row)
+			}, clause.Returning{}).Create(&row)
 			if res.Error != nil {
 				return tracking.Effects{}, fmt.Errorf("store report: %w", res.Error)
 			}
+			inserted = res.RowsAffected == 1
 			if res.RowsAffected == 0 {
 				// A concurrent report of the same incident was stored
 				// first: the choice is asked about it.
@@ -127,11 +129,13 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 		}
 		if !out.Linked {
 			// A report stored by this transaction has no links, documents,
-			// waivers or notices yet: its row is the whole file (one read
-			// rather than five).
-			var stored reportRow
-			if err := tx.Where("id = ?", id).Take(&stored).Error; err != nil {
-				return tracking.Effects{}, fmt.Errorf("load report: %w", err)
+			// waivers or notices yet: its row, as the insert returned it,
+			// is the whole file (no read at all rather than five).
+			stored := row
+			if !inserted {
+				if err := tx.Where("id = ?", id).Take(&stored).Error; err != nil {
+					return tracking.Effects{}, fmt.Errorf("load report: %w", err)
+				}
 			}
 			out.File.Report, err = stored.toDomain()
 			return eff, err
