@@ -62,7 +62,10 @@ type Assessment struct {
 	Computation  *Computation
 	Automatic    bool
 	Reasons      []Reason
-	AssessedAt   time.Time
+	// Corroborations are the fields read with low confidence that an
+	// independent check confirmed, and how (corroborate).
+	Corroborations []Corroboration
+	AssessedAt     time.Time
 }
 
 func reason(code string, kv ...string) Reason {
@@ -131,7 +134,8 @@ func Assess(in AutoInput) Assessment {
 	if in.Burst != nil {
 		add(reason("fraud_signal", "signal", string(in.Burst.Kind)))
 	}
-	a.Reasons = append(a.Reasons, documentReasons(in)...)
+	docReasons, corroborated := documentReasons(in)
+	a.Reasons, a.Corroborations = append(a.Reasons, docReasons...), corroborated
 	if in.Rules != nil && in.Evidence.Policy != nil && in.Evidence.Product != nil {
 		left := int64(-1)
 		if m := MaxPayableOf(c, in.Evidence); m != nil {
@@ -154,18 +158,20 @@ func Assess(in AutoInput) Assessment {
 	return a
 }
 
-// documentReasons finds what in the documents keeps a person in the loop.
-func documentReasons(in AutoInput) []Reason {
+// documentReasons finds what in the documents keeps a person in the loop,
+// and the fields read with low confidence that were corroborated.
+func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 	c, p := in.Case, in.Evidence.Policy
 	var out []Reason
+	var corroborated []Corroboration
 	insured := c.InsuredName
 	if p != nil {
 		insured = p.InsuredName
 	}
 	card := false
 	seen := map[string]string{}
-	for _, d := range in.Docs {
-		if d.Confidence < in.Policy.MinConfidence {
+	for i, d := range in.Docs {
+		if d.Confidence < in.Policy.MinConfidence && !lowFieldExplains(d, in.Policy.MinConfidence) {
 			out = append(out, reason("low_confidence", "document_id", d.DocumentID, "type", d.Type,
 				"confidence", strconv.FormatFloat(d.Confidence, 'f', 2, 64), "threshold", strconv.FormatFloat(in.Policy.MinConfidence, 'f', 2, 64)))
 		}
@@ -177,6 +183,10 @@ func documentReasons(in AutoInput) []Reason {
 		}
 		for _, field := range sortedKeys(d.Sources) {
 			if s := d.Sources[field]; s.Confidence < in.Policy.MinConfidence {
+				if k, ok := corroborate(in, i, field); ok {
+					corroborated = append(corroborated, k)
+					continue
+				}
 				out = append(out, reason("low_confidence", "document_id", d.DocumentID, "field", field,
 					"confidence", strconv.FormatFloat(s.Confidence, 'f', 2, 64), "threshold", strconv.FormatFloat(in.Policy.MinConfidence, 'f', 2, 64)))
 			}
@@ -217,7 +227,7 @@ func documentReasons(in AutoInput) []Reason {
 	if !card {
 		out = append(out, reason("payee_not_verified", "missing", DocBankCard))
 	}
-	return out
+	return out, corroborated
 }
 
 // dateReasons checks an invoice's dates against the policy's term and the
