@@ -1,6 +1,11 @@
 package document
 
-import "slices"
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Corroborated names the fields of f (by their names in Sources) whose
 // reading a second, independent reading on the same document confirms, so
@@ -9,7 +14,9 @@ import "slices"
 //
 //   - total_amount_fen: the figures (小写) and the capitals (大写) were both
 //     read and are the same amount (a misread digit makes them differ;
-//     AmountsDisagree is then set instead);
+//     AmountsDisagree is then set instead), or, the capitals unread, the
+//     charge categories and the 2019 receipt's four payments each sum
+//     exactly to the figures (two sums over other lines);
 //   - insurance.fund_paid_fen, insurance.other_paid_fen,
 //     insurance.personal_account_fen and insurance.personal_cash_fen: the
 //     total is corroborated and the 2019 receipt's four payments, all
@@ -24,6 +31,14 @@ import "slices"
 func (f Fields) Corroborated() []string {
 	var out []string
 	total := f.HasFigures && f.HasCapitals && f.FiguresFen == f.CapitalsFen && !f.AmountsDisagree
+	if s := f.splitOf(); !total && f.HasFigures && !f.AmountsDisagree && s != nil && f.Invoice.Charges > 0 &&
+		f.Invoice.ChargesFen == f.FiguresFen && slices.Contains(s.Printed, "personal_cash_fen") &&
+		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == f.FiguresFen {
+		// Capitals OCR could not read (壹仟 often reads as anything but):
+		// the charges and the payments, read on other lines, each sum to
+		// the figures; a misread total would break both sums.
+		total = true
+	}
 	if total {
 		out = append(out, "total_amount_fen")
 	}
@@ -59,4 +74,27 @@ func (f Fields) splitOf() *InsuranceSplit {
 		return nil
 	}
 	return f.Invoice.Split
+}
+
+// chargeAmount matches a charge category and its amount on a receipt once
+// normalised: 西药费 600.00, 检查费：1,200.00. Read-only.
+var chargeAmount = regexp.MustCompile(`(\p{Han}{1,8}费)\s*[:：]?\s*(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})`)
+
+// readCharges returns how many charge categories norm prints and their
+// sum; the split's 个人自费 (and 自费金额) is a share of the total, not a
+// charge.
+func readCharges(norm string) (int, int64) {
+	n, sum := 0, int64(0)
+	for _, m := range chargeAmount.FindAllStringSubmatch(norm, -1) {
+		if strings.HasSuffix(m[1], "自费") {
+			continue
+		}
+		yuan, err := strconv.ParseInt(strings.ReplaceAll(m[2], ",", ""), 10, 64)
+		if err != nil {
+			continue
+		}
+		cents, _ := strconv.ParseInt(m[3], 10, 64)
+		n, sum = n+1, sum+yuan*100+cents
+	}
+	return n, sum
 }

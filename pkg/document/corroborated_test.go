@@ -28,7 +28,13 @@ func TestCorroboratedNamesOnlyFieldsASecondReadingConfirms(t *testing.T) {
 		{"figures misread (capitals differ)", func(f *Fields) {
 			f.FiguresFen, f.TotalAmountFen, f.AmountsDisagree = 58_000, 58_000, true
 		}, nil},
-		{"capitals not read", func(f *Fields) { f.HasCapitals, f.CapitalsFen = false, 0 }, nil},
+		{"capitals unread, the charges and the payments each summing to the figures", func(f *Fields) {
+			f.HasCapitals, f.CapitalsFen, f.Invoice.Charges, f.Invoice.ChargesFen = false, 0, 2, 52_000
+		}, append(append([]string{"total_amount_fen"}, split...), breakdown...)},
+		{"capitals unread, the charges summing to another amount (a misread figure)", func(f *Fields) {
+			f.HasCapitals, f.CapitalsFen, f.Invoice.Charges, f.Invoice.ChargesFen = false, 0, 2, 58_000
+		}, nil},
+		{"capitals unread, no charges read", func(f *Fields) { f.HasCapitals, f.CapitalsFen = false, 0 }, nil},
 		{"a part of the split misread", func(f *Fields) { f.Invoice.Split.FundPaidFen = 80_000 }, []string{"total_amount_fen"}},
 		{"the cash line not printed", func(f *Fields) { f.Invoice.Split.Printed = all[:3] }, []string{"total_amount_fen"}},
 		{"self-pay and self-funded below the personal share", func(f *Fields) { f.Invoice.Split.SelfPayFen = 5_000 },
@@ -44,5 +50,12 @@ func TestCorroboratedNamesOnlyFieldsASecondReadingConfirms(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestReadChargesSumsTheChargeCategoriesButNotTheSelfFundedShare(t *testing.T) {
+	n, sum := readCharges("西药费 600.00 “检查费 1,400.00\n个人自付 : 300.00 “个人自费 : 100.00\n自费金额 5.00")
+	if n != 2 || sum != 200_000 {
+		t.Fatalf("got %d charges of %d fen, want 2 of 200000", n, sum)
 	}
 }
