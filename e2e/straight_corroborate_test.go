@@ -24,21 +24,11 @@ import (
 // (a misread, or a forged figure) stays with a person for its total.
 func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *testing.T) {
 	t.Parallel()
-	fonts, err := scantest.LoadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.startAll()
-	sys.importSTP(t)
+	sys, fonts := newDocsSystem(t)
 	incident := time.Now().Add(-48 * time.Hour)
 
-	sys.stpPolicy(t, "P-STP-C0", "孙扫描")
 	clean := stpClaimSet(20, "孙扫描", stpDay(incident), defectNone)
-	r := sys.fileSTP(t, "P-STP-C0", "孙扫描", incident, stpFiles(t, fonts, clean, 21, true, false))
-	if !sys.requestSTP(t, r) {
-		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", sys.readReport(t, r.ID))
-	}
+	cleanID := sys.requestScanned(t, "P-STP-C0", "孙扫描", incident, stpFiles(t, fonts, clean, 21, true, false))
 	lowFields := func(claimID string) []string {
 		var got struct {
 			Automatic bool `json:"automatic"`
@@ -60,11 +50,10 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 		return out
 	}
 	want := []string{"low_confidence:check_code", "low_confidence:invoice_code", "low_confidence:invoice_number"}
-	if got := lowFields(r.ClaimID); !slices.Equal(got, want) {
+	if got := lowFields(cleanID); !slices.Equal(got, want) {
 		t.Fatalf("clean scan: got reasons %v, want only the invoice's code, number and check code (every other field corroborated)", got)
 	}
 
-	sys.stpPolicy(t, "P-STP-C1", "孙扫描乙")
 	forged := stpClaimSet(21, "孙扫描乙", stpDay(incident), defectNone)
 	files := stpFiles(t, fonts, forged, 22, true, false)
 	lines := forged.InvoiceLines()
@@ -80,12 +69,36 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 	if files[0].data, err = scantest.PNG(img); err != nil {
 		t.Fatal(err)
 	}
-	r = sys.fileSTP(t, "P-STP-C1", "孙扫描乙", incident, files)
-	if !sys.requestSTP(t, r) {
-		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", sys.readReport(t, r.ID))
-	}
-	sys.toHandler(t, r.ClaimID, "a scanned receipt whose figures differ from its charges and payments", "low_confidence")
-	if got := lowFields(r.ClaimID); !slices.Contains(got, "low_confidence:total_amount_fen") || !slices.Contains(got, "low_confidence:insurance.self_pay_fen") {
+	forgedID := sys.requestScanned(t, "P-STP-C1", "孙扫描乙", incident, files)
+	sys.toHandler(t, forgedID, "a scanned receipt whose figures differ from its charges and payments", "low_confidence")
+	if got := lowFields(forgedID); !slices.Contains(got, "low_confidence:total_amount_fen") || !slices.Contains(got, "low_confidence:insurance.self_pay_fen") {
 		t.Fatalf("misread total: got reasons %v, want the total and the split uncorroborated", got)
 	}
+}
+
+// requestScanned insures insured under policy, files the report of the
+// visit at incident with files and requests the claim; it returns the
+// claim's id.
+func (s *system) requestScanned(t *testing.T, policy, insured string, incident time.Time, files []stpFile) string {
+	t.Helper()
+	s.stpPolicy(t, policy, insured)
+	r := s.fileSTP(t, policy, insured, incident, files)
+	if !s.requestSTP(t, r) {
+		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", s.readReport(t, r.ID))
+	}
+	return r.ClaimID
+}
+
+// newDocsSystem starts the services with MED-STP's rules imported, and
+// loads the fonts the scanned documents are drawn with.
+func newDocsSystem(t *testing.T) (*system, scantest.Fonts) {
+	t.Helper()
+	fonts, err := scantest.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	sys.importSTP(t)
+	return sys, fonts
 }
