@@ -36,6 +36,10 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 				Code   string            `json:"code"`
 				Params map[string]string `json:"params"`
 			} `json:"reasons"`
+			Corroborations []struct {
+				Field string `json:"field"`
+				By    string `json:"by"`
+			} `json:"corroborations"`
 		}
 		sys.awaitAssessment(t, claimID, "scanned claim")
 		sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+claimID+"/assessment"), nil, &got)
@@ -43,15 +47,25 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 		for _, rs := range got.Reasons {
 			out = append(out, rs.Code+":"+rs.Params["field"])
 		}
+		for _, c := range got.Corroborations {
+			out = append(out, c.Field+"~"+c.By)
+		}
 		slices.Sort(out)
 		if got.Automatic {
 			t.Errorf("got %s decided automatically, want a handler's", claimID)
 		}
 		return out
 	}
+	got := lowFields(cleanID)
+	var reasons []string
+	for _, g := range got {
+		if strings.HasPrefix(g, "low_confidence:") || !strings.Contains(g, "~") {
+			reasons = append(reasons, g)
+		}
+	}
 	want := []string{"low_confidence:check_code", "low_confidence:invoice_code", "low_confidence:invoice_number"}
-	if got := lowFields(cleanID); !slices.Equal(got, want) {
-		t.Fatalf("clean scan: got reasons %v, want only the invoice's code, number and check code (every other field corroborated)", got)
+	if !slices.Equal(reasons, want) || !slices.Contains(got, "total_amount_fen~total_cross_checked") {
+		t.Fatalf("clean scan: got %v, want only the invoice's code, number and check code as reasons (every other field corroborated), the total corroborated", got)
 	}
 
 	forged := stpClaimSet(21, "孙扫描乙", stpDay(incident), defectNone)

@@ -19,14 +19,17 @@ type Corroboration struct {
 	Other      string
 }
 
-// The checks that corroborate a field read with low confidence. None can
+// The checks that corroborate a field read with low confidence
+// (CorroboratedByCapitals: intake found the total's figures equal to its
+// capitals, or, the capitals unread, to the sums of its charges and of its
+// payments). None can
 // be satisfied by a misread: a misread total differs from its capitals, a
 // misread part breaks the split's sum, a misread name is not the insured's
 // (name_mismatch), a misread ID number or card number fails its check
 // digit (and the account paid must equal the card's, bankcard.go), a
 // misread date differs from the date another document prints.
 const (
-	CorroboratedByCapitals   = "figures_match_capitals"
+	CorroboratedByCapitals   = "total_cross_checked"
 	CorroboratedBySplitSum   = "split_sums_to_total"
 	CorroboratedByPolicyName = "policy_insured_name"
 	CorroboratedByChecksum   = "id_number_checksum"
