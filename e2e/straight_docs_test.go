@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"claims.local/pkg/document/scantest"
-	"claims.local/pkg/kafkabus/kafkatest"
 )
 
 // The straight-through path fed by documents (issue 19): the claim's
@@ -159,13 +158,7 @@ func stpDay(at time.Time) string { return at.In(time.FixedZone("CST", 8*3600)).F
 // receipt names another patient goes to a handler with name_mismatch.
 func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNamesAnother(t *testing.T) {
 	t.Parallel()
-	fonts, err := scantest.LoadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.startAll()
-	sys.importSTP(t)
+	sys, fonts := newDocsSystem(t)
 	incident := time.Now().Add(-48 * time.Hour)
 
 	sys.stpPolicy(t, "P-STP-D0", "孙文档")

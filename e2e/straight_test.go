@@ -155,13 +155,15 @@ func (s *system) publishRequests(t testing.TB, ds ...events.ClaimRequestedData) 
 type stpAssessment struct {
 	Automatic bool `json:"automatic"`
 	Reasons   []struct {
-		Code string `json:"code"`
+		Code   string            `json:"code"`
+		Params map[string]string `json:"params"`
 	} `json:"reasons"`
 }
 
 func (a stpAssessment) has(code string) bool {
 	return slices.ContainsFunc(a.Reasons, func(r struct {
-		Code string `json:"code"`
+		Code   string            `json:"code"`
+		Params map[string]string `json:"params"`
 	}) bool {
 		return r.Code == code
 	})
@@ -419,7 +421,13 @@ func BenchmarkStraightThrough(b *testing.B) {
 				if c.defect == defectNone {
 					mu.Lock()
 					for _, r := range a.Reasons {
-						cleanReasons[r.Code]++
+						// A reason about a field by its field (a low
+						// confidence: what no check corroborated).
+						key := r.Code
+						if f := r.Params["field"]; f != "" {
+							key += ":" + f
+						}
+						cleanReasons[key]++
 					}
 					mu.Unlock()
 				}

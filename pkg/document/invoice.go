@@ -27,6 +27,12 @@ type InvoiceDetails struct {
 	SumsChecked int
 	SumsAgree   bool
 	SumProblems []string
+	// Charges is how many charge categories a receipt prints (西药费,
+	// 检查费…: a name ending in 费 with its amount, the personal
+	// self-funded share 个人自费 excepted) and ChargesFen their sum, which
+	// on a receipt is its total (Corroborated).
+	Charges    int
+	ChargesFen int64
 }
 
 // InsuranceSplit is how a medical invoice's total was paid, as the
@@ -111,6 +117,7 @@ func readInvoice(norm string, f *Fields, at offsets) *InvoiceDetails {
 		}
 		off += len(line) + 1
 	}
+	inv.Charges, inv.ChargesFen = readCharges(norm)
 	inv.checkSums(f)
 	return inv
 }

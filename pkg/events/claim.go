@@ -82,6 +82,14 @@ type ClaimDocument struct {
 	Sources map[string]FieldSource `json:"sources,omitempty"`
 	// Corrected names the fields a handler corrected after OCR.
 	Corrected []string `json:"corrected,omitempty"`
+	// Corroborated names the fields (by their names in Sources) whose
+	// reading a second reading on the same document confirms (the total in
+	// figures and in capitals alike, a split summing to that total, a card
+	// number's Luhn digit, an ID number's checksum; document.Fields'
+	// Corroborated), never a corrected field: straight-through
+	// adjudication relies on them when OCR read them with low confidence
+	// (issue 19).
+	Corroborated []string `json:"corroborated,omitempty"`
 	// IDNumberMasked is the resident ID number read from an identity
 	// card, masked as redact.IDNumber does (first six and last four
 	// characters): adjudication's queue finds a claim by an ID number

@@ -172,6 +172,17 @@ type fieldsJSON struct {
 	Confidence         float64               `json:"confidence"`
 	Sources            map[string]sourceJSON `json:"sources,omitempty"`
 	Corrected          []string              `json:"corrected,omitempty"`
+	Corroborated       []string              `json:"corroborated,omitempty"`
+	// Corroborations are the assessment's corroborations of this
+	// document's fields.
+	Corroborations []corroborationJSON `json:"corroborations,omitempty"`
+}
+
+type corroborationJSON struct {
+	Field      string  `json:"field"`
+	Confidence float64 `json:"confidence"`
+	By         string  `json:"by"`
+	Other      string  `json:"other_document_id,omitempty"`
 }
 
 // SaveAssessment stores a claim's assessment; the first one stays.
@@ -193,7 +204,7 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 		docs[i] = fieldsJSON{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected}
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated}
 		if d.Insurance != nil {
 			sp := splitJSON(*d.Insurance)
 			docs[i].Insurance = &sp
@@ -203,6 +214,11 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 			for k, v := range d.Sources {
 				docs[i].Sources[k] = sourceJSON(v)
 			}
+		}
+	}
+	for _, c := range a.Corroborations {
+		if c.Doc >= 0 && c.Doc < len(docs) {
+			docs[c.Doc].Corroborations = append(docs[c.Doc].Corroborations, corroborationJSON{Field: c.Field, Confidence: c.Confidence, By: c.By, Other: c.Other})
 		}
 	}
 	if row.Documents, err = json.Marshal(docs); err != nil {
@@ -242,11 +258,15 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 	if err := json.Unmarshal(row.Documents, &docs); err != nil {
 		return app.StoredAssessment{}, fmt.Errorf("assessment of %s: %w", claimID, err)
 	}
-	for _, d := range docs {
+	for i, d := range docs {
+		for _, c := range d.Corroborations {
+			out.Corroborations = append(out.Corroborations, domain.Corroboration{Doc: i, DocumentID: d.DocumentID, Field: c.Field,
+				Confidence: c.Confidence, By: c.By, Other: c.Other})
+		}
 		f := domain.DocumentFields{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected}
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated}
 		if d.Insurance != nil {
 			sp := domain.InsuranceSplit(*d.Insurance)
 			f.Insurance = &sp

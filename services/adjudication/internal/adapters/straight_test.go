@@ -40,10 +40,12 @@ func TestStraightThroughStoreKeepsVersionsAssessmentsReviewsAndTheSwitch(t *test
 	comp := domain.Computation{RulesVersion: 2, Benefit: "medical_expense", ClaimedFen: 100_000, DeductibleAppliedFen: 10_000, PayableFen: 16_000,
 		Steps: []domain.Step{{Text: "self-pay", AmountFen: 30_000, DocumentID: "d1", Field: "insurance.self_pay_fen", Page: 1, Box: [4]int{1, 2, 3, 4}}}}
 	a := app.StoredAssessment{Assessment: domain.Assessment{ClaimID: "claim-1", RulesVersion: 2, Computation: &comp, AssessedAt: t0,
-		Reasons: []domain.Reason{{Code: "over_limit", Params: map[string]string{"limit_fen": "300000"}}}},
+		Reasons:        []domain.Reason{{Code: "over_limit", Params: map[string]string{"limit_fen": "300000"}}},
+		Corroborations: []domain.Corroboration{{Doc: 0, DocumentID: "d1", Field: "x", Confidence: 0.8, By: domain.CorroboratedByOtherDate, Other: "d2"}}},
 		PolicyNumber: "P-2026-000123", ProductCode: "MED",
 		Documents: []domain.DocumentFields{{DocumentID: "d1", Type: domain.DocMedicalInvoice, Confidence: 0.9,
-			Insurance: &domain.InsuranceSplit{SelfPayFen: 30_000}, Sources: map[string]domain.FieldSource{"x": {Page: 1, Confidence: 0.8}}}}}
+			Insurance: &domain.InsuranceSplit{SelfPayFen: 30_000}, Sources: map[string]domain.FieldSource{"x": {Page: 1, Confidence: 0.8}},
+			Corroborated: []string{"total_amount_fen"}}}}
 	require.NoError(t, s.SaveAssessment(ctx, a))
 	other := a
 	other.Automatic = true

@@ -65,7 +65,10 @@ type Assessment struct {
 	Computation  *Computation
 	Automatic    bool
 	Reasons      []Reason
-	AssessedAt   time.Time
+	// Corroborations are the fields read with low confidence that an
+	// independent check confirmed, and how (corroborate).
+	Corroborations []Corroboration
+	AssessedAt     time.Time
 }
 
 func reason(code string, kv ...string) Reason {
@@ -136,7 +139,8 @@ func Assess(in AutoInput) Assessment {
 	if in.Burst != nil {
 		add(reason("fraud_signal", "signal", string(in.Burst.Kind)))
 	}
-	a.Reasons = append(a.Reasons, documentReasons(in)...)
+	docReasons, corroborated := documentReasons(in)
+	a.Reasons, a.Corroborations = append(a.Reasons, docReasons...), corroborated
 	insured := c.InsuredName
 	if in.Evidence.Policy != nil {
 		insured = in.Evidence.Policy.InsuredName
@@ -164,18 +168,20 @@ func Assess(in AutoInput) Assessment {
 	return a
 }
 
-// documentReasons finds what in the documents keeps a person in the loop.
-func documentReasons(in AutoInput) []Reason {
+// documentReasons finds what in the documents keeps a person in the loop,
+// and the fields read with low confidence that were corroborated.
+func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 	c, p := in.Case, in.Evidence.Policy
 	var out []Reason
+	var corroborated []Corroboration
 	insured := c.InsuredName
 	if p != nil {
 		insured = p.InsuredName
 	}
 	card := false
 	seen := map[string]string{}
-	for _, d := range in.Docs {
-		if d.Confidence < in.Policy.MinConfidence {
+	for i, d := range in.Docs {
+		if d.Confidence < in.Policy.MinConfidence && !lowFieldExplains(d, in.Policy.MinConfidence) {
 			out = append(out, reason("low_confidence", "document_id", d.DocumentID, "type", d.Type,
 				"confidence", strconv.FormatFloat(d.Confidence, 'f', 2, 64), "threshold", strconv.FormatFloat(in.Policy.MinConfidence, 'f', 2, 64)))
 		}
@@ -187,6 +193,10 @@ func documentReasons(in AutoInput) []Reason {
 		}
 		for _, field := range sortedKeys(d.Sources) {
 			if s := d.Sources[field]; s.Confidence < in.Policy.MinConfidence {
+				if k, ok := corroborate(in, i, field); ok {
+					corroborated = append(corroborated, k)
+					continue
+				}
 				out = append(out, reason("low_confidence", "document_id", d.DocumentID, "field", field,
 					"confidence", strconv.FormatFloat(s.Confidence, 'f', 2, 64), "threshold", strconv.FormatFloat(in.Policy.MinConfidence, 'f', 2, 64)))
 			}
@@ -227,7 +237,7 @@ func documentReasons(in AutoInput) []Reason {
 	if !card {
 		out = append(out, reason("payee_not_verified", "missing", DocBankCard))
 	}
-	return out
+	return out, corroborated
 }
 
 // dateReasons checks an invoice's dates against the policy's term and the

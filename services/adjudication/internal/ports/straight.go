@@ -106,11 +106,30 @@ type assessmentJSON struct {
 	Reasons      []assessmentdata.Reason     `json:"reasons"`
 	Computation  *assessmentdata.Computation `json:"computation"`
 	AssessedAt   time.Time                   `json:"assessed_at"`
+	// Corroborations are the fields read with low confidence that an
+	// independent check confirmed (issue 19).
+	Corroborations []corroborationJSON `json:"corroborations"`
+}
+
+// corroborationJSON is one field read with low confidence and how it was
+// confirmed.
+type corroborationJSON struct {
+	DocumentID      string  `json:"document_id"`
+	Field           string  `json:"field"`
+	Confidence      float64 `json:"confidence"`
+	By              string  `json:"by"`
+	OtherDocumentID string  `json:"other_document_id,omitempty"`
 }
 
 func toAssessment(a app.StoredAssessment) assessmentJSON {
-	return assessmentJSON{ClaimID: a.ClaimID, ProductCode: a.ProductCode, RulesVersion: a.RulesVersion, Automatic: a.Automatic,
-		Reasons: assessmentdata.FromReasons(a.Reasons), Computation: assessmentdata.FromComputation(a.Computation), AssessedAt: a.AssessedAt}
+	out := assessmentJSON{ClaimID: a.ClaimID, ProductCode: a.ProductCode, RulesVersion: a.RulesVersion, Automatic: a.Automatic,
+		Reasons: assessmentdata.FromReasons(a.Reasons), Computation: assessmentdata.FromComputation(a.Computation), AssessedAt: a.AssessedAt,
+		Corroborations: []corroborationJSON{}}
+	for _, c := range a.Corroborations {
+		out.Corroborations = append(out.Corroborations, corroborationJSON{DocumentID: c.DocumentID, Field: c.Field, Confidence: c.Confidence,
+			By: c.By, OtherDocumentID: c.Other})
+	}
+	return out
 }
 
 func (h *HTTP) assessment(c *gin.Context) {

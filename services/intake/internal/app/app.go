@@ -671,6 +671,11 @@ func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocu
 		cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
 	}
 	medicalInvoiceOf(&cd, fields)
+	for _, name := range fields.Corroborated() {
+		if !slices.Contains(cd.Corrected, name) {
+			cd.Corroborated = append(cd.Corroborated, name)
+		}
+	}
 	cd.Confidence = 1
 	for name, src := range fields.Sources {
 		if cd.Sources == nil {

@@ -1,0 +1,118 @@
+package e2e
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"claims.local/pkg/document/scantest"
+	"claims.local/pkg/kafkabus/kafkatest"
+)
+
+// TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber
+// is issue 19's straight-through path on scans: Tesseract reads an ordinary
+// scan below the confidence threshold, and each such field an independent
+// check confirms counts (the total by the charges and the payments summing
+// to it, the split by its sum, the insured's name, the ID number's
+// checksum, the card's Luhn digit, the date on the diagnosis certificate).
+// The receipt's code, number and check code have no second reading: a
+// misread number would escape the check that an invoice is claimed once,
+// so they alone keep the clean scan with a handler. The attack: a scanned
+// receipt whose figures say another amount than its charges and payments
+// (a misread, or a forged figure) stays with a person for its total.
+func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *testing.T) {
+	t.Parallel()
+	sys, fonts := newDocsSystem(t)
+	incident := time.Now().Add(-48 * time.Hour)
+
+	clean := stpClaimSet(20, "孙扫描", stpDay(incident), defectNone)
+	cleanID := sys.requestScanned(t, "P-STP-C0", "孙扫描", incident, stpFiles(t, fonts, clean, 21, true, false))
+	lowFields := func(claimID string) []string {
+		var got struct {
+			Automatic bool `json:"automatic"`
+			Reasons   []struct {
+				Code   string            `json:"code"`
+				Params map[string]string `json:"params"`
+			} `json:"reasons"`
+			Corroborations []struct {
+				Field string `json:"field"`
+				By    string `json:"by"`
+			} `json:"corroborations"`
+		}
+		sys.awaitAssessment(t, claimID, "scanned claim")
+		sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+claimID+"/assessment"), nil, &got)
+		var out []string
+		for _, rs := range got.Reasons {
+			out = append(out, rs.Code+":"+rs.Params["field"])
+		}
+		for _, c := range got.Corroborations {
+			out = append(out, c.Field+"~"+c.By)
+		}
+		slices.Sort(out)
+		if got.Automatic {
+			t.Errorf("got %s decided automatically, want a handler's", claimID)
+		}
+		return out
+	}
+	got := lowFields(cleanID)
+	var reasons []string
+	for _, g := range got {
+		if strings.HasPrefix(g, "low_confidence:") || !strings.Contains(g, "~") {
+			reasons = append(reasons, g)
+		}
+	}
+	want := []string{"low_confidence:check_code", "low_confidence:invoice_code", "low_confidence:invoice_number"}
+	if !slices.Equal(reasons, want) || !slices.Contains(got, "total_amount_fen~total_cross_checked") {
+		t.Fatalf("clean scan: got %v, want only the invoice's code, number and check code as reasons (every other field corroborated), the total corroborated", got)
+	}
+
+	forged := stpClaimSet(21, "孙扫描乙", stpDay(incident), defectNone)
+	files := stpFiles(t, fonts, forged, 22, true, false)
+	lines := forged.InvoiceLines()
+	for i, l := range lines {
+		if strings.HasPrefix(l, "合计（小写）") {
+			lines[i] = "合计（小写）：¥1,600.00"
+		}
+	}
+	img, err := scantest.Render(fonts, lines, scantest.Scanned(22))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files[0].data, err = scantest.PNG(img); err != nil {
+		t.Fatal(err)
+	}
+	forgedID := sys.requestScanned(t, "P-STP-C1", "孙扫描乙", incident, files)
+	sys.toHandler(t, forgedID, "a scanned receipt whose figures differ from its charges and payments", "low_confidence")
+	if got := lowFields(forgedID); !slices.Contains(got, "low_confidence:total_amount_fen") || !slices.Contains(got, "low_confidence:insurance.self_pay_fen") {
+		t.Fatalf("misread total: got reasons %v, want the total and the split uncorroborated", got)
+	}
+}
+
+// requestScanned insures insured under policy, files the report of the
+// visit at incident with files and requests the claim; it returns the
+// claim's id.
+func (s *system) requestScanned(t *testing.T, policy, insured string, incident time.Time, files []stpFile) string {
+	t.Helper()
+	s.stpPolicy(t, policy, insured)
+	r := s.fileSTP(t, policy, insured, incident, files)
+	if !s.requestSTP(t, r) {
+		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", s.readReport(t, r.ID))
+	}
+	return r.ClaimID
+}
+
+// newDocsSystem starts the services with MED-STP's rules imported, and
+// loads the fonts the scanned documents are drawn with.
+func newDocsSystem(t *testing.T) (*system, scantest.Fonts) {
+	t.Helper()
+	fonts, err := scantest.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	sys.importSTP(t)
+	return sys, fonts
+}

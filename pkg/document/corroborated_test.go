@@ -1,0 +1,61 @@
+package document
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestCorroboratedNamesOnlyFieldsASecondReadingConfirms is the attack on
+// the facts straight-through adjudication relies on for a low-confidence
+// scan (issue 19): a misread figure, a split that does not add up, a card
+// number whose Luhn digit fails are not confirmed.
+func TestCorroboratedNamesOnlyFieldsASecondReadingConfirms(t *testing.T) {
+	all := []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}
+	receipt := func() Fields {
+		return Fields{HasAmount: true, TotalAmountFen: 52_000, HasFigures: true, FiguresFen: 52_000, HasCapitals: true, CapitalsFen: 52_000,
+			Invoice: &InvoiceDetails{Split: &InsuranceSplit{FundPaidFen: 30_000, PersonalAccountFen: 2_000, PersonalCashFen: 20_000,
+				SelfPayFen: 15_000, SelfFundedFen: 7_000, Printed: slices.Clone(all)}}}
+	}
+	split := []string{"insurance.fund_paid_fen", "insurance.other_paid_fen", "insurance.personal_account_fen", "insurance.personal_cash_fen"}
+	breakdown := []string{"insurance.self_pay_fen", "insurance.self_funded_fen"}
+	for _, tc := range []struct {
+		name   string
+		change func(*Fields)
+		want   []string
+	}{
+		{"a receipt read alike in figures and capitals, its split adding up", func(*Fields) {},
+			append(append([]string{"total_amount_fen"}, split...), breakdown...)},
+		{"figures misread (capitals differ)", func(f *Fields) {
+			f.FiguresFen, f.TotalAmountFen, f.AmountsDisagree = 58_000, 58_000, true
+		}, nil},
+		{"capitals unread, the charges and the payments each summing to the figures", func(f *Fields) {
+			f.HasCapitals, f.CapitalsFen, f.Invoice.Charges, f.Invoice.ChargesFen = false, 0, 2, 52_000
+		}, append(append([]string{"total_amount_fen"}, split...), breakdown...)},
+		{"capitals unread, the charges summing to another amount (a misread figure)", func(f *Fields) {
+			f.HasCapitals, f.CapitalsFen, f.Invoice.Charges, f.Invoice.ChargesFen = false, 0, 2, 58_000
+		}, nil},
+		{"capitals unread, no charges read", func(f *Fields) { f.HasCapitals, f.CapitalsFen = false, 0 }, nil},
+		{"a part of the split misread", func(f *Fields) { f.Invoice.Split.FundPaidFen = 80_000 }, []string{"total_amount_fen"}},
+		{"the cash line not printed", func(f *Fields) { f.Invoice.Split.Printed = all[:3] }, []string{"total_amount_fen"}},
+		{"self-pay and self-funded below the personal share", func(f *Fields) { f.Invoice.Split.SelfPayFen = 5_000 },
+			append([]string{"total_amount_fen"}, split...)},
+		{"a card number whose Luhn digit verifies", func(f *Fields) { *f = Fields{AccountNumber: "6222021234567890128"} }, []string{"account_number"}},
+		{"an account number whose Luhn digit fails", func(f *Fields) { *f = Fields{AccountNumber: "6222021234567890123"} }, nil},
+		{"a resident ID number", func(f *Fields) { *f = Fields{IDNumber: "11010519491231002X"} }, []string{"id_number"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := receipt()
+			tc.change(&f)
+			if got := f.Corroborated(); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadChargesSumsTheChargeCategoriesButNotTheSelfFundedShare(t *testing.T) {
+	n, sum := readCharges("西药费 600.00 “检查费 1,400.00\n个人自付 : 300.00 “个人自费 : 100.00\n自费金额 5.00")
+	if n != 2 || sum != 200_000 {
+		t.Fatalf("got %d charges of %d fen, want 2 of 200000", n, sum)
+	}
+}

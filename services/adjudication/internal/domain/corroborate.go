@@ -1,0 +1,125 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+)
+
+// Corroboration is how a field OCR read below the policy's confidence was
+// confirmed by an independent check, so the straight-through path may
+// still rely on it (issue 19): Doc is the index of the document among the
+// assessment's documents, By the check (CorroboratedBy…) and Other the
+// document that confirmed it, when another did.
+type Corroboration struct {
+	Doc        int
+	DocumentID string
+	Field      string
+	Confidence float64
+	By         string
+	Other      string
+}
+
+// The checks that corroborate a field read with low confidence
+// (CorroboratedByCapitals: intake found the total's figures equal to its
+// capitals, or, the capitals unread, to the sums of its charges and of its
+// payments). None can
+// be satisfied by a misread: a misread total differs from its capitals, a
+// misread part breaks the split's sum, a misread name is not the insured's
+// (name_mismatch), a misread ID number or card number fails its check
+// digit (and the account paid must equal the card's, bankcard.go), a
+// misread date differs from the date another document prints.
+const (
+	CorroboratedByCapitals   = "total_cross_checked"
+	CorroboratedBySplitSum   = "split_sums_to_total"
+	CorroboratedByPolicyName = "policy_insured_name"
+	CorroboratedByChecksum   = "id_number_checksum"
+	CorroboratedByLuhn       = "card_number_luhn"
+	CorroboratedByOtherDate  = "date_on_other_document"
+)
+
+// corroborate returns how the field of the i-th document, read with low
+// confidence, is confirmed, or false when nothing independent confirms it
+// (it then stays a low_confidence reason). An invoice's number, code and
+// check code are never corroborated: a misread number would escape the
+// check that an invoice is claimed once, and no second reading of it is
+// carried. Intake's Corroborated facts are computed from the reading alone.
+func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
+	d := in.Docs[i]
+	c := Corroboration{Doc: i, DocumentID: d.DocumentID, Field: field, Confidence: d.Sources[field].Confidence}
+	fact := slices.Contains(d.Corroborated, field) && !slices.Contains(d.Corrected, field)
+	switch {
+	case field == "total_amount_fen" && fact:
+		c.By = CorroboratedByCapitals
+	case strings.HasPrefix(field, "insurance.") && fact && slices.Contains(d.Corroborated, "total_amount_fen"):
+		c.By = CorroboratedBySplitSum
+	case field == "patient_name" || field == "holder_name":
+		read := d.PatientName
+		if field == "holder_name" {
+			read = d.HolderName
+		}
+		if p := in.Evidence.Policy; p == nil || read == "" || !sameName(read, p.InsuredName) {
+			return c, false
+		}
+		c.By = CorroboratedByPolicyName
+	case field == "id_number" && fact && d.IDNumberValid:
+		c.By = CorroboratedByChecksum
+	case field == "account_number" && fact && d.AccountFingerprint != "":
+		c.By = CorroboratedByLuhn
+	case field == "event_date" || field == "admission_date" || field == "discharge_date":
+		other, ok := sameDateElsewhere(in.Docs, i, dateOf(d, field))
+		if !ok {
+			return c, false
+		}
+		c.By, c.Other = CorroboratedByOtherDate, other
+	default:
+		return c, false
+	}
+	return c, true
+}
+
+// dateOf returns the date field of d, "" for another field.
+func dateOf(d DocumentFields, field string) string {
+	switch field {
+	case "event_date":
+		return d.EventDate
+	case "admission_date":
+		return d.AdmissionDate
+	case "discharge_date":
+		return d.DischargeDate
+	}
+	return ""
+}
+
+// sameDateElsewhere returns the id of another document of the claim that
+// prints day among its dates, read there with the policy's confidence or
+// not: two independent readings that agree are not one misread.
+func sameDateElsewhere(docs []DocumentFields, i int, day string) (string, bool) {
+	if day == "" {
+		return "", false
+	}
+	for j, o := range docs {
+		if j == i {
+			continue
+		}
+		for _, f := range []string{"event_date", "admission_date", "discharge_date"} {
+			if dateOf(o, f) == day && !slices.Contains(o.Corrected, f) {
+				return o.DocumentID, true
+			}
+		}
+	}
+	return "", false
+}
+
+// lowFieldExplains reports whether a field of d read below min accounts
+// for the document's low confidence (the lowest of its fields), so the
+// field's own verdict (corroborated or low_confidence) stands for it; a
+// document whose confidence no field explains (no field located, or a
+// total whose figures and capitals disagree without a box) stays doubtful.
+func lowFieldExplains(d DocumentFields, min float64) bool {
+	for _, s := range d.Sources {
+		if s.Confidence < min && s.Confidence <= d.Confidence {
+			return true
+		}
+	}
+	return false
+}

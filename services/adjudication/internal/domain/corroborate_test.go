@@ -1,0 +1,127 @@
+package domain_test
+
+import (
+	"slices"
+	"testing"
+
+	"claims.local/adjudication/internal/domain"
+)
+
+// scannedInput is cleanInput as OCR reads a scan: every field below the
+// policy's confidence, with what intake found confirmed on the documents
+// (the total in figures and capitals, the split's sum, the ID number's
+// checksum, the card's Luhn digit) and a diagnosis certificate dated as the
+// invoice.
+func scannedInput() domain.AutoInput {
+	in := cleanInput()
+	low := func(fields ...string) map[string]domain.FieldSource {
+		m := map[string]domain.FieldSource{}
+		for _, f := range fields {
+			m[f] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.84}
+		}
+		return m
+	}
+	inv := &in.Docs[0]
+	inv.Confidence = 0.84
+	inv.Sources = low("total_amount_fen", "insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen", "patient_name", "event_date")
+	inv.Corroborated = []string{"total_amount_fen", "insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
+	in.Docs[1].Confidence, in.Docs[1].Sources, in.Docs[1].Corroborated = 0.84, low("id_number"), []string{"id_number"}
+	in.Docs[2].Confidence, in.Docs[2].Sources, in.Docs[2].Corroborated = 0.84, low("account_number", "holder_name"), []string{"account_number"}
+	in.Docs = append(in.Docs, domain.DocumentFields{DocumentID: "d4", Type: "diagnosis_certificate", EventDate: "2026-09-28", PatientName: "张三",
+		Confidence: 0.84, Sources: low("event_date", "patient_name")})
+	return in
+}
+
+func TestAScanWhoseFieldsAreCorroboratedIsDecidedAutomatically(t *testing.T) {
+	a := domain.Assess(scannedInput())
+	if !a.Automatic || a.Computation == nil || a.Computation.PayableFen != 16_000 {
+		t.Fatalf("got automatic %v, reasons %v, computation %+v; want automatic, 16000 fen", a.Automatic, a.Reasons, a.Computation)
+	}
+	got := map[string]string{}
+	for _, c := range a.Corroborations {
+		got[c.DocumentID+"/"+c.Field] = c.By + c.Other
+	}
+	want := map[string]string{
+		"d1/total_amount_fen": domain.CorroboratedByCapitals, "d1/insurance.fund_paid_fen": domain.CorroboratedBySplitSum,
+		"d1/insurance.self_pay_fen": domain.CorroboratedBySplitSum, "d1/insurance.self_funded_fen": domain.CorroboratedBySplitSum,
+		"d1/patient_name": domain.CorroboratedByPolicyName, "d1/event_date": domain.CorroboratedByOtherDate + "d4",
+		"d2/id_number": domain.CorroboratedByChecksum, "d3/account_number": domain.CorroboratedByLuhn,
+		"d3/holder_name": domain.CorroboratedByPolicyName, "d4/event_date": domain.CorroboratedByOtherDate + "d1",
+		"d4/patient_name": domain.CorroboratedByPolicyName,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got corroborations %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("got %s corroborated by %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+// TestALowConfidenceFieldNothingConfirmsStaysWithAPerson is the attack on
+// corroboration: a misread that no independent check confirms keeps the
+// claim with a handler.
+func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*domain.AutoInput)
+		want   []string
+	}{
+		{"a total whose figures and capitals differ", func(in *domain.AutoInput) {
+			// Intake lists the total only when both readings agree; the
+			// split is then not confirmed either.
+			in.Docs[0].Corroborated = []string{"insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
+			in.Docs[0].Sources["total_amount_fen"] = domain.FieldSource{Page: 1, Confidence: 0}
+		}, []string{"low_confidence:total_amount_fen", "low_confidence:insurance.self_pay_fen"}},
+		{"a split that does not add up to the total", func(in *domain.AutoInput) {
+			in.Docs[0].Corroborated = []string{"total_amount_fen"}
+		}, []string{"low_confidence:insurance.self_pay_fen", "low_confidence:insurance.fund_paid_fen"}},
+		{"a date misread and printed on no other document", func(in *domain.AutoInput) {
+			in.Docs[0].EventDate = "2026-09-23"
+		}, []string{"low_confidence:event_date"}},
+		{"a date confirmed only by a handler's correction elsewhere", func(in *domain.AutoInput) {
+			in.Docs[3].Corrected = []string{"event_date"}
+		}, []string{"low_confidence:event_date"}},
+		{"a patient's name one character off", func(in *domain.AutoInput) { in.Docs[0].PatientName = "张二" },
+			[]string{"name_mismatch", "low_confidence:patient_name"}},
+		{"a card holder's name one character off", func(in *domain.AutoInput) { in.Docs[2].HolderName = "张二" },
+			[]string{"payee_not_entitled", "low_confidence:holder_name"}},
+		{"a name read without a policy to compare", func(in *domain.AutoInput) { in.Evidence.Policy = nil },
+			[]string{"low_confidence:patient_name"}},
+		{"a corrected total listed as corroborated", func(in *domain.AutoInput) {
+			in.Docs[0].Corrected = []string{"total_amount_fen"}
+		}, []string{"corrected_by_handler", "low_confidence:total_amount_fen"}},
+		{"an ID number whose checksum fails", func(in *domain.AutoInput) { in.Docs[1].IDNumberValid = false },
+			[]string{"id_number_invalid", "low_confidence:id_number"}},
+		{"a card number whose Luhn digit fails", func(in *domain.AutoInput) { in.Docs[2].Corroborated = nil },
+			[]string{"low_confidence:account_number"}},
+		{"an invoice number read with low confidence", func(in *domain.AutoInput) {
+			in.Docs[0].Sources["invoice_number"] = domain.FieldSource{Page: 1, Confidence: 0.84}
+			in.Docs[0].Corroborated = append(in.Docs[0].Corroborated, "invoice_number")
+		}, []string{"low_confidence:invoice_number"}},
+		{"a document whose low confidence no field explains", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.3 },
+			[]string{"low_confidence:"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := scannedInput()
+			tc.change(&in)
+			a := domain.Assess(in)
+			var got []string
+			for _, r := range a.Reasons {
+				got = append(got, r.Code)
+				if r.Code == "low_confidence" {
+					got = append(got, r.Code+":"+r.Params["field"])
+				}
+			}
+			if a.Automatic {
+				t.Fatalf("got automatic with reasons %v; want a handler", got)
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("got reasons %v; want %s among them", got, w)
+				}
+			}
+		})
+	}
+}
