@@ -28,7 +28,7 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 	incident := time.Now().Add(-48 * time.Hour)
 
 	clean := stpClaimSet(20, "孙扫描", stpDay(incident), defectNone)
-	cleanID := sys.requestScanned(t, "P-STP-C0", "孙扫描", incident, stpFiles(t, fonts, clean, 21, true, false))
+	cleanID := sys.requestScanned(t, "P-STP-C0", "孙扫描", clean.CardNumber, incident, stpFiles(t, fonts, clean, 21, true, false))
 	lowFields := func(claimID string) []string {
 		var got struct {
 			Automatic bool `json:"automatic"`
@@ -83,7 +83,7 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 	if files[0].data, err = scantest.PNG(img); err != nil {
 		t.Fatal(err)
 	}
-	forgedID := sys.requestScanned(t, "P-STP-C1", "孙扫描乙", incident, files)
+	forgedID := sys.requestScanned(t, "P-STP-C1", "孙扫描乙", forged.CardNumber, incident, files)
 	sys.toHandler(t, forgedID, "a scanned receipt whose figures differ from its charges and payments", "low_confidence")
 	if got := lowFields(forgedID); !slices.Contains(got, "low_confidence:total_amount_fen") || !slices.Contains(got, "low_confidence:insurance.self_pay_fen") {
 		t.Fatalf("misread total: got reasons %v, want the total and the split uncorroborated", got)
@@ -91,13 +91,13 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroboratedButItsInvoiceNumber(t *
 }
 
 // requestScanned insures insured under policy, files the report of the
-// visit at incident with files and requests the claim; it returns the
-// claim's id.
-func (s *system) requestScanned(t *testing.T, policy, insured string, incident time.Time, files []stpFile) string {
+// visit at incident with files and requests the claim with the advance
+// agreement to be paid to account; it returns the claim's id.
+func (s *system) requestScanned(t *testing.T, policy, insured, account string, incident time.Time, files []stpFile) string {
 	t.Helper()
 	s.stpPolicy(t, policy, insured)
 	r := s.fileSTP(t, policy, insured, incident, files)
-	if !s.requestSTP(t, r) {
+	if !s.requestSTP(t, r, insured, account) {
 		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", s.readReport(t, r.ID))
 	}
 	return r.ClaimID
