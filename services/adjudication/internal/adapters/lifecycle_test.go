@@ -173,6 +173,44 @@ func TestEvidenceLooksAtTheOtherCasesOnly(t *testing.T) {
 	assert.Empty(t, used, "a case's own decision is not an earlier claim")
 }
 
+// TestInvoicesAlikeAreFoundWhateverTheirNumbers: the search by content
+// (issue 19) finds the medical invoices of the same total and date on the
+// other claims of the policy or of an insured of the same name, whatever
+// their numbers; not another day's, another total's, another person's on
+// another policy, nor the case's own.
+func TestInvoicesAlikeAreFoundWhateverTheirNumbers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	invoice := func(number string, fen int64, day string) domain.Document {
+		return domain.Document{DocumentID: "d-" + number, Type: "medical_invoice", SHA256: "x", InvoiceNumber: number, TotalAmountFen: fen, EventDate: day}
+	}
+	for _, c := range []struct {
+		id, policy, insured string
+		doc                 domain.Document
+	}{
+		{"mine", "P-1", "张三", invoice("A-1", 100_000, "2026-10-01")},
+		{"same-policy", "P-1", "张三", invoice("A-7", 100_000, "2026-10-01")},
+		{"same-insured", "P-2", "张三", invoice("", 100_000, "2026-10-01")},
+		{"other-day", "P-1", "张三", invoice("A-8", 100_000, "2026-10-02")},
+		{"other-total", "P-1", "张三", invoice("A-9", 100_001, "2026-10-01")},
+		{"other-person", "P-3", "李四", invoice("A-1", 100_000, "2026-10-01")},
+	} {
+		k := newCase(c.id, t0)
+		k.PolicyNumber, k.InsuredName, k.Documents = c.policy, c.insured, []domain.Document{c.doc}
+		_, err := f.repo.Open(ctx, inbox.Receipt{}, k)
+		require.NoError(t, err)
+	}
+	mine, err := f.repo.Get(ctx, "mine")
+	require.NoError(t, err)
+	got, err := f.repo.InvoicesAlike(ctx, mine)
+	require.NoError(t, err)
+	assert.Equal(t, []domain.InvoiceMatch{
+		{ClaimID: "same-insured", AmountFen: 100_000, EventDate: "2026-10-01"},
+		{ClaimID: "same-policy", InvoiceNumber: "A-7", AmountFen: 100_000, EventDate: "2026-10-01"},
+	}, got)
+}
+
 func TestPoliciesAreStoredAsImportedAndReplaced(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -484,6 +484,45 @@ func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, 
 	return out, invoices, nil
 }
 
+// InvoicesAlike returns the medical invoices on the other cases of c's
+// policy or of an insured of the same name with the total and the date of
+// one of c's medical invoices, whatever their numbers.
+func (s *Cases) InvoicesAlike(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error) {
+	type key struct {
+		fen  int64
+		date string
+	}
+	want := map[key]bool{}
+	var totals []int64
+	for _, d := range c.Documents {
+		if d.Type == domain.DocMedicalInvoice && d.TotalAmountFen > 0 && d.EventDate != "" {
+			want[key{d.TotalAmountFen, d.EventDate}] = true
+			totals = append(totals, d.TotalAmountFen)
+		}
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		ClaimID        string
+		InvoiceNumber  string
+		TotalAmountFen int64
+		EventDate      string
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT c.claim_id, d.invoice_number, d.total_amount_fen, d.event_date FROM case_documents d JOIN cases c ON c.id = d.case_id
+		WHERE d.type = ? AND d.total_amount_fen IN ? AND d.case_id <> ? AND (c.policy_number = ? OR c.insured_name = ?)
+		ORDER BY c.claim_id, d.position`, domain.DocMedicalInvoice, totals, c.ID, c.PolicyNumber, c.InsuredName).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("invoices alike on other claims: %w", err)
+	}
+	var out []domain.InvoiceMatch
+	for _, r := range rows {
+		if want[key{r.TotalAmountFen, r.EventDate}] {
+			out = append(out, domain.InvoiceMatch{ClaimID: r.ClaimID, InvoiceNumber: r.InvoiceNumber, AmountFen: r.TotalAmountFen, EventDate: r.EventDate})
+		}
+	}
+	return out, nil
+}
+
 // usedOnPolicy returns the amounts approved per benefit on the other cases
 // of c's policy (decisions in effect or awaiting approval).
 func usedOnPolicy(db *gorm.DB, c domain.Case) (map[string]int64, error) {

@@ -66,6 +66,11 @@ type Repository interface {
 	// amounts approved per benefit on the other cases of the policy, and
 	// the invoices of other cases with one of c's invoice numbers.
 	Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error)
+	// InvoicesAlike returns the medical invoices on the other claims of
+	// c's policy or c's insured with the total and date of one of c's
+	// medical invoices, whatever their numbers (issue 19: a receipt number
+	// read with low confidence).
+	InvoicesAlike(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error)
 	// PaymentAuthorisations lists the agreements recorded and the advances
 	// approved in [from, to), oldest first.
 	PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]PaymentAuthorisation, error)

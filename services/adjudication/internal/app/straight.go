@@ -186,6 +186,10 @@ func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.Do
 		return domain.AutoInput{}, err
 	}
 	in := domain.AutoInput{Docs: docs, Evidence: ev, Policy: s.auto, Enabled: on}
+	if in.InvoicesAlike, err = s.repo.InvoicesAlike(ctx, c); err != nil {
+		return domain.AutoInput{}, err
+	}
+	in.AlikeSearched = true
 	if ev.Product != nil {
 		r, err := s.straight.Rules(ctx, ev.Product.Code, 0)
 		switch {

@@ -97,6 +97,9 @@ type InvoiceMatch struct {
 	ClaimID       string
 	InvoiceNumber string
 	AmountFen     int64
+	// EventDate is the invoice's date as read (YYYY-MM-DD), when the match
+	// was searched by content (AutoInput.InvoicesAlike).
+	EventDate string
 }
 
 // InvoiceKey is the form of an invoice number compared across claims: its

@@ -35,14 +35,27 @@ const (
 	CorroboratedByChecksum   = "id_number_checksum"
 	CorroboratedByLuhn       = "card_number_luhn"
 	CorroboratedByOtherDate  = "date_on_other_document"
+	// CorroboratedByNoInvoiceAlike: a receipt's number, code or check code
+	// read with low confidence matters only to the check that an invoice
+	// is claimed once (invoice_seen), which a misread number would escape.
+	// When the receipt's total and date are sure and no other claim of the
+	// insured (same policy or same name) holds an invoice of that total on
+	// that date, whatever its number, a misread number hides no duplicate.
+	CorroboratedByNoInvoiceAlike = "no_invoice_alike"
+	// NotReadByTheRules: the institution that issued a document is shown
+	// to the claimant and the handler but no product rule reads it (there
+	// is no list of designated hospitals in ProductRules), so a misread
+	// cannot change the decision. A rule that reads it must remove this.
+	NotReadByTheRules = "not_read_by_the_rules"
 )
 
 // corroborate returns how the field of the i-th document, read with low
 // confidence, is confirmed, or false when nothing independent confirms it
 // (it then stays a low_confidence reason). An invoice's number, code and
-// check code are never corroborated: a misread number would escape the
-// check that an invoice is claimed once, and no second reading of it is
-// carried. Intake's Corroborated facts are computed from the reading alone.
+// check code are corroborated only by the search by content
+// (CorroboratedByNoInvoiceAlike): a misread number would otherwise escape
+// the check that an invoice is claimed once. Intake's Corroborated facts
+// are computed from the reading alone.
 func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	d := in.Docs[i]
 	c := Corroboration{Doc: i, DocumentID: d.DocumentID, Field: field, Confidence: d.Sources[field].Confidence}
@@ -71,10 +84,38 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 			return c, false
 		}
 		c.By, c.Other = CorroboratedByOtherDate, other
+	case field == "institution":
+		c.By = NotReadByTheRules
+	case field == "invoice_number" || field == "invoice_code" || field == "check_code":
+		if d.Type != DocMedicalInvoice || !in.AlikeSearched || d.TotalAmountFen <= 0 || d.EventDate == "" ||
+			!sure(in, i, "total_amount_fen") || !sure(in, i, "event_date") {
+			return c, false
+		}
+		for _, m := range in.InvoicesAlike {
+			if m.AmountFen == d.TotalAmountFen && m.EventDate == d.EventDate {
+				return c, false
+			}
+		}
+		c.By = CorroboratedByNoInvoiceAlike
 	default:
 		return c, false
 	}
 	return c, true
+}
+
+// sure reports whether field of the i-th document can be relied on: read
+// with the policy's confidence, or corroborated, and not a handler's
+// correction.
+func sure(in AutoInput, i int, field string) bool {
+	d := in.Docs[i]
+	if slices.Contains(d.Corrected, field) {
+		return false
+	}
+	if s, ok := d.Sources[field]; ok && s.Confidence >= in.Policy.MinConfidence {
+		return true
+	}
+	_, ok := corroborate(in, i, field)
+	return ok
 }
 
 // dateOf returns the date field of d, "" for another field.

@@ -23,7 +23,7 @@ func scannedInput() domain.AutoInput {
 	}
 	inv := &in.Docs[0]
 	inv.Confidence = 0.84
-	inv.Sources = low("total_amount_fen", "insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen", "patient_name", "event_date")
+	inv.Sources = low("total_amount_fen", "insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen", "patient_name", "event_date", "institution")
 	inv.Corroborated = []string{"total_amount_fen", "insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
 	in.Docs[1].Confidence, in.Docs[1].Sources, in.Docs[1].Corroborated = 0.84, low("id_number"), []string{"id_number"}
 	in.Docs[2].Confidence, in.Docs[2].Sources, in.Docs[2].Corroborated = 0.84, low("account_number", "holder_name"), []string{"account_number"}
@@ -45,7 +45,8 @@ func TestAScanWhoseFieldsAreCorroboratedIsDecidedAutomatically(t *testing.T) {
 		"d1/total_amount_fen": domain.CorroboratedByCapitals, "d1/insurance.fund_paid_fen": domain.CorroboratedBySplitSum,
 		"d1/insurance.self_pay_fen": domain.CorroboratedBySplitSum, "d1/insurance.self_funded_fen": domain.CorroboratedBySplitSum,
 		"d1/patient_name": domain.CorroboratedByPolicyName, "d1/event_date": domain.CorroboratedByOtherDate + "d4",
-		"d2/id_number": domain.CorroboratedByChecksum, "d3/account_number": domain.CorroboratedByLuhn,
+		"d1/institution": domain.NotReadByTheRules,
+		"d2/id_number":   domain.CorroboratedByChecksum, "d3/account_number": domain.CorroboratedByLuhn,
 		"d3/holder_name": domain.CorroboratedByPolicyName, "d4/event_date": domain.CorroboratedByOtherDate + "d1",
 		"d4/patient_name": domain.CorroboratedByPolicyName,
 	}
@@ -96,10 +97,23 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			[]string{"id_number_invalid", "low_confidence:id_number"}},
 		{"a card number whose Luhn digit fails", func(in *domain.AutoInput) { in.Docs[2].Corroborated = nil },
 			[]string{"low_confidence:account_number"}},
-		{"an invoice number read with low confidence", func(in *domain.AutoInput) {
+		{"an invoice number read with low confidence, the other claims not searched by content", func(in *domain.AutoInput) {
 			in.Docs[0].Sources["invoice_number"] = domain.FieldSource{Page: 1, Confidence: 0.84}
 			in.Docs[0].Corroborated = append(in.Docs[0].Corroborated, "invoice_number")
 		}, []string{"low_confidence:invoice_number"}},
+		{"the same receipt claimed again, its number misread", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			d := in.Docs[0]
+			in.InvoicesAlike = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "0012345670", AmountFen: d.TotalAmountFen, EventDate: d.EventDate}}
+		}, []string{"low_confidence:invoice_number", "low_confidence:invoice_code", "low_confidence:check_code"}},
+		{"a receipt number misread, its total unsure", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			in.Docs[0].Corroborated = []string{"insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
+		}, []string{"low_confidence:total_amount_fen", "low_confidence:invoice_number"}},
+		{"a receipt number misread, its date unsure", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			in.Docs[0].EventDate = "2026-09-23"
+		}, []string{"low_confidence:event_date", "low_confidence:invoice_number"}},
 		{"a document whose low confidence no field explains", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.3 },
 			[]string{"low_confidence:"}},
 	} {
@@ -123,5 +137,43 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// lowReceiptNumbers makes the receipt's number, code and check code read
+// with low confidence, and the other claims searched by content with no
+// invoice alike found.
+func lowReceiptNumbers(in *domain.AutoInput) {
+	for _, f := range []string{"invoice_number", "invoice_code", "check_code"} {
+		in.Docs[0].Sources[f] = domain.FieldSource{Page: 1, Box: [4]int{10, 60, 300, 40}, Confidence: 0.72}
+	}
+	in.AlikeSearched = true
+}
+
+// TestAScannedReceiptsNumberIsReliedOnWhenNoClaimHoldsAnInvoiceAlike: a
+// receipt number read with low confidence is relied on when the receipt's
+// total and date are sure and no other claim of the insured holds an
+// invoice of that total on that date (invoices of another total, or of
+// that total on another day, are no duplicate of it).
+func TestAScannedReceiptsNumberIsReliedOnWhenNoClaimHoldsAnInvoiceAlike(t *testing.T) {
+	in := scannedInput()
+	lowReceiptNumbers(&in)
+	d := in.Docs[0]
+	in.InvoicesAlike = []domain.InvoiceMatch{
+		{ClaimID: "claim-0", InvoiceNumber: "0012345670", AmountFen: d.TotalAmountFen + 1, EventDate: d.EventDate},
+		{ClaimID: "claim-1", InvoiceNumber: "0012345671", AmountFen: d.TotalAmountFen, EventDate: "2026-09-27"},
+	}
+	a := domain.Assess(in)
+	if !a.Automatic {
+		t.Fatalf("got reasons %v; want automatic", a.Reasons)
+	}
+	by := map[string]string{}
+	for _, c := range a.Corroborations {
+		by[c.DocumentID+"/"+c.Field] = c.By
+	}
+	for _, f := range []string{"invoice_number", "invoice_code", "check_code"} {
+		if got := by["d1/"+f]; got != domain.CorroboratedByNoInvoiceAlike {
+			t.Errorf("got d1/%s corroborated by %q, want %q", f, got, domain.CorroboratedByNoInvoiceAlike)
+		}
 	}
 }

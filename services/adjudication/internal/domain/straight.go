@@ -54,6 +54,13 @@ type AutoInput struct {
 	// Advance is what the fraud signals read of the account of the
 	// case's advance agreement (issue 19), nil when there is none.
 	Advance *AdvanceFacts
+	// InvoicesAlike are the medical invoices on the insured's other claims
+	// (same policy or same insured's name) with the total and the date of
+	// one of this claim's invoices, whatever their numbers; AlikeSearched
+	// says they were looked up. They let a receipt number read with low
+	// confidence be relied on (CorroboratedByNoInvoiceAlike).
+	InvoicesAlike []InvoiceMatch
+	AlikeSearched bool
 }
 
 // Assessment is the straight-through path's finding on a claim: the
