@@ -82,6 +82,10 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		cfg.Auto.MinConfidence < 0 || cfg.Auto.MinConfidence > 1 {
 		return cfg, fmt.Errorf("ADJUDICATION_AUTO_MIN_CONFIDENCE must be a number from 0 to 1")
 	}
+	if cfg.Auto.MinCorroborable, err = strconv.ParseFloat(env.String("ADJUDICATION_AUTO_MIN_CORROBORABLE", "0.8"), 64); err != nil ||
+		cfg.Auto.MinCorroborable < 0 || cfg.Auto.MinCorroborable > cfg.Auto.MinConfidence {
+		return cfg, fmt.Errorf("ADJUDICATION_AUTO_MIN_CORROBORABLE must be a number from 0 to ADJUDICATION_AUTO_MIN_CONFIDENCE")
+	}
 	if cfg.Auto.LimitFen < 0 || cfg.Auto.SampleBP < 0 || cfg.Auto.SampleBP > 10000 {
 		return cfg, fmt.Errorf("ADJUDICATION_AUTO_LIMIT_FEN must be 0 or more and ADJUDICATION_AUTO_SAMPLE_BP from 0 to 10000 (500 = 5%%)")
 	}

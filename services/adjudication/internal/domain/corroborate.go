@@ -60,6 +60,13 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	d := in.Docs[i]
 	c := Corroboration{Doc: i, DocumentID: d.DocumentID, Field: field, Confidence: d.Sources[field].Confidence}
 	fact := slices.Contains(d.Corroborated, field) && !slices.Contains(d.Corrected, field)
+	// A field read below MinCorroborable is a page in doubt: no check
+	// vouches for it. The total is the exception, its confidence being set
+	// by intake from its figures and capitals (0 when the capitals are
+	// misread), and it is corroborated only by sums read on other lines.
+	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable {
+		return c, false
+	}
 	switch {
 	case field == "total_amount_fen" && fact:
 		c.By = CorroboratedByCapitals

@@ -114,6 +114,15 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			lowReceiptNumbers(in)
 			in.Docs[0].EventDate = "2026-09-23"
 		}, []string{"low_confidence:event_date", "low_confidence:invoice_number"}},
+		{"a grainy page: its fields read below what a check may vouch for", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			for _, d := range in.Docs {
+				for f, src := range d.Sources {
+					src.Confidence = 0.7
+					d.Sources[f] = src
+				}
+			}
+		}, []string{"low_confidence:patient_name", "low_confidence:invoice_number", "low_confidence:event_date", "low_confidence:insurance.self_pay_fen"}},
 		{"a document whose low confidence no field explains", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.3 },
 			[]string{"low_confidence:"}},
 	} {
@@ -145,7 +154,7 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 // invoice alike found.
 func lowReceiptNumbers(in *domain.AutoInput) {
 	for _, f := range []string{"invoice_number", "invoice_code", "check_code"} {
-		in.Docs[0].Sources[f] = domain.FieldSource{Page: 1, Box: [4]int{10, 60, 300, 40}, Confidence: 0.72}
+		in.Docs[0].Sources[f] = domain.FieldSource{Page: 1, Box: [4]int{10, 60, 300, 40}, Confidence: 0.84}
 	}
 	in.AlikeSearched = true
 }
