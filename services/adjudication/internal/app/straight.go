@@ -131,10 +131,7 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 // instruction, signed, with the payee as intake sealed it for payout: the
 // payment clock (R6) starts at the decision.
 func (s *Service) agreeInAdvance(c *domain.Case, r domain.ProductRules, ev domain.Evidence, now time.Time) (events.Outgoing, error) {
-	insured, days := c.InsuredName, 0
-	if ev.Policy != nil {
-		insured = ev.Policy.InsuredName
-	}
+	insured, days := ev.InsuredOf(*c), 0
 	if ev.Product != nil {
 		days = ev.Product.PaymentPeriodDays()
 	}

@@ -91,6 +91,15 @@ type Evidence struct {
 	Invoices []InvoiceMatch
 }
 
+// InsuredOf returns the insured's name c is checked against: the policy's
+// when the policy is imported, else the one the claim was reported with.
+func (ev Evidence) InsuredOf(c Case) string {
+	if ev.Policy != nil {
+		return ev.Policy.InsuredName
+	}
+	return c.InsuredName
+}
+
 // InvoiceMatch is an invoice of another claim with one of the case's
 // invoice numbers.
 type InvoiceMatch struct {

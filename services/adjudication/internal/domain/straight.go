@@ -155,11 +155,7 @@ func Assess(in AutoInput) Assessment {
 	}
 	docReasons, corroborated := documentReasons(in)
 	a.Reasons, a.Corroborations = append(a.Reasons, docReasons...), corroborated
-	insured := c.InsuredName
-	if in.Evidence.Policy != nil {
-		insured = in.Evidence.Policy.InsuredName
-	}
-	a.Reasons = append(a.Reasons, advanceReasons(in, insured)...)
+	a.Reasons = append(a.Reasons, advanceReasons(in, in.Evidence.InsuredOf(*c))...)
 	if in.Rules != nil && in.Evidence.Policy != nil && in.Evidence.Product != nil {
 		left := int64(-1)
 		if m := MaxPayableOf(c, in.Evidence); m != nil {
@@ -185,13 +181,10 @@ func Assess(in AutoInput) Assessment {
 // documentReasons finds what in the documents keeps a person in the loop,
 // and the fields read with low confidence that were corroborated.
 func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
-	c, p := in.Case, in.Evidence.Policy
+	c := in.Case
 	var out []Reason
 	var corroborated []Corroboration
-	insured := c.InsuredName
-	if p != nil {
-		insured = p.InsuredName
-	}
+	insured := in.Evidence.InsuredOf(*c)
 	card := false
 	seen := map[string]string{}
 	for i, d := range in.Docs {
