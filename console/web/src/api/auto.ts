@@ -37,6 +37,19 @@ export interface Computation {
   rounding_rule: string;
 }
 
+/**
+ * A field OCR read below the policy's confidence that an independent check
+ * confirmed (adjudication's corroborate.go): by names the check,
+ * other_document_id the document that confirmed it, when another did.
+ */
+export interface Corroboration {
+  document_id: string;
+  field: string;
+  confidence: number;
+  by: string;
+  other_document_id?: string;
+}
+
 export interface Assessment {
   claim_id: string;
   product_code: string;
@@ -45,6 +58,8 @@ export interface Assessment {
   reasons: AutoReason[];
   computation: Computation | null;
   assessed_at: string;
+  /** Absent from an adjudication older than the corroborations. */
+  corroborations?: Corroboration[];
 }
 
 export interface AutoReview {

@@ -10,6 +10,7 @@ import type { ClaimDocument, DocumentPart, Fields, PageImage, Report } from '../
 import { useI18n } from '../i18n/i18n';
 import { bilingual } from '../lib/checklist';
 import { formatFen } from '../lib/money';
+import { partOfField } from '../lib/auto';
 import { formatDateTime } from '../lib/time';
 import { boxOnStage, disagreements, fitScale, imageStyle, normTurn, partOfPage, stageSize, type Turn } from '../lib/viewer';
 import { useSession } from '../session';
@@ -95,9 +96,18 @@ export interface DocumentViewerProps {
   sealed: boolean;
   reason: string | null;
   revealed: Blob | null;
+  /** A field to show, asked from elsewhere on the page (the straight-through panel, issue 19); seq tells one ask from the next. */
+  focus?: FieldFocus | null;
 }
 
-export function DocumentViewer({ report, d, parts, part, onPart, sealed, reason, revealed }: DocumentViewerProps) {
+/** FieldFocus asks the viewer to go to the part a field was read from and select it (partOfField). */
+export interface FieldFocus {
+  field: string;
+  confidence: number;
+  seq: number;
+}
+
+export function DocumentViewer({ report, d, parts, part, onPart, sealed, reason, revealed, focus }: DocumentViewerProps) {
   const { t, tx, lang } = useI18n();
   const total = Math.max(d.pages, 1);
   const current = parts[part];
@@ -136,6 +146,23 @@ export function DocumentViewer({ report, d, parts, part, onPart, sealed, reason,
       setNatural(null);
     }
   };
+
+  // A field asked from elsewhere: its part first, then the field on its
+  // page, once per ask.
+  const focused = useRef(0);
+  useEffect(() => {
+    if (!focus || focused.current === focus.seq) return;
+    const want = partOfField(parts, focus.field, focus.confidence);
+    if (want !== part && parts.some((p) => p.index === want)) return onPart(want);
+    focused.current = focus.seq;
+    setField(focus.field);
+    const src = parts.find((p) => p.index === part)?.sources?.[focus.field];
+    if (src && src.page !== page) {
+      setPage(src.page);
+      setNatural(null);
+    }
+    frame.current?.scrollIntoView?.({ block: 'center' });
+  }, [focus, parts, part, page, onPart, frame]);
 
   // The page as read (the space of the boxes); the image's own size when
   // the reading did not measure it.

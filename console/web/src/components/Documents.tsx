@@ -17,7 +17,7 @@ import { formatDateTime } from '../lib/time';
 import { useSession } from '../session';
 import { ErrorBox, Field, Loading, ReasonButton, Section, useAsync, useBusy } from './common';
 import { DateInput } from './DateInput';
-import { DocumentViewer } from './DocumentViewer';
+import { DocumentViewer, type FieldFocus } from './DocumentViewer';
 
 /** The formats intake takes; it recognises them from the content, not the name. */
 const accept = 'image/jpeg,image/png,image/tiff,application/pdf,application/ofd,.jpg,.jpeg,.png,.tif,.tiff,.pdf,.ofd';
@@ -193,7 +193,19 @@ function CorrectionForm({
 }
 
 /** One document: the page beside what was read from it. */
-function Viewer({ report, id, version, onChanged }: { report: Report; id: string; version: string; onChanged: () => void }) {
+function Viewer({
+  report,
+  id,
+  version,
+  onChanged,
+  focus,
+}: {
+  report: Report;
+  id: string;
+  version: string;
+  onChanged: () => void;
+  focus?: FieldFocus | null;
+}) {
   const { t, tx, lang, tn } = useI18n();
   const { api, user } = useSession();
   const q = useAsync(() => api.document(report.id, id), [api, report.id, id, version]);
@@ -221,7 +233,7 @@ function Viewer({ report, id, version, onChanged }: { report: Report; id: string
   };
   return (
     <div className="doc-viewer" data-testid="document-viewer" data-doc={d.id} data-state={d.state} data-revealed={String(!!full)}>
-      <DocumentViewer report={report} d={d} parts={parts} part={shown?.index ?? 0} onPart={setPart} sealed={sealed} reason={full?.reason ?? null} revealed={full?.file ?? null} />
+      <DocumentViewer report={report} d={d} parts={parts} part={shown?.index ?? 0} onPart={setPart} sealed={sealed} reason={full?.reason ?? null} revealed={full?.file ?? null} focus={focus} />
       <div className="doc-detail">
         <DownloadFile report={report} d={d} revealed={full?.file ?? null} sealed={sealed} />
         <dl className="facts">
@@ -325,11 +337,14 @@ export function Documents({
   selected,
   onSelect,
   onChanged,
+  focus,
 }: {
   report: Report;
   selected: string | null;
   onSelect: (id: string | null) => void;
   onChanged: () => void;
+  /** A field of the selected document to show on its page (issue 19: from the straight-through panel). */
+  focus?: (FieldFocus & { document_id: string }) | null;
 }) {
   const { t, tx, lang } = useI18n();
   const { api, user } = useSession();
@@ -444,7 +459,7 @@ export function Documents({
           </tbody>
         </table>
       )}
-      {current && <Viewer key={current.id} report={report} id={current.id} version={`${current.state}-${current.corrections?.length ?? 0}`} onChanged={onChanged} />}
+      {current && <Viewer key={current.id} report={report} id={current.id} version={`${current.state}-${current.corrections?.length ?? 0}`} onChanged={onChanged} focus={focus?.document_id === current.id ? focus : null} />}
     </Section>
   );
 }

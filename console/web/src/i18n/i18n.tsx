@@ -50,8 +50,9 @@ function initialLang(): Lang {
   }
 }
 
-export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(initialLang);
+/** I18nProvider gives the words in the language remembered, or in initial (a test rendering in English). */
+export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
+  const [lang, setLangState] = useState<Lang>(() => initial ?? initialLang());
   const setLang = useCallback((l: Lang) => {
     setLangState(l);
     try {

@@ -19,7 +19,7 @@ import { reportOfClaim } from '../api/workbench';
 import { ErrorBox, Facts, Field, Loading, Section, useAsync, useBusy, usePoll } from '../components/common';
 import { CaseOwner, Signals } from '../components/Controls';
 import { DeadlineList } from '../components/DeadlineList';
-import { AutoPanel } from '../components/AutoPanel';
+import { AutoPanel, type FieldTarget } from '../components/AutoPanel';
 import { ApprovalPanel, DecisionFacts, DecisionPanel } from '../components/DecisionPanel';
 import { Documents } from '../components/Documents';
 import { Masked } from '../components/Masked';
@@ -129,6 +129,12 @@ export function Claim({ claimId }: { claimId: string }) {
   const reportParam = location.query.get('report');
   const [startedAt] = useState(() => Date.now());
   const [selectedDoc, setSelectedDoc] = useState<string | null>(null);
+  // A field the straight-through panel asks the document viewer to show (issue 19).
+  const [focus, setFocus] = useState<(FieldTarget & { seq: number }) | null>(null);
+  const showField = (f: FieldTarget) => {
+    setSelectedDoc(f.document_id);
+    setFocus((prev) => ({ ...f, seq: (prev?.seq ?? 0) + 1 }));
+  };
 
   const caseQ = useAsync(() => api.case(claimId), [api, claimId]);
   const c = caseQ.data;
@@ -182,7 +188,7 @@ export function Claim({ claimId }: { claimId: string }) {
           <CaseFacts c={c} />
           <CaseOwner c={c} />
           <Signals signals={c.signals} />
-          <AutoPanel claimId={claimId} version={c.version} />
+          <AutoPanel claimId={claimId} version={c.version} documents={report?.documents} onShowField={report ? showField : undefined} />
           <CaseActions c={c} onChanged={onCase} />
           {c.state === 'awaiting_documents' && <p className="alert alert-warn small">{t('claim.awaitingDocuments')}</p>}
           {decidable && (canDecide(user) ? <DecisionPanel key={c.version} c={c} onDecided={onCase} /> : <p className="muted">{t('decision.notAllowed')}</p>)}
@@ -256,7 +262,7 @@ export function Claim({ claimId }: { claimId: string }) {
             {reportQ.loading && !report ? <Loading /> : report ? <ReportFacts r={report} /> : reportQ.error ? <ErrorBox error={reportQ.error} /> : <p className="muted">—</p>}
           </Section>
           {report && <ReportChecklist report={report} onChanged={onReport} onSelectDocument={setSelectedDoc} />}
-          {report && <Documents report={report} selected={selectedDoc} onSelect={setSelectedDoc} onChanged={reportQ.reload} />}
+          {report && <Documents report={report} selected={selectedDoc} onSelect={setSelectedDoc} onChanged={reportQ.reload} focus={focus} />}
           {report && report.claim_requested_at && (
             <Section title={t('notice.title')} testId="claim-notices">
               <MissingDocumentsNotice report={report} onSent={reportQ.reload} />
