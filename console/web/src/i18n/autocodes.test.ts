@@ -16,6 +16,7 @@ const goSources = import.meta.glob(
     '../../../../services/adjudication/internal/domain/advance.go',
     '../../../../services/adjudication/internal/domain/compute.go',
     '../../../../services/adjudication/internal/domain/corroborate.go',
+    '../../../../services/adjudication/internal/domain/decision.go',
   ],
   { query: '?raw', import: 'default', eager: true },
 ) as Record<string, string>;
@@ -104,7 +105,7 @@ const txIn = (lang: Lang) => (key: string, fallback: string, vars?: Record<strin
 
 describe('the reasons adjudication gives for not deciding a claim automatically', () => {
   it('reads the Go domain', () => {
-    expect(Object.keys(goSources)).toHaveLength(4);
+    expect(Object.keys(goSources)).toHaveLength(5);
     expect(reasonSites().length).toBeGreaterThan(30);
     expect(corroborationKinds().length).toBeGreaterThan(7);
   });
@@ -138,5 +139,12 @@ describe('the reasons adjudication gives for not deciding a claim automatically'
       if (!(`auto.by.${by}` in en)) missing.push(`auto.by.${by} (en)`);
     }
     expect(missing).toEqual([]);
+  });
+  it('have words for every reason a decision is reviewed after the fact and every outcome of the review', () => {
+    const reasons = [...source('decision.go').matchAll(/^\s*Review\w+\s*=\s*"([a-z_]+)"/gm)].map((m) => `auto.reviewReason.${m[1]}`);
+    const outcomes = [...source('straight.go').matchAll(/^\s*Review(?:Confirmed|Wrong)\s*=\s*"([a-z_]+)"/gm)].map((m) => `auto.outcome.${m[1]}`);
+    expect(reasons.length).toBeGreaterThan(1);
+    expect(outcomes).toHaveLength(2);
+    expect([...reasons, ...outcomes].filter((k) => !(k in zh) || !(k in en))).toEqual([]);
   });
 });
