@@ -161,7 +161,7 @@ export function AssessmentView({ a, documents, onShowField }: { a: Assessment; d
           <dl className="facts">
             <dt>{t('auto.payable')}</dt>
             <dd data-testid="auto-payable">
-              {formatFen(c.payable_fen)} ({c.benefit})
+              {formatFen(c.payable_fen)} ({tx('benefit.' + c.benefit, c.benefit)})
             </dd>
             <dt>{t('auto.claimed')}</dt>
             <dd>{formatFen(c.claimed_fen)}</dd>

@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConsoleShowsHowAScannedClaimsFieldsWereCorroborated is issue 19's
+// straight-through panel in the browser: a clean scanned claim is
+// assessed, some of its fields read below the confidence the rules
+// require; the claim's page lists each such field the API lists with the
+// same check that confirmed it (or none: a handler decides), its
+// confidence as a percentage, and, asked, shows the total on the receipt's
+// page with the box it was read from.
+func TestConsoleShowsHowAScannedClaimsFieldsWereCorroborated(t *testing.T) {
+	type corroboration struct {
+		Field      string  `json:"field"`
+		Confidence float64 `json:"confidence"`
+		By         string  `json:"by"`
+	}
+	t.Parallel()
+	sys, fonts := newDocsSystem(t)
+	base, otp := sys.startConsole(t)
+	p := newPage(t, base)
+	p.otp = otp
+
+	incident := time.Now().Add(-48 * time.Hour)
+	clean := stpClaimSet(40, "孙扫描丁", stpDay(incident), defectNone)
+	claimID := sys.requestScanned(t, "P-STP-C40", "孙扫描丁", clean.CardNumber, incident, stpFiles(t, fonts, clean, 41, true, false))
+	sys.awaitAssessment(t, claimID, "the clean scanned claim")
+	var a struct {
+		Reasons []struct {
+			Code   string            `json:"code"`
+			Params map[string]string `json:"params"`
+		} `json:"reasons"`
+		Corroborations []corroboration `json:"corroborations"`
+	}
+	if status := sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+claimID+"/assessment"), nil, &a); status != http.StatusOK {
+		t.Fatalf("GET the assessment: got status %d, want 200", status)
+	}
+	// What the panel must list: field~check for each corroboration, and
+	// field~ for each field left to a handler.
+	var want []string
+	for _, c := range a.Corroborations {
+		want = append(want, c.Field+"~"+c.By)
+	}
+	for _, r := range a.Reasons {
+		if r.Code == "low_confidence" && r.Params["field"] != "" {
+			want = append(want, r.Params["field"]+"~")
+		}
+	}
+	slices.Sort(want)
+	if !slices.Contains(want, "total_amount_fen~total_cross_checked") {
+		t.Fatalf("got the assessment's low-confidence fields %v, want the total corroborated by its capitals or sums", want)
+	}
+
+	p.signIn("handler-1", "queue-page")
+	p.open("/claims/" + claimID)
+	row := `[data-testid="auto-low-field"]`
+	p.waitCSS("the fields read with low confidence", row+`[data-field="total_amount_fen"][data-by="total_cross_checked"]`, 30*time.Second)
+	fields, bys := p.dataOf(row, "data-field"), p.dataOf(row, "data-by")
+	var got []string
+	for i := range fields {
+		got = append(got, fields[i]+"~"+bys[i])
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("the panel's fields: got %v, want the assessment's %v", got, want)
+	}
+	total := row + `[data-field="total_amount_fen"]`
+	i := slices.IndexFunc(a.Corroborations, func(c corroboration) bool { return c.Field == "total_amount_fen" })
+	pct := fmt.Sprintf("%d%%", int(a.Corroborations[i].Confidence*100+1e-9))
+	// The receipt is named once the claim's report has loaded beside the case.
+	p.until(fmt.Sprintf("the total's row with its field, the receipt and %s (got %q)", pct, p.textOf(total)), 15*time.Second, func() bool {
+		text := p.textOf(total)
+		return strings.Contains(text, pct) && strings.Contains(text, "合计金额") && strings.Contains(text, "医疗收费票据")
+	})
+	p.shot("auto-low-fields")
+
+	p.click("show the total on its page", total+` [data-testid="auto-show-field"]`)
+	p.waitCSS("the total's box drawn on the receipt", `[data-testid="field-highlight"][data-field="total_amount_fen"]`, 30*time.Second)
+	p.shot("auto-low-field-on-page")
+	p.wantNoScriptErrors()
+}
