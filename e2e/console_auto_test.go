@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"claims.local/pkg/kafkabus/kafkatest"
 )
 
 // TestConsoleShowsHowAScannedClaimsFieldsWereCorroborated is issue 19's
@@ -84,5 +86,66 @@ func TestConsoleShowsHowAScannedClaimsFieldsWereCorroborated(t *testing.T) {
 	p.click("show the total on its page", total+` [data-testid="auto-show-field"]`)
 	p.waitCSS("the total's box drawn on the receipt", `[data-testid="field-highlight"][data-field="total_amount_fen"]`, 30*time.Second)
 	p.shot("auto-low-field-on-page")
+	p.wantNoScriptErrors()
+}
+
+// TestConsoleReviewsASampledAutomaticDecision is issue 19's oversight in
+// the browser: with every automatic decision sampled, a clean claim decided
+// by the system waits in the review queue; a senior cannot call it wrong
+// without saying why, confirms it with a note, and it leaves the pending
+// queue for the list of all reviews, with its outcome and reviewer as the
+// API records them.
+func TestConsoleReviewsASampledAutomaticDecision(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.env = []string{"ADJUDICATION_AUTO_SAMPLE_BP=10000"}
+	sys.startAll()
+	sys.importSTP(t)
+	base, otp := sys.startConsole(t)
+	p := newPage(t, base)
+	p.otp = otp
+
+	clean := sys.inAdvance(t, stpRequest("P-STP-R0", "孙复核", "E2E-R001", stpAccount(0), defectNone), "孙复核", stpAccount(0))
+	sys.stpPolicy(t, "P-STP-R0", "孙复核")
+	sys.publishRequests(t, clean)
+	if a := sys.awaitAssessment(t, clean.ClaimID, "the clean claim"); !a.Automatic {
+		t.Fatalf("got reasons %+v, want the clean claim decided automatically", a.Reasons)
+	}
+
+	p.signIn("senior-1", "queue-page")
+	p.open("/auto")
+	review := fmt.Sprintf(`[data-testid="auto-review"][data-claim=%q]`, clean.ClaimID)
+	p.waitCSS("the sampled decision awaiting review", review+`[data-outcome=""]`, 30*time.Second)
+	if text := p.textOf(review); !strings.Contains(text, "自动核定抽样") || !strings.Contains(text, "¥160.00") || !strings.Contains(text, "system:auto-adjudication/MED-STP/v1") {
+		t.Fatalf("the review's row: got %q, want the sample's reason, ¥160.00 and the system as the decider", text)
+	}
+	if !eval[bool](p, fmt.Sprintf(`document.querySelector(%q).disabled`, review+` [data-testid="auto-review-wrong"]`)) {
+		t.Fatalf("'wrong' with no note: got enabled, want disabled (the server requires a note)")
+	}
+	p.fillCSS(review+` [data-testid="auto-review-note"]`, "金额与发票一致")
+	p.click("confirm the decision", review+` [data-testid="auto-review-confirm"]`)
+	p.until("the review gone from the pending queue", 15*time.Second, func() bool { return !p.exists(review) })
+	p.click("list all reviews", `[data-testid="auto-reviews-all"]`)
+	p.waitCSS("the review confirmed", review+`[data-outcome="confirmed"]`, 15*time.Second)
+	if text := p.textOf(review); !strings.Contains(text, "senior-1") || !strings.Contains(text, "金额与发票一致") {
+		t.Fatalf("the reviewed row: got %q, want the reviewer and the note", text)
+	}
+	p.shot("auto-reviews-all")
+
+	type autoReview struct {
+		ClaimID    string `json:"claim_id"`
+		Reason     string `json:"reason"`
+		Outcome    string `json:"outcome"`
+		Note       string `json:"note"`
+		ReviewedBy string `json:"reviewed_by"`
+	}
+	var got struct {
+		Reviews []autoReview `json:"reviews"`
+	}
+	sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/auto/reviews?state=all"), nil, &got)
+	i := slices.IndexFunc(got.Reviews, func(r autoReview) bool { return r.ClaimID == clean.ClaimID })
+	if i < 0 || got.Reviews[i].Reason != "sampled" || got.Reviews[i].Outcome != "confirmed" || got.Reviews[i].Note != "金额与发票一致" || got.Reviews[i].ReviewedBy != "senior-1" {
+		t.Fatalf("got reviews %+v, want %s sampled, confirmed by senior-1 with the note", got.Reviews, clean.ClaimID)
+	}
 	p.wantNoScriptErrors()
 }
