@@ -39,8 +39,9 @@ const (
 	// read with low confidence matters only to the check that an invoice
 	// is claimed once (invoice_seen), which a misread number would escape.
 	// When the receipt's total and date are sure and no other claim of the
-	// insured (same policy or same name) holds an invoice of that total on
-	// that date, whatever its number, a misread number hides no duplicate.
+	// insured (same policy or same name) and no other receipt of the claim
+	// holds an invoice of that total on that date, whatever its number, a
+	// misread number hides no duplicate.
 	CorroboratedByNoInvoiceAlike = "no_invoice_alike"
 	// NotReadByTheRules: the institution that issued a document is shown
 	// to the claimant and the handler but no product rule reads it (there
@@ -100,6 +101,13 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 		}
 		for _, m := range in.InvoicesAlike {
 			if m.AmountFen == d.TotalAmountFen && m.EventDate == d.EventDate {
+				return c, false
+			}
+		}
+		// The claim's own receipts count too: a second photo of the same
+		// receipt, its number read otherwise, would escape invoice_seen.
+		for j, o := range in.Docs {
+			if j != i && o.Type == DocMedicalInvoice && o.TotalAmountFen == d.TotalAmountFen && o.EventDate == d.EventDate {
 				return c, false
 			}
 		}

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -106,6 +107,18 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			d := in.Docs[0]
 			in.InvoicesAlike = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "0012345670", AmountFen: d.TotalAmountFen, EventDate: d.EventDate}}
 		}, []string{"low_confidence:invoice_number", "low_confidence:invoice_code", "low_confidence:check_code"}},
+		{"the same receipt uploaded twice on the claim, the copy's number misread", func(in *domain.AutoInput) {
+			// A second photo of the receipt (other bytes, so another
+			// document) whose number OCR reads differently escapes the
+			// check that an invoice is claimed once on the claim; the
+			// search by content must see the claim's own receipts too.
+			lowReceiptNumbers(in)
+			cp := in.Docs[0]
+			cp.DocumentID, cp.InvoiceNumber = "d5", "A7"
+			cp.Sources = maps.Clone(in.Docs[0].Sources)
+			cp.Corroborated = slices.Clone(in.Docs[0].Corroborated)
+			in.Docs = append(in.Docs, cp)
+		}, []string{"low_confidence:invoice_number"}},
 		{"a receipt number misread, its total unsure", func(in *domain.AutoInput) {
 			lowReceiptNumbers(in)
 			in.Docs[0].Corroborated = []string{"insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
