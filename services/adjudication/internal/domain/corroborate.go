@@ -148,13 +148,15 @@ func dateOf(d DocumentFields, field string) string {
 
 // sameDateElsewhere returns the id of another document of the claim that
 // prints day among its dates, read there with the policy's confidence or
-// not: two independent readings that agree are not one misread.
+// not: two independent readings that agree are not one misread. A
+// document of no listed kind (DocOther: a note the claimant typed, an
+// authorisation) is no independent source of a date and confirms none.
 func sameDateElsewhere(docs []DocumentFields, i int, day string) (string, bool) {
 	if day == "" {
 		return "", false
 	}
 	for j, o := range docs {
-		if j == i {
+		if j == i || o.Type == DocOther {
 			continue
 		}
 		for _, f := range []string{"event_date", "admission_date", "discharge_date"} {

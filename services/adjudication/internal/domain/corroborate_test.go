@@ -82,6 +82,11 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 		{"a date misread and printed on no other document", func(in *domain.AutoInput) {
 			in.Docs[0].EventDate = "2026-09-23"
 		}, []string{"low_confidence:event_date"}},
+		{"a date confirmed only by a document of no listed kind", func(in *domain.AutoInput) {
+			// A note the claimant typed, printing the date wanted, is no
+			// independent reading of the receipt's date.
+			in.Docs[3].Type = domain.DocOther
+		}, []string{"low_confidence:event_date"}},
 		{"a date confirmed only by a handler's correction elsewhere", func(in *domain.AutoInput) {
 			in.Docs[3].Corrected = []string{"event_date"}
 		}, []string{"low_confidence:event_date"}},
