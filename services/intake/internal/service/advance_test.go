@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -124,5 +125,27 @@ func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 	opened, err := sent[0].Payee.Open(eventstest.PayeeOpener(t), rep.ClaimID)
 	if err != nil || opened.Name != "张三" || opened.AccountNumber != account {
 		t.Fatalf("got %+v, %v; want 张三 and the account as digits for payout", opened, err)
+	}
+}
+
+// TestAnAdvanceAgreementOnPaperIsDatedWhenItWasReceived: an advance
+// agreement signed on a claim form received earlier and entered later is
+// dated at the form's receipt, not at its entry: adjudication counts it
+// only under the rules published when it was given (issue 19), and a
+// form signed before the rules changed must not read as agreed after.
+func TestAnAdvanceAgreementOnPaperIsDatedWhenItWasReceived(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) { c.Payees = eventstest.PayeeSealer(t) })
+	rep, _ := r.createReport(t, "P-ADV-PAPER")
+	r.satisfyAll(t, rep.ID)
+	received := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Microsecond)
+	body := `{"received_at": "` + received.Format(time.RFC3339Nano) + `", "agree_in_advance": true, "channel": "signed_form",
+		"payee": {"name": "张三", "role": "insured", "bank_name": "中国工商银行", "account_number": "6222021234567890128"}}`
+	if a := r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", body); a.Status != http.StatusCreated {
+		t.Fatalf("claim request: got %d %s, want 201", a.Status, a.Body)
+	}
+	sent := claimRequested(t, pgtest.Open(t, r.dsn, 2), rep.ClaimID)
+	if len(sent) != 1 || sent[0].AdvanceAgreement == nil || !sent[0].AdvanceAgreement.AgreedAt.Equal(received) {
+		t.Fatalf("got %+v, want one claim-requested with the agreement given at %v", sent, received)
 	}
 }
