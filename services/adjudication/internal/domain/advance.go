@@ -48,7 +48,9 @@ type AdvanceFacts struct {
 // claim whose holder is that payee (payee_not_verified,
 // payee_not_entitled), and no fraud signal may be raised on the account
 // (fraud_signal; account_signals_unavailable when intake sent no keyed
-// hash of the account while adjudication runs the account signals). It
+// hash of the account or adjudication does not run the account signals,
+// having no ADJUDICATION_SIGNAL_KEY: the system never pays an account it
+// could not check). It
 // reads only an advance agreement the rules govern (AgreedInAdvanceUnder):
 // otherwise the case waits for the claimant's agreement as before, and
 // nothing here applies.
@@ -77,7 +79,7 @@ func advanceReasons(in AutoInput, insured string) []Reason {
 	}
 	switch {
 	case in.Advance == nil:
-	case in.Advance.KeyHeld && a.AccountKey == "":
+	case !in.Advance.KeyHeld || a.AccountKey == "":
 		out = append(out, reason("account_signals_unavailable", "account", masked))
 	default:
 		for _, s := range c.paymentSignals(Payee{Name: insured, Role: a.PayeeRole, AccountMasked: masked}, in.Advance.Facts, insured) {

@@ -84,6 +84,9 @@ func TestEachDefectOfAnAdvanceAgreementGoesToAHandler(t *testing.T) {
 		}, "fraud_signal"},
 		{"an employee's account", func(in *domain.AutoInput) { in.Advance.Facts.Employee = "E-7" }, "fraud_signal"},
 		{"no keyed hash while the signals run", func(in *domain.AutoInput) { in.Case.Advance.AccountKey = "" }, "account_signals_unavailable"},
+		// Fail closed: adjudication run without ADJUDICATION_SIGNAL_KEY
+		// cannot tell a shared or an employee's account.
+		{"the account signals off in adjudication", func(in *domain.AutoInput) { in.Advance.KeyHeld = false }, "account_signals_unavailable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := advanceInput()

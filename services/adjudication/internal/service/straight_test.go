@@ -356,10 +356,12 @@ func TestAnApprovalNothingSupportsGoesToASeniorsReview(t *testing.T) {
 // is the claimant's) did not agree to version 2, published afterwards with
 // the in_advance term. The system decides the claim under version 2 but
 // records no agreement and instructs no payment; the same agreement given
-// after version 2 was published is recorded at the decision.
+// after version 2 was published is recorded at the decision (adjudication
+// runs the account signals: without them no advance agreement is
+// recorded).
 func TestAnAdvanceAgreementGivenBeforeTheRulesChangedWaitsForTheClaimant(t *testing.T) {
 	t.Parallel()
-	r := start(t, withAuto)
+	r := start(t, withAuto, func(cfg *service.Config) { cfg.SignalKey = []byte(strings.Repeat("\x8a\x01\xf3\x5c", 8)) })
 	r.importRules(t)
 	inAdvance := func(d events.ClaimRequestedData, agreedAt time.Time) events.ClaimRequestedData {
 		const account = "6222020200112233445"
