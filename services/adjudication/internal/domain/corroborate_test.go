@@ -76,6 +76,11 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			in.Docs[0].Corroborated = []string{"insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
 			in.Docs[0].Sources["total_amount_fen"] = domain.FieldSource{Page: 1, Confidence: 0}
 		}, []string{"low_confidence:total_amount_fen", "low_confidence:insurance.self_pay_fen"}},
+		{"a total its capitals do not confirm, equal to the amount the claimant typed", func(in *domain.AutoInput) {
+			// What the claimant typed is no reading of the receipt.
+			in.Docs[0].Corroborated = nil
+			in.Case.ClaimedAmountFen = in.Docs[0].TotalAmountFen
+		}, []string{"low_confidence:total_amount_fen"}},
 		{"a split that does not add up to the total", func(in *domain.AutoInput) {
 			in.Docs[0].Corroborated = []string{"total_amount_fen"}
 		}, []string{"low_confidence:insurance.self_pay_fen", "low_confidence:insurance.fund_paid_fen"}},
