@@ -2,8 +2,10 @@ package service_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,5 +149,42 @@ func TestAnAdvanceAgreementOnPaperIsDatedWhenItWasReceived(t *testing.T) {
 	sent := claimRequested(t, pgtest.Open(t, r.dsn, 2), rep.ClaimID)
 	if len(sent) != 1 || sent[0].AdvanceAgreement == nil || !sent[0].AdvanceAgreement.AgreedAt.Equal(received) {
 		t.Fatalf("got %+v, want one claim-requested with the agreement given at %v", sent, received)
+	}
+}
+
+// TestConcurrentClaimRequestsNameOnePayee is the race on the payee: claim
+// requests with different payees sent at once record one request, with one
+// payee, and hand over one claim-requested event carrying that payee.
+func TestConcurrentClaimRequestsNameOnePayee(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) { c.Payees = eventstest.PayeeSealer(t) })
+	rep, _ := r.createReport(t, "P-ADV-RACE")
+	r.satisfyAll(t, rep.ID)
+	const n = 8
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"agree_in_advance": true, "channel": "app", "payee": {"name": "张三", "role": "insured", "bank_name": "中国工商银行", "account_number": "62220212345678%05d"}}`, i)
+			statuses[i] = r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", body).Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		if s == http.StatusCreated {
+			created++
+		} else if s != http.StatusOK {
+			t.Errorf("got status %d, want 201 once and 200 otherwise", s)
+		}
+	}
+	db := pgtest.Open(t, r.dsn, 2)
+	sent := claimRequested(t, db, rep.ClaimID)
+	var stored string
+	require.NoError(t, db.Raw("SELECT advance_agreement->>'account_fingerprint' FROM incident_reports WHERE id = ?", rep.ID).Scan(&stored).Error)
+	if created != 1 || len(sent) != 1 || sent[0].Payee == nil || sent[0].Payee.AccountFingerprint != stored {
+		t.Fatalf("got %d created, %d claim-requested, stored payee %s; want one of each, the same payee", created, len(sent), stored)
 	}
 }
