@@ -50,10 +50,9 @@ type AdvanceFacts struct {
 // (fraud_signal; account_signals_unavailable when intake sent no keyed
 // hash of the account or adjudication does not run the account signals,
 // having no ADJUDICATION_SIGNAL_KEY: the system never pays an account it
-// could not check). It
-// reads only an advance agreement the rules govern (AgreedInAdvanceUnder):
-// otherwise the case waits for the claimant's agreement as before, and
-// nothing here applies.
+// could not check). It reads only an advance agreement the rules govern
+// (AgreedInAdvanceUnder): otherwise the case waits for the claimant's
+// agreement as before, and nothing here applies.
 func advanceReasons(in AutoInput, insured string) []Reason {
 	c, a := in.Case, in.Case.Advance
 	if in.Rules == nil || !c.AgreedInAdvanceUnder(*in.Rules) {
