@@ -79,9 +79,7 @@ func TestTheAdvanceAgreementHandsOverThePayeeSealedForPayout(t *testing.T) {
 func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 	t.Parallel()
 	const account, other = "6222021234567890128", "6217000010001234567"
-	r := startWith(t, func(c *service.Config) { c.Payees = eventstest.PayeeSealer(t) })
-	rep, _ := r.createReport(t, "P-ADV-FORGE")
-	r.satisfyAll(t, rep.ID)
+	r, rep := startRequestable(t, "P-ADV-FORGE")
 	payee := func(name, acct string) string {
 		return `{"agree_in_advance": true, "channel": "app", "payee": {"name": "` + name + `", "role": "insured", "bank_name": "中国工商银行", "account_number": "` + acct + `"}}`
 	}
@@ -137,9 +135,7 @@ func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 // form signed before the rules changed must not read as agreed after.
 func TestAnAdvanceAgreementOnPaperIsDatedWhenItWasReceived(t *testing.T) {
 	t.Parallel()
-	r := startWith(t, func(c *service.Config) { c.Payees = eventstest.PayeeSealer(t) })
-	rep, _ := r.createReport(t, "P-ADV-PAPER")
-	r.satisfyAll(t, rep.ID)
+	r, rep := startRequestable(t, "P-ADV-PAPER")
 	received := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Microsecond)
 	body := `{"received_at": "` + received.Format(time.RFC3339Nano) + `", "agree_in_advance": true, "channel": "signed_form",
 		"payee": {"name": "张三", "role": "insured", "bank_name": "中国工商银行", "account_number": "6222021234567890128"}}`
@@ -157,19 +153,13 @@ func TestAnAdvanceAgreementOnPaperIsDatedWhenItWasReceived(t *testing.T) {
 // payee, and hand over one claim-requested event carrying that payee.
 func TestConcurrentClaimRequestsNameOnePayee(t *testing.T) {
 	t.Parallel()
-	r := startWith(t, func(c *service.Config) { c.Payees = eventstest.PayeeSealer(t) })
-	rep, _ := r.createReport(t, "P-ADV-RACE")
-	r.satisfyAll(t, rep.ID)
+	r, rep := startRequestable(t, "P-ADV-RACE")
 	const n = 8
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			body := fmt.Sprintf(`{"agree_in_advance": true, "channel": "app", "payee": {"name": "张三", "role": "insured", "bank_name": "中国工商银行", "account_number": "62220212345678%05d"}}`, i)
-			statuses[i] = r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", body).Status
-		}()
+		body := fmt.Sprintf(`{"agree_in_advance": true, "channel": "app", "payee": {"name": "张三", "role": "insured", "bank_name": "中国工商银行", "account_number": "62220212345678%05d"}}`, i)
+		wg.Go(func() { statuses[i] = r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", body).Status })
 	}
 	wg.Wait()
 	created := 0
@@ -187,4 +177,14 @@ func TestConcurrentClaimRequestsNameOnePayee(t *testing.T) {
 	if created != 1 || len(sent) != 1 || sent[0].Payee == nil || sent[0].Payee.AccountFingerprint != stored {
 		t.Fatalf("got %d created, %d claim-requested, stored payee %s; want one of each, the same payee", created, len(sent), stored)
 	}
+}
+
+// startRequestable starts intake holding payout's public key and returns
+// a report on policy whose checklist is complete, for its claim request.
+func startRequestable(t *testing.T, policy string) (*running, report) {
+	t.Helper()
+	r := startWith(t, func(c *service.Config) { c.Payees = eventstest.PayeeSealer(t) })
+	rep, _ := r.createReport(t, policy)
+	r.satisfyAll(t, rep.ID)
+	return r, rep
 }
