@@ -345,7 +345,7 @@ func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, agreedAt t
 	}
 	return domain.AdvanceAgreement{Channel: in.Channel, AgreedAt: agreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName, AccountLast4: p.AccountLast4,
 		AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: bankaccount.Key(s.d.SignalKey, in.AccountNumber),
-		Sealed: p.Sealed}, nil
+		Sealed: p.Sealed, EnteredBy: in.EnteredBy}, nil
 }
 
 // handOver announces the claim request to adjudication when the claim has

@@ -75,7 +75,7 @@ func TestTheAdvanceAgreementHandsOverThePayeeSealedForPayout(t *testing.T) {
 // full-width digits or too many digits, a payee that is not an object) get
 // a 400 naming the field and store nothing; once the claim is requested
 // with a payee, a second request naming another payee, or none, keeps the
-// first and sends nothing new.
+// first and sends nothing new. Who entered the agreement is recorded.
 func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 	t.Parallel()
 	const account, other = "6222021234567890128", "6217000010001234567"
@@ -117,10 +117,13 @@ func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 		sent[0].Payee.NameFingerprint != bankaccount.HolderFingerprint(rep.ClaimID, "张三") {
 		t.Fatalf("got claim-requested %+v, want one, with the first payee", sent)
 	}
-	var stored string
-	require.NoError(t, db.Raw("SELECT advance_agreement->>'account_fingerprint' FROM incident_reports WHERE id = ?", rep.ID).Scan(&stored).Error)
-	if stored != bankaccount.Fingerprint(rep.ClaimID, account) {
-		t.Fatalf("got the stored account fingerprint %q, want the first payee's", stored)
+	// Who entered the agreement is kept with it: an insider who names a
+	// payee is on record.
+	var stored struct{ Fingerprint, EnteredBy string }
+	require.NoError(t, db.Raw("SELECT advance_agreement->>'account_fingerprint' AS fingerprint, advance_agreement->>'entered_by' AS entered_by FROM incident_reports WHERE id = ?",
+		rep.ID).Scan(&stored).Error)
+	if stored.Fingerprint != bankaccount.Fingerprint(rep.ClaimID, account) || stored.EnteredBy != "tester" {
+		t.Fatalf("got the stored account fingerprint %q entered by %q, want the first payee's, by tester", stored.Fingerprint, stored.EnteredBy)
 	}
 	opened, err := sent[0].Payee.Open(eventstest.PayeeOpener(t), rep.ClaimID)
 	if err != nil || opened.Name != "张三" || opened.AccountNumber != account {
