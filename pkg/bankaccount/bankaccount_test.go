@@ -46,3 +46,31 @@ func TestMask(t *testing.T) {
 		}
 	}
 }
+
+// TestAHolderFingerprintIsAnotherPersonsOnlyWhenTheNameDiffers is the
+// attack on the name fingerprint the advance agreement's payee is checked
+// by (issue 19): spaces and full-width letters name the same person; a
+// traditional character, an invisible one, a homophone or another claim
+// fingerprint differently, so a payee so named goes to a
+// handler.
+func TestAHolderFingerprintIsAnotherPersonsOnlyWhenTheNameDiffers(t *testing.T) {
+	want := bankaccount.HolderFingerprint("claim-1", "张三")
+	for _, same := range []string{"张三", " 张 三 ", "张\u3000三", "张\u00a0三"} {
+		if got := bankaccount.HolderFingerprint("claim-1", same); got != want {
+			t.Errorf("%q: got %s, want 张三's %s", same, got, want)
+		}
+	}
+	wantLatin := bankaccount.HolderFingerprint("claim-1", "ZHANG SAN")
+	if got := bankaccount.HolderFingerprint("claim-1", "ＺＨＡＮＧ　ＳＡＮ"); got != wantLatin {
+		t.Errorf("full-width ZHANG SAN: got %s, want %s", got, wantLatin)
+	}
+	for name, other := range map[string]string{
+		"traditional": bankaccount.HolderFingerprint("claim-1", "張三"), "invisible": bankaccount.HolderFingerprint("claim-1", "张\u200b三"),
+		"homophone": bankaccount.HolderFingerprint("claim-1", "张叁"), "another claim": bankaccount.HolderFingerprint("claim-2", "张三"),
+		"empty": bankaccount.HolderFingerprint("claim-1", " \u3000 "),
+	} {
+		if other == want {
+			t.Errorf("%s: got 张三's fingerprint, want another", name)
+		}
+	}
+}

@@ -175,8 +175,9 @@ func TestEvidenceLooksAtTheOtherCasesOnly(t *testing.T) {
 
 // TestInvoicesAlikeAreFoundWhateverTheirNumbers: the search by content
 // (issue 19) finds the medical invoices of the same total and date on the
-// other claims of the policy or of an insured of the same name, whatever
-// their numbers; not another day's, another total's, another person's on
+// other claims of the policy or of an insured of the same name (however
+// its spaces and letter widths are written), whatever their numbers; not
+// another day's, another total's, another person's on
 // another policy, nor the case's own.
 func TestInvoicesAlikeAreFoundWhateverTheirNumbers(t *testing.T) {
 	t.Parallel()
@@ -195,6 +196,13 @@ func TestInvoicesAlikeAreFoundWhateverTheirNumbers(t *testing.T) {
 		{"other-day", "P-1", "张三", invoice("A-8", 100_000, "2026-10-02")},
 		{"other-total", "P-1", "张三", invoice("A-9", 100_001, "2026-10-01")},
 		{"other-person", "P-3", "李四", invoice("A-1", 100_000, "2026-10-01")},
+		// The attack: the same insured on other policies, the name
+		// written with a space, an ideographic space or full-width
+		// letters, as sameName compares names.
+		{"same-insured-spaced", "P-4", "张 三", invoice("B-1", 100_000, "2026-10-01")},
+		{"same-insured-wide", "P-5", "张\u3000三", invoice("B-2", 100_000, "2026-10-01")},
+		{"same-insured-nel", "P-6", "张\u0085三", invoice("B-3", 100_000, "2026-10-01")},
+		{"other-person-invisible", "P-7", "张\u200b三", invoice("B-4", 100_000, "2026-10-01")},
 	} {
 		k := newCase(c.id, t0)
 		k.PolicyNumber, k.InsuredName, k.Documents = c.policy, c.insured, []domain.Document{c.doc}
@@ -207,6 +215,9 @@ func TestInvoicesAlikeAreFoundWhateverTheirNumbers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []domain.InvoiceMatch{
 		{ClaimID: "same-insured", AmountFen: 100_000, EventDate: "2026-10-01"},
+		{ClaimID: "same-insured-nel", InvoiceNumber: "B-3", AmountFen: 100_000, EventDate: "2026-10-01"},
+		{ClaimID: "same-insured-spaced", InvoiceNumber: "B-1", AmountFen: 100_000, EventDate: "2026-10-01"},
+		{ClaimID: "same-insured-wide", InvoiceNumber: "B-2", AmountFen: 100_000, EventDate: "2026-10-01"},
 		{ClaimID: "same-policy", InvoiceNumber: "A-7", AmountFen: 100_000, EventDate: "2026-10-01"},
 	}, got)
 }

@@ -486,7 +486,10 @@ func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, 
 
 // InvoicesAlike returns the medical invoices on the other cases of c's
 // policy or of an insured of the same name with the total and the date of
-// one of c's medical invoices, whatever their numbers.
+// one of c's medical invoices, whatever their numbers. Names are compared
+// as domain.NormalizeName compares them (sameNameSQL): an insured whose
+// name another policy writes with a space or in full-width letters is the
+// same insured.
 func (s *Cases) InvoicesAlike(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error) {
 	type key struct {
 		fen  int64
@@ -510,8 +513,8 @@ func (s *Cases) InvoicesAlike(ctx context.Context, c domain.Case) ([]domain.Invo
 		EventDate      string
 	}
 	if err := s.db.WithContext(ctx).Raw(`SELECT c.claim_id, d.invoice_number, d.total_amount_fen, d.event_date FROM case_documents d JOIN cases c ON c.id = d.case_id
-		WHERE d.type = ? AND d.total_amount_fen IN ? AND d.case_id <> ? AND (c.policy_number = ? OR c.insured_name = ?)
-		ORDER BY c.claim_id, d.position`, domain.DocMedicalInvoice, totals, c.ID, c.PolicyNumber, c.InsuredName).Scan(&rows).Error; err != nil {
+		WHERE d.type = ? AND d.total_amount_fen IN ? AND d.case_id <> ? AND (c.policy_number = ? OR `+sameNameSQL("c.insured_name")+` = ?)
+		ORDER BY c.claim_id, d.position`, domain.DocMedicalInvoice, totals, c.ID, c.PolicyNumber, domain.NormalizeName(c.InsuredName)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("invoices alike on other claims: %w", err)
 	}
 	var out []domain.InvoiceMatch
@@ -521,6 +524,13 @@ func (s *Cases) InvoicesAlike(ctx context.Context, c domain.Case) ([]domain.Invo
 		}
 	}
 	return out, nil
+}
+
+// sameNameSQL is domain.NormalizeName of column in SQL: NFKC, then every
+// white space character removed (those NFKC leaves other than the space:
+// tab to carriage return, U+0085, U+1680, U+2028 and U+2029).
+func sameNameSQL(column string) string {
+	return `regexp_replace(normalize(` + column + `, NFKC), '[ \t\n\v\f\r\u0085\u1680\u2028\u2029]', '', 'g')`
 }
 
 // usedOnPolicy returns the amounts approved per benefit on the other cases

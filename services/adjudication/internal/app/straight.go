@@ -108,7 +108,7 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 				return tracking.Effects{}, err
 			}
 			eff, err := s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
-			if err != nil || in.Rules.Agreement != domain.AgreementInAdvance || c.Advance == nil {
+			if err != nil || !c.AgreedInAdvanceUnder(*in.Rules) {
 				return eff, err
 			}
 			e, err := s.agreeInAdvance(c, *in.Rules, in.Evidence, now)

@@ -48,13 +48,14 @@ type AdvanceFacts struct {
 // claim whose holder is that payee (payee_not_verified,
 // payee_not_entitled), and no fraud signal may be raised on the account
 // (fraud_signal; account_signals_unavailable when intake sent no keyed
-// hash of the account while adjudication runs the account signals). It
-// reads only a product whose term is AgreementInAdvance and a claim with
-// an advance agreement: otherwise the case waits for the claimant's
+// hash of the account or adjudication does not run the account signals,
+// having no ADJUDICATION_SIGNAL_KEY: the system never pays an account it
+// could not check). It reads only an advance agreement the rules govern
+// (AgreedInAdvanceUnder): otherwise the case waits for the claimant's
 // agreement as before, and nothing here applies.
 func advanceReasons(in AutoInput, insured string) []Reason {
 	c, a := in.Case, in.Case.Advance
-	if in.Rules == nil || in.Rules.Agreement != AgreementInAdvance || a == nil {
+	if in.Rules == nil || !c.AgreedInAdvanceUnder(*in.Rules) {
 		return nil
 	}
 	var out []Reason
@@ -77,7 +78,7 @@ func advanceReasons(in AutoInput, insured string) []Reason {
 	}
 	switch {
 	case in.Advance == nil:
-	case in.Advance.KeyHeld && a.AccountKey == "":
+	case !in.Advance.KeyHeld || a.AccountKey == "":
 		out = append(out, reason("account_signals_unavailable", "account", masked))
 	default:
 		for _, s := range c.paymentSignals(Payee{Name: insured, Role: a.PayeeRole, AccountMasked: masked}, in.Advance.Facts, insured) {
@@ -97,8 +98,9 @@ func advanceReasons(in AutoInput, insured string) []Reason {
 func (c *Case) AgreeInAdvance(r ProductRules, insured string, paymentPeriodDays int, now time.Time) error {
 	a, actor := c.Advance, AutoActor(r)
 	switch {
-	case r.Agreement != AgreementInAdvance || a == nil:
-		return apperr.New(apperr.Conflict, "case of claim %s has no advance agreement under product terms that allow one", c.ClaimID)
+	case !c.AgreedInAdvanceUnder(r):
+		return apperr.New(apperr.Conflict, "case of claim %s has no advance agreement under product rules %s, published when it was given, that allow one",
+			c.ClaimID, r.RulesVersionLabel())
 	case c.Decision == nil || c.Decision.DecidedBy != actor.Subject || c.Decision.Outcome != Approve:
 		return apperr.New(apperr.Conflict, "case of claim %s was not approved by the system: the claimant's agreement is recorded by a handler", c.ClaimID)
 	case c.Agreement != nil:
@@ -116,4 +118,15 @@ func (c *Case) AgreeInAdvance(r ProductRules, insured string, paymentPeriodDays 
 	}
 	c.Agreement = &ag
 	return nil
+}
+
+// AgreedInAdvanceUnder reports whether c's claimant gave an advance
+// agreement that r governs: r's term is AgreementInAdvance and r was
+// published when the claimant agreed. The claimant agreed to the amount
+// under the rules then published (issue 19); rules published after the
+// agreement (a higher deductible, a lower ratio, the term itself) were not
+// agreed to, so the case waits for the claimant's agreement as under the
+// claimant term.
+func (c *Case) AgreedInAdvanceUnder(r ProductRules) bool {
+	return r.Agreement == AgreementInAdvance && c.Advance != nil && !r.CreatedAt.After(c.Advance.AgreedAt)
 }

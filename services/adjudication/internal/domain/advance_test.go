@@ -84,6 +84,9 @@ func TestEachDefectOfAnAdvanceAgreementGoesToAHandler(t *testing.T) {
 		}, "fraud_signal"},
 		{"an employee's account", func(in *domain.AutoInput) { in.Advance.Facts.Employee = "E-7" }, "fraud_signal"},
 		{"no keyed hash while the signals run", func(in *domain.AutoInput) { in.Case.Advance.AccountKey = "" }, "account_signals_unavailable"},
+		// Fail closed: adjudication run without ADJUDICATION_SIGNAL_KEY
+		// cannot tell a shared or an employee's account.
+		{"the account signals off in adjudication", func(in *domain.AutoInput) { in.Advance.KeyHeld = false }, "account_signals_unavailable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := advanceInput()
@@ -147,5 +150,52 @@ func TestAHandlerCannotRecordAnAgreementAsTheSystem(t *testing.T) {
 	c := caseIn(t, domain.StatePartlyApproved)
 	if _, err := c.RecordAgreement(impostor, agreement(), 7, now); apperr.CodeOf(err) != apperr.Forbidden || c.Agreement != nil {
 		t.Fatalf("got %v, agreement %+v; want forbidden and none", err, c.Agreement)
+	}
+}
+
+// TestAnAdvanceAgreementCountsOnlyUnderTheRulesItWasGivenUnder is the
+// attack of rules changed between the claim request and the decision: the
+// claimant agreed in advance to the amount under the rules published when
+// they agreed, not to a later version (a higher deductible, a lower ratio,
+// or the in_advance term itself added afterwards). The system still decides
+// the claim, but records no agreement: the claimant agrees to the amount
+// as under the claimant term.
+func TestAnAdvanceAgreementCountsOnlyUnderTheRulesItWasGivenUnder(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		publishAt time.Time
+		counts    bool
+	}{
+		{"rules published before the agreement", now.Add(-2 * time.Hour), true},
+		{"rules published at the agreement", now.Add(-time.Hour), true},
+		{"rules published after the agreement", now.Add(-time.Minute), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := advanceInput()
+			in.Rules.CreatedAt = tc.publishAt
+			c := in.Case
+			if got := c.AgreedInAdvanceUnder(*in.Rules); got != tc.counts {
+				t.Fatalf("got the agreement counting %v, want %v", got, tc.counts)
+			}
+			a := domain.Assess(in)
+			if !a.Automatic {
+				t.Fatalf("got reasons %v, want automatic", codes(a))
+			}
+			if err := c.DecideAutomatically(a, *in.Rules, 0, now); err != nil {
+				t.Fatal(err)
+			}
+			err := c.AgreeInAdvance(*in.Rules, "张三", 10, now)
+			if tc.counts && (err != nil || c.Agreement == nil) || !tc.counts && (apperr.CodeOf(err) != apperr.Conflict || c.Agreement != nil) {
+				t.Fatalf("got %v, agreement %+v; want recorded %v", err, c.Agreement, tc.counts)
+			}
+		})
+	}
+	// Under later rules the payee's checks no longer apply: the claimant
+	// names the payee when agreeing.
+	in := advanceInput()
+	in.Rules.CreatedAt = now.Add(-time.Minute)
+	in.Case.Advance.NameFingerprint = bankaccount.HolderFingerprint("claim-1", "钱多多")
+	if a := domain.Assess(in); !a.Automatic {
+		t.Fatalf("got reasons %v, want automatic: an agreement under earlier rules is not read", codes(a))
 	}
 }

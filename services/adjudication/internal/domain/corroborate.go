@@ -39,8 +39,9 @@ const (
 	// read with low confidence matters only to the check that an invoice
 	// is claimed once (invoice_seen), which a misread number would escape.
 	// When the receipt's total and date are sure and no other claim of the
-	// insured (same policy or same name) holds an invoice of that total on
-	// that date, whatever its number, a misread number hides no duplicate.
+	// insured (same policy or same name) and no other receipt of the claim
+	// holds an invoice of that total on that date, whatever its number, a
+	// misread number hides no duplicate.
 	CorroboratedByNoInvoiceAlike = "no_invoice_alike"
 	// NotReadByTheRules: the institution that issued a document is shown
 	// to the claimant and the handler but no product rule reads it (there
@@ -103,6 +104,13 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 				return c, false
 			}
 		}
+		// The claim's own receipts count too: a second photo of the same
+		// receipt, its number read otherwise, would escape invoice_seen.
+		for j, o := range in.Docs {
+			if j != i && o.Type == DocMedicalInvoice && o.TotalAmountFen == d.TotalAmountFen && o.EventDate == d.EventDate {
+				return c, false
+			}
+		}
 		c.By = CorroboratedByNoInvoiceAlike
 	default:
 		return c, false
@@ -140,13 +148,15 @@ func dateOf(d DocumentFields, field string) string {
 
 // sameDateElsewhere returns the id of another document of the claim that
 // prints day among its dates, read there with the policy's confidence or
-// not: two independent readings that agree are not one misread.
+// not: two independent readings that agree are not one misread. A
+// document of no listed kind (DocOther: a note the claimant typed, an
+// authorisation) is no independent source of a date and confirms none.
 func sameDateElsewhere(docs []DocumentFields, i int, day string) (string, bool) {
 	if day == "" {
 		return "", false
 	}
 	for j, o := range docs {
-		if j == i {
+		if j == i || o.Type == DocOther {
 			continue
 		}
 		for _, f := range []string{"event_date", "admission_date", "discharge_date"} {

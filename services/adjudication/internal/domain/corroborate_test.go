@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -75,11 +76,21 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			in.Docs[0].Corroborated = []string{"insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}
 			in.Docs[0].Sources["total_amount_fen"] = domain.FieldSource{Page: 1, Confidence: 0}
 		}, []string{"low_confidence:total_amount_fen", "low_confidence:insurance.self_pay_fen"}},
+		{"a total its capitals do not confirm, equal to the amount the claimant typed", func(in *domain.AutoInput) {
+			// What the claimant typed is no reading of the receipt.
+			in.Docs[0].Corroborated = nil
+			in.Case.ClaimedAmountFen = in.Docs[0].TotalAmountFen
+		}, []string{"low_confidence:total_amount_fen"}},
 		{"a split that does not add up to the total", func(in *domain.AutoInput) {
 			in.Docs[0].Corroborated = []string{"total_amount_fen"}
 		}, []string{"low_confidence:insurance.self_pay_fen", "low_confidence:insurance.fund_paid_fen"}},
 		{"a date misread and printed on no other document", func(in *domain.AutoInput) {
 			in.Docs[0].EventDate = "2026-09-23"
+		}, []string{"low_confidence:event_date"}},
+		{"a date confirmed only by a document of no listed kind", func(in *domain.AutoInput) {
+			// A note the claimant typed, printing the date wanted, is no
+			// independent reading of the receipt's date.
+			in.Docs[3].Type = domain.DocOther
 		}, []string{"low_confidence:event_date"}},
 		{"a date confirmed only by a handler's correction elsewhere", func(in *domain.AutoInput) {
 			in.Docs[3].Corrected = []string{"event_date"}
@@ -106,6 +117,18 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			d := in.Docs[0]
 			in.InvoicesAlike = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "0012345670", AmountFen: d.TotalAmountFen, EventDate: d.EventDate}}
 		}, []string{"low_confidence:invoice_number", "low_confidence:invoice_code", "low_confidence:check_code"}},
+		{"the same receipt uploaded twice on the claim, the copy's number misread", func(in *domain.AutoInput) {
+			// A second photo of the receipt (other bytes, so another
+			// document) whose number OCR reads differently escapes the
+			// check that an invoice is claimed once on the claim; the
+			// search by content must see the claim's own receipts too.
+			lowReceiptNumbers(in)
+			cp := in.Docs[0]
+			cp.DocumentID, cp.InvoiceNumber = "d5", "A7"
+			cp.Sources = maps.Clone(in.Docs[0].Sources)
+			cp.Corroborated = slices.Clone(in.Docs[0].Corroborated)
+			in.Docs = append(in.Docs, cp)
+		}, []string{"low_confidence:invoice_number"}},
 		{"a receipt number misread, its total unsure", func(in *domain.AutoInput) {
 			lowReceiptNumbers(in)
 			in.Docs[0].Corroborated = []string{"insurance.fund_paid_fen", "insurance.self_pay_fen", "insurance.self_funded_fen"}

@@ -101,7 +101,8 @@ func reason(code string, kv ...string) Reason {
 // and uncorrected by a handler (the patient and the bank card's holder are
 // the insured, an identity card's ID number checksum verifies, the invoice
 // dates are in the policy's term and after the waiting period, no invoice
-// is seen twice),
+// is seen twice, nor a receipt of the same total and day under another
+// number: alikeReasons),
 // the amount is computed in full and at most the configured limit, and the
 // payee (the bank card's holder, the insured) is entitled and the card was
 // read; under a product whose term is AgreementInAdvance, the payee named
@@ -226,6 +227,7 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 					out = append(out, reason("invoice_seen", "document_id", d.DocumentID, "claim_id", m.ClaimID, "invoice_number", d.InvoiceNumber))
 				}
 			}
+			out = append(out, alikeReasons(in, i)...)
 			out = append(out, dateReasons(in, d)...)
 		case "id_card":
 			if !d.IDNumberValid {
@@ -245,6 +247,33 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 		out = append(out, reason("payee_not_verified", "missing", DocBankCard))
 	}
 	return out, corroborated
+}
+
+// alikeReasons finds the receipts of the insured's other claims
+// (InvoicesAlike) and the earlier receipts of this claim with the total and
+// the date of the i-th document, a receipt, under another number
+// (invoice_alike). The same receipt claimed again with its number altered,
+// or photographed twice with the number changed on one photo, escapes
+// invoice_seen; two receipts of one total on one day are for a person to
+// look at, never for the system to pay twice.
+func alikeReasons(in AutoInput, i int) []Reason {
+	d := in.Docs[i]
+	if d.TotalAmountFen <= 0 || d.EventDate == "" {
+		return nil
+	}
+	var out []Reason
+	for _, m := range in.InvoicesAlike {
+		if m.AmountFen == d.TotalAmountFen && m.EventDate == d.EventDate && InvoiceKey(m.InvoiceNumber) != InvoiceKey(d.InvoiceNumber) {
+			out = append(out, reason("invoice_alike", "document_id", d.DocumentID, "claim_id", m.ClaimID, "invoice_number", m.InvoiceNumber))
+		}
+	}
+	for _, o := range in.Docs[:i] {
+		if o.Type == DocMedicalInvoice && o.TotalAmountFen == d.TotalAmountFen && o.EventDate == d.EventDate &&
+			InvoiceKey(o.InvoiceNumber) != InvoiceKey(d.InvoiceNumber) {
+			out = append(out, reason("invoice_alike", "document_id", d.DocumentID, "other_document_id", o.DocumentID, "invoice_number", o.InvoiceNumber))
+		}
+	}
+	return out
 }
 
 // dateReasons checks an invoice's dates against the policy's term and the

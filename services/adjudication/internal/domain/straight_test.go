@@ -188,6 +188,18 @@ func TestEachDefectGoesToAHandlerWithItsReason(t *testing.T) {
 			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}
 		}, "invoice_seen"},
 		{"the same invoice twice on the claim", func(in *domain.AutoInput) { in.Docs = append(in.Docs, in.Docs[0]) }, "invoice_seen"},
+		// The attack of an altered number: a second photo of the receipt,
+		// its number changed, read with confidence; or the receipt of
+		// another claim of the insured so changed.
+		{"the same receipt twice on the claim, the copy's number altered", func(in *domain.AutoInput) {
+			cp := in.Docs[0]
+			cp.DocumentID, cp.InvoiceNumber = "d9", "A2"
+			in.Docs = append(in.Docs, cp)
+		}, "invoice_alike"},
+		{"the receipt of another claim of the insured, its number altered", func(in *domain.AutoInput) {
+			in.AlikeSearched = true
+			in.InvoicesAlike = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A2", AmountFen: 100_000, EventDate: "2026-09-28"}}
+		}, "invoice_alike"},
 		{"the invoice claimed elsewhere, typed full-width in lower case with padding", func(in *domain.AutoInput) {
 			in.Docs[0].InvoiceNumber = " ａ　１ "
 			in.Evidence.Invoices = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "A1", AmountFen: 100_000}}

@@ -16,6 +16,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 )
 
@@ -206,6 +207,7 @@ func TestEachDefectGoesToTheHandlersQueueWithItsReason(t *testing.T) {
 			d.Documents[0].EventDate = stpFrom().AddDate(0, 0, 10).Format("2006-01-02")
 		}, "within_waiting_period"},
 		{"invoice already claimed", func(d *events.ClaimRequestedData) { d.Documents[0].InvoiceNumber = "20000001" }, "invoice_seen"},
+		{"invoice already claimed, its number altered", func(d *events.ClaimRequestedData) { d.Documents[0].InvoiceNumber = "20000007" }, "invoice_alike"},
 		{"unreadable page", func(d *events.ClaimRequestedData) { d.Documents[0].Confidence = 0.31 }, "low_confidence"},
 		{"payee not entitled", func(d *events.ClaimRequestedData) { d.Documents[2].HolderName = "王五" }, "payee_not_entitled"},
 	}
@@ -346,4 +348,53 @@ func TestAnApprovalNothingSupportsGoesToASeniorsReview(t *testing.T) {
 	r.Spec(t).WantError(t, "POST /v1/auto/reviews/{claimId}", r.as(t, "senior-1", auth.SeniorHandler).Do(t, http.MethodPost, path, `{"outcome":"confirmed"}`),
 		403, string(apperr.Forbidden), "")
 	want(t, r.as(t, "senior-2", auth.SeniorHandler).Do(t, http.MethodPost, path, `{"outcome":"wrong","note":"无发票支持，已通知追回"}`), 200, nil)
+}
+
+// TestAnAdvanceAgreementGivenBeforeTheRulesChangedWaitsForTheClaimant is
+// the attack of rules changed between the claim request and the decision
+// (issue 19): a claimant who agreed in advance under version 1 (whose term
+// is the claimant's) did not agree to version 2, published afterwards with
+// the in_advance term. The system decides the claim under version 2 but
+// records no agreement and instructs no payment; the same agreement given
+// after version 2 was published is recorded at the decision (adjudication
+// runs the account signals: without them no advance agreement is
+// recorded).
+func TestAnAdvanceAgreementGivenBeforeTheRulesChangedWaitsForTheClaimant(t *testing.T) {
+	t.Parallel()
+	r := start(t, withAuto, func(cfg *service.Config) { cfg.SignalKey = []byte(strings.Repeat("\x8a\x01\xf3\x5c", 8)) })
+	r.importRules(t)
+	inAdvance := func(d events.ClaimRequestedData, agreedAt time.Time) events.ClaimRequestedData {
+		const account = "6222020200112233445"
+		p, err := events.Payee{Name: "张三", Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), d.ClaimID)
+		require.NoError(t, err)
+		d.Documents[2].AccountFingerprint, d.Documents[2].AccountLast4 = p.AccountFingerprint, p.AccountLast4
+		d.Payee = &p
+		d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: agreedAt, AccountKey: "k-" + d.ClaimID}
+		return d
+	}
+	before := inAdvance(cleanRequest("40000001"), time.Now().Add(-time.Minute))
+	want(t, r.as(t, "admin-1", auth.Admin).Do(t, http.MethodPost, "/v1/products/MED-STP/rules",
+		strings.Replace(rulesBody, `"limit_clause"`, `"agreement":"in_advance","limit_clause"`, 1)), 201, nil)
+	after := cleanRequest("40000002")
+	after.Documents[0].TotalAmountFen, after.Documents[0].Insurance = 110_000, &events.InsuranceSplit{FundPaidFen: 70_000, SelfPayFen: 30_000, SelfFundedFen: 10_000}
+	after = inAdvance(after, time.Now())
+	for _, d := range []events.ClaimRequestedData{before, after} {
+		r.openCases(t, d)
+		if a := r.assessed(t, d.ClaimID); !a.Automatic || a.RulesVersion != 2 {
+			t.Fatalf("claim %s: got automatic %v under version %d, reasons %v; want automatic under version 2", d.ClaimID, a.Automatic, a.RulesVersion, a.codes())
+		}
+	}
+	for _, tc := range []struct {
+		d      events.ClaimRequestedData
+		state  string
+		agreed int64
+	}{{before, "approved", 0}, {after, "agreed", 1}} {
+		var c autoCase
+		want(t, r.Do(t, http.MethodGet, "/v1/cases/"+tc.d.ClaimID, ""), 200, &c)
+		n := r.count(t, "SELECT count(*) FROM outbox WHERE event_type = ? AND msg_key = ?", events.AgreementReached.Name, tc.d.ClaimID)
+		if c.State != tc.state || c.Decision == nil || c.Decision.DecidedBy != "system:auto-adjudication/MED-STP/v2" || n != tc.agreed {
+			t.Errorf("claim agreed at %v: got %s, %+v, %d agreement-reached; want %s, decided by the system under v2, %d",
+				tc.d.AdvanceAgreement.AgreedAt, c.State, c.Decision, n, tc.state, tc.agreed)
+		}
+	}
 }

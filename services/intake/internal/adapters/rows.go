@@ -63,6 +63,7 @@ type advanceJSON struct {
 	NameFingerprint    string    `json:"name_fingerprint"`
 	AccountKey         string    `json:"account_key,omitempty"`
 	Sealed             string    `json:"sealed"`
+	EnteredBy          string    `json:"entered_by,omitempty"`
 }
 
 func (reportRow) TableName() string { return "incident_reports" }

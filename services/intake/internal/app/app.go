@@ -315,7 +315,9 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 			return tracking.Effects{}, err
 		}
 		if advance != nil {
-			a, err := s.sealAdvance(f.Report.ClaimID, *advance, now)
+			// The agreement is given with the request: a form received
+			// earlier on paper was agreed when it was received.
+			a, err := s.sealAdvance(f.Report.ClaimID, *advance, *f.Report.ClaimRequestedAt)
 			if err != nil {
 				return tracking.Effects{}, err
 			}
@@ -333,17 +335,17 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 	return f, created, err
 }
 
-// sealAdvance seals the payee of an advance agreement for payout, bound to
-// claimID (events.Payee.SealFor), with its account's keyed hash for the
-// fraud signals.
-func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, now time.Time) (domain.AdvanceAgreement, error) {
+// sealAdvance seals the payee of an advance agreement given at agreedAt
+// for payout, bound to claimID (events.Payee.SealFor), with its account's
+// keyed hash for the fraud signals.
+func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, agreedAt time.Time) (domain.AdvanceAgreement, error) {
 	p, err := events.Payee{Name: in.Name, Role: in.Role, BankName: in.BankName, AccountNumber: in.AccountNumber}.SealFor(s.d.Payees, claimID)
 	if err != nil {
 		return domain.AdvanceAgreement{}, err
 	}
-	return domain.AdvanceAgreement{Channel: in.Channel, AgreedAt: now.UTC(), PayeeRole: p.Role, BankName: p.BankName, AccountLast4: p.AccountLast4,
+	return domain.AdvanceAgreement{Channel: in.Channel, AgreedAt: agreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName, AccountLast4: p.AccountLast4,
 		AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: bankaccount.Key(s.d.SignalKey, in.AccountNumber),
-		Sealed: p.Sealed}, nil
+		Sealed: p.Sealed, EnteredBy: in.EnteredBy}, nil
 }
 
 // handOver announces the claim request to adjudication when the claim has

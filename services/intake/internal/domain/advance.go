@@ -27,13 +27,16 @@ func AdvancePayeeRoles() []string { return []string{"insured", "beneficiary", "p
 
 // AdvanceInput is the payee and the advance agreement as the claimant gives
 // them. AccountNumber is the full number: it is sealed for payout at once
-// and kept nowhere in intake in clear.
+// and kept nowhere in intake in clear. EnteredBy is who entered them (the
+// subject of the claim request's token), so that the person who named a
+// payee for the system to pay is on record.
 type AdvanceInput struct {
 	Channel       string
 	Name          string
 	Role          string
 	BankName      string
 	AccountNumber string
+	EnteredBy     string
 }
 
 // CheckAdvance checks an advance agreement and its payee and returns them
@@ -66,7 +69,8 @@ func CheckAdvance(in AdvanceInput) (AdvanceInput, error) {
 // over: the payee sealed for payout and bound to the claim (only payout's
 // private key opens it; R11), with its role, bank, last four digits and
 // the fingerprints of its account and name for the claim in clear, and the
-// keyed hash of the account for the fraud signals ("" without the key).
+// keyed hash of the account for the fraud signals ("" without the key),
+// and who entered it (AdvanceInput.EnteredBy).
 type AdvanceAgreement struct {
 	Channel            string
 	AgreedAt           time.Time
@@ -77,6 +81,7 @@ type AdvanceAgreement struct {
 	NameFingerprint    string
 	AccountKey         string
 	Sealed             string
+	EnteredBy          string
 }
 
 // AgreeInAdvance records the advance agreement given with the claim

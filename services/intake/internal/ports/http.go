@@ -257,8 +257,13 @@ func (h *HTTP) requestClaim(c *gin.Context) {
 		h.fail(c, apperr.InvalidField("agree_in_advance", "must be true with a payee or a channel: a payee is given with the advance agreement"))
 		return
 	case req.AgreeInAdvance:
+		p, err := authhttp.Actor(c)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
 		advance = &domain.AdvanceInput{Channel: req.Channel, Name: req.Payee.Name, Role: req.Payee.Role, BankName: req.Payee.BankName,
-			AccountNumber: req.Payee.AccountNumber}
+			AccountNumber: req.Payee.AccountNumber, EnteredBy: p.Subject}
 	}
 	f, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt, advance)
 	if err != nil {

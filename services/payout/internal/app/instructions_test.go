@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
@@ -144,7 +145,31 @@ func TestAttackAPayeeNotSealedForPayoutIsParked(t *testing.T) {
 	require.NoError(t, err)
 	foreign := sign(eventstest.SealPayee(t, otherSealer, unsealed))
 
-	for name, ev := range map[string]events.Envelope{"in clear": clear, "moved to another claim": moved, "sealed for another key": foreign} {
+	// Its sealed payee altered, or its fingerprints made another
+	// account's and another person's: what adjudication checked is not
+	// what the envelope holds.
+	resealed := func(claimID string, change func(p *events.Payee)) events.Envelope {
+		t.Helper()
+		var d events.AgreementReachedData
+		require.NoError(t, json.Unmarshal(agreement(t, claimID, 5000).Data, &d))
+		change(&d.Payee)
+		ev, err := events.New(events.AgreementReached, "adjudication", claimID, time.Now(), d)
+		require.NoError(t, err)
+		return sign(ev)
+	}
+	tampered := resealed("claim-tampered", func(p *events.Payee) {
+		b := []byte(p.Sealed)
+		i := len(b) / 2
+		b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
+		p.Sealed = string(b)
+	})
+	otherAccount := resealed("claim-fp", func(p *events.Payee) {
+		p.AccountFingerprint = bankaccount.Fingerprint("claim-fp", "6217000010009999")
+	})
+	otherName := resealed("claim-name", func(p *events.Payee) { p.NameFingerprint = bankaccount.HolderFingerprint("claim-name", "钱多多") })
+
+	for name, ev := range map[string]events.Envelope{"in clear": clear, "moved to another claim": moved, "sealed for another key": foreign,
+		"tampered with": tampered, "fingerprinted as another account": otherAccount, "fingerprinted as another person": otherName} {
 		if err := a.HandleAgreement(ctx, ev); !errors.Is(err, events.ErrMalformed) {
 			t.Errorf("%s: got %v, want ErrMalformed so that it is parked", name, err)
 		}
