@@ -65,7 +65,8 @@ type Tx = (key: string, fallback: string, vars?: Record<string, string | number>
 /**
  * reasonKey is the catalogue's key for r: a code whose parameters say a
  * different thing gets its own words (a document in doubt as a whole
- * rather than one field; the payee agreed in advance rather than the bank
+ * rather than one field; a receipt alike another of the same claim rather
+ * than of another claim; the payee agreed in advance rather than the bank
  * card among the documents; which part of the payee is not verified).
  */
 export function reasonKey(r: AutoReason): string {
@@ -76,6 +77,9 @@ export function reasonKey(r: AutoReason): string {
       break;
     case 'payee_not_entitled':
       if (p.payee === 'requested') return 'role' in p ? 'auto.reason.payee_not_entitled.role' : 'auto.reason.payee_not_entitled.holder';
+      break;
+    case 'invoice_alike':
+      if (p.other_document_id) return 'auto.reason.invoice_alike.document';
       break;
     case 'payee_not_verified':
       if (p.missing === 'bank_card') return 'auto.reason.payee_not_verified.no_card';
