@@ -52,9 +52,10 @@ var benchFields = []string{"id_number", "total_amount_fen", "event_date", "invoi
 //   - pipeline-cpu-ms/page, cli-cpu-ms/page and cpu-speedup: the CPU time
 //     (user and system) each reader spent per page, the pipeline's being
 //     this process's and its poppler commands' while it reads, the
-//     command's that of its processes. Unlike the pages per second, which
-//     swing with the load of the shared machine (1.29× quiet against 2.04×
-//     under load for the same code), these repeat within a few per cent;
+//     command's that of its processes. Pages per second swing with the
+//     load of the shared machine (1.29× quiet against 2.04× under load for
+//     the same code); CPU time counts the work each reader did, not how
+//     long it waited for a core;
 //   - recognitions/page and osd/page: the Tesseract passes the pipeline
 //     took per page read.
 //
