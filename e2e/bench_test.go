@@ -99,6 +99,14 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
+		// CLAIMS_BENCH_PROFILE=<prefix> takes a 5 s CPU profile of each
+		// service while the claims run, into <prefix>-<service>.
+		var profiled []func()
+		if prefix := os.Getenv("CLAIMS_BENCH_PROFILE"); prefix != "" {
+			for _, name := range benchDatabases {
+				profiled = append(profiled, sys.profile(b, name, prefix+"-"+name, 5))
+			}
+		}
 		var wg sync.WaitGroup
 		jobs := make(chan int)
 		latencies := make([]time.Duration, n)
@@ -119,6 +127,9 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 		close(jobs)
 		wg.Wait()
 		elapsed := time.Since(start)
+		for _, done := range profiled {
+			done()
+		}
 		slices.Sort(latencies)
 		rate = float64(n) / elapsed.Seconds()
 		b.ReportMetric(rate, "claims/s")
