@@ -59,6 +59,19 @@ type Consumer struct {
 	Workers int
 }
 
+// FetchMaxWait is the MaxWait of the platform's kafka-go readers: how long
+// a fetch of a partition with nothing new may wait. It costs no latency (a
+// fetch returns as soon as a message arrives), only idle round trips. It is
+// long for two reasons: an idle partition reader sends one fetch a second,
+// not four; and kafka-go asks the broker to wait MaxWait less
+// min(1 s, MaxWait/4) while its own read deadline is MaxWait, so at 250 ms
+// an empty answer more than 62 ms late (a busy 2-core machine) timed the
+// connection out, and the reader dialled again: two connections, each with
+// a SASL/SCRAM handshake, a metadata and two offset look-ups, some twenty
+// times a second in the issue 21 benchmark. At 2 s the broker waits 1 s and
+// the answer has a second to arrive.
+const FetchMaxWait = 2 * time.Second
+
 // Run consumes until ctx ends; it returns after committing what it handled.
 func (c *Consumer) Run(ctx context.Context) error {
 	r := kafka.NewReader(kafka.ReaderConfig{
@@ -68,10 +81,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 		Topic:                 c.Topic,
 		MinBytes:              1,
 		MaxBytes:              10 << 20,
-		MaxWait:               250 * time.Millisecond,
+		MaxWait:               FetchMaxWait,
 		CommitInterval:        0,
 		StartOffset:           kafka.FirstOffset,
-		HeartbeatInterval:     1 * time.Second,
+		HeartbeatInterval:     3 * time.Second,
 		SessionTimeout:        10 * time.Second,
 		RebalanceTimeout:      10 * time.Second,
 		JoinGroupBackoff:      500 * time.Millisecond,

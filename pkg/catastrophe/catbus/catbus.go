@@ -183,7 +183,7 @@ func (r *Registry) Run(ctx context.Context) error {
 // so after a message, or ctx ends, and returns the next offset to read.
 func (r *Registry) read(ctx context.Context, p int, offset int64, done func(kafka.Message) bool) (int64, error) {
 	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: r.cluster.Brokers, Dialer: r.cluster.Dialer(10 * time.Second), Topic: r.topic, Partition: p, MinBytes: 1, MaxBytes: 10 << 20,
-		MaxWait: 250 * time.Millisecond, ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond})
+		MaxWait: kafkabus.FetchMaxWait, ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: 500 * time.Millisecond})
 	defer rd.Close()
 	if err := rd.SetOffset(offset); err != nil {
 		return offset, fmt.Errorf("catastrophes: seek partition %d to %d: %w", p, offset, err)
