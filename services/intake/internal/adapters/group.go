@@ -22,31 +22,38 @@ import (
 )
 
 // Group commit of new reports (issue 21). Reports filed at the same time
-// are stored by one transaction: one read of the open reports of their
-// incidents, one multi-row insert of the reports, one of their outbox rows
-// and one commit, instead of five round trips each. Each request is
-// answered only after that commit (durability as before: no answer before
-// the commit), and the reports and their events commit together or not at
-// all, as in the unit of work.
+// are stored by one statement, in its own transaction: it reads which of
+// their incidents have an open report, inserts the others and their outbox
+// rows, and commits (one round trip for the group instead of five for each
+// report: BEGIN, the lock, the insert, the outbox row, COMMIT). Each request
+// is answered only after that commit (durability as before: no answer
+// before the commit, and the checklist in that answer, R1), and the
+// reports and their events commit together or not at all, as in the unit
+// of work.
 //
 // Only what needs no choice goes in a group: a report with no idempotency
-// key, no link choice and no deadline steps, whose incident has no open
-// report (R-issue 20's possible-duplicate rule). Everything else, and
-// every report of a group that could not be stored, is stored alone by
-// Reports.Create's own transaction, which applies the rule in full:
+// key, no link choice, one event and no deadline steps, whose incident has
+// no open report (issue 20's possible-duplicate rule). Everything else,
+// and every report of a group that could not be stored, is stored alone
+// by Reports.Create's own transaction, which applies the rule in full:
 //   - a report of an incident with an open report goes alone (it is a
 //     possible duplicate: the person is asked first, or it is linked);
 //   - the second report of one incident in the same group goes alone after
 //     the group committed, so that it finds the first as its candidate;
-//   - when a statement of the group fails (a report the database refuses, a
-//     concurrent report of the same incident committed first and the unique
-//     index of open incidents refuses the insert), the group rolls back and
-//     each of its reports is stored alone: one bad report fails by itself.
+//   - a report whose incident a concurrent report stored first (the unique
+//     index of open incidents, ON CONFLICT DO NOTHING) goes alone;
+//   - when the statement fails (a report the database refuses, a cut-off
+//     connection), nothing was stored and each report of the group is
+//     stored alone: one bad report fails by itself.
 //
-// A commit that fails answers its error to every report of the group, as a
-// failed commit does for one report: whether it took effect is unknown.
+// A statement that fails after its rows came back failed at its commit: its
+// error is answered to every report it stored, as a failed commit is for
+// one report, for whether it took effect is unknown. (A connection lost
+// before the rows came back after a commit that did take effect leaves the
+// reports stored; stored alone again they are answered as possible
+// duplicates of themselves, never stored twice.)
 const (
-	// groupSize is the most reports one group transaction stores.
+	// groupSize is the most reports one group statement stores.
 	groupSize = 64
 	// groupWriters is how many group statements run at once: while some
 	// wait on the database, the next gather the reports that came
@@ -78,7 +85,7 @@ type groupEntry struct {
 	wake chan struct{}
 }
 
-// groupCommit gathers concurrent reports into group transactions. It has no
+// groupCommit gathers concurrent reports into groups. It has no
 // goroutine of its own: the callers write. The first callers, up to
 // groupWriters, each take what waits and store it until their own report is
 // answered, then hand their turn to the oldest report still waiting (or
