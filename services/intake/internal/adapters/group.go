@@ -151,17 +151,20 @@ func (g *groupCommit) lead(ctx context.Context, e *groupEntry) {
 	}
 }
 
-// handOn passes e's writer turn to the oldest waiting report, or gives it
-// up when none waits. The caller holds g.mu.
+// handOn passes e's writer turn to the oldest waiting report that is not a
+// writer already (handed a turn it has not woken up to take yet), or gives
+// it up when none waits. The caller holds g.mu. Each entry is handed one
+// turn at most, so its wake never blocks.
 func (g *groupCommit) handOn(e *groupEntry) {
 	e.lead = false
-	if len(g.queue) == 0 {
-		g.writers--
-		return
+	for _, next := range g.queue {
+		if !next.lead {
+			next.lead = true
+			next.wake <- struct{}{}
+			return
+		}
 	}
-	next := g.queue[0]
-	next.lead = true
-	next.wake <- struct{}{}
+	g.writers--
 }
 
 // incident is what the possible-duplicate rule compares: policy, insured,
