@@ -54,7 +54,7 @@ const MaxMessageBytes = 1<<20 - 16<<10
 // traceparent, unless it carries one already.
 // An event larger than MaxMessageBytes is refused with apperr.TooLarge.
 func Append(tx *gorm.DB, topic string, e events.Envelope) error {
-	r, err := newRow(tx, topic, e)
+	r, err := newRow(tx.Statement.Context, topic, e)
 	if err != nil {
 		return err
 	}
@@ -77,10 +77,9 @@ func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 		Payload   string    `json:"payload"`
 		CreatedAt time.Time `json:"created_at"`
 	}
-	tx := &gorm.DB{Statement: &gorm.Statement{Context: ctx}}
 	items := make([]item, len(out))
 	for i, o := range out {
-		r, err := newRow(tx, o.Topic, o.Envelope)
+		r, err := newRow(ctx, o.Topic, o.Envelope)
 		if err != nil {
 			return "", err
 		}
@@ -94,9 +93,10 @@ func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 }
 
 // InsertBatch returns an INSERT, for a WITH clause of a statement that also
-// stores the state changes, of the events bound to its one ?
-// placeholder (a BatchArg) whose key (the claim) is among those claims selects: the
-// events of the changes the statement stored, in the batch's order.
+// stores the state changes, of the events of a BatchArg bound to its one ?
+// placeholder whose key (the claim) is among those the query claims
+// selects: the events of the changes the statement stored, in the batch's
+// order, in the same transaction.
 func InsertBatch(claims string) string {
 	return `INSERT INTO outbox (event_id, topic, msg_key, event_type, payload, created_at)
 	SELECT e.v->>'event_id', e.v->>'topic', e.v->>'msg_key', e.v->>'event_type', decode(e.v->>'payload', 'hex'), (e.v->>'created_at')::timestamptz
@@ -105,10 +105,10 @@ func InsertBatch(claims string) string {
 }
 
 // newRow is the outbox row of e for topic, refused with apperr.TooLarge
-// when larger than MaxMessageBytes; e takes the trace context of tx's span
-// as its traceparent unless it carries one.
-func newRow(tx *gorm.DB, topic string, e events.Envelope) (row, error) {
-	if ctx := tx.Statement.Context; ctx != nil {
+// when larger than MaxMessageBytes; e takes the trace context of ctx (the
+// transaction's span, may be nil) as its traceparent unless it carries one.
+func newRow(ctx context.Context, topic string, e events.Envelope) (row, error) {
+	if ctx != nil {
 		if e.TraceParent == "" {
 			e.TraceParent = tracing.TraceParent(ctx)
 		}
