@@ -58,8 +58,9 @@ const (
 	// groupWriters is how many group statements run at once: while some
 	// wait on the database, the next gather the reports that came
 	// meanwhile. Four of intake's ten connections: on a loaded 2-core
-	// machine four made fewer CPU ms a report and more reports a second
-	// than two (issue 21, README).
+	// machine four filed the most reports a second; one makes larger
+	// groups, which cost PostgreSQL half the CPU a report, but files fewer
+	// (issue 21, README).
 	groupWriters = 4
 	// groupTimeout bounds a group statement, which runs without the
 	// cancellation of the request that writes it: one cut off before its
