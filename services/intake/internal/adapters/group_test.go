@@ -3,6 +3,7 @@ package adapters_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,6 +179,12 @@ func TestAKilledGroupStoresEachReportWithItsEventOrNeither(t *testing.T) {
 			var n int64
 			if err := f.db.Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 				WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'WITH new AS%' AND state = 'active'`).Row().Scan(&n); err != nil {
+				// A statement that ended as it was killed leaves its
+				// connection in the pool to fail its next user, which
+				// may be this one.
+				if strings.Contains(err.Error(), "57P01") {
+					continue
+				}
 				t.Errorf("terminate the group statements: %v", err)
 				return
 			}
