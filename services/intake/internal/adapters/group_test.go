@@ -45,6 +45,18 @@ func (f *fixture) inOneGroup(t *testing.T, reports ...domain.IncidentReport) ([]
 	return answers, errs, grouped
 }
 
+// wantReportsWithTheirEvents fails unless n reports are stored, each with
+// its event, and no event without its report.
+func wantReportsWithTheirEvents(t *testing.T, f *fixture, n int64) {
+	t.Helper()
+	r, e := reportsWithoutEvents(t, f)
+	reports, events := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports"), pgtest.Count(t, f.db, "SELECT count(*) FROM outbox")
+	if r != 0 || e != 0 || reports != n || events != n {
+		t.Fatalf("got %d reports and %d events, %d reports without their event and %d events without their report; want %d of each, paired",
+			reports, events, r, e, n)
+	}
+}
+
 // reportsWithoutEvents counts the reports stored without their
 // incident-reported event, and the events without their report: both must
 // be zero (an event is in the outbox if and only if its report committed).
@@ -79,12 +91,7 @@ func TestTwoReportsOfOneIncidentInOneGroupMakeOneReport(t *testing.T) {
 	if want := []bool{true, false, false, true}; fmt.Sprint(grouped) != fmt.Sprint(want) {
 		t.Fatalf("got stored by the group %v, want %v", grouped, want)
 	}
-	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports"); n != 3 {
-		t.Fatalf("got %d reports, want 3 (r0, r1, r4)", n)
-	}
-	if r, e := reportsWithoutEvents(t, f); r != 0 || e != 0 || pgtest.Count(t, f.db, "SELECT count(*) FROM outbox") != 3 {
-		t.Fatalf("got %d reports without their event and %d events without their report, want 3 reports each with its one event", r, e)
-	}
+	wantReportsWithTheirEvents(t, f, 3) // r0, r1, r4
 }
 
 // Attack: the open report of an incident may be one confirmed as another
@@ -134,9 +141,7 @@ func TestABadReportInAGroupFailsAlone(t *testing.T) {
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox WHERE msg_key = 'claim-bad'"); n != 0 {
 		t.Fatalf("got %d events of the refused report, want 0", n)
 	}
-	if r, e := reportsWithoutEvents(t, f); r != 0 || e != 0 || pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports") != 3 {
-		t.Fatalf("got %d reports without their event and %d events without their report, want r0, r1, r2 each with its event", r, e)
-	}
+	wantReportsWithTheirEvents(t, f, 3) // r0, r1, r2
 }
 
 // Reports filed at once are stored by fewer transactions than reports,
@@ -148,12 +153,7 @@ func TestConcurrentReportsAreStoredInGroups(t *testing.T) {
 	concurrently(n, func(i int) {
 		f.create(t, sample(t, fmt.Sprintf("r%d", i)))
 	})
-	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports"); got != n {
-		t.Fatalf("got %d reports, want %d", got, n)
-	}
-	if r, e := reportsWithoutEvents(t, f); r != 0 || e != 0 {
-		t.Fatalf("got %d reports without their event and %d events without their report, want 0 and 0", r, e)
-	}
+	wantReportsWithTheirEvents(t, f, n)
 	if c := f.commits.Load(); c >= n {
 		t.Fatalf("got %d commits for %d reports filed at once, want fewer (group commit)", c, n)
 	}
