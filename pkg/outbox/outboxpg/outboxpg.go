@@ -10,6 +10,7 @@ package outboxpg
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,7 +54,61 @@ const MaxMessageBytes = 1<<20 - 16<<10
 // traceparent, unless it carries one already.
 // An event larger than MaxMessageBytes is refused with apperr.TooLarge.
 func Append(tx *gorm.DB, topic string, e events.Envelope) error {
-	if ctx := tx.Statement.Context; ctx != nil {
+	r, err := newRow(tx.Statement.Context, topic, e)
+	if err != nil {
+		return err
+	}
+	if err := tx.Create(&r).Error; err != nil {
+		return fmt.Errorf("outbox: append %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// BatchArg returns events to be stored by one statement of their writer's
+// (intake's group commit of reports, issue 21) as the JSON argument bound
+// to InsertBatch's placeholder. Each event is checked and traced as Append
+// does it: one larger than MaxMessageBytes is refused with apperr.TooLarge.
+func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
+	type item struct {
+		EventID   string    `json:"event_id"`
+		Topic     string    `json:"topic"`
+		MsgKey    string    `json:"msg_key"`
+		EventType string    `json:"event_type"`
+		Payload   string    `json:"payload"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	items := make([]item, len(out))
+	for i, o := range out {
+		r, err := newRow(ctx, o.Topic, o.Envelope)
+		if err != nil {
+			return "", err
+		}
+		items[i] = item{EventID: r.EventID, Topic: r.Topic, MsgKey: r.MsgKey, EventType: r.EventType, Payload: hex.EncodeToString(r.Payload), CreatedAt: r.CreatedAt}
+	}
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return "", fmt.Errorf("outbox: encode a batch: %w", err)
+	}
+	return string(raw), nil
+}
+
+// InsertBatch returns an INSERT, for a WITH clause of a statement that also
+// stores the state changes, of the events of a BatchArg bound to its one ?
+// placeholder whose key (the claim) is among those the query claims
+// selects: the events of the changes the statement stored, in the batch's
+// order, in the same transaction.
+func InsertBatch(claims string) string {
+	return `INSERT INTO outbox (event_id, topic, msg_key, event_type, payload, created_at)
+	SELECT e.v->>'event_id', e.v->>'topic', e.v->>'msg_key', e.v->>'event_type', decode(e.v->>'payload', 'hex'), (e.v->>'created_at')::timestamptz
+	FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n)
+	WHERE e.v->>'msg_key' IN (` + claims + `) ORDER BY e.n`
+}
+
+// newRow is the outbox row of e for topic, refused with apperr.TooLarge
+// when larger than MaxMessageBytes; e takes the trace context of ctx (the
+// transaction's span, may be nil) as its traceparent unless it carries one.
+func newRow(ctx context.Context, topic string, e events.Envelope) (row, error) {
+	if ctx != nil {
 		if e.TraceParent == "" {
 			e.TraceParent = tracing.TraceParent(ctx)
 		}
@@ -61,17 +116,13 @@ func Append(tx *gorm.DB, topic string, e events.Envelope) error {
 	}
 	payload, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
+		return row{}, fmt.Errorf("outbox: encode %s: %w", e.Type, err)
 	}
 	if len(payload) > MaxMessageBytes {
-		return apperr.New(apperr.TooLarge, "the %s event of claim %s would be %d bytes, more than the %d the message broker takes; nothing was stored",
+		return row{}, apperr.New(apperr.TooLarge, "the %s event of claim %s would be %d bytes, more than the %d the message broker takes; nothing was stored",
 			e.Type, e.ClaimID, len(payload), MaxMessageBytes)
 	}
-	r := row{EventID: e.ID, Topic: topic, MsgKey: e.ClaimID, EventType: e.Type, Payload: payload, CreatedAt: time.Now().UTC()}
-	if err := tx.Create(&r).Error; err != nil {
-		return fmt.Errorf("outbox: append %s: %w", e.Type, err)
-	}
-	return nil
+	return row{EventID: e.ID, Topic: topic, MsgKey: e.ClaimID, EventType: e.Type, Payload: payload, CreatedAt: time.Now().UTC()}, nil
 }
 
 // Relay publishes the outbox. Several instances of a service may run a relay;

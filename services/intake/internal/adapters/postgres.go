@@ -33,14 +33,21 @@ func Migrations() ([]postgres.Migration, error) {
 
 // Reports is the PostgreSQL implementation of app.Repository.
 type Reports struct {
-	db   *gorm.DB
-	work *uow.UnitOfWork
+	db          *gorm.DB
+	work        *uow.UnitOfWork
+	afterCommit func()
+	group       *groupCommit
 }
 
 // NewReports returns the repository; afterCommit (may be nil) wakes the
 // outbox relay; deadlines applies the deadline steps of the use cases.
 func NewReports(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Reports {
-	return &Reports{db: db, work: uow.New(db, deadlines, afterCommit)}
+	if afterCommit == nil {
+		afterCommit = func() {}
+	}
+	s := &Reports{db: db, work: uow.New(db, deadlines, afterCommit), afterCommit: afterCommit}
+	s.group = &groupCommit{write: s.storeGroup}
+	return s
 }
 
 // errAskFirst rolls back a Create that found an open report of the same
@@ -54,8 +61,26 @@ var errAskFirst = errors.New("ask first")
 // locked, and domain.ResolveLink decides with choice whether the report is
 // stored, linked to it, or answered back as a candidate. The unique index
 // of one open report per incident makes concurrent reports of one incident
-// find each other.
+// find each other. A report that needs no choice (no key, no link choice,
+// one event and no deadline steps) is first offered to the group commit,
+// which stores it with the reports filed at the same time when its incident
+// has no open report, and otherwise leaves it to this transaction.
 func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (app.Created, error) {
+	if key == nil && choice == (domain.LinkChoice{}) && len(eff.Steps) == 0 && len(eff.Events) == 1 {
+		e, err := newGroupEntry(ctx, r, eff.Events[0])
+		if err != nil {
+			return app.Created{}, err
+		}
+		s.group.store(ctx, e)
+		if !e.alone {
+			return e.out, e.err
+		}
+	}
+	return s.createAlone(ctx, r, key, eff, by, choice)
+}
+
+// createAlone is Create in a transaction of its own.
+func (s *Reports) createAlone(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (app.Created, error) {
 	var out app.Created
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		out = app.Created{}
