@@ -44,6 +44,43 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 		t.Fatalf("after the crash: got %d cases, want 1 (committed before the kill)", got)
 	}
 
+	sys.restartAndWantOneCaseDecidedOnce(t, db, r.ClaimID)
+}
+
+// TestAdjudicationKilledInsideABatchBeforeItsCommit kills adjudication
+// (SIGKILL) after its consumer applied a claim request inside its batch
+// transaction (postgres.Batch) and before that transaction committed:
+// nothing of the case stands. The restarted consumer gets the event again
+// and opens the case once: one case, one receipt, one decision.
+func TestAdjudicationKilledInsideABatchBeforeItsCommit(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.start("intake")
+	sys.start("payout")
+	crashing := sys.startWithFault("adjudication", "crash-before-batch-commit")
+	for _, name := range []string{"intake", "payout", "adjudication"} {
+		sys.waitReady(name)
+	}
+
+	r := sys.reportAndRequest(t, "P-E2E-CRASH")
+	crashing.waitExit(t, 60*time.Second)
+	db := openDB(t, sys.dsn["adjudication"])
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, r.ClaimID); got != 0 {
+		t.Fatalf("after the crash: got %d cases, want 0 (the batch did not commit)", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM inbox WHERE claim_id = $1`, r.ClaimID); got != 0 {
+		t.Fatalf("after the crash: got %d inbox receipts, want 0 (the batch did not commit)", got)
+	}
+	sys.restartAndWantOneCaseDecidedOnce(t, db, r.ClaimID)
+}
+
+// restartAndWantOneCaseDecidedOnce starts adjudication again after its
+// crash with claimID's request unacknowledged, waits for the request to
+// come again, and checks one case and one receipt for it, then that the
+// claim is decided, agreed and paid with one decision.
+func (sys *system) restartAndWantOneCaseDecidedOnce(t *testing.T, db *sql.DB, claimID string) {
+	t.Helper()
+	r := struct{ ClaimID string }{claimID}
 	sys.start("adjudication")
 	sys.waitReady("adjudication")
 	// The claim request was not acknowledged to Kafka, so it comes again.

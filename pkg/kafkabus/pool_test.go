@@ -271,16 +271,22 @@ func TestPoolBatchEventWhoseHandlerFailsLeavesTheOthersCommitted(t *testing.T) {
 	c.MaxAttempts = 2
 	h := c.Handle
 	c.Handle = func(ctx context.Context, e events.Envelope) error {
-		if err := h(ctx, e); err != nil {
-			return err
-		}
+		var fail error
 		switch seq := gjsonSeq(t, e); {
 		case e.ClaimID == "claim-03" && seq == 4 && flaky.Add(1) <= 2:
-			return errors.New("flaky: try again")
+			fail = errors.New("flaky: try again")
 		case e.ClaimID == "claim-05" && seq == 2:
-			return errors.New("poison")
+			fail = errors.New("poison")
+		default:
+			return h(ctx, e)
 		}
-		return nil
+		// The effect is written, then the use case fails: none of it stands.
+		return postgres.Transaction(ctx, s.db, func(tx *gorm.DB) error {
+			if err := tx.Exec("INSERT INTO effects (event_id, claim_id, seq) VALUES (?, ?, ?)", e.ID, e.ClaimID, gjsonSeq(t, e)).Error; err != nil {
+				return err
+			}
+			return fail
+		})
 	}
 	c.Park = func(_ context.Context, m kafka.Message, _ error) error {
 		parkedMu.Lock()
