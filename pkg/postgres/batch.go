@@ -11,12 +11,44 @@ import (
 // batchKey is the context key of a Batch's transaction.
 type batchKey struct{}
 
-// batch is one Batch's transaction, its savepoint counter and what runs
-// after it commits.
+// batch is one Batch's transaction, begun by its first statement, its
+// savepoints and what runs after it commits.
 type batch struct {
-	tx    *gorm.DB
-	steps int
-	after []func()
+	db *gorm.DB
+	// tx is the transaction, nil until a statement needs it; err is why it
+	// could not begin.
+	tx  *gorm.DB
+	err error
+	// step is the savepoint of the Step running, set when the transaction
+	// begins if it was not yet; stepOpen tells it was set.
+	step     string
+	stepOpen bool
+	steps    int
+	after    []func()
+}
+
+// begin returns the batch's transaction, beginning it (and the running
+// Step's savepoint) at its first use: a batch of events that need no
+// statement (a consumer's events of no concern to it) costs no
+// transaction.
+func (b *batch) begin() (*gorm.DB, error) {
+	if b.tx != nil || b.err != nil {
+		return b.tx, b.err
+	}
+	tx := b.db.Begin()
+	if tx.Error != nil {
+		b.err = fmt.Errorf("%w: begin: %w", ErrBatchBroken, tx.Error)
+		return nil, b.err
+	}
+	b.tx = tx
+	if b.step != "" {
+		if err := tx.SavePoint(b.step).Error; err != nil {
+			b.err = fmt.Errorf("%w: savepoint: %w", ErrBatchBroken, err)
+			return nil, b.err
+		}
+		b.stepOpen = true
+	}
+	return tx, nil
 }
 
 // ErrBatchBroken wraps the error of a Step that left its Batch's
@@ -30,21 +62,33 @@ var ErrBatchBroken = errors.New("postgres: batch transaction broken")
 // unit of work (Transaction, and so uow.UnitOfWork) runs as a savepoint of
 // it, a Snapshot or ReadOnly read reads through it (and so sees what fn
 // wrote before it, uncommitted), a write outside a unit of work writes in
-// it. A consumer applies the events it fetched together in one Batch, one
-// Step each, so that their inbox receipts, effects, deadline steps and
-// outbox rows cost one commit (issue 21). The functions given to
-// AfterCommit under fn's context run after the commit, in order; none runs
-// when fn fails or the commit does. Statements under fn's context run one
-// after another: a transaction serves one statement at a time.
-func Batch(ctx context.Context, db *gorm.DB, fn func(ctx context.Context) error) error {
-	var b *batch
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		b = &batch{tx: tx}
-		return fn(context.WithValue(ctx, batchKey{}, b))
-	})
-	if err != nil {
+// it. The transaction begins with the first statement; none, none begun.
+// A consumer applies the events it fetched together in one Batch, one Step
+// each, so that their inbox receipts, effects, deadline steps and outbox
+// rows cost one commit (issue 21). The functions given to AfterCommit
+// under fn's context run after the commit, in order; none runs when fn
+// fails or the commit does. Statements under fn's context run one after
+// another: a transaction serves one statement at a time.
+func Batch(ctx context.Context, db *gorm.DB, fn func(ctx context.Context) error) (err error) {
+	b := &batch{db: db.WithContext(ctx)}
+	committed := false
+	defer func() {
+		if b.tx != nil && !committed {
+			b.tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, batchKey{}, b)); err != nil {
 		return err
 	}
+	if b.err != nil {
+		return b.err
+	}
+	if b.tx != nil {
+		if err := b.tx.Commit().Error; err != nil {
+			return err
+		}
+	}
+	committed = true
 	for _, f := range b.after {
 		f()
 	}
@@ -54,9 +98,9 @@ func Batch(ctx context.Context, db *gorm.DB, fn func(ctx context.Context) error)
 // Step runs fn in a savepoint of the Batch of ctx, so that a failing fn
 // undoes only what it did and the batch goes on; outside a Batch it runs
 // fn. It returns fn's error, and an error wrapping ErrBatchBroken when the
-// savepoint could not be set, rolled back or released: the batch's
-// transaction is unusable then. The AfterCommit functions fn registered
-// are dropped when it fails.
+// transaction or the savepoint could not be begun, rolled back or
+// released: the batch's transaction is unusable then. The AfterCommit
+// functions fn registered are dropped when it fails.
 func Step(ctx context.Context, fn func(ctx context.Context) error) (err error, broken error) {
 	b, ok := ctx.Value(batchKey{}).(*batch)
 	if !ok {
@@ -64,12 +108,25 @@ func Step(ctx context.Context, fn func(ctx context.Context) error) (err error, b
 	}
 	b.steps++
 	sp := fmt.Sprintf("step%d", b.steps)
-	if err := b.tx.SavePoint(sp).Error; err != nil {
-		return nil, fmt.Errorf("%w: savepoint: %w", ErrBatchBroken, err)
+	b.step, b.stepOpen = sp, false
+	defer func() { b.step, b.stepOpen = "", false }()
+	if b.tx != nil {
+		if err := b.tx.SavePoint(sp).Error; err != nil {
+			return nil, fmt.Errorf("%w: savepoint: %w", ErrBatchBroken, err)
+		}
+		b.stepOpen = true
 	}
 	after := len(b.after)
-	if err := fn(ctx); err != nil {
+	err = fn(ctx)
+	if err != nil {
 		b.after = b.after[:after]
+	}
+	switch {
+	case b.err != nil:
+		return err, b.err
+	case !b.stepOpen: // fn made no statement: nothing to undo or keep
+		return err, nil
+	case err != nil:
 		if rerr := b.tx.RollbackTo(sp).Error; rerr != nil {
 			return err, fmt.Errorf("%w: rollback to savepoint: %w", ErrBatchBroken, rerr)
 		}
@@ -103,7 +160,11 @@ func AfterCommit(ctx context.Context, f func()) bool {
 // when it fails, and committed with the batch).
 func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
-		return b.tx.WithContext(ctx).Transaction(fn)
+		tx, err := b.begin()
+		if err != nil {
+			return err
+		}
+		return tx.WithContext(ctx).Transaction(fn)
 	}
 	return db.WithContext(ctx).Transaction(fn)
 }
@@ -128,7 +189,12 @@ func joinBatches(db *gorm.DB) error {
 				return // a transaction of its own (a unit of work) keeps its connection
 			}
 			if b, ok := ctx.Value(batchKey{}).(*batch); ok {
-				tx.Statement.ConnPool = b.tx.Statement.ConnPool
+				btx, err := b.begin()
+				if err != nil {
+					_ = tx.AddError(err)
+					return
+				}
+				tx.Statement.ConnPool = btx.Statement.ConnPool
 				return
 			}
 			if pool, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok && reads {

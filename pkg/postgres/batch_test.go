@@ -157,3 +157,36 @@ func TestBatchStepThatSwallowsAFailedStatementBreaksTheBatch(t *testing.T) {
 		t.Fatalf("after the broken batch: got c1 %q and AfterCommit run %v, want none and false", got, ran)
 	}
 }
+
+// TestBatchOfEventsThatMakeNoStatementBeginsNoTransaction: a consumer's
+// batch of events of no concern to it (their steps make no statement)
+// takes no connection and commits no transaction; its AfterCommit
+// functions still run. The first statement begins it.
+func TestBatchOfEventsThatMakeNoStatementBeginsNoTransaction(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	ran := false
+	var inUse []int
+	err = postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		for range 2 {
+			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+				postgres.AfterCommit(ctx, func() { ran = true })
+				return nil
+			})
+			require.NoError(t, err)
+			require.NoError(t, broken)
+			inUse = append(inUse, sqlDB.Stats().InUse)
+		}
+		var x int64
+		require.NoError(t, db.WithContext(ctx).Raw("SELECT 1").Scan(&x).Error)
+		inUse = append(inUse, sqlDB.Stats().InUse)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 0, 1}, inUse, "connections in use after each step, then after a statement")
+	if !ran {
+		t.Fatalf("got the AfterCommit function not run, want it run")
+	}
+}
