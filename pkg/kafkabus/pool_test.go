@@ -216,42 +216,42 @@ func TestPoolKilledBetweenEffectsAndOffsetCommitEndsEachEventOnce(t *testing.T) 
 	}
 }
 
-// TestPoolBatchKilledBeforeItsCommitEndsEachEventOnce: a child consuming
-// in batches (one transaction per worker's batch) is killed inside a batch,
-// after the effect of its 60th event and before the batch's commit. None
-// of that batch's effects stands (the killing event has none), no offset
-// was committed past an event without its effect, and the next consumer
-// applies every event exactly once, each claim's in order.
-func TestPoolBatchKilledBeforeItsCommitEndsEachEventOnce(t *testing.T) {
+// TestPoolBatchKilledAtItsBoundaryEndsEachEventOnce is the crash test at
+// the boundary of a batch (one transaction per worker's batch): a child
+// consuming in batches of up to 8 is killed (SIGKILL) after the effect of
+// its 60th event, either inside the batch, before its commit (none of that
+// batch's effects stands: the killing event has none), or right after the
+// batch committed and before its offsets were (its effects stand: the
+// killing event has its one, and its events come again). Either way no
+// offset was committed past an event without its effect, and the next
+// consumer applies every event exactly once, each claim's in order, the
+// inbox absorbing what comes again.
+func TestPoolBatchKilledAtItsBoundaryEndsEachEventOnce(t *testing.T) {
 	t.Parallel()
-	s := newPoolSetup(t, 24, 10)
-	killedAt := s.crash(t, "before-batch-commit", 60)
-	if got := pgtest.Count(t, s.db, "SELECT count(*) FROM effects WHERE event_id = ?", killedAt); got != 0 {
-		t.Fatalf("after the kill: got %d effects of event %s, applied in the batch being killed, want 0 (not committed)", got, killedAt)
+	tests := []struct {
+		at                 string
+		wantKilledEffects  int64
+		wantRedeliveredAny bool
+	}{
+		{"before-batch-commit", 0, false},
+		{"after-batch-commit", 1, true},
 	}
-	s.wantNoOffsetPastAMissingEffect(t)
-	s.runUntil(t, s.batched(s.consumer(6), 8), int64(s.keys*s.perKey))
-	s.wantEachOnceInOrder(t)
-}
-
-// TestPoolBatchKilledAfterItsCommitBeforeTheOffsetsEndsEachEventOnce: the
-// child is killed right after a batch committed, before its offsets were
-// committed: the batch's effects stand (the killing event has its one),
-// its events come again to the next consumer, and the inbox absorbs them:
-// every event once, each claim's in order.
-func TestPoolBatchKilledAfterItsCommitBeforeTheOffsetsEndsEachEventOnce(t *testing.T) {
-	t.Parallel()
-	s := newPoolSetup(t, 24, 10)
-	killedAt := s.crash(t, "after-batch-commit", 60)
-	if got := pgtest.Count(t, s.db, "SELECT count(*) FROM effects WHERE event_id = ?", killedAt); got != 1 {
-		t.Fatalf("after the kill: got %d effects of event %s, whose batch committed before the kill, want 1", got, killedAt)
-	}
-	s.wantNoOffsetPastAMissingEffect(t)
-	s.runUntil(t, s.batched(s.consumer(6), 8), int64(s.keys*s.perKey))
-	s.wantEachOnceInOrder(t)
-	s.wantBatches(t)
-	if s.redelivered.Load() == 0 {
-		t.Fatalf("got no event delivered again after the kill, want at least those of the committed batch")
+	for _, tt := range tests {
+		t.Run(tt.at, func(t *testing.T) {
+			t.Parallel()
+			s := newPoolSetup(t, 24, 10)
+			killedAt := s.crash(t, tt.at, 60)
+			if got := pgtest.Count(t, s.db, "SELECT count(*) FROM effects WHERE event_id = ?", killedAt); got != tt.wantKilledEffects {
+				t.Fatalf("after the kill: got %d effects of event %s, the one killed at, want %d", got, killedAt, tt.wantKilledEffects)
+			}
+			s.wantNoOffsetPastAMissingEffect(t)
+			s.runUntil(t, s.batched(s.consumer(6), 8), int64(s.keys*s.perKey))
+			s.wantEachOnceInOrder(t)
+			s.wantBatches(t)
+			if tt.wantRedeliveredAny && s.redelivered.Load() == 0 {
+				t.Fatalf("got no event delivered again after the kill, want at least those of the committed batch")
+			}
+		})
 	}
 }
 
