@@ -106,6 +106,9 @@ func Step(ctx context.Context, fn func(ctx context.Context) error) (err error, b
 	if !ok {
 		return fn(ctx), nil
 	}
+	if b.err != nil {
+		return nil, b.err
+	}
 	b.steps++
 	sp := fmt.Sprintf("step%d", b.steps)
 	b.step, b.stepOpen = sp, false
