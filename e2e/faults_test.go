@@ -24,26 +24,58 @@ import (
 )
 
 // TestAdjudicationKilledBetweenDatabaseAndOffsetCommit kills adjudication
-// (SIGKILL) right after it committed a new case and before it committed the
-// Kafka offset. The restarted consumer gets the event again; the inbox
-// absorbs it: one case, one decision.
+// (SIGKILL) right after it committed a new case (its consumer's batch
+// transaction) and before it committed the Kafka offset. The restarted
+// consumer gets the event again; the inbox absorbs it: one case, one
+// decision.
 func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 	t.Parallel()
+	sys, db, claimID := crashAdjudicationOnAClaimRequest(t, "crash-after-apply", 1)
+	sys.restartAndWantOneCaseDecidedOnce(t, db, claimID)
+}
+
+// TestAdjudicationKilledInsideABatchBeforeItsCommit kills adjudication
+// (SIGKILL) after its consumer applied a claim request inside its batch
+// transaction (postgres.Batch) and before that transaction committed:
+// nothing of the case stands, not even its inbox receipt. The restarted
+// consumer gets the event again and opens the case once: one case, one
+// receipt, one decision.
+func TestAdjudicationKilledInsideABatchBeforeItsCommit(t *testing.T) {
+	t.Parallel()
+	sys, db, claimID := crashAdjudicationOnAClaimRequest(t, "crash-before-batch-commit", 0)
+	if got := count(t, db, `SELECT count(*) FROM inbox WHERE claim_id = $1`, claimID); got != 0 {
+		t.Fatalf("after the crash: got %d inbox receipts, want 0 (the batch did not commit)", got)
+	}
+	sys.restartAndWantOneCaseDecidedOnce(t, db, claimID)
+}
+
+// crashAdjudicationOnAClaimRequest runs the three services, adjudication
+// with fault, files a claim request, waits for adjudication to die of it
+// and checks that wantCases cases of the claim were committed.
+func crashAdjudicationOnAClaimRequest(t *testing.T, fault string, wantCases int) (*system, *sql.DB, string) {
+	t.Helper()
 	sys := newSystem(t, kafkatest.Cluster(t))
 	sys.start("intake")
 	sys.start("payout")
-	crashing := sys.startWithFault("adjudication", "crash-after-apply")
+	crashing := sys.startWithFault("adjudication", fault)
 	for _, name := range []string{"intake", "payout", "adjudication"} {
 		sys.waitReady(name)
 	}
-
 	r := sys.reportAndRequest(t, "P-E2E-CRASH")
 	crashing.waitExit(t, 60*time.Second)
 	db := openDB(t, sys.dsn["adjudication"])
-	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, r.ClaimID); got != 1 {
-		t.Fatalf("after the crash: got %d cases, want 1 (committed before the kill)", got)
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, r.ClaimID); got != wantCases {
+		t.Fatalf("after the crash (%s): got %d cases, want %d", fault, got, wantCases)
 	}
+	return sys, db, r.ClaimID
+}
 
+// restartAndWantOneCaseDecidedOnce starts adjudication again after its
+// crash with claimID's request unacknowledged, waits for the request to
+// come again, and checks one case and one receipt for it, then that the
+// claim is decided, agreed and paid with one decision.
+func (sys *system) restartAndWantOneCaseDecidedOnce(t *testing.T, db *sql.DB, claimID string) {
+	t.Helper()
 	sys.start("adjudication")
 	sys.waitReady("adjudication")
 	// The claim request was not acknowledged to Kafka, so it comes again.
@@ -51,20 +83,20 @@ func TestAdjudicationKilledBetweenDatabaseAndOffsetCommit(t *testing.T) {
 		return metricValue(t, sys.url("adjudication", "/metrics"),
 			`consumer_events_total{consumer="adjudication.claim-requests",result="applied"}`) >= 1
 	})
-	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, r.ClaimID); got != 1 {
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE claim_id = $1`, claimID); got != 1 {
 		t.Fatalf("after redelivery: got %d cases, want 1", got)
 	}
-	if got := count(t, db, `SELECT count(*) FROM inbox WHERE claim_id = $1 AND event_type = $2`, r.ClaimID, events.ClaimRequested.Name); got != 1 {
+	if got := count(t, db, `SELECT count(*) FROM inbox WHERE claim_id = $1 AND event_type = $2`, claimID, events.ClaimRequested.Name); got != 1 {
 		t.Fatalf("got %d inbox receipts for the claim request, want 1", got)
 	}
 
-	sys.approve(t, r.ClaimID, 5000)
-	sys.agree(t, r.ClaimID)
+	sys.approve(t, claimID, 5000)
+	sys.agree(t, claimID)
 	readTopic(t, sys.brokers, sys.topics.Payout(), 60*time.Second, func(es []events.Envelope) bool {
-		return countOf(es, r.ClaimID, events.PayoutCompleted) >= 1
+		return countOf(es, claimID, events.PayoutCompleted) >= 1
 	})
 	decisions := readTopic(t, sys.brokers, sys.topics.Adjudication(), 30*time.Second, func(es []events.Envelope) bool { return len(es) >= 1 })
-	if got := countOf(decisions, r.ClaimID, events.ClaimDecided); got != 1 {
+	if got := countOf(decisions, claimID, events.ClaimDecided); got != 1 {
 		t.Fatalf("got %d decision events, want 1", got)
 	}
 	if got := count(t, db, `SELECT count(*) FROM decisions`); got != 1 {

@@ -57,6 +57,24 @@ type Consumer struct {
 	// offsetTracker), so a crash redelivers every message whose effect may
 	// be missing, and the inbox absorbs the ones that were applied.
 	Workers int
+	// Batch, when set and Workers is above one, makes each worker apply the
+	// messages it was handed together (up to BatchSize, or what came within
+	// batchLinger of the first) in one database transaction, one Step each
+	// (see applyBatch); nil applies each message on its own.
+	Batch Batcher
+	// BatchSize is the most messages one Batch applies; 16 when zero.
+	BatchSize int
+}
+
+// Batcher runs the transaction of a batch of messages (postgres.Batches).
+type Batcher interface {
+	// Batch runs fn in one transaction that what fn's context reaches
+	// joins; nothing of it stands when it returns an error.
+	Batch(ctx context.Context, fn func(ctx context.Context) error) error
+	// Step runs fn within the Batch of ctx so that a failing fn undoes only
+	// its own part. broken is set when the batch's transaction cannot go
+	// on, and the Batch must then fail.
+	Step(ctx context.Context, fn func(ctx context.Context) error) (err error, broken error)
 }
 
 // FetchMaxWait is the MaxWait of the platform's kafka-go readers: how long

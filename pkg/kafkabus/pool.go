@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/clock"
+	"claims.local/pkg/events"
 )
 
 // runPool consumes with c.Workers workers until ctx ends. The fetch loop
@@ -20,7 +21,9 @@ import (
 // second rather than one per message (each is a write on the broker). On shutdown the workers finish or
 // abandon what they hold (apply gives up when ctx ends), and what was
 // handled is committed; an abandoned message stays uncommitted, as does
-// every later one of its partition, and comes again.
+// every later one of its partition, and comes again. With c.Batch a worker
+// applies what it was handed together (applyBatch), and a message is
+// handled once the batch holding it committed.
 func (c *Consumer) runPool(ctx context.Context, r *kafka.Reader) error {
 	t := newOffsetTracker()
 	queues := make([]chan job, c.Workers)
@@ -31,8 +34,17 @@ func (c *Consumer) runPool(ctx context.Context, r *kafka.Reader) error {
 		go func(q <-chan job) {
 			defer workers.Done()
 			for j := range q {
-				if ctx.Err() == nil && c.apply(ctx, j.m) {
-					t.done(j.p)
+				if ctx.Err() != nil {
+					continue
+				}
+				if c.Batch == nil {
+					if c.apply(ctx, j.m) {
+						t.done(j.p)
+					}
+					continue
+				}
+				for _, p := range c.applyBatch(ctx, gather(q, j, c.BatchSize)) {
+					t.done(p)
 				}
 			}
 		}(queues[i])
@@ -228,4 +240,103 @@ func (t *offsetTracker) waitEmpty(ctx context.Context, partition int) bool {
 			return false
 		}
 	}
+}
+
+// batchLinger is how long a worker waits for more messages after the first
+// of a batch, when no other is queued for it.
+const batchLinger = 3 * time.Millisecond
+
+// gather returns first and the jobs queued on q after it, up to size (16
+// when zero), waiting up to batchLinger for more when q runs empty.
+func gather(q <-chan job, first job, size int) []job {
+	if size <= 0 {
+		size = 16
+	}
+	js := []job{first}
+	linger := time.NewTimer(batchLinger)
+	defer linger.Stop()
+	for len(js) < size {
+		select {
+		case j, ok := <-q:
+			if !ok {
+				return js
+			}
+			js = append(js, j)
+		case <-linger.C:
+			return js
+		}
+	}
+	return js
+}
+
+// applyBatch applies js in one c.Batch, each message in a Step of its own,
+// and returns the pending entries of the messages handled, which the batch
+// commit (or their own application after it) made durable; the offsets are
+// committed only after that.
+//
+// A message whose handler fails in the batch rolls back only its Step; the
+// later messages of its key are left out of the batch, so that a claim's
+// events still apply in order. After the commit the failed and left-out
+// messages are applied one by one, as without a batch (retried, parked
+// after MaxAttempts). When the batch cannot commit (a broken transaction:
+// the connection lost, a deadlock or serialisation failure that took the
+// transaction down, a crash) nothing of it stands and every message is
+// applied one by one, so a bad message cannot hold its neighbours back.
+// The functions registered with postgres.AfterCommit (the relay's wake)
+// run after the batch commits and before its messages are marked handled:
+// a crash in between redelivers them, and the inbox absorbs them.
+func (c *Consumer) applyBatch(ctx context.Context, js []job) []*pending {
+	type outcome struct {
+		e   events.Envelope
+		err error
+		ran bool
+	}
+	res := make([]outcome, len(js))
+	err := c.Batch.Batch(ctx, func(bctx context.Context) error {
+		failed := map[string]bool{}
+		for i, j := range js {
+			if failed[string(j.m.Key)] {
+				continue
+			}
+			e, err := events.Decode(j.m.Value)
+			if err == nil {
+				var broken error
+				err, broken = c.Batch.Step(bctx, func(sctx context.Context) error { return c.Handle(sctx, e) })
+				if broken != nil {
+					return broken
+				}
+			}
+			res[i] = outcome{e: e, err: err, ran: true}
+			if err != nil {
+				failed[string(j.m.Key)] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			c.Log.Warn("consumer: batch rolled back; applying its events one by one", "consumer", c.Name,
+				"events", len(js), "error", err.Error())
+		}
+		clear(res)
+	}
+	var done []*pending
+	for i, j := range js {
+		if res[i].ran && c.OnApplied != nil {
+			c.OnApplied(res[i].e, res[i].err)
+		}
+		if res[i].ran && res[i].err == nil {
+			done = append(done, j.p)
+		}
+	}
+	for i, j := range js {
+		if res[i].ran && res[i].err == nil {
+			continue
+		}
+		if ctx.Err() != nil || !c.apply(ctx, j.m) {
+			break
+		}
+		done = append(done, j.p)
+	}
+	return done
 }

@@ -29,7 +29,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	if err := joinSnapshots(db); err != nil {
+	if err := joinBatches(db); err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	sqlDB, err := db.DB()
@@ -212,9 +212,10 @@ func FromRows[R, D any](rows []R, to func(R) (D, error)) ([]D, error) {
 // several tables (a record and its parts) sees one snapshot, so it never
 // mixes a row from before a change with parts from after it, and it costs
 // the database one transaction rather than one per statement (issue 21).
-// Within a Snapshot it joins the snapshot's transaction.
+// Within a Snapshot it joins the snapshot's transaction; within a Batch it
+// reads through the batch's, seeing what the batch wrote before it.
 func ReadOnly(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	if _, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok {
+	if _, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok || inBatch(ctx) {
 		return fn(db.WithContext(ctx))
 	}
 	return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
@@ -233,35 +234,16 @@ type snapshotKey struct{}
 // an Exec outside one commits on its own. fn must not read back, under the
 // context, what it wrote since: it would see the snapshot; nor start a
 // unit of work, which would wait for a second connection while holding
-// one. A Snapshot inside another joins it. The reads run one after
-// another: a transaction serves one statement at a time.
+// one. A Snapshot inside another joins it. Within a Batch, fn reads
+// through the batch's transaction instead: an event's use case must see
+// what the events before it in the batch wrote (the same claim's, not yet
+// committed). The reads run one after another: a transaction serves one
+// statement at a time.
 func Snapshot(ctx context.Context, db *gorm.DB, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok {
+	if _, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool); ok || inBatch(ctx) {
 		return fn(ctx)
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, snapshotKey{}, tx.Statement.ConnPool))
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-}
-
-// joinSnapshots makes the reads of db join the Snapshot of their context.
-func joinSnapshots(db *gorm.DB) error {
-	join := func(tx *gorm.DB) {
-		ctx := tx.Statement.Context
-		if ctx == nil {
-			return
-		}
-		pool, ok := ctx.Value(snapshotKey{}).(gorm.ConnPool)
-		if !ok {
-			return
-		}
-		if _, own := tx.Statement.ConnPool.(gorm.TxCommitter); own {
-			return // a transaction of its own (a unit of work) keeps its connection
-		}
-		tx.Statement.ConnPool = pool
-	}
-	if err := db.Callback().Query().Before("gorm:query").Register("claims:join_snapshot", join); err != nil {
-		return err
-	}
-	return db.Callback().Row().Before("gorm:row").Register("claims:join_snapshot", join)
 }

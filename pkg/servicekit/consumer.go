@@ -22,7 +22,9 @@ import (
 // operator replays the dead letters of consumer name through. It applies
 // Config.ConsumerWorkers events at once, each key's (claim's) in order: a
 // consumer whose events must be applied in the order of the whole
-// partition sets Workers to 1.
+// partition sets Workers to 1. Each worker applies the events it was
+// handed together, up to Config.ConsumerBatch of them, in one transaction
+// (kafkabus.Consumer.Batch).
 func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *kafkabus.Consumer {
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "consumer_events_total", Help: "Events handed to a consumer's handler, by result.",
@@ -37,7 +39,12 @@ func (k *Kit) NewConsumer(name, topic, group string, handle kafkabus.Handler) *k
 	parked.WithLabelValues("gave_up")
 	handle = traced(name, topic, handle)
 	k.handlerOf(name, handle)
+	var batch kafkabus.Batcher
+	if k.cfg.ConsumerBatch > 0 {
+		batch = postgres.Batches{DB: k.db}
+	}
 	return &kafkabus.Consumer{
+		Batch: batch, BatchSize: k.cfg.ConsumerBatch,
 		Name: name, Cluster: k.cfg.Kafka, Topic: topic, GroupID: group, Handle: handle, Log: k.log,
 		MaxAttempts: k.cfg.ConsumerMaxAttempts, Workers: k.cfg.ConsumerWorkers,
 		Ready: func(ctx context.Context) error {

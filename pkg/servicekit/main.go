@@ -55,6 +55,10 @@ type Common struct {
 	// ConsumerWorkers is how many events a claim consumer applies at once,
 	// each claim's in order (CONSUMER_WORKERS).
 	ConsumerWorkers int
+	// ConsumerBatch is how many events a claim consumer's worker applies at
+	// most in one transaction (CONSUMER_BATCH; 0 applies each in
+	// transactions of its own).
+	ConsumerBatch int
 }
 
 // LoadCommon reads the configuration every service shares from env:
@@ -64,7 +68,9 @@ type Common struct {
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS, CONSUMER_MAX_ATTEMPTS (tries of a failing
 // event before it is parked, 10 by default), CONSUMER_WORKERS (events a
-// claim consumer applies at once, each claim's in order, 8 by default), OUTBOX_RETENTION (how long sent outbox rows are
+// claim consumer applies at once, each claim's in order, 8 by default),
+// CONSUMER_BATCH (events a consumer's worker applies at most in one
+// transaction, 16 by default; 0 switches batching off), OUTBOX_RETENTION (how long sent outbox rows are
 // kept, 7 days by default), OTEL_EXPORTER_OTLP_ENDPOINT (the OTLP/HTTP base
 // URL traces go to; none: no tracing), OTEL_TRACES_SAMPLER_ARG (the share
 // of new traces kept, default 1), and the token issuer: AUTH_ISSUER (required:
@@ -84,6 +90,10 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 		OutboxRetention:     env.Duration("OUTBOX_RETENTION", 7*24*time.Hour),
 		ConsumerMaxAttempts: env.Int("CONSUMER_MAX_ATTEMPTS", 10),
 		ConsumerWorkers:     env.Int("CONSUMER_WORKERS", 8),
+		ConsumerBatch:       env.Int("CONSUMER_BATCH", 16),
+	}
+	if c.ConsumerBatch == 0 {
+		c.ConsumerBatch = -1 // off: servicekit.Config's zero means the default
 	}
 	ratio, err := tracing.ParseRatio(env.String("OTEL_TRACES_SAMPLER_ARG", ""))
 	if err != nil {

@@ -53,6 +53,11 @@ type Config struct {
 	// ConsumerWorkers is how many events each claim consumer applies at
 	// once, each claim's in order (kafkabus.Consumer.Workers); 8 when zero.
 	ConsumerWorkers int
+	// ConsumerBatch is how many fetched events a claim consumer's worker
+	// applies at most in one PostgreSQL transaction (kafkabus.Consumer.Batch,
+	// postgres.Batch); 16 when zero, and a negative value applies each event
+	// in transactions of its own.
+	ConsumerBatch int
 	// DeadLetterKeys, when set, seal the payload of every dead letter the
 	// service parks (the service's data keys).
 	DeadLetterKeys *sealed.Keyring
@@ -140,6 +145,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 	}
 	if cfg.ConsumerWorkers == 0 {
 		cfg.ConsumerWorkers = 8
+	}
+	if cfg.ConsumerBatch == 0 {
+		cfg.ConsumerBatch = 16
 	}
 	if cfg.Auth.Audience == "" {
 		cfg.Auth.Audience = cfg.Name

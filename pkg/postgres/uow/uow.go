@@ -86,7 +86,8 @@ var errNoTracker = errors.New("uow: deadline steps without a tracker")
 // Do runs fn in one transaction and stores the effects it returns in the
 // same one: the deadline steps, then the events in the outbox. An error
 // from fn or from storing rolls everything back. After a commit that
-// stored events it wakes the relay.
+// stored events it wakes the relay. Within a postgres.Batch the
+// transaction is a savepoint of the batch's, and "commit" is the batch's.
 func (u *UnitOfWork) Do(ctx context.Context, fn func(tx *gorm.DB) (tracking.Effects, error)) error {
 	return u.DoAt(ctx, time.Time{}, fn)
 }
@@ -104,7 +105,9 @@ func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.D
 		ctx, span = tracing.Start(ctx, "db transaction", trace.SpanKindInternal, "", attribute.String("db.system.name", "postgresql"))
 		defer func() { tracing.End(span, err) }()
 	}
-	err = u.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Within a consumer's batch (postgres.Batch) this is a savepoint of the
+	// batch's transaction, and the relay is woken after the batch commits.
+	err = postgres.Transaction(ctx, u.db, func(tx *gorm.DB) error {
 		eff, err := fn(tx)
 		if err != nil {
 			return err
@@ -124,7 +127,7 @@ func (u *UnitOfWork) DoAt(ctx context.Context, now time.Time, fn func(tx *gorm.D
 		sent = len(eff.Events) > 0
 		return outboxpg.AppendAll(tx, eff.Events)
 	})
-	if err == nil && sent {
+	if err == nil && sent && !postgres.AfterCommit(ctx, u.afterCommit) {
 		u.afterCommit()
 	}
 	return err

@@ -156,3 +156,35 @@ func TestMigrationsPutTheSharedTablesBeforeTheServicesOwn(t *testing.T) {
 		t.Fatalf("got %q last, want the service's own migration", last.SQL)
 	}
 }
+
+// TestDoInABatchIsASavepointAndWakesTheRelayAfterTheBatchCommits: two
+// units of work in one postgres.Batch, the second failing: the first's
+// event and deadline are stored, the second's are not, and the relay is
+// woken once, after the batch's commit (its rows are not visible before).
+func TestDoInABatchIsASavepointAndWakesTheRelayAfterTheBatchCommits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	refused := errors.New("refused")
+	err := postgres.Batch(context.Background(), f.db, func(ctx context.Context) error {
+		step := f.open(t, "c1")
+		require.NoError(t, f.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+			return tracking.Effects{Events: []events.Outgoing{outgoing(t, "c1")}, Steps: []tracking.Step{step}}, nil
+		}))
+		step = f.open(t, "c2")
+		err := f.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+			return tracking.Effects{Events: []events.Outgoing{outgoing(t, "c2")}, Steps: []tracking.Step{step}}, refused
+		})
+		require.ErrorIs(t, err, refused)
+		if f.wakes != 0 {
+			t.Errorf("got %d wake-ups inside the batch, want 0", f.wakes)
+		}
+		if got := f.pending(t); got != 0 {
+			t.Errorf("got %d pending events visible outside the batch before its commit, want 0", got)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	if got, deadlines := f.pending(t), f.deadlines(t); got != 1 || deadlines != 1 || f.wakes != 1 {
+		t.Fatalf("got %d pending events, %d deadlines and %d wake-ups, want 1, 1 and 1", got, deadlines, f.wakes)
+	}
+}

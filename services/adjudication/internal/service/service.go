@@ -120,6 +120,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
+		ConsumerBatch:   cfg.ConsumerBatch,
 	}, log)
 	if err != nil {
 		return nil, err

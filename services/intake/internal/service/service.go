@@ -115,6 +115,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		BodyLimits: map[string]int64{"POST /v1/reports/:id/documents": ocrCfg.Limits.MaxBytes + 64<<10},
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
+		ConsumerBatch:   cfg.ConsumerBatch,
 	}, log)
 	var registry *catbus.Registry
 	if err == nil {

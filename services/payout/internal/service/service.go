@@ -101,6 +101,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		Reveals:   true, DeadLetterKeys: keys,
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
+		ConsumerBatch:   cfg.ConsumerBatch,
 	}, log)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,192 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"claims.local/pkg/postgres"
+)
+
+// claimState reads the state of claim id through db under ctx, as a use
+// case reads before its unit of work: in a Snapshot, and in ReadOnly.
+func claimState(t *testing.T, ctx context.Context, db *gorm.DB, id string) (snapshot, readOnly string) {
+	t.Helper()
+	require.NoError(t, postgres.Snapshot(ctx, db, func(ctx context.Context) error {
+		return db.WithContext(ctx).Raw("SELECT coalesce((SELECT state FROM claims WHERE id = ?), 'none')", id).Scan(&snapshot).Error
+	}))
+	require.NoError(t, postgres.ReadOnly(ctx, db, func(tx *gorm.DB) error {
+		return tx.Raw("SELECT coalesce((SELECT state FROM claims WHERE id = ?), 'none')", id).Scan(&readOnly).Error
+	}))
+	return snapshot, readOnly
+}
+
+// TestBatchSecondEventOfAClaimSeesTheFirstsEffect: two events of one claim
+// applied in one Batch: the second's reads (a Snapshot, a ReadOnly) see the
+// first's uncommitted write, which no other connection sees before the
+// batch commits; the batch is one transaction (one backend, one
+// transaction id), and its AfterCommit functions run after the commit.
+func TestBatchSecondEventOfAClaimSeesTheFirstsEffect(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	var xids []int64
+	var afterSaw []string
+	err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		txid := func() {
+			var x int64
+			require.NoError(t, db.WithContext(ctx).Raw("SELECT txid_current()").Scan(&x).Error)
+			xids = append(xids, x)
+		}
+		err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+			txid()
+			return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+				return tx.Exec("INSERT INTO claims VALUES ('c1', 'opened')").Error
+			})
+		})
+		require.NoError(t, err)
+		require.NoError(t, broken)
+		postgres.AfterCommit(ctx, func() { afterSaw = append(afterSaw, stateOutside(t, db, "c1")) })
+		err, broken = postgres.Step(ctx, func(ctx context.Context) error {
+			txid()
+			snap, ro := claimState(t, ctx, db, "c1")
+			if snap != "opened" || ro != "opened" {
+				t.Errorf("second event: got state %q in a Snapshot and %q in ReadOnly, want \"opened\" in both (the first event's effect)", snap, ro)
+			}
+			if got := stateOutside(t, db, "c1"); got != "none" {
+				t.Errorf("another connection during the batch: got state %q, want none (not committed)", got)
+			}
+			// A write outside a unit of work joins the batch too.
+			return db.WithContext(ctx).Exec("UPDATE claims SET state = 'decided' WHERE id = 'c1'").Error
+		})
+		require.NoError(t, err)
+		return broken
+	})
+	require.NoError(t, err)
+	if len(xids) != 2 || xids[0] != xids[1] {
+		t.Fatalf("got transaction ids %v for the two events, want one transaction", xids)
+	}
+	if len(afterSaw) != 1 || afterSaw[0] != "decided" {
+		t.Fatalf("AfterCommit saw %v, want [decided]: it runs once, after the commit", afterSaw)
+	}
+}
+
+// stateOutside reads claim id's state on a connection of its own.
+func stateOutside(t *testing.T, db *gorm.DB, id string) string {
+	t.Helper()
+	var s string
+	require.NoError(t, db.Raw("SELECT coalesce((SELECT state FROM claims WHERE id = ?), 'none')", id).Scan(&s).Error)
+	return s
+}
+
+// TestBatchStepThatFailsUndoesOnlyItsOwnPart: of three events in a batch
+// the second fails after writing (in its unit of work and outside one):
+// its writes and its AfterCommit function are dropped, the first's and
+// third's commit.
+func TestBatchStepThatFailsUndoesOnlyItsOwnPart(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	refused := errors.New("refused")
+	var after []string
+	err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		for _, id := range []string{"c1", "c2", "c3"} {
+			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+				if err := db.WithContext(ctx).Exec("INSERT INTO claims VALUES (?, 'outside')", id+"-x").Error; err != nil {
+					return err
+				}
+				postgres.AfterCommit(ctx, func() { after = append(after, id) })
+				return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+					if err := tx.Exec("INSERT INTO claims VALUES (?, 'opened')", id).Error; err != nil {
+						return err
+					}
+					if id == "c2" {
+						return refused
+					}
+					return nil
+				})
+			})
+			if broken != nil {
+				return broken
+			}
+			if (id == "c2") != errors.Is(err, refused) {
+				t.Errorf("event %s: got %v, want the refusal only for c2", id, err)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	var ids []string
+	require.NoError(t, db.Raw("SELECT id FROM claims ORDER BY id").Scan(&ids).Error)
+	require.Equal(t, []string{"c1", "c1-x", "c3", "c3-x"}, ids, "rows after the batch")
+	require.Equal(t, []string{"c1", "c3"}, after, "AfterCommit functions run")
+}
+
+// TestBatchStepThatSwallowsAFailedStatementBreaksTheBatch: a step whose
+// statement failed (the transaction aborted) while the step itself
+// returned no error cannot be released: Step reports the batch broken, and
+// the batch commits nothing, not even the steps before it, and runs no
+// AfterCommit function.
+func TestBatchStepThatSwallowsAFailedStatementBreaksTheBatch(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	ran := false
+	err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		_, broken := postgres.Step(ctx, func(ctx context.Context) error {
+			postgres.AfterCommit(ctx, func() { ran = true })
+			return db.WithContext(ctx).Exec("INSERT INTO claims VALUES ('c1', 'opened')").Error
+		})
+		require.NoError(t, broken)
+		_, broken = postgres.Step(ctx, func(ctx context.Context) error {
+			_ = db.WithContext(ctx).Exec("SELECT 1/0").Error // handled as an answer
+			return nil
+		})
+		if !errors.Is(broken, postgres.ErrBatchBroken) {
+			t.Errorf("got %v from the step, want ErrBatchBroken", broken)
+		}
+		return broken
+	})
+	if !errors.Is(err, postgres.ErrBatchBroken) {
+		t.Fatalf("got %v from the batch, want ErrBatchBroken", err)
+	}
+	if got := stateOutside(t, db, "c1"); got != "none" || ran {
+		t.Fatalf("after the broken batch: got c1 %q and AfterCommit run %v, want none and false", got, ran)
+	}
+}
+
+// TestBatchOfEventsThatMakeNoStatementBeginsNoTransaction: a consumer's
+// batch of events of no concern to it (their steps make no statement)
+// takes no connection and commits no transaction; its AfterCommit
+// functions still run. The first statement begins it.
+func TestBatchOfEventsThatMakeNoStatementBeginsNoTransaction(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	ran := false
+	var inUse []int
+	err = postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		for range 2 {
+			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+				postgres.AfterCommit(ctx, func() { ran = true })
+				return nil
+			})
+			require.NoError(t, err)
+			require.NoError(t, broken)
+			inUse = append(inUse, sqlDB.Stats().InUse)
+		}
+		var x int64
+		require.NoError(t, db.WithContext(ctx).Raw("SELECT 1").Scan(&x).Error)
+		inUse = append(inUse, sqlDB.Stats().InUse)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 0, 1}, inUse, "connections in use after each step, then after a statement")
+	if !ran {
+		t.Fatalf("got the AfterCommit function not run, want it run")
+	}
+}
