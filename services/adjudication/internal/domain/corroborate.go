@@ -87,7 +87,7 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	case field == "account_number" && fact && d.AccountFingerprint != "":
 		c.By = CorroboratedByLuhn
 	case field == "event_date" || field == "admission_date" || field == "discharge_date":
-		other, ok := sameDateElsewhere(in.Docs, i, dateOf(d, field))
+		other, ok := sameDateElsewhere(in.Docs, i, dateOf(d, field), insuredOf(in))
 		if !ok {
 			return c, false
 		}
@@ -146,17 +146,28 @@ func dateOf(d DocumentFields, field string) string {
 	return ""
 }
 
+// insuredOf is the insured in's documents are checked against, or "" when
+// in has no case (no name then matches).
+func insuredOf(in AutoInput) string {
+	if in.Case == nil {
+		return ""
+	}
+	return in.Evidence.InsuredOf(*in.Case)
+}
+
 // sameDateElsewhere returns the id of another document of the claim that
 // prints day among its dates, read there with the policy's confidence or
 // not: two independent readings that agree are not one misread. A
 // document of no listed kind (DocOther: a note the claimant typed, an
-// authorisation) is no independent source of a date and confirms none.
-func sameDateElsewhere(docs []DocumentFields, i int, day string) (string, bool) {
+// authorisation) is no independent source of a date and confirms none, nor
+// does a document naming a patient other than insured (another person's
+// diagnosis certificate dated as wanted says nothing of this insured's stay).
+func sameDateElsewhere(docs []DocumentFields, i int, day, insured string) (string, bool) {
 	if day == "" {
 		return "", false
 	}
 	for j, o := range docs {
-		if j == i || o.Type == DocOther {
+		if j == i || o.Type == DocOther || (o.PatientName != "" && !sameName(o.PatientName, insured)) {
 			continue
 		}
 		for _, f := range []string{"event_date", "admission_date", "discharge_date"} {

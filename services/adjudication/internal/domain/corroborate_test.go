@@ -92,6 +92,11 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			// independent reading of the receipt's date.
 			in.Docs[3].Type = domain.DocOther
 		}, []string{"low_confidence:event_date"}},
+		{"a date confirmed only by another patient's certificate", func(in *domain.AutoInput) {
+			// A diagnosis certificate of someone else, dated as wanted, is
+			// no reading of this insured's stay; the claim goes to a person.
+			in.Docs[3].PatientName = "李四"
+		}, []string{"name_mismatch", "low_confidence:event_date", "low_confidence:event_date", "low_confidence:patient_name"}},
 		{"a date confirmed only by a handler's correction elsewhere", func(in *domain.AutoInput) {
 			in.Docs[3].Corrected = []string{"event_date"}
 		}, []string{"low_confidence:event_date"}},
