@@ -216,6 +216,9 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 		return Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)},
 			PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeSet, d.RecordedBy, "agreement recorded in adjudication", nil, now)}}, err
 	})
+	if err == nil && o.State == domain.StateScheduled && s.controls.Scheduled != nil {
+		s.controls.Scheduled(ctx)
+	}
 	return err
 }
 

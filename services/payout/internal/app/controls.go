@@ -40,6 +40,12 @@ type Controls struct {
 	// (issue 17); without it no payee opens and every instruction is
 	// parked.
 	Payees events.PayeeOpener
+	// Scheduled (may be nil) is told, with the context of the use case,
+	// that an obligation due now was scheduled, so that the executor pays
+	// it at once instead of at its next round. It must act only once that
+	// context's transaction has committed (a consumer's batch commits after
+	// the use case returns).
+	Scheduled func(ctx context.Context)
 }
 
 // InstructionVerifier checks the signature of a payment instruction and

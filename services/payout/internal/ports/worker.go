@@ -12,6 +12,12 @@ import (
 // every runs work at once and then every interval until ctx ends, logging
 // its failures: the next round tries again.
 func every(log *slog.Logger, interval time.Duration, what string, work func(context.Context) error) func(context.Context) error {
+	return everyOrWoken(log, interval, nil, what, work)
+}
+
+// everyOrWoken is every, with a round also as soon as wake receives (a nil
+// wake never does).
+func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}, what string, work func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
@@ -23,15 +29,17 @@ func every(log *slog.Logger, interval time.Duration, what string, work func(cont
 			case <-ctx.Done():
 				return nil
 			case <-t.C:
+			case <-wake:
 			}
 		}
 	}
 }
 
 // Executor pays due obligations and asks the bank about sent ones every
-// interval until ctx ends.
-func Executor(a *app.Service, log *slog.Logger, interval time.Duration) func(context.Context) error {
-	return every(log, interval, "executing due payments", func(ctx context.Context) error {
+// interval, and as soon as wake receives (an obligation due now was
+// scheduled), until ctx ends.
+func Executor(a *app.Service, log *slog.Logger, interval time.Duration, wake <-chan struct{}) func(context.Context) error {
+	return everyOrWoken(log, interval, wake, "executing due payments", func(ctx context.Context) error {
 		if _, err := a.ExecuteDue(ctx); err != nil {
 			return err
 		}

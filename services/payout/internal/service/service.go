@@ -124,7 +124,22 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err := kit.Registry().Register(refused); err != nil {
 		return nil, err
 	}
+	// due wakes the payment executor once an obligation due now has
+	// committed (after the consumer's batch, when it runs in one), so a
+	// claim is paid at once rather than at the executor's next round.
+	due := make(chan struct{}, 1)
+	wakeExecutor := func() {
+		select {
+		case due <- struct{}{}:
+		default:
+		}
+	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
+		Scheduled: func(ctx context.Context) {
+			if !postgres.AfterCommit(ctx, wakeExecutor) {
+				wakeExecutor()
+			}
+		},
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
 		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
 	if cfg.AdjudicationURL != "" {
@@ -144,7 +159,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		reseal = 10 * time.Minute
 	}
 	components := []lifecycle.Component{
-		{Name: "payment executor", Run: ports.Executor(a, log, interval)},
+		{Name: "payment executor", Run: ports.Executor(a, log, interval, due)},
 		{Name: "notifier", Run: ports.Notifier(a, log, interval)},
 		{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
 	}

@@ -616,3 +616,22 @@ func TestFinanceRecordsABankReturnAndTheReplacementIsPaid(t *testing.T) {
 		t.Fatalf("got %d executions, want 2 (the payment and its replacement)", got)
 	}
 }
+
+// TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound runs
+// payout with an executor round of an hour: the only way the agreement's
+// obligation reaches the bank within the test is the wake its scheduling
+// gives the executor once it has committed.
+func TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
+	keys := apitest.Keys(t)
+	cfg := config(t, keys, dsn, prefix, brokers)
+	cfg.ExecuteInterval = time.Hour
+	svc, c := apitest.Start(t, "payout", service.Start, cfg)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
+		topics: events.Topics{Prefix: prefix}}
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
+	r.obligationsOf(t, claim, 1, "the obligation sent to the bank at once", func(o obligation) bool { return o.Attempts >= 1 })
+}
