@@ -217,7 +217,7 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 			PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeSet, d.RecordedBy, "agreement recorded in adjudication", nil, now)}}, err
 	})
 	if err == nil && o.State == domain.StateScheduled && s.controls.Scheduled != nil {
-		s.controls.Scheduled(ctx)
+		s.afterCommit(ctx, s.controls.Scheduled)
 	}
 	return err
 }

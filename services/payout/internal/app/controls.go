@@ -40,12 +40,28 @@ type Controls struct {
 	// (issue 17); without it no payee opens and every instruction is
 	// parked.
 	Payees events.PayeeOpener
-	// Scheduled (may be nil) is told, with the context of the use case,
-	// that an obligation due now was scheduled, so that the executor pays
-	// it at once instead of at its next round. It must act only once that
-	// context's transaction has committed (a consumer's batch commits after
-	// the use case returns).
-	Scheduled func(ctx context.Context)
+	// Scheduled (may be nil) is told that an obligation due now was
+	// scheduled, so that the executor pays it at once instead of at its
+	// next round.
+	Scheduled func()
+	// AfterCommit (may be nil: f runs at once) runs f once the transaction
+	// of ctx has committed, and never if it rolls back. A use case run in a
+	// consumer's batch returns before the batch commits, and a failed
+	// event's part of the batch is rolled back and the event handled again
+	// on its own: what is told outside the database (the executor woken, an
+	// alarm's log line and metric) waits for the commit, so it is told once
+	// and only of what stands.
+	AfterCommit func(ctx context.Context, f func())
+}
+
+// afterCommit runs f once the transaction of ctx has committed
+// (Controls.AfterCommit).
+func (s *Service) afterCommit(ctx context.Context, f func()) {
+	if s.controls.AfterCommit == nil {
+		f()
+		return
+	}
+	s.controls.AfterCommit(ctx, f)
 }
 
 // InstructionVerifier checks the signature of a payment instruction and

@@ -52,14 +52,20 @@ func (s *Service) checkInstruction(ctx context.Context, e events.Envelope) error
 		return serr
 	}
 	if raised {
-		if s.controls.Log != nil {
-			s.controls.Log.Error("payment instruction refused: not signed by a trusted key of adjudication; parked, nothing paid",
-				"event_id", e.ID, "event_type", e.Type, "claim_id", e.ClaimID, "source", e.Source,
-				"key_id", r.KeyID, "reason", string(r.Reason), "detail", r.Detail)
-		}
-		if s.controls.Refused != nil {
-			s.controls.Refused(r.Reason)
-		}
+		// The alarm's record is undone with the event's part of a
+		// consumer's batch when the event fails there, and made again when
+		// it is handled on its own: the log line and the metric wait for
+		// the record's commit, so each refusal is told once.
+		s.afterCommit(ctx, func() {
+			if s.controls.Log != nil {
+				s.controls.Log.Error("payment instruction refused: not signed by a trusted key of adjudication; parked, nothing paid",
+					"event_id", e.ID, "event_type", e.Type, "claim_id", e.ClaimID, "source", e.Source,
+					"key_id", r.KeyID, "reason", string(r.Reason), "detail", r.Detail)
+			}
+			if s.controls.Refused != nil {
+				s.controls.Refused(r.Reason)
+			}
+		})
 	}
 	return errors.Join(events.ErrMalformed, r)
 }

@@ -125,8 +125,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		return nil, err
 	}
 	// due wakes the payment executor once an obligation due now has
-	// committed (after the consumer's batch, when it runs in one), so a
-	// claim is paid at once rather than at the executor's next round.
+	// committed (after the consumer's batch, when it runs in one:
+	// postgres.AfterCommit), so a claim is paid at once rather than at the
+	// executor's next round.
 	due := make(chan struct{}, 1)
 	wakeExecutor := func() {
 		select {
@@ -135,9 +136,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		}
 	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
-		Scheduled: func(ctx context.Context) {
-			if !postgres.AfterCommit(ctx, wakeExecutor) {
-				wakeExecutor()
+		Scheduled: wakeExecutor,
+		AfterCommit: func(ctx context.Context, f func()) {
+			if !postgres.AfterCommit(ctx, f) {
+				f()
 			}
 		},
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
