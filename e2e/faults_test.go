@@ -258,7 +258,7 @@ func freePortPair(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 100; i++ {
 		p := 20000 + rand.IntN(12000)
-		if portFree(p) && portFree(p+1) {
+		if takePort(p) && takePort(p+1) && portFree(p) && portFree(p+1) {
 			return p
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
+	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -321,14 +321,33 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// freeAddr returns an address on a port free now, for a service this test
+// process starts. The port is drawn below Linux's ephemeral range, as
+// freePortPair's are (a port the kernel hands to "127.0.0.1:0" and takes
+// back at close can be handed out again, or to a client socket, before
+// the service binds it: a test once sent its report to payout listening
+// on the port picked for intake), and never twice in this process
+// (takePort).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
+	for i := 0; i < 1000; i++ {
+		if p := 20000 + mrand.IntN(12000); takePort(p) && portFree(p) {
+			return fmt.Sprintf("127.0.0.1:%d", p)
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatalf("find a free port: none of 1000 tried was free")
+	return ""
+}
+
+// portsTaken holds the ports this test process has handed out (freeAddr,
+// freePortPair), so that two services started at once never get the same
+// one. It is the test process's registry, not state of the platform.
+var portsTaken sync.Map
+
+// takePort records p as handed out and tells whether it was not yet.
+func takePort(p int) bool {
+	_, taken := portsTaken.LoadOrStore(p, true)
+	return !taken
 }
 
 // call sends a JSON request signed in as the system's user (every role)

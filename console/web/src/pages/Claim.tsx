@@ -248,7 +248,7 @@ export function Claim({ claimId }: { claimId: string }) {
             ← {t('claim.back')}
           </Link>
           <h1>
-            {t('claim.title', { id: claimId.slice(0, 8) })} {c && <StateBadge state={c.state} />}
+            <ClaimTitle template={t('claim.title', { id: '\u0000' })} id={claimId.slice(0, 8)} /> {c && <StateBadge state={c.state} />}
           </h1>
           <code className="muted small">{claimId}</code>{' '}
           <a className="muted small" href={`/api/traces/claims/${encodeURIComponent(claimId)}`} target="_blank" rel="noreferrer" data-testid="claim-trace">
@@ -321,5 +321,21 @@ export function Claim({ claimId }: { claimId: string }) {
         </div>
       </div>
     </div>
+  );
+}
+
+/**
+ * ClaimTitle writes the claim's title with its short id marked
+ * translate="no": an id is no word to translate, even one of letters only
+ * (aaecabeb). template is the title with the id's place as a NUL.
+ */
+function ClaimTitle({ template, id }: { template: string; id: string }) {
+  const [before, after = ''] = template.split('\u0000');
+  return (
+    <>
+      {before}
+      <span translate="no">{id}</span>
+      {after}
+    </>
   );
 }
