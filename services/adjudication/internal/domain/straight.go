@@ -233,13 +233,6 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			if !d.IDNumberValid {
 				out = append(out, reason("id_number_invalid", "document_id", d.DocumentID))
 			}
-		default:
-			// Any other document naming a patient (a diagnosis
-			// certificate, a discharge summary) must name the insured:
-			// another person's papers are for a person to look at.
-			if d.PatientName != "" && !sameName(d.PatientName, insured) {
-				out = append(out, reason("name_mismatch", "document_id", d.DocumentID, "field", "patient_name", "read", d.PatientName, "insured", insured))
-			}
 		case DocBankCard:
 			card = true
 			if !sameName(d.HolderName, insured) {
@@ -247,6 +240,13 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			}
 			if d.AccountFingerprint == "" {
 				out = append(out, reason("payee_not_verified", "document_id", d.DocumentID, "field", "account_number"))
+			}
+		default:
+			// Any other document naming a patient (a diagnosis
+			// certificate, a discharge summary) must name the insured:
+			// another person's papers are for a person to look at.
+			if d.PatientName != "" && !sameName(d.PatientName, insured) {
+				out = append(out, reason("name_mismatch", "document_id", d.DocumentID, "field", "patient_name", "read", d.PatientName, "insured", insured))
 			}
 		}
 	}
