@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"database/sql"
 	"encoding/hex"
 	"net/http"
@@ -70,7 +71,13 @@ func (s *system) assessed(t *testing.T, claimID string) (stpAssessment, stpCase)
 		return ok
 	})
 	var c stpCase
-	s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, &c)
+	var raw json.RawMessage
+	if code := s.call(t, http.MethodGet, s.url("adjudication", "/v1/cases/"+claimID), nil, &raw); code != http.StatusOK {
+		t.Fatalf("GET case %s: got %d %s, want 200", claimID, code, raw)
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
 	return a, c
 }
 

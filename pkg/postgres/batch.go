@@ -210,9 +210,13 @@ func joinBatches(db *gorm.DB) error {
 		cb.Query().Before("gorm:query").Register("claims:join_snapshot", join(true)),
 		cb.Row().Before("gorm:row").Register("claims:join_snapshot", join(true)),
 		cb.Raw().Before("gorm:raw").Register("claims:join_batch", join(false)),
-		cb.Create().Before("gorm:begin_transaction").Register("claims:join_batch", join(false)),
-		cb.Update().Before("gorm:begin_transaction").Register("claims:join_batch", join(false)),
-		cb.Delete().Before("gorm:begin_transaction").Register("claims:join_batch", join(false)),
+		// Writes join first of all: gorm drops its gorm:begin_transaction
+		// callback when default transactions are off (Open turns them off),
+		// and a callback ordered before a missing one ran last, after the
+		// statement had run on a connection of its own.
+		cb.Create().Before("*").Register("claims:join_batch", join(false)),
+		cb.Update().Before("*").Register("claims:join_batch", join(false)),
+		cb.Delete().Before("*").Register("claims:join_batch", join(false)),
 	} {
 		if err != nil {
 			return err
