@@ -1,9 +1,9 @@
 package e2e
 
 import (
-	"encoding/json"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
