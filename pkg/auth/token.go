@@ -100,9 +100,11 @@ type VerifierConfig struct {
 	Now func() time.Time
 }
 
-// Verifier checks tokens.
+// Verifier checks tokens. It remembers the tokens it verified for a
+// minute at most, never past their expiry (tokenMemory).
 type Verifier struct {
-	cfg VerifierConfig
+	cfg    VerifierConfig
+	memory *tokenMemory
 }
 
 // NewVerifier returns a verifier of cfg.
@@ -123,7 +125,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Verifier{cfg: cfg}, nil
+	return &Verifier{cfg: cfg, memory: newTokenMemory()}, nil
 }
 
 // ErrInvalidToken is any token that does not verify; the reason is wrapped.
@@ -134,8 +136,23 @@ const leeway = 30 * time.Second
 
 // Verify checks the token's signature (an asymmetric algorithm, by a key
 // of the issuer), issuer, audience, times and lifetime, and returns its
-// principal.
+// principal. A token it verified less than a minute ago, and not yet
+// expired, is not checked again (tokenMemory).
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
+	now := v.cfg.Now()
+	if p, ok := v.memory.recall(token, now); ok {
+		return p, nil
+	}
+	p, exp, err := v.verify(ctx, token)
+	if err != nil {
+		return Principal{}, err
+	}
+	v.memory.remember(token, p, now, exp.Add(leeway))
+	return p, nil
+}
+
+// verify checks token as Verify says and returns its principal and expiry.
+func (v *Verifier) verify(ctx context.Context, token string) (Principal, time.Time, error) {
 	c := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -151,15 +168,15 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 		jwt.WithIssuer(v.cfg.Issuer), jwt.WithAudience(v.cfg.Audience), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway), jwt.WithTimeFunc(v.cfg.Now))
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	iat, err1 := c.GetIssuedAt()
 	exp, err2 := c.GetExpirationTime()
 	if err1 != nil || err2 != nil || iat == nil || exp == nil {
-		return Principal{}, fmt.Errorf("%w: no iat or exp", ErrInvalidToken)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: no iat or exp", ErrInvalidToken)
 	}
 	if life := exp.Sub(iat.Time); life > MaxLifetime {
-		return Principal{}, fmt.Errorf("%w: lives %s, more than %s", ErrInvalidToken, life, MaxLifetime)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: lives %s, more than %s", ErrInvalidToken, life, MaxLifetime)
 	}
 	sub, _ := c.GetSubject()
 	p := Principal{Subject: sub}
@@ -176,9 +193,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 		p.Roles = append(p.Roles, role)
 	}
 	if p.Subject == "" {
-		return Principal{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
 	}
-	return p, nil
+	return p, exp.Time, nil
 }
 
 // stringsAt reads the strings at a dotted path of c: an array of strings,
