@@ -41,8 +41,7 @@ const FingerprintKeyID = "test-fp"
 // *_FINGERPRINT_KEYS give it (id:base64key): fixed, so that tests standing
 // in for one service fingerprint as the others compare, but not patterned
 // (a SHA-256), so that the services' check of their secrets takes it.
-func FingerprintKeys(t testing.TB) string {
-	t.Helper()
+func FingerprintKeys() string {
 	key := sha256.Sum256([]byte("eventstest fingerprint key"))
 	return FingerprintKeyID + ":" + base64.StdEncoding.EncodeToString(key[:])
 }
@@ -50,7 +49,7 @@ func FingerprintKeys(t testing.TB) string {
 // Fingerprints makes and compares fingerprints under FingerprintKeys.
 func Fingerprints(t testing.TB) *bankaccount.Fingerprints {
 	t.Helper()
-	f, err := bankaccount.ParseFingerprints(FingerprintKeys(t))
+	f, err := bankaccount.ParseFingerprints(FingerprintKeys())
 	require.NoError(t, err)
 	return f
 }
