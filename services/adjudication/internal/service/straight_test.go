@@ -72,7 +72,7 @@ func cleanRequest(invoice string) events.ClaimRequestedData {
 			Insurance: &events.InsuranceSplit{FundPaidFen: 60_000, SelfPayFen: 30_000, SelfFundedFen: 10_000},
 			Sources:   map[string]events.FieldSource{"total_amount_fen": src(1), "insurance.self_pay_fen": src(1), "insurance.fund_paid_fen": src(1)}},
 		{DocumentID: "id-" + d.ClaimID, Type: "id_card", SHA256: "bb", IDNumberValid: true, Confidence: 0.99},
-		{DocumentID: "card-" + d.ClaimID, Type: "bank_card", SHA256: "cc", HolderName: "张三", AccountFingerprint: "f1", AccountLast4: "1234", Confidence: 0.99},
+		{DocumentID: "card-" + d.ClaimID, Type: "bank_card", SHA256: "cc", HolderName: "张三", AccountFingerprint: "v1:test-fp:" + strings.Repeat("f1", 32), AccountLast4: "1234", Confidence: 0.99},
 	}
 	return d
 }
