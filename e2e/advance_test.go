@@ -29,7 +29,7 @@ import (
 // signals' key.
 func (s *system) inAdvance(t testing.TB, d events.ClaimRequestedData, name, account string) events.ClaimRequestedData {
 	t.Helper()
-	p, err := events.Payee{Name: name, Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), eventstest.Fingerprints(t), d.ClaimID)
+	p, err := events.Payee{Name: name, Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), eventstest.Fingerprints(), d.ClaimID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestACleanSmallClaimIsPaidWithoutAnyPerson(t *testing.T) {
 		return d
 	}
 	keyed := func(claimID, account, name string) (string, string) {
-		f := eventstest.Fingerprints(t)
+		f := eventstest.Fingerprints()
 		return f.Account(claimID, account), f.Holder(claimID, name)
 	}
 	copycat := steal("P-ADV-5", insured+"5", "ADV-0006", clean.AdvanceAgreement.AccountKey, keyed)

@@ -25,22 +25,6 @@ func commonNames() []string {
 	return out
 }
 
-// luhn reports whether digits end with a valid Luhn check digit, as every
-// bank card number does: the attacker tries only those.
-func luhn(digits string) bool {
-	sum := 0
-	for i := range len(digits) {
-		d := int(digits[len(digits)-1-i] - '0')
-		if i%2 == 1 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
-
 // hexOf is the digest part of a fingerprint as read off the topic: the
 // value itself when it is a bare digest, its last part after the colons of
 // a versioned one.
@@ -51,15 +35,12 @@ func hexOf(fingerprint string) string {
 // bruteForceAccount tries every 16-digit card number of the bank's prefix
 // bin ending in last4 against fingerprint under the published scheme
 // (SHA-256 of "claim:digits"), as a reader of the topic who guesses the
-// bank can: about 10⁵ numbers pass the Luhn check. It returns the account
-// found, "" when none.
+// bank can: 10⁶ numbers (10⁵ of them pass the Luhn check; all are tried).
+// It returns the account found, "" when none.
 func bruteForceAccount(claimID, bin, last4, fingerprint string) string {
 	want := hexOf(fingerprint)
 	for middle := range 1_000_000 {
 		account := fmt.Sprintf("%s%06d%s", bin, middle, last4)
-		if !luhn(account) {
-			continue
-		}
 		sum := sha256.Sum256([]byte(claimID + ":" + account))
 		if hex.EncodeToString(sum[:]) == want {
 			return account

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
@@ -100,16 +99,6 @@ var stpDefects = []struct{ defect, reason string }{
 	{defectInvoiceSeen, "invoice_seen"}, {defectUnreadable, "low_confidence"}, {defectPayee, "payee_not_entitled"},
 }
 
-// stpFingerprint is account's fingerprint on claimID as intake sends it,
-// under the services' fingerprint key (eventstest.FingerprintKeys).
-func stpFingerprint(claimID, account string) string {
-	f, err := bankaccount.ParseFingerprints(eventstest.FingerprintKeys())
-	if err != nil {
-		panic(err) // a fixed key of 32 random-looking bytes
-	}
-	return f.Account(claimID, account)
-}
-
 // stpRequest is the claim request of insured on policy, as intake
 // publishes it once the claim is complete: an invoice of 1,000 yuan (600
 // paid by the fund, 300 self-pay, 100 self-funded), an ID card whose
@@ -126,7 +115,7 @@ func stpRequest(policy, insured, invoice, account, defect string) events.ClaimRe
 		Insurance: &events.InsuranceSplit{FundPaidFen: 60_000, SelfPayFen: 30_000, SelfFundedFen: 10_000},
 		Sources:   map[string]events.FieldSource{"total_amount_fen": src, "insurance.self_pay_fen": src, "insurance.fund_paid_fen": src}}
 	card := events.ClaimDocument{DocumentID: "card-" + id, Type: "bank_card", SHA256: "cc", HolderName: insured,
-		AccountFingerprint: stpFingerprint(id, account), AccountLast4: account[len(account)-4:], Confidence: 0.99}
+		AccountFingerprint: eventstest.Fingerprints().Account(id, account), AccountLast4: account[len(account)-4:], Confidence: 0.99}
 	switch defect {
 	case defectName:
 		inv.PatientName = "钱多多"

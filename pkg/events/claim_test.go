@@ -30,7 +30,7 @@ func TestAgreementReachedNamesNoClaimant(t *testing.T) {
 // into another's event, does not open; nor does one whose name fingerprint
 // was made to match an insured other than the sealed name.
 func TestASealedPayeeOpensOnlyForItsClaimAndItsName(t *testing.T) {
-	f := eventstest.Fingerprints(t)
+	f := eventstest.Fingerprints()
 	p, err := events.Payee{Name: "张三", Role: "insured", BankName: "中国建设银行", AccountNumber: "6217000010005678"}.SealFor(eventstest.PayeeSealer(t), f, "claim-1")
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func TestASealedPayeeOpensOnlyForItsClaimAndItsName(t *testing.T) {
 // opens with its fingerprints dropped, never compared or passed on as a
 // match; one under a key payout does not hold is parked.
 func TestAPayeesUnkeyedFingerprintIsNeverAMatch(t *testing.T) {
-	f := eventstest.Fingerprints(t)
+	f := eventstest.Fingerprints()
 	p, err := events.Payee{Name: "张三", Role: "insured", AccountNumber: "6217000010005678"}.SealFor(eventstest.PayeeSealer(t), f, "claim-1")
 	if err != nil {
 		t.Fatal(err)

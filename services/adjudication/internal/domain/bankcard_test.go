@@ -7,17 +7,11 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events/eventstest"
 )
 
-// fingerprints is the key the tests fingerprint accounts and names under,
-// as intake does (bankaccount.Fingerprints).
-var fingerprints = func() *bankaccount.Fingerprints {
-	f, err := bankaccount.ParseFingerprints("test-fp:ZglIiSNshHE8pulqIccsKCs8wHvsAItz9LX1MrfXrCg=")
-	if err != nil {
-		panic(err)
-	}
-	return f
-}()
+// fingerprints fingerprint accounts and names as intake does.
+var fingerprints = eventstest.Fingerprints()
 
 // card is a bank-card document on claim-1 whose account is digits ("" when
 // it was not read) and whose holder is holder ("" when none is printed).

@@ -25,7 +25,7 @@ func TestAttackAHandlerCannotPayAnAccountOtherThanTheBankCard(t *testing.T) {
 	withCard := func() events.ClaimRequestedData {
 		d := requestData()
 		d.Documents = []events.ClaimDocument{{DocumentID: "doc-card", Type: "bank_card", SHA256: strings.Repeat("c", 64),
-			AccountFingerprint: eventstest.Fingerprints(t).Account(d.ClaimID, cardAccount), AccountLast4: "0128", HolderName: "张三"}}
+			AccountFingerprint: eventstest.Fingerprints().Account(d.ClaimID, cardAccount), AccountLast4: "0128", HolderName: "张三"}}
 		return d
 	}
 	agreed, advanced := withCard(), withCard()

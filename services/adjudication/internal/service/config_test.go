@@ -35,7 +35,7 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 	good := func() service.Config {
 		return service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), DatabaseDSN: "postgres://nobody@127.0.0.1:1/none"}, AuthorityLimits: map[string]int64{"senior_handler": domain.Unlimited},
 			Issuer:      domain.LetterIssuer{CompanyName: "示例人寿", CompanyAddress: "北京", ServicePhone: "95500", ReviewProcedure: "申请复核。"},
-			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints(t)}
+			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()}
 	}
 	tests := []struct {
 		name    string

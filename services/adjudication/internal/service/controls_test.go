@@ -265,7 +265,7 @@ func TestPaymentAuthorisationsListAgreementsAndAdvancesWithTheirAccounts(t *test
 	want(t, r.as(t, "finance-1", auth.Finance).Do(t, http.MethodGet, "/v1/payment-authorisations?from="+from+"&to="+to, ""), 200, &got)
 	require.Len(t, got.Items, 2)
 	fingerprint := func(claimID string) string {
-		return eventstest.Fingerprints(t).Account(claimID, "6222020200112233445")
+		return eventstest.Fingerprints().Account(claimID, "6222020200112233445")
 	}
 	adv, agr := got.Items[0], got.Items[1]
 	if adv.Kind != "advance" || adv.ClaimID != advanced.ClaimID || adv.AmountFen != 12000 || adv.AccountFingerprint != fingerprint(advanced.ClaimID) {

@@ -365,7 +365,7 @@ func TestAnAdvanceAgreementGivenBeforeTheRulesChangedWaitsForTheClaimant(t *test
 	r.importRules(t)
 	inAdvance := func(d events.ClaimRequestedData, agreedAt time.Time) events.ClaimRequestedData {
 		const account = "6222020200112233445"
-		p, err := events.Payee{Name: "张三", Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), eventstest.Fingerprints(t), d.ClaimID)
+		p, err := events.Payee{Name: "张三", Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), eventstest.Fingerprints(), d.ClaimID)
 		require.NoError(t, err)
 		d.Documents[2].AccountFingerprint, d.Documents[2].AccountLast4 = p.AccountFingerprint, p.AccountLast4
 		d.Payee = &p

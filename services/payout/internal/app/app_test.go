@@ -81,7 +81,7 @@ func newEnv(t testing.TB) *env {
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return &env{trusted: trusted, payees: eventstest.PayeeOpener(t), fingerprints: eventstest.Fingerprints(t), db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
+	return &env{trusted: trusted, payees: eventstest.PayeeOpener(t), fingerprints: eventstest.Fingerprints(), db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
 		repo: adapters.NewObligations(db, nil, tr, keys, loc)}
 }
 

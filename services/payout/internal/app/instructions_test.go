@@ -163,10 +163,10 @@ func TestAttackAPayeeNotSealedForPayoutIsParked(t *testing.T) {
 		p.Sealed = string(b)
 	})
 	otherAccount := resealed("claim-fp", func(p *events.Payee) {
-		p.AccountFingerprint = eventstest.Fingerprints(t).Account("claim-fp", "6217000010009999")
+		p.AccountFingerprint = eventstest.Fingerprints().Account("claim-fp", "6217000010009999")
 	})
 	otherName := resealed("claim-name", func(p *events.Payee) {
-		p.NameFingerprint = eventstest.Fingerprints(t).Holder("claim-name", "钱多多")
+		p.NameFingerprint = eventstest.Fingerprints().Holder("claim-name", "钱多多")
 	})
 
 	for name, ev := range map[string]events.Envelope{"in clear": clear, "moved to another claim": moved, "sealed for another key": foreign,

@@ -7,16 +7,11 @@ import (
 
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events/eventstest"
 )
 
-// fp is the key adjudication fingerprints the accounts it authorises under.
-var fp = func() *bankaccount.Fingerprints {
-	f, err := bankaccount.ParseFingerprints("test-fp:ZglIiSNshHE8pulqIccsKCs8wHvsAItz9LX1MrfXrCg=")
-	if err != nil {
-		panic(err)
-	}
-	return f
-}()
+// fp fingerprints the accounts as adjudication does.
+var fp = eventstest.Fingerprints()
 
 // TestTheThreeWayComparesTheAccountByItsKeyedFingerprint: an authorised
 // account's keyed fingerprint matches the payee's account; one adjudication

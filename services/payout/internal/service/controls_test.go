@@ -181,7 +181,7 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
 			"kind": "agreement", "claim_id": genuine, "reference_id": "case-" + genuine, "amount_fen": 120000, "advanced_fen": 0,
-			"account_fingerprint": eventstest.Fingerprints(t).Account(genuine, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
+			"account_fingerprint": eventstest.Fingerprints().Account(genuine, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
 	}))
 	t.Cleanup(adjudication.Close)
 	dsn := pgtest.NewDatabase(t)

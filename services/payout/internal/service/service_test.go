@@ -63,7 +63,7 @@ func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers ka
 	require.NoError(t, err)
 	return service.Config{TrustedInstructions: trusted, PayeeKeys: eventstest.PayeeOpener(t), Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
-		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond, Fingerprints: eventstest.Fingerprints(t)}
+		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond, Fingerprints: eventstest.Fingerprints()}
 }
 
 // start starts payout and stops it, waiting for Run to return, at cleanup.
