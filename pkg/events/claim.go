@@ -142,8 +142,8 @@ type Person struct {
 // reader of the topic holds them. AccountLast4 and AccountFingerprint
 // (bankaccount.Fingerprints.Account, keyed: a reader of the topic cannot
 // try the numbers left by the last four digits against it) stay in clear
-// for fraud checks and the reconciliation. Payout encrypts the account at rest and masks it
-// everywhere else.
+// for fraud checks and the reconciliation. Payout encrypts the account at
+// rest and masks it everywhere else.
 type Payee struct {
 	Name          string `json:"name,omitempty"`
 	Role          string `json:"role"`
