@@ -217,10 +217,10 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 				set[e.Name] = true
 				if ref := e.ValueFrom; ref != nil {
 					switch {
-					case ref.SecretKeyRef != nil && operatorSecrets[ref.SecretKeyRef.Name] != nil:
-						if !slices.Contains(operatorSecrets[ref.SecretKeyRef.Name], ref.SecretKeyRef.Key) {
+					case ref.SecretKeyRef != nil && madeOutside(ref.SecretKeyRef.Name) != nil:
+						if !slices.Contains(madeOutside(ref.SecretKeyRef.Name), ref.SecretKeyRef.Key) {
 							t.Errorf("got %s from operator secret %s key %s, want one of its documented keys %v", e.Name,
-								ref.SecretKeyRef.Name, ref.SecretKeyRef.Key, operatorSecrets[ref.SecretKeyRef.Name])
+								ref.SecretKeyRef.Name, ref.SecretKeyRef.Key, madeOutside(ref.SecretKeyRef.Name))
 						}
 						if _, in := m.secrets[ref.SecretKeyRef.Name]; in {
 							t.Errorf("got secret %s in the manifests, want it created by the operator only (no value in the repository)", ref.SecretKeyRef.Name)
@@ -238,7 +238,7 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 				}
 			}
 			required := []string{"AUTH_ISSUER", strings.ToUpper(name) + "_DATABASE_DSN", "KAFKA_BROKERS", "KAFKA_USER",
-				"KAFKA_PASSWORD_FILE", "KAFKA_TLS_CA_FILE"}
+				"KAFKA_PASSWORD_FILE", "KAFKA_TLS_CA_FILE", strings.ToUpper(name) + "_FINGERPRINT_KEYS"}
 			switch name {
 			case "payout":
 				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS", "PAYOUT_PAYEE_OPEN_KEYS")
@@ -281,6 +281,34 @@ func TestOperatorSecretsAreDocumented(t *testing.T) {
 	}
 }
 
+// scriptSecrets are the secrets deployments/secrets.sh makes (k8s) that the
+// services read as variables, by name with their keys: the fingerprint key
+// of intake, adjudication and payout (the review of issue 19).
+var scriptSecrets = map[string][]string{"claims-fingerprint-keys": {"fingerprint-keys"}}
+
+// madeOutside returns the keys of secret name when the operator makes it
+// (the README's commands, or deployments/secrets.sh), nil otherwise.
+func madeOutside(name string) []string {
+	if keys := operatorSecrets[name]; keys != nil {
+		return keys
+	}
+	return scriptSecrets[name]
+}
+
+// TestScriptSecretsAreMadeBySecretsSh keeps secrets.sh in step with the
+// secrets the manifests take from it.
+func TestScriptSecretsAreMadeBySecretsSh(t *testing.T) {
+	script, err := os.ReadFile("secrets.sh")
+	require.NoError(t, err)
+	for name, keys := range scriptSecrets {
+		for _, key := range keys {
+			if want := "apply " + name + " --from-file=" + key + "="; !strings.Contains(string(script), want) {
+				t.Errorf("got no %q in secrets.sh, want the secret made there", want)
+			}
+		}
+	}
+}
+
 // operatorSecretKeys are the keys of the Secret claims-secrets that the
 // README's set-up creates.
 var operatorSecretKeys = []string{"payout-data-keys", "payout-client-secret", "intake-data-keys"}
@@ -313,6 +341,7 @@ func setOperatorSecrets(t *testing.T) {
 	t.Setenv("INTAKE_DATA_KEYS", "set-by-the-operator")
 	t.Setenv("ADJUDICATION_PAYEE_SEAL_KEY", "set-by-the-operator")
 	t.Setenv("PAYOUT_PAYEE_OPEN_KEYS", "set-by-the-operator")
+	t.Setenv("ADJUDICATION_FINGERPRINT_KEYS", "set-by-the-operator")
 }
 
 func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {

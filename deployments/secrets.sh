@@ -25,6 +25,10 @@
 #   kafka-broker.pem        the broker's private key and certificate (PEM
 #                           keystore), for kafka, kafka-0.kafka.claims.svc.cluster.local
 #                           and localhost
+#   fingerprint-keys        the key of the accounts' and names' fingerprints on
+#                           the topics, id:base64 (32 random bytes), for intake,
+#                           adjudication and payout only (*_FINGERPRINT_KEYS);
+#                           to rotate, see "Payees sealed for payout" in the README
 # Rotation: see "Transport security" in the README.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +67,11 @@ make_secrets() {
     cat "$tmp/cert.pem" >>"$DIR/kafka-broker.pem"
     rm -rf "$tmp"
   fi
+  # The fingerprint key intake, adjudication and payout share (never the
+  # broker nor a reader of the topics).
+  if [ ! -s "$DIR/fingerprint-keys" ]; then
+    (umask 077 && printf 'fp-%s:%s\n' "$(date +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 -w0)" >"$DIR/fingerprint-keys")
+  fi
   # The containers run as other users than this one: the files are
   # readable by all, the folder by this user only.
   chmod 444 "$DIR"/kafka-* "$DIR"/pg-*
@@ -85,6 +94,8 @@ k8s_secrets() {
     apply "claims-$u-credentials" --from-file=kafka-password="$DIR/kafka-$u" \
       --from-file=pgpass="$DIR/pg-$u.pgpass" --from-file=kafka-ca.crt="$DIR/kafka-ca.crt"
   done
+  # The three services' fingerprint keys (*_FINGERPRINT_KEYS).
+  apply claims-fingerprint-keys --from-file=fingerprint-keys="$DIR/fingerprint-keys"
   # The console: its PostgreSQL pgpass (it does not use Kafka).
   apply claims-console-credentials --from-file=pgpass="$DIR/pg-console.pgpass"
   # PostgreSQL: the superuser's and the service and console roles' passwords.

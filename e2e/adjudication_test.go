@@ -168,7 +168,7 @@ func TestARejectionLetterIsSentWithinItsDeadline(t *testing.T) {
 		if strings.Contains(string(e.Data), "6217000010001234567") {
 			t.Fatalf("got the account in clear on the topic: %s, want it sealed for payout (issue 17)", e.Data)
 		}
-		payee, err := d.Payee.Open(eventstest.PayeeOpener(t), e.ClaimID)
+		payee, err := d.Payee.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), e.ClaimID)
 		if err != nil {
 			t.Fatalf("open the payee with payout's key: %v", err)
 		}

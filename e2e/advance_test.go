@@ -29,7 +29,7 @@ import (
 // signals' key.
 func (s *system) inAdvance(t testing.TB, d events.ClaimRequestedData, name, account string) events.ClaimRequestedData {
 	t.Helper()
-	p, err := events.Payee{Name: name, Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), d.ClaimID)
+	p, err := events.Payee{Name: name, Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), eventstest.Fingerprints(), d.ClaimID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,25 +114,41 @@ func TestACleanSmallClaimIsPaidWithoutAnyPerson(t *testing.T) {
 		t.Fatalf("clean: got payouts %+v, want one of 16000 fen", paid)
 	}
 	// The payee sealed for the clean claim, copied into another request
-	// with its fingerprints made to match that claim's card and insured:
-	// with the account's keyed hash as intake sent it, the account is
-	// already paid to another insured (shared_account); with a made-up
-	// one, adjudication cannot tell and agrees.
-	steal := func(policy, name, invoice, key string) events.ClaimRequestedData {
+	// with its fingerprints made to match that claim's card and insured
+	// (under the services' fingerprint key: an insider's forgery): with
+	// the account's keyed hash as intake sent it, the account is already
+	// paid to another insured (shared_account); with a made-up one,
+	// adjudication cannot tell and agrees.
+	steal := func(policy, name, invoice, key string, fingerprint func(claimID, account, name string) (string, string)) events.ClaimRequestedData {
 		d := stpRequest(policy, name, invoice, stpAccount(100), defectNone)
 		stolen := *clean.Payee
-		stolen.AccountFingerprint = bankaccount.Fingerprint(d.ClaimID, stpAccount(100))
-		stolen.NameFingerprint = bankaccount.HolderFingerprint(d.ClaimID, name)
+		stolen.AccountFingerprint, stolen.NameFingerprint = fingerprint(d.ClaimID, stpAccount(100), name)
 		adv := *clean.AdvanceAgreement
 		adv.AccountKey = key
 		d.Payee, d.AdvanceAgreement = &stolen, &adv
 		return d
 	}
-	copycat := steal("P-ADV-5", insured+"5", "ADV-0006", clean.AdvanceAgreement.AccountKey)
-	forged := steal("P-ADV-3", insured+"3", "ADV-0004", strings.Repeat("ab", 32))
-	sys.publishRequests(t, copycat, forged)
+	keyed := func(claimID, account, name string) (string, string) {
+		f := eventstest.Fingerprints()
+		return f.Account(claimID, account), f.Holder(claimID, name)
+	}
+	copycat := steal("P-ADV-5", insured+"5", "ADV-0006", clean.AdvanceAgreement.AccountKey, keyed)
+	forged := steal("P-ADV-3", insured+"3", "ADV-0004", strings.Repeat("ab", 32), keyed)
+	// An outsider, who holds no key, makes the fingerprints anyone could
+	// before the key (the review of issue 19), on the payee and on the
+	// card: they count as none, and a handler looks at the claim.
+	outsider := steal("P-ADV-6", insured+"6", "ADV-0007", strings.Repeat("cd", 32), func(claimID, account, name string) (string, string) {
+		return bankaccount.LegacyFingerprint(claimID, account), bankaccount.LegacyHolderFingerprint(claimID, name)
+	})
+	outsider.Documents[2].AccountFingerprint = bankaccount.LegacyFingerprint(outsider.ClaimID, stpAccount(100))
+	sys.stpPolicy(t, "P-ADV-6", insured+"6")
+	sys.publishRequests(t, copycat, forged, outsider)
 	if a, _ := sys.assessed(t, copycat.ClaimID); a.Automatic || !a.has("fraud_signal") {
 		t.Errorf("copycat: got automatic %v, reasons %+v; want a handler's, with fraud_signal", a.Automatic, a.Reasons)
+	}
+	if a, c := sys.assessed(t, outsider.ClaimID); a.Automatic || !a.has("payee_not_verified") || !a.has("payee_not_entitled") || c.State != "received" {
+		t.Errorf("unkeyed fingerprints: got automatic %v, reasons %+v, state %s; want a handler's (received), with payee_not_verified and payee_not_entitled",
+			a.Automatic, a.Reasons, c.State)
 	}
 	agreements := sys.agreementsOf(t, func(m map[string]events.AgreementReachedData) bool {
 		_, ok := m[clean.ClaimID]

@@ -165,6 +165,12 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		// payout and hashes its account with the signals' key.
 		"INTAKE_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,
 		"INTAKE_SIGNAL_KEY=" + s.signalKey,
+		// The review of issue 19: the three services' fingerprint key
+		// (fixed, so that tests standing in for intake or adjudication
+		// fingerprint as the services compare: eventstest.Fingerprints).
+		"INTAKE_FINGERPRINT_KEYS=" + eventstest.FingerprintKeys(),
+		"ADJUDICATION_FINGERPRINT_KEYS=" + eventstest.FingerprintKeys(),
+		"PAYOUT_FINGERPRINT_KEYS=" + eventstest.FingerprintKeys(),
 	}, append(slices.Clone(s.env), extra...)...)
 }
 

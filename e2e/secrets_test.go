@@ -109,6 +109,13 @@ func TestAServiceGivenAnExampleSecretRefusesToStart(t *testing.T) {
 		{"intake", "AUTH_KEYS=compose:change-me-change-me-change-me-0000"},
 		{"adjudication", "AUTH_KEYS=k1:replace-with-32-or-more-random-bytes-000000"},
 		{"adjudication", "ADJUDICATION_SIGNAL_KEY=" + strings.Repeat("e2", 32)},
+		// The review of issue 19: without the fingerprint key, or with
+		// a patterned one, the accounts' fingerprints on the topics could
+		// be brute-forced; each service refuses to start.
+		{"intake", "INTAKE_FINGERPRINT_KEYS="},
+		{"adjudication", "ADJUDICATION_FINGERPRINT_KEYS="},
+		{"payout", "PAYOUT_FINGERPRINT_KEYS="},
+		{"payout", "PAYOUT_FINGERPRINT_KEYS=fp:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
 	} {
 		p := startProc(t, c.name, sys.serviceEnv(c.name, c.env))
 		p.waitExit(t, 30*time.Second)

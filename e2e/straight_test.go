@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
@@ -115,7 +115,7 @@ func stpRequest(policy, insured, invoice, account, defect string) events.ClaimRe
 		Insurance: &events.InsuranceSplit{FundPaidFen: 60_000, SelfPayFen: 30_000, SelfFundedFen: 10_000},
 		Sources:   map[string]events.FieldSource{"total_amount_fen": src, "insurance.self_pay_fen": src, "insurance.fund_paid_fen": src}}
 	card := events.ClaimDocument{DocumentID: "card-" + id, Type: "bank_card", SHA256: "cc", HolderName: insured,
-		AccountFingerprint: bankaccount.Fingerprint(id, account), AccountLast4: account[len(account)-4:], Confidence: 0.99}
+		AccountFingerprint: eventstest.Fingerprints().Account(id, account), AccountLast4: account[len(account)-4:], Confidence: 0.99}
 	switch defect {
 	case defectName:
 		inv.PatientName = "钱多多"

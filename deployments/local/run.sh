@@ -106,6 +106,10 @@ export INTAKE_DATA_KEYS=$(cat "$STATE/intake-data-keys")
 # The key adjudication hashes accounts with for its fraud signals.
 made_once "$STATE/adjudication-signal-key" random_hex 32
 export ADJUDICATION_SIGNAL_KEY=$(cat "$STATE/adjudication-signal-key")
+# The key of the accounts' and names' fingerprints on the topics: intake,
+# adjudication and payout hold it, no reader of the topics does.
+made_once "$STATE/fingerprint-keys" data_key
+FINGERPRINT_KEYS=$(cat "$STATE/fingerprint-keys")
 # Adjudication's Ed25519 pair signing payment instructions (payout trusts
 # the public half; issue 15), and payout's X25519 pair the payees of those
 # instructions are sealed for (adjudication gets the public half; issue 17).
@@ -122,15 +126,16 @@ kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1";
 # Issue 19: intake seals the payee of an advance agreement for payout (the
 # public half adjudication gets) and hashes its account with the signals' key.
 env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
-  INTAKE_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" INTAKE_SIGNAL_KEY="$ADJUDICATION_SIGNAL_KEY" "$ROOT/bin/intake" &
+  INTAKE_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" INTAKE_SIGNAL_KEY="$ADJUDICATION_SIGNAL_KEY" \
+  INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/intake" &
 pids+=($!)
 env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
   ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" \
-  ADJUDICATION_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" "$ROOT/bin/adjudication" &
+  ADJUDICATION_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" ADJUDICATION_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/adjudication" &
 pids+=($!)
 env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \
   PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" \
-  PAYOUT_PAYEE_OPEN_KEYS="$(pair_half "$PAYEEKEYFILE" private)" "$ROOT/bin/payout" &
+  PAYOUT_PAYEE_OPEN_KEYS="$(pair_half "$PAYEEKEYFILE" private)" PAYOUT_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/payout" &
 pids+=($!)
 
 # The development users: the seed file, plus a second-factor secret for

@@ -51,13 +51,14 @@ func Mask(account string) string {
 	return "****" + account[len(account)-4:]
 }
 
-// Fingerprint identifies an account paid on a claim without keeping it: the
-// lowercase hex SHA-256 of the claim id, ":" and the account's digits. It
-// is what intake sends of a bank card on the claim and what adjudication
-// keeps of the accounts it pays, so the two compare without the number;
-// payout computes the same for its three-way reconciliation. Anything in
-// account but the ASCII digits (spaces, dashes) is left out.
-func Fingerprint(claimID, account string) string {
+// LegacyFingerprint is the unkeyed account fingerprint of before the
+// fingerprint key: the lowercase hex SHA-256 of the claim id, ":" and the
+// account's digits. Anyone who knows a claim id, the last four digits and
+// the bank's card prefix can find the account from it (the attack review
+// of issue 19), so it is never made again: Fingerprints.MatchStoredAccount
+// compares it only with fingerprints a service stored before it held the
+// key.
+func LegacyFingerprint(claimID, account string) string {
 	sum := sha256.Sum256([]byte(claimID + ":" + digitsOf(account)))
 	return hex.EncodeToString(sum[:])
 }
@@ -102,13 +103,12 @@ func NormalizeName(name string) string {
 	return b.String()
 }
 
-// HolderFingerprint identifies the name of a payee on a claim without
-// carrying it (R11): the lowercase hex SHA-256 of "name:", the claim id,
-// ":" and the name as NormalizeName gives it. A sealed payee carries it in
-// clear so that adjudication, which cannot open the payee, checks that the
-// payee is the insured and the bank card's holder (issue 19). "" for an
-// empty name.
-func HolderFingerprint(claimID, name string) string {
+// LegacyHolderFingerprint is the unkeyed name fingerprint of before the
+// fingerprint key: the lowercase hex SHA-256 of "name:", the claim id, ":"
+// and the name as NormalizeName gives it; "" for an empty name. A
+// dictionary of common names finds the name from it, so it is never made
+// again (see LegacyFingerprint).
+func LegacyHolderFingerprint(claimID, name string) string {
 	n := NormalizeName(name)
 	if n == "" {
 		return ""

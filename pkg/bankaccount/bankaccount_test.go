@@ -54,20 +54,21 @@ func TestMask(t *testing.T) {
 // fingerprint differently, so a payee so named goes to a
 // handler.
 func TestAHolderFingerprintIsAnotherPersonsOnlyWhenTheNameDiffers(t *testing.T) {
-	want := bankaccount.HolderFingerprint("claim-1", "张三")
+	f := fingerprints(t, "k1")
+	want := f.Holder("claim-1", "张三")
 	for _, same := range []string{"张三", " 张 三 ", "张\u3000三", "张\u00a0三"} {
-		if got := bankaccount.HolderFingerprint("claim-1", same); got != want {
+		if got := f.Holder("claim-1", same); got != want {
 			t.Errorf("%q: got %s, want 张三's %s", same, got, want)
 		}
 	}
-	wantLatin := bankaccount.HolderFingerprint("claim-1", "ZHANG SAN")
-	if got := bankaccount.HolderFingerprint("claim-1", "ＺＨＡＮＧ　ＳＡＮ"); got != wantLatin {
+	wantLatin := f.Holder("claim-1", "ZHANG SAN")
+	if got := f.Holder("claim-1", "ＺＨＡＮＧ　ＳＡＮ"); got != wantLatin {
 		t.Errorf("full-width ZHANG SAN: got %s, want %s", got, wantLatin)
 	}
 	for name, other := range map[string]string{
-		"traditional": bankaccount.HolderFingerprint("claim-1", "張三"), "invisible": bankaccount.HolderFingerprint("claim-1", "张\u200b三"),
-		"homophone": bankaccount.HolderFingerprint("claim-1", "张叁"), "another claim": bankaccount.HolderFingerprint("claim-2", "张三"),
-		"empty": bankaccount.HolderFingerprint("claim-1", " \u3000 "),
+		"traditional": f.Holder("claim-1", "張三"), "invisible": f.Holder("claim-1", "张\u200b三"),
+		"homophone": f.Holder("claim-1", "张叁"), "another claim": f.Holder("claim-2", "张三"),
+		"empty": f.Holder("claim-1", " \u3000 "),
 	} {
 		if other == want {
 			t.Errorf("%s: got 张三's fingerprint, want another", name)

@@ -34,10 +34,11 @@ type Supplement struct {
 // relationship_proof, other). Resident ID numbers are not carried.
 //
 // A bank card's account number is not carried either (issue 17: no personal
-// data in clear on topics): AccountFingerprint is the lowercase hex SHA-256
-// of the claim id, ":" and its digits (the fingerprint adjudication keeps of
-// the accounts it pays), AccountLast4 its last four digits, and HolderName
-// the holder printed on it, when read or corrected by a handler.
+// data in clear on topics): AccountFingerprint is its keyed fingerprint for
+// the claim (bankaccount.Fingerprints.Account, "v1:<key id>:<hex>": the
+// fingerprint adjudication keeps of the accounts it pays), AccountLast4 its
+// last four digits, and HolderName the holder printed on it, when read or
+// corrected by a handler.
 type ClaimDocument struct {
 	DocumentID string `json:"document_id"`
 	// Part is the index of the part of the upload this is (0 for the first
@@ -139,9 +140,10 @@ type Person struct {
 // empty: they travel in Sealed, an HPKE envelope only payout's private key
 // opens (SealFor, Open), so neither the broker, adjudication's outbox nor a
 // reader of the topic holds them. AccountLast4 and AccountFingerprint
-// (bankaccount.Fingerprint) stay in clear for fraud checks and the
-// reconciliation. Payout encrypts the account at rest and masks it
-// everywhere else.
+// (bankaccount.Fingerprints.Account, keyed: a reader of the topic cannot
+// try the numbers left by the last four digits against it) stay in clear
+// for fraud checks and the reconciliation. Payout encrypts the account at
+// rest and masks it everywhere else.
 type Payee struct {
 	Name          string `json:"name,omitempty"`
 	Role          string `json:"role"`
@@ -151,7 +153,7 @@ type Payee struct {
 	OnBehalfOf         *Person `json:"on_behalf_of,omitempty"`
 	AccountLast4       string  `json:"account_last4,omitempty"`
 	AccountFingerprint string  `json:"account_fingerprint,omitempty"`
-	// NameFingerprint (bankaccount.HolderFingerprint) identifies the
+	// NameFingerprint (bankaccount.Fingerprints.Holder) identifies the
 	// sealed name for the claim: adjudication compares it with the
 	// insured's and the bank card holder's without opening the payee
 	// (issue 19). Empty on payees sealed before it was added.
@@ -172,11 +174,14 @@ func payeeInfo(claimID string) []byte { return []byte("claims.payee.v1\n" + clai
 
 // SealFor returns p as published for payout: the name, account number and
 // the person an agent collects for sealed for payout's public key and bound
-// to claimID, the last four digits and the claim's account fingerprint in
-// clear.
-func (p Payee) SealFor(s *sealed.Sealer, claimID string) (Payee, error) {
+// to claimID, the last four digits and the account's and the name's keyed
+// fingerprints for the claim (f) in clear.
+func (p Payee) SealFor(s *sealed.Sealer, f *bankaccount.Fingerprints, claimID string) (Payee, error) {
 	if s == nil {
 		return Payee{}, errors.New("events: no public key of payout to seal the payee for")
+	}
+	if f == nil {
+		return Payee{}, errors.New("events: no fingerprint key to fingerprint the payee with")
 	}
 	plain, err := json.Marshal(sealedPayee{Name: p.Name, AccountNumber: p.AccountNumber, OnBehalfOf: p.OnBehalfOf})
 	if err != nil {
@@ -187,7 +192,7 @@ func (p Payee) SealFor(s *sealed.Sealer, claimID string) (Payee, error) {
 		return Payee{}, err
 	}
 	return Payee{Role: p.Role, BankName: p.BankName, AccountLast4: bankaccount.Last4(p.AccountNumber),
-		AccountFingerprint: bankaccount.Fingerprint(claimID, p.AccountNumber), NameFingerprint: bankaccount.HolderFingerprint(claimID, p.Name),
+		AccountFingerprint: f.Account(claimID, p.AccountNumber), NameFingerprint: f.Holder(claimID, p.Name),
 		Sealed: box}, nil
 }
 
@@ -199,9 +204,11 @@ type PayeeOpener interface {
 
 // Open returns the payee of claimID in clear from its sealed form. A payee
 // published in clear, one that does not open (sealed for another claim),
-// or one whose account or name does not match its fingerprint is an error
-// wrapping ErrMalformed: the event is parked, nothing is paid.
-func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
+// or one whose account or name does not match its keyed fingerprint (f) is
+// an error wrapping ErrMalformed: the event is parked, nothing is paid. A
+// legacy, unkeyed fingerprint (an instruction signed before the key) is
+// not compared and not kept: anyone could have computed it.
+func (p Payee) Open(o PayeeOpener, f *bankaccount.Fingerprints, claimID string) (Payee, error) {
 	if p.Sealed == "" || p.Name != "" || p.AccountNumber != "" || p.OnBehalfOf != nil {
 		return Payee{}, fmt.Errorf("%w: the payee is not sealed for payout", ErrMalformed)
 	}
@@ -216,10 +223,11 @@ func (p Payee) Open(o PayeeOpener, claimID string) (Payee, error) {
 	if err := json.Unmarshal(plain, &in); err != nil {
 		return Payee{}, fmt.Errorf("%w: the sealed payee: %v", ErrMalformed, err)
 	}
-	if p.AccountFingerprint != "" && bankaccount.Fingerprint(claimID, in.AccountNumber) != p.AccountFingerprint {
+	p.AccountFingerprint, p.NameFingerprint = bankaccount.FromEvent(p.AccountFingerprint), bankaccount.FromEvent(p.NameFingerprint)
+	if p.AccountFingerprint != "" && !f.MatchAccount(p.AccountFingerprint, claimID, in.AccountNumber) {
 		return Payee{}, fmt.Errorf("%w: the sealed account does not match the payee's fingerprint", ErrMalformed)
 	}
-	if p.NameFingerprint != "" && bankaccount.HolderFingerprint(claimID, in.Name) != p.NameFingerprint {
+	if p.NameFingerprint != "" && !f.MatchHolder(p.NameFingerprint, claimID, in.Name) {
 		return Payee{}, fmt.Errorf("%w: the sealed name does not match the payee's name fingerprint", ErrMalformed)
 	}
 	return Payee{Name: in.Name, Role: p.Role, BankName: p.BankName, AccountNumber: in.AccountNumber, OnBehalfOf: in.OnBehalfOf,

@@ -1,6 +1,6 @@
 // Package eventstest helps tests stand in for adjudication's payment
-// instructions: a fixed payout payee key pair, and the sealing of an
-// instruction's payee as adjudication seals it (issue 17).
+// instructions: a fixed payout payee key pair, a fixed fingerprint key, and
+// the sealing of an instruction's payee as adjudication seals it (issue 17).
 package eventstest
 
 import (
@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/sealed"
 )
@@ -33,6 +34,27 @@ func PayeeKeys(t testing.TB) sealed.KeyPair {
 		Public:  PayeeKeyID + ":" + base64.StdEncoding.EncodeToString(priv.PublicKey().Bytes())}
 }
 
+// FingerprintKeyID is the id of the test's fingerprint key.
+const FingerprintKeyID = "test-fp"
+
+// FingerprintKeys returns the test's fingerprint key as the services'
+// *_FINGERPRINT_KEYS give it (id:base64key): fixed, so that tests standing
+// in for one service fingerprint as the others compare, but not patterned
+// (a SHA-256), so that the services' check of their secrets takes it.
+func FingerprintKeys() string {
+	key := sha256.Sum256([]byte("eventstest fingerprint key"))
+	return FingerprintKeyID + ":" + base64.StdEncoding.EncodeToString(key[:])
+}
+
+// Fingerprints makes and compares fingerprints under FingerprintKeys.
+func Fingerprints() *bankaccount.Fingerprints {
+	f, err := bankaccount.ParseFingerprints(FingerprintKeys())
+	if err != nil {
+		panic(err) // a fixed key of 32 random-looking bytes: never
+	}
+	return f
+}
+
 // PayeeSealer seals for PayeeKeys.
 func PayeeSealer(t testing.TB) *sealed.Sealer {
 	t.Helper()
@@ -50,7 +72,8 @@ func PayeeOpener(t testing.TB) *sealed.Opener {
 }
 
 // SealPayee returns e with the payee of an agreement-reached or
-// advance-approved event sealed with s, as adjudication publishes it; other
+// advance-approved event sealed with s and fingerprinted under
+// FingerprintKeys, as adjudication publishes it; other
 // events, and payees already sealed, are returned as they are. Sign after
 // sealing: the signature covers the sealed form.
 func SealPayee(t testing.TB, s *sealed.Sealer, e events.Envelope) events.Envelope {
@@ -71,7 +94,7 @@ func sealIn[T any](t testing.TB, s *sealed.Sealer, e events.Envelope, payee func
 	var d T
 	require.NoError(t, json.Unmarshal(e.Data, &d))
 	if p := payee(&d); p.Sealed == "" {
-		sealedPayee, err := p.SealFor(s, e.ClaimID)
+		sealedPayee, err := p.SealFor(s, Fingerprints(), e.ClaimID)
 		require.NoError(t, err)
 		*p = sealedPayee
 	}

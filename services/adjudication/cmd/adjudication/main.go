@@ -13,6 +13,7 @@ import (
 	"claims.local/adjudication/internal/adapters/letter"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/service"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/config"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/sealed"
@@ -62,6 +63,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		if err := secrets.Key("ADJUDICATION_SIGNAL_KEY", cfg.SignalKey); err != nil {
 			return cfg, err
 		}
+	}
+	// The keys of the accounts' and names' fingerprints on the topics
+	// (bankaccount.Fingerprints), the same as intake's and payout's.
+	if cfg.Fingerprints, err = bankaccount.ParseFingerprints(env.String("ADJUDICATION_FINGERPRINT_KEYS", "")); err != nil {
+		return cfg, fmt.Errorf("ADJUDICATION_FINGERPRINT_KEYS must hold the fingerprint keys as id:base64key[,id:base64key] (current first, 32-byte keys; the value of INTAKE_FINGERPRINT_KEYS and PAYOUT_FINGERPRINT_KEYS): %w", err)
 	}
 	// Issue 15: the key payment instructions are signed with; payout
 	// trusts its public key (PAYOUT_TRUSTED_INSTRUCTION_KEYS).

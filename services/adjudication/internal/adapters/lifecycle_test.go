@@ -15,6 +15,7 @@ import (
 	"claims.local/pkg/apperr/apperrtest"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
@@ -72,13 +73,13 @@ func TestEveryPartOfACaseRoundTrips(t *testing.T) {
 		_, err := c.RecordAgreement(h2, domain.AgreementInput{AgreedBy: "李四", Channel: "app", Payee: domain.PayeeInput{
 			Name: "李四", Role: "agent", BankName: "中国银行", AccountNumber: "6216610100001234567",
 			OnBehalfOf: &domain.Person{Name: "张三", Relation: "self"}, AuthorisationDocumentID: "d2"},
-			Facts: domain.SignalFacts{Employee: "E-7"}}, 7, now)
+			Facts: domain.SignalFacts{Employee: "E-7"}, Fingerprints: eventstest.Fingerprints()}, 7, now)
 		return err
 	})
 	assert.Equal(t, "****4567", agreed.Agreement.Payee.AccountMasked)
 	require.Len(t, agreed.Signals, 1, "the employee's account raised a signal")
 	assert.Equal(t, map[string]string{"account": "****4567", "employee": "E-7"}, agreed.Signals[0].Params, "the signal keeps its values (issue 20)")
-	assert.Equal(t, domain.AccountFingerprint("claim-1", "6216610100001234567"), agreed.Agreement.AccountFingerprint)
+	assert.Equal(t, eventstest.Fingerprints().Account("claim-1", "6216610100001234567"), agreed.Agreement.AccountFingerprint)
 	auths, err := f.repo.PaymentAuthorisations(ctx, now, now.Add(time.Second))
 	require.NoError(t, err)
 	require.Len(t, auths, 1, "the agreement is a payment authorised in the window")

@@ -11,7 +11,6 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
 )
@@ -66,13 +65,13 @@ func TestTheAgreementGoesToPayoutWithItsPaymentPeriod(t *testing.T) {
 	if d.Payee.Name != "" || d.Payee.AccountNumber != "" || d.Payee.OnBehalfOf != nil {
 		t.Errorf("got payee %+v on the topic, want its name, account and principal only sealed", d.Payee)
 	}
-	opened, err := d.Payee.Open(eventstest.PayeeOpener(t), "claim-ag")
+	opened, err := d.Payee.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), "claim-ag")
 	require.NoError(t, err)
 	d.Payee = opened
 	want := events.AgreementReachedData{ClaimID: "claim-ag", CaseID: c.ID, PolicyNumber: "P-1", AmountFen: 123_456, Currency: "CNY",
 		Payee: events.Payee{Name: "王五", Role: "agent", BankName: "中国工商银行", AccountNumber: "6222020200112233445",
 			OnBehalfOf: &events.Person{Name: "张三", Relation: "self"}, AccountLast4: "3445",
-			AccountFingerprint: bankaccount.Fingerprint("claim-ag", "6222020200112233445")},
+			AccountFingerprint: eventstest.Fingerprints().Account("claim-ag", "6222020200112233445")},
 		Channel: "signed_form", RecordedBy: "handler-1", AgreedAt: at(10, 2, time.October), PaymentPeriodDays: 7,
 		DecidedBy: "handler-1"}
 	assert.Equal(t, want, d)

@@ -14,6 +14,7 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
@@ -194,6 +195,10 @@ type Deps struct {
 	// of accounts they compare (none: the account signals are off).
 	Signals   domain.SignalPolicy
 	SignalKey []byte
+	// Fingerprints make and compare the keyed fingerprints of the accounts
+	// paid and of the payees' names (R11), under the keys intake and
+	// payout hold too.
+	Fingerprints *bankaccount.Fingerprints
 	// Instructions signs the payment instructions (agreement-reached,
 	// advance-approved) with adjudication's own key, in the transaction
 	// that stores them in the outbox: payout pays only what it signed
@@ -238,6 +243,7 @@ type Service struct {
 	visits       Visits
 	signals      domain.SignalPolicy
 	signalKey    []byte
+	fingerprints *bankaccount.Fingerprints
 	instructions Signer
 	payees       *sealed.Sealer
 	complaints   Complaints
@@ -255,7 +261,7 @@ func NewService(d Deps) *Service {
 	now := d.Now
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
-		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey,
+		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey, fingerprints: d.Fingerprints,
 		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
 		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled}
 }
@@ -322,7 +328,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 	for _, doc := range d.Documents {
 		c.Documents = append(c.Documents, domain.Document{DocumentID: doc.DocumentID, Type: doc.Type, SHA256: doc.SHA256,
 			InvoiceNumber: doc.InvoiceNumber, TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate,
-			AccountFingerprint: doc.AccountFingerprint, AccountLast4: doc.AccountLast4, HolderName: doc.HolderName})
+			AccountFingerprint: bankaccount.FromEvent(doc.AccountFingerprint), AccountLast4: doc.AccountLast4, HolderName: doc.HolderName})
 	}
 	for i, doc := range d.Documents {
 		c.Documents[i].IDNumberMasked = doc.IDNumberMasked
@@ -331,10 +337,14 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
 	}
 	// Issue 19: an advance agreement counts with its payee, kept sealed as
-	// received; the one without the other is none.
+	// received; the one without the other is none. An unkeyed fingerprint,
+	// which anyone computes for any account or name, is kept as none
+	// (bankaccount.FromEvent): the checks it would pass send the claim to a
+	// person.
 	if a, p := d.AdvanceAgreement, d.Payee; a != nil && p != nil {
 		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName,
-			AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: a.AccountKey,
+			AccountLast4: p.AccountLast4, AccountFingerprint: bankaccount.FromEvent(p.AccountFingerprint),
+			NameFingerprint: bankaccount.FromEvent(p.NameFingerprint), AccountKey: a.AccountKey,
 			Sealed: p.Sealed}
 	}
 	return c
@@ -434,7 +444,7 @@ func (s *Service) sealPayee(claimID string, p events.Payee) (events.Payee, error
 	if s.payees == nil {
 		return events.Payee{}, errors.New("no public key of payout to seal payees for (ADJUDICATION_PAYEE_SEAL_KEY)")
 	}
-	return p.SealFor(s.payees, claimID)
+	return p.SealFor(s.payees, s.fingerprints, claimID)
 }
 
 // Case returns the case of a claim.

@@ -262,7 +262,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 	if err != nil {
 		return domain.Case{}, err
 	}
-	in.Signals = s.signals
+	in.Signals, in.Fingerprints = s.signals, s.fingerprints
 	days := 0
 	if product != nil {
 		days = product.PaymentPeriodDays()

@@ -347,7 +347,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
 		return domain.Case{}, err
 	}
-	in.Signals = s.signals
+	in.Signals, in.Fingerprints = s.signals, s.fingerprints
 	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 		// The contract's limits under the policy's lock, as for a decision.
 		ev.UsedFen = used

@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),
 		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db, tr), Instructions: instructionKey(t),
-		Payees: eventstest.PayeeSealer(t)})
+		Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()})
 	return f
 }
 

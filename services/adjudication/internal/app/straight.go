@@ -7,6 +7,7 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/tracking"
 )
@@ -47,13 +48,14 @@ type StoredAssessment struct {
 	Documents    []domain.DocumentFields
 }
 
-// documentFields returns the fields of the request's documents.
+// documentFields returns the fields of the request's documents; an
+// unkeyed account fingerprint counts as none (bankaccount.FromEvent).
 func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 	out := make([]domain.DocumentFields, 0, len(d.Documents))
 	for _, doc := range d.Documents {
 		f := domain.DocumentFields{DocumentID: doc.DocumentID, Type: doc.Type, InvoiceCode: doc.InvoiceCode, InvoiceNumber: doc.InvoiceNumber,
 			TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate, AdmissionDate: doc.AdmissionDate, DischargeDate: doc.DischargeDate,
-			PatientName: doc.PatientName, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: doc.AccountFingerprint,
+			PatientName: doc.PatientName, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: bankaccount.FromEvent(doc.AccountFingerprint),
 			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence, Corrected: slices.Clone(doc.Corrected),
 			Corroborated: slices.Clone(doc.Corroborated)}
 		if i := doc.Insurance; i != nil {
@@ -182,7 +184,7 @@ func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.Do
 	if err != nil {
 		return domain.AutoInput{}, err
 	}
-	in := domain.AutoInput{Docs: docs, Evidence: ev, Policy: s.auto, Enabled: on}
+	in := domain.AutoInput{Docs: docs, Evidence: ev, Policy: s.auto, Enabled: on, Fingerprints: s.fingerprints}
 	if in.InvoicesAlike, err = s.repo.InvoicesAlike(ctx, c); err != nil {
 		return domain.AutoInput{}, err
 	}

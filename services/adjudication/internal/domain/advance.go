@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"claims.local/pkg/apperr"
-	"claims.local/pkg/bankaccount"
 )
 
 // AdvanceAgreement is the claimant's agreement, given with the claim
@@ -59,21 +58,22 @@ func advanceReasons(in AutoInput, insured string) []Reason {
 		return nil
 	}
 	var out []Reason
-	masked := "****" + a.AccountLast4
-	name := bankaccount.HolderFingerprint(c.ClaimID, insured)
+	masked, f := "****"+a.AccountLast4, in.Fingerprints
 	if a.Sealed == "" || a.AccountFingerprint == "" {
 		out = append(out, reason("payee_not_verified", "payee", "requested", "missing", "sealed_payee"))
 	}
-	if a.NameFingerprint == "" || a.NameFingerprint != name {
+	// The fingerprints are keyed (R11): only a key adjudication holds
+	// makes one match, and an unkeyed one matches nothing.
+	if a.NameFingerprint == "" || !f.MatchHolder(a.NameFingerprint, c.ClaimID, insured) {
 		out = append(out, reason("payee_not_entitled", "payee", "requested", "role", a.PayeeRole, "insured", insured))
 	}
 	i := slices.IndexFunc(in.Docs, func(d DocumentFields) bool {
-		return d.Type == DocBankCard && d.AccountFingerprint != "" && d.AccountFingerprint == a.AccountFingerprint
+		return d.Type == DocBankCard && f.Held(d.AccountFingerprint) && d.AccountFingerprint == a.AccountFingerprint
 	})
 	switch {
 	case i < 0:
 		out = append(out, reason("payee_not_verified", "payee", "requested", "account", masked, "field", "account_number"))
-	case a.NameFingerprint != "" && bankaccount.HolderFingerprint(c.ClaimID, in.Docs[i].HolderName) != a.NameFingerprint:
+	case a.NameFingerprint != "" && !f.MatchHolder(a.NameFingerprint, c.ClaimID, in.Docs[i].HolderName):
 		out = append(out, reason("payee_not_entitled", "payee", "requested", "document_id", in.Docs[i].DocumentID, "holder", in.Docs[i].HolderName))
 	}
 	switch {

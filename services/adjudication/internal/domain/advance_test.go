@@ -20,10 +20,10 @@ func advanceInput() domain.AutoInput {
 	r := *in.Rules
 	r.Agreement = domain.AgreementInAdvance
 	in.Rules = &r
-	in.Docs[2].AccountFingerprint = bankaccount.Fingerprint("claim-1", cardAccount)
+	in.Docs[2].AccountFingerprint = fingerprints.Account("claim-1", cardAccount)
 	in.Case.Advance = &domain.AdvanceAgreement{Channel: "app", AgreedAt: now.Add(-time.Hour), PayeeRole: "insured", BankName: "中国建设银行",
-		AccountLast4: "3445", AccountFingerprint: bankaccount.Fingerprint("claim-1", cardAccount),
-		NameFingerprint: bankaccount.HolderFingerprint("claim-1", "张三"), AccountKey: "k-3445", Sealed: "sealed-for-payout"}
+		AccountLast4: "3445", AccountFingerprint: fingerprints.Account("claim-1", cardAccount),
+		NameFingerprint: fingerprints.Holder("claim-1", "张三"), AccountKey: "k-3445", Sealed: "sealed-for-payout"}
 	in.Advance = &domain.AdvanceFacts{KeyHeld: true, Facts: domain.SignalFacts{AccountKey: "k-3445"}}
 	return in
 }
@@ -58,7 +58,9 @@ func TestAnAdvanceAgreementToTheInsuredsCardIsAutomatic(t *testing.T) {
 // TestEachDefectOfAnAdvanceAgreementGoesToAHandler is the attack on the
 // advance agreement: a payee not the insured, an account other than the
 // card's, a card of another holder, an account the fraud signals find, an
-// account intake did not hash for them. Each goes to a handler.
+// account intake did not hash for them, fingerprints anyone can compute
+// (unkeyed, for the very card and insured) or made under a key adjudication
+// does not hold, and no fingerprint key at all. Each goes to a handler.
 func TestEachDefectOfAnAdvanceAgreementGoesToAHandler(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -66,18 +68,36 @@ func TestEachDefectOfAnAdvanceAgreementGoesToAHandler(t *testing.T) {
 		reason string
 	}{
 		{"a payee of another person", func(in *domain.AutoInput) {
-			in.Case.Advance.NameFingerprint = bankaccount.HolderFingerprint("claim-1", "钱多多")
+			in.Case.Advance.NameFingerprint = fingerprints.Holder("claim-1", "钱多多")
 		}, "payee_not_entitled"},
 		{"the insured's name fingerprinted for another claim", func(in *domain.AutoInput) {
-			in.Case.Advance.NameFingerprint = bankaccount.HolderFingerprint("claim-2", "张三")
+			in.Case.Advance.NameFingerprint = fingerprints.Holder("claim-2", "张三")
 		}, "payee_not_entitled"},
 		{"an account other than the card's", func(in *domain.AutoInput) {
-			in.Case.Advance.AccountFingerprint, in.Case.Advance.AccountLast4 = bankaccount.Fingerprint("claim-1", "6222020200112239999"), "9999"
+			in.Case.Advance.AccountFingerprint, in.Case.Advance.AccountLast4 = fingerprints.Account("claim-1", "6222020200112239999"), "9999"
 		}, "payee_not_verified"},
 		{"the card's account fingerprinted for another claim", func(in *domain.AutoInput) {
-			in.Case.Advance.AccountFingerprint = bankaccount.Fingerprint("claim-2", cardAccount)
+			in.Case.Advance.AccountFingerprint = fingerprints.Account("claim-2", cardAccount)
 		}, "payee_not_verified"},
 		{"a card whose account was not read", func(in *domain.AutoInput) { in.Docs[2].AccountFingerprint = "" }, "payee_not_verified"},
+		// The review of issue 19: an outsider computes the unkeyed
+		// fingerprints of the insured's card and name.
+		{"an unkeyed name fingerprint of the insured", func(in *domain.AutoInput) {
+			in.Case.Advance.NameFingerprint = bankaccount.LegacyHolderFingerprint("claim-1", "张三")
+		}, "payee_not_entitled"},
+		{"unkeyed account fingerprints of the card, on the card and the payee", func(in *domain.AutoInput) {
+			in.Docs[2].AccountFingerprint = bankaccount.LegacyFingerprint("claim-1", cardAccount)
+			in.Case.Advance.AccountFingerprint = in.Docs[2].AccountFingerprint
+		}, "payee_not_verified"},
+		{"fingerprints under a key adjudication does not hold", func(in *domain.AutoInput) {
+			other, err := bankaccount.ParseFingerprints("other:6O3Rp0Xz9iWJ7u2G8xYw2Lr0Vq1cMt3nFb5aHd4kEe8=")
+			if err != nil {
+				panic(err)
+			}
+			in.Docs[2].AccountFingerprint = other.Account("claim-1", cardAccount)
+			in.Case.Advance.AccountFingerprint = in.Docs[2].AccountFingerprint
+		}, "payee_not_verified"},
+		{"no fingerprint key", func(in *domain.AutoInput) { in.Fingerprints = nil }, "payee_not_entitled"},
 		{"no sealed payee", func(in *domain.AutoInput) { in.Case.Advance.Sealed = "" }, "payee_not_verified"},
 		{"an account shared with another insured", func(in *domain.AutoInput) {
 			in.Advance.Facts.Uses = []domain.AccountUse{{ClaimID: "claim-9", InsuredName: "钱多多"}}
@@ -105,7 +125,7 @@ func TestEachDefectOfAnAdvanceAgreementGoesToAHandler(t *testing.T) {
 func TestUnderTheClaimantTermAnAdvanceAgreementChangesNothing(t *testing.T) {
 	in := advanceInput()
 	in.Rules.Agreement = domain.AgreementByClaimant
-	in.Case.Advance.NameFingerprint = bankaccount.HolderFingerprint("claim-1", "钱多多")
+	in.Case.Advance.NameFingerprint = fingerprints.Holder("claim-1", "钱多多")
 	a := domain.Assess(in)
 	if !a.Automatic {
 		t.Fatalf("got reasons %v, want automatic: the advance agreement does not count under the claimant term", codes(a))
@@ -134,7 +154,7 @@ func TestTheSystemRecordsTheAdvanceAgreementAtItsDecision(t *testing.T) {
 	ag := c.Agreement
 	if c.State != domain.StateAgreed || ag.RecordedBy != "system:auto-adjudication/HEALTH-1/v3" || ag.Channel != "in_advance_app" ||
 		!ag.AgreedAt.Equal(now) || ag.AmountFen != 16_000 || ag.Payee.AccountMasked != "****3445" || ag.Payee.Name != "张三" ||
-		ag.AccountFingerprint != bankaccount.Fingerprint("claim-1", cardAccount) || ag.AccountKey != "k-3445" || ag.PaymentPeriodDays != 10 {
+		ag.AccountFingerprint != fingerprints.Account("claim-1", cardAccount) || ag.AccountKey != "k-3445" || ag.PaymentPeriodDays != 10 {
 		t.Fatalf("got %s, %+v; want agreed on 16000 fen by the system at the decision, in_advance_app, to ****3445", c.State, ag)
 	}
 	if err := c.AgreeInAdvance(*in.Rules, "张三", 10, now); apperr.CodeOf(err) != apperr.Conflict {
@@ -194,7 +214,7 @@ func TestAnAdvanceAgreementCountsOnlyUnderTheRulesItWasGivenUnder(t *testing.T) 
 	// names the payee when agreeing.
 	in := advanceInput()
 	in.Rules.CreatedAt = now.Add(-time.Minute)
-	in.Case.Advance.NameFingerprint = bankaccount.HolderFingerprint("claim-1", "钱多多")
+	in.Case.Advance.NameFingerprint = fingerprints.Holder("claim-1", "钱多多")
 	if a := domain.Assess(in); !a.Automatic {
 		t.Fatalf("got reasons %v, want automatic: an agreement under earlier rules is not read", codes(a))
 	}

@@ -56,6 +56,9 @@ type AgreementInput struct {
 	// they are raised.
 	Facts   SignalFacts
 	Signals SignalPolicy
+	// Fingerprints make the account's keyed fingerprint kept with the
+	// agreement and compare it with the bank cards' (checkBankCard).
+	Fingerprints *bankaccount.Fingerprints
 }
 
 // Agreement is the claimant's agreement to the amount decided (达成赔偿或者
@@ -111,7 +114,7 @@ func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays
 	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
 		return "", err
 	}
-	if err := c.checkBankCard(payee, account); err != nil {
+	if err := c.checkBankCard(in.Fingerprints, payee, account); err != nil {
 		return "", err
 	}
 	insured := c.InsuredName
@@ -122,7 +125,7 @@ func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays
 		return "", err
 	}
 	a := Agreement{AmountFen: c.Decision.AmountFen, AgreedBy: agreedBy, Channel: channel, RecordedBy: actor.Subject,
-		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays, AccountFingerprint: AccountFingerprint(c.ClaimID, account),
+		AgreedAt: now.UTC(), Payee: payee, PaymentPeriodDays: paymentPeriodDays, AccountFingerprint: in.Fingerprints.Account(c.ClaimID, account),
 		AccountKey: in.Facts.AccountKey}
 	if err := c.moveTo(StateAgreed, "record an agreement", Change{Action: ActionAgreementRecorded, Actor: actor.Subject, At: now,
 		Details: map[string]any{"amount_fen": a.AmountFen, "agreed_by": agreedBy, "channel": channel, "payee_name": payee.Name,

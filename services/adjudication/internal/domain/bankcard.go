@@ -1,25 +1,30 @@
 package domain
 
-import "strings"
+import (
+	"strings"
+
+	"claims.local/pkg/bankaccount"
+)
 
 // checkBankCard refuses a payee whose account is not the one on the bank
 // card provided with the claim (issue 14: "the account holder's name must
 // equal the payee's name; compare with the bank-card document when one is
 // on the claim"). When a bank-card document whose account intake read is on
-// the claim, the account paid must have the fingerprint of one of them;
+// the claim, the account paid must have the fingerprint of one of them
+// (keyed under f; an unkeyed one only when stored before the key,
+// bankaccount.Fingerprints.MatchStoredAccount);
 // when that card names its holder, the payee (normalised as NormalizeName
 // does) must be that holder. A card whose account was not read proves
 // nothing about an account; without one the other payee rules
 // (checkEntitled) alone decide. account is the account's digits.
-func (c *Case) checkBankCard(p Payee, account string) error {
-	fingerprint := AccountFingerprint(c.ClaimID, account)
+func (c *Case) checkBankCard(f *bankaccount.Fingerprints, p Payee, account string) error {
 	cards := 0
 	for _, d := range c.Documents {
 		if d.Type != DocBankCard || d.AccountFingerprint == "" {
 			continue
 		}
 		cards++
-		if d.AccountFingerprint != fingerprint {
+		if !f.MatchStoredAccount(d.AccountFingerprint, c.ClaimID, account) {
 			continue
 		}
 		if d.HolderName != "" && !sameName(d.HolderName, p.Name) {

@@ -6,16 +6,28 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events/eventstest"
 )
+
+// fingerprints fingerprint accounts and names as intake does.
+var fingerprints = eventstest.Fingerprints()
 
 // card is a bank-card document on claim-1 whose account is digits ("" when
 // it was not read) and whose holder is holder ("" when none is printed).
 func card(id, digits, holder string) domain.Document {
 	d := domain.Document{DocumentID: id, Type: domain.DocBankCard, HolderName: holder}
 	if digits != "" {
-		d.AccountFingerprint, d.AccountLast4 = domain.AccountFingerprint("claim-1", digits), digits[len(digits)-4:]
+		d.AccountFingerprint, d.AccountLast4 = fingerprints.Account("claim-1", digits), digits[len(digits)-4:]
 	}
 	return d
+}
+
+// legacyCard is a bank card on claim-1 whose unkeyed fingerprint was
+// stored before adjudication held the fingerprint key.
+func legacyCard(digits string) domain.Document {
+	return domain.Document{DocumentID: "doc-l", Type: domain.DocBankCard, AccountFingerprint: bankaccount.LegacyFingerprint("claim-1", digits),
+		AccountLast4: digits[len(digits)-4:]}
 }
 
 // TestPaidToTheBankCardOnTheClaim: with a bank card on the claim, the
@@ -24,7 +36,7 @@ func card(id, digits, holder string) domain.Document {
 func TestPaidToTheBankCardOnTheClaim(t *testing.T) {
 	const paid, other = "6222020200112233445", "6222021234567890128"
 	stranger := domain.Document{DocumentID: "doc-x", Type: domain.DocBankCard,
-		AccountFingerprint: domain.AccountFingerprint("claim-2", paid), AccountLast4: "3445"}
+		AccountFingerprint: fingerprints.Account("claim-2", paid), AccountLast4: "3445"}
 	tests := []struct {
 		name      string
 		docs      []domain.Document
@@ -43,11 +55,15 @@ func TestPaidToTheBankCardOnTheClaim(t *testing.T) {
 		{"the card's account on another claim", []domain.Document{stranger}, payee(), "payee.account_number"},
 		{"the card names another holder", []domain.Document{card("doc-c", paid, "李四")}, payee(), "payee.name"},
 		{"the holder with an invisible character", []domain.Document{card("doc-c", paid, "张\u200b三")}, payee(), "payee.name"},
+		// Stored before the fingerprint key (bankaccount.MatchStoredAccount):
+		// compared under the old scheme, as the case's own record.
+		{"the card's account stored unkeyed before the key", []domain.Document{legacyCard(paid)}, payee(), ""},
+		{"another account than the card's stored unkeyed", []domain.Document{legacyCard(other)}, payee(), "payee.account_number"},
 	}
 	for _, tt := range tests {
 		t.Run("agreement: "+tt.name, func(t *testing.T) {
 			c := payeeCase(t, tt.docs...)
-			_, err := c.RecordAgreement(handler, domain.AgreementInput{AgreedBy: "张三", Channel: "signed_form", Payee: tt.payee}, 0, now)
+			_, err := c.RecordAgreement(handler, domain.AgreementInput{AgreedBy: "张三", Channel: "signed_form", Payee: tt.payee, Fingerprints: fingerprints}, 0, now)
 			wantBankCardRule(t, err, tt.wantField)
 			if tt.wantField != "" && (c.Agreement != nil || c.State != domain.StateApproved) {
 				t.Fatalf("got %s with agreement %+v, want nothing recorded", c.State, c.Agreement)
@@ -57,7 +73,7 @@ func TestPaidToTheBankCardOnTheClaim(t *testing.T) {
 			c := caseIn(t, domain.StateUnderReview)
 			c.Documents = append(c.Documents, tt.docs...)
 			c.Changes = nil
-			in := domain.AdvanceInput{AmountFen: 12_000, Reason: "已确定的住院费用", Payee: tt.payee}
+			in := domain.AdvanceInput{AmountFen: 12_000, Reason: "已确定的住院费用", Payee: tt.payee, Fingerprints: fingerprints}
 			_, _, err := c.ApproveAdvance(handler, authority, in, "adv-1", now)
 			wantBankCardRule(t, err, tt.wantField)
 			if tt.wantField != "" && (c.AdvancedFen() != 0 || len(c.Changes) != 0) {

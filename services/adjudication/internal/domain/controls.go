@@ -125,12 +125,6 @@ func (c *Case) beneficiaryOf(name string, policy *Policy) bool {
 	return !named && heir && c.hasDocument("", DocRelationshipProof)
 }
 
-// AccountFingerprint is what identifies an account paid on a claim without
-// keeping it (bankaccount.Fingerprint, the form intake and payout use too).
-func AccountFingerprint(claimID, account string) string {
-	return bankaccount.Fingerprint(claimID, account)
-}
-
 // digitsOf is an account number's digits, without spaces or dashes.
 func digitsOf(account string) string {
 	return strings.Map(func(r rune) rune {

@@ -98,7 +98,7 @@ func TestWhoMayBePaid(t *testing.T) {
 			c := payeeCase(t, tt.docs...)
 			c.Beneficiary = tt.claimant
 			tt.payee.BankName, tt.payee.AccountNumber = "中国工商银行", "6222020200112233445"
-			_, err := c.RecordAgreement(handler, domain.AgreementInput{AgreedBy: "张三", Channel: "signed_form", Payee: tt.payee, Policy: tt.policy}, 0, now)
+			_, err := c.RecordAgreement(handler, domain.AgreementInput{AgreedBy: "张三", Channel: "signed_form", Payee: tt.payee, Policy: tt.policy, Fingerprints: fingerprints}, 0, now)
 			if tt.wantField != "" {
 				wantCode(t, err, apperr.PayeeNotEntitled, tt.wantField)
 				if c.Agreement != nil || c.State != domain.StateApproved {
@@ -112,20 +112,10 @@ func TestWhoMayBePaid(t *testing.T) {
 			if c.Agreement.Payee.Name != tt.wantName {
 				t.Fatalf("got payee %q, want %q", c.Agreement.Payee.Name, tt.wantName)
 			}
-			if c.Agreement.AccountFingerprint != domain.AccountFingerprint(c.ClaimID, "6222 0202 0011 2233 445") {
+			if c.Agreement.AccountFingerprint != fingerprints.Account(c.ClaimID, "6222 0202 0011 2233 445") {
 				t.Fatalf("got fingerprint %q, want that of the claim and the account's digits", c.Agreement.AccountFingerprint)
 			}
 		})
-	}
-}
-
-func TestAccountFingerprint(t *testing.T) {
-	got := domain.AccountFingerprint("claim-1", "6222-0202 0011 2233 445")
-	if len(got) != 64 || got != domain.AccountFingerprint("claim-1", "6222020200112233445") {
-		t.Fatalf("got %q, want 64 hex digits independent of spaces and dashes", got)
-	}
-	if got == domain.AccountFingerprint("claim-2", "6222020200112233445") {
-		t.Fatalf("got the same fingerprint on another claim, want another")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/events"
@@ -118,6 +119,9 @@ type AdvanceInput struct {
 	// they are raised.
 	Facts   SignalFacts
 	Signals SignalPolicy
+	// Fingerprints make the account's keyed fingerprint kept with the
+	// advance and compare it with the bank cards' (checkBankCard).
+	Fingerprints *bankaccount.Fingerprints
 	// Limits is the most the contract allows on the case (MaxPayableOf),
 	// nil when the policy or its product is not in adjudication's data.
 	Limits *MaxPayable
@@ -262,7 +266,7 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	if err := c.checkEntitled(&payee, strings.TrimSpace(in.Payee.AccountHolder), strings.TrimSpace(in.Payee.AuthorisationDocumentID), in.Policy); err != nil {
 		return Advance{}, "", err
 	}
-	if err := c.checkBankCard(payee, account); err != nil {
+	if err := c.checkBankCard(in.Fingerprints, payee, account); err != nil {
 		return Advance{}, "", err
 	}
 	insured := c.InsuredName
@@ -290,7 +294,7 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	}
 	at := now.UTC()
 	a.State, a.Reason, a.Payee, a.ApprovedBy, a.ApprovedAt = AdvanceApproved, reason, &payee, actor.Subject, &at
-	a.AccountFingerprint, a.AccountKey = AccountFingerprint(c.ClaimID, account), in.Facts.AccountKey
+	a.AccountFingerprint, a.AccountKey = in.Fingerprints.Account(c.ClaimID, account), in.Facts.AccountKey
 	c.record(Change{Action: ActionAdvanceApproved, From: c.State, To: c.State, Actor: actor.Subject, Reason: reason, At: now,
 		Details: map[string]any{"advance_id": a.ID, "ground": a.Ground, "amount_fen": a.AmountFen, "advanced_fen": c.AdvancedFen(),
 			"payee_name": payee.Name, "payee_role": payee.Role, "bank_name": payee.BankName, "account": payee.AccountMasked}})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/calendar"
 )
 
@@ -61,6 +62,9 @@ type AutoInput struct {
 	// Advance is what the fraud signals read of the account of the
 	// case's advance agreement (issue 19), nil when there is none.
 	Advance *AdvanceFacts
+	// Fingerprints compare the advance agreement's payee with the insured
+	// and the bank card on the claim by their keyed fingerprints (R11).
+	Fingerprints *bankaccount.Fingerprints
 	// InvoicesAlike are the medical invoices on the insured's other claims
 	// (same policy or same insured's name) with the total and the date of
 	// one of this claim's invoices, whatever their numbers; AlikeSearched

@@ -146,7 +146,7 @@ func cleanInput() domain.AutoInput {
 	c.ClaimedAmountFen = 100_000
 	c.Documents = []domain.Document{{DocumentID: "d1", Type: domain.DocMedicalInvoice, InvoiceNumber: "A1", TotalAmountFen: 100_000}}
 	r := medRules()
-	return domain.AutoInput{Case: c, Evidence: evidence(), Rules: &r, Policy: domain.DefaultAutoPolicy(), Enabled: true,
+	return domain.AutoInput{Fingerprints: fingerprints, Case: c, Evidence: evidence(), Rules: &r, Policy: domain.DefaultAutoPolicy(), Enabled: true,
 		Docs: []domain.DocumentFields{invoice("d1", "A1", 100_000, 60_000, 30_000, 10_000),
 			{DocumentID: "d2", Type: "id_card", IDNumberValid: true, Confidence: 0.99},
 			{DocumentID: "d3", Type: domain.DocBankCard, HolderName: "张 三", AccountFingerprint: "ab12", Confidence: 0.99}}}

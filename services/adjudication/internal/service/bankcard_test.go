@@ -7,9 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 )
 
 // TestAttackAHandlerCannotPayAnAccountOtherThanTheBankCard: the claimant
@@ -25,7 +25,7 @@ func TestAttackAHandlerCannotPayAnAccountOtherThanTheBankCard(t *testing.T) {
 	withCard := func() events.ClaimRequestedData {
 		d := requestData()
 		d.Documents = []events.ClaimDocument{{DocumentID: "doc-card", Type: "bank_card", SHA256: strings.Repeat("c", 64),
-			AccountFingerprint: domain.AccountFingerprint(d.ClaimID, cardAccount), AccountLast4: "0128", HolderName: "张三"}}
+			AccountFingerprint: eventstest.Fingerprints().Account(d.ClaimID, cardAccount), AccountLast4: "0128", HolderName: "张三"}}
 		return d
 	}
 	agreed, advanced := withCard(), withCard()

@@ -224,7 +224,7 @@ func TestTheAgreementIsAnnouncedAndTheAccountNeverAnswered(t *testing.T) {
 	var data events.AgreementReachedData
 	require.NoError(t, events.DecodeData(e, events.AgreementReached, &data))
 	assert.NotContains(t, string(e.Data), "6222020200112233445", "the number is sealed for payout (issue 17)")
-	opened, err := data.Payee.Open(eventstest.PayeeOpener(t), e.ClaimID)
+	opened, err := data.Payee.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), e.ClaimID)
 	require.NoError(t, err)
 	assert.Equal(t, "6222020200112233445", opened.AccountNumber, "payout gets the full number")
 	assert.Equal(t, "3445", data.Payee.AccountLast4, "the last four digits stay in clear for reconciliation")

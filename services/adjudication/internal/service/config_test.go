@@ -35,7 +35,7 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 	good := func() service.Config {
 		return service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), DatabaseDSN: "postgres://nobody@127.0.0.1:1/none"}, AuthorityLimits: map[string]int64{"senior_handler": domain.Unlimited},
 			Issuer:      domain.LetterIssuer{CompanyName: "示例人寿", CompanyAddress: "北京", ServicePhone: "95500", ReviewProcedure: "申请复核。"},
-			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t)}
+			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()}
 	}
 	tests := []struct {
 		name    string
@@ -49,6 +49,9 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 		// Issue 15: payout pays only instructions signed by adjudication.
 		{"no key to sign payment instructions", func(c *service.Config) { c.Instructions = nil }, "ADJUDICATION_SIGNING_KEY"},
 		{"no key to seal payees for", func(c *service.Config) { c.Payees = nil }, "ADJUDICATION_PAYEE_SEAL_KEY"},
+		// The review of issue 19: no account paid is compared with the bank
+		// cards' but under the fingerprint key.
+		{"no fingerprint keys", func(c *service.Config) { c.Fingerprints = nil }, "ADJUDICATION_FINGERPRINT_KEYS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

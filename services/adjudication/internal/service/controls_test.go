@@ -1,8 +1,6 @@
 package service_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 )
 
 // The attacks of issue 14 on adjudication: each is what a dishonest insider
@@ -266,8 +265,7 @@ func TestPaymentAuthorisationsListAgreementsAndAdvancesWithTheirAccounts(t *test
 	want(t, r.as(t, "finance-1", auth.Finance).Do(t, http.MethodGet, "/v1/payment-authorisations?from="+from+"&to="+to, ""), 200, &got)
 	require.Len(t, got.Items, 2)
 	fingerprint := func(claimID string) string {
-		sum := sha256.Sum256([]byte(claimID + ":6222020200112233445"))
-		return hex.EncodeToString(sum[:])
+		return eventstest.Fingerprints().Account(claimID, "6222020200112233445")
 	}
 	adv, agr := got.Items[0], got.Items[1]
 	if adv.Kind != "advance" || adv.ClaimID != advanced.ClaimID || adv.AmountFen != 12000 || adv.AccountFingerprint != fingerprint(advanced.ClaimID) {

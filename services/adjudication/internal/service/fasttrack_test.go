@@ -221,7 +221,7 @@ func TestATaggedCaseTakesTheFastTrack(t *testing.T) {
 	if strings.Contains(string(e.Data), "6222020200112233445") {
 		t.Errorf("got the account in clear in advance-approved: %s, want it sealed for payout (issue 17)", e.Data)
 	}
-	if adv.Payee, err = adv.Payee.Open(eventstest.PayeeOpener(t), death.ClaimID); err != nil {
+	if adv.Payee, err = adv.Payee.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), death.ClaimID); err != nil {
 		t.Fatalf("got %v opening the payee with payout's key, want it sealed for payout", err)
 	}
 	if adv.ClaimID != death.ClaimID || adv.AmountFen != 5_000_000 || !adv.Priority || adv.Ground != events.AdvanceGroundCatastrophe ||

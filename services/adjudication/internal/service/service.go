@@ -17,6 +17,7 @@ import (
 	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/ports"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
@@ -42,6 +43,10 @@ type Config struct {
 	// hashes of the accounts they compare.
 	Signals   domain.SignalPolicy
 	SignalKey []byte
+	// Fingerprints (ADJUDICATION_FINGERPRINT_KEYS, the keys intake and
+	// payout hold too) make and compare the keyed fingerprints of accounts
+	// and payees' names (R11); adjudication refuses to start without them.
+	Fingerprints *bankaccount.Fingerprints
 	// Instructions signs the payment instructions payout pays (issue 15);
 	// adjudication refuses to start without it.
 	Instructions *signing.Signer
@@ -101,6 +106,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if cfg.Payees == nil {
 		return nil, fmt.Errorf("payee seal key (ADJUDICATION_PAYEE_SEAL_KEY): none, and no payee may leave adjudication in clear")
 	}
+	if cfg.Fingerprints == nil {
+		return nil, fmt.Errorf("fingerprint keys (ADJUDICATION_FINGERPRINT_KEYS): none, and no account paid could be compared with the bank cards'")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}
@@ -135,7 +143,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
 		Tracker: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
 		Catastrophes: adapters.NewCatastrophes(kit.DB(), kit.WakeRelay), Directory: registry, Visits: adapters.NewVisits(kit.DB()),
-		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
+		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
 		Indicators: adapters.NewIndicatorStore(kit.DB(), kit.Tracker()), Instructions: cfg.Instructions,
 		Payees: cfg.Payees, Notes: adapters.NewNotes(kit.DB()), Straight: adapters.NewStraight(kit.DB()), Auto: cfg.Auto, AutoEnabled: cfg.AutoEnabled,
 	})

@@ -49,7 +49,7 @@ func start(t *testing.T, with ...func(*service.Config)) *running {
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},
-		LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t)}
+		LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()}
 	for _, w := range with {
 		w(&cfg)
 	}

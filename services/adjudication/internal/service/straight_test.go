@@ -72,7 +72,7 @@ func cleanRequest(invoice string) events.ClaimRequestedData {
 			Insurance: &events.InsuranceSplit{FundPaidFen: 60_000, SelfPayFen: 30_000, SelfFundedFen: 10_000},
 			Sources:   map[string]events.FieldSource{"total_amount_fen": src(1), "insurance.self_pay_fen": src(1), "insurance.fund_paid_fen": src(1)}},
 		{DocumentID: "id-" + d.ClaimID, Type: "id_card", SHA256: "bb", IDNumberValid: true, Confidence: 0.99},
-		{DocumentID: "card-" + d.ClaimID, Type: "bank_card", SHA256: "cc", HolderName: "张三", AccountFingerprint: "f1", AccountLast4: "1234", Confidence: 0.99},
+		{DocumentID: "card-" + d.ClaimID, Type: "bank_card", SHA256: "cc", HolderName: "张三", AccountFingerprint: "v1:test-fp:" + strings.Repeat("f1", 32), AccountLast4: "1234", Confidence: 0.99},
 	}
 	return d
 }
@@ -365,7 +365,7 @@ func TestAnAdvanceAgreementGivenBeforeTheRulesChangedWaitsForTheClaimant(t *test
 	r.importRules(t)
 	inAdvance := func(d events.ClaimRequestedData, agreedAt time.Time) events.ClaimRequestedData {
 		const account = "6222020200112233445"
-		p, err := events.Payee{Name: "张三", Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), d.ClaimID)
+		p, err := events.Payee{Name: "张三", Role: "insured", BankName: "中国建设银行", AccountNumber: account}.SealFor(eventstest.PayeeSealer(t), eventstest.Fingerprints(), d.ClaimID)
 		require.NoError(t, err)
 		d.Documents[2].AccountFingerprint, d.Documents[2].AccountLast4 = p.AccountFingerprint, p.AccountLast4
 		d.Payee = &p

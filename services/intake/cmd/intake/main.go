@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"claims.local/intake/internal/service"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/config"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
@@ -57,6 +58,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		return cfg, fmt.Errorf("INTAKE_DATA_KEYS must hold the document data keys as id:base64key[,id:base64key] (current first, 32-byte keys): %w", err)
 	}
 	cfg.DataKeys = dataKeys
+	// The keys of the accounts' and names' fingerprints on the topics
+	// (bankaccount.Fingerprints), the same as adjudication's and payout's.
+	if cfg.Fingerprints, err = bankaccount.ParseFingerprints(env.String("INTAKE_FINGERPRINT_KEYS", "")); err != nil {
+		return cfg, fmt.Errorf("INTAKE_FINGERPRINT_KEYS must hold the fingerprint keys as id:base64key[,id:base64key] (current first, 32-byte keys; the value of ADJUDICATION_FINGERPRINT_KEYS and PAYOUT_FINGERPRINT_KEYS): %w", err)
+	}
 	// Issue 19: the payee of an advance agreement is sealed for payout's
 	// public key (the value of ADJUDICATION_PAYEE_SEAL_KEY), and its
 	// account hashed with adjudication's signal key for the fraud signals.

@@ -173,6 +173,10 @@ type Deps struct {
 	// leaves the claim to a person.
 	Payees    *sealed.Sealer
 	SignalKey []byte
+	// Fingerprints make the keyed fingerprints of a bank card's account
+	// and of a payee's account and name for the claim (R11), which
+	// adjudication and payout compare under the same keys.
+	Fingerprints *bankaccount.Fingerprints
 }
 
 // Reveals stores the record of a reveal (package revealpg).
@@ -339,7 +343,7 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 // for payout, bound to claimID (events.Payee.SealFor), with its account's
 // keyed hash for the fraud signals.
 func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, agreedAt time.Time) (domain.AdvanceAgreement, error) {
-	p, err := events.Payee{Name: in.Name, Role: in.Role, BankName: in.BankName, AccountNumber: in.AccountNumber}.SealFor(s.d.Payees, claimID)
+	p, err := events.Payee{Name: in.Name, Role: in.Role, BankName: in.BankName, AccountNumber: in.AccountNumber}.SealFor(s.d.Payees, s.d.Fingerprints, claimID)
 	if err != nil {
 		return domain.AdvanceAgreement{}, err
 	}
@@ -371,7 +375,7 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 	}
 	for _, d := range f.Documents {
 		for i := range d.PartCount() {
-			if cd, ok := claimDocumentOf(r.ClaimID, d, i); ok {
+			if cd, ok := claimDocumentOf(s.d.Fingerprints, r.ClaimID, d, i); ok {
 				data.Documents = append(data.Documents, cd)
 			}
 		}
@@ -649,7 +653,7 @@ func (s *Service) RevealDocument(ctx context.Context, who auth.Principal, report
 // document id, which any of its parts answers. Confidence is the lowest of
 // the fields read, 1 for a corrected field (a handler read it), 0 while the
 // total in figures and in capitals disagree.
-func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocument, bool) {
+func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Document, i int) (events.ClaimDocument, bool) {
 	t, ok := d.PartType(i)
 	if !ok {
 		return events.ClaimDocument{}, false
@@ -667,7 +671,7 @@ func claimDocumentOf(claimID string, d domain.Document, i int) (events.ClaimDocu
 		cd.EventDate = fields.EventDate.String()
 	}
 	if t == document.BankCard {
-		cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(claimID, fields)
+		cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(fp, claimID, fields)
 	}
 	if t == document.IDCard && fields.IDNumber != "" {
 		cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
@@ -732,9 +736,9 @@ func medicalInvoiceOf(cd *events.ClaimDocument, f document.Fields) {
 	}
 }
 
-func bankCardOf(claimID string, f document.Fields) (fingerprint, last4, holder string) {
+func bankCardOf(fp *bankaccount.Fingerprints, claimID string, f document.Fields) (fingerprint, last4, holder string) {
 	if f.AccountNumber != "" {
-		fingerprint, last4 = bankaccount.Fingerprint(claimID, f.AccountNumber), bankaccount.Last4(f.AccountNumber)
+		fingerprint, last4 = fp.Account(claimID, f.AccountNumber), bankaccount.Last4(f.AccountNumber)
 	}
 	return fingerprint, last4, f.AccountHolder
 }

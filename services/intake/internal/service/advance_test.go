@@ -54,16 +54,16 @@ func TestTheAdvanceAgreementHandsOverThePayeeSealedForPayout(t *testing.T) {
 		t.Fatalf("got %+v, want one claim-requested with the payee and the advance agreement", sent)
 	}
 	p, adv := *sent[0].Payee, *sent[0].AdvanceAgreement
-	if p.Name != "" || p.AccountNumber != "" || p.AccountFingerprint != bankaccount.Fingerprint(rep.ClaimID, account) ||
-		p.NameFingerprint != bankaccount.HolderFingerprint(rep.ClaimID, "张三") || adv.Channel != "app" ||
+	if p.Name != "" || p.AccountNumber != "" || p.AccountFingerprint != eventstest.Fingerprints().Account(rep.ClaimID, account) ||
+		p.NameFingerprint != eventstest.Fingerprints().Holder(rep.ClaimID, "张三") || adv.Channel != "app" ||
 		adv.AccountKey != bankaccount.Key([]byte(strings.Repeat("\x8a\x01\xf3\x5c", 8)), account) {
 		t.Fatalf("got payee %+v, agreement %+v; want it sealed with the claim's fingerprints and the account's key", p, adv)
 	}
-	opened, err := p.Open(eventstest.PayeeOpener(t), rep.ClaimID)
+	opened, err := p.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), rep.ClaimID)
 	if err != nil || opened.Name != "张三" || opened.AccountNumber != account {
 		t.Fatalf("got %+v, %v; want 张三's account for payout", opened, err)
 	}
-	if _, err := p.Open(eventstest.PayeeOpener(t), "another-claim"); err == nil {
+	if _, err := p.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), "another-claim"); err == nil {
 		t.Fatal("got the payee opened for another claim, want an error")
 	}
 	wantNoAccountInClear(t, db, rep.ClaimID, account)
@@ -113,8 +113,8 @@ func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 	}
 	db := pgtest.Open(t, r.dsn, 2)
 	sent := claimRequested(t, db, rep.ClaimID)
-	if len(sent) != 1 || sent[0].Payee == nil || sent[0].Payee.AccountFingerprint != bankaccount.Fingerprint(rep.ClaimID, account) ||
-		sent[0].Payee.NameFingerprint != bankaccount.HolderFingerprint(rep.ClaimID, "张三") {
+	if len(sent) != 1 || sent[0].Payee == nil || sent[0].Payee.AccountFingerprint != eventstest.Fingerprints().Account(rep.ClaimID, account) ||
+		sent[0].Payee.NameFingerprint != eventstest.Fingerprints().Holder(rep.ClaimID, "张三") {
 		t.Fatalf("got claim-requested %+v, want one, with the first payee", sent)
 	}
 	// Who entered the agreement is kept with it: an insider who names a
@@ -122,10 +122,10 @@ func TestAClaimRequestCannotChangeOrForgeThePayee(t *testing.T) {
 	var stored struct{ Fingerprint, EnteredBy string }
 	require.NoError(t, db.Raw("SELECT advance_agreement->>'account_fingerprint' AS fingerprint, advance_agreement->>'entered_by' AS entered_by FROM incident_reports WHERE id = ?",
 		rep.ID).Scan(&stored).Error)
-	if stored.Fingerprint != bankaccount.Fingerprint(rep.ClaimID, account) || stored.EnteredBy != "tester" {
+	if stored.Fingerprint != eventstest.Fingerprints().Account(rep.ClaimID, account) || stored.EnteredBy != "tester" {
 		t.Fatalf("got the stored account fingerprint %q entered by %q, want the first payee's, by tester", stored.Fingerprint, stored.EnteredBy)
 	}
-	opened, err := sent[0].Payee.Open(eventstest.PayeeOpener(t), rep.ClaimID)
+	opened, err := sent[0].Payee.Open(eventstest.PayeeOpener(t), eventstest.Fingerprints(), rep.ClaimID)
 	if err != nil || opened.Name != "张三" || opened.AccountNumber != account {
 		t.Fatalf("got %+v, %v; want 张三 and the account as digits for payout", opened, err)
 	}

@@ -2,8 +2,6 @@ package service_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"image"
 	"io"
@@ -24,6 +22,7 @@ import (
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
@@ -244,13 +243,6 @@ func claimRequested(t *testing.T, db *gorm.DB, claimID string) []events.ClaimReq
 		out = append(out, d)
 	}
 	return out
-}
-
-// fingerprint is the account fingerprint adjudication compares: the
-// lowercase hex SHA-256 of the claim id, ":" and the digits.
-func fingerprint(claimID, digits string) string {
-	sum := sha256.Sum256([]byte(claimID + ":" + digits))
-	return hex.EncodeToString(sum[:])
 }
 
 // wantNoAccountInClear fails when an event of the claim in the outbox
@@ -656,7 +648,7 @@ func TestNoticeSupplementAndHandOver(t *testing.T) {
 	}
 	// The handler's correction of the card is what goes out: the account
 	// as its fingerprint and last four digits only (issue 17), the holder.
-	if c := e.Documents[2]; c.Type != "bank_card" || c.AccountFingerprint != fingerprint(rep.ClaimID, "6222021234567890128") ||
+	if c := e.Documents[2]; c.Type != "bank_card" || !eventstest.Fingerprints().MatchAccount(c.AccountFingerprint, rep.ClaimID, "6222021234567890128") ||
 		c.AccountLast4 != "0128" || c.HolderName != "李 四" {
 		t.Errorf("got card %+v, want the corrected account's fingerprint, last4 0128 and holder 李 四 as corrected", c)
 	}
@@ -784,7 +776,7 @@ func TestDocumentsAreReadByOCR(t *testing.T) {
 		t.Fatalf("got claim-requested %+v, want one with the four documents, the invoice's amount and no supplement", sent)
 	}
 	i := slices.IndexFunc(sent[0].Documents, func(d events.ClaimDocument) bool { return d.Type == string(document.BankCard) })
-	if i < 0 || sent[0].Documents[i].AccountFingerprint != fingerprint(rep.ClaimID, card.AccountNumber) ||
+	if i < 0 || !eventstest.Fingerprints().MatchAccount(sent[0].Documents[i].AccountFingerprint, rep.ClaimID, card.AccountNumber) ||
 		sent[0].Documents[i].AccountLast4 != "0128" || sent[0].Documents[i].HolderName != card.AccountHolder {
 		t.Errorf("got documents %+v, want the card's account fingerprint, last4 0128 and holder %s", sent[0].Documents, card.AccountHolder)
 	}

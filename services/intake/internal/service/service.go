@@ -16,6 +16,7 @@ import (
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/ports"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/catastrophe/catbus"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
@@ -65,6 +66,11 @@ type Config struct {
 	// a person.
 	Payees    *sealed.Sealer
 	SignalKey []byte
+	// Fingerprints (INTAKE_FINGERPRINT_KEYS, the keys adjudication and
+	// payout hold too) make the keyed fingerprints of the bank cards'
+	// accounts and of the payees the claim request carries (R11): intake
+	// refuses to start without them.
+	Fingerprints *bankaccount.Fingerprints
 }
 
 // Intake is a started intake service.
@@ -89,6 +95,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	keys, err := sealed.New(cfg.DataKeys)
 	if err != nil {
 		return nil, fmt.Errorf("document data keys (INTAKE_DATA_KEYS): %w", err)
+	}
+	if cfg.Fingerprints == nil {
+		return nil, errors.New("no fingerprint keys (INTAKE_FINGERPRINT_KEYS): the accounts on the claim requests would go unkeyed")
 	}
 	files, err := adapters.NewLocalFiles(cfg.StorageDir, keys)
 	if err != nil {
@@ -145,7 +154,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			}
 		},
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
-		Payees: cfg.Payees, SignalKey: cfg.SignalKey,
+		Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints,
 	})
 	ports.Register(kit.Engine(), a, log)
 	resealed := prometheus.NewCounter(prometheus.CounterOpts{Name: "intake_documents_resealed_total",

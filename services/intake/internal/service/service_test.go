@@ -14,6 +14,7 @@ import (
 	"claims.local/intake/internal/ports"
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
@@ -50,7 +51,7 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 	keys := apitest.Keys(t)
 	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", Kafka: kafkatest.Cluster(t),
 		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir(),
-		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}}
+		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints()}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
 		cfg.DatabaseDSN = pgtest.NewDatabase(t)
@@ -293,5 +294,19 @@ func TestStartRefusesWithoutDataKeys(t *testing.T) {
 		Kafka: kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}}}, StorageDir: t.TempDir()}
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_DATA_KEYS") {
 		t.Errorf("got %v, want a refusal naming INTAKE_DATA_KEYS", err)
+	}
+}
+
+// Attack (the review of issue 19): an intake without fingerprint keys
+// would send the accounts of bank cards and payees under a fingerprint
+// anyone can compute from the last four digits and the bank; it refuses
+// to start instead.
+func TestStartRefusesWithoutFingerprintKeys(t *testing.T) {
+	t.Parallel()
+	cfg := service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: "postgres://nowhere",
+		Kafka: kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}}}, StorageDir: t.TempDir(),
+		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}}
+	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_FINGERPRINT_KEYS") {
+		t.Errorf("got %v, want a refusal naming INTAKE_FINGERPRINT_KEYS", err)
 	}
 }

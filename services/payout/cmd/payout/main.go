@@ -14,6 +14,7 @@ import (
 
 	"claims.local/payout/internal/service"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/config"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/sealed"
@@ -67,6 +68,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	// for (current first; adjudication holds the public key).
 	if cfg.PayeeKeys, err = sealed.ParseOpener(env.String("PAYOUT_PAYEE_OPEN_KEYS", "")); err != nil {
 		return cfg, fmt.Errorf("PAYOUT_PAYEE_OPEN_KEYS must hold payout's X25519 private keys as id:base64key[,id:base64key] (claimsctl payee-key makes a pair): %w", err)
+	}
+	// The keys of the accounts' and names' fingerprints on the topics
+	// (bankaccount.Fingerprints), the same as intake's and adjudication's.
+	if cfg.Fingerprints, err = bankaccount.ParseFingerprints(env.String("PAYOUT_FINGERPRINT_KEYS", "")); err != nil {
+		return cfg, fmt.Errorf("PAYOUT_FINGERPRINT_KEYS must hold the fingerprint keys as id:base64key[,id:base64key] (current first, 32-byte keys; the value of INTAKE_FINGERPRINT_KEYS and ADJUDICATION_FINGERPRINT_KEYS): %w", err)
 	}
 	return cfg, nil
 }

@@ -96,7 +96,7 @@ func (a *Adjudication) authorisations(ctx context.Context, token string, from, t
 	list := make([]domain.Authorisation, len(out.Items))
 	for i, x := range out.Items {
 		list[i] = domain.Authorisation{Kind: x.Kind, ClaimID: x.ClaimID, ReferenceID: x.ReferenceID, AmountFen: x.AmountFen,
-			AdvancedFen: x.AdvancedFen, AccountFingerprint: strings.ToLower(x.AccountFingerprint), AuthorisedAt: x.AuthorisedAt}
+			AdvancedFen: x.AdvancedFen, AccountFingerprint: x.AccountFingerprint, AuthorisedAt: x.AuthorisedAt}
 	}
 	return list, nil
 }

@@ -27,7 +27,7 @@ func TestPaymentAuthorisationsAreAskedAtMost31DaysACall(t *testing.T) {
 		}
 		calls++
 		item := map[string]any{"kind": "agreement", "claim_id": "c", "reference_id": from.Format(time.RFC3339),
-			"amount_fen": 100, "account_fingerprint": "AB", "authorised_at": from}
+			"amount_fen": 100, "account_fingerprint": "v1:Fp-2:AB", "authorised_at": from}
 		_ = json.NewEncoder(w).Encode(map[string]any{"items": []any{item}})
 	}))
 	defer srv.Close()
@@ -39,7 +39,7 @@ func TestPaymentAuthorisationsAreAskedAtMost31DaysACall(t *testing.T) {
 	if calls != 12 || len(got) != 12 {
 		t.Fatalf("got %d calls and %d authorisations, want 12 and 12 (366 days in windows of 31)", calls, len(got))
 	}
-	if got[0].AccountFingerprint != "ab" {
-		t.Fatalf("got fingerprint %q, want it lower-cased", got[0].AccountFingerprint)
+	if got[0].AccountFingerprint != "v1:Fp-2:AB" {
+		t.Fatalf("got fingerprint %q, want it as adjudication answered (its key id kept as it is)", got[0].AccountFingerprint)
 	}
 }

@@ -30,7 +30,7 @@ func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
 		return fmt.Errorf("%w: advance for claim %q in an event of claim %q", events.ErrMalformed, d.ClaimID, e.ClaimID)
 	}
 	var err error
-	if d.Payee, err = d.Payee.Open(s.controls.Payees, e.ClaimID); err != nil {
+	if d.Payee, err = d.Payee.Open(s.controls.Payees, s.controls.Fingerprints, e.ClaimID); err != nil {
 		return err
 	}
 	a := domain.Advance{ID: d.AdvanceID, ClaimID: d.ClaimID, CaseID: d.CaseID, PolicyNumber: d.PolicyNumber, Ground: d.Ground,

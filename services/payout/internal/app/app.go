@@ -156,7 +156,7 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 		return fmt.Errorf("%w: agreement for claim %q in an event of claim %q", events.ErrMalformed, d.ClaimID, e.ClaimID)
 	}
 	var err error
-	if d.Payee, err = d.Payee.Open(s.controls.Payees, e.ClaimID); err != nil {
+	if d.Payee, err = d.Payee.Open(s.controls.Payees, s.controls.Fingerprints, e.ClaimID); err != nil {
 		return err
 	}
 	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}

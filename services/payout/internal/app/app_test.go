@@ -16,6 +16,7 @@ import (
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
@@ -60,8 +61,10 @@ type env struct {
 	loc     *time.Location
 	trusted *signing.Verifier
 	payees  *sealed.Opener
-	mu      sync.Mutex
-	refused []signing.Reason
+	// fingerprints are the keys adjudication fingerprints payees under.
+	fingerprints *bankaccount.Fingerprints
+	mu           sync.Mutex
+	refused      []signing.Reason
 }
 
 func newEnv(t testing.TB) *env {
@@ -78,7 +81,7 @@ func newEnv(t testing.TB) *env {
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return &env{trusted: trusted, payees: eventstest.PayeeOpener(t), db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
+	return &env{trusted: trusted, payees: eventstest.PayeeOpener(t), fingerprints: eventstest.Fingerprints(), db: db, clock: c, bank: adapters.NewBankSimulator(db, 0, c.Now), gateway: &gateway{}, tracker: tr, loc: loc,
 		repo: adapters.NewObligations(db, nil, tr, keys, loc)}
 }
 
@@ -108,7 +111,7 @@ func signed(t testing.TB, e events.Envelope) events.Envelope {
 
 // controls trust instructionKey and count the refusals in e.refused.
 func controls(e *env) app.Controls {
-	c := app.Controls{Payees: e.payees, Refused: func(r signing.Reason) {
+	c := app.Controls{Payees: e.payees, Fingerprints: e.fingerprints, Refused: func(r signing.Reason) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.refused = append(e.refused, r)

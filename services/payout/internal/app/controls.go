@@ -11,6 +11,7 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 )
@@ -40,6 +41,10 @@ type Controls struct {
 	// (issue 17); without it no payee opens and every instruction is
 	// parked.
 	Payees events.PayeeOpener
+	// Fingerprints compare the payees' accounts and names with their keyed
+	// fingerprints on the instructions and on adjudication's
+	// authorisations (R11); without them every fingerprint differs.
+	Fingerprints *bankaccount.Fingerprints
 	// Scheduled (may be nil) is told that an obligation due now was
 	// scheduled, so that the executor pays it at once instead of at its
 	// next round.
@@ -186,7 +191,7 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 			s.controls.Log.Warn("three-way reconciliation without adjudication's authorisations", "date", r.Date, "error", err.Error())
 		}
 	}
-	r.Lines = domain.ThreeWay(p, obligations, auths, execs, r.AuthorisationsUnavailable == "")
+	r.Lines = domain.ThreeWay(s.controls.Fingerprints, p, obligations, auths, execs, r.AuthorisationsUnavailable == "")
 	unmatched := domain.Unmatched(r.Lines)
 	if len(unmatched) == 0 {
 		return r, nil

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
@@ -164,9 +163,11 @@ func TestAttackAPayeeNotSealedForPayoutIsParked(t *testing.T) {
 		p.Sealed = string(b)
 	})
 	otherAccount := resealed("claim-fp", func(p *events.Payee) {
-		p.AccountFingerprint = bankaccount.Fingerprint("claim-fp", "6217000010009999")
+		p.AccountFingerprint = eventstest.Fingerprints().Account("claim-fp", "6217000010009999")
 	})
-	otherName := resealed("claim-name", func(p *events.Payee) { p.NameFingerprint = bankaccount.HolderFingerprint("claim-name", "钱多多") })
+	otherName := resealed("claim-name", func(p *events.Payee) {
+		p.NameFingerprint = eventstest.Fingerprints().Holder("claim-name", "钱多多")
+	})
 
 	for name, ev := range map[string]events.Envelope{"in clear": clear, "moved to another claim": moved, "sealed for another key": foreign,
 		"tampered with": tampered, "fingerprinted as another account": otherAccount, "fingerprinted as another person": otherName} {

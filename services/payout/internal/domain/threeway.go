@@ -21,7 +21,8 @@ const (
 // GET /v1/payment-authorisations. ReferenceID is the case id of an
 // agreement and the advance id of an advance; an agreement pays
 // AmountFen - AdvancedFen. AccountFingerprint identifies the account
-// without carrying it (AccountFingerprint).
+// without carrying it (bankaccount.Fingerprints: keyed, or unkeyed when
+// adjudication stored it before it held the key).
 type Authorisation struct {
 	Kind               string
 	ClaimID            string
@@ -40,12 +41,6 @@ type Execution struct {
 	AmountFen     int64
 	AccountMasked string
 	ExecutedAt    time.Time
-}
-
-// AccountFingerprint is how adjudication and payout compare payees without
-// sending account numbers to each other (bankaccount.Fingerprint, R11).
-func AccountFingerprint(claimID, account string) string {
-	return bankaccount.Fingerprint(claimID, account)
 }
 
 // The statuses of a three-way reconciliation line.
@@ -107,8 +102,10 @@ func (l *ThreeWayLine) issue(code, text string, params ...string) {
 // the bank's transfers of days around day: an obligation of day is matched
 // with its transfer whenever the money moved (a transfer at 23:59 paid by
 // payout after midnight), but only transfers of day payout does not know
-// are lines of day.
-func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs []Execution, authorised bool) []ThreeWayLine {
+// are lines of day. The payee's account is compared with the authorised
+// one's fingerprint under f (R11): keyed, or unkeyed when adjudication
+// stored it before it held the key (bankaccount.MatchStoredAccount).
+func ThreeWay(f *bankaccount.Fingerprints, day Period, obligations []Obligation, auths []Authorisation, execs []Execution, authorised bool) []ThreeWayLine {
 	agreements, advances := map[string]Authorisation{}, map[string]Authorisation{}
 	for _, a := range auths {
 		switch a.Kind {
@@ -164,7 +161,7 @@ func ThreeWay(day Period, obligations []Obligation, auths []Authorisation, execs
 					"amount_fen", strconv.FormatInt(o.AmountFen, 10), "authorised_fen", strconv.FormatInt(want, 10))
 			}
 			confirmedCorrection := o.PayeeCorrectedBy != "" && (!o.ConfirmationRequired || o.PayeeConfirmedBy != "")
-			if AccountFingerprint(o.ClaimID, o.Payee.AccountNumber) != a.AccountFingerprint && !confirmedCorrection {
+			if !f.MatchStoredAccount(a.AccountFingerprint, o.ClaimID, o.Payee.AccountNumber) && !confirmedCorrection {
 				l.issue("other_account", "the payee's account is not the one authorised")
 			}
 		}

@@ -6,17 +6,40 @@ import (
 	"time"
 
 	"claims.local/payout/internal/domain"
+	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events/eventstest"
 )
 
-func TestAccountFingerprintIsTheContractsHash(t *testing.T) {
-	// sha256("c1:6222020200112233445"), computed independently.
-	const want = "7108b2f9d7e6bb2e4674e29ed8d23cfe71000bdbba8482e893eb61afa82632fc"
-	got := domain.AccountFingerprint("c1", "6222 0202-0011 2233 445")
-	if got != want {
-		t.Fatalf("got %q, want %q whatever the spacing", got, want)
+// fp fingerprints the accounts as adjudication does.
+var fp = eventstest.Fingerprints()
+
+// TestTheThreeWayComparesTheAccountByItsKeyedFingerprint: an authorised
+// account's keyed fingerprint matches the payee's account; one adjudication
+// stored unkeyed before it held the key is compared under the old scheme
+// (bankaccount.MatchStoredAccount); one under a key payout does not hold,
+// or of another account, is other_account.
+func TestTheThreeWayComparesTheAccountByItsKeyedFingerprint(t *testing.T) {
+	const acct = "6222020200112233445"
+	other, err := bankaccount.ParseFingerprints("other:6O3Rp0Xz9iWJ7u2G8xYw2Lr0Vq1cMt3nFb5aHd4kEe8=")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got == domain.AccountFingerprint("c2", "6222020200112233445") {
-		t.Fatalf("got the same fingerprint on another claim, want it bound to the claim")
+	for _, tc := range []struct {
+		name, fingerprint, want string
+	}{
+		{"keyed", fp.Account("c1", "6222 0202-0011 2233 445"), domain.LineMatched},
+		{"stored unkeyed before the key", bankaccount.LegacyFingerprint("c1", acct), domain.LineMatched},
+		{"keyed, of another account", fp.Account("c1", "6216600000008866"), domain.LineUnmatched},
+		{"keyed, of another claim", fp.Account("c2", acct), domain.LineUnmatched},
+		{"under a key payout does not hold", other.Account("c1", acct), domain.LineUnmatched},
+		{"none", "", domain.LineUnmatched},
+	} {
+		o := domain.Obligation{ID: "o1", ClaimID: "c1", Type: domain.PayoutFinal, State: domain.StateScheduled, AmountFen: 100, AgreedAmountFen: 100,
+			Payee: domain.Payee{Name: "李四", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: acct}}
+		a := domain.Authorisation{Kind: domain.AuthorisedAgreement, ClaimID: "c1", ReferenceID: "case-c1", AmountFen: 100, AccountFingerprint: tc.fingerprint}
+		if l := domain.ThreeWay(fp, everyDay, []domain.Obligation{o}, []domain.Authorisation{a}, nil, true); l[0].Status != tc.want {
+			t.Errorf("%s: got %s %v, want %s", tc.name, l[0].Status, l[0].Issues, tc.want)
+		}
 	}
 }
 
@@ -37,7 +60,7 @@ func TestThreeWayReconciliation(t *testing.T) {
 	}
 	agreed := func(claim string, fen int64, account string) domain.Authorisation {
 		return domain.Authorisation{Kind: domain.AuthorisedAgreement, ClaimID: claim, ReferenceID: "case-" + claim, AmountFen: fen,
-			AccountFingerprint: domain.AccountFingerprint(claim, account), AuthorisedAt: t0}
+			AccountFingerprint: fp.Account(claim, account), AuthorisedAt: t0}
 	}
 	executed := func(key string, fen int64, account string) domain.Execution {
 		return domain.Execution{Key: key, AmountFen: fen, AccountMasked: domain.MaskAccount(account), ExecutedAt: t0}
@@ -60,14 +83,14 @@ func TestThreeWayReconciliation(t *testing.T) {
 	}
 	auths := []domain.Authorisation{agreed("c1", 120_000, acct), agreed("c3", 100_000, acct), agreed("c4", 80_000, acct),
 		agreed("c5", 70_000, acct), agreed("c6", 900_000, acct), agreed("c7", 900_000, acct), agreed("c9", 60_000, acct),
-		{Kind: domain.AuthorisedAdvance, ClaimID: "c8", ReferenceID: "adv1", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("c8", acct)}}
+		{Kind: domain.AuthorisedAdvance, ClaimID: "c8", ReferenceID: "adv1", AmountFen: 30_000, AccountFingerprint: fp.Account("c8", acct)}}
 	execs := []domain.Execution{executed("o1", 120_000, acct), executed("o2", 90_000, acct), executed("o3", 150_000, acct),
 		executed("o4", 80_000, other), executed("o6", 900_000, other), executed("adv1", 30_000, acct), executed("stray", 5_000, acct)}
 	want := map[string]string{"o1": "matched", "o2": "unmatched", "o3": "unmatched", "o4": "unmatched", "o5": "unmatched",
 		"o6": "matched", "o7": "unmatched", "adv1": "matched", "o9": "matched", "stray": "unmatched"}
 	got := map[string]string{}
 	codes := map[string][]string{}
-	for _, l := range domain.ThreeWay(everyDay, obligations, auths, execs, true) {
+	for _, l := range domain.ThreeWay(fp, everyDay, obligations, auths, execs, true) {
 		key := l.ObligationID
 		if key == "" {
 			key = l.BankKey
@@ -97,12 +120,12 @@ func TestThreeWayReconciliation(t *testing.T) {
 	net.AgreedAmountFen, net.AdvancedFen = 100_000, 30_000
 	a := agreed("cn", 100_000, acct)
 	a.AdvancedFen = 30_000
-	if l := domain.ThreeWay(everyDay, []domain.Obligation{net}, []domain.Authorisation{a}, nil, true); l[0].Status != domain.LineMatched {
+	if l := domain.ThreeWay(fp, everyDay, []domain.Obligation{net}, []domain.Authorisation{a}, nil, true); l[0].Status != domain.LineMatched {
 		t.Fatalf("got %+v, want a payment net of advances matched", l[0])
 	}
 	// Adjudication unavailable: nothing is matched against authorisations,
 	// but what the bank contradicts stays unmatched.
-	got = statuses(domain.ThreeWay(everyDay, obligations, nil, execs, false))
+	got = statuses(domain.ThreeWay(fp, everyDay, obligations, nil, execs, false))
 	want = map[string]string{"o1": "unverified", "o2": "unverified", "o3": "unverified", "o4": "unverified", "o5": "unmatched",
 		"o6": "unverified", "o7": "unverified", "adv1": "unverified", "o9": "unverified", "stray": "unmatched"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -154,17 +177,17 @@ func TestThreeWayReconciliationAttacks(t *testing.T) {
 		pay("o-late", "c-late", domain.PayoutFinal, 50_000, acct), // the bank executed it at 23:59:59 the day before
 	}
 	auths := []domain.Authorisation{
-		{Kind: domain.AuthorisedAdvance, ClaimID: "c-r", ReferenceID: "adv-r", AmountFen: 20_000, AccountFingerprint: domain.AccountFingerprint("c-r", acct)},
-		{Kind: domain.AuthorisedAgreement, ClaimID: "c-fen", ReferenceID: "case-c-fen", AmountFen: 100_000, AccountFingerprint: domain.AccountFingerprint("c-fen", acct)},
-		{Kind: domain.AuthorisedAdvance, ClaimID: "cy", ReferenceID: "adv-y", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("cy", acct)},
-		{Kind: domain.AuthorisedAdvance, ClaimID: "c-adv", ReferenceID: "adv-z", AmountFen: 30_000, AccountFingerprint: domain.AccountFingerprint("c-adv", acct)},
-		{Kind: domain.AuthorisedAgreement, ClaimID: "c-late", ReferenceID: "case-c-late", AmountFen: 50_000, AccountFingerprint: domain.AccountFingerprint("c-late", acct)},
+		{Kind: domain.AuthorisedAdvance, ClaimID: "c-r", ReferenceID: "adv-r", AmountFen: 20_000, AccountFingerprint: fp.Account("c-r", acct)},
+		{Kind: domain.AuthorisedAgreement, ClaimID: "c-fen", ReferenceID: "case-c-fen", AmountFen: 100_000, AccountFingerprint: fp.Account("c-fen", acct)},
+		{Kind: domain.AuthorisedAdvance, ClaimID: "cy", ReferenceID: "adv-y", AmountFen: 30_000, AccountFingerprint: fp.Account("cy", acct)},
+		{Kind: domain.AuthorisedAdvance, ClaimID: "c-adv", ReferenceID: "adv-z", AmountFen: 30_000, AccountFingerprint: fp.Account("c-adv", acct)},
+		{Kind: domain.AuthorisedAgreement, ClaimID: "c-late", ReferenceID: "case-c-late", AmountFen: 50_000, AccountFingerprint: fp.Account("c-late", acct)},
 	}
 	execs := []domain.Execution{executed("adv-r2", 20_000, acct, midnight), executed("o-fen", 100_001, acct, midnight), executed("adv-y", 30_000, other, midnight),
 		executed("o-adv", 30_000, acct, midnight), executed("o-late", 50_000, acct, midnight.Add(-time.Second)),
 		executed("stray-before", 5_000, acct, midnight.Add(-time.Second)), executed("stray-after", 5_000, acct, day.End())}
 	want := map[string]string{"adv-r2": "matched", "o-fen": "unmatched", "adv-y": "unmatched", "o-adv": "unmatched", "o-late": "matched"}
-	if got := statuses(domain.ThreeWay(day, obligations, auths, execs, true)); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := statuses(domain.ThreeWay(fp, day, obligations, auths, execs, true)); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %v, want %v (transfers of other days are no lines of this one)", got, want)
 	}
 }

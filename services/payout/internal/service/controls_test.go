@@ -1,8 +1,6 @@
 package service_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +15,7 @@ import (
 	"claims.local/payout/internal/service"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/postgres/pgtest"
@@ -182,7 +181,7 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
 			"kind": "agreement", "claim_id": genuine, "reference_id": "case-" + genuine, "amount_fen": 120000, "advanced_fen": 0,
-			"account_fingerprint": fingerprint(genuine, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
+			"account_fingerprint": eventstest.Fingerprints().Account(genuine, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
 	}))
 	t.Cleanup(adjudication.Close)
 	dsn := pgtest.NewDatabase(t)
@@ -271,13 +270,6 @@ func TestTheThreeWayReconciliationWithoutAdjudicationIsUnverified(t *testing.T) 
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ReconciliationUnmatched.Name); n != 0 {
 		t.Fatalf("got %d alarms, want none for what could not be checked", n)
 	}
-}
-
-// fingerprint is the contract's account fingerprint, computed here
-// independently of payout: SHA-256 of the claim id, ":" and the digits.
-func fingerprint(claimID, account string) string {
-	sum := sha256.Sum256([]byte(claimID + ":" + account))
-	return hex.EncodeToString(sum[:])
 }
 
 // Attack (issue 14): an advance above the threshold waits for a second

@@ -14,6 +14,7 @@ import (
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/ports"
+	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
@@ -63,6 +64,10 @@ type Config struct {
 	// adjudication's instructions (issue 17); payout refuses to start
 	// without them.
 	PayeeKeys *sealed.Opener
+	// Fingerprints (PAYOUT_FINGERPRINT_KEYS, the keys intake and
+	// adjudication hold too) compare the payees with their keyed
+	// fingerprints (R11); payout refuses to start without them.
+	Fingerprints *bankaccount.Fingerprints
 }
 
 // Payout is a started payout service.
@@ -83,6 +88,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	}
 	if cfg.PayeeKeys == nil {
 		return nil, fmt.Errorf("payee keys (PAYOUT_PAYEE_OPEN_KEYS): payout cannot open the payees of adjudication's instructions and would pay nothing")
+	}
+	if cfg.Fingerprints == nil {
+		return nil, fmt.Errorf("fingerprint keys (PAYOUT_FINGERPRINT_KEYS): payout cannot compare the payees with their fingerprints and would pay nothing")
 	}
 	keys, err := sealed.New(cfg.DataKeys)
 	if err != nil {
@@ -143,7 +151,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 			}
 		},
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
-		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
+		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Fingerprints: cfg.Fingerprints, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
 	if cfg.AdjudicationURL != "" {
 		if cfg.AdjudicationToken == nil {
 			return nil, fmt.Errorf("calling adjudication needs payout's client credentials (PAYOUT_CLIENT_SECRET)")

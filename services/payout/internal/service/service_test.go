@@ -63,7 +63,7 @@ func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers ka
 	require.NoError(t, err)
 	return service.Config{TrustedInstructions: trusted, PayeeKeys: eventstest.PayeeOpener(t), Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
-		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond}
+		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond, Fingerprints: eventstest.Fingerprints()}
 }
 
 // start starts payout and stops it, waiting for Run to return, at cleanup.
@@ -127,6 +127,18 @@ func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	start(t).WantHealthy(t, `{"ready":true,"checks":{"database":"ok"}}`)
+}
+
+// Attack (the review of issue 19): a payout without fingerprint keys could
+// only take the payees' fingerprints on trust, or compare them under the
+// unkeyed scheme anyone computes; it refuses to start instead.
+func TestStartRefusesWithoutFingerprintKeys(t *testing.T) {
+	t.Parallel()
+	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
+	cfg.Fingerprints = nil
+	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_FINGERPRINT_KEYS") {
+		t.Errorf("got %v, want a refusal naming PAYOUT_FINGERPRINT_KEYS", err)
+	}
 }
 
 func TestStartRefusesBadDataKeys(t *testing.T) {
