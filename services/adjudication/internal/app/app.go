@@ -335,7 +335,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 	if a, p := d.AdvanceAgreement, d.Payee; a != nil && p != nil {
 		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName,
 			AccountLast4: p.AccountLast4, AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: a.AccountKey,
-			Sealed: p.Sealed}
+			Sealed: p.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}
 	return c
 }

@@ -55,7 +55,7 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 			TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate, AdmissionDate: doc.AdmissionDate, DischargeDate: doc.DischargeDate,
 			PatientName: doc.PatientName, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: doc.AccountFingerprint,
 			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence, Corrected: slices.Clone(doc.Corrected),
-			Corroborated: slices.Clone(doc.Corroborated)}
+			Corroborated: slices.Clone(doc.Corroborated), IDNumberMasked: doc.IDNumberMasked, EnteredBy: doc.EnteredBy, EnteredVia: doc.EnteredVia}
 		if i := doc.Insurance; i != nil {
 			f.Insurance = &domain.InsuranceSplit{FundPaidFen: i.FundPaidFen, PersonalAccountFen: i.PersonalAccountFen, SelfPayFen: i.SelfPayFen,
 				SelfFundedFen: i.SelfFundedFen}
@@ -288,6 +288,23 @@ func (s *Service) SetAutoSwitch(ctx context.Context, actor domain.Actor, enabled
 		return false, nil, err
 	}
 	return s.AutoSwitch(ctx)
+}
+
+// enteredByStaff returns the members of staff who entered what the
+// claim's assessment found entered by staff (domain.EnteredByStaff), none
+// when the claim has no assessment.
+func (s *Service) enteredByStaff(ctx context.Context, claimID string) ([]string, error) {
+	if s.straight == nil {
+		return nil, nil
+	}
+	a, err := s.straight.Assessment(ctx, claimID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return domain.EnteredByStaff(a.Assessment), nil
 }
 
 // computed returns the amount the product's rules computed for a claim,
