@@ -38,7 +38,8 @@ func (s *system) inAdvance(t testing.TB, d events.ClaimRequestedData, name, acco
 		t.Fatal(err)
 	}
 	d.Payee = &p
-	d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: d.FirstReceivedAt, AccountKey: bankaccount.Key(key, account)}
+	d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: d.FirstReceivedAt, AccountKey: bankaccount.Key(key, account),
+		EnteredBy: claimantApp.Subject, EnteredVia: events.EnteredViaClaimant}
 	return d
 }
 
