@@ -37,8 +37,13 @@ func provenanceReasons(in AutoInput) []Reason {
 // EnteredByStaff lists the members of staff who entered what an assessment
 // found entered by staff (entered_by_staff), each once: none of them may
 // decide the claim, so that the second person the straight-through path
-// left the claim to is never the one who entered it.
+// left the claim to is never the one who entered it. A claim assessed
+// without product rules was never the system's to decide, and owes no
+// second person: none.
 func EnteredByStaff(a Assessment) []string {
+	if a.RulesVersion == 0 {
+		return nil
+	}
 	var out []string
 	for _, r := range a.Reasons {
 		if who := strings.TrimSpace(r.Params["entered_by"]); r.Code == "entered_by_staff" && who != "" && !slices.ContainsFunc(out, func(s string) bool {

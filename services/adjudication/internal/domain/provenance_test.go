@@ -85,6 +85,12 @@ func TestWhoEnteredADocumentCannotDecideTheClaim(t *testing.T) {
 	if err := c.Decide(senior, limits, d, now); err != nil || c.State != domain.StateApproved {
 		t.Fatalf("got %v in %s, want another person's approval to stand", err, c.State)
 	}
+	// A product without rules: the system would never have decided the
+	// claim, and no second person is owed.
+	in.Rules = nil
+	if got := domain.EnteredByStaff(domain.Assess(in)); len(got) != 0 {
+		t.Fatalf("got enterers %v without product rules, want none", got)
+	}
 }
 
 // TestAnIdentityCardMustBeTheInsureds is the attack of another person's
