@@ -50,8 +50,12 @@ const (
 )
 
 // Roles lists every role, for permission tables and tests.
-func Roles() []Role {
-	return []Role{Handler, SeniorHandler, CatastropheCoordinator, Finance, Auditor, Admin, ClaimantChannel}
+func Roles() []Role { return append(StaffRoles(), ClaimantChannel) }
+
+// StaffRoles lists the roles of the insurer's people: every role but the
+// claimant's channel, which reads nothing of other claims.
+func StaffRoles() []Role {
+	return []Role{Handler, SeniorHandler, CatastropheCoordinator, Finance, Auditor, Admin}
 }
 
 // ParseRole checks a role name.
