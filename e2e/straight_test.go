@@ -76,9 +76,19 @@ func stpFrom() time.Time { return time.Now().AddDate(0, 0, -200) }
 // stpPolicy imports policy number of insured on MED-STP.
 func (s *system) stpPolicy(t testing.TB, number, insured string) {
 	t.Helper()
+	s.stpPolicyOf(t, number, insured, "")
+}
+
+// stpPolicyOf imports policy number of insured on MED-STP with the
+// insured's resident ID number ("" for none: the policy system sent none).
+func (s *system) stpPolicyOf(t testing.TB, number, insured, idNumber string) {
+	t.Helper()
 	policy := map[string]any{"product_code": "MED-STP", "policyholder_name": insured, "insured_name": insured, "beneficiaries": []any{},
 		"effective_from": stpFrom().Format("2006-01-02"), "effective_to": stpFrom().AddDate(1, 0, -1).Format("2006-01-02"),
 		"coverages": []map[string]any{{"benefit": "medical_expense", "sum_insured_fen": 5_000_000, "used_fen": 0}}}
+	if idNumber != "" {
+		policy["insured_id_number"] = idNumber
+	}
 	if status := s.call(t, http.MethodPut, s.url("adjudication", "/v1/policies/"+number), policy, nil); status != http.StatusCreated {
 		t.Fatalf("PUT policy %s: got %d, want 201", number, status)
 	}
@@ -294,14 +304,8 @@ func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
 	if redact.IDNumber(number) == redact.IDNumber(other) {
 		t.Fatalf("got two ID numbers masked alike (%s), want two people's", redact.IDNumber(number))
 	}
-	for _, p := range []string{"P-INS-5", "P-INS-6"} {
-		policy := map[string]any{"product_code": "MED-STP", "policyholder_name": insured + p[len(p)-1:], "insured_name": insured + p[len(p)-1:],
-			"insured_id_number": number, "beneficiaries": []any{},
-			"effective_from": stpFrom().Format("2006-01-02"), "effective_to": stpFrom().AddDate(1, 0, -1).Format("2006-01-02"),
-			"coverages": []map[string]any{{"benefit": "medical_expense", "sum_insured_fen": 5_000_000, "used_fen": 0}}}
-		if status := sys.call(t, http.MethodPut, sys.url("adjudication", "/v1/policies/"+p), policy, nil); status != http.StatusCreated {
-			t.Fatalf("PUT policy %s: got %d, want 201", p, status)
-		}
+	for _, i := range []int{5, 6} {
+		sys.stpPolicyOf(t, fmt.Sprintf("P-INS-%d", i), fmt.Sprintf("%s%d", insured, i), number)
 	}
 	request := func(i int, change func(*events.ClaimRequestedData)) events.ClaimRequestedData {
 		name := fmt.Sprintf("%s%d", insured, i)

@@ -294,6 +294,16 @@ func (s *Service) SetAutoSwitch(ctx context.Context, actor domain.Actor, enabled
 // claim's assessment found entered by staff (domain.EnteredByStaff), none
 // when the claim has no assessment.
 func (s *Service) enteredByStaff(ctx context.Context, claimID string) ([]string, error) {
+	a, err := s.storedAssessment(ctx, claimID)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	return domain.EnteredByStaff(a.Assessment), nil
+}
+
+// storedAssessment returns the stored assessment of a claim, nil when
+// there is none (or no straight-through path).
+func (s *Service) storedAssessment(ctx context.Context, claimID string) (*StoredAssessment, error) {
 	if s.straight == nil {
 		return nil, nil
 	}
@@ -304,20 +314,14 @@ func (s *Service) enteredByStaff(ctx context.Context, claimID string) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	return domain.EnteredByStaff(a.Assessment), nil
+	return &a, nil
 }
 
 // computed returns the amount the product's rules computed for a claim,
 // nil when none was: a handler's decision is held to it (issue 19).
 func (s *Service) computed(ctx context.Context, claimID string) (*domain.Computation, error) {
-	if s.straight == nil {
-		return nil, nil
-	}
-	a, err := s.straight.Assessment(ctx, claimID)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return nil, nil
-	}
-	if err != nil {
+	a, err := s.storedAssessment(ctx, claimID)
+	if a == nil || err != nil {
 		return nil, err
 	}
 	if a.Computation == nil || len(a.Computation.Problems) > 0 {

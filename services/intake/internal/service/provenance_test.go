@@ -1,15 +1,10 @@
 package service_test
 
 import (
-	"bytes"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/auth"
@@ -74,22 +69,7 @@ func TestWhatTheClaimantsChannelSentIsToldFromWhatStaffEntered(t *testing.T) {
 // uploadAs uploads data as the file name to a report with token.
 func uploadAs(t *testing.T, r *running, token, reportID, name string, data []byte) {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	part, err := w.CreateFormFile("file", name)
-	require.NoError(t, err)
-	_, err = part.Write(data)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
-	req, err := http.NewRequest(http.MethodPost, "http://"+r.svc.Addr()+"/v1/reports/"+reportID+"/documents", &body)
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := (&http.Client{Timeout: apitest.RequestTimeout}).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("upload %s: got %d %s, want 201", name, resp.StatusCode, raw)
+	if a := r.upload(t, reportID, name, data, "Authorization", "Bearer "+token); a.Status != http.StatusCreated {
+		t.Fatalf("upload %s: got %d %s, want 201", name, a.Status, a.Body)
 	}
 }
