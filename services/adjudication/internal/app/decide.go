@@ -250,7 +250,8 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 // or the contract's period) starts at it, with the advances approved on the
 // claim (R7, R8) for payout to deduct, at most the amount (payout recovers
 // advances paid above it). The full account number travels only in the
-// event.
+// event. Whoever entered what the straight-through path left to a second
+// person (entered_by_staff) may not record it.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
 	var product *domain.Product
 	err := s.repo.Snapshot(ctx, func(ctx context.Context) error {
@@ -261,7 +262,10 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		if in.Policy, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 			return err
 		}
-		in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID)
+		if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+			return err
+		}
+		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
 		return err
 	})
 	if err != nil {

@@ -62,8 +62,9 @@ func TestWhatStaffEnteredIsNotPaidWithoutASecondPerson(t *testing.T) {
 
 // TestWhoEnteredADocumentCannotDecideTheClaim is the attack of the clerk
 // who entered a document the system would not pay on alone and then
-// decides the claim themself, under another spelling of their name too;
-// another handler decides it.
+// decides the claim themself, under another spelling of their name too,
+// or records the claimant's agreement naming the payee; another handler
+// does both.
 func TestWhoEnteredADocumentCannotDecideTheClaim(t *testing.T) {
 	limits := mustAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: 50_000_000})
 	in := cleanInput()
@@ -84,6 +85,16 @@ func TestWhoEnteredADocumentCannotDecideTheClaim(t *testing.T) {
 	d.EnteredBy = entered
 	if err := c.Decide(senior, limits, d, now); err != nil || c.State != domain.StateApproved {
 		t.Fatalf("got %v in %s, want another person's approval to stand", err, c.State)
+	}
+	// A senior (whom the case's assignment does not stop) who entered the
+	// payee's card does not record the agreement.
+	ag := agreement()
+	ag.EnteredBy = []string{senior2.Subject}
+	if _, err := c.RecordAgreement(senior2, ag, 7, now); apperr.CodeOf(err) != apperr.Forbidden || c.Agreement != nil {
+		t.Fatalf("got %v, agreement %+v; want forbidden for %s, who entered the bank card", err, c.Agreement, senior2.Subject)
+	}
+	if _, err := c.RecordAgreement(senior, ag, 7, now); err != nil || c.Agreement == nil {
+		t.Fatalf("got %v, want another person's record of the agreement to stand", err)
 	}
 	// A product without rules: the system would never have decided the
 	// claim, and no second person is owed.
