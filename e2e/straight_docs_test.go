@@ -118,12 +118,8 @@ func (s *system) fileSTPAs(t testing.TB, token, policy, insured string, incident
 	t.Helper()
 	r := s.newReport(t, policy, insured, incident)
 	for _, f := range files {
-		body, contentType, err := multipartFile(f.name, f.data)
-		if err != nil {
-			t.Fatalf("multipart body: %v", err)
-		}
 		for limit := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-			status, _, raw := s.send(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/documents"), contentType, body, "Authorization", "Bearer "+token)
+			status, raw := s.uploadAs(t, token, r.ID, f.name, f.data)
 			if status == http.StatusCreated {
 				break
 			}
