@@ -38,7 +38,8 @@ func (s *system) inAdvance(t testing.TB, d events.ClaimRequestedData, name, acco
 		t.Fatal(err)
 	}
 	d.Payee = &p
-	d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: d.FirstReceivedAt, AccountKey: bankaccount.Key(key, account)}
+	d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: d.FirstReceivedAt, AccountKey: bankaccount.Key(key, account),
+		EnteredBy: claimantApp.Subject, EnteredVia: events.EnteredViaClaimant}
 	return d
 }
 
@@ -290,7 +291,9 @@ func TestAClaimRequestedThroughIntakeWithAnAdvanceAgreementIsPaid(t *testing.T) 
 		name string
 		data []byte
 	}{{"invoice.pdf", invoice}, {"card." + string(media), scan}} {
-		if status, raw := sys.upload(t, r.ID, f.name, f.data); status != http.StatusCreated {
+		// The claimant's own channel uploads them (issue 19: what staff
+		// upload waits for a person).
+		if status, raw := sys.uploadAs(t, sys.channelToken(t), r.ID, f.name, f.data); status != http.StatusCreated {
 			t.Fatalf("upload %s: got %d %s, want 201", f.name, status, raw)
 		}
 	}
@@ -328,7 +331,7 @@ func TestAClaimRequestedThroughIntakeWithAnAdvanceAgreementIsPaid(t *testing.T) 
 	if rep := sys.readReport(t, r.ID); rep.ClaimRequestedAt != nil {
 		t.Fatalf("got the claim requested at %v by a refused request, want nothing stored", rep.ClaimRequestedAt)
 	}
-	if status := sys.call(t, http.MethodPost, sys.url("intake", "/v1/reports/"+r.ID+"/claim-request"), payee(nil), nil); status != http.StatusCreated {
+	if status := sys.callAs(t, sys.channelToken(t), http.MethodPost, sys.url("intake", "/v1/reports/"+r.ID+"/claim-request"), payee(nil), nil); status != http.StatusCreated {
 		t.Fatalf("claim request: got %d, want 201", status)
 	}
 

@@ -360,6 +360,12 @@ func takePort(p int) bool {
 // and decodes a JSON answer into out (if not nil).
 func (s *system) call(t testing.TB, method, url string, body any, out any) int {
 	t.Helper()
+	return s.callAs(t, s.token, method, url, body, out)
+}
+
+// callAs is call signed in with token.
+func (s *system) callAs(t testing.TB, token, method, url string, body any, out any) int {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -373,7 +379,7 @@ func (s *system) call(t testing.TB, method, url string, body any, out any) int {
 		t.Fatalf("new request: %v", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	if s.traceparent != "" {
 		req.Header.Set("traceparent", s.traceparent)
 	}

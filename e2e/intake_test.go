@@ -102,11 +102,17 @@ func (s *system) send(t testing.TB, method, url, contentType string, body []byte
 // upload sends a file to a report as a multipart upload.
 func (s *system) upload(t testing.TB, reportID, name string, data []byte) (int, []byte) {
 	t.Helper()
+	return s.uploadAs(t, s.token, reportID, name, data)
+}
+
+// uploadAs is upload signed in with token.
+func (s *system) uploadAs(t testing.TB, token, reportID, name string, data []byte) (int, []byte) {
+	t.Helper()
 	body, contentType, err := multipartFile(name, data)
 	if err != nil {
 		t.Fatalf("multipart body: %v", err)
 	}
-	status, _, raw := s.send(t, http.MethodPost, s.url("intake", "/v1/reports/"+reportID+"/documents"), contentType, body)
+	status, _, raw := s.send(t, http.MethodPost, s.url("intake", "/v1/reports/"+reportID+"/documents"), contentType, body, "Authorization", "Bearer "+token)
 	return status, raw
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"claims.local/pkg/document/scantest"
+	"claims.local/pkg/httpapi/apitest"
 )
 
 // The straight-through path fed by documents (issue 19): the claim's
@@ -98,14 +99,27 @@ func stpFiles(t testing.TB, fonts scantest.Fonts, c scantest.ClaimSet, seed uint
 }
 
 // fileSTP files the report of insured's visit on policy at incident,
-// uploads files to it and waits until intake has read every one; it
-// returns the report. A full house at intake (503) is waited out.
+// uploads files to it through the claimant's own channel (claimantApp)
+// and waits until intake has read every one; it returns the report. A
+// full house at intake (503) is waited out.
 func (s *system) fileSTP(t testing.TB, policy, insured string, incident time.Time, files []stpFile) report {
+	t.Helper()
+	return s.fileSTPAs(t, s.channelToken(t), policy, insured, incident, files)
+}
+
+// channelToken signs the claimant's own channel in (claimantApp).
+func (s *system) channelToken(t testing.TB) string {
+	t.Helper()
+	return apitest.Token(t, s.keys, claimantApp)
+}
+
+// fileSTPAs is fileSTP with the files uploaded with token.
+func (s *system) fileSTPAs(t testing.TB, token, policy, insured string, incident time.Time, files []stpFile) report {
 	t.Helper()
 	r := s.newReport(t, policy, insured, incident)
 	for _, f := range files {
 		for limit := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-			status, raw := s.upload(t, r.ID, f.name, f.data)
+			status, raw := s.uploadAs(t, token, r.ID, f.name, f.data)
 			if status == http.StatusCreated {
 				break
 			}
@@ -132,16 +146,23 @@ func (s *system) fileSTP(t testing.TB, policy, insured string, incident time.Tim
 	}
 }
 
-// requestSTP makes the claim request of report r, complete once its
-// documents are read, with the claimant's advance agreement (the app) to
-// be paid to insured's account, and reports whether intake handed it over
-// to adjudication (false: its checklist still misses a document, the claim
-// waits at intake for a handler's notice).
+// requestSTP makes the claim request of report r through the claimant's
+// own channel, complete once its documents are read, with the claimant's
+// advance agreement (the app) to be paid to insured's account, and
+// reports whether intake handed it over to adjudication (false: its
+// checklist still misses a document, the claim waits at intake for a
+// handler's notice).
 func (s *system) requestSTP(t testing.TB, r report, insured, account string) bool {
+	t.Helper()
+	return s.requestSTPAs(t, s.channelToken(t), r, insured, account)
+}
+
+// requestSTPAs is requestSTP signed in with token.
+func (s *system) requestSTPAs(t testing.TB, token string, r report, insured, account string) bool {
 	t.Helper()
 	body := map[string]any{"agree_in_advance": true, "channel": "app", "payee": map[string]any{
 		"name": insured, "role": "insured", "bank_name": "中国建设银行", "account_number": account}}
-	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), body, nil); status != http.StatusCreated {
+	if status := s.callAs(t, token, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), body, nil); status != http.StatusCreated {
 		t.Fatalf("POST claim-request on %s: got status %d, want 201", r.ID, status)
 	}
 	return s.readReport(t, r.ID).HandedOverAt != nil
@@ -155,7 +176,9 @@ func stpDay(at time.Time) string { return at.In(time.FixedZone("CST", 8*3600)).F
 // to intake and read by its pipeline reaches the straight-through path
 // with what intake read (patient, split, confidence, sources) and is
 // approved and paid without a person deciding; a claim whose scanned
-// receipt names another patient goes to a handler with name_mismatch.
+// receipt names another patient goes to a handler with name_mismatch, and
+// one whose documents a member of staff uploaded with entered_by_staff
+// (the uploader cannot decide it).
 func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNamesAnother(t *testing.T) {
 	t.Parallel()
 	sys, fonts := newDocsSystem(t)
@@ -176,6 +199,22 @@ func TestAClaimWhoseDocumentsIntakeReadsIsDecidedAutomaticallyUnlessTheInvoiceNa
 		t.Fatalf("got report %+v not handed over, want the claim complete with its scans read", sys.readReport(t, r.ID))
 	}
 	sys.toHandler(t, r.ClaimID, "a scanned receipt of another patient", "name_mismatch")
+
+	// The same electronic documents uploaded by a member of staff, who
+	// also makes the request naming the payee (a paper claim handed in at
+	// the counter): a handler decides, never the one who uploaded them.
+	sys.stpPolicy(t, "P-STP-D2", "孙文档丙")
+	counter := stpClaimSet(2, "孙文档丙", stpDay(incident), defectNone)
+	staff := sys.fileSTPAs(t, sys.token, "P-STP-D2", "孙文档丙", incident, stpFiles(t, fonts, counter, 3, false, false))
+	if !sys.requestSTPAs(t, sys.token, staff, "孙文档丙", counter.CardNumber) {
+		t.Fatalf("got report %+v not handed over, want the claim complete with its documents read", sys.readReport(t, staff.ID))
+	}
+	sys.toHandler(t, staff.ClaimID, "documents a member of staff uploaded", "entered_by_staff")
+	body := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense",
+		"claimed_fen": 16_000, "approved_fen": 16_000}}, "acknowledge_unknown": acknowledgement}
+	if status := sys.call(t, http.MethodPost, sys.url("adjudication", "/v1/cases/"+staff.ClaimID+"/decision"), body, nil); status != http.StatusForbidden {
+		t.Fatalf("the member of staff who uploaded the documents deciding: got %d, want 403", status)
+	}
 
 	// A handler decides the second claim: the compliance report (R13)
 	// counts the automatic decision and the person's apart.

@@ -13,12 +13,14 @@ import (
 
 	"github.com/google/uuid"
 
+	"claims.local/pkg/auth"
 	"claims.local/pkg/document/scantest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
+	"claims.local/pkg/redact"
 )
 
 // The straight-through path (issue 19) across the services: intake's
@@ -74,9 +76,19 @@ func stpFrom() time.Time { return time.Now().AddDate(0, 0, -200) }
 // stpPolicy imports policy number of insured on MED-STP.
 func (s *system) stpPolicy(t testing.TB, number, insured string) {
 	t.Helper()
+	s.stpPolicyOf(t, number, insured, "")
+}
+
+// stpPolicyOf imports policy number of insured on MED-STP with the
+// insured's resident ID number ("" for none: the policy system sent none).
+func (s *system) stpPolicyOf(t testing.TB, number, insured, idNumber string) {
+	t.Helper()
 	policy := map[string]any{"product_code": "MED-STP", "policyholder_name": insured, "insured_name": insured, "beneficiaries": []any{},
 		"effective_from": stpFrom().Format("2006-01-02"), "effective_to": stpFrom().AddDate(1, 0, -1).Format("2006-01-02"),
 		"coverages": []map[string]any{{"benefit": "medical_expense", "sum_insured_fen": 5_000_000, "used_fen": 0}}}
+	if idNumber != "" {
+		policy["insured_id_number"] = idNumber
+	}
 	if status := s.call(t, http.MethodPut, s.url("adjudication", "/v1/policies/"+number), policy, nil); status != http.StatusCreated {
 		t.Fatalf("PUT policy %s: got %d, want 201", number, status)
 	}
@@ -101,8 +113,9 @@ var stpDefects = []struct{ defect, reason string }{
 
 // stpRequest is the claim request of insured on policy, as intake
 // publishes it once the claim is complete: an invoice of 1,000 yuan (600
-// paid by the fund, 300 self-pay, 100 self-funded), an ID card whose
-// checksum verifies and the insured's bank card, read with confidence;
+// paid by the fund, 300 self-pay, 100 self-funded), the insured's ID card
+// whose checksum verifies and the insured's bank card, read with
+// confidence and sent by the claimant's own channel (claimantApp);
 // defect spoils one thing. The rules compute (300 − 100) × 80% = 160 yuan.
 func stpRequest(policy, insured, invoice, account, defect string) events.ClaimRequestedData {
 	id := uuid.NewString()
@@ -116,6 +129,7 @@ func stpRequest(policy, insured, invoice, account, defect string) events.ClaimRe
 		Sources:   map[string]events.FieldSource{"total_amount_fen": src, "insurance.self_pay_fen": src, "insurance.fund_paid_fen": src}}
 	card := events.ClaimDocument{DocumentID: "card-" + id, Type: "bank_card", SHA256: "cc", HolderName: insured,
 		AccountFingerprint: eventstest.Fingerprints().Account(id, account), AccountLast4: account[len(account)-4:], Confidence: 0.99}
+	idCard := events.ClaimDocument{DocumentID: "id-" + id, Type: "id_card", SHA256: "bb", IDNumberValid: true, HolderName: insured, Confidence: 0.99}
 	switch defect {
 	case defectName:
 		inv.PatientName = "钱多多"
@@ -128,10 +142,17 @@ func stpRequest(policy, insured, invoice, account, defect string) events.ClaimRe
 	case defectPayee:
 		card.HolderName = "钱多多"
 	}
+	docs := []events.ClaimDocument{inv, idCard, card}
+	for i := range docs {
+		docs[i].EnteredBy, docs[i].EnteredVia = claimantApp.Subject, events.EnteredViaClaimant
+	}
 	return events.ClaimRequestedData{ClaimID: id, ReportID: "report-" + id, PolicyNumber: policy, InsuredName: insured,
-		IncidentType: "medical", IncidentTime: incident, FirstReceivedAt: at, ClaimedAmountFen: inv.TotalAmountFen,
-		Documents: []events.ClaimDocument{inv, {DocumentID: "id-" + id, Type: "id_card", SHA256: "bb", IDNumberValid: true, Confidence: 0.99}, card}}
+		IncidentType: "medical", IncidentTime: incident, FirstReceivedAt: at, ClaimedAmountFen: inv.TotalAmountFen, Documents: docs}
 }
+
+// claimantApp is the claimant's own channel (the insurer's app): what it
+// uploads and requests is the claimant's (issue 19).
+var claimantApp = auth.Principal{Subject: "claimant-app", Roles: []auth.Role{auth.ClaimantChannel}}
 
 // publishRequests publishes the claim requests as intake would.
 func (s *system) publishRequests(t testing.TB, ds ...events.ClaimRequestedData) {
@@ -255,6 +276,85 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 	sys.publishRequests(t, defective...)
 	for i, d := range stpDefects {
 		sys.toHandler(t, defective[i].ClaimID, d.defect, d.reason)
+	}
+}
+
+// TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler is the attack
+// of an insider and of another person's identity card on the
+// straight-through path (issue 19), with claim requests published as
+// intake hands them over: a bank card a clerk uploaded, a payee a clerk
+// named with an advance agreement (entered_by_staff), another person's
+// identity card (id_name_mismatch), one whose name was not read
+// (id_name_unread), and the insured's name over another person's number
+// (id_number_mismatch) each go to a handler; the clerk who uploaded the
+// card cannot decide that claim, another handler can. The insured's own
+// card, its number the policy's, is paid with no person.
+func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.startAll()
+	sys.importSTP(t)
+	const insured = "孙内控"
+	for i := range 5 {
+		sys.stpPolicy(t, fmt.Sprintf("P-INS-%d", i), fmt.Sprintf("%s%d", insured, i))
+	}
+	// P-INS-5 and P-INS-6 carry the insured's ID number from the policy
+	// system: adjudication keeps it masked.
+	number, other := scantest.IDNumber(61), scantest.IDNumber(62)
+	if redact.IDNumber(number) == redact.IDNumber(other) {
+		t.Fatalf("got two ID numbers masked alike (%s), want two people's", redact.IDNumber(number))
+	}
+	for _, i := range []int{5, 6} {
+		sys.stpPolicyOf(t, fmt.Sprintf("P-INS-%d", i), fmt.Sprintf("%s%d", insured, i), number)
+	}
+	request := func(i int, change func(*events.ClaimRequestedData)) events.ClaimRequestedData {
+		name := fmt.Sprintf("%s%d", insured, i)
+		d := sys.inAdvance(t, stpRequest(fmt.Sprintf("P-INS-%d", i), name, fmt.Sprintf("INS-%04d", i), stpAccount(200+i), defectNone), name, stpAccount(200+i))
+		change(&d)
+		return d
+	}
+	const card, idCard = 2, 1
+	staffCard := request(0, func(d *events.ClaimRequestedData) {
+		d.Documents[card].EnteredBy, d.Documents[card].EnteredVia = "clerk-1", events.EnteredViaStaff
+	})
+	staffPayee := request(1, func(d *events.ClaimRequestedData) {
+		d.AdvanceAgreement.EnteredBy, d.AdvanceAgreement.EnteredVia = "clerk-2", events.EnteredViaStaff
+	})
+	otherCard := request(2, func(d *events.ClaimRequestedData) { d.Documents[idCard].HolderName = "钱多多" })
+	unread := request(3, func(d *events.ClaimRequestedData) { d.Documents[idCard].HolderName = "" })
+	padded := request(4, func(d *events.ClaimRequestedData) { d.Documents[idCard].HolderName = " 孙 内控４ " })
+	otherNumber := request(5, func(d *events.ClaimRequestedData) { d.Documents[idCard].IDNumberMasked = redact.IDNumber(other) })
+	own := request(6, func(d *events.ClaimRequestedData) { d.Documents[idCard].IDNumberMasked = redact.IDNumber(number) })
+	sys.publishRequests(t, staffCard, staffPayee, otherCard, unread, padded, otherNumber, own)
+
+	for _, tc := range []struct {
+		what   string
+		d      events.ClaimRequestedData
+		reason string
+	}{
+		{"a bank card a clerk uploaded", staffCard, "entered_by_staff"},
+		{"a payee a clerk named", staffPayee, "entered_by_staff"},
+		{"another person's identity card", otherCard, "id_name_mismatch"},
+		{"an identity card whose name was not read", unread, "id_name_unread"},
+		{"the insured's name over another person's number", otherNumber, "id_number_mismatch"},
+	} {
+		sys.toHandler(t, tc.d.ClaimID, tc.what, tc.reason)
+	}
+	sys.paidAutomatically(t, padded.ClaimID)
+	sys.paidAutomatically(t, own.ClaimID)
+
+	// The clerk who uploaded the card cannot decide the claim; another
+	// handler does.
+	body := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense",
+		"claimed_fen": 16_000, "approved_fen": 16_000}}, "acknowledge_unknown": acknowledgement}
+	url := sys.url("adjudication", "/v1/cases/"+staffCard.ClaimID+"/decision")
+	clerk := apitest.Token(t, sys.keys, auth.Principal{Subject: "clerk-1", Roles: []auth.Role{auth.Handler}})
+	if status := sys.callAs(t, clerk, http.MethodPost, url, body, nil); status != http.StatusForbidden {
+		t.Fatalf("the clerk who uploaded the card deciding: got %d, want 403", status)
+	}
+	colleague := apitest.Token(t, sys.keys, auth.Principal{Subject: "handler-2", Roles: []auth.Role{auth.Handler}})
+	if status := sys.callAs(t, colleague, http.MethodPost, url, body, nil); status != http.StatusOK {
+		t.Fatalf("another handler deciding: got %d, want 200", status)
 	}
 }
 

@@ -40,10 +40,21 @@ const (
 	Finance                Role = "finance"
 	Auditor                Role = "auditor"
 	Admin                  Role = "admin"
+	// ClaimantChannel is the claimant's own channel (the insurer's app or
+	// web portal, signed in as its service account): it files reports,
+	// uploads the documents the claimant sends and makes the claim request,
+	// and nothing else. What it enters is the claimant's, not staff's
+	// (issue 19: straight-through adjudication pays on it without a
+	// person); see Principal.ClaimantChannelOnly.
+	ClaimantChannel Role = "claimant_channel"
 )
 
 // Roles lists every role, for permission tables and tests.
-func Roles() []Role {
+func Roles() []Role { return append(StaffRoles(), ClaimantChannel) }
+
+// StaffRoles lists the roles of the insurer's people: every role but the
+// claimant's channel, which reads nothing of other claims.
+func StaffRoles() []Role {
 	return []Role{Handler, SeniorHandler, CatastropheCoordinator, Finance, Auditor, Admin}
 }
 
@@ -71,6 +82,15 @@ func (p Principal) Has(roles ...Role) bool {
 		}
 	}
 	return false
+}
+
+// ClaimantChannelOnly reports whether p is the claimant's own channel and
+// no member of staff: it holds ClaimantChannel and no other role. An
+// account of staff that was also given ClaimantChannel stays staff's, so
+// that nobody who handles claims can pass what they enter off as the
+// claimant's.
+func (p Principal) ClaimantChannelOnly() bool {
+	return len(p.Roles) > 0 && !slices.ContainsFunc(p.Roles, func(r Role) bool { return r != ClaimantChannel })
 }
 
 type principalKey struct{}

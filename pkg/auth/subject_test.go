@@ -28,3 +28,25 @@ func TestSameSubjectFoldsWhatNamesOnePerson(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyAChannelAccountIsTheClaimantsChannel is the attack of a member
+// of staff passing what they enter off as the claimant's (issue 19): an
+// account holding a staff role besides claimant_channel stays staff's.
+func TestOnlyAChannelAccountIsTheClaimantsChannel(t *testing.T) {
+	for _, tc := range []struct {
+		roles []auth.Role
+		want  bool
+	}{
+		{[]auth.Role{auth.ClaimantChannel}, true},
+		{[]auth.Role{auth.ClaimantChannel, auth.ClaimantChannel}, true},
+		{[]auth.Role{auth.ClaimantChannel, auth.Handler}, false},
+		{[]auth.Role{auth.Admin, auth.ClaimantChannel}, false},
+		{auth.Roles(), false},
+		{[]auth.Role{auth.Handler}, false},
+		{nil, false},
+	} {
+		if got := (auth.Principal{Subject: "s", Roles: tc.roles}).ClaimantChannelOnly(); got != tc.want {
+			t.Errorf("roles %v: got %v, want %v", tc.roles, got, tc.want)
+		}
+	}
+}

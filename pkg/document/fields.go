@@ -66,6 +66,11 @@ type Fields struct {
 	// DeceasedName (死者, the 姓名 of a death certificate) are names by
 	// their role; Names still lists every name.
 	PatientName, InsuredName, DeceasedName string
+	// IDCardName is the name a resident identity card prints (its bare
+	// 姓名), read only from documents of type IDCard, located as
+	// holder_name: straight-through adjudication compares it with the
+	// insured's (issue 19).
+	IDCardName string
 	// Institution is the hospital, appraisal institute or notary office
 	// that issued the document: the value of a label such as 收款单位 or
 	// 医疗机构, else the first line that starts with such a name.
@@ -81,7 +86,8 @@ type Fields struct {
 	// Sources say where each field was read, keyed by the field's name on
 	// the claim-request event (total_amount_fen, invoice_number,
 	// invoice_code, check_code, institution, patient_name, admission_date,
-	// discharge_date, event_date, holder_name), else by its name in the
+	// discharge_date, event_date, holder_name: a bank card's holder or an
+	// identity card's name), else by its name in the
 	// same style (id_number, account_number, insured_name, deceased_name,
 	// death_date, diagnosis_date, appraisal_date, issue_date); a split's
 	// components as insurance.fund_paid_fen and the like, an item as

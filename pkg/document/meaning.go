@@ -93,8 +93,9 @@ var medicalTypes = []Type{DischargeSummary, MedicalInvoice, DiagnosisCertificate
 
 // findRoles fills the names by role from the name labels: the first name
 // each role's labels introduce, directly (患者:张三) or before 姓名
-// (患者姓名:张三). A bare 姓名 is the patient's on a medical document and the
-// deceased's on a death certificate; on a medical invoice the payer
+// (患者姓名:张三). A bare 姓名 is the patient's on a medical document, the
+// deceased's on a death certificate and the card's on an identity card
+// (IDCardName); on a medical invoice the payer
 // (交款人) is the patient.
 func findRoles(norm string, t Type, f *Fields, at offsets) {
 	set := func(dst *string, name string, h nameHit) {
@@ -117,6 +118,8 @@ func findRoles(norm string, t Type, f *Fields, at offsets) {
 			set(&f.InsuredName, "insured_name", h)
 		case slices.Contains(deceasedLabels, role), role == "姓名" && t == DeathCertificate:
 			set(&f.DeceasedName, "deceased_name", h)
+		case role == "姓名" && t == IDCard:
+			set(&f.IDCardName, "holder_name", h)
 		}
 	}
 }

@@ -26,7 +26,7 @@ func meaning(f document.Fields) map[string]string {
 	texts := map[string]string{
 		"patient_name": f.PatientName, "insured_name": f.InsuredName, "deceased_name": f.DeceasedName,
 		"institution": f.Institution, "invoice_code": f.InvoiceCode, "invoice_number": f.InvoiceNumber,
-		"check_code": f.CheckCode,
+		"check_code": f.CheckCode, "holder_name": f.IDCardName,
 	}
 	for k, v := range texts {
 		if v != "" {
@@ -75,6 +75,9 @@ func TestExtractMeaning(t *testing.T) {
 		{"death certificate", document.DeathCertificate, []string{
 			"居民死亡医学证明书", "死者姓名：李建国", "死亡日期：2026年3月5日", "被保险人：李建国",
 		}, map[string]string{"event_date": "2026-03-05", "death_date": "2026-03-05", "deceased_name": "李建国", "insured_name": "李建国"}},
+		{"identity card's name", document.IDCard, []string{
+			"中华人民共和国居民身份证", "姓名 孙文档", "性别 男    民族 汉", "公民身份号码 11010519491231002X",
+		}, map[string]string{"holder_name": "孙文档"}},
 		{"death certificate's bare name", document.DeathCertificate, []string{
 			"死亡医学证明", "姓名：李建国", "死亡时间：二〇二六年三月五日",
 		}, map[string]string{"event_date": "2026-03-05", "death_date": "2026-03-05", "deceased_name": "李建国"}},

@@ -96,7 +96,21 @@ type ClaimDocument struct {
 	// characters): adjudication's queue finds a claim by an ID number
 	// given in full without ever holding it (issue 20).
 	IDNumberMasked string `json:"id_number_masked,omitempty"`
+	// EnteredBy is the subject who uploaded the document to intake, and
+	// EnteredVia how: EnteredViaClaimant when the claimant's own channel
+	// did (a principal holding only auth.ClaimantChannel), EnteredViaStaff
+	// otherwise; absent on documents uploaded before it was recorded.
+	// Straight-through adjudication pays nothing on what staff entered
+	// without a second person (issue 19).
+	EnteredBy  string `json:"entered_by,omitempty"`
+	EnteredVia string `json:"entered_via,omitempty"`
 }
+
+// How a document or an advance agreement reached intake (EnteredVia).
+const (
+	EnteredViaClaimant = "claimant"
+	EnteredViaStaff    = "staff"
+)
 
 // InsuranceSplit is how a medical invoice's total was paid under China's
 // basic medical insurance: by the pooled fund (医保统筹基金支付), from the
@@ -245,10 +259,17 @@ func (p Payee) Open(o PayeeOpener, f *bankaccount.Fingerprints, claimID string) 
 // payee's account (bankaccount.Key with the signal key intake and
 // adjudication share) on which the account fraud signals run; "" when
 // intake holds no key, and adjudication then leaves the claim to a person.
+//
+// EnteredBy is the subject who made the claim request naming the payee,
+// and EnteredVia how (EnteredViaClaimant: the claimant's own channel;
+// EnteredViaStaff: a member of staff, whatever Channel says). Absent on
+// agreements entered before it was recorded.
 type AdvanceAgreement struct {
 	Channel    string    `json:"channel"`
 	AgreedAt   time.Time `json:"agreed_at"`
 	AccountKey string    `json:"account_key,omitempty"`
+	EnteredBy  string    `json:"entered_by,omitempty"`
+	EnteredVia string    `json:"entered_via,omitempty"`
 }
 
 // AgreementReachedData records the claimant's agreement to the amount

@@ -48,12 +48,12 @@ func Register(e *gin.Engine, d *tracking.UseCases, log *slog.Logger) {
 	v1.POST("/calendar/versions", h.submit)
 }
 
-// Permissions is who may call these routes: every role reads deadlines and
-// the calendar in force; compliance reports are for senior handlers,
+// Permissions is who may call these routes: every member of staff reads
+// deadlines and the calendar in force (the claimant's channel does not); compliance reports are for senior handlers,
 // auditors and admins; the calendar's audit is for auditors and admins; only
 // an admin submits a new calendar.
 func Permissions() auth.Permissions {
-	everyone := auth.Roles()
+	everyone := auth.StaffRoles()
 	return auth.Permissions{
 		"GET /v1/deadlines":          everyone,
 		"GET /v1/deadlines/:id":      everyone,

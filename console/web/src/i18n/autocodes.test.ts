@@ -14,6 +14,7 @@ const goSources = import.meta.glob(
   [
     '../../../../services/adjudication/internal/domain/straight.go',
     '../../../../services/adjudication/internal/domain/advance.go',
+    '../../../../services/adjudication/internal/domain/provenance.go',
     '../../../../services/adjudication/internal/domain/compute.go',
     '../../../../services/adjudication/internal/domain/corroborate.go',
     '../../../../services/adjudication/internal/domain/decision.go',
@@ -63,7 +64,7 @@ interface Site {
 /** reasonSites are the reasons the domain writes, one per call site. */
 function reasonSites(): Site[] {
   const out: Site[] = [];
-  for (const file of ['straight.go', 'advance.go']) {
+  for (const file of ['straight.go', 'advance.go', 'provenance.go']) {
     const src = source(file);
     for (const m of src.matchAll(/\breason\("/g)) {
       const args = goArgs(src, (m.index ?? 0) + 'reason'.length);
@@ -105,7 +106,7 @@ const txIn = (lang: Lang) => (key: string, fallback: string, vars?: Record<strin
 
 describe('the reasons adjudication gives for not deciding a claim automatically', () => {
   it('reads the Go domain', () => {
-    expect(Object.keys(goSources)).toHaveLength(5);
+    expect(Object.keys(goSources)).toHaveLength(6);
     expect(reasonSites().length).toBeGreaterThan(30);
     expect(corroborationKinds().length).toBeGreaterThan(7);
   });

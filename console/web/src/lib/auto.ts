@@ -81,6 +81,10 @@ export function reasonKey(r: AutoReason): string {
     case 'invoice_alike':
       if (p.other_document_id) return 'auto.reason.invoice_alike.document';
       break;
+    case 'entered_by_staff':
+      if (p.payee === 'requested') return 'auto.reason.entered_by_staff.payee';
+      if (!p.entered_by) return 'auto.reason.entered_by_staff.unknown';
+      break;
     case 'payee_not_verified':
       if (p.missing === 'bank_card') return 'auto.reason.payee_not_verified.no_card';
       if (p.missing === 'sealed_payee') return 'auto.reason.payee_not_verified.sealed';

@@ -125,6 +125,8 @@ type advanceAgreementRow struct {
 	NameFingerprint    string
 	AccountKey         string
 	Sealed             string
+	EnteredBy          string
+	EnteredVia         string
 }
 
 func (advanceAgreementRow) TableName() string { return "advance_agreements" }
@@ -398,7 +400,7 @@ func (w caseRow) toDomain() (domain.Case, error) {
 	if a := w.Advance; a != nil {
 		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: a.PayeeRole, BankName: a.BankName,
 			AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint, NameFingerprint: a.NameFingerprint, AccountKey: a.AccountKey,
-			Sealed: a.Sealed}
+			Sealed: a.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}
 	for _, o := range w.Overrides {
 		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy,

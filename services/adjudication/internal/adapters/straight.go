@@ -173,6 +173,9 @@ type fieldsJSON struct {
 	Sources            map[string]sourceJSON `json:"sources,omitempty"`
 	Corrected          []string              `json:"corrected,omitempty"`
 	Corroborated       []string              `json:"corroborated,omitempty"`
+	IDNumberMasked     string                `json:"id_number_masked,omitempty"`
+	EnteredBy          string                `json:"entered_by,omitempty"`
+	EnteredVia         string                `json:"entered_via,omitempty"`
 	// Corroborations are the assessment's corroborations of this
 	// document's fields.
 	Corroborations []corroborationJSON `json:"corroborations,omitempty"`
@@ -204,7 +207,8 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 		docs[i] = fieldsJSON{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated}
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated,
+			IDNumberMasked: d.IDNumberMasked, EnteredBy: d.EnteredBy, EnteredVia: d.EnteredVia}
 		if d.Insurance != nil {
 			sp := splitJSON(*d.Insurance)
 			docs[i].Insurance = &sp
@@ -266,7 +270,8 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 		f := domain.DocumentFields{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated}
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated,
+			IDNumberMasked: d.IDNumberMasked, EnteredBy: d.EnteredBy, EnteredVia: d.EnteredVia}
 		if d.Insurance != nil {
 			sp := domain.InsuranceSplit(*d.Insurance)
 			f.Insurance = &sp

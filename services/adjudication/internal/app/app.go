@@ -345,7 +345,7 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName,
 			AccountLast4: p.AccountLast4, AccountFingerprint: bankaccount.FromEvent(p.AccountFingerprint),
 			NameFingerprint: bankaccount.FromEvent(p.NameFingerprint), AccountKey: a.AccountKey,
-			Sealed: p.Sealed}
+			Sealed: p.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}
 	return c
 }

@@ -17,7 +17,9 @@ import (
 // takes effect at once: the decision deadline (R4) is met, claim-decided is
 // announced, and a rejection opens the rejection notice's deadline (R5) and
 // generates the notice. Above it, the decision waits for a senior approver.
-// The checks the handler saw are kept in the audit.
+// The checks the handler saw are kept in the audit. Whoever entered what
+// the straight-through path would not pay on without a second person
+// (entered_by_staff) may not decide the claim.
 func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string, in domain.DecisionInput) (domain.Case, error) {
 	var c domain.Case
 	var ev domain.Evidence
@@ -31,7 +33,10 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		if in.Burst, err = s.burst(ctx, c); err != nil {
 			return err
 		}
-		in.Computed, err = s.computed(ctx, claimID)
+		if in.Computed, err = s.computed(ctx, claimID); err != nil {
+			return err
+		}
+		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
 		return err
 	})
 	if err != nil {
@@ -245,7 +250,8 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 // or the contract's period) starts at it, with the advances approved on the
 // claim (R7, R8) for payout to deduct, at most the amount (payout recovers
 // advances paid above it). The full account number travels only in the
-// event.
+// event. Whoever entered what the straight-through path left to a second
+// person (entered_by_staff) may not record it.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
 	var product *domain.Product
 	err := s.repo.Snapshot(ctx, func(ctx context.Context) error {
@@ -256,7 +262,10 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 		if in.Policy, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 			return err
 		}
-		in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID)
+		if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+			return err
+		}
+		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
 		return err
 	})
 	if err != nil {

@@ -57,7 +57,7 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 			TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate, AdmissionDate: doc.AdmissionDate, DischargeDate: doc.DischargeDate,
 			PatientName: doc.PatientName, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: bankaccount.FromEvent(doc.AccountFingerprint),
 			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence, Corrected: slices.Clone(doc.Corrected),
-			Corroborated: slices.Clone(doc.Corroborated)}
+			Corroborated: slices.Clone(doc.Corroborated), IDNumberMasked: doc.IDNumberMasked, EnteredBy: doc.EnteredBy, EnteredVia: doc.EnteredVia}
 		if i := doc.Insurance; i != nil {
 			f.Insurance = &domain.InsuranceSplit{FundPaidFen: i.FundPaidFen, PersonalAccountFen: i.PersonalAccountFen, SelfPayFen: i.SelfPayFen,
 				SelfFundedFen: i.SelfFundedFen}
@@ -292,9 +292,20 @@ func (s *Service) SetAutoSwitch(ctx context.Context, actor domain.Actor, enabled
 	return s.AutoSwitch(ctx)
 }
 
-// computed returns the amount the product's rules computed for a claim,
-// nil when none was: a handler's decision is held to it (issue 19).
-func (s *Service) computed(ctx context.Context, claimID string) (*domain.Computation, error) {
+// enteredByStaff returns the members of staff who entered what the
+// claim's assessment found entered by staff (domain.EnteredByStaff), none
+// when the claim has no assessment.
+func (s *Service) enteredByStaff(ctx context.Context, claimID string) ([]string, error) {
+	a, err := s.storedAssessment(ctx, claimID)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	return domain.EnteredByStaff(a.Assessment), nil
+}
+
+// storedAssessment returns the stored assessment of a claim, nil when
+// there is none (or no straight-through path).
+func (s *Service) storedAssessment(ctx context.Context, claimID string) (*StoredAssessment, error) {
 	if s.straight == nil {
 		return nil, nil
 	}
@@ -303,6 +314,16 @@ func (s *Service) computed(ctx context.Context, claimID string) (*domain.Computa
 		return nil, nil
 	}
 	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// computed returns the amount the product's rules computed for a claim,
+// nil when none was: a handler's decision is held to it (issue 19).
+func (s *Service) computed(ctx context.Context, claimID string) (*domain.Computation, error) {
+	a, err := s.storedAssessment(ctx, claimID)
+	if a == nil || err != nil {
 		return nil, err
 	}
 	if a.Computation == nil || len(a.Computation.Problems) > 0 {

@@ -27,6 +27,10 @@ type AdvanceAgreement struct {
 	// Sealed is the payee's envelope as received, passed on to payout in
 	// the agreement-reached event.
 	Sealed string
+	// EnteredBy is who made the claim request naming the payee, and
+	// EnteredVia how (EnteredViaClaimant: the claimant's own channel).
+	EnteredBy  string
+	EnteredVia string
 }
 
 // AdvanceChannelPrefix begins the channel of an agreement the system

@@ -23,7 +23,8 @@ func advanceInput() domain.AutoInput {
 	in.Docs[2].AccountFingerprint = fingerprints.Account("claim-1", cardAccount)
 	in.Case.Advance = &domain.AdvanceAgreement{Channel: "app", AgreedAt: now.Add(-time.Hour), PayeeRole: "insured", BankName: "中国建设银行",
 		AccountLast4: "3445", AccountFingerprint: fingerprints.Account("claim-1", cardAccount),
-		NameFingerprint: fingerprints.Holder("claim-1", "张三"), AccountKey: "k-3445", Sealed: "sealed-for-payout"}
+		NameFingerprint: fingerprints.Holder("claim-1", "张三"), AccountKey: "k-3445", Sealed: "sealed-for-payout",
+		EnteredBy: "claimant-app", EnteredVia: domain.EnteredViaClaimant}
 	in.Advance = &domain.AdvanceFacts{KeyHeld: true, Facts: domain.SignalFacts{AccountKey: "k-3445"}}
 	return in
 }

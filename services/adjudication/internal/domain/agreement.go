@@ -59,6 +59,10 @@ type AgreementInput struct {
 	// Fingerprints make the account's keyed fingerprint kept with the
 	// agreement and compare it with the bank cards' (checkBankCard).
 	Fingerprints *bankaccount.Fingerprints
+	// EnteredBy are the members of staff who entered what the
+	// straight-through path left to a second person (EnteredByStaff):
+	// none of them records the payee the claim is paid to.
+	EnteredBy []string
 }
 
 // Agreement is the claimant's agreement to the amount decided (达成赔偿或者
@@ -92,6 +96,10 @@ type Agreement struct {
 func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays int, now time.Time) (string, error) {
 	if strings.HasPrefix(actor.Subject, AutoActorPrefix) {
 		return "", apperr.New(apperr.Forbidden, "%s is the automatic decider's name: only the straight-through path records an agreement as it", actor.Subject)
+	}
+	if slices.ContainsFunc(in.EnteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
+		return "", apperr.New(apperr.Forbidden, "%s entered documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff): another handler records the agreement",
+			actor.Subject, c.ClaimID)
 	}
 	agreedBy, err := shortText("agreed_by", in.AgreedBy, maxShortText, true)
 	if err != nil {

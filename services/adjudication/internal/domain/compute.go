@@ -35,6 +35,16 @@ type DocumentFields struct {
 	// reading on the same document (figures and capitals, a split's sum, a
 	// check digit): what corroborate relies on (issue 19).
 	Corroborated []string
+	// IDNumberMasked is an identity card's resident ID number as masked
+	// (first six and last four characters), compared with the policy's
+	// insured (id_number_mismatch).
+	IDNumberMasked string
+	// EnteredBy is who uploaded the document and EnteredVia how:
+	// EnteredViaClaimant when the claimant's own channel did, anything
+	// else (a member of staff, or not recorded) is for a person to look
+	// at before money moves on it (entered_by_staff).
+	EnteredBy  string
+	EnteredVia string
 }
 
 // InsuranceSplit is a medical invoice's social-insurance split.

@@ -29,7 +29,7 @@ func scannedInput() domain.AutoInput {
 	in.Docs[1].Confidence, in.Docs[1].Sources, in.Docs[1].Corroborated = 0.84, low("id_number"), []string{"id_number"}
 	in.Docs[2].Confidence, in.Docs[2].Sources, in.Docs[2].Corroborated = 0.84, low("account_number", "holder_name"), []string{"account_number"}
 	in.Docs = append(in.Docs, domain.DocumentFields{DocumentID: "d4", Type: "diagnosis_certificate", EventDate: "2026-09-28", PatientName: "张三",
-		Confidence: 0.84, Sources: low("event_date", "patient_name")})
+		Confidence: 0.84, Sources: low("event_date", "patient_name"), EnteredBy: "claimant-app", EnteredVia: domain.EnteredViaClaimant})
 	return in
 }
 

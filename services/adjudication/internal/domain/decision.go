@@ -159,6 +159,10 @@ type DecisionInput struct {
 	// paying another amount, or an amount nothing on the claim supports.
 	Computed     *Computation
 	AmountReason string
+	// EnteredBy are the members of staff who entered what the
+	// straight-through path found entered by staff (EnteredByStaff): the
+	// claim was left to a second person, and none of them may decide it.
+	EnteredBy []string
 }
 
 // newDecision checks in and returns the decision it describes, not yet
@@ -295,6 +299,10 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	}
 	if err := c.refuseIntruder(actor, "decide it"); err != nil {
 		return err
+	}
+	if slices.ContainsFunc(in.EnteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
+		return apperr.New(apperr.Forbidden, "%s entered documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff): another handler decides it",
+			actor.Subject, c.ClaimID)
 	}
 	// The automatic decider's name is the system's alone, whatever roles a
 	// token with it carries: a decision under it is counted, reported and

@@ -235,6 +235,11 @@ type Policy struct {
 	ProductCode      string
 	PolicyholderName string
 	InsuredName      string
+	// InsuredIDMasked is the insured's resident ID number masked as
+	// redact.IDNumber does (first six and last four characters), "" when
+	// the policy system sent none: adjudication never holds the number,
+	// and an identity card on a claim must print the same (issue 19).
+	InsuredIDMasked string
 	// Beneficiaries are the named beneficiaries; none means the legal
 	// heirs (法定受益人, Insurance Law art. 42).
 	Beneficiaries []Person

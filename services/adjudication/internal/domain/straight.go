@@ -103,7 +103,8 @@ func reason(code string, kv ...string) Reason {
 // of issue 14, with no override: an override is a person's judgement),
 // no fraud signal is raised, every document read is confident, consistent
 // and uncorrected by a handler (the patient and the bank card's holder are
-// the insured, an identity card's ID number checksum verifies, the invoice
+// the insured, an identity card's name is the insured's and its ID number
+// checksum verifies and is the insured's: idCardReasons; the invoice
 // dates are in the policy's term and after the waiting period, no invoice
 // is seen twice, nor a receipt of the same total and day under another
 // number: alikeReasons),
@@ -111,7 +112,9 @@ func reason(code string, kv ...string) Reason {
 // payee (the bank card's holder, the insured) is entitled and the card was
 // read; under a product whose term is AgreementInAdvance, the payee named
 // with an advance agreement is that insured, paid to that card's account,
-// with no fraud signal on it (advanceReasons). It never finds for a rejection: what it cannot approve goes to a
+// with no fraud signal on it (advanceReasons); and everything it rests on
+// came through the claimant's own channel, not entered by staff
+// (provenanceReasons). It never finds for a rejection: what it cannot approve goes to a
 // handler with the reasons.
 func Assess(in AutoInput) Assessment {
 	c := in.Case
@@ -161,6 +164,7 @@ func Assess(in AutoInput) Assessment {
 	docReasons, corroborated := documentReasons(in)
 	a.Reasons, a.Corroborations = append(a.Reasons, docReasons...), corroborated
 	a.Reasons = append(a.Reasons, advanceReasons(in, in.Evidence.InsuredOf(*c))...)
+	a.Reasons = append(a.Reasons, provenanceReasons(in)...)
 	if in.Rules != nil && in.Evidence.Policy != nil && in.Evidence.Product != nil {
 		left := int64(-1)
 		if m := MaxPayableOf(c, in.Evidence); m != nil {
@@ -234,9 +238,7 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			out = append(out, alikeReasons(in, i)...)
 			out = append(out, dateReasons(in, d)...)
 		case "id_card":
-			if !d.IDNumberValid {
-				out = append(out, reason("id_number_invalid", "document_id", d.DocumentID))
-			}
+			out = append(out, idCardReasons(in, d, insured)...)
 		case DocBankCard:
 			card = true
 			if !sameName(d.HolderName, insured) {

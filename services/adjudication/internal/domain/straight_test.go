@@ -140,16 +140,22 @@ func TestEveryFenTracesToADocumentOrAClause(t *testing.T) {
 }
 
 // cleanInput is a clean medical claim of 张三 on the test policy: one
-// confident invoice, an ID card whose checksum verifies, 张三's bank card.
+// confident invoice, 张三's ID card whose checksum verifies, 张三's bank
+// card, all sent by the claimant's own channel.
 func cleanInput() domain.AutoInput {
 	c := checkCase()
 	c.ClaimedAmountFen = 100_000
 	c.Documents = []domain.Document{{DocumentID: "d1", Type: domain.DocMedicalInvoice, InvoiceNumber: "A1", TotalAmountFen: 100_000}}
 	r := medRules()
-	return domain.AutoInput{Fingerprints: fingerprints, Case: c, Evidence: evidence(), Rules: &r, Policy: domain.DefaultAutoPolicy(), Enabled: true,
+	in := domain.AutoInput{Fingerprints: fingerprints, Case: c, Evidence: evidence(), Rules: &r, Policy: domain.DefaultAutoPolicy(), Enabled: true,
 		Docs: []domain.DocumentFields{invoice("d1", "A1", 100_000, 60_000, 30_000, 10_000),
-			{DocumentID: "d2", Type: "id_card", IDNumberValid: true, Confidence: 0.99},
+			{DocumentID: "d2", Type: "id_card", IDNumberValid: true, HolderName: "张三", IDNumberMasked: "110101********001X", Confidence: 0.99},
 			{DocumentID: "d3", Type: domain.DocBankCard, HolderName: "张 三", AccountFingerprint: "ab12", Confidence: 0.99}}}
+	in.Evidence.Policy.InsuredIDMasked = "110101********001X"
+	for i := range in.Docs {
+		in.Docs[i].EnteredBy, in.Docs[i].EnteredVia = "claimant-app", domain.EnteredViaClaimant
+	}
+	return in
 }
 
 func codes(a domain.Assessment) []string {

@@ -12,6 +12,8 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/document"
+	"claims.local/pkg/redact"
 )
 
 // Product is a product as the policy system sends it. Code is the path's.
@@ -68,6 +70,14 @@ type Policy struct {
 	TerminatedOn     string     `json:"terminated_on,omitempty"`
 	Coverages        []Coverage `json:"coverages"`
 	Branch           string     `json:"branch,omitempty"`
+
+	// InsuredIDNumber is the insured's resident ID number as the policy
+	// system sends it: checked (GB 11643) and kept only masked, as
+	// InsuredIDMasked, which is what is stored and returned (issue 19:
+	// an identity card on a claim must print it; adjudication never holds
+	// an ID number in full).
+	InsuredIDNumber string `json:"insured_id_number,omitempty"`
+	InsuredIDMasked string `json:"insured_id_number_masked,omitempty"`
 }
 
 // Person is a beneficiary.
@@ -128,7 +138,7 @@ func (p Product) ToDomain(code string) (domain.Product, error) {
 // FromPolicy returns the format of p.
 func FromPolicy(p domain.Policy) Policy {
 	out := Policy{ProductCode: p.ProductCode, PolicyholderName: p.PolicyholderName, InsuredName: p.InsuredName,
-		Beneficiaries: []Person{}, EffectiveFrom: p.EffectiveFrom.String(), EffectiveTo: p.EffectiveTo.String(), Coverages: []Coverage{},
+		InsuredIDMasked: p.InsuredIDMasked, Beneficiaries: []Person{}, EffectiveFrom: p.EffectiveFrom.String(), EffectiveTo: p.EffectiveTo.String(), Coverages: []Coverage{},
 		Branch: p.Branch}
 	for _, b := range p.Beneficiaries {
 		out.Beneficiaries = append(out.Beneficiaries, Person(b))
@@ -149,6 +159,13 @@ func (p Policy) ToDomain(number string) (domain.Policy, error) {
 		Branch: strings.TrimSpace(p.Branch)}
 	if len(out.Branch) > 64 {
 		return domain.Policy{}, apperr.InvalidField("branch", "must be at most 64 bytes")
+	}
+	out.InsuredIDMasked = strings.ToUpper(strings.TrimSpace(p.InsuredIDMasked))
+	if n := strings.ToUpper(strings.TrimSpace(p.InsuredIDNumber)); n != "" {
+		if !document.ValidIDNumber(n) {
+			return domain.Policy{}, apperr.InvalidField("insured_id_number", "must be an 18-character resident ID number whose check digit verifies")
+		}
+		out.InsuredIDMasked = redact.IDNumber(n)
 	}
 	for _, b := range p.Beneficiaries {
 		out.Beneficiaries = append(out.Beneficiaries, domain.Person(b))

@@ -31,7 +31,7 @@ func fastTrackPermissions() auth.Permissions {
 	return auth.Permissions{
 		"POST /v1/catastrophes":                  team,
 		"POST /v1/catastrophes/:code/activation": team,
-		"GET /v1/catastrophes":                   auth.Roles(),
+		"GET /v1/catastrophes":                   auth.StaffRoles(),
 		"GET /v1/catastrophes/:code/switches":    {auth.CatastropheCoordinator, auth.Auditor, auth.Admin},
 		"GET /v1/catastrophes/:code/counts":      {auth.SeniorHandler, auth.CatastropheCoordinator, auth.Auditor, auth.Admin},
 		"POST /v1/cases/bulk":                    {auth.SeniorHandler, auth.CatastropheCoordinator},

@@ -56,7 +56,8 @@ func (r *running) importRules(t *testing.T) {
 
 // cleanRequest is a clean medical claim of 张三 on P-STP: an invoice of
 // 1,000 yuan (600 paid by the fund, 300 self-pay, 100 self-funded) read
-// with confidence, an ID card whose checksum verifies and 张三's bank card.
+// with confidence, 张三's ID card whose checksum verifies and 张三's bank card,
+// all sent by the claimant's own channel.
 // The rules compute (300 − 100) × 80% = 160 yuan.
 func cleanRequest(invoice string) events.ClaimRequestedData {
 	d := requestData()
@@ -71,8 +72,11 @@ func cleanRequest(invoice string) events.ClaimRequestedData {
 			TotalAmountFen: 100_000, EventDate: day, PatientName: "张三", Institution: "上海市第六人民医院", Confidence: 0.96,
 			Insurance: &events.InsuranceSplit{FundPaidFen: 60_000, SelfPayFen: 30_000, SelfFundedFen: 10_000},
 			Sources:   map[string]events.FieldSource{"total_amount_fen": src(1), "insurance.self_pay_fen": src(1), "insurance.fund_paid_fen": src(1)}},
-		{DocumentID: "id-" + d.ClaimID, Type: "id_card", SHA256: "bb", IDNumberValid: true, Confidence: 0.99},
+		{DocumentID: "id-" + d.ClaimID, Type: "id_card", SHA256: "bb", IDNumberValid: true, HolderName: "张三", Confidence: 0.99},
 		{DocumentID: "card-" + d.ClaimID, Type: "bank_card", SHA256: "cc", HolderName: "张三", AccountFingerprint: "v1:test-fp:" + strings.Repeat("f1", 32), AccountLast4: "1234", Confidence: 0.99},
+	}
+	for i := range d.Documents {
+		d.Documents[i].EnteredBy, d.Documents[i].EnteredVia = "claimant-app", events.EnteredViaClaimant
 	}
 	return d
 }
@@ -369,7 +373,8 @@ func TestAnAdvanceAgreementGivenBeforeTheRulesChangedWaitsForTheClaimant(t *test
 		require.NoError(t, err)
 		d.Documents[2].AccountFingerprint, d.Documents[2].AccountLast4 = p.AccountFingerprint, p.AccountLast4
 		d.Payee = &p
-		d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: agreedAt, AccountKey: "k-" + d.ClaimID}
+		d.AdvanceAgreement = &events.AdvanceAgreement{Channel: "app", AgreedAt: agreedAt, AccountKey: "k-" + d.ClaimID,
+			EnteredBy: "claimant-app", EnteredVia: events.EnteredViaClaimant}
 		return d
 	}
 	before := inAdvance(cleanRequest("40000001"), time.Now().Add(-time.Minute))

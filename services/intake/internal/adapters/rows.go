@@ -64,6 +64,7 @@ type advanceJSON struct {
 	AccountKey         string    `json:"account_key,omitempty"`
 	Sealed             string    `json:"sealed"`
 	EnteredBy          string    `json:"entered_by,omitempty"`
+	EnteredVia         string    `json:"entered_via,omitempty"`
 }
 
 func (reportRow) TableName() string { return "incident_reports" }
@@ -152,6 +153,7 @@ type documentRow struct {
 	SizeBytes           int64
 	FileName            string
 	UploadedBy          string
+	UploadedVia         string
 	UploadedAt          time.Time
 	State               string
 	Attempts            int
@@ -305,7 +307,7 @@ func ptr[T any](v T) *T { return &v }
 func toDocumentRow(d domain.Document) (documentRow, error) {
 	row := documentRow{
 		ID: d.ID, ReportID: d.ReportID, ClaimID: d.ClaimID, SHA256: d.SHA256, Media: string(d.Media), Pages: d.Pages,
-		SizeBytes: d.SizeBytes, FileName: d.FileName, UploadedBy: d.UploadedBy, UploadedAt: d.UploadedAt, State: string(d.State),
+		SizeBytes: d.SizeBytes, FileName: d.FileName, UploadedBy: d.UploadedBy, UploadedVia: d.UploadedVia, UploadedAt: d.UploadedAt, State: string(d.State),
 		Attempts: d.Attempts, LeaseUntil: d.LeaseUntil,
 	}
 	if f := d.Failure; f != nil {
@@ -340,7 +342,7 @@ func toDocumentRow(d domain.Document) (documentRow, error) {
 func (w documentRow) toDomain() (domain.Document, error) {
 	d := domain.Document{
 		ID: w.ID, ReportID: w.ReportID, ClaimID: w.ClaimID, SHA256: w.SHA256, Media: document.Media(w.Media), Pages: w.Pages,
-		SizeBytes: w.SizeBytes, FileName: w.FileName, UploadedBy: w.UploadedBy, UploadedAt: w.UploadedAt.UTC(),
+		SizeBytes: w.SizeBytes, FileName: w.FileName, UploadedBy: w.UploadedBy, UploadedVia: w.UploadedVia, UploadedAt: w.UploadedAt.UTC(),
 		State: domain.DocumentState(w.State), Attempts: w.Attempts, LeaseUntil: postgres.UTC(w.LeaseUntil),
 	}
 	if w.FailureCode != nil {

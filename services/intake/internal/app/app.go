@@ -349,7 +349,7 @@ func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, agreedAt t
 	}
 	return domain.AdvanceAgreement{Channel: in.Channel, AgreedAt: agreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName, AccountLast4: p.AccountLast4,
 		AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: bankaccount.Key(s.d.SignalKey, in.AccountNumber),
-		Sealed: p.Sealed, EnteredBy: in.EnteredBy}, nil
+		Sealed: p.Sealed, EnteredBy: in.EnteredBy, EnteredVia: in.EnteredVia}, nil
 }
 
 // handOver announces the claim request to adjudication when the claim has
@@ -386,7 +386,8 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 	if a := r.Advance; a != nil {
 		data.Payee = &events.Payee{Role: a.PayeeRole, BankName: a.BankName, AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint,
 			NameFingerprint: a.NameFingerprint, Sealed: a.Sealed}
-		data.AdvanceAgreement = &events.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt, AccountKey: a.AccountKey}
+		data.AdvanceAgreement = &events.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt, AccountKey: a.AccountKey,
+			EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}
 	e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, data)
 	if err != nil {
@@ -415,8 +416,9 @@ func (s *Service) change(ctx context.Context, reportID string, apply func(f *dom
 // the content, not fileName. A file refused (too large, of an unsupported
 // format, malformed) is refused before anything is stored, so the claim
 // keeps what it had; the same file uploaded again is the document it
-// already is (created false).
-func (s *Service) Upload(ctx context.Context, reportID string, data []byte, fileName, by string) (doc domain.Document, created bool, err error) {
+// already is (created false). by is who uploads it and via how
+// (domain.ViaClaimant or ViaStaff, issue 19).
+func (s *Service) Upload(ctx context.Context, reportID string, data []byte, fileName, by, via string) (doc domain.Document, created bool, err error) {
 	if _, err := s.d.Repo.Get(ctx, reportID); err != nil {
 		return domain.Document{}, false, err
 	}
@@ -430,6 +432,7 @@ func (s *Service) Upload(ctx context.Context, reportID string, data []byte, file
 	}
 	_, err = s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
 		d := domain.NewDocument(uuid.NewString(), f.Report, sum, media, pages, int64(len(data)), fileName, by, s.d.Now())
+		d.UploadedVia = via
 		doc, created = f.AddDocument(d)
 		return tracking.Effects{}, nil
 	})
@@ -660,7 +663,7 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 	}
 	fields := d.PartFields(i)
 	cd := events.ClaimDocument{DocumentID: d.ID, Part: i, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber,
-		IDNumberValid: fields.IDNumber != "", Corrected: d.CorrectedFields(i)}
+		IDNumberValid: fields.IDNumber != "", Corrected: d.CorrectedFields(i), EnteredBy: d.UploadedBy, EnteredVia: d.UploadedVia}
 	if p, ok := d.MachinePart(i); ok {
 		cd.FirstPage, cd.LastPage = p.FirstPage, p.LastPage
 	}
@@ -675,6 +678,9 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 	}
 	if t == document.IDCard && fields.IDNumber != "" {
 		cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
+	}
+	if t == document.IDCard {
+		cd.HolderName = fields.IDCardName
 	}
 	medicalInvoiceOf(&cd, fields)
 	for _, name := range fields.Corroborated() {

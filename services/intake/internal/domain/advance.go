@@ -37,7 +37,18 @@ type AdvanceInput struct {
 	BankName      string
 	AccountNumber string
 	EnteredBy     string
+	// EnteredVia is how: ViaClaimant when the claimant's own channel made
+	// the request, ViaStaff otherwise, whatever Channel says (issue 19).
+	EnteredVia string
 }
+
+// How a document or an advance agreement reached intake (issue 19): the
+// claimant's own channel, or a member of staff. Straight-through
+// adjudication pays on nothing staff entered without a second person.
+const (
+	ViaClaimant = "claimant"
+	ViaStaff    = "staff"
+)
 
 // CheckAdvance checks an advance agreement and its payee and returns them
 // trimmed, the account as its digits, or an *apperr.Error naming the first
@@ -82,6 +93,7 @@ type AdvanceAgreement struct {
 	AccountKey         string
 	Sealed             string
 	EnteredBy          string
+	EnteredVia         string
 }
 
 // AgreeInAdvance records the advance agreement given with the claim

@@ -52,6 +52,10 @@ type Document struct {
 	UploadedBy string
 	UploadedAt time.Time
 	State      DocumentState
+	// UploadedVia is how the document reached intake: ViaClaimant when
+	// the claimant's own channel uploaded it, ViaStaff when a member of
+	// staff did, "" when stored before it was recorded (issue 19).
+	UploadedVia string
 	// Attempts counts the times a worker took the document; the current
 	// reader's lease ends at LeaseUntil.
 	Attempts    int

@@ -137,7 +137,7 @@ func (h *HTTP) upload(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	d, created, err := h.app.Upload(c.Request.Context(), c.Param("id"), data, name, p.Subject)
+	d, created, err := h.app.Upload(c.Request.Context(), c.Param("id"), data, name, p.Subject, via(p))
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,20 +40,23 @@ type HTTP struct {
 // uploads are taken by whoever meets claimants, catastrophe teams on site
 // included; correcting a reading, marking an item satisfied without an
 // upload and sending the notice of missing documents are a claims
-// handler's judgement; auditors read.
+// handler's judgement; auditors read. The claimant's own channel
+// (auth.ClaimantChannel: the insurer's app or portal) files reports,
+// uploads and makes the claim request, and reads nothing (issue 19).
 func Permissions() auth.Permissions {
 	takers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Admin}
+	channel := append(slices.Clone(takers), auth.ClaimantChannel)
 	judges := []auth.Role{auth.Handler, auth.SeniorHandler, auth.Admin}
 	readers := []auth.Role{auth.Handler, auth.SeniorHandler, auth.CatastropheCoordinator, auth.Admin, auth.Auditor}
 	return auth.Permissions{
-		"POST /v1/reports":                                               takers,
+		"POST /v1/reports":                                               channel,
 		"GET /v1/reports/:id":                                            readers,
 		"GET /v1/claims/:claimId/report":                                 readers,
-		"POST /v1/reports/:id/claim-request":                             takers,
+		"POST /v1/reports/:id/claim-request":                             channel,
 		"GET /v1/checklists":                                             readers,
 		"GET /v1/reports/:id/checklist.html":                             readers,
 		"POST /v1/reports/:id/checklist/items/:item/satisfy":             judges,
-		"POST /v1/reports/:id/documents":                                 takers,
+		"POST /v1/reports/:id/documents":                                 channel,
 		"GET /v1/reports/:id/documents":                                  readers,
 		"GET /v1/reports/:id/documents/:doc":                             readers,
 		"GET /v1/reports/:id/documents/:doc/content":                     readers,
@@ -84,6 +88,16 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.POST("/reports/:id/documents/:doc/corrections", h.correct)
 	v1.POST("/reports/:id/missing-documents-notices", h.sendNotice)
 	v1.GET("/reports/:id/missing-documents-notices/:seq/letter.html", h.printNotice)
+}
+
+// via is how what p enters reaches intake (issue 19): the claimant's own
+// channel only for a principal holding nothing but auth.ClaimantChannel,
+// whatever a request body says its channel is.
+func via(p auth.Principal) string {
+	if p.ClaimantChannelOnly() {
+		return domain.ViaClaimant
+	}
+	return domain.ViaStaff
 }
 
 // fail answers with err.
@@ -263,7 +277,7 @@ func (h *HTTP) requestClaim(c *gin.Context) {
 			return
 		}
 		advance = &domain.AdvanceInput{Channel: req.Channel, Name: req.Payee.Name, Role: req.Payee.Role, BankName: req.Payee.BankName,
-			AccountNumber: req.Payee.AccountNumber, EnteredBy: p.Subject}
+			AccountNumber: req.Payee.AccountNumber, EnteredBy: p.Subject, EnteredVia: via(p)}
 	}
 	f, created, err := h.app.RequestClaim(c.Request.Context(), c.Param("id"), req.ReceivedAt, advance)
 	if err != nil {

@@ -197,8 +197,10 @@ func (r *running) satisfyAll(t *testing.T, id string) fullReport {
 	return rep
 }
 
-// upload sends data as a multipart upload of a file called name.
-func (r *running) upload(t *testing.T, reportID, name string, data []byte) apitest.Answer {
+// upload sends data as a multipart upload of a file called name, with
+// headers given as name, value pairs (an Authorization replaces the
+// tester's).
+func (r *running) upload(t *testing.T, reportID, name string, data []byte, headers ...string) apitest.Answer {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
@@ -207,7 +209,7 @@ func (r *running) upload(t *testing.T, reportID, name string, data []byte) apite
 	_, err = part.Write(data)
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
-	return r.send(t, http.MethodPost, "/v1/reports/"+reportID+"/documents", w.FormDataContentType(), &body)
+	return r.send(t, http.MethodPost, "/v1/reports/"+reportID+"/documents", w.FormDataContentType(), &body, headers...)
 }
 
 // send sends a request with a body of any type and headers given as
@@ -217,10 +219,10 @@ func (r *running) send(t *testing.T, method, path, contentType string, body io.R
 	req, err := http.NewRequest(method, "http://"+r.svc.Addr()+path, body)
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+apitest.Token(t, r.keys, apitest.Everyone()))
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	req.Header.Set("Authorization", "Bearer "+apitest.Token(t, r.keys, apitest.Everyone()))
 	resp, err := (&http.Client{Timeout: apitest.RequestTimeout}).Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

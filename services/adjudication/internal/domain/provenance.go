@@ -1,0 +1,82 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+)
+
+// EnteredViaClaimant is how a document or an advance agreement reached
+// intake when the claimant's own channel (the insurer's app or web portal,
+// signed in as the claimant) sent it. Anything else was entered by a
+// member of staff (a paper form scanned at the counter, a file a handler
+// uploaded), or before intake recorded how.
+const EnteredViaClaimant = "claimant"
+
+// provenanceReasons keeps a person in the loop when anything the
+// straight-through decision rests on was entered by staff rather than by
+// the claimant's own channel (issue 19): every document read for the
+// assessment, and the payee named with an advance agreement the rules
+// govern. An insider who uploads a forged bank card in the insured's name,
+// or names a payee for the claimant, would otherwise have the system pay
+// it with no second person. The claim is not refused: paper handed in at
+// a counter is normal, and a handler other than the one who entered it
+// decides (EnteredByStaff, Case.Decide).
+func provenanceReasons(in AutoInput) []Reason {
+	var out []Reason
+	for _, d := range in.Docs {
+		if d.EnteredVia != EnteredViaClaimant {
+			out = append(out, reason("entered_by_staff", "document_id", d.DocumentID, "type", d.Type, "entered_by", d.EnteredBy))
+		}
+	}
+	if a := in.Case.Advance; a != nil && in.Rules != nil && in.Case.AgreedInAdvanceUnder(*in.Rules) && a.EnteredVia != EnteredViaClaimant {
+		out = append(out, reason("entered_by_staff", "payee", "requested", "entered_by", a.EnteredBy))
+	}
+	return out
+}
+
+// EnteredByStaff lists the members of staff who entered what an assessment
+// found entered by staff (entered_by_staff), each once: none of them may
+// decide the claim, so that the second person the straight-through path
+// left the claim to is never the one who entered it. A claim assessed
+// without product rules was never the system's to decide, and owes no
+// second person: none.
+func EnteredByStaff(a Assessment) []string {
+	if a.RulesVersion == 0 {
+		return nil
+	}
+	var out []string
+	for _, r := range a.Reasons {
+		if who := strings.TrimSpace(r.Params["entered_by"]); r.Code == "entered_by_staff" && who != "" && !slices.ContainsFunc(out, func(s string) bool {
+			return samePerson(s, who)
+		}) {
+			out = append(out, who)
+		}
+	}
+	return out
+}
+
+// idCardReasons checks an identity card the decision rests on against the
+// insured (issue 19): its name, compared as every name is (sameName:
+// spaces, letter widths and invisible characters do not count), and its
+// resident ID number, masked, against the policy's insured when the policy
+// system sent one. Another person's card, or the insured's name over
+// another person's number, is for a person to look at; a name not read
+// is too. A name read with low confidence is a field like any other
+// (corroborate: the policy's insured's name, above MinCorroborable).
+func idCardReasons(in AutoInput, d DocumentFields, insured string) []Reason {
+	var out []Reason
+	if !d.IDNumberValid {
+		out = append(out, reason("id_number_invalid", "document_id", d.DocumentID))
+	}
+	switch {
+	case strings.TrimSpace(d.HolderName) == "":
+		out = append(out, reason("id_name_unread", "document_id", d.DocumentID, "field", "holder_name"))
+	case !sameName(d.HolderName, insured):
+		out = append(out, reason("id_name_mismatch", "document_id", d.DocumentID, "field", "holder_name", "read", d.HolderName, "insured", insured))
+	}
+	if p := in.Evidence.Policy; p != nil && p.InsuredIDMasked != "" && d.IDNumberMasked != "" &&
+		!strings.EqualFold(strings.TrimSpace(d.IDNumberMasked), strings.TrimSpace(p.InsuredIDMasked)) {
+		out = append(out, reason("id_number_mismatch", "document_id", d.DocumentID, "read", d.IDNumberMasked, "insured", p.InsuredIDMasked))
+	}
+	return out
+}

@@ -1,0 +1,156 @@
+package domain_test
+
+import (
+	"slices"
+	"testing"
+
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
+)
+
+// TestWhatStaffEnteredIsNotPaidWithoutASecondPerson is the attack of an
+// insider (issue 19): a clerk uploads a forged bank card in the insured's
+// name, or any document the decision rests on, or names the payee of an
+// advance agreement; the system must not pay it on its own. A document
+// whose provenance was not recorded counts as staff's.
+func TestWhatStaffEnteredIsNotPaidWithoutASecondPerson(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*domain.AutoInput)
+		who    string
+	}{
+		{"a bank card a clerk uploaded", func(in *domain.AutoInput) {
+			in.Docs[2].EnteredBy, in.Docs[2].EnteredVia = "clerk-7", "staff"
+		}, "clerk-7"},
+		{"a receipt scanned at the counter", func(in *domain.AutoInput) {
+			in.Docs[0].EnteredBy, in.Docs[0].EnteredVia = "clerk-8", "staff"
+		}, "clerk-8"},
+		{"an identity card whose provenance was not recorded", func(in *domain.AutoInput) {
+			in.Docs[1].EnteredBy, in.Docs[1].EnteredVia = "", ""
+		}, ""},
+		{"the payee of an advance agreement a clerk entered", func(in *domain.AutoInput) {
+			*in = advanceInput()
+			in.Case.Advance.EnteredBy, in.Case.Advance.EnteredVia = "clerk-9", "staff"
+		}, "clerk-9"},
+		{"a channel spelled otherwise", func(in *domain.AutoInput) {
+			in.Docs[2].EnteredBy, in.Docs[2].EnteredVia = "clerk-7", "Claimant "
+		}, "clerk-7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cleanInput()
+			tc.change(&in)
+			a := domain.Assess(in)
+			if a.Automatic || !slices.Contains(codes(a), "entered_by_staff") {
+				t.Fatalf("got automatic %v, reasons %v; want not automatic, with entered_by_staff", a.Automatic, codes(a))
+			}
+			want := []string{}
+			if tc.who != "" {
+				want = []string{tc.who}
+			}
+			if got := domain.EnteredByStaff(a); !slices.Equal(append([]string{}, got...), want) {
+				t.Fatalf("got enterers %v, want %v", got, want)
+			}
+		})
+	}
+	// What the claimant's channel sent is decided as before.
+	for _, in := range []domain.AutoInput{cleanInput(), advanceInput()} {
+		if a := domain.Assess(in); !a.Automatic {
+			t.Fatalf("got reasons %v for a claim the claimant's channel sent, want it automatic", codes(a))
+		}
+	}
+}
+
+// TestWhoEnteredADocumentCannotDecideTheClaim is the attack of the clerk
+// who entered a document the system would not pay on alone and then
+// decides the claim themself, under another spelling of their name too,
+// or records the claimant's agreement naming the payee; another handler
+// does both.
+func TestWhoEnteredADocumentCannotDecideTheClaim(t *testing.T) {
+	limits := mustAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: 50_000_000})
+	in := cleanInput()
+	in.Docs[2].EnteredBy, in.Docs[2].EnteredVia = handler.Subject, "staff"
+	entered := domain.EnteredByStaff(domain.Assess(in))
+	for _, actor := range []domain.Actor{handler, {Subject: " " + handler.Subject + "\u200b", Roles: handler.Roles}} {
+		c := caseIn(t, domain.StateUnderReview)
+		c.Assignee = ""
+		d := approve(16_000)
+		d.EnteredBy = entered
+		if err := c.Decide(actor, limits, d, now); apperr.CodeOf(err) != apperr.Forbidden || c.Decision != nil {
+			t.Fatalf("got %v, decision %+v; want forbidden for %q, who entered the bank card", err, c.Decision, actor.Subject)
+		}
+	}
+	c := caseIn(t, domain.StateUnderReview)
+	c.Assignee = ""
+	d := approve(16_000)
+	d.EnteredBy = entered
+	if err := c.Decide(senior, limits, d, now); err != nil || c.State != domain.StateApproved {
+		t.Fatalf("got %v in %s, want another person's approval to stand", err, c.State)
+	}
+	// A senior (whom the case's assignment does not stop) who entered the
+	// payee's card does not record the agreement.
+	ag := agreement()
+	ag.EnteredBy = []string{senior2.Subject}
+	if _, err := c.RecordAgreement(senior2, ag, 7, now); apperr.CodeOf(err) != apperr.Forbidden || c.Agreement != nil {
+		t.Fatalf("got %v, agreement %+v; want forbidden for %s, who entered the bank card", err, c.Agreement, senior2.Subject)
+	}
+	if _, err := c.RecordAgreement(senior, ag, 7, now); err != nil || c.Agreement == nil {
+		t.Fatalf("got %v, want another person's record of the agreement to stand", err)
+	}
+	// A product without rules: the system would never have decided the
+	// claim, and no second person is owed.
+	in.Rules = nil
+	if got := domain.EnteredByStaff(domain.Assess(in)); len(got) != 0 {
+		t.Fatalf("got enterers %v without product rules, want none", got)
+	}
+}
+
+// TestAnIdentityCardMustBeTheInsureds is the attack of another person's
+// identity card (issue 19): its name and its number must be the
+// insured's, the name compared as every name is.
+func TestAnIdentityCardMustBeTheInsureds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*domain.AutoInput)
+		want   string // "" for automatic
+	}{
+		{"another person's card", func(in *domain.AutoInput) { in.Docs[1].HolderName = "李四" }, "id_name_mismatch"},
+		{"one character off", func(in *domain.AutoInput) { in.Docs[1].HolderName = "张山" }, "id_name_mismatch"},
+		{"no name read", func(in *domain.AutoInput) { in.Docs[1].HolderName = " " }, "id_name_unread"},
+		{"the insured's name over another person's number", func(in *domain.AutoInput) {
+			in.Docs[1].IDNumberMasked = "110101********0012"
+		}, "id_number_mismatch"},
+		{"a name read below the floor", func(in *domain.AutoInput) {
+			in.Docs[1].Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.6}}
+		}, "low_confidence"},
+		{"the insured's name padded with spaces", func(in *domain.AutoInput) { in.Docs[1].HolderName = " 张  三 " }, ""},
+		{"the insured's name in full-width letters", func(in *domain.AutoInput) {
+			in.Docs[1].HolderName = "ＺＨＡＮＧ　ＳＡＮ"
+			in.Evidence.Policy.InsuredName, in.Case.InsuredName = "ZHANG SAN", "ZHANG SAN"
+			in.Docs[0].PatientName, in.Docs[2].HolderName = "ZHANG SAN", "ZHANG SAN"
+		}, ""},
+		{"the insured's name with an ideographic space", func(in *domain.AutoInput) { in.Docs[1].HolderName = "张　三" }, ""},
+		{"the insured's number in lower case", func(in *domain.AutoInput) {
+			in.Evidence.Policy.InsuredIDMasked = "110101********001X"
+			in.Docs[1].IDNumberMasked = "110101********001x"
+		}, ""},
+		{"a policy without the insured's number", func(in *domain.AutoInput) { in.Evidence.Policy.InsuredIDMasked = "" }, ""},
+		{"a name read with low confidence that is the insured's", func(in *domain.AutoInput) {
+			in.Docs[1].Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.85}}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cleanInput()
+			tc.change(&in)
+			a := domain.Assess(in)
+			if tc.want == "" {
+				if !a.Automatic {
+					t.Fatalf("got reasons %v, want automatic: the card is the insured's", codes(a))
+				}
+				return
+			}
+			if a.Automatic || !slices.Contains(codes(a), tc.want) {
+				t.Fatalf("got automatic %v, reasons %v; want not automatic, with %s", a.Automatic, codes(a), tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package service_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"claims.local/intake/internal/service"
+	"claims.local/pkg/auth"
+	"claims.local/pkg/document/scantest"
+	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
+	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// TestWhatTheClaimantsChannelSentIsToldFromWhatStaffEntered is the attack
+// of an insider on the straight-through path (issue 19): a member of staff
+// uploads a bank card and names the payee of an advance agreement, saying
+// in the request that the claimant agreed through the app, with a token
+// that carries the claimant channel's role besides their own. The claim
+// request tells adjudication that staff entered both (entered_via staff,
+// entered_by the subject), and that the identity card the claimant's own
+// channel uploaded came from the claimant, with the name it prints. The
+// channel files reports, uploads and requests, and reads nothing.
+func TestWhatTheClaimantsChannelSentIsToldFromWhatStaffEntered(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) { c.OCRWorkers, c.Payees = 1, eventstest.PayeeSealer(t) })
+	appAccount := auth.Principal{Subject: "claimant-app", Roles: []auth.Role{auth.ClaimantChannel}}
+	app := r.Client.As(t, r.keys, appAccount)
+	a := app.Do(t, http.MethodPost, "/v1/reports", newReportJSON("P-PROV-1"))
+	want(t, "report by the claimant's channel", a, http.StatusCreated)
+	rep := decode[report](t, a)
+	if a := app.Do(t, http.MethodGet, "/v1/reports/"+rep.ID, ""); a.Status != http.StatusForbidden {
+		t.Fatalf("the claimant's channel reading a report: got %d, want 403", a.Status)
+	}
+
+	set := scantest.ClaimSet{Insured: "张三", IDNumber: scantest.IDNumber(7), CardHolder: "张三", CardNumber: scantest.CardNumber(7)}
+	uploadAs(t, r, apitest.Token(t, r.keys, appAccount), rep.ID, "id.pdf", scantest.TextPDF(set.IDCardLines()))
+	uploadAs(t, r, apitest.Token(t, r.keys, apitest.Everyone()), rep.ID, "card.pdf", scantest.TextPDF(set.BankCardLines()))
+	apitest.Eventually(t, 2*time.Minute, "both documents read", func() bool {
+		got := r.get(t, rep.ID)
+		return len(got.Documents) == 2 && !slices.ContainsFunc(got.Documents, func(d documentJSON) bool { return d.State != "read" })
+	})
+	r.satisfyAll(t, rep.ID)
+	body := `{"agree_in_advance": true, "channel": "app", "payee": {"name": "张三", "role": "insured", "bank_name": "中国建设银行", "account_number": "` + set.CardNumber + `"}}`
+	want(t, "claim request by staff", r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", body), http.StatusCreated)
+
+	sent := claimRequested(t, pgtest.Open(t, r.dsn, 2), rep.ClaimID)
+	if len(sent) != 1 || sent[0].AdvanceAgreement == nil {
+		t.Fatalf("got %+v, want one claim-requested with the advance agreement", sent)
+	}
+	if adv := sent[0].AdvanceAgreement; adv.EnteredVia != events.EnteredViaStaff || adv.EnteredBy != "tester" || adv.Channel != "app" {
+		t.Errorf("got agreement entered by %q via %q (channel %q), want by tester via staff whatever the body's channel", adv.EnteredBy, adv.EnteredVia, adv.Channel)
+	}
+	byType := map[string]events.ClaimDocument{}
+	for _, d := range sent[0].Documents {
+		byType[d.Type] = d
+	}
+	if id := byType["id_card"]; id.EnteredVia != events.EnteredViaClaimant || id.EnteredBy != "claimant-app" || id.HolderName != "张三" || id.IDNumberMasked == "" {
+		t.Errorf("got identity card %+v, want it from the claimant's channel (claimant-app), naming 张三, its number masked", id)
+	}
+	if card := byType["bank_card"]; card.EnteredVia != events.EnteredViaStaff || card.EnteredBy != "tester" {
+		t.Errorf("got bank card entered by %q via %q, want by tester via staff", card.EnteredBy, card.EnteredVia)
+	}
+}
+
+// uploadAs uploads data as the file name to a report with token.
+func uploadAs(t *testing.T, r *running, token, reportID, name string, data []byte) {
+	t.Helper()
+	if a := r.upload(t, reportID, name, data, "Authorization", "Bearer "+token); a.Status != http.StatusCreated {
+		t.Fatalf("upload %s: got %d %s, want 201", name, a.Status, a.Body)
+	}
+}
