@@ -49,10 +49,12 @@
 // Tesseract's own caches grow with use: after Config.RecycleAfter pages a
 // worker closes its client and makes a new one, which returns Tesseract's
 // memory; the leaked text is not returned, so RSS still grows by roughly
-// the size of the text read. Pages are read with GetBoundingBoxes at the
-// text-line level, which recognises once and gives each line's text, box
-// and confidence (calling it after Text would recognise twice); it leaks
-// each line's C string as Text does.
+// the size of the text read. A page is recognised once by words.go's
+// bridge on the client's own engine, which gives each line's text, box and
+// confidence as gosseract's GetBoundingBoxes at the text-line level did,
+// with its words and their characters (calling GetBoundingBoxes after
+// Text, or GetBoundingBoxesVerbose after it, would recognise twice), and
+// frees every string it returns.
 //
 // # Accuracy
 //

@@ -57,7 +57,8 @@ func grayOf(img image.Image) *image.Gray {
 // scanned and under heavy grain) once through gosseract's GetBoundingBoxes
 // at the text-line level, as recognise did before the words, and once as
 // it does now, on the same client and image: every line must have the same
-// text, confidence and box, and its words, spaces aside, its text.
+// text, confidence and box, its words, spaces aside, its text, and each
+// word's characters the word.
 func TestWordLinesAreTesseractsLines(t *testing.T) {
 	n := 12
 	if v := os.Getenv(wordLinesPagesVar); v != "" {
@@ -133,6 +134,15 @@ func TestWordLinesAreTesseractsLines(t *testing.T) {
 			}
 			if joined, line := strings.Join(strings.Fields(strings.Join(texts, "")), ""), strings.Join(strings.Fields(g.Text), ""); joined != line {
 				t.Errorf("%s line %d: got words %q, want the line %q", pg.name, i, texts, g.Text)
+			}
+			for _, word := range g.Words {
+				var b strings.Builder
+				for _, c := range word.Chars {
+					b.WriteString(c.Text)
+				}
+				if b.String() != word.Text {
+					t.Errorf("%s line %d: got the characters %q of the word %q, want the word", pg.name, i, b.String(), word.Text)
+				}
 			}
 		}
 	}

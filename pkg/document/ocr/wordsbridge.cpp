@@ -66,8 +66,8 @@ int words_read(void* api, const unsigned char* pix, int width, int height, int s
     if (a->Recognize(nullptr) != 0) {
         return -1;
     }
-    std::vector<words_box> lines, words;
-    std::vector<int> first, count;
+    std::vector<words_box> lines, words, chars;
+    std::vector<int> first, count, first_char, char_count;
     tesseract::ResultIterator* it = a->GetIterator();
     if (it != nullptr) {
         do {
@@ -77,6 +77,12 @@ int words_read(void* api, const unsigned char* pix, int width, int height, int s
             if (!w.Empty(tesseract::RIL_WORD)) {
                 do {
                     words.push_back(box_at(w, tesseract::RIL_WORD));
+                    first_char.push_back(static_cast<int>(chars.size()));
+                    tesseract::ResultIterator s(w);
+                    do {
+                        chars.push_back(box_at(s, tesseract::RIL_SYMBOL));
+                    } while (s.Next(tesseract::RIL_SYMBOL) && !s.IsAtBeginningOf(tesseract::RIL_WORD));
+                    char_count.push_back(static_cast<int>(chars.size()) - first_char.back());
                 } while (w.Next(tesseract::RIL_WORD) && !w.IsAtBeginningOf(tesseract::RIL_TEXTLINE));
             }
             count.push_back(static_cast<int>(words.size()) - first.back());
@@ -88,7 +94,11 @@ int words_read(void* api, const unsigned char* pix, int width, int height, int s
     out->n_words = copy_out(count);
     out->n_lines = static_cast<int>(lines.size());
     out->words = copy_out(words);
+    out->first_char = copy_out(first_char);
+    out->n_chars = copy_out(char_count);
     out->n_all_words = static_cast<int>(words.size());
+    out->chars = copy_out(chars);
+    out->n_all_chars = static_cast<int>(chars.size());
     return 0;
 }
 
@@ -99,10 +109,16 @@ void words_free(words_page* page) {
     for (int i = 0; i < page->n_all_words; i++) {
         free(page->words[i].text);
     }
+    for (int i = 0; i < page->n_all_chars; i++) {
+        free(page->chars[i].text);
+    }
     free(page->lines);
     free(page->first_word);
     free(page->n_words);
     free(page->words);
+    free(page->first_char);
+    free(page->n_chars);
+    free(page->chars);
     memset(page, 0, sizeof(*page));
 }
 

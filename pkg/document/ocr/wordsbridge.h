@@ -13,15 +13,21 @@ typedef struct {
 } words_box;
 
 // words_page is what words_read gives: the page's text lines in
-// Tesseract's order, and for line i its words first_word[i] to
-// first_word[i] + n_words[i] - 1 of words.
+// Tesseract's order; for line i its words first_word[i] to
+// first_word[i] + n_words[i] - 1 of words, and for word j its characters
+// (Tesseract's symbols) first_char[j] to first_char[j] + n_chars[j] - 1 of
+// chars.
 typedef struct {
     words_box* lines;
     int* first_word;
     int* n_words;
     int n_lines;
     words_box* words;
+    int* first_char;
+    int* n_chars;
     int n_all_words;
+    words_box* chars;
+    int n_all_chars;
 } words_page;
 
 int words_read(void* api, const unsigned char* pix, int width, int height, int stride, words_page* out);
