@@ -30,7 +30,8 @@ import (
 // 0, do not give back (measured: a line Tesseract read at 0.03 would have
 // been 0.65). So wordsbridge.cpp recognises the page on the client's own
 // Tesseract engine and walks the result at the line level exactly as
-// gosseract's GetBoundingBoxes did, each line with its words.
+// gosseract's GetBoundingBoxes did, each line with its words and their
+// characters (see charConfidence for the characters' scale).
 
 // apiOf returns the TessBaseAPI a gosseract client drives: gosseract
 // v2.4.1 keeps it in its unexported field api (a C pointer), and gives
@@ -52,7 +53,7 @@ func apiOf(c *gosseract.Client) (unsafe.Pointer, error) {
 // are loaded (newClient), and returns its text lines as gosseract's
 // GetBoundingBoxes at the text-line level gives them (text without its
 // trailing white space, box, confidence in hundredths; blank lines
-// dropped), each with its words.
+// dropped), each with its words and their characters.
 func readLines(client *gosseract.Client, img *image.Gray) ([]document.Line, error) {
 	api, err := apiOf(client)
 	if err != nil {

@@ -52,7 +52,8 @@ extern "C" {
 // initialised with its languages and variables (a gosseract client's),
 // once, and walks the result as gosseract's GetBoundingBoxes at the
 // text-line level does (each line's text, confidence and box), with each
-// line's words (text, confidence and box) read by a copy of the iterator.
+// line's words, and each word's characters (Tesseract's symbols), text,
+// confidence and box, read by copies of the iterator.
 // The image is set as gosseract sets one (a resolution below 70 is taken
 // as 70; user_defined_dpi, a variable, overrides it). It returns 0, or -1
 // when Tesseract could not recognise the page. words_free releases out.
