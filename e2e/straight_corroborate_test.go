@@ -107,7 +107,9 @@ func TestAScannedClaimsLowConfidenceFieldsAreCorroborated(t *testing.T) {
 	forgedID := sys.requestScanned(t, "P-STP-C1", "孙扫描乙", forged.CardNumber, incident, files)
 	sys.toHandler(t, forgedID, "a scanned receipt whose figures differ from its charges and payments", "low_confidence")
 	if got, automatic, _ := lowFields(forgedID); automatic || !slices.Contains(got, "low_confidence:total_amount_fen") ||
-		slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, "total_amount_fen~") || strings.HasPrefix(g, "insurance.") && strings.Contains(g, "~") }) {
+		slices.ContainsFunc(got, func(g string) bool {
+			return strings.HasPrefix(g, "total_amount_fen~") || strings.HasPrefix(g, "insurance.") && strings.Contains(g, "~")
+		}) {
 		t.Fatalf("misread total: got reasons %v, want the total and the split uncorroborated", got)
 	}
 }
