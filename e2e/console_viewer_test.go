@@ -76,11 +76,13 @@ func TestConsoleViewerShowsWhereTheAmountWasRead(t *testing.T) {
 			t.Fatalf("the box on the page: got %+v of the page, want intake's %+v", got, want)
 		}
 	}
-	// And the box is over the printed line: the amount in figures is the
-	// fifth of five lines (scantest.Render: margins of 64 px, lines 57 px
-	// apart, the page 413 px high), its middle at about 0.76 of the page.
-	if mid := got.Y + got.H/2; mid < 0.66 || mid > 0.86 || got.X > 0.3 {
-		t.Fatalf("the box on the page: got %+v of the page, want it over the fifth line, the amount's (middle near 0.76 down, from the left margin)", got)
+	// And the box is over the printed amount: the amount in figures is
+	// the fifth of five lines (scantest.Render: margins of 64 px, lines 57
+	// px apart, the page 413 px high), its middle at about 0.76 of the
+	// page, and the box is the figures' own, right of their label
+	// (合计（小写）：), not the line's from the left margin.
+	if mid := got.Y + got.H/2; mid < 0.66 || mid > 0.86 || got.X < 0.3 || got.X+got.W > 1 {
+		t.Fatalf("the box on the page: got %+v of the page, want it over the fifth line's figures (middle near 0.76 down, right of the label)", got)
 	}
 
 	// Turned a quarter, the box turns with the page.

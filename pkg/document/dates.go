@@ -81,12 +81,12 @@ const dateWindow = 60
 
 // findLabelledDate returns the first valid date that follows one of labels
 // (most specific first; English ones lower-case) within 20 characters, and
-// its offset in norm.
-func findLabelledDate(norm string, labels []string) (calendar.Date, int) {
+// where it stands in norm.
+func findLabelledDate(norm string, labels []string) (calendar.Date, span) {
 	if d, ok := findLabelledDateAt(norm, labels); ok {
-		return d.date, d.start
+		return d.date, span{d.start, d.end}
 	}
-	return calendar.Date{}, 0
+	return calendar.Date{}, span{}
 }
 
 // findLabelledDateAt is findLabelledDate returning where the date ends too.
@@ -158,8 +158,8 @@ func findDateRange(norm string, labels []string) (from, to dateAt, ok bool) {
 }
 
 // lastDateLine returns the last date that stands alone on its line (the
-// date under a seal or a signature), and its offset.
-func lastDateLine(norm string) (calendar.Date, int) {
+// date under a seal or a signature), and where it stands.
+func lastDateLine(norm string) (calendar.Date, span) {
 	var found dateAt
 	off := 0
 	for _, line := range strings.Split(norm, "\n") {
@@ -167,8 +167,9 @@ func lastDateLine(norm string) (calendar.Date, int) {
 		if d, ok := firstDate(t); ok && d.start == 0 && strings.TrimPrefix(t[d.end:], "日") == "" {
 			found = d
 			found.start += off + strings.Index(line, t)
+			found.end += off + strings.Index(line, t)
 		}
 		off += len(line) + 1
 	}
-	return found.date, found.start
+	return found.date, span{found.start, found.end}
 }

@@ -108,10 +108,14 @@ func extractNormalized(norm string, t Type) Fields {
 	return f
 }
 
-// offsets say where in the normalised text each field was read: a byte
-// offset keyed by the field's Sources name. AnalyzePages maps them back to
-// the lines they fall in.
-type offsets map[string]int
+// offsets say where in the normalised text each field's value was read,
+// keyed by the field's Sources name. AnalyzePages maps them back to the
+// lines, and the words, they fall in.
+type offsets map[string]span
+
+// span is where a value stands in a text: the byte offset of its first
+// byte and the one just past its last.
+type span struct{ start, end int }
 
 // extract returns the fields of normalised text of type t, and where each
 // was read.
@@ -119,7 +123,7 @@ func extract(norm string, t Type) (Fields, offsets) {
 	var f Fields
 	at := offsets{}
 	f.IDNumber, _ = findIDNumber(norm)
-	var figAt, capAt int
+	var figAt, capAt span
 	f.FiguresFen, f.HasFigures, figAt = findFigures(norm)
 	f.CapitalsFen, f.HasCapitals, capAt = findCapitals(norm)
 	switch {
@@ -131,12 +135,13 @@ func extract(norm string, t Type) (Fields, offsets) {
 		at["total_amount_fen"] = capAt
 	}
 	f.AmountsDisagree = f.HasFigures && f.HasCapitals && f.FiguresFen != f.CapitalsFen
-	var off int
+	var off span
 	if f.EventDate, off = findEventDate(norm, t); f.EventDate.IsValid() {
 		at["event_date"] = off
 	}
-	if f.InvoiceNumber, off = findInvoiceNumber(norm, t); f.InvoiceNumber != "" {
-		at["invoice_number"] = off
+	var numberAt int
+	if f.InvoiceNumber, numberAt = findInvoiceNumber(norm, t); f.InvoiceNumber != "" {
+		at["invoice_number"] = span{numberAt, numberAt + len(f.InvoiceNumber)}
 	}
 	f.Names = findNames(norm)
 	if t == BankCard {
@@ -163,9 +168,9 @@ var labelledFigures = regexp.MustCompile(`^[^0-9\n]{0,12}?(\d{1,3}(?:,\d{3})+|\d
 var yuanFigures = regexp.MustCompile(`[¥](\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?`)
 
 // findFigures returns the total in figures: the first amount after the most
-// specific label found, else the largest amount after a ¥ sign; and the
-// offset of the amount in norm.
-func findFigures(norm string) (int64, bool, int) {
+// specific label found, else the largest amount after a ¥ sign; and where
+// the amount stands in norm.
+func findFigures(norm string) (int64, bool, span) {
 	for _, labels := range figureLabels {
 		for _, label := range labels {
 			if fen, at, ok := labelledAmount(norm, label); ok {
@@ -174,27 +179,27 @@ func findFigures(norm string) (int64, bool, int) {
 		}
 	}
 	var best int64
-	found, at := false, 0
+	found, at := false, span{}
 	for _, m := range yuanFigures.FindAllStringSubmatchIndex(norm, -1) {
 		if fen, err := figuresToFen(norm[m[2]:m[3]], group(norm, m, 2)); err == nil && fen >= best {
-			best, found, at = fen, true, m[0]
+			best, found, at = fen, true, span{m[0], m[1]}
 		}
 	}
 	return best, found, at
 }
 
 // labelledAmount returns the first amount in figures that follows label in
-// norm, and its offset.
-func labelledAmount(norm, label string) (int64, int, bool) {
+// norm, and where it stands.
+func labelledAmount(norm, label string) (int64, span, bool) {
 	for from := 0; ; {
 		i := strings.Index(norm[from:], label)
 		if i < 0 {
-			return 0, 0, false
+			return 0, span{}, false
 		}
 		from += i + len(label)
 		if m := labelledFigures.FindStringSubmatchIndex(norm[from:]); m != nil {
 			if fen, err := figuresToFen(norm[from+m[2]:from+m[3]], group(norm[from:], m, 2)); err == nil {
-				return fen, from + m[2], true
+				return fen, span{from + m[2], from + m[1]}, true
 			}
 		}
 	}
@@ -213,9 +218,9 @@ func group(s string, m []int, g int) string {
 var capitalRun = regexp.MustCompile(`[零〇壹贰叁参肆伍陆柒捌玖拾佰仟万萬亿億元圆角分整正]+`)
 
 // findCapitals returns the total in capitals: the run after 大写 when there
-// is one, else the longest run that parses and names 元, 圆 or 角; and the
-// offset of the run in norm.
-func findCapitals(norm string) (int64, bool, int) {
+// is one, else the longest run that parses and names 元, 圆 or 角; and where
+// the run stands in norm.
+func findCapitals(norm string) (int64, bool, span) {
 	joined, orig := squeezeIndex(norm)
 	if i := strings.Index(joined, "大写"); i >= 0 {
 		start := i + len("大写")
@@ -223,12 +228,12 @@ func findCapitals(norm string) (int64, bool, int) {
 		start = len(joined) - len(after)
 		if loc := capitalRun.FindStringIndex(after); loc != nil && loc[0] <= 6 {
 			if fen, err := ParseCapitalAmount(after[loc[0]:loc[1]]); err == nil {
-				return fen, true, orig[start+loc[0]]
+				return fen, true, span{orig[start+loc[0]], orig[start+loc[1]-1] + 1}
 			}
 		}
 	}
 	var best int64
-	bestLen, at := 0, 0
+	bestLen, at := 0, span{}
 	found := false
 	for _, loc := range capitalRun.FindAllStringIndex(joined, -1) {
 		run := joined[loc[0]:loc[1]]
@@ -236,7 +241,7 @@ func findCapitals(norm string) (int64, bool, int) {
 			continue
 		}
 		if fen, err := ParseCapitalAmount(run); err == nil {
-			best, bestLen, found, at = fen, utf8.RuneCountInString(run), true, orig[loc[0]]
+			best, bestLen, found, at = fen, utf8.RuneCountInString(run), true, span{orig[loc[0]], orig[loc[1]-1] + 1}
 		}
 	}
 	return best, found, at
@@ -261,8 +266,8 @@ var eventDateLabels = map[Type][]string{
 var datePattern = regexp.MustCompile(`(\d{4})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})`)
 
 // findEventDate returns the first valid date that follows one of t's event
-// date labels within 20 characters, and its offset in norm.
-func findEventDate(norm string, t Type) (calendar.Date, int) {
+// date labels within 20 characters, and where it stands in norm.
+func findEventDate(norm string, t Type) (calendar.Date, span) {
 	return findLabelledDate(norm, eventDateLabels[t])
 }
 
@@ -377,10 +382,11 @@ func findNames(norm string) []string {
 }
 
 // nameHit is a name read after a label: the label, the label standing
-// right before a 姓名 label (患者 in 患者姓名), and the name's offset.
+// right before a 姓名 label (患者 in 患者姓名), and the offsets of the name
+// as printed (before repairName, which keeps its length).
 type nameHit struct {
 	name, label, qualifier string
-	at                     int
+	at, end                int
 }
 
 // nameHits returns every name that follows a name label, in order of
@@ -410,12 +416,14 @@ func nameHits(norm string) []nameHit {
 			if startsWithAny(raw, nameLabels) || startsWithAny(raw, nameStops) {
 				continue // 患者姓名:张三 or 与户主关系: a label, not a name
 			}
-			name := repairName(cutAtStop(raw))
+			printed := cutAtStop(raw)
+			name := repairName(printed)
 			n := utf8.RuneCountInString(name)
 			if n < 2 || n > 4 && !strings.Contains(name, "·") {
 				continue
 			}
-			hits = append(hits, nameHit{name: name, label: label, qualifier: qualifier, at: lineStart + i + m[4]})
+			start := lineStart + i + m[4]
+			hits = append(hits, nameHit{name: name, label: label, qualifier: qualifier, at: start, end: start + len(printed)})
 		}
 		lineStart += len(line) + 1
 	}

@@ -111,7 +111,7 @@ func readInvoice(norm string, f *Fields, at offsets) *InvoiceDetails {
 	off := 0
 	for _, line := range strings.Split(norm, "\n") {
 		if it, ok := parseItem(line); ok {
-			at[fmt.Sprintf("items[%d]", len(inv.Items))] = off
+			at[fmt.Sprintf("items[%d]", len(inv.Items))] = span{off, off + len(line)}
 			inv.Items = append(inv.Items, it)
 			inv.ItemsTotalFen += it.AmountFen
 		}

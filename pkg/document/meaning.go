@@ -23,7 +23,7 @@ var (
 // dates, names by role, institution, invoice code and check code, and a
 // medical invoice's details; at receives their offsets.
 func extractMeaning(norm string, t Type, f *Fields, at offsets) {
-	setDate := func(dst *calendar.Date, name string, d calendar.Date, off int) {
+	setDate := func(dst *calendar.Date, name string, d calendar.Date, off span) {
 		if d.IsValid() && !dst.IsValid() {
 			*dst = d
 			at[name] = off
@@ -36,8 +36,8 @@ func extractMeaning(norm string, t Type, f *Fields, at offsets) {
 		d, off = findLabelledDate(norm, dischargeLabels)
 		setDate(&f.DischargeDate, "discharge_date", d, off)
 		if from, to, ok := findDateRange(norm, stayLabels); ok {
-			setDate(&f.AdmissionDate, "admission_date", from.date, from.start)
-			setDate(&f.DischargeDate, "discharge_date", to.date, to.start)
+			setDate(&f.AdmissionDate, "admission_date", from.date, span{from.start, from.end})
+			setDate(&f.DischargeDate, "discharge_date", to.date, span{to.start, to.end})
 		}
 		if t == DischargeSummary {
 			// The insured event of a stay is the admission.
@@ -59,13 +59,13 @@ func extractMeaning(norm string, t Type, f *Fields, at offsets) {
 	}
 	findRoles(norm, t, f, at)
 	if name, off := findInstitution(norm); name != "" {
-		f.Institution, at["institution"] = name, off
+		f.Institution, at["institution"] = name, span{off, off + len(name)}
 	}
 	if m := invoiceCodePattern.FindStringSubmatchIndex(norm); m != nil {
-		f.InvoiceCode, at["invoice_code"] = norm[m[2]:m[3]], m[2]
+		f.InvoiceCode, at["invoice_code"] = norm[m[2]:m[3]], span{m[2], m[3]}
 	}
 	if m := checkCodePattern.FindStringSubmatchIndex(norm); m != nil {
-		f.CheckCode, at["check_code"] = squeeze(norm[m[2]:m[3]]), m[2]
+		f.CheckCode, at["check_code"] = squeeze(norm[m[2]:m[3]]), span{m[2], m[3]}
 	}
 	if t == MedicalInvoice {
 		f.Invoice = readInvoice(norm, f, at)
@@ -101,7 +101,7 @@ func findRoles(norm string, t Type, f *Fields, at offsets) {
 	set := func(dst *string, name string, h nameHit) {
 		if *dst == "" {
 			*dst = h.name
-			at[name] = h.at
+			at[name] = span{h.at, h.end}
 		}
 	}
 	for _, h := range nameHits(norm) {

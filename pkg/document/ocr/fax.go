@@ -32,11 +32,12 @@ func readPageOrFax(client *gosseract.Client, osd *osdEngine, img *image.Gray, dp
 		return page, n, err
 	}
 	page.Width, page.Height = (page.Width+faxScale-1)/faxScale, (page.Height+faxScale-1)/faxScale
-	for i, l := range page.Lines {
-		b := l.Box
-		x0, y0 := b.X/faxScale, b.Y/faxScale
-		x1, y1 := (b.X+b.W+faxScale-1)/faxScale, (b.Y+b.H+faxScale-1)/faxScale
-		page.Lines[i].Box = clampBox(document.Box{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, page.Width, page.Height)
+	for i := range page.Lines {
+		mapBoxes(&page.Lines[i], func(b document.Box) document.Box {
+			x0, y0 := b.X/faxScale, b.Y/faxScale
+			x1, y1 := (b.X+b.W+faxScale-1)/faxScale, (b.Y+b.H+faxScale-1)/faxScale
+			return clampBox(document.Box{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, page.Width, page.Height)
+		})
 	}
 	return page, n, nil
 }

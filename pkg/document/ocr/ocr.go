@@ -49,10 +49,12 @@
 // Tesseract's own caches grow with use: after Config.RecycleAfter pages a
 // worker closes its client and makes a new one, which returns Tesseract's
 // memory; the leaked text is not returned, so RSS still grows by roughly
-// the size of the text read. Pages are read with GetBoundingBoxes at the
-// text-line level, which recognises once and gives each line's text, box
-// and confidence (calling it after Text would recognise twice); it leaks
-// each line's C string as Text does.
+// the size of the text read. A page is recognised once by words.go's
+// bridge on the client's own engine, which gives each line's text, box and
+// confidence as gosseract's GetBoundingBoxes at the text-line level did,
+// with its words and their characters (calling GetBoundingBoxes after
+// Text, or GetBoundingBoxesVerbose after it, would recognise twice), and
+// frees every string it returns.
 //
 // # Accuracy
 //
@@ -450,8 +452,17 @@ func (p *Pipeline) newClient() (*gosseract.Client, error) {
 	if err := c.SetVariable("tessedit_do_invert", "0"); err != nil {
 		return fail(err)
 	}
-	if _, err := recognise(c, blankPGM(), 300); err != nil {
+	// gosseract loads the languages and sets the variables on the
+	// client's first recognition through it; pages are then recognised on
+	// its engine directly (recognise).
+	if err := c.SetImageFromBytes(blankPGM()); err != nil {
+		return fail(err)
+	}
+	if _, err := c.GetBoundingBoxes(gosseract.RIL_TEXTLINE); err != nil {
 		return fail(fmt.Errorf("loading %s: %w", strings.Join(p.cfg.Languages, "+"), err))
+	}
+	if _, err := apiOf(c); err != nil {
+		return fail(err)
 	}
 	return c, nil
 }
@@ -507,7 +518,7 @@ func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int
 			upright := turnedSize(img, turn)
 			k := float64(upright.X) / float64(page.Width)
 			for i := range page.Lines {
-				page.Lines[i].Box = scaleBox(page.Lines[i].Box, k, upright.X, upright.Y)
+				mapBoxes(&page.Lines[i], func(b document.Box) document.Box { return scaleBox(b, k, upright.X, upright.Y) })
 			}
 			page.Width, page.Height = upright.X, upright.Y
 		}
@@ -548,16 +559,17 @@ func readUpright(client *gosseract.Client, img *image.Gray, dpi int) (document.P
 		}
 	}
 	flattenBackground(prepared.img)
-	lines, err := recognise(client, prepared.pgm, dpi)
+	lines, err := recognise(client, prepared.img, dpi)
 	if err != nil {
 		return document.Page{}, err
 	}
 	for i := range lines {
-		if skew != 0 {
-			lines[i].Box = unrotateBox(lines[i].Box, skew, w, h)
-		} else {
-			lines[i].Box = clampBox(lines[i].Box, w, h)
-		}
+		mapBoxes(&lines[i], func(b document.Box) document.Box {
+			if skew != 0 {
+				return unrotateBox(b, skew, w, h)
+			}
+			return clampBox(b, w, h)
+		})
 	}
 	return document.Page{Width: w, Height: h, Source: document.FromOCR, Lines: lines}, nil
 }
@@ -578,34 +590,14 @@ func meanConfidence(lines []document.Line) float64 {
 	return sum / float64(n)
 }
 
-// recognise reads the lines of one page given as PGM, with their boxes and
-// confidences, in one recognition: gosseract's GetBoundingBoxes at the
-// text-line level runs Tesseract's Recognize once and walks its result
-// iterator, where Text and a later GetBoundingBoxes would recognise twice.
-// Blank lines are dropped.
-func recognise(c *gosseract.Client, pgm []byte, dpi int) ([]document.Line, error) {
-	if err := c.SetImageFromBytes(pgm); err != nil {
-		return nil, fmt.Errorf("ocr: setting the page: %w", err)
-	}
+// recognise reads the lines of one page, with their boxes and confidences
+// and their words', in one recognition (readLines: Tesseract's Recognize
+// once, its result iterator walked line by line as gosseract's
+// GetBoundingBoxes at the text-line level did, each line's words with
+// it). Blank lines are dropped.
+func recognise(c *gosseract.Client, img *image.Gray, dpi int) ([]document.Line, error) {
 	if err := c.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
 		return nil, fmt.Errorf("ocr: setting the resolution: %w", err)
 	}
-	boxes, err := c.GetBoundingBoxes(gosseract.RIL_TEXTLINE)
-	if err != nil {
-		return nil, fmt.Errorf("ocr: recognising: %w", err)
-	}
-	lines := make([]document.Line, 0, len(boxes))
-	for _, bb := range boxes {
-		text := strings.TrimRight(bb.Word, "\n\r\t ")
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		r := bb.Box.Canon()
-		lines = append(lines, document.Line{
-			Text:       text,
-			Box:        document.Box{X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy()},
-			Confidence: math.Round(min(100, max(0, bb.Confidence))) / 100,
-		})
-	}
-	return lines, nil
+	return readLines(c, img)
 }
