@@ -83,6 +83,10 @@ type ClaimDocument struct {
 	Sources map[string]FieldSource `json:"sources,omitempty"`
 	// Corrected names the fields a handler corrected after OCR.
 	Corrected []string `json:"corrected,omitempty"`
+	// CorrectedBy are the subjects who corrected any of them, each once:
+	// none of them may decide the claim (issue 19; absent on events of
+	// before it was recorded).
+	CorrectedBy []string `json:"corrected_by,omitempty"`
 	// Corroborated names the fields (by their names in Sources) whose
 	// reading a second reading on the same document confirms (the total in
 	// figures and in capitals alike, a split summing to that total, a card

@@ -172,6 +172,7 @@ type fieldsJSON struct {
 	Confidence         float64               `json:"confidence"`
 	Sources            map[string]sourceJSON `json:"sources,omitempty"`
 	Corrected          []string              `json:"corrected,omitempty"`
+	CorrectedBy        []string              `json:"corrected_by,omitempty"`
 	Corroborated       []string              `json:"corroborated,omitempty"`
 	IDNumberMasked     string                `json:"id_number_masked,omitempty"`
 	EnteredBy          string                `json:"entered_by,omitempty"`
@@ -207,7 +208,7 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 		docs[i] = fieldsJSON{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated,
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, CorrectedBy: d.CorrectedBy, Corroborated: d.Corroborated,
 			IDNumberMasked: d.IDNumberMasked, EnteredBy: d.EnteredBy, EnteredVia: d.EnteredVia}
 		if d.Insurance != nil {
 			sp := splitJSON(*d.Insurance)
@@ -270,7 +271,7 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 		f := domain.DocumentFields{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
 			PatientName: d.PatientName, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
-			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, Corroborated: d.Corroborated,
+			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, CorrectedBy: d.CorrectedBy, Corroborated: d.Corroborated,
 			IDNumberMasked: d.IDNumberMasked, EnteredBy: d.EnteredBy, EnteredVia: d.EnteredVia}
 		if d.Insurance != nil {
 			sp := domain.InsuranceSplit(*d.Insurance)

@@ -56,7 +56,7 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 		f := domain.DocumentFields{DocumentID: doc.DocumentID, Type: doc.Type, InvoiceCode: doc.InvoiceCode, InvoiceNumber: doc.InvoiceNumber,
 			TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate, AdmissionDate: doc.AdmissionDate, DischargeDate: doc.DischargeDate,
 			PatientName: doc.PatientName, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: bankaccount.FromEvent(doc.AccountFingerprint),
-			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence, Corrected: slices.Clone(doc.Corrected),
+			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence, Corrected: slices.Clone(doc.Corrected), CorrectedBy: slices.Clone(doc.CorrectedBy),
 			Corroborated: slices.Clone(doc.Corroborated), IDNumberMasked: doc.IDNumberMasked, EnteredBy: doc.EnteredBy, EnteredVia: doc.EnteredVia}
 		if i := doc.Insurance; i != nil {
 			f.Insurance = &domain.InsuranceSplit{FundPaidFen: i.FundPaidFen, PersonalAccountFen: i.PersonalAccountFen, SelfPayFen: i.SelfPayFen,

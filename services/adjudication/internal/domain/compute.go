@@ -31,6 +31,10 @@ type DocumentFields struct {
 	// Corrected names the fields a handler corrected after OCR: what a
 	// person typed is that person's judgement, never the system's reading.
 	Corrected []string
+	// CorrectedBy are the members of staff who corrected any of them:
+	// what they typed the decision rests on, so none of them may decide
+	// the claim (EnteredByStaff).
+	CorrectedBy []string
 	// Corroborated names the fields intake found confirmed by a second
 	// reading on the same document (figures and capitals, a split's sum, a
 	// check digit): what corroborate relies on (issue 19).

@@ -154,3 +154,29 @@ func TestAnIdentityCardMustBeTheInsureds(t *testing.T) {
 		})
 	}
 }
+
+// TestWhoCorrectedADocumentCannotDecideTheClaim is the attack of a clerk
+// who corrects a field of a document the claimant's own channel sent (the
+// bank card's account number to their own account, an invoice's total)
+// and then decides the claim, or records the agreement naming the payee,
+// themself: a corrected field is entered by staff as much as an upload
+// is, and the claim goes to a second person (corrected_by_handler) who
+// must not be the corrector.
+func TestWhoCorrectedADocumentCannotDecideTheClaim(t *testing.T) {
+	in := cleanInput()
+	in.Docs[2].Corrected = []string{"account_number"}
+	in.Docs[2].CorrectedBy = []string{"clerk-5", "clerk-6"}
+	a := domain.Assess(in)
+	if a.Automatic || !slices.Contains(codes(a), "corrected_by_handler") {
+		t.Fatalf("got automatic %v, reasons %v; want not automatic, with corrected_by_handler", a.Automatic, codes(a))
+	}
+	if got, want := domain.EnteredByStaff(a), []string{"clerk-5", "clerk-6"}; !slices.Equal(got, want) {
+		t.Fatalf("got enterers %v, want %v", got, want)
+	}
+	// A correction whose corrector was not recorded (an event of before)
+	// bars nobody, as an upload of unknown provenance does.
+	in.Docs[2].CorrectedBy = nil
+	if got := domain.EnteredByStaff(domain.Assess(in)); len(got) != 0 {
+		t.Fatalf("got enterers %v, want none", got)
+	}
+}

@@ -207,6 +207,13 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 		for _, field := range slices.Sorted(slices.Values(d.Corrected)) {
 			out = append(out, reason("corrected_by_handler", "document_id", d.DocumentID, "field", field))
 		}
+		// Whoever corrected the document entered what the person decides
+		// on: one reason names each, whom EnteredByStaff bars from deciding.
+		if len(d.Corrected) > 0 {
+			for _, who := range d.CorrectedBy {
+				out = append(out, reason("entered_by_staff", "document_id", d.DocumentID, "type", d.Type, "corrected_by", who, "entered_by", who))
+			}
+		}
 		for _, field := range sortedKeys(d.Sources) {
 			if s := d.Sources[field]; s.Confidence < in.Policy.MinConfidence {
 				if k, ok := corroborate(in, i, field); ok {

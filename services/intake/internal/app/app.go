@@ -663,7 +663,7 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 	}
 	fields := d.PartFields(i)
 	cd := events.ClaimDocument{DocumentID: d.ID, Part: i, Type: string(t), SHA256: d.SHA256, InvoiceNumber: fields.InvoiceNumber,
-		IDNumberValid: fields.IDNumber != "", Corrected: d.CorrectedFields(i), EnteredBy: d.UploadedBy, EnteredVia: d.UploadedVia}
+		IDNumberValid: fields.IDNumber != "", Corrected: d.CorrectedFields(i), CorrectedBy: d.CorrectedBy(i), EnteredBy: d.UploadedBy, EnteredVia: d.UploadedVia}
 	if p, ok := d.MachinePart(i); ok {
 		cd.FirstPage, cd.LastPage = p.FirstPage, p.LastPage
 	}

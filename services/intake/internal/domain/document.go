@@ -252,6 +252,19 @@ func (d Document) CorrectedFields(i int) []string {
 	return out
 }
 
+// CorrectedBy names who corrected part i, each once, in the order they
+// first did: what they typed is staff's entry, and adjudication lets none
+// of them decide the claim (issue 19).
+func (d Document) CorrectedBy(i int) []string {
+	var out []string
+	for _, c := range d.Corrections {
+		if c.Part == i && c.By != "" && !slices.Contains(out, c.By) {
+			out = append(out, c.By)
+		}
+	}
+	return out
+}
+
 // Awaited reports whether the document's type is not known yet because it
 // is still to be read.
 func (d Document) Awaited() bool {

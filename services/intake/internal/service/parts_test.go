@@ -193,6 +193,11 @@ func TestAFieldsSourceSurvivesTheWholePath(t *testing.T) {
 		t.Fatalf("got the invoice event %+v, want part 1 of %s from page 2, 123460 fen corrected, the total's box %v, confidence 0.97 (the lowest not corrected)",
 			d, up.ID, wantBox)
 	}
+	// Who corrected it is told (issue 19): adjudication lets them not
+	// decide the claim on what they typed.
+	if !slices.Equal(d.CorrectedBy, []string{"tester"}) || slices.ContainsFunc(sent[0].Documents, func(o events.ClaimDocument) bool { return o.Part == 0 && len(o.CorrectedBy) > 0 }) {
+		t.Fatalf("got corrected by %v on the invoice part, %+v; want tester on the invoice part only", d.CorrectedBy, sent[0].Documents)
+	}
 }
 
 // TestAttackAnIDCardInABundleIsNotServedWithoutAReason: the file of an
