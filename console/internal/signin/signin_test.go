@@ -38,6 +38,10 @@ func TestParseUsersRefusesABadFile(t *testing.T) {
 		"not a hash":   `{"users": [{"username": "a", "roles": ["handler"], "password_bcrypt": "secret-pass"}]}`,
 		"twice the same": `{"users": [{"username": "a", "roles": ["handler"], "password_bcrypt": "` + good + `"},` +
 			`{"username": "a", "roles": ["finance"], "password_bcrypt": "` + good + `"}]}`,
+		// The attack of issue 19's review: a person given the claimant
+		// channel's role would sign in to the console and upload what
+		// straight-through adjudication takes for the claimant's own.
+		"a person as the claimant's channel": `{"users": [{"username": "clerk-2", "roles": ["claimant_channel"], "password_bcrypt": "` + good + `"}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := ParseUsers(strings.NewReader(body)); err == nil {

@@ -84,7 +84,10 @@ func LoadUsers(path string) (*Directory, error) {
 }
 
 // ParseUsers reads a users file. Every user needs a user name, a known role
-// and a bcrypt hash; a user name may appear once.
+// and a bcrypt hash; a user name may appear once. No user holds
+// auth.ClaimantChannel: it is the claimant's channel's service account (a
+// client), and what a person holding it uploaded would pass for the
+// claimant's own (issue 19).
 func ParseUsers(r io.Reader) (*Directory, error) {
 	var f usersFile
 	dec := json.NewDecoder(r)
@@ -112,6 +115,9 @@ func ParseUsers(r io.Reader) (*Directory, error) {
 			role, perr := auth.ParseRole(r)
 			if perr != nil {
 				return nil, fmt.Errorf("user %q: %w", name, perr)
+			}
+			if role == auth.ClaimantChannel {
+				return nil, fmt.Errorf("user %q may not hold the %s role: it is the claimant's channel's service account, a client, never a person", name, role)
 			}
 			u.Roles = append(u.Roles, role)
 		}
