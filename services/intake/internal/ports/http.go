@@ -288,7 +288,29 @@ func (h *HTTP) requestClaim(c *gin.Context) {
 	if created {
 		status = http.StatusCreated
 	}
+	if p, _ := authhttp.Actor(c); p.ClaimantChannelOnly() {
+		c.JSON(status, toChannelReport(f))
+		return
+	}
 	c.JSON(status, toReport(f))
+}
+
+// channelReportJSON is what the claimant's own channel is told of a report
+// it requested the claim of: where the request stands, never what the
+// report holds. The channel reads nothing (Permissions): a claim request
+// on any report id must not answer with another claimant's report, its
+// documents and what staff read of them (issue 19's attack review).
+type channelReportJSON struct {
+	ID               string     `json:"id"`
+	ClaimID          string     `json:"claim_id"`
+	ClaimRequestedAt *time.Time `json:"claim_requested_at,omitempty"`
+	HandedOverAt     *time.Time `json:"handed_over_at,omitempty"`
+}
+
+// toChannelReport is f as the claimant's channel is told of it.
+func toChannelReport(f domain.ClaimFile) channelReportJSON {
+	r := f.Report
+	return channelReportJSON{ID: r.ID, ClaimID: r.ClaimID, ClaimRequestedAt: r.ClaimRequestedAt, HandedOverAt: r.HandedOverAt}
 }
 
 func (h *HTTP) getChecklist(c *gin.Context) {

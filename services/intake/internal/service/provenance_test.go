@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"testing"
@@ -71,5 +72,34 @@ func uploadAs(t *testing.T, r *running, token, reportID, name string, data []byt
 	t.Helper()
 	if a := r.upload(t, reportID, name, data, "Authorization", "Bearer "+token); a.Status != http.StatusCreated {
 		t.Fatalf("upload %s: got %d %s, want 201", name, a.Status, a.Body)
+	}
+}
+
+// TestTheClaimantsChannelReadsNoReportThroughAClaimRequest is the attack of
+// the claimant's channel (or a claimant who has it call for them) on a
+// report it did not file: the claim request it may make on any report id
+// must not answer with the report, its insured, its documents or what
+// staff read of them, the first time or again.
+func TestTheClaimantsChannelReadsNoReportThroughAClaimRequest(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	a := r.Do(t, http.MethodPost, "/v1/reports", newReportJSON("P-PROV-2"))
+	want(t, "report at the counter", a, http.StatusCreated)
+	rep := decode[report](t, a)
+	app := r.Client.As(t, r.keys, auth.Principal{Subject: "claimant-app", Roles: []auth.Role{auth.ClaimantChannel}})
+	for i, status := range []int{http.StatusCreated, http.StatusOK} {
+		got := app.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", "")
+		var body map[string]any
+		if err := json.Unmarshal(got.Body, &body); err != nil || got.Status != status {
+			t.Fatalf("claim request %d: got %d %s, want %d with a JSON body", i+1, got.Status, got.Body, status)
+		}
+		for _, field := range []string{"insured_name", "policy_number", "documents", "reporter", "description", "contact", "checklist"} {
+			if _, ok := body[field]; ok {
+				t.Errorf("claim request %d by the claimant's channel: got %s in %s, want the report's content untold", i+1, field, got.Body)
+			}
+		}
+		if body["id"] != rep.ID || body["claim_id"] != rep.ClaimID || body["claim_requested_at"] == nil {
+			t.Errorf("claim request %d: got %s, want its id, claim id and when the claim was requested", i+1, got.Body)
+		}
 	}
 }
