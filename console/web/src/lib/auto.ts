@@ -83,6 +83,7 @@ export function reasonKey(r: AutoReason): string {
       break;
     case 'entered_by_staff':
       if (p.payee === 'requested') return 'auto.reason.entered_by_staff.payee';
+      if (p.corrected_by) return 'auto.reason.entered_by_staff.corrected';
       if (!p.entered_by) return 'auto.reason.entered_by_staff.unknown';
       break;
     case 'payee_not_verified':
