@@ -287,7 +287,8 @@ func TestACleanSmallClaimIsPaidWithoutAPersonDecidingAndEachDefectGoesToAHandler
 // identity card (id_name_mismatch), one whose name was not read
 // (id_name_unread), and the insured's name over another person's number
 // (id_number_mismatch) each go to a handler; the clerk who uploaded the
-// card cannot decide that claim, another handler can. The insured's own
+// card cannot decide that claim, another handler can, and neither can the
+// clerk who corrected the account number of a card the claimant sent. The insured's own
 // card, its number the policy's, is paid with no person.
 func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
 	t.Parallel()
@@ -295,7 +296,7 @@ func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
 	sys.startAll()
 	sys.importSTP(t)
 	const insured = "孙内控"
-	for i := range 5 {
+	for _, i := range []int{0, 1, 2, 3, 4, 7} {
 		sys.stpPolicy(t, fmt.Sprintf("P-INS-%d", i), fmt.Sprintf("%s%d", insured, i))
 	}
 	// P-INS-5 and P-INS-6 carry the insured's ID number from the policy
@@ -325,7 +326,12 @@ func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
 	padded := request(4, func(d *events.ClaimRequestedData) { d.Documents[idCard].HolderName = " 孙 内控４ " })
 	otherNumber := request(5, func(d *events.ClaimRequestedData) { d.Documents[idCard].IDNumberMasked = redact.IDNumber(other) })
 	own := request(6, func(d *events.ClaimRequestedData) { d.Documents[idCard].IDNumberMasked = redact.IDNumber(number) })
-	sys.publishRequests(t, staffCard, staffPayee, otherCard, unread, padded, otherNumber, own)
+	// The attack review of issue 19: a clerk corrects the account number
+	// of the card the claimant's channel sent.
+	corrected := request(7, func(d *events.ClaimRequestedData) {
+		d.Documents[card].Corrected, d.Documents[card].CorrectedBy = []string{"account_number"}, []string{"clerk-3"}
+	})
+	sys.publishRequests(t, staffCard, staffPayee, otherCard, unread, padded, otherNumber, own, corrected)
 
 	for _, tc := range []struct {
 		what   string
@@ -337,6 +343,7 @@ func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
 		{"another person's identity card", otherCard, "id_name_mismatch"},
 		{"an identity card whose name was not read", unread, "id_name_unread"},
 		{"the insured's name over another person's number", otherNumber, "id_number_mismatch"},
+		{"a card a clerk corrected", corrected, "corrected_by_handler"},
 	} {
 		sys.toHandler(t, tc.d.ClaimID, tc.what, tc.reason)
 	}
@@ -355,6 +362,15 @@ func TestWhatStaffEnteredOrAnotherPersonsIDCardGoesToAHandler(t *testing.T) {
 	colleague := apitest.Token(t, sys.keys, auth.Principal{Subject: "handler-2", Roles: []auth.Role{auth.Handler}})
 	if status := sys.callAs(t, colleague, http.MethodPost, url, body, nil); status != http.StatusOK {
 		t.Fatalf("another handler deciding: got %d, want 200", status)
+	}
+	// Nor does the clerk who corrected the claimant's card.
+	url = sys.url("adjudication", "/v1/cases/"+corrected.ClaimID+"/decision")
+	corrector := apitest.Token(t, sys.keys, auth.Principal{Subject: "clerk-3", Roles: []auth.Role{auth.Handler}})
+	if status := sys.callAs(t, corrector, http.MethodPost, url, body, nil); status != http.StatusForbidden {
+		t.Fatalf("the clerk who corrected the card deciding: got %d, want 403", status)
+	}
+	if status := sys.callAs(t, colleague, http.MethodPost, url, body, nil); status != http.StatusOK {
+		t.Fatalf("another handler deciding the corrected claim: got %d, want 200", status)
 	}
 }
 
