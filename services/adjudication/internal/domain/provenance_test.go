@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"claims.local/adjudication/internal/domain"
@@ -178,5 +179,19 @@ func TestWhoCorrectedADocumentCannotDecideTheClaim(t *testing.T) {
 	in.Docs[2].CorrectedBy = nil
 	if got := domain.EnteredByStaff(domain.Assess(in)); len(got) != 0 {
 		t.Fatalf("got enterers %v, want none", got)
+	}
+}
+
+// TestABankCardUnderAKeyNotHeldProvesNoAccount is the attack of a claim
+// request that carries a bank card's account fingerprint under a key
+// adjudication does not hold (forged, or made by an intake whose key was
+// rotated past adjudication's): nothing can compare it with an account, so
+// it proves none (payee_not_verified), as an unkeyed one does.
+func TestABankCardUnderAKeyNotHeldProvesNoAccount(t *testing.T) {
+	in := cleanInput()
+	in.Docs[2].AccountFingerprint = "v1:forged-key:" + strings.Repeat("ab", 32)
+	a := domain.Assess(in)
+	if a.Automatic || !slices.Contains(codes(a), "payee_not_verified") {
+		t.Fatalf("got automatic %v, reasons %v; want not automatic, with payee_not_verified", a.Automatic, codes(a))
 	}
 }

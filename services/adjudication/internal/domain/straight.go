@@ -251,7 +251,9 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			if !sameName(d.HolderName, insured) {
 				out = append(out, reason("payee_not_entitled", "document_id", d.DocumentID, "holder", d.HolderName, "insured", insured))
 			}
-			if d.AccountFingerprint == "" {
+			// A fingerprint under a key adjudication does not hold
+			// compares with no account: it proves none (R11).
+			if !in.Fingerprints.Held(d.AccountFingerprint) {
 				out = append(out, reason("payee_not_verified", "document_id", d.DocumentID, "field", "account_number"))
 			}
 		default:

@@ -150,7 +150,7 @@ func cleanInput() domain.AutoInput {
 	in := domain.AutoInput{Fingerprints: fingerprints, Case: c, Evidence: evidence(), Rules: &r, Policy: domain.DefaultAutoPolicy(), Enabled: true,
 		Docs: []domain.DocumentFields{invoice("d1", "A1", 100_000, 60_000, 30_000, 10_000),
 			{DocumentID: "d2", Type: "id_card", IDNumberValid: true, HolderName: "张三", IDNumberMasked: "110101********001X", Confidence: 0.99},
-			{DocumentID: "d3", Type: domain.DocBankCard, HolderName: "张 三", AccountFingerprint: "ab12", Confidence: 0.99}}}
+			{DocumentID: "d3", Type: domain.DocBankCard, HolderName: "张 三", AccountFingerprint: fingerprints.Account(c.ClaimID, "6222020200112233445"), Confidence: 0.99}}}
 	in.Evidence.Policy.InsuredIDMasked = "110101********001X"
 	for i := range in.Docs {
 		in.Docs[i].EnteredBy, in.Docs[i].EnteredVia = "claimant-app", domain.EnteredViaClaimant
