@@ -57,7 +57,8 @@ func EnteredByStaff(a Assessment) []string {
 
 // idCardReasons checks an identity card the decision rests on against the
 // insured (issue 19): its name, compared as every name is (sameName:
-// spaces, letter widths and invisible characters do not count), and its
+// spaces and letter widths do not count; a name with an invisible or a
+// variant character is another name, and goes to a person), and its
 // resident ID number, masked, against the policy's insured when the policy
 // system sent one. Another person's card, or the insured's name over
 // another person's number, is for a person to look at; a name not read
