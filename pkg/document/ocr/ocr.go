@@ -6,7 +6,7 @@
 // worker on its own locked OS thread, each client loaded once with its
 // languages (chi_sim by default). Images (JPEG, PNG, TIFF, every page) are
 // decoded in Go, after their headers passed the limits, and reach
-// Tesseract as 8-bit gray PGM made here: the C decoders never see an
+// Tesseract as 8-bit gray pixels made here: the C decoders never see an
 // upload. A PDF's page count and
 // page sizes are checked with pdfinfo first; pages with a text layer are
 // read exactly with pdftotext -bbox (words with their boxes), the others
@@ -549,17 +549,17 @@ func readPage(client *gosseract.Client, osd *osdEngine, img *image.Gray, dpi int
 func readUpright(client *gosseract.Client, img *image.Gray, dpi int) (document.Page, error) {
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	skew := estimateSkew(img)
-	prepared := newPGMPage(w, h)
+	prepared := image.NewGray(image.Rect(0, 0, w, h))
 	if math.Abs(skew) >= minDeskewDegrees {
-		rotateInto(prepared.img, img, skew)
+		rotateInto(prepared, img, skew)
 	} else {
 		skew = 0
 		for y := 0; y < h; y++ {
-			copy(prepared.img.Pix[y*w:(y+1)*w], img.Pix[img.PixOffset(img.Bounds().Min.X, img.Bounds().Min.Y+y):])
+			copy(prepared.Pix[y*w:(y+1)*w], img.Pix[img.PixOffset(img.Bounds().Min.X, img.Bounds().Min.Y+y):])
 		}
 	}
-	flattenBackground(prepared.img)
-	lines, err := recognise(client, prepared.img, dpi)
+	flattenBackground(prepared)
+	lines, err := recognise(client, prepared, dpi)
 	if err != nil {
 		return document.Page{}, err
 	}

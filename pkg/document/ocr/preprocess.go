@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"slices"
@@ -49,21 +48,6 @@ const paperWhite = 0.85
 // backgroundTile is the side, in pixels, of the tiles whose brightest
 // pixels estimate the paper's brightness.
 const backgroundTile = 32
-
-// pgmPage is an 8-bit gray page whose pixels are the body of a binary PGM
-// file, so that a page prepared for Tesseract needs no second copy.
-type pgmPage struct {
-	pgm []byte
-	img *image.Gray
-}
-
-// newPGMPage returns a w×h page; its pixels are uninitialised (zero).
-func newPGMPage(w, h int) pgmPage {
-	header := fmt.Sprintf("P5\n%d %d\n255\n", w, h)
-	buf := make([]byte, len(header)+w*h)
-	copy(buf, header)
-	return pgmPage{pgm: buf, img: &image.Gray{Pix: buf[len(header):], Stride: w, Rect: image.Rect(0, 0, w, h)}}
-}
 
 // turnClockwise returns img turned clockwise by deg (90, 180 or 270);
 // img itself for any other value. Each pixel of the result is fetched from

@@ -3,6 +3,8 @@ package domain
 import (
 	"slices"
 	"strings"
+
+	"claims.local/pkg/events"
 )
 
 // EnteredViaClaimant is how a document or an advance agreement reached
@@ -10,7 +12,7 @@ import (
 // signed in as the claimant) sent it. Anything else was entered by a
 // member of staff (a paper form scanned at the counter, a file a handler
 // uploaded), or before intake recorded how.
-const EnteredViaClaimant = "claimant"
+const EnteredViaClaimant = events.EnteredViaClaimant
 
 // provenanceReasons keeps a person in the loop when anything the
 // straight-through decision rests on was entered by staff rather than by

@@ -676,11 +676,11 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 	if t == document.BankCard {
 		cd.AccountFingerprint, cd.AccountLast4, cd.HolderName = bankCardOf(fp, claimID, fields)
 	}
-	if t == document.IDCard && fields.IDNumber != "" {
-		cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
-	}
 	if t == document.IDCard {
 		cd.HolderName = fields.IDCardName
+		if fields.IDNumber != "" {
+			cd.IDNumberMasked = redact.IDNumber(fields.IDNumber)
+		}
 	}
 	medicalInvoiceOf(&cd, fields)
 	for _, name := range fields.Corroborated() {

@@ -7,6 +7,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/bankaccount"
+	"claims.local/pkg/events"
 )
 
 // The advance agreement (issue 19): a claimant whose product's terms allow
@@ -43,11 +44,12 @@ type AdvanceInput struct {
 }
 
 // How a document or an advance agreement reached intake (issue 19): the
-// claimant's own channel, or a member of staff. Straight-through
-// adjudication pays on nothing staff entered without a second person.
+// claimant's own channel, or a member of staff, as the claim-requested
+// event carries it. Straight-through adjudication pays on nothing staff
+// entered without a second person.
 const (
-	ViaClaimant = "claimant"
-	ViaStaff    = "staff"
+	ViaClaimant = events.EnteredViaClaimant
+	ViaStaff    = events.EnteredViaStaff
 )
 
 // CheckAdvance checks an advance agreement and its payee and returns them
