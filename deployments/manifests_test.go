@@ -243,9 +243,9 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 			case "payout":
 				required = append(required, "PAYOUT_DATA_KEYS", "PAYOUT_TRUSTED_INSTRUCTION_KEYS", "PAYOUT_PAYEE_OPEN_KEYS")
 			case "adjudication":
-				required = append(required, "ADJUDICATION_SIGNING_KEY", "ADJUDICATION_PAYEE_SEAL_KEY")
+				required = append(required, "ADJUDICATION_SIGNING_KEY", "ADJUDICATION_PAYEE_SEAL_KEY", "ADJUDICATION_TRUSTED_INTAKE_KEYS")
 			case "intake":
-				required = append(required, "INTAKE_STORAGE_DIR", "INTAKE_DATA_KEYS")
+				required = append(required, "INTAKE_STORAGE_DIR", "INTAKE_DATA_KEYS", "INTAKE_SIGNING_KEY")
 			}
 			for _, required := range required {
 				if !set[required] {
@@ -265,6 +265,8 @@ var operatorSecrets = map[string][]string{
 	"claims-instruction-trust":        {"trusted-keys"},
 	"claims-payout-payee-key":         {"open-keys"},
 	"claims-payee-seal-key":           {"seal-key"},
+	"claims-intake-signing-key":       {"signing-key"},
+	"claims-intake-trust":             {"trusted-keys"},
 }
 
 // TestOperatorSecretsAreDocumented keeps the README's commands creating
@@ -342,6 +344,8 @@ func setOperatorSecrets(t *testing.T) {
 	t.Setenv("ADJUDICATION_PAYEE_SEAL_KEY", "set-by-the-operator")
 	t.Setenv("PAYOUT_PAYEE_OPEN_KEYS", "set-by-the-operator")
 	t.Setenv("ADJUDICATION_FINGERPRINT_KEYS", "set-by-the-operator")
+	t.Setenv("INTAKE_SIGNING_KEY", "set-by-the-operator")
+	t.Setenv("ADJUDICATION_TRUSTED_INTAKE_KEYS", "set-by-the-operator")
 }
 
 func TestComposeFileFollowsTheComposeSpecification(t *testing.T) {

@@ -73,6 +73,7 @@ func (s *system) importCover(t *testing.T, number string) {
 }
 
 // requested publishes intake's claim-requested for a new claim on policy,
+// signed with intake's key,
 // tagged with code when not empty (what intake does for a report whose
 // place, date and type match an active catastrophe), and waits for its case.
 func (s *system) requested(t *testing.T, policy, incidentType, place, code string, claimedFen int64) string {
@@ -87,6 +88,9 @@ func (s *system) requested(t *testing.T, policy, incidentType, place, code strin
 		Documents: []events.ClaimDocument{{DocumentID: "doc-rel-" + id, Type: "relationship_proof", SHA256: "ab"}}}
 	e, err := events.New(events.ClaimRequested, "intake", id, at, d)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = s.requests.Sign(e); err != nil {
 		t.Fatal(err)
 	}
 	v, err := json.Marshal(e)

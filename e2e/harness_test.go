@@ -61,6 +61,11 @@ type system struct {
 	// (PAYOUT_TRUSTED_INSTRUCTION_KEYS). Tests that stand in for
 	// adjudication sign with it.
 	instructions *signing.Signer
+	// requests is intake's key signing claim requests
+	// (INTAKE_SIGNING_KEY); adjudication trusts its public key
+	// (ADJUDICATION_TRUSTED_INTAKE_KEYS). Tests that stand in for intake
+	// sign with it.
+	requests *signing.Signer
 	// signalKey is adjudication's ADJUDICATION_SIGNAL_KEY (hex).
 	signalKey string
 	// env is added to every service's environment after the defaults.
@@ -105,6 +110,9 @@ func newSystemOn(t testing.TB, dsn map[string]string, brokers kafkabus.Cluster, 
 		signalKey: hex.EncodeToString(randomBytes(t, 32))}
 	var err error
 	if s.instructions, err = signing.Generate("e2e-adjudication"); err != nil {
+		t.Fatal(err)
+	}
+	if s.requests, err = signing.Generate("e2e-intake"); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
@@ -157,6 +165,8 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
+		"INTAKE_SIGNING_KEY=" + s.requests.Private(),
+		"ADJUDICATION_TRUSTED_INTAKE_KEYS=" + s.requests.Public(),
 		// Issue 17: payout's payee key pair; tests that stand in for
 		// adjudication seal with its public key (eventstest.SealPayee).
 		"ADJUDICATION_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,

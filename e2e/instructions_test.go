@@ -93,9 +93,9 @@ func TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed(t *testing.
 		return count(t, db, "SELECT count(*) FROM dead_letters WHERE consumer = 'payout.agreements'") == len(forged)
 	})
 	es := sys.payouts(t, func(es []events.Envelope) bool {
-		return countOf(es, genuineClaim, events.PayoutCompleted) == 1 && len(refusals(t, es)) == len(forged)
+		return countOf(es, genuineClaim, events.PayoutCompleted) == 1 && len(refusals(t, es, events.InstructionRefused)) == len(forged)
 	})
-	alarms := refusals(t, es)
+	alarms := refusals(t, es, events.InstructionRefused)
 	for _, f := range forged {
 		a, ok := alarms[f.e.ID]
 		switch {
@@ -140,17 +140,17 @@ func TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed(t *testing.
 	}
 }
 
-// refusals returns the instruction-refused alarms among es by the id of
-// the refused event.
-func refusals(t *testing.T, es []events.Envelope) map[string]events.InstructionRefusedData {
+// refusals returns the alarms of type typ (instruction-refused,
+// claim-request-refused) among es by the id of the refused event.
+func refusals(t *testing.T, es []events.Envelope, typ events.Type) map[string]events.InstructionRefusedData {
 	t.Helper()
 	out := map[string]events.InstructionRefusedData{}
 	for _, e := range es {
-		if e.Type != events.InstructionRefused.Name {
+		if e.Type != typ.Name {
 			continue
 		}
 		var d events.InstructionRefusedData
-		if err := events.DecodeData(e, events.InstructionRefused, &d); err != nil {
+		if err := events.DecodeData(e, typ, &d); err != nil {
 			t.Fatal(err)
 		}
 		out[d.EventID] = d

@@ -154,13 +154,17 @@ func stpRequest(policy, insured, invoice, account, defect string) events.ClaimRe
 // uploads and requests is the claimant's (issue 19).
 var claimantApp = auth.Principal{Subject: "claimant-app", Roles: []auth.Role{auth.ClaimantChannel}}
 
-// publishRequests publishes the claim requests as intake would.
+// publishRequests publishes the claim requests as intake would, signed
+// with intake's key.
 func (s *system) publishRequests(t testing.TB, ds ...events.ClaimRequestedData) {
 	t.Helper()
 	msgs := make([]outbox.Message, len(ds))
 	for i, d := range ds {
 		e, err := events.New(events.ClaimRequested, "intake", d.ClaimID, d.FirstReceivedAt, d)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if e, err = s.requests.Sign(e); err != nil {
 			t.Fatal(err)
 		}
 		v, err := json.Marshal(e)

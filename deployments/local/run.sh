@@ -116,6 +116,10 @@ FINGERPRINT_KEYS=$(cat "$STATE/fingerprint-keys")
 INSTRUCTIONKEYFILE=$STATE/instruction-signing-key.json
 made_once "$INSTRUCTIONKEYFILE" "$ROOT/bin/claimsctl" signing-key --id "adj-$(date +%Y%m%d)"
 PAYOUT_TRUSTED_INSTRUCTION_KEYS=$(pair_half "$INSTRUCTIONKEYFILE" public)
+# Intake's Ed25519 pair signing claim requests (adjudication trusts the
+# public half; the attack review of issue 19).
+REQUESTKEYFILE=$STATE/request-signing-key.json
+made_once "$REQUESTKEYFILE" "$ROOT/bin/claimsctl" signing-key --id "intake-$(date +%Y%m%d)"
 PAYEEKEYFILE=$STATE/payee-seal-key.json
 made_once "$PAYEEKEYFILE" "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%Y%m%d)"
 # Each service (and the console) connects to PostgreSQL as its own role, and
@@ -127,10 +131,10 @@ kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1";
 # public half adjudication gets) and hashes its account with the signals' key.
 env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
   INTAKE_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" INTAKE_SIGNAL_KEY="$ADJUDICATION_SIGNAL_KEY" \
-  INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/intake" &
+  INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" INTAKE_SIGNING_KEY="$(pair_half "$REQUESTKEYFILE" private)" "$ROOT/bin/intake" &
 pids+=($!)
 env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
-  ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" \
+  ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" ADJUDICATION_TRUSTED_INTAKE_KEYS="$(pair_half "$REQUESTKEYFILE" public)" \
   ADJUDICATION_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" ADJUDICATION_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/adjudication" &
 pids+=($!)
 env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \

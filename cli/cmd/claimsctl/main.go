@@ -71,7 +71,7 @@ func commands() []command {
 		{name: "kafka", summary: "make Kafka's users, topics and ACLs as the set-up principal: kafka setup --secrets DIR", run: runKafka},
 		{name: "dead-letters", summary: "list, show (masked) and replay the messages a service parked: dead-letters list --service payout", run: runDeadLetters},
 		{name: "catastrophe", summary: "declare a catastrophe, switch its fast-track mode, list: catastrophe list", run: runCatastrophe},
-		{name: "signing-key", summary: "make adjudication's key pair for signing payment instructions: signing-key --id adj-1", run: runSigningKey},
+		{name: "signing-key", summary: "make a key pair for signing payment instructions (adjudication) or claim requests (intake): signing-key --id adj-1", run: runSigningKey},
 		{name: "payee-key", summary: "make payout's key pair payees of payment instructions are sealed for: payee-key --id payout-1", run: runPayeeKey},
 	}
 }

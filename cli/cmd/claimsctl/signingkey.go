@@ -12,10 +12,13 @@ import (
 // instructions (issue 15) and prints {"key_id", "private", "public"}:
 // private is adjudication's ADJUDICATION_SIGNING_KEY, public goes into
 // payout's PAYOUT_TRUSTED_INSTRUCTION_KEYS (first, beside the key it
-// replaces until adjudication signs with the new one). An operator puts
-// each into its service's secret; make run keeps a pair in .local/dev.
+// replaces until adjudication signs with the new one). The same command
+// makes intake's pair for signing claim requests (the attack review of
+// issue 19): private is INTAKE_SIGNING_KEY, public goes into
+// adjudication's ADJUDICATION_TRUSTED_INTAKE_KEYS. An operator puts each
+// into its service's secret; make run keeps the pairs in .local/dev.
 func runSigningKey(e env, args []string) int {
-	return runKeyPair(e, "signing-key", signingKeyUsage, "the key id payout trusts it under, e.g. adj-2026-12", args,
+	return runKeyPair(e, "signing-key", signingKeyUsage, "the key id its verifier trusts it under, e.g. adj-2026-12 or intake-2026-12", args,
 		func(id string) (map[string]string, error) {
 			s, err := signing.Generate(id)
 			if err != nil {
@@ -58,5 +61,7 @@ const signingKeyUsage = `usage: claimsctl signing-key --id KEY_ID
 Makes an Ed25519 key pair for adjudication's signature of payment
 instructions and prints {"key_id", "private", "public"}: "private" is the
 value of ADJUDICATION_SIGNING_KEY (adjudication only), "public" one entry of
-PAYOUT_TRUSTED_INSTRUCTION_KEYS (payout).
+PAYOUT_TRUSTED_INSTRUCTION_KEYS (payout). For intake's signature of claim
+requests, "private" is INTAKE_SIGNING_KEY (intake only) and "public" one
+entry of ADJUDICATION_TRUSTED_INTAKE_KEYS (adjudication).
 `

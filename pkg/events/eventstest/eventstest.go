@@ -1,6 +1,8 @@
 // Package eventstest helps tests stand in for adjudication's payment
-// instructions: a fixed payout payee key pair, a fixed fingerprint key, and
-// the sealing of an instruction's payee as adjudication seals it (issue 17).
+// instructions and intake's claim requests: a fixed payout payee key pair,
+// a fixed fingerprint key, the sealing of an instruction's payee as
+// adjudication seals it (issue 17), and intake's key signing claim
+// requests (the attack review of issue 19).
 package eventstest
 
 import (
@@ -14,6 +16,7 @@ import (
 
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/sealed"
 )
 
@@ -101,4 +104,36 @@ func sealIn[T any](t testing.TB, s *sealed.Sealer, e events.Envelope, payee func
 	data, err := json.Marshal(d)
 	require.NoError(t, err)
 	return data
+}
+
+// IntakeKeyID is the id of the test's intake key signing claim requests.
+const IntakeKeyID = "test-intake"
+
+// IntakeSigner returns the test's intake key signing claim requests
+// (INTAKE_SIGNING_KEY): fixed, so that tests standing in for intake sign
+// as adjudication verifies.
+func IntakeSigner(t testing.TB) *signing.Signer {
+	t.Helper()
+	seed := sha256.Sum256([]byte("eventstest intake signing key"))
+	s, err := signing.NewSigner(IntakeKeyID, seed[:])
+	require.NoError(t, err)
+	return s
+}
+
+// IntakeVerifier trusts IntakeSigner's public key for intake
+// (ADJUDICATION_TRUSTED_INTAKE_KEYS).
+func IntakeVerifier(t testing.TB) *signing.Verifier {
+	t.Helper()
+	v, err := signing.ParseTrusted("intake", IntakeSigner(t).Public())
+	require.NoError(t, err)
+	return v
+}
+
+// SignRequest returns e signed with IntakeSigner, as intake signs a claim
+// request.
+func SignRequest(t testing.TB, e events.Envelope) events.Envelope {
+	t.Helper()
+	signed, err := IntakeSigner(t).Sign(e)
+	require.NoError(t, err)
+	return signed
 }

@@ -1,6 +1,8 @@
-// Package signing signs and verifies payment instructions: the events that
-// move money (adjudication's agreement-reached and advance-approved, issue
-// 15). The producer signs the canonical form of the envelope with its own
+// Package signing signs and verifies the events a consumer acts on without
+// a person: payment instructions, the events that move money
+// (adjudication's agreement-reached and advance-approved, issue 15), and
+// intake's claim requests, on which adjudication decides and pays with no
+// person (claim-requested, the attack review of issue 19). The producer signs the canonical form of the envelope with its own
 // Ed25519 key; the consumer accepts it only with a valid signature by one of
 // the producer's keys it was configured to trust. Authorisation on the
 // broker and a signature on the instruction are two locks on the money path:
@@ -76,7 +78,8 @@ func Generate(id string) (*Signer, error) {
 }
 
 // ParseSigner reads a signing key written id:base64seed (standard base64 of
-// the 32-byte Ed25519 seed), as in ADJUDICATION_SIGNING_KEY.
+// the 32-byte Ed25519 seed), as in ADJUDICATION_SIGNING_KEY and
+// INTAKE_SIGNING_KEY.
 func ParseSigner(s string) (*Signer, error) {
 	id, b64, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok {
@@ -110,7 +113,7 @@ func (s *Signer) Sign(e events.Envelope) (events.Envelope, error) {
 	return e, nil
 }
 
-// Reason says why an instruction was refused; it is the label of the
+// Reason says why a signed event was refused; it is the label of the
 // refusal metric and a member of the alarm.
 type Reason string
 
@@ -129,7 +132,7 @@ const (
 	WrongSource Reason = "wrong_source"
 )
 
-// Refusal is the error of an envelope that is not a valid instruction of
+// Refusal is the error of an envelope that is not a valid signed event of
 // the trusted producer.
 type Refusal struct {
 	Reason Reason
@@ -139,7 +142,7 @@ type Refusal struct {
 }
 
 func (r *Refusal) Error() string {
-	return fmt.Sprintf("payment instruction refused (%s): %s", r.Reason, r.Detail)
+	return fmt.Sprintf("signed event refused (%s): %s", r.Reason, r.Detail)
 }
 
 // Verifier checks that envelopes were signed by one of owner's trusted
@@ -151,7 +154,8 @@ type Verifier struct {
 
 // ParseTrusted reads the trusted public keys of owner written
 // id:base64key[,id:base64key] (standard base64 of the 32-byte Ed25519
-// public keys), as in PAYOUT_TRUSTED_INSTRUCTION_KEYS. Several keys allow a
+// public keys), as in PAYOUT_TRUSTED_INSTRUCTION_KEYS and
+// ADJUDICATION_TRUSTED_INTAKE_KEYS. Several keys allow a
 // rotation: the producer signs with the new one while the old one is still
 // trusted.
 func ParseTrusted(owner, s string) (*Verifier, error) {

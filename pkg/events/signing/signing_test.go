@@ -177,3 +177,55 @@ func TestParseSignerAndTrustedRefuseBadKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyAClaimRequest is the table of claim requests adjudication is
+// sent (the attack review of issue 19): only one intake signed with a key
+// adjudication trusts for intake is accepted; a forged one saying a clerk's
+// bank card came from the claimant is refused with its reason.
+func TestVerifyAClaimRequest(t *testing.T) {
+	intake, adjudication := generate(t, "intake-2"), generate(t, "adj-1")
+	v, err := signing.ParseTrusted("intake", intake.Public())
+	require.NoError(t, err)
+	request := func(source string) events.Envelope {
+		at := time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
+		e, err := events.New(events.ClaimRequested, source, "claim-1", at, events.ClaimRequestedData{ClaimID: "claim-1", ReportID: "r-1",
+			PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical", IncidentTime: at, FirstReceivedAt: at,
+			Documents: []events.ClaimDocument{{DocumentID: "card-1", Type: "bank_card", HolderName: "张三", EnteredBy: "clerk-1", EnteredVia: events.EnteredViaStaff}}})
+		require.NoError(t, err)
+		return e
+	}
+	genuine := sign(t, intake, request("intake"))
+	tests := []struct {
+		name string
+		e    events.Envelope
+		want signing.Reason // empty: accepted
+	}{
+		{"genuine", genuine, ""},
+		{"unsigned", request("intake"), signing.Unsigned},
+		{"signed with a key not trusted for intake", sign(t, generate(t, "attacker"), request("intake")), signing.UnknownKey},
+		{"signed with adjudication's key", sign(t, adjudication, request("intake")), signing.UnknownKey},
+		{"entered_via changed to claimant", func() events.Envelope {
+			e := genuine
+			e.Data = bytes.Replace(genuine.Data, []byte(`"entered_via":"staff"`), []byte(`"entered_via":"claimant"`), 1)
+			require.NotEqual(t, genuine.Data, e.Data)
+			return e
+		}(), signing.BadSignature},
+		{"entered_by changed", func() events.Envelope {
+			e := genuine
+			e.Data = bytes.Replace(genuine.Data, []byte(`"entered_by":"clerk-1"`), []byte(`"entered_by":"claimant-app"`), 1)
+			require.NotEqual(t, genuine.Data, e.Data)
+			return e
+		}(), signing.BadSignature},
+		{"signed with intake's key, naming adjudication as source", sign(t, intake, request("adjudication")), signing.WrongSource},
+	}
+	for _, tt := range tests {
+		err := v.Verify(tt.e)
+		var r *signing.Refusal
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: got %v, want accepted", tt.name, err)
+		case tt.want != "" && (!errors.As(err, &r) || r.Reason != tt.want):
+			t.Errorf("%s: got %v, want a refusal (%s)", tt.name, err, tt.want)
+		}
+	}
+}

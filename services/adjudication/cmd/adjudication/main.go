@@ -74,6 +74,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	if cfg.Instructions, err = signing.ParseSigner(env.String("ADJUDICATION_SIGNING_KEY", "")); err != nil {
 		return cfg, fmt.Errorf("ADJUDICATION_SIGNING_KEY must hold adjudication's Ed25519 key as id:base64seed (claimsctl signing-key makes a pair): %w", err)
 	}
+	// The attack review of issue 19: intake's public keys; a claim request
+	// not signed by one of them (INTAKE_SIGNING_KEY) opens no case.
+	if cfg.TrustedRequests, err = signing.ParseTrusted("intake", env.String("ADJUDICATION_TRUSTED_INTAKE_KEYS", "")); err != nil {
+		return cfg, fmt.Errorf("ADJUDICATION_TRUSTED_INTAKE_KEYS must hold intake's public keys as id:base64key[,id:base64key] (claimsctl signing-key makes a pair): %w", err)
+	}
 	// Issue 17: payout's public key the payees of payment instructions are
 	// sealed for; payout holds the private key (PAYOUT_PAYEE_OPEN_KEYS).
 	if cfg.Payees, err = sealed.ParseSealer(env.String("ADJUDICATION_PAYEE_SEAL_KEY", "")); err != nil {

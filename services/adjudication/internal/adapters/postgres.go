@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/document"
+	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
@@ -94,6 +95,19 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 		return tracking.Effects{Steps: steps}, nil
 	})
 	return created, err
+}
+
+// RecordRefusal records the refusal of a claim request once per event id,
+// its alarm in the outbox in the same transaction.
+func (s *Cases) RecordRefusal(ctx context.Context, receipt inbox.Receipt, at time.Time, alarm events.Outgoing) (bool, error) {
+	first := false
+	err := s.work.DoAt(ctx, at, func(tx *gorm.DB) (_ tracking.Effects, err error) {
+		if first, err = inboxpg.Record(tx, receipt); err != nil || !first {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Events: []events.Outgoing{alarm}}, nil
+	})
+	return first, err
 }
 
 // load reads the case of a claim with everything but its letter's PDF,

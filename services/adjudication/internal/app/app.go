@@ -19,6 +19,7 @@ import (
 	"claims.local/pkg/clock"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
@@ -72,6 +73,10 @@ type Repository interface {
 	// medical invoices, whatever their numbers (issue 19: a receipt number
 	// read with low confidence).
 	InvoicesAlike(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error)
+	// RecordRefusal records receipt, the refusal of a claim request, once
+	// per event id, with alarm in the outbox in the same transaction at
+	// at; it reports whether this was the first record.
+	RecordRefusal(ctx context.Context, receipt inbox.Receipt, at time.Time, alarm events.Outgoing) (bool, error)
 	// PaymentAuthorisations lists the agreements recorded and the advances
 	// approved in [from, to), oldest first.
 	PaymentAuthorisations(ctx context.Context, from, to time.Time) ([]PaymentAuthorisation, error)
@@ -221,6 +226,13 @@ type Deps struct {
 	Straight    StraightThrough
 	Auto        domain.AutoPolicy
 	AutoEnabled bool
+	// Requests verifies that a claim request was signed by one of intake's
+	// trusted keys (the attack review of issue 19); without it every
+	// request is refused. RequestRefused (may be nil) is told of each
+	// refused request once, when the alarm's record is stored (a log line
+	// and a metric).
+	Requests       RequestVerifier
+	RequestRefused func(ctx context.Context, e events.Envelope, r signing.Refusal)
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -252,6 +264,8 @@ type Service struct {
 	straight     StraightThrough
 	auto         domain.AutoPolicy
 	autoDefault  bool
+	requests     RequestVerifier
+	refused      func(ctx context.Context, e events.Envelope, r signing.Refusal)
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -263,17 +277,21 @@ func NewService(d Deps) *Service {
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey, fingerprints: d.Fingerprints,
 		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
-		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled}
+		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
 // deadline (R4: 5 working days from the first receipt, or the contract's
 // period), the clock stops the request brings, and its advance deadline
 // (R7) once its materials are complete. A request tagged with a
-// catastrophe takes the fast track (R8): see fastTrack.
+// catastrophe takes the fast track (R8): see fastTrack. A request not
+// signed by one of intake's trusted keys opens nothing (checkRequest).
 func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	var d events.ClaimRequestedData
 	if err := events.DecodeData(e, events.ClaimRequested, &d); err != nil {
+		return err
+	}
+	if err := s.checkRequest(ctx, e); err != nil {
 		return err
 	}
 	now := s.now()

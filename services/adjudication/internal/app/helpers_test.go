@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +40,9 @@ type fixture struct {
 	db    *gorm.DB
 	store *trackingpg.Store
 	clock *clocktest.Clock
+	// refused are the claim requests refused, as they were told.
+	mu      sync.Mutex
+	refused []signing.Reason
 }
 
 func testIssuer() domain.LetterIssuer {
@@ -59,7 +63,12 @@ func newFixture(t *testing.T) *fixture {
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),
 		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db, tr), Instructions: instructionKey(t),
-		Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()})
+		Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints(), Requests: eventstest.IntakeVerifier(t),
+		RequestRefused: func(_ context.Context, _ events.Envelope, r signing.Refusal) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.refused = append(f.refused, r.Reason)
+		}})
 	return f
 }
 
@@ -90,11 +99,12 @@ func request(claimID string, at time.Time) events.ClaimRequestedData {
 		IncidentType: "medical", IncidentTime: at.Add(-48 * time.Hour), FirstReceivedAt: at}
 }
 
+// claimRequested is the claim request of d, signed as intake signs it.
 func claimRequested(t *testing.T, d events.ClaimRequestedData) events.Envelope {
 	t.Helper()
 	e, err := events.New(events.ClaimRequested, "intake", d.ClaimID, d.FirstReceivedAt, d)
 	require.NoError(t, err)
-	return e
+	return eventstest.SignRequest(t, e)
 }
 
 // open opens the case of d.

@@ -23,8 +23,8 @@ import (
 	"claims.local/pkg/postgres/pgtest"
 )
 
-// openCases publishes a claim request for each of ds and waits until their
-// cases are open.
+// openCases publishes a claim request for each of ds, signed as intake
+// signs it, and waits until their cases are open.
 func (r *running) openCases(t *testing.T, ds ...events.ClaimRequestedData) {
 	t.Helper()
 	topics := events.Topics{Prefix: r.prefix}
@@ -32,6 +32,7 @@ func (r *running) openCases(t *testing.T, ds ...events.ClaimRequestedData) {
 	for i, d := range ds {
 		e, err := events.New(events.ClaimRequested, "intake", d.ClaimID, d.FirstReceivedAt, d)
 		require.NoError(t, err)
+		e = eventstest.SignRequest(t, e)
 		v, err := json.Marshal(e)
 		require.NoError(t, err)
 		msgs[i] = outbox.Message{Topic: topics.Intake(), Key: d.ClaimID, EventID: e.ID, Type: e.Type, Value: v}

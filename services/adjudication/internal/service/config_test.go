@@ -35,7 +35,8 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 	good := func() service.Config {
 		return service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), DatabaseDSN: "postgres://nobody@127.0.0.1:1/none"}, AuthorityLimits: map[string]int64{"senior_handler": domain.Unlimited},
 			Issuer:      domain.LetterIssuer{CompanyName: "示例人寿", CompanyAddress: "北京", ServicePhone: "95500", ReviewProcedure: "申请复核。"},
-			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()}
+			LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints(),
+			TrustedRequests: eventstest.IntakeVerifier(t)}
 	}
 	tests := []struct {
 		name    string
@@ -52,6 +53,9 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 		// The review of issue 19: no account paid is compared with the bank
 		// cards' but under the fingerprint key.
 		{"no fingerprint keys", func(c *service.Config) { c.Fingerprints = nil }, "ADJUDICATION_FINGERPRINT_KEYS"},
+		// The attack review of issue 19: no case is opened on a claim
+		// request intake did not sign.
+		{"no key of intake to trust", func(c *service.Config) { c.TrustedRequests = nil }, "ADJUDICATION_TRUSTED_INTAKE_KEYS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

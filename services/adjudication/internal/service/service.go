@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/adapters/letter"
@@ -21,6 +22,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
 )
@@ -57,6 +59,10 @@ type Config struct {
 	// is its switch until an admin or senior changes it (audited).
 	Auto        domain.AutoPolicy
 	AutoEnabled bool
+	// TrustedRequests verifies that a claim request was signed by one of
+	// intake's keys (ADJUDICATION_TRUSTED_INTAKE_KEYS; the attack review of
+	// issue 19); adjudication refuses to start without it.
+	TrustedRequests *signing.Verifier
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -109,6 +115,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if cfg.Fingerprints == nil {
 		return nil, fmt.Errorf("fingerprint keys (ADJUDICATION_FINGERPRINT_KEYS): none, and no account paid could be compared with the bank cards'")
 	}
+	if cfg.TrustedRequests == nil {
+		return nil, fmt.Errorf("claim request keys (ADJUDICATION_TRUSTED_INTAKE_KEYS): adjudication trusts no key of intake and would open no case")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}
@@ -139,6 +148,24 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if err != nil {
 		return nil, err
 	}
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "adjudication_claim_requests_refused_total",
+		Help: "Claim requests refused because they are not signed by a trusted key of intake, by reason."}, []string{"reason"})
+	if err := kit.Registry().Register(refused); err != nil {
+		return nil, err
+	}
+	// A refusal is told once its alarm's record has committed (after the
+	// consumer's batch, when it runs in one), so that each is told once.
+	requestRefused := func(ctx context.Context, e events.Envelope, r signing.Refusal) {
+		tell := func() {
+			log.Error("claim request refused: not signed by a trusted key of intake; parked, no case opened, nothing decided or paid",
+				"event_id", e.ID, "event_type", e.Type, "claim_id", e.ClaimID, "source", e.Source,
+				"key_id", r.KeyID, "reason", string(r.Reason), "detail", r.Detail)
+			refused.WithLabelValues(string(r.Reason)).Inc()
+		}
+		if !postgres.AfterCommit(ctx, tell) {
+			tell()
+		}
+	}
 	a := app.NewService(app.Deps{
 		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
 		Tracker: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
@@ -146,6 +173,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
 		Indicators: adapters.NewIndicatorStore(kit.DB(), kit.Tracker()), Instructions: cfg.Instructions,
 		Payees: cfg.Payees, Notes: adapters.NewNotes(kit.DB()), Straight: adapters.NewStraight(kit.DB()), Auto: cfg.Auto, AutoEnabled: cfg.AutoEnabled,
+		Requests: cfg.TrustedRequests, RequestRefused: requestRefused,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on

@@ -49,7 +49,8 @@ func start(t *testing.T, with ...func(*service.Config)) *running {
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},
-		LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints()}
+		LetterFonts: letter.DefaultFonts(), Instructions: instructionKey(t), Payees: eventstest.PayeeSealer(t), Fingerprints: eventstest.Fingerprints(),
+		TrustedRequests: eventstest.IntakeVerifier(t)}
 	for _, w := range with {
 		w(&cfg)
 	}
@@ -73,7 +74,7 @@ func claimRequested(t *testing.T, topics events.Topics, claimID string, firstRec
 		IncidentType: "medical", IncidentTime: firstReceivedAt.Add(-48 * time.Hour), FirstReceivedAt: firstReceivedAt,
 	})
 	require.NoError(t, err)
-	v, err := json.Marshal(e)
+	v, err := json.Marshal(eventstest.SignRequest(t, e))
 	require.NoError(t, err)
 	return outbox.Message{Topic: topics.Intake(), Key: claimID, EventID: e.ID, Type: e.Type, Value: v}
 }

@@ -16,6 +16,7 @@ import (
 	"claims.local/pkg/config"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
@@ -62,6 +63,12 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	// (bankaccount.Fingerprints), the same as adjudication's and payout's.
 	if cfg.Fingerprints, err = bankaccount.ParseFingerprints(env.String("INTAKE_FINGERPRINT_KEYS", "")); err != nil {
 		return cfg, fmt.Errorf("INTAKE_FINGERPRINT_KEYS must hold the fingerprint keys as id:base64key[,id:base64key] (current first, 32-byte keys; the value of ADJUDICATION_FINGERPRINT_KEYS and PAYOUT_FINGERPRINT_KEYS): %w", err)
+	}
+	// The attack review of issue 19: the key claim requests are signed
+	// with; adjudication trusts its public key
+	// (ADJUDICATION_TRUSTED_INTAKE_KEYS).
+	if cfg.Requests, err = signing.ParseSigner(env.String("INTAKE_SIGNING_KEY", "")); err != nil {
+		return cfg, fmt.Errorf("INTAKE_SIGNING_KEY must hold intake's Ed25519 key as id:base64seed (claimsctl signing-key makes a pair): %w", err)
 	}
 	// Issue 19: the payee of an advance agreement is sealed for payout's
 	// public key (the value of ADJUDICATION_PAYEE_SEAL_KEY), and its

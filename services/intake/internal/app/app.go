@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -177,6 +178,16 @@ type Deps struct {
 	// and of a payee's account and name for the claim (R11), which
 	// adjudication and payout compare under the same keys.
 	Fingerprints *bankaccount.Fingerprints
+	// Requests signs the claim requests handed to adjudication with
+	// intake's own key, in the transaction that stores them in the outbox
+	// (the attack review of issue 19): adjudication opens no case on a
+	// request intake did not sign. Without it no claim is handed over.
+	Requests Signer
+}
+
+// Signer signs an event's envelope (package signing).
+type Signer interface {
+	Sign(e events.Envelope) (events.Envelope, error)
 }
 
 // Reveals stores the record of a reveal (package revealpg).
@@ -391,6 +402,12 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 	}
 	e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, data)
 	if err != nil {
+		return err
+	}
+	if s.d.Requests == nil {
+		return errors.New("no key to sign claim requests with (INTAKE_SIGNING_KEY)")
+	}
+	if e, err = s.d.Requests.Sign(e); err != nil {
 		return err
 	}
 	eff.Events = append(eff.Events, events.Outgoing{Topic: s.d.Topics.Intake(), Envelope: e})

@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/catastrophe"
 	"claims.local/pkg/catastrophe/catbus"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/tracking"
@@ -154,7 +155,7 @@ func newService(t *testing.T, catastrophes app.Catastrophes) (*app.Service, *mem
 	}
 	repo := &memRepo{files: map[string]domain.ClaimFile{}}
 	return app.NewService(app.Deps{Repo: repo, Checklists: lists, Catastrophes: catastrophes,
-		Tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1), Now: func() time.Time { return now }}), repo
+		Tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1), Now: func() time.Time { return now }, Requests: eventstest.IntakeSigner(t)}), repo
 }
 
 func TestReportsMatchingAnActiveCatastropheTakeTheFastChannel(t *testing.T) {

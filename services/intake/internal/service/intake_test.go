@@ -231,7 +231,9 @@ func (r *running) send(t *testing.T, method, path, contentType string, body io.R
 	return apitest.Answer{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
-// claimRequested returns the claim-requested events stored for a claim.
+// claimRequested returns the claim-requested events stored for a claim,
+// failing unless each is signed with intake's key as adjudication verifies
+// it (the attack review of issue 19).
 func claimRequested(t *testing.T, db *gorm.DB, claimID string) []events.ClaimRequestedData {
 	t.Helper()
 	var payloads [][]byte
@@ -240,6 +242,9 @@ func claimRequested(t *testing.T, db *gorm.DB, claimID string) []events.ClaimReq
 	for _, p := range payloads {
 		e, err := events.Decode(p)
 		require.NoError(t, err)
+		if err := eventstest.IntakeVerifier(t).Verify(e); err != nil {
+			t.Fatalf("claim-requested %s: got %v, want it signed with intake's key", e.ID, err)
+		}
 		var d events.ClaimRequestedData
 		require.NoError(t, events.DecodeData(e, events.ClaimRequested, &d))
 		out = append(out, d)

@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
@@ -71,6 +72,11 @@ type Config struct {
 	// accounts and of the payees the claim request carries (R11): intake
 	// refuses to start without them.
 	Fingerprints *bankaccount.Fingerprints
+	// Requests signs the claim requests handed to adjudication
+	// (INTAKE_SIGNING_KEY; adjudication trusts its public key,
+	// ADJUDICATION_TRUSTED_INTAKE_KEYS): intake refuses to start without
+	// it.
+	Requests *signing.Signer
 }
 
 // Intake is a started intake service.
@@ -98,6 +104,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	}
 	if cfg.Fingerprints == nil {
 		return nil, errors.New("no fingerprint keys (INTAKE_FINGERPRINT_KEYS): the accounts on the claim requests would go unkeyed")
+	}
+	if cfg.Requests == nil {
+		return nil, errors.New("no claim request key (INTAKE_SIGNING_KEY): adjudication opens no case on a claim request intake did not sign")
 	}
 	files, err := adapters.NewLocalFiles(cfg.StorageDir, keys)
 	if err != nil {
@@ -154,7 +163,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			}
 		},
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
-		Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints,
+		Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Requests: cfg.Requests,
 	})
 	ports.Register(kit.Engine(), a, log)
 	resealed := prometheus.NewCounter(prometheus.CounterOpts{Name: "intake_documents_resealed_total",

@@ -51,7 +51,8 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 	keys := apitest.Keys(t)
 	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", Kafka: kafkatest.Cluster(t),
 		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir(),
-		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints()}
+		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints(),
+		Requests: eventstest.IntakeSigner(t)}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
 		cfg.DatabaseDSN = pgtest.NewDatabase(t)
@@ -308,5 +309,18 @@ func TestStartRefusesWithoutFingerprintKeys(t *testing.T) {
 		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}}
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_FINGERPRINT_KEYS") {
 		t.Errorf("got %v, want a refusal naming INTAKE_FINGERPRINT_KEYS", err)
+	}
+}
+
+// Attack (the review of issue 19): an intake without its key would hand
+// adjudication claim requests it cannot tell from a forgery written to the
+// topic; it refuses to start instead.
+func TestStartRefusesWithoutARequestKey(t *testing.T) {
+	t.Parallel()
+	cfg := service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: "postgres://nowhere",
+		Kafka: kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}}}, StorageDir: t.TempDir(),
+		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints()}
+	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_SIGNING_KEY") {
+		t.Errorf("got %v, want a refusal naming INTAKE_SIGNING_KEY", err)
 	}
 }
