@@ -80,9 +80,15 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 // ReviewDecision is the senior approver's verdict on a decision above its
 // decider's authority, or on a rejection that needs a second person:
 // approved, it takes effect as Decide describes (a rejection's R5 clock
-// starts at the approval); returned, the case goes back to review.
+// starts at the approval); returned, the case goes back to review. Whoever
+// entered what the straight-through path left to a second person
+// (entered_by_staff) gives no verdict.
 func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimID, verdict, reason string, version int) (domain.Case, error) {
 	c, err := s.repo.Get(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	enteredBy, err := s.enteredByStaff(ctx, claimID)
 	if err != nil {
 		return domain.Case{}, err
 	}
@@ -102,6 +108,9 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 		}
 	}
 	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+		if err := domain.RefuseEnteredBy(actor, enteredBy, claimID, "approves or returns its decision"); err != nil {
+			return tracking.Effects{}, err
+		}
 		if d := c.Decision; d != nil && d.Outcome != domain.Reject && approving {
 			// The policy's other claims may have used the sum insured, and
 			// a check may have turned failing, since the decision was

@@ -150,9 +150,15 @@ func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason
 	})
 }
 
-// OverrideCheck records that the handler accepts a check that did not pass.
+// OverrideCheck records that the handler accepts a check that did not
+// pass. Whoever entered what the straight-through path left to a second
+// person (entered_by_staff) overrides none of the claim's checks.
 func (s *Service) OverrideCheck(ctx context.Context, actor domain.Actor, claimID string, check domain.CheckName, reason string) (domain.Case, error) {
 	results, err := s.Checks(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	enteredBy, err := s.enteredByStaff(ctx, claimID)
 	if err != nil {
 		return domain.Case{}, err
 	}
@@ -162,5 +168,10 @@ func (s *Service) OverrideCheck(ctx context.Context, actor domain.Actor, claimID
 			current = r
 		}
 	}
-	return s.change(ctx, claimID, func(c *domain.Case, now time.Time) error { return c.OverrideCheck(actor, current, reason, now) })
+	return s.change(ctx, claimID, func(c *domain.Case, now time.Time) error {
+		if err := domain.RefuseEnteredBy(actor, enteredBy, claimID, "overrides its checks"); err != nil {
+			return err
+		}
+		return c.OverrideCheck(actor, current, reason, now)
+	})
 }

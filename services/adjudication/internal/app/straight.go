@@ -260,9 +260,17 @@ func (s *Service) AutoReviews(ctx context.Context, pending bool, limit, offset i
 }
 
 // ReviewAutoDecision records a senior's finding on a decision under
-// review after the fact.
+// review after the fact. Whoever entered what the straight-through path
+// left to a second person (entered_by_staff) does not review it.
 func (s *Service) ReviewAutoDecision(ctx context.Context, actor domain.Actor, claimID, outcome, note string) (domain.AutoReview, error) {
+	enteredBy, err := s.enteredByStaff(ctx, claimID)
+	if err != nil {
+		return domain.AutoReview{}, err
+	}
 	return s.straight.UpdateReview(ctx, claimID, func(r *domain.AutoReview) error {
+		if err := domain.RefuseEnteredBy(actor, enteredBy, claimID, "reviews its decision"); err != nil {
+			return err
+		}
 		return r.Review(actor, outcome, note, s.now())
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
 )
 
@@ -55,6 +56,23 @@ func EnteredByStaff(a Assessment) []string {
 		}
 	}
 	return out
+}
+
+// RefuseEnteredBy refuses actor as the second person on claimID (what
+// says in which role) when actor is one of enteredBy, the members of staff
+// the claim's assessment names as having entered or corrected what it
+// rests on (EnteredByStaff), compared as auth.SameSubject compares
+// subjects. The straight-through path left the claim to a second person
+// because of what they entered; a senior who uploaded a forged bank card
+// must not approve, return or review a colleague's decision on it, nor
+// override its failing checks (the attack review of issue 19). Decide and
+// RecordAgreement refuse them as the decider and the recorder.
+func RefuseEnteredBy(actor Actor, enteredBy []string, claimID, what string) error {
+	if slices.ContainsFunc(enteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
+		return apperr.New(apperr.Forbidden, "%s entered or corrected documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff), so cannot be that person: another %s %s",
+			actor.Subject, claimID, RoleSenior, what)
+	}
+	return nil
 }
 
 // idCardReasons checks an identity card the decision rests on against the

@@ -195,3 +195,33 @@ func TestABankCardUnderAKeyNotHeldProvesNoAccount(t *testing.T) {
 		t.Fatalf("got automatic %v, reasons %v; want not automatic, with payee_not_verified", a.Automatic, codes(a))
 	}
 }
+
+// TestWhoEnteredWhatAClaimRestsOnIsNotItsSecondPerson is the table of the
+// seniors RefuseEnteredBy lets be the second person (approving or
+// returning a decision, overriding a check, reviewing a decision after the
+// fact) on a claim a clerk and a corrector entered: neither of them under
+// any spelling of their names, anyone else.
+func TestWhoEnteredWhatAClaimRestsOnIsNotItsSecondPerson(t *testing.T) {
+	entered := []string{"senior-clerk", "senior-corrector"}
+	tests := []struct {
+		subject string
+		refused bool
+	}{
+		{"senior-clerk", true},
+		{"senior-corrector", true},
+		{" Senior-Clerk ", true},
+		{"ｓｅｎｉｏｒ-ｃｌｅｒｋ", true},
+		{"senior-clerk\u200b", true},
+		{"senior-2", false},
+		{"senior-clerk-2", false},
+	}
+	for _, tt := range tests {
+		err := domain.RefuseEnteredBy(domain.Actor{Subject: tt.subject, Roles: []string{domain.RoleSenior}}, entered, "claim-1", "approves its decision")
+		if got := apperr.CodeOf(err) == apperr.Forbidden; got != tt.refused || !tt.refused && err != nil {
+			t.Errorf("%q: got %v, want refused %v", tt.subject, err, tt.refused)
+		}
+	}
+	if err := domain.RefuseEnteredBy(domain.Actor{Subject: "senior-clerk", Roles: []string{domain.RoleSenior}}, nil, "claim-1", "approves its decision"); err != nil {
+		t.Errorf("nobody entered anything: got %v, want no refusal", err)
+	}
+}
