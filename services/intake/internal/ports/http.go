@@ -189,16 +189,34 @@ func (h *HTTP) createReport(c *gin.Context) {
 	if b := req.Beneficiary; b != nil {
 		in.Beneficiary = &domain.Person{Name: b.Name, Relation: domain.Relation(b.Relation)}
 	}
+	// The claimant's own channel is one client serving every claimant:
+	// intake cannot tell the claimant's own earlier report from another
+	// person's, so it reads none through a report (R11, the attack review
+	// of issue 19). It is told only that a possible duplicate exists, and
+	// links to no report (the link answers with that report): staff link.
+	p, _ := authhttp.Actor(c)
+	channel := p.ClaimantChannelOnly()
+	if channel && req.LinkTo != "" {
+		h.fail(c, &apperr.Error{Code: apperr.Forbidden, Field: "link_to",
+			Message: "the claimant's channel links no report to another: confirm a new incident (confirm_new), or the insurer's staff link the two"})
+		return
+	}
 	out, err := h.app.ReportIncident(c.Request.Context(), in, key, by, domain.LinkChoice{LinkTo: req.LinkTo, ConfirmNew: req.ConfirmNew})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	if out.Candidate != nil {
-		c.JSON(http.StatusConflict, possibleDuplicateJSON{
+		answer := possibleDuplicateJSON{
 			Error: httpapi.ErrorDetail{Code: CodePossibleDuplicate, RequestID: logging.RequestID(c.Request.Context()),
-				Message: "an open report of the same policy, insured, incident type and date exists: link to it (link_to) or confirm a new incident (confirm_new)"},
-			Candidate: toCandidate(*out.Candidate)})
+				Message: "an open report of the same policy, insured, incident type and date exists: link to it (link_to) or confirm a new incident (confirm_new)"}}
+		if channel {
+			answer.Error.Message = "a report of the same policy, insured, incident type and date may exist already: confirm a new incident (confirm_new), or ask the insurer's staff to link the two"
+		} else {
+			candidate := toCandidate(*out.Candidate)
+			answer.Candidate = &candidate
+		}
+		c.JSON(http.StatusConflict, answer)
 		return
 	}
 	resp := toReport(out.File)

@@ -505,8 +505,9 @@ func toCandidate(f domain.ClaimFile) candidateJSON {
 }
 
 // possibleDuplicateJSON is the 409 answer of a report matching an open one:
-// the platform's error with the candidate beside it.
+// the platform's error with the candidate beside it, for staff only (the
+// claimant's channel is told none).
 type possibleDuplicateJSON struct {
 	Error     httpapi.ErrorDetail `json:"error"`
-	Candidate candidateJSON       `json:"candidate"`
+	Candidate *candidateJSON      `json:"candidate,omitempty"`
 }

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/auth"
@@ -101,5 +104,76 @@ func TestTheClaimantsChannelReadsNoReportThroughAClaimRequest(t *testing.T) {
 		if body["id"] != rep.ID || body["claim_id"] != rep.ClaimID || body["claim_requested_at"] == nil {
 			t.Errorf("claim request %d: got %s, want its id, claim id and when the claim was requested", i+1, got.Body)
 		}
+	}
+}
+
+// TestTheClaimantsChannelReadsNoReportThroughAPossibleDuplicate is the
+// attack of the claimant's channel on another claimant's report through
+// the possible-duplicate answer (issue 20): a report of the same policy,
+// insured, incident type and day as one filed at the counter. The channel
+// is one client serving every claimant, so intake cannot tell the
+// claimant's own earlier report from another person's: it is told only
+// that a possible duplicate exists, never the report's id, claim, reporter,
+// description or amount, and it cannot link to a report by its id (which
+// would answer with that report). It may still confirm a new incident.
+// Staff keep the full answer.
+func TestTheClaimantsChannelReadsNoReportThroughAPossibleDuplicate(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	const description, reporter = "夜间在家中摔倒，右腕骨折，已住院", "钱秘密"
+	counter := reportBody("P-PROV-DUP", "张三", map[string]string{"name": reporter, "role": "beneficiary"})
+	counter["description"], counter["claimed_amount_fen"], counter["contact"] = description, 654321, "13800138000"
+	a := r.send(t, http.MethodPost, "/v1/reports", "application/json", jsonBody(t, counter))
+	want(t, "report at the counter", a, http.StatusCreated)
+	first := decode[report](t, a)
+
+	app := r.Client.As(t, r.keys, auth.Principal{Subject: "claimant-app", Roles: []auth.Role{auth.ClaimantChannel}})
+	filed := reportBody("P-PROV-DUP", "张三", map[string]string{"name": "张三", "role": "insured"})
+	body, err := json.Marshal(filed)
+	require.NoError(t, err)
+	got := app.Do(t, http.MethodPost, "/v1/reports", string(body))
+	var answer map[string]any
+	if err := json.Unmarshal(got.Body, &answer); err != nil || got.Status != http.StatusConflict {
+		t.Fatalf("the channel's report: got %d %s, want 409 with a JSON body", got.Status, got.Body)
+	}
+	if e, _ := answer["error"].(map[string]any); e["code"] != "possible_duplicate" || e["message"] == "" {
+		t.Errorf("the channel's report: got %s, want the error possible_duplicate with a message", got.Body)
+	}
+	if _, ok := answer["candidate"]; ok {
+		t.Errorf("the channel's report: got a candidate in %s, want none", got.Body)
+	}
+	for _, secret := range []string{first.ID, first.ClaimID, description, reporter, "654321", "13800138000"} {
+		if strings.Contains(string(got.Body), secret) {
+			t.Errorf("the channel's report: got %q in %s, want the other report untold", secret, got.Body)
+		}
+	}
+	// A report id it learnt elsewhere links nothing and tells nothing.
+	filed["link_to"] = first.ID
+	body, err = json.Marshal(filed)
+	require.NoError(t, err)
+	linked := app.Do(t, http.MethodPost, "/v1/reports", string(body))
+	r.Spec(t).WantError(t, "POST /v1/reports", linked, http.StatusForbidden, "forbidden", "link_to")
+	for _, secret := range []string{description, reporter, first.ClaimID} {
+		if strings.Contains(string(linked.Body), secret) {
+			t.Errorf("the channel linking: got %q in %s, want the other report untold", secret, linked.Body)
+		}
+	}
+	if got := r.get(t, first.ID); len(got.LinkedReports) != 0 {
+		t.Errorf("got %d reports linked to the counter's, want none", len(got.LinkedReports))
+	}
+	// It may say this is another incident: a report of its own.
+	delete(filed, "link_to")
+	filed["confirm_new"] = true
+	body, err = json.Marshal(filed)
+	require.NoError(t, err)
+	own := app.Do(t, http.MethodPost, "/v1/reports", string(body))
+	want(t, "the channel confirming a new incident", own, http.StatusCreated)
+	if id := decode[report](t, own).ID; id == first.ID || strings.Contains(string(own.Body), description) {
+		t.Errorf("the channel confirming a new incident: got %s, want a report of its own", own.Body)
+	}
+	// Staff are told the candidate.
+	staff := r.send(t, http.MethodPost, "/v1/reports", "application/json", jsonBody(t, reportBody("P-PROV-DUP", "张三", map[string]string{"name": "张三", "role": "insured"})))
+	if c := decode[possibleDuplicate](t, staff); staff.Status != http.StatusConflict || c.Candidate.ID == "" {
+		t.Errorf("staff's report: got %d %s, want 409 with the candidate", staff.Status, staff.Body)
 	}
 }
