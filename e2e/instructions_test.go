@@ -70,11 +70,7 @@ func TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed(t *testing.
 	replay := genuine
 	replay.ID = uuid.NewString()
 
-	forged := []struct {
-		name   string
-		e      events.Envelope
-		reason signing.Reason
-	}{
+	forged := []forgery{
 		{"no signature", agreementEvent(t, uuid.NewString(), 90_000, payee), signing.Unsigned},
 		{"unsigned advance", unsignedAdvance(), signing.Unsigned},
 		{"a fresh key", sign(attacker, agreementEvent(t, uuid.NewString(), 90_000, payee)), signing.UnknownKey},
@@ -95,15 +91,8 @@ func TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed(t *testing.
 	es := sys.payouts(t, func(es []events.Envelope) bool {
 		return countOf(es, genuineClaim, events.PayoutCompleted) == 1 && len(refusals(t, es, events.InstructionRefused)) == len(forged)
 	})
-	alarms := refusals(t, es, events.InstructionRefused)
+	sys.wantRefused(t, "payout", forged, es, events.InstructionRefused, "payout_instructions_refused_total", "payment instruction refused")
 	for _, f := range forged {
-		a, ok := alarms[f.e.ID]
-		switch {
-		case !ok:
-			t.Errorf("%s: got no instruction-refused alarm for event %s, want one", f.name, f.e.ID)
-		case a.Reason != string(f.reason) || a.ClaimID != f.e.ClaimID || a.EventType != f.e.Type:
-			t.Errorf("%s: got alarm %+v, want reason %s for claim %s (%s)", f.name, a, f.reason, f.e.ClaimID, f.e.Type)
-		}
 		if f.e.ClaimID == genuineClaim {
 			continue
 		}
@@ -125,17 +114,42 @@ func TestAttackForgedPaymentInstructionsAreParkedNeverPaidAndAlarmed(t *testing.
 	if got := count(t, db, "SELECT count(*) FROM banksim.transfers"); got != 1 {
 		t.Errorf("got %d transfers asked of the bank, want 1 (the genuine agreement's)", got)
 	}
-	metrics := sys.url("payout", "/metrics")
-	for reason, want := range map[signing.Reason]float64{signing.Unsigned: 2, signing.UnknownKey: 1, signing.BadSignature: 4} {
-		series := `payout_instructions_refused_total{reason="` + string(reason) + `"}`
-		if got := metricValue(t, metrics, series); got != want {
-			t.Errorf("got %s %v, want %v", series, got, want)
+}
+
+// forgery is an event written to a topic by someone who does not hold its
+// producer's signing key, and the reason it is refused for.
+type forgery struct {
+	name   string
+	e      events.Envelope
+	reason signing.Reason
+}
+
+// wantRefused checks that service told of each forgery: one alarm of type
+// typ among es naming the event, its claim and the reason; the refusals
+// counted by reason in metric; an error log line saying line and naming
+// the event.
+func (s *system) wantRefused(t *testing.T, service string, forged []forgery, es []events.Envelope, typ events.Type, metric, line string) {
+	t.Helper()
+	alarms := refusals(t, es, typ)
+	counts := map[signing.Reason]float64{}
+	logs := s.procs[service].out.String()
+	for _, f := range forged {
+		counts[f.reason]++
+		a, ok := alarms[f.e.ID]
+		switch {
+		case !ok:
+			t.Errorf("%s: got no %s alarm for event %s, want one", f.name, typ.Name, f.e.ID)
+		case a.Reason != string(f.reason) || a.ClaimID != f.e.ClaimID || a.EventType != f.e.Type:
+			t.Errorf("%s: got alarm %+v, want reason %s for claim %s (%s)", f.name, a, f.reason, f.e.ClaimID, f.e.Type)
+		}
+		if !strings.Contains(logs, `"event_id":"`+f.e.ID+`"`) || !strings.Contains(logs, line) {
+			t.Errorf("%s: got no error log line naming event %s, want one", f.name, f.e.ID)
 		}
 	}
-	logs := sys.procs["payout"].out.String()
-	for _, f := range forged {
-		if !strings.Contains(logs, `"event_id":"`+f.e.ID+`"`) || !strings.Contains(logs, "payment instruction refused") {
-			t.Errorf("%s: got no error log line naming event %s, want one", f.name, f.e.ID)
+	for reason, want := range counts {
+		series := metric + `{reason="` + string(reason) + `"}`
+		if got := metricValue(t, s.url(service, "/metrics"), series); got != want {
+			t.Errorf("got %s %v, want %v", series, got, want)
 		}
 	}
 }

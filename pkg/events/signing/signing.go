@@ -206,6 +206,24 @@ func (v *Verifier) Verify(e events.Envelope) error {
 	return nil
 }
 
+// Check returns why v refuses e, nil when v accepts it: v's refusal, or,
+// when v is nil (no key trusted) or fails otherwise, an unknown_key
+// refusal. A consumer refuses what Check does not return nil for.
+func Check(v interface{ Verify(events.Envelope) error }, e events.Envelope) *Refusal {
+	err := errors.New("no key is trusted")
+	if v != nil {
+		err = v.Verify(e)
+	}
+	if err == nil {
+		return nil
+	}
+	var r *Refusal
+	if !errors.As(err, &r) {
+		r = &Refusal{Reason: UnknownKey, KeyID: e.SignatureKeyID, Detail: err.Error()}
+	}
+	return r
+}
+
 // checkID refuses a key id that cannot be written in the key lists.
 func checkID(id string) error {
 	if id == "" || len(id) > 64 || strings.ContainsAny(id, ",: \t\n") {

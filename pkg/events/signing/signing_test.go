@@ -229,3 +229,19 @@ func TestVerifyAClaimRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckRefusesWhatNoTrustedKeySigned: with no verifier every event is
+// refused (a consumer fails closed); with one, Check is its verdict.
+func TestCheckRefusesWhatNoTrustedKeySigned(t *testing.T) {
+	adjudication := generate(t, "adj-1")
+	genuine := sign(t, adjudication, instruction(t))
+	if r := signing.Check(nil, genuine); r == nil || r.Reason != signing.UnknownKey {
+		t.Errorf("no verifier: got %v, want an unknown_key refusal", r)
+	}
+	if r := signing.Check(trusted(t, adjudication), genuine); r != nil {
+		t.Errorf("genuine: got %v, want accepted", r)
+	}
+	if r := signing.Check(trusted(t, adjudication), instruction(t)); r == nil || r.Reason != signing.Unsigned {
+		t.Errorf("unsigned: got %v, want an unsigned refusal", r)
+	}
+}

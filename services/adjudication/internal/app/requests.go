@@ -35,16 +35,9 @@ type RequestVerifier interface {
 // returned wraps events.ErrMalformed, so that the consumer parks the event
 // as a dead letter for a person.
 func (s *Service) checkRequest(ctx context.Context, e events.Envelope) error {
-	err := errors.New("adjudication trusts no key of intake")
-	if s.requests != nil {
-		err = s.requests.Verify(e)
-	}
-	if err == nil {
+	r := signing.Check(s.requests, e)
+	if r == nil {
 		return nil
-	}
-	var r *signing.Refusal
-	if !errors.As(err, &r) {
-		r = &signing.Refusal{Reason: signing.UnknownKey, KeyID: e.SignatureKeyID, Detail: err.Error()}
 	}
 	now := s.now()
 	alarm, err := events.New(events.ClaimRequestRefused, Producer, e.ClaimID, now, events.InstructionRefusedData{

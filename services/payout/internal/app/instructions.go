@@ -24,16 +24,9 @@ const RefusedInstructionsConsumer = "payout.refused-instructions"
 // line, the metric) and the error returned wraps events.ErrMalformed, so
 // that the consumer parks the event as a dead letter for a person.
 func (s *Service) checkInstruction(ctx context.Context, e events.Envelope) error {
-	err := errors.New("payout trusts no instruction key")
-	if s.controls.Instructions != nil {
-		err = s.controls.Instructions.Verify(e)
-	}
-	if err == nil {
+	r := signing.Check(s.controls.Instructions, e)
+	if r == nil {
 		return nil
-	}
-	var r *signing.Refusal
-	if !errors.As(err, &r) {
-		r = &signing.Refusal{Reason: signing.UnknownKey, KeyID: e.SignatureKeyID, Detail: err.Error()}
 	}
 	now := s.now()
 	raised := false
