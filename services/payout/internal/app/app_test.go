@@ -350,8 +350,8 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 // process dies between marking it sent and the call.
 type droppingBank struct{ app.Bank }
 
-func (droppingBank) Submit(context.Context, app.TransferRequest) (app.Transfer, error) {
-	return app.Transfer{}, errors.New("connection refused")
+func (droppingBank) SubmitAll(context.Context, []app.TransferRequest) ([]app.Transfer, error) {
+	return nil, errors.New("connection refused")
 }
 
 // dyingBank hands the transfer to the bank, then dies (ends the instance's
@@ -361,10 +361,10 @@ type dyingBank struct {
 	die func()
 }
 
-func (b dyingBank) Submit(ctx context.Context, req app.TransferRequest) (app.Transfer, error) {
-	t, err := b.Bank.Submit(ctx, req)
+func (b dyingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	ts, err := b.Bank.SubmitAll(ctx, reqs)
 	b.die()
-	return t, err
+	return ts, err
 }
 
 func TestACrashAroundTheBankCallIsRecoveredByAskingTheBank(t *testing.T) {
@@ -627,5 +627,239 @@ func TestResealMovesPayeesToANewKey(t *testing.T) {
 	}
 	if n, _ := rotated.Reseal(ctx); n != 0 {
 		t.Fatalf("got %d resealed again, want 0", n)
+	}
+}
+
+// countingRepo counts the repository calls of the executor, each one
+// transaction.
+type countingRepo struct {
+	app.Repository
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (r *countingRepo) add(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[name]++
+}
+
+func (r *countingRepo) take() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	got := r.calls
+	r.calls = map[string]int{}
+	return got
+}
+
+func (r *countingRepo) Due(ctx context.Context, now time.Time, state domain.State, limit int, prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	r.add("Due")
+	return r.Repository.Due(ctx, now, state, limit, prepare, work)
+}
+
+func (r *countingRepo) UpdateAll(ctx context.Context, now time.Time, ids []string, work func(context.Context, *domain.Obligation) (app.Effects, error)) error {
+	r.add("UpdateAll")
+	return r.Repository.UpdateAll(ctx, now, ids, work)
+}
+
+func (r *countingRepo) Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, error) {
+	r.add("Update")
+	return r.Repository.Update(ctx, id, now, change)
+}
+
+// countingBank counts the calls to the bank and the transfers they carry.
+type countingBank struct {
+	app.Bank
+	mu    sync.Mutex
+	calls map[string][]int
+}
+
+func (b *countingBank) add(name string, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls[name] = append(b.calls[name], n)
+}
+
+func (b *countingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	b.add("SubmitAll", len(reqs))
+	return b.Bank.SubmitAll(ctx, reqs)
+}
+
+func (b *countingBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	b.add("StatusAll", len(keys))
+	return b.Bank.StatusAll(ctx, keys)
+}
+
+// TestDuePaymentsAreSubmittedAndCheckedInBatches checks what ten payments
+// due together cost (issue 21): one transaction marks them all sent, one
+// call hands them to the bank, and a pending answer is not recorded (the
+// sent mark already says to ask); one transaction locks them for the
+// check, across one call asking the bank about all of them, and completes
+// them.
+func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	const n = 10
+	for i := range n {
+		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
+	}
+	repo := &countingRepo{Repository: e.repo, calls: map[string]int{}}
+	bank := &countingBank{Bank: e.bank, calls: map[string][]int{}}
+	a := app.NewService(repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
+
+	tried, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	if tried != n {
+		t.Fatalf("ExecuteDue: got %d submitted, want %d", tried, n)
+	}
+	if got := repo.take(); got["Due"] != 1 || got["UpdateAll"] != 0 || got["Update"] != 0 {
+		t.Fatalf("ExecuteDue: got repository calls %v, want one Due and no update (the answers are pending)", got)
+	}
+	if got := bank.calls["SubmitAll"]; len(got) != 1 || got[0] != n {
+		t.Fatalf("ExecuteDue: got bank submissions %v, want one call with %d transfers", got, n)
+	}
+	e.clock.Add(2 * time.Second)
+	checked, err := a.CheckSent(ctx)
+	require.NoError(t, err)
+	if checked != n {
+		t.Fatalf("CheckSent: got %d checked, want %d", checked, n)
+	}
+	if got := repo.take(); got["Due"] != 1 || got["UpdateAll"] != 0 || got["Update"] != 0 {
+		t.Fatalf("CheckSent: got repository calls %v, want one Due", got)
+	}
+	if got := bank.calls["StatusAll"]; len(got) != 1 || got[0] != n {
+		t.Fatalf("CheckSent: got bank status calls %v, want one call with %d keys", got, n)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
+		t.Fatalf("got %d obligations completed, want %d", got, n)
+	}
+	if got := len(payoutEvents(t, e.db, events.PayoutCompleted)); got != n {
+		t.Fatalf("got %d payout-completed events, want %d", got, n)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
+		t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM notifications WHERE rule = 'R9'"); got != n {
+		t.Fatalf("got %d result notices (R9), want %d", got, n)
+	}
+	wantContract(t, e)
+}
+
+// failingBatchBank stands for a process that dies at a batch boundary: it
+// ends the instance's context before handing the batch to the bank
+// (before), or after the bank took the batch or answered about it (after),
+// and answers nothing.
+type failingBatchBank struct {
+	app.Bank
+	die           func()
+	submit, check string // "", "before" or "after"
+}
+
+func (b failingBatchBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	if b.submit == "before" {
+		b.die()
+		return nil, ctx.Err()
+	}
+	ts, err := b.Bank.SubmitAll(ctx, reqs)
+	if b.submit == "after" {
+		b.die()
+		return nil, ctx.Err()
+	}
+	return ts, err
+}
+
+func (b failingBatchBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	ts, err := b.Bank.StatusAll(ctx, keys)
+	if b.check == "after" {
+		b.die()
+	}
+	return ts, err
+}
+
+// TestACrashAtABatchBoundaryPaysEachObligationOnce stops an instance at
+// each boundary of a batch of five payments: after the batch was marked
+// sent and before the bank call, after the bank took the batch and before
+// its answers were recorded, after the bank answered the check of the
+// batch and before the answers were recorded (that transaction rolls
+// back), and with the bank's answer to the batch lost. A restarted
+// instance asks the bank about each and records what it did: every
+// payment is executed once, completed once in its first attempt, announced
+// once and its R6 deadline met.
+func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
+	t.Parallel()
+	const n = 5
+	tests := []struct {
+		name string
+		// crash runs the first instance until it dies at the boundary.
+		crash func(t *testing.T, e *env, ctx context.Context)
+		// wantAtBank is how many transfers the bank holds after the
+		// crash, wantExecuted how many it executed.
+		wantAtBank, wantExecuted int64
+	}{
+		{"after the batch was marked sent, before the bank call", func(t *testing.T, e *env, ctx context.Context) {
+			dying, die := context.WithCancel(ctx)
+			_, _ = e.service(failingBatchBank{Bank: e.bank, die: die, submit: "before"}).ExecuteDue(dying)
+		}, 0, 0},
+		{"after the bank took the batch, before its answers were recorded", func(t *testing.T, e *env, ctx context.Context) {
+			dying, die := context.WithCancel(ctx)
+			_, _ = e.service(failingBatchBank{Bank: e.bank, die: die, submit: "after"}).ExecuteDue(dying)
+		}, n, 0},
+		{"after the bank answered the check of the batch, before the answers were recorded", func(t *testing.T, e *env, ctx context.Context) {
+			_, err := e.service(e.bank).ExecuteDue(ctx)
+			require.NoError(t, err)
+			e.clock.Add(2 * time.Second)
+			dying, die := context.WithCancel(ctx)
+			if _, err := e.service(failingBatchBank{Bank: e.bank, die: die, check: "after"}).CheckSent(dying); !errors.Is(err, context.Canceled) {
+				t.Fatalf("got %v, want the instance to die after the bank's answer", err)
+			}
+		}, n, n},
+		{"the bank's answer to the batch was lost", func(t *testing.T, e *env, ctx context.Context) {
+			e.bank.FailNext(adapters.SimLostAnswer, 1)
+			_, err := e.service(e.bank).ExecuteDue(ctx)
+			require.NoError(t, err)
+		}, n, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ctx := context.Background()
+			for i := range n {
+				require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%d", i), int64(5000+i))))
+			}
+			tt.crash(t, e, ctx)
+			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1"); got != n {
+				t.Fatalf("after the crash: got %d obligations sent, want %d (the batch marked before the bank call)", got, n)
+			}
+			if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers"); got != tt.wantAtBank {
+				t.Fatalf("after the crash: got %d transfers at the bank, want %d", got, tt.wantAtBank)
+			}
+			if got := count(t, e.db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); got != tt.wantExecuted {
+				t.Fatalf("after the crash: got %d transfers executed, want %d", got, tt.wantExecuted)
+			}
+			if got := len(payoutEvents(t, e.db, events.PayoutCompleted)); got != 0 {
+				t.Fatalf("after the crash: got %d payout-completed events, want 0", got)
+			}
+			// A restarted instance asks the bank and records what it did.
+			e.settle(t, e.service(e.bank))
+			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
+				t.Fatalf("got %d obligations completed in their first attempt, want %d", got, n)
+			}
+			if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers WHERE executions = 1 AND submissions = 1"); got != n {
+				t.Fatalf("got %d transfers executed once from one submission, want %d", got, n)
+			}
+			completed := payoutEvents(t, e.db, events.PayoutCompleted)
+			seen := map[string]bool{}
+			for _, d := range completed {
+				seen[d.ObligationID] = true
+			}
+			if len(completed) != n || len(seen) != n {
+				t.Fatalf("got %d payout-completed events for %d obligations, want one for each of %d", len(completed), len(seen), n)
+			}
+			if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
+				t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
+			}
+		})
 	}
 }
