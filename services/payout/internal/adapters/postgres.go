@@ -356,15 +356,15 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 	return locked, err
 }
 
-// Due locks up to limit due obligations in state, priority ones (a
+// Due locks up to limit due obligations in states, priority ones (a
 // catastrophe's advances, R8) first, then those that waited longest, with
 // FOR UPDATE SKIP LOCKED, so that several instances never work on the same
 // one at once.
-func (s *Obligations) Due(ctx context.Context, now time.Time, state domain.State, limit int, prepare func([]domain.Obligation),
+func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation),
 	work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
 	return s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("state = ? AND next_attempt_at <= ?", string(state), now).Order("priority DESC, next_attempt_at, id").Limit(limit).Find(rows).Error
+			Where("state IN ? AND next_attempt_at <= ?", states, now).Order("priority DESC, next_attempt_at, id").Limit(limit).Find(rows).Error
 	}, prepare, work)
 }
 

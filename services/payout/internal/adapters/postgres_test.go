@@ -308,7 +308,7 @@ func TestListNewestFirstByClaimWithLimit(t *testing.T) {
 // due runs Due of at most one obligation with work, for the tests of what
 // is due.
 func due(f *fixture, at time.Time, state domain.State, work func(*domain.Obligation) (app.Effects, error)) (bool, error) {
-	n, err := f.repo.Due(context.Background(), at, state, 1, nil, func(_ context.Context, o *domain.Obligation) (app.Effects, error) {
+	n, err := f.repo.Due(context.Background(), at, []domain.State{state}, 1, nil, func(_ context.Context, o *domain.Obligation) (app.Effects, error) {
 		return work(o)
 	})
 	return n == 1, err
@@ -409,7 +409,7 @@ func TestDueLocksABatchThatAnotherInstanceSkips(t *testing.T) {
 	}
 	at := t0.Add(time.Hour)
 	boom := errors.New("boom")
-	n, err := f.repo.Due(ctx, at, domain.StateScheduled, 3, nil, func(_ context.Context, x *domain.Obligation) (app.Effects, error) {
+	n, err := f.repo.Due(ctx, at, []domain.State{domain.StateScheduled}, 3, nil, func(_ context.Context, x *domain.Obligation) (app.Effects, error) {
 		if err := x.Submit(at); err != nil {
 			return app.Effects{}, err
 		}
@@ -426,7 +426,7 @@ func TestDueLocksABatchThatAnotherInstanceSkips(t *testing.T) {
 	}
 
 	var prepared, worked, skipped []string
-	n, err = f.repo.Due(ctx, at, domain.StateScheduled, 3, func(due []domain.Obligation) {
+	n, err = f.repo.Due(ctx, at, []domain.State{domain.StateScheduled}, 3, func(due []domain.Obligation) {
 		for _, o := range due {
 			prepared = append(prepared, o.ID)
 		}
@@ -448,7 +448,7 @@ func TestDueLocksABatchThatAnotherInstanceSkips(t *testing.T) {
 		}
 		if len(worked) == 1 {
 			// Another instance meanwhile.
-			_, err := f.repo.Due(ctx, at, domain.StateScheduled, 3, nil, func(_ context.Context, y *domain.Obligation) (app.Effects, error) {
+			_, err := f.repo.Due(ctx, at, []domain.State{domain.StateScheduled}, 3, nil, func(_ context.Context, y *domain.Obligation) (app.Effects, error) {
 				skipped = append(skipped, y.ID)
 				return app.Effects{}, nil
 			})

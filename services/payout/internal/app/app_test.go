@@ -652,9 +652,9 @@ func (r *countingRepo) take() map[string]int {
 	return got
 }
 
-func (r *countingRepo) Due(ctx context.Context, now time.Time, state domain.State, limit int, prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+func (r *countingRepo) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
 	r.add("Due")
-	return r.Repository.Due(ctx, now, state, limit, prepare, work)
+	return r.Repository.Due(ctx, now, states, limit, prepare, work)
 }
 
 func (r *countingRepo) UpdateAll(ctx context.Context, now time.Time, ids []string, work func(context.Context, *domain.Obligation) (app.Effects, error)) error {
@@ -695,7 +695,7 @@ func (b *countingBank) StatusAll(ctx context.Context, keys []string) ([]app.Tran
 // call hands them to the bank, and a pending answer is not recorded (the
 // sent mark already says to ask); one transaction locks them for the
 // check, across one call asking the bank about all of them, and completes
-// them.
+// them, and marks the payments due meanwhile sent.
 func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -719,17 +719,28 @@ func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	if got := bank.calls["SubmitAll"]; len(got) != 1 || got[0] != n {
 		t.Fatalf("ExecuteDue: got bank submissions %v, want one call with %d transfers", got, n)
 	}
+	// The executor's round: three more agreements arrived meanwhile; one
+	// transaction checks the ten and marks the three sent.
+	for i := range 3 {
+		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-new-%d", i), int64(2000+i))))
+	}
 	e.clock.Add(2 * time.Second)
-	checked, err := a.CheckSent(ctx)
+	handled, err := a.Execute(ctx, domain.StateScheduled, domain.StateSent)
 	require.NoError(t, err)
-	if checked != n {
-		t.Fatalf("CheckSent: got %d checked, want %d", checked, n)
+	if handled != n+3 {
+		t.Fatalf("Execute: got %d handled, want %d", handled, n+3)
 	}
 	if got := repo.take(); got["Due"] != 1 || got["UpdateAll"] != 0 || got["Update"] != 0 {
-		t.Fatalf("CheckSent: got repository calls %v, want one Due", got)
+		t.Fatalf("Execute: got repository calls %v, want one Due", got)
 	}
 	if got := bank.calls["StatusAll"]; len(got) != 1 || got[0] != n {
-		t.Fatalf("CheckSent: got bank status calls %v, want one call with %d keys", got, n)
+		t.Fatalf("Execute: got bank status calls %v, want one call with %d keys", got, n)
+	}
+	if got := bank.calls["SubmitAll"]; len(got) != 2 || got[1] != 3 {
+		t.Fatalf("Execute: got bank submissions %v, want a second call with the 3 new transfers", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent'"); got != 3 {
+		t.Fatalf("got %d obligations sent, want the 3 new ones", got)
 	}
 	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
 		t.Fatalf("got %d obligations completed, want %d", got, n)

@@ -22,43 +22,82 @@ import (
 const batchSize = 32
 
 // ExecuteDue hands every due obligation to the bank and returns how many
-// it submitted. A batch of them is first marked sent in one transaction,
-// so that a crash after the bank call leaves a record that the bank must be
-// asked (CheckSent); the batch then goes to the bank in one call, and the
-// answers that say more than pending are recorded in one more transaction.
-// A pending answer is not recorded: the sent mark already says to ask.
+// it submitted (Execute of the scheduled ones).
 func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
-	tried := 0
+	return s.Execute(ctx, domain.StateScheduled)
+}
+
+// CheckSent asks the bank about every sent obligation whose check is due
+// and records what it says, and returns how many it checked (Execute of
+// the sent ones).
+func (s *Service) CheckSent(ctx context.Context) (int, error) {
+	return s.Execute(ctx, domain.StateSent)
+}
+
+// Execute works through the obligations in states (scheduled, sent) whose
+// next attempt is due, a batch at a time, and returns how many it handled.
+// A batch is locked in one transaction (FOR UPDATE SKIP LOCKED): the bank
+// is asked about its sent ones in one call while their locks are held, so
+// that two instances never act on one answer twice, and their answers are
+// stored there; its scheduled ones are marked sent there, so that a crash
+// after the bank call leaves a record that the bank must be asked. After
+// the commit the ones marked sent go to the bank in one call, and the
+// answers that say more than pending are recorded in one more transaction
+// (a pending answer is not: the sent mark already says to ask). A transfer
+// the bank never received (the process stopped between marking it sent and
+// the call) is submitted again under the same key and attempt when it is
+// checked.
+func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, error) {
+	done := 0
 	for ctx.Err() == nil {
 		var submitted []domain.Obligation
-		n, err := s.repo.Due(ctx, s.now(), domain.StateScheduled, batchSize, nil, func(_ context.Context, o *domain.Obligation) (Effects, error) {
+		var asked answers
+		noticed := false
+		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
+			var sent []domain.Obligation
+			for _, o := range due {
+				if o.State == domain.StateSent {
+					sent = append(sent, o)
+				}
+			}
+			if len(sent) > 0 {
+				asked = s.ask(ctx, sent)
+			}
+		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+			if o.State == domain.StateSent {
+				eff, err := s.record(ctx, o, asked[o.ID])
+				noticed = noticed || len(eff.Notices) > 0
+				return eff, err
+			}
 			if err := o.Submit(s.now()); err != nil {
 				return Effects{}, err
 			}
 			submitted = append(submitted, *o)
 			return Effects{}, nil
 		})
+		done += n
 		if err != nil {
-			return tried, err
+			return done, err
 		}
-		tried += n
-		if n == 0 {
-			return tried, nil
+		if noticed {
+			s.noticed()
 		}
-		if err := s.submit(ctx, submitted); err != nil {
-			return tried, err
+		if len(submitted) > 0 {
+			if err := s.submit(ctx, submitted); err != nil {
+				return done, err
+			}
 		}
 		if n < batchSize {
-			return tried, ctx.Err()
+			return done, ctx.Err()
 		}
 	}
-	return tried, nil
+	return done, nil
 }
 
 // submit hands the obligations just marked sent to the bank in one call,
 // each in a span of its own trace, and records the answers that are not
 // pending for the attempt sent. Without an answer the bank may have any of
-// them: CheckSent asks.
+// them: their check asks.
 func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	calls := s.bankCalls(ctx, "bank submit", sent)
 	reqs := make([]TransferRequest, len(sent))
@@ -85,50 +124,42 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.repo.UpdateAll(ctx, s.now(), ids, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+	noticed := false
+	err = s.repo.UpdateAll(ctx, s.now(), ids, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
 		i := byID[o.ID]
 		eff, err := s.apply(ctx, o, sent[i].Attempts, answers[i])
 		stampTrace(calls.ctx[i], eff.Events)
+		noticed = noticed || len(eff.Notices) > 0
 		return eff, err
 	})
+	if err == nil && noticed {
+		s.noticed()
+	}
+	return err
 }
 
-// CheckSent asks the bank about every sent obligation whose check is due
-// and records what it says, holding the obligations' row locks across the
-// call so that two instances never act on one answer twice: a batch of
-// them is locked in one transaction, asked about in one call to the bank,
-// and their answers stored in that transaction. A transfer the bank never
-// received (the process stopped between marking it sent and the call) is
-// submitted again under the same key and attempt. It returns how many it
-// checked.
-func (s *Service) CheckSent(ctx context.Context) (int, error) {
-	checked := 0
-	for ctx.Err() == nil {
-		var asked answers
-		n, err := s.repo.Due(ctx, s.now(), domain.StateSent, batchSize, func(due []domain.Obligation) {
-			asked = s.ask(ctx, due)
-		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
-			a := asked[o.ID]
-			if a.resubmitted {
-				o.Resubmitted(s.now())
-			}
-			if a.err != nil {
-				o.LastError = "asking the bank: " + a.err.Error()
-				o.Pending(s.now())
-				return Effects{}, nil
-			}
-			// The check runs outside any trace: the answer's events carry
-			// the obligation's, through the bank call's span.
-			eff, err := s.apply(ctx, o, o.Attempts, a.transfer)
-			stampTrace(a.ctx, eff.Events)
-			return eff, err
-		})
-		checked += n
-		if err != nil || n < batchSize {
-			return checked, err
-		}
+// noticed tells the notifier that notices committed (Controls.Noticed).
+func (s *Service) noticed() {
+	if s.controls.Noticed != nil {
+		s.controls.Noticed()
 	}
-	return checked, nil
+}
+
+// record stores what the bank said of sent obligation o in a check.
+func (s *Service) record(ctx context.Context, o *domain.Obligation, a *answer) (Effects, error) {
+	if a.resubmitted {
+		o.Resubmitted(s.now())
+	}
+	if a.err != nil {
+		o.LastError = "asking the bank: " + a.err.Error()
+		o.Pending(s.now())
+		return Effects{}, nil
+	}
+	// The check runs outside any trace: the answer's events carry the
+	// obligation's, through the bank call's span.
+	eff, err := s.apply(ctx, o, o.Attempts, a.transfer)
+	stampTrace(a.ctx, eff.Events)
+	return eff, err
 }
 
 // answer is what the bank said of one obligation in a check, in the
