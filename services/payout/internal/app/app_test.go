@@ -667,6 +667,11 @@ func (r *countingRepo) Update(ctx context.Context, id string, now time.Time, cha
 	return r.Repository.Update(ctx, id, now, change)
 }
 
+func (r *countingRepo) SendNotices(ctx context.Context, now time.Time, limit int, send func([]outbox.Message) error, sent func(domain.Notice) []tracking.Step) (int, error) {
+	r.add("SendNotices")
+	return r.Repository.SendNotices(ctx, now, limit, send, sent)
+}
+
 // countingBank counts the calls to the bank and the transfers they carry.
 type countingBank struct {
 	app.Bank
@@ -695,7 +700,8 @@ func (b *countingBank) StatusAll(ctx context.Context, keys []string) ([]app.Tran
 // call hands them to the bank, and a pending answer is not recorded (the
 // sent mark already says to ask); one transaction locks them for the
 // check, across one call asking the bank about all of them, and completes
-// them, and marks the payments due meanwhile sent.
+// them, and marks the payments due meanwhile sent; one transaction hands
+// their notices to the gateway.
 func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -753,6 +759,11 @@ func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	}
 	if got := count(t, e.db, "SELECT count(*) FROM notifications WHERE rule = 'R9'"); got != n {
 		t.Fatalf("got %d result notices (R9), want %d", got, n)
+	}
+	sent, err := a.SendNotices(ctx)
+	require.NoError(t, err)
+	if got := repo.take(); sent != n || got["SendNotices"] != 1 {
+		t.Fatalf("SendNotices: got %d sent in repository calls %v, want %d in one", sent, got, n)
 	}
 	wantContract(t, e)
 }
