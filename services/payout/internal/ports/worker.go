@@ -17,13 +17,20 @@ func every(log *slog.Logger, interval time.Duration, what string, work func(cont
 }
 
 // everyOrWoken is every, with a round also as soon as wake receives (a nil
-// wake never does); work is told whether the round was woken.
+// wake never does); work is told whether the round was woken. A wake that
+// came before a round begins is taken up by it: it tells of a commit made
+// before the round's reads, which see what it committed, so it needs no
+// round of its own (a round that would find nothing).
 func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}, what string, work func(ctx context.Context, woken bool) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		woken := false
 		for {
+			select {
+			case <-wake:
+			default:
+			}
 			if err := work(ctx, woken); err != nil && ctx.Err() == nil {
 				log.Warn(what+" failed; will retry", "error", err.Error())
 			}
