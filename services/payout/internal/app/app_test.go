@@ -140,6 +140,15 @@ func (e *env) settle(t testing.TB, a *app.Service) {
 	t.Fatalf("got payments still moving after 20 rounds, want them settled")
 }
 
+// agreed has payout handle the agreements of n claims (claim-00, claim-01
+// …), each of its own amount from RMB 10.
+func (e *env) agreed(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		require.NoError(t, e.service(e.bank).HandleAgreement(context.Background(), agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
+	}
+}
+
 const account = "6222020200112233445"
 
 func agreement(t *testing.T, claimID string, amountFen int64, change ...func(*events.AgreementReachedData)) events.Envelope {
@@ -293,9 +302,7 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	const n = 20
-	for i := range n {
-		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
-	}
+	e.agreed(t, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range 3 {
@@ -316,7 +323,17 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	close(start)
 	wg.Wait()
 	e.settle(t, e.service(e.bank))
+	wantEachPaidOnce(t, e, n)
+	wantContract(t, e)
+}
 
+// wantEachPaidOnce checks that n obligations completed in their first
+// attempt, that the bank executed n transfers, that n payment deadlines (R6)
+// were met, and that each obligation has one payout-completed event, equal
+// to the stored obligation.
+func wantEachPaidOnce(t *testing.T, e *env, n int64) {
+	t.Helper()
+	ctx := context.Background()
 	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
 		t.Fatalf("got %d obligations completed in one attempt, want %d", got, n)
 	}
@@ -340,10 +357,9 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 			t.Fatalf("got payout-completed %+v, want it equal to the stored obligation %+v", d, o)
 		}
 	}
-	if len(seen) != n {
+	if int64(len(seen)) != n {
 		t.Fatalf("got %d payout-completed events, want %d", len(seen), n)
 	}
-	wantContract(t, e)
 }
 
 // droppingBank loses every transfer before it reaches the bank, as when the
@@ -707,9 +723,7 @@ func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	const n = 10
-	for i := range n {
-		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
-	}
+	e.agreed(t, n)
 	repo := &countingRepo{Repository: e.repo, calls: map[string]int{}}
 	bank := &countingBank{Bank: e.bank, calls: map[string][]int{}}
 	a := app.NewService(repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
@@ -847,9 +861,7 @@ func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			ctx := context.Background()
-			for i := range n {
-				require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%d", i), int64(5000+i))))
-			}
+			e.agreed(t, n)
 			tt.crash(t, e, ctx)
 			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1"); got != n {
 				t.Fatalf("after the crash: got %d obligations sent, want %d (the batch marked before the bank call)", got, n)
@@ -865,22 +877,9 @@ func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
 			}
 			// A restarted instance asks the bank and records what it did.
 			e.settle(t, e.service(e.bank))
-			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
-				t.Fatalf("got %d obligations completed in their first attempt, want %d", got, n)
-			}
+			wantEachPaidOnce(t, e, n)
 			if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers WHERE executions = 1 AND submissions = 1"); got != n {
 				t.Fatalf("got %d transfers executed once from one submission, want %d", got, n)
-			}
-			completed := payoutEvents(t, e.db, events.PayoutCompleted)
-			seen := map[string]bool{}
-			for _, d := range completed {
-				seen[d.ObligationID] = true
-			}
-			if len(completed) != n || len(seen) != n {
-				t.Fatalf("got %d payout-completed events for %d obligations, want one for each of %d", len(completed), len(seen), n)
-			}
-			if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
-				t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
 			}
 		})
 	}

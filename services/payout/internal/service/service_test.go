@@ -69,10 +69,20 @@ func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers ka
 // start starts payout and stops it, waiting for Run to return, at cleanup.
 func start(t *testing.T) *running {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with the configuration change (when set) makes.
+func startWith(t *testing.T, change func(*service.Config)) *running {
+	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	svc, c := apitest.Start(t, "payout", service.Start, config(t, keys, dsn, prefix, brokers))
+	cfg := config(t, keys, dsn, prefix, brokers)
+	if change != nil {
+		change(&cfg)
+	}
+	svc, c := apitest.Start(t, "payout", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
 		topics: events.Topics{Prefix: prefix}}
 }
@@ -635,14 +645,7 @@ func TestFinanceRecordsABankReturnAndTheReplacementIsPaid(t *testing.T) {
 // gives the executor once it has committed.
 func TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
-	keys := apitest.Keys(t)
-	cfg := config(t, keys, dsn, prefix, brokers)
-	cfg.ExecuteInterval = time.Hour
-	svc, c := apitest.Start(t, "payout", service.Start, cfg)
-	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
-		topics: events.Topics{Prefix: prefix}}
+	r := startWith(t, func(cfg *service.Config) { cfg.ExecuteInterval = time.Hour })
 	claim := uuid.NewString()
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
 	r.obligationsOf(t, claim, 1, "the obligation sent to the bank at once", func(o obligation) bool { return o.Attempts >= 1 })
@@ -653,14 +656,7 @@ func TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound(t *testing
 // result notice (R9) is handed to the gateway as soon as it commits.
 func TestACompletionsNoticeIsSentWithoutWaitingForTheNotifiersRound(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
-	keys := apitest.Keys(t)
-	cfg := config(t, keys, dsn, prefix, brokers)
-	cfg.NotifyInterval = time.Hour
-	svc, c := apitest.Start(t, "payout", service.Start, cfg)
-	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
-		topics: events.Topics{Prefix: prefix}}
+	r := startWith(t, func(cfg *service.Config) { cfg.NotifyInterval = time.Hour })
 	claim := uuid.NewString()
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
 	var notices struct {
