@@ -104,9 +104,9 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	for i, o := range sent {
 		reqs[i] = transferOf(o)
 	}
-	answers, err := s.bank.SubmitAll(ctx, reqs)
-	if err == nil && len(answers) != len(reqs) {
-		err = fmt.Errorf("the bank answered %d of %d transfers", len(answers), len(reqs))
+	got, err := s.bank.SubmitAll(ctx, reqs)
+	if err == nil && len(got) != len(reqs) {
+		err = fmt.Errorf("the bank answered %d of %d transfers", len(got), len(reqs))
 	}
 	calls.end(err)
 	if err != nil {
@@ -115,7 +115,7 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	var ids []string
 	byID := map[string]int{}
 	for i, o := range sent {
-		if answers[i].State == TransferPending && answers[i].Attempt == o.Attempts {
+		if got[i].State == TransferPending && got[i].Attempt == o.Attempts {
 			continue
 		}
 		ids = append(ids, o.ID)
@@ -127,7 +127,7 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	noticed := false
 	err = s.repo.UpdateAll(ctx, s.now(), ids, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
 		i := byID[o.ID]
-		eff, err := s.apply(ctx, o, sent[i].Attempts, answers[i])
+		eff, err := s.apply(ctx, o, sent[i].Attempts, got[i])
 		stampTrace(calls.ctx[i], eff.Events)
 		noticed = noticed || len(eff.Notices) > 0
 		return eff, err
