@@ -200,11 +200,12 @@ func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 // at the two boundaries of a batch of payments handed to the bank in one
 // call: after it marked the batch sent and before the bank call, and after
 // the bank took the batch and before payout recorded its answers. Three
-// agreements wait on the topic before payout starts, so that its consumer
-// takes them together and its executor marks their payments sent in one
-// batch. After the crash every payment marked sent is at the bank (or none
-// is), nothing is completed; the restarted payout asks the bank about each
-// and completes each claim once, with one execution and one submission.
+// agreements wait on the topic under one key before payout starts, so that
+// its consumer applies them in one batch and its executor marks their
+// payments sent in one. After the crash the three are sent and all at the
+// bank (or none is), nothing is completed; the restarted payout asks the
+// bank about each and completes each claim once, with one execution and one
+// submission.
 func TestPayoutKilledAtABatchBoundaryPaysEachClaimOnce(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -216,20 +217,29 @@ func TestPayoutKilledAtABatchBoundaryPaysEachClaimOnce(t *testing.T) {
 			sys := newSystem(t, kafkatest.Cluster(t))
 			claims := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
 			for i, claim := range claims {
-				sys.agreed(t, claim, int64(424200+i), beneficiary("6222020200112233445"))
+				e, err := sys.instructions.Sign(agreementEvent(t, claim, int64(424200+i), beneficiary("6222020200112233445")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// One key: one partition and one worker of payout's
+				// consumer, which applies the three in one batch and wakes
+				// the executor once.
+				v, err := json.Marshal(e)
+				if err != nil {
+					t.Fatal(err)
+				}
+				apitest.Publish(t, sys.brokers, outbox.Message{Topic: sys.topics.Adjudication(), Key: "one-batch", EventID: e.ID, Type: e.Type, Value: v})
 			}
 			crashing := sys.startWithFault("payout", tt.fault)
 			crashing.waitExit(t, 60*time.Second)
 
 			db := openDB(t, sys.dsn["payout"])
-			sent := count(t, db, `SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1`)
-			if sent < 1 {
-				t.Fatalf("after the crash: got %d obligations sent, want the batch (at least 1) marked before the bank call", sent)
+			if got := count(t, db, `SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1`); got != len(claims) {
+				t.Fatalf("after the crash: got %d obligations sent, want the batch of %d marked before the bank call", got, len(claims))
 			}
-			t.Logf("the batch killed held %d payments", sent)
 			wantAtBank := 0
 			if tt.tookAtBank {
-				wantAtBank = sent
+				wantAtBank = len(claims)
 			}
 			if got := count(t, db, `SELECT count(*) FROM banksim.transfers`); got != wantAtBank {
 				t.Fatalf("after the crash: got %d transfers at the bank, want %d", got, wantAtBank)
