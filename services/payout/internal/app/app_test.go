@@ -720,10 +720,10 @@ func (b *countingBank) StatusAll(ctx context.Context, keys []string) ([]app.Tran
 // their notices to the gateway.
 func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	ctx := context.Background()
 	const n = 10
+	e := newEnv(t)
 	e.agreed(t, n)
+	ctx := context.Background()
 	repo := &countingRepo{Repository: e.repo, calls: map[string]int{}}
 	bank := &countingBank{Bank: e.bank, calls: map[string][]int{}}
 	a := app.NewService(repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
