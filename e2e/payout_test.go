@@ -196,6 +196,83 @@ func TestAgreementToPaymentToFinanceAndPayee(t *testing.T) {
 	}
 }
 
+// TestPayoutKilledAtABatchBoundaryPaysEachClaimOnce kills payout (SIGKILL)
+// at the two boundaries of a batch of payments handed to the bank in one
+// call: after it marked the batch sent and before the bank call, and after
+// the bank took the batch and before payout recorded its answers. Three
+// agreements wait on the topic under one key before payout starts, so that
+// its consumer applies them in one batch and its executor marks their
+// payments sent in one. After the crash the three are sent and all at the
+// bank (or none is), nothing is completed; the restarted payout asks the
+// bank about each and completes each claim once, with one execution and one
+// submission.
+func TestPayoutKilledAtABatchBoundaryPaysEachClaimOnce(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		fault      string
+		tookAtBank bool
+	}{{"crash-before-bank-call", false}, {"crash-after-bank-call", true}} {
+		t.Run(tt.fault, func(t *testing.T) {
+			t.Parallel()
+			sys := newSystem(t, kafkatest.Cluster(t))
+			claims := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
+			for i, claim := range claims {
+				e, err := sys.instructions.Sign(agreementEvent(t, claim, int64(424200+i), beneficiary("6222020200112233445")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// One key: one partition and one worker of payout's
+				// consumer, which applies the three in one batch and wakes
+				// the executor once.
+				v, err := json.Marshal(e)
+				if err != nil {
+					t.Fatal(err)
+				}
+				apitest.Publish(t, sys.brokers, outbox.Message{Topic: sys.topics.Adjudication(), Key: "one-batch", EventID: e.ID, Type: e.Type, Value: v})
+			}
+			crashing := sys.startWithFault("payout", tt.fault)
+			crashing.waitExit(t, 60*time.Second)
+
+			db := openDB(t, sys.dsn["payout"])
+			if got := count(t, db, `SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1`); got != len(claims) {
+				t.Fatalf("after the crash: got %d obligations sent, want the batch of %d marked before the bank call", got, len(claims))
+			}
+			wantAtBank := 0
+			if tt.tookAtBank {
+				wantAtBank = len(claims)
+			}
+			if got := count(t, db, `SELECT count(*) FROM banksim.transfers`); got != wantAtBank {
+				t.Fatalf("after the crash: got %d transfers at the bank, want %d", got, wantAtBank)
+			}
+			if got := count(t, db, `SELECT count(*) FROM outbox WHERE event_type = $1`, events.PayoutCompleted.Name); got != 0 {
+				t.Fatalf("after the crash: got %d completion events, want 0", got)
+			}
+
+			sys.start("payout")
+			sys.waitReady("payout")
+			got := readTopic(t, sys.brokers, sys.topics.Payout(), 90*time.Second, func(es []events.Envelope) bool {
+				for _, claim := range claims {
+					if countOf(es, claim, events.PayoutCompleted) < 1 {
+						return false
+					}
+				}
+				return true
+			})
+			for _, claim := range claims {
+				if n := countOf(got, claim, events.PayoutCompleted); n != 1 {
+					t.Fatalf("claim %s: got %d payout-completed events, want 1", claim, n)
+				}
+			}
+			if got := count(t, db, `SELECT count(*) FROM banksim.transfers WHERE executions = 1 AND submissions = 1`); got != len(claims) {
+				t.Fatalf("got %d transfers executed once from one submission, want %d", got, len(claims))
+			}
+			if got := count(t, db, `SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1`); got != len(claims) {
+				t.Fatalf("got %d obligations completed in one attempt, want %d", got, len(claims))
+			}
+		})
+	}
+}
+
 // TestPayoutKilledBetweenBankCallAndCommitPaysOnce kills payout (SIGKILL)
 // after the bank took a transfer and before payout recorded the answer.
 // The restarted payout finds the obligation sent, asks the bank what became

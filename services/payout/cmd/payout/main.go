@@ -33,6 +33,7 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	cfg := service.Config{
 		Common:          common,
 		ExecuteInterval: env.Duration("PAYOUT_EXECUTE_INTERVAL", 250*time.Millisecond),
+		NotifyInterval:  env.Duration("PAYOUT_NOTIFY_INTERVAL", time.Second),
 		ResealInterval:  env.Duration("PAYOUT_RESEAL_INTERVAL", 10*time.Minute),
 		BankLatency:     env.Duration("PAYOUT_BANK_SIM_LATENCY", 500*time.Millisecond),
 		// Segregation of duties above RMB 5,000 (issue 14).

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -137,87 +138,146 @@ func (b *BankSimulator) outcome(req app.TransferRequest) (code string, lose, scr
 	return string(app.TransferSucceeded), false, false
 }
 
-// Submit takes a transfer. A repeat of a key that is pending or succeeded,
-// or of an attempt already seen, returns the transfer as it stands.
+// Submit takes one transfer (SubmitAll of one).
 func (b *BankSimulator) Submit(ctx context.Context, req app.TransferRequest) (app.Transfer, error) {
-	if req.AmountFen <= 0 || req.Currency != domain.Currency || req.Attempt < 1 || req.IdempotencyKey == "" {
-		return app.Transfer{State: app.TransferFailed, Attempt: req.Attempt, Failure: &app.BankError{Code: app.FailureRejected,
-			Permanent: true, Reason: "malformed transfer: a key, an attempt and a positive amount in CNY are required"}}, nil
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now().UTC().Truncate(time.Microsecond)
-	var out transferRow
-	lost := false
-	err := b.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		outcome, lose, scripted := b.outcome(req)
-		fresh := transferRow{IdempotencyKey: req.IdempotencyKey, Attempt: req.Attempt, Submissions: 1, AmountFen: req.AmountFen,
-			Currency: req.Currency, AccountMasked: domain.MaskAccount(req.AccountNumber), State: string(app.TransferPending),
-			Outcome: outcome, AcceptedAt: now, SettleAt: now.Add(b.latency)}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh)
-		if res.Error != nil {
-			return fmt.Errorf("bank simulator: take transfer: %w", res.Error)
-		}
-		newAttempt := res.RowsAffected == 1
-		if !newAttempt {
-			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("idempotency_key = ?", req.IdempotencyKey).Take(&out).Error; err != nil {
-				return fmt.Errorf("bank simulator: load transfer: %w", err)
-			}
-			update := map[string]any{"submissions": out.Submissions + 1}
-			if out.State == string(app.TransferFailed) && req.Attempt > out.Attempt {
-				// A new attempt of a key that moved no money.
-				newAttempt = true
-				update = map[string]any{"submissions": out.Submissions + 1, "attempt": req.Attempt, "amount_fen": req.AmountFen,
-					"account_masked": fresh.AccountMasked, "state": fresh.State, "outcome": outcome, "reference": "",
-					"failure_code": "", "accepted_at": now, "settle_at": fresh.SettleAt, "settled_at": nil}
-			}
-			if err := tx.Model(&transferRow{}).Where("idempotency_key = ?", req.IdempotencyKey).Updates(update).Error; err != nil {
-				return fmt.Errorf("bank simulator: update transfer: %w", err)
-			}
-		}
-		if newAttempt && scripted {
-			b.script = b.script[1:]
-		}
-		lost = newAttempt && lose
-		return tx.Where("idempotency_key = ?", req.IdempotencyKey).Take(&out).Error
-	})
+	ts, err := b.SubmitAll(ctx, []app.TransferRequest{req})
 	if err != nil {
 		return app.Transfer{}, err
 	}
-	if lost {
-		return app.Transfer{}, errors.New("bank simulator: connection reset before the answer arrived")
-	}
-	return out.transfer(), nil
+	return ts[0], nil
 }
 
-// Status settles the transfer of key if its time has come and reports it;
-// a key the bank never took is unknown.
-func (b *BankSimulator) Status(ctx context.Context, key string) (app.Transfer, error) {
+// SubmitAll takes transfers in one transaction of the simulator's ledger,
+// in the order of their keys (so that two calls sharing keys lock them in
+// one order). A repeat of a key that is pending or succeeded, or of an
+// attempt already seen, returns the transfer as it stands; a malformed one
+// is refused at once and not stored. When the script loses the answer of
+// one transfer, the whole call's answer is lost: the bank took them all.
+func (b *BankSimulator) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	out := make([]app.Transfer, len(reqs))
+	var order []int
+	for i, req := range reqs {
+		if req.AmountFen <= 0 || req.Currency != domain.Currency || req.Attempt < 1 || req.IdempotencyKey == "" {
+			out[i] = app.Transfer{State: app.TransferFailed, Attempt: req.Attempt, Failure: &app.BankError{Code: app.FailureRejected,
+				Permanent: true, Reason: "malformed transfer: a key, an attempt and a positive amount in CNY are required"}}
+			continue
+		}
+		order = append(order, i)
+	}
+	if len(order) == 0 {
+		return out, nil
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return strings.Compare(reqs[x].IdempotencyKey, reqs[y].IdempotencyKey) })
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	now := b.now().UTC().Truncate(time.Microsecond)
-	var out transferRow
+	lost := false
+	script := b.script
 	err := b.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Exec(`UPDATE banksim.transfers SET
+		for _, i := range order {
+			row, lose, err := b.take(tx, reqs[i], now)
+			if err != nil {
+				return err
+			}
+			lost = lost || lose
+			out[i] = row.transfer()
+		}
+		return nil
+	})
+	if err != nil {
+		b.script = script // nothing was taken: the script is not used up
+		return nil, err
+	}
+	if lost {
+		return nil, errors.New("bank simulator: connection reset before the answer arrived")
+	}
+	return out, nil
+}
+
+// take records one transfer inside tx and returns the ledger's row of its
+// key and whether its answer is to be lost. A new key costs one statement.
+func (b *BankSimulator) take(tx *gorm.DB, req app.TransferRequest, now time.Time) (transferRow, bool, error) {
+	outcome, lose, scripted := b.outcome(req)
+	fresh := transferRow{IdempotencyKey: req.IdempotencyKey, Attempt: req.Attempt, Submissions: 1, AmountFen: req.AmountFen,
+		Currency: req.Currency, AccountMasked: domain.MaskAccount(req.AccountNumber), State: string(app.TransferPending),
+		Outcome: outcome, AcceptedAt: now, SettleAt: now.Add(b.latency)}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh)
+	if res.Error != nil {
+		return transferRow{}, false, fmt.Errorf("bank simulator: take transfer: %w", res.Error)
+	}
+	newAttempt := res.RowsAffected == 1
+	out := fresh // as inserted: the columns left to their defaults are zero
+	if !newAttempt {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("idempotency_key = ?", req.IdempotencyKey).Take(&out).Error; err != nil {
+			return transferRow{}, false, fmt.Errorf("bank simulator: load transfer: %w", err)
+		}
+		update := map[string]any{"submissions": out.Submissions + 1}
+		if out.State == string(app.TransferFailed) && req.Attempt > out.Attempt {
+			// A new attempt of a key that moved no money.
+			newAttempt = true
+			update = map[string]any{"submissions": out.Submissions + 1, "attempt": req.Attempt, "amount_fen": req.AmountFen,
+				"account_masked": fresh.AccountMasked, "state": fresh.State, "outcome": outcome, "reference": "",
+				"failure_code": "", "accepted_at": now, "settle_at": fresh.SettleAt, "settled_at": nil}
+		}
+		if err := tx.Model(&transferRow{}).Where("idempotency_key = ?", req.IdempotencyKey).Updates(update).Error; err != nil {
+			return transferRow{}, false, fmt.Errorf("bank simulator: update transfer: %w", err)
+		}
+		if err := tx.Where("idempotency_key = ?", req.IdempotencyKey).Take(&out).Error; err != nil {
+			return transferRow{}, false, fmt.Errorf("bank simulator: load transfer: %w", err)
+		}
+	}
+	if newAttempt && scripted {
+		b.script = b.script[1:]
+	}
+	return out, newAttempt && lose, nil
+}
+
+// Status reports the transfer of one key (StatusAll of one).
+func (b *BankSimulator) Status(ctx context.Context, key string) (app.Transfer, error) {
+	ts, err := b.StatusAll(ctx, []string{key})
+	if err != nil {
+		return app.Transfer{}, err
+	}
+	return ts[0], nil
+}
+
+// StatusAll settles the transfers of keys whose time has come and reports
+// each, in one statement; a key the bank never took is unknown. A transfer
+// another call is settling at the same moment may be reported pending: it
+// is asked about again later.
+func (b *BankSimulator) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	now := b.now().UTC().Truncate(time.Microsecond)
+	var rows []transferRow
+	err := b.db.WithContext(ctx).Raw(`WITH settled AS (
+			UPDATE banksim.transfers SET
 				state = CASE WHEN outcome = 'succeeded' THEN 'succeeded' ELSE 'failed' END,
 				executions = executions + CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END,
 				reference = CASE WHEN outcome = 'succeeded'
 					THEN 'SIM-' || substr(encode(sha256(convert_to(idempotency_key || '/' || attempt, 'UTF8')), 'hex'), 1, 16) ELSE '' END,
 				failure_code = CASE WHEN outcome = 'succeeded' THEN '' ELSE outcome END,
-				settled_at = ?
-			WHERE idempotency_key = ? AND state = 'pending' AND settle_at <= ?`, now, key, now).Error
-		if err != nil {
-			return fmt.Errorf("bank simulator: settle: %w", err)
-		}
-		err = tx.Where("idempotency_key = ?", key).Take(&out).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			out = transferRow{State: string(app.TransferUnknown)}
-			return nil
-		}
-		return err
-	})
+				settled_at = @now
+			WHERE idempotency_key IN @keys AND state = 'pending' AND settle_at <= @now
+			RETURNING *)
+		SELECT * FROM settled
+		UNION ALL
+		SELECT * FROM banksim.transfers WHERE idempotency_key IN @keys AND idempotency_key NOT IN (SELECT idempotency_key FROM settled)`,
+		map[string]any{"now": now, "keys": keys}).Scan(&rows).Error
 	if err != nil {
-		return app.Transfer{}, err
+		return nil, fmt.Errorf("bank simulator: settle: %w", err)
 	}
-	return out.transfer(), nil
+	byKey := make(map[string]transferRow, len(rows))
+	for _, r := range rows {
+		byKey[r.IdempotencyKey] = r
+	}
+	out := make([]app.Transfer, len(keys))
+	for i, k := range keys {
+		r, ok := byKey[k]
+		if !ok {
+			r = transferRow{State: string(app.TransferUnknown)}
+		}
+		out[i] = r.transfer()
+	}
+	return out, nil
 }
 
 // Statement lists the transfers the simulator executed (money moved) and

@@ -183,3 +183,73 @@ func TestBankRefusesMalformedTransfersAtOnce(t *testing.T) {
 		t.Fatalf("got %d ledger rows, want none", n)
 	}
 }
+
+// TestBankTakesAndReportsABatchInOneCall hands the simulator a batch of
+// transfers (new ones, a new attempt of a failed key, a malformed one) and
+// asks about a batch of keys: each answer is the one a call of its own
+// would get, in the order asked; a batch whose answer is lost was taken
+// whole.
+func TestBankTakesAndReportsABatchInOneCall(t *testing.T) {
+	t.Parallel()
+	bank, f, c := newBank(t)
+	ctx := context.Background()
+	_, err := bank.Submit(ctx, transfer("refused", 1, "6222000000000000"))
+	require.NoError(t, err)
+	c.Add(time.Second)
+	if got, err := bank.Status(ctx, "refused"); err != nil || got.State != app.TransferFailed {
+		t.Fatalf("got %+v, %v, want the first attempt of refused failed", got, err)
+	}
+	malformed := transfer("malformed", 1, account)
+	malformed.AmountFen = 0
+	got, err := bank.SubmitAll(ctx, []app.TransferRequest{transfer("k1", 1, account), transfer("refused", 2, account), malformed,
+		transfer("k2", 1, "6222000000000000")})
+	require.NoError(t, err)
+	want := []struct {
+		state   app.TransferState
+		attempt int
+	}{{app.TransferPending, 1}, {app.TransferPending, 2}, {app.TransferFailed, 1}, {app.TransferPending, 1}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d answers, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].State != w.state || got[i].Attempt != w.attempt {
+			t.Fatalf("answer %d: got %+v, want %s attempt %d", i, got[i], w.state, w.attempt)
+		}
+	}
+	keys := []string{"k1", "refused", "never", "k2"}
+	states := func() []app.TransferState {
+		t.Helper()
+		ts, err := bank.StatusAll(ctx, keys)
+		require.NoError(t, err)
+		require.Len(t, ts, len(keys))
+		out := make([]app.TransferState, len(ts))
+		for i, tr := range ts {
+			out[i] = tr.State
+		}
+		return out
+	}
+	require.Equal(t, []app.TransferState{app.TransferPending, app.TransferPending, app.TransferUnknown, app.TransferPending}, states(),
+		"before the transfers settle")
+	c.Add(time.Second)
+	require.Equal(t, []app.TransferState{app.TransferSucceeded, app.TransferSucceeded, app.TransferUnknown, app.TransferFailed}, states(),
+		"after they settled")
+	ts, err := bank.StatusAll(ctx, []string{"refused"})
+	require.NoError(t, err)
+	if ts[0].Attempt != 2 || ts[0].Reference == "" {
+		t.Fatalf("got %+v, want attempt 2 of refused succeeded with a reference", ts[0])
+	}
+
+	bank.FailNext(adapters.SimLostAnswer, 1)
+	if _, err := bank.SubmitAll(ctx, []app.TransferRequest{transfer("k3", 1, account), transfer("k4", 1, account)}); err == nil {
+		t.Fatal("got an answer, want it lost")
+	}
+	c.Add(time.Second)
+	keys = []string{"k3", "k4"}
+	require.Equal(t, []app.TransferState{app.TransferSucceeded, app.TransferSucceeded}, states(), "a batch whose answer was lost")
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM banksim.transfers WHERE executions = 1"); n != 4 {
+		t.Fatalf("got %d keys executed, want 4 (k1, refused, k3, k4)", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT sum(submissions) FROM banksim.transfers"); n != 6 {
+		t.Fatalf("got %d submissions, want 6", n)
+	}
+}

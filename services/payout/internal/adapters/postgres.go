@@ -6,8 +6,8 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -296,63 +296,101 @@ func (s *Obligations) store(tx *gorm.DB, eff app.Effects) (tracking.Effects, err
 	return tracking.Effects{Events: eff.Events, Steps: eff.Steps}, nil
 }
 
-// change runs work on the obligation locked by lock inside one
-// transaction and stores the result with its effects. The payee is sealed
-// again with the current key on every write (a lazy re-seal).
-func (s *Obligations) change(ctx context.Context, now time.Time, lock func(tx *gorm.DB, r *obligationRow) error, work func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, bool, error) {
-	var out domain.Obligation
-	found := false
-	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
-		var row obligationRow
-		err := lock(tx, &row)
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tracking.Effects{}, nil
-		}
-		if err != nil {
-			return tracking.Effects{}, fmt.Errorf("lock obligation: %w", err)
-		}
-		found = true
-		o, err := s.toDomain(row)
-		if err != nil {
-			return tracking.Effects{}, err
-		}
-		eff, err := work(&o)
-		if err != nil {
-			return tracking.Effects{}, err
-		}
-		updated, err := s.toRow(o)
-		if err != nil {
-			return tracking.Effects{}, err
-		}
-		if err := tx.Select("*").Save(&updated).Error; err != nil {
-			return tracking.Effects{}, fmt.Errorf("store obligation: %w", err)
-		}
-		out = o
-		return s.store(tx, eff)
-	})
-	return out, found, err
+// txKey is the context key of the transaction changeAll hands its works:
+// the repository's reads under it (List) run in that transaction.
+type txKey struct{}
+
+// read is the connection of the reads under ctx: the transaction of a
+// change's work, else the pool.
+func (s *Obligations) read(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return s.db.WithContext(ctx)
 }
 
-// Next locks the due obligation in state that waited longest, priority
-// ones (a catastrophe's advances, R8) first, with FOR UPDATE SKIP LOCKED,
-// so that several instances never work on the same one at once.
-func (s *Obligations) Next(ctx context.Context, now time.Time, state domain.State, work func(*domain.Obligation) (app.Effects, error)) (bool, error) {
-	_, found, err := s.change(ctx, now, func(tx *gorm.DB, r *obligationRow) error {
+// changeAll locks the obligations lock finds inside one transaction, hands
+// them to prepare (when set), then runs work on each in turn and stores the
+// result with its effects before the next. The payee is sealed again with
+// the current key on every write (a lazy re-seal). It returns how many were
+// locked.
+func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx *gorm.DB, rows *[]obligationRow) error,
+	prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	locked := 0
+	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
+		var rows []obligationRow
+		if err := lock(tx, &rows); err != nil {
+			return tracking.Effects{}, fmt.Errorf("lock obligations: %w", err)
+		}
+		locked = len(rows)
+		list, err := s.toDomains(rows)
+		if err != nil || len(list) == 0 {
+			return tracking.Effects{}, err
+		}
+		if prepare != nil {
+			prepare(slices.Clone(list))
+		}
+		wctx := context.WithValue(ctx, txKey{}, tx)
+		var all tracking.Effects
+		for i := range list {
+			eff, err := work(wctx, &list[i])
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			updated, err := s.toRow(list[i])
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			if err := tx.Select("*").Save(&updated).Error; err != nil {
+				return tracking.Effects{}, fmt.Errorf("store obligation: %w", err)
+			}
+			stored, err := s.store(tx, eff)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			all.Events = append(all.Events, stored.Events...)
+			all.Steps = append(all.Steps, stored.Steps...)
+		}
+		return all, nil
+	})
+	return locked, err
+}
+
+// Due locks up to limit due obligations in states, priority ones (a
+// catastrophe's advances, R8) first, then those that waited longest, with
+// FOR UPDATE SKIP LOCKED, so that several instances never work on the same
+// one at once.
+func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation),
+	work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	return s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("state = ? AND next_attempt_at <= ?", string(state), now).Order("priority DESC, next_attempt_at, id").Take(r).Error
-	}, work)
-	return found, err
+			Where("state IN ? AND next_attempt_at <= ?", states, now).Order("priority DESC, next_attempt_at, id").Limit(limit).Find(rows).Error
+	}, prepare, work)
+}
+
+// UpdateAll locks the obligations ids in the order of their ids, waiting
+// for another holder to finish.
+func (s *Obligations) UpdateAll(ctx context.Context, now time.Time, ids []string, work func(context.Context, *domain.Obligation) (app.Effects, error)) error {
+	_, err := s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Order("id").Find(rows).Error
+	}, nil, work)
+	return err
 }
 
 // Update locks obligation id, waiting for another holder to finish.
 func (s *Obligations) Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, error) {
-	o, found, err := s.change(ctx, now, func(tx *gorm.DB, r *obligationRow) error {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(r).Error
-	}, change)
-	if err == nil && !found {
+	var out domain.Obligation
+	n, err := s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Find(rows).Error
+	}, nil, func(_ context.Context, o *domain.Obligation) (app.Effects, error) {
+		eff, err := change(o)
+		out = *o
+		return eff, err
+	})
+	if err == nil && n == 0 {
 		return domain.Obligation{}, errNoObligation(id)
 	}
-	return o, err
+	return out, err
 }
 
 // recoveryRow is an amount a claimant owes back.
@@ -459,19 +497,22 @@ func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.
 }
 
 // newest finds into rows up to limit (1 to 500, else 100) rows ordered by
-// the time column newest first, of one claim when claimID is set.
+// the time column newest first, of one claim when claimID is set, through
+// read(ctx).
 func (s *Obligations) newest(ctx context.Context, rows any, column, claimID string, limit int) error {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	q := s.db.WithContext(ctx).Order(column + " DESC, id").Limit(limit)
+	q := s.read(ctx).Order(column + " DESC, id").Limit(limit)
 	if claimID != "" {
 		q = q.Where("claim_id = ?", claimID)
 	}
 	return q.Find(rows).Error
 }
 
-// List returns obligations, newest first, of one claim when claimID is set.
+// List returns obligations, newest first, of one claim when claimID is set;
+// under the context of a change's work it reads in that change's
+// transaction.
 func (s *Obligations) List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
 	var rows []obligationRow
 	if err := s.newest(ctx, &rows, "scheduled_at", claimID, limit); err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -303,7 +305,16 @@ func TestListNewestFirstByClaimWithLimit(t *testing.T) {
 	require.Equal(t, []string{}, list("c9", 10), "unknown claim")
 }
 
-func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
+// due runs Due of at most one obligation with work, for the tests of what
+// is due.
+func due(f *fixture, at time.Time, state domain.State, work func(*domain.Obligation) (app.Effects, error)) (bool, error) {
+	n, err := f.repo.Due(context.Background(), at, []domain.State{state}, 1, nil, func(_ context.Context, o *domain.Obligation) (app.Effects, error) {
+		return work(o)
+	})
+	return n == 1, err
+}
+
+func TestDueTakesOnlyWhatIsDueInTheState(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
@@ -311,7 +322,7 @@ func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
 		t.Errorf("got work called with %s, want no call", o.ID)
 		return app.Effects{}, nil
 	}
-	found, err := f.repo.Next(ctx, t0, domain.StateScheduled, never)
+	found, err := due(f, t0, domain.StateScheduled, never)
 	require.NoError(t, err)
 	if found {
 		t.Fatal("got found=true on an empty table, want false")
@@ -324,7 +335,7 @@ func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
 		at    time.Time
 		state domain.State
 	}{{"before it is due", t0, domain.StateScheduled}, {"in another state", t0.Add(time.Hour), domain.StateSent}} {
-		found, err = f.repo.Next(ctx, tt.at, tt.state, never)
+		found, err = due(f, tt.at, tt.state, never)
 		require.NoError(t, err)
 		if found {
 			t.Fatalf("%s: got found=true, want false", tt.name)
@@ -332,7 +343,7 @@ func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
 	}
 	// A failing work changes nothing.
 	boom := errors.New("boom")
-	found, err = f.repo.Next(ctx, t0.Add(time.Minute), domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
+	found, err = due(f, t0.Add(time.Minute), domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
 		_ = x.Submit(t0)
 		return app.Effects{}, boom
 	})
@@ -346,7 +357,7 @@ func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
 	// A work that submits and completes it stores the result with its effects.
 	commitsBefore := f.commits.Load()
 	settled := t0.Add(2 * time.Minute)
-	found, err = f.repo.Next(ctx, t0.Add(time.Minute), domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
+	found, err = due(f, t0.Add(time.Minute), domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
 		if err := x.Submit(t0.Add(time.Minute)); err != nil {
 			return app.Effects{}, err
 		}
@@ -371,10 +382,94 @@ func TestNextTakesOnlyWhatIsDueInTheState(t *testing.T) {
 	if n := f.commits.Load() - commitsBefore; n != 1 {
 		t.Fatalf("got %d after-commit calls for the completion, want 1", n)
 	}
-	found, err = f.repo.Next(ctx, t0.Add(time.Hour), domain.StateScheduled, never)
+	found, err = due(f, t0.Add(time.Hour), domain.StateScheduled, never)
 	require.NoError(t, err)
 	if found {
 		t.Fatal("got found=true for a completed obligation, want false")
+	}
+}
+
+// TestDueLocksABatchThatAnotherInstanceSkips locks three due obligations
+// of four in one transaction: prepare sees the three before any work, the
+// works run oldest first and each sees, through its context, what the
+// works before it stored in the same transaction (the completion counts
+// what the claim's other payments collected, R10); another instance
+// meanwhile gets only the fourth (SKIP LOCKED). A failing work rolls the
+// whole batch back.
+func TestDueLocksABatchThatAnotherInstanceSkips(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 4 {
+		o := obligation(t, fmt.Sprintf("claim-%d", i), t0.Add(time.Duration(i)*time.Minute))
+		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
+		require.NoError(t, err)
+		ids = append(ids, o.ID)
+	}
+	at := t0.Add(time.Hour)
+	boom := errors.New("boom")
+	n, err := f.repo.Due(ctx, at, []domain.State{domain.StateScheduled}, 3, nil, func(_ context.Context, x *domain.Obligation) (app.Effects, error) {
+		if err := x.Submit(at); err != nil {
+			return app.Effects{}, err
+		}
+		if x.ID == ids[2] {
+			return app.Effects{}, boom
+		}
+		return app.Effects{}, nil
+	})
+	if n != 3 || !errors.Is(err, boom) {
+		t.Fatalf("got %d locked and %v, want 3 and the third work's error", n, err)
+	}
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations WHERE state = 'scheduled'"); got != 4 {
+		t.Fatalf("after a failed work: got %d obligations scheduled, want all 4 (the batch rolled back)", got)
+	}
+
+	var prepared, worked, skipped []string
+	n, err = f.repo.Due(ctx, at, []domain.State{domain.StateScheduled}, 3, func(due []domain.Obligation) {
+		for _, o := range due {
+			prepared = append(prepared, o.ID)
+		}
+	}, func(wctx context.Context, x *domain.Obligation) (app.Effects, error) {
+		if len(prepared) != 3 {
+			t.Errorf("got work before prepare saw the batch (%v), want prepare first", prepared)
+		}
+		worked = append(worked, x.ID)
+		// What the works before stored, not yet committed, is what this
+		// one reads.
+		list, err := f.repo.List(wctx, "", 10)
+		if err != nil {
+			return app.Effects{}, err
+		}
+		for _, o := range list {
+			if slices.Contains(worked[:len(worked)-1], o.ID) && o.State != domain.StateCompleted {
+				t.Errorf("work of %s: got %s %s, want it completed by the work before", x.ID, o.ID, o.State)
+			}
+		}
+		if len(worked) == 1 {
+			// Another instance meanwhile.
+			_, err := f.repo.Due(ctx, at, []domain.State{domain.StateScheduled}, 3, nil, func(_ context.Context, y *domain.Obligation) (app.Effects, error) {
+				skipped = append(skipped, y.ID)
+				return app.Effects{}, nil
+			})
+			if err != nil {
+				return app.Effects{}, err
+			}
+		}
+		if err := x.Submit(at); err != nil {
+			return app.Effects{}, err
+		}
+		return app.Effects{}, x.Complete("REF-"+x.ID[:8], at)
+	})
+	require.NoError(t, err)
+	if n != 3 || !slices.Equal(prepared, ids[:3]) || !slices.Equal(worked, ids[:3]) {
+		t.Fatalf("got %d locked, prepared %v, worked %v, want the 3 oldest %v in order", n, prepared, worked, ids[:3])
+	}
+	if !slices.Equal(skipped, ids[3:]) {
+		t.Fatalf("got the other instance working on %v, want only %v (the batch's rows skipped)", skipped, ids[3:])
+	}
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations WHERE state = 'completed'"); got != 3 {
+		t.Fatalf("got %d obligations completed, want 3", got)
 	}
 }
 

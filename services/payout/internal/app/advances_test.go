@@ -65,7 +65,7 @@ func TestAnAdvanceIsPaidOnceBeforeOrdinaryPayments(t *testing.T) {
 	// The executor takes the priority advance first, though it is younger.
 	var first string
 	errLook := errors.New("only looking")
-	_, err := e.repo.Next(ctx, e.clock.Now(), domain.StateScheduled, func(o *domain.Obligation) (app.Effects, error) {
+	_, err := e.repo.Due(ctx, e.clock.Now(), []domain.State{domain.StateScheduled}, 1, nil, func(_ context.Context, o *domain.Obligation) (app.Effects, error) {
 		first = o.ClaimID
 		return app.Effects{}, errLook
 	})

@@ -64,13 +64,21 @@ type Repository interface {
 	// change them and stores them with the effects and receipt, in one
 	// transaction.
 	SettleAdvances(ctx context.Context, receipt inbox.Receipt, claimID string, work func([]*domain.Obligation) (Effects, error)) error
-	// Next locks one obligation in state whose next attempt is due at now
-	// and that no other instance holds, lets work change it, and stores the
-	// result with its effects. It reports false when none was due.
-	Next(ctx context.Context, now time.Time, state domain.State, work func(*domain.Obligation) (Effects, error)) (bool, error)
+	// Due locks up to limit obligations in states whose next attempt is due
+	// at now and that no other instance holds, in one transaction: it hands
+	// them to prepare (when set), then each to work in turn, storing what
+	// work made of it with its effects before the next one's work. The
+	// repository's reads under the context work gets run in that
+	// transaction, so they see what the works before stored. An error of
+	// work rolls the whole batch back. It returns how many it locked.
+	Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func(due []domain.Obligation),
+		work func(ctx context.Context, o *domain.Obligation) (Effects, error)) (int, error)
 	// Update locks obligation id, lets change change it, and stores the
 	// result with its effects.
 	Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (Effects, error)) (domain.Obligation, error)
+	// UpdateAll is Due of the obligations ids, waiting for another holder
+	// to let go of them; ids not found are left out.
+	UpdateAll(ctx context.Context, now time.Time, ids []string, work func(ctx context.Context, o *domain.Obligation) (Effects, error)) error
 	Get(ctx context.Context, id string) (domain.Obligation, error)
 	List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error)
 	// ListInState is List of the obligations in state (all when empty).

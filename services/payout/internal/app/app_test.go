@@ -140,6 +140,15 @@ func (e *env) settle(t testing.TB, a *app.Service) {
 	t.Fatalf("got payments still moving after 20 rounds, want them settled")
 }
 
+// agreed has payout handle the agreements of n claims (claim-00, claim-01
+// …), each of its own amount from RMB 10.
+func (e *env) agreed(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		require.NoError(t, e.service(e.bank).HandleAgreement(context.Background(), agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
+	}
+}
+
 const account = "6222020200112233445"
 
 func agreement(t *testing.T, claimID string, amountFen int64, change ...func(*events.AgreementReachedData)) events.Envelope {
@@ -293,9 +302,7 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	const n = 20
-	for i := range n {
-		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
-	}
+	e.agreed(t, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range 3 {
@@ -316,7 +323,17 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 	close(start)
 	wg.Wait()
 	e.settle(t, e.service(e.bank))
+	wantEachPaidOnce(t, e, n)
+	wantContract(t, e)
+}
 
+// wantEachPaidOnce checks that n obligations completed in their first
+// attempt, that the bank executed n transfers, that n payment deadlines (R6)
+// were met, and that each obligation has one payout-completed event, equal
+// to the stored obligation.
+func wantEachPaidOnce(t *testing.T, e *env, n int64) {
+	t.Helper()
+	ctx := context.Background()
 	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
 		t.Fatalf("got %d obligations completed in one attempt, want %d", got, n)
 	}
@@ -340,18 +357,17 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 			t.Fatalf("got payout-completed %+v, want it equal to the stored obligation %+v", d, o)
 		}
 	}
-	if len(seen) != n {
+	if int64(len(seen)) != n {
 		t.Fatalf("got %d payout-completed events, want %d", len(seen), n)
 	}
-	wantContract(t, e)
 }
 
 // droppingBank loses every transfer before it reaches the bank, as when the
 // process dies between marking it sent and the call.
 type droppingBank struct{ app.Bank }
 
-func (droppingBank) Submit(context.Context, app.TransferRequest) (app.Transfer, error) {
-	return app.Transfer{}, errors.New("connection refused")
+func (droppingBank) SubmitAll(context.Context, []app.TransferRequest) ([]app.Transfer, error) {
+	return nil, errors.New("connection refused")
 }
 
 // dyingBank hands the transfer to the bank, then dies (ends the instance's
@@ -361,10 +377,10 @@ type dyingBank struct {
 	die func()
 }
 
-func (b dyingBank) Submit(ctx context.Context, req app.TransferRequest) (app.Transfer, error) {
-	t, err := b.Bank.Submit(ctx, req)
+func (b dyingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	ts, err := b.Bank.SubmitAll(ctx, reqs)
 	b.die()
-	return t, err
+	return ts, err
 }
 
 func TestACrashAroundTheBankCallIsRecoveredByAskingTheBank(t *testing.T) {
@@ -627,5 +643,244 @@ func TestResealMovesPayeesToANewKey(t *testing.T) {
 	}
 	if n, _ := rotated.Reseal(ctx); n != 0 {
 		t.Fatalf("got %d resealed again, want 0", n)
+	}
+}
+
+// countingRepo counts the repository calls of the executor, each one
+// transaction.
+type countingRepo struct {
+	app.Repository
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (r *countingRepo) add(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[name]++
+}
+
+func (r *countingRepo) take() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	got := r.calls
+	r.calls = map[string]int{}
+	return got
+}
+
+func (r *countingRepo) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	r.add("Due")
+	return r.Repository.Due(ctx, now, states, limit, prepare, work)
+}
+
+func (r *countingRepo) UpdateAll(ctx context.Context, now time.Time, ids []string, work func(context.Context, *domain.Obligation) (app.Effects, error)) error {
+	r.add("UpdateAll")
+	return r.Repository.UpdateAll(ctx, now, ids, work)
+}
+
+func (r *countingRepo) Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, error) {
+	r.add("Update")
+	return r.Repository.Update(ctx, id, now, change)
+}
+
+func (r *countingRepo) SendNotices(ctx context.Context, now time.Time, limit int, send func([]outbox.Message) error, sent func(domain.Notice) []tracking.Step) (int, error) {
+	r.add("SendNotices")
+	return r.Repository.SendNotices(ctx, now, limit, send, sent)
+}
+
+// countingBank counts the calls to the bank and the transfers they carry.
+type countingBank struct {
+	app.Bank
+	mu    sync.Mutex
+	calls map[string][]int
+}
+
+func (b *countingBank) add(name string, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls[name] = append(b.calls[name], n)
+}
+
+func (b *countingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	b.add("SubmitAll", len(reqs))
+	return b.Bank.SubmitAll(ctx, reqs)
+}
+
+func (b *countingBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	b.add("StatusAll", len(keys))
+	return b.Bank.StatusAll(ctx, keys)
+}
+
+// TestDuePaymentsAreSubmittedAndCheckedInBatches checks what ten payments
+// due together cost (issue 21): one transaction marks them all sent, one
+// call hands them to the bank, and a pending answer is not recorded (the
+// sent mark already says to ask); one transaction locks them for the
+// check, across one call asking the bank about all of them, and completes
+// them, and marks the payments due meanwhile sent; one transaction hands
+// their notices to the gateway.
+func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
+	t.Parallel()
+	const n = 10
+	e := newEnv(t)
+	e.agreed(t, n)
+	ctx := context.Background()
+	repo := &countingRepo{Repository: e.repo, calls: map[string]int{}}
+	bank := &countingBank{Bank: e.bank, calls: map[string][]int{}}
+	a := app.NewService(repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
+
+	tried, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	if tried != n {
+		t.Fatalf("ExecuteDue: got %d submitted, want %d", tried, n)
+	}
+	if got := repo.take(); got["Due"] != 1 || got["UpdateAll"] != 0 || got["Update"] != 0 {
+		t.Fatalf("ExecuteDue: got repository calls %v, want one Due and no update (the answers are pending)", got)
+	}
+	if got := bank.calls["SubmitAll"]; len(got) != 1 || got[0] != n {
+		t.Fatalf("ExecuteDue: got bank submissions %v, want one call with %d transfers", got, n)
+	}
+	// The executor's round: three more agreements arrived meanwhile; one
+	// transaction checks the ten and marks the three sent.
+	for i := range 3 {
+		require.NoError(t, e.service(e.bank).HandleAgreement(ctx, agreement(t, fmt.Sprintf("claim-new-%d", i), int64(2000+i))))
+	}
+	e.clock.Add(2 * time.Second)
+	handled, err := a.Execute(ctx, domain.StateScheduled, domain.StateSent)
+	require.NoError(t, err)
+	if handled != n+3 {
+		t.Fatalf("Execute: got %d handled, want %d", handled, n+3)
+	}
+	if got := repo.take(); got["Due"] != 1 || got["UpdateAll"] != 0 || got["Update"] != 0 {
+		t.Fatalf("Execute: got repository calls %v, want one Due", got)
+	}
+	if got := bank.calls["StatusAll"]; len(got) != 1 || got[0] != n {
+		t.Fatalf("Execute: got bank status calls %v, want one call with %d keys", got, n)
+	}
+	if got := bank.calls["SubmitAll"]; len(got) != 2 || got[1] != 3 {
+		t.Fatalf("Execute: got bank submissions %v, want a second call with the 3 new transfers", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent'"); got != 3 {
+		t.Fatalf("got %d obligations sent, want the 3 new ones", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
+		t.Fatalf("got %d obligations completed, want %d", got, n)
+	}
+	if got := len(payoutEvents(t, e.db, events.PayoutCompleted)); got != n {
+		t.Fatalf("got %d payout-completed events, want %d", got, n)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'payment' AND state = 'met'"); got != n {
+		t.Fatalf("got %d payment deadlines (R6) met, want %d", got, n)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM notifications WHERE rule = 'R9'"); got != n {
+		t.Fatalf("got %d result notices (R9), want %d", got, n)
+	}
+	sent, err := a.SendNotices(ctx)
+	require.NoError(t, err)
+	if got := repo.take(); sent != n || got["SendNotices"] != 1 {
+		t.Fatalf("SendNotices: got %d sent in repository calls %v, want %d in one", sent, got, n)
+	}
+	wantContract(t, e)
+}
+
+// failingBatchBank stands for a process that dies at a batch boundary: it
+// ends the instance's context before handing the batch to the bank
+// (before), or after the bank took the batch or answered about it (after),
+// and answers nothing.
+type failingBatchBank struct {
+	app.Bank
+	die           func()
+	submit, check string // "", "before" or "after"
+}
+
+func (b failingBatchBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	if b.submit == "before" {
+		b.die()
+		return nil, ctx.Err()
+	}
+	ts, err := b.Bank.SubmitAll(ctx, reqs)
+	if b.submit == "after" {
+		b.die()
+		return nil, ctx.Err()
+	}
+	return ts, err
+}
+
+func (b failingBatchBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	ts, err := b.Bank.StatusAll(ctx, keys)
+	if b.check == "after" {
+		b.die()
+	}
+	return ts, err
+}
+
+// TestACrashAtABatchBoundaryPaysEachObligationOnce stops an instance at
+// each boundary of a batch of five payments: after the batch was marked
+// sent and before the bank call, after the bank took the batch and before
+// its answers were recorded, after the bank answered the check of the
+// batch and before the answers were recorded (that transaction rolls
+// back), and with the bank's answer to the batch lost. A restarted
+// instance asks the bank about each and records what it did: every
+// payment is executed once, completed once in its first attempt, announced
+// once and its R6 deadline met.
+func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
+	t.Parallel()
+	const n = 5
+	tests := []struct {
+		name string
+		// crash runs the first instance until it dies at the boundary.
+		crash func(t *testing.T, e *env, ctx context.Context)
+		// wantAtBank is how many transfers the bank holds after the
+		// crash, wantExecuted how many it executed.
+		wantAtBank, wantExecuted int64
+	}{
+		{"after the batch was marked sent, before the bank call", func(t *testing.T, e *env, ctx context.Context) {
+			dying, die := context.WithCancel(ctx)
+			_, _ = e.service(failingBatchBank{Bank: e.bank, die: die, submit: "before"}).ExecuteDue(dying)
+		}, 0, 0},
+		{"after the bank took the batch, before its answers were recorded", func(t *testing.T, e *env, ctx context.Context) {
+			dying, die := context.WithCancel(ctx)
+			_, _ = e.service(failingBatchBank{Bank: e.bank, die: die, submit: "after"}).ExecuteDue(dying)
+		}, n, 0},
+		{"after the bank answered the check of the batch, before the answers were recorded", func(t *testing.T, e *env, ctx context.Context) {
+			_, err := e.service(e.bank).ExecuteDue(ctx)
+			require.NoError(t, err)
+			e.clock.Add(2 * time.Second)
+			dying, die := context.WithCancel(ctx)
+			if _, err := e.service(failingBatchBank{Bank: e.bank, die: die, check: "after"}).CheckSent(dying); !errors.Is(err, context.Canceled) {
+				t.Fatalf("got %v, want the instance to die after the bank's answer", err)
+			}
+		}, n, n},
+		{"the bank's answer to the batch was lost", func(t *testing.T, e *env, ctx context.Context) {
+			e.bank.FailNext(adapters.SimLostAnswer, 1)
+			_, err := e.service(e.bank).ExecuteDue(ctx)
+			require.NoError(t, err)
+		}, n, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ctx := context.Background()
+			e.agreed(t, n)
+			tt.crash(t, e, ctx)
+			if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent' AND attempts = 1"); got != n {
+				t.Fatalf("after the crash: got %d obligations sent, want %d (the batch marked before the bank call)", got, n)
+			}
+			if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers"); got != tt.wantAtBank {
+				t.Fatalf("after the crash: got %d transfers at the bank, want %d", got, tt.wantAtBank)
+			}
+			if got := count(t, e.db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); got != tt.wantExecuted {
+				t.Fatalf("after the crash: got %d transfers executed, want %d", got, tt.wantExecuted)
+			}
+			if got := len(payoutEvents(t, e.db, events.PayoutCompleted)); got != 0 {
+				t.Fatalf("after the crash: got %d payout-completed events, want 0", got)
+			}
+			// A restarted instance asks the bank and records what it did.
+			e.settle(t, e.service(e.bank))
+			wantEachPaidOnce(t, e, n)
+			if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers WHERE executions = 1 AND submissions = 1"); got != n {
+				t.Fatalf("got %d transfers executed once from one submission, want %d", got, n)
+			}
+		})
 	}
 }

@@ -63,14 +63,18 @@ type Transfer struct {
 // Bank moves money. It executes a key at most once: asking again for a key
 // that is pending or succeeded returns that transfer, and only a key whose
 // last attempt failed (no money moved) may be tried again, with a higher
-// attempt number. Results come later: Submit answers pending, and Status
-// tells the outcome once the bank has it.
+// attempt number. Results come later: SubmitAll answers pending, and
+// StatusAll tells the outcome once the bank has it. Both take a batch in
+// one call (a bank's bulk transfer and bulk query), so that the executor
+// pays for one round trip per round rather than per payment (issue 21).
 type Bank interface {
-	// Submit hands a transfer to the bank. An error means no answer came
-	// back: the bank may or may not have the transfer, so ask Status.
-	Submit(ctx context.Context, req TransferRequest) (Transfer, error)
-	// Status asks what became of the transfer with key.
-	Status(ctx context.Context, key string) (Transfer, error)
+	// SubmitAll hands transfers to the bank in one call and returns the
+	// answer about each, in the order of reqs. An error means no answer
+	// came back: the bank may have taken any of them, so ask StatusAll.
+	SubmitAll(ctx context.Context, reqs []TransferRequest) ([]Transfer, error)
+	// StatusAll asks what became of the transfers with keys, in one call,
+	// and returns the answer about each, in the order of keys.
+	StatusAll(ctx context.Context, keys []string) ([]Transfer, error)
 	// Statement lists the transfers the bank executed (money moved) from
 	// from until to: key, amount, account masked, time. The three-way
 	// reconciliation compares it with payout's payments.

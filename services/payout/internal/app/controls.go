@@ -49,6 +49,10 @@ type Controls struct {
 	// scheduled, so that the executor pays it at once instead of at its
 	// next round.
 	Scheduled func()
+	// Noticed (may be nil) is told that payments completed with their
+	// notices (R9, R10) committed, so that the notifier sends them at once
+	// instead of at its next round.
+	Noticed func()
 	// AfterCommit (may be nil: f runs at once) runs f once the transaction
 	// of ctx has committed, and never if it rolls back. A use case run in a
 	// consumer's batch returns before the batch commits, and a failed

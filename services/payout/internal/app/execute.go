@@ -16,77 +16,231 @@ import (
 	"claims.local/pkg/tracking"
 )
 
+// batchSize bounds the obligations one transaction of the executor locks
+// and one call to the bank carries (issue 21: a round of due payments costs
+// a transaction and a bank call, not one of each per payment).
+const batchSize = 32
+
 // ExecuteDue hands every due obligation to the bank and returns how many
-// it submitted. Each is first marked sent in its own transaction, so that a
-// crash after the bank call leaves a record that the bank must be asked
-// (CheckSent); the bank's answer is then recorded in a second one.
+// it submitted (Execute of the scheduled ones).
 func (s *Service) ExecuteDue(ctx context.Context) (int, error) {
-	tried := 0
-	for ctx.Err() == nil {
-		var submitted domain.Obligation
-		found, err := s.repo.Next(ctx, s.now(), domain.StateScheduled, func(o *domain.Obligation) (Effects, error) {
-			if err := o.Submit(s.now()); err != nil {
-				return Effects{}, err
-			}
-			submitted = *o
-			return Effects{}, nil
-		})
-		if err != nil || !found {
-			return tried, err
-		}
-		tried++
-		octx, span := tracing.Start(tracing.WithTraceParent(ctx, submitted.TraceParent), "bank submit", trace.SpanKindClient,
-			submitted.ClaimID, attribute.String("payout.obligation_id", submitted.ID), attribute.Int("payout.attempt", submitted.Attempts))
-		t, err := s.bank.Submit(octx, transferOf(submitted))
-		tracing.End(span, err)
-		if err != nil {
-			// No answer: the bank may have the transfer. CheckSent asks.
-			continue
-		}
-		if _, err := s.repo.Update(octx, submitted.ID, s.now(), func(o *domain.Obligation) (Effects, error) {
-			return s.apply(octx, o, submitted.Attempts, t)
-		}); err != nil {
-			return tried, err
-		}
-	}
-	return tried, nil
+	return s.Execute(ctx, domain.StateScheduled)
 }
 
 // CheckSent asks the bank about every sent obligation whose check is due
-// and records what it says, holding the obligation's row lock across the
-// call so that two instances never act on one answer twice. A transfer the
-// bank never received (the process stopped between marking it sent and the
-// call) is submitted again under the same key and attempt. It returns how
-// many it checked.
+// and records what it says, and returns how many it checked (Execute of
+// the sent ones).
 func (s *Service) CheckSent(ctx context.Context) (int, error) {
-	checked := 0
+	return s.Execute(ctx, domain.StateSent)
+}
+
+// Execute works through the obligations in states (scheduled, sent) whose
+// next attempt is due, a batch at a time, and returns how many it handled.
+// A batch is locked in one transaction (FOR UPDATE SKIP LOCKED): the bank
+// is asked about its sent ones in one call while their locks are held, so
+// that two instances never act on one answer twice, and their answers are
+// stored there; its scheduled ones are marked sent there, so that a crash
+// after the bank call leaves a record that the bank must be asked. After
+// the commit the ones marked sent go to the bank in one call, and the
+// answers that say more than pending are recorded in one more transaction
+// (a pending answer is not: the sent mark already says to ask). A transfer
+// the bank never received (the process stopped between marking it sent and
+// the call) is submitted again under the same key and attempt when it is
+// checked.
+func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, error) {
+	done := 0
 	for ctx.Err() == nil {
-		found, err := s.repo.Next(ctx, s.now(), domain.StateSent, func(o *domain.Obligation) (Effects, error) {
-			bctx, span := tracing.Start(tracing.WithTraceParent(ctx, o.TraceParent), "bank status", trace.SpanKindClient,
-				o.ClaimID, attribute.String("payout.obligation_id", o.ID), attribute.Int("payout.attempt", o.Attempts))
-			t, err := s.bank.Status(bctx, o.ID)
-			if err == nil && (t.State == TransferUnknown || t.Attempt < o.Attempts) {
-				t, err = s.bank.Submit(bctx, transferOf(*o))
-				o.Resubmitted(s.now())
+		var submitted []domain.Obligation
+		var asked answers
+		noticed := false
+		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
+			var sent []domain.Obligation
+			for _, o := range due {
+				if o.State == domain.StateSent {
+					sent = append(sent, o)
+				}
 			}
-			tracing.End(span, err)
-			if err != nil {
-				o.LastError = "asking the bank: " + err.Error()
-				o.Pending(s.now())
-				return Effects{}, nil
+			if len(sent) > 0 {
+				asked = s.ask(ctx, sent)
 			}
-			// The check runs outside any trace: the answer's events carry
-			// the obligation's, through the bank call's span.
-			eff, err := s.apply(bctx, o, o.Attempts, t)
-			stampTrace(bctx, eff.Events)
-			return eff, err
+		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+			if o.State == domain.StateSent {
+				eff, err := s.record(ctx, o, asked[o.ID])
+				noticed = noticed || len(eff.Notices) > 0
+				return eff, err
+			}
+			if err := o.Submit(s.now()); err != nil {
+				return Effects{}, err
+			}
+			submitted = append(submitted, *o)
+			return Effects{}, nil
 		})
-		if err != nil || !found {
-			return checked, err
+		done += n
+		if err != nil {
+			return done, err
 		}
-		checked++
+		if noticed {
+			s.noticed()
+		}
+		if len(submitted) > 0 {
+			if err := s.submit(ctx, submitted); err != nil {
+				return done, err
+			}
+		}
+		if n < batchSize {
+			return done, ctx.Err()
+		}
 	}
-	return checked, nil
+	return done, nil
+}
+
+// submit hands the obligations just marked sent to the bank in one call,
+// each in a span of its own trace, and records the answers that are not
+// pending for the attempt sent. Without an answer the bank may have any of
+// them: their check asks.
+func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
+	calls := s.bankCalls(ctx, "bank submit", sent)
+	reqs := make([]TransferRequest, len(sent))
+	for i, o := range sent {
+		reqs[i] = transferOf(o)
+	}
+	got, err := s.bank.SubmitAll(ctx, reqs)
+	if err == nil && len(got) != len(reqs) {
+		err = fmt.Errorf("the bank answered %d of %d transfers", len(got), len(reqs))
+	}
+	calls.end(err)
+	if err != nil {
+		return nil
+	}
+	var ids []string
+	byID := map[string]int{}
+	for i, o := range sent {
+		if got[i].State == TransferPending && got[i].Attempt == o.Attempts {
+			continue
+		}
+		ids = append(ids, o.ID)
+		byID[o.ID] = i
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	noticed := false
+	err = s.repo.UpdateAll(ctx, s.now(), ids, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+		i := byID[o.ID]
+		eff, err := s.apply(ctx, o, sent[i].Attempts, got[i])
+		stampTrace(calls.ctx[i], eff.Events)
+		noticed = noticed || len(eff.Notices) > 0
+		return eff, err
+	})
+	if err == nil && noticed {
+		s.noticed()
+	}
+	return err
+}
+
+// noticed tells the notifier that notices committed (Controls.Noticed).
+func (s *Service) noticed() {
+	if s.controls.Noticed != nil {
+		s.controls.Noticed()
+	}
+}
+
+// record stores what the bank said of sent obligation o in a check.
+func (s *Service) record(ctx context.Context, o *domain.Obligation, a *answer) (Effects, error) {
+	if a.resubmitted {
+		o.Resubmitted(s.now())
+	}
+	if a.err != nil {
+		o.LastError = "asking the bank: " + a.err.Error()
+		o.Pending(s.now())
+		return Effects{}, nil
+	}
+	// The check runs outside any trace: the answer's events carry the
+	// obligation's, through the bank call's span.
+	eff, err := s.apply(ctx, o, o.Attempts, a.transfer)
+	stampTrace(a.ctx, eff.Events)
+	return eff, err
+}
+
+// answer is what the bank said of one obligation in a check, in the
+// context of the span of its call.
+type answer struct {
+	ctx         context.Context
+	transfer    Transfer
+	err         error
+	resubmitted bool
+}
+
+// answers are a check's answers by obligation id.
+type answers map[string]*answer
+
+// ask asks the bank about the transfers of due in one call, and submits
+// again, in one more, those it never received or received only an earlier
+// attempt of.
+func (s *Service) ask(ctx context.Context, due []domain.Obligation) answers {
+	calls := s.bankCalls(ctx, "bank status", due)
+	out := answers{}
+	keys := make([]string, len(due))
+	for i, o := range due {
+		keys[i] = o.ID
+		out[o.ID] = &answer{ctx: calls.ctx[i]}
+	}
+	ts, err := s.bank.StatusAll(ctx, keys)
+	if err == nil && len(ts) != len(keys) {
+		err = fmt.Errorf("the bank answered about %d of %d transfers", len(ts), len(keys))
+	}
+	var again []TransferRequest
+	for i, o := range due {
+		if err != nil {
+			out[o.ID].err = err
+			continue
+		}
+		out[o.ID].transfer = ts[i]
+		if ts[i].State == TransferUnknown || ts[i].Attempt < o.Attempts {
+			again = append(again, transferOf(o))
+		}
+	}
+	if len(again) > 0 {
+		rs, err := s.bank.SubmitAll(ctx, again)
+		if err == nil && len(rs) != len(again) {
+			err = fmt.Errorf("the bank answered %d of %d transfers", len(rs), len(again))
+		}
+		for i, req := range again {
+			a := out[req.IdempotencyKey]
+			a.resubmitted = true
+			if a.err = err; err == nil {
+				a.transfer = rs[i]
+			}
+		}
+	}
+	for i, o := range due {
+		tracing.End(calls.spans[i], out[o.ID].err)
+	}
+	return out
+}
+
+// bankCalls are the spans of one call to the bank about several
+// obligations: one span each, in the obligation's own trace.
+type bankCalls struct {
+	ctx   []context.Context
+	spans []trace.Span
+}
+
+// bankCalls starts a span named name for each of os.
+func (s *Service) bankCalls(ctx context.Context, name string, os []domain.Obligation) bankCalls {
+	c := bankCalls{ctx: make([]context.Context, len(os)), spans: make([]trace.Span, len(os))}
+	for i, o := range os {
+		c.ctx[i], c.spans[i] = tracing.Start(tracing.WithTraceParent(ctx, o.TraceParent), name, trace.SpanKindClient,
+			o.ClaimID, attribute.String("payout.obligation_id", o.ID), attribute.Int("payout.attempt", o.Attempts))
+	}
+	return c
+}
+
+// end ends the spans with the call's error.
+func (c bankCalls) end(err error) {
+	for _, span := range c.spans {
+		tracing.End(span, err)
+	}
 }
 
 // stampTrace gives the events that carry no trace context the one of ctx.

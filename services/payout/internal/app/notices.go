@@ -69,14 +69,18 @@ func (s *Service) notice(n domain.Notice, o domain.Obligation) (Notice, error) {
 	return Notice{Notice: n, Event: events.Outgoing{Topic: s.topics.Notifications(), Envelope: e}}, nil
 }
 
+// noticeBatch bounds the notices one transaction hands to the gateway.
+const noticeBatch = 100
+
 // SendNotices hands the notices waiting to the gateway's topic, and meets
 // the R9 deadline of each result notice when it is handed over. It returns
-// how many it sent.
+// how many it sent. A batch short of noticeBatch was the last: no
+// transaction is spent finding none.
 func (s *Service) SendNotices(ctx context.Context) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
 		now := s.now()
-		n, err := s.repo.SendNotices(ctx, now, 100, func(msgs []outbox.Message) error {
+		n, err := s.repo.SendNotices(ctx, now, noticeBatch, func(msgs []outbox.Message) error {
 			return s.gateway.Publish(ctx, msgs)
 		}, func(n domain.Notice) []tracking.Step {
 			if n.Rule != domain.NoticeResult {
@@ -85,7 +89,7 @@ func (s *Service) SendNotices(ctx context.Context) (int, error) {
 			return []tracking.Step{tracking.Complete(tracking.PaymentSubject(n.ObligationID), deadline.ResultNotification, now)}
 		})
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || n < noticeBatch {
 			return total, err
 		}
 	}

@@ -33,6 +33,10 @@ type Config struct {
 	// only open what they sealed, until the resealer has moved it).
 	DataKeys        []sealed.Key
 	ExecuteInterval time.Duration
+	// NotifyInterval is how often the notifier looks for notices no wake
+	// told it of (another instance's, or ones whose sending failed); a
+	// completion's notices are sent as soon as it commits. 1 s when zero.
+	NotifyInterval time.Duration
 	// ResealInterval is how often payees sealed with an old key are sealed
 	// again with the current one; 10 minutes when zero.
 	ResealInterval time.Duration
@@ -143,8 +147,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		default:
 		}
 	}
+	// noticed wakes the notifier once a completion's notices committed.
+	noticed := make(chan struct{}, 1)
+	wakeNotifier := func() {
+		select {
+		case noticed <- struct{}{}:
+		default:
+		}
+	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
-		Scheduled: wakeExecutor,
+		Scheduled: wakeExecutor, Noticed: wakeNotifier,
 		AfterCommit: func(ctx context.Context, f func()) {
 			if !postgres.AfterCommit(ctx, f) {
 				f()
@@ -164,13 +176,17 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
+	notify := cfg.NotifyInterval
+	if notify <= 0 {
+		notify = time.Second
+	}
 	reseal := cfg.ResealInterval
 	if reseal <= 0 {
 		reseal = 10 * time.Minute
 	}
 	components := []lifecycle.Component{
 		{Name: "payment executor", Run: ports.Executor(a, log, interval, due)},
-		{Name: "notifier", Run: ports.Notifier(a, log, interval)},
+		{Name: "notifier", Run: ports.Notifier(a, log, notify, noticed)},
 		{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
 	}
 	if cfg.AdjudicationURL != "" {

@@ -69,10 +69,20 @@ func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers ka
 // start starts payout and stops it, waiting for Run to return, at cleanup.
 func start(t *testing.T) *running {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with the configuration change (when set) makes.
+func startWith(t *testing.T, change func(*service.Config)) *running {
+	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	svc, c := apitest.Start(t, "payout", service.Start, config(t, keys, dsn, prefix, brokers))
+	cfg := config(t, keys, dsn, prefix, brokers)
+	if change != nil {
+		change(&cfg)
+	}
+	svc, c := apitest.Start(t, "payout", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
 		topics: events.Topics{Prefix: prefix}}
 }
@@ -635,15 +645,33 @@ func TestFinanceRecordsABankReturnAndTheReplacementIsPaid(t *testing.T) {
 // gives the executor once it has committed.
 func TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.NewDatabase(t)
-	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
-	keys := apitest.Keys(t)
-	cfg := config(t, keys, dsn, prefix, brokers)
-	cfg.ExecuteInterval = time.Hour
-	svc, c := apitest.Start(t, "payout", service.Start, cfg)
-	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
-		topics: events.Topics{Prefix: prefix}}
+	r := startWith(t, func(cfg *service.Config) { cfg.ExecuteInterval = time.Hour })
 	claim := uuid.NewString()
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
 	r.obligationsOf(t, claim, 1, "the obligation sent to the bank at once", func(o obligation) bool { return o.Attempts >= 1 })
+}
+
+// TestACompletionsNoticeIsSentWithoutWaitingForTheNotifiersRound pays an
+// agreement with the notifier's round an hour away: the completion's
+// result notice (R9) is handed to the gateway as soon as it commits.
+func TestACompletionsNoticeIsSentWithoutWaitingForTheNotifiersRound(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(cfg *service.Config) { cfg.NotifyInterval = time.Hour })
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
+	var notices struct {
+		Notifications []struct {
+			Rule   string     `json:"rule"`
+			SentAt *time.Time `json:"sent_at"`
+		} `json:"notifications"`
+	}
+	apitest.Eventually(t, 30*time.Second, "the result notice sent", func() bool {
+		a := r.Do(t, http.MethodGet, "/v1/notifications?claim_id="+claim, "")
+		require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+		require.NoError(t, json.Unmarshal(a.Body, &notices))
+		return len(notices.Notifications) == 1 && notices.Notifications[0].SentAt != nil
+	})
+	if notices.Notifications[0].Rule != "R9" {
+		t.Fatalf("got notice %+v, want the result notice (R9)", notices.Notifications[0])
+	}
 }
