@@ -88,6 +88,35 @@ func TestALabelOCRReadWithOneCharacterWrong(t *testing.T) {
 	}
 }
 
+// TestADateWhoseSeparatorOCRReadAsAColon: a scanned receipt's 2026-12-04
+// read as 2026-12:04 (the hyphen under grain) is that date; a colon is no
+// digit. The attacks: a month followed by a time, and a year read with a
+// colon, are no date.
+func TestADateWhoseSeparatorOCRReadAsAColon(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		typ  Type
+		want string
+	}{
+		{"就诊日期 : 2026-12:04", MedicalInvoice, "2026-12-04"},
+		{"就诊日期 : 2026.12:04", DiagnosisCertificate, "2026-12-04"},
+		{"就诊日期 : 2026-12-04 12:04", MedicalInvoice, "2026-12-04"},
+		{"就诊时间 : 12:04 2026-12-05", DiagnosisCertificate, "2026-12-05"},
+		{"就诊日期 : 2026-12 12:04", MedicalInvoice, ""},
+		{"就诊日期 : 2026:12:04", MedicalInvoice, ""},
+		{"就诊日期 : 2026-12:4O", MedicalInvoice, ""},
+	} {
+		f := Extract(tc.text, tc.typ)
+		got := ""
+		if f.EventDate.IsValid() {
+			got = f.EventDate.String()
+		}
+		if got != tc.want {
+			t.Errorf("%q: got event date %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
 // TestNumbersWithACharacterOCRMisread: an ID number's check character X
 // read as a Han character (义) and a card number whose groups OCR split with
 // a dot are read, their check digits vouching for the repair; a number

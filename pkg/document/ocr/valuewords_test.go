@@ -54,8 +54,8 @@ func TestAGrainyReceiptStaysInDoubt(t *testing.T) {
 		f := readReceipt(t, p, fonts, c, style).Fields
 		read := map[string]bool{
 			"patient_name": f.PatientName == c.Patient, "invoice_number": f.InvoiceNumber == c.InvoiceNumber,
-			"invoice_code": f.InvoiceCode == c.InvoiceCode,
-			"event_date": f.EventDate.String() == c.Date, "total_amount_fen": f.TotalAmountFen == c.TotalFen(),
+			"invoice_code": f.InvoiceCode == c.InvoiceCode, "event_date": f.EventDate.String() == c.Date,
+			"total_amount_fen": f.TotalAmountFen == c.TotalFen(),
 		}
 		var doubts []string
 		for name, right := range read {
