@@ -144,12 +144,7 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 		}, []string{"low_confidence:event_date", "low_confidence:invoice_number"}},
 		{"a grainy page: its fields read below what a check may vouch for", func(in *domain.AutoInput) {
 			lowReceiptNumbers(in)
-			for _, d := range in.Docs {
-				for f, src := range d.Sources {
-					src.Confidence = 0.7
-					d.Sources[f] = src
-				}
-			}
+			grainy(in, 0.7)
 		}, []string{"low_confidence:patient_name", "low_confidence:invoice_number", "low_confidence:event_date", "low_confidence:insurance.self_pay_fen"}},
 		{"a document whose low confidence no field explains", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.3 },
 			[]string{"low_confidence:"}},
@@ -158,13 +153,7 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			in := scannedInput()
 			tc.change(&in)
 			a := domain.Assess(in)
-			var got []string
-			for _, r := range a.Reasons {
-				got = append(got, r.Code)
-				if r.Code == "low_confidence" {
-					got = append(got, r.Code+":"+r.Params["field"])
-				}
-			}
+			got := reasonsByField(a)
 			if a.Automatic {
 				t.Fatalf("got automatic with reasons %v; want a handler", got)
 			}
@@ -174,6 +163,30 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// reasonsByField returns a's reason codes, each low_confidence one also
+// with its field (low_confidence:patient_name).
+func reasonsByField(a domain.Assessment) []string {
+	var got []string
+	for _, r := range a.Reasons {
+		got = append(got, r.Code)
+		if r.Code == "low_confidence" {
+			got = append(got, r.Code+":"+r.Params["field"])
+		}
+	}
+	return got
+}
+
+// grainy makes every field of in's documents read at confidence, as on a
+// grainy page.
+func grainy(in *domain.AutoInput, confidence float64) {
+	for _, d := range in.Docs {
+		for f, src := range d.Sources {
+			src.Confidence = confidence
+			d.Sources[f] = src
+		}
 	}
 }
 
@@ -241,12 +254,7 @@ func TestACheckCodeInDoubtHoldsNoClaim(t *testing.T) {
 		{"a check code read at no confidence at all", checkCode(0), true, nil},
 		{"a check code in doubt on a grainy page", func(in *domain.AutoInput) {
 			lowReceiptNumbers(in)
-			for _, d := range in.Docs {
-				for f, src := range d.Sources {
-					src.Confidence = 0.7
-					d.Sources[f] = src
-				}
-			}
+			grainy(in, 0.7)
 			checkCode(0.5)(in)
 		}, false, []string{"low_confidence:patient_name", "low_confidence:invoice_number", "low_confidence:event_date"}},
 		{"a check code in doubt beside a receipt number the other claims were not searched for", func(in *domain.AutoInput) {
@@ -265,13 +273,7 @@ func TestACheckCodeInDoubtHoldsNoClaim(t *testing.T) {
 			in := scannedInput()
 			tc.change(&in)
 			a := domain.Assess(in)
-			var got []string
-			for _, r := range a.Reasons {
-				got = append(got, r.Code)
-				if r.Code == "low_confidence" {
-					got = append(got, r.Code+":"+r.Params["field"])
-				}
-			}
+			got := reasonsByField(a)
 			if a.Automatic != tc.automatic {
 				t.Fatalf("got automatic %v with reasons %v, want %v", a.Automatic, got, tc.automatic)
 			}
