@@ -18,10 +18,11 @@ import (
 // confirms counts (the total by the charges and the payments summing to
 // it, the split by its sum, the insured's name, the ID number's checksum,
 // the card's Luhn digit, the date on the diagnosis certificate; the
-// receipt's code, number and check code, which only the check that an
-// invoice is claimed once reads, when no other claim of the insured holds
-// an invoice of that total on that day); a field read below the floor
-// (0.8) is a page in doubt and stays a person's. The attack: a scanned receipt whose figures say another
+// receipt's code and number, which only the check that an invoice is
+// claimed once reads, when no other claim of the insured holds an invoice
+// of that total on that day; the check code, which nothing reads, in any
+// case); a field read below the floor (0.8) is a page in doubt and stays
+// a person's. The attack: a scanned receipt whose figures say another
 // amount than its charges and payments (a misread, or a forged figure)
 // stays with a person for its total.
 func TestAScannedClaimsLowConfidenceFieldsAreCorroborated(t *testing.T) {

@@ -77,8 +77,12 @@ func (f Fields) splitOf() *InsuranceSplit {
 }
 
 // chargeAmount matches a charge category and its amount on a receipt once
-// normalised: 西药费 600.00, 检查费：1,200.00. Read-only.
-var chargeAmount = regexp.MustCompile(`(\p{Han}{1,8}费)\s*[:：]?\s*(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})`)
+// normalised: 西药费 600.00, 检查费：1,200.00, and past up to two marks
+// that grain between them is read as (检查费, 400.00; 西药费” : 600.00):
+// a mark is no digit, so the amount read is the same, and a digit read as
+// a mark makes another amount, which breaks the sum it corroborates.
+// Read-only.
+var chargeAmount = regexp.MustCompile(`(\p{Han}{1,8}费)\s*(?:[:：,，.。;；、'"‘’“”]\s*){0,2}(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})`)
 
 // readCharges returns how many charge categories norm prints and their
 // sum; the split's 个人自费 (and 自费金额) is a share of the total, not a

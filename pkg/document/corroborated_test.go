@@ -59,3 +59,38 @@ func TestReadChargesSumsTheChargeCategoriesButNotTheSelfFundedShare(t *testing.T
 		t.Fatalf("got %d charges of %d fen, want 2 of 200000", n, sum)
 	}
 }
+
+// TestReadChargesReadsPastAStrayMark: grain between a charge category and
+// its amount is read as a mark (检查费, 400.00), which left the charge
+// unread and a clean scan's total uncorroborated. The mark is no digit,
+// so reading past it changes no amount; the attack: a digit read as a
+// mark (the 1 of 1,400.00 read as a comma) gives another sum, which no
+// longer agrees with the figures, and the total stays unconfirmed.
+func TestReadChargesReadsPastAStrayMark(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		norm string
+		n    int
+		sum  int64
+	}{
+		{"a comma after the label", "西药费 600.00 ”检查费, 400.00", 2, 100_000},
+		{"a quote and a colon", "西药费” : 600.00 “检查费 400.00", 2, 100_000},
+		{"a full stop before the amount", "西药费 。600.00 检查费 400.00", 2, 100_000},
+		{"the 1 of 1,400.00 read as a comma", "西药费 600.00 检查费 ,400.00", 2, 100_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n, sum := readCharges(tc.norm); n != tc.n || sum != tc.sum {
+				t.Fatalf("got %d charges of %d fen, want %d of %d", n, sum, tc.n, tc.sum)
+			}
+		})
+	}
+	// The misread 1 leaves the charges a thousand yuan short of figures
+	// read right: the total is not confirmed by them.
+	n, sum := readCharges("西药费 600.00 检查费 ,400.00")
+	f := Fields{HasAmount: true, TotalAmountFen: 200_000, HasFigures: true, FiguresFen: 200_000,
+		Invoice: &InvoiceDetails{Charges: n, ChargesFen: sum, Split: &InsuranceSplit{FundPaidFen: 120_000, PersonalCashFen: 80_000,
+			SelfPayFen: 60_000, SelfFundedFen: 20_000, Printed: []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}}}}
+	if got := f.Corroborated(); slices.Contains(got, "total_amount_fen") {
+		t.Fatalf("got %v, want the total unconfirmed by charges read a digit short", got)
+	}
+}

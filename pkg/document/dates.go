@@ -91,13 +91,14 @@ func findLabelledDate(norm string, labels []string) (calendar.Date, span) {
 
 // findLabelledDateAt is findLabelledDate returning where the date ends too.
 // Letters OCR reads for digits next to digits count as those digits
-// (repairDateDigits). When no label is found as printed, a label of four
+// (repairDateDigits), and a date's second separator read as a colon as
+// that separator (repairDateSeparator). When no label is found as printed, a label of four
 // Han characters read with one of them wrong (等故时间 for 事故时间) is
 // looked for, unless it reads as another date label (fuzzyDateLabel).
 func findLabelledDateAt(norm string, labels []string) (dateAt, bool) {
 	lower := asciiLower(norm)
 	dateAfter := func(from int) (dateAt, bool) {
-		window := repairDateDigits(lower[from:min(len(lower), from+dateWindow)])
+		window := repairDateSeparator(repairDateDigits(lower[from:min(len(lower), from+dateWindow)]))
 		d, ok := firstDate(window)
 		if !ok || utf8.RuneCountInString(window[:d.start]) > 20 {
 			return dateAt{}, false

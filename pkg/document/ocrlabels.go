@@ -1,6 +1,7 @@
 package document
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -154,6 +155,27 @@ func fuzzyDateLabel(s string, labels []string, from int) (int, int) {
 // isHan reports whether s is made of Han characters only.
 func isHan(s string) bool {
 	return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.Is(unicode.Han, r) }) < 0
+}
+
+// colonInDate matches a date whose second separator OCR read as a colon
+// (2026-12:04, the hyphen under grain). Read-only.
+var colonInDate = regexp.MustCompile(`\d{4}([\-./])\d{1,2}(:)\d{1,2}`)
+
+// repairDateSeparator writes the colon of colonInDate as the date's first
+// separator (2026-12:04 reads 2026-12-04): a separator is no digit, so the
+// date read is the one printed, as sure as its digits. A year read with a
+// colon, or a month followed by a time (2026-12 12:04), is left alone.
+// Lengths are kept, so offsets in the result are offsets in s.
+func repairDateSeparator(s string) string {
+	ms := colonInDate.FindAllStringSubmatchIndex(s, -1)
+	if ms == nil {
+		return s
+	}
+	b := []byte(s)
+	for _, m := range ms {
+		b[m[4]] = s[m[2]]
+	}
+	return string(b)
 }
 
 // repairDateDigits maps the letters OCR reads for digits next to a digit

@@ -64,6 +64,16 @@ func TestALabelOCRReadWithOneCharacterWrong(t *testing.T) {
 		{"出生日期 : 1985年6月15日", AccidentReport, ""},
 		{"事故时间 : 2027年4月I1日14时30分", AccidentReport, "2027-04-11"},
 		{"就诊日期 : 2O26.O3.l9", DiagnosisCertificate, "2026-03-19"},
+		// A date's second separator read as a colon (the hyphen under
+		// grain) is that separator; a month followed by a time, or a
+		// year read with a colon, is no date.
+		{"就诊日期 : 2026-12:04", MedicalInvoice, "2026-12-04"},
+		{"就诊日期 : 2026.12:04", DiagnosisCertificate, "2026-12-04"},
+		{"就诊日期 : 2026-12-04 12:04", MedicalInvoice, "2026-12-04"},
+		{"就诊时间 : 12:04 2026-12-05", DiagnosisCertificate, "2026-12-05"},
+		{"就诊日期 : 2026-12 12:04", MedicalInvoice, ""},
+		{"就诊日期 : 2026:12:04", MedicalInvoice, ""},
+		{"就诊日期 : 2026-12:4O", MedicalInvoice, ""},
 	}
 	for _, tc := range dates {
 		f := Extract(tc.text, tc.typ)

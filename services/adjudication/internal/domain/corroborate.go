@@ -35,9 +35,9 @@ const (
 	CorroboratedByChecksum   = "id_number_checksum"
 	CorroboratedByLuhn       = "card_number_luhn"
 	CorroboratedByOtherDate  = "date_on_other_document"
-	// CorroboratedByNoInvoiceAlike: a receipt's number, code or check code
-	// read with low confidence matters only to the check that an invoice
-	// is claimed once (invoice_seen), which a misread number would escape.
+	// CorroboratedByNoInvoiceAlike: a receipt's number or code read with
+	// low confidence matters only to the check that an invoice is claimed
+	// once (invoice_seen), which a misread number would escape.
 	// When the receipt's total and date are sure and no other claim of the
 	// insured (same policy or same name) and no other receipt of the claim
 	// holds an invoice of that total on that date, whatever its number, a
@@ -48,12 +48,23 @@ const (
 	// is no list of designated hospitals in ProductRules), so a misread
 	// cannot change the decision. A rule that reads it must remove this.
 	NotReadByTheRules = "not_read_by_the_rules"
+	// CheckCodeNotVerified: a receipt's check code (校验码) serves only to
+	// verify an electronic invoice with the platform that issued it, which
+	// adjudication does not do; an invoice is the same invoice by its code
+	// and number (invoice_seen, invoice_alike), and no rule, check or key
+	// reads the check code (adjudication does not even keep its value).
+	// So its reading, however doubtful, cannot change the decision, and it
+	// holds no claim whatever its confidence: the page's doubt is that of
+	// the fields the rules read, each under MinCorroborable on its own. A
+	// rule that reads it (the verification with the issuing platform) must
+	// remove this.
+	CheckCodeNotVerified = "check_code_not_verified"
 )
 
 // corroborate returns how the field of the i-th document, read with low
 // confidence, is confirmed, or false when nothing independent confirms it
-// (it then stays a low_confidence reason). An invoice's number, code and
-// check code are corroborated only by the search by content
+// (it then stays a low_confidence reason). An invoice's number and code
+// are corroborated only by the search by content
 // (CorroboratedByNoInvoiceAlike): a misread number would otherwise escape
 // the check that an invoice is claimed once. Intake's Corroborated facts
 // are computed from the reading alone.
@@ -64,7 +75,12 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	// A field read below MinCorroborable is a page in doubt: no check
 	// vouches for it. The total is the exception, its confidence being set
 	// by intake from its figures and capitals (0 when the capitals are
-	// misread), and it is corroborated only by sums read on other lines.
+	// misread), and it is corroborated only by sums read on other lines;
+	// so is the check code, which nothing reads (CheckCodeNotVerified).
+	if field == "check_code" {
+		c.By = CheckCodeNotVerified
+		return c, true
+	}
 	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable {
 		return c, false
 	}
@@ -94,7 +110,7 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 		c.By, c.Other = CorroboratedByOtherDate, other
 	case field == "institution":
 		c.By = NotReadByTheRules
-	case field == "invoice_number" || field == "invoice_code" || field == "check_code":
+	case field == "invoice_number" || field == "invoice_code":
 		if d.Type != DocMedicalInvoice || !in.AlikeSearched || d.TotalAmountFen <= 0 || d.EventDate == "" ||
 			!sure(in, i, "total_amount_fen") || !sure(in, i, "event_date") {
 			return c, false

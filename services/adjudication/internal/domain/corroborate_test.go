@@ -121,7 +121,7 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			lowReceiptNumbers(in)
 			d := in.Docs[0]
 			in.InvoicesAlike = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "0012345670", AmountFen: d.TotalAmountFen, EventDate: d.EventDate}}
-		}, []string{"low_confidence:invoice_number", "low_confidence:invoice_code", "low_confidence:check_code"}},
+		}, []string{"invoice_alike", "low_confidence:invoice_number", "low_confidence:invoice_code"}},
 		{"the same receipt uploaded twice on the claim, the copy's number misread", func(in *domain.AutoInput) {
 			// A second photo of the receipt (other bytes, so another
 			// document) whose number OCR reads differently escapes the
@@ -144,12 +144,7 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 		}, []string{"low_confidence:event_date", "low_confidence:invoice_number"}},
 		{"a grainy page: its fields read below what a check may vouch for", func(in *domain.AutoInput) {
 			lowReceiptNumbers(in)
-			for _, d := range in.Docs {
-				for f, src := range d.Sources {
-					src.Confidence = 0.7
-					d.Sources[f] = src
-				}
-			}
+			grainy(in, 0.7)
 		}, []string{"low_confidence:patient_name", "low_confidence:invoice_number", "low_confidence:event_date", "low_confidence:insurance.self_pay_fen"}},
 		{"a document whose low confidence no field explains", func(in *domain.AutoInput) { in.Docs[0].Confidence = 0.3 },
 			[]string{"low_confidence:"}},
@@ -158,13 +153,7 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 			in := scannedInput()
 			tc.change(&in)
 			a := domain.Assess(in)
-			var got []string
-			for _, r := range a.Reasons {
-				got = append(got, r.Code)
-				if r.Code == "low_confidence" {
-					got = append(got, r.Code+":"+r.Params["field"])
-				}
-			}
+			got := reasonsByField(a)
 			if a.Automatic {
 				t.Fatalf("got automatic with reasons %v; want a handler", got)
 			}
@@ -174,6 +163,30 @@ func TestALowConfidenceFieldNothingConfirmsStaysWithAPerson(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// reasonsByField returns a's reason codes, each low_confidence one also
+// with its field (low_confidence:patient_name).
+func reasonsByField(a domain.Assessment) []string {
+	var got []string
+	for _, r := range a.Reasons {
+		got = append(got, r.Code)
+		if r.Code == "low_confidence" {
+			got = append(got, r.Code+":"+r.Params["field"])
+		}
+	}
+	return got
+}
+
+// grainy makes every field of in's documents read at confidence, as on a
+// grainy page.
+func grainy(in *domain.AutoInput, confidence float64) {
+	for _, d := range in.Docs {
+		for f, src := range d.Sources {
+			src.Confidence = confidence
+			d.Sources[f] = src
+		}
 	}
 }
 
@@ -208,9 +221,74 @@ func TestAScannedReceiptsNumberIsReliedOnWhenNoClaimHoldsAnInvoiceAlike(t *testi
 	for _, c := range a.Corroborations {
 		by[c.DocumentID+"/"+c.Field] = c.By
 	}
-	for _, f := range []string{"invoice_number", "invoice_code", "check_code"} {
+	for _, f := range []string{"invoice_number", "invoice_code"} {
 		if got := by["d1/"+f]; got != domain.CorroboratedByNoInvoiceAlike {
 			t.Errorf("got d1/%s corroborated by %q, want %q", f, got, domain.CorroboratedByNoInvoiceAlike)
 		}
+	}
+}
+
+// TestACheckCodeInDoubtHoldsNoClaim: a receipt's check code (校验码)
+// serves only to verify an electronic invoice with the platform that
+// issued it, which adjudication does not do, and no rule reads it (an
+// invoice is the same invoice by its code and number: invoice_seen,
+// invoice_alike), so its reading, however doubtful (Tesseract reads the
+// c of c00042 as c or C), holds no claim: it is recorded as
+// CheckCodeNotVerified. The attacks: a grainy page, a misread receipt
+// number and the same receipt claimed again still go to a handler, for
+// the fields the rules read.
+func TestACheckCodeInDoubtHoldsNoClaim(t *testing.T) {
+	checkCode := func(confidence float64) func(*domain.AutoInput) {
+		return func(in *domain.AutoInput) {
+			in.Docs[0].Sources["check_code"] = domain.FieldSource{Page: 1, Box: [4]int{10, 40, 300, 40}, Confidence: confidence}
+			in.Docs[0].Confidence = min(in.Docs[0].Confidence, confidence)
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		change    func(*domain.AutoInput)
+		automatic bool
+		want      []string
+	}{
+		{"a check code whose c is in doubt, below the floor", checkCode(0.62), true, nil},
+		{"a check code read at no confidence at all", checkCode(0), true, nil},
+		{"a check code in doubt on a grainy page", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			grainy(in, 0.7)
+			checkCode(0.5)(in)
+		}, false, []string{"low_confidence:patient_name", "low_confidence:invoice_number", "low_confidence:event_date"}},
+		{"a check code in doubt beside a receipt number the other claims were not searched for", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			in.AlikeSearched = false
+			checkCode(0.62)(in)
+		}, false, []string{"low_confidence:invoice_number", "low_confidence:invoice_code"}},
+		{"a check code in doubt on a receipt claimed again, its number misread", func(in *domain.AutoInput) {
+			lowReceiptNumbers(in)
+			checkCode(0.62)(in)
+			d := in.Docs[0]
+			in.InvoicesAlike = []domain.InvoiceMatch{{ClaimID: "claim-0", InvoiceNumber: "0012345670", AmountFen: d.TotalAmountFen, EventDate: d.EventDate}}
+		}, false, []string{"invoice_alike", "low_confidence:invoice_number"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := scannedInput()
+			tc.change(&in)
+			a := domain.Assess(in)
+			got := reasonsByField(a)
+			if a.Automatic != tc.automatic {
+				t.Fatalf("got automatic %v with reasons %v, want %v", a.Automatic, got, tc.automatic)
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("got reasons %v; want %s among them", got, w)
+				}
+			}
+			if slices.Contains(got, "low_confidence:check_code") {
+				t.Errorf("got reasons %v; want none for the check code", got)
+			}
+			i := slices.IndexFunc(a.Corroborations, func(c domain.Corroboration) bool { return c.Field == "check_code" })
+			if i < 0 || a.Corroborations[i].By != domain.CheckCodeNotVerified {
+				t.Errorf("got corroborations %+v, want the check code's by %q", a.Corroborations, domain.CheckCodeNotVerified)
+			}
+		})
 	}
 }
