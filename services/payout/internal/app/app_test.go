@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -882,5 +883,59 @@ func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
 				t.Fatalf("got %d transfers executed once from one submission, want %d", got, n)
 			}
 		})
+	}
+}
+
+// reorderingBank answers about a batch in the reverse order of the request,
+// as a bank adapter that sorts its answers, or a bulk file read back in
+// another order, would.
+type reorderingBank struct{ app.Bank }
+
+func (b reorderingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	ts, err := b.Bank.SubmitAll(ctx, reqs)
+	slices.Reverse(ts)
+	return ts, err
+}
+
+func (b reorderingBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	ts, err := b.Bank.StatusAll(ctx, keys)
+	slices.Reverse(ts)
+	return ts, err
+}
+
+// TestAttackAnAnswerAboutAnotherTransferIsNotRecorded: a batch's answers
+// come back in another order than the transfers (issue 21). Matched by
+// position, the transfer the bank refused would be recorded as paid (and
+// never paid) and the one it paid as refused (and paid again once its
+// payee is corrected). An answer is recorded only for the transfer it
+// names; the others wait for a check that answers in order.
+func TestAttackAnAnswerAboutAnotherTransferIsNotRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(reorderingBank{e.bank})
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "paid", 5000)))
+	// Ends in 0000: no such account.
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "refused", 7000, func(d *events.AgreementReachedData) {
+		d.Payee.AccountNumber = "6222000011110000"
+	})))
+	_, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	for range 3 {
+		e.clock.Add(2 * time.Second)
+		_, err = a.CheckSent(ctx)
+		require.NoError(t, err)
+	}
+	e.settle(t, e.service(e.bank))
+	for claimID, want := range map[string]domain.State{"paid": domain.StateCompleted, "refused": domain.StateFailed} {
+		l, err := a.Obligations(ctx, claimID, "", 1)
+		require.NoError(t, err)
+		require.Len(t, l, 1)
+		if l[0].State != want {
+			t.Fatalf("got claim %s's payment %s (%s), want %s", claimID, l[0].State, l[0].LastError, want)
+		}
+	}
+	if got := payoutEvents(t, e.db, events.PayoutCompleted); len(got) != 1 || got[0].ClaimID != "paid" {
+		t.Fatalf("got completions %+v, want claim paid's only", got)
 	}
 }
