@@ -939,3 +939,57 @@ func TestAttackAnAnswerAboutAnotherTransferIsNotRecorded(t *testing.T) {
 		t.Fatalf("got completions %+v, want claim paid's only", got)
 	}
 }
+
+// noReferenceBank says a transfer succeeded without the bank's reference,
+// which no completion can be recorded without.
+type noReferenceBank struct {
+	app.Bank
+	key string
+}
+
+func (b noReferenceBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	ts, err := b.Bank.StatusAll(ctx, keys)
+	for i := range ts {
+		if ts[i].Key == b.key {
+			ts[i].Reference = ""
+		}
+	}
+	return ts, err
+}
+
+// TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment: the bank's
+// answer about one transfer of a batch cannot be recorded (a success
+// without its reference). The others' answers are recorded (issue 21: one
+// transaction a batch must not make one payment's fault every payment's);
+// the faulty one stays sent, with the error, and is asked about again.
+func TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	for _, claimID := range []string{"first", "faulty", "last"} {
+		require.NoError(t, a.HandleAgreement(ctx, agreement(t, claimID, 5000)))
+		e.clock.Add(time.Millisecond)
+	}
+	_, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	faulty, err := a.Obligations(ctx, "faulty", "", 1)
+	require.NoError(t, err)
+	require.Len(t, faulty, 1)
+	e.clock.Add(2 * time.Second)
+	checked, err := e.service(noReferenceBank{Bank: e.bank, key: faulty[0].ID}).CheckSent(ctx)
+	require.NoError(t, err)
+	if checked != 3 || e.paid(t, "first") != 5000 || e.paid(t, "last") != 5000 {
+		t.Fatalf("got %d checked, %d and %d fen paid to first and last, want 3 checked and both paid", checked, e.paid(t, "first"), e.paid(t, "last"))
+	}
+	held, err := a.Obligations(ctx, "faulty", "", 1)
+	require.NoError(t, err)
+	if o := held[0]; o.State != domain.StateSent || !strings.Contains(o.LastError, "reference") || !o.NextAttemptAt.After(e.clock.Now()) {
+		t.Fatalf("got the faulty payment %s (%q) next asked at %s, want sent, its error kept, asked again later", o.State, o.LastError, o.NextAttemptAt)
+	}
+	e.settle(t, a)
+	if got := e.paid(t, "faulty"); got != 5000 {
+		t.Fatalf("got %d fen paid to faulty once the bank answers with its reference, want 5000", got)
+	}
+	wantEachPaidOnce(t, e, 3)
+}

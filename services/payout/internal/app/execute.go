@@ -65,7 +65,7 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 			}
 		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
 			if o.State == domain.StateSent {
-				eff, err := s.record(ctx, o, asked[o.ID])
+				eff, err := s.contain(ctx, o, func() (Effects, error) { return s.record(ctx, o, asked[o.ID]) })
 				noticed = noticed || len(eff.Notices) > 0
 				return eff, err
 			}
@@ -127,7 +127,7 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	noticed := false
 	err = s.repo.UpdateAll(ctx, s.now(), ids, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
 		i := byID[o.ID]
-		eff, err := s.apply(ctx, o, sent[i].Attempts, got[i])
+		eff, err := s.contain(ctx, o, func() (Effects, error) { return s.apply(ctx, o, sent[i].Attempts, got[i]) })
 		stampTrace(calls.ctx[i], eff.Events)
 		noticed = noticed || len(eff.Notices) > 0
 		return eff, err
@@ -136,6 +136,25 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		s.noticed()
 	}
 	return err
+}
+
+// contain runs record, which records the bank's answer about o, and when
+// it fails for o alone (an answer that cannot be recorded: a success
+// without the bank's reference) leaves o as it was, sent, with the error,
+// to be asked about again later, so that one payment's fault does not roll
+// back the answers of its whole batch, round after round (issue 21). A
+// failure of the database aborts the batch's transaction, which then fails
+// as a whole when o is stored.
+func (s *Service) contain(ctx context.Context, o *domain.Obligation, record func() (Effects, error)) (Effects, error) {
+	before := *o
+	eff, err := record()
+	if err == nil || ctx.Err() != nil {
+		return eff, err
+	}
+	*o = before
+	o.LastError = "recording the bank's answer: " + err.Error()
+	o.Pending(s.now())
+	return Effects{}, nil
 }
 
 // noticed tells the notifier that notices committed (Controls.Noticed).
