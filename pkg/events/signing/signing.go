@@ -206,6 +206,19 @@ func (v *Verifier) Verify(e events.Envelope) error {
 	return nil
 }
 
+// Trusts reports whether v trusts the public key of s under any key id: a
+// service's own signing key trusted as another producer's would let
+// whoever holds it sign as both (the attack review of issue 19).
+func (v *Verifier) Trusts(s *Signer) bool {
+	pub := s.key.Public().(ed25519.PublicKey)
+	for _, k := range v.keys {
+		if k.Equal(pub) {
+			return true
+		}
+	}
+	return false
+}
+
 // Check returns why v refuses e, nil when v accepts it: v's refusal, or,
 // when v is nil (no key trusted) or fails otherwise, an unknown_key
 // refusal. A consumer refuses what Check does not return nil for.

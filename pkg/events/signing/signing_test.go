@@ -217,6 +217,14 @@ func TestVerifyAClaimRequest(t *testing.T) {
 			return e
 		}(), signing.BadSignature},
 		{"signed with intake's key, naming adjudication as source", sign(t, intake, request("adjudication")), signing.WrongSource},
+		// On the wire: a member repeated after the signed one, or spelt in
+		// another case, is what the decoder keeps (the last, matched without
+		// case); the verifier checks the envelope as decoded, so it sees
+		// what adjudication acts on and the signature breaks.
+		{"data repeated on the wire", onTheWire(t, genuine, `,"data":{"claim_id":"claim-1","documents":[]}}`), signing.BadSignature},
+		{"data spelt Data on the wire", onTheWire(t, genuine, `,"Data":{"claim_id":"claim-1","documents":[]}}`), signing.BadSignature},
+		{"claim id repeated on the wire", onTheWire(t, genuine, `,"claimid":"claim-2"}`), signing.BadSignature},
+		{"source spelt SOURCE on the wire", onTheWire(t, sign(t, intake, request("adjudication")), `,"SOURCE":"intake"}`), signing.BadSignature},
 	}
 	for _, tt := range tests {
 		err := v.Verify(tt.e)
@@ -228,6 +236,18 @@ func TestVerifyAClaimRequest(t *testing.T) {
 			t.Errorf("%s: got %v, want a refusal (%s)", tt.name, err, tt.want)
 		}
 	}
+}
+
+// onTheWire returns e as adjudication decodes it from Kafka after a writer
+// of the topic appended extra, which closes the JSON object, to its
+// encoding.
+func onTheWire(t *testing.T, e events.Envelope, extra string) events.Envelope {
+	t.Helper()
+	raw, err := json.Marshal(e)
+	require.NoError(t, err)
+	got, err := events.Decode(append(raw[:len(raw)-1], extra...))
+	require.NoError(t, err)
+	return got
 }
 
 // TestCheckRefusesWhatNoTrustedKeySigned: with no verifier every event is

@@ -285,13 +285,15 @@ func NewService(d Deps) *Service {
 // period), the clock stops the request brings, and its advance deadline
 // (R7) once its materials are complete. A request tagged with a
 // catastrophe takes the fast track (R8): see fastTrack. A request not
-// signed by one of intake's trusted keys opens nothing (checkRequest).
+// signed by one of intake's trusted keys opens nothing (checkRequest),
+// and is refused so before its data is read, so that a forgery that is no
+// claim request raises the alarm too.
 func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
-	var d events.ClaimRequestedData
-	if err := events.DecodeData(e, events.ClaimRequested, &d); err != nil {
+	if err := s.checkRequest(ctx, e); err != nil {
 		return err
 	}
-	if err := s.checkRequest(ctx, e); err != nil {
+	var d events.ClaimRequestedData
+	if err := events.DecodeData(e, events.ClaimRequested, &d); err != nil {
 		return err
 	}
 	now := s.now()

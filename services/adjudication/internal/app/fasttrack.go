@@ -333,7 +333,9 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Dea
 // once, a tagged case's first (Priority), and deducts it from the final
 // settlement. The approval leaves the R7 obligation owed: Insurance Law
 // art. 25 asks for a payment, so R7 is met when payout completes the
-// advance (RecordPayout).
+// advance (RecordPayout). Whoever entered what the straight-through path
+// left to a second person (entered_by_staff) approves no advance on it, as
+// they do not decide it (the attack review of issue 19).
 func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
 	c, err := s.repo.Get(ctx, claimID)
 	if err != nil {
@@ -348,6 +350,9 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		return domain.Case{}, err
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints
+	if in.EnteredBy, err = s.enteredByStaff(ctx, claimID); err != nil {
+		return domain.Case{}, err
+	}
 	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 		// The contract's limits under the policy's lock, as for a decision.
 		ev.UsedFen = used

@@ -11,6 +11,7 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/postgres/pgtest"
 )
 
@@ -44,13 +45,16 @@ func TestOpenCaseRefusesAnEventItCannotRead(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 
+	// Each signed by intake as it is: unreadable, not forged.
 	newer := claimRequested(t, request("claim-1", time.Now()))
 	newer.SchemaVersion = 2
+	newer = eventstest.SignRequest(t, newer)
 	if err := f.app.OpenCase(ctx, newer); !errors.Is(err, events.ErrMalformed) {
 		t.Fatalf("schema version 2: got %v, want ErrMalformed", err)
 	}
 	other := claimRequested(t, request("claim-1", time.Now()))
 	other.Type = events.ClaimDecided.Name
+	other = eventstest.SignRequest(t, other)
 	if err := f.app.OpenCase(ctx, other); !errors.Is(err, events.ErrMalformed) {
 		t.Fatalf("other type: got %v, want ErrMalformed", err)
 	}

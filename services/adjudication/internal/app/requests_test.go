@@ -60,6 +60,10 @@ func TestAttackAClaimRequestIntakeDidNotSignOpensNothing(t *testing.T) {
 	genuine := claimRequested(t, request("claim-genuine", at))
 	squatter := unsigned(byStaff("claim-genuine"))
 	squatter.ID = genuine.ID
+	// A forger probing the topic with what is no claim request is told as
+	// a forger, not parked unseen as a malformed event.
+	garbled := unsigned(byStaff("claim-garbled"))
+	garbled.Data = []byte(`{"claimed_amount_fen":"all of it"}`)
 
 	tests := []struct {
 		name string
@@ -72,6 +76,7 @@ func TestAttackAClaimRequestIntakeDidNotSignOpensNothing(t *testing.T) {
 		{"entered_via changed after intake signed it", tampered, signing.BadSignature},
 		{"signed with intake's key, naming another source", fromAdjudication, signing.WrongSource},
 		{"unsigned, under a genuine request's id", squatter, signing.Unsigned},
+		{"unsigned, its data no claim request", garbled, signing.Unsigned},
 	}
 	for _, tt := range tests {
 		for range 2 { // the second time is a redelivery

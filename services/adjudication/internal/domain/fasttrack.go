@@ -125,6 +125,11 @@ type AdvanceInput struct {
 	// Limits is the most the contract allows on the case (MaxPayableOf),
 	// nil when the policy or its product is not in adjudication's data.
 	Limits *MaxPayable
+	// EnteredBy are the members of staff who entered what the
+	// straight-through path left to a second person (EnteredByStaff): an
+	// advance pays on those documents before the decision, so none of
+	// them approves one, as none of them decides the claim.
+	EnteredBy []string
 }
 
 // AdvancedFen is the sum of the approved advances: what the agreement tells
@@ -245,6 +250,10 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	}
 	if err := c.mayAct(actor, "approve an advance", now); err != nil {
 		return Advance{}, "", err
+	}
+	if slices.ContainsFunc(in.EnteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
+		return Advance{}, "", apperr.New(apperr.Forbidden, "%s entered documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff): another handler approves an advance on it",
+			actor.Subject, c.ClaimID)
 	}
 	a := c.offered()
 	switch {

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,17 @@ func TestApproveAdvance(t *testing.T) {
 		{"R7 above a handler's authority, by a senior", plain, senior, domain.AdvanceInput{AmountFen: 5_000_001, Reason: "x", Payee: payee()}, "", "", "sixty-days", 5_000_001},
 		{"after the decision", func(t *testing.T) *domain.Case { return caseIn(t, domain.StateApproved) }, handler,
 			domain.AdvanceInput{AmountFen: 100, Reason: "x", Payee: payee()}, apperr.Conflict, "", "", 0},
+		// Attack: the clerk who entered the documents the system would not
+		// pay on alone (entered_by_staff) pays an advance on them, under
+		// any spelling of their name; another handler may.
+		{"R7 by who entered the documents", plain, handler,
+			domain.AdvanceInput{AmountFen: 12_000, Reason: "x", Payee: payee(), EnteredBy: []string{handler.Subject}}, apperr.Forbidden, "", "", 0},
+		{"R7 by who entered the documents, padded", plain, handler,
+			domain.AdvanceInput{AmountFen: 12_000, Reason: "x", Payee: payee(), EnteredBy: []string{" " + strings.ToUpper(handler.Subject) + "\u200b"}}, apperr.Forbidden, "", "", 0},
+		{"the catastrophe's offer by who entered the documents", offered, handler,
+			domain.AdvanceInput{Payee: payee(), EnteredBy: []string{handler.Subject}}, apperr.Forbidden, "", "", 0},
+		{"R7 by another than who entered the documents", plain, handler,
+			domain.AdvanceInput{AmountFen: 12_000, Reason: "x", Payee: payee(), EnteredBy: []string{"clerk-7"}}, "", "", "sixty-days", 12_000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

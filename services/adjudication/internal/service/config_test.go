@@ -14,6 +14,7 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/events/eventstest"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/servicekit"
 )
@@ -56,6 +57,15 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 		// The attack review of issue 19: no case is opened on a claim
 		// request intake did not sign.
 		{"no key of intake to trust", func(c *service.Config) { c.TrustedRequests = nil }, "ADJUDICATION_TRUSTED_INTAKE_KEYS"},
+		// Attack: adjudication's own signing key trusted as intake's (one
+		// command makes both pairs): whoever holds adjudication's key could
+		// then forge the claim requests adjudication pays on, and the two
+		// locks on the money path would be one key.
+		{"adjudication's own key trusted as intake's", func(c *service.Config) {
+			v, err := signing.ParseTrusted("intake", eventstest.IntakeSigner(t).Public()+","+c.Instructions.Public())
+			require.NoError(t, err)
+			c.TrustedRequests = v
+		}, "ADJUDICATION_TRUSTED_INTAKE_KEYS holds adjudication's own signing key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 // the invoice. Neither may be the second person on any path a senior
 // takes: approving (or returning) a colleague's decision above the
 // handler's authority, overriding a failing check, reviewing a decision
-// after the fact. Each is refused (403), names compared as auth.SameSubject
+// after the fact; nor approve an advance on it, as they do not decide it. Each is refused (403), names compared as auth.SameSubject
 // does (a padded, full-width name is the same person); another senior may.
 func TestAttackWhoEnteredWhatAClaimRestsOnIsNeverItsSecondPerson(t *testing.T) {
 	t.Parallel()
@@ -73,6 +73,9 @@ func TestAttackWhoEnteredWhatAClaimRestsOnIsNeverItsSecondPerson(t *testing.T) {
 			"/v1/cases/" + again.ClaimID + "/checks/duplicate_invoice/override", `{"reason":"同一张发票，已核实"}`},
 		{"reviewing the flagged approval after the fact", "POST /v1/auto/reviews/{claimId}",
 			"/v1/auto/reviews/" + flagged.ClaimID, `{"outcome":"confirmed","note":"核对无误"}`},
+		// An advance (R7) pays on what they entered before the decision.
+		{"approving an advance on the held claim", "POST /v1/cases/{claimId}/advance", "/v1/cases/" + again.ClaimID + "/advance",
+			`{"amount_fen":1000,"reason":"已确定的住院费用","payee":{"name":"张三","role":"insured","bank_name":"中国工商银行","account_number":"6222020200112233445"}}`},
 	}
 	for _, tt := range tests {
 		for _, who := range []string{clerk, corrector, " ＳＥＮＩＯＲ-clerk "} {
@@ -84,4 +87,8 @@ func TestAttackWhoEnteredWhatAClaimRestsOnIsNeverItsSecondPerson(t *testing.T) {
 	for _, tt := range []int{0, 2, 3} {
 		want(t, colleague.Do(t, http.MethodPost, tests[tt].path, tests[tt].body), 200, nil)
 	}
+	// Another senior's advance gets past who entered the documents to the
+	// payee's checks (the account is not the bank card's).
+	a := colleague.Do(t, http.MethodPost, tests[4].path, tests[4].body)
+	wantRefused(t, a.Status, a.Body, http.StatusUnprocessableEntity, "payee_not_entitled")
 }

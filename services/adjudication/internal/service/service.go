@@ -118,6 +118,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if cfg.TrustedRequests == nil {
 		return nil, fmt.Errorf("claim request keys (ADJUDICATION_TRUSTED_INTAKE_KEYS): adjudication trusts no key of intake and would open no case")
 	}
+	if cfg.Instructions != nil && cfg.TrustedRequests.Trusts(cfg.Instructions) {
+		return nil, fmt.Errorf("ADJUDICATION_TRUSTED_INTAKE_KEYS holds adjudication's own signing key (ADJUDICATION_SIGNING_KEY): whoever holds it could sign claim requests as intake; trust intake's public keys only")
+	}
 	if err := cfg.Issuer.Validate(); err != nil {
 		return nil, fmt.Errorf("letter issuer: %w", err)
 	}

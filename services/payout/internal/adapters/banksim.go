@@ -107,7 +107,7 @@ func failure(code string) *app.BankError {
 }
 
 func (r transferRow) transfer() app.Transfer {
-	t := app.Transfer{State: app.TransferState(r.State), Attempt: r.Attempt, Reference: r.Reference}
+	t := app.Transfer{Key: r.IdempotencyKey, State: app.TransferState(r.State), Attempt: r.Attempt, Reference: r.Reference}
 	if r.SettledAt != nil {
 		t.SettledAt = r.SettledAt.UTC()
 	}
@@ -158,7 +158,7 @@ func (b *BankSimulator) SubmitAll(ctx context.Context, reqs []app.TransferReques
 	var order []int
 	for i, req := range reqs {
 		if req.AmountFen <= 0 || req.Currency != domain.Currency || req.Attempt < 1 || req.IdempotencyKey == "" {
-			out[i] = app.Transfer{State: app.TransferFailed, Attempt: req.Attempt, Failure: &app.BankError{Code: app.FailureRejected,
+			out[i] = app.Transfer{Key: req.IdempotencyKey, State: app.TransferFailed, Attempt: req.Attempt, Failure: &app.BankError{Code: app.FailureRejected,
 				Permanent: true, Reason: "malformed transfer: a key, an attempt and a positive amount in CNY are required"}}
 			continue
 		}
@@ -273,7 +273,7 @@ func (b *BankSimulator) StatusAll(ctx context.Context, keys []string) ([]app.Tra
 	for i, k := range keys {
 		r, ok := byKey[k]
 		if !ok {
-			r = transferRow{State: string(app.TransferUnknown)}
+			r = transferRow{IdempotencyKey: k, State: string(app.TransferUnknown)}
 		}
 		out[i] = r.transfer()
 	}

@@ -212,3 +212,39 @@ func BenchmarkCatastropheAdvances(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*perRound)/b.Elapsed().Seconds(), "advances/s")
 }
+
+// TestAttackTwoAdvancesToOneAgentInOneBatchOweTheR10Notice: one agent
+// collects two advances of RMB 600 for the same person on one claim, paid
+// in one batch (issue 21). Each alone is under R10's RMB 1,000; the batch
+// records the second completion after the first in the same transaction,
+// and must count the first (AgentCollectedFen), or splitting a payment in
+// two would avoid the notice.
+func TestAttackTwoAdvancesToOneAgentInOneBatchOweTheR10Notice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.service(e.bank)
+	ctx := context.Background()
+	toAgent := func(d *events.AdvanceApprovedData) {
+		d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
+			OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
+	}
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-split", 60_000, toAgent)))
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-split", 60_000, toAgent)))
+	submitted, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	e.clock.Add(2 * time.Second)
+	checked, err := a.CheckSent(ctx)
+	require.NoError(t, err)
+	if submitted != 2 || checked != 2 || e.paid(t, "claim-split") != 120_000 {
+		t.Fatalf("got %d submitted, %d checked, %d fen paid, want both advances paid in one batch each way", submitted, checked, e.paid(t, "claim-split"))
+	}
+	notices, err := a.Notices(ctx, "claim-split", 10)
+	require.NoError(t, err)
+	rules := map[string]int{}
+	for _, n := range notices {
+		rules[n.Rule]++
+	}
+	if rules["R9"] != 2 || rules["R10"] != 1 {
+		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent)", rules)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -883,4 +884,136 @@ func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reorderingBank answers about a batch other than in the order of the
+// request (change), as a bank adapter that sorts its answers, or a bulk
+// file read back in another order or cut short, would.
+type reorderingBank struct {
+	app.Bank
+	change func([]app.Transfer) []app.Transfer
+}
+
+func (b reorderingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
+	ts, err := b.Bank.SubmitAll(ctx, reqs)
+	return b.change(ts), err
+}
+
+func (b reorderingBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	ts, err := b.Bank.StatusAll(ctx, keys)
+	return b.change(ts), err
+}
+
+// TestAttackAnAnswerAboutAnotherTransferIsNotRecorded: a batch's answers
+// come back in another order than the transfers, or one is left out
+// (issue 21). Matched by position, the transfer the bank refused would be
+// recorded as paid (and never paid) and the one it paid as refused (and
+// paid again once its payee is corrected). An answer is recorded only for
+// the transfer it names; the others wait for a check that answers in
+// order.
+func TestAttackAnAnswerAboutAnotherTransferIsNotRecorded(t *testing.T) {
+	t.Parallel()
+	for name, change := range map[string]func([]app.Transfer) []app.Transfer{
+		"reversed": func(ts []app.Transfer) []app.Transfer { slices.Reverse(ts); return ts },
+		"the first left out": func(ts []app.Transfer) []app.Transfer {
+			if len(ts) > 1 {
+				return ts[1:]
+			}
+			return ts
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			wantEachAnswerRecordedForItsTransfer(t, change)
+		})
+	}
+}
+
+// wantEachAnswerRecordedForItsTransfer pays two claims, one to an account
+// that does not exist, through a bank whose answers change changes, then
+// through the bank as it is, and checks that each payment ends as the bank
+// did it.
+func wantEachAnswerRecordedForItsTransfer(t *testing.T, change func([]app.Transfer) []app.Transfer) {
+	t.Helper()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(reorderingBank{Bank: e.bank, change: change})
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "paid", 5000)))
+	// Ends in 0000: no such account.
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "refused", 7000, func(d *events.AgreementReachedData) {
+		d.Payee.AccountNumber = "6222000011110000"
+	})))
+	_, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	for range 3 {
+		e.clock.Add(2 * time.Second)
+		_, err = a.CheckSent(ctx)
+		require.NoError(t, err)
+	}
+	e.settle(t, e.service(e.bank))
+	for claimID, want := range map[string]domain.State{"paid": domain.StateCompleted, "refused": domain.StateFailed} {
+		l, err := a.Obligations(ctx, claimID, "", 1)
+		require.NoError(t, err)
+		require.Len(t, l, 1)
+		if l[0].State != want {
+			t.Fatalf("got claim %s's payment %s (%s), want %s", claimID, l[0].State, l[0].LastError, want)
+		}
+	}
+	if got := payoutEvents(t, e.db, events.PayoutCompleted); len(got) != 1 || got[0].ClaimID != "paid" {
+		t.Fatalf("got completions %+v, want claim paid's only", got)
+	}
+}
+
+// noReferenceBank says a transfer succeeded without the bank's reference,
+// which no completion can be recorded without.
+type noReferenceBank struct {
+	app.Bank
+	key string
+}
+
+func (b noReferenceBank) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	ts, err := b.Bank.StatusAll(ctx, keys)
+	for i := range ts {
+		if ts[i].Key == b.key {
+			ts[i].Reference = ""
+		}
+	}
+	return ts, err
+}
+
+// TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment: the bank's
+// answer about one transfer of a batch cannot be recorded (a success
+// without its reference). The others' answers are recorded (issue 21: one
+// transaction a batch must not make one payment's fault every payment's);
+// the faulty one stays sent, with the error, and is asked about again.
+func TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	for _, claimID := range []string{"first", "faulty", "last"} {
+		require.NoError(t, a.HandleAgreement(ctx, agreement(t, claimID, 5000)))
+		e.clock.Add(time.Millisecond)
+	}
+	_, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	faulty, err := a.Obligations(ctx, "faulty", "", 1)
+	require.NoError(t, err)
+	require.Len(t, faulty, 1)
+	e.clock.Add(2 * time.Second)
+	checked, err := e.service(noReferenceBank{Bank: e.bank, key: faulty[0].ID}).CheckSent(ctx)
+	require.NoError(t, err)
+	if checked != 3 || e.paid(t, "first") != 5000 || e.paid(t, "last") != 5000 {
+		t.Fatalf("got %d checked, %d and %d fen paid to first and last, want 3 checked and both paid", checked, e.paid(t, "first"), e.paid(t, "last"))
+	}
+	held, err := a.Obligations(ctx, "faulty", "", 1)
+	require.NoError(t, err)
+	if o := held[0]; o.State != domain.StateSent || !strings.Contains(o.LastError, "reference") || !o.NextAttemptAt.After(e.clock.Now()) {
+		t.Fatalf("got the faulty payment %s (%q) next asked at %s, want sent, its error kept, asked again later", o.State, o.LastError, o.NextAttemptAt)
+	}
+	e.settle(t, a)
+	if got := e.paid(t, "faulty"); got != 5000 {
+		t.Fatalf("got %d fen paid to faulty once the bank answers with its reference, want 5000", got)
+	}
+	wantEachPaidOnce(t, e, 3)
 }

@@ -51,8 +51,11 @@ type BankError struct {
 func (e *BankError) Error() string { return e.Code + ": " + e.Reason }
 
 // Transfer is the bank's answer about one idempotency key: the last
-// attempt it received, and that attempt's state.
+// attempt it received, and that attempt's state. Key is that idempotency
+// key: an answer is recorded only for the transfer it names (issue 21's
+// batches are answered in the order asked, which is not trusted).
 type Transfer struct {
+	Key       string
 	State     TransferState
 	Attempt   int
 	Reference string

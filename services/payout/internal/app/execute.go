@@ -65,7 +65,7 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 			}
 		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
 			if o.State == domain.StateSent {
-				eff, err := s.record(ctx, o, asked[o.ID])
+				eff, err := s.contain(ctx, o, func() (Effects, error) { return s.record(ctx, o, asked[o.ID]) })
 				noticed = noticed || len(eff.Notices) > 0
 				return eff, err
 			}
@@ -105,8 +105,8 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		reqs[i] = transferOf(o)
 	}
 	got, err := s.bank.SubmitAll(ctx, reqs)
-	if err == nil && len(got) != len(reqs) {
-		err = fmt.Errorf("the bank answered %d of %d transfers", len(got), len(reqs))
+	if err == nil {
+		err = answersFor(reqs, got)
 	}
 	calls.end(err)
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 	noticed := false
 	err = s.repo.UpdateAll(ctx, s.now(), ids, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
 		i := byID[o.ID]
-		eff, err := s.apply(ctx, o, sent[i].Attempts, got[i])
+		eff, err := s.contain(ctx, o, func() (Effects, error) { return s.apply(ctx, o, sent[i].Attempts, got[i]) })
 		stampTrace(calls.ctx[i], eff.Events)
 		noticed = noticed || len(eff.Notices) > 0
 		return eff, err
@@ -136,6 +136,25 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		s.noticed()
 	}
 	return err
+}
+
+// contain runs record, which records the bank's answer about o, and when
+// it fails for o alone (an answer that cannot be recorded: a success
+// without the bank's reference) leaves o as it was, sent, with the error,
+// to be asked about again later, so that one payment's fault does not roll
+// back the answers of its whole batch, round after round (issue 21). A
+// failure of the database aborts the batch's transaction, which then fails
+// as a whole when o is stored.
+func (s *Service) contain(ctx context.Context, o *domain.Obligation, record func() (Effects, error)) (Effects, error) {
+	before := *o
+	eff, err := record()
+	if err == nil || ctx.Err() != nil {
+		return eff, err
+	}
+	*o = before
+	o.LastError = "recording the bank's answer: " + err.Error()
+	o.Pending(s.now())
+	return Effects{}, nil
 }
 
 // noticed tells the notifier that notices committed (Controls.Noticed).
@@ -186,8 +205,8 @@ func (s *Service) ask(ctx context.Context, due []domain.Obligation) answers {
 		out[o.ID] = &answer{ctx: calls.ctx[i]}
 	}
 	ts, err := s.bank.StatusAll(ctx, keys)
-	if err == nil && len(ts) != len(keys) {
-		err = fmt.Errorf("the bank answered about %d of %d transfers", len(ts), len(keys))
+	if err == nil {
+		err = answersAbout(keys, ts)
 	}
 	var again []TransferRequest
 	for i, o := range due {
@@ -202,8 +221,8 @@ func (s *Service) ask(ctx context.Context, due []domain.Obligation) answers {
 	}
 	if len(again) > 0 {
 		rs, err := s.bank.SubmitAll(ctx, again)
-		if err == nil && len(rs) != len(again) {
-			err = fmt.Errorf("the bank answered %d of %d transfers", len(rs), len(again))
+		if err == nil {
+			err = answersFor(again, rs)
 		}
 		for i, req := range again {
 			a := out[req.IdempotencyKey]
@@ -217,6 +236,32 @@ func (s *Service) ask(ctx context.Context, due []domain.Obligation) answers {
 		tracing.End(calls.spans[i], out[o.ID].err)
 	}
 	return out
+}
+
+// answersFor is answersAbout the keys of reqs.
+func answersFor(reqs []TransferRequest, ts []Transfer) error {
+	keys := make([]string, len(reqs))
+	for i, r := range reqs {
+		keys[i] = r.IdempotencyKey
+	}
+	return answersAbout(keys, ts)
+}
+
+// answersAbout checks that the bank answered about each of keys, in their
+// order. Any other answer is taken as none, so that nothing the bank said
+// of one transfer is recorded for another: a refused one as paid (and
+// never paid), a paid one as refused (and paid again). The transfers are
+// asked about again.
+func answersAbout(keys []string, ts []Transfer) error {
+	if len(ts) != len(keys) {
+		return fmt.Errorf("the bank answered about %d of %d transfers", len(ts), len(keys))
+	}
+	for i, k := range keys {
+		if ts[i].Key != k {
+			return fmt.Errorf("the bank's answer %d is about transfer %q, want %q", i+1, ts[i].Key, k)
+		}
+	}
+	return nil
 }
 
 // bankCalls are the spans of one call to the bank about several
