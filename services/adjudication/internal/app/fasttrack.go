@@ -348,6 +348,12 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		return domain.Case{}, err
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints
+	// Who entered what the claim rests on may not confirm the advance's
+	// payee in payout either (AdvanceApprovedData.EnteredBy).
+	enteredBy, err := s.enteredByStaff(ctx, claimID)
+	if err != nil {
+		return domain.Case{}, err
+	}
 	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 		// The contract's limits under the policy's lock, as for a decision.
 		ev.UsedFen = used
@@ -374,6 +380,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
 			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,
 			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil, OfferedBy: a.OfferedBy,
+			EnteredBy: enteredBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err

@@ -74,7 +74,8 @@ func (o *Obligation) HoldForConfirmation(thresholdFen int64) {
 
 // MayConfirmPayee tells whether subject, a senior handler when senior is
 // set, may confirm or reject the payee of o: a senior who is none of the
-// people who decided, approved, recorded or corrected it (o.Parties).
+// people who decided, approved, recorded or corrected it, or entered what
+// the claim rests on (o.Parties).
 func (o *Obligation) MayConfirmPayee(subject string, senior bool) error {
 	switch {
 	case strings.TrimSpace(subject) == "":
@@ -82,7 +83,7 @@ func (o *Obligation) MayConfirmPayee(subject string, senior bool) error {
 	case !senior:
 		return apperr.New(apperr.Forbidden, "only a senior handler may confirm the payee of a payment above the threshold")
 	case slices.ContainsFunc(o.Parties, func(p string) bool { return SamePerson(p, subject) }):
-		return apperr.New(apperr.Forbidden, "%s decided, approved, recorded or corrected this payment: a second person must confirm its payee", strings.TrimSpace(subject))
+		return apperr.New(apperr.Forbidden, "%s decided, approved, recorded or corrected this payment or entered what its claim rests on: a second person must confirm its payee", strings.TrimSpace(subject))
 	}
 	return nil
 }
