@@ -56,7 +56,11 @@ func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
 	// threshold are held once together they exceed it.
 	o.AddParties(d.ApprovedBy, d.OfferedBy)
 	o.AddParties(d.EnteredBy...)
-	o.HoldForConfirmation(domain.ThresholdLeft(s.threshold(), advances))
+	threshold := domain.ThresholdLeft(s.threshold(), advances)
+	if domain.ActsOnOwnEntry(d.EnteredBy, d.ApprovedBy, d.OfferedBy) {
+		threshold = 0
+	}
+	o.HoldForConfirmation(threshold)
 	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	_, err = s.repo.Schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
 		if existing != nil {

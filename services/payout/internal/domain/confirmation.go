@@ -59,6 +59,22 @@ func (o *Obligation) AddParties(who ...string) {
 	}
 }
 
+// ActsOnOwnEntry reports whether any of actors (who approved, offered,
+// decided or recorded a payment) entered or corrected what its claim rests
+// on (enteredBy, from adjudication's event). Adjudication lets an on-site
+// catastrophe team upload a claim's documents and approve its advance; a
+// payment one person both entered the ground for and approved then waits
+// for a second senior whatever its amount, so no one pays alone an account
+// they put on the claim themselves.
+func ActsOnOwnEntry(enteredBy []string, actors ...string) bool {
+	for _, a := range actors {
+		if strings.TrimSpace(a) != "" && slices.ContainsFunc(enteredBy, func(e string) bool { return SamePerson(e, a) }) {
+			return true
+		}
+	}
+	return false
+}
+
 // HoldForConfirmation puts a new obligation of more than thresholdFen in
 // StateAwaitingConfirmation: nothing goes to the bank until a second senior
 // confirms its payee.
