@@ -84,6 +84,10 @@ type AdvanceApprovedData struct {
 	ApprovedAt time.Time `json:"approved_at"`
 	// Priority asks payout to pay it before ordinary payments (R8).
 	Priority bool `json:"priority"`
+	// EnteredBy names the members of staff who entered or corrected what
+	// the claim rests on (AgreementReachedData.EnteredBy): they may not
+	// confirm the advance's payee either.
+	EnteredBy []string `json:"entered_by,omitempty"`
 }
 
 // RecoveryDueData is an advance to recover from a claim that was rejected

@@ -306,4 +306,9 @@ type AgreementReachedData struct {
 	AgreedAt           time.Time `json:"agreed_at"`
 	PaymentPeriodDays  int       `json:"payment_period_days,omitempty"`
 	BlockingSignals    []string  `json:"blocking_signals,omitempty"`
+	// EnteredBy names the members of staff who entered or corrected what
+	// the claim rests on (documents, the advance payee: the assessment's
+	// entered_by_staff). Adjudication kept them from deciding the claim;
+	// payout keeps them from confirming its payee.
+	EnteredBy []string `json:"entered_by,omitempty"`
 }

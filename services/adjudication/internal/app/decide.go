@@ -308,7 +308,7 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 			ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, AmountFen: a.AmountFen, Currency: "CNY",
 			AdvancedFen: min(c.AdvancedFen(), a.AmountFen), Payee: payee, Channel: a.Channel, RecordedBy: a.RecordedBy, AgreedAt: a.AgreedAt,
 			PaymentPeriodDays: a.PaymentPeriodDays, DecidedBy: c.Decision.DecidedBy, DecisionApprovedBy: c.Decision.ApprovedBy,
-			BlockingSignals: c.BlockingSignals(),
+			BlockingSignals: c.BlockingSignals(), EnteredBy: in.EnteredBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err

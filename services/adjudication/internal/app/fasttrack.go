@@ -350,6 +350,9 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 		return domain.Case{}, err
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints
+	// Who entered what the claim rests on may neither approve the advance
+	// (domain.ApproveAdvance) nor confirm its payee in payout
+	// (AdvanceApprovedData.EnteredBy).
 	if in.EnteredBy, err = s.enteredByStaff(ctx, claimID); err != nil {
 		return domain.Case{}, err
 	}
@@ -379,6 +382,7 @@ func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID
 			AdvanceID: a.ID, ClaimID: c.ClaimID, CaseID: c.ID, PolicyNumber: c.PolicyNumber, Ground: a.Ground,
 			CatastropheCode: a.CatastropheCode, AmountFen: a.AmountFen, Currency: "CNY", ExpectedBenefitFen: a.ExpectedBenefitFen,
 			Payee: payee, ApprovedBy: a.ApprovedBy, ApprovedAt: *a.ApprovedAt, Priority: c.Catastrophe != nil, OfferedBy: a.OfferedBy,
+			EnteredBy: in.EnteredBy,
 		})
 		if err != nil {
 			return tracking.Effects{}, err

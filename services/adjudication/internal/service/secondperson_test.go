@@ -2,13 +2,18 @@ package service_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/adjudication/internal/service"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/eventstest"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // TestAttackWhoEnteredWhatAClaimRestsOnIsNeverItsSecondPerson: the
@@ -27,11 +32,14 @@ func TestAttackWhoEnteredWhatAClaimRestsOnIsNeverItsSecondPerson(t *testing.T) {
 	})
 	r.importRules(t)
 	const clerk, corrector = "senior-clerk", "senior-corrector"
+	const cardAccount = "6222021234567890128"
 	// byStaff is d with its bank card uploaded by the clerk and its first
 	// document's total corrected by the corrector.
 	byStaff := func(d events.ClaimRequestedData) events.ClaimRequestedData {
 		card := len(d.Documents) - 1
 		d.Documents[card].EnteredBy, d.Documents[card].EnteredVia = clerk, events.EnteredViaStaff
+		d.Documents[card].AccountFingerprint = eventstest.Fingerprints().Account(d.ClaimID, cardAccount)
+		d.Documents[card].AccountLast4 = "0128"
 		d.Documents[0].Corrected, d.Documents[0].CorrectedBy = []string{"total_amount_fen"}, []string{corrector}
 		return d
 	}
@@ -91,4 +99,29 @@ func TestAttackWhoEnteredWhatAClaimRestsOnIsNeverItsSecondPerson(t *testing.T) {
 	// payee's checks (the account is not the bank card's).
 	a := colleague.Do(t, http.MethodPost, tests[4].path, tests[4].body)
 	wantRefused(t, a.Status, a.Body, http.StatusUnprocessableEntity, "payee_not_entitled")
+
+	// Payout confirms the payee of a large payment: the instructions name
+	// who entered and corrected what the claim rests on, so that payout
+	// keeps them from being that second person too.
+	payee := `{"name":"张三","role":"insured","bank_name":"中国工商银行","account_number":"` + cardAccount + `"}`
+	want(t, colleague.Do(t, http.MethodPost, "/v1/cases/"+decided.ClaimID+"/agreement", agreementFor(payee)), 200, nil)
+	want(t, handler.Do(t, http.MethodPost, "/v1/cases/"+again.ClaimID+"/advance", `{"amount_fen":8000,"reason":"已确定的住院费用","payee":`+payee+`}`), 200, nil)
+	db := pgtest.Open(t, r.dsn, 2)
+	for _, c := range []struct {
+		claimID string
+		typ     events.Type
+	}{{decided.ClaimID, events.AgreementReached}, {again.ClaimID, events.AdvanceApproved}} {
+		var payload []byte
+		require.NoError(t, db.Raw("SELECT payload FROM outbox WHERE event_type = ? AND msg_key = ?", c.typ.Name, c.claimID).Row().Scan(&payload))
+		e, err := events.Decode(payload)
+		require.NoError(t, err)
+		var data struct {
+			EnteredBy []string `json:"entered_by"`
+		}
+		require.NoError(t, events.DecodeData(e, c.typ, &data))
+		slices.Sort(data.EnteredBy)
+		if !slices.Equal(data.EnteredBy, []string{clerk, corrector}) {
+			t.Fatalf("%s: got entered_by %v, want [%s %s] for payout to keep from confirming the payee", c.typ.Name, data.EnteredBy, clerk, corrector)
+		}
+	}
 }

@@ -50,11 +50,17 @@ func (s *Service) HandleAdvance(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return err
 	}
-	// Segregation of duties: who offered the advance and who approved it
-	// (and set its payee) may not confirm its payee; advances split below
-	// the threshold are held once together they exceed it.
+	// Segregation of duties: who offered the advance, who approved it
+	// (and set its payee) and who entered or corrected what the claim
+	// rests on may not confirm its payee; advances split below the
+	// threshold are held once together they exceed it.
 	o.AddParties(d.ApprovedBy, d.OfferedBy)
-	o.HoldForConfirmation(domain.ThresholdLeft(s.threshold(), advances))
+	o.AddParties(d.EnteredBy...)
+	threshold := domain.ThresholdLeft(s.threshold(), advances)
+	if domain.ActsOnOwnEntry(d.EnteredBy, d.ApprovedBy, d.OfferedBy) {
+		threshold = 0
+	}
+	o.HoldForConfirmation(threshold)
 	receipt := inbox.Receipt{Consumer: AgreementsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	_, err = s.repo.Schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
 		if existing != nil {

@@ -195,11 +195,15 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 		return errors.Join(events.ErrMalformed, err)
 	}
 	// Segregation of duties: above the threshold nobody who decided,
-	// approved or recorded the amount and payee may confirm the payee.
-	// A blocking fraud signal on the case holds it whatever the amount.
+	// approved or recorded the amount and payee, nor who entered or
+	// corrected what the claim rests on, may confirm the payee. A blocking
+	// fraud signal on the case, or one of them having entered what the
+	// claim rests on (adjudication refuses that; payout does not rely on
+	// it), holds it whatever the amount.
 	o.AddParties(d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy)
+	o.AddParties(d.EnteredBy...)
 	threshold := domain.ThresholdLeft(s.threshold(), advances)
-	if len(d.BlockingSignals) > 0 {
+	if len(d.BlockingSignals) > 0 || domain.ActsOnOwnEntry(d.EnteredBy, d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy) {
 		threshold = 0
 	}
 	o.HoldForConfirmation(threshold)

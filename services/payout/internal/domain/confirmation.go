@@ -59,6 +59,22 @@ func (o *Obligation) AddParties(who ...string) {
 	}
 }
 
+// ActsOnOwnEntry reports whether any of actors (who approved, offered,
+// decided or recorded a payment) entered or corrected what its claim rests
+// on (enteredBy, from adjudication's event). Adjudication refuses such a
+// decision, agreement or advance; payout does not rely on that alone: a
+// payment one person both entered the ground for and approved waits for a
+// second senior whatever its amount, so no one pays alone an account they
+// put on the claim themselves.
+func ActsOnOwnEntry(enteredBy []string, actors ...string) bool {
+	for _, a := range actors {
+		if strings.TrimSpace(a) != "" && slices.ContainsFunc(enteredBy, func(e string) bool { return SamePerson(e, a) }) {
+			return true
+		}
+	}
+	return false
+}
+
 // HoldForConfirmation puts a new obligation of more than thresholdFen in
 // StateAwaitingConfirmation: nothing goes to the bank until a second senior
 // confirms its payee.
@@ -74,7 +90,8 @@ func (o *Obligation) HoldForConfirmation(thresholdFen int64) {
 
 // MayConfirmPayee tells whether subject, a senior handler when senior is
 // set, may confirm or reject the payee of o: a senior who is none of the
-// people who decided, approved, recorded or corrected it (o.Parties).
+// people who decided, approved, recorded or corrected it, or entered what
+// the claim rests on (o.Parties).
 func (o *Obligation) MayConfirmPayee(subject string, senior bool) error {
 	switch {
 	case strings.TrimSpace(subject) == "":
@@ -82,7 +99,7 @@ func (o *Obligation) MayConfirmPayee(subject string, senior bool) error {
 	case !senior:
 		return apperr.New(apperr.Forbidden, "only a senior handler may confirm the payee of a payment above the threshold")
 	case slices.ContainsFunc(o.Parties, func(p string) bool { return SamePerson(p, subject) }):
-		return apperr.New(apperr.Forbidden, "%s decided, approved, recorded or corrected this payment: a second person must confirm its payee", strings.TrimSpace(subject))
+		return apperr.New(apperr.Forbidden, "%s decided, approved, recorded or corrected this payment or entered what its claim rests on: a second person must confirm its payee", strings.TrimSpace(subject))
 	}
 	return nil
 }

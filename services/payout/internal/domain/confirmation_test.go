@@ -230,3 +230,26 @@ func TestAConfirmedPayeeStaysAsConfirmed(t *testing.T) {
 		t.Fatalf("got %s confirmed by %q paying %s, want scheduled as senior-2 confirmed it", o.State, o.PayeeConfirmedBy, o.Payee.AccountNumber)
 	}
 }
+
+func TestActsOnOwnEntry(t *testing.T) {
+	tests := []struct {
+		name      string
+		enteredBy []string
+		actors    []string
+		want      bool
+	}{
+		{"nobody entered anything", nil, []string{"clerk-2"}, false},
+		{"a colleague approved", []string{"clerk-2"}, []string{"handler-4", ""}, false},
+		{"the approver entered it", []string{"clerk-2"}, []string{"handler-4", "clerk-2"}, true},
+		{"padded and re-cased", []string{"clerk-2"}, []string{" CLERK-2 "}, true},
+		{"full-width", []string{"clerk-2"}, []string{"ｃｌｅｒｋ－２"}, true},
+		{"no actor named", []string{"clerk-2"}, []string{"", " "}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := domain.ActsOnOwnEntry(tt.enteredBy, tt.actors...); got != tt.want {
+				t.Fatalf("ActsOnOwnEntry(%q, %q): got %v, want %v", tt.enteredBy, tt.actors, got, tt.want)
+			}
+		})
+	}
+}

@@ -383,6 +383,68 @@ func TestAttackTheApproverCannotConfirmUnderACompatibleSpelling(t *testing.T) {
 	}
 }
 
+// Attack (the attack review of this round): a senior who uploaded the bank
+// card the claim is paid to (or corrected its number), and whom adjudication
+// therefore kept from deciding the claim, confirms the payee of the 40,000
+// yuan it pays, or of an advance on it. adjudication names them in the
+// event (entered_by); payout refuses them, under any spelling, as it refuses
+// the decider.
+func TestAttackWhoEnteredTheDocumentsCannotConfirmThePayee(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	claim, advanceClaim := uuid.NewString(), uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, fortyThousandYuan, func(d *events.AgreementReachedData) {
+		d.RecordedBy, d.DecidedBy, d.DecisionApprovedBy = "handler-1", "handler-1", "senior-1"
+		d.EnteredBy = []string{"senior-8", "clerk-2"}
+	}))
+	at := time.Now().UTC()
+	e, err := events.New(events.AdvanceApproved, "adjudication", advanceClaim, at, events.AdvanceApprovedData{AdvanceID: uuid.NewString(),
+		ClaimID: advanceClaim, CaseID: "case-" + advanceClaim, PolicyNumber: "P-2026-000123", Ground: events.AdvanceGroundSixtyDays,
+		AmountFen: fortyThousandYuan, Currency: "CNY", ExpectedBenefitFen: 10_000_000, ApprovedAt: at,
+		Payee:      events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
+		ApprovedBy: "handler-3", OfferedBy: "senior-5", EnteredBy: []string{"senior-8"}})
+	require.NoError(t, err)
+	apitest.Publish(t, r.brokers, message(t, r.topics, e))
+	for _, c := range []string{claim, advanceClaim} {
+		list, _ := r.obligationsOf(t, c, 1, "the payment waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+		for _, who := range []string{"senior-8", " SENIOR-8", "ｓｅｎｉｏｒ－８"} {
+			if a := r.confirm(t, senior(who), list[0].ID); a.Status != http.StatusForbidden {
+				t.Fatalf("%q, who entered the claim's documents, confirming its payee: got %d (%s), want 403", who, a.Status, a.Body)
+			}
+		}
+		require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), list[0].ID).Status, "a senior who had no hand in it confirms")
+	}
+}
+
+// Attack (the attack review of this round): a clerk uploads a forged bank
+// card at the counter and approves an advance of 3,000 yuan to it, within
+// the authority and below the threshold, alone. Adjudication refuses
+// that; should such an instruction reach payout all the same, payout holds
+// the advance for a second senior whatever its amount. An advance approved
+// by a colleague of the person who entered the documents is paid at once.
+func TestAttackAnAdvanceApprovedByWhoEnteredItsDocumentsWaitsWhateverTheAmount(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	alone, colleague := uuid.NewString(), uuid.NewString()
+	for _, c := range []struct{ claim, approver string }{{alone, "Clerk-2 "}, {colleague, "handler-4"}} {
+		at := time.Now().UTC()
+		e, err := events.New(events.AdvanceApproved, "adjudication", c.claim, at, events.AdvanceApprovedData{AdvanceID: uuid.NewString(),
+			ClaimID: c.claim, CaseID: "case-" + c.claim, PolicyNumber: "P-2026-000123", Ground: events.AdvanceGroundSixtyDays,
+			AmountFen: 300_000, Currency: "CNY", ExpectedBenefitFen: 10_000_000, ApprovedAt: at,
+			Payee:      events.Payee{Name: "李四", Role: "beneficiary", BankName: "中国工商银行", AccountNumber: account},
+			ApprovedBy: c.approver, EnteredBy: []string{"clerk-2"}})
+		require.NoError(t, err)
+		apitest.Publish(t, r.brokers, message(t, r.topics, e))
+	}
+	list, _ := r.obligationsOf(t, alone, 1, "the advance waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	if a := r.confirm(t, senior("clerk-2"), list[0].ID); a.Status != http.StatusForbidden {
+		t.Fatalf("the clerk confirming his own advance: got %d (%s), want 403", a.Status, a.Body)
+	}
+	r.obligationsOf(t, colleague, 1, "the advance a colleague approved, paid", completed)
+	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-6"), list[0].ID).Status)
+	r.obligationsOf(t, alone, 1, "the advance paid once confirmed", completed)
+}
+
 // Attack: below the threshold a handler corrects the failed payment's payee
 // to another person. Adjudication checked who may be paid only for the
 // payee it named: a correction that pays someone else waits for a second
