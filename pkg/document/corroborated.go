@@ -27,7 +27,9 @@ import (
 //     when they sum to less they stay uncorroborated;
 //   - account_number: a bank card's number whose Luhn digit verifies;
 //   - id_number: a resident ID number (its GB 11643 checksum verified when
-//     it was read).
+//     it was read);
+//   - patient_name and holder_name: read below the floor, a second OCR
+//     model read the same name on the same line (SecondReading).
 func (f Fields) Corroborated() []string {
 	var out []string
 	total := f.HasFigures && f.HasCapitals && f.FiguresFen == f.CapitalsFen && !f.AmountsDisagree
@@ -65,6 +67,11 @@ func (f Fields) Corroborated() []string {
 	}
 	if f.IDNumber != "" {
 		out = append(out, "id_number")
+	}
+	for _, name := range secondReadFields {
+		if slices.Contains(f.SecondReading, name) {
+			out = append(out, name)
+		}
 	}
 	return out
 }

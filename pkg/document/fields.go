@@ -94,6 +94,12 @@ type Fields struct {
 	// items[0], items[1]…. Only AnalyzePages, which knows the lines' pages
 	// and boxes, fills it; a field without an entry was not located.
 	Sources map[string]Source
+	// SecondReading names the name fields (patient_name, holder_name) read
+	// below the floor whose line a second OCR model (ocr.Config's
+	// SecondLanguage) read as the same name, on a page not in doubt as a
+	// whole (issue 19). Corroborated reports them; adjudication relies on
+	// them only when the name is the policy's insured.
+	SecondReading []string
 }
 
 // Extract returns the fields of a document of type t from its text.

@@ -119,6 +119,11 @@ type Config struct {
 	TempDir string
 	// CommandTimeout bounds each poppler command (default 2 minutes).
 	CommandTimeout time.Duration
+	// SecondLanguage is a second Tesseract model (HanS) that reads again
+	// the line of a name read below the floor on an image's page not in
+	// doubt as a whole (readNamesAgain); "" reads no name twice. Each
+	// worker keeps a client of it, made with its own.
+	SecondLanguage string
 }
 
 // DefaultLanguages returns the languages a pipeline reads with unless
@@ -173,6 +178,9 @@ type Result struct {
 	// shown to its orientation detection: the work reading took.
 	Recognitions int
 	OSDRuns      int
+	// SecondReadings is how many lines the second model read
+	// (Config.SecondLanguage): one a name in doubt.
+	SecondReadings int
 }
 
 // ErrClosed is returned by Inspect after Close.
@@ -198,6 +206,8 @@ type job struct {
 	img   *image.Gray
 	dpi   int
 	out   chan<- pageResult // buffered: a worker never blocks on it
+	// second asks for img, a line, to be read by the second model.
+	second bool
 }
 
 // pageResult is a worker's answer to a job.
@@ -266,6 +276,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		return Result{}, err
 	}
 	var pages []document.Page
+	var imgs []*image.Gray
 	var recognised int
 	var n passes
 	switch media {
@@ -276,7 +287,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		// read from its XML, with no page recognised.
 		pages, err = document.ReadOFD(data, p.cfg.Limits)
 	default:
-		pages, n, err = p.readImage(ctx, data)
+		pages, imgs, n, err = p.readImage(ctx, data)
 		recognised = len(pages)
 	}
 	if err != nil {
@@ -289,6 +300,10 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	}
 	text := strings.Join(texts, "\n\n")
 	parts := document.AnalyzePages(pages)
+	second, err := p.readNamesAgain(ctx, pages, imgs, parts)
+	if err != nil {
+		return Result{}, err
+	}
 	analysis := document.Analyze(text)
 	if len(parts) > 0 {
 		analysis = parts[0].Analysis
@@ -300,6 +315,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		RecognisedPages: recognised,
 		Recognitions:    n.recognitions,
 		OSDRuns:         n.osd,
+		SecondReadings:  second,
 		Text:            text,
 		PageTexts:       pages,
 		Parts:           parts,
@@ -307,24 +323,26 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 }
 
 // readImage recognises every page of an image file, and counts the
-// Tesseract passes it took.
-func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]document.Page, passes, error) {
+// Tesseract passes it took; it returns the pages' images too.
+func (p *Pipeline) readImage(ctx context.Context, data []byte) ([]document.Page, []*image.Gray, passes, error) {
 	info, err := document.ProbeImage(data, p.cfg.Limits)
 	if err != nil {
-		return nil, passes{}, err
+		return nil, nil, passes{}, err
 	}
 	r := p.newRun(ctx, len(info.Sizes))
+	imgs := make([]*image.Gray, len(info.Sizes))
 	for i := range info.Sizes {
 		img, err := decodeForOCR(data, info, i)
 		if err != nil {
-			return nil, passes{}, err
+			return nil, nil, passes{}, err
 		}
+		imgs[i] = img
 		if err := r.submit(i, img, p.cfg.ImageDPI); err != nil {
-			return nil, passes{}, err
+			return nil, nil, passes{}, err
 		}
 	}
 	pages, err := r.wait()
-	return pages, r.passes, err
+	return pages, imgs, r.passes, err
 }
 
 // run collects the pages of one document as workers recognise them.
@@ -387,7 +405,15 @@ func (p *Pipeline) work(ready chan<- error) {
 		return
 	}
 	defer osd.close()
-	client, err := p.newClient()
+	client, err := p.newClient(p.cfg.Languages, p.cfg.PageSegMode)
+	var second *gosseract.Client
+	if err == nil && p.cfg.SecondLanguage != "" {
+		if second, err = p.newClient([]string{p.cfg.SecondLanguage}, gosseract.PSM_SINGLE_LINE); err != nil {
+			client.Close()
+		} else {
+			defer second.Close()
+		}
+	}
 	ready <- err
 	if err != nil {
 		return
@@ -409,11 +435,16 @@ func (p *Pipeline) work(ready chan<- error) {
 			j.out <- pageResult{index: j.index, err: err}
 			continue
 		}
+		if j.second {
+			lines, err := recognise(second, j.img, j.dpi)
+			j.out <- pageResult{index: j.index, page: document.Page{Lines: lines}, err: err}
+			continue
+		}
 		if client == nil || pages >= p.cfg.RecycleAfter {
 			if client != nil {
 				client.Close()
 			}
-			if client, err = p.newClient(); err != nil {
+			if client, err = p.newClient(p.cfg.Languages, p.cfg.PageSegMode); err != nil {
 				j.out <- pageResult{index: j.index, err: err}
 				continue
 			}
@@ -425,10 +456,10 @@ func (p *Pipeline) work(ready chan<- error) {
 	}
 }
 
-// newClient makes a Tesseract client with the configured languages and
-// warms it with a blank page, which loads the language data. Clients are
-// made one at a time (see the package documentation).
-func (p *Pipeline) newClient() (*gosseract.Client, error) {
+// newClient makes a Tesseract client with languages, segmenting pages in
+// mode psm, and warms it with a blank page, which loads the language data.
+// Clients are made one at a time (see the package documentation).
+func (p *Pipeline) newClient(languages []string, psm gosseract.PageSegMode) (*gosseract.Client, error) {
 	p.initMu.Lock()
 	defer p.initMu.Unlock()
 	c := gosseract.NewClient()
@@ -436,14 +467,14 @@ func (p *Pipeline) newClient() (*gosseract.Client, error) {
 		c.Close()
 		return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the OCR engine cannot start", Err: err}
 	}
-	if err := c.SetLanguage(p.cfg.Languages...); err != nil {
+	if err := c.SetLanguage(languages...); err != nil {
 		return fail(err)
 	}
 	// Tesseract's tprintf diagnostics go to /dev/null rather than stderr.
 	if err := c.SetVariable(gosseract.DEBUG_FILE, os.DevNull); err != nil {
 		return fail(err)
 	}
-	if err := c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(int(p.cfg.PageSegMode))); err != nil {
+	if err := c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(int(psm))); err != nil {
 		return fail(err)
 	}
 	// Tesseract reads a line it reads badly a second time inverted (white
@@ -459,7 +490,7 @@ func (p *Pipeline) newClient() (*gosseract.Client, error) {
 		return fail(err)
 	}
 	if _, err := c.GetBoundingBoxes(gosseract.RIL_TEXTLINE); err != nil {
-		return fail(fmt.Errorf("loading %s: %w", strings.Join(p.cfg.Languages, "+"), err))
+		return fail(fmt.Errorf("loading %s: %w", strings.Join(languages, "+"), err))
 	}
 	if _, err := apiOf(c); err != nil {
 		return fail(err)

@@ -72,7 +72,7 @@ func TestWordLinesAreTesseractsLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &Pipeline{cfg: Config{Workers: 1}.withDefaults()}
-	c, err := p.newClient()
+	c, err := p.newClient(p.cfg.Languages, p.cfg.PageSegMode)
 	if err != nil {
 		t.Fatal(err)
 	}
