@@ -292,3 +292,59 @@ func TestACheckCodeInDoubtHoldsNoClaim(t *testing.T) {
 		})
 	}
 }
+
+// TestANameInDoubtCountsOnlyWhenTwoModelsReadTheInsured: a name read below
+// the floor (ADJUDICATION_AUTO_MIN_CORROBORABLE) counts when a second OCR
+// model read the same name on its line (intake's fact, never set on a page
+// in doubt as a whole) and that name is the policy's insured; the attacks:
+// the two readings differ, both read a name that is not the insured's, a
+// handler's correction listed as read twice, a grainy page.
+func TestANameInDoubtCountsOnlyWhenTwoModelsReadTheInsured(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		change    func(*domain.AutoInput)
+		automatic bool
+		want      []string
+	}{
+		{"both models read the insured's name", func(in *domain.AutoInput) {}, true, nil},
+		{"the two readings differ", func(in *domain.AutoInput) {
+			in.Docs[0].Corroborated = slices.DeleteFunc(in.Docs[0].Corroborated, func(f string) bool { return f == "patient_name" })
+		}, false, []string{"low_confidence:patient_name"}},
+		{"both models read a name that is not the insured's", func(in *domain.AutoInput) { in.Docs[0].PatientName = "张二" },
+			false, []string{"name_mismatch", "low_confidence:patient_name"}},
+		{"both read the card holder as another person", func(in *domain.AutoInput) { in.Docs[2].HolderName = "张二" },
+			false, []string{"payee_not_entitled", "low_confidence:holder_name"}},
+		{"a handler's correction listed as read twice", func(in *domain.AutoInput) {
+			in.Docs[0].Corrected = []string{"patient_name"}
+		}, false, []string{"corrected_by_handler"}},
+		{"a grainy page whose name both models read", func(in *domain.AutoInput) { grainy(in, 0.7) },
+			false, []string{"low_confidence:event_date", "low_confidence:insurance.self_pay_fen"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := scannedInput()
+			in.Docs[0].Sources["patient_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.72}
+			in.Docs[2].Sources["holder_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.75}
+			in.Docs[0].Corroborated = append(in.Docs[0].Corroborated, "patient_name")
+			in.Docs[2].Corroborated = append(in.Docs[2].Corroborated, "holder_name")
+			tc.change(&in)
+			a := domain.Assess(in)
+			got := reasonsByField(a)
+			if a.Automatic != tc.automatic {
+				t.Fatalf("got automatic %v with reasons %v; want %v", a.Automatic, got, tc.automatic)
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("got reasons %v; want %s among them", got, w)
+				}
+			}
+			if !tc.automatic {
+				return
+			}
+			for _, c := range a.Corroborations {
+				if (c.Field == "patient_name" && c.DocumentID == "d1" || c.Field == "holder_name") && c.By != domain.CorroboratedBySecondModel {
+					t.Errorf("got %s/%s corroborated by %q, want %q", c.DocumentID, c.Field, c.By, domain.CorroboratedBySecondModel)
+				}
+			}
+		})
+	}
+}
