@@ -23,7 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KAFKA_HOME=${KAFKA_HOME:-$ROOT/.local/kafka}
-APT_PACKAGES=(postgresql postgresql-contrib tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-osd
+APT_PACKAGES=(postgresql postgresql-contrib tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-script-hans
   libtesseract-dev libleptonica-dev poppler-utils fonts-droid-fallback fonts-dejavu-core chromium)
 
 SCHEMATHESIS_VERSION=4.32.5

@@ -32,6 +32,9 @@ const (
 	CorroboratedByCapitals   = "total_cross_checked"
 	CorroboratedBySplitSum   = "split_sums_to_total"
 	CorroboratedByPolicyName = "policy_insured_name"
+	CorroboratedByChecksum   = "id_number_checksum"
+	CorroboratedByLuhn       = "card_number_luhn"
+	CorroboratedByOtherDate  = "date_on_other_document"
 	// CorroboratedBySecondModel: a name read below MinCorroborable that a
 	// second OCR model read the same on its line (intake's fact, which it
 	// records only on a page not in doubt as a whole) and that is the
@@ -39,9 +42,6 @@ const (
 	// way (measured on issue 19's benchmark: 鹏 as 胸 by both on 2 of 70
 	// bank cards), and a misread name is still no insured's.
 	CorroboratedBySecondModel = "second_model_and_insured_name"
-	CorroboratedByChecksum   = "id_number_checksum"
-	CorroboratedByLuhn       = "card_number_luhn"
-	CorroboratedByOtherDate  = "date_on_other_document"
 	// CorroboratedByNoInvoiceAlike: a receipt's number or code read with
 	// low confidence matters only to the check that an invoice is claimed
 	// once (invoice_seen), which a misread number would escape.

@@ -42,6 +42,8 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		Common:     common,
 		StorageDir: env.String("INTAKE_STORAGE_DIR", ".local/documents"),
 		OCRWorkers: env.Int("INTAKE_OCR_WORKERS", 1),
+		// Issue 19: the second model that reads a name in doubt again.
+		OCRSecondModel: env.String("INTAKE_OCR_SECOND_MODEL", ""),
 		// Issue 17: how often files under an old data key are resealed.
 		ResealInterval: env.Duration("INTAKE_RESEAL_INTERVAL", 10*time.Minute),
 		UploadLimits: document.Limits{

@@ -43,6 +43,10 @@ type Config struct {
 	// in this instance; zero starts none (the documents wait for an
 	// instance that reads).
 	OCRWorkers int
+	// OCRSecondModel is the Tesseract model (HanS) that reads again the
+	// line of a name read below the floor (ocr.Config.SecondLanguage); ""
+	// for none.
+	OCRSecondModel string
 	// ReadPoll is how often an idle reader looks for documents uploaded to
 	// other instances (1 s when zero); ReadLease how long a reader holds a
 	// document before another may take it (10 minutes when zero).
@@ -112,7 +116,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
-	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults()}
+	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel}
 	var pipeline *ocr.Pipeline
 	if cfg.OCRWorkers > 0 && cfg.Reader == nil {
 		if pipeline, err = ocr.New(ocrCfg); err != nil {
