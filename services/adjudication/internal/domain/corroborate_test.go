@@ -272,16 +272,8 @@ func TestACheckCodeInDoubtHoldsNoClaim(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := scannedInput()
 			tc.change(&in)
-			a := domain.Assess(in)
+			a := assessed(t, in, tc.automatic, tc.want)
 			got := reasonsByField(a)
-			if a.Automatic != tc.automatic {
-				t.Fatalf("got automatic %v with reasons %v, want %v", a.Automatic, got, tc.automatic)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(got, w) {
-					t.Errorf("got reasons %v; want %s among them", got, w)
-				}
-			}
 			if slices.Contains(got, "low_confidence:check_code") {
 				t.Errorf("got reasons %v; want none for the check code", got)
 			}
@@ -327,16 +319,7 @@ func TestANameInDoubtCountsOnlyWhenTwoModelsReadTheInsured(t *testing.T) {
 			in.Docs[0].Corroborated = append(in.Docs[0].Corroborated, "patient_name")
 			in.Docs[2].Corroborated = append(in.Docs[2].Corroborated, "holder_name")
 			tc.change(&in)
-			a := domain.Assess(in)
-			got := reasonsByField(a)
-			if a.Automatic != tc.automatic {
-				t.Fatalf("got automatic %v with reasons %v; want %v", a.Automatic, got, tc.automatic)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(got, w) {
-					t.Errorf("got reasons %v; want %s among them", got, w)
-				}
-			}
+			a := assessed(t, in, tc.automatic, tc.want)
 			if !tc.automatic {
 				return
 			}
@@ -347,4 +330,21 @@ func TestANameInDoubtCountsOnlyWhenTwoModelsReadTheInsured(t *testing.T) {
 			}
 		})
 	}
+}
+
+// assessed assesses in and checks it is decided automatically or not as
+// automatic says, with each of want among its reasons (reasonsByField).
+func assessed(t *testing.T, in domain.AutoInput, automatic bool, want []string) domain.Assessment {
+	t.Helper()
+	a := domain.Assess(in)
+	got := reasonsByField(a)
+	if a.Automatic != automatic {
+		t.Fatalf("got automatic %v with reasons %v, want %v", a.Automatic, got, automatic)
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("got reasons %v; want %s among them", got, w)
+		}
+	}
+	return a
 }
