@@ -38,21 +38,30 @@ func (f Fields) nameOf(field string) string {
 	return ""
 }
 
-// ReadsName reports whether text, a line a second model read, prints name
-// after a name label exactly as the first reading found it: the same
-// finder (nameHits, its repairs and boundaries) on the other model's text,
-// so that a name the second model read with a character more, less or
-// other is no confirmation.
-func ReadsName(text, name string) bool {
+// ReadsName reports whether text, a line a second model read on a
+// document of type t, prints name for field (patient_name or holder_name)
+// exactly as the first reading found it: the same role finder (findRoles,
+// nameHits and its repairs; findAccountHolder on a bank card) on the
+// other model's text, so that a name read with a character more, less or
+// other is no confirmation, nor is the same name under another role's
+// label ("被保险人:张三。患者:李四" confirms no patient 张三).
+func ReadsName(text string, t Type, field, name string) bool {
 	if name == "" {
 		return false
 	}
-	for _, h := range nameHits(Normalize(text)) {
-		if h.name == name {
-			return true
+	norm := Normalize(text)
+	var g Fields
+	findRoles(norm, t, &g, offsets{})
+	switch field {
+	case "patient_name":
+		return g.PatientName == name
+	case "holder_name":
+		if t == IDCard {
+			return g.IDCardName == name
 		}
+		return findAccountHolder(norm) == name
 	}
-	return findAccountHolder(Normalize(text)) == name
+	return false
 }
 
 // ConfirmSecondReading records that a second model read field the same

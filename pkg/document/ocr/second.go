@@ -55,7 +55,7 @@ func (p *Pipeline) readNamesAgain(ctx context.Context, pages []document.Page, im
 				return n, err
 			}
 			n++
-			if document.ReadsName(text, name) {
+			if document.ReadsName(text, parts[k].Analysis.Type, field, name) {
 				f.ConfirmSecondReading(field)
 			}
 		}

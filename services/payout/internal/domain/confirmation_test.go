@@ -253,3 +253,29 @@ func TestActsOnOwnEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestARefusedPayeeHeldBelowTheThresholdStaysHeld: a payment held below
+// the threshold (its approver entered the card it pays, ActsOnOwnEntry)
+// whose payee a senior refused cannot be paid at once by correcting it to
+// the same payee: the attack is the clerk who uploaded the card putting it
+// back. A payee a second person confirmed and the bank then failed is paid
+// again at once (TestACorrectedPayeeNeedsAnotherPersonAboveTheThreshold).
+func TestARefusedPayeeHeldBelowTheThresholdStaysHeld(t *testing.T) {
+	now := time.Now()
+	o := domain.Obligation{ID: "o1", ClaimID: "c1", AmountFen: 300_000, State: domain.StateScheduled,
+		Payee: domain.Payee{Name: "李四", Role: domain.RoleBeneficiary, BankName: "中国银行", AccountNumber: "6216600000008866"}}
+	o.AddParties("clerk-2")
+	o.HoldForConfirmation(0)
+	if err := o.RejectPayee("senior-2", true, "卡号不是被保险人的"); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.CorrectPayee(o.Payee, "clerk-2", domain.DefaultPayeeConfirmationThresholdFen, now); err != nil {
+		t.Fatal(err)
+	}
+	if o.State != domain.StateAwaitingConfirmation || !o.ConfirmationRequired {
+		t.Fatalf("got state %s (confirmation required %v), want the refused payee waiting for a second senior", o.State, o.ConfirmationRequired)
+	}
+	if err := o.MayConfirmPayee("clerk-2", true); err == nil {
+		t.Fatalf("got the clerk who entered the card allowed to confirm it, want refused")
+	}
+}

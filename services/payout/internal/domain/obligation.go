@@ -251,7 +251,10 @@ func (o *Obligation) Fail(reason string) error {
 // again at once when it pays the same person (name, role and the person an
 // agent collects for): adjudication checked who may be paid only for the
 // payee it named, so a correction to another person waits for a second
-// senior whatever the amount (issue 14).
+// senior whatever the amount (issue 14). A payee that waited for a
+// confirmation and was refused, not confirmed, waits again whatever the
+// amount: the hold did not come from the amount alone (ActsOnOwnEntry, a
+// blocking signal), so the same payee put back is no new person's check.
 func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now time.Time) error {
 	if o.State != StateFailed {
 		return o.refuse("correct the payee of")
@@ -263,7 +266,7 @@ func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now ti
 	if strings.TrimSpace(by) == "" {
 		return apperr.New(apperr.Unauthenticated, "sign in first")
 	}
-	if !samePayee(o.Payee, payee) {
+	if !samePayee(o.Payee, payee) || o.ConfirmationRequired && o.PayeeConfirmedBy == "" {
 		thresholdFen = 0
 	}
 	t := now.UTC()
