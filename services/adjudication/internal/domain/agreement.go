@@ -97,9 +97,8 @@ func (c *Case) RecordAgreement(actor Actor, in AgreementInput, paymentPeriodDays
 	if strings.HasPrefix(actor.Subject, AutoActorPrefix) {
 		return "", apperr.New(apperr.Forbidden, "%s is the automatic decider's name: only the straight-through path records an agreement as it", actor.Subject)
 	}
-	if slices.ContainsFunc(in.EnteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
-		return "", apperr.New(apperr.Forbidden, "%s entered documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff): another handler records the agreement",
-			actor.Subject, c.ClaimID)
+	if err := refuseEnteredBy(actor, in.EnteredBy, c.ClaimID, RoleHandler, "records the agreement"); err != nil {
+		return "", err
 	}
 	agreedBy, err := shortText("agreed_by", in.AgreedBy, maxShortText, true)
 	if err != nil {

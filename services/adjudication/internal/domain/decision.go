@@ -300,9 +300,8 @@ func (c *Case) Decide(actor Actor, authority Authority, in DecisionInput, now ti
 	if err := c.refuseIntruder(actor, "decide it"); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(in.EnteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
-		return apperr.New(apperr.Forbidden, "%s entered documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff): another handler decides it",
-			actor.Subject, c.ClaimID)
+	if err := refuseEnteredBy(actor, in.EnteredBy, c.ClaimID, RoleHandler, "decides it"); err != nil {
+		return err
 	}
 	// The automatic decider's name is the system's alone, whatever roles a
 	// token with it carries: a decision under it is counted, reported and

@@ -251,9 +251,8 @@ func (c *Case) ApproveAdvance(actor Actor, authority Authority, in AdvanceInput,
 	if err := c.mayAct(actor, "approve an advance", now); err != nil {
 		return Advance{}, "", err
 	}
-	if slices.ContainsFunc(in.EnteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
-		return Advance{}, "", apperr.New(apperr.Forbidden, "%s entered documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff): another handler approves an advance on it",
-			actor.Subject, c.ClaimID)
+	if err := refuseEnteredBy(actor, in.EnteredBy, c.ClaimID, RoleHandler, "approves an advance on it"); err != nil {
+		return Advance{}, "", err
 	}
 	a := c.offered()
 	switch {

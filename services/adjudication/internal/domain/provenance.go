@@ -65,12 +65,18 @@ func EnteredByStaff(a Assessment) []string {
 // subjects. The straight-through path left the claim to a second person
 // because of what they entered; a senior who uploaded a forged bank card
 // must not approve, return or review a colleague's decision on it, nor
-// override its failing checks (the attack review of issue 19). Decide and
-// RecordAgreement refuse them as the decider and the recorder.
+// override its failing checks (the attack review of issue 19).
 func RefuseEnteredBy(actor Actor, enteredBy []string, claimID, what string) error {
+	return refuseEnteredBy(actor, enteredBy, claimID, RoleSenior, what)
+}
+
+// refuseEnteredBy is RefuseEnteredBy for the person in role who does what:
+// Decide, RecordAgreement and ApproveAdvance refuse them as the handler
+// who decides, records the agreement or approves an advance.
+func refuseEnteredBy(actor Actor, enteredBy []string, claimID, role, what string) error {
 	if slices.ContainsFunc(enteredBy, func(who string) bool { return samePerson(actor.Subject, who) }) {
 		return apperr.New(apperr.Forbidden, "%s entered or corrected documents or the payee of claim %s that the system would not pay on without a second person (entered_by_staff), so cannot be that person: another %s %s",
-			actor.Subject, claimID, RoleSenior, what)
+			actor.Subject, claimID, role, what)
 	}
 	return nil
 }
