@@ -92,6 +92,7 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	sys.startAll()
 	n, clients := benchClaims(b)
 	before, rolledBefore := commits(b, sys)
+	statementsBefore := statements(b, sys)
 	cpuBefore := cpuTimes(b, sys)
 	completed := watchCompleted(b, sys)
 	var rate float64
@@ -139,13 +140,18 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	b.StopTimer()
 	cpuAfter := cpuTimes(b, sys)
 	after, rolledAfter := commits(b, sys)
-	var perClaim, rolled float64
+	statementsAfter := statements(b, sys)
+	var perClaim, rolled, statementsPerClaim float64
 	for _, name := range benchDatabases {
 		tx := float64(after[name]-before[name]) / float64(n*b.N)
 		perClaim += tx
 		rolled += float64(rolledAfter[name]-rolledBefore[name]) / float64(n*b.N)
 		b.ReportMetric(tx, "pg-tx/claim-"+name)
+		st := float64(statementsAfter[name]-statementsBefore[name]) / float64(n*b.N)
+		statementsPerClaim += st
+		b.ReportMetric(st, "pg-stmt/claim-"+name)
 	}
+	b.ReportMetric(statementsPerClaim, "pg-stmt/claim")
 	b.ReportMetric(rolled, "pg-rollbacks/claim")
 	var cpuTotal float64
 	for _, name := range cpuProcesses {
@@ -395,6 +401,31 @@ func commits(b *testing.B, s *system) (committed, rolledBack map[string]int64) {
 		committed[name], rolledBack[name] = c, r
 	}
 	return committed, rolledBack
+}
+
+// statements returns how many statements each service's database has
+// executed so far, BEGIN and COMMIT included (pg_stat_statements, which
+// infra.sh preloads): each is a round trip between a service and PostgreSQL,
+// which both sides pay for in CPU.
+func statements(b *testing.B, s *system) map[string]int64 {
+	b.Helper()
+	db := pgtest.Open(b, pgtest.AdminDSN(b), 1)
+	if err := db.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).Error; err != nil {
+		b.Fatalf("pg_stat_statements (infra.sh preloads it): %v", err)
+	}
+	counts := map[string]int64{}
+	for _, name := range benchDatabases {
+		var database string
+		if err := pgtest.Open(b, s.dsn[name], 1).Raw(`SELECT current_database()`).Row().Scan(&database); err != nil {
+			b.Fatal(err)
+		}
+		var calls int64
+		if err := db.Raw(`SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = ?`, database).Row().Scan(&calls); err != nil {
+			b.Fatal(err)
+		}
+		counts[name] = calls
+	}
+	return counts
 }
 
 var tpsPattern = regexp.MustCompile(`tps = ([0-9.]+)`)

@@ -113,7 +113,7 @@ pg_start() {
   else
     log "starting PostgreSQL on 127.0.0.1:$port"
     runuser -u postgres -- "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c fsync=${PG_FSYNC:-on} -c password_encryption=scram-sha-256" start >/dev/null
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c max_connections=300 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000 -c fsync=${PG_FSYNC:-on} -c password_encryption=scram-sha-256" start >/dev/null
   fi
   runuser -u postgres -- "$bin/pg_ctl" -D "$data" reload >/dev/null
   pg_roles "$state" "$port"
