@@ -11,6 +11,7 @@ import (
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
 )
 
@@ -108,4 +109,60 @@ func TestTheLoadReadsEveryPartOfTheCase(t *testing.T) {
 	got, err = f.repo.Get(ctx, "claim-full")
 	require.NoError(t, err)
 	require.Equal(t, want, got, "case read back")
+}
+
+// TestALockedLoadThatWaitedSeesWhatTheHolderStored: an Update that waits
+// for the case's row lock gives its change the case as the holder of the
+// lock committed it, its parts included (the decision the holder stored),
+// not as they were when its load began.
+func TestALockedLoadThatWaitedSeesWhatTheHolderStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.repo.Open(ctx, inbox.Receipt{}, newCase("claim-race", t0))
+	require.NoError(t, err)
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		_, err := f.repo.Update(ctx, "claim-race", func(c *domain.Case) (tracking.Effects, error) {
+			close(locked)
+			<-release
+			return tracking.Effects{}, c.Decide(handler, authority, approve(100), t0)
+		})
+		first <- err
+	}()
+	<-locked
+	type seen struct {
+		decision *domain.Decision
+		version  int
+		err      error
+	}
+	second := make(chan seen, 1)
+	go func() {
+		var s seen
+		_, s.err = f.repo.Update(ctx, "claim-race", func(c *domain.Case) (tracking.Effects, error) {
+			s.decision, s.version = c.Decision, c.Version
+			return tracking.Effects{}, nil
+		})
+		second <- s
+	}()
+	// The second load has begun, and waits for the lock.
+	deadline := time.Now().Add(10 * time.Second)
+	for pgtest.Count(t, f.db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("got no load waiting for the case's lock within 10 s, want one")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	require.NoError(t, <-first)
+	s := <-second
+	require.NoError(t, s.err)
+	if s.decision == nil || s.decision.AmountFen != 100 {
+		t.Fatalf("got decision %+v in the waiting change, want the one the holder stored (100 fen)", s.decision)
+	}
+	if s.version != 2 {
+		t.Fatalf("got version %d in the waiting change, want 2", s.version)
+	}
 }

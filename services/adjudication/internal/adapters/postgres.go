@@ -5,7 +5,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -110,22 +109,65 @@ func (s *Cases) RecordRefusal(ctx context.Context, receipt inbox.Receipt, at tim
 	return first, err
 }
 
-// load reads the case of a claim with everything but its letter's PDF,
-// under a row lock when lock is set.
+// load reads the case of a claim with everything but its letter's PDF in
+// one statement (loadSQL), under a row lock when lock is set.
+//
+// Under the lock, a writer that held it when the statement began commits
+// before the statement goes on: READ COMMITTED then locks the row as that
+// writer left it, but reads the parts as of the statement's start, without
+// what the writer stored. Every writer that holds the lock changes the row
+// (update stores the version), so a row other than the one the statement
+// saw at its start (its xmin differs: "stale") means the parts may be old;
+// they are read again, the lock held, by a statement that sees the writer's.
 func load(tx *gorm.DB, claimID string, lock bool) (caseRow, error) {
-	q := preload(tx)
+	row, stale, err := loadOnce(tx, claimID, lock)
+	if err == nil && stale {
+		row, _, err = loadOnce(tx, claimID, lock)
+	}
+	return row, err
+}
+
+// loadSQL reads a case row with its parts as one JSON object (caseRow.Parts,
+// the keys of caseRow's json tags, each part's keys its columns): one round
+// trip instead of one per part (issue 21). The letter's PDF is left out.
+// %s is where loadOnce adds the "stale" key under a lock.
+const loadSQL = `SELECT c.*, json_build_object(
+	'decision', (SELECT row_to_json(d) FROM (SELECT x.*, (SELECT json_agg(l ORDER BY l.line_no) FROM decision_lines l WHERE l.case_id = x.case_id) AS lines
+		FROM decisions x WHERE x.case_id = c.id) d),
+	'rejection_letter', (SELECT row_to_json(r) FROM (SELECT case_id, channel, sent_by, sent_at, letter_number, issue_date, sha256, generated_at, generated_by
+		FROM rejection_letters WHERE case_id = c.id) r),
+	'agreement', (SELECT row_to_json(a) FROM agreements a WHERE a.case_id = c.id),
+	'advance', (SELECT row_to_json(a) FROM advance_agreements a WHERE a.case_id = c.id),
+	'advances', (SELECT json_agg(v ORDER BY v.position) FROM case_advances v WHERE v.case_id = c.id),
+	'overrides', (SELECT json_agg(o ORDER BY o.id) FROM check_overrides o WHERE o.case_id = c.id),
+	'signals', (SELECT json_agg(s ORDER BY s.id) FROM case_signals s WHERE s.case_id = c.id),
+	'documents', (SELECT json_agg(d ORDER BY d.position) FROM case_documents d WHERE d.case_id = c.id)%s
+) AS parts FROM cases c WHERE c.claim_id = ?`
+
+// loadOnce runs loadSQL once; stale tells, under a lock, that the row
+// locked is not the one the statement's parts were read with.
+func loadOnce(tx *gorm.DB, claimID string, lock bool) (row caseRow, stale bool, err error) {
+	query := fmt.Sprintf(loadSQL, "")
 	if lock {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		query = fmt.Sprintf(loadSQL, `,
+	'stale', c.xmin <> (SELECT x.xmin FROM cases x WHERE x.id = c.id)`) + " FOR UPDATE OF c"
 	}
-	var row caseRow
-	err := q.Where("claim_id = ?", claimID).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return caseRow{}, apperr.New(apperr.NotFound, "no case for claim %q", claimID)
+	res := tx.Raw(query, claimID).Scan(&row)
+	if res.Error != nil {
+		return caseRow{}, false, fmt.Errorf("load case: %w", res.Error)
 	}
-	if err != nil {
-		return caseRow{}, fmt.Errorf("load case: %w", err)
+	if res.RowsAffected == 0 {
+		return caseRow{}, false, apperr.New(apperr.NotFound, "no case for claim %q", claimID)
 	}
-	return row, nil
+	parts := struct {
+		*caseRow
+		Stale bool `json:"stale"`
+	}{caseRow: &row}
+	if err := json.Unmarshal(row.Parts, &parts); err != nil {
+		return caseRow{}, false, fmt.Errorf("load case of claim %s: parts: %w", claimID, err)
+	}
+	row.Parts = nil
+	return row, parts.Stale, nil
 }
 
 // preload adds a case's parts to q, the letter without its PDF.
@@ -146,13 +188,10 @@ func (s *Cases) Snapshot(ctx context.Context, fn func(ctx context.Context) error
 	return postgres.Snapshot(ctx, s.db, fn)
 }
 
-// Get returns the case of a claim, read at one snapshot.
+// Get returns the case of a claim, read in one statement and so at one
+// snapshot.
 func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {
-	var row caseRow
-	err := postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) (err error) {
-		row, err = load(tx, claimID, false)
-		return err
-	})
+	row, err := load(s.db.WithContext(ctx), claimID, false)
 	if err != nil {
 		return domain.Case{}, err
 	}

@@ -34,80 +34,83 @@ type caseRow struct {
 	TargetDueAt                             *time.Time
 	TargetAtRiskFrom                        *time.Time
 	Branch                                  string
-	Advances                                []advanceRow         `gorm:"foreignKey:CaseID"`
-	Decision                                *decisionRow         `gorm:"foreignKey:CaseID"`
-	RejectionLetter                         *letterRow           `gorm:"foreignKey:CaseID"`
-	Agreement                               *agreementRow        `gorm:"foreignKey:CaseID"`
-	Advance                                 *advanceAgreementRow `gorm:"foreignKey:CaseID"`
-	Overrides                               []overrideRow        `gorm:"foreignKey:CaseID"`
-	Signals                                 []signalRow          `gorm:"foreignKey:CaseID"`
-	Documents                               []documentRow        `gorm:"foreignKey:CaseID"`
+	Advances                                []advanceRow         `gorm:"foreignKey:CaseID" json:"advances"`
+	Decision                                *decisionRow         `gorm:"foreignKey:CaseID" json:"decision"`
+	RejectionLetter                         *letterRow           `gorm:"foreignKey:CaseID" json:"rejection_letter"`
+	Agreement                               *agreementRow        `gorm:"foreignKey:CaseID" json:"agreement"`
+	Advance                                 *advanceAgreementRow `gorm:"foreignKey:CaseID" json:"advance"`
+	Overrides                               []overrideRow        `gorm:"foreignKey:CaseID" json:"overrides"`
+	Signals                                 []signalRow          `gorm:"foreignKey:CaseID" json:"signals"`
+	Documents                               []documentRow        `gorm:"foreignKey:CaseID" json:"documents"`
+	// Parts is the case's parts above as one JSON object (loadSQL), read
+	// with the row and never written.
+	Parts []byte `gorm:"->"`
 }
 
 func (caseRow) TableName() string { return "cases" }
 
 type decisionRow struct {
-	CaseID        string `gorm:"primaryKey"`
-	Outcome       string
-	AmountFen     int64
-	Reason        string
-	Reasons       []byte
-	DecidedBy     string
-	DecidedAt     time.Time
-	NeedsApproval bool
-	ApprovedBy    *string
-	ApprovedAt    *time.Time
-	ExGratia      bool
-	RulesVersion  int
-	ComputedFen   *int64
-	AmountReason  string
-	ForReview     string
-	Lines         []lineRow `gorm:"foreignKey:CaseID;references:CaseID"`
+	CaseID        string          `gorm:"primaryKey" json:"case_id"`
+	Outcome       string          `json:"outcome"`
+	AmountFen     int64           `json:"amount_fen"`
+	Reason        string          `json:"reason"`
+	Reasons       json.RawMessage `json:"reasons"`
+	DecidedBy     string          `json:"decided_by"`
+	DecidedAt     time.Time       `json:"decided_at"`
+	NeedsApproval bool            `json:"needs_approval"`
+	ApprovedBy    *string         `json:"approved_by"`
+	ApprovedAt    *time.Time      `json:"approved_at"`
+	ExGratia      bool            `json:"ex_gratia"`
+	RulesVersion  int             `json:"rules_version"`
+	ComputedFen   *int64          `json:"computed_fen"`
+	AmountReason  string          `json:"amount_reason"`
+	ForReview     string          `json:"for_review"`
+	Lines         []lineRow       `gorm:"foreignKey:CaseID;references:CaseID" json:"lines"`
 }
 
 func (decisionRow) TableName() string { return "decisions" }
 
 type lineRow struct {
-	CaseID      string `gorm:"primaryKey"`
-	LineNo      int    `gorm:"primaryKey"`
-	Benefit     string
-	ClaimedFen  int64
-	ApprovedFen int64
+	CaseID      string `gorm:"primaryKey" json:"case_id"`
+	LineNo      int    `gorm:"primaryKey" json:"line_no"`
+	Benefit     string `json:"benefit"`
+	ClaimedFen  int64  `json:"claimed_fen"`
+	ApprovedFen int64  `json:"approved_fen"`
 }
 
 func (lineRow) TableName() string { return "decision_lines" }
 
 type letterRow struct {
-	CaseID       string `gorm:"primaryKey"`
-	Channel      *string
-	SentBy       *string
-	SentAt       *time.Time
-	LetterNumber *string
-	IssueDate    *string
-	PDF          []byte  `gorm:"column:pdf"`
-	SHA256       *string `gorm:"column:sha256"`
-	GeneratedAt  *time.Time
-	GeneratedBy  *string
+	CaseID       string     `gorm:"primaryKey" json:"case_id"`
+	Channel      *string    `json:"channel"`
+	SentBy       *string    `json:"sent_by"`
+	SentAt       *time.Time `json:"sent_at"`
+	LetterNumber *string    `json:"letter_number"`
+	IssueDate    *string    `json:"issue_date"`
+	PDF          []byte     `gorm:"column:pdf" json:"pdf"`
+	SHA256       *string    `gorm:"column:sha256" json:"sha256"`
+	GeneratedAt  *time.Time `json:"generated_at"`
+	GeneratedBy  *string    `json:"generated_by"`
 }
 
 func (letterRow) TableName() string { return "rejection_letters" }
 
 type agreementRow struct {
-	CaseID             string `gorm:"primaryKey"`
-	AmountFen          int64
-	AgreedBy           string
-	Channel            string
-	RecordedBy         string
-	AgreedAt           time.Time
-	PayeeName          string
-	PayeeRole          string
-	BankName           string
-	AccountMasked      string
-	OnBehalfOfName     *string
-	OnBehalfOfRelation *string
-	PaymentPeriodDays  int
-	AccountFingerprint string
-	AccountKey         string
+	CaseID             string    `gorm:"primaryKey" json:"case_id"`
+	AmountFen          int64     `json:"amount_fen"`
+	AgreedBy           string    `json:"agreed_by"`
+	Channel            string    `json:"channel"`
+	RecordedBy         string    `json:"recorded_by"`
+	AgreedAt           time.Time `json:"agreed_at"`
+	PayeeName          string    `json:"payee_name"`
+	PayeeRole          string    `json:"payee_role"`
+	BankName           string    `json:"bank_name"`
+	AccountMasked      string    `json:"account_masked"`
+	OnBehalfOfName     *string   `json:"on_behalf_of_name"`
+	OnBehalfOfRelation *string   `json:"on_behalf_of_relation"`
+	PaymentPeriodDays  int       `json:"payment_period_days"`
+	AccountFingerprint string    `json:"account_fingerprint"`
+	AccountKey         string    `json:"account_key"`
 }
 
 func (agreementRow) TableName() string { return "agreements" }
@@ -115,44 +118,44 @@ func (agreementRow) TableName() string { return "agreements" }
 // advanceAgreementRow is a case's advance agreement (issue 19), its payee
 // sealed for payout.
 type advanceAgreementRow struct {
-	CaseID             string `gorm:"primaryKey"`
-	Channel            string
-	AgreedAt           time.Time
-	PayeeRole          string
-	BankName           string
-	AccountLast4       string
-	AccountFingerprint string
-	NameFingerprint    string
-	AccountKey         string
-	Sealed             string
-	EnteredBy          string
-	EnteredVia         string
+	CaseID             string    `gorm:"primaryKey" json:"case_id"`
+	Channel            string    `json:"channel"`
+	AgreedAt           time.Time `json:"agreed_at"`
+	PayeeRole          string    `json:"payee_role"`
+	BankName           string    `json:"bank_name"`
+	AccountLast4       string    `json:"account_last4"`
+	AccountFingerprint string    `json:"account_fingerprint"`
+	NameFingerprint    string    `json:"name_fingerprint"`
+	AccountKey         string    `json:"account_key"`
+	Sealed             string    `json:"sealed"`
+	EnteredBy          string    `json:"entered_by"`
+	EnteredVia         string    `json:"entered_via"`
 }
 
 func (advanceAgreementRow) TableName() string { return "advance_agreements" }
 
 type overrideRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	CaseID       string
-	CheckName    string
-	Reason       string
-	OverriddenBy string
-	OverriddenAt time.Time
-	BySenior     bool
+	ID           int64     `gorm:"primaryKey" json:"id"`
+	CaseID       string    `json:"case_id"`
+	CheckName    string    `json:"check_name"`
+	Reason       string    `json:"reason"`
+	OverriddenBy string    `json:"overridden_by"`
+	OverriddenAt time.Time `json:"overridden_at"`
+	BySenior     bool      `json:"by_senior"`
 }
 
 func (overrideRow) TableName() string { return "check_overrides" }
 
 type signalRow struct {
-	ID          int64 `gorm:"primaryKey"`
-	CaseID      string
-	Kind        string
-	Explanation string
+	ID          int64  `gorm:"primaryKey" json:"id"`
+	CaseID      string `json:"case_id"`
+	Kind        string `json:"kind"`
+	Explanation string `json:"explanation"`
 	// Params is the signal's values as a JSON object (migration 0010).
-	Params   []byte
-	Blocking bool
-	RaisedBy string
-	RaisedAt time.Time
+	Params   json.RawMessage `json:"params"`
+	Blocking bool            `json:"blocking"`
+	RaisedBy string          `json:"raised_by"`
+	RaisedAt time.Time       `json:"raised_at"`
 }
 
 func (signalRow) TableName() string { return "case_signals" }
@@ -167,20 +170,20 @@ type employeeRow struct {
 func (employeeRow) TableName() string { return "employees" }
 
 type documentRow struct {
-	CaseID         string `gorm:"primaryKey"`
-	Position       int    `gorm:"primaryKey"`
-	DocumentID     string
-	Type           string
-	SHA256         string `gorm:"column:sha256"`
-	InvoiceNumber  string
-	InvoiceKey     string
-	TotalAmountFen int64
-	EventDate      string
+	CaseID         string `gorm:"primaryKey" json:"case_id"`
+	Position       int    `gorm:"primaryKey" json:"position"`
+	DocumentID     string `json:"document_id"`
+	Type           string `json:"type"`
+	SHA256         string `gorm:"column:sha256" json:"sha256"`
+	InvoiceNumber  string `json:"invoice_number"`
+	InvoiceKey     string `json:"invoice_key"`
+	TotalAmountFen int64  `json:"total_amount_fen"`
+	EventDate      string `json:"event_date"`
 	// The bank card's account: its fingerprint, last four digits, holder.
-	AccountFingerprint string
-	AccountLast4       string `gorm:"column:account_last4"`
-	HolderName         string
-	IDNumberMasked     string
+	AccountFingerprint string `json:"account_fingerprint"`
+	AccountLast4       string `gorm:"column:account_last4" json:"account_last4"`
+	HolderName         string `json:"holder_name"`
+	IDNumberMasked     string `json:"id_number_masked"`
 }
 
 func (documentRow) TableName() string { return "case_documents" }
@@ -255,21 +258,27 @@ func toRow(c domain.Case) (caseRow, error) {
 
 // advanceRow is an advance offered or approved on a case.
 type advanceRow struct {
-	ID                                        string `gorm:"primaryKey"`
-	CaseID                                    string
-	Position                                  int
-	Ground, CatastropheCode, State, Reason    string
-	AmountFen, ExpectedBenefitFen             int64
-	OfferedAt                                 time.Time
-	PayeeName                                 *string
-	PayeeRole                                 *string
-	BankName                                  *string
-	AccountMasked                             *string
-	OnBehalfOfName                            *string
-	OnBehalfOfRelation                        *string
-	ApprovedBy                                *string
-	ApprovedAt                                *time.Time
-	AccountFingerprint, OfferedBy, AccountKey string
+	ID                 string     `gorm:"primaryKey" json:"id"`
+	CaseID             string     `json:"case_id"`
+	Position           int        `json:"position"`
+	Ground             string     `json:"ground"`
+	CatastropheCode    string     `json:"catastrophe_code"`
+	State              string     `json:"state"`
+	Reason             string     `json:"reason"`
+	AmountFen          int64      `json:"amount_fen"`
+	ExpectedBenefitFen int64      `json:"expected_benefit_fen"`
+	OfferedAt          time.Time  `json:"offered_at"`
+	PayeeName          *string    `json:"payee_name"`
+	PayeeRole          *string    `json:"payee_role"`
+	BankName           *string    `json:"bank_name"`
+	AccountMasked      *string    `json:"account_masked"`
+	OnBehalfOfName     *string    `json:"on_behalf_of_name"`
+	OnBehalfOfRelation *string    `json:"on_behalf_of_relation"`
+	ApprovedBy         *string    `json:"approved_by"`
+	ApprovedAt         *time.Time `json:"approved_at"`
+	AccountFingerprint string     `json:"account_fingerprint"`
+	OfferedBy          string     `json:"offered_by"`
+	AccountKey         string     `json:"account_key"`
 }
 
 func (advanceRow) TableName() string { return "case_advances" }
