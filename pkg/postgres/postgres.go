@@ -221,6 +221,17 @@ func ReadOnly(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) erro
 	return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
 
+// ReadingIn returns ctx under which the reads of db (opened by Open) made
+// outside a transaction of their own run in tx, as they would in a
+// Snapshot: a use case reads what its change rests on in the transaction
+// that holds its row lock, instead of in a snapshot transaction of its own
+// before it (issue 21). Within a Batch they read through the batch's
+// transaction, of which tx is a savepoint. The same cautions hold as for a
+// Snapshot's context; it must not outlive tx.
+func ReadingIn(ctx context.Context, tx *gorm.DB) context.Context {
+	return context.WithValue(ctx, snapshotKey{}, tx.Statement.ConnPool)
+}
+
 // snapshotKey is the context key of a Snapshot's transaction.
 type snapshotKey struct{}
 

@@ -240,7 +240,7 @@ func (s *Cases) CountTagged(ctx context.Context, code string) (tagged, undecided
 // serialised here: the second sees the first's decision and is refused. The
 // version check makes a lost update impossible even without the lock.
 func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
-	return s.update(ctx, claimID, false, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) { return change(c) })
+	return s.update(ctx, claimID, false, nil, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) { return change(c) })
 }
 
 // UpdateUsingPolicy changes a case as Update does, holding the lock on its
@@ -250,10 +250,23 @@ func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.
 // here: the second sees what the first approved, so that together they
 // never exceed the sum insured (issue 14, contract limits are hard).
 func (s *Cases) UpdateUsingPolicy(ctx context.Context, claimID string, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
-	return s.update(ctx, claimID, true, change)
+	return s.update(ctx, claimID, true, nil, change)
 }
 
-func (s *Cases) update(ctx context.Context, claimID string, usage bool, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
+// UpdateReading changes a case as UpdateUsingPolicy does (usage) or as
+// Update does, after read: read gets the case as locked, and a context
+// under which the reads of the service's database are made in the
+// transaction holding the lock (postgres.ReadingIn), before the policy's
+// usage is locked. A use case whose change rests on reads of the case and
+// of other records reads them so, once, instead of reading the case in a
+// snapshot of its own first and again under the lock (issue 21).
+func (s *Cases) UpdateReading(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
+	change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
+	return s.update(ctx, claimID, usage, read, change)
+}
+
+func (s *Cases) update(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
+	change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
 	var result domain.Case
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		row, err := load(tx, claimID, true)
@@ -267,6 +280,15 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, change f
 		before, err := row.toDomain()
 		if err != nil {
 			return tracking.Effects{}, err
+		}
+		if read != nil {
+			seen, err := row.toDomain()
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			if err := read(postgres.ReadingIn(ctx, tx), seen); err != nil {
+				return tracking.Effects{}, err
+			}
 		}
 		var used map[string]int64
 		if usage {

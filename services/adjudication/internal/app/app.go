@@ -58,6 +58,12 @@ type Repository interface {
 	// the case's policy: change gets the amounts approved per benefit on the
 	// policy's other cases, read under the lock.
 	UpdateUsingPolicy(ctx context.Context, claimID string, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error)
+	// UpdateReading is UpdateUsingPolicy (usage) or Update whose change
+	// rests on reads: read runs first, in the same transaction, with the
+	// case as locked and a context under which the reads of the service's
+	// database are made in that transaction; it must not change the case.
+	UpdateReading(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
+		change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error)
 	// Timeline returns the audit of a case, oldest first.
 	Timeline(ctx context.Context, claimID string) ([]domain.Change, error)
 	// LetterPDF returns the stored PDF of a claim's rejection letter.
@@ -329,10 +335,15 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
-	if _, err = s.repo.Open(ctx, receipt, c, steps...); err != nil || s.straight == nil {
+	created, err := s.repo.Open(ctx, receipt, c, steps...)
+	if err != nil || s.straight == nil {
 		return err
 	}
-	return s.straightThrough(ctx, e.ClaimID, d)
+	var opened *policyRead
+	if created {
+		opened = &policyRead{policy: pol, product: product}
+	}
+	return s.straightThrough(ctx, e.ClaimID, d, opened)
 }
 
 func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time) domain.Case {
@@ -439,6 +450,17 @@ func (s *Service) evidence(ctx context.Context, c domain.Case) (domain.Evidence,
 	if err != nil {
 		return domain.Evidence{}, err
 	}
+	return s.evidenceOf(ctx, c, policy, product)
+}
+
+// policyRead is a policy and its product as policyOf read them.
+type policyRead struct {
+	policy  *domain.Policy
+	product *domain.Product
+}
+
+// evidenceOf is evidence with c's policy and product already read.
+func (s *Service) evidenceOf(ctx context.Context, c domain.Case, policy *domain.Policy, product *domain.Product) (domain.Evidence, error) {
 	used, invoices, err := s.repo.Evidence(ctx, c)
 	if err != nil {
 		return domain.Evidence{}, err

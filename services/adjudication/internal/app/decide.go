@@ -21,40 +21,32 @@ import (
 // the straight-through path would not pay on without a second person
 // (entered_by_staff) may not decide the claim.
 func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string, in domain.DecisionInput) (domain.Case, error) {
-	var c domain.Case
 	var ev domain.Evidence
-	err := s.repo.Snapshot(ctx, func(ctx context.Context) (err error) {
-		if c, err = s.repo.Get(ctx, claimID); err != nil {
-			return err
-		}
+	number := ""
+	// What the decision rests on is read with the case locked, in the
+	// transaction that stores it (issue 21).
+	read := func(ctx context.Context, c domain.Case) (err error) {
 		if ev, err = s.evidence(ctx, c); err != nil {
 			return err
 		}
 		if in.Burst, err = s.burst(ctx, c); err != nil {
 			return err
 		}
-		if in.Computed, err = s.computed(ctx, claimID); err != nil {
+		a, err := s.storedAssessment(ctx, claimID)
+		if err != nil {
 			return err
 		}
-		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
-		return err
-	})
-	if err != nil {
-		return domain.Case{}, err
-	}
-	if ev.Product != nil {
-		in.Benefits = ev.Product.BenefitCodes()
-	}
-	in.Checks = domain.RunChecks(&c, ev)
-	in.Limits = domain.MaxPayableOf(&c, ev)
-	in.Signals = s.signals
-	number := ""
-	if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
-		if number, err = s.letterNumber(ctx); err != nil {
-			return domain.Case{}, err
+		in.Computed, in.EnteredBy = computedOf(a), enteredByOf(a)
+		if ev.Product != nil {
+			in.Benefits = ev.Product.BenefitCodes()
 		}
+		if domain.Outcome(strings.TrimSpace(in.Outcome)) == domain.Reject && c.RejectionLetter == nil {
+			number, err = s.letterNumber(ctx)
+		}
+		return err
 	}
-	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+	in.Signals = s.signals
+	return s.repo.UpdateReading(ctx, claimID, true, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 		// Another claim of the policy may have been decided meanwhile: the
 		// limits and checks are those under the policy's lock.
 		ev.UsedFen = used
@@ -262,30 +254,25 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 // event. Whoever entered what the straight-through path left to a second
 // person (entered_by_staff) may not record it.
 func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claimID string, in domain.AgreementInput) (domain.Case, error) {
-	var product *domain.Product
-	err := s.repo.Snapshot(ctx, func(ctx context.Context) error {
-		c, err := s.repo.Get(ctx, claimID)
+	days := 0
+	// What the agreement rests on is read with the case locked, in the
+	// transaction that stores it (issue 21).
+	read := func(ctx context.Context, c domain.Case) error {
+		policy, product, err := s.policyOf(ctx, c.PolicyNumber)
 		if err != nil {
 			return err
 		}
-		if in.Policy, product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
-			return err
+		if in.Policy = policy; product != nil {
+			days = product.PaymentPeriodDays()
 		}
 		if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
 			return err
 		}
 		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
 		return err
-	})
-	if err != nil {
-		return domain.Case{}, err
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints
-	days := 0
-	if product != nil {
-		days = product.PaymentPeriodDays()
-	}
-	return s.repo.Update(ctx, claimID, func(c *domain.Case) (tracking.Effects, error) {
+	return s.repo.UpdateReading(ctx, claimID, false, read, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) {
 		now := s.now()
 		raised := len(c.Signals)
 		account, err := c.RecordAgreement(actor, in, days, now)

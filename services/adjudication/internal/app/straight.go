@@ -85,15 +85,19 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 // claim: a claim with a stored assessment is left alone, so a redelivered
 // request repeats nothing, and a failure before the assessment is stored
 // is retried with the request.
-func (s *Service) straightThrough(ctx context.Context, claimID string, d events.ClaimRequestedData) error {
-	if _, err := s.straight.Assessment(ctx, claimID); apperr.CodeOf(err) != apperr.NotFound {
-		return err
+// A case opened by this very request (opened, with the policy and product
+// OpenCase read) can have no stored assessment yet: neither is read again.
+func (s *Service) straightThrough(ctx context.Context, claimID string, d events.ClaimRequestedData, opened *policyRead) error {
+	if opened == nil {
+		if _, err := s.straight.Assessment(ctx, claimID); apperr.CodeOf(err) != apperr.NotFound {
+			return err
+		}
 	}
 	c, err := s.repo.Get(ctx, claimID)
 	if err != nil {
 		return err
 	}
-	in, err := s.autoInput(ctx, c, documentFields(d))
+	in, err := s.autoInput(ctx, c, documentFields(d), opened)
 	if err != nil {
 		return err
 	}
@@ -174,9 +178,17 @@ func usedOn(ev domain.Evidence, benefit string) int64 {
 	return used
 }
 
-// autoInput gathers what the assessment of c reads.
-func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.DocumentFields) (domain.AutoInput, error) {
-	ev, err := s.evidence(ctx, c)
+// autoInput gathers what the assessment of c reads, with the policy and
+// product known (read when nil).
+func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.DocumentFields, known *policyRead) (domain.AutoInput, error) {
+	if known == nil {
+		known = &policyRead{}
+		var err error
+		if known.policy, known.product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+			return domain.AutoInput{}, err
+		}
+	}
+	ev, err := s.evidenceOf(ctx, c, known.policy, known.product)
 	if err != nil {
 		return domain.AutoInput{}, err
 	}
@@ -305,10 +317,15 @@ func (s *Service) SetAutoSwitch(ctx context.Context, actor domain.Actor, enabled
 // when the claim has no assessment.
 func (s *Service) enteredByStaff(ctx context.Context, claimID string) ([]string, error) {
 	a, err := s.storedAssessment(ctx, claimID)
-	if a == nil || err != nil {
-		return nil, err
+	return enteredByOf(a), err
+}
+
+// enteredByOf is enteredByStaff of a stored assessment (nil: none).
+func enteredByOf(a *StoredAssessment) []string {
+	if a == nil {
+		return nil
 	}
-	return domain.EnteredByStaff(a.Assessment), nil
+	return domain.EnteredByStaff(a.Assessment)
 }
 
 // storedAssessment returns the stored assessment of a claim, nil when
@@ -327,15 +344,12 @@ func (s *Service) storedAssessment(ctx context.Context, claimID string) (*Stored
 	return &a, nil
 }
 
-// computed returns the amount the product's rules computed for a claim,
-// nil when none was: a handler's decision is held to it (issue 19).
-func (s *Service) computed(ctx context.Context, claimID string) (*domain.Computation, error) {
-	a, err := s.storedAssessment(ctx, claimID)
-	if a == nil || err != nil {
-		return nil, err
+// computedOf returns the amount the product's rules computed for a claim
+// in its stored assessment a, nil when none was (or a is nil): a
+// handler's decision is held to it (issue 19).
+func computedOf(a *StoredAssessment) *domain.Computation {
+	if a == nil || a.Computation == nil || len(a.Computation.Problems) > 0 {
+		return nil
 	}
-	if a.Computation == nil || len(a.Computation.Problems) > 0 {
-		return nil, nil
-	}
-	return a.Computation, nil
+	return a.Computation
 }
