@@ -534,14 +534,24 @@ func (s *Cases) NextLetterNumber(ctx context.Context) (int64, error) {
 // cases (decisions in effect or awaiting approval), and the invoices of
 // other cases with one of c's invoice numbers.
 func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error) {
-	db := s.db.WithContext(ctx)
-	out, err := usedOnPolicy(db, c)
+	out, err := usedOnPolicy(s.db.WithContext(ctx), c)
 	if err != nil {
 		return nil, nil, err
 	}
+	invoices, err := s.SameInvoices(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, invoices, nil
+}
+
+// SameInvoices returns the invoices of other cases with one of c's invoice
+// numbers.
+func (s *Cases) SameInvoices(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error) {
+	db := s.db.WithContext(ctx)
 	keys := c.InvoiceKeys()
 	if len(keys) == 0 {
-		return out, nil, nil
+		return nil, nil
 	}
 	var matches []struct {
 		ClaimID        string
@@ -550,13 +560,13 @@ func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, 
 	}
 	if err := db.Raw(`SELECT c.claim_id, d.invoice_number, d.total_amount_fen FROM case_documents d JOIN cases c ON c.id = d.case_id
 		WHERE d.invoice_key IN ? AND d.case_id <> ? ORDER BY c.claim_id, d.position`, keys, c.ID).Scan(&matches).Error; err != nil {
-		return nil, nil, fmt.Errorf("invoices on other claims: %w", err)
+		return nil, fmt.Errorf("invoices on other claims: %w", err)
 	}
 	invoices := make([]domain.InvoiceMatch, len(matches))
 	for i, m := range matches {
 		invoices[i] = domain.InvoiceMatch{ClaimID: m.ClaimID, InvoiceNumber: m.InvoiceNumber, AmountFen: m.TotalAmountFen}
 	}
-	return out, invoices, nil
+	return invoices, nil
 }
 
 // InvoicesAlike returns the medical invoices on the other cases of c's
@@ -846,28 +856,36 @@ func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (dom
 	if accountKey == "" {
 		return f, nil
 	}
-	db := s.db.WithContext(ctx)
-	var uses []struct {
-		ClaimID     string
-		InsuredName string
+	// One statement: the uses as a JSON array, the employee beside them.
+	var row struct {
+		Uses     []byte
+		Employee *string
 	}
-	if err := db.Raw(`
-		SELECT c.claim_id, c.insured_name FROM agreements a JOIN cases c ON c.id = a.case_id WHERE a.account_key = ? AND c.id <> ?
-		UNION
-		SELECT c.claim_id, c.insured_name FROM case_advances v JOIN cases c ON c.id = v.case_id
-		 WHERE v.account_key = ? AND v.state = 'approved' AND c.id <> ?
-		ORDER BY 1 LIMIT 20`, accountKey, caseID, accountKey, caseID).Scan(&uses).Error; err != nil {
-		return f, fmt.Errorf("account uses: %w", err)
+	if err := s.db.WithContext(ctx).Raw(`
+		SELECT (SELECT json_agg(u ORDER BY u.claim_id) FROM (
+			SELECT c.claim_id, c.insured_name FROM agreements a JOIN cases c ON c.id = a.case_id WHERE a.account_key = ? AND c.id <> ?
+			UNION
+			SELECT c.claim_id, c.insured_name FROM case_advances v JOIN cases c ON c.id = v.case_id
+			 WHERE v.account_key = ? AND v.state = 'approved' AND c.id <> ?
+			ORDER BY 1 LIMIT 20) u) AS uses,
+		       (SELECT employee_id FROM employees WHERE account_key = ? ORDER BY employee_id LIMIT 1) AS employee`,
+		accountKey, caseID, accountKey, caseID, accountKey).Scan(&row).Error; err != nil {
+		return f, fmt.Errorf("account uses and employee: %w", err)
+	}
+	var uses []struct {
+		ClaimID     string `json:"claim_id"`
+		InsuredName string `json:"insured_name"`
+	}
+	if len(row.Uses) > 0 {
+		if err := json.Unmarshal(row.Uses, &uses); err != nil {
+			return f, fmt.Errorf("account uses: %w", err)
+		}
 	}
 	for _, u := range uses {
 		f.Uses = append(f.Uses, domain.AccountUse{ClaimID: u.ClaimID, InsuredName: u.InsuredName})
 	}
-	var ids []string
-	if err := db.Model(&employeeRow{}).Where("account_key = ?", accountKey).Order("employee_id").Limit(1).Pluck("employee_id", &ids).Error; err != nil {
-		return f, fmt.Errorf("employee of account: %w", err)
-	}
-	if len(ids) > 0 {
-		f.Employee = ids[0]
+	if row.Employee != nil {
+		f.Employee = *row.Employee
 	}
 	return f, nil
 }

@@ -74,6 +74,9 @@ type Repository interface {
 	// amounts approved per benefit on the other cases of the policy, and
 	// the invoices of other cases with one of c's invoice numbers.
 	Evidence(ctx context.Context, c domain.Case) (map[string]int64, []domain.InvoiceMatch, error)
+	// SameInvoices is the second part of Evidence alone: the invoices of
+	// other cases with one of c's invoice numbers.
+	SameInvoices(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error)
 	// InvoicesAlike returns the medical invoices on the other claims of
 	// c's policy or c's insured with the total and date of one of c's
 	// medical invoices, whatever their numbers (issue 19: a receipt number

@@ -24,9 +24,13 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	var ev domain.Evidence
 	number := ""
 	// What the decision rests on is read with the case locked, in the
-	// transaction that stores it (issue 21).
+	// transaction that stores it (issue 21); the amounts used on the
+	// policy only under the policy's lock.
 	read := func(ctx context.Context, c domain.Case) (err error) {
-		if ev, err = s.evidence(ctx, c); err != nil {
+		if ev.Policy, ev.Product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
+			return err
+		}
+		if ev.Invoices, err = s.repo.SameInvoices(ctx, c); err != nil {
 			return err
 		}
 		if in.Burst, err = s.burst(ctx, c); err != nil {
