@@ -166,3 +166,39 @@ func TestALockedLoadThatWaitedSeesWhatTheHolderStored(t *testing.T) {
 		t.Fatalf("got version %d in the waiting change, want 2", s.version)
 	}
 }
+
+// TestSignalFactsReadsTheUsesAndTheEmployeeOfAnAccount: an account's uses
+// on other claims (an agreement, an approved advance) and the first
+// employee it belongs to, read in one statement.
+func TestSignalFactsReadsTheUsesAndTheEmployeeOfAnAccount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	opened, full := fullCase("claim-full")
+	_, err := f.repo.Open(ctx, inbox.Receipt{}, opened)
+	require.NoError(t, err)
+	_, err = f.repo.Update(ctx, "claim-full", func(c *domain.Case) (tracking.Effects, error) {
+		version := c.Version
+		*c = full
+		c.Version = version
+		return tracking.Effects{}, nil
+	})
+	require.NoError(t, err)
+	require.NoError(t, f.repo.PutEmployees(ctx, map[string]string{"E2": "ak-agr", "E1": "ak-agr"}, "admin", t0))
+	use := []domain.AccountUse{{ClaimID: "claim-full", InsuredName: "张三"}}
+	tests := []struct {
+		name, key, caseID string
+		want              domain.SignalFacts
+	}{
+		{"agreed on another claim, an employee's", "ak-agr", "other", domain.SignalFacts{AccountKey: "ak-agr", Uses: use, Employee: "E1"}},
+		{"advanced on another claim", "ak-adv", "other", domain.SignalFacts{AccountKey: "ak-adv", Uses: use}},
+		{"used on this claim alone", "ak-agr", full.ID, domain.SignalFacts{AccountKey: "ak-agr", Employee: "E1"}},
+		{"unknown", "ak-none", "other", domain.SignalFacts{AccountKey: "ak-none"}},
+		{"no account", "", "other", domain.SignalFacts{}},
+	}
+	for _, tt := range tests {
+		got, err := f.repo.SignalFacts(ctx, tt.key, tt.caseID)
+		require.NoError(t, err, tt.name)
+		require.Equal(t, tt.want, got, tt.name)
+	}
+}

@@ -182,12 +182,6 @@ func preload(q *gorm.DB) *gorm.DB {
 		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") })
 }
 
-// Snapshot runs fn with the reads of the service's database under its
-// context in one read-only snapshot transaction (postgres.Snapshot).
-func (s *Cases) Snapshot(ctx context.Context, fn func(ctx context.Context) error) error {
-	return postgres.Snapshot(ctx, s.db, fn)
-}
-
 // Get returns the case of a claim, read in one statement and so at one
 // snapshot.
 func (s *Cases) Get(ctx context.Context, claimID string) (domain.Case, error) {

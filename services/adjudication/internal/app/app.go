@@ -96,11 +96,6 @@ type Repository interface {
 	RecentClaims(ctx context.Context, c domain.Case, since time.Time) (int, error)
 	// PutEmployees replaces the employee registry (id to account key).
 	PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error
-	// Snapshot runs fn with a context under which the reads of the
-	// service's database (cases, policies, assessments) share one
-	// read-only snapshot transaction: the reads a use case makes before
-	// its change. fn must not change anything.
-	Snapshot(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Policies stores the policy and product data the policy system sends.
