@@ -68,27 +68,42 @@ func fullCase(claimID string) (opened, complete domain.Case) {
 	return opened, c
 }
 
+// openFull opens the case of fullCase("claim-full") in a fixture of its
+// own, and returns it as opened and as completed.
+func openFull(t *testing.T) (f *fixture, opened, complete domain.Case) {
+	t.Helper()
+	f = newFixture(t)
+	opened, complete = fullCase("claim-full")
+	_, err := f.repo.Open(context.Background(), inbox.Receipt{}, opened)
+	require.NoError(t, err)
+	return f, opened, complete
+}
+
+// becomes returns a change that makes a case full, its version kept.
+func becomes(full domain.Case) func(*domain.Case) (tracking.Effects, error) {
+	return func(c *domain.Case) (tracking.Effects, error) {
+		version := c.Version
+		*c = full
+		c.Version = version
+		return tracking.Effects{}, nil
+	}
+}
+
 // TestTheLoadReadsEveryPartOfTheCase: a case with every part stored reads
 // back exactly as stored through Get, through Update's locked load and
 // through List, its letter without its PDF (issue 21: the case is loaded
 // in one statement).
 func TestTheLoadReadsEveryPartOfTheCase(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	f, opened, want := openFull(t)
 	ctx := context.Background()
-	opened, want := fullCase("claim-full")
-	_, err := f.repo.Open(ctx, inbox.Receipt{}, opened)
-	require.NoError(t, err)
 	got, err := f.repo.Get(ctx, "claim-full")
 	require.NoError(t, err)
 	require.Equal(t, opened, got, "case read back after opening")
 
 	_, err = f.repo.Update(ctx, "claim-full", func(c *domain.Case) (tracking.Effects, error) {
 		require.Equal(t, opened, *c, "case the locked load gives the change")
-		version := c.Version
-		*c = want
-		c.Version = version
-		return tracking.Effects{}, nil
+		return becomes(want)(c)
 	})
 	require.NoError(t, err)
 	want.Version = opened.Version + 1
@@ -172,17 +187,9 @@ func TestALockedLoadThatWaitedSeesWhatTheHolderStored(t *testing.T) {
 // employee it belongs to, read in one statement.
 func TestSignalFactsReadsTheUsesAndTheEmployeeOfAnAccount(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	f, _, full := openFull(t)
 	ctx := context.Background()
-	opened, full := fullCase("claim-full")
-	_, err := f.repo.Open(ctx, inbox.Receipt{}, opened)
-	require.NoError(t, err)
-	_, err = f.repo.Update(ctx, "claim-full", func(c *domain.Case) (tracking.Effects, error) {
-		version := c.Version
-		*c = full
-		c.Version = version
-		return tracking.Effects{}, nil
-	})
+	_, err := f.repo.Update(ctx, "claim-full", becomes(full))
 	require.NoError(t, err)
 	require.NoError(t, f.repo.PutEmployees(ctx, map[string]string{"E2": "ak-agr", "E1": "ak-agr"}, "admin", t0))
 	use := []domain.AccountUse{{ClaimID: "claim-full", InsuredName: "张三"}}
