@@ -241,3 +241,28 @@ func TestBatchModelWritesOutsideAUnitOfWorkJoinTheBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestReadingInReadsThroughTheTransaction: reads of db under ReadingIn's
+// context, a model's and a raw one, run in the transaction given: they see
+// its uncommitted write, which another connection does not.
+func TestReadingInReadsThroughTheTransaction(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	ctx := context.Background()
+	require.NoError(t, db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		require.NoError(t, tx.Exec("INSERT INTO claims VALUES ('c1', 'opened')").Error)
+		in := postgres.ReadingIn(ctx, tx)
+		var raw string
+		require.NoError(t, db.WithContext(in).Raw("SELECT coalesce((SELECT state FROM claims WHERE id = ?), 'none')", "c1").Scan(&raw).Error)
+		var n int64
+		require.NoError(t, db.WithContext(in).Table("claims").Where("id = ?", "c1").Count(&n).Error)
+		if raw != "opened" || n != 1 {
+			t.Errorf("got state %q and %d rows under ReadingIn, want \"opened\" and 1 (the transaction's own write)", raw, n)
+		}
+		if got := stateOutside(t, db, "c1"); got != "none" {
+			t.Errorf("another connection: got state %q, want none (not committed)", got)
+		}
+		return nil
+	}))
+}
