@@ -12,6 +12,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
+	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
 )
 
@@ -120,4 +121,59 @@ func TestTheLoadReturnsEveryChildSet(t *testing.T) {
 	byClaim, err := f.repo.GetByClaim(ctx, r.ClaimID)
 	require.NoError(t, err)
 	require.Equal(t, got, byClaim, "claim file read by its claim number")
+}
+
+// TestAChangeThatWaitedForTheLockSeesWhatTheHolderStored: two handlers
+// satisfy the last two missing items of one claim at the same moment. The
+// second waits for the report's lock and must then see the first's waiver,
+// or neither would find the claim complete and it would never be handed
+// over. (A file read by the statement that took the lock reads at the
+// snapshot taken before the wait and misses it.)
+func TestAChangeThatWaitedForTheLockSeesWhatTheHolderStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r1"))
+	now := time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC)
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 2)
+	go func() {
+		_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+			err := x.Satisfy("insured_id", "原件已在柜面核验", "handler-1", now)
+			close(holding)
+			<-release
+			return tracking.Effects{}, err
+		})
+		done <- err
+	}()
+	select {
+	case <-holding:
+	case err := <-done:
+		t.Fatalf("got %v from the first change, want it to hold the lock", err)
+	}
+	seen := -1
+	go func() {
+		_, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+			seen = len(x.Waivers)
+			return tracking.Effects{}, x.Satisfy("treatment_record", "病历已调阅", "handler-2", now)
+		})
+		done <- err
+	}()
+	waited := false
+	for deadline := time.Now().Add(10 * time.Second); !waited && time.Now().Before(deadline) && len(done) == 0; time.Sleep(5 * time.Millisecond) {
+		waited = pgtest.Count(t, f.db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0
+	}
+	close(release)
+	if !waited {
+		t.Fatal("the second change never waited for the report's lock")
+	}
+	require.NoError(t, <-done)
+	require.NoError(t, <-done)
+	if seen != 1 {
+		t.Fatalf("got %d waivers seen by the change that waited for the lock, want 1 (the holder's)", seen)
+	}
+	got, err := f.repo.Get(ctx, "r1")
+	require.NoError(t, err)
+	if len(got.Waivers) != 2 {
+		t.Fatalf("got %d waivers stored, want 2", len(got.Waivers))
+	}
 }
