@@ -286,12 +286,16 @@ func (s *Reports) update(ctx context.Context, id string, change func(*domain.Cla
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		was := countsOf(f)
+		was, err := toRow(f.Report)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		counts := countsOf(f)
 		eff, err := change(&f)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		if err := save(tx, was, f, versions); err != nil {
+		if err := save(tx, was, counts, f, versions); err != nil {
 			return tracking.Effects{}, err
 		}
 		f.Changed = domain.Changes{}
