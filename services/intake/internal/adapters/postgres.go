@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -15,7 +16,6 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal/revealpg"
@@ -200,20 +200,22 @@ func openCandidate(tx *gorm.DB, row reportRow) (string, error) {
 }
 
 // CloseClaim records the closure of a report's claim, once per event; a
-// claim closed before keeps its first closure.
+// claim closed before keeps its first closure. The event's inbox receipt
+// (inboxpg's row) and the closure are one statement, so they commit
+// together without a transaction of their own, or with the consumer's
+// batch: the closure is written only when the receipt is new.
 func (s *Reports) CloseClaim(ctx context.Context, receipt inbox.Receipt, c domain.Closure) error {
-	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
-		first, err := inboxpg.Record(tx, receipt)
-		if err != nil || !first {
-			return tracking.Effects{}, err
-		}
-		err = tx.Model(&reportRow{}).Where("claim_id = ? AND claim_closed_at IS NULL", c.ClaimID).
-			Updates(map[string]any{"claim_closed_at": c.At, "claim_closure": c.Kind}).Error
-		if err != nil {
-			return tracking.Effects{}, fmt.Errorf("record the claim's closure: %w", err)
-		}
-		return tracking.Effects{}, nil
-	})
+	err := s.db.WithContext(ctx).Exec(`WITH receipt AS (
+			INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) SELECT ?, ?, ?, ?, ? WHERE ?
+			ON CONFLICT DO NOTHING RETURNING 1)
+		UPDATE incident_reports SET claim_closed_at = ?, claim_closure = ?
+		WHERE claim_id = ? AND claim_closed_at IS NULL AND (EXISTS (SELECT 1 FROM receipt) OR ?)`,
+		receipt.Consumer, receipt.EventID, receipt.EventType, receipt.ClaimID, time.Now().UTC(), !receipt.IsZero(),
+		c.At, c.Kind, c.ClaimID, receipt.IsZero()).Error
+	if err != nil {
+		return fmt.Errorf("record the claim's closure: %w", err)
+	}
+	return nil
 }
 
 // Get returns a claim file, read by one statement (one snapshot).

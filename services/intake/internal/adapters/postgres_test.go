@@ -702,3 +702,31 @@ func TestTheAdvanceAgreementIsStoredSealed(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", got.Report.Advance, a)
 	}
 }
+
+// TestAClosureIsAppliedOncePerEvent: the closure and its inbox receipt are
+// one statement; an event whose receipt is recorded changes nothing, and a
+// closure without a receipt is applied.
+func TestAClosureIsAppliedOncePerEvent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r1"))
+	f.create(t, sample(t, "r2"))
+	receipt := inbox.Receipt{Consumer: "intake.payouts", EventID: "evt-paid-1", EventType: "claims.payout.payout-completed", ClaimID: "claim-r1"}
+	require.NoError(t, f.db.Exec(`INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) VALUES (?, ?, ?, ?, now())`,
+		receipt.Consumer, receipt.EventID, receipt.EventType, receipt.ClaimID).Error)
+	at := time.Date(2026, 10, 20, 1, 0, 0, 0, time.UTC)
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: "claim-r1", Kind: domain.ClosurePaid, At: at}))
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closed_at IS NOT NULL"); n != 0 {
+		t.Fatalf("got %d closed reports after an event already received, want 0", n)
+	}
+	receipt.EventID = "evt-paid-2"
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: "claim-r1", Kind: domain.ClosurePaid, At: at}))
+	require.NoError(t, f.repo.CloseClaim(ctx, inbox.Receipt{}, domain.Closure{ClaimID: "claim-r2", Kind: domain.ClosureRejected, At: at}))
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closed_at = ? AND claim_closure IN ('paid', 'rejected')", at); n != 2 {
+		t.Fatalf("got %d reports closed, want 2 (a new event's, and one without a receipt)", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 2 {
+		t.Fatalf("got %d receipts, want 2", n)
+	}
+}
