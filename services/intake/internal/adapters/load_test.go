@@ -46,17 +46,8 @@ func TestTheLoadReturnsEveryChildSet(t *testing.T) {
 		CapitalsFen: 123460, AmountsDisagree: true, InvoiceNumber: "AB12345678", IDNumber: "310101199001011234",
 		AccountNumber: "6217000010001234567", AccountHolder: "王芳",
 		Sources: map[string]document.Source{"total_amount_fen": {Page: 2, Box: document.Box{X: 100, Y: 200, W: 300, H: 40}, Confidence: 0.91}}}
-	reading := domain.Reading{Type: document.DischargeSummary, Confidence: 0.9, Fields: names, Text: "出院小结\n\n医疗收费票据 \"引号\" \\", ReadAt: now,
-		Pages: []document.Page{
-			{Number: 1, Width: 1240, Height: 1754, Rotation: 90, Source: document.FromOCR,
-				Lines: []document.Line{{Text: "出院小结", Box: document.Box{X: 1, Y: 2, W: 3, H: 4}, Confidence: 0.88}}},
-			{Number: 2, Width: 1240, Height: 1754, Source: document.FromTextLayer,
-				Lines: []document.Line{{Text: "合计 1234.50", Box: document.Box{X: 100, Y: 200, W: 300, H: 40}, Confidence: 1}}},
-		},
-		Parts: []document.Part{
-			{FirstPage: 1, LastPage: 1, Analysis: document.Analysis{Type: document.DischargeSummary, Confidence: 0.9, Fields: names}},
-			{FirstPage: 2, LastPage: 2, Analysis: document.Analysis{Type: document.MedicalInvoice, Confidence: 0.95, Fields: invoice}},
-		}}
+	reading := twoPartReading(now, names, invoice)
+	reading.Text = "出院小结\n\n医疗收费票据 \"引号\" \\"
 	a := domain.AdvanceAgreement{Channel: "app", AgreedAt: now, PayeeRole: "insured", BankName: "中国建设银行", AccountLast4: "5678",
 		AccountFingerprint: "fp", NameFingerprint: "nf", AccountKey: "ak", Sealed: "test-payout:sealed", EnteredBy: "h", EnteredVia: "staff"}
 	_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
@@ -85,12 +76,7 @@ func TestTheLoadReturnsEveryChildSet(t *testing.T) {
 		if err := x.Satisfy("treatment_record", "病历已调阅", "handler-2", now.Add(time.Minute)); err != nil {
 			return tracking.Effects{}, err
 		}
-		if _, err := x.SendNotice(domain.ChannelSMS, "发票缺失", "handler-1", now); err != nil {
-			return tracking.Effects{}, err
-		}
-		x.Notices = append(x.Notices, domain.Notice{Seq: 2, Reason: "发票金额合计15,000元", Channel: domain.ChannelLetter,
-			SentBy: "handler-1", SentAt: now.Add(48 * time.Hour), Items: x.Notices[0].Items[:1]})
-		return tracking.Effects{}, nil
+		return tracking.Effects{}, sendTwoNotices(x, now)
 	})
 	require.NoError(t, err)
 	later := now.Add(72 * time.Hour)

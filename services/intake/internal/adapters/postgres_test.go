@@ -642,6 +642,17 @@ func TestUpdateStoresWhatTheFileRecordedAsChanged(t *testing.T) {
 	}
 }
 
+// sendTwoNotices sends the one-time notice by SMS at now and records a
+// later one by letter two days after, of its first item.
+func sendTwoNotices(x *domain.ClaimFile, now time.Time) error {
+	if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
+		return err
+	}
+	x.Notices = append(x.Notices, domain.Notice{Seq: 2, Reason: "发票金额合计15,000元", Channel: domain.ChannelLetter,
+		SentBy: "handler-1", SentAt: now.Add(48 * time.Hour), Items: x.Notices[0].Items[:1]})
+	return nil
+}
+
 // TestEveryNoticeKeepsTheArrivalOfItsSupplement: the decision clock stops
 // per notice (R4), so the repository stores the arrival recorded on each
 // loaded notice, not only on the one-time notice.
@@ -655,12 +666,7 @@ func TestEveryNoticeKeepsTheArrivalOfItsSupplement(t *testing.T) {
 		if _, err := x.Report.RequestClaim(nil, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
-			return tracking.Effects{}, err
-		}
-		x.Notices = append(x.Notices, domain.Notice{Seq: 2, Reason: "发票金额合计15,000元", Channel: domain.ChannelLetter,
-			SentBy: "handler-1", SentAt: now.Add(48 * time.Hour), Items: x.Notices[0].Items[:1]})
-		return tracking.Effects{}, nil
+		return tracking.Effects{}, sendTwoNotices(x, now)
 	})
 	require.NoError(t, err)
 	first, second := now.Add(24*time.Hour), now.Add(72*time.Hour)
