@@ -50,7 +50,8 @@ func TestTheLoadReturnsEveryChildSet(t *testing.T) {
 	reading.Text = "出院小结\n\n医疗收费票据 \"引号\" \\"
 	a := domain.AdvanceAgreement{Channel: "app", AgreedAt: now, PayeeRole: "insured", BankName: "中国建设银行", AccountLast4: "5678",
 		AccountFingerprint: "fp", NameFingerprint: "nf", AccountKey: "ak", Sealed: "test-payout:sealed", EnteredBy: "h", EnteredVia: "staff"}
-	_, err = f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+	later := now.Add(72 * time.Hour)
+	stored, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
 		if _, err := x.Report.RequestClaim(nil, now); err != nil {
 			return tracking.Effects{}, err
 		}
@@ -76,13 +77,10 @@ func TestTheLoadReturnsEveryChildSet(t *testing.T) {
 		if err := x.Satisfy("treatment_record", "病历已调阅", "handler-2", now.Add(time.Minute)); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{}, sendTwoNotices(x, now)
-	})
-	require.NoError(t, err)
-	later := now.Add(72 * time.Hour)
-	stored, err := f.repo.Update(ctx, "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
+		if err := sendTwoNotices(x, now); err != nil {
+			return tracking.Effects{}, err
+		}
 		x.Notices[0].SupplementReceivedAt = &later
-		x.Changed.Supplement = true
 		return tracking.Effects{}, nil
 	})
 	require.NoError(t, err)
