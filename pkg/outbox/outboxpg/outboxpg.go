@@ -242,15 +242,12 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	published := 0
 	var publishErr error
 	err := r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var locked bool
-		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?)`, r.LockKey).Scan(&locked).Error; err != nil {
-			return fmt.Errorf("outbox: lock: %w", err)
-		}
-		if !locked {
-			return nil
-		}
+		// The lock and the read in one statement: the pending rows come
+		// back only to the relay that took the lock (none while another
+		// holds it).
 		var rows []row
-		if err := tx.Where("sent_at IS NULL").Order("id").Limit(r.Batch).Find(&rows).Error; err != nil {
+		if err := tx.Raw(`WITH lock AS (SELECT pg_try_advisory_xact_lock(?) AS taken)
+			SELECT o.* FROM outbox o, lock WHERE lock.taken AND o.sent_at IS NULL ORDER BY o.id LIMIT ?`, r.LockKey, r.Batch).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("outbox: read pending: %w", err)
 		}
 		if len(rows) == 0 {

@@ -3,6 +3,7 @@ package adapters
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"gorm.io/gorm"
@@ -31,86 +32,134 @@ func countsOf(f domain.ClaimFile) counts {
 }
 
 // save writes what a change did to f inside tx, as the domain recorded it
-// (f.Changed): the report row, the documents it added or changed, and what
-// follows the counts loaded of links, waivers, notices and corrections. A
-// notice sent stays as it was; only the arrival of the one-time notice's
-// supplement is added to it. versions are the documents' versions loaded.
-func save(tx *gorm.DB, was counts, f domain.ClaimFile, versions map[string]int) error {
+// (f.Changed): the columns of the report row that differ from was (the
+// row as loaded), the documents it added or changed, and what follows the
+// counts loaded of links, waivers, notices and corrections, each kind in
+// one statement. A notice sent stays as it was; only the arrival of the
+// one-time notice's supplement is added to it. versions are the documents'
+// versions loaded.
+func save(tx *gorm.DB, was reportRow, counts counts, f domain.ClaimFile, versions map[string]int) error {
 	row, err := toRow(f.Report)
 	if err != nil {
 		return err
 	}
-	// The incident date is set once, when the report is stored: reports
-	// stored before it existed keep none (see migration 0002).
-	if err := tx.Model(&reportRow{}).Where("id = ?", row.ID).Select("*").Omit("id", "incident_date").Updates(&row).Error; err != nil {
-		return fmt.Errorf("store report: %w", err)
+	changed, err := changedColumns(tx, was, row)
+	if err != nil {
+		return err
 	}
-	for _, l := range f.Report.Links[was.links:] {
-		if err := tx.Create(&linkRow{ReportID: row.ID, ReporterName: l.Reporter.Name, ReporterRole: string(l.Reporter.Role),
-			ReporterRelation: string(l.Reporter.Relation), LinkedBy: l.By, LinkedAt: l.At}).Error; err != nil {
-			return fmt.Errorf("store link: %w", err)
+	if len(changed) > 0 {
+		if err := tx.Model(&reportRow{}).Where("id = ?", row.ID).Updates(changed).Error; err != nil {
+			return fmt.Errorf("store report: %w", err)
 		}
 	}
+	var links []linkRow
+	for _, l := range f.Report.Links[counts.links:] {
+		links = append(links, linkRow{ReportID: row.ID, ReporterName: l.Reporter.Name, ReporterRole: string(l.Reporter.Role),
+			ReporterRelation: string(l.Reporter.Relation), LinkedBy: l.By, LinkedAt: l.At})
+	}
+	if err := insert(tx, links, "links"); err != nil {
+		return err
+	}
+	var added []documentRow
+	var corrections []correctionRow
 	for _, id := range f.Changed.Documents {
 		i := slices.IndexFunc(f.Documents, func(d domain.Document) bool { return d.ID == id })
 		if i < 0 {
 			return fmt.Errorf("store document: report %s has no document %s", row.ID, id)
 		}
-		if err := saveDocument(tx, f.Documents[i], versions, was.corrections[id]); err != nil {
+		d := f.Documents[i]
+		doc, err := toDocumentRow(d)
+		if err != nil {
 			return err
 		}
-	}
-	for _, w := range f.Waivers[was.waivers:] {
-		if err := tx.Create(&waiverRow{ReportID: row.ID, ItemID: w.ItemID, Reason: w.Reason, WaivedBy: w.By, WaivedAt: w.At}).Error; err != nil {
-			return fmt.Errorf("store waiver: %w", err)
+		if version, existed := versions[d.ID]; !existed {
+			added = append(added, doc)
+		} else if err := updateDocument(tx, doc, version); err != nil {
+			return err
+		}
+		for _, c := range d.Corrections[counts.corrections[id]:] {
+			r, err := toCorrectionRow(d.ID, c)
+			if err != nil {
+				return err
+			}
+			corrections = append(corrections, r)
 		}
 	}
+	if err := insert(tx, added, "documents"); err != nil {
+		return err
+	}
+	if err := insert(tx, corrections, "corrections"); err != nil {
+		return err
+	}
+	var waivers []waiverRow
+	for _, w := range f.Waivers[counts.waivers:] {
+		waivers = append(waivers, waiverRow{ReportID: row.ID, ItemID: w.ItemID, Reason: w.Reason, WaivedBy: w.By, WaivedAt: w.At})
+	}
+	if err := insert(tx, waivers, "waivers"); err != nil {
+		return err
+	}
 	if f.Changed.Supplement {
-		for _, n := range f.Notices[:was.notices] {
+		for _, n := range f.Notices[:counts.notices] {
 			if err := tx.Model(&noticeRow{}).Where("report_id = ? AND seq = ?", row.ID, n.Seq).
 				Update("supplement_received_at", n.SupplementReceivedAt).Error; err != nil {
 				return fmt.Errorf("store supplement: %w", err)
 			}
 		}
 	}
-	return insert(tx, f.Notices[was.notices:], func(n domain.Notice) (noticeRow, error) { return toNoticeRow(row.ID, n) }, "notice")
-}
-
-// saveDocument inserts a new document, or updates a changed one if its
-// version is still the one loaded, and adds the corrections that follow
-// the corrections loaded.
-func saveDocument(tx *gorm.DB, d domain.Document, versions map[string]int, corrections int) error {
-	row, err := toDocumentRow(d)
-	if err != nil {
-		return err
-	}
-	if version, existed := versions[d.ID]; !existed {
-		if err := tx.Create(&row).Error; err != nil {
-			return fmt.Errorf("store document: %w", err)
-		}
-	} else {
-		row.Version = version + 1
-		res := tx.Model(&documentRow{}).Where("id = ? AND version = ?", d.ID, version).Select("*").Omit("id").Updates(&row)
-		if res.Error != nil {
-			return fmt.Errorf("store document: %w", res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return errDocumentChanged
-		}
-	}
-	return insert(tx, d.Corrections[corrections:], func(c domain.Correction) (correctionRow, error) { return toCorrectionRow(d.ID, c) }, "correction")
-}
-
-// insert stores the row of each of items inside tx, in order.
-func insert[T, R any](tx *gorm.DB, items []T, toRow func(T) (R, error), what string) error {
-	for _, it := range items {
-		r, err := toRow(it)
+	var notices []noticeRow
+	for _, n := range f.Notices[counts.notices:] {
+		r, err := toNoticeRow(row.ID, n)
 		if err != nil {
 			return err
 		}
-		if err := tx.Create(&r).Error; err != nil {
-			return fmt.Errorf("store %s: %w", what, err)
+		notices = append(notices, r)
+	}
+	return insert(tx, notices, "notices")
+}
+
+// changedColumns returns the columns of incident_reports whose values in
+// now differ from was, with now's values; never id, nor the incident date,
+// which is set once, when the report is stored (reports stored before it
+// existed keep none, see migration 0002).
+func changedColumns(tx *gorm.DB, was, now reportRow) (map[string]any, error) {
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(&reportRow{}); err != nil {
+		return nil, err
+	}
+	a, b := reflect.ValueOf(was), reflect.ValueOf(now)
+	changed := map[string]any{}
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName == "" || f.DBName == "id" || f.DBName == "incident_date" {
+			continue
 		}
+		if x, y := a.FieldByIndex(f.StructField.Index).Interface(), b.FieldByIndex(f.StructField.Index).Interface(); !reflect.DeepEqual(x, y) {
+			changed[f.DBName] = y
+		}
+	}
+	return changed, nil
+}
+
+// updateDocument updates a changed document if its version is still the
+// one loaded.
+func updateDocument(tx *gorm.DB, row documentRow, version int) error {
+	row.Version = version + 1
+	res := tx.Model(&documentRow{}).Where("id = ? AND version = ?", row.ID, version).Select("*").Omit("id").Updates(&row)
+	if res.Error != nil {
+		return fmt.Errorf("store document: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return errDocumentChanged
+	}
+	return nil
+}
+
+// insert stores rows inside tx in one statement, in order.
+func insert[R any](tx *gorm.DB, rows []R, what string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return fmt.Errorf("store %s: %w", what, err)
 	}
 	return nil
 }

@@ -26,17 +26,7 @@ func TestPartsAndPagesRoundTrip(t *testing.T) {
 		Sources: map[string]document.Source{"names": {Page: 1, Box: document.Box{X: 5, Y: 6, W: 7, H: 8}, Confidence: 0.8}}}
 	invoice := document.Fields{HasAmount: true, TotalAmountFen: 123450, HasFigures: true, FiguresFen: 123450, InvoiceNumber: "AB12345678",
 		Sources: map[string]document.Source{"total_amount_fen": {Page: 2, Box: document.Box{X: 100, Y: 200, W: 300, H: 40}, Confidence: 0.91}}}
-	reading := domain.Reading{Type: document.DischargeSummary, Confidence: 0.9, Fields: summary, Text: "出院小结\n\n医疗收费票据", ReadAt: now,
-		Pages: []document.Page{
-			{Number: 1, Width: 1240, Height: 1754, Rotation: 90, Source: document.FromOCR,
-				Lines: []document.Line{{Text: "出院小结", Box: document.Box{X: 1, Y: 2, W: 3, H: 4}, Confidence: 0.88}}},
-			{Number: 2, Width: 1240, Height: 1754, Source: document.FromTextLayer,
-				Lines: []document.Line{{Text: "合计 1234.50", Box: document.Box{X: 100, Y: 200, W: 300, H: 40}, Confidence: 1}}},
-		},
-		Parts: []document.Part{
-			{FirstPage: 1, LastPage: 1, Analysis: document.Analysis{Type: document.DischargeSummary, Confidence: 0.9, Fields: summary}},
-			{FirstPage: 2, LastPage: 2, Analysis: document.Analysis{Type: document.MedicalInvoice, Confidence: 0.95, Fields: invoice}},
-		}}
+	reading := twoPartReading(now, summary, invoice)
 	stored, err := f.repo.Update(context.Background(), "r1", func(x *domain.ClaimFile) (tracking.Effects, error) {
 		d := newDocument(x.Report, "d1", 'a')
 		d.State, d.Attempts = domain.DocumentReading, 1
@@ -56,4 +46,20 @@ func TestPartsAndPagesRoundTrip(t *testing.T) {
 	if p := d.PartFields(1); p.TotalAmountFen != 123460 || d.Corrections[0].Part != 1 {
 		t.Fatalf("got part 1 amount %d, correction of part %d; want 123460 corrected on part 1", p.TotalAmountFen, d.Corrections[0].Part)
 	}
+}
+
+// twoPartReading is the reading of a two-page document read at now: a
+// discharge summary with summary's fields, then an invoice with invoice's.
+func twoPartReading(now time.Time, summary, invoice document.Fields) domain.Reading {
+	return domain.Reading{Type: document.DischargeSummary, Confidence: 0.9, Fields: summary, Text: "出院小结\n\n医疗收费票据", ReadAt: now,
+		Pages: []document.Page{
+			{Number: 1, Width: 1240, Height: 1754, Rotation: 90, Source: document.FromOCR,
+				Lines: []document.Line{{Text: "出院小结", Box: document.Box{X: 1, Y: 2, W: 3, H: 4}, Confidence: 0.88}}},
+			{Number: 2, Width: 1240, Height: 1754, Source: document.FromTextLayer,
+				Lines: []document.Line{{Text: "合计 1234.50", Box: document.Box{X: 100, Y: 200, W: 300, H: 40}, Confidence: 1}}},
+		},
+		Parts: []document.Part{
+			{FirstPage: 1, LastPage: 1, Analysis: document.Analysis{Type: document.DischargeSummary, Confidence: 0.9, Fields: summary}},
+			{FirstPage: 2, LastPage: 2, Analysis: document.Analysis{Type: document.MedicalInvoice, Confidence: 0.95, Fields: invoice}},
+		}}
 }

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -15,7 +16,6 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
-	"claims.local/pkg/inbox/inboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal/revealpg"
@@ -200,120 +200,54 @@ func openCandidate(tx *gorm.DB, row reportRow) (string, error) {
 }
 
 // CloseClaim records the closure of a report's claim, once per event; a
-// claim closed before keeps its first closure.
+// claim closed before keeps its first closure. The event's inbox receipt
+// (inboxpg's row) and the closure are one statement, so they commit
+// together without a transaction of their own, or with the consumer's
+// batch: the closure is written only when the receipt is new.
 func (s *Reports) CloseClaim(ctx context.Context, receipt inbox.Receipt, c domain.Closure) error {
-	return s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
-		first, err := inboxpg.Record(tx, receipt)
-		if err != nil || !first {
-			return tracking.Effects{}, err
-		}
-		err = tx.Model(&reportRow{}).Where("claim_id = ? AND claim_closed_at IS NULL", c.ClaimID).
-			Updates(map[string]any{"claim_closed_at": c.At, "claim_closure": c.Kind}).Error
-		if err != nil {
-			return tracking.Effects{}, fmt.Errorf("record the claim's closure: %w", err)
-		}
-		return tracking.Effects{}, nil
-	})
+	err := s.db.WithContext(ctx).Exec(`WITH receipt AS (
+			INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) SELECT ?, ?, ?, ?, ? WHERE ?
+			ON CONFLICT DO NOTHING RETURNING 1)
+		UPDATE incident_reports SET claim_closed_at = ?, claim_closure = ?
+		WHERE claim_id = ? AND claim_closed_at IS NULL AND (EXISTS (SELECT 1 FROM receipt) OR ?)`,
+		receipt.Consumer, receipt.EventID, receipt.EventType, receipt.ClaimID, time.Now().UTC(), !receipt.IsZero(),
+		c.At, c.Kind, c.ClaimID, receipt.IsZero()).Error
+	if err != nil {
+		return fmt.Errorf("record the claim's closure: %w", err)
+	}
+	return nil
 }
 
-// Get returns a claim file, read at one snapshot.
-func (s *Reports) Get(ctx context.Context, id string) (f domain.ClaimFile, err error) {
-	err = postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) (err error) {
-		f, err = load(tx, id)
-		return err
-	})
-	return f, err
+// Get returns a claim file, read by one statement (one snapshot).
+func (s *Reports) Get(ctx context.Context, id string) (domain.ClaimFile, error) {
+	return load(s.db.WithContext(ctx), id)
 }
 
 // GetByClaim returns the claim file of a claim number.
 func (s *Reports) GetByClaim(ctx context.Context, claimID string) (domain.ClaimFile, error) {
-	var row reportRow
-	err := s.db.WithContext(ctx).Where("claim_id = ?", claimID).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no incident report of claim %q", claimID)
-	}
-	if err != nil {
-		return domain.ClaimFile{}, fmt.Errorf("load report: %w", err)
-	}
-	return loadRest(s.db.WithContext(ctx), row)
-}
-
-// load reads a claim file with db (a transaction holding the report's lock,
-// or the pool).
-func load(db *gorm.DB, id string) (domain.ClaimFile, error) {
-	var row reportRow
-	err := db.Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no incident report with id %q", id)
-	}
-	if err != nil {
-		return domain.ClaimFile{}, fmt.Errorf("load report: %w", err)
-	}
-	return loadRest(db, row)
-}
-
-// loadRest reads what a claim file holds besides its report row.
-func loadRest(db *gorm.DB, row reportRow) (domain.ClaimFile, error) {
-	r, err := row.toDomain()
+	stored, found, err := readFile(s.db.WithContext(ctx), fileByClaimID, claimID)
 	if err != nil {
 		return domain.ClaimFile{}, err
 	}
-	f := domain.ClaimFile{Report: r}
-	var links []linkRow
-	var docs []documentRow
-	var waivers []waiverRow
-	var notices []noticeRow
-	for _, q := range []struct {
-		dest  any
-		table string
-		order string
-	}{
-		{&links, "report_links", "id"}, {&docs, "documents", "uploaded_at, id"},
-		{&waivers, "checklist_waivers", "id"}, {&notices, "missing_document_notices", "seq"},
-	} {
-		if err := db.Where("report_id = ?", row.ID).Order(q.order).Find(q.dest).Error; err != nil {
-			return domain.ClaimFile{}, fmt.Errorf("load %s: %w", q.table, err)
-		}
+	if !found {
+		return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no incident report of claim %q", claimID)
 	}
-	for _, l := range links {
-		f.Report.Links = append(f.Report.Links, domain.Link{By: l.LinkedBy, At: l.LinkedAt.UTC(), Description: l.Description, ClaimedAmountFen: l.ClaimedAmountFen,
-			Reporter: domain.Reporter{Name: l.ReporterName, Role: domain.ReporterRole(l.ReporterRole), Relation: domain.Relation(l.ReporterRelation)}})
+	f, _, err := stored.claimFile()
+	return f, err
+}
+
+// load reads a claim file with db (a transaction holding the report's lock,
+// or the pool) in one statement.
+func load(db *gorm.DB, id string) (domain.ClaimFile, error) {
+	stored, found, err := readFile(db, fileByID, id)
+	if err != nil {
+		return domain.ClaimFile{}, err
 	}
-	byID := map[string]int{}
-	ids := make([]string, len(docs))
-	for i, w := range docs {
-		d, err := w.toDomain()
-		if err != nil {
-			return domain.ClaimFile{}, err
-		}
-		byID[d.ID], ids[i] = i, d.ID
-		f.Documents = append(f.Documents, d)
+	if !found {
+		return domain.ClaimFile{}, apperr.New(apperr.NotFound, "no incident report with id %q", id)
 	}
-	if len(ids) > 0 {
-		var corrections []correctionRow
-		if err := db.Where("document_id IN ?", ids).Order("id").Find(&corrections).Error; err != nil {
-			return domain.ClaimFile{}, fmt.Errorf("load corrections: %w", err)
-		}
-		for _, w := range corrections {
-			c, err := w.toDomain()
-			if err != nil {
-				return domain.ClaimFile{}, fmt.Errorf("correction %d: %w", w.ID, err)
-			}
-			d := &f.Documents[byID[w.DocumentID]]
-			d.Corrections = append(d.Corrections, c)
-		}
-	}
-	for _, w := range waivers {
-		f.Waivers = append(f.Waivers, domain.Waiver{ItemID: w.ItemID, Reason: w.Reason, By: w.WaivedBy, At: w.WaivedAt.UTC()})
-	}
-	for _, w := range notices {
-		n, err := w.toDomain()
-		if err != nil {
-			return domain.ClaimFile{}, err
-		}
-		f.Notices = append(f.Notices, n)
-	}
-	return f, nil
+	f, _, err := stored.claimFile()
+	return f, err
 }
 
 // updateAttempts bounds how often Update tries again after a document
@@ -340,35 +274,30 @@ func (s *Reports) Update(ctx context.Context, id string, change func(*domain.Cla
 func (s *Reports) update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error) {
 	var result domain.ClaimFile
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
-		var row reportRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tracking.Effects{}, apperr.New(apperr.NotFound, "no incident report with id %q", id)
-		}
-		if err != nil {
-			return tracking.Effects{}, fmt.Errorf("load report: %w", err)
-		}
-		f, err := loadRest(tx, row)
+		// The report's row is locked and the file read above the lock, in
+		// one statement: documents, which readers change without the lock,
+		// with the versions they had at that read.
+		stored, found, err := readFile(tx, fileLocked, id)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		versions := map[string]int{}
-		var vs []struct {
-			ID      string
-			Version int
+		if !found {
+			return tracking.Effects{}, apperr.New(apperr.NotFound, "no incident report with id %q", id)
 		}
-		if err := tx.Model(&documentRow{}).Select("id, version").Where("report_id = ?", id).Scan(&vs).Error; err != nil {
-			return tracking.Effects{}, fmt.Errorf("load document versions: %w", err)
+		f, versions, err := stored.claimFile()
+		if err != nil {
+			return tracking.Effects{}, err
 		}
-		for _, v := range vs {
-			versions[v.ID] = v.Version
+		was, err := toRow(f.Report)
+		if err != nil {
+			return tracking.Effects{}, err
 		}
-		was := countsOf(f)
+		counts := countsOf(f)
 		eff, err := change(&f)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		if err := save(tx, was, f, versions); err != nil {
+		if err := save(tx, was, counts, f, versions); err != nil {
 			return tracking.Effects{}, err
 		}
 		f.Changed = domain.Changes{}

@@ -642,6 +642,17 @@ func TestUpdateStoresWhatTheFileRecordedAsChanged(t *testing.T) {
 	}
 }
 
+// sendTwoNotices sends the one-time notice by SMS at now and records a
+// later one by letter two days after, of its first item.
+func sendTwoNotices(x *domain.ClaimFile, now time.Time) error {
+	if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
+		return err
+	}
+	x.Notices = append(x.Notices, domain.Notice{Seq: 2, Reason: "发票金额合计15,000元", Channel: domain.ChannelLetter,
+		SentBy: "handler-1", SentAt: now.Add(48 * time.Hour), Items: x.Notices[0].Items[:1]})
+	return nil
+}
+
 // TestEveryNoticeKeepsTheArrivalOfItsSupplement: the decision clock stops
 // per notice (R4), so the repository stores the arrival recorded on each
 // loaded notice, not only on the one-time notice.
@@ -655,12 +666,7 @@ func TestEveryNoticeKeepsTheArrivalOfItsSupplement(t *testing.T) {
 		if _, err := x.Report.RequestClaim(nil, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		if _, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", now); err != nil {
-			return tracking.Effects{}, err
-		}
-		x.Notices = append(x.Notices, domain.Notice{Seq: 2, Reason: "发票金额合计15,000元", Channel: domain.ChannelLetter,
-			SentBy: "handler-1", SentAt: now.Add(48 * time.Hour), Items: x.Notices[0].Items[:1]})
-		return tracking.Effects{}, nil
+		return tracking.Effects{}, sendTwoNotices(x, now)
 	})
 	require.NoError(t, err)
 	first, second := now.Add(24*time.Hour), now.Add(72*time.Hour)
@@ -700,5 +706,33 @@ func TestTheAdvanceAgreementIsStoredSealed(t *testing.T) {
 	require.NoError(t, err)
 	if got.Report.Advance == nil || *got.Report.Advance != a {
 		t.Fatalf("got %+v, want %+v", got.Report.Advance, a)
+	}
+}
+
+// TestAClosureIsAppliedOncePerEvent: the closure and its inbox receipt are
+// one statement; an event whose receipt is recorded changes nothing, and a
+// closure without a receipt is applied.
+func TestAClosureIsAppliedOncePerEvent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, sample(t, "r1"))
+	f.create(t, sample(t, "r2"))
+	receipt := inbox.Receipt{Consumer: "intake.payouts", EventID: "evt-paid-1", EventType: "claims.payout.payout-completed", ClaimID: "claim-r1"}
+	require.NoError(t, f.db.Exec(`INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) VALUES (?, ?, ?, ?, now())`,
+		receipt.Consumer, receipt.EventID, receipt.EventType, receipt.ClaimID).Error)
+	at := time.Date(2026, 10, 20, 1, 0, 0, 0, time.UTC)
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: "claim-r1", Kind: domain.ClosurePaid, At: at}))
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closed_at IS NOT NULL"); n != 0 {
+		t.Fatalf("got %d closed reports after an event already received, want 0", n)
+	}
+	receipt.EventID = "evt-paid-2"
+	require.NoError(t, f.repo.CloseClaim(ctx, receipt, domain.Closure{ClaimID: "claim-r1", Kind: domain.ClosurePaid, At: at}))
+	require.NoError(t, f.repo.CloseClaim(ctx, inbox.Receipt{}, domain.Closure{ClaimID: "claim-r2", Kind: domain.ClosureRejected, At: at}))
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM incident_reports WHERE claim_closed_at = ? AND claim_closure IN ('paid', 'rejected')", at); n != 2 {
+		t.Fatalf("got %d reports closed, want 2 (a new event's, and one without a receipt)", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 2 {
+		t.Fatalf("got %d receipts, want 2", n)
 	}
 }

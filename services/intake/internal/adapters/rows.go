@@ -364,8 +364,11 @@ func (w documentRow) toDomain() (domain.Document, error) {
 		if f.EventDate, err = dateOf(w.ReadEventDate); err != nil {
 			return domain.Document{}, fmt.Errorf("document %s: %w", w.ID, err)
 		}
-		if err := json.Unmarshal(w.ReadNames, &f.Names); err != nil {
-			return domain.Document{}, fmt.Errorf("document %s: names: %w", w.ID, err)
+		// Names stored as JSON null come back as none.
+		if len(w.ReadNames) > 0 {
+			if err := json.Unmarshal(w.ReadNames, &f.Names); err != nil {
+				return domain.Document{}, fmt.Errorf("document %s: names: %w", w.ID, err)
+			}
 		}
 		d.Reading = &domain.Reading{Type: document.Type(deref(w.ReadType)), Confidence: deref(w.ReadConfidence), Fields: f,
 			Text: deref(w.ReadText), ReadAt: w.ReadAt.UTC()}

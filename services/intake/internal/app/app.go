@@ -344,8 +344,22 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		eff := tracking.Effects{Steps: []tracking.Step{tracking.Open(notice)}}
-		return eff, s.handOver(f, now, &eff)
+		var handed tracking.Effects
+		if err := s.handOver(f, now, &handed); err != nil {
+			return tracking.Effects{}, err
+		}
+		if len(handed.Events) > 0 {
+			// Handed over with its request, the claim owes no notice (R3):
+			// its obligation is stored met, by one insert instead of an
+			// insert, a locked read and an update of the step handOver
+			// added to complete it.
+			met := tracking.Complete(notice.Subject, deadline.MissingDocumentsNotice, now)
+			if err := s.d.Tracker.ApplyTo(&notice, met, now); err != nil {
+				return tracking.Effects{}, err
+			}
+			handed.Steps = slices.DeleteFunc(handed.Steps, func(st tracking.Step) bool { return st == met })
+		}
+		return tracking.Effects{Steps: append([]tracking.Step{tracking.Open(notice)}, handed.Steps...), Events: handed.Events}, nil
 	})
 	return f, created, err
 }

@@ -831,3 +831,30 @@ func TestReadingSurvivesACrashedReader(t *testing.T) {
 		t.Fatalf("got %d documents failed for their attempts, want 1", n)
 	}
 }
+
+// TestAClaimCompleteAtItsRequestOwesNoNotice: a claim whose checklist is
+// complete when it is requested goes to adjudication at once, and its R3
+// notice obligation is stored met at the request, once.
+func TestAClaimCompleteAtItsRequestOwesNoNotice(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	db := pgtest.Open(t, r.dsn, 2)
+	rep := r.report(t, reportBody("P-2026-000889", "王五", map[string]string{"name": "王五", "role": "insured"}))
+	r.satisfyAll(t, rep.ID)
+	want(t, "claim request", r.Do(t, http.MethodPost, "/v1/reports/"+rep.ID+"/claim-request", ""), http.StatusCreated)
+	if n := len(claimRequested(t, db, rep.ClaimID)); n != 1 {
+		t.Fatalf("got %d claim-requested events, want 1", n)
+	}
+	var deadlines struct {
+		Deadlines []struct {
+			Rule, State string
+			DoneAt      *time.Time `json:"done_at"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(r.Do(t, http.MethodGet, "/v1/deadlines?claim_id="+rep.ClaimID, "").Body, &deadlines))
+	got := r.get(t, rep.ID)
+	if len(deadlines.Deadlines) != 1 || deadlines.Deadlines[0].Rule != "missing-documents-notice" || deadlines.Deadlines[0].State != "met" ||
+		deadlines.Deadlines[0].DoneAt == nil || got.HandedOverAt == nil || !deadlines.Deadlines[0].DoneAt.Equal(*got.HandedOverAt) {
+		t.Fatalf("got deadlines %+v, handed over at %v; want the R3 notice met when the claim was handed over", deadlines, got.HandedOverAt)
+	}
+}
