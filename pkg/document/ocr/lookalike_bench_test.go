@@ -214,23 +214,11 @@ func charsRead(chars []document.Char) string {
 // readLookAlike renders d as BenchmarkStraightThrough scans it, reads it
 // with p and each name's line with hans.
 func readLookAlike(b *testing.B, p *ocr.Pipeline, hans *gosseract.Client, fonts scantest.Fonts, d lookAlikeDoc) []lookAlikeRow {
-	lines := [][]string{d.c.InvoiceLines(), d.c.IDCardLines(), d.c.BankCardLines(), d.c.DiagnosisLines()}[d.doc]
 	style := scantest.Scanned(d.seed)
 	if d.kind == "grainy" {
 		style.Noise, style.Speckles = 80, 0.02
 	}
-	img, err := scantest.Render(fonts, lines, style)
-	if err != nil {
-		b.Fatal(err)
-	}
-	encode := scantest.PNG
-	if d.doc == 1 || d.doc == 2 {
-		encode = scantest.JPEG
-	}
-	data, err := encode(img)
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := scanOf(b, fonts, d.c, d.doc, style)
 	res, err := inspect(b, p, data)
 	if err != nil {
 		b.Fatal(err)
@@ -255,7 +243,7 @@ func readLookAlike(b *testing.B, p *ocr.Pipeline, hans *gosseract.Client, fonts 
 				continue
 			}
 			page := res.PageTexts[src.Page-1]
-			r := lookAlikeRow{d: d, field: field, read: name, confidence: src.Confidence, page: pageMean(page.Lines)}
+			r := lookAlikeRow{d: d, field: field, read: name, confidence: src.Confidence, page: ocr.MeanConfidence(page.Lines)}
 			var line document.Box
 			for _, l := range page.Lines {
 				for _, w := range l.Words {
@@ -287,6 +275,28 @@ func readLookAlike(b *testing.B, p *ocr.Pipeline, hans *gosseract.Client, fonts 
 	return rows
 }
 
+// scanOf renders document doc of c (0 receipt, 1 identity card, 2 bank
+// card, 3 diagnosis certificate) in style and encodes it as
+// BenchmarkStraightThrough uploads it (the cards JPEG, as phones take
+// them; the others PNG).
+func scanOf(t testing.TB, fonts scantest.Fonts, c scantest.ClaimSet, doc int, style scantest.Style) []byte {
+	t.Helper()
+	lines := [][]string{c.InvoiceLines(), c.IDCardLines(), c.BankCardLines(), c.DiagnosisLines()}[doc]
+	img, err := scantest.Render(fonts, lines, style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode := scantest.PNG
+	if doc == 1 || doc == 2 {
+		encode = scantest.JPEG
+	}
+	data, err := encode(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // inBox reports whether the centre of c lies in box.
 func inBox(box, c document.Box) bool {
 	x, y := c.X+c.W/2, c.Y+c.H/2
@@ -300,20 +310,4 @@ func cropGray(img *image.Gray, box document.Box) *image.Gray {
 	out := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
 	draw.Draw(out, out.Bounds(), img, r.Min, draw.Src)
 	return out
-}
-
-// pageMean is the lines' confidence weighted by their characters, as the
-// pipeline's page floor for a second reading takes it.
-func pageMean(lines []document.Line) float64 {
-	var sum float64
-	n := 0
-	for _, l := range lines {
-		k := len([]rune(l.Text))
-		sum += l.Confidence * float64(k)
-		n += k
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
 }

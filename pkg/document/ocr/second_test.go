@@ -94,21 +94,7 @@ func TestTheSecondModelConfirmsNoLookAlikeName(t *testing.T) {
 		{"a diagnosis certificate of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 3, 5803, "patient_name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := lookAlikeSet(tc.set, tc.printed)
-			lines := [][]string{c.InvoiceLines(), c.IDCardLines(), c.BankCardLines(), c.DiagnosisLines()}[tc.doc]
-			img, err := scantest.Render(fonts, lines, scantest.Scanned(tc.seed))
-			if err != nil {
-				t.Fatal(err)
-			}
-			encode := scantest.PNG
-			if tc.doc == 1 {
-				encode = scantest.JPEG
-			}
-			data, err := encode(img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := inspect(t, p, data)
+			res, err := inspect(t, p, scanOf(t, fonts, lookAlikeSet(tc.set, tc.printed), tc.doc, scantest.Scanned(tc.seed)))
 			if err != nil {
 				t.Fatal(err)
 			}
