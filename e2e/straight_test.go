@@ -462,7 +462,8 @@ func BenchmarkStraightThrough(b *testing.B) {
 	sys := newSystem(b, kafkatest.Cluster(b))
 	sys.env = []string{"DEADLINE_SWEEP_INTERVAL=30s", "PAYOUT_BANK_SIM_LATENCY=0s", "INTAKE_OCR_WORKERS=2", "INTAKE_UPLOAD_CONCURRENCY=4"}
 	if m := os.Getenv("CLAIMS_BENCH_STP_SECOND_MODEL"); m != "" {
-		// Issue 19: a second model reads a name in doubt again (HanS).
+		// Issue 19: the second model that reads a name in doubt again
+		// (intake's default HanS; none for no second reading).
 		sys.env = append(sys.env, "INTAKE_OCR_SECOND_MODEL="+m)
 	}
 	sys.startAll()

@@ -56,6 +56,16 @@ type Char struct {
 	Text       string
 	Box        Box
 	Confidence float64
+	// Choices are the alternatives the reader weighed for it, surest
+	// first, when it gives them (Tesseract's LSTM choices, issue 19);
+	// each Confidence is on the reader's own scale for them.
+	Choices []Choice
+}
+
+// Choice is one alternative a reader weighed for a character.
+type Choice struct {
+	Text       string
+	Confidence float64
 }
 
 // Page is what was read from one page of an upload. Number counts from 1.

@@ -124,6 +124,9 @@ type Config struct {
 	// doubt as a whole (readNamesAgain); "" reads no name twice. Each
 	// worker keeps a client of it, made with its own.
 	SecondLanguage string
+	// Choices keeps Tesseract's alternatives for each character read
+	// (lstm_choice_mode 2: document.Char.Choices).
+	Choices bool
 }
 
 // DefaultLanguages returns the languages a pipeline reads with unless
@@ -405,7 +408,7 @@ func (p *Pipeline) work(ready chan<- error) {
 		return
 	}
 	defer osd.close()
-	client, err := p.newClient(p.cfg.Languages, p.cfg.PageSegMode)
+	client, err := p.newMainClient()
 	var second *gosseract.Client
 	if err == nil && p.cfg.SecondLanguage != "" {
 		if second, err = p.newClient([]string{p.cfg.SecondLanguage}, gosseract.PSM_SINGLE_LINE); err != nil {
@@ -444,7 +447,7 @@ func (p *Pipeline) work(ready chan<- error) {
 			if client != nil {
 				client.Close()
 			}
-			if client, err = p.newClient(p.cfg.Languages, p.cfg.PageSegMode); err != nil {
+			if client, err = p.newMainClient(); err != nil {
 				j.out <- pageResult{index: j.index, err: err}
 				continue
 			}
@@ -454,6 +457,20 @@ func (p *Pipeline) work(ready chan<- error) {
 		pages++
 		j.out <- pageResult{index: j.index, page: page, passes: n, err: err}
 	}
+}
+
+// newMainClient makes a worker's client of the pipeline's languages,
+// keeping each character's alternatives when configured (Config.Choices).
+func (p *Pipeline) newMainClient() (*gosseract.Client, error) {
+	c, err := p.newClient(p.cfg.Languages, p.cfg.PageSegMode)
+	if err != nil || !p.cfg.Choices {
+		return c, err
+	}
+	if err := c.SetVariable("lstm_choice_mode", "2"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: keeping the alternatives: %w", err)
+	}
+	return c, nil
 }
 
 // newClient makes a Tesseract client with languages, segmenting pages in

@@ -66,3 +66,52 @@ func TestASecondModelReadsOnlyANameInDoubt(t *testing.T) {
 		})
 	}
 }
+
+// TestTheSecondModelConfirmsNoLookAlikeName is the attack of another
+// person's document claimed for an insured whose name is one character
+// off theirs by a similar-looking one (issue 19, measured by
+// BenchmarkLookAlikeNames): chi_sim reads the other person's name (张磊,
+// 王鹏, 孙磊敏杰) as the insured's (张舌, 王胸, 孙舌敏杰) below the floor,
+// on a page not in doubt, so the second model reads the line again; it
+// reads the name printed, and the insured's name stays unconfirmed (a
+// handler decides). Each case first checks that chi_sim did misread it
+// into the insured's name, so that the test can fail.
+func TestTheSecondModelConfirmsNoLookAlikeName(t *testing.T) {
+	fonts := loadFonts(t)
+	p := newPipeline(t, ocr.Config{Workers: 1, SecondLanguage: "HanS"})
+	for _, tc := range []struct {
+		name             string
+		printed, insured string
+		set              int
+		doc              int
+		seed             uint64
+		field            string
+	}{
+		{"a receipt of 张磊 claimed by 张舌", "张磊", "张舌", 5001, 0, 5120, "patient_name"},
+		{"an identity card of 王鹏 claimed by 王胸", "王鹏", "王胸", 5003, 1, 5311, "holder_name"},
+		{"a receipt of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 0, 5800, "patient_name"},
+		{"an identity card of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 1, 5801, "holder_name"},
+		{"a diagnosis certificate of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 3, 5803, "patient_name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := inspect(t, p, scanOf(t, fonts, lookAlikeSet(tc.set, tc.printed), tc.doc, scantest.Scanned(tc.seed)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := res.Fields
+			read := f.PatientName
+			if tc.field == "holder_name" {
+				read = f.IDCardName
+			}
+			if read != tc.insured || f.Sources[tc.field].Confidence >= floor {
+				t.Fatalf("got %s read %q at %v, want it misread as the insured's %q below %v (the case needs it)", tc.field, read, f.Sources[tc.field].Confidence, tc.insured, floor)
+			}
+			if res.SecondReadings != 1 {
+				t.Errorf("got %d second readings, want 1 (a name in doubt on a page not in doubt)", res.SecondReadings)
+			}
+			if slices.Contains(f.SecondReading, tc.field) || slices.Contains(f.Corroborated(), tc.field) {
+				t.Errorf("got %s %q confirmed by the second model, want another person's name left in doubt", tc.field, read)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"image"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -92,11 +93,32 @@ func readLines(client *gosseract.Client, img *image.Gray) ([]document.Line, erro
 			for n := range line.Words[j].Chars {
 				c := chars[int(firstChar[k])+n]
 				line.Words[j].Chars[n] = document.Char{Text: C.GoString(c.text), Box: boxOf(c), Confidence: charConfidence(float64(c.conf))}
+				if c.choices != nil {
+					line.Words[j].Chars[n].Choices = choicesOf(C.GoString(c.choices))
+				}
 			}
 		}
 		out = append(out, line)
 	}
 	return out, nil
+}
+
+// choicesOf parses the alternatives wordsbridge.cpp wrote for a symbol,
+// one "text\tconfidence" a line (Tesseract's 0 to 100, kept as 0 to 1).
+func choicesOf(s string) []document.Choice {
+	var out []document.Choice
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		text, conf, ok := strings.Cut(l, "\t")
+		if !ok {
+			continue
+		}
+		c, err := strconv.ParseFloat(conf, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, document.Choice{Text: text, Confidence: c / 100})
+	}
+	return out
 }
 
 // boxOf returns the page box of a line or word Tesseract boxed.

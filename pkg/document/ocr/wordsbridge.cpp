@@ -6,9 +6,12 @@
 // its confidence (the mean of its words' certainties, which the words'
 // confidences, clipped at 0, do not give back).
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 #include <tesseract/baseapi.h>
+#include <tesseract/ltrresultiterator.h>
 #include <tesseract/resultiterator.h>
 #include "wordsbridge.h"
 
@@ -35,6 +38,30 @@ words_box box_at(const tesseract::ResultIterator& it, tesseract::PageIteratorLev
     return b;
 }
 
+// choices_at returns the alternatives Tesseract's LSTM kept for the
+// symbol at it (lstm_choice_mode), one "text\tconfidence" a line, or NULL
+// when it kept none.
+char* choices_at(const tesseract::ResultIterator& it) {
+    std::string out;
+    tesseract::ChoiceIterator c(it);
+    do {
+        const char* t = c.GetUTF8Text();
+        if (t == nullptr) {
+            continue;
+        }
+        char conf[32];
+        snprintf(conf, sizeof conf, "\t%.3f\n", c.Confidence());
+        out += t;
+        out += conf;
+    } while (c.Next());
+    if (out.empty()) {
+        return nullptr;
+    }
+    char* s = static_cast<char*>(malloc(out.size() + 1));
+    memcpy(s, out.c_str(), out.size() + 1);
+    return s;
+}
+
 template <typename T>
 T* copy_out(const std::vector<T>& v) {
     T* out = static_cast<T*>(malloc(sizeof(T) * (v.empty() ? 1 : v.size())));
@@ -53,7 +80,8 @@ extern "C" {
 // once, and walks the result as gosseract's GetBoundingBoxes at the
 // text-line level does (each line's text, confidence and box), with each
 // line's words, and each word's characters (Tesseract's symbols), text,
-// confidence and box, read by copies of the iterator.
+// confidence and box (and alternatives, when api's lstm_choice_mode is
+// set), read by copies of the iterator.
 // The image is set as gosseract sets one (a resolution below 70 is taken
 // as 70; user_defined_dpi, a variable, overrides it). It returns 0, or -1
 // when Tesseract could not recognise the page. words_free releases out.
@@ -67,6 +95,9 @@ int words_read(void* api, const unsigned char* pix, int width, int height, int s
     if (a->Recognize(nullptr) != 0) {
         return -1;
     }
+    // The alternatives of each symbol when the engine keeps them.
+    int choices = 0;
+    a->GetIntVariable("lstm_choice_mode", &choices);
     std::vector<words_box> lines, words, chars;
     std::vector<int> first, count, first_char, char_count;
     tesseract::ResultIterator* it = a->GetIterator();
@@ -82,6 +113,9 @@ int words_read(void* api, const unsigned char* pix, int width, int height, int s
                     tesseract::ResultIterator s(w);
                     do {
                         chars.push_back(box_at(s, tesseract::RIL_SYMBOL));
+                        if (choices) {
+                            chars.back().choices = choices_at(s);
+                        }
                     } while (s.Next(tesseract::RIL_SYMBOL) && !s.IsAtBeginningOf(tesseract::RIL_WORD));
                     char_count.push_back(static_cast<int>(chars.size()) - first_char.back());
                 } while (w.Next(tesseract::RIL_WORD) && !w.IsAtBeginningOf(tesseract::RIL_TEXTLINE));
@@ -112,6 +146,7 @@ void words_free(words_page* page) {
     }
     for (int i = 0; i < page->n_all_chars; i++) {
         free(page->chars[i].text);
+        free(page->chars[i].choices);
     }
     free(page->lines);
     free(page->first_word);

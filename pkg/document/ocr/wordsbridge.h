@@ -10,6 +10,10 @@ typedef struct {
     char* text;
     float conf;
     int x1, y1, x2, y2;
+    // choices, for a symbol when the engine's lstm_choice_mode is set, are
+    // Tesseract's alternatives for it (ChoiceIterator), each its text, a
+    // tab and its confidence, one a line (malloc'd; NULL otherwise).
+    char* choices;
 } words_box;
 
 // words_page is what words_read gives: the page's text lines in

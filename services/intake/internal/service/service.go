@@ -43,9 +43,9 @@ type Config struct {
 	// in this instance; zero starts none (the documents wait for an
 	// instance that reads).
 	OCRWorkers int
-	// OCRSecondModel is the Tesseract model (HanS) that reads again the
-	// line of a name read below the floor (ocr.Config.SecondLanguage); ""
-	// for none.
+	// OCRSecondModel is the Tesseract model (HanS, main's default) that
+	// reads again the line of a name read below the floor
+	// (ocr.Config.SecondLanguage); "" for none.
 	OCRSecondModel string
 	// ReadPoll is how often an idle reader looks for documents uploaded to
 	// other instances (1 s when zero); ReadLease how long a reader holds a
