@@ -97,16 +97,7 @@ func TestAttackAClaimRequestIntakeDidNotSignOpensNothing(t *testing.T) {
 		t.Fatalf("genuine request under a refused forgery's id: got %v, want its case opened", err)
 	}
 
-	var alarms []events.InstructionRefusedData
-	var payloads [][]byte
-	require.NoError(t, f.db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", events.ClaimRequestRefused.Name).Scan(&payloads).Error)
-	for _, p := range payloads {
-		e, err := events.Decode(p)
-		require.NoError(t, err)
-		var d events.InstructionRefusedData
-		require.NoError(t, events.DecodeData(e, events.ClaimRequestRefused, &d))
-		alarms = append(alarms, d)
-	}
+	alarms := refusalAlarms(t, f)
 	if len(alarms) != len(tests) {
 		t.Fatalf("got %d alarms %+v, want one per refused event (%d)", len(alarms), alarms, len(tests))
 	}
@@ -122,6 +113,22 @@ func TestAttackAClaimRequestIntakeDidNotSignOpensNothing(t *testing.T) {
 	if !slices.Equal(f.refused, want) {
 		t.Errorf("got refusals told %v, want %v (once per event)", f.refused, want)
 	}
+}
+
+// refusalAlarms are the claim-request-refused alarms in f's outbox, in order.
+func refusalAlarms(t *testing.T, f *fixture) []events.InstructionRefusedData {
+	t.Helper()
+	var alarms []events.InstructionRefusedData
+	var payloads [][]byte
+	require.NoError(t, f.db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", events.ClaimRequestRefused.Name).Scan(&payloads).Error)
+	for _, p := range payloads {
+		e, err := events.Decode(p)
+		require.NoError(t, err)
+		var d events.InstructionRefusedData
+		require.NoError(t, events.DecodeData(e, events.ClaimRequestRefused, &d))
+		alarms = append(alarms, d)
+	}
+	return alarms
 }
 
 // TestAClaimRequestOfAnUnknownSchemaVersionIsParkedWithTheAlarm: a claim
@@ -148,16 +155,11 @@ func TestAClaimRequestOfAnUnknownSchemaVersionIsParkedWithTheAlarm(t *testing.T)
 	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM cases"); got != 0 {
 		t.Fatalf("got %d cases, want none opened on a request adjudication cannot read", got)
 	}
-	var payloads [][]byte
-	require.NoError(t, f.db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", events.ClaimRequestRefused.Name).Scan(&payloads).Error)
-	if len(payloads) != 1 {
-		t.Fatalf("got %d alarms, want 1", len(payloads))
+	alarms := refusalAlarms(t, f)
+	if len(alarms) != 1 {
+		t.Fatalf("got %d alarms, want 1", len(alarms))
 	}
-	alarm, err := events.Decode(payloads[0])
-	require.NoError(t, err)
-	var got events.InstructionRefusedData
-	require.NoError(t, events.DecodeData(alarm, events.ClaimRequestRefused, &got))
-	if got.EventID != e.ID || got.ClaimID != d.ClaimID || got.Reason != string(app.UnknownSchemaVersion) || !strings.Contains(got.Detail, "version 2") {
+	if got := alarms[0]; got.EventID != e.ID || got.ClaimID != d.ClaimID || got.Reason != string(app.UnknownSchemaVersion) || !strings.Contains(got.Detail, "version 2") {
 		t.Fatalf("got alarm %+v, want event %s of claim %s refused as %s naming version 2", got, e.ID, d.ClaimID, app.UnknownSchemaVersion)
 	}
 	f.mu.Lock()

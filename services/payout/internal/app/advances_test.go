@@ -226,10 +226,6 @@ func TestAttackTwoAdvancesToOneAgentInOneBatchOweTheR10Notice(t *testing.T) {
 	e := newEnv(t)
 	a := e.service(e.bank)
 	ctx := context.Background()
-	toAgent := func(d *events.AdvanceApprovedData) {
-		d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
-			OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
-	}
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-split", 60_000, toAgent)))
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-split", 60_000, toAgent)))
 	submitted, err := a.ExecuteDue(ctx)
@@ -240,15 +236,28 @@ func TestAttackTwoAdvancesToOneAgentInOneBatchOweTheR10Notice(t *testing.T) {
 	if submitted != 2 || checked != 2 || e.paid(t, "claim-split") != 120_000 {
 		t.Fatalf("got %d submitted, %d checked, %d fen paid, want both advances paid in one batch each way", submitted, checked, e.paid(t, "claim-split"))
 	}
-	notices, err := a.Notices(ctx, "claim-split", 10)
+	if rules := noticeRules(t, a, "claim-split"); rules["R9"] != 2 || rules["R10"] != 1 {
+		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent)", rules)
+	}
+}
+
+// toAgent has an advance paid to an agent (代领人) collecting for the
+// insured's spouse.
+func toAgent(d *events.AdvanceApprovedData) {
+	d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
+		OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
+}
+
+// noticeRules counts the notices of a claim by rule (R9, R10).
+func noticeRules(t *testing.T, a *app.Service, claimID string) map[string]int {
+	t.Helper()
+	notices, err := a.Notices(context.Background(), claimID, 10)
 	require.NoError(t, err)
 	rules := map[string]int{}
 	for _, n := range notices {
 		rules[n.Rule]++
 	}
-	if rules["R9"] != 2 || rules["R10"] != 1 {
-		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent)", rules)
-	}
+	return rules
 }
 
 // readBarrier holds each completion, after it read the claim's other
@@ -294,10 +303,6 @@ func TestAttackTwoInstancesCompletingOneAgentsPaymentsAtOnceOweTheR10Notice(t *t
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.service(e.bank)
-	toAgent := func(d *events.AdvanceApprovedData) {
-		d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
-			OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
-	}
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-two", 60_000, toAgent)))
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-two", 60_000, toAgent)))
 	submitted, err := a.ExecuteDue(ctx)
@@ -333,13 +338,7 @@ func TestAttackTwoInstancesCompletingOneAgentsPaymentsAtOnceOweTheR10Notice(t *t
 	if checked[0] != 1 || checked[1] != 1 || e.paid(t, "claim-two") != 120_000 {
 		t.Fatalf("got %v checked by the two instances, %d fen paid, want one each and both advances paid", checked, e.paid(t, "claim-two"))
 	}
-	notices, err := a.Notices(ctx, "claim-two", 10)
-	require.NoError(t, err)
-	rules := map[string]int{}
-	for _, n := range notices {
-		rules[n.Rule]++
-	}
-	if rules["R9"] != 2 || rules["R10"] != 1 {
+	if rules := noticeRules(t, a, "claim-two"); rules["R9"] != 2 || rules["R10"] != 1 {
 		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent in two instances at once)", rules)
 	}
 }

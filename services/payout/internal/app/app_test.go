@@ -156,6 +156,16 @@ func (e *env) agreed(t *testing.T, n int) {
 	}
 }
 
+// agreedInTurn has a handle the agreements of RMB 50 of claims, one a
+// millisecond after the other.
+func (e *env) agreedInTurn(t *testing.T, a *app.Service, claims ...string) {
+	t.Helper()
+	for _, claimID := range claims {
+		require.NoError(t, a.HandleAgreement(context.Background(), agreement(t, claimID, 5000)))
+		e.clock.Add(time.Millisecond)
+	}
+}
+
 const account = "6222020200112233445"
 
 func agreement(t *testing.T, claimID string, amountFen int64, change ...func(*events.AgreementReachedData)) events.Envelope {
@@ -997,10 +1007,7 @@ func TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.service(e.bank)
-	for _, claimID := range []string{"first", "faulty", "last"} {
-		require.NoError(t, a.HandleAgreement(ctx, agreement(t, claimID, 5000)))
-		e.clock.Add(time.Millisecond)
-	}
+	e.agreedInTurn(t, a, "first", "faulty", "last")
 	_, err := a.ExecuteDue(ctx)
 	require.NoError(t, err)
 	faulty, err := a.Obligations(ctx, "faulty", "", 1)
@@ -1035,10 +1042,7 @@ func TestAttackOnePayeeThatCannotBeOpenedHoldsNoOtherPayment(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.service(e.bank)
-	for _, claimID := range []string{"first", "damaged", "last"} {
-		require.NoError(t, a.HandleAgreement(ctx, agreement(t, claimID, 5000)))
-		e.clock.Add(time.Millisecond)
-	}
+	e.agreedInTurn(t, a, "first", "damaged", "last")
 	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
 		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'damaged'`).Error)
 	for range 3 {
