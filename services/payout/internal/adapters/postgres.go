@@ -336,10 +336,11 @@ func (s *Obligations) read(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx)
 }
 
-// changeAll locks the obligations lock finds inside one transaction, reads
-// them with toDomain, hands them to prepare (when set), then runs work on
-// each in turn and stores the result with its effects before the next. The payee is sealed again with
-// the current key on every write (a lazy re-seal). It returns how many were
+// changeAll locks the obligations lock finds inside one transaction and
+// their claims (lockClaims), reads them with toDomain, hands them to
+// prepare (when set), then runs work on each in turn and stores the result
+// with its effects before the next. The payee is sealed again with the
+// current key on every write (a lazy re-seal). It returns how many were
 // locked.
 func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx *gorm.DB, rows *[]obligationRow) error,
 	prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error), toDomain func(obligationRow) (domain.Obligation, error)) (int, error) {
@@ -399,7 +400,7 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 // without the lock two instances completing two payments of one claim at
 // once each read before the other wrote, and neither tells the person
 // collected for. With it the second waits for the first to commit and
-// reads its completion.
+// reads its completion. It costs one statement per transaction.
 func lockClaims(tx *gorm.DB, rows []obligationRow) error {
 	if len(rows) == 0 {
 		return nil
