@@ -85,6 +85,7 @@ func (p *page) draftRejection(r report) (reason, clause string) {
 	p.open("/claims/" + r.ClaimID + "?report=" + r.ID)
 	p.waitCSS("the case opened", `[data-testid="decision-panel"]`, 60*time.Second)
 	reason, clause = "出险时间在等待期内", "《示例住院医疗保险条款》第四条"
+	p.steady("choose to reject", `[data-testid="outcome-reject"]`)
 	p.do("choose to reject", chromedp.Click(byTestID("outcome-reject")), chromedp.WaitVisible(byTestID("reason-text-0")))
 	p.fill("reason-code-0", "WAITING_PERIOD")
 	p.fill("reason-text-0", reason)

@@ -366,10 +366,40 @@ func (p *page) waitCSS(what, selector string, within time.Duration) {
 	p.waitJS(what, fmt.Sprintf(`document.querySelector(%q) !== null`, selector), within)
 }
 
-// click clicks the first element a CSS selector matches.
+// click clicks the first element a CSS selector matches, once it stands
+// still (steady).
 func (p *page) click(what, selector string) {
 	p.t.Helper()
+	p.steady(what, selector)
 	p.do(what, chromedp.Click(chromedp.CSS(selector)))
+}
+
+// steadyJS answers whether the element a CSS selector matches is where it
+// was 150 ms and an animation frame earlier.
+const steadyJS = `new Promise((done) => {
+	const el = document.querySelector(%q);
+	if (!el) return done(false);
+	const at = () => { const r = el.getBoundingClientRect(); return [r.top, r.left, r.width, r.height].join(); };
+	const before = at();
+	setTimeout(() => requestAnimationFrame(() => done(el.isConnected && at() === before)), 150);
+})`
+
+// steady waits until the element a CSS selector matches stands still. A
+// click is aimed at where the element is, and lands a few round trips to
+// the browser later: while the sections above it still load (a case page
+// on a loaded machine) the element moves in between, and the click lands
+// on something else or nothing, and what it should have set off never
+// comes (the flake of "choose to reject": the rejection's reasons never
+// showed). A person, too, clicks what stands still.
+func (p *page) steady(what, selector string) {
+	p.t.Helper()
+	p.until(what+": "+selector+" standing still", 20*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+		defer cancel()
+		// A page whose script context is replaced meanwhile is asked again.
+		still, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(steadyJS, selector), chromedp.EvalAwaitPromise))
+		return err == nil && still
+	})
 }
 
 // textOf is the text of the first element a CSS selector matches.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"claims.local/pkg/httpapi/apitest"
@@ -219,5 +220,55 @@ func TestConsoleWorkbenchInTheBrowser(t *testing.T) {
 		return eval[int](p, `fetch('/api/auth/sign-in', { method: 'POST', headers: { 'Content-Type': 'application/json' },
 			body: JSON.stringify({ username: 'handler-1', password: 'handler-1-pw' }) }).then(r => r.status)`) == http.StatusOK
 	})
+	p.wantNoScriptErrors()
+}
+
+// slowNotesJS makes the page's reads of a case's diary slow, as on a
+// loaded machine: each answer is held three seconds after it arrived.
+// window.slowNotes counts the reads asked and those answered.
+const slowNotesJS = `(() => {
+	const f = window.fetch;
+	window.slowNotes = { asked: 0, answered: 0 };
+	window.fetch = async (input, init) => {
+		const url = typeof input === 'string' ? input : input.url;
+		const method = (init && init.method) || 'GET';
+		if (method !== 'GET' || !/\/notes$/.test(url)) return f(input, init);
+		window.slowNotes.asked++;
+		const r = await f(input, init);
+		await new Promise((done) => setTimeout(done, 3000));
+		window.slowNotes.answered++;
+		return r;
+	};
+})()`
+
+// A note added while the diary is still loading stays in the diary: the
+// list read before the note was written, answered after it, does not put
+// the diary back as it was (the flake of TestConsoleWorkbenchInTheBrowser:
+// "waited 10 s for the note in the diary" on a loaded machine).
+func TestConsoleKeepsANoteAddedWhileTheDiaryLoadsInTheBrowser(t *testing.T) {
+	t.Parallel()
+	sys, p := startConsoleSystem(t)
+	r := sys.reportAndRequest(t, "P-WB-SLOW")
+	sys.caseOpened(t, r.ClaimID)
+	p.signIn("handler-1", "queue-page")
+	p.do("slow diary reads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: slowNotesJS})
+		return err
+	}))
+	p.open("/claims/" + r.ClaimID)
+	p.waitCSS("the note form", `[data-testid="case-note-text"]`, 20*time.Second)
+	if eval[int](p, `window.slowNotes.answered`) != 0 {
+		t.Fatal("got the diary read answered before the note was added, want it still loading")
+	}
+	p.fill("case-note-text", "慢网络下添加的备注")
+	p.click("add the note", `[data-testid="case-note-add"]`)
+	p.waitCSS("the note in the diary", `[data-testid="case-note"]`, 10*time.Second)
+	p.waitJS("every diary read answered", `window.slowNotes.answered >= 1 && window.slowNotes.answered === window.slowNotes.asked`, 20*time.Second)
+	if got := p.count(`[data-testid="case-note"]`); got != 1 {
+		t.Fatalf("got %d notes in the diary once the read begun before the note answered, want 1", got)
+	}
+	if got := p.textOf(`[data-testid="case-note"]`); !strings.Contains(got, "慢网络下添加的备注") {
+		t.Fatalf("the note: got %q, want its text", got)
+	}
 	p.wantNoScriptErrors()
 }

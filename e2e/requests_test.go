@@ -24,7 +24,8 @@ import (
 // approved and paid with no person. Each is parked as a dead letter; no
 // case is opened, nothing is decided or paid; each raises the alarm
 // (claims.adjudication.claim-request-refused, an error log line,
-// adjudication_claim_requests_refused_total). The genuine request beside
+// adjudication_claim_requests_refused_total), and so does a request intake
+// signed of a schema version adjudication cannot read. The genuine request beside
 // them, signed with intake's key, is paid with no person; published again
 // under its own id it changes nothing (the inbox), and under a new id it
 // is refused.
@@ -78,6 +79,10 @@ func TestAttackForgedClaimRequestsAreParkedNeverDecidedAndAlarmed(t *testing.T) 
 	if bytes.Contains(rewritten.Data, []byte("staff")) || bytes.Contains(rewritten.Data, []byte("clerk-1")) {
 		t.Fatalf("data %s: got the clerk's entry still, want it rewritten as the claimant's", rewritten.Data)
 	}
+	// Signed by intake, of a schema version adjudication cannot read.
+	newer := envelope(clean())
+	newer.SchemaVersion = events.ClaimRequested.Version + 1
+	newer = sign(sys.requests, newer)
 	genuineData := clean()
 	genuine := sign(sys.requests, envelope(genuineData))
 	replay := genuine
@@ -89,6 +94,7 @@ func TestAttackForgedClaimRequestsAreParkedNeverDecidedAndAlarmed(t *testing.T) 
 		{"intake's key id, another key", sign(generate(sys.requests.KeyID()), envelope(clean())), signing.BadSignature},
 		{"a clerk's card rewritten as the claimant's after signing", rewritten, signing.BadSignature},
 		{"the genuine request replayed under a new event id", replay, signing.BadSignature},
+		{"intake's signature, a schema version adjudication cannot read", newer, "unknown_schema_version"},
 	}
 	msgs := []outbox.Message{}
 	publish := func(e events.Envelope) {

@@ -26,6 +26,8 @@ export function CaseNotes({ claimId }: { claimId: string }) {
     const n = await action.run(() => addNote(api, claimId, text));
     if (n) {
       list.set([...(list.data ?? []), n]);
+      // Added before the diary loaded: read it again, now with the note.
+      if (!list.data) list.reload();
       clearDraft();
       setSaved(true);
     }

@@ -10,7 +10,11 @@ export interface Async<T> {
   error: unknown;
   loading: boolean;
   reload: () => void;
-  /** Replaces the answer with one the page already has (a service's answer to an action). */
+  /**
+   * Replaces the answer with one the page already has (a service's answer to
+   * an action). A load still running is dropped: it was asked before the
+   * action and may answer after it, with what stood before.
+   */
   set: (v: T) => void;
 }
 
@@ -22,18 +26,21 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // sets counts the answers set: a load answers only if none was set since it began.
+  const sets = useRef(0);
   useEffect(() => {
     let live = true;
+    const setsBefore = sets.current;
     setLoading(true);
     loadRef.current().then(
       (v) => {
-        if (!live) return;
+        if (!live || sets.current !== setsBefore) return;
         setData(v);
         setError(null);
         setLoading(false);
       },
       (e: unknown) => {
-        if (!live) return;
+        if (!live || sets.current !== setsBefore) return;
         setError(e);
         setLoading(false);
       },
@@ -44,8 +51,10 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const set = useCallback((v: T) => {
+    sets.current++;
     setData(v);
     setError(null);
+    setLoading(false);
   }, []);
   return { data, error, loading, reload, set };
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
@@ -58,8 +59,13 @@ func TestOpenCaseRefusesAnEventItCannotRead(t *testing.T) {
 	if err := f.app.OpenCase(ctx, other); !errors.Is(err, events.ErrMalformed) {
 		t.Fatalf("other type: got %v, want ErrMalformed", err)
 	}
-	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM cases") + pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); got != 0 {
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM cases") + pgtest.Count(t, f.db, "SELECT count(*) FROM inbox WHERE consumer <> ?", app.RefusedRequestsConsumer); got != 0 {
 		t.Fatalf("got %d cases and receipts, want 0", got)
+	}
+	// The newer version's refusal is alarmed, once
+	// (TestAClaimRequestOfAnUnknownSchemaVersionIsParkedWithTheAlarm).
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox WHERE consumer = ?", app.RefusedRequestsConsumer); got != 1 {
+		t.Fatalf("got %d refusals recorded, want 1 (schema version 2)", got)
 	}
 }
 

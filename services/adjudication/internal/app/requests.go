@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
@@ -14,6 +15,10 @@ import (
 // ClaimsConsumer, so that a forgery refused under some event id never
 // makes adjudication skip a genuine request of the same id.
 const RefusedRequestsConsumer = "adjudication.refused-requests"
+
+// UnknownSchemaVersion is the reason of the refusal of a claim request
+// whose schema version adjudication cannot read, signed or not.
+const UnknownSchemaVersion signing.Reason = "unknown_schema_version"
 
 // RequestVerifier checks the signature of a claim request and the owner of
 // its key; a refusal is a *signing.Refusal.
@@ -34,8 +39,16 @@ type RequestVerifier interface {
 // on adjudication's topic, and what RequestRefused tells) and the error
 // returned wraps events.ErrMalformed, so that the consumer parks the event
 // as a dead letter for a person.
+//
+// A request signed by intake whose schema version adjudication cannot read
+// (intake upgraded first, or a writer of the topic probing it) is refused
+// the same way, as UnknownSchemaVersion, rather than parked unseen.
 func (s *Service) checkRequest(ctx context.Context, e events.Envelope) error {
 	r := signing.Check(s.requests, e)
+	if r == nil && e.SchemaVersion != events.ClaimRequested.Version {
+		r = &signing.Refusal{Reason: UnknownSchemaVersion,
+			Detail: fmt.Sprintf("schema version %d; adjudication reads version %d", e.SchemaVersion, events.ClaimRequested.Version)}
+	}
 	if r == nil {
 		return nil
 	}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/app"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/events/signing"
@@ -95,16 +97,7 @@ func TestAttackAClaimRequestIntakeDidNotSignOpensNothing(t *testing.T) {
 		t.Fatalf("genuine request under a refused forgery's id: got %v, want its case opened", err)
 	}
 
-	var alarms []events.InstructionRefusedData
-	var payloads [][]byte
-	require.NoError(t, f.db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", events.ClaimRequestRefused.Name).Scan(&payloads).Error)
-	for _, p := range payloads {
-		e, err := events.Decode(p)
-		require.NoError(t, err)
-		var d events.InstructionRefusedData
-		require.NoError(t, events.DecodeData(e, events.ClaimRequestRefused, &d))
-		alarms = append(alarms, d)
-	}
+	alarms := refusalAlarms(t, f)
 	if len(alarms) != len(tests) {
 		t.Fatalf("got %d alarms %+v, want one per refused event (%d)", len(alarms), alarms, len(tests))
 	}
@@ -119,5 +112,59 @@ func TestAttackAClaimRequestIntakeDidNotSignOpensNothing(t *testing.T) {
 	defer f.mu.Unlock()
 	if !slices.Equal(f.refused, want) {
 		t.Errorf("got refusals told %v, want %v (once per event)", f.refused, want)
+	}
+}
+
+// refusalAlarms are the claim-request-refused alarms in f's outbox, in order.
+func refusalAlarms(t *testing.T, f *fixture) []events.InstructionRefusedData {
+	t.Helper()
+	var alarms []events.InstructionRefusedData
+	var payloads [][]byte
+	require.NoError(t, f.db.Raw("SELECT payload FROM outbox WHERE event_type = ? ORDER BY id", events.ClaimRequestRefused.Name).Scan(&payloads).Error)
+	for _, p := range payloads {
+		e, err := events.Decode(p)
+		require.NoError(t, err)
+		var d events.InstructionRefusedData
+		require.NoError(t, events.DecodeData(e, events.ClaimRequestRefused, &d))
+		alarms = append(alarms, d)
+	}
+	return alarms
+}
+
+// TestAClaimRequestOfAnUnknownSchemaVersionIsParkedWithTheAlarm: a claim
+// request intake signed, of a schema version adjudication cannot read (a
+// newer intake deployed first, or a writer of the topic probing it), opens
+// no case and is parked like a forgery, and raises the same alarm, once
+// however often it is delivered, under a reason of its own.
+func TestAClaimRequestOfAnUnknownSchemaVersionIsParkedWithTheAlarm(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	d := request("claim-v2", time.Date(2026, 9, 30, 8, 20, 0, 0, time.UTC))
+	e, err := events.New(events.ClaimRequested, "intake", d.ClaimID, d.FirstReceivedAt, d)
+	require.NoError(t, err)
+	e.SchemaVersion = events.ClaimRequested.Version + 1
+	e = eventstest.SignRequest(t, e)
+	for range 2 { // the second time is a redelivery
+		err := f.app.OpenCase(ctx, e)
+		var r *signing.Refusal
+		if !errors.Is(err, events.ErrMalformed) || !errors.As(err, &r) || r.Reason != app.UnknownSchemaVersion {
+			t.Fatalf("got %v, want ErrMalformed refusing it as %s", err, app.UnknownSchemaVersion)
+		}
+	}
+	if got := pgtest.Count(t, f.db, "SELECT count(*) FROM cases"); got != 0 {
+		t.Fatalf("got %d cases, want none opened on a request adjudication cannot read", got)
+	}
+	alarms := refusalAlarms(t, f)
+	if len(alarms) != 1 {
+		t.Fatalf("got %d alarms, want 1", len(alarms))
+	}
+	if got := alarms[0]; got.EventID != e.ID || got.ClaimID != d.ClaimID || got.Reason != string(app.UnknownSchemaVersion) || !strings.Contains(got.Detail, "version 2") {
+		t.Fatalf("got alarm %+v, want event %s of claim %s refused as %s naming version 2", got, e.ID, d.ClaimID, app.UnknownSchemaVersion)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Equal(f.refused, []signing.Reason{app.UnknownSchemaVersion}) {
+		t.Errorf("got refusals told %v, want %v once", f.refused, app.UnknownSchemaVersion)
 	}
 }

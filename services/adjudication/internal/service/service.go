@@ -152,15 +152,19 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		return nil, err
 	}
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "adjudication_claim_requests_refused_total",
-		Help: "Claim requests refused because they are not signed by a trusted key of intake, by reason."}, []string{"reason"})
+		Help: "Claim requests refused because they are not signed by a trusted key of intake, or are of a schema version adjudication cannot read, by reason."}, []string{"reason"})
 	if err := kit.Registry().Register(refused); err != nil {
 		return nil, err
 	}
 	// A refusal is told once its alarm's record has committed (after the
 	// consumer's batch, when it runs in one), so that each is told once.
 	requestRefused := func(ctx context.Context, e events.Envelope, r signing.Refusal) {
+		why := "not signed by a trusted key of intake"
+		if r.Reason == app.UnknownSchemaVersion {
+			why = "of a schema version adjudication cannot read"
+		}
 		tell := func() {
-			log.Error("claim request refused: not signed by a trusted key of intake; parked, no case opened, nothing decided or paid",
+			log.Error("claim request refused: "+why+"; parked, no case opened, nothing decided or paid",
 				"event_id", e.ID, "event_type", e.Type, "claim_id", e.ClaimID, "source", e.Source,
 				"key_id", r.KeyID, "reason", string(r.Reason), "detail", r.Detail)
 			refused.WithLabelValues(string(r.Reason)).Inc()

@@ -183,19 +183,46 @@ func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
 	if r.PayeeSealed == nil {
 		return o, nil
 	}
+	p, err := s.openPayee(r)
+	if err != nil {
+		return domain.Obligation{}, err
+	}
+	o.Payee = p
+	return o, nil
+}
+
+// toDue is toDomain for the executor's batch: a payee that does not open
+// leaves its obligation with the reason in PayeeUnreadable (to be held)
+// instead of failing the whole batch, round after round.
+func (s *Obligations) toDue(r obligationRow) (domain.Obligation, error) {
+	box := r.PayeeSealed
+	r.PayeeSealed = nil
+	o, err := s.toDomain(r)
+	if err != nil || box == nil {
+		return o, err
+	}
+	r.PayeeSealed = box
+	if o.Payee, err = s.openPayee(r); err != nil {
+		o.PayeeUnreadable = err.Error()
+	}
+	return o, nil
+}
+
+// openPayee opens the sealed payee of r.
+func (s *Obligations) openPayee(r obligationRow) (domain.Payee, error) {
 	plain, err := s.keys.Open(r.PayeeSealed, payeeAAD(r.ID))
 	if err != nil {
-		return domain.Obligation{}, fmt.Errorf("open the payee of obligation %s: %w", r.ID, err)
+		return domain.Payee{}, fmt.Errorf("open the payee of obligation %s: %w", r.ID, err)
 	}
 	var p payeeJSON
 	if err := json.Unmarshal(plain, &p); err != nil {
-		return domain.Obligation{}, fmt.Errorf("payee of obligation %s: %w", r.ID, err)
+		return domain.Payee{}, fmt.Errorf("payee of obligation %s: %w", r.ID, err)
 	}
-	o.Payee = domain.Payee{Name: p.Name, Role: domain.Role(p.Role), BankName: p.BankName, AccountNumber: p.AccountNumber}
+	payee := domain.Payee{Name: p.Name, Role: domain.Role(p.Role), BankName: p.BankName, AccountNumber: p.AccountNumber}
 	if p.OnBehalfOf != nil {
-		o.Payee.OnBehalfOf = &domain.Person{Name: p.OnBehalfOf.Name, Relation: p.OnBehalfOf.Relation}
+		payee.OnBehalfOf = &domain.Person{Name: p.OnBehalfOf.Name, Relation: p.OnBehalfOf.Relation}
 	}
-	return o, nil
+	return payee, nil
 }
 
 // Schedule stores o once per event, a final payment once per claim among
@@ -309,13 +336,14 @@ func (s *Obligations) read(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx)
 }
 
-// changeAll locks the obligations lock finds inside one transaction, hands
-// them to prepare (when set), then runs work on each in turn and stores the
-// result with its effects before the next. The payee is sealed again with
-// the current key on every write (a lazy re-seal). It returns how many were
+// changeAll locks the obligations lock finds inside one transaction and
+// their claims (lockClaims), reads them with toDomain, hands them to
+// prepare (when set), then runs work on each in turn and stores the result
+// with its effects before the next. The payee is sealed again with the
+// current key on every write (a lazy re-seal). It returns how many were
 // locked.
 func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx *gorm.DB, rows *[]obligationRow) error,
-	prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error), toDomain func(obligationRow) (domain.Obligation, error)) (int, error) {
 	locked := 0
 	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
 		var rows []obligationRow
@@ -323,7 +351,10 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 			return tracking.Effects{}, fmt.Errorf("lock obligations: %w", err)
 		}
 		locked = len(rows)
-		list, err := s.toDomains(rows)
+		if err := lockClaims(tx, rows); err != nil {
+			return tracking.Effects{}, err
+		}
+		list, err := postgres.FromRows(rows, toDomain)
 		if err != nil || len(list) == 0 {
 			return tracking.Effects{}, err
 		}
@@ -341,7 +372,13 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 			if err != nil {
 				return tracking.Effects{}, err
 			}
-			if err := tx.Select("*").Save(&updated).Error; err != nil {
+			q := tx.Select("*")
+			if list[i].PayeeUnreadable != "" {
+				// The payee that does not open stays as it was, for a
+				// person to look at and the key to open again.
+				q = q.Omit("payee_sealed", "payee_key_id")
+			}
+			if err := q.Save(&updated).Error; err != nil {
 				return tracking.Effects{}, fmt.Errorf("store obligation: %w", err)
 			}
 			stored, err := s.store(tx, eff)
@@ -356,16 +393,40 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 	return locked, err
 }
 
+// lockClaims takes the transaction's advisory lock of each claim of rows,
+// in the order of the claim ids (so that two batches sharing claims never
+// wait for each other in a circle). A completion reads the claim's other
+// payments in its transaction to count what one agent collected (R10):
+// without the lock two instances completing two payments of one claim at
+// once each read before the other wrote, and neither tells the person
+// collected for. With it the second waits for the first to commit and
+// reads its completion. It costs one statement per transaction.
+func lockClaims(tx *gorm.DB, rows []obligationRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('payout.claim:' || claim_id, 0))
+		FROM (SELECT DISTINCT claim_id FROM obligations WHERE id IN ? ORDER BY claim_id) AS c`, ids).Error; err != nil {
+		return fmt.Errorf("lock the claims of obligations: %w", err)
+	}
+	return nil
+}
+
 // Due locks up to limit due obligations in states, priority ones (a
 // catastrophe's advances, R8) first, then those that waited longest, with
 // FOR UPDATE SKIP LOCKED, so that several instances never work on the same
-// one at once.
+// one at once. One whose payee does not open is handed over with
+// PayeeUnreadable set (toDue), its sealed payee kept as it is.
 func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation),
 	work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
 	return s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
 			Where("state IN ? AND next_attempt_at <= ?", states, now).Order("priority DESC, next_attempt_at, id").Limit(limit).Find(rows).Error
-	}, prepare, work)
+	}, prepare, work, s.toDue)
 }
 
 // UpdateAll locks the obligations ids in the order of their ids, waiting
@@ -373,7 +434,7 @@ func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.St
 func (s *Obligations) UpdateAll(ctx context.Context, now time.Time, ids []string, work func(context.Context, *domain.Obligation) (app.Effects, error)) error {
 	_, err := s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Order("id").Find(rows).Error
-	}, nil, work)
+	}, nil, work, s.toDomain)
 	return err
 }
 
@@ -386,7 +447,7 @@ func (s *Obligations) Update(ctx context.Context, id string, now time.Time, chan
 		eff, err := change(o)
 		out = *o
 		return eff, err
-	})
+	}, s.toDomain)
 	if err == nil && n == 0 {
 		return domain.Obligation{}, errNoObligation(id)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
+	"claims.local/pkg/clock/clocktest"
 	"claims.local/pkg/events"
 )
 
@@ -224,10 +226,6 @@ func TestAttackTwoAdvancesToOneAgentInOneBatchOweTheR10Notice(t *testing.T) {
 	e := newEnv(t)
 	a := e.service(e.bank)
 	ctx := context.Background()
-	toAgent := func(d *events.AdvanceApprovedData) {
-		d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
-			OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
-	}
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-split", 60_000, toAgent)))
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-split", 60_000, toAgent)))
 	submitted, err := a.ExecuteDue(ctx)
@@ -238,13 +236,109 @@ func TestAttackTwoAdvancesToOneAgentInOneBatchOweTheR10Notice(t *testing.T) {
 	if submitted != 2 || checked != 2 || e.paid(t, "claim-split") != 120_000 {
 		t.Fatalf("got %d submitted, %d checked, %d fen paid, want both advances paid in one batch each way", submitted, checked, e.paid(t, "claim-split"))
 	}
-	notices, err := a.Notices(ctx, "claim-split", 10)
+	if rules := noticeRules(t, a, "claim-split"); rules["R9"] != 2 || rules["R10"] != 1 {
+		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent)", rules)
+	}
+}
+
+// toAgent has an advance paid to an agent (代领人) collecting for the
+// insured's spouse.
+func toAgent(d *events.AdvanceApprovedData) {
+	d.Payee = events.Payee{Name: "王五", Role: "agent", BankName: "中国建设银行", AccountNumber: "6217000011118812",
+		OnBehalfOf: &events.Person{Name: "李四", Relation: "spouse"}}
+}
+
+// noticeRules counts the notices of a claim by rule (R9, R10).
+func noticeRules(t *testing.T, a *app.Service, claimID string) map[string]int {
+	t.Helper()
+	notices, err := a.Notices(context.Background(), claimID, 10)
 	require.NoError(t, err)
 	rules := map[string]int{}
 	for _, n := range notices {
 		rules[n.Rule]++
 	}
-	if rules["R9"] != 2 || rules["R10"] != 1 {
-		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent)", rules)
+	return rules
+}
+
+// readBarrier holds each completion, after it read the claim's other
+// payments (R10), until the other completion has read them too, or
+// within has passed.
+type readBarrier struct {
+	app.Repository
+	within time.Duration
+	mu     sync.Mutex
+	reads  int
+	first  chan struct{}
+	both   chan struct{}
+}
+
+func (b *readBarrier) List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
+	list, err := b.Repository.List(ctx, claimID, limit)
+	b.mu.Lock()
+	b.reads++
+	switch b.reads {
+	case 1:
+		close(b.first)
+	case 2:
+		close(b.both)
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.both:
+	case <-time.After(b.within):
+	}
+	return list, err
+}
+
+// TestAttackTwoInstancesCompletingOneAgentsPaymentsAtOnceOweTheR10Notice
+// completes two advances of RMB 600 to one agent on one claim in two
+// instances at the same moment, each in its own transaction on its own
+// connection, with a barrier between each one's read of the claim's other
+// payments and its write: each alone is below RMB 1,000, together they are
+// above, and the person collected for is told once (R10). Without the
+// completions serialised per claim each reads before the other wrote and
+// neither tells.
+func TestAttackTwoInstancesCompletingOneAgentsPaymentsAtOnceOweTheR10Notice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-two", 60_000, toAgent)))
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-two", 60_000, toAgent)))
+	submitted, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, submitted, "advances submitted")
+	// The first is asked about at once, the second a minute later: the
+	// first instance takes only the first, the second instance only the
+	// second (the first is locked).
+	var second string
+	require.NoError(t, e.db.Raw("SELECT id FROM obligations WHERE claim_id = 'claim-two' ORDER BY id DESC LIMIT 1").Scan(&second).Error)
+	now := e.clock.Now()
+	require.NoError(t, e.db.Exec("UPDATE obligations SET next_attempt_at = ? WHERE id = ?", now.Add(time.Minute), second).Error)
+	e.clock.Add(2 * time.Minute)
+	barrier := &readBarrier{Repository: e.repo, within: 3 * time.Second, first: make(chan struct{}), both: make(chan struct{})}
+	instance := func(at time.Time) *app.Service {
+		return app.NewService(barrier, e.tracker, e.bank, e.gateway, topics, clocktest.New(at).Now, e.loc, controls(e))
+	}
+	var wg sync.WaitGroup
+	checked := make([]int, 2)
+	errs := make([]error, 2)
+	for i, at := range []time.Time{now.Add(2 * time.Second), now.Add(2 * time.Minute)} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checked[i], errs[i] = instance(at).CheckSent(ctx)
+		}()
+		if i == 0 {
+			<-barrier.first
+		}
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	if checked[0] != 1 || checked[1] != 1 || e.paid(t, "claim-two") != 120_000 {
+		t.Fatalf("got %v checked by the two instances, %d fen paid, want one each and both advances paid", checked, e.paid(t, "claim-two"))
+	}
+	if rules := noticeRules(t, a, "claim-two"); rules["R9"] != 2 || rules["R10"] != 1 {
+		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent in two instances at once)", rules)
 	}
 }

@@ -66,6 +66,8 @@ type env struct {
 	fingerprints *bankaccount.Fingerprints
 	mu           sync.Mutex
 	refused      []signing.Reason
+	// held counts the payments held because their payee does not open.
+	held int
 }
 
 func newEnv(t testing.TB) *env {
@@ -116,6 +118,10 @@ func controls(e *env) app.Controls {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.refused = append(e.refused, r)
+	}, PayeeUnreadable: func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.held++
 	}}
 	if e.trusted != nil {
 		c.Instructions = e.trusted
@@ -147,6 +153,16 @@ func (e *env) agreed(t *testing.T, n int) {
 	t.Helper()
 	for i := range n {
 		require.NoError(t, e.service(e.bank).HandleAgreement(context.Background(), agreement(t, fmt.Sprintf("claim-%02d", i), int64(1000+i))))
+	}
+}
+
+// agreedInTurn has a handle the agreements of RMB 50 of claims, one a
+// millisecond after the other.
+func (e *env) agreedInTurn(t *testing.T, a *app.Service, claims ...string) {
+	t.Helper()
+	for _, claimID := range claims {
+		require.NoError(t, a.HandleAgreement(context.Background(), agreement(t, claimID, 5000)))
+		e.clock.Add(time.Millisecond)
 	}
 }
 
@@ -991,10 +1007,7 @@ func TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.service(e.bank)
-	for _, claimID := range []string{"first", "faulty", "last"} {
-		require.NoError(t, a.HandleAgreement(ctx, agreement(t, claimID, 5000)))
-		e.clock.Add(time.Millisecond)
-	}
+	e.agreedInTurn(t, a, "first", "faulty", "last")
 	_, err := a.ExecuteDue(ctx)
 	require.NoError(t, err)
 	faulty, err := a.Obligations(ctx, "faulty", "", 1)
@@ -1016,4 +1029,54 @@ func TestAttackOneAnswerThatCannotBeRecordedHoldsNoOtherPayment(t *testing.T) {
 		t.Fatalf("got %d fen paid to faulty once the bank answers with its reference, want 5000", got)
 	}
 	wantEachPaidOnce(t, e, 3)
+}
+
+// TestAttackOnePayeeThatCannotBeOpenedHoldsNoOtherPayment damages the
+// sealed payee of one of three due payments (as a damaged disk or a key
+// dropped too early from PAYOUT_DATA_KEYS would): the other two are paid in
+// the same round, while that one is held with the reason, the alarm counted
+// once, never sent to the bank (so never to an empty or a wrong account)
+// and not taken again in the next rounds.
+func TestAttackOnePayeeThatCannotBeOpenedHoldsNoOtherPayment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.service(e.bank)
+	e.agreedInTurn(t, a, "first", "damaged", "last")
+	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
+		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'damaged'`).Error)
+	for range 3 {
+		_, err := a.ExecuteDue(ctx)
+		require.NoError(t, err)
+		e.clock.Add(2 * time.Second)
+		_, err = a.CheckSent(ctx)
+		require.NoError(t, err)
+	}
+	if e.paid(t, "first") != 5000 || e.paid(t, "last") != 5000 {
+		t.Fatalf("got %d and %d fen paid to first and last, want both paid 5000", e.paid(t, "first"), e.paid(t, "last"))
+	}
+	var held struct {
+		ID            string
+		State         string
+		Attempts      int
+		LastError     string
+		NextAttemptAt time.Time
+	}
+	require.NoError(t, e.db.Raw("SELECT id, state, attempts, last_error, next_attempt_at FROM obligations WHERE claim_id = 'damaged'").Scan(&held).Error)
+	if held.State != string(domain.StateScheduled) || held.Attempts != 0 || !strings.Contains(held.LastError, "payee cannot be opened") ||
+		!held.NextAttemptAt.After(e.clock.Now().Add(30*time.Minute)) {
+		t.Fatalf("got the damaged payment %s after %d attempts (%q) next tried at %s, want scheduled, never sent, held with the reason for a while",
+			held.State, held.Attempts, held.LastError, held.NextAttemptAt)
+	}
+	if n := count(t, e.db, "SELECT count(*) FROM banksim.transfers WHERE idempotency_key = ?", held.ID); n != 0 {
+		t.Fatalf("got %d transfers of the payment whose payee does not open, want none", n)
+	}
+	if n := count(t, e.db, "SELECT count(*) FROM obligations WHERE claim_id = 'damaged' AND payee_sealed IS NOT NULL"); n != 1 {
+		t.Fatalf("got %d damaged payees kept, want the sealed payee kept as it was for a person to look at", n)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.held != 1 {
+		t.Fatalf("got the alarm of an unreadable payee raised %d times in three rounds, want once", e.held)
+	}
 }

@@ -37,6 +37,9 @@ type Controls struct {
 	// nil) counts the refusals by reason (a metric).
 	Instructions InstructionVerifier
 	Refused      func(reason signing.Reason)
+	// PayeeUnreadable (may be nil) counts the payments held because their
+	// sealed payee does not open (a metric).
+	PayeeUnreadable func()
 	// Payees opens the payee sealed in an instruction for payout's key
 	// (issue 17); without it no payee opens and every instruction is
 	// parked.

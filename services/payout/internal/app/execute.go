@@ -46,17 +46,18 @@ func (s *Service) CheckSent(ctx context.Context) (int, error) {
 // (a pending answer is not: the sent mark already says to ask). A transfer
 // the bank never received (the process stopped between marking it sent and
 // the call) is submitted again under the same key and attempt when it is
-// checked.
+// checked. A payment whose payee cannot be opened is held (domain.Hold),
+// neither sent nor asked about, and the rest of its batch goes on.
 func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, error) {
 	done := 0
 	for ctx.Err() == nil {
-		var submitted []domain.Obligation
+		var submitted, held []domain.Obligation
 		var asked answers
 		noticed := false
 		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
 			var sent []domain.Obligation
 			for _, o := range due {
-				if o.State == domain.StateSent {
+				if o.State == domain.StateSent && o.PayeeUnreadable == "" {
 					sent = append(sent, o)
 				}
 			}
@@ -64,6 +65,11 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 				asked = s.ask(ctx, sent)
 			}
 		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+			if o.PayeeUnreadable != "" {
+				o.Hold(s.now())
+				held = append(held, *o)
+				return Effects{}, nil
+			}
 			if o.State == domain.StateSent {
 				eff, err := s.contain(ctx, o, func() (Effects, error) { return s.record(ctx, o, asked[o.ID]) })
 				noticed = noticed || len(eff.Notices) > 0
@@ -79,6 +85,7 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 		if err != nil {
 			return done, err
 		}
+		s.heldUnreadable(held)
 		if noticed {
 			s.noticed()
 		}
@@ -155,6 +162,21 @@ func (s *Service) contain(ctx context.Context, o *domain.Obligation, record func
 	o.LastError = "recording the bank's answer: " + err.Error()
 	o.Pending(s.now())
 	return Effects{}, nil
+}
+
+// heldUnreadable raises the alarm (an error log line, the metric) of each
+// payment held because its payee cannot be opened, once per hold
+// (domain.PayeeHold): the other payments of its batch went on.
+func (s *Service) heldUnreadable(held []domain.Obligation) {
+	for _, o := range held {
+		if s.controls.Log != nil {
+			s.controls.Log.Error("payment held: its payee cannot be opened (a damaged row, or a key missing from PAYOUT_DATA_KEYS); nothing sent",
+				"obligation_id", o.ID, "claim_id", o.ClaimID, "state", string(o.State), "reason", o.PayeeUnreadable, "retry_at", o.NextAttemptAt)
+		}
+		if s.controls.PayeeUnreadable != nil {
+			s.controls.PayeeUnreadable()
+		}
+	}
 }
 
 // noticed tells the notifier that notices committed (Controls.Noticed).

@@ -62,6 +62,9 @@ const (
 	FirstCheck = 250 * time.Millisecond
 	MaxCheck   = time.Minute
 	MaxBackoff = 5 * time.Minute
+	// PayeeHold is how long a payment whose payee cannot be opened waits
+	// before it is tried again (Hold).
+	PayeeHold = time.Hour
 )
 
 // ErrNothingToPay means an agreement is fully covered by advances already
@@ -129,6 +132,10 @@ type Obligation struct {
 	// TraceParent is the trace context of the instruction that created the
 	// obligation, opaque here: the bank call continues that trace.
 	TraceParent string
+	// PayeeUnreadable says why the sealed payee could not be opened (its
+	// ciphertext damaged, or sealed under a key no longer configured); the
+	// Payee is then empty, and the obligation is held, never sent (Hold).
+	PayeeUnreadable string
 }
 
 // NewFinalObligation returns the obligation to pay an agreement: the agreed
@@ -184,10 +191,22 @@ func (o *Obligation) Submit(now time.Time) error {
 	if o.ConfirmationRequired && o.PayeeConfirmedBy == "" {
 		return apperr.New(apperr.Conflict, "cannot submit: the payee of obligation %s is not confirmed by a second person", o.ID)
 	}
+	if o.PayeeUnreadable != "" {
+		return apperr.New(apperr.Conflict, "cannot submit: the payee of obligation %s cannot be opened", o.ID)
+	}
 	t := now.UTC()
 	o.State, o.SentAt, o.NextAttemptAt = StateSent, &t, t.Add(FirstCheck)
 	o.Attempts++
 	return nil
+}
+
+// Hold records that o's payee cannot be opened (PayeeUnreadable): o stays
+// as it is, scheduled or sent, never (again) sent to an empty or a wrong
+// account, and is tried again after PayeeHold, when the key may be back.
+// The payment is still owed: its R6 deadline stays open.
+func (o *Obligation) Hold(now time.Time) {
+	o.LastError = "held: the payee cannot be opened: " + o.PayeeUnreadable
+	o.NextAttemptAt = now.UTC().Add(PayeeHold)
 }
 
 // Resubmitted records that the transfer was asked of the bank again

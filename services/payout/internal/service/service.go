@@ -136,6 +136,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err := kit.Registry().Register(refused); err != nil {
 		return nil, err
 	}
+	unreadable := prometheus.NewCounter(prometheus.CounterOpts{Name: "payout_payees_unreadable_total",
+		Help: "Payments held because their sealed payee cannot be opened (a damaged row, or a key missing from PAYOUT_DATA_KEYS), once per hold."})
+	if err := kit.Registry().Register(unreadable); err != nil {
+		return nil, err
+	}
 	// due wakes the payment executor once an obligation due now has
 	// committed (after the consumer's batch, when it runs in one:
 	// postgres.AfterCommit), so a claim is paid at once rather than at the
@@ -163,7 +168,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 			}
 		},
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
-		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Fingerprints: cfg.Fingerprints, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() }}
+		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Fingerprints: cfg.Fingerprints, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() },
+		PayeeUnreadable: unreadable.Inc}
 	if cfg.AdjudicationURL != "" {
 		if cfg.AdjudicationToken == nil {
 			return nil, fmt.Errorf("calling adjudication needs payout's client credentials (PAYOUT_CLIENT_SECRET)")
