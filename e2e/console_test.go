@@ -722,6 +722,7 @@ func TestConsoleDrivesAClaimFromReportToPayoutInTheBrowser(t *testing.T) {
 		d.DecidedBy, d.DecisionApprovedBy = "handler-1", "senior-1"
 	})
 	waiting := fmt.Sprintf(`[data-testid="awaiting-row"][data-claim=%q]`, held)
+	sys.awaitPayeeConfirmation(t, held)
 	p.open("/payouts")
 	p.waitCSS("the payee waiting for a second senior", waiting, 30*time.Second)
 	if got := p.textOf(waiting + ` [data-testid="excluded"]`); !strings.Contains(got, "senior-1") || !strings.Contains(got, "handler-1") {

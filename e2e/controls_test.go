@@ -23,6 +23,20 @@ func (s *system) as(t testing.TB, p auth.Principal) string {
 	return apitest.Token(t, s.keys, p)
 }
 
+// awaitPayeeConfirmation waits until payout holds claimID's payment for a
+// second person's confirmation of its payee: a page opened before payout
+// has stored the agreement's payment would not list it.
+func (s *system) awaitPayeeConfirmation(t testing.TB, claimID string) {
+	t.Helper()
+	apitest.Eventually(t, 60*time.Second, "the payment of "+claimID+" waiting for its payee's confirmation", func() bool {
+		var list struct {
+			Obligations []json.RawMessage `json:"obligations"`
+		}
+		s.call(t, http.MethodGet, s.url("payout", "/v1/obligations?state=awaiting_payee_confirmation&claim_id="+claimID), nil, &list)
+		return len(list.Obligations) > 0
+	})
+}
+
 // confirmPayees waits until claimID has n payments waiting for a second
 // person's confirmation of their payee in payout, and confirms each as
 // secondSenior: a payment above the threshold is sent only then.
