@@ -845,10 +845,24 @@ func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) (
 // SignalFacts returns what the fraud signals read of an account, by its
 // keyed hash: the other claims it is paid on (agreements and approved
 // advances) with their insured, and the employee it belongs to.
+//
+// Read in the transaction that stores an agreement (UpdateReading), it
+// first takes that transaction's lock on the account, in a statement of its
+// own so that the read after it sees what the account's previous holder
+// committed: two agreements naming one account on two claims at once are
+// serialised, and the later one sees the earlier one's use (the attack
+// review of issue 21). Outside a transaction the lock ends with its
+// statement and serialises nothing.
 func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error) {
 	f := domain.SignalFacts{AccountKey: accountKey}
 	if accountKey == "" {
 		return f, nil
+	}
+	// Raw(...).Scan, not Exec: a read, it joins the transaction of ctx.
+	var locked []struct{ Locked string }
+	if err := s.db.WithContext(ctx).Raw(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.account:' || ?, 0))::text AS locked`,
+		accountKey).Scan(&locked).Error; err != nil {
+		return f, fmt.Errorf("lock the uses of the account: %w", err)
 	}
 	// One statement: the uses as a JSON array, the employee beside them.
 	var row struct {
