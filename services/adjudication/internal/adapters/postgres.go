@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -541,11 +542,27 @@ func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, 
 
 // SameInvoices returns the invoices of other cases with one of c's invoice
 // numbers.
+//
+// It first takes the transaction's lock on each of c's invoice keys, in
+// key order and in a statement of its own, so that the read after it sees
+// what the key's previous holder committed: two consumer batches that open
+// a case each with one invoice and check it before either commits are
+// serialised, and the later one sees the earlier one's case (the attack
+// review of issue 21). Outside a transaction the locks end with their
+// statement and serialise nothing.
 func (s *Cases) SameInvoices(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error) {
 	db := s.db.WithContext(ctx)
 	keys := c.InvoiceKeys()
 	if len(keys) == 0 {
 		return nil, nil
+	}
+	// Raw(...).Scan, not Exec: a read, it joins the transaction of ctx.
+	// Invoice keys are letters and digits only (domain.InvoiceKey).
+	sorted := slices.Sorted(slices.Values(keys))
+	var locked []struct{ Locked string }
+	if err := db.Raw(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.invoice:' || k, 0))::text AS locked
+		FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS u(k, n) ORDER BY n`, strings.Join(sorted, ",")).Scan(&locked).Error; err != nil {
+		return nil, fmt.Errorf("lock the invoices of claim %s: %w", c.ClaimID, err)
 	}
 	var matches []struct {
 		ClaimID        string
