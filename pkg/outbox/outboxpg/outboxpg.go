@@ -244,10 +244,15 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	err := r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The lock and the read in one statement: the pending rows come
 		// back only to the relay that took the lock (none while another
-		// holds it).
+		// holds it). The statement's snapshot is taken before the lock, so
+		// a relay that took it as the previous holder committed would read
+		// the rows that one just marked sent as pending and publish them
+		// twice; FOR UPDATE makes PostgreSQL re-check each row read against
+		// its newest committed version and skip those now sent.
 		var rows []row
 		if err := tx.Raw(`WITH lock AS (SELECT pg_try_advisory_xact_lock(?) AS taken)
-			SELECT o.* FROM outbox o, lock WHERE lock.taken AND o.sent_at IS NULL ORDER BY o.id LIMIT ?`, r.LockKey, r.Batch).Scan(&rows).Error; err != nil {
+			SELECT o.* FROM outbox o, lock WHERE lock.taken AND o.sent_at IS NULL ORDER BY o.id LIMIT ?
+			FOR UPDATE OF o`, r.LockKey, r.Batch).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("outbox: read pending: %w", err)
 		}
 		if len(rows) == 0 {

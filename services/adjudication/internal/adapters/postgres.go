@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -541,11 +542,27 @@ func (s *Cases) Evidence(ctx context.Context, c domain.Case) (map[string]int64, 
 
 // SameInvoices returns the invoices of other cases with one of c's invoice
 // numbers.
+//
+// It first takes the transaction's lock on each of c's invoice keys, in
+// key order and in a statement of its own, so that the read after it sees
+// what the key's previous holder committed: two consumer batches that open
+// a case each with one invoice and check it before either commits are
+// serialised, and the later one sees the earlier one's case (the attack
+// review of issue 21). Outside a transaction the locks end with their
+// statement and serialise nothing.
 func (s *Cases) SameInvoices(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error) {
 	db := s.db.WithContext(ctx)
 	keys := c.InvoiceKeys()
 	if len(keys) == 0 {
 		return nil, nil
+	}
+	// Raw(...).Scan, not Exec: a read, it joins the transaction of ctx.
+	// Invoice keys are letters and digits only (domain.InvoiceKey).
+	sorted := slices.Sorted(slices.Values(keys))
+	var locked []struct{ Locked string }
+	if err := db.Raw(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.invoice:' || k, 0))::text AS locked
+		FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS u(k, n) ORDER BY n`, strings.Join(sorted, ",")).Scan(&locked).Error; err != nil {
+		return nil, fmt.Errorf("lock the invoices of claim %s: %w", c.ClaimID, err)
 	}
 	var matches []struct {
 		ClaimID        string
@@ -845,10 +862,24 @@ func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) (
 // SignalFacts returns what the fraud signals read of an account, by its
 // keyed hash: the other claims it is paid on (agreements and approved
 // advances) with their insured, and the employee it belongs to.
+//
+// Read in the transaction that stores an agreement (UpdateReading), it
+// first takes that transaction's lock on the account, in a statement of its
+// own so that the read after it sees what the account's previous holder
+// committed: two agreements naming one account on two claims at once are
+// serialised, and the later one sees the earlier one's use (the attack
+// review of issue 21). Outside a transaction the lock ends with its
+// statement and serialises nothing.
 func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error) {
 	f := domain.SignalFacts{AccountKey: accountKey}
 	if accountKey == "" {
 		return f, nil
+	}
+	// Raw(...).Scan, not Exec: a read, it joins the transaction of ctx.
+	var locked []struct{ Locked string }
+	if err := s.db.WithContext(ctx).Raw(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.account:' || ?, 0))::text AS locked`,
+		accountKey).Scan(&locked).Error; err != nil {
+		return f, fmt.Errorf("lock the uses of the account: %w", err)
 	}
 	// One statement: the uses as a JSON array, the employee beside them.
 	var row struct {
