@@ -337,26 +337,27 @@ func (s *Service) advanceObligation(c *domain.Case, now time.Time) (tracking.Dea
 // left to a second person (entered_by_staff) approves no advance on it, as
 // they do not decide it (the attack review of issue 19).
 func (s *Service) RecordAdvance(ctx context.Context, actor domain.Actor, claimID string, in domain.AdvanceInput) (domain.Case, error) {
-	c, err := s.repo.Get(ctx, claimID)
-	if err != nil {
-		return domain.Case{}, err
-	}
-	ev, err := s.evidence(ctx, c)
-	if err != nil {
-		return domain.Case{}, err
-	}
-	in.Policy = ev.Policy
-	if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
-		return domain.Case{}, err
+	var ev domain.Evidence
+	// What the approval rests on is read with the case locked, in the
+	// transaction that stores it: the account's uses under the account's
+	// lock, so that two advances naming one account at once see each other
+	// (the shared_account signal), as two agreements do.
+	read := func(ctx context.Context, c domain.Case) (err error) {
+		if ev, err = s.evidence(ctx, c); err != nil {
+			return err
+		}
+		in.Policy = ev.Policy
+		if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
+			return err
+		}
+		// Who entered what the claim rests on may neither approve the
+		// advance (domain.ApproveAdvance) nor confirm its payee in payout
+		// (AdvanceApprovedData.EnteredBy).
+		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
+		return err
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints
-	// Who entered what the claim rests on may neither approve the advance
-	// (domain.ApproveAdvance) nor confirm its payee in payout
-	// (AdvanceApprovedData.EnteredBy).
-	if in.EnteredBy, err = s.enteredByStaff(ctx, claimID); err != nil {
-		return domain.Case{}, err
-	}
-	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+	return s.repo.UpdateReading(ctx, claimID, true, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 		// The contract's limits under the policy's lock, as for a decision.
 		ev.UsedFen = used
 		in.Limits = domain.MaxPayableOf(c, ev)

@@ -52,6 +52,13 @@ func testIssuer() domain.LetterIssuer {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, func(*app.Deps) {})
+}
+
+// newFixtureWith is newFixture whose use cases are wired with the
+// dependencies as change leaves them.
+func newFixtureWith(t *testing.T, change func(*app.Deps)) *fixture {
+	t.Helper()
 	db := pgtest.NewMigrated(t, 20, adapters.Migrations)
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	renderer, err := letter.NewRenderer(letter.DefaultFonts())
@@ -59,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 	authority, err := domain.NewAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: domain.Unlimited})
 	require.NoError(t, err)
 	f := &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clocktest.Clock{}}
-	f.app = app.NewService(app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
+	deps := app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),
 		Complaints: adapters.NewComplaints(db, nil, tr), Indicators: adapters.NewIndicatorStore(db, tr), Instructions: instructionKey(t),
@@ -68,7 +75,9 @@ func newFixture(t *testing.T) *fixture {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.refused = append(f.refused, r.Reason)
-		}})
+		}}
+	change(&deps)
+	f.app = app.NewService(deps)
 	return f
 }
 
