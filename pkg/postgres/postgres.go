@@ -6,10 +6,12 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -230,6 +232,29 @@ func ReadOnly(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) erro
 // Snapshot's context; it must not outlive tx.
 func ReadingIn(ctx context.Context, tx *gorm.DB) context.Context {
 	return context.WithValue(ctx, snapshotKey{}, tx.Statement.ConnPool)
+}
+
+// LockKeys takes the transaction's advisory lock on each of keys in the
+// namespace space (the hash of "space:key"), once each and in key order, so
+// that two transactions locking overlapping sets never wait for each other
+// in a circle. It is a statement of its own: a read after it sees what the
+// keys' previous holders committed, where a statement taking the locks and
+// reading at once would read at the snapshot it took before waiting. It is
+// a read (Raw, Scan), so it joins the transaction of a ReadingIn or
+// Snapshot context; outside a transaction the locks end with the statement
+// and serialise nothing.
+func LockKeys(db *gorm.DB, space string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	// The keys travel as one JSON array: any text, in one parameter.
+	sorted, err := json.Marshal(slices.Compact(slices.Sorted(slices.Values(keys))))
+	if err != nil {
+		return err
+	}
+	var locked []struct{ Locked string }
+	return db.Raw(`SELECT pg_advisory_xact_lock(hashtextextended(?::text || ':' || k, 0))::text AS locked
+		FROM json_array_elements_text(?::json) WITH ORDINALITY AS u(k, n) ORDER BY n`, space, string(sorted)).Scan(&locked).Error
 }
 
 // snapshotKey is the context key of a Snapshot's transaction.

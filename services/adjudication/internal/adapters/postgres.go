@@ -6,7 +6,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -556,12 +555,7 @@ func (s *Cases) SameInvoices(ctx context.Context, c domain.Case) ([]domain.Invoi
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	// Raw(...).Scan, not Exec: a read, it joins the transaction of ctx.
-	// Invoice keys are letters and digits only (domain.InvoiceKey).
-	sorted := slices.Sorted(slices.Values(keys))
-	var locked []struct{ Locked string }
-	if err := db.Raw(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.invoice:' || k, 0))::text AS locked
-		FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS u(k, n) ORDER BY n`, strings.Join(sorted, ",")).Scan(&locked).Error; err != nil {
+	if err := postgres.LockKeys(db, "adjudication.invoice", keys); err != nil {
 		return nil, fmt.Errorf("lock the invoices of claim %s: %w", c.ClaimID, err)
 	}
 	var matches []struct {
@@ -653,7 +647,7 @@ func usedOnPolicy(db *gorm.DB, c domain.Case) (map[string]int64, error) {
 // an amount on a policy takes it after its case's row lock, so the order
 // of locks is the same everywhere.
 func lockPolicyUsage(tx *gorm.DB, c domain.Case) (map[string]int64, error) {
-	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.policy-usage:' || ?, 0))`, c.PolicyNumber).Error; err != nil {
+	if err := postgres.LockKeys(tx, "adjudication.policy-usage", []string{c.PolicyNumber}); err != nil {
 		return nil, fmt.Errorf("lock the usage of policy %s: %w", c.PolicyNumber, err)
 	}
 	return usedOnPolicy(tx, c)
@@ -875,10 +869,7 @@ func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (dom
 	if accountKey == "" {
 		return f, nil
 	}
-	// Raw(...).Scan, not Exec: a read, it joins the transaction of ctx.
-	var locked []struct{ Locked string }
-	if err := s.db.WithContext(ctx).Raw(`SELECT pg_advisory_xact_lock(hashtextextended('adjudication.account:' || ?, 0))::text AS locked`,
-		accountKey).Scan(&locked).Error; err != nil {
+	if err := postgres.LockKeys(s.db.WithContext(ctx), "adjudication.account", []string{accountKey}); err != nil {
 		return f, fmt.Errorf("lock the uses of the account: %w", err)
 	}
 	// One statement: the uses as a JSON array, the employee beside them.

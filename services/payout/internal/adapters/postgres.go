@@ -402,15 +402,11 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 // collected for. With it the second waits for the first to commit and
 // reads its completion. It costs one statement per transaction.
 func lockClaims(tx *gorm.DB, rows []obligationRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	ids := make([]string, len(rows))
+	claims := make([]string, len(rows))
 	for i, r := range rows {
-		ids[i] = r.ID
+		claims[i] = r.ClaimID
 	}
-	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('payout.claim:' || claim_id, 0))
-		FROM (SELECT DISTINCT claim_id FROM obligations WHERE id IN ? ORDER BY claim_id) AS c`, ids).Error; err != nil {
+	if err := postgres.LockKeys(tx, "payout.claim", claims); err != nil {
 		return fmt.Errorf("lock the claims of obligations: %w", err)
 	}
 	return nil
