@@ -14,15 +14,30 @@ import (
 
 // meetingFacts is a cases' repository whose SignalFacts lets no caller read
 // before the other has come to it too (or a few seconds have passed): two
-// approvals naming one account read its uses at the same moment.
+// approvals naming one account read its uses at the same moment. With
+// readFirst, each caller reads first and returns only once the other has
+// read too (or a few seconds have passed): neither can store its use
+// before the other read.
 type meetingFacts struct {
 	app.Repository
-	mu      sync.Mutex
-	arrived int
-	met     chan struct{}
+	readFirst bool
+	mu        sync.Mutex
+	arrived   int
+	met       chan struct{}
 }
 
 func (m *meetingFacts) SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error) {
+	if m.readFirst {
+		f, err := m.Repository.SignalFacts(ctx, accountKey, caseID)
+		m.meet()
+		return f, err
+	}
+	m.meet()
+	return m.Repository.SignalFacts(ctx, accountKey, caseID)
+}
+
+// meet returns once two callers came to it, or after a few seconds.
+func (m *meetingFacts) meet() {
 	m.mu.Lock()
 	if m.arrived++; m.arrived == 2 {
 		close(m.met)
@@ -32,7 +47,6 @@ func (m *meetingFacts) SignalFacts(ctx context.Context, accountKey, caseID strin
 	case <-m.met:
 	case <-time.After(5 * time.Second):
 	}
-	return m.Repository.SignalFacts(ctx, accountKey, caseID)
 }
 
 // TestAttackTwoAdvancesOnOneAccountAtOnceSeeEachOther: two handlers approve

@@ -59,6 +59,13 @@ func newFixture(t *testing.T) *fixture {
 // dependencies as change leaves them.
 func newFixtureWith(t *testing.T, change func(*app.Deps)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, func(d *app.Deps, _ *gorm.DB) { change(d) })
+}
+
+// newFixtureOn is newFixtureWith whose change is given the fixture's
+// database too.
+func newFixtureOn(t *testing.T, change func(*app.Deps, *gorm.DB)) *fixture {
+	t.Helper()
 	db := pgtest.NewMigrated(t, 20, adapters.Migrations)
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	renderer, err := letter.NewRenderer(letter.DefaultFonts())
@@ -76,7 +83,7 @@ func newFixtureWith(t *testing.T, change func(*app.Deps)) *fixture {
 			defer f.mu.Unlock()
 			f.refused = append(f.refused, r.Reason)
 		}}
-	change(&deps)
+	change(&deps, db)
 	f.app = app.NewService(deps)
 	return f
 }

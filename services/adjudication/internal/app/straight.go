@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -79,12 +80,23 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 // for the claimant's agreement as the product's terms require, or, under
 // terms that let the claimant agree in advance and with such an agreement
 // on the request, the system records that agreement at once and announces
-// it to payout (agreeInAdvance). The
-// assessment is made again under the lock of the policy's usage, so that a
-// claim of the same policy decided meanwhile is counted. It runs once per
-// claim: a claim with a stored assessment is left alone, so a redelivered
-// request repeats nothing, and a failure before the assessment is stored
-// is retried with the request.
+// it to payout (agreeInAdvance). It runs once per claim: a claim with a
+// stored assessment is left alone, so a redelivered request repeats
+// nothing, and a failure before the assessment is stored is retried with
+// the request.
+//
+// What the assessment rests on is read with the case locked, in the
+// transaction that stores the decision and the agreement
+// (Repository.UpdateReading), as for a handler's decision or advance: the
+// invoices' other claims under their keys' locks, the account's uses under
+// its lock (SignalFacts), then, for an automatic decision, the policy's
+// usage under its lock, assessed again. Two claims opened at once naming
+// one account or one invoice, by two consumers or by one applying a
+// batch's events again one by one, are so serialised: the later sees the
+// earlier's use (shared_account) and goes to a handler. The locks are
+// taken in one order everywhere: the case, the invoices, the account, the
+// policy's usage. An assessment that decides nothing writes nothing there
+// (errNotAutomatic rolls the reads back) and is stored after.
 // A case opened by this very request (opened, with the policy and product
 // OpenCase read) can have no stored assessment yet: neither is read again.
 func (s *Service) straightThrough(ctx context.Context, claimID string, d events.ClaimRequestedData, opened *policyRead) error {
@@ -93,44 +105,53 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 			return err
 		}
 	}
-	c, err := s.repo.Get(ctx, claimID)
-	if err != nil {
-		return err
-	}
-	in, err := s.autoInput(ctx, c, documentFields(d), opened)
-	if err != nil {
-		return err
-	}
-	a := domain.Assess(in)
-	if a.Automatic {
-		_, err = s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
-			in.Case, in.Evidence.UsedFen = c, used
-			in.Used.ApprovedFen = usedOn(in.Evidence, in.Rules.Benefit)
-			now := s.now()
-			if a = domain.Assess(in); !a.Automatic {
-				return tracking.Effects{}, nil
-			}
-			if err := c.DecideAutomatically(a, *in.Rules, s.auto.SampleBP, now); err != nil {
-				return tracking.Effects{}, err
-			}
-			eff, err := s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
-			if err != nil || !c.AgreedInAdvanceUnder(*in.Rules) {
-				return eff, err
-			}
-			e, err := s.agreeInAdvance(c, *in.Rules, in.Evidence, now)
-			if err != nil {
-				return tracking.Effects{}, err
-			}
-			eff.Events = append(eff.Events, e)
-			return eff, nil
-		})
-		if err != nil {
+	docs := documentFields(d)
+	var (
+		seen domain.Case
+		in   domain.AutoInput
+		a    domain.Assessment
+	)
+	read := func(ctx context.Context, c domain.Case) (err error) {
+		seen = c
+		if in, err = s.autoInput(ctx, c, docs, opened); err != nil {
 			return err
 		}
+		if a = domain.Assess(in); !a.Automatic {
+			return errNotAutomatic
+		}
+		return nil
+	}
+	_, err := s.repo.UpdateReading(ctx, claimID, true, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+		in.Case, in.Evidence.UsedFen = c, used
+		in.Used.ApprovedFen = usedOn(in.Evidence, in.Rules.Benefit)
+		now := s.now()
+		if a = domain.Assess(in); !a.Automatic {
+			return tracking.Effects{}, errNotAutomatic
+		}
+		if err := c.DecideAutomatically(a, *in.Rules, s.auto.SampleBP, now); err != nil {
+			return tracking.Effects{}, err
+		}
+		eff, err := s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
+		if err != nil || !c.AgreedInAdvanceUnder(*in.Rules) {
+			return eff, err
+		}
+		e, err := s.agreeInAdvance(c, *in.Rules, in.Evidence, now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		eff.Events = append(eff.Events, e)
+		return eff, nil
+	})
+	if err != nil && !errors.Is(err, errNotAutomatic) {
+		return err
 	}
 	a.AssessedAt = s.now()
-	return s.saveAssessment(ctx, c, in, a)
+	return s.saveAssessment(ctx, seen, in, a)
 }
+
+// errNotAutomatic ends, unwritten, the transaction in which straightThrough
+// found that the system may not decide a claim.
+var errNotAutomatic = errors.New("not decided automatically")
 
 // agreeInAdvance records the advance agreement of c's claimant as the
 // system (domain.Case.AgreeInAdvance) and returns the agreement-reached
