@@ -436,6 +436,18 @@ func (s *Obligations) UpdateAll(ctx context.Context, now time.Time, ids []string
 
 // Update locks obligation id, waiting for another holder to finish.
 func (s *Obligations) Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, error) {
+	return s.update(ctx, id, now, change, s.toDomain)
+}
+
+// UpdateHeld is Update of an obligation whose payee may not open: change
+// gets it with PayeeUnreadable set (toDue) instead of an error, and a
+// payee it leaves unreadable stays sealed as it was.
+func (s *Obligations) UpdateHeld(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error)) (domain.Obligation, error) {
+	return s.update(ctx, id, now, change, s.toDue)
+}
+
+func (s *Obligations) update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (app.Effects, error),
+	toDomain func(obligationRow) (domain.Obligation, error)) (domain.Obligation, error) {
 	var out domain.Obligation
 	n, err := s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Find(rows).Error
@@ -443,7 +455,7 @@ func (s *Obligations) Update(ctx context.Context, id string, now time.Time, chan
 		eff, err := change(o)
 		out = *o
 		return eff, err
-	}, s.toDomain)
+	}, toDomain)
 	if err == nil && n == 0 {
 		return domain.Obligation{}, errNoObligation(id)
 	}
@@ -528,7 +540,7 @@ func (s *Obligations) Get(ctx context.Context, id string) (domain.Obligation, er
 	if err := postgres.Take(s.db.WithContext(ctx).Where("id = ?", id), &row, errNoObligation(id), "obligation"); err != nil {
 		return domain.Obligation{}, err
 	}
-	return s.toDomain(row)
+	return s.toDue(row)
 }
 
 // Reveal reads obligation id, decrypts its payee and records the reveal in

@@ -176,8 +176,15 @@ func TestAPayeeSealedForOneRowDoesNotOpenInAnother(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, f.db.Exec(`UPDATE obligations SET payee_sealed = (SELECT payee_sealed FROM obligations WHERE id = ?) WHERE id = ?`, a.ID, b.ID).Error)
-	if _, err := f.repo.Get(ctx, b.ID); !errors.Is(err, sealed.ErrOpen) {
-		t.Fatalf("got %v for a payee copied from another row, want sealed.ErrOpen", err)
+	if _, err := f.repo.Update(ctx, b.ID, t0, func(*domain.Obligation) (app.Effects, error) { return app.Effects{}, nil }); !errors.Is(err, sealed.ErrOpen) {
+		t.Fatalf("got %v changing a payment whose payee was copied from another row, want sealed.ErrOpen", err)
+	}
+	// Read, it is shown held: its payee unreadable and none shown, so that
+	// a handler can supply it (app.Service.CorrectPayee).
+	o, err := f.repo.Get(ctx, b.ID)
+	require.NoError(t, err)
+	if !strings.Contains(o.PayeeUnreadable, "cannot open") || o.Payee != (domain.Payee{}) {
+		t.Fatalf("got the copied payee read as %q (unreadable: %q), want it unreadable and none shown", domain.MaskName(o.Payee.Name), o.PayeeUnreadable)
 	}
 }
 

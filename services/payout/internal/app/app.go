@@ -79,6 +79,12 @@ type Repository interface {
 	// UpdateAll is Due of the obligations ids, waiting for another holder
 	// to let go of them; ids not found are left out.
 	UpdateAll(ctx context.Context, now time.Time, ids []string, work func(ctx context.Context, o *domain.Obligation) (Effects, error)) error
+	// UpdateHeld is Update of an obligation whose payee may not open:
+	// change gets it with PayeeUnreadable set, its payee empty.
+	UpdateHeld(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (Effects, error)) (domain.Obligation, error)
+	// Get returns obligation id; one whose payee does not open comes with
+	// PayeeUnreadable set and its payee empty, so that it can be shown and
+	// its payee supplied (CorrectPayee).
 	Get(ctx context.Context, id string) (domain.Obligation, error)
 	List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error)
 	// ListInState is List of the obligations in state (all when empty).

@@ -68,6 +68,8 @@ type env struct {
 	refused      []signing.Reason
 	// held counts the payments held because their payee does not open.
 	held int
+	// authorisations answers for adjudication, when set.
+	authorisations app.Authorisations
 }
 
 func newEnv(t testing.TB) *env {
@@ -125,6 +127,9 @@ func controls(e *env) app.Controls {
 	}}
 	if e.trusted != nil {
 		c.Instructions = e.trusted
+	}
+	if e.authorisations != nil {
+		c.Authorisations = e.authorisations
 	}
 	return c
 }

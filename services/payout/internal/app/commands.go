@@ -22,13 +22,17 @@ import (
 // above it once a second senior (not the corrector, nor anyone who decided,
 // approved or recorded it) confirmed the new payee. Finance sees it
 // scheduled again; the change is in the payee audit trail. by is the
-// handler.
+// handler. A payment held because its sealed payee cannot be opened takes
+// the payee through replaceUnreadablePayee instead.
 func (s *Service) CorrectPayee(ctx context.Context, id string, p domain.Payee, by, reason string) (domain.Obligation, error) {
 	// Advances split below the threshold count together, as when they
 	// were scheduled.
 	cur, err := s.repo.Get(ctx, id)
 	if err != nil {
 		return domain.Obligation{}, err
+	}
+	if cur.PayeeUnreadable != "" {
+		return s.replaceUnreadablePayee(ctx, cur, p, by, reason)
 	}
 	advances, err := s.repo.Advances(ctx, cur.ClaimID)
 	if err != nil {
@@ -45,6 +49,44 @@ func (s *Service) CorrectPayee(ctx context.Context, id string, p domain.Payee, b
 		return Effects{Events: evs, PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeCorrected, by, reason, &before, now)}}, err
 	})
 }
+
+// replaceUnreadablePayee gives held, a payment held because its sealed
+// payee cannot be opened, the payee by confirmed with the claimant
+// (domain.Obligation.ReplaceUnreadablePayee): into the account adjudication
+// authorised it to, read from adjudication (its keyed fingerprint), and
+// then confirmed by a second senior whatever the amount. The payee audit
+// trail records it (PayeeReplaced, with no payee before: none opens).
+// Without adjudication's answer nothing changes.
+func (s *Service) replaceUnreadablePayee(ctx context.Context, held domain.Obligation, p domain.Payee, by, reason string) (domain.Obligation, error) {
+	if s.controls.Authorisations == nil {
+		return domain.Obligation{}, apperr.New(apperr.Unavailable,
+			"adjudication's address is not configured (PAYOUT_ADJUDICATION_URL): the account of the payee cannot be checked")
+	}
+	from := held.AgreedAt
+	if from.IsZero() || held.ScheduledAt.Before(from) {
+		from = held.ScheduledAt
+	}
+	now := s.now()
+	auths, err := s.controls.Authorisations.PaymentAuthorisations(ctx, from.Add(-authorisationMargin), now.Add(time.Second))
+	if err != nil {
+		return domain.Obligation{}, apperr.New(apperr.Unavailable, "adjudication's payment authorisations could not be read: %v", err)
+	}
+	return s.repo.UpdateHeld(ctx, held.ID, now, func(o *domain.Obligation) (Effects, error) {
+		var auth *domain.Authorisation
+		if a, ok := domain.AuthorisationOf(*o, auths); ok {
+			auth = &a
+		}
+		if err := o.ReplaceUnreadablePayee(p, by, reason, s.controls.Fingerprints, auth, now); err != nil {
+			return Effects{}, err
+		}
+		return Effects{PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeReplaced, by, reason, nil, now)}}, nil
+	})
+}
+
+// authorisationMargin is how long before a payment's agreement (or its
+// scheduling) adjudication is asked for its authorisation: the two
+// services' clocks and the instruction's time differ by little.
+const authorisationMargin = 24 * time.Hour
 
 // Reverse records that the bank returned a completed payment (退汇) at
 // returnedAt (now when nil), as finance learns it from the bank. Finance

@@ -163,6 +163,9 @@ const (
 	PayeeCorrected = "corrected"
 	PayeeConfirmed = "confirmed"
 	PayeeRejected  = "rejected"
+	// PayeeReplaced is a payee supplied for one that could not be opened
+	// (ReplaceUnreadablePayee).
+	PayeeReplaced = "replaced_unreadable"
 )
 
 // Change returns the audit entry of action on o's payee by who.

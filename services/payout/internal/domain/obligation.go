@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/bankaccount"
 )
 
 // PayoutType tells what an obligation pays: final payments from agreements
@@ -294,6 +295,72 @@ func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now ti
 	o.ConfirmationRequired, o.PayeeConfirmedBy, o.PayeeConfirmedAt = false, "", nil
 	o.HoldForConfirmation(thresholdFen)
 	return nil
+}
+
+// ReplaceUnreadablePayee gives a held payment whose sealed payee cannot be
+// opened (PayeeUnreadable: its ciphertext damaged, or sealed under a key no
+// longer configured) the payee a handler, by, confirmed with the claimant,
+// for reason. Nobody can compare the new payee with the one agreed, since
+// that one no longer opens; so two things stand in for the comparison. The
+// account must be the one adjudication authorised the payment to (auth,
+// its keyed fingerprint under f, bound to the claim: R11): a handler
+// cannot send the money elsewhere (payee_not_entitled). And whatever the
+// amount, a second senior who had no hand in the payment, nor in this
+// correction (by joins o.Parties), confirms the payee before anything is
+// sent (ConfirmPayee): the payment waits in StateAwaitingConfirmation.
+// Only a payment not yet at the bank is taken (scheduled, or waiting for a
+// confirmation): a sent one waits for the bank's answer. A payment whose
+// payee opens is corrected by CorrectPayee, once the bank refused it; a
+// request repeated after the payee was supplied finds it readable and is
+// refused, changing nothing.
+func (o *Obligation) ReplaceUnreadablePayee(p Payee, by, reason string, f *bankaccount.Fingerprints, auth *Authorisation, now time.Time) error {
+	switch {
+	case strings.TrimSpace(by) == "":
+		return apperr.New(apperr.Unauthenticated, "sign in first")
+	case o.PayeeUnreadable == "":
+		return apperr.New(apperr.Conflict, "the payee of obligation %s opens: it is corrected only once the bank refused the payment", o.ID)
+	case o.State != StateScheduled && o.State != StateAwaitingConfirmation:
+		return o.refuse("replace the unreadable payee of")
+	}
+	reason, err := checkReason(reason, "say how the payee was confirmed with the claimant")
+	if err != nil {
+		return err
+	}
+	payee, err := CheckPayee(p, "")
+	if err != nil {
+		return err
+	}
+	switch {
+	case auth == nil:
+		return apperr.New(apperr.Unavailable, "adjudication's authorisation of payment %s could not be found: the account cannot be checked", o.ID)
+	case !f.MatchStoredAccount(auth.AccountFingerprint, o.ClaimID, payee.AccountNumber):
+		return &apperr.Error{Code: apperr.PayeeNotEntitled, Field: "account_number",
+			Message: fmt.Sprintf("the account is not the one adjudication authorised payment %s to", o.ID)}
+	}
+	t := now.UTC()
+	o.Payee, o.PayeeUnreadable, o.PayeeCorrectedBy, o.PayeeCorrectedAt = payee, "", strings.TrimSpace(by), &t
+	o.AddParties(by)
+	o.ConfirmationRequired, o.PayeeConfirmedBy, o.PayeeConfirmedAt = true, "", nil
+	o.State, o.NextAttemptAt = StateAwaitingConfirmation, t
+	o.LastError = "payee supplied by " + strings.TrimSpace(by) + " for one that could not be opened: a second senior confirms it"
+	return nil
+}
+
+// AuthorisationOf returns adjudication's authorisation of o among auths:
+// the agreement of its claim for a final payment; for an advance, the
+// approval of that advance (or of the one it pays again), on its own claim
+// only.
+func AuthorisationOf(o Obligation, auths []Authorisation) (Authorisation, bool) {
+	for _, a := range auths {
+		switch {
+		case a.ClaimID != o.ClaimID:
+		case o.Type == PayoutAdvance && a.Kind == AuthorisedAdvance && (a.ReferenceID == o.ID || o.Replaces != "" && a.ReferenceID == o.Replaces):
+			return a, true
+		case o.Type != PayoutAdvance && a.Kind == AuthorisedAgreement:
+			return a, true
+		}
+	}
+	return Authorisation{}, false
 }
 
 // maxReason bounds reasons.

@@ -487,3 +487,90 @@ func TestAttackAPaymentWithABlockingSignalWaitsWhateverTheAmount(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.confirm(t, senior("senior-3"), list[0].ID).Status)
 	r.obligationsOf(t, claim, 1, "the flagged payment paid once confirmed", completed)
 }
+
+// Attack: a payment of 40,000 yuan waits for a second senior, and its
+// sealed payee is damaged meanwhile (a damaged disk, or a data key dropped
+// too early): nobody can pay or confirm it as it is. Finance, an auditor
+// and an admin may not supply its payee (403), nor anyone with a token
+// payout's issuer did not sign (401); a handler may not direct it to an
+// account adjudication did not authorise (422 payee_not_entitled). A
+// handler supplies the authorised account's payee; the senior who supplied
+// it may not confirm it (403), another does, and it is paid once, the
+// trail recording both.
+func TestAttackAPayeeThatCannotBeOpenedIsSuppliedOnlyByAHandlerAndConfirmedByAnother(t *testing.T) {
+	t.Parallel()
+	claimID := uuid.NewString()
+	adjudication := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/v1/payment-authorisations" || req.Header.Get("Authorization") == "" {
+			http.NotFound(w, req)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
+			"kind": "agreement", "claim_id": claimID, "reference_id": "case-" + claimID, "amount_fen": fortyThousandYuan, "advanced_fen": 0,
+			"account_fingerprint": eventstest.Fingerprints().Account(claimID, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
+	}))
+	t.Cleanup(adjudication.Close)
+	dsn := pgtest.NewDatabase(t)
+	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
+	keys := apitest.Keys(t)
+	cfg := config(t, keys, dsn, prefix, brokers)
+	cfg.AdjudicationURL, cfg.AdjudicationToken = adjudication.URL, keys.TokenSource(t, "payout", "adjudication")
+	_, c := apitest.Start(t, "payout", service.Start, cfg)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn, 2)
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claimID, fortyThousandYuan))
+	held, _ := r.obligationsOf(t, claimID, 1, "the payment waiting for a second senior", func(o obligation) bool { return o.State == awaiting })
+	id := held[0].ID
+	require.NoError(t, db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
+		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE id = ?`, id).Error)
+	path := "/v1/obligations/" + id + "/payee"
+	supply := func(accountNumber string) string {
+		return `{"name":"李四","role":"beneficiary","bank_name":"中国工商银行","account_number":"` + accountNumber + `","reason":"已电话核实受益人账户"}`
+	}
+	for name, who := range map[string]auth.Principal{
+		"finance": {Subject: "finance-1", Roles: []auth.Role{auth.Finance}},
+		"auditor": {Subject: "auditor-1", Roles: []auth.Role{auth.Auditor}},
+		"admin":   {Subject: "admin-1", Roles: []auth.Role{auth.Admin}},
+	} {
+		if a := r.As(t, r.keys, who).Do(t, http.MethodPut, path, supply(account)); a.Status != http.StatusForbidden {
+			t.Errorf("%s supplies the payee: got %d %s, want 403", name, a.Status, a.Body)
+		}
+	}
+	if a := r.As(t, apitest.Keys(t), senior("senior-5")).Do(t, http.MethodPut, path, supply(account)); a.Status != http.StatusUnauthorized {
+		t.Errorf("a token of another issuer's key: got %d %s, want 401", a.Status, a.Body)
+	}
+	a := r.As(t, r.keys, senior("senior-5")).Do(t, http.MethodPut, path, supply("6217000099990001"))
+	if a.Status != http.StatusUnprocessableEntity || !strings.Contains(string(a.Body), `"code":"payee_not_entitled"`) {
+		t.Errorf("an account adjudication did not authorise: got %d %s, want 422 payee_not_entitled", a.Status, a.Body)
+	}
+	if o := r.obligation(t, id); o.State != awaiting || o.Payee != nil {
+		t.Fatalf("after the refused attempts: got %s, payee %+v; want it still waiting, its payee unreadable (none shown)", o.State, o.Payee)
+	}
+	if o := r.correct(t, senior("senior-5"), id, supply(account)); o.State != awaiting || o.PayeeCorrectedBy != "senior-5" {
+		t.Fatalf("supplied by senior-5: got %s, corrected by %q; want waiting for a second senior", o.State, o.PayeeCorrectedBy)
+	}
+	if a := r.confirm(t, senior("senior-5"), id); a.Status != http.StatusForbidden {
+		t.Fatalf("the supplier confirms: got %d %s, want 403", a.Status, a.Body)
+	}
+	if a := r.confirm(t, senior("senior-6"), id); a.Status != http.StatusOK {
+		t.Fatalf("another senior confirms: got %d %s, want 200", a.Status, a.Body)
+	}
+	r.obligationsOf(t, claimID, 1, "the payment completed once confirmed", completed)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers WHERE idempotency_key = ?", id); n != 1 {
+		t.Fatalf("got %d transfers, want 1", n)
+	}
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM payee_changes WHERE obligation_id = ? AND action = 'replaced_unreadable' AND by = 'senior-5'", id); n != 1 {
+		t.Fatalf("got %d supplies by senior-5 in the payee trail, want 1", n)
+	}
+}
+
+// obligation returns obligation id as GET /v1/obligations/{id} answers it.
+func (r *running) obligation(t *testing.T, id string) obligation {
+	t.Helper()
+	a := r.Do(t, http.MethodGet, "/v1/obligations/"+id, "")
+	require.Equal(t, http.StatusOK, a.Status, string(a.Body))
+	var o obligation
+	require.NoError(t, json.Unmarshal(a.Body, &o))
+	return o
+}
