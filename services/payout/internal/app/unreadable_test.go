@@ -107,6 +107,7 @@ func TestAHeldPayeeThatCannotBeOpenedIsSuppliedAgainAndPaidOnceConfirmed(t *test
 	if n := count(t, e.db, "SELECT count(*) FROM banksim.transfers"); n != 0 {
 		t.Fatalf("got %d transfers before a second senior confirmed the supplied payee, want 0", n)
 	}
+	e.clock.Add(time.Second) // the trail is in the order of its times
 	_, err = a.ConfirmPayee(ctx, id, seniorOther)
 	require.NoError(t, err)
 	e.settle(t, a)
