@@ -12,6 +12,7 @@ import (
 
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/events"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 )
 
@@ -104,7 +105,9 @@ func (s *Obligations) PayeeChanges(ctx context.Context, obligationID string) ([]
 }
 
 // ListInState returns obligations, newest first, of one claim when claimID
-// is set and in state when it is set.
+// is set and in state when it is set. One whose payee does not open is
+// listed with PayeeUnreadable set and no payee (toDue), so that a handler
+// finds it and supplies it.
 func (s *Obligations) ListInState(ctx context.Context, claimID string, state domain.State, limit int) ([]domain.Obligation, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -120,7 +123,7 @@ func (s *Obligations) ListInState(ctx context.Context, claimID string, state dom
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
-	return s.toDomains(rows)
+	return postgres.FromRows(rows, s.toDue)
 }
 
 // ThreeWayObligations returns the obligations scheduled, sent or completed
@@ -189,7 +192,8 @@ func (s *Obligations) RaiseAlarms(ctx context.Context, date string, lines []doma
 
 // Page returns up to f.Limit (1 to 500, else 100) obligations f selects
 // from f.Offset, newest first, and the count and sum of all it selects,
-// in one snapshot.
+// in one snapshot; one whose payee does not open comes as ListInState
+// lists it.
 func (s *Obligations) Page(ctx context.Context, f domain.ObligationFilter) ([]domain.Obligation, domain.ListTotals, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
@@ -222,6 +226,6 @@ func (s *Obligations) Page(ctx context.Context, f domain.ObligationFilter) ([]do
 	if err != nil {
 		return nil, domain.ListTotals{}, fmt.Errorf("list obligations: %w", err)
 	}
-	list, err := s.toDomains(rows)
+	list, err := postgres.FromRows(rows, s.toDue)
 	return list, domain.ListTotals{Count: totals.N, AmountFen: totals.Fen}, err
 }

@@ -476,14 +476,17 @@ type recoveryRow struct {
 
 func (recoveryRow) TableName() string { return "recoveries" }
 
-// Advances returns the advance obligations of a claim, oldest first.
+// Advances returns the advance obligations of a claim, oldest first. One
+// whose payee does not open comes with PayeeUnreadable set (toDue): what
+// is read of the advances is their amounts and states, and a damaged
+// advance must not stop its claim's final payment from being scheduled.
 func (s *Obligations) Advances(ctx context.Context, claimID string) ([]domain.Obligation, error) {
 	var rows []obligationRow
 	if err := s.db.WithContext(ctx).Where("claim_id = ? AND payout_type = ?", claimID, string(domain.PayoutAdvance)).
 		Order("scheduled_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("advances of claim %s: %w", claimID, err)
 	}
-	return s.toDomains(rows)
+	return postgres.FromRows(rows, s.toDue)
 }
 
 func (s *Obligations) toDomains(rows []obligationRow) ([]domain.Obligation, error) {
@@ -581,13 +584,15 @@ func (s *Obligations) newest(ctx context.Context, rows any, column, claimID stri
 
 // List returns obligations, newest first, of one claim when claimID is set;
 // under the context of a change's work it reads in that change's
-// transaction.
+// transaction. One whose payee does not open comes with PayeeUnreadable
+// set (toDue), so that it holds no other payment's completion
+// (domain.AgentCollectedFen counts it).
 func (s *Obligations) List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
 	var rows []obligationRow
 	if err := s.newest(ctx, &rows, "scheduled_at", claimID, limit); err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
-	return s.toDomains(rows)
+	return postgres.FromRows(rows, s.toDue)
 }
 
 // Reconciliation counts and sums per day and payout type, in one statement:

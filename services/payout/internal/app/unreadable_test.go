@@ -12,6 +12,7 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
+	"claims.local/pkg/events"
 )
 
 // adjudicationAnswers stands in for adjudication's payment authorisations
@@ -230,5 +231,35 @@ func TestAttackASupplyOfAPayeeReplayedOrAimedAtAReadablePaymentChangesNothing(t 
 	wantEachPaidOnce(t, e, 2)
 	if trail := payeeTrail(t, a, id); len(trail) != 3 {
 		t.Fatalf("got the payee trail %v, want set, one supply and its confirmation", trail)
+	}
+}
+
+// TestAttackAPaidAdvanceWhosePayeeNoLongerOpensHoldsNoLaterPaymentOfItsClaim:
+// an advance was paid, and its stored payee is damaged afterwards (a
+// damaged disk, or its data key dropped from PAYOUT_DATA_KEYS too early).
+// The claim's final payment is paid and recorded as completed all the
+// same: its completion reads the claim's earlier payments (R10 counts what
+// one agent collected) and must not fail on one it cannot open.
+func TestAttackAPaidAdvanceWhosePayeeNoLongerOpensHoldsNoLaterPaymentOfItsClaim(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.service(e.bank)
+	ctx := context.Background()
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-adv", 30_000)))
+	e.settle(t, a)
+	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
+		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'claim-adv'`).Error)
+	e.clock.Add(time.Second)
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-adv", 80_000, func(d *events.AgreementReachedData) { d.AdvancedFen = 30_000 })))
+	for range 5 {
+		_, err := a.ExecuteDue(ctx)
+		require.NoError(t, err)
+		e.clock.Add(2 * time.Second)
+		_, _ = a.CheckSent(ctx)
+	}
+	if got := e.paid(t, "claim-adv"); got != 80_000 {
+		var last string
+		require.NoError(t, e.db.Raw("SELECT state || ': ' || last_error FROM obligations WHERE claim_id = 'claim-adv' AND payout_type = 'final'").Scan(&last).Error)
+		t.Fatalf("got %d fen recorded paid on the claim, want 80000 (the advance and the final payment, %s)", got, last)
 	}
 }

@@ -92,11 +92,13 @@ func NoticesOnCompletion(o Obligation, earlier []Obligation, ids func() string, 
 // o included: o's amount plus the completed payments of others on the
 // same claim to an agent of the same name (white space ignored) for the
 // same person (R10 per claim and per collector). Payments returned by the
-// bank or not yet made do not count.
+// bank or not yet made do not count. A completed payment whose stored payee
+// can no longer be opened (PayeeUnreadable) counts: nobody can tell it was
+// another collector's, and R10 errs on telling the person collected for.
 func AgentCollectedFen(o Obligation, others []Obligation) int64 {
 	sum := o.AmountFen
 	for _, x := range others {
-		if x.ID == o.ID || x.ClaimID != o.ClaimID || x.State != StateCompleted || !sameCollector(o.Payee, x.Payee) {
+		if x.ID == o.ID || x.ClaimID != o.ClaimID || x.State != StateCompleted || x.PayeeUnreadable == "" && !sameCollector(o.Payee, x.Payee) {
 			continue
 		}
 		sum += x.AmountFen

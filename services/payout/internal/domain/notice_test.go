@@ -157,6 +157,12 @@ func TestAgentCollectionAddsUpPerClaimAndCollector(t *testing.T) {
 		{"an advance returned by the bank", []domain.Obligation{
 			agent("a1", "c1", "王五", "6216600000001111", domain.PayoutAdvance, domain.StateReversed, 60_000)}, []string{"R9"}},
 		{"the payment itself listed again", []domain.Obligation{final}, []string{"R9"}},
+		{"a paid advance whose payee no longer opens", []domain.Obligation{
+			{ID: "a1", ClaimID: "c1", Type: domain.PayoutAdvance, State: domain.StateCompleted, AmountFen: 60_000, PayeeUnreadable: "sealed: cannot open"}},
+			[]string{"R9", "R10"}},
+		{"an unpaid advance whose payee does not open", []domain.Obligation{
+			{ID: "a1", ClaimID: "c1", Type: domain.PayoutAdvance, State: domain.StateScheduled, AmountFen: 60_000, PayeeUnreadable: "sealed: cannot open"}},
+			[]string{"R9"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -524,6 +524,9 @@ func TestAttackAPayeeThatCannotBeOpenedIsSuppliedOnlyByAHandlerAndConfirmedByAno
 	id := held[0].ID
 	require.NoError(t, db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
 		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE id = ?`, id).Error)
+	// The held payment is listed, its payee unreadable shown as none, so
+	// that a handler finds it by its claim.
+	r.obligationsOf(t, claimID, 1, "the held payment listed without its payee", func(o obligation) bool { return o.State == awaiting && o.Payee == nil })
 	path := "/v1/obligations/" + id + "/payee"
 	supply := func(accountNumber string) string {
 		return `{"name":"李四","role":"beneficiary","bank_name":"中国工商银行","account_number":"` + accountNumber + `","reason":"已电话核实受益人账户"}`
