@@ -507,7 +507,9 @@ func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt,
 			Order("scheduled_at, id").Find(&rows).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("lock the advances of claim %s: %w", claimID, err)
 		}
-		list, err := s.toDomains(rows)
+		// An advance whose payee does not open is settled all the same
+		// (cancelled, or owed back), its sealed payee kept as it was.
+		list, err := postgres.FromRows(rows, s.toDue)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -524,7 +526,11 @@ func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt,
 			if err != nil {
 				return tracking.Effects{}, err
 			}
-			if err := tx.Select("*").Save(&row).Error; err != nil {
+			q := tx.Select("*")
+			if o.PayeeUnreadable != "" {
+				q = q.Omit("payee_sealed", "payee_key_id")
+			}
+			if err := q.Save(&row).Error; err != nil {
 				return tracking.Effects{}, fmt.Errorf("store advance: %w", err)
 			}
 		}

@@ -263,3 +263,34 @@ func TestAttackAPaidAdvanceWhosePayeeNoLongerOpensHoldsNoLaterPaymentOfItsClaim(
 		t.Fatalf("got %d fen recorded paid on the claim, want 80000 (the advance and the final payment, %s)", got, last)
 	}
 }
+
+// TestAttackARejectionAfterAdvancesWhosePayeesNoLongerOpenSettlesThem: a
+// claim's advance was paid and a second one waits, held, and both stored
+// payees are damaged; then the claim is rejected. The rejection must still
+// settle them: the unsent one cancelled, the paid one owed back (finance
+// told, the payee unknown), each damaged payee kept as it was.
+func TestAttackARejectionAfterAdvancesWhosePayeesNoLongerOpenSettlesThem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.service(e.bank)
+	ctx := context.Background()
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 30_000)))
+	e.settle(t, a)
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 5_000, func(d *events.AdvanceApprovedData) {
+		d.Ground, d.CatastropheCode, d.Priority = events.AdvanceGroundSixtyDays, "", false
+	})))
+	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
+		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'claim-1'`).Error)
+	var sealedBefore [][]byte
+	require.NoError(t, e.db.Raw("SELECT payee_sealed FROM obligations WHERE claim_id = 'claim-1' ORDER BY id").Scan(&sealedBefore).Error)
+	require.NoError(t, a.HandleDecision(ctx, decided(t, "claim-1", events.OutcomeRejected)))
+	if n := count(t, e.db, "SELECT count(*) FROM obligations WHERE claim_id = 'claim-1' AND state = 'cancelled' AND amount_fen = 5000"); n != 1 {
+		t.Fatalf("got %d cancelled advances, want the unsent one", n)
+	}
+	if n := count(t, e.db, "SELECT count(*) FROM outbox WHERE event_type = ? AND msg_key = 'claim-1'", events.RecoveryDue.Name); n != 1 {
+		t.Fatalf("got %d recovery-due events, want 1 (the paid advance owed back)", n)
+	}
+	var sealedAfter [][]byte
+	require.NoError(t, e.db.Raw("SELECT payee_sealed FROM obligations WHERE claim_id = 'claim-1' ORDER BY id").Scan(&sealedAfter).Error)
+	require.Equal(t, sealedBefore, sealedAfter, "the damaged sealed payees, kept as they were")
+}
