@@ -1048,8 +1048,7 @@ func TestAttackOnePayeeThatCannotBeOpenedHoldsNoOtherPayment(t *testing.T) {
 	ctx := context.Background()
 	a := e.service(e.bank)
 	e.agreedInTurn(t, a, "first", "damaged", "last")
-	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
-		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'damaged'`).Error)
+	e.damagePayees(t, "damaged")
 	for range 3 {
 		_, err := a.ExecuteDue(ctx)
 		require.NoError(t, err)

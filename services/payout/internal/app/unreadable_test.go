@@ -35,8 +35,7 @@ func damagedPayment(t *testing.T, e *env, a *app.Service, claimID string) string
 	t.Helper()
 	ctx := context.Background()
 	e.agreedInTurn(t, a, claimID)
-	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
-		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = ?`, claimID).Error)
+	e.damagePayees(t, claimID)
 	_, err := a.ExecuteDue(ctx)
 	require.NoError(t, err)
 	var id string
@@ -47,6 +46,15 @@ func damagedPayment(t *testing.T, e *env, a *app.Service, claimID string) string
 		t.Fatalf("got the damaged payment %s, unreadable %q; want it held, scheduled, its payee unreadable and shown as none", o.State, o.PayeeUnreadable)
 	}
 	return id
+}
+
+// damagePayees flips the last byte of the sealed payees of claimID's
+// payments, as a damaged disk or a data key dropped too early from
+// PAYOUT_DATA_KEYS would leave them: they no longer open.
+func (e *env) damagePayees(t *testing.T, claimID string) {
+	t.Helper()
+	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
+		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = ?`, claimID).Error)
 }
 
 // newDamagedEnv is an env whose adjudication authorised each of claims to
@@ -247,8 +255,7 @@ func TestAttackAPaidAdvanceWhosePayeeNoLongerOpensHoldsNoLaterPaymentOfItsClaim(
 	ctx := context.Background()
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-adv", 30_000)))
 	e.settle(t, a)
-	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
-		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'claim-adv'`).Error)
+	e.damagePayees(t, "claim-adv")
 	e.clock.Add(time.Second)
 	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-adv", 80_000, func(d *events.AgreementReachedData) { d.AdvancedFen = 30_000 })))
 	for range 5 {
@@ -279,8 +286,7 @@ func TestAttackARejectionAfterAdvancesWhosePayeesNoLongerOpenSettlesThem(t *test
 	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 5_000, func(d *events.AdvanceApprovedData) {
 		d.Ground, d.CatastropheCode, d.Priority = events.AdvanceGroundSixtyDays, "", false
 	})))
-	require.NoError(t, e.db.Exec(`UPDATE obligations SET payee_sealed = set_byte(payee_sealed, length(payee_sealed) - 1,
-		(get_byte(payee_sealed, length(payee_sealed) - 1) + 1) % 256) WHERE claim_id = 'claim-1'`).Error)
+	e.damagePayees(t, "claim-1")
 	var sealedBefore [][]byte
 	require.NoError(t, e.db.Raw("SELECT payee_sealed FROM obligations WHERE claim_id = 'claim-1' ORDER BY id").Scan(&sealedBefore).Error)
 	require.NoError(t, a.HandleDecision(ctx, decided(t, "claim-1", events.OutcomeRejected)))

@@ -173,17 +173,7 @@ func TestAttackACorrectedPayeeOfALargePaymentWaitsForASecondSenior(t *testing.T)
 func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing.T) {
 	t.Parallel()
 	genuine, forged, forgedLarge := uuid.NewString(), uuid.NewString(), uuid.NewString()
-	adjudication := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != "/v1/payment-authorisations" || req.Header.Get("Authorization") == "" {
-			http.NotFound(w, req)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
-			"kind": "agreement", "claim_id": genuine, "reference_id": "case-" + genuine, "amount_fen": 120000, "advanced_fen": 0,
-			"account_fingerprint": eventstest.Fingerprints().Account(genuine, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
-	}))
-	t.Cleanup(adjudication.Close)
+	adjudication := authorising(t, genuine, 120000)
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
@@ -500,17 +490,7 @@ func TestAttackAPaymentWithABlockingSignalWaitsWhateverTheAmount(t *testing.T) {
 func TestAttackAPayeeThatCannotBeOpenedIsSuppliedOnlyByAHandlerAndConfirmedByAnother(t *testing.T) {
 	t.Parallel()
 	claimID := uuid.NewString()
-	adjudication := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != "/v1/payment-authorisations" || req.Header.Get("Authorization") == "" {
-			http.NotFound(w, req)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
-			"kind": "agreement", "claim_id": claimID, "reference_id": "case-" + claimID, "amount_fen": fortyThousandYuan, "advanced_fen": 0,
-			"account_fingerprint": eventstest.Fingerprints().Account(claimID, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
-	}))
-	t.Cleanup(adjudication.Close)
+	adjudication := authorising(t, claimID, fortyThousandYuan)
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
@@ -576,4 +556,23 @@ func (r *running) obligation(t *testing.T, id string) obligation {
 	var o obligation
 	require.NoError(t, json.Unmarshal(a.Body, &o))
 	return o
+}
+
+// authorising stands in for adjudication's GET /v1/payment-authorisations
+// (asked with a token): it authorised the agreement of claimID for
+// amountFen, to account.
+func authorising(t *testing.T, claimID string, amountFen int64) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/v1/payment-authorisations" || req.Header.Get("Authorization") == "" {
+			http.NotFound(w, req)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{
+			"kind": "agreement", "claim_id": claimID, "reference_id": "case-" + claimID, "amount_fen": amountFen, "advanced_fen": 0,
+			"account_fingerprint": eventstest.Fingerprints().Account(claimID, account), "authorised_at": time.Now().UTC().Format(time.RFC3339)}}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
