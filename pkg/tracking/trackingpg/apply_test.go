@@ -355,3 +355,25 @@ func TestTwoTransactionsSteppingOnTwoObligationsInOppositeOrdersBothCommit(t *te
 }
 
 type whoKey struct{}
+
+// TestApplyFindsSubjectsWithQuotesAndBracesAndNoOther: the steps' subjects
+// go to PostgreSQL as an array literal; one with quotes, backslashes, commas
+// and braces is found as itself, and names no other obligation.
+func TestApplyFindsSubjectsWithQuotesAndBracesAndNoOther(t *testing.T) {
+	f := newFixture(t, "2026-03-02T03:00:00Z")
+	claim := uuid.NewString()
+	odd := `complaint/a"b\c,{d}` + claim
+	var ids []string
+	for _, subject := range []string{odd, `complaint/a`, `complaint/b\c`} {
+		o, err := f.tracker.New(tracking.Spec{ClaimID: claim, Subject: subject, Rule: deadline.ComplaintReply, ClockStart: f.now}, f.now)
+		require.NoError(t, err)
+		f.apply(t, tracking.Open(o))
+		ids = append(ids, o.ID)
+	}
+	f.apply(t, tracking.Complete(odd, deadline.ComplaintReply, f.now.Add(time.Hour)))
+	for i, want := range []tracking.State{tracking.StateMet, tracking.StateOpen, tracking.StateOpen} {
+		if got := f.get(t, ids[i]).State; got != want {
+			t.Errorf("obligation %d: got %s, want %s", i, got, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -259,24 +260,40 @@ func opensAny(inserts []tracking.Deadline, keys []stepKey) bool {
 }
 
 // lockAll locks and reads the obligations of keys in one statement, in the
-// order of their subject and rule (the order the rows are locked in).
+// order of their subject and rule (the order the rows are locked in). The
+// keys go as two arrays, so the statement's text (and the plan each
+// connection caches for it) is the same however many there are.
 func lockAll(tx *gorm.DB, keys []stepKey) ([]obligationRow, error) {
-	var b strings.Builder
-	args := make([]any, 0, 2*len(keys))
-	b.WriteString("SELECT * FROM deadline_obligations WHERE (subject, rule) IN (")
+	subjects, rules := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?)")
-		args = append(args, k.subject, k.rule)
+		subjects[i], rules[i] = k.subject, k.rule
 	}
-	b.WriteString(") ORDER BY subject, rule FOR UPDATE")
 	var rows []obligationRow
-	if err := tx.Raw(b.String(), args...).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(`SELECT * FROM deadline_obligations WHERE (subject, rule) IN (SELECT * FROM unnest(?::text[], ?::text[]))
+		ORDER BY subject, rule FOR UPDATE`, textArray(subjects), textArray(rules)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("lock obligations %v: %w", keys, err)
 	}
 	return rows, nil
+}
+
+// textArray is a PostgreSQL text[] parameter: gorm would expand a plain
+// slice into a list of parameters.
+type textArray []string
+
+// Value returns the array's literal, each element quoted.
+func (a textArray) Value() (driver.Value, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String(), nil
 }
 
 // obligationColumns are deadline_obligations' columns with their types, in
