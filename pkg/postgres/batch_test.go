@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -265,4 +267,136 @@ func TestReadingInReadsThroughTheTransaction(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// TestBatchFirstStepThatFailsUndoesOnlyItsOwnPart: the step that begins a
+// batch's transaction fails after writing, in and outside a unit of work:
+// its writes and its AfterCommit function are dropped, and the steps after
+// it still run in the batch and commit (issue 21: that first step takes no
+// savepoint; its failure rolls the transaction back, the next statement
+// begins another).
+func TestBatchFirstStepThatFailsUndoesOnlyItsOwnPart(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	refused := errors.New("refused")
+	var after []string
+	err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		for _, id := range []string{"c1", "c2", "c3"} {
+			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+				if err := db.WithContext(ctx).Exec("INSERT INTO claims VALUES (?, 'outside')", id+"-x").Error; err != nil {
+					return err
+				}
+				postgres.AfterCommit(ctx, func() { after = append(after, id) })
+				return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+					if err := tx.Exec("INSERT INTO claims VALUES (?, 'opened')", id).Error; err != nil {
+						return err
+					}
+					if id == "c1" {
+						return refused
+					}
+					return nil
+				})
+			})
+			if broken != nil {
+				return broken
+			}
+			if (id == "c1") != errors.Is(err, refused) {
+				t.Errorf("event %s: got %v, want the refusal only for c1", id, err)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	var ids []string
+	require.NoError(t, db.Raw("SELECT id FROM claims ORDER BY id").Scan(&ids).Error)
+	require.Equal(t, []string{"c2", "c2-x", "c3", "c3-x"}, ids, "rows after the batch")
+	require.Equal(t, []string{"c2", "c3"}, after, "AfterCommit functions run")
+}
+
+// TestBatchFirstStepThatSwallowsAFailedStatementCommitsNothing: the step
+// that begins the batch's transaction swallows a failed statement (its
+// error handled as an answer) after a write. Alone in its batch, the batch
+// must fail and keep nothing (its AfterCommit function not run); followed
+// by another step, a step reports the batch broken. Either way the
+// consumer applies the events one by one (kafkabus applyBatch).
+func TestBatchFirstStepThatSwallowsAFailedStatementCommitsNothing(t *testing.T) {
+	t.Parallel()
+	for _, steps := range []int{1, 2} {
+		db := openDB(t)
+		require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+		ran := false
+		var brokenAt []int
+		err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+			for i := range steps {
+				_, broken := postgres.Step(ctx, func(ctx context.Context) error {
+					postgres.AfterCommit(ctx, func() { ran = true })
+					if i > 0 {
+						return db.WithContext(ctx).Exec("INSERT INTO claims VALUES ('c2', 'opened')").Error
+					}
+					if err := db.WithContext(ctx).Exec("INSERT INTO claims VALUES ('c1', 'opened')").Error; err != nil {
+						return err
+					}
+					_ = db.WithContext(ctx).Exec("SELECT 1/0").Error // handled as an answer
+					return nil
+				})
+				if broken != nil {
+					brokenAt = append(brokenAt, i)
+					return broken
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			t.Fatalf("%d steps: got no error from the batch, want its commit refused", steps)
+		}
+		if steps == 2 && (len(brokenAt) != 1 || !errors.Is(err, postgres.ErrBatchBroken)) {
+			t.Errorf("2 steps: got broken at steps %v and %v, want a step to report ErrBatchBroken", brokenAt, err)
+		}
+		for _, id := range []string{"c1", "c2"} {
+			if got := stateOutside(t, db, id); got != "none" {
+				t.Errorf("%d steps: got %s %q after the batch, want none", steps, id, got)
+			}
+		}
+		if ran {
+			t.Errorf("%d steps: got the AfterCommit function run, want it not run", steps)
+		}
+	}
+}
+
+// TestBatchFirstStepTakesNoSavepoint: rolling the batch's transaction back
+// undoes the step that began it as well as a savepoint would, so only the
+// steps after it take one (issue 21: a batch of one event costs BEGIN, its
+// statements and COMMIT, no SAVEPOINT and RELEASE).
+func TestBatchFirstStepTakesNoSavepoint(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	var savepoints []string
+	require.NoError(t, db.Callback().Raw().After("gorm:raw").Register("test:savepoints", func(tx *gorm.DB) {
+		if sql := tx.Statement.SQL.String(); strings.HasPrefix(sql, "SAVEPOINT") || strings.HasPrefix(sql, "RELEASE") {
+			savepoints = append(savepoints, sql)
+		}
+	}))
+	for _, n := range []int{1, 3} {
+		savepoints = nil
+		require.NoError(t, postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+			for i := range n {
+				err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+					return db.WithContext(ctx).Exec("INSERT INTO claims VALUES (?, 'opened')", fmt.Sprintf("n%d-%d", n, i)).Error
+				})
+				require.NoError(t, err)
+				if broken != nil {
+					return broken
+				}
+			}
+			return nil
+		}))
+		if want := 2 * (n - 1); len(savepoints) != want {
+			t.Errorf("a batch of %d steps: got %d savepoint statements %v, want %d", n, len(savepoints), savepoints, want)
+		}
+	}
+	var count int
+	require.NoError(t, db.Raw("SELECT count(*) FROM claims").Scan(&count).Error)
+	require.Equal(t, 4, count, "rows committed")
 }

@@ -362,12 +362,31 @@ func Pending(ctx context.Context, db *gorm.DB) (int64, error) {
 	return n, err
 }
 
-// AppendAll stores each outgoing event inside tx, in order.
+// AppendAll stores the outgoing events inside tx, in order, by one
+// statement.
 func AppendAll(tx *gorm.DB, out []events.Outgoing) error {
-	for _, o := range out {
-		if err := Append(tx, o.Topic, o.Envelope); err != nil {
+	if len(out) <= 1 {
+		for _, o := range out {
+			if err := Append(tx, o.Topic, o.Envelope); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// One multi-row INSERT (issue 21): PostgreSQL produces a VALUES
+	// list's rows, and draws their ids, in its order, so the relay
+	// publishes them in the order given
+	// (TestAppendAllStoresTheEventsOfAChangeInOneStatement).
+	rows := make([]row, len(out))
+	for i, o := range out {
+		r, err := newRow(tx.Statement.Context, o.Topic, o.Envelope)
+		if err != nil {
 			return err
 		}
+		rows[i] = r
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return fmt.Errorf("outbox: append %d events: %w", len(rows), err)
 	}
 	return nil
 }

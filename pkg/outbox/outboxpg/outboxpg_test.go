@@ -421,3 +421,45 @@ func TestAPartlyAcknowledgedBatchIsNotSentTwice(t *testing.T) {
 	require.ElementsMatch(t, ids, got, "every event reached the topic once")
 	require.Len(t, got, 4, "no event sent twice")
 }
+
+// TestAppendAllStoresTheEventsOfAChangeInOneStatement: a change's events
+// (payout's executor batch completes several payments) are inserted by one
+// statement, in their order (issue 21: one INSERT an event before), and a
+// duplicate among them fails the whole append.
+func TestAppendAllStoresTheEventsOfAChangeInOneStatement(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	var inserts int
+	var counting bool
+	require.NoError(t, db.Callback().Create().After("*").Register("test:count", func(tx *gorm.DB) {
+		if counting {
+			inserts++
+		}
+	}))
+	var out []events.Outgoing
+	var want []string
+	for i := range 5 {
+		e := envelope(t, fmt.Sprintf("c%d", i%2), i)
+		out = append(out, events.Outgoing{Topic: "x", Envelope: e})
+		want = append(want, e.ID)
+	}
+	require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+		counting = true
+		defer func() { counting = false }()
+		return outboxpg.AppendAll(tx, out)
+	}))
+	if inserts != 1 {
+		t.Errorf("got %d insert statements for 5 events, want 1", inserts)
+	}
+	var ids []string
+	require.NoError(t, db.Raw("SELECT event_id FROM outbox ORDER BY id").Scan(&ids).Error)
+	require.Equal(t, want, ids, "event ids in id order")
+
+	dup := envelope(t, "c9", 9)
+	err := db.Transaction(func(tx *gorm.DB) error {
+		return outboxpg.AppendAll(tx, []events.Outgoing{{Topic: "x", Envelope: dup}, {Topic: "x", Envelope: out[0].Envelope}})
+	})
+	if err == nil || countRows(t, db, "true") != 5 {
+		t.Fatalf("appending a stored event again with a new one: got %v and %d rows, want an error and 5", err, countRows(t, db, "true"))
+	}
+}

@@ -6,11 +6,14 @@
 package trackingpg
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -135,34 +138,313 @@ func save(tx *gorm.DB, o tracking.Deadline) error {
 }
 
 // Apply performs a use case's steps inside tx, the transaction of its state
-// change. A step on an obligation that is not tracked (created before
-// tracking existed) is skipped.
+// change, in their order. A step on an obligation that is not tracked
+// (created before tracking existed) is skipped; opening one that is tracked
+// changes nothing.
+//
+// Round trips (issue 21): the obligations the steps act on are locked and
+// read by one statement, in the order of their subject and rule (so two
+// transactions stepping on the same obligations never wait for each other
+// in a circle), tracking.Tracker.ApplyTo decides each step in Go as before,
+// and the new obligations and the changed columns of the changed ones are
+// written by one more statement. A step on an obligation opened earlier in
+// the same steps reads it back first, as a step after another's commit
+// would. An obligation the steps left as it was is not written.
 func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.Step) error {
-	for _, s := range steps {
+	known := map[stepKey]*loaded{} // a nil value: read, not tracked
+	var order []*loaded
+	var inserts []tracking.Deadline
+	for i, s := range steps {
+		k := stepKey{s.Subject, string(s.Rule)}
 		if s.New != nil {
-			if err := Insert(tx, *s.New); err != nil {
+			if e := known[k]; e != nil {
+				continue // tracked and locked by this transaction: Open changes nothing
+			}
+			inserts = append(inserts, *s.New)
+			delete(known, k) // read it back before a later step on it
+			continue
+		}
+		if _, ok := known[k]; !ok {
+			want := unread(steps[i:], known)
+			if opensAny(inserts, want) {
+				if err := write(tx, inserts, nil); err != nil {
+					return err
+				}
+				inserts = nil
+			}
+			rows, err := lockAll(tx, want)
+			if err != nil {
 				return err
 			}
+			for _, w := range want {
+				known[w] = nil
+			}
+			for _, r := range rows {
+				o, err := r.toDomain()
+				if err != nil {
+					return err
+				}
+				before, err := toRow(o)
+				if err != nil {
+					return err
+				}
+				e := &loaded{o: o, before: before}
+				known[stepKey{r.Subject, r.Rule}] = e
+				order = append(order, e)
+			}
+		}
+		e := known[k]
+		if e == nil {
 			continue
 		}
-		var r obligationRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("subject = ? AND rule = ?", s.Subject, string(s.Rule)).Take(&r).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := t.ApplyTo(&e.o, s, now); err != nil {
+			return err
+		}
+	}
+	var changed []changedRow
+	for _, e := range order {
+		after, err := toRow(e.o)
+		if err != nil {
+			return err
+		}
+		if cols := changedColumns(e.before, after); len(cols) > 0 {
+			changed = append(changed, changedRow{row: after, cols: cols})
+		}
+	}
+	return write(tx, inserts, changed)
+}
+
+// stepKey names an obligation as a step does: its subject and rule.
+type stepKey struct{ subject, rule string }
+
+// loaded is an obligation Apply locked and read: as read (before, in the
+// columns' form) and as the steps left it.
+type loaded struct {
+	o      tracking.Deadline
+	before obligationRow
+}
+
+// changedRow is a row to write and the columns of it that changed.
+type changedRow struct {
+	row  obligationRow
+	cols []int
+}
+
+// unread returns the obligations steps act on (not opening them) that are
+// not in known, each once, sorted.
+func unread(steps []tracking.Step, known map[stepKey]*loaded) []stepKey {
+	seen := map[stepKey]bool{}
+	var out []stepKey
+	for _, s := range steps {
+		k := stepKey{s.Subject, string(s.Rule)}
+		if _, ok := known[k]; ok || s.New != nil || seen[k] {
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("load obligation %s of %s: %w", s.Rule, s.Subject, err)
+		seen[k] = true
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b stepKey) int {
+		return cmp.Or(strings.Compare(a.subject, b.subject), strings.Compare(a.rule, b.rule))
+	})
+	return out
+}
+
+// opensAny tells whether one of inserts opens an obligation of keys.
+func opensAny(inserts []tracking.Deadline, keys []stepKey) bool {
+	for _, o := range inserts {
+		if slices.Contains(keys, stepKey{o.Subject, string(o.Rule)}) {
+			return true
 		}
-		o, err := r.toDomain()
-		if err != nil {
-			return err
+	}
+	return false
+}
+
+// lockAll locks and reads the obligations of keys in one statement, in the
+// order of their subject and rule (the order the rows are locked in). The
+// keys go as two arrays, so the statement's text (and the plan each
+// connection caches for it) is the same however many there are.
+func lockAll(tx *gorm.DB, keys []stepKey) ([]obligationRow, error) {
+	subjects, rules := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		subjects[i], rules[i] = k.subject, k.rule
+	}
+	var rows []obligationRow
+	if err := tx.Raw(`SELECT * FROM deadline_obligations WHERE (subject, rule) IN (SELECT * FROM unnest(?::text[], ?::text[]))
+		ORDER BY subject, rule FOR UPDATE`, textArray(subjects), textArray(rules)).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("lock obligations %v: %w", keys, err)
+	}
+	return rows, nil
+}
+
+// textArray is a PostgreSQL text[] parameter: gorm would expand a plain
+// slice into a list of parameters.
+type textArray []string
+
+// Value returns the array's literal, each element quoted.
+func (a textArray) Value() (driver.Value, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range a {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		if err := t.ApplyTo(&o, s, now); err != nil {
-			return err
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+// obligationColumns are deadline_obligations' columns with their types, in
+// the order of obligationRow.values.
+var obligationColumns = []struct{ name, typ string }{
+	{"id", "text"}, {"claim_id", "text"}, {"subject", "text"}, {"rule", "text"}, {"clock_start", "timestamptz"},
+	{"pauses", "jsonb"}, {"paused_at", "timestamptz"}, {"override_length", "integer"}, {"override_unit", "text"},
+	{"due_date", "date"}, {"due_at", "timestamptz"}, {"at_risk_from", "timestamptz"}, {"basis", "text"},
+	{"explanation", "text"}, {"provisional", "boolean"}, {"calendar_version", "text"}, {"calendar_seq", "bigint"},
+	{"state", "text"}, {"done_at", "timestamptz"}, {"at_risk_alerted_at", "timestamptz"},
+	{"breached_alerted_at", "timestamptz"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
+	{"cancel_reason", "text"}, {"mode", "text"},
+}
+
+// values returns r's columns in the order of obligationColumns, instants
+// in UTC to the microsecond (PostgreSQL's precision, truncated as the
+// driver does), nil for NULL.
+func (r obligationRow) values() []any {
+	ts := func(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+	tp := func(t *time.Time) any {
+		if t == nil {
+			return nil
 		}
-		if err := save(tx, o); err != nil {
-			return err
+		return ts(*t)
+	}
+	var length, unit any
+	if r.OverrideLength != nil {
+		length = *r.OverrideLength
+	}
+	if r.OverrideUnit != nil {
+		unit = *r.OverrideUnit
+	}
+	return []any{r.ID, r.ClaimID, r.Subject, r.Rule, ts(r.ClockStart),
+		string(r.Pauses), tp(r.PausedAt), length, unit,
+		r.DueDate, ts(r.DueAt), ts(r.AtRiskFrom), r.Basis,
+		r.Explanation, r.Provisional, r.CalendarVersion, r.CalendarSeq,
+		r.State, tp(r.DoneAt), tp(r.AtRiskAlertedAt),
+		tp(r.BreachedAlertedAt), ts(r.CreatedAt), ts(r.UpdatedAt),
+		r.CancelReason, r.Mode}
+}
+
+// changedColumns returns the indexes (in obligationColumns) of the columns
+// whose stored value differs between before and after.
+func changedColumns(before, after obligationRow) []int {
+	b, a := before.values(), after.values()
+	var out []int
+	for i := range b {
+		if !sameValue(b[i], a[i]) {
+			out = append(out, i)
 		}
+	}
+	return out
+}
+
+func sameValue(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	return a == b
+}
+
+// write stores new obligations (none when one of its subject and rule is
+// tracked) and the changed columns of changed rows in one statement: an
+// UPDATE … FROM (VALUES …) with the INSERT in a WITH clause when there are
+// both. A changed row is one this transaction holds locked.
+func write(tx *gorm.DB, inserts []tracking.Deadline, changed []changedRow) error {
+	if len(inserts) == 0 && len(changed) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	var args []any
+	if len(inserts) > 0 {
+		if len(changed) > 0 {
+			b.WriteString("WITH opened AS (")
+		}
+		b.WriteString("INSERT INTO deadline_obligations (")
+		for i, c := range obligationColumns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.name)
+		}
+		b.WriteString(") VALUES ")
+		for i, o := range inserts {
+			r, err := toRow(o)
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j, v := range r.values() {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("?::" + obligationColumns[j].typ)
+				args = append(args, v)
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(" ON CONFLICT (subject, rule) DO NOTHING")
+		if len(changed) > 0 {
+			b.WriteString(") ")
+		}
+	}
+	if len(changed) > 0 {
+		var cols []int
+		for _, c := range changed {
+			for _, i := range c.cols {
+				if !slices.Contains(cols, i) {
+					cols = append(cols, i)
+				}
+			}
+		}
+		slices.Sort(cols)
+		b.WriteString("UPDATE deadline_obligations o SET ")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			name := obligationColumns[c].name
+			b.WriteString(name + " = v." + name)
+		}
+		b.WriteString(" FROM (VALUES ")
+		for i, c := range changed {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			vals := c.row.values()
+			b.WriteString("(?::text")
+			args = append(args, c.row.ID)
+			for _, col := range cols {
+				b.WriteString(", ?::" + obligationColumns[col].typ)
+				args = append(args, vals[col])
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(") AS v (id")
+		for _, col := range cols {
+			b.WriteString(", " + obligationColumns[col].name)
+		}
+		b.WriteString(") WHERE o.id = v.id")
+	}
+	res := tx.Exec(b.String(), args...)
+	if res.Error != nil {
+		return fmt.Errorf("store obligations: %w", res.Error)
+	}
+	if len(changed) > 0 && res.RowsAffected != int64(len(changed)) {
+		return fmt.Errorf("store obligations: %d of %d locked rows updated", res.RowsAffected, len(changed))
 	}
 	return nil
 }

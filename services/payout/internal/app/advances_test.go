@@ -342,3 +342,44 @@ func TestAttackTwoInstancesCompletingOneAgentsPaymentsAtOnceOweTheR10Notice(t *t
 		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10 (RMB 1,200 collected by one agent in two instances at once)", rules)
 	}
 }
+
+// listCounter counts the completions' reads of a claim's other payments.
+type listCounter struct {
+	app.Repository
+	mu    sync.Mutex
+	reads int
+}
+
+func (c *listCounter) List(ctx context.Context, claimID string, limit int) ([]domain.Obligation, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.Repository.List(ctx, claimID, limit)
+}
+
+// TestACompletionReadsTheClaimsOtherPaymentsOnlyForAnAgent: R10 counts
+// what one agent collected for another person on a claim, so a completion
+// reads the claim's other payments only when its payee is such an agent
+// (issue 21: it read them for every payment, one statement a claim). An
+// agent's payments still add up to the R10 notice.
+func TestACompletionReadsTheClaimsOtherPaymentsOnlyForAnAgent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	counter := &listCounter{Repository: e.repo}
+	a := app.NewService(counter, e.tracker, e.bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-own", 5000)))
+	e.settle(t, a)
+	if counter.reads != 0 || e.paid(t, "claim-own") != 5000 {
+		t.Fatalf("a payment to the beneficiary: got %d reads of the claim's payments and %d fen paid, want 0 and 5000", counter.reads, e.paid(t, "claim-own"))
+	}
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-agent", 60_000, toAgent)))
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-agent", 60_000, toAgent)))
+	e.settle(t, a)
+	if counter.reads != 2 {
+		t.Fatalf("two payments to an agent: got %d reads of the claim's payments, want 2", counter.reads)
+	}
+	if rules := noticeRules(t, a, "claim-agent"); rules["R9"] != 2 || rules["R10"] != 1 {
+		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10", rules)
+	}
+}

@@ -374,9 +374,12 @@ func (s *Service) apply(ctx context.Context, o *domain.Obligation, attempt int, 
 // completion) and to the person an agent collected for (R10, counting what
 // the same agent collected on the claim before).
 func (s *Service) completed(ctx context.Context, o domain.Obligation, now time.Time) (Effects, error) {
-	earlier, err := s.repo.List(ctx, o.ClaimID, 500)
-	if err != nil {
-		return Effects{}, err
+	var earlier []domain.Obligation
+	if o.CollectsForAnother() {
+		var err error
+		if earlier, err = s.repo.List(ctx, o.ClaimID, 500); err != nil {
+			return Effects{}, err
+		}
 	}
 	evs, err := s.payoutEvent(events.PayoutCompleted, o, "")
 	if err != nil {

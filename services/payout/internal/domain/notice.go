@@ -78,7 +78,7 @@ func NoticesOnCompletion(o Obligation, earlier []Obligation, ids func() string, 
 	payee.ID, payee.Rule, payee.Template = ids(), NoticeResult, TemplatePayoutResult
 	payee.RecipientRole, payee.RecipientName = RecipientPayee, MaskName(o.Payee.Name)
 	out := []Notice{payee}
-	if o.Payee.Role == RoleAgent && o.Payee.OnBehalfOf != nil && AgentCollectedFen(o, earlier) > AgentNoticeThresholdFen {
+	if o.CollectsForAnother() && AgentCollectedFen(o, earlier) > AgentNoticeThresholdFen {
 		who := base
 		who.ID, who.Rule, who.Template = ids(), NoticeAgentCollection, TemplateAgentCollection
 		who.RecipientRole, who.RecipientName = RecipientRepresented, MaskName(o.Payee.OnBehalfOf.Name)
@@ -86,6 +86,13 @@ func NoticesOnCompletion(o Obligation, earlier []Obligation, ids func() string, 
 		out = append(out, who)
 	}
 	return out
+}
+
+// CollectsForAnother tells whether o's payee is an agent collecting for
+// another person: only then does its completion count the claim's other
+// payments (R10), so only then need they be read.
+func (o Obligation) CollectsForAnother() bool {
+	return o.Payee.Role == RoleAgent && o.Payee.OnBehalfOf != nil
 }
 
 // AgentCollectedFen is what the agent paid by o collected on o's claim,
