@@ -151,7 +151,11 @@ func (p *Pipeline) rasterise(ctx context.Context, pdfPath string, page int, size
 	w := int64(math.Ceil(size[0] / 72 * float64(p.cfg.DPI)))
 	h := int64(math.Ceil(size[1] / 72 * float64(p.cfg.DPI)))
 	n := strconv.Itoa(page)
-	out, err := p.run(ctx, int(maxPGMBytes(w, h)), "pdftoppm", "-cropbox", "-r", strconv.Itoa(p.cfg.DPI), "-gray", "-singlefile",
+	// The page's room is taken at once: grown by doubling, the buffer of a
+	// large page would take up to twice its size.
+	stdout := &cappedBuffer{limit: int(maxPGMBytes(w, h))}
+	stdout.buf.Grow(stdout.limit)
+	out, err := p.run(ctx, stdout, "pdftoppm", "-cropbox", "-r", strconv.Itoa(p.cfg.DPI), "-gray", "-singlefile",
 		"-f", n, "-l", n, pdfPath)
 	if err != nil {
 		return nil, err
@@ -170,16 +174,15 @@ func (p *Pipeline) rasterise(ctx context.Context, pdfPath string, page int, size
 // that cannot be started is an internal error; a cancelled ctx returns
 // ctx's error.
 func (p *Pipeline) command(ctx context.Context, name string, args ...string) ([]byte, error) {
-	return p.run(ctx, maxCommandOutput, name, args...)
+	return p.run(ctx, &cappedBuffer{limit: maxCommandOutput}, name, args...)
 }
 
-// run is command with at most limit bytes of output: a command that prints
-// more fails with payload_too_large.
-func (p *Pipeline) run(ctx context.Context, limit int, name string, args ...string) ([]byte, error) {
+// run is command writing the output to stdout: a command that prints more
+// than stdout's limit fails with payload_too_large.
+func (p *Pipeline) run(ctx context.Context, stdout *cappedBuffer, name string, args ...string) ([]byte, error) {
 	cmdCtx, cancel := context.WithTimeout(ctx, p.cfg.CommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(cmdCtx, name, args...)
-	stdout := &cappedBuffer{limit: limit}
 	stderr := &cappedBuffer{limit: 4096, discardExtra: true}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
@@ -191,7 +194,7 @@ func (p *Pipeline) run(ctx context.Context, limit int, name string, args ...stri
 	case cmdCtx.Err() != nil:
 		return nil, apperr.New(apperr.Unprocessable, "%s took longer than %v on this PDF", name, p.cfg.CommandTimeout)
 	case stdout.overflow:
-		return nil, apperr.New(apperr.TooLarge, "%s printed more than %d bytes on this PDF", name, limit)
+		return nil, apperr.New(apperr.TooLarge, "%s printed more than %d bytes on this PDF", name, stdout.limit)
 	}
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) {

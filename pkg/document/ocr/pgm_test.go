@@ -3,6 +3,7 @@ package ocr
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/scantest"
 )
@@ -129,5 +131,38 @@ func TestRasteriseSamePixelsAsPNG(t *testing.T) {
 		if got.Bounds() != want.Bounds() || !bytes.Equal(got.Pix, want.Pix) {
 			t.Errorf("page %d: got %v pixels unlike the PNG's %v (or different values)", i+1, got.Bounds(), want.Bounds())
 		}
+	}
+}
+
+// TestRasteriseRefusesAPageLargerThanMeasured hands rasterise a page size
+// smaller than the page pdftoppm renders, as a PDF whose pdfinfo size and
+// rendering disagree would: what pdftoppm prints beyond the measured
+// page's room is not read, and the page is refused as too large.
+func TestRasteriseRefusesAPageLargerThanMeasured(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 400, 300))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	data, err := scantest.ImagePDF([]*image.Gray{img}, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdfPath := filepath.Join(t.TempDir(), "document.pdf")
+	if err := os.WriteFile(pdfPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &Pipeline{cfg: Config{}.withDefaults()}
+	sizes, err := p.pdfPageSizes(context.Background(), pdfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	measured := [2]float64{sizes[0][0] / 2, sizes[0][1] / 2}
+	got, err := p.rasterise(context.Background(), pdfPath, 1, measured)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.TooLarge {
+		t.Fatalf("got %v, %v; want a payload_too_large refusal", got, err)
+	}
+	if _, err := p.rasterise(context.Background(), pdfPath, 1, sizes[0]); err != nil {
+		t.Fatalf("the page as measured: got %v, want it read", err)
 	}
 }
