@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -164,5 +165,48 @@ func TestRasteriseRefusesAPageLargerThanMeasured(t *testing.T) {
 	}
 	if _, err := p.rasterise(context.Background(), pdfPath, 1, sizes[0]); err != nil {
 		t.Fatalf("the page as measured: got %v, want it read", err)
+	}
+}
+
+// TestRasteriseACroppedTurnedPage reads a page whose crop box is a quarter
+// of its media box and which is turned by /Rotate 90: pdfinfo measures the
+// crop box unturned (300 x 400 points), pdftoppm renders it turned, and the
+// page is read at that size.
+func TestRasteriseACroppedTurnedPage(t *testing.T) {
+	content := "0 0 0 rg 10 10 100 100 re f"
+	objects := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /CropBox [0 0 300 400] /Rotate 90 /Contents 4 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	}
+	var pdf bytes.Buffer
+	pdf.WriteString("%PDF-1.4\n")
+	var offsets []int
+	for i, o := range objects {
+		offsets = append(offsets, pdf.Len())
+		fmt.Fprintf(&pdf, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := pdf.Len()
+	fmt.Fprintf(&pdf, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&pdf, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&pdf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
+	pdfPath := filepath.Join(t.TempDir(), "document.pdf")
+	if err := os.WriteFile(pdfPath, pdf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &Pipeline{cfg: Config{}.withDefaults()}
+	sizes, err := p.pdfPageSizes(context.Background(), pdfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := p.rasterise(context.Background(), pdfPath, 1, sizes[0])
+	if err != nil {
+		t.Fatalf("got %v, want the page read", err)
+	}
+	if got, want := img.Bounds().Size(), image.Pt(1112, 834); got != want {
+		t.Errorf("got a %v page, want %v (400 x 300 points at 200 dpi)", got, want)
 	}
 }
