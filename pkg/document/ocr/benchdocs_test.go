@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otiai10/gosseract/v2"
+
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/document/scantest"
@@ -33,6 +35,13 @@ const benchDumpVar = "CLAIMS_OCR_BENCH_DUMP"
 // reads names in doubt with (ocr.Config.SecondLanguage: HanS); none unless
 // set.
 const benchSecondModelVar = "CLAIMS_OCR_BENCH_SECOND_MODEL"
+
+// benchBVar configures a second pipeline, B (benchConfigB: psm=6,
+// second=HanS, choices=1), that reads every batch of uploads after the
+// pipeline A and before the command, so that a setting is compared with
+// the default in the same run on the same uploads; its tables and CPU
+// time are printed after A's.
+const benchBVar = "CLAIMS_OCR_BENCH_B"
 
 // benchBatch is the number of uploads each reader reads in its turn.
 const benchBatch = 10
@@ -61,6 +70,8 @@ var benchFields = []string{"id_number", "total_amount_fen", "event_date", "invoi
 //     load of the shared machine (1.29× quiet against 2.04× under load for
 //     the same code); CPU time counts the work each reader did, not how
 //     long it waited for a core;
+//   - pipeline-commands-cpu-ms/page: the part of the pipeline's CPU its
+//     poppler commands spent (pdfinfo, pdftotext, pdftoppm);
 //   - recognitions/page and osd/page: the Tesseract passes the pipeline
 //     took per page read.
 //
@@ -93,13 +104,21 @@ func BenchmarkDocuments(b *testing.B) {
 		pages += len(d.Parts)
 		filePages += len(d.Pages)
 	}
-	p := newPipeline(b, ocr.Config{Workers: workers, SecondLanguage: os.Getenv(benchSecondModelVar)})
+	cfgA := ocr.Config{Workers: workers, SecondLanguage: os.Getenv(benchSecondModelVar)}
+	p := newPipeline(b, cfgA)
 	results := make([]ocr.Result, len(docs))
+	var pB *ocr.Pipeline
+	var resultsB []ocr.Result
+	specB := os.Getenv(benchBVar)
+	if specB != "" {
+		pB = newPipeline(b, benchConfigB(b, cfgA, specB))
+		resultsB = make([]ocr.Result, len(docs))
+	}
 
 	// The two readers take turns, benchBatch uploads at a time, so that a
 	// change of load on the shared machine weighs on both alike.
 	b.ResetTimer()
-	var pipelineTime, cliTime, pipelineCPU, cliCPU time.Duration
+	var pipelineTime, cliTime, pipelineCPU, pipelineCommandsCPU, cliCPU, timeB, cpuB time.Duration
 	for from := 0; from < len(docs); from += benchBatch {
 		batch := docs[from:min(len(docs), from+benchBatch)]
 		self, children := cpuTime(b)
@@ -113,6 +132,20 @@ func BenchmarkDocuments(b *testing.B) {
 		})
 		self2, children2 := cpuTime(b)
 		pipelineCPU += self2 - self + children2 - children
+		pipelineCommandsCPU += children2 - children
+		if pB != nil {
+			timeB += inParallel(b, len(batch), workers, func(i int) error {
+				res, err := pB.Inspect(context.Background(), batch[i].Data)
+				if err != nil {
+					return fmt.Errorf("%s (B): %w", batch[i].Name, err)
+				}
+				resultsB[from+i] = res
+				return nil
+			})
+			self3, children3 := cpuTime(b)
+			cpuB += self3 - self2 + children3 - children2
+			self2, children2 = self3, children3
+		}
 		var batchFiles []string
 		for _, f := range files[from : from+len(batch)] {
 			batchFiles = append(batchFiles, f...)
@@ -155,6 +188,7 @@ func BenchmarkDocuments(b *testing.B) {
 	pipelinePageCPU := pipelineCPU.Seconds() * 1000 / float64(pages)
 	cliPageCPU := cliCPU.Seconds() * 1000 / float64(filePages)
 	b.ReportMetric(pipelinePageCPU, "pipeline-cpu-ms/page")
+	b.ReportMetric(pipelineCommandsCPU.Seconds()*1000/float64(pages), "pipeline-commands-cpu-ms/page")
 	b.ReportMetric(cliPageCPU, "cli-cpu-ms/page")
 	b.ReportMetric(cliPageCPU/pipelinePageCPU, "cpu-speedup")
 	b.ReportMetric(float64(recognitions)/float64(filePages), "recognitions/page")
@@ -162,8 +196,49 @@ func BenchmarkDocuments(b *testing.B) {
 	b.ReportMetric(float64(secondReadings)/float64(filePages), "second-readings/page")
 	// Printed, not logged: go test cuts a benchmark's log short.
 	fmt.Println(score.table(pipelineRate, cliRate))
-	fmt.Printf("CPU per page: pipeline %.0f ms, tesseract command %.0f ms: %.2f×\n", pipelinePageCPU, cliPageCPU, cliPageCPU/pipelinePageCPU)
+	fmt.Printf("CPU per page: pipeline %.0f ms (its poppler commands %.1f), tesseract command %.0f ms: %.2f×\n", pipelinePageCPU,
+		pipelineCommandsCPU.Seconds()*1000/float64(pages), cliPageCPU, cliPageCPU/pipelinePageCPU)
 	fmt.Printf("Tesseract passes: %d recognitions and %d OSD runs for %d pages\n", recognitions, osdRuns, filePages)
+	if pB != nil {
+		var scoreB benchScore
+		second := 0
+		for i, d := range docs {
+			scoreB.add(b, d, resultsB[i])
+			second += resultsB[i].SecondReadings
+		}
+		rateB := float64(pages) / timeB.Seconds()
+		pageCPUB := cpuB.Seconds() * 1000 / float64(pages)
+		b.ReportMetric(scoreB.types.share(), "b-type-acc")
+		b.ReportMetric(scoreB.fields.share(), "b-field-acc")
+		b.ReportMetric(pageCPUB, "b-pipeline-cpu-ms/page")
+		fmt.Printf("\nB (%s), in turn with A on the same uploads:\n\n%s", specB, scoreB.table(rateB, cliRate))
+		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d\n", pageCPUB, pipelinePageCPU, pageCPUB/pipelinePageCPU, second)
+	}
+}
+
+// benchConfigB returns base changed as spec says: comma-separated
+// settings psm=N (Config.PageSegMode), second=Model (SecondLanguage,
+// "none" for none), choices=1 (Choices).
+func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
+	b.Helper()
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "psm":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				b.Fatalf("%s: psm=%q: %v", benchBVar, v, err)
+			}
+			base.PageSegMode = gosseract.PageSegMode(n)
+		case "second":
+			base.SecondLanguage = strings.TrimPrefix(v, "none")
+		case "choices":
+			base.Choices = v == "1"
+		default:
+			b.Fatalf("%s: unknown setting %q (psm, second, choices)", benchBVar, k)
+		}
+	}
+	return base
 }
 
 // cpuTime returns the CPU time (user and system) this process has used,

@@ -64,7 +64,7 @@ func (p *Pipeline) readPDF(ctx context.Context, data []byte) ([]document.Page, i
 		if err := p.cfg.Limits.CheckPixels(i+1, w, h); err != nil {
 			return nil, 0, passes{}, err
 		}
-		img, err := p.rasterise(ctx, pdfPath, dir, i+1)
+		img, err := p.rasterise(ctx, pdfPath, i+1, size)
 		if err != nil {
 			return nil, 0, passes{}, err
 		}
@@ -137,32 +137,33 @@ func (p *Pipeline) pdfText(ctx context.Context, path string, pages int) ([]docum
 	return layer[:min(len(layer), pages)], nil
 }
 
-// rasterise renders page (1-based) at the configured resolution in gray
-// with pdftoppm, and returns it for Tesseract after checking the
-// PNG it made like any uploaded image. It renders the crop box (-cropbox),
-// the box pdfinfo measured (pdfPageSizes): by default pdftoppm renders the
-// media box, which a hostile file makes far larger than its crop box.
-func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int) (*image.Gray, error) {
-	prefix := filepath.Join(dir, fmt.Sprintf("page-%d", page))
+// rasterise renders page (1-based), whose size in points pdfinfo measured
+// (pdfPageSizes), at the configured resolution in gray with pdftoppm, and
+// returns it for Tesseract. It renders the crop box (-cropbox), the box
+// pdfinfo measured: by default pdftoppm renders the media box, which a
+// hostile file makes far larger than its crop box. The page comes as a
+// binary PGM on pdftoppm's standard output, read with no more room than
+// the measured size and parsed without copying (decodePGM): pdftoppm's
+// PNG, the format read before, cost it about 0.19 s of CPU a page of the
+// benchmark's bundles (compressing a grainy scan), against 0.01 s for the
+// same pixels as PGM.
+func (p *Pipeline) rasterise(ctx context.Context, pdfPath string, page int, size [2]float64) (*image.Gray, error) {
+	w := int64(math.Ceil(size[0] / 72 * float64(p.cfg.DPI)))
+	h := int64(math.Ceil(size[1] / 72 * float64(p.cfg.DPI)))
 	n := strconv.Itoa(page)
-	if _, err := p.command(ctx, "pdftoppm", "-cropbox", "-r", strconv.Itoa(p.cfg.DPI), "-png", "-gray", "-singlefile",
-		"-f", n, "-l", n, pdfPath, prefix); err != nil {
+	// The page's room is taken at once: grown by doubling, the buffer of a
+	// large page would take up to twice its size.
+	stdout := &cappedBuffer{limit: int(maxPGMBytes(w, h))}
+	stdout.buf.Grow(stdout.limit)
+	out, err := p.run(ctx, stdout, "pdftoppm", "-cropbox", "-r", strconv.Itoa(p.cfg.DPI), "-gray", "-singlefile",
+		"-f", n, "-l", n, pdfPath)
+	if err != nil {
 		return nil, err
 	}
-	pngPath := prefix + ".png"
-	defer os.Remove(pngPath)
-	data, err := os.ReadFile(pngPath)
+	img, err := decodePGM(out, w, h)
 	if err != nil {
-		return nil, fmt.Errorf("ocr: reading the rasterised page %d: %w", page, err)
-	}
-	info, err := document.ProbeImage(data, document.Limits{MaxBytes: math.MaxInt64, MaxPages: 1,
-		MaxPixelsPerPage: p.cfg.Limits.MaxPixelsPerPage})
-	if err != nil {
-		return nil, fmt.Errorf("ocr: the rasterised page %d: %w", page, err)
-	}
-	img, err := document.DecodeGray(data, info, 0)
-	if err != nil {
-		return nil, fmt.Errorf("ocr: the rasterised page %d: %w", page, err)
+		return nil, &apperr.Error{Code: apperr.Unprocessable, Message: "the PDF cannot be read",
+			Err: fmt.Errorf("the rasterised page %d: %w", page, err)}
 	}
 	return img, nil
 }
@@ -173,10 +174,15 @@ func (p *Pipeline) rasterise(ctx context.Context, pdfPath, dir string, page int)
 // that cannot be started is an internal error; a cancelled ctx returns
 // ctx's error.
 func (p *Pipeline) command(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return p.run(ctx, &cappedBuffer{limit: maxCommandOutput}, name, args...)
+}
+
+// run is command writing the output to stdout: a command that prints more
+// than stdout's limit fails with payload_too_large.
+func (p *Pipeline) run(ctx context.Context, stdout *cappedBuffer, name string, args ...string) ([]byte, error) {
 	cmdCtx, cancel := context.WithTimeout(ctx, p.cfg.CommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(cmdCtx, name, args...)
-	stdout := &cappedBuffer{limit: maxCommandOutput}
 	stderr := &cappedBuffer{limit: 4096, discardExtra: true}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
@@ -188,7 +194,7 @@ func (p *Pipeline) command(ctx context.Context, name string, args ...string) ([]
 	case cmdCtx.Err() != nil:
 		return nil, apperr.New(apperr.Unprocessable, "%s took longer than %v on this PDF", name, p.cfg.CommandTimeout)
 	case stdout.overflow:
-		return nil, apperr.New(apperr.TooLarge, "the PDF's text is larger than %d bytes", maxCommandOutput)
+		return nil, apperr.New(apperr.TooLarge, "%s printed more than %d bytes on this PDF", name, stdout.limit)
 	}
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) {
