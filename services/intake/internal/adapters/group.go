@@ -71,8 +71,9 @@ const (
 // groupEntry is one report waiting for a group commit.
 type groupEntry struct {
 	row reportRow
-	// checklist is the report's, which row holds encoded.
+	// checklist is the report's, which row names; list is it encoded.
 	checklist domain.ChecklistTemplate
+	list      encodedChecklist
 	event     events.Outgoing
 	// done is closed once the entry is answered: out and err are set, or
 	// alone tells the caller to store the report by itself.
@@ -218,9 +219,12 @@ func (s *Reports) storeGroup(ctx context.Context, batch []*groupEntry) {
 	switch {
 	case err != nil && !committed:
 		// Nothing was stored: one report may have spoilt the statement,
-		// so each is stored alone and a bad one fails by itself.
+		// so each is stored alone and a bad one fails by itself, with its
+		// checklist's body (should the statement have failed for want of
+		// a checklist thought stored).
 		for _, e := range group {
 			e.alone = true
+			s.lists.forget(e.list.id)
 		}
 	case err != nil:
 		// The commit failed: whether it took effect is unknown.
@@ -228,6 +232,11 @@ func (s *Reports) storeGroup(ctx context.Context, batch []*groupEntry) {
 			e.err = err
 		}
 	default:
+		// Every checklist the group named is stored now: the statement
+		// stored the new ones, or found them stored, and committed.
+		for _, e := range group {
+			s.lists.remember(e.list.id)
+		}
 		if len(stored) > 0 {
 			s.afterCommit()
 		}
@@ -264,19 +273,40 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 		evs[i] = e.event
 	}
 	reports = append(reports, ']')
+	// The checklists of the group not known to be stored, once each.
+	lists := []byte{'['}
+	sent := map[string]bool{}
+	for _, e := range group {
+		if sent[e.list.id] || s.lists.known(e.list.id) {
+			continue
+		}
+		sent[e.list.id] = true
+		if len(lists) > 1 {
+			lists = append(lists, ',')
+		}
+		lists = append(append(append(append(lists, `{"id":"`...), e.list.id...), `","body":`...), e.list.body...)
+		lists = append(lists, '}')
+	}
+	lists = append(lists, ']')
 	outbox, err := outboxpg.BatchArg(ctx, evs)
 	if err != nil {
 		return nil, false, err
 	}
 	cols := strings.Join(columns, ", ")
-	// new: the reports; open: those of an incident with an open report
-	// (issue 20: they go alone, to be asked about or linked); stored: the
-	// others, less those a concurrent report of the same incident was
-	// stored before (the unique index of open incidents); sent: their
-	// events. The ids stored come back once the statement ran to
-	// completion, and the end of them after its commit.
+	// new: the reports; lists: the checklists they name not known to be
+	// stored (the reports' foreign key checks, at the end of the
+	// statement, that each is); open: those of an incident with an open
+	// report (issue 20: they go alone, to be asked about or linked);
+	// stored: the others, less those a concurrent report of the same
+	// incident was stored before (the unique index of open incidents);
+	// sent: their events. The ids stored come back once the statement ran
+	// to completion, and the end of them after its commit.
 	query := `WITH new AS (
 	SELECT * FROM jsonb_populate_recordset(NULL::incident_reports, ?::jsonb) WITH ORDINALITY
+), lists AS (
+	INSERT INTO checklists (id, body) SELECT l.id, l.body FROM jsonb_to_recordset(?::jsonb) AS l(id text, body jsonb)
+	ON CONFLICT (id) DO NOTHING
+	RETURNING 1
 ), open AS (
 	SELECT n.id FROM new n WHERE EXISTS (SELECT 1 FROM incident_reports r WHERE r.policy_number = n.policy_number
 		AND r.insured_name = n.insured_name AND r.incident_type = n.incident_type AND r.incident_date = n.incident_date
@@ -290,8 +320,8 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 	` + outboxpg.InsertBatch("SELECT claim_id FROM stored") + `
 	RETURNING 1
 )
-SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0`
-	res, err := db.Raw(query, string(reports), outbox).Rows()
+SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0 AND (SELECT count(*) FROM lists) >= 0`
+	res, err := db.Raw(query, string(reports), string(lists), outbox).Rows()
 	if err != nil {
 		return nil, false, fmt.Errorf("store a group of reports: %w", err)
 	}
@@ -311,11 +341,8 @@ SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0`
 		}
 		// The report as stored is its row: every time is already to the
 		// microsecond, as the database keeps it, and the checklist is the
-		// one the row was encoded from (decoding it again would cost more
-		// than the statement).
-		row := e.row
-		row.Checklist = nil
-		if e.out.File.Report, err = row.toDomain(); err != nil {
+		// one the row names.
+		if e.out.File.Report, err = e.row.toDomain(); err != nil {
 			return stored, true, err
 		}
 		e.out.File.Report.Checklist = e.checklist
@@ -367,13 +394,13 @@ func appendColumns(ctx context.Context, out []byte, sch *schema.Schema, row repo
 // newGroupEntry returns the entry of report r announced by event. The
 // event takes the traceparent of ctx, the request's, unless it carries one:
 // the group's statement runs in the trace of whichever request wrote it.
-func newGroupEntry(ctx context.Context, r domain.IncidentReport, event events.Outgoing) (*groupEntry, error) {
-	row, err := toRow(r)
+func (s *Reports) newGroupEntry(ctx context.Context, r domain.IncidentReport, event events.Outgoing) (*groupEntry, error) {
+	row, list, err := s.rowOf(r)
 	if err != nil {
 		return nil, err
 	}
 	if event.Envelope.TraceParent == "" {
 		event.Envelope.TraceParent = tracing.TraceParent(ctx)
 	}
-	return &groupEntry{row: row, checklist: r.Checklist, event: event}, nil
+	return &groupEntry{row: row, checklist: r.Checklist, list: list, event: event}, nil
 }
