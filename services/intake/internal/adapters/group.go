@@ -3,16 +3,13 @@ package adapters
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/schema"
 
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
@@ -267,9 +264,7 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 		if i > 0 {
 			reports = append(reports, ',')
 		}
-		if reports, err = appendColumns(ctx, reports, stmt.Schema, e.row); err != nil {
-			return nil, false, err
-		}
+		reports = appendReportJSON(reports, &e.row)
 		evs[i] = e.event
 	}
 	reports = append(reports, ']')
@@ -357,38 +352,6 @@ SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0 AND (SELECT count(*
 		}
 	}
 	return stored, true, nil
-}
-
-// appendColumns appends row as a JSON object of its columns, as
-// jsonb_populate_recordset reads them: its []byte columns (the checklist,
-// the advance agreement) are jsonb, spliced in as the JSON they hold.
-func appendColumns(ctx context.Context, out []byte, sch *schema.Schema, row reportRow) ([]byte, error) {
-	plain := make(map[string]any, len(sch.Fields))
-	var raw []string
-	rv := reflect.ValueOf(row)
-	for _, f := range sch.Fields {
-		if f.DBName == "" {
-			continue
-		}
-		v, _ := f.ValueOf(ctx, rv)
-		if b, ok := v.([]byte); ok {
-			if b != nil {
-				raw = append(raw, f.DBName)
-			}
-			continue
-		}
-		plain[f.DBName] = v
-	}
-	b, err := json.Marshal(plain)
-	if err != nil {
-		return nil, fmt.Errorf("encode report %s: %w", row.ID, err)
-	}
-	out = append(out, b[:len(b)-1]...)
-	for _, name := range raw {
-		v, _ := sch.LookUpField(name).ValueOf(ctx, rv)
-		out = append(append(append(append(out, ',', '"'), name...), '"', ':'), v.([]byte)...)
-	}
-	return append(out, '}'), nil
 }
 
 // newGroupEntry returns the entry of report r announced by event. The
