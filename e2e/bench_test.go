@@ -541,39 +541,38 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 }
 
 // profile starts a CPU profile of seconds of the service name, taken
-// through its admin-only /debug/pprof/profile, and returns a function that
-// waits for it and writes it to file; with no file it does nothing
-// (CLAIMS_BENCH_PROFILE names the file: go tool pprof reads it).
+// through its admin-only /debug/pprof/profile, and a profile of what it
+// allocates in the same seconds (/debug/pprof/allocs), and returns a
+// function that waits for them and writes them to file and file.allocs;
+// with no file it does nothing (CLAIMS_BENCH_PROFILE names the file: go
+// tool pprof reads both).
 func (s *system) profile(b *testing.B, name, file string, seconds int) func() {
 	b.Helper()
 	if file == "" {
 		return func() {}
 	}
-	done := make(chan []byte, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodGet, s.url(name, fmt.Sprintf("/debug/pprof/profile?seconds=%d", seconds)), nil)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Errorf("profile %s: %v", name, err)
-			done <- nil
-			return
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			b.Errorf("profile %s: got status %d, want 200", name, resp.StatusCode)
-			raw = nil
-		}
-		done <- raw
-	}()
-	return func() {
-		if raw := <-done; raw != nil {
-			if err := os.WriteFile(file, raw, 0o644); err != nil {
+	var wg sync.WaitGroup
+	for path, to := range map[string]string{"profile": file, "allocs": file + ".allocs"} {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, s.url(name, fmt.Sprintf("/debug/pprof/%s?seconds=%d", path, seconds)), nil)
+			req.Header.Set("Authorization", "Bearer "+s.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Errorf("profile %s: %v", name, err)
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("profile %s (%s): got status %d, want 200", name, path, resp.StatusCode)
+				return
+			}
+			if err := os.WriteFile(to, raw, 0o644); err != nil {
 				b.Error(err)
 			}
-		}
+		})
 	}
+	return wg.Wait
 }
 
 // bareGin serves a handler that decodes a report and answers 201 with a
