@@ -54,11 +54,13 @@ const (
 	groupSize = 64
 	// groupWriters is how many group statements run at once: while some
 	// wait on the database, the next gather the reports that came
-	// meanwhile. Four of intake's ten connections: on a loaded 2-core
-	// machine four filed the most reports a second; one makes larger
-	// groups, which cost PostgreSQL half the CPU a report, but files fewer
-	// (issue 21, README).
-	groupWriters = 4
+	// meanwhile. Two of intake's ten connections: since a report names
+	// its checklist rather than carrying a copy, a group's statement is
+	// cheap enough that two writers, making groups about twice as large,
+	// file as many reports a second as four and spend less CPU on each,
+	// in intake and PostgreSQL; one makes larger groups still, but files
+	// fewer (issue 21, README).
+	groupWriters = 2
 	// groupTimeout bounds a group statement, which runs without the
 	// cancellation of the request that writes it: one cut off before its
 	// commit stored nothing, and its reports are stored alone.
