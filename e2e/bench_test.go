@@ -460,7 +460,10 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 	sys.start("intake")
 	sys.waitReady("intake")
 	bare := bareGin(b)
-	const requests = 2000
+	// CLAIMS_BENCH_INTAKE_REPORTS (2,000) reports a run; a larger count
+	// gives the profile (CLAIMS_BENCH_PROFILE_SECONDS, 2) more samples.
+	requests, seconds := 2000, 2
+	envCounts(b, envCount{"CLAIMS_BENCH_INTAKE_REPORTS", &requests}, envCount{"CLAIMS_BENCH_PROFILE_SECONDS", &seconds})
 	var seq atomic.Int64
 	body := func() []byte {
 		i := seq.Add(1)
@@ -476,7 +479,7 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 		start := time.Now()
 		var wg sync.WaitGroup
 		var left atomic.Int64
-		left.Store(requests)
+		left.Store(int64(requests))
 		for w := 0; w < 16; w++ {
 			wg.Add(1)
 			go func() {
@@ -500,7 +503,7 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		return requests / time.Since(start).Seconds()
+		return float64(requests) / time.Since(start).Seconds()
 	}
 	self := os.Getpid()
 	b.ResetTimer()
@@ -508,10 +511,12 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 		clientBefore := procCPU(b, self).own
 		base := rate(bare + "/v1/reports")
 		clientMid := procCPU(b, self).own
-		profiled := sys.profile(b, "intake", os.Getenv("CLAIMS_BENCH_PROFILE"), 2)
+		profiled := sys.profile(b, "intake", os.Getenv("CLAIMS_BENCH_PROFILE"), seconds)
 		cpuBefore := cpuTimes(b, sys)
 		txBefore, _ := commits(b, sys)
+		stmtBefore := statements(b, sys)
 		intake := rate(sys.url("intake", "/v1/reports"))
+		stmtAfter := statements(b, sys)
 		txAfter, _ := commits(b, sys)
 		cpuAfter := cpuTimes(b, sys)
 		clientAfter := procCPU(b, self).own
@@ -523,49 +528,51 @@ func BenchmarkIntakeReportsAgainstBareGin(b *testing.B) {
 		// clients; with the bare handler, the handler too), intake,
 		// PostgreSQL and Kafka (the relay publishes meanwhile), and
 		// intake's committed transactions.
-		b.ReportMetric((clientMid-clientBefore)*1000/requests, "bench-cpu-ms/req-bare")
-		b.ReportMetric((clientAfter-clientMid)*1000/requests, "bench-cpu-ms/req-intake")
+		b.ReportMetric((clientMid-clientBefore)*1000/float64(requests), "bench-cpu-ms/req-bare")
+		b.ReportMetric((clientAfter-clientMid)*1000/float64(requests), "bench-cpu-ms/req-intake")
 		for _, name := range []string{"intake", "postgres", "kafka"} {
-			b.ReportMetric((cpuAfter[name]-cpuBefore[name])*1000/requests, "cpu-ms/report-"+name)
+			b.ReportMetric((cpuAfter[name]-cpuBefore[name])*1000/float64(requests), "cpu-ms/report-"+name)
 		}
-		b.ReportMetric(float64(txAfter["intake"]-txBefore["intake"])/requests, "pg-tx/report")
+		b.ReportMetric(float64(txAfter["intake"]-txBefore["intake"])/float64(requests), "pg-tx/report")
+		// Statements, BEGIN and COMMIT included (pg_stat_statements), the
+		// relay's reads and marks of the outbox with them.
+		b.ReportMetric(float64(stmtAfter["intake"]-stmtBefore["intake"])/float64(requests), "pg-statements/report")
 	}
 }
 
 // profile starts a CPU profile of seconds of the service name, taken
-// through its admin-only /debug/pprof/profile, and returns a function that
-// waits for it and writes it to file; with no file it does nothing
-// (CLAIMS_BENCH_PROFILE names the file: go tool pprof reads it).
+// through its admin-only /debug/pprof/profile, and a profile of what it
+// allocates in the same seconds (/debug/pprof/allocs), and returns a
+// function that waits for them and writes them to file and file.allocs;
+// with no file it does nothing (CLAIMS_BENCH_PROFILE names the file: go
+// tool pprof reads both).
 func (s *system) profile(b *testing.B, name, file string, seconds int) func() {
 	b.Helper()
 	if file == "" {
 		return func() {}
 	}
-	done := make(chan []byte, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodGet, s.url(name, fmt.Sprintf("/debug/pprof/profile?seconds=%d", seconds)), nil)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Errorf("profile %s: %v", name, err)
-			done <- nil
-			return
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			b.Errorf("profile %s: got status %d, want 200", name, resp.StatusCode)
-			raw = nil
-		}
-		done <- raw
-	}()
-	return func() {
-		if raw := <-done; raw != nil {
-			if err := os.WriteFile(file, raw, 0o644); err != nil {
+	var wg sync.WaitGroup
+	for path, to := range map[string]string{"profile": file, "allocs": file + ".allocs"} {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, s.url(name, fmt.Sprintf("/debug/pprof/%s?seconds=%d", path, seconds)), nil)
+			req.Header.Set("Authorization", "Bearer "+s.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Errorf("profile %s: %v", name, err)
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("profile %s (%s): got status %d, want 200", name, path, resp.StatusCode)
+				return
+			}
+			if err := os.WriteFile(to, raw, 0o644); err != nil {
 				b.Error(err)
 			}
-		}
+		})
 	}
+	return wg.Wait
 }
 
 // bareGin serves a handler that decodes a report and answers 201 with a

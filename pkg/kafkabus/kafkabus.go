@@ -18,6 +18,15 @@ import (
 	"claims.local/pkg/outbox"
 )
 
+// publishBatch is the most messages of one partition the writer sends in
+// one produce request: an outbox relay hands it at most 200 at a time
+// (outboxpg's Relay.Batch), spread over the topic's partitions. kafka-go
+// allocates room for this many messages (about 150 bytes each) for every
+// batch it opens, one per partition a write touches: at 500 that was 75 kB
+// a batch, a third of all intake allocated while filing reports (issue 21);
+// at 64, 10 kB, and a partition given more in one write sends two requests.
+const publishBatch = 64
+
 // Publisher writes messages with acks from all in-sync replicas, waiting for
 // each batch. It implements outbox.Publisher.
 type Publisher struct {
@@ -35,7 +44,7 @@ func NewPublisher(c Cluster) *Publisher {
 		RequiredAcks:           kafka.RequireAll,
 		Async:                  false,
 		BatchTimeout:           2 * time.Millisecond,
-		BatchSize:              500,
+		BatchSize:              publishBatch,
 		MaxAttempts:            3,
 		WriteTimeout:           10 * time.Second,
 		AllowAutoTopicCreation: false,

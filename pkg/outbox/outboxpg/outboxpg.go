@@ -10,7 +10,7 @@ package outboxpg
 
 import (
 	"context"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +68,7 @@ func Append(tx *gorm.DB, topic string, e events.Envelope) error {
 // (intake's group commit of reports, issue 21) as the JSON argument bound
 // to InsertBatch's placeholder. Each event is checked and traced as Append
 // does it: one larger than MaxMessageBytes is refused with apperr.TooLarge.
+// The payloads go in base64 (a third larger than the bytes, hex was twice).
 func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 	type item struct {
 		EventID   string    `json:"event_id"`
@@ -83,7 +84,7 @@ func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		items[i] = item{EventID: r.EventID, Topic: r.Topic, MsgKey: r.MsgKey, EventType: r.EventType, Payload: hex.EncodeToString(r.Payload), CreatedAt: r.CreatedAt}
+		items[i] = item{EventID: r.EventID, Topic: r.Topic, MsgKey: r.MsgKey, EventType: r.EventType, Payload: base64.StdEncoding.EncodeToString(r.Payload), CreatedAt: r.CreatedAt}
 	}
 	raw, err := json.Marshal(items)
 	if err != nil {
@@ -99,7 +100,7 @@ func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 // order, in the same transaction.
 func InsertBatch(claims string) string {
 	return `INSERT INTO outbox (event_id, topic, msg_key, event_type, payload, created_at)
-	SELECT e.v->>'event_id', e.v->>'topic', e.v->>'msg_key', e.v->>'event_type', decode(e.v->>'payload', 'hex'), (e.v->>'created_at')::timestamptz
+	SELECT e.v->>'event_id', e.v->>'topic', e.v->>'msg_key', e.v->>'event_type', decode(e.v->>'payload', 'base64'), (e.v->>'created_at')::timestamptz
 	FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n)
 	WHERE e.v->>'msg_key' IN (` + claims + `) ORDER BY e.n`
 }

@@ -32,17 +32,13 @@ func countsOf(f domain.ClaimFile) counts {
 }
 
 // save writes what a change did to f inside tx, as the domain recorded it
-// (f.Changed): the columns of the report row that differ from was (the
-// row as loaded), the documents it added or changed, and what follows the
+// (f.Changed): the columns of row, f's report row, that differ from was
+// (the row as loaded), the documents it added or changed, and what follows the
 // counts loaded of links, waivers, notices and corrections, each kind in
 // one statement. A notice sent stays as it was; only the arrival of the
 // one-time notice's supplement is added to it. versions are the documents'
 // versions loaded.
-func save(tx *gorm.DB, was reportRow, counts counts, f domain.ClaimFile, versions map[string]int) error {
-	row, err := toRow(f.Report)
-	if err != nil {
-		return err
-	}
+func save(tx *gorm.DB, was, row reportRow, counts counts, f domain.ClaimFile, versions map[string]int) error {
 	changed, err := changedColumns(tx, was, row)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func (s *Reports) CreateInOneGroup(t *testing.T, ctx context.Context, reports []
 	entries := make([]*groupEntry, len(reports))
 	out, errs, grouped = make([]app.Created, len(reports)), make([]error, len(reports)), make([]bool, len(reports))
 	for i, r := range reports {
-		e, err := newGroupEntry(ctx, r, effs[i].Events[0])
+		e, err := s.newGroupEntry(ctx, r, effs[i].Events[0])
 		require.NoError(t, err)
 		e.done = make(chan struct{})
 		entries[i] = e

@@ -3,16 +3,13 @@ package adapters
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/schema"
 
 	"claims.local/intake/internal/app"
 	"claims.local/intake/internal/domain"
@@ -57,11 +54,13 @@ const (
 	groupSize = 64
 	// groupWriters is how many group statements run at once: while some
 	// wait on the database, the next gather the reports that came
-	// meanwhile. Four of intake's ten connections: on a loaded 2-core
-	// machine four filed the most reports a second; one makes larger
-	// groups, which cost PostgreSQL half the CPU a report, but files fewer
-	// (issue 21, README).
-	groupWriters = 4
+	// meanwhile. Two of intake's ten connections: since a report names
+	// its checklist rather than carrying a copy, a group's statement is
+	// cheap enough that two writers, making groups about twice as large,
+	// file as many reports a second as four and spend less CPU on each,
+	// in intake and PostgreSQL; one makes larger groups still, but files
+	// fewer (issue 21, README).
+	groupWriters = 2
 	// groupTimeout bounds a group statement, which runs without the
 	// cancellation of the request that writes it: one cut off before its
 	// commit stored nothing, and its reports are stored alone.
@@ -71,8 +70,9 @@ const (
 // groupEntry is one report waiting for a group commit.
 type groupEntry struct {
 	row reportRow
-	// checklist is the report's, which row holds encoded.
+	// checklist is the report's, which row names; list is it encoded.
 	checklist domain.ChecklistTemplate
+	list      encodedChecklist
 	event     events.Outgoing
 	// done is closed once the entry is answered: out and err are set, or
 	// alone tells the caller to store the report by itself.
@@ -218,9 +218,12 @@ func (s *Reports) storeGroup(ctx context.Context, batch []*groupEntry) {
 	switch {
 	case err != nil && !committed:
 		// Nothing was stored: one report may have spoilt the statement,
-		// so each is stored alone and a bad one fails by itself.
+		// so each is stored alone and a bad one fails by itself, with its
+		// checklist's body (should the statement have failed for want of
+		// a checklist thought stored).
 		for _, e := range group {
 			e.alone = true
+			s.lists.forget(e.list.id)
 		}
 	case err != nil:
 		// The commit failed: whether it took effect is unknown.
@@ -228,6 +231,11 @@ func (s *Reports) storeGroup(ctx context.Context, batch []*groupEntry) {
 			e.err = err
 		}
 	default:
+		// Every checklist the group named is stored now: the statement
+		// stored the new ones, or found them stored, and committed.
+		for _, e := range group {
+			s.lists.remember(e.list.id)
+		}
 		if len(stored) > 0 {
 			s.afterCommit()
 		}
@@ -258,25 +266,44 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 		if i > 0 {
 			reports = append(reports, ',')
 		}
-		if reports, err = appendColumns(ctx, reports, stmt.Schema, e.row); err != nil {
-			return nil, false, err
-		}
+		reports = appendReportJSON(reports, &e.row)
 		evs[i] = e.event
 	}
 	reports = append(reports, ']')
+	// The checklists of the group not known to be stored, once each.
+	lists := []byte{'['}
+	sent := map[string]bool{}
+	for _, e := range group {
+		if sent[e.list.id] || s.lists.known(e.list.id) {
+			continue
+		}
+		sent[e.list.id] = true
+		if len(lists) > 1 {
+			lists = append(lists, ',')
+		}
+		lists = append(append(append(append(lists, `{"id":"`...), e.list.id...), `","body":`...), e.list.body...)
+		lists = append(lists, '}')
+	}
+	lists = append(lists, ']')
 	outbox, err := outboxpg.BatchArg(ctx, evs)
 	if err != nil {
 		return nil, false, err
 	}
 	cols := strings.Join(columns, ", ")
-	// new: the reports; open: those of an incident with an open report
-	// (issue 20: they go alone, to be asked about or linked); stored: the
-	// others, less those a concurrent report of the same incident was
-	// stored before (the unique index of open incidents); sent: their
-	// events. The ids stored come back once the statement ran to
-	// completion, and the end of them after its commit.
+	// new: the reports; lists: the checklists they name not known to be
+	// stored (the reports' foreign key checks, at the end of the
+	// statement, that each is); open: those of an incident with an open
+	// report (issue 20: they go alone, to be asked about or linked);
+	// stored: the others, less those a concurrent report of the same
+	// incident was stored before (the unique index of open incidents);
+	// sent: their events. The ids stored come back once the statement ran
+	// to completion, and the end of them after its commit.
 	query := `WITH new AS (
 	SELECT * FROM jsonb_populate_recordset(NULL::incident_reports, ?::jsonb) WITH ORDINALITY
+), lists AS (
+	INSERT INTO checklists (id, body) SELECT l.id, l.body FROM jsonb_to_recordset(?::jsonb) AS l(id text, body jsonb)
+	ON CONFLICT (id) DO NOTHING
+	RETURNING 1
 ), open AS (
 	SELECT n.id FROM new n WHERE EXISTS (SELECT 1 FROM incident_reports r WHERE r.policy_number = n.policy_number
 		AND r.insured_name = n.insured_name AND r.incident_type = n.incident_type AND r.incident_date = n.incident_date
@@ -290,8 +317,8 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 	` + outboxpg.InsertBatch("SELECT claim_id FROM stored") + `
 	RETURNING 1
 )
-SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0`
-	res, err := db.Raw(query, string(reports), outbox).Rows()
+SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0 AND (SELECT count(*) FROM lists) >= 0`
+	res, err := db.Raw(query, string(reports), string(lists), outbox).Rows()
 	if err != nil {
 		return nil, false, fmt.Errorf("store a group of reports: %w", err)
 	}
@@ -311,11 +338,8 @@ SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0`
 		}
 		// The report as stored is its row: every time is already to the
 		// microsecond, as the database keeps it, and the checklist is the
-		// one the row was encoded from (decoding it again would cost more
-		// than the statement).
-		row := e.row
-		row.Checklist = nil
-		if e.out.File.Report, err = row.toDomain(); err != nil {
+		// one the row names.
+		if e.out.File.Report, err = e.row.toDomain(); err != nil {
 			return stored, true, err
 		}
 		e.out.File.Report.Checklist = e.checklist
@@ -332,48 +356,16 @@ SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0`
 	return stored, true, nil
 }
 
-// appendColumns appends row as a JSON object of its columns, as
-// jsonb_populate_recordset reads them: its []byte columns (the checklist,
-// the advance agreement) are jsonb, spliced in as the JSON they hold.
-func appendColumns(ctx context.Context, out []byte, sch *schema.Schema, row reportRow) ([]byte, error) {
-	plain := make(map[string]any, len(sch.Fields))
-	var raw []string
-	rv := reflect.ValueOf(row)
-	for _, f := range sch.Fields {
-		if f.DBName == "" {
-			continue
-		}
-		v, _ := f.ValueOf(ctx, rv)
-		if b, ok := v.([]byte); ok {
-			if b != nil {
-				raw = append(raw, f.DBName)
-			}
-			continue
-		}
-		plain[f.DBName] = v
-	}
-	b, err := json.Marshal(plain)
-	if err != nil {
-		return nil, fmt.Errorf("encode report %s: %w", row.ID, err)
-	}
-	out = append(out, b[:len(b)-1]...)
-	for _, name := range raw {
-		v, _ := sch.LookUpField(name).ValueOf(ctx, rv)
-		out = append(append(append(append(out, ',', '"'), name...), '"', ':'), v.([]byte)...)
-	}
-	return append(out, '}'), nil
-}
-
 // newGroupEntry returns the entry of report r announced by event. The
 // event takes the traceparent of ctx, the request's, unless it carries one:
 // the group's statement runs in the trace of whichever request wrote it.
-func newGroupEntry(ctx context.Context, r domain.IncidentReport, event events.Outgoing) (*groupEntry, error) {
-	row, err := toRow(r)
+func (s *Reports) newGroupEntry(ctx context.Context, r domain.IncidentReport, event events.Outgoing) (*groupEntry, error) {
+	row, list, err := s.rowOf(r)
 	if err != nil {
 		return nil, err
 	}
 	if event.Envelope.TraceParent == "" {
 		event.Envelope.TraceParent = tracing.TraceParent(ctx)
 	}
-	return &groupEntry{row: row, checklist: r.Checklist, event: event}, nil
+	return &groupEntry{row: row, checklist: r.Checklist, list: list, event: event}, nil
 }

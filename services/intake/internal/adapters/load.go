@@ -26,6 +26,7 @@ const (
 // child set as row_to_json writes rows, keyed by column name.
 type fileJSON struct {
 	Report      json.RawMessage `json:"report"`
+	Checklist   json.RawMessage `json:"checklist"`
 	Links       json.RawMessage `json:"links"`
 	Documents   json.RawMessage `json:"documents"`
 	Corrections json.RawMessage `json:"corrections"`
@@ -73,6 +74,13 @@ func readFile(db *gorm.DB, query string, arg any) (s storedFile, found bool, err
 		return storedFile{}, false, errors.New("load report: no report row in the claim file")
 	}
 	s.report = reports[0]
+	if s.report.ChecklistID != nil {
+		// The shared checklist the row names (migration 0012).
+		if len(j.Checklist) == 0 || string(j.Checklist) == "null" {
+			return storedFile{}, false, fmt.Errorf("load report %s: its checklist %s is not stored", s.report.ID, *s.report.ChecklistID)
+		}
+		s.report.Checklist = j.Checklist
+	}
 	return s, true, nil
 }
 

@@ -37,6 +37,7 @@ type Reports struct {
 	work        *uow.UnitOfWork
 	afterCommit func()
 	group       *groupCommit
+	lists       *sharedChecklists
 }
 
 // NewReports returns the repository; afterCommit (may be nil) wakes the
@@ -45,9 +46,23 @@ func NewReports(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *R
 	if afterCommit == nil {
 		afterCommit = func() {}
 	}
-	s := &Reports{db: db, work: uow.New(db, deadlines, afterCommit), afterCommit: afterCommit}
+	s := &Reports{db: db, work: uow.New(db, deadlines, afterCommit), afterCommit: afterCommit, lists: newSharedChecklists()}
 	s.group = &groupCommit{write: s.storeGroup}
 	return s
+}
+
+// rowOf maps r to its row, naming its checklist, which it returns encoded.
+func (s *Reports) rowOf(r domain.IncidentReport) (reportRow, encodedChecklist, error) {
+	row, err := toRow(r)
+	if err != nil {
+		return reportRow{}, encodedChecklist{}, err
+	}
+	list, err := s.lists.encode(r.Checklist)
+	if err != nil {
+		return reportRow{}, encodedChecklist{}, err
+	}
+	list.name(&row)
+	return row, list, nil
 }
 
 // errAskFirst rolls back a Create that found an open report of the same
@@ -67,7 +82,7 @@ var errAskFirst = errors.New("ask first")
 // has no open report, and otherwise leaves it to this transaction.
 func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (app.Created, error) {
 	if key == nil && choice == (domain.LinkChoice{}) && len(eff.Steps) == 0 && len(eff.Events) == 1 {
-		e, err := newGroupEntry(ctx, r, eff.Events[0])
+		e, err := s.newGroupEntry(ctx, r, eff.Events[0])
 		if err != nil {
 			return app.Created{}, err
 		}
@@ -82,8 +97,9 @@ func (s *Reports) Create(ctx context.Context, r domain.IncidentReport, key *app.
 // createAlone is Create in a transaction of its own.
 func (s *Reports) createAlone(ctx context.Context, r domain.IncidentReport, key *app.IdempotencyKey, eff tracking.Effects, by string, choice domain.LinkChoice) (app.Created, error) {
 	var out app.Created
+	var list encodedChecklist
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
-		out = app.Created{}
+		out, list = app.Created{}, encodedChecklist{}
 		if key != nil {
 			replayed, err := claimKey(tx, *key, &out)
 			if err != nil || replayed {
@@ -93,7 +109,7 @@ func (s *Reports) createAlone(ctx context.Context, r domain.IncidentReport, key 
 				return tracking.Effects{}, err
 			}
 		}
-		row, err := toRow(r)
+		row, encoded, err := s.rowOf(r)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
@@ -109,6 +125,10 @@ func (s *Reports) createAlone(ctx context.Context, r domain.IncidentReport, key 
 		inserted := false
 		if action == domain.StoreNew {
 			row.DistinctFrom = candidate
+			if err := s.lists.ensureStored(tx, encoded); err != nil {
+				return tracking.Effects{}, err
+			}
+			list = encoded
 			res := tx.Clauses(clause.OnConflict{
 				Columns: []clause.Column{{Name: "policy_number"}, {Name: "insured_name"}, {Name: "incident_type"}, {Name: "incident_date"}},
 				TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{
@@ -155,15 +175,19 @@ func (s *Reports) createAlone(ctx context.Context, r domain.IncidentReport, key 
 		if !out.Linked {
 			// A report stored by this transaction has no links, documents,
 			// waivers or notices yet: its row, as the insert returned it,
-			// is the whole file (no read at all rather than five).
-			stored := row
+			// and the checklist it was given are the whole file (no read
+			// at all rather than five).
 			if !inserted {
-				if err := tx.Where("id = ?", id).Take(&stored).Error; err != nil {
-					return tracking.Effects{}, fmt.Errorf("load report: %w", err)
-				}
+				out.File, err = load(tx, id)
+				return eff, err
 			}
-			out.File.Report, err = stored.toDomain()
-			return eff, err
+			stored := row
+			stored.Checklist = nil
+			if out.File.Report, err = stored.toDomain(); err != nil {
+				return tracking.Effects{}, err
+			}
+			out.File.Report.Checklist = r.Checklist
+			return eff, nil
 		}
 		out.File, err = load(tx, id)
 		return eff, err
@@ -173,6 +197,9 @@ func (s *Reports) createAlone(ctx context.Context, r domain.IncidentReport, key 
 	}
 	if err != nil {
 		return app.Created{}, err
+	}
+	if list.id != "" {
+		s.lists.remember(list.id)
 	}
 	return out, nil
 }
@@ -273,6 +300,7 @@ func (s *Reports) Update(ctx context.Context, id string, change func(*domain.Cla
 
 func (s *Reports) update(ctx context.Context, id string, change func(*domain.ClaimFile) (tracking.Effects, error)) (domain.ClaimFile, error) {
 	var result domain.ClaimFile
+	var list encodedChecklist
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		// The report's row is locked and the file read above the lock, in
 		// one statement: documents, which readers change without the lock,
@@ -292,12 +320,37 @@ func (s *Reports) update(ctx context.Context, id string, change func(*domain.Cla
 		if err != nil {
 			return tracking.Effects{}, err
 		}
+		// The checklist as the row holds it: a shared one by its id, or
+		// its own (a report stored before migration 0012).
+		was.ChecklistID, was.Checklist = stored.report.ChecklistID, nil
+		if was.ChecklistID == nil {
+			was.Checklist = stored.report.Checklist
+		}
+		before, err := s.lists.encode(f.Report.Checklist)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
 		counts := countsOf(f)
 		eff, err := change(&f)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		if err := save(tx, was, counts, f, versions); err != nil {
+		row, encoded, err := s.rowOf(f.Report)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		if encoded.id == before.id {
+			// The same checklist: the row keeps it as it holds it.
+			row.ChecklistID, row.Checklist = was.ChecklistID, was.Checklist
+		} else {
+			// Another checklist (the fast channel taken): the report
+			// names it, stored first, and holds no copy of its own.
+			if err := s.lists.ensureStored(tx, encoded); err != nil {
+				return tracking.Effects{}, err
+			}
+			list = encoded
+		}
+		if err := save(tx, was, row, counts, f, versions); err != nil {
 			return tracking.Effects{}, err
 		}
 		f.Changed = domain.Changes{}
@@ -306,6 +359,9 @@ func (s *Reports) update(ctx context.Context, id string, change func(*domain.Cla
 	})
 	if err != nil {
 		return domain.ClaimFile{}, err
+	}
+	if list.id != "" {
+		s.lists.remember(list.id)
 	}
 	return result, nil
 }

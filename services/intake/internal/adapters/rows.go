@@ -49,6 +49,10 @@ type reportRow struct {
 	DistinctFrom  string
 	// AdvanceAgreement is advanceJSON (issue 19), nil when none was given.
 	AdvanceAgreement []byte
+	// ChecklistID names the report's checklist in table checklists
+	// (issue 21); nil for a report stored before, whose Checklist column
+	// holds it. A claim file read carries the named one in Checklist.
+	ChecklistID *string
 }
 
 // advanceJSON is how an advance agreement is stored: its payee sealed for
@@ -69,18 +73,16 @@ type advanceJSON struct {
 
 func (reportRow) TableName() string { return "incident_reports" }
 
+// toRow maps r to its row, all but its checklist: the repository names
+// that (Reports.rowOf).
 func toRow(r domain.IncidentReport) (reportRow, error) {
-	checklist, err := encodeChecklist(r.Checklist)
-	if err != nil {
-		return reportRow{}, err
-	}
 	date := r.IncidentDate().String()
 	row := reportRow{
 		ID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, ProductCode: r.ProductCode, InsuredName: r.InsuredName,
 		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, IncidentDate: &date, IncidentPlace: r.IncidentPlace,
 		Description: r.Description, Contact: r.Contact, ReporterName: r.Reporter.Name, ReporterRole: string(r.Reporter.Role),
 		ReporterRelation: string(r.Reporter.Relation), ClaimedAmountFen: r.ClaimedAmountFen, ReportedAt: r.ReportedAt,
-		ClaimRequestedAt: r.ClaimRequestedAt, HandedOverAt: r.HandedOverAt, Checklist: checklist,
+		ClaimRequestedAt: r.ClaimRequestedAt, HandedOverAt: r.HandedOverAt,
 	}
 	if b := r.Beneficiary; b != nil {
 		relation := string(b.Relation)
@@ -90,6 +92,7 @@ func toRow(r domain.IncidentReport) (reportRow, error) {
 		row.CatastropheCode, row.CatastropheName, row.AdvanceShareBps, row.AdvanceCapFen = fc.Code, fc.Name, fc.AdvanceShareBps, fc.AdvanceCapFen
 	}
 	if a := r.Advance; a != nil {
+		var err error
 		if row.AdvanceAgreement, err = json.Marshal(advanceJSON(*a)); err != nil {
 			return reportRow{}, err
 		}

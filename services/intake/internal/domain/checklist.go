@@ -88,6 +88,27 @@ type Condition struct {
 // IsZero reports whether c always holds.
 func (c Condition) IsZero() bool { return !c.ClaimantNotInsured && c.AmountAboveFen == nil }
 
+// Equal reports whether c and o ask for the same.
+func (c Condition) Equal(o Condition) bool {
+	return c.ClaimantNotInsured == o.ClaimantNotInsured && (c.AmountAboveFen == nil) == (o.AmountAboveFen == nil) &&
+		(c.AmountAboveFen == nil || *c.AmountAboveFen == *o.AmountAboveFen)
+}
+
+// Equal reports whether it and o are the same item, field by field (no
+// documents and an empty list of them alike).
+func (it ChecklistItem) Equal(o ChecklistItem) bool {
+	return it.ID == o.ID && it.Title == o.Title && it.Description == o.Description && slices.Equal(it.Documents, o.Documents) &&
+		it.Person == o.Person && it.Multiple == o.Multiple && it.When.Equal(o.When) && it.Reminder == o.Reminder && it.Basis == o.Basis
+}
+
+// Equal reports whether t and o are the same checklist, item by item: the
+// repository tells by it that a report's checklist is one it has stored
+// (issue 21), so every field counts.
+func (t ChecklistTemplate) Equal(o ChecklistTemplate) bool {
+	return t.IncidentType == o.IncidentType && t.Product == o.Product && t.Variant == o.Variant && t.Version == o.Version &&
+		t.Title == o.Title && slices.EqualFunc(t.Items, o.Items, ChecklistItem.Equal)
+}
+
 // Holds reports whether c holds for facts.
 func (c Condition) Holds(f Facts) bool {
 	if c.ClaimantNotInsured && !f.ClaimantNotInsured {
