@@ -109,6 +109,12 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 		c.By = CheckCodeNotVerified
 		return c, true
 	}
+	// An identity card's name one character off, whose number is the
+	// insured's, is the insured's card (idCardByNumber): the number is
+	// what is relied on, and it is held to MinCorroborable there.
+	if field == "holder_name" && d.Type == DocIDCard && !sameName(d.HolderName, insuredOf(in)) {
+		return idCardByNumber(in, i, insuredOf(in))
+	}
 	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable && !(name && fact) {
 		return c, false
 	}
@@ -123,11 +129,6 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 			read = d.HolderName
 		}
 		if p := in.Evidence.Policy; p == nil || read == "" || !sameName(read, p.InsuredName) {
-			// An identity card's name one character off, whose number
-			// is the insured's, is the insured's card (idCardByNumber).
-			if k, ok := idCardByNumber(in, i, insuredOf(in)); ok && field == "holder_name" {
-				return k, true
-			}
 			return c, false
 		}
 		c.By = CorroboratedByPolicyName
