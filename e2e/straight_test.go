@@ -184,6 +184,11 @@ type stpAssessment struct {
 		Code   string            `json:"code"`
 		Params map[string]string `json:"params"`
 	} `json:"reasons"`
+	Corroborations []struct {
+		DocumentID string `json:"document_id"`
+		Field      string `json:"field"`
+		By         string `json:"by"`
+	} `json:"corroborations"`
 }
 
 func (a stpAssessment) has(code string) bool {
@@ -485,7 +490,11 @@ func BenchmarkStraightThrough(b *testing.B) {
 			wg.Go(func() {
 				for i := range setup {
 					c := stpBenchClaim{policy: fmt.Sprintf("P-STP-B%d-%05d", round, i), insured: stpName(round, i)}
-					sys.stpPolicy(b, c.policy, c.insured)
+					// The policy system sends the insured's resident ID
+					// number, the one the claim's identity card prints
+					// (stpClaimSet): what proves a card whose name OCR
+					// misread the insured's (issue 19).
+					sys.stpPolicyOf(b, c.policy, c.insured, scantest.IDNumber(uint64(round*1_000_000+i+1)))
 					if i%10 >= 7 {
 						c.defect = stpDefects[(i/10)%len(stpDefects)].defect
 					}

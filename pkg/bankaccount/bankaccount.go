@@ -103,6 +103,39 @@ func NormalizeName(name string) string {
 	return b.String()
 }
 
+// OneHanApart reports whether a and b, compared as NormalizeName gives
+// them, have the same number of characters and differ in exactly one,
+// which is a Han ideograph (not a number such as 〇) in both: the way OCR
+// misreads a printed Chinese name (磊 as 舌, 鹏 as 胸), and the way a
+// look-alike person's name differs from it. It proves nothing of whose
+// name it is (issue 19: a look-alike person's name is read as the insured's
+// as often as the insured's is misread); it only bounds what another proof
+// (an identity card's number) may stand for. A letter, a digit, a mark, an
+// invisible or a variant character (a variation selector) in place of a
+// character, or beside one, is never one Han character apart.
+func OneHanApart(a, b string) bool {
+	ra, rb := []rune(NormalizeName(a)), []rune(NormalizeName(b))
+	if len(ra) != len(rb) {
+		return false
+	}
+	apart := 0
+	for i := range ra {
+		if ra[i] == rb[i] {
+			continue
+		}
+		if apart++; apart > 1 || !ideograph(ra[i]) || !ideograph(rb[i]) {
+			return false
+		}
+	}
+	return apart == 1
+}
+
+// ideograph reports whether r is a Han ideograph that is not a number
+// (〇 and the Suzhou numerals are ideographic numbers).
+func ideograph(r rune) bool {
+	return unicode.Is(unicode.Han, r) && unicode.Is(unicode.Ideographic, r) && !unicode.IsNumber(r)
+}
+
 // LegacyHolderFingerprint is the unkeyed name fingerprint of before the
 // fingerprint key: the lowercase hex SHA-256 of "name:", the claim id, ":"
 // and the name as NormalizeName gives it; "" for an empty name. A

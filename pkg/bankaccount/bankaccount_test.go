@@ -75,3 +75,43 @@ func TestAHolderFingerprintIsAnotherPersonsOnlyWhenTheNameDiffers(t *testing.T) 
 		}
 	}
 }
+
+// TestOneHanApartIsOneMisreadChineseCharacter is the table of the names
+// OneHanApart lets another proof stand for (issue 19): one Han character
+// off, spaces and widths not counted; never the same name, two characters,
+// another length, or a letter, digit, ideographic number, mark, invisible
+// or variant character in place of or beside a character.
+func TestOneHanApartIsOneMisreadChineseCharacter(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"孙伟丽鹏", "孙伟丽胸", true},
+		{"张磊", "张舌", true},
+		{" 张　舌 ", "张磊", true},
+		{"张磊", "张磊", false},
+		{"张磊", " 张 磊", false},
+		{"李伟", "张舌", false},
+		{"张磊", "张磊磊", false},
+		{"张磊", "张", false},
+		{"", "", false},
+		{"张磊", "张S", false},
+		{"张磊", "张Ｓ", false},
+		{"张磊", "张3", false},
+		{"张磊", "张〇", false},
+		{"张磊", "张·", false},
+		{"张磊", "张\u200b", false},
+		{"张磊", "张磊\u200b", false},
+		{"张磊", "张舌\ufe00", false},
+		{"张磊", "张磊\U000e0100", false},
+		{"ZHANG SAN", "ZHANG SAM", false},
+	}
+	for _, tt := range tests {
+		if got := bankaccount.OneHanApart(tt.a, tt.b); got != tt.want {
+			t.Errorf("OneHanApart(%q, %q): got %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := bankaccount.OneHanApart(tt.b, tt.a); got != tt.want {
+			t.Errorf("OneHanApart(%q, %q): got %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}

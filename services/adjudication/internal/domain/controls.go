@@ -32,6 +32,7 @@ func sameName(a, b string) bool {
 const (
 	DocRelationshipProof = "relationship_proof"
 	DocBankCard          = "bank_card"
+	DocIDCard            = "id_card"
 	// DocOther is the type intake gives a document of no listed kind, an
 	// agent's authorisation (授权委托书) among them: an invoice, an identity
 	// card or a certificate authorises nobody to collect.

@@ -244,8 +244,16 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			}
 			out = append(out, alikeReasons(in, i)...)
 			out = append(out, dateReasons(in, d)...)
-		case "id_card":
-			out = append(out, idCardReasons(in, d, insured)...)
+		case DocIDCard:
+			reasons, byNumber := idCardReasons(in, i, insured)
+			out = append(out, reasons...)
+			for _, k := range byNumber {
+				// A name read below the threshold was corroborated by
+				// the number above already: once is enough.
+				if !slices.ContainsFunc(corroborated, func(o Corroboration) bool { return o.Doc == k.Doc && o.Field == k.Field }) {
+					corroborated = append(corroborated, k)
+				}
+			}
 		case DocBankCard:
 			card = true
 			if !sameName(d.HolderName, insured) {

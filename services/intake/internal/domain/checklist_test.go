@@ -43,6 +43,14 @@ func evidence(id string, t document.Type, names ...string) domain.Evidence {
 	return domain.Evidence{DocumentID: id, Type: t, Names: names, ArrivedAt: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
 }
 
+// numbered is an identity card naming names whose resident ID number was
+// read, its check character verified.
+func numbered(id string, names ...string) domain.Evidence {
+	e := evidence(id, document.IDCard, names...)
+	e.IDNumberRead = true
+	return e
+}
+
 func TestEvaluate(t *testing.T) {
 	insured := domain.Facts{InsuredName: "张三"}
 	spouse := domain.Facts{InsuredName: "张三", Claimant: domain.Person{Name: "李四", Relation: domain.RelationSpouse}, ClaimantNotInsured: true}
@@ -77,6 +85,30 @@ func TestEvaluate(t *testing.T) {
 		{"waived items take no document", insured, []domain.Evidence{evidence("d1", document.MedicalInvoice)}, []domain.Waiver{
 			{ItemID: "insured_id", Reason: "seen"}, {ItemID: "medical_invoices", Reason: "direct billing"}, {ItemID: "treatment_record", Reason: "seen"}},
 			map[string]string{"insured_id": "waived", "medical_invoices": "waived", "treatment_record": "waived"}, true},
+		// Issue 19: an identity card whose name OCR read one character
+		// off the insured's (磊 as 舌) and whose valid ID number was read
+		// goes on to adjudication, which proves it the insured's by that
+		// number against the policy or holds the claim
+		// (id_name_mismatch); the attacks stay missing.
+		{"an ID card one character off the insured's, its number read, will do", insured, []domain.Evidence{numbered("d1", "张山")}, nil,
+			map[string]string{"insured_id": "satisfied:d1"}, false},
+		{"the insured's own card before a look-alike's", insured, []domain.Evidence{numbered("d1", "张山"), evidence("d2", document.IDCard, "张三")}, nil,
+			map[string]string{"insured_id": "satisfied:d2"}, false},
+		{"an ID card one character off, its number not read", insured, []domain.Evidence{evidence("d1", document.IDCard, "张山")}, nil,
+			map[string]string{"insured_id": "missing"}, false},
+		{"an ID card two characters off, its number read", insured, []domain.Evidence{numbered("d1", "王五")}, nil,
+			map[string]string{"insured_id": "missing"}, false},
+		{"an ID card one letter off, its number read", domain.Facts{InsuredName: "ZHANG SAN"}, []domain.Evidence{numbered("d1", "ZHANG SAM")}, nil,
+			map[string]string{"insured_id": "missing"}, false},
+		{"an ID card with an invisible character in place of one, its number read", insured, []domain.Evidence{numbered("d1", "张\u200b")}, nil,
+			map[string]string{"insured_id": "missing"}, false},
+		{"another document one character off, its number read", insured, []domain.Evidence{
+			{DocumentID: "d1", Type: document.MedicalInvoice, Names: []string{"张山"}, IDNumberRead: true}}, nil,
+			map[string]string{"insured_id": "missing"}, false},
+		{"a claimant's card one character off is not the claimant's", spouse, []domain.Evidence{numbered("d1", "李四"), numbered("d2", "张三"), numbered("d3", "李西")}, nil,
+			map[string]string{"insured_id": "satisfied:d2", "claimant_id": "satisfied:d1"}, false},
+		{"only a look-alike of the claimant", spouse, []domain.Evidence{numbered("d2", "张三"), numbered("d3", "李西")}, nil,
+			map[string]string{"insured_id": "satisfied:d2", "claimant_id": "missing"}, false},
 		{"documents of other types satisfy nothing", insured, []domain.Evidence{evidence("d1", document.Other), evidence("d2", document.BankCard)}, nil,
 			map[string]string{"insured_id": "missing", "bank_account": "not_applicable"}, false},
 	}

@@ -303,7 +303,8 @@ func (d Document) evidence() []Evidence {
 	var out []Evidence
 	for i := range d.PartCount() {
 		if t, ok := d.PartType(i); ok {
-			out = append(out, Evidence{DocumentID: d.ID, Part: i, Type: t, Names: d.PartFields(i).Names, ArrivedAt: d.UploadedAt})
+			f := d.PartFields(i)
+			out = append(out, Evidence{DocumentID: d.ID, Part: i, Type: t, Names: f.Names, IDNumberRead: f.IDNumber != "", ArrivedAt: d.UploadedAt})
 		}
 	}
 	return out
