@@ -85,46 +85,59 @@ func stateOutside(t *testing.T, db *gorm.DB, id string) string {
 }
 
 // TestBatchStepThatFailsUndoesOnlyItsOwnPart: of three events in a batch
-// the second fails after writing (in its unit of work and outside one):
-// its writes and its AfterCommit function are dropped, the first's and
-// third's commit.
+// one fails after writing (in its unit of work and outside one): its
+// writes and its AfterCommit function are dropped, the others' commit.
+// The first step is its own case (issue 21): it takes no savepoint, so its
+// failure rolls the transaction back and the next statement begins another.
 func TestBatchStepThatFailsUndoesOnlyItsOwnPart(t *testing.T) {
 	t.Parallel()
-	db := openDB(t)
-	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
-	refused := errors.New("refused")
-	var after []string
-	err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
-		for _, id := range []string{"c1", "c2", "c3"} {
-			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
-				if err := db.WithContext(ctx).Exec("INSERT INTO claims VALUES (?, 'outside')", id+"-x").Error; err != nil {
-					return err
+	for _, tt := range []struct {
+		failing   string
+		wantRows  []string
+		wantAfter []string
+	}{
+		{"c1", []string{"c2", "c2-x", "c3", "c3-x"}, []string{"c2", "c3"}},
+		{"c2", []string{"c1", "c1-x", "c3", "c3-x"}, []string{"c1", "c3"}},
+	} {
+		t.Run(tt.failing, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t)
+			require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+			refused := errors.New("refused")
+			var after []string
+			err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+				for _, id := range []string{"c1", "c2", "c3"} {
+					err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+						if err := db.WithContext(ctx).Exec("INSERT INTO claims VALUES (?, 'outside')", id+"-x").Error; err != nil {
+							return err
+						}
+						postgres.AfterCommit(ctx, func() { after = append(after, id) })
+						return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+							if err := tx.Exec("INSERT INTO claims VALUES (?, 'opened')", id).Error; err != nil {
+								return err
+							}
+							if id == tt.failing {
+								return refused
+							}
+							return nil
+						})
+					})
+					if broken != nil {
+						return broken
+					}
+					if (id == tt.failing) != errors.Is(err, refused) {
+						t.Errorf("event %s: got %v, want the refusal only for %s", id, err, tt.failing)
+					}
 				}
-				postgres.AfterCommit(ctx, func() { after = append(after, id) })
-				return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
-					if err := tx.Exec("INSERT INTO claims VALUES (?, 'opened')", id).Error; err != nil {
-						return err
-					}
-					if id == "c2" {
-						return refused
-					}
-					return nil
-				})
+				return nil
 			})
-			if broken != nil {
-				return broken
-			}
-			if (id == "c2") != errors.Is(err, refused) {
-				t.Errorf("event %s: got %v, want the refusal only for c2", id, err)
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	var ids []string
-	require.NoError(t, db.Raw("SELECT id FROM claims ORDER BY id").Scan(&ids).Error)
-	require.Equal(t, []string{"c1", "c1-x", "c3", "c3-x"}, ids, "rows after the batch")
-	require.Equal(t, []string{"c1", "c3"}, after, "AfterCommit functions run")
+			require.NoError(t, err)
+			var ids []string
+			require.NoError(t, db.Raw("SELECT id FROM claims ORDER BY id").Scan(&ids).Error)
+			require.Equal(t, tt.wantRows, ids, "rows after the batch")
+			require.Equal(t, tt.wantAfter, after, "AfterCommit functions run")
+		})
+	}
 }
 
 // TestBatchStepThatSwallowsAFailedStatementBreaksTheBatch: a step whose
@@ -267,51 +280,6 @@ func TestReadingInReadsThroughTheTransaction(t *testing.T) {
 		}
 		return nil
 	}))
-}
-
-// TestBatchFirstStepThatFailsUndoesOnlyItsOwnPart: the step that begins a
-// batch's transaction fails after writing, in and outside a unit of work:
-// its writes and its AfterCommit function are dropped, and the steps after
-// it still run in the batch and commit (issue 21: that first step takes no
-// savepoint; its failure rolls the transaction back, the next statement
-// begins another).
-func TestBatchFirstStepThatFailsUndoesOnlyItsOwnPart(t *testing.T) {
-	t.Parallel()
-	db := openDB(t)
-	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
-	refused := errors.New("refused")
-	var after []string
-	err := postgres.Batch(context.Background(), db, func(ctx context.Context) error {
-		for _, id := range []string{"c1", "c2", "c3"} {
-			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
-				if err := db.WithContext(ctx).Exec("INSERT INTO claims VALUES (?, 'outside')", id+"-x").Error; err != nil {
-					return err
-				}
-				postgres.AfterCommit(ctx, func() { after = append(after, id) })
-				return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
-					if err := tx.Exec("INSERT INTO claims VALUES (?, 'opened')", id).Error; err != nil {
-						return err
-					}
-					if id == "c1" {
-						return refused
-					}
-					return nil
-				})
-			})
-			if broken != nil {
-				return broken
-			}
-			if (id == "c1") != errors.Is(err, refused) {
-				t.Errorf("event %s: got %v, want the refusal only for c1", id, err)
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	var ids []string
-	require.NoError(t, db.Raw("SELECT id FROM claims ORDER BY id").Scan(&ids).Error)
-	require.Equal(t, []string{"c2", "c2-x", "c3", "c3-x"}, ids, "rows after the batch")
-	require.Equal(t, []string{"c2", "c3"}, after, "AfterCommit functions run")
 }
 
 // TestBatchFirstStepThatSwallowsAFailedStatementCommitsNothing: the step
