@@ -154,11 +154,7 @@ func TestARejectionAfterAnAdvanceCancelsWhatWasNotSentAndRecoversWhatWasPaid(t *
 	e := newEnv(t)
 	a := e.service(e.bank)
 	ctx := context.Background()
-	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 30_000)))
-	e.settle(t, a)
-	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 5_000, func(d *events.AdvanceApprovedData) {
-		d.Ground, d.CatastropheCode, d.Priority = events.AdvanceGroundSixtyDays, "", false
-	})))
+	e.advancePaidAndAnotherScheduled(t, a, "claim-1")
 	// Rejected before the second advance went to the bank.
 	rejected := decided(t, "claim-1", events.OutcomeRejected)
 	require.NoError(t, a.HandleDecision(ctx, rejected))
@@ -382,4 +378,17 @@ func TestACompletionReadsTheClaimsOtherPaymentsOnlyForAnAgent(t *testing.T) {
 	if rules := noticeRules(t, a, "claim-agent"); rules["R9"] != 2 || rules["R10"] != 1 {
 		t.Fatalf("got notices by rule %v, want 2 R9 and 1 R10", rules)
 	}
+}
+
+// advancePaidAndAnotherScheduled has a pay claimID a catastrophe advance of
+// RMB 300, settled, then schedule a second one of RMB 50 on the sixty-day
+// ground, not yet sent.
+func (e *env) advancePaidAndAnotherScheduled(t *testing.T, a *app.Service, claimID string) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, claimID, 30_000)))
+	e.settle(t, a)
+	require.NoError(t, a.HandleAdvance(ctx, advance(t, claimID, 5_000, func(d *events.AdvanceApprovedData) {
+		d.Ground, d.CatastropheCode, d.Priority = events.AdvanceGroundSixtyDays, "", false
+	})))
 }

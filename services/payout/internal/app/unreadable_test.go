@@ -281,11 +281,7 @@ func TestAttackARejectionAfterAdvancesWhosePayeesNoLongerOpenSettlesThem(t *test
 	e := newEnv(t)
 	a := e.service(e.bank)
 	ctx := context.Background()
-	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 30_000)))
-	e.settle(t, a)
-	require.NoError(t, a.HandleAdvance(ctx, advance(t, "claim-1", 5_000, func(d *events.AdvanceApprovedData) {
-		d.Ground, d.CatastropheCode, d.Priority = events.AdvanceGroundSixtyDays, "", false
-	})))
+	e.advancePaidAndAnotherScheduled(t, a, "claim-1")
 	e.damagePayees(t, "claim-1")
 	var sealedBefore [][]byte
 	require.NoError(t, e.db.Raw("SELECT payee_sealed FROM obligations WHERE claim_id = 'claim-1' ORDER BY id").Scan(&sealedBefore).Error)
