@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -261,39 +260,24 @@ func opensAny(inserts []tracking.Deadline, keys []stepKey) bool {
 
 // lockAll locks and reads the obligations of keys in one statement, in the
 // order of their subject and rule (the order the rows are locked in). The
-// keys go as two arrays, so the statement's text (and the plan each
-// connection caches for it) is the same however many there are.
+// keys go as one JSON array of [subject, rule] pairs, as postgres.LockKeys
+// sends its keys, so the statement's text (and the plan each connection
+// caches for it) is the same however many there are.
 func lockAll(tx *gorm.DB, keys []stepKey) ([]obligationRow, error) {
-	subjects, rules := make([]string, len(keys)), make([]string, len(keys))
+	pairs := make([][2]string, len(keys))
 	for i, k := range keys {
-		subjects[i], rules[i] = k.subject, k.rule
+		pairs[i] = [2]string{k.subject, k.rule}
+	}
+	raw, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
 	}
 	var rows []obligationRow
-	if err := tx.Raw(`SELECT * FROM deadline_obligations WHERE (subject, rule) IN (SELECT * FROM unnest(?::text[], ?::text[]))
-		ORDER BY subject, rule FOR UPDATE`, textArray(subjects), textArray(rules)).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(`SELECT * FROM deadline_obligations WHERE (subject, rule) IN (SELECT k->>0, k->>1 FROM json_array_elements(?::json) AS k)
+		ORDER BY subject, rule FOR UPDATE`, string(raw)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("lock obligations %v: %w", keys, err)
 	}
 	return rows, nil
-}
-
-// textArray is a PostgreSQL text[] parameter: gorm would expand a plain
-// slice into a list of parameters.
-type textArray []string
-
-// Value returns the array's literal, each element quoted.
-func (a textArray) Value() (driver.Value, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range a {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v))
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String(), nil
 }
 
 // obligationColumns are deadline_obligations' columns with their types, in
