@@ -111,9 +111,8 @@ func idCardReasons(in AutoInput, i int, insured string) ([]Reason, []Corroborati
 		}
 		out = append(out, reason("id_name_mismatch", "document_id", d.DocumentID, "field", "holder_name", "read", d.HolderName, "insured", insured))
 	}
-	if p := in.Evidence.Policy; p != nil && p.InsuredIDMasked != "" && d.IDNumberMasked != "" &&
-		!strings.EqualFold(strings.TrimSpace(d.IDNumberMasked), strings.TrimSpace(p.InsuredIDMasked)) {
-		out = append(out, reason("id_number_mismatch", "document_id", d.DocumentID, "read", d.IDNumberMasked, "insured", p.InsuredIDMasked))
+	if want, got := maskedIDs(in, d); want != "" && got != "" && !strings.EqualFold(want, got) {
+		out = append(out, reason("id_number_mismatch", "document_id", d.DocumentID, "read", d.IDNumberMasked, "insured", in.Evidence.Policy.InsuredIDMasked))
 	}
 	return out, byNumber
 }
@@ -134,18 +133,25 @@ func idCardReasons(in AutoInput, i int, insured string) ([]Reason, []Corroborati
 func idCardByNumber(in AutoInput, i int, insured string) (Corroboration, bool) {
 	d := in.Docs[i]
 	c := Corroboration{Doc: i, DocumentID: d.DocumentID, Field: "holder_name", Confidence: fieldConfidence(d, "holder_name"), By: CorroboratedByIDNumber}
-	p := in.Evidence.Policy
-	if d.Type != DocIDCard || p == nil || !d.IDNumberValid || slices.Contains(d.Corrected, "id_number") || slices.Contains(d.Corrected, "holder_name") {
+	if d.Type != DocIDCard || !d.IDNumberValid || slices.Contains(d.Corrected, "id_number") || slices.Contains(d.Corrected, "holder_name") {
 		return c, false
 	}
-	want, got := strings.TrimSpace(p.InsuredIDMasked), strings.TrimSpace(d.IDNumberMasked)
-	if want == "" || got == "" || !strings.EqualFold(want, got) {
+	if want, got := maskedIDs(in, d); want == "" || got == "" || !strings.EqualFold(want, got) {
 		return c, false
 	}
 	if fieldConfidence(d, "id_number") < in.Policy.MinCorroborable {
 		return c, false
 	}
 	return c, bankaccount.OneHanApart(d.HolderName, insured)
+}
+
+// maskedIDs returns the policy's insured's resident ID number and the
+// card d's, both masked and trimmed, "" for one not sent or not read.
+func maskedIDs(in AutoInput, d DocumentFields) (want, got string) {
+	if p := in.Evidence.Policy; p != nil {
+		want = strings.TrimSpace(p.InsuredIDMasked)
+	}
+	return want, strings.TrimSpace(d.IDNumberMasked)
 }
 
 // fieldConfidence is the confidence field of d was read with: its
