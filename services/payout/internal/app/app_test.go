@@ -365,9 +365,16 @@ func TestConcurrentExecutorsPayEachObligationOnce(t *testing.T) {
 // to the stored obligation.
 func wantEachPaidOnce(t *testing.T, e *env, n int64) {
 	t.Helper()
+	wantEachPaidOnceAt(t, e, n, 1)
+}
+
+// wantEachPaidOnceAt is wantEachPaidOnce of payments completed at their
+// attempt-th attempt.
+func wantEachPaidOnceAt(t *testing.T, e *env, n int64, attempt int) {
+	t.Helper()
 	ctx := context.Background()
-	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = 1"); got != n {
-		t.Fatalf("got %d obligations completed in one attempt, want %d", got, n)
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'completed' AND attempts = ?", attempt); got != n {
+		t.Fatalf("got %d obligations completed at attempt %d, want %d", got, attempt, n)
 	}
 	if got := count(t, e.db, "SELECT coalesce(sum(executions), 0) FROM banksim.transfers"); got != n {
 		t.Fatalf("got %d transfers executed by the bank, want %d", got, n)
@@ -385,7 +392,7 @@ func wantEachPaidOnce(t *testing.T, e *env, n int64) {
 		o, err := e.repo.Get(ctx, d.ObligationID)
 		require.NoError(t, err)
 		if d.AmountFen != o.AmountFen || d.BankReference != o.BankReference || d.ValueDate != o.ValueDate(e.loc) ||
-			!d.CompletedAt.Equal(*o.CompletedAt) || d.Status != "completed" || d.Attempt != 1 {
+			!d.CompletedAt.Equal(*o.CompletedAt) || d.Status != "completed" || d.Attempt != attempt {
 			t.Fatalf("got payout-completed %+v, want it equal to the stored obligation %+v", d, o)
 		}
 	}

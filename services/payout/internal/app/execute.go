@@ -57,7 +57,7 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
 			var sent []domain.Obligation
 			for _, o := range due {
-				if o.State == domain.StateSent && o.PayeeUnreadable == "" {
+				if o.State == domain.StateSent {
 					sent = append(sent, o)
 				}
 			}
@@ -65,7 +65,7 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 				asked = s.ask(ctx, sent)
 			}
 		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
-			if o.PayeeUnreadable != "" {
+			if o.PayeeUnreadable != "" && !refusedOrPending(*o, asked[o.ID]) {
 				o.Hold(s.now())
 				held = append(held, *o)
 				return Effects{}, nil
@@ -170,7 +170,7 @@ func (s *Service) contain(ctx context.Context, o *domain.Obligation, record func
 func (s *Service) heldUnreadable(held []domain.Obligation) {
 	for _, o := range held {
 		if s.controls.Log != nil {
-			s.controls.Log.Error("payment held: its payee cannot be opened (a damaged row, or a key missing from PAYOUT_DATA_KEYS); nothing sent",
+			s.controls.Log.Error("payment held: its payee cannot be opened (a damaged row, or a key missing from PAYOUT_DATA_KEYS); nothing sent to it (again)",
 				"obligation_id", o.ID, "claim_id", o.ClaimID, "state", string(o.State), "reason", o.PayeeUnreadable, "retry_at", o.NextAttemptAt)
 		}
 		if s.controls.PayeeUnreadable != nil {
@@ -201,6 +201,21 @@ func (s *Service) record(ctx context.Context, o *domain.Obligation, a *answer) (
 	eff, err := s.apply(ctx, o, o.Attempts, a.transfer)
 	stampTrace(a.ctx, eff.Events)
 	return eff, err
+}
+
+// refusedOrPending reports whether a, the bank's answer about sent
+// obligation o whose payee does not open, can be recorded without the
+// payee: the bank has the transfer's current attempt and refused it (the
+// payment fails or is retried, and a failed one takes a supplied payee:
+// ReplaceUnreadablePayee) or has not settled it yet. Any other answer is
+// held (domain.Hold): a transfer the bank never received cannot be sent
+// again to an empty account, and a paid one's completion cannot tell
+// whether an agent collected for another (R10 is in the payee).
+func refusedOrPending(o domain.Obligation, a *answer) bool {
+	if o.State != domain.StateSent || a == nil || a.err != nil || a.resubmitted || a.transfer.Attempt != o.Attempts {
+		return false
+	}
+	return a.transfer.State == TransferFailed || a.transfer.State == TransferPending
 }
 
 // answer is what the bank said of one obligation in a check, in the
@@ -237,7 +252,7 @@ func (s *Service) ask(ctx context.Context, due []domain.Obligation) answers {
 			continue
 		}
 		out[o.ID].transfer = ts[i]
-		if ts[i].State == TransferUnknown || ts[i].Attempt < o.Attempts {
+		if (ts[i].State == TransferUnknown || ts[i].Attempt < o.Attempts) && o.PayeeUnreadable == "" {
 			again = append(again, transferOf(o))
 		}
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,4 +296,122 @@ func TestAttackARejectionAfterAdvancesWhosePayeesNoLongerOpenSettlesThem(t *test
 	var sealedAfter [][]byte
 	require.NoError(t, e.db.Raw("SELECT payee_sealed FROM obligations WHERE claim_id = 'claim-1' ORDER BY id").Scan(&sealedAfter).Error)
 	require.Equal(t, sealedBefore, sealedAfter, "the damaged sealed payees, kept as they were")
+}
+
+// sentThenDamaged has payout handle the agreement of claimID (RMB 50 to
+// account), marks it sent through bank, then damages its sealed payee, as
+// a data key dropped while the transfer was at the bank would: the payment
+// is sent and its payee no longer opens. It returns the payment's id.
+func sentThenDamaged(t *testing.T, e *env, bank app.Bank, claimID string) string {
+	t.Helper()
+	ctx := context.Background()
+	e.agreedInTurn(t, e.service(e.bank), claimID)
+	_, err := e.service(bank).ExecuteDue(ctx)
+	require.NoError(t, err)
+	var id string
+	require.NoError(t, e.db.Raw("SELECT id FROM obligations WHERE claim_id = ? AND state = 'sent'", claimID).Scan(&id).Error)
+	if id == "" {
+		t.Fatalf("got no sent payment of %s, want it marked sent before the bank's answer", claimID)
+	}
+	e.damagePayees(t, claimID)
+	e.clock.Add(2 * time.Second)
+	return id
+}
+
+// TestASentPaymentWhosePayeeNoLongerOpensAndTheBankRefusedTakesASuppliedPayee:
+// a payment is at the bank when its sealed payee stops opening, and the
+// bank refuses the transfer (no such account). Asking the bank what became
+// of a transfer needs its key, not its payee: the refusal is recorded
+// (failed, finance told, the R6 deadline still open), and a handler
+// supplies the payee into the account adjudication authorised; once a
+// second senior confirms it, it is paid once, at the second attempt.
+func TestASentPaymentWhosePayeeNoLongerOpensAndTheBankRefusedTakesASuppliedPayee(t *testing.T) {
+	t.Parallel()
+	e := newDamagedEnv(t, "refused")
+	a := e.service(e.bank)
+	ctx := context.Background()
+	e.bank.FailNext(app.FailureInvalidAccount, 1)
+	id := sentThenDamaged(t, e, e.bank, "refused")
+	_, err := a.CheckSent(ctx)
+	require.NoError(t, err)
+	o, err := a.Obligation(ctx, id)
+	require.NoError(t, err)
+	if o.State != domain.StateFailed || !strings.HasPrefix(o.LastError, app.FailureInvalidAccount) {
+		t.Fatalf("got the payment %s (%s), want failed for the bank's refusal: a refusal is asked by the transfer's key, not its payee", o.State, o.LastError)
+	}
+	if got := len(payoutEvents(t, e.db, events.PayoutFailed)); got != 1 {
+		t.Fatalf("got %d payout-failed events, want 1", got)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE subject = ? AND state = 'open'", "payout/"+id); got != 1 {
+		t.Fatalf("got %d open R6 deadlines for the refused payment, want 1: it is still owed", got)
+	}
+	o, err = a.CorrectPayee(ctx, id, beneficiary, "handler-2", "已电话核实受益人账户")
+	require.NoError(t, err)
+	if o.State != domain.StateAwaitingConfirmation || o.PayeeUnreadable != "" {
+		t.Fatalf("got %s, unreadable %q; want awaiting a second senior, the supplied payee readable", o.State, o.PayeeUnreadable)
+	}
+	e.clock.Add(time.Second)
+	_, err = a.ConfirmPayee(ctx, id, seniorOther)
+	require.NoError(t, err)
+	e.settle(t, a)
+	if got := e.paid(t, "refused"); got != 5000 {
+		t.Fatalf("got %d fen paid, want 5000 once confirmed", got)
+	}
+	// Refused at the first attempt, paid to the supplied payee at the
+	// second.
+	wantEachPaidOnceAt(t, e, 1, 2)
+	if trail := payeeTrail(t, a, id); len(trail) != 3 || trail[1] != "replaced_unreadable by handler-2" {
+		t.Fatalf("got the payee trail %v, want set, the supply by handler-2 and its confirmation", trail)
+	}
+}
+
+// TestAttackASentPaymentWhosePayeeNoLongerOpensIsNeverSentAgainBlind: a
+// payment whose payee stopped opening while it was at the bank. When the
+// bank never received it (the process died before the call), sending it
+// again would send money to an empty account: it is held, not resent, and
+// the alarm raised. When the bank paid it, its completion cannot say
+// whether an agent collected (R10 is in the payee): held too, the money
+// moved once, nothing sent again. Neither takes a supplied payee while the
+// bank may still move the money.
+func TestAttackASentPaymentWhosePayeeNoLongerOpensIsNeverSentAgainBlind(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct {
+		bank          func(e *env) app.Bank
+		wantTransfers int64
+	}{
+		"never received": {func(e *env) app.Bank { return droppingBank{e.bank} }, 0},
+		"paid":           {func(e *env) app.Bank { return e.bank }, 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newDamagedEnv(t, "blind")
+			a := e.service(e.bank)
+			ctx := context.Background()
+			id := sentThenDamaged(t, e, tt.bank(e), "blind")
+			for range 3 {
+				_, err := a.CheckSent(ctx)
+				require.NoError(t, err)
+				e.clock.Add(domain.PayeeHold + time.Second)
+			}
+			o, err := a.Obligation(ctx, id)
+			require.NoError(t, err)
+			if o.State != domain.StateSent || o.PayeeUnreadable == "" {
+				t.Fatalf("got the payment %s, unreadable %q; want it still sent, held", o.State, o.PayeeUnreadable)
+			}
+			if got := count(t, e.db, "SELECT count(*) FROM banksim.transfers"); got != tt.wantTransfers {
+				t.Fatalf("got %d transfers at the bank, want %d (nothing sent again without its payee)", got, tt.wantTransfers)
+			}
+			if got := count(t, e.db, "SELECT coalesce(sum(submissions), 0) FROM banksim.transfers"); got != tt.wantTransfers {
+				t.Fatalf("got %d submissions, want %d", got, tt.wantTransfers)
+			}
+			e.mu.Lock()
+			held := e.held
+			e.mu.Unlock()
+			if held == 0 {
+				t.Fatal("got no alarm for the held payment, want one a round")
+			}
+			_, err = a.CorrectPayee(ctx, id, beneficiary, "handler-2", "已电话核实受益人账户")
+			wantCode(t, "a payee supplied while the bank may have the transfer", err, apperr.Conflict)
+		})
+	}
 }

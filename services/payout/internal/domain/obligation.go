@@ -308,8 +308,9 @@ func (o *Obligation) CorrectPayee(p Payee, by string, thresholdFen int64, now ti
 // amount, a second senior who had no hand in the payment, nor in this
 // correction (by joins o.Parties), confirms the payee before anything is
 // sent (ConfirmPayee): the payment waits in StateAwaitingConfirmation.
-// Only a payment not yet at the bank is taken (scheduled, or waiting for a
-// confirmation): a sent one waits for the bank's answer. A payment whose
+// Only a payment not at the bank is taken (scheduled, waiting for a
+// confirmation, or refused by the bank: failed): a sent one waits for the
+// bank's answer, asked by its key. A payment whose
 // payee opens is corrected by CorrectPayee, once the bank refused it; a
 // request repeated after the payee was supplied finds it readable and is
 // refused, changing nothing.
@@ -319,7 +320,7 @@ func (o *Obligation) ReplaceUnreadablePayee(p Payee, by, reason string, f *banka
 		return apperr.New(apperr.Unauthenticated, "sign in first")
 	case o.PayeeUnreadable == "":
 		return apperr.New(apperr.Conflict, "the payee of obligation %s opens: it is corrected only once the bank refused the payment", o.ID)
-	case o.State != StateScheduled && o.State != StateAwaitingConfirmation:
+	case o.State != StateScheduled && o.State != StateAwaitingConfirmation && o.State != StateFailed:
 		return o.refuse("replace the unreadable payee of")
 	}
 	reason, err := checkReason(reason, "say how the payee was confirmed with the claimant")
