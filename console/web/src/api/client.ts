@@ -469,9 +469,13 @@ export class Api {
     return this.json('payout', 'POST', `/v1/obligations/${enc(obligationId)}/payee/reveal`, { reason });
   }
 
-  /** Corrects the payee of a failed payment and schedules it again. */
-  correctPayee(obligationId: string, payee: Payee): Promise<Obligation> {
-    return this.json('payout', 'PUT', `/v1/obligations/${enc(obligationId)}/payee`, payee);
+  /**
+   * Corrects the payee of a failed payment and schedules it again, or
+   * supplies the payee of one whose stored payee cannot be opened (then the
+   * reason is required and a second senior confirms it).
+   */
+  correctPayee(obligationId: string, payee: Payee, reason = ''): Promise<Obligation> {
+    return this.json('payout', 'PUT', `/v1/obligations/${enc(obligationId)}/payee`, reason ? { ...payee, reason } : payee);
   }
 
   /** Records that the bank returned a completed payment (退汇). */

@@ -485,12 +485,20 @@ export function Advances({ c, onChanged }: { c: Case; onChanged: (c: Case) => vo
   );
 }
 
-/** The corrected payee of a payment the bank refused or returned: it is scheduled again. */
+/**
+ * The corrected payee of a payment the bank refused or returned: it is
+ * scheduled again. A payment whose stored payee cannot be opened (shown
+ * with no payee) takes one only with how it was confirmed with the
+ * claimant, and waits for a second senior.
+ */
 export function PayeeCorrection({ o, onCorrected }: { o: Obligation; onCorrected: () => void }) {
   const { t } = useI18n();
   const { api } = useSession();
   const [open, setOpen] = useState(false);
   const [p, setP] = useState<PayeeDraft>({ name: '', role: o.payee?.role ?? 'insured', bank_name: o.payee?.bank_name ?? '', account_number: '', behalf_name: '', behalf_relation: '' });
+  const [reason, setReason] = useState('');
+  const unreadable = !o.payee;
+  const ready = payeeReady(p) && (!unreadable || !!reason.trim());
   const action = useBusy();
   if (!open)
     return (
@@ -500,19 +508,22 @@ export function PayeeCorrection({ o, onCorrected }: { o: Obligation; onCorrected
     );
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!payeeReady(p)) return;
-    if (await action.run(() => api.correctPayee(o.id, payeeOf(p)))) {
+    if (!ready) return;
+    if (await action.run(() => api.correctPayee(o.id, payeeOf(p), reason.trim()))) {
       setOpen(false);
       onCorrected();
     }
   };
   return (
     <form onSubmit={submit} noValidate className="reason-prompt">
-      <p className="muted small">{t('payee.correctHint')}</p>
+      <p className="muted small">{t(unreadable ? 'payee.supplyHint' : 'payee.correctHint')}</p>
       <PayeeFields p={p} set={(k, v) => setP((d) => ({ ...d, [k]: v }))} />
+      <Field label={t('payee.correctReason')} hint={unreadable ? t('payee.correctReasonRequired') : undefined}>
+        <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="correct-payee-reason" />
+      </Field>
       {action.error ? <ErrorBox error={action.error} /> : null}
       <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={action.busy || !payeeReady(p)}>
+        <button type="submit" className="btn btn-primary" disabled={action.busy || !ready}>
           {t('payee.correctSubmit')}
         </button>
         <button type="button" className="btn" onClick={() => setOpen(false)}>

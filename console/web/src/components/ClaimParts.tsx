@@ -239,6 +239,11 @@ export function Payments({ list, agreed, error, onChanged }: { list: Obligation[
               <span className="bad">{t('payouts.bankSaid')}<span translate="no">{o.last_error}</span></span> {canDecide(user) && <PayeeCorrection o={o} onCorrected={onChanged} />}
             </div>
           )}
+          {!o.payee && o.state !== 'failed' && o.state !== 'completed' && o.state !== 'cancelled' && (
+            <div className="small" data-testid="payee-unreadable">
+              <span className="bad">{t('payouts.payeeUnreadable')}</span> {canDecide(user) && o.state === 'scheduled' && <PayeeCorrection o={o} onCorrected={onChanged} />}
+            </div>
+          )}
         </li>
       ))}
     </ul>
