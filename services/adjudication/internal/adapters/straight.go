@@ -191,6 +191,12 @@ type corroborationJSON struct {
 
 // SaveAssessment stores a claim's assessment; the first one stays.
 func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) error {
+	return storeAssessment(s.db.WithContext(ctx), a)
+}
+
+// storeAssessment stores a claim's assessment through db (a transaction:
+// Cases.UpdateAssessing); the first one stays.
+func storeAssessment(db *gorm.DB, a app.StoredAssessment) error {
 	reasons, err := json.Marshal(assessmentdata.FromReasons(a.Reasons))
 	if err != nil {
 		return err
@@ -229,7 +235,7 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 	if row.Documents, err = json.Marshal(docs); err != nil {
 		return err
 	}
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("store assessment: %w", err)
 	}
 	return nil
