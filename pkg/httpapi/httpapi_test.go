@@ -112,6 +112,7 @@ func TestEveryErrorCodeMapsToItsStatus(t *testing.T) {
 		{apperr.UnsupportedMedia, http.StatusUnsupportedMediaType},
 		{apperr.Unprocessable, http.StatusUnprocessableEntity},
 		{apperr.Unavailable, http.StatusServiceUnavailable},
+		{apperr.Busy, http.StatusServiceUnavailable},
 		{apperr.PayeeNotEntitled, http.StatusUnprocessableEntity},
 		{apperr.BeyondContract, http.StatusUnprocessableEntity},
 		{apperr.ChecksFailing, http.StatusConflict},
