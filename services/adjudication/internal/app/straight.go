@@ -30,7 +30,9 @@ type StraightThrough interface {
 	// Assessment returns the stored assessment of a claim.
 	Assessment(ctx context.Context, claimID string) (StoredAssessment, error)
 	// UsedDeductible sums the deductible applied on the other approved
-	// claims of a policy.
+	// claims of a policy. Read in the deciding transaction under the
+	// policy's usage lock (UpdateAssessing), it counts every automatic
+	// decision committed before that lock was granted.
 	UsedDeductible(ctx context.Context, policyNumber, claimID string) (int64, error)
 	Reviews(ctx context.Context, pending bool, limit, offset int) ([]domain.AutoReview, error)
 	// UpdateReview loads a review under a lock, applies change and stores it.
