@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/adjudication/internal/app"
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
@@ -121,5 +122,51 @@ func TestAttackTwoClaimsOfOnePolicyAtOnceApplyTheAnnualDeductibleOnce(t *testing
 				t.Errorf("got %d fen paid on the two claims, want 48000 (as one at a time)", paid)
 			}
 		})
+	}
+}
+
+// TestAttackAHandlerPayingAHeldClaimAfterAnAutomaticOneAppliesTheDeductibleOnce:
+// a claim of policy P-DED is held for a handler (its identity card was
+// entered at the counter) after the system computed its amount with the
+// whole annual deductible (300 − 100 yuan at 80%: 160 yuan); then a clean
+// claim of the same policy is decided by the system, which counts the held
+// claim's deductible as not used (nothing was decided on it) and applies
+// the 100 yuan too. The handler who then decides the held claim must be
+// held to what the rules compute now (300 yuan at 80%: 240 yuan), not to
+// the 160 yuan that would apply the deductible a second time; and a third
+// claim of the policy finds the deductible used up.
+func TestAttackAHandlerPayingAHeldClaimAfterAnAutomaticOneAppliesTheDeductibleOnce(t *testing.T) {
+	t.Parallel()
+	f := newStraightFixture(t, map[string]string{"P-DED": "张三"}, nil)
+	ctx := context.Background()
+	now := f.clock.Now()
+	held := cleanOnPolicy(t, "ded-held", "52000001", 30_000, now)
+	held.Documents[1].EnteredBy, held.Documents[1].EnteredVia = "clerk-9", "counter"
+	f.open(t, held)
+	f.open(t, cleanOnPolicy(t, "ded-auto", "52000002", 40_000, now))
+	c, err := f.app.Case(ctx, "ded-held")
+	require.NoError(t, err)
+	require.Nil(t, c.Decision, "the claim entered at the counter is held for a handler")
+	c, err = f.app.Case(ctx, "ded-auto")
+	require.NoError(t, err)
+	require.True(t, c.Decision != nil && c.Decision.Automatic() && c.Decision.AmountFen == 24_000,
+		"got decision %+v, want the system's approval of 240 yuan (the deductible applied)", c.Decision)
+
+	_, err = f.app.Decide(ctx, handler, "ded-held", approve(16_000))
+	if e, ok := apperr.As(err); !ok || e.Field != "amount_reason" {
+		t.Fatalf("got %v deciding 160 yuan without a reason, want a refusal on amount_reason (the rules compute 240 yuan now: the deductible was applied on ded-auto)", err)
+	}
+	c, err = f.app.Decide(ctx, handler, "ded-held", approve(24_000))
+	require.NoError(t, err)
+	if c.Decision.ComputedFen == nil || *c.Decision.ComputedFen != 24_000 {
+		t.Fatalf("got the computed amount %v kept with the decision, want 24000 fen", c.Decision.ComputedFen)
+	}
+
+	// The deductible is used up on the policy: a third claim applies none.
+	f.open(t, cleanOnPolicy(t, "ded-third", "52000003", 50_000, now))
+	c, err = f.app.Case(ctx, "ded-third")
+	require.NoError(t, err)
+	if c.Decision == nil || c.Decision.AmountFen != 40_000 {
+		t.Fatalf("got decision %+v on the third claim, want the system's approval of 400 yuan (the deductible used up)", c.Decision)
 	}
 }
