@@ -104,8 +104,9 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 // locks are taken in one order everywhere: the case, the invoices, the
 // account, the policy's usage. An assessment that decides nothing writes
 // nothing there (errNotAutomatic rolls the reads back) and is stored after,
-// with its reasons, for the handler: the claim was not decided, so the
-// deductible it computed counts as used only once a person decides it.
+// with its reasons, for the handler: the claim was not decided, so no
+// deductible is used on it until a person decides it, on the amount
+// computed again then (Decide).
 // A case opened by this very request (opened, with the policy and product
 // OpenCase read) can have no stored assessment yet: neither is read again.
 func (s *Service) straightThrough(ctx context.Context, claimID string, d events.ClaimRequestedData, opened *policyRead) error {
@@ -384,6 +385,23 @@ func (s *Service) storedAssessment(ctx context.Context, claimID string) (*Stored
 		return nil, err
 	}
 	return &a, nil
+}
+
+// computeAgain computes the amount of c's claim again from the documents
+// its assessment read, under the rules r it was computed under, with what
+// the policy's other claims used read under the policy's lock (ev.UsedFen
+// and the deductible, read through ctx in the transaction holding it):
+// nil when it cannot be computed in full.
+func (s *Service) computeAgain(ctx context.Context, c *domain.Case, ev domain.Evidence, r domain.ProductRules, docs []domain.DocumentFields) (*domain.Computation, error) {
+	deductible, err := s.straight.UsedDeductible(ctx, c.PolicyNumber, c.ClaimID)
+	if err != nil {
+		return nil, err
+	}
+	comp := domain.ComputeOn(c, ev, r, docs, domain.Used{DeductibleFen: deductible, ApprovedFen: usedOn(ev, r.Benefit)})
+	if len(comp.Problems) > 0 {
+		return nil, nil
+	}
+	return &comp, nil
 }
 
 // computedOf returns the amount the product's rules computed for a claim
