@@ -28,6 +28,10 @@ const (
 	// Overloaded: the service is at its bound for this kind of work (the
 	// uploads it checks at once); the answer says when to try again.
 	Overloaded Code = "overloaded"
+	// Busy: the database failed the change again and again for conflicting
+	// ones (a deadlock's victim, a serialization conflict) and nothing of it
+	// was applied; the same request sent again can succeed.
+	Busy Code = "busy_retry"
 	// The refusals of the money controls (issue 14): a payee not entitled
 	// under the policy, an amount beyond the contract, checks that block.
 	PayeeNotEntitled Code = "payee_not_entitled"

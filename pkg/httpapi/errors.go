@@ -27,6 +27,7 @@ var statusByCode = map[apperr.Code]int{
 	apperr.Unprocessable:    http.StatusUnprocessableEntity,
 	apperr.Unavailable:      http.StatusServiceUnavailable,
 	apperr.Overloaded:       http.StatusServiceUnavailable,
+	apperr.Busy:             http.StatusServiceUnavailable,
 	apperr.PayeeNotEntitled: http.StatusUnprocessableEntity,
 	apperr.BeyondContract:   http.StatusUnprocessableEntity,
 	apperr.ChecksFailing:    http.StatusConflict,
@@ -55,8 +56,9 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// RetryAfterSeconds is the Retry-After of an overloaded answer: long enough
-// for an upload in flight to finish, short for a person waiting.
+// RetryAfterSeconds is the Retry-After of an overloaded or busy answer:
+// long enough for an upload in flight to finish, short for a person
+// waiting.
 const RetryAfterSeconds = "2"
 
 // WriteError answers with err. An error that is not an *apperr.Error is
@@ -68,7 +70,7 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	status := http.StatusInternalServerError
 	if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
 		status = Status(e.Code)
-		if e.Code == apperr.Overloaded {
+		if e.Code == apperr.Overloaded || e.Code == apperr.Busy {
 			c.Header("Retry-After", RetryAfterSeconds)
 		}
 		detail.Code, detail.Message, detail.Field = string(e.Code), e.Message, e.Field

@@ -112,6 +112,7 @@ func TestEveryErrorCodeMapsToItsStatus(t *testing.T) {
 		{apperr.UnsupportedMedia, http.StatusUnsupportedMediaType},
 		{apperr.Unprocessable, http.StatusUnprocessableEntity},
 		{apperr.Unavailable, http.StatusServiceUnavailable},
+		{apperr.Busy, http.StatusServiceUnavailable},
 		{apperr.PayeeNotEntitled, http.StatusUnprocessableEntity},
 		{apperr.BeyondContract, http.StatusUnprocessableEntity},
 		{apperr.ChecksFailing, http.StatusConflict},
@@ -488,5 +489,24 @@ func TestAddressesWithNULOrInvalidUTF8AreRefused(t *testing.T) {
 	}
 	if rec := serve(e, http.MethodGet, "/things/x?claim_id=%E5%BC%A0", "", ""); rec.Code != http.StatusNoContent {
 		t.Fatalf("GET with a Chinese query value: got %d, want 204", rec.Code)
+	}
+}
+
+// TestABusyAnswerSaysToSendTheRequestAgain: a change the database gave up
+// for conflicting ones (postgres.Transaction, after its attempts) answers
+// 503 busy_retry with Retry-After, never 500, and the driver's words stay
+// in the log.
+func TestABusyAnswerSaysToSendTheRequestAgain(t *testing.T) {
+	e, _ := newEngine(t, httpapi.Options{})
+	e.POST("/decide", func(c *gin.Context) {
+		httpapi.WriteError(c, slog.Default(), fmt.Errorf("decide: %w", &apperr.Error{Code: apperr.Busy, Message: "send it again",
+			Err: errors.New("lock the usage of policy P-1: ERROR: deadlock detected (SQLSTATE 40P01)")}))
+	})
+	rec := serve(e, http.MethodPost, "/decide", "application/json", `{}`)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("got status %d, Retry-After %q, want 503 with a Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if d := errorBody(t, rec); d.Code != string(apperr.Busy) || strings.Contains(d.Message, "SQLSTATE") {
+		t.Fatalf("got code %s message %q, want busy_retry without the driver's words", d.Code, d.Message)
 	}
 }

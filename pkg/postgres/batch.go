@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"claims.local/pkg/apperr"
 )
 
 // batchKey is the context key of a Batch's transaction.
@@ -180,6 +185,22 @@ func AfterCommit(ctx context.Context, f func()) bool {
 // Transaction runs fn in a transaction of its own on db, or, within a
 // Batch, in a savepoint of the batch's transaction (what fn did is undone
 // when it fails, and committed with the batch).
+//
+// A transaction of its own that PostgreSQL failed as a deadlock's victim
+// or on a serialization conflict (Retryable) is run again from its
+// beginning, fn included, so that it reads again what the winner
+// committed: up to TxAttempts times in all, after a pause that grows with
+// each attempt and is jittered so that two losers do not meet again. The
+// failed attempt was rolled back whole, so nothing is applied twice; fn
+// must do nothing outside the transaction that may not be repeated (events
+// go to the outbox, in the transaction; the relay is woken after the
+// commit). When every attempt failed so, Transaction returns an apperr of
+// code Busy (an HTTP 503 the client may send again), not an internal
+// error. A savepoint is not run again: within a Batch the batch's earlier
+// steps hold their locks, which a second try would only wait for again;
+// the consumer applies the event on its own after the batch (Step), and
+// that transaction of its own is retried here. Nor is one nested in a
+// transaction db already is.
 func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
 		tx, err := b.begin()
@@ -188,7 +209,54 @@ func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) e
 		}
 		return tx.WithContext(ctx).Transaction(fn)
 	}
-	return db.WithContext(ctx).Transaction(fn)
+	if _, nested := db.Statement.ConnPool.(gorm.TxCommitter); nested {
+		return db.WithContext(ctx).Transaction(fn)
+	}
+	for attempt := 1; ; attempt++ {
+		err := db.WithContext(ctx).Transaction(fn)
+		if err == nil || !Retryable(err) {
+			return err
+		}
+		if attempt == TxAttempts {
+			return &apperr.Error{Code: apperr.Busy, Err: err, Message: fmt.Sprintf(
+				"the database gave up this change %d times in a row for a conflicting one (a deadlock or a serialization conflict); nothing of it was applied: send it again", attempt)}
+		}
+		pause := time.Duration(attempt) * (retryPause + rand.N(retryPause))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// TxAttempts is how many times Transaction runs a transaction that
+// PostgreSQL keeps failing as a deadlock's victim or on a serialization
+// conflict; retryPause is the least pause before the second attempt.
+const (
+	TxAttempts = 3
+	retryPause = 10 * time.Millisecond
+)
+
+// The SQLSTATEs of a transaction that failed only because another one ran
+// beside it: run again, it can succeed.
+const (
+	sqlstateSerializationFailure = "40001"
+	sqlstateDeadlockDetected     = "40P01"
+)
+
+// Retryable reports whether err is PostgreSQL's failure of a transaction
+// for a conflict with another one, which the same transaction run again
+// from its beginning can overcome: deadlock_detected (40P01, the victim of
+// a deadlock) or serialization_failure (40001). Any other failure, a
+// constraint violated or a lock not available (55P03) among them, would
+// fail again or is an answer in itself.
+func Retryable(err error) bool {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return false
+	}
+	return pg.Code == sqlstateDeadlockDetected || pg.Code == sqlstateSerializationFailure
 }
 
 // inBatch tells whether ctx is within a Batch.

@@ -42,13 +42,13 @@ func fullCase(claimID string) (opened, complete domain.Case) {
 		EnteredBy: "clerk-1", EnteredVia: "counter"}
 	opened = c
 
-	computed := int64(11_000)
+	computed, deductible := int64(11_000), int64(7_500)
 	approvedDecision := t0.Add(5 * time.Hour)
 	c.Decision = &domain.Decision{Outcome: domain.Outcome("partly_approve"), AmountFen: 10_000, Note: "part of it",
 		Lines:     []domain.BenefitLine{{Benefit: "medical_expense", ClaimedFen: 12_345, ApprovedFen: 10_000}, {Benefit: "hospital_allowance", ClaimedFen: 3_000}},
 		Reasons:   []domain.RejectionReason{{Code: "WAITING_PERIOD", Text: "等待期内", Clause: "《条款》第四条"}},
 		DecidedBy: "h1", DecidedAt: t0.Add(4 * time.Hour), NeedsApproval: true, ApprovedBy: "s1", ApprovedAt: &approvedDecision,
-		ExGratia: true, RulesVersion: 3, ComputedFen: &computed, AmountReason: "capped", ForReview: "sampled"}
+		ExGratia: true, RulesVersion: 3, ComputedFen: &computed, DeductibleFen: &deductible, AmountReason: "capped", ForReview: "sampled"}
 	c.RejectionLetter = &domain.RejectionLetter{Number: "RJ-2026-000001", IssueDate: calendar.DateOf(time.Date(2026, 10, 1, 9, 0, 0, 0, calendar.Location())), SHA256: "dd",
 		GeneratedAt: t0.Add(6 * time.Hour), GeneratedBy: "h1", PDF: []byte("%PDF-1.7 letter"),
 		Sent: &domain.LetterSent{Channel: "post", SentBy: "h1", SentAt: t0.Add(7 * time.Hour)}}

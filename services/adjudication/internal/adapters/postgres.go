@@ -234,7 +234,10 @@ func (s *Cases) CountTagged(ctx context.Context, code string) (tagged, undecided
 // serialised here: the second sees the first's decision and is refused. The
 // version check makes a lost update impossible even without the lock.
 func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.Case) (tracking.Effects, error)) (domain.Case, error) {
-	return s.update(ctx, claimID, false, nil, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) { return change(c) })
+	return s.update(ctx, claimID, false, nil, func(c *domain.Case, _ map[string]int64) (tracking.Effects, *app.StoredAssessment, error) {
+		eff, err := change(c)
+		return eff, nil, err
+	})
 }
 
 // UpdateUsingPolicy changes a case as Update does, holding the lock on its
@@ -244,7 +247,16 @@ func (s *Cases) Update(ctx context.Context, claimID string, change func(*domain.
 // here: the second sees what the first approved, so that together they
 // never exceed the sum insured (issue 14, contract limits are hard).
 func (s *Cases) UpdateUsingPolicy(ctx context.Context, claimID string, change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
-	return s.update(ctx, claimID, true, nil, change)
+	return s.update(ctx, claimID, true, nil, storingNoAssessment(change))
+}
+
+// storingNoAssessment is change as update takes it: it stores no
+// assessment.
+func storingNoAssessment(change func(*domain.Case, map[string]int64) (tracking.Effects, error)) func(*domain.Case, map[string]int64) (tracking.Effects, *app.StoredAssessment, error) {
+	return func(c *domain.Case, used map[string]int64) (tracking.Effects, *app.StoredAssessment, error) {
+		eff, err := change(c, used)
+		return eff, nil, err
+	}
 }
 
 // UpdateReading changes a case as UpdateUsingPolicy does (usage) or as
@@ -256,11 +268,22 @@ func (s *Cases) UpdateUsingPolicy(ctx context.Context, claimID string, change fu
 // snapshot of its own first and again under the lock (issue 21).
 func (s *Cases) UpdateReading(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
 	change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
-	return s.update(ctx, claimID, usage, read, change)
+	return s.update(ctx, claimID, usage, read, storingNoAssessment(change))
+}
+
+// UpdateAssessing is UpdateReading with the policy's usage whose change
+// also returns the straight-through assessment of the claim, stored in the
+// same transaction as the decision it made (nil: none). The deductible the
+// assessment applied counts as used on the policy (Straight.UsedDeductible)
+// exactly when the decision commits: a claim of the same policy waiting for
+// the policy's lock reads it as soon as it gets the lock.
+func (s *Cases) UpdateAssessing(ctx context.Context, claimID string, read func(context.Context, domain.Case) error,
+	change func(*domain.Case, map[string]int64) (tracking.Effects, *app.StoredAssessment, error)) (domain.Case, error) {
+	return s.update(ctx, claimID, true, read, change)
 }
 
 func (s *Cases) update(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
-	change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error) {
+	change func(*domain.Case, map[string]int64) (tracking.Effects, *app.StoredAssessment, error)) (domain.Case, error) {
 	var result domain.Case
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
 		row, err := load(tx, claimID, true)
@@ -290,13 +313,18 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, read fun
 				return tracking.Effects{}, err
 			}
 		}
-		eff, err := change(&c, used)
+		eff, assessed, err := change(&c, used)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
 		c.Version = row.Version + 1
 		if err := store(tx, row, before, c); err != nil {
 			return tracking.Effects{}, err
+		}
+		if assessed != nil {
+			if err := storeAssessment(tx, *assessed); err != nil {
+				return tracking.Effects{}, err
+			}
 		}
 		if err := appendAudit(tx, c); err != nil {
 			return tracking.Effects{}, err

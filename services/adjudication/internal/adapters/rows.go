@@ -63,6 +63,7 @@ type decisionRow struct {
 	ExGratia      bool            `json:"ex_gratia"`
 	RulesVersion  int             `json:"rules_version"`
 	ComputedFen   *int64          `json:"computed_fen"`
+	DeductibleFen *int64          `json:"deductible_fen"`
 	AmountReason  string          `json:"amount_reason"`
 	ForReview     string          `json:"for_review"`
 	Lines         []lineRow       `gorm:"foreignKey:CaseID;references:CaseID" json:"lines"`
@@ -446,7 +447,7 @@ func toDecisionRow(caseID string, d domain.Decision) (decisionRow, error) {
 	}
 	row := decisionRow{CaseID: caseID, Outcome: string(d.Outcome), AmountFen: d.AmountFen, Reason: d.Note, Reasons: reasons,
 		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, NeedsApproval: d.NeedsApproval, ApprovedAt: d.ApprovedAt, ExGratia: d.ExGratia,
-		RulesVersion: d.RulesVersion, ComputedFen: d.ComputedFen, AmountReason: d.AmountReason, ForReview: d.ForReview}
+		RulesVersion: d.RulesVersion, ComputedFen: d.ComputedFen, DeductibleFen: d.DeductibleFen, AmountReason: d.AmountReason, ForReview: d.ForReview}
 	if d.ApprovedAt != nil {
 		row.ApprovedBy = &d.ApprovedBy
 	}
@@ -465,7 +466,7 @@ func (r decisionRow) toDomain() (domain.Decision, error) {
 	}
 	d := domain.Decision{Outcome: domain.Outcome(r.Outcome), AmountFen: r.AmountFen, Note: r.Reason, DecidedBy: r.DecidedBy,
 		DecidedAt: r.DecidedAt.UTC(), NeedsApproval: r.NeedsApproval, ApprovedBy: deref(r.ApprovedBy), ExGratia: r.ExGratia,
-		RulesVersion: r.RulesVersion, ComputedFen: r.ComputedFen, AmountReason: r.AmountReason, ForReview: r.ForReview}
+		RulesVersion: r.RulesVersion, ComputedFen: r.ComputedFen, DeductibleFen: r.DeductibleFen, AmountReason: r.AmountReason, ForReview: r.ForReview}
 	if r.ApprovedAt != nil {
 		at := r.ApprovedAt.UTC()
 		d.ApprovedAt = &at

@@ -191,6 +191,12 @@ type corroborationJSON struct {
 
 // SaveAssessment stores a claim's assessment; the first one stays.
 func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) error {
+	return storeAssessment(s.db.WithContext(ctx), a)
+}
+
+// storeAssessment stores a claim's assessment through db (a transaction:
+// Cases.UpdateAssessing); the first one stays.
+func storeAssessment(db *gorm.DB, a app.StoredAssessment) error {
 	reasons, err := json.Marshal(assessmentdata.FromReasons(a.Reasons))
 	if err != nil {
 		return err
@@ -229,7 +235,7 @@ func (s *Straight) SaveAssessment(ctx context.Context, a app.StoredAssessment) e
 	if row.Documents, err = json.Marshal(docs); err != nil {
 		return err
 	}
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("store assessment: %w", err)
 	}
 	return nil
@@ -288,11 +294,13 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 	return out, nil
 }
 
-// UsedDeductible sums the deductible the computations of the policy's
-// other claims applied, of the claims not rejected.
+// UsedDeductible sums the deductible the decisions on the policy's other
+// claims applied, of the claims decided and not rejected: the deductible
+// a decision's computed amount applied, or, for a decision stored before
+// it was kept (NULL), the one its claim's assessment applied.
 func (s *Straight) UsedDeductible(ctx context.Context, policyNumber, claimID string) (int64, error) {
 	var sum int64
-	err := s.db.WithContext(ctx).Raw(`SELECT coalesce(sum(a.deductible_fen), 0) FROM auto_assessments a
+	err := s.db.WithContext(ctx).Raw(`SELECT coalesce(sum(coalesce(d.deductible_fen, a.deductible_fen)), 0) FROM auto_assessments a
 		JOIN cases c ON c.claim_id = a.claim_id JOIN decisions d ON d.case_id = c.id
 		WHERE a.policy_number = ? AND a.claim_id <> ? AND d.outcome <> 'reject'`, policyNumber, claimID).Scan(&sum).Error
 	if err != nil {

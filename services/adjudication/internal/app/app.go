@@ -64,6 +64,13 @@ type Repository interface {
 	// database are made in that transaction; it must not change the case.
 	UpdateReading(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
 		change func(*domain.Case, map[string]int64) (tracking.Effects, error)) (domain.Case, error)
+	// UpdateAssessing is UpdateReading with the policy's usage whose
+	// change also returns the claim's straight-through assessment (nil:
+	// none), stored in the same transaction as the change: the deductible
+	// an automatic decision applied is used on the policy from the commit
+	// that decides, for the next holder of the policy's lock.
+	UpdateAssessing(ctx context.Context, claimID string, read func(context.Context, domain.Case) error,
+		change func(*domain.Case, map[string]int64) (tracking.Effects, *StoredAssessment, error)) (domain.Case, error)
 	// Timeline returns the audit of a case, oldest first.
 	Timeline(ctx context.Context, claimID string) ([]domain.Change, error)
 	// LetterPDF returns the stored PDF of a claim's rejection letter.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus"
@@ -171,5 +172,118 @@ func TestAttackTwoCrossingBatchesDeadlockAndEveryClaimIsAppliedOnceRight(t *test
 	}
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox WHERE event_type = ?", events.ClaimDecided.Name); n != 2 {
 		t.Fatalf("got %d claim-decided events, want 2 (the two decided by the system, each once)", n)
+	}
+}
+
+// holdingInvoices is a cases' repository whose first SameInvoices (a
+// handler's decision reads it with the case locked, before the policy's
+// usage) tells locked and waits for go on; later calls read at once.
+type holdingInvoices struct {
+	app.Repository
+	mu     sync.Mutex
+	calls  int
+	locked chan struct{}
+	goOn   chan struct{}
+}
+
+func (h *holdingInvoices) SameInvoices(ctx context.Context, c domain.Case) ([]domain.InvoiceMatch, error) {
+	h.mu.Lock()
+	h.calls++
+	first := h.calls == 1
+	h.mu.Unlock()
+	if first {
+		close(h.locked)
+		<-h.goOn
+	}
+	return h.Repository.SameInvoices(ctx, c)
+}
+
+// TestAttackAHandlersDecisionPickedAsADeadlocksVictimIsRunAgainOnce: a
+// handler's decision holds its case's row lock and asks for its policy's
+// usage lock, which another transaction holds while it asks for the case's
+// row: a deadlock, in the opposite of the one lock order (as a consumer's
+// batch holding a policy's usage for an earlier event may cross a request).
+// The other transaction waits first, with a long deadlock_timeout, so that
+// PostgreSQL picks the decision as the victim (40P01). The handler's
+// request must not fail for it: the decision's transaction is run again
+// from its start once the other committed, and the decision, its
+// claim-decided event and its audit entry are stored once.
+func TestAttackAHandlersDecisionPickedAsADeadlocksVictimIsRunAgainOnce(t *testing.T) {
+	t.Parallel()
+	hold := &holdingInvoices{locked: make(chan struct{}), goOn: make(chan struct{})}
+	f := newFixtureWith(t, func(d *app.Deps) { hold.Repository, d.Cases = d.Cases, hold })
+	ctx := context.Background()
+	f.importPolicy(t, "P-1")
+	f.open(t, request("claim-dl", time.Now().Add(-time.Hour)))
+
+	var name string
+	require.NoError(t, f.db.Raw("SELECT current_database()").Scan(&name).Error)
+	// The other transaction runs as the database's superuser: only it may
+	// set deadlock_timeout for itself.
+	admin := pgtest.Open(t, pgtest.WithDatabase(t, pgtest.AdminDSN(t), name), 3)
+
+	decided := make(chan error, 1)
+	go func() {
+		_, err := f.app.Decide(ctx, handler, "claim-dl", approve(100))
+		decided <- err
+	}()
+	<-hold.locked // the decision holds the case's row lock
+
+	other := admin.Begin()
+	require.NoError(t, other.Error)
+	defer other.Rollback()
+	require.NoError(t, other.Exec("SET LOCAL deadlock_timeout = '60s'").Error)
+	require.NoError(t, other.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "adjudication.policy-usage:P-1").Error)
+	var pid int64
+	require.NoError(t, other.Raw("SELECT pg_backend_pid()").Scan(&pid).Error)
+	otherDone := make(chan error, 1)
+	go func() {
+		if err := other.Exec("SELECT 1 FROM cases WHERE claim_id = ? FOR UPDATE", "claim-dl").Error; err != nil {
+			otherDone <- err
+			return
+		}
+		otherDone <- other.Commit().Error
+	}()
+	apitest.Eventually(t, 30*time.Second, "the other transaction waiting for the case's row", func() bool {
+		return pgtest.Count(t, admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND wait_event_type = 'Lock'", pid) == 1
+	})
+	close(hold.goOn) // the decision now asks for the policy's usage: a circle
+
+	err := <-decided
+	require.NoError(t, <-otherDone, "the other transaction (not the victim: its deadlock_timeout is longer)")
+	if err != nil {
+		t.Fatalf("got %v from the handler's decision, want it made (the deadlock's victim run again)", err)
+	}
+	hold.mu.Lock()
+	reads := hold.calls
+	hold.mu.Unlock()
+	// Under load the retry can take the case's row before the other
+	// transaction, woken by the victim's rollback, does: the circle closes
+	// again and the retry is the victim too; a third attempt then goes
+	// through.
+	if reads < 2 || reads > postgres.TxAttempts {
+		t.Errorf("got the decision's reads made %d times, want 2 to %d (the victim's, then the retries')", reads, postgres.TxAttempts)
+	}
+	c, err := f.app.Case(ctx, "claim-dl")
+	require.NoError(t, err)
+	if c.Decision == nil || c.Decision.Outcome != domain.Approve || c.Decision.AmountFen != 100 {
+		t.Fatalf("got decision %+v, want the approval of 100 fen", c.Decision)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM outbox WHERE event_type = ? AND msg_key = ?", events.ClaimDecided.Name, "claim-dl"); n != 1 {
+		t.Errorf("got %d claim-decided events, want 1", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM decisions d JOIN cases c ON c.id = d.case_id WHERE c.claim_id = ?", "claim-dl"); n != 1 {
+		t.Errorf("got %d decisions stored, want 1", n)
+	}
+	timeline, err := f.app.Timeline(ctx, "claim-dl")
+	require.NoError(t, err)
+	decisions := 0
+	for _, ch := range timeline {
+		if ch.Action == domain.ActionDecided {
+			decisions++
+		}
+	}
+	if decisions != 1 {
+		t.Errorf("got %d decided entries in the audit, want 1", decisions)
 	}
 }

@@ -21,12 +21,20 @@ import (
 // the straight-through path would not pay on without a second person
 // (entered_by_staff) may not decide the claim.
 func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string, in domain.DecisionInput) (domain.Case, error) {
-	var ev domain.Evidence
-	number := ""
+	var (
+		ev     domain.Evidence
+		number string
+		// stored and rules are the claim's assessment and the version of
+		// the product's rules it computed an amount under (nil: none).
+		stored *StoredAssessment
+		rules  *domain.ProductRules
+		inTx   context.Context
+	)
 	// What the decision rests on is read with the case locked, in the
 	// transaction that stores it (issue 21); the amounts used on the
-	// policy only under the policy's lock.
+	// policy, the deductible among them, only under the policy's lock.
 	read := func(ctx context.Context, c domain.Case) (err error) {
+		inTx = ctx
 		if ev.Policy, ev.Product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 			return err
 		}
@@ -36,11 +44,17 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		if in.Burst, err = s.burst(ctx, c); err != nil {
 			return err
 		}
-		a, err := s.storedAssessment(ctx, claimID)
-		if err != nil {
+		if stored, err = s.storedAssessment(ctx, claimID); err != nil {
 			return err
 		}
-		in.Computed, in.EnteredBy = computedOf(a), enteredByOf(a)
+		in.Computed, in.EnteredBy = computedOf(stored), enteredByOf(stored)
+		if in.Computed != nil {
+			r, err := s.straight.Rules(ctx, stored.ProductCode, in.Computed.RulesVersion)
+			if err != nil {
+				return err
+			}
+			rules = &r
+		}
 		if ev.Product != nil {
 			in.Benefits = ev.Product.BenefitCodes()
 		}
@@ -55,6 +69,16 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		// limits and checks are those under the policy's lock.
 		ev.UsedFen = used
 		in.Checks, in.Limits = domain.RunChecks(c, ev), domain.MaxPayableOf(c, ev)
+		if rules != nil {
+			// The amount the rules compute now: a claim of the policy
+			// decided since the assessment (by the system, while this one
+			// was held) may have used the annual deductible or the limits.
+			comp, err := s.computeAgain(inTx, c, ev, *rules, stored.Documents)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			in.Computed = comp
+		}
 		now := s.now()
 		raised := len(c.Signals)
 		if err := c.Decide(actor, s.authority, in, now); err != nil {

@@ -30,7 +30,9 @@ type StraightThrough interface {
 	// Assessment returns the stored assessment of a claim.
 	Assessment(ctx context.Context, claimID string) (StoredAssessment, error)
 	// UsedDeductible sums the deductible applied on the other approved
-	// claims of a policy.
+	// claims of a policy. Read in the deciding transaction under the
+	// policy's usage lock (UpdateAssessing), it counts every automatic
+	// decision committed before that lock was granted.
 	UsedDeductible(ctx context.Context, policyNumber, claimID string) (int64, error)
 	Reviews(ctx context.Context, pending bool, limit, offset int) ([]domain.AutoReview, error)
 	// UpdateReview loads a review under a lock, applies change and stores it.
@@ -87,16 +89,24 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 //
 // What the assessment rests on is read with the case locked, in the
 // transaction that stores the decision and the agreement
-// (Repository.UpdateReading), as for a handler's decision or advance: the
-// invoices' other claims under their keys' locks, the account's uses under
-// its lock (SignalFacts), then, for an automatic decision, the policy's
-// usage under its lock, assessed again. Two claims opened at once naming
-// one account or one invoice, by two consumers or by one applying a
+// (Repository.UpdateAssessing), as for a handler's decision or advance:
+// the invoices' other claims under their keys' locks, the account's uses
+// under its lock (SignalFacts), then, for an automatic decision, the
+// policy's usage under its lock, with the annual deductible already used
+// on the policy read again there, assessed again. Two claims opened at once
+// naming one account or one invoice, by two consumers or by one applying a
 // batch's events again one by one, are so serialised: the later sees the
-// earlier's use (shared_account) and goes to a handler. The locks are
-// taken in one order everywhere: the case, the invoices, the account, the
-// policy's usage. An assessment that decides nothing writes nothing there
-// (errNotAutomatic rolls the reads back) and is stored after.
+// earlier's use (shared_account) and goes to a handler. Two claims of one
+// policy are serialised by the policy's lock: the assessment, which holds
+// the deductible it applied, is stored in the transaction that decides, so
+// the later reads the earlier's deductible as used and the annual
+// deductible is applied once (the claimant is not underpaid by it). The
+// locks are taken in one order everywhere: the case, the invoices, the
+// account, the policy's usage. An assessment that decides nothing writes
+// nothing there (errNotAutomatic rolls the reads back) and is stored after,
+// with its reasons, for the handler: the claim was not decided, so no
+// deductible is used on it until a person decides it, on the amount
+// computed again then (Decide).
 // A case opened by this very request (opened, with the policy and product
 // OpenCase read) can have no stored assessment yet: neither is read again.
 func (s *Service) straightThrough(ctx context.Context, claimID string, d events.ClaimRequestedData, opened *policyRead) error {
@@ -110,9 +120,12 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 		seen domain.Case
 		in   domain.AutoInput
 		a    domain.Assessment
+		// inTx reads in the transaction holding the locks (it must not
+		// outlive it).
+		inTx context.Context
 	)
 	read := func(ctx context.Context, c domain.Case) (err error) {
-		seen = c
+		seen, inTx = c, ctx
 		if in, err = s.autoInput(ctx, c, docs, opened); err != nil {
 			return err
 		}
@@ -121,32 +134,40 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 		}
 		return nil
 	}
-	_, err := s.repo.UpdateReading(ctx, claimID, true, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+	_, err := s.repo.UpdateAssessing(ctx, claimID, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, *StoredAssessment, error) {
 		in.Case, in.Evidence.UsedFen = c, used
 		in.Used.ApprovedFen = usedOn(in.Evidence, in.Rules.Benefit)
+		// Another claim of the policy may have been decided since read:
+		// the deductible it applied is read under the policy's lock.
+		var err error
+		if in.Used.DeductibleFen, err = s.straight.UsedDeductible(inTx, c.PolicyNumber, c.ClaimID); err != nil {
+			return tracking.Effects{}, nil, err
+		}
 		now := s.now()
 		if a = domain.Assess(in); !a.Automatic {
-			return tracking.Effects{}, errNotAutomatic
+			return tracking.Effects{}, nil, errNotAutomatic
 		}
 		if err := c.DecideAutomatically(a, *in.Rules, s.auto.SampleBP, now); err != nil {
-			return tracking.Effects{}, err
+			return tracking.Effects{}, nil, err
 		}
+		a.AssessedAt = now
+		st := storedOf(seen, in, a)
 		eff, err := s.decided(c, in.Evidence.Product, "", domain.AutoActor(*in.Rules), now)
 		if err != nil || !c.AgreedInAdvanceUnder(*in.Rules) {
-			return eff, err
+			return eff, &st, err
 		}
 		e, err := s.agreeInAdvance(c, *in.Rules, in.Evidence, now)
 		if err != nil {
-			return tracking.Effects{}, err
+			return tracking.Effects{}, nil, err
 		}
 		eff.Events = append(eff.Events, e)
-		return eff, nil
+		return eff, &st, nil
 	})
-	if err != nil && !errors.Is(err, errNotAutomatic) {
+	if !errors.Is(err, errNotAutomatic) {
 		return err
 	}
 	a.AssessedAt = s.now()
-	return s.saveAssessment(ctx, seen, in, a)
+	return s.straight.SaveAssessment(ctx, storedOf(seen, in, a))
 }
 
 // errNotAutomatic ends, unwritten, the transaction in which straightThrough
@@ -179,12 +200,13 @@ func (s *Service) agreeInAdvance(c *domain.Case, r domain.ProductRules, ev domai
 	return events.Outgoing{Topic: s.topics.Adjudication(), Envelope: e}, nil
 }
 
-func (s *Service) saveAssessment(ctx context.Context, c domain.Case, in domain.AutoInput, a domain.Assessment) error {
+// storedOf is the assessment a of case c, made on in, as kept.
+func storedOf(c domain.Case, in domain.AutoInput, a domain.Assessment) StoredAssessment {
 	st := StoredAssessment{Assessment: a, PolicyNumber: c.PolicyNumber, Documents: in.Docs}
 	if in.Evidence.Product != nil {
 		st.ProductCode = in.Evidence.Product.Code
 	}
-	return s.straight.SaveAssessment(ctx, st)
+	return st
 }
 
 // usedOn is what was paid on benefit of the policy: before the platform,
@@ -363,6 +385,23 @@ func (s *Service) storedAssessment(ctx context.Context, claimID string) (*Stored
 		return nil, err
 	}
 	return &a, nil
+}
+
+// computeAgain computes the amount of c's claim again from the documents
+// its assessment read, under the rules r it was computed under, with what
+// the policy's other claims used read under the policy's lock (ev.UsedFen
+// and the deductible, read through ctx in the transaction holding it):
+// nil when it cannot be computed in full.
+func (s *Service) computeAgain(ctx context.Context, c *domain.Case, ev domain.Evidence, r domain.ProductRules, docs []domain.DocumentFields) (*domain.Computation, error) {
+	deductible, err := s.straight.UsedDeductible(ctx, c.PolicyNumber, c.ClaimID)
+	if err != nil {
+		return nil, err
+	}
+	comp := domain.ComputeOn(c, ev, r, docs, domain.Used{DeductibleFen: deductible, ApprovedFen: usedOn(ev, r.Benefit)})
+	if len(comp.Problems) > 0 {
+		return nil, nil
+	}
+	return &comp, nil
 }
 
 // computedOf returns the amount the product's rules computed for a claim

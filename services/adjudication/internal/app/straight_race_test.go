@@ -31,14 +31,23 @@ const (
 // repository.
 func newStraightFixture(t *testing.T, policies map[string]string, wrap func(app.Repository) app.Repository) *fixture {
 	t.Helper()
-	f := newFixtureOn(t, func(d *app.Deps, db *gorm.DB) {
+	return newStraightFixtureWith(t, policies, func(d *app.Deps) {
 		if wrap != nil {
 			d.Cases = wrap(d.Cases)
 		}
+	})
+}
+
+// newStraightFixtureWith is newStraightFixture whose dependencies change
+// leaves as it wants them after the path is wired.
+func newStraightFixtureWith(t *testing.T, policies map[string]string, change func(*app.Deps)) *fixture {
+	t.Helper()
+	f := newFixtureOn(t, func(d *app.Deps, db *gorm.DB) {
 		d.SignalKey = []byte("test-signal-key")
 		d.Straight = adapters.NewStraight(db)
 		d.Auto, d.AutoEnabled = domain.DefaultAutoPolicy(), true
 		d.Auto.SampleBP = 10_000
+		change(d)
 	})
 	ctx := context.Background()
 	admin := domain.Actor{Subject: "admin-1", Roles: []string{"admin"}}

@@ -72,6 +72,10 @@ type Decision struct {
 	RulesVersion int
 	ComputedFen  *int64
 	AmountReason string
+	// DeductibleFen is the annual deductible the computed amount applied
+	// (nil: none was computed): what the decision uses of the policy
+	// year's deductible, whatever amount was paid.
+	DeductibleFen *int64
 	// ForReview says why a senior reviews the decision after the fact
 	// (ReviewSampled, ReviewAmountUnsupported), "" when none does.
 	ForReview string
@@ -491,8 +495,8 @@ func (c *Case) supportAmount(d *Decision, in DecisionInput) (bool, error) {
 	}
 	d.AmountReason = reason
 	if comp := in.Computed; comp != nil {
-		computed := comp.PayableFen
-		d.ComputedFen, d.RulesVersion = &computed, comp.RulesVersion
+		computed, deductible := comp.PayableFen, comp.DeductibleAppliedFen
+		d.ComputedFen, d.RulesVersion, d.DeductibleFen = &computed, comp.RulesVersion, &deductible
 		if d.Outcome != Reject && d.AmountFen != computed && reason == "" {
 			return false, &apperr.Error{Code: apperr.Unprocessable, Field: "amount_reason", Message: fmt.Sprintf(
 				"the product's rules (version %d) compute %d fen from the documents; say in amount_reason why %d fen is paid instead",

@@ -166,14 +166,7 @@ func Assess(in AutoInput) Assessment {
 	a.Reasons = append(a.Reasons, advanceReasons(in, in.Evidence.InsuredOf(*c))...)
 	a.Reasons = append(a.Reasons, provenanceReasons(in)...)
 	if in.Rules != nil && in.Evidence.Policy != nil && in.Evidence.Product != nil {
-		left := int64(-1)
-		if m := MaxPayableOf(c, in.Evidence); m != nil {
-			left = 0
-			if i := slices.IndexFunc(m.Lines, func(p PayableLine) bool { return p.Benefit == in.Rules.Benefit }); i >= 0 {
-				left = m.Lines[i].MaxPayableFen
-			}
-		}
-		comp := Compute(*in.Rules, in.Docs, in.Used, left)
+		comp := ComputeOn(c, in.Evidence, *in.Rules, in.Docs, in.Used)
 		a.Computation = &comp
 		a.Reasons = append(a.Reasons, comp.Problems...)
 		switch {
@@ -185,6 +178,21 @@ func Assess(in AutoInput) Assessment {
 	}
 	a.Automatic = len(a.Reasons) == 0
 	return a
+}
+
+// ComputeOn is Compute of c's documents docs under r, given what the
+// insured used in the policy year, capped by what is left of the policy's
+// sum insured on r's benefit as ev shows it (MaxPayableOf; unknown without
+// the policy's data).
+func ComputeOn(c *Case, ev Evidence, r ProductRules, docs []DocumentFields, used Used) Computation {
+	left := int64(-1)
+	if m := MaxPayableOf(c, ev); m != nil {
+		left = 0
+		if i := slices.IndexFunc(m.Lines, func(p PayableLine) bool { return p.Benefit == r.Benefit }); i >= 0 {
+			left = m.Lines[i].MaxPayableFen
+		}
+	}
+	return Compute(r, docs, used, left)
 }
 
 // documentReasons finds what in the documents keeps a person in the loop,
@@ -382,6 +390,8 @@ func (c *Case) DecideAutomatically(a Assessment, r ProductRules, sampleBP int, n
 	d := Decision{Outcome: Approve, Lines: []BenefitLine{{Benefit: r.Benefit, ClaimedFen: amount, ApprovedFen: amount}}, AmountFen: amount,
 		Note: fmt.Sprintf("decided automatically under the rules %s: %s of %s invoiced (see the explanation)", r.RulesVersionLabel(), yuan(amount),
 			yuan(a.Computation.ClaimedFen)), DecidedBy: actor.Subject, DecidedAt: now.UTC(), RulesVersion: r.Version, ComputedFen: &amount}
+	deductible := a.Computation.DeductibleAppliedFen
+	d.DeductibleFen = &deductible
 	if Sampled(c.ID, sampleBP) {
 		d.ForReview = ReviewSampled
 	}

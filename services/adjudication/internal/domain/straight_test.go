@@ -286,6 +286,9 @@ func TestTheSystemApprovesOnlyWhatTheAssessmentFound(t *testing.T) {
 		c.State != domain.StateApproved || d.NeedsApproval || d.ForReview != domain.ReviewSampled {
 		t.Fatalf("got %+v in %s, want an approval of 16000 fen by system:auto-adjudication/HEALTH-1/v3 under version 3", d, c.State)
 	}
+	if d.DeductibleFen == nil || *d.DeductibleFen != a.Computation.DeductibleAppliedFen {
+		t.Fatalf("got deductible %v kept with the decision, want the %d fen its computation applied", d.DeductibleFen, a.Computation.DeductibleAppliedFen)
+	}
 	if err := c.DecideAutomatically(a, *in.Rules, 0, now); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("got %v, want a conflict: a claim is decided once", err)
 	}
@@ -359,6 +362,9 @@ func TestAHandlerChangesAComputedAmountOnlyWithAReason(t *testing.T) {
 	in = approve(16_000)
 	in.Computed = &comp
 	wantCode(t, c.Decide(handler, authority, in, now), "", "")
+	if d := c.Decision.DeductibleFen; d == nil || *d != comp.DeductibleAppliedFen {
+		t.Fatalf("got deductible %v kept with the decision, want the %d fen the computed amount applied", d, comp.DeductibleAppliedFen)
+	}
 }
 
 func TestSampledIsStableAndNearTheShare(t *testing.T) {
