@@ -338,7 +338,7 @@ func (s *Obligations) read(ctx context.Context) *gorm.DB {
 
 // changeAll locks the obligations lock finds inside one transaction and
 // their claims (lockClaims), reads them with toDomain, hands them to
-// prepare (when set), then runs work on each in turn and stores the result
+// prepare (when set, even when none was found), then runs work on each in turn and stores the result
 // with its effects before the next. The payee is sealed again with the
 // current key on every write (a lazy re-seal). It returns how many were
 // locked.
@@ -355,11 +355,17 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 			return tracking.Effects{}, err
 		}
 		list, err := postgres.FromRows(rows, toDomain)
-		if err != nil || len(list) == 0 {
+		if err != nil {
 			return tracking.Effects{}, err
 		}
+		// prepare sees every attempt, an empty one too: a transaction
+		// run again after a deadlock (postgres.Transaction) may find
+		// nothing left, and what the lost attempt prepared is dropped.
 		if prepare != nil {
 			prepare(slices.Clone(list))
+		}
+		if len(list) == 0 {
+			return tracking.Effects{}, nil
 		}
 		wctx := context.WithValue(ctx, txKey{}, tx)
 		var all tracking.Effects

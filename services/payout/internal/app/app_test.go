@@ -1101,3 +1101,80 @@ func TestAttackOnePayeeThatCannotBeOpenedHoldsNoOtherPayment(t *testing.T) {
 		t.Fatalf("got the alarm of an unreadable payee raised %d times in three rounds, want once", e.held)
 	}
 }
+
+// rerunningRepo runs the executor's first batch twice, as
+// postgres.Transaction runs again a transaction PostgreSQL failed as a
+// deadlock's victim: the first attempt does its work, then fails and is
+// rolled back whole; between (may be nil) runs between the attempts.
+type rerunningRepo struct {
+	app.Repository
+	between func()
+	rerun   bool
+}
+
+func (r *rerunningRepo) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	if !r.rerun {
+		r.rerun = true
+		lost := errors.New("deadlock detected (SQLSTATE 40P01)")
+		_, err := r.Repository.Due(ctx, now, states, limit, prepare, func(ctx context.Context, o *domain.Obligation) (app.Effects, error) {
+			if _, err := work(ctx, o); err != nil {
+				return app.Effects{}, err
+			}
+			return app.Effects{}, lost
+		})
+		if !errors.Is(err, lost) {
+			return 0, fmt.Errorf("got %v from the first attempt, want it to fail as a deadlock's victim", err)
+		}
+		if r.between != nil {
+			r.between()
+		}
+	}
+	return r.Repository.Due(ctx, now, states, limit, prepare, work)
+}
+
+// TestAttackAnExecutorBatchRunAgainAfterADeadlockSubmitsEachPaymentOnce:
+// the transaction marking a batch sent is run again after the first
+// attempt lost a deadlock (postgres.Transaction). What the lost attempt
+// gathered in memory (the payments it marked sent, rolled back) must not
+// reach the bank beside what the second attempt marked, nor when the
+// second attempt finds the payments gone (another instance took them, or
+// they are no longer due): each payment is handed to the bank only by the
+// attempt that committed its mark, and paid once.
+func TestAttackAnExecutorBatchRunAgainAfterADeadlockSubmitsEachPaymentOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// between runs between the two attempts.
+		between   func(e *env)
+		wantCalls []int
+	}{
+		{"the second attempt finds them again", nil, []int{2}},
+		{"the second attempt finds none due", func(e *env) {
+			require.NoError(t, e.db.Exec("UPDATE obligations SET next_attempt_at = next_attempt_at + interval '1 hour'").Error)
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			bank := &countingBank{Bank: e.bank, calls: map[string][]int{}}
+			repo := &rerunningRepo{Repository: e.repo}
+			if tt.between != nil {
+				repo.between = func() { tt.between(e) }
+			}
+			a := app.NewService(repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, controls(e))
+			e.agreedInTurn(t, a, "claim-1", "claim-2")
+			_, err := a.ExecuteDue(context.Background())
+			require.NoError(t, err)
+			if got := bank.calls["SubmitAll"]; !slices.Equal(got, tt.wantCalls) {
+				t.Fatalf("got the bank handed %v transfers a call, want %v: a payment goes to the bank only once its sent mark committed", got, tt.wantCalls)
+			}
+			e.clock.Add(2 * time.Hour)
+			e.settle(t, e.service(e.bank))
+			wantEachPaidOnce(t, e, 2)
+			if got := count(t, e.db, "SELECT coalesce(sum(submissions), 0) FROM banksim.transfers"); got != 2 {
+				t.Fatalf("got %d submissions at the bank, want 2", got)
+			}
+		})
+	}
+}

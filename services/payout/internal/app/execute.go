@@ -55,6 +55,11 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 		var asked answers
 		noticed := false
 		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
+			// A transaction PostgreSQL failed as a deadlock's victim is
+			// run again from its start (postgres.Transaction), prepare
+			// with it: what the lost attempt gathered was rolled back
+			// and must not reach the bank.
+			submitted, held, asked, noticed = nil, nil, nil, false
 			var sent []domain.Obligation
 			for _, o := range due {
 				if o.State == domain.StateSent {
