@@ -257,7 +257,17 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 		case DocBankCard:
 			card = true
 			if !sameName(d.HolderName, insured) {
-				out = append(out, reason("payee_not_entitled", "document_id", d.DocumentID, "holder", d.HolderName, "insured", insured))
+				// A holder one character off whose account the bank
+				// confirmed is the insured's payee's (cardByBankVerification).
+				k, ok := cardByBankVerification(in, i, insured)
+				switch {
+				case !ok:
+					out = append(out, reason("payee_not_entitled", "document_id", d.DocumentID, "holder", d.HolderName, "insured", insured))
+				case !slices.ContainsFunc(corroborated, func(o Corroboration) bool { return o.Doc == k.Doc && o.Field == k.Field }):
+					// A holder read below the threshold was corroborated
+					// by the bank above already: once is enough.
+					corroborated = append(corroborated, k)
+				}
 			}
 			// A fingerprint under a key adjudication does not hold
 			// compares with no account: it proves none (R11).
