@@ -149,7 +149,7 @@ func TestABankThatDoesNotAnswerVerifiesNothing(t *testing.T) {
 	}{
 		{"the bank's service answers match", func(c *service.Config) { c.HolderCheck = bank(http.StatusOK, `{"result":"match","reference":"BV-7"}`) }, domain.HolderMatch},
 		{"the bank's service answers no match", func(c *service.Config) { c.HolderCheck = bank(http.StatusOK, `{"result":"no_match"}`) }, domain.HolderNoMatch},
-		{"the bank times out", func(c *service.Config) { c.Holders, c.HolderTimeout = silentBank{}, 50 * time.Millisecond }, domain.HolderUnavailable},
+		{"the bank times out", func(c *service.Config) { c.Holders, c.HolderTimeout = silentBank{}, 50*time.Millisecond }, domain.HolderUnavailable},
 		{"the bank's service fails", func(c *service.Config) { c.HolderCheck = bank(http.StatusServiceUnavailable, `busy`) }, domain.HolderUnavailable},
 		{"the bank's service is down", func(c *service.Config) { c.HolderCheck = "http://127.0.0.1:1" }, domain.HolderUnavailable},
 		{"a match without the bank's reference", func(c *service.Config) { c.HolderCheck = bank(http.StatusOK, `{"result":"match"}`) }, domain.HolderUnavailable},
