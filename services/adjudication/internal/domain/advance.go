@@ -58,7 +58,8 @@ type AdvanceFacts struct {
 // agreement of c's claimant (issue 19): the payee must be the insured
 // (payee_not_entitled), paid to the account of a bank card read on the
 // claim whose holder is that payee (payee_not_verified,
-// payee_not_entitled), and no fraud signal may be raised on the account
+// payee_not_entitled; a holder read one Han character off counts when the
+// bank verified the account: cardByBankVerification), and no fraud signal may be raised on the account
 // (fraud_signal; account_signals_unavailable when intake sent no keyed
 // hash of the account or adjudication does not run the account signals,
 // having no ADJUDICATION_SIGNAL_KEY: the system never pays an account it

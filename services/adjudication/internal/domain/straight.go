@@ -109,7 +109,9 @@ func reason(code string, kv ...string) Reason {
 // is seen twice, nor a receipt of the same total and day under another
 // number: alikeReasons),
 // the amount is computed in full and at most the configured limit, and the
-// payee (the bank card's holder, the insured) is entitled and the card was
+// payee (the bank card's holder, the insured, or one Han character off it
+// when the bank verified the payee's account, the card's, is held by the
+// insured's name: cardByBankVerification) is entitled and the card was
 // read; under a product whose term is AgreementInAdvance, the payee named
 // with an advance agreement is that insured, paid to that card's account,
 // with no fraud signal on it (advanceReasons); and everything it rests on
