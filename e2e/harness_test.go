@@ -175,6 +175,10 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		// payout and hashes its account with the signals' key.
 		"INTAKE_PAYEE_SEAL_KEY=" + eventstest.PayeeKeys(s.t).Public,
 		"INTAKE_SIGNAL_KEY=" + s.signalKey,
+		// Issue 19: intake asks the simulated bank's register whether an
+		// advance payee's account is held by the payee's name; tests open
+		// accounts in it (registerAccount).
+		"INTAKE_HOLDER_CHECK=simulator",
 		// The review of issue 19: the three services' fingerprint key
 		// (fixed, so that tests standing in for intake or adjudication
 		// fingerprint as the services compare: eventstest.Fingerprints).

@@ -128,8 +128,11 @@ made_once "$PAYEEKEYFILE" "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%
 dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
 kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1"; }
 # Issue 19: intake seals the payee of an advance agreement for payout (the
-# public half adjudication gets) and hashes its account with the signals' key.
-env $(kafka_user intake) INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
+# public half adjudication gets) and hashes its account with the signals' key;
+# it asks the account-holder verification simulator whether the payee's
+# account is held by the payee's name (no account is registered in it by
+# make run: every payee is unverified until one is, holdersim.accounts).
+env $(kafka_user intake) INTAKE_HOLDER_CHECK=simulator INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
   INTAKE_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" INTAKE_SIGNAL_KEY="$ADJUDICATION_SIGNAL_KEY" \
   INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" INTAKE_SIGNING_KEY="$(pair_half "$REQUESTKEYFILE" private)" "$ROOT/bin/intake" &
 pids+=($!)

@@ -177,6 +177,18 @@ type Payee struct {
 	// (issue 19). Empty on payees sealed before it was added.
 	NameFingerprint string `json:"name_fingerprint,omitempty"`
 	Sealed          string `json:"sealed,omitempty"`
+	// HolderVerified is set by intake alone, on the payee of a claim
+	// request it signs: the payee's bank confirmed, when intake asked it
+	// at the claim request with the account number and name it then
+	// sealed, that the account is held by that name (account-holder
+	// verification, issue 19); HolderVerificationRef is the bank's
+	// reference of the answer. Unset when the bank answered no match, did
+	// not answer, or was not asked. Adjudication relies on it only in a
+	// claim request whose signature it verified: a claimant cannot set it
+	// (intake's API takes no such field) and a forged one fails the
+	// signature.
+	HolderVerified        bool   `json:"holder_verified,omitempty"`
+	HolderVerificationRef string `json:"holder_verification_ref,omitempty"`
 }
 
 // sealedPayee is what Payee.Sealed holds.

@@ -265,3 +265,50 @@ func TestCheckRefusesWhatNoTrustedKeySigned(t *testing.T) {
 		t.Errorf("unsigned: got %v, want an unsigned refusal", r)
 	}
 }
+
+// TestAForgedHolderVerificationIsRefused is the attack on the bank's
+// account-holder verification (issue 19): adjudication counts a bank card
+// misread one character off as the insured's when the claim request says
+// the bank verified the payee's account. That flag, added to a genuine
+// request, or sent in a request intake did not sign, is refused.
+func TestAForgedHolderVerificationIsRefused(t *testing.T) {
+	intake := generate(t, "intake-3")
+	v, err := signing.ParseTrusted("intake", intake.Public())
+	require.NoError(t, err)
+	request := func(verified bool) events.Envelope {
+		at := time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
+		p := &events.Payee{Role: "insured", BankName: "中国工商银行", AccountLast4: "0128", AccountFingerprint: "v1:k:aa", NameFingerprint: "v1:k:bb", Sealed: "sealed"}
+		if verified {
+			p.HolderVerified, p.HolderVerificationRef = true, "BV-1"
+		}
+		e, err := events.New(events.ClaimRequested, "intake", "claim-1", at, events.ClaimRequestedData{ClaimID: "claim-1", ReportID: "r-1",
+			PolicyNumber: "P-1", InsuredName: "张三", IncidentType: "medical", IncidentTime: at, FirstReceivedAt: at, Payee: p,
+			AdvanceAgreement: &events.AdvanceAgreement{Channel: "app", AgreedAt: at}})
+		require.NoError(t, err)
+		return e
+	}
+	genuine := sign(t, intake, request(false))
+	added := genuine
+	added.Data = bytes.Replace(genuine.Data, []byte(`"sealed":"sealed"`), []byte(`"sealed":"sealed","holder_verified":true,"holder_verification_ref":"BV-1"`), 1)
+	require.NotEqual(t, genuine.Data, added.Data)
+	var d events.ClaimRequestedData
+	require.NoError(t, json.Unmarshal(added.Data, &d))
+	require.True(t, d.Payee.HolderVerified, "the tampered request must say verified, or the test proves nothing")
+	for _, tc := range []struct {
+		name string
+		e    events.Envelope
+		want signing.Reason
+	}{
+		{"holder_verified added to a request intake signed", added, signing.BadSignature},
+		{"a request saying verified that intake did not sign", request(true), signing.Unsigned},
+		{"a request saying verified signed by another key", sign(t, generate(t, "attacker"), request(true)), signing.UnknownKey},
+	} {
+		var r *signing.Refusal
+		if err := v.Verify(tc.e); !errors.As(err, &r) || r.Reason != tc.want {
+			t.Errorf("%s: got %v, want a refusal (%s)", tc.name, err, tc.want)
+		}
+	}
+	if err := v.Verify(sign(t, intake, request(true))); err != nil {
+		t.Fatalf("a verified payee intake signed: got %v, want accepted", err)
+	}
+}

@@ -81,7 +81,8 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 		if a := c.Advance; a != nil {
 			if err := tx.Create(&advanceAgreementRow{CaseID: c.ID, Channel: a.Channel, AgreedAt: a.AgreedAt, PayeeRole: a.PayeeRole,
 				BankName: a.BankName, AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint, NameFingerprint: a.NameFingerprint,
-				AccountKey: a.AccountKey, Sealed: a.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}).Error; err != nil {
+				AccountKey: a.AccountKey, Sealed: a.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia,
+				HolderVerified: a.HolderVerified, HolderVerificationRef: a.HolderVerificationRef}).Error; err != nil {
 				return tracking.Effects{}, fmt.Errorf("store advance agreement: %w", err)
 			}
 		}

@@ -131,6 +131,11 @@ type advanceAgreementRow struct {
 	Sealed             string    `json:"sealed"`
 	EnteredBy          string    `json:"entered_by"`
 	EnteredVia         string    `json:"entered_via"`
+	// HolderVerified and HolderVerificationRef are the bank's confirmation
+	// that the payee's account is held by the payee's name, as intake's
+	// signed claim request carried it (migration 0019).
+	HolderVerified        bool   `json:"holder_verified"`
+	HolderVerificationRef string `json:"holder_verification_ref"`
 }
 
 func (advanceAgreementRow) TableName() string { return "advance_agreements" }
@@ -410,7 +415,7 @@ func (w caseRow) toDomain() (domain.Case, error) {
 	if a := w.Advance; a != nil {
 		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: a.PayeeRole, BankName: a.BankName,
 			AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint, NameFingerprint: a.NameFingerprint, AccountKey: a.AccountKey,
-			Sealed: a.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
+			Sealed: a.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia, HolderVerified: a.HolderVerified, HolderVerificationRef: a.HolderVerificationRef}
 	}
 	for _, o := range w.Overrides {
 		c.Overrides = append(c.Overrides, domain.CheckOverride{Check: domain.CheckName(o.CheckName), Reason: o.Reason, By: o.OverriddenBy,

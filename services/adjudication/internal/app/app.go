@@ -381,7 +381,8 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 		c.Advance = &domain.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName,
 			AccountLast4: p.AccountLast4, AccountFingerprint: bankaccount.FromEvent(p.AccountFingerprint),
 			NameFingerprint: bankaccount.FromEvent(p.NameFingerprint), AccountKey: a.AccountKey,
-			Sealed: p.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
+			Sealed: p.Sealed, EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia,
+			HolderVerified: p.HolderVerified && p.HolderVerificationRef != "", HolderVerificationRef: p.HolderVerificationRef}
 	}
 	return c
 }

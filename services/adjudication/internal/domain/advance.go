@@ -31,6 +31,15 @@ type AdvanceAgreement struct {
 	// EnteredVia how (EnteredViaClaimant: the claimant's own channel).
 	EnteredBy  string
 	EnteredVia string
+	// HolderVerified is intake's record, in the claim request it signed,
+	// that the payee's bank confirmed the payee's account is held by the
+	// payee's name (account-holder verification, 银行卡要素验证), and
+	// HolderVerificationRef the bank's reference of that answer. False when
+	// the bank answered no match, did not answer, or was not asked: only
+	// intake asks, with the number and name it sealed, and nothing a
+	// claimant types sets it.
+	HolderVerified        bool
+	HolderVerificationRef string
 }
 
 // AdvanceChannelPrefix begins the channel of an agreement the system
@@ -49,7 +58,8 @@ type AdvanceFacts struct {
 // agreement of c's claimant (issue 19): the payee must be the insured
 // (payee_not_entitled), paid to the account of a bank card read on the
 // claim whose holder is that payee (payee_not_verified,
-// payee_not_entitled), and no fraud signal may be raised on the account
+// payee_not_entitled; a holder read one Han character off counts when the
+// bank verified the account: cardByBankVerification), and no fraud signal may be raised on the account
 // (fraud_signal; account_signals_unavailable when intake sent no keyed
 // hash of the account or adjudication does not run the account signals,
 // having no ADJUDICATION_SIGNAL_KEY: the system never pays an account it
@@ -78,7 +88,12 @@ func advanceReasons(in AutoInput, insured string) []Reason {
 	case i < 0:
 		out = append(out, reason("payee_not_verified", "payee", "requested", "account", masked, "field", "account_number"))
 	case a.NameFingerprint != "" && !f.MatchHolder(a.NameFingerprint, c.ClaimID, in.Docs[i].HolderName):
-		out = append(out, reason("payee_not_entitled", "payee", "requested", "document_id", in.Docs[i].DocumentID, "holder", in.Docs[i].HolderName))
+		// The card's holder read one character off, the payee the insured
+		// and the bank's confirmation that the account is theirs: the
+		// card is the payee's (cardByBankVerification).
+		if _, ok := cardByBankVerification(in, i, insured); !ok {
+			out = append(out, reason("payee_not_entitled", "payee", "requested", "document_id", in.Docs[i].DocumentID, "holder", in.Docs[i].HolderName))
+		}
 	}
 	switch {
 	case in.Advance == nil:

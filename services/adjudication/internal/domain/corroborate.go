@@ -61,6 +61,28 @@ const (
 	// way (measured on issue 19's benchmark: 鹏 as 胸 by both on 2 of 70
 	// bank cards), and a misread name is still no insured's.
 	CorroboratedBySecondModel = "second_model_and_insured_name"
+	// CorroboratedByBankVerification: a bank card's holder read one Han
+	// character off the insured's (OCR misread 鹏 as 胸, 磊 as 舌) whose
+	// account is the advance payee's (the card's keyed account
+	// fingerprint equals the payee's, the card's number read at or above
+	// MinCorroborable and typed by no handler), the payee's name is
+	// exactly the insured's (name fingerprint), and the bank confirmed
+	// that account is held by that name (intake's account-holder
+	// verification, carried in the claim request intake signs:
+	// cardByBankVerification). A name read off a card proves nothing by
+	// itself (issue 19: OCR reads a look-alike person's name as the
+	// insured's on 21 of 240 pages); the bank's register of who holds the
+	// account is independent of the reading and of what the claimant
+	// typed. Its limits: the bank compares the account with the name it
+	// was asked about (and the ID number when given), so it proves the
+	// account is held by someone of the insured's name, not by the
+	// insured (a namesake's own account passes, as it would with the
+	// card read right); and it is only as good as the bank's answer, an
+	// answer intake could not get (no match, no answer, a timeout) proving
+	// nothing. It proves the card's holder and the account paid, nothing
+	// else: the patient and the identity card are still compared with the
+	// insured as before.
+	CorroboratedByBankVerification = "holder_verified_by_bank"
 	// CorroboratedByNoInvoiceAlike: a receipt's number or code read with
 	// low confidence matters only to the check that an invoice is claimed
 	// once (invoice_seen), which a misread number would escape.
@@ -114,6 +136,11 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	// what is relied on, and it is held to MinCorroborable there.
 	if field == "holder_name" && d.Type == DocIDCard && !sameName(d.HolderName, insuredOf(in)) {
 		return idCardByNumber(in, i, insuredOf(in))
+	}
+	// So is a bank card's holder one character off whose account the bank
+	// confirmed is held by the insured's name (cardByBankVerification).
+	if field == "holder_name" && d.Type == DocBankCard && !sameName(d.HolderName, insuredOf(in)) {
+		return cardByBankVerification(in, i, insuredOf(in))
 	}
 	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable && !(name && fact) {
 		return c, false

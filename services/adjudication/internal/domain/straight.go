@@ -109,7 +109,9 @@ func reason(code string, kv ...string) Reason {
 // is seen twice, nor a receipt of the same total and day under another
 // number: alikeReasons),
 // the amount is computed in full and at most the configured limit, and the
-// payee (the bank card's holder, the insured) is entitled and the card was
+// payee (the bank card's holder, the insured, or one Han character off it
+// when the bank verified the payee's account, the card's, is held by the
+// insured's name: cardByBankVerification) is entitled and the card was
 // read; under a product whose term is AgreementInAdvance, the payee named
 // with an advance agreement is that insured, paid to that card's account,
 // with no fraud signal on it (advanceReasons); and everything it rests on
@@ -265,7 +267,17 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 		case DocBankCard:
 			card = true
 			if !sameName(d.HolderName, insured) {
-				out = append(out, reason("payee_not_entitled", "document_id", d.DocumentID, "holder", d.HolderName, "insured", insured))
+				// A holder one character off whose account the bank
+				// confirmed is the insured's payee's (cardByBankVerification).
+				k, ok := cardByBankVerification(in, i, insured)
+				switch {
+				case !ok:
+					out = append(out, reason("payee_not_entitled", "document_id", d.DocumentID, "holder", d.HolderName, "insured", insured))
+				case !slices.ContainsFunc(corroborated, func(o Corroboration) bool { return o.Doc == k.Doc && o.Field == k.Field }):
+					// A holder read below the threshold was corroborated
+					// by the bank above already: once is enough.
+					corroborated = append(corroborated, k)
+				}
 			}
 			// A fingerprint under a key adjudication does not hold
 			// compares with no account: it proves none (R11).

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"claims.local/intake/internal/service"
@@ -101,6 +102,17 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			return cfg, err
 		}
 	}
+	// Issue 19: whom intake asks whether an advance payee's account is
+	// held by the payee's name: the bank's verification service (an
+	// http(s) URL), the simulator, or nobody ("", none).
+	cfg.HolderCheck = env.String("INTAKE_HOLDER_CHECK", "")
+	if cfg.HolderCheck == "none" {
+		cfg.HolderCheck = ""
+	}
+	if h := cfg.HolderCheck; h != "" && h != service.HolderCheckSimulator && !strings.HasPrefix(h, "https://") && !strings.HasPrefix(h, "http://") {
+		return cfg, fmt.Errorf("INTAKE_HOLDER_CHECK must be %s, an http(s) URL of the bank's account-holder verification, or none; got %q", service.HolderCheckSimulator, h)
+	}
+	cfg.HolderTimeout = env.Duration("INTAKE_HOLDER_CHECK_TIMEOUT", 3*time.Second)
 	if cfg.OCRWorkers < 0 || cfg.OCRWorkers > 64 {
 		return cfg, fmt.Errorf("INTAKE_OCR_WORKERS must be between 0 (this instance reads no documents) and 64; got %d", cfg.OCRWorkers)
 	}

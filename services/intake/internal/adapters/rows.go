@@ -69,6 +69,8 @@ type advanceJSON struct {
 	Sealed             string    `json:"sealed"`
 	EnteredBy          string    `json:"entered_by,omitempty"`
 	EnteredVia         string    `json:"entered_via,omitempty"`
+	// Holder is the bank's account-holder verification (issue 19).
+	Holder domain.HolderCheck `json:"holder"`
 }
 
 func (reportRow) TableName() string { return "incident_reports" }

@@ -183,6 +183,12 @@ type Deps struct {
 	// (the attack review of issue 19): adjudication opens no case on a
 	// request intake did not sign. Without it no claim is handed over.
 	Requests Signer
+	// Holders is the payee's bank's account-holder verification, asked at
+	// the claim request for an advance payee (issue 19); nil asks nobody,
+	// and every payee is unverified. HolderTimeout bounds its answer
+	// (defaultHolderTimeout when zero).
+	Holders       HolderVerifier
+	HolderTimeout time.Duration
 }
 
 // Signer signs an event's envelope (package signing).
@@ -218,6 +224,9 @@ func NewService(deps Deps) *Service {
 	}
 	if deps.UploadWait <= 0 {
 		deps.UploadWait = 3 * time.Second
+	}
+	if deps.HolderTimeout <= 0 {
+		deps.HolderTimeout = defaultHolderTimeout
 	}
 	return &Service{d: deps, slots: make(chan struct{}, deps.UploadSlots)}
 }
@@ -311,8 +320,11 @@ func (s *Service) Checklist(kind, product string) (domain.ChecklistTemplate, err
 // becomes so. Asking again returns the same request and sends nothing new.
 //
 // advance, when given, is the claimant's advance agreement and payee
-// (issue 19): the payee is sealed for payout and bound to the claim at
-// once, and handed over with the request.
+// (issue 19): the payee's bank is asked whether the account is held by the
+// payee's name (verifyHolder, before the claim file is locked), then the
+// payee is sealed for payout and bound to the claim, and handed over with
+// the request with the bank's answer. A request asked again asks the bank
+// again, and keeps the agreement it has.
 func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt *time.Time, advance *domain.AdvanceInput) (f domain.ClaimFile, created bool, err error) {
 	if advance != nil {
 		in, err := domain.CheckAdvance(*advance)
@@ -324,6 +336,10 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 		}
 		advance = &in
 	}
+	var holder domain.HolderCheck
+	if advance != nil {
+		holder = s.verifyHolder(ctx, *advance)
+	}
 	f, err = s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
 		now := s.d.Now()
 		if created, err = f.Report.RequestClaim(receivedAt, now); err != nil || !created {
@@ -332,7 +348,7 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 		if advance != nil {
 			// The agreement is given with the request: a form received
 			// earlier on paper was agreed when it was received.
-			a, err := s.sealAdvance(f.Report.ClaimID, *advance, *f.Report.ClaimRequestedAt)
+			a, err := s.sealAdvance(f.Report.ClaimID, *advance, *f.Report.ClaimRequestedAt, holder)
 			if err != nil {
 				return tracking.Effects{}, err
 			}
@@ -366,15 +382,16 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 
 // sealAdvance seals the payee of an advance agreement given at agreedAt
 // for payout, bound to claimID (events.Payee.SealFor), with its account's
-// keyed hash for the fraud signals.
-func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, agreedAt time.Time) (domain.AdvanceAgreement, error) {
+// keyed hash for the fraud signals and the bank's answer to whether the
+// account is held by the payee's name (holder).
+func (s *Service) sealAdvance(claimID string, in domain.AdvanceInput, agreedAt time.Time, holder domain.HolderCheck) (domain.AdvanceAgreement, error) {
 	p, err := events.Payee{Name: in.Name, Role: in.Role, BankName: in.BankName, AccountNumber: in.AccountNumber}.SealFor(s.d.Payees, s.d.Fingerprints, claimID)
 	if err != nil {
 		return domain.AdvanceAgreement{}, err
 	}
 	return domain.AdvanceAgreement{Channel: in.Channel, AgreedAt: agreedAt.UTC(), PayeeRole: p.Role, BankName: p.BankName, AccountLast4: p.AccountLast4,
 		AccountFingerprint: p.AccountFingerprint, NameFingerprint: p.NameFingerprint, AccountKey: bankaccount.Key(s.d.SignalKey, in.AccountNumber),
-		Sealed: p.Sealed, EnteredBy: in.EnteredBy, EnteredVia: in.EnteredVia}, nil
+		Sealed: p.Sealed, EnteredBy: in.EnteredBy, EnteredVia: in.EnteredVia, Holder: holder}, nil
 }
 
 // handOver announces the claim request to adjudication when the claim has
@@ -411,6 +428,9 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 	if a := r.Advance; a != nil {
 		data.Payee = &events.Payee{Role: a.PayeeRole, BankName: a.BankName, AccountLast4: a.AccountLast4, AccountFingerprint: a.AccountFingerprint,
 			NameFingerprint: a.NameFingerprint, Sealed: a.Sealed}
+		if a.Holder.Verified() {
+			data.Payee.HolderVerified, data.Payee.HolderVerificationRef = true, a.Holder.Reference
+		}
 		data.AdvanceAgreement = &events.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt, AccountKey: a.AccountKey,
 			EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}

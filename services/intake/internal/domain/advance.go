@@ -96,7 +96,36 @@ type AdvanceAgreement struct {
 	Sealed             string
 	EnteredBy          string
 	EnteredVia         string
+	// Holder is the payee's bank's answer to whether the account is held
+	// by the payee's name, asked at the claim request (HolderCheck).
+	Holder HolderCheck
 }
+
+// The answers of the payee's bank to an account-holder verification.
+const (
+	// HolderMatch: the bank holds the account under the name asked about.
+	HolderMatch = "match"
+	// HolderNoMatch: the bank holds no such account, or holds it under
+	// another name.
+	HolderNoMatch = "no_match"
+	// HolderUnavailable: no answer (the bank down, a timeout, no verifier
+	// configured): it proves nothing either way.
+	HolderUnavailable = "unavailable"
+)
+
+// HolderCheck is the payee's bank's answer to the account-holder
+// verification (issue 19): Result (HolderMatch, HolderNoMatch,
+// HolderUnavailable; "" when an agreement was kept before it was asked),
+// the bank's Reference of a match, and when intake asked.
+type HolderCheck struct {
+	Result    string
+	Reference string
+	At        time.Time
+}
+
+// Verified reports whether the bank confirmed the account is held by the
+// payee's name, with its reference.
+func (h HolderCheck) Verified() bool { return h.Result == HolderMatch && h.Reference != "" }
 
 // AgreeInAdvance records the advance agreement given with the claim
 // request. Only the first request counts: asked again, the claim keeps the

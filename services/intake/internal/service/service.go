@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -81,7 +82,22 @@ type Config struct {
 	// ADJUDICATION_TRUSTED_INTAKE_KEYS): intake refuses to start without
 	// it.
 	Requests *signing.Signer
+	// HolderCheck is whom intake asks whether an advance payee's account
+	// is held by the payee's name (issue 19; INTAKE_HOLDER_CHECK):
+	// HolderCheckSimulator for the simulator's register (schema
+	// holdersim, made only then), an http(s) URL for the bank's
+	// verification service (adapters.HolderHTTP), "" for nobody: every
+	// payee unverified, and a bank card whose holder OCR misread stays
+	// with a handler. HolderTimeout bounds the answer (3 s when zero).
+	// Holders, when set, is asked instead (a component test's bank).
+	HolderCheck   string
+	HolderTimeout time.Duration
+	Holders       app.HolderVerifier
 }
+
+// HolderCheckSimulator names the account-holder verification simulator
+// in Config.HolderCheck.
+const HolderCheckSimulator = "simulator"
 
 // Intake is a started intake service.
 type Intake struct {
@@ -97,6 +113,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	migrations, err := adapters.Migrations()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.HolderCheck == HolderCheckSimulator {
+		sim, err := adapters.HolderSimulatorMigrations()
+		if err != nil {
+			return nil, err
+		}
+		migrations = append(migrations, sim...)
 	}
 	lists, err := adapters.LoadChecklists(checklists.V1)
 	if err != nil {
@@ -152,6 +175,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		}
 		return nil, err
 	}
+	holders := cfg.Holders
+	switch {
+	case holders != nil:
+	case cfg.HolderCheck == HolderCheckSimulator:
+		holders = adapters.NewHolderSimulator(kit.DB())
+	case cfg.HolderCheck != "":
+		holders = adapters.NewHolderHTTP(cfg.HolderCheck, &http.Client{Timeout: cfg.HolderTimeout})
+	}
 	var reader app.Reader = adapters.NewReader(ocrCfg, pipeline)
 	if cfg.Reader != nil {
 		reader = cfg.Reader
@@ -168,6 +199,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		},
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
 		Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Requests: cfg.Requests,
+		Holders: holders, HolderTimeout: cfg.HolderTimeout,
 	})
 	ports.Register(kit.Engine(), a, log)
 	resealed := prometheus.NewCounter(prometheus.CounterOpts{Name: "intake_documents_resealed_total",
