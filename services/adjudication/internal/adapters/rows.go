@@ -133,7 +133,7 @@ type advanceAgreementRow struct {
 	EnteredVia         string    `json:"entered_via"`
 	// HolderVerified and HolderVerificationRef are the bank's confirmation
 	// that the payee's account is held by the payee's name, as intake's
-	// signed claim request carried it (migration 0019).
+	// signed claim request carried it (migration 0020).
 	HolderVerified        bool   `json:"holder_verified"`
 	HolderVerificationRef string `json:"holder_verification_ref"`
 }
