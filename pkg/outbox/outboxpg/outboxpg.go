@@ -94,14 +94,14 @@ func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 }
 
 // InsertBatch returns an INSERT, for a WITH clause of a statement that also
-// stores the state changes, of the events of a BatchArg bound to its one ?
-// placeholder whose key (the claim) is among those the query claims
-// selects: the events of the changes the statement stored, in the batch's
-// order, in the same transaction.
-func InsertBatch(claims string) string {
+// stores the state changes, of the events of a BatchArg bound to the
+// placeholder param (? or $n) whose key (the claim) is among those the
+// query claims selects: the events of the changes the statement stored, in
+// the batch's order, in the same transaction.
+func InsertBatch(param, claims string) string {
 	return `INSERT INTO outbox (event_id, topic, msg_key, event_type, payload, created_at)
 	SELECT e.v->>'event_id', e.v->>'topic', e.v->>'msg_key', e.v->>'event_type', decode(e.v->>'payload', 'base64'), (e.v->>'created_at')::timestamptz
-	FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n)
+	FROM jsonb_array_elements(` + param + `::jsonb) WITH ORDINALITY AS e(v, n)
 	WHERE e.v->>'msg_key' IN (` + claims + `) ORDER BY e.n`
 }
 

@@ -261,8 +261,19 @@ func opensAny(inserts []tracking.Deadline, keys []stepKey) bool {
 // lockAll locks and reads the obligations of keys in one statement, in the
 // order of their subject and rule (the order the rows are locked in). The
 // keys go as one JSON array of [subject, rule] pairs, as postgres.LockKeys
-// sends its keys, so the statement's text (and the plan each connection
-// caches for it) is the same however many there are.
+// sends its keys, so the statement's text is the same however many there
+// are.
+//
+// Each key is looked up on its own (the LATERAL subquery, kept apart by
+// OFFSET 0), in the keys' order, which is the order the rows are locked in:
+// joined to the keys as a set, which PostgreSQL takes for a hundred rows,
+// the table was read whole while it held a few thousand rows. And the
+// statement is planned each time it runs, for the table as it is
+// (postgres.PlannedEachTime): a connection's prepared statement soon keeps
+// one generic plan, and the one made while the table held a few rows scans
+// every page of it, which a surge that grows the table by tens of
+// thousands of claims then paid at every step until an ANALYZE replaced it
+// (issue 21; TestTheLockingReadStaysAnIndexLookupAfterTheTableGrew).
 func lockAll(tx *gorm.DB, keys []stepKey) ([]obligationRow, error) {
 	pairs := make([][2]string, len(keys))
 	for i, k := range keys {
@@ -273,8 +284,9 @@ func lockAll(tx *gorm.DB, keys []stepKey) ([]obligationRow, error) {
 		return nil, err
 	}
 	var rows []obligationRow
-	if err := tx.Raw(`SELECT * FROM deadline_obligations WHERE (subject, rule) IN (SELECT k->>0, k->>1 FROM json_array_elements(?::json) AS k)
-		ORDER BY subject, rule FOR UPDATE`, string(raw)).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(`SELECT o.* FROM json_array_elements($1::json) WITH ORDINALITY AS k(v, n)
+		CROSS JOIN LATERAL (SELECT * FROM deadline_obligations WHERE subject = k.v->>0 AND rule = k.v->>1 OFFSET 0) o
+		ORDER BY k.n FOR UPDATE OF o`, postgres.PlannedEachTime(string(raw))...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("lock obligations %v: %w", keys, err)
 	}
 	return rows, nil

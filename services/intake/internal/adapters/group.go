@@ -15,6 +15,7 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox/outboxpg"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracing"
 )
 
@@ -298,27 +299,36 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 	// incident was stored before (the unique index of open incidents);
 	// sent: their events. The ids stored come back once the statement ran
 	// to completion, and the end of them after its commit.
+	//
+	// open looks up each report's incident by its policy's reports (OFFSET
+	// 0 keeps the EXISTS a probe per report: PostgreSQL would otherwise
+	// join the group, which it takes for a hundred rows, to a scan of
+	// incident_reports), and the statement is planned at each run for the
+	// table as it is (postgres.PlannedEachTime): a plan a connection kept
+	// from when the table was nearly empty scanned all of it for every
+	// group of a surge (issue 21,
+	// TestAGroupLooksUpItsReportsIncidentsWithoutReadingTheTableAfterItGrew).
 	query := `WITH new AS (
-	SELECT * FROM jsonb_populate_recordset(NULL::incident_reports, ?::jsonb) WITH ORDINALITY
+	SELECT * FROM jsonb_populate_recordset(NULL::incident_reports, $1::jsonb) WITH ORDINALITY
 ), lists AS (
-	INSERT INTO checklists (id, body) SELECT l.id, l.body FROM jsonb_to_recordset(?::jsonb) AS l(id text, body jsonb)
+	INSERT INTO checklists (id, body) SELECT l.id, l.body FROM jsonb_to_recordset($2::jsonb) AS l(id text, body jsonb)
 	ON CONFLICT (id) DO NOTHING
 	RETURNING 1
 ), open AS (
 	SELECT n.id FROM new n WHERE EXISTS (SELECT 1 FROM incident_reports r WHERE r.policy_number = n.policy_number
 		AND r.insured_name = n.insured_name AND r.incident_type = n.incident_type AND r.incident_date = n.incident_date
-		AND r.claim_closed_at IS NULL)
+		AND r.claim_closed_at IS NULL OFFSET 0)
 ), stored AS (
 	INSERT INTO incident_reports (` + cols + `) SELECT ` + cols + ` FROM new WHERE id NOT IN (SELECT id FROM open) ORDER BY ordinality
 	ON CONFLICT (policy_number, insured_name, incident_type, incident_date)
 		WHERE incident_date IS NOT NULL AND claim_closed_at IS NULL AND distinct_from = '' DO NOTHING
 	RETURNING *
 ), sent AS (
-	` + outboxpg.InsertBatch("SELECT claim_id FROM stored") + `
+	` + outboxpg.InsertBatch("$3", "SELECT claim_id FROM stored") + `
 	RETURNING 1
 )
 SELECT id FROM stored WHERE (SELECT count(*) FROM sent) >= 0 AND (SELECT count(*) FROM lists) >= 0`
-	res, err := db.Raw(query, string(reports), string(lists), outbox).Rows()
+	res, err := db.Raw(query, postgres.PlannedEachTime(string(reports), string(lists), outbox)...).Rows()
 	if err != nil {
 		return nil, false, fmt.Errorf("store a group of reports: %w", err)
 	}

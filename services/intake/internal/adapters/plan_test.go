@@ -1,0 +1,71 @@
+package adapters_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"claims.local/intake/internal/adapters"
+	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
+)
+
+// groupStatementBlocks returns the buffers (pages) that the group's
+// statement (the reports, their checklists and events stored at once) has
+// touched so far in the database of db, and how many times it ran
+// (pg_stat_statements, which the test server preloads).
+func groupStatementBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64) {
+	t.Helper()
+	var database string
+	require.NoError(t, db.Raw(`SELECT current_database()`).Row().Scan(&database))
+	require.NoError(t, admin.Raw(`SELECT coalesce(sum(s.shared_blks_hit + s.shared_blks_read), 0)::bigint, coalesce(sum(s.calls), 0)::bigint
+		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+		WHERE d.datname = ? AND s.query LIKE 'WITH new AS (%'`, database).Row().Scan(&blocks, &calls))
+	return blocks, calls
+}
+
+// Attack (issue 21's surge): intake starts with few reports and files
+// groups of them on its connections (each prepares the group's statement
+// and, after five runs, PostgreSQL keeps one generic plan for it, made for
+// the table as it was then), and then tens of thousands of reports arrive.
+// The group's look for an open report of each new one's incident must stay
+// a probe of the policy's reports: as a scan of incident_reports, each
+// group reads every page of it, and a surge's cost per report grows with
+// the reports before it. Autovacuum, whose ANALYZE would replace the plan,
+// is off for the table here, as it is in effect while a busy machine has
+// not got to it.
+func TestAGroupLooksUpItsReportsIncidentsWithoutReadingTheTableAfterItGrew(t *testing.T) {
+	t.Parallel()
+	// One connection: the one that prepared the statement is the one measured.
+	f := &fixture{db: pgtest.NewMigrated(t, 1, adapters.Migrations)}
+	f.repo = adapters.NewReports(f.db, func() { f.commits.Add(1) }, tracking.NewTracker(tracking.NewCalendars(nil), -1))
+	admin := pgtest.Open(t, pgtest.AdminDSN(t), 1)
+	require.NoError(t, admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).Error)
+	require.NoError(t, f.db.Exec(`ALTER TABLE incident_reports SET (autovacuum_enabled = false)`).Error)
+	for i := range 10 {
+		_, errs, _ := f.inOneGroup(t, sample(t, fmt.Sprintf("early-%d", i)))
+		require.NoError(t, errs[0])
+	}
+
+	const grown = 20_000
+	require.NoError(t, f.db.Exec(`INSERT INTO incident_reports
+		SELECT (jsonb_populate_record(r, jsonb_build_object('id', 'grown-' || i, 'claim_id', 'claim-grown-' || i, 'policy_number', 'P-grown-' || i))).*
+		FROM incident_reports r, generate_series(1, ?) AS i WHERE r.id = 'early-0'`, grown).Error)
+	var pages int64
+	require.NoError(t, f.db.Raw(`SELECT pg_relation_size('incident_reports') / current_setting('block_size')::bigint`).Row().Scan(&pages))
+
+	blocksBefore, callsBefore := groupStatementBlocks(t, admin, f.db)
+	_, errs, _ := f.inOneGroup(t, sample(t, "late"))
+	require.NoError(t, errs[0])
+	blocksAfter, callsAfter := groupStatementBlocks(t, admin, f.db)
+	require.Equal(t, callsBefore+1, callsAfter, "got %d runs of the group's statement, want 1", callsAfter-callsBefore)
+	// Storing one report with its checklist and event, and probing its
+	// policy's reports, touches some tens of pages (the rows' pages and
+	// each index's levels), however large the table.
+	if got := blocksAfter - blocksBefore; got > 200 {
+		t.Errorf("a group of one report touched %d pages with incident_reports at %d pages (%d reports); want at most 200 (index probes)",
+			got, pages, grown+11)
+	}
+}
