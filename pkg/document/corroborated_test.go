@@ -94,3 +94,101 @@ func TestReadChargesReadsPastAStrayMark(t *testing.T) {
 		t.Fatalf("got %v, want the total unconfirmed by charges read a digit short", got)
 	}
 }
+
+// TestFiguresReadAgainCountOnlyWithAnotherPrintingOfTheTotal is the attack
+// on the second reading of a receipt's total (issue 19): the figures' line
+// read again by another model counts only when another printing of the
+// same amount on the receipt agrees (the capitals, or the charges and the
+// payments each summing to it) and no reading of the total disagrees. A
+// figure read twice is one printing read twice.
+func TestFiguresReadAgainCountOnlyWithAnotherPrintingOfTheTotal(t *testing.T) {
+	all := []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}
+	// The benchmark's receipt whose figures chi_sim read as 涪,000.00 (no
+	// figures) and whose capitals 壹仟元整 as 喜什元整 (none).
+	receipt := func() Fields {
+		return Fields{Invoice: &InvoiceDetails{Charges: 2, ChargesFen: 100_000, Split: &InsuranceSplit{FundPaidFen: 60_000, PersonalCashFen: 40_000,
+			SelfPayFen: 30_000, SelfFundedFen: 10_000, Printed: slices.Clone(all)}}}
+	}
+	line := Source{Page: 1, Box: Box{X: 63, Y: 401, W: 384, H: 44}, Confidence: 0.91}
+	for _, tc := range []struct {
+		name    string
+		change  func(*Fields)
+		again   string
+		wantFen int64 // 0: not taken
+	}{
+		{"the figures read again, the charges and payments each summing to them", func(*Fields) {}, "Sit (AS ) : ¥1,000.00", 100_000},
+		{"the figures read again, the capitals read the same", func(f *Fields) {
+			f.Invoice = nil
+			f.HasCapitals, f.CapitalsFen, f.HasAmount, f.TotalAmountFen = true, 100_000, true, 100_000
+		}, "合计(小写):1,000.00", 100_000},
+		{"altered figures: the capitals say another amount", func(f *Fields) {
+			f.HasCapitals, f.CapitalsFen, f.HasAmount, f.TotalAmountFen = true, 100_000, true, 100_000
+		}, "合计(小写):¥1,600.00", 0},
+		{"the itemised charges sum to another amount", func(f *Fields) { f.Invoice.ChargesFen = 160_000 }, "¥1,000.00", 0},
+		{"the payments sum to another amount", func(f *Fields) { f.Invoice.Split.FundPaidFen = 120_000 }, "¥1,000.00", 0},
+		{"no charges read", func(f *Fields) { f.Invoice.Charges, f.Invoice.ChargesFen = 0, 0 }, "¥1,000.00", 0},
+		{"the cash payment not printed", func(f *Fields) { f.Invoice.Split.Printed = all[:3] }, "¥1,000.00", 0},
+		{"read only twice, the same printing, nothing else", func(f *Fields) {
+			f.Invoice = nil
+			f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, 100_000, true, 100_000
+		}, "¥1,000.00", 0},
+		{"the first reading of the figures read another amount", func(f *Fields) {
+			f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, 160_000, true, 160_000
+		}, "¥1,000.00", 0},
+		{"the first reading's figures and capitals disagree", func(f *Fields) {
+			f.HasFigures, f.FiguresFen, f.HasCapitals, f.CapitalsFen, f.AmountsDisagree = true, 160_000, true, 100_000, true
+		}, "¥1,000.00", 0},
+		{"the second reading reads no figures", func(*Fields) {}, "合计(小写):涪,000.00", 0},
+		{"the second reading reads a point for the comma (1.000.00)", func(*Fields) {}, "合计《小写 ) , Y1.000.00", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := receipt()
+			tc.change(&f)
+			before := f.TotalAmountFen
+			took := f.ReadFiguresAgain(tc.again, line)
+			corroborated := slices.Contains(f.Corroborated(), "total_amount_fen")
+			switch {
+			case tc.wantFen == 0 && (took || f.TotalAmountFen != before || (corroborated && !slices.Contains(receiptCorroborated(tc.change), "total_amount_fen"))):
+				t.Fatalf("got taken %v, total %d, corroborated %v; want the second reading not taken (total %d)", took, f.TotalAmountFen, corroborated, before)
+			case tc.wantFen != 0 && (!took || !f.HasAmount || f.TotalAmountFen != tc.wantFen || !corroborated || f.Sources["total_amount_fen"] != line):
+				t.Fatalf("got taken %v, total %v %d, corroborated %v, source %+v; want taken, total %d corroborated at %+v",
+					took, f.HasAmount, f.TotalAmountFen, corroborated, f.Sources["total_amount_fen"], tc.wantFen, line)
+			}
+		})
+	}
+}
+
+// receiptCorroborated is what the first reading alone corroborates.
+func receiptCorroborated(change func(*Fields)) []string {
+	all := []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}
+	f := Fields{Invoice: &InvoiceDetails{Charges: 2, ChargesFen: 100_000, Split: &InsuranceSplit{FundPaidFen: 60_000, PersonalCashFen: 40_000,
+		SelfPayFen: 30_000, SelfFundedFen: 10_000, Printed: slices.Clone(all)}}}
+	change(&f)
+	return f.Corroborated()
+}
+
+// TestFiguresWhoseLeadingDigitsOCRLostAreUnread: the benchmark's ¥1,000.00
+// read as 涪,000.00 is no total of 0.00, and 1.000.00 no total of 1.00.
+func TestFiguresWhoseLeadingDigitsOCRLostAreUnread(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want int64
+		ok   bool
+	}{
+		{"合计(小写) : 涪,000.00", 0, false},
+		{"合计〈小写) : 池,000.00", 0, false},
+		{"合计《小写 ) , Y1.000.00", 0, false},
+		{"合计(小写) : ¥1,000.00", 100_000, true},
+		{"合计(小写) : Y1,000.00", 100_000, true},
+		{"合计(小写):1,000.00。", 100_000, true},
+		{"合计 ¥,000.00", 0, false},
+		{"金额 ¥12.50, 数量 1", 1_250, true},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			f := Extract(tc.text, MedicalInvoice)
+			if f.HasFigures != tc.ok || f.FiguresFen != tc.want {
+				t.Fatalf("got figures %v %d, want %v %d", f.HasFigures, f.FiguresFen, tc.ok, tc.want)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package document
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // secondReadFields are the fields a second OCR model reads again when the
 // first read them in doubt (issue 19): the names the straight-through path
@@ -70,4 +73,52 @@ func (f *Fields) ConfirmSecondReading(field string) {
 	if !slices.Contains(f.SecondReading, field) {
 		f.SecondReading = append(f.SecondReading, field)
 	}
+}
+
+// ReadFiguresAgain takes text, the line of a receipt's total in figures
+// (小写) read again by another model (issue 19: chi_sim read the benchmark's
+// ¥1,000.00 as 涪,000.00 on 4 of 70 clean scans, and its capitals 壹仟元整
+// as 喜什元整 on all 70), and at, where that line is and how sure the second
+// reading was. The figures it reads become the total, corroborated
+// (total_amount_fen in SecondReading), only when another printing of the
+// same amount on the receipt agrees: the capitals as first read, or the
+// charge categories and the 2019 receipt's four payments each summing to
+// them exactly (Corroborated's rule for figures read once); and when no
+// reading of the total disagrees (the first figures, the capitals, their
+// AmountsDisagree). The same line read twice is one printing read twice,
+// so the first figures alone never confirm it. The limit: both readings
+// are of this receipt's own printing, so a receipt whose figures, charges
+// and payments were all altered alike is read as printed (as it is when
+// read once); the check is against misreading, not forgery. Returns
+// whether the reading was taken.
+func (f *Fields) ReadFiguresAgain(text string, at Source) bool {
+	fen, ok, _ := findFigures(Normalize(text))
+	if !ok || fen <= 0 || f.AmountsDisagree ||
+		(f.HasFigures && f.FiguresFen != fen) || (f.HasCapitals && f.CapitalsFen != fen) {
+		return false
+	}
+	s := f.splitOf()
+	sums := s != nil && f.Invoice.Charges > 0 && f.Invoice.ChargesFen == fen && slices.Contains(s.Printed, "personal_cash_fen") &&
+		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == fen
+	if !sums && !f.HasCapitals {
+		return false
+	}
+	f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, fen, true, fen
+	if f.Sources == nil {
+		f.Sources = map[string]Source{}
+	}
+	f.Sources["total_amount_fen"] = at
+	f.ConfirmSecondReading("total_amount_fen")
+	return true
+}
+
+// FiguresLine returns the line of page that prints a total in figures
+// (its label 小写 read as printed), the first if several do.
+func FiguresLine(page Page) (Line, bool) {
+	for _, l := range page.Lines {
+		if strings.Contains(Normalize(l.Text), "小写") {
+			return l, true
+		}
+	}
+	return Line{}, false
 }
