@@ -192,3 +192,49 @@ func TestFiguresWhoseLeadingDigitsOCRLostAreUnread(t *testing.T) {
 		})
 	}
 }
+
+// TestACardNumberReadAgainCountsOnlyWhenBothReadingsHoldTheSameDigits is
+// the attack on the second reading of a bank card's number (issue 19):
+// the number read again counts only when its Luhn digit verifies and the
+// first reading held the same digits in the same order. A number one
+// digit off that passes Luhn (a "correction") is not taken: 1 in 10
+// random numbers pass.
+func TestACardNumberReadAgainCountsOnlyWhenBothReadingsHoldTheSameDigits(t *testing.T) {
+	at := Source{Page: 1, Box: Box{X: 64, Y: 122, W: 514, H: 42}, Confidence: 0.93}
+	for _, tc := range []struct {
+		name, first, again string
+		read               string // "" for none
+		want               string
+	}{
+		{"the benchmark's card: marks between the groups, the same digits read again", "卡号 : 6222 1670 0612 6539. .899",
+			"+£ : 6222 1670 0612 6539 899", "", "6222167006126539899"},
+		{"a digit read as a mark at first (18 digits)", "卡号 : 6222 1670 0612 6539 .99", "卡号 : 6222 1670 0612 6539 899", "", ""},
+		{"misread at first (Luhn fails), read again one digit off passing Luhn", "卡号 : 6222 1670 0612 6539 399",
+			"卡号 : 6222 1670 0612 6539 394", "", ""},
+		{"read again as the same digits, which fail Luhn", "卡号 : 6222 1670 0612 6539 898", "卡号 : 6222 1670 0612 6539 898", "", ""},
+		{"read again as the true number, the first reading a digit off", "卡号 : 6222 1670 0612 6539 399", "卡号 : 6222 1670 0612 6539 899", "", ""},
+		{"the first reading printed no digits", "卡号 :", "卡号 : 6222 1670 0612 6539 899", "", ""},
+		{"a number already read stays", "卡号 : 6222 1670 0612 6539 899", "卡号 : 6222 1670 0612 6539 394", "6222167006126539899", "6222167006126539899"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Fields{AccountNumber: tc.read}
+			took := f.ReadCardNumberAgain(tc.first, tc.again, at)
+			if f.AccountNumber != tc.want || took != (tc.read == "" && tc.want != "") {
+				t.Fatalf("got number %q (taken %v), want %q", f.AccountNumber, took, tc.want)
+			}
+			if took && (f.Sources["account_number"] != at || !slices.Contains(f.SecondReading, "account_number") || !slices.Contains(f.Corroborated(), "account_number")) {
+				t.Fatalf("got source %+v, second reading %v, corroborated %v; want %+v, account_number in both", f.Sources["account_number"], f.SecondReading, f.Corroborated(), at)
+			}
+		})
+	}
+}
+
+func TestCardNumberLineIsTheLabelledLineWithTheDigits(t *testing.T) {
+	page := Page{Lines: []Line{{Text: "中国建设银行 备记卡"}, {Text: "卡号 : 6222 1670 0612 6539. .899"}, {Text: "持卡人姓名 : 孙伟峰芳"}}}
+	if l, ok := CardNumberLine(page); !ok || l.Text != page.Lines[1].Text {
+		t.Fatalf("got %q %v, want %q", l.Text, ok, page.Lines[1].Text)
+	}
+	if _, ok := CardNumberLine(Page{Lines: []Line{{Text: "卡号 : 6222"}}}); ok {
+		t.Fatal("got a line of 4 digits, want none")
+	}
+}

@@ -122,3 +122,59 @@ func FiguresLine(page Page) (Line, bool) {
 	}
 	return Line{}, false
 }
+
+// CardNumberLine returns the line of page that prints a bank card's
+// number: the first holding a card or account number label and at least
+// minCardDigits digits.
+func CardNumberLine(page Page) (Line, bool) {
+	for _, l := range page.Lines {
+		norm := strings.ToLower(Normalize(l.Text))
+		if label, _ := firstLabel(norm, numberLabels); label != "" && len(digitsOf(norm)) >= minCardDigits {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// ReadCardNumberAgain takes first, the line of a bank card's number as
+// first read, which gave no number (issue 19: chi_sim read the
+// benchmark's 6539 899 as 6539. .899), and again, that line read again
+// by another model, and at, where the line is and how sure the second
+// reading of its digits was. The number again reads becomes the card's
+// number, recorded in SecondReading, only when its Luhn digit verifies
+// and the first reading held exactly the same digits in the same order
+// (marks read between the groups aside): two independent readings of
+// every digit agree. A number that a digit's correction would make pass
+// Luhn proves nothing (one in ten random numbers passes), so nothing is
+// corrected: a digit read otherwise, or read as a mark, by either
+// reading makes the two differ, and the number stays unread. The limit:
+// two models misreading the same digit the same way would agree; the
+// account paid must still equal the card's (adjudication's payee check).
+// Returns whether the reading was taken.
+func (f *Fields) ReadCardNumberAgain(first, again string, at Source) bool {
+	if f.AccountNumber != "" {
+		return false
+	}
+	n := findAccountNumber(Normalize(again))
+	if n == "" || !luhnValid(n) || digitsOf(Normalize(first)) != n {
+		return false
+	}
+	f.AccountNumber = n
+	if f.Sources == nil {
+		f.Sources = map[string]Source{}
+	}
+	f.Sources["account_number"] = at
+	f.ConfirmSecondReading("account_number")
+	return true
+}
+
+// digitsOf returns the ASCII digits of s in order.
+func digitsOf(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}

@@ -98,3 +98,30 @@ func replaceLine(lines []string, prefix, with string) []string {
 	}
 	return out
 }
+
+// TestACardNumberChiSimLeftUnreadIsReadAgain reads the bank card of issue
+// 19's straight-through benchmark (round 0's clean scanned claim 341)
+// whose number chi_sim reads as 6222 1670 0612 6539. .899 (no number):
+// with the figures model, eng reads the line again as the same 19 digits,
+// and the number is taken. The case first checks that chi_sim alone
+// leaves it unread, so that the test can fail.
+func TestACardNumberChiSimLeftUnreadIsReadAgain(t *testing.T) {
+	fonts := loadFonts(t)
+	c := lookAlikeSet(341, lookAlikeName(341))
+	data := scanOf(t, fonts, c, 2, scantest.Scanned(341+2))
+	res, err := inspect(t, newPipeline(t, ocr.Config{Workers: 1}), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fields.AccountNumber != "" {
+		t.Fatalf("got the number %q read by chi_sim alone, want it unread (the case needs it)", res.Fields.AccountNumber)
+	}
+	res, err = inspect(t, newPipeline(t, ocr.Config{Workers: 1, FiguresLanguage: "eng"}), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Fields; f.AccountNumber != c.CardNumber || !slices.Contains(f.SecondReading, "account_number") || !slices.Contains(f.Corroborated(), "account_number") {
+		t.Fatalf("got number %q (second reading %v), want %s read twice alike", f.AccountNumber, f.SecondReading, c.CardNumber)
+	}
+	t.Logf("read again at %+v", res.Fields.Sources["account_number"])
+}
