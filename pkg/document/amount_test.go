@@ -56,6 +56,23 @@ func TestParseCapitalAmount(t *testing.T) {
 		{"叁拾萬元", 30000000, false},
 		{"玖仟玖佰玖拾玖元玖角玖分", 999999, false},
 		{"参拾元", 3000, false}, // 参 for 叁
+		// Issue 19's edge cases: 壹拾 and 拾 are both ten, 万 groups with
+		// and without 零, 正 for 整.
+		{"壹拾元整", 1000, false},
+		{"拾元整", 1000, false},
+		{"壹拾万元整", 10000000, false},
+		{"拾万元正", 10000000, false},
+		{"壹万零壹元", 1000100, false},
+		{"壹万零壹拾元", 1001000, false},
+		{"壹仟零壹拾元", 101000, false},
+		{"壹佰零伍元", 10500, false},
+		{"伍佰万元整", 500000000, false},
+		{"壹万贰仟叁佰肆拾伍元陆角柒分", 1234567, false},
+		{"壹仟元整", 100000, false},
+		{"壹元整", 100, false}, // a whitelisted OCR reading of 壹仟元整: a plausible wrong amount, which is why none is used
+		{"壹拾拾元", 0, true},
+		{"壹万贰万元", 0, true},
+		{"元", 0, true},
 		{"元整", 0, true},
 		{"壹贰元", 0, true},   // two digits, no unit
 		{"壹拾佰元", 0, true},  // units out of order

@@ -16,7 +16,10 @@ import (
 //     read and are the same amount (a misread digit makes them differ;
 //     AmountsDisagree is then set instead), or, the capitals unread, the
 //     charge categories and the 2019 receipt's four payments each sum
-//     exactly to the figures (two sums over other lines);
+//     exactly to the figures (two sums over other lines), or the line of
+//     the figures, read again by another model, gave figures that the
+//     capitals or those two sums confirm (ReadFiguresAgain, recorded in
+//     SecondReading);
 //   - insurance.fund_paid_fen, insurance.other_paid_fen,
 //     insurance.personal_account_fen and insurance.personal_cash_fen: the
 //     total is corroborated and the 2019 receipt's four payments, all
@@ -32,7 +35,8 @@ import (
 //     model read the same name on the same line (SecondReading).
 func (f Fields) Corroborated() []string {
 	var out []string
-	total := f.HasFigures && f.HasCapitals && f.FiguresFen == f.CapitalsFen && !f.AmountsDisagree
+	total := f.HasFigures && f.HasCapitals && f.FiguresFen == f.CapitalsFen && !f.AmountsDisagree ||
+		slices.Contains(f.SecondReading, "total_amount_fen") && !f.AmountsDisagree
 	if s := f.splitOf(); !total && f.HasFigures && !f.AmountsDisagree && s != nil && f.Invoice.Charges > 0 &&
 		f.Invoice.ChargesFen == f.FiguresFen && slices.Contains(s.Printed, "personal_cash_fen") &&
 		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == f.FiguresFen {

@@ -94,3 +94,147 @@ func TestReadChargesReadsPastAStrayMark(t *testing.T) {
 		t.Fatalf("got %v, want the total unconfirmed by charges read a digit short", got)
 	}
 }
+
+// TestFiguresReadAgainCountOnlyWithAnotherPrintingOfTheTotal is the attack
+// on the second reading of a receipt's total (issue 19): the figures' line
+// read again by another model counts only when another printing of the
+// same amount on the receipt agrees (the capitals, or the charges and the
+// payments each summing to it) and no reading of the total disagrees. A
+// figure read twice is one printing read twice.
+func TestFiguresReadAgainCountOnlyWithAnotherPrintingOfTheTotal(t *testing.T) {
+	all := []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}
+	// The benchmark's receipt whose figures chi_sim read as 涪,000.00 (no
+	// figures) and whose capitals 壹仟元整 as 喜什元整 (none).
+	receipt := func() Fields {
+		return Fields{Invoice: &InvoiceDetails{Charges: 2, ChargesFen: 100_000, Split: &InsuranceSplit{FundPaidFen: 60_000, PersonalCashFen: 40_000,
+			SelfPayFen: 30_000, SelfFundedFen: 10_000, Printed: slices.Clone(all)}}}
+	}
+	line := Source{Page: 1, Box: Box{X: 63, Y: 401, W: 384, H: 44}, Confidence: 0.91}
+	for _, tc := range []struct {
+		name    string
+		change  func(*Fields)
+		again   string
+		wantFen int64 // 0: not taken
+	}{
+		{"the figures read again, the charges and payments each summing to them", func(*Fields) {}, "Sit (AS ) : ¥1,000.00", 100_000},
+		{"the figures read again, the capitals read the same", func(f *Fields) {
+			f.Invoice = nil
+			f.HasCapitals, f.CapitalsFen, f.HasAmount, f.TotalAmountFen = true, 100_000, true, 100_000
+		}, "合计(小写):1,000.00", 100_000},
+		{"altered figures: the capitals say another amount", func(f *Fields) {
+			f.HasCapitals, f.CapitalsFen, f.HasAmount, f.TotalAmountFen = true, 100_000, true, 100_000
+		}, "合计(小写):¥1,600.00", 0},
+		{"the itemised charges sum to another amount", func(f *Fields) { f.Invoice.ChargesFen = 160_000 }, "¥1,000.00", 0},
+		{"the payments sum to another amount", func(f *Fields) { f.Invoice.Split.FundPaidFen = 120_000 }, "¥1,000.00", 0},
+		{"no charges read", func(f *Fields) { f.Invoice.Charges, f.Invoice.ChargesFen = 0, 0 }, "¥1,000.00", 0},
+		{"the cash payment not printed", func(f *Fields) { f.Invoice.Split.Printed = all[:3] }, "¥1,000.00", 0},
+		{"read only twice, the same printing, nothing else", func(f *Fields) {
+			f.Invoice = nil
+			f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, 100_000, true, 100_000
+		}, "¥1,000.00", 0},
+		{"the first reading of the figures read another amount", func(f *Fields) {
+			f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, 160_000, true, 160_000
+		}, "¥1,000.00", 0},
+		{"the first reading's figures and capitals disagree", func(f *Fields) {
+			f.HasFigures, f.FiguresFen, f.HasCapitals, f.CapitalsFen, f.AmountsDisagree = true, 160_000, true, 100_000, true
+		}, "¥1,000.00", 0},
+		{"the second reading reads no figures", func(*Fields) {}, "合计(小写):涪,000.00", 0},
+		{"the second reading reads a point for the comma (1.000.00)", func(*Fields) {}, "合计《小写 ) , Y1.000.00", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := receipt()
+			tc.change(&f)
+			before := f.TotalAmountFen
+			took := f.ReadFiguresAgain(tc.again, line)
+			corroborated := slices.Contains(f.Corroborated(), "total_amount_fen")
+			switch {
+			case tc.wantFen == 0 && (took || f.TotalAmountFen != before || (corroborated && !slices.Contains(receiptCorroborated(tc.change), "total_amount_fen"))):
+				t.Fatalf("got taken %v, total %d, corroborated %v; want the second reading not taken (total %d)", took, f.TotalAmountFen, corroborated, before)
+			case tc.wantFen != 0 && (!took || !f.HasAmount || f.TotalAmountFen != tc.wantFen || !corroborated || f.Sources["total_amount_fen"] != line):
+				t.Fatalf("got taken %v, total %v %d, corroborated %v, source %+v; want taken, total %d corroborated at %+v",
+					took, f.HasAmount, f.TotalAmountFen, corroborated, f.Sources["total_amount_fen"], tc.wantFen, line)
+			}
+		})
+	}
+}
+
+// receiptCorroborated is what the first reading alone corroborates.
+func receiptCorroborated(change func(*Fields)) []string {
+	all := []string{"fund_paid_fen", "other_paid_fen", "personal_account_fen", "personal_cash_fen", "self_pay_fen", "self_funded_fen"}
+	f := Fields{Invoice: &InvoiceDetails{Charges: 2, ChargesFen: 100_000, Split: &InsuranceSplit{FundPaidFen: 60_000, PersonalCashFen: 40_000,
+		SelfPayFen: 30_000, SelfFundedFen: 10_000, Printed: slices.Clone(all)}}}
+	change(&f)
+	return f.Corroborated()
+}
+
+// TestFiguresWhoseLeadingDigitsOCRLostAreUnread: the benchmark's ¥1,000.00
+// read as 涪,000.00 is no total of 0.00, and 1.000.00 no total of 1.00.
+func TestFiguresWhoseLeadingDigitsOCRLostAreUnread(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want int64
+		ok   bool
+	}{
+		{"合计(小写) : 涪,000.00", 0, false},
+		{"合计〈小写) : 池,000.00", 0, false},
+		{"合计《小写 ) , Y1.000.00", 0, false},
+		{"合计(小写) : ¥1,000.00", 100_000, true},
+		{"合计(小写) : Y1,000.00", 100_000, true},
+		{"合计(小写):1,000.00。", 100_000, true},
+		{"合计 ¥,000.00", 0, false},
+		{"金额 ¥12.50, 数量 1", 1_250, true},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			f := Extract(tc.text, MedicalInvoice)
+			if f.HasFigures != tc.ok || f.FiguresFen != tc.want {
+				t.Fatalf("got figures %v %d, want %v %d", f.HasFigures, f.FiguresFen, tc.ok, tc.want)
+			}
+		})
+	}
+}
+
+// TestACardNumberReadAgainCountsOnlyWhenBothReadingsHoldTheSameDigits is
+// the attack on the second reading of a bank card's number (issue 19):
+// the number read again counts only when its Luhn digit verifies and the
+// first reading held the same digits in the same order. A number one
+// digit off that passes Luhn (a "correction") is not taken: 1 in 10
+// random numbers pass.
+func TestACardNumberReadAgainCountsOnlyWhenBothReadingsHoldTheSameDigits(t *testing.T) {
+	at := Source{Page: 1, Box: Box{X: 64, Y: 122, W: 514, H: 42}, Confidence: 0.93}
+	for _, tc := range []struct {
+		name, first, again string
+		read               string // "" for none
+		want               string
+	}{
+		{"the benchmark's card: marks between the groups, the same digits read again", "卡号 : 6222 1670 0612 6539. .899",
+			"+£ : 6222 1670 0612 6539 899", "", "6222167006126539899"},
+		{"a digit read as a mark at first (18 digits)", "卡号 : 6222 1670 0612 6539 .99", "卡号 : 6222 1670 0612 6539 899", "", ""},
+		{"misread at first (Luhn fails), read again one digit off passing Luhn", "卡号 : 6222 1670 0612 6539 399",
+			"卡号 : 6222 1670 0612 6539 394", "", ""},
+		{"read again as the same digits, which fail Luhn", "卡号 : 6222 1670 0612 6539 898", "卡号 : 6222 1670 0612 6539 898", "", ""},
+		{"read again as the true number, the first reading a digit off", "卡号 : 6222 1670 0612 6539 399", "卡号 : 6222 1670 0612 6539 899", "", ""},
+		{"the first reading printed no digits", "卡号 :", "卡号 : 6222 1670 0612 6539 899", "", ""},
+		{"a number already read stays", "卡号 : 6222 1670 0612 6539 899", "卡号 : 6222 1670 0612 6539 394", "6222167006126539899", "6222167006126539899"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Fields{AccountNumber: tc.read}
+			took := f.ReadCardNumberAgain(tc.first, tc.again, at)
+			if f.AccountNumber != tc.want || took != (tc.read == "" && tc.want != "") {
+				t.Fatalf("got number %q (taken %v), want %q", f.AccountNumber, took, tc.want)
+			}
+			if took && (f.Sources["account_number"] != at || !slices.Contains(f.SecondReading, "account_number") || !slices.Contains(f.Corroborated(), "account_number")) {
+				t.Fatalf("got source %+v, second reading %v, corroborated %v; want %+v, account_number in both", f.Sources["account_number"], f.SecondReading, f.Corroborated(), at)
+			}
+		})
+	}
+}
+
+func TestCardNumberLineIsTheLabelledLineWithTheDigits(t *testing.T) {
+	page := Page{Lines: []Line{{Text: "中国建设银行 备记卡"}, {Text: "卡号 : 6222 1670 0612 6539. .899"}, {Text: "持卡人姓名 : 孙伟峰芳"}}}
+	if l, ok := CardNumberLine(page); !ok || l.Text != page.Lines[1].Text {
+		t.Fatalf("got %q %v, want %q", l.Text, ok, page.Lines[1].Text)
+	}
+	if _, ok := CardNumberLine(Page{Lines: []Line{{Text: "卡号 : 6222"}}}); ok {
+		t.Fatal("got a line of 4 digits, want none")
+	}
+}

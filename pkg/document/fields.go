@@ -187,6 +187,9 @@ func findFigures(norm string) (int64, bool, span) {
 	var best int64
 	found, at := false, span{}
 	for _, m := range yuanFigures.FindAllStringSubmatchIndex(norm, -1) {
+		if !wholeFigures(norm, m[2], m[1]) {
+			continue
+		}
 		if fen, err := figuresToFen(norm[m[2]:m[3]], group(norm, m, 2)); err == nil && fen >= best {
 			best, found, at = fen, true, span{m[0], m[1]}
 		}
@@ -203,12 +206,25 @@ func labelledAmount(norm, label string) (int64, span, bool) {
 			return 0, span{}, false
 		}
 		from += i + len(label)
-		if m := labelledFigures.FindStringSubmatchIndex(norm[from:]); m != nil {
+		if m := labelledFigures.FindStringSubmatchIndex(norm[from:]); m != nil && wholeFigures(norm, from+m[2], from+m[1]) {
 			if fen, err := figuresToFen(norm[from+m[2]:from+m[3]], group(norm[from:], m, 2)); err == nil {
 				return fen, span{from + m[2], from + m[1]}, true
 			}
 		}
 	}
+}
+
+// wholeFigures reports whether the figures at norm[start:end] are a whole
+// amount: not the tail of one whose leading digits OCR read as something
+// else (涪,000.00 is ¥1,000.00 misread: its figures are unread, not 0.00),
+// nor the head of one whose separator it read otherwise (1.000.00 is not
+// 1.00).
+func wholeFigures(norm string, start, end int) bool {
+	if start > 0 && strings.ContainsRune(",.", rune(norm[start-1])) {
+		return false
+	}
+	digit := func(i int) bool { return i < len(norm) && norm[i] >= '0' && norm[i] <= '9' }
+	return !digit(end) && !(strings.ContainsRune(",.", rune(norm[min(end, len(norm)-1)])) && end < len(norm) && digit(end+1))
 }
 
 // group returns submatch g of a match m in s, or "" when it did not take

@@ -1,6 +1,9 @@
 package document
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // secondReadFields are the fields a second OCR model reads again when the
 // first read them in doubt (issue 19): the names the straight-through path
@@ -70,4 +73,108 @@ func (f *Fields) ConfirmSecondReading(field string) {
 	if !slices.Contains(f.SecondReading, field) {
 		f.SecondReading = append(f.SecondReading, field)
 	}
+}
+
+// ReadFiguresAgain takes text, the line of a receipt's total in figures
+// (小写) read again by another model (issue 19: chi_sim read the benchmark's
+// ¥1,000.00 as 涪,000.00 on 4 of 70 clean scans, and its capitals 壹仟元整
+// as 喜什元整 on all 70), and at, where that line is and how sure the second
+// reading was. The figures it reads become the total, corroborated
+// (total_amount_fen in SecondReading), only when another printing of the
+// same amount on the receipt agrees: the capitals as first read, or the
+// charge categories and the 2019 receipt's four payments each summing to
+// them exactly (Corroborated's rule for figures read once); and when no
+// reading of the total disagrees (the first figures, the capitals, their
+// AmountsDisagree). The same line read twice is one printing read twice,
+// so the first figures alone never confirm it. The limit: both readings
+// are of this receipt's own printing, so a receipt whose figures, charges
+// and payments were all altered alike is read as printed (as it is when
+// read once); the check is against misreading, not forgery. Returns
+// whether the reading was taken.
+func (f *Fields) ReadFiguresAgain(text string, at Source) bool {
+	fen, ok, _ := findFigures(Normalize(text))
+	if !ok || fen <= 0 || f.AmountsDisagree ||
+		(f.HasFigures && f.FiguresFen != fen) || (f.HasCapitals && f.CapitalsFen != fen) {
+		return false
+	}
+	s := f.splitOf()
+	sums := s != nil && f.Invoice.Charges > 0 && f.Invoice.ChargesFen == fen && slices.Contains(s.Printed, "personal_cash_fen") &&
+		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == fen
+	if !sums && !f.HasCapitals {
+		return false
+	}
+	f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, fen, true, fen
+	if f.Sources == nil {
+		f.Sources = map[string]Source{}
+	}
+	f.Sources["total_amount_fen"] = at
+	f.ConfirmSecondReading("total_amount_fen")
+	return true
+}
+
+// FiguresLine returns the line of page that prints a total in figures
+// (its label 小写 read as printed), the first if several do.
+func FiguresLine(page Page) (Line, bool) {
+	for _, l := range page.Lines {
+		if strings.Contains(Normalize(l.Text), "小写") {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// CardNumberLine returns the line of page that prints a bank card's
+// number: the first holding a card or account number label and at least
+// minCardDigits digits.
+func CardNumberLine(page Page) (Line, bool) {
+	for _, l := range page.Lines {
+		norm := strings.ToLower(Normalize(l.Text))
+		if label, _ := firstLabel(norm, numberLabels); label != "" && len(digitsOf(norm)) >= minCardDigits {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// ReadCardNumberAgain takes first, the line of a bank card's number as
+// first read, which gave no number (issue 19: chi_sim read the
+// benchmark's 6539 899 as 6539. .899), and again, that line read again
+// by another model, and at, where the line is and how sure the second
+// reading of its digits was. The number again reads becomes the card's
+// number, recorded in SecondReading, only when its Luhn digit verifies
+// and the first reading held exactly the same digits in the same order
+// (marks read between the groups aside): two independent readings of
+// every digit agree. A number that a digit's correction would make pass
+// Luhn proves nothing (one in ten random numbers passes), so nothing is
+// corrected: a digit read otherwise, or read as a mark, by either
+// reading makes the two differ, and the number stays unread. The limit:
+// two models misreading the same digit the same way would agree; the
+// account paid must still equal the card's (adjudication's payee check).
+// Returns whether the reading was taken.
+func (f *Fields) ReadCardNumberAgain(first, again string, at Source) bool {
+	if f.AccountNumber != "" {
+		return false
+	}
+	n := findAccountNumber(Normalize(again))
+	if n == "" || !luhnValid(n) || digitsOf(Normalize(first)) != n {
+		return false
+	}
+	f.AccountNumber = n
+	if f.Sources == nil {
+		f.Sources = map[string]Source{}
+	}
+	f.Sources["account_number"] = at
+	f.ConfirmSecondReading("account_number")
+	return true
+}
+
+// digitsOf returns the ASCII digits of s in order.
+func digitsOf(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

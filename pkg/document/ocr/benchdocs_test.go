@@ -218,7 +218,8 @@ func BenchmarkDocuments(b *testing.B) {
 
 // benchConfigB returns base changed as spec says: comma-separated
 // settings psm=N (Config.PageSegMode), second=Model (SecondLanguage,
-// "none" for none), choices=1 (Choices).
+// "none" for none), choices=1 (Choices), figures=Model (FiguresLanguage,
+// "none" for none).
 func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 	b.Helper()
 	for _, kv := range strings.Split(spec, ",") {
@@ -234,8 +235,10 @@ func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 			base.SecondLanguage = strings.TrimPrefix(v, "none")
 		case "choices":
 			base.Choices = v == "1"
+		case "figures":
+			base.FiguresLanguage = strings.TrimPrefix(v, "none")
 		default:
-			b.Fatalf("%s: unknown setting %q (psm, second, choices)", benchBVar, k)
+			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures)", benchBVar, k)
 		}
 	}
 	return base

@@ -127,6 +127,12 @@ type Config struct {
 	// Choices keeps Tesseract's alternatives for each character read
 	// (lstm_choice_mode 2: document.Char.Choices).
 	Choices bool
+	// FiguresLanguage is a Tesseract model (eng) that reads again the
+	// line of a receipt's total in figures (小写) when the first reading
+	// left the total uncorroborated, on an image's page not in doubt as a
+	// whole (readFiguresAgain); "" reads no total twice. Each worker makes
+	// a client of it, single-line, the first time it is asked to.
+	FiguresLanguage string
 }
 
 // DefaultLanguages returns the languages a pipeline reads with unless
@@ -184,6 +190,9 @@ type Result struct {
 	// SecondReadings is how many lines the second model read
 	// (Config.SecondLanguage): one a name in doubt.
 	SecondReadings int
+	// FiguresReadings is how many lines of a total in figures the
+	// figures' model read (Config.FiguresLanguage).
+	FiguresReadings int
 }
 
 // ErrClosed is returned by Inspect after Close.
@@ -209,8 +218,9 @@ type job struct {
 	img   *image.Gray
 	dpi   int
 	out   chan<- pageResult // buffered: a worker never blocks on it
-	// second asks for img, a line, to be read by the second model.
-	second bool
+	// second asks for img, a line, to be read by the second model;
+	// figures by the figures' model (Config.FiguresLanguage).
+	second, figures bool
 }
 
 // pageResult is a worker's answer to a job.
@@ -307,6 +317,10 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	figures, err := p.readFiguresAgain(ctx, pages, imgs, parts)
+	if err != nil {
+		return Result{}, err
+	}
 	analysis := document.Analyze(text)
 	if len(parts) > 0 {
 		analysis = parts[0].Analysis
@@ -319,6 +333,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		Recognitions:    n.recognitions,
 		OSDRuns:         n.osd,
 		SecondReadings:  second,
+		FiguresReadings: figures,
 		Text:            text,
 		PageTexts:       pages,
 		Parts:           parts,
@@ -421,9 +436,13 @@ func (p *Pipeline) work(ready chan<- error) {
 	if err != nil {
 		return
 	}
+	var figures *gosseract.Client
 	defer func() {
 		if client != nil {
 			client.Close()
+		}
+		if figures != nil {
+			figures.Close()
 		}
 	}()
 	pages := 0
@@ -440,6 +459,17 @@ func (p *Pipeline) work(ready chan<- error) {
 		}
 		if j.second {
 			lines, err := recognise(second, j.img, j.dpi)
+			j.out <- pageResult{index: j.index, page: document.Page{Lines: lines}, err: err}
+			continue
+		}
+		if j.figures {
+			if figures == nil {
+				if figures, err = p.newClient([]string{p.cfg.FiguresLanguage}, gosseract.PSM_SINGLE_LINE); err != nil {
+					j.out <- pageResult{index: j.index, err: err}
+					continue
+				}
+			}
+			lines, err := recognise(figures, j.img, j.dpi)
 			j.out <- pageResult{index: j.index, page: document.Page{Lines: lines}, err: err}
 			continue
 		}

@@ -27,7 +27,13 @@ type Corroboration struct {
 // misread part breaks the split's sum, a misread name is not the insured's
 // (name_mismatch), a misread ID number or card number fails its check
 // digit (and the account paid must equal the card's, bankcard.go), a
-// misread date differs from the date another document prints.
+// misread date differs from the date another document prints. Intake's
+// facts include second readings (pkg/document ReadFiguresAgain,
+// ReadCardNumberAgain): a total whose figures' line another model read
+// again counts under CorroboratedByCapitals only when the capitals, or
+// the charges and the payments each, sum to the same figures; a card
+// number read again counts under CorroboratedByLuhn only when both
+// readings hold the same digits and its Luhn digit verifies.
 const (
 	CorroboratedByCapitals   = "total_cross_checked"
 	CorroboratedBySplitSum   = "split_sums_to_total"

@@ -58,6 +58,10 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		// Issue 19: the second model that reads a name in doubt again,
 		// HanS unless "none".
 		OCRSecondModel: secondModel(env.String("INTAKE_OCR_SECOND_MODEL", "HanS")),
+		// Issue 19: the model that reads a receipt's total in figures
+		// again when the first reading left it uncorroborated, eng
+		// unless "none".
+		OCRFiguresModel: secondModel(env.String("INTAKE_OCR_FIGURES_MODEL", "eng")),
 		// Issue 17: how often files under an old data key are resealed.
 		ResealInterval: env.Duration("INTAKE_RESEAL_INTERVAL", 10*time.Minute),
 		UploadLimits: document.Limits{

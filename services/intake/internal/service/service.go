@@ -48,6 +48,11 @@ type Config struct {
 	// reads again the line of a name read below the floor
 	// (ocr.Config.SecondLanguage); "" for none.
 	OCRSecondModel string
+	// OCRFiguresModel is the Tesseract model (eng, main's default) that
+	// reads again the line of a receipt's total in figures the first
+	// reading left uncorroborated (ocr.Config.FiguresLanguage); "" for
+	// none.
+	OCRFiguresModel string
 	// ReadPoll is how often an idle reader looks for documents uploaded to
 	// other instances (1 s when zero); ReadLease how long a reader holds a
 	// document before another may take it (10 minutes when zero).
@@ -139,7 +144,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
-	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel}
+	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel, FiguresLanguage: cfg.OCRFiguresModel}
 	var pipeline *ocr.Pipeline
 	if cfg.OCRWorkers > 0 && cfg.Reader == nil {
 		if pipeline, err = ocr.New(ocrCfg); err != nil {
