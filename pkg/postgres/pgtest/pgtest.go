@@ -126,3 +126,22 @@ func Count(t testing.TB, db *gorm.DB, query string, args ...any) int64 {
 	}
 	return n
 }
+
+// StatementBlocks returns the buffers (pages) that the statements of the
+// database of db whose text is LIKE pattern have touched so far, and how
+// many times they ran, from pg_stat_statements (which the test server
+// preloads) read through admin: what a test of a statement's plan
+// measures, since a scan of a whole table touches all its pages.
+func StatementBlocks(t testing.TB, admin, db *gorm.DB, pattern string) (blocks, calls int64) {
+	t.Helper()
+	var database string
+	if err := db.Raw(`SELECT current_database()`).Row().Scan(&database); err != nil {
+		t.Fatalf("the test's database: got %v, want no error", err)
+	}
+	if err := admin.Raw(`SELECT coalesce(sum(s.shared_blks_hit + s.shared_blks_read), 0)::bigint, coalesce(sum(s.calls), 0)::bigint
+		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+		WHERE d.datname = ? AND s.query LIKE ?`, database, pattern).Row().Scan(&blocks, &calls); err != nil {
+		t.Fatalf("pg_stat_statements of %q: got %v, want no error", pattern, err)
+	}
+	return blocks, calls
+}

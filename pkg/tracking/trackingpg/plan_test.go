@@ -14,17 +14,12 @@ import (
 	"claims.local/pkg/tracking"
 )
 
-// lockReadBlocks returns the buffers (pages) that the steps' locking read
-// of deadline_obligations has touched so far in the database of db, and how
-// many times it ran (pg_stat_statements, which the test server preloads).
+// lockReadBlocks returns the pages the steps' locking read of
+// deadline_obligations has touched so far in the database of db, and how
+// many times it ran (pgtest.StatementBlocks).
 func lockReadBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64) {
 	t.Helper()
-	var database string
-	require.NoError(t, db.Raw(`SELECT current_database()`).Row().Scan(&database))
-	require.NoError(t, admin.Raw(`SELECT coalesce(sum(s.shared_blks_hit + s.shared_blks_read), 0)::bigint, coalesce(sum(s.calls), 0)::bigint
-		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-		WHERE d.datname = ? AND s.query LIKE 'SELECT % FROM %deadline_obligations%FOR UPDATE%'`, database).Row().Scan(&blocks, &calls))
-	return blocks, calls
+	return pgtest.StatementBlocks(t, admin, db, `SELECT % FROM %deadline_obligations%FOR UPDATE%`)
 }
 
 // TestTheLockingReadStaysAnIndexLookupAfterTheTableGrew is the surge of

@@ -12,18 +12,13 @@ import (
 	"claims.local/pkg/tracking"
 )
 
-// groupStatementBlocks returns the buffers (pages) that the group's
-// statement (the reports, their checklists and events stored at once) has
-// touched so far in the database of db, and how many times it ran
-// (pg_stat_statements, which the test server preloads).
+// groupStatementBlocks returns the pages the group's statement (the
+// reports, their checklists and events stored at once) has touched so far
+// in the database of db, and how many times it ran
+// (pgtest.StatementBlocks).
 func groupStatementBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64) {
 	t.Helper()
-	var database string
-	require.NoError(t, db.Raw(`SELECT current_database()`).Row().Scan(&database))
-	require.NoError(t, admin.Raw(`SELECT coalesce(sum(s.shared_blks_hit + s.shared_blks_read), 0)::bigint, coalesce(sum(s.calls), 0)::bigint
-		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-		WHERE d.datname = ? AND s.query LIKE 'WITH new AS (%'`, database).Row().Scan(&blocks, &calls))
-	return blocks, calls
+	return pgtest.StatementBlocks(t, admin, db, `WITH new AS (%`)
 }
 
 // Attack (issue 21's surge): intake starts with few reports and files
