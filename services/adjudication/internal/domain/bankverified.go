@@ -8,7 +8,9 @@ import (
 
 // cardByBankVerification reports whether the i-th document, a bank card
 // whose holder OCR read one Han character off insured's
-// (bankaccount.OneHanApart: chi_sim reads 鹏 as 胸, 磊 as 舌), is proven the
+// (bankaccount.OneHanApart: chi_sim reads 鹏 as 胸, 磊 as 舌), or read as
+// insured's but in doubt (below MinCorroborable, no second model
+// agreeing: corroborate), is proven the
 // insured's by the bank (CorroboratedByBankVerification): the case's
 // advance payee is the insured by name (its keyed name fingerprint for the
 // claim), the card's account is the payee's (keyed account fingerprints
@@ -42,5 +44,5 @@ func cardByBankVerification(in AutoInput, i int, insured string) (Corroboration,
 	if fieldConfidence(d, "account_number") < in.Policy.MinCorroborable {
 		return k, false
 	}
-	return k, bankaccount.OneHanApart(d.HolderName, insured)
+	return k, sameName(d.HolderName, insured) || bankaccount.OneHanApart(d.HolderName, insured)
 }

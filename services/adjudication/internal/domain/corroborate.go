@@ -148,6 +148,13 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	if field == "holder_name" && d.Type == DocBankCard && !sameName(d.HolderName, insuredOf(in)) {
 		return cardByBankVerification(in, i, insuredOf(in))
 	}
+	// A bank card's holder read as the insured's but below the floor,
+	// unconfirmed by a second model, is in doubt as much as one read a
+	// character off (a look-alike's card reads as the insured's as often):
+	// the bank's register is what proves it, as there.
+	if field == "holder_name" && d.Type == DocBankCard && c.Confidence < in.Policy.MinCorroborable && !fact {
+		return cardByBankVerification(in, i, insuredOf(in))
+	}
 	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable && !(name && fact) {
 		return c, false
 	}

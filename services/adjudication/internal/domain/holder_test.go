@@ -136,3 +136,59 @@ func TestTheBanksAnswerMakesNoOtherNameTheInsureds(t *testing.T) {
 		t.Fatalf("got automatic %v, corroborations %+v; want automatic with no proof by the bank for a name read right", a.Automatic, a.Corroborations)
 	}
 }
+
+// TestABankCardHolderReadRightInDoubtIsTheInsuredsOnlyByTheBank: a card
+// whose holder OCR read as the insured's name, but below the floor
+// (MinCorroborable) and unconfirmed by a second model. chi_sim reads a
+// look-alike person's name as the insured's about as often as it misreads
+// the insured's, so the name in doubt proves nothing; as for one character
+// off, the bank's register of the card's account, the payee's, under the
+// insured's name does. Another person's card read as the insured's (the
+// bank says no match), a bank that did not answer, a payee of another
+// account all stay with a handler.
+func TestABankCardHolderReadRightInDoubtIsTheInsuredsOnlyByTheBank(t *testing.T) {
+	inDoubt := func(in *domain.AutoInput) {
+		in.Docs[2].HolderName = "张三"
+		in.Docs[2].Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.75}, "account_number": {Page: 1, Confidence: 0.95}}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*domain.AutoInput)
+		want   string // "": automatic, the holder corroborated by the bank
+	}{
+		{"the insured's card, the bank confirms", func(*domain.AutoInput) {}, ""},
+		{"a look-alike's card read as the insured's: the bank says no", func(in *domain.AutoInput) {
+			in.Case.Advance.HolderVerified, in.Case.Advance.HolderVerificationRef = false, ""
+		}, "low_confidence"},
+		{"the payee's account is not the card's", func(in *domain.AutoInput) {
+			in.Case.Advance.AccountFingerprint = fingerprints.Account("claim-1", "6222021234567890128")
+		}, "low_confidence"},
+		{"the look-alike named the payee", func(in *domain.AutoInput) {
+			in.Case.Advance.NameFingerprint = fingerprints.Holder("claim-1", "张山")
+		}, "low_confidence"},
+		{"the card's number read below the floor", func(in *domain.AutoInput) {
+			in.Docs[2].Sources["account_number"] = domain.FieldSource{Page: 1, Confidence: 0.6}
+		}, "low_confidence"},
+		{"the holder's name a handler typed", func(in *domain.AutoInput) {
+			in.Docs[2].Corrected = []string{"holder_name"}
+		}, "corrected_by_handler"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := verifiedInput()
+			inDoubt(&in)
+			tc.change(&in)
+			a := domain.Assess(in)
+			if tc.want == "" {
+				if !a.Automatic || countBy(a, domain.CorroboratedByBankVerification) != 1 {
+					t.Fatalf("got automatic %v, reasons %v, corroborations %+v; want automatic, the holder corroborated by %s once",
+						a.Automatic, codes(a), a.Corroborations, domain.CorroboratedByBankVerification)
+				}
+				return
+			}
+			if a.Automatic || !slices.Contains(codes(a), tc.want) || countBy(a, domain.CorroboratedByBankVerification) != 0 {
+				t.Fatalf("got automatic %v, reasons %v, corroborations %+v; want not automatic, with %s and no proof by the bank",
+					a.Automatic, codes(a), a.Corroborations, tc.want)
+			}
+		})
+	}
+}
