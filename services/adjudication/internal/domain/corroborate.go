@@ -143,6 +143,12 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 	if field == "holder_name" && d.Type == DocIDCard && !sameName(d.HolderName, insuredOf(in)) {
 		return idCardByNumber(in, i, insuredOf(in))
 	}
+	// An identity card's name read as the insured's but below the floor,
+	// unconfirmed by a second model, is in doubt as much as one read a
+	// character off: its number is what proves it, as there.
+	if field == "holder_name" && d.Type == DocIDCard && c.Confidence < in.Policy.MinCorroborable && !fact {
+		return idCardByNumber(in, i, insuredOf(in))
+	}
 	// So is a bank card's holder one character off whose account the bank
 	// confirmed is held by the insured's name (cardByBankVerification).
 	if field == "holder_name" && d.Type == DocBankCard && !sameName(d.HolderName, insuredOf(in)) {

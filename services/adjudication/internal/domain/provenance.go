@@ -119,7 +119,9 @@ func idCardReasons(in AutoInput, i int, insured string) ([]Reason, []Corroborati
 
 // idCardByNumber reports whether the i-th document, an identity card whose
 // name was read one Han character off insured's (bankaccount.OneHanApart:
-// chi_sim reads 磊 as 舌, 鹏 as 胸), is proven the insured's by its
+// chi_sim reads 磊 as 舌, 鹏 as 胸), or read as insured's but in doubt
+// (below MinCorroborable, no second model agreeing: corroborate), is
+// proven the insured's by its
 // resident ID number (CorroboratedByIDNumber): the number read with a
 // check character that verifies, at or above MinCorroborable, neither it
 // nor the name typed by a handler, its masked form equal to the policy's
@@ -142,7 +144,7 @@ func idCardByNumber(in AutoInput, i int, insured string) (Corroboration, bool) {
 	if fieldConfidence(d, "id_number") < in.Policy.MinCorroborable {
 		return c, false
 	}
-	return c, bankaccount.OneHanApart(d.HolderName, insured)
+	return c, sameName(d.HolderName, insured) || bankaccount.OneHanApart(d.HolderName, insured)
 }
 
 // maskedIDs returns the policy's insured's resident ID number and the

@@ -122,8 +122,12 @@ func TestAnIdentityCardMustBeTheInsureds(t *testing.T) {
 		{"the insured's name over another person's number", func(in *domain.AutoInput) {
 			in.Docs[1].IDNumberMasked = "110101********0012"
 		}, "id_number_mismatch"},
-		{"a name read below the floor", func(in *domain.AutoInput) {
-			in.Docs[1].Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.6}}
+		// A name read below the floor over the insured's number read sure
+		// is proven by the number
+		// (TestAnIdentityCardReadRightInDoubtIsTheInsuredsOnlyByItsNumber);
+		// with the number in doubt too, nothing proves it.
+		{"a name and its number read below the floor", func(in *domain.AutoInput) {
+			in.Docs[1].Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.6}, "id_number": {Page: 1, Confidence: 0.6}}
 		}, "low_confidence"},
 		{"the insured's name padded with spaces", func(in *domain.AutoInput) { in.Docs[1].HolderName = " 张  三 " }, ""},
 		{"the insured's name in full-width letters", func(in *domain.AutoInput) {
@@ -375,4 +379,57 @@ func countBy(a domain.Assessment, by string) int {
 		}
 	}
 	return n
+}
+
+// TestAnIdentityCardReadRightInDoubtIsTheInsuredsOnlyByItsNumber: an
+// identity card whose name OCR read as the insured's, but below the floor
+// (MinCorroborable) and unconfirmed by a second model. A look-alike
+// person's name reads as the insured's about as often as the insured's is
+// misread, so the name in doubt proves nothing; as for one character off,
+// the card's valid number, read sure and masked as the policy's insured's,
+// does. A look-alike's card read as the insured's over their own number,
+// a number whose checksum fails, read in doubt or typed, and a policy
+// without the insured's number all stay with a handler.
+func TestAnIdentityCardReadRightInDoubtIsTheInsuredsOnlyByItsNumber(t *testing.T) {
+	inDoubt := func(in *domain.AutoInput) {
+		in.Docs[1].Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.75}, "id_number": {Page: 1, Confidence: 0.95}}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*domain.AutoInput)
+		want   []string // nil: automatic, the name corroborated by the number
+	}{
+		{"the insured's card", func(*domain.AutoInput) {}, nil},
+		{"a look-alike's card read as the insured's, over their own number", func(in *domain.AutoInput) {
+			in.Docs[1].IDNumberMasked = "310104********0025"
+		}, []string{"low_confidence", "id_number_mismatch"}},
+		{"the number's checksum fails", func(in *domain.AutoInput) { in.Docs[1].IDNumberValid = false }, []string{"low_confidence", "id_number_invalid"}},
+		{"the number read in doubt", func(in *domain.AutoInput) {
+			in.Docs[1].Sources["id_number"] = domain.FieldSource{Page: 1, Confidence: 0.6}
+		}, []string{"low_confidence"}},
+		{"the number a handler typed", func(in *domain.AutoInput) { in.Docs[1].Corrected = []string{"id_number"} }, []string{"low_confidence", "corrected_by_handler"}},
+		{"the policy without the insured's number", func(in *domain.AutoInput) { in.Evidence.Policy.InsuredIDMasked = "" }, []string{"low_confidence"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cleanInput()
+			inDoubt(&in)
+			tc.change(&in)
+			a := domain.Assess(in)
+			if tc.want == nil {
+				if !a.Automatic || countBy(a, domain.CorroboratedByIDNumber) != 1 {
+					t.Fatalf("got automatic %v, reasons %v, corroborations %+v; want automatic, the name corroborated by %s once",
+						a.Automatic, codes(a), a.Corroborations, domain.CorroboratedByIDNumber)
+				}
+				return
+			}
+			for _, want := range tc.want {
+				if a.Automatic || !slices.Contains(codes(a), want) {
+					t.Fatalf("got automatic %v, reasons %v; want not automatic, with %v", a.Automatic, codes(a), tc.want)
+				}
+			}
+			if n := countBy(a, domain.CorroboratedByIDNumber); n != 0 {
+				t.Fatalf("got corroborations %+v, want none by the number", a.Corroborations)
+			}
+		})
+	}
 }
