@@ -3,7 +3,6 @@ package e2e
 import (
 	"database/sql"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 )
@@ -64,13 +63,7 @@ func TestABankCardReadOneCharacterOffIsTheInsuredsOnlyWhenTheBankSaysSo(t *testi
 	own := claim(0, "孙磊杰", "孙舌杰", "孙磊杰")
 	sys.paidAutomatically(t, own.ClaimID)
 	a := sys.awaitAssessment(t, own.ClaimID, "the insured's bank card read one character off, the bank confirming the account")
-	if !slices.ContainsFunc(a.Corroborations, func(c struct {
-		DocumentID string `json:"document_id"`
-		Field      string `json:"field"`
-		By         string `json:"by"`
-	}) bool {
-		return c.Field == "holder_name" && c.By == "holder_verified_by_bank"
-	}) {
+	if !a.corroborated("holder_name", "holder_verified_by_bank") {
 		t.Fatalf("got corroborations %+v, want the card's holder_name corroborated by holder_verified_by_bank", a.Corroborations)
 	}
 

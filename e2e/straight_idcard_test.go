@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -49,13 +48,7 @@ func TestAnIdentityCardReadOneCharacterOffIsTheInsuredsOnlyByItsNumber(t *testin
 	}
 	sys.paidAutomatically(t, own.ClaimID)
 	a := sys.awaitAssessment(t, own.ClaimID, "the insured's card read one character off")
-	if !slices.ContainsFunc(a.Corroborations, func(c struct {
-		DocumentID string `json:"document_id"`
-		Field      string `json:"field"`
-		By         string `json:"by"`
-	}) bool {
-		return c.Field == "holder_name" && c.By == "id_number_is_the_insureds"
-	}) {
+	if !a.corroborated("holder_name", "id_number_is_the_insureds") {
 		t.Fatalf("got corroborations %+v, want the card's holder_name corroborated by id_number_is_the_insureds", a.Corroborations)
 	}
 

@@ -191,6 +191,16 @@ type stpAssessment struct {
 	} `json:"corroborations"`
 }
 
+// corroborated tells whether a's field was corroborated by by.
+func (a stpAssessment) corroborated(field, by string) bool {
+	for _, c := range a.Corroborations {
+		if c.Field == field && c.By == by {
+			return true
+		}
+	}
+	return false
+}
+
 func (a stpAssessment) has(code string) bool {
 	return slices.ContainsFunc(a.Reasons, func(r struct {
 		Code   string            `json:"code"`
