@@ -137,29 +137,21 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 		c.By = CheckCodeNotVerified
 		return c, true
 	}
-	// An identity card's name one character off, whose number is the
-	// insured's, is the insured's card (idCardByNumber): the number is
-	// what is relied on, and it is held to MinCorroborable there.
-	if field == "holder_name" && d.Type == DocIDCard && !sameName(d.HolderName, insuredOf(in)) {
-		return idCardByNumber(in, i, insuredOf(in))
-	}
-	// An identity card's name read as the insured's but below the floor,
-	// unconfirmed by a second model, is in doubt as much as one read a
-	// character off: its number is what proves it, as there.
-	if field == "holder_name" && d.Type == DocIDCard && c.Confidence < in.Policy.MinCorroborable && !fact {
-		return idCardByNumber(in, i, insuredOf(in))
-	}
-	// So is a bank card's holder one character off whose account the bank
-	// confirmed is held by the insured's name (cardByBankVerification).
-	if field == "holder_name" && d.Type == DocBankCard && !sameName(d.HolderName, insuredOf(in)) {
-		return cardByBankVerification(in, i, insuredOf(in))
-	}
-	// A bank card's holder read as the insured's but below the floor,
-	// unconfirmed by a second model, is in doubt as much as one read a
-	// character off (a look-alike's card reads as the insured's as often):
-	// the bank's register is what proves it, as there.
-	if field == "holder_name" && d.Type == DocBankCard && c.Confidence < in.Policy.MinCorroborable && !fact {
-		return cardByBankVerification(in, i, insuredOf(in))
+	// A card's name (an identity card's, a bank card's holder) read one
+	// Han character off the insured's, or read as the insured's but in
+	// doubt (below the floor, no second model agreeing), proves nothing by
+	// itself: a look-alike person's name reads so as often. What the card
+	// carries apart from the name proves it, and is held to
+	// MinCorroborable there: an identity card's number (idCardByNumber),
+	// the bank's register of a bank card's account
+	// (cardByBankVerification).
+	if field == "holder_name" && (!sameName(d.HolderName, insuredOf(in)) || c.Confidence < in.Policy.MinCorroborable && !fact) {
+		switch d.Type {
+		case DocIDCard:
+			return idCardByNumber(in, i, insuredOf(in))
+		case DocBankCard:
+			return cardByBankVerification(in, i, insuredOf(in))
+		}
 	}
 	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable && !(name && fact) {
 		return c, false

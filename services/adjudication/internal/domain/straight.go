@@ -258,25 +258,17 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			reasons, byNumber := idCardReasons(in, i, insured)
 			out = append(out, reasons...)
 			for _, k := range byNumber {
-				// A name read below the threshold was corroborated by
-				// the number above already: once is enough.
-				if !slices.ContainsFunc(corroborated, func(o Corroboration) bool { return o.Doc == k.Doc && o.Field == k.Field }) {
-					corroborated = append(corroborated, k)
-				}
+				corroborated = addCorroboration(corroborated, k)
 			}
 		case DocBankCard:
 			card = true
 			if !sameName(d.HolderName, insured) {
 				// A holder one character off whose account the bank
 				// confirmed is the insured's payee's (cardByBankVerification).
-				k, ok := cardByBankVerification(in, i, insured)
-				switch {
-				case !ok:
+				if k, ok := cardByBankVerification(in, i, insured); ok {
+					corroborated = addCorroboration(corroborated, k)
+				} else {
 					out = append(out, reason("payee_not_entitled", "document_id", d.DocumentID, "holder", d.HolderName, "insured", insured))
-				case !slices.ContainsFunc(corroborated, func(o Corroboration) bool { return o.Doc == k.Doc && o.Field == k.Field }):
-					// A holder read below the threshold was corroborated
-					// by the bank above already: once is enough.
-					corroborated = append(corroborated, k)
 				}
 			}
 			// A fingerprint under a key adjudication does not hold
@@ -297,6 +289,17 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 		out = append(out, reason("payee_not_verified", "missing", DocBankCard))
 	}
 	return out, corroborated
+}
+
+// addCorroboration adds k to list unless its field of its document is
+// there already: a name read below the threshold is corroborated by the
+// card's number or the bank in the loop over its fields, and again where
+// its card is compared with the insured; once is enough.
+func addCorroboration(list []Corroboration, k Corroboration) []Corroboration {
+	if slices.ContainsFunc(list, func(o Corroboration) bool { return o.Doc == k.Doc && o.Field == k.Field }) {
+		return list
+	}
+	return append(list, k)
 }
 
 // alikeReasons finds the receipts of the insured's other claims
