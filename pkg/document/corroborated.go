@@ -7,6 +7,16 @@ import (
 	"strings"
 )
 
+// chargesAndPaymentsSumTo reports whether the receipt's charge
+// categories and the 2019 receipt's four payments (the cash payment's line
+// printed) each sum exactly to fen: two sums over lines other than the
+// total's, which a misread total would break.
+func (f Fields) chargesAndPaymentsSumTo(fen int64) bool {
+	s := f.splitOf()
+	return s != nil && f.Invoice.Charges > 0 && f.Invoice.ChargesFen == fen && slices.Contains(s.Printed, "personal_cash_fen") &&
+		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == fen
+}
+
 // Corroborated names the fields of f (by their names in Sources) whose
 // reading a second, independent reading on the same document confirms, so
 // that a low OCR confidence on them is not a doubt (issue 19). It is
@@ -37,9 +47,7 @@ func (f Fields) Corroborated() []string {
 	var out []string
 	total := f.HasFigures && f.HasCapitals && f.FiguresFen == f.CapitalsFen && !f.AmountsDisagree ||
 		slices.Contains(f.SecondReading, "total_amount_fen") && !f.AmountsDisagree
-	if s := f.splitOf(); !total && f.HasFigures && !f.AmountsDisagree && s != nil && f.Invoice.Charges > 0 &&
-		f.Invoice.ChargesFen == f.FiguresFen && slices.Contains(s.Printed, "personal_cash_fen") &&
-		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == f.FiguresFen {
+	if !total && f.HasFigures && !f.AmountsDisagree && f.chargesAndPaymentsSumTo(f.FiguresFen) {
 		// Capitals OCR could not read (壹仟 often reads as anything but):
 		// the charges and the payments, read on other lines, each sum to
 		// the figures; a misread total would break both sums.

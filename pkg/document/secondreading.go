@@ -97,18 +97,11 @@ func (f *Fields) ReadFiguresAgain(text string, at Source) bool {
 		(f.HasFigures && f.FiguresFen != fen) || (f.HasCapitals && f.CapitalsFen != fen) {
 		return false
 	}
-	s := f.splitOf()
-	sums := s != nil && f.Invoice.Charges > 0 && f.Invoice.ChargesFen == fen && slices.Contains(s.Printed, "personal_cash_fen") &&
-		s.FundPaidFen+s.OtherPaidFen+s.PersonalAccountFen+s.PersonalCashFen == fen
-	if !sums && !f.HasCapitals {
+	if !f.HasCapitals && !f.chargesAndPaymentsSumTo(fen) {
 		return false
 	}
 	f.HasFigures, f.FiguresFen, f.HasAmount, f.TotalAmountFen = true, fen, true, fen
-	if f.Sources == nil {
-		f.Sources = map[string]Source{}
-	}
-	f.Sources["total_amount_fen"] = at
-	f.ConfirmSecondReading("total_amount_fen")
+	f.takeSecondReading("total_amount_fen", at)
 	return true
 }
 
@@ -160,12 +153,18 @@ func (f *Fields) ReadCardNumberAgain(first, again string, at Source) bool {
 		return false
 	}
 	f.AccountNumber = n
+	f.takeSecondReading("account_number", at)
+	return true
+}
+
+// takeSecondReading records field as read again by another model, at at
+// (its source from now on), and confirmed (SecondReading).
+func (f *Fields) takeSecondReading(field string, at Source) {
 	if f.Sources == nil {
 		f.Sources = map[string]Source{}
 	}
-	f.Sources["account_number"] = at
-	f.ConfirmSecondReading("account_number")
-	return true
+	f.Sources[field] = at
+	f.ConfirmSecondReading(field)
 }
 
 // digitsOf returns the ASCII digits of s in order.
