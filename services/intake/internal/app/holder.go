@@ -52,7 +52,7 @@ func (s *Service) verifyHolder(ctx context.Context, in domain.AdvanceInput) doma
 		return domain.HolderCheck{Result: domain.HolderUnavailable, At: at}
 	}
 	got.At = at
-	if got.Result != domain.HolderMatch && got.Result != domain.HolderNoMatch || got.Result == domain.HolderMatch && got.Reference == "" {
+	if got.Result != domain.HolderNoMatch && !got.Verified() {
 		// An answer the port does not define, or a match without the
 		// bank's reference, is no answer.
 		return domain.HolderCheck{Result: domain.HolderUnavailable, At: at}
