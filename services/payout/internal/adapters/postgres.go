@@ -423,11 +423,24 @@ func lockClaims(tx *gorm.DB, rows []obligationRow) error {
 // FOR UPDATE SKIP LOCKED, so that several instances never work on the same
 // one at once. One whose payee does not open is handed over with
 // PayeeUnreadable set (toDue), its sealed payee kept as it is.
+//
+// The read walks the index obligations_due in its order and stops after
+// limit rows. That index holds the scheduled and sent obligations only, so
+// the read is planned at each run with its states as values
+// (postgres.PlannedEachTime): a plan made for the states as a parameter
+// cannot tell that they are among the index's, and reads and sorts every
+// due obligation of a surge's backlog for each batch (issue 21;
+// TestTheExecutorsDueReadStopsAfterItsBatchOverALargeBacklog).
 func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func([]domain.Obligation),
 	work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
 	return s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("state IN ? AND next_attempt_at <= ?", states, now).Order("priority DESC, next_attempt_at, id").Limit(limit).Find(rows).Error
+		return tx.Raw(`SELECT * FROM obligations WHERE state = ANY($1::text[]) AND next_attempt_at <= $2
+			ORDER BY priority DESC, next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+			postgres.PlannedEachTime(names, now, limit)...).Scan(rows).Error
 	}, prepare, work, s.toDue)
 }
 

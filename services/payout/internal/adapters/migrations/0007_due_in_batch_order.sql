@@ -1,0 +1,13 @@
+-- The executor's batch (issue 21): the due obligations in the order it takes
+-- them, priority ones first (a catastrophe's advances, R8), then those that
+-- waited longest, then by id. The index it replaces led with the state, so
+-- a read of the scheduled and sent ones, or of the scheduled ones alone
+-- (the state an array, not one value), could not take them in this order
+-- from it and sorted every due obligation to keep a batch: a surge's whole
+-- backlog for each batch of 32. This one is walked in the batch's order and
+-- the walk stops after the batch; not yet due entries are passed over in
+-- the index. A read of one state passes over the other state's due rows by
+-- reading them: the sent ones awaiting their check are the payments in
+-- flight, a few batches at most.
+DROP INDEX obligations_due;
+CREATE INDEX obligations_due ON obligations (priority DESC, next_attempt_at, id) WHERE state IN ('scheduled', 'sent');
