@@ -34,7 +34,9 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	// transaction that stores it (issue 21); the amounts used on the
 	// policy, the deductible among them, only under the policy's lock.
 	read := func(ctx context.Context, c domain.Case) (err error) {
-		inTx = ctx
+		// A transaction run again after a deadlock reads again: nothing
+		// read by the lost attempt stands.
+		inTx, rules = ctx, nil
 		if ev.Policy, ev.Product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 			return err
 		}
@@ -136,7 +138,8 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 		inTx   context.Context
 	)
 	read := func(ctx context.Context, c domain.Case) (err error) {
-		inTx = ctx
+		// Run again after a deadlock, an attempt reads afresh.
+		inTx, stored, rules = ctx, nil, nil
 		d := c.Decision
 		if !approving || d == nil || d.Outcome == domain.Reject || d.ComputedFen == nil {
 			return nil
