@@ -140,7 +140,10 @@ env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PO
   ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" ADJUDICATION_TRUSTED_INTAKE_KEYS="$(pair_half "$REQUESTKEYFILE" public)" \
   ADJUDICATION_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" ADJUDICATION_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/adjudication" &
 pids+=($!)
-env $(kafka_user payout) PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \
+# Payout asks the same kind of simulator (its own register, payout's
+# holdersim.accounts) before it takes a payee a handler corrects or
+# supplies: refused until the account is registered in the payee's name.
+env $(kafka_user payout) PAYOUT_HOLDER_CHECK=simulator PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \
   PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" \
   PAYOUT_PAYEE_OPEN_KEYS="$(pair_half "$PAYEEKEYFILE" private)" PAYOUT_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/payout" &
 pids+=($!)

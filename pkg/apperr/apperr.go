@@ -38,6 +38,11 @@ const (
 	BeyondContract   Code = "beyond_contract"
 	ChecksFailing    Code = "checks_failing"
 	FraudSignal      Code = "fraud_signal"
+	// AmountChanged: a decision waiting for a senior's approval rests on an
+	// amount the product's rules no longer compute (another claim of the
+	// policy used the annual deductible or a limit, or stopped using it,
+	// since it was made): it is returned and decided again, not approved.
+	AmountChanged Code = "amount_changed"
 )
 
 // Error is an error a person can understand, with a code a program can use.

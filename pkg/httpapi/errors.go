@@ -32,6 +32,7 @@ var statusByCode = map[apperr.Code]int{
 	apperr.BeyondContract:   http.StatusUnprocessableEntity,
 	apperr.ChecksFailing:    http.StatusConflict,
 	apperr.FraudSignal:      http.StatusConflict,
+	apperr.AmountChanged:    http.StatusConflict,
 }
 
 // Status returns the HTTP status for code.

@@ -15,6 +15,7 @@ import (
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
 	"claims.local/pkg/logging"
+	"claims.local/pkg/postgres"
 )
 
 // CodeRateLimited is the error code of a sign-in refused because the user
@@ -201,7 +202,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 	now := h.cfg.Now()
 	var refresh string
 	var refreshExp time.Time
-	err = h.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = postgres.Transaction(ctx, h.cfg.DB, func(tx *gorm.DB) error {
 		var err error
 		refresh, refreshExp, err = h.newRefreshToken(tx, "", u.Subject, now)
 		return err

@@ -67,6 +67,9 @@ func (l *Limiter) Attempt(ctx context.Context, key string) (time.Duration, bool,
 	var left time.Duration
 	allowed := false
 	err := underRowLock(ctx, l.db, &attemptRow{Key: key, WindowStart: now}, "key = ?", key, func(r *attemptRow) map[string]any {
+		// Run again after a deadlock (underRowLock), an attempt decides
+		// afresh: a lost attempt's "allowed" must not stand.
+		left, allowed = 0, false
 		if r.LockedUntil != nil && r.LockedUntil.After(now) {
 			left = r.LockedUntil.Sub(now)
 			return nil
@@ -91,11 +94,14 @@ func (l *Limiter) Attempt(ctx context.Context, key string) (time.Duration, bool,
 
 // underRowLock stores seed unless its row exists, then, in one transaction
 // under the row's lock (where/key select it), lets change read and change it
-// and stores the columns change returns (none: nothing). Every replica
+// and stores the columns change returns (none: nothing). The transaction is
+// run again when PostgreSQL picks it as a deadlock's victim
+// (postgres.Transaction), change included: change sets whatever it tells
+// outside afresh each time. Every replica
 // counts through the same row, so concurrent attempts are counted one by
 // one before any password is checked.
 func underRowLock[T any](ctx context.Context, db *gorm.DB, seed *T, where string, key any, change func(*T) map[string]any) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(seed).Error; err != nil {
 			return err
 		}

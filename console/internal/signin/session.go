@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/postgres"
 )
 
 // AudienceConsole is the audience of the console's own API (revocation):
@@ -67,7 +68,10 @@ func (h *Handler) newRefreshToken(tx *gorm.DB, family, subject string, now time.
 // stolen copy was used by one side), and a revoked or expired one ends.
 func (h *Handler) rotate(ctx context.Context, token string, now time.Time) (subject, next string, exp time.Time, err error) {
 	reused := false
-	err = h.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = postgres.Transaction(ctx, h.cfg.DB, func(tx *gorm.DB) error {
+		// Run again after a deadlock, an attempt decides afresh: the lost
+		// one's revocation was rolled back with it.
+		reused, subject, next, exp = false, "", "", time.Time{}
 		var r refreshRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", tokenID(token)).Take(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -14,6 +14,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/postgres"
 )
 
 // ThrottlePolicy slows the attempts on one user name from every source
@@ -105,6 +106,9 @@ func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, boo
 	var left time.Duration
 	allowed := false
 	err := underRowLock(ctx, t.db, &throttleRow{Username: name, LastAttempt: now, NextAllowed: now}, "username = ?", name, func(r *throttleRow) map[string]any {
+		// Run again after a deadlock (underRowLock), an attempt decides
+		// afresh: a lost attempt's "allowed" must not stand.
+		left, allowed = 0, false
 		if r.NextAllowed.After(now) {
 			left = r.NextAllowed.Sub(now)
 			return nil
@@ -173,7 +177,9 @@ func (h *Handler) Unlock(v *auth.Verifier) gin.HandlerFunc {
 		}
 		now := h.cfg.Now().UTC()
 		cleared := 0
-		err := h.cfg.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		err := postgres.Transaction(c.Request.Context(), h.cfg.DB, func(tx *gorm.DB) error {
+			// Run again after a deadlock, an attempt counts afresh.
+			cleared = 0
 			prefix := userSourceKey(name, "")
 			res := tx.Where("key = ? OR starts_with(key, ?)", "user:"+name, prefix).Delete(&attemptRow{})
 			if res.Error != nil {

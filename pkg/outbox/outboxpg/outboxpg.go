@@ -25,6 +25,7 @@ import (
 	"claims.local/pkg/clock"
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracing"
 )
 
@@ -242,7 +243,11 @@ func (r *Relay) linger(ctx context.Context) bool {
 func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	published := 0
 	var publishErr error
-	err := r.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.Transaction(ctx, r.DB, func(tx *gorm.DB) error {
+		// Run again after a deadlock, an attempt counts afresh; what the
+		// lost attempt published is published again (the consumers' inbox
+		// absorbs it), as after any failure to mark it sent.
+		published, publishErr = 0, nil
 		// The lock and the read in one statement: the pending rows come
 		// back only to the relay that took the lock (none while another
 		// holds it). The statement's snapshot is taken before the lock, so

@@ -73,6 +73,7 @@ export const zh = {
   'error.code.beyond_contract': '超出保险合同约定',
   'error.code.checks_failing': '尚有未通过的核查项',
   'error.code.fraud_signal': '存在风险信号，须先处理',
+  'error.code.amount_changed': '按产品规则重新计算的金额已变化（同一保单的其他赔案用去或退回了年度免赔额或限额）：请退回该决定，由核定人重新核定',
 
   'incident.death': '身故',
   'incident.disability': '伤残',
@@ -941,6 +942,7 @@ export const en: Record<Key, string> = {
   'error.code.beyond_contract': 'Beyond what the insurance contract provides',
   'error.code.checks_failing': 'Some checks have not passed',
   'error.code.fraud_signal': 'A risk signal must be dealt with first',
+  'error.code.amount_changed': 'The rules compute another amount now (another claim of the policy used or gave back the annual deductible or a limit): return the decision for its decider to decide again',
 
   'incident.death': 'Death',
   'incident.disability': 'Disability',

@@ -949,7 +949,7 @@ func (s *Cases) RecentClaims(ctx context.Context, c domain.Case, since time.Time
 // PutEmployees replaces the employee registry with employees (id to the
 // keyed hash of their account).
 func (s *Cases) PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return postgres.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM employees").Error; err != nil {
 			return fmt.Errorf("clear employees: %w", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"claims.local/adjudication/internal/assessmentdata"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/postgres"
 )
 
 // Straight is the PostgreSQL implementation of app.StraightThrough
@@ -73,7 +74,7 @@ func (s *Straight) PutRules(ctx context.Context, r domain.ProductRules) (domain.
 	if err != nil {
 		return domain.ProductRules{}, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = postgres.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('product_rules:' || ?))`, r.ProductCode).Error; err != nil {
 			return fmt.Errorf("lock product rules: %w", err)
 		}
@@ -353,7 +354,7 @@ func (s *Straight) Reviews(ctx context.Context, pending bool, limit, offset int)
 // UpdateReview applies change to a sampled decision's review under a lock.
 func (s *Straight) UpdateReview(ctx context.Context, claimID string, change func(*domain.AutoReview) error) (domain.AutoReview, error) {
 	var out domain.AutoReview
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		var row reviewRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("claim_id = ?", claimID).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -34,7 +34,9 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	// transaction that stores it (issue 21); the amounts used on the
 	// policy, the deductible among them, only under the policy's lock.
 	read := func(ctx context.Context, c domain.Case) (err error) {
-		inTx = ctx
+		// A transaction run again after a deadlock reads again: nothing
+		// read by the lost attempt stands.
+		inTx, rules = ctx, nil
 		if ev.Policy, ev.Product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
 			return err
 		}
@@ -127,16 +129,55 @@ func (s *Service) ReviewDecision(ctx context.Context, actor domain.Actor, claimI
 			return domain.Case{}, err
 		}
 	}
-	return s.repo.UpdateUsingPolicy(ctx, claimID, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+	var (
+		// stored and rules are the claim's assessment and the version of
+		// the product's rules its pending decision's amount was computed
+		// under (nil: none), read with the case locked.
+		stored *StoredAssessment
+		rules  *domain.ProductRules
+		inTx   context.Context
+	)
+	read := func(ctx context.Context, c domain.Case) (err error) {
+		// Run again after a deadlock, an attempt reads afresh.
+		inTx, stored, rules = ctx, nil, nil
+		d := c.Decision
+		if !approving || d == nil || d.Outcome == domain.Reject || d.ComputedFen == nil {
+			return nil
+		}
+		if stored, err = s.storedAssessment(ctx, claimID); err != nil || stored == nil {
+			return err
+		}
+		r, err := s.straight.Rules(ctx, stored.ProductCode, d.RulesVersion)
+		if err != nil {
+			return err
+		}
+		rules = &r
+		return nil
+	}
+	return s.repo.UpdateReading(ctx, claimID, true, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
 		if err := domain.RefuseEnteredBy(actor, enteredBy, claimID, "approves or returns its decision"); err != nil {
 			return tracking.Effects{}, err
 		}
 		if d := c.Decision; d != nil && d.Outcome != domain.Reject && approving {
-			// The policy's other claims may have used the sum insured, and
+			// The policy's other claims may have used the sum insured, the
+			// annual deductible or the limits, or stopped using them, and
 			// a check may have turned failing, since the decision was
-			// made: the limits and the checks hold at the approval too,
-			// read under the policy's lock.
+			// made: the amount is computed again, and the limits and the
+			// checks hold at the approval too, read under the policy's
+			// lock (the one order: the case's row, then the policy's).
 			ev.UsedFen = used
+			if rules != nil {
+				// Without the claim's assessment (the straight-through
+				// path since switched off) there is nothing to compute
+				// the amount from again; the limits below still hold.
+				comp, err := s.computeAgain(inTx, c, ev, *rules, stored.Documents)
+				if err != nil {
+					return tracking.Effects{}, err
+				}
+				if err := c.ComputedAgainHolds(comp); err != nil {
+					return tracking.Effects{}, err
+				}
+			}
 			if err := c.ApprovalHolds(domain.RunChecks(c, ev), domain.MaxPayableOf(c, ev)); err != nil {
 				return tracking.Effects{}, err
 			}

@@ -237,6 +237,37 @@ func (c *Case) ApprovalHolds(checks []CheckResult, limits *MaxPayable) error {
 	return blockingChecks(Actor{Subject: d.DecidedBy}, DecisionInput{Checks: checks, ExGratia: d.ExGratia, AcknowledgeUnknown: "acknowledged with the decision"})
 }
 
+// ComputedAgainHolds refuses the approval of a pending decision whose
+// amount the product's rules computed (ComputedFen) when they compute
+// another amount now, comp being their computation made again under the
+// policy's lock (nil: it could not be made in full). A decision waiting
+// for a senior counts as using the annual deductible and the benefit's
+// limits on the policy; another claim decided, returned or rejected
+// meanwhile changes what is left, and approving the amount computed before
+// would apply the deductible twice or not at all. The decision is returned
+// and decided again, so that its decider states the amount (and any reason
+// for paying another than computed) against the rules as they stand; the
+// senior does not approve an amount nobody decided. When the amount is the
+// same, the deductible the computation applied now is the one the
+// decision keeps.
+func (c *Case) ComputedAgainHolds(comp *Computation) error {
+	d := c.Decision
+	if d == nil || d.Outcome == Reject || d.ComputedFen == nil {
+		return nil
+	}
+	if comp == nil {
+		return apperr.New(apperr.AmountChanged, "the product's rules (version %d) no longer compute the amount of claim %s in full (%d fen when it was decided): return the decision for its decider to decide again",
+			d.RulesVersion, c.ClaimID, *d.ComputedFen)
+	}
+	if comp.PayableFen != *d.ComputedFen {
+		return apperr.New(apperr.AmountChanged, "the product's rules (version %d) compute %d fen for claim %s now, not the %d fen it was decided on: another claim of policy %s was decided, returned or rejected meanwhile (the annual deductible or a limit); return the decision for its decider to decide again",
+			d.RulesVersion, comp.PayableFen, c.ClaimID, *d.ComputedFen, c.PolicyNumber)
+	}
+	deductible := comp.DeductibleAppliedFen
+	d.DeductibleFen = &deductible
+	return nil
+}
+
 // refuseIntruder refuses an actor who is neither the case's assignee nor a
 // senior, when the case is assigned.
 func (c *Case) refuseIntruder(actor Actor, what string) error {

@@ -417,3 +417,45 @@ func TestABlockingSignalOnAnAdvanceNeedsASecondPerson(t *testing.T) {
 		}
 	}
 }
+
+func TestAnApprovalIsHeldToTheAmountComputedAgain(t *testing.T) {
+	fen := func(v int64) *int64 { return &v }
+	comp := func(payable, deductible int64) *domain.Computation {
+		return &domain.Computation{RulesVersion: 1, PayableFen: payable, DeductibleAppliedFen: deductible}
+	}
+	cases := []struct {
+		name           string
+		decision       *domain.Decision
+		comp           *domain.Computation
+		wantCode       apperr.Code
+		wantDeductible *int64
+	}{
+		{"the same amount keeps the deductible applied now", &domain.Decision{Outcome: domain.Approve, AmountFen: 16_000, ComputedFen: fen(16_000), DeductibleFen: fen(10_000)},
+			comp(16_000, 10_000), "", fen(10_000)},
+		{"the same amount under a cap records another deductible", &domain.Decision{Outcome: domain.Approve, AmountFen: 16_000, ComputedFen: fen(16_000), DeductibleFen: fen(10_000)},
+			comp(16_000, 0), "", fen(0)},
+		{"more than decided", &domain.Decision{Outcome: domain.Approve, AmountFen: 24_000, ComputedFen: fen(16_000), DeductibleFen: fen(10_000)},
+			comp(24_000, 0), apperr.AmountChanged, fen(10_000)},
+		{"less than decided", &domain.Decision{Outcome: domain.Approve, AmountFen: 24_000, ComputedFen: fen(24_000), DeductibleFen: fen(0)},
+			comp(16_000, 10_000), apperr.AmountChanged, fen(0)},
+		{"the handler's own amount on a changed computation", &domain.Decision{Outcome: domain.Approve, AmountFen: 20_000, AmountReason: "部分费用另行核减", ComputedFen: fen(24_000), DeductibleFen: fen(0)},
+			comp(16_000, 10_000), apperr.AmountChanged, fen(0)},
+		{"not computable any more", &domain.Decision{Outcome: domain.Approve, AmountFen: 16_000, ComputedFen: fen(16_000), DeductibleFen: fen(10_000)},
+			nil, apperr.AmountChanged, fen(10_000)},
+		{"no amount was computed", &domain.Decision{Outcome: domain.Approve, AmountFen: 16_000}, comp(24_000, 0), "", nil},
+		{"a rejection", &domain.Decision{Outcome: domain.Reject, ComputedFen: fen(16_000), DeductibleFen: fen(10_000)}, comp(24_000, 0), "", fen(10_000)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &domain.Case{ClaimID: "c-1", PolicyNumber: "P-1", Decision: tc.decision}
+			err := c.ComputedAgainHolds(tc.comp)
+			if got := apperr.CodeOf(err); (tc.wantCode == "" && err != nil) || (tc.wantCode != "" && got != tc.wantCode) {
+				t.Fatalf("got %v, want code %q", err, tc.wantCode)
+			}
+			got := c.Decision.DeductibleFen
+			if (got == nil) != (tc.wantDeductible == nil) || (got != nil && *got != *tc.wantDeductible) {
+				t.Errorf("got the deductible kept %v, want %v", got, tc.wantDeductible)
+			}
+		})
+	}
+}

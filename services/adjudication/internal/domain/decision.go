@@ -418,9 +418,13 @@ func (c *Case) ReviewDecision(actor Actor, authority Authority, verdict, reason 
 		if !authority.Covers(actor, amount) {
 			return apperr.New(apperr.Forbidden, "%d fen is above your authority limit of %d fen", amount, authority.LimitOf(actor))
 		}
+		details := map[string]any{"amount_fen": d.AmountFen, "decided_by": d.DecidedBy, "outcome": string(d.Outcome), "ex_gratia": d.ExGratia}
+		if d.ComputedFen != nil && d.DeductibleFen != nil {
+			// What the rules computed again at the approval (ComputedAgainHolds).
+			details["computed_fen"], details["deductible_fen"], details["rules_version"] = *d.ComputedFen, *d.DeductibleFen, d.RulesVersion
+		}
 		if err := c.moveTo(d.Outcome.state(), "have its decision approved", Change{Action: ActionDecisionApproved,
-			Actor: actor.Subject, Reason: reason, At: now, Details: map[string]any{"amount_fen": d.AmountFen, "decided_by": d.DecidedBy,
-				"outcome": string(d.Outcome), "ex_gratia": d.ExGratia}}); err != nil {
+			Actor: actor.Subject, Reason: reason, At: now, Details: details}); err != nil {
 			return err
 		}
 		at := now.UTC()

@@ -173,7 +173,10 @@ func (b *BankSimulator) SubmitAll(ctx context.Context, reqs []app.TransferReques
 	now := b.now().UTC().Truncate(time.Microsecond)
 	lost := false
 	script := b.script
-	err := b.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.Transaction(ctx, b.db, func(tx *gorm.DB) error {
+		// Run again after a deadlock, an attempt takes the script and
+		// finds its answers afresh: the lost one was rolled back.
+		b.script, lost = script, false
 		for _, i := range order {
 			row, lose, err := b.take(tx, reqs[i], now)
 			if err != nil {

@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -204,7 +203,7 @@ func (s *Obligations) Page(ctx context.Context, f domain.ObligationFilter) ([]do
 		N   int64
 		Fen int64
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) error {
 		where := func() *gorm.DB {
 			q := tx.Model(&obligationRow{})
 			if f.ClaimID != "" {
@@ -222,7 +221,7 @@ func (s *Obligations) Page(ctx context.Context, f domain.ObligationFilter) ([]do
 			return err
 		}
 		return where().Order("scheduled_at DESC, id").Limit(limit).Offset(max(f.Offset, 0)).Find(&rows).Error
-	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	})
 	if err != nil {
 		return nil, domain.ListTotals{}, fmt.Errorf("list obligations: %w", err)
 	}

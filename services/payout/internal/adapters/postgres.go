@@ -575,7 +575,7 @@ func (s *Obligations) Get(ctx context.Context, id string) (domain.Obligation, er
 // the same transaction.
 func (s *Obligations) Reveal(ctx context.Context, id string, record func(domain.Obligation) (reveal.Reveal, error)) (domain.Obligation, error) {
 	var o domain.Obligation
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		var row obligationRow
 		err := postgres.Take(tx.Where("id = ?", id), &row, errNoObligation(id), "obligation")
 		if err != nil {
@@ -660,7 +660,7 @@ func (s *Obligations) Reconciliation(ctx context.Context, p domain.Period) ([]do
 // with it, skipping rows another instance holds.
 func (s *Obligations) Reseal(ctx context.Context, limit int) (int, error) {
 	n := 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		var rows []obligationRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Select("id", "payee_sealed").
 			Where("payee_sealed IS NOT NULL AND payee_key_id <> ?", s.keys.Current()).Order("id").Limit(limit).Find(&rows).Error; err != nil {

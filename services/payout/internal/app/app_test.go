@@ -77,7 +77,7 @@ func newEnv(t testing.TB) *env {
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
 	db := pgtest.NewMigrated(t, 10, func() ([]postgres.Migration, error) {
-		return postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
+		return postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations, adapters.HolderSimulatorMigrations)
 	})
 	keys, err := sealed.New([]sealed.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, sealed.KeyBytes)}})
 	require.NoError(t, err)

@@ -31,6 +31,11 @@ func (s *Service) CorrectPayee(ctx context.Context, id string, p domain.Payee, b
 	if err != nil {
 		return domain.Obligation{}, err
 	}
+	// A payee typed in payout is paid only into an account its bank says
+	// is held by its name.
+	if err := s.bankHolds(ctx, p); err != nil {
+		return domain.Obligation{}, err
+	}
 	if cur.PayeeUnreadable != "" {
 		return s.replaceUnreadablePayee(ctx, cur, p, by, reason)
 	}

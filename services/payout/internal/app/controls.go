@@ -23,6 +23,13 @@ type Controls struct {
 	// (segregation of duties); domain.DefaultPayeeConfirmationThresholdFen
 	// (RMB 5,000) when zero.
 	PayeeConfirmationThresholdFen int64
+	// Holders asks the payee's bank whether an account is held by a name
+	// (PAYOUT_HOLDER_CHECK), for a payee supplied in payout: a correction
+	// or a payee supplied for one that no longer opens is refused unless
+	// the bank says the account is the payee's. HolderTimeout bounds the
+	// answer (3 s when zero). Without it such a payee is not verified.
+	Holders       HolderVerifier
+	HolderTimeout time.Duration
 	// Authorisations answers what adjudication authorised, for the
 	// three-way reconciliation; without it the authorisations are not
 	// checked (lines unverified).
@@ -222,4 +229,38 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 		}
 	}
 	return r, nil
+}
+
+// HolderVerifier is the account-holder verification of the payee's bank
+// (银行卡二要素验证), as intake asks it at the claim request: a real adapter
+// asks the bank's service over HTTP, the simulator its register. It
+// answers domain.HolderMatch (with the bank's reference) or
+// domain.HolderNoMatch; an error is no answer.
+type HolderVerifier interface {
+	Verify(ctx context.Context, accountNumber, name string) (domain.HolderCheck, error)
+}
+
+// bankHolds asks the payee's bank whether p's account is held by p's name,
+// for at most HolderTimeout, outside any transaction (a slow bank holds no
+// lock), and refuses p unless it says so (domain.BankHoldsAccount).
+// Without a verifier it refuses nothing.
+func (s *Service) bankHolds(ctx context.Context, p domain.Payee) error {
+	if s.controls.Holders == nil {
+		return nil
+	}
+	payee, err := domain.CheckPayee(p, "")
+	if err != nil {
+		return err
+	}
+	timeout := s.controls.HolderTimeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	answer, err := s.controls.Holders.Verify(ctx, payee.AccountNumber, payee.Name)
+	if err != nil || ctx.Err() != nil {
+		answer = domain.HolderCheck{}
+	}
+	return domain.BankHoldsAccount(payee, answer)
 }

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -277,5 +278,38 @@ func TestARefusedPayeeHeldBelowTheThresholdStaysHeld(t *testing.T) {
 	}
 	if err := o.MayConfirmPayee("clerk-2", true); err == nil {
 		t.Fatalf("got the clerk who entered the card allowed to confirm it, want refused")
+	}
+}
+
+func TestAPayeeTypedInPayoutIsTakenOnlyOnTheBanksMatch(t *testing.T) {
+	p := domain.Payee{Name: "李四", Role: domain.RoleBeneficiary, AccountNumber: "6216600000000000456"}
+	cases := []struct {
+		name   string
+		answer domain.HolderCheck
+		want   apperr.Code
+	}{
+		{"a match with its reference", domain.HolderCheck{Result: domain.HolderMatch, Reference: "SIM-1"}, ""},
+		{"no match", domain.HolderCheck{Result: domain.HolderNoMatch}, apperr.PayeeNotEntitled},
+		{"no match with a reference", domain.HolderCheck{Result: domain.HolderNoMatch, Reference: "SIM-2"}, apperr.PayeeNotEntitled},
+		{"a match without its reference", domain.HolderCheck{Result: domain.HolderMatch}, apperr.Unavailable},
+		{"no answer", domain.HolderCheck{}, apperr.Unavailable},
+		{"an answer the port does not define", domain.HolderCheck{Result: "MATCH", Reference: "SIM-3"}, apperr.Unavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := domain.BankHoldsAccount(p, tc.answer)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want the payee taken", err)
+				}
+				return
+			}
+			if got := apperr.CodeOf(err); got != tc.want {
+				t.Fatalf("got %v (code %s), want code %s", err, got, tc.want)
+			}
+			if strings.Contains(err.Error(), p.AccountNumber) {
+				t.Errorf("got %q, want the account masked", err.Error())
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -152,4 +153,42 @@ func payeeName(name string) string {
 		}
 		return r
 	}, norm.NFKC.String(name))
+}
+
+// The answers of the payee's bank to an account-holder verification
+// (银行卡二要素验证: is this account held by this name?).
+const (
+	HolderMatch   = "match"
+	HolderNoMatch = "no_match"
+)
+
+// HolderCheck is the bank's answer to an account-holder verification and
+// its reference; a Result other than HolderMatch or HolderNoMatch (or a
+// match without its reference) is no answer.
+type HolderCheck struct {
+	Result    string
+	Reference string
+}
+
+// BankHoldsAccount refuses a payee supplied in payout (a correction after
+// the bank refused or returned a payment, or a payee supplied for one that
+// no longer opens) whose account the payee's bank does not say is held by
+// the payee's name. Intake asked the bank about the payee of the claim
+// request only, and adjudication checked who may be paid only for the
+// payee it named: a payee typed later by a handler was paid on their word
+// alone, into whatever account they typed. A no match is the bank's
+// answer that the account is someone else's (422 payee_not_entitled); no
+// answer (the bank down, late, or an answer the port does not define) is
+// 503: nothing changes, and the correction may be sent again.
+func BankHoldsAccount(p Payee, h HolderCheck) error {
+	switch {
+	case h.Result == HolderMatch && h.Reference != "":
+		return nil
+	case h.Result == HolderNoMatch:
+		return &apperr.Error{Code: apperr.PayeeNotEntitled, Field: "account_number", Message: fmt.Sprintf(
+			"the payee's bank answers that account %s is not held by the payee's name: nothing is paid into it; confirm the account with the payee",
+			bankaccount.Mask(p.AccountNumber))}
+	}
+	return apperr.New(apperr.Unavailable, "the payee's bank did not answer whether account %s is held by the payee's name: nothing changed; send the payee again",
+		bankaccount.Mask(p.AccountNumber))
 }

@@ -576,3 +576,37 @@ func authorising(t *testing.T, claimID string, amountFen int64) *httptest.Server
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// Attack: with PAYOUT_HOLDER_CHECK=simulator (payout's own register, its
+// schema made at the start), a payment the bank refused is corrected by a
+// handler into an account the bank holds in 王五's name, for the
+// beneficiary 李四: the correction is refused (422 payee_not_entitled) and
+// nothing more goes to the bank; into the account it holds in 李四's name,
+// it is taken and paid once.
+func TestAttackACorrectionIntoAnAccountHeldBySomeoneElseIsRefusedThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(c *service.Config) { c.HolderCheck = service.HolderCheckSimulator })
+	db := pgtest.Open(t, r.dsn, 2)
+	require.NoError(t, db.Exec("INSERT INTO holdersim.accounts (account_number, holder_name) VALUES ('6216600000008866', '王五'), ('6216600000008877', '李四')").Error)
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 5000, func(d *events.AgreementReachedData) {
+		d.Payee.AccountNumber = "6222000011110000" // the simulator refuses it
+	}))
+	list, _ := r.obligationsOf(t, claim, 1, "the payment refused by the bank", func(o obligation) bool { return o.State == "failed" })
+	id := list[0].ID
+
+	a := r.As(t, r.keys, senior("handler-7")).Do(t, http.MethodPut, "/v1/obligations/"+id+"/payee",
+		`{"name":"李四","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008866","reason":"客户来电更正账号"}`)
+	if a.Status != http.StatusUnprocessableEntity || !strings.Contains(string(a.Body), "payee_not_entitled") {
+		t.Fatalf("got %d (%s) correcting the payee into 王五's account, want 422 payee_not_entitled", a.Status, a.Body)
+	}
+	if o := r.obligation(t, id); o.State != "failed" {
+		t.Fatalf("got the payment %s after the refused correction, want it still failed", o.State)
+	}
+	r.correct(t, senior("handler-7"), id,
+		`{"name":"李四","role":"beneficiary","bank_name":"中国银行","account_number":"6216600000008877","reason":"客户来电更正账号"}`)
+	r.obligationsOf(t, claim, 1, "the corrected payment completed", completed)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers WHERE account_masked LIKE '%8866'"); n != 0 {
+		t.Fatalf("got %d transfers into 王五's account, want none", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -72,7 +73,21 @@ type Config struct {
 	// adjudication hold too) compare the payees with their keyed
 	// fingerprints (R11); payout refuses to start without them.
 	Fingerprints *bankaccount.Fingerprints
+	// HolderCheck is whom payout asks whether the account of a payee
+	// supplied in payout (a correction, or a payee for one that no longer
+	// opens) is held by the payee's name (PAYOUT_HOLDER_CHECK, as
+	// INTAKE_HOLDER_CHECK): HolderCheckSimulator for the simulator's
+	// register (schema holdersim in payout's database, made only then),
+	// an http(s) URL for the bank's verification service, "" for nobody
+	// (such a payee is not verified). HolderTimeout bounds the answer
+	// (3 s when zero).
+	HolderCheck   string
+	HolderTimeout time.Duration
 }
+
+// HolderCheckSimulator names the account-holder verification simulator
+// in Config.HolderCheck.
+const HolderCheckSimulator = "simulator"
 
 // Payout is a started payout service.
 type Payout struct {
@@ -100,7 +115,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payee data keys (PAYOUT_DATA_KEYS): %w", err)
 	}
-	migrations, err := postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
+	sources := []func() ([]postgres.Migration, error){adapters.Migrations, adapters.BankSimulatorMigrations}
+	if cfg.HolderCheck == HolderCheckSimulator {
+		sources = append(sources, adapters.HolderSimulatorMigrations)
+	}
+	migrations, err := postgres.Collect(sources...)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +188,17 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		},
 		Alarmed:      func(n int) { unmatched.Add(float64(n)) },
 		Instructions: cfg.TrustedInstructions, Payees: cfg.PayeeKeys, Fingerprints: cfg.Fingerprints, Refused: func(r signing.Reason) { refused.WithLabelValues(string(r)).Inc() },
-		PayeeUnreadable: unreadable.Inc}
+		PayeeUnreadable: unreadable.Inc, HolderTimeout: cfg.HolderTimeout}
+	switch {
+	case cfg.HolderCheck == HolderCheckSimulator:
+		controls.Holders = adapters.NewHolderSimulator(kit.DB())
+	case cfg.HolderCheck != "":
+		timeout := cfg.HolderTimeout
+		if timeout <= 0 {
+			timeout = 3 * time.Second
+		}
+		controls.Holders = adapters.NewHolderHTTP(cfg.HolderCheck, &http.Client{Timeout: timeout})
+	}
 	if cfg.AdjudicationURL != "" {
 		if cfg.AdjudicationToken == nil {
 			return nil, fmt.Errorf("calling adjudication needs payout's client credentials (PAYOUT_CLIENT_SECRET)")

@@ -1,0 +1,13 @@
+-- The account-holder verification simulator's register in payout's
+-- database (intake keeps one of its own), in a schema of its own: it
+-- stands for the bank's books of who holds which account, written by tests
+-- as a bank opens accounts, never by payout. Development and tests only: in
+-- production payout asks the bank (PAYOUT_HOLDER_CHECK=https://…), and
+-- this schema is not made.
+CREATE SCHEMA IF NOT EXISTS holdersim;
+CREATE TABLE holdersim.accounts (
+    account_number text PRIMARY KEY CHECK (account_number ~ '^[0-9]{12,19}$'),
+    holder_name    text NOT NULL CHECK (holder_name <> ''),
+    -- The holder's resident ID number, '' when the bank was not given one.
+    id_number      text NOT NULL DEFAULT ''
+);
