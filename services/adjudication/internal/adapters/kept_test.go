@@ -60,3 +60,48 @@ func TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole(t *testing.T
 	require.NoError(t, err)
 	assert.NotEmpty(t, timeline, "the case's audit")
 }
+
+// TestAttackADecisionInEffectCannotBeRewrittenThroughTheServicesOwnRole is
+// the same insider after a claim was approved for 16,000 yuan: the
+// agreement and the signed payment instruction are built from the decision
+// as stored, so raising its amount or a line's approved amount in the
+// database would be paid with adjudication's own signature, and deleting it
+// would let the claim be decided again. A decision in effect is final; a
+// proposed one is still approved (its approver written once) or returned
+// (deleted with its lines), as the service does.
+func TestAttackADecisionInEffectCannotBeRewrittenThroughTheServicesOwnRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, id := range []string{"in-effect", "approved", "returned"} {
+		_, err := f.repo.Open(ctx, inbox.Receipt{}, newCase(id, t0))
+		require.NoError(t, err)
+	}
+	f.change(t, "in-effect", func(c *domain.Case) error { return c.Decide(handler, authority, approve(1_600_000), t0) })
+	f.change(t, "approved", func(c *domain.Case) error { return c.Decide(handler, authority, approve(6_000_000), t0) })
+	f.change(t, "approved", func(c *domain.Case) error { return c.ReviewDecision(senior, authority, "approve", "", 0, t0) })
+	f.change(t, "returned", func(c *domain.Case) error { return c.Decide(handler, authority, approve(6_000_000), t0) })
+	f.change(t, "returned", func(c *domain.Case) error { return c.ReviewDecision(senior, authority, "return", "重算", 0, t0) })
+
+	for _, stmt := range []string{
+		`UPDATE decisions SET amount_fen = amount_fen * 10`,
+		`UPDATE decisions SET outcome = 'approve', reason = 'changed afterwards'`,
+		`UPDATE decisions SET approved_by = 's2'`,
+		`UPDATE decision_lines SET approved_fen = approved_fen * 10`,
+		`DELETE FROM decision_lines`,
+		`DELETE FROM decisions`,
+		`TRUNCATE decisions CASCADE`,
+		`TRUNCATE decision_lines`,
+	} {
+		assert.Error(t, f.db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
+	}
+	for claim, want := range map[string]int64{"in-effect": 1_600_000, "approved": 6_000_000} {
+		got, err := f.repo.Get(ctx, claim)
+		require.NoError(t, err)
+		require.NotNil(t, got.Decision, claim)
+		assert.Equal(t, want, got.Decision.AmountFen, "%s: the amount decided", claim)
+		assert.Equal(t, want, got.Decision.Lines[0].ApprovedFen, "%s: the line's amount", claim)
+	}
+	returned := f.change(t, "returned", func(c *domain.Case) error { return c.Decide(handler, authority, approve(4_000_000), t0) })
+	assert.Equal(t, domain.StateApproved, returned.State, "a returned claim is decided again")
+}
