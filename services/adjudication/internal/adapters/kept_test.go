@@ -9,6 +9,7 @@ import (
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole is a
@@ -17,8 +18,10 @@ import (
 // and empty the case audit, the complaint register and the catastrophe
 // switches with TRUNCATE, which skips the row triggers that refuse UPDATE
 // and DELETE. The signals and overrides had no trigger at all, though the
-// schema calls them append-only. Every statement is refused, and the case
-// still carries its signal and override.
+// schema calls them append-only; so had the claimant's agreements, which
+// the three-way reconciliation and the same-account signal read as the
+// payments adjudication authorised. Every statement is refused, and the
+// case still carries its signal, override and agreement.
 func TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -30,6 +33,8 @@ func TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole(t *testing.T
 		VALUES (?, 'employee_account', 'the account is an employee''s', true, 'system', now())`, c.ID).Error)
 	require.NoError(t, f.db.Exec(`INSERT INTO check_overrides (case_id, check_name, reason, overridden_by, overridden_at, by_senior)
 		VALUES (?, 'policy_in_force', 'grace period', 's1', now(), true)`, c.ID).Error)
+	require.NoError(t, f.db.Exec(`INSERT INTO agreements (case_id, amount_fen, agreed_by, channel, recorded_by, agreed_at, payee_name, payee_role, bank_name, account_masked)
+		VALUES (?, 1600000, '张三', 'signed_form', 'h1', now(), '张三', 'insured', '工商银行', '****3344')`, c.ID).Error)
 
 	for _, stmt := range []string{
 		`DELETE FROM case_signals WHERE blocking`,
@@ -44,6 +49,10 @@ func TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole(t *testing.T
 		`TRUNCATE complaint_replies`,
 		`TRUNCATE catastrophe_switches`,
 		`TRUNCATE rejection_letters`,
+		`UPDATE agreements SET payee_name = '王五', account_masked = '****9999'`,
+		`DELETE FROM agreements`,
+		`TRUNCATE agreements`,
+		`TRUNCATE advance_agreements`,
 	} {
 		assert.Error(t, f.db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
 	}
@@ -53,6 +62,8 @@ func TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole(t *testing.T
 	assert.True(t, got.Signals[0].Blocking, "the signal still blocks")
 	require.Len(t, got.Overrides, 1, "overrides")
 	assert.Equal(t, "s1", got.Overrides[0].By)
+	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM agreements WHERE payee_name = '张三' AND account_masked = '****3344'`),
+		"the agreement as recorded")
 
 	// The service's own writes still go in: a change audited on the case.
 	f.change(t, "claim-1", func(c *domain.Case) error { return c.StartReview(handler, t0) })
