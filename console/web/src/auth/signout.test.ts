@@ -14,9 +14,9 @@ describe('signOutSession', () => {
     });
     await signOutSession('rt-1');
     expect(calls).toHaveLength(1);
-    expect(calls[0].url).toBe('/api/auth/sign-out');
-    expect(calls[0].init.method).toBe('POST');
-    expect(JSON.parse(String(calls[0].init.body))).toEqual({ refresh_token: 'rt-1' });
+    expect(calls.map((c) => [c.url, c.init.method, JSON.parse(String(c.init.body))])).toEqual([
+      ['/api/auth/sign-out', 'POST', { refresh_token: 'rt-1' }],
+    ]);
   });
 
   it('sends nothing without a refresh token, and never throws', async () => {
