@@ -77,9 +77,9 @@ func TestAttackTheAuditTrailCannotBeErasedThroughTheServicesOwnRole(t *testing.T
 // agreement and the signed payment instruction are built from the decision
 // as stored, so raising its amount or a line's approved amount in the
 // database would be paid with adjudication's own signature, and deleting it
-// would let the claim be decided again. A decision in effect is final; a
-// proposed one is still approved (its approver written once) or returned
-// (deleted with its lines), as the service does.
+// would let the claim be decided again. A decision in effect is final, its
+// lines too; a proposed one is still approved or returned (deleted with its
+// lines), as the service does.
 func TestAttackADecisionInEffectCannotBeRewrittenThroughTheServicesOwnRole(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
