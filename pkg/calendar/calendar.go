@@ -339,3 +339,27 @@ func (c *Calendar) PreviousWorkingDay(d Date) Date {
 		}
 	}
 }
+
+// FirstChangeThrough returns the earliest day up to and including last on
+// which c and other disagree whether it is a working day, and whether there
+// is one. A day neither lists follows the Monday-Friday rule in both, so
+// only the listed days are compared.
+func (c *Calendar) FirstChangeThrough(other *Calendar, last Date) (Date, bool) {
+	var first Date
+	found := false
+	consider := func(d Date) {
+		if d.After(last) || c.IsWorkingDay(d) == other.IsWorkingDay(d) {
+			return
+		}
+		if !found || d.Before(first) {
+			first, found = d, true
+		}
+	}
+	for d := range c.days {
+		consider(d)
+	}
+	for d := range other.days {
+		consider(d)
+	}
+	return first, found
+}

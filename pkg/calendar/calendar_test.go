@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -361,4 +362,61 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFirstChangeThroughFindsTheEarliestDayThatChangedUpToTheLast(t *testing.T) {
+	base := Default()
+	at := func(s string) Date {
+		d, err := ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	with := func(days ...string) *Calendar {
+		var file map[string]any
+		if err := json.Unmarshal(EmbeddedData(), &file); err != nil {
+			t.Fatal(err)
+		}
+		year := file["years"].(map[string]any)["2026"].(map[string]any)
+		for _, d := range days {
+			year["days"] = append(year["days"].([]any), map[string]any{"date": d, "offDay": true})
+		}
+		data, err := json.Marshal(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	dropped, err := Parse([]byte(`{"years":{"2027":{"days":[]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		other *Calendar
+		last  string
+		want  string
+	}{
+		{"the same data", Default(), "2026-12-31", ""},
+		{"changes only after the last day", with("2026-11-10", "2026-11-04"), "2026-11-03", ""},
+		{"the earliest up to the last day", with("2026-11-10", "2026-11-04", "2026-12-21"), "2026-11-30", "2026-11-04"},
+		{"the last day itself", with("2026-11-04"), "2026-11-04", "2026-11-04"},
+		{"years dropped", dropped, "2026-12-31", "2006-12-30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := base.FirstChangeThrough(tt.other, at(tt.last))
+			if tt.want == "" && ok {
+				t.Fatalf("got a change on %s, want none", got)
+			}
+			if tt.want != "" && (!ok || got != at(tt.want)) {
+				t.Fatalf("got %s (%v), want %s", got, ok, tt.want)
+			}
+		})
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -175,6 +177,12 @@ func (d *UseCases) SubmitCalendar(ctx context.Context, s CalendarSubmission) (Ca
 		return CalendarVersion{}, apperr.InvalidField("calendar", "%s", err.Error())
 	}
 	now := d.Now().UTC()
+	today := calendar.DateOf(now)
+	if day, changed := d.rewrites(cal, today); changed {
+		return CalendarVersion{}, apperr.InvalidField("calendar", "changes whether %s is a working day, and today is %s: a new version changes only "+
+			"days to come, as a State Council notice announces them (a day already counted, rewritten, would move deadlines that have run "+
+			"and withdraw their alarms)", day, today)
+	}
 	data := events.CalendarUpdatedData{Version: cal.Version(), Calendar: s.Calendar, Reason: reason, SubmittedBy: by, SubmittedAt: now}
 	e, err := events.New(events.CalendarUpdated, d.Service, events.CalendarKey, now, data)
 	if err != nil {
@@ -198,8 +206,38 @@ func (d *UseCases) ApplyCalendarEvent(ctx context.Context, e events.Envelope) er
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
+	// Any service's Kafka principal may write the calendar topic: a version
+	// read from it is held to the rule SubmitCalendar applies, with today
+	// itself allowed for a version submitted just before midnight. A
+	// redelivered version stored already is left to the inbox.
+	if stored, err := d.storedEvent(ctx, e.ID); err != nil {
+		return err
+	} else if !stored {
+		yesterday := calendar.DateOf(d.Now()).AddDays(-1)
+		if day, changed := d.rewrites(cal, yesterday); changed {
+			return errors.Join(events.ErrMalformed, fmt.Errorf("calendar version %s changes whether %s is a working day, a day already counted "+
+				"(submitted by %q): a version changes only days to come", cal.Version(), day, data.SubmittedBy))
+		}
+	}
 	v := CalendarVersion{Version: cal.Version(), Reason: data.Reason, SubmittedBy: data.SubmittedBy,
 		SubmittedAt: data.SubmittedAt, AppliedAt: d.Now().UTC(), EventID: e.ID}
 	receipt := inbox.Receipt{Consumer: d.CalendarConsumer(), EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	return d.Store.StoreCalendar(ctx, receipt, v, data.Calendar)
+}
+
+// rewrites reports the earliest day up to last on which cal differs from
+// the calendar the service counts with: a day already counted, which no
+// State Council notice changes (red team, session 12).
+func (d *UseCases) rewrites(cal *calendar.Calendar, last calendar.Date) (calendar.Date, bool) {
+	active, _ := d.ActiveCalendar()
+	return active.FirstChangeThrough(cal, last)
+}
+
+// storedEvent reports whether the calendar event id is stored already.
+func (d *UseCases) storedEvent(ctx context.Context, id string) (bool, error) {
+	versions, err := d.Store.CalendarVersions(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(versions, func(v CalendarVersion) bool { return v.EventID == id }), nil
 }

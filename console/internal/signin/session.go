@@ -140,6 +140,38 @@ func (h *Handler) Refresh(c *gin.Context) {
 	h.answer(c, u, now, next, exp)
 }
 
+// SignOut answers POST /api/auth/sign-out {"refresh_token"}: the session
+// of that refresh token ends at the sign-in, every token it rotated to
+// included, so a copy taken before the user signed out refreshes nothing
+// (red team, session 12: signing out only forgot the session in the
+// browser, and a copy kept minting access tokens for the refresh token's
+// lifetime). Holding a refresh token of the session is the proof needed; an
+// unknown, used or expired one answers the same 204, telling nothing.
+// Access tokens already issued live until their expiry, as after a
+// revocation.
+func (h *Handler) SignOut(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
+	var req RefreshRequest
+	if err := httpapi.BindJSON(c, &req); err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	if req.RefreshToken != "" {
+		db := h.cfg.DB.WithContext(c.Request.Context())
+		res := db.Model(&refreshRow{}).Where("family = (SELECT family FROM refresh_tokens WHERE id = ?) AND revoked_at IS NULL", tokenID(req.RefreshToken)).
+			Update("revoked_at", h.cfg.Now().UTC())
+		if res.Error != nil {
+			httpapi.WriteError(c, h.log, unavailable(res.Error))
+			return
+		}
+		if res.RowsAffected > 0 {
+			h.log.InfoContext(c.Request.Context(), "signed out: session ended", "tokens", res.RowsAffected)
+		}
+	}
+	c.Status(http.StatusNoContent)
+}
+
 // RevokeSessions answers POST /api/auth/users/:subject/revoke-sessions (an
 // admin only): every session of the user ends; their access tokens expire
 // within the signer's TTL and cannot be refreshed.
@@ -179,10 +211,11 @@ func (h *Handler) admin(c *gin.Context, v *auth.Verifier, refused string) (auth.
 	return p, true
 }
 
-// Register adds the refresh, revocation and client credentials routes; v verifies the admin's
+// Register adds the refresh, sign-out, revocation and client credentials routes; v verifies the admin's
 // token for revocation (the console's own keys, audience AudienceConsole).
 func (h *Handler) Register(r gin.IRoutes, v *auth.Verifier) {
 	r.POST("/api/auth/refresh", h.Refresh)
+	r.POST("/api/auth/sign-out", h.SignOut)
 	r.POST("/api/auth/token", h.Token)
 	r.POST("/api/auth/users/:subject/revoke-sessions", h.RevokeSessions(v))
 	r.POST("/api/auth/users/:subject/unlock", h.Unlock(v))

@@ -3,7 +3,7 @@
 // takes it from an open one, a refresh or a sign-out reaches every tab.
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Api, refreshSession } from './api/client';
+import { Api, refreshSession, signOutSession } from './api/client';
 import type { Session, User } from './api/types';
 import { keepFresh } from './auth/refresh';
 import { loadSession, saveSession } from './auth/session';
@@ -69,7 +69,12 @@ export function SessionGate({
   }, [adopt, endHere]);
   const signOut = useCallback(
     (why: SignOutReason = 'user') => {
-      if (why === 'user') tabs.current?.signedOut();
+      if (why === 'user') {
+        // The sign-in ends the session too: a copy of its refresh token
+        // refreshes nothing after the user signed out.
+        void signOutSession(current.current?.refresh_token ?? '');
+        tabs.current?.signedOut();
+      }
       endHere(why);
     },
     [endHere],

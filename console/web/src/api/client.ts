@@ -148,6 +148,25 @@ export async function refreshSession(refreshToken: string): Promise<Session> {
   return (await resp.json()) as Session;
 }
 
+/**
+ * Ends the session of a refresh token at the sign-in (POST /api/auth/sign-out),
+ * so a copy of it taken earlier refreshes nothing. Best effort: the tab
+ * forgets the session whatever the answer.
+ */
+export async function signOutSession(refreshToken: string): Promise<void> {
+  if (!refreshToken) return;
+  try {
+    await fetch('/api/auth/sign-out', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+      keepalive: true,
+    });
+  } catch {
+    // The network is down: the session ends at its refresh token's expiry.
+  }
+}
+
 const enc = encodeURIComponent;
 
 /** The API as one signed-in user sees it. */

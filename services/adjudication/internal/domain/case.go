@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 )
 
@@ -468,11 +469,14 @@ const (
 
 // RequestDocuments records a supplementary notice asking for missing
 // documents: the case awaits them. The insurer must tell the claimant once
-// what is missing (Insurance Law art. 22): a notice names only items the
-// claimant has not been asked for before, or gives the new information that
-// makes asking again necessary (req.Reason); a repeat without it is refused
-// with a conflict. The decision clock (R4) does not stop here but when the
-// notice reaches the claimant (RecordNoticeDelivered).
+// what is missing (Insurance Law art. 22): the first notice (intake's R3
+// notice, or this one when intake sent none) is the one-time notice; every
+// later one asks only for what new information made necessary and records
+// that information (req.Reason), else it is refused (a repeat of an item
+// with a conflict, a new item on the field reason), since each notice
+// stops the decision clock and notices drip-fed one item at a time would
+// stretch it (red team, session 12). The clock (R4) does not stop here but
+// when the notice reaches the claimant (RecordNoticeDelivered).
 func (c *Case) RequestDocuments(actor Actor, req DocumentRequest, now time.Time) error {
 	documents := req.Documents
 	if len(documents) == 0 {
@@ -514,6 +518,11 @@ func (c *Case) RequestDocuments(actor Actor, req DocumentRequest, now time.Time)
 		return apperr.New(apperr.Conflict, "the claimant was already asked for %s (Insurance Law art. 22: one notice); "+
 			"ask only for what is new, or give the new information that makes asking again necessary as the reason",
 			strings.Join(asked, ", "))
+	}
+	if len(c.Supplements) > 0 && reason == "" {
+		return apperr.InvalidField("reason", "is required: the one-time notice of missing documents went to the claimant on %s "+
+			"(Insurance Law art. 22); a later notice asks only for what new information made necessary, and says what it was",
+			calendar.DateOf(c.Supplements[0].NoticeSentAt))
 	}
 	details := map[string]any{"documents": docs, "channel": channel}
 	if reason != "" {

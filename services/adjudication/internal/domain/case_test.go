@@ -414,9 +414,9 @@ func TestCheckVersion(t *testing.T) {
 	wantCode(t, c.Decide(handler, authority, in, now), "", "")
 }
 
-// TestASupplementaryNoticeIsSentOnce: a document request names only what
-// the claimant was not asked for, or says what new information makes the
-// repeat necessary (Insurance Law art. 22); its delivery is recorded once,
+// TestASupplementaryNoticeIsSentOnce: after the one-time notice, a document
+// request says what new information made it necessary, and names an item
+// asked for before only then (Insurance Law art. 22); its delivery is recorded once,
 // never before it was sent nor in the future.
 func TestASupplementaryNoticeIsSentOnce(t *testing.T) {
 	asked := t0.Add(24 * time.Hour)
@@ -440,8 +440,10 @@ func TestASupplementaryNoticeIsSentOnce(t *testing.T) {
 		{"the same item padded and in other case", domain.DocumentRequest{Documents: []string{" 出院小结 "}}, apperr.Conflict, ""},
 		{"a new item with an old one", domain.DocumentRequest{Documents: []string{"费用清单", "出院小结"}}, apperr.Conflict, ""},
 		{"the same item with the new information", domain.DocumentRequest{Documents: []string{"出院小结"}, Reason: "另有转院治疗"}, "", ""},
-		{"a new item", domain.DocumentRequest{Documents: []string{"费用清单"}}, "", ""},
-		{"an unknown channel", domain.DocumentRequest{Documents: []string{"费用清单"}, Channel: "pigeon"}, apperr.Invalid, "channel"},
+		{"a new item without a reason (red team, session 12: drip-fed notices)", domain.DocumentRequest{Documents: []string{"费用清单"}}, apperr.Invalid, "reason"},
+		{"a new item with a blank reason", domain.DocumentRequest{Documents: []string{"费用清单"}, Reason: " \u3000 "}, apperr.Invalid, "reason"},
+		{"a new item with the new information", domain.DocumentRequest{Documents: []string{"费用清单"}, Reason: "出院小结记载另有门诊费用"}, "", ""},
+		{"an unknown channel", domain.DocumentRequest{Documents: []string{"费用清单"}, Channel: "pigeon", Reason: "出院小结记载另有门诊费用"}, apperr.Invalid, "channel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"claims.local/pkg/apperr"
@@ -126,10 +127,13 @@ func NewDocument(id string, r IncidentReport, sha256 string, media document.Medi
 }
 
 // cleanFileName keeps the base name of a file name, without control
-// characters, and at most 200 characters of it.
+// characters nor format characters (bidirectional overrides, isolates and
+// marks, zero-width characters, the byte-order mark: a right-to-left
+// override showed "发票\u202Egnp.exe" as "发票exe.png" to the handler), and at
+// most 200 characters of it.
 func cleanFileName(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r

@@ -1,0 +1,52 @@
+package inboxpg_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/inbox"
+	"claims.local/pkg/inbox/inboxpg"
+)
+
+// TestAttackTheInboxAndDeadLettersCannotBeRewrittenThroughTheServicesOwnRole
+// is an insider holding a service's database role. Deleting the inbox row of
+// an applied event (an advance paid) lets the same event apply again when
+// it is read again; editing a parked event's payload (an amount, an
+// account) and asking an admin to replay it launders the edit under the
+// admin's name. An applied event's receipt is never changed or removed, and
+// a dead letter only records its one replay.
+func TestAttackTheInboxAndDeadLettersCannotBeRewrittenThroughTheServicesOwnRole(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.True(t, record(t, db, inbox.Receipt{Consumer: "payout.decisions", EventID: "e1", EventType: "claims.adjudication.advance-approved", ClaimID: "c1"}))
+	require.NoError(t, inboxpg.Park(db, inboxpg.DeadLetter{Consumer: "payout.decisions", Topic: "claims.adjudication.v1", KafkaPartition: 0,
+		KafkaOffset: 7, MsgKey: "c1", Payload: []byte(`{"amount_fen":100}`), Error: "failed 5 times"}))
+
+	for _, stmt := range []string{
+		`DELETE FROM inbox WHERE event_id = 'e1'`,
+		`UPDATE inbox SET event_id = 'e1-forgotten'`,
+		`TRUNCATE inbox`,
+		`UPDATE dead_letters SET payload = convert_to('{"amount_fen":100000}', 'UTF8')`,
+		`UPDATE dead_letters SET msg_key = 'c2'`,
+		`DELETE FROM dead_letters`,
+		`TRUNCATE dead_letters`,
+	} {
+		assert.Error(t, db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
+	}
+	assert.False(t, record(t, db, inbox.Receipt{Consumer: "payout.decisions", EventID: "e1", EventType: "claims.adjudication.advance-approved", ClaimID: "c1"}),
+		"the applied event read again")
+
+	// The replay is recorded once, as the service does.
+	letters, err := inboxpg.ListDeadLetters(context.Background(), db, 10)
+	require.NoError(t, err)
+	require.Len(t, letters, 1)
+	parked, err := inboxpg.GetDeadLetter(context.Background(), db, letters[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, `{"amount_fen":100}`, string(parked.Payload), "the parked payload")
+	require.NoError(t, inboxpg.MarkReplayed(context.Background(), db, letters[0].ID, "admin-1", time.Now()))
+	assert.Error(t, db.Exec(`UPDATE dead_letters SET replayed_by = 'someone else'`).Error, "a replay rewritten")
+}

@@ -1,0 +1,51 @@
+package adapters_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// TestAttackTheNoticesAndCorrectionsCannotBeRewrittenThroughTheServicesOwnRole
+// is a dishonest insider holding intake's database role. The R3 notices are
+// the stops of the decision clock adjudication deducts (R4): moving a
+// notice's sending earlier, or its supplement's arrival later, stretches
+// the deadline, and deleting the one-time notice hides that it was late or
+// incomplete. The corrections, waivers and links refuse UPDATE and DELETE
+// row by row, but TRUNCATE skipped those triggers. A notice changes only
+// once, when its supplement arrives; everything else is refused.
+func TestAttackTheNoticesAndCorrectionsCannotBeRewrittenThroughTheServicesOwnRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.create(t, sample(t, "r1"))
+	require.NoError(t, f.db.Exec(`INSERT INTO missing_document_notices (report_id, seq, items, reason, channel, sent_by, sent_at)
+		VALUES ('r1', 1, '[]', '', 'sms', 'handler-1', '2026-10-08T10:00:00+08:00')`).Error)
+	require.NoError(t, f.db.Exec(`INSERT INTO checklist_waivers (report_id, item_id, reason, waived_by, waived_at)
+		VALUES ('r1', 'invoice', 'seen on paper', 'handler-1', now())`).Error)
+
+	// What intake itself does: the supplement arrives once, and is written
+	// again unchanged when a later notice's supplement arrives.
+	for range 2 {
+		require.NoError(t, f.db.Exec(`UPDATE missing_document_notices SET supplement_received_at = '2026-10-12T09:00:00+08:00'
+			WHERE report_id = 'r1' AND seq = 1`).Error)
+	}
+	for _, stmt := range []string{
+		`UPDATE missing_document_notices SET sent_at = sent_at - interval '3 days'`,
+		`UPDATE missing_document_notices SET supplement_received_at = supplement_received_at + interval '20 days'`,
+		`UPDATE missing_document_notices SET supplement_received_at = NULL`,
+		`UPDATE missing_document_notices SET reason = 'new information'`,
+		`DELETE FROM missing_document_notices`,
+		`TRUNCATE missing_document_notices`,
+		`TRUNCATE checklist_waivers`,
+		`TRUNCATE document_corrections`,
+		`TRUNCATE report_links`,
+	} {
+		assert.Error(t, f.db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
+	}
+	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM missing_document_notices
+		WHERE sent_at = '2026-10-08T10:00:00+08:00' AND supplement_received_at = '2026-10-12T09:00:00+08:00'`), "the notice as sent")
+	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM checklist_waivers`), "waivers")
+}
