@@ -7,6 +7,7 @@ import (
 
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
+	"claims.local/pkg/document/scantest"
 )
 
 // meaning returns the fields with a meaning of f that were found, by their
@@ -160,5 +161,28 @@ func TestAVisitNumberIsLocated(t *testing.T) {
 	}
 	if src.Page != 2 || src.Confidence != lineConf(2, 2) || src.Box != lineBox(2) {
 		t.Errorf("got source %+v, want page 2, confidence %v, its line's box %+v (a line without words)", src, lineConf(2, 2), lineBox(2))
+	}
+}
+
+// TestTheGeneratorsVisitNumberIsReadOnBothDocuments: the scanned-document
+// generator prints one visit number on a claim's receipt and certificate,
+// labelled 门诊号 for an outpatient visit and 住院号 for a stay, and the
+// other fields read as before.
+func TestTheGeneratorsVisitNumberIsReadOnBothDocuments(t *testing.T) {
+	for _, inpatient := range []bool{false, true} {
+		c := scantest.ClaimSet{InvoiceCode: "31060119", InvoiceNumber: "7000000042", CheckCode: "c00042", Institution: "上海市第六人民医院",
+			Patient: "张三", Date: "2026-11-20", FundPaidFen: 60_000, PersonalCashFen: 40_000, SelfPayFen: 30_000, SelfFundedFen: 10_000,
+			VisitNumber: "2610000042", Inpatient: inpatient}
+		inv := document.Extract(strings.Join(c.InvoiceLines(), "\n"), document.MedicalInvoice)
+		cert := document.Extract(strings.Join(c.DiagnosisLines(), "\n"), document.DiagnosisCertificate)
+		if !strings.Contains(strings.Join(c.InvoiceLines(), "\n"), c.VisitLabel()+"：") {
+			t.Errorf("inpatient %v: the receipt prints no %s", inpatient, c.VisitLabel())
+		}
+		if inv.VisitNumber != c.VisitNumber || cert.VisitNumber != c.VisitNumber {
+			t.Errorf("inpatient %v: got visit numbers %q and %q, want %q on both", inpatient, inv.VisitNumber, cert.VisitNumber, c.VisitNumber)
+		}
+		if inv.PatientName != "张三" || inv.InvoiceNumber != c.InvoiceNumber || inv.EventDate.String() != c.Date || cert.PatientName != "张三" {
+			t.Errorf("inpatient %v: got receipt %q %q %v, certificate %q; want 张三, %s, %s", inpatient, inv.PatientName, inv.InvoiceNumber, inv.EventDate, cert.PatientName, c.InvoiceNumber, c.Date)
+		}
 	}
 }
