@@ -23,16 +23,21 @@ import (
 // stpClaimSet is the truth of claim i's documents for insured, of the
 // visit on day (YYYY-MM-DD): a receipt of 1,000 yuan (600 paid by the
 // fund, 400 in cash of which 300 self-pay and 100 self-funded), the
-// insured's identity card and their bank card; defect spoils one thing
+// insured's identity card and their bank card, the receipt and the
+// diagnosis certificate printing the visit's number (门诊号, stpVisitNumber);
+// defect spoils one thing
 // (the scan of an unreadable page is made by stpFiles). MED-STP's rules
 // compute (300 − 100) × 80% = 160 yuan.
 func stpClaimSet(i int, insured, day, defect string) scantest.ClaimSet {
 	c := scantest.ClaimSet{InvoiceCode: "31060119", InvoiceNumber: fmt.Sprintf("%010d", 7_000_000_000+i), CheckCode: fmt.Sprintf("c%05d", i%100_000),
 		Institution: "上海市第六人民医院", Patient: insured, Date: day, FundPaidFen: 60_000, PersonalCashFen: 40_000, SelfPayFen: 30_000, SelfFundedFen: 10_000,
-		Insured: insured, IDNumber: scantest.IDNumber(uint64(i + 1)), CardHolder: insured, CardNumber: stpCardNumber(i)}
+		Insured: insured, IDNumber: scantest.IDNumber(uint64(i + 1)), CardHolder: insured, CardNumber: stpCardNumber(i),
+		VisitNumber: stpVisitNumber(i, false)}
 	switch defect {
 	case defectName:
-		c.Patient = "钱多多"
+		// Another person's visit: their receipt and certificate carry
+		// their own visit number, not the insured's.
+		c.Patient, c.VisitNumber = "钱多多", stpVisitNumber(i, true)
 	case defectOverLimit:
 		c.FundPaidFen, c.PersonalCashFen, c.SelfPayFen, c.SelfFundedFen = 300_000, 600_000, 600_000, 0
 	case defectWaiting:
@@ -41,6 +46,16 @@ func stpClaimSet(i int, insured, day, defect string) scantest.ClaimSet {
 		c.CardHolder = "钱多多"
 	}
 	return c
+}
+
+// stpVisitNumber is the hospital's outpatient number (门诊号, 10 digits)
+// of claim i's visit, or of another person's visit the same day when
+// other.
+func stpVisitNumber(i int, other bool) string {
+	if other {
+		return fmt.Sprintf("26%08d", 50_000_000+i)
+	}
+	return fmt.Sprintf("26%08d", 10_000_000+i)
 }
 
 // stpCardNumber is claimant i's own bank card (each their own, or the

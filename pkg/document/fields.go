@@ -79,13 +79,20 @@ type Fields struct {
 	// to 12 digits) and CheckCode its check code (校验码, the last digits
 	// a taxpayer types to verify an electronic invoice; spaces removed).
 	InvoiceCode, CheckCode string
+	// VisitNumber is the hospital's number of the visit a medical invoice,
+	// a diagnosis certificate or a discharge summary is of: 门诊号 for an
+	// outpatient visit, 住院号 for a stay, or the patient's record number
+	// 病历号 (each also with 码), 6 to 12 digits. The receipt and the
+	// certificate of one visit print the same number, which ties them to
+	// each other (issue 19); it is read only from those types.
+	VisitNumber string
 	// Invoice holds what only medical invoices and itemised bills print:
 	// the social-insurance split, the items and the checks of their sums.
 	// It is nil for the other types.
 	Invoice *InvoiceDetails
 	// Sources say where each field was read, keyed by the field's name on
 	// the claim-request event (total_amount_fen, invoice_number,
-	// invoice_code, check_code, institution, patient_name, admission_date,
+	// invoice_code, check_code, institution, patient_name, visit_number, admission_date,
 	// discharge_date, event_date, holder_name: a bank card's holder or an
 	// identity card's name), else by its name in the
 	// same style (id_number, account_number, insured_name, deceased_name,

@@ -67,10 +67,21 @@ func extractMeaning(norm string, t Type, f *Fields, at offsets) {
 	if m := checkCodePattern.FindStringSubmatchIndex(norm); m != nil {
 		f.CheckCode, at["check_code"] = squeeze(norm[m[2]:m[3]]), span{m[2], m[3]}
 	}
+	if slices.Contains(medicalTypes, t) {
+		if m := visitNumberPattern.FindStringSubmatchIndex(norm); m != nil {
+			f.VisitNumber, at["visit_number"] = norm[m[2]:m[3]], span{m[2], m[3]}
+		}
+	}
 	if t == MedicalInvoice {
 		f.Invoice = readInvoice(norm, f, at)
 	}
 }
+
+// visitNumberPattern matches a visit number after its label (门诊号,
+// 住院号, 病历号, each also with 码) and up to four marks OCR reads the
+// colon and the gap as: 6 to 12 digits, the whole run (a longer run is no
+// visit number). Read-only.
+var visitNumberPattern = regexp.MustCompile(`(?:门诊|住院|病历)号码?[^0-9A-Za-z\n]{0,4}([0-9]{6,12})\b`)
 
 // invoiceCodePattern matches an invoice's or receipt's code after its
 // label. Read-only.

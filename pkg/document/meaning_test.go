@@ -7,6 +7,7 @@ import (
 
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/document"
+	"claims.local/pkg/document/scantest"
 )
 
 // meaning returns the fields with a meaning of f that were found, by their
@@ -26,7 +27,7 @@ func meaning(f document.Fields) map[string]string {
 	texts := map[string]string{
 		"patient_name": f.PatientName, "insured_name": f.InsuredName, "deceased_name": f.DeceasedName,
 		"institution": f.Institution, "invoice_code": f.InvoiceCode, "invoice_number": f.InvoiceNumber,
-		"check_code": f.CheckCode, "holder_name": f.IDCardName,
+		"check_code": f.CheckCode, "holder_name": f.IDCardName, "visit_number": f.VisitNumber,
 	}
 	for k, v := range texts {
 		if v != "" {
@@ -105,5 +106,83 @@ func TestExtractMeaning(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAVisitNumberIsReadAfterItsLabel reads the visit number (门诊号,
+// 住院号, 病历号, with or without 码) as OCR gives the line: colons full or
+// half width, spaces around them, a mark for a colon; only on a receipt,
+// a diagnosis certificate or a discharge summary, never an invoice's
+// number for it nor it for the invoice's number (issue 19).
+func TestAVisitNumberIsReadAfterItsLabel(t *testing.T) {
+	tests := []struct {
+		name    string
+		typ     document.Type
+		lines   []string
+		visit   string
+		invoice string
+	}{
+		{"outpatient number, full-width colon", document.MedicalInvoice, []string{"票据号码：7000000042", "门诊号：2610000042"}, "2610000042", "7000000042"},
+		{"inpatient number, half-width colon", document.MedicalInvoice, []string{"住院号:12345678", "票据号码：7000000042"}, "12345678", "7000000042"},
+		{"record number on a certificate", document.DiagnosisCertificate, []string{"诊断证明书", "姓名：张三 病历号：0088123456"}, "0088123456", ""},
+		{"门诊号码 with spaces around the colon", document.DiagnosisCertificate, []string{"门 诊 号 码 ： 2610000042"}, "2610000042", ""},
+		{"住院号码 on a discharge summary, its number not the invoice's", document.DischargeSummary, []string{"住院号码 : 987654321", "入院日期：2026-03-01"}, "987654321", ""},
+		{"住院号码 on a receipt: the visit's, not the invoice number", document.MedicalInvoice, []string{"住院号码：987654321", "交款人：张三"}, "987654321", ""},
+		{"a semicolon read for the colon", document.MedicalInvoice, []string{"门诊号 ; 2610000042"}, "2610000042", ""},
+		{"after the name on one line", document.DiagnosisCertificate, []string{"姓名：张三 门诊号：2610000042 性别：男"}, "2610000042", ""},
+		{"too short", document.DiagnosisCertificate, []string{"门诊号：12345"}, "", ""},
+		{"too long", document.DiagnosisCertificate, []string{"门诊号：1234567890123"}, "", ""},
+		{"letters run on", document.DiagnosisCertificate, []string{"门诊号：2610000042AB"}, "", ""},
+		{"no label", document.DiagnosisCertificate, []string{"编号：2610000042"}, "", ""},
+		{"not on an identity card", document.IDCard, []string{"姓名 张三", "门诊号：2610000042"}, "", ""},
+		{"not on a bank card", document.BankCard, []string{"门诊号：2610000042"}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := document.Extract(strings.Join(tc.lines, "\n"), tc.typ)
+			if f.VisitNumber != tc.visit {
+				t.Errorf("visit number: got %q, want %q", f.VisitNumber, tc.visit)
+			}
+			if f.InvoiceNumber != tc.invoice {
+				t.Errorf("invoice number: got %q, want %q", f.InvoiceNumber, tc.invoice)
+			}
+		})
+	}
+}
+
+// TestAVisitNumberIsLocated checks that a visit number read from pages
+// has its page, box and confidence, as the rules that rely on it need.
+func TestAVisitNumberIsLocated(t *testing.T) {
+	parts := document.AnalyzePages([]document.Page{page(2, "诊断证明书", "姓名：赵敏    性别：女", "门诊号：2610000042", "就诊日期：2026.01.11")})
+	f := parts[0].Analysis.Fields
+	src, ok := f.Sources["visit_number"]
+	if f.VisitNumber != "2610000042" || !ok {
+		t.Fatalf("got visit number %q, source %v; want 2610000042 located", f.VisitNumber, ok)
+	}
+	if src.Page != 2 || src.Confidence != lineConf(2, 2) || src.Box != lineBox(2) {
+		t.Errorf("got source %+v, want page 2, confidence %v, its line's box %+v (a line without words)", src, lineConf(2, 2), lineBox(2))
+	}
+}
+
+// TestTheGeneratorsVisitNumberIsReadOnBothDocuments: the scanned-document
+// generator prints one visit number on a claim's receipt and certificate,
+// labelled 门诊号 for an outpatient visit and 住院号 for a stay, and the
+// other fields read as before.
+func TestTheGeneratorsVisitNumberIsReadOnBothDocuments(t *testing.T) {
+	for _, inpatient := range []bool{false, true} {
+		c := scantest.ClaimSet{InvoiceCode: "31060119", InvoiceNumber: "7000000042", CheckCode: "c00042", Institution: "上海市第六人民医院",
+			Patient: "张三", Date: "2026-11-20", FundPaidFen: 60_000, PersonalCashFen: 40_000, SelfPayFen: 30_000, SelfFundedFen: 10_000,
+			VisitNumber: "2610000042", Inpatient: inpatient}
+		inv := document.Extract(strings.Join(c.InvoiceLines(), "\n"), document.MedicalInvoice)
+		cert := document.Extract(strings.Join(c.DiagnosisLines(), "\n"), document.DiagnosisCertificate)
+		if !strings.Contains(strings.Join(c.InvoiceLines(), "\n"), c.VisitLabel()+"：") {
+			t.Errorf("inpatient %v: the receipt prints no %s", inpatient, c.VisitLabel())
+		}
+		if inv.VisitNumber != c.VisitNumber || cert.VisitNumber != c.VisitNumber {
+			t.Errorf("inpatient %v: got visit numbers %q and %q, want %q on both", inpatient, inv.VisitNumber, cert.VisitNumber, c.VisitNumber)
+		}
+		if inv.PatientName != "张三" || inv.InvoiceNumber != c.InvoiceNumber || inv.EventDate.String() != c.Date || cert.PatientName != "张三" {
+			t.Errorf("inpatient %v: got receipt %q %q %v, certificate %q; want 张三, %s, %s", inpatient, inv.PatientName, inv.InvoiceNumber, inv.EventDate, cert.PatientName, c.InvoiceNumber, c.Date)
+		}
 	}
 }

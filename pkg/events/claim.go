@@ -61,10 +61,15 @@ type ClaimDocument struct {
 	// The fields below are read from medical invoices (issue 18) and
 	// computed on by straight-through adjudication (issue 19). Dates are
 	// YYYY-MM-DD; amounts are in fen.
-	InvoiceCode   string `json:"invoice_code,omitempty"`
-	CheckCode     string `json:"check_code,omitempty"`
-	Institution   string `json:"institution,omitempty"`
-	PatientName   string `json:"patient_name,omitempty"`
+	InvoiceCode string `json:"invoice_code,omitempty"`
+	CheckCode   string `json:"check_code,omitempty"`
+	Institution string `json:"institution,omitempty"`
+	PatientName string `json:"patient_name,omitempty"`
+	// VisitNumber is the hospital's number of the visit (门诊号, 住院号,
+	// 病历号) a medical invoice, diagnosis certificate or discharge summary
+	// prints: the receipt and the certificate of one visit print the same
+	// (issue 19).
+	VisitNumber   string `json:"visit_number,omitempty"`
 	AdmissionDate string `json:"admission_date,omitempty"`
 	DischargeDate string `json:"discharge_date,omitempty"`
 	// Insurance is a medical invoice's social-insurance split; nil when the

@@ -321,6 +321,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	visitNumbersAsSureAsTheirPage(pages, parts)
 	analysis := document.Analyze(text)
 	if len(parts) > 0 {
 		analysis = parts[0].Analysis

@@ -43,7 +43,7 @@ func TestStraightThroughStoreKeepsVersionsAssessmentsReviewsAndTheSwitch(t *test
 		Reasons:        []domain.Reason{{Code: "over_limit", Params: map[string]string{"limit_fen": "300000"}}},
 		Corroborations: []domain.Corroboration{{Doc: 0, DocumentID: "d1", Field: "x", Confidence: 0.8, By: domain.CorroboratedByOtherDate, Other: "d2"}}},
 		PolicyNumber: "P-2026-000123", ProductCode: "MED",
-		Documents: []domain.DocumentFields{{DocumentID: "d1", Type: domain.DocMedicalInvoice, Confidence: 0.9,
+		Documents: []domain.DocumentFields{{DocumentID: "d1", Type: domain.DocMedicalInvoice, Confidence: 0.9, VisitNumber: "2610000042",
 			Insurance: &domain.InsuranceSplit{SelfPayFen: 30_000}, Sources: map[string]domain.FieldSource{"x": {Page: 1, Confidence: 0.8}},
 			Corroborated: []string{"total_amount_fen"}}}}
 	require.NoError(t, s.SaveAssessment(ctx, a))

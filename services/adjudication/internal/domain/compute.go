@@ -24,6 +24,11 @@ type DocumentFields struct {
 	AccountFingerprint string
 	Insurance          *InsuranceSplit
 	IDNumberValid      bool
+	// VisitNumber is the hospital's number of the visit a receipt, a
+	// diagnosis certificate or a discharge summary is of (门诊号, 住院号,
+	// 病历号): the receipt and the certificate of one visit print the same
+	// (corroborate's CorroboratedByVisitNumber). No product rule reads it.
+	VisitNumber string
 	// Confidence is the lowest confidence of the fields read, 0 when
 	// nothing was read; Sources where each field was read, by its name.
 	Confidence float64

@@ -89,6 +89,32 @@ const (
 	// else: the patient and the identity card are still compared with the
 	// insured as before.
 	CorroboratedByBankVerification = "holder_verified_by_bank"
+	// CorroboratedByVisitNumber: a patient's name read as the insured's
+	// but in doubt (below MinCorroborable, no second model agreeing) on a
+	// receipt, whose visit number (门诊号, 住院号, 病历号), read at or above
+	// MinCorroborable, is exactly the visit number, read so, of a diagnosis
+	// certificate or discharge summary of the claim whose patient is read
+	// as the insured's at or above MinCorroborable (or confirmed by the
+	// second model); or a certificate's name in doubt tied so to such a
+	// receipt (sameVisitElsewhere). The hospital prints one number per
+	// visit on the receipt and the certificate of that visit, so a
+	// look-alike person's receipt, read as the insured's, carries their
+	// own visit's number, not the insured's certificate's. Its limits: a
+	// name read as another's (one character off included) is never made
+	// the insured's (name_mismatch stands); the anchor's name must be sure
+	// by itself, never tied in turn; a claim whose certificates (or
+	// receipts) print different visit numbers ties nothing, a person
+	// telling which visit is which; and a forged receipt printing the
+	// insured's name and visit number passes, as it would with the name
+	// read sure. It proves whose visit the document is, nothing else: the
+	// invoice claimed twice (invoice_seen, invoice_alike) is found as before.
+	CorroboratedByVisitNumber = "visit_number_matches_certificate"
+	// VisitNumberTiesOnly: a visit number is read by no product rule; it
+	// only ties a name in doubt (CorroboratedByVisitNumber), and only when
+	// read at or above MinCorroborable, which intake grants on no page in
+	// doubt as a whole. So its own doubt holds no claim: in doubt, it ties
+	// nothing.
+	VisitNumberTiesOnly = "visit_number_ties_only_when_sure"
 	// CorroboratedByNoInvoiceAlike: a receipt's number or code read with
 	// low confidence matters only to the check that an invoice is claimed
 	// once (invoice_seen), which a misread number would escape.
@@ -153,6 +179,23 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 			return cardByBankVerification(in, i, insuredOf(in))
 		}
 	}
+	if field == "visit_number" {
+		c.By = VisitNumberTiesOnly
+		return c, true
+	}
+	// A patient's name read as the insured's but in doubt, unconfirmed by
+	// the second model, is tied by its visit number to the claim's
+	// document of the same visit whose patient is sure to be the insured
+	// (sameVisitElsewhere); a name read as another's is not the insured's
+	// whatever its visit (name_mismatch).
+	if field == "patient_name" && c.Confidence < in.Policy.MinCorroborable && !fact {
+		other, ok := sameVisitElsewhere(in, i)
+		if !ok {
+			return c, false
+		}
+		c.By, c.Other = CorroboratedByVisitNumber, other
+		return c, true
+	}
 	if field != "total_amount_fen" && c.Confidence < in.Policy.MinCorroborable && !(name && fact) {
 		return c, false
 	}
@@ -207,6 +250,55 @@ func corroborate(in AutoInput, i int, field string) (Corroboration, bool) {
 		return c, false
 	}
 	return c, true
+}
+
+// visitKinds are the documents a visit number ties a document of each
+// type to: a receipt to the certificate or discharge summary of its visit,
+// those to the receipt. Read-only.
+var visitKinds = map[string][]string{
+	DocMedicalInvoice:       {"diagnosis_certificate", "discharge_summary"},
+	"diagnosis_certificate": {DocMedicalInvoice},
+	"discharge_summary":     {DocMedicalInvoice},
+}
+
+// sameVisitElsewhere returns the id of the document of the claim that
+// ties the patient's name of the i-th document, read as the insured's but
+// in doubt, to the insured (CorroboratedByVisitNumber): a document of the
+// other kind of the visit (visitKinds) whose visit number is exactly the
+// i-th's, both read at or above MinCorroborable and neither typed by a
+// handler, and whose patient is the insured's by its own reading (at or
+// above MinCorroborable, or confirmed by the second model; never by a
+// visit number in turn), untyped. It ties nothing when a document of that
+// kind prints another visit number, however read: which visit a document
+// is of is then for a person.
+func sameVisitElsewhere(in AutoInput, i int) (string, bool) {
+	d := in.Docs[i]
+	insured := insuredOf(in)
+	kinds := visitKinds[d.Type]
+	if len(kinds) == 0 || d.PatientName == "" || !sameName(d.PatientName, insured) || slices.Contains(d.Corrected, "patient_name") {
+		return "", false
+	}
+	sureRead := func(o DocumentFields, field string) bool {
+		s, ok := o.Sources[field]
+		return ok && s.Confidence >= in.Policy.MinCorroborable && !slices.Contains(o.Corrected, field)
+	}
+	if d.VisitNumber == "" || !sureRead(d, "visit_number") {
+		return "", false
+	}
+	found := ""
+	for j, o := range in.Docs {
+		if j == i || !slices.Contains(kinds, o.Type) || o.VisitNumber == "" {
+			continue
+		}
+		if o.VisitNumber != d.VisitNumber {
+			return "", false
+		}
+		nameSure := sureRead(o, "patient_name") || slices.Contains(o.Corroborated, "patient_name") && !slices.Contains(o.Corrected, "patient_name")
+		if found == "" && sureRead(o, "visit_number") && nameSure && sameName(o.PatientName, insured) {
+			found = o.DocumentID
+		}
+	}
+	return found, found != ""
 }
 
 // sure reports whether field of the i-th document can be relied on: read

@@ -771,9 +771,10 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 
 // medicalInvoiceOf copies the fields issue 18 reads from medical invoices
 // and the other typed documents into cd: codes, institution, patient,
-// the stay's dates, the social-insurance split and the bill's items.
+// the visit number, the stay's dates, the social-insurance split and the bill's items.
 func medicalInvoiceOf(cd *events.ClaimDocument, f document.Fields) {
 	cd.InvoiceCode, cd.CheckCode, cd.Institution, cd.PatientName = f.InvoiceCode, f.CheckCode, f.Institution, f.PatientName
+	cd.VisitNumber = f.VisitNumber
 	if f.AdmissionDate.IsValid() {
 		cd.AdmissionDate = f.AdmissionDate.String()
 	}
