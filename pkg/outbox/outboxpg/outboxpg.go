@@ -187,7 +187,9 @@ type Relay struct {
 //
 // A relay starts at 0 (one walk, as before); another instance's relay keeps
 // its own floor, which is only ever lower than the truth. A long transaction
-// holds xmin back and with it the floor, never the rows.
+// holds xmin back and with it the floor, never the rows. The sequence never
+// goes back: an outbox whose sequence were restarted under a running relay
+// would need the relay restarted too.
 type floor struct {
 	from    int64 // every row below it is sent
 	settled int64 // every id below it was drawn by a transaction that ended
