@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -157,6 +159,68 @@ type Relay struct {
 	OnPurged  func(n int64)
 	lastPurge time.Time
 	wake      chan struct{}
+
+	// mu guards floor, the ids below which every row is sent (see
+	// PublishPending), kept by this relay between its reads.
+	mu    sync.Mutex
+	floor floor
+}
+
+// floor is where the relay's read of pending rows starts (issue 21): marking
+// a row sent leaves its entry in the partial index outbox_pending dead until
+// vacuum, and a read from the index's first entry walks every row published
+// since. Ids are drawn at insert, not at commit, so the last id published is
+// no floor: a transaction still open may hold a smaller one. The floor is
+// raised only past ids settled, drawn by transactions that have all ended:
+//
+//   - each read returns the sequence's last id (seq) and its snapshot's xmin
+//     and xmax (transaction ids: below xmin none is running, xmax is the
+//     next to be given);
+//   - the ids up to the seq of one read were drawn before the next read's
+//     snapshot, each by a transaction holding an id already (the default
+//     outbox_next_id takes the transaction id first), so below that
+//     snapshot's xmax: they are settled once a read's xmin reaches that
+//     xmax, committed (and visible to that read) or rolled back;
+//   - a read that took the lock and published every row it read leaves no
+//     visible pending row between the floor and the end of what it read
+//     (every settled one, when it read fewer than a batch), so the floor
+//     moves to the lower of that end and the settled bound.
+//
+// A relay starts at 0 (one walk, as before); another instance's relay keeps
+// its own floor, which is only ever lower than the truth. A long transaction
+// holds xmin back and with it the floor, never the rows. The sequence never
+// goes back: an outbox whose sequence were restarted under a running relay
+// would need the relay restarted too.
+type floor struct {
+	from    int64 // every row below it is sent
+	settled int64 // every id below it was drawn by a transaction that ended
+	// candidate is a bound not yet settled: the ids below bound are settled
+	// once a read's xmin reaches xid.
+	candidate struct{ bound, xid int64 }
+	lastSeq   int64 // the seq the previous read returned; 0 before any
+}
+
+// next returns the floor after a read whose snapshot had xmin and xmax and
+// which read the sequence at seq. When published, the read took the lock and
+// every row it read went out and committed: n rows, the last of id lastID,
+// of a batch of batch.
+func (f floor) next(xmin, xmax, seq int64, published bool, n, batch int, lastID int64) floor {
+	if f.candidate.bound > 0 && xmin >= f.candidate.xid {
+		f.settled = max(f.settled, f.candidate.bound)
+		f.candidate.bound = 0
+	}
+	if f.candidate.bound == 0 && f.lastSeq > 0 {
+		f.candidate.bound, f.candidate.xid = f.lastSeq+1, xmax
+	}
+	f.lastSeq = max(f.lastSeq, seq)
+	if published {
+		to := f.settled
+		if n >= batch {
+			to = min(to, lastID+1)
+		}
+		f.from = max(f.from, to)
+	}
+	return f
 }
 
 // DefaultRetention is how long sent rows are kept unless configured.
@@ -243,11 +307,16 @@ func (r *Relay) linger(ctx context.Context) bool {
 func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	published := 0
 	var publishErr error
+	var seen horizon
+	var lastID int64
+	read := 0
 	err := postgres.Transaction(ctx, r.DB, func(tx *gorm.DB) error {
 		// Run again after a deadlock, an attempt counts afresh; what the
 		// lost attempt published is published again (the consumers' inbox
-		// absorbs it), as after any failure to mark it sent.
+		// absorbs it), as after any failure to mark it sent. Its read, and
+		// so the floor it would raise, is the new attempt's.
 		published, publishErr = 0, nil
+		seen, lastID, read = horizon{}, 0, 0
 		// The lock and the read in one statement: the pending rows come
 		// back only to the relay that took the lock (none while another
 		// holds it). The statement's snapshot is taken before the lock, so
@@ -255,15 +324,32 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 		// the rows that one just marked sent as pending and publish them
 		// twice; FOR UPDATE makes PostgreSQL re-check each row read against
 		// its newest committed version and skip those now sent.
-		var rows []row
-		if err := tx.Raw(`WITH lock AS (SELECT pg_try_advisory_xact_lock(?) AS taken)
-			SELECT o.* FROM outbox o, lock WHERE lock.taken AND o.sent_at IS NULL ORDER BY o.id LIMIT ?
-			FOR UPDATE OF o`, r.LockKey, r.Batch).Scan(&rows).Error; err != nil {
+		// The read starts at the relay's floor, below which every row is
+		// sent (type floor), and returns with each row the snapshot's
+		// horizon and the sequence's last id that raise the floor.
+		r.mu.Lock()
+		from := r.floor.from
+		r.mu.Unlock()
+		var got []pendingRow
+		if err := tx.Raw(`WITH lock AS (SELECT pg_try_advisory_xact_lock(?) AS taken),
+			horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS snap_xmin,
+				pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS snap_xmax,
+				coalesce(pg_sequence_last_value('outbox_id_seq'), 0) AS seq)
+			SELECT o.*, h.snap_xmin, h.snap_xmax, h.seq FROM outbox o, lock, horizon h
+			WHERE lock.taken AND o.sent_at IS NULL AND o.id >= ? ORDER BY o.id LIMIT ?
+			FOR UPDATE OF o`, r.LockKey, from, r.Batch).Scan(&got).Error; err != nil {
 			return fmt.Errorf("outbox: read pending: %w", err)
 		}
-		if len(rows) == 0 {
+		if len(got) == 0 {
 			return nil
 		}
+		seen = horizon{SnapXmin: got[0].SnapXmin, SnapXmax: got[0].SnapXmax, Seq: got[0].Seq}
+		rows := make([]row, len(got))
+		for i, p := range got {
+			rows[i] = row{ID: p.ID, EventID: p.EventID, Topic: p.Topic, MsgKey: p.MsgKey, EventType: p.EventType, Payload: p.Payload, CreatedAt: p.CreatedAt}
+		}
+		lastID = rows[len(rows)-1].ID
+		read = len(rows)
 		msgs := make([]outbox.Message, len(rows))
 		ids := make([]int64, len(rows))
 		for i, rw := range rows {
@@ -289,7 +375,10 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 				return publishErr
 			}
 		}
-		if err := tx.Model(&row{}).Where("id IN ?", ids).Update("sent_at", time.Now().UTC()).Error; err != nil {
+		// The ids go as one array: an IN list is a statement of its own
+		// for each length, which each connection prepares (a round trip
+		// and a plan) the first time it marks that many.
+		if err := tx.Exec(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?::bigint[])`, time.Now().UTC(), idArray(ids)).Error; err != nil {
 			return fmt.Errorf("outbox: mark sent: %w", err)
 		}
 		published = len(ids)
@@ -297,6 +386,13 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, err
+	}
+	if read > 0 {
+		// Only a committed read moves the floor: every row it read went
+		// out (published == read) or some are still pending.
+		r.mu.Lock()
+		r.floor = r.floor.next(seen.SnapXmin, seen.SnapXmax, seen.Seq, publishErr == nil && published == read, read, r.Batch, lastID)
+		r.mu.Unlock()
 	}
 	if publishErr != nil {
 		if published > 0 && r.OnPublished != nil {
@@ -308,6 +404,41 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 		r.OnPublished(published)
 	}
 	return published, nil
+}
+
+// horizon is what a read of pending rows returns beside each row: its
+// snapshot's xmin and xmax and the sequence's last id (type floor).
+type horizon struct {
+	SnapXmin int64
+	SnapXmax int64
+	Seq      int64
+}
+
+// pendingRow is a row read as pending with the read's horizon.
+type pendingRow struct {
+	ID        int64
+	EventID   string
+	Topic     string
+	MsgKey    string
+	EventType string
+	Payload   []byte
+	CreatedAt time.Time
+	SnapXmin  int64
+	SnapXmax  int64
+	Seq       int64
+}
+
+// idArray is ids as a PostgreSQL array literal.
+func idArray(ids []int64) string {
+	b := make([]byte, 0, 2+len(ids)*8)
+	b = append(b, '{')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, '}'))
 }
 
 // delivered returns the ids whose message the broker acknowledged.

@@ -43,6 +43,14 @@ func TestAGroupLooksUpItsReportsIncidentsWithoutReadingTheTableAfterItGrew(t *te
 		_, errs, _ := f.inOneGroup(t, sample(t, fmt.Sprintf("early-%d", i)))
 		require.NoError(t, errs[0])
 	}
+	// Analyzed while it is small, as autovacuum does early in a surge (its
+	// threshold is 50 rows): the connection's plan is made again for a
+	// table of one page, whose cheapest read is a scan of it.
+	require.NoError(t, f.db.Exec(`ANALYZE incident_reports`).Error)
+	for i := range 2 {
+		_, errs, _ := f.inOneGroup(t, sample(t, fmt.Sprintf("analyzed-%d", i)))
+		require.NoError(t, errs[0])
+	}
 
 	const grown = 20_000
 	require.NoError(t, f.db.Exec(`INSERT INTO incident_reports
@@ -51,16 +59,36 @@ func TestAGroupLooksUpItsReportsIncidentsWithoutReadingTheTableAfterItGrew(t *te
 	var pages int64
 	require.NoError(t, f.db.Raw(`SELECT pg_relation_size('incident_reports') / current_setting('block_size')::bigint`).Row().Scan(&pages))
 
-	blocksBefore, callsBefore := groupStatementBlocks(t, admin, f.db)
-	_, errs, _ := f.inOneGroup(t, sample(t, "late"))
-	require.NoError(t, errs[0])
-	blocksAfter, callsAfter := groupStatementBlocks(t, admin, f.db)
-	require.Equal(t, callsBefore+1, callsAfter, "got %d runs of the group's statement, want 1", callsAfter-callsBefore)
 	// Storing one report with its checklist and event, and probing its
 	// policy's reports, touches some tens of pages (the rows' pages and
-	// each index's levels), however large the table.
-	if got := blocksAfter - blocksBefore; got > 200 {
-		t.Errorf("a group of one report touched %d pages with incident_reports at %d pages (%d reports); want at most 200 (index probes)",
-			got, pages, grown+11)
+	// each index's levels), however large the table. The fewest of three
+	// groups is taken: a backend whose catalog caches were reset by other
+	// tests' databases created and dropped meanwhile reads some hundreds of
+	// catalog pages in the statement that finds it out (seen in the
+	// package's parallel run), which says nothing of the plan.
+	fewest := int64(-1)
+	for i := range 3 {
+		blocksBefore, callsBefore := groupStatementBlocks(t, admin, f.db)
+		_, errs, _ := f.inOneGroup(t, sample(t, fmt.Sprintf("late-%d", i)))
+		require.NoError(t, errs[0])
+		blocksAfter, callsAfter := groupStatementBlocks(t, admin, f.db)
+		require.Equal(t, callsBefore+1, callsAfter, "got %d runs of the group's statement, want 1", callsAfter-callsBefore)
+		if got := blocksAfter - blocksBefore; fewest < 0 || got < fewest {
+			fewest = got
+		}
+	}
+	if fewest > 200 {
+		t.Errorf("a group of one report touched at least %d pages with incident_reports at %d pages (%d reports); want at most 200 (index probes)",
+			fewest, pages, grown+12)
+	}
+	// And it is not planned again at each run: the connection keeps the
+	// statement prepared, with the generic plan made before the table grew
+	// (planning it each time cost a third of its time in PostgreSQL).
+	var generic, custom int64
+	require.NoError(t, f.db.Raw(`SELECT coalesce(sum(generic_plans), 0)::bigint, coalesce(sum(custom_plans), 0)::bigint
+		FROM pg_prepared_statements WHERE statement LIKE 'WITH new AS%'`).Row().Scan(&generic, &custom))
+	if generic == 0 || custom > 5 {
+		t.Errorf("got the group's statement run on %d generic plans and planned %d times for a run, want it prepared on its connection and its generic plan kept (at most 5 custom plans)",
+			generic, custom)
 	}
 }
