@@ -63,8 +63,9 @@ var channels = []NoticeChannel{ChannelLetter, ChannelSMS, ChannelEmail, ChannelI
 
 // Notice is a notice of missing documents (R3: Insurance Law art. 22). The
 // first one is the one-time notice: it lists every item missing when it is
-// sent, and stops the decision clock (R4) until the supplement arrives
-// (Judicial Interpretation II of the Insurance Law, art. 15). A later notice
+// sent, and stops the decision clock (R4) from the day after it reached the
+// claimant (Delivery) until the supplement arrives (Judicial Interpretation
+// II of the Insurance Law, art. 15). A later notice
 // may list only items that new information made necessary since, and says
 // what that information was.
 type Notice struct {
