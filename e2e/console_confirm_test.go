@@ -26,6 +26,8 @@ type intakeNotices struct {
 		Items []struct {
 			ItemID string `json:"item_id"`
 		} `json:"items"`
+		DeliveredAt *time.Time `json:"delivered_at"`
+		Receipt     string     `json:"receipt"`
 	} `json:"missing_documents_notices"`
 }
 
@@ -186,6 +188,18 @@ func TestConsoleConfirmsIrreversibleActionsWithAPreviewInTheBrowser(t *testing.T
 	}
 	if !slices.Equal(items, preview) {
 		t.Fatalf("the notice sent: got items %v, want the preview's %v", items, preview)
+	}
+	// Its delivery, from the receipt the handler enters: the decision clock
+	// (R4) stops from then, not from the sending.
+	if sent[0].DeliveredAt != nil {
+		t.Fatalf("the notice as sent: got delivered at %v, want no delivery until its receipt", sent[0].DeliveredAt)
+	}
+	p.wait("intake-delivery-form")
+	p.fill("intake-delivery-receipt", "SMS-GW 4711")
+	p.click("record the notice's delivery", `[data-testid="intake-delivery-submit"]`)
+	p.waitCSS("the notice shows its delivery", `[data-testid="notice"] [data-testid="notice-delivered"]`, 10*time.Second)
+	if n := sys.notices(t, r.ID).Notices; len(n) != 1 || n[0].DeliveredAt == nil || n[0].Receipt != "SMS-GW 4711" {
+		t.Fatalf("after recording the delivery: got notices %+v, want the one delivered by the receipt SMS-GW 4711", n)
 	}
 
 	// A rejection: Enter on the button opens the dialog with the letter's

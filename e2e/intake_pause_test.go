@@ -50,9 +50,11 @@ func (s *system) claimRequested(t *testing.T, claimID string) (events.ClaimReque
 // notice asks for the invoices and the treatment record; both arrive, and
 // the invoice's 15,000 yuan makes the bank account necessary, asked for by a
 // later notice. The claim request handed to adjudication carries two stops,
-// each ending when its own notice's items arrived, and adjudication keeps
-// both: the time between the first supplement and the later notice is not
-// deducted.
+// each from when its notice reached the claimant (the SMS as sent, with the
+// gateway's receipt; the letter when its postal receipt is recorded, not
+// when it was posted) until its own notice's items arrived, and adjudication
+// keeps both: the time between the first supplement and the later notice,
+// and the letter's time in the post, are not deducted.
 func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Cluster(t))
@@ -84,10 +86,11 @@ func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	idCard := uploaded("id.png", 1)
 	post("claim request", "/claim-request", nil, nil)
 	post("ID card correction", "/documents/"+idCard+"/corrections", map[string]any{"type": "id_card", "fields": map[string]any{"names": []string{"王五"}}}, nil)
-	var first, later struct {
-		SentAt time.Time `json:"sent_at"`
+	var first, later, delivered struct {
+		SentAt      time.Time  `json:"sent_at"`
+		DeliveredAt *time.Time `json:"delivered_at"`
 	}
-	post("one-time notice", "/missing-documents-notices", map[string]string{"channel": "sms"}, &first)
+	post("one-time notice", "/missing-documents-notices", map[string]string{"channel": "sms", "receipt": "SMS-GW 0001"}, &first)
 
 	invoice := uploaded("invoice.png", 2)
 	post("invoice correction", "/documents/"+invoice+"/corrections", map[string]any{"type": "medical_invoice",
@@ -96,24 +99,31 @@ func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	post("later notice", "/missing-documents-notices", map[string]string{"channel": "letter", "reason": "发票金额合计15,000元"}, &later)
 	time.Sleep(1100 * time.Millisecond)
+	post("the letter's postal receipt", "/missing-documents-notices/2/delivery", map[string]string{"receipt": "挂号信回执 XA100"}, &delivered)
+	if first.DeliveredAt == nil || !first.DeliveredAt.Equal(first.SentAt) || delivered.DeliveredAt == nil || !delivered.DeliveredAt.After(later.SentAt) {
+		t.Fatalf("got the SMS delivered at %v (sent %v) and the letter at %v (sent %v), want the SMS as sent, the letter later", first.DeliveredAt, first.SentAt, delivered.DeliveredAt, later.SentAt)
+	}
 	post("bank account seen", "/checklist/items/bank_account/satisfy", map[string]string{"reason": "银行卡原件已在柜面核验"}, nil)
 
 	requested, _ := sys.claimRequested(t, r.ClaimID)
 	s := requested.Supplements
-	if len(s) != 2 || !s[0].NoticeSentAt.Equal(first.SentAt) || s[0].ReceivedAt == nil || !s[0].ReceivedAt.Before(later.SentAt) ||
-		!s[1].NoticeSentAt.Equal(later.SentAt) || s[1].ReceivedAt == nil || !s[1].ReceivedAt.After(later.SentAt) {
-		t.Fatalf("got stops %+v, want one per notice: from %v until its items arrived, then from %v", s, first.SentAt, later.SentAt)
+	if len(s) != 2 || !s[0].NoticeSentAt.Equal(first.SentAt) || s[0].DeliveredAt == nil || !s[0].DeliveredAt.Equal(first.SentAt) ||
+		s[0].ReceivedAt == nil || !s[0].ReceivedAt.Before(later.SentAt) ||
+		!s[1].NoticeSentAt.Equal(later.SentAt) || s[1].DeliveredAt == nil || !s[1].DeliveredAt.Equal(*delivered.DeliveredAt) ||
+		s[1].ReceivedAt == nil || !s[1].ReceivedAt.After(*delivered.DeliveredAt) {
+		t.Fatalf("got stops %+v, want one per notice: from the SMS's delivery at %v until its items arrived, then from the letter's at %v", s, first.SentAt, delivered.DeliveredAt)
 	}
 
 	var c struct {
 		Supplements []struct {
-			NoticeSentAt time.Time `json:"notice_sent_at"`
+			NoticeSentAt time.Time  `json:"notice_sent_at"`
+			DeliveredAt  *time.Time `json:"delivered_at"`
 		} `json:"supplements"`
 	}
 	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
 		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c) == http.StatusOK
 	})
-	if len(c.Supplements) != 2 {
-		t.Fatalf("got %d clock stops at adjudication, want the 2 notices'", len(c.Supplements))
+	if len(c.Supplements) != 2 || c.Supplements[1].DeliveredAt == nil || !c.Supplements[1].DeliveredAt.Equal(*delivered.DeliveredAt) {
+		t.Fatalf("got clock stops %+v at adjudication, want the 2 notices', the letter's from its delivery at %v", c.Supplements, delivered.DeliveredAt)
 	}
 }

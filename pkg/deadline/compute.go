@@ -30,12 +30,13 @@ type Override struct {
 }
 
 // Pause is one interval during which the R4 clock is stopped: from the
-// missing-documents (R3) notice until the requested supplement arrives
-// (Judicial Interpretation II of the Insurance Law, art. 15).
+// missing-documents (R3) notice's reaching the claimant (PausedAt is its
+// recorded delivery, not its sending) until the requested supplement
+// arrives (Judicial Interpretation II of the Insurance Law, art. 15).
 //
 // Counting convention: let P and R be the Asia/Shanghai dates of PausedAt and
 // ResumedAt. The days after P up to and including R are deducted; P itself
-// is counted as consumed (the notice is sent during it, and the deduction,
+// is counted as consumed (the notice arrives during it, and the deduction,
 // like any period, starts the day after, Civil Code art. 201) and R is not
 // counted (the deduction runs "至……到达保险人之日止", until the end of the day
 // the supplement arrives). Counting therefore resumes the day after R, as if

@@ -40,11 +40,12 @@
 //     (Civil Code art. 203), so an obligation is late exactly when it is
 //     still open at 00:00 of the next day. RFC 3339 output shows 23:59:59+08:00.
 //   - R4 pauses (Judicial Interpretation II of the Insurance Law, art. 15):
-//     with P the date the missing-documents notice is sent and R the date the
-//     supplement arrives, the days after P up to and including R are
-//     deducted. The notice day P counts as consumed if it is a working day
-//     (the notice goes out during it, and the deducted span, like every
-//     period, starts the next day under art. 201); the arrival day R does
+//     with P the date the missing-documents notice reaches the claimant
+//     (its recorded delivery, never its sending: a letter's days in the
+//     post are not the claimant's) and R the date the supplement arrives,
+//     the days after P up to and including R are deducted. The delivery day
+//     P counts as consumed if it is a working day (the deducted span, like
+//     every period, starts the next day under art. 201); the arrival day R does
 //     not count, and counting restarts the day after R, as if R were a new
 //     day D. Several pauses are deducted one after the other; a notice sent
 //     on or after the last counted day no longer moves the deadline.

@@ -19,11 +19,16 @@ var (
 )
 
 // Supplement is one pause of the decision clock (R4): the one-time notice of
-// missing documents (R3) was sent at NoticeSentAt and the supplement arrived
-// at ReceivedAt (Judicial Interpretation II of the Insurance Law, art. 15).
-// ReceivedAt is nil while the supplement is awaited.
+// missing documents (R3) was sent at NoticeSentAt, reached the claimant at
+// DeliveredAt and the supplement arrived at ReceivedAt (Judicial
+// Interpretation II of the Insurance Law, art. 15: the days deducted run from
+// the day after the notice reached the claimant). ReceivedAt is nil while
+// the supplement is awaited; DeliveredAt is nil when no delivery of the
+// notice was recorded, and such a notice stops the clock not at all (an
+// event from an intake older than the field reads so too).
 type Supplement struct {
 	NoticeSentAt time.Time  `json:"notice_sent_at"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
 	ReceivedAt   *time.Time `json:"received_at,omitempty"`
 }
 

@@ -306,6 +306,16 @@ export class Api {
     return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices`, { channel, ...(reason ? { reason } : {}), ...(items ? { items } : {}) });
   }
 
+  /**
+   * Records when a notice of missing documents reached the claimant, from
+   * its receipt (a letter's signed postal receipt): the R4 clock stops from
+   * the day after. Intake refuses a second one (409), one in the future or
+   * before the sending (400 on delivered_at).
+   */
+  recordIntakeNoticeDelivered(reportId: string, seq: number, receipt: string, deliveredAt?: string): Promise<Notice> {
+    return this.json('intake', 'POST', `/v1/reports/${enc(reportId)}/missing-documents-notices/${seq}/delivery`, deliveredAt ? { receipt, delivered_at: deliveredAt } : { receipt });
+  }
+
   /** The printable letter of a notice (its letter path on intake). */
   noticeLetter(letterPath: string): Promise<Blob> {
     return this.blob('intake', letterPath, 'text/html');

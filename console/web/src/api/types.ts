@@ -254,6 +254,14 @@ export interface Notice {
   sent_by: string;
   sent_at: string;
   supplement_received_at?: string | null;
+  /**
+   * When the notice reached the claimant, from its receipt (null until
+   * recorded): the decision clock (R4) stops from the day after, not from
+   * the sending.
+   */
+  delivered_at?: string | null;
+  receipt?: string;
+  delivery_recorded_by?: string;
   /** Path of the printable letter on intake. */
   letter: string;
 }
@@ -283,7 +291,7 @@ export interface Report extends Omit<NewReport, 'incident_type'> {
   checklist?: Checklist;
   documents?: ClaimDocument[];
   missing_documents_notices?: Notice[];
-  supplements?: { notice_sent_at: string; received_at: string | null }[];
+  supplements?: { notice_sent_at: string; delivered_at?: string | null; received_at: string | null }[];
 }
 
 // ── adjudication ──────────────────────────────────────────────────────────

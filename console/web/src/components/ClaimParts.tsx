@@ -2,7 +2,7 @@
 // notice of missing documents (R3), and the claim's payments with the
 // payee masked unless revealed (R11).
 
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { NOTICE_CHANNELS, type AuditEntry, type Notice, type Obligation, type Payee, type Report } from '../api/types';
 import { canDecide, canJudgeDocuments, canReveal } from '../auth/permissions';
@@ -10,10 +10,11 @@ import { useI18n } from '../i18n/i18n';
 import { bilingual, noticeAllowed } from '../lib/checklist';
 import { openBlob } from '../lib/csv';
 import { formatFen } from '../lib/money';
-import { formatDateTime } from '../lib/time';
+import { formatDateTime, localInputToRFC3339 } from '../lib/time';
 import { useSession } from '../session';
 import { PayeeCorrection } from './CaseWork';
-import { ErrorBox, Loading, ReasonButton, useAsync, useBusy } from './common';
+import { ErrorBox, Field, Loading, ReasonButton, useAsync, useBusy } from './common';
+import { DateTimeInput } from './DateInput';
 import { ConfirmDialog } from './ConfirmDialog';
 
 /** Actor names a user as they are (not translated), and the system by the service that acted (system:intake → 报案与材料系统). */
@@ -60,9 +61,9 @@ export function Timeline({ entries }: { entries: AuditEntry[] }) {
   );
 }
 
-function NoticeView({ n }: { n: Notice }) {
+function NoticeView({ n, report, onChanged }: { n: Notice; report: Report; onChanged: () => void }) {
   const { t, tx, lang, tn } = useI18n();
-  const { api } = useSession();
+  const { api, user } = useSession();
   const print = useBusy();
   return (
     <div className="notice" data-testid="notice" data-seq={n.seq}>
@@ -79,11 +80,56 @@ function NoticeView({ n }: { n: Notice }) {
       <p className="small">
         {n.supplement_received_at ? t('notice.supplementIn', { at: formatDateTime(n.supplement_received_at, lang) }) : t('notice.supplementAwaited')}
       </p>
+      <IntakeNoticeDelivery n={n} report={report} onChanged={onChanged} mayRecord={canJudgeDocuments(user)} />
       <button type="button" className="btn btn-small" onClick={() => void print.run(async () => openBlob(await api.noticeLetter(n.letter), `notice-${n.seq}.html`))}>
         {t('notice.print')}
       </button>
       {print.error ? <ErrorBox error={print.error} /> : null}
     </div>
+  );
+}
+
+/**
+ * When intake's notice reached the claimant. The decision clock (R4) stops
+ * from the day after (Judicial Interpretation II art. 15), not from the
+ * sending: a letter's postal receipt is recorded with the date it was signed
+ * for, once, while the claim is still with intake.
+ */
+function IntakeNoticeDelivery({ n, report, onChanged, mayRecord }: { n: Notice; report: Report; onChanged: () => void; mayRecord: boolean }) {
+  const { t, lang } = useI18n();
+  const { api } = useSession();
+  const busy = useBusy();
+  const [receipt, setReceipt] = useState('');
+  const [at, setAt] = useState('');
+  if (n.delivered_at) {
+    return (
+      <p className="small" data-testid="notice-delivered">
+        {t('case.notice.delivered', { at: formatDateTime(n.delivered_at, lang) })} · {n.receipt}
+      </p>
+    );
+  }
+  if (report.handed_over_at || !mayRecord) {
+    return <p className="small muted" data-testid="notice-not-delivered">{t('notice.notDelivered')}</p>;
+  }
+  const record = async (e: FormEvent) => {
+    e.preventDefault();
+    const out = await busy.run(() => api.recordIntakeNoticeDelivered(report.id, n.seq, receipt.trim(), localInputToRFC3339(at) ?? undefined));
+    if (out) onChanged();
+  };
+  return (
+    <form className="reason-prompt" onSubmit={(e) => void record(e)} data-testid="intake-delivery-form">
+      <p className="small muted">{t('case.notice.notDelivered')}</p>
+      <Field label={t('case.notice.receipt')} hint={t('case.notice.receiptHint')}>
+        <input value={receipt} onChange={(e) => setReceipt(e.target.value)} data-testid="intake-delivery-receipt" />
+      </Field>
+      <Field label={t('case.notice.deliveredAt')} hint={t('case.notice.deliveredAtHint')}>
+        <DateTimeInput value={at} onChange={setAt} testId="intake-delivery-at" />
+      </Field>
+      {busy.error ? <ErrorBox error={busy.error} /> : null}
+      <button type="submit" className="btn btn-primary" disabled={busy.busy || !receipt.trim()} data-testid="intake-delivery-submit">
+        {t('case.notice.record')}
+      </button>
+    </form>
   );
 }
 
@@ -115,7 +161,7 @@ export function MissingDocumentsNotice({ report, onSent }: { report: Report; onS
   return (
     <div data-testid="missing-documents">
       {notices.map((n) => (
-        <NoticeView key={n.seq} n={n} />
+        <NoticeView key={n.seq} n={n} report={report} onChanged={onSent} />
       ))}
       {allowed.kind === 'none' ? (
         notices.length === 0 && <p className="muted small">{tx('notice.why.' + allowed.why, allowed.why)}</p>

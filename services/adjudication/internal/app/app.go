@@ -370,7 +370,8 @@ func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time)
 		c.Documents[i].IDNumberMasked = doc.IDNumberMasked
 	}
 	for _, sup := range d.Supplements {
-		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt, RequestedBy: domain.RequestedByIntake})
+		c.Supplements = append(c.Supplements, domain.Supplement{NoticeSentAt: sup.NoticeSentAt, DeliveredAt: sup.DeliveredAt, ReceivedAt: sup.ReceivedAt,
+			RequestedBy: domain.RequestedByIntake})
 	}
 	// Issue 19: an advance agreement counts with its payee, kept sealed as
 	// received; the one without the other is none. An unkeyed fingerprint,

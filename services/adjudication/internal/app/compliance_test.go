@@ -63,7 +63,9 @@ func TestTheComplianceReportOnASeededHistoryEqualsAHandCount(t *testing.T) {
 	f.clock.Set(shanghai(time.November, 10, 10))
 	paused := request("cr-C", req)
 	back := shanghai(time.November, 10, 9)
-	paused.Supplements = []events.Supplement{{NoticeSentAt: shanghai(time.November, 3, 9), ReceivedAt: &back}}
+	// Its notice went by SMS and reached the claimant as sent.
+	noticed := shanghai(time.November, 3, 9)
+	paused.Supplements = []events.Supplement{{NoticeSentAt: noticed, DeliveredAt: &noticed, ReceivedAt: &back}}
 	f.open(t, paused)
 	step(shanghai(time.November, 12, 9), decide("B"))
 	step(shanghai(time.November, 12, 10), decide("C"))

@@ -54,13 +54,15 @@ func TestTheRequestsSupplementsStopTheDecisionClock(t *testing.T) {
 	f := newFixture(t)
 	f.clock.Set(at(20, 1, time.October))
 	back := at(12, 2, time.October)
+	// Intake's notices went by SMS and reached the claimant as sent.
+	sent := at(8, 2, time.October)
 	d := request("claim-sup", received)
-	d.Supplements = []events.Supplement{{NoticeSentAt: at(8, 2, time.October), ReceivedAt: &back}}
+	d.Supplements = []events.Supplement{{NoticeSentAt: sent, DeliveredAt: &sent, ReceivedAt: &back}}
 	f.open(t, d)
 	assert.Equal(t, "2026-10-16", f.obligations(t, "claim-sup")[deadline.Decision].DueDate.String(), "four days awaited, deducted")
 
 	waiting := request("claim-waiting", received)
-	waiting.Supplements = []events.Supplement{{NoticeSentAt: at(8, 2, time.October)}}
+	waiting.Supplements = []events.Supplement{{NoticeSentAt: sent, DeliveredAt: &sent}}
 	f.open(t, waiting)
 	o := f.obligations(t, "claim-waiting")[deadline.Decision]
 	assert.Equal(t, tracking.StatePaused, o.State, "the supplement is still awaited")

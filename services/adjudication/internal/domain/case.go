@@ -154,10 +154,11 @@ type Document struct {
 // sent at NoticeSentAt (an R3 notice from intake, or a handler's
 // supplementary notice) and the arrival of the supplement at ReceivedAt, nil
 // while awaited (Judicial Interpretation II of the Insurance Law, art. 15).
-// A handler's notice stops the clock only from DeliveredAt, when it reached
-// the claimant (the gateway's delivery receipt, or the signed postal
-// receipt a handler enters, named by Receipt); Reason is the new information
-// that made asking again necessary.
+// Either notice stops the clock only from DeliveredAt, when it reached the
+// claimant: for a handler's notice the gateway's delivery receipt, or the
+// signed postal receipt a handler enters, named by Receipt; for intake's,
+// the delivery intake recorded and handed over with the claim request.
+// Reason is the new information that made asking again necessary.
 type Supplement struct {
 	NoticeSentAt time.Time
 	ReceivedAt   *time.Time
@@ -175,18 +176,28 @@ type Supplement struct {
 const RequestedByIntake = "intake"
 
 // PauseStart is when the supplement stops the decision clock: the delivery
-// of a handler's notice, nil until it is known; an R3 notice from intake
-// stops it when intake sent it (intake hands over no delivery time).
+// of its notice, nil while (or if ever) it is not known to have reached the
+// claimant. Whoever sent the notice, its days in the post or in a gateway's
+// queue are not the claimant's (product: "from the day after the notice
+// reaches the claimant"); a notice of intake's recorded as sent only, as
+// every one handed over before intake recorded deliveries, stops nothing.
 func (s Supplement) PauseStart() *time.Time {
-	switch {
-	case s.DeliveredAt != nil:
-		at := *s.DeliveredAt
-		return &at
-	case s.RequestedBy == RequestedByIntake:
-		at := s.NoticeSentAt
-		return &at
+	if s.DeliveredAt == nil {
+		return nil
 	}
-	return nil
+	at := *s.DeliveredAt
+	return &at
+}
+
+// start is when the supplement's stop would begin: its delivery, else its
+// sending. Stops must not overlap: a later notice may be sent while the
+// items of an earlier one are awaited, if it reaches the claimant after
+// they arrived (intake's stops, merged where they overlap).
+func (s Supplement) start() time.Time {
+	if s.DeliveredAt != nil {
+		return *s.DeliveredAt
+	}
+	return s.NoticeSentAt
 }
 
 // The channels a supplementary notice goes by. Post and signed hand delivery
@@ -377,16 +388,26 @@ func normalizeSupplements(clockStart time.Time, in []Supplement, now time.Time) 
 			why = "supplement received before the notice was sent"
 		case s.ReceivedAt != nil && s.ReceivedAt.After(now):
 			why = "supplement received in the future"
+		case s.DeliveredAt != nil && s.DeliveredAt.Before(s.NoticeSentAt):
+			why = "notice delivered before it was sent"
+		case s.DeliveredAt != nil && s.DeliveredAt.After(now):
+			why = "notice delivered in the future"
+		case s.DeliveredAt != nil && s.ReceivedAt != nil && s.ReceivedAt.Before(*s.DeliveredAt):
+			why = "supplement received before the notice reached the claimant"
 		case len(kept) > 0 && kept[len(kept)-1].ReceivedAt == nil:
 			why = "notice sent while an earlier one was still awaited"
-		case len(kept) > 0 && s.NoticeSentAt.Before(*kept[len(kept)-1].ReceivedAt):
-			why = "notice sent before the previous supplement arrived"
+		case len(kept) > 0 && s.start().Before(*kept[len(kept)-1].ReceivedAt):
+			why = "notice sent (or delivered) before the previous supplement arrived"
 		}
 		if why != "" {
 			dropped = append(dropped, s.NoticeSentAt.UTC().Format(time.RFC3339)+": "+why)
 			continue
 		}
 		s.NoticeSentAt = s.NoticeSentAt.UTC()
+		if s.DeliveredAt != nil {
+			d := s.DeliveredAt.UTC()
+			s.DeliveredAt = &d
+		}
 		if s.ReceivedAt != nil {
 			r := s.ReceivedAt.UTC()
 			s.ReceivedAt = &r

@@ -384,6 +384,13 @@ func TestOpenAppliesTheSupplementsItCan(t *testing.T) {
 		{"asked again while awaited", []domain.Supplement{{NoticeSentAt: *at(1)}, {NoticeSentAt: *at(10), ReceivedAt: at(30)}},
 			domain.StateAwaitingDocuments, 1, 1},
 		{"in the future", []domain.Supplement{{NoticeSentAt: now.Add(time.Hour)}}, domain.StateReceived, 0, 1},
+		{"delivered before sent", []domain.Supplement{{NoticeSentAt: *at(10), DeliveredAt: at(9), ReceivedAt: at(30)}}, domain.StateReceived, 0, 1},
+		{"delivered in the future", []domain.Supplement{{NoticeSentAt: *at(10), DeliveredAt: ptr(now.Add(time.Hour))}}, domain.StateReceived, 0, 1},
+		{"received before delivered", []domain.Supplement{{NoticeSentAt: *at(10), DeliveredAt: at(40), ReceivedAt: at(30)}}, domain.StateReceived, 0, 1},
+		{"the later sent while awaited, delivered after the arrival", []domain.Supplement{{NoticeSentAt: *at(1), DeliveredAt: at(3), ReceivedAt: at(20)},
+			{NoticeSentAt: *at(10), DeliveredAt: at(25), ReceivedAt: at(30)}}, domain.StateReceived, 2, 0},
+		{"the later delivered before the arrival", []domain.Supplement{{NoticeSentAt: *at(1), DeliveredAt: at(3), ReceivedAt: at(20)},
+			{NoticeSentAt: *at(10), DeliveredAt: at(15), ReceivedAt: at(30)}}, domain.StateReceived, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

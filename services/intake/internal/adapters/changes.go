@@ -102,6 +102,18 @@ func save(tx *gorm.DB, was, row reportRow, counts counts, f domain.ClaimFile, ve
 			}
 		}
 	}
+	for _, n := range f.Notices[:counts.notices] {
+		if !slices.Contains(f.Changed.Delivered, n.Seq) {
+			continue
+		}
+		var w noticeRow
+		w.setDelivery(n.Delivery)
+		if err := tx.Model(&noticeRow{}).Where("report_id = ? AND seq = ?", row.ID, n.Seq).Updates(map[string]any{
+			"delivered_at": w.DeliveredAt, "delivery_receipt": w.DeliveryReceipt,
+			"delivery_recorded_by": w.DeliveryRecordedBy, "delivery_recorded_at": w.DeliveryRecordedAt}).Error; err != nil {
+			return fmt.Errorf("store delivery: %w", err)
+		}
+	}
 	var notices []noticeRow
 	for _, n := range f.Notices[counts.notices:] {
 		r, err := toNoticeRow(row.ID, n)

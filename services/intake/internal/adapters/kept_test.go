@@ -49,3 +49,35 @@ func TestAttackTheNoticesAndCorrectionsCannotBeRewrittenThroughTheServicesOwnRol
 		WHERE sent_at = '2026-10-08T10:00:00+08:00' AND supplement_received_at = '2026-10-12T09:00:00+08:00'`), "the notice as sent")
 	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM checklist_waivers`), "waivers")
 }
+
+// TestAttackANoticesDeliveryIsWrittenOnce: the decision clock (R4) stops
+// from the day a notice reached the claimant, so an insider holding
+// intake's role who moves a recorded delivery earlier (or rubs it out to
+// write another) stretches the deadline; one recorded before the sending is
+// a stop no notice made. The delivery is written once, with its receipt,
+// and never before the sending.
+func TestAttackANoticesDeliveryIsWrittenOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.create(t, sample(t, "r1"))
+	require.NoError(t, f.db.Exec(`INSERT INTO missing_document_notices (report_id, seq, items, reason, channel, sent_by, sent_at)
+		VALUES ('r1', 1, '[]', '', 'letter', 'handler-1', '2026-11-03T10:00:00+08:00'),
+		       ('r1', 2, '[]', 'new', 'letter', 'handler-1', '2026-11-04T10:00:00+08:00')`).Error)
+	assert.Error(t, f.db.Exec(`UPDATE missing_document_notices SET delivered_at = '2026-11-02T10:00:00+08:00', delivery_receipt = 'XA1',
+		delivery_recorded_by = 'handler-1', delivery_recorded_at = '2026-11-07T10:00:00+08:00' WHERE seq = 2`).Error,
+		"got a delivery before the sending stored, want it refused")
+
+	// What intake itself does: the postal receipt recorded once.
+	require.NoError(t, f.db.Exec(`UPDATE missing_document_notices SET delivered_at = '2026-11-06T15:00:00+08:00', delivery_receipt = 'XA1',
+		delivery_recorded_by = 'handler-1', delivery_recorded_at = '2026-11-07T10:00:00+08:00' WHERE seq = 1`).Error)
+	require.NoError(t, f.db.Exec(`UPDATE missing_document_notices SET supplement_received_at = '2026-11-11T10:00:00+08:00' WHERE seq = 1`).Error)
+	for _, stmt := range []string{
+		`UPDATE missing_document_notices SET delivered_at = '2026-11-03T10:00:00+08:00' WHERE seq = 1`,
+		`UPDATE missing_document_notices SET delivery_receipt = 'XA2' WHERE seq = 1`,
+		`UPDATE missing_document_notices SET delivered_at = NULL, delivery_receipt = NULL, delivery_recorded_by = NULL, delivery_recorded_at = NULL WHERE seq = 1`,
+	} {
+		assert.Error(t, f.db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
+	}
+	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM missing_document_notices
+		WHERE seq = 1 AND delivered_at = '2026-11-06T15:00:00+08:00' AND delivery_receipt = 'XA1'`), "the delivery as recorded")
+}

@@ -227,6 +227,11 @@ type noticeRow struct {
 	SentBy               string
 	SentAt               time.Time
 	SupplementReceivedAt *time.Time
+	// The delivery (migration 0014): all four null until recorded.
+	DeliveredAt        *time.Time
+	DeliveryReceipt    *string
+	DeliveryRecordedBy *string
+	DeliveryRecordedAt *time.Time
 }
 
 func (noticeRow) TableName() string { return "missing_document_notices" }
@@ -269,8 +274,19 @@ func toNoticeRow(reportID string, n domain.Notice) (noticeRow, error) {
 	if err != nil {
 		return noticeRow{}, fmt.Errorf("encode notice: %w", err)
 	}
-	return noticeRow{ReportID: reportID, Seq: n.Seq, Items: b, Reason: n.Reason, Channel: string(n.Channel), SentBy: n.SentBy,
-		SentAt: n.SentAt, SupplementReceivedAt: n.SupplementReceivedAt}, nil
+	r := noticeRow{ReportID: reportID, Seq: n.Seq, Items: b, Reason: n.Reason, Channel: string(n.Channel), SentBy: n.SentBy,
+		SentAt: n.SentAt, SupplementReceivedAt: n.SupplementReceivedAt}
+	r.setDelivery(n.Delivery)
+	return r, nil
+}
+
+// setDelivery sets the delivery columns of d (none when nil).
+func (w *noticeRow) setDelivery(d *domain.Delivery) {
+	if d == nil {
+		return
+	}
+	at, recorded, receipt, by := d.At, d.RecordedAt, d.Receipt, d.By
+	w.DeliveredAt, w.DeliveryReceipt, w.DeliveryRecordedBy, w.DeliveryRecordedAt = &at, &receipt, &by, &recorded
 }
 
 func (w noticeRow) toDomain() (domain.Notice, error) {
@@ -280,6 +296,10 @@ func (w noticeRow) toDomain() (domain.Notice, error) {
 	}
 	n := domain.Notice{Seq: w.Seq, Reason: w.Reason, Channel: domain.NoticeChannel(w.Channel), SentBy: w.SentBy,
 		SentAt: w.SentAt.UTC(), SupplementReceivedAt: postgres.UTC(w.SupplementReceivedAt)}
+	if w.DeliveredAt != nil && w.DeliveryReceipt != nil && w.DeliveryRecordedBy != nil && w.DeliveryRecordedAt != nil {
+		n.Delivery = &domain.Delivery{At: w.DeliveredAt.UTC(), Receipt: *w.DeliveryReceipt, By: *w.DeliveryRecordedBy,
+			RecordedAt: w.DeliveryRecordedAt.UTC()}
+	}
 	for _, j := range items {
 		it := domain.NoticeItem{ItemID: j.ItemID, Title: j.Title.toDomain(), Description: j.Description.toDomain(),
 			Reminder: fromOptText(j.Reminder), Why: fromOptText(j.Why)}

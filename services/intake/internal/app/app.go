@@ -413,7 +413,7 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		data.CatastropheCode = fc.Code
 	}
 	for _, sup := range f.Supplements() {
-		data.Supplements = append(data.Supplements, events.Supplement{NoticeSentAt: sup.NoticeSentAt, ReceivedAt: sup.ReceivedAt})
+		data.Supplements = append(data.Supplements, events.Supplement{NoticeSentAt: sup.NoticeSentAt, DeliveredAt: sup.DeliveredAt, ReceivedAt: sup.ReceivedAt})
 	}
 	for _, d := range f.Documents {
 		for i := range d.PartCount() {
@@ -597,12 +597,19 @@ func (s *Service) Satisfy(ctx context.Context, reportID, itemID, reason, by stri
 }
 
 // SendNotice records the notice of missing documents (R3) a handler sends:
-// the first lists every missing item, meets the R3 obligation and stops the
-// decision clock until the supplement arrives. When previewed is not nil
-// it is the items the sender was shown: a notice listing others (a document
-// came in meanwhile) is refused and nothing is sent.
-func (s *Service) SendNotice(ctx context.Context, reportID string, channel domain.NoticeChannel, reason, by string, previewed []string) (domain.ClaimFile, domain.Notice, error) {
+// the first lists every missing item and meets the R3 obligation; the
+// decision clock stops from its delivery until the supplement arrives.
+// When previewed is not nil it is the items the sender was shown: a notice
+// listing others (a document came in meanwhile) is refused and nothing is
+// sent. A receipt, for a channel that reaches the claimant as it is sent
+// (text message, e-mail, in person), records the delivery at the sending;
+// a letter's is recorded when its postal receipt comes back
+// (RecordNoticeDelivered).
+func (s *Service) SendNotice(ctx context.Context, reportID string, channel domain.NoticeChannel, reason, by string, previewed []string, receipt string) (domain.ClaimFile, domain.Notice, error) {
 	var n domain.Notice
+	if receipt != "" && !channel.DeliveredAsSent() {
+		return domain.ClaimFile{}, n, apperr.InvalidField("receipt", "a %s reaches the claimant days after it is sent: record its postal receipt when it comes back", channel)
+	}
 	f, err := s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
 		now := s.d.Now()
 		var err error
@@ -612,7 +619,27 @@ func (s *Service) SendNotice(ctx context.Context, reportID string, channel domai
 		if err := n.Lists(previewed); err != nil {
 			return tracking.Effects{}, err
 		}
+		if receipt != "" {
+			if n, err = f.RecordNoticeDelivered(n.Seq, now, receipt, by, now); err != nil {
+				return tracking.Effects{}, err
+			}
+		}
 		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now)}}, nil
+	})
+	return f, n, err
+}
+
+// RecordNoticeDelivered records that notice seq of a report reached the
+// claimant at at (now when zero), as receipt says (the postal receipt, the
+// gateway's receipt): the decision clock (R4) stops from then, not from the
+// sending (Judicial Interpretation II of the Insurance Law, art. 15). A
+// delivery is written once.
+func (s *Service) RecordNoticeDelivered(ctx context.Context, reportID string, seq int, at time.Time, receipt, by string) (domain.ClaimFile, domain.Notice, error) {
+	var n domain.Notice
+	f, err := s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		var err error
+		n, err = f.RecordNoticeDelivered(seq, at, receipt, by, s.d.Now())
+		return tracking.Effects{}, err
 	})
 	return f, n, err
 }

@@ -36,6 +36,9 @@ type Changes struct {
 	// Supplement is set when the arrival of what a notice asked for was
 	// recorded on the notices (R4: the decision clock runs again).
 	Supplement bool
+	// Delivered are the seqs of the stored notices whose delivery was
+	// recorded (R4: the decision clock stops from then).
+	Delivered []int
 }
 
 // touch records that the document with id is new or changed.
@@ -60,8 +63,9 @@ var channels = []NoticeChannel{ChannelLetter, ChannelSMS, ChannelEmail, ChannelI
 
 // Notice is a notice of missing documents (R3: Insurance Law art. 22). The
 // first one is the one-time notice: it lists every item missing when it is
-// sent, and stops the decision clock (R4) until the supplement arrives
-// (Judicial Interpretation II of the Insurance Law, art. 15). A later notice
+// sent, and stops the decision clock (R4) from the day after it reached the
+// claimant (Delivery) until the supplement arrives (Judicial Interpretation
+// II of the Insurance Law, art. 15). A later notice
 // may list only items that new information made necessary since, and says
 // what that information was.
 type Notice struct {
@@ -75,6 +79,39 @@ type Notice struct {
 	// complete: the arrival of the last item that notice asked for, which
 	// ends its stop of the decision clock.
 	SupplementReceivedAt *time.Time
+	// Delivery is when the notice reached the claimant, nil until a
+	// delivery receipt is recorded: the decision clock stops from then
+	// (Judicial Interpretation II art. 15), never from the sending.
+	Delivery *Delivery
+}
+
+// Delivery is the recorded arrival of a notice at the claimant: At as the
+// Receipt says (the SMS or mail gateway's receipt id, the signed postal
+// receipt, the claimant's signature on a notice handed over), recorded by
+// By at RecordedAt. It is written once.
+type Delivery struct {
+	At         time.Time
+	Receipt    string
+	By         string
+	RecordedAt time.Time
+}
+
+// DeliveredAt is when the notice reached the claimant, nil when not known.
+func (n Notice) DeliveredAt() *time.Time {
+	if n.Delivery == nil {
+		return nil
+	}
+	at := n.Delivery.At
+	return &at
+}
+
+// DeliveredAsSent reports whether the channel reaches the claimant as the
+// notice is sent, so that its delivery may be recorded with the sending: a
+// text message or e-mail with the gateway's receipt, a notice handed over
+// in person with the claimant's signature. A letter takes days in the post
+// and needs its postal receipt, recorded when it comes back.
+func (c NoticeChannel) DeliveredAsSent() bool {
+	return c != ChannelLetter
 }
 
 // Lists reports, as an error, whether the notice lists other items than
@@ -112,10 +149,12 @@ type NoticeItem struct {
 	Why Text
 }
 
-// Supplement is one stop of the decision clock: a notice sent and the
+// Supplement is one stop of the decision clock: a notice sent, its arrival
+// at the claimant (nil when not recorded: the stop deducts nothing) and the
 // arrival of what it asked for (nil while awaited).
 type Supplement struct {
 	NoticeSentAt time.Time
+	DeliveredAt  *time.Time
 	ReceivedAt   *time.Time
 }
 
@@ -287,31 +326,102 @@ func (f *ClaimFile) SendNotice(channel NoticeChannel, reason, by string, now tim
 	return n, nil
 }
 
+// RecordNoticeDelivered records that notice seq reached the claimant at at
+// (now when zero), as receipt says: the decision clock (R4) stops from then
+// until the supplement arrives (Judicial Interpretation II of the Insurance
+// Law, art. 15, "from the day after the notice reaches the claimant"). A
+// delivery is recorded once, never before the sending nor in the future,
+// and only while the claim is with intake: the stops go to adjudication
+// with the claim request.
+func (f *ClaimFile) RecordNoticeDelivered(seq int, at time.Time, receipt, by string, now time.Time) (Notice, error) {
+	receipt, err := freeText("receipt", receipt, 200)
+	if err != nil {
+		return Notice{}, err
+	}
+	if receipt == "" {
+		return Notice{}, apperr.InvalidField("receipt", "is required: name the delivery receipt (the gateway's receipt id, the postal receipt, the claimant's signature)")
+	}
+	i := slices.IndexFunc(f.Notices, func(n Notice) bool { return n.Seq == seq })
+	if i < 0 {
+		return Notice{}, apperr.New(apperr.NotFound, "report %s has no notice %d", f.Report.ID, seq)
+	}
+	n := &f.Notices[i]
+	if at.IsZero() {
+		at = now
+	}
+	switch {
+	case n.Delivery != nil:
+		return Notice{}, apperr.New(apperr.Conflict, "notice %d was already recorded delivered on %s (receipt %s)", seq,
+			n.Delivery.At.Format(time.RFC3339), n.Delivery.Receipt)
+	case f.Report.HandedOverAt != nil:
+		return Notice{}, apperr.New(apperr.Conflict, "the claim was handed to adjudication with its clock stops at %s: a delivery recorded now reaches no deadline",
+			f.Report.HandedOverAt.Format(time.RFC3339))
+	case at.After(now):
+		return Notice{}, apperr.InvalidField("delivered_at", "is in the future")
+	case at.Before(n.SentAt):
+		return Notice{}, apperr.InvalidField("delivered_at", "is before the notice was sent on %s", n.SentAt.Format(time.RFC3339))
+	}
+	n.Delivery = &Delivery{At: at.UTC(), Receipt: receipt, By: by, RecordedAt: now.UTC()}
+	if !slices.Contains(f.Changed.Delivered, seq) {
+		f.Changed.Delivered = append(f.Changed.Delivered, seq)
+	}
+	return *n, nil
+}
+
 // Supplements returns the stops of the decision clock (R4), one per notice
-// (Judicial Interpretation II of the Insurance Law, art. 15): from the
-// notice until the arrival of the items that notice asked for (nil while
-// awaited). Stops that overlap (a later notice sent while an earlier one
-// is still awaited) are merged into one, so that no time is deducted
-// twice; the stops are in the order of their notices and never overlap.
-// A claim handed over before stops were kept per notice has its receipt on
-// the first notice only, covering the later ones: those are left out.
+// (Judicial Interpretation II of the Insurance Law, art. 15): from the day
+// after the notice reached the claimant until the arrival of the items that
+// notice asked for (nil while awaited). A notice not recorded delivered, or
+// delivered only after its items arrived, deducts nothing (its DeliveredAt
+// is nil). Stops that overlap (a later notice delivered while an earlier
+// one is still awaited) are merged into one, so that no time is deducted
+// twice; a notice that deducts nothing and was sent while an earlier one
+// was awaited adds nothing and is left out. The stops are in the order of
+// their notices and never overlap: each one starts (its delivery, else its
+// sending) after the one before ended. A claim handed over before stops
+// were kept per notice has its receipt on the first notice only, covering
+// the later ones: those are left out.
 func (f *ClaimFile) Supplements() []Supplement {
 	var out []Supplement
 	for i, n := range f.Notices {
 		if i > 0 && n.SupplementReceivedAt == nil && f.Report.HandedOverAt != nil {
 			continue
 		}
-		s := Supplement{NoticeSentAt: n.SentAt, ReceivedAt: n.SupplementReceivedAt}
+		s := Supplement{NoticeSentAt: n.SentAt, DeliveredAt: n.DeliveredAt(), ReceivedAt: n.SupplementReceivedAt}
+		if s.DeliveredAt != nil && s.ReceivedAt != nil && s.ReceivedAt.Before(*s.DeliveredAt) {
+			s.DeliveredAt = nil
+		}
 		last := len(out) - 1
-		if last < 0 || (out[last].ReceivedAt != nil && s.NoticeSentAt.After(*out[last].ReceivedAt)) {
+		if last < 0 || (out[last].ReceivedAt != nil && s.start().After(*out[last].ReceivedAt)) {
 			out = append(out, s)
 			continue
 		}
-		if out[last].ReceivedAt != nil && (s.ReceivedAt == nil || s.ReceivedAt.After(*out[last].ReceivedAt)) {
-			out[last].ReceivedAt = s.ReceivedAt
+		p := &out[last]
+		switch {
+		case p.ReceivedAt == nil || s.DeliveredAt == nil:
+			// Within a stop still awaited, or deducting nothing: adds no day.
+		case p.DeliveredAt == nil:
+			// The stop's notice is not known to have arrived: the stop is
+			// this one's alone.
+			p.DeliveredAt, p.ReceivedAt = s.DeliveredAt, s.ReceivedAt
+		default:
+			if s.DeliveredAt.Before(*p.DeliveredAt) {
+				p.DeliveredAt = s.DeliveredAt
+			}
+			if s.ReceivedAt == nil || s.ReceivedAt.After(*p.ReceivedAt) {
+				p.ReceivedAt = s.ReceivedAt
+			}
 		}
 	}
 	return out
+}
+
+// start is when the stop begins: its notice's delivery, else its sending.
+func (s Supplement) start() time.Time {
+	if s.DeliveredAt != nil {
+		return *s.DeliveredAt
+	}
+	return s.NoticeSentAt
 }
 
 // HandOver marks the claim request handed to adjudication at now when it

@@ -65,6 +65,7 @@ func Permissions() auth.Permissions {
 		"POST /v1/reports/:id/documents/:doc/corrections":                judges,
 		"POST /v1/reports/:id/missing-documents-notices":                 judges,
 		"GET /v1/reports/:id/missing-documents-notices/:seq/letter.html": readers,
+		"POST /v1/reports/:id/missing-documents-notices/:seq/delivery":   judges,
 	}
 }
 
@@ -88,6 +89,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.POST("/reports/:id/documents/:doc/corrections", h.correct)
 	v1.POST("/reports/:id/missing-documents-notices", h.sendNotice)
 	v1.GET("/reports/:id/missing-documents-notices/:seq/letter.html", h.printNotice)
+	v1.POST("/reports/:id/missing-documents-notices/:seq/delivery", h.noticeDelivered)
 }
 
 // via is how what p enters reaches intake (issue 19): the claimant's own
@@ -377,6 +379,10 @@ type noticeRequest struct {
 	// Items, when given, are the checklist items the sender's preview
 	// listed: the notice is sent only if it lists exactly those.
 	Items []string `json:"items"`
+	// Receipt, for a text message, e-mail or a notice handed over, is the
+	// gateway's receipt or the claimant's signature: the notice reached the
+	// claimant as it was sent.
+	Receipt string `json:"receipt"`
 }
 
 func (h *HTTP) sendNotice(c *gin.Context) {
@@ -385,7 +391,7 @@ func (h *HTTP) sendNotice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f, n, err := h.app.SendNotice(c.Request.Context(), c.Param("id"), domain.NoticeChannel(req.Channel), req.Reason, by, req.Items)
+	f, n, err := h.app.SendNotice(c.Request.Context(), c.Param("id"), domain.NoticeChannel(req.Channel), req.Reason, by, req.Items, req.Receipt)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -393,4 +399,35 @@ func (h *HTTP) sendNotice(c *gin.Context) {
 	resp := toNotice(f.Report.ID, n)
 	c.Header("Location", resp.Letter)
 	c.JSON(http.StatusCreated, resp)
+}
+
+type noticeDeliveredRequest struct {
+	DeliveredAt *time.Time `json:"delivered_at"`
+	Receipt     string     `json:"receipt"`
+}
+
+// noticeDelivered records when a notice reached the claimant, from its
+// receipt (a letter's signed postal receipt): the decision clock stops from
+// then (R4).
+func (h *HTTP) noticeDelivered(c *gin.Context) {
+	var req noticeDeliveredRequest
+	by, ok := h.signedJSON(c, &req)
+	if !ok {
+		return
+	}
+	seq, err := seqParam(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var at time.Time
+	if req.DeliveredAt != nil {
+		at = *req.DeliveredAt
+	}
+	f, n, err := h.app.RecordNoticeDelivered(c.Request.Context(), c.Param("id"), seq, at, req.Receipt, by)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toNotice(f.Report.ID, n))
 }

@@ -86,8 +86,12 @@ func toFastChannel(fc domain.FastChannel, kind domain.IncidentType) *fastChannel
 	return out
 }
 
+// supplement is one stop of the decision clock (R4): from the day after
+// delivered_at (null: the notice is not known to have reached the
+// claimant, and the stop deducts nothing) to received_at.
 type supplement struct {
 	NoticeSentAt time.Time  `json:"notice_sent_at"`
+	DeliveredAt  *time.Time `json:"delivered_at"`
 	ReceivedAt   *time.Time `json:"received_at"`
 }
 
@@ -251,7 +255,7 @@ func toReport(f domain.ClaimFile) reportResponse {
 		out.Notices = append(out.Notices, toNotice(r.ID, n))
 	}
 	for _, s := range f.Supplements() {
-		out.Supplements = append(out.Supplements, supplement{NoticeSentAt: s.NoticeSentAt, ReceivedAt: s.ReceivedAt})
+		out.Supplements = append(out.Supplements, supplement{NoticeSentAt: s.NoticeSentAt, DeliveredAt: s.DeliveredAt, ReceivedAt: s.ReceivedAt})
 	}
 	return out
 }
@@ -462,6 +466,12 @@ type noticeJSON struct {
 	SentBy               string       `json:"sent_by"`
 	SentAt               time.Time    `json:"sent_at"`
 	SupplementReceivedAt *time.Time   `json:"supplement_received_at"`
+	// DeliveredAt is when the notice reached the claimant (null until its
+	// receipt is recorded), Receipt names the receipt and
+	// DeliveryRecordedBy who recorded it.
+	DeliveredAt        *time.Time `json:"delivered_at"`
+	Receipt            string     `json:"receipt,omitempty"`
+	DeliveryRecordedBy string     `json:"delivery_recorded_by,omitempty"`
 	// Letter is where the printable notice is.
 	Letter string `json:"letter"`
 }
@@ -473,6 +483,10 @@ func letterPath(reportID string, seq int) string {
 func toNotice(reportID string, n domain.Notice) noticeJSON {
 	out := noticeJSON{Seq: n.Seq, OneTime: n.Seq == 1, Reason: n.Reason, Channel: string(n.Channel), SentBy: n.SentBy,
 		SentAt: n.SentAt, SupplementReceivedAt: n.SupplementReceivedAt, Letter: letterPath(reportID, n.Seq)}
+	if d := n.Delivery; d != nil {
+		at := d.At
+		out.DeliveredAt, out.Receipt, out.DeliveryRecordedBy = &at, d.Receipt, d.By
+	}
 	for _, it := range n.Items {
 		ni := noticeItem{ItemID: it.ItemID, Title: it.Title.ZH, TitleEN: it.Title.EN, Description: it.Description.ZH,
 			DescriptionEN: it.Description.EN, Documents: optionsOf(it.Documents), Reminder: pairOf(it.Reminder), Why: pairOf(it.Why)}

@@ -117,6 +117,11 @@ type noticeJSON struct {
 	SentBy string    `json:"sent_by"`
 	SentAt time.Time `json:"sent_at"`
 	Letter string    `json:"letter"`
+	// DeliveredAt, Receipt and DeliveryRecordedBy are the notice's recorded
+	// arrival at the claimant.
+	DeliveredAt        *time.Time `json:"delivered_at"`
+	Receipt            string     `json:"receipt"`
+	DeliveryRecordedBy string     `json:"delivery_recorded_by"`
 }
 
 func (n noticeJSON) itemIDs() []string {
