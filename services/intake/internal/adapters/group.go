@@ -300,7 +300,7 @@ func (s *Reports) storeNew(ctx context.Context, group []*groupEntry) (stored []*
 	// to completion, and the end of them after its commit.
 	//
 	// open looks up each report's incident by its policy's reports, a
-	// probe per report through intake_open_report_exists (migration 0014),
+	// probe per report through intake_open_report_exists (migration 0015),
 	// whose plan is an index lookup however the table has grown since the
 	// connection prepared the statement: PostgreSQL keeps one generic plan
 	// for it, and a plan made while the table was nearly empty scanned all
