@@ -84,7 +84,11 @@ func benchCount(b *testing.B, name string, def int) int {
 // same run, so that the report says how close the system comes to what
 // the database allows (claims/s per 1,000 pgbench tps; issue 21's targets:
 // at least 50 claims/s, 25 per 1,000 tps, p99 at most 1.5 s, 25 CPU ms and
-// 15 PostgreSQL transactions per claim).
+// 15 PostgreSQL transactions per claim). Each claim is an insured's of
+// their own paid into their own account, unless
+// CLAIMS_BENCH_E2E_SHARED_ACCOUNT=1 (benchShape): figures of the two
+// shapes, and of this benchmark before the tenth round (one account), are
+// not comparable.
 func BenchmarkEndToEndClaims(b *testing.B) {
 	sys := newSystem(b, kafkatest.Cluster(b))
 	// The deadline monitors' sweeps are not part of a claim's cost.
