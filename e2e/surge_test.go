@@ -225,8 +225,39 @@ func surgeInsured(i int) string {
 	return string([]rune{s[i%len(s)], g[(i/len(s))%len(g)], g[(i/(len(s)*len(g)))%len(g)]})
 }
 
-// surgeAccount is the payee account of the insured of policy i.
-func surgeAccount(i int) string { return fmt.Sprintf("622202%013d", i) }
+// surgeAccount is the payee account of the insured of policy i. It ends in
+// 8: the simulated bank (payout's BankSimulator) takes an account ending
+// 0000 for one that does not exist, 0001 for one that refuses, and 0002
+// for one whose first transfer times out, so accounts numbered from 0 (as
+// they once were, "622202%013d") made the payments of claims 0, 1 and 2
+// fail or wait for a retry: an end-to-end run waiting for every payment
+// never ended.
+func surgeAccount(i int) string { return fmt.Sprintf("622202%012d8", i) }
+
+// TestSurgeAccountsAreOrdinaryAccounts checks that no account of the
+// benchmarks' insureds is one of the simulated bank's test accounts, and
+// that no two insureds of a surge share an account or a name.
+func TestSurgeAccountsAreOrdinaryAccounts(t *testing.T) {
+	accounts, names := map[string]int{}, map[string]int{}
+	for i := range 48_000 {
+		a, n := surgeAccount(i), surgeInsured(i)
+		for _, test := range []string{"0000", "0001", "0002"} { // payout's AccountInvalidSuffix, AccountRejectedSuffix, AccountTimeoutSuffix
+			if strings.HasSuffix(a, test) {
+				t.Fatalf("surgeAccount(%d): got %s, want no simulated bank's test account (ending %s)", i, a, test)
+			}
+		}
+		if len(a) != 19 {
+			t.Fatalf("surgeAccount(%d): got %s (%d digits), want 19 digits", i, a, len(a))
+		}
+		if j, seen := accounts[a]; seen {
+			t.Fatalf("surgeAccount(%d): got %s, want an account not already %d's", i, a, j)
+		}
+		if j, seen := names[n]; seen {
+			t.Fatalf("surgeInsured(%d): got %s, want a name not already %d's", i, n, j)
+		}
+		accounts[a], names[n] = i, i
+	}
+}
 
 // policies imports the n policies of a surge into adjudication, as the
 // policy system does, policy i insuring surgeInsured(i) for CNY 200,000 of
