@@ -103,15 +103,25 @@ type Response struct {
 	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
 }
 
+// bindSecret reads a JSON body carrying a secret (a password, a refresh
+// token) into req: the answer is never cached, and the body is bounded
+// before it is read. A body it cannot read is answered here (false).
+func (h *Handler) bindSecret(c *gin.Context, req any) bool {
+	c.Header("Cache-Control", "no-store")
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
+	if err := httpapi.BindJSON(c, req); err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return false
+	}
+	return true
+}
+
 // SignIn checks the user name and password, and the one-time code of a
 // user with a second factor (required for auth.SecondFactorRoles), and answers a
 // token; wrong credentials are 401, a locked user name or client 429.
 func (h *Handler) SignIn(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
 	var req Request
-	if err := httpapi.BindJSON(c, &req); err != nil {
-		httpapi.WriteError(c, h.log, err)
+	if !h.bindSecret(c, &req) {
 		return
 	}
 	if req.Username == "" {

@@ -115,11 +115,8 @@ type RefreshRequest struct {
 // revoked session lives at most until its own expiry (the signer's TTL, at
 // most auth.MaxLifetime).
 func (h *Handler) Refresh(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
 	var req RefreshRequest
-	if err := httpapi.BindJSON(c, &req); err != nil {
-		httpapi.WriteError(c, h.log, err)
+	if !h.bindSecret(c, &req) {
 		return
 	}
 	now := h.cfg.Now()
@@ -150,11 +147,8 @@ func (h *Handler) Refresh(c *gin.Context) {
 // Access tokens already issued live until their expiry, as after a
 // revocation.
 func (h *Handler) SignOut(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
 	var req RefreshRequest
-	if err := httpapi.BindJSON(c, &req); err != nil {
-		httpapi.WriteError(c, h.log, err)
+	if !h.bindSecret(c, &req) {
 		return
 	}
 	if req.RefreshToken != "" {
