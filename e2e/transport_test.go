@@ -146,6 +146,10 @@ func TestKafkaRefusesWritesWithoutTheRight(t *testing.T) {
 		{"reader on the adjudication topic", kafkatest.As(t, kafkabus.ReaderUser), topics.Adjudication(), kafka.TopicAuthorizationFailed},
 		{"reader on the finance topic", kafkatest.As(t, kafkabus.ReaderUser), topics.Payout(), kafka.TopicAuthorizationFailed},
 		{"intake on the finance topic", kafkatest.As(t, kafkabus.IntakeUser), topics.Payout(), kafka.TopicAuthorizationFailed},
+		// Red team, session 12: the calendar has one writer.
+		{"intake on the calendar topic", kafkatest.As(t, kafkabus.IntakeUser), topics.Calendar(), kafka.TopicAuthorizationFailed},
+		{"payout on the calendar topic", kafkatest.As(t, kafkabus.PayoutUser), topics.Calendar(), kafka.TopicAuthorizationFailed},
+		{"adjudication on the calendar topic", kafkatest.As(t, kafkabus.AdjudicationUser), topics.Calendar(), -1},
 		{"adjudication on its own topic", kafkatest.As(t, kafkabus.AdjudicationUser), topics.Adjudication(), -1},
 		{"intake on its own topic", kafkatest.As(t, kafkabus.IntakeUser), topics.Intake(), -1},
 	} {
