@@ -245,7 +245,7 @@ func TestEveryVariableSetIsOneTheBinaryReads(t *testing.T) {
 			case "adjudication":
 				required = append(required, "ADJUDICATION_SIGNING_KEY", "ADJUDICATION_PAYEE_SEAL_KEY", "ADJUDICATION_TRUSTED_INTAKE_KEYS")
 			case "intake":
-				required = append(required, "INTAKE_STORAGE_DIR", "INTAKE_DATA_KEYS", "INTAKE_SIGNING_KEY")
+				required = append(required, "INTAKE_STORAGE_DIR", "INTAKE_DATA_KEYS", "INTAKE_SIGNING_KEY", "INTAKE_TRUSTED_CALENDAR_KEYS")
 			}
 			for _, required := range required {
 				if !set[required] {

@@ -166,6 +166,9 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
 		"INTAKE_SIGNING_KEY=" + s.requests.Private(),
+		// Red team, session 12: intake applies only calendar versions
+		// adjudication signed.
+		"INTAKE_TRUSTED_CALENDAR_KEYS=" + s.instructions.Public(),
 		"ADJUDICATION_TRUSTED_INTAKE_KEYS=" + s.requests.Public(),
 		// Issue 17: payout's payee key pair; tests that stand in for
 		// adjudication seal with its public key (eventstest.SealPayee).

@@ -17,6 +17,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
 	"claims.local/pkg/outbox"
@@ -146,6 +147,10 @@ func TestKafkaRefusesWritesWithoutTheRight(t *testing.T) {
 		{"reader on the adjudication topic", kafkatest.As(t, kafkabus.ReaderUser), topics.Adjudication(), kafka.TopicAuthorizationFailed},
 		{"reader on the finance topic", kafkatest.As(t, kafkabus.ReaderUser), topics.Payout(), kafka.TopicAuthorizationFailed},
 		{"intake on the finance topic", kafkatest.As(t, kafkabus.IntakeUser), topics.Payout(), kafka.TopicAuthorizationFailed},
+		// Red team, session 12: the calendar has one writer.
+		{"intake on the calendar topic", kafkatest.As(t, kafkabus.IntakeUser), topics.Calendar(), kafka.TopicAuthorizationFailed},
+		{"payout on the calendar topic", kafkatest.As(t, kafkabus.PayoutUser), topics.Calendar(), kafka.TopicAuthorizationFailed},
+		{"adjudication on the calendar topic", kafkatest.As(t, kafkabus.AdjudicationUser), topics.Calendar(), -1},
 		{"adjudication on its own topic", kafkatest.As(t, kafkabus.AdjudicationUser), topics.Adjudication(), -1},
 		{"intake on its own topic", kafkatest.As(t, kafkabus.IntakeUser), topics.Intake(), -1},
 	} {
@@ -307,5 +312,40 @@ func TestServicesConnectAsRolesOfTheirOwn(t *testing.T) {
 	u.Path = other.Path
 	if _, err := pgConnect(u.String(), "SELECT 1::text"); err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Fatalf("intake's role on payout's database: got %v, want permission denied", err)
+	}
+}
+
+// TestSetUpWithdrawsTheCalendarWritesAnEarlierSetUpGranted: until session
+// 12 intake and payout could write the calendar topic, and granting alone
+// never takes a right away. A deployment set up before keeps those grants
+// until `claimsctl kafka setup` runs again, which revokes them
+// (kafkabus.Withdrawn): intake's write, taken before it, is then refused.
+func TestSetUpWithdrawsTheCalendarWritesAnEarlierSetUpGranted(t *testing.T) {
+	t.Parallel()
+	admin := kafkatest.Cluster(t)
+	topics := kafkatest.Grant(t, admin, kafkatest.Prefix(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := kafkabus.Grant(ctx, admin, kafkabus.Withdrawn(topics)); err != nil {
+		t.Fatalf("grant the calendar writes of an earlier set-up: %v", err)
+	}
+	t.Cleanup(func() { _ = kafkabus.Revoke(context.Background(), admin, kafkabus.Withdrawn(topics)) })
+	for _, user := range []string{kafkabus.IntakeUser, kafkabus.PayoutUser} {
+		if err := produce(t, kafkatest.As(t, user), topics.Calendar(), forgedAgreement(t, topics.Calendar())); err != nil {
+			t.Fatalf("%s on the calendar topic with the earlier grant: got %v, want the write accepted", user, err)
+		}
+	}
+	if err := kafkabus.Setup(ctx, admin, topics, nil); err != nil {
+		t.Fatalf("set up again: %v", err)
+	}
+	for _, user := range []string{kafkabus.IntakeUser, kafkabus.PayoutUser} {
+		var err error
+		apitest.Eventually(t, 30*time.Second, user+"'s calendar write withdrawn", func() bool {
+			err = produce(t, kafkatest.As(t, user), topics.Calendar(), forgedAgreement(t, topics.Calendar()))
+			return err != nil
+		})
+		if !kafkaCode(err, kafka.TopicAuthorizationFailed) {
+			t.Fatalf("%s on the calendar topic after the set-up: got %v, want %v", user, err, kafka.TopicAuthorizationFailed)
+		}
 	}
 }

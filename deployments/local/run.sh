@@ -111,7 +111,8 @@ export ADJUDICATION_SIGNAL_KEY=$(cat "$STATE/adjudication-signal-key")
 made_once "$STATE/fingerprint-keys" data_key
 FINGERPRINT_KEYS=$(cat "$STATE/fingerprint-keys")
 # Adjudication's Ed25519 pair signing payment instructions (payout trusts
-# the public half; issue 15), and payout's X25519 pair the payees of those
+# the public half; issue 15) and calendar versions (intake and payout trust
+# the public half; red team, session 12), and payout's X25519 pair the payees of those
 # instructions are sealed for (adjudication gets the public half; issue 17).
 INSTRUCTIONKEYFILE=$STATE/instruction-signing-key.json
 made_once "$INSTRUCTIONKEYFILE" "$ROOT/bin/claimsctl" signing-key --id "adj-$(date +%Y%m%d)"
@@ -134,7 +135,8 @@ kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1";
 # make run: every payee is unverified until one is, holdersim.accounts).
 env $(kafka_user intake) INTAKE_HOLDER_CHECK=simulator INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
   INTAKE_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" INTAKE_SIGNAL_KEY="$ADJUDICATION_SIGNAL_KEY" \
-  INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" INTAKE_SIGNING_KEY="$(pair_half "$REQUESTKEYFILE" private)" "$ROOT/bin/intake" &
+  INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" INTAKE_SIGNING_KEY="$(pair_half "$REQUESTKEYFILE" private)" \
+  INTAKE_TRUSTED_CALENDAR_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" "$ROOT/bin/intake" &
 pids+=($!)
 env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
   ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" ADJUDICATION_TRUSTED_INTAKE_KEYS="$(pair_half "$REQUESTKEYFILE" public)" \

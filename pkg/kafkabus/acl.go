@@ -52,17 +52,29 @@ type Access struct {
 // payout writes its alarms (reconciliation-unmatched, instruction-refused)
 // to its own topic. Intake reads adjudication's and payout's topics to learn
 // when a claim closes (rejected, paid: issue 20), so that a new report is
-// linked only to an open one.
+// linked only to an open one. The calendar topic has one writer,
+// adjudication, which signs the versions it publishes (red team, session
+// 12); the others only read it.
 func Accesses(t events.Topics) []Access {
 	return []Access{
-		{User: IntakeUser, Write: []string{t.Intake(), t.Deadlines(), t.Calendar()},
+		{User: IntakeUser, Write: []string{t.Intake(), t.Deadlines()},
 			Read: []string{t.Adjudication(), t.Payout(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "intake"},
 		{User: AdjudicationUser, Write: []string{t.Adjudication(), t.Deadlines(), t.Calendar(), t.Catastrophes(), t.Notifications()},
 			Read: []string{t.Intake(), t.Payout(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "adjudication"},
-		{User: PayoutUser, Write: []string{t.Payout(), t.Deadlines(), t.Calendar(), t.Notifications()},
+		{User: PayoutUser, Write: []string{t.Payout(), t.Deadlines(), t.Notifications()},
 			Read: []string{t.Adjudication(), t.Calendar(), t.Catastrophes()}, GroupPrefix: t.Prefix + "payout"},
 		{User: ReaderUser, Read: []string{t.Intake(), t.Adjudication(), t.Payout(), t.Deadlines(), t.Calendar(),
 			t.Notifications(), t.Catastrophes()}},
+	}
+}
+
+// Withdrawn lists the grants an earlier set-up made that Accesses no longer
+// holds: Setup revokes them, since granting alone never takes a right away.
+// Intake and payout wrote the calendar topic until session 12.
+func Withdrawn(t events.Topics) []Access {
+	return []Access{
+		{User: IntakeUser, Write: []string{t.Calendar()}},
+		{User: PayoutUser, Write: []string{t.Calendar()}},
 	}
 }
 
@@ -225,6 +237,9 @@ func Setup(ctx context.Context, admin Cluster, t events.Topics, passwords map[st
 		}
 	}
 	if err := EnsureTopics(ctx, admin, t.All()); err != nil {
+		return err
+	}
+	if err := Revoke(ctx, admin, Withdrawn(t)); err != nil {
 		return err
 	}
 	return Grant(ctx, admin, Accesses(t))

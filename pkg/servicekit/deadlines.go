@@ -2,11 +2,13 @@ package servicekit
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"claims.local/pkg/clock"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
@@ -23,12 +25,26 @@ type DeadlinesConfig struct {
 	SweepInterval time.Duration
 	// Now is the clock of the tracker and the monitor; time.Now when nil.
 	Now func() time.Time
+	// CalendarSigner signs the calendar versions the service publishes:
+	// adjudication's signing key there (tracking.CalendarPublisher), nil
+	// in the services that publish none.
+	CalendarSigner *signing.Signer
+	// CalendarPublisher holds the publisher's public keys every version
+	// read from the calendar topic must be signed with; the service
+	// refuses to start without them.
+	CalendarPublisher *signing.Verifier
 }
 
 // startDeadlines builds the tracker, the deadline use cases and routes, the
 // monitor and the calendar consumer, and loads the newest stored calendar
 // before the service takes traffic.
 func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
+	if cfg.CalendarPublisher == nil {
+		return fmt.Errorf("calendar publisher keys: %s trusts no key of %s and could verify no calendar version", k.cfg.Name, tracking.CalendarPublisher)
+	}
+	if cfg.CalendarSigner != nil && !cfg.CalendarPublisher.Trusts(cfg.CalendarSigner) {
+		return fmt.Errorf("calendar publisher keys: %s signs calendar versions with key %q, which it does not trust: it would park its own versions", k.cfg.Name, cfg.CalendarSigner.KeyID())
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -36,7 +52,8 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	micro := clock.Micro(now)
 	store := trackingpg.NewStore(k.db, uow.New(k.db, nil, k.relay.Wake))
 	k.tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
-	k.deadlineService = &tracking.UseCases{Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Now: micro}
+	k.deadlineService = &tracking.UseCases{Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Now: micro,
+		CalendarSigner: cfg.CalendarSigner, CalendarPublisher: cfg.CalendarPublisher}
 	trackinghttp.Register(k.engine, k.deadlineService, k.log)
 
 	sweeps := prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -14,6 +14,7 @@ import (
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/inbox"
 )
 
@@ -84,7 +85,22 @@ type UseCases struct {
 	Tracker *Tracker
 	Topics  events.Topics
 	Now     func() time.Time
+	// CalendarSigner signs the calendar versions this service publishes;
+	// nil in a service that publishes none (only adjudication does:
+	// the calendar has one writer, and SubmitCalendar elsewhere is 409).
+	CalendarSigner *signing.Signer
+	// CalendarPublisher verifies that a version read from the calendar
+	// topic was signed by one of the publisher's trusted keys; anything
+	// else is parked, never applied. A Kafka credential alone, even the
+	// publisher's, makes no calendar every service counts with (red team,
+	// session 12: a forged calendar for days to come).
+	CalendarPublisher *signing.Verifier
 }
+
+// CalendarPublisher is the one service that publishes calendar versions:
+// the only writer of the calendar topic (kafkabus.Accesses) and the owner
+// of the keys they are signed with.
+const CalendarPublisher = "adjudication"
 
 // CalendarConsumer is the inbox name of a service's calendar consumer.
 func (d *UseCases) CalendarConsumer() string { return d.Service + ".calendar" }
@@ -159,6 +175,10 @@ const MaxCalendarBytes = 512 << 10
 // its monitors recompute the open deadlines. It returns the announced
 // version.
 func (d *UseCases) SubmitCalendar(ctx context.Context, s CalendarSubmission) (CalendarVersion, error) {
+	if d.CalendarSigner == nil {
+		return CalendarVersion{}, apperr.New(apperr.Conflict, "%s does not publish calendar versions: submit it to %s, the calendar's one publisher, "+
+			"and every service applies it from claims.calendar.v1", d.Service, CalendarPublisher)
+	}
 	reason, by := strings.TrimSpace(s.Reason), strings.TrimSpace(s.SubmittedBy)
 	switch {
 	case by == "":
@@ -188,6 +208,9 @@ func (d *UseCases) SubmitCalendar(ctx context.Context, s CalendarSubmission) (Ca
 	if err != nil {
 		return CalendarVersion{}, err
 	}
+	if e, err = d.CalendarSigner.Sign(e); err != nil {
+		return CalendarVersion{}, err
+	}
 	if err := d.Store.Announce(ctx, []events.Outgoing{{Topic: d.Topics.Calendar(), Envelope: e}}); err != nil {
 		return CalendarVersion{}, err
 	}
@@ -195,9 +218,27 @@ func (d *UseCases) SubmitCalendar(ctx context.Context, s CalendarSubmission) (Ca
 }
 
 // ApplyCalendarEvent stores a calendar version read from the calendar
-// topic. An event whose calendar does not parse can never be applied: it is
-// reported as malformed, to be parked.
+// topic. A version not signed by the calendar's publisher, or whose calendar
+// does not parse, can never be applied: it is reported as malformed, to be
+// parked with the dead-letter alarm.
 func (d *UseCases) ApplyCalendarEvent(ctx context.Context, e events.Envelope) error {
+	// A redelivered version stored already is left to the inbox; it was
+	// checked when it was stored.
+	stored, err := d.storedEvent(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	if !stored {
+		// The signature is checked before the data is read: a Kafka
+		// credential of any service, or a signing key of a service that
+		// publishes no calendar, makes no version (red team, session 12).
+		if d.CalendarPublisher == nil {
+			return errors.New("tracking: no calendar publisher keys: no calendar version can be verified")
+		}
+		if err := d.CalendarPublisher.Verify(e); err != nil {
+			return errors.Join(events.ErrMalformed, fmt.Errorf("calendar version refused: %w", err))
+		}
+	}
 	var data events.CalendarUpdatedData
 	if err := events.DecodeData(e, events.CalendarUpdated, &data); err != nil {
 		return err
@@ -206,13 +247,11 @@ func (d *UseCases) ApplyCalendarEvent(ctx context.Context, e events.Envelope) er
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	// Any service's Kafka principal may write the calendar topic: a version
-	// read from it is held to the rule SubmitCalendar applies, with today
-	// itself allowed for a version submitted just before midnight. A
-	// redelivered version stored already is left to the inbox.
-	if stored, err := d.storedEvent(ctx, e.ID); err != nil {
-		return err
-	} else if !stored {
+	// Even the publisher's signed version is held to the rule
+	// SubmitCalendar applies, with today itself allowed for a version
+	// submitted just before midnight: a day already counted is not
+	// rewritten.
+	if !stored {
 		yesterday := calendar.DateOf(d.Now()).AddDays(-1)
 		if day, changed := d.rewrites(cal, yesterday); changed {
 			return errors.Join(events.ErrMalformed, fmt.Errorf("calendar version %s changes whether %s is a working day, a day already counted "+

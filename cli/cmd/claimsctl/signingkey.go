@@ -9,10 +9,12 @@ import (
 )
 
 // runSigningKey makes a new Ed25519 key pair for signing payment
-// instructions (issue 15) and prints {"key_id", "private", "public"}:
-// private is adjudication's ADJUDICATION_SIGNING_KEY, public goes into
-// payout's PAYOUT_TRUSTED_INSTRUCTION_KEYS (first, beside the key it
-// replaces until adjudication signs with the new one). The same command
+// instructions (issue 15) and calendar versions (red team, session 12)
+// and prints {"key_id", "private", "public"}: private is adjudication's
+// ADJUDICATION_SIGNING_KEY, public goes into payout's
+// PAYOUT_TRUSTED_INSTRUCTION_KEYS and intake's INTAKE_TRUSTED_CALENDAR_KEYS
+// (first, beside the key it replaces until adjudication signs with the new
+// one). The same command
 // makes intake's pair for signing claim requests (the attack review of
 // issue 19): private is INTAKE_SIGNING_KEY, public goes into
 // adjudication's ADJUDICATION_TRUSTED_INTAKE_KEYS. An operator puts each
@@ -59,9 +61,10 @@ func runKeyPair(e env, name, usage, idHint string, args []string, generate func(
 const signingKeyUsage = `usage: claimsctl signing-key --id KEY_ID
 
 Makes an Ed25519 key pair for adjudication's signature of payment
-instructions and prints {"key_id", "private", "public"}: "private" is the
-value of ADJUDICATION_SIGNING_KEY (adjudication only), "public" one entry of
-PAYOUT_TRUSTED_INSTRUCTION_KEYS (payout). For intake's signature of claim
+instructions and calendar versions and prints {"key_id", "private",
+"public"}: "private" is the value of ADJUDICATION_SIGNING_KEY (adjudication
+only), "public" one entry of PAYOUT_TRUSTED_INSTRUCTION_KEYS (payout) and of
+INTAKE_TRUSTED_CALENDAR_KEYS (intake). For intake's signature of claim
 requests, "private" is INTAKE_SIGNING_KEY (intake only) and "public" one
 entry of ADJUDICATION_TRUSTED_INTAKE_KEYS (adjudication).
 `

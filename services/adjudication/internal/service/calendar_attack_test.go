@@ -41,11 +41,13 @@ func offDays(t *testing.T, days ...calendar.Date) []byte {
 // behind on claims: a calendar version declaring the working days just
 // gone holidays moves every open decision deadline out (a breached one
 // comes back on time, its alarm withdrawn), whether submitted through the
-// API by an admin or written straight on claims.calendar.v1 with the Kafka
-// credential of any service (all three may write it). A State Council
-// notice announces days to come: a version that changes a day up to today
-// is refused (400 on the field calendar), and one read from the topic is
-// parked with the dead-letter alarm, never applied. The next working day
+// API by an admin or written straight on claims.calendar.v1, even signed
+// with adjudication's own key (since session 12 only adjudication writes
+// the topic, and only a version it signed is applied: the e2e
+// TestAttackAForgedCalendarForDaysToComeIsAppliedByNoService). A State
+// Council notice announces days to come: a version that changes a day up
+// to today is refused (400 on the field calendar), and one read from the
+// topic is parked with the dead-letter alarm, never applied. The next working day
 // can still be declared a holiday (the e2e TestACalendarUpdateMovesOpenDeadlines).
 func TestAttackACalendarCannotRewriteDaysAlreadyCounted(t *testing.T) {
 	t.Parallel()
@@ -72,8 +74,10 @@ func TestAttackACalendarCannotRewriteDaysAlreadyCounted(t *testing.T) {
 		}
 	}
 
-	forged, err := events.New(events.CalendarUpdated, "intake", events.CalendarKey, time.Now(), events.CalendarUpdatedData{
+	forged, err := events.New(events.CalendarUpdated, "adjudication", events.CalendarKey, time.Now(), events.CalendarUpdatedData{
 		Version: "forged", Calendar: offDays(t, gone...), Reason: "国务院办公厅通知", SubmittedBy: "admin-1", SubmittedAt: time.Now().AddDate(0, -1, 0)})
+	require.NoError(t, err)
+	forged, err = instructionKey(t).Sign(forged)
 	require.NoError(t, err)
 	v, err := json.Marshal(forged)
 	require.NoError(t, err)
@@ -83,7 +87,8 @@ func TestAttackACalendarCannotRewriteDaysAlreadyCounted(t *testing.T) {
 	apitest.Eventually(t, 45*time.Second, "the forged calendar parked or applied", func() bool {
 		return r.count(t, `SELECT count(*) FROM dead_letters WHERE topic = ?`, topic)+r.count(t, `SELECT count(*) FROM calendar_versions`) > 0
 	})
-	assert.Equal(t, int64(1), r.count(t, `SELECT count(*) FROM dead_letters WHERE topic = ?`, topic), "the forged calendar parked")
+	assert.Equal(t, int64(1), r.count(t, `SELECT count(*) FROM dead_letters WHERE topic = ? AND error LIKE '%a day already counted%'`, topic),
+		"the signed calendar rewriting days gone parked for that")
 	assert.Equal(t, int64(0), r.count(t, `SELECT count(*) FROM calendar_versions`), "calendar versions stored")
 	assert.Equal(t, due, dueDate(t, r, d.ClaimID), "the decision's due date")
 }

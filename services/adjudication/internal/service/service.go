@@ -25,6 +25,7 @@ import (
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
+	"claims.local/pkg/tracking"
 )
 
 // Config is adjudication's configuration.
@@ -118,6 +119,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	if cfg.TrustedRequests == nil {
 		return nil, fmt.Errorf("claim request keys (ADJUDICATION_TRUSTED_INTAKE_KEYS): adjudication trusts no key of intake and would open no case")
 	}
+	// Adjudication is the calendar's one publisher: it signs the versions
+	// submitted to it with its own key, and verifies them with that key as
+	// the others do with its public keys (red team, session 12).
+	calendarKeys, err := signing.ParseTrusted(tracking.CalendarPublisher, cfg.Instructions.Public())
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Instructions != nil && cfg.TrustedRequests.Trusts(cfg.Instructions) {
 		return nil, fmt.Errorf("ADJUDICATION_TRUSTED_INTAKE_KEYS holds adjudication's own signing key (ADJUDICATION_SIGNING_KEY): whoever holds it could sign claim requests as intake; trust intake's public keys only")
 	}
@@ -137,7 +145,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
-		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
+			CalendarSigner: cfg.Instructions, CalendarPublisher: calendarKeys},
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
 		ConsumerBatch:   cfg.ConsumerBatch,

@@ -90,6 +90,11 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	if cfg.Requests, err = signing.ParseSigner(env.String("INTAKE_SIGNING_KEY", "")); err != nil {
 		return cfg, fmt.Errorf("INTAKE_SIGNING_KEY must hold intake's Ed25519 key as id:base64seed (claimsctl signing-key makes a pair): %w", err)
 	}
+	// Red team, session 12: calendar versions are published by
+	// adjudication alone, signed with its key; intake applies only those.
+	if cfg.TrustedCalendar, err = signing.ParseTrusted("adjudication", env.String("INTAKE_TRUSTED_CALENDAR_KEYS", "")); err != nil {
+		return cfg, fmt.Errorf("INTAKE_TRUSTED_CALENDAR_KEYS must hold adjudication's public keys as id:base64key[,id:base64key] (the value of PAYOUT_TRUSTED_INSTRUCTION_KEYS): %w", err)
+	}
 	// Issue 19: the payee of an advance agreement is sealed for payout's
 	// public key (the value of ADJUDICATION_PAYEE_SEAL_KEY), and its
 	// account hashed with adjudication's signal key for the fraud signals.

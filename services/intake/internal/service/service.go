@@ -87,6 +87,12 @@ type Config struct {
 	// ADJUDICATION_TRUSTED_INTAKE_KEYS): intake refuses to start without
 	// it.
 	Requests *signing.Signer
+	// TrustedCalendar verifies that a calendar version read from the
+	// calendar topic was signed by adjudication, its one publisher
+	// (INTAKE_TRUSTED_CALENDAR_KEYS, adjudication's public keys: the value
+	// of PAYOUT_TRUSTED_INSTRUCTION_KEYS); intake refuses to start without
+	// it.
+	TrustedCalendar *signing.Verifier
 	// HolderCheck is whom intake asks whether an advance payee's account
 	// is held by the payee's name (issue 19; INTAKE_HOLDER_CHECK):
 	// HolderCheckSimulator for the simulator's register (schema
@@ -140,6 +146,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	if cfg.Requests == nil {
 		return nil, errors.New("no claim request key (INTAKE_SIGNING_KEY): adjudication opens no case on a claim request intake did not sign")
 	}
+	if cfg.TrustedCalendar == nil {
+		return nil, errors.New("no calendar keys (INTAKE_TRUSTED_CALENDAR_KEYS): intake trusts no key of adjudication and could apply no calendar version")
+	}
+	if cfg.TrustedCalendar.Trusts(cfg.Requests) {
+		return nil, errors.New("INTAKE_TRUSTED_CALENDAR_KEYS holds intake's own signing key (INTAKE_SIGNING_KEY): whoever holds it could sign calendar versions as adjudication; trust adjudication's public keys only")
+	}
 	files, err := adapters.NewLocalFiles(cfg.StorageDir, keys)
 	if err != nil {
 		return nil, err
@@ -156,7 +168,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
-		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
+		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
+			CalendarPublisher: cfg.TrustedCalendar},
 		// Auditors list the reveals of documents (R11, issue 17); dead
 		// letters are sealed with the document keys.
 		Reveals: true, DeadLetterKeys: keys,

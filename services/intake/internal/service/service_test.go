@@ -15,6 +15,7 @@ import (
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/eventstest"
+	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/kafkabus/kafkatest"
@@ -52,7 +53,7 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", Kafka: kafkatest.Cluster(t),
 		TopicPrefix: kafkatest.Prefix(t), DeadlineSweep: time.Hour}, StorageDir: t.TempDir(),
 		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints(),
-		Requests: eventstest.IntakeSigner(t)}
+		Requests: eventstest.IntakeSigner(t), TrustedCalendar: calendarKeys(t)}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
 		cfg.DatabaseDSN = pgtest.NewDatabase(t)
@@ -309,6 +310,51 @@ func TestStartRefusesWithoutFingerprintKeys(t *testing.T) {
 		DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}}
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_FINGERPRINT_KEYS") {
 		t.Errorf("got %v, want a refusal naming INTAKE_FINGERPRINT_KEYS", err)
+	}
+}
+
+// calendarKeys trusts a fresh adjudication key for calendar versions
+// (INTAKE_TRUSTED_CALENDAR_KEYS).
+func calendarKeys(t *testing.T) *signing.Verifier {
+	t.Helper()
+	s, err := signing.Generate("test-adjudication")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := signing.ParseTrusted("adjudication", s.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Attack (red team, session 12): an intake that trusted no calendar key
+// could apply no calendar version, and one trusting its own claim request
+// key would let whoever holds that key publish calendars as adjudication;
+// it refuses to start either way.
+func TestStartRefusesWithoutCalendarKeysOrWithItsOwn(t *testing.T) {
+	t.Parallel()
+	own, err := signing.ParseTrusted("adjudication", eventstest.IntakeSigner(t).Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		keys *signing.Verifier
+		want string
+	}{
+		{"none", nil, "no calendar keys (INTAKE_TRUSTED_CALENDAR_KEYS)"},
+		{"intake's own", own, "holds intake's own signing key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: "postgres://nowhere",
+				Kafka: kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}}}, StorageDir: t.TempDir(),
+				DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints(),
+				Requests: eventstest.IntakeSigner(t), TrustedCalendar: tc.keys}
+			if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want a refusal saying %q", err, tc.want)
+			}
+		})
 	}
 }
 

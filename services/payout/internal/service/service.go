@@ -128,8 +128,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, Kafka: cfg.Kafka,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
-		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays},
-		Reveals:   true, DeadLetterKeys: keys,
+		// Calendar versions are signed by adjudication with the key of its
+		// payment instructions: payout verifies both with the same keys.
+		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
+			CalendarPublisher: cfg.TrustedInstructions},
+		Reveals: true, DeadLetterKeys: keys,
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
 		ConsumerBatch:   cfg.ConsumerBatch,
