@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/calendar/calendartest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/httpapi/apitest"
@@ -51,7 +52,7 @@ func TestAttackAForgedCalendarForDaysToComeIsAppliedByNoService(t *testing.T) {
 	forgedData := calendar.EmbeddedData()
 	for day, n := today.AddDays(1), 0; n < 15; day = day.AddDays(1) {
 		if cal.IsWorkingDay(day) {
-			forgedData = withHoliday(t, forgedData, day)
+			forgedData = calendartest.AddOffDays(t, forgedData, "e2e holiday", day)
 			n++
 		}
 	}
@@ -119,7 +120,7 @@ func TestAttackAForgedCalendarForDaysToComeIsAppliedByNoService(t *testing.T) {
 	for !cal.IsWorkingDay(far) {
 		far = far.AddDays(1)
 	}
-	submit := map[string]any{"calendar": json.RawMessage(withHoliday(t, calendar.EmbeddedData(), far)), "reason": "e2e: State Council notice adding " + far.String()}
+	submit := map[string]any{"calendar": json.RawMessage(calendartest.WithOffDays(t, "e2e holiday", far)), "reason": "e2e: State Council notice adding " + far.String()}
 	var accepted struct {
 		Version string `json:"version"`
 	}

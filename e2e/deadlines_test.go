@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/calendar/calendartest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/kafkabus/kafkatest"
@@ -196,7 +197,7 @@ func TestACalendarUpdateMovesOpenDeadlines(t *testing.T) {
 
 	cal := calendar.Default()
 	holiday := cal.NextWorkingDay(calendar.DateOf(time.Now()))
-	data := withHoliday(t, calendar.EmbeddedData(), holiday)
+	data := calendartest.WithOffDays(t, "e2e holiday", holiday)
 	submit := map[string]any{"calendar": json.RawMessage(data), "reason": "e2e: State Council notice adding " + holiday.String()}
 	var accepted struct {
 		Version string `json:"version"`
@@ -246,27 +247,4 @@ func mustDate(t testing.TB, s string) calendar.Date {
 		t.Fatalf("parse date %q: %v", s, err)
 	}
 	return d
-}
-
-// withHoliday returns holiday data with day added as a day off.
-func withHoliday(t testing.TB, data []byte, day calendar.Date) []byte {
-	t.Helper()
-	var file map[string]any
-	if err := json.Unmarshal(data, &file); err != nil {
-		t.Fatalf("holiday data: %v", err)
-	}
-	years := file["years"].(map[string]any)
-	key := fmt.Sprint(day.Year)
-	year, ok := years[key].(map[string]any)
-	if !ok {
-		year = map[string]any{"papers": []any{}, "days": []any{}}
-		years[key] = year
-	}
-	days, _ := year["days"].([]any)
-	year["days"] = append(days, map[string]any{"date": day.String(), "name": "e2e holiday", "offDay": true})
-	out, err := json.Marshal(file)
-	if err != nil {
-		t.Fatalf("encode holiday data: %v", err)
-	}
-	return out
 }

@@ -2,9 +2,7 @@ package tracking_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/calendar/calendartest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/inbox"
@@ -45,26 +44,6 @@ func (s *calendarStore) Announce(_ context.Context, out []events.Outgoing) error
 	return nil
 }
 
-// withOffDays returns the embedded calendar with days declared holidays.
-func withOffDays(t *testing.T, days ...calendar.Date) []byte {
-	t.Helper()
-	var file map[string]any
-	require.NoError(t, json.Unmarshal(calendar.EmbeddedData(), &file))
-	years := file["years"].(map[string]any)
-	for _, d := range days {
-		year, ok := years[fmt.Sprint(d.Year)].(map[string]any)
-		if !ok {
-			year = map[string]any{"papers": []any{}, "days": []any{}}
-			years[fmt.Sprint(d.Year)] = year
-		}
-		list, _ := year["days"].([]any)
-		year["days"] = append(list, map[string]any{"date": d.String(), "name": "test holiday", "offDay": true})
-	}
-	out, err := json.Marshal(file)
-	require.NoError(t, err)
-	return out
-}
-
 func newSigner(t *testing.T, id string) *signing.Signer {
 	t.Helper()
 	s, err := signing.Generate(id)
@@ -84,8 +63,8 @@ func TestACalendarVersionIsAppliedOnlySignedByItsPublisher(t *testing.T) {
 	trusted, err := signing.ParseTrusted(tracking.CalendarPublisher, publisher.Public())
 	require.NoError(t, err)
 	intake := newSigner(t, "intake-1")
-	coming := withOffDays(t, calendar.Date{Year: 2026, Month: 12, Day: 14}, calendar.Date{Year: 2026, Month: 12, Day: 15})
-	gone := withOffDays(t, calendar.Date{Year: 2026, Month: 12, Day: 3})
+	coming := calendartest.WithOffDays(t, "test holiday", calendar.Date{Year: 2026, Month: 12, Day: 14}, calendar.Date{Year: 2026, Month: 12, Day: 15})
+	gone := calendartest.WithOffDays(t, "test holiday", calendar.Date{Year: 2026, Month: 12, Day: 3})
 	envelope := func(source string, data []byte) events.Envelope {
 		e, err := events.New(events.CalendarUpdated, source, events.CalendarKey, now, events.CalendarUpdatedData{
 			Version: "v", Calendar: data, Reason: "国务院办公厅通知", SubmittedBy: "admin-1", SubmittedAt: now})

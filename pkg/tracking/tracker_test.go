@@ -1,7 +1,6 @@
 package tracking_test
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/calendar/calendartest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/tracking"
 )
@@ -26,21 +26,6 @@ func newTracker() *tracking.Tracker { return tracking.NewTracker(tracking.NewCal
 func decisionSpec(t *testing.T, from string) tracking.Spec {
 	t.Helper()
 	return tracking.Spec{ClaimID: "claim-1", Subject: "claim/claim-1", Rule: deadline.Decision, ClockStart: at(t, from)}
-}
-
-// WithExtraHoliday returns the embedded calendar data with day declared a
-// day off, as a mid-year change such as the 2020 extension of the Spring
-// Festival would.
-func WithExtraHoliday(t *testing.T, day, name string) []byte {
-	t.Helper()
-	var file map[string]any
-	require.NoError(t, json.Unmarshal(calendar.EmbeddedData(), &file))
-	years := file["years"].(map[string]any)
-	year := years[day[:4]].(map[string]any)
-	year["days"] = append(year["days"].([]any), map[string]any{"date": day, "name": name, "offDay": true})
-	out, err := json.Marshal(file)
-	require.NoError(t, err)
-	return out
 }
 
 func TestNewComputesTheDeadlineWithItsRiskStart(t *testing.T) {
@@ -183,7 +168,7 @@ func TestRecomputeWithANewCalendarMovesTheDeadlineAndWithdrawsAlarms(t *testing.
 	alarm := at(t, "2026-12-07T01:00:00+08:00")
 	o.AtRiskAlertedAt = &alarm
 
-	updated, err := calendar.Parse(WithExtraHoliday(t, "2026-12-03", "test holiday"))
+	updated, err := calendar.Parse(calendartest.WithOffDays(t, "test holiday", calendar.Date{Year: 2026, Month: 12, Day: 3}))
 	require.NoError(t, err)
 	assert.True(t, cals.Advance(1, updated))
 	assert.False(t, cals.Advance(1, calendar.Default()), "the same sequence is not applied twice")

@@ -2,7 +2,6 @@ package trackingpg_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/calendar/calendartest"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/inbox"
@@ -272,7 +272,7 @@ func TestACalendarUpdateRecomputesOwedObligationsAndAnnouncesTheMovedOnes(t *tes
 	done := f.track(t, deadline.Decision, "2026-12-01T11:00:00+08:00")
 	f.apply(t, tracking.Complete(done.Subject, deadline.Decision, f.now))
 
-	data := withExtraHoliday(t, "2026-12-03")
+	data := calendartest.WithOffDays(t, "test holiday", calendar.Date{Year: 2026, Month: 12, Day: 3})
 	receipt := inbox.Receipt{Consumer: "test.calendar", EventID: uuid.NewString(), EventType: events.CalendarUpdated.Name, ClaimID: events.CalendarKey}
 	v := tracking.CalendarVersion{Version: "v2", Reason: "State Council notice of a new holiday", SubmittedBy: "ops",
 		SubmittedAt: f.now, AppliedAt: f.now, EventID: receipt.EventID}
@@ -302,17 +302,6 @@ func TestACalendarUpdateRecomputesOwedObligationsAndAnnouncesTheMovedOnes(t *tes
 	res, err = f.monitor().Sweep(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 0, res.Recomputed)
-}
-
-func withExtraHoliday(t *testing.T, day string) []byte {
-	t.Helper()
-	var file map[string]any
-	require.NoError(t, json.Unmarshal(calendar.EmbeddedData(), &file))
-	year := file["years"].(map[string]any)[day[:4]].(map[string]any)
-	year["days"] = append(year["days"].([]any), map[string]any{"date": day, "name": "test holiday", "offDay": true})
-	out, err := json.Marshal(file)
-	require.NoError(t, err)
-	return out
 }
 
 func TestComplianceCountsPerRuleWithTheWorstDelays(t *testing.T) {

@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,30 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/pkg/calendar"
+	"claims.local/pkg/calendar/calendartest"
 	"claims.local/pkg/events"
 	"claims.local/pkg/httpapi/apitest"
 	"claims.local/pkg/outbox"
 )
-
-// offDays returns the embedded calendar with days declared holidays.
-func offDays(t *testing.T, days ...calendar.Date) []byte {
-	t.Helper()
-	var file map[string]any
-	require.NoError(t, json.Unmarshal(calendar.EmbeddedData(), &file))
-	years := file["years"].(map[string]any)
-	for _, d := range days {
-		year, ok := years[fmt.Sprint(d.Year)].(map[string]any)
-		if !ok {
-			year = map[string]any{"papers": []any{}, "days": []any{}}
-			years[fmt.Sprint(d.Year)] = year
-		}
-		list, _ := year["days"].([]any)
-		year["days"] = append(list, map[string]any{"date": d.String(), "name": "红队假日", "offDay": true})
-	}
-	out, err := json.Marshal(file)
-	require.NoError(t, err)
-	return out
-}
 
 // TestAttackACalendarCannotRewriteDaysAlreadyCounted is an insider who is
 // behind on claims: a calendar version declaring the working days just
@@ -66,7 +46,7 @@ func TestAttackACalendarCannotRewriteDaysAlreadyCounted(t *testing.T) {
 		}
 	}
 	for _, days := range [][]calendar.Date{gone, {today}} {
-		body, err := json.Marshal(map[string]any{"calendar": json.RawMessage(offDays(t, days...)), "reason": "国务院办公厅通知"})
+		body, err := json.Marshal(map[string]any{"calendar": json.RawMessage(calendartest.WithOffDays(t, "红队假日", days...)), "reason": "国务院办公厅通知"})
 		require.NoError(t, err)
 		a := r.Do(t, http.MethodPost, "/v1/calendar/versions", string(body))
 		if a.Status != http.StatusBadRequest || !strings.Contains(string(a.Body), `"field":"calendar"`) {
@@ -75,7 +55,7 @@ func TestAttackACalendarCannotRewriteDaysAlreadyCounted(t *testing.T) {
 	}
 
 	forged, err := events.New(events.CalendarUpdated, "adjudication", events.CalendarKey, time.Now(), events.CalendarUpdatedData{
-		Version: "forged", Calendar: offDays(t, gone...), Reason: "国务院办公厅通知", SubmittedBy: "admin-1", SubmittedAt: time.Now().AddDate(0, -1, 0)})
+		Version: "forged", Calendar: calendartest.WithOffDays(t, "红队假日", gone...), Reason: "国务院办公厅通知", SubmittedBy: "admin-1", SubmittedAt: time.Now().AddDate(0, -1, 0)})
 	require.NoError(t, err)
 	forged, err = instructionKey(t).Sign(forged)
 	require.NoError(t, err)
