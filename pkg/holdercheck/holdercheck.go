@@ -23,6 +23,23 @@ const (
 	NoMatch = "no_match"
 )
 
+// Simulator names the development register (holdercheckpg.Simulator) in a
+// service's setting of whom it asks.
+const Simulator = "simulator"
+
+// ParseSetting reads a service's setting (variable name, value) of whom it
+// asks: the bank's verification service (an http(s) URL), Simulator, or
+// nobody ("" or "none", returned as "").
+func ParseSetting(name, value string) (string, error) {
+	if value == "none" {
+		return "", nil
+	}
+	if value != "" && value != Simulator && !strings.HasPrefix(value, "https://") && !strings.HasPrefix(value, "http://") {
+		return "", fmt.Errorf("%s must be %s, an http(s) URL of the bank's account-holder verification, or none; got %q", name, Simulator, value)
+	}
+	return value, nil
+}
+
 // Query is one question to the bank: is AccountNumber held by Name (and,
 // when IDNumber is not empty, by the resident of that ID number).
 type Query struct {

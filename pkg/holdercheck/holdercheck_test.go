@@ -59,3 +59,29 @@ func TestTheBanksVerificationServiceAnswersOnlyMatchOrNoMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestASettingNamesTheBankTheSimulatorOrNobody: a service's setting of
+// whom it asks is an http(s) URL, the simulator, or nobody; anything else
+// (a bare host, another scheme, a typo of the simulator) stops start-up.
+func TestASettingNamesTheBankTheSimulatorOrNobody(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		value, want string
+		err         bool
+	}{
+		{"", "", false},
+		{"none", "", false},
+		{"simulator", holdercheck.Simulator, false},
+		{"https://bank.example/verify", "https://bank.example/verify", false},
+		{"http://127.0.0.1:9000", "http://127.0.0.1:9000", false},
+		{"bank.example", "", true},
+		{"ftp://bank.example", "", true},
+		{"simulater", "", true},
+	}
+	for _, tc := range cases {
+		got, err := holdercheck.ParseSetting("X_HOLDER_CHECK", tc.value)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("ParseSetting(%q): got %q, %v; want %q, error %v", tc.value, got, err, tc.want, tc.err)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"claims.local/intake/internal/service"
@@ -18,6 +17,7 @@ import (
 	"claims.local/pkg/document"
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/holdercheck"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
@@ -114,12 +114,8 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 	// Issue 19: whom intake asks whether an advance payee's account is
 	// held by the payee's name: the bank's verification service (an
 	// http(s) URL), the simulator, or nobody ("", none).
-	cfg.HolderCheck = env.String("INTAKE_HOLDER_CHECK", "")
-	if cfg.HolderCheck == "none" {
-		cfg.HolderCheck = ""
-	}
-	if h := cfg.HolderCheck; h != "" && h != service.HolderCheckSimulator && !strings.HasPrefix(h, "https://") && !strings.HasPrefix(h, "http://") {
-		return cfg, fmt.Errorf("INTAKE_HOLDER_CHECK must be %s, an http(s) URL of the bank's account-holder verification, or none; got %q", service.HolderCheckSimulator, h)
+	if cfg.HolderCheck, err = holdercheck.ParseSetting("INTAKE_HOLDER_CHECK", env.String("INTAKE_HOLDER_CHECK", "")); err != nil {
+		return cfg, err
 	}
 	cfg.HolderTimeout = env.Duration("INTAKE_HOLDER_CHECK_TIMEOUT", 3*time.Second)
 	if cfg.OCRWorkers < 0 || cfg.OCRWorkers > 64 {

@@ -23,6 +23,7 @@ import (
 	"claims.local/pkg/document/ocr"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/holdercheck"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
@@ -108,7 +109,7 @@ type Config struct {
 
 // HolderCheckSimulator names the account-holder verification simulator
 // in Config.HolderCheck.
-const HolderCheckSimulator = "simulator"
+const HolderCheckSimulator = holdercheck.Simulator
 
 // Intake is a started intake service.
 type Intake struct {

@@ -17,6 +17,7 @@ import (
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/config"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/holdercheck"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/secrets"
 	"claims.local/pkg/servicekit"
@@ -65,19 +66,15 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			ClientID: env.String("PAYOUT_CLIENT_ID", "payout"), Secret: secret, Audience: auth.AudienceAdjudication,
 		}).Token
 	}
-	// Issue 17: payout's private keys the payees of instructions are sealed
-	// for (current first; adjudication holds the public key).
 	// Whom payout asks whether a payee supplied in payout holds its
 	// account: the bank's verification service (an http(s) URL), the
 	// simulator, or nobody ("", none).
-	cfg.HolderCheck = env.String("PAYOUT_HOLDER_CHECK", "")
-	if cfg.HolderCheck == "none" {
-		cfg.HolderCheck = ""
-	}
-	if h := cfg.HolderCheck; h != "" && h != service.HolderCheckSimulator && !strings.HasPrefix(h, "https://") && !strings.HasPrefix(h, "http://") {
-		return cfg, fmt.Errorf("PAYOUT_HOLDER_CHECK must be %s, an http(s) URL of the bank's account-holder verification, or none; got %q", service.HolderCheckSimulator, h)
+	if cfg.HolderCheck, err = holdercheck.ParseSetting("PAYOUT_HOLDER_CHECK", env.String("PAYOUT_HOLDER_CHECK", "")); err != nil {
+		return cfg, err
 	}
 	cfg.HolderTimeout = env.Duration("PAYOUT_HOLDER_CHECK_TIMEOUT", 3*time.Second)
+	// Issue 17: payout's private keys the payees of instructions are sealed
+	// for (current first; adjudication holds the public key).
 	if cfg.PayeeKeys, err = sealed.ParseOpener(env.String("PAYOUT_PAYEE_OPEN_KEYS", "")); err != nil {
 		return cfg, fmt.Errorf("PAYOUT_PAYEE_OPEN_KEYS must hold payout's X25519 private keys as id:base64key[,id:base64key] (claimsctl payee-key makes a pair): %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"claims.local/pkg/bankaccount"
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
+	"claims.local/pkg/holdercheck"
 	"claims.local/pkg/kafkabus"
 	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/postgres"
@@ -87,7 +88,7 @@ type Config struct {
 
 // HolderCheckSimulator names the account-holder verification simulator
 // in Config.HolderCheck.
-const HolderCheckSimulator = "simulator"
+const HolderCheckSimulator = holdercheck.Simulator
 
 // Payout is a started payout service.
 type Payout struct {
