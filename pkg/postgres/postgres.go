@@ -131,7 +131,84 @@ func Migrate(ctx context.Context, db *gorm.DB, migrations []Migration, log *slog
 	return nil
 }
 
+// WithoutTransactionHeader is the first line of a migration that PostgreSQL must
+// run outside a transaction: CREATE INDEX CONCURRENTLY and DROP INDEX
+// CONCURRENTLY, which build or drop an index on a table in use without
+// holding off its writes (a plain CREATE INDEX takes a SHARE lock, and every
+// INSERT, UPDATE and DELETE of the table waits until the index is built; a
+// plain DROP INDEX takes an ACCESS EXCLUSIVE lock). Such a migration is run
+// one statement at a time and is recorded after its last statement, so a
+// crash in between runs it again from the start: each of its statements must
+// be safe to run again (IF EXISTS, IF NOT EXISTS, an index built under a new
+// name and then renamed). A statement ends with a semicolon at the end of a
+// line; dollar-quoted bodies are refused, as they could hide one.
+const WithoutTransactionHeader = "-- migrate: without transaction"
+
+// WithoutTransaction reports whether m is one of those migrations: its
+// first line is WithoutTransactionHeader.
+func (m Migration) WithoutTransaction() bool {
+	first, _, _ := strings.Cut(m.SQL, "\n")
+	return strings.TrimSpace(first) == WithoutTransactionHeader
+}
+
+// statements splits a migration run without a transaction into its
+// statements, dropping comment lines.
+func (m Migration) statements() ([]string, error) {
+	if strings.Contains(m.SQL, "$$") {
+		return nil, fmt.Errorf("migrate %s: a migration run without a transaction may not hold a dollar-quoted body", m.ID)
+	}
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(m.SQL, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteString("\n")
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		return nil, fmt.Errorf("migrate %s: the last statement does not end with a semicolon", m.ID)
+	}
+	return out, nil
+}
+
+// applyWithoutTransaction runs m's statements one by one on conn, which
+// holds the migration lock, then records it.
+func applyWithoutTransaction(ctx context.Context, conn *sql.Conn, m Migration, log *slog.Logger) error {
+	stmts, err := m.statements()
+	if err != nil {
+		return err
+	}
+	var done bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE id = $1)`, m.ID).Scan(&done); err != nil {
+		return fmt.Errorf("migrate %s: %w", m.ID, err)
+	}
+	if done {
+		return nil
+	}
+	for i, stmt := range stmts {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("migrate %s: statement %d: %w", m.ID, i+1, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (id) VALUES ($1)`, m.ID); err != nil {
+		return fmt.Errorf("migrate %s: %w", m.ID, err)
+	}
+	if log != nil {
+		log.Info("migration applied", "migration", m.ID, "transaction", false)
+	}
+	return nil
+}
+
 func applyOne(ctx context.Context, conn *sql.Conn, m Migration, log *slog.Logger) error {
+	if m.WithoutTransaction() {
+		return applyWithoutTransaction(ctx, conn, m, log)
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", m.ID, err)

@@ -1,3 +1,4 @@
+-- migrate: without transaction
 -- The executor's batch (issue 21): the due obligations in the order it takes
 -- them, priority ones first (a catastrophe's advances, R8), then those that
 -- waited longest, then by id. The index it replaces led with the state, so
@@ -9,5 +10,14 @@
 -- the index. A read of one state passes over the other state's due rows by
 -- reading them: the sent ones awaiting their check are the payments in
 -- flight, a few batches at most.
-DROP INDEX obligations_due;
-CREATE INDEX obligations_due ON obligations (priority DESC, next_attempt_at, id) WHERE state IN ('scheduled', 'sent');
+--
+-- Built and swapped concurrently, outside a transaction: obligations is the
+-- table every payment writes, and a plain CREATE INDEX would hold off every
+-- payment's write until the index over the whole table was built. Each
+-- statement may run again after a crash: a half-built index left INVALID by
+-- one is dropped before it is built again, and the old index is dropped only
+-- while the new one still has its own name.
+DROP INDEX CONCURRENTLY IF EXISTS obligations_due_in_batch_order;
+CREATE INDEX CONCURRENTLY obligations_due_in_batch_order ON obligations (priority DESC, next_attempt_at, id) WHERE state IN ('scheduled', 'sent');
+DROP INDEX CONCURRENTLY IF EXISTS obligations_due;
+ALTER INDEX obligations_due_in_batch_order RENAME TO obligations_due;
