@@ -80,13 +80,45 @@ func a(ctx context.Context, db *gorm.DB) error {
 // registry, payout's reveals and reseals, the bank simulator and the
 // outbox relay and the console's sign-in did until branch s12m).
 func TestEveryTransactionOfTheServicesIsRetriedOnADeadlock(t *testing.T) {
+	root, sources := repositoryFiles(t, func(rel string) bool {
+		// Helpers of tests only (package servicekittest) are not the
+		// services' transactions.
+		return strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") && !strings.Contains(rel, "test/")
+	})
+	fset := token.NewFileSet()
+	var found []string
+	files := len(sources)
+	for _, rel := range sources {
+		if _, ok := rawTransactionsAllowed[rel]; ok {
+			continue
+		}
+		raw, err := rawTransactions(fset, filepath.Join(root, rel), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range raw {
+			found = append(found, strings.TrimPrefix(r, root+string(filepath.Separator)))
+		}
+	}
+	if files < 100 {
+		t.Fatalf("got %d source files under services, pkg and console from %s, want the repository's (more than 100)", files, root)
+	}
+	if len(found) > 0 {
+		t.Errorf("got transactions opened with gorm outside postgres.Transaction (not run again on a deadlock):\n%s\nwant none: use postgres.Transaction (postgres.ReadOnly for a read-only one)", strings.Join(found, "\n"))
+	}
+}
+
+// repositoryFiles returns the repository's root and the paths, relative to
+// it with slashes, of the files under services, pkg and console that keep
+// (given such a path) selects; dependencies, test data and hidden
+// directories are passed over.
+func repositoryFiles(t *testing.T, keep func(rel string) bool) (string, []string) {
+	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fset := token.NewFileSet()
-	var found []string
-	files := 0
+	var out []string
 	for _, dir := range []string{"services", "pkg", "console"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -98,29 +130,12 @@ func TestEveryTransactionOfTheServicesIsRetriedOnADeadlock(t *testing.T) {
 				}
 				return nil
 			}
-			if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return nil
-			}
 			rel, err := filepath.Rel(root, path)
 			if err != nil {
 				return err
 			}
-			rel = filepath.ToSlash(rel)
-			// Helpers of tests only (package servicekittest) are not
-			// the services' transactions.
-			if strings.Contains(rel, "test/") {
-				return nil
-			}
-			files++
-			if _, ok := rawTransactionsAllowed[rel]; ok {
-				return nil
-			}
-			raw, err := rawTransactions(fset, path, nil)
-			if err != nil {
-				return err
-			}
-			for _, r := range raw {
-				found = append(found, strings.TrimPrefix(r, root+string(filepath.Separator)))
+			if rel = filepath.ToSlash(rel); keep(rel) {
+				out = append(out, rel)
 			}
 			return nil
 		})
@@ -128,10 +143,5 @@ func TestEveryTransactionOfTheServicesIsRetriedOnADeadlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if files < 100 {
-		t.Fatalf("got %d source files under services, pkg and console from %s, want the repository's (more than 100)", files, root)
-	}
-	if len(found) > 0 {
-		t.Errorf("got transactions opened with gorm outside postgres.Transaction (not run again on a deadlock):\n%s\nwant none: use postgres.Transaction (postgres.ReadOnly for a read-only one)", strings.Join(found, "\n"))
-	}
+	return root, out
 }
