@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -343,13 +345,10 @@ func (s *Obligations) openPayee(r obligationRow) (domain.Payee, error) {
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
 	created := false
 	err := s.work.DoAt(ctx, o.ScheduledAt, func(tx *gorm.DB) (tracking.Effects, error) {
-		first, err := inboxpg.Record(tx, receipt)
-		if err != nil || !first {
-			return tracking.Effects{}, err
-		}
 		if o.ID == "" {
-			if decide == nil {
-				return tracking.Effects{}, nil
+			first, err := inboxpg.Record(tx, receipt)
+			if err != nil || !first || decide == nil {
+				return tracking.Effects{}, err
 			}
 			eff, err := decide(nil)
 			if err != nil {
@@ -362,14 +361,12 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 			return tracking.Effects{}, err
 		}
 		row.TraceParent = traceOf(tx, row.TraceParent)
-		// No conflict target: the final payment's partial unique index or
-		// the advance's primary key, whichever the row would break.
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return tracking.Effects{}, fmt.Errorf("schedule obligation: %w", res.Error)
+		first, inserted, err := insertWithReceipt(tx, receipt, row)
+		if err != nil || !first {
+			return tracking.Effects{}, err
 		}
 		var existing *domain.Obligation
-		if res.RowsAffected == 0 {
+		if !inserted {
 			var r obligationRow
 			q := tx.Where("claim_id = ? AND payout_type = ? AND state <> 'reversed'", o.ClaimID, string(o.Type))
 			if o.Type != domain.PayoutFinal {
@@ -392,6 +389,79 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 		return s.store(tx, eff)
 	})
 	return created && err == nil, err
+}
+
+// insertWithReceipt stores the event's receipt r (inboxpg's row) and row,
+// the obligation, inside tx by one statement (issue 21: two before): the
+// obligation is inserted only when the receipt is new (or there is none),
+// and nothing when row breaks the final payment's partial unique index or
+// the advance's primary key (no conflict target: whichever it would
+// break). first tells whether the receipt was new, inserted whether the
+// obligation was stored.
+func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow) (first, inserted bool, err error) {
+	cols, doc, err := rowJSON(tx, row)
+	if err != nil {
+		return false, false, err
+	}
+	var out struct{ First, Created bool }
+	err = tx.Raw(`WITH receipt AS (
+			INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) SELECT ?, ?, ?, ?, ? WHERE ?
+			ON CONFLICT DO NOTHING RETURNING 1),
+		created AS (
+			INSERT INTO obligations (`+cols+`) SELECT `+cols+` FROM jsonb_populate_record(NULL::obligations, ?::jsonb)
+			WHERE EXISTS (SELECT 1 FROM receipt) OR ?
+			ON CONFLICT DO NOTHING RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM receipt) OR ? AS first, EXISTS (SELECT 1 FROM created) AS created`,
+		r.Consumer, r.EventID, r.EventType, r.ClaimID, time.Now().UTC(), !r.IsZero(), doc, r.IsZero(), r.IsZero()).Scan(&out).Error
+	if err != nil {
+		return false, false, fmt.Errorf("schedule obligation: %w", err)
+	}
+	return out.First, out.Created, nil
+}
+
+// rowJSON returns the columns of obligations that obligationRow maps,
+// quoted and joined, and row as one JSON object of those columns, as
+// jsonb_populate_record reads them: times as RFC 3339 with their
+// fraction, the sealed payee as bytea's hex text, parties as the JSON
+// array it holds, NULL for nil. Times are cut to the microsecond, as pgx
+// sends them (PostgreSQL would round a longer fraction written as text).
+func rowJSON(tx *gorm.DB, row obligationRow) (string, []byte, error) {
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(&obligationRow{}); err != nil {
+		return "", nil, err
+	}
+	v := reflect.ValueOf(row)
+	cols := make([]string, 0, len(stmt.Schema.Fields))
+	doc := make(map[string]any, len(stmt.Schema.Fields))
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName == "" {
+			continue
+		}
+		cols = append(cols, `"`+f.DBName+`"`)
+		switch x := v.FieldByIndex(f.StructField.Index).Interface().(type) {
+		case time.Time:
+			doc[f.DBName] = x.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+		case *time.Time:
+			if x == nil {
+				doc[f.DBName] = nil
+			} else {
+				doc[f.DBName] = x.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+			}
+		case []byte:
+			switch {
+			case x == nil:
+				doc[f.DBName] = nil
+			case f.DBName == "parties":
+				doc[f.DBName] = json.RawMessage(x)
+			default:
+				doc[f.DBName] = `\x` + hex.EncodeToString(x)
+			}
+		default:
+			doc[f.DBName] = x
+		}
+	}
+	raw, err := json.Marshal(doc)
+	return strings.Join(cols, ", "), raw, err
 }
 
 // store stores the effects of a change that are payout's own inside tx

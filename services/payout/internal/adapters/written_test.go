@@ -16,6 +16,7 @@ import (
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // updates records the SQL of every UPDATE of obligations db runs from now on.
@@ -107,5 +108,66 @@ func TestAnExecutorsWriteStoresOnlyWhatChanged(t *testing.T) {
 	newOnly := adapters.NewObligations(f.db, nil, f.tracker, keyring(t, "k2"), shanghai(t))
 	if got, err := newOnly.Get(ctx, o2.ID); err != nil || !reflect.DeepEqual(got.Payee, o2.Payee) {
 		t.Fatalf("got %v, %+v with k2 alone, want the payee", err, got.Payee)
+	}
+}
+
+// statementsOf counts the statements db runs from now on, through any of
+// gorm's processors.
+func statementsOf(t *testing.T, db *gorm.DB) func() int {
+	t.Helper()
+	var mu sync.Mutex
+	n := 0
+	count := func(*gorm.DB) { mu.Lock(); n++; mu.Unlock() }
+	name := "test:statements:" + t.Name()
+	cb := db.Callback()
+	require.NoError(t, cb.Create().After("gorm:create").Register(name, count))
+	require.NoError(t, cb.Query().After("gorm:query").Register(name, count))
+	require.NoError(t, cb.Update().After("gorm:update").Register(name, count))
+	require.NoError(t, cb.Delete().After("gorm:delete").Register(name, count))
+	require.NoError(t, cb.Row().After("gorm:row").Register(name, count))
+	require.NoError(t, cb.Raw().After("gorm:raw").Register(name, count))
+	return func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// TestAnAgreementsReceiptAndObligationAreOneStatement: scheduling the
+// obligation of an agreement stores the event's inbox receipt and the
+// obligation by one statement (issue 21), then the effects (here one
+// outbox row): 2 statements, 3 before. A redelivery stores nothing and
+// decides nothing; an agreement of another event for a claim that owes a
+// final payment already finds it, once.
+func TestAnAgreementsReceiptAndObligationAreOneStatement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	o := obligation(t, "claim-s", t0)
+	count := statementsOf(t, f.db)
+	calls := 0
+	created, err := f.repo.Schedule(ctx, receipt("e-s1", "claim-s"), o, announce(t, &calls, nil))
+	require.NoError(t, err)
+	if n := count(); !created || calls != 1 || n != 2 {
+		t.Fatalf("got created %v, %d decisions, %d statements, want true, 1, 2 (receipt with obligation, outbox)", created, calls, n)
+	}
+	got, err := f.repo.Get(ctx, o.ID)
+	require.NoError(t, err)
+	if !reflect.DeepEqual(got, o) {
+		t.Fatalf("got %+v, want the obligation as scheduled %+v", got, o)
+	}
+	again := obligation(t, "claim-s", t0)
+	created, err = f.repo.Schedule(ctx, receipt("e-s1", "claim-s"), again, announce(t, &calls, nil))
+	require.NoError(t, err)
+	if created || calls != 1 {
+		t.Fatalf("redelivery: got created %v, %d decisions, want false, 1", created, calls)
+	}
+	var existing *domain.Obligation
+	created, err = f.repo.Schedule(ctx, receipt("e-s2", "claim-s"), again, announce(t, &calls, &existing))
+	require.NoError(t, err)
+	if created || calls != 2 || existing == nil || existing.ID != o.ID {
+		t.Fatalf("another event: got created %v, %d decisions, existing %v, want false, 2, %s", created, calls, existing, o.ID)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations WHERE claim_id = 'claim-s'"); n != 1 {
+		t.Fatalf("got %d obligations of the claim, want 1", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 2 {
+		t.Fatalf("got %d receipts, want 2", n)
 	}
 }
