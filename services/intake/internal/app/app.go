@@ -596,6 +596,16 @@ func (s *Service) Satisfy(ctx context.Context, reportID, itemID, reason, by stri
 	})
 }
 
+// SatisfyAll records that a handler marked several checklist items
+// satisfied without an upload, with one reason, in one change of the claim
+// file: all of them or none. The claim goes to adjudication if this
+// completes it, as after the last of them one by one.
+func (s *Service) SatisfyAll(ctx context.Context, reportID string, itemIDs []string, reason, by string) (domain.ClaimFile, error) {
+	return s.change(ctx, reportID, func(f *domain.ClaimFile, now time.Time) error {
+		return f.SatisfyAll(itemIDs, reason, by, now)
+	})
+}
+
 // SendNotice records the notice of missing documents (R3) a handler sends:
 // the first lists every missing item and meets the R3 obligation; the
 // decision clock stops from its delivery until the supplement arrives.

@@ -269,6 +269,36 @@ func (f *ClaimFile) Satisfy(itemID, reason, by string, now time.Time) error {
 	return nil
 }
 
+// MaxSatisfyAtOnce bounds the items SatisfyAll takes: more than any
+// checklist holds, so a longer list names an item twice or one the
+// checklist does not have.
+const MaxSatisfyAtOnce = 64
+
+// SatisfyAll records that a handler marked the items satisfied without an
+// upload, with one reason, as Satisfy does each in turn: all of them or,
+// when one cannot be (not asked for, already satisfied, named twice), none.
+func (f *ClaimFile) SatisfyAll(itemIDs []string, reason, by string, now time.Time) error {
+	switch {
+	case len(itemIDs) == 0:
+		return apperr.InvalidField("items", "is required: name the items satisfied")
+	case len(itemIDs) > MaxSatisfyAtOnce:
+		return apperr.InvalidField("items", "names %d items: at most %d at once", len(itemIDs), MaxSatisfyAtOnce)
+	}
+	for i, id := range itemIDs {
+		if slices.Contains(itemIDs[:i], id) {
+			return apperr.InvalidField("items", "names %q twice", id)
+		}
+	}
+	before := len(f.Waivers)
+	for _, id := range itemIDs {
+		if err := f.Satisfy(id, reason, by, now); err != nil {
+			f.Waivers = f.Waivers[:before]
+			return err
+		}
+	}
+	return nil
+}
+
 // SendNotice records a notice of the missing documents, sent by by through
 // channel. The first notice lists every item missing (the one-time notice,
 // R3) and needs no reason. A later one lists only the missing items no

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -221,6 +222,40 @@ func TestSatisfy(t *testing.T) {
 		if err := f.Satisfy(tt.item, tt.reason, "h", t0); apperr.CodeOf(err) != tt.code {
 			t.Errorf("Satisfy(%s, %q): got %v, want %s", tt.item, tt.reason, err, tt.code)
 		}
+	}
+}
+
+func TestSatisfyAll(t *testing.T) {
+	many := make([]string, domain.MaxSatisfyAtOnce+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("item-%d", i)
+	}
+	tests := []struct {
+		name    string
+		items   []string
+		reason  string
+		code    apperr.Code
+		waivers int
+	}{
+		{"two items", []string{"insured_id", "medical_invoices"}, "原件已在柜面核验", "", 2},
+		{"no item", nil, "原件已在柜面核验", apperr.Invalid, 0},
+		{"an item twice", []string{"insured_id", "medical_invoices", "insured_id"}, "原件已在柜面核验", apperr.Invalid, 0},
+		{"one not on the checklist", []string{"insured_id", "nope"}, "原件已在柜面核验", apperr.NotFound, 0},
+		{"one not asked for", []string{"insured_id", "bank_account"}, "原件已在柜面核验", apperr.Conflict, 0},
+		{"no reason", []string{"insured_id"}, " ", apperr.Invalid, 0},
+		{"too many", many, "原件已在柜面核验", apperr.Invalid, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := file()
+			err := f.SatisfyAll(tt.items, tt.reason, "h", t0)
+			if tt.code == "" && err != nil || tt.code != "" && apperr.CodeOf(err) != tt.code {
+				t.Fatalf("got %v, want code %q", err, tt.code)
+			}
+			if len(f.Waivers) != tt.waivers {
+				t.Fatalf("got %d waivers, want %d (all or none)", len(f.Waivers), tt.waivers)
+			}
+		})
 	}
 }
 

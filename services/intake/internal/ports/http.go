@@ -56,6 +56,7 @@ func Permissions() auth.Permissions {
 		"GET /v1/checklists":                                             readers,
 		"GET /v1/reports/:id/checklist.html":                             readers,
 		"POST /v1/reports/:id/checklist/items/:item/satisfy":             judges,
+		"POST /v1/reports/:id/checklist/satisfy":                         judges,
 		"POST /v1/reports/:id/documents":                                 channel,
 		"GET /v1/reports/:id/documents":                                  readers,
 		"GET /v1/reports/:id/documents/:doc":                             readers,
@@ -80,6 +81,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	v1.GET("/checklists", h.getChecklist)
 	v1.GET("/reports/:id/checklist.html", h.printChecklist)
 	v1.POST("/reports/:id/checklist/items/:item/satisfy", h.satisfy)
+	v1.POST("/reports/:id/checklist/satisfy", h.satisfyAll)
 	v1.POST("/reports/:id/documents", h.upload)
 	v1.GET("/reports/:id/documents", h.listDocuments)
 	v1.GET("/reports/:id/documents/:doc", h.getDocument)
@@ -366,6 +368,25 @@ func (h *HTTP) satisfy(c *gin.Context) {
 		return
 	}
 	f, err := h.app.Satisfy(c.Request.Context(), c.Param("id"), c.Param("item"), req.Reason, by)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toReport(f))
+}
+
+type satisfyAllRequest struct {
+	Items  []string `json:"items"`
+	Reason string   `json:"reason"`
+}
+
+func (h *HTTP) satisfyAll(c *gin.Context) {
+	var req satisfyAllRequest
+	by, ok := h.signedJSON(c, &req)
+	if !ok {
+		return
+	}
+	f, err := h.app.SatisfyAll(c.Request.Context(), c.Param("id"), req.Items, req.Reason, by)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -104,7 +104,7 @@ func (r *running) createReport(t *testing.T, policy string) (report, []byte) {
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	r.WantRoutesDocumented(t, r.svc.Routes(), 15)
+	r.WantRoutesDocumented(t, r.svc.Routes(), 16)
 }
 
 func TestEveryRouteChecksTheTokenAndTheRole(t *testing.T) {

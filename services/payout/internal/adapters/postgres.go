@@ -3,11 +3,15 @@
 package adapters
 
 import (
+	"bytes"
 	"context"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -111,7 +115,18 @@ func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker
 	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), keys: keys, shanghai: shanghai}
 }
 
+// toRow maps o to its row with its payee sealed under the current key.
 func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
+	r, err := s.plainRow(o)
+	if err != nil {
+		return obligationRow{}, err
+	}
+	return r, s.sealPayee(&r, o.ID, o.Payee)
+}
+
+// plainRow maps o to its row, its payee left out (payee_sealed and
+// payee_key_id empty).
+func (s *Obligations) plainRow(o domain.Obligation) (obligationRow, error) {
 	r := obligationRow{ID: o.ID, ClaimID: o.ClaimID, CaseID: o.CaseID, PolicyNumber: o.PolicyNumber, PayoutType: string(o.Type),
 		AmountFen: o.AmountFen, AgreedAmountFen: o.AgreedAmountFen, AdvancedFen: o.AdvancedFen, Currency: o.Currency,
 		State: string(o.State), Attempts: o.Attempts, LastError: o.LastError, BankReference: o.BankReference,
@@ -138,22 +153,120 @@ func (s *Obligations) toRow(o domain.Obligation) (obligationRow, error) {
 	if o.Replaces != "" {
 		r.Replaces = &o.Replaces
 	}
-	if o.Payee == (domain.Payee{}) {
-		return r, nil
+	return r, nil
+}
+
+// sealPayee seals payee into r under the current key, bound to obligation
+// id; a zero payee leaves r without one.
+func (s *Obligations) sealPayee(r *obligationRow, id string, payee domain.Payee) error {
+	if payee == (domain.Payee{}) {
+		return nil
 	}
-	p := payeeJSON{Name: o.Payee.Name, Role: string(o.Payee.Role), BankName: o.Payee.BankName, AccountNumber: o.Payee.AccountNumber}
-	if w := o.Payee.OnBehalfOf; w != nil {
+	p := payeeJSON{Name: payee.Name, Role: string(payee.Role), BankName: payee.BankName, AccountNumber: payee.AccountNumber}
+	if w := payee.OnBehalfOf; w != nil {
 		p.OnBehalfOf = &personJSON{Name: w.Name, Relation: w.Relation}
 	}
 	plain, err := json.Marshal(p)
 	if err != nil {
-		return obligationRow{}, err
+		return err
 	}
-	if r.PayeeSealed, err = s.keys.Seal(plain, payeeAAD(o.ID)); err != nil {
-		return obligationRow{}, err
+	if r.PayeeSealed, err = s.keys.Seal(plain, payeeAAD(id)); err != nil {
+		return err
 	}
 	r.PayeeKeyID = s.keys.Current()
-	return r, nil
+	return nil
+}
+
+// write stores inside tx what a change did to an obligation locked in tx:
+// was is its row as locked, loaded the obligation read from it, o the
+// obligation after the change. Only the columns whose values differ from
+// was are written, by one UPDATE, none when nothing changed (issue 21: the
+// executor wrote every column of each obligation, its payee sealed anew,
+// when marking it sent and again when completing it). The payee is sealed
+// again only when the change replaced it or its box is under a key other
+// than the current one (the lazy reseal every write did); a payee that does
+// not open (PayeeUnreadable) stays as it is, for a person to look at and
+// the key to open again. The row lock makes was the stored row, so writing
+// the difference stores what writing the whole row did.
+func (s *Obligations) write(tx *gorm.DB, was obligationRow, loaded, o domain.Obligation) error {
+	row, err := s.plainRow(o)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.PayeeUnreadable != "" || was.PayeeKeyID == s.keys.Current() && payeesEqual(loaded.Payee, o.Payee):
+		row.PayeeSealed, row.PayeeKeyID = was.PayeeSealed, was.PayeeKeyID
+	default:
+		if err := s.sealPayee(&row, o.ID, o.Payee); err != nil {
+			return err
+		}
+	}
+	changed, err := changedColumns(tx, was, row)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	if err := tx.Model(&obligationRow{}).Where("id = ?", o.ID).Updates(changed).Error; err != nil {
+		return fmt.Errorf("store obligation: %w", err)
+	}
+	return nil
+}
+
+// detached is o with a copy of what its payee points to, so that a change
+// of o's payee leaves the copy as loaded.
+func detached(o domain.Obligation) domain.Obligation {
+	if w := o.Payee.OnBehalfOf; w != nil {
+		c := *w
+		o.Payee.OnBehalfOf = &c
+	}
+	return o
+}
+
+func payeesEqual(a, b domain.Payee) bool {
+	if (a.OnBehalfOf == nil) != (b.OnBehalfOf == nil) || a.OnBehalfOf != nil && *a.OnBehalfOf != *b.OnBehalfOf {
+		return false
+	}
+	a.OnBehalfOf, b.OnBehalfOf = nil, nil
+	return a == b
+}
+
+// changedColumns returns the columns of obligations whose values in now
+// differ from was, with now's values; never id. Times are compared as
+// instants (a row read back holds them in another location), parties as
+// the JSON array they hold (PostgreSQL's jsonb spaces it its own way).
+func changedColumns(tx *gorm.DB, was, now obligationRow) (map[string]any, error) {
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(&obligationRow{}); err != nil {
+		return nil, err
+	}
+	a, b := reflect.ValueOf(was), reflect.ValueOf(now)
+	changed := map[string]any{}
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName == "" || f.DBName == "id" {
+			continue
+		}
+		x, y := a.FieldByIndex(f.StructField.Index).Interface(), b.FieldByIndex(f.StructField.Index).Interface()
+		if !sameValue(f.DBName, x, y) {
+			changed[f.DBName] = y
+		}
+	}
+	return changed, nil
+}
+
+func sameValue(column string, x, y any) bool {
+	switch x := x.(type) {
+	case time.Time:
+		return x.Equal(y.(time.Time))
+	case *time.Time:
+		y := y.(*time.Time)
+		return x == nil && y == nil || x != nil && y != nil && x.Equal(*y)
+	case []byte:
+		if column == "parties" {
+			var p, q []string
+			return json.Unmarshal(x, &p) == nil && json.Unmarshal(y.([]byte), &q) == nil && slices.Equal(p, q) && (p == nil) == (q == nil)
+		}
+		return bytes.Equal(x, y.([]byte))
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func (s *Obligations) toDomain(r obligationRow) (domain.Obligation, error) {
@@ -232,13 +345,10 @@ func (s *Obligations) openPayee(r obligationRow) (domain.Payee, error) {
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
 	created := false
 	err := s.work.DoAt(ctx, o.ScheduledAt, func(tx *gorm.DB) (tracking.Effects, error) {
-		first, err := inboxpg.Record(tx, receipt)
-		if err != nil || !first {
-			return tracking.Effects{}, err
-		}
 		if o.ID == "" {
-			if decide == nil {
-				return tracking.Effects{}, nil
+			first, err := inboxpg.Record(tx, receipt)
+			if err != nil || !first || decide == nil {
+				return tracking.Effects{}, err
 			}
 			eff, err := decide(nil)
 			if err != nil {
@@ -251,14 +361,12 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 			return tracking.Effects{}, err
 		}
 		row.TraceParent = traceOf(tx, row.TraceParent)
-		// No conflict target: the final payment's partial unique index or
-		// the advance's primary key, whichever the row would break.
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return tracking.Effects{}, fmt.Errorf("schedule obligation: %w", res.Error)
+		first, inserted, err := insertWithReceipt(tx, receipt, row)
+		if err != nil || !first {
+			return tracking.Effects{}, err
 		}
 		var existing *domain.Obligation
-		if res.RowsAffected == 0 {
+		if !inserted {
 			var r obligationRow
 			q := tx.Where("claim_id = ? AND payout_type = ? AND state <> 'reversed'", o.ClaimID, string(o.Type))
 			if o.Type != domain.PayoutFinal {
@@ -281,6 +389,79 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 		return s.store(tx, eff)
 	})
 	return created && err == nil, err
+}
+
+// insertWithReceipt stores the event's receipt r (inboxpg's row) and row,
+// the obligation, inside tx by one statement (issue 21: two before): the
+// obligation is inserted only when the receipt is new (or there is none),
+// and nothing when row breaks the final payment's partial unique index or
+// the advance's primary key (no conflict target: whichever it would
+// break). first tells whether the receipt was new, inserted whether the
+// obligation was stored.
+func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow) (first, inserted bool, err error) {
+	cols, doc, err := rowJSON(tx, row)
+	if err != nil {
+		return false, false, err
+	}
+	var out struct{ First, Created bool }
+	err = tx.Raw(`WITH receipt AS (
+			INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) SELECT ?, ?, ?, ?, ? WHERE ?
+			ON CONFLICT DO NOTHING RETURNING 1),
+		created AS (
+			INSERT INTO obligations (`+cols+`) SELECT `+cols+` FROM jsonb_populate_record(NULL::obligations, ?::jsonb)
+			WHERE EXISTS (SELECT 1 FROM receipt) OR ?
+			ON CONFLICT DO NOTHING RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM receipt) OR ? AS first, EXISTS (SELECT 1 FROM created) AS created`,
+		r.Consumer, r.EventID, r.EventType, r.ClaimID, time.Now().UTC(), !r.IsZero(), doc, r.IsZero(), r.IsZero()).Scan(&out).Error
+	if err != nil {
+		return false, false, fmt.Errorf("schedule obligation: %w", err)
+	}
+	return out.First, out.Created, nil
+}
+
+// rowJSON returns the columns of obligations that obligationRow maps,
+// quoted and joined, and row as one JSON object of those columns, as
+// jsonb_populate_record reads them: times as RFC 3339 with their
+// fraction, the sealed payee as bytea's hex text, parties as the JSON
+// array it holds, NULL for nil. Times are cut to the microsecond, as pgx
+// sends them (PostgreSQL would round a longer fraction written as text).
+func rowJSON(tx *gorm.DB, row obligationRow) (string, []byte, error) {
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(&obligationRow{}); err != nil {
+		return "", nil, err
+	}
+	v := reflect.ValueOf(row)
+	cols := make([]string, 0, len(stmt.Schema.Fields))
+	doc := make(map[string]any, len(stmt.Schema.Fields))
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName == "" {
+			continue
+		}
+		cols = append(cols, `"`+f.DBName+`"`)
+		switch x := v.FieldByIndex(f.StructField.Index).Interface().(type) {
+		case time.Time:
+			doc[f.DBName] = x.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+		case *time.Time:
+			if x == nil {
+				doc[f.DBName] = nil
+			} else {
+				doc[f.DBName] = x.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+			}
+		case []byte:
+			switch {
+			case x == nil:
+				doc[f.DBName] = nil
+			case f.DBName == "parties":
+				doc[f.DBName] = json.RawMessage(x)
+			default:
+				doc[f.DBName] = `\x` + hex.EncodeToString(x)
+			}
+		default:
+			doc[f.DBName] = x
+		}
+	}
+	raw, err := json.Marshal(doc)
+	return strings.Join(cols, ", "), raw, err
 }
 
 // store stores the effects of a change that are payout's own inside tx
@@ -370,22 +551,13 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 		wctx := context.WithValue(ctx, txKey{}, tx)
 		var all tracking.Effects
 		for i := range list {
+			loaded := detached(list[i])
 			eff, err := work(wctx, &list[i])
 			if err != nil {
 				return tracking.Effects{}, err
 			}
-			updated, err := s.toRow(list[i])
-			if err != nil {
+			if err := s.write(tx, rows[i], loaded, list[i]); err != nil {
 				return tracking.Effects{}, err
-			}
-			q := tx.Select("*")
-			if list[i].PayeeUnreadable != "" {
-				// The payee that does not open stays as it was, for a
-				// person to look at and the key to open again.
-				q = q.Omit("payee_sealed", "payee_key_id")
-			}
-			if err := q.Save(&updated).Error; err != nil {
-				return tracking.Effects{}, fmt.Errorf("store obligation: %w", err)
 			}
 			stored, err := s.store(tx, eff)
 			if err != nil {
@@ -536,20 +708,16 @@ func (s *Obligations) SettleAdvances(ctx context.Context, receipt inbox.Receipt,
 		for i := range list {
 			ptrs[i] = &list[i]
 		}
+		loaded := make([]domain.Obligation, len(list))
+		for i, o := range list {
+			loaded[i] = detached(o)
+		}
 		eff, err := work(ptrs)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		for _, o := range list {
-			row, err := s.toRow(o)
-			if err != nil {
-				return tracking.Effects{}, err
-			}
-			q := tx.Select("*")
-			if o.PayeeUnreadable != "" {
-				q = q.Omit("payee_sealed", "payee_key_id")
-			}
-			if err := q.Save(&row).Error; err != nil {
+		for i, o := range list {
+			if err := s.write(tx, rows[i], loaded[i], o); err != nil {
 				return tracking.Effects{}, fmt.Errorf("store advance: %w", err)
 			}
 		}

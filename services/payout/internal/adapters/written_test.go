@@ -1,0 +1,173 @@
+package adapters_test
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"claims.local/payout/internal/adapters"
+	"claims.local/payout/internal/app"
+	"claims.local/payout/internal/domain"
+	"claims.local/pkg/inbox"
+	"claims.local/pkg/postgres/pgtest"
+)
+
+// updates records the SQL of every UPDATE of obligations db runs from now on.
+func updates(t *testing.T, db *gorm.DB) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	name := "test:updates:" + t.Name()
+	require.NoError(t, db.Callback().Update().After("gorm:update").Register(name, func(tx *gorm.DB) {
+		if tx.Statement.Table == "obligations" {
+			mu.Lock()
+			seen = append(seen, tx.Statement.SQL.String())
+			mu.Unlock()
+		}
+	}))
+	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
+}
+
+func sealedPayee(t *testing.T, db *gorm.DB, id string) (box []byte, keyID string) {
+	t.Helper()
+	require.NoError(t, db.Raw(`SELECT payee_sealed, payee_key_id FROM obligations WHERE id = ?`, id).Row().Scan(&box, &keyID))
+	return box, keyID
+}
+
+// TestAnExecutorsWriteStoresOnlyWhatChanged: marking a payment sent and
+// completing it write the columns the domain changed, not every column of
+// the row with its payee sealed again (issue 21: each obligation was
+// written in full twice, the payee sealed anew each time). The payee box
+// stays the bytes it was while its key is current; under a ring whose
+// current key is another, the write still seals it under the current one
+// (the lazy reseal), and the payee opens with the new key alone.
+func TestAnExecutorsWriteStoresOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	o := obligation(t, "claim-w", t0)
+	_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
+	require.NoError(t, err)
+	box, keyID := sealedPayee(t, f.db, o.ID)
+	seen := updates(t, f.db)
+
+	found, err := due(f, t0, domain.StateScheduled, func(x *domain.Obligation) (app.Effects, error) {
+		return app.Effects{}, x.Submit(t0)
+	})
+	require.NoError(t, err)
+	require.True(t, found, "due obligation not found")
+	found, err = due(f, t0.Add(time.Hour), domain.StateSent, func(x *domain.Obligation) (app.Effects, error) {
+		return app.Effects{}, x.Complete("REF-W", t0.Add(time.Minute))
+	})
+	require.NoError(t, err)
+	require.True(t, found, "sent obligation not found")
+
+	after, afterKey := sealedPayee(t, f.db, o.ID)
+	if !bytes.Equal(after, box) || afterKey != keyID {
+		t.Errorf("got the payee box rewritten (key %s → %s), want it as sealed at scheduling", keyID, afterKey)
+	}
+	writes := seen()
+	if len(writes) != 2 {
+		t.Fatalf("got %d UPDATEs of obligations, want 2 (sent, completed): %q", len(writes), writes)
+	}
+	for _, w := range writes {
+		for _, col := range []string{"payee_sealed", "case_id", "policy_number", "amount_fen", "parties"} {
+			if strings.Contains(w, `"`+col+`"`) {
+				t.Errorf("got %q, want an UPDATE without %s, which did not change", w, col)
+			}
+		}
+	}
+	got, err := f.repo.Get(ctx, o.ID)
+	require.NoError(t, err)
+	if got.State != domain.StateCompleted || got.BankReference != "REF-W" || got.Attempts != 1 || got.SentAt == nil ||
+		got.CompletedAt == nil || !reflect.DeepEqual(got.Payee, o.Payee) {
+		t.Fatalf("got %+v, want completed with REF-W, one attempt, the payee as scheduled", got)
+	}
+
+	// A write under a ring whose current key is another seals the payee
+	// under it: an executor's write still moves a payee off an old key.
+	o2 := obligation(t, "claim-w2", t0)
+	_, err = f.repo.Schedule(ctx, inbox.Receipt{}, o2, nothing)
+	require.NoError(t, err)
+	rotated := adapters.NewObligations(f.db, nil, f.tracker, keyring(t, "k2", "k1"), shanghai(t))
+	n, err := rotated.Due(ctx, t0, []domain.State{domain.StateScheduled}, 1, nil, func(_ context.Context, x *domain.Obligation) (app.Effects, error) {
+		return app.Effects{}, x.Submit(t0)
+	})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	if _, k := sealedPayee(t, f.db, o2.ID); k != "k2" {
+		t.Fatalf("got the payee under key %s after a write with k2 current, want k2", k)
+	}
+	newOnly := adapters.NewObligations(f.db, nil, f.tracker, keyring(t, "k2"), shanghai(t))
+	if got, err := newOnly.Get(ctx, o2.ID); err != nil || !reflect.DeepEqual(got.Payee, o2.Payee) {
+		t.Fatalf("got %v, %+v with k2 alone, want the payee", err, got.Payee)
+	}
+}
+
+// statementsOf counts the statements db runs from now on, through any of
+// gorm's processors.
+func statementsOf(t *testing.T, db *gorm.DB) func() int {
+	t.Helper()
+	var mu sync.Mutex
+	n := 0
+	count := func(*gorm.DB) { mu.Lock(); n++; mu.Unlock() }
+	name := "test:statements:" + t.Name()
+	cb := db.Callback()
+	require.NoError(t, cb.Create().After("gorm:create").Register(name, count))
+	require.NoError(t, cb.Query().After("gorm:query").Register(name, count))
+	require.NoError(t, cb.Update().After("gorm:update").Register(name, count))
+	require.NoError(t, cb.Delete().After("gorm:delete").Register(name, count))
+	require.NoError(t, cb.Row().After("gorm:row").Register(name, count))
+	require.NoError(t, cb.Raw().After("gorm:raw").Register(name, count))
+	return func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// TestAnAgreementsReceiptAndObligationAreOneStatement: scheduling the
+// obligation of an agreement stores the event's inbox receipt and the
+// obligation by one statement (issue 21), then the effects (here one
+// outbox row): 2 statements, 3 before. A redelivery stores nothing and
+// decides nothing; an agreement of another event for a claim that owes a
+// final payment already finds it, once.
+func TestAnAgreementsReceiptAndObligationAreOneStatement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	o := obligation(t, "claim-s", t0)
+	count := statementsOf(t, f.db)
+	calls := 0
+	created, err := f.repo.Schedule(ctx, receipt("e-s1", "claim-s"), o, announce(t, &calls, nil))
+	require.NoError(t, err)
+	if n := count(); !created || calls != 1 || n != 2 {
+		t.Fatalf("got created %v, %d decisions, %d statements, want true, 1, 2 (receipt with obligation, outbox)", created, calls, n)
+	}
+	got, err := f.repo.Get(ctx, o.ID)
+	require.NoError(t, err)
+	if !reflect.DeepEqual(got, o) {
+		t.Fatalf("got %+v, want the obligation as scheduled %+v", got, o)
+	}
+	again := obligation(t, "claim-s", t0)
+	created, err = f.repo.Schedule(ctx, receipt("e-s1", "claim-s"), again, announce(t, &calls, nil))
+	require.NoError(t, err)
+	if created || calls != 1 {
+		t.Fatalf("redelivery: got created %v, %d decisions, want false, 1", created, calls)
+	}
+	var existing *domain.Obligation
+	created, err = f.repo.Schedule(ctx, receipt("e-s2", "claim-s"), again, announce(t, &calls, &existing))
+	require.NoError(t, err)
+	if created || calls != 2 || existing == nil || existing.ID != o.ID {
+		t.Fatalf("another event: got created %v, %d decisions, existing %v, want false, 2, %s", created, calls, existing, o.ID)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM obligations WHERE claim_id = 'claim-s'"); n != 1 {
+		t.Fatalf("got %d obligations of the claim, want 1", n)
+	}
+	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM inbox"); n != 2 {
+		t.Fatalf("got %d receipts, want 2", n)
+	}
+}
