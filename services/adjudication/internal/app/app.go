@@ -101,6 +101,9 @@ type Repository interface {
 	SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error)
 	// RecentClaims counts the other cases of c's insured received since.
 	RecentClaims(ctx context.Context, c domain.Case, since time.Time) (int, error)
+	// Facts reads what q asks of c's policy and of other records in one
+	// round trip, in the transaction of ctx when it has one (ReadingIn).
+	Facts(ctx context.Context, c domain.Case, q FactsQuery) (Facts, error)
 	// PutEmployees replaces the employee registry (id to account key).
 	PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error
 }
