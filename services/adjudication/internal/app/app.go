@@ -104,6 +104,8 @@ type Repository interface {
 	// Facts reads what q asks of c's policy and of other records in one
 	// round trip, in the transaction of ctx when it has one (ReadingIn).
 	Facts(ctx context.Context, c domain.Case, q FactsQuery) (Facts, error)
+	// Exists tells whether the case of a claim is open.
+	Exists(ctx context.Context, claimID string) (bool, error)
 	// PutEmployees replaces the employee registry (id to account key).
 	PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error
 }
@@ -247,6 +249,8 @@ type Deps struct {
 	// and a metric).
 	Requests       RequestVerifier
 	RequestRefused func(ctx context.Context, e events.Envelope, r signing.Refusal)
+	// Openings (may be nil: no request waits) tells when a case opens.
+	Openings Openings
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -280,6 +284,7 @@ type Service struct {
 	autoDefault  bool
 	requests     RequestVerifier
 	refused      func(ctx context.Context, e events.Envelope, r signing.Refusal)
+	openings     Openings
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -291,7 +296,7 @@ func NewService(d Deps) *Service {
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey, fingerprints: d.Fingerprints,
 		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
-		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused}
+		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused, openings: d.Openings}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
