@@ -43,7 +43,9 @@ func TestADecisionSentBeforeItsCaseOpensTakesEffectWhenItOpens(t *testing.T) {
 	r := start(t)
 	d := requestData()
 	decided, read := make(chan apitest.Answer, 1), make(chan apitest.Answer, 1)
-	go func() { decided <- r.Do(t, http.MethodPost, "/v1/cases/"+d.ClaimID+"/decision?wait=10s", approveBody(4_321)) }()
+	go func() {
+		decided <- r.Do(t, http.MethodPost, "/v1/cases/"+d.ClaimID+"/decision?wait=10s", approveBody(4_321))
+	}()
 	go func() { read <- r.Do(t, http.MethodGet, "/v1/cases/"+d.ClaimID+"?wait=10s", "") }()
 
 	topics := events.Topics{Prefix: r.prefix}
