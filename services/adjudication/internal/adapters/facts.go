@@ -21,6 +21,8 @@ type factsJSON struct {
 	Recent      *int             `json:"recent"`
 	Switch      *bool            `json:"switch"`
 	Used        map[string]int64 `json:"used"`
+	// Catastrophes are the catastrophes' states, as catastropheRow.State.
+	Catastrophes []json.RawMessage `json:"catastrophes"`
 }
 
 // assessmentJSON is an auto_assessments row as to_jsonb writes it.
@@ -43,8 +45,8 @@ type assessmentJSON struct {
 // the other reads, and reads the amounts used under the lock.
 func (s *Cases) Facts(ctx context.Context, c domain.Case, q app.FactsQuery) (app.Facts, error) {
 	var raw []byte
-	if err := s.db.WithContext(ctx).Raw(`SELECT case_facts(?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PolicyNumber, c.ClaimID, c.ID, c.InsuredName, q.BurstSince,
-		q.Assessment, q.Switch, q.Used, q.LockUsage).Row().Scan(&raw); err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT case_facts(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PolicyNumber, c.ClaimID, c.ID, c.InsuredName, q.BurstSince,
+		q.Assessment, q.Switch, q.Used, q.LockUsage, q.Catastrophes).Row().Scan(&raw); err != nil {
 		return app.Facts{}, fmt.Errorf("facts of claim %s: %w", c.ClaimID, err)
 	}
 	var j factsJSON
@@ -60,6 +62,13 @@ func (s *Cases) Facts(ctx context.Context, c domain.Case, q app.FactsQuery) (app
 		if out.UsedFen == nil {
 			out.UsedFen = map[string]int64{}
 		}
+	}
+	for _, state := range j.Catastrophes {
+		cat, err := catastropheRow{State: state}.toDomain()
+		if err != nil {
+			return app.Facts{}, err
+		}
+		out.Catastrophes = append(out.Catastrophes, cat)
 	}
 	if present(j.Policy) && j.ProductCode != nil {
 		var p policydata.Policy

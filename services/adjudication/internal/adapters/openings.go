@@ -27,24 +27,26 @@ type Openings struct {
 	db  *gorm.DB
 	log *slog.Logger
 	mu  sync.Mutex
-	// watching holds, per claim id, a channel for each watcher, closed
-	// when the case opens (or the listening connection was lost).
-	watching map[string]map[chan struct{}]struct{}
+	// watching holds, per claim id, a channel for each watcher, told
+	// true when the case opens, false when the listening connection was
+	// (re)opened and an opening may have been missed.
+	watching map[string]map[chan bool]struct{}
 }
 
 // NewOpenings returns the watch of cases opening over db.
 func NewOpenings(db *gorm.DB, log *slog.Logger) *Openings {
-	return &Openings{db: db, log: log, watching: map[string]map[chan struct{}]struct{}{}}
+	return &Openings{db: db, log: log, watching: map[string]map[chan bool]struct{}{}}
 }
 
-// Watch returns a channel closed when the case of claimID opens after the
-// call (or when a notification may have been missed: the caller then looks
-// again), and stop, which the caller calls when it no longer waits.
-func (o *Openings) Watch(claimID string) (opened <-chan struct{}, stop func()) {
-	ch := make(chan struct{})
+// Watch returns a channel told true when the case of claimID opens after
+// the call, or false when a notification may have been missed (the caller
+// then looks again), and stop, which the caller calls when it no longer
+// waits.
+func (o *Openings) Watch(claimID string) (opened <-chan bool, stop func()) {
+	ch := make(chan bool, 1)
 	o.mu.Lock()
 	if o.watching[claimID] == nil {
-		o.watching[claimID] = map[chan struct{}]struct{}{}
+		o.watching[claimID] = map[chan bool]struct{}{}
 	}
 	o.watching[claimID][ch] = struct{}{}
 	o.mu.Unlock()
@@ -71,7 +73,7 @@ func (o *Openings) opened(claimID string, all bool) {
 			continue
 		}
 		for ch := range w {
-			close(ch)
+			ch <- !all
 		}
 		delete(o.watching, id)
 	}

@@ -317,10 +317,14 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	}
 	now := s.now()
 	c := domain.Open(caseFromRequest(e.ClaimID, d, now), domain.System("intake"), now)
-	pol, product, err := s.policyOf(ctx, c.PolicyNumber)
+	// The policy, its product and, for a request without a catastrophe's
+	// tag, the declared catastrophes its incident may match, in one round
+	// trip.
+	facts, err := s.repo.Facts(ctx, c, FactsQuery{Catastrophes: d.CatastropheCode == ""})
 	if err != nil {
 		return err
 	}
+	pol, product := facts.Policy, facts.Product
 	if pol != nil {
 		c.Branch = pol.Branch
 	}
@@ -344,7 +348,7 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		if err := s.fastTrack(ctx, &c, d.CatastropheCode, ev, now); err != nil {
 			return err
 		}
-	} else if err := s.fastTrackUntagged(ctx, &c, now); err != nil {
+	} else if err := s.fastTrackUntagged(ctx, &c, facts.Catastrophes, now); err != nil {
 		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}

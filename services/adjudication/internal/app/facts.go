@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/catastrophe"
 )
 
 // FactsQuery says which of a case's facts Repository.Facts reads, besides
@@ -24,6 +25,9 @@ type FactsQuery struct {
 	// case, the invoices, the account, the policy's usage), so a caller
 	// that locks invoices or an account does so before.
 	Used, LockUsage bool
+	// Catastrophes reads the declared catastrophes, the latest declared
+	// first (at most 1,000, as CatastropheStore.List).
+	Catastrophes bool
 }
 
 // Facts are what a use case reads of a case besides the case itself, read
@@ -40,6 +44,8 @@ type Facts struct {
 	Switch *bool
 	// UsedFen is what FactsQuery.Used read, per benefit.
 	UsedFen map[string]int64
+	// Catastrophes is what FactsQuery.Catastrophes read.
+	Catastrophes []catastrophe.Catastrophe
 }
 
 // burstOf is burst with the recent claims counted (Facts.Recent), nil when

@@ -12,10 +12,11 @@ import (
 // service (issue 21: a client that filed a claim request need not poll
 // adjudication with requests answered 404 until the case opens).
 type Openings interface {
-	// Watch returns a channel closed when the case of claimID opens after
-	// the call, or when an opening may have been missed (the caller looks
-	// again), and stop, called when the caller no longer waits.
-	Watch(claimID string) (opened <-chan struct{}, stop func())
+	// Watch returns a channel told true when the case of claimID opens
+	// after the call, or false when an opening may have been missed (the
+	// caller looks again), and stop, called when the caller no longer
+	// waits.
+	Watch(claimID string) (opened <-chan bool, stop func())
 }
 
 // MaxCaseWait bounds how long a request waits for a case to open: a
@@ -45,7 +46,8 @@ func (s *Service) CaseWhenOpen(ctx context.Context, claimID string, wait time.Du
 		return domain.Case{}, err
 	}
 	if c.ClaimID == "" {
-		return domain.Case{}, apperr.New(apperr.NotFound, "no case for claim %q after waiting %s for it to open", claimID, wait)
+		// Told open, or the wait is over (apperr.NotFound).
+		return s.repo.Get(ctx, claimID)
 	}
 	return c, nil
 }
@@ -76,8 +78,8 @@ func checkWait(wait time.Duration) error {
 }
 
 // whenOpen runs look, which reports whether the case of claimID is open,
-// until it is or wait has passed, looking again each time the case may
-// have opened (Openings). Without Openings, or with no wait, it looks
+// until it is, the case is told open, or wait has passed, looking again
+// each time an opening may have been missed (Openings). Without Openings, or with no wait, it looks
 // once. It returns nil when the wait passed: the caller's own read then
 // answers apperr.NotFound.
 func (s *Service) whenOpen(ctx context.Context, claimID string, wait time.Duration, look func() (bool, error)) error {
@@ -97,8 +99,12 @@ func (s *Service) whenOpen(ctx context.Context, claimID string, wait time.Durati
 			return err
 		}
 		select {
-		case <-opened:
+		case sure := <-opened:
 			stop()
+			if sure {
+				// The opening committed: no need to look again.
+				return nil
+			}
 		case <-timer.C:
 			stop()
 			return nil
