@@ -341,7 +341,7 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		steps = append(steps, tracking.Open(advance))
 	}
 	if d.CatastropheCode != "" {
-		ev, err := s.evidence(ctx, c)
+		ev, err := s.evidenceOf(ctx, c, pol, product)
 		if err != nil {
 			return err
 		}
