@@ -887,9 +887,9 @@ func (r *Cases) PaymentAuthorisations(ctx context.Context, from, to time.Time) (
 // advances) with their insured, and the employee it belongs to.
 //
 // Read in the transaction that stores an agreement (UpdateReading), it
-// first takes that transaction's lock on the account, in a statement of its
-// own so that the read after it sees what the account's previous holder
-// committed: two agreements naming one account on two claims at once are
+// first takes that transaction's lock on the account, and reads in a
+// statement of account_uses' own after it, which sees what the account's
+// previous holder committed: two agreements naming one account on two claims at once are
 // serialised, and the later one sees the earlier one's use (the attack
 // review of issue 21). Outside a transaction the lock ends with its
 // statement and serialises nothing.
@@ -898,30 +898,25 @@ func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (dom
 	if accountKey == "" {
 		return f, nil
 	}
-	if err := postgres.LockKeys(s.db.WithContext(ctx), "adjudication.account", []string{accountKey}); err != nil {
-		return f, fmt.Errorf("lock the uses of the account: %w", err)
-	}
-	// One statement: the uses as a JSON array, the employee beside them.
-	var row struct {
-		Uses     []byte
-		Employee *string
-	}
-	if err := s.db.WithContext(ctx).Raw(`
-		SELECT (SELECT json_agg(u ORDER BY u.claim_id) FROM (
-			SELECT c.claim_id, c.insured_name FROM agreements a JOIN cases c ON c.id = a.case_id WHERE a.account_key = ? AND c.id <> ?
-			UNION
-			SELECT c.claim_id, c.insured_name FROM case_advances v JOIN cases c ON c.id = v.case_id
-			 WHERE v.account_key = ? AND v.state = 'approved' AND c.id <> ?
-			ORDER BY 1 LIMIT 20) u) AS uses,
-		       (SELECT employee_id FROM employees WHERE account_key = ? ORDER BY employee_id LIMIT 1) AS employee`,
-		accountKey, caseID, accountKey, caseID, accountKey).Scan(&row).Error; err != nil {
+	// One round trip (account_uses, migration 0026): the lock, then the
+	// uses as a JSON array and the employee beside them, read in a
+	// statement of their own under the lock.
+	var raw []byte
+	if err := s.db.WithContext(ctx).Raw(`SELECT account_uses(?, ?)`, accountKey, caseID).Row().Scan(&raw); err != nil {
 		return f, fmt.Errorf("account uses and employee: %w", err)
+	}
+	var row struct {
+		Uses     json.RawMessage `json:"uses"`
+		Employee *string         `json:"employee"`
+	}
+	if err := json.Unmarshal(raw, &row); err != nil {
+		return f, fmt.Errorf("account uses: %w", err)
 	}
 	var uses []struct {
 		ClaimID     string `json:"claim_id"`
 		InsuredName string `json:"insured_name"`
 	}
-	if len(row.Uses) > 0 {
+	if present(row.Uses) {
 		if err := json.Unmarshal(row.Uses, &uses); err != nil {
 			return f, fmt.Errorf("account uses: %w", err)
 		}

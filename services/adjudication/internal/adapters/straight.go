@@ -253,6 +253,12 @@ func (s *Straight) Assessment(ctx context.Context, claimID string) (app.StoredAs
 	if err != nil {
 		return app.StoredAssessment{}, fmt.Errorf("load assessment: %w", err)
 	}
+	return row.toApp()
+}
+
+// toApp is the assessment a row keeps.
+func (row assessmentRow) toApp() (app.StoredAssessment, error) {
+	claimID := row.ClaimID
 	out := app.StoredAssessment{PolicyNumber: row.PolicyNumber, ProductCode: row.ProductCode, Assessment: domain.Assessment{ClaimID: row.ClaimID,
 		RulesVersion: row.RulesVersion, Automatic: row.Automatic, AssessedAt: row.AssessedAt.UTC()}}
 	var reasons []assessmentdata.Reason

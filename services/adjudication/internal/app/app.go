@@ -101,6 +101,11 @@ type Repository interface {
 	SignalFacts(ctx context.Context, accountKey, caseID string) (domain.SignalFacts, error)
 	// RecentClaims counts the other cases of c's insured received since.
 	RecentClaims(ctx context.Context, c domain.Case, since time.Time) (int, error)
+	// Facts reads what q asks of c's policy and of other records in one
+	// round trip, in the transaction of ctx when it has one (ReadingIn).
+	Facts(ctx context.Context, c domain.Case, q FactsQuery) (Facts, error)
+	// Exists tells whether the case of a claim is open.
+	Exists(ctx context.Context, claimID string) (bool, error)
 	// PutEmployees replaces the employee registry (id to account key).
 	PutEmployees(ctx context.Context, employees map[string]string, by string, now time.Time) error
 }
@@ -244,6 +249,8 @@ type Deps struct {
 	// and a metric).
 	Requests       RequestVerifier
 	RequestRefused func(ctx context.Context, e events.Envelope, r signing.Refusal)
+	// Openings (may be nil: no request waits) tells when a case opens.
+	Openings Openings
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -277,6 +284,7 @@ type Service struct {
 	autoDefault  bool
 	requests     RequestVerifier
 	refused      func(ctx context.Context, e events.Envelope, r signing.Refusal)
+	openings     Openings
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -288,7 +296,7 @@ func NewService(d Deps) *Service {
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey, fingerprints: d.Fingerprints,
 		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
-		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused}
+		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused, openings: d.Openings}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision
@@ -309,10 +317,14 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 	}
 	now := s.now()
 	c := domain.Open(caseFromRequest(e.ClaimID, d, now), domain.System("intake"), now)
-	pol, product, err := s.policyOf(ctx, c.PolicyNumber)
+	// The policy, its product and, for a request without a catastrophe's
+	// tag, the declared catastrophes its incident may match, in one round
+	// trip.
+	facts, err := s.repo.Facts(ctx, c, FactsQuery{Catastrophes: d.CatastropheCode == ""})
 	if err != nil {
 		return err
 	}
+	pol, product := facts.Policy, facts.Product
 	if pol != nil {
 		c.Branch = pol.Branch
 	}
@@ -329,14 +341,14 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		steps = append(steps, tracking.Open(advance))
 	}
 	if d.CatastropheCode != "" {
-		ev, err := s.evidence(ctx, c)
+		ev, err := s.evidenceOf(ctx, c, pol, product)
 		if err != nil {
 			return err
 		}
 		if err := s.fastTrack(ctx, &c, d.CatastropheCode, ev, now); err != nil {
 			return err
 		}
-	} else if err := s.fastTrackUntagged(ctx, &c, now); err != nil {
+	} else if err := s.fastTrackUntagged(ctx, &c, facts.Catastrophes, now); err != nil {
 		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}

@@ -33,22 +33,23 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 	// What the decision rests on is read with the case locked, in the
 	// transaction that stores it (issue 21); the amounts used on the
 	// policy, the deductible among them, only under the policy's lock.
+	// The invoices' locks come first, then the policy, its product, the
+	// stored assessment and the insured's recent cases are read, the
+	// policy's usage locked and its amounts used read under the lock, in
+	// one round trip (Facts).
 	read := func(ctx context.Context, c domain.Case) (err error) {
 		// A transaction run again after a deadlock reads again: nothing
 		// read by the lost attempt stands.
 		inTx, rules = ctx, nil
-		if ev.Policy, ev.Product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
-			return err
-		}
 		if ev.Invoices, err = s.repo.SameInvoices(ctx, c); err != nil {
 			return err
 		}
-		if in.Burst, err = s.burst(ctx, c); err != nil {
+		facts, err := s.repo.Facts(ctx, c, FactsQuery{BurstSince: s.burstSince(c), Assessment: s.straight != nil, LockUsage: true})
+		if err != nil {
 			return err
 		}
-		if stored, err = s.storedAssessment(ctx, claimID); err != nil {
-			return err
-		}
+		ev.Policy, ev.Product, ev.UsedFen = facts.Policy, facts.Product, facts.UsedFen
+		in.Burst, stored = s.burstOf(c, facts.Recent), facts.Assessment
 		in.Computed, in.EnteredBy = computedOf(stored), enteredByOf(stored)
 		if in.Computed != nil {
 			r, err := s.straight.Rules(ctx, stored.ProductCode, in.Computed.RulesVersion)
@@ -66,10 +67,10 @@ func (s *Service) Decide(ctx context.Context, actor domain.Actor, claimID string
 		return err
 	}
 	in.Signals = s.signals
-	return s.repo.UpdateReading(ctx, claimID, true, read, func(c *domain.Case, used map[string]int64) (tracking.Effects, error) {
+	return s.repo.UpdateReading(ctx, claimID, false, read, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) {
 		// Another claim of the policy may have been decided meanwhile: the
-		// limits and checks are those under the policy's lock.
-		ev.UsedFen = used
+		// limits and checks are those under the policy's lock, taken in
+		// read (ev.UsedFen).
 		in.Checks, in.Limits = domain.RunChecks(c, ev), domain.MaxPayableOf(c, ev)
 		if rules != nil {
 			// The amount the rules compute now: a claim of the policy
@@ -327,17 +328,17 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 	// What the agreement rests on is read with the case locked, in the
 	// transaction that stores it (issue 21).
 	read := func(ctx context.Context, c domain.Case) error {
-		policy, product, err := s.policyOf(ctx, c.PolicyNumber)
+		// The policy, its product and the stored assessment in one round
+		// trip; then the account's lock and uses.
+		facts, err := s.repo.Facts(ctx, c, FactsQuery{Assessment: s.straight != nil})
 		if err != nil {
 			return err
 		}
-		if in.Policy = policy; product != nil {
-			days = product.PaymentPeriodDays()
+		if in.Policy, days = facts.Policy, 0; facts.Product != nil {
+			days = facts.Product.PaymentPeriodDays()
 		}
-		if in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID); err != nil {
-			return err
-		}
-		in.EnteredBy, err = s.enteredByStaff(ctx, claimID)
+		in.EnteredBy = enteredByOf(facts.Assessment)
+		in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID)
 		return err
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints

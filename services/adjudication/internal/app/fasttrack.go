@@ -160,14 +160,11 @@ func (s *Service) tagCases(ctx context.Context, actor domain.Actor, cat catastro
 // fastTrackUntagged tags a case whose claim request came without a tag
 // when an active catastrophe covers it (R8): its report was filed before
 // the catastrophe was switched on, and intake keeps the channel a report
-// was given. The catastrophes are read from the service's own table, where
+// was given. The catastrophes, all (OpenCase reads them with the policy,
+// FactsQuery.Catastrophes), are read from the service's own table, where
 // a switch is committed before tagOpenCases looks for the cases open then.
 // When several cover it, the one declared first wins, as in intake.
-func (s *Service) fastTrackUntagged(ctx context.Context, c *domain.Case, now time.Time) error {
-	all, err := s.catastrophes.List(ctx)
-	if err != nil {
-		return err
-	}
+func (s *Service) fastTrackUntagged(ctx context.Context, c *domain.Case, all []catastrophe.Catastrophe, now time.Time) error {
 	var found *catastrophe.Catastrophe
 	for i, cat := range all {
 		if cat.Matches(c.IncidentPlace, c.IncidentTime, c.IncidentType) && (found == nil || cat.DeclaredAt.Before(found.DeclaredAt)) {

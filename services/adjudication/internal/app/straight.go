@@ -224,20 +224,24 @@ func usedOn(ev domain.Evidence, benefit string) int64 {
 // autoInput gathers what the assessment of c reads, with the policy and
 // product known (read when nil).
 func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.DocumentFields, known *policyRead) (domain.AutoInput, error) {
+	// The policy and its product (when not known), the amounts used on
+	// the policy, the switch and the insured's recent cases in one round
+	// trip (Facts); the invoices' locks and other uses after.
+	facts, err := s.repo.Facts(ctx, c, FactsQuery{BurstSince: s.burstSince(c), Switch: true, Used: true})
+	if err != nil {
+		return domain.AutoInput{}, err
+	}
 	if known == nil {
-		known = &policyRead{}
-		var err error
-		if known.policy, known.product, err = s.policyOf(ctx, c.PolicyNumber); err != nil {
-			return domain.AutoInput{}, err
-		}
+		known = &policyRead{policy: facts.Policy, product: facts.Product}
 	}
-	ev, err := s.evidenceOf(ctx, c, known.policy, known.product)
+	invoices, err := s.repo.SameInvoices(ctx, c)
 	if err != nil {
 		return domain.AutoInput{}, err
 	}
-	on, err := s.autoEnabled(ctx)
-	if err != nil {
-		return domain.AutoInput{}, err
+	ev := domain.Evidence{Policy: known.policy, Product: known.product, UsedFen: facts.UsedFen, Invoices: invoices}
+	on := s.autoDefault
+	if facts.Switch != nil {
+		on = *facts.Switch
 	}
 	in := domain.AutoInput{Docs: docs, Evidence: ev, Policy: s.auto, Enabled: on, Fingerprints: s.fingerprints}
 	if in.InvoicesAlike, err = s.repo.InvoicesAlike(ctx, c); err != nil {
@@ -257,9 +261,7 @@ func (s *Service) autoInput(ctx context.Context, c domain.Case, docs []domain.Do
 			return domain.AutoInput{}, err
 		}
 	}
-	if in.Burst, err = s.burst(ctx, c); err != nil {
-		return domain.AutoInput{}, err
-	}
+	in.Burst = s.burstOf(c, facts.Recent)
 	if a := c.Advance; a != nil {
 		in.Advance = &domain.AdvanceFacts{KeyHeld: len(s.signalKey) > 0}
 		if in.Advance.KeyHeld && a.AccountKey != "" {

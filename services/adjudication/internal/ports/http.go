@@ -92,7 +92,7 @@ func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
 	cs.POST("/document-request/delivery", serve(h, h.noticeDelivered))
 	cs.POST("/documents-received", serve(h, h.documentsReceived))
 	cs.POST("/complex", serve(h, h.markComplex))
-	cs.POST("/decision", serve(h, h.decide))
+	cs.POST("/decision", h.decideWhenOpen)
 	cs.POST("/decision/approval", serve(h, h.reviewDecision))
 	cs.POST("/checks/:check/override", h.overrideCheck)
 	cs.POST("/rejection-letter", serve(h, h.rejectionLetterSent))
@@ -302,8 +302,18 @@ func queueFilter(c *gin.Context) (app.QueueFilter, error) {
 
 // getCase answers the case with the most its contract allows, which the
 // decision form offers.
+//
+// With ?wait= (a duration up to app.MaxCaseWait, e.g. 5s) a case not yet
+// open is waited for that long, and answered as soon as it opens: a client
+// that has just filed the claim request learns of the case without
+// polling.
 func (h *HTTP) getCase(c *gin.Context) {
-	cs, err := h.app.Case(c.Request.Context(), c.Param("claimId"))
+	wait, err := queryWait(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	cs, err := h.app.CaseWhenOpen(c.Request.Context(), c.Param("claimId"), wait)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
@@ -421,7 +431,35 @@ type decideRequest struct {
 	AmountReason       string       `json:"amount_reason"`
 }
 
-func (h *HTTP) decide(ctx context.Context, who domain.Actor, claimID string, req decideRequest) (domain.Case, error) {
+// queryWait reads the wait query parameter: how long a request waits for
+// a case to open (none when absent; app.MaxCaseWait at most).
+func queryWait(c *gin.Context) (time.Duration, error) {
+	s := c.Query("wait")
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, apperr.InvalidField("wait", "must be a duration such as 5s, up to %s", app.MaxCaseWait)
+	}
+	return d, nil
+}
+
+// decideWhenOpen records a decision; with ?wait= (as for getCase) it first
+// waits that long for a case not yet open, so that a decision sent right
+// after the claim request is not answered 404.
+func (h *HTTP) decideWhenOpen(c *gin.Context) {
+	wait, err := queryWait(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	serve(h, func(ctx context.Context, who domain.Actor, claimID string, req decideRequest) (domain.Case, error) {
+		return h.decide(ctx, who, claimID, req, wait)
+	})(c)
+}
+
+func (h *HTTP) decide(ctx context.Context, who domain.Actor, claimID string, req decideRequest, wait time.Duration) (domain.Case, error) {
 	in := domain.DecisionInput{Outcome: req.Outcome, Note: req.Note, Version: req.Version, AcknowledgeUnknown: req.AcknowledgeUnknown,
 		ExGratia: req.ExGratia, AmountReason: req.AmountReason}
 	for _, l := range req.Lines {
@@ -430,7 +468,7 @@ func (h *HTTP) decide(ctx context.Context, who domain.Actor, claimID string, req
 	for _, r := range req.Reasons {
 		in.Reasons = append(in.Reasons, domain.RejectionReason(r))
 	}
-	return h.app.Decide(ctx, who, claimID, in)
+	return h.app.DecideWhenOpen(ctx, who, claimID, in, wait)
 }
 
 type approvalRequest struct {

@@ -22,6 +22,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/lifecycle"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/servicekit"
@@ -93,6 +94,7 @@ type Adjudication struct {
 	kit      *servicekit.Kit
 	consumer *kafkabus.Consumer
 	payouts  *kafkabus.Consumer
+	openings *adapters.Openings
 }
 
 // Start connects adjudication to its database and Kafka and binds its port.
@@ -182,6 +184,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 			tell()
 		}
 	}
+	// Requests waiting for a case to open are answered when its opening
+	// commits, in this instance or another (app.Openings).
+	openings := adapters.NewOpenings(kit.DB(), log)
 	a := app.NewService(app.Deps{
 		Cases: adapters.NewCases(kit.DB(), kit.WakeRelay, kit.Tracker()), Policies: adapters.NewPolicies(kit.DB()), Letters: renderer,
 		Tracker: kit.Tracker(), Topics: topics, Authority: authority, Issuer: cfg.Issuer, Now: time.Now,
@@ -189,7 +194,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Signals: cfg.Signals, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Complaints: adapters.NewComplaints(kit.DB(), kit.WakeRelay, kit.Tracker()),
 		Indicators: adapters.NewIndicatorStore(kit.DB(), kit.Tracker()), Instructions: cfg.Instructions,
 		Payees: cfg.Payees, Notes: adapters.NewNotes(kit.DB()), Straight: adapters.NewStraight(kit.DB()), Auto: cfg.Auto, AutoEnabled: cfg.AutoEnabled,
-		Requests: cfg.TrustedRequests, RequestRefused: requestRefused,
+		Requests: cfg.TrustedRequests, RequestRefused: requestRefused, Openings: openings,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on
@@ -203,7 +208,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 	// Payout's completed payments end the payment cycles of the
 	// indicators (R13).
 	payouts := kit.NewConsumer(app.PayoutsConsumer, topics.Payout(), cfg.TopicPrefix+"adjudication-payouts", ports.Payouts(a))
-	return &Adjudication{kit: kit, consumer: consumer, payouts: payouts}, nil
+	return &Adjudication{kit: kit, consumer: consumer, payouts: payouts, openings: openings}, nil
 }
 
 // Routes lists the HTTP routes adjudication serves, for the test that keeps its
@@ -215,5 +220,6 @@ func (s *Adjudication) Addr() string { return s.kit.Addr() }
 
 // Run serves and consumes until ctx ends.
 func (s *Adjudication) Run(ctx context.Context) error {
-	return s.kit.Run(ctx, servicekit.ConsumerComponent(s.consumer), servicekit.ConsumerComponent(s.payouts))
+	return s.kit.Run(ctx, servicekit.ConsumerComponent(s.consumer), servicekit.ConsumerComponent(s.payouts),
+		lifecycle.Component{Name: "case-openings", Run: s.openings.Run})
 }

@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
+)
+
+// Openings tells when a claim's case opens, in any instance of the
+// service (issue 21: a client that filed a claim request need not poll
+// adjudication with requests answered 404 until the case opens).
+type Openings interface {
+	// Watch returns a channel told true when the case of claimID opens
+	// after the call, or false when an opening may have been missed (the
+	// caller looks again), and stop, called when the caller no longer
+	// waits.
+	Watch(claimID string) (opened <-chan bool, stop func())
+}
+
+// MaxCaseWait bounds how long a request waits for a case to open: a
+// waiting request holds a goroutine and its client's connection, but no
+// database connection.
+const MaxCaseWait = 10 * time.Second
+
+// CaseWhenOpen returns the case of a claim, waiting up to wait for it to
+// open when it is not open yet (apperr.NotFound after that).
+func (s *Service) CaseWhenOpen(ctx context.Context, claimID string, wait time.Duration) (domain.Case, error) {
+	if err := checkWait(wait); err != nil {
+		return domain.Case{}, err
+	}
+	if wait == 0 || s.openings == nil {
+		return s.repo.Get(ctx, claimID)
+	}
+	var c domain.Case
+	err := s.whenOpen(ctx, claimID, wait, func() (bool, error) {
+		var err error
+		c, err = s.repo.Get(ctx, claimID)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	if err != nil {
+		return domain.Case{}, err
+	}
+	if c.ClaimID == "" {
+		// Told open, or the wait is over (apperr.NotFound).
+		return s.repo.Get(ctx, claimID)
+	}
+	return c, nil
+}
+
+// DecideWhenOpen is Decide after waiting up to wait for the claim's case to
+// open: a decision sent right after the claim request takes effect as soon
+// as adjudication has opened the case.
+func (s *Service) DecideWhenOpen(ctx context.Context, actor domain.Actor, claimID string, in domain.DecisionInput, wait time.Duration) (domain.Case, error) {
+	if err := checkWait(wait); err != nil {
+		return domain.Case{}, err
+	}
+	if wait > 0 && s.openings != nil {
+		// One statement to learn whether to wait; the decision's own
+		// transaction answers apperr.NotFound after a wait in vain.
+		if err := s.whenOpen(ctx, claimID, wait, func() (bool, error) { return s.repo.Exists(ctx, claimID) }); err != nil {
+			return domain.Case{}, err
+		}
+	}
+	return s.Decide(ctx, actor, claimID, in)
+}
+
+// checkWait refuses a wait beyond MaxCaseWait or below nothing.
+func checkWait(wait time.Duration) error {
+	if wait < 0 || wait > MaxCaseWait {
+		return apperr.InvalidField("wait", "must be between 0s and %s", MaxCaseWait)
+	}
+	return nil
+}
+
+// whenOpen runs look, which reports whether the case of claimID is open,
+// until it is, the case is told open, or wait has passed, looking again
+// each time an opening may have been missed (Openings). Without Openings, or with no wait, it looks
+// once. It returns nil when the wait passed: the caller's own read then
+// answers apperr.NotFound.
+func (s *Service) whenOpen(ctx context.Context, claimID string, wait time.Duration, look func() (bool, error)) error {
+	if wait <= 0 || s.openings == nil {
+		_, err := look()
+		return err
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		// Watched before looking, so that an opening between the look
+		// and the wait is not missed.
+		opened, stop := s.openings.Watch(claimID)
+		open, err := look()
+		if err != nil || open {
+			stop()
+			return err
+		}
+		select {
+		case sure := <-opened:
+			stop()
+			if sure {
+				// The opening committed: no need to look again.
+				return nil
+			}
+		case <-timer.C:
+			stop()
+			return nil
+		case <-ctx.Done():
+			stop()
+			return ctx.Err()
+		}
+	}
+}
