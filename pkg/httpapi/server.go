@@ -73,6 +73,13 @@ func NewEngine(o Options) *gin.Engine {
 			id = uuid.NewString()
 		}
 		c.Header(RequestIDHeader, id)
+		// Answers hold personal data (names, masked numbers, printable
+		// pages; R11): the browser of a shared counter PC must not keep
+		// them in its cache, and must not read an answer as another type
+		// than it says. A handler may set its own Cache-Control (the
+		// console's built files, the issuer's keys).
+		c.Header("Cache-Control", "no-store")
+		c.Header("X-Content-Type-Options", "nosniff")
 		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 		// Every body is limited, whatever its declared type: BindJSON reads
 		// a body as JSON whatever the Content-Type says.

@@ -405,3 +405,31 @@ func (f *fixture) doHeader(t *testing.T, path, body, name, value string) answer 
 	t.Helper()
 	return f.do(t, http.MethodPost, path, body, map[string]string{name: value})
 }
+
+// TestAttackAServicesAnswerIsNotKeptByTheBrowser: the console's browser
+// on a shared counter PC keeps in its disk cache every answer that does
+// not forbid it: a claim's names, a document's file. Through the edge, an
+// API answer says Cache-Control: no-store and nosniff, once each, whether
+// the service said so (a document's file) or not.
+func TestAttackAServicesAnswerIsNotKeptByTheBrowser(t *testing.T) {
+	plain := fakeService(t)
+	careful := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write([]byte("\x89PNG"))
+	}))
+	t.Cleanup(careful.Close)
+	pu, _ := url.Parse(plain.URL)
+	cu, _ := url.Parse(careful.URL)
+	f := newFixture(t, builtConsole(t), Upstream{Name: "intake", URL: pu}, Upstream{Name: "payout", URL: cu})
+	for _, path := range []string{"/api/intake/v1/reports/r-1", "/api/payout/v1/reports/r-1/documents/d-1/content", "/api/intake/metrics"} {
+		a := f.do(t, http.MethodGet, path, "", map[string]string{"Authorization": "Bearer tok"})
+		if got := a.header.Values("Cache-Control"); len(got) != 1 || !strings.Contains(got[0], "no-store") {
+			t.Errorf("GET %s (%d): got Cache-Control %q, want one no-store", path, a.status, got)
+		}
+		if got := a.header.Values("X-Content-Type-Options"); len(got) != 1 || got[0] != "nosniff" {
+			t.Errorf("GET %s (%d): got X-Content-Type-Options %q, want one nosniff", path, a.status, got)
+		}
+	}
+}
