@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"claims.local/pkg/auth"
 )
 
 // TestAttackANulByteInAJSONFieldIsABadRequest: the claimant's channel or a
@@ -80,6 +82,52 @@ func TestAttackAnswersHoldingPersonalDataAreNotKeptByTheBrowser(t *testing.T) {
 		}
 		if got := a.Header.Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("GET %s (%d): got X-Content-Type-Options %q, want nosniff", path, a.Status, got)
+		}
+	}
+}
+
+// TestAttackMarkupInAPrintablePageIsEscaped: the console opens the
+// printable checklist and notice as a blob: page in a new tab, which runs
+// with the console's origin (the session's tokens are in reach of a script
+// there). The insured's name comes from the claimant's channel and the
+// handler's name from the token; both carry markup. Held: html/template
+// escapes them, no tag of theirs reaches the page.
+func TestAttackMarkupInAPrintablePageIsEscaped(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	const tag = `<img src=x onerror=alert(1)>`
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(newReportJSON("P-2026-000126")), &m))
+	m["insured_name"] = "张三" + tag
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	a := r.Do(t, http.MethodPost, "/v1/reports", string(b))
+	if a.Status != http.StatusCreated {
+		t.Fatalf("an insured named with markup: got %d (%s), want 201 (the page's escaping is what is tried)", a.Status, a.Body)
+	}
+	var rep report
+	require.NoError(t, json.Unmarshal(a.Body, &rep))
+	base := "/v1/reports/" + rep.ID
+	if a := r.Do(t, http.MethodPost, base+"/claim-request", ""); a.Status >= 300 {
+		t.Fatalf("claim request: got %d (%s), want it made", a.Status, a.Body)
+	}
+	handler := r.As(t, r.keys, auth.Principal{Subject: "h1" + tag, Roles: []auth.Role{auth.Handler}})
+	sent := handler.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"letter"}`)
+	if sent.Status != http.StatusCreated {
+		t.Fatalf("send the notice: got %d (%s), want 201", sent.Status, sent.Body)
+	}
+	for _, path := range []string{base + "/checklist.html", base + "/missing-documents-notices/1/letter.html"} {
+		page := r.Do(t, http.MethodGet, path, "")
+		if page.Status != http.StatusOK {
+			t.Fatalf("GET %s: got %d (%s), want 200", path, page.Status, page.Body)
+		}
+		if strings.Contains(string(page.Body), "<img") || strings.Contains(string(page.Body), "<script") {
+			t.Errorf("GET %s: got a tag of the attacker's in the page:\n%s", path, page.Body)
+		}
+	}
+	for _, path := range []string{base + "/checklist.html", base + "/missing-documents-notices/1/letter.html"} {
+		if page := r.Do(t, http.MethodGet, path, ""); !strings.Contains(string(page.Body), "&lt;img src=x") {
+			t.Errorf("GET %s: got no name escaped, want &lt;img src=x in it:\n%s", path, page.Body)
 		}
 	}
 }
