@@ -164,7 +164,11 @@ func (h *Handler) SignIn(c *gin.Context) {
 			return
 		}
 		if !ok {
-			h.log.WarnContext(ctx, "sign-in refused: too many attempts", "key", lim.key)
+			which := "user at this address"
+			if lim.l == h.clients {
+				which = "address"
+			}
+			h.log.WarnContext(ctx, "sign-in refused: too many attempts", "limit", which, "username", h.loggedName(name), "client", c.ClientIP())
 			h.tooMany(c, left)
 			return
 		}
@@ -178,13 +182,13 @@ func (h *Handler) SignIn(c *gin.Context) {
 		return
 	}
 	if !ok {
-		h.log.WarnContext(ctx, "sign-in delayed: too many attempts on the name from all sources", "username", name)
+		h.log.WarnContext(ctx, "sign-in delayed: too many attempts on the name from all sources", "username", h.loggedName(name))
 		h.tooMany(c, left)
 		return
 	}
 	u, ok := h.cfg.Users.Authenticate(name, req.Password)
 	if !ok {
-		h.log.WarnContext(ctx, "sign-in failed", "username", name, "client", c.ClientIP())
+		h.log.WarnContext(ctx, "sign-in failed", "username", h.loggedName(name), "client", c.ClientIP())
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the user name or the password is wrong"))
 		return
 	}
@@ -223,6 +227,20 @@ func (h *Handler) SignIn(c *gin.Context) {
 	}
 	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", u.Roles)
 	h.answer(c, u, now, refresh, refreshExp)
+}
+
+// unknownName is what the logs say of a name that names no user.
+const unknownName = "(no such user)"
+
+// loggedName is the user name a log line may carry: the name when it names
+// a user, else unknownName. What was typed as a name is often a password
+// (typed in the wrong field) or a guess that holds one: logged, it would be
+// read by whoever reads the logs.
+func (h *Handler) loggedName(name string) string {
+	if _, ok := h.cfg.Users.Lookup(name); ok {
+		return name
+	}
+	return unknownName
 }
 
 // answer writes an access token for u with the session's refresh token.
