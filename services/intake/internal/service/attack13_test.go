@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/pkg/auth"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // TestAttackANulByteInAJSONFieldIsABadRequest: the claimant's channel or a
@@ -129,5 +130,37 @@ func TestAttackMarkupInAPrintablePageIsEscaped(t *testing.T) {
 		if page := r.Do(t, http.MethodGet, path, ""); !strings.Contains(string(page.Body), "&lt;img src=x") {
 			t.Errorf("GET %s: got no name escaped, want &lt;img src=x in it:\n%s", path, page.Body)
 		}
+	}
+}
+
+// TestAttackADocumentIsReachedOnlyThroughItsOwnReport: a user who may read
+// report A (or the claimant's channel, which files A) names a document of
+// report B under A's address, guessing or copying its id. Every route of a
+// document answers 404 there, and nothing is revealed or corrected.
+func TestAttackADocumentIsReachedOnlyThroughItsOwnReport(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	a, _ := r.createReport(t, "P-2026-000127")
+	b, _ := r.createReport(t, "P-2026-000128")
+	up := r.upload(t, b.ID, "invoice.png", grayPNG(t, 7))
+	want(t, "upload to B", up, http.StatusCreated)
+	doc := decode[documentJSON](t, up)
+	under := "/v1/reports/" + a.ID + "/documents/" + doc.ID
+	for _, tt := range []struct{ method, path, body string }{
+		{http.MethodGet, under, ""},
+		{http.MethodGet, under + "/content", ""},
+		{http.MethodGet, under + "/content?reason=" + "the+insured+asked", ""},
+		{http.MethodGet, under + "/pages/1", ""},
+		{http.MethodPost, under + "/reveal", `{"reason":"the insured disputes the number"}`},
+		{http.MethodPost, under + "/corrections", `{"type":"id_card","fields":{"names":["王五"]}}`},
+	} {
+		got := r.Do(t, tt.method, tt.path, tt.body)
+		if got.Status != http.StatusNotFound {
+			t.Errorf("%s %s: got %d (%.200s), want 404", tt.method, tt.path, got.Status, got.Body)
+		}
+	}
+	db := pgtest.Open(t, r.dsn, 2)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM personal_data_reveals"); n != 0 {
+		t.Errorf("got %d reveals recorded, want 0", n)
 	}
 }
