@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
@@ -431,5 +432,34 @@ func TestAttackAServicesAnswerIsNotKeptByTheBrowser(t *testing.T) {
 		if got := a.header.Values("X-Content-Type-Options"); len(got) != 1 || got[0] != "nosniff" {
 			t.Errorf("GET %s (%d): got X-Content-Type-Options %q, want one nosniff", path, a.status, got)
 		}
+	}
+}
+
+// TestAttackTheServicesOperationalRoutesStayInsideWhateverThePath: through
+// the edge, a path that climbs out of /v1/ (dot segments, encoded dots and
+// slashes, doubled slashes) reaches a service's /metrics, /readyz or
+// /debug/pprof (goroutines and heap: claimants' details, R11) nowhere. The
+// service behind is a real httpapi engine, which would answer them.
+func TestAttackTheServicesOperationalRoutesStayInsideWhateverThePath(t *testing.T) {
+	engine := httpapi.NewEngine(httpapi.Options{Log: discard(), Registry: prometheus.NewRegistry(), OpenAPI: []byte(`{}`)})
+	engine.GET("/debug/pprof/*profile", func(c *gin.Context) { c.String(http.StatusOK, "goroutine profile") })
+	engine.GET("/v1/reports/:id", func(c *gin.Context) { c.String(http.StatusOK, "report") })
+	svc := httptest.NewServer(engine)
+	t.Cleanup(svc.Close)
+	u, _ := url.Parse(svc.URL)
+	f := newFixture(t, builtConsole(t), Upstream{Name: "intake", URL: u})
+	for _, p := range []string{
+		"/api/intake/v1/../metrics", "/api/intake/v1/%2e%2e/metrics", "/api/intake/v1/..%2fmetrics", "/api/intake/v1/%2e%2e%2fmetrics",
+		"/api/intake/v1/../debug/pprof/goroutine", "/api/intake/v1/%2E%2E/debug/pprof/heap", "/api/intake//metrics",
+		"/api/intake/v1/..;/metrics", "/api/intake/v1/./../readyz", "/api/intake/openapi.json/../metrics",
+	} {
+		a := f.do(t, http.MethodGet, p, "", map[string]string{"Authorization": "Bearer tok"})
+		body := string(a.body)
+		if a.status == http.StatusOK || strings.Contains(body, "go_goroutines") || strings.Contains(body, "goroutine profile") || strings.Contains(body, `"ready"`) {
+			t.Errorf("GET %s: got %d %.120q, want no operational route", p, a.status, body)
+		}
+	}
+	if a := f.do(t, http.MethodGet, "/api/intake/v1/reports/r-1", "", nil); a.status != http.StatusOK || string(a.body) != "report" {
+		t.Fatalf("GET a report: got %d %q, want it forwarded", a.status, a.body)
 	}
 }
