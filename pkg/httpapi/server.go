@@ -69,7 +69,7 @@ func NewEngine(o Options) *gin.Engine {
 	e.Use(func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader(RequestIDHeader)
-		if id == "" || len(id) > 128 {
+		if !validRequestID(id) {
 			id = uuid.NewString()
 		}
 		c.Header(RequestIDHeader, id)
@@ -264,6 +264,25 @@ func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, grace time.
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// validRequestID reports whether a caller's request id may be kept: 1 to
+// 128 letters, digits and . _ : -. It is echoed, written in every log line
+// of the request and forwarded, and support staff search by it: markup,
+// quotes, spaces or a right-to-left override in it would be the caller's
+// text in each of those places.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '.', b == '_', b == ':', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // cleanText reports whether s is UTF-8 without NUL bytes: what PostgreSQL
