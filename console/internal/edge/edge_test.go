@@ -167,6 +167,9 @@ func (f *fixture) do(t *testing.T, method, path, body string, header map[string]
 	if err != nil {
 		t.Fatalf("request: %v", err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json") // as the console's pages send it
+	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

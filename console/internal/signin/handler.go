@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -106,8 +107,25 @@ type Response struct {
 // bindSecret reads a JSON body carrying a secret (a password, a refresh
 // token) into req: the answer is never cached, and the body is bounded
 // before it is read. A body it cannot read is answered here (false).
+//
+// Only a JSON body from the console's own pages is taken: a page on another
+// site can make a user's browser post a form (text/plain carries a JSON
+// body) or a no-cors fetch, and its wrong passwords, sent from the user's
+// own address, would lock the user out there (issue 20's lock holds a name
+// at an address). A browser sends a cross-site application/json request
+// only after a CORS preflight, which the console never grants, and says
+// where a request comes from in Sec-Fetch-Site; a client that is not a
+// browser sends no Sec-Fetch-Site.
 func (h *Handler) bindSecret(c *gin.Context, req any) bool {
 	c.Header("Cache-Control", "no-store")
+	if site := c.GetHeader("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		httpapi.WriteError(c, h.log, apperr.New(apperr.Forbidden, "sign-in takes requests from the console's own pages only"))
+		return false
+	}
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		httpapi.WriteError(c, h.log, apperr.New(apperr.UnsupportedMedia, "send the body as application/json"))
+		return false
+	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
 	if err := httpapi.BindJSON(c, req); err != nil {
 		httpapi.WriteError(c, h.log, err)
