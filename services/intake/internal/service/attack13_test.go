@@ -164,3 +164,32 @@ func TestAttackADocumentIsReachedOnlyThroughItsOwnReport(t *testing.T) {
 		t.Errorf("got %d reveals recorded, want 0", n)
 	}
 }
+
+// TestAttackAPrintablePageRunsNoScript: should a name ever slip through
+// the escaping (a template changed carelessly), the printable page, opened
+// by the console as a blob: page with the console's origin, would run the
+// attacker's script beside the session's tokens. The page forbids every
+// script itself, in its own markup (a blob: page has no headers) and in its
+// answer's header.
+func TestAttackAPrintablePageRunsNoScript(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	rep, _ := r.createReport(t, "P-2026-000129")
+	base := "/v1/reports/" + rep.ID
+	if a := r.Do(t, http.MethodPost, base+"/claim-request", ""); a.Status >= 300 {
+		t.Fatalf("claim request: got %d (%s), want it made", a.Status, a.Body)
+	}
+	if a := r.Do(t, http.MethodPost, base+"/missing-documents-notices", `{"channel":"letter"}`); a.Status != http.StatusCreated {
+		t.Fatalf("send the notice: got %d (%s), want 201", a.Status, a.Body)
+	}
+	const policy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+	for _, path := range []string{base + "/checklist.html", base + "/missing-documents-notices/1/letter.html"} {
+		page := r.Do(t, http.MethodGet, path, "")
+		if got := page.Header.Get("Content-Security-Policy"); got != policy {
+			t.Errorf("GET %s: got Content-Security-Policy %q, want %q", path, got, policy)
+		}
+		if meta := `<meta http-equiv="Content-Security-Policy" content="` + policy + `">`; !strings.Contains(string(page.Body), meta) {
+			t.Errorf("GET %s: got a page without %s in its head", path, meta)
+		}
+	}
+}
