@@ -193,3 +193,35 @@ func TestAttackAPrintablePageRunsNoScript(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackAReportTakesABoundedNumberOfDocuments: the claimant's channel
+// (or a handler) uploads file after distinct file to one report. Each
+// upload loads every document of the report, each waits for OCR ahead of
+// other claimants' documents (R3 and R4 run meanwhile), and the report's
+// answers list them all; nothing bounded how many a report took. A report
+// takes domain.MaxDocuments; the next distinct file is a 409 and is not
+// stored, the documents taken before are all there.
+func TestAttackAReportTakesABoundedNumberOfDocuments(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	doc := r.Spec(t)
+	rep, _ := r.createReport(t, "P-2026-000130")
+	const most = 200 // domain.MaxDocuments, written out: the test states the bound
+	for i := range most {
+		if a := r.upload(t, rep.ID, "page.png", grayPNG(t, i)); a.Status != http.StatusCreated {
+			t.Fatalf("upload %d: got %d (%s), want 201", i+1, a.Status, a.Body)
+		}
+	}
+	files := storedFiles(t, r.storage)
+	a := r.upload(t, rep.ID, "one more.png", grayPNG(t, most))
+	doc.WantError(t, "POST /v1/reports/{id}/documents", a, http.StatusConflict, "conflict", "")
+	if got := storedFiles(t, r.storage); len(got) != len(files) {
+		t.Errorf("got %d stored files after the refusal, want %d", len(got), len(files))
+	}
+	list := decode[struct {
+		Documents []documentJSON `json:"documents"`
+	}](t, r.Do(t, http.MethodGet, "/v1/reports/"+rep.ID+"/documents", ""))
+	if len(list.Documents) != most {
+		t.Errorf("got %d documents on the report, want %d", len(list.Documents), most)
+	}
+}
