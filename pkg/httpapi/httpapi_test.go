@@ -510,3 +510,27 @@ func TestABusyAnswerSaysToSendTheRequestAgain(t *testing.T) {
 		t.Fatalf("got code %s message %q, want busy_retry without the driver's words", d.Code, d.Message)
 	}
 }
+
+// TestAttackARequestIDCarriesNoTextOfTheCallers: the request id a caller
+// sends is echoed in the answer, written in every log line of the request
+// and forwarded by the console's edge; support staff search the logs by it.
+// Markup, quotes, a right-to-left override that makes a log viewer show
+// another id, or spaces and tabs ("req-1 status=200") are replaced by a
+// fresh id: only letters, digits and . _ : - pass.
+func TestAttackARequestIDCarriesNoTextOfTheCallers(t *testing.T) {
+	e, logs := newEngine(t, httpapi.Options{})
+	for _, id := range []string{`<img src=x onerror=alert(1)>`, `req-1" level=ERROR`, "abc\u202e321-qer", "req-1\tstatus=200", "req 1", "张三-110101199003074578"} {
+		rec := serve(e, http.MethodGet, "/v1/nothing-here", "", "", httpapi.RequestIDHeader, id)
+		if got := rec.Header().Get(httpapi.RequestIDHeader); got == id || len(got) != 36 {
+			t.Errorf("got request id %q for %q, want a fresh UUID", got, id)
+		}
+		if strings.Contains(logs.String(), id) {
+			t.Errorf("got %q in the logs, want it nowhere", id)
+		}
+	}
+	for _, id := range []string{"abc-123", "0af7651916cd43dd8448eb211c80319c", "edge.1:2_3"} {
+		if got := serve(e, http.MethodGet, "/healthz", "", "", httpapi.RequestIDHeader, id).Header().Get(httpapi.RequestIDHeader); got != id {
+			t.Errorf("got request id %q, want the caller's %q", got, id)
+		}
+	}
+}

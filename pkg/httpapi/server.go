@@ -69,10 +69,17 @@ func NewEngine(o Options) *gin.Engine {
 	e.Use(func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader(RequestIDHeader)
-		if id == "" || len(id) > 128 {
+		if !validRequestID(id) {
 			id = uuid.NewString()
 		}
 		c.Header(RequestIDHeader, id)
+		// Answers hold personal data (names, masked numbers, printable
+		// pages; R11): the browser of a shared counter PC must not keep
+		// them in its cache, and must not read an answer as another type
+		// than it says. A handler may set its own Cache-Control (the
+		// console's built files, the issuer's keys).
+		c.Header("Cache-Control", "no-store")
+		c.Header("X-Content-Type-Options", "nosniff")
 		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 		// Every body is limited, whatever its declared type: BindJSON reads
 		// a body as JSON whatever the Content-Type says.
@@ -257,6 +264,25 @@ func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, grace time.
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// validRequestID reports whether a caller's request id may be kept: 1 to
+// 128 letters, digits and . _ : -. It is echoed, written in every log line
+// of the request and forwarded, and support staff search by it: markup,
+// quotes, spaces or a right-to-left override in it would be the caller's
+// text in each of those places.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '.', b == '_', b == ':', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // cleanText reports whether s is UTF-8 without NUL bytes: what PostgreSQL

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
@@ -165,6 +166,9 @@ func (f *fixture) do(t *testing.T, method, path, body string, header map[string]
 	req, err := http.NewRequest(method, f.edge.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("request: %v", err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json") // as the console's pages send it
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -404,4 +408,61 @@ func TestForwardedForFromATrustedProxyNamesTheClient(t *testing.T) {
 func (f *fixture) doHeader(t *testing.T, path, body, name, value string) answer {
 	t.Helper()
 	return f.do(t, http.MethodPost, path, body, map[string]string{name: value})
+}
+
+// TestAttackAServicesAnswerIsNotKeptByTheBrowser: the console's browser
+// on a shared counter PC keeps in its disk cache every answer that does
+// not forbid it: a claim's names, a document's file. Through the edge, an
+// API answer says Cache-Control: no-store and nosniff, once each, whether
+// the service said so (a document's file) or not.
+func TestAttackAServicesAnswerIsNotKeptByTheBrowser(t *testing.T) {
+	plain := fakeService(t)
+	careful := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write([]byte("\x89PNG"))
+	}))
+	t.Cleanup(careful.Close)
+	pu, _ := url.Parse(plain.URL)
+	cu, _ := url.Parse(careful.URL)
+	f := newFixture(t, builtConsole(t), Upstream{Name: "intake", URL: pu}, Upstream{Name: "payout", URL: cu})
+	for _, path := range []string{"/api/intake/v1/reports/r-1", "/api/payout/v1/reports/r-1/documents/d-1/content", "/api/intake/metrics"} {
+		a := f.do(t, http.MethodGet, path, "", map[string]string{"Authorization": "Bearer tok"})
+		if got := a.header.Values("Cache-Control"); len(got) != 1 || !strings.Contains(got[0], "no-store") {
+			t.Errorf("GET %s (%d): got Cache-Control %q, want one no-store", path, a.status, got)
+		}
+		if got := a.header.Values("X-Content-Type-Options"); len(got) != 1 || got[0] != "nosniff" {
+			t.Errorf("GET %s (%d): got X-Content-Type-Options %q, want one nosniff", path, a.status, got)
+		}
+	}
+}
+
+// TestAttackTheServicesOperationalRoutesStayInsideWhateverThePath: through
+// the edge, a path that climbs out of /v1/ (dot segments, encoded dots and
+// slashes, doubled slashes) reaches a service's /metrics, /readyz or
+// /debug/pprof (goroutines and heap: claimants' details, R11) nowhere. The
+// service behind is a real httpapi engine, which would answer them.
+func TestAttackTheServicesOperationalRoutesStayInsideWhateverThePath(t *testing.T) {
+	engine := httpapi.NewEngine(httpapi.Options{Log: discard(), Registry: prometheus.NewRegistry(), OpenAPI: []byte(`{}`)})
+	engine.GET("/debug/pprof/*profile", func(c *gin.Context) { c.String(http.StatusOK, "goroutine profile") })
+	engine.GET("/v1/reports/:id", func(c *gin.Context) { c.String(http.StatusOK, "report") })
+	svc := httptest.NewServer(engine)
+	t.Cleanup(svc.Close)
+	u, _ := url.Parse(svc.URL)
+	f := newFixture(t, builtConsole(t), Upstream{Name: "intake", URL: u})
+	for _, p := range []string{
+		"/api/intake/v1/../metrics", "/api/intake/v1/%2e%2e/metrics", "/api/intake/v1/..%2fmetrics", "/api/intake/v1/%2e%2e%2fmetrics",
+		"/api/intake/v1/../debug/pprof/goroutine", "/api/intake/v1/%2E%2E/debug/pprof/heap", "/api/intake//metrics",
+		"/api/intake/v1/..;/metrics", "/api/intake/v1/./../readyz", "/api/intake/openapi.json/../metrics",
+	} {
+		a := f.do(t, http.MethodGet, p, "", map[string]string{"Authorization": "Bearer tok"})
+		body := string(a.body)
+		if a.status == http.StatusOK || strings.Contains(body, "go_goroutines") || strings.Contains(body, "goroutine profile") || strings.Contains(body, `"ready"`) {
+			t.Errorf("GET %s: got %d %.120q, want no operational route", p, a.status, body)
+		}
+	}
+	if a := f.do(t, http.MethodGet, "/api/intake/v1/reports/r-1", "", nil); a.status != http.StatusOK || string(a.body) != "report" {
+		t.Fatalf("GET a report: got %d %q, want it forwarded", a.status, a.body)
+	}
 }

@@ -50,8 +50,12 @@ func newProxy(u Upstream, transport http.RoundTripper, log *slog.Logger) gin.Han
 			pr.Out.Header.Del("Cookie")
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			// The edge has set its own request id already (the same one).
+			// The edge has set its own request id already (the same one),
+			// and its own no-store and nosniff (httpapi.NewEngine): the
+			// service's would be a second value of each.
 			resp.Header.Del(httpapi.RequestIDHeader)
+			resp.Header.Del("Cache-Control")
+			resp.Header.Del("X-Content-Type-Options")
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

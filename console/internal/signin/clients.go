@@ -121,8 +121,10 @@ type tokenAnswer struct {
 // Token answers POST /api/auth/token, the OAuth client credentials grant
 // (form: grant_type=client_credentials, client_id, client_secret, audience;
 // or the id and secret in HTTP Basic): an access token for one audience the
-// client may call. Attempts are counted per client id before the secret is
-// checked, as sign-ins are.
+// client may call. Attempts are counted before the secret is checked, per
+// client id at the client address, as sign-ins are (issue 20): wrong
+// secrets sent from elsewhere lock that address only, never the service
+// that holds the secret out of its token.
 func (h *Handler) Token(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
@@ -135,7 +137,8 @@ func (h *Handler) Token(c *gin.Context) {
 		id, secret = c.PostForm("client_id"), c.PostForm("client_secret")
 	}
 	ctx := c.Request.Context()
-	left, ok, err := h.users.Attempt(ctx, "service-client:"+id)
+	key := clientSourceKey(id, c.ClientIP())
+	left, ok, err := h.users.Attempt(ctx, key)
 	if err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
@@ -146,7 +149,7 @@ func (h *Handler) Token(c *gin.Context) {
 	}
 	cl, ok := h.cfg.Clients.authenticate(id, secret)
 	if !ok {
-		h.log.WarnContext(ctx, "client credentials refused", "client_id", id)
+		h.log.WarnContext(ctx, "client credentials refused", "client_id", id, "client", c.ClientIP())
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the client id or secret is wrong"))
 		return
 	}
@@ -160,8 +163,14 @@ func (h *Handler) Token(c *gin.Context) {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	if err := h.users.Succeed(ctx, "service-client:"+id); err != nil && !errors.Is(err, ctx.Err()) {
+	if err := h.users.Succeed(ctx, key); err != nil && !errors.Is(err, ctx.Err()) {
 		h.log.WarnContext(ctx, "forget client attempts", "error", err.Error())
 	}
 	c.JSON(http.StatusOK, tokenAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int(h.cfg.Signer.TTL().Seconds())})
+}
+
+// clientSourceKey is the counter of a service client's attempts from one
+// address.
+func clientSourceKey(id, address string) string {
+	return "service-client:" + id + "|client:" + address
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -106,8 +107,25 @@ type Response struct {
 // bindSecret reads a JSON body carrying a secret (a password, a refresh
 // token) into req: the answer is never cached, and the body is bounded
 // before it is read. A body it cannot read is answered here (false).
+//
+// Only a JSON body from the console's own pages is taken: a page on another
+// site can make a user's browser post a form (text/plain carries a JSON
+// body) or a no-cors fetch, and its wrong passwords, sent from the user's
+// own address, would lock the user out there (issue 20's lock holds a name
+// at an address). A browser sends a cross-site application/json request
+// only after a CORS preflight, which the console never grants, and says
+// where a request comes from in Sec-Fetch-Site; a client that is not a
+// browser sends no Sec-Fetch-Site.
 func (h *Handler) bindSecret(c *gin.Context, req any) bool {
 	c.Header("Cache-Control", "no-store")
+	if site := c.GetHeader("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		httpapi.WriteError(c, h.log, apperr.New(apperr.Forbidden, "sign-in takes requests from the console's own pages only"))
+		return false
+	}
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		httpapi.WriteError(c, h.log, apperr.New(apperr.UnsupportedMedia, "send the body as application/json"))
+		return false
+	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxSignInBody)
 	if err := httpapi.BindJSON(c, req); err != nil {
 		httpapi.WriteError(c, h.log, err)
@@ -164,7 +182,11 @@ func (h *Handler) SignIn(c *gin.Context) {
 			return
 		}
 		if !ok {
-			h.log.WarnContext(ctx, "sign-in refused: too many attempts", "key", lim.key)
+			which := "user at this address"
+			if lim.l == h.clients {
+				which = "address"
+			}
+			h.log.WarnContext(ctx, "sign-in refused: too many attempts", "limit", which, "username", h.loggedName(name), "client", c.ClientIP())
 			h.tooMany(c, left)
 			return
 		}
@@ -178,13 +200,13 @@ func (h *Handler) SignIn(c *gin.Context) {
 		return
 	}
 	if !ok {
-		h.log.WarnContext(ctx, "sign-in delayed: too many attempts on the name from all sources", "username", name)
+		h.log.WarnContext(ctx, "sign-in delayed: too many attempts on the name from all sources", "username", h.loggedName(name))
 		h.tooMany(c, left)
 		return
 	}
 	u, ok := h.cfg.Users.Authenticate(name, req.Password)
 	if !ok {
-		h.log.WarnContext(ctx, "sign-in failed", "username", name, "client", c.ClientIP())
+		h.log.WarnContext(ctx, "sign-in failed", "username", h.loggedName(name), "client", c.ClientIP())
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the user name or the password is wrong"))
 		return
 	}
@@ -223,6 +245,20 @@ func (h *Handler) SignIn(c *gin.Context) {
 	}
 	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", u.Roles)
 	h.answer(c, u, now, refresh, refreshExp)
+}
+
+// unknownName is what the logs say of a name that names no user.
+const unknownName = "(no such user)"
+
+// loggedName is the user name a log line may carry: the name when it names
+// a user, else unknownName. What was typed as a name is often a password
+// (typed in the wrong field) or a guess that holds one: logged, it would be
+// read by whoever reads the logs.
+func (h *Handler) loggedName(name string) string {
+	if _, ok := h.cfg.Users.Lookup(name); ok {
+		return name
+	}
+	return unknownName
 }
 
 // answer writes an access token for u with the session's refresh token.

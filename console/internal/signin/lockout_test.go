@@ -1,7 +1,7 @@
 package signin
 
 import (
-	"io"
+	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +26,7 @@ type lockout struct {
 	users  *Directory
 	signer *auth.Signer
 	clock  *time.Time
+	logs   *bytes.Buffer // what the handler logged, as JSON lines
 }
 
 func newLockout(t *testing.T) *lockout {
@@ -48,7 +49,7 @@ func newLockoutWith(t *testing.T, change func(*Config)) *lockout {
 		t.Fatal(err)
 	}
 	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	l := &lockout{db: testDB(t), users: users, signer: signer, clock: &clock}
+	l := &lockout{db: testDB(t), users: users, signer: signer, clock: &clock, logs: &bytes.Buffer{}}
 	cfg := Config{Users: users, Signer: signer, DB: l.db, Now: func() time.Time { return *l.clock },
 		PerUser:           LimitPolicy{MaxFailures: 3, Window: 10 * time.Minute, Lockout: 15 * time.Minute},
 		PerClient:         LimitPolicy{MaxFailures: 1000, Window: time.Minute, Lockout: time.Minute},
@@ -57,7 +58,7 @@ func newLockoutWith(t *testing.T, change func(*Config)) *lockout {
 	if change != nil {
 		change(&cfg)
 	}
-	h := NewHandler(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := NewHandler(cfg, slog.New(slog.NewJSONHandler(l.logs, nil)))
 	l.e = gin.New()
 	l.e.POST("/api/auth/sign-in", h.SignIn)
 	h.Register(l.e, verifier)

@@ -470,7 +470,13 @@ func (s *Service) change(ctx context.Context, reportID string, apply func(f *dom
 // already is (created false). by is who uploads it and via how
 // (domain.ViaClaimant or ViaStaff, issue 19).
 func (s *Service) Upload(ctx context.Context, reportID string, data []byte, fileName, by, via string) (doc domain.Document, created bool, err error) {
-	if _, err := s.d.Repo.Get(ctx, reportID); err != nil {
+	// A full report is refused before its file is read or stored; the
+	// check is made again under the report's lock.
+	f, err := s.d.Repo.Get(ctx, reportID)
+	if err != nil {
+		return domain.Document{}, false, err
+	}
+	if err := f.RoomForDocument(); err != nil {
 		return domain.Document{}, false, err
 	}
 	media, pages, err := s.d.Reader.Probe(ctx, data)
@@ -484,6 +490,9 @@ func (s *Service) Upload(ctx context.Context, reportID string, data []byte, file
 	_, err = s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
 		d := domain.NewDocument(uuid.NewString(), f.Report, sum, media, pages, int64(len(data)), fileName, by, s.d.Now())
 		d.UploadedVia = via
+		if err := f.RoomForDocument(); err != nil {
+			return tracking.Effects{}, err
+		}
 		doc, created = f.AddDocument(d)
 		return tracking.Effects{}, nil
 	})

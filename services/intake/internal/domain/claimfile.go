@@ -170,8 +170,26 @@ func (f *ClaimFile) Document(id string) (*Document, error) {
 	return nil, apperr.New(apperr.NotFound, "report %s has no document %q", f.Report.ID, id)
 }
 
+// MaxDocuments is the most documents a report takes. Each upload loads
+// every document of its report and waits for OCR ahead of later ones, so
+// an unbounded report let one sender (the claimant's channel, a handler)
+// slow every claim behind it; 200 files is far above a real claim's, whose
+// many pages of invoices travel as one bundle (a PDF of up to 50 pages).
+const MaxDocuments = 200
+
+// RoomForDocument refuses an upload to a report that holds MaxDocuments
+// already (conflict), the same file again included.
+func (f *ClaimFile) RoomForDocument() error {
+	if len(f.Documents) >= MaxDocuments {
+		return apperr.New(apperr.Conflict, "report %s holds %d documents, the most a report takes: send further pages together as one PDF, or ask a handler",
+			f.Report.ID, MaxDocuments)
+	}
+	return nil
+}
+
 // AddDocument adds d unless the same file (same SHA-256) is already a
-// document of the claim; then it returns that one and false.
+// document of the claim; then it returns that one and false. The caller
+// checks RoomForDocument first.
 func (f *ClaimFile) AddDocument(d Document) (Document, bool) {
 	if i := slices.IndexFunc(f.Documents, func(x Document) bool { return x.SHA256 == d.SHA256 }); i >= 0 {
 		return f.Documents[i], false

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -499,5 +500,25 @@ func TestCorrectionIsBoundToTheDocumentsType(t *testing.T) {
 				t.Fatalf("got type %q, want %q", got, tt.wantTyp)
 			}
 		})
+	}
+}
+
+func TestAReportTakesAtMostMaxDocuments(t *testing.T) {
+	for _, tt := range []struct {
+		held int
+		want apperr.Code
+	}{
+		{0, ""},
+		{domain.MaxDocuments - 1, ""},
+		{domain.MaxDocuments, apperr.Conflict},
+	} {
+		f := file()
+		for i := range tt.held {
+			f.AddDocument(domain.NewDocument(strconv.Itoa(i), f.Report, fmt.Sprintf("%064d", i), document.PNG, 1, 1, "", "h", t0))
+		}
+		err := f.RoomForDocument()
+		if got := apperr.CodeOf(err); (err != nil || tt.want != "") && got != tt.want {
+			t.Errorf("a report holding %d documents: got %v, want %q", tt.held, err, tt.want)
+		}
 	}
 }

@@ -154,6 +154,14 @@ func (h *HTTP) printNotice(c *gin.Context) {
 		SentAt: shanghaiTime(n.SentAt), Channel: channelNames[n.Channel], SentBy: n.SentBy})
 }
 
+// pagePolicy is the Content-Security-Policy of the printable pages: their
+// own inline style and nothing else, no script above all. The console opens
+// a page as a blob: page with the console's origin, beside the session's
+// tokens, and a blob: page has no headers, so templates/layout.html
+// declares the same policy in its head; the header covers a page opened
+// from intake itself.
+const pagePolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
 // render answers with a page, or with an error if it cannot be rendered.
 func (h *HTTP) render(c *gin.Context, t *template.Template, data any) {
 	var b bytes.Buffer
@@ -161,5 +169,6 @@ func (h *HTTP) render(c *gin.Context, t *template.Template, data any) {
 		h.fail(c, err)
 		return
 	}
+	c.Header("Content-Security-Policy", pagePolicy)
 	c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 }
