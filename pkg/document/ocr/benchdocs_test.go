@@ -73,7 +73,11 @@ var benchFields = []string{"id_number", "total_amount_fen", "event_date", "invoi
 //   - pipeline-commands-cpu-ms/page: the part of the pipeline's CPU its
 //     poppler commands spent (pdfinfo, pdftotext, pdftoppm);
 //   - recognitions/page and osd/page: the Tesseract passes the pipeline
-//     took per page read.
+//     took per page read;
+//   - lstm-columns/page: the width of the lines recognised, once scaled
+//     to the height Tesseract's LSTM reads them at (lstmColumns), per page
+//     recognised: what the recognition's CPU follows, counted rather than
+//     timed, so that it does not swing with the machine's load.
 //
 // It logs a table by defect, for README.
 func BenchmarkDocuments(b *testing.B) {
@@ -162,9 +166,12 @@ func BenchmarkDocuments(b *testing.B) {
 	b.StopTimer()
 
 	var score benchScore
-	recognitions, osdRuns, secondReadings := 0, 0, 0
+	recognitions, osdRuns, secondReadings, recognised := 0, 0, 0, 0
+	var columns float64
 	for i, d := range docs {
 		score.add(b, d, results[i])
+		recognised += results[i].RecognisedPages
+		columns += lstmColumns(results[i])
 		recognitions += results[i].Recognitions
 		secondReadings += results[i].SecondReadings
 		osdRuns += results[i].OSDRuns
@@ -193,18 +200,23 @@ func BenchmarkDocuments(b *testing.B) {
 	b.ReportMetric(cliPageCPU/pipelinePageCPU, "cpu-speedup")
 	b.ReportMetric(float64(recognitions)/float64(filePages), "recognitions/page")
 	b.ReportMetric(float64(osdRuns)/float64(filePages), "osd/page")
+	b.ReportMetric(columns/float64(max(1, recognised)), "lstm-columns/page")
 	b.ReportMetric(float64(secondReadings)/float64(filePages), "second-readings/page")
 	// Printed, not logged: go test cuts a benchmark's log short.
 	fmt.Println(score.table(pipelineRate, cliRate))
 	fmt.Printf("CPU per page: pipeline %.0f ms (its poppler commands %.1f), tesseract command %.0f ms: %.2f×\n", pipelinePageCPU,
 		pipelineCommandsCPU.Seconds()*1000/float64(pages), cliPageCPU, cliPageCPU/pipelinePageCPU)
-	fmt.Printf("Tesseract passes: %d recognitions and %d OSD runs for %d pages\n", recognitions, osdRuns, filePages)
+	fmt.Printf("Tesseract passes: %d recognitions and %d OSD runs for %d pages; %.0f LSTM columns a page recognised\n",
+		recognitions, osdRuns, filePages, columns/float64(max(1, recognised)))
 	if pB != nil {
 		var scoreB benchScore
-		second := 0
+		second, recognisedB := 0, 0
+		var columnsB float64
 		for i, d := range docs {
 			scoreB.add(b, d, resultsB[i])
 			second += resultsB[i].SecondReadings
+			recognisedB += resultsB[i].RecognisedPages
+			columnsB += lstmColumns(resultsB[i])
 		}
 		rateB := float64(pages) / timeB.Seconds()
 		pageCPUB := cpuB.Seconds() * 1000 / float64(pages)
@@ -212,7 +224,8 @@ func BenchmarkDocuments(b *testing.B) {
 		b.ReportMetric(scoreB.fields.share(), "b-field-acc")
 		b.ReportMetric(pageCPUB, "b-pipeline-cpu-ms/page")
 		fmt.Printf("\nB (%s), in turn with A on the same uploads:\n\n%s", specB, scoreB.table(rateB, cliRate))
-		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d\n", pageCPUB, pipelinePageCPU, pageCPUB/pipelinePageCPU, second)
+		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d; LSTM columns a page recognised B %.0f\n",
+			pageCPUB, pipelinePageCPU, pageCPUB/pipelinePageCPU, second, columnsB/float64(max(1, recognisedB)))
 	}
 }
 
@@ -242,6 +255,34 @@ func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 		}
 	}
 	return base
+}
+
+// lstmHeight is the height, in pixels, Tesseract's LSTM reads a line at
+// (chi_sim's network takes 48), and lstmPadding what Tesseract adds
+// around a line's box before scaling it (kImagePadding, 4 a side).
+const (
+	lstmHeight  = 48
+	lstmPadding = 8
+)
+
+// lstmColumns returns the width of res's recognised lines once each is
+// scaled to lstmHeight, padding included: the LSTM's steps, which its
+// CPU follows (README, issue 18's "Fourth round"). It is an estimate: the
+// boxes are in the upload's pixels, not those of the page as shrunk for
+// Tesseract, and lines that read as nothing are not counted.
+func lstmColumns(res ocr.Result) float64 {
+	var n float64
+	for _, p := range res.PageTexts {
+		if p.Source != document.FromOCR {
+			continue
+		}
+		for _, l := range p.Lines {
+			if l.Box.H > 0 {
+				n += float64(l.Box.W+lstmPadding) * lstmHeight / float64(l.Box.H+lstmPadding)
+			}
+		}
+	}
+	return n
 }
 
 // cpuTime returns the CPU time (user and system) this process has used,
