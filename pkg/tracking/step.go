@@ -70,8 +70,14 @@ func Cancel(subject string, rule deadline.RuleID, at time.Time, reason string) S
 	return Step{Subject: subject, Rule: rule, Action: ActionCancel, At: at, Reason: reason}
 }
 
-// ApplyTo performs a step on an existing obligation.
+// ApplyTo performs a step on an existing obligation. A step counts against
+// the due time the obligation's inputs give: one stored later (moved
+// through the service's role) is restored first, so that meeting it late
+// records it missed.
 func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
+	if _, err := t.Restore(o, now); err != nil {
+		return err
+	}
 	switch s.Action {
 	case ActionComplete:
 		// Only the step that completes the obligation tags it: a done

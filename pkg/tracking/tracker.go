@@ -118,7 +118,52 @@ func (t *Tracker) Recompute(o *Deadline, now time.Time) (moved bool, err error) 
 	o.UpdatedAt = now.UTC()
 	// DueAt is always the end of DueDate; the date is compared because a
 	// DueAt read back from the database has lost its nanoseconds.
-	return before != o.DueDate, nil
+	moved = before != o.DueDate
+	if moved {
+		o.DueCause = "recomputed with calendar " + o.CalendarVersion
+	}
+	return moved, nil
+}
+
+// Expected returns o with its deadline derived from its inputs (rule,
+// clock start, closed pauses, contract period) with the calendar in force,
+// and whether that is a due o can be held to: not when o was computed with
+// an older calendar version than the one in force (the monitor recomputes
+// those). A due stored later than the expected one was moved by something
+// other than the tracker: an insider through the service's role, or a bug.
+func (t *Tracker) Expected(o Deadline) (Deadline, bool, error) {
+	if _, seq := t.cals.Active(); o.CalendarSeq < seq {
+		return o, false, nil
+	}
+	if err := t.derive(&o); err != nil {
+		return o, false, err
+	}
+	return o, true, nil
+}
+
+// Later reports whether o's stored due time (or date) is later than the one
+// expected of its inputs.
+func Later(o, expected Deadline) bool {
+	return o.DueAt.Truncate(time.Microsecond).After(expected.DueAt.Truncate(time.Microsecond)) || o.DueDate.After(expected.DueDate)
+}
+
+// Restore puts the due time of an owed obligation back to the one its
+// inputs give when it is stored later (see Expected), and reports whether
+// it did. A due stored earlier is left: only the monitor's recomputation
+// with a newer calendar moves a due later.
+func (t *Tracker) Restore(o *Deadline, now time.Time) (bool, error) {
+	if !o.Owed() {
+		return false, nil
+	}
+	want, ok, err := t.Expected(*o)
+	if err != nil || !ok || !Later(*o, want) {
+		return false, err
+	}
+	if _, err := t.Recompute(o, now); err != nil {
+		return false, err
+	}
+	o.DueCause = "restored: stored due " + "was later than its inputs give"
+	return true, nil
 }
 
 // Pause stops the clock of an open R4 obligation at the instant the
@@ -174,6 +219,9 @@ func (t *Tracker) Resume(o *Deadline, at, now time.Time) (bool, error) {
 	moved, err := t.Recompute(&closed, now)
 	if err != nil {
 		return false, err
+	}
+	if moved {
+		closed.DueCause = "resume: documents received " + at.UTC().Format(time.RFC3339)
 	}
 	*o = closed
 	return moved, nil

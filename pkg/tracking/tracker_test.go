@@ -276,3 +276,47 @@ func pauseStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
 func completeStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
 	return tr.Complete(o, at, at)
 }
+
+func TestRestorePutsBackOnlyAnOwedDueStoredLaterThanItsInputsGive(t *testing.T) {
+	now := at(t, "2026-10-12T02:00:00Z")
+	for _, tc := range []struct {
+		name     string
+		edit     func(*tracking.Deadline)
+		restored bool
+		wantDue  string
+	}{
+		{"as computed", func(*tracking.Deadline) {}, false, "2026-10-13"},
+		{"moved thirty days later", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30)
+		}, true, "2026-10-13"},
+		{"only the due time moved later", func(o *tracking.Deadline) { o.DueAt = o.DueAt.Add(48 * time.Hour) }, true, "2026-10-13"},
+		{"moved with a newer calendar claimed", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate, o.CalendarSeq = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30), 7
+		}, true, "2026-10-13"},
+		{"moved earlier: left", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, -1), o.DueDate.AddDays(-1)
+		}, false, "2026-10-12"},
+		{"done: final", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30)
+			o.State, o.DoneAt = tracking.StateMet, &now
+		}, false, "2026-11-12"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker()
+			o, err := tr.New(decisionSpec(t, "2026-09-30T16:20:00+08:00"), now)
+			require.NoError(t, err)
+			tc.edit(&o)
+			restored, err := tr.Restore(&o, now)
+			require.NoError(t, err)
+			if restored != tc.restored {
+				t.Errorf("got restored %v, want %v", restored, tc.restored)
+			}
+			if got := o.DueDate.String(); got != tc.wantDue {
+				t.Errorf("got due %s, want %s", got, tc.wantDue)
+			}
+			if tc.restored && o.DueCause == "" {
+				t.Errorf("got no cause for the restoration, want one")
+			}
+		})
+	}
+}
