@@ -217,8 +217,9 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 	if m.OnSweep != nil {
 		m.OnSweep(res, time.Since(started))
 	}
-	if res.Moved+res.AtRisk+res.Breached > 0 {
-		m.Log.Info("deadline sweep", "moved", res.Moved, "at_risk", res.AtRisk, "breached", res.Breached)
+	if res.Moved+res.AtRisk+res.Breached+res.Tampered+res.Restored > 0 {
+		m.Log.Info("deadline sweep", "moved", res.Moved, "at_risk", res.AtRisk, "breached", res.Breached,
+			"tampered", res.Tampered, "restored", res.Restored)
 	}
 	return res, nil
 }
@@ -291,7 +292,8 @@ func (m *Monitor) tracedSweep(ctx context.Context) (SweepResult, error) {
 }
 
 // DeadlineEvent announces o on the deadlines topic; previous is the
-// obligation before a move, for moved events.
+// obligation before a move, for moved events, and for tampered events the
+// obligation as it was moved (o then holds the due its inputs give).
 func DeadlineEvent(t events.Type, service string, topics events.Topics, o Deadline, now time.Time, previous *Deadline) (events.Outgoing, error) {
 	rnumber := ""
 	if r, err := deadline.RuleByID(o.Rule); err == nil {

@@ -227,6 +227,39 @@ func (t *Tracker) Resume(o *Deadline, at, now time.Time) (bool, error) {
 	return moved, nil
 }
 
+// Repause sets the closed clock stops of an owed obligation to pauses (a
+// stop learnt of after it ended: a notice's delivery recorded after the
+// claim was handed over) and recomputes its due time, reporting whether it
+// moved. A done obligation is final, and a breach is permanent: an
+// obligation already past its due time at now keeps it, whatever stop is
+// learnt of afterwards. A stop that ends after the open one started, or
+// after now, is refused.
+func (t *Tracker) Repause(o *Deadline, pauses []deadline.Pause, now time.Time) (bool, error) {
+	if !o.Owed() || now.After(o.DueAt) {
+		return false, nil
+	}
+	for i, p := range pauses {
+		switch {
+		case p.PausedAt.Before(o.ClockStart) || p.ResumedAt.Before(p.PausedAt) || p.ResumedAt.After(now):
+			return false, apperr.New(apperr.Invalid, "a stop from %s to %s does not fit the clock of %s", p.PausedAt.Format(time.RFC3339),
+				p.ResumedAt.Format(time.RFC3339), o.ID)
+		case i > 0 && p.PausedAt.Before(pauses[i-1].ResumedAt), o.PausedAt != nil && p.ResumedAt.After(*o.PausedAt):
+			return false, apperr.New(apperr.Invalid, "the stops of %s overlap", o.ID)
+		}
+	}
+	next := *o
+	next.Pauses = append([]deadline.Pause(nil), pauses...)
+	moved, err := t.Recompute(&next, now)
+	if err != nil {
+		return false, err
+	}
+	if moved {
+		next.DueCause = "repause: a stop learnt of after it ended (a notice's late delivery receipt)"
+	}
+	*o = next
+	return moved, nil
+}
+
 // Complete marks the obligation met at at, or missed when at is after its
 // due time. A paused obligation is resumed at at first, so that the time
 // awaited is still deducted. Completing a done obligation again changes
