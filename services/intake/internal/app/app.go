@@ -373,7 +373,9 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 			if err := s.d.Tracker.ApplyTo(&notice, met, now); err != nil {
 				return tracking.Effects{}, err
 			}
-			handed.Steps = slices.DeleteFunc(handed.Steps, func(st tracking.Step) bool { return st == met })
+			handed.Steps = slices.DeleteFunc(handed.Steps, func(st tracking.Step) bool {
+				return st.New == nil && st.Action == met.Action && st.Subject == met.Subject && st.Rule == met.Rule && st.At.Equal(met.At)
+			})
 		}
 		return tracking.Effects{Steps: append([]tracking.Step{tracking.Open(notice)}, handed.Steps...), Events: handed.Events}, nil
 	})
