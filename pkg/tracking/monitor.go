@@ -42,9 +42,9 @@ type MonitorStore interface {
 	RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*Deadline) ([]events.Outgoing, error)) (int, error)
 	// CheckMoves reads, in one transaction, the recorded moves of due
 	// times to a later one that mark has not seen (when mark is zero,
-	// those of owed obligations only), locks the owed obligations they
-	// moved, lets check act on them and stores the obligations it changed
-	// with the events it returns. It returns the mark to give next time
+	// those of owed obligations only), lets check act on them (locking
+	// the owed obligations it asks for) and stores the obligations it
+	// changed with the events it returns. It returns the mark to give next time
 	// and how many moves it read.
 	CheckMoves(ctx context.Context, mark MoveMark, check func(MoveCheck) ([]events.Outgoing, error)) (MoveMark, int, error)
 }
@@ -79,7 +79,7 @@ type MoveCheck interface {
 	Moves() []DueMove
 	// Owed returns the obligation of id, locked, if it is still owed; a
 	// change check makes to it is stored.
-	Owed(id string) (*Deadline, bool)
+	Owed(id string) (*Deadline, bool, error)
 	// RecordAlarm records the tampered alarm of move seq, expecting
 	// expected, and reports whether it was not recorded before.
 	RecordAlarm(seq int64, expected time.Time, now time.Time) (bool, error)
@@ -261,7 +261,11 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 				}
 				out = append(out, e)
 			}
-			if o, ok := c.Owed(mv.Obligation.ID); ok {
+			o, ok, err := c.Owed(mv.Obligation.ID)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				restored, err := m.Tracker.Restore(o, now)
 				if err != nil {
 					return nil, err

@@ -75,7 +75,6 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 		n = len(rows)
 		next = tracking.MoveMark{Seq: max(snap.Top, mark.Seq), XMin: snap.XMin}
 		c := &moveCheck{tx: tx, owed: map[string]*loaded{}}
-		var ids []string
 		for _, r := range rows {
 			mv, err := r.toDomain()
 			if err != nil {
@@ -83,28 +82,18 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 			}
 			c.moves = append(c.moves, mv)
 			next.Seq = max(next.Seq, r.Seq)
-			ids = append(ids, r.ObligationID)
 		}
-		if len(ids) == 0 {
+		if len(rows) == 0 {
 			return tracking.Effects{}, nil
-		}
-		var owed []obligationRow
-		if err := tx.Raw(`SELECT * FROM deadline_obligations WHERE id IN ? AND state IN ('open', 'paused') ORDER BY id FOR UPDATE`,
-			ids).Scan(&owed).Error; err != nil {
-			return tracking.Effects{}, fmt.Errorf("due moves: lock obligations: %w", err)
-		}
-		for _, r := range owed {
-			o, err := r.toDomain()
-			if err != nil {
-				return tracking.Effects{}, err
-			}
-			c.owed[o.ID] = &loaded{o: o, before: r}
 		}
 		out, err := check(c)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
 		for _, e := range c.owed {
+			if e == nil {
+				continue
+			}
 			after, err := toRow(e.o)
 			if err != nil {
 				return tracking.Effects{}, err
@@ -132,12 +121,30 @@ type moveCheck struct {
 
 func (c *moveCheck) Moves() []tracking.DueMove { return c.moves }
 
-func (c *moveCheck) Owed(id string) (*tracking.Deadline, bool) {
+// Owed locks and reads the obligation of id the first time it is asked
+// for: only those of the moves found tampered are, so a sweep after
+// honest moves locks nothing.
+func (c *moveCheck) Owed(id string) (*tracking.Deadline, bool, error) {
 	e, ok := c.owed[id]
 	if !ok {
-		return nil, false
+		var rows []obligationRow
+		if err := c.tx.Raw(`SELECT * FROM deadline_obligations WHERE id = ? AND state IN ('open', 'paused') FOR UPDATE`, id).
+			Scan(&rows).Error; err != nil {
+			return nil, false, fmt.Errorf("due moves: lock obligation %s: %w", id, err)
+		}
+		for _, r := range rows {
+			o, err := r.toDomain()
+			if err != nil {
+				return nil, false, err
+			}
+			e = &loaded{o: o, before: r}
+		}
+		c.owed[id] = e
 	}
-	return &e.o, true
+	if e == nil {
+		return nil, false, nil
+	}
+	return &e.o, true, nil
 }
 
 func (c *moveCheck) RecordAlarm(seq int64, expected, now time.Time) (bool, error) {
