@@ -127,3 +127,76 @@ func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 		t.Fatalf("got clock stops %+v at adjudication, want the 2 notices', the letter's from its delivery at %v", c.Supplements, delivered.DeliveredAt)
 	}
 }
+
+// TestAPostalReceiptAfterTheHandOverStopsTheClockAtAdjudication: the
+// one-time notice went by post, and the handler saw the documents it asked
+// for before its postal receipt came back, so the claim request went to
+// adjudication with a stop not known delivered, which deducts nothing.
+// The receipt recorded at intake afterwards reaches adjudication over
+// Kafka (claims.intake.notice-delivered, signed by intake): the case's stop
+// gets the delivery and the decision deadline (R4) the closed stop, once.
+func TestAPostalReceiptAfterTheHandOverStopsTheClockAtAdjudication(t *testing.T) {
+	t.Parallel()
+	sys := newSystem(t, kafkatest.Cluster(t))
+	sys.start("intake", "INTAKE_STORAGE_DIR="+t.TempDir(), "INTAKE_OCR_WORKERS=0")
+	sys.start("adjudication")
+	sys.waitReady("intake")
+	sys.waitReady("adjudication")
+
+	incident := time.Now().Add(-72 * time.Hour)
+	r := sys.newReport(t, "P-E2E-LATE-RECEIPT", "王五", incident)
+	base := "/v1/reports/" + r.ID
+	post := func(what, path string, body any, out any) {
+		t.Helper()
+		if status := sys.call(t, http.MethodPost, sys.url("intake", base+path), body, out); status != http.StatusCreated {
+			t.Fatalf("%s: got status %d, want 201", what, status)
+		}
+	}
+	post("claim request", "/claim-request", nil, nil)
+	var letter struct {
+		SentAt time.Time `json:"sent_at"`
+	}
+	post("one-time notice by post", "/missing-documents-notices", map[string]string{"channel": "letter"}, &letter)
+	sys.satisfyChecklist(t, r.ID)
+	requested, _ := sys.claimRequested(t, r.ClaimID)
+	if s := requested.Supplements; len(s) != 1 || s[0].DeliveredAt != nil || s[0].ReceivedAt == nil {
+		t.Fatalf("got stops %+v, want the letter's, not known delivered, its documents arrived", s)
+	}
+
+	type caseJSON struct {
+		Supplements []struct {
+			DeliveredAt *time.Time `json:"delivered_at"`
+			Receipt     string     `json:"receipt"`
+		} `json:"supplements"`
+	}
+	var c caseJSON
+	apitest.Eventually(t, 60*time.Second, "case opened", func() bool {
+		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c) == http.StatusOK
+	})
+	delivered := letter.SentAt.Add(time.Millisecond)
+	post("the letter's postal receipt, after the hand-over", "/missing-documents-notices/1/delivery",
+		map[string]string{"receipt": "挂号信回执 XA400", "delivered_at": delivered.Format(time.RFC3339Nano)}, nil)
+
+	apitest.Eventually(t, 60*time.Second, "the delivery at adjudication", func() bool {
+		c = caseJSON{}
+		return sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/cases/"+r.ClaimID), nil, &c) == http.StatusOK &&
+			len(c.Supplements) == 1 && c.Supplements[0].DeliveredAt != nil
+	})
+	if s := c.Supplements[0]; !s.DeliveredAt.Equal(delivered) {
+		t.Fatalf("got the stop delivered at %v, want %v", s.DeliveredAt, delivered)
+	}
+	var decision struct {
+		Rule   string `json:"rule"`
+		Pauses []struct {
+			PausedAt time.Time `json:"paused_at"`
+		} `json:"pauses"`
+	}
+	for _, d := range sys.deadlinesOf(t, "adjudication", r.ClaimID) {
+		if d.Rule == "decision" {
+			sys.call(t, http.MethodGet, sys.url("adjudication", "/v1/deadlines/"+d.ID), nil, &decision)
+		}
+	}
+	if len(decision.Pauses) != 1 || !decision.Pauses[0].PausedAt.Equal(delivered) {
+		t.Fatalf("got the decision deadline's stops %+v, want one from the delivery at %v", decision.Pauses, delivered)
+	}
+}

@@ -334,3 +334,26 @@ type AgreementReachedData struct {
 	// payout keeps them from confirming its payee.
 	EnteredBy []string `json:"entered_by,omitempty"`
 }
+
+// NoticeDelivered tells adjudication that an R3 notice intake handed over
+// with the claim request reached the claimant: its postal receipt came back
+// after the hand-over. The stop it makes (from the day after the delivery
+// to the supplement's arrival, Judicial Interpretation II of the Insurance
+// Law, art. 15) was not in the request. Intake signs it as it signs the
+// claim request: it moves the decision deadline (R4) adjudication holds to.
+var NoticeDelivered = Type{Name: "claims.intake.notice-delivered", Version: 1}
+
+// NoticeDeliveredData is the payload of NoticeDelivered. NoticeSentAt names
+// the notice as the claim request's supplement did (its sending);
+// DeliveredAt is when it reached the claimant, as Receipt says, recorded by
+// RecordedBy at RecordedAt.
+type NoticeDeliveredData struct {
+	ClaimID      string    `json:"claim_id"`
+	ReportID     string    `json:"report_id"`
+	NoticeSeq    int       `json:"notice_seq"`
+	NoticeSentAt time.Time `json:"notice_sent_at"`
+	DeliveredAt  time.Time `json:"delivered_at"`
+	Receipt      string    `json:"receipt"`
+	RecordedBy   string    `json:"recorded_by"`
+	RecordedAt   time.Time `json:"recorded_at"`
+}

@@ -22,6 +22,7 @@ var (
 	DeadlineAtRisk   = Type{Name: "claims.deadline.at-risk", Version: 1}
 	DeadlineBreached = Type{Name: "claims.deadline.breached", Version: 1}
 	DeadlineMoved    = Type{Name: "claims.deadline.moved", Version: 1}
+	DeadlineTampered = Type{Name: "claims.deadline.tampered", Version: 1}
 	CalendarUpdated  = Type{Name: "claims.calendar.updated", Version: 1}
 )
 

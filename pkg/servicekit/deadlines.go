@@ -61,7 +61,7 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
 	})
 	alarms := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "deadline_alarms_total", Help: "Deadline alarms raised by this instance, by kind (at-risk, breached, moved).",
+		Name: "deadline_alarms_total", Help: "Deadline alarms raised by this instance, by kind (at-risk, breached, moved, tampered: a due moved later than its inputs give).",
 	}, []string{"kind"})
 	k.registry.MustRegister(sweeps, alarms)
 	monitor := &tracking.Monitor{
@@ -72,6 +72,7 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 			alarms.WithLabelValues("at-risk").Add(float64(r.AtRisk))
 			alarms.WithLabelValues("breached").Add(float64(r.Breached))
 			alarms.WithLabelValues("moved").Add(float64(r.Moved))
+			alarms.WithLabelValues("tampered").Add(float64(r.Tampered))
 		},
 	}
 	if err := monitor.LoadCalendar(ctx); err != nil {

@@ -113,6 +113,11 @@ type Deadline struct {
 	// report can show each mode apart; empty while owed and for rules
 	// whose completion is not tagged.
 	Mode string
+	// DueCause says why this change moves the due time (a resume, a
+	// calendar version, a restoration), for the record of due moves that
+	// the database keeps of every move (tracking migration 0005); it is not
+	// kept on the obligation, and is empty when read back.
+	DueCause string
 	// AtRiskAlertedAt and BreachedAlertedAt record the alarms raised, so
 	// that each is raised once.
 	AtRiskAlertedAt   *time.Time

@@ -40,6 +40,49 @@ type MonitorStore interface {
 	// calendar sequence older than seq, lets recompute change them, and
 	// stores them with the events it returns. It returns how many it took.
 	RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*Deadline) ([]events.Outgoing, error)) (int, error)
+	// CheckMoves reads, in one transaction, the recorded moves of due
+	// times to a later one that mark has not seen (when mark is zero,
+	// those of owed obligations only), lets check act on them (locking
+	// the owed obligations it asks for) and stores the obligations it
+	// changed with the events it returns. It returns the mark to give next time
+	// and how many moves it read.
+	CheckMoves(ctx context.Context, mark MoveMark, check func(MoveCheck) ([]events.Outgoing, error)) (MoveMark, int, error)
+}
+
+// DueMove is a recorded move of an obligation's due time (or a change of
+// the inputs it is computed from), as the database's trigger wrote it
+// whatever the statement: Obligation holds the inputs and the due after
+// the move, OldDueAt the due before it.
+type DueMove struct {
+	Seq        int64
+	Obligation Deadline
+	OldDueAt   time.Time
+	Cause      string
+	// Role is the database role whose statement moved it; TxID its
+	// transaction.
+	Role    string
+	TxID    int64
+	MovedAt time.Time
+}
+
+// MoveMark is how far a monitor has read the record of due moves: every
+// move up to Seq, and every move written by a transaction from XMin on
+// (one still open when Seq was read may commit a lower sequence number
+// later). The zero mark has read nothing.
+type MoveMark struct {
+	Seq, XMin int64
+}
+
+// MoveCheck is one transaction of CheckMoves.
+type MoveCheck interface {
+	// Moves are the moves to check, in their order.
+	Moves() []DueMove
+	// Owed returns the obligation of id, locked, if it is still owed; a
+	// change check makes to it is stored.
+	Owed(id string) (*Deadline, bool, error)
+	// RecordAlarm records the tampered alarm of move seq, expecting
+	// expected, and reports whether it was not recorded before.
+	RecordAlarm(seq int64, expected time.Time, now time.Time) (bool, error)
 }
 
 // SweepResult counts what one sweep did.
@@ -48,6 +91,10 @@ type SweepResult struct {
 	Moved      int
 	AtRisk     int
 	Breached   int
+	// Tampered counts the moves found to a due later than their inputs
+	// give; Restored the owed obligations put back.
+	Tampered int
+	Restored int
 }
 
 // Monitor escalates the obligations of one service: it recomputes those
@@ -67,6 +114,9 @@ type Monitor struct {
 	Log   *slog.Logger
 	// OnSweep, if set, is called after each sweep, for metrics.
 	OnSweep func(SweepResult, time.Duration)
+
+	// moves is how far this monitor has checked the record of due moves.
+	moves MoveMark
 }
 
 // Run sweeps every Interval until ctx ends. A failed sweep (the database
@@ -141,6 +191,9 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 			break
 		}
 	}
+	if err := m.checkMoves(ctx, &res); err != nil {
+		return res, err
+	}
 	for _, a := range []struct {
 		alarm Alarm
 		count *int
@@ -164,10 +217,71 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 	if m.OnSweep != nil {
 		m.OnSweep(res, time.Since(started))
 	}
-	if res.Moved+res.AtRisk+res.Breached > 0 {
-		m.Log.Info("deadline sweep", "moved", res.Moved, "at_risk", res.AtRisk, "breached", res.Breached)
+	if res.Moved+res.AtRisk+res.Breached+res.Tampered+res.Restored > 0 {
+		m.Log.Info("deadline sweep", "moved", res.Moved, "at_risk", res.AtRisk, "breached", res.Breached,
+			"tampered", res.Tampered, "restored", res.Restored)
 	}
 	return res, nil
+}
+
+// checkMoves holds every owed obligation to the due its inputs give. The
+// database records every move of a due (tracking migration 0005), so a due
+// moved through the service's role, by any statement, is in the record: each
+// move to a later due is checked against the due computed from the inputs
+// it left (Tracker.Expected), and one that is later raises the tampered
+// alarm, once per move (claims.deadline.tampered on the deadlines topic and
+// an error log line), and puts an owed obligation's due back, so that its
+// breach alarm comes on time and the compliance report counts against it.
+// It runs before the alarms of the sweep.
+func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
+	now := m.Now()
+	mark, _, err := m.Store.CheckMoves(ctx, m.moves, func(c MoveCheck) ([]events.Outgoing, error) {
+		var out []events.Outgoing
+		for _, mv := range c.Moves() {
+			want, ok, err := m.Tracker.Expected(mv.Obligation)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || !Later(mv.Obligation, want) {
+				continue
+			}
+			first, err := c.RecordAlarm(mv.Seq, want.DueAt, now)
+			if err != nil {
+				return nil, err
+			}
+			if first {
+				res.Tampered++
+				m.Log.Error("deadline due moved later than its inputs give", "obligation_id", mv.Obligation.ID,
+					"claim_id", mv.Obligation.ClaimID, "rule", string(mv.Obligation.Rule), "moved_due_at", mv.Obligation.DueAt,
+					"expected_due_at", want.DueAt, "role", mv.Role, "txid", mv.TxID, "cause", mv.Cause, "move_seq", mv.Seq)
+				moved := mv.Obligation
+				e, err := DeadlineEvent(events.DeadlineTampered, m.Service, m.Topics, want, now, &moved)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, e)
+			}
+			o, ok, err := c.Owed(mv.Obligation.ID)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				restored, err := m.Tracker.Restore(o, now)
+				if err != nil {
+					return nil, err
+				}
+				if restored {
+					res.Restored++
+				}
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return err
+	}
+	m.moves = mark
+	return nil
 }
 
 // tracedSweep is Sweep in a span of its own: the alarms a sweep raises
@@ -182,7 +296,8 @@ func (m *Monitor) tracedSweep(ctx context.Context) (SweepResult, error) {
 }
 
 // DeadlineEvent announces o on the deadlines topic; previous is the
-// obligation before a move, for moved events.
+// obligation before a move, for moved events, and for tampered events the
+// obligation as it was moved (o then holds the due its inputs give).
 func DeadlineEvent(t events.Type, service string, topics events.Topics, o Deadline, now time.Time, previous *Deadline) (events.Outgoing, error) {
 	rnumber := ""
 	if r, err := deadline.RuleByID(o.Rule); err == nil {

@@ -23,6 +23,8 @@ type Step struct {
 	Reason string
 	// Mode tags a completed obligation with how it was met (Deadline.Mode).
 	Mode string
+	// Pauses are the closed clock stops a repause step sets.
+	Pauses []deadline.Pause
 }
 
 // Action is what a step does to an existing obligation.
@@ -34,6 +36,7 @@ const (
 	ActionPause    Action = "pause"
 	ActionResume   Action = "resume"
 	ActionCancel   Action = "cancel"
+	ActionRepause  Action = "repause"
 )
 
 // Open starts tracking o. Opening an obligation whose subject and rule are
@@ -70,8 +73,22 @@ func Cancel(subject string, rule deadline.RuleID, at time.Time, reason string) S
 	return Step{Subject: subject, Rule: rule, Action: ActionCancel, At: at, Reason: reason}
 }
 
-// ApplyTo performs a step on an existing obligation.
+// Repause sets the closed clock stops of the obligation of subject under
+// rule to pauses and recomputes its due time (Tracker.Repause): a stop
+// learnt of after it ended (a notice's postal receipt that came back after
+// the claim was handed over), learnt of at at.
+func Repause(subject string, rule deadline.RuleID, pauses []deadline.Pause, at time.Time) Step {
+	return Step{Subject: subject, Rule: rule, Action: ActionRepause, At: at, Pauses: pauses}
+}
+
+// ApplyTo performs a step on an existing obligation. A step counts against
+// the due time the obligation's inputs give: one stored later (moved
+// through the service's role) is restored first, so that meeting it late
+// records it missed.
 func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
+	if _, err := t.Restore(o, now); err != nil {
+		return err
+	}
 	switch s.Action {
 	case ActionComplete:
 		// Only the step that completes the obligation tags it: a done
@@ -91,6 +108,9 @@ func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
 		return err
 	case ActionCancel:
 		return t.Cancel(o, s.At, s.Reason, now)
+	case ActionRepause:
+		_, err := t.Repause(o, s.Pauses, s.At)
+		return err
 	}
 	return nil
 }

@@ -118,7 +118,52 @@ func (t *Tracker) Recompute(o *Deadline, now time.Time) (moved bool, err error) 
 	o.UpdatedAt = now.UTC()
 	// DueAt is always the end of DueDate; the date is compared because a
 	// DueAt read back from the database has lost its nanoseconds.
-	return before != o.DueDate, nil
+	moved = before != o.DueDate
+	if moved {
+		o.DueCause = "recomputed with calendar " + o.CalendarVersion
+	}
+	return moved, nil
+}
+
+// Expected returns o with its deadline derived from its inputs (rule,
+// clock start, closed pauses, contract period) with the calendar in force,
+// and whether that is a due o can be held to: not when o was computed with
+// an older calendar version than the one in force (the monitor recomputes
+// those). A due stored later than the expected one was moved by something
+// other than the tracker: an insider through the service's role, or a bug.
+func (t *Tracker) Expected(o Deadline) (Deadline, bool, error) {
+	if _, seq := t.cals.Active(); o.CalendarSeq < seq {
+		return o, false, nil
+	}
+	if err := t.derive(&o); err != nil {
+		return o, false, err
+	}
+	return o, true, nil
+}
+
+// Later reports whether o's stored due time (or date) is later than the one
+// expected of its inputs.
+func Later(o, expected Deadline) bool {
+	return o.DueAt.Truncate(time.Microsecond).After(expected.DueAt.Truncate(time.Microsecond)) || o.DueDate.After(expected.DueDate)
+}
+
+// Restore puts the due time of an owed obligation back to the one its
+// inputs give when it is stored later (see Expected), and reports whether
+// it did. A due stored earlier is left: only the monitor's recomputation
+// with a newer calendar moves a due later.
+func (t *Tracker) Restore(o *Deadline, now time.Time) (bool, error) {
+	if !o.Owed() {
+		return false, nil
+	}
+	want, ok, err := t.Expected(*o)
+	if err != nil || !ok || !Later(*o, want) {
+		return false, err
+	}
+	if _, err := t.Recompute(o, now); err != nil {
+		return false, err
+	}
+	o.DueCause = "restored: stored due " + "was later than its inputs give"
+	return true, nil
 }
 
 // Pause stops the clock of an open R4 obligation at the instant the
@@ -175,7 +220,43 @@ func (t *Tracker) Resume(o *Deadline, at, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if moved {
+		closed.DueCause = "resume: documents received " + at.UTC().Format(time.RFC3339)
+	}
 	*o = closed
+	return moved, nil
+}
+
+// Repause sets the closed clock stops of an owed obligation to pauses (a
+// stop learnt of after it ended: a notice's delivery recorded after the
+// claim was handed over) and recomputes its due time, reporting whether it
+// moved. A done obligation is final, and a breach is permanent: an
+// obligation already past its due time at now keeps it, whatever stop is
+// learnt of afterwards. A stop that ends after the open one started, or
+// after now, is refused.
+func (t *Tracker) Repause(o *Deadline, pauses []deadline.Pause, now time.Time) (bool, error) {
+	if !o.Owed() || now.After(o.DueAt) {
+		return false, nil
+	}
+	for i, p := range pauses {
+		switch {
+		case p.PausedAt.Before(o.ClockStart) || p.ResumedAt.Before(p.PausedAt) || p.ResumedAt.After(now):
+			return false, apperr.New(apperr.Invalid, "a stop from %s to %s does not fit the clock of %s", p.PausedAt.Format(time.RFC3339),
+				p.ResumedAt.Format(time.RFC3339), o.ID)
+		case i > 0 && p.PausedAt.Before(pauses[i-1].ResumedAt), o.PausedAt != nil && p.ResumedAt.After(*o.PausedAt):
+			return false, apperr.New(apperr.Invalid, "the stops of %s overlap", o.ID)
+		}
+	}
+	next := *o
+	next.Pauses = append([]deadline.Pause(nil), pauses...)
+	moved, err := t.Recompute(&next, now)
+	if err != nil {
+		return false, err
+	}
+	if moved {
+		next.DueCause = "repause: a stop learnt of after it ended (a notice's late delivery receipt)"
+	}
+	*o = next
 	return moved, nil
 }
 

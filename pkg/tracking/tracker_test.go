@@ -276,3 +276,86 @@ func pauseStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
 func completeStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) error {
 	return tr.Complete(o, at, at)
 }
+
+func TestRestorePutsBackOnlyAnOwedDueStoredLaterThanItsInputsGive(t *testing.T) {
+	now := at(t, "2026-10-12T02:00:00Z")
+	for _, tc := range []struct {
+		name     string
+		edit     func(*tracking.Deadline)
+		restored bool
+		wantDue  string
+	}{
+		{"as computed", func(*tracking.Deadline) {}, false, "2026-10-13"},
+		{"moved thirty days later", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30)
+		}, true, "2026-10-13"},
+		{"only the due time moved later", func(o *tracking.Deadline) { o.DueAt = o.DueAt.Add(48 * time.Hour) }, true, "2026-10-13"},
+		{"moved with a newer calendar claimed", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate, o.CalendarSeq = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30), 7
+		}, true, "2026-10-13"},
+		{"moved earlier: left", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, -1), o.DueDate.AddDays(-1)
+		}, false, "2026-10-12"},
+		{"done: final", func(o *tracking.Deadline) {
+			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30)
+			o.State, o.DoneAt = tracking.StateMet, &now
+		}, false, "2026-11-12"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker()
+			o, err := tr.New(decisionSpec(t, "2026-09-30T16:20:00+08:00"), now)
+			require.NoError(t, err)
+			tc.edit(&o)
+			restored, err := tr.Restore(&o, now)
+			require.NoError(t, err)
+			if restored != tc.restored {
+				t.Errorf("got restored %v, want %v", restored, tc.restored)
+			}
+			if got := o.DueDate.String(); got != tc.wantDue {
+				t.Errorf("got due %s, want %s", got, tc.wantDue)
+			}
+			if tc.restored && o.DueCause == "" {
+				t.Errorf("got no cause for the restoration, want one")
+			}
+		})
+	}
+}
+
+func TestRepauseDeductsAStopLearntOfLateOnlyWhileTheDeadlineIsOwedAndNotPast(t *testing.T) {
+	// Claim received Monday 2026-11-02 10:00: due 11-09 with no stop; the
+	// stop from the delivery on 11-03 to the supplement on 11-05 makes it
+	// 11-11.
+	stop := []deadline.Pause{{PausedAt: at(t, "2026-11-03T15:00:00+08:00"), ResumedAt: at(t, "2026-11-05T10:00:00+08:00")}}
+	for _, tc := range []struct {
+		name    string
+		now     string
+		pauses  []deadline.Pause
+		done    bool
+		wantDue string
+		wantErr bool
+	}{
+		{"owed, before its due", "2026-11-06T10:00:00+08:00", stop, false, "2026-11-11", false},
+		{"already past its due: the breach stays", "2026-11-10T10:00:00+08:00", stop, false, "2026-11-09", false},
+		{"met: final", "2026-11-06T10:00:00+08:00", stop, true, "2026-11-09", false},
+		{"a stop ending in the future", "2026-11-04T10:00:00+08:00", stop, false, "2026-11-09", true},
+		{"a stop before the clock start", "2026-11-06T10:00:00+08:00",
+			[]deadline.Pause{{PausedAt: at(t, "2026-11-01T15:00:00+08:00"), ResumedAt: at(t, "2026-11-05T10:00:00+08:00")}}, false, "2026-11-09", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker()
+			now := at(t, tc.now)
+			o, err := tr.New(decisionSpec(t, "2026-11-02T10:00:00+08:00"), now)
+			require.NoError(t, err)
+			if tc.done {
+				require.NoError(t, tr.Complete(&o, at(t, "2026-11-05T12:00:00+08:00"), now))
+			}
+			_, err = tr.Repause(&o, tc.pauses, now)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("got error %v, want an error: %v", err, tc.wantErr)
+			}
+			if got := o.DueDate.String(); got != tc.wantDue {
+				t.Errorf("got due %s, want %s", got, tc.wantDue)
+			}
+		})
+	}
+}

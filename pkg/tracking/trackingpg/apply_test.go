@@ -68,6 +68,7 @@ func normal(o tracking.Deadline) tracking.Deadline {
 	}
 	o.ClockStart, o.DueAt, o.AtRiskFrom, o.CreatedAt, o.UpdatedAt = ts(o.ClockStart), ts(o.DueAt), ts(o.AtRiskFrom), ts(o.CreatedAt), ts(o.UpdatedAt)
 	o.PausedAt, o.DoneAt, o.AtRiskAlertedAt, o.BreachedAlertedAt = tp(o.PausedAt), tp(o.DoneAt), tp(o.AtRiskAlertedAt), tp(o.BreachedAlertedAt)
+	o.DueCause = "" // recorded with the move (deadline_due_moves), not kept on the obligation
 	ps := make([]deadline.Pause, len(o.Pauses))
 	for i, p := range o.Pauses {
 		ps[i] = deadline.Pause{PausedAt: ts(p.PausedAt), ResumedAt: ts(p.ResumedAt)}

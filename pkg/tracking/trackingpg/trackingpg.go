@@ -32,7 +32,7 @@ import (
 // kind (ID is the primary key).
 type obligationRow struct {
 	ID, ClaimID, Subject, Rule, State, CancelReason string
-	Mode                                            string
+	Mode, DueCause                                  string
 	DueDate, Basis, Explanation, CalendarVersion    string
 	ClockStart, DueAt, AtRiskFrom                   time.Time
 	CreatedAt, UpdatedAt                            time.Time
@@ -65,7 +65,7 @@ func toRow(o tracking.Deadline) (obligationRow, error) {
 		ID: o.ID, ClaimID: o.ClaimID, Subject: o.Subject, Rule: string(o.Rule), ClockStart: o.ClockStart.UTC(),
 		Pauses: pauses, PausedAt: o.PausedAt, DueDate: o.DueDate.String(), DueAt: o.DueAt.UTC(),
 		AtRiskFrom: o.AtRiskFrom.UTC(), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
-		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt, CancelReason: o.CancelReason, Mode: o.Mode,
+		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt, CancelReason: o.CancelReason, Mode: o.Mode, DueCause: o.DueCause,
 		AtRiskAlertedAt: o.AtRiskAlertedAt, BreachedAlertedAt: o.BreachedAlertedAt,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
 	}
@@ -301,7 +301,7 @@ var obligationColumns = []struct{ name, typ string }{
 	{"explanation", "text"}, {"provisional", "boolean"}, {"calendar_version", "text"}, {"calendar_seq", "bigint"},
 	{"state", "text"}, {"done_at", "timestamptz"}, {"at_risk_alerted_at", "timestamptz"},
 	{"breached_alerted_at", "timestamptz"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
-	{"cancel_reason", "text"}, {"mode", "text"},
+	{"cancel_reason", "text"}, {"mode", "text"}, {"due_cause", "text"},
 }
 
 // values returns r's columns in the order of obligationColumns, instants
@@ -328,7 +328,7 @@ func (r obligationRow) values() []any {
 		r.Explanation, r.Provisional, r.CalendarVersion, r.CalendarSeq,
 		r.State, tp(r.DoneAt), tp(r.AtRiskAlertedAt),
 		tp(r.BreachedAlertedAt), ts(r.CreatedAt), ts(r.UpdatedAt),
-		r.CancelReason, r.Mode}
+		r.CancelReason, r.Mode, r.DueCause}
 }
 
 // changedColumns returns the indexes (in obligationColumns) of the columns

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -287,6 +288,12 @@ func TestACalendarUpdateRecomputesOwedObligationsAndAnnouncesTheMovedOnes(t *tes
 	assert.Equal(t, stays.DueDate, f.get(t, stays.ID).DueDate)
 	assert.Equal(t, done.CalendarSeq, f.get(t, done.ID).CalendarSeq, "a done obligation keeps the calendar it was judged by")
 	assert.Equal(t, 1, f.outboxTypes(t)[events.DeadlineMoved.Name])
+	if mv := f.dueMoves(t, moves.ID); len(mv) != 1 || mv[0].NewDueDate != "2026-12-09" || !strings.HasPrefix(mv[0].Cause, "recomputed with calendar") {
+		t.Errorf("got the record of moves %+v, want the calendar's move to 12-09 with its cause", mv)
+	}
+	res, err = f.monitor().Sweep(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.Tampered+res.Restored, "the calendar's move checked by a monitor that starts: tampered and restored")
 
 	versions, err := f.store.CalendarVersions(context.Background())
 	require.NoError(t, err)

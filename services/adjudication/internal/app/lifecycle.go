@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"claims.local/adjudication/internal/domain"
+	"claims.local/pkg/apperr"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/tracking"
@@ -72,6 +74,41 @@ func (s *Service) RecordNoticeDelivered(ctx context.Context, actor domain.Actor,
 		}
 		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), delivered)}}, nil
 	})
+}
+
+// RecordIntakeDelivery applies intake's announcement that a notice it
+// handed over with the claim request as a stop not known delivered reached
+// the claimant (events.NoticeDelivered: its postal receipt came back after
+// the hand-over). The event is applied only signed by intake
+// (checkRequest: else parked with the alarm). The supplement's delivery is
+// written once (domain.Case.RecordIntakeDelivery) and the decision
+// deadline (R4), if still owed and not yet past, is recomputed with the
+// stop (tracking.Repause); a met, missed or breached one stays as it was.
+// Intake's events of a claim come on one partition, after its claim
+// request, so the delivery finds the case. A delivery refused (before the
+// notice's sending, in the future, of a notice or a claim adjudication
+// does not know) is parked for a person: it would never apply.
+func (s *Service) RecordIntakeDelivery(ctx context.Context, e events.Envelope) error {
+	if err := s.checkRequest(ctx, e); err != nil {
+		return err
+	}
+	var d events.NoticeDeliveredData
+	if err := events.DecodeData(e, events.NoticeDelivered, &d); err != nil {
+		return err
+	}
+	_, err := s.repo.Update(ctx, e.ClaimID, func(c *domain.Case) (tracking.Effects, error) {
+		now := s.now()
+		changed, err := c.RecordIntakeDelivery(d.NoticeSentAt, d.DeliveredAt.Truncate(time.Microsecond), d.Receipt, now)
+		if err != nil || !changed {
+			return tracking.Effects{}, err
+		}
+		closed, _ := c.Pauses()
+		return tracking.Effects{Steps: []tracking.Step{tracking.Repause(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), closed, now)}}, nil
+	})
+	if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.NotFound {
+		return errors.Join(events.ErrMalformed, err)
+	}
+	return err
 }
 
 // RecordDocumentsReceived records the arrival of the documents asked for at

@@ -40,14 +40,22 @@ type RequestVerifier interface {
 // returned wraps events.ErrMalformed, so that the consumer parks the event
 // as a dead letter for a person.
 //
+// A notice's delivery intake announces after the hand-over
+// (RecordIntakeDelivery) moves the decision deadline, and is checked the
+// same way.
+//
 // A request signed by intake whose schema version adjudication cannot read
 // (intake upgraded first, or a writer of the topic probing it) is refused
 // the same way, as UnknownSchemaVersion, rather than parked unseen.
 func (s *Service) checkRequest(ctx context.Context, e events.Envelope) error {
 	r := signing.Check(s.requests, e)
-	if r == nil && e.SchemaVersion != events.ClaimRequested.Version {
+	version := events.ClaimRequested.Version
+	if e.Type == events.NoticeDelivered.Name {
+		version = events.NoticeDelivered.Version
+	}
+	if r == nil && e.SchemaVersion != version {
 		r = &signing.Refusal{Reason: UnknownSchemaVersion,
-			Detail: fmt.Sprintf("schema version %d; adjudication reads version %d", e.SchemaVersion, events.ClaimRequested.Version)}
+			Detail: fmt.Sprintf("schema version %d; adjudication reads version %d", e.SchemaVersion, version)}
 	}
 	if r == nil {
 		return nil

@@ -611,6 +611,47 @@ func (c *Case) RecordNoticeDelivered(actor Actor, at time.Time, receipt string, 
 	return delivered, nil
 }
 
+// RecordIntakeDelivery records that intake's notice sent at sentAt, handed
+// over with the claim request as a stop not known delivered, reached the
+// claimant at at, as receipt says: its postal receipt came back after the
+// hand-over, and intake announced it (events.NoticeDelivered). The notice
+// then stops the decision clock (R4) from the day after at until its
+// supplement arrived (Judicial Interpretation II of the Insurance Law, art.
+// 15). It reports whether the case changed: a delivery is written once, so
+// a second one of the same notice (a redelivery, or another receipt)
+// changes nothing, nor does one that reached the claimant only after the
+// supplement arrived (it deducts nothing). One before the notice's sending
+// or in the future is refused (400 on delivered_at), as is one of a notice
+// the request did not bring (404).
+func (c *Case) RecordIntakeDelivery(sentAt, at time.Time, receipt string, now time.Time) (bool, error) {
+	receipt, err := requiredText("receipt", receipt, maxSubject, "name the delivery receipt (the postal receipt)")
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(c.Supplements, func(s Supplement) bool {
+		return s.RequestedBy == RequestedByIntake && s.NoticeSentAt.Equal(sentAt)
+	})
+	if i < 0 {
+		return false, apperr.New(apperr.NotFound, "the claim request of %s brought no notice of intake sent at %s", c.ClaimID, sentAt.UTC().Format(time.RFC3339Nano))
+	}
+	s := &c.Supplements[i]
+	switch {
+	case at.After(now):
+		return false, apperr.InvalidField("delivered_at", "is in the future")
+	case at.Before(s.NoticeSentAt):
+		return false, apperr.InvalidField("delivered_at", "is before the notice was sent on %s", s.NoticeSentAt.Format(time.RFC3339))
+	case s.DeliveredAt != nil:
+		return false, nil
+	case s.ReceivedAt != nil && s.ReceivedAt.Before(at):
+		return false, nil
+	}
+	delivered := at.UTC()
+	c.record(Change{Action: ActionNoticeDelivered, From: c.State, To: c.State, Actor: System(RequestedByIntake).Subject, At: now,
+		Details: map[string]any{"delivered_at": delivered, "receipt": receipt, "notice_sent_at": s.NoticeSentAt.UTC(), "recorded_after_hand_over": true}})
+	s.DeliveredAt, s.Receipt = &delivered, receipt
+	return true, nil
+}
+
 // RecordDocumentsReceived records that the documents asked for arrived at
 // at (now when zero): the decision clock (R4) runs again and the case goes
 // back to review, or to the complex path if it was marked complex.

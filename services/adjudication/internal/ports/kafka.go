@@ -8,13 +8,18 @@ import (
 )
 
 // ClaimRequests returns the handler of intake's topic: claim requests open
-// cases; the other intake events are not adjudication's business.
+// cases, and a notice's delivery recorded after the hand-over moves the
+// case's decision deadline; the other intake events are not adjudication's
+// business.
 func ClaimRequests(a *app.Service) func(context.Context, events.Envelope) error {
 	return func(ctx context.Context, e events.Envelope) error {
-		if e.Type != events.ClaimRequested.Name {
-			return nil
+		switch e.Type {
+		case events.ClaimRequested.Name:
+			return a.OpenCase(ctx, e)
+		case events.NoticeDelivered.Name:
+			return a.RecordIntakeDelivery(ctx, e)
 		}
-		return a.OpenCase(ctx, e)
+		return nil
 	}
 }
 

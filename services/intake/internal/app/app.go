@@ -373,7 +373,9 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 			if err := s.d.Tracker.ApplyTo(&notice, met, now); err != nil {
 				return tracking.Effects{}, err
 			}
-			handed.Steps = slices.DeleteFunc(handed.Steps, func(st tracking.Step) bool { return st == met })
+			handed.Steps = slices.DeleteFunc(handed.Steps, func(st tracking.Step) bool {
+				return st.New == nil && st.Action == met.Action && st.Subject == met.Subject && st.Rule == met.Rule && st.At.Equal(met.At)
+			})
 		}
 		return tracking.Effects{Steps: append([]tracking.Step{tracking.Open(notice)}, handed.Steps...), Events: handed.Events}, nil
 	})
@@ -434,17 +436,11 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		data.AdvanceAgreement = &events.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt, AccountKey: a.AccountKey,
 			EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}
-	e, err := events.New(events.ClaimRequested, Producer, r.ClaimID, now, data)
+	e, err := s.signed(events.ClaimRequested, r.ClaimID, now, data)
 	if err != nil {
 		return err
 	}
-	if s.d.Requests == nil {
-		return errors.New("no key to sign claim requests with (INTAKE_SIGNING_KEY)")
-	}
-	if e, err = s.d.Requests.Sign(e); err != nil {
-		return err
-	}
-	eff.Events = append(eff.Events, events.Outgoing{Topic: s.d.Topics.Intake(), Envelope: e})
+	eff.Events = append(eff.Events, e)
 	eff.Steps = append(eff.Steps, tracking.Complete(tracking.ClaimSubject(r.ClaimID), deadline.MissingDocumentsNotice, now))
 	return nil
 }
@@ -652,15 +648,44 @@ func (s *Service) SendNotice(ctx context.Context, reportID string, channel domai
 // claimant at at (now when zero), as receipt says (the postal receipt, the
 // gateway's receipt): the decision clock (R4) stops from then, not from the
 // sending (Judicial Interpretation II of the Insurance Law, art. 15). A
-// delivery is written once.
+// delivery is written once. One recorded after the claim request was
+// handed over (the supplement completed the claim before the postal
+// receipt came back) is announced to adjudication in the same transaction,
+// signed as the claim request is: it moves the decision deadline there.
 func (s *Service) RecordNoticeDelivered(ctx context.Context, reportID string, seq int, at time.Time, receipt, by string) (domain.ClaimFile, domain.Notice, error) {
 	var n domain.Notice
 	f, err := s.d.Repo.Update(ctx, reportID, func(f *domain.ClaimFile) (tracking.Effects, error) {
+		now := s.d.Now()
 		var err error
-		n, err = f.RecordNoticeDelivered(seq, at, receipt, by, s.d.Now())
-		return tracking.Effects{}, err
+		if n, err = f.RecordNoticeDelivered(seq, at, receipt, by, now); err != nil || f.Report.HandedOverAt == nil {
+			return tracking.Effects{}, err
+		}
+		e, err := s.signed(events.NoticeDelivered, f.Report.ClaimID, now, events.NoticeDeliveredData{
+			ClaimID: f.Report.ClaimID, ReportID: f.Report.ID, NoticeSeq: n.Seq, NoticeSentAt: n.SentAt.UTC(),
+			DeliveredAt: n.Delivery.At, Receipt: n.Delivery.Receipt, RecordedBy: n.Delivery.By, RecordedAt: n.Delivery.RecordedAt,
+		})
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Events: []events.Outgoing{e}}, nil
 	})
 	return f, n, err
+}
+
+// signed builds an event of intake's topic signed with intake's key, as
+// adjudication reads only signed claim requests and notice deliveries.
+func (s *Service) signed(t events.Type, claimID string, now time.Time, data any) (events.Outgoing, error) {
+	e, err := events.New(t, Producer, claimID, now, data)
+	if err != nil {
+		return events.Outgoing{}, err
+	}
+	if s.d.Requests == nil {
+		return events.Outgoing{}, errors.New("no key to sign claim requests with (INTAKE_SIGNING_KEY)")
+	}
+	if e, err = s.d.Requests.Sign(e); err != nil {
+		return events.Outgoing{}, err
+	}
+	return events.Outgoing{Topic: s.d.Topics.Intake(), Envelope: e}, nil
 }
 
 // Report returns a claim file.

@@ -378,9 +378,12 @@ func (f *ClaimFile) SendNotice(channel NoticeChannel, reason, by string, now tim
 // (now when zero), as receipt says: the decision clock (R4) stops from then
 // until the supplement arrives (Judicial Interpretation II of the Insurance
 // Law, art. 15, "from the day after the notice reaches the claimant"). A
-// delivery is recorded once, never before the sending nor in the future,
-// and only while the claim is with intake: the stops go to adjudication
-// with the claim request.
+// delivery is recorded once, never before the sending nor in the future.
+// While the claim is with intake the stop goes to adjudication with the
+// claim request; a postal receipt that comes back after the hand-over is
+// recorded too, and the service announces it to adjudication
+// (events.NoticeDelivered), which deducts the stop if its deadline is still
+// owed.
 func (f *ClaimFile) RecordNoticeDelivered(seq int, at time.Time, receipt, by string, now time.Time) (Notice, error) {
 	receipt, err := freeText("receipt", receipt, 200)
 	if err != nil {
@@ -401,9 +404,6 @@ func (f *ClaimFile) RecordNoticeDelivered(seq int, at time.Time, receipt, by str
 	case n.Delivery != nil:
 		return Notice{}, apperr.New(apperr.Conflict, "notice %d was already recorded delivered on %s (receipt %s)", seq,
 			n.Delivery.At.Format(time.RFC3339), n.Delivery.Receipt)
-	case f.Report.HandedOverAt != nil:
-		return Notice{}, apperr.New(apperr.Conflict, "the claim was handed to adjudication with its clock stops at %s: a delivery recorded now reaches no deadline",
-			f.Report.HandedOverAt.Format(time.RFC3339))
 	case at.After(now):
 		return Notice{}, apperr.InvalidField("delivered_at", "is in the future")
 	case at.Before(n.SentAt):

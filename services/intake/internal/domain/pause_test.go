@@ -77,7 +77,7 @@ func TestEachNoticeStopsTheClockUntilItsOwnItemsArrive(t *testing.T) {
 
 // TestANoticesDeliveryIsRecordedOnce: a notice's delivery is when the decision
 // clock stops; it is recorded with its receipt, once, never in the future,
-// before the sending, or once the claim went to adjudication with its stops.
+// before the sending; after the hand-over too (the service announces it).
 func TestANoticesDeliveryIsRecordedOnce(t *testing.T) {
 	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
 	sent := func(t *testing.T) *domain.ClaimFile {
@@ -109,10 +109,14 @@ func TestANoticesDeliveryIsRecordedOnce(t *testing.T) {
 				panic(err)
 			}
 		}, apperr.Conflict, ""},
-		{"after the hand-over", 1, h(50), "挂号信回执 XA1", func(f *domain.ClaimFile) {
+		{"after the hand-over (announced to adjudication)", 1, h(50), "挂号信回执 XA1", func(f *domain.ClaimFile) {
 			at := h(40)
 			f.Report.HandedOverAt = &at
-		}, apperr.Conflict, ""},
+		}, "", ""},
+		{"after the hand-over, before the sending", 1, h(0), "挂号信回执 XA1", func(f *domain.ClaimFile) {
+			at := h(40)
+			f.Report.HandedOverAt = &at
+		}, apperr.Invalid, "delivered_at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

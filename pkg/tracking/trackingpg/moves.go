@@ -1,0 +1,163 @@
+package trackingpg
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"claims.local/pkg/calendar"
+	"claims.local/pkg/events"
+	"claims.local/pkg/tracking"
+)
+
+// moveRow is a row of deadline_due_moves (tracking migration 0005), written
+// by the trigger on every move of an obligation's due.
+type moveRow struct {
+	Seq                                int64
+	ObligationID, ClaimID, Rule, State string
+	OldDueAt, NewDueAt                 time.Time
+	NewDueDate, NewBasis               string
+	ClockStart                         time.Time
+	Pauses                             []byte
+	OverrideLength                     *int
+	OverrideUnit                       *string
+	CalendarSeq                        int64
+	Cause, Role                        string
+	Xid                                int64
+	MovedAt                            time.Time
+}
+
+// toDomain returns the move with the obligation as the move left it: its
+// inputs and its new due.
+func (r moveRow) toDomain() (tracking.DueMove, error) {
+	o, err := obligationRow{ID: r.ObligationID, ClaimID: r.ClaimID, Rule: r.Rule, State: r.State, ClockStart: r.ClockStart,
+		Pauses: r.Pauses, OverrideLength: r.OverrideLength, OverrideUnit: r.OverrideUnit, CalendarSeq: r.CalendarSeq,
+		DueAt: r.NewDueAt, DueDate: r.NewDueDate, Basis: r.NewBasis}.toDomain()
+	if err != nil {
+		return tracking.DueMove{}, fmt.Errorf("due move %d: %w", r.Seq, err)
+	}
+	return tracking.DueMove{Seq: r.Seq, Obligation: o, OldDueAt: r.OldDueAt.In(calendar.Location()), Cause: r.Cause,
+		Role: r.Role, TxID: r.Xid, MovedAt: r.MovedAt.UTC()}, nil
+}
+
+// CheckMoves reads the moves to a later due that mark has not seen and
+// lets check act on them, in one transaction (tracking.MonitorStore). The
+// mark it returns covers every move up to the highest sequence number
+// visible when it read, and from the oldest transaction then still open:
+// a move that one commits later has a lower sequence number but a
+// transaction id from that one on, so the next call reads it.
+func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check func(tracking.MoveCheck) ([]events.Outgoing, error)) (tracking.MoveMark, int, error) {
+	next, n := mark, 0
+	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+		var snap struct{ XMin, Top int64 }
+		if err := tx.Raw(`SELECT txid_snapshot_xmin(txid_current_snapshot()) AS x_min,
+			COALESCE((SELECT max(seq) FROM deadline_due_moves), 0) AS top`).Scan(&snap).Error; err != nil {
+			return tracking.Effects{}, fmt.Errorf("due moves: snapshot: %w", err)
+		}
+		later := `(m.new_due_at > m.old_due_at OR m.new_due_date > m.old_due_date)`
+		q := `SELECT m.* FROM deadline_due_moves m WHERE ` + later
+		var args []any
+		if mark == (tracking.MoveMark{}) {
+			// A monitor that starts checks the moves of what is still owed;
+			// a done obligation's moves were checked by the monitor that
+			// ran when they were made.
+			q += ` AND m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
+		} else {
+			q += ` AND (m.seq > ? OR m.xid >= ?)`
+			args = append(args, mark.Seq, mark.XMin)
+		}
+		var rows []moveRow
+		if err := tx.Raw(q+` ORDER BY m.seq`, args...).Scan(&rows).Error; err != nil {
+			return tracking.Effects{}, fmt.Errorf("due moves: %w", err)
+		}
+		n = len(rows)
+		next = tracking.MoveMark{Seq: max(snap.Top, mark.Seq), XMin: snap.XMin}
+		c := &moveCheck{tx: tx, owed: map[string]*loaded{}}
+		for _, r := range rows {
+			mv, err := r.toDomain()
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			c.moves = append(c.moves, mv)
+			next.Seq = max(next.Seq, r.Seq)
+		}
+		if len(rows) == 0 {
+			return tracking.Effects{}, nil
+		}
+		out, err := check(c)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		for _, e := range c.owed {
+			if e == nil {
+				continue
+			}
+			after, err := toRow(e.o)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			if len(changedColumns(e.before, after)) > 0 {
+				if err := save(tx, e.o); err != nil {
+					return tracking.Effects{}, err
+				}
+			}
+		}
+		return tracking.Effects{Events: out}, nil
+	})
+	if err != nil {
+		return mark, 0, err
+	}
+	return next, n, nil
+}
+
+// moveCheck is one transaction of CheckMoves.
+type moveCheck struct {
+	tx    *gorm.DB
+	moves []tracking.DueMove
+	owed  map[string]*loaded
+}
+
+func (c *moveCheck) Moves() []tracking.DueMove { return c.moves }
+
+// Owed locks and reads the obligation of id the first time it is asked
+// for: only those of the moves found tampered are, so a sweep after
+// honest moves locks nothing.
+func (c *moveCheck) Owed(id string) (*tracking.Deadline, bool, error) {
+	e, ok := c.owed[id]
+	if !ok {
+		var rows []obligationRow
+		if err := c.tx.Raw(`SELECT * FROM deadline_obligations WHERE id = ? AND state IN ('open', 'paused') FOR UPDATE`, id).
+			Scan(&rows).Error; err != nil {
+			return nil, false, fmt.Errorf("due moves: lock obligation %s: %w", id, err)
+		}
+		for _, r := range rows {
+			o, err := r.toDomain()
+			if err != nil {
+				return nil, false, err
+			}
+			e = &loaded{o: o, before: r}
+		}
+		c.owed[id] = e
+	}
+	if e == nil {
+		return nil, false, nil
+	}
+	return &e.o, true, nil
+}
+
+func (c *moveCheck) RecordAlarm(seq int64, expected, now time.Time) (bool, error) {
+	var obligation string
+	for _, mv := range c.moves {
+		if mv.Seq == seq {
+			obligation = mv.Obligation.ID
+		}
+	}
+	res := c.tx.Exec(`INSERT INTO deadline_tamper_alarms (move_seq, obligation_id, expected_due, raised_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (move_seq) DO NOTHING`, seq, obligation, expected.UTC(), now.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("record tampered alarm of move %d: %w", seq, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
