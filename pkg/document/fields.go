@@ -112,6 +112,9 @@ type Fields struct {
 	// whole (issue 19). Corroborated reports them; adjudication relies on
 	// them only when the name is the policy's insured.
 	SecondReading []string
+	// NameRereadings are the names' values read a second time alone
+	// (RereadName): each beside its first reading, with what it confirmed.
+	NameRereadings []NameRereading
 }
 
 // Extract returns the fields of a document of type t from its text.

@@ -201,10 +201,18 @@ func BenchmarkDocuments(b *testing.B) {
 	fmt.Printf("Tesseract passes: %d recognitions and %d OSD runs for %d pages\n", recognitions, osdRuns, filePages)
 	if pB != nil {
 		var scoreB benchScore
-		second := 0
+		second, rereads, confirmed := 0, 0, 0
 		for i, d := range docs {
 			scoreB.add(b, d, resultsB[i])
 			second += resultsB[i].SecondReadings
+			rereads += resultsB[i].NameRereadings
+			for _, part := range resultsB[i].Parts {
+				for _, r := range part.Analysis.Fields.NameRereadings {
+					if r.Outcome == document.RereadConfirmed {
+						confirmed++
+					}
+				}
+			}
 		}
 		rateB := float64(pages) / timeB.Seconds()
 		pageCPUB := cpuB.Seconds() * 1000 / float64(pages)
@@ -212,14 +220,15 @@ func BenchmarkDocuments(b *testing.B) {
 		b.ReportMetric(scoreB.fields.share(), "b-field-acc")
 		b.ReportMetric(pageCPUB, "b-pipeline-cpu-ms/page")
 		fmt.Printf("\nB (%s), in turn with A on the same uploads:\n\n%s", specB, scoreB.table(rateB, cliRate))
-		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d\n", pageCPUB, pipelinePageCPU, pageCPUB/pipelinePageCPU, second)
+		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d; names read again B %d, %d confirmed\n", pageCPUB, pipelinePageCPU,
+			pageCPUB/pipelinePageCPU, second, rereads, confirmed)
 	}
 }
 
 // benchConfigB returns base changed as spec says: comma-separated
 // settings psm=N (Config.PageSegMode), second=Model (SecondLanguage,
 // "none" for none), choices=1 (Choices), figures=Model (FiguresLanguage,
-// "none" for none).
+// "none" for none), reread=1 (RereadNames).
 func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 	b.Helper()
 	for _, kv := range strings.Split(spec, ",") {
@@ -237,8 +246,10 @@ func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 			base.Choices = v == "1"
 		case "figures":
 			base.FiguresLanguage = strings.TrimPrefix(v, "none")
+		case "reread":
+			base.RereadNames = v == "1"
 		default:
-			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures)", benchBVar, k)
+			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures, reread)", benchBVar, k)
 		}
 	}
 	return base
