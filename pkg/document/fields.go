@@ -113,7 +113,8 @@ type Fields struct {
 	// them only when the name is the policy's insured.
 	SecondReading []string
 	// NameRereadings are the names' values read a second time alone
-	// (RereadName): each beside its first reading, with what it confirmed.
+	// (RereadName): each beside its first reading, which stays the one
+	// used.
 	NameRereadings []NameRereading
 }
 

@@ -5,24 +5,12 @@ import (
 	"unicode"
 )
 
-// RereadSure is the confidence (on the words' scale, its least sure
-// character) at or above which a name's value read again alone confirms
-// the first reading of a name read below the floor: adjudication's
-// ADJUDICATION_AUTO_MIN_CORROBORABLE default.
-const RereadSure = 0.8
-
 // The outcomes of a name read again (NameRereading.Outcome).
 const (
-	// RereadConfirmed: the value read again alone is the first reading's
-	// name, sure; the first reading, in doubt, is confirmed
-	// (SecondReading).
-	RereadConfirmed = "confirmed"
-	// RereadSame: the same name, with nothing to confirm (the first
-	// reading was sure, or the second was not).
+	// RereadSame: the value read again alone gives the first reading's
+	// name.
 	RereadSame = "same"
-	// RereadDiffers: another name was read, or none; the first reading
-	// stands and nothing is confirmed. A second reading never replaces the
-	// first: which of two readings is the printed name is a person's call.
+	// RereadDiffers: another name was read, or none.
 	RereadDiffers = "differs"
 )
 
@@ -42,8 +30,8 @@ type NameRereading struct {
 	// confidence, its least sure character.
 	Again string
 	At    Source
-	// Outcome is RereadConfirmed, RereadSame or RereadDiffers; the name
-	// used is always First.
+	// Outcome is RereadSame or RereadDiffers; the name used is always
+	// First, and the second reading confirms nothing (RereadName).
 	Outcome string
 }
 
@@ -111,14 +99,15 @@ func rereadName(text string) string {
 
 // RereadName keeps again, the value of field read a second time alone, at
 // at (its confidence the second reading's least sure character), beside
-// the first reading (NameRereadings), and confirms the first reading
-// (SecondReading, which Corroborated reports) only when it was read below
-// RereadSure and the second reading gives exactly the same name at or
-// above RereadSure. A second reading that differs changes nothing: the
-// first reading's name stays the field's, never replaced by the other,
-// whichever is surer, since nothing read tells a misread insured from a
-// look-alike person (BenchmarkLookAlikeNames, BenchmarkNameCropReread).
-// Returns the outcome.
+// the first reading (NameRereadings), for a person to see; it changes
+// nothing else. It never replaces the first reading, whichever is surer
+// (on issue 19's look-alike pages it read another person's name as the
+// insured's 3 times in 239), and never confirms it: chi_sim read again
+// repeats its own misreads (a look-alike's 磊 read as 舌 twice), and on
+// those pages it read the first reading's name again, sure, for 8 of the
+// 10 look-alike names first read as the insured's in doubt, against 14 of
+// the 23 clean scans' names read right in doubt: no confidence told them
+// apart (BenchmarkNameCropReread). Returns the outcome.
 func (f *Fields) RereadName(field, again string, at Source) string {
 	first := f.nameOf(field)
 	src, located := f.Sources[field]
@@ -126,12 +115,7 @@ func (f *Fields) RereadName(field, again string, at Source) string {
 		return ""
 	}
 	r := NameRereading{Field: field, First: first, FirstConfidence: src.Confidence, Again: rereadName(again), At: at, Outcome: RereadDiffers}
-	switch {
-	case r.Again != first:
-	case src.Confidence < RereadSure && at.Confidence >= RereadSure:
-		r.Outcome = RereadConfirmed
-		f.ConfirmSecondReading(field)
-	default:
+	if r.Again == first {
 		r.Outcome = RereadSame
 	}
 	f.NameRereadings = append(f.NameRereadings, r)

@@ -135,7 +135,8 @@ type Config struct {
 	FiguresLanguage string
 	// RereadNames has chi_sim read again, alone, the value of each name on
 	// an image's page not in doubt as a whole, cropped and enlarged
-	// (rereadNames); false reads no name's value twice. Each worker makes
+	// (rereadNames), kept beside the first reading and confirming
+	// nothing; false reads no name's value twice. Each worker makes
 	// a client of it, single-line and without dictionaries, the first time
 	// it is asked to.
 	RereadNames bool

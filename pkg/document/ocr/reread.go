@@ -102,8 +102,8 @@ const rereadHeight = 40
 // read again the value of each name of parts (patient_name, holder_name)
 // located on an image's page read at secondReadingMinPage or more, cropped
 // alone and enlarged (nameCrop), and hands what it read to
-// document.Fields.RereadName, which keeps it beside the first reading and
-// decides what it confirms. Nothing of the policy is given to Tesseract:
+// document.Fields.RereadName, which keeps it beside the first reading
+// (it confirms nothing: the same model repeats its own misreads). Nothing of the policy is given to Tesseract:
 // the reading must not lean towards the name hoped for, or a look-alike's
 // name would be read as the insured's. It returns how many values it read.
 func (p *Pipeline) rereadNames(ctx context.Context, pages []document.Page, imgs []*image.Gray, parts []document.Part) (int, error) {

@@ -56,8 +56,8 @@ type Config struct {
 	OCRFiguresModel string
 	// OCRRereadNames has chi_sim read again, alone and enlarged, the value
 	// of each name on an image's page not in doubt
-	// (ocr.Config.RereadNames): a name in doubt read again the same, sure,
-	// is confirmed; both readings are kept with the document's fields.
+	// (ocr.Config.RereadNames): both readings are kept with the
+	// document's fields; the second confirms nothing.
 	OCRRereadNames bool
 	// ReadPoll is how often an idle reader looks for documents uploaded to
 	// other instances (1 s when zero); ReadLease how long a reader holds a
