@@ -86,6 +86,11 @@ type Fields struct {
 	// certificate of one visit print the same number, which ties them to
 	// each other (issue 19); it is read only from those types.
 	VisitNumber string
+	// VisitKind is the kind of visit VisitNumber's label names:
+	// VisitOutpatient (门诊号), VisitInpatient (住院号) or VisitRecord
+	// (病历号); "" when no visit number was read. A hospital numbers each
+	// kind apart, so the same digits under two kinds are two visits.
+	VisitKind string
 	// Invoice holds what only medical invoices and itemised bills print:
 	// the social-insurance split, the items and the checks of their sums.
 	// It is nil for the other types.
@@ -107,6 +112,10 @@ type Fields struct {
 	// whole (issue 19). Corroborated reports them; adjudication relies on
 	// them only when the name is the policy's insured.
 	SecondReading []string
+	// NameRereadings are the names' values read a second time alone
+	// (RereadName): each beside its first reading, which stays the one
+	// used.
+	NameRereadings []NameRereading
 }
 
 // Extract returns the fields of a document of type t from its text.

@@ -69,7 +69,8 @@ func extractMeaning(norm string, t Type, f *Fields, at offsets) {
 	}
 	if slices.Contains(medicalTypes, t) {
 		if m := visitNumberPattern.FindStringSubmatchIndex(norm); m != nil {
-			f.VisitNumber, at["visit_number"] = norm[m[2]:m[3]], span{m[2], m[3]}
+			f.VisitNumber, at["visit_number"] = norm[m[4]:m[5]], span{m[4], m[5]}
+			f.VisitKind = visitKinds[norm[m[2]:m[3]]]
 		}
 	}
 	if t == MedicalInvoice {
@@ -81,7 +82,21 @@ func extractMeaning(norm string, t Type, f *Fields, at offsets) {
 // 住院号, 病历号, each also with 码) and up to four marks OCR reads the
 // colon and the gap as: 6 to 12 digits, the whole run (a longer run is no
 // visit number). Read-only.
-var visitNumberPattern = regexp.MustCompile(`(?:门诊|住院|病历)号码?[^0-9A-Za-z\n]{0,4}([0-9]{6,12})\b`)
+var visitNumberPattern = regexp.MustCompile(`(门诊|住院|病历)号码?[^0-9A-Za-z\n]{0,4}([0-9]{6,12})\b`)
+
+// The kinds of visit a visit number's label names (Fields.VisitKind).
+const (
+	// VisitOutpatient is an outpatient visit's number (门诊号).
+	VisitOutpatient = "outpatient"
+	// VisitInpatient is a hospital stay's number (住院号).
+	VisitInpatient = "inpatient"
+	// VisitRecord is the patient's medical record number (病历号).
+	VisitRecord = "record"
+)
+
+// visitKinds maps the label visitNumberPattern read before 号 to the kind
+// of visit it names. Read-only.
+var visitKinds = map[string]string{"门诊": VisitOutpatient, "住院": VisitInpatient, "病历": VisitRecord}
 
 // invoiceCodePattern matches an invoice's or receipt's code after its
 // label. Read-only.

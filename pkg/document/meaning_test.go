@@ -120,28 +120,32 @@ func TestAVisitNumberIsReadAfterItsLabel(t *testing.T) {
 		typ     document.Type
 		lines   []string
 		visit   string
+		kind    string
 		invoice string
 	}{
-		{"outpatient number, full-width colon", document.MedicalInvoice, []string{"票据号码：7000000042", "门诊号：2610000042"}, "2610000042", "7000000042"},
-		{"inpatient number, half-width colon", document.MedicalInvoice, []string{"住院号:12345678", "票据号码：7000000042"}, "12345678", "7000000042"},
-		{"record number on a certificate", document.DiagnosisCertificate, []string{"诊断证明书", "姓名：张三 病历号：0088123456"}, "0088123456", ""},
-		{"门诊号码 with spaces around the colon", document.DiagnosisCertificate, []string{"门 诊 号 码 ： 2610000042"}, "2610000042", ""},
-		{"住院号码 on a discharge summary, its number not the invoice's", document.DischargeSummary, []string{"住院号码 : 987654321", "入院日期：2026-03-01"}, "987654321", ""},
-		{"住院号码 on a receipt: the visit's, not the invoice number", document.MedicalInvoice, []string{"住院号码：987654321", "交款人：张三"}, "987654321", ""},
-		{"a semicolon read for the colon", document.MedicalInvoice, []string{"门诊号 ; 2610000042"}, "2610000042", ""},
-		{"after the name on one line", document.DiagnosisCertificate, []string{"姓名：张三 门诊号：2610000042 性别：男"}, "2610000042", ""},
-		{"too short", document.DiagnosisCertificate, []string{"门诊号：12345"}, "", ""},
-		{"too long", document.DiagnosisCertificate, []string{"门诊号：1234567890123"}, "", ""},
-		{"letters run on", document.DiagnosisCertificate, []string{"门诊号：2610000042AB"}, "", ""},
-		{"no label", document.DiagnosisCertificate, []string{"编号：2610000042"}, "", ""},
-		{"not on an identity card", document.IDCard, []string{"姓名 张三", "门诊号：2610000042"}, "", ""},
-		{"not on a bank card", document.BankCard, []string{"门诊号：2610000042"}, "", ""},
+		{"outpatient number, full-width colon", document.MedicalInvoice, []string{"票据号码：7000000042", "门诊号：2610000042"}, "2610000042", "outpatient", "7000000042"},
+		{"inpatient number, half-width colon", document.MedicalInvoice, []string{"住院号:12345678", "票据号码：7000000042"}, "12345678", "inpatient", "7000000042"},
+		{"record number on a certificate", document.DiagnosisCertificate, []string{"诊断证明书", "姓名：张三 病历号：0088123456"}, "0088123456", "record", ""},
+		{"门诊号码 with spaces around the colon", document.DiagnosisCertificate, []string{"门 诊 号 码 ： 2610000042"}, "2610000042", "outpatient", ""},
+		{"住院号码 on a discharge summary, its number not the invoice's", document.DischargeSummary, []string{"住院号码 : 987654321", "入院日期：2026-03-01"}, "987654321", "inpatient", ""},
+		{"住院号码 on a receipt: the visit's, not the invoice number", document.MedicalInvoice, []string{"住院号码：987654321", "交款人：张三"}, "987654321", "inpatient", ""},
+		{"a semicolon read for the colon", document.MedicalInvoice, []string{"门诊号 ; 2610000042"}, "2610000042", "outpatient", ""},
+		{"after the name on one line", document.DiagnosisCertificate, []string{"姓名：张三 门诊号：2610000042 性别：男"}, "2610000042", "outpatient", ""},
+		{"too short", document.DiagnosisCertificate, []string{"门诊号：12345"}, "", "", ""},
+		{"too long", document.DiagnosisCertificate, []string{"门诊号：1234567890123"}, "", "", ""},
+		{"letters run on", document.DiagnosisCertificate, []string{"门诊号：2610000042AB"}, "", "", ""},
+		{"no label", document.DiagnosisCertificate, []string{"编号：2610000042"}, "", "", ""},
+		{"not on an identity card", document.IDCard, []string{"姓名 张三", "门诊号：2610000042"}, "", "", ""},
+		{"not on a bank card", document.BankCard, []string{"门诊号：2610000042"}, "", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := document.Extract(strings.Join(tc.lines, "\n"), tc.typ)
 			if f.VisitNumber != tc.visit {
 				t.Errorf("visit number: got %q, want %q", f.VisitNumber, tc.visit)
+			}
+			if f.VisitKind != tc.kind {
+				t.Errorf("visit kind: got %q, want %q", f.VisitKind, tc.kind)
 			}
 			if f.InvoiceNumber != tc.invoice {
 				t.Errorf("invoice number: got %q, want %q", f.InvoiceNumber, tc.invoice)

@@ -74,7 +74,11 @@ type ClaimDocument struct {
 	// 病历号) a medical invoice, diagnosis certificate or discharge summary
 	// prints: the receipt and the certificate of one visit print the same
 	// (issue 19).
-	VisitNumber   string `json:"visit_number,omitempty"`
+	VisitNumber string `json:"visit_number,omitempty"`
+	// VisitKind is the kind of visit VisitNumber's label names:
+	// "outpatient" (门诊号), "inpatient" (住院号) or "record" (病历号). The
+	// same digits under two kinds are two visits.
+	VisitKind     string `json:"visit_kind,omitempty"`
 	AdmissionDate string `json:"admission_date,omitempty"`
 	DischargeDate string `json:"discharge_date,omitempty"`
 	// Insurance is a medical invoice's social-insurance split; nil when the

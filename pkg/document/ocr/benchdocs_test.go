@@ -210,13 +210,21 @@ func BenchmarkDocuments(b *testing.B) {
 		recognitions, osdRuns, filePages, columns/float64(max(1, recognised)))
 	if pB != nil {
 		var scoreB benchScore
-		second, recognisedB := 0, 0
+		second, recognisedB, rereads, differ := 0, 0, 0, 0
 		var columnsB float64
 		for i, d := range docs {
 			scoreB.add(b, d, resultsB[i])
 			second += resultsB[i].SecondReadings
 			recognisedB += resultsB[i].RecognisedPages
 			columnsB += lstmColumns(resultsB[i])
+			rereads += resultsB[i].NameRereadings
+			for _, part := range resultsB[i].Parts {
+				for _, r := range part.Analysis.Fields.NameRereadings {
+					if r.Outcome == document.RereadDiffers {
+						differ++
+					}
+				}
+			}
 		}
 		rateB := float64(pages) / timeB.Seconds()
 		pageCPUB := cpuB.Seconds() * 1000 / float64(pages)
@@ -224,15 +232,15 @@ func BenchmarkDocuments(b *testing.B) {
 		b.ReportMetric(scoreB.fields.share(), "b-field-acc")
 		b.ReportMetric(pageCPUB, "b-pipeline-cpu-ms/page")
 		fmt.Printf("\nB (%s), in turn with A on the same uploads:\n\n%s", specB, scoreB.table(rateB, cliRate))
-		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d; LSTM columns a page recognised B %.0f\n",
-			pageCPUB, pipelinePageCPU, pageCPUB/pipelinePageCPU, second, columnsB/float64(max(1, recognisedB)))
+		fmt.Printf("CPU per page: B %.0f ms, A %.0f ms (B/A %.3f); second readings B %d; LSTM columns a page recognised B %.0f; names read again B %d, %d read otherwise\n",
+			pageCPUB, pipelinePageCPU, pageCPUB/pipelinePageCPU, second, columnsB/float64(max(1, recognisedB)), rereads, differ)
 	}
 }
 
 // benchConfigB returns base changed as spec says: comma-separated
 // settings psm=N (Config.PageSegMode), second=Model (SecondLanguage,
 // "none" for none), choices=1 (Choices), figures=Model (FiguresLanguage,
-// "none" for none).
+// "none" for none), reread=1 (RereadNames).
 func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 	b.Helper()
 	for _, kv := range strings.Split(spec, ",") {
@@ -250,8 +258,10 @@ func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 			base.Choices = v == "1"
 		case "figures":
 			base.FiguresLanguage = strings.TrimPrefix(v, "none")
+		case "reread":
+			base.RereadNames = v == "1"
 		default:
-			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures)", benchBVar, k)
+			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures, reread)", benchBVar, k)
 		}
 	}
 	return base

@@ -88,26 +88,7 @@ func lookAlikeSet(i int, printed string) scantest.ClaimSet {
 // name to, as read (tab-separated).
 func BenchmarkLookAlikeNames(b *testing.B) {
 	fonts := loadFonts(b)
-	var docs []lookAlikeDoc
-	for i := range 1000 {
-		if i%10 < 7 && (i+i/10)%10 == 5 {
-			for k := range 4 {
-				docs = append(docs, lookAlikeDoc{"clean", lookAlikeSet(i, lookAlikeName(i)), k, uint64(i + k), lookAlikeName(i)})
-			}
-		}
-		if i%10 >= 7 && (i/10)%6 == 4 {
-			docs = append(docs, lookAlikeDoc{"grainy", lookAlikeSet(i, lookAlikeName(i)), 0, uint64(i), lookAlikeName(i)})
-		}
-	}
-	for n, pr := range lookAlikePairs {
-		for s := range 3 {
-			for k := range 4 {
-				seed := uint64(5000 + 100*n + 10*s + k)
-				docs = append(docs, lookAlikeDoc{"attack", lookAlikeSet(5000+n, pr[1]), k, seed, pr[0]},
-					lookAlikeDoc{"attack", lookAlikeSet(5000+n, pr[0]), k, seed, pr[1]})
-			}
-		}
-	}
+	docs := lookAlikeDocs()
 	p := newPipeline(b, ocr.Config{Workers: 2, Choices: true})
 	for range b.N {
 		rows := make([][]lookAlikeRow, len(docs))
@@ -160,6 +141,33 @@ func BenchmarkLookAlikeNames(b *testing.B) {
 			}
 		}
 	}
+}
+
+// lookAlikeDocs are the documents BenchmarkLookAlikeNames reads: the 70
+// clean scanned claims' four documents each, the 48 grainy receipts, and
+// the look-alike pairs' documents claimed for each other.
+func lookAlikeDocs() []lookAlikeDoc {
+	var docs []lookAlikeDoc
+	for i := range 1000 {
+		if i%10 < 7 && (i+i/10)%10 == 5 {
+			for k := range 4 {
+				docs = append(docs, lookAlikeDoc{"clean", lookAlikeSet(i, lookAlikeName(i)), k, uint64(i + k), lookAlikeName(i)})
+			}
+		}
+		if i%10 >= 7 && (i/10)%6 == 4 {
+			docs = append(docs, lookAlikeDoc{"grainy", lookAlikeSet(i, lookAlikeName(i)), 0, uint64(i), lookAlikeName(i)})
+		}
+	}
+	for n, pr := range lookAlikePairs {
+		for s := range 3 {
+			for k := range 4 {
+				seed := uint64(5000 + 100*n + 10*s + k)
+				docs = append(docs, lookAlikeDoc{"attack", lookAlikeSet(5000+n, pr[1]), k, seed, pr[0]},
+					lookAlikeDoc{"attack", lookAlikeSet(5000+n, pr[0]), k, seed, pr[1]})
+			}
+		}
+	}
+	return docs
 }
 
 // hansClient returns a gosseract client of HanS reading one line, as the

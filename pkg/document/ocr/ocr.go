@@ -133,6 +133,13 @@ type Config struct {
 	// whole (readFiguresAgain); "" reads no total twice. Each worker makes
 	// a client of it, single-line, the first time it is asked to.
 	FiguresLanguage string
+	// RereadNames has chi_sim read again, alone, the value of each name on
+	// an image's page not in doubt as a whole, cropped and enlarged
+	// (rereadNames), kept beside the first reading and confirming
+	// nothing; false reads no name's value twice. Each worker makes
+	// a client of it, single-line and without dictionaries, the first time
+	// it is asked to.
+	RereadNames bool
 }
 
 // DefaultLanguages returns the languages a pipeline reads with unless
@@ -193,6 +200,9 @@ type Result struct {
 	// FiguresReadings is how many lines of a total in figures the
 	// figures' model read (Config.FiguresLanguage).
 	FiguresReadings int
+	// NameRereadings is how many names' values were read again alone
+	// (Config.RereadNames).
+	NameRereadings int
 }
 
 // ErrClosed is returned by Inspect after Close.
@@ -219,8 +229,9 @@ type job struct {
 	dpi   int
 	out   chan<- pageResult // buffered: a worker never blocks on it
 	// second asks for img, a line, to be read by the second model;
-	// figures by the figures' model (Config.FiguresLanguage).
-	second, figures bool
+	// figures by the figures' model (Config.FiguresLanguage); reread by
+	// the names' client (Config.RereadNames).
+	second, figures, reread bool
 }
 
 // pageResult is a worker's answer to a job.
@@ -321,6 +332,10 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	rereads, err := p.rereadNames(ctx, pages, imgs, parts)
+	if err != nil {
+		return Result{}, err
+	}
 	visitNumbersAsSureAsTheirPage(pages, parts)
 	analysis := document.Analyze(text)
 	if len(parts) > 0 {
@@ -335,6 +350,7 @@ func (p *Pipeline) Inspect(ctx context.Context, data []byte) (Result, error) {
 		OSDRuns:         n.osd,
 		SecondReadings:  second,
 		FiguresReadings: figures,
+		NameRereadings:  rereads,
 		Text:            text,
 		PageTexts:       pages,
 		Parts:           parts,
@@ -437,13 +453,16 @@ func (p *Pipeline) work(ready chan<- error) {
 	if err != nil {
 		return
 	}
-	var figures *gosseract.Client
+	var figures, reread *gosseract.Client
 	defer func() {
 		if client != nil {
 			client.Close()
 		}
 		if figures != nil {
 			figures.Close()
+		}
+		if reread != nil {
+			reread.Close()
 		}
 	}()
 	pages := 0
@@ -460,6 +479,17 @@ func (p *Pipeline) work(ready chan<- error) {
 		}
 		if j.second {
 			lines, err := recognise(second, j.img, j.dpi)
+			j.out <- pageResult{index: j.index, page: document.Page{Lines: lines}, err: err}
+			continue
+		}
+		if j.reread {
+			if reread == nil {
+				if reread, err = p.newRereadClient(); err != nil {
+					j.out <- pageResult{index: j.index, err: err}
+					continue
+				}
+			}
+			lines, err := recognise(reread, j.img, j.dpi)
 			j.out <- pageResult{index: j.index, page: document.Page{Lines: lines}, err: err}
 			continue
 		}
@@ -506,14 +536,21 @@ func (p *Pipeline) newMainClient() (*gosseract.Client, error) {
 
 // newClient makes a Tesseract client with languages, segmenting pages in
 // mode psm, and warms it with a blank page, which loads the language data.
+// A config file, when given, is read by Tesseract as it loads them (the
+// variables only initialisation reads, such as the dictionaries').
 // Clients are made one at a time (see the package documentation).
-func (p *Pipeline) newClient(languages []string, psm gosseract.PageSegMode) (*gosseract.Client, error) {
+func (p *Pipeline) newClient(languages []string, psm gosseract.PageSegMode, config ...string) (*gosseract.Client, error) {
 	p.initMu.Lock()
 	defer p.initMu.Unlock()
 	c := gosseract.NewClient()
 	fail := func(err error) (*gosseract.Client, error) {
 		c.Close()
 		return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the OCR engine cannot start", Err: err}
+	}
+	for _, path := range config {
+		if err := c.SetConfigFile(path); err != nil {
+			return fail(err)
+		}
 	}
 	if err := c.SetLanguage(languages...); err != nil {
 		return fail(err)

@@ -166,6 +166,7 @@ type fieldsJSON struct {
 	DischargeDate      string                `json:"discharge_date,omitempty"`
 	PatientName        string                `json:"patient_name,omitempty"`
 	VisitNumber        string                `json:"visit_number,omitempty"`
+	VisitKind          string                `json:"visit_kind,omitempty"`
 	Institution        string                `json:"institution,omitempty"`
 	HolderName         string                `json:"holder_name,omitempty"`
 	AccountFingerprint string                `json:"account_fingerprint,omitempty"`
@@ -215,7 +216,7 @@ func storeAssessment(db *gorm.DB, a app.StoredAssessment) error {
 	for i, d := range a.Documents {
 		docs[i] = fieldsJSON{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
-			PatientName: d.PatientName, VisitNumber: d.VisitNumber, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
+			PatientName: d.PatientName, VisitNumber: d.VisitNumber, VisitKind: d.VisitKind, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
 			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, CorrectedBy: d.CorrectedBy, Corroborated: d.Corroborated,
 			IDNumberMasked: d.IDNumberMasked, EnteredBy: d.EnteredBy, EnteredVia: d.EnteredVia}
 		if d.Insurance != nil {
@@ -284,7 +285,7 @@ func (row assessmentRow) toApp() (app.StoredAssessment, error) {
 		}
 		f := domain.DocumentFields{DocumentID: d.DocumentID, Type: d.Type, InvoiceCode: d.InvoiceCode, InvoiceNumber: d.InvoiceNumber,
 			TotalAmountFen: d.TotalAmountFen, EventDate: d.EventDate, AdmissionDate: d.AdmissionDate, DischargeDate: d.DischargeDate,
-			PatientName: d.PatientName, VisitNumber: d.VisitNumber, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
+			PatientName: d.PatientName, VisitNumber: d.VisitNumber, VisitKind: d.VisitKind, Institution: d.Institution, HolderName: d.HolderName, AccountFingerprint: d.AccountFingerprint,
 			IDNumberValid: d.IDNumberValid, Confidence: d.Confidence, Corrected: d.Corrected, CorrectedBy: d.CorrectedBy, Corroborated: d.Corroborated,
 			IDNumberMasked: d.IDNumberMasked, EnteredBy: d.EnteredBy, EnteredVia: d.EnteredVia}
 		if d.Insurance != nil {

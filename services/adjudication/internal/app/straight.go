@@ -58,7 +58,7 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 	for _, doc := range d.Documents {
 		f := domain.DocumentFields{DocumentID: doc.DocumentID, Type: doc.Type, InvoiceCode: doc.InvoiceCode, InvoiceNumber: doc.InvoiceNumber,
 			TotalAmountFen: doc.TotalAmountFen, EventDate: doc.EventDate, AdmissionDate: doc.AdmissionDate, DischargeDate: doc.DischargeDate,
-			PatientName: doc.PatientName, VisitNumber: doc.VisitNumber, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: bankaccount.FromEvent(doc.AccountFingerprint),
+			PatientName: doc.PatientName, VisitNumber: doc.VisitNumber, VisitKind: doc.VisitKind, Institution: doc.Institution, HolderName: doc.HolderName, AccountFingerprint: bankaccount.FromEvent(doc.AccountFingerprint),
 			IDNumberValid: doc.IDNumberValid, Confidence: doc.Confidence, Corrected: slices.Clone(doc.Corrected), CorrectedBy: slices.Clone(doc.CorrectedBy),
 			Corroborated: slices.Clone(doc.Corroborated), IDNumberMasked: doc.IDNumberMasked, EnteredBy: doc.EnteredBy, EnteredVia: doc.EnteredVia}
 		if i := doc.Insurance; i != nil {

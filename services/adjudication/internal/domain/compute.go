@@ -29,6 +29,13 @@ type DocumentFields struct {
 	// 病历号): the receipt and the certificate of one visit print the same
 	// (corroborate's CorroboratedByVisitNumber). No product rule reads it.
 	VisitNumber string
+	// VisitKind is the kind of visit the label of VisitNumber names
+	// (VisitOutpatient 门诊号, VisitInpatient 住院号, VisitRecord 病历号);
+	// "" when the document was read before kinds were (a stored
+	// assessment). An outpatient number and an inpatient number are
+	// counted separately by a hospital, so equal digits under two kinds
+	// are two visits.
+	VisitKind string
 	// Confidence is the lowest confidence of the fields read, 0 when
 	// nothing was read; Sources where each field was read, by its name.
 	Confidence float64
@@ -267,3 +274,13 @@ func (c *Computation) cap(limit int64, what, clause string) {
 		c.PayableFen = limit
 	}
 }
+
+// The kinds of visit a visit number's label names (DocumentFields.VisitKind).
+const (
+	// VisitOutpatient is an outpatient visit's number (门诊号).
+	VisitOutpatient = "outpatient"
+	// VisitInpatient is a hospital stay's number (住院号).
+	VisitInpatient = "inpatient"
+	// VisitRecord is the patient's medical record number (病历号).
+	VisitRecord = "record"
+)

@@ -265,12 +265,13 @@ var visitKinds = map[string][]string{
 // ties the patient's name of the i-th document, read as the insured's but
 // in doubt, to the insured (CorroboratedByVisitNumber): a document of the
 // other kind of the visit (visitKinds) whose visit number is exactly the
-// i-th's, both read at or above MinCorroborable and neither typed by a
-// handler, and whose patient is the insured's by its own reading (at or
-// above MinCorroborable, or confirmed by the second model; never by a
-// visit number in turn), untyped. It ties nothing when a document of that
-// kind prints another visit number, however read: which visit a document
-// is of is then for a person.
+// i-th's under a label of the same kind of visit (sameVisitKind), both
+// read at or above MinCorroborable and neither typed by a handler, and
+// whose patient is the insured's by its own reading (at or above
+// MinCorroborable, or confirmed by the second model; never by a visit
+// number in turn), untyped. It ties nothing when a document of that kind
+// prints another visit number, or the same digits under another kind of
+// visit, however read: which visit a document is of is then for a person.
 func sameVisitElsewhere(in AutoInput, i int) (string, bool) {
 	d := in.Docs[i]
 	insured := insuredOf(in)
@@ -290,7 +291,7 @@ func sameVisitElsewhere(in AutoInput, i int) (string, bool) {
 		if j == i || !slices.Contains(kinds, o.Type) || o.VisitNumber == "" {
 			continue
 		}
-		if o.VisitNumber != d.VisitNumber {
+		if o.VisitNumber != d.VisitNumber || !sameVisitKind(d.VisitKind, o.VisitKind) {
 			return "", false
 		}
 		nameSure := sureRead(o, "patient_name") || slices.Contains(o.Corroborated, "patient_name") && !slices.Contains(o.Corrected, "patient_name")
@@ -299,6 +300,18 @@ func sameVisitElsewhere(in AutoInput, i int) (string, bool) {
 		}
 	}
 	return found, found != ""
+}
+
+// sameVisitKind reports whether two visit numbers' labels name the same
+// kind of visit (VisitOutpatient, VisitInpatient, VisitRecord). A hospital
+// numbers its outpatient visits, its stays and its records apart, so an
+// outpatient receipt's 门诊号 equal to the 住院号 a certificate of a stay
+// prints is a coincidence of two counters, not one visit; and a record
+// number (病历号) follows the patient across visits. A kind unknown on
+// either side (a document read before kinds were kept) compares as
+// before: by the digits alone.
+func sameVisitKind(a, b string) bool {
+	return a == "" || b == "" || a == b
 }
 
 // sure reports whether field of the i-th document can be relied on: read

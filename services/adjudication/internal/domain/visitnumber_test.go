@@ -14,7 +14,7 @@ import (
 func visitInput() domain.AutoInput {
 	in := scannedInput()
 	for _, i := range []int{0, 3} {
-		in.Docs[i].VisitNumber = "2610000042"
+		in.Docs[i].VisitNumber, in.Docs[i].VisitKind = "2610000042", domain.VisitOutpatient
 		in.Docs[i].Sources["visit_number"] = domain.FieldSource{Page: 1, Box: [4]int{10, 100, 300, 40}, Confidence: 0.86}
 	}
 	in.Docs[0].Sources["patient_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.72}
@@ -42,6 +42,12 @@ func TestAVisitNumberTiesANameInDoubtOnlyToTheInsuredsSureCertificate(t *testing
 			in.Docs[0].Sources["patient_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.84}
 			in.Docs[3].Sources["patient_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.71}
 		}, true, nil, map[string]string{"d4/patient_name": domain.CorroboratedByVisitNumber + "d1", "d1/patient_name": domain.CorroboratedByPolicyName}},
+		{"both inpatient numbers (住院号) of one stay", func(in *domain.AutoInput) {
+			in.Docs[0].VisitKind, in.Docs[3].VisitKind = domain.VisitInpatient, domain.VisitInpatient
+		}, true, nil, map[string]string{"d1/patient_name": domain.CorroboratedByVisitNumber + "d4"}},
+		{"documents read before visit kinds were (a stored assessment)", func(in *domain.AutoInput) {
+			in.Docs[0].VisitKind, in.Docs[3].VisitKind = "", ""
+		}, true, nil, map[string]string{"d1/patient_name": domain.CorroboratedByVisitNumber + "d4"}},
 		// Attacks.
 		{"another person's receipt with the insured's visit number copied", func(in *domain.AutoInput) { in.Docs[0].PatientName = "钱多多" },
 			false, []string{"name_mismatch", "low_confidence:patient_name"}, nil},
@@ -86,6 +92,20 @@ func TestAVisitNumberTiesANameInDoubtOnlyToTheInsuredsSureCertificate(t *testing
 		{"a receipt already claimed on another claim, its visit number the certificate's", func(in *domain.AutoInput) {
 			in.Evidence.Invoices = append(in.Evidence.Invoices, domain.InvoiceMatch{ClaimID: "C-PAID", InvoiceNumber: in.Docs[0].InvoiceNumber})
 		}, false, []string{"invoice_seen"}, nil},
+		{"the receipt's number an outpatient one (门诊号), the certificate's the same digits of a stay (住院号)", func(in *domain.AutoInput) {
+			in.Docs[3].VisitKind = domain.VisitInpatient
+		}, false, []string{"low_confidence:patient_name"}, nil},
+		{"the receipt's number a stay's (住院号), the certificate's the same digits of an outpatient visit", func(in *domain.AutoInput) {
+			in.Docs[0].VisitKind = domain.VisitInpatient
+		}, false, []string{"low_confidence:patient_name"}, nil},
+		{"the receipt's number an outpatient one, the certificate's the same digits as a record number (病历号)", func(in *domain.AutoInput) {
+			in.Docs[3].VisitKind = domain.VisitRecord
+		}, false, []string{"low_confidence:patient_name"}, nil},
+		{"the certificate's name in doubt, tied to a receipt whose number is of another kind", func(in *domain.AutoInput) {
+			in.Docs[0].Sources["patient_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.84}
+			in.Docs[3].Sources["patient_name"] = domain.FieldSource{Page: 1, Box: [4]int{10, 20, 300, 40}, Confidence: 0.71}
+			in.Docs[0].VisitKind = domain.VisitInpatient
+		}, false, []string{"low_confidence:patient_name"}, nil},
 		{"a grainy page: the name and the visit number in doubt", func(in *domain.AutoInput) { grainy(in, 0.7) },
 			false, []string{"low_confidence:patient_name"}, nil},
 	} {

@@ -18,11 +18,11 @@ func visitRequest(invoice, visit string) events.ClaimRequestedData {
 		return events.FieldSource{Page: 1, Box: [4]int{120, 340, 260, 36}, Confidence: confidence}
 	}
 	inv := &d.Documents[0]
-	inv.VisitNumber = visit
+	inv.VisitNumber, inv.VisitKind = visit, "outpatient"
 	inv.Sources["patient_name"], inv.Sources["visit_number"] = src(0.72), src(0.93)
 	inv.Confidence = 0.72
 	d.Documents = append(d.Documents, events.ClaimDocument{DocumentID: "cert-" + d.ClaimID, Type: "diagnosis_certificate", SHA256: "dd",
-		EventDate: inv.EventDate, PatientName: "张三", VisitNumber: "2610000042", Confidence: 0.93,
+		EventDate: inv.EventDate, PatientName: "张三", VisitNumber: "2610000042", VisitKind: "outpatient", Confidence: 0.93,
 		Sources:   map[string]events.FieldSource{"patient_name": src(0.95), "visit_number": src(0.93), "event_date": src(0.97)},
 		EnteredBy: "claimant-app", EnteredVia: events.EnteredViaClaimant})
 	return d
@@ -48,7 +48,8 @@ type visitAnswer struct {
 // whose receipt's name is in doubt is decided by the system when its
 // visit number is the certificate's, and its assessment, stored and read
 // back, says so; the attacks go to a handler: a visit number one digit
-// off, another person's receipt carrying the insured's visit number, and
+// off, the same digits under another kind of visit (住院号 against the
+// receipt's 门诊号), another person's receipt carrying the insured's visit number, and
 // the same receipt claimed again on another claim.
 func TestAVisitNumberTiesAReceiptInDoubtToTheInsuredsCertificate(t *testing.T) {
 	t.Parallel()
@@ -86,6 +87,9 @@ func TestAVisitNumberTiesAReceiptInDoubtToTheInsuredsCertificate(t *testing.T) {
 		want   string
 	}{
 		{"the visit number read one digit off", func(d *events.ClaimRequestedData) { d.Documents[0].VisitNumber = "2610000043" }, "low_confidence"},
+		{"an outpatient receipt (门诊号) whose digits are the certificate's inpatient number (住院号)", func(d *events.ClaimRequestedData) {
+			d.Documents[len(d.Documents)-1].VisitKind = "inpatient"
+		}, "low_confidence"},
 		{"another person's receipt with the insured's visit number", func(d *events.ClaimRequestedData) { d.Documents[0].PatientName = "钱多多" },
 			"name_mismatch"},
 		{"the receipt already paid on another claim", func(d *events.ClaimRequestedData) { d.Documents[0].InvoiceNumber = "40000001" }, "invoice_seen"},

@@ -62,6 +62,9 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		// again when the first reading left it uncorroborated, eng
 		// unless "none".
 		OCRFiguresModel: secondModel(env.String("INTAKE_OCR_FIGURES_MODEL", "eng")),
+		// Issue 19: a name's value read again alone, enlarged, kept for
+		// a person to see, when "on" (it confirms nothing).
+		OCRRereadNames: env.String("INTAKE_OCR_REREAD_NAMES", "off") == "on",
 		// Issue 17: how often files under an old data key are resealed.
 		ResealInterval: env.Duration("INTAKE_RESEAL_INTERVAL", 10*time.Minute),
 		UploadLimits: document.Limits{

@@ -845,7 +845,7 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 // the visit number, the stay's dates, the social-insurance split and the bill's items.
 func medicalInvoiceOf(cd *events.ClaimDocument, f document.Fields) {
 	cd.InvoiceCode, cd.CheckCode, cd.Institution, cd.PatientName = f.InvoiceCode, f.CheckCode, f.Institution, f.PatientName
-	cd.VisitNumber = f.VisitNumber
+	cd.VisitNumber, cd.VisitKind = f.VisitNumber, f.VisitKind
 	if f.AdmissionDate.IsValid() {
 		cd.AdmissionDate = f.AdmissionDate.String()
 	}

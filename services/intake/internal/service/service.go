@@ -54,6 +54,11 @@ type Config struct {
 	// reading left uncorroborated (ocr.Config.FiguresLanguage); "" for
 	// none.
 	OCRFiguresModel string
+	// OCRRereadNames has chi_sim read again, alone and enlarged, the value
+	// of each name on an image's page not in doubt
+	// (ocr.Config.RereadNames): both readings are kept with the
+	// document's fields; the second confirms nothing.
+	OCRRereadNames bool
 	// ReadPoll is how often an idle reader looks for documents uploaded to
 	// other instances (1 s when zero); ReadLease how long a reader holds a
 	// document before another may take it (10 minutes when zero).
@@ -157,7 +162,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
-	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel, FiguresLanguage: cfg.OCRFiguresModel}
+	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel, FiguresLanguage: cfg.OCRFiguresModel,
+		RereadNames: cfg.OCRRereadNames}
 	var pipeline *ocr.Pipeline
 	if cfg.OCRWorkers > 0 && cfg.Reader == nil {
 		if pipeline, err = ocr.New(ocrCfg); err != nil {

@@ -50,8 +50,11 @@ func TestTheVisitNumberTravelsWithTheClaimRequest(t *testing.T) {
 		if src, ok := d.Sources["visit_number"]; d.VisitNumber != "2610000042" || !ok || src.Page != 1 || src.Confidence != 1 {
 			t.Errorf("%s: got visit number %q, source %+v (%v); want 2610000042 on page 1, read exactly", typ, d.VisitNumber, src, ok)
 		}
+		if d.VisitKind != "outpatient" {
+			t.Errorf("%s: got visit kind %q, want outpatient (门诊号)", typ, d.VisitKind)
+		}
 	}
-	if id := byType["id_card"]; id.VisitNumber != "" {
-		t.Errorf("identity card: got visit number %q, want none", id.VisitNumber)
+	if id := byType["id_card"]; id.VisitNumber != "" || id.VisitKind != "" {
+		t.Errorf("identity card: got visit number %q of kind %q, want none", id.VisitNumber, id.VisitKind)
 	}
 }

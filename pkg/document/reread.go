@@ -1,0 +1,123 @@
+package document
+
+import (
+	"strings"
+	"unicode"
+)
+
+// The outcomes of a name read again (NameRereading.Outcome).
+const (
+	// RereadSame: the value read again alone gives the first reading's
+	// name.
+	RereadSame = "same"
+	// RereadDiffers: another name was read, or none.
+	RereadDiffers = "differs"
+)
+
+// NameRereading is one name's value read a second time, alone: the crop
+// of its box enlarged and read as one line by chi_sim without
+// dictionaries, nothing of the policy given to it (issue 19). It is kept
+// beside the first reading: both readings, which was used and why.
+type NameRereading struct {
+	// Field is the name's field (patient_name or holder_name).
+	Field string
+	// First is the name as first read, and FirstConfidence how sure.
+	First           string
+	FirstConfidence float64
+	// Again is the name the second reading gave (repaired as a first
+	// reading is, letters and marks dropped; "" for none) and At where it
+	// was read: the value's page and box and the second reading's own
+	// confidence, its least sure character.
+	Again string
+	At    Source
+	// Outcome is RereadSame or RereadDiffers; the name used is always
+	// First, and the second reading confirms nothing (RereadName).
+	Outcome string
+}
+
+// NameFields returns the name fields of f (patient_name, holder_name)
+// read and located: those RereadName takes a second reading of.
+func NameFields(f Fields) []string {
+	var out []string
+	for _, field := range secondReadFields {
+		if _, ok := f.Sources[field]; ok && f.nameOf(field) != "" {
+			out = append(out, field)
+		}
+	}
+	return out
+}
+
+// Reading returns the text of lines, a value read again alone, joined.
+func Reading(lines []Line) string {
+	texts := make([]string, len(lines))
+	for i, l := range lines {
+		texts[i] = l.Text
+	}
+	return strings.Join(texts, " ")
+}
+
+// LeastSure returns the confidence of the least sure character of lines
+// (of their words when no character was kept, of the lines when no word
+// was; 0 for nothing read).
+func LeastSure(lines []Line) float64 {
+	least, any := 1.0, false
+	for _, l := range lines {
+		if len(l.Words) == 0 {
+			least, any = min(least, l.Confidence), true
+		}
+		for _, w := range l.Words {
+			if len(w.Chars) == 0 {
+				least, any = min(least, w.Confidence), true
+			}
+			for _, c := range w.Chars {
+				least, any = min(least, c.Confidence), true
+			}
+		}
+	}
+	if !any {
+		return 0
+	}
+	return least
+}
+
+// rereadName returns the name text, a name's value read again alone,
+// holds: its Han characters in order (spaces, letters, digits and marks
+// OCR read around the value dropped), repaired as a first reading is
+// (repairName); "" when it holds none.
+func rereadName(text string) string {
+	var b strings.Builder
+	for _, r := range Normalize(text) {
+		if unicode.Is(unicode.Han, r) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return repairName(b.String())
+}
+
+// RereadName keeps again, the value of field read a second time alone, at
+// at (its confidence the second reading's least sure character), beside
+// the first reading (NameRereadings), for a person to see; it changes
+// nothing else. It never replaces the first reading, whichever is surer
+// (on issue 19's look-alike pages it read another person's name as the
+// insured's 3 times in 239), and never confirms it: chi_sim read again
+// repeats its own misreads (a look-alike's 磊 read as 舌 twice), and on
+// those pages it read the first reading's name again, sure, for 8 of the
+// 10 look-alike names first read as the insured's in doubt, against 14 of
+// the 23 clean scans' names read right in doubt: no confidence told them
+// apart (BenchmarkNameCropReread). Returns the outcome.
+func (f *Fields) RereadName(field, again string, at Source) string {
+	first := f.nameOf(field)
+	src, located := f.Sources[field]
+	if first == "" || !located {
+		return ""
+	}
+	r := NameRereading{Field: field, First: first, FirstConfidence: src.Confidence, Again: rereadName(again), At: at, Outcome: RereadDiffers}
+	if r.Again == first {
+		r.Outcome = RereadSame
+	}
+	f.NameRereadings = append(f.NameRereadings, r)
+	return r.Outcome
+}
