@@ -35,6 +35,11 @@ type Common struct {
 	Auth        auth.VerifierConfig
 	HTTPAddr    string
 	DatabaseDSN string
+	// MigrationDSN is the schema owner's DSN the migrations are applied
+	// through at start (<NAME>_MIGRATION_DSN); empty, they must have been
+	// applied before (the Kubernetes job), and DatabaseDSN's role never
+	// may (servicekit.Config).
+	MigrationDSN string
 	// Kafka is the brokers and the service's own principal on them.
 	Kafka         kafkabus.Cluster
 	TopicPrefix   string
@@ -63,8 +68,9 @@ type Common struct {
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
-// service's database and role on `make run`'s PostgreSQL, which wants the
-// role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
+// service's database and run-time role on `make run`'s PostgreSQL, which
+// wants the role's password in it), <NAME>_MIGRATION_DSN (the schema
+// owner's, used only at start to migrate; none by default), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS, CONSUMER_MAX_ATTEMPTS (tries of a failing
 // event before it is parked, 10 by default), CONSUMER_WORKERS (events a
@@ -83,6 +89,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	c := Common{
 		HTTPAddr:            env.String(prefix+"_HTTP_ADDR", httpAddr),
 		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://"+name+"@127.0.0.1:55432/"+name+"?sslmode=disable"),
+		MigrationDSN:        env.String(prefix+"_MIGRATION_DSN", ""),
 		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,7 +39,14 @@ import (
 type Config struct {
 	Name          string
 	HTTPAddr      string
-	DatabaseDSN   string
+	// DatabaseDSN is the service's run-time role, which may only read and
+	// write rows; the service refuses to start as a role that may change
+	// the schema (postgres.CheckRunTimeRole).
+	DatabaseDSN string
+	// MigrationDSN, when set, is the schema owner's role, which applies
+	// the migrations at start through a connection closed before the
+	// service serves; empty, the migrations must have been applied.
+	MigrationDSN  string
 	DatabaseConns int
 	// Kafka is the brokers and the service's principal on them.
 	Kafka         kafkabus.Cluster
@@ -192,7 +200,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		_ = postgres.Close(db)
 		return nil, err
 	}
-	if err := postgres.Migrate(ctx, db, cfg.Migrations, log); err != nil {
+	if err := postgres.Prepare(ctx, db, cfg.MigrationDSN, cfg.Migrations, strings.ToUpper(cfg.Name), log); err != nil {
 		_ = postgres.Close(db)
 		return nil, err
 	}

@@ -43,6 +43,8 @@ type cfg struct {
 	Issuer          string
 	SigningKeyFile  string
 	DatabaseDSN     string
+	// MigrationDSN is the schema owner's, used at start to migrate only.
+	MigrationDSN    string
 	TrustedProxies  []string
 	UsersFile       string
 	ClientsFile     string
@@ -79,6 +81,7 @@ func main() {
 		Issuer:          env.String("CONSOLE_ISSUER", "http://127.0.0.1:8080"),
 		SigningKeyFile:  env.String("CONSOLE_SIGNING_KEY_FILE", ""),
 		DatabaseDSN:     env.String("CONSOLE_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/console?sslmode=disable"),
+		MigrationDSN:    env.String("CONSOLE_MIGRATION_DSN", ""),
 		TrustedProxies:  env.List("CONSOLE_TRUSTED_PROXIES", nil),
 		UsersFile:       env.String("CONSOLE_USERS_FILE", ""),
 		ClientsFile:     env.String("CONSOLE_SERVICE_CLIENTS_FILE", ""),
@@ -125,7 +128,7 @@ func main() {
 			fail(log, "bad configuration: CONSOLE_TOKEN_TTL", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		db, err := openDatabase(ctx, c.DatabaseDSN, log)
+		db, err := openDatabase(ctx, c.DatabaseDSN, c.MigrationDSN, log)
 		cancel()
 		if err != nil {
 			fail(log, "console could not start: CONSOLE_DATABASE_DSN", err)
@@ -194,15 +197,18 @@ func loadSigningKeys(path string) ([]auth.SigningKey, error) {
 	return keys, nil
 }
 
-// openDatabase opens the console's database and applies its migrations.
-func openDatabase(ctx context.Context, dsn string, log *slog.Logger) (*gorm.DB, error) {
+// openDatabase opens the console's database as its run-time role (dsn),
+// after the schema's owner applied its migrations when migrationDSN is set
+// (postgres.Prepare): the console then holds a role that may only read and
+// write rows.
+func openDatabase(ctx context.Context, dsn, migrationDSN string, log *slog.Logger) (*gorm.DB, error) {
 	db, err := postgres.Open(ctx, dsn, 8)
 	if err != nil {
 		return nil, err
 	}
 	migrations, err := signin.Migrations()
 	if err == nil {
-		err = postgres.Migrate(ctx, db, migrations, log)
+		err = postgres.Prepare(ctx, db, migrationDSN, migrations, "CONSOLE", log)
 	}
 	if err != nil {
 		_ = postgres.Close(db)
