@@ -11,8 +11,8 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,8 +37,8 @@ import (
 
 // Config is the part of a service's configuration the kit needs.
 type Config struct {
-	Name          string
-	HTTPAddr      string
+	Name     string
+	HTTPAddr string
 	// DatabaseDSN is the service's run-time role, which may only read and
 	// write rows; the service refuses to start as a role that may change
 	// the schema (postgres.CheckRunTimeRole).

@@ -36,8 +36,8 @@ var (
 // fixture is the use cases over a fresh database, with the store of its
 // deadlines and a clock to set.
 type fixture struct {
-	app   *app.Service
-	db    *gorm.DB
+	app *app.Service
+	db  *gorm.DB
 	// owner is the schema owner's connection, for a test setting a scene
 	// the service's role cannot (a letter missing from before letters).
 	owner *gorm.DB
