@@ -188,11 +188,20 @@ func MigrateAs(ctx context.Context, dsn string, migrations []Migration, log *slo
 }
 
 // CheckMigrated returns an error naming the first of migrations not yet
-// applied to the database of db (one read of schema_migrations).
+// applied to the database of db (two reads: whether schema_migrations
+// exists, and what it holds).
 func CheckMigrated(ctx context.Context, db *gorm.DB, migrations []Migration) error {
-	var applied []string
-	if err := db.WithContext(ctx).Raw(`SELECT id FROM schema_migrations`).Scan(&applied).Error; err != nil {
+	var (
+		migrated bool
+		applied  []string
+	)
+	if err := db.WithContext(ctx).Raw(`SELECT to_regclass('schema_migrations') IS NOT NULL`).Row().Scan(&migrated); err != nil {
 		return fmt.Errorf("the database's migrations: %w", err)
+	}
+	if migrated {
+		if err := db.WithContext(ctx).Raw(`SELECT id FROM schema_migrations`).Scan(&applied).Error; err != nil {
+			return fmt.Errorf("the database's migrations: %w", err)
+		}
 	}
 	done := make(map[string]bool, len(applied))
 	for _, id := range applied {

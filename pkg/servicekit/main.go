@@ -2,6 +2,7 @@ package servicekit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -40,6 +41,10 @@ type Common struct {
 	// applied before (the Kubernetes job), and DatabaseDSN's role never
 	// may (servicekit.Config).
 	MigrationDSN string
+	// MigrateOnly is set by the subcommand `migrate [DSN]`: the service
+	// applies its migrations as the owner and exits (a Kubernetes init
+	// container, which alone mounts the owner's password).
+	MigrateOnly bool
 	// Kafka is the brokers and the service's own principal on them.
 	Kafka         kafkabus.Cluster
 	TopicPrefix   string
@@ -145,6 +150,18 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	if err != nil {
 		exit(log, ExitBadConfig, "bad configuration", err)
 	}
+	if len(os.Args) > 1 {
+		if os.Args[1] != "migrate" || len(os.Args) > 3 {
+			exit(log, ExitBadConfig, "bad arguments", fmt.Errorf("got %q, want none, or migrate [the owner's DSN]", os.Args[1:]))
+		}
+		common.MigrateOnly = true
+		if len(os.Args) == 3 {
+			common.MigrationDSN = os.Args[2]
+		}
+		if common.MigrationDSN == "" {
+			exit(log, ExitBadConfig, "bad configuration", fmt.Errorf("migrate: the schema owner's DSN is required (an argument, or %s_MIGRATION_DSN)", strings.ToUpper(name)))
+		}
+	}
 	cfg, err := load(env, common)
 	if err != nil {
 		exit(log, ExitBadConfig, "bad configuration", err)
@@ -160,6 +177,10 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	}
 	defer flushTraces(log, shutdownTracing)
 	svc, err := start(ctx, cfg, log)
+	if common.MigrateOnly && errors.Is(err, ErrMigrated) {
+		log.Info("migrations applied; exiting")
+		return
+	}
 	if err != nil {
 		stop()
 		exit(log, ExitFailed, name+" could not start", err)

@@ -4,6 +4,7 @@
 //	console                  serve (configuration from the environment)
 //	console hash-password    read a password on standard input, print its bcrypt hash for a users file
 //	console gen-key          print a new Ed25519 token signing key (PEM) for CONSOLE_SIGNING_KEY_FILE
+//	console migrate [DSN]    apply the migrations as the schema's owner (DSN, or CONSOLE_MIGRATION_DSN) and exit
 //	console enrol-totp USER  print a new second-factor secret for USER and its otpauth:// URI, once
 package main
 
@@ -69,6 +70,9 @@ func main() {
 	}
 	if len(os.Args) > 2 && os.Args[1] == "enrol-totp" {
 		os.Exit(enrolTOTP(os.Args[2]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "migrate" {
+		os.Exit(migrate(os.Args[2:]))
 	}
 	log := logging.New(os.Stdout, "console", slog.LevelInfo)
 	env := config.FromOS()
@@ -215,6 +219,33 @@ func openDatabase(ctx context.Context, dsn, migrationDSN string, log *slog.Logge
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrate applies the console's migrations as the schema's owner, whose
+// DSN is args[0] or CONSOLE_MIGRATION_DSN, and returns the exit code: the
+// Kubernetes init container, which alone mounts the owner's password.
+func migrate(args []string) int {
+	dsn := os.Getenv("CONSOLE_MIGRATION_DSN")
+	if len(args) > 0 {
+		dsn = args[0]
+	}
+	if dsn == "" || len(args) > 1 {
+		fmt.Fprintln(os.Stderr, "console migrate: want the schema owner's DSN, as the argument or CONSOLE_MIGRATION_DSN")
+		return 2
+	}
+	log := logging.New(os.Stdout, "console", slog.LevelInfo)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	migrations, err := signin.Migrations()
+	if err == nil {
+		err = postgres.MigrateAs(ctx, dsn, migrations, log)
+	}
+	if err != nil {
+		log.Error("console migrate: CONSOLE_MIGRATION_DSN", "error", err.Error())
+		return 1
+	}
+	log.Info("migrations applied; exiting")
+	return 0
 }
 
 // genKey prints a new Ed25519 signing key as PEM, for
