@@ -221,8 +221,8 @@ func CheckMigrated(ctx context.Context, db *gorm.DB, migrations []Migration) err
 // view or function in it, or a role that may CREATE in the database or in
 // one of its schemas. Such a role can disable or drop the triggers that
 // keep the audit tables, replace their functions, truncate or drop a
-// table, and so undo every control the schema holds (README "Red team,
-// session 13"); a service refuses to run as one.
+// table, and so undo every control the schema holds (README "Transport
+// security"); a service refuses to run as one.
 func CheckRunTimeRole(ctx context.Context, db *gorm.DB) error {
 	var found []string
 	if err := db.WithContext(ctx).Raw(`
