@@ -199,8 +199,15 @@ BEGIN
   FOR r IN SELECT nspname FROM pg_namespace WHERE pg_get_userbyid(nspowner) IN ('$owner', 'pg_database_owner')
            AND nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%' LOOP
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO $role', r.nspname);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO $role', r.nspname);
     EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO $role', r.nspname);
+  END LOOP;
+  -- The rows of the tables never granted (those of an earlier version):
+  -- a table the migrations made insert-only keeps its SELECT and is left.
+  FOR r IN SELECT c.oid::regclass AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE pg_get_userbyid(c.relowner) = '$owner' AND c.relkind IN ('r', 'p', 'v', 'm')
+             AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+             AND NOT has_table_privilege('$role', c.oid, 'SELECT') LOOP
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO $role', r.t);
   END LOOP;
   IF to_regclass('public.schema_migrations') IS NOT NULL THEN
     REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.schema_migrations FROM $role;

@@ -145,3 +145,21 @@ func isInsufficientPrivilege(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege
 }
+
+// RequireAppendOnly fails the test unless the role of db may read and
+// insert the rows of each of tables but neither update nor delete one:
+// defence in depth beside the triggers that refuse both, should one of
+// them ever be dropped by the schema's owner.
+func RequireAppendOnly(t testing.TB, db *gorm.DB, tables ...string) {
+	t.Helper()
+	for _, table := range tables {
+		var insert, update, del bool
+		if err := db.Raw(`SELECT has_table_privilege(current_user, ?::regclass, 'SELECT, INSERT'), has_table_privilege(current_user, ?::regclass, 'UPDATE'),
+			has_table_privilege(current_user, ?::regclass, 'DELETE')`, table, table, table).Row().Scan(&insert, &update, &del); err != nil {
+			t.Fatalf("privileges on %s: %v", table, err)
+		}
+		if !insert || update || del {
+			t.Errorf("the run-time role on %s: got SELECT and INSERT %v, UPDATE %v, DELETE %v; want true, false, false", table, insert, update, del)
+		}
+	}
+}

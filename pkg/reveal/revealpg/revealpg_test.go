@@ -48,4 +48,5 @@ func TestAttackTheRevealAuditCannotBeAlteredThroughTheRunTimeRole(t *testing.T) 
 	require.NoError(t, revealpg.Record(db, reveal.Reveal{ClaimID: "claim-1", Subject: "document/d1", Field: "id_number",
 		RevealedBy: "handler-1", Roles: []auth.Role{auth.Handler}, Reason: "核对身份", RevealedAt: time.Now()}))
 	pgtest.AttackTheSchema(t, db, "personal_data_reveals", "revealed_by = 'handler-1'")
+	pgtest.RequireAppendOnly(t, db, "personal_data_reveals")
 }

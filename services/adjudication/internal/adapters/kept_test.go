@@ -133,4 +133,5 @@ func TestAttackTheAuditTrailCannotBeAlteredThroughTheRunTimeRole(t *testing.T) {
 	require.NoError(t, f.db.Exec(`INSERT INTO case_signals (case_id, kind, explanation, blocking, raised_by, raised_at)
 		VALUES (?, 'employee_account', 'the account is an employee''s', true, 'system', now())`, c.ID).Error)
 	pgtest.AttackTheSchema(t, f.db, "case_signals", "blocking")
+	pgtest.RequireAppendOnly(t, f.db, "case_signals", "check_overrides", "agreements", "advance_agreements")
 }

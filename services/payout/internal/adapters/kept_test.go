@@ -43,4 +43,5 @@ func TestAttackThePayeeAuditCannotBeAlteredThroughTheRunTimeRole(t *testing.T) {
 	require.NoError(t, f.db.Exec(`INSERT INTO payee_changes (id, obligation_id, claim_id, action, by, reason, at)
 		VALUES ('pc-1', ?, 'claim-1', 'corrected', 'handler-1', 'the claimant''s new account', now())`, o.ID).Error)
 	pgtest.AttackTheSchema(t, f.db, "payee_changes", "id = 'pc-1'")
+	pgtest.RequireAppendOnly(t, f.db, "payee_changes")
 }
