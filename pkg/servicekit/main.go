@@ -141,7 +141,11 @@ type Runner interface {
 // output, reads the shared configuration (LoadCommon) and lets load read
 // the service's own from env; a bad value ends the process with
 // ExitBadConfig before anything starts. It then starts the service and runs
-// it until SIGINT or SIGTERM, ending with ExitFailed if either fails.
+// it until SIGINT or SIGTERM, ending with ExitFailed if either fails. With
+// the arguments `migrate [DSN]` it only applies the migrations as the
+// schema's owner (DSN, or <NAME>_MIGRATION_DSN), checks the run-time role
+// and exits 0: a Kubernetes init container's command, the only one that
+// mounts the owner's password.
 func Main[C any](name, httpAddr string, load func(env *config.Env, common Common) (C, error),
 	start func(ctx context.Context, cfg C, log *slog.Logger) (Runner, error)) {
 	log := logging.New(os.Stdout, name, slog.LevelInfo)
