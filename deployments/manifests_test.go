@@ -632,3 +632,95 @@ func balanced(expr string) bool {
 	}
 	return len(stack) == 0 && !quoted
 }
+
+// TestEachDatabaseIsMigratedByItsOwnerBeforeTheServiceRuns (red team,
+// session 13): in Kubernetes an init container of each service's (and the
+// console's) pod runs `<binary> migrate <DSN>` as the schema's owner
+// <svc>_owner, whose pgpass only it mounts; the service's container runs
+// with its own role, holds no migration DSN and mounts no owner secret.
+// In Compose the service migrates at start through <SVC>_MIGRATION_DSN as
+// the owner. Both take the owner's password from deployments/secrets.sh,
+// and the PostgreSQL set-up makes both roles.
+func TestEachDatabaseIsMigratedByItsOwnerBeforeTheServiceRuns(t *testing.T) {
+	m := load(t)
+	script, err := os.ReadFile("secrets.sh")
+	require.NoError(t, err)
+	roles, err := os.ReadFile(filepath.Join("docker", "init-roles.sh"))
+	require.NoError(t, err)
+	for _, want := range []string{"REASSIGN OWNED BY $role TO $owner", "CREATE DATABASE $role OWNER $owner",
+		"ALTER DEFAULT PRIVILEGES FOR ROLE $owner GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $role"} {
+		if !strings.Contains(string(roles), want) {
+			t.Errorf("got init-roles.sh without %q, want it", want)
+		}
+	}
+	for _, name := range []string{"intake", "adjudication", "payout", "console"} {
+		owner := name + "_owner"
+		secret := "claims-" + name + "-owner-credentials"
+		if want := "apply " + secret + " --from-file=pgpass="; !strings.Contains(string(script), want) {
+			t.Errorf("got no %q in secrets.sh, want the owner's pgpass made there", want)
+		}
+		spec := m.deployments[name].Spec.Template.Spec
+		ownerVolumes := map[string]bool{}
+		for _, v := range spec.Volumes {
+			if v.Secret != nil && v.Secret.SecretName == secret {
+				ownerVolumes[v.Name] = true
+			}
+		}
+		if len(spec.InitContainers) != 1 || len(spec.InitContainers[0].Args) != 2 || spec.InitContainers[0].Args[0] != "migrate" {
+			t.Errorf("%s: got init containers %+v, want one running migrate DSN", name, spec.InitContainers)
+			continue
+		}
+		init := spec.InitContainers[0]
+		if init.Image != spec.Containers[0].Image {
+			t.Errorf("%s: got the migration image %q, want the service's %q", name, init.Image, spec.Containers[0].Image)
+		}
+		dsn, err := url.Parse(init.Args[1])
+		require.NoError(t, err)
+		if _, has := dsn.User.Password(); dsn.User.Username() != owner || has || dsn.Path != "/"+name || dsn.Query().Get("passfile") == "" {
+			t.Errorf("%s: got the migration DSN %q, want role %s on database %s with its password in a passfile", name, init.Args[1], owner, name)
+		}
+		mountsOwner := false
+		for _, vm := range init.VolumeMounts {
+			if ownerVolumes[vm.Name] && strings.HasPrefix(dsn.Query().Get("passfile"), vm.MountPath+"/") {
+				mountsOwner = true
+			}
+		}
+		if !mountsOwner {
+			t.Errorf("%s: got the migration's passfile %q outside a mount of secret %s, want it there", name, dsn.Query().Get("passfile"), secret)
+		}
+		for _, vm := range spec.Containers[0].VolumeMounts {
+			if ownerVolumes[vm.Name] {
+				t.Errorf("%s: got the owner's secret mounted in the service's container at %s, want it in the init container only", name, vm.MountPath)
+			}
+		}
+		for _, e := range spec.Containers[0].Env {
+			if e.Name == strings.ToUpper(name)+"_MIGRATION_DSN" {
+				t.Errorf("%s: got %s in the service's container, want the migrations applied by the init container only", name, e.Name)
+			}
+		}
+	}
+	setOperatorSecrets(t)
+	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
+	require.NoError(t, err)
+	project, err := opts.LoadProject(context.Background())
+	require.NoError(t, err)
+	for _, name := range []string{"intake", "adjudication", "payout", "console"} {
+		v := project.Services[name].Environment[strings.ToUpper(name)+"_MIGRATION_DSN"]
+		if v == nil {
+			t.Errorf("compose %s: got no %s_MIGRATION_DSN, want the owner's DSN", name, strings.ToUpper(name))
+			continue
+		}
+		dsn, err := url.Parse(*v)
+		require.NoError(t, err)
+		if _, has := dsn.User.Password(); dsn.User.Username() != name+"_owner" || has || dsn.Path != "/"+name || dsn.Query().Get("passfile") == "" {
+			t.Errorf("compose %s: got the migration DSN %q, want role %s_owner on database %s with its password in a passfile", name, *v, name, name)
+		}
+	}
+	want := map[string]bool{"pg-intake_owner": true, "pg-adjudication_owner": true, "pg-payout_owner": true, "pg-console_owner": true}
+	for _, s := range project.Services["postgres"].Secrets {
+		delete(want, s.Source)
+	}
+	if len(want) > 0 {
+		t.Errorf("compose postgres: got no secrets %v, want the owners' passwords for init-roles.sh", want)
+	}
+}

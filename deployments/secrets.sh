@@ -18,7 +18,10 @@
 #   kafka-<user>            SCRAM-SHA-512 password of admin, intake,
 #                           adjudication, payout, reader
 #   pg-<role>               password of postgres (set-up only), intake,
-#                           adjudication, payout, console
+#                           adjudication, payout, console (the run-time roles,
+#                           rows only), and intake_owner, adjudication_owner,
+#                           payout_owner, console_owner (each database's
+#                           owner, which runs the migrations)
 #   pg-<role>.pgpass        the same as a pgpass line, which the services'
 #                           DSNs name (passfile=...), for Compose and Kubernetes
 #   kafka-ca.crt, kafka-ca.key   the certificate authority (keep the key offline)
@@ -36,7 +39,7 @@ cmd=${1:-make}
 DIR=${2:-$ROOT/deployments/secrets}
 NS=claims
 KAFKA_USERS=(admin intake adjudication payout reader)
-PG_ROLES=(postgres intake adjudication payout console)
+PG_ROLES=(postgres intake adjudication payout console intake_owner adjudication_owner payout_owner console_owner)
 
 password() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
@@ -49,7 +52,7 @@ make_secrets() {
     [ -s "$DIR/pg-$u" ] || password >"$DIR/pg-$u"
     # host:port:database:user:password; * matches the Compose and Kubernetes host names.
     rm -f "$DIR/pg-$u.pgpass"
-    printf '*:5432:%s:%s:%s\n' "$u" "$u" "$(cat "$DIR/pg-$u")" >"$DIR/pg-$u.pgpass"
+    printf '*:5432:%s:%s:%s\n' "${u%_owner}" "$u" "$(cat "$DIR/pg-$u")" >"$DIR/pg-$u.pgpass"
   done
   if [ ! -s "$DIR/kafka-ca.crt" ]; then
     openssl req -x509 -new -newkey rsa:3072 -nodes -days 825 -subj "/CN=claims Kafka CA" \
@@ -98,6 +101,13 @@ k8s_secrets() {
   apply claims-fingerprint-keys --from-file=fingerprint-keys="$DIR/fingerprint-keys"
   # The console: its PostgreSQL pgpass (it does not use Kafka).
   apply claims-console-credentials --from-file=pgpass="$DIR/pg-console.pgpass"
+  # Each database's owner, mounted by the migrate init container only (red
+  # team, session 13): the services run as roles that may only read and
+  # write rows.
+  apply claims-intake-owner-credentials --from-file=pgpass="$DIR/pg-intake_owner.pgpass"
+  apply claims-adjudication-owner-credentials --from-file=pgpass="$DIR/pg-adjudication_owner.pgpass"
+  apply claims-payout-owner-credentials --from-file=pgpass="$DIR/pg-payout_owner.pgpass"
+  apply claims-console-owner-credentials --from-file=pgpass="$DIR/pg-console_owner.pgpass"
   # PostgreSQL: the superuser's and the service and console roles' passwords.
   args=()
   for u in "${PG_ROLES[@]}"; do args+=(--from-file="pg-$u=$DIR/pg-$u"); done

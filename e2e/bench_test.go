@@ -558,7 +558,8 @@ var tpsPattern = regexp.MustCompile(`tps = ([0-9.]+)`)
 // same server, 8 clients for 10 s, and returns its transactions per second.
 func pgbenchTPS(b *testing.B) float64 {
 	b.Helper()
-	dsn := pgtest.NewDatabase(b)
+	// The owner's: pgbench makes its tables.
+	dsn := pgtest.NewDatabase(b).OwnerDSN
 	for _, args := range [][]string{{"-i", "-q", "-s", "4", dsn}, {"-c", "8", "-j", "2", "-T", "10", "-n", dsn}} {
 		out, err := exec.Command("pgbench", args...).CombinedOutput()
 		if err != nil {

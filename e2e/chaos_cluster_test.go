@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // chaosServices are the services the monkey kills, in the order it numbers
@@ -49,9 +50,9 @@ func startChaosCluster(t *testing.T) *chaosCluster {
 	t.Helper()
 	pg := startPrivatePostgres(t)
 	broker := startPrivateBroker(t)
-	dsn := map[string]string{}
+	dsn := map[string]pgtest.Database{}
 	for _, name := range chaosServices {
-		dsn[name] = pg.dsn(t, name)
+		dsn[name] = pgtest.Database{DSN: pg.dsn(t, name, name), OwnerDSN: pg.dsn(t, name+"_owner", name)}
 	}
 	c := &chaosCluster{sys: newSystemOn(t, dsn, broker.admin(t), broker.secrets()), pg: pg, broker: broker,
 		services: map[string]*supervisedService{}, journal: &syncBuffer{}, began: time.Now()}
@@ -158,15 +159,16 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	return p
 }
 
-// dsn is the DSN of database name of the cluster, reached as the role of
-// the same name that infra.sh made to own it, as `make run` does.
-func (p *privatePostgres) dsn(t *testing.T, name string) string {
+// dsn is the DSN of database of the cluster reached as role, one of those
+// infra.sh made for it as for `make run`: the service's run-time role of
+// the same name, or <name>_owner, which owns it and migrates.
+func (p *privatePostgres) dsn(t *testing.T, role, database string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(p.dir, "secrets", "postgres", name))
+	b, err := os.ReadFile(filepath.Join(p.dir, "secrets", "postgres", role))
 	if err != nil {
-		t.Fatalf("read the password of role %s: %v", name, err)
+		t.Fatalf("read the password of role %s: %v", role, err)
 	}
-	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", name, strings.TrimSpace(string(b)), p.port, name)
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", role, strings.TrimSpace(string(b)), p.port, database)
 }
 
 // supervisedService is one service that is started again whenever it ends:

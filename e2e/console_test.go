@@ -95,6 +95,7 @@ func (s *system) startConsole(t *testing.T, env ...string) (string, map[string]a
 	}
 	addr := freeAddr(t)
 	usersFile, otp := writeConsoleUsers(t)
+	db := pgtest.NewDatabase(t)
 	startProc(t, "console", append([]string{
 		"CONSOLE_HTTP_ADDR=" + addr,
 		"CONSOLE_STATIC_DIR=" + filepath.Join(root, "console", "web", "dist"),
@@ -105,7 +106,8 @@ func (s *system) startConsole(t *testing.T, env ...string) (string, map[string]a
 		// The console signs as the issuer the services trust.
 		"CONSOLE_ISSUER=" + s.keys.Issuer(),
 		"CONSOLE_SIGNING_KEY_FILE=" + s.keys.KeyFile(t),
-		"CONSOLE_DATABASE_DSN=" + pgtest.NewDatabase(t),
+		"CONSOLE_DATABASE_DSN=" + db.DSN,
+		"CONSOLE_MIGRATION_DSN=" + db.OwnerDSN,
 		"SHUTDOWN_GRACE=2s",
 	}, env...))
 	base := "http://" + addr

@@ -45,6 +45,9 @@ type system struct {
 	brokers      kafkabus.Cluster
 	kafkaSecrets string
 	dsn          map[string]string
+	// migrationDSN is each service's <SVC>_MIGRATION_DSN: its database's
+	// owner role, which applies the migrations at start.
+	migrationDSN map[string]string
 	addr         map[string]string
 	procs        map[string]*proc
 	topics       events.Topics
@@ -83,10 +86,10 @@ func newSystem(t testing.TB, brokers kafkabus.Cluster) *system {
 }
 
 // newDatabases creates a database for each service on the test cluster and
-// returns their DSNs by service name.
-func newDatabases(t testing.TB) map[string]string {
+// returns them (the run-time role's DSN and the owner's) by service name.
+func newDatabases(t testing.TB) map[string]pgtest.Database {
 	t.Helper()
-	dsn := map[string]string{}
+	dsn := map[string]pgtest.Database{}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
 		dsn[name] = pgtest.NewDatabase(t)
 	}
@@ -98,13 +101,13 @@ func newDatabases(t testing.TB) map[string]string {
 // set-up principal) whose passwords are in kafkaSecrets, without starting
 // them. The topics of the test's prefix are made and each service's
 // principal granted its ACLs on them, as the set-up does for a deployment.
-func newSystemOn(t testing.TB, dsn map[string]string, brokers kafkabus.Cluster, kafkaSecrets string) *system {
+func newSystemOn(t testing.TB, dsn map[string]pgtest.Database, brokers kafkabus.Cluster, kafkaSecrets string) *system {
 	t.Helper()
 	prefix := kafkatest.Prefix(t)
 	kafkatest.Grant(t, brokers, prefix)
 	keys := apitest.Keys(t)
 	s := &system{t: t, prefix: prefix, brokers: brokers, kafkaSecrets: kafkaSecrets, topics: events.Topics{Prefix: prefix},
-		dsn: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
+		dsn: map[string]string{}, migrationDSN: map[string]string{}, addr: map[string]string{}, procs: map[string]*proc{},
 		keys: keys, token: apitest.Token(t, keys, apitest.Everyone()),
 		dataKeys: "e2e:" + base64.StdEncoding.EncodeToString(randomBytes(t, 32)), storage: t.TempDir(),
 		signalKey: hex.EncodeToString(randomBytes(t, 32))}
@@ -116,7 +119,7 @@ func newSystemOn(t testing.TB, dsn map[string]string, brokers kafkabus.Cluster, 
 		t.Fatal(err)
 	}
 	for _, name := range []string{"intake", "adjudication", "payout"} {
-		s.dsn[name] = dsn[name]
+		s.dsn[name], s.migrationDSN[name] = dsn[name].DSN, dsn[name].OwnerDSN
 		s.addr[name] = freeAddr(t)
 	}
 	return s
@@ -147,6 +150,7 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 	return append([]string{
 		upper + "_HTTP_ADDR=" + s.addr[name],
 		upper + "_DATABASE_DSN=" + s.dsn[name],
+		upper + "_MIGRATION_DSN=" + s.migrationDSN[name],
 		"KAFKA_BROKERS=" + strings.Join(s.brokers.Brokers, ","),
 		"KAFKA_USER=" + name,
 		"KAFKA_PASSWORD_FILE=" + filepath.Join(s.kafkaSecrets, name),

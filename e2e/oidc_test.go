@@ -121,7 +121,7 @@ func TestSignInThroughAnExternalOIDCProvider(t *testing.T) {
 	t.Parallel()
 	kc := keycloak(t)
 	issuer, secrets := kc.newRealm(t, map[string]string{"finance-app": "payout", "intake-app": "intake"})
-	sys := newSystemOn(t, map[string]string{"intake": pgtest.NewDatabase(t), "adjudication": pgtest.NewDatabase(t),
+	sys := newSystemOn(t, map[string]pgtest.Database{"intake": pgtest.NewDatabase(t), "adjudication": pgtest.NewDatabase(t),
 		"payout": pgtest.NewDatabase(t)}, kafkatest.Cluster(t), kafkatest.SecretsDir(t))
 	sys.start("payout", "AUTH_ISSUER="+issuer, "AUTH_ROLES_CLAIM=realm_access.roles")
 	sys.waitReady("payout")

@@ -34,7 +34,7 @@ func TestAttackSignInThrottlingCannotBeWalkedAround(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Cluster(t))
 	shared := pgtest.NewDatabase(t)
-	env := []string{"CONSOLE_DATABASE_DSN=" + shared, "CONSOLE_SIGNIN_MAX_FAILURES=3"}
+	env := []string{"CONSOLE_DATABASE_DSN=" + shared.DSN, "CONSOLE_MIGRATION_DSN=" + shared.OwnerDSN, "CONSOLE_SIGNIN_MAX_FAILURES=3"}
 	one, _ := sys.startConsole(t, env...)
 	two, _ := sys.startConsole(t, env...)
 

@@ -291,21 +291,28 @@ func TestPostgresRefusesWhomItShould(t *testing.T) {
 
 // TestServicesConnectAsRolesOfTheirOwn checks that the databases the
 // harness gives the services are reached as roles without superuser
-// rights, each owning its database and unable to open another's.
+// rights, unable to open another service's database, and (red team,
+// session 13) owning nothing in their own: the owner role the services
+// migrate as owns the database, and the run-time role may not create.
 func TestServicesConnectAsRolesOfTheirOwn(t *testing.T) {
 	t.Parallel()
 	dsn := newDatabases(t)
 	for name, d := range dsn {
-		super, err := pgConnect(d, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")
+		super, err := pgConnect(d.DSN, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")
 		if err != nil || super != "false" {
 			t.Fatalf("%s: got superuser %q (%v), want false", name, super, err)
 		}
+		owns, err := pgConnect(d.DSN, `SELECT (pg_has_role(current_user, datdba, 'USAGE') OR has_database_privilege(current_database(), 'CREATE')
+			OR has_schema_privilege('public', 'CREATE'))::text FROM pg_database WHERE datname = current_database()`)
+		if err != nil || owns != "false" {
+			t.Fatalf("%s's run-time role: got owner or creator %q (%v), want false", name, owns, err)
+		}
 	}
-	u, err := url.Parse(dsn["intake"])
+	u, err := url.Parse(dsn["intake"].DSN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := url.Parse(dsn["payout"])
+	other, err := url.Parse(dsn["payout"].DSN)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,35 +156,68 @@ pg_psql() {
 }
 
 # pg_roles gives the superuser (the set-up role, used by the tests to make
-# a database per test) a password, and each service a login role of its
-# own without superuser rights that owns its database and alone may
-# connect to it. Objects a database held before it had an owning role
-# (a cluster of an earlier version) pass to that role.
+# a database per test) a password, and each service two login roles
+# without superuser rights: <svc>_owner owns the database and everything
+# in it and runs the migrations (the service's <SVC>_MIGRATION_DSN, used at
+# start only), and <svc>, the role the service runs as, may only read and
+# write rows (red team, session 13): no CREATE, TRUNCATE, trigger or
+# ownership, so it can neither disable nor drop the triggers keeping the
+# audit tables. Only these two may connect to the database. Objects a
+# database held from an earlier version (owned by the service's role, or by
+# postgres before roles existed) pass to the owner and the service's role
+# is granted their rows; the same grants as pgtest.RunTimeGrants cover
+# what later migrations create.
 pg_roles() {
-  local state=$1 port=$2 role pw
+  local state=$1 port=$2 role owner pw opw
   pw=$(secret "$state" postgres postgres)
   pg_psql "$state" "$port" -c "ALTER ROLE postgres PASSWORD '$pw'" >/dev/null
   for role in intake adjudication payout console; do
+    owner=${role}_owner
     pw=$(secret "$state" postgres "$role")
+    opw=$(secret "$state" postgres "$owner")
     pg_psql "$state" "$port" -d postgres >/dev/null <<SQL
+SELECT 'CREATE ROLE $owner LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$owner') \gexec
+ALTER ROLE $owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '$opw';
 SELECT 'CREATE ROLE $role LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') \gexec
 ALTER ROLE $role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '$pw';
-SELECT 'CREATE DATABASE $role OWNER $role' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$role') \gexec
-ALTER DATABASE $role OWNER TO $role;
-REVOKE ALL ON DATABASE $role FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE $role TO $role;
+SELECT 'CREATE DATABASE $role OWNER $owner' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$role') \gexec
+ALTER DATABASE $role OWNER TO $owner;
+REVOKE ALL ON DATABASE $role FROM PUBLIC, $role;
+GRANT CONNECT, TEMPORARY ON DATABASE $role TO $owner;
+GRANT CONNECT ON DATABASE $role TO $role;
 SQL
     pg_psql "$state" "$port" -d "$role" >/dev/null <<SQL
+REASSIGN OWNED BY $role TO $owner;
 DO \$\$
 DECLARE r record;
 BEGIN
   FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = 'postgres' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') LOOP
-    EXECUTE format('ALTER %s public.%I OWNER TO $role',
+    EXECUTE format('ALTER %s public.%I OWNER TO $owner',
       CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, r.relname);
   END LOOP;
+  FOR r IN SELECT nspname FROM pg_namespace WHERE pg_get_userbyid(nspowner) IN ('$owner', 'pg_database_owner')
+           AND nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%' LOOP
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO $role', r.nspname);
+    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO $role', r.nspname);
+  END LOOP;
+  -- The rows of the tables never granted (those of an earlier version):
+  -- a table the migrations made insert-only keeps its SELECT and is left.
+  FOR r IN SELECT c.oid::regclass AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE pg_get_userbyid(c.relowner) = '$owner' AND c.relkind IN ('r', 'p', 'v', 'm')
+             AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+             AND NOT has_table_privilege('$role', c.oid, 'SELECT') LOOP
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO $role', r.t);
+  END LOOP;
+  IF to_regclass('public.schema_migrations') IS NOT NULL THEN
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.schema_migrations FROM $role;
+  END IF;
 END
 \$\$;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE $owner GRANT USAGE ON SCHEMAS TO $role;
+ALTER DEFAULT PRIVILEGES FOR ROLE $owner GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $role;
+ALTER DEFAULT PRIVILEGES FOR ROLE $owner GRANT USAGE, SELECT ON SEQUENCES TO $role;
 SQL
   done
 }

@@ -126,26 +126,29 @@ made_once "$PAYEEKEYFILE" "$ROOT/bin/claimsctl" payee-key --id "payout-$(date +%
 # Each service (and the console) connects to PostgreSQL as its own role, and
 # each service to Kafka as its own principal, with the passwords infra.sh
 # made (.local/dev/secrets).
-dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/$1?sslmode=disable"; }
+# dsn ROLE [DATABASE]: the DSN of ROLE on DATABASE (ROLE's own by default).
+# Each service runs as its role and migrates at start as <svc>_owner
+# (<SVC>_MIGRATION_DSN), the schema's owner (infra.sh pg_roles).
+dsn() { echo "postgres://$1:$(cat "$STATE/secrets/postgres/$1")@127.0.0.1:$PG_PORT/${2:-$1}?sslmode=disable"; }
 kafka_user() { echo "KAFKA_USER=$1 KAFKA_PASSWORD_FILE=$STATE/secrets/kafka/$1"; }
 # Issue 19: intake seals the payee of an advance agreement for payout (the
 # public half adjudication gets) and hashes its account with the signals' key;
 # it asks the account-holder verification simulator whether the payee's
 # account is held by the payee's name (no account is registered in it by
 # make run: every payee is unverified until one is, holdersim.accounts).
-env $(kafka_user intake) INTAKE_HOLDER_CHECK=simulator INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
+env $(kafka_user intake) INTAKE_HOLDER_CHECK=simulator INTAKE_HTTP_ADDR=127.0.0.1:$INTAKE_PORT INTAKE_DATABASE_DSN="$(dsn intake)" INTAKE_MIGRATION_DSN="$(dsn intake_owner intake)" INTAKE_STORAGE_DIR="$STATE/documents" \
   INTAKE_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" INTAKE_SIGNAL_KEY="$ADJUDICATION_SIGNAL_KEY" \
   INTAKE_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" INTAKE_SIGNING_KEY="$(pair_half "$REQUESTKEYFILE" private)" \
   INTAKE_TRUSTED_CALENDAR_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" "$ROOT/bin/intake" &
 pids+=($!)
-env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" \
+env $(kafka_user adjudication) ADJUDICATION_HTTP_ADDR=127.0.0.1:$ADJUDICATION_PORT ADJUDICATION_DATABASE_DSN="$(dsn adjudication)" ADJUDICATION_MIGRATION_DSN="$(dsn adjudication_owner adjudication)" \
   ADJUDICATION_SIGNING_KEY="$(pair_half "$INSTRUCTIONKEYFILE" private)" ADJUDICATION_TRUSTED_INTAKE_KEYS="$(pair_half "$REQUESTKEYFILE" public)" \
   ADJUDICATION_PAYEE_SEAL_KEY="$(pair_half "$PAYEEKEYFILE" public)" ADJUDICATION_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/adjudication" &
 pids+=($!)
 # Payout asks the same kind of simulator (its own register, payout's
 # holdersim.accounts) before it takes a payee a handler corrects or
 # supplies: refused until the account is registered in the payee's name.
-env $(kafka_user payout) PAYOUT_HOLDER_CHECK=simulator PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" \
+env $(kafka_user payout) PAYOUT_HOLDER_CHECK=simulator PAYOUT_HTTP_ADDR=127.0.0.1:$PAYOUT_PORT PAYOUT_ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_DATABASE_DSN="$(dsn payout)" PAYOUT_MIGRATION_DSN="$(dsn payout_owner payout)" \
   PAYOUT_TRUSTED_INSTRUCTION_KEYS="$PAYOUT_TRUSTED_INSTRUCTION_KEYS" \
   PAYOUT_PAYEE_OPEN_KEYS="$(pair_half "$PAYEEKEYFILE" private)" PAYOUT_FINGERPRINT_KEYS="$FINGERPRINT_KEYS" "$ROOT/bin/payout" &
 pids+=($!)
@@ -169,7 +172,7 @@ fi
 # the sign-in and the token issuer (discovery and JWKS) the services trust.
 CONSOLE_HTTP_ADDR=127.0.0.1:$CONSOLE_PORT INTAKE_URL=http://127.0.0.1:$INTAKE_PORT \
   ADJUDICATION_URL=http://127.0.0.1:$ADJUDICATION_PORT PAYOUT_URL=http://127.0.0.1:$PAYOUT_PORT CONSOLE_TRACES_URL=$JAEGER_UI CONSOLE_STATIC_DIR="$ROOT/console/web/dist" CONSOLE_ISSUER=$AUTH_ISSUER \
-  CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN="$(dsn console)" \
+  CONSOLE_SIGNING_KEY_FILE="$KEYFILE" CONSOLE_DATABASE_DSN="$(dsn console)" CONSOLE_MIGRATION_DSN="$(dsn console_owner console)" \
   CONSOLE_USERS_FILE="$USERS" CONSOLE_SERVICE_CLIENTS_FILE="$CLIENTS" "$ROOT/bin/console" &
 pids+=($!)
 for port in $CONSOLE_PORT $INTAKE_PORT $ADJUDICATION_PORT $PAYOUT_PORT; do

@@ -63,11 +63,12 @@ func newPoolSetup(t *testing.T, keys, perKey int) *poolSetup {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	require.NoError(t, kafkabus.EnsureTopics(ctx, s.cluster, topics.All()))
-	s.dsn = pgtest.NewDatabase(t)
+	d := pgtest.NewDatabase(t)
+	s.dsn = d.DSN
 	s.db = pgtest.Open(t, s.dsn, 8)
 	shared, err := uow.Shared()
 	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, s.db, append(shared, postgres.Migration{ID: "pool-test/0001_effects.sql",
+	require.NoError(t, postgres.MigrateAs(ctx, d.OwnerDSN, append(shared, postgres.Migration{ID: "pool-test/0001_effects.sql",
 		SQL: "CREATE TABLE effects (id bigserial PRIMARY KEY, event_id text NOT NULL, claim_id text NOT NULL, seq int NOT NULL, xid bigint NOT NULL DEFAULT txid_current())"}),
 		slog.New(slog.NewTextHandler(io.Discard, nil))))
 	pub := kafkabus.NewPublisher(s.cluster)

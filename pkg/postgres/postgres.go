@@ -123,6 +123,21 @@ func Migrate(ctx context.Context, db *gorm.DB, migrations []Migration, log *slog
 		id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// The run-time role reads which migrations are applied (CheckMigrated)
+	// but writes none: a record deleted would have the owner apply its
+	// migration again at the next start.
+	if _, err := conn.ExecContext(ctx, `DO $$
+		DECLARE r record;
+		BEGIN
+			FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+			         WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND grantee <> current_user
+			           AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') LOOP
+				EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM %s',
+					CASE r.grantee WHEN 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+			END LOOP;
+		END $$`); err != nil {
+		return fmt.Errorf("migrate: keep schema_migrations to its owner: %w", err)
+	}
 	for _, m := range migrations {
 		if err := applyOne(ctx, conn, m, log); err != nil {
 			return err
@@ -232,6 +247,100 @@ func applyOne(ctx context.Context, conn *sql.Conn, m Migration, log *slog.Logger
 	}
 	if log != nil {
 		log.Info("migration applied", "migration", m.ID)
+	}
+	return nil
+}
+
+// MigrateAs applies migrations connected through dsn, the DSN of the
+// owner role of the database (a service's <SVC>_MIGRATION_DSN), then
+// closes that connection: the service runs as a role that may only read
+// and write rows, and holds the owner's connection no longer than this.
+func MigrateAs(ctx context.Context, dsn string, migrations []Migration, log *slog.Logger) error {
+	owner, err := Open(ctx, dsn, 1)
+	if err != nil {
+		return fmt.Errorf("migrate as the owner: %w", err)
+	}
+	defer Close(owner) //nolint:errcheck
+	return Migrate(ctx, owner, migrations, log)
+}
+
+// CheckMigrated returns an error naming the first of migrations not yet
+// applied to the database of db (two reads: whether schema_migrations
+// exists, and what it holds).
+func CheckMigrated(ctx context.Context, db *gorm.DB, migrations []Migration) error {
+	var (
+		migrated bool
+		applied  []string
+	)
+	if err := db.WithContext(ctx).Raw(`SELECT to_regclass('schema_migrations') IS NOT NULL`).Row().Scan(&migrated); err != nil {
+		return fmt.Errorf("the database's migrations: %w", err)
+	}
+	if migrated {
+		if err := db.WithContext(ctx).Raw(`SELECT id FROM schema_migrations`).Scan(&applied).Error; err != nil {
+			return fmt.Errorf("the database's migrations: %w", err)
+		}
+	}
+	done := make(map[string]bool, len(applied))
+	for _, id := range applied {
+		done[id] = true
+	}
+	for _, m := range migrations {
+		if !done[m.ID] {
+			return fmt.Errorf("migration %s is not applied", m.ID)
+		}
+	}
+	return nil
+}
+
+// CheckRunTimeRole returns an error when the role db connects as may
+// change the schema of its database: a superuser, the owner (or a member
+// of the owner) of the database, of a schema or of any table, sequence,
+// view or function in it, or a role that may CREATE in the database or in
+// one of its schemas. Such a role can disable or drop the triggers that
+// keep the audit tables, replace their functions, truncate or drop a
+// table, and so undo every control the schema holds (README "Transport
+// security"); a service refuses to run as one.
+func CheckRunTimeRole(ctx context.Context, db *gorm.DB) error {
+	var found []string
+	if err := db.WithContext(ctx).Raw(`
+		SELECT 'superuser' FROM pg_roles WHERE rolname = current_user AND rolsuper
+		UNION ALL SELECT 'owns the database' FROM pg_database
+			WHERE datname = current_database() AND pg_has_role(current_user, datdba, 'USAGE')
+		UNION ALL SELECT 'may create in the database' WHERE has_database_privilege(current_database(), 'CREATE')
+		UNION ALL (SELECT 'owns schema ' || nspname FROM pg_namespace
+			WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%' AND pg_has_role(current_user, nspowner, 'USAGE') LIMIT 3)
+		UNION ALL (SELECT 'may create in schema ' || nspname FROM pg_namespace
+			WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%' AND has_schema_privilege(oid, 'CREATE') LIMIT 3)
+		UNION ALL (SELECT 'owns ' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%' AND pg_has_role(current_user, c.relowner, 'USAGE') LIMIT 3)
+		UNION ALL (SELECT 'owns function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+			WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%' AND pg_has_role(current_user, p.proowner, 'USAGE') LIMIT 3)`).
+		Scan(&found).Error; err != nil {
+		return fmt.Errorf("the run-time role's rights: %w", err)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("the database role may change the schema (%s): a service runs as a role that may only read and write rows, "+
+			"the schema's owner runs the migrations (README \"Transport security\")", strings.Join(found, "; "))
+	}
+	return nil
+}
+
+// Prepare readies the database a service runs on, db being its run-time
+// role's pool: when migrationDSN (the owner's, <prefix>_MIGRATION_DSN) is
+// set the owner applies the migrations through it (MigrateAs), then every
+// migration must be applied (CheckMigrated) and db's role unable to change
+// the schema (CheckRunTimeRole); the errors name the settings of prefix.
+func Prepare(ctx context.Context, db *gorm.DB, migrationDSN string, migrations []Migration, prefix string, log *slog.Logger) error {
+	if migrationDSN != "" {
+		if err := MigrateAs(ctx, migrationDSN, migrations, log); err != nil {
+			return fmt.Errorf("%s_MIGRATION_DSN: %w", prefix, err)
+		}
+	}
+	if err := CheckMigrated(ctx, db, migrations); err != nil {
+		return fmt.Errorf("%w: set %s_MIGRATION_DSN to the schema owner's DSN, or run the migrations as the owner first", err, prefix)
+	}
+	if err := CheckRunTimeRole(ctx, db); err != nil {
+		return fmt.Errorf("%s_DATABASE_DSN: %w", prefix, err)
 	}
 	return nil
 }

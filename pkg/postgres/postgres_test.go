@@ -16,9 +16,11 @@ import (
 	"claims.local/pkg/postgres/pgtest"
 )
 
+// openDB opens a new database as its owner: these tests migrate and make
+// tables of their own, as only the owner may.
 func openDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	return pgtest.Open(t, pgtest.NewDatabase(t), 5)
+	return pgtest.Open(t, pgtest.NewDatabase(t).OwnerDSN, 5)
 }
 
 func appliedIDs(t *testing.T, db *gorm.DB) []string {
@@ -145,7 +147,7 @@ func TestOpenFailsOnAnUnreachableServer(t *testing.T) {
 
 func TestPingAnswersWhileOpenAndFailsAfterClose(t *testing.T) {
 	t.Parallel()
-	db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), 2)
+	db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t).DSN, 2)
 	require.NoError(t, err)
 	require.NoError(t, postgres.Ping(context.Background(), db), "ping an open pool")
 	require.NoError(t, postgres.Close(db))

@@ -2,6 +2,7 @@ package servicekit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -35,6 +36,15 @@ type Common struct {
 	Auth        auth.VerifierConfig
 	HTTPAddr    string
 	DatabaseDSN string
+	// MigrationDSN is the schema owner's DSN the migrations are applied
+	// through at start (<NAME>_MIGRATION_DSN); empty, they must have been
+	// applied before (the Kubernetes job), and DatabaseDSN's role never
+	// may (servicekit.Config).
+	MigrationDSN string
+	// MigrateOnly is set by the subcommand `migrate [DSN]`: the service
+	// applies its migrations as the owner and exits (a Kubernetes init
+	// container, which alone mounts the owner's password).
+	MigrateOnly bool
 	// Kafka is the brokers and the service's own principal on them.
 	Kafka         kafkabus.Cluster
 	TopicPrefix   string
@@ -63,8 +73,9 @@ type Common struct {
 
 // LoadCommon reads the configuration every service shares from env:
 // <NAME>_HTTP_ADDR (default httpAddr), <NAME>_DATABASE_DSN (default the
-// service's database and role on `make run`'s PostgreSQL, which wants the
-// role's password in it), the KAFKA_ variables (kafkabus.LoadCluster),
+// service's database and run-time role on `make run`'s PostgreSQL, which
+// wants the role's password in it), <NAME>_MIGRATION_DSN (the schema
+// owner's, used only at start to migrate; none by default), the KAFKA_ variables (kafkabus.LoadCluster),
 // TOPIC_PREFIX, SHUTDOWN_GRACE, DEADLINE_SWEEP_INTERVAL,
 // DEADLINE_RISK_LEAD_DAYS, CONSUMER_MAX_ATTEMPTS (tries of a failing
 // event before it is parked, 10 by default), CONSUMER_WORKERS (events a
@@ -83,6 +94,7 @@ func LoadCommon(env *config.Env, name, httpAddr string) (Common, error) {
 	c := Common{
 		HTTPAddr:            env.String(prefix+"_HTTP_ADDR", httpAddr),
 		DatabaseDSN:         env.String(prefix+"_DATABASE_DSN", "postgres://"+name+"@127.0.0.1:55432/"+name+"?sslmode=disable"),
+		MigrationDSN:        env.String(prefix+"_MIGRATION_DSN", ""),
 		TopicPrefix:         env.String("TOPIC_PREFIX", ""),
 		ShutdownGrace:       env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		DeadlineSweep:       env.Duration("DEADLINE_SWEEP_INTERVAL", 30*time.Second),
@@ -129,7 +141,11 @@ type Runner interface {
 // output, reads the shared configuration (LoadCommon) and lets load read
 // the service's own from env; a bad value ends the process with
 // ExitBadConfig before anything starts. It then starts the service and runs
-// it until SIGINT or SIGTERM, ending with ExitFailed if either fails.
+// it until SIGINT or SIGTERM, ending with ExitFailed if either fails. With
+// the arguments `migrate [DSN]` it only applies the migrations as the
+// schema's owner (DSN, or <NAME>_MIGRATION_DSN), checks the run-time role
+// and exits 0: a Kubernetes init container's command, the only one that
+// mounts the owner's password.
 func Main[C any](name, httpAddr string, load func(env *config.Env, common Common) (C, error),
 	start func(ctx context.Context, cfg C, log *slog.Logger) (Runner, error)) {
 	log := logging.New(os.Stdout, name, slog.LevelInfo)
@@ -137,6 +153,18 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	common, err := LoadCommon(env, name, httpAddr)
 	if err != nil {
 		exit(log, ExitBadConfig, "bad configuration", err)
+	}
+	if len(os.Args) > 1 {
+		if os.Args[1] != "migrate" || len(os.Args) > 3 {
+			exit(log, ExitBadConfig, "bad arguments", fmt.Errorf("got %q, want none, or migrate [the owner's DSN]", os.Args[1:]))
+		}
+		common.MigrateOnly = true
+		if len(os.Args) == 3 {
+			common.MigrationDSN = os.Args[2]
+		}
+		if common.MigrationDSN == "" {
+			exit(log, ExitBadConfig, "bad configuration", fmt.Errorf("migrate: the schema owner's DSN is required (an argument, or %s_MIGRATION_DSN)", strings.ToUpper(name)))
+		}
 	}
 	cfg, err := load(env, common)
 	if err != nil {
@@ -153,6 +181,10 @@ func Main[C any](name, httpAddr string, load func(env *config.Env, common Common
 	}
 	defer flushTraces(log, shutdownTracing)
 	svc, err := start(ctx, cfg, log)
+	if common.MigrateOnly && errors.Is(err, ErrMigrated) {
+		log.Info("migrations applied; exiting")
+		return
+	}
 	if err != nil {
 		stop()
 		exit(log, ExitFailed, name+" could not start", err)

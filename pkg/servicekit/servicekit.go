@@ -7,10 +7,12 @@ package servicekit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,11 +36,25 @@ import (
 	"claims.local/pkg/tracking/trackinghttp"
 )
 
+// ErrMigrated is what Start returns, having served nothing, when asked to
+// migrate only (Config.MigrateOnly).
+var ErrMigrated = errors.New("migrations applied, migrate only")
+
 // Config is the part of a service's configuration the kit needs.
 type Config struct {
-	Name          string
-	HTTPAddr      string
-	DatabaseDSN   string
+	Name     string
+	HTTPAddr string
+	// DatabaseDSN is the service's run-time role, which may only read and
+	// write rows; the service refuses to start as a role that may change
+	// the schema (postgres.CheckRunTimeRole).
+	DatabaseDSN string
+	// MigrationDSN, when set, is the schema owner's role, which applies
+	// the migrations at start through a connection closed before the
+	// service serves; empty, the migrations must have been applied.
+	MigrationDSN string
+	// MigrateOnly makes Start apply the migrations through MigrationDSN,
+	// check the run-time role, and return ErrMigrated without serving.
+	MigrateOnly   bool
 	DatabaseConns int
 	// Kafka is the brokers and the service's principal on them.
 	Kafka         kafkabus.Cluster
@@ -192,9 +208,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Kit, error) {
 		_ = postgres.Close(db)
 		return nil, err
 	}
-	if err := postgres.Migrate(ctx, db, cfg.Migrations, log); err != nil {
+	if err := postgres.Prepare(ctx, db, cfg.MigrationDSN, cfg.Migrations, strings.ToUpper(cfg.Name), log); err != nil {
 		_ = postgres.Close(db)
 		return nil, err
+	}
+	if cfg.MigrateOnly {
+		_ = postgres.Close(db)
+		return nil, ErrMigrated
 	}
 	if err := ensureTopics(ctx, cfg, log); err != nil {
 		_ = postgres.Close(db)

@@ -4,6 +4,7 @@
 //	console                  serve (configuration from the environment)
 //	console hash-password    read a password on standard input, print its bcrypt hash for a users file
 //	console gen-key          print a new Ed25519 token signing key (PEM) for CONSOLE_SIGNING_KEY_FILE
+//	console migrate [DSN]    apply the migrations as the schema's owner (DSN, or CONSOLE_MIGRATION_DSN) and exit
 //	console enrol-totp USER  print a new second-factor secret for USER and its otpauth:// URI, once
 package main
 
@@ -43,6 +44,8 @@ type cfg struct {
 	Issuer          string
 	SigningKeyFile  string
 	DatabaseDSN     string
+	// MigrationDSN is the schema owner's, used at start to migrate only.
+	MigrationDSN    string
 	TrustedProxies  []string
 	UsersFile       string
 	ClientsFile     string
@@ -68,6 +71,9 @@ func main() {
 	if len(os.Args) > 2 && os.Args[1] == "enrol-totp" {
 		os.Exit(enrolTOTP(os.Args[2]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "migrate" {
+		os.Exit(migrate(os.Args[2:]))
+	}
 	log := logging.New(os.Stdout, "console", slog.LevelInfo)
 	env := config.FromOS()
 	c := cfg{
@@ -79,6 +85,7 @@ func main() {
 		Issuer:          env.String("CONSOLE_ISSUER", "http://127.0.0.1:8080"),
 		SigningKeyFile:  env.String("CONSOLE_SIGNING_KEY_FILE", ""),
 		DatabaseDSN:     env.String("CONSOLE_DATABASE_DSN", "postgres://postgres@127.0.0.1:55432/console?sslmode=disable"),
+		MigrationDSN:    env.String("CONSOLE_MIGRATION_DSN", ""),
 		TrustedProxies:  env.List("CONSOLE_TRUSTED_PROXIES", nil),
 		UsersFile:       env.String("CONSOLE_USERS_FILE", ""),
 		ClientsFile:     env.String("CONSOLE_SERVICE_CLIENTS_FILE", ""),
@@ -125,7 +132,7 @@ func main() {
 			fail(log, "bad configuration: CONSOLE_TOKEN_TTL", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		db, err := openDatabase(ctx, c.DatabaseDSN, log)
+		db, err := openDatabase(ctx, c.DatabaseDSN, c.MigrationDSN, log)
 		cancel()
 		if err != nil {
 			fail(log, "console could not start: CONSOLE_DATABASE_DSN", err)
@@ -194,21 +201,51 @@ func loadSigningKeys(path string) ([]auth.SigningKey, error) {
 	return keys, nil
 }
 
-// openDatabase opens the console's database and applies its migrations.
-func openDatabase(ctx context.Context, dsn string, log *slog.Logger) (*gorm.DB, error) {
+// openDatabase opens the console's database as its run-time role (dsn),
+// after the schema's owner applied its migrations when migrationDSN is set
+// (postgres.Prepare): the console then holds a role that may only read and
+// write rows.
+func openDatabase(ctx context.Context, dsn, migrationDSN string, log *slog.Logger) (*gorm.DB, error) {
 	db, err := postgres.Open(ctx, dsn, 8)
 	if err != nil {
 		return nil, err
 	}
 	migrations, err := signin.Migrations()
 	if err == nil {
-		err = postgres.Migrate(ctx, db, migrations, log)
+		err = postgres.Prepare(ctx, db, migrationDSN, migrations, "CONSOLE", log)
 	}
 	if err != nil {
 		_ = postgres.Close(db)
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrate applies the console's migrations as the schema's owner, whose
+// DSN is args[0] or CONSOLE_MIGRATION_DSN, and returns the exit code: the
+// Kubernetes init container, which alone mounts the owner's password.
+func migrate(args []string) int {
+	dsn := os.Getenv("CONSOLE_MIGRATION_DSN")
+	if len(args) > 0 {
+		dsn = args[0]
+	}
+	if dsn == "" || len(args) > 1 {
+		fmt.Fprintln(os.Stderr, "console migrate: want the schema owner's DSN, as the argument or CONSOLE_MIGRATION_DSN")
+		return 2
+	}
+	log := logging.New(os.Stdout, "console", slog.LevelInfo)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	migrations, err := signin.Migrations()
+	if err == nil {
+		err = postgres.MigrateAs(ctx, dsn, migrations, log)
+	}
+	if err != nil {
+		log.Error("console migrate: CONSOLE_MIGRATION_DSN", "error", err.Error())
+		return 1
+	}
+	log.Info("migrations applied; exiting")
+	return 0
 }
 
 // genKey prints a new Ed25519 signing key as PEM, for

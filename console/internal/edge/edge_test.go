@@ -24,27 +24,14 @@ import (
 	"claims.local/console/internal/signin"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/httpapi"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 )
 
-// testDB returns a migrated console database of its own.
+// testDB returns a migrated console database of its own, opened as its
+// run-time role (the console's rights: rows only).
 func testDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 10)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	m, err := signin.Migrations()
-	if err != nil {
-		t.Fatalf("migrations: %v", err)
-	}
-	if err := postgres.Migrate(ctx, db, m, discard()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
+	return pgtest.NewMigrated(t, 10, signin.Migrations)
 }
 
 const testIssuer = "http://console.test"

@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,27 +14,14 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/auth"
-	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
 )
 
-// testDB returns a migrated console database of its own.
+// testDB returns a migrated console database of its own, opened as its
+// run-time role (the console's rights: rows only).
 func testDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabase(t), 30)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { _ = postgres.Close(db) })
-	m, err := Migrations()
-	if err != nil {
-		t.Fatalf("migrations: %v", err)
-	}
-	if err := postgres.Migrate(ctx, db, m, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
+	return pgtest.NewMigrated(t, 30, Migrations)
 }
 
 // testSigner returns a signer as the issuer http://console.test with a

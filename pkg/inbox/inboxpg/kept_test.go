@@ -10,6 +10,7 @@ import (
 
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
+	"claims.local/pkg/postgres/pgtest"
 )
 
 // TestAttackTheInboxAndDeadLettersCannotBeRewrittenThroughTheServicesOwnRole
@@ -49,4 +50,16 @@ func TestAttackTheInboxAndDeadLettersCannotBeRewrittenThroughTheServicesOwnRole(
 	assert.Equal(t, `{"amount_fen":100}`, string(parked.Payload), "the parked payload")
 	require.NoError(t, inboxpg.MarkReplayed(context.Background(), db, letters[0].ID, "admin-1", time.Now()))
 	assert.Error(t, db.Exec(`UPDATE dead_letters SET replayed_by = 'someone else'`).Error, "a replay rewritten")
+}
+
+// TestAttackTheInboxCannotBeAlteredThroughTheRunTimeRole is the insider of
+// the test above who, refused by the triggers, changes the schema first,
+// then deletes an applied event's receipt so that it applies again. A
+// service's run-time role owns nothing and may only read and write rows:
+// every attempt is refused and the receipt is still there.
+func TestAttackTheInboxCannotBeAlteredThroughTheRunTimeRole(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.True(t, record(t, db, inbox.Receipt{Consumer: "payout.decisions", EventID: "e1", EventType: "claims.adjudication.advance-approved", ClaimID: "c1"}))
+	pgtest.AttackTheSchema(t, db, "inbox", "event_id = 'e1'")
 }

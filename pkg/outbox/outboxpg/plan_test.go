@@ -47,10 +47,10 @@ func publishAll(t *testing.T, relay *outboxpg.Relay) int {
 // table here, as it is in effect between its rounds.
 func TestTheRelaysReadDoesNotWalkTheRowsItAlreadyPublished(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewMigrated(t, 2, uow.Shared)
+	db, owner := pgtest.NewMigratedWithOwner(t, 2, uow.Shared)
 	admin := pgtest.Open(t, pgtest.AdminDSN(t), 1)
 	require.NoError(t, admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).Error)
-	require.NoError(t, db.Exec(`ALTER TABLE outbox SET (autovacuum_enabled = false)`).Error)
+	require.NoError(t, owner.Exec(`ALTER TABLE outbox SET (autovacuum_enabled = false)`).Error)
 
 	pub := &recorder{}
 	relay := outboxpg.NewRelay(db, pub, discard(), 7)

@@ -34,15 +34,31 @@ func AdminDSN(t testing.TB) string {
 	return dsn
 }
 
-// NewDatabase creates an empty database named after the test, owned by a
-// login role of its own without superuser rights that alone may connect to
-// it, and returns the DSN of that role: the tests run with the rights a
-// service has at run time, no more. Both are dropped when the test ends.
-func NewDatabase(t testing.TB) string {
+// Database is a test's database and its two roles, as every deployment
+// has them (README "Transport security"): the owner role owns the
+// database and every object in it and runs the migrations; the run-time
+// role, which a service connects as, may only read and write rows.
+type Database struct {
+	// DSN connects as the run-time role: CONNECT, USAGE on the schemas,
+	// SELECT, INSERT, UPDATE and DELETE on the tables and the sequences'
+	// USAGE, granted by default for everything the owner creates; no
+	// CREATE, no TRUNCATE, no ownership.
+	DSN string
+	// OwnerDSN connects as the owner role, for the migrations.
+	OwnerDSN string
+}
+
+// NewDatabase creates an empty database named after the test with its two
+// login roles (see Database; neither is a superuser, and they alone may
+// connect to it), as deployments/local/infra.sh makes a service's. All
+// three are dropped when the test ends.
+func NewDatabase(t testing.TB) Database {
 	t.Helper()
 	admin := AdminDSN(t)
 	name := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20]
+	owner := name + "_owner"
 	password := strings.ReplaceAll(uuid.NewString(), "-", "")
+	ownerPassword := strings.ReplaceAll(uuid.NewString(), "-", "")
 	db, err := sql.Open("pgx", admin)
 	if err != nil {
 		t.Fatalf("open admin connection: %v", err)
@@ -50,10 +66,12 @@ func NewDatabase(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, stmt := range []string{
+		"CREATE ROLE " + owner + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '" + ownerPassword + "'",
 		"CREATE ROLE " + name + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '" + password + "'",
-		"CREATE DATABASE " + name + " OWNER " + name,
+		"CREATE DATABASE " + name + " OWNER " + owner,
 		"REVOKE ALL ON DATABASE " + name + " FROM PUBLIC",
-		"GRANT CONNECT, TEMPORARY ON DATABASE " + name + " TO " + name,
+		"GRANT CONNECT, TEMPORARY ON DATABASE " + name + " TO " + owner,
+		"GRANT CONNECT ON DATABASE " + name + " TO " + name,
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
@@ -67,14 +85,50 @@ func NewDatabase(t testing.TB) string {
 			t.Logf("drop test database %s: %v", name, err)
 		} else if _, err := db.ExecContext(ctx, "DROP ROLE IF EXISTS "+name); err != nil {
 			t.Logf("drop test role %s: %v", name, err)
+		} else if _, err := db.ExecContext(ctx, "DROP ROLE IF EXISTS "+owner); err != nil {
+			t.Logf("drop test role %s: %v", owner, err)
 		}
 		db.Close()
 	})
-	u, err := url.Parse(WithDatabase(t, admin, name))
+	inside, err := sql.Open("pgx", WithDatabase(t, admin, name))
+	if err != nil {
+		t.Fatalf("open the test database as admin: %v", err)
+	}
+	defer inside.Close()
+	for _, stmt := range RunTimeGrants(owner, name) {
+		if _, err := inside.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("grant the run-time role: %s: %v", stmt, err)
+		}
+	}
+	return Database{DSN: roleDSN(t, admin, name, name, password), OwnerDSN: roleDSN(t, admin, name, owner, ownerPassword)}
+}
+
+// RunTimeGrants are the statements, run in a service's database by its
+// owner or a superuser, that give the run-time role its rights on what the
+// owner creates from then on: USAGE on the schemas, the rows of the tables
+// and views (no TRUNCATE, REFERENCES or TRIGGER) and the sequences'
+// numbers; functions are executable by PUBLIC, PostgreSQL's default.
+// CREATE on the schema public stays with its owner (the database's, from
+// PostgreSQL 15). deployments/local/infra.sh and
+// deployments/docker/init-roles.sh run the same statements.
+func RunTimeGrants(owner, runTime string) []string {
+	return []string{
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+		"GRANT USAGE ON SCHEMA public TO " + runTime,
+		"ALTER DEFAULT PRIVILEGES FOR ROLE " + owner + " GRANT USAGE ON SCHEMAS TO " + runTime,
+		"ALTER DEFAULT PRIVILEGES FOR ROLE " + owner + " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + runTime,
+		"ALTER DEFAULT PRIVILEGES FOR ROLE " + owner + " GRANT USAGE, SELECT ON SEQUENCES TO " + runTime,
+	}
+}
+
+// roleDSN is admin's DSN pointing at database as role with password.
+func roleDSN(t testing.TB, admin, database, role, password string) string {
+	t.Helper()
+	u, err := url.Parse(WithDatabase(t, admin, database))
 	if err != nil {
 		t.Fatalf("parse DSN: %v", err)
 	}
-	u.User = url.UserPassword(name, password)
+	u.User = url.UserPassword(role, password)
 	return u.String()
 }
 
@@ -101,20 +155,39 @@ func Open(t testing.TB, dsn string, maxConns int) *gorm.DB {
 	return db
 }
 
-// NewMigrated opens a new database (see NewDatabase) with at most maxConns
-// connections and applies the migrations that migrations lists, such as a
-// service's adapters.Migrations.
+// NewMigrated opens a new database (see NewDatabase) as its run-time
+// role with at most maxConns connections, after its owner applied the
+// migrations that migrations lists, such as a service's
+// adapters.Migrations: the test then has a service's rights at run time.
 func NewMigrated(t testing.TB, maxConns int, migrations func() ([]postgres.Migration, error)) *gorm.DB {
 	t.Helper()
-	db := Open(t, NewDatabase(t), maxConns)
+	db, _ := NewMigratedWithOwner(t, maxConns, migrations)
+	return db
+}
+
+// NewMigratedWithOwner is NewMigrated that also returns a connection as
+// the owner, for a test that changes the schema to set a scene (a letter
+// missing from before letters were generated), never for what a service
+// does.
+func NewMigratedWithOwner(t testing.TB, maxConns int, migrations func() ([]postgres.Migration, error)) (db, owner *gorm.DB) {
+	t.Helper()
+	d := NewDatabase(t)
 	ms, err := migrations()
 	if err != nil {
 		t.Fatalf("list migrations: got %v, want no error", err)
 	}
-	if err := postgres.Migrate(context.Background(), db, ms, nil); err != nil {
+	owner = Open(t, d.OwnerDSN, 1)
+	Migrate(t, owner, ms)
+	return Open(t, d.DSN, maxConns), owner
+}
+
+// Migrate applies migrations through owner, a connection as a test
+// database's owner role.
+func Migrate(t testing.TB, owner *gorm.DB, migrations []postgres.Migration) {
+	t.Helper()
+	if err := postgres.Migrate(context.Background(), owner, migrations, nil); err != nil {
 		t.Fatalf("migrate: got %v, want no error", err)
 	}
-	return db
 }
 
 // Count returns the one number query selects, such as a count(*).

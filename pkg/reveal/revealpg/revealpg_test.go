@@ -36,3 +36,17 @@ func TestAttackTheRevealAuditCannotBeEmptiedThroughTheServicesOwnRole(t *testing
 	require.Len(t, got, 1)
 	assert.Equal(t, "handler-1", got[0].RevealedBy)
 }
+
+// TestAttackTheRevealAuditCannotBeAlteredThroughTheRunTimeRole is the
+// handler of the test above who, refused by the triggers, changes the
+// schema first, then deletes the record of their look (R11). A service's
+// run-time role owns nothing and may only read and write rows: every
+// attempt is refused and the record stays.
+func TestAttackTheRevealAuditCannotBeAlteredThroughTheRunTimeRole(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewMigrated(t, 2, revealpg.Migrations)
+	require.NoError(t, revealpg.Record(db, reveal.Reveal{ClaimID: "claim-1", Subject: "document/d1", Field: "id_number",
+		RevealedBy: "handler-1", Roles: []auth.Role{auth.Handler}, Reason: "核对身份", RevealedAt: time.Now()}))
+	pgtest.AttackTheSchema(t, db, "personal_data_reveals", "revealed_by = 'handler-1'")
+	pgtest.RequireAppendOnly(t, db, "personal_data_reveals")
+}

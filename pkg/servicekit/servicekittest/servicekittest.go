@@ -113,14 +113,14 @@ func Start(t *testing.T) *Run {
 	broken := &atomic.Bool{}
 	broken.Store(true)
 	cfg := poisonConfig{topic: topics.Adjudication(), broken: broken, kit: servicekit.Config{
-		Name: "kit-test", HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, DatabaseConns: 4, Kafka: cluster, Topics: topics,
+		Name: "kit-test", HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn.DSN, MigrationDSN: dsn.OwnerDSN, DatabaseConns: 4, Kafka: cluster, Topics: topics,
 		Migrations: append(shared, postgres.Migration{ID: "kit-test/0001_effects.sql", SQL: "CREATE TABLE effects (event_id text NOT NULL)"}),
 		OpenAPI:    []byte(`{"openapi":"3.0.3","info":{"title":"kit-test","version":"1"},"paths":{},"components":{"schemas":{},"responses":{}}}`),
 		Auth:       verifier, ConsumerMaxAttempts: 2, DeadLetterKeys: keyring, ShutdownGrace: time.Second,
 	}}
 	svc, c := apitest.Start(t, "kit-test", startPoison, cfg)
 	return &Run{Admin: c.As(t, keys, auth.Principal{Subject: "ops-1", Roles: []auth.Role{auth.Admin}}), Client: c, Keys: keys,
-		DB: pgtest.Open(t, dsn, 2), Broken: broken, Addr: svc.Addr(),
+		DB: pgtest.Open(t, dsn.DSN, 2), Broken: broken, Addr: svc.Addr(),
 		send: func(e events.Envelope) {
 			v, err := json.Marshal(e)
 			require.NoError(t, err)

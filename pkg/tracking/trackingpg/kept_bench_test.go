@@ -19,7 +19,7 @@ import (
 func BenchmarkTheKeptTriggerOnOwedObligations(b *testing.B) {
 	dbs := map[string]*gorm.DB{}
 	for _, name := range []string{"kept", "bare"} {
-		db := pgtest.NewMigrated(b, 2, func() ([]postgres.Migration, error) { return uow.Shared() })
+		db, owner := pgtest.NewMigratedWithOwner(b, 2, func() ([]postgres.Migration, error) { return uow.Shared() })
 		if err := db.Exec(`INSERT INTO deadline_obligations (id, claim_id, subject, rule, clock_start, due_date, due_at, at_risk_from,
 			basis, explanation, provisional, calendar_version, calendar_seq, state, done_at, created_at, updated_at)
 			SELECT 'o' || i, 'c' || i, 'claim/c' || i, 'decision', now(), current_date + 7, now() + interval '7 days', now() + interval '5 days',
@@ -29,7 +29,7 @@ func BenchmarkTheKeptTriggerOnOwedObligations(b *testing.B) {
 			b.Fatalf("seed obligations: %v", err)
 		}
 		if name == "bare" {
-			if err := db.Exec(`DROP TRIGGER deadline_obligations_done_final ON deadline_obligations`).Error; err != nil {
+			if err := owner.Exec(`DROP TRIGGER deadline_obligations_done_final ON deadline_obligations`).Error; err != nil {
 				b.Fatalf("drop the trigger: %v", err)
 			}
 		}

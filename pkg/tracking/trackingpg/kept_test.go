@@ -53,3 +53,19 @@ func TestAttackABreachCannotBeErasedThroughTheServicesOwnRole(t *testing.T) {
 	f.apply(t, tracking.Complete(open.Subject, deadline.Decision, f.now))
 	assert.Equal(t, tracking.StateMet, f.get(t, open.ID).State, "the owed deadline, met")
 }
+
+// TestAttackABreachCannotBeErasedBySchemaChangesThroughTheRunTimeRole is
+// the insider of the test above who, refused by the triggers, changes the
+// schema first: disables or drops the triggers keeping a done obligation,
+// replaces their functions, truncates, drops or takes the table, then
+// deletes the missed deadline. A service's run-time role owns nothing and
+// may only read and write rows: every attempt is refused and the breach
+// is still counted.
+func TestAttackABreachCannotBeErasedBySchemaChangesThroughTheRunTimeRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "2026-03-20T10:00:00+08:00")
+	missed := f.track(t, deadline.Decision, "2026-03-02T09:00:00+08:00")
+	f.apply(t, tracking.Complete(missed.Subject, deadline.Decision, f.now))
+	require.Equal(t, tracking.StateMissed, f.get(t, missed.ID).State)
+	pgtest.AttackTheSchema(t, f.db, "deadline_obligations", "id = '"+missed.ID+"' AND state = 'missed'")
+}

@@ -34,10 +34,10 @@ func lockReadBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64) {
 // is in effect while a busy machine has not got to it.
 func TestTheLockingReadStaysAnIndexLookupAfterTheTableGrew(t *testing.T) {
 	// One connection: the one that prepared the read is the one measured.
-	db := pgtest.NewMigrated(t, 1, func() ([]postgres.Migration, error) { return uow.Shared() })
+	db, owner := pgtest.NewMigratedWithOwner(t, 1, func() ([]postgres.Migration, error) { return uow.Shared() })
 	admin := pgtest.Open(t, pgtest.AdminDSN(t), 1)
 	require.NoError(t, admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).Error)
-	require.NoError(t, db.Exec(`ALTER TABLE deadline_obligations SET (autovacuum_enabled = false)`).Error)
+	require.NoError(t, owner.Exec(`ALTER TABLE deadline_obligations SET (autovacuum_enabled = false)`).Error)
 	f := &fixture{db: db, tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1), now: at(t, "2026-03-02T03:00:00Z")}
 	a := f.track(t, deadline.Decision, "2026-03-02T10:00:00+08:00")
 	later := f.now.Add(time.Hour)
@@ -59,7 +59,7 @@ func TestTheLockingReadStaysAnIndexLookupAfterTheTableGrew(t *testing.T) {
 		grown = size
 		if size == 3_000 {
 			// As autovacuum would, some time into the surge.
-			require.NoError(t, db.Exec(`ANALYZE deadline_obligations`).Error)
+			require.NoError(t, owner.Exec(`ANALYZE deadline_obligations`).Error)
 		}
 		var pages int64
 		require.NoError(t, db.Raw(`SELECT pg_relation_size('deadline_obligations') / current_setting('block_size')::bigint`).Row().Scan(&pages))

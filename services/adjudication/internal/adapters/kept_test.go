@@ -116,3 +116,22 @@ func TestAttackADecisionInEffectCannotBeRewrittenThroughTheServicesOwnRole(t *te
 	returned := f.change(t, "returned", func(c *domain.Case) error { return c.Decide(handler, authority, approve(4_000_000), t0) })
 	assert.Equal(t, domain.StateApproved, returned.State, "a returned claim is decided again")
 }
+
+// TestAttackTheAuditTrailCannotBeAlteredThroughTheRunTimeRole is the
+// insider of the tests above who, refused by the triggers, changes the
+// schema first: disables or drops the trigger keeping the blocking fraud
+// signal that holds a payment, replaces its function, drops or takes the
+// table, then deletes the signal. Adjudication's run-time role owns
+// nothing and may only read and write rows: every attempt is refused and
+// the signal is still there.
+func TestAttackTheAuditTrailCannotBeAlteredThroughTheRunTimeRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := newCase("claim-1", t0)
+	_, err := f.repo.Open(context.Background(), inbox.Receipt{}, c)
+	require.NoError(t, err)
+	require.NoError(t, f.db.Exec(`INSERT INTO case_signals (case_id, kind, explanation, blocking, raised_by, raised_at)
+		VALUES (?, 'employee_account', 'the account is an employee''s', true, 'system', now())`, c.ID).Error)
+	pgtest.AttackTheSchema(t, f.db, "case_signals", "blocking")
+	pgtest.RequireAppendOnly(t, f.db, "case_signals", "check_overrides", "agreements", "advance_agreements")
+}

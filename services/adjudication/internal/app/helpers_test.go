@@ -36,8 +36,11 @@ var (
 // fixture is the use cases over a fresh database, with the store of its
 // deadlines and a clock to set.
 type fixture struct {
-	app   *app.Service
-	db    *gorm.DB
+	app *app.Service
+	db  *gorm.DB
+	// owner is the schema owner's connection, for a test setting a scene
+	// the service's role cannot (a letter missing from before letters).
+	owner *gorm.DB
 	store *trackingpg.Store
 	clock *clocktest.Clock
 	// refused are the claim requests refused, as they were told.
@@ -66,13 +69,13 @@ func newFixtureWith(t *testing.T, change func(*app.Deps)) *fixture {
 // database too.
 func newFixtureOn(t *testing.T, change func(*app.Deps, *gorm.DB)) *fixture {
 	t.Helper()
-	db := pgtest.NewMigrated(t, 20, adapters.Migrations)
+	db, owner := pgtest.NewMigratedWithOwner(t, 20, adapters.Migrations)
 	tr := tracking.NewTracker(tracking.NewCalendars(nil), -1)
 	renderer, err := letter.NewRenderer(letter.DefaultFonts())
 	require.NoError(t, err)
 	authority, err := domain.NewAuthority(map[string]int64{domain.RoleHandler: 5_000_000, domain.RoleSenior: domain.Unlimited})
 	require.NoError(t, err)
-	f := &fixture{db: db, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clocktest.Clock{}}
+	f := &fixture{db: db, owner: owner, store: trackingpg.NewStore(db, uow.New(db, nil, nil)), clock: &clocktest.Clock{}}
 	deps := app.Deps{Cases: adapters.NewCases(db, nil, tr), Policies: adapters.NewPolicies(db), Letters: renderer,
 		Tracker: tr, Topics: topics, Authority: authority, Issuer: testIssuer(), Now: f.clock.Now,
 		Catastrophes: adapters.NewCatastrophes(db, nil), Visits: adapters.NewVisits(db),

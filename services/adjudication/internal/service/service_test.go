@@ -45,7 +45,7 @@ func start(t *testing.T, with ...func(*service.Config)) *running {
 	dsn := pgtest.NewDatabase(t)
 	brokers, prefix := kafkatest.Cluster(t), kafkatest.Prefix(t)
 	keys := apitest.Keys(t)
-	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers, TopicPrefix: prefix},
+	cfg := service.Config{Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn.DSN, MigrationDSN: dsn.OwnerDSN, Kafka: brokers, TopicPrefix: prefix},
 		AuthorityLimits: map[string]int64{"handler": 5_000_000, "senior_handler": domain.Unlimited},
 		Issuer: domain.LetterIssuer{CompanyName: "示例人寿保险股份有限公司", CompanyAddress: "北京市西城区金融大街1号",
 			ServicePhone: "400-000-0000", ReviewProcedure: "如有异议，可自收到本通知书之日起六十日内申请复核。"},
@@ -55,7 +55,7 @@ func start(t *testing.T, with ...func(*service.Config)) *running {
 		w(&cfg)
 	}
 	svc, c := apitest.Start(t, "adjudication", service.Start, cfg)
-	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers}
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn.DSN, prefix: prefix, brokers: brokers}
 }
 
 // instructionKey is adjudication's key signing payment instructions in

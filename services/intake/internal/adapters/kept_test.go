@@ -81,3 +81,18 @@ func TestAttackANoticesDeliveryIsWrittenOnce(t *testing.T) {
 	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM missing_document_notices
 		WHERE seq = 1 AND delivered_at = '2026-11-06T15:00:00+08:00' AND delivery_receipt = 'XA1'`), "the delivery as recorded")
 }
+
+// TestAttackTheNoticesCannotBeAlteredThroughTheRunTimeRole is the insider
+// of the tests above who, refused by the triggers, changes the schema
+// first: disables or drops the trigger keeping the R3 notices, replaces
+// its function, drops or takes the table, then deletes the one-time
+// notice. Intake's run-time role owns nothing and may only read and write
+// rows: every attempt is refused and the notice is still there.
+func TestAttackTheNoticesCannotBeAlteredThroughTheRunTimeRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.create(t, sample(t, "r1"))
+	require.NoError(t, f.db.Exec(`INSERT INTO missing_document_notices (report_id, seq, items, reason, channel, sent_by, sent_at)
+		VALUES ('r1', 1, '[]', '', 'sms', 'handler-1', '2026-10-08T10:00:00+08:00')`).Error)
+	pgtest.AttackTheSchema(t, f.db, "missing_document_notices", "report_id = 'r1' AND seq = 1")
+}

@@ -34,11 +34,12 @@ func groupStatementBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64
 func TestAGroupLooksUpItsReportsIncidentsWithoutReadingTheTableAfterItGrew(t *testing.T) {
 	t.Parallel()
 	// One connection: the one that prepared the statement is the one measured.
-	f := &fixture{db: pgtest.NewMigrated(t, 1, adapters.Migrations)}
+	db, owner := pgtest.NewMigratedWithOwner(t, 1, adapters.Migrations)
+	f := &fixture{db: db}
 	f.repo = adapters.NewReports(f.db, func() { f.commits.Add(1) }, tracking.NewTracker(tracking.NewCalendars(nil), -1))
 	admin := pgtest.Open(t, pgtest.AdminDSN(t), 1)
 	require.NoError(t, admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).Error)
-	require.NoError(t, f.db.Exec(`ALTER TABLE incident_reports SET (autovacuum_enabled = false)`).Error)
+	require.NoError(t, owner.Exec(`ALTER TABLE incident_reports SET (autovacuum_enabled = false)`).Error)
 	for i := range 10 {
 		_, errs, _ := f.inOneGroup(t, sample(t, fmt.Sprintf("early-%d", i)))
 		require.NoError(t, errs[0])
@@ -46,7 +47,7 @@ func TestAGroupLooksUpItsReportsIncidentsWithoutReadingTheTableAfterItGrew(t *te
 	// Analyzed while it is small, as autovacuum does early in a surge (its
 	// threshold is 50 rows): the connection's plan is made again for a
 	// table of one page, whose cheapest read is a scan of it.
-	require.NoError(t, f.db.Exec(`ANALYZE incident_reports`).Error)
+	require.NoError(t, owner.Exec(`ANALYZE incident_reports`).Error)
 	for i := range 2 {
 		_, errs, _ := f.inOneGroup(t, sample(t, fmt.Sprintf("analyzed-%d", i)))
 		require.NoError(t, errs[0])

@@ -235,7 +235,9 @@ func TestAnInstanceStartedWhileACatastropheIsActiveTagsItsFirstReport(t *testing
 	declared := declareTyphoon(t)
 	active := switchTo(t, declared, true)
 	publishStates(t, brokers, topics, declared, active)
-	sameDeployment := func(c *service.Config) { c.DatabaseDSN, c.TopicPrefix, c.Kafka = dsn, topics.Prefix, brokers }
+	sameDeployment := func(c *service.Config) {
+		c.DatabaseDSN, c.MigrationDSN, c.TopicPrefix, c.Kafka = dsn.DSN, dsn.OwnerDSN, topics.Prefix, brokers
+	}
 
 	var tagged fullReport
 	t.Run("started while active", func(t *testing.T) {

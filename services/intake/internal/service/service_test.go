@@ -56,7 +56,8 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 		Requests: eventstest.IntakeSigner(t), TrustedCalendar: calendarKeys(t)}
 	change(&cfg)
 	if cfg.DatabaseDSN == "" {
-		cfg.DatabaseDSN = pgtest.NewDatabase(t)
+		d := pgtest.NewDatabase(t)
+		cfg.DatabaseDSN, cfg.MigrationDSN = d.DSN, d.OwnerDSN
 	}
 	svc, c := apitest.Start(t, "intake", service.Start, cfg)
 	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: cfg.DatabaseDSN, storage: cfg.StorageDir,

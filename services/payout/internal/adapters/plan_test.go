@@ -40,11 +40,12 @@ func dueStatementBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64) 
 func TestTheExecutorsDueReadStopsAfterItsBatchOverALargeBacklog(t *testing.T) {
 	t.Parallel()
 	// One connection: the one that prepared the statement is the one measured.
-	f := &fixture{db: pgtest.NewMigrated(t, 1, migrations), tracker: tracking.NewTracker(tracking.NewCalendars(nil), -1)}
+	db, owner := pgtest.NewMigratedWithOwner(t, 1, migrations)
+	f := &fixture{db: db, tracker: tracking.NewTracker(tracking.NewCalendars(nil), -1)}
 	f.repo = adapters.NewObligations(f.db, func() { f.commits.Add(1) }, f.tracker, keyring(t, "k1"), shanghai(t))
 	admin := pgtest.Open(t, pgtest.AdminDSN(t), 1)
 	require.NoError(t, admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).Error)
-	require.NoError(t, f.db.Exec(`ALTER TABLE obligations SET (autovacuum_enabled = false)`).Error)
+	require.NoError(t, owner.Exec(`ALTER TABLE obligations SET (autovacuum_enabled = false)`).Error)
 	ctx := context.Background()
 	template := obligation(t, "claim-template", t0)
 	_, err := f.repo.Schedule(ctx, inbox.Receipt{}, template, nothing)
@@ -77,7 +78,7 @@ func TestTheExecutorsDueReadStopsAfterItsBatchOverALargeBacklog(t *testing.T) {
 		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, obligation(t, fmt.Sprintf("claim-early-%d", i), t0.Add(time.Hour)), nothing)
 		require.NoError(t, err)
 	}
-	require.NoError(t, f.db.Exec(`ANALYZE obligations`).Error)
+	require.NoError(t, owner.Exec(`ANALYZE obligations`).Error)
 
 	// The backlog: 30,000 obligations, one in three not due yet, one in
 	// fifty a priority one, one in a hundred sent (its check due), each

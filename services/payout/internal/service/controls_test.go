@@ -180,8 +180,8 @@ func TestAttackAForgedAgreementIsUnmatchedInTheThreeWayReconciliation(t *testing
 	cfg := config(t, keys, dsn, prefix, brokers)
 	cfg.AdjudicationURL, cfg.AdjudicationToken = adjudication.URL, keys.TokenSource(t, "payout", "adjudication")
 	_, c := apitest.Start(t, "payout", service.Start, cfg)
-	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
-	db := pgtest.Open(t, dsn, 2)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn.DSN, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn.DSN, 2)
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, genuine, 120000), agreement(t, r.topics, forged, 90000),
 		agreement(t, r.topics, forgedLarge, fortyThousandYuan))
 	r.obligationsOf(t, genuine, 1, "the genuine payment completed", completed)
@@ -238,8 +238,8 @@ func TestTheThreeWayReconciliationWithoutAdjudicationIsUnverified(t *testing.T) 
 	cfg := config(t, keys, dsn, prefix, brokers)
 	cfg.AdjudicationURL, cfg.AdjudicationToken = down.URL, keys.TokenSource(t, "payout", "adjudication")
 	_, c := apitest.Start(t, "payout", service.Start, cfg)
-	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
-	db := pgtest.Open(t, dsn, 2)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn.DSN, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn.DSN, 2)
 	claim := uuid.NewString()
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 90000))
 	r.obligationsOf(t, claim, 1, "the payment completed", completed)
@@ -497,8 +497,8 @@ func TestAttackAPayeeThatCannotBeOpenedIsSuppliedOnlyByAHandlerAndConfirmedByAno
 	cfg := config(t, keys, dsn, prefix, brokers)
 	cfg.AdjudicationURL, cfg.AdjudicationToken = adjudication.URL, keys.TokenSource(t, "payout", "adjudication")
 	_, c := apitest.Start(t, "payout", service.Start, cfg)
-	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
-	db := pgtest.Open(t, dsn, 2)
+	r := &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, dsn: dsn.DSN, prefix: prefix, brokers: brokers, topics: events.Topics{Prefix: prefix}}
+	db := pgtest.Open(t, dsn.DSN, 2)
 	apitest.Publish(t, r.brokers, agreement(t, r.topics, claimID, fortyThousandYuan))
 	held, _ := r.obligationsOf(t, claimID, 1, "the payment waiting for a second senior", func(o obligation) bool { return o.State == awaiting })
 	id := held[0].ID

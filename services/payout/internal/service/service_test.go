@@ -57,11 +57,11 @@ func instructionKey(t *testing.T) *signing.Signer {
 	return s
 }
 
-func config(t *testing.T, keys *apitest.TestKeys, dsn, prefix string, brokers kafkabus.Cluster) service.Config {
+func config(t *testing.T, keys *apitest.TestKeys, dsn pgtest.Database, prefix string, brokers kafkabus.Cluster) service.Config {
 	t.Helper()
 	trusted, err := signing.ParseTrusted("adjudication", instructionKey(t).Public())
 	require.NoError(t, err)
-	return service.Config{TrustedInstructions: trusted, PayeeKeys: eventstest.PayeeOpener(t), Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn, Kafka: brokers,
+	return service.Config{TrustedInstructions: trusted, PayeeKeys: eventstest.PayeeOpener(t), Common: servicekit.Common{Auth: keys.Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: dsn.DSN, MigrationDSN: dsn.OwnerDSN, Kafka: brokers,
 		TopicPrefix: prefix, DeadlineSweep: 100 * time.Millisecond, RiskLeadWorkingDays: 1},
 		DataKeys: dataKeys(), ExecuteInterval: 50 * time.Millisecond, BankLatency: 100 * time.Millisecond, Fingerprints: eventstest.Fingerprints()}
 }
@@ -83,7 +83,7 @@ func startWith(t *testing.T, change func(*service.Config)) *running {
 		change(&cfg)
 	}
 	svc, c := apitest.Start(t, "payout", service.Start, cfg)
-	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn, prefix: prefix, brokers: brokers,
+	return &running{Client: c.As(t, keys, apitest.Everyone()), keys: keys, svc: svc, dsn: dsn.DSN, prefix: prefix, brokers: brokers,
 		topics: events.Topics{Prefix: prefix}}
 }
 
@@ -144,7 +144,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // unkeyed scheme anyone computes; it refuses to start instead.
 func TestStartRefusesWithoutFingerprintKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
+	cfg := config(t, apitest.Keys(t), pgtest.Database{DSN: "postgres://nowhere"}, "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	cfg.Fingerprints = nil
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_FINGERPRINT_KEYS") {
 		t.Errorf("got %v, want a refusal naming PAYOUT_FINGERPRINT_KEYS", err)
@@ -153,7 +153,7 @@ func TestStartRefusesWithoutFingerprintKeys(t *testing.T) {
 
 func TestStartRefusesBadDataKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
+	cfg := config(t, apitest.Keys(t), pgtest.Database{DSN: "postgres://nowhere"}, "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	for name, keys := range map[string][]sealed.Key{
 		"none":  nil,
 		"short": {{ID: "k", Secret: []byte("short")}},
@@ -169,7 +169,7 @@ func TestStartRefusesBadDataKeys(t *testing.T) {
 // every payment instruction; it refuses to start instead.
 func TestStartRefusesWithoutTrustedInstructionKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
+	cfg := config(t, apitest.Keys(t), pgtest.Database{DSN: "postgres://nowhere"}, "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	cfg.TrustedInstructions = nil
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_TRUSTED_INSTRUCTION_KEYS") {
 		t.Errorf("got %v, want a refusal naming PAYOUT_TRUSTED_INSTRUCTION_KEYS", err)
@@ -180,7 +180,7 @@ func TestStartRefusesWithoutTrustedInstructionKeys(t *testing.T) {
 // every payment instruction; it refuses to start instead.
 func TestStartRefusesWithoutPayeeKeys(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, apitest.Keys(t), "postgres://nowhere", "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
+	cfg := config(t, apitest.Keys(t), pgtest.Database{DSN: "postgres://nowhere"}, "p", kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}})
 	cfg.PayeeKeys = nil
 	if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "PAYOUT_PAYEE_OPEN_KEYS") {
 		t.Errorf("got %v, want a refusal naming PAYOUT_PAYEE_OPEN_KEYS", err)
@@ -495,7 +495,7 @@ func TestTwoInstancesPayEachObligationOnce(t *testing.T) {
 	t.Parallel()
 	r := start(t)
 	// A second instance on the same database, topics and consumer group.
-	_, c2 := apitest.Start(t, "payout-2", service.Start, config(t, r.keys, r.dsn, r.prefix, r.brokers))
+	_, c2 := apitest.Start(t, "payout-2", service.Start, config(t, r.keys, pgtest.Database{DSN: r.dsn}, r.prefix, r.brokers))
 	other := c2.As(t, r.keys, apitest.Everyone())
 	db := pgtest.Open(t, r.dsn, 2)
 	const n = 12
