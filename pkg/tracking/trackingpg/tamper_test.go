@@ -9,6 +9,7 @@ import (
 
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
 )
 
@@ -101,4 +102,5 @@ func TestAttackAnOwedDueMovedThroughTheServicesOwnRoleIsAlarmedAndRestored(t *te
 		assert.Error(t, f.db.Exec(stmt).Error, "%s: got it done, want it refused", stmt)
 	}
 	assert.Len(t, f.dueMoves(t, moved.ID), 2, "moves of the obligation the insider moved, after the attempts")
+	pgtest.RequireAppendOnly(t, f.db, "deadline_due_moves", "deadline_tamper_alarms")
 }
