@@ -2,18 +2,13 @@ package adapters
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
-	"claims.local/pkg/clock"
+	"claims.local/pkg/postgres"
 )
 
 // openedChannel is the channel the case_opened_notify trigger (migration
@@ -83,47 +78,11 @@ func (o *Openings) opened(claimID string, all bool) {
 // second; every watcher is woken when it is (re)opened, since a
 // notification may have been missed meanwhile: each looks again.
 func (o *Openings) Run(ctx context.Context) error {
-	sqlDB, err := o.db.DB()
-	if err != nil {
-		return fmt.Errorf("case openings: %w", err)
-	}
-	for {
-		err := o.listen(ctx, sqlDB.Conn)
-		if ctx.Err() != nil {
-			return nil
-		}
-		o.log.Warn("listening for cases opening failed; requests waiting for a case wait their bound", "error", err.Error())
-		if !clock.Sleep(ctx, time.Second) {
-			return nil
-		}
-	}
-}
-
-func (o *Openings) listen(ctx context.Context, connect func(context.Context) (*sql.Conn, error)) error {
-	conn, err := connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("case openings: listening needs the pgx driver, got %T", dc)
-		}
-		pc := sc.Conn()
-		if _, err := pc.Exec(ctx, "LISTEN "+openedChannel); err != nil {
-			return errors.Join(err, driver.ErrBadConn)
-		}
-		o.opened("", true)
-		for {
-			n, err := pc.WaitForNotification(ctx)
-			if err != nil {
-				// The connection listens still: never hand it back to the pool.
-				return errors.Join(err, driver.ErrBadConn)
-			}
-			o.opened(n.Payload, false)
-		}
-	})
+	return postgres.Listener{
+		DB: o.db, Channel: openedChannel, Log: o.log, What: "case openings",
+		Listening: func() { o.opened("", true) },
+		Notified:  func(claimID string) { o.opened(claimID, false) },
+	}.Run(ctx)
 }
 
 // Exists tells whether the case of a claim is open, in one statement.
