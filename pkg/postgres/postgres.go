@@ -299,7 +299,12 @@ func CheckMigrated(ctx context.Context, db *gorm.DB, migrations []Migration) err
 // one of its schemas. Such a role can disable or drop the triggers that
 // keep the audit tables, replace their functions, truncate or drop a
 // table, and so undo every control the schema holds (README "Transport
-// security"); a service refuses to run as one.
+// security"); a service refuses to run as one. So does it to a role that
+// may make temporary tables (PostgreSQL grants it to PUBLIC on a new
+// database): a temporary table is searched before the schema's, so one
+// named as the table a trigger writes or reads (the record of due moves,
+// a decision's state) would take the trigger's write or answer its read
+// in that session (red team, session 14).
 func CheckRunTimeRole(ctx context.Context, db *gorm.DB) error {
 	var found []string
 	if err := db.WithContext(ctx).Raw(`
@@ -307,6 +312,7 @@ func CheckRunTimeRole(ctx context.Context, db *gorm.DB) error {
 		UNION ALL SELECT 'owns the database' FROM pg_database
 			WHERE datname = current_database() AND pg_has_role(current_user, datdba, 'USAGE')
 		UNION ALL SELECT 'may create in the database' WHERE has_database_privilege(current_database(), 'CREATE')
+		UNION ALL SELECT 'may create temporary tables' WHERE has_database_privilege(current_database(), 'TEMPORARY')
 		UNION ALL (SELECT 'owns schema ' || nspname FROM pg_namespace
 			WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%' AND pg_has_role(current_user, nspowner, 'USAGE') LIMIT 3)
 		UNION ALL (SELECT 'may create in schema ' || nspname FROM pg_namespace

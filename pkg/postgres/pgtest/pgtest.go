@@ -218,3 +218,17 @@ func StatementBlocks(t testing.TB, admin, db *gorm.DB, pattern string) (blocks, 
 	}
 	return blocks, calls
 }
+
+// GrantTemporaryToPublic gives every role the right to make temporary
+// tables in db's database, as PostgreSQL gives it on a database it creates
+// and a deployment that did not revoke it leaves: the scene of an attack
+// through a temporary table shadowing one a trigger names (pg_temp is
+// searched first for tables).
+func GrantTemporaryToPublic(t testing.TB, db *gorm.DB) {
+	t.Helper()
+	name := db.Migrator().CurrentDatabase()
+	admin := Open(t, WithDatabase(t, AdminDSN(t), name), 1)
+	if err := admin.Exec("GRANT TEMPORARY ON DATABASE " + name + " TO PUBLIC").Error; err != nil {
+		t.Fatalf("grant temporary on %s: got %v, want no error", name, err)
+	}
+}
