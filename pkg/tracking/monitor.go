@@ -58,6 +58,9 @@ type DueMove struct {
 	Obligation Deadline
 	OldDueAt   time.Time
 	Cause      string
+	// OldPausedAt is the open stop before the move (Obligation.PausedAt
+	// after it): a move from none to one started a stop of the clock.
+	OldPausedAt *time.Time
 	// Role is the database role whose statement moved it; TxID its
 	// transaction.
 	Role    string
@@ -238,6 +241,12 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 	mark, _, err := m.Store.CheckMoves(ctx, m.moves, func(c MoveCheck) ([]events.Outgoing, error) {
 		var out []events.Outgoing
 		for _, mv := range c.Moves() {
+			if mv.StoppedTheClock() {
+				if err := m.checkStop(c, mv, now, res, &out); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			want, ok, err := m.Tracker.Expected(mv.Obligation)
 			if err != nil {
 				return nil, err
@@ -281,6 +290,49 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 		return err
 	}
 	m.moves = mark
+	return nil
+}
+
+// StoppedTheClock reports whether the move started a stop of the clock.
+func (mv DueMove) StoppedTheClock() bool {
+	return mv.OldPausedAt == nil && mv.Obligation.PausedAt != nil
+}
+
+// checkStop checks a stop of the clock: the tracker states a cause for each
+// it makes (Tracker.Pause), so one started without a cause was made by
+// something else (an insider setting an owed obligation paused through the
+// service's role, red team session 14: a paused obligation is never
+// breached). It raises the tampered alarm, once per move, and takes the
+// stop back while the obligation is still paused from then.
+func (m *Monitor) checkStop(c MoveCheck, mv DueMove, now time.Time, res *SweepResult, out *[]events.Outgoing) error {
+	if mv.Cause != "" {
+		return nil
+	}
+	want := mv.Obligation
+	want.State, want.PausedAt = StateOpen, nil
+	first, err := c.RecordAlarm(mv.Seq, want.DueAt, now)
+	if err != nil {
+		return err
+	}
+	if first {
+		res.Tampered++
+		m.Log.Error("deadline clock stopped without a cause", "obligation_id", mv.Obligation.ID,
+			"claim_id", mv.Obligation.ClaimID, "rule", string(mv.Obligation.Rule), "paused_at", *mv.Obligation.PausedAt,
+			"role", mv.Role, "txid", mv.TxID, "move_seq", mv.Seq)
+		stopped := mv.Obligation
+		e, err := DeadlineEvent(events.DeadlineTampered, m.Service, m.Topics, want, now, &stopped)
+		if err != nil {
+			return err
+		}
+		*out = append(*out, e)
+	}
+	o, ok, err := c.Owed(mv.Obligation.ID)
+	if err != nil || !ok {
+		return err
+	}
+	if m.Tracker.Unpause(o, *mv.Obligation.PausedAt, now) {
+		res.Restored++
+	}
 	return nil
 }
 

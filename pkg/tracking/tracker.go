@@ -196,7 +196,23 @@ func (t *Tracker) Pause(o *Deadline, at, now time.Time) error {
 		return nil
 	}
 	o.State, o.PausedAt, o.UpdatedAt = StatePaused, &at, now.UTC()
+	// The record of due moves keeps the stop with this cause; one started
+	// without a cause was not the tracker's (Monitor, Unpause).
+	o.DueCause = "pause: notice delivered " + at.Format(time.RFC3339)
 	return nil
+}
+
+// Unpause takes back a stop of o's clock that the tracker did not make (see
+// Monitor): the stop started at at without a cause, and o is still paused
+// from then. It reports whether it did; the due, which a stop does not
+// move until it ends, is the one o's inputs give.
+func (t *Tracker) Unpause(o *Deadline, at, now time.Time) bool {
+	if o.State != StatePaused || o.PausedAt == nil || !o.PausedAt.Equal(at) {
+		return false
+	}
+	o.State, o.PausedAt, o.UpdatedAt = StateOpen, nil, now.UTC()
+	o.DueCause = "restored: the clock was stopped without a cause"
+	return true
 }
 
 // Resume restarts the clock when the supplement arrives and recomputes the

@@ -359,3 +359,51 @@ func TestRepauseDeductsAStopLearntOfLateOnlyWhileTheDeadlineIsOwedAndNotPast(t *
 		})
 	}
 }
+
+// TestUnpauseTakesBackOnlyTheStopItIsToldOf: a stop the tracker did not
+// make (the monitor found it without a cause) is taken back while the
+// obligation is still paused from then; another stop since, a resumed or
+// a done obligation is left. The tracker's own pause states its cause.
+func TestUnpauseTakesBackOnlyTheStopItIsToldOf(t *testing.T) {
+	tr := newTracker()
+	now := at(t, "2026-03-06T10:00:00+08:00")
+	stop := at(t, "2026-03-05T09:00:00+08:00")
+	for _, c := range []struct {
+		name  string
+		state tracking.State
+		from  time.Time
+		at    time.Time
+		want  bool
+	}{
+		{"paused from the stop", tracking.StatePaused, stop, stop, true},
+		{"paused from another stop since", tracking.StatePaused, stop.Add(time.Hour), stop, false},
+		{"open again", tracking.StateOpen, time.Time{}, stop, false},
+		{"met", tracking.StateMet, time.Time{}, stop, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := tr.New(decisionSpec(t, "2026-03-03T09:00:00+08:00"), now)
+			require.NoError(t, err)
+			o.State = c.state
+			if !c.from.IsZero() {
+				from := c.from
+				o.PausedAt = &from
+			}
+			before := o
+			if got := tr.Unpause(&o, c.at, now); got != c.want {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			if !c.want {
+				assert.Equal(t, before, o, "the obligation left")
+				return
+			}
+			assert.Equal(t, tracking.StateOpen, o.State, "the state")
+			assert.Nil(t, o.PausedAt, "the open stop")
+			assert.Equal(t, before.DueAt, o.DueAt, "the due")
+			assert.NotEmpty(t, o.DueCause, "the cause recorded")
+		})
+	}
+	o, err := tr.New(decisionSpec(t, "2026-03-03T09:00:00+08:00"), now)
+	require.NoError(t, err)
+	require.NoError(t, tr.Pause(&o, stop, now))
+	assert.NotEmpty(t, o.DueCause, "the cause of the tracker's own pause")
+}

@@ -10,8 +10,10 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/deadline"
+	"claims.local/pkg/events"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 // TestAttackATemporaryTableCannotHideADueMove is an insider holding the
@@ -53,4 +55,59 @@ func TestAttackATemporaryTableCannotHideADueMove(t *testing.T) {
 	require.NoError(t, f.db.Raw(`SELECT to_char(new_due_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') FROM public.deadline_due_moves
 		WHERE obligation_id = ? ORDER BY seq`, o.ID).Scan(&dues).Error)
 	assert.Equal(t, []string{"2026-04-09"}, dues, "the new dues recorded of the obligation moved beside a temporary deadline_due_moves")
+}
+
+// TestAttackAClockStoppedThroughTheServicesOwnRoleIsAlarmedAndRestored is
+// the insider of the test above, who no longer moves the due of a decision
+// deadline about to be breached but stops its clock: one UPDATE setting
+// the obligation paused, as a supplementary notice's delivery would. A
+// paused obligation is never breached, so no alarm came, and the record of
+// due moves, which session 13 said no move escapes, held nothing: the
+// trigger watched the due, the clock start, the closed stops and the
+// contract's period, not the open stop. The open stop is an input of the
+// due like the others: its start and end are recorded with the role and
+// the transaction, and a stop started without the cause the tracker
+// states for each of its own raises the tampered alarm and is taken back,
+// so the breach comes on time.
+func TestAttackAClockStoppedThroughTheServicesOwnRoleIsAlarmedAndRestored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "2026-03-10T10:00:00+08:00")
+	o := f.track(t, deadline.Decision, "2026-03-03T09:00:00+08:00")      // due 03-10
+	honest := f.track(t, deadline.Decision, "2026-03-04T09:00:00+08:00") // due 03-11, its notice delivered
+	m := f.monitor()
+	_, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, f.db.Exec(`UPDATE deadline_obligations SET state = 'paused', paused_at = clock_start WHERE id = ?`, o.ID).Error)
+	f.apply(t, tracking.Pause(honest.Subject, deadline.Decision, f.now))
+
+	assert.Equal(t, int64(1), pgtest.Count(t, f.db, `SELECT count(*) FROM deadline_due_moves WHERE obligation_id = ?`, o.ID),
+		"records of the obligation whose clock the insider stopped")
+	type stop struct {
+		State, Role string
+		PausedAt    *string
+	}
+	var got []stop
+	require.NoError(t, f.db.Raw(`SELECT state, role, to_char(paused_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS paused_at
+		FROM deadline_due_moves WHERE obligation_id = ? ORDER BY seq`, o.ID).Scan(&got).Error)
+	if assert.NotEmpty(t, got, "records of the obligation whose clock the insider stopped") {
+		assert.Equal(t, "paused", got[0].State, "the recorded state")
+		if assert.NotNil(t, got[0].PausedAt, "the recorded stop") {
+			assert.Equal(t, "2026-03-03 09:00", *got[0].PausedAt, "the recorded stop")
+		}
+		assert.NotEmpty(t, got[0].Role, "the role that stopped it")
+	}
+
+	f.now = at(t, "2026-03-11T10:00:00+08:00")
+	res, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Tampered, "tampered alarms: the clock stopped by the insider, not the honest stop")
+	got2 := f.get(t, o.ID)
+	assert.Equal(t, tracking.StateOpen, got2.State, "the stopped obligation after the sweep")
+	assert.Equal(t, tracking.RiskBreached, got2.RiskAt(f.now), "the stopped obligation, a day after its due")
+	assert.Equal(t, 1, res.Breached, "breach alarms: the obligation whose clock the insider stopped")
+	assert.Equal(t, tracking.StatePaused, f.get(t, honest.ID).State, "the obligation paused by the tracker")
+	assert.Equal(t, 1, f.outboxTypes(t)[events.DeadlineTampered.Name], "tampered alarms stored")
+	res, err = f.monitor().Sweep(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.Tampered, "tampered alarms of a monitor that starts")
 }

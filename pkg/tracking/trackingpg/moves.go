@@ -9,6 +9,7 @@ import (
 
 	"claims.local/pkg/calendar"
 	"claims.local/pkg/events"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
 )
 
@@ -27,6 +28,7 @@ type moveRow struct {
 	Cause, Role                        string
 	Xid                                int64
 	MovedAt                            time.Time
+	OldPausedAt, PausedAt              *time.Time
 }
 
 // toDomain returns the move with the obligation as the move left it: its
@@ -34,11 +36,11 @@ type moveRow struct {
 func (r moveRow) toDomain() (tracking.DueMove, error) {
 	o, err := obligationRow{ID: r.ObligationID, ClaimID: r.ClaimID, Rule: r.Rule, State: r.State, ClockStart: r.ClockStart,
 		Pauses: r.Pauses, OverrideLength: r.OverrideLength, OverrideUnit: r.OverrideUnit, CalendarSeq: r.CalendarSeq,
-		DueAt: r.NewDueAt, DueDate: r.NewDueDate, Basis: r.NewBasis}.toDomain()
+		DueAt: r.NewDueAt, DueDate: r.NewDueDate, Basis: r.NewBasis, PausedAt: r.PausedAt}.toDomain()
 	if err != nil {
 		return tracking.DueMove{}, fmt.Errorf("due move %d: %w", r.Seq, err)
 	}
-	return tracking.DueMove{Seq: r.Seq, Obligation: o, OldDueAt: r.OldDueAt.In(calendar.Location()), Cause: r.Cause,
+	return tracking.DueMove{Seq: r.Seq, Obligation: o, OldDueAt: r.OldDueAt.In(calendar.Location()), OldPausedAt: postgres.UTC(r.OldPausedAt), Cause: r.Cause,
 		Role: r.Role, TxID: r.Xid, MovedAt: r.MovedAt.UTC()}, nil
 }
 
@@ -56,20 +58,26 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 			COALESCE((SELECT max(seq) FROM deadline_due_moves), 0) AS top`).Scan(&snap).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("due moves: snapshot: %w", err)
 		}
+		// The moves to a later due, and the stops of the clock started
+		// (tracking 0008) that moved no due later, which the monitor
+		// checks: one arm each, so that each reads its partial indexes.
 		later := `(m.new_due_at > m.old_due_at OR m.new_due_date > m.old_due_date)`
-		q := `SELECT m.* FROM deadline_due_moves m WHERE ` + later
+		stop := `m.paused_at IS NOT NULL AND m.old_paused_at IS NULL AND NOT ` + later
+		var since string
 		var args []any
 		if mark == (tracking.MoveMark{}) {
 			// A monitor that starts checks the moves of what is still owed;
 			// a done obligation's moves were checked by the monitor that
 			// ran when they were made.
-			q += ` AND m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
+			since = ` AND m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
 		} else {
-			q += ` AND (m.seq > ? OR m.xid >= ?)`
-			args = append(args, mark.Seq, mark.XMin)
+			since = ` AND (m.seq > ? OR m.xid >= ?)`
+			args = append(args, mark.Seq, mark.XMin, mark.Seq, mark.XMin)
 		}
+		q := `SELECT m.* FROM deadline_due_moves m WHERE ` + later + since +
+			` UNION ALL SELECT m.* FROM deadline_due_moves m WHERE ` + stop + since
 		var rows []moveRow
-		if err := tx.Raw(q+` ORDER BY m.seq`, args...).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(q+` ORDER BY seq`, args...).Scan(&rows).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("due moves: %w", err)
 		}
 		n = len(rows)
