@@ -285,6 +285,7 @@ type Service struct {
 	requests     RequestVerifier
 	refused      func(ctx context.Context, e events.Envelope, r signing.Refusal)
 	openings     Openings
+	waits        waits
 }
 
 // NewService returns the use cases over d. The clock is read to the

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"claims.local/adjudication/internal/domain"
@@ -24,17 +25,58 @@ type Openings interface {
 // database connection.
 const MaxCaseWait = 10 * time.Second
 
+// MaxWaitsPerCaller bounds the waits one caller (a token's subject) holds
+// at once: each holds a goroutine, the client's connection and a watch
+// for up to MaxCaseWait, and one token sending waits without end held as
+// many as the machine's descriptors allowed (red team, session 14). A
+// client waits for the claims it has just filed, a few at a time; the
+// benchmark's 32 clients share one subject.
+const MaxWaitsPerCaller = 64
+
+// waits counts the waits each caller holds.
+type waits struct {
+	mu   sync.Mutex
+	held map[string]int
+}
+
+// take counts a wait of caller, or refuses it (apperr.Overloaded) when the
+// caller holds MaxWaitsPerCaller already; done ends it.
+func (w *waits) take(caller string) (done func(), err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.held[caller] >= MaxWaitsPerCaller {
+		return nil, apperr.New(apperr.Overloaded, "%d requests of yours are waiting for cases to open: send this one when one of them is answered, or without wait", MaxWaitsPerCaller)
+	}
+	if w.held == nil {
+		w.held = map[string]int{}
+	}
+	w.held[caller]++
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.held[caller]--; w.held[caller] <= 0 {
+			delete(w.held, caller)
+		}
+	}, nil
+}
+
 // CaseWhenOpen returns the case of a claim, waiting up to wait for it to
-// open when it is not open yet (apperr.NotFound after that).
-func (s *Service) CaseWhenOpen(ctx context.Context, claimID string, wait time.Duration) (domain.Case, error) {
+// open when it is not open yet (apperr.NotFound after that). The caller
+// holds at most MaxWaitsPerCaller waits at once.
+func (s *Service) CaseWhenOpen(ctx context.Context, caller, claimID string, wait time.Duration) (domain.Case, error) {
 	if err := checkWait(wait); err != nil {
 		return domain.Case{}, err
 	}
 	if wait == 0 || s.openings == nil {
 		return s.repo.Get(ctx, claimID)
 	}
+	done, err := s.waits.take(caller)
+	if err != nil {
+		return domain.Case{}, err
+	}
+	defer done()
 	var c domain.Case
-	err := s.whenOpen(ctx, claimID, wait, func() (bool, error) {
+	err = s.whenOpen(ctx, claimID, wait, func() (bool, error) {
 		var err error
 		c, err = s.repo.Get(ctx, claimID)
 		if apperr.CodeOf(err) == apperr.NotFound {
@@ -60,6 +102,11 @@ func (s *Service) DecideWhenOpen(ctx context.Context, actor domain.Actor, claimI
 		return domain.Case{}, err
 	}
 	if wait > 0 && s.openings != nil {
+		done, err := s.waits.take(actor.Subject)
+		if err != nil {
+			return domain.Case{}, err
+		}
+		defer done()
 		// One statement to learn whether to wait; the decision's own
 		// transaction answers apperr.NotFound after a wait in vain.
 		if err := s.whenOpen(ctx, claimID, wait, func() (bool, error) { return s.repo.Exists(ctx, claimID) }); err != nil {

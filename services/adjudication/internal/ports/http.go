@@ -313,7 +313,12 @@ func (h *HTTP) getCase(c *gin.Context) {
 		httpapi.WriteError(c, h.log, err)
 		return
 	}
-	cs, err := h.app.CaseWhenOpen(c.Request.Context(), c.Param("claimId"), wait)
+	who, err := actor(c)
+	if err != nil {
+		httpapi.WriteError(c, h.log, err)
+		return
+	}
+	cs, err := h.app.CaseWhenOpen(c.Request.Context(), who.Subject, c.Param("claimId"), wait)
 	if err != nil {
 		httpapi.WriteError(c, h.log, err)
 		return
