@@ -534,3 +534,23 @@ func TestAttackARequestIDCarriesNoTextOfTheCallers(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackARequestIDOfLookAlikesIsReplaced: a caller copies a colleague's
+// request id with letters that look like its own (Cyrillic а and е,
+// fullwidth Ａ, an Arabic-Indic digit, a dotless ı, a combining mark, a
+// zero-width space, a non-breaking hyphen), so that a search of the logs
+// for the colleague's id finds the caller's lines beside theirs, or misses
+// them. Only ASCII letters and digits and . _ : - are kept: each is
+// replaced by a fresh id.
+func TestAttackARequestIDOfLookAlikesIsReplaced(t *testing.T) {
+	e, logs := newEngine(t, httpapi.Options{})
+	for _, id := range []string{"req-\u0430bc-1", "r\u0435q-1", "\uff21bc-1", "abc-\u0663", "\u0131d-1", "abc-1\u0301", "abc\u200b-1", "abc\u20111"} {
+		rec := serve(e, http.MethodGet, "/v1/nothing-here", "", "", httpapi.RequestIDHeader, id)
+		if got := rec.Header().Get(httpapi.RequestIDHeader); got == id || len(got) != 36 {
+			t.Errorf("got request id %q for %q, want a fresh UUID", got, id)
+		}
+		if strings.Contains(logs.String(), id) {
+			t.Errorf("got %q in the logs, want it nowhere", id)
+		}
+	}
+}

@@ -111,3 +111,97 @@ func TestAttackAClockStoppedThroughTheServicesOwnRoleIsAlarmedAndRestored(t *tes
 	require.NoError(t, err)
 	assert.Equal(t, 0, res.Tampered, "tampered alarms of a monitor that starts")
 }
+
+// TestAttackAnObligationsRuleCannotBeChangedThroughTheServicesOwnRole is
+// the insider who moves a decision deadline about to be breached twenty
+// days out and, in the same UPDATE, names it the complex-case deadline (30
+// days): the monitor recomputes a moved due from the inputs the move left,
+// the rule among them, and a complex case's due from the same clock start
+// is later still, so the move looked honest (no alarm, no breach). The
+// tracker never changes what an obligation is (a complex case cancels the
+// 5-working-day obligation and opens another): its id, claim, subject and
+// rule are final.
+func TestAttackAnObligationsRuleCannotBeChangedThroughTheServicesOwnRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "2026-03-10T10:00:00+08:00")
+	o := f.track(t, deadline.Decision, "2026-03-03T09:00:00+08:00") // due 03-10
+	other := f.track(t, deadline.Decision, "2026-03-03T09:00:00+08:00")
+	m := f.monitor()
+	_, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	moveAsComplex := `UPDATE deadline_obligations SET rule = '` + string(deadline.ComplexDecision) + `', due_at = due_at + interval '20 days',
+		due_date = due_date + 20, at_risk_from = at_risk_from + interval '20 days' WHERE id = ?`
+	if err := f.db.Exec(moveAsComplex, o.ID).Error; err == nil {
+		t.Errorf("move a decision deadline as a complex case's: got it done, want it refused")
+	}
+	f.now = at(t, "2026-03-11T10:00:00+08:00")
+	res, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	got := f.get(t, o.ID)
+	assert.Equal(t, deadline.Decision, got.Rule, "the obligation's rule")
+	assert.Equal(t, "2026-03-10", got.DueDate.String(), "the obligation's due")
+	assert.Equal(t, tracking.RiskBreached, got.RiskAt(f.now), "the obligation, a day after its due")
+	assert.Equal(t, 2, res.Breached+res.Tampered, "breach or tampered alarms of the moved obligation, breach of the other")
+
+	for _, stmt := range []string{
+		`UPDATE deadline_obligations SET subject = 'claim/someone-else' WHERE id = '` + o.ID + `'`,
+		`UPDATE deadline_obligations SET claim_id = 'someone-else' WHERE id = '` + o.ID + `'`,
+		`UPDATE deadline_obligations SET id = 'x-' || id WHERE id = '` + o.ID + `'`,
+		`UPDATE deadline_obligations SET subject = '` + o.Subject + `-' WHERE id = '` + other.ID + `'`,
+	} {
+		if err := f.db.Exec(stmt).Error; err == nil {
+			t.Errorf("%.70s…: got it done, want it refused", stmt)
+		}
+	}
+}
+
+// TestAttackADueMovedAsIfComputedWithAnOlderCalendarIsPutBack is the
+// insider who moves a decision deadline thirty days out and lowers its
+// calendar sequence in the same UPDATE: the monitor does not hold a due to
+// the calendar in force when it was computed with an older one
+// (Tracker.Expected), so no tampered alarm; but an obligation of an older
+// calendar is recomputed by the sweep, which puts the due back, and the
+// breach comes on time. And one moved later and back before the monitor
+// looks: the record keeps both moves, and the first raises the tampered
+// alarm. Deleting the obligation, or inserting a second of its subject
+// and rule with a later due, is refused.
+func TestAttackADueMovedAsIfComputedWithAnOlderCalendarIsPutBack(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "2026-03-10T10:00:00+08:00")
+	older := f.track(t, deadline.Decision, "2026-03-03T09:00:00+08:00")   // due 03-10
+	andBack := f.track(t, deadline.Decision, "2026-03-04T09:00:00+08:00") // due 03-11
+	m := f.monitor()
+	_, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, f.db.Exec(`UPDATE deadline_obligations SET due_at = due_at + interval '30 days', due_date = due_date + 30,
+		at_risk_from = at_risk_from + interval '30 days', calendar_seq = calendar_seq - 1 WHERE id = ?`, older.ID).Error)
+	require.NoError(t, f.db.Exec(`UPDATE deadline_obligations SET due_at = due_at + interval '30 days', due_date = due_date + 30 WHERE id = ?`, andBack.ID).Error)
+	require.NoError(t, f.db.Exec(`UPDATE deadline_obligations SET due_at = due_at - interval '30 days', due_date = due_date - 30 WHERE id = ?`, andBack.ID).Error)
+
+	f.now = at(t, "2026-03-11T10:00:00+08:00")
+	res, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	got := f.get(t, older.ID)
+	assert.Equal(t, "2026-03-10", got.DueDate.String(), "the due moved with an older calendar sequence, after the sweep")
+	assert.Equal(t, tracking.RiskBreached, got.RiskAt(f.now), "the obligation, a day after its due")
+	assert.Equal(t, 1, res.Breached, "breach alarms")
+	assert.Equal(t, 1, res.Tampered, "tampered alarms: the due moved later and back")
+	assert.Len(t, f.dueMoves(t, andBack.ID), 2, "moves recorded of the due moved later and back")
+	assert.Equal(t, "2026-03-11", f.get(t, andBack.ID).DueDate.String(), "the due moved later and back")
+
+	// Nor is an obligation taken out and put back, or a second one of the
+	// same subject and rule put beside it.
+	for _, stmt := range []string{
+		`DELETE FROM deadline_obligations WHERE id = '` + older.ID + `'`,
+		`INSERT INTO deadline_obligations SELECT 'copy-' || id, claim_id, subject, rule, clock_start, pauses, paused_at, override_length,
+			override_unit, due_date + 30, due_at + interval '30 days', at_risk_from, basis, explanation, provisional, calendar_version,
+			calendar_seq, state, done_at, at_risk_alerted_at, breached_alerted_at, created_at, updated_at
+			FROM deadline_obligations WHERE id = '` + older.ID + `'`,
+	} {
+		if err := f.db.Exec(stmt).Error; err == nil {
+			t.Errorf("%.70s…: got it done, want it refused", stmt)
+		} else {
+			t.Logf("%.30s…: %v", stmt, err)
+		}
+	}
+}

@@ -38,8 +38,3 @@ CREATE TRIGGER deadline_obligations_due_moves BEFORE UPDATE ON deadline_obligati
         OR NEW.override_length IS DISTINCT FROM OLD.override_length OR NEW.override_unit IS DISTINCT FROM OLD.override_unit
         OR NEW.due_cause <> '')
     EXECUTE FUNCTION deadline_obligations_due_moved();
-
--- The monitor reads the stops started since its last look, as it reads the
--- moves to a later due (0005's partial indexes).
-CREATE INDEX deadline_due_moves_stop_xid ON deadline_due_moves (xid) WHERE paused_at IS NOT NULL AND old_paused_at IS NULL;
-CREATE INDEX deadline_due_moves_stop_seq ON deadline_due_moves (seq) WHERE paused_at IS NOT NULL AND old_paused_at IS NULL;
