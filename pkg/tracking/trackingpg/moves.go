@@ -42,7 +42,7 @@ func (r moveRow) toDomain() (tracking.DueMove, error) {
 		Role: r.Role, TxID: r.Xid, MovedAt: r.MovedAt.UTC()}, nil
 }
 
-// CheckMoves reads the moves to a later due that mark has not seen and
+// CheckMoves reads the moves of a due that mark has not seen and
 // lets check act on them, in one transaction (tracking.MonitorStore). The
 // mark it returns covers every move up to the highest sequence number
 // visible when it read, and from the oldest transaction then still open:
@@ -56,16 +56,17 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 			COALESCE((SELECT max(seq) FROM deadline_due_moves), 0) AS top`).Scan(&snap).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("due moves: snapshot: %w", err)
 		}
-		later := `(m.new_due_at > m.old_due_at OR m.new_due_date > m.old_due_date)`
-		q := `SELECT m.* FROM deadline_due_moves m WHERE ` + later
+		// Every move, earlier or later, and one a later move undid: the
+		// record, append-only, holds each (session 14).
+		q := `SELECT m.* FROM deadline_due_moves m WHERE `
 		var args []any
 		if mark == (tracking.MoveMark{}) {
 			// A monitor that starts checks the moves of what is still owed;
 			// a done obligation's moves were checked by the monitor that
 			// ran when they were made.
-			q += ` AND m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
+			q += `m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
 		} else {
-			q += ` AND (m.seq > ? OR m.xid >= ?)`
+			q += `(m.seq > ? OR m.xid >= ?)`
 			args = append(args, mark.Seq, mark.XMin)
 		}
 		var rows []moveRow
