@@ -166,6 +166,11 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"ADJUDICATION_SIGNAL_KEY=" + s.signalKey,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
+		// The harness signs every request with one token that stands for
+		// many people (the benchmarks' 32 clients, the memory attack's 20
+		// uploads at once): the per-caller bound of uploads in flight,
+		// proven by intake's component test, would refuse them.
+		"INTAKE_UPLOADS_PER_CALLER=64",
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
