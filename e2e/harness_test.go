@@ -281,12 +281,22 @@ func startProcIn(t testing.TB, dir, name string, env []string) *proc {
 	}
 	t.Cleanup(func() {
 		p.stop()
+		// The flows of these tests are honest: a tampered alarm in one
+		// is the monitor taking an honest move of a due for a forged
+		// one (session 14: every move is checked, earlier ones too).
+		if strings.Contains(out.String(), tamperedLog) {
+			t.Errorf("%s: got a tampered alarm (%q) in an honest flow, want none", name, tamperedLog)
+		}
 		if t.Failed() {
 			t.Logf("--- %s log ---\n%s", name, lastLines(out.String(), 60))
 		}
 	})
 	return p
 }
+
+// tamperedLog is the message of the monitor's tampered alarm
+// (tracking.Monitor).
+const tamperedLog = "deadline due moved off the due its inputs give"
 
 // spawn starts binary name of dir with env added to the test's environment,
 // its output going to out, and returns at once; the caller stops it.
