@@ -805,6 +805,19 @@ func TestComposeKeepsTheOwnersPasswordOutOfTheServices(t *testing.T) {
 			t.Errorf("kubernetes postgres-roles: got command %v and env %v, want init-roles.sh over TCP as the superuser", c.Command, env)
 		}
 	}
+	for _, v := range m.statefulSets["postgres"].Spec.Template.Spec.Volumes {
+		if v.Secret == nil {
+			continue
+		}
+		if len(v.Secret.Items) == 0 && v.Secret.SecretName == "claims-postgres" {
+			t.Errorf("kubernetes postgres: got every key of claims-postgres mounted, want pg-postgres only (the owners' passwords are the job's)")
+		}
+		for _, it := range v.Secret.Items {
+			if strings.Contains(it.Key, "_owner") {
+				t.Errorf("kubernetes postgres: got the owner's password %s mounted in the server, want it in the job postgres-roles only", it.Key)
+			}
+		}
+	}
 	roles, ok := project.Services["postgres-roles"]
 	if !ok || !oneShot("postgres-roles") {
 		t.Fatalf("compose: got no one-shot postgres-roles, want init-roles.sh run against the server on every start")
