@@ -638,9 +638,9 @@ func balanced(expr string) bool {
 // console's) pod runs `<binary> migrate <DSN>` as the schema's owner
 // <svc>_owner, whose pgpass only it mounts; the service's container runs
 // with its own role, holds no migration DSN and mounts no owner secret.
-// In Compose the service migrates at start through <SVC>_MIGRATION_DSN as
-// the owner. Both take the owner's password from deployments/secrets.sh,
-// and the PostgreSQL set-up makes both roles.
+// Compose's one-shot migrations are TestComposeKeepsTheOwnersPasswordOutOfTheServices'.
+// Both take the owner's password from deployments/secrets.sh, and the
+// PostgreSQL set-up makes both roles.
 func TestEachDatabaseIsMigratedByItsOwnerBeforeTheServiceRuns(t *testing.T) {
 	m := load(t)
 	script, err := os.ReadFile("secrets.sh")
@@ -699,28 +699,141 @@ func TestEachDatabaseIsMigratedByItsOwnerBeforeTheServiceRuns(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestComposeKeepsTheOwnersPasswordOutOfTheServices (session 14): Compose
+// ran each service with <SVC>_MIGRATION_DSN and the owner's pgpass mounted
+// for as long as it ran, so whoever took the service's container held the
+// role that may drop the audit tables' triggers. Each database is now
+// migrated by a one-shot <svc>-migrate (`<binary> migrate`, the owner's DSN,
+// the owner's pgpass and the service's own secrets), after the roles' one-shot
+// postgres-roles, and the service starts once it completed successfully,
+// holding no owner secret and no migration DSN: no long-running service
+// mounts an owner's secret at all.
+func TestComposeKeepsTheOwnersPasswordOutOfTheServices(t *testing.T) {
+	m := load(t)
 	setOperatorSecrets(t)
 	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
 	require.NoError(t, err)
 	project, err := opts.LoadProject(context.Background())
 	require.NoError(t, err)
+	// A one-shot runs to its end before what depends on it starts; every
+	// other service runs for as long as the deployment does.
+	completed := map[string]bool{}
+	for _, s := range project.Services {
+		for dep, d := range s.DependsOn {
+			if d.Condition == "service_completed_successfully" {
+				completed[dep] = true
+			}
+		}
+	}
+	oneShot := func(s string) bool {
+		r := project.Services[s].Restart
+		return completed[s] && (r == "" || r == "no")
+	}
+	for name, s := range project.Services {
+		if oneShot(name) {
+			continue
+		}
+		for _, sec := range s.Secrets {
+			if strings.Contains(sec.Source, "_owner") {
+				t.Errorf("compose %s (restart %q): got the owner's secret %s mounted, want it in the one-shot migration only", name, s.Restart, sec.Source)
+			}
+		}
+		for k := range s.Environment {
+			if strings.HasSuffix(k, "_MIGRATION_DSN") {
+				t.Errorf("compose %s: got %s, want the migrations applied by the one-shot migration only", name, k)
+			}
+		}
+	}
 	for _, name := range []string{"intake", "adjudication", "payout", "console"} {
-		v := project.Services[name].Environment[strings.ToUpper(name)+"_MIGRATION_DSN"]
+		svc, migrate := project.Services[name], name+"-migrate"
+		mig, ok := project.Services[migrate]
+		if !ok {
+			t.Errorf("compose: got no service %s, want the one-shot migration of %s's database", migrate, name)
+			continue
+		}
+		if !oneShot(migrate) || len(mig.Command) != 1 || mig.Command[0] != "migrate" {
+			t.Errorf("compose %s: got restart %q and command %v, want a one-shot running migrate", migrate, mig.Restart, mig.Command)
+		}
+		if mig.Build == nil || svc.Build == nil || mig.Build.Args["SERVICE"] == nil || svc.Build.Args["SERVICE"] == nil || *mig.Build.Args["SERVICE"] != *svc.Build.Args["SERVICE"] {
+			t.Errorf("compose %s: got another image than %s's, want the service's binary", migrate, name)
+		}
+		if d, ok := svc.DependsOn[migrate]; !ok || d.Condition != "service_completed_successfully" {
+			t.Errorf("compose %s: got depends_on %+v, want %s with condition service_completed_successfully", name, svc.DependsOn, migrate)
+		}
+		if d, ok := mig.DependsOn["postgres-roles"]; !ok || d.Condition != "service_completed_successfully" {
+			t.Errorf("compose %s: got depends_on %+v, want postgres-roles completed (the roles, and a cluster of an earlier version moved over)", migrate, mig.DependsOn)
+		}
+		v := mig.Environment[strings.ToUpper(name)+"_MIGRATION_DSN"]
 		if v == nil {
-			t.Errorf("compose %s: got no %s_MIGRATION_DSN, want the owner's DSN", name, strings.ToUpper(name))
+			t.Errorf("compose %s: got no %s_MIGRATION_DSN, want the owner's DSN", migrate, strings.ToUpper(name))
 			continue
 		}
 		dsn, err := url.Parse(*v)
 		require.NoError(t, err)
 		if _, has := dsn.User.Password(); dsn.User.Username() != name+"_owner" || has || dsn.Path != "/"+name || dsn.Query().Get("passfile") == "" {
-			t.Errorf("compose %s: got the migration DSN %q, want role %s_owner on database %s with its password in a passfile", name, *v, name, name)
+			t.Errorf("compose %s: got the migration DSN %q, want role %s_owner on database %s with its password in a passfile", migrate, *v, name, name)
+		}
+		// The migration checks the run-time role too, so it holds the
+		// service's own secrets besides the owner's; nothing else.
+		want := map[string]bool{"pg-" + name + "_owner.pgpass": true}
+		for _, sec := range svc.Secrets {
+			want[sec.Source] = true
+		}
+		hasOwner := false
+		for _, sec := range mig.Secrets {
+			if !want[sec.Source] {
+				t.Errorf("compose %s: got secret %s, want the owner's pgpass and the service's own only", migrate, sec.Source)
+			}
+			hasOwner = hasOwner || sec.Source == "pg-"+name+"_owner.pgpass"
+		}
+		if !hasOwner {
+			t.Errorf("compose %s: got no secret pg-%s_owner.pgpass, want the owner's pgpass its DSN names", migrate, name)
 		}
 	}
-	want := map[string]bool{"pg-intake_owner": true, "pg-adjudication_owner": true, "pg-payout_owner": true, "pg-console_owner": true}
-	for _, s := range project.Services["postgres"].Secrets {
+	job, ok := m.jobs["postgres-roles"]
+	if !ok {
+		t.Errorf("kubernetes: got no job postgres-roles, want init-roles.sh run against the server (a cluster of an earlier version moved over)")
+	} else {
+		c := job.Spec.Template.Spec.Containers[0]
+		env := map[string]string{}
+		for _, e := range c.Env {
+			env[e.Name] = e.Value
+		}
+		if !slices.Equal(c.Command, []string{"bash", "/opt/claims/init-roles.sh"}) || env["PGHOST"] == "" || env["POSTGRES_PASSWORD_FILE"] == "" {
+			t.Errorf("kubernetes postgres-roles: got command %v and env %v, want init-roles.sh over TCP as the superuser", c.Command, env)
+		}
+	}
+	for _, v := range m.statefulSets["postgres"].Spec.Template.Spec.Volumes {
+		if v.Secret == nil {
+			continue
+		}
+		if len(v.Secret.Items) == 0 && v.Secret.SecretName == "claims-postgres" {
+			t.Errorf("kubernetes postgres: got every key of claims-postgres mounted, want pg-postgres only (the owners' passwords are the job's)")
+		}
+		for _, it := range v.Secret.Items {
+			if strings.Contains(it.Key, "_owner") {
+				t.Errorf("kubernetes postgres: got the owner's password %s mounted in the server, want it in the job postgres-roles only", it.Key)
+			}
+		}
+	}
+	roles, ok := project.Services["postgres-roles"]
+	if !ok || !oneShot("postgres-roles") {
+		t.Fatalf("compose: got no one-shot postgres-roles, want init-roles.sh run against the server on every start")
+	}
+	if d, ok := roles.DependsOn["postgres"]; !ok || d.Condition != "service_healthy" {
+		t.Errorf("compose postgres-roles: got depends_on %+v, want postgres healthy", roles.DependsOn)
+	}
+	want := map[string]bool{"pg-postgres": true, "pg-intake_owner": true, "pg-adjudication_owner": true, "pg-payout_owner": true, "pg-console_owner": true,
+		"pg-intake": true, "pg-adjudication": true, "pg-payout": true, "pg-console": true}
+	for _, s := range roles.Secrets {
 		delete(want, s.Source)
 	}
 	if len(want) > 0 {
-		t.Errorf("compose postgres: got no secrets %v, want the owners' passwords for init-roles.sh", want)
+		t.Errorf("compose postgres-roles: got no secrets %v, want the superuser's and the roles' passwords for init-roles.sh", want)
+	}
+	if !slices.Equal(roles.Entrypoint, []string{"bash", "/opt/claims/init-roles.sh"}) {
+		t.Errorf("compose postgres-roles: got entrypoint %v, want bash /opt/claims/init-roles.sh", roles.Entrypoint)
 	}
 }

@@ -166,6 +166,11 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"ADJUDICATION_SIGNAL_KEY=" + s.signalKey,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
+		// The harness signs every request with one token that stands for
+		// many people (the benchmarks' 32 clients, the memory attack's 20
+		// uploads at once): the per-caller bound of uploads in flight,
+		// proven by intake's component test, would refuse them.
+		"INTAKE_UPLOADS_PER_CALLER=64",
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
@@ -276,12 +281,22 @@ func startProcIn(t testing.TB, dir, name string, env []string) *proc {
 	}
 	t.Cleanup(func() {
 		p.stop()
+		// The flows of these tests are honest: a tampered alarm in one
+		// is the monitor taking an honest move of a due for a forged
+		// one (session 14: every move is checked, earlier ones too).
+		if strings.Contains(out.String(), tamperedLog) {
+			t.Errorf("%s: got a tampered alarm (%q) in an honest flow, want none", name, tamperedLog)
+		}
 		if t.Failed() {
 			t.Logf("--- %s log ---\n%s", name, lastLines(out.String(), 60))
 		}
 	})
 	return p
 }
+
+// tamperedLog is the message of the monitor's tampered alarm
+// (tracking.Monitor).
+const tamperedLog = "deadline due moved off the due its inputs give"
 
 // spawn starts binary name of dir with env added to the test's environment,
 // its output going to out, and returns at once; the caller stops it.

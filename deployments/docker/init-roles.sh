@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# init-roles.sh runs when the postgres image initialises its cluster
-# (docker-entrypoint-initdb.d), in Compose and in the Kubernetes
-# StatefulSet, and may be run again on a cluster of an earlier version to
-# move it over (Compose: `docker compose exec postgres bash
-# /docker-entrypoint-initdb.d/init-roles.sh`; Kubernetes: `kubectl exec
-# postgres-0 -- bash /docker-entrypoint-initdb.d/init-roles.sh`). Each
+# init-roles.sh makes the databases' roles, and moves a cluster of an
+# earlier version over, idempotently, on every start (session 14): in
+# Compose the one-shot postgres-roles runs it over TCP (PGHOST, the
+# superuser's password from POSTGRES_PASSWORD_FILE) before the one-shot
+# migrations; in Kubernetes the job postgres-roles does the same, and the
+# StatefulSet runs it when the image initialises its cluster
+# (docker-entrypoint-initdb.d). Each
 # service (and the console) gets two login roles without superuser rights,
 # the only roles that may connect to its database (red team, session 13):
 # <svc>_owner owns the database and everything in it and runs the
@@ -17,11 +18,17 @@
 # pgtest.RunTimeGrants. The passwords are files of PG_SECRETS_DIR
 # (pg-<role>) made by deployments/secrets.sh; the superuser's password is
 # POSTGRES_PASSWORD_FILE, and every TCP connection signs in with
-# scram-sha-256 (POSTGRES_HOST_AUTH_METHOD).
+# scram-sha-256 (POSTGRES_HOST_AUTH_METHOD). PG_ROLES names the roles to
+# set up (a test's own; the four by default).
 set -euo pipefail
 dir=${PG_SECRETS_DIR:-/run/secrets}
 user=${POSTGRES_USER:-postgres}
-for role in intake adjudication payout console; do
+if [[ -n ${PGHOST:-} && -n ${POSTGRES_PASSWORD_FILE:-} ]]; then
+  # Over TCP the superuser signs in with its password (scram-sha-256).
+  PGPASSWORD=$(tr -d '\n' <"$POSTGRES_PASSWORD_FILE")
+  export PGPASSWORD
+fi
+for role in ${PG_ROLES:-intake adjudication payout console}; do
   owner=${role}_owner
   pw=$(tr -d '\n' <"$dir/pg-$role")
   opw=$(tr -d '\n' <"$dir/pg-$owner")

@@ -28,6 +28,10 @@ const (
 	// Overloaded: the service is at its bound for this kind of work (the
 	// uploads it checks at once); the answer says when to try again.
 	Overloaded Code = "overloaded"
+	// TooManyInFlight: the caller has as many requests of this kind in
+	// flight as one caller may (the uploads an instance takes of one
+	// caller at once); the answer says when to try again.
+	TooManyInFlight Code = "too_many_in_flight"
 	// Busy: the database failed the change again and again for conflicting
 	// ones (a deadlock's victim, a serialization conflict) and nothing of it
 	// was applied; the same request sent again can succeed.

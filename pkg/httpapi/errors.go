@@ -28,6 +28,7 @@ var statusByCode = map[apperr.Code]int{
 	apperr.Unavailable:      http.StatusServiceUnavailable,
 	apperr.Overloaded:       http.StatusServiceUnavailable,
 	apperr.Busy:             http.StatusServiceUnavailable,
+	apperr.TooManyInFlight:  http.StatusTooManyRequests,
 	apperr.PayeeNotEntitled: http.StatusUnprocessableEntity,
 	apperr.BeyondContract:   http.StatusUnprocessableEntity,
 	apperr.ChecksFailing:    http.StatusConflict,
@@ -57,7 +58,8 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// RetryAfterSeconds is the Retry-After of an overloaded or busy answer:
+// RetryAfterSeconds is the Retry-After of an overloaded, busy or
+// too-many-in-flight answer:
 // long enough for an upload in flight to finish, short for a person
 // waiting.
 const RetryAfterSeconds = "2"
@@ -71,7 +73,7 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	status := http.StatusInternalServerError
 	if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
 		status = Status(e.Code)
-		if e.Code == apperr.Overloaded || e.Code == apperr.Busy {
+		if e.Code == apperr.Overloaded || e.Code == apperr.Busy || e.Code == apperr.TooManyInFlight {
 			c.Header("Retry-After", RetryAfterSeconds)
 		}
 		detail.Code, detail.Message, detail.Field = string(e.Code), e.Message, e.Field

@@ -113,6 +113,7 @@ func TestEveryErrorCodeMapsToItsStatus(t *testing.T) {
 		{apperr.Unprocessable, http.StatusUnprocessableEntity},
 		{apperr.Unavailable, http.StatusServiceUnavailable},
 		{apperr.Busy, http.StatusServiceUnavailable},
+		{apperr.TooManyInFlight, http.StatusTooManyRequests},
 		{apperr.PayeeNotEntitled, http.StatusUnprocessableEntity},
 		{apperr.BeyondContract, http.StatusUnprocessableEntity},
 		{apperr.ChecksFailing, http.StatusConflict},

@@ -94,7 +94,7 @@ type SweepResult struct {
 	Moved      int
 	AtRisk     int
 	Breached   int
-	// Tampered counts the moves found to a due later than their inputs
+	// Tampered counts the moves found to a due other than their inputs
 	// give; Restored the owed obligations put back.
 	Tampered int
 	Restored int
@@ -230,12 +230,14 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 // checkMoves holds every owed obligation to the due its inputs give. The
 // database records every move of a due (tracking migration 0005), so a due
 // moved through the service's role, by any statement, is in the record: each
-// move to a later due is checked against the due computed from the inputs
-// it left (Tracker.Expected), and one that is later raises the tampered
-// alarm, once per move (claims.deadline.tampered on the deadlines topic and
-// an error log line), and puts an owed obligation's due back, so that its
-// breach alarm comes on time and the compliance report counts against it.
-// It runs before the alarms of the sweep.
+// move recorded since the monitor's last look, earlier or later, and one a
+// later move undid before this sweep, is checked against the due computed
+// from the inputs it left (Tracker.Expected), and one that differs
+// (Unexplained) raises the tampered alarm, once per move
+// (claims.deadline.tampered on the deadlines topic and an error log line),
+// and puts an owed obligation's due back, so that its breach alarm comes on
+// time, not before, and the compliance report counts against it. It runs
+// before the alarms of the sweep.
 func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 	now := m.Now()
 	mark, _, err := m.Store.CheckMoves(ctx, m.moves, func(c MoveCheck) ([]events.Outgoing, error) {
@@ -251,7 +253,7 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 			if err != nil {
 				return nil, err
 			}
-			if !ok || !Later(mv.Obligation, want) {
+			if !ok || !Unexplained(mv.Obligation, want) {
 				continue
 			}
 			first, err := c.RecordAlarm(mv.Seq, want.DueAt, now)
@@ -260,7 +262,7 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 			}
 			if first {
 				res.Tampered++
-				m.Log.Error("deadline due moved later than its inputs give", "obligation_id", mv.Obligation.ID,
+				m.Log.Error("deadline due moved off the due its inputs give", "obligation_id", mv.Obligation.ID,
 					"claim_id", mv.Obligation.ClaimID, "rule", string(mv.Obligation.Rule), "moved_due_at", mv.Obligation.DueAt,
 					"expected_due_at", want.DueAt, "role", mv.Role, "txid", mv.TxID, "cause", mv.Cause, "move_seq", mv.Seq)
 				moved := mv.Obligation

@@ -141,22 +141,23 @@ func (t *Tracker) Expected(o Deadline) (Deadline, bool, error) {
 	return o, true, nil
 }
 
-// Later reports whether o's stored due time (or date) is later than the one
-// expected of its inputs.
-func Later(o, expected Deadline) bool {
-	return o.DueAt.Truncate(time.Microsecond).After(expected.DueAt.Truncate(time.Microsecond)) || o.DueDate.After(expected.DueDate)
+// Unexplained reports whether o's stored due time (or date) is not the one
+// expected of its inputs, later or earlier: a due later hides a breach, one
+// earlier makes the insurer look late (a breach alarm, a missed step before
+// the law's due); every honest move derives the due from the inputs.
+func Unexplained(o, expected Deadline) bool {
+	return !o.DueAt.Truncate(time.Microsecond).Equal(expected.DueAt.Truncate(time.Microsecond)) || o.DueDate != expected.DueDate
 }
 
 // Restore puts the due time of an owed obligation back to the one its
-// inputs give when it is stored later (see Expected), and reports whether
-// it did. A due stored earlier is left: only the monitor's recomputation
-// with a newer calendar moves a due later.
+// inputs give when it is stored otherwise, later or earlier (see Expected
+// and Unexplained), and reports whether it did.
 func (t *Tracker) Restore(o *Deadline, now time.Time) (bool, error) {
 	if !o.Owed() {
 		return false, nil
 	}
 	want, ok, err := t.Expected(*o)
-	if err != nil || !ok || !Later(*o, want) {
+	if err != nil || !ok || !Unexplained(*o, want) {
 		return false, err
 	}
 	if _, err := t.Recompute(o, now); err != nil {

@@ -277,7 +277,7 @@ func completeStep(tr *tracking.Tracker, o *tracking.Deadline, at time.Time) erro
 	return tr.Complete(o, at, at)
 }
 
-func TestRestorePutsBackOnlyAnOwedDueStoredLaterThanItsInputsGive(t *testing.T) {
+func TestRestorePutsBackOnlyAnOwedDueStoredOtherThanItsInputsGive(t *testing.T) {
 	now := at(t, "2026-10-12T02:00:00Z")
 	for _, tc := range []struct {
 		name     string
@@ -293,9 +293,10 @@ func TestRestorePutsBackOnlyAnOwedDueStoredLaterThanItsInputsGive(t *testing.T) 
 		{"moved with a newer calendar claimed", func(o *tracking.Deadline) {
 			o.DueAt, o.DueDate, o.CalendarSeq = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30), 7
 		}, true, "2026-10-13"},
-		{"moved earlier: left", func(o *tracking.Deadline) {
+		{"moved earlier", func(o *tracking.Deadline) {
 			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, -1), o.DueDate.AddDays(-1)
-		}, false, "2026-10-12"},
+		}, true, "2026-10-13"},
+		{"only the due time moved earlier", func(o *tracking.Deadline) { o.DueAt = o.DueAt.Add(-3 * time.Hour) }, true, "2026-10-13"},
 		{"done: final", func(o *tracking.Deadline) {
 			o.DueAt, o.DueDate = o.DueAt.AddDate(0, 0, 30), o.DueDate.AddDays(30)
 			o.State, o.DoneAt = tracking.StateMet, &now

@@ -11,6 +11,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,7 +148,8 @@ func main() {
 			}
 		}
 		h := signin.NewHandler(signin.Config{
-			Users: users, Signer: signer, DB: db, RefreshTTL: c.RefreshTTL, Clients: clients,
+			NameKey: nameKey(keys[len(keys)-1]),
+			Users:   users, Signer: signer, DB: db, RefreshTTL: c.RefreshTTL, Clients: clients,
 			PerUser:   signin.LimitPolicy{MaxFailures: c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
 			PerClient: signin.LimitPolicy{MaxFailures: 4 * c.MaxFailures, Window: c.Lockout, Lockout: c.Lockout},
 		}, log)
@@ -199,6 +202,19 @@ func loadSigningKeys(path string) ([]auth.SigningKey, error) {
 		}
 	}
 	return keys, nil
+}
+
+// nameKey is the key of the sign-in counters' name hashes
+// (signin.Config.NameKey), derived from a signing key's random seed, so
+// that no further secret is to be made and mounted: HMAC-SHA-256 of a label
+// under the seed, which gives the seed nothing back. The oldest key of the
+// file is used: rotating puts the new key first and keeps the old one for
+// an hour, so the counters keep their names through a rotation until the
+// old key is removed, when at most one window's counts start afresh.
+func nameKey(k auth.SigningKey) []byte {
+	m := hmac.New(sha256.New, k.Seed())
+	m.Write([]byte("claims console: the sign-in counters' name key"))
+	return m.Sum(nil)
 }
 
 // openDatabase opens the console's database as its run-time role (dsn),

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -109,7 +110,7 @@ func newFixtureBehind(t *testing.T, proxies []string, staticDir string, upstream
 		t.Fatal(err)
 	}
 	policy := signin.LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: 5 * time.Minute}
-	sh := signin.NewHandler(signin.Config{Users: users, Signer: signer, DB: testDB(t),
+	sh := signin.NewHandler(signin.Config{NameKey: bytes.Repeat([]byte{7}, 32), Users: users, Signer: signer, DB: testDB(t),
 		PerUser: policy, PerClient: signin.LimitPolicy{MaxFailures: 6, Window: time.Minute, Lockout: time.Minute}, Now: now}, discard())
 	pub := signin.NewPublisher(testIssuer, []auth.SigningKey{key})
 	e := Handler(Config{StaticDir: staticDir, Upstreams: upstreams, SignIn: sh.SignIn, MaxBodyBytes: 1 << 10,

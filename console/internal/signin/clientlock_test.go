@@ -32,7 +32,7 @@ func TestAttackAStrangerCannotLockAServiceClientOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer, _ := testSigner(t, 10*time.Minute)
-	h := NewHandler(Config{Signer: signer, DB: testDB(t), Clients: clients,
+	h := NewHandler(Config{NameKey: testNameKey(), Signer: signer, DB: testDB(t), Clients: clients,
 		PerUser:   LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute},
 		PerClient: LimitPolicy{MaxFailures: 100, Window: time.Minute, Lockout: time.Minute}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := gin.New()

@@ -137,7 +137,7 @@ func (h *Handler) Token(c *gin.Context) {
 		id, secret = c.PostForm("client_id"), c.PostForm("client_secret")
 	}
 	ctx := c.Request.Context()
-	key := clientSourceKey(id, c.ClientIP())
+	key := clientSourceKey(h.nameKey(id), c.ClientIP())
 	left, ok, err := h.users.Attempt(ctx, key)
 	if err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
@@ -149,7 +149,7 @@ func (h *Handler) Token(c *gin.Context) {
 	}
 	cl, ok := h.cfg.Clients.authenticate(id, secret)
 	if !ok {
-		h.log.WarnContext(ctx, "client credentials refused", "client_id", id, "client", c.ClientIP())
+		h.log.WarnContext(ctx, "client credentials refused", "client_id", h.cfg.Clients.loggedID(id), "client", c.ClientIP())
 		httpapi.WriteError(c, h.log, apperr.New(apperr.Unauthenticated, "the client id or secret is wrong"))
 		return
 	}
@@ -169,8 +169,20 @@ func (h *Handler) Token(c *gin.Context) {
 	c.JSON(http.StatusOK, tokenAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int(h.cfg.Signer.TTL().Seconds())})
 }
 
-// clientSourceKey is the counter of a service client's attempts from one
-// address.
-func clientSourceKey(id, address string) string {
-	return "service-client:" + id + "|client:" + address
+// clientSourceKey is the counter of a service client's attempts, by its
+// id's keyed hash (Handler.nameKey: the id sent may be the secret sent in
+// its place), from one address.
+func clientSourceKey(idKey, address string) string {
+	return "service-client:" + idKey + "|client:" + address
+}
+
+// loggedID is the client id a log line may carry: the id when it names a
+// client, else unknownName (what was sent as the id may be the secret).
+func (c *Clients) loggedID(id string) string {
+	if c != nil {
+		if _, ok := c.byID[id]; ok {
+			return id
+		}
+	}
+	return unknownName
 }

@@ -27,7 +27,7 @@ func TestAServicePrincipalGetsATokenForItsOwnAudiencesOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer, key := testSigner(t, 10*time.Minute)
-	h := NewHandler(Config{Signer: signer, DB: testDB(t), Clients: clients,
+	h := NewHandler(Config{NameKey: testNameKey(), Signer: signer, DB: testDB(t), Clients: clients,
 		PerUser:   LimitPolicy{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute},
 		PerClient: LimitPolicy{MaxFailures: 100, Window: time.Minute, Lockout: time.Minute}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := gin.New()

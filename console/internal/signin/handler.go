@@ -2,6 +2,9 @@ package signin
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"math"
 	"mime"
@@ -49,6 +52,13 @@ type Config struct {
 	// zero picks 4×PerUser.MaxFailures free failures, then a delay from 1 s
 	// doubling up to PerUser.Lockout.
 	PerUserAllSources ThrottlePolicy
+	// NameKey keys the hash (HMAC-SHA-256) under which the attempt
+	// counters keep a typed user name or client id: what is typed as a
+	// name is often a password typed in the wrong field, and a reader of
+	// the console's database must not recover it (red team, session 13).
+	// Every replica needs the same key (main derives it from the signing
+	// key); at least 32 bytes.
+	NameKey []byte
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -64,6 +74,11 @@ type Handler struct {
 
 // NewHandler returns the sign-in handler.
 func NewHandler(cfg Config, log *slog.Logger) *Handler {
+	if len(cfg.NameKey) < 32 {
+		// A short key, or none, would let a reader of the database test
+		// guesses of a typed password against the stored hash offline.
+		panic("signin: Config.NameKey needs 32 bytes or more")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -155,7 +170,8 @@ func (h *Handler) SignIn(c *gin.Context) {
 	// a trusted proxy reports: edge.Config.TrustedProxies), the client
 	// address, and the name across sources (a delay, never a lock).
 	name := NormalizeUsername(req.Username)
-	userKey, clientKey := userSourceKey(name, c.ClientIP()), "client:"+c.ClientIP()
+	nameKey := h.nameKey(name)
+	userKey, clientKey := userSourceKey(nameKey, c.ClientIP()), "client:"+c.ClientIP()
 	ctx := c.Request.Context()
 	// An address the user signed in from before skips the limit of the
 	// address and the throttle across sources (ThrottlePolicy): a stranger
@@ -193,7 +209,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 	}
 	left, ok := time.Duration(0), true
 	if !known {
-		left, ok, err = h.throttle.Attempt(ctx, name)
+		left, ok, err = h.throttle.Attempt(ctx, nameKey)
 	}
 	if err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
@@ -227,7 +243,7 @@ func (h *Handler) SignIn(c *gin.Context) {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
-	if err := h.throttle.Succeed(ctx, name, c.ClientIP()); err != nil {
+	if err := h.throttle.Succeed(ctx, nameKey, name, c.ClientIP()); err != nil {
 		httpapi.WriteError(c, h.log, unavailable(err))
 		return
 	}
@@ -245,6 +261,17 @@ func (h *Handler) SignIn(c *gin.Context) {
 	}
 	h.log.InfoContext(ctx, "signed in", "subject", u.Subject, "roles", u.Roles)
 	h.answer(c, u, now, refresh, refreshExp)
+}
+
+// nameKey is the keyed hash (HMAC-SHA-256, lowercase hex) under which the
+// counters keep a normalised name or client id: the same name gives the same
+// key on every replica, so the limits hold, but the key gives nothing back
+// to whoever reads the table, and without Config.NameKey it cannot be
+// tested against guesses.
+func (h *Handler) nameKey(name string) string {
+	m := hmac.New(sha256.New, h.cfg.NameKey)
+	m.Write([]byte(name))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // unknownName is what the logs say of a name that names no user.

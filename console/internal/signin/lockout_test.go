@@ -50,7 +50,7 @@ func newLockoutWith(t *testing.T, change func(*Config)) *lockout {
 	}
 	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	l := &lockout{db: testDB(t), users: users, signer: signer, clock: &clock, logs: &bytes.Buffer{}}
-	cfg := Config{Users: users, Signer: signer, DB: l.db, Now: func() time.Time { return *l.clock },
+	cfg := Config{NameKey: testNameKey(), Users: users, Signer: signer, DB: l.db, Now: func() time.Time { return *l.clock },
 		PerUser:           LimitPolicy{MaxFailures: 3, Window: 10 * time.Minute, Lockout: 15 * time.Minute},
 		PerClient:         LimitPolicy{MaxFailures: 1000, Window: time.Minute, Lockout: time.Minute},
 		PerUserAllSources: ThrottlePolicy{FreeFailures: 5, BaseDelay: time.Second, MaxDelay: time.Minute, Window: 15 * time.Minute},

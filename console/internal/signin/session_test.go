@@ -42,7 +42,7 @@ func newSessions(t *testing.T, db *gorm.DB) *sessions {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := NewHandler(Config{Users: users, Signer: signer, DB: db, RefreshTTL: 12 * time.Hour,
+	h := NewHandler(Config{NameKey: testNameKey(), Users: users, Signer: signer, DB: db, RefreshTTL: 12 * time.Hour,
 		PerUser:   LimitPolicy{MaxFailures: 10, Window: time.Minute, Lockout: time.Minute},
 		PerClient: LimitPolicy{MaxFailures: 100, Window: time.Minute, Lockout: time.Minute}}, log)
 	e := gin.New()

@@ -46,9 +46,10 @@ type knownSourceRow struct {
 
 func (knownSourceRow) TableName() string { return "signin_known_sources" }
 
-// throttleRow is a row of signin_user_throttle.
+// throttleRow is a row of signin_user_throttle, keyed by the name's keyed
+// hash (Handler.nameKey), never the name as typed.
 type throttleRow struct {
-	Username    string `gorm:"primaryKey"`
+	NameKey     string `gorm:"primaryKey"`
 	Failures    int
 	LastAttempt time.Time
 	NextAllowed time.Time
@@ -99,13 +100,13 @@ func (t *Throttle) Known(ctx context.Context, name, client string) (bool, error)
 	return n > 0, nil
 }
 
-// Attempt counts an attempt on name and reports whether it may go on; when
-// it may not, how long until the next may.
-func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, bool, error) {
+// Attempt counts an attempt on the name whose keyed hash is nameKey and
+// reports whether it may go on; when it may not, how long until the next may.
+func (t *Throttle) Attempt(ctx context.Context, nameKey string) (time.Duration, bool, error) {
 	now := t.now().UTC()
 	var left time.Duration
 	allowed := false
-	err := underRowLock(ctx, t.db, &throttleRow{Username: name, LastAttempt: now, NextAllowed: now}, "username = ?", name, func(r *throttleRow) map[string]any {
+	err := underRowLock(ctx, t.db, &throttleRow{NameKey: nameKey, LastAttempt: now, NextAllowed: now}, "name_key = ?", nameKey, func(r *throttleRow) map[string]any {
 		// Run again after a deadlock (underRowLock), an attempt decides
 		// afresh: a lost attempt's "allowed" must not stand.
 		left, allowed = 0, false
@@ -133,10 +134,11 @@ func (t *Throttle) Attempt(ctx context.Context, name string) (time.Duration, boo
 	return left, allowed, nil
 }
 
-// Succeed forgets the attempts on name and remembers client as a source
-// name signed in from.
-func (t *Throttle) Succeed(ctx context.Context, name, client string) error {
-	err := t.db.WithContext(ctx).Where("username = ?", name).Delete(&throttleRow{}).Error
+// Succeed forgets the attempts on name (its keyed hash nameKey) and
+// remembers client as a source name signed in from: name is then a user's,
+// not a mistyped password.
+func (t *Throttle) Succeed(ctx context.Context, nameKey, name, client string) error {
+	err := t.db.WithContext(ctx).Where("name_key = ?", nameKey).Delete(&throttleRow{}).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return fmt.Errorf("forget sign-in attempts: %w", err)
 	}
@@ -149,9 +151,10 @@ func (t *Throttle) Succeed(ctx context.Context, name, client string) error {
 	return nil
 }
 
-// userSourceKey is the limiter key of a user name at a client address.
-func userSourceKey(name, client string) string {
-	return "user:" + name + "|client:" + client
+// userSourceKey is the limiter key of a user name, by its keyed hash
+// (Handler.nameKey), at a client address.
+func userSourceKey(nameKey, client string) string {
+	return "user:" + nameKey + "|client:" + client
 }
 
 // UnlockAnswer is the answer of an unlock.
@@ -180,13 +183,13 @@ func (h *Handler) Unlock(v *auth.Verifier) gin.HandlerFunc {
 		err := postgres.Transaction(c.Request.Context(), h.cfg.DB, func(tx *gorm.DB) error {
 			// Run again after a deadlock, an attempt counts afresh.
 			cleared = 0
-			prefix := userSourceKey(name, "")
-			res := tx.Where("key = ? OR starts_with(key, ?)", "user:"+name, prefix).Delete(&attemptRow{})
+			nameKey := h.nameKey(name)
+			res := tx.Where("starts_with(key, ?)", userSourceKey(nameKey, "")).Delete(&attemptRow{})
 			if res.Error != nil {
 				return res.Error
 			}
 			cleared += int(res.RowsAffected)
-			res = tx.Where("username = ?", name).Delete(&throttleRow{})
+			res = tx.Where("name_key = ?", nameKey).Delete(&throttleRow{})
 			if res.Error != nil {
 				return res.Error
 			}

@@ -24,6 +24,12 @@ func testDB(t *testing.T) *gorm.DB {
 	return pgtest.NewMigrated(t, 30, Migrations)
 }
 
+// testNameKey is the key of the names' hashes of the tests' handlers (the
+// same for every replica of a test, as Config.NameKey wants).
+func testNameKey() []byte {
+	return []byte("a test key of the sign-in names, 32+ bytes long")
+}
+
 // testSigner returns a signer as the issuer http://console.test with a
 // fresh key, and the key.
 func testSigner(t *testing.T, ttl time.Duration) (*auth.Signer, auth.SigningKey) {
@@ -44,7 +50,7 @@ func testSigner(t *testing.T, ttl time.Duration) (*auth.Signer, auth.SigningKey)
 func throttled(t *testing.T, db *gorm.DB, users *Directory, max int) *gin.Engine {
 	t.Helper()
 	signer, _ := testSigner(t, time.Hour)
-	h := NewHandler(Config{Users: users, Signer: signer, DB: db,
+	h := NewHandler(Config{NameKey: testNameKey(), Users: users, Signer: signer, DB: db,
 		PerUser:   LimitPolicy{MaxFailures: max, Window: time.Minute, Lockout: 5 * time.Minute},
 		PerClient: LimitPolicy{MaxFailures: 1000, Window: time.Minute, Lockout: time.Minute}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := gin.New()

@@ -44,7 +44,7 @@ func (r moveRow) toDomain() (tracking.DueMove, error) {
 		Role: r.Role, TxID: r.Xid, MovedAt: r.MovedAt.UTC()}, nil
 }
 
-// CheckMoves reads the moves to a later due that mark has not seen and
+// CheckMoves reads the moves of a due that mark has not seen and
 // lets check act on them, in one transaction (tracking.MonitorStore). The
 // mark it returns covers every move up to the highest sequence number
 // visible when it read, and from the oldest transaction then still open:
@@ -58,26 +58,22 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 			COALESCE((SELECT max(seq) FROM deadline_due_moves), 0) AS top`).Scan(&snap).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("due moves: snapshot: %w", err)
 		}
-		// The moves to a later due, and the stops of the clock started
-		// (tracking 0008) that moved no due later, which the monitor
-		// checks: one arm each, so that each reads its partial indexes.
-		later := `(m.new_due_at > m.old_due_at OR m.new_due_date > m.old_due_date)`
-		stop := `m.paused_at IS NOT NULL AND m.old_paused_at IS NULL AND NOT ` + later
-		var since string
+		// Every move, earlier or later, one a later move undid, and every
+		// stop of the clock started (tracking 0008): the record,
+		// append-only, holds each (session 14).
+		q := `SELECT m.* FROM deadline_due_moves m WHERE `
 		var args []any
 		if mark == (tracking.MoveMark{}) {
 			// A monitor that starts checks the moves of what is still owed;
 			// a done obligation's moves were checked by the monitor that
 			// ran when they were made.
-			since = ` AND m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
+			q += `m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
 		} else {
-			since = ` AND (m.seq > ? OR m.xid >= ?)`
-			args = append(args, mark.Seq, mark.XMin, mark.Seq, mark.XMin)
+			q += `(m.seq > ? OR m.xid >= ?)`
+			args = append(args, mark.Seq, mark.XMin)
 		}
-		q := `SELECT m.* FROM deadline_due_moves m WHERE ` + later + since +
-			` UNION ALL SELECT m.* FROM deadline_due_moves m WHERE ` + stop + since
 		var rows []moveRow
-		if err := tx.Raw(q+` ORDER BY seq`, args...).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(q+` ORDER BY m.seq`, args...).Scan(&rows).Error; err != nil {
 			return tracking.Effects{}, fmt.Errorf("due moves: %w", err)
 		}
 		n = len(rows)

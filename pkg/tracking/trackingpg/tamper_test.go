@@ -104,3 +104,99 @@ func TestAttackAnOwedDueMovedThroughTheServicesOwnRoleIsAlarmedAndRestored(t *te
 	assert.Len(t, f.dueMoves(t, moved.ID), 2, "moves of the obligation the insider moved, after the attempts")
 	pgtest.RequireAppendOnly(t, f.db, "deadline_due_moves", "deadline_tamper_alarms")
 }
+
+// tamperAlarms counts the tampered alarms recorded per obligation.
+func (f *fixture) tamperAlarms(t *testing.T) map[string]int {
+	t.Helper()
+	var rows []struct {
+		ObligationID string
+		N            int
+	}
+	require.NoError(t, f.db.Raw(`SELECT obligation_id, count(*) AS n FROM deadline_tamper_alarms GROUP BY obligation_id`).Scan(&rows).Error)
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.ObligationID] = r.N
+	}
+	return out
+}
+
+// TestAttackADueMovedEarlierOrMovedAndBackBetweenSweepsIsAlarmed is the
+// insider of the test above, through the service's own role, going where
+// that monitor did not look. A due moved earlier makes the insurer look
+// late (a breach alarm and a missed step before the law's due) and was not
+// alarmed, nor put back; a due moved earlier and back before the next sweep
+// left only the record (the moves to a later due alone were read). Every
+// move the record holds since the monitor's last look is now held against
+// the due its inputs give, earlier as well as later, so each one the
+// inputs do not explain raises the tampered alarm, once, even when a later
+// move undid it before a sweep saw it; an owed due is put back either way.
+func TestAttackADueMovedEarlierOrMovedAndBackBetweenSweepsIsAlarmed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "2026-03-05T10:00:00+08:00")
+	earlier := f.track(t, deadline.Decision, "2026-03-03T09:00:00+08:00")       // due 03-10
+	earlierBack := f.track(t, deadline.Decision, "2026-03-03T09:30:00+08:00")   // due 03-10
+	laterBack := f.track(t, deadline.Decision, "2026-03-03T10:00:00+08:00")     // due 03-10
+	earlierCaused := f.track(t, deadline.Decision, "2026-03-03T10:30:00+08:00") // due 03-10
+	honest := f.track(t, deadline.Decision, "2026-03-04T09:00:00+08:00")        // due 03-11, paused and resumed
+	require.Equal(t, "2026-03-10", earlier.DueDate.String())
+	m := f.monitor()
+	_, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+
+	move := func(id string, days int, cause string) {
+		t.Helper()
+		require.NoError(t, f.db.Exec(`UPDATE deadline_obligations SET due_at = due_at + make_interval(days => ?::integer), due_date = due_date + ?::integer,
+			at_risk_from = at_risk_from + make_interval(days => ?::integer), due_cause = ? WHERE id = ?`, days, days, days, cause, id).Error)
+	}
+	move(earlier.ID, -4, "")
+	move(earlierBack.ID, -4, "")
+	move(earlierBack.ID, 4, "")
+	move(laterBack.ID, 30, "")
+	move(laterBack.ID, -30, "")
+	move(earlierCaused.ID, -4, "recomputed with calendar 2026-v2")
+	f.apply(t, tracking.Pause(honest.Subject, deadline.Decision, f.now.Add(-24*3600e9)),
+		tracking.Resume(honest.Subject, deadline.Decision, f.now))
+
+	f.now = at(t, "2026-03-07T10:00:00+08:00") // past the due moved earlier, before the law's
+	res, err := m.Sweep(context.Background())
+	require.NoError(t, err)
+	alarms := f.tamperAlarms(t)
+	for _, c := range []struct {
+		name string
+		id   string
+		want int
+	}{{"moved 4 days earlier", earlier.ID, 1}, {"moved earlier and back", earlierBack.ID, 1},
+		{"moved later and back", laterBack.ID, 1}, {"moved earlier with a stated cause", earlierCaused.ID, 1},
+		{"paused and resumed", honest.ID, 0}} {
+		if got := alarms[c.id]; got != c.want {
+			t.Errorf("%s: got %d tampered alarms, want %d", c.name, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		id   string
+	}{{"moved 4 days earlier", earlier.ID}, {"moved earlier with a stated cause", earlierCaused.ID}} {
+		got := f.get(t, c.id)
+		if got.DueDate.String() != "2026-03-10" {
+			t.Errorf("%s, after the sweep: got due %s, want 2026-03-10 (put back)", c.name, got.DueDate)
+		}
+		if risk := got.RiskAt(f.now); risk == tracking.RiskBreached {
+			t.Errorf("%s, after the sweep: got %s, want not breached before the law's due", c.name, risk)
+		}
+	}
+	if res.Breached != 0 {
+		t.Errorf("got %d breach alarms, want 0 (no due the law gives has passed)", res.Breached)
+	}
+	if got := f.outboxTypes(t)[events.DeadlineTampered.Name]; got != 4 {
+		t.Errorf("got %d tampered events stored, want 4", got)
+	}
+
+	for _, m := range []*tracking.Monitor{m, f.monitor()} {
+		res, err = m.Sweep(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, tracking.SweepResult{}, res, "a second sweep")
+	}
+	if got := f.outboxTypes(t)[events.DeadlineTampered.Name]; got != 4 {
+		t.Errorf("after a second sweep and a monitor that starts: got %d tampered events stored, want 4", got)
+	}
+}

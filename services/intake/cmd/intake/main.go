@@ -73,8 +73,9 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			MaxPixelsPerPage: int64(env.Int("INTAKE_UPLOAD_MAX_PIXELS", int(limits.MaxPixelsPerPage))),
 			MaxDecodeBytes:   int64(env.Int("INTAKE_UPLOAD_MAX_DECODE_BYTES", int(limits.MaxDecodeBytes))),
 		},
-		UploadSlots: env.Int("INTAKE_UPLOAD_CONCURRENCY", 2),
-		UploadWait:  env.Duration("INTAKE_UPLOAD_WAIT", 3*time.Second),
+		UploadSlots:      env.Int("INTAKE_UPLOAD_CONCURRENCY", 2),
+		UploadWait:       env.Duration("INTAKE_UPLOAD_WAIT", 3*time.Second),
+		UploadsPerCaller: env.Int("INTAKE_UPLOADS_PER_CALLER", 4),
 	}
 	// Issue 17: the keys stored documents are encrypted with.
 	dataKeys, err := sealed.ParseKeys(env.String("INTAKE_DATA_KEYS", ""))

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -166,6 +167,12 @@ type Deps struct {
 	// document.Limits.MaxDecodeBytes, so this bounds intake's memory.
 	UploadSlots int
 	UploadWait  time.Duration
+	// UploadsPerCaller is how many uploads of one caller this instance
+	// takes at once, from the first byte spooled to the answer (4 when
+	// zero): every upload beyond is refused at once (CallerUpload), so one
+	// account cannot fill the spool's disk nor queue ahead of everyone for
+	// the UploadSlots (red team, session 13).
+	UploadsPerCaller int
 	// Payees seals the payee a claimant gives with an advance agreement
 	// for payout's public key (issue 19, R11): intake never keeps the
 	// account in clear. Without it no advance agreement is taken.
@@ -205,6 +212,10 @@ type Reveals interface {
 type Service struct {
 	d     Deps
 	slots chan struct{}
+	// inFlight counts the uploads of each caller being taken (under mu);
+	// a caller without one has no entry.
+	mu       sync.Mutex
+	inFlight map[string]int
 }
 
 // NewService returns the use cases over deps. The clock is read to the
@@ -228,7 +239,36 @@ func NewService(deps Deps) *Service {
 	if deps.HolderTimeout <= 0 {
 		deps.HolderTimeout = defaultHolderTimeout
 	}
-	return &Service{d: deps, slots: make(chan struct{}, deps.UploadSlots)}
+	if deps.UploadsPerCaller <= 0 {
+		deps.UploadsPerCaller = 4
+	}
+	return &Service{d: deps, slots: make(chan struct{}, deps.UploadSlots), inFlight: map[string]int{}}
+}
+
+// CallerUpload counts an upload of caller as in flight until release is
+// called, or refuses it at once (apperr.TooManyInFlight, 429 with
+// Retry-After) when caller has UploadsPerCaller in flight on this instance
+// already. Take it before the body is read: a caller's uploads then hold at
+// most UploadsPerCaller spool files and places in the queue for the slots,
+// and other callers keep theirs. The count is the instance's: n replicas
+// take n×UploadsPerCaller of one caller.
+func (s *Service) CallerUpload(caller string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inFlight[caller] >= s.d.UploadsPerCaller {
+		return nil, apperr.New(apperr.TooManyInFlight, "%d uploads of yours are being taken; send this one when one of them is answered", s.d.UploadsPerCaller)
+	}
+	s.inFlight[caller]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.inFlight[caller]--; s.inFlight[caller] <= 0 {
+				delete(s.inFlight, caller)
+			}
+		})
+	}, nil
 }
 
 // UploadSlot takes one of the instance's upload slots, waiting up to

@@ -118,6 +118,20 @@ func (h *HTTP) upload(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	// The caller's uploads in flight are bounded before the body is read.
+	// The claimant's channel is one account sending every claimant's
+	// uploads, each to the claimant's own report: its uploads are counted
+	// per report, so that one claimant does not hold the others out.
+	caller := p.Subject
+	if via(p) == domain.ViaClaimant {
+		caller += "|report:" + c.Param("id")
+	}
+	done, err := h.app.CallerUpload(caller)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer done()
 	spool, name, err := readUpload(c, h.app.UploadLimits().MaxBytes)
 	if err != nil {
 		h.fail(c, err)

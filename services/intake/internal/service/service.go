@@ -68,6 +68,9 @@ type Config struct {
 	// (app.Deps).
 	UploadSlots int
 	UploadWait  time.Duration
+	// UploadsPerCaller bounds the uploads one caller has in flight on an
+	// instance (app.Deps).
+	UploadsPerCaller int
 	// Reader reads the documents in place of the OCR pipeline when set (a
 	// component test's reader of known pages and parts); nil in production.
 	Reader app.Reader
@@ -222,7 +225,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			default:
 			}
 		},
-		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait,
+		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait, UploadsPerCaller: cfg.UploadsPerCaller,
 		Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Requests: cfg.Requests,
 		Holders: holders, HolderTimeout: cfg.HolderTimeout,
 	})
