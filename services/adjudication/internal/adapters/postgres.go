@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -286,7 +287,9 @@ func (s *Cases) UpdateAssessing(ctx context.Context, claimID string, read func(c
 func (s *Cases) update(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
 	change func(*domain.Case, map[string]int64) (tracking.Effects, *app.StoredAssessment, error)) (domain.Case, error) {
 	var result domain.Case
+	unchanged := false
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+		unchanged = false
 		row, err := load(tx, claimID, true)
 		if err != nil {
 			return tracking.Effects{}, err
@@ -305,7 +308,13 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, read fun
 				return tracking.Effects{}, err
 			}
 			if err := read(postgres.ReadingIn(ctx, tx), seen); err != nil {
-				return tracking.Effects{}, err
+				var keep app.NotDecided
+				if !errors.As(err, &keep) {
+					return tracking.Effects{}, err
+				}
+				// The case stays as it is; the assessment is kept.
+				unchanged = true
+				return tracking.Effects{}, storeAssessment(tx, keep.Assessment)
 			}
 		}
 		var used map[string]int64
@@ -337,7 +346,7 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, read fun
 		result = c
 		return eff, nil
 	})
-	if err != nil {
+	if err != nil || unchanged {
 		return domain.Case{}, err
 	}
 	return result, nil

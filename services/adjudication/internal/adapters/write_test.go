@@ -8,11 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"claims.local/adjudication/internal/adapters"
+	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/apperr/apperrtest"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
 )
 
 // decidedCopy opens claimID's case and returns it as stored and as a
@@ -121,4 +123,41 @@ func TestAWriteOfACaseStoresEveryPartInOneStatement(t *testing.T) {
 	if n := pgtest.Count(t, f.db, "SELECT count(*) FROM case_audit WHERE case_id = '"+before.ID+"'"); n != int64(len(after.Changes)) {
 		t.Fatalf("got %d audit entries, want %d", n, len(after.Changes))
 	}
+}
+
+// TestAnAssessmentThatDecidesNothingKeepsItselfAndLeavesTheCase: a read of
+// UpdateAssessing that finds the claim not to be decided automatically
+// (app.NotDecided) ends the transaction without its change: the case keeps
+// its version and audit, and the assessment it carries is stored, in the
+// same commit (issue 21: no rollback, no second transaction).
+func TestAnAssessmentThatDecidesNothingKeepsItselfAndLeavesTheCase(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.repo.Open(ctx, inbox.Receipt{}, newCase("claim-held", t0))
+	require.NoError(t, err)
+	before, err := f.repo.Get(ctx, "claim-held")
+	require.NoError(t, err)
+	want := rowsOf(t, f, before)
+	kept := app.StoredAssessment{Assessment: domain.Assessment{ClaimID: "claim-held", AssessedAt: t0,
+		Reasons: []domain.Reason{{Code: "invoice_unread", Params: map[string]string{}}}}, PolicyNumber: before.PolicyNumber, ProductCode: "MED"}
+	changed := false
+	got, err := f.repo.UpdateAssessing(ctx, "claim-held", func(context.Context, domain.Case) error {
+		return app.NotDecided{Assessment: kept}
+	}, func(*domain.Case, map[string]int64) (tracking.Effects, *app.StoredAssessment, error) {
+		changed = true
+		return tracking.Effects{}, nil, nil
+	})
+	require.NoError(t, err)
+	if changed || got.ID != "" {
+		t.Fatalf("got the change run (%v) and case %q returned, want neither", changed, got.ID)
+	}
+	for name, n := range rowsOf(t, f, before) {
+		if n != want[name] {
+			t.Errorf("got %s %d after an assessment that decided nothing, want %d", name, n, want[name])
+		}
+	}
+	stored, err := adapters.NewStraight(f.db).Assessment(ctx, "claim-held")
+	require.NoError(t, err)
+	require.Equal(t, kept, stored, "the assessment kept")
 }
