@@ -20,7 +20,7 @@ import (
 // decidedCopy opens claimID's case and returns it as stored and as a
 // handler's approval of amount (with an agreement when agreed) makes it,
 // not yet stored.
-func decidedCopy(t *testing.T, f *fixture, claimID string, amount int64, agreed bool) (before, after domain.Case) {
+func decidedCopy(t testing.TB, f *fixture, claimID string, amount int64, agreed bool) (before, after domain.Case) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := f.repo.Open(ctx, inbox.Receipt{}, newCase(claimID, t0))
