@@ -98,6 +98,13 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	shape := benchShapeOf(b)
 	before, rolledBefore := commits(b, sys)
 	statementsBefore := statements(b, sys)
+	// CLAIMS_BENCH_E2E_STATEMENTS=1 logs each database's statements by
+	// calls a claim (pg_stat_statements, before and after the run).
+	listStatements := os.Getenv("CLAIMS_BENCH_E2E_STATEMENTS") == "1"
+	var topBefore map[string]statementStat
+	if listStatements {
+		topBefore = topStatements(b, sys)
+	}
 	cpuBefore := cpuTimes(b, sys)
 	completed := watchCompleted(b, sys)
 	var rate float64
@@ -152,6 +159,9 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	cpuAfter := cpuTimes(b, sys)
 	after, rolledAfter := commits(b, sys)
 	statementsAfter := statements(b, sys)
+	if listStatements {
+		logStatementsByCalls(b, topBefore, topStatements(b, sys), n*b.N)
+	}
 	var perClaim, rolled, statementsPerClaim float64
 	for _, name := range benchDatabases {
 		tx := float64(after[name]-before[name]) / float64(n*b.N)

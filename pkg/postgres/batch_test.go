@@ -368,3 +368,81 @@ func TestBatchFirstStepTakesNoSavepoint(t *testing.T) {
 	require.NoError(t, db.Raw("SELECT count(*) FROM claims").Scan(&count).Error)
 	require.Equal(t, 4, count, "rows committed")
 }
+
+// TestAttackAFailedUnitOfWorkThatBeganTheBatchLeavesNothingWhenItsStepGoesOn:
+// a unit of work (Transaction) that begins the batch's transaction takes
+// no savepoint of its own (issue 21), so its failure must undo it by other
+// means: its step handles the failure as an answer and goes on to write,
+// and the batch commits. What the failed unit wrote must not be committed
+// with the rest, and what the step wrote after it must be.
+func TestAttackAFailedUnitOfWorkThatBeganTheBatchLeavesNothingWhenItsStepGoesOn(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	refused := errors.New("refused after its write")
+	require.NoError(t, postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+		for _, id := range []string{"a", "b"} {
+			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+				err := postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+					if err := tx.Exec("INSERT INTO claims VALUES (?, 'failed-unit')", id+"1").Error; err != nil {
+						return err
+					}
+					return refused
+				})
+				if !errors.Is(err, refused) {
+					return fmt.Errorf("got %v from the failed unit of work, want its own error", err)
+				}
+				return postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+					return tx.Exec("INSERT INTO claims VALUES (?, 'opened')", id+"2").Error
+				})
+			})
+			require.NoError(t, err)
+			if broken != nil {
+				return broken
+			}
+		}
+		return nil
+	}))
+	for id, want := range map[string]string{"a1": "none", "a2": "opened", "b1": "none", "b2": "opened"} {
+		if got := stateOutside(t, db, id); got != want {
+			t.Errorf("got claim %s %q after the batch, want %q", id, got, want)
+		}
+	}
+}
+
+// TestAUnitOfWorkThatBeginsTheBatchTakesNoSavepoint: the batch's
+// transaction holds nothing but the unit of work that began it, so rolling
+// it back undoes the unit as a savepoint would (issue 21): a batch of one
+// event whose unit of work makes its statements costs BEGIN, them and
+// COMMIT; a second unit in the same step takes its savepoint.
+func TestAUnitOfWorkThatBeginsTheBatchTakesNoSavepoint(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	require.NoError(t, db.Exec("CREATE TABLE claims (id text PRIMARY KEY, state text NOT NULL)").Error)
+	var savepoints []string
+	require.NoError(t, db.Callback().Raw().After("gorm:raw").Register("test:savepoints", func(tx *gorm.DB) {
+		if sql := tx.Statement.SQL.String(); strings.HasPrefix(sql, "SAVEPOINT") || strings.HasPrefix(sql, "RELEASE") {
+			savepoints = append(savepoints, sql)
+		}
+	}))
+	for units, want := range map[int]int{1: 0, 2: 1} {
+		savepoints = nil
+		require.NoError(t, postgres.Batch(context.Background(), db, func(ctx context.Context) error {
+			err, broken := postgres.Step(ctx, func(ctx context.Context) error {
+				for i := range units {
+					if err := postgres.Transaction(ctx, db, func(tx *gorm.DB) error {
+						return tx.Exec("INSERT INTO claims VALUES (?, 'opened')", fmt.Sprintf("u%d-%d", units, i)).Error
+					}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			require.NoError(t, err)
+			return broken
+		}))
+		if len(savepoints) != want {
+			t.Errorf("%d units of work in a batch's one step: got %d savepoint statements %v, want %d", units, len(savepoints), savepoints, want)
+		}
+	}
+}

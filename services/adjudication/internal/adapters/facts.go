@@ -23,6 +23,8 @@ type factsJSON struct {
 	Used        map[string]int64 `json:"used"`
 	// Catastrophes are the catastrophes' states, as catastropheRow.State.
 	Catastrophes []json.RawMessage `json:"catastrophes"`
+	// Account is what account_uses returns, read after the account's lock.
+	Account json.RawMessage `json:"account"`
 }
 
 // assessmentJSON is an auto_assessments row as to_jsonb writes it.
@@ -41,19 +43,28 @@ type assessmentJSON struct {
 
 // Facts reads what q asks of c's policy and of other records with one call
 // of case_facts, a function planned once per connection; with
-// q.LockUsage it takes the lock on the policy's usage inside it, after
-// the other reads, and reads the amounts used under the lock.
+// q.AccountKey it takes the account's lock inside it after the other
+// reads and reads the account's uses under it (as SignalFacts); with
+// q.LockUsage it then takes the lock on the policy's usage and reads the
+// amounts used under it.
 func (s *Cases) Facts(ctx context.Context, c domain.Case, q app.FactsQuery) (app.Facts, error) {
 	var raw []byte
-	if err := s.db.WithContext(ctx).Raw(`SELECT case_facts(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PolicyNumber, c.ClaimID, c.ID, c.InsuredName, q.BurstSince,
-		q.Assessment, q.Switch, q.Used, q.LockUsage, q.Catastrophes).Row().Scan(&raw); err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT case_facts(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PolicyNumber, c.ClaimID, c.ID, c.InsuredName, q.BurstSince,
+		q.Assessment, q.Switch, q.Used, q.LockUsage, q.Catastrophes, q.AccountKey).Row().Scan(&raw); err != nil {
 		return app.Facts{}, fmt.Errorf("facts of claim %s: %w", c.ClaimID, err)
 	}
 	var j factsJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
 		return app.Facts{}, fmt.Errorf("facts of claim %s: %w", c.ClaimID, err)
 	}
-	out := app.Facts{Switch: j.Switch}
+	out := app.Facts{Switch: j.Switch, Account: domain.SignalFacts{AccountKey: q.AccountKey}}
+	if q.AccountKey != "" {
+		account, err := signalFactsOf(q.AccountKey, j.Account)
+		if err != nil {
+			return app.Facts{}, err
+		}
+		out.Account = account
+	}
 	if j.Recent != nil {
 		out.Recent = *j.Recent
 	}

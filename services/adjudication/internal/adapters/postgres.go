@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -286,7 +287,9 @@ func (s *Cases) UpdateAssessing(ctx context.Context, claimID string, read func(c
 func (s *Cases) update(ctx context.Context, claimID string, usage bool, read func(context.Context, domain.Case) error,
 	change func(*domain.Case, map[string]int64) (tracking.Effects, *app.StoredAssessment, error)) (domain.Case, error) {
 	var result domain.Case
+	unchanged := false
 	err := s.work.Do(ctx, func(tx *gorm.DB) (tracking.Effects, error) {
+		unchanged = false
 		row, err := load(tx, claimID, true)
 		if err != nil {
 			return tracking.Effects{}, err
@@ -305,7 +308,13 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, read fun
 				return tracking.Effects{}, err
 			}
 			if err := read(postgres.ReadingIn(ctx, tx), seen); err != nil {
-				return tracking.Effects{}, err
+				var keep app.NotDecided
+				if !errors.As(err, &keep) {
+					return tracking.Effects{}, err
+				}
+				// The case stays as it is; the assessment is kept.
+				unchanged = true
+				return tracking.Effects{}, storeAssessment(tx, keep.Assessment)
 			}
 		}
 		var used map[string]int64
@@ -327,9 +336,6 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, read fun
 				return tracking.Effects{}, err
 			}
 		}
-		if err := appendAudit(tx, c); err != nil {
-			return tracking.Effects{}, err
-		}
 		if err := storeVisits(tx, c.NewVisits); err != nil {
 			return tracking.Effects{}, err
 		}
@@ -340,19 +346,22 @@ func (s *Cases) update(ctx context.Context, claimID string, usage bool, read fun
 		result = c
 		return eff, nil
 	})
-	if err != nil {
+	if err != nil || unchanged {
 		return domain.Case{}, err
 	}
 	return result, nil
 }
 
-// store writes what change made of the case.
+// store writes what change made of the case: the case's row, a new
+// decision (with its lines and review sample), a new agreement and the new
+// audit entries in one statement (caseWrite), then what else changed, each
+// in statements of its own.
 func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 	next, err := toRow(c)
 	if err != nil {
 		return err
 	}
-	res := tx.Model(&caseRow{}).Where("id = ? AND version = ?", row.ID, row.Version).Updates(map[string]any{
+	w := newCaseWrite(row.ID, row.Version, map[string]any{
 		"state": next.State, "version": c.Version, "assignee": next.Assignee, "supplements": next.Supplements,
 		"complex_reason": next.ComplexReason, "complex_by": next.ComplexBy, "complex_at": next.ComplexAt,
 		"closed_reason": next.ClosedReason, "closed_by": next.ClosedBy, "closed_at": next.ClosedAt,
@@ -360,11 +369,21 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 		"catastrophe_code": next.CatastropheCode, "target_working_days": next.TargetWorkingDays, "target_due_date": next.TargetDueDate,
 		"target_due_at": next.TargetDueAt, "target_at_risk_from": next.TargetAtRiskFrom,
 	})
-	if res.Error != nil {
-		return fmt.Errorf("store case: %w", res.Error)
+	if before.Decision == nil && c.Decision != nil {
+		if err := w.decision(c, *c.Decision); err != nil {
+			return err
+		}
 	}
-	if res.RowsAffected != 1 {
-		return apperr.New(apperr.Conflict, "case of claim %s changed meanwhile; reload and try again", c.ClaimID)
+	if c.Agreement != nil && before.Agreement == nil {
+		if err := w.agreement(c, *c.Agreement); err != nil {
+			return err
+		}
+	}
+	if err := w.audit(c); err != nil {
+		return err
+	}
+	if err := w.run(tx, c.ClaimID); err != nil {
+		return err
 	}
 	if err := storeDecision(tx, before.Decision, c); err != nil {
 		return err
@@ -374,11 +393,6 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 	}
 	if err := storeAdvances(tx, before.Advances, c); err != nil {
 		return err
-	}
-	if c.Agreement != nil && before.Agreement == nil {
-		if err := tx.Create(toAgreementRow(c.ID, *c.Agreement)).Error; err != nil {
-			return fmt.Errorf("store agreement: %w", err)
-		}
 	}
 	for _, s := range c.Signals[len(before.Signals):] {
 		params, err := json.Marshal(s.Params)
@@ -398,25 +412,11 @@ func store(tx *gorm.DB, row caseRow, before, c domain.Case) error {
 	return nil
 }
 
+// storeDecision stores a decision discarded or approved; a new one is
+// stored with the case (caseWrite).
 func storeDecision(tx *gorm.DB, before *domain.Decision, c domain.Case) error {
 	d := c.Decision
 	switch {
-	case before == nil && d != nil:
-		row, err := toDecisionRow(c.ID, *d)
-		if err != nil {
-			return err
-		}
-		if err := tx.Create(&row).Error; err != nil {
-			return fmt.Errorf("store decision: %w", err)
-		}
-		// A decision a senior reviews after the fact (issue 19) enters the
-		// review queue with it.
-		if d.ForReview != "" {
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&reviewRow{ClaimID: c.ClaimID, Reason: d.ForReview,
-				AmountFen: d.AmountFen, DecidedBy: d.DecidedBy, SampledAt: d.DecidedAt}).Error; err != nil {
-				return fmt.Errorf("queue the decision for review: %w", err)
-			}
-		}
 	case before != nil && d == nil:
 		if err := tx.Where("case_id = ?", c.ID).Delete(&decisionRow{}).Error; err != nil {
 			return fmt.Errorf("discard decision: %w", err)
@@ -905,6 +905,12 @@ func (s *Cases) SignalFacts(ctx context.Context, accountKey, caseID string) (dom
 	if err := s.db.WithContext(ctx).Raw(`SELECT account_uses(?, ?)`, accountKey, caseID).Row().Scan(&raw); err != nil {
 		return f, fmt.Errorf("account uses and employee: %w", err)
 	}
+	return signalFactsOf(accountKey, raw)
+}
+
+// signalFactsOf reads what account_uses returned for accountKey.
+func signalFactsOf(accountKey string, raw []byte) (domain.SignalFacts, error) {
+	f := domain.SignalFacts{AccountKey: accountKey}
 	var row struct {
 		Uses     json.RawMessage `json:"uses"`
 		Employee *string         `json:"employee"`

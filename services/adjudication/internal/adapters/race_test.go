@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"claims.local/adjudication/internal/app"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/postgres"
@@ -23,6 +24,27 @@ import (
 // ends.
 func TestTwoAgreementsOnOneAccountAtOnceSeeEachOther(t *testing.T) {
 	t.Parallel()
+	// The account's uses are read by SignalFacts (an advance's approval)
+	// or by Facts with the account's key (an agreement, issue 21's twelfth
+	// round: in the round trip that reads the policy).
+	for name, read := range map[string]func(f *fixture, ctx context.Context, c domain.Case) (domain.SignalFacts, error){
+		"SignalFacts": func(f *fixture, ctx context.Context, c domain.Case) (domain.SignalFacts, error) {
+			return f.repo.SignalFacts(ctx, "ak-same", c.ID)
+		},
+		"Facts": func(f *fixture, ctx context.Context, c domain.Case) (domain.SignalFacts, error) {
+			facts, err := f.repo.Facts(ctx, c, app.FactsQuery{Assessment: true, AccountKey: "ak-same"})
+			return facts.Account, err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			twoAgreementsOnOneAccountAtOnce(t, read)
+		})
+	}
+}
+
+func twoAgreementsOnOneAccountAtOnce(t *testing.T, read func(f *fixture, ctx context.Context, c domain.Case) (domain.SignalFacts, error)) {
+	t.Helper()
 	f := newFixture(t)
 	ctx := context.Background()
 	claims := []string{"claim-acc-1", "claim-acc-2"}
@@ -44,7 +66,7 @@ func TestTwoAgreementsOnOneAccountAtOnceSeeEachOther(t *testing.T) {
 		go func() {
 			var o outcome
 			_, o.err = f.repo.UpdateReading(ctx, id, false, func(ctx context.Context, c domain.Case) error {
-				facts, err := f.repo.SignalFacts(ctx, "ak-same", c.ID)
+				facts, err := read(f, ctx, c)
 				o.uses = len(facts.Uses)
 				reads.Done()
 				// Both read before either stores, unless the second read

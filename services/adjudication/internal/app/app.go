@@ -69,6 +69,9 @@ type Repository interface {
 	// none), stored in the same transaction as the change: the deductible
 	// an automatic decision applied is used on the policy from the commit
 	// that decides, for the next holder of the policy's lock.
+	// A read that returns NotDecided ends it without changing the case:
+	// the assessment it carries is stored in the transaction, which
+	// commits, and the zero case is returned.
 	UpdateAssessing(ctx context.Context, claimID string, read func(context.Context, domain.Case) error,
 		change func(*domain.Case, map[string]int64) (tracking.Effects, *StoredAssessment, error)) (domain.Case, error)
 	// Timeline returns the audit of a case, oldest first.

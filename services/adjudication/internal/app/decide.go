@@ -328,9 +328,9 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 	// What the agreement rests on is read with the case locked, in the
 	// transaction that stores it (issue 21).
 	read := func(ctx context.Context, c domain.Case) error {
-		// The policy, its product and the stored assessment in one round
-		// trip; then the account's lock and uses.
-		facts, err := s.repo.Facts(ctx, c, FactsQuery{Assessment: s.straight != nil})
+		// The policy, its product, the stored assessment, then the
+		// account's lock and its uses read under it, in one round trip.
+		facts, err := s.repo.Facts(ctx, c, FactsQuery{Assessment: s.straight != nil, AccountKey: domain.AccountKey(s.signalKey, in.Payee.AccountNumber)})
 		if err != nil {
 			return err
 		}
@@ -338,8 +338,8 @@ func (s *Service) RecordAgreement(ctx context.Context, actor domain.Actor, claim
 			days = facts.Product.PaymentPeriodDays()
 		}
 		in.EnteredBy = enteredByOf(facts.Assessment)
-		in.Facts, err = s.repo.SignalFacts(ctx, domain.AccountKey(s.signalKey, in.Payee.AccountNumber), c.ID)
-		return err
+		in.Facts = facts.Account
+		return nil
 	}
 	in.Signals, in.Fingerprints = s.signals, s.fingerprints
 	return s.repo.UpdateReading(ctx, claimID, false, read, func(c *domain.Case, _ map[string]int64) (tracking.Effects, error) {

@@ -28,6 +28,11 @@ type FactsQuery struct {
 	// Catastrophes reads the declared catastrophes, the latest declared
 	// first (at most 1,000, as CatastropheStore.List).
 	Catastrophes bool
+	// AccountKey, when set (a keyed account hash), takes the
+	// transaction's lock on the account after the reads above and before
+	// the policy's usage, and reads the account's uses and employee under
+	// it, as Repository.SignalFacts does (Facts.Account).
+	AccountKey string
 }
 
 // Facts are what a use case reads of a case besides the case itself, read
@@ -46,6 +51,9 @@ type Facts struct {
 	UsedFen map[string]int64
 	// Catastrophes is what FactsQuery.Catastrophes read.
 	Catastrophes []catastrophe.Catastrophe
+	// Account is what FactsQuery.AccountKey read (its AccountKey the key;
+	// no uses nor employee when none was asked for).
+	Account domain.SignalFacts
 }
 
 // burstOf is burst with the recent claims counted (Facts.Recent), nil when

@@ -103,8 +103,10 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 // deductible is applied once (the claimant is not underpaid by it). The
 // locks are taken in one order everywhere: the case, the invoices, the
 // account, the policy's usage. An assessment that decides nothing writes
-// nothing there (errNotAutomatic rolls the reads back) and is stored after,
-// with its reasons, for the handler: the claim was not decided, so no
+// nothing but itself, with its reasons, for the handler: read found it
+// (NotDecided, stored in the transaction of the reads) or change did,
+// under the policy's lock (errNotAutomatic rolls the transaction back and
+// the assessment is stored after): the claim was not decided, so no
 // deductible is used on it until a person decides it, on the amount
 // computed again then (Decide).
 // A case opened by this very request (opened, with the policy and product
@@ -130,7 +132,8 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 			return err
 		}
 		if a = domain.Assess(in); !a.Automatic {
-			return errNotAutomatic
+			a.AssessedAt = s.now()
+			return NotDecided{Assessment: storedOf(seen, in, a)}
 		}
 		return nil
 	}
@@ -171,8 +174,18 @@ func (s *Service) straightThrough(ctx context.Context, claimID string, d events.
 }
 
 // errNotAutomatic ends, unwritten, the transaction in which straightThrough
-// found that the system may not decide a claim.
+// found, under the policy's lock, that the system may not decide a claim.
 var errNotAutomatic = errors.New("not decided automatically")
+
+// NotDecided is what the read of Repository.UpdateAssessing returns when
+// the assessment decides nothing: the case is not changed, and the
+// assessment, with its reasons for the handler, is stored in the same
+// transaction instead of after a rollback (issue 21: the reads wrote
+// nothing, so there is nothing to roll back; a ROLLBACK TO SAVEPOINT a
+// claim less within a consumer's batch).
+type NotDecided struct{ Assessment StoredAssessment }
+
+func (NotDecided) Error() string { return "not decided automatically" }
 
 // agreeInAdvance records the advance agreement of c's claimant as the
 // system (domain.Case.AgreeInAdvance) and returns the agreement-reached
