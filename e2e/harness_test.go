@@ -166,6 +166,9 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		"ADJUDICATION_SIGNAL_KEY=" + s.signalKey,
 		"PAYOUT_BANK_SIM_LATENCY=200ms",
 		"INTAKE_STORAGE_DIR=" + s.storage,
+		// Issue 19 (s14d): the names' OCR model where make install puts
+		// it; intake refuses to start without it there.
+		"INTAKE_OCR_NAMES_MODEL_DIR=" + namesModelDir(),
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
@@ -520,4 +523,15 @@ func metricValue(t testing.TB, url, series string) float64 {
 		}
 	}
 	return 0
+}
+
+// namesModelDir is where make install puts intake's names' OCR model
+// (deployments/local/infra.sh names_model_install): the checkout's
+// .local/tessdata (CLAIMS_REPO_ROOT, else the e2e module's parent).
+func namesModelDir() string {
+	root := os.Getenv("CLAIMS_REPO_ROOT")
+	if root == "" {
+		root, _ = filepath.Abs("..")
+	}
+	return filepath.Join(root, ".local", "tessdata")
 }
