@@ -75,4 +75,3 @@ func TestANameTheFastModelMisreadsIsReadByTheNamesModel(t *testing.T) {
 	claim = sys.requestScanned(t, "P-NM-2", claimant, other.CardNumber, incident, files)
 	sys.toHandler(t, claim, "another person's documents claimed for a look-alike insured", "name_mismatch")
 }
-
