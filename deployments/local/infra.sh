@@ -5,6 +5,8 @@
 #
 #   infra.sh install                 apt packages, Kafka jars, Go modules, the names'
 #                                    OCR model (idempotent)
+#   infra.sh names-model-install     the names' OCR model alone (NAMES_MODEL_DIR,
+#                                    default .local/tessdata; npm, openssl)
 #   infra.sh start  STATE PG_PORT KAFKA_PORT    start (init on first use) both
 #   infra.sh stop   STATE                       stop both
 #   infra.sh kafka-start|kafka-stop|pg-start|pg-stop ...  one of them
@@ -529,5 +531,5 @@ case "$cmd" in
       jaeger) [ -f "$1/jaeger/pid" ] && kill -0 "$(cat "$1/jaeger/pid")" 2>/dev/null ;;
       *) echo "usage: $0 running STATE pg|kafka|jaeger" >&2; exit 2 ;;
     esac ;;
-  *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
+  *) echo "usage: $0 install | names-model-install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac
