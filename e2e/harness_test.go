@@ -171,6 +171,9 @@ func (s *system) serviceEnv(name string, extra ...string) []string {
 		// uploads at once): the per-caller bound of uploads in flight,
 		// proven by intake's component test, would refuse them.
 		"INTAKE_UPLOADS_PER_CALLER=64",
+		// Issue 19 (s14d): the names' OCR model where make install puts
+		// it; intake refuses to start without it there.
+		"INTAKE_OCR_NAMES_MODEL_DIR=" + namesModelDir(),
 		"PAYOUT_ADJUDICATION_URL=" + s.url("adjudication", ""),
 		"ADJUDICATION_SIGNING_KEY=" + s.instructions.Private(),
 		"PAYOUT_TRUSTED_INSTRUCTION_KEYS=" + s.instructions.Public(),
@@ -535,4 +538,15 @@ func metricValue(t testing.TB, url, series string) float64 {
 		}
 	}
 	return 0
+}
+
+// namesModelDir is where make install puts intake's names' OCR model
+// (deployments/local/infra.sh names_model_install): the checkout's
+// .local/tessdata (CLAIMS_REPO_ROOT, else the e2e module's parent).
+func namesModelDir() string {
+	root := os.Getenv("CLAIMS_REPO_ROOT")
+	if root == "" {
+		root, _ = filepath.Abs("..")
+	}
+	return filepath.Join(root, ".local", "tessdata")
 }

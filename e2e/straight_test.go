@@ -481,6 +481,12 @@ func BenchmarkStraightThrough(b *testing.B) {
 		// (intake's default HanS; none for no second reading).
 		sys.env = append(sys.env, "INTAKE_OCR_SECOND_MODEL="+m)
 	}
+	if m := os.Getenv("CLAIMS_BENCH_STP_NAMES_MODEL"); m != "" {
+		// Issue 19 (s14d): the names' OCR model's directory (the
+		// harness's default: the checkout's, installed by make install;
+		// none for no names' model).
+		sys.env = append(sys.env, "INTAKE_OCR_NAMES_MODEL_DIR="+m)
+	}
 	sys.startAll()
 	sys.importSTP(b)
 	// CLAIMS_BENCH_STP_CLAIMS changes the number of claims.

@@ -3,7 +3,10 @@
 # a private PostgreSQL cluster (Debian's postgresql) and a single-node Apache
 # Kafka broker in KRaft mode (jars from Maven Central). No Docker is needed.
 #
-#   infra.sh install                 apt packages, Kafka jars, Go modules (idempotent)
+#   infra.sh install                 apt packages, Kafka jars, Go modules, the names'
+#                                    OCR model (idempotent)
+#   infra.sh names-model-install     the names' OCR model alone (NAMES_MODEL_DIR,
+#                                    default .local/tessdata; npm, openssl)
 #   infra.sh start  STATE PG_PORT KAFKA_PORT    start (init on first use) both
 #   infra.sh stop   STATE                       stop both
 #   infra.sh kafka-start|kafka-stop|pg-start|pg-stop ...  one of them
@@ -41,6 +44,48 @@ pg_bindir() {
   echo "$d"
 }
 
+# The names' OCR model (issue 19): tessdata 4.0.0's chi_sim, an LSTM other
+# than Debian's (tessdata_fast's) and the legacy engine, which intake's OCR
+# has read each name's value again with since branch s14d
+# (INTAKE_OCR_NAMES_MODEL_DIR). The npm registry serves it in this package
+# (package/4.0.0/chi_sim.traineddata.gz); the tarball's integrity and the
+# model's SHA-256 are pinned here, so another file is never installed.
+NAMES_MODEL_PACKAGE=@tesseract.js-data/chi_sim@1.0.0
+NAMES_MODEL_INTEGRITY=sha512-iuErURkPbECDUazgsLn/r3c+tU2y5o5S/w14d0A/YiagfsjYyZKgTo75RUpsGJ311qtu0dIX4hqnXAAjmqf2CA==
+NAMES_MODEL_SHA256=fc05d89ab31d8b4e226910f16a8bcbf78e43bae3e2580bb5feefd052efdab363
+NAMES_MODEL_DIR=${NAMES_MODEL_DIR:-$ROOT/.local/tessdata}
+
+# names_model_install puts the names' model in NAMES_MODEL_DIR unless the
+# pinned file is there.
+names_model_install() {
+  local model=$NAMES_MODEL_DIR/chi_sim.traineddata
+  if [ -f "$model" ] && echo "$NAMES_MODEL_SHA256  $model" | sha256sum -c --quiet 2>/dev/null; then
+    return
+  fi
+  log "copying the names' OCR model ($NAMES_MODEL_PACKAGE, package/4.0.0) into $NAMES_MODEL_DIR"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$NAMES_MODEL_PACKAGE" >/dev/null)
+  local tgz=("$tmp"/*.tgz)
+  local got
+  got="sha512-$(openssl dgst -sha512 -binary "${tgz[0]}" | base64 -w0)"
+  if [ "$got" != "$NAMES_MODEL_INTEGRITY" ]; then
+    rm -rf "$tmp"
+    log "$NAMES_MODEL_PACKAGE: integrity $got, want $NAMES_MODEL_INTEGRITY"
+    exit 1
+  fi
+  tar -xzf "${tgz[0]}" -C "$tmp" package/4.0.0/chi_sim.traineddata.gz
+  gunzip -c "$tmp/package/4.0.0/chi_sim.traineddata.gz" >"$tmp/chi_sim.traineddata"
+  if ! echo "$NAMES_MODEL_SHA256  $tmp/chi_sim.traineddata" | sha256sum -c --quiet; then
+    rm -rf "$tmp"
+    log "$NAMES_MODEL_PACKAGE: package/4.0.0/chi_sim.traineddata is not the pinned model"
+    exit 1
+  fi
+  mkdir -p "$NAMES_MODEL_DIR"
+  mv "$tmp/chi_sim.traineddata" "$model"
+  rm -rf "$tmp"
+}
+
 install() {
   local missing=()
   for p in "${APT_PACKAGES[@]}"; do
@@ -72,6 +117,7 @@ install() {
   [ -n "$(keycloak_java)" ] || { log "installing a JDK 21 for Keycloak"; apt-get install -y -q openjdk-21-jre-headless >/dev/null; }
 
   jaeger_build
+  names_model_install
   # schemathesis fuzzes each service's OpenAPI document in the tests (PyPI).
   local venv=$ROOT/.local/tools/venv
   if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
@@ -465,6 +511,7 @@ shift || true
 [ $# -ge 1 ] && [ "$cmd" != jaeger-build ] && set -- "$(realpath -m "$1")" "${@:2}"
 case "$cmd" in
   install) install ;;
+  names-model-install) names_model_install ;;
   start) reserve_ports "$2,$3-$(($3 + 2))"; pg_start "$1" "$2"; kafka_start "$1" "$3" ;;
   stop) kafka_stop "$1"; pg_stop "$1" ;;
   pg-start) pg_start "$1" "$2" ;;
@@ -484,5 +531,5 @@ case "$cmd" in
       jaeger) [ -f "$1/jaeger/pid" ] && kill -0 "$(cat "$1/jaeger/pid")" 2>/dev/null ;;
       *) echo "usage: $0 running STATE pg|kafka|jaeger" >&2; exit 2 ;;
     esac ;;
-  *) echo "usage: $0 install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
+  *) echo "usage: $0 install | names-model-install | start STATE PG_PORT KAFKA_PORT | stop STATE | pg-start|pg-stop|pg-destroy|kafka-start|kafka-stop ..." >&2; exit 2 ;;
 esac

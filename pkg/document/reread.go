@@ -12,6 +12,12 @@ const (
 	RereadSame = "same"
 	// RereadDiffers: another name was read, or none.
 	RereadDiffers = "differs"
+	// RereadTaken: the names' model (a recogniser other than the first)
+	// read another name, sure, which is the name used (TakeNameReading).
+	RereadTaken = "taken"
+	// RereadConfirmed: the names' model read the first reading's name,
+	// sure, which confirms it (TakeNameReading).
+	RereadConfirmed = "confirmed"
 )
 
 // NameRereading is one name's value read a second time, alone: the crop
@@ -30,7 +36,9 @@ type NameRereading struct {
 	// confidence, its least sure character.
 	Again string
 	At    Source
-	// Outcome is RereadSame or RereadDiffers; the name used is always
+	// Outcome is RereadSame or RereadDiffers, or, read by the names'
+	// model (TakeNameReading), RereadTaken or RereadConfirmed. Without
+	// the names' model, the name used is always
 	// First, and the second reading confirms nothing (RereadName).
 	Outcome string
 }
@@ -120,4 +128,58 @@ func (f *Fields) RereadName(field, again string, at Source) string {
 	}
 	f.NameRereadings = append(f.NameRereadings, r)
 	return r.Outcome
+}
+
+// TakeNameReading keeps again, the value of field read a second time
+// alone by the names' model, at at (its confidence the reading's least
+// sure character), beside the first reading (NameRereadings), as
+// RereadName does, and, when the names' model read a name at sure or
+// more, makes it the name used: the first reading's name confirmed
+// (RereadConfirmed, SecondReading), or another name in its place
+// (RereadTaken: the field's name and its source's confidence become the
+// names' model's, confirmed). The names' model is tessdata 4.0.0's
+// chi_sim LSTM, not the fast model that read the page (issue 19,
+// BenchmarkOtherRecogniser): on the look-alike persons' pages it read
+// no other person's name as the insured's where the fast model, or the
+// same fast model read again, did, so its sure reading is the better
+// witness, whichever name it gives; a name it reads below sure leaves
+// the first reading as it was (RereadDiffers or RereadSame). Nothing of
+// the policy reaches either reading, so neither leans towards the name
+// hoped for; whether the name is the insured's is adjudication's to
+// say. Returns the outcome.
+func (f *Fields) TakeNameReading(field, again string, at Source, sure float64) string {
+	outcome := f.RereadName(field, again, at)
+	if outcome == "" {
+		return ""
+	}
+	r := &f.NameRereadings[len(f.NameRereadings)-1]
+	if r.Again == "" || at.Confidence < sure {
+		return outcome
+	}
+	if r.Again == r.First {
+		r.Outcome = RereadConfirmed
+	} else {
+		r.Outcome = RereadTaken
+		f.setNameOf(field, r.Again)
+		src := f.Sources[field]
+		src.Confidence = at.Confidence
+		f.Sources[field] = src
+	}
+	f.ConfirmSecondReading(field)
+	return r.Outcome
+}
+
+// setNameOf sets the name f read for field to name: the one nameOf
+// returns.
+func (f *Fields) setNameOf(field, name string) {
+	switch field {
+	case "patient_name":
+		f.PatientName = name
+	case "holder_name":
+		if f.IDCardName != "" {
+			f.IDCardName = name
+			return
+		}
+		f.AccountHolder = name
+	}
 }

@@ -240,7 +240,7 @@ func BenchmarkDocuments(b *testing.B) {
 // benchConfigB returns base changed as spec says: comma-separated
 // settings psm=N (Config.PageSegMode), second=Model (SecondLanguage,
 // "none" for none), choices=1 (Choices), figures=Model (FiguresLanguage,
-// "none" for none), reread=1 (RereadNames).
+// "none" for none), reread=1 (RereadNames), names=Dir (NamesModelDir).
 func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 	b.Helper()
 	for _, kv := range strings.Split(spec, ",") {
@@ -260,8 +260,10 @@ func benchConfigB(b *testing.B, base ocr.Config, spec string) ocr.Config {
 			base.FiguresLanguage = strings.TrimPrefix(v, "none")
 		case "reread":
 			base.RereadNames = v == "1"
+		case "names":
+			base.NamesModelDir = v
 		default:
-			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures, reread)", benchBVar, k)
+			b.Fatalf("%s: unknown setting %q (psm, second, choices, figures, reread, names)", benchBVar, k)
 		}
 	}
 	return base

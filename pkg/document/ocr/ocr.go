@@ -77,6 +77,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -140,6 +141,16 @@ type Config struct {
 	// a client of it, single-line and without dictionaries, the first time
 	// it is asked to.
 	RereadNames bool
+	// NamesModelDir is a directory holding a chi_sim.traineddata other
+	// than the one Languages load: tessdata 4.0.0's (the project's set-up
+	// installs it, deployments/local/infra.sh names_model_install). When
+	// set, its LSTM reads again, alone, the value of each name on an
+	// image's page not in doubt as a whole, cropped and enlarged as
+	// RereadNames does, and a name it reads sure becomes the name used
+	// (document.Fields.TakeNameReading); it replaces RereadNames' client.
+	// "" reads no name with it. New fails when the directory holds no
+	// such model.
+	NamesModelDir string
 }
 
 // DefaultLanguages returns the languages a pipeline reads with unless
@@ -253,6 +264,12 @@ func New(cfg Config) (*Pipeline, error) {
 		// process's own OpenMP runtime.
 		if err := os.Setenv(threadLimitVar, "1"); err != nil {
 			return nil, fmt.Errorf("ocr: setting %s: %w", threadLimitVar, err)
+		}
+	}
+	if cfg.NamesModelDir != "" {
+		model := filepath.Join(cfg.NamesModelDir, "chi_sim.traineddata")
+		if _, err := os.Stat(model); err != nil {
+			return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the names' OCR model is not installed", Err: err}
 		}
 	}
 	p := &Pipeline{cfg: cfg, jobs: make(chan job), quit: make(chan struct{})}
@@ -540,12 +557,23 @@ func (p *Pipeline) newMainClient() (*gosseract.Client, error) {
 // variables only initialisation reads, such as the dictionaries').
 // Clients are made one at a time (see the package documentation).
 func (p *Pipeline) newClient(languages []string, psm gosseract.PageSegMode, config ...string) (*gosseract.Client, error) {
+	return p.newClientIn("", languages, psm, config...)
+}
+
+// newClientIn is newClient with the languages' data read from dir (""
+// for Tesseract's own tessdata directory).
+func (p *Pipeline) newClientIn(dir string, languages []string, psm gosseract.PageSegMode, config ...string) (*gosseract.Client, error) {
 	p.initMu.Lock()
 	defer p.initMu.Unlock()
 	c := gosseract.NewClient()
 	fail := func(err error) (*gosseract.Client, error) {
 		c.Close()
 		return nil, &apperr.Error{Code: apperr.Unavailable, Message: "the OCR engine cannot start", Err: err}
+	}
+	if dir != "" {
+		if err := c.SetTessdataPrefix(dir); err != nil {
+			return fail(err)
+		}
 	}
 	for _, path := range config {
 		if err := c.SetConfigFile(path); err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"claims.local/intake/internal/service"
@@ -47,6 +48,31 @@ func secondModel(name string) string {
 	return name
 }
 
+// installedNamesModelDir is where make install puts the names' OCR model
+// (deployments/local/infra.sh names_model_install), relative to the
+// directory intake runs in, as INTAKE_STORAGE_DIR's default is.
+const installedNamesModelDir = ".local/tessdata"
+
+// namesModelDir returns the directory of the names' OCR model named by
+// INTAKE_OCR_NAMES_MODEL_DIR: "" (none) for "none"; for "auto", the
+// default, installedNamesModelDir when make install put the model there,
+// else none, so that a checkout set up without it reads names as before;
+// any other value as given (ocr.New then refuses to start without the
+// model there). Taking its sure reading of a name was measured on issue
+// 19's benchmark (branch s14d; README).
+func namesModelDir(setting string) string {
+	switch setting {
+	case "none":
+		return ""
+	case "auto":
+		if _, err := os.Stat(filepath.Join(installedNamesModelDir, "chi_sim.traineddata")); err != nil {
+			return ""
+		}
+		return installedNamesModelDir
+	}
+	return setting
+}
+
 // load reads intake's own configuration; common is what every service
 // reads.
 func load(env *config.Env, common servicekit.Common) (service.Config, error) {
@@ -65,6 +91,8 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		// Issue 19: a name's value read again alone, enlarged, kept for
 		// a person to see, when "on" (it confirms nothing).
 		OCRRereadNames: env.String("INTAKE_OCR_REREAD_NAMES", "off") == "on",
+		// Issue 19: the names' OCR model's directory (namesModelDir).
+		OCRNamesModelDir: namesModelDir(env.String("INTAKE_OCR_NAMES_MODEL_DIR", "auto")),
 		// Issue 17: how often files under an old data key are resealed.
 		ResealInterval: env.Duration("INTAKE_RESEAL_INTERVAL", 10*time.Minute),
 		UploadLimits: document.Limits{

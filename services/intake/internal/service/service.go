@@ -59,6 +59,11 @@ type Config struct {
 	// (ocr.Config.RereadNames): both readings are kept with the
 	// document's fields; the second confirms nothing.
 	OCRRereadNames bool
+	// OCRNamesModelDir is the directory of the names' OCR model (tessdata
+	// 4.0.0's chi_sim, installed by make install into .local/tessdata),
+	// whose LSTM reads each name's value again and whose sure reading is
+	// the name used (ocr.Config.NamesModelDir); "" for none.
+	OCRNamesModelDir string
 	// ReadPoll is how often an idle reader looks for documents uploaded to
 	// other instances (1 s when zero); ReadLease how long a reader holds a
 	// document before another may take it (10 minutes when zero).
@@ -166,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		return nil, err
 	}
 	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel, FiguresLanguage: cfg.OCRFiguresModel,
-		RereadNames: cfg.OCRRereadNames}
+		RereadNames: cfg.OCRRereadNames, NamesModelDir: cfg.OCRNamesModelDir}
 	var pipeline *ocr.Pipeline
 	if cfg.OCRWorkers > 0 && cfg.Reader == nil {
 		if pipeline, err = ocr.New(ocrCfg); err != nil {

@@ -1,0 +1,152 @@
+package ocr_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"claims.local/pkg/document"
+	"claims.local/pkg/document/ocr"
+	"claims.local/pkg/document/scantest"
+)
+
+// namesModelDir returns the directory of the names' OCR model
+// (CLAIMS_OCR_NAMES_MODEL_DIR, else the checkout's .local/tessdata, where
+// make install puts it), failing the test with what to run when it is
+// not there: a test of the names' model never skips.
+func namesModelDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("CLAIMS_OCR_NAMES_MODEL_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", ".local", "tessdata")
+		if root := os.Getenv("CLAIMS_REPO_ROOT"); root != "" {
+			dir = filepath.Join(root, ".local", "tessdata")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "chi_sim.traineddata")); err != nil {
+		t.Fatalf("got no names' OCR model in %s (%v), want it installed: run make install (deployments/local/infra.sh names-model-install)", dir, err)
+	}
+	return dir
+}
+
+// nameOf returns the name res's first part read for field.
+func nameOf(res ocr.Result, field string) string {
+	f := res.Fields
+	switch {
+	case field == "patient_name":
+		return f.PatientName
+	case f.IDCardName != "":
+		return f.IDCardName
+	}
+	return f.AccountHolder
+}
+
+// passesAsInsured reports whether res's first part's name for field
+// would count as insured's: read as insured and either at the floor or
+// confirmed by another reading.
+func passesAsInsured(res ocr.Result, field, insured string) bool {
+	return nameOf(res, field) == insured &&
+		(res.Fields.Sources[field].Confidence >= floor || slices.Contains(res.Fields.Corroborated(), field))
+}
+
+// TestTheNamesModelReadsNoLookAlikeAsTheInsured is the attack of another
+// person's document claimed for an insured whose name is one character
+// off theirs by a similar-looking one: Debian's chi_sim (the fast model)
+// reads the other person's name (张磊, 王鹏, 孙磊敏杰) as the insured's (张舌,
+// 王胸, 孙舌敏杰) in doubt, and the names' model, which reads each name
+// again and whose sure reading becomes the name used, must not make it
+// the insured's. Each case first checks, on a pipeline without the
+// names' model, that the fast model did misread it into the insured's
+// name, so that the test can fail.
+func TestTheNamesModelReadsNoLookAlikeAsTheInsured(t *testing.T) {
+	fonts := loadFonts(t)
+	fast := newPipeline(t, ocr.Config{Workers: 1})
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	for _, tc := range []struct {
+		name             string
+		printed, insured string
+		set              int
+		doc              int
+		seed             uint64
+		field            string
+	}{
+		{"a receipt of 张磊 claimed by 张舌", "张磊", "张舌", 5001, 0, 5120, "patient_name"},
+		{"an identity card of 王鹏 claimed by 王胸", "王鹏", "王胸", 5003, 1, 5311, "holder_name"},
+		{"a receipt of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 0, 5800, "patient_name"},
+		{"an identity card of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 1, 5801, "holder_name"},
+		{"a diagnosis certificate of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 3, 5803, "patient_name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scan := scanOf(t, fonts, lookAlikeSet(tc.set, tc.printed), tc.doc, scantest.Scanned(tc.seed))
+			first, err := inspect(t, fast, scan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := nameOf(first, tc.field); got != tc.insured {
+				t.Fatalf("got %s first read %q, want it misread as the insured's %q (the case needs it)", tc.field, got, tc.insured)
+			}
+			res, err := inspect(t, p, scan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res.Fields.NameRereadings {
+				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
+			}
+			if passesAsInsured(res, tc.field, tc.insured) {
+				t.Errorf("got %s %q at %.2f corroborated %v, want another person's name not passed as the insured's", tc.field, nameOf(res, tc.field),
+					res.Fields.Sources[tc.field].Confidence, res.Fields.Corroborated())
+			}
+			if !slices.ContainsFunc(res.Fields.NameRereadings, func(r document.NameRereading) bool { return r.Field == tc.field }) {
+				t.Errorf("got no reading of %s by the names' model kept, want one", tc.field)
+			}
+		})
+	}
+}
+
+// TestTheNamesModelReadsAMisreadNameRight is what the names' model is
+// for: names of issue 19's clean scanned claims the fast model misread
+// (鹏 as 胸, 伟 as 传) are read right by it, sure, and become the name
+// used, confirmed; the fast model's reading stays beside it.
+func TestTheNamesModelReadsAMisreadNameRight(t *testing.T) {
+	fonts := loadFonts(t)
+	fast := newPipeline(t, ocr.Config{Workers: 1})
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	for _, tc := range []struct {
+		name  string
+		claim int
+		doc   int
+		field string
+	}{
+		{"a receipt of 孙伟平鹏", 314, 0, "patient_name"},
+		{"a diagnosis certificate of 孙伟平鹏", 314, 3, "patient_name"},
+		{"an identity card of 孙伟丽鹏", 214, 1, "holder_name"},
+		{"a diagnosis certificate of 孙伟敏芳", 141, 3, "patient_name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			insured := lookAlikeName(tc.claim)
+			scan := scanOf(t, fonts, lookAlikeSet(tc.claim, insured), tc.doc, scantest.Scanned(uint64(tc.claim+tc.doc)))
+			first, err := inspect(t, fast, scan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			misread := nameOf(first, tc.field)
+			if misread == insured {
+				t.Fatalf("got %s first read %q, want it misread (the case needs it)", tc.field, misread)
+			}
+			res, err := inspect(t, p, scan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !passesAsInsured(res, tc.field, insured) {
+				t.Errorf("got %s %q at %.2f corroborated %v, want %q confirmed", tc.field, nameOf(res, tc.field), res.Fields.Sources[tc.field].Confidence,
+					res.Fields.Corroborated(), insured)
+			}
+			if !slices.ContainsFunc(res.Fields.NameRereadings, func(r document.NameRereading) bool {
+				return r.Field == tc.field && r.First == misread && r.Again == insured && r.Outcome == document.RereadTaken
+			}) {
+				t.Errorf("got readings %+v, want the first reading %q kept beside %q taken", res.Fields.NameRereadings, misread, insured)
+			}
+		})
+	}
+}
