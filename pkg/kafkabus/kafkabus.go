@@ -46,7 +46,8 @@ type Publisher struct {
 const (
 	publishAttempts = 3
 	publishBackoff  = 100 * time.Millisecond
-	// publishTimeout bounds the broker's wait for the replicas' acks.
+	// publishTimeout bounds the broker's wait for the replicas' acks, and
+	// each try of a write.
 	publishTimeout = 10 * time.Second
 )
 
@@ -125,6 +126,10 @@ func retriable(err error) bool {
 // write sends the messages of msgs indexed by which, one produce request
 // per leading broker, and sets each one's outcome in errs.
 func (p *Publisher) write(ctx context.Context, msgs []outbox.Message, which []int, errs []error) {
+	// A broker that stops answering holds a write no longer than the
+	// Writer's WriteTimeout did.
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
 	var topics []string
 	for _, i := range which {
 		if !slices.Contains(topics, msgs[i].Topic) {
