@@ -9,79 +9,258 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
+	produceAPI "github.com/segmentio/kafka-go/protocol/produce"
 
 	"claims.local/pkg/events"
 	"claims.local/pkg/outbox"
 )
 
-// publishBatch is the most messages of one partition the writer sends in
-// one produce request: an outbox relay hands it at most 200 at a time
-// (outboxpg's Relay.Batch), spread over the topic's partitions. kafka-go
-// allocates room for this many messages (about 150 bytes each) for every
-// batch it opens, one per partition a write touches: at 500 that was 75 kB
-// a batch, a third of all intake allocated while filing reports (issue 21);
-// at 64, 10 kB, and a partition given more in one write sends two requests.
-const publishBatch = 64
-
 // Publisher writes messages with acks from all in-sync replicas, waiting for
-// each batch. It implements outbox.Publisher.
+// each write. It implements outbox.Publisher.
+//
+// A write sends one produce request for each broker leading a partition it
+// writes to, holding every partition's messages: a relay's batch spreads
+// over the topic's six partitions, and kafka-go's Writer sent a request for
+// each partition, each appended, replicated and answered by the broker on
+// its own (issue 21: the broker spent more CPU on a report than PostgreSQL
+// did). The broker appends each partition's records as one batch in their
+// order and answers for each partition: a partition's messages are all
+// delivered or none, as before, so a claim's events (one key, one
+// partition) keep their order.
 type Publisher struct {
-	w *kafka.Writer
+	addr      net.Addr
+	transport *kafka.Transport
+	balancer  kafka.Hash
 }
 
+// publishAttempts is how many times a write is tried for the messages of a
+// partition the broker refused with an error worth retrying (a leader
+// moving, a broker restarting), with publishBackoff between tries.
+const (
+	publishAttempts = 3
+	publishBackoff  = 100 * time.Millisecond
+	// publishTimeout bounds the broker's wait for the replicas' acks, and
+	// each try of a write.
+	publishTimeout = 10 * time.Second
+)
+
 // NewPublisher returns a publisher to the cluster, speaking as its
-// principal. Messages are hashed by key, so a claim's events always land in
-// the same partition.
+// principal. Messages are hashed by key, as kafka-go's Hash balancer
+// does, so a claim's events always land in the same partition.
 func NewPublisher(c Cluster) *Publisher {
-	return &Publisher{w: &kafka.Writer{
-		Addr:                   kafka.TCP(c.Brokers...),
-		Transport:              c.Transport(),
-		Balancer:               &kafka.Hash{},
-		RequiredAcks:           kafka.RequireAll,
-		Async:                  false,
-		BatchTimeout:           2 * time.Millisecond,
-		BatchSize:              publishBatch,
-		MaxAttempts:            3,
-		WriteTimeout:           10 * time.Second,
-		AllowAutoTopicCreation: false,
-	}}
+	return &Publisher{addr: kafka.TCP(c.Brokers...), transport: c.Transport()}
 }
 
 // Publish writes msgs and returns when the broker has acknowledged them all.
+// When it acknowledged some, the error is an *outbox.PartialFailure saying
+// which.
 func (p *Publisher) Publish(ctx context.Context, msgs []outbox.Message) error {
-	km := make([]kafka.Message, len(msgs))
-	for i, m := range msgs {
-		km[i] = kafka.Message{
-			Topic: m.Topic,
-			Key:   []byte(m.Key),
-			Value: m.Value,
-			Headers: []kafka.Header{
-				{Key: "content-type", Value: []byte(events.ContentType)},
-				{Key: "ce_id", Value: []byte(m.EventID)},
-				{Key: "ce_type", Value: []byte(m.Type)},
-			},
+	if len(msgs) == 0 {
+		return nil
+	}
+	errs := make([]error, len(msgs))
+	todo := make([]int, len(msgs))
+	for i := range msgs {
+		todo[i] = i
+	}
+	for attempt := 1; ; attempt++ {
+		p.write(ctx, msgs, todo, errs)
+		todo = todo[:0]
+		for i, err := range errs {
+			if err != nil && retriable(err) {
+				todo = append(todo, i)
+			}
+		}
+		if len(todo) == 0 || attempt == publishAttempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * publishBackoff):
+		}
+		if ctx.Err() != nil {
+			break
 		}
 	}
-	err := p.w.WriteMessages(ctx, km...)
-	var failed kafka.WriteErrors
-	if errors.As(err, &failed) && len(failed) == len(msgs) {
-		// kafka-go reports each message's outcome: say which the broker
-		// acknowledged, so that the outbox does not send them twice.
-		delivered := make([]bool, len(msgs))
-		for i, e := range failed {
-			delivered[i] = e == nil
+	failed, first := 0, error(nil)
+	delivered := make([]bool, len(msgs))
+	for i, err := range errs {
+		if err == nil {
+			delivered[i] = true
+			continue
 		}
-		return &outbox.PartialFailure{Delivered: delivered, Err: err}
+		if first == nil {
+			first = err
+		}
+		failed++
 	}
-	return err
+	switch {
+	case failed == 0:
+		return nil
+	case failed == len(msgs):
+		return fmt.Errorf("kafka: publish %d messages: %w", len(msgs), first)
+	default:
+		// Say which the broker acknowledged, so that the outbox does not
+		// send them twice.
+		return &outbox.PartialFailure{Delivered: delivered, Err: fmt.Errorf("kafka: publish: %d of %d messages failed: %w", failed, len(msgs), first)}
+	}
 }
 
-// Close flushes and closes the writer.
-func (p *Publisher) Close() error { return p.w.Close() }
+// retriable reports whether a write refused with err may succeed if tried
+// again soon.
+func retriable(err error) bool {
+	var kerr kafka.Error
+	if errors.As(err, &kerr) {
+		return kerr.Temporary()
+	}
+	return false
+}
+
+// write sends the messages of msgs indexed by which, one produce request
+// per leading broker, and sets each one's outcome in errs.
+func (p *Publisher) write(ctx context.Context, msgs []outbox.Message, which []int, errs []error) {
+	// A broker that stops answering holds a write no longer than the
+	// Writer's WriteTimeout did.
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	var topics []string
+	for _, i := range which {
+		if !slices.Contains(topics, msgs[i].Topic) {
+			topics = append(topics, msgs[i].Topic)
+		}
+	}
+	// The transport keeps the cluster's metadata and routes a request by
+	// it: the partitions are grouped by the leaders it knows.
+	m, err := p.transport.RoundTrip(ctx, p.addr, &metadataAPI.Request{TopicNames: topics})
+	if err != nil {
+		for _, i := range which {
+			errs[i] = fmt.Errorf("kafka: metadata: %w", err)
+		}
+		return
+	}
+	layout := map[string]metadataAPI.ResponseTopic{}
+	for _, t := range m.(*metadataAPI.Response).Topics {
+		layout[t.Name] = t
+	}
+	type slot struct {
+		topic     string
+		partition int32
+	}
+	// Each leader's request, its partitions in the order first written,
+	// each partition's messages in their order.
+	leaders := map[int32][]slot{}
+	var order []int32
+	members := map[slot][]int{}
+	for _, i := range which {
+		msg := msgs[i]
+		t, ok := layout[msg.Topic]
+		switch {
+		case !ok:
+			errs[i] = fmt.Errorf("kafka: topic %s: %w", msg.Topic, kafka.UnknownTopicOrPartition)
+			continue
+		case t.ErrorCode != 0:
+			errs[i] = fmt.Errorf("kafka: topic %s: %w", msg.Topic, kafka.Error(t.ErrorCode))
+			continue
+		case len(t.Partitions) == 0:
+			errs[i] = fmt.Errorf("kafka: topic %s: %w", msg.Topic, kafka.UnknownTopicOrPartition)
+			continue
+		}
+		part := int32(p.balancer.Balance(kafka.Message{Key: []byte(msg.Key)}, partitionIDs(len(t.Partitions))...))
+		leader := int32(-1)
+		for _, tp := range t.Partitions {
+			if tp.PartitionIndex == part {
+				leader = tp.LeaderID
+			}
+		}
+		if leader < 0 {
+			errs[i] = fmt.Errorf("kafka: %s[%d]: %w", msg.Topic, part, kafka.LeaderNotAvailable)
+			continue
+		}
+		s := slot{msg.Topic, part}
+		if members[s] == nil {
+			if leaders[leader] == nil {
+				order = append(order, leader)
+			}
+			leaders[leader] = append(leaders[leader], s)
+		}
+		members[s] = append(members[s], i)
+	}
+	now := time.Now()
+	for _, leader := range order {
+		req := &produceAPI.Request{Acks: int16(kafka.RequireAll), Timeout: int32(publishTimeout / time.Millisecond)}
+		for _, s := range leaders[leader] {
+			records := make([]kafka.Record, len(members[s]))
+			for j, i := range members[s] {
+				msg := msgs[i]
+				records[j] = kafka.Record{Time: now, Key: kafka.NewBytes([]byte(msg.Key)), Value: kafka.NewBytes(msg.Value), Headers: []kafka.Header{
+					{Key: "content-type", Value: []byte(events.ContentType)},
+					{Key: "ce_id", Value: []byte(msg.EventID)},
+					{Key: "ce_type", Value: []byte(msg.Type)},
+				}}
+			}
+			part := produceAPI.RequestPartition{Partition: s.partition, RecordSet: protocol.RecordSet{Records: kafka.NewRecordReader(records...)}}
+			if n := len(req.Topics); n > 0 && req.Topics[n-1].Topic == s.topic {
+				req.Topics[n-1].Partitions = append(req.Topics[n-1].Partitions, part)
+			} else {
+				req.Topics = append(req.Topics, produceAPI.RequestTopic{Topic: s.topic, Partitions: []produceAPI.RequestPartition{part}})
+			}
+		}
+		res, err := p.transport.RoundTrip(ctx, p.addr, req)
+		if err != nil {
+			for _, s := range leaders[leader] {
+				for _, i := range members[s] {
+					errs[i] = fmt.Errorf("kafka: produce to %s[%d]: %w", s.topic, s.partition, err)
+				}
+			}
+			continue
+		}
+		answered := map[slot]error{}
+		for _, t := range res.(*produceAPI.Response).Topics {
+			for _, rp := range t.Partitions {
+				var perr error
+				if rp.ErrorCode != 0 {
+					perr = kafka.Error(rp.ErrorCode)
+				}
+				answered[slot{t.Topic, rp.Partition}] = perr
+			}
+		}
+		for _, s := range leaders[leader] {
+			perr, ok := answered[s]
+			if !ok {
+				perr = fmt.Errorf("the broker did not answer for the partition")
+			}
+			for _, i := range members[s] {
+				errs[i] = nil
+				if perr != nil {
+					errs[i] = fmt.Errorf("kafka: produce to %s[%d]: %w", s.topic, s.partition, perr)
+				}
+			}
+		}
+	}
+}
+
+// partitionIDs returns 0 to n-1, the partitions of a topic of n, as
+// kafka-go's Writer hands them to its balancer.
+func partitionIDs(n int) []int {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = i
+	}
+	return ids
+}
+
+// Close closes the publisher's idle connections.
+func (p *Publisher) Close() error {
+	p.transport.CloseIdleConnections()
+	return nil
+}
 
 // EnsureTopics creates the topics that do not exist yet, with their
 // partitions, and waits until they have leaders. Brokers run with

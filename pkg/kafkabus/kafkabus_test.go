@@ -27,18 +27,23 @@ func publishAll(ctx context.Context, t *testing.T, pub *kafkabus.Publisher, msgs
 	t.Helper()
 	for {
 		err := pub.Publish(ctx, msgs)
-		var failed kafka.WriteErrors
-		if err == nil || !errors.As(err, &failed) || ctx.Err() != nil {
+		var failed *outbox.PartialFailure
+		switch {
+		case err == nil || ctx.Err() != nil:
+			require.NoError(t, err)
+			return
+		case errors.As(err, &failed):
+			var again []outbox.Message
+			for i, ok := range failed.Delivered {
+				if !ok {
+					again = append(again, msgs[i])
+				}
+			}
+			msgs = again
+		case !errors.Is(err, kafka.NotLeaderForPartition) && !errors.Is(err, kafka.LeaderNotAvailable):
 			require.NoError(t, err)
 			return
 		}
-		var again []outbox.Message
-		for i, e := range failed {
-			if e != nil {
-				again = append(again, msgs[i])
-			}
-		}
-		msgs = again
 		time.Sleep(200 * time.Millisecond)
 	}
 }

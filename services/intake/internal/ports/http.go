@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,6 +34,8 @@ type HTTP struct {
 	app   *app.Service
 	log   *slog.Logger
 	pages *pages
+	// answers encodes new reports' answers (issue 21).
+	answers *reportAnswers
 }
 
 // Permissions is intake's written permission table: who may call each
@@ -72,7 +75,7 @@ func Permissions() auth.Permissions {
 
 // Register adds intake's routes to e.
 func Register(e *gin.Engine, a *app.Service, log *slog.Logger) {
-	h := &HTTP{app: a, log: log, pages: newPages()}
+	h := &HTTP{app: a, log: log, pages: newPages(), answers: newReportAnswers()}
 	v1 := e.Group("/v1")
 	v1.POST("/reports", h.createReport)
 	v1.GET("/reports/:id", h.getReport)
@@ -223,27 +226,29 @@ func (h *HTTP) createReport(c *gin.Context) {
 		c.JSON(http.StatusConflict, answer)
 		return
 	}
-	resp := toReport(out.File)
 	status := http.StatusCreated
+	var fill func(*reportResponse)
 	if out.Linked {
 		// The incident was reported already: this is that report.
-		resp.Linked, resp.DuplicateOf, status = true, out.File.Report.ID, http.StatusOK
+		status = http.StatusOK
+		fill = func(resp *reportResponse) { resp.Linked, resp.DuplicateOf = true, out.File.Report.ID }
 	}
+	buf, err := h.answers.encode(out.File, fill)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer h.answers.release(buf)
 	if out.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
 	c.Header("Location", "/v1/reports/"+out.File.Report.ID)
-	h.writeJSON(c, status, resp)
-}
-
-// writeJSON answers v as JSON encoded straight into the response, as
-// c.JSON would answer it but without first marshalling the whole answer
-// into a buffer of its own: a new report's answer, checklist and all, is
-// about 6 kB, the most intake allocated for a report (issue 21).
-func (h *HTTP) writeJSON(c *gin.Context, status int, v any) {
+	// One write with its length: a new report's answer, checklist and
+	// all, is about 6 kB, which net/http would otherwise send in chunks.
 	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Header("Content-Length", strconv.Itoa(buf.Len()))
 	c.Status(status)
-	if err := json.NewEncoder(c.Writer).Encode(v); err != nil {
+	if _, err := c.Writer.Write(buf.Bytes()); err != nil {
 		// The status is sent: the client sees a cut-off body.
 		h.log.ErrorContext(c.Request.Context(), "write the answer", "error", err)
 	}

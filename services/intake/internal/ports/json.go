@@ -222,17 +222,23 @@ type advanceJSON struct {
 	Account   string    `json:"account"`
 }
 
-func toReport(f domain.ClaimFile) reportResponse {
+func toReport(f domain.ClaimFile) reportResponse { return toReportOf(f, f.Checklist(), true) }
+
+// toReportOf returns f's answer, whose checklist stands at status; with
+// its checklist only when withChecklist (reportAnswers adds it encoded).
+func toReportOf(f domain.ClaimFile, status domain.ChecklistStatus, withChecklist bool) reportResponse {
 	r := f.Report
-	status := f.Checklist()
 	out := reportResponse{
 		ID: r.ID, ClaimID: r.ClaimID, PolicyNumber: r.PolicyNumber, ProductCode: r.ProductCode, InsuredName: r.InsuredName,
 		IncidentType: string(r.IncidentType), IncidentTime: r.IncidentTime, IncidentPlace: r.IncidentPlace,
 		Description: r.Description, Contact: redact.Contact(r.Contact),
 		Reporter:         reporterJSON{Name: r.Reporter.Name, Role: string(r.Reporter.Role), Relation: string(r.Reporter.Relation)},
 		ClaimedAmountFen: r.ClaimedAmountFen, ReportedAt: r.ReportedAt, ClaimRequestedAt: r.ClaimRequestedAt,
-		HandedOverAt: r.HandedOverAt, Checklist: toChecklistStatus(status),
-		Documents: []documentJSON{}, Notices: []noticeJSON{}, Supplements: []supplement{},
+		HandedOverAt: r.HandedOverAt,
+		Documents:    []documentJSON{}, Notices: []noticeJSON{}, Supplements: []supplement{},
+	}
+	if withChecklist {
+		out.Checklist = toChecklistStatus(status)
 	}
 	if b := r.Beneficiary; b != nil {
 		out.Beneficiary = &personJSON{Name: b.Name, Relation: string(b.Relation)}
