@@ -2,6 +2,7 @@ package adapters_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,16 +62,26 @@ func TestAttackTheReadFunctionsGiveTheRunTimeRoleNothingMore(t *testing.T) {
 	require.NoError(t, f.db.Raw(`SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 		WHERE n.nspname = current_schema() AND p.prosecdef`).Scan(&definers).Error)
 	assert.Empty(t, definers, "functions running with their owner's rights")
-	for _, stmt := range []string{
-		`CREATE OR REPLACE FUNCTION case_facts(p_policy text, p_claim text, p_case text, p_insured text, p_since timestamptz,
-			p_assessment boolean, p_switch boolean, p_used boolean, p_lock boolean, p_catastrophes boolean)
-			RETURNS jsonb LANGUAGE sql AS 'SELECT ''{}''::jsonb'`,
-		`CREATE OR REPLACE FUNCTION account_uses(p_key text, p_case text) RETURNS jsonb LANGUAGE sql AS 'SELECT ''{}''::jsonb'`,
-		`ALTER FUNCTION case_facts(text, text, text, text, timestamptz, boolean, boolean, boolean, boolean, boolean) SECURITY DEFINER`,
-		`CREATE FUNCTION pg_temp.account_uses(p_key text, p_case text) RETURNS jsonb LANGUAGE sql AS 'SELECT ''{}''::jsonb'`,
-	} {
-		if err := f.db.Exec(stmt).Error; err == nil || !strings.Contains(err.Error(), "42501") {
-			t.Errorf("%.60s…: got %v, want permission denied (42501)", stmt, err)
+	// The functions' own signatures, read from the catalogue: a later
+	// migration that adds an argument keeps the attack aimed at them.
+	var fns []struct{ Name, Signature, Args, Result string }
+	require.NoError(t, f.db.Raw(`SELECT p.proname AS name, p.oid::regprocedure::text AS signature,
+		pg_get_function_arguments(p.oid) AS args, pg_get_function_result(p.oid) AS result
+		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname = current_schema() AND p.proname IN ('case_facts', 'account_uses') ORDER BY p.proname`).Scan(&fns).Error)
+	if len(fns) != 2 {
+		t.Fatalf("got functions %v, want case_facts and account_uses", fns)
+	}
+	for _, fn := range fns {
+		body := fmt.Sprintf(`(%s) RETURNS %s LANGUAGE sql AS 'SELECT NULL::%s'`, fn.Args, fn.Result, fn.Result)
+		for _, stmt := range []string{
+			`CREATE OR REPLACE FUNCTION ` + fn.Name + body,
+			`ALTER FUNCTION ` + fn.Signature + ` SECURITY DEFINER`,
+			`CREATE FUNCTION pg_temp.` + fn.Name + body,
+		} {
+			if err := f.db.Exec(stmt).Error; err == nil || !strings.Contains(err.Error(), "42501") {
+				t.Errorf("%.60s…: got %v, want permission denied (42501)", stmt, err)
+			}
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"claims.local/intake/internal/service"
 )
 
 // TestAttackTheDocumentBoundCannotBeRacedByUploadsAtOnce is the claimant's
@@ -15,7 +17,9 @@ import (
 // slots are busy), and the report holds 200.
 func TestAttackTheDocumentBoundCannotBeRacedByUploadsAtOnce(t *testing.T) {
 	t.Parallel()
-	r := start(t)
+	// Six uploads of one caller in flight at once: above the per-caller
+	// bound, so that all six reach the document bound's check.
+	r := startWith(t, func(c *service.Config) { c.UploadsPerCaller = 8 })
 	rep, _ := r.createReport(t, "P-2026-000140")
 	const most = 200 // domain.MaxDocuments, written out: the test states the bound
 	for i := range most - 2 {
