@@ -22,6 +22,7 @@ import (
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/inbox/inboxpg"
+	"claims.local/pkg/outbox/outboxpg"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/reveal"
@@ -29,6 +30,7 @@ import (
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracing"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingpg"
 )
 
 //go:embed migrations/*.sql
@@ -105,6 +107,7 @@ func payeeAAD(obligationID string) []byte {
 type Obligations struct {
 	db       *gorm.DB
 	work     *uow.UnitOfWork
+	wake     func()
 	keys     *sealed.Keyring
 	shanghai *time.Location
 }
@@ -112,7 +115,11 @@ type Obligations struct {
 // NewObligations returns the repository; afterCommit (may be nil) wakes the
 // outbox relay; deadlines applies the deadline steps.
 func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker, keys *sealed.Keyring, shanghai *time.Location) *Obligations {
-	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), keys: keys, shanghai: shanghai}
+	wake := afterCommit
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), wake: wake, keys: keys, shanghai: shanghai}
 }
 
 // toRow maps o to its row with its payee sealed under the current key.
@@ -342,9 +349,20 @@ func (s *Obligations) openPayee(r obligationRow) (domain.Payee, error) {
 // the ones not reversed (a unique index) and an advance once per id, with
 // the effects decide returns. A zero o stores only the effects of
 // decide(nil), if decide is set.
+//
+// The effects of a new o are asked of decide(nil) before o is stored, and
+// when they are events of o's claim, payee changes and deadlines o opens
+// (an agreement's or an advance's: the payout-scheduled event, the payee
+// set, the R6 clock), they are stored by the statement that stores the
+// receipt and o, each only when o is (issue 21: four statements before).
+// Otherwise their effects are stored after the statement, as before. When
+// o is not stored (a claim's final payment found) decide is asked again
+// with the one found; when the event is spent, decide(nil)'s effects are
+// dropped: decide must have no effect of its own.
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
-	created := false
+	created, together := false, false
 	err := s.work.DoAt(ctx, o.ScheduledAt, func(tx *gorm.DB) (tracking.Effects, error) {
+		created, together = false, false
 		if o.ID == "" {
 			first, err := inboxpg.Record(tx, receipt)
 			if err != nil || !first || decide == nil {
@@ -361,9 +379,22 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 			return tracking.Effects{}, err
 		}
 		row.TraceParent = traceOf(tx, row.TraceParent)
-		first, inserted, err := insertWithReceipt(tx, receipt, row)
+		var eff app.Effects
+		var decided error
+		if decide != nil {
+			eff, decided = decide(nil)
+		}
+		with, ok, err := s.withObligation(tx, o, eff, decided == nil)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		first, inserted, err := insertWithReceipt(tx, receipt, row, with)
 		if err != nil || !first {
 			return tracking.Effects{}, err
+		}
+		if inserted && ok {
+			created, together = true, with.events
+			return tracking.Effects{}, nil
 		}
 		var existing *domain.Obligation
 		if !inserted {
@@ -382,13 +413,60 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 			existing = &e
 		}
 		created = existing == nil
-		eff, err := decide(existing)
-		if err != nil {
-			return tracking.Effects{}, err
+		if existing != nil {
+			eff, decided = decide(existing)
+		}
+		if decided != nil {
+			return tracking.Effects{}, decided
 		}
 		return s.store(tx, eff)
 	})
+	if err == nil && together && !postgres.AfterCommit(ctx, s.wake) {
+		s.wake()
+	}
 	return created && err == nil, err
+}
+
+// effectsArgs are the effects of a new obligation as the JSON arguments
+// of insertWithReceipt's statement; events tells whether there are events
+// (the outbox relay is woken after the commit).
+type effectsArgs struct {
+	changes, opens, outbox string
+	events                 bool
+}
+
+// noEffects stores nothing besides the receipt and the obligation.
+var noEffects = effectsArgs{changes: "[]", opens: "[]", outbox: "[]"}
+
+// withObligation returns eff, the effects of o stored new, as the
+// arguments of insertWithReceipt's statement, and true, when that
+// statement can store them all: events of o's claim, payee changes and
+// deadlines o opens. Else (other effects, or decided false: decide failed,
+// which fails the change once o is stored) it returns noEffects and false.
+func (s *Obligations) withObligation(tx *gorm.DB, o domain.Obligation, eff app.Effects, decided bool) (effectsArgs, bool, error) {
+	if !decided || len(eff.Create) > 0 || len(eff.Recoveries) > 0 || len(eff.Notices) > 0 {
+		return noEffects, false, nil
+	}
+	for _, e := range eff.Events {
+		if e.Envelope.ClaimID != o.ClaimID {
+			return noEffects, false, nil
+		}
+	}
+	opens, ok, err := trackingpg.OpensArg(eff.Steps)
+	if err != nil || !ok {
+		return noEffects, false, err
+	}
+	changes, err := payeeChangesArg(eff.PayeeChanges)
+	if err != nil {
+		return noEffects, false, err
+	}
+	// Refused here, as outboxpg.Append refuses it, when an event is too
+	// large: the change fails with it.
+	outbox, err := outboxpg.BatchArg(tx.Statement.Context, eff.Events)
+	if err != nil {
+		return noEffects, false, err
+	}
+	return effectsArgs{changes: changes, opens: opens, outbox: outbox, events: len(eff.Events) > 0}, true, nil
 }
 
 // insertWithReceipt stores the event's receipt r (inboxpg's row) and row,
@@ -396,9 +474,10 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 // obligation is inserted only when the receipt is new (or there is none),
 // and nothing when row breaks the final payment's partial unique index or
 // the advance's primary key (no conflict target: whichever it would
-// break). first tells whether the receipt was new, inserted whether the
-// obligation was stored.
-func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow) (first, inserted bool, err error) {
+// break). The effects of with (payee changes, deadlines opened, events)
+// are inserted only with the obligation. first tells whether the receipt
+// was new, inserted whether the obligation was stored.
+func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow, with effectsArgs) (first, inserted bool, err error) {
 	cols, doc, err := rowJSON(tx, row)
 	if err != nil {
 		return false, false, err
@@ -410,9 +489,21 @@ func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow) (first, 
 		created AS (
 			INSERT INTO obligations (`+cols+`) SELECT `+cols+` FROM jsonb_populate_record(NULL::obligations, ?::jsonb)
 			WHERE EXISTS (SELECT 1 FROM receipt) OR ?
-			ON CONFLICT DO NOTHING RETURNING 1)
+			ON CONFLICT DO NOTHING RETURNING claim_id),
+		changes AS (
+			INSERT INTO payee_changes (id, obligation_id, claim_id, action, "by", reason, before_masked, after_masked, at)
+			SELECT id, obligation_id, claim_id, action, "by", reason, before_masked, after_masked, at
+			FROM jsonb_populate_recordset(NULL::payee_changes, ?::jsonb) WHERE EXISTS (SELECT 1 FROM created)
+			RETURNING 1),
+		opened AS (
+			`+trackingpg.InsertOpens("?", "EXISTS (SELECT 1 FROM created)")+`
+			RETURNING 1),
+		sent AS (
+			`+outboxpg.InsertBatch("?", "SELECT claim_id FROM created")+`
+			RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM receipt) OR ? AS first, EXISTS (SELECT 1 FROM created) AS created`,
-		r.Consumer, r.EventID, r.EventType, r.ClaimID, time.Now().UTC(), !r.IsZero(), doc, r.IsZero(), r.IsZero()).Scan(&out).Error
+		r.Consumer, r.EventID, r.EventType, r.ClaimID, time.Now().UTC(), !r.IsZero(), doc, r.IsZero(),
+		with.changes, with.opens, with.outbox, r.IsZero()).Scan(&out).Error
 	if err != nil {
 		return false, false, fmt.Errorf("schedule obligation: %w", err)
 	}
