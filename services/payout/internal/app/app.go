@@ -56,7 +56,9 @@ type Repository interface {
 	// decide gets it instead and o is not stored. receipt is recorded in
 	// the same transaction; an error of decide rolls all back. A zero o
 	// records the receipt and the effects of decide(nil), when decide is
-	// set. It reports whether o was stored.
+	// set. decide(nil) may be asked before o is stored, so that its effects
+	// are stored with o, and its effects dropped when o is not: decide must
+	// do nothing but return them. It reports whether o was stored.
 	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (Effects, error)) (bool, error)
 	// Advances returns the advance obligations of a claim.
 	Advances(ctx context.Context, claimID string) ([]domain.Obligation, error)
