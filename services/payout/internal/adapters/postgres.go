@@ -360,6 +360,21 @@ func (s *Obligations) openPayee(r obligationRow) (domain.Payee, error) {
 // with the one found; when the event is spent, decide(nil)'s effects are
 // dropped: decide must have no effect of its own.
 func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
+	return s.schedule(ctx, receipt, o, decide, false)
+}
+
+// ScheduleUnlessAdvanced is Schedule, checking in its statement that o's
+// claim has no advance obligation: when it has one, the statement stores
+// nothing and app.ErrAdvanced is returned.
+func (s *Obligations) ScheduleUnlessAdvanced(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error)) (bool, error) {
+	if o.ID == "" {
+		return false, fmt.Errorf("schedule unless advanced: %w", app.ErrAdvanced)
+	}
+	return s.schedule(ctx, receipt, o, decide, true)
+}
+
+func (s *Obligations) schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (app.Effects, error),
+	unlessAdvanced bool) (bool, error) {
 	created, together := false, false
 	err := s.work.DoAt(ctx, o.ScheduledAt, func(tx *gorm.DB) (tracking.Effects, error) {
 		created, together = false, false
@@ -388,7 +403,10 @@ func (s *Obligations) Schedule(ctx context.Context, receipt inbox.Receipt, o dom
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		first, inserted, err := insertWithReceipt(tx, receipt, row, with)
+		first, inserted, advanced, err := insertWithReceipt(tx, receipt, row, with, unlessAdvanced)
+		if advanced {
+			return tracking.Effects{}, app.ErrAdvanced
+		}
 		if err != nil || !first {
 			return tracking.Effects{}, err
 		}
@@ -475,20 +493,25 @@ func (s *Obligations) withObligation(tx *gorm.DB, o domain.Obligation, eff app.E
 // and nothing when row breaks the final payment's partial unique index or
 // the advance's primary key (no conflict target: whichever it would
 // break). The effects of with (payee changes, deadlines opened, events)
-// are inserted only with the obligation. first tells whether the receipt
-// was new, inserted whether the obligation was stored.
-func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow, with effectsArgs) (first, inserted bool, err error) {
+// are inserted only with the obligation. With unlessAdvanced nothing is
+// inserted when the obligation's claim has an advance obligation, and
+// advanced tells so. first tells whether the receipt was new, inserted
+// whether the obligation was stored.
+func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow, with effectsArgs, unlessAdvanced bool) (first, inserted, advanced bool, err error) {
 	cols, doc, err := rowJSON(tx, row)
 	if err != nil {
-		return false, false, err
+		return false, false, false, err
 	}
-	var out struct{ First, Created bool }
-	err = tx.Raw(`WITH receipt AS (
-			INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) SELECT ?, ?, ?, ?, ? WHERE ?
+	var out struct{ First, Created, Advanced bool }
+	err = tx.Raw(`WITH advanced AS (
+			SELECT ? AND EXISTS (SELECT 1 FROM obligations WHERE claim_id = ? AND payout_type = ?) AS yes),
+		receipt AS (
+			INSERT INTO inbox (consumer, event_id, event_type, claim_id, processed_at) SELECT ?, ?, ?, ?, ?
+			WHERE ? AND NOT (SELECT yes FROM advanced)
 			ON CONFLICT DO NOTHING RETURNING 1),
 		created AS (
 			INSERT INTO obligations (`+cols+`) SELECT `+cols+` FROM jsonb_populate_record(NULL::obligations, ?::jsonb)
-			WHERE EXISTS (SELECT 1 FROM receipt) OR ?
+			WHERE (EXISTS (SELECT 1 FROM receipt) OR ?) AND NOT (SELECT yes FROM advanced)
 			ON CONFLICT DO NOTHING RETURNING claim_id),
 		changes AS (
 			INSERT INTO payee_changes (id, obligation_id, claim_id, action, "by", reason, before_masked, after_masked, at)
@@ -501,13 +524,14 @@ func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow, with eff
 		sent AS (
 			`+outboxpg.InsertBatch("?", "SELECT claim_id FROM created")+`
 			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM receipt) OR ? AS first, EXISTS (SELECT 1 FROM created) AS created`,
+		SELECT EXISTS (SELECT 1 FROM receipt) OR ? AS first, EXISTS (SELECT 1 FROM created) AS created, (SELECT yes FROM advanced) AS advanced`,
+		unlessAdvanced, row.ClaimID, string(domain.PayoutAdvance),
 		r.Consumer, r.EventID, r.EventType, r.ClaimID, time.Now().UTC(), !r.IsZero(), doc, r.IsZero(),
 		with.changes, with.opens, with.outbox, r.IsZero()).Scan(&out).Error
 	if err != nil {
-		return false, false, fmt.Errorf("schedule obligation: %w", err)
+		return false, false, false, fmt.Errorf("schedule obligation: %w", err)
 	}
-	return out.First, out.Created, nil
+	return out.First, out.Created, out.Advanced, nil
 }
 
 // rowJSON returns the columns of obligations that obligationRow maps,
