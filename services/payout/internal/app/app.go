@@ -212,8 +212,8 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 // event's data d), its claim's advances being advances. unlessAdvanced
 // tells that they were not read but taken for none: the obligation is
 // stored by ScheduleUnlessAdvanced, and an agreement that owes nothing
-// (which only advances can cover) is left to be worked out with them
-// (ErrAdvanced).
+// (which only advances can cover) or is refused is left to be worked out
+// with them (ErrAdvanced).
 func (s *Service) scheduleAgreement(ctx context.Context, d events.AgreementReachedData, receipt inbox.Receipt, a domain.Agreement,
 	advances []domain.Obligation, unlessAdvanced bool) error {
 	schedule := s.repo.Schedule
@@ -223,7 +223,10 @@ func (s *Service) scheduleAgreement(ctx context.Context, d events.AgreementReach
 	now := s.now()
 	a, excess := domain.Settle(a, domain.AdvancedFen(advances))
 	o, err := domain.NewFinalObligation(uuid.NewString(), a, now)
-	if errors.Is(err, domain.ErrNothingToPay) && unlessAdvanced {
+	if err != nil && unlessAdvanced {
+		// Nothing to pay, or an agreement refused: worked out with the
+		// advances, which are all that can cover an amount, or it is
+		// refused as before.
 		return ErrAdvanced
 	}
 	if errors.Is(err, domain.ErrNothingToPay) {
