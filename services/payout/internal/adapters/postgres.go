@@ -733,9 +733,14 @@ func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.St
 	for i, st := range states {
 		names[i] = string(st)
 	}
+	// The look names its states in its text, so that each set of states
+	// is a statement of its own whose kept plan walks obligations_due (its
+	// states among the index's): planned at each run, as the locking read
+	// is, its planning cost PostgreSQL 0.3 ms a look, a hundred times the
+	// look's own time.
 	var due bool
-	if err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM obligations WHERE state = ANY($1::text[]) AND next_attempt_at <= $2)`,
-		postgres.PlannedEachTime(names, now)...).Row().Scan(&due); err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM obligations WHERE state IN (`+stateList(states)+`) AND next_attempt_at <= ?)`, now).
+		Row().Scan(&due); err != nil {
 		return 0, fmt.Errorf("look for due obligations: %w", err)
 	}
 	if !due {
@@ -749,6 +754,21 @@ func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.St
 			ORDER BY priority DESC, next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
 			postgres.PlannedEachTime(names, now, limit)...).Scan(rows).Error
 	}, prepare, work, s.toDue)
+}
+
+// stateList returns states as a list of SQL string literals. A state is
+// one of domain's constants, but a state that is not a lower-case word is
+// written as one that matches no row rather than put into the text.
+func stateList(states []domain.State) string {
+	out := make([]string, len(states))
+	for i, st := range states {
+		name := string(st)
+		if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_") != "" {
+			name = "none"
+		}
+		out[i] = "'" + name + "'"
+	}
+	return strings.Join(out, ", ")
 }
 
 // UpdateAll locks the obligations ids in the order of their ids, waiting
