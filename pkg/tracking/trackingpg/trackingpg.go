@@ -213,6 +213,57 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 	return write(tx, inserts, changed)
 }
 
+// OpensArg returns the obligations steps open as the JSON argument of
+// InsertOpens, and true, when every step opens one (tracking.Open, as a
+// use case that creates what the obligation is about makes them); false
+// when a step acts on an obligation that may be tracked already, which
+// Apply must lock and read first. It lets a writer store the obligations
+// a new thing opens in the statement that stores the thing (issue 21),
+// as Apply would store them: none whose subject and rule is tracked.
+func OpensArg(steps []tracking.Step) (string, bool, error) {
+	items := make([]map[string]any, 0, len(steps))
+	for _, s := range steps {
+		if s.New == nil {
+			return "", false, nil
+		}
+		r, err := toRow(*s.New)
+		if err != nil {
+			return "", false, err
+		}
+		item := make(map[string]any, len(obligationColumns))
+		for i, v := range r.values() {
+			switch c := obligationColumns[i]; {
+			case c.name == "pauses":
+				item[c.name] = json.RawMessage(r.Pauses)
+			default:
+				item[c.name] = v
+			}
+		}
+		items = append(items, item)
+	}
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return "", false, fmt.Errorf("encode obligations to open: %w", err)
+	}
+	return string(raw), true, nil
+}
+
+// InsertOpens returns an INSERT, for a WITH clause of a statement that
+// also stores what the obligations are about, of the obligations of an
+// OpensArg bound to the placeholder param (? or $n), when the SQL
+// condition cond holds; an obligation whose subject and rule is tracked
+// is left as it is, as Apply leaves it.
+func InsertOpens(param, cond string) string {
+	names := make([]string, len(obligationColumns))
+	for i, c := range obligationColumns {
+		names[i] = c.name
+	}
+	cols := strings.Join(names, ", ")
+	return `INSERT INTO deadline_obligations (` + cols + `)
+	SELECT ` + cols + ` FROM jsonb_populate_recordset(NULL::deadline_obligations, ` + param + `::jsonb)
+	WHERE ` + cond + ` ON CONFLICT (subject, rule) DO NOTHING`
+}
+
 // stepKey names an obligation as a step does: its subject and rule.
 type stepKey struct{ subject, rule string }
 

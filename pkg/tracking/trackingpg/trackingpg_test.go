@@ -402,3 +402,47 @@ func TestComplianceSplitsTheObligationsByTheModeTheyWereMetIn(t *testing.T) {
 		"a rule not about a decision is one group")
 	assert.Empty(t, lines[deadline.Payment].Modes, "a rule with no obligation has no group")
 }
+
+// TestInsertOpensStoresWhatApplyStores: a deadline opened in another
+// writer's statement (OpensArg, InsertOpens; payout's agreement, issue 21)
+// is stored as Apply stores it, pauses and override included, and one whose
+// subject and rule is tracked is left as it is; steps that are not all
+// openings are left to Apply.
+func TestInsertOpensStoresWhatApplyStores(t *testing.T) {
+	f := newFixture(t, "2026-03-02T03:00:00Z")
+	spec := tracking.Spec{ClaimID: "c-apply", Subject: "claim/c-apply", Rule: deadline.Decision, ClockStart: at(t, "2026-03-02T10:00:00+08:00"),
+		Overrides: []deadline.Override{{Rule: deadline.Decision, Length: 3, Unit: deadline.WorkingDays}}}
+	o, err := f.tracker.New(spec, f.now)
+	require.NoError(t, err)
+	require.NoError(t, f.tracker.Pause(&o, at(t, "2026-03-03T09:00:00+08:00"), f.now))
+	f.apply(t, tracking.Open(o))
+	other := o
+	other.ID, other.ClaimID, other.Subject = uuid.NewString(), "c-insert", "claim/c-insert"
+	insert := func(steps ...tracking.Step) int64 {
+		t.Helper()
+		arg, ok, err := trackingpg.OpensArg(steps)
+		require.NoError(t, err)
+		require.True(t, ok, "openings taken for other steps")
+		var n int64
+		require.NoError(t, f.db.Raw(`WITH opened AS (`+trackingpg.InsertOpens("?", "true")+` RETURNING 1) SELECT count(*) FROM opened`, arg).Row().Scan(&n))
+		return n
+	}
+	if n := insert(tracking.Open(other)); n != 1 {
+		t.Fatalf("got %d deadlines opened, want 1", n)
+	}
+	got, want := f.get(t, other.ID), f.get(t, o.ID)
+	got.ID, got.ClaimID, got.Subject = want.ID, want.ClaimID, want.Subject
+	assert.Equal(t, normal(want), normal(got))
+	if got.PausedAt == nil || got.Override == nil {
+		t.Fatalf("got paused at %v, override %v, want both kept", got.PausedAt, got.Override)
+	}
+
+	again := other
+	again.ID = uuid.NewString()
+	if n := insert(tracking.Open(again)); n != 0 {
+		t.Fatalf("got %d deadlines opened for a subject and rule tracked, want 0", n)
+	}
+	if _, ok, err := trackingpg.OpensArg([]tracking.Step{tracking.Open(o), tracking.Resume("claim/c-apply", deadline.Decision, f.now)}); err != nil || ok {
+		t.Fatalf("got %v, %v for an opening and a resumption, want no error, false", ok, err)
+	}
+}

@@ -82,6 +82,47 @@ func storePayeeChanges(tx *gorm.DB, changes []domain.PayeeChange) error {
 	return nil
 }
 
+// payeeChangesArg returns changes as the JSON array of payee_changes rows
+// that insertWithReceipt's statement stores (jsonb_populate_recordset):
+// times to the microsecond, as pgx sends them, the masked payees as the
+// JSON storePayeeChanges stores.
+func payeeChangesArg(changes []domain.PayeeChange) (string, error) {
+	type item struct {
+		ID           string          `json:"id"`
+		ObligationID string          `json:"obligation_id"`
+		ClaimID      string          `json:"claim_id"`
+		Action       string          `json:"action"`
+		By           string          `json:"by"`
+		Reason       string          `json:"reason"`
+		BeforeMasked json.RawMessage `json:"before_masked"`
+		AfterMasked  json.RawMessage `json:"after_masked"`
+		At           time.Time       `json:"at"`
+	}
+	items := make([]item, len(changes))
+	for i, c := range changes {
+		items[i] = item{ID: c.ID, ObligationID: c.ObligationID, ClaimID: c.ClaimID, Action: c.Action, By: c.By, Reason: c.Reason,
+			At: c.At.UTC().Truncate(time.Microsecond)}
+		for _, m := range []struct {
+			from *domain.MaskedPayee
+			to   *json.RawMessage
+		}{{c.Before, &items[i].BeforeMasked}, {c.After, &items[i].AfterMasked}} {
+			raw, err := maskedJSON(m.from)
+			if err != nil {
+				return "", err
+			}
+			if raw == nil {
+				raw = []byte("null")
+			}
+			*m.to = raw
+		}
+	}
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return "", fmt.Errorf("encode payee changes: %w", err)
+	}
+	return string(raw), nil
+}
+
 // PayeeChanges returns the payee audit trail of an obligation, oldest first.
 func (s *Obligations) PayeeChanges(ctx context.Context, obligationID string) ([]domain.PayeeChange, error) {
 	var rows []payeeChangeRow

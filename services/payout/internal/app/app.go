@@ -56,8 +56,15 @@ type Repository interface {
 	// decide gets it instead and o is not stored. receipt is recorded in
 	// the same transaction; an error of decide rolls all back. A zero o
 	// records the receipt and the effects of decide(nil), when decide is
-	// set. It reports whether o was stored.
+	// set. decide(nil) may be asked before o is stored, so that its effects
+	// are stored with o, and its effects dropped when o is not: decide must
+	// do nothing but return them. It reports whether o was stored.
 	Schedule(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (Effects, error)) (bool, error)
+	// ScheduleUnlessAdvanced is Schedule of an o worked out as if its
+	// claim had no advances: when the claim has an advance obligation it
+	// stores nothing (the receipt neither) and returns ErrAdvanced, for o
+	// to be worked out again with them (Advances).
+	ScheduleUnlessAdvanced(ctx context.Context, receipt inbox.Receipt, o domain.Obligation, decide func(existing *domain.Obligation) (Effects, error)) (bool, error)
 	// Advances returns the advance obligations of a claim.
 	Advances(ctx context.Context, claimID string) ([]domain.Obligation, error)
 	// SettleAdvances locks the advance obligations of a claim, lets work
@@ -121,6 +128,10 @@ type Repository interface {
 	Reveal(ctx context.Context, id string, record func(domain.Obligation) (reveal.Reveal, error)) (domain.Obligation, error)
 }
 
+// ErrAdvanced is ScheduleUnlessAdvanced's refusal of an obligation worked
+// out without the advances its claim has.
+var ErrAdvanced = errors.New("the claim has advances the obligation was not worked out with")
+
 // Service is payout's application layer.
 type Service struct {
 	repo     Repository
@@ -180,13 +191,44 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	if p := d.Payee.OnBehalfOf; p != nil {
 		a.Payee.OnBehalfOf = &domain.Person{Name: p.Name, Relation: p.Relation}
 	}
-	now := s.now()
+	// The agreement is worked out first as if the claim had no advances,
+	// as most claims have none, and stored by a statement that refuses it
+	// when the claim has one (issue 21: the advances were read by a
+	// statement of their own before); it is then worked out again with
+	// them. The claim's events come in order, one at a time: the advances
+	// stored are all those before this agreement.
+	err = s.scheduleAgreement(ctx, d, receipt, a, nil, true)
+	if !errors.Is(err, ErrAdvanced) {
+		return err
+	}
 	advances, err := s.repo.Advances(ctx, a.ClaimID)
 	if err != nil {
 		return err
 	}
+	return s.scheduleAgreement(ctx, d, receipt, a, advances, false)
+}
+
+// scheduleAgreement creates the payment obligation of agreement a (of the
+// event's data d), its claim's advances being advances. unlessAdvanced
+// tells that they were not read but taken for none: the obligation is
+// stored by ScheduleUnlessAdvanced, and an agreement that owes nothing
+// (which only advances can cover) or is refused is left to be worked out
+// with them (ErrAdvanced).
+func (s *Service) scheduleAgreement(ctx context.Context, d events.AgreementReachedData, receipt inbox.Receipt, a domain.Agreement,
+	advances []domain.Obligation, unlessAdvanced bool) error {
+	schedule := s.repo.Schedule
+	if unlessAdvanced {
+		schedule = s.repo.ScheduleUnlessAdvanced
+	}
+	now := s.now()
 	a, excess := domain.Settle(a, domain.AdvancedFen(advances))
 	o, err := domain.NewFinalObligation(uuid.NewString(), a, now)
+	if err != nil && unlessAdvanced {
+		// Nothing to pay, or an agreement refused: worked out with the
+		// advances, which are all that can cover an amount, or it is
+		// refused as before.
+		return ErrAdvanced
+	}
 	if errors.Is(err, domain.ErrNothingToPay) {
 		var recover func(*domain.Obligation) (Effects, error)
 		if excess > 0 {
@@ -221,7 +263,7 @@ func (s *Service) HandleAgreement(ctx context.Context, e events.Envelope) error 
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	_, err = s.repo.Schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
+	_, err = schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
 		if existing != nil {
 			if existing.SameTerms(a) {
 				return Effects{}, nil
