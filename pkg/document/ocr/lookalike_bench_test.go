@@ -1,7 +1,6 @@
 package ocr_test
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/draw"
@@ -226,59 +225,25 @@ func readLookAlike(b *testing.B, p *ocr.Pipeline, hans *gosseract.Client, fonts 
 	if d.kind == "grainy" {
 		style.Noise, style.Speckles = 80, 0.02
 	}
-	data := scanOf(b, fonts, d.c, d.doc, style)
-	res, err := inspect(b, p, data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	decoded, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	gray := image.NewGray(decoded.Bounds())
-	draw.Draw(gray, gray.Bounds(), decoded, decoded.Bounds().Min, draw.Src)
 	var rows []lookAlikeRow
-	for _, part := range res.Parts {
-		f := part.Analysis.Fields
-		holder := f.IDCardName
-		if holder == "" {
-			holder = f.AccountHolder
+	for _, n := range namesOnScan(b, p, fonts, d, style) {
+		r := lookAlikeRow{d: d, field: n.field, read: n.read, confidence: n.src.Confidence, page: ocr.MeanConfidence(n.page.Lines), chars: n.chars}
+		if n.line.W > 0 {
+			png, err := scantest.PNG(cropGray(n.upright, n.line))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := hans.SetImageFromBytes(png); err != nil {
+				b.Fatal(err)
+			}
+			text, err := hans.Text()
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.hans = strings.ReplaceAll(strings.TrimSpace(text), "\n", " ")
+			r.hansInsured = document.ReadsName(r.hans, n.typ, n.field, d.insured)
 		}
-		for _, fn := range [][2]string{{"patient_name", f.PatientName}, {"holder_name", holder}} {
-			field, name := fn[0], fn[1]
-			src, ok := f.Sources[field]
-			if !ok || name == "" {
-				continue
-			}
-			page := res.PageTexts[src.Page-1]
-			r := lookAlikeRow{d: d, field: field, read: name, confidence: src.Confidence, page: ocr.MeanConfidence(page.Lines)}
-			var line document.Box
-			for _, l := range page.Lines {
-				for _, w := range l.Words {
-					for _, c := range w.Chars {
-						if inBox(src.Box, c.Box) {
-							line, r.chars = l.Box, append(r.chars, c)
-						}
-					}
-				}
-			}
-			if line.W > 0 {
-				png, err := scantest.PNG(cropGray(scantest.TurnClockwise(gray, page.Rotation), line))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := hans.SetImageFromBytes(png); err != nil {
-					b.Fatal(err)
-				}
-				text, err := hans.Text()
-				if err != nil {
-					b.Fatal(err)
-				}
-				r.hans = strings.ReplaceAll(strings.TrimSpace(text), "\n", " ")
-				r.hansInsured = document.ReadsName(r.hans, part.Analysis.Type, field, d.insured)
-			}
-			rows = append(rows, r)
-		}
+		rows = append(rows, r)
 	}
 	return rows
 }

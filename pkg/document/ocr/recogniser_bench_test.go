@@ -1,10 +1,7 @@
 package ocr_test
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/draw"
 	"os"
 	"path/filepath"
 	"slices"
@@ -216,83 +213,26 @@ func BenchmarkOtherRecogniser(b *testing.B) {
 // readWithRecognisers renders d as BenchmarkStraightThrough scans it,
 // reads it with p and each name again with each of clients (vs).
 func readWithRecognisers(b *testing.B, p *ocr.Pipeline, vs []recogniserVariant, clients []*gosseract.Client, fonts scantest.Fonts, d lookAlikeDoc) []recogniserRow {
-	data := scanOf(b, fonts, d.c, d.doc, scantest.Scanned(d.seed))
-	res, err := inspect(b, p, data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	decoded, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	gray := image.NewGray(decoded.Bounds())
-	draw.Draw(gray, gray.Bounds(), decoded, decoded.Bounds().Min, draw.Src)
 	var rows []recogniserRow
-	for _, part := range res.Parts {
-		f := part.Analysis.Fields
-		holder := f.IDCardName
-		if holder == "" {
-			holder = f.AccountHolder
+	for _, n := range namesOnScan(b, p, fonts, d, scantest.Scanned(d.seed)) {
+		r := recogniserRow{d: d, typ: n.typ, field: n.field, read: n.read, confidence: n.src.Confidence}
+		for i, v := range vs {
+			img := ocr.NameCrop(n.upright, n.page, n.src.Box, 40)
+			if v.line {
+				img = cropGray(n.upright, n.line)
+			}
+			text, conf, least := readSymbols(b, clients[i], img)
+			t := bankaccount.NormalizeName(document.Normalize(text))
+			insured := t == d.insured
+			if v.line {
+				insured = n.line.W > 0 && document.ReadsName(text, n.typ, n.field, d.insured)
+			}
+			r.again = append(r.again, t)
+			r.insured = append(r.insured, insured)
+			r.conf = append(r.conf, conf)
+			r.least = append(r.least, least)
 		}
-		for _, fn := range [][2]string{{"patient_name", f.PatientName}, {"holder_name", holder}} {
-			field, name := fn[0], fn[1]
-			src, ok := f.Sources[field]
-			if !ok || name == "" {
-				continue
-			}
-			page := res.PageTexts[src.Page-1]
-			upright := scantest.TurnClockwise(gray, page.Rotation)
-			var line document.Box
-			for _, l := range page.Lines {
-				for _, w := range l.Words {
-					for _, c := range w.Chars {
-						if inBox(src.Box, c.Box) {
-							line = l.Box
-						}
-					}
-				}
-			}
-			r := recogniserRow{d: d, typ: part.Analysis.Type, field: field, read: name, confidence: src.Confidence}
-			for i, v := range vs {
-				img := ocr.NameCrop(upright, page, src.Box, 40)
-				if v.line {
-					img = cropGray(upright, line)
-				}
-				png, err := scantest.PNG(img)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := clients[i].SetImageFromBytes(png); err != nil {
-					b.Fatal(err)
-				}
-				syms, err := clients[i].GetBoundingBoxes(gosseract.RIL_SYMBOL)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var text strings.Builder
-				conf, least := 0.0, 1.0
-				for _, s := range syms {
-					text.WriteString(s.Word)
-					conf += s.Confidence / 100
-					least = min(least, s.Confidence/100)
-				}
-				if len(syms) > 0 {
-					conf /= float64(len(syms))
-				} else {
-					least = 0
-				}
-				t := bankaccount.NormalizeName(document.Normalize(text.String()))
-				insured := t == d.insured
-				if v.line {
-					insured = line.W > 0 && document.ReadsName(text.String(), part.Analysis.Type, field, d.insured)
-				}
-				r.again = append(r.again, t)
-				r.insured = append(r.insured, insured)
-				r.conf = append(r.conf, conf)
-				r.least = append(r.least, least)
-			}
-			rows = append(rows, r)
-		}
+		rows = append(rows, r)
 	}
 	return rows
 }

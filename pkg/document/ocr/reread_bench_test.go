@@ -1,10 +1,7 @@
 package ocr_test
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/draw"
 	"os"
 	"path/filepath"
 	"slices"
@@ -172,63 +169,16 @@ func readAgain(b *testing.B, p *ocr.Pipeline, clients []*gosseract.Client, fonts
 	if d.kind == "grainy" {
 		style.Noise, style.Speckles = 80, 0.02
 	}
-	data := scanOf(b, fonts, d.c, d.doc, style)
-	res, err := inspect(b, p, data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	decoded, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	gray := image.NewGray(decoded.Bounds())
-	draw.Draw(gray, gray.Bounds(), decoded, decoded.Bounds().Min, draw.Src)
 	var rows []rereadRow
-	for _, part := range res.Parts {
-		f := part.Analysis.Fields
-		holder := f.IDCardName
-		if holder == "" {
-			holder = f.AccountHolder
+	for _, n := range namesOnScan(b, p, fonts, d, style) {
+		r := rereadRow{d: d, field: n.field, read: n.read, confidence: n.src.Confidence, page: ocr.MeanConfidence(n.page.Lines)}
+		for i, v := range rereadVariants {
+			text, conf, least := readSymbols(b, clients[i], ocr.NameCrop(n.upright, n.page, n.src.Box, v.height))
+			r.again = append(r.again, bankaccount.NormalizeName(document.Normalize(text)))
+			r.againConf = append(r.againConf, conf)
+			r.againLeast = append(r.againLeast, least)
 		}
-		for _, fn := range [][2]string{{"patient_name", f.PatientName}, {"holder_name", holder}} {
-			field, name := fn[0], fn[1]
-			src, ok := f.Sources[field]
-			if !ok || name == "" {
-				continue
-			}
-			page := res.PageTexts[src.Page-1]
-			r := rereadRow{d: d, field: field, read: name, confidence: src.Confidence, page: ocr.MeanConfidence(page.Lines)}
-			upright := scantest.TurnClockwise(gray, page.Rotation)
-			for i, v := range rereadVariants {
-				png, err := scantest.PNG(ocr.NameCrop(upright, page, src.Box, v.height))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := clients[i].SetImageFromBytes(png); err != nil {
-					b.Fatal(err)
-				}
-				syms, err := clients[i].GetBoundingBoxes(gosseract.RIL_SYMBOL)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var text strings.Builder
-				conf, least := 0.0, 1.0
-				for _, s := range syms {
-					text.WriteString(s.Word)
-					conf += s.Confidence / 100
-					least = min(least, s.Confidence/100)
-				}
-				if len(syms) > 0 {
-					conf /= float64(len(syms))
-				} else {
-					least = 0
-				}
-				r.again = append(r.again, bankaccount.NormalizeName(document.Normalize(text.String())))
-				r.againConf = append(r.againConf, conf)
-				r.againLeast = append(r.againLeast, least)
-			}
-			rows = append(rows, r)
-		}
+		rows = append(rows, r)
 	}
 	return rows
 }
