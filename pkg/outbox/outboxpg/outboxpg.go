@@ -338,34 +338,18 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 		seen, lastID, read = horizon{}, 0, 0
 		// The lock and the read in one statement: the pending rows come
 		// back only to the relay that took the lock (none while another
-		// holds it). The statement's snapshot is taken before the lock, so
-		// a relay that took it as the previous holder committed would read
-		// the rows that one just marked sent as pending and publish them
-		// twice; FOR UPDATE makes PostgreSQL re-check each row read against
-		// its newest committed version and skip those now sent.
-		// The read starts at the relay's floor, below which every row is
+		// holds it, readPending). The read starts at the relay's floor, below which every row is
 		// sent (type floor), and returns with each row the snapshot's
 		// horizon and the sequence's last id that raise the floor.
 		r.mu.Lock()
 		from := r.floor.from
 		r.mu.Unlock()
-		var got []pendingRow
-		if err := tx.Raw(`WITH lock AS (SELECT pg_try_advisory_xact_lock(?) AS taken),
-			horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS snap_xmin,
-				pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS snap_xmax,
-				coalesce(pg_sequence_last_value('outbox_id_seq'), 0) AS seq)
-			SELECT o.*, h.snap_xmin, h.snap_xmax, h.seq FROM outbox o, lock, horizon h
-			WHERE lock.taken AND o.sent_at IS NULL AND o.id >= ? ORDER BY o.id LIMIT ?
-			FOR UPDATE OF o`, r.LockKey, from, r.Batch).Scan(&got).Error; err != nil {
-			return fmt.Errorf("outbox: read pending: %w", err)
+		rows, err := readPending(tx, r.LockKey, from, r.Batch, &seen)
+		if err != nil {
+			return err
 		}
-		if len(got) == 0 {
+		if len(rows) == 0 {
 			return nil
-		}
-		seen = horizon{SnapXmin: got[0].SnapXmin, SnapXmax: got[0].SnapXmax, Seq: got[0].Seq}
-		rows := make([]row, len(got))
-		for i, p := range got {
-			rows[i] = row{ID: p.ID, EventID: p.EventID, Topic: p.Topic, MsgKey: p.MsgKey, EventType: p.EventType, Payload: p.Payload, CreatedAt: p.CreatedAt}
 		}
 		lastID = rows[len(rows)-1].ID
 		read = len(rows)
@@ -376,7 +360,7 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 			ids[i] = rw.ID
 		}
 		spans := publishSpans(ctx, rows)
-		err := r.Publisher.Publish(ctx, msgs)
+		err = r.Publisher.Publish(ctx, msgs)
 		for _, span := range spans {
 			tracing.End(span, err)
 		}
@@ -397,7 +381,10 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 		// The ids go as one array: an IN list is a statement of its own
 		// for each length, which each connection prepares (a round trip
 		// and a plan) the first time it marks that many.
-		if err := tx.Exec(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?::bigint[])`, time.Now().UTC(), idArray(ids)).Error; err != nil {
+		// On the transaction's connection, as the read: no gorm statement
+		// (TestTheRelayReadsAndMarksWithoutGormStatements).
+		if _, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::bigint[])`,
+			time.Now().UTC(), idArray(ids)); err != nil {
 			return fmt.Errorf("outbox: mark sent: %w", err)
 		}
 		published = len(ids)
@@ -433,18 +420,43 @@ type horizon struct {
 	Seq      int64
 }
 
-// pendingRow is a row read as pending with the read's horizon.
-type pendingRow struct {
-	ID        int64
-	EventID   string
-	Topic     string
-	MsgKey    string
-	EventType string
-	Payload   []byte
-	CreatedAt time.Time
-	SnapXmin  int64
-	SnapXmax  int64
-	Seq       int64
+// readPending takes the relay's advisory lock of key and reads, in the
+// same statement, up to batch pending rows from id from on in id order,
+// locked, with the read's horizon, which it sets in seen; no row when
+// another relay holds the lock. The columns are scanned by the relay on
+// the transaction's connection, not by gorm's reflection (about 7% of
+// intake's CPU while it files reports, issue 21).
+func readPending(tx *gorm.DB, key, from int64, batch int, seen *horizon) ([]row, error) {
+	// The statement's snapshot is taken before the lock, so a relay that
+	// took it as the previous holder committed would read the rows that
+	// one just marked sent as pending and publish them twice; FOR UPDATE
+	// makes PostgreSQL re-check each row read against its newest committed
+	// version and skip those now sent. The horizon and the sequence's last
+	// id, the same on every row, raise the floor (type floor).
+	res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS taken),
+		horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS snap_xmin,
+			pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS snap_xmax,
+			coalesce(pg_sequence_last_value('outbox_id_seq'), 0) AS seq)
+		SELECT o.id, o.event_id, o.topic, o.msg_key, o.event_type, o.payload, h.snap_xmin, h.snap_xmax, h.seq
+		FROM outbox o, lock, horizon h
+		WHERE lock.taken AND o.sent_at IS NULL AND o.id >= $2 ORDER BY o.id LIMIT $3
+		FOR UPDATE OF o`, key, from, batch)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read pending: %w", err)
+	}
+	defer res.Close()
+	var rows []row
+	for res.Next() {
+		var rw row
+		if err := res.Scan(&rw.ID, &rw.EventID, &rw.Topic, &rw.MsgKey, &rw.EventType, &rw.Payload, &seen.SnapXmin, &seen.SnapXmax, &seen.Seq); err != nil {
+			return nil, fmt.Errorf("outbox: read pending: %w", err)
+		}
+		rows = append(rows, rw)
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: read pending: %w", err)
+	}
+	return rows, nil
 }
 
 // idArray is ids as a PostgreSQL array literal.
