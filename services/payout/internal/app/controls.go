@@ -63,13 +63,6 @@ type Controls struct {
 	// notices (R9, R10) committed, so that the notifier sends them at once
 	// instead of at its next round.
 	Noticed func()
-	// CheckDue (may be nil) is told when payments the executor handed to
-	// the bank are to be asked about (FirstCheck after the bank's answer),
-	// and, once a check that found some still pending committed, the
-	// earliest time one of them is next to be asked about
-	// (Obligation.NextAttemptAt), so that the executor asks then rather
-	// than at its next round after it (issue 21's thirteenth round).
-	CheckDue func(at time.Time)
 	// AfterCommit (may be nil: f runs at once) runs f once the transaction
 	// of ctx has committed, and never if it rolls back. A use case run in a
 	// consumer's batch returns before the batch commits, and a failed

@@ -54,13 +54,12 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 		var submitted, held []domain.Obligation
 		var asked answers
 		noticed := false
-		var nextCheck time.Time
 		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
 			// A transaction PostgreSQL failed as a deadlock's victim is
 			// run again from its start (postgres.Transaction), prepare
 			// with it: what the lost attempt gathered was rolled back
 			// and must not reach the bank.
-			submitted, held, asked, noticed, nextCheck = nil, nil, nil, false, time.Time{}
+			submitted, held, asked, noticed = nil, nil, nil, false
 			var sent []domain.Obligation
 			for _, o := range due {
 				if o.State == domain.StateSent {
@@ -79,7 +78,6 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 			if o.State == domain.StateSent {
 				eff, err := s.contain(ctx, o, func() (Effects, error) { return s.record(ctx, o, asked[o.ID]) })
 				noticed = noticed || len(eff.Notices) > 0
-				nextCheck = earliestCheck(nextCheck, *o)
 				return eff, err
 			}
 			if err := o.Submit(s.now()); err != nil {
@@ -91,9 +89,6 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 		done += n
 		if err != nil {
 			return done, err
-		}
-		if !nextCheck.IsZero() && s.controls.CheckDue != nil {
-			s.controls.CheckDue(nextCheck)
 		}
 		s.heldUnreadable(held)
 		if noticed {
@@ -111,15 +106,6 @@ func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, err
 	return done, nil
 }
 
-// earliestCheck returns the earlier of at (none when zero) and the time o
-// is next to be asked about, when o was left sent.
-func earliestCheck(at time.Time, o domain.Obligation) time.Time {
-	if o.State != domain.StateSent || (!at.IsZero() && !o.NextAttemptAt.Before(at)) {
-		return at
-	}
-	return o.NextAttemptAt
-}
-
 // submit hands the obligations just marked sent to the bank in one call,
 // each in a span of its own trace, and records the answers that are not
 // pending for the attempt sent. Without an answer the bank may have any of
@@ -135,14 +121,6 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		err = answersFor(reqs, got)
 	}
 	calls.end(err)
-	// The first check is FirstCheck after the bank took them (or failed
-	// to answer): their marks said FirstCheck after the mark, which a
-	// slow commit and call (a loaded machine) leave too early, and a
-	// check that finds a transfer pending asks again only after as long
-	// again (domain.Obligation.Pending).
-	if s.controls.CheckDue != nil {
-		s.controls.CheckDue(s.now().Add(domain.FirstCheck))
-	}
 	if err != nil {
 		return nil
 	}

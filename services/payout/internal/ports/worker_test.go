@@ -46,36 +46,3 @@ func TestAWakeBeforeARoundIsTakenUpByIt(t *testing.T) {
 		t.Fatalf("got %d rounds, %d woken, after a wake between rounds, want 2 and 1", got, woken)
 	}
 }
-
-// TestAChecksRoundRunsAtTheEarliestTimeSetAndOnceForTheTimesPassed sets a
-// check an hour away and then two now: after the round at start, the
-// round runs for the ones now (set while the run waited for the later
-// one), once, and not again until the hour.
-func TestAChecksRoundRunsAtTheEarliestTimeSetAndOnceForTheTimesPassed(t *testing.T) {
-	t.Parallel()
-	c := NewChecks()
-	var rounds atomic.Int32
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.run(ctx, time.Hour, func(context.Context) { rounds.Add(1) })
-	}()
-	c.Due(time.Now().Add(time.Hour))
-	now := time.Now()
-	c.Due(now)
-	c.Due(now.Add(-time.Millisecond))
-	deadline := time.Now().Add(10 * time.Second)
-	for rounds.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
-	cancel()
-	<-done
-	if got := rounds.Load(); got != 2 {
-		t.Fatalf("got %d rounds for the start and two checks due now and one in an hour, want 2", got)
-	}
-	if at, ok := c.next(); !ok || at.Before(now.Add(59*time.Minute)) {
-		t.Fatalf("got the next check at %v (%v), want the one in an hour", at, ok)
-	}
-}

@@ -183,11 +183,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		default:
 		}
 	}
-	// checks are when the executor asks the bank about the payments it
-	// sent (app.Controls.CheckDue).
-	checks := ports.NewChecks()
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
-		Scheduled: wakeExecutor, Noticed: wakeNotifier, CheckDue: checks.Due,
+		Scheduled: wakeExecutor, Noticed: wakeNotifier,
 		AfterCommit: func(ctx context.Context, f func()) {
 			if !postgres.AfterCommit(ctx, f) {
 				f()
@@ -227,7 +224,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		reseal = 10 * time.Minute
 	}
 	components := []lifecycle.Component{
-		{Name: "payment executor", Run: ports.Executor(a, log, interval, due, checks)},
+		{Name: "payment executor", Run: ports.Executor(a, log, interval, due)},
 		{Name: "notifier", Run: ports.Notifier(a, log, notify, noticed)},
 		{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
 	}

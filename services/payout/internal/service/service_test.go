@@ -651,22 +651,6 @@ func TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound(t *testing
 	r.obligationsOf(t, claim, 1, "the obligation sent to the bank at once", func(o obligation) bool { return o.Attempts >= 1 })
 }
 
-// TestASentPaymentIsAskedAboutWhenItsFirstCheckIsDueNotAtTheExecutorsRound
-// runs payout with an executor round of an hour (issue 21's thirteenth
-// round): the agreement's payment is sent at once (its wake), and the only
-// way it completes within the test is the executor asking the bank about
-// it when its first check is due (domain.FirstCheck after it was sent),
-// not at the next round. On main's code the check waited for the round:
-// up to ExecuteInterval after it was due (250 ms by default, 100 ms in
-// the end-to-end tests), half of it on average.
-func TestASentPaymentIsAskedAboutWhenItsFirstCheckIsDueNotAtTheExecutorsRound(t *testing.T) {
-	t.Parallel()
-	r := startWith(t, func(cfg *service.Config) { cfg.ExecuteInterval = time.Hour })
-	claim := uuid.NewString()
-	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
-	r.obligationsOf(t, claim, 1, "the payment completed", func(o obligation) bool { return o.State == "completed" })
-}
-
 // TestACompletionsNoticeIsSentWithoutWaitingForTheNotifiersRound pays an
 // agreement with the notifier's round an hour away: the completion's
 // result notice (R9) is handed to the gateway as soon as it commits.
