@@ -108,6 +108,7 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	cpuBefore := cpuTimes(b, sys)
 	completed := watchCompleted(b, sys)
 	var rate float64
+	stamps := map[string]benchStamps{}
 
 	b.ResetTimer()
 	for range b.N {
@@ -124,15 +125,19 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 		jobs := make(chan int)
 		latencies := make([]time.Duration, n)
 		var notFound atomic.Int64
+		var stampsMu sync.Mutex
 		for w := 0; w < clients; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for i := range jobs {
-					began := time.Now()
-					claim, missed := sys.benchClaim(b, shape, i)
+					claim, missed, st := sys.benchClaim(b, shape, i)
 					notFound.Add(int64(missed))
-					latencies[i] = completed.wait(b, claim).Sub(began)
+					st.completed = completed.wait(b, claim)
+					latencies[i] = st.completed.Sub(st.began)
+					stampsMu.Lock()
+					stamps[claim] = st
+					stampsMu.Unlock()
 				}
 			}()
 		}
@@ -162,6 +167,7 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	if listStatements {
 		logStatementsByCalls(b, topBefore, topStatements(b, sys), n*b.N)
 	}
+	logHops(b, sys, stamps)
 	var perClaim, rolled, statementsPerClaim float64
 	for _, name := range benchDatabases {
 		tx := float64(after[name]-before[name]) / float64(n*b.N)
@@ -351,8 +357,9 @@ func (sh benchShape) payee(i int) (insured, account string) {
 // answer is 404: each 404 is a read-only transaction of adjudication's,
 // which the benchmark counts (bench-404/claim) because it charges the
 // claim with the benchmark's own polling.
-func (s *system) benchClaim(t testing.TB, shape benchShape, i int) (claimID string, notFound int) {
+func (s *system) benchClaim(t testing.TB, shape benchShape, i int) (claimID string, notFound int, stamps benchStamps) {
 	t.Helper()
+	stamps.began = time.Now()
 	insured, account := shape.payee(i)
 	incident := time.Now().Add(-48 * time.Hour)
 	var r intakeReport
@@ -370,6 +377,7 @@ func (s *system) benchClaim(t testing.TB, shape benchShape, i int) (claimID stri
 		}
 		incident = incident.Add(-24 * time.Hour)
 	}
+	stamps.reported = time.Now()
 	if shape.eachItem {
 		for _, item := range r.Checklist.Missing {
 			path := "/v1/reports/" + r.ID + "/checklist/items/" + item + "/satisfy"
@@ -386,6 +394,7 @@ func (s *system) benchClaim(t testing.TB, shape benchShape, i int) (claimID stri
 	if status := s.call(t, http.MethodPost, s.url("intake", "/v1/reports/"+r.ID+"/claim-request"), nil, nil); status != http.StatusCreated {
 		t.Fatalf("claim request: got %d, want 201", status)
 	}
+	stamps.requested = time.Now()
 	body := map[string]any{"outcome": "approve", "lines": []map[string]any{{"benefit": "medical_expense",
 		"claimed_fen": int64(10_000 + i), "approved_fen": int64(10_000 + i)}}, "acknowledge_unknown": acknowledgement}
 	wait := backOff{first: benchFirstDecisionWait, next: benchNextDecisionWait}
@@ -406,12 +415,14 @@ func (s *system) benchClaim(t testing.TB, shape benchShape, i int) (claimID stri
 		}
 		notFound++
 	}
+	stamps.decided = time.Now()
 	agreement := map[string]any{"agreed_by": insured, "channel": "signed_form", "payee": map[string]any{
 		"name": insured, "role": "insured", "bank_name": "中国建设银行", "account_number": account}}
 	if status := s.call(t, http.MethodPost, s.url("adjudication", "/v1/cases/"+r.ClaimID+"/agreement"), agreement, nil); status != http.StatusOK {
 		t.Fatalf("agreement on %s: got status %d, want 200", r.ClaimID, status)
 	}
-	return r.ClaimID, notFound
+	stamps.agreed = time.Now()
+	return r.ClaimID, notFound, stamps
 }
 
 // benchFirstDecisionWait is how long benchClaim waits after the claim
