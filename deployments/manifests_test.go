@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -710,13 +711,21 @@ func TestEachDatabaseIsMigratedByItsOwnerBeforeTheServiceRuns(t *testing.T) {
 // postgres-roles, and the service starts once it completed successfully,
 // holding no owner secret and no migration DSN: no long-running service
 // mounts an owner's secret at all.
-func TestComposeKeepsTheOwnersPasswordOutOfTheServices(t *testing.T) {
-	m := load(t)
+// composeProject loads compose.yaml as Compose would, with the operator's
+// secrets set.
+func composeProject(t *testing.T) *types.Project {
+	t.Helper()
 	setOperatorSecrets(t)
 	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithOsEnv, cli.WithName("claims"))
 	require.NoError(t, err)
 	project, err := opts.LoadProject(context.Background())
-	require.NoError(t, err)
+	require.NoError(t, err, "compose.yaml")
+	return project
+}
+
+func TestComposeKeepsTheOwnersPasswordOutOfTheServices(t *testing.T) {
+	m := load(t)
+	project := composeProject(t)
 	// A one-shot runs to its end before what depends on it starts; every
 	// other service runs for as long as the deployment does.
 	completed := map[string]bool{}

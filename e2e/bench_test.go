@@ -105,12 +105,15 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 	if listStatements {
 		topBefore = topStatements(b, sys)
 	}
+	walBefore := walWritten(b)
 	cpuBefore := cpuTimes(b, sys)
 	completed := watchCompleted(b, sys)
 	var rate float64
 	stamps := map[string]benchStamps{}
+	perf := perfControl(b)
 
 	b.ResetTimer()
+	perf("enable")
 	for range b.N {
 		start := time.Now()
 		// CLAIMS_BENCH_PROFILE=<prefix> takes a 5 s CPU profile of each
@@ -161,7 +164,9 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 		b.ReportMetric(float64(notFound.Load())/float64(n), "bench-404/claim")
 	}
 	b.StopTimer()
+	perf("disable")
 	cpuAfter := cpuTimes(b, sys)
+	walAfter := walWritten(b)
 	after, rolledAfter := commits(b, sys)
 	statementsAfter := statements(b, sys)
 	if listStatements {
@@ -187,11 +192,41 @@ func BenchmarkEndToEndClaims(b *testing.B) {
 		b.ReportMetric(ms, "cpu-ms/claim-"+name)
 	}
 	b.ReportMetric(cpuTotal, "cpu-ms/claim")
+	claims := float64(n * b.N)
+	b.ReportMetric(float64(walAfter.bytes-walBefore.bytes)/1024/claims, "pg-wal-kB/claim")
+	b.ReportMetric(float64(walAfter.records-walBefore.records)/claims, "pg-wal-records/claim")
+	b.ReportMetric(float64(walAfter.fullPages-walBefore.fullPages)/claims, "pg-wal-fpi/claim")
+	b.ReportMetric(float64(walAfter.syncs-walBefore.syncs)/claims, "pg-wal-syncs/claim")
+	b.ReportMetric(float64(walAfter.checkpoints-walBefore.checkpoints), "pg-checkpoints")
 	tps := pgbenchTPS(b)
 	b.ReportMetric(perClaim, "pg-tx/claim")
 	b.ReportMetric(tps, "pgbench-tps")
 	b.ReportMetric(tps/perClaim, "claims/s-bound")
 	b.ReportMetric(rate/(tps/1000), "claims/s-per-1000-tps")
+}
+
+// perfControl returns a function that writes a line ("enable",
+// "disable") to the FIFO named by CLAIMS_BENCH_PERF_CONTROL, so that a
+// profiler reading it (perf's --control fifo, or a script that starts
+// `perf record -a` on "enable" and stops it on "disable") covers the
+// claims only, not the services' start-up and migrations (issue 21's
+// thirteenth round). With the variable unset it does nothing.
+func perfControl(b *testing.B) func(command string) {
+	b.Helper()
+	file := os.Getenv("CLAIMS_BENCH_PERF_CONTROL")
+	if file == "" {
+		return func(string) {}
+	}
+	return func(command string) {
+		f, err := os.OpenFile(file, os.O_WRONLY, 0)
+		if err != nil {
+			b.Fatalf("open perf's control FIFO: %v", err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(command + "\n"); err != nil {
+			b.Fatalf("tell perf to %s: %v", command, err)
+		}
+	}
 }
 
 // cpuProcesses are the processes whose CPU time a claim is charged with.
@@ -571,6 +606,30 @@ func statements(b *testing.B, s *system) map[string]int64 {
 		counts[name] = calls
 	}
 	return counts
+}
+
+// walCounts are the server's WAL counters (pg_stat_wal) and its
+// checkpoints (pg_stat_bgwriter) so far, the whole cluster's: the
+// benchmark's server runs nothing else while the claims run.
+type walCounts struct {
+	records, fullPages, bytes, checkpoints int64
+	// syncs are the WAL flushes to disk (pg_stat_wal.wal_sync): a commit
+	// waits for one, and commits that wait together share it.
+	syncs int64
+}
+
+// walWritten returns the server's walCounts: WAL is what every commit
+// waits on and writes, and a full-page image after a checkpoint is a page
+// written whole for a change of a few bytes.
+func walWritten(b *testing.B) walCounts {
+	b.Helper()
+	var w walCounts
+	row := pgtest.Open(b, pgtest.AdminDSN(b), 1).Raw(`SELECT w.wal_records, w.wal_fpi, w.wal_bytes::bigint, w.wal_sync,
+		c.checkpoints_timed + c.checkpoints_req FROM pg_stat_wal w, pg_stat_bgwriter c`).Row()
+	if err := row.Scan(&w.records, &w.fullPages, &w.bytes, &w.syncs, &w.checkpoints); err != nil {
+		b.Fatalf("pg_stat_wal: %v", err)
+	}
+	return w
 }
 
 var tpsPattern = regexp.MustCompile(`tps = ([0-9.]+)`)
