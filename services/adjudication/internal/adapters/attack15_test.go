@@ -66,14 +66,16 @@ func (d *deadlines) tampered(t *testing.T) int64 {
 // deadlines (R4) about to be breached: instead of deciding, they set one
 // met with one UPDATE, as the service does when a decision takes effect;
 // another met naming the decision of its case, which is only proposed
-// (awaiting a senior's approval); a third cancelled as if its claim were
-// withdrawn, naming the withdrawal of its case, which is open. Nothing
+// (awaiting a senior's approval); one met while its clock was stopped by a
+// notice delivered; and one cancelled as if its claim were withdrawn,
+// naming the withdrawal of its case, which is open. Nothing
 // recorded these steps, no alarm came and a done obligation is never
 // breached. Each step to met or cancelled now keeps its evidence (what met
 // it, in the service's own kept tables) with the obligation, recorded with
 // the role and the transaction, and the monitor checks it there: a step
 // without its evidence raises the tampered alarm, once, and is taken back,
-// so the breach comes on time. An honest decision and an honest withdrawal
+// so the breach comes on time (the one met while stopped is paused again
+// from its notice's delivery). An honest decision and an honest withdrawal
 // beside them raise none.
 func TestAttackAnObligationMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
 	t.Parallel()
@@ -86,6 +88,9 @@ func TestAttackAnObligationMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTa
 	cancelled := d.open(t, "cancelled-open", received)
 	decided := d.open(t, "decided", received)
 	withdrawn := d.open(t, "withdrawn", received)
+	metPaused := d.open(t, "met-paused", received) // its clock stopped by a notice delivered
+	d.pause(t, "met-paused")
+	stop := d.get(t, metPaused.ID).PausedAt
 	m := d.monitor()
 	_, err := m.Sweep(ctx)
 	require.NoError(t, err)
@@ -95,6 +100,7 @@ func TestAttackAnObligationMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTa
 	require.Nil(t, proposed.Decision.ApprovedAt, "the proposed decision's approval")
 	for _, stmt := range []struct{ sql, id string }{
 		{`UPDATE deadline_obligations SET state = 'met', done_at = now() WHERE id = ?`, metBare.ID},
+		{`UPDATE deadline_obligations SET state = 'met', done_at = now(), paused_at = NULL WHERE id = ?`, metPaused.ID},
 		{`UPDATE deadline_obligations SET state = 'met', done_at = now(), ` + evidenceColumn + ` = 'decision:` + proposed.ID + `' WHERE id = ?`, metProposed.ID},
 		{`UPDATE deadline_obligations SET state = 'cancelled', done_at = now(), cancel_reason = 'claim withdrawn: the claimant asked',
 			` + evidenceColumn + ` = 'withdrawal:` + caseID(t, d.f, "cancelled-open") + `' WHERE id = ?`, cancelled.ID},
@@ -108,15 +114,20 @@ func TestAttackAnObligationMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTa
 	d.now = time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC)
 	res, err := m.Sweep(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 3, res.Tampered, "tampered alarms: the three steps of the insider, not the service's two")
+	assert.Equal(t, 4, res.Tampered, "tampered alarms: the four steps of the insider, not the service's two")
 	for _, o := range []tracking.Deadline{metBare, metProposed, cancelled} {
 		got := d.get(t, o.ID)
 		assert.Equal(t, tracking.RiskBreached, got.RiskAt(d.now), "obligation of %s a day after its due, after the sweep", o.ClaimID)
 	}
-	assert.Equal(t, 3, res.Breached, "breach alarms: the three obligations the insider stepped")
+	assert.Equal(t, 3, res.Breached, "breach alarms: the three obligations the insider stepped whose clocks run")
+	paused := d.get(t, metPaused.ID)
+	assert.Equal(t, tracking.StatePaused, paused.State, "the obligation met while its clock was stopped, after the sweep")
+	if assert.NotNil(t, paused.PausedAt, "its stop") {
+		assert.True(t, paused.PausedAt.Equal(*stop), "its stop: got %v, want %v", paused.PausedAt, stop)
+	}
 	assert.Equal(t, tracking.StateMet, d.get(t, decided.ID).State, "the obligation met by the decision")
 	assert.Equal(t, tracking.StateCancelled, d.get(t, withdrawn.ID).State, "the obligation cancelled by the withdrawal")
-	assert.Equal(t, int64(3), d.tampered(t), "tampered alarms stored")
+	assert.Equal(t, int64(4), d.tampered(t), "tampered alarms stored")
 
 	for _, m := range []*tracking.Monitor{m, d.monitor()} {
 		res, err = m.Sweep(ctx)
@@ -149,18 +160,7 @@ func TestAttackAClockStoppedWithAStatedCauseIsAlarmedAndRestored(t *testing.T) {
 
 	require.NoError(t, d.f.db.Exec(`UPDATE deadline_obligations SET state = 'paused', paused_at = clock_start,
 		due_cause = 'pause: notice delivered 2026-03-03T01:00:00Z' WHERE id = ?`, stopped.ID).Error)
-	delivered := d.now.Add(-time.Hour)
-	_, err = d.f.repo.Update(ctx, "noticed", func(c *domain.Case) (tracking.Effects, error) {
-		if err := c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"出院小结"}, Channel: "sms"}, d.now.Add(-2*time.Hour)); err != nil {
-			return tracking.Effects{}, err
-		}
-		at, err := c.RecordNoticeDelivered(handler, delivered, "gw-1", d.now)
-		if err != nil {
-			return tracking.Effects{}, err
-		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(tracking.ClaimSubject(c.ClaimID), deadline.Decision, at)}}, nil
-	})
-	require.NoError(t, err)
+	d.pause(t, "noticed")
 	require.Equal(t, tracking.StatePaused, d.get(t, honest.ID).State, "the obligation the service paused")
 
 	d.now = time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC)
@@ -175,6 +175,24 @@ func TestAttackAClockStoppedWithAStatedCauseIsAlarmedAndRestored(t *testing.T) {
 	res, err = d.monitor().Sweep(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 0, res.Tampered, "tampered alarms of a monitor that starts")
+}
+
+// pause sends claim's case a supplementary notice an hour before now,
+// records it delivered and stops the decision clock from then, as the
+// service does (app.Service.RecordNoticeDelivered).
+func (d *deadlines) pause(t *testing.T, claim string) {
+	t.Helper()
+	_, err := d.f.repo.Update(context.Background(), claim, func(c *domain.Case) (tracking.Effects, error) {
+		if err := c.RequestDocuments(handler, domain.DocumentRequest{Documents: []string{"出院小结"}, Channel: "sms"}, d.now.Add(-2*time.Hour)); err != nil {
+			return tracking.Effects{}, err
+		}
+		at, err := c.RecordNoticeDelivered(handler, d.now.Add(-time.Hour), "gw-1", d.now)
+		if err != nil {
+			return tracking.Effects{}, err
+		}
+		return tracking.Effects{Steps: []tracking.Step{tracking.Pause(tracking.ClaimSubject(c.ClaimID), deadline.Decision, at)}}, nil
+	})
+	require.NoError(t, err)
 }
 
 // caseID returns the id of claim's case.
