@@ -5,10 +5,6 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
-
-	"claims.local/pkg/postgres"
-	"claims.local/pkg/postgres/pgtest"
-	"claims.local/pkg/postgres/uow"
 )
 
 // BenchmarkSession15sStepRecord measures what session 15 added to the
@@ -22,14 +18,7 @@ import (
 func BenchmarkSession15sStepRecord(b *testing.B) {
 	dbs := map[string]*gorm.DB{}
 	for _, name := range []string{"s15", "s14"} {
-		db, owner := pgtest.NewMigratedWithOwner(b, 2, func() ([]postgres.Migration, error) { return uow.Shared() })
-		if err := db.Exec(`INSERT INTO deadline_obligations (id, claim_id, subject, rule, clock_start, due_date, due_at, at_risk_from,
-			basis, explanation, provisional, calendar_version, calendar_seq, state, created_at, updated_at)
-			SELECT 'o' || i, 'c' || i, 'claim/c' || i, 'decision', now(), current_date + 7, now() + interval '7 days', now() + interval '5 days',
-				'Reg. art. 23', 'bench', false, 'v1', 0, 'open', now(), now()
-			FROM generate_series(1, 1000) AS i`).Error; err != nil {
-			b.Fatalf("seed obligations: %v", err)
-		}
+		db, owner := thousandOpen(b)
 		if name == "s14" {
 			for _, stmt := range []string{`DROP TRIGGER deadline_obligations_due_moves ON deadline_obligations`,
 				`CREATE TRIGGER deadline_obligations_due_moves BEFORE UPDATE ON deadline_obligations
