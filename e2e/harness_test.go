@@ -297,9 +297,10 @@ func startProcIn(t testing.TB, dir, name string, env []string) *proc {
 	return p
 }
 
-// tamperedLog is the message of the monitor's tampered alarm
-// (tracking.Monitor).
-const tamperedLog = "deadline due moved off the due its inputs give"
+// tamperedLog begins the message of every tampered alarm of the monitor
+// (tracking.TamperedLog): a due moved, a stop of the clock or a step to
+// met or cancelled without its source.
+const tamperedLog = "deadline tampered: "
 
 // spawn starts binary name of dir with env added to the test's environment,
 // its output going to out, and returns at once; the caller stops it.

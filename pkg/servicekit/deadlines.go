@@ -33,6 +33,10 @@ type DeadlinesConfig struct {
 	// read from the calendar topic must be signed with; the service
 	// refuses to start without them.
 	CalendarPublisher *signing.Verifier
+	// Witness proves the steps that end the service's obligations and the
+	// stops of their clocks against its kept records, for the monitor
+	// (trackingpg.Witness); nil leaves them unchecked.
+	Witness trackingpg.Witness
 }
 
 // startDeadlines builds the tracker, the deadline use cases and routes, the
@@ -51,6 +55,9 @@ func (k *Kit) startDeadlines(ctx context.Context, cfg DeadlinesConfig) error {
 	}
 	micro := clock.Micro(now)
 	store := trackingpg.NewStore(k.db, uow.New(k.db, nil, k.relay.Wake))
+	if cfg.Witness != nil {
+		store = store.WithWitness(cfg.Witness)
+	}
 	k.tracker = tracking.NewTracker(tracking.NewCalendars(nil), cfg.RiskLeadWorkingDays)
 	k.deadlineService = &tracking.UseCases{Service: k.cfg.Name, Store: store, Tracker: k.tracker, Topics: k.cfg.Topics, Now: micro,
 		CalendarSigner: cfg.CalendarSigner, CalendarPublisher: cfg.CalendarPublisher}

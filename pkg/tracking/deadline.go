@@ -113,6 +113,13 @@ type Deadline struct {
 	// report can show each mode apart; empty while owed and for rules
 	// whose completion is not tagged.
 	Mode string
+	// Evidence names what met or cancelled the obligation in the service's
+	// own kept records (adjudication: "decision:<case id>",
+	// "withdrawal:<case id>", "complex:<case id>"), set by the step that
+	// ends it (Step.Evidence). The database records it with the step
+	// (tracking migration 0012) and the monitor checks it there (a step
+	// without its evidence was not the service's). Empty while owed.
+	Evidence string
 	// DueCause says why this change moves the due time (a resume, a
 	// calendar version, a restoration), for the record of due moves that
 	// the database keeps of every move (tracking migration 0005); it is not

@@ -61,6 +61,11 @@ type DueMove struct {
 	// OldPausedAt is the open stop before the move (Obligation.PausedAt
 	// after it): a move from none to one started a stop of the clock.
 	OldPausedAt *time.Time
+	// OldState is the obligation's state before the move (Obligation.State
+	// after it): from owed to met or cancelled is a step that ended it,
+	// with Obligation.DoneAt and Obligation.Evidence (tracking 0012).
+	// Empty for moves recorded before 0012.
+	OldState State
 	// Role is the database role whose statement moved it; TxID its
 	// transaction.
 	Role    string
@@ -86,7 +91,26 @@ type MoveCheck interface {
 	// RecordAlarm records the tampered alarm of move seq, expecting
 	// expected, and reports whether it was not recorded before.
 	RecordAlarm(seq int64, expected time.Time, now time.Time) (bool, error)
+	// Ended returns the obligation of id, locked, if it is met or
+	// cancelled; a change check makes to it is stored.
+	Ended(id string) (*Deadline, bool, error)
+	// Prove asks the service's kept records for the evidence of the steps
+	// that ended obligations and the stops of the clock among Moves
+	// (Proof), all in one read.
+	Prove(moves []DueMove) (map[int64]Proof, error)
 }
+
+// Proof is what the service's kept records say of a step that ended an
+// obligation or a stop of its clock: its evidence found, not found, or not
+// checked (a rule whose evidence the service does not check).
+type Proof int
+
+// The proofs.
+const (
+	Unchecked Proof = iota
+	Proven
+	Unproven
+)
 
 // SweepResult counts what one sweep did.
 type SweepResult struct {
@@ -242,12 +266,30 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 	now := m.Now()
 	mark, _, err := m.Store.CheckMoves(ctx, m.moves, func(c MoveCheck) ([]events.Outgoing, error) {
 		var out []events.Outgoing
+		var claimed []DueMove
+		for _, mv := range c.Moves() {
+			if mv.Claimed() {
+				claimed = append(claimed, mv)
+			}
+		}
+		proofs := map[int64]Proof{}
+		if len(claimed) > 0 {
+			var err error
+			if proofs, err = c.Prove(claimed); err != nil {
+				return nil, err
+			}
+		}
 		for _, mv := range c.Moves() {
 			if mv.StoppedTheClock() {
-				if err := m.checkStop(c, mv, now, res, &out); err != nil {
+				if err := m.checkStop(c, mv, proofs[mv.Seq], now, res, &out); err != nil {
 					return nil, err
 				}
 				continue
+			}
+			if mv.Ended() && proofs[mv.Seq] == Unproven {
+				if err := m.checkEnded(c, mv, now, res, &out); err != nil {
+					return nil, err
+				}
 			}
 			want, ok, err := m.Tracker.Expected(mv.Obligation)
 			if err != nil {
@@ -256,21 +298,9 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 			if !ok || !Unexplained(mv.Obligation, want) {
 				continue
 			}
-			first, err := c.RecordAlarm(mv.Seq, want.DueAt, now)
-			if err != nil {
+			if err := m.raise(c, mv, want, now, res, &out, "due moved off the due its inputs give",
+				"moved_due_at", mv.Obligation.DueAt, "expected_due_at", want.DueAt, "cause", mv.Cause); err != nil {
 				return nil, err
-			}
-			if first {
-				res.Tampered++
-				m.Log.Error("deadline due moved off the due its inputs give", "obligation_id", mv.Obligation.ID,
-					"claim_id", mv.Obligation.ClaimID, "rule", string(mv.Obligation.Rule), "moved_due_at", mv.Obligation.DueAt,
-					"expected_due_at", want.DueAt, "role", mv.Role, "txid", mv.TxID, "cause", mv.Cause, "move_seq", mv.Seq)
-				moved := mv.Obligation
-				e, err := DeadlineEvent(events.DeadlineTampered, m.Service, m.Topics, want, now, &moved)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, e)
 			}
 			o, ok, err := c.Owed(mv.Obligation.ID)
 			if err != nil {
@@ -295,44 +325,99 @@ func (m *Monitor) checkMoves(ctx context.Context, res *SweepResult) error {
 	return nil
 }
 
+// TamperedLog begins the error log line of every tampered alarm.
+const TamperedLog = "deadline tampered: "
+
+// raise records the tampered alarm of move mv, whose obligation should
+// stand as want, and the first time announces it (claims.deadline.tampered
+// with want and the obligation as mv left it) and logs msg with attrs, the
+// role and the transaction.
+func (m *Monitor) raise(c MoveCheck, mv DueMove, want Deadline, now time.Time, res *SweepResult, out *[]events.Outgoing, msg string, attrs ...any) error {
+	first, err := c.RecordAlarm(mv.Seq, want.DueAt, now)
+	if err != nil || !first {
+		return err
+	}
+	res.Tampered++
+	m.Log.Error(TamperedLog+msg, append([]any{"obligation_id", mv.Obligation.ID, "claim_id", mv.Obligation.ClaimID, "rule", string(mv.Obligation.Rule),
+		"role", mv.Role, "txid", mv.TxID, "move_seq", mv.Seq}, attrs...)...)
+	moved := mv.Obligation
+	e, err := DeadlineEvent(events.DeadlineTampered, m.Service, m.Topics, want, now, &moved)
+	if err != nil {
+		return err
+	}
+	*out = append(*out, e)
+	return nil
+}
+
 // StoppedTheClock reports whether the move started a stop of the clock.
 func (mv DueMove) StoppedTheClock() bool {
 	return mv.OldPausedAt == nil && mv.Obligation.PausedAt != nil
+}
+
+// Ended reports whether the move was a step that ended an owed obligation
+// as met or cancelled.
+func (mv DueMove) Ended() bool {
+	return (mv.OldState == StateOpen || mv.OldState == StatePaused) &&
+		(mv.Obligation.State == StateMet || mv.Obligation.State == StateCancelled)
+}
+
+// Claimed reports whether the move is one whose source the service's kept
+// records must prove: a step that ended an obligation, or a stop of the
+// clock started with a stated cause (one without a cause is not the
+// tracker's at all).
+func (mv DueMove) Claimed() bool {
+	return mv.Ended() || (mv.StoppedTheClock() && mv.Cause != "")
 }
 
 // checkStop checks a stop of the clock: the tracker states a cause for each
 // it makes (Tracker.Pause), so one started without a cause was made by
 // something else (an insider setting an owed obligation paused through the
 // service's role, red team session 14: a paused obligation is never
-// breached). It raises the tampered alarm, once per move, and takes the
-// stop back while the obligation is still paused from then.
-func (m *Monitor) checkStop(c MoveCheck, mv DueMove, now time.Time, res *SweepResult, out *[]events.Outgoing) error {
-	if mv.Cause != "" {
+// breached); and one with a cause stands only on its source in the
+// service's kept records (proof: the notice delivered when the stop began,
+// session 15), and only on a rule whose clock stops. It raises the tampered
+// alarm, once per move, and takes the stop back while the obligation is
+// still paused from then.
+func (m *Monitor) checkStop(c MoveCheck, mv DueMove, proof Proof, now time.Time, res *SweepResult, out *[]events.Outgoing) error {
+	rule, err := deadline.RuleByID(mv.Obligation.Rule)
+	if mv.Cause != "" && proof != Unproven && err == nil && rule.Pausable {
 		return nil
 	}
 	want := mv.Obligation
 	want.State, want.PausedAt = StateOpen, nil
-	first, err := c.RecordAlarm(mv.Seq, want.DueAt, now)
-	if err != nil {
+	if err := m.raise(c, mv, want, now, res, out, "clock stopped without its source",
+		"paused_at", *mv.Obligation.PausedAt, "cause", mv.Cause); err != nil {
 		return err
-	}
-	if first {
-		res.Tampered++
-		m.Log.Error("deadline clock stopped without a cause", "obligation_id", mv.Obligation.ID,
-			"claim_id", mv.Obligation.ClaimID, "rule", string(mv.Obligation.Rule), "paused_at", *mv.Obligation.PausedAt,
-			"role", mv.Role, "txid", mv.TxID, "move_seq", mv.Seq)
-		stopped := mv.Obligation
-		e, err := DeadlineEvent(events.DeadlineTampered, m.Service, m.Topics, want, now, &stopped)
-		if err != nil {
-			return err
-		}
-		*out = append(*out, e)
 	}
 	o, ok, err := c.Owed(mv.Obligation.ID)
 	if err != nil || !ok {
 		return err
 	}
 	if m.Tracker.Unpause(o, *mv.Obligation.PausedAt, now) {
+		res.Restored++
+	}
+	return nil
+}
+
+// checkEnded acts on a step that ended an owed obligation (met or
+// cancelled) whose evidence the service's kept records do not hold (red
+// team session 14, left open: an insider's UPDATE … SET state = 'met'
+// through the service's role, and a done obligation is never breached): it
+// raises the tampered alarm, once per step, and takes the step back
+// (Tracker.TakeBack), so the obligation is owed again and breached on
+// time.
+func (m *Monitor) checkEnded(c MoveCheck, mv DueMove, now time.Time, res *SweepResult, out *[]events.Outgoing) error {
+	want := mv.Obligation
+	want.State, want.DoneAt, want.PausedAt = mv.OldState, nil, mv.OldPausedAt
+	if err := m.raise(c, mv, want, now, res, out, "obligation ended without its evidence",
+		"state", string(mv.Obligation.State), "evidence", mv.Obligation.Evidence); err != nil {
+		return err
+	}
+	o, ok, err := c.Ended(mv.Obligation.ID)
+	if err != nil || !ok {
+		return err
+	}
+	if m.Tracker.TakeBack(o, mv, now) {
 		res.Restored++
 	}
 	return nil

@@ -25,6 +25,9 @@ type Step struct {
 	Mode string
 	// Pauses are the closed clock stops a repause step sets.
 	Pauses []deadline.Pause
+	// Evidence names what meets or cancels the obligation in the
+	// service's kept records (Deadline.Evidence).
+	Evidence string
 }
 
 // Action is what a step does to an existing obligation.
@@ -54,6 +57,14 @@ func Complete(subject string, rule deadline.RuleID, at time.Time) Step {
 func CompleteAs(subject string, rule deadline.RuleID, at time.Time, mode string) Step {
 	s := Complete(subject, rule, at)
 	s.Mode = mode
+	return s
+}
+
+// Proven returns s with its evidence: what meets or cancels the
+// obligation in the service's own kept records (Deadline.Evidence), which
+// the monitor checks there.
+func (s Step) Proven(evidence string) Step {
+	s.Evidence = evidence
 	return s
 }
 
@@ -98,7 +109,7 @@ func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
 			return err
 		}
 		if owed {
-			o.Mode = s.Mode
+			o.Mode, o.Evidence = s.Mode, s.Evidence
 		}
 		return nil
 	case ActionPause:
@@ -107,7 +118,14 @@ func (t *Tracker) ApplyTo(o *Deadline, s Step, now time.Time) error {
 		_, err := t.Resume(o, s.At, now)
 		return err
 	case ActionCancel:
-		return t.Cancel(o, s.At, s.Reason, now)
+		owed := o.Owed()
+		if err := t.Cancel(o, s.At, s.Reason, now); err != nil {
+			return err
+		}
+		if owed {
+			o.Evidence = s.Evidence
+		}
+		return nil
 	case ActionRepause:
 		_, err := t.Repause(o, s.Pauses, s.At)
 		return err

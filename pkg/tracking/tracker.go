@@ -216,6 +216,31 @@ func (t *Tracker) Unpause(o *Deadline, at, now time.Time) bool {
 	return true
 }
 
+// TakeBack puts an obligation that step mv ended (met or cancelled) back
+// to what it was before it (open, or paused from the same stop), when the
+// monitor found no evidence of the step in the service's kept records
+// (Monitor): the obligation is owed again, so its breach comes on time. It
+// reports whether it did: not when o was changed since the step.
+func (t *Tracker) TakeBack(o *Deadline, mv DueMove, now time.Time) bool {
+	if !mv.Ended() || o.State != mv.Obligation.State || o.DoneAt == nil || mv.Obligation.DoneAt == nil ||
+		!o.DoneAt.Equal(*mv.Obligation.DoneAt) {
+		return false
+	}
+	o.State, o.PausedAt = StateOpen, nil
+	if mv.OldState == StatePaused && mv.OldPausedAt != nil {
+		at := *mv.OldPausedAt
+		o.State, o.PausedAt = StatePaused, &at
+	}
+	o.DoneAt, o.CancelReason, o.Mode, o.Evidence, o.UpdatedAt = nil, "", "", "", now.UTC()
+	o.DueCause = fmt.Sprintf("%s%d to %s without its evidence taken back", TakenBackCause, mv.Seq, mv.Obligation.State)
+	return true
+}
+
+// TakenBackCause begins the cause Tracker.TakeBack states, followed by the
+// sequence number of the step taken back: a stop of the clock it restores
+// is proven by that step's tampered alarm.
+const TakenBackCause = "restored: step "
+
 // Resume restarts the clock when the supplement arrives and recomputes the
 // due time with the paused days deducted. It reports whether the due time
 // moved. Resuming a done obligation (one that a pause after its due time

@@ -408,3 +408,52 @@ func TestUnpauseTakesBackOnlyTheStopItIsToldOf(t *testing.T) {
 	require.NoError(t, tr.Pause(&o, stop, now))
 	assert.NotEmpty(t, o.DueCause, "the cause of the tracker's own pause")
 }
+
+func TestTakeBackPutsBackOnlyTheStepItIsToldOf(t *testing.T) {
+	tr := newTracker()
+	now := at(t, "2026-03-06T10:00:00+08:00")
+	done := at(t, "2026-03-05T09:00:00+08:00")
+	stop := at(t, "2026-03-04T09:00:00+08:00")
+	for _, c := range []struct {
+		name      string
+		from      tracking.State
+		state     tracking.State
+		doneAt    time.Time
+		want      bool
+		wantState tracking.State
+	}{
+		{"met from open", tracking.StateOpen, tracking.StateMet, done, true, tracking.StateOpen},
+		{"cancelled from paused", tracking.StatePaused, tracking.StateCancelled, done, true, tracking.StatePaused},
+		{"met again since, at another time", tracking.StateOpen, tracking.StateMet, done.Add(time.Hour), false, ""},
+		{"cancelled since the step met it", tracking.StateOpen, tracking.StateCancelled, done, false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := tr.New(decisionSpec(t, "2026-03-03T09:00:00+08:00"), now)
+			require.NoError(t, err)
+			mv := tracking.DueMove{Seq: 7, Obligation: o, OldState: c.from}
+			mv.Obligation.State, mv.Obligation.DoneAt = tracking.StateMet, &done
+			if c.from == tracking.StatePaused {
+				mv.OldPausedAt = &stop
+				mv.Obligation.State = tracking.StateCancelled
+			}
+			doneAt := c.doneAt
+			o.State, o.DoneAt, o.Mode, o.Evidence = c.state, &doneAt, "manual", "decision:x"
+			before := o
+			if got := tr.TakeBack(&o, mv, now); got != c.want {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			if !c.want {
+				assert.Equal(t, before, o, "the obligation left")
+				return
+			}
+			assert.Equal(t, c.wantState, o.State, "the state")
+			assert.Nil(t, o.DoneAt, "the done time")
+			assert.Empty(t, o.Evidence+o.Mode+o.CancelReason, "the evidence, mode and reason")
+			assert.Equal(t, before.DueAt, o.DueAt, "the due")
+			assert.Contains(t, o.DueCause, tracking.TakenBackCause+"7 ", "the cause recorded")
+			if c.wantState == tracking.StatePaused {
+				assert.Equal(t, &stop, o.PausedAt, "the stop restored")
+			}
+		})
+	}
+}

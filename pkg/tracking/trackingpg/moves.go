@@ -3,6 +3,8 @@ package trackingpg
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,6 +31,9 @@ type moveRow struct {
 	Xid                                int64
 	MovedAt                            time.Time
 	OldPausedAt, PausedAt              *time.Time
+	OldState                           *string
+	DoneAt                             *time.Time
+	Evidence                           string
 }
 
 // toDomain returns the move with the obligation as the move left it: its
@@ -36,12 +41,17 @@ type moveRow struct {
 func (r moveRow) toDomain() (tracking.DueMove, error) {
 	o, err := obligationRow{ID: r.ObligationID, ClaimID: r.ClaimID, Rule: r.Rule, State: r.State, ClockStart: r.ClockStart,
 		Pauses: r.Pauses, OverrideLength: r.OverrideLength, OverrideUnit: r.OverrideUnit, CalendarSeq: r.CalendarSeq,
-		DueAt: r.NewDueAt, DueDate: r.NewDueDate, Basis: r.NewBasis, PausedAt: r.PausedAt}.toDomain()
+		DueAt: r.NewDueAt, DueDate: r.NewDueDate, Basis: r.NewBasis, PausedAt: r.PausedAt, DoneAt: r.DoneAt,
+		DoneEvidence: r.Evidence}.toDomain()
 	if err != nil {
 		return tracking.DueMove{}, fmt.Errorf("due move %d: %w", r.Seq, err)
 	}
-	return tracking.DueMove{Seq: r.Seq, Obligation: o, OldDueAt: r.OldDueAt.In(calendar.Location()), OldPausedAt: postgres.UTC(r.OldPausedAt), Cause: r.Cause,
-		Role: r.Role, TxID: r.Xid, MovedAt: r.MovedAt.UTC()}, nil
+	mv := tracking.DueMove{Seq: r.Seq, Obligation: o, OldDueAt: r.OldDueAt.In(calendar.Location()), OldPausedAt: postgres.UTC(r.OldPausedAt), Cause: r.Cause,
+		Role: r.Role, TxID: r.Xid, MovedAt: r.MovedAt.UTC()}
+	if r.OldState != nil {
+		mv.OldState = tracking.State(*r.OldState)
+	}
+	return mv, nil
 }
 
 // CheckMoves reads the moves of a due that mark has not seen and
@@ -78,7 +88,7 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 		}
 		n = len(rows)
 		next = tracking.MoveMark{Seq: max(snap.Top, mark.Seq), XMin: snap.XMin}
-		c := &moveCheck{tx: tx, owed: map[string]*loaded{}}
+		c := &moveCheck{tx: tx, owed: map[string]*loaded{}, witness: s.witness}
 		for _, r := range rows {
 			mv, err := r.toDomain()
 			if err != nil {
@@ -118,9 +128,10 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 
 // moveCheck is one transaction of CheckMoves.
 type moveCheck struct {
-	tx    *gorm.DB
-	moves []tracking.DueMove
-	owed  map[string]*loaded
+	tx      *gorm.DB
+	moves   []tracking.DueMove
+	owed    map[string]*loaded
+	witness Witness
 }
 
 func (c *moveCheck) Moves() []tracking.DueMove { return c.moves }
@@ -129,26 +140,109 @@ func (c *moveCheck) Moves() []tracking.DueMove { return c.moves }
 // for: only those of the moves found tampered are, so a sweep after
 // honest moves locks nothing.
 func (c *moveCheck) Owed(id string) (*tracking.Deadline, bool, error) {
+	o, err := c.lock(id)
+	if err != nil || o == nil || !o.Owed() {
+		return nil, false, err
+	}
+	return o, true, nil
+}
+
+// Ended is Owed for an obligation met or cancelled.
+func (c *moveCheck) Ended(id string) (*tracking.Deadline, bool, error) {
+	o, err := c.lock(id)
+	if err != nil || o == nil || (o.State != tracking.StateMet && o.State != tracking.StateCancelled) {
+		return nil, false, err
+	}
+	return o, true, nil
+}
+
+// lock locks and reads the obligation of id once per transaction; nil
+// when there is none.
+func (c *moveCheck) lock(id string) (*tracking.Deadline, error) {
 	e, ok := c.owed[id]
 	if !ok {
 		var rows []obligationRow
-		if err := c.tx.Raw(`SELECT * FROM deadline_obligations WHERE id = ? AND state IN ('open', 'paused') FOR UPDATE`, id).
-			Scan(&rows).Error; err != nil {
-			return nil, false, fmt.Errorf("due moves: lock obligation %s: %w", id, err)
+		if err := c.tx.Raw(`SELECT * FROM deadline_obligations WHERE id = ? FOR UPDATE`, id).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("due moves: lock obligation %s: %w", id, err)
 		}
 		for _, r := range rows {
 			o, err := r.toDomain()
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
-			e = &loaded{o: o, before: r}
+			// As Apply reads it: the row as written back, so an
+			// obligation left as it was is not written.
+			before, err := toRow(o)
+			if err != nil {
+				return nil, err
+			}
+			e = &loaded{o: o, before: before}
 		}
 		c.owed[id] = e
 	}
 	if e == nil {
-		return nil, false, nil
+		return nil, nil
 	}
-	return &e.o, true, nil
+	return &e.o, nil
+}
+
+// Prove answers the stops that restore a stop taken back with an
+// ended step (tracking.TakenBackCause) from the record: proven when that
+// step's tampered alarm is recorded, of the same obligation. The others go
+// to the service's witness, if it has one.
+func (c *moveCheck) Prove(moves []tracking.DueMove) (map[int64]tracking.Proof, error) {
+	out := map[int64]tracking.Proof{}
+	var rest []tracking.DueMove
+	restored := map[int64]tracking.DueMove{}
+	for _, mv := range moves {
+		if seq, ok := takenBack(mv); ok {
+			restored[seq] = mv
+			out[mv.Seq] = tracking.Unproven
+			continue
+		}
+		rest = append(rest, mv)
+	}
+	if len(restored) > 0 {
+		seqs := make([]int64, 0, len(restored))
+		for seq := range restored {
+			seqs = append(seqs, seq)
+		}
+		var alarmed []struct {
+			MoveSeq      int64
+			ObligationID string
+		}
+		if err := c.tx.Raw(`SELECT move_seq, obligation_id FROM deadline_tamper_alarms WHERE move_seq IN ?`, seqs).Scan(&alarmed).Error; err != nil {
+			return nil, fmt.Errorf("due moves: steps taken back: %w", err)
+		}
+		for _, a := range alarmed {
+			if mv := restored[a.MoveSeq]; mv.Obligation.ID == a.ObligationID {
+				out[mv.Seq] = tracking.Proven
+			}
+		}
+	}
+	if c.witness == nil || len(rest) == 0 {
+		return out, nil
+	}
+	proofs, err := c.witness.Prove(c.tx, rest)
+	if err != nil {
+		return nil, fmt.Errorf("due moves: prove steps: %w", err)
+	}
+	for seq, p := range proofs {
+		out[seq] = p
+	}
+	return out, nil
+}
+
+// takenBack returns the sequence number of the step whose taking back the
+// stop mv restores, if its cause says so.
+func takenBack(mv tracking.DueMove) (int64, bool) {
+	rest, ok := strings.CutPrefix(mv.Cause, tracking.TakenBackCause)
+	if !ok || !mv.StoppedTheClock() {
+		return 0, false
+	}
+	digits, _, _ := strings.Cut(rest, " ")
+	seq, err := strconv.ParseInt(digits, 10, 64)
+	return seq, err == nil
 }
 
 func (c *moveCheck) RecordAlarm(seq int64, expected, now time.Time) (bool, error) {

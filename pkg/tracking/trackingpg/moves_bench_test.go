@@ -21,6 +21,21 @@ func BenchmarkTheRecordOfDueMoves(b *testing.B) {
 	benchObligationUpdates(b, "recorded", "bare", `DROP TRIGGER deadline_obligations_due_moves ON deadline_obligations`)
 }
 
+// thousandOpen returns a migrated database (and its owner's connection)
+// holding 1,000 open decision deadlines.
+func thousandOpen(b *testing.B) (db, owner *gorm.DB) {
+	b.Helper()
+	db, owner = pgtest.NewMigratedWithOwner(b, 2, func() ([]postgres.Migration, error) { return uow.Shared() })
+	if err := db.Exec(`INSERT INTO deadline_obligations (id, claim_id, subject, rule, clock_start, due_date, due_at, at_risk_from,
+		basis, explanation, provisional, calendar_version, calendar_seq, state, created_at, updated_at)
+		SELECT 'o' || i, 'c' || i, 'claim/c' || i, 'decision', now(), current_date + 7, now() + interval '7 days', now() + interval '5 days',
+			'Reg. art. 23', 'bench', false, 'v1', 0, 'open', now(), now()
+		FROM generate_series(1, 1000) AS i`).Error; err != nil {
+		b.Fatalf("seed obligations: %v", err)
+	}
+	return db, owner
+}
+
 // benchObligationUpdates runs the two UPDATEs of 1,000 open obligations
 // ("move" and "alarm") on a database as migrated (named with) and on one
 // where the schema's owner ran the statements of undo first (named without), in the order
@@ -30,14 +45,7 @@ func benchObligationUpdates(b *testing.B, with, without string, undo ...string) 
 	b.Helper()
 	dbs := map[string]*gorm.DB{}
 	for _, name := range []string{with, without} {
-		db, owner := pgtest.NewMigratedWithOwner(b, 2, func() ([]postgres.Migration, error) { return uow.Shared() })
-		if err := db.Exec(`INSERT INTO deadline_obligations (id, claim_id, subject, rule, clock_start, due_date, due_at, at_risk_from,
-			basis, explanation, provisional, calendar_version, calendar_seq, state, created_at, updated_at)
-			SELECT 'o' || i, 'c' || i, 'claim/c' || i, 'decision', now(), current_date + 7, now() + interval '7 days', now() + interval '5 days',
-				'Reg. art. 23', 'bench', false, 'v1', 0, 'open', now(), now()
-			FROM generate_series(1, 1000) AS i`).Error; err != nil {
-			b.Fatalf("seed obligations: %v", err)
-		}
+		db, owner := thousandOpen(b)
 		if name == without {
 			for _, stmt := range undo {
 				if err := owner.Exec(stmt).Error; err != nil {

@@ -32,7 +32,7 @@ import (
 // kind (ID is the primary key).
 type obligationRow struct {
 	ID, ClaimID, Subject, Rule, State, CancelReason string
-	Mode, DueCause                                  string
+	Mode, DueCause, DoneEvidence                    string
 	DueDate, Basis, Explanation, CalendarVersion    string
 	ClockStart, DueAt, AtRiskFrom                   time.Time
 	CreatedAt, UpdatedAt                            time.Time
@@ -66,6 +66,7 @@ func toRow(o tracking.Deadline) (obligationRow, error) {
 		Pauses: pauses, PausedAt: o.PausedAt, DueDate: o.DueDate.String(), DueAt: o.DueAt.UTC(),
 		AtRiskFrom: o.AtRiskFrom.UTC(), Basis: o.Basis, Explanation: o.Explanation, Provisional: o.Provisional,
 		CalendarVersion: o.CalendarVersion, CalendarSeq: o.CalendarSeq, State: string(o.State), DoneAt: o.DoneAt, CancelReason: o.CancelReason, Mode: o.Mode, DueCause: o.DueCause,
+		DoneEvidence:    o.Evidence,
 		AtRiskAlertedAt: o.AtRiskAlertedAt, BreachedAlertedAt: o.BreachedAlertedAt,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
 	}
@@ -90,7 +91,7 @@ func (r obligationRow) toDomain() (tracking.Deadline, error) {
 		PausedAt: postgres.UTC(r.PausedAt), DueDate: due, DueAt: r.DueAt.In(calendar.Location()),
 		AtRiskFrom: r.AtRiskFrom.In(calendar.Location()), Basis: r.Basis, Explanation: r.Explanation,
 		Provisional: r.Provisional, CalendarVersion: r.CalendarVersion, CalendarSeq: r.CalendarSeq,
-		State: tracking.State(r.State), DoneAt: postgres.UTC(r.DoneAt), CancelReason: r.CancelReason, Mode: r.Mode, AtRiskAlertedAt: postgres.UTC(r.AtRiskAlertedAt),
+		State: tracking.State(r.State), DoneAt: postgres.UTC(r.DoneAt), CancelReason: r.CancelReason, Mode: r.Mode, Evidence: r.DoneEvidence, AtRiskAlertedAt: postgres.UTC(r.AtRiskAlertedAt),
 		BreachedAlertedAt: postgres.UTC(r.BreachedAlertedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, p := range ps {
@@ -352,7 +353,7 @@ var obligationColumns = []struct{ name, typ string }{
 	{"explanation", "text"}, {"provisional", "boolean"}, {"calendar_version", "text"}, {"calendar_seq", "bigint"},
 	{"state", "text"}, {"done_at", "timestamptz"}, {"at_risk_alerted_at", "timestamptz"},
 	{"breached_alerted_at", "timestamptz"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
-	{"cancel_reason", "text"}, {"mode", "text"}, {"due_cause", "text"},
+	{"cancel_reason", "text"}, {"mode", "text"}, {"due_cause", "text"}, {"done_evidence", "text"},
 }
 
 // values returns r's columns in the order of obligationColumns, instants
@@ -379,7 +380,7 @@ func (r obligationRow) values() []any {
 		r.Explanation, r.Provisional, r.CalendarVersion, r.CalendarSeq,
 		r.State, tp(r.DoneAt), tp(r.AtRiskAlertedAt),
 		tp(r.BreachedAlertedAt), ts(r.CreatedAt), ts(r.UpdatedAt),
-		r.CancelReason, r.Mode, r.DueCause}
+		r.CancelReason, r.Mode, r.DueCause, r.DoneEvidence}
 }
 
 // changedColumns returns the indexes (in obligationColumns) of the columns
@@ -521,8 +522,29 @@ func RiskCondition(alias string, risk tracking.Risk, now time.Time) (string, []a
 // Store is the PostgreSQL implementation of tracking.Store and
 // tracking.MonitorStore.
 type Store struct {
-	db   *gorm.DB
-	work Work
+	db      *gorm.DB
+	work    Work
+	witness Witness
+}
+
+// Witness proves, in the monitor's transaction, the steps that ended
+// obligations (met or cancelled, with their evidence) and the stops of the
+// clock (with their stated cause) against the service's own kept records:
+// the decision in effect, the withdrawal, the notice delivered. It answers
+// tracking.Proven or tracking.Unproven for each move it checks, by
+// sequence number; a move it leaves out is tracking.Unchecked. A store
+// without one checks none (a service whose steps' sources are not yet
+// checked).
+type Witness interface {
+	Prove(tx *gorm.DB, moves []tracking.DueMove) (map[int64]tracking.Proof, error)
+}
+
+// WithWitness returns s proving the steps and stops the monitor reads with
+// w.
+func (s *Store) WithWitness(w Witness) *Store {
+	c := *s
+	c.witness = w
+	return &c
 }
 
 // Work runs a change and stores the events it returns in the same

@@ -216,9 +216,11 @@ func (s *Service) decided(c *domain.Case, product *domain.Product, letterNumber 
 		// The decision's obligations are tagged with its mode, so that the
 		// compliance report (R13) shows automatic and manual decisions
 		// apart (issue 19).
-		Steps: []tracking.Step{tracking.CompleteAs(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), d.EffectiveAt(), d.Mode()),
+		Steps: []tracking.Step{tracking.CompleteAs(tracking.ClaimSubject(c.ClaimID), c.DecisionRule(), d.EffectiveAt(), d.Mode()).
+			Proven(domain.DecisionEvidence(c.ID)),
 			// The amount is determined: nothing is owed in advance any more (R7).
-			tracking.CompleteAs(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt(), d.Mode())},
+			tracking.CompleteAs(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, d.EffectiveAt(), d.Mode()).
+				Proven(domain.DecisionEvidence(c.ID))},
 	}
 	if !c.OwesRefusalNotice() {
 		return eff, nil

@@ -157,7 +157,8 @@ func (s *Service) MarkComplex(ctx context.Context, actor domain.Actor, claimID, 
 			return tracking.Effects{}, err
 		}
 		return tracking.Effects{Steps: []tracking.Step{
-			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.Decision, now, "superseded by the complex-case decision deadline: "+c.Complex.Reason),
+			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.Decision, now, "superseded by the complex-case decision deadline: "+c.Complex.Reason).
+				Proven(domain.ComplexEvidence(c.ID)),
 			tracking.Open(o),
 		}}, nil
 	})
@@ -181,8 +182,9 @@ func (s *Service) Close(ctx context.Context, actor domain.Actor, claimID, reason
 			return tracking.Effects{}, err
 		}
 		why := "claim withdrawn: " + c.Closure.Reason
-		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(tracking.ClaimSubject(c.ClaimID), rule, now, why),
-			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now, why)},
+		withdrawal := domain.WithdrawalEvidence(c.ID)
+		return tracking.Effects{Steps: []tracking.Step{tracking.Cancel(tracking.ClaimSubject(c.ClaimID), rule, now, why).Proven(withdrawal),
+			tracking.Cancel(tracking.ClaimSubject(c.ClaimID), deadline.AdvancePayment, now, why).Proven(withdrawal)},
 			Events: []events.Outgoing{{Topic: s.topics.Adjudication(), Envelope: e}}}, nil
 	})
 }

@@ -171,6 +171,15 @@ type Supplement struct {
 	Receipt      string
 }
 
+// The evidence of the steps a case makes on its deadlines, as the
+// deadline tracking keeps it with each step to met or cancelled and the
+// monitor checks it in the case's kept records: the decision of case id in
+// effect (met), its withdrawal (cancelled), its marking as complex (the
+// 5-working-day deadline cancelled).
+func DecisionEvidence(caseID string) string   { return "decision:" + caseID }
+func WithdrawalEvidence(caseID string) string { return "withdrawal:" + caseID }
+func ComplexEvidence(caseID string) string    { return "complex:" + caseID }
+
 // RequestedByIntake is the RequestedBy of the R3 notices a claim request
 // brings from intake.
 const RequestedByIntake = "intake"

@@ -148,7 +148,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Name: "adjudication", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, MigrationDSN: cfg.MigrationDSN, MigrateOnly: cfg.MigrateOnly, Kafka: cfg.Kafka,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
-			CalendarSigner: cfg.Instructions, CalendarPublisher: calendarKeys},
+			CalendarSigner: cfg.Instructions, CalendarPublisher: calendarKeys, Witness: adapters.DeadlineWitness{}},
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
 		ConsumerBatch:   cfg.ConsumerBatch,
