@@ -21,7 +21,8 @@ import (
 // insured's name and either at the floor or corroborated; on the attack
 // pages another person's name passed, which must stay 0), and the names'
 // model's readings taken or confirmed (taken). CLAIMS_OCR_BENCH_KINDS
-// (clean,attack by default) chooses the kinds of page read.
+// (clean,attack by default) chooses the kinds of page read. It logs each
+// attack page whose name passed, with its readings.
 func BenchmarkNamesModelOnLookAlikes(b *testing.B) {
 	fonts := loadFonts(b)
 	kinds := []string{"clean", "attack"}
@@ -48,6 +49,10 @@ func BenchmarkNamesModelOnLookAlikes(b *testing.B) {
 						count[d.kind+"-names"]++
 						if passesAsInsured(res, field, d.insured) {
 							count[d.kind+"-as-insured"]++
+							if d.kind == "attack" {
+								b.Logf("another person's name passed: %s of %s (doc %d, seed %d) for %s, read %q at %.2f, readings %+v", field, d.c.Patient, d.doc, d.seed,
+									d.insured, nameOf(res, field), res.Fields.Sources[field].Confidence, res.Fields.NameRereadings)
+							}
 						}
 						if slices.ContainsFunc(res.Fields.NameRereadings, func(r document.NameRereading) bool {
 							return r.Field == field && (r.Outcome == document.RereadTaken || r.Outcome == document.RereadConfirmed)
