@@ -189,3 +189,39 @@ func TestTheNamesModelReadsTheWholeNameAtAScaleItIsSureOf(t *testing.T) {
 		})
 	}
 }
+
+// TestTheNamesCropStopsBeforeTheNextLabel is the regression of the
+// names' crop carried on over the ink after a name (inkAfter) on issue
+// 19's BenchmarkStraightThrough: the diagnosis certificates of claims 350
+// (孙伟峰丽) and 650 (孙芳琳丽), decided on main, were held because their
+// patient was read 孙伟峰丽性别 and 孙芳琳丽性别, the label 性别 that
+// follows the name on its line taken into the crop. The names' model
+// must read each name as printed (its crop holding no part of the
+// label), and the name must count.
+func TestTheNamesCropStopsBeforeTheNextLabel(t *testing.T) {
+	fonts := loadFonts(t)
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	for _, claim := range []int{350, 650} {
+		printed := lookAlikeName(claim)
+		t.Run(printed, func(t *testing.T) {
+			c := lookAlikeSet(claim, printed)
+			c.Date, c.VisitNumber = "2026-12-05", fmt.Sprintf("26%08d", 10_000_000+claim)
+			res, err := inspect(t, p, scanOf(t, fonts, c, 3, scantest.Scanned(uint64(claim+3))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res.Fields.NameRereadings {
+				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
+			}
+			if !passesAsInsured(res, "patient_name", printed) {
+				t.Errorf("got patient_name %q at %.2f corroborated %v, want %q as printed, taken", nameOf(res, "patient_name"),
+					res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), printed)
+			}
+			if !slices.ContainsFunc(res.Fields.NameRereadings, func(r document.NameRereading) bool {
+				return r.Field == "patient_name" && r.Again == printed
+			}) {
+				t.Errorf("got readings %+v, want the names' model to read %q", res.Fields.NameRereadings, printed)
+			}
+		})
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/otiai10/gosseract/v2"
 
@@ -46,10 +48,12 @@ func valueBox(page document.Page, box document.Box) (document.Box, int) {
 
 // nameCrop copies the characters of a name's value out of img, the
 // upright page: valueBox of its document.Source box on page, carried on
-// over the ink that follows it (inkAfter), with a margin of a quarter of
-// their height above and below and two fifths before and after, so that
-// no stroke is cut and no neighbouring label is taken in, and enlarges
-// the copy so that the characters are height pixels high (never shrunk).
+// over the ink that follows it up to the next word (inkAfter,
+// nextWordAt), with a margin of a quarter of their height above and
+// below and two fifths before and after (never past the next word's left
+// edge), so that no stroke is cut and no neighbouring label is taken in,
+// and enlarges the copy so that the characters are height pixels high
+// (never shrunk).
 // The copy holds the value alone: the second reading is of the printed
 // characters, not of their label.
 func nameCrop(img *image.Gray, page document.Page, box document.Box, height int) *image.Gray {
@@ -57,9 +61,10 @@ func nameCrop(img *image.Gray, page document.Page, box document.Box, height int)
 	if box.W <= 0 || box.H <= 0 {
 		return image.NewGray(image.Rect(0, 0, 1, 1))
 	}
-	box.W = inkAfter(img, box, charHeight) - box.X
+	stop := nextWordAt(page, box)
+	box.W = inkAfter(img, box, charHeight, stop) - box.X
 	my, mx := max(2, box.H/4), max(3, 2*box.H/5)
-	r := image.Rect(box.X-mx, box.Y-my, box.X+box.W+mx, box.Y+box.H+my).
+	r := image.Rect(box.X-mx, box.Y-my, max(box.X+box.W, min(box.X+box.W+mx, stop)), box.Y+box.H+my).
 		Add(img.Bounds().Min).Intersect(img.Bounds())
 	out := image.NewGray(image.Rect(0, 0, max(1, r.Dx()), max(1, r.Dy())))
 	for y := 0; y < r.Dy(); y++ {
@@ -77,16 +82,21 @@ func nameCrop(img *image.Gray, page document.Page, box document.Box, height int)
 // upright page: box's right edge carried on over the columns of box's
 // rows that hold ink (darker than the Otsu threshold of box's own
 // pixels, a sixth of charHeight or more of them) until a gap of a
-// quarter of charHeight, and by two charHeights at most. The first
-// reading's boxes can stop short of the value: on issue 19's bank card
-// of 孙芳磊洋 the fast model read 孙芳舌 and a mark, and placed no
+// quarter of charHeight, by one character at most (charHeight and a
+// half: a character and the gaps beside it) and never to stop or beyond
+// (the next word on the line, nextWordAt). The first reading's boxes can
+// stop short of the value: on issue 19's bank card of 孙芳磊洋 the fast
+// model read 孙芳舌 and a mark (;) where 洋 is printed, and placed no
 // character on 洋, so the names' model was handed three characters and
 // could not read the fourth. The gap is wider than the space between two
 // characters of a name (2-6 pixels at 31) and narrower than that between
 // a value and the next label (18 on the receipt of 孙伟平鹏, whose 校验码
 // the names' model read as part of the name under half a character's
-// gap).
-func inkAfter(img *image.Gray, box document.Box, charHeight int) int {
+// gap); but a label can follow closer than that, or a character's box
+// reach it (丽's on the certificates of 孙伟峰丽 and 孙芳琳丽 ended where
+// 性别 began, and the crop carried on over the label, read 孙伟峰丽性别),
+// hence stop.
+func inkAfter(img *image.Gray, box document.Box, charHeight, stop int) int {
 	b := img.Bounds()
 	y0, y1 := max(box.Y, 0), min(box.Y+box.H, b.Dy())
 	right := min(box.X+box.W, b.Dx())
@@ -103,7 +113,7 @@ func inkAfter(img *image.Gray, box document.Box, charHeight int) int {
 	ink := otsu(hist)
 	minInk, gap := max(2, charHeight/6), max(3, charHeight/4)
 	end, last := right, right-1
-	for x := right; x < min(b.Dx(), right+2*charHeight) && x-last <= gap; x++ {
+	for x := right; x < min(b.Dx(), right+3*charHeight/2, stop) && x-last <= gap; x++ {
 		n := 0
 		for y := y0; y < y1; y++ {
 			if img.Pix[img.PixOffset(b.Min.X+x, b.Min.Y+y)] < ink {
@@ -115,6 +125,26 @@ func inkAfter(img *image.Gray, box document.Box, charHeight int) int {
 		}
 	}
 	return end
+}
+
+// nextWordAt returns the left edge of the first word page's first
+// reading found after box, a name's value (valueBox), on its line: a
+// word whose centre lies to the right of box and within its rows and
+// that holds a letter (a label such as 性别; not a mark such as the ; the
+// fast model read for 洋 on the bank card of 孙芳磊洋, which is where the
+// value's missing character is). Never left of box's right edge; the
+// greatest int when there is no such word.
+func nextWordAt(page document.Page, box document.Box) int {
+	right, stop := box.X+box.W, math.MaxInt
+	for _, l := range page.Lines {
+		for _, w := range l.Words {
+			cx, cy := w.Box.X+w.Box.W/2, w.Box.Y+w.Box.H/2
+			if cx >= right && cy >= box.Y && cy < box.Y+box.H && strings.IndexFunc(w.Text, unicode.IsLetter) >= 0 {
+				stop = min(stop, max(w.Box.X, right))
+			}
+		}
+	}
+	return stop
 }
 
 // otsu returns the threshold of hist, a grey histogram, that best
