@@ -105,6 +105,14 @@ func rereadName(text string) string {
 	return repairName(b.String())
 }
 
+// SameNameRead reports whether two readings of a name's value, a and b,
+// give one name (Han characters in order, repaired as a first reading
+// is), not none.
+func SameNameRead(a, b string) bool {
+	n := rereadName(a)
+	return n != "" && n == rereadName(b)
+}
+
 // RereadName keeps again, the value of field read a second time alone, at
 // at (its confidence the second reading's least sure character), beside
 // the first reading (NameRereadings), for a person to see; it changes

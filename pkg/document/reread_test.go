@@ -70,3 +70,25 @@ func TestOnlyANameReadAndLocatedIsReadAgain(t *testing.T) {
 		t.Errorf("got outcome %q and %d readings kept, want none for a name not located", got, len(f.NameRereadings))
 	}
 }
+
+// TestTwoReadingsGiveOneNameOnlyWhenTheirHanCharactersAgree is what the
+// names' model's second scale must agree on before its reading is taken
+// (ocr's rescaleUnsure): the same Han characters, marks and spaces aside;
+// another character, one more or none is not the same name.
+func TestTwoReadingsGiveOneNameOnlyWhenTheirHanCharactersAgree(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"孙 芳 磊 洋", "孙芳磊洋", true},
+		{"孙 芳 磊 洋 ;", "孙芳磊洋", true},
+		{"孙 芳 磊 洋", "孙芳舌洋", false},
+		{"孙 芳 磊", "孙芳磊洋", false},
+		{";", ";", false},
+		{"", "", false},
+	} {
+		if got := document.SameNameRead(tc.a, tc.b); got != tc.want {
+			t.Errorf("got SameNameRead(%q, %q) %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

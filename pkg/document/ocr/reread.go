@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"os"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/otiai10/gosseract/v2"
 
@@ -14,10 +17,13 @@ import (
 
 // valueBox returns the box of the characters of page whose centres lie
 // in box (a name's document.Source box, which spans its line's height):
-// the printed characters of the value alone; box itself when page kept
-// no characters there.
-func valueBox(page document.Page, box document.Box) document.Box {
-	x0, y0, x1, y1, any := 0, 0, 0, 0, false
+// the printed characters of the value alone, and the median of their
+// heights (a character's box can be much taller than the character, as
+// 胸's was on issue 19's receipt of 孙伟平鹏: 52 pixels for 31); box
+// itself and its height when page kept no characters there.
+func valueBox(page document.Page, box document.Box) (document.Box, int) {
+	x0, y0, x1, y1 := 0, 0, 0, 0
+	var heights []int
 	for _, l := range page.Lines {
 		for _, w := range l.Words {
 			for _, c := range w.Chars {
@@ -25,34 +31,40 @@ func valueBox(page document.Page, box document.Box) document.Box {
 				if c.Box.W <= 0 || c.Box.H <= 0 || cx < box.X || cx >= box.X+box.W || cy < box.Y || cy >= box.Y+box.H {
 					continue
 				}
-				if !any {
-					x0, y0, x1, y1, any = c.Box.X, c.Box.Y, c.Box.X+c.Box.W, c.Box.Y+c.Box.H, true
-					continue
+				if len(heights) == 0 {
+					x0, y0, x1, y1 = c.Box.X, c.Box.Y, c.Box.X+c.Box.W, c.Box.Y+c.Box.H
 				}
 				x0, y0, x1, y1 = min(x0, c.Box.X), min(y0, c.Box.Y), max(x1, c.Box.X+c.Box.W), max(y1, c.Box.Y+c.Box.H)
+				heights = append(heights, c.Box.H)
 			}
 		}
 	}
-	if !any {
-		return box
+	if len(heights) == 0 {
+		return box, box.H
 	}
-	return document.Box{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
+	slices.Sort(heights)
+	return document.Box{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, heights[len(heights)/2]
 }
 
-// nameCrop copies the characters of a name's value (valueBox of its
-// document.Source box on page) out of img, the upright page, with a
-// margin of a quarter of their height above and below and two fifths
-// before and after, so that no stroke is cut and no neighbouring label is
-// taken in, and enlarges the copy so that the characters are height
-// pixels high (never shrunk). The copy holds the value alone: the second
-// reading is of the printed characters, not of their label.
+// nameCrop copies the characters of a name's value out of img, the
+// upright page: valueBox of its document.Source box on page, carried on
+// over the ink that follows it up to the next word (inkAfter,
+// nextWordAt), with a margin of a quarter of their height above and
+// below and two fifths before and after (never past the next word's left
+// edge), so that no stroke is cut and no neighbouring label is taken in,
+// and enlarges the copy so that the characters are height pixels high
+// (never shrunk).
+// The copy holds the value alone: the second reading is of the printed
+// characters, not of their label.
 func nameCrop(img *image.Gray, page document.Page, box document.Box, height int) *image.Gray {
-	box = valueBox(page, box)
+	box, charHeight := valueBox(page, box)
 	if box.W <= 0 || box.H <= 0 {
 		return image.NewGray(image.Rect(0, 0, 1, 1))
 	}
+	stop := nextWordAt(page, box)
+	box.W = inkAfter(img, box, charHeight, stop) - box.X
 	my, mx := max(2, box.H/4), max(3, 2*box.H/5)
-	r := image.Rect(box.X-mx, box.Y-my, box.X+box.W+mx, box.Y+box.H+my).
+	r := image.Rect(box.X-mx, box.Y-my, max(box.X+box.W, min(box.X+box.W+mx, stop)), box.Y+box.H+my).
 		Add(img.Bounds().Min).Intersect(img.Bounds())
 	out := image.NewGray(image.Rect(0, 0, max(1, r.Dx()), max(1, r.Dy())))
 	for y := 0; y < r.Dy(); y++ {
@@ -63,6 +75,96 @@ func nameCrop(img *image.Gray, page document.Page, box document.Box, height int)
 		return out
 	}
 	return enlarge(out, f)
+}
+
+// inkAfter returns where the printed value whose characters the first
+// reading placed in box, charHeight pixels high, ends on img, the
+// upright page: box's right edge carried on over the columns of box's
+// rows that hold ink (darker than the Otsu threshold of box's own
+// pixels, a sixth of charHeight or more of them) until a gap of a
+// quarter of charHeight, by one character at most (charHeight and a
+// half: a character and the gaps beside it) and never to stop or beyond
+// (the next word on the line, nextWordAt). The first reading's boxes can
+// stop short of the value: on issue 19's bank card of 孙芳磊洋 the fast
+// model read 孙芳舌 and a mark (;) where 洋 is printed, and placed no
+// character on 洋, so the names' model was handed three characters and
+// could not read the fourth. The gap is wider than the space between two
+// characters of a name (2-6 pixels at 31) and narrower than that between
+// a value and the next label (18 on the receipt of 孙伟平鹏, whose 校验码
+// the names' model read as part of the name under half a character's
+// gap); but a label can follow closer than that, or a character's box
+// reach it (丽's on the certificates of 孙伟峰丽 and 孙芳琳丽 ended where
+// 性别 began, and the crop carried on over the label, read 孙伟峰丽性别),
+// hence stop.
+func inkAfter(img *image.Gray, box document.Box, charHeight, stop int) int {
+	b := img.Bounds()
+	y0, y1 := max(box.Y, 0), min(box.Y+box.H, b.Dy())
+	right := min(box.X+box.W, b.Dx())
+	if y1 <= y0 || right <= box.X {
+		return box.X + box.W
+	}
+	var hist [256]int
+	for y := y0; y < y1; y++ {
+		row := img.Pix[img.PixOffset(b.Min.X+max(box.X, 0), b.Min.Y+y):img.PixOffset(b.Min.X+right, b.Min.Y+y)]
+		for _, v := range row {
+			hist[v]++
+		}
+	}
+	ink := otsu(hist)
+	minInk, gap := max(2, charHeight/6), max(3, charHeight/4)
+	end, last := right, right-1
+	for x := right; x < min(b.Dx(), right+3*charHeight/2, stop) && x-last <= gap; x++ {
+		n := 0
+		for y := y0; y < y1; y++ {
+			if img.Pix[img.PixOffset(b.Min.X+x, b.Min.Y+y)] < ink {
+				n++
+			}
+		}
+		if n >= minInk {
+			last, end = x, x+1
+		}
+	}
+	return end
+}
+
+// nextWordAt returns the left edge of the first word page's first
+// reading found after box, a name's value (valueBox), on its line: a
+// word whose centre lies to the right of box and within its rows and
+// that holds a letter (a label such as 性别; not a mark such as the ; the
+// fast model read for 洋 on the bank card of 孙芳磊洋, which is where the
+// value's missing character is). Never left of box's right edge; the
+// greatest int when there is no such word.
+func nextWordAt(page document.Page, box document.Box) int {
+	right, stop := box.X+box.W, math.MaxInt
+	for _, l := range page.Lines {
+		for _, w := range l.Words {
+			cx, cy := w.Box.X+w.Box.W/2, w.Box.Y+w.Box.H/2
+			if cx >= right && cy >= box.Y && cy < box.Y+box.H && strings.IndexFunc(w.Text, unicode.IsLetter) >= 0 {
+				stop = min(stop, max(w.Box.X, right))
+			}
+		}
+	}
+	return stop
+}
+
+// otsu returns the threshold of hist, a grey histogram, that best
+// separates its dark pixels (below it) from its light ones.
+func otsu(hist [256]int) uint8 {
+	total, sum := 0, 0
+	for v, n := range hist {
+		total, sum = total+n, sum+v*n
+	}
+	best, at, below, sumBelow := -1.0, 128, 0, 0
+	for t := range 256 {
+		if below > 0 && below < total {
+			mb, mf := float64(sumBelow)/float64(below), float64(sum-sumBelow)/float64(total-below)
+			if v := float64(below) * float64(total-below) * (mb - mf) * (mb - mf); v > best {
+				best, at = v, t
+			}
+		}
+		below, sumBelow = below+hist[t], sumBelow+t*hist[t]
+	}
+	return uint8(at)
 }
 
 // enlarge returns img scaled up by f (> 1), each pixel sampled
@@ -111,6 +213,13 @@ const namesModelSure = 0.8
 // BenchmarkNameCropReread.
 const rereadHeight = 40
 
+// rescaleHeight is the other height a name's value is read at by the
+// names' model when it read it below namesModelSure at rereadHeight
+// (rescaleUnsure): the network's own line height, 48 pixels, with
+// the crop's margins; measured on issue 19's pages with
+// BenchmarkNamesModelOnLookAlikes.
+const rescaleHeight = 56
+
 // rereadNames has the names' client (chi_sim, one line, no dictionary)
 // read again the value of each name of parts (patient_name, holder_name)
 // located on an image's page read at secondReadingMinPage or more, cropped
@@ -133,20 +242,49 @@ func (p *Pipeline) rereadNames(ctx context.Context, pages []document.Page, imgs 
 				meanConfidence(pages[i].Lines) < secondReadingMinPage {
 				continue
 			}
-			lines, err := p.recogniseLine(ctx, nameCrop(turnClockwise(imgs[i], pages[i].Rotation), pages[i], src.Box, rereadHeight))
+			upright := turnClockwise(imgs[i], pages[i].Rotation)
+			lines, err := p.recogniseLine(ctx, nameCrop(upright, pages[i], src.Box, rereadHeight))
 			if err != nil {
 				return n, err
 			}
 			n++
-			at := document.Source{Page: src.Page, Box: src.Box, Confidence: document.LeastSure(lines)}
 			if p.cfg.NamesModelDir != "" {
+				if lines, err = p.rescaleUnsure(ctx, lines, upright, pages[i], src.Box); err != nil {
+					return n, err
+				}
+				at := document.Source{Page: src.Page, Box: src.Box, Confidence: document.LeastSure(lines)}
 				f.TakeNameReading(field, document.Reading(lines), at, namesModelSure)
 				continue
 			}
+			at := document.Source{Page: src.Page, Box: src.Box, Confidence: document.LeastSure(lines)}
 			f.RereadName(field, document.Reading(lines), at)
 		}
 	}
 	return n, nil
+}
+
+// rescaleUnsure returns the names' model's reading of a name's value at
+// rescaleHeight in place of lines, its reading at rereadHeight, when
+// lines read a name below namesModelSure and the other scale reads the
+// same name at namesModelSure or more; lines otherwise. The network's
+// sureness of a character changes with the scale it is handed (issue
+// 19's receipt of 孙芳磊洋: 磊 at 0.75 enlarged to 40 pixels, at 0.94 to
+// 32, 48, 56 or 64); a name read at one scale only is never taken, so a
+// look-alike the names' model does not read as the insured's at 40
+// pixels (none of 239, BenchmarkOtherRecogniser) gains nothing from the
+// second scale.
+func (p *Pipeline) rescaleUnsure(ctx context.Context, lines []document.Line, upright *image.Gray, page document.Page, box document.Box) ([]document.Line, error) {
+	if document.LeastSure(lines) >= namesModelSure {
+		return lines, nil
+	}
+	again, err := p.recogniseLine(ctx, nameCrop(upright, page, box, rescaleHeight))
+	if err != nil {
+		return nil, err
+	}
+	if document.LeastSure(again) >= namesModelSure && document.SameNameRead(document.Reading(lines), document.Reading(again)) {
+		return again, nil
+	}
+	return lines, nil
 }
 
 // newRereadClient makes a worker's names' client: chi_sim reading one

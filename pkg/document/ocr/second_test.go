@@ -79,20 +79,7 @@ func TestASecondModelReadsOnlyANameInDoubt(t *testing.T) {
 func TestTheSecondModelConfirmsNoLookAlikeName(t *testing.T) {
 	fonts := loadFonts(t)
 	p := newPipeline(t, ocr.Config{Workers: 1, SecondLanguage: "HanS"})
-	for _, tc := range []struct {
-		name             string
-		printed, insured string
-		set              int
-		doc              int
-		seed             uint64
-		field            string
-	}{
-		{"a receipt of 张磊 claimed by 张舌", "张磊", "张舌", 5001, 0, 5120, "patient_name"},
-		{"an identity card of 王鹏 claimed by 王胸", "王鹏", "王胸", 5003, 1, 5311, "holder_name"},
-		{"a receipt of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 0, 5800, "patient_name"},
-		{"an identity card of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 1, 5801, "holder_name"},
-		{"a diagnosis certificate of 孙磊敏杰 claimed by 孙舌敏杰", "孙磊敏杰", "孙舌敏杰", 5008, 3, 5803, "patient_name"},
-	} {
+	for _, tc := range lookAlikeCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := inspect(t, p, scanOf(t, fonts, lookAlikeSet(tc.set, tc.printed), tc.doc, scantest.Scanned(tc.seed)))
 			if err != nil {
