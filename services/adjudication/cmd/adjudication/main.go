@@ -44,6 +44,9 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 			CJK:   env.String("ADJUDICATION_LETTER_FONT_CJK", letter.DefaultFontPath),
 			Latin: env.String("ADJUDICATION_LETTER_FONT_LATIN", letter.DefaultLatinFontPath),
 		},
+		// Session 16: the ?wait= requests an instance holds at once over
+		// all callers.
+		MaxWaits: env.Int("ADJUDICATION_MAX_WAITS", 256),
 	}
 	limits, err := service.ParseAuthorityLimits(env.String("ADJUDICATION_AUTHORITY_LIMITS", "handler:5000000,senior_handler:unlimited"))
 	if err != nil {

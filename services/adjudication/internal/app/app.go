@@ -254,6 +254,10 @@ type Deps struct {
 	RequestRefused func(ctx context.Context, e events.Envelope, r signing.Refusal)
 	// Openings (may be nil: no request waits) tells when a case opens.
 	Openings Openings
+	// MaxWaits is how many requests this instance holds waiting for cases
+	// to open at once, over all callers (DefaultMaxWaits when zero): one
+	// more is refused at once, apperr.Overloaded (session 16).
+	MaxWaits int
 }
 
 // Signer signs a payment instruction's envelope (package signing).
@@ -288,7 +292,7 @@ type Service struct {
 	requests     RequestVerifier
 	refused      func(ctx context.Context, e events.Envelope, r signing.Refusal)
 	openings     Openings
-	waits        waits
+	waits        *waits
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -300,7 +304,7 @@ func NewService(d Deps) *Service {
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey, fingerprints: d.Fingerprints,
 		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
-		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused, openings: d.Openings}
+		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused, openings: d.Openings, waits: newWaits(d.MaxWaits)}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision

@@ -33,27 +33,49 @@ const MaxCaseWait = 10 * time.Second
 // benchmark's 32 clients share one subject.
 const MaxWaitsPerCaller = 64
 
-// waits counts the waits each caller holds.
+// DefaultMaxWaits is the waits an instance holds at once over all its
+// callers when Deps.MaxWaits is zero: four callers at MaxWaitsPerCaller,
+// eight times the benchmark's 32 clients. Someone holding many tokens (or
+// a script behind the claimant channel's one) is bounded by it, not by
+// the per-caller bound (session 16).
+const DefaultMaxWaits = 256
+
+// waits counts the waits each caller holds, and all of them: an instance
+// holds at most limit at once.
 type waits struct {
-	mu   sync.Mutex
-	held map[string]int
+	limit int
+	mu    sync.Mutex
+	held  map[string]int
+	all   int
+}
+
+// newWaits returns the count of waits of an instance that holds at most
+// limit at once (DefaultMaxWaits when limit is zero or less).
+func newWaits(limit int) *waits {
+	if limit <= 0 {
+		limit = DefaultMaxWaits
+	}
+	return &waits{limit: limit, held: map[string]int{}}
 }
 
 // take counts a wait of caller, or refuses it (apperr.Overloaded) when the
-// caller holds MaxWaitsPerCaller already; done ends it.
+// caller holds MaxWaitsPerCaller already or the instance holds limit; done
+// ends it.
 func (w *waits) take(caller string) (done func(), err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.held[caller] >= MaxWaitsPerCaller {
 		return nil, apperr.New(apperr.Overloaded, "%d requests of yours are waiting for cases to open: send this one when one of them is answered, or without wait", MaxWaitsPerCaller)
 	}
-	if w.held == nil {
-		w.held = map[string]int{}
+	if w.all >= w.limit {
+		return nil, apperr.New(apperr.Overloaded, "this instance holds %d requests waiting for cases to open, its most: send this one again in a moment, or without wait", w.limit)
 	}
 	w.held[caller]++
+	w.all++
 	return func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
+		w.all--
 		if w.held[caller]--; w.held[caller] <= 0 {
 			delete(w.held, caller)
 		}
@@ -62,7 +84,8 @@ func (w *waits) take(caller string) (done func(), err error) {
 
 // CaseWhenOpen returns the case of a claim, waiting up to wait for it to
 // open when it is not open yet (apperr.NotFound after that). The caller
-// holds at most MaxWaitsPerCaller waits at once.
+// holds at most MaxWaitsPerCaller waits at once, the instance
+// Deps.MaxWaits.
 func (s *Service) CaseWhenOpen(ctx context.Context, caller, claimID string, wait time.Duration) (domain.Case, error) {
 	if err := checkWait(wait); err != nil {
 		return domain.Case{}, err

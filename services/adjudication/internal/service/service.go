@@ -65,6 +65,11 @@ type Config struct {
 	// intake's keys (ADJUDICATION_TRUSTED_INTAKE_KEYS; the attack review of
 	// issue 19); adjudication refuses to start without it.
 	TrustedRequests *signing.Verifier
+	// MaxWaits is how many requests (?wait= reads of a case and
+	// decisions) this instance holds waiting for cases to open at once,
+	// over all callers (ADJUDICATION_MAX_WAITS; app.DefaultMaxWaits when
+	// zero): beyond, 503 overloaded at once (session 16).
+	MaxWaits int
 }
 
 // ParseAuthorityLimits reads limits written role:fen[,role:fen], where fen
@@ -195,6 +200,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Adjudication, er
 		Indicators: adapters.NewIndicatorStore(kit.DB(), kit.Tracker()), Instructions: cfg.Instructions,
 		Payees: cfg.Payees, Notes: adapters.NewNotes(kit.DB()), Straight: adapters.NewStraight(kit.DB()), Auto: cfg.Auto, AutoEnabled: cfg.AutoEnabled,
 		Requests: cfg.TrustedRequests, RequestRefused: requestRefused, Openings: openings,
+		MaxWaits: cfg.MaxWaits,
 	})
 	ports.Register(kit.Engine(), a, log)
 	// Binaries built with -tags faults may wrap the handler to crash on
