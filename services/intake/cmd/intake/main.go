@@ -104,6 +104,7 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		UploadSlots:      env.Int("INTAKE_UPLOAD_CONCURRENCY", 2),
 		UploadWait:       env.Duration("INTAKE_UPLOAD_WAIT", 3*time.Second),
 		UploadsPerCaller: env.Int("INTAKE_UPLOADS_PER_CALLER", 4),
+		UploadSpoolBytes: int64(env.Int("INTAKE_UPLOAD_SPOOL_BYTES", 256<<20)),
 	}
 	// Issue 17: the keys stored documents are encrypted with.
 	dataKeys, err := sealed.ParseKeys(env.String("INTAKE_DATA_KEYS", ""))

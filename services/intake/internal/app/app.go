@@ -173,6 +173,13 @@ type Deps struct {
 	// account cannot fill the spool's disk nor queue ahead of everyone for
 	// the UploadSlots (red team, session 13).
 	UploadsPerCaller int
+	// UploadSpoolBytes bounds the bytes this instance holds in upload
+	// spool files at once, over all callers (DefaultUploadSpoolBytes when
+	// zero): an upload reserves the most its spool may take before its
+	// body is read (SpoolRoom), and one for which there is no room left is
+	// refused at once. UploadsPerCaller alone left the spools' disk at
+	// callers × UploadsPerCaller × the upload limit (session 16).
+	UploadSpoolBytes int64
 	// Payees seals the payee a claimant gives with an advance agreement
 	// for payout's public key (issue 19, R11): intake never keeps the
 	// account in clear. Without it no advance agreement is taken.
@@ -208,14 +215,21 @@ type Reveals interface {
 	Record(ctx context.Context, r reveal.Reveal) error
 }
 
+// DefaultUploadSpoolBytes is Deps.UploadSpoolBytes when it is zero: a
+// dozen uploads of unknown length at the default 20 MiB limit, hundreds
+// of the size a scan has.
+const DefaultUploadSpoolBytes = 256 << 20
+
 // Service is intake's application layer.
 type Service struct {
 	d     Deps
 	slots chan struct{}
-	// inFlight counts the uploads of each caller being taken (under mu);
-	// a caller without one has no entry.
+	// inFlight counts the uploads of each caller being taken, and spooled
+	// the bytes reserved for their spool files (under mu); a caller
+	// without an upload has no entry.
 	mu       sync.Mutex
 	inFlight map[string]int
+	spooled  int64
 }
 
 // NewService returns the use cases over deps. The clock is read to the
@@ -242,6 +256,9 @@ func NewService(deps Deps) *Service {
 	if deps.UploadsPerCaller <= 0 {
 		deps.UploadsPerCaller = 4
 	}
+	if deps.UploadSpoolBytes <= 0 {
+		deps.UploadSpoolBytes = DefaultUploadSpoolBytes
+	}
 	return &Service{d: deps, slots: make(chan struct{}, deps.UploadSlots), inFlight: map[string]int{}}
 }
 
@@ -267,6 +284,31 @@ func (s *Service) CallerUpload(caller string) (release func(), err error) {
 			if s.inFlight[caller]--; s.inFlight[caller] <= 0 {
 				delete(s.inFlight, caller)
 			}
+		})
+	}, nil
+}
+
+// SpoolRoom reserves size bytes of the instance's upload spools until
+// release is called, or refuses the upload at once (apperr.Overloaded, 503
+// with Retry-After) when the spools would then hold more than
+// UploadSpoolBytes. Take it after CallerUpload and before the body is
+// read, with size the most the upload's spool file may take: the files
+// spooled at once then hold at most UploadSpoolBytes, however many callers
+// send them, and a refused upload has stored nothing.
+func (s *Service) SpoolRoom(size int64) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spooled+size > s.d.UploadSpoolBytes {
+		return nil, apperr.New(apperr.Overloaded, "this instance is receiving as many uploads as its spools hold at once (%d MiB); send this one again in a moment",
+			s.d.UploadSpoolBytes>>20)
+	}
+	s.spooled += size
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.spooled -= size
 		})
 	}, nil
 }

@@ -82,6 +82,17 @@ func readUpload(c *gin.Context, limit int64) (spool *os.File, name string, err e
 	return spool, name, nil
 }
 
+// spoolSize is the most an upload's spool file may take: readUpload
+// spools at most limit+1 bytes of the file, which the body carries with
+// its framing, so a body of a declared length (contentLength, -1 when
+// unknown: chunked) holds no more than that.
+func spoolSize(contentLength, limit int64) int64 {
+	if contentLength >= 0 && contentLength <= limit {
+		return contentLength
+	}
+	return limit + 1
+}
+
 // removeSpool closes and deletes a spool file; nil is none.
 func removeSpool(f *os.File) {
 	if f != nil {
@@ -112,6 +123,16 @@ func bodyError(err error) error {
 	return apperr.New(apperr.Invalid, "the multipart body cannot be read: %v", err)
 }
 
+// refuseUnread answers an upload refused before its body is read and
+// closes the connection after the answer. Kept open, net/http reads up to
+// 256 KiB of the unread body before it answers (so that the connection
+// may carry the next request), and a sender holding its body back held
+// the refusal until the read timeout (session 16).
+func (h *HTTP) refuseUnread(c *gin.Context, err error) {
+	c.Header("Connection", "close")
+	h.fail(c, err)
+}
+
 func (h *HTTP) upload(c *gin.Context) {
 	p, err := authhttp.Actor(c)
 	if err != nil {
@@ -128,11 +149,20 @@ func (h *HTTP) upload(c *gin.Context) {
 	}
 	done, err := h.app.CallerUpload(caller)
 	if err != nil {
-		h.fail(c, err)
+		h.refuseUnread(c, err)
 		return
 	}
 	defer done()
-	spool, name, err := readUpload(c, h.app.UploadLimits().MaxBytes)
+	// So are the bytes the instance's spools hold, over all callers: room
+	// for this upload's spool file is reserved before its body is read.
+	limit := h.app.UploadLimits().MaxBytes
+	unspool, err := h.app.SpoolRoom(spoolSize(c.Request.ContentLength, limit))
+	if err != nil {
+		h.refuseUnread(c, err)
+		return
+	}
+	defer unspool()
+	spool, name, err := readUpload(c, limit)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -26,11 +26,11 @@ type heldUpload struct {
 	got    int
 }
 
-// holdUpload opens an upload to reportID as p and sends 16 MiB of its file
-// without ending it. The write returns only once the server has taken all
-// but what the sockets buffer (a few MiB): the upload is then in the
-// server's hands, being spooled, with no wait on a clock.
-func (r *running) holdUpload(t *testing.T, p auth.Principal, reportID string) *heldUpload {
+// openUpload opens an upload to reportID as p and sends the start of its
+// body, the file's part header, and nothing more until part is written to
+// or the upload ended: an answer that comes meanwhile was given without
+// the body.
+func (r *running) openUpload(t *testing.T, p auth.Principal, reportID string) (h *heldUpload, part io.Writer) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -38,7 +38,7 @@ func (r *running) holdUpload(t *testing.T, p auth.Principal, reportID string) *h
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+apitest.Token(t, r.keys, p))
-	h := &heldUpload{pw: pw, status: make(chan int, 1)}
+	h = &heldUpload{pw: pw, status: make(chan int, 1)}
 	go func() {
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -48,9 +48,19 @@ func (r *running) holdUpload(t *testing.T, p auth.Principal, reportID string) *h
 		resp.Body.Close()
 		h.status <- resp.StatusCode
 	}()
-	part, err := mw.CreateFormFile("file", "held.png")
-	require.NoError(t, err)
 	t.Cleanup(func() { h.end() })
+	part, err = mw.CreateFormFile("file", "held.png")
+	require.NoError(t, err)
+	return h, part
+}
+
+// holdUpload opens an upload to reportID as p and sends 16 MiB of its file
+// without ending it. The write returns only once the server has taken all
+// but what the sockets buffer (a few MiB): the upload is then in the
+// server's hands, being spooled, with no wait on a clock.
+func (r *running) holdUpload(t *testing.T, p auth.Principal, reportID string) *heldUpload {
+	t.Helper()
+	h, part := r.openUpload(t, p, reportID)
 	if _, err := part.Write(bytes.Repeat([]byte{0x89}, 16<<20)); err != nil {
 		t.Fatalf("send 16 MiB of a held upload: got %v, want the server to take them (it answered early: status %d)", err, h.end())
 	}

@@ -76,6 +76,11 @@ type Config struct {
 	// UploadsPerCaller bounds the uploads one caller has in flight on an
 	// instance (app.Deps).
 	UploadsPerCaller int
+	// UploadSpoolBytes bounds the bytes an instance holds in upload spool
+	// files at once, over all callers (app.Deps; INTAKE_UPLOAD_SPOOL_BYTES):
+	// it must exceed UploadLimits.MaxBytes, or no upload of unknown length
+	// could be taken.
+	UploadSpoolBytes int64
 	// Reader reads the documents in place of the OCR pipeline when set (a
 	// component test's reader of known pages and parts); nil in production.
 	Reader app.Reader
@@ -172,6 +177,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	}
 	ocrCfg := ocr.Config{Workers: cfg.OCRWorkers, Limits: cfg.UploadLimits.WithDefaults(), SecondLanguage: cfg.OCRSecondModel, FiguresLanguage: cfg.OCRFiguresModel,
 		RereadNames: cfg.OCRRereadNames, NamesModelDir: cfg.OCRNamesModelDir}
+	if cfg.UploadSpoolBytes != 0 && cfg.UploadSpoolBytes <= ocrCfg.Limits.MaxBytes {
+		return nil, fmt.Errorf("INTAKE_UPLOAD_SPOOL_BYTES (%d) must exceed INTAKE_UPLOAD_MAX_BYTES (%d): no upload of unknown length could be taken",
+			cfg.UploadSpoolBytes, ocrCfg.Limits.MaxBytes)
+	}
 	var pipeline *ocr.Pipeline
 	if cfg.OCRWorkers > 0 && cfg.Reader == nil {
 		if pipeline, err = ocr.New(ocrCfg); err != nil {
@@ -231,7 +240,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 			}
 		},
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait, UploadsPerCaller: cfg.UploadsPerCaller,
-		Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Requests: cfg.Requests,
+		UploadSpoolBytes: cfg.UploadSpoolBytes, Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Requests: cfg.Requests,
 		Holders: holders, HolderTimeout: cfg.HolderTimeout,
 	})
 	ports.Register(kit.Engine(), a, log)
