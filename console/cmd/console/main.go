@@ -58,7 +58,10 @@ type cfg struct {
 	DialTimeout     time.Duration
 	UpstreamTimeout time.Duration
 	MaxBodyBytes    int
-	ShutdownGrace   time.Duration
+	// WaitsPerClient bounds the forwarded ?wait= requests one client
+	// address holds at once (edge.Config.WaitsPerClient).
+	WaitsPerClient int
+	ShutdownGrace  time.Duration
 	// TracesURL is the trace store's UI the case page links to (Jaeger).
 	TracesURL string
 }
@@ -98,6 +101,7 @@ func main() {
 		DialTimeout:     env.Duration("CONSOLE_UPSTREAM_DIAL_TIMEOUT", 3*time.Second),
 		UpstreamTimeout: env.Duration("CONSOLE_UPSTREAM_TIMEOUT", 60*time.Second),
 		MaxBodyBytes:    env.Int("CONSOLE_MAX_BODY_BYTES", 32<<20),
+		WaitsPerClient:  env.Int("CONSOLE_WAITS_PER_CLIENT", edge.DefaultWaitsPerClient),
 		TracesURL:       env.String("CONSOLE_TRACES_URL", ""),
 		ShutdownGrace:   env.Duration("SHUTDOWN_GRACE", 15*time.Second),
 	}
@@ -169,7 +173,7 @@ func main() {
 	e, err := edge.New(edge.Config{
 		HTTPAddr: c.HTTPAddr, StaticDir: c.StaticDir, Upstreams: upstreams,
 		Transport: edge.NewTransport(c.DialTimeout, c.UpstreamTimeout),
-		SignIn:    signIn, Routes: routes, WellKnown: wellKnown, TrustedProxies: c.TrustedProxies, MaxBodyBytes: int64(c.MaxBodyBytes), ShutdownGrace: c.ShutdownGrace, TracesURL: c.TracesURL,
+		SignIn:    signIn, Routes: routes, WellKnown: wellKnown, TrustedProxies: c.TrustedProxies, MaxBodyBytes: int64(c.MaxBodyBytes), WaitsPerClient: c.WaitsPerClient, ShutdownGrace: c.ShutdownGrace, TracesURL: c.TracesURL,
 	}, log)
 	if err != nil {
 		fail(log, "console could not start", err)

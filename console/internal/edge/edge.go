@@ -54,6 +54,13 @@ type Config struct {
 	// /api/traces/claims/:claimId sends the case page's trace link; empty
 	// when the services run without tracing.
 	TracesURL string
+	// WaitsPerClient bounds the forwarded requests carrying ?wait= (a read
+	// or a decision that waits for its case to open) one client address
+	// holds at once (DefaultWaitsPerClient when zero): one more is refused
+	// at once, 429 too_many_in_flight with Retry-After, and not forwarded.
+	// The services bound waits per token and per instance; this bounds a
+	// script behind one address whatever tokens it holds (session 16).
+	WaitsPerClient int
 	// MaxBodyBytes limits request bodies, uploads included.
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
@@ -109,8 +116,9 @@ func Handler(cfg Config, log *slog.Logger) *gin.Engine {
 		e.GET(path, h)
 	}
 	e.GET("/api/traces/claims/:claimId", claimTraces(cfg.TracesURL, log))
+	waits := newClientWaits(cfg.WaitsPerClient)
 	for _, u := range cfg.Upstreams {
-		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, log))
+		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, waits, log))
 	}
 	e.NoRoute(st.serve)
 	return e

@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,8 +33,51 @@ func forwarded(path string) bool {
 	return strings.HasPrefix(path, "/v1/") || path == "/openapi.json"
 }
 
-// newProxy returns the handler of /api/<name>/*path.
-func newProxy(u Upstream, transport http.RoundTripper, log *slog.Logger) gin.HandlerFunc {
+// DefaultWaitsPerClient is Config.WaitsPerClient when it is zero. The
+// console's pages send no ?wait=; a script filing claims through the edge
+// waits for a few at a time.
+const DefaultWaitsPerClient = 16
+
+// clientWaits counts the forwarded ?wait= requests each client address
+// holds; an address holds at most limit at once.
+type clientWaits struct {
+	limit int
+	mu    sync.Mutex
+	held  map[string]int
+}
+
+// newClientWaits returns the count of an edge whose client addresses hold
+// at most limit waits each (DefaultWaitsPerClient when zero or less).
+func newClientWaits(limit int) *clientWaits {
+	if limit <= 0 {
+		limit = DefaultWaitsPerClient
+	}
+	return &clientWaits{limit: limit, held: map[string]int{}}
+}
+
+// take counts a wait of client, or refuses it (apperr.TooManyInFlight)
+// when client holds limit already; done ends it.
+func (w *clientWaits) take(client string) (done func(), err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.held[client] >= w.limit {
+		return nil, apperr.New(apperr.TooManyInFlight, "%d requests from your address are waiting for an answer already; send this one when one of them is answered, or without wait", w.limit)
+	}
+	w.held[client]++
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.held[client]--; w.held[client] <= 0 {
+			delete(w.held, client)
+		}
+	}, nil
+}
+
+// newProxy returns the handler of /api/<name>/*path. A request carrying a
+// ?wait= value (as the service reads it: the query's first value of the
+// key unescaped) counts against its client address's waits (clientWaits)
+// while it is forwarded.
+func newProxy(u Upstream, transport http.RoundTripper, waits *clientWaits, log *slog.Logger) gin.HandlerFunc {
 	prefix := "/api/" + u.Name
 	rp := &httputil.ReverseProxy{
 		Transport: transport,
@@ -70,6 +114,14 @@ func newProxy(u Upstream, transport http.RoundTripper, log *slog.Logger) gin.Han
 		if !forwarded(rest) {
 			httpapi.WriteError(c, log, apperr.New(apperr.NotFound, "no such endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
 			return
+		}
+		if c.Request.URL.Query().Get("wait") != "" {
+			done, err := waits.take(c.ClientIP())
+			if err != nil {
+				httpapi.WriteError(c, log, err)
+				return
+			}
+			defer done()
 		}
 		r := c.Request.Clone(c.Request.Context())
 		r.URL.Path, r.URL.RawPath = rest, ""
