@@ -122,6 +122,14 @@ func TestAttackOneCallerCannotHoldEveryUploadOpen(t *testing.T) {
 			t.Errorf("the refusal's Retry-After: got none, want seconds")
 		}
 	}
+	// Refused before its body is read, an upload whose sender holds its
+	// body back is answered at once too (session 16: net/http read up to
+	// 256 KiB of an unread body before answering a kept connection).
+	opened, _ := r.openUpload(t, attacker, other.ID)
+	if got, ok := opened.answerWhileHeld(); !ok || got != http.StatusTooManyRequests {
+		t.Errorf("the attacker's third upload, its body held after the part's header: got status %d (answered: %t) within %s, want 429 at once",
+			got, ok, heldAnswerGuard)
+	}
 	if a := r.uploadAs(t, colleague, rep.ID, 20); a.Status != http.StatusCreated {
 		t.Fatalf("a colleague's upload beside the attacker's: got %d %s, want 201 (not starved)", a.Status, a.Body)
 	}

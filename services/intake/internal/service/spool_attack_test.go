@@ -1,16 +1,22 @@
 package service_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"claims.local/intake/internal/service"
 	"claims.local/pkg/auth"
 	"claims.local/pkg/document"
+	"claims.local/pkg/events/eventstest"
 	"claims.local/pkg/httpapi/apitest"
+	"claims.local/pkg/kafkabus"
+	"claims.local/pkg/sealed"
+	"claims.local/pkg/servicekit"
 )
 
 // heldAnswerGuard is how long a test waits for the answer to an upload
@@ -93,5 +99,21 @@ func TestAttackManyCallersCannotFillTheUploadSpools(t *testing.T) {
 	// caller's, none of the held ones.
 	if n := len(r.get(t, rep.ID).Documents); n != 3 {
 		t.Errorf("documents on the report after the attack: got %d, want 3 (the colleague's 2 and the fourth caller's 1)", n)
+	}
+}
+
+// TestStartRefusesSpoolsThatHoldNoUpload: spools bounded at the upload
+// limit or below (or below nothing) could not take one upload of unknown
+// length; intake refuses to start so rather than refuse them all.
+func TestStartRefusesSpoolsThatHoldNoUpload(t *testing.T) {
+	t.Parallel()
+	for _, spool := range []int64{document.DefaultLimits().MaxBytes, 1 << 20, -1} {
+		cfg := service.Config{Common: servicekit.Common{Auth: apitest.Keys(t).Config(), HTTPAddr: "127.0.0.1:0", DatabaseDSN: "postgres://nowhere",
+			Kafka: kafkabus.Cluster{Brokers: []string{"127.0.0.1:1"}}}, StorageDir: t.TempDir(),
+			DataKeys: []sealed.Key{{ID: "test", Secret: bytes.Repeat([]byte{4}, sealed.KeyBytes)}}, Fingerprints: eventstest.Fingerprints(),
+			Requests: eventstest.IntakeSigner(t), TrustedCalendar: calendarKeys(t), UploadSpoolBytes: spool}
+		if _, err := service.Start(t.Context(), cfg, nil); err == nil || !strings.Contains(err.Error(), "INTAKE_UPLOAD_SPOOL_BYTES") {
+			t.Errorf("spools of %d bytes: got %v, want a refusal naming INTAKE_UPLOAD_SPOOL_BYTES", spool, err)
+		}
 	}
 }
