@@ -116,9 +116,9 @@ func Handler(cfg Config, log *slog.Logger) *gin.Engine {
 		e.GET(path, h)
 	}
 	e.GET("/api/traces/claims/:claimId", claimTraces(cfg.TracesURL, log))
-	waits := newClientWaits(cfg.WaitsPerClient)
+	takeWait := clientWaits(cfg.WaitsPerClient)
 	for _, u := range cfg.Upstreams {
-		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, waits, log))
+		e.Any("/api/"+u.Name+"/*path", newProxy(u, cfg.Transport, takeWait, log))
 	}
 	e.NoRoute(st.serve)
 	return e

@@ -9,13 +9,13 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"claims.local/pkg/apperr"
 	"claims.local/pkg/httpapi"
+	"claims.local/pkg/inflight"
 	"claims.local/pkg/logging"
 )
 
@@ -38,46 +38,29 @@ func forwarded(path string) bool {
 // waits for a few at a time.
 const DefaultWaitsPerClient = 16
 
-// clientWaits counts the forwarded ?wait= requests each client address
-// holds; an address holds at most limit at once.
-type clientWaits struct {
-	limit int
-	mu    sync.Mutex
-	held  map[string]int
-}
-
-// newClientWaits returns the count of an edge whose client addresses hold
-// at most limit waits each (DefaultWaitsPerClient when zero or less).
-func newClientWaits(limit int) *clientWaits {
+// clientWaits returns the count of an edge's forwarded ?wait= requests
+// per client address, an address holding at most limit at once
+// (DefaultWaitsPerClient when zero or less): it counts a wait of client
+// and returns done, which ends it, or refuses it (apperr.TooManyInFlight).
+func clientWaits(limit int) func(client string) (done func(), err error) {
 	if limit <= 0 {
 		limit = DefaultWaitsPerClient
 	}
-	return &clientWaits{limit: limit, held: map[string]int{}}
-}
-
-// take counts a wait of client, or refuses it (apperr.TooManyInFlight)
-// when client holds limit already; done ends it.
-func (w *clientWaits) take(client string) (done func(), err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.held[client] >= w.limit {
-		return nil, apperr.New(apperr.TooManyInFlight, "%d requests from your address are waiting for an answer already; send this one when one of them is answered, or without wait", w.limit)
-	}
-	w.held[client]++
-	return func() {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.held[client]--; w.held[client] <= 0 {
-			delete(w.held, client)
+	counts := inflight.New(limit, 0)
+	return func(client string) (func(), error) {
+		done, refusal := counts.Take(client)
+		if refusal != inflight.Taken {
+			return nil, apperr.New(apperr.TooManyInFlight, "%d requests from your address are waiting for an answer already; send this one when one of them is answered, or without wait", limit)
 		}
-	}, nil
+		return done, nil
+	}
 }
 
 // newProxy returns the handler of /api/<name>/*path. A request carrying a
 // ?wait= value (as the service reads it: the query's first value of the
 // key unescaped) counts against its client address's waits (clientWaits)
 // while it is forwarded.
-func newProxy(u Upstream, transport http.RoundTripper, waits *clientWaits, log *slog.Logger) gin.HandlerFunc {
+func newProxy(u Upstream, transport http.RoundTripper, takeWait func(client string) (func(), error), log *slog.Logger) gin.HandlerFunc {
 	prefix := "/api/" + u.Name
 	rp := &httputil.ReverseProxy{
 		Transport: transport,
@@ -116,7 +99,7 @@ func newProxy(u Upstream, transport http.RoundTripper, waits *clientWaits, log *
 			return
 		}
 		if c.Request.URL.Query().Get("wait") != "" {
-			done, err := waits.take(c.ClientIP())
+			done, err := takeWait(c.ClientIP())
 			if err != nil {
 				httpapi.WriteError(c, log, err)
 				return

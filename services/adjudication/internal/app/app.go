@@ -21,6 +21,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/events/signing"
 	"claims.local/pkg/inbox"
+	"claims.local/pkg/inflight"
 	"claims.local/pkg/sealed"
 	"claims.local/pkg/tracking"
 )
@@ -292,7 +293,10 @@ type Service struct {
 	requests     RequestVerifier
 	refused      func(ctx context.Context, e events.Envelope, r signing.Refusal)
 	openings     Openings
-	waits        *waits
+	// waits counts the requests waiting for cases to open, per caller
+	// and over all (at most maxWaits).
+	waits    *inflight.Counts
+	maxWaits int
 }
 
 // NewService returns the use cases over d. The clock is read to the
@@ -300,11 +304,15 @@ type Service struct {
 // an event equals the one read back later.
 func NewService(d Deps) *Service {
 	now := d.Now
+	if d.MaxWaits <= 0 {
+		d.MaxWaits = DefaultMaxWaits
+	}
 	return &Service{repo: d.Cases, policies: d.Policies, letters: d.Letters, deadline: d.Tracker, topics: d.Topics,
 		authority: d.Authority, issuer: d.Issuer, now: clock.Micro(now),
 		catastrophes: d.Catastrophes, directory: d.Directory, visits: d.Visits, signals: d.Signals, signalKey: d.SignalKey, fingerprints: d.Fingerprints,
 		instructions: d.Instructions, payees: d.Payees, complaints: d.Complaints, indicators: d.Indicators, notes: d.Notes,
-		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused, openings: d.Openings, waits: newWaits(d.MaxWaits)}
+		straight: d.Straight, auto: d.Auto, autoDefault: d.AutoEnabled, requests: d.Requests, refused: d.RequestRefused, openings: d.Openings,
+		waits: inflight.New(MaxWaitsPerCaller, d.MaxWaits), maxWaits: d.MaxWaits}
 }
 
 // OpenCase opens the case of a claim request event, once, with its decision

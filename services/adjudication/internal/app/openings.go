@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/apperr"
+	"claims.local/pkg/inflight"
 )
 
 // Openings tells when a claim's case opens, in any instance of the
@@ -40,46 +40,18 @@ const MaxWaitsPerCaller = 64
 // the per-caller bound (session 16).
 const DefaultMaxWaits = 256
 
-// waits counts the waits each caller holds, and all of them: an instance
-// holds at most limit at once.
-type waits struct {
-	limit int
-	mu    sync.Mutex
-	held  map[string]int
-	all   int
-}
-
-// newWaits returns the count of waits of an instance that holds at most
-// limit at once (DefaultMaxWaits when limit is zero or less).
-func newWaits(limit int) *waits {
-	if limit <= 0 {
-		limit = DefaultMaxWaits
-	}
-	return &waits{limit: limit, held: map[string]int{}}
-}
-
-// take counts a wait of caller, or refuses it (apperr.Overloaded) when the
-// caller holds MaxWaitsPerCaller already or the instance holds limit; done
-// ends it.
-func (w *waits) take(caller string) (done func(), err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.held[caller] >= MaxWaitsPerCaller {
+// takeWait counts a wait of caller, or refuses it (apperr.Overloaded)
+// when the caller holds MaxWaitsPerCaller already or the instance holds
+// Deps.MaxWaits; done ends it.
+func (s *Service) takeWait(caller string) (done func(), err error) {
+	done, refusal := s.waits.Take(caller)
+	switch refusal {
+	case inflight.KeyFull:
 		return nil, apperr.New(apperr.Overloaded, "%d requests of yours are waiting for cases to open: send this one when one of them is answered, or without wait", MaxWaitsPerCaller)
+	case inflight.AllFull:
+		return nil, apperr.New(apperr.Overloaded, "this instance holds %d requests waiting for cases to open, its most: send this one again in a moment, or without wait", s.maxWaits)
 	}
-	if w.all >= w.limit {
-		return nil, apperr.New(apperr.Overloaded, "this instance holds %d requests waiting for cases to open, its most: send this one again in a moment, or without wait", w.limit)
-	}
-	w.held[caller]++
-	w.all++
-	return func() {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		w.all--
-		if w.held[caller]--; w.held[caller] <= 0 {
-			delete(w.held, caller)
-		}
-	}, nil
+	return done, nil
 }
 
 // CaseWhenOpen returns the case of a claim, waiting up to wait for it to
@@ -93,7 +65,7 @@ func (s *Service) CaseWhenOpen(ctx context.Context, caller, claimID string, wait
 	if wait == 0 || s.openings == nil {
 		return s.repo.Get(ctx, claimID)
 	}
-	done, err := s.waits.take(caller)
+	done, err := s.takeWait(caller)
 	if err != nil {
 		return domain.Case{}, err
 	}
@@ -125,7 +97,7 @@ func (s *Service) DecideWhenOpen(ctx context.Context, actor domain.Actor, claimI
 		return domain.Case{}, err
 	}
 	if wait > 0 && s.openings != nil {
-		done, err := s.waits.take(actor.Subject)
+		done, err := s.takeWait(actor.Subject)
 		if err != nil {
 			return domain.Case{}, err
 		}
