@@ -756,6 +756,32 @@ func (s *Obligations) Due(ctx context.Context, now time.Time, states []domain.St
 	}, prepare, work, s.toDue)
 }
 
+// Among locks, with FOR UPDATE SKIP LOCKED, those of the obligations pay
+// still scheduled and due at now (a retry's back-off holds) and those of
+// check still sent, whatever their next attempt (a check timed by the
+// bank's answer comes before the one the sent mark stores,
+// domain.UnansweredCheck), that no other instance holds. It is Due
+// without the look: the executor runs it for obligations it was told of
+// (one just scheduled, a transfer the bank said has settled), which are
+// there to take (issue 21's fourteenth round: the look was a statement
+// more for each of these rounds). The read goes by the primary key.
+func (s *Obligations) Among(ctx context.Context, now time.Time, pay, check []string, prepare func([]domain.Obligation),
+	work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	return s.changeAll(ctx, now, func(tx *gorm.DB, rows *[]obligationRow) error {
+		return tx.Raw(`SELECT * FROM obligations
+			WHERE id = ANY($1::text[]) AND state = 'scheduled' AND next_attempt_at <= $3 OR id = ANY($2::text[]) AND state = 'sent'
+			ORDER BY priority DESC, next_attempt_at, id FOR UPDATE SKIP LOCKED`, nonNil(pay), nonNil(check), now).Scan(rows).Error
+	}, prepare, work, s.toDue)
+}
+
+// nonNil is ids, or an empty list for none: a nil slice travels as NULL.
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
 // stateList returns states as a list of SQL string literals. A state is
 // one of domain's constants, but a state that is not a lower-case word is
 // written as one that matches no row rather than put into the text.
