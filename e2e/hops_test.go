@@ -31,7 +31,8 @@ type hop struct{ from, to, what string }
 // <event>" (the outbox row stored in the change's transaction, and marked
 // sent once the broker acknowledged it), "<service> applied <event>"
 // (the inbox receipt, in the consumer's transaction), or one of payout's
-// "payout obligation sent" and "payout bank settled".
+// "payout obligation sent", "payout bank settled" and "payout bank asked"
+// (the check that found it settled).
 var claimHops = []hop{
 	{"client began", "intake stored " + events.IncidentReported.Name, "report: intake's transaction"},
 	{"intake stored " + events.IncidentReported.Name, "client reported", "report: commit and answer"},
@@ -49,6 +50,8 @@ var claimHops = []hop{
 	{"payout applied " + events.AgreementReached.Name, "payout obligation sent", "payout: agreement applied to sent to the bank (executor)"},
 	{"payout obligation sent", "payout bank settled", "the simulated bank's latency"},
 	{"payout bank settled", "payout stored " + events.PayoutCompleted.Name, "bank settled to completion stored (executor's check)"},
+	{"payout bank settled", "payout bank asked", "bank settled to asked by the check (its wait)"},
+	{"payout bank asked", "payout stored " + events.PayoutCompleted.Name, "bank asked to completion stored (the check's work)"},
 	{"payout stored " + events.PayoutCompleted.Name, "payout sent " + events.PayoutCompleted.Name, "payout's relay: stored to acknowledged"},
 	{"payout stored " + events.PayoutCompleted.Name, "client completed", "completion stored to read by the benchmark (relay, Kafka, reader)"},
 	{"client agreed", "client completed", "agreement answered to completion read"},
@@ -97,7 +100,11 @@ func logHops(b *testing.B, s *system, stamps map[string]benchStamps) {
 			queries = append(queries,
 				`SELECT claim_id, 'obligation sent', sent_at FROM obligations WHERE claim_id = ANY(?::text[]) AND sent_at IS NOT NULL`,
 				`SELECT o.claim_id, 'bank settled', t.settle_at FROM obligations o JOIN banksim.transfers t ON t.idempotency_key = o.id
-					WHERE o.claim_id = ANY(?::text[])`)
+					WHERE o.claim_id = ANY(?::text[])`,
+				// The simulator settles a transfer when it is asked about it
+				// after its settle_at: settled_at is when the check asked.
+				`SELECT o.claim_id, 'bank asked', t.settled_at FROM obligations o JOIN banksim.transfers t ON t.idempotency_key = o.id
+					WHERE o.claim_id = ANY(?::text[]) AND t.settled_at IS NOT NULL`)
 		}
 		for _, q := range queries {
 			rows, err := db.Raw(q, claims).Rows()

@@ -44,8 +44,8 @@ const (
 )
 
 // BankSimulator behaves like a bank for development and tests: it takes a
-// transfer with an idempotency key and answers pending; the transfer
-// settles Latency later as a success or a failure (invalid account,
+// transfer with an idempotency key and answers pending, saying when it
+// settles (app.Transfer.SettlesAt); the transfer settles Latency later as a success or a failure (invalid account,
 // rejected, timeout), which Status reports. It moves money at most once per
 // key: a key that is pending or succeeded is never executed again, and a
 // failed one only under a higher attempt number. Its ledger is a table of
@@ -111,8 +111,11 @@ func (r transferRow) transfer() app.Transfer {
 	if r.SettledAt != nil {
 		t.SettledAt = r.SettledAt.UTC()
 	}
-	if r.State == string(app.TransferFailed) {
+	switch r.State {
+	case string(app.TransferFailed):
 		t.Failure = failure(r.FailureCode)
+	case string(app.TransferPending):
+		t.SettlesAt = r.SettleAt.UTC()
 	}
 	return t
 }

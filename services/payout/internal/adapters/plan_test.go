@@ -23,7 +23,7 @@ import (
 // it ran (pgtest.StatementBlocks).
 func dueStatementBlocks(t *testing.T, admin, db *gorm.DB) (blocks, calls int64) {
 	t.Helper()
-	return pgtest.StatementBlocks(t, admin, db, `SELECT % FROM %obligations% SKIP LOCKED%`)
+	return pgtest.StatementBlocks(t, admin, db, `% FROM obligations WHERE state = ANY%SKIP LOCKED%`)
 }
 
 // Attack (issue 21's surge): an executor batch takes the 32 due obligations

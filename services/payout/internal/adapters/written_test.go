@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,5 +330,74 @@ func TestAnExecutorRoundThatFindsNothingDueBeginsNoTransaction(t *testing.T) {
 	require.NoError(t, err)
 	if got.State != domain.StateSent {
 		t.Fatalf("got %s, want sent", got.State)
+	}
+}
+
+// TestAmongLocksTheObligationsItIsToldOfWithoutALook: the executor pays
+// payments it was told were scheduled, and asks about transfers at the
+// time the bank said they settle, by their ids and together (issue 21's
+// fourteenth round): one transaction, and no look for what is due first
+// (Due's first statement). A scheduled obligation is taken only when due
+// (a retry's back-off holds) and only to pay, a sent one to check whatever
+// its next attempt, one in another state never, and one another
+// transaction holds is skipped.
+func TestAmongLocksTheObligationsItIsToldOfWithoutALook(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	schedule := func(claimID string, at time.Time) string {
+		t.Helper()
+		o := obligation(t, claimID, at)
+		_, err := f.repo.Schedule(ctx, inbox.Receipt{}, o, nothing)
+		require.NoError(t, err)
+		return o.ID
+	}
+	now, later, sent := schedule("claim-now", t0), schedule("claim-later", t0.Add(time.Hour)), schedule("claim-sent", t0)
+	held, notSent := schedule("claim-held", t0), schedule("claim-not-sent", t0)
+	submit := func(_ context.Context, o *domain.Obligation) (app.Effects, error) { return app.Effects{}, o.Submit(t0) }
+	_, err := f.repo.Among(ctx, t0, []string{sent}, nil, nil, submit)
+	require.NoError(t, err)
+	pool, err := f.db.DB()
+	require.NoError(t, err)
+	counter := &beginCounter{DB: pool}
+	db := f.db.Session(&gorm.Session{NewDB: true})
+	db.Statement.ConnPool = counter
+	repo := adapters.NewObligations(db, nil, f.tracker, keyring(t, "k1"), shanghai(t))
+
+	// Another transaction holds held's row while the executor takes the
+	// ids it was told of.
+	tx := f.db.Begin()
+	require.NoError(t, tx.Error)
+	defer tx.Rollback()
+	require.NoError(t, tx.Exec("SELECT 1 FROM obligations WHERE id = ? FOR UPDATE", held).Error)
+
+	count := statementsOf(t, db)
+	begunBefore := counter.begun.Load()
+	var paid, checked []string
+	n, err := repo.Among(ctx, t0, []string{later, held, sent, now}, []string{sent, notSent}, nil, func(_ context.Context, o *domain.Obligation) (app.Effects, error) {
+		if o.State == domain.StateSent {
+			checked = append(checked, o.ID)
+			if !o.NextAttemptAt.After(t0) {
+				t.Errorf("got %s next attempted at %v, want after %v (not yet due)", o.ID, o.NextAttemptAt, t0)
+			}
+			return app.Effects{}, nil
+		}
+		paid = append(paid, o.ID)
+		// The claim's lock is held (the R10 count of a completion reads
+		// the claim's other payments under it): another session cannot
+		// take it.
+		var free bool
+		require.NoError(t, pool.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('payout.claim:' || $1, 0))`, o.ClaimID).Scan(&free))
+		if free {
+			t.Errorf("got the lock of claim %s free while its payment is locked, want it held", o.ClaimID)
+		}
+		return app.Effects{}, o.Submit(t0)
+	})
+	require.NoError(t, err)
+	// The locking read with the claims' locks, and the sent mark: Due
+	// reads its look before them.
+	if got, begun := count(), counter.begun.Load()-begunBefore; n != 2 || !slices.Equal(paid, []string{now}) || !slices.Equal(checked, []string{sent}) || got != 2 || begun != 1 {
+		t.Fatalf("got %d locked (paid %v, checked %v) in %d statements, %d transactions, want 2 (paid %s, checked %s) in 2 and 1",
+			n, paid, checked, got, begun, now, sent)
 	}
 }

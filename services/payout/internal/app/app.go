@@ -80,6 +80,13 @@ type Repository interface {
 	// work rolls the whole batch back. It returns how many it locked.
 	Due(ctx context.Context, now time.Time, states []domain.State, limit int, prepare func(due []domain.Obligation),
 		work func(ctx context.Context, o *domain.Obligation) (Effects, error)) (int, error)
+	// Among is Due of the obligations pay and check, without a look for
+	// what is due first: those of pay still scheduled and due at now, and
+	// those of check still sent whatever their next attempt (a check timed
+	// by the bank's answer comes before the one the sent mark stores),
+	// that no other instance holds.
+	Among(ctx context.Context, now time.Time, pay, check []string, prepare func(due []domain.Obligation),
+		work func(ctx context.Context, o *domain.Obligation) (Effects, error)) (int, error)
 	// Update locks obligation id, lets change change it, and stores the
 	// result with its effects.
 	Update(ctx context.Context, id string, now time.Time, change func(*domain.Obligation) (Effects, error)) (domain.Obligation, error)
@@ -263,7 +270,7 @@ func (s *Service) scheduleAgreement(ctx context.Context, d events.AgreementReach
 	if err != nil {
 		return errors.Join(events.ErrMalformed, err)
 	}
-	_, err = schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
+	stored, err := schedule(ctx, receipt, o, func(existing *domain.Obligation) (Effects, error) {
 		if existing != nil {
 			if existing.SameTerms(a) {
 				return Effects{}, nil
@@ -276,8 +283,8 @@ func (s *Service) scheduleAgreement(ctx context.Context, d events.AgreementReach
 		return Effects{Events: evs, Steps: []tracking.Step{tracking.Open(pay)},
 			PayeeChanges: []domain.PayeeChange{o.Change(uuid.NewString(), domain.PayeeSet, d.RecordedBy, "agreement recorded in adjudication", nil, now)}}, err
 	})
-	if err == nil && o.State == domain.StateScheduled && s.controls.Scheduled != nil {
-		s.afterCommit(ctx, s.controls.Scheduled)
+	if err == nil && stored && o.State == domain.StateScheduled && s.controls.Scheduled != nil {
+		s.afterCommit(ctx, func() { s.controls.Scheduled(o.ID) })
 	}
 	return err
 }

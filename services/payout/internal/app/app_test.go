@@ -712,6 +712,11 @@ func (r *countingRepo) Due(ctx context.Context, now time.Time, states []domain.S
 	return r.Repository.Due(ctx, now, states, limit, prepare, work)
 }
 
+func (r *countingRepo) Among(ctx context.Context, now time.Time, pay, check []string, prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error)) (int, error) {
+	r.add("Among")
+	return r.Repository.Among(ctx, now, pay, check, prepare, work)
+}
+
 func (r *countingRepo) UpdateAll(ctx context.Context, now time.Time, ids []string, work func(context.Context, *domain.Obligation) (app.Effects, error)) error {
 	r.add("UpdateAll")
 	return r.Repository.UpdateAll(ctx, now, ids, work)
@@ -738,6 +743,14 @@ func (b *countingBank) add(name string, n int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.calls[name] = append(b.calls[name], n)
+}
+
+func (b *countingBank) take() map[string][]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	got := b.calls
+	b.calls = map[string][]int{}
+	return got
 }
 
 func (b *countingBank) SubmitAll(ctx context.Context, reqs []app.TransferRequest) ([]app.Transfer, error) {
@@ -821,6 +834,115 @@ func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	wantContract(t, e)
 }
 
+// checksTold are the checks a service was told to make
+// (app.Controls.CheckAt), in the order told, and the payments it was told
+// were scheduled (app.Controls.Scheduled).
+type checksTold struct {
+	mu        sync.Mutex
+	told      []app.Check
+	scheduled []string
+}
+
+func (c *checksTold) schedule(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scheduled = append(c.scheduled, id)
+}
+
+func (c *checksTold) add(cs []app.Check) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.told = append(c.told, cs...)
+}
+
+// take returns the checks told since the last take, and their obligations.
+func (c *checksTold) take() ([]app.Check, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	got := c.told
+	c.told = nil
+	ids := make([]string, len(got))
+	for i, ch := range got {
+		ids[i] = ch.ObligationID
+	}
+	return got, ids
+}
+
+// timedService is e's service over bank, telling checks of the checks to
+// make.
+func (e *env) timedService(repo app.Repository, bank app.Bank, checks *checksTold) *app.Service {
+	c := controls(e)
+	c.CheckAt, c.Scheduled = checks.add, checks.schedule
+	return app.NewService(repo, e.tracker, bank, e.gateway, topics, e.clock.Now, e.loc, c)
+}
+
+// TestTheBanksStatedSettlementTimesTheFirstCheck: the bank's answer to a
+// batch says when its transfers settle, and the executor is told to ask
+// then (app.Controls.CheckAt), not at its first round after the sent
+// mark's next attempt (issue 21's fourteenth round: a settled payment
+// waited 145-256 ms for that round). The sent marks leave the rounds
+// nothing to ask about before the settlement. A check before it finds the
+// transfers pending and is told the same time again; the check at that
+// time, with a payment scheduled meanwhile, is one round: one look-free
+// lock of both, one call asking the bank about the settled ones, each
+// completed, and one handing it the new one.
+func TestTheBanksStatedSettlementTimesTheFirstCheck(t *testing.T) {
+	t.Parallel()
+	const n, latency = 5, 200 * time.Millisecond
+	e := newEnv(t)
+	e.agreed(t, n)
+	ctx := context.Background()
+	repo := &countingRepo{Repository: e.repo, calls: map[string]int{}}
+	bank := &countingBank{Bank: adapters.NewBankSimulator(e.db, latency, e.clock.Now), calls: map[string][]int{}}
+	checks := &checksTold{}
+	a := e.timedService(repo, bank, checks)
+
+	settles := e.clock.Now().Add(latency)
+	submitted, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	told, ids := checks.take()
+	if submitted != n || len(told) != n {
+		t.Fatalf("got %d submitted and checks %v, want %d of each", submitted, told, n)
+	}
+	for _, c := range told {
+		if !c.At.Equal(settles) {
+			t.Fatalf("got a check of %s at %v, want it at the bank's settlement %v", c.ObligationID, c.At, settles)
+		}
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent' AND next_attempt_at <= ?", settles); got != 0 {
+		t.Fatalf("got %d sent obligations due at the executor's rounds by the settlement, want 0", got)
+	}
+
+	e.clock.Add(latency / 2)
+	repo.take()
+	early, err := a.ExecuteAmong(ctx, nil, ids)
+	require.NoError(t, err)
+	again, _ := checks.take()
+	if got := count(t, e.db, "SELECT count(*) FROM obligations WHERE state = 'sent'"); early != n || got != n || len(again) != n || !again[0].At.Equal(settles) {
+		t.Fatalf("a check before the settlement: got %d checked, %d still sent, checks %v, want %d, %d and each again at %v", early, got, again, n, n, settles)
+	}
+
+	e.clock.Add(latency / 2)
+	require.NoError(t, a.HandleAgreement(ctx, agreement(t, "claim-new", 3000)))
+	if len(checks.scheduled) != 1 {
+		t.Fatalf("got payments told scheduled %v, want the new one", checks.scheduled)
+	}
+	repo.take()
+	bank.take()
+	handled, err := a.ExecuteAmong(ctx, checks.scheduled, ids)
+	require.NoError(t, err)
+	if got := repo.take(); handled != n+1 || got["Among"] != 1 || got["Due"] != 0 {
+		t.Fatalf("the round at the settlement: got %d handled in repository calls %v, want %d in one Among and no Due", handled, got, n+1)
+	}
+	if got := bank.take(); !slices.Equal(got["StatusAll"], []int{n}) || !slices.Equal(got["SubmitAll"], []int{1}) {
+		t.Fatalf("the round at the settlement: got bank calls %v, want one status call about %d transfers and one taking 1", got, n)
+	}
+	if later, _ := checks.take(); len(later) != 1 || later[0].ObligationID != checks.scheduled[0] {
+		t.Fatalf("got checks %v told after the settlement, want the new payment's alone", later)
+	}
+	wantEachPaidOnce(t, e, n)
+}
+
 // failingBatchBank stands for a process that dies at a batch boundary: it
 // ends the instance's context before handing the batch to the bank
 // (before), or after the bank took the batch or answered about it (after),
@@ -886,6 +1008,16 @@ func TestACrashAtABatchBoundaryPaysEachObligationOnce(t *testing.T) {
 			e.clock.Add(2 * time.Second)
 			dying, die := context.WithCancel(ctx)
 			if _, err := e.service(failingBatchBank{Bank: e.bank, die: die, check: "after"}).CheckSent(dying); !errors.Is(err, context.Canceled) {
+				t.Fatalf("got %v, want the instance to die after the bank's answer", err)
+			}
+		}, n, n},
+		{"after the bank answered a check timed by its answer, before the answers were recorded", func(t *testing.T, e *env, ctx context.Context) {
+			checks := &checksTold{}
+			_, err := e.timedService(e.repo, e.bank, checks).ExecuteDue(ctx)
+			require.NoError(t, err)
+			_, ids := checks.take()
+			dying, die := context.WithCancel(ctx)
+			if _, err := e.timedService(e.repo, failingBatchBank{Bank: e.bank, die: die, check: "after"}, checks).ExecuteAmong(dying, nil, ids); !errors.Is(err, context.Canceled) {
 				t.Fatalf("got %v, want the instance to die after the bank's answer", err)
 			}
 		}, n, n},

@@ -60,13 +60,19 @@ type Transfer struct {
 	Attempt   int
 	Reference string
 	SettledAt time.Time
+	// SettlesAt is when the bank expects a pending transfer to settle,
+	// when it says (zero when it does not): the executor asks about the
+	// transfer then (issue 21's fourteenth round). It is a hint: a
+	// transfer still pending then is asked about again later.
+	SettlesAt time.Time
 	Failure   *BankError
 }
 
 // Bank moves money. It executes a key at most once: asking again for a key
 // that is pending or succeeded returns that transfer, and only a key whose
 // last attempt failed (no money moved) may be tried again, with a higher
-// attempt number. Results come later: SubmitAll answers pending, and
+// attempt number. Results come later: SubmitAll answers pending, with
+// the time the transfer is expected to settle when the bank says, and
 // StatusAll tells the outcome once the bank has it. Both take a batch in
 // one call (a bank's bulk transfer and bulk query), so that the executor
 // pays for one round trip per round rather than per payment (issue 21).

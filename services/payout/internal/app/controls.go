@@ -55,10 +55,19 @@ type Controls struct {
 	// fingerprints on the instructions and on adjudication's
 	// authorisations (R11); without them every fingerprint differs.
 	Fingerprints *bankaccount.Fingerprints
-	// Scheduled (may be nil) is told that an obligation due now was
-	// scheduled, so that the executor pays it at once instead of at its
-	// next round.
-	Scheduled func()
+	// Scheduled (may be nil) is told the id of an obligation due now that
+	// was scheduled, so that the executor pays it at once (Pay) instead of
+	// at its next round.
+	Scheduled func(obligationID string)
+	// CheckAt (may be nil) is told when to ask the bank about obligations
+	// handed to it: when the bank's answer said each settles
+	// (Transfer.SettlesAt), FirstCheck after its answer when it said no
+	// time or no answer came, so that the executor asks then (Check)
+	// rather than at its first round after the sent mark's next attempt
+	// (issue 21's fourteenth round: a settled payment waited 145-256 ms
+	// for that round). A check that finds a transfer still pending tells
+	// the time the bank then states, when it is later.
+	CheckAt func(checks []Check)
 	// Noticed (may be nil) is told that payments completed with their
 	// notices (R9, R10) committed, so that the notifier sends them at once
 	// instead of at its next round.

@@ -34,76 +34,148 @@ func (s *Service) CheckSent(ctx context.Context) (int, error) {
 	return s.Execute(ctx, domain.StateSent)
 }
 
+// Check is a time at which to ask the bank about a sent obligation
+// (Controls.CheckAt).
+type Check struct {
+	ObligationID string
+	At           time.Time
+}
+
+// locker locks a batch of obligations and hands them to prepare, then each
+// to work, in one transaction (Repository.Due, Repository.Among).
+type locker func(prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (Effects, error)) (int, error)
+
 // Execute works through the obligations in states (scheduled, sent) whose
-// next attempt is due, a batch at a time, and returns how many it handled.
-// A batch is locked in one transaction (FOR UPDATE SKIP LOCKED): the bank
-// is asked about its sent ones in one call while their locks are held, so
-// that two instances never act on one answer twice, and their answers are
-// stored there; its scheduled ones are marked sent there, so that a crash
-// after the bank call leaves a record that the bank must be asked. After
-// the commit the ones marked sent go to the bank in one call, and the
-// answers that say more than pending are recorded in one more transaction
-// (a pending answer is not: the sent mark already says to ask). A transfer
-// the bank never received (the process stopped between marking it sent and
-// the call) is submitted again under the same key and attempt when it is
-// checked. A payment whose payee cannot be opened is held (domain.Hold),
-// neither sent nor asked about, and the rest of its batch goes on.
+// next attempt is due, a batch at a time (batch), and returns how many it
+// handled.
 func (s *Service) Execute(ctx context.Context, states ...domain.State) (int, error) {
 	done := 0
 	for ctx.Err() == nil {
-		var submitted, held []domain.Obligation
-		var asked answers
-		noticed := false
-		n, err := s.repo.Due(ctx, s.now(), states, batchSize, func(due []domain.Obligation) {
-			// A transaction PostgreSQL failed as a deadlock's victim is
-			// run again from its start (postgres.Transaction), prepare
-			// with it: what the lost attempt gathered was rolled back
-			// and must not reach the bank.
-			submitted, held, asked, noticed = nil, nil, nil, false
-			var sent []domain.Obligation
-			for _, o := range due {
-				if o.State == domain.StateSent {
-					sent = append(sent, o)
-				}
-			}
-			if len(sent) > 0 {
-				asked = s.ask(ctx, sent)
-			}
-		}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
-			if o.PayeeUnreadable != "" && !refusedOrPending(*o, asked[o.ID]) {
-				o.Hold(s.now())
-				held = append(held, *o)
-				return Effects{}, nil
-			}
-			if o.State == domain.StateSent {
-				eff, err := s.contain(ctx, o, func() (Effects, error) { return s.record(ctx, o, asked[o.ID]) })
-				noticed = noticed || len(eff.Notices) > 0
-				return eff, err
-			}
-			if err := o.Submit(s.now()); err != nil {
-				return Effects{}, err
-			}
-			submitted = append(submitted, *o)
-			return Effects{}, nil
+		n, err := s.batch(ctx, func(prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (Effects, error)) (int, error) {
+			return s.repo.Due(ctx, s.now(), states, batchSize, prepare, work)
 		})
 		done += n
 		if err != nil {
 			return done, err
-		}
-		s.heldUnreadable(held)
-		if noticed {
-			s.noticed()
-		}
-		if len(submitted) > 0 {
-			if err := s.submit(ctx, submitted); err != nil {
-				return done, err
-			}
 		}
 		if n < batchSize {
 			return done, ctx.Err()
 		}
 	}
 	return done, nil
+}
+
+// ExecuteAmong is Execute of the obligations the executor was told of,
+// without a look for what is due first: it pays those of pay still
+// scheduled and due (Controls.Scheduled), and asks the bank about those of
+// check still sent (at the times the bank's answers set:
+// Controls.CheckAt), together, a batch at a time, and returns how many it
+// handled. What another instance holds is left to its rounds.
+func (s *Service) ExecuteAmong(ctx context.Context, pay, check []string) (int, error) {
+	done := 0
+	for len(pay)+len(check) > 0 && ctx.Err() == nil {
+		p := pay[:min(len(pay), batchSize)]
+		c := check[:min(len(check), batchSize-len(p))]
+		pay, check = pay[len(p):], check[len(c):]
+		n, err := s.batch(ctx, func(prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (Effects, error)) (int, error) {
+			return s.repo.Among(ctx, s.now(), p, c, prepare, work)
+		})
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, ctx.Err()
+}
+
+// batch handles the obligations lock takes (scheduled, sent) in one
+// transaction, and returns how many it locked. The bank is asked about
+// the sent ones in one call while their locks are held, so that two
+// instances never act on one answer twice, and their answers are stored
+// there; its scheduled ones are marked sent there, so that a crash after
+// the bank call leaves a record that the bank must be asked. After the
+// commit the ones marked sent go to the bank in one call, and the answers
+// that say more than pending are recorded in one more transaction (a
+// pending answer is not: the sent mark already says to ask, and the check
+// is timed from the answer: Controls.CheckAt). A transfer the bank never
+// received (the process stopped between marking it sent and the call) is
+// submitted again under the same key and attempt when it is checked. A
+// payment whose payee cannot be opened is held (domain.Hold), neither sent
+// nor asked about, and the rest of its batch goes on.
+func (s *Service) batch(ctx context.Context, lock locker) (int, error) {
+	var submitted, held []domain.Obligation
+	var asked answers
+	var later []Check
+	noticed := false
+	n, err := lock(func(due []domain.Obligation) {
+		// A transaction PostgreSQL failed as a deadlock's victim is run
+		// again from its start (postgres.Transaction), prepare with it:
+		// what the lost attempt gathered was rolled back and must not
+		// reach the bank.
+		submitted, held, asked, later, noticed = nil, nil, nil, nil, false
+		var sent []domain.Obligation
+		for _, o := range due {
+			if o.State == domain.StateSent {
+				sent = append(sent, o)
+			}
+		}
+		if len(sent) > 0 {
+			asked = s.ask(ctx, sent)
+		}
+	}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+		if o.PayeeUnreadable != "" && !refusedOrPending(*o, asked[o.ID]) {
+			o.Hold(s.now())
+			held = append(held, *o)
+			return Effects{}, nil
+		}
+		if o.State == domain.StateSent {
+			eff, err := s.contain(ctx, o, func() (Effects, error) { return s.record(ctx, o, asked[o.ID]) })
+			if c, ok := s.stillPending(*o, asked[o.ID]); ok {
+				later = append(later, c)
+			}
+			noticed = noticed || len(eff.Notices) > 0
+			return eff, err
+		}
+		if err := o.Submit(s.now()); err != nil {
+			return Effects{}, err
+		}
+		submitted = append(submitted, *o)
+		return Effects{}, nil
+	})
+	if err != nil {
+		return n, err
+	}
+	s.checkAt(later)
+	s.heldUnreadable(held)
+	if noticed {
+		s.noticed()
+	}
+	if len(submitted) > 0 {
+		if err := s.submit(ctx, submitted); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// stillPending returns the check of sent obligation o at the time the
+// bank's answer a now says it settles, when o is left sent by a pending
+// answer that states a time still to come. A time passed, or none, is
+// left to o's next attempt (domain.Obligation.Pending), so that a bank
+// that keeps a transfer pending past its time is not asked in a loop.
+func (s *Service) stillPending(o domain.Obligation, a *answer) (Check, bool) {
+	if o.State != domain.StateSent || a == nil || a.err != nil || a.transfer.State != TransferPending ||
+		a.transfer.Attempt != o.Attempts || !a.transfer.SettlesAt.After(s.now()) {
+		return Check{}, false
+	}
+	return Check{ObligationID: o.ID, At: a.transfer.SettlesAt}, true
+}
+
+// checkAt tells Controls.CheckAt of checks, if any.
+func (s *Service) checkAt(checks []Check) {
+	if len(checks) > 0 && s.controls.CheckAt != nil {
+		s.controls.CheckAt(checks)
+	}
 }
 
 // submit hands the obligations just marked sent to the bank in one call,
@@ -121,18 +193,29 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		err = answersFor(reqs, got)
 	}
 	calls.end(err)
+	now := s.now()
 	if err != nil {
+		// No answer: the bank may have any of them. Ask soon, as before
+		// the checks were timed by the answers.
+		checks := make([]Check, len(sent))
+		for i, o := range sent {
+			checks[i] = Check{ObligationID: o.ID, At: now.Add(domain.FirstCheck)}
+		}
+		s.checkAt(checks)
 		return nil
 	}
 	var ids []string
+	var checks []Check
 	byID := map[string]int{}
 	for i, o := range sent {
 		if got[i].State == TransferPending && got[i].Attempt == o.Attempts {
+			checks = append(checks, Check{ObligationID: o.ID, At: settlesAt(got[i], now)})
 			continue
 		}
 		ids = append(ids, o.ID)
 		byID[o.ID] = i
 	}
+	s.checkAt(checks)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -148,6 +231,15 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		s.noticed()
 	}
 	return err
+}
+
+// settlesAt is when to ask about pending transfer t first: when the bank
+// said it settles, else FirstCheck after now, the bank's answer.
+func settlesAt(t Transfer, now time.Time) time.Time {
+	if t.SettlesAt.IsZero() {
+		return now.Add(domain.FirstCheck)
+	}
+	return t.SettlesAt
 }
 
 // contain runs record, which records the bank's answer about o, and when

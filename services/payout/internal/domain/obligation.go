@@ -55,14 +55,24 @@ const (
 // Currency is the only currency paid.
 const Currency = "CNY"
 
-// Delays of the execution: a sent transfer is first asked about after
-// FirstCheck, then after half the time it has been waiting, at most
+// Delays of the execution: a sent transfer is first asked about when the
+// bank's answer said it settles (the executor times that check: see
+// app.Controls.CheckAt), or FirstCheck after the answer when the bank did
+// not say; the sent mark itself says UnansweredCheck, for a transfer whose
+// answer was never seen (the process stopped, the answer was lost) or
+// whose timed check did not run. A transfer still pending is asked again
+// after half the time it has been waiting, at least FirstCheck and at most
 // MaxCheck; a transient failure is retried after 1 s, 2 s, 4 s ... at most
 // MaxBackoff.
 const (
 	FirstCheck = 250 * time.Millisecond
-	MaxCheck   = time.Minute
-	MaxBackoff = 5 * time.Minute
+	// UnansweredCheck is later than the bank's usual settlement, so that
+	// the executor's rounds do not ask about a transfer before the check
+	// timed by the bank's answer does, and find it pending (issue 21's
+	// fourteenth round: each such early check cost a transaction).
+	UnansweredCheck = time.Second
+	MaxCheck        = time.Minute
+	MaxBackoff      = 5 * time.Minute
 	// PayeeHold is how long a payment whose payee cannot be opened waits
 	// before it is tried again (Hold).
 	PayeeHold = time.Hour
@@ -184,7 +194,7 @@ func (o *Obligation) refuse(what string) error {
 
 // Submit records that a transfer is about to be asked of the bank: it is
 // stored before the bank is called, so that after a crash the bank is asked
-// what became of it.
+// what became of it, UnansweredCheck later.
 func (o *Obligation) Submit(now time.Time) error {
 	if o.State != StateScheduled {
 		return o.refuse("submit")
@@ -196,7 +206,7 @@ func (o *Obligation) Submit(now time.Time) error {
 		return apperr.New(apperr.Conflict, "cannot submit: the payee of obligation %s cannot be opened", o.ID)
 	}
 	t := now.UTC()
-	o.State, o.SentAt, o.NextAttemptAt = StateSent, &t, t.Add(FirstCheck)
+	o.State, o.SentAt, o.NextAttemptAt = StateSent, &t, t.Add(UnansweredCheck)
 	o.Attempts++
 	return nil
 }

@@ -127,8 +127,8 @@ func TestObligationMovesOnlyAlongItsStates(t *testing.T) {
 
 func TestAttemptsBackoffAndChecks(t *testing.T) {
 	o := obligation(t)
-	if err := o.Submit(t0); err != nil || o.Attempts != 1 || !o.NextAttemptAt.Equal(t0.Add(domain.FirstCheck)) {
-		t.Fatalf("got %v, %d attempts, next %v; want attempt 1 checked after %v", err, o.Attempts, o.NextAttemptAt, domain.FirstCheck)
+	if err := o.Submit(t0); err != nil || o.Attempts != 1 || !o.NextAttemptAt.Equal(t0.Add(domain.UnansweredCheck)) {
+		t.Fatalf("got %v, %d attempts, next %v; want attempt 1 checked after %v", err, o.Attempts, o.NextAttemptAt, domain.UnansweredCheck)
 	}
 	tests := []struct {
 		waited, want time.Duration

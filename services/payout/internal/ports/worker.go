@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"claims.local/payout/internal/app"
@@ -46,19 +48,141 @@ func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}
 	}
 }
 
-// Executor pays due obligations and asks the bank about sent ones every
-// interval, in one transaction a batch (app.Execute), and pays as soon as
-// wake receives (an obligation due now was scheduled): a woken round only
-// pays, since what it was woken for is a payment to make.
-func Executor(a *app.Service, log *slog.Logger, interval time.Duration, wake <-chan struct{}) func(context.Context) error {
-	return everyOrWoken(log, interval, wake, "executing due payments", func(ctx context.Context, woken bool) error {
-		states := []domain.State{domain.StateScheduled, domain.StateSent}
-		if woken {
-			states = states[:1]
+// Executor pays due obligations and asks the bank about sent ones, in one
+// transaction a batch. It serves agenda (issue 21's fourteenth round):
+// as soon as an obligation due now was scheduled (app.Controls.Scheduled)
+// it pays it, and when the time the bank stated for a transfer comes
+// (app.Controls.CheckAt) it asks about it, by their ids (app.ExecuteAmong:
+// no look for what is due first), in one round for all that came by then:
+// payments to make are not held for a round, nor settlements for the one
+// after the sent mark's next attempt, and a round in progress gathers what
+// comes meanwhile into the next. At start and every interval a round pays
+// and asks about every obligation due (app.Execute), for what this
+// process was not told of: another instance's, one from before a
+// restart, one a person scheduled, a transfer still pending when it was
+// asked about, one whose answer was lost.
+func Executor(a *app.Service, log *slog.Logger, interval time.Duration, agenda *Agenda) func(context.Context) error {
+	return func(ctx context.Context) error {
+		warn := func(err error) {
+			if err != nil && ctx.Err() == nil {
+				log.Warn("executing due payments failed; will retry", "error", err.Error())
+			}
 		}
-		_, err := a.Execute(ctx, states...)
-		return err
-	})
+		sweep := func() {
+			// The look finds the payments the agenda was told of: they
+			// committed before they were told.
+			agenda.forgetPayments()
+			_, err := a.Execute(ctx, domain.StateScheduled, domain.StateSent)
+			warn(err)
+		}
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		sweep()
+		for ctx.Err() == nil {
+			select {
+			case <-tick.C:
+				sweep()
+			default:
+			}
+			pay, check, next := agenda.take(time.Now())
+			if len(pay)+len(check) > 0 {
+				_, err := a.ExecuteAmong(ctx, pay, check)
+				warn(err)
+				continue
+			}
+			var timer *time.Timer
+			var fired <-chan time.Time
+			if !next.IsZero() {
+				timer = time.NewTimer(time.Until(next))
+				fired = timer.C
+			}
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+				sweep()
+			case <-agenda.wake:
+			case <-fired:
+			}
+			if timer != nil {
+				timer.Stop()
+			}
+		}
+		return nil
+	}
+}
+
+// Agenda holds what the executor was told to do: payments to make now,
+// and sent ones to ask the bank about at the times it stated. It is in
+// memory only: what it loses (a restart) the executor's rounds find.
+type Agenda struct {
+	mu     sync.Mutex
+	pay    map[string]bool
+	checks map[string]time.Time
+	wake   chan struct{}
+}
+
+// NewAgenda returns an empty agenda.
+func NewAgenda() *Agenda {
+	return &Agenda{pay: map[string]bool{}, checks: map[string]time.Time{}, wake: make(chan struct{}, 1)}
+}
+
+// Pay puts the payment of obligation id on the agenda, to make now.
+func (g *Agenda) Pay(id string) {
+	g.mu.Lock()
+	g.pay[id] = true
+	g.mu.Unlock()
+	g.woken()
+}
+
+// Check puts the checks on the agenda, each at its time, or keeps the
+// earlier time an obligation has.
+func (g *Agenda) Check(checks []app.Check) {
+	g.mu.Lock()
+	for _, c := range checks {
+		if was, ok := g.checks[c.ObligationID]; !ok || c.At.Before(was) {
+			g.checks[c.ObligationID] = c.At
+		}
+	}
+	g.mu.Unlock()
+	g.woken()
+}
+
+// woken wakes the executor, unless a wake is waiting already.
+func (g *Agenda) woken() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take removes from the agenda the payments and the checks due at now and
+// returns their ids, sorted, and the earliest time of the checks left
+// (zero when none).
+func (g *Agenda) take(now time.Time) (pay, check []string, next time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for id := range g.pay {
+		pay = append(pay, id)
+	}
+	clear(g.pay)
+	for id, at := range g.checks {
+		if !at.After(now) {
+			check = append(check, id)
+			delete(g.checks, id)
+		} else if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	slices.Sort(pay)
+	slices.Sort(check)
+	return pay, check, next
+}
+
+// forgetPayments removes the payments from the agenda.
+func (g *Agenda) forgetPayments() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.pay)
 }
 
 // Notifier hands waiting notices to the gateway's topic every interval,

@@ -4,9 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"claims.local/payout/internal/app"
 )
 
 // TestAWakeBeforeARoundIsTakenUpByIt wakes a worker before its first round
@@ -44,5 +47,35 @@ func TestAWakeBeforeARoundIsTakenUpByIt(t *testing.T) {
 	<-done
 	if got, woken := rounds.Load(), wokenRounds.Load(); got != 2 || woken != 1 {
 		t.Fatalf("got %d rounds, %d woken, after a wake between rounds, want 2 and 1", got, woken)
+	}
+}
+
+// TestTheAgendaHandsOverPaymentsAtOnceAndChecksWhenTheirTimeComes: the
+// executor takes every payment it was told of at once, and a check only
+// once its time has come, all that came by then together (issue 21's
+// fourteenth round); an obligation told of twice keeps its earlier time,
+// and the time of the next check left tells the executor when to wake.
+func TestTheAgendaHandsOverPaymentsAtOnceAndChecksWhenTheirTimeComes(t *testing.T) {
+	t.Parallel()
+	g := NewAgenda()
+	now := time.Now()
+	g.Pay("p2")
+	g.Pay("p1")
+	g.Check([]app.Check{{ObligationID: "c3", At: now.Add(time.Hour)}, {ObligationID: "c2", At: now}, {ObligationID: "c1", At: now.Add(-time.Second)}})
+	g.Check([]app.Check{{ObligationID: "c1", At: now.Add(time.Minute)}, {ObligationID: "c3", At: now.Add(30 * time.Minute)}})
+	select {
+	case <-g.wake:
+	default:
+		t.Fatal("got no wake after payments and checks were told, want one")
+	}
+	pay, check, next := g.take(now)
+	if !slices.Equal(pay, []string{"p1", "p2"}) || !slices.Equal(check, []string{"c1", "c2"}) || !next.Equal(now.Add(30*time.Minute)) {
+		t.Fatalf("got payments %v, checks %v, next at %v, want [p1 p2], [c1 c2], next at %v", pay, check, next, now.Add(30*time.Minute))
+	}
+	if pay, check, _ := g.take(now.Add(29 * time.Minute)); len(pay) != 0 || len(check) != 0 {
+		t.Fatalf("got payments %v, checks %v before the next check's time, want none", pay, check)
+	}
+	if _, check, next := g.take(now.Add(30 * time.Minute)); !slices.Equal(check, []string{"c3"}) || !next.IsZero() {
+		t.Fatalf("got checks %v, next at %v, at c3's time, want [c3] and none left", check, next)
 	}
 }

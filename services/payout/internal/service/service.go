@@ -164,17 +164,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err := kit.Registry().Register(unreadable); err != nil {
 		return nil, err
 	}
-	// due wakes the payment executor once an obligation due now has
-	// committed (after the consumer's batch, when it runs in one:
+	// agenda wakes the payment executor with an obligation due now once
+	// it has committed (after the consumer's batch, when it runs in one:
 	// postgres.AfterCommit), so a claim is paid at once rather than at the
-	// executor's next round.
-	due := make(chan struct{}, 1)
-	wakeExecutor := func() {
-		select {
-		case due <- struct{}{}:
-		default:
-		}
-	}
+	// executor's next round, and holds when to ask the bank about the
+	// payments it took, at the times its answers stated.
+	agenda := ports.NewAgenda()
 	// noticed wakes the notifier once a completion's notices committed.
 	noticed := make(chan struct{}, 1)
 	wakeNotifier := func() {
@@ -184,7 +179,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		}
 	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
-		Scheduled: wakeExecutor, Noticed: wakeNotifier,
+		Scheduled: agenda.Pay, CheckAt: agenda.Check, Noticed: wakeNotifier,
 		AfterCommit: func(ctx context.Context, f func()) {
 			if !postgres.AfterCommit(ctx, f) {
 				f()
@@ -224,7 +219,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		reseal = 10 * time.Minute
 	}
 	components := []lifecycle.Component{
-		{Name: "payment executor", Run: ports.Executor(a, log, interval, due)},
+		{Name: "payment executor", Run: ports.Executor(a, log, interval, agenda)},
 		{Name: "notifier", Run: ports.Notifier(a, log, notify, noticed)},
 		{Name: "resealer", Run: ports.Resealer(a, log, reseal)},
 	}

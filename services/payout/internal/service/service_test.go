@@ -651,6 +651,19 @@ func TestAnAgreementIsSentToTheBankWithoutWaitingForTheExecutorsRound(t *testing
 	r.obligationsOf(t, claim, 1, "the obligation sent to the bank at once", func(o obligation) bool { return o.Attempts >= 1 })
 }
 
+// TestASettledPaymentIsLearnedWithoutWaitingForTheExecutorsRound runs
+// payout with an executor round of an hour: the payment completes within
+// the test only if the executor asks the bank about it at the time the
+// bank's answer said it settles (issue 21's fourteenth round), not at one
+// of its rounds.
+func TestASettledPaymentIsLearnedWithoutWaitingForTheExecutorsRound(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(cfg *service.Config) { cfg.ExecuteInterval = time.Hour })
+	claim := uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, claim, 100000))
+	r.obligationsOf(t, claim, 1, "the payment completed at the bank's settlement", completed)
+}
+
 // TestACompletionsNoticeIsSentWithoutWaitingForTheNotifiersRound pays an
 // agreement with the notifier's round an hour away: the completion's
 // result notice (R9) is handed to the gateway as soon as it commits.
