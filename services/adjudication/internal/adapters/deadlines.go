@@ -37,8 +37,12 @@ import (
 //     reply to the complaint its subject names, stored by the due
 //     (complaint_replies, append-only).
 //
-// Anything else is unproven: no evidence, another case's or another
-// rule's (a decision in effect does not send the letter).
+// A step of R5, R7 or R12 without evidence, as adjudication made them
+// before session 16 (an instance of the older binary during a rolling
+// deploy), stands on the same kept rows alone. Anything else is unproven:
+// no evidence of the decision deadlines, evidence naming another case,
+// claim or complaint, or another rule's (a decision in effect does not send
+// the letter).
 type DeadlineWitness struct{}
 
 // Prove answers the moves of adjudication's deadlines.
@@ -47,11 +51,11 @@ func (DeadlineWitness) Prove(tx *gorm.DB, moves []tracking.DueMove) (map[int64]t
 		deadline.RejectionNotice, deadline.ComplaintReply}, `SELECT m.seq, COALESCE(CASE
 			WHEN m.stop THEN EXISTS (SELECT 1 FROM jsonb_array_elements(k.supplements) s
 				WHERE (s->>'delivered_at')::timestamptz = m.paused_at)
-			WHEN m.rule = @rule5letter THEN m.state = 'met' AND m.evidence = @letter || k.id AND EXISTS (SELECT 1 FROM rejection_letters l
-				WHERE l.case_id = k.id AND l.channel IN @written AND l.sent_at <= m.due_at)
+			WHEN m.rule = @rule5letter THEN m.state = 'met' AND (m.evidence = @letter || k.id OR m.evidence = '')
+				AND EXISTS (SELECT 1 FROM rejection_letters l WHERE l.case_id = k.id AND l.channel IN @written AND l.sent_at <= m.due_at)
 			WHEN m.rule = @rule12 THEN m.state = 'met' AND EXISTS (SELECT 1 FROM complaint_replies r
 				WHERE r.complaint_id = substr(m.subject, CAST(@complaintFrom AS int)) AND m.subject = @complaint || r.complaint_id
-				AND m.evidence = @reply || r.complaint_id AND r.replied_at <= m.due_at)
+				AND (m.evidence = @reply || r.complaint_id OR m.evidence = '') AND r.replied_at <= m.due_at)
 			WHEN m.evidence = @decision || k.id THEN m.state = 'met' AND EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = k.id
 				AND (NOT d.needs_approval OR d.approved_at IS NOT NULL) AND COALESCE(d.approved_at, d.decided_at) <= m.due_at)
 			WHEN m.evidence = @withdrawal || k.id THEN m.state = 'cancelled' AND k.state = 'closed' AND k.closed_at <= m.due_at
@@ -59,8 +63,8 @@ func (DeadlineWitness) Prove(tx *gorm.DB, moves []tracking.DueMove) (map[int64]t
 				AND EXISTS (SELECT 1 FROM case_audit a WHERE a.claim_id = k.claim_id AND a.action = @closed AND a.at <= m.due_at)
 			WHEN m.evidence = @complex || k.id THEN m.state = 'cancelled' AND m.rule = @rule5 AND k.complex_at <= m.due_at
 			WHEN m.rule = @rule7 THEN m.state = 'met' AND EXISTS (SELECT 1 FROM payout_completions p
-				WHERE p.obligation_id = substr(m.evidence, CAST(@advanceFrom AS int)) AND m.evidence = @advance || p.obligation_id
-				AND p.claim_id = m.claim_id AND p.payout_type = @advanceType AND p.completed_at <= m.due_at)
+				WHERE p.claim_id = m.claim_id AND p.payout_type = @advanceType AND p.completed_at <= m.due_at
+				AND (m.evidence = @advance || p.obligation_id OR m.evidence = ''))
 			END, false) AS proven
 		FROM `+trackingpg.WitnessedMoves+`
 		LEFT JOIN cases k ON k.claim_id = m.claim_id`,
@@ -69,6 +73,5 @@ func (DeadlineWitness) Prove(tx *gorm.DB, moves []tracking.DueMove) (map[int64]t
 			"rule5letter": string(deadline.RejectionNotice), "letter": domain.LetterEvidence(""), "written": domain.LetterChannels(),
 			"rule12": string(deadline.ComplaintReply), "reply": domain.ReplyEvidence(""), "complaint": app.ComplaintSubject(""),
 			"complaintFrom": len(app.ComplaintSubject("")) + 1, "rule7": string(deadline.AdvancePayment),
-			"advance": domain.AdvancePaidEvidence(""), "advanceFrom": len(domain.AdvancePaidEvidence("")) + 1,
-			"advanceType": events.PayoutTypeAdvance})
+			"advance": domain.AdvancePaidEvidence(""), "advanceType": events.PayoutTypeAdvance})
 }

@@ -12,6 +12,7 @@ import (
 
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/app"
+	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
@@ -32,14 +33,15 @@ import (
 // by a written channel, payout's completion of that claim's advance and
 // the stored reply, each by the due: each step without it raises the
 // tampered alarm, once, and is taken back, so the breach comes on time.
-// The service's own steps beside them (three rejections meeting R4 and
-// R7, a letter sent, an advance paid, a reply) raise none.
+// The service's own steps beside them (four rejections meeting R4 and
+// R7, a letter sent, an advance paid, a reply, and a letter recorded sent
+// by the binary before session 16, its step without evidence) raise none.
 func TestAttackALetterAnAdvanceOrAReplyMetThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.clock.Set(received.Add(time.Minute))
-	claims := []string{"letter-sent", "letter-unsent", "letter-decision", "advance-paid", "advance-other", "advance-undecided"}
+	claims := []string{"letter-sent", "letter-before-evidence", "letter-unsent", "letter-decision", "advance-paid", "advance-other", "advance-undecided"}
 	for _, id := range claims {
 		f.open(t, request(id, received))
 	}
@@ -56,11 +58,20 @@ func TestAttackALetterAnAdvanceOrAReplyMetThroughTheServicesOwnRoleIsAlarmedAndT
 	require.NoError(t, err)
 
 	// The service's own steps.
-	for _, id := range []string{"letter-sent", "letter-unsent", "letter-decision"} {
+	for _, id := range []string{"letter-sent", "letter-before-evidence", "letter-unsent", "letter-decision"} {
 		_, err := f.app.Decide(ctx, handler, id, reject())
 		require.NoError(t, err)
 	}
 	_, err = f.app.RecordRejectionLetterSent(ctx, handler, "letter-sent", "post")
+	require.NoError(t, err)
+	// The letter recorded sent by the binary before session 16: its step
+	// gave no evidence.
+	_, err = adapters.NewCases(f.db, nil, tracking.NewTracker(tracking.NewCalendars(nil), -1)).Update(ctx, "letter-before-evidence",
+		func(c *domain.Case) (tracking.Effects, error) {
+			now := f.clock.Now()
+			return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.RejectionNotice, now)}},
+				c.RecordRejectionLetterSent(handler, "post", now)
+		})
 	require.NoError(t, err)
 	paid := payoutCompleted(t, "advance-paid", events.PayoutTypeAdvance, 100_000, f.clock.Now())
 	require.NoError(t, f.app.RecordPayout(ctx, paid))
@@ -94,7 +105,8 @@ func TestAttackALetterAnAdvanceOrAReplyMetThroughTheServicesOwnRoleIsAlarmedAndT
 		assert.Equal(t, tracking.RiskBreached, o.RiskAt(f.clock.Now()), "%s of %s after the sweep, past its due", o.Rule, o.ClaimID)
 	}
 	for claim, rules := range map[string][]deadline.RuleID{
-		"letter-sent": {deadline.Decision, deadline.AdvancePayment, deadline.RejectionNotice}, "letter-unsent": {deadline.Decision, deadline.AdvancePayment},
+		"letter-sent":            {deadline.Decision, deadline.AdvancePayment, deadline.RejectionNotice},
+		"letter-before-evidence": {deadline.RejectionNotice}, "letter-unsent": {deadline.Decision, deadline.AdvancePayment},
 		"letter-decision": {deadline.Decision, deadline.AdvancePayment}, "advance-paid": {deadline.AdvancePayment},
 	} {
 		for _, rule := range rules {

@@ -53,15 +53,21 @@ func (d *deadlines) request(t *testing.T, id string) tracking.Deadline {
 }
 
 // send sends report id's one-time notice by text message at now, meeting
-// its R3 deadline as the service does (app.Service.SendNotice).
-func (d *deadlines) send(t *testing.T, id string) {
+// its R3 deadline as the service does (app.Service.SendNotice); with
+// proven unset, its step gives no evidence, as intake's did before
+// session 16.
+func (d *deadlines) send(t *testing.T, id string, proven bool) {
 	t.Helper()
 	_, err := d.f.repo.Update(context.Background(), id, func(x *domain.ClaimFile) (tracking.Effects, error) {
 		n, err := x.SendNotice(domain.ChannelSMS, "", "handler-1", d.now)
 		if err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{noticeSent(x.Report, n, d.now)}}, nil
+		step := noticeSent(x.Report, n, d.now)
+		if !proven {
+			step = step.Proven("")
+		}
+		return tracking.Effects{Steps: []tracking.Step{step}}, nil
 	})
 	require.NoError(t, err)
 }
@@ -86,8 +92,9 @@ func (d *deadlines) get(t *testing.T, id string) tracking.Deadline {
 // never breached. Intake's witness now checks each against the claim's
 // report (the notice kept as sent by the due, or the hand-over by the
 // due): a step without it raises the tampered alarm, once, and is taken
-// back, so the breach comes on time. The notice sent beside them raises
-// none.
+// back, so the breach comes on time. The notices sent beside them raise
+// none, one sent by the binary before session 16 (its step without
+// evidence: the notice alone proves it) included.
 func TestAttackTheOneTimeNoticesDeadlineMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -99,12 +106,14 @@ func TestAttackTheOneTimeNoticesDeadlineMetOrCancelledThroughTheServicesOwnRoleI
 	handOver := d.request(t, "met-hand-over")
 	cancelled := d.request(t, "cancelled")
 	noticed := d.request(t, "noticed")
+	legacy := d.request(t, "noticed-before-evidence")
 	m := d.monitor()
 	_, err := m.Sweep(ctx)
 	require.NoError(t, err)
 
 	d.now = received.Add(time.Hour)
-	d.send(t, "noticed")
+	d.send(t, "noticed", true)
+	d.send(t, "noticed-before-evidence", false)
 	for _, stmt := range []struct{ sql, id string }{
 		{`UPDATE deadline_obligations SET state = 'met', done_at = now() WHERE id = ?`, bare.ID},
 		{`UPDATE deadline_obligations SET state = 'met', done_at = now(), done_evidence = 'notice:met-named/1' WHERE id = ?`, named.ID},
@@ -118,12 +127,13 @@ func TestAttackTheOneTimeNoticesDeadlineMetOrCancelledThroughTheServicesOwnRoleI
 	d.now = time.Date(2026, 3, 16, 2, 0, 0, 0, time.UTC)
 	res, err := m.Sweep(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 5, res.Tampered, "tampered alarms: the five steps of the insider, not the service's one")
+	assert.Equal(t, 5, res.Tampered, "tampered alarms: the five steps of the insider, not the service's two")
 	for _, o := range []tracking.Deadline{bare, named, other, handOver, cancelled} {
 		assert.Equal(t, tracking.RiskBreached, d.get(t, o.ID).RiskAt(d.now), "R3 of %s after the sweep, past its due", o.ClaimID)
 	}
 	assert.Equal(t, 5, res.Breached, "breach alarms: the five obligations the insider stepped")
 	assert.Equal(t, tracking.StateMet, d.get(t, noticed.ID).State, "R3 of the claim whose notice the service sent")
+	assert.Equal(t, tracking.StateMet, d.get(t, legacy.ID).State, "R3 of the claim whose notice the binary before session 16 sent")
 	assert.Equal(t, int64(5), pgtest.Count(t, d.f.db, `SELECT count(*) FROM outbox WHERE event_type = ?`, events.DeadlineTampered.Name),
 		"tampered alarms stored")
 

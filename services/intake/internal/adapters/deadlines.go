@@ -21,16 +21,19 @@ import (
 //   - met with HandOverEvidence: the report was handed to adjudication by
 //     the due (complete: no notice is owed).
 //
-// Anything else is unproven: no evidence, another report's notice or
-// hand-over, and any cancellation (intake never cancels it).
+// A step without evidence, as intake made them before session 16 (an
+// instance of the older binary during a rolling deploy), stands on either
+// alone. Anything else is unproven: neither by the due, evidence naming
+// another report's notice or hand-over, and any cancellation (intake never
+// cancels it).
 type DeadlineWitness struct{}
 
 // Prove answers the moves of the missing-documents notice's deadline.
 func (DeadlineWitness) Prove(tx *gorm.DB, moves []tracking.DueMove) (map[int64]tracking.Proof, error) {
 	return trackingpg.ProveMoves(tx, moves, []deadline.RuleID{deadline.MissingDocumentsNotice}, `SELECT m.seq, COALESCE(m.state = 'met' AND CASE
 			WHEN m.evidence = @handover || r.id THEN r.handed_over_at <= m.due_at
-			ELSE EXISTS (SELECT 1 FROM missing_document_notices n WHERE n.report_id = r.id
-				AND m.evidence = @notice || n.report_id || '/' || n.seq AND n.sent_at <= m.due_at)
+			ELSE (m.evidence = '' AND r.handed_over_at <= m.due_at) OR EXISTS (SELECT 1 FROM missing_document_notices n
+				WHERE n.report_id = r.id AND (m.evidence = @notice || n.report_id || '/' || n.seq OR m.evidence = '') AND n.sent_at <= m.due_at)
 			END, false) AS proven
 		FROM `+trackingpg.WitnessedMoves+`
 		LEFT JOIN incident_reports r ON r.claim_id = m.claim_id`,

@@ -28,6 +28,13 @@ func deadlineStore(db *gorm.DB) *trackingpg.Store {
 // result notice stored when withNotice is set.
 func (d *deadlines) pay(t testing.TB, o domain.Obligation, at time.Time, withNotice bool) {
 	t.Helper()
+	d.payWith(t, o, at, withNotice, domain.PaymentEvidence(o.ID))
+}
+
+// payWith is pay whose R6 step gives evidence: empty as payout's steps
+// were before session 16.
+func (d *deadlines) payWith(t testing.TB, o domain.Obligation, at time.Time, withNotice bool, evidence string) {
+	t.Helper()
 	_, err := d.f.repo.Update(context.Background(), o.ID, at, func(x *domain.Obligation) (app.Effects, error) {
 		if err := x.Submit(at); err != nil {
 			return app.Effects{}, err
@@ -41,7 +48,7 @@ func (d *deadlines) pay(t testing.TB, o domain.Obligation, at time.Time, withNot
 			return app.Effects{}, err
 		}
 		eff := app.Effects{Steps: []tracking.Step{tracking.Complete(tracking.PaymentSubject(x.ID), deadline.Payment, *x.CompletedAt).
-			Proven(domain.PaymentEvidence(x.ID)), tracking.Open(r9)}}
+			Proven(evidence), tracking.Open(r9)}}
 		if withNotice {
 			eff.Notices = append(eff.Notices, notice(t, *x, domain.NoticeResult))
 		}

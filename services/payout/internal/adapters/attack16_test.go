@@ -80,7 +80,9 @@ func (d *deadlines) id(t *testing.T, subject string, rule deadline.RuleID) strin
 // (the payment the subject names completed by the bank by the due; the
 // R9 notice of that payment handed over by the due): a step without it
 // raises the tampered alarm, once, and is taken back, so the breach comes
-// on time. The honest payment and notice beside them raise none.
+// on time. The honest payments and notice beside them raise none, one
+// paid by the binary before session 16 (its step without evidence: the
+// kept rows alone prove it) included.
 func TestAttackAPaymentOrItsNoticeMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -92,14 +94,17 @@ func TestAttackAPaymentOrItsNoticeMetOrCancelledThroughTheServicesOwnRoleIsAlarm
 	_, cancelled := d.owe(t, "cancelled", agreed)
 	paid, paidR6 := d.owe(t, "paid", agreed)
 	unnoticed, unnoticedR6 := d.owe(t, "unnoticed", agreed)
+	legacy, legacyR6 := d.owe(t, "paid-before-evidence", agreed)
 	m := d.monitor()
 	_, err := m.Sweep(ctx)
 	require.NoError(t, err)
 
-	// The service's own steps: two payments the bank confirmed, one
-	// result notice handed to the gateway.
+	// The service's own steps: three payments the bank confirmed (one by
+	// an instance of the binary before session 16, whose step gave no
+	// evidence), one result notice handed to the gateway.
 	d.pay(t, paid, d.now, true)
 	d.pay(t, unnoticed, d.now, false)
+	d.payWith(t, legacy, d.now, false, "")
 	d.sendNotices(t)
 	var paidNotice string
 	require.NoError(t, d.f.db.Raw(`SELECT id FROM notifications WHERE obligation_id = ? AND rule = 'R9' AND sent_at IS NOT NULL`, paid.ID).
@@ -120,13 +125,13 @@ func TestAttackAPaymentOrItsNoticeMetOrCancelledThroughTheServicesOwnRoleIsAlarm
 	d.now = time.Date(2026, 3, 16, 2, 0, 0, 0, time.UTC)
 	res, err := m.Sweep(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 5, res.Tampered, "tampered alarms: the five steps of the insider, not the service's three")
+	assert.Equal(t, 5, res.Tampered, "tampered alarms: the five steps of the insider, not the service's four")
 	for _, id := range []string{bare.ID, namedR6.ID, other.ID, cancelled.ID, unnoticedR9} {
 		got := d.get(t, id)
 		assert.Equal(t, tracking.RiskBreached, got.RiskAt(d.now), "%s of %s after the sweep, past its due", got.Rule, got.ClaimID)
 	}
-	assert.Equal(t, 5, res.Breached, "breach alarms: the five obligations the insider stepped")
-	for _, id := range []string{paidR6.ID, unnoticedR6.ID, d.id(t, tracking.PaymentSubject(paid.ID), deadline.ResultNotification)} {
+	assert.Equal(t, 6, res.Breached, "breach alarms: the five obligations the insider stepped, the R9 of the payment made before session 16")
+	for _, id := range []string{paidR6.ID, unnoticedR6.ID, legacyR6.ID, d.id(t, tracking.PaymentSubject(paid.ID), deadline.ResultNotification)} {
 		got := d.get(t, id)
 		assert.Equal(t, tracking.StateMet, got.State, "%s of %s, met by the service", got.Rule, got.ClaimID)
 	}

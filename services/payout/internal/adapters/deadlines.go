@@ -21,18 +21,21 @@ import (
 //     R9 notice of the obligation its subject names was handed to the
 //     gateway by the due.
 //
-// Anything else is unproven: no evidence, another payment's or another
-// payment's notice, and any cancellation (payout never cancels them: a
-// payment refused by the bank stays owed until a handler corrects it).
+// A step without evidence, as payout made them before session 16 (an
+// instance of the older binary during a rolling deploy), stands on the
+// same kept rows alone. Anything else is unproven: nothing paid or handed
+// over by the due, evidence naming another payment or another payment's
+// notice, and any cancellation (payout never cancels them: a payment
+// refused by the bank stays owed until a handler corrects it).
 type DeadlineWitness struct{}
 
 // Prove answers the moves of the payment and result-notice deadlines.
 func (DeadlineWitness) Prove(tx *gorm.DB, moves []tracking.DueMove) (map[int64]tracking.Proof, error) {
 	return trackingpg.ProveMoves(tx, moves, []deadline.RuleID{deadline.Payment, deadline.ResultNotification}, `SELECT m.seq, COALESCE(CASE
-			WHEN m.rule = @payment THEN m.state = 'met' AND m.evidence = @paid || p.id
+			WHEN m.rule = @payment THEN m.state = 'met' AND (m.evidence = @paid || p.id OR m.evidence = '')
 				AND p.state IN ('completed', 'reversed') AND p.completed_at <= m.due_at
 			WHEN m.rule = @result THEN m.state = 'met' AND EXISTS (SELECT 1 FROM notifications n
-				WHERE n.obligation_id = p.id AND n.rule = @r9 AND m.evidence = @notice || n.id AND n.sent_at <= m.due_at)
+				WHERE n.obligation_id = p.id AND n.rule = @r9 AND (m.evidence = @notice || n.id OR m.evidence = '') AND n.sent_at <= m.due_at)
 			END, false) AS proven
 		FROM `+trackingpg.WitnessedMoves+`
 		LEFT JOIN obligations p ON p.id = substr(m.subject, CAST(@from AS int)) AND m.subject = @subject || p.id`,
