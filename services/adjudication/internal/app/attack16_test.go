@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // TestAttackALetterAnAdvanceOrAReplyMetThroughTheServicesOwnRoleIsAlarmedAndTakenBack
@@ -51,9 +50,7 @@ func TestAttackALetterAnAdvanceOrAReplyMetThroughTheServicesOwnRoleIsAlarmedAndT
 	require.NoError(t, err)
 	unanswered, err := f.app.RegisterComplaint(ctx, handler, in)
 	require.NoError(t, err)
-	m := &tracking.Monitor{Service: "adjudication", Store: f.store.WithWitness(adapters.DeadlineWitness{}),
-		Tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1), Topics: topics, Batch: 10, Now: f.clock.Now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := trackingtest.Monitor("adjudication", f.store.WithWitness(adapters.DeadlineWitness{}), f.clock.Now)
 	_, err = m.Sweep(ctx)
 	require.NoError(t, err)
 
@@ -118,9 +115,7 @@ func TestAttackALetterAnAdvanceOrAReplyMetThroughTheServicesOwnRoleIsAlarmedAndT
 	assert.Equal(t, int64(5), pgtest.Count(t, f.db, `SELECT count(*) FROM outbox WHERE event_type = ?`, events.DeadlineTampered.Name),
 		"tampered alarms stored")
 
-	for _, m := range []*tracking.Monitor{m, {Service: "adjudication", Store: f.store.WithWitness(adapters.DeadlineWitness{}),
-		Tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1), Topics: topics, Batch: 10, Now: f.clock.Now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}} {
+	for _, m := range []*tracking.Monitor{m, trackingtest.Monitor("adjudication", f.store.WithWitness(adapters.DeadlineWitness{}), f.clock.Now)} {
 		res, err = m.Sweep(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 0, res.Tampered, "tampered alarms of a second sweep, or of a monitor that starts")

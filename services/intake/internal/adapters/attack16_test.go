@@ -2,8 +2,6 @@ package adapters_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // deadlines is intake's deadline tracking over a fixture's database: the
@@ -27,9 +26,7 @@ type deadlines struct {
 }
 
 func (d *deadlines) monitor() *tracking.Monitor {
-	return &tracking.Monitor{Service: "intake", Store: deadlineStore(d.f.db), Tracker: d.tracker,
-		Topics: events.Topics{Prefix: "test."}, Batch: 3, Now: func() time.Time { return d.now },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return trackingtest.Monitor("intake", deadlineStore(d.f.db), func() time.Time { return d.now })
 }
 
 // request stores report id with its claim requested at now and the

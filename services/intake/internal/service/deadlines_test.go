@@ -2,8 +2,6 @@ package service_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -13,8 +11,8 @@ import (
 	"claims.local/intake/internal/adapters"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/postgres/uow"
-	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // TestTheOneTimeNoticeAndTheHandOverMeetR3WithTheirEvidence runs intake's
@@ -34,8 +32,7 @@ func TestTheOneTimeNoticeAndTheHandOverMeetR3WithTheirEvidence(t *testing.T) {
 	for _, id := range []string{noticed.ID, handed.ID} {
 		want(t, "claim request", r.Do(t, http.MethodPost, "/v1/reports/"+id+"/claim-request", ""), http.StatusCreated)
 	}
-	m := &tracking.Monitor{Service: "intake", Store: trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(adapters.DeadlineWitness{}),
-		Tracker: tracking.NewTracker(tracking.NewCalendars(nil), -1), Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := trackingtest.Monitor("intake", trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(adapters.DeadlineWitness{}), time.Now)
 	_, err := m.Sweep(ctx)
 	require.NoError(t, err)
 

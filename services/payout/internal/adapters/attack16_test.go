@@ -2,8 +2,6 @@ package adapters_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"claims.local/pkg/outbox"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // deadlines is payout's deadline tracking over a fixture's database: the
@@ -28,9 +27,7 @@ type deadlines struct {
 }
 
 func (d *deadlines) monitor() *tracking.Monitor {
-	return &tracking.Monitor{Service: "payout", Store: deadlineStore(d.f.db), Tracker: d.f.tracker,
-		Topics: events.Topics{Prefix: "test."}, Batch: 3, Now: func() time.Time { return d.now },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return trackingtest.Monitor("payout", deadlineStore(d.f.db), func() time.Time { return d.now })
 }
 
 // owe schedules a payment of claim agreed at agreed with its R6 deadline

@@ -5,12 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"claims.local/payout/internal/adapters"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // BenchmarkTheWitnessOfHonestPayments measures what session 16 adds to a
@@ -32,19 +31,7 @@ func BenchmarkTheWitnessOfHonestPayments(b *testing.B) {
 			Rule: deadline.Payment, State: tracking.StateMet, Evidence: domain.PaymentEvidence(o.ID), DueAt: r6.DueAt}}
 	}
 	for b.Loop() {
-		err := d.f.db.Transaction(func(tx *gorm.DB) error {
-			proofs, err := adapters.DeadlineWitness{}.Prove(tx, moves)
-			if err != nil {
-				return err
-			}
-			for _, mv := range moves {
-				if proofs[mv.Seq] != tracking.Proven {
-					return fmt.Errorf("step %d of %s: got %v, want proven", mv.Seq, mv.Obligation.ClaimID, proofs[mv.Seq])
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := trackingtest.ProveAll(d.f.db, adapters.DeadlineWitness{}, moves); err != nil {
 			b.Fatal(err)
 		}
 	}

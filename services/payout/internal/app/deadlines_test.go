@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,8 +10,8 @@ import (
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/uow"
-	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // TestThePaymentsAndTheirNoticesMeetTheirDeadlinesWithTheirEvidence runs
@@ -28,8 +26,7 @@ func TestThePaymentsAndTheirNoticesMeetTheirDeadlinesWithTheirEvidence(t *testin
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	m := &tracking.Monitor{Service: "payout", Store: trackingpg.NewStore(e.db, uow.New(e.db, nil, nil)).WithWitness(adapters.DeadlineWitness{}),
-		Tracker: e.tracker, Topics: topics, Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := trackingtest.Monitor("payout", trackingpg.NewStore(e.db, uow.New(e.db, nil, nil)).WithWitness(adapters.DeadlineWitness{}), e.clock.Now)
 	_, err := m.Sweep(ctx)
 	require.NoError(t, err)
 
