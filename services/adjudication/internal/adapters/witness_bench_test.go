@@ -6,14 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/inbox"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // BenchmarkTheWitnessOfHonestDecisions measures what session 15 adds to a
@@ -48,19 +47,7 @@ func BenchmarkTheWitnessOfHonestDecisions(b *testing.B) {
 			Rule: deadline.Decision, State: tracking.StateMet, Evidence: domain.DecisionEvidence(c.ID), DueAt: due}}
 	}
 	for b.Loop() {
-		err := db.Transaction(func(tx *gorm.DB) error {
-			proofs, err := adapters.DeadlineWitness{}.Prove(tx, moves)
-			if err != nil {
-				return err
-			}
-			for _, mv := range moves {
-				if proofs[mv.Seq] != tracking.Proven {
-					return fmt.Errorf("step %d of %s: got %v, want proven", mv.Seq, mv.Obligation.ClaimID, proofs[mv.Seq])
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := trackingtest.ProveAll(db, adapters.DeadlineWitness{}, moves); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -106,6 +106,7 @@ func (s *Service) AnswerComplaint(ctx context.Context, who domain.Actor, id, tex
 		if err := v.Complaint.Answer(who, text, channel, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(ComplaintSubject(id), deadline.ComplaintReply, now)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(ComplaintSubject(id), deadline.ComplaintReply, now).
+			Proven(domain.ReplyEvidence(id))}}, nil
 	})
 }

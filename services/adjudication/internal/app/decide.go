@@ -314,7 +314,8 @@ func (s *Service) RecordRejectionLetterSent(ctx context.Context, actor domain.Ac
 		if err := c.RecordRejectionLetterSent(actor, channel, now); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.RejectionNotice, now)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(c.ClaimID), deadline.RejectionNotice, now).
+			Proven(domain.LetterEvidence(c.ID))}}, nil
 	})
 }
 

@@ -79,7 +79,8 @@ func (s *Service) RecordPayout(ctx context.Context, e events.Envelope) error {
 	receipt := inbox.Receipt{Consumer: PayoutsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
 	var steps []tracking.Step
 	if d.PayoutType == events.PayoutTypeAdvance && d.ClaimID != "" {
-		steps = append(steps, tracking.Complete(tracking.ClaimSubject(d.ClaimID), deadline.AdvancePayment, at.UTC()))
+		steps = append(steps, tracking.Complete(tracking.ClaimSubject(d.ClaimID), deadline.AdvancePayment, at.UTC()).
+			Proven(domain.AdvancePaidEvidence(d.ObligationID)))
 	}
 	return s.indicators.RecordPayout(ctx, receipt, PayoutCompletion{ObligationID: d.ObligationID, ClaimID: d.ClaimID,
 		PayoutType: d.PayoutType, AmountFen: d.AmountFen, CompletedAt: at.UTC(), RecordedAt: s.now()}, steps)

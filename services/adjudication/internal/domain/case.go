@@ -174,11 +174,15 @@ type Supplement struct {
 // The evidence of the steps a case makes on its deadlines, as the
 // deadline tracking keeps it with each step to met or cancelled and the
 // monitor checks it in the case's kept records: the decision of case id in
-// effect (met), its withdrawal (cancelled), its marking as complex (the
-// 5-working-day deadline cancelled).
-func DecisionEvidence(caseID string) string   { return "decision:" + caseID }
-func WithdrawalEvidence(caseID string) string { return "withdrawal:" + caseID }
-func ComplexEvidence(caseID string) string    { return "complex:" + caseID }
+// effect (the decision deadlines and the advance's met), its withdrawal
+// (cancelled), its marking as complex (the 5-working-day deadline
+// cancelled), its rejection letter sent by a written channel (R5 met), an
+// advance of its claim paid by payout (R7 met: the payout obligation's id).
+func DecisionEvidence(caseID string) string          { return "decision:" + caseID }
+func WithdrawalEvidence(caseID string) string        { return "withdrawal:" + caseID }
+func ComplexEvidence(caseID string) string           { return "complex:" + caseID }
+func LetterEvidence(caseID string) string            { return "letter:" + caseID }
+func AdvancePaidEvidence(obligationID string) string { return "advance:" + obligationID }
 
 // RequestedByIntake is the RequestedBy of the R3 notices a claim request
 // brings from intake.

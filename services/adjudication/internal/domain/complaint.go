@@ -68,6 +68,11 @@ type ProgressNotice struct {
 	BeforeDue bool
 }
 
+// ReplyEvidence is the evidence of the step that meets a complaint's reply
+// deadline (R12): the written reply to complaint id, stored once
+// (complaint_replies, append-only). The deadline witness finds it there.
+func ReplyEvidence(complaintID string) string { return "reply:" + complaintID }
+
 // ComplaintReply is the written answer to a complaint, stored once.
 type ComplaintReply struct {
 	Text      string

@@ -451,7 +451,7 @@ func (s *Service) RequestClaim(ctx context.Context, reportID string, receivedAt 
 			// its obligation is stored met, by one insert instead of an
 			// insert, a locked read and an update of the step handOver
 			// added to complete it.
-			met := tracking.Complete(notice.Subject, deadline.MissingDocumentsNotice, now)
+			met := tracking.Complete(notice.Subject, deadline.MissingDocumentsNotice, now).Proven(domain.HandOverEvidence(r.ID))
 			if err := s.d.Tracker.ApplyTo(&notice, met, now); err != nil {
 				return tracking.Effects{}, err
 			}
@@ -523,7 +523,8 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		return err
 	}
 	eff.Events = append(eff.Events, e)
-	eff.Steps = append(eff.Steps, tracking.Complete(tracking.ClaimSubject(r.ClaimID), deadline.MissingDocumentsNotice, now))
+	eff.Steps = append(eff.Steps, tracking.Complete(tracking.ClaimSubject(r.ClaimID), deadline.MissingDocumentsNotice, now).
+		Proven(domain.HandOverEvidence(r.ID)))
 	return nil
 }
 
@@ -721,7 +722,8 @@ func (s *Service) SendNotice(ctx context.Context, reportID string, channel domai
 				return tracking.Effects{}, err
 			}
 		}
-		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now)}}, nil
+		return tracking.Effects{Steps: []tracking.Step{tracking.Complete(tracking.ClaimSubject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now).
+			Proven(domain.NoticeEvidence(f.Report.ID, n.Seq))}}, nil
 	})
 	return f, n, err
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,22 @@ const (
 )
 
 var channels = []NoticeChannel{ChannelLetter, ChannelSMS, ChannelEmail, ChannelInPerson}
+
+// NoticeEvidence is the evidence of the step that meets a claim's R3
+// deadline when its one-time notice is sent (tracking.Step.Proven): notice
+// seq of report reportID, kept as sent (missing_document_notices). Intake's
+// deadline witness finds it there.
+func NoticeEvidence(reportID string, seq int) string {
+	return NoticeEvidencePrefix + reportID + "/" + strconv.Itoa(seq)
+}
+
+// NoticeEvidencePrefix begins every NoticeEvidence.
+const NoticeEvidencePrefix = "notice:"
+
+// HandOverEvidence is the evidence of the step that meets a claim's R3
+// deadline when the claim is handed to adjudication complete, so that no
+// notice is owed (tracking.Step.Proven): the hand-over of report reportID.
+func HandOverEvidence(reportID string) string { return "handover:" + reportID }
 
 // Notice is a notice of missing documents (R3: Insurance Law art. 22). The
 // first one is the one-time notice: it lists every item missing when it is

@@ -193,7 +193,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		Name: "intake", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, MigrationDSN: cfg.MigrationDSN, MigrateOnly: cfg.MigrateOnly, Kafka: cfg.Kafka,
 		Topics: topics, Migrations: migrations, OpenAPI: ports.OpenAPI, ShutdownGrace: cfg.ShutdownGrace, OutboxRetention: cfg.OutboxRetention, ConsumerMaxAttempts: cfg.ConsumerMaxAttempts,
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
-			CalendarPublisher: cfg.TrustedCalendar},
+			CalendarPublisher: cfg.TrustedCalendar, Witness: adapters.DeadlineWitness{}},
 		// Auditors list the reveals of documents (R11, issue 17); dead
 		// letters are sealed with the document keys.
 		Reveals: true, DeadLetterKeys: keys,

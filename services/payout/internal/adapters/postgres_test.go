@@ -38,7 +38,7 @@ type fixture struct {
 	commits atomic.Int64
 }
 
-func keyring(t *testing.T, ids ...string) *sealed.Keyring {
+func keyring(t testing.TB, ids ...string) *sealed.Keyring {
 	t.Helper()
 	var keys []sealed.Key
 	for _, id := range ids {
@@ -49,7 +49,7 @@ func keyring(t *testing.T, ids ...string) *sealed.Keyring {
 	return k
 }
 
-func shanghai(t *testing.T) *time.Location {
+func shanghai(t testing.TB) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	require.NoError(t, err)
@@ -60,7 +60,7 @@ func migrations() ([]postgres.Migration, error) {
 	return postgres.Collect(adapters.Migrations, adapters.BankSimulatorMigrations)
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{db: pgtest.NewMigrated(t, 8, migrations), tracker: tracking.NewTracker(tracking.NewCalendars(nil), -1)}
 	f.repo = adapters.NewObligations(f.db, func() { f.commits.Add(1) }, f.tracker, keyring(t, "k1"), shanghai(t))
@@ -71,7 +71,7 @@ var t0 = time.Date(2026, 10, 9, 1, 0, 0, 123456000, time.UTC)
 
 const account = "6222020200112233445"
 
-func obligation(t *testing.T, claimID string, at time.Time) domain.Obligation {
+func obligation(t testing.TB, claimID string, at time.Time) domain.Obligation {
 	t.Helper()
 	o, err := domain.NewFinalObligation(uuid.NewString(), domain.Agreement{ClaimID: claimID, CaseID: "k-" + claimID,
 		PolicyNumber: "P-1", AmountFen: 123456, Currency: "CNY", AgreedAt: at,
@@ -523,7 +523,7 @@ func TestAReversedPaymentMakesRoomForItsOneReplacement(t *testing.T) {
 	}
 }
 
-func notice(t *testing.T, o domain.Obligation, rule string) app.Notice {
+func notice(t testing.TB, o domain.Obligation, rule string) app.Notice {
 	t.Helper()
 	n := domain.Notice{ID: uuid.NewString(), ClaimID: o.ClaimID, ObligationID: o.ID, PolicyNumber: o.PolicyNumber, Rule: rule,
 		Template: domain.TemplatePayoutResult, RecipientRole: domain.RecipientPayee, RecipientName: "李*", AmountFen: o.AmountFen,

@@ -497,7 +497,8 @@ func (s *Service) completed(ctx context.Context, o domain.Obligation, now time.T
 	if err != nil {
 		return Effects{}, err
 	}
-	eff := Effects{Events: evs, Steps: []tracking.Step{tracking.Complete(tracking.PaymentSubject(o.ID), deadline.Payment, *o.CompletedAt)}}
+	eff := Effects{Events: evs, Steps: []tracking.Step{tracking.Complete(tracking.PaymentSubject(o.ID), deadline.Payment, *o.CompletedAt).
+		Proven(domain.PaymentEvidence(o.ID))}}
 	notify, err := s.deadline.New(tracking.Spec{ClaimID: o.ClaimID, Subject: tracking.PaymentSubject(o.ID), Rule: deadline.ResultNotification,
 		ClockStart: *o.CompletedAt}, now)
 	if err != nil {

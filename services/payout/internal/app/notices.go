@@ -86,7 +86,8 @@ func (s *Service) SendNotices(ctx context.Context) (int, error) {
 			if n.Rule != domain.NoticeResult {
 				return nil
 			}
-			return []tracking.Step{tracking.Complete(tracking.PaymentSubject(n.ObligationID), deadline.ResultNotification, now)}
+			return []tracking.Step{tracking.Complete(tracking.PaymentSubject(n.ObligationID), deadline.ResultNotification, now).
+				Proven(domain.ResultNoticeEvidence(n.ID))}
 		})
 		total += n
 		if err != nil || n < noticeBatch {

@@ -29,6 +29,11 @@ const (
 	ChannelSMS = "sms"
 )
 
+// ResultNoticeEvidence is the evidence of the step that meets a payment's
+// R9 deadline (tracking.Step.Proven): the result notice of id, handed to
+// the gateway. Payout's deadline witness finds it in the notice's row.
+func ResultNoticeEvidence(noticeID string) string { return "notice:" + noticeID }
+
 // Notice is a text message payout asks the gateway to send about a
 // completed payment. It names people only masked and quotes only the last
 // four digits of the account, so it may be stored and shown as it is.

@@ -252,6 +252,11 @@ func (o *Obligation) Complete(bankReference string, settledAt time.Time) error {
 	return nil
 }
 
+// PaymentEvidence is the evidence of the step that meets a payment's R6
+// deadline (tracking.Step.Proven): the obligation of id, completed by the
+// bank. Payout's deadline witness finds it in the obligation's row.
+func PaymentEvidence(obligationID string) string { return "payment:" + obligationID }
+
 // RetryLater records a transient failure and schedules the transfer again
 // after 1 s, 2 s, 4 s ... at most MaxBackoff.
 func (o *Obligation) RetryLater(reason string, now time.Time) error {

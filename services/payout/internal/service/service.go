@@ -132,7 +132,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		// Calendar versions are signed by adjudication with the key of its
 		// payment instructions: payout verifies both with the same keys.
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
-			CalendarPublisher: cfg.TrustedInstructions},
+			CalendarPublisher: cfg.TrustedInstructions, Witness: adapters.DeadlineWitness{}},
 		Reveals: true, DeadLetterKeys: keys,
 
 		ConsumerWorkers: cfg.ConsumerWorkers,

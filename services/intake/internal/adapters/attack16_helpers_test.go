@@ -1,0 +1,26 @@
+package adapters_test
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+
+	"claims.local/intake/internal/adapters"
+	"claims.local/intake/internal/domain"
+	"claims.local/pkg/deadline"
+	"claims.local/pkg/postgres/uow"
+	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingpg"
+)
+
+// deadlineStore is intake's deadline store as the service runs it: the
+// steps its monitor reads proven by its witness.
+func deadlineStore(db *gorm.DB) *trackingpg.Store {
+	return trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(adapters.DeadlineWitness{})
+}
+
+// noticeSent is the step that meets the R3 deadline of r's claim when its
+// notice n is sent at at, with its evidence.
+func noticeSent(r domain.IncidentReport, n domain.Notice, at time.Time) tracking.Step {
+	return tracking.Complete(tracking.ClaimSubject(r.ClaimID), deadline.MissingDocumentsNotice, at).Proven(domain.NoticeEvidence(r.ID, n.Seq))
+}
