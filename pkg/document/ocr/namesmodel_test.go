@@ -55,6 +55,20 @@ func firstRead(t *testing.T, fast *ocr.Pipeline, scan []byte, field string) stri
 	return nameOf(first, field)
 }
 
+// inspectLogged inspects scan with p, failing the test on an error, and
+// logs each name the names' model read again beside its first reading.
+func inspectLogged(t *testing.T, p *ocr.Pipeline, scan []byte) ocr.Result {
+	t.Helper()
+	res, err := inspect(t, p, scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Fields.NameRereadings {
+		t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
+	}
+	return res
+}
+
 // passesAsInsured reports whether res's first part's name for field
 // would count as insured's: read as insured and either at the floor or
 // confirmed by another reading.
@@ -82,13 +96,7 @@ func TestTheNamesModelReadsNoLookAlikeAsTheInsured(t *testing.T) {
 			if got := firstRead(t, fast, scan, tc.field); got != tc.insured {
 				t.Fatalf("got %s first read %q, want it misread as the insured's %q (the case needs it)", tc.field, got, tc.insured)
 			}
-			res, err := inspect(t, p, scan)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Fields.NameRereadings {
-				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
-			}
+			res := inspectLogged(t, p, scan)
 			if passesAsInsured(res, tc.field, tc.insured) {
 				t.Errorf("got %s %q at %.2f corroborated %v, want another person's name not passed as the insured's", tc.field, nameOf(res, tc.field),
 					res.Fields.Sources[tc.field].Confidence, res.Fields.Corroborated())
@@ -175,13 +183,7 @@ func TestTheNamesModelReadsTheWholeNameAtAScaleItIsSureOf(t *testing.T) {
 			if got := firstRead(t, fast, scan, tc.field); got != tc.misread {
 				t.Fatalf("got %s first read %q, want it misread %q (the case needs it)", tc.field, got, tc.misread)
 			}
-			res, err := inspect(t, p, scan)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Fields.NameRereadings {
-				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
-			}
+			res := inspectLogged(t, p, scan)
 			if !passesAsInsured(res, tc.field, printed) {
 				t.Errorf("got %s %q at %.2f corroborated %v, want %q as printed, taken", tc.field, nameOf(res, tc.field), res.Fields.Sources[tc.field].Confidence,
 					res.Fields.Corroborated(), printed)
@@ -206,13 +208,7 @@ func TestTheNamesCropStopsBeforeTheNextLabel(t *testing.T) {
 		t.Run(printed, func(t *testing.T) {
 			c := lookAlikeSet(claim, printed)
 			c.Date, c.VisitNumber = "2026-12-05", fmt.Sprintf("26%08d", 10_000_000+claim)
-			res, err := inspect(t, p, scanOf(t, fonts, c, 3, scantest.Scanned(uint64(claim+3))))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Fields.NameRereadings {
-				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
-			}
+			res := inspectLogged(t, p, scanOf(t, fonts, c, 3, scantest.Scanned(uint64(claim+3))))
 			if !passesAsInsured(res, "patient_name", printed) {
 				t.Errorf("got patient_name %q at %.2f corroborated %v, want %q as printed, taken", nameOf(res, "patient_name"),
 					res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), printed)
