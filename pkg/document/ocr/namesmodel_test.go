@@ -221,3 +221,39 @@ func TestTheNamesCropStopsBeforeTheNextLabel(t *testing.T) {
 		})
 	}
 }
+
+// lookAlikeCardSeed renders 张磊's bank card as the page of
+// BenchmarkNamesModelOnLookAlikes that passed as 张舌's (scantest.Scanned).
+const lookAlikeCardSeed = 5122
+
+// TestALookAlikeTheNamesModelReadsOtherwiseIsNotConfidentlyRead is the
+// one look-alike page of issue 19 that passed as the insured's through
+// the pipeline (BenchmarkNamesModelOnLookAlikes, s15n: 1 of 239): 张磊's
+// bank card claimed for an insured named 张舌, which the fast model reads
+// 张舌 at 0.86, at the floor, and the names' model reads as another name
+// in doubt (磊张禄 at 0.48), so that the fast reading stood. A name two
+// recognisers read as two names must not count as confidently read: not
+// passing as the insured's, and listed as disputed with both readings
+// for a person (adjudication's name_readings_differ). The case first
+// checks that the fast model alone reads the insured's name, so that the
+// test can fail.
+func TestALookAlikeTheNamesModelReadsOtherwiseIsNotConfidentlyRead(t *testing.T) {
+	fonts := loadFonts(t)
+	fast := newPipeline(t, ocr.Config{Workers: 1})
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	const printed, insured, field = "张磊", "张舌", "holder_name"
+	scan := scanOf(t, fonts, lookAlikeSet(5001, printed), 2, scantest.Scanned(lookAlikeCardSeed))
+	if got := firstRead(t, fast, scan, field); got != insured {
+		t.Fatalf("got %s first read %q, want it misread as the insured's %q (the case needs it)", field, got, insured)
+	}
+	res := inspectLogged(t, p, scan)
+	if passesAsInsured(res, field, insured) {
+		t.Errorf("got %s %q at %.2f corroborated %v, want another person's name not passed as the insured's", field, nameOf(res, field),
+			res.Fields.Sources[field].Confidence, res.Fields.Corroborated())
+	}
+	if !slices.ContainsFunc(res.Fields.DisputedNames(), func(r document.NameRereading) bool {
+		return r.Field == field && r.First == insured && r.Again != "" && r.Again != insured
+	}) {
+		t.Errorf("got readings %+v, want %s %q disputed by another name the names' model read", res.Fields.NameRereadings, field, insured)
+	}
+}
