@@ -257,3 +257,24 @@ func TestALookAlikeTheNamesModelReadsOtherwiseIsNotConfidentlyRead(t *testing.T)
 		t.Errorf("got readings %+v, want %s %q disputed by another name the names' model read", res.Fields.NameRereadings, field, insured)
 	}
 }
+
+// TestTheNamesModelConfirmsAtItsOtherScaleANameItMisreadInDoubt is the
+// clean page the dispute of a name held (BenchmarkNamesModelOnLookAlikes,
+// s16n): 孙娜刚翔's receipt (claim 996), read right by the fast model at
+// 0.89 and read 孙娜阶翔 at 0.01 by the names' model at 40 pixels, which
+// disputes it. Read at its other scale (56 pixels), the names' model
+// reads the name as first read, sure: two recognisers read one name, so
+// the name must count, confirmed, with no dispute left. Nothing of the
+// policy is looked at: the other scale confirms only the fast model's
+// own reading.
+func TestTheNamesModelConfirmsAtItsOtherScaleANameItMisreadInDoubt(t *testing.T) {
+	fonts := loadFonts(t)
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	const claim = 996
+	printed := lookAlikeName(claim)
+	res := inspectLogged(t, p, scanOf(t, fonts, lookAlikeSet(claim, printed), 0, scantest.Scanned(claim)))
+	if !passesAsInsured(res, "patient_name", printed) || len(res.Fields.DisputedNames()) > 0 {
+		t.Errorf("got patient_name %q at %.2f corroborated %v, disputed %+v; want %q confirmed, no dispute", nameOf(res, "patient_name"),
+			res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), res.Fields.DisputedNames(), printed)
+	}
+}
