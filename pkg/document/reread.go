@@ -1,6 +1,7 @@
 package document
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -18,6 +19,16 @@ const (
 	// RereadConfirmed: the names' model read the first reading's name,
 	// sure, which confirms it (TakeNameReading).
 	RereadConfirmed = "confirmed"
+	// RereadDisputed: the names' model read another name (Han
+	// characters), below sure (TakeNameReading). The first reading stays
+	// the name read, but two recognisers read two names, so it is not
+	// confidently read: its confidence becomes the lower of the two and no
+	// second model's confirmation of it stands. Straight-through
+	// adjudication hands such a name to a person with both readings
+	// (DisputedNames; issue 19: 张磊's bank card read 张舌 at 0.86 by the
+	// fast model, 磊张禄 at 0.48 by the names' model, passed as the insured
+	// 张舌's).
+	RereadDisputed = "disputed"
 )
 
 // NameRereading is one name's value read a second time, alone: the crop
@@ -37,7 +48,8 @@ type NameRereading struct {
 	Again string
 	At    Source
 	// Outcome is RereadSame or RereadDiffers, or, read by the names'
-	// model (TakeNameReading), RereadTaken or RereadConfirmed. Without
+	// model (TakeNameReading), RereadTaken, RereadConfirmed or
+	// RereadDisputed. Without
 	// the names' model, the name used is always
 	// First, and the second reading confirms nothing (RereadName).
 	Outcome string
@@ -150,8 +162,14 @@ func (f *Fields) RereadName(field, again string, at Source) string {
 // BenchmarkOtherRecogniser): on the look-alike persons' pages it read
 // no other person's name as the insured's where the fast model, or the
 // same fast model read again, did, so its sure reading is the better
-// witness, whichever name it gives; a name it reads below sure leaves
-// the first reading as it was (RereadDiffers or RereadSame). Nothing of
+// witness, whichever name it gives. Another name it reads below sure
+// disputes the first reading (RereadDisputed): the first reading's name
+// stays, at the lower of the two confidences, and no longer confirmed by
+// any second model (SecondReading), whatever the fast model's
+// confidence; the fast model's sure 张舌 for 张磊's card, read 磊张禄 at
+// 0.48 by the names' model, is the case (BenchmarkNamesModelOnLookAlikes).
+// The same name below sure, or nothing read (no Han character), leaves
+// the first reading as it was (RereadSame or RereadDiffers). Nothing of
 // the policy reaches either reading, so neither leans towards the name
 // hoped for; whether the name is the insured's is adjudication's to
 // say. Returns the outcome.
@@ -161,8 +179,19 @@ func (f *Fields) TakeNameReading(field, again string, at Source, sure float64) s
 		return ""
 	}
 	r := &f.NameRereadings[len(f.NameRereadings)-1]
-	if r.Again == "" || at.Confidence < sure {
+	if r.Again == "" {
 		return outcome
+	}
+	if at.Confidence < sure {
+		if r.Again == r.First {
+			return outcome
+		}
+		r.Outcome = RereadDisputed
+		src := f.Sources[field]
+		src.Confidence = min(src.Confidence, at.Confidence)
+		f.Sources[field] = src
+		f.SecondReading = slices.DeleteFunc(f.SecondReading, func(s string) bool { return s == field })
+		return r.Outcome
 	}
 	if r.Again == r.First {
 		r.Outcome = RereadConfirmed
@@ -175,6 +204,19 @@ func (f *Fields) TakeNameReading(field, again string, at Source, sure float64) s
 	}
 	f.ConfirmSecondReading(field)
 	return r.Outcome
+}
+
+// DisputedNames returns the names of f the names' model read as another
+// name in doubt (RereadDisputed), each with both readings: for a person
+// to decide, never the system (issue 19).
+func (f Fields) DisputedNames() []NameRereading {
+	var out []NameRereading
+	for _, r := range f.NameRereadings {
+		if r.Outcome == RereadDisputed {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // setNameOf sets the name f read for field to name: the one nameOf

@@ -27,6 +27,10 @@ func NamesInDoubt(f Fields, below float64) map[string]string {
 	return out
 }
 
+// NameOf returns the name f read for field (patient_name or
+// holder_name; "" for none).
+func (f Fields) NameOf(field string) string { return f.nameOf(field) }
+
 // nameOf returns the name f read for field ("" for none).
 func (f Fields) nameOf(field string) string {
 	switch field {

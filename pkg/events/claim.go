@@ -122,6 +122,23 @@ type ClaimDocument struct {
 	// without a second person (issue 19).
 	EnteredBy  string `json:"entered_by,omitempty"`
 	EnteredVia string `json:"entered_via,omitempty"`
+	// DisputedNames are the names of the document (patient_name,
+	// holder_name) that intake's names' OCR model read as another name in
+	// doubt (document.RereadDisputed), each with both readings, never a
+	// field a handler corrected: two recognisers read two names, so
+	// straight-through adjudication decides no claim on it (issue 19).
+	DisputedNames []DisputedName `json:"disputed_names,omitempty"`
+}
+
+// DisputedName is a name two OCR recognisers read as two names: First as
+// the page was read (and how sure, 0 to 1), Again as the names' model
+// read the name's value alone (and how sure, its least sure character).
+type DisputedName struct {
+	Field           string  `json:"field"`
+	First           string  `json:"first"`
+	FirstConfidence float64 `json:"first_confidence"`
+	Again           string  `json:"again"`
+	AgainConfidence float64 `json:"again_confidence"`
 }
 
 // How a document or an advance agreement reached intake (EnteredVia).

@@ -20,7 +20,10 @@ import (
 // (names), those that pass as the insured's (as-insured: read as the
 // insured's name and either at the floor or corroborated; on the attack
 // pages another person's name passed, which must stay 0), and the names'
-// model's readings taken or confirmed (taken). CLAIMS_OCR_BENCH_KINDS
+// model's readings taken or confirmed (taken), and the names it read as
+// another name in doubt (disputed: adjudication hands each such claim to
+// a person, so on the clean pages each is a clean claim held; logged
+// with its readings). CLAIMS_OCR_BENCH_KINDS
 // (clean,attack by default) chooses the kinds of page read. It logs each
 // attack page whose name passed, with its readings.
 func BenchmarkNamesModelOnLookAlikes(b *testing.B) {
@@ -59,6 +62,11 @@ func BenchmarkNamesModelOnLookAlikes(b *testing.B) {
 						}) {
 							count[d.kind+"-taken"]++
 						}
+						if slices.ContainsFunc(res.Fields.DisputedNames(), func(r document.NameRereading) bool { return r.Field == field }) {
+							count[d.kind+"-disputed"]++
+							b.Logf("disputed, %s page: %s of %s (doc %d, seed %d) for %s, readings %+v", d.kind, field, d.c.Patient, d.doc, d.seed, d.insured,
+								res.Fields.NameRereadings)
+						}
 					}
 					mu.Unlock()
 				}
@@ -70,7 +78,7 @@ func BenchmarkNamesModelOnLookAlikes(b *testing.B) {
 		close(jobs)
 		wg.Wait()
 		for _, kind := range kinds {
-			for _, m := range []string{"names", "as-insured", "taken"} {
+			for _, m := range []string{"names", "as-insured", "taken", "disputed"} {
 				b.ReportMetric(count[kind+"-"+m], kind+"-"+m)
 			}
 		}

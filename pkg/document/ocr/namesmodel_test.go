@@ -55,6 +55,20 @@ func firstRead(t *testing.T, fast *ocr.Pipeline, scan []byte, field string) stri
 	return nameOf(first, field)
 }
 
+// inspectLogged inspects scan with p, failing the test on an error, and
+// logs each name the names' model read again beside its first reading.
+func inspectLogged(t *testing.T, p *ocr.Pipeline, scan []byte) ocr.Result {
+	t.Helper()
+	res, err := inspect(t, p, scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Fields.NameRereadings {
+		t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
+	}
+	return res
+}
+
 // passesAsInsured reports whether res's first part's name for field
 // would count as insured's: read as insured and either at the floor or
 // confirmed by another reading.
@@ -82,13 +96,7 @@ func TestTheNamesModelReadsNoLookAlikeAsTheInsured(t *testing.T) {
 			if got := firstRead(t, fast, scan, tc.field); got != tc.insured {
 				t.Fatalf("got %s first read %q, want it misread as the insured's %q (the case needs it)", tc.field, got, tc.insured)
 			}
-			res, err := inspect(t, p, scan)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Fields.NameRereadings {
-				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
-			}
+			res := inspectLogged(t, p, scan)
 			if passesAsInsured(res, tc.field, tc.insured) {
 				t.Errorf("got %s %q at %.2f corroborated %v, want another person's name not passed as the insured's", tc.field, nameOf(res, tc.field),
 					res.Fields.Sources[tc.field].Confidence, res.Fields.Corroborated())
@@ -175,13 +183,7 @@ func TestTheNamesModelReadsTheWholeNameAtAScaleItIsSureOf(t *testing.T) {
 			if got := firstRead(t, fast, scan, tc.field); got != tc.misread {
 				t.Fatalf("got %s first read %q, want it misread %q (the case needs it)", tc.field, got, tc.misread)
 			}
-			res, err := inspect(t, p, scan)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Fields.NameRereadings {
-				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
-			}
+			res := inspectLogged(t, p, scan)
 			if !passesAsInsured(res, tc.field, printed) {
 				t.Errorf("got %s %q at %.2f corroborated %v, want %q as printed, taken", tc.field, nameOf(res, tc.field), res.Fields.Sources[tc.field].Confidence,
 					res.Fields.Corroborated(), printed)
@@ -206,13 +208,7 @@ func TestTheNamesCropStopsBeforeTheNextLabel(t *testing.T) {
 		t.Run(printed, func(t *testing.T) {
 			c := lookAlikeSet(claim, printed)
 			c.Date, c.VisitNumber = "2026-12-05", fmt.Sprintf("26%08d", 10_000_000+claim)
-			res, err := inspect(t, p, scanOf(t, fonts, c, 3, scantest.Scanned(uint64(claim+3))))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Fields.NameRereadings {
-				t.Logf("%s first %q at %.2f, again %q at %.2f: %s", r.Field, r.First, r.FirstConfidence, r.Again, r.At.Confidence, r.Outcome)
-			}
+			res := inspectLogged(t, p, scanOf(t, fonts, c, 3, scantest.Scanned(uint64(claim+3))))
 			if !passesAsInsured(res, "patient_name", printed) {
 				t.Errorf("got patient_name %q at %.2f corroborated %v, want %q as printed, taken", nameOf(res, "patient_name"),
 					res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), printed)
@@ -223,5 +219,62 @@ func TestTheNamesCropStopsBeforeTheNextLabel(t *testing.T) {
 				t.Errorf("got readings %+v, want the names' model to read %q", res.Fields.NameRereadings, printed)
 			}
 		})
+	}
+}
+
+// lookAlikeCardSeed renders 张磊's bank card as the page of
+// BenchmarkNamesModelOnLookAlikes that passed as 张舌's (scantest.Scanned).
+const lookAlikeCardSeed = 5122
+
+// TestALookAlikeTheNamesModelReadsOtherwiseIsNotConfidentlyRead is the
+// one look-alike page of issue 19 that passed as the insured's through
+// the pipeline (BenchmarkNamesModelOnLookAlikes, s15n: 1 of 239): 张磊's
+// bank card claimed for an insured named 张舌, which the fast model reads
+// 张舌 at 0.86, at the floor, and the names' model reads as another name
+// in doubt (磊张禄 at 0.48), so that the fast reading stood. A name two
+// recognisers read as two names must not count as confidently read: not
+// passing as the insured's, and listed as disputed with both readings
+// for a person (adjudication's name_readings_differ). The case first
+// checks that the fast model alone reads the insured's name, so that the
+// test can fail.
+func TestALookAlikeTheNamesModelReadsOtherwiseIsNotConfidentlyRead(t *testing.T) {
+	fonts := loadFonts(t)
+	fast := newPipeline(t, ocr.Config{Workers: 1})
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	const printed, insured, field = "张磊", "张舌", "holder_name"
+	scan := scanOf(t, fonts, lookAlikeSet(5001, printed), 2, scantest.Scanned(lookAlikeCardSeed))
+	if got := firstRead(t, fast, scan, field); got != insured {
+		t.Fatalf("got %s first read %q, want it misread as the insured's %q (the case needs it)", field, got, insured)
+	}
+	res := inspectLogged(t, p, scan)
+	if passesAsInsured(res, field, insured) {
+		t.Errorf("got %s %q at %.2f corroborated %v, want another person's name not passed as the insured's", field, nameOf(res, field),
+			res.Fields.Sources[field].Confidence, res.Fields.Corroborated())
+	}
+	if !slices.ContainsFunc(res.Fields.DisputedNames(), func(r document.NameRereading) bool {
+		return r.Field == field && r.First == insured && r.Again != "" && r.Again != insured
+	}) {
+		t.Errorf("got readings %+v, want %s %q disputed by another name the names' model read", res.Fields.NameRereadings, field, insured)
+	}
+}
+
+// TestTheNamesModelConfirmsAtItsOtherScaleANameItMisreadInDoubt is the
+// clean page the dispute of a name held (BenchmarkNamesModelOnLookAlikes,
+// s16n): 孙娜刚翔's receipt (claim 996), read right by the fast model at
+// 0.89 and read 孙娜阶翔 at 0.01 by the names' model at 40 pixels, which
+// disputes it. Read at its other scale (56 pixels), the names' model
+// reads the name as first read, sure: two recognisers read one name, so
+// the name must count, confirmed, with no dispute left. Nothing of the
+// policy is looked at: the other scale confirms only the fast model's
+// own reading.
+func TestTheNamesModelConfirmsAtItsOtherScaleANameItMisreadInDoubt(t *testing.T) {
+	fonts := loadFonts(t)
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	const claim = 996
+	printed := lookAlikeName(claim)
+	res := inspectLogged(t, p, scanOf(t, fonts, lookAlikeSet(claim, printed), 0, scantest.Scanned(claim)))
+	if !passesAsInsured(res, "patient_name", printed) || len(res.Fields.DisputedNames()) > 0 {
+		t.Errorf("got patient_name %q at %.2f corroborated %v, disputed %+v; want %q confirmed, no dispute", nameOf(res, "patient_name"),
+			res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), res.Fields.DisputedNames(), printed)
 	}
 }

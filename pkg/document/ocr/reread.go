@@ -249,7 +249,7 @@ func (p *Pipeline) rereadNames(ctx context.Context, pages []document.Page, imgs 
 			}
 			n++
 			if p.cfg.NamesModelDir != "" {
-				if lines, err = p.rescaleUnsure(ctx, lines, upright, pages[i], src.Box); err != nil {
+				if lines, err = p.rescaleUnsure(ctx, lines, upright, pages[i], src.Box, f.NameOf(field)); err != nil {
 					return n, err
 				}
 				at := document.Source{Page: src.Page, Box: src.Box, Confidence: document.LeastSure(lines)}
@@ -265,15 +265,19 @@ func (p *Pipeline) rereadNames(ctx context.Context, pages []document.Page, imgs 
 
 // rescaleUnsure returns the names' model's reading of a name's value at
 // rescaleHeight in place of lines, its reading at rereadHeight, when
-// lines read a name below namesModelSure and the other scale reads the
-// same name at namesModelSure or more; lines otherwise. The network's
-// sureness of a character changes with the scale it is handed (issue
-// 19's receipt of 孙芳磊洋: 磊 at 0.75 enlarged to 40 pixels, at 0.94 to
-// 32, 48, 56 or 64); a name read at one scale only is never taken, so a
-// look-alike the names' model does not read as the insured's at 40
-// pixels (none of 239, BenchmarkOtherRecogniser) gains nothing from the
-// second scale.
-func (p *Pipeline) rescaleUnsure(ctx context.Context, lines []document.Line, upright *image.Gray, page document.Page, box document.Box) ([]document.Line, error) {
+// lines read a name below namesModelSure and the other scale reads, at
+// namesModelSure or more, the same name as lines or the name first read
+// (first, the fast model's); lines otherwise. The network's sureness of a
+// character changes with the scale it is handed (issue 19's receipt of
+// 孙芳磊洋: 磊 at 0.75 enlarged to 40 pixels, at 0.94 to 32, 48, 56 or
+// 64). A name read at one scale only is never taken, so a look-alike the
+// names' model does not read as the insured's at 40 pixels (none of 239,
+// BenchmarkOtherRecogniser) gains nothing from the second scale; the
+// first reading is confirmed only by a sure reading of the names' model
+// agreeing with it, two recognisers reading one name (issue 19, s16n:
+// 孙娜刚翔's receipt read 孙娜阶翔 at 0.01 at 40 pixels, which disputes the
+// first reading, and 孙娜刚翔 at 0.94 at 56).
+func (p *Pipeline) rescaleUnsure(ctx context.Context, lines []document.Line, upright *image.Gray, page document.Page, box document.Box, first string) ([]document.Line, error) {
 	if document.LeastSure(lines) >= namesModelSure {
 		return lines, nil
 	}
@@ -281,7 +285,8 @@ func (p *Pipeline) rescaleUnsure(ctx context.Context, lines []document.Line, upr
 	if err != nil {
 		return nil, err
 	}
-	if document.LeastSure(again) >= namesModelSure && document.SameNameRead(document.Reading(lines), document.Reading(again)) {
+	if document.LeastSure(again) >= namesModelSure &&
+		(document.SameNameRead(document.Reading(lines), document.Reading(again)) || document.SameNameRead(first, document.Reading(again))) {
 		return again, nil
 	}
 	return lines, nil

@@ -95,7 +95,7 @@ function corroborationKinds(): string[] {
 
 /** A value for a parameter as adjudication sends it. */
 function sample(key: string): string {
-  if (key === 'confidence' || key === 'threshold') return '0.85';
+  if (key.endsWith('confidence') || key === 'threshold') return '0.85';
   if (key.endsWith('_fen')) return '12345';
   if (key === 'date' || key === 'from' || key === 'to' || key === 'waiting_until') return '2026-03-01';
   return `v-${key}`;

@@ -107,7 +107,7 @@ export function reasonText(r: AutoReason, tx: Tx, lang: string, docName: (id: st
   for (const k of ['document_id', 'other_document_id']) if (p[k]) params[k] = docName(p[k]);
   if (p.field) params.field = tx('auto.field.' + p.field, p.field);
   if (p.type) params.type = tx('doctype.' + p.type, p.type);
-  for (const k of ['confidence', 'threshold']) {
+  for (const k of ['confidence', 'threshold', 'first_confidence', 'again_confidence']) {
     const v = Number.parseFloat(p[k] ?? '');
     if (Number.isFinite(v)) params[k] = percent(v);
   }

@@ -180,9 +180,20 @@ type fieldsJSON struct {
 	IDNumberMasked     string                `json:"id_number_masked,omitempty"`
 	EnteredBy          string                `json:"entered_by,omitempty"`
 	EnteredVia         string                `json:"entered_via,omitempty"`
+	DisputedNames      []disputedNameJSON    `json:"disputed_names,omitempty"`
 	// Corroborations are the assessment's corroborations of this
 	// document's fields.
 	Corroborations []corroborationJSON `json:"corroborations,omitempty"`
+}
+
+// disputedNameJSON keeps a name two recognisers read as two names
+// (domain.DisputedName).
+type disputedNameJSON struct {
+	Field           string  `json:"field"`
+	First           string  `json:"first"`
+	FirstConfidence float64 `json:"first_confidence"`
+	Again           string  `json:"again"`
+	AgainConfidence float64 `json:"again_confidence"`
 }
 
 type corroborationJSON struct {
@@ -222,6 +233,9 @@ func storeAssessment(db *gorm.DB, a app.StoredAssessment) error {
 		if d.Insurance != nil {
 			sp := splitJSON(*d.Insurance)
 			docs[i].Insurance = &sp
+		}
+		for _, n := range d.DisputedNames {
+			docs[i].DisputedNames = append(docs[i].DisputedNames, disputedNameJSON(n))
 		}
 		if len(d.Sources) > 0 {
 			docs[i].Sources = map[string]sourceJSON{}
@@ -291,6 +305,9 @@ func (row assessmentRow) toApp() (app.StoredAssessment, error) {
 		if d.Insurance != nil {
 			sp := domain.InsuranceSplit(*d.Insurance)
 			f.Insurance = &sp
+		}
+		for _, n := range d.DisputedNames {
+			f.DisputedNames = append(f.DisputedNames, domain.DisputedName(n))
 		}
 		for k, v := range d.Sources {
 			if f.Sources == nil {

@@ -65,6 +65,9 @@ func documentFields(d events.ClaimRequestedData) []domain.DocumentFields {
 			f.Insurance = &domain.InsuranceSplit{FundPaidFen: i.FundPaidFen, PersonalAccountFen: i.PersonalAccountFen, SelfPayFen: i.SelfPayFen,
 				SelfFundedFen: i.SelfFundedFen}
 		}
+		for _, n := range doc.DisputedNames {
+			f.DisputedNames = append(f.DisputedNames, domain.DisputedName(n))
+		}
 		if len(doc.Sources) > 0 {
 			f.Sources = make(map[string]domain.FieldSource, len(doc.Sources))
 			for k, v := range doc.Sources {

@@ -61,6 +61,22 @@ type DocumentFields struct {
 	// at before money moves on it (entered_by_staff).
 	EnteredBy  string
 	EnteredVia string
+	// DisputedNames are the names of the document two OCR recognisers
+	// read as two names (intake's names' model reading another name in
+	// doubt): none is confidently read, whatever either's confidence, so
+	// each holds the claim for a person (name_readings_differ).
+	DisputedNames []DisputedName
+}
+
+// DisputedName is a name field of a document read First by the OCR that
+// read the page, at FirstConfidence, and Again, another name, by intake's
+// names' model at AgainConfidence (issue 19).
+type DisputedName struct {
+	Field           string
+	First           string
+	FirstConfidence float64
+	Again           string
+	AgainConfidence float64
 }
 
 // InsuranceSplit is a medical invoice's social-insurance split.

@@ -104,7 +104,8 @@ func reason(code string, kv ...string) Reason {
 // no fraud signal is raised, every document read is confident, consistent
 // and uncorrected by a handler (the patient and the bank card's holder are
 // the insured, an identity card's name is the insured's and its ID number
-// checksum verifies and is the insured's: idCardReasons; the invoice
+// checksum verifies and is the insured's: idCardReasons; no name read as
+// two names by two recognisers: name_readings_differ; the invoice
 // dates are in the policy's term and after the waiting period, no invoice
 // is seen twice, nor a receipt of the same total and day under another
 // number: alikeReasons),
@@ -223,6 +224,16 @@ func documentReasons(in AutoInput) ([]Reason, []Corroboration) {
 			for _, who := range d.CorrectedBy {
 				out = append(out, reason("entered_by_staff", "document_id", d.DocumentID, "type", d.Type, "corrected_by", who, "entered_by", who))
 			}
+		}
+		// A name two recognisers read as two names is not confidently
+		// read, whatever either's confidence and whatever would
+		// corroborate it: a person compares both readings with the page
+		// (issue 19: 张磊's bank card, read 张舌 at 0.86 and 磊张禄 at 0.48,
+		// passed as the insured 张舌's).
+		for _, n := range d.DisputedNames {
+			out = append(out, reason("name_readings_differ", "document_id", d.DocumentID, "type", d.Type, "field", n.Field,
+				"first", n.First, "first_confidence", strconv.FormatFloat(n.FirstConfidence, 'f', 2, 64),
+				"again", n.Again, "again_confidence", strconv.FormatFloat(n.AgainConfidence, 'f', 2, 64)))
 		}
 		for _, field := range sortedKeys(d.Sources) {
 			if s := d.Sources[field]; s.Confidence < in.Policy.MinConfidence {

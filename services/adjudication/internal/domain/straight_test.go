@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -411,5 +412,54 @@ func TestTheSwitchNeedsASeniorOrAnAdminAndAReason(t *testing.T) {
 		if ch.Enabled || ch.ChangedBy != who.Subject || !ch.ChangedAt.Equal(now) {
 			t.Fatalf("got %+v, want off by %s at %s", ch, who.Subject, now)
 		}
+	}
+}
+
+// TestANameTwoRecognisersReadAsTwoNamesGoesToAHandler is the attack of
+// issue 19's look-alike bank card that passed through the pipeline
+// (张磊's card claimed for an insured named 张舌): a card's holder read as
+// the insured's (张三 here) at 0.86 by the fast model, which the policy's
+// name corroborates at MinCorroborable or more, and read as another name
+// in doubt (磊张禄 at 0.48) by intake's names' model. Two readings of one
+// name that differ make it no confident reading, whichever is surer: the
+// claim goes to a handler with both readings, never approved, never
+// rejected by the system. A receipt's patient read sure as the insured's
+// and disputed so is held the same way.
+func TestANameTwoRecognisersReadAsTwoNamesGoesToAHandler(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		doc    int
+		field  string
+		change func(*domain.DocumentFields)
+	}{
+		{"a bank card's holder read as the insured's, sure enough to corroborate", 2, "holder_name", func(d *domain.DocumentFields) {
+			d.HolderName, d.Confidence = "张三", 0.86
+			d.Sources = map[string]domain.FieldSource{"holder_name": {Page: 1, Confidence: 0.86}}
+		}},
+		{"a receipt's patient read as the insured's and sure", 0, "patient_name", func(d *domain.DocumentFields) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cleanInput()
+			d := &in.Docs[tc.doc]
+			tc.change(d)
+			if a := domain.Assess(in); !a.Automatic {
+				t.Fatalf("got reasons %v before the second reading, want the claim automatic (the case needs it)", codes(a))
+			}
+			d.DisputedNames = []domain.DisputedName{{Field: tc.field, First: "张三", FirstConfidence: 0.86, Again: "磊张禄", AgainConfidence: 0.48}}
+			a := domain.Assess(in)
+			i := slices.IndexFunc(a.Reasons, func(r domain.Reason) bool { return r.Code == "name_readings_differ" })
+			if a.Automatic || i < 0 {
+				t.Fatalf("got automatic %v, reasons %v; want a handler's, with name_readings_differ", a.Automatic, codes(a))
+			}
+			want := map[string]string{"document_id": d.DocumentID, "type": d.Type, "field": tc.field, "first": "张三", "first_confidence": "0.86",
+				"again": "磊张禄", "again_confidence": "0.48"}
+			if !maps.Equal(a.Reasons[i].Params, want) {
+				t.Errorf("got params %v, want %v: both readings shown", a.Reasons[i].Params, want)
+			}
+			c := in.Case
+			if err := c.DecideAutomatically(a, *in.Rules, 10_000, now); apperr.CodeOf(err) != apperr.Conflict || c.Decision != nil {
+				t.Fatalf("got %v, decision %+v; want a conflict and no decision", err, c.Decision)
+			}
+		})
 	}
 }

@@ -894,6 +894,12 @@ func claimDocumentOf(fp *bankaccount.Fingerprints, claimID string, d domain.Docu
 			cd.Corroborated = append(cd.Corroborated, name)
 		}
 	}
+	for _, r := range fields.DisputedNames() {
+		if !slices.Contains(cd.Corrected, r.Field) {
+			cd.DisputedNames = append(cd.DisputedNames, events.DisputedName{Field: r.Field, First: r.First, FirstConfidence: r.FirstConfidence,
+				Again: r.Again, AgainConfidence: r.At.Confidence})
+		}
+	}
 	cd.Confidence = 1
 	for name, src := range fields.Sources {
 		if cd.Sources == nil {
