@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -170,12 +171,33 @@ func (k *killer) Publish(ctx context.Context, msgs []outbox.Message) error {
 	if !k.kill[call] {
 		return nil
 	}
-	var n int64
-	if err := k.db.Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'`).Row().Scan(&n); err != nil || n != 1 {
-		return fmt.Errorf("terminate the relay's connection: got %d terminated and %v, want 1 and no error", n, err)
+	var pids []int64
+	if err := k.db.Raw(`SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'`).Scan(&pids).Error; err != nil || len(pids) != 1 {
+		return fmt.Errorf("find the relay's connection: got %v and %v, want one pid and no error", pids, err)
 	}
-	return nil
+	var terminated bool
+	if err := k.db.Raw(`SELECT pg_terminate_backend(?)`, pids[0]).Row().Scan(&terminated); err != nil || !terminated {
+		return fmt.Errorf("terminate the relay's connection: got %t and %v, want true and no error", terminated, err)
+	}
+	// The backend ends its transaction, and lets go of the relay's
+	// advisory lock, only once it has handled the signal: on a loaded
+	// machine that can take longer than the next reads, which then find
+	// the lock taken and nothing to do. A crashed relay's process is gone
+	// before another relay reads, so wait for the backend to be gone too.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var left int64
+		if err := k.db.Raw(`SELECT count(*) FROM pg_stat_activity WHERE pid = ?`, pids[0]).Row().Scan(&left); err != nil {
+			return fmt.Errorf("wait for the relay's connection to end: %w", err)
+		}
+		if left == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the relay's connection (pid %d) still there 10 s after it was terminated", pids[0])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // TestARelayKilledBeforeItsMarkCommitsLeavesNoRowBehindItsFloor crashes the
