@@ -445,8 +445,17 @@ func LockKeys(db *gorm.DB, space string, keys []string) error {
 		return err
 	}
 	var locked []struct{ Locked string }
-	return db.Raw(`SELECT pg_advisory_xact_lock(hashtextextended(?::text || ':' || k, 0))::text AS locked
+	return db.Raw(`SELECT pg_advisory_xact_lock(`+LockKey(`?::text`, `k`)+`)::text AS locked
 		FROM json_array_elements_text(?::json) WITH ORDINALITY AS u(k, n) ORDER BY n`, space, string(sorted)).Scan(&locked).Error
+}
+
+// LockKey is the SQL expression of LockKeys' advisory lock key for the key
+// the SQL expression key names in the namespace the SQL expression space
+// names: a statement that takes the same locks in SQL of its own (in the
+// same order: the keys' bytes, COLLATE "C") builds them with it, so that
+// its locks and LockKeys' are the same locks.
+func LockKey(space, key string) string {
+	return `hashtextextended(` + space + ` || ':' || ` + key + `, 0)`
 }
 
 // snapshotKey is the context key of a Snapshot's transaction.

@@ -716,14 +716,14 @@ const claimLockSpace = "payout.claim"
 // withClaimLocks is the locking read lockingRead (a SELECT of obligations
 // … FOR UPDATE SKIP LOCKED) that then takes, in the same statement, the
 // claims' locks of the rows it locked, as lockClaims does after it: the
-// same keys (postgres.LockKeys' hash of claimLockSpace and the claim id)
+// same keys (postgres.LockKey of claimLockSpace and the claim id)
 // in the same order (the ids' bytes, as Go sorts them: COLLATE "C"), so
 // that it and lockClaims never wait for each other in a circle. The rows
 // come out in order. One statement a round instead of two (issue 21's
 // fourteenth round).
 func withClaimLocks(lockingRead, order string) string {
 	return `WITH locked AS MATERIALIZED (` + lockingRead + `),
-		claims AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended('` + claimLockSpace + `:' || claim_id, 0))
+		claims AS MATERIALIZED (SELECT pg_advisory_xact_lock(` + postgres.LockKey(`'`+claimLockSpace+`'`, `claim_id`) + `)
 			FROM (SELECT DISTINCT claim_id COLLATE "C" AS claim_id FROM locked ORDER BY 1) c)
 		SELECT locked.* FROM locked WHERE (SELECT count(*) FROM claims) >= 0 ORDER BY ` + order
 }
