@@ -41,8 +41,9 @@ type MonitorStore interface {
 	// stores them with the events it returns. It returns how many it took.
 	RecomputeStale(ctx context.Context, seq int64, limit int, recompute func(*Deadline) ([]events.Outgoing, error)) (int, error)
 	// CheckMoves reads, in one transaction, the recorded moves of due
-	// times to a later one that mark has not seen (when mark is zero,
-	// those of owed obligations only), lets check act on them (locking
+	// times that mark has not seen (when mark is zero, those of owed
+	// obligations and those recorded lately: a monitor that starts checks
+	// the steps made while none ran), lets check act on them (locking
 	// the owed obligations it asks for) and stores the obligations it
 	// changed with the events it returns. It returns the mark to give next time
 	// and how many moves it read.

@@ -54,6 +54,15 @@ func (r moveRow) toDomain() (tracking.DueMove, error) {
 	return mv, nil
 }
 
+// StartLookback is how far back, by the database's clock, a monitor that
+// starts reads the record of due moves beyond those of owed obligations
+// (red team, session 17): it holds no mark from the monitor that ran
+// before it, and a step faked between that one's last sweep and its own
+// first would be checked by none. A day covers a restart and a day's
+// outage of every instance; a step made while no monitor ran for longer is
+// recorded, counted against the due its inputs give, and left unchecked.
+const StartLookback = 24 * time.Hour
+
 // CheckMoves reads the moves of a due that mark has not seen and
 // lets check act on them, in one transaction (tracking.MonitorStore). The
 // mark it returns covers every move up to the highest sequence number
@@ -74,10 +83,14 @@ func (s *Store) CheckMoves(ctx context.Context, mark tracking.MoveMark, check fu
 		q := `SELECT m.* FROM deadline_due_moves m WHERE `
 		var args []any
 		if mark == (tracking.MoveMark{}) {
-			// A monitor that starts checks the moves of what is still owed;
-			// a done obligation's moves were checked by the monitor that
-			// ran when they were made.
-			q += `m.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))`
+			// A monitor that starts checks the moves of what is still owed,
+			// and every move recorded in the last StartLookback: a step
+			// that ended an obligation while no monitor ran (a restart, a
+			// deploy) was checked by none (red team, session 17).
+			q += `m.seq IN (SELECT x.seq FROM deadline_due_moves x
+				WHERE x.obligation_id IN (SELECT id FROM deadline_obligations WHERE state IN ('open', 'paused'))
+				UNION SELECT x.seq FROM deadline_due_moves x WHERE x.moved_at >= now() - make_interval(secs => ?))`
+			args = append(args, StartLookback.Seconds())
 		} else {
 			q += `(m.seq > ? OR m.xid >= ?)`
 			args = append(args, mark.Seq, mark.XMin)

@@ -140,3 +140,41 @@ func TestAttackTheOneTimeNoticesDeadlineMetOrCancelledThroughTheServicesOwnRoleI
 		assert.Equal(t, tracking.SweepResult{}, res, "a second sweep, or a monitor that starts")
 	}
 }
+
+// TestAttackAStepMadeWhileNoMonitorRanIsCheckedByTheMonitorThatStarts is
+// the insider of session 16 who waits for intake's monitor to stop (a
+// restart, a deploy: sessions 15 and 16 left it open): after the last sweep
+// of the monitor that ran, they set one claim's one-time notice's deadline
+// (R3) met with one UPDATE, and a monitor starts. On main the monitor that
+// starts read the moves of owed obligations only: the step, of an
+// obligation no longer owed, was never checked, and the deadline stayed
+// met past its due. A monitor that starts now reads every move recorded in
+// the last trackingpg.StartLookback too: the step raises its tampered alarm
+// and is taken back, so the breach comes on time; the notice sent honestly
+// beside it raises none.
+func TestAttackAStepMadeWhileNoMonitorRanIsCheckedByTheMonitorThatStarts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	received := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC) // Tuesday 09:00 in Beijing: R3 due 03-10
+	d := &deadlines{f: newFixture(t), tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1), now: received}
+	stepped := d.request(t, "met-while-stopped")
+	noticed := d.request(t, "noticed-while-stopped")
+	_, err := d.monitor().Sweep(ctx)
+	require.NoError(t, err)
+
+	d.now = received.Add(time.Hour)
+	d.send(t, "noticed-while-stopped", true)
+	require.NoError(t, d.f.db.Exec(`UPDATE deadline_obligations SET state = 'met', done_at = now() WHERE id = ?`, stepped.ID).Error)
+
+	d.now = time.Date(2026, 3, 16, 2, 0, 0, 0, time.UTC)
+	res, err := d.monitor().Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Tampered, "tampered alarms at the first sweep of a monitor that starts: the insider's step")
+	assert.Equal(t, tracking.RiskBreached, d.get(t, stepped.ID).RiskAt(d.now), "R3 of the claim the insider stepped, past its due")
+	assert.Equal(t, 1, res.Breached, "breach alarms")
+	assert.Equal(t, tracking.StateMet, d.get(t, noticed.ID).State, "R3 of the claim whose notice the service sent")
+
+	res, err = d.monitor().Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, tracking.SweepResult{}, res, "another monitor that starts")
+}
