@@ -53,6 +53,13 @@ func NewCases(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker) *Cas
 // Open stores a new case once per claim and once per event, with its
 // documents, its audit entries and its deadline steps.
 func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error) {
+	return s.OpenConfirmed(ctx, receipt, c, nil, steps...)
+}
+
+// OpenConfirmed is Open that stores, once per event, the receipt confirm
+// returns for the id of the claim's case (the new one, or the one already
+// open), in the same transaction (red team, session 17).
+func (s *Cases) OpenConfirmed(ctx context.Context, receipt inbox.Receipt, c domain.Case, confirm app.Confirm, steps ...tracking.Step) (bool, error) {
 	created := false
 	err := s.work.DoAt(ctx, c.OpenedAt, func(tx *gorm.DB) (tracking.Effects, error) {
 		first, err := inboxpg.Record(tx, receipt)
@@ -68,8 +75,22 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 			return tracking.Effects{}, fmt.Errorf("open case: %w", res.Error)
 		}
 		created = res.RowsAffected == 1
+		var confirmed []events.Outgoing
+		if confirm != nil {
+			caseID := c.ID
+			if !created {
+				if err := tx.Raw(`SELECT id FROM cases WHERE claim_id = ?`, c.ClaimID).Scan(&caseID).Error; err != nil {
+					return tracking.Effects{}, fmt.Errorf("open case: the case already open: %w", err)
+				}
+			}
+			e, err := confirm(caseID)
+			if err != nil {
+				return tracking.Effects{}, err
+			}
+			confirmed = append(confirmed, e)
+		}
 		if !created {
-			return tracking.Effects{}, nil
+			return tracking.Effects{Events: confirmed}, nil
 		}
 		if docs := documentRows(c); len(docs) > 0 {
 			if err := tx.Create(&docs).Error; err != nil {
@@ -93,7 +114,7 @@ func (s *Cases) Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, 
 		if err := appendAudit(tx, c); err != nil {
 			return tracking.Effects{}, err
 		}
-		return tracking.Effects{Steps: steps}, nil
+		return tracking.Effects{Steps: steps, Events: confirmed}, nil
 	})
 	return created, err
 }

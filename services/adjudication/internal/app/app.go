@@ -38,6 +38,10 @@ type Repository interface {
 	// the case's audit entries and the deadline steps in the same
 	// transaction; it reports whether a case was created.
 	Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error)
+	// OpenConfirmed is Open that also stores, once per event, the
+	// receipt confirm returns for the id of the claim's case, new or
+	// already open (red team, session 17).
+	OpenConfirmed(ctx context.Context, receipt inbox.Receipt, c domain.Case, confirm Confirm, steps ...tracking.Step) (bool, error)
 	// Get returns the case of a claim, its letter without the PDF.
 	Get(ctx context.Context, claimID string) (domain.Case, error)
 	List(ctx context.Context, f ListFilter) ([]domain.Case, error)
@@ -368,7 +372,7 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		return err
 	}
 	receipt := inbox.Receipt{Consumer: ClaimsConsumer, EventID: e.ID, EventType: e.Type, ClaimID: e.ClaimID}
-	created, err := s.repo.Open(ctx, receipt, c, steps...)
+	created, err := s.repo.OpenConfirmed(ctx, receipt, c, s.requestReceived(e, d, now), steps...)
 	if err != nil || s.straight == nil {
 		return err
 	}
@@ -377,6 +381,29 @@ func (s *Service) OpenCase(ctx context.Context, e events.Envelope) error {
 		opened = &policyRead{policy: pol, product: product}
 	}
 	return s.straightThrough(ctx, e.ClaimID, d, opened)
+}
+
+// Confirm builds the receipt of a claim request for the id of the case
+// that holds its claim.
+type Confirm func(caseID string) (events.Outgoing, error)
+
+// requestReceived returns the receipt of claim request e
+// (events.ClaimRequestReceived), signed with adjudication's key as its
+// payment instructions are: intake holds every claim it hands over to a
+// receipt it can verify, so that a claim its database says handed over
+// but that never reached adjudication (an insider through intake's role,
+// red team session 17) raises its alarm and is handed over again. A
+// request handed over again gets a receipt of its own, naming the case
+// already open.
+func (s *Service) requestReceived(e events.Envelope, d events.ClaimRequestedData, now time.Time) Confirm {
+	return func(caseID string) (events.Outgoing, error) {
+		r, err := s.instruction(events.ClaimRequestReceived, e.ClaimID, now, events.ClaimRequestReceivedData{
+			ClaimID: e.ClaimID, ReportID: d.ReportID, RequestEventID: e.ID, CaseID: caseID, ReceivedAt: now.UTC()})
+		if err != nil {
+			return events.Outgoing{}, err
+		}
+		return events.Outgoing{Topic: s.topics.Adjudication(), Envelope: r}, nil
+	}
 }
 
 func caseFromRequest(claimID string, d events.ClaimRequestedData, now time.Time) domain.Case {
