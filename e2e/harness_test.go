@@ -290,6 +290,11 @@ func startProcIn(t testing.TB, dir, name string, env []string) *proc {
 		if strings.Contains(out.String(), tamperedLog) {
 			t.Errorf("%s: got a tampered alarm (%q) in an honest flow, want none", name, tamperedLog)
 		}
+		// Red team, session 17: an honest hand-over is confirmed by
+		// adjudication's receipt within the bound.
+		if strings.Contains(out.String(), handOverUnconfirmedLog) {
+			t.Errorf("%s: got a hand-over alarm (%q) in an honest flow, want none", name, handOverUnconfirmedLog)
+		}
 		if t.Failed() {
 			t.Logf("--- %s log ---\n%s", name, lastLines(out.String(), 60))
 		}
@@ -301,6 +306,11 @@ func startProcIn(t testing.TB, dir, name string, env []string) *proc {
 // (tracking.TamperedLog): a due moved, a stop of the clock or a step to
 // met or cancelled without its source.
 const tamperedLog = "deadline tampered: "
+
+// handOverUnconfirmedLog begins the message of intake's alarm of a
+// hand-over adjudication did not confirm within the bound
+// (ports.HandOverUnconfirmedLog).
+const handOverUnconfirmedLog = "handover unconfirmed: "
 
 // spawn starts binary name of dir with env added to the test's environment,
 // its output going to out, and returns at once; the caller stops it.

@@ -58,7 +58,7 @@ func (s *system) claimRequested(t *testing.T, claimID string) (events.ClaimReque
 func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	t.Parallel()
 	sys := newSystem(t, kafkatest.Cluster(t))
-	sys.start("intake", "INTAKE_STORAGE_DIR="+t.TempDir(), "INTAKE_OCR_WORKERS=0")
+	sys.start("intake", "INTAKE_STORAGE_DIR="+t.TempDir(), "INTAKE_OCR_WORKERS=0", "INTAKE_HANDOVER_CONFIRM_WITHIN="+handOverBound.String())
 	sys.start("adjudication")
 	sys.waitReady("intake")
 	sys.waitReady("adjudication")
@@ -126,6 +126,7 @@ func TestIntakeStopsTheClockPerNotice(t *testing.T) {
 	if len(c.Supplements) != 2 || c.Supplements[1].DeliveredAt == nil || !c.Supplements[1].DeliveredAt.Equal(*delivered.DeliveredAt) {
 		t.Fatalf("got clock stops %+v at adjudication, want the 2 notices', the letter's from its delivery at %v", c.Supplements, delivered.DeliveredAt)
 	}
+	waitOutHandOverBound()
 }
 
 // TestAPostalReceiptAfterTheHandOverStopsTheClockAtAdjudication: the

@@ -105,6 +105,9 @@ func load(env *config.Env, common servicekit.Common) (service.Config, error) {
 		UploadWait:       env.Duration("INTAKE_UPLOAD_WAIT", 3*time.Second),
 		UploadsPerCaller: env.Int("INTAKE_UPLOADS_PER_CALLER", 4),
 		UploadSpoolBytes: int64(env.Int("INTAKE_UPLOAD_SPOOL_BYTES", 256<<20)),
+		// Red team, session 17: how long a hand-over waits for
+		// adjudication's signed receipt before its alarm.
+		HandOverConfirmWithin: env.Duration("INTAKE_HANDOVER_CONFIRM_WITHIN", 5*time.Minute),
 	}
 	// Issue 17: the keys stored documents are encrypted with.
 	dataKeys, err := sealed.ParseKeys(env.String("INTAKE_DATA_KEYS", ""))

@@ -203,6 +203,16 @@ type Deps struct {
 	// (defaultHolderTimeout when zero).
 	Holders       HolderVerifier
 	HolderTimeout time.Duration
+	// HandOvers is the record of hand-overs and adjudication's receipts
+	// of them (red team, session 17; HandOverWatch), Receipts verifies
+	// that a receipt was signed by adjudication (its public keys, the
+	// value of INTAKE_TRUSTED_CALENDAR_KEYS), and HandOverConfirmWithin
+	// is how long after a hand-over its receipt may come
+	// (INTAKE_HANDOVER_CONFIRM_WITHIN; DefaultHandOverConfirmWithin when
+	// zero).
+	HandOvers             HandOvers
+	Receipts              Verifier
+	HandOverConfirmWithin time.Duration
 }
 
 // Signer signs an event's envelope (package signing).
@@ -487,6 +497,20 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 	if !f.HandOver(now) {
 		return nil
 	}
+	e, err := s.claimRequest(f, now)
+	if err != nil {
+		return err
+	}
+	eff.Events = append(eff.Events, e)
+	eff.Steps = append(eff.Steps, tracking.Complete(tracking.ClaimSubject(f.Report.ClaimID), deadline.MissingDocumentsNotice, now).
+		Proven(domain.HandOverEvidence(f.Report.ID)))
+	return nil
+}
+
+// claimRequest builds the claim request of f for adjudication, signed
+// with intake's key: what intake gathered and the catastrophe the report
+// was tagged with (R8).
+func (s *Service) claimRequest(f *domain.ClaimFile, now time.Time) (events.Outgoing, error) {
 	r := f.Report
 	data := events.ClaimRequestedData{
 		ClaimID: r.ClaimID, ReportID: r.ID, PolicyNumber: r.PolicyNumber, InsuredName: r.InsuredName,
@@ -518,14 +542,7 @@ func (s *Service) handOver(f *domain.ClaimFile, now time.Time, eff *tracking.Eff
 		data.AdvanceAgreement = &events.AdvanceAgreement{Channel: a.Channel, AgreedAt: a.AgreedAt, AccountKey: a.AccountKey,
 			EnteredBy: a.EnteredBy, EnteredVia: a.EnteredVia}
 	}
-	e, err := s.signed(events.ClaimRequested, r.ClaimID, now, data)
-	if err != nil {
-		return err
-	}
-	eff.Events = append(eff.Events, e)
-	eff.Steps = append(eff.Steps, tracking.Complete(tracking.ClaimSubject(r.ClaimID), deadline.MissingDocumentsNotice, now).
-		Proven(domain.HandOverEvidence(r.ID)))
-	return nil
+	return s.signed(events.ClaimRequested, r.ClaimID, now, data)
 }
 
 // change applies a handler's change to a claim file and hands the claim

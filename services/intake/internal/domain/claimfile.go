@@ -489,6 +489,16 @@ func (s Supplement) start() time.Time {
 	return s.NoticeSentAt
 }
 
+// Ready reports whether the claim has what a hand-over to adjudication
+// needs, handed over or not: the request was made, the checklist is
+// complete and no uploaded document is still being read (HandOver's
+// conditions). A report marked handed over that is not ready was never
+// handed over by intake (red team, session 17): its hand-over cannot be
+// given again, and proves nothing of R3.
+func (f *ClaimFile) Ready() bool {
+	return f.Report.ClaimRequestedAt != nil && f.awaited() == 0 && f.Checklist().Complete()
+}
+
 // HandOver marks the claim request handed to adjudication at now when it
 // is due: the request was made, the checklist is complete and no uploaded
 // document is still being read (an invoice being read may raise the amount

@@ -72,3 +72,37 @@ func Resealer(a *app.Service, log *slog.Logger, interval time.Duration, resealed
 		}
 	}
 }
+
+// HandOverUnconfirmedLog begins the error log line of every alarm of a
+// hand-over adjudication never confirmed (red team, session 17): the
+// end-to-end harness fails a test on any, as on a tampered deadline.
+const HandOverUnconfirmedLog = "handover unconfirmed: "
+
+// HandOverWatcher holds every hand-over to adjudication's signed receipt
+// (app.HandOverWatch), at start and then five times per bound (between
+// 100 ms and 30 s), until ctx ends; alarmed counts each alarm by its
+// action. A failed round is logged and the next one tries again.
+func HandOverWatcher(w *app.HandOverWatch, log *slog.Logger, alarmed func(action string)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(min(max(w.Within()/5, 100*time.Millisecond), 30*time.Second))
+		defer t.Stop()
+		for {
+			res, err := w.Check(ctx)
+			for _, a := range res.Alarms {
+				alarmed(a.Action)
+				log.Error(HandOverUnconfirmedLog+"no signed receipt of adjudication within the bound", "report_id", a.HandOver.ReportID,
+					"claim_id", a.HandOver.ClaimID, "handed_over_at", a.HandOver.HandedOverAt, "recorded_at", a.HandOver.RecordedAt,
+					"role", a.HandOver.Role, "txid", a.HandOver.TxID, "handover_seq", a.HandOver.Seq, "confirm_within", w.Within().String(),
+					"action", a.Action, "r3_taken_back", a.TookBack)
+			}
+			if err != nil && ctx.Err() == nil {
+				log.Warn("checking the hand-overs failed; will retry", "error", err.Error())
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}

@@ -123,6 +123,11 @@ type Config struct {
 	HolderCheck   string
 	HolderTimeout time.Duration
 	Holders       app.HolderVerifier
+	// HandOverConfirmWithin is how long after a hand-over adjudication's
+	// signed receipt of the claim may come before the alarm is raised and
+	// the claim handed over again (INTAKE_HANDOVER_CONFIRM_WITHIN;
+	// app.DefaultHandOverConfirmWithin when zero; red team, session 17).
+	HandOverConfirmWithin time.Duration
 }
 
 // HolderCheckSimulator names the account-holder verification simulator
@@ -242,15 +247,22 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 		ReadLease: cfg.ReadLease, Reveals: adapters.NewReveals(kit.DB()), UploadSlots: cfg.UploadSlots, UploadWait: cfg.UploadWait, UploadsPerCaller: cfg.UploadsPerCaller,
 		UploadSpoolBytes: cfg.UploadSpoolBytes, Payees: cfg.Payees, SignalKey: cfg.SignalKey, Fingerprints: cfg.Fingerprints, Requests: cfg.Requests,
 		Holders: holders, HolderTimeout: cfg.HolderTimeout,
+		HandOvers: adapters.NewHandOvers(kit.DB(), kit.WakeRelay, kit.Tracker()), Receipts: cfg.TrustedCalendar,
+		HandOverConfirmWithin: cfg.HandOverConfirmWithin,
 	})
 	ports.Register(kit.Engine(), a, log)
 	resealed := prometheus.NewCounter(prometheus.CounterOpts{Name: "intake_documents_resealed_total",
 		Help: "Stored documents sealed again with the current data key, moved off an old one."})
-	if err := kit.Registry().Register(resealed); err != nil {
-		if pipeline != nil {
-			pipeline.Close()
+	handOverAlarms := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "intake_handover_alarms_total",
+		Help: "Hand-overs adjudication never confirmed with its signed receipt within the bound (red team, session 17), by what was done: handed_over_again, taken_back."},
+		[]string{"action"})
+	for _, c := range []prometheus.Collector{resealed, handOverAlarms} {
+		if err := kit.Registry().Register(c); err != nil {
+			if pipeline != nil {
+				pipeline.Close()
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	reseal := cfg.ResealInterval
 	if reseal <= 0 {
@@ -258,11 +270,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Intake, error) {
 	}
 	// A report's claim closes when adjudication rejects it or payout pays
 	// it: no new report is linked to it then (issue 20).
-	decisions := kit.NewConsumer(app.DecisionsConsumer, topics.Adjudication(), cfg.TopicPrefix+"intake-decisions", a.RecordClaimClosure(app.DecisionsConsumer))
+	// Adjudication's receipts of the claim requests confirm each hand-over
+	// (red team, session 17).
+	decisions := kit.NewConsumer(app.DecisionsConsumer, topics.Adjudication(), cfg.TopicPrefix+"intake-decisions", a.RecordAdjudication(app.DecisionsConsumer))
 	payouts := kit.NewConsumer(app.PayoutsConsumer, topics.Payout(), cfg.TopicPrefix+"intake-payouts", a.RecordClaimClosure(app.PayoutsConsumer))
 	s := &Intake{kit: kit, pipeline: pipeline, readers: []lifecycle.Component{
 		{Name: "resealer", Run: ports.Resealer(a, log, reseal, func(n int) { resealed.Add(float64(n)) })},
 		servicekit.ConsumerComponent(decisions), servicekit.ConsumerComponent(payouts),
+		{Name: "hand-over watch", Run: ports.HandOverWatcher(a.NewHandOverWatch(), log, func(action string) { handOverAlarms.WithLabelValues(action).Inc() })},
 	}}
 	if cfg.OCRWorkers > 0 {
 		poll := cfg.ReadPoll
