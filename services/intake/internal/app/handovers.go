@@ -142,10 +142,14 @@ func (s *Service) RecordAdjudication(consumer string) func(context.Context, even
 // breach comes on time.
 //
 // It keeps its mark and the hand-overs not yet due in memory: one that
-// starts reads HandOverLookback back. It is used by one goroutine.
+// starts reads HandOverLookback back, and holds none to its receipt before
+// it has run Within itself, so that the instance's consumer of
+// adjudication's topic has caught up on the receipts sent while it was
+// down (no false alarm after a restart). It is used by one goroutine.
 type HandOverWatch struct {
 	s       *Service
 	within  time.Duration
+	started time.Time
 	mark    HandOverMark
 	pending map[int64]HandOver
 }
@@ -189,6 +193,12 @@ func (w *HandOverWatch) Check(ctx context.Context) (HandOverCheck, error) {
 	res.Read = len(recorded)
 	for _, h := range recorded {
 		w.pending[h.Seq] = h
+	}
+	if w.started.IsZero() {
+		w.started = now
+	}
+	if now.Sub(w.started) < w.within {
+		return res, nil
 	}
 	var due []HandOver
 	claims := map[string]bool{}

@@ -128,12 +128,13 @@ func TestAttackAClaimHandedOverThatNeverReachesAdjudicationIsAlarmedAndHandedOve
 	}
 
 	// An instance started on the same database reads the day's hand-overs
-	// again: no alarm twice.
+	// again and, once it has run the bound, holds them to their receipts:
+	// no alarm twice.
 	startWith(t, func(c *service.Config) {
 		configure(c)
 		c.DatabaseDSN = r.dsn
 	})
-	time.Sleep(within)
+	time.Sleep(2 * within)
 	for _, rep := range reps {
 		if got, want := alarms(t, db, rep.ClaimID), map[string]int64{buried.ClaimID: 1, forged.ClaimID: 1}[rep.ClaimID]; got != want {
 			t.Errorf("claim %s after a second instance started: got %d alarms, want %d", rep.ClaimID, got, want)
