@@ -563,11 +563,21 @@ func AppendAll(tx *gorm.DB, out []events.Outgoing) error {
 		}
 		rows[i] = r
 	}
-	if err := tx.Create(&rows).Error; err != nil {
-		return fmt.Errorf("outbox: append %d events: %w", len(rows), err)
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), AppendBatch)]
+		if err := tx.Create(&chunk).Error; err != nil {
+			return fmt.Errorf("outbox: append %d events: %w", len(chunk), err)
+		}
+		rows = rows[len(chunk):]
 	}
 	return nil
 }
+
+// AppendBatch is the most rows AppendAll stores in one INSERT: PostgreSQL's
+// extended protocol takes at most 65,535 parameters a statement, 8 a row
+// here, and a change may return more events than that (a deadline sweep's
+// tampered alarms; red team, session 17).
+const AppendBatch = 1000
 
 // publishSpans starts one producer span per row, each continuing the trace
 // of the transaction that stored the event (its traceparent).
