@@ -1,0 +1,120 @@
+package adapters_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"claims.local/payout/internal/domain"
+	"claims.local/pkg/events"
+	"claims.local/pkg/postgres/pgtest"
+	"claims.local/pkg/tracking"
+)
+
+// TestAttackAPaymentTheBankNeverMadeRecordedPaidThroughTheServicesOwnRoleIsAlarmedAndTakenBack
+// is an insider holding payout's database role with payments (R6) owed
+// and nothing paid (red team, session 17). Session 16's witness proves a
+// payment's R6 step by the payment's own row, which the same role writes
+// at every step, so the insider writes the row too:
+//
+//   - one payment set completed with a made-up bank reference and value
+//     date, its R6 deadline met naming it (payment:<id>);
+//   - one the same, with the bank reference of a payment the bank did pay;
+//   - one whose amount the insider lowered to 1 fen before the executor
+//     sent it and put back after: the bank paid 1 fen, the service's own
+//     step met R6;
+//   - one with every row the service writes on a completion (completed,
+//     R6 met with its evidence, R9 opened, the result notice stored), the
+//     result notice then handed to the claimant by the service.
+//
+// On main the witness found each proven: no alarm, and a met obligation
+// is never breached; the claimants were never paid (the daily three-way
+// reconciliation reads the bank's statement, but only for the payments
+// payout's own timestamps place on the day). Payout's witness now asks
+// the bank, by each payment's key, whether it executed the transfer of
+// the payment's amount: the tampered alarm once for each of the four, the
+// step taken back, the breach on time. The faked payments stay as the
+// insider left them, completed, which nothing automatic sends again. The
+// honest payments beside them, one the bank moved at 23:59 and payout
+// recorded after midnight, raise nothing.
+func TestAttackAPaymentTheBankNeverMadeRecordedPaidThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC) // 09:00 in Beijing: R6 due 03-13
+	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	made, madeR6 := d.owe(t, "made-up-reference", agreed)
+	borrowed, borrowedR6 := d.owe(t, "borrowed-reference", agreed)
+	short, shortR6 := d.owe(t, "paid-in-part", agreed)
+	noticed, noticedR6 := d.owe(t, "noticed", agreed)
+	paid, paidR6 := d.owe(t, "paid", agreed)
+	late, lateR6 := d.owe(t, "paid-after-midnight", agreed)
+	m := d.monitor()
+	_, err := m.Sweep(ctx)
+	require.NoError(t, err)
+
+	// The service's own: a payment the bank paid, and one it paid at 23:59
+	// in Beijing that payout recorded after midnight.
+	d.pay(t, paid, d.now, true)
+	d.now = time.Date(2026, 3, 3, 15, 59, 0, 0, time.UTC)
+	d.transfer(t, late, late.AmountFen)
+	d.now = d.now.Add(2 * time.Minute)
+	d.record(t, late, d.now, true, domain.PaymentEvidence(late.ID))
+
+	// The insider's.
+	var paidReference string
+	require.NoError(t, d.f.db.Raw(`SELECT bank_reference FROM obligations WHERE id = ?`, paid.ID).Scan(&paidReference).Error)
+	require.NotEmpty(t, paidReference)
+	for _, fake := range []struct {
+		id, r6, reference string
+	}{{made.ID, madeR6.ID, "B20260303" + strings.Repeat("7", 10)}, {borrowed.ID, borrowedR6.ID, paidReference}} {
+		require.NoError(t, d.f.db.Exec(`UPDATE obligations SET state = 'completed', bank_reference = ?, completed_at = ?,
+			value_date = CAST(CAST(? AS timestamptz) AT TIME ZONE 'Asia/Shanghai' AS date) WHERE id = ?`, fake.reference, d.now, d.now, fake.id).Error)
+		require.NoError(t, d.f.db.Exec(`UPDATE deadline_obligations SET state = 'met', done_at = ?, done_evidence = ? WHERE id = ?`,
+			d.now, "payment:"+fake.id, fake.r6).Error)
+	}
+	d.transfer(t, short, 1)
+	d.record(t, short, d.now, true, domain.PaymentEvidence(short.ID))
+	d.record(t, noticed, d.now, true, domain.PaymentEvidence(noticed.ID))
+	d.sendNotices(t)
+
+	d.now = time.Date(2026, 3, 16, 2, 0, 0, 0, time.UTC)
+	res, err := m.Sweep(ctx)
+	require.NoError(t, err)
+	if res.Tampered != 4 {
+		t.Errorf("got %d tampered alarms, want 4 (the insider's four payments, none of the service's)", res.Tampered)
+	}
+	for _, id := range []string{madeR6.ID, borrowedR6.ID, shortR6.ID, noticedR6.ID} {
+		got := d.get(t, id)
+		assert.Equal(t, tracking.RiskBreached, got.RiskAt(d.now), "R6 of %s after the sweep, past its due", got.ClaimID)
+		if n := pgtest.Count(t, d.f.db, `SELECT count(*) FROM deadline_due_moves WHERE obligation_id = ? AND starts_with(cause, ?)`, id, tracking.TakenBackCause); n != 1 {
+			t.Errorf("R6 of %s: got %d moves recorded as its step taken back, want 1", got.ClaimID, n)
+		}
+	}
+	if res.Breached != 4 {
+		t.Errorf("got %d breach alarms, want 4 (the R6 of the insider's four payments)", res.Breached)
+	}
+	for _, id := range []string{paidR6.ID, lateR6.ID} {
+		got := d.get(t, id)
+		assert.Equal(t, tracking.StateMet, got.State, "R6 of %s, paid by the bank", got.ClaimID)
+	}
+	if n := pgtest.Count(t, d.f.db, `SELECT count(*) FROM outbox WHERE event_type = ?`, events.DeadlineTampered.Name); n != 4 {
+		t.Errorf("got %d tampered alarms stored, want 4", n)
+	}
+	// Held for a person: completed as the insider left them, nothing sent.
+	if n := pgtest.Count(t, d.f.db, `SELECT count(*) FROM obligations WHERE id IN (?, ?, ?) AND state = 'completed'`, made.ID, borrowed.ID, noticed.ID); n != 3 {
+		t.Errorf("got %d of the three faked payments completed, want 3 (held as they are)", n)
+	}
+	if n := pgtest.Count(t, d.f.db, `SELECT count(*) FROM banksim.transfers WHERE idempotency_key IN (?, ?, ?)`, made.ID, borrowed.ID, noticed.ID); n != 0 {
+		t.Errorf("got %d transfers at the bank of the three faked payments, want 0", n)
+	}
+
+	for _, m := range []*tracking.Monitor{m, d.monitor()} {
+		res, err = m.Sweep(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, tracking.SweepResult{}, res, "a second sweep, or a monitor that starts")
+	}
+}
