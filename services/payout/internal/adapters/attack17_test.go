@@ -2,6 +2,7 @@ package adapters_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,10 +10,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"claims.local/payout/internal/adapters"
+	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres/pgtest"
 	"claims.local/pkg/tracking"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // TestAttackAPaymentTheBankNeverMadeRecordedPaidThroughTheServicesOwnRoleIsAlarmedAndTakenBack
@@ -116,5 +120,62 @@ func TestAttackAPaymentTheBankNeverMadeRecordedPaidThroughTheServicesOwnRoleIsAl
 		res, err = m.Sweep(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, tracking.SweepResult{}, res, "a second sweep, or a monitor that starts")
+	}
+}
+
+// outage is a bank that does not answer while down is set.
+type outage struct {
+	adapters.BankStatus
+	down bool
+}
+
+func (b *outage) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, error) {
+	if b.down {
+		return nil, errors.New("connection refused")
+	}
+	return b.BankStatus.StatusAll(ctx, keys)
+}
+
+// TestAPaymentIsNeverJudgedWithoutTheBank: while the bank does not answer,
+// the witness cannot prove a payment's step, nor disprove it: the
+// monitor's check of the moves fails and takes nothing back, and its next
+// sweep, with the bank answering again, reads the same steps again and
+// proves the honest one and alarms the faked one. Judging them unproven would
+// breach every payment paid before an outage; proven, an insider would
+// fake them during one.
+func TestAPaymentIsNeverJudgedWithoutTheBank(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
+	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	paid, paidR6 := d.owe(t, "paid", agreed)
+	faked, fakedR6 := d.owe(t, "faked", agreed)
+	bank := &outage{BankStatus: adapters.NewBankSimulator(d.f.db, 0, time.Now)}
+	m := trackingtest.Monitor("payout", trackingtest.Store(d.f.db, &adapters.DeadlineWitness{Bank: bank}), func() time.Time { return d.now })
+	_, err := m.Sweep(ctx)
+	require.NoError(t, err)
+	d.pay(t, paid, d.now, false)
+	d.record(t, faked, d.now, false, domain.PaymentEvidence(faked.ID))
+
+	bank.down = true
+	if _, err := m.Sweep(ctx); err == nil {
+		t.Fatalf("got a sweep without the bank's answer, want it to fail")
+	}
+	for _, id := range []string{paidR6.ID, fakedR6.ID} {
+		if got := d.get(t, id); got.State != tracking.StateMet {
+			t.Errorf("R6 of %s without the bank: got %s, want met (nothing judged)", got.ClaimID, got.State)
+		}
+	}
+	bank.down = false
+	res, err := m.Sweep(ctx)
+	require.NoError(t, err)
+	if res.Tampered != 1 {
+		t.Errorf("got %d tampered alarms once the bank answers, want 1 (the faked payment's)", res.Tampered)
+	}
+	if got := d.get(t, fakedR6.ID); got.State != tracking.StateOpen {
+		t.Errorf("R6 of the faked payment: got %s, want open (its step taken back)", got.State)
+	}
+	if got := d.get(t, paidR6.ID); got.State != tracking.StateMet {
+		t.Errorf("R6 of the paid payment: got %s, want met", got.State)
 	}
 }
