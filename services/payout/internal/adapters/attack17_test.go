@@ -179,3 +179,40 @@ func TestAPaymentIsNeverJudgedWithoutTheBank(t *testing.T) {
 		t.Errorf("R6 of the paid payment: got %s, want met", got.State)
 	}
 }
+
+// TestAttackAPaymentFakedPaidOnADayAlreadyReconciledIsReconciledTheDayItWasFaked:
+// the daily three-way reconciliation reads the payments payout's own
+// timestamps place on the day (scheduled, sent or completed then), which
+// the same role writes: an insider who sets a payment completed, dated on
+// a day already reconciled, and its R6 met, kept it out of every report
+// (on main: not among today's payments to reconcile). The day a payment's
+// R6 step is recorded (the record of due moves, written by the database's
+// trigger at the time it commits) now places it on that day too, so the
+// reconciliation compares it with the bank's statement and finds no
+// execution (domain.ThreeWay: no_execution, an alarm).
+func TestAttackAPaymentFakedPaidOnADayAlreadyReconciledIsReconciledTheDayItWasFaked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
+	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	faked, fakedR6 := d.owe(t, "backdated", agreed)
+	owed, _ := d.owe(t, "owed", agreed)
+	require.NoError(t, d.f.db.Exec(`UPDATE obligations SET state = 'completed', bank_reference = 'B2026030377777', completed_at = ?,
+		value_date = '2026-03-03' WHERE id = ?`, d.now, faked.ID).Error)
+	require.NoError(t, d.f.db.Exec(`UPDATE deadline_obligations SET state = 'met', done_at = ?, done_evidence = ? WHERE id = ?`,
+		d.now, domain.PaymentEvidence(faked.ID), fakedR6.ID).Error)
+
+	var today time.Time
+	require.NoError(t, d.f.db.Raw(`SELECT now()`).Scan(&today).Error)
+	day, err := domain.ParsePeriod(today.In(shanghai(t)).Format(time.DateOnly), today.In(shanghai(t)).Format(time.DateOnly), shanghai(t))
+	require.NoError(t, err)
+	got, err := d.f.repo.ThreeWayObligations(ctx, day, nil)
+	require.NoError(t, err)
+	var ids []string
+	for _, o := range got {
+		ids = append(ids, o.ID)
+	}
+	if len(ids) != 1 || ids[0] != faked.ID {
+		t.Fatalf("today's payments to reconcile: got %v, want only the one faked paid today (%s), not the one still owed (%s)", ids, faked.ID, owed.ID)
+	}
+}
