@@ -29,6 +29,15 @@ func witness(db *gorm.DB) trackingpg.Witness {
 	return &adapters.DeadlineWitness{Bank: adapters.NewBankSimulator(db, 0, time.Now)}
 }
 
+// newDeadlines returns payout's deadline tracking over a new fixture an
+// hour after the payments it owes are agreed, and that time: 09:00 in
+// Beijing on 2026-03-03, their R6 due 03-13.
+func newDeadlines(t testing.TB) (*deadlines, time.Time) {
+	t.Helper()
+	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
+	return &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}, agreed
+}
+
 // pay has the bank execute o's transfer and confirm it at at, meeting its
 // R6 deadline and opening its R9 one as the service does
 // (app.Service.completed), with its result notice stored when withNotice

@@ -48,8 +48,7 @@ import (
 func TestAttackAPaymentTheBankNeverMadeRecordedPaidThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC) // 09:00 in Beijing: R6 due 03-13
-	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	d, agreed := newDeadlines(t)
 	made, madeR6 := d.owe(t, "made-up-reference", agreed)
 	borrowed, borrowedR6 := d.owe(t, "borrowed-reference", agreed)
 	short, shortR6 := d.owe(t, "paid-in-part", agreed)
@@ -146,8 +145,7 @@ func (b *outage) StatusAll(ctx context.Context, keys []string) ([]app.Transfer, 
 func TestAPaymentIsNeverJudgedWithoutTheBank(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
-	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	d, agreed := newDeadlines(t)
 	paid, paidR6 := d.owe(t, "paid", agreed)
 	faked, fakedR6 := d.owe(t, "faked", agreed)
 	bank := &outage{BankStatus: adapters.NewBankSimulator(d.f.db, 0, time.Now)}
@@ -193,8 +191,7 @@ func TestAPaymentIsNeverJudgedWithoutTheBank(t *testing.T) {
 func TestAttackAPaymentFakedPaidOnADayAlreadyReconciledIsReconciledTheDayItWasFaked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
-	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	d, agreed := newDeadlines(t)
 	faked, fakedR6 := d.owe(t, "backdated", agreed)
 	owed, _ := d.owe(t, "owed", agreed)
 	require.NoError(t, d.f.db.Exec(`UPDATE obligations SET state = 'completed', bank_reference = 'B2026030377777', completed_at = ?,

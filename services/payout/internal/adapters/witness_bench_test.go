@@ -3,7 +3,6 @@ package adapters_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"claims.local/payout/internal/domain"
 	"claims.local/pkg/deadline"
@@ -22,8 +21,7 @@ import (
 // step proven.
 func BenchmarkTheWitnessOfHonestPayments(b *testing.B) {
 	const n = 500
-	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
-	d := &deadlines{f: newFixture(b), now: agreed.Add(time.Hour)}
+	d, agreed := newDeadlines(b)
 	moves := make([]tracking.DueMove, n)
 	for i := range moves {
 		o, r6 := d.owe(b, fmt.Sprintf("witness-%d", i), agreed)
