@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"claims.local/pkg/events"
+	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
 )
@@ -22,6 +23,13 @@ import (
 func Monitor(service string, store tracking.MonitorStore, now func() time.Time) *tracking.Monitor {
 	return &tracking.Monitor{Service: service, Store: store, Tracker: tracking.NewTracker(tracking.NewCalendars(nil), 1),
 		Topics: events.Topics{Prefix: "test."}, Batch: 3, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// Store is a service's deadline store over db as the service runs it: the
+// steps and stops its monitor reads proven by the service's witness w, its
+// events stored by a unit of work that wakes no relay.
+func Store(db *gorm.DB, w trackingpg.Witness) *trackingpg.Store {
+	return trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(w)
 }
 
 // ProveAll asks w, in one transaction of db, to prove moves, and fails

@@ -10,9 +10,9 @@ import (
 	"claims.local/adjudication/internal/adapters"
 	"claims.local/adjudication/internal/domain"
 	"claims.local/pkg/deadline"
-	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // evidenceColumn keeps the evidence of a step to met or cancelled
@@ -22,7 +22,7 @@ const evidenceColumn = "done_evidence"
 // deadlineStore is adjudication's deadline store as the service runs it:
 // the steps and stops its monitor reads proven by its witness.
 func deadlineStore(db *gorm.DB) *trackingpg.Store {
-	return trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(adapters.DeadlineWitness{})
+	return trackingtest.Store(db, adapters.DeadlineWitness{})
 }
 
 // decide decides claim's case within the handler's authority and meets its

@@ -8,15 +8,15 @@ import (
 	"claims.local/intake/internal/adapters"
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/deadline"
-	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
+	"claims.local/pkg/tracking/trackingtest"
 )
 
 // deadlineStore is intake's deadline store as the service runs it: the
 // steps its monitor reads proven by its witness.
 func deadlineStore(db *gorm.DB) *trackingpg.Store {
-	return trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(adapters.DeadlineWitness{})
+	return trackingtest.Store(db, adapters.DeadlineWitness{})
 }
 
 // noticeSent is the step that meets the R3 deadline of r's claim when its

@@ -10,8 +10,6 @@ import (
 
 	"claims.local/intake/internal/adapters"
 	"claims.local/pkg/postgres/pgtest"
-	"claims.local/pkg/postgres/uow"
-	"claims.local/pkg/tracking/trackingpg"
 	"claims.local/pkg/tracking/trackingtest"
 )
 
@@ -32,7 +30,7 @@ func TestTheOneTimeNoticeAndTheHandOverMeetR3WithTheirEvidence(t *testing.T) {
 	for _, id := range []string{noticed.ID, handed.ID} {
 		want(t, "claim request", r.Do(t, http.MethodPost, "/v1/reports/"+id+"/claim-request", ""), http.StatusCreated)
 	}
-	m := trackingtest.Monitor("intake", trackingpg.NewStore(db, uow.New(db, nil, nil)).WithWitness(adapters.DeadlineWitness{}), time.Now)
+	m := trackingtest.Monitor("intake", trackingtest.Store(db, adapters.DeadlineWitness{}), time.Now)
 	_, err := m.Sweep(ctx)
 	require.NoError(t, err)
 

@@ -83,8 +83,7 @@ func (d *deadlines) id(t *testing.T, subject string, rule deadline.RuleID) strin
 func TestAttackAPaymentOrItsNoticeMetOrCancelledThroughTheServicesOwnRoleIsAlarmedAndTakenBack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	agreed := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC) // 09:00 in Beijing: R6 due 03-13
-	d := &deadlines{f: newFixture(t), now: agreed.Add(time.Hour)}
+	d, agreed := newDeadlines(t)
 	_, bare := d.owe(t, "met-bare", agreed)
 	named, namedR6 := d.owe(t, "met-named", agreed)
 	_, other := d.owe(t, "met-other", agreed)

@@ -107,7 +107,7 @@ func failure(code string) *app.BankError {
 }
 
 func (r transferRow) transfer() app.Transfer {
-	t := app.Transfer{Key: r.IdempotencyKey, State: app.TransferState(r.State), Attempt: r.Attempt, Reference: r.Reference}
+	t := app.Transfer{Key: r.IdempotencyKey, State: app.TransferState(r.State), Attempt: r.Attempt, Reference: r.Reference, AmountFen: r.AmountFen}
 	if r.SettledAt != nil {
 		t.SettledAt = r.SettledAt.UTC()
 	}

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"claims.local/payout/internal/domain"
+	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
 	"claims.local/pkg/postgres"
 	"claims.local/pkg/tracking"
@@ -167,11 +168,22 @@ func (s *Obligations) ListInState(ctx context.Context, claimID string, state dom
 }
 
 // ThreeWayObligations returns the obligations scheduled, sent or completed
-// in p, and those whose id is one of keys (executed by the bank in p).
+// in p, those whose R6 deadline was met in p, and those whose id is one of
+// keys (executed by the bank in p). The first three times are the
+// obligation's own, which payout's run-time role writes: a payment set
+// completed on a day already reconciled would be in no report. When its
+// R6 step was recorded is the record of due moves' (tracking 0005: the
+// trigger's time of the step's transaction, in a table the role may only
+// add to), so a payment faked paid is reconciled the day it was faked (red
+// team, session 17).
 func (s *Obligations) ThreeWayObligations(ctx context.Context, p domain.Period, keys []string) ([]domain.Obligation, error) {
 	start, end := p.From.UTC(), p.End().UTC()
-	q := s.db.WithContext(ctx).Where("(scheduled_at >= ? AND scheduled_at < ?) OR (sent_at >= ? AND sent_at < ?) OR (completed_at >= ? AND completed_at < ?)",
-		start, end, start, end, start, end)
+	q := s.db.WithContext(ctx).Where(`(scheduled_at >= @start AND scheduled_at < @end) OR (sent_at >= @start AND sent_at < @end)
+		OR (completed_at >= @start AND completed_at < @end)
+		OR id IN (SELECT substr(d.subject, CAST(@from AS int)) FROM deadline_due_moves m JOIN deadline_obligations d ON d.id = m.obligation_id
+			WHERE m.rule = @rule AND m.state = 'met' AND m.moved_at >= @start AND m.moved_at < @end AND starts_with(d.subject, @subject))`,
+		map[string]any{"start": start, "end": end, "rule": string(deadline.Payment), "subject": tracking.PaymentSubject(""),
+			"from": len(tracking.PaymentSubject("")) + 1})
 	if len(keys) > 0 {
 		q = q.Or("id IN ?", keys)
 	}

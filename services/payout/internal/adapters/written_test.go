@@ -286,6 +286,19 @@ func (p *beginCounter) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.T
 	return p.DB.BeginTx(ctx, opts)
 }
 
+// countingRepo returns a repository over f's database whose pool counts
+// the transactions it begins, with its session (whose statements
+// statementsOf counts) and that pool.
+func countingRepo(t *testing.T, f *fixture) (*adapters.Obligations, *gorm.DB, *beginCounter) {
+	t.Helper()
+	pool, err := f.db.DB()
+	require.NoError(t, err)
+	counter := &beginCounter{DB: pool}
+	db := f.db.Session(&gorm.Session{NewDB: true})
+	db.Statement.ConnPool = counter
+	return adapters.NewObligations(db, nil, f.tracker, keyring(t, "k1"), shanghai(t)), db, counter
+}
+
 // TestAnExecutorRoundThatFindsNothingDueBeginsNoTransaction: most of the
 // executor's rounds find nothing due (it looks every 250 ms and whenever a
 // payment is scheduled), and each cost a transaction of three statements
@@ -300,12 +313,7 @@ func TestAnExecutorRoundThatFindsNothingDueBeginsNoTransaction(t *testing.T) {
 	later := obligation(t, "claim-later", t0.Add(time.Hour))
 	_, err := f.repo.Schedule(ctx, inbox.Receipt{}, later, nothing)
 	require.NoError(t, err)
-	pool, err := f.db.DB()
-	require.NoError(t, err)
-	counter := &beginCounter{DB: pool}
-	db := f.db.Session(&gorm.Session{NewDB: true})
-	db.Statement.ConnPool = counter
-	repo := adapters.NewObligations(db, nil, f.tracker, keyring(t, "k1"), shanghai(t))
+	repo, _, counter := countingRepo(t, f)
 	count := statementsOf(t, f.db)
 	prepared := 0
 	states := []domain.State{domain.StateScheduled, domain.StateSent}
@@ -357,12 +365,8 @@ func TestAmongLocksTheObligationsItIsToldOfWithoutALook(t *testing.T) {
 	submit := func(_ context.Context, o *domain.Obligation) (app.Effects, error) { return app.Effects{}, o.Submit(t0) }
 	_, err := f.repo.Among(ctx, t0, []string{sent}, nil, nil, submit)
 	require.NoError(t, err)
-	pool, err := f.db.DB()
-	require.NoError(t, err)
-	counter := &beginCounter{DB: pool}
-	db := f.db.Session(&gorm.Session{NewDB: true})
-	db.Statement.ConnPool = counter
-	repo := adapters.NewObligations(db, nil, f.tracker, keyring(t, "k1"), shanghai(t))
+	repo, db, counter := countingRepo(t, f)
+	pool := counter.DB
 
 	// Another transaction holds held's row while the executor takes the
 	// ids it was told of.

@@ -59,6 +59,9 @@ type Transfer struct {
 	State     TransferState
 	Attempt   int
 	Reference string
+	// AmountFen is what the last attempt moves (or moved, once
+	// succeeded).
+	AmountFen int64
 	SettledAt time.Time
 	// SettlesAt is when the bank expects a pending transfer to settle,
 	// when it says (zero when it does not): the executor asks about the
@@ -66,6 +69,13 @@ type Transfer struct {
 	// transfer still pending then is asked about again later.
 	SettlesAt time.Time
 	Failure   *BankError
+}
+
+// Executed reports whether t says the bank executed, under key, a transfer
+// of amountFen: what a payment recorded paid must show at the bank, which
+// payout's database role cannot write (red team, session 17).
+func (t Transfer) Executed(key string, amountFen int64) bool {
+	return t.Key == key && t.State == TransferSucceeded && t.AmountFen == amountFen
 }
 
 // Bank moves money. It executes a key at most once: asking again for a key

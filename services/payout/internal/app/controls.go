@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -219,6 +220,9 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 	if len(unmatched) == 0 {
 		return r, nil
 	}
+	if err := s.holdNotExecuted(ctx, r.Date, unmatched); err != nil {
+		return ThreeWayReport{}, err
+	}
 	raised, err := s.repo.RaiseAlarms(ctx, r.Date, unmatched, func(l domain.ThreeWayLine) (events.Outgoing, error) {
 		e, err := events.New(events.ReconciliationUnmatched, Producer, l.ClaimID, s.now(), events.ReconciliationUnmatchedData{
 			Date: r.Date, ClaimID: l.ClaimID, ObligationID: l.ObligationID, BankKey: l.BankKey, PayoutType: string(l.Type),
@@ -238,6 +242,37 @@ func (s *Service) ThreeWay(ctx context.Context, date string) (ThreeWayReport, er
 		}
 	}
 	return r, nil
+}
+
+// holdNotExecuted holds for a person each payment of lines recorded
+// completed that the bank never executed (domain.Obligation.NotExecuted),
+// telling finance (payout-failed); one held before, or changed since it
+// was read, is left as it is.
+func (s *Service) holdNotExecuted(ctx context.Context, date string, lines []domain.ThreeWayLine) error {
+	for _, l := range lines {
+		if l.State != domain.StateCompleted || !slices.ContainsFunc(l.Found, func(i domain.Issue) bool { return i.Code == domain.IssueNoExecution }) {
+			continue
+		}
+		_, err := s.repo.Update(ctx, l.ObligationID, s.now(), func(o *domain.Obligation) (Effects, error) {
+			if o.State != domain.StateCompleted || o.BankReference == "" {
+				return Effects{}, nil
+			}
+			if err := o.NotExecuted("the bank executed no transfer of this payment recorded paid (three-way reconciliation of " + date +
+				"): held for a person"); err != nil {
+				return Effects{}, err
+			}
+			evs, err := s.payoutEvent(events.PayoutFailed, *o, "")
+			return Effects{Events: evs}, err
+		})
+		if err != nil {
+			return fmt.Errorf("hold payment %s: %w", l.ObligationID, err)
+		}
+		if s.controls.Log != nil {
+			s.controls.Log.Error("three-way reconciliation: payment recorded paid that the bank never executed, held", "alarm", "reconciliation-unmatched",
+				"date", date, "claim_id", l.ClaimID, "obligation_id", l.ObligationID)
+		}
+	}
+	return nil
 }
 
 // HolderVerifier is the account-holder verification of the payee's bank

@@ -279,6 +279,24 @@ func (o *Obligation) Fail(reason string) error {
 	return nil
 }
 
+// NotExecuted holds for a person a payment recorded completed whose
+// transfer the bank never executed (the three-way reconciliation found no
+// execution under its key): its completion was not the bank's answer but a
+// row payout's run-time role wrote (red team, session 17). It fails with
+// reason, without the completion's reference and time, and waits like a
+// payment the bank refused: a handler who asked the bank corrects (or puts
+// back) its payee, with the bank's verification and a second senior above
+// the threshold, and it is sent again under its own key, which the bank
+// executes at most once. Nothing sends it again on its own: the made-up
+// completion may hide a transfer made another way.
+func (o *Obligation) NotExecuted(reason string) error {
+	if o.State != StateCompleted {
+		return o.refuse("hold")
+	}
+	o.State, o.LastError, o.BankReference, o.CompletedAt = StateFailed, reason, "", nil
+	return nil
+}
+
 // CorrectPayee replaces the payee details of a failed obligation with those
 // a handler confirmed with the claimant. A payment of more than
 // thresholdFen then waits for a second senior to confirm the new payee (the

@@ -95,6 +95,7 @@ func TestObligationMovesOnlyAlongItsStates(t *testing.T) {
 		return o.CorrectPayee(domain.Payee{Name: "李四", Role: "beneficiary", BankName: "中国银行", AccountNumber: "6216600000000001"}, "h1", domain.DefaultPayeeConfirmationThresholdFen, t0)
 	}, domain.StateScheduled, true}
 	reverse := step{"reverse", func(o *domain.Obligation) error { return o.Reverse("退汇", settled.Add(time.Hour)) }, domain.StateReversed, true}
+	held := step{"held as not executed", func(o *domain.Obligation) error { return o.NotExecuted("no execution at the bank") }, domain.StateFailed, true}
 	refused := func(s step, in domain.State) step { s.want, s.ok = in, false; return s }
 	tests := []struct {
 		name  string
@@ -110,6 +111,9 @@ func TestObligationMovesOnlyAlongItsStates(t *testing.T) {
 		{"payee corrected only when failed", []step{refused(correct, domain.StateScheduled), submit, refused(correct, domain.StateSent)}},
 		{"only a completed one reversed", []step{submit, fail, refused(reverse, domain.StateFailed)}},
 		{"failed is not retried", []step{submit, fail, refused(retry, domain.StateFailed)}},
+		{"paid by no bank, held, corrected, paid", []step{submit, complete, held, correct, submit, complete}},
+		{"only a completed one held", []step{refused(held, domain.StateScheduled), submit, refused(held, domain.StateSent), complete, reverse,
+			refused(held, domain.StateReversed)}},
 	}
 	for _, tt := range tests {
 		o := obligation(t)

@@ -74,6 +74,11 @@ type ThreeWayLine struct {
 	Found []Issue
 }
 
+// IssueNoExecution is the code of a payment recorded paid of which the
+// bank's statement holds no execution under its key: the payment is held
+// for a person (Obligation.NotExecuted).
+const IssueNoExecution = "no_execution"
+
 // Issue is one disagreement of a three-way line, by its code.
 type Issue struct {
 	Code   string
@@ -177,7 +182,7 @@ func ThreeWay(f *bankaccount.Fingerprints, day Period, obligations []Obligation,
 				l.issue("bank_other_account", "the bank paid another account than the payee's")
 			}
 		} else if o.State == StateCompleted || o.State == StateReversed {
-			l.issue("no_execution", "no execution at the bank for a payment recorded as paid")
+			l.issue(IssueNoExecution, "no execution at the bank for a payment recorded as paid")
 		}
 		out = append(out, l.judged())
 	}

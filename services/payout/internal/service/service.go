@@ -125,6 +125,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		return nil, err
 	}
 	topics := events.Topics{Prefix: cfg.TopicPrefix}
+	// The witness asks the bank about each payment recorded paid: its
+	// bank is the one below, set before the components run.
+	witness := &adapters.DeadlineWitness{}
 	kit, err := servicekit.Start(ctx, servicekit.Config{
 		Auth: cfg.Auth, Permissions: ports.Permissions(),
 		Name: "payout", HTTPAddr: cfg.HTTPAddr, DatabaseDSN: cfg.DatabaseDSN, MigrationDSN: cfg.MigrationDSN, MigrateOnly: cfg.MigrateOnly, Kafka: cfg.Kafka,
@@ -132,7 +135,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		// Calendar versions are signed by adjudication with the key of its
 		// payment instructions: payout verifies both with the same keys.
 		Deadlines: &servicekit.DeadlinesConfig{SweepInterval: cfg.DeadlineSweep, RiskLeadWorkingDays: cfg.RiskLeadWorkingDays,
-			CalendarPublisher: cfg.TrustedInstructions, Witness: adapters.DeadlineWitness{}},
+			CalendarPublisher: cfg.TrustedInstructions, Witness: witness},
 		Reveals: true, DeadLetterKeys: keys,
 
 		ConsumerWorkers: cfg.ConsumerWorkers,
@@ -148,6 +151,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	if err != nil {
 		return nil, err
 	}
+	witness.Bank = bank
 	repo := adapters.NewObligations(kit.DB(), kit.WakeRelay, kit.Tracker(), keys, shanghai)
 	unmatched := prometheus.NewCounter(prometheus.CounterOpts{Name: "payout_reconciliation_unmatched_total",
 		Help: "Alarms of the three-way reconciliation: payments unmatched with adjudication's authorisations or the bank's executions."})
