@@ -278,3 +278,37 @@ func TestTheNamesModelConfirmsAtItsOtherScaleANameItMisreadInDoubt(t *testing.T)
 			res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), res.Fields.DisputedNames(), printed)
 	}
 }
+
+// strokeAfterNameDay is the day BenchmarkStraightThrough printed on its
+// receipts on 2026-12-07 (two days before, China's time), the run in
+// which claim 596's name was disputed: the day's line is part of the
+// page, so of its grain.
+const strokeAfterNameDay = "2026-12-06"
+
+// TestTheNamesModelConfirmsANameItReadWithAStrokeAfterIt is the one clean
+// scan BenchmarkStraightThrough held after s16n: the receipt of claim 596
+// (孙芳刚翔, printing the visit's number and the day as the benchmark
+// renders it), whose patient the fast model read right at 0.91 and the
+// names' model read 孙芳刚翔一 at 0.13, the ink beside the name its crop
+// took in read as 一, which disputed the name (name_readings_differ).
+// The name must count, confirmed, with no dispute left, nothing of the
+// policy given. The case first checks that the fast model reads the name
+// as printed, so that the page is the one held.
+func TestTheNamesModelConfirmsANameItReadWithAStrokeAfterIt(t *testing.T) {
+	fonts := loadFonts(t)
+	fast := newPipeline(t, ocr.Config{Workers: 1})
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	const claim = 596
+	printed := lookAlikeName(claim)
+	c := lookAlikeSet(claim, printed)
+	c.Date, c.VisitNumber = strokeAfterNameDay, fmt.Sprintf("26%08d", 10_000_000+claim)
+	scan := scanOf(t, fonts, c, 0, scantest.Scanned(claim))
+	if got := firstRead(t, fast, scan, "patient_name"); got != printed {
+		t.Fatalf("got patient_name first read %q, want %q as printed (the case needs it)", got, printed)
+	}
+	res := inspectLogged(t, p, scan)
+	if !passesAsInsured(res, "patient_name", printed) || len(res.Fields.DisputedNames()) > 0 {
+		t.Errorf("got patient_name %q at %.2f corroborated %v, disputed %+v; want %q confirmed, no dispute", nameOf(res, "patient_name"),
+			res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), res.Fields.DisputedNames(), printed)
+	}
+}
