@@ -1,7 +1,6 @@
 package ocr_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,8 +166,7 @@ func TestTheNamesModelReadsTheWholeNameAtAScaleItIsSureOf(t *testing.T) {
 	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
 	const claim = 523
 	printed := lookAlikeName(claim)
-	c := lookAlikeSet(claim, printed)
-	c.Date, c.VisitNumber = "2026-12-05", fmt.Sprintf("26%08d", 10_000_000+claim)
+	c := benchmarkSet(claim, "2026-12-05")
 	for _, tc := range []struct {
 		name    string
 		doc     int
@@ -206,9 +204,7 @@ func TestTheNamesCropStopsBeforeTheNextLabel(t *testing.T) {
 	for _, claim := range []int{350, 650} {
 		printed := lookAlikeName(claim)
 		t.Run(printed, func(t *testing.T) {
-			c := lookAlikeSet(claim, printed)
-			c.Date, c.VisitNumber = "2026-12-05", fmt.Sprintf("26%08d", 10_000_000+claim)
-			res := inspectLogged(t, p, scanOf(t, fonts, c, 3, scantest.Scanned(uint64(claim+3))))
+			res := inspectLogged(t, p, scanOf(t, fonts, benchmarkSet(claim, "2026-12-05"), 3, scantest.Scanned(uint64(claim+3))))
 			if !passesAsInsured(res, "patient_name", printed) {
 				t.Errorf("got patient_name %q at %.2f corroborated %v, want %q as printed, taken", nameOf(res, "patient_name"),
 					res.Fields.Sources["patient_name"].Confidence, res.Fields.Corroborated(), printed)
@@ -300,9 +296,7 @@ func TestTheNamesModelConfirmsANameItReadWithAStrokeAfterIt(t *testing.T) {
 	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
 	const claim = 596
 	printed := lookAlikeName(claim)
-	c := lookAlikeSet(claim, printed)
-	c.Date, c.VisitNumber = strokeAfterNameDay, fmt.Sprintf("26%08d", 10_000_000+claim)
-	scan := scanOf(t, fonts, c, 0, scantest.Scanned(claim))
+	scan := scanOf(t, fonts, benchmarkSet(claim, strokeAfterNameDay), 0, scantest.Scanned(claim))
 	if got := firstRead(t, fast, scan, "patient_name"); got != printed {
 		t.Fatalf("got patient_name first read %q, want %q as printed (the case needs it)", got, printed)
 	}

@@ -2,7 +2,6 @@ package ocr_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 
@@ -101,9 +100,7 @@ func TestATightCropConfirmsNoNameTheFirstReadingReadACharacterShort(t *testing.T
 	const claim = 14
 	printed := lookAlikeName(claim)
 	short, dropped := string([]rune(printed)[:3]), string([]rune(printed)[3])
-	c := lookAlikeSet(claim, printed)
-	c.Date, c.VisitNumber = strokeAfterNameDay, fmt.Sprintf("26%08d", 10_000_000+claim)
-	scan := scanOf(t, fonts, c, 0, scantest.Scanned(claim))
+	scan := scanOf(t, fonts, benchmarkSet(claim, strokeAfterNameDay), 0, scantest.Scanned(claim))
 	res := inspectLogged(t, p, scan)
 	src, ok := res.Fields.Sources["patient_name"]
 	if !ok || res.Fields.PatientName != printed {
