@@ -459,7 +459,8 @@ func stpName(round, i int) string {
 // read a claim's documents. It logs the reasons clean claims went to a
 // handler (held_at_intake with what the checklist missed), and each clean
 // scanned claim so held with its reasons as read (field, confidence, the
-// name read). CLAIMS_BENCH_STP_FEED=fields publishes the
+// name read). CLAIMS_BENCH_STP_ROUND draws another round's claims (other
+// names, other scans). CLAIMS_BENCH_STP_FEED=fields publishes the
 // claim requests with the fields filled in instead (no OCR), to measure
 // the path alone.
 func BenchmarkStraightThrough(b *testing.B) {
@@ -494,7 +495,13 @@ func BenchmarkStraightThrough(b *testing.B) {
 	scanEvery := benchCount(b, "CLAIMS_BENCH_STP_SCAN_EVERY", 10)
 	completed := watchCompleted(b, sys)
 	incident := time.Now().Add(-48 * time.Hour)
-	for round := range b.N {
+	// CLAIMS_BENCH_STP_ROUND draws another round's claims from the
+	// generator: the same mix, under another surname (stpName) and with
+	// other scans (each claim's render seed is round×1,000,000 plus the
+	// claim's number); the default is round 0.
+	firstRound := benchCount(b, "CLAIMS_BENCH_STP_ROUND", 0)
+	for r := range b.N {
+		round := firstRound + r
 		b.StopTimer()
 		// Claim 0 is clean, electronic and goes first: the
 		// invoice-already-claimed defect reuses its invoice.

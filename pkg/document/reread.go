@@ -125,6 +125,19 @@ func SameNameRead(a, b string) bool {
 	return n != "" && n == rereadName(b)
 }
 
+// NameReadWithMoreAround reports whether again, the names' model's
+// reading of a name's value, gives first, the name as first read, whole
+// and with Han characters only before it or only after it (孙芳刚翔一 for
+// 孙芳刚翔): what ink beside the value that the names' crop took in reads
+// as (issue 19, s17n: on claim 596's receipt a stroke after the name was
+// read as 一 at 0.13, which disputed a clean name). It says nothing of
+// which reading is right: another character inside the name, one fewer,
+// or a name around which both readings differ is not this.
+func NameReadWithMoreAround(first, again string) bool {
+	f, a := rereadName(first), rereadName(again)
+	return f != "" && len(a) > len(f) && (strings.HasPrefix(a, f) || strings.HasSuffix(a, f))
+}
+
 // RereadName keeps again, the value of field read a second time alone, at
 // at (its confidence the second reading's least sure character), beside
 // the first reading (NameRereadings), for a person to see; it changes

@@ -92,3 +92,32 @@ func TestTwoReadingsGiveOneNameOnlyWhenTheirHanCharactersAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestANameReadWithMoreAroundItIsTheFirstNameWholeWithCharactersBeforeOrAfter
+// is when the names' model's reading is read again on a tighter crop (ocr's
+// confirmWithoutAround): the first reading's name whole, with characters
+// only after it or only before it; a character changed inside the name,
+// one fewer, characters on both sides or the same name are not.
+func TestANameReadWithMoreAroundItIsTheFirstNameWholeWithCharactersBeforeOrAfter(t *testing.T) {
+	for _, tc := range []struct {
+		first, again string
+		want         bool
+	}{
+		{"孙芳刚翔", "孙芳刚翔一", true},
+		{"孙芳刚翔", "孙芳刚翔 一 .", true},
+		{"孙芳刚翔", "一孙芳刚翔", true},
+		{"张舌", "张舌禄", true},
+		{"孙芳刚翔", "孙芳刚翔", false},
+		{"孙芳刚翔", "孙芳刚", false},
+		{"张舌", "磊张禄", false},
+		{"张舌", "张磊禄", false},
+		{"孙芳刚翔", "孙芳一刚翔", false},
+		{"孙芳刚翔", "一孙芳刚翔一", false},
+		{"孙芳刚翔", "", false},
+		{"", "一", false},
+	} {
+		if got := document.NameReadWithMoreAround(tc.first, tc.again); got != tc.want {
+			t.Errorf("got NameReadWithMoreAround(%q, %q) %v, want %v", tc.first, tc.again, got, tc.want)
+		}
+	}
+}

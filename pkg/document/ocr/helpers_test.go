@@ -1,8 +1,10 @@
 package ocr_test
 
 import (
+	"bytes"
 	"context"
 	"image"
+	"image/draw"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +44,19 @@ func render(t testing.TB, fonts scantest.Fonts, s scantest.Sample, seed uint64) 
 		t.Fatal(err)
 	}
 	return img
+}
+
+// decodeGray decodes data, an image file, to gray, as the pipeline reads
+// it.
+func decodeGray(t testing.TB, data []byte) *image.Gray {
+	t.Helper()
+	decoded, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gray := image.NewGray(decoded.Bounds())
+	draw.Draw(gray, gray.Bounds(), decoded, decoded.Bounds().Min, draw.Src)
+	return gray
 }
 
 // inspect reads data with a deadline, so a hung pipeline fails the test

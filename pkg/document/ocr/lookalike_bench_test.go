@@ -70,6 +70,16 @@ func lookAlikeSet(i int, printed string) scantest.ClaimSet {
 		Insured: printed, IDNumber: scantest.IDNumber(uint64(i + 1)), CardHolder: printed, CardNumber: card}
 }
 
+// benchmarkSet is BenchmarkStraightThrough's claim set of clean claim i
+// of round 0 as it printed it on the day it ran: day (two days before,
+// China's time) and the visit's number, both part of the page, so of its
+// grain.
+func benchmarkSet(i int, day string) scantest.ClaimSet {
+	c := lookAlikeSet(i, lookAlikeName(i))
+	c.Date, c.VisitNumber = day, fmt.Sprintf("26%08d", 10_000_000+i)
+	return c
+}
+
 // BenchmarkLookAlikeNames is issue 19's measurement of whether a name
 // chi_sim misread could count as the insured's (branch i19z). It reads
 // the pages of BenchmarkStraightThrough's 70 clean scanned claims (round

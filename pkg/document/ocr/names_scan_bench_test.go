@@ -1,9 +1,7 @@
 package ocr_test
 
 import (
-	"bytes"
 	"image"
-	"image/draw"
 	"strings"
 	"testing"
 
@@ -37,12 +35,7 @@ func namesOnScan(b *testing.B, p *ocr.Pipeline, fonts scantest.Fonts, d lookAlik
 	if err != nil {
 		b.Fatal(err)
 	}
-	decoded, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	gray := image.NewGray(decoded.Bounds())
-	draw.Draw(gray, gray.Bounds(), decoded, decoded.Bounds().Min, draw.Src)
+	gray := decodeGray(b, data)
 	var names []scannedName
 	for _, part := range res.Parts {
 		f := part.Analysis.Fields

@@ -1,6 +1,7 @@
 package ocr_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -78,5 +79,67 @@ func TestANameReadAgainAloneConfirmsNoLookAlikeName(t *testing.T) {
 				t.Errorf("got no second reading of %s kept", tc.field)
 			}
 		})
+	}
+}
+
+// TestATightCropConfirmsNoNameTheFirstReadingReadACharacterShort is the
+// attack on reading a name's value again without the ink after it
+// (confirmWithoutAround): a person's name the fast model read a character
+// short, placing nothing on the last one (as it placed no character on
+// 洋 on the bank card of 孙芳磊洋, s15n), claimed for an insured named
+// with the shorter name (孙伟伟 for 孙伟伟鹏's receipt, claim 14 of
+// BenchmarkStraightThrough). The names' model reads the whole name, in
+// doubt, on nameCrop's crop; the tight crop, ending at the first
+// reading's last character, reads the shorter name sure and would confirm
+// it. The reading must stay the whole name's (its dispute kept). The
+// case first checks that the tight crop does read the shorter name sure,
+// so that the test can fail.
+func TestATightCropConfirmsNoNameTheFirstReadingReadACharacterShort(t *testing.T) {
+	fonts := loadFonts(t)
+	p := newPipeline(t, ocr.Config{Workers: 1, NamesModelDir: namesModelDir(t)})
+	const claim = 14
+	printed := lookAlikeName(claim)
+	short, dropped := string([]rune(printed)[:3]), string([]rune(printed)[3])
+	scan := scanOf(t, fonts, benchmarkSet(claim, strokeAfterNameDay), 0, scantest.Scanned(claim))
+	res := inspectLogged(t, p, scan)
+	src, ok := res.Fields.Sources["patient_name"]
+	if !ok || res.Fields.PatientName != printed {
+		t.Fatalf("got patient_name %q, want %q read and located (the case needs it)", res.Fields.PatientName, printed)
+	}
+	// The first reading as if the fast model had placed nothing on the
+	// name's last character: its word gone, the name's box ending before
+	// its centre.
+	page := res.PageTexts[src.Page-1]
+	var last document.Box
+	for i, l := range page.Lines {
+		page.Lines[i].Words = slices.DeleteFunc(slices.Clone(l.Words), func(w document.Word) bool {
+			if w.Text == dropped && inBox(src.Box, w.Box) {
+				last = w.Box
+				return true
+			}
+			return false
+		})
+	}
+	if last.W == 0 {
+		t.Fatalf("got no word %q in %+v, want the name's last character read as a word (the case needs it)", dropped, src.Box)
+	}
+	shortBox := src.Box
+	shortBox.W = last.X + last.W/2 - shortBox.X
+	upright := scantest.TurnClockwise(decodeGray(t, scan), page.Rotation)
+	ctx := context.Background()
+	tight, err := ocr.RecogniseLine(p, ctx, ocr.TightNameCrop(upright, page, shortBox, ocr.RereadHeight))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !document.SameNameRead(short, document.Reading(tight)) || document.LeastSure(tight) < 0.8 {
+		t.Fatalf("got the tight crop read %q at %.2f, want %q sure (the case needs it)", document.Reading(tight), document.LeastSure(tight), short)
+	}
+	wide := []document.Line{{Text: printed, Confidence: 0.5, Words: []document.Word{{Text: printed, Confidence: 0.5}}}}
+	got, err := ocr.ConfirmWithoutAround(p, ctx, wide, upright, page, shortBox, short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if document.Reading(got) != printed {
+		t.Errorf("got the reading used %q at %.2f, want %q kept (the character the first reading left out not cut off)", document.Reading(got), document.LeastSure(got), printed)
 	}
 }
