@@ -15,34 +15,31 @@ import (
 // every runs work at once and then every interval until ctx ends, logging
 // its failures: the next round tries again.
 func every(log *slog.Logger, interval time.Duration, what string, work func(context.Context) error) func(context.Context) error {
-	return everyOrWoken(log, interval, nil, what, func(ctx context.Context, _ bool) error { return work(ctx) })
+	return everyOrWoken(log, interval, nil, what, work)
 }
 
 // everyOrWoken is every, with a round also as soon as wake receives (a nil
-// wake never does); work is told whether the round was woken. A wake that
-// came before a round begins is taken up by it: it tells of a commit made
-// before the round's reads, which see what it committed, so it needs no
-// round of its own (a round that would find nothing).
-func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}, what string, work func(ctx context.Context, woken bool) error) func(context.Context) error {
+// wake never does). A wake that came before a round begins is taken up by
+// it: it tells of a commit made before the round's reads, which see what it
+// committed, so it needs no round of its own (a round that would find
+// nothing).
+func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}, what string, work func(ctx context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		woken := false
 		for {
 			select {
 			case <-wake:
 			default:
 			}
-			if err := work(ctx, woken); err != nil && ctx.Err() == nil {
+			if err := work(ctx); err != nil && ctx.Err() == nil {
 				log.Warn(what+" failed; will retry", "error", err.Error())
 			}
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-t.C:
-				woken = false
 			case <-wake:
-				woken = true
 			}
 		}
 	}
@@ -188,7 +185,7 @@ func (g *Agenda) forgetPayments() {
 // Notifier hands waiting notices to the gateway's topic every interval,
 // and as soon as wake receives (a payment completed with its notices).
 func Notifier(a *app.Service, log *slog.Logger, interval time.Duration, wake <-chan struct{}) func(context.Context) error {
-	return everyOrWoken(log, interval, wake, "sending notices", func(ctx context.Context, _ bool) error {
+	return everyOrWoken(log, interval, wake, "sending notices", func(ctx context.Context) error {
 		_, err := a.SendNotices(ctx)
 		return err
 	})
