@@ -54,7 +54,7 @@ func TestAWakeBeforeARoundIsTakenUpByIt(t *testing.T) {
 // and the time of the next check left tells the executor when to wake.
 func TestTheAgendaHandsOverPaymentsAtOnceAndChecksWhenTheirTimeComes(t *testing.T) {
 	t.Parallel()
-	g := NewAgenda()
+	g := NewAgenda(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	now := time.Now()
 	g.Pay("p2")
 	g.Pay("p1")
@@ -75,4 +75,43 @@ func TestTheAgendaHandsOverPaymentsAtOnceAndChecksWhenTheirTimeComes(t *testing.
 	if _, check, next := g.take(now.Add(30 * time.Minute)); !slices.Equal(check, []string{"c3"}) || !next.IsZero() {
 		t.Fatalf("got checks %v, next at %v, at c3's time, want [c3] and none left", check, next)
 	}
+}
+
+// TestWhileABankCallIsUnderWayTheAgendaHandsOverChecksAndKeepsPayments:
+// a paying round's bank call runs beside the executor (issue 21's
+// fifteenth round). While it is under way the executor takes the checks
+// due, and the payments told wait for the round after the call, as they
+// gathered before while the executor waited for it; the call's end wakes
+// the executor, which then takes them.
+func TestWhileABankCallIsUnderWayTheAgendaHandsOverChecksAndKeepsPayments(t *testing.T) {
+	t.Parallel()
+	g := NewAgenda(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	now := time.Now()
+	started, release := make(chan struct{}), make(chan struct{})
+	g.HandOver(func() error {
+		close(started)
+		<-release
+		return nil
+	})
+	<-started
+	g.Pay("p1")
+	g.Check([]app.Check{{ObligationID: "c1", At: now}})
+	pay, check, _ := g.take(now)
+	if len(pay) != 0 || !slices.Equal(check, []string{"c1"}) {
+		t.Fatalf("during the bank call: got payments %v, checks %v, want none and [c1]", pay, check)
+	}
+	select {
+	case <-g.wake:
+	default:
+	}
+	close(release)
+	select {
+	case <-g.wake:
+	case <-time.After(30 * time.Second):
+		t.Fatal("got no wake within 30s of the bank call's end, want one")
+	}
+	if pay, _, _ := g.take(now); !slices.Equal(pay, []string{"p1"}) {
+		t.Fatalf("after the bank call: got payments %v, want [p1]", pay)
+	}
+	g.calls.Wait()
 }
