@@ -129,12 +129,26 @@ func BatchArg(ctx context.Context, out []events.Outgoing) (string, error) {
 // came (jsonb would order its keys and drop its spaces), which convert_to
 // stores as the bytes sent.
 func InsertBatch(param, claims string) string {
+	return insertEvents(param) + `
+	WHERE e.msg_key IN (` + claims + `) ORDER BY e.n`
+}
+
+// InsertAll is InsertBatch of every event of the argument, for a statement
+// whose changes all stand once it runs (an UPDATE of rows its transaction
+// holds locked).
+func InsertAll(param string) string {
+	return insertEvents(param) + `
+	ORDER BY e.n`
+}
+
+// insertEvents is the INSERT of InsertBatch and InsertAll, without its
+// condition and order.
+func insertEvents(param string) string {
 	return `INSERT INTO outbox (event_id, topic, msg_key, event_type, payload, created_at)
 	SELECT e.event_id, e.topic, e.msg_key, e.event_type, convert_to(e.payload::text, 'UTF8'), e.created_at
 	FROM ROWS FROM (json_to_recordset(` + param + `::json)
 		AS (event_id text, topic text, msg_key text, event_type text, payload json, created_at timestamptz))
-		WITH ORDINALITY AS e(event_id, topic, msg_key, event_type, payload, created_at, n)
-	WHERE e.msg_key IN (` + claims + `) ORDER BY e.n`
+		WITH ORDINALITY AS e(event_id, topic, msg_key, event_type, payload, created_at, n)`
 }
 
 // newRow is the outbox row of e for topic, refused with apperr.TooLarge

@@ -151,6 +151,62 @@ func save(tx *gorm.DB, o tracking.Deadline) error {
 // the same steps reads it back first, as a step after another's commit
 // would. An obligation the steps left as it was is not written.
 func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.Step) error {
+	inserts, changed, err := decide(tx, t, now, steps)
+	if err != nil {
+		return err
+	}
+	return write(tx, inserts, changed)
+}
+
+// Written is the last write of steps (ApplyWith) as parts of a WITH
+// clause, for the statement of the caller's that stores the change the
+// steps belong to: With holds its parts ("name AS (…)"), their ? bound to
+// Args in order. The UPDATE's part, when there is one, counts its rows:
+// Updated is the SQL expression of their count, which must equal Locked
+// (rows this transaction holds locked); the caller's query reads it.
+type Written struct {
+	With    []string
+	Args    []any
+	Updated string
+	Locked  int
+}
+
+// ApplyWith is Apply without its last statement, the write of the new
+// obligations and the changed columns: it locks and reads what the steps
+// act on and decides them, and returns that write as Written, for the
+// caller to run in its own statement of the same transaction (issue 21's
+// fifteenth round: a statement a change less). The parts are named
+// deadlines_opened and deadlines_stepped.
+func ApplyWith(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.Step) (Written, error) {
+	inserts, changed, err := decide(tx, t, now, steps)
+	if err != nil {
+		return Written{}, err
+	}
+	w := Written{Updated: "0", Locked: len(changed)}
+	if len(inserts) > 0 {
+		var b strings.Builder
+		b.WriteString("deadlines_opened AS (")
+		if w.Args, err = writeInserts(&b, inserts, w.Args); err != nil {
+			return Written{}, err
+		}
+		b.WriteString(" RETURNING 1)")
+		w.With = append(w.With, b.String())
+	}
+	if len(changed) > 0 {
+		var b strings.Builder
+		b.WriteString("deadlines_stepped AS (")
+		w.Args = writeChanged(&b, changed, w.Args)
+		b.WriteString(" RETURNING 1)")
+		w.With = append(w.With, b.String())
+		w.Updated = "(SELECT count(*) FROM deadlines_stepped)"
+	}
+	return w, nil
+}
+
+// decide locks and reads the obligations steps act on, applies each step
+// in Go, and returns the obligations to insert and the changed rows to
+// write (Apply).
+func decide(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps []tracking.Step) ([]tracking.Deadline, []changedRow, error) {
 	known := map[stepKey]*loaded{} // a nil value: read, not tracked
 	var order []*loaded
 	var inserts []tracking.Deadline
@@ -168,13 +224,13 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 			want := unread(steps[i:], known)
 			if opensAny(inserts, want) {
 				if err := write(tx, inserts, nil); err != nil {
-					return err
+					return nil, nil, err
 				}
 				inserts = nil
 			}
 			rows, err := lockAll(tx, want)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			for _, w := range want {
 				known[w] = nil
@@ -182,11 +238,11 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 			for _, r := range rows {
 				o, err := r.toDomain()
 				if err != nil {
-					return err
+					return nil, nil, err
 				}
 				before, err := toRow(o)
 				if err != nil {
-					return err
+					return nil, nil, err
 				}
 				e := &loaded{o: o, before: before}
 				known[stepKey{r.Subject, r.Rule}] = e
@@ -198,20 +254,20 @@ func Apply(tx *gorm.DB, t *tracking.Tracker, now time.Time, steps ...tracking.St
 			continue
 		}
 		if err := t.ApplyTo(&e.o, s, now); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	var changed []changedRow
 	for _, e := range order {
 		after, err := toRow(e.o)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if cols := changedColumns(e.before, after); len(cols) > 0 {
 			changed = append(changed, changedRow{row: after, cols: cols})
 		}
 	}
-	return write(tx, inserts, changed)
+	return inserts, changed, nil
 }
 
 // OpensArg returns the obligations steps open as the JSON argument of
@@ -418,74 +474,16 @@ func write(tx *gorm.DB, inserts []tracking.Deadline, changed []changedRow) error
 		if len(changed) > 0 {
 			b.WriteString("WITH opened AS (")
 		}
-		b.WriteString("INSERT INTO deadline_obligations (")
-		for i, c := range obligationColumns {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(c.name)
+		var err error
+		if args, err = writeInserts(&b, inserts, args); err != nil {
+			return err
 		}
-		b.WriteString(") VALUES ")
-		for i, o := range inserts {
-			r, err := toRow(o)
-			if err != nil {
-				return err
-			}
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for j, v := range r.values() {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("?::" + obligationColumns[j].typ)
-				args = append(args, v)
-			}
-			b.WriteString(")")
-		}
-		b.WriteString(" ON CONFLICT (subject, rule) DO NOTHING")
 		if len(changed) > 0 {
 			b.WriteString(") ")
 		}
 	}
 	if len(changed) > 0 {
-		var cols []int
-		for _, c := range changed {
-			for _, i := range c.cols {
-				if !slices.Contains(cols, i) {
-					cols = append(cols, i)
-				}
-			}
-		}
-		slices.Sort(cols)
-		b.WriteString("UPDATE deadline_obligations o SET ")
-		for i, c := range cols {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			name := obligationColumns[c].name
-			b.WriteString(name + " = v." + name)
-		}
-		b.WriteString(" FROM (VALUES ")
-		for i, c := range changed {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			vals := c.row.values()
-			b.WriteString("(?::text")
-			args = append(args, c.row.ID)
-			for _, col := range cols {
-				b.WriteString(", ?::" + obligationColumns[col].typ)
-				args = append(args, vals[col])
-			}
-			b.WriteString(")")
-		}
-		b.WriteString(") AS v (id")
-		for _, col := range cols {
-			b.WriteString(", " + obligationColumns[col].name)
-		}
-		b.WriteString(") WHERE o.id = v.id")
+		args = writeChanged(&b, changed, args)
 	}
 	res := tx.Exec(b.String(), args...)
 	if res.Error != nil {
@@ -495,6 +493,81 @@ func write(tx *gorm.DB, inserts []tracking.Deadline, changed []changedRow) error
 		return fmt.Errorf("store obligations: %d of %d locked rows updated", res.RowsAffected, len(changed))
 	}
 	return nil
+}
+
+// writeInserts writes to b the INSERT of write's new obligations (none
+// whose subject and rule is tracked), and returns args with its arguments.
+func writeInserts(b *strings.Builder, inserts []tracking.Deadline, args []any) ([]any, error) {
+	b.WriteString("INSERT INTO deadline_obligations (")
+	for i, c := range obligationColumns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.name)
+	}
+	b.WriteString(") VALUES ")
+	for i, o := range inserts {
+		r, err := toRow(o)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for j, v := range r.values() {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("?::" + obligationColumns[j].typ)
+			args = append(args, v)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(" ON CONFLICT (subject, rule) DO NOTHING")
+	return args, nil
+}
+
+// writeChanged writes to b the UPDATE … FROM (VALUES …) of write's changed
+// rows, and returns args with its arguments.
+func writeChanged(b *strings.Builder, changed []changedRow, args []any) []any {
+	var cols []int
+	for _, c := range changed {
+		for _, i := range c.cols {
+			if !slices.Contains(cols, i) {
+				cols = append(cols, i)
+			}
+		}
+	}
+	slices.Sort(cols)
+	b.WriteString("UPDATE deadline_obligations o SET ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		name := obligationColumns[c].name
+		b.WriteString(name + " = v." + name)
+	}
+	b.WriteString(" FROM (VALUES ")
+	for i, c := range changed {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		vals := c.row.values()
+		b.WriteString("(?::text")
+		args = append(args, c.row.ID)
+		for _, col := range cols {
+			b.WriteString(", ?::" + obligationColumns[col].typ)
+			args = append(args, vals[col])
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(") AS v (id")
+	for _, col := range cols {
+		b.WriteString(", " + obligationColumns[col].name)
+	}
+	b.WriteString(") WHERE o.id = v.id")
+	return args
 }
 
 // RiskCondition is the SQL condition, with its arguments, that selects the

@@ -107,6 +107,7 @@ func payeeAAD(obligationID string) []byte {
 type Obligations struct {
 	db       *gorm.DB
 	work     *uow.UnitOfWork
+	tracker  *tracking.Tracker
 	wake     func()
 	keys     *sealed.Keyring
 	shanghai *time.Location
@@ -119,7 +120,7 @@ func NewObligations(db *gorm.DB, afterCommit func(), deadlines *tracking.Tracker
 	if wake == nil {
 		wake = func() {}
 	}
-	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), wake: wake, keys: keys, shanghai: shanghai}
+	return &Obligations{db: db, work: uow.New(db, deadlines, afterCommit), tracker: deadlines, wake: wake, keys: keys, shanghai: shanghai}
 }
 
 // toRow maps o to its row with its payee sealed under the current key.
@@ -196,19 +197,7 @@ func (s *Obligations) sealPayee(r *obligationRow, id string, payee domain.Payee)
 // the key to open again. The row lock makes was the stored row, so writing
 // the difference stores what writing the whole row did.
 func (s *Obligations) write(tx *gorm.DB, was obligationRow, loaded, o domain.Obligation) error {
-	row, err := s.plainRow(o)
-	if err != nil {
-		return err
-	}
-	switch {
-	case o.PayeeUnreadable != "" || was.PayeeKeyID == s.keys.Current() && payeesEqual(loaded.Payee, o.Payee):
-		row.PayeeSealed, row.PayeeKeyID = was.PayeeSealed, was.PayeeKeyID
-	default:
-		if err := s.sealPayee(&row, o.ID, o.Payee); err != nil {
-			return err
-		}
-	}
-	changed, err := changedColumns(tx, was, row)
+	_, changed, err := s.changes(tx, was, loaded, o)
 	if err != nil || len(changed) == 0 {
 		return err
 	}
@@ -216,6 +205,25 @@ func (s *Obligations) write(tx *gorm.DB, was obligationRow, loaded, o domain.Obl
 		return fmt.Errorf("store obligation: %w", err)
 	}
 	return nil
+}
+
+// changes returns the row write stores for o and its columns that differ
+// from was, with their values (none when nothing changed).
+func (s *Obligations) changes(tx *gorm.DB, was obligationRow, loaded, o domain.Obligation) (obligationRow, map[string]any, error) {
+	row, err := s.plainRow(o)
+	if err != nil {
+		return obligationRow{}, nil, err
+	}
+	switch {
+	case o.PayeeUnreadable != "" || was.PayeeKeyID == s.keys.Current() && payeesEqual(loaded.Payee, o.Payee):
+		row.PayeeSealed, row.PayeeKeyID = was.PayeeSealed, was.PayeeKeyID
+	default:
+		if err := s.sealPayee(&row, o.ID, o.Payee); err != nil {
+			return obligationRow{}, nil, err
+		}
+	}
+	changed, err := changedColumns(tx, was, row)
+	return row, changed, err
 }
 
 // detached is o with a copy of what its payee points to, so that a change
@@ -541,9 +549,21 @@ func insertWithReceipt(tx *gorm.DB, r inbox.Receipt, row obligationRow, with eff
 // array it holds, NULL for nil. Times are cut to the microsecond, as pgx
 // sends them (PostgreSQL would round a longer fraction written as text).
 func rowJSON(tx *gorm.DB, row obligationRow) (string, []byte, error) {
-	stmt := &gorm.Statement{DB: tx}
-	if err := stmt.Parse(&obligationRow{}); err != nil {
+	cols, doc, err := rowDoc(tx, row)
+	if err != nil {
 		return "", nil, err
+	}
+	raw, err := json.Marshal(doc)
+	return strings.Join(cols, ", "), raw, err
+}
+
+// rowDoc returns the quoted columns of row's table that row (a row struct
+// of gorm's, such as obligationRow) maps, and row as the JSON object of
+// rowJSON.
+func rowDoc(tx *gorm.DB, row any) ([]string, map[string]any, error) {
+	stmt := &gorm.Statement{DB: tx}
+	if err := stmt.Parse(row); err != nil {
+		return nil, nil, err
 	}
 	v := reflect.ValueOf(row)
 	cols := make([]string, 0, len(stmt.Schema.Fields))
@@ -575,8 +595,7 @@ func rowJSON(tx *gorm.DB, row obligationRow) (string, []byte, error) {
 			doc[f.DBName] = x
 		}
 	}
-	raw, err := json.Marshal(doc)
-	return strings.Join(cols, ", "), raw, err
+	return cols, doc, nil
 }
 
 // store stores the effects of a change that are payout's own inside tx
@@ -619,32 +638,50 @@ func (s *Obligations) store(tx *gorm.DB, eff app.Effects) (tracking.Effects, err
 	return tracking.Effects{Events: eff.Events, Steps: eff.Steps}, nil
 }
 
-// txKey is the context key of the transaction changeAll hands its works:
-// the repository's reads under it (List) run in that transaction.
+// txKey is the context key of the transaction changeAll hands its works
+// (a *held): the repository's reads under it (List) run in that
+// transaction.
 type txKey struct{}
 
 // read is the connection of the reads under ctx: the transaction of a
-// change's work, else the pool.
-func (s *Obligations) read(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return tx.WithContext(ctx)
+// change's work, else the pool. In the transaction it first stores the
+// writes held back (held.flush), so that the read sees what the works
+// before stored.
+func (s *Obligations) read(ctx context.Context) (*gorm.DB, error) {
+	if h, ok := ctx.Value(txKey{}).(*held); ok {
+		if err := h.flush(); err != nil {
+			return nil, err
+		}
+		return h.tx.WithContext(ctx), nil
 	}
-	return s.db.WithContext(ctx)
+	return s.db.WithContext(ctx), nil
 }
 
 // changeAll locks the obligations lock finds inside one transaction and
 // their claims (lockClaims), reads them with toDomain, hands them to
-// prepare (when set, even when none was found), then runs work on each in turn and stores the result
-// with its effects before the next. The payee is sealed again with the
-// current key on every write (a lazy re-seal). It returns how many were
-// locked.
+// prepare (when set, even when none was found), then runs work on each in
+// turn and stores the result with its effects. The payee is sealed again
+// with the current key on every write (a lazy re-seal). It returns how
+// many were locked.
+//
+// The obligations' changed columns, their notices, payee changes and
+// events are held back (held) and stored together by one statement at the
+// end (issue 21's fifteenth round: an UPDATE and an INSERT of its notice
+// for each completion, and one for the events, before), or before what
+// must see them: a read under the work's context (List: the R10 count
+// reads the claim's other payments), and the new obligations and
+// recoveries of a work (a replacement, unique per claim, stored after the
+// payment it replaces was reversed). The deadline steps of all the works
+// are decided after them, as the unit of work decided them, and their
+// write joins that statement (held.step).
 //
 // A lock that took the claims' locks itself, in its statement
 // (withClaimLocks), says so by claimsLocked.
 func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx *gorm.DB, rows *[]obligationRow) error, claimsLocked bool,
 	prepare func([]domain.Obligation), work func(context.Context, *domain.Obligation) (app.Effects, error), toDomain func(obligationRow) (domain.Obligation, error)) (int, error) {
-	locked := 0
+	locked, announced := 0, false
 	err := s.work.DoAt(ctx, now, func(tx *gorm.DB) (tracking.Effects, error) {
+		announced = false
 		var rows []obligationRow
 		if err := lock(tx, &rows); err != nil {
 			return tracking.Effects{}, fmt.Errorf("lock obligations: %w", err)
@@ -668,26 +705,48 @@ func (s *Obligations) changeAll(ctx context.Context, now time.Time, lock func(tx
 		if len(list) == 0 {
 			return tracking.Effects{}, nil
 		}
-		wctx := context.WithValue(ctx, txKey{}, tx)
-		var all tracking.Effects
+		h := &held{tx: tx}
+		wctx := context.WithValue(ctx, txKey{}, h)
+		var steps []tracking.Step
 		for i := range list {
 			loaded := detached(list[i])
 			eff, err := work(wctx, &list[i])
 			if err != nil {
 				return tracking.Effects{}, err
 			}
-			if err := s.write(tx, rows[i], loaded, list[i]); err != nil {
-				return tracking.Effects{}, err
-			}
-			stored, err := s.store(tx, eff)
+			row, changed, err := s.changes(tx, rows[i], loaded, list[i])
 			if err != nil {
 				return tracking.Effects{}, err
 			}
-			all.Events = append(all.Events, stored.Events...)
-			all.Steps = append(all.Steps, stored.Steps...)
+			h.change(row, changed)
+			if len(eff.Create) > 0 || len(eff.Recoveries) > 0 {
+				if err := h.flush(); err != nil {
+					return tracking.Effects{}, err
+				}
+				if _, err := s.store(tx, app.Effects{Create: eff.Create, Recoveries: eff.Recoveries, PayeeChanges: eff.PayeeChanges, Notices: eff.Notices}); err != nil {
+					return tracking.Effects{}, err
+				}
+			} else if err := h.hold(eff.Notices, eff.PayeeChanges); err != nil {
+				return tracking.Effects{}, err
+			}
+			h.events = append(h.events, eff.Events...)
+			steps = append(steps, eff.Steps...)
 		}
-		return all, nil
+		if err := h.step(s.tracker, now, steps); err != nil {
+			return tracking.Effects{}, err
+		}
+		if err := h.flush(); err != nil {
+			return tracking.Effects{}, err
+		}
+		announced = h.announced
+		return tracking.Effects{}, nil
 	})
+	// The events were stored by held's statement, not the unit of work's:
+	// the relay is woken here, after the commit (the consumer's batch's,
+	// within one).
+	if err == nil && announced && !postgres.AfterCommit(ctx, s.wake) {
+		s.wake()
+	}
 	return locked, err
 }
 
@@ -972,7 +1031,11 @@ func (s *Obligations) newest(ctx context.Context, rows any, column, claimID stri
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	q := s.read(ctx).Order(column + " DESC, id").Limit(limit)
+	db, err := s.read(ctx)
+	if err != nil {
+		return err
+	}
+	q := db.Order(column + " DESC, id").Limit(limit)
 	if claimID != "" {
 		q = q.Where("claim_id = ?", claimID)
 	}

@@ -25,19 +25,31 @@ import (
 	"claims.local/pkg/tracking"
 )
 
-// updates records the SQL of every UPDATE of obligations db runs from now on.
+// updates records the SQL of every UPDATE of obligations db runs from now
+// on: gorm's, and the raw statements that hold one (the executor's writes,
+// held with their notices and events: held.flush).
 func updates(t *testing.T, db *gorm.DB) func() []string {
 	t.Helper()
 	var mu sync.Mutex
 	var seen []string
 	name := "test:updates:" + t.Name()
+	record := func(tx *gorm.DB) {
+		mu.Lock()
+		seen = append(seen, tx.Statement.SQL.String())
+		mu.Unlock()
+	}
 	require.NoError(t, db.Callback().Update().After("gorm:update").Register(name, func(tx *gorm.DB) {
 		if tx.Statement.Table == "obligations" {
-			mu.Lock()
-			seen = append(seen, tx.Statement.SQL.String())
-			mu.Unlock()
+			record(tx)
 		}
 	}))
+	raw := func(tx *gorm.DB) {
+		if strings.Contains(tx.Statement.SQL.String(), "UPDATE obligations") {
+			record(tx)
+		}
+	}
+	require.NoError(t, db.Callback().Raw().After("gorm:raw").Register(name, raw))
+	require.NoError(t, db.Callback().Row().After("gorm:row").Register(name, raw))
 	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
 }
 

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
 	"claims.local/payout/internal/app"
 	"claims.local/payout/internal/domain"
@@ -405,21 +403,9 @@ func TestAnAgreementOfAClaimWithoutAdvancesIsOneStatement(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := e.service(e.bank)
-	var mu sync.Mutex
-	var seen []string
-	record := func(tx *gorm.DB) { mu.Lock(); seen = append(seen, tx.Statement.SQL.String()); mu.Unlock() }
-	cb := e.db.Callback()
-	name := "test:statements:" + t.Name()
-	require.NoError(t, cb.Create().After("gorm:create").Register(name, record))
-	require.NoError(t, cb.Query().After("gorm:query").Register(name, record))
-	require.NoError(t, cb.Update().After("gorm:update").Register(name, record))
-	require.NoError(t, cb.Row().After("gorm:row").Register(name, record))
-	require.NoError(t, cb.Raw().After("gorm:raw").Register(name, record))
+	seen := statementsOf(t, e.db)
 	require.NoError(t, a.HandleAgreement(context.Background(), agreement(t, "claim-1", 100_000)))
-	mu.Lock()
-	got := slices.Clone(seen)
-	mu.Unlock()
-	if len(got) != 1 {
+	if got := seen(); len(got) != 1 {
 		t.Fatalf("got %d statements for an agreement of a claim without advances, want 1: %q", len(got), got)
 	}
 	if n := count(t, e.db, "SELECT count(*) FROM obligations WHERE claim_id = 'claim-1' AND payout_type = 'final' AND amount_fen = 100000"); n != 1 {

@@ -149,6 +149,7 @@ type Service struct {
 	now      func() time.Time
 	shanghai *time.Location
 	controls Controls
+	handing  *handing
 }
 
 // NewService returns the use cases. The clock is read to the microsecond,
@@ -159,7 +160,7 @@ type Service struct {
 // authorisations).
 func NewService(repo Repository, tracker *tracking.Tracker, bank Bank, gateway outbox.Publisher, topics events.Topics, now func() time.Time, shanghai *time.Location, controls Controls) *Service {
 	return &Service{repo: repo, deadline: tracker, bank: bank, gateway: gateway, topics: topics, shanghai: shanghai, controls: controls,
-		now: clock.Micro(now)}
+		now: clock.Micro(now), handing: newHanding()}
 }
 
 // Location is Asia/Shanghai, where value dates are counted.

@@ -834,6 +834,58 @@ func TestDuePaymentsAreSubmittedAndCheckedInBatches(t *testing.T) {
 	wantContract(t, e)
 }
 
+// statementsOf records the SQL of the statements db runs from now on,
+// through any of gorm's processors (BEGIN and COMMIT are none).
+func statementsOf(t *testing.T, db *gorm.DB) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	record := func(tx *gorm.DB) { mu.Lock(); seen = append(seen, tx.Statement.SQL.String()); mu.Unlock() }
+	cb := db.Callback()
+	name := "test:statements:" + t.Name()
+	require.NoError(t, cb.Create().After("gorm:create").Register(name, record))
+	require.NoError(t, cb.Query().After("gorm:query").Register(name, record))
+	require.NoError(t, cb.Update().After("gorm:update").Register(name, record))
+	require.NoError(t, cb.Delete().After("gorm:delete").Register(name, record))
+	require.NoError(t, cb.Row().After("gorm:row").Register(name, record))
+	require.NoError(t, cb.Raw().After("gorm:raw").Register(name, record))
+	return func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(seen) }
+}
+
+// TestACheckRoundStoresItsCompletionsByOneStatement: a round that finds
+// three transfers settled stores the three completions (the obligations,
+// their result notices, R9, their payout-completed events, and their
+// deadlines: R6 met, R9 opened) by one statement (issue 21's fifteenth
+// round: an UPDATE and a notice's INSERT each, the events' INSERT and the
+// deadlines' write, before). The round's statements are the look for what
+// is due, the locking read, the bank's answer (the simulator's own
+// statement), the deadlines' locking read, and that one.
+func TestACheckRoundStoresItsCompletionsByOneStatement(t *testing.T) {
+	t.Parallel()
+	const n = 3
+	e := newEnv(t)
+	e.agreed(t, n)
+	a := e.service(e.bank)
+	ctx := context.Background()
+	_, err := a.ExecuteDue(ctx)
+	require.NoError(t, err)
+	e.clock.Add(2 * time.Second)
+	seen := statementsOf(t, e.db)
+	checked, err := a.CheckSent(ctx)
+	require.NoError(t, err)
+	if got := seen(); checked != n || len(got) != 5 {
+		t.Fatalf("got %d checked in %d statements, want %d in 5 (look, locking read, bank, deadlines' locking read, completions): %q", checked, len(got), n, got)
+	}
+	wantEachPaidOnce(t, e, n)
+	if got := count(t, e.db, "SELECT count(*) FROM notifications WHERE rule = 'R9'"); got != n {
+		t.Fatalf("got %d result notices (R9), want %d", got, n)
+	}
+	if got := count(t, e.db, "SELECT count(*) FROM deadline_obligations WHERE rule = 'result-notification' AND state = 'open'"); got != n {
+		t.Fatalf("got %d result notice deadlines (R9) open, want %d", got, n)
+	}
+	wantContract(t, e)
+}
+
 // checksTold are the checks a service was told to make
 // (app.Controls.CheckAt), in the order told, and the payments it was told
 // were scheduled (app.Controls.Scheduled).

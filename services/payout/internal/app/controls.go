@@ -69,6 +69,14 @@ type Controls struct {
 	// for that round). A check that finds a transfer still pending tells
 	// the time the bank then states, when it is later.
 	CheckAt func(checks []Check)
+	// HandOver (may be nil: call is made at once, and the round returns
+	// after it) makes call, the bank call of the payments a round marked
+	// sent, after the marks committed, so that the executor goes on with
+	// the checks due meanwhile instead of waiting for the bank (issue 21's
+	// fifteenth round: a settled payment waited for the paying rounds'
+	// calls). call returns what recording the answers failed of; the
+	// payments stay sent, and their checks ask.
+	HandOver func(call func() error)
 	// Noticed (may be nil) is told that payments completed with their
 	// notices (R9, R10) committed, so that the notifier sends them at once
 	// instead of at its next round.

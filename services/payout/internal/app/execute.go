@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -94,14 +95,17 @@ func (s *Service) ExecuteAmong(ctx context.Context, pay, check []string) (int, e
 // instances never act on one answer twice, and their answers are stored
 // there; its scheduled ones are marked sent there, so that a crash after
 // the bank call leaves a record that the bank must be asked. After the
-// commit the ones marked sent go to the bank in one call, and the answers
-// that say more than pending are recorded in one more transaction (a
-// pending answer is not: the sent mark already says to ask, and the check
-// is timed from the answer: Controls.CheckAt). A transfer the bank never
-// received (the process stopped between marking it sent and the call) is
-// submitted again under the same key and attempt when it is checked. A
-// payment whose payee cannot be opened is held (domain.Hold), neither sent
-// nor asked about, and the rest of its batch goes on.
+// commit the ones marked sent go to the bank in one call, made at once or
+// handed over (Controls.HandOver), and the answers that say more than
+// pending are recorded in one more transaction (a pending answer is not:
+// the sent mark already says to ask, and the check is timed from the
+// answer: Controls.CheckAt). A transfer the bank never received (the
+// process stopped between marking it sent and the call) is submitted again
+// under the same key and attempt when it is checked; one whose call this
+// process has under way is not asked about (handing): the bank may not
+// have it yet, and would be handed it twice. A payment whose payee cannot
+// be opened is held (domain.Hold), neither sent nor asked about, and the
+// rest of its batch goes on.
 func (s *Service) batch(ctx context.Context, lock locker) (int, error) {
 	var submitted, held []domain.Obligation
 	var asked answers
@@ -115,7 +119,7 @@ func (s *Service) batch(ctx context.Context, lock locker) (int, error) {
 		submitted, held, asked, later, noticed = nil, nil, nil, nil, false
 		var sent []domain.Obligation
 		for _, o := range due {
-			if o.State == domain.StateSent {
+			if o.State == domain.StateSent && !s.handing.has(o.ID) {
 				sent = append(sent, o)
 			}
 		}
@@ -123,6 +127,11 @@ func (s *Service) batch(ctx context.Context, lock locker) (int, error) {
 			asked = s.ask(ctx, sent)
 		}
 	}, func(ctx context.Context, o *domain.Obligation) (Effects, error) {
+		if _, ok := asked[o.ID]; o.State == domain.StateSent && !ok {
+			// Its bank call is under way: its answer, or the check after
+			// it, tells.
+			return Effects{}, nil
+		}
 		if o.PayeeUnreadable != "" && !refusedOrPending(*o, asked[o.ID]) {
 			o.Hold(s.now())
 			held = append(held, *o)
@@ -150,12 +159,51 @@ func (s *Service) batch(ctx context.Context, lock locker) (int, error) {
 	if noticed {
 		s.noticed()
 	}
-	if len(submitted) > 0 {
-		if err := s.submit(ctx, submitted); err != nil {
-			return n, err
-		}
+	if len(submitted) == 0 {
+		return n, nil
 	}
+	s.handing.add(submitted)
+	call := func() error { return s.submit(ctx, submitted) }
+	if s.controls.HandOver == nil {
+		return n, call()
+	}
+	s.controls.HandOver(call)
 	return n, nil
+}
+
+// handing holds the obligations whose transfers this process is handing
+// to the bank: marked sent, the mark committed, the bank's answer not yet
+// back. Until it is, a check asks nothing about them (batch).
+type handing struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func newHanding() *handing { return &handing{ids: map[string]bool{}} }
+
+// add records that os are being handed to the bank.
+func (h *handing) add(os []domain.Obligation) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, o := range os {
+		h.ids[o.ID] = true
+	}
+}
+
+// done records that the bank's call about os returned.
+func (h *handing) done(os []domain.Obligation) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, o := range os {
+		delete(h.ids, o.ID)
+	}
+}
+
+// has tells whether obligation id is being handed to the bank.
+func (h *handing) has(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ids[id]
 }
 
 // stillPending returns the check of sent obligation o at the time the
@@ -189,6 +237,9 @@ func (s *Service) submit(ctx context.Context, sent []domain.Obligation) error {
 		reqs[i] = transferOf(o)
 	}
 	got, err := s.bank.SubmitAll(ctx, reqs)
+	// Answered or not, the call is over: a check may ask about them (the
+	// checks told below come after this).
+	s.handing.done(sent)
 	if err == nil {
 		err = answersFor(reqs, got)
 	}

@@ -15,34 +15,31 @@ import (
 // every runs work at once and then every interval until ctx ends, logging
 // its failures: the next round tries again.
 func every(log *slog.Logger, interval time.Duration, what string, work func(context.Context) error) func(context.Context) error {
-	return everyOrWoken(log, interval, nil, what, func(ctx context.Context, _ bool) error { return work(ctx) })
+	return everyOrWoken(log, interval, nil, what, work)
 }
 
 // everyOrWoken is every, with a round also as soon as wake receives (a nil
-// wake never does); work is told whether the round was woken. A wake that
-// came before a round begins is taken up by it: it tells of a commit made
-// before the round's reads, which see what it committed, so it needs no
-// round of its own (a round that would find nothing).
-func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}, what string, work func(ctx context.Context, woken bool) error) func(context.Context) error {
+// wake never does). A wake that came before a round begins is taken up by
+// it: it tells of a commit made before the round's reads, which see what it
+// committed, so it needs no round of its own (a round that would find
+// nothing).
+func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}, what string, work func(ctx context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		woken := false
 		for {
 			select {
 			case <-wake:
 			default:
 			}
-			if err := work(ctx, woken); err != nil && ctx.Err() == nil {
+			if err := work(ctx); err != nil && ctx.Err() == nil {
 				log.Warn(what+" failed; will retry", "error", err.Error())
 			}
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-t.C:
-				woken = false
 			case <-wake:
-				woken = true
 			}
 		}
 	}
@@ -60,9 +57,11 @@ func everyOrWoken(log *slog.Logger, interval time.Duration, wake <-chan struct{}
 // and asks about every obligation due (app.Execute), for what this
 // process was not told of: another instance's, one from before a
 // restart, one a person scheduled, a transfer still pending when it was
-// asked about, one whose answer was lost.
+// asked about, one whose answer was lost. A paying round's bank call runs
+// beside the loop (Agenda.HandOver), which waits for it before it returns.
 func Executor(a *app.Service, log *slog.Logger, interval time.Duration, agenda *Agenda) func(context.Context) error {
 	return func(ctx context.Context) error {
+		defer agenda.calls.Wait()
 		warn := func(err error) {
 			if err != nil && ctx.Err() == nil {
 				log.Warn("executing due payments failed; will retry", "error", err.Error())
@@ -113,17 +112,46 @@ func Executor(a *app.Service, log *slog.Logger, interval time.Duration, agenda *
 
 // Agenda holds what the executor was told to do: payments to make now,
 // and sent ones to ask the bank about at the times it stated. It is in
-// memory only: what it loses (a restart) the executor's rounds find.
+// memory only: what it loses (a restart) the executor's rounds find. It
+// also makes the paying rounds' bank calls (HandOver).
 type Agenda struct {
 	mu     sync.Mutex
 	pay    map[string]bool
 	checks map[string]time.Time
 	wake   chan struct{}
+	log    *slog.Logger
+	// calling holds a token while a bank call is under way; calls counts
+	// the calls the executor waits for before it returns.
+	calling chan struct{}
+	calls   sync.WaitGroup
 }
 
-// NewAgenda returns an empty agenda.
-func NewAgenda() *Agenda {
-	return &Agenda{pay: map[string]bool{}, checks: map[string]time.Time{}, wake: make(chan struct{}, 1)}
+// NewAgenda returns an empty agenda; the failures of its bank calls go to
+// log.
+func NewAgenda(log *slog.Logger) *Agenda {
+	return &Agenda{pay: map[string]bool{}, checks: map[string]time.Time{}, wake: make(chan struct{}, 1), log: log,
+		calling: make(chan struct{}, 1)}
+}
+
+// HandOver makes call, the bank call of a paying round
+// (app.Controls.HandOver), in a goroutine of its own, so that the executor
+// goes on with the checks due meanwhile (issue 21's fifteenth round: a
+// settled payment waited for the rounds' bank calls). One call at a time:
+// a second one waits for the first, and while one is under way take keeps
+// the payments told, for the round after it, as they gathered while the
+// executor waited for the call before (the paying rounds no smaller, and
+// no more of them). The end of a call wakes the executor.
+func (g *Agenda) HandOver(call func() error) {
+	g.calling <- struct{}{}
+	g.calls.Add(1)
+	go func() {
+		defer g.calls.Done()
+		if err := call(); err != nil {
+			g.log.Warn("recording the bank's answers failed; the payments stay sent and are asked about", "error", err.Error())
+		}
+		<-g.calling
+		g.woken()
+	}()
 }
 
 // Pay puts the payment of obligation id on the agenda, to make now.
@@ -155,16 +183,18 @@ func (g *Agenda) woken() {
 	}
 }
 
-// take removes from the agenda the payments and the checks due at now and
-// returns their ids, sorted, and the earliest time of the checks left
-// (zero when none).
+// take removes from the agenda the payments, unless a bank call is under
+// way (HandOver), and the checks due at now, and returns their ids, sorted,
+// and the earliest time of the checks left (zero when none).
 func (g *Agenda) take(now time.Time) (pay, check []string, next time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for id := range g.pay {
-		pay = append(pay, id)
+	if len(g.calling) == 0 {
+		for id := range g.pay {
+			pay = append(pay, id)
+		}
+		clear(g.pay)
 	}
-	clear(g.pay)
 	for id, at := range g.checks {
 		if !at.After(now) {
 			check = append(check, id)
@@ -188,7 +218,7 @@ func (g *Agenda) forgetPayments() {
 // Notifier hands waiting notices to the gateway's topic every interval,
 // and as soon as wake receives (a payment completed with its notices).
 func Notifier(a *app.Service, log *slog.Logger, interval time.Duration, wake <-chan struct{}) func(context.Context) error {
-	return everyOrWoken(log, interval, wake, "sending notices", func(ctx context.Context, _ bool) error {
+	return everyOrWoken(log, interval, wake, "sending notices", func(ctx context.Context) error {
 		_, err := a.SendNotices(ctx)
 		return err
 	})

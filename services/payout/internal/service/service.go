@@ -171,9 +171,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 	// agenda wakes the payment executor with an obligation due now once
 	// it has committed (after the consumer's batch, when it runs in one:
 	// postgres.AfterCommit), so a claim is paid at once rather than at the
-	// executor's next round, and holds when to ask the bank about the
-	// payments it took, at the times its answers stated.
-	agenda := ports.NewAgenda()
+	// executor's next round, holds when to ask the bank about the
+	// payments it took, at the times its answers stated, and makes the
+	// bank calls beside the executor's loop.
+	agenda := ports.NewAgenda(log)
 	// noticed wakes the notifier once a completion's notices committed.
 	noticed := make(chan struct{}, 1)
 	wakeNotifier := func() {
@@ -183,7 +184,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Payout, error) {
 		}
 	}
 	controls := app.Controls{PayeeConfirmationThresholdFen: cfg.PayeeConfirmationThresholdFen, Log: log,
-		Scheduled: agenda.Pay, CheckAt: agenda.Check, Noticed: wakeNotifier,
+		Scheduled: agenda.Pay, CheckAt: agenda.Check, HandOver: agenda.HandOver, Noticed: wakeNotifier,
 		AfterCommit: func(ctx context.Context, f func()) {
 			if !postgres.AfterCommit(ctx, f) {
 				f()

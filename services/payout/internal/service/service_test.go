@@ -664,6 +664,55 @@ func TestASettledPaymentIsLearnedWithoutWaitingForTheExecutorsRound(t *testing.T
 	r.obligationsOf(t, claim, 1, "the payment completed at the bank's settlement", completed)
 }
 
+// TestASettledPaymentIsCompletedWhileAnotherPaymentsBankCallIsHeld: the
+// bank holds the call that hands it one payment (a row of its ledger under
+// that payment's key, inserted and not committed, makes the simulator's
+// insert wait) while another payment's settlement falls due. The settled
+// payment is asked about and completed while that call is still held
+// (issue 21's fifteenth round: the executor's loop made its paying rounds'
+// bank calls itself, and a check due meanwhile waited for them, here for as
+// long as the bank holds the call). Once the bank lets the call through,
+// the held payment is paid too: each executed once, from one submission
+// (the executor's rounds did not ask about the held one, whose call was
+// under way, and hand it over again).
+func TestASettledPaymentIsCompletedWhileAnotherPaymentsBankCallIsHeld(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, func(cfg *service.Config) { cfg.BankLatency = 5 * time.Second })
+	db := pgtest.Open(t, r.dsn, 2)
+	// The held payment waits for a second senior's confirmation: its key
+	// is known before it goes to the bank.
+	heldClaim, settledClaim := uuid.NewString(), uuid.NewString()
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, heldClaim, fortyThousandYuan))
+	list, _ := r.obligationsOf(t, heldClaim, 1, "the held payment waiting for confirmation", func(o obligation) bool { return o.State == awaiting })
+	held := list[0].ID
+	hold := db.Begin()
+	require.NoError(t, hold.Error)
+	defer hold.Rollback()
+	require.NoError(t, hold.Exec(`INSERT INTO banksim.transfers (idempotency_key, attempt, amount_fen, currency, account_masked, state, outcome, accepted_at, settle_at)
+		VALUES (?, 1, 1, 'CNY', '****', 'pending', 'succeeded', now(), now())`, held).Error)
+
+	apitest.Publish(t, r.brokers, agreement(t, r.topics, settledClaim, 100000))
+	list, _ = r.obligationsOf(t, settledClaim, 1, "the other payment sent", func(o obligation) bool { return o.Attempts >= 1 })
+	settled := list[0].ID
+	apitest.Eventually(t, 45*time.Second, "the other payment at the bank", func() bool {
+		return pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers WHERE idempotency_key = ?", settled) == 1
+	})
+	if a := r.confirm(t, senior("senior-3"), held); a.Status != http.StatusOK {
+		t.Fatalf("confirming the held payment's payee: got %d (%s), want 200", a.Status, a.Body)
+	}
+	r.obligationsOf(t, heldClaim, 1, "the held payment marked sent", func(o obligation) bool { return o.Attempts >= 1 })
+	r.obligationsOf(t, settledClaim, 1, "the other payment completed while the held payment's bank call waits", completed)
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+		AND query LIKE '%banksim%transfers%'`); n != 1 {
+		t.Fatalf("got %d statements waiting for a lock once the other payment completed, want 1: the held payment's bank call", n)
+	}
+	require.NoError(t, hold.Rollback().Error)
+	r.obligationsOf(t, heldClaim, 1, "the held payment completed once the bank took it", completed)
+	if n := pgtest.Count(t, db, "SELECT count(*) FROM banksim.transfers WHERE executions = 1 AND submissions = 1"); n != 2 {
+		t.Fatalf("got %d transfers executed once from one submission, want 2", n)
+	}
+}
+
 // TestACompletionsNoticeIsSentWithoutWaitingForTheNotifiersRound pays an
 // agreement with the notifier's round an hour away: the completion's
 // result notice (R9) is handed to the gateway as soon as it commits.
