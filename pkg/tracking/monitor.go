@@ -186,9 +186,11 @@ func (m *Monitor) LoadCalendar(ctx context.Context) error {
 	return nil
 }
 
-// Sweep does one round: calendar, recomputation, breached alarms, then
-// at-risk alarms. An obligation found already past due gets only the
-// breached alarm.
+// Sweep does one round: calendar, recomputation, the check of the moves,
+// breached alarms, then at-risk alarms. An obligation found already past
+// due gets only the breached alarm. A check of the moves that fails is
+// returned after the alarms are raised: its moves are read again by the
+// next sweep.
 func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 	started := time.Now()
 	var res SweepResult
@@ -219,9 +221,11 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 			break
 		}
 	}
-	if err := m.checkMoves(ctx, &res); err != nil {
-		return res, err
-	}
+	// A check of the moves that fails (a witness that cannot ask what it
+	// proves by, such as payout's bank) leaves its moves to the next sweep;
+	// the alarms are raised all the same, so that an outage of what the
+	// witness asks does not silence every breach (red team, session 17).
+	checked := m.checkMoves(ctx, &res)
 	for _, a := range []struct {
 		alarm Alarm
 		count *int
@@ -241,6 +245,9 @@ func (m *Monitor) Sweep(ctx context.Context) (SweepResult, error) {
 				break
 			}
 		}
+	}
+	if checked != nil {
+		return res, checked
 	}
 	if m.OnSweep != nil {
 		m.OnSweep(res, time.Since(started))

@@ -178,6 +178,47 @@ func TestAPaymentIsNeverJudgedWithoutTheBank(t *testing.T) {
 	}
 }
 
+// TestAttackABankThatDoesNotAnswerDoesNotSilenceTheBreaches: the witness
+// asks the bank about every R6 step it reads, and a check of the moves
+// that cannot ask it fails. That failure ended the monitor's sweep before
+// it raised its alarms, so while the bank did not answer (an outage, or an
+// attacker cutting payout off from it) no breach of payout's deadlines
+// was raised at all, the payments its outage left unpaid first. A sweep
+// now raises its breaches whatever became of the check, and the moves are
+// checked once the bank answers.
+func TestAttackABankThatDoesNotAnswerDoesNotSilenceTheBreaches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, agreed := newDeadlines(t)
+	faked, fakedR6 := d.owe(t, "faked", agreed)
+	_, lateR6 := d.owe(t, "late", agreed)
+	bank := &outage{BankStatus: adapters.NewBankSimulator(d.f.db, 0, time.Now)}
+	m := trackingtest.Monitor("payout", trackingtest.Store(d.f.db, &adapters.DeadlineWitness{Bank: bank}), func() time.Time { return d.now })
+	_, err := m.Sweep(ctx)
+	require.NoError(t, err)
+	d.record(t, faked, d.now, false, domain.PaymentEvidence(faked.ID))
+
+	bank.down = true
+	d.now = lateR6.DueAt.Add(time.Hour)
+	res, err := m.Sweep(ctx)
+	if err == nil {
+		t.Fatalf("got a sweep without the bank's answer, want it to fail (the moves unchecked)")
+	}
+	if res.Breached != 2 {
+		t.Errorf("got %d breach alarms while the bank does not answer, want 2 (the payment never made and the faked one's result notice, past their due)", res.Breached)
+	}
+	if got := d.get(t, fakedR6.ID); got.State != tracking.StateMet {
+		t.Errorf("R6 of the faked payment without the bank: got %s, want met (nothing judged)", got.State)
+	}
+
+	bank.down = false
+	res, err = m.Sweep(ctx)
+	require.NoError(t, err)
+	if res.Tampered != 1 || res.Breached != 1 {
+		t.Errorf("once the bank answers: got %d tampered and %d breach alarms, want 1 and 1 (the faked payment's, past its due)", res.Tampered, res.Breached)
+	}
+}
+
 // TestAttackAPaymentFakedPaidOnADayAlreadyReconciledIsReconciledTheDayItWasFaked:
 // the daily three-way reconciliation reads the payments payout's own
 // timestamps place on the day (scheduled, sent or completed then), which
