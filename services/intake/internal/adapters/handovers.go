@@ -14,6 +14,7 @@ import (
 	"claims.local/intake/internal/domain"
 	"claims.local/pkg/deadline"
 	"claims.local/pkg/events"
+	"claims.local/pkg/postgres"
 	"claims.local/pkg/postgres/uow"
 	"claims.local/pkg/tracking"
 	"claims.local/pkg/tracking/trackingpg"
@@ -57,7 +58,7 @@ type handOverRow struct {
 func (s *HandOvers) Recorded(ctx context.Context, mark app.HandOverMark, since time.Time) ([]app.HandOver, app.HandOverMark, error) {
 	next := mark
 	var out []app.HandOver
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := postgres.ReadOnly(ctx, s.db, func(tx *gorm.DB) error {
 		var snap struct{ XMin, Top int64 }
 		if err := tx.Raw(`SELECT txid_snapshot_xmin(txid_current_snapshot()) AS x_min,
 			COALESCE((SELECT max(seq) FROM report_handovers), 0) AS top`).Scan(&snap).Error; err != nil {
