@@ -265,7 +265,15 @@ func (c *moveCheck) RecordAlarm(seq int64, expected, now time.Time) (bool, error
 			obligation = mv.Obligation.ID
 		}
 	}
-	res := c.tx.Exec(`INSERT INTO deadline_tamper_alarms (move_seq, obligation_id, expected_due, raised_at) VALUES (?, ?, ?, ?)
+	return recordTamperAlarm(c.tx, seq, obligation, expected, now)
+}
+
+// recordTamperAlarm records the tampered alarm of move seq of obligation,
+// once per move (deadline_tamper_alarms, which alone lets a done
+// obligation be owed again: tracking 0012); it reports whether this call
+// recorded it.
+func recordTamperAlarm(tx *gorm.DB, seq int64, obligation string, expected, now time.Time) (bool, error) {
+	res := tx.Exec(`INSERT INTO deadline_tamper_alarms (move_seq, obligation_id, expected_due, raised_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (move_seq) DO NOTHING`, seq, obligation, expected.UTC(), now.UTC())
 	if res.Error != nil {
 		return false, fmt.Errorf("record tampered alarm of move %d: %w", seq, res.Error)

@@ -47,9 +47,8 @@ func TakeBackStep(tx *gorm.DB, t *tracking.Tracker, claimID string, rule deadlin
 	if !mv.Ended() || mv.Obligation.Evidence != evidence {
 		return tracking.Deadline{}, false, nil
 	}
-	if err := tx.Exec(`INSERT INTO deadline_tamper_alarms (move_seq, obligation_id, expected_due, raised_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (move_seq) DO NOTHING`, mv.Seq, o.ID, o.DueAt.UTC(), now.UTC()).Error; err != nil {
-		return tracking.Deadline{}, false, fmt.Errorf("take back %s of %s: record its alarm: %w", rule, claimID, err)
+	if _, err := recordTamperAlarm(tx, mv.Seq, o.ID, o.DueAt, now); err != nil {
+		return tracking.Deadline{}, false, fmt.Errorf("take back %s of %s: %w", rule, claimID, err)
 	}
 	if !t.TakeBack(&o, mv, now) {
 		return tracking.Deadline{}, false, nil

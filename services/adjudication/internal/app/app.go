@@ -34,13 +34,11 @@ const ClaimsConsumer = "adjudication.claim-requests"
 
 // Repository stores cases.
 type Repository interface {
-	// Open stores c unless a case for its claim exists, recording receipt,
-	// the case's audit entries and the deadline steps in the same
-	// transaction; it reports whether a case was created.
-	Open(ctx context.Context, receipt inbox.Receipt, c domain.Case, steps ...tracking.Step) (bool, error)
-	// OpenConfirmed is Open that also stores, once per event, the
-	// receipt confirm returns for the id of the claim's case, new or
-	// already open (red team, session 17).
+	// OpenConfirmed stores c unless a case for its claim exists, recording
+	// receipt, the case's audit entries and the deadline steps in the same
+	// transaction, with, once per event, the receipt of the claim request
+	// confirm returns for the id of the claim's case, new or already open
+	// (red team, session 17); it reports whether a case was created.
 	OpenConfirmed(ctx context.Context, receipt inbox.Receipt, c domain.Case, confirm Confirm, steps ...tracking.Step) (bool, error)
 	// Get returns the case of a claim, its letter without the PDF.
 	Get(ctx context.Context, claimID string) (domain.Case, error)

@@ -97,20 +97,31 @@ const HandOverLookback = 24 * time.Hour
 // adjudication cannot confirm a hand-over. The check verifies it again
 // when it relies on it: the stored row is writable by intake's own role.
 func (s *Service) RecordHandOverReceipt(ctx context.Context, e events.Envelope) error {
-	if r := signing.Check(s.d.Receipts, e); r != nil {
-		return errors.Join(events.ErrMalformed, r)
-	}
-	var d events.ClaimRequestReceivedData
-	if err := events.DecodeData(e, events.ClaimRequestReceived, &d); err != nil {
+	d, err := s.verifiedReceipt(e)
+	if err != nil {
 		return err
-	}
-	if d.ClaimID != e.ClaimID {
-		return errors.Join(events.ErrMalformed, errors.New("the receipt's claim is not its envelope's"))
 	}
 	if s.d.HandOvers == nil {
 		return nil
 	}
 	return s.d.HandOvers.StoreReceipt(ctx, e, d.ClaimID, d.ReportID)
+}
+
+// verifiedReceipt returns the data of e, adjudication's receipt of a claim
+// request, when its signature verifies with adjudication's keys and it
+// names its envelope's claim; a malformed event's error otherwise.
+func (s *Service) verifiedReceipt(e events.Envelope) (events.ClaimRequestReceivedData, error) {
+	var d events.ClaimRequestReceivedData
+	if r := signing.Check(s.d.Receipts, e); r != nil {
+		return d, errors.Join(events.ErrMalformed, r)
+	}
+	if err := events.DecodeData(e, events.ClaimRequestReceived, &d); err != nil {
+		return d, err
+	}
+	if d.ClaimID != e.ClaimID {
+		return d, errors.Join(events.ErrMalformed, errors.New("the receipt's claim is not its envelope's"))
+	}
+	return d, nil
 }
 
 // RecordAdjudication returns the handler of adjudication's topic:
@@ -154,10 +165,9 @@ type HandOverWatch struct {
 	pending map[int64]HandOver
 }
 
-// HandOverCheck counts what one check did.
+// HandOverCheck is what one check did: the alarms it raised, for the log
+// and the metric.
 type HandOverCheck struct {
-	Read, Confirmed, Alarmed, HandedOverAgain, TakenBack int
-	// Alarms are the alarms raised, for the log.
 	Alarms []HandOverAlarmed
 }
 
@@ -190,7 +200,6 @@ func (w *HandOverWatch) Check(ctx context.Context) (HandOverCheck, error) {
 		return res, err
 	}
 	w.mark = mark
-	res.Read = len(recorded)
 	for _, h := range recorded {
 		w.pending[h.Seq] = h
 	}
@@ -221,7 +230,6 @@ func (w *HandOverWatch) Check(ctx context.Context) (HandOverCheck, error) {
 	}
 	for _, h := range due {
 		if w.confirmed(h, receipts[h.ClaimID]) {
-			res.Confirmed++
 			delete(w.pending, h.Seq)
 			continue
 		}
@@ -232,16 +240,8 @@ func (w *HandOverWatch) Check(ctx context.Context) (HandOverCheck, error) {
 			return res, err
 		}
 		delete(w.pending, h.Seq)
-		if !alarm.Raised {
-			continue
-		}
-		res.Alarmed++
-		res.Alarms = append(res.Alarms, HandOverAlarmed{HandOver: h, HandOverAlarm: alarm})
-		switch {
-		case alarm.Action == events.HandedOverAgain:
-			res.HandedOverAgain++
-		case alarm.TookBack:
-			res.TakenBack++
+		if alarm.Raised {
+			res.Alarms = append(res.Alarms, HandOverAlarmed{HandOver: h, HandOverAlarm: alarm})
 		}
 	}
 	return res, nil
@@ -251,11 +251,10 @@ func (w *HandOverWatch) Check(ctx context.Context) (HandOverCheck, error) {
 // receipt of h's claim and report.
 func (w *HandOverWatch) confirmed(h HandOver, receipts []events.Envelope) bool {
 	for _, e := range receipts {
-		if e.Type != events.ClaimRequestReceived.Name || e.ClaimID != h.ClaimID || signing.Check(w.s.d.Receipts, e) != nil {
+		if e.ClaimID != h.ClaimID {
 			continue
 		}
-		var d events.ClaimRequestReceivedData
-		if events.DecodeData(e, events.ClaimRequestReceived, &d) == nil && d.ClaimID == h.ClaimID && d.ReportID == h.ReportID {
+		if d, err := w.s.verifiedReceipt(e); err == nil && d.ReportID == h.ReportID {
 			return true
 		}
 	}

@@ -496,7 +496,19 @@ func (s Supplement) start() time.Time {
 // handed over by intake (red team, session 17): its hand-over cannot be
 // given again, and proves nothing of R3.
 func (f *ClaimFile) Ready() bool {
-	return f.Report.ClaimRequestedAt != nil && f.awaited() == 0 && f.Checklist().Complete()
+	_, ready := f.readyChecklist()
+	return ready
+}
+
+// readyChecklist returns the claim's checklist and whether the claim is
+// Ready (the checklist's zero value when the request was not made or a
+// document is still being read).
+func (f *ClaimFile) readyChecklist() (ChecklistStatus, bool) {
+	if f.Report.ClaimRequestedAt == nil || f.awaited() > 0 {
+		return ChecklistStatus{}, false
+	}
+	st := f.Checklist()
+	return st, st.Complete()
 }
 
 // HandOver marks the claim request handed to adjudication at now when it
@@ -508,11 +520,11 @@ func (f *ClaimFile) Ready() bool {
 // before the notice.
 func (f *ClaimFile) HandOver(now time.Time) bool {
 	r := &f.Report
-	if r.ClaimRequestedAt == nil || r.HandedOverAt != nil || f.awaited() > 0 {
+	if r.HandedOverAt != nil {
 		return false
 	}
-	st := f.Checklist()
-	if !st.Complete() {
+	st, ready := f.readyChecklist()
+	if !ready {
 		return false
 	}
 	now = now.UTC()
